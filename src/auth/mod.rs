@@ -1,0 +1,6 @@
+//! Logging in and staying safe: password hashing, the session, CSRF tokens and
+//! the user behind a request.
+
+pub mod csrf;
+pub mod password;
+pub mod session;

@@ -1,0 +1,102 @@
+//! What the signed and encrypted session cookie holds, and nothing else reads
+//! or writes those keys.
+
+use actix_session::Session;
+use chrono::NaiveDateTime;
+use serde::{Deserialize, Serialize};
+
+use crate::error::AppError;
+
+const USER: &str = "uid";
+const EPOCH: &str = "epoch";
+const AUTH_AT: &str = "auth_at";
+const LANG: &str = "lang";
+const CSRF: &str = "csrf";
+const FLASH: &str = "flash";
+
+fn err(e: impl std::fmt::Display) -> AppError {
+    AppError::Session(e.to_string())
+}
+
+/// The logged-in user as the cookie remembers them.
+#[derive(Debug, Clone, Copy)]
+pub struct SessionUser {
+    pub user_id: i64,
+    pub epoch: i32,
+    pub auth_at: NaiveDateTime,
+}
+
+pub fn user(session: &Session) -> Option<SessionUser> {
+    Some(SessionUser {
+        user_id: session.get::<i64>(USER).ok()??,
+        epoch: session.get::<i32>(EPOCH).ok()??,
+        auth_at: session.get::<NaiveDateTime>(AUTH_AT).ok()??,
+    })
+}
+
+/// Starts a fresh session for the user (a new cookie, so a session fixed before
+/// login is worth nothing), keeping the chosen language.
+pub fn log_in(session: &Session, user_id: i64, epoch: i32, lang: &str) -> Result<(), AppError> {
+    session.renew();
+    session.clear();
+    session.insert(USER, user_id).map_err(err)?;
+    session.insert(EPOCH, epoch).map_err(err)?;
+    session.insert(AUTH_AT, crate::db::now()).map_err(err)?;
+    session.insert(LANG, lang).map_err(err)?;
+    Ok(())
+}
+
+pub fn set_epoch(session: &Session, epoch: i32) -> Result<(), AppError> {
+    session.insert(EPOCH, epoch).map_err(err)
+}
+
+pub fn log_out(session: &Session) {
+    session.purge();
+}
+
+pub fn lang(session: &Session) -> Option<String> {
+    session.get::<String>(LANG).ok().flatten()
+}
+
+pub fn set_lang(session: &Session, lang: &str) -> Result<(), AppError> {
+    session.insert(LANG, lang).map_err(err)
+}
+
+/// The session's CSRF token, created on first use.
+pub fn csrf_token(session: &Session) -> Result<String, AppError> {
+    if let Some(t) = session.get::<String>(CSRF).ok().flatten() {
+        return Ok(t);
+    }
+    let token = super::csrf::new_token();
+    session.insert(CSRF, &token).map_err(err)?;
+    Ok(token)
+}
+
+pub fn stored_csrf_token(session: &Session) -> Option<String> {
+    session.get::<String>(CSRF).ok().flatten()
+}
+
+/// A message shown once on the next page: a kind (`success`, `error`, `info`)
+/// and a translation key.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Flash {
+    pub kind: String,
+    pub key: String,
+}
+
+pub fn flash(session: &Session, kind: &str, key: &str) {
+    let mut all: Vec<Flash> = session.get(FLASH).ok().flatten().unwrap_or_default();
+    all.push(Flash {
+        kind: kind.into(),
+        key: key.into(),
+    });
+    // A flash that cannot be stored is only a lost notice, never a failed request.
+    let _ = session.insert(FLASH, all);
+}
+
+pub fn take_flashes(session: &Session) -> Vec<Flash> {
+    session
+        .remove_as::<Vec<Flash>>(FLASH)
+        .and_then(Result::ok)
+        .unwrap_or_default()
+}

@@ -1,0 +1,109 @@
+//! The one binary's subcommands.
+
+use anyhow::Context;
+use clap::{Parser, Subcommand};
+
+use crate::config::Config;
+use crate::{db, setup, startup::Application, telemetry};
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "danvan",
+    version,
+    about = "Dân vận khéo — nền tảng công tác dân vận"
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Run the web server (the default).
+    Serve,
+    /// Apply pending database migrations and exit.
+    Migrate,
+    /// Create an administrator of the top unit, or give an existing account a
+    /// new one-time password and the admin role. Prints the password once.
+    CreateAdmin {
+        #[arg(long, default_value = "admin")]
+        username: String,
+        #[arg(long, default_value = "Quản trị hệ thống")]
+        full_name: String,
+    },
+    /// Load a demo unit tree and one account per role (for trying the product).
+    Demo,
+}
+
+pub fn run(cli: Cli) -> anyhow::Result<()> {
+    let config = Config::from_env()?;
+    telemetry::init(config.log_json);
+    match cli.command.unwrap_or(Command::Serve) {
+        Command::Serve => serve(config),
+        Command::Migrate => {
+            let mut conn = connect(&config)?;
+            let applied = db::run_migrations(&mut conn)?;
+            println!(
+                "{} migration(s) applied on {}",
+                applied.len(),
+                config.database.backend().name()
+            );
+            Ok(())
+        }
+        Command::CreateAdmin {
+            username,
+            full_name,
+        } => {
+            let mut conn = connect(&config)?;
+            db::run_migrations(&mut conn)?;
+            let pw = setup::create_admin(&mut conn, &username.trim().to_lowercase(), &full_name)?;
+            print_login(&config, &username, &pw);
+            Ok(())
+        }
+        Command::Demo => {
+            let mut conn = connect(&config)?;
+            db::run_migrations(&mut conn)?;
+            let (users, pw) = setup::demo(&mut conn)?;
+            println!("Demo data loaded. Accounts (password for all: {pw}):");
+            for (u, role) in users {
+                println!("  {u:<18} {role}");
+            }
+            Ok(())
+        }
+    }
+}
+
+fn connect(config: &Config) -> anyhow::Result<db::DbConnection> {
+    db::connect(&config.database)
+}
+
+fn print_login(config: &Config, username: &str, password: &str) {
+    println!();
+    println!("  ┌─────────────────────────────────────────────────────────");
+    println!("  │ Đăng nhập lần đầu / First login");
+    println!("  │   http://{}/login", config.bind_addr);
+    println!("  │   username: {username}");
+    println!("  │   one-time password: {password}");
+    println!("  │ You will be asked to choose a new password.");
+    println!("  │ The password is shown only now; `danvan create-admin` issues a new one.");
+    println!("  └─────────────────────────────────────────────────────────");
+    println!();
+}
+
+fn serve(config: Config) -> anyhow::Result<()> {
+    let rt = actix_web::rt::System::new();
+    rt.block_on(async move {
+        let app = Application::build(config.clone())?;
+        let mut conn = app.pool().get()?;
+        if let Some(pw) = setup::first_run(&mut conn)? {
+            print_login(&config, "admin", &pw);
+        }
+        drop(conn);
+        tracing::info!(
+            addr = %config.bind_addr,
+            database = config.database.backend().name(),
+            "listening"
+        );
+        app.run_until_stopped().await.context("server failed")
+    })
+}

@@ -1,0 +1,114 @@
+//! Configuration, read once at start-up from the environment (and `.env`).
+//! Every variable is listed and explained in `.env.example`.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use anyhow::{bail, Context};
+
+use crate::db::DatabaseUrl;
+
+#[derive(Clone, Debug)]
+pub struct Config {
+    pub bind_addr: SocketAddr,
+    pub database: DatabaseUrl,
+    pub data_dir: PathBuf,
+    pub db_pool_size: u32,
+    /// 64 bytes that sign and encrypt the session cookie; `None` means "generate
+    /// one and keep it in `data_dir/session.key`".
+    pub session_key: Option<Vec<u8>>,
+    pub cookie_secure: bool,
+    pub session_hours: i64,
+    pub trust_proxy_headers: bool,
+    pub login_window_minutes: i64,
+    pub login_max_failures_per_account: i64,
+    pub login_max_failures_per_ip: i64,
+    pub workers: usize,
+    pub log_json: bool,
+}
+
+impl Config {
+    /// Reads the process environment. Unknown or malformed values stop start-up
+    /// with a message naming the variable.
+    pub fn from_env() -> anyhow::Result<Config> {
+        Self::from_lookup(|k| std::env::var(k).ok())
+    }
+
+    pub fn from_lookup(get: impl Fn(&str) -> Option<String>) -> anyhow::Result<Config> {
+        let data_dir = PathBuf::from(get("DATA_DIR").unwrap_or_else(|| "data".into()));
+        let database = match get("DATABASE_URL").filter(|s| !s.trim().is_empty()) {
+            Some(url) => DatabaseUrl::parse(&url)?,
+            None => DatabaseUrl::Sqlite(data_dir.join("danvan.sqlite3").to_string_lossy().into()),
+        };
+        let session_key = match get("SESSION_KEY").filter(|s| !s.is_empty()) {
+            Some(hexkey) => {
+                let key = hex::decode(hexkey.trim()).context("SESSION_KEY must be hexadecimal")?;
+                if key.len() < 64 {
+                    bail!("SESSION_KEY must be at least 64 bytes (128 hex characters)");
+                }
+                Some(key)
+            }
+            None => None,
+        };
+        Ok(Config {
+            bind_addr: parse(&get, "BIND_ADDR", "127.0.0.1:8080")?,
+            database,
+            data_dir,
+            db_pool_size: parse(&get, "DB_POOL_SIZE", "8")?,
+            session_key,
+            cookie_secure: parse(&get, "COOKIE_SECURE", "false")?,
+            session_hours: parse(&get, "SESSION_HOURS", "12")?,
+            trust_proxy_headers: parse(&get, "TRUST_PROXY_HEADERS", "false")?,
+            login_window_minutes: parse(&get, "LOGIN_WINDOW_MINUTES", "15")?,
+            login_max_failures_per_account: parse(&get, "LOGIN_MAX_FAILURES_PER_ACCOUNT", "5")?,
+            login_max_failures_per_ip: parse(&get, "LOGIN_MAX_FAILURES_PER_IP", "20")?,
+            workers: parse(&get, "WORKERS", "0")?,
+            log_json: parse(&get, "LOG_JSON", "false")?,
+        })
+    }
+}
+
+fn parse<T>(get: &impl Fn(&str) -> Option<String>, key: &str, default: &str) -> anyhow::Result<T>
+where
+    T: std::str::FromStr,
+    T::Err: std::fmt::Display,
+{
+    let raw = get(key).filter(|s| !s.trim().is_empty());
+    let raw = raw.as_deref().unwrap_or(default).trim();
+    raw.parse::<T>()
+        .map_err(|e| anyhow::anyhow!("{key}={raw:?} is not valid: {e}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn with(vars: &[(&str, &str)]) -> anyhow::Result<Config> {
+        let map: HashMap<String, String> = vars
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        Config::from_lookup(|k| map.get(k).cloned())
+    }
+
+    #[test]
+    fn defaults_to_sqlite_under_data_and_localhost_8080() {
+        let c = with(&[]).unwrap();
+        assert_eq!(c.bind_addr.to_string(), "127.0.0.1:8080");
+        assert!(
+            matches!(c.database, DatabaseUrl::Sqlite(ref p) if p.ends_with("danvan.sqlite3") && p.starts_with("data"))
+        );
+    }
+
+    #[test]
+    fn rejects_a_malformed_bind_address_naming_the_variable() {
+        let err = with(&[("BIND_ADDR", "localhost")]).unwrap_err().to_string();
+        assert!(err.contains("BIND_ADDR"), "{err}");
+    }
+
+    #[test]
+    fn rejects_a_short_session_key() {
+        assert!(with(&[("SESSION_KEY", "abcd")]).is_err());
+    }
+}

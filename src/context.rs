@@ -1,0 +1,259 @@
+//! What every page handler gets from a request: the state, the session, the
+//! language, the logged-in user with their roles, and how to render a page.
+
+use std::future::Future;
+use std::pin::Pin;
+
+use actix_session::{Session, SessionExt};
+use actix_web::dev::Payload;
+use actix_web::http::{header, StatusCode};
+use actix_web::{web, FromRequest, HttpMessage, HttpRequest, HttpResponse};
+use serde_json::{json, Value};
+
+use crate::auth::session;
+use crate::db::{self, audit::Actor, DbConnection};
+use crate::domain::access::{self, Grant, Permission};
+use crate::error::{AppError, AppResult};
+use crate::i18n::Locale;
+use crate::state::AppState;
+
+/// The logged-in user and the roles they hold.
+#[derive(Debug, Clone)]
+pub struct CurrentUser {
+    pub id: i64,
+    pub username: String,
+    pub full_name: String,
+    pub locale: Locale,
+    pub must_change_password: bool,
+    pub grants: Vec<Grant>,
+}
+
+impl CurrentUser {
+    pub fn can(&self, perm: Permission, unit_path: &str) -> bool {
+        access::allows(&self.grants, perm, unit_path)
+    }
+
+    pub fn can_anywhere(&self, perm: Permission) -> bool {
+        !self.scope(perm).is_empty()
+    }
+
+    /// 403 unless allowed.
+    pub fn require(&self, perm: Permission, unit_path: &str) -> AppResult<()> {
+        if self.can(perm, unit_path) {
+            Ok(())
+        } else {
+            Err(AppError::Forbidden)
+        }
+    }
+
+    pub fn require_anywhere(&self, perm: Permission) -> AppResult<()> {
+        if self.can_anywhere(perm) {
+            Ok(())
+        } else {
+            Err(AppError::Forbidden)
+        }
+    }
+
+    pub fn scope(&self, perm: Permission) -> Vec<String> {
+        access::scope(&self.grants, perm)
+    }
+}
+
+pub struct Ctx {
+    pub state: web::Data<AppState>,
+    pub session: Session,
+    pub locale: Locale,
+    current: Option<CurrentUser>,
+    pub ip: String,
+    /// Path and query of this request, to come back to after logging in.
+    pub here: String,
+}
+
+impl FromRequest for Ctx {
+    type Error = AppError;
+    type Future = Pin<Box<dyn Future<Output = Result<Ctx, AppError>>>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let req = req.clone();
+        Box::pin(async move {
+            let state = req
+                .app_data::<web::Data<AppState>>()
+                .cloned()
+                .ok_or_else(|| AppError::Internal("application state missing".into()))?;
+            let session = req.get_session();
+            let current = load_user(&state, &session).await?;
+            if let Some(u) = &current {
+                if let Some(span) = req.extensions().get::<tracing_actix_web::RootSpan>() {
+                    span.record("user_id", u.id);
+                }
+            }
+            let locale = current
+                .as_ref()
+                .map(|u| u.locale)
+                .unwrap_or_else(|| Locale::or_default(session::lang(&session).as_deref()));
+            let conn = req.connection_info();
+            let ip = if state.config.trust_proxy_headers {
+                conn.realip_remote_addr().unwrap_or("unknown").to_string()
+            } else {
+                req.peer_addr()
+                    .map(|a| a.ip().to_string())
+                    .unwrap_or_else(|| "unknown".into())
+            };
+            let here = match req.query_string() {
+                "" => req.path().to_string(),
+                q => format!("{}?{q}", req.path()),
+            };
+            Ok(Ctx {
+                state,
+                session,
+                locale,
+                current,
+                ip,
+                here,
+            })
+        })
+    }
+}
+
+/// The session's user if the session is still good: the account is active,
+/// its password has not changed since (epoch), and the login is not too old.
+async fn load_user(state: &web::Data<AppState>, s: &Session) -> AppResult<Option<CurrentUser>> {
+    let Some(su) = session::user(s) else {
+        return Ok(None);
+    };
+    let max_age = chrono::Duration::hours(state.config.session_hours);
+    if db::now() - su.auth_at > max_age {
+        session::log_out(s);
+        return Ok(None);
+    }
+    let found = db::run(&state.pool, move |conn| {
+        let user = match db::users::find(conn, su.user_id) {
+            Ok(u) => u,
+            Err(diesel::result::Error::NotFound) => return Ok(None),
+            Err(e) => return Err(e.into()),
+        };
+        if !user.active || user.session_epoch != su.epoch {
+            return Ok(None);
+        }
+        let grants = db::users::grants(conn, user.id)?;
+        Ok(Some(CurrentUser {
+            id: user.id,
+            username: user.username,
+            full_name: user.full_name,
+            locale: Locale::or_default(Some(&user.locale)),
+            must_change_password: user.must_change_password,
+            grants,
+        }))
+    })
+    .await?;
+    if found.is_none() {
+        session::log_out(s);
+    }
+    Ok(found)
+}
+
+impl Ctx {
+    /// The logged-in user; otherwise the browser goes to the login page. A user
+    /// holding a one-time password is sent to change it first.
+    pub fn user(&self) -> AppResult<&CurrentUser> {
+        let user = self
+            .current
+            .as_ref()
+            .ok_or_else(|| AppError::LoginRequired {
+                next: self.here.clone(),
+            })?;
+        if user.must_change_password && !self.here.starts_with("/account/password") {
+            return Err(AppError::Redirect("/account/password".into()));
+        }
+        Ok(user)
+    }
+
+    pub fn maybe_user(&self) -> Option<&CurrentUser> {
+        self.current.as_ref()
+    }
+
+    pub fn actor(&self) -> Actor {
+        Actor {
+            user_id: self.current.as_ref().map(|u| u.id),
+            ip: Some(self.ip.clone()),
+        }
+    }
+
+    pub async fn db<F, T>(&self, f: F) -> AppResult<T>
+    where
+        F: FnOnce(&mut DbConnection) -> AppResult<T> + Send + 'static,
+        T: Send + 'static,
+    {
+        db::run(&self.state.pool, f).await
+    }
+
+    pub fn flash(&self, kind: &str, key: &str) {
+        session::flash(&self.session, kind, key);
+    }
+
+    pub fn redirect(&self, to: &str) -> HttpResponse {
+        HttpResponse::SeeOther()
+            .insert_header((header::LOCATION, to))
+            .finish()
+    }
+
+    pub fn render(&self, template: &str, data: Value) -> AppResult<HttpResponse> {
+        self.render_status(StatusCode::OK, template, data)
+    }
+
+    /// Renders `template` inside the layout with the page's common fields
+    /// (language, CSRF token, user, navigation, flash messages).
+    pub fn render_status(
+        &self,
+        status: StatusCode,
+        template: &str,
+        data: Value,
+    ) -> AppResult<HttpResponse> {
+        let mut root = json!({
+            "lang": self.locale.code(),
+            "csrf": session::csrf_token(&self.session)?,
+            "user": self.current.as_ref().map(|u| json!({"id": u.id, "username": u.username, "full_name": u.full_name})),
+            "nav": self.nav(),
+            "flashes": session::take_flashes(&self.session),
+            "here": self.here,
+            "title": Value::Null,
+        });
+        if let (Some(root), Value::Object(page)) = (root.as_object_mut(), data) {
+            root.extend(page);
+        }
+        let html = self.state.views.render(template, &root)?;
+        Ok(HttpResponse::build(status)
+            .content_type("text/html; charset=utf-8")
+            .insert_header((header::CACHE_CONTROL, "no-store"))
+            .body(html))
+    }
+
+    /// Navigation by role: each entry appears only to those who may use it.
+    fn nav(&self) -> Vec<Value> {
+        let Some(u) = &self.current else {
+            return vec![];
+        };
+        let mut items = vec![("/", "nav-home")];
+        if u.can_anywhere(Permission::ManageUnits) {
+            items.push(("/admin/units", "nav-units"));
+        }
+        if u.can_anywhere(Permission::ManageUsers) {
+            items.push(("/admin/users", "nav-users"));
+        }
+        if u.can_anywhere(Permission::ReadAudit) {
+            items.push(("/admin/audit", "nav-audit"));
+        }
+        let path = self.here.split('?').next().unwrap_or("/");
+        items
+            .into_iter()
+            .map(|(href, key)| {
+                let active = if href == "/" {
+                    path == "/"
+                } else {
+                    path.starts_with(href)
+                };
+                json!({"href": href, "key": key, "active": active})
+            })
+            .collect()
+    }
+}

@@ -1,0 +1,197 @@
+//! The audit log: one table, and one helper that every write goes through, so a
+//! change and the record of who made it commit or roll back together.
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+use serde::Serialize;
+use serde_json::{Map, Value};
+
+use super::schema::{audit_log, users};
+use super::DbConnection;
+use crate::error::AppError;
+
+/// Who is making a change, and from where.
+#[derive(Clone, Debug, Default)]
+pub struct Actor {
+    pub user_id: Option<i64>,
+    pub ip: Option<String>,
+}
+
+/// What a write did, as recorded.
+#[derive(Debug)]
+pub struct Change {
+    pub action: &'static str,
+    pub entity: &'static str,
+    pub entity_id: Option<i64>,
+    pub changes: Value,
+}
+
+impl Change {
+    pub fn new(action: &'static str, entity: &'static str, entity_id: i64, changes: Value) -> Self {
+        Change {
+            action,
+            entity,
+            entity_id: Some(entity_id),
+            changes,
+        }
+    }
+}
+
+/// Runs `f` in one transaction and records the change it reports. If `f` or the
+/// audit insert fails, nothing of the write remains.
+pub fn write<T>(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    f: impl FnOnce(&mut DbConnection) -> Result<(T, Change), AppError>,
+) -> Result<T, AppError> {
+    conn.transaction::<T, AppError, _>(|conn| {
+        let (out, change) = f(conn)?;
+        record(conn, actor, &change)?;
+        Ok(out)
+    })
+}
+
+fn record(conn: &mut DbConnection, actor: &Actor, change: &Change) -> QueryResult<()> {
+    diesel::insert_into(audit_log::table)
+        .values((
+            audit_log::at.eq(super::now()),
+            audit_log::user_id.eq(actor.user_id),
+            audit_log::ip.eq(actor.ip.as_deref()),
+            audit_log::action.eq(change.action),
+            audit_log::entity.eq(change.entity),
+            audit_log::entity_id.eq(change.entity_id),
+            audit_log::changes.eq(change.changes.to_string()),
+        ))
+        .execute(conn)
+        .map(|_| ())
+}
+
+/// The fields that differ between two serialized records, as `{field: [old, new]}`.
+pub fn diff(before: &impl Serialize, after: &impl Serialize) -> Value {
+    let (Ok(Value::Object(a)), Ok(Value::Object(b))) =
+        (serde_json::to_value(before), serde_json::to_value(after))
+    else {
+        return Value::Null;
+    };
+    let mut out = Map::new();
+    for (k, new) in &b {
+        let old = a.get(k).unwrap_or(&Value::Null);
+        if old != new {
+            out.insert(k.clone(), Value::Array(vec![old.clone(), new.clone()]));
+        }
+    }
+    Value::Object(out)
+}
+
+#[derive(Debug, Default, Clone)]
+pub struct Filter {
+    pub user: Option<String>,
+    pub entity: Option<String>,
+    pub entity_id: Option<i64>,
+    pub action: Option<String>,
+    pub from: Option<NaiveDateTime>,
+    pub until: Option<NaiveDateTime>,
+    /// Only changes made by users whose home unit lies in these subtrees;
+    /// `None` for a reader whose reach covers the whole tree.
+    pub actor_scope: Option<Vec<String>>,
+}
+
+#[derive(Debug, Queryable, Serialize)]
+pub struct Entry {
+    pub id: i64,
+    pub at: NaiveDateTime,
+    pub username: Option<String>,
+    pub ip: Option<String>,
+    pub action: String,
+    pub entity: String,
+    pub entity_id: Option<i64>,
+    pub changes: String,
+}
+
+/// One page of entries, newest first, and the total that match.
+pub fn list(
+    conn: &mut DbConnection,
+    f: &Filter,
+    offset: i64,
+    limit: i64,
+) -> QueryResult<(Vec<Entry>, i64)> {
+    let actors: Option<Vec<i64>> = match &f.actor_scope {
+        Some(prefixes) => Some(
+            users::table
+                .inner_join(super::schema::units::table)
+                .filter(super::units::path_in(prefixes))
+                .select(users::id)
+                .load(conn)?,
+        ),
+        None => None,
+    };
+    let query = || {
+        let mut q = audit_log::table.left_join(users::table).into_boxed();
+        if let Some(ids) = &actors {
+            q = q.filter(audit_log::user_id.eq_any(ids.clone()));
+        }
+        if let Some(u) = &f.user {
+            q = q.filter(users::username.eq(u.clone()));
+        }
+        if let Some(e) = &f.entity {
+            q = q.filter(audit_log::entity.eq(e.clone()));
+        }
+        if let Some(id) = f.entity_id {
+            q = q.filter(audit_log::entity_id.eq(id));
+        }
+        if let Some(a) = &f.action {
+            q = q.filter(audit_log::action.eq(a.clone()));
+        }
+        if let Some(t) = f.from {
+            q = q.filter(audit_log::at.ge(t));
+        }
+        if let Some(t) = f.until {
+            q = q.filter(audit_log::at.lt(t));
+        }
+        q
+    };
+    let total = query().count().get_result(conn)?;
+    let rows = query()
+        .select((
+            audit_log::id,
+            audit_log::at,
+            users::username.nullable(),
+            audit_log::ip,
+            audit_log::action,
+            audit_log::entity,
+            audit_log::entity_id,
+            audit_log::changes,
+        ))
+        .order(audit_log::id.desc())
+        .offset(offset)
+        .limit(limit)
+        .load(conn)?;
+    Ok((rows, total))
+}
+
+/// The distinct entity names seen, for the filter's select.
+pub fn entities(conn: &mut DbConnection) -> QueryResult<Vec<String>> {
+    audit_log::table
+        .select(audit_log::entity)
+        .distinct()
+        .order(audit_log::entity)
+        .load(conn)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn diff_lists_only_changed_fields_with_old_and_new() {
+        let d = diff(
+            &json!({"name": "Phường Tây Hồ", "active": true, "code": null}),
+            &json!({"name": "Phường Tây Hồ mới", "active": true, "code": "TH"}),
+        );
+        assert_eq!(
+            d,
+            json!({"name": ["Phường Tây Hồ", "Phường Tây Hồ mới"], "code": [null, "TH"]})
+        );
+    }
+}

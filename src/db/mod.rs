@@ -1,0 +1,261 @@
+//! Database access: one connection type over SQLite and PostgreSQL, picked at
+//! run time from `DATABASE_URL`, an r2d2 pool, embedded migrations per backend,
+//! and the one helper through which request handlers reach the database.
+
+pub mod audit;
+pub mod login_attempts;
+pub mod schema;
+pub mod units;
+pub mod users;
+
+use std::path::Path;
+
+use anyhow::{bail, Context};
+use diesel::connection::SimpleConnection;
+use diesel::prelude::*;
+use diesel::r2d2::{self, ManageConnection};
+use diesel::{PgConnection, SqliteConnection};
+use diesel_migrations::{embed_migrations, EmbeddedMigrations, MigrationHarness};
+
+use crate::error::AppError;
+
+pub const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
+pub const POSTGRES_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/postgres");
+
+/// One connection type for both backends. PostgreSQL is listed first: the
+/// derive tries variants in order, and SQLite would accept almost any string as a file name.
+#[derive(diesel::MultiConnection)]
+pub enum DbConnection {
+    Pg(PgConnection),
+    Sqlite(SqliteConnection),
+}
+
+pub type Pool = r2d2::Pool<Manager>;
+pub type PooledConn = r2d2::PooledConnection<Manager>;
+
+/// Which backend a `DATABASE_URL` names.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum DatabaseUrl {
+    /// A file path (`sqlite://` stripped).
+    Sqlite(String),
+    Postgres(String),
+}
+
+impl DatabaseUrl {
+    /// `sqlite://path`, `sqlite:path` or a plain file path choose SQLite;
+    /// `postgres://` and `postgresql://` choose PostgreSQL; any other scheme is refused.
+    pub fn parse(url: &str) -> anyhow::Result<DatabaseUrl> {
+        let url = url.trim();
+        if url.is_empty() {
+            bail!("DATABASE_URL is empty");
+        }
+        if let Some(rest) = url
+            .strip_prefix("sqlite://")
+            .or_else(|| url.strip_prefix("sqlite:"))
+        {
+            if rest.is_empty() {
+                bail!("DATABASE_URL {url:?} names no SQLite file");
+            }
+            return Ok(DatabaseUrl::Sqlite(rest.to_string()));
+        }
+        if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            return Ok(DatabaseUrl::Postgres(url.to_string()));
+        }
+        if let Some((scheme, _)) = url.split_once("://") {
+            bail!(
+                "DATABASE_URL uses the unsupported scheme {scheme:?}: use sqlite://FILE, a plain file path, or postgres://USER@HOST/DB"
+            );
+        }
+        if url.contains(':') && !url.starts_with('/') && !url.starts_with('.') {
+            // "mysql:x", "host=... dbname=..." and the like: not a path anyone means.
+            bail!("DATABASE_URL {url:?} is neither a file path nor a sqlite:// or postgres:// URL");
+        }
+        Ok(DatabaseUrl::Sqlite(url.to_string()))
+    }
+
+    pub fn backend(&self) -> Backend {
+        match self {
+            DatabaseUrl::Sqlite(_) => Backend::Sqlite,
+            DatabaseUrl::Postgres(_) => Backend::Postgres,
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+impl Backend {
+    pub fn name(self) -> &'static str {
+        match self {
+            Backend::Sqlite => "sqlite",
+            Backend::Postgres => "postgres",
+        }
+    }
+}
+
+/// An r2d2 manager that connects by scheme, so a failed connection reports the
+/// real cause (the derive's own `establish` hides it), and that sets up every
+/// SQLite connection the same way.
+#[derive(Debug)]
+pub struct Manager {
+    url: DatabaseUrl,
+}
+
+impl Manager {
+    pub fn new(url: DatabaseUrl) -> Self {
+        Manager { url }
+    }
+
+    pub fn connect_now(&self) -> Result<DbConnection, r2d2::Error> {
+        match &self.url {
+            DatabaseUrl::Postgres(url) => PgConnection::establish(url)
+                .map(DbConnection::Pg)
+                .map_err(r2d2::Error::ConnectionError),
+            DatabaseUrl::Sqlite(path) => {
+                let mut conn =
+                    SqliteConnection::establish(path).map_err(r2d2::Error::ConnectionError)?;
+                conn.batch_execute(
+                    "PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 10000; \
+                     PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;",
+                )
+                .map_err(r2d2::Error::QueryError)?;
+                Ok(DbConnection::Sqlite(conn))
+            }
+        }
+    }
+}
+
+impl ManageConnection for Manager {
+    type Connection = DbConnection;
+    type Error = r2d2::Error;
+
+    fn connect(&self) -> Result<DbConnection, r2d2::Error> {
+        self.connect_now()
+    }
+
+    fn is_valid(&self, conn: &mut DbConnection) -> Result<(), r2d2::Error> {
+        conn.batch_execute("SELECT 1")
+            .map_err(r2d2::Error::QueryError)
+    }
+
+    fn has_broken(&self, _conn: &mut DbConnection) -> bool {
+        std::thread::panicking()
+    }
+}
+
+/// One connection, creating the SQLite file's folder when needed; the error
+/// is the database's own message.
+pub fn connect(url: &DatabaseUrl) -> anyhow::Result<DbConnection> {
+    if let DatabaseUrl::Sqlite(path) = url {
+        if let Some(dir) = Path::new(path)
+            .parent()
+            .filter(|d| !d.as_os_str().is_empty())
+        {
+            std::fs::create_dir_all(dir)
+                .with_context(|| format!("cannot create the folder {}", dir.display()))?;
+        }
+    }
+    Manager::new(url.clone())
+        .connect_now()
+        .context("cannot connect to the database")
+}
+
+/// Builds the pool. Fails at once, with the database's own message, when the
+/// first connection cannot be made.
+pub fn build_pool(url: &DatabaseUrl, size: u32) -> anyhow::Result<Pool> {
+    drop(connect(url)?);
+    let manager = Manager::new(url.clone());
+    r2d2::Pool::builder()
+        .max_size(size.max(1))
+        .connection_timeout(std::time::Duration::from_secs(10))
+        .build(manager)
+        .context("cannot build the database pool")
+}
+
+/// Applies pending migrations of the connection's backend; returns their names.
+pub fn run_migrations(conn: &mut DbConnection) -> anyhow::Result<Vec<String>> {
+    let applied = match conn {
+        DbConnection::Pg(c) => c.run_pending_migrations(POSTGRES_MIGRATIONS),
+        DbConnection::Sqlite(c) => c.run_pending_migrations(SQLITE_MIGRATIONS),
+    }
+    .map_err(|e| anyhow::anyhow!("migration failed: {e}"))?;
+    Ok(applied.iter().map(|v| v.to_string()).collect())
+}
+
+pub fn backend_of(conn: &DbConnection) -> Backend {
+    match conn {
+        DbConnection::Pg(_) => Backend::Postgres,
+        DbConnection::Sqlite(_) => Backend::Sqlite,
+    }
+}
+
+/// Runs `f` with a pooled connection on the blocking thread pool, inside the
+/// caller's tracing span. Every handler reaches the database through here.
+pub async fn run<F, T>(pool: &Pool, f: F) -> Result<T, AppError>
+where
+    F: FnOnce(&mut DbConnection) -> Result<T, AppError> + Send + 'static,
+    T: Send + 'static,
+{
+    let pool = pool.clone();
+    let span = tracing::Span::current();
+    actix_web::web::block(move || {
+        let _entered = span.enter();
+        let mut conn = pool.get().map_err(AppError::Pool)?;
+        f(&mut conn)
+    })
+    .await
+    .map_err(|_| AppError::Internal("blocking task was cancelled".into()))?
+}
+
+/// The current time as stored: naive UTC, whole seconds, so that SQLite's text
+/// comparison of timestamps orders them the same way PostgreSQL does.
+pub fn now() -> chrono::NaiveDateTime {
+    use chrono::{SubsecRound, Utc};
+    Utc::now().naive_utc().trunc_subsecs(0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn picks_the_backend_by_scheme() {
+        assert_eq!(
+            DatabaseUrl::parse("sqlite://data/x.db").unwrap(),
+            DatabaseUrl::Sqlite("data/x.db".into())
+        );
+        assert_eq!(
+            DatabaseUrl::parse("sqlite:///tmp/x.db").unwrap(),
+            DatabaseUrl::Sqlite("/tmp/x.db".into())
+        );
+        assert_eq!(
+            DatabaseUrl::parse("data/x.db").unwrap(),
+            DatabaseUrl::Sqlite("data/x.db".into())
+        );
+        assert_eq!(
+            DatabaseUrl::parse("/var/lib/x.db").unwrap(),
+            DatabaseUrl::Sqlite("/var/lib/x.db".into())
+        );
+        assert_eq!(
+            DatabaseUrl::parse("postgres://u@h/db").unwrap().backend(),
+            Backend::Postgres
+        );
+        assert_eq!(
+            DatabaseUrl::parse("postgresql://u@h/db").unwrap().backend(),
+            Backend::Postgres
+        );
+    }
+
+    #[test]
+    fn refuses_other_schemes_with_a_message_naming_them() {
+        let err = DatabaseUrl::parse("mysql://x").unwrap_err().to_string();
+        assert!(err.contains("mysql"), "{err}");
+        assert!(DatabaseUrl::parse("mysql:x").is_err());
+        assert!(DatabaseUrl::parse("").is_err());
+        assert!(DatabaseUrl::parse("sqlite://").is_err());
+    }
+}

@@ -1,0 +1,75 @@
+//! Table definitions shared by both backends. Only the portable subset of types
+//! is used (BigInt, Integer, Text, Bool, Timestamp) so one schema serves SQLite and PostgreSQL.
+
+diesel::table! {
+    units (id) {
+        id -> BigInt,
+        parent_id -> Nullable<BigInt>,
+        kind -> Text,
+        name -> Text,
+        code -> Nullable<Text>,
+        path -> Text,
+        active -> Bool,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    users (id) {
+        id -> BigInt,
+        username -> Text,
+        full_name -> Text,
+        email -> Nullable<Text>,
+        password_hash -> Text,
+        locale -> Text,
+        unit_id -> BigInt,
+        active -> Bool,
+        must_change_password -> Bool,
+        session_epoch -> Integer,
+        last_login_at -> Nullable<Timestamp>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    role_grants (id) {
+        id -> BigInt,
+        user_id -> BigInt,
+        unit_id -> BigInt,
+        role -> Text,
+        granted_by -> Nullable<BigInt>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    audit_log (id) {
+        id -> BigInt,
+        at -> Timestamp,
+        user_id -> Nullable<BigInt>,
+        ip -> Nullable<Text>,
+        action -> Text,
+        entity -> Text,
+        entity_id -> Nullable<BigInt>,
+        changes -> Text,
+    }
+}
+
+diesel::table! {
+    login_attempts (id) {
+        id -> BigInt,
+        username -> Text,
+        ip -> Text,
+        at -> Timestamp,
+        success -> Bool,
+    }
+}
+
+diesel::joinable!(users -> units (unit_id));
+diesel::joinable!(role_grants -> units (unit_id));
+diesel::joinable!(audit_log -> users (user_id));
+diesel::joinable!(role_grants -> users (user_id));
+
+diesel::allow_tables_to_appear_in_same_query!(units, users, role_grants, audit_log, login_attempts);

@@ -1,0 +1,343 @@
+//! Users and the roles they hold on units.
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+use serde::Serialize;
+use serde_json::json;
+
+use super::audit::Change;
+use super::schema::{role_grants, units, users};
+use super::DbConnection;
+use crate::domain::access::{Grant, Role};
+
+diesel::define_sql_function!(fn lower(x: diesel::sql_types::Nullable<diesel::sql_types::Text>) -> diesel::sql_types::Nullable<diesel::sql_types::Text>);
+
+#[derive(Debug, Clone, Queryable, Selectable, Serialize)]
+#[diesel(table_name = users)]
+pub struct User {
+    pub id: i64,
+    pub username: String,
+    pub full_name: String,
+    pub email: Option<String>,
+    #[serde(skip)]
+    pub password_hash: String,
+    pub locale: String,
+    pub unit_id: i64,
+    pub active: bool,
+    pub must_change_password: bool,
+    pub session_epoch: i32,
+    pub last_login_at: Option<NaiveDateTime>,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+/// The fields an admin edits.
+#[derive(Debug, Clone, Serialize)]
+pub struct UserFields {
+    pub username: String,
+    pub full_name: String,
+    pub email: Option<String>,
+    pub locale: String,
+    pub unit_id: i64,
+}
+
+pub fn find(conn: &mut DbConnection, id: i64) -> QueryResult<User> {
+    users::table.find(id).select(User::as_select()).first(conn)
+}
+
+pub fn find_by_username(conn: &mut DbConnection, username: &str) -> QueryResult<Option<User>> {
+    users::table
+        .filter(users::username.eq(username))
+        .select(User::as_select())
+        .first(conn)
+        .optional()
+}
+
+pub fn count(conn: &mut DbConnection) -> QueryResult<i64> {
+    users::table.count().get_result(conn)
+}
+
+pub fn username_taken(
+    conn: &mut DbConnection,
+    username: &str,
+    except: Option<i64>,
+) -> QueryResult<bool> {
+    let mut q = users::table
+        .filter(users::username.eq(username))
+        .into_boxed();
+    if let Some(id) = except {
+        q = q.filter(users::id.ne(id));
+    }
+    q.count().get_result::<i64>(conn).map(|n| n > 0)
+}
+
+/// The roles a user holds, on active units only, with each unit's path.
+pub fn grants(conn: &mut DbConnection, user_id: i64) -> QueryResult<Vec<Grant>> {
+    let rows: Vec<(String, i64, String)> = role_grants::table
+        .inner_join(units::table)
+        .filter(role_grants::user_id.eq(user_id))
+        .filter(units::active.eq(true))
+        .select((role_grants::role, units::id, units::path))
+        .load(conn)?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|(role, unit_id, unit_path)| {
+            Role::parse(&role).map(|role| Grant {
+                role,
+                unit_id,
+                unit_path,
+            })
+        })
+        .collect())
+}
+
+#[derive(Debug, Queryable, Serialize)]
+pub struct GrantRow {
+    pub id: i64,
+    pub role: String,
+    pub unit_id: i64,
+    pub unit_name: String,
+    pub unit_path: String,
+    pub unit_active: bool,
+}
+
+/// A user's grants as shown on their page.
+pub fn grant_rows(conn: &mut DbConnection, user_id: i64) -> QueryResult<Vec<GrantRow>> {
+    role_grants::table
+        .inner_join(units::table)
+        .filter(role_grants::user_id.eq(user_id))
+        .select((
+            role_grants::id,
+            role_grants::role,
+            units::id,
+            units::name,
+            units::path,
+            units::active,
+        ))
+        .order((units::path, role_grants::role))
+        .load(conn)
+}
+
+pub fn create(
+    conn: &mut DbConnection,
+    f: &UserFields,
+    password_hash: &str,
+    must_change_password: bool,
+) -> QueryResult<(User, Change)> {
+    let now = super::now();
+    let id: i64 = diesel::insert_into(users::table)
+        .values((
+            users::username.eq(&f.username),
+            users::full_name.eq(&f.full_name),
+            users::email.eq(&f.email),
+            users::password_hash.eq(password_hash),
+            users::locale.eq(&f.locale),
+            users::unit_id.eq(f.unit_id),
+            users::active.eq(true),
+            users::must_change_password.eq(must_change_password),
+            users::session_epoch.eq(0),
+            users::created_at.eq(now),
+            users::updated_at.eq(now),
+        ))
+        .returning(users::id)
+        .get_result(conn)?;
+    Ok((find(conn, id)?, Change::new("create", "user", id, json!(f))))
+}
+
+pub fn update(conn: &mut DbConnection, id: i64, f: &UserFields) -> QueryResult<(User, Change)> {
+    let before = find(conn, id)?;
+    diesel::update(users::table.find(id))
+        .set((
+            users::username.eq(&f.username),
+            users::full_name.eq(&f.full_name),
+            users::email.eq(&f.email),
+            users::locale.eq(&f.locale),
+            users::unit_id.eq(f.unit_id),
+            users::updated_at.eq(super::now()),
+        ))
+        .execute(conn)?;
+    let old = UserFields {
+        username: before.username,
+        full_name: before.full_name,
+        email: before.email,
+        locale: before.locale,
+        unit_id: before.unit_id,
+    };
+    let changes = super::audit::diff(&old, f);
+    Ok((find(conn, id)?, Change::new("update", "user", id, changes)))
+}
+
+/// Sets a new password hash and ends every other session of the user.
+pub fn set_password(
+    conn: &mut DbConnection,
+    id: i64,
+    password_hash: &str,
+    must_change_password: bool,
+) -> QueryResult<Change> {
+    diesel::update(users::table.find(id))
+        .set((
+            users::password_hash.eq(password_hash),
+            users::must_change_password.eq(must_change_password),
+            users::session_epoch.eq(users::session_epoch + 1),
+            users::updated_at.eq(super::now()),
+        ))
+        .execute(conn)?;
+    let action = if must_change_password {
+        "reset_password"
+    } else {
+        "change_password"
+    };
+    Ok(Change::new(action, "user", id, json!({})))
+}
+
+pub fn set_locale(conn: &mut DbConnection, id: i64, locale: &str) -> QueryResult<Change> {
+    let before = find(conn, id)?;
+    diesel::update(users::table.find(id))
+        .set(users::locale.eq(locale))
+        .execute(conn)?;
+    Ok(Change::new(
+        "update",
+        "user",
+        id,
+        json!({"locale": [before.locale, locale]}),
+    ))
+}
+
+/// Deactivating a user also ends their sessions.
+pub fn set_active(conn: &mut DbConnection, id: i64, active: bool) -> QueryResult<Change> {
+    diesel::update(users::table.find(id))
+        .set((
+            users::active.eq(active),
+            users::session_epoch.eq(users::session_epoch + 1),
+            users::updated_at.eq(super::now()),
+        ))
+        .execute(conn)?;
+    let action = if active { "activate" } else { "deactivate" };
+    Ok(Change::new(action, "user", id, json!({"active": active})))
+}
+
+pub fn touch_login(conn: &mut DbConnection, id: i64) -> QueryResult<()> {
+    diesel::update(users::table.find(id))
+        .set(users::last_login_at.eq(super::now()))
+        .execute(conn)
+        .map(|_| ())
+}
+
+#[derive(Debug, Queryable, Serialize)]
+pub struct UserRow {
+    pub id: i64,
+    pub username: String,
+    pub full_name: String,
+    pub unit_name: String,
+    pub active: bool,
+    pub last_login_at: Option<NaiveDateTime>,
+}
+
+/// Users whose home unit lies in `prefixes`, filtered by a search text.
+pub fn list(
+    conn: &mut DbConnection,
+    prefixes: &[String],
+    search: Option<&str>,
+    offset: i64,
+    limit: i64,
+) -> QueryResult<(Vec<UserRow>, i64)> {
+    let query = || {
+        let mut q = users::table
+            .inner_join(units::table)
+            .filter(super::units::path_in(prefixes))
+            .into_boxed();
+        if let Some(s) = search {
+            let pattern = format!("%{}%", s.to_lowercase());
+            q = q.filter(
+                users::username
+                    .like(pattern.clone())
+                    .or(lower(users::full_name.nullable()).like(pattern.clone()))
+                    .or(lower(users::email).like(pattern)),
+            );
+        }
+        q
+    };
+    let total = query().count().get_result(conn)?;
+    let rows = query()
+        .select((
+            users::id,
+            users::username,
+            users::full_name,
+            units::name,
+            users::active,
+            users::last_login_at,
+        ))
+        .order(users::username)
+        .offset(offset)
+        .limit(limit)
+        .load(conn)?;
+    Ok((rows, total))
+}
+
+pub fn add_grant(
+    conn: &mut DbConnection,
+    user_id: i64,
+    unit_id: i64,
+    role: Role,
+    granted_by: Option<i64>,
+) -> QueryResult<Change> {
+    let exists: i64 = role_grants::table
+        .filter(role_grants::user_id.eq(user_id))
+        .filter(role_grants::unit_id.eq(unit_id))
+        .filter(role_grants::role.eq(role.as_str()))
+        .count()
+        .get_result(conn)?;
+    if exists == 0 {
+        diesel::insert_into(role_grants::table)
+            .values((
+                role_grants::user_id.eq(user_id),
+                role_grants::unit_id.eq(unit_id),
+                role_grants::role.eq(role.as_str()),
+                role_grants::granted_by.eq(granted_by),
+                role_grants::created_at.eq(super::now()),
+            ))
+            .execute(conn)?;
+    }
+    Ok(Change::new(
+        "grant_role",
+        "user",
+        user_id,
+        json!({"role": role.as_str(), "unit_id": unit_id}),
+    ))
+}
+
+/// The grant with this id, if it belongs to `user_id`: (role, unit id, unit path).
+pub fn find_grant(
+    conn: &mut DbConnection,
+    user_id: i64,
+    grant_id: i64,
+) -> QueryResult<Option<(String, i64, String)>> {
+    role_grants::table
+        .inner_join(units::table)
+        .filter(role_grants::id.eq(grant_id))
+        .filter(role_grants::user_id.eq(user_id))
+        .select((role_grants::role, units::id, units::path))
+        .first(conn)
+        .optional()
+}
+
+pub fn remove_grant(
+    conn: &mut DbConnection,
+    user_id: i64,
+    grant_id: i64,
+    role: &str,
+    unit_id: i64,
+) -> QueryResult<Change> {
+    diesel::delete(
+        role_grants::table
+            .filter(role_grants::id.eq(grant_id))
+            .filter(role_grants::user_id.eq(user_id)),
+    )
+    .execute(conn)?;
+    Ok(Change::new(
+        "revoke_role",
+        "user",
+        user_id,
+        json!({"role": role, "unit_id": unit_id}),
+    ))
+}

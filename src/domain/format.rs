@@ -1,0 +1,84 @@
+//! How numbers, money and dates are shown: Vietnamese conventions everywhere
+//! (`1.315`, `182.900.000.000 đ`, `14/01/2022`), whatever the interface language.
+
+use chrono::{FixedOffset, NaiveDate, NaiveDateTime, TimeZone};
+
+/// Vietnam's time zone (no daylight saving).
+pub fn vietnam() -> FixedOffset {
+    FixedOffset::east_opt(7 * 3600).expect("+07:00 is a valid offset")
+}
+
+/// `1315` → `1.315`, `-2699000` → `-2.699.000`.
+pub fn number(n: i64) -> String {
+    let digits = n.unsigned_abs().to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3 + 1);
+    if n < 0 {
+        out.push('-');
+    }
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push('.');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// Money in đồng: `182.900.000.000 đ`.
+pub fn money(dong: i64) -> String {
+    format!("{} đ", number(dong))
+}
+
+pub fn date(d: NaiveDate) -> String {
+    d.format("%d/%m/%Y").to_string()
+}
+
+/// A stored UTC timestamp shown in Vietnam time: `22/11/2026 08:05`.
+pub fn datetime(utc: NaiveDateTime) -> String {
+    vietnam()
+        .from_utc_datetime(&utc)
+        .format("%d/%m/%Y %H:%M")
+        .to_string()
+}
+
+/// Reads `dd/mm/yyyy` (also `d/m/yyyy`) or the ISO `yyyy-mm-dd` that date inputs send.
+pub fn parse_date(s: &str) -> Option<NaiveDate> {
+    let s = s.trim();
+    NaiveDate::parse_from_str(s, "%d/%m/%Y")
+        .or_else(|_| NaiveDate::parse_from_str(s, "%Y-%m-%d"))
+        .ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn numbers_use_dots_between_thousands() {
+        assert_eq!(number(0), "0");
+        assert_eq!(number(999), "999");
+        assert_eq!(number(1315), "1.315");
+        assert_eq!(number(2699), "2.699");
+        assert_eq!(number(-1234567), "-1.234.567");
+        assert_eq!(money(182_900_000_000), "182.900.000.000 đ");
+    }
+
+    #[test]
+    fn dates_are_day_month_year() {
+        let d = NaiveDate::from_ymd_opt(2022, 1, 14).unwrap();
+        assert_eq!(date(d), "14/01/2022");
+        assert_eq!(parse_date("14/01/2022"), Some(d));
+        assert_eq!(parse_date("14/1/2022"), Some(d));
+        assert_eq!(parse_date("2022-01-14"), Some(d));
+        assert_eq!(parse_date("31/02/2022"), None);
+    }
+
+    #[test]
+    fn times_are_shown_in_vietnam_time() {
+        let utc = NaiveDate::from_ymd_opt(2026, 11, 22)
+            .unwrap()
+            .and_hms_opt(20, 30, 0)
+            .unwrap();
+        assert_eq!(datetime(utc), "23/11/2026 03:30");
+    }
+}

@@ -1,0 +1,17 @@
+//! Dân vận khéo: the platform on which local government runs its skilled mass
+//! mobilization work. See README.md for what it does and how to run it.
+
+pub mod auth;
+pub mod cli;
+pub mod config;
+pub mod context;
+pub mod db;
+pub mod domain;
+pub mod error;
+pub mod i18n;
+pub mod routes;
+pub mod setup;
+pub mod startup;
+pub mod state;
+pub mod telemetry;
+pub mod views;

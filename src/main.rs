@@ -1,0 +1,14 @@
+use clap::Parser;
+
+fn main() -> std::process::ExitCode {
+    // A missing .env is normal; a malformed one is reported by the variables it breaks.
+    let _ = dotenvy::dotenv();
+    let cli = danvan::cli::Cli::parse();
+    match danvan::cli::run(cli) {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}

@@ -1,0 +1,141 @@
+//! HTTP routes, one module per area, each with its own `configure`.
+
+mod account;
+mod admin_audit;
+mod admin_units;
+mod admin_users;
+mod health;
+mod home;
+mod login;
+
+use actix_web::web;
+
+use crate::error::AppError;
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.route("/static/{file:.*}", web::get().to(crate::views::asset));
+    health::configure(cfg);
+    login::configure(cfg);
+    account::configure(cfg);
+    home::configure(cfg);
+    admin_units::configure(cfg);
+    admin_users::configure(cfg);
+    admin_audit::configure(cfg);
+    cfg.default_service(web::to(not_found));
+}
+
+async fn not_found() -> Result<actix_web::HttpResponse, AppError> {
+    Err(AppError::NotFound)
+}
+
+/// `?page=N` for listings; pages start at 1.
+#[derive(Debug, Clone, Copy)]
+pub struct Page {
+    pub number: i64,
+    pub size: i64,
+}
+
+impl Page {
+    pub fn new(number: Option<i64>, size: i64) -> Page {
+        Page {
+            number: number.unwrap_or(1).max(1),
+            size,
+        }
+    }
+
+    pub fn offset(&self) -> i64 {
+        (self.number - 1) * self.size
+    }
+
+    /// What the pagination partial needs, with links that keep the other query
+    /// parameters.
+    pub fn view(&self, total: i64, base_query: &[(&str, String)]) -> serde_json::Value {
+        let pages = ((total + self.size - 1) / self.size).max(1);
+        let link = |n: i64| {
+            let mut q: Vec<(&str, String)> = base_query
+                .iter()
+                .filter(|(k, v)| *k != "page" && !v.is_empty())
+                .cloned()
+                .collect();
+            q.push(("page", n.to_string()));
+            format!("?{}", serde_urlencoded::to_string(q).unwrap_or_default())
+        };
+        serde_json::json!({
+            "number": self.number,
+            "pages": pages,
+            "total": total,
+            "prev": (self.number > 1).then(|| link(self.number - 1)),
+            "next": (self.number < pages).then(|| link(self.number + 1)),
+        })
+    }
+}
+
+/// Options for a `<select>`: value, label, and whether it is chosen.
+pub fn options<'a>(
+    items: impl IntoIterator<Item = (String, String)> + 'a,
+    selected: &str,
+) -> Vec<serde_json::Value> {
+    items
+        .into_iter()
+        .map(|(value, label)| {
+            let sel = value == selected;
+            serde_json::json!({"value": value, "label": label, "selected": sel})
+        })
+        .collect()
+}
+
+/// A local path to go back to after a form, never another site.
+pub fn safe_next(next: Option<&str>) -> String {
+    match next {
+        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.contains('\\') => n.to_string(),
+        _ => "/".to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn next_stays_on_this_site() {
+        assert_eq!(
+            safe_next(Some("/admin/users?page=2")),
+            "/admin/users?page=2"
+        );
+        assert_eq!(safe_next(Some("//evil.example")), "/");
+        assert_eq!(safe_next(Some("https://evil.example")), "/");
+        assert_eq!(safe_next(None), "/");
+    }
+
+    #[test]
+    fn pagination_links_keep_filters() {
+        let v = Page::new(Some(2), 20).view(45, &[("q", "an".into()), ("page", "2".into())]);
+        assert_eq!(v["pages"], 3);
+        assert_eq!(v["prev"], "?q=an&page=1");
+        assert_eq!(v["next"], "?q=an&page=3");
+        let first = Page::new(None, 20).view(0, &[]);
+        assert_eq!(first["pages"], 1);
+        assert!(first["prev"].is_null() && first["next"].is_null());
+    }
+}
+
+/// A form as templates read it: for each field its value as typed and the
+/// translation key of its error (or null), so strict templates need no lookups.
+pub fn form_view(
+    form: &impl serde::Serialize,
+    errors: &crate::domain::validate::FieldErrors,
+) -> serde_json::Value {
+    let mut out = serde_json::Map::new();
+    if let Ok(serde_json::Value::Object(fields)) = serde_json::to_value(form) {
+        for (name, value) in fields {
+            let error = errors.get(&name).map(str::to_string);
+            out.insert(name, serde_json::json!({"value": value, "error": error}));
+        }
+    }
+    // Errors on fields the form struct does not carry still reach the page.
+    for (name, key) in errors.iter() {
+        out.entry(name.clone())
+            .or_insert_with(|| serde_json::json!({"value": "", "error": key}));
+    }
+    serde_json::Value::Object(out)
+}

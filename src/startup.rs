@@ -1,0 +1,176 @@
+//! Building and running the server. Tests use `Application::build` with port 0
+//! to run the real thing against a fresh database.
+
+use std::net::TcpListener;
+
+use actix_session::config::{CookieContentSecurity, PersistentSession};
+use actix_session::storage::CookieSessionStore;
+use actix_session::SessionMiddleware;
+use actix_web::cookie::{time, Key, SameSite};
+use actix_web::dev::{Server, ServiceRequest, ServiceResponse};
+use actix_web::middleware::{from_fn, Compress, DefaultHeaders, ErrorHandlers};
+use actix_web::{web, App, HttpServer};
+use anyhow::Context;
+use tracing_actix_web::{DefaultRootSpanBuilder, RootSpanBuilder, TracingLogger};
+
+use crate::config::Config;
+use crate::db;
+use crate::state::AppState;
+use crate::views::{self, Views};
+
+pub struct Application {
+    port: u16,
+    server: Server,
+    pool: db::Pool,
+}
+
+/// Request spans carry the request id (from tracing-actix-web) and the user id
+/// once the session is read.
+struct Spans;
+
+impl RootSpanBuilder for Spans {
+    fn on_request_start(request: &ServiceRequest) -> tracing::Span {
+        tracing_actix_web::root_span!(request, user_id = tracing::field::Empty)
+    }
+
+    fn on_request_end<B: actix_web::body::MessageBody>(
+        span: tracing::Span,
+        outcome: &Result<ServiceResponse<B>, actix_web::Error>,
+    ) {
+        let status = match outcome {
+            Ok(res) => res.status().as_u16(),
+            Err(e) => e.as_response_error().status_code().as_u16(),
+        };
+        span.in_scope(|| tracing::info!(status, "request finished"));
+        DefaultRootSpanBuilder::on_request_end(span, outcome);
+    }
+}
+
+const CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
+    form-action 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'";
+
+impl Application {
+    /// Connects, migrates and binds; the server starts with `run_until_stopped`.
+    pub fn build(config: Config) -> anyhow::Result<Application> {
+        let pool = db::build_pool(&config.database, config.db_pool_size)?;
+        {
+            let mut conn = pool.get().context("cannot get a database connection")?;
+            let applied = db::run_migrations(&mut conn)?;
+            for m in applied {
+                tracing::info!(migration = %m, "applied migration");
+            }
+            let week_ago = db::now() - chrono::Duration::days(7);
+            db::login_attempts::prune(&mut conn, week_ago)?;
+        }
+        let key = session_key(&config)?;
+        let listener = TcpListener::bind(config.bind_addr)
+            .with_context(|| format!("cannot listen on {}", config.bind_addr))?;
+        let port = listener.local_addr()?.port();
+        let state = web::Data::new(AppState {
+            backend: config.database.backend(),
+            views: Views::new()?,
+            pool: pool.clone(),
+            config,
+        });
+        let workers = match state.config.workers {
+            0 => std::thread::available_parallelism().map_or(2, |n| n.get()),
+            n => n,
+        };
+        let server = HttpServer::new(move || {
+            let cfg = &state.config;
+            let sessions = SessionMiddleware::builder(CookieSessionStore::default(), key.clone())
+                .cookie_name("dvk_session".into())
+                .cookie_secure(cfg.cookie_secure)
+                .cookie_http_only(true)
+                .cookie_same_site(SameSite::Lax)
+                .cookie_content_security(CookieContentSecurity::Private)
+                .session_lifecycle(
+                    PersistentSession::default()
+                        .session_ttl(time::Duration::hours(cfg.session_hours)),
+                )
+                .build();
+            App::new()
+                .app_data(state.clone())
+                .app_data(web::FormConfig::default().limit(256 * 1024))
+                .wrap(from_fn(crate::auth::csrf::guard))
+                .wrap(ErrorHandlers::new().default_handler(views::error_page))
+                .wrap(sessions)
+                .wrap(
+                    DefaultHeaders::new()
+                        .add(("Content-Security-Policy", CSP))
+                        .add(("X-Content-Type-Options", "nosniff"))
+                        .add(("X-Frame-Options", "DENY"))
+                        .add(("Referrer-Policy", "same-origin"))
+                        .add((
+                            "Permissions-Policy",
+                            "camera=(), microphone=(), geolocation=()",
+                        )),
+                )
+                .wrap(Compress::default())
+                .wrap(TracingLogger::<Spans>::new())
+                .configure(crate::routes::configure)
+        })
+        .workers(workers)
+        .shutdown_timeout(15)
+        .listen(listener)?
+        .run();
+        Ok(Application { port, server, pool })
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    pub fn pool(&self) -> &db::Pool {
+        &self.pool
+    }
+
+    /// Runs until SIGINT/SIGTERM, then finishes the requests in flight.
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        self.server.await
+    }
+}
+
+/// The configured key, or one generated once and kept in `DATA_DIR/session.key`
+/// so that sessions survive restarts of a single instance.
+fn session_key(config: &Config) -> anyhow::Result<Key> {
+    if let Some(bytes) = &config.session_key {
+        return Key::try_from(bytes.as_slice()).context("SESSION_KEY is not a usable key");
+    }
+    let path = config.data_dir.join("session.key");
+    if let Ok(text) = std::fs::read_to_string(&path) {
+        if let Ok(bytes) = hex::decode(text.trim()) {
+            if let Ok(key) = Key::try_from(bytes.as_slice()) {
+                return Ok(key);
+            }
+        }
+        anyhow::bail!(
+            "{} is not a valid session key; delete it to generate a new one",
+            path.display()
+        );
+    }
+    let key = Key::generate();
+    std::fs::create_dir_all(&config.data_dir)
+        .with_context(|| format!("cannot create {}", config.data_dir.display()))?;
+    write_private(&path, &hex::encode(key.master()))
+        .with_context(|| format!("cannot write {}", path.display()))?;
+    tracing::info!(path = %path.display(), "generated a session key");
+    Ok(key)
+}
+
+#[cfg(unix)]
+fn write_private(path: &std::path::Path, text: &str) -> std::io::Result<()> {
+    use std::io::Write;
+    use std::os::unix::fs::OpenOptionsExt;
+    let mut f = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(path)?;
+    f.write_all(text.as_bytes())
+}
+
+#[cfg(not(unix))]
+fn write_private(path: &std::path::Path, text: &str) -> std::io::Result<()> {
+    std::fs::write(path, text)
+}

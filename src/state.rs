@@ -1,0 +1,12 @@
+//! Everything a handler needs, built once at start-up: no global state.
+
+use crate::config::Config;
+use crate::db::{Backend, Pool};
+use crate::views::Views;
+
+pub struct AppState {
+    pub config: Config,
+    pub pool: Pool,
+    pub backend: Backend,
+    pub views: Views,
+}

@@ -1,0 +1,256 @@
+//! Templates (handlebars, compiled into the binary, strict mode), their
+//! helpers, the static assets, and the pages shown for errors.
+
+use actix_session::SessionExt;
+use actix_web::body::{BoxBody, EitherBody};
+use actix_web::dev::ServiceResponse;
+use actix_web::http::header;
+use actix_web::middleware::ErrorHandlerResponse;
+use actix_web::{web, HttpResponse};
+use chrono::{NaiveDate, NaiveDateTime};
+use handlebars::{
+    Context, Handlebars, Helper, HelperResult, Output, RenderContext, RenderErrorReason,
+};
+use rust_embed::RustEmbed;
+use serde_json::{json, Value};
+
+use crate::domain::format;
+use crate::error::ErrorKind;
+use crate::i18n::{self, Locale};
+use crate::state::AppState;
+
+#[derive(RustEmbed)]
+#[folder = "templates/"]
+struct Templates;
+
+#[derive(RustEmbed)]
+#[folder = "static/"]
+struct Assets;
+
+pub struct Views {
+    hb: Handlebars<'static>,
+}
+
+impl Views {
+    pub fn new() -> anyhow::Result<Views> {
+        let mut hb = Handlebars::new();
+        hb.set_strict_mode(true);
+        for name in Templates::iter() {
+            let Some(stem) = name.strip_suffix(".hbs") else {
+                continue;
+            };
+            let file =
+                Templates::get(&name).ok_or_else(|| anyhow::anyhow!("template {name} vanished"))?;
+            let text = std::str::from_utf8(&file.data)?;
+            hb.register_template_string(stem, text)
+                .map_err(|e| anyhow::anyhow!("template {name}: {e}"))?;
+        }
+        hb.register_helper("t", Box::new(t_helper));
+        hb.register_helper("date", Box::new(date_helper));
+        hb.register_helper("datetime", Box::new(datetime_helper));
+        hb.register_helper("num", Box::new(num_helper));
+        hb.register_helper("money", Box::new(money_helper));
+        Ok(Views { hb })
+    }
+
+    pub fn render(&self, name: &str, data: &Value) -> Result<String, handlebars::RenderError> {
+        self.hb.render(name, data)
+    }
+}
+
+fn root_locale(ctx: &Context) -> Locale {
+    Locale::or_default(ctx.data().get("lang").and_then(Value::as_str))
+}
+
+fn param_text(v: &Value) -> String {
+    match v {
+        Value::String(s) => s.clone(),
+        Value::Null => String::new(),
+        other => other.to_string(),
+    }
+}
+
+/// `{{t "key"}}`, `{{t "unit-kind-" kind}}` (parameters are joined into the key)
+/// and `{{t "key" count=n}}` (hash entries become Fluent arguments).
+fn t_helper(
+    h: &Helper,
+    _: &Handlebars,
+    ctx: &Context,
+    _: &mut RenderContext,
+    out: &mut dyn Output,
+) -> HelperResult {
+    if h.params().is_empty() {
+        return Err(RenderErrorReason::ParamNotFoundForIndex("t", 0).into());
+    }
+    let key: String = h.params().iter().map(|p| param_text(p.value())).collect();
+    let locale = root_locale(ctx);
+    let text = if h.hash().is_empty() {
+        i18n::t(locale, &key)
+    } else {
+        let args: Vec<(&str, String)> = h
+            .hash()
+            .iter()
+            .map(|(k, v)| (*k, param_text(v.value())))
+            .collect();
+        i18n::t_args(locale, &key, &args)
+    };
+    out.write(&handlebars::html_escape(&text))?;
+    Ok(())
+}
+
+fn first_param<'a>(h: &'a Helper, name: &'static str) -> Result<&'a Value, RenderErrorReason> {
+    h.param(0)
+        .map(|p| p.value())
+        .ok_or(RenderErrorReason::ParamNotFoundForIndex(name, 0))
+}
+
+/// `{{date d}}` → `14/01/2022`; empty for null.
+fn date_helper(
+    h: &Helper,
+    _: &Handlebars,
+    _: &Context,
+    _: &mut RenderContext,
+    out: &mut dyn Output,
+) -> HelperResult {
+    if let Some(s) = first_param(h, "date")?.as_str() {
+        let text = NaiveDate::parse_from_str(s, "%Y-%m-%d")
+            .map(format::date)
+            .unwrap_or_else(|_| s.to_string());
+        out.write(&handlebars::html_escape(&text))?;
+    }
+    Ok(())
+}
+
+/// `{{datetime t}}` → `22/11/2026 08:05` in Vietnam time; empty for null.
+fn datetime_helper(
+    h: &Helper,
+    _: &Handlebars,
+    _: &Context,
+    _: &mut RenderContext,
+    out: &mut dyn Output,
+) -> HelperResult {
+    if let Some(s) = first_param(h, "datetime")?.as_str() {
+        let text = NaiveDateTime::parse_from_str(s, "%Y-%m-%dT%H:%M:%S%.f")
+            .map(format::datetime)
+            .unwrap_or_else(|_| s.to_string());
+        out.write(&handlebars::html_escape(&text))?;
+    }
+    Ok(())
+}
+
+/// `{{num n}}` → `1.315`.
+fn num_helper(
+    h: &Helper,
+    _: &Handlebars,
+    _: &Context,
+    _: &mut RenderContext,
+    out: &mut dyn Output,
+) -> HelperResult {
+    if let Some(n) = first_param(h, "num")?.as_i64() {
+        out.write(&format::number(n))?;
+    }
+    Ok(())
+}
+
+/// `{{money n}}` → `182.900.000.000 đ`.
+fn money_helper(
+    h: &Helper,
+    _: &Handlebars,
+    _: &Context,
+    _: &mut RenderContext,
+    out: &mut dyn Output,
+) -> HelperResult {
+    if let Some(n) = first_param(h, "money")?.as_i64() {
+        out.write(&format::money(n))?;
+    }
+    Ok(())
+}
+
+/// Percent-encodes a query value.
+pub fn url_encode(s: &str) -> String {
+    serde_urlencoded::to_string([("", s)])
+        .map(|q| q.trim_start_matches('=').to_string())
+        .unwrap_or_default()
+}
+
+/// `GET /static/{file}`: assets compiled into the binary.
+pub async fn asset(path: web::Path<String>) -> HttpResponse {
+    match Assets::get(path.as_str()) {
+        Some(file) => {
+            let mime = mime_guess::from_path(path.as_str()).first_or_octet_stream();
+            HttpResponse::Ok()
+                .content_type(mime.as_ref())
+                .insert_header((header::CACHE_CONTROL, "public, max-age=3600"))
+                .body(file.data.into_owned())
+        }
+        None => HttpResponse::NotFound().finish(),
+    }
+}
+
+/// Replaces the plain body of an `AppError` response with the error page in the
+/// visitor's language. Other responses pass untouched.
+pub fn error_page<B>(res: ServiceResponse<B>) -> actix_web::Result<ErrorHandlerResponse<B>> {
+    let Some(kind) = res.response().extensions().get::<ErrorKind>().copied() else {
+        return Ok(ErrorHandlerResponse::Response(res.map_into_left_body()));
+    };
+    let (req, res) = res.into_parts();
+    let locale = Locale::or_default(crate::auth::session::lang(&req.get_session()).as_deref());
+    let status = res.status();
+    let html = req
+        .app_data::<web::Data<AppState>>()
+        .and_then(|state| {
+            let data = json!({
+                "lang": locale.code(),
+                "title": i18n::t(locale, &format!("error-{}-title", kind.key())),
+                "message": i18n::t(locale, &format!("error-{}-text", kind.key())),
+                "status": status.as_u16(),
+            });
+            state.views.render("errors/page", &data).ok()
+        })
+        .unwrap_or_else(|| kind.key().to_string());
+    let mut new_res = HttpResponse::build(status)
+        .content_type("text/html; charset=utf-8")
+        .body(html);
+    for (name, value) in res.headers() {
+        if name != header::CONTENT_TYPE && name != header::CONTENT_LENGTH {
+            new_res.headers_mut().insert(name.clone(), value.clone());
+        }
+    }
+    let res = ServiceResponse::new(req, new_res.map_into_boxed_body());
+    Ok(ErrorHandlerResponse::Response(
+        res.map_body(|_, b: BoxBody| EitherBody::right(b)),
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_template_compiles() {
+        Views::new().unwrap();
+    }
+
+    #[test]
+    fn helpers_format_the_vietnamese_way() {
+        let mut hb = Handlebars::new();
+        hb.register_helper("num", Box::new(num_helper));
+        hb.register_helper("date", Box::new(date_helper));
+        hb.register_helper("t", Box::new(t_helper));
+        let out = hb
+            .render_template(
+                "{{num n}} {{date d}} {{t \"login-title\"}}",
+                &json!({"n": 2699, "d": "2022-01-14", "lang": "vi"}),
+            )
+            .unwrap();
+        assert_eq!(out, "2.699 14/01/2022 Đăng nhập");
+    }
+
+    #[test]
+    fn query_values_are_encoded() {
+        assert_eq!(
+            url_encode("/admin/users?page=2"),
+            "%2Fadmin%2Fusers%3Fpage%3D2"
+        );
+    }
+}
