@@ -63,9 +63,12 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Demo => {
             let mut conn = connect(&config)?;
             db::run_migrations(&mut conn)?;
-            let (users, pw) = setup::demo(&mut conn)?;
-            println!("Demo data loaded. Accounts (password for all: {pw}):");
-            for (u, role) in users {
+            let demo = setup::demo(&mut conn)?;
+            println!(
+                "Demo data loaded. Accounts (password for all: {}):",
+                demo.password
+            );
+            for (u, role) in demo.accounts {
                 println!("  {u:<18} {role}");
             }
             Ok(())

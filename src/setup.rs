@@ -79,9 +79,15 @@ pub fn first_run(conn: &mut DbConnection) -> Result<Option<String>, AppError> {
     create_admin(conn, "admin", "Quản trị hệ thống").map(Some)
 }
 
+/// The demo accounts (username, role) and their shared password.
+pub struct Demo {
+    pub accounts: Vec<(String, &'static str)>,
+    pub password: String,
+}
+
 /// A believable starting tree from the source articles, and one account per role.
 /// Returns the accounts' shared password. Refuses to run twice.
-pub fn demo(conn: &mut DbConnection) -> Result<(Vec<(String, &'static str)>, String), AppError> {
+pub fn demo(conn: &mut DbConnection) -> Result<Demo, AppError> {
     if db::schema::units::table
         .filter(db::schema::units::name.eq("Phường Tây Hồ"))
         .count()
@@ -199,6 +205,9 @@ pub fn demo(conn: &mut DbConnection) -> Result<(Vec<(String, &'static str)>, Str
                 },
             ))
         })?;
-        Ok((made, pw))
+        Ok(Demo {
+            accounts: made,
+            password: pw,
+        })
     })
 }

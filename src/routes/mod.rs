@@ -92,6 +92,27 @@ pub fn safe_next(next: Option<&str>) -> String {
     }
 }
 
+/// A form as templates read it: for each field its value as typed and the
+/// translation key of its error (or null), so strict templates need no lookups.
+pub fn form_view(
+    form: &impl serde::Serialize,
+    errors: &crate::domain::validate::FieldErrors,
+) -> serde_json::Value {
+    let mut out = serde_json::Map::new();
+    if let Ok(serde_json::Value::Object(fields)) = serde_json::to_value(form) {
+        for (name, value) in fields {
+            let error = errors.get(&name).map(str::to_string);
+            out.insert(name, serde_json::json!({"value": value, "error": error}));
+        }
+    }
+    // Errors on fields the form struct does not carry still reach the page.
+    for (name, key) in errors.iter() {
+        out.entry(name.clone())
+            .or_insert_with(|| serde_json::json!({"value": "", "error": key}));
+    }
+    serde_json::Value::Object(out)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -117,25 +138,4 @@ mod tests {
         assert_eq!(first["pages"], 1);
         assert!(first["prev"].is_null() && first["next"].is_null());
     }
-}
-
-/// A form as templates read it: for each field its value as typed and the
-/// translation key of its error (or null), so strict templates need no lookups.
-pub fn form_view(
-    form: &impl serde::Serialize,
-    errors: &crate::domain::validate::FieldErrors,
-) -> serde_json::Value {
-    let mut out = serde_json::Map::new();
-    if let Ok(serde_json::Value::Object(fields)) = serde_json::to_value(form) {
-        for (name, value) in fields {
-            let error = errors.get(&name).map(str::to_string);
-            out.insert(name, serde_json::json!({"value": value, "error": error}));
-        }
-    }
-    // Errors on fields the form struct does not carry still reach the page.
-    for (name, key) in errors.iter() {
-        out.entry(name.clone())
-            .or_insert_with(|| serde_json::json!({"value": "", "error": key}));
-    }
-    serde_json::Value::Object(out)
 }

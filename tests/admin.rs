@@ -1,0 +1,459 @@
+//! Units, users and roles through the admin pages; permissions through the unit tree.
+
+mod common;
+
+use common::{location, new_client, spawn, PASSWORD};
+use danvan::db;
+use danvan::domain::access::Role;
+use danvan::domain::units::UnitKind;
+use reqwest::StatusCode;
+
+#[tokio::test]
+async fn a_role_reaches_down_the_unit_tree_but_not_up_or_sideways() {
+    let app = spawn().await;
+    let tay_ho = app.unit(app.root, UnitKind::Ward, "Phường Tây Hồ");
+    let group = app.unit(tay_ho, UnitKind::ResidentialGroup, "Tổ dân phố số 1");
+    let long_bien = app.unit(app.root, UnitKind::Ward, "Phường Long Biên");
+    app.user("quantri.tayho", tay_ho, &[(Role::Admin, tay_ho)]);
+    app.login_ok("quantri.tayho").await;
+
+    assert_eq!(
+        app.get(&format!("/admin/units/{tay_ho}/edit"))
+            .await
+            .status(),
+        StatusCode::OK
+    );
+    assert_eq!(
+        app.get(&format!("/admin/units/{group}/edit"))
+            .await
+            .status(),
+        StatusCode::OK,
+        "descendant"
+    );
+    assert_eq!(
+        app.get(&format!("/admin/units/{long_bien}/edit"))
+            .await
+            .status(),
+        StatusCode::FORBIDDEN,
+        "sibling"
+    );
+    assert_eq!(
+        app.get(&format!("/admin/units/{}/edit", app.root))
+            .await
+            .status(),
+        StatusCode::FORBIDDEN,
+        "parent"
+    );
+
+    // The unit list shows only the subtree.
+    let (_, html) = app.text("/admin/units").await;
+    assert!(html.contains("Tổ dân phố số 1"));
+    assert!(!html.contains("Phường Long Biên"));
+
+    // Writing outside the subtree is refused too, and changes nothing.
+    let r = app
+        .post(
+            &format!("/admin/units/{long_bien}"),
+            &[
+                ("name", "Đổi tên"),
+                ("kind", "ward"),
+                ("parent_id", &app.root.to_string()),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+    assert_eq!(
+        db::units::find(&mut app.conn(), long_bien).unwrap().name,
+        "Phường Long Biên"
+    );
+}
+
+#[tokio::test]
+async fn pages_refuse_roles_that_do_not_allow_them() {
+    let app = spawn().await;
+    let ward = app.unit(app.root, UnitKind::Ward, "Phường Quảng An");
+    app.user("xem", ward, &[(Role::Viewer, ward)]);
+    app.user("mttq", ward, &[(Role::Reviewer, ward)]);
+
+    app.login_ok("xem").await;
+    for path in [
+        "/admin/users",
+        "/admin/units",
+        "/admin/audit",
+        "/admin/users/new",
+    ] {
+        let r = app.get(path).await;
+        assert_eq!(r.status(), StatusCode::FORBIDDEN, "{path}");
+        let html = r.text().await.unwrap();
+        assert!(
+            html.contains("Không có quyền truy cập"),
+            "a page in Vietnamese for {path}"
+        );
+    }
+    let (_, home) = app.text("/").await;
+    assert!(
+        !home.contains("href=\"/admin/users\""),
+        "no menu entry for what is refused"
+    );
+
+    // The Front's reviewer reads the audit log but manages nothing.
+    let reviewer = new_client();
+    assert_eq!(
+        app.login_with(&reviewer, "mttq", PASSWORD).await.status(),
+        StatusCode::SEE_OTHER
+    );
+    assert_eq!(
+        app.get_with(&reviewer, "/admin/audit").await.status(),
+        StatusCode::OK
+    );
+    assert_eq!(
+        app.get_with(&reviewer, "/admin/units").await.status(),
+        StatusCode::FORBIDDEN
+    );
+}
+
+#[tokio::test]
+async fn missing_pages_and_records_are_404_in_the_visitors_language() {
+    let app = spawn().await;
+    app.user("quantri", app.root, &[(Role::Admin, app.root)]);
+    let r = app.get("/khong-co-trang-nay").await;
+    assert_eq!(r.status(), StatusCode::NOT_FOUND);
+    assert!(r.text().await.unwrap().contains("Không tìm thấy trang"));
+
+    app.login_ok("quantri").await;
+    assert_eq!(
+        app.get("/admin/units/999999/edit").await.status(),
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        app.get("/admin/users/999999").await.status(),
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        app.get("/admin/users/not-a-number").await.status(),
+        StatusCode::NOT_FOUND
+    );
+
+    app.post("/language", &[("lang", "en")]).await;
+    let r = app.get("/admin/users/999999").await;
+    assert!(r.text().await.unwrap().contains("Page not found"));
+}
+
+#[tokio::test]
+async fn bad_user_input_is_shown_again_with_the_values_typed_and_a_message_per_field() {
+    let app = spawn().await;
+    let ward = app.unit(app.root, UnitKind::Ward, "Phường Tây Hồ");
+    app.user("quantri", app.root, &[(Role::Admin, app.root)]);
+    app.login_ok("quantri").await;
+    let users_before = db::users::count(&mut app.conn()).unwrap();
+
+    let r = app
+        .post(
+            "/admin/users",
+            &[
+                ("username", "Nguyễn Văn A"),
+                ("full_name", "   "),
+                ("email", "khong-phai-email"),
+                ("unit_id", &ward.to_string()),
+                ("locale", "vi"),
+                ("role", "committee"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let html = r.text().await.unwrap();
+    assert!(html.contains("Vui lòng sửa các ô được đánh dấu"));
+    assert!(
+        html.contains("value=\"Nguyễn Văn A\""),
+        "the username typed is kept"
+    );
+    assert!(
+        html.contains("value=\"khong-phai-email\""),
+        "the email typed is kept"
+    );
+    assert!(html.contains("Từ 3 đến 40 ký tự"));
+    assert!(html.contains("Không được để trống."));
+    assert!(html.contains("Địa chỉ thư điện tử không hợp lệ."));
+    assert!(
+        html.contains(&format!("<option value=\"{ward}\" selected>")),
+        "the unit chosen stays chosen"
+    );
+    assert_eq!(
+        db::users::count(&mut app.conn()).unwrap(),
+        users_before,
+        "nothing was created"
+    );
+
+    // A taken username is caught too.
+    let r = app
+        .post(
+            "/admin/users",
+            &[
+                ("username", "quantri"),
+                ("full_name", "Ai đó"),
+                ("unit_id", &ward.to_string()),
+                ("locale", "vi"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r
+        .text()
+        .await
+        .unwrap()
+        .contains("Tên đăng nhập này đã có người dùng."));
+}
+
+#[tokio::test]
+async fn bad_unit_input_is_shown_again_and_nothing_is_saved() {
+    let app = spawn().await;
+    app.user("quantri", app.root, &[(Role::Admin, app.root)]);
+    app.login_ok("quantri").await;
+    let before = db::units::count(&mut app.conn()).unwrap();
+    let r = app
+        .post(
+            "/admin/units",
+            &[
+                ("name", ""),
+                ("kind", "galaxy"),
+                ("parent_id", &app.root.to_string()),
+                ("code", "TH-01"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let html = r.text().await.unwrap();
+    assert!(html.contains("value=\"TH-01\""));
+    assert!(html.contains("Không được để trống."));
+    assert!(html.contains("Lựa chọn không hợp lệ."));
+    assert_eq!(db::units::count(&mut app.conn()).unwrap(), before);
+}
+
+#[tokio::test]
+async fn an_admin_creates_a_user_who_logs_in_with_the_one_time_password() {
+    let app = spawn().await;
+    let ward = app.unit(app.root, UnitKind::Ward, "Phường Tây Hồ");
+    app.user("quantri", app.root, &[(Role::Admin, app.root)]);
+    app.login_ok("quantri").await;
+
+    let r = app
+        .post(
+            "/admin/users",
+            &[
+                ("username", "tran.thi.hong"),
+                ("full_name", "Trần Thị Hồng"),
+                ("email", "hong@tayho.example"),
+                ("unit_id", &ward.to_string()),
+                ("locale", "vi"),
+                ("role", "committee"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::OK);
+    let html = r.text().await.unwrap();
+    let marker = "<p class=\"secret\"><code>";
+    let start = html.find(marker).expect("the one-time password is shown") + marker.len();
+    let one_time = &html[start..start + 16];
+
+    let created = db::users::find_by_username(&mut app.conn(), "tran.thi.hong")
+        .unwrap()
+        .unwrap();
+    assert!(created.must_change_password);
+    assert!(
+        !created.password_hash.contains(one_time),
+        "stored only hashed"
+    );
+    let grants = db::users::grants(&mut app.conn(), created.id).unwrap();
+    assert_eq!(grants.len(), 1);
+    assert_eq!((grants[0].role, grants[0].unit_id), (Role::Committee, ward));
+
+    let hong = new_client();
+    let r = app.login_with(&hong, "tran.thi.hong", one_time).await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let r = app.get_with(&hong, "/").await;
+    assert_eq!(location(&r), "/account/password");
+}
+
+#[tokio::test]
+async fn roles_are_granted_and_revoked_only_within_the_admins_reach() {
+    let app = spawn().await;
+    let tay_ho = app.unit(app.root, UnitKind::Ward, "Phường Tây Hồ");
+    let long_bien = app.unit(app.root, UnitKind::Ward, "Phường Long Biên");
+    app.user("quantri.tayho", tay_ho, &[(Role::Admin, tay_ho)]);
+    let member = app.user("thanh.vien", tay_ho, &[]);
+    let outsider = app.user("nguoi.ngoai", long_bien, &[]);
+    app.login_ok("quantri.tayho").await;
+
+    let r = app
+        .post(
+            &format!("/admin/users/{member}/grants"),
+            &[("role", "ward_team"), ("unit_id", &tay_ho.to_string())],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    // A grant on a unit outside the admin's reach is refused.
+    app.post(
+        &format!("/admin/users/{member}/grants"),
+        &[("role", "admin"), ("unit_id", &long_bien.to_string())],
+    )
+    .await;
+    let grants = db::users::grants(&mut app.conn(), member).unwrap();
+    assert_eq!(grants.len(), 1);
+    assert_eq!(grants[0].role, Role::WardTeam);
+
+    // Users homed elsewhere are out of reach altogether.
+    assert_eq!(
+        app.get(&format!("/admin/users/{outsider}")).await.status(),
+        StatusCode::FORBIDDEN
+    );
+    let (_, list) = app.text("/admin/users").await;
+    assert!(list.contains("thanh.vien") && !list.contains("nguoi.ngoai"));
+
+    let rows = db::users::grant_rows(&mut app.conn(), member).unwrap();
+    let r = app
+        .post(
+            &format!("/admin/users/{member}/grants/{}/delete", rows[0].id),
+            &[],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    assert!(db::users::grants(&mut app.conn(), member)
+        .unwrap()
+        .is_empty());
+}
+
+#[tokio::test]
+async fn moving_a_unit_carries_its_subtree_and_the_roles_granted_there() {
+    let app = spawn().await;
+    let old_ward = app.unit(app.root, UnitKind::Ward, "Phường Cũ");
+    let group = app.unit(old_ward, UnitKind::ResidentialGroup, "Tổ dân phố số 5");
+    let new_ward = app.unit(app.root, UnitKind::Ward, "Phường Mới");
+    app.user("quantri", app.root, &[(Role::Admin, app.root)]);
+    app.user("quantri.moi", new_ward, &[(Role::Admin, new_ward)]);
+    app.login_ok("quantri").await;
+
+    let r = app
+        .post(
+            &format!("/admin/units/{group}"),
+            &[
+                ("name", "Tổ dân phố số 5"),
+                ("kind", "residential_group"),
+                ("parent_id", &new_ward.to_string()),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let moved = db::units::find(&mut app.conn(), group).unwrap();
+    assert_eq!(moved.parent_id, Some(new_ward));
+    assert_eq!(moved.path, format!("/{}/{new_ward}/{group}/", app.root));
+
+    // A unit cannot move under its own descendant.
+    let r = app
+        .post(
+            &format!("/admin/units/{new_ward}"),
+            &[
+                ("name", "Phường Mới"),
+                ("kind", "ward"),
+                ("parent_id", &group.to_string()),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r
+        .text()
+        .await
+        .unwrap()
+        .contains("Không thể chuyển đơn vị vào chính nó"));
+
+    // The new ward's admin now reaches the moved group.
+    let other = new_client();
+    app.login_with(&other, "quantri.moi", PASSWORD).await;
+    assert_eq!(
+        app.get_with(&other, &format!("/admin/units/{group}/edit"))
+            .await
+            .status(),
+        StatusCode::OK
+    );
+}
+
+#[tokio::test]
+async fn a_unit_with_active_children_cannot_be_deactivated_and_roles_on_inactive_units_lapse() {
+    let app = spawn().await;
+    let ward = app.unit(app.root, UnitKind::Ward, "Phường Tây Hồ");
+    let group = app.unit(ward, UnitKind::ResidentialGroup, "Tổ dân phố số 2");
+    app.user("quantri", app.root, &[(Role::Admin, app.root)]);
+    let member = app.user("to.truong", ward, &[(Role::WardTeam, group)]);
+    app.login_ok("quantri").await;
+
+    app.post(
+        &format!("/admin/units/{ward}/active"),
+        &[("active", "false")],
+    )
+    .await;
+    assert!(
+        db::units::find(&mut app.conn(), ward).unwrap().active,
+        "still active: it has a child"
+    );
+
+    app.post(
+        &format!("/admin/units/{group}/active"),
+        &[("active", "false")],
+    )
+    .await;
+    assert!(!db::units::find(&mut app.conn(), group).unwrap().active);
+    assert!(
+        db::users::grants(&mut app.conn(), member)
+            .unwrap()
+            .is_empty(),
+        "the role lapses with its unit"
+    );
+}
+
+#[tokio::test]
+async fn every_change_is_in_the_audit_log_with_who_and_what() {
+    let app = spawn().await;
+    app.user("quantri", app.root, &[(Role::Admin, app.root)]);
+    app.login_ok("quantri").await;
+    let ward = app.unit(app.root, UnitKind::Ward, "Phường Tây Hồ");
+    app.post(
+        &format!("/admin/units/{ward}"),
+        &[
+            ("name", "Phường Tây Hồ (mới)"),
+            ("kind", "ward"),
+            ("parent_id", &app.root.to_string()),
+        ],
+    )
+    .await;
+
+    let (entries, total) = db::audit::list(
+        &mut app.conn(),
+        &db::audit::Filter {
+            entity: Some("unit".into()),
+            entity_id: Some(ward),
+            action: Some("update".into()),
+            ..Default::default()
+        },
+        0,
+        10,
+    )
+    .unwrap();
+    assert_eq!(total, 1);
+    assert_eq!(entries[0].username.as_deref(), Some("quantri"));
+    let changes: serde_json::Value = serde_json::from_str(&entries[0].changes).unwrap();
+    assert_eq!(
+        changes["name"],
+        serde_json::json!(["Phường Tây Hồ", "Phường Tây Hồ (mới)"])
+    );
+
+    let (status, html) = app
+        .text(&format!(
+            "/admin/audit?entity=unit&entity_id={ward}&user=quantri"
+        ))
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(html.contains("Phường Tây Hồ (mới)"));
+    // A malformed date filter is reported, not an error page.
+    let (status, html) = app.text("/admin/audit?from=31/02/2026").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(html.contains("Ngày phải có dạng dd/mm/yyyy."));
+}

@@ -1,0 +1,280 @@
+//! Test harness: the real server on port 0 against a fresh database per test —
+//! an SQLite file in a temporary folder, or, when `TEST_DATABASE_URL` is set, a
+//! new PostgreSQL database that is dropped afterwards.
+#![allow(dead_code)]
+
+use std::collections::HashMap;
+
+use danvan::config::Config;
+use danvan::db::{self, audit, units::UnitFields, users::UserFields, DbConnection, Pool};
+use danvan::domain::access::Role;
+use danvan::domain::units::UnitKind;
+use danvan::startup::Application;
+use diesel::connection::SimpleConnection;
+use diesel::{Connection, PgConnection};
+use reqwest::redirect::Policy;
+use reqwest::{Client, Response, StatusCode};
+
+pub const PASSWORD: &str = "mat-khau-2022!";
+
+/// A database that exists only for one test.
+pub enum TestDb {
+    Sqlite(tempfile::TempDir),
+    Postgres {
+        admin_url: String,
+        name: String,
+        url: String,
+        dir: tempfile::TempDir,
+    },
+}
+
+impl TestDb {
+    pub fn new() -> TestDb {
+        match std::env::var("TEST_DATABASE_URL")
+            .ok()
+            .filter(|s| !s.is_empty())
+        {
+            Some(admin_url) => {
+                let name = format!("dvk_test_{}", &danvan::auth::csrf::new_token()[..16]);
+                let mut admin = PgConnection::establish(&admin_url)
+                    .expect("TEST_DATABASE_URL must be reachable");
+                admin
+                    .batch_execute(&format!("CREATE DATABASE {name}"))
+                    .expect("create test database");
+                let base = admin_url
+                    .rsplit_once('/')
+                    .map(|(b, _)| b)
+                    .unwrap_or(&admin_url);
+                let url = format!("{base}/{name}");
+                TestDb::Postgres {
+                    admin_url,
+                    name,
+                    url,
+                    dir: tempfile::tempdir().unwrap(),
+                }
+            }
+            None => TestDb::Sqlite(tempfile::tempdir().unwrap()),
+        }
+    }
+
+    pub fn url(&self) -> String {
+        match self {
+            TestDb::Sqlite(dir) => {
+                format!("sqlite://{}", dir.path().join("test.sqlite3").display())
+            }
+            TestDb::Postgres { url, .. } => url.clone(),
+        }
+    }
+
+    pub fn data_dir(&self) -> std::path::PathBuf {
+        match self {
+            TestDb::Sqlite(dir) | TestDb::Postgres { dir, .. } => dir.path().to_path_buf(),
+        }
+    }
+
+    pub fn is_postgres(&self) -> bool {
+        matches!(self, TestDb::Postgres { .. })
+    }
+}
+
+impl Drop for TestDb {
+    fn drop(&mut self) {
+        if let TestDb::Postgres {
+            admin_url, name, ..
+        } = self
+        {
+            if let Ok(mut admin) = PgConnection::establish(admin_url) {
+                let _ =
+                    admin.batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"));
+            }
+        }
+    }
+}
+
+pub struct TestApp {
+    pub base: String,
+    pub pool: Pool,
+    pub client: Client,
+    pub db: TestDb,
+    /// The top unit every test tree hangs from.
+    pub root: i64,
+}
+
+pub fn config_for(db: &TestDb, extra: &[(&str, &str)]) -> Config {
+    let mut vars: HashMap<String, String> = HashMap::from([
+        ("DATABASE_URL".into(), db.url()),
+        ("BIND_ADDR".into(), "127.0.0.1:0".into()),
+        ("DATA_DIR".into(), db.data_dir().display().to_string()),
+        ("SESSION_KEY".into(), "ab".repeat(64)),
+        ("WORKERS".into(), "1".into()),
+        ("DB_POOL_SIZE".into(), "4".into()),
+    ]);
+    for (k, v) in extra {
+        vars.insert(k.to_string(), v.to_string());
+    }
+    Config::from_lookup(|k| vars.get(k).cloned()).expect("test config")
+}
+
+pub async fn spawn() -> TestApp {
+    spawn_with(&[]).await
+}
+
+pub async fn spawn_with(extra: &[(&str, &str)]) -> TestApp {
+    let db = TestDb::new();
+    let app = Application::build(config_for(&db, extra)).expect("build app");
+    let base = format!("http://127.0.0.1:{}", app.port());
+    let pool = app.pool().clone();
+    tokio::spawn(app.run_until_stopped());
+    let root = {
+        let mut conn = pool.get().unwrap();
+        make_unit(&mut conn, None, UnitKind::City, "Thành phố Hà Nội")
+    };
+    TestApp {
+        base,
+        pool,
+        client: new_client(),
+        db,
+        root,
+    }
+}
+
+pub fn new_client() -> Client {
+    Client::builder()
+        .cookie_store(true)
+        .redirect(Policy::none())
+        .build()
+        .unwrap()
+}
+
+pub fn make_unit(conn: &mut DbConnection, parent: Option<i64>, kind: UnitKind, name: &str) -> i64 {
+    let f = UnitFields {
+        parent_id: parent,
+        kind,
+        name: name.into(),
+        code: None,
+    };
+    audit::write(conn, &audit::Actor::default(), |c| {
+        Ok(db::units::create(c, &f)?)
+    })
+    .unwrap()
+    .id
+}
+
+/// Pulls the CSRF token out of a page.
+pub fn csrf_in(html: &str) -> String {
+    let marker = "name=\"_csrf\" value=\"";
+    let start = html.find(marker).expect("page has a CSRF field") + marker.len();
+    html[start..start + 64].to_string()
+}
+
+impl TestApp {
+    pub fn conn(&self) -> db::PooledConn {
+        self.pool.get().unwrap()
+    }
+
+    pub fn unit(&self, parent: i64, kind: UnitKind, name: &str) -> i64 {
+        make_unit(&mut self.conn(), Some(parent), kind, name)
+    }
+
+    /// A user with `PASSWORD` (no forced change) and the given roles.
+    pub fn user(&self, username: &str, home: i64, roles: &[(Role, i64)]) -> i64 {
+        let hash = danvan::auth::password::hash(PASSWORD).unwrap();
+        let f = UserFields {
+            username: username.into(),
+            full_name: format!("Đồng chí {username}"),
+            email: None,
+            locale: "vi".into(),
+            unit_id: home,
+        };
+        let mut conn = self.conn();
+        let (u, _) = db::users::create(&mut conn, &f, &hash, false).unwrap();
+        for (role, unit) in roles {
+            db::users::add_grant(&mut conn, u.id, *unit, *role, None).unwrap();
+        }
+        u.id
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.base, path)
+    }
+
+    pub async fn get(&self, path: &str) -> Response {
+        self.client.get(self.url(path)).send().await.unwrap()
+    }
+
+    pub async fn get_with(&self, client: &Client, path: &str) -> Response {
+        client.get(self.url(path)).send().await.unwrap()
+    }
+
+    pub async fn text(&self, path: &str) -> (StatusCode, String) {
+        let r = self.get(path).await;
+        let s = r.status();
+        (s, r.text().await.unwrap())
+    }
+
+    /// The session's current CSRF token, read from a page the visitor can see.
+    pub async fn csrf_of(&self, client: &Client) -> String {
+        let r = self.get_with(client, "/login").await;
+        let html = if r.status() == StatusCode::SEE_OTHER {
+            self.get_with(client, "/account/password")
+                .await
+                .text()
+                .await
+                .unwrap()
+        } else {
+            r.text().await.unwrap()
+        };
+        csrf_in(&html)
+    }
+
+    pub async fn csrf(&self) -> String {
+        self.csrf_of(&self.client).await
+    }
+
+    /// Posts a form with the session's CSRF token added.
+    pub async fn post(&self, path: &str, fields: &[(&str, &str)]) -> Response {
+        self.post_with(&self.client, path, fields).await
+    }
+
+    pub async fn post_with(
+        &self,
+        client: &Client,
+        path: &str,
+        fields: &[(&str, &str)],
+    ) -> Response {
+        let token = self.csrf_of(client).await;
+        let mut all: Vec<(&str, &str)> = fields.to_vec();
+        all.push(("_csrf", &token));
+        client.post(self.url(path)).form(&all).send().await.unwrap()
+    }
+
+    pub async fn login(&self, username: &str, password: &str) -> Response {
+        self.login_with(&self.client, username, password).await
+    }
+
+    pub async fn login_with(&self, client: &Client, username: &str, password: &str) -> Response {
+        self.post_with(
+            client,
+            "/login",
+            &[("username", username), ("password", password)],
+        )
+        .await
+    }
+
+    /// Logs in and checks that it worked.
+    pub async fn login_ok(&self, username: &str) {
+        let r = self.login(username, PASSWORD).await;
+        assert_eq!(
+            r.status(),
+            StatusCode::SEE_OTHER,
+            "login of {username} failed"
+        );
+    }
+}
+
+pub fn location(r: &Response) -> String {
+    r.headers()
+        .get("location")
+        .map(|v| v.to_str().unwrap().to_string())
+        .unwrap_or_default()
+}

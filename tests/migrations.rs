@@ -1,0 +1,62 @@
+//! Migrations: the same names for both backends; each runs up, down and up again.
+
+mod common;
+
+use std::collections::BTreeSet;
+
+use danvan::db::{self, DbConnection, POSTGRES_MIGRATIONS, SQLITE_MIGRATIONS};
+use diesel_migrations::MigrationHarness;
+
+fn names(dir: &str) -> BTreeSet<String> {
+    std::fs::read_dir(format!("{}/migrations/{dir}", env!("CARGO_MANIFEST_DIR")))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect()
+}
+
+#[test]
+fn both_backends_have_the_same_migration_names() {
+    let sqlite = names("sqlite");
+    assert!(!sqlite.is_empty());
+    assert_eq!(sqlite, names("postgres"));
+    for name in &sqlite {
+        for dir in ["sqlite", "postgres"] {
+            for file in ["up.sql", "down.sql"] {
+                let path = format!(
+                    "{}/migrations/{dir}/{name}/{file}",
+                    env!("CARGO_MANIFEST_DIR")
+                );
+                assert!(std::path::Path::new(&path).exists(), "{path} is missing");
+            }
+        }
+    }
+}
+
+/// Runs every migration up, then each down one at a time, then all up again.
+#[test]
+fn every_migration_runs_up_down_and_up_again() {
+    let test_db = common::TestDb::new();
+    let url = db::DatabaseUrl::parse(&test_db.url()).unwrap();
+    let mut conn = db::connect(&url).unwrap();
+    let total = names("sqlite").len();
+
+    assert_eq!(db::run_migrations(&mut conn).unwrap().len(), total);
+    let mut reverted = 0;
+    loop {
+        let done = match &mut conn {
+            DbConnection::Pg(c) => c.revert_last_migration(POSTGRES_MIGRATIONS).is_ok(),
+            DbConnection::Sqlite(c) => c.revert_last_migration(SQLITE_MIGRATIONS).is_ok(),
+        };
+        if !done {
+            break;
+        }
+        reverted += 1;
+        assert!(reverted <= total, "reverted more migrations than exist");
+    }
+    assert_eq!(reverted, total);
+    assert_eq!(db::run_migrations(&mut conn).unwrap().len(), total);
+    assert!(
+        db::run_migrations(&mut conn).unwrap().is_empty(),
+        "nothing left to apply"
+    );
+}
