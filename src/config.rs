@@ -25,6 +25,47 @@ pub struct Config {
     pub login_max_failures_per_ip: i64,
     pub workers: usize,
     pub log_json: bool,
+    pub mail: MailConfig,
+}
+
+/// How mail leaves: by SMTP when `SMTP_HOST` is set, otherwise as `.eml`
+/// files in `MAIL_DIR`.
+#[derive(Clone, Debug)]
+pub struct MailConfig {
+    pub from: String,
+    pub smtp: Option<SmtpConfig>,
+    pub dir: PathBuf,
+}
+
+#[derive(Clone, Debug)]
+pub struct SmtpConfig {
+    pub host: String,
+    pub port: u16,
+    pub tls: SmtpTls,
+    pub username: Option<String>,
+    pub password: Option<String>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SmtpTls {
+    /// Plain connection upgraded with STARTTLS (required).
+    StartTls,
+    /// TLS from the first byte (usually port 465).
+    Tls,
+    /// No encryption: only for a mail catcher or a relay on the same host.
+    None,
+}
+
+impl std::str::FromStr for SmtpTls {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s.to_ascii_lowercase().as_str() {
+            "starttls" => Ok(SmtpTls::StartTls),
+            "tls" => Ok(SmtpTls::Tls),
+            "none" => Ok(SmtpTls::None),
+            _ => Err("use starttls, tls or none".into()),
+        }
+    }
 }
 
 impl Config {
@@ -50,7 +91,32 @@ impl Config {
             }
             None => None,
         };
+        let smtp = match get("SMTP_HOST").filter(|s| !s.trim().is_empty()) {
+            Some(host) => Some(SmtpConfig {
+                host: host.trim().to_string(),
+                port: parse(&get, "SMTP_PORT", "587")?,
+                tls: parse(&get, "SMTP_TLS", "starttls")?,
+                username: get("SMTP_USERNAME").filter(|s| !s.is_empty()),
+                password: get("SMTP_PASSWORD").filter(|s| !s.is_empty()),
+            }),
+            None => None,
+        };
+        let from = get("MAIL_FROM")
+            .filter(|s| !s.trim().is_empty())
+            .unwrap_or_else(|| "Dân vận khéo <no-reply@localhost>".into());
+        if from.parse::<lettre::message::Mailbox>().is_err() {
+            bail!("MAIL_FROM={from:?} is not a valid address");
+        }
+        let mail = MailConfig {
+            from,
+            smtp,
+            dir: get("MAIL_DIR")
+                .filter(|s| !s.trim().is_empty())
+                .map(PathBuf::from)
+                .unwrap_or_else(|| data_dir.join("mail")),
+        };
         Ok(Config {
+            mail,
             bind_addr: parse(&get, "BIND_ADDR", "127.0.0.1:8080")?,
             database,
             data_dir,
@@ -105,6 +171,26 @@ mod tests {
     fn rejects_a_malformed_bind_address_naming_the_variable() {
         let err = with(&[("BIND_ADDR", "localhost")]).unwrap_err().to_string();
         assert!(err.contains("BIND_ADDR"), "{err}");
+    }
+
+    #[test]
+    fn mail_goes_to_files_unless_an_smtp_host_is_set() {
+        let c = with(&[]).unwrap();
+        assert!(c.mail.smtp.is_none());
+        assert!(c.mail.dir.ends_with("mail"));
+        let c = with(&[
+            ("SMTP_HOST", "mail"),
+            ("SMTP_PORT", "1025"),
+            ("SMTP_TLS", "none"),
+        ])
+        .unwrap();
+        let smtp = c.mail.smtp.unwrap();
+        assert_eq!(
+            (smtp.host.as_str(), smtp.port, smtp.tls),
+            ("mail", 1025, SmtpTls::None)
+        );
+        assert!(with(&[("SMTP_HOST", "mail"), ("SMTP_TLS", "maybe")]).is_err());
+        assert!(with(&[("MAIL_FROM", "not an address")]).is_err());
     }
 
     #[test]

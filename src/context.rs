@@ -243,6 +243,9 @@ impl Ctx {
         if u.can_anywhere(Permission::ReadAudit) {
             items.push(("/admin/audit", "nav-audit"));
         }
+        if u.can_anywhere(Permission::ManageUsers) {
+            items.push(("/admin/mail", "nav-mail"));
+        }
         let path = self.here.split('?').next().unwrap_or("/");
         items
             .into_iter()

@@ -69,6 +69,7 @@ impl Application {
         let state = web::Data::new(AppState {
             backend: config.database.backend(),
             views: Views::new()?,
+            mailer: crate::mail::Mailer::new(&config.mail)?,
             pool: pool.clone(),
             config,
         });

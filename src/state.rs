@@ -2,6 +2,7 @@
 
 use crate::config::Config;
 use crate::db::{Backend, Pool};
+use crate::mail::Mailer;
 use crate::views::Views;
 
 pub struct AppState {
@@ -9,4 +10,5 @@ pub struct AppState {
     pub pool: Pool,
     pub backend: Backend,
     pub views: Views,
+    pub mailer: Mailer,
 }

@@ -29,32 +29,56 @@ struct Assets;
 
 pub struct Views {
     hb: Handlebars<'static>,
+    /// Plain-text mail bodies: the same helpers, no HTML escaping.
+    text: Handlebars<'static>,
 }
 
 impl Views {
     pub fn new() -> anyhow::Result<Views> {
         let mut hb = Handlebars::new();
-        hb.set_strict_mode(true);
+        let mut text = Handlebars::new();
+        text.register_escape_fn(handlebars::no_escape);
+        for reg in [&mut hb, &mut text] {
+            reg.set_strict_mode(true);
+            reg.register_helper("t", Box::new(t_helper));
+            reg.register_helper("date", Box::new(date_helper));
+            reg.register_helper("datetime", Box::new(datetime_helper));
+            reg.register_helper("num", Box::new(num_helper));
+            reg.register_helper("money", Box::new(money_helper));
+        }
         for name in Templates::iter() {
             let Some(stem) = name.strip_suffix(".hbs") else {
                 continue;
             };
             let file =
                 Templates::get(&name).ok_or_else(|| anyhow::anyhow!("template {name} vanished"))?;
-            let text = std::str::from_utf8(&file.data)?;
-            hb.register_template_string(stem, text)
+            let source = std::str::from_utf8(&file.data)?;
+            let target = if stem.ends_with(".txt") {
+                &mut text
+            } else {
+                &mut hb
+            };
+            target
+                .register_template_string(stem, source)
                 .map_err(|e| anyhow::anyhow!("template {name}: {e}"))?;
         }
-        hb.register_helper("t", Box::new(t_helper));
-        hb.register_helper("date", Box::new(date_helper));
-        hb.register_helper("datetime", Box::new(datetime_helper));
-        hb.register_helper("num", Box::new(num_helper));
-        hb.register_helper("money", Box::new(money_helper));
-        Ok(Views { hb })
+        Ok(Views { hb, text })
     }
 
     pub fn render(&self, name: &str, data: &Value) -> Result<String, handlebars::RenderError> {
         self.hb.render(name, data)
+    }
+
+    /// Renders `{name}.txt` and `{name}.html`, the two bodies of a mail.
+    pub fn render_mail(
+        &self,
+        name: &str,
+        data: &Value,
+    ) -> Result<(String, String), handlebars::RenderError> {
+        Ok((
+            self.text.render(&format!("{name}.txt"), data)?,
+            self.hb.render(&format!("{name}.html"), data)?,
+        ))
     }
 }
 

@@ -162,3 +162,18 @@ audit-from = From
 audit-until = Until
 audit-system = System
 audit-empty = No entries.
+
+# Mail
+nav-mail = Email
+mail-title = Email settings
+mail-transport = Delivery
+mail-from = Sender address
+mail-files-note = No SMTP server is configured (SMTP_HOST): messages are written as .eml files to the folder above, not sent.
+mail-test-title = Send a test message
+mail-test-to = Send to
+mail-test-send = Send test message
+mail-test-sent = Test message sent.
+mail-test-failed = The message could not be sent. The mail server answered:
+mail-test-subject = Test message from Dân vận khéo
+mail-test-greeting = Dear { $name },
+mail-test-body = This is a test message to check the system's mail settings. There is no need to reply.

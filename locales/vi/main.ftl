@@ -162,3 +162,18 @@ audit-from = Từ ngày
 audit-until = Đến ngày
 audit-system = Hệ thống
 audit-empty = Không có bản ghi nào.
+
+# Thư điện tử
+nav-mail = Thư điện tử
+mail-title = Cấu hình thư điện tử
+mail-transport = Cách gửi
+mail-from = Địa chỉ gửi
+mail-files-note = Chưa cấu hình máy chủ SMTP (SMTP_HOST): thư được ghi thành tệp .eml trong thư mục trên, không được gửi đi.
+mail-test-title = Gửi thư thử
+mail-test-to = Gửi đến địa chỉ
+mail-test-send = Gửi thư thử
+mail-test-sent = Đã gửi thư thử.
+mail-test-failed = Không gửi được thư. Máy chủ thư trả lời:
+mail-test-subject = Thư thử từ hệ thống Dân vận khéo
+mail-test-greeting = Kính gửi đồng chí { $name },
+mail-test-body = Đây là thư thử để kiểm tra cấu hình gửi thư của hệ thống. Đồng chí không cần trả lời thư này.
