@@ -14,6 +14,8 @@ pub struct Config {
     pub database: DatabaseUrl,
     pub data_dir: PathBuf,
     pub db_pool_size: u32,
+    /// How long a request waits for a free database connection.
+    pub db_timeout_seconds: u64,
     /// 64 bytes that sign and encrypt the session cookie; `None` means "generate
     /// one and keep it in `data_dir/session.key`".
     pub session_key: Option<Vec<u8>>,
@@ -121,6 +123,7 @@ impl Config {
             database,
             data_dir,
             db_pool_size: parse(&get, "DB_POOL_SIZE", "8")?,
+            db_timeout_seconds: parse(&get, "DB_TIMEOUT_SECONDS", "10")?,
             session_key,
             cookie_secure: parse(&get, "COOKIE_SECURE", "false")?,
             session_hours: parse(&get, "SESSION_HOURS", "12")?,

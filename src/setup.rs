@@ -201,6 +201,7 @@ pub fn demo(conn: &mut DbConnection) -> Result<Demo, AppError> {
                     action: "load_demo",
                     entity: "system",
                     entity_id: None,
+                    unit_id: None,
                     changes: json!({"users": made.len()}),
                 },
             ))

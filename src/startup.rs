@@ -52,7 +52,11 @@ const CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self'; img-
 impl Application {
     /// Connects, migrates and binds; the server starts with `run_until_stopped`.
     pub fn build(config: Config) -> anyhow::Result<Application> {
-        let pool = db::build_pool(&config.database, config.db_pool_size)?;
+        let pool = db::build_pool(
+            &config.database,
+            config.db_pool_size,
+            config.db_timeout_seconds,
+        )?;
         {
             let mut conn = pool.get().context("cannot get a database connection")?;
             let applied = db::run_migrations(&mut conn)?;

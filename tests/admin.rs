@@ -457,3 +457,47 @@ async fn every_change_is_in_the_audit_log_with_who_and_what() {
     assert_eq!(status, StatusCode::OK);
     assert!(html.contains("Ngày phải có dạng dd/mm/yyyy."));
 }
+
+#[tokio::test]
+async fn a_reviewer_reads_the_changes_in_their_scope_whoever_made_them_and_nothing_else() {
+    let app = spawn().await;
+    let tay_ho = app.unit(app.root, UnitKind::Ward, "Phường Tây Hồ");
+    let long_bien = app.unit(app.root, UnitKind::Ward, "Phường Long Biên");
+    app.user("quantri", app.root, &[(Role::Admin, app.root)]);
+    app.user("mttq.tayho", tay_ho, &[(Role::Reviewer, tay_ho)]);
+    app.login_ok("quantri").await;
+    app.post(
+        "/admin/units",
+        &[
+            ("name", "Tổ dân phố số 9"),
+            ("kind", "residential_group"),
+            ("parent_id", &tay_ho.to_string()),
+        ],
+    )
+    .await;
+    app.post(
+        "/admin/units",
+        &[
+            ("name", "Tổ dân phố số 7"),
+            ("kind", "residential_group"),
+            ("parent_id", &long_bien.to_string()),
+        ],
+    )
+    .await;
+
+    let reviewer = new_client();
+    app.login_with(&reviewer, "mttq.tayho", PASSWORD).await;
+    let r = app
+        .get_with(&reviewer, "/admin/audit?entity=unit&action=create")
+        .await;
+    assert_eq!(r.status(), StatusCode::OK);
+    let html = r.text().await.unwrap();
+    assert!(
+        html.contains("Tổ dân phố số 9"),
+        "a change in the ward by the city admin"
+    );
+    assert!(
+        !html.contains("Tổ dân phố số 7"),
+        "a change in another ward"
+    );
+}

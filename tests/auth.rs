@@ -414,3 +414,16 @@ async fn healthz_names_the_backend() {
     };
     assert_eq!(body["database"], expected);
 }
+
+#[tokio::test]
+async fn healthz_is_503_when_the_database_does_not_answer() {
+    let app = spawn_with(&[("DB_POOL_SIZE", "1"), ("DB_TIMEOUT_SECONDS", "1")]).await;
+    // Hold the only connection: the server cannot reach the database in time.
+    let held = app.pool.get().unwrap();
+    let r = app.get("/healthz").await;
+    assert_eq!(r.status(), StatusCode::SERVICE_UNAVAILABLE);
+    let body: serde_json::Value = r.json().await.unwrap();
+    assert_eq!(body["status"], "unavailable");
+    drop(held);
+    assert_eq!(app.get("/healthz").await.status(), StatusCode::OK);
+}

@@ -60,3 +60,32 @@ fn every_migration_runs_up_down_and_up_again() {
         "nothing left to apply"
     );
 }
+
+#[derive(diesel::QueryableByName)]
+struct Pragma {
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    value: String,
+}
+
+/// Every SQLite connection from the pool enforces foreign keys, waits when the
+/// file is busy, and uses the write-ahead log.
+#[test]
+fn sqlite_connections_enforce_foreign_keys_and_use_wal_and_a_busy_timeout() {
+    use diesel::RunQueryDsl;
+    let dir = tempfile::tempdir().unwrap();
+    let url =
+        db::DatabaseUrl::parse(&format!("sqlite://{}", dir.path().join("p.db").display())).unwrap();
+    let pool = db::build_pool(&url, 2, 5).unwrap();
+    let mut conn = pool.get().unwrap();
+    let mut pragma = |name: &str, column: &str| -> String {
+        let rows: Vec<Pragma> = diesel::sql_query(format!(
+            "SELECT CAST({column} AS TEXT) AS value FROM pragma_{name}"
+        ))
+        .load(&mut *conn)
+        .unwrap();
+        rows[0].value.clone()
+    };
+    assert_eq!(pragma("foreign_keys", "foreign_keys"), "1");
+    assert_eq!(pragma("journal_mode", "journal_mode"), "wal");
+    assert_eq!(pragma("busy_timeout", "timeout"), "10000");
+}

@@ -23,6 +23,9 @@ pub struct Change {
     pub action: &'static str,
     pub entity: &'static str,
     pub entity_id: Option<i64>,
+    /// The unit the change belongs to (its own unit for a unit, the home unit
+    /// for a user, the unit of a task…).
+    pub unit_id: Option<i64>,
     pub changes: Value,
 }
 
@@ -32,8 +35,14 @@ impl Change {
             action,
             entity,
             entity_id: Some(entity_id),
+            unit_id: None,
             changes,
         }
+    }
+
+    pub fn on_unit(mut self, unit_id: i64) -> Self {
+        self.unit_id = Some(unit_id);
+        self
     }
 }
 
@@ -60,6 +69,7 @@ fn record(conn: &mut DbConnection, actor: &Actor, change: &Change) -> QueryResul
             audit_log::action.eq(change.action),
             audit_log::entity.eq(change.entity),
             audit_log::entity_id.eq(change.entity_id),
+            audit_log::unit_id.eq(change.unit_id),
             audit_log::changes.eq(change.changes.to_string()),
         ))
         .execute(conn)
@@ -91,9 +101,9 @@ pub struct Filter {
     pub action: Option<String>,
     pub from: Option<NaiveDateTime>,
     pub until: Option<NaiveDateTime>,
-    /// Only changes made by users whose home unit lies in these subtrees;
-    /// `None` for a reader whose reach covers the whole tree.
-    pub actor_scope: Option<Vec<String>>,
+    /// Only changes that belong to a unit in these subtrees, or that were
+    /// made by a user homed there; `None` for a reader who reaches the whole tree.
+    pub scope: Option<Vec<String>>,
 }
 
 #[derive(Debug, Queryable, Serialize)]
@@ -115,20 +125,29 @@ pub fn list(
     offset: i64,
     limit: i64,
 ) -> QueryResult<(Vec<Entry>, i64)> {
-    let actors: Option<Vec<i64>> = match &f.actor_scope {
-        Some(prefixes) => Some(
+    use super::schema::units;
+    let scoped: Option<(Vec<i64>, Vec<i64>)> = match &f.scope {
+        Some(prefixes) => Some((
+            units::table
+                .filter(super::units::path_in(prefixes))
+                .select(units::id)
+                .load(conn)?,
             users::table
-                .inner_join(super::schema::units::table)
+                .inner_join(units::table)
                 .filter(super::units::path_in(prefixes))
                 .select(users::id)
                 .load(conn)?,
-        ),
+        )),
         None => None,
     };
     let query = || {
         let mut q = audit_log::table.left_join(users::table).into_boxed();
-        if let Some(ids) = &actors {
-            q = q.filter(audit_log::user_id.eq_any(ids.clone()));
+        if let Some((unit_ids, user_ids)) = &scoped {
+            q = q.filter(
+                audit_log::unit_id
+                    .eq_any(unit_ids.clone())
+                    .or(audit_log::user_id.eq_any(user_ids.clone())),
+            );
         }
         if let Some(u) = &f.user {
             q = q.filter(users::username.eq(u.clone()));

@@ -166,12 +166,12 @@ pub fn connect(url: &DatabaseUrl) -> anyhow::Result<DbConnection> {
 
 /// Builds the pool. Fails at once, with the database's own message, when the
 /// first connection cannot be made.
-pub fn build_pool(url: &DatabaseUrl, size: u32) -> anyhow::Result<Pool> {
+pub fn build_pool(url: &DatabaseUrl, size: u32, timeout_seconds: u64) -> anyhow::Result<Pool> {
     drop(connect(url)?);
     let manager = Manager::new(url.clone());
     r2d2::Pool::builder()
         .max_size(size.max(1))
-        .connection_timeout(std::time::Duration::from_secs(10))
+        .connection_timeout(std::time::Duration::from_secs(timeout_seconds.max(1)))
         .build(manager)
         .context("cannot build the database pool")
 }

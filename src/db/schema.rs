@@ -53,6 +53,7 @@ diesel::table! {
         action -> Text,
         entity -> Text,
         entity_id -> Nullable<BigInt>,
+        unit_id -> Nullable<BigInt>,
         changes -> Text,
     }
 }

@@ -125,7 +125,7 @@ pub fn create(
         .set(units::path.eq(child_path(parent_path.as_deref(), id)))
         .execute(conn)?;
     let unit = find(conn, id)?;
-    let change = Change::new("create", "unit", id, json!(f));
+    let change = Change::new("create", "unit", id, json!(f)).on_unit(id);
     Ok((unit, change))
 }
 
@@ -168,7 +168,10 @@ pub fn update(
         &json!({"parent_id": before.parent_id, "kind": before.kind, "name": before.name, "code": before.code}),
         &json!({"parent_id": after.parent_id, "kind": after.kind, "name": after.name, "code": after.code}),
     );
-    Ok((after, Change::new("update", "unit", id, changes)))
+    Ok((
+        after,
+        Change::new("update", "unit", id, changes).on_unit(id),
+    ))
 }
 
 pub fn set_active(
@@ -183,7 +186,7 @@ pub fn set_active(
     let action = if active { "activate" } else { "deactivate" };
     Ok((
         unit,
-        Change::new(action, "unit", id, json!({"active": active})),
+        Change::new(action, "unit", id, json!({"active": active})).on_unit(id),
     ))
 }
 

@@ -141,7 +141,10 @@ pub fn create(
         ))
         .returning(users::id)
         .get_result(conn)?;
-    Ok((find(conn, id)?, Change::new("create", "user", id, json!(f))))
+    Ok((
+        find(conn, id)?,
+        Change::new("create", "user", id, json!(f)).on_unit(f.unit_id),
+    ))
 }
 
 pub fn update(conn: &mut DbConnection, id: i64, f: &UserFields) -> QueryResult<(User, Change)> {
@@ -164,7 +167,10 @@ pub fn update(conn: &mut DbConnection, id: i64, f: &UserFields) -> QueryResult<(
         unit_id: before.unit_id,
     };
     let changes = super::audit::diff(&old, f);
-    Ok((find(conn, id)?, Change::new("update", "user", id, changes)))
+    Ok((
+        find(conn, id)?,
+        Change::new("update", "user", id, changes).on_unit(f.unit_id),
+    ))
 }
 
 /// Sets a new password hash and ends every other session of the user.
@@ -187,7 +193,7 @@ pub fn set_password(
     } else {
         "change_password"
     };
-    Ok(Change::new(action, "user", id, json!({})))
+    about_user(conn, action, id, json!({}))
 }
 
 pub fn set_locale(conn: &mut DbConnection, id: i64, locale: &str) -> QueryResult<Change> {
@@ -200,7 +206,8 @@ pub fn set_locale(conn: &mut DbConnection, id: i64, locale: &str) -> QueryResult
         "user",
         id,
         json!({"locale": [before.locale, locale]}),
-    ))
+    )
+    .on_unit(before.unit_id))
 }
 
 /// Deactivating a user also ends their sessions.
@@ -213,7 +220,18 @@ pub fn set_active(conn: &mut DbConnection, id: i64, active: bool) -> QueryResult
         ))
         .execute(conn)?;
     let action = if active { "activate" } else { "deactivate" };
-    Ok(Change::new(action, "user", id, json!({"active": active})))
+    about_user(conn, action, id, json!({"active": active}))
+}
+
+/// A change to a user, filed under their home unit.
+pub fn about_user(
+    conn: &mut DbConnection,
+    action: &'static str,
+    id: i64,
+    changes: serde_json::Value,
+) -> QueryResult<Change> {
+    let home = find(conn, id)?.unit_id;
+    Ok(Change::new(action, "user", id, changes).on_unit(home))
 }
 
 pub fn touch_login(conn: &mut DbConnection, id: i64) -> QueryResult<()> {
@@ -303,7 +321,8 @@ pub fn add_grant(
         "user",
         user_id,
         json!({"role": role.as_str(), "unit_id": unit_id}),
-    ))
+    )
+    .on_unit(unit_id))
 }
 
 /// The grant with this id, if it belongs to `user_id`: (role, unit id, unit path).
@@ -339,5 +358,6 @@ pub fn remove_grant(
         "user",
         user_id,
         json!({"role": role, "unit_id": unit_id}),
-    ))
+    )
+    .on_unit(unit_id))
 }

@@ -47,7 +47,7 @@ async fn index(ctx: Ctx, q: web::Query<AuditQuery>) -> AppResult<HttpResponse> {
         // Dates are typed in Vietnam time; the log is stored in UTC.
         from: day_start(&q.from).map(|t| t - vn_offset),
         until: day_start(&q.until).map(|t| t + chrono::Duration::days(1) - vn_offset),
-        actor_scope: None,
+        scope: None,
     };
     let bad_dates = (!q.from.trim().is_empty() && filter.from.is_none())
         || (!q.until.trim().is_empty() && filter.until.is_none());
@@ -56,14 +56,14 @@ async fn index(ctx: Ctx, q: web::Query<AuditQuery>) -> AppResult<HttpResponse> {
     let scope = user.scope(Permission::ReadAudit);
     let ((rows, total), entities) = ctx
         .db(move |conn| {
-            // A reader whose reach is part of the tree sees the changes made by
-            // people of that part; one who reaches every root sees everything.
+            // A reader whose reach is part of the tree sees the changes in that
+            // part and those made by its people; one who reaches every root sees everything.
             let roots = db::units::root_paths(conn)?;
             if !roots
                 .iter()
                 .all(|r| scope.iter().any(|s| r.starts_with(s.as_str())))
             {
-                f.actor_scope = Some(scope);
+                f.scope = Some(scope);
             }
             Ok((
                 db::audit::list(conn, &f, page.offset(), page.size)?,

@@ -107,7 +107,7 @@ async fn submit(ctx: Ctx, form: web::Form<LoginForm>) -> AppResult<HttpResponse>
                         },
                         |c| {
                             db::users::touch_login(c, u.id)?;
-                            Ok(((), audit::Change::new("login", "user", u.id, json!({}))))
+                            Ok(((), db::users::about_user(c, "login", u.id, json!({}))?))
                         },
                     )?;
                     Ok(Outcome::Ok {

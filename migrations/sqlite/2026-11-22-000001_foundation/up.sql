@@ -50,11 +50,15 @@ CREATE TABLE audit_log (
     action TEXT NOT NULL,
     entity TEXT NOT NULL,
     entity_id INTEGER,
+    -- The unit whose subtree the change belongs to, so a reviewer reads the
+    -- changes made in their scope, whoever made them.
+    unit_id INTEGER REFERENCES units(id),
     changes TEXT NOT NULL
 );
 CREATE INDEX audit_log_at_idx ON audit_log(at);
 CREATE INDEX audit_log_entity_idx ON audit_log(entity, entity_id);
 CREATE INDEX audit_log_user_idx ON audit_log(user_id);
+CREATE INDEX audit_log_unit_idx ON audit_log(unit_id);
 
 CREATE TABLE login_attempts (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
