@@ -143,8 +143,7 @@ async fn missing_pages_and_records_are_404_in_the_visitors_language() {
 async fn bad_user_input_is_shown_again_with_the_values_typed_and_a_message_per_field() {
     let app = spawn().await;
     let ward = app.unit(app.root, UnitKind::Ward, "Phường Tây Hồ");
-    app.user("quantri", app.root, &[(Role::Admin, app.root)]);
-    app.login_ok("quantri").await;
+    app.as_admin().await;
     let users_before = db::users::count(&mut app.conn()).unwrap();
 
     let r = app
@@ -207,8 +206,7 @@ async fn bad_user_input_is_shown_again_with_the_values_typed_and_a_message_per_f
 #[tokio::test]
 async fn bad_unit_input_is_shown_again_and_nothing_is_saved() {
     let app = spawn().await;
-    app.user("quantri", app.root, &[(Role::Admin, app.root)]);
-    app.login_ok("quantri").await;
+    app.as_admin().await;
     let before = db::units::count(&mut app.conn()).unwrap();
     let r = app
         .post(
@@ -233,8 +231,7 @@ async fn bad_unit_input_is_shown_again_and_nothing_is_saved() {
 async fn an_admin_creates_a_user_who_logs_in_with_the_one_time_password() {
     let app = spawn().await;
     let ward = app.unit(app.root, UnitKind::Ward, "Phường Tây Hồ");
-    app.user("quantri", app.root, &[(Role::Admin, app.root)]);
-    app.login_ok("quantri").await;
+    app.as_admin().await;
 
     let r = app
         .post(
@@ -328,9 +325,8 @@ async fn moving_a_unit_carries_its_subtree_and_the_roles_granted_there() {
     let old_ward = app.unit(app.root, UnitKind::Ward, "Phường Cũ");
     let group = app.unit(old_ward, UnitKind::ResidentialGroup, "Tổ dân phố số 5");
     let new_ward = app.unit(app.root, UnitKind::Ward, "Phường Mới");
-    app.user("quantri", app.root, &[(Role::Admin, app.root)]);
     app.user("quantri.moi", new_ward, &[(Role::Admin, new_ward)]);
-    app.login_ok("quantri").await;
+    app.as_admin().await;
 
     let r = app
         .post(
@@ -381,9 +377,8 @@ async fn a_unit_with_active_children_cannot_be_deactivated_and_roles_on_inactive
     let app = spawn().await;
     let ward = app.unit(app.root, UnitKind::Ward, "Phường Tây Hồ");
     let group = app.unit(ward, UnitKind::ResidentialGroup, "Tổ dân phố số 2");
-    app.user("quantri", app.root, &[(Role::Admin, app.root)]);
     let member = app.user("to.truong", ward, &[(Role::WardTeam, group)]);
-    app.login_ok("quantri").await;
+    app.as_admin().await;
 
     app.post(
         &format!("/admin/units/{ward}/active"),
@@ -412,8 +407,7 @@ async fn a_unit_with_active_children_cannot_be_deactivated_and_roles_on_inactive
 #[tokio::test]
 async fn every_change_is_in_the_audit_log_with_who_and_what() {
     let app = spawn().await;
-    app.user("quantri", app.root, &[(Role::Admin, app.root)]);
-    app.login_ok("quantri").await;
+    app.as_admin().await;
     let ward = app.unit(app.root, UnitKind::Ward, "Phường Tây Hồ");
     app.post(
         &format!("/admin/units/{ward}"),
@@ -463,9 +457,8 @@ async fn a_reviewer_reads_the_changes_in_their_scope_whoever_made_them_and_nothi
     let app = spawn().await;
     let tay_ho = app.unit(app.root, UnitKind::Ward, "Phường Tây Hồ");
     let long_bien = app.unit(app.root, UnitKind::Ward, "Phường Long Biên");
-    app.user("quantri", app.root, &[(Role::Admin, app.root)]);
     app.user("mttq.tayho", tay_ho, &[(Role::Reviewer, tay_ho)]);
-    app.login_ok("quantri").await;
+    app.as_admin().await;
     app.post(
         "/admin/units",
         &[

@@ -168,8 +168,7 @@ async fn repeated_failures_from_one_address_are_limited_across_accounts() {
 #[tokio::test]
 async fn a_form_without_the_right_csrf_token_is_refused_and_changes_nothing() {
     let app = spawn().await;
-    app.user("quantri", app.root, &[(Role::Admin, app.root)]);
-    app.login_ok("quantri").await;
+    app.as_admin().await;
     let units_before = danvan::db::units::count(&mut app.conn()).unwrap();
 
     let fields = [

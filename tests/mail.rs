@@ -3,7 +3,6 @@
 mod common;
 
 use common::spawn_with;
-use danvan::domain::access::Role;
 use reqwest::StatusCode;
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
 use tokio::net::TcpListener;
@@ -70,8 +69,7 @@ async fn a_test_message_goes_through_a_real_smtp_conversation() {
         ("SMTP_TLS", "none"),
     ])
     .await;
-    app.user("quantri", app.root, &[(Role::Admin, app.root)]);
-    app.login_ok("quantri").await;
+    app.as_admin().await;
 
     let (status, page) = app.text("/admin/mail").await;
     assert_eq!(status, StatusCode::OK);
@@ -99,8 +97,7 @@ async fn a_refusal_by_the_mail_server_is_shown_with_its_answer() {
         ("SMTP_TLS", "none"),
     ])
     .await;
-    app.user("quantri", app.root, &[(Role::Admin, app.root)]);
-    app.login_ok("quantri").await;
+    app.as_admin().await;
     let r = app
         .post("/admin/mail/test", &[("to", "khong.co@tayho.example")])
         .await;
@@ -113,8 +110,7 @@ async fn a_refusal_by_the_mail_server_is_shown_with_its_answer() {
 #[tokio::test]
 async fn without_smtp_messages_are_written_as_eml_files() {
     let app = spawn_with(&[]).await;
-    app.user("quantri", app.root, &[(Role::Admin, app.root)]);
-    app.login_ok("quantri").await;
+    app.as_admin().await;
     let (_, page) = app.text("/admin/mail").await;
     assert!(page.contains("Chưa cấu hình máy chủ SMTP"));
 
@@ -136,8 +132,7 @@ async fn without_smtp_messages_are_written_as_eml_files() {
 #[tokio::test]
 async fn a_bad_address_is_explained_and_nothing_is_sent() {
     let app = spawn_with(&[]).await;
-    app.user("quantri", app.root, &[(Role::Admin, app.root)]);
-    app.login_ok("quantri").await;
+    app.as_admin().await;
     let r = app
         .post("/admin/mail/test", &[("to", "khong phai dia chi")])
         .await;

@@ -261,6 +261,13 @@ impl TestApp {
         .await
     }
 
+    /// Creates `quantri`, administrator of the top unit, and logs in as them.
+    pub async fn as_admin(&self) -> i64 {
+        let id = self.user("quantri", self.root, &[(Role::Admin, self.root)]);
+        self.login_ok("quantri").await;
+        id
+    }
+
     /// Logs in and checks that it worked.
     pub async fn login_ok(&self, username: &str) {
         let r = self.login(username, PASSWORD).await;
