@@ -1,6 +1,10 @@
 //! Rules with no I/O, each written once and called by routes and jobs alike.
 
 pub mod access;
+pub mod consent;
+pub mod deadline;
 pub mod format;
+pub mod progress;
+pub mod search;
 pub mod units;
 pub mod validate;

@@ -1,0 +1,334 @@
+//! A household's consent stage (giai đoạn đồng thuận): the legal land-recovery
+//! steps and the persuasion states between them, which moves are normal, which
+//! need a reason, and which stages count as "consented".
+//! See `shared/research/domain.md` §1.3.
+
+use serde::Serialize;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ConsentStage {
+    /// Chưa tiếp cận
+    NotContacted,
+    /// Đã nhận thông báo thu hồi đất
+    NoticeReceived,
+    /// Từ chối nhận thông báo (đã lập biên bản)
+    NoticeRefused,
+    /// Đã kiểm đếm
+    Inventoried,
+    /// Kiểm đếm bắt buộc
+    CompulsoryInventory,
+    /// Có tên trong phương án niêm yết
+    InPostedPlan,
+    /// Không đồng ý phương án
+    Disagrees,
+    /// Đang cân nhắc
+    Considering,
+    /// Đã đối thoại
+    DialogueHeld,
+    /// Đồng ý có điều kiện (for example once resettlement housing exists)
+    AgreesWithConditions,
+    /// Đồng ý phương án
+    Agrees,
+    /// Phương án đã được phê duyệt
+    PlanApproved,
+    /// Đã nhận tiền bồi thường
+    Paid,
+    /// Không nhận tiền, đã gửi vào tài khoản
+    PaymentDeposited,
+    /// Có quyết định thu hồi đất
+    RecoveryDecided,
+    /// Đã bàn giao mặt bằng
+    HandedOver,
+    /// Cưỡng chế thu hồi
+    Enforcement,
+}
+
+/// How a change of stage relates to the legal order.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Move {
+    /// No change.
+    Same,
+    /// The next step, or another state within the same step.
+    Normal,
+    /// Back to an earlier step: needs a reason.
+    Back,
+    /// Over one or more steps: needs a reason.
+    Skip,
+}
+
+impl Move {
+    pub fn needs_reason(self) -> bool {
+        matches!(self, Move::Back | Move::Skip)
+    }
+}
+
+impl ConsentStage {
+    pub const ALL: [ConsentStage; 17] = [
+        ConsentStage::NotContacted,
+        ConsentStage::NoticeReceived,
+        ConsentStage::NoticeRefused,
+        ConsentStage::Inventoried,
+        ConsentStage::CompulsoryInventory,
+        ConsentStage::InPostedPlan,
+        ConsentStage::Disagrees,
+        ConsentStage::Considering,
+        ConsentStage::DialogueHeld,
+        ConsentStage::AgreesWithConditions,
+        ConsentStage::Agrees,
+        ConsentStage::PlanApproved,
+        ConsentStage::Paid,
+        ConsentStage::PaymentDeposited,
+        ConsentStage::RecoveryDecided,
+        ConsentStage::HandedOver,
+        ConsentStage::Enforcement,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        use ConsentStage::*;
+        match self {
+            NotContacted => "not_contacted",
+            NoticeReceived => "notice_received",
+            NoticeRefused => "notice_refused",
+            Inventoried => "inventoried",
+            CompulsoryInventory => "compulsory_inventory",
+            InPostedPlan => "in_posted_plan",
+            Disagrees => "disagrees",
+            Considering => "considering",
+            DialogueHeld => "dialogue_held",
+            AgreesWithConditions => "agrees_with_conditions",
+            Agrees => "agrees",
+            PlanApproved => "plan_approved",
+            Paid => "paid",
+            PaymentDeposited => "payment_deposited",
+            RecoveryDecided => "recovery_decided",
+            HandedOver => "handed_over",
+            Enforcement => "enforcement",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<ConsentStage> {
+        ConsentStage::ALL.into_iter().find(|c| c.as_str() == s)
+    }
+
+    /// The legal step the stage belongs to; states of one step are alternatives.
+    pub fn step(self) -> u8 {
+        use ConsentStage::*;
+        match self {
+            NotContacted => 0,
+            NoticeReceived | NoticeRefused => 1,
+            Inventoried | CompulsoryInventory => 2,
+            InPostedPlan => 3,
+            Disagrees | Considering | DialogueHeld | AgreesWithConditions | Agrees => 4,
+            PlanApproved => 5,
+            Paid | PaymentDeposited => 6,
+            RecoveryDecided => 7,
+            HandedOver | Enforcement => 8,
+        }
+    }
+
+    /// The process is over for this household.
+    pub fn is_final(self) -> bool {
+        self.step() == 8
+    }
+}
+
+/// Classifies a change of stage. Every move is possible, since records are
+/// often taken over mid-process, but going back or skipping steps must be explained.
+pub fn classify(from: ConsentStage, to: ConsentStage) -> Move {
+    if from == to {
+        return Move::Same;
+    }
+    let (a, b) = (from.step(), to.step());
+    if from.is_final() && to.step() < 8 {
+        return Move::Back;
+    }
+    match b.cmp(&a) {
+        std::cmp::Ordering::Less => Move::Back,
+        std::cmp::Ordering::Equal => Move::Normal,
+        std::cmp::Ordering::Greater if b == a + 1 => Move::Normal,
+        std::cmp::Ordering::Greater => Move::Skip,
+    }
+}
+
+/// Which stages count as "consented" (hộ đã đồng thuận) for a task.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ConsentedSet(Vec<ConsentStage>);
+
+impl Default for ConsentedSet {
+    /// Agrees, agrees with conditions, paid, handed over.
+    fn default() -> Self {
+        ConsentedSet(vec![
+            ConsentStage::AgreesWithConditions,
+            ConsentStage::Agrees,
+            ConsentStage::Paid,
+            ConsentStage::HandedOver,
+        ])
+    }
+}
+
+impl ConsentedSet {
+    pub fn new(mut stages: Vec<ConsentStage>) -> Self {
+        stages.sort();
+        stages.dedup();
+        ConsentedSet(stages)
+    }
+
+    pub fn contains(&self, stage: ConsentStage) -> bool {
+        self.0.contains(&stage)
+    }
+
+    pub fn stages(&self) -> &[ConsentStage] {
+        &self.0
+    }
+
+    /// Stored as a comma-separated list of stage names; unknown names are an error.
+    pub fn parse(s: &str) -> Option<ConsentedSet> {
+        s.split(',')
+            .map(str::trim)
+            .filter(|p| !p.is_empty())
+            .map(ConsentStage::parse)
+            .collect::<Option<Vec<_>>>()
+            .map(ConsentedSet::new)
+    }
+
+    pub fn to_stored(&self) -> String {
+        self.0
+            .iter()
+            .map(|s| s.as_str())
+            .collect::<Vec<_>>()
+            .join(",")
+    }
+}
+
+/// One entry of a household's visit history, as far as its stage goes.
+#[derive(Clone, Debug)]
+pub struct StageEntry {
+    pub id: i64,
+    pub on: chrono::NaiveDate,
+    pub stage_after: ConsentStage,
+    /// The entry this one corrects; the corrected entry no longer counts.
+    pub corrects: Option<i64>,
+}
+
+/// The household's current stage: the result of its history. Entries are
+/// never edited; a correction replaces the entry it points at, and the latest
+/// remaining entry (by date, then by order of entry) gives the stage.
+pub fn current_stage(history: &[StageEntry]) -> ConsentStage {
+    let corrected: std::collections::HashSet<i64> =
+        history.iter().filter_map(|e| e.corrects).collect();
+    history
+        .iter()
+        .filter(|e| !corrected.contains(&e.id))
+        .max_by_key(|e| (e.on, e.id))
+        .map_or(ConsentStage::NotContacted, |e| e.stage_after)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::NaiveDate;
+    use ConsentStage::*;
+
+    #[test]
+    fn the_next_step_and_states_within_a_step_are_normal_moves() {
+        assert_eq!(classify(NotContacted, NoticeReceived), Move::Normal);
+        assert_eq!(classify(InPostedPlan, Disagrees), Move::Normal);
+        assert_eq!(classify(Disagrees, DialogueHeld), Move::Normal);
+        assert_eq!(classify(DialogueHeld, AgreesWithConditions), Move::Normal);
+        assert_eq!(classify(Agrees, PlanApproved), Move::Normal);
+        assert_eq!(classify(RecoveryDecided, HandedOver), Move::Normal);
+        assert_eq!(classify(Paid, Paid), Move::Same);
+        assert!(
+            !classify(Agrees, Disagrees).needs_reason(),
+            "changing one's mind is part of persuasion"
+        );
+    }
+
+    #[test]
+    fn household_stage_cannot_skip_from_notice_to_paid_without_a_reason() {
+        assert_eq!(classify(NoticeReceived, Paid), Move::Skip);
+        assert!(classify(NoticeReceived, Paid).needs_reason());
+        assert_eq!(classify(NotContacted, HandedOver), Move::Skip);
+    }
+
+    #[test]
+    fn going_back_needs_a_reason() {
+        assert_eq!(classify(PlanApproved, Disagrees), Move::Back);
+        assert_eq!(classify(Inventoried, NoticeReceived), Move::Back);
+        assert!(classify(HandedOver, Agrees).needs_reason());
+        // Between the two final states counts as normal: enforcement after a refused handover.
+        assert_eq!(classify(HandedOver, Enforcement), Move::Normal);
+    }
+
+    #[test]
+    fn consented_by_default_means_agrees_with_or_without_conditions_paid_or_handed_over() {
+        let set = ConsentedSet::default();
+        for s in [Agrees, AgreesWithConditions, Paid, HandedOver] {
+            assert!(set.contains(s), "{s:?}");
+        }
+        for s in [
+            Disagrees,
+            Considering,
+            DialogueHeld,
+            PlanApproved,
+            PaymentDeposited,
+            Enforcement,
+        ] {
+            assert!(!set.contains(s), "{s:?}");
+        }
+    }
+
+    #[test]
+    fn the_consented_set_is_stored_as_names_and_unknown_names_are_refused() {
+        let set = ConsentedSet::parse("paid, handed_over,agrees").unwrap();
+        assert!(set.contains(Paid) && set.contains(Agrees) && !set.contains(AgreesWithConditions));
+        assert_eq!(ConsentedSet::parse(&set.to_stored()), Some(set));
+        assert_eq!(ConsentedSet::parse("agrees,maybe"), None);
+        assert_eq!(
+            ConsentedSet::default().to_stored(),
+            "agrees_with_conditions,agrees,paid,handed_over"
+        );
+    }
+
+    #[test]
+    fn stage_names_round_trip_and_steps_never_decrease_along_the_list() {
+        let mut last = 0;
+        for s in ConsentStage::ALL {
+            assert_eq!(ConsentStage::parse(s.as_str()), Some(s));
+            assert!(s.step() >= last);
+            last = s.step();
+        }
+    }
+
+    fn entry(id: i64, day: u32, stage: ConsentStage, corrects: Option<i64>) -> StageEntry {
+        StageEntry {
+            id,
+            on: NaiveDate::from_ymd_opt(2022, 11, day).unwrap(),
+            stage_after: stage,
+            corrects,
+        }
+    }
+
+    #[test]
+    fn the_current_stage_is_the_result_of_the_history_with_corrections_applied() {
+        assert_eq!(current_stage(&[]), NotContacted);
+        let history = [
+            entry(1, 1, NoticeReceived, None),
+            entry(2, 5, Disagrees, None),
+            entry(3, 9, Agrees, None),
+        ];
+        assert_eq!(current_stage(&history), Agrees);
+        // The visit of the 9th is corrected: the household had only agreed with conditions.
+        let corrected = [
+            history.to_vec(),
+            vec![entry(4, 9, AgreesWithConditions, Some(3))],
+        ]
+        .concat();
+        assert_eq!(current_stage(&corrected), AgreesWithConditions);
+        // A visit logged late for an earlier date does not override a later one.
+        let late = [history.to_vec(), vec![entry(5, 2, Inventoried, None)]].concat();
+        assert_eq!(current_stage(&late), Agrees);
+    }
+}
