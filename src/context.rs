@@ -234,6 +234,10 @@ impl Ctx {
             return vec![];
         };
         let mut items = vec![("/", "nav-home")];
+        if u.can_anywhere(Permission::View) {
+            items.push(("/tasks", "nav-tasks"));
+            items.push(("/tasks/mine", "nav-my-tasks"));
+        }
         if u.can_anywhere(Permission::ManageUnits) {
             items.push(("/admin/units", "nav-units"));
         }
@@ -247,16 +251,22 @@ impl Ctx {
             items.push(("/admin/mail", "nav-mail"));
         }
         let path = self.here.split('?').next().unwrap_or("/");
-        items
-            .into_iter()
-            .map(|(href, key)| {
-                let active = if href == "/" {
+        // The longest entry that the path falls under is the current one
+        // (/tasks/mine, not /tasks).
+        let current = items
+            .iter()
+            .filter(|(href, _)| {
+                if *href == "/" {
                     path == "/"
                 } else {
-                    path.starts_with(href)
-                };
-                json!({"href": href, "key": key, "active": active})
+                    path == *href || path.starts_with(&format!("{href}/"))
+                }
             })
+            .max_by_key(|(href, _)| href.len())
+            .map(|(href, _)| *href);
+        items
+            .into_iter()
+            .map(|(href, key)| json!({"href": href, "key": key, "active": Some(href) == current}))
             .collect()
     }
 }

@@ -45,6 +45,7 @@ impl Views {
             reg.register_helper("datetime", Box::new(datetime_helper));
             reg.register_helper("num", Box::new(num_helper));
             reg.register_helper("money", Box::new(money_helper));
+            reg.register_helper("decimal", Box::new(decimal_helper));
         }
         for name in Templates::iter() {
             let Some(stem) = name.strip_suffix(".hbs") else {
@@ -172,6 +173,20 @@ fn num_helper(
 ) -> HelperResult {
     if let Some(n) = first_param(h, "num")?.as_i64() {
         out.write(&format::number(n))?;
+    }
+    Ok(())
+}
+
+/// `{{decimal x}}` → `1.270,8`.
+fn decimal_helper(
+    h: &Helper,
+    _: &Handlebars,
+    _: &Context,
+    _: &mut RenderContext,
+    out: &mut dyn Output,
+) -> HelperResult {
+    if let Some(x) = first_param(h, "decimal")?.as_f64() {
+        out.write(&format::decimal(x))?;
     }
     Ok(())
 }

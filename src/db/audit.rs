@@ -60,6 +60,22 @@ pub fn write<T>(
     })
 }
 
+/// Like `write`, for writes that may turn out to change nothing (a lost race,
+/// a missing row): only a reported change is recorded.
+pub fn write_if<T>(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    f: impl FnOnce(&mut DbConnection) -> Result<(T, Option<Change>), AppError>,
+) -> Result<T, AppError> {
+    conn.transaction::<T, AppError, _>(|conn| {
+        let (out, change) = f(conn)?;
+        if let Some(change) = change {
+            record(conn, actor, &change)?;
+        }
+        Ok(out)
+    })
+}
+
 fn record(conn: &mut DbConnection, actor: &Actor, change: &Change) -> QueryResult<()> {
     diesel::insert_into(audit_log::table)
         .values((

@@ -5,6 +5,7 @@
 pub mod audit;
 pub mod login_attempts;
 pub mod schema;
+pub mod tasks;
 pub mod units;
 pub mod users;
 

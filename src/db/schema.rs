@@ -68,9 +68,84 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    task_categories (id) {
+        id -> BigInt,
+        code -> Text,
+        name_vi -> Text,
+        name_en -> Text,
+        is_site_clearance -> Bool,
+        active -> Bool,
+        sort_order -> Integer,
+    }
+}
+
+diesel::table! {
+    tasks (id) {
+        id -> BigInt,
+        unit_id -> BigInt,
+        category_id -> BigInt,
+        title -> Text,
+        search_text -> Text,
+        description -> Text,
+        project_start_year -> Nullable<Integer>,
+        campaign_year -> Integer,
+        deadline -> Nullable<Date>,
+        status -> Text,
+        cancel_reason -> Nullable<Text>,
+        completed_on -> Nullable<Date>,
+        owner_id -> BigInt,
+        consented_stages -> Text,
+        area_total_m2 -> Nullable<Double>,
+        area_cleared_m2 -> Nullable<Double>,
+        plans_total -> Nullable<Integer>,
+        plans_approved -> Nullable<Integer>,
+        money_paid -> Nullable<BigInt>,
+        version -> Integer,
+        created_by -> Nullable<BigInt>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    task_members (task_id, user_id, role) {
+        task_id -> BigInt,
+        user_id -> BigInt,
+        role -> Text,
+    }
+}
+
+diesel::table! {
+    milestones (id) {
+        id -> BigInt,
+        task_id -> BigInt,
+        title -> Text,
+        due_on -> Date,
+        done_on -> Nullable<Date>,
+        created_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(users -> units (unit_id));
+diesel::joinable!(tasks -> units (unit_id));
+diesel::joinable!(tasks -> task_categories (category_id));
+diesel::joinable!(tasks -> users (owner_id));
+diesel::joinable!(task_members -> tasks (task_id));
+diesel::joinable!(task_members -> users (user_id));
+diesel::joinable!(milestones -> tasks (task_id));
 diesel::joinable!(role_grants -> units (unit_id));
 diesel::joinable!(audit_log -> users (user_id));
 diesel::joinable!(role_grants -> users (user_id));
 
-diesel::allow_tables_to_appear_in_same_query!(units, users, role_grants, audit_log, login_attempts);
+diesel::allow_tables_to_appear_in_same_query!(
+    units,
+    users,
+    role_grants,
+    audit_log,
+    login_attempts,
+    task_categories,
+    tasks,
+    task_members,
+    milestones,
+);

@@ -361,3 +361,49 @@ pub fn remove_grant(
     )
     .on_unit(unit_id))
 }
+
+/// Active users who hold a role on this unit or above it, so they reach it.
+pub fn reaching(
+    conn: &mut DbConnection,
+    unit_path: &str,
+) -> QueryResult<Vec<(i64, String, String)>> {
+    let ancestors: Vec<i64> = unit_path
+        .split('/')
+        .filter_map(|s| s.parse().ok())
+        .collect();
+    users::table
+        .inner_join(role_grants::table.on(role_grants::user_id.eq(users::id)))
+        .filter(role_grants::unit_id.eq_any(ancestors))
+        .filter(users::active.eq(true))
+        .select((users::id, users::username, users::full_name))
+        .distinct()
+        .order(users::full_name)
+        .load(conn)
+}
+
+/// Active users homed in, or holding a role in, any of the subtrees.
+pub fn in_scope(
+    conn: &mut DbConnection,
+    prefixes: &[String],
+) -> QueryResult<Vec<(i64, String, String)>> {
+    let mut ids: Vec<i64> = role_grants::table
+        .inner_join(units::table)
+        .filter(super::units::path_in(prefixes))
+        .select(role_grants::user_id)
+        .load(conn)?;
+    ids.extend(
+        users::table
+            .inner_join(units::table)
+            .filter(super::units::path_in(prefixes))
+            .select(users::id)
+            .load::<i64>(conn)?,
+    );
+    ids.sort_unstable();
+    ids.dedup();
+    users::table
+        .filter(users::active.eq(true))
+        .filter(users::id.eq_any(ids))
+        .select((users::id, users::username, users::full_name))
+        .order(users::full_name)
+        .load(conn)
+}

@@ -29,6 +29,23 @@ pub fn money(dong: i64) -> String {
     format!("{} đ", number(dong))
 }
 
+/// A decimal with a comma and at most two decimals: `1270.8` → `1.270,8`.
+pub fn decimal(x: f64) -> String {
+    let cents = (x * 100.0).round() as i64;
+    let whole = number(cents / 100);
+    let frac = (cents % 100).unsigned_abs();
+    let sign = if cents < 0 && cents / 100 == 0 {
+        "-"
+    } else {
+        ""
+    };
+    match frac {
+        0 => format!("{sign}{whole}"),
+        f if f % 10 == 0 => format!("{sign}{whole},{}", f / 10),
+        f => format!("{sign}{whole},{f:02}"),
+    }
+}
+
 pub fn date(d: NaiveDate) -> String {
     d.format("%d/%m/%Y").to_string()
 }
@@ -61,6 +78,10 @@ mod tests {
         assert_eq!(number(2699), "2.699");
         assert_eq!(number(-1234567), "-1.234.567");
         assert_eq!(money(182_900_000_000), "182.900.000.000 đ");
+        assert_eq!(decimal(1270.8), "1.270,8");
+        assert_eq!(decimal(1_040_000.0), "1.040.000");
+        assert_eq!(decimal(0.05), "0,05");
+        assert_eq!(decimal(-0.5), "-0,5");
     }
 
     #[test]

@@ -8,6 +8,7 @@ mod admin_users;
 mod health;
 mod home;
 mod login;
+mod tasks;
 
 use actix_web::web;
 
@@ -19,6 +20,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     login::configure(cfg);
     account::configure(cfg);
     home::configure(cfg);
+    tasks::configure(cfg);
     admin_units::configure(cfg);
     admin_users::configure(cfg);
     admin_audit::configure(cfg);

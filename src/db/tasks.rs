@@ -1,0 +1,512 @@
+//! Difficult tasks (việc khó), their categories, members and milestones.
+
+use chrono::{NaiveDate, NaiveDateTime};
+use diesel::prelude::*;
+use serde::Serialize;
+use serde_json::json;
+
+use super::audit::{diff, Change};
+use super::schema::{milestones, task_categories, task_members, tasks, units, users};
+use super::DbConnection;
+use crate::domain::consent::ConsentedSet;
+use crate::domain::deadline::TaskStatus;
+use crate::domain::search;
+
+#[derive(Debug, Clone, Queryable, Selectable, Serialize)]
+#[diesel(table_name = task_categories)]
+pub struct Category {
+    pub id: i64,
+    pub code: String,
+    pub name_vi: String,
+    pub name_en: String,
+    pub is_site_clearance: bool,
+    pub active: bool,
+    pub sort_order: i32,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Serialize)]
+#[diesel(table_name = tasks)]
+pub struct Task {
+    pub id: i64,
+    pub unit_id: i64,
+    pub category_id: i64,
+    pub title: String,
+    #[serde(skip)]
+    pub search_text: String,
+    pub description: String,
+    pub project_start_year: Option<i32>,
+    pub campaign_year: i32,
+    pub deadline: Option<NaiveDate>,
+    pub status: String,
+    pub cancel_reason: Option<String>,
+    pub completed_on: Option<NaiveDate>,
+    pub owner_id: i64,
+    pub consented_stages: String,
+    pub area_total_m2: Option<f64>,
+    pub area_cleared_m2: Option<f64>,
+    pub plans_total: Option<i32>,
+    pub plans_approved: Option<i32>,
+    pub money_paid: Option<i64>,
+    pub version: i32,
+    pub created_by: Option<i64>,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+impl Task {
+    pub fn status(&self) -> TaskStatus {
+        TaskStatus::parse(&self.status).unwrap_or(TaskStatus::Registered)
+    }
+}
+
+/// Member roles on a task besides the owner.
+pub const CO_OWNER: &str = "co_owner";
+pub const TEAM: &str = "team";
+
+/// The fields a person edits.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct TaskFields {
+    pub unit_id: i64,
+    pub category_id: i64,
+    pub title: String,
+    pub description: String,
+    pub project_start_year: Option<i32>,
+    pub campaign_year: i32,
+    pub deadline: Option<NaiveDate>,
+    pub owner_id: i64,
+    pub area_total_m2: Option<f64>,
+    pub area_cleared_m2: Option<f64>,
+    pub plans_total: Option<i32>,
+    pub plans_approved: Option<i32>,
+    pub money_paid: Option<i64>,
+    pub co_owners: Vec<i64>,
+    pub team: Vec<i64>,
+}
+
+pub fn categories(conn: &mut DbConnection) -> QueryResult<Vec<Category>> {
+    task_categories::table
+        .filter(task_categories::active.eq(true))
+        .order((task_categories::sort_order, task_categories::id))
+        .select(Category::as_select())
+        .load(conn)
+}
+
+pub fn category(conn: &mut DbConnection, id: i64) -> QueryResult<Option<Category>> {
+    task_categories::table
+        .find(id)
+        .select(Category::as_select())
+        .first(conn)
+        .optional()
+}
+
+pub fn find(conn: &mut DbConnection, id: i64) -> QueryResult<Task> {
+    tasks::table.find(id).select(Task::as_select()).first(conn)
+}
+
+fn members_of(conn: &mut DbConnection, task_id: i64, role: &str) -> QueryResult<Vec<i64>> {
+    task_members::table
+        .filter(task_members::task_id.eq(task_id))
+        .filter(task_members::role.eq(role))
+        .select(task_members::user_id)
+        .order(task_members::user_id)
+        .load(conn)
+}
+
+fn set_members(conn: &mut DbConnection, task_id: i64, role: &str, ids: &[i64]) -> QueryResult<()> {
+    diesel::delete(
+        task_members::table
+            .filter(task_members::task_id.eq(task_id))
+            .filter(task_members::role.eq(role)),
+    )
+    .execute(conn)?;
+    // One row at a time: batch inserts do not compile through MultiConnection.
+    for id in ids {
+        diesel::insert_into(task_members::table)
+            .values((
+                task_members::task_id.eq(task_id),
+                task_members::user_id.eq(id),
+                task_members::role.eq(role),
+            ))
+            .execute(conn)?;
+    }
+    Ok(())
+}
+
+/// The fields of a stored task, in the shape of the edit form.
+pub fn fields_of(conn: &mut DbConnection, t: &Task) -> QueryResult<TaskFields> {
+    Ok(TaskFields {
+        unit_id: t.unit_id,
+        category_id: t.category_id,
+        title: t.title.clone(),
+        description: t.description.clone(),
+        project_start_year: t.project_start_year,
+        campaign_year: t.campaign_year,
+        deadline: t.deadline,
+        owner_id: t.owner_id,
+        area_total_m2: t.area_total_m2,
+        area_cleared_m2: t.area_cleared_m2,
+        plans_total: t.plans_total,
+        plans_approved: t.plans_approved,
+        money_paid: t.money_paid,
+        co_owners: members_of(conn, t.id, CO_OWNER)?,
+        team: members_of(conn, t.id, TEAM)?,
+    })
+}
+
+pub fn create(
+    conn: &mut DbConnection,
+    f: &TaskFields,
+    created_by: i64,
+) -> QueryResult<(Task, Change)> {
+    let now = super::now();
+    let id: i64 = diesel::insert_into(tasks::table)
+        .values((
+            tasks::unit_id.eq(f.unit_id),
+            tasks::category_id.eq(f.category_id),
+            tasks::title.eq(&f.title),
+            tasks::search_text.eq(search::fold(&f.title)),
+            tasks::description.eq(&f.description),
+            tasks::project_start_year.eq(f.project_start_year),
+            tasks::campaign_year.eq(f.campaign_year),
+            tasks::deadline.eq(f.deadline),
+            tasks::status.eq(TaskStatus::Registered.as_str()),
+            tasks::owner_id.eq(f.owner_id),
+            tasks::consented_stages.eq(ConsentedSet::default().to_stored()),
+            tasks::area_total_m2.eq(f.area_total_m2),
+            tasks::area_cleared_m2.eq(f.area_cleared_m2),
+            tasks::plans_total.eq(f.plans_total),
+            tasks::plans_approved.eq(f.plans_approved),
+            tasks::money_paid.eq(f.money_paid),
+            tasks::version.eq(1),
+            tasks::created_by.eq(created_by),
+            tasks::created_at.eq(now),
+            tasks::updated_at.eq(now),
+        ))
+        .returning(tasks::id)
+        .get_result(conn)?;
+    set_members(conn, id, CO_OWNER, &f.co_owners)?;
+    set_members(conn, id, TEAM, &f.team)?;
+    let task = find(conn, id)?;
+    Ok((
+        task,
+        Change::new("create", "task", id, json!(f)).on_unit(f.unit_id),
+    ))
+}
+
+/// What an edit that lost the race gets back: the version now stored.
+#[derive(Debug)]
+pub struct Conflict {
+    pub current: Task,
+    pub current_fields: TaskFields,
+}
+
+/// Saves `f` if the task is still at `version`; otherwise reports the
+/// conflict and changes nothing.
+pub fn update(
+    conn: &mut DbConnection,
+    id: i64,
+    version: i32,
+    f: &TaskFields,
+) -> QueryResult<Result<(Task, Change), Conflict>> {
+    let before = find(conn, id)?;
+    let before_fields = fields_of(conn, &before)?;
+    let updated = diesel::update(
+        tasks::table
+            .filter(tasks::id.eq(id))
+            .filter(tasks::version.eq(version)),
+    )
+    .set((
+        tasks::unit_id.eq(f.unit_id),
+        tasks::category_id.eq(f.category_id),
+        tasks::title.eq(&f.title),
+        tasks::search_text.eq(search::fold(&f.title)),
+        tasks::description.eq(&f.description),
+        tasks::project_start_year.eq(f.project_start_year),
+        tasks::campaign_year.eq(f.campaign_year),
+        tasks::deadline.eq(f.deadline),
+        tasks::owner_id.eq(f.owner_id),
+        tasks::area_total_m2.eq(f.area_total_m2),
+        tasks::area_cleared_m2.eq(f.area_cleared_m2),
+        tasks::plans_total.eq(f.plans_total),
+        tasks::plans_approved.eq(f.plans_approved),
+        tasks::money_paid.eq(f.money_paid),
+        tasks::version.eq(tasks::version + 1),
+        tasks::updated_at.eq(super::now()),
+    ))
+    .execute(conn)?;
+    if updated == 0 {
+        return Ok(Err(Conflict {
+            current_fields: before_fields,
+            current: before,
+        }));
+    }
+    set_members(conn, id, CO_OWNER, &f.co_owners)?;
+    set_members(conn, id, TEAM, &f.team)?;
+    let changes = diff(&before_fields, f);
+    Ok(Ok((
+        find(conn, id)?,
+        Change::new("update", "task", id, changes).on_unit(f.unit_id),
+    )))
+}
+
+/// Moves the task to `status` if it is still at `version`; `Ok(None)` on a conflict.
+pub fn set_status(
+    conn: &mut DbConnection,
+    task: &Task,
+    version: i32,
+    status: TaskStatus,
+    reason: Option<&str>,
+    today: NaiveDate,
+) -> QueryResult<Option<Change>> {
+    let completed_on = (status == TaskStatus::Completed).then_some(today);
+    let updated = diesel::update(
+        tasks::table
+            .filter(tasks::id.eq(task.id))
+            .filter(tasks::version.eq(version)),
+    )
+    .set((
+        tasks::status.eq(status.as_str()),
+        tasks::cancel_reason.eq(reason.filter(|_| status == TaskStatus::Cancelled)),
+        tasks::completed_on.eq(completed_on),
+        tasks::version.eq(tasks::version + 1),
+        tasks::updated_at.eq(super::now()),
+    ))
+    .execute(conn)?;
+    Ok((updated == 1).then(|| {
+        Change::new(
+            "set_status",
+            "task",
+            task.id,
+            json!({"status": [task.status, status.as_str()], "reason": reason}),
+        )
+        .on_unit(task.unit_id)
+    }))
+}
+
+#[derive(Debug, Queryable, Serialize)]
+pub struct MemberRow {
+    pub user_id: i64,
+    pub username: String,
+    pub full_name: String,
+    pub role: String,
+}
+
+pub fn members(conn: &mut DbConnection, task_id: i64) -> QueryResult<Vec<MemberRow>> {
+    task_members::table
+        .inner_join(users::table)
+        .filter(task_members::task_id.eq(task_id))
+        .select((
+            users::id,
+            users::username,
+            users::full_name,
+            task_members::role,
+        ))
+        .order((task_members::role, users::full_name))
+        .load(conn)
+}
+
+/// Is the user the owner, a co-owner or on the team of the task?
+pub fn member_roles(
+    conn: &mut DbConnection,
+    task: &Task,
+    user_id: i64,
+) -> QueryResult<Vec<String>> {
+    let mut roles: Vec<String> = task_members::table
+        .filter(task_members::task_id.eq(task.id))
+        .filter(task_members::user_id.eq(user_id))
+        .select(task_members::role)
+        .load(conn)?;
+    if task.owner_id == user_id {
+        roles.push("owner".into());
+    }
+    Ok(roles)
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Serialize)]
+#[diesel(table_name = milestones)]
+pub struct Milestone {
+    pub id: i64,
+    pub task_id: i64,
+    pub title: String,
+    pub due_on: NaiveDate,
+    pub done_on: Option<NaiveDate>,
+    pub created_at: NaiveDateTime,
+}
+
+pub fn milestones(conn: &mut DbConnection, task_id: i64) -> QueryResult<Vec<Milestone>> {
+    milestones::table
+        .filter(milestones::task_id.eq(task_id))
+        .order((milestones::due_on, milestones::id))
+        .select(Milestone::as_select())
+        .load(conn)
+}
+
+pub fn add_milestone(
+    conn: &mut DbConnection,
+    task: &Task,
+    title: &str,
+    due_on: NaiveDate,
+) -> QueryResult<Change> {
+    let id: i64 = diesel::insert_into(milestones::table)
+        .values((
+            milestones::task_id.eq(task.id),
+            milestones::title.eq(title),
+            milestones::due_on.eq(due_on),
+            milestones::created_at.eq(super::now()),
+        ))
+        .returning(milestones::id)
+        .get_result(conn)?;
+    Ok(Change::new(
+        "add_milestone",
+        "task",
+        task.id,
+        json!({"milestone": id, "title": title, "due_on": due_on}),
+    )
+    .on_unit(task.unit_id))
+}
+
+pub fn set_milestone_done(
+    conn: &mut DbConnection,
+    task: &Task,
+    milestone_id: i64,
+    done_on: Option<NaiveDate>,
+) -> QueryResult<Option<Change>> {
+    let n = diesel::update(
+        milestones::table
+            .filter(milestones::id.eq(milestone_id))
+            .filter(milestones::task_id.eq(task.id)),
+    )
+    .set(milestones::done_on.eq(done_on))
+    .execute(conn)?;
+    Ok((n == 1).then(|| {
+        Change::new(
+            "milestone_done",
+            "task",
+            task.id,
+            json!({"milestone": milestone_id, "done_on": done_on}),
+        )
+        .on_unit(task.unit_id)
+    }))
+}
+
+/// Filters of the task list; `scope` limits it to the reader's subtrees.
+#[derive(Debug, Clone, Default)]
+pub struct Filter {
+    pub scope: Vec<String>,
+    pub unit_path: Option<String>,
+    pub category_id: Option<i64>,
+    pub owner_id: Option<i64>,
+    pub status: Option<String>,
+    pub year: Option<i32>,
+    pub overdue_on: Option<NaiveDate>,
+    pub involving: Option<i64>,
+    pub search: Option<String>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Sort {
+    Deadline,
+    Title,
+    Newest,
+}
+
+impl Sort {
+    pub fn parse(s: &str) -> Sort {
+        match s {
+            "title" => Sort::Title,
+            "newest" => Sort::Newest,
+            _ => Sort::Deadline,
+        }
+    }
+}
+
+#[derive(Debug, Queryable, Serialize)]
+pub struct TaskRow {
+    pub id: i64,
+    pub title: String,
+    pub unit_name: String,
+    pub category_code: String,
+    pub category_vi: String,
+    pub category_en: String,
+    pub owner_name: String,
+    pub status: String,
+    pub deadline: Option<NaiveDate>,
+    pub completed_on: Option<NaiveDate>,
+    pub campaign_year: i32,
+}
+
+pub fn list(
+    conn: &mut DbConnection,
+    f: &Filter,
+    sort: Sort,
+    offset: i64,
+    limit: i64,
+) -> QueryResult<(Vec<TaskRow>, i64)> {
+    let query = || {
+        let mut q = tasks::table
+            .inner_join(units::table)
+            .inner_join(task_categories::table)
+            .inner_join(users::table)
+            .filter(super::units::path_in(&f.scope))
+            .into_boxed();
+        if let Some(p) = &f.unit_path {
+            q = q.filter(units::path.like(format!("{p}%")));
+        }
+        if let Some(c) = f.category_id {
+            q = q.filter(tasks::category_id.eq(c));
+        }
+        if let Some(o) = f.owner_id {
+            q = q.filter(tasks::owner_id.eq(o));
+        }
+        if let Some(s) = &f.status {
+            q = q.filter(tasks::status.eq(s.clone()));
+        }
+        if let Some(y) = f.year {
+            q = q.filter(tasks::campaign_year.eq(y));
+        }
+        if let Some(today) = f.overdue_on {
+            q = q
+                .filter(tasks::deadline.lt(today))
+                .filter(tasks::status.eq_any([
+                    TaskStatus::Registered.as_str(),
+                    TaskStatus::InProgress.as_str(),
+                ]));
+        }
+        if let Some(uid) = f.involving {
+            let member_of = task_members::table
+                .filter(task_members::user_id.eq(uid))
+                .select(task_members::task_id);
+            q = q.filter(tasks::owner_id.eq(uid).or(tasks::id.eq_any(member_of)));
+        }
+        if let Some(s) = &f.search {
+            q = q.filter(
+                tasks::search_text
+                    .like(search::like_pattern(s))
+                    .escape('\\'),
+            );
+        }
+        q
+    };
+    let total = query().count().get_result(conn)?;
+    let q = query().select((
+        tasks::id,
+        tasks::title,
+        units::name,
+        task_categories::code,
+        task_categories::name_vi,
+        task_categories::name_en,
+        users::full_name,
+        tasks::status,
+        tasks::deadline,
+        tasks::completed_on,
+        tasks::campaign_year,
+    ));
+    let q = match sort {
+        // Tasks without a deadline come last: `deadline IS NULL` sorts false first.
+        Sort::Deadline => q.order((tasks::deadline.is_null(), tasks::deadline.asc(), tasks::id)),
+        Sort::Title => q.order((tasks::search_text.asc(), tasks::id)),
+        Sort::Newest => q.order(tasks::id.desc()),
+    };
+    let rows = q.offset(offset).limit(limit).load(conn)?;
+    Ok((rows, total))
+}

@@ -1,0 +1,839 @@
+//! Difficult tasks: register, list, read, edit (with optimistic concurrency),
+//! move through their status, and keep their milestones.
+
+use actix_web::http::StatusCode;
+use actix_web::{web, HttpResponse};
+use chrono::{Datelike, NaiveDate};
+use diesel::OptionalExtension;
+use serde::{Deserialize, Serialize};
+use serde_json::{json, Value};
+
+use super::{options, Page};
+use crate::context::{Ctx, CurrentUser};
+use crate::db::{self, audit, tasks::TaskFields};
+use crate::domain::access::Permission;
+use crate::domain::deadline::{timeliness, TaskStatus};
+use crate::domain::format;
+use crate::domain::units::depth;
+use crate::domain::validate::FieldErrors;
+use crate::error::{AppError, AppResult};
+use crate::i18n::{self, Locale};
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.route("/tasks", web::get().to(index))
+        .route("/tasks", web::post().to(create))
+        .route("/tasks/mine", web::get().to(mine))
+        .route("/tasks/new", web::get().to(new))
+        .route("/tasks/{id}", web::get().to(show))
+        .route("/tasks/{id}", web::post().to(update))
+        .route("/tasks/{id}/edit", web::get().to(edit))
+        .route("/tasks/{id}/status", web::post().to(set_status))
+        .route("/tasks/{id}/milestones", web::post().to(add_milestone))
+        .route(
+            "/tasks/{id}/milestones/{mid}",
+            web::post().to(milestone_done),
+        );
+}
+
+const PAGE_SIZE: i64 = 25;
+
+fn today() -> NaiveDate {
+    chrono::Utc::now()
+        .with_timezone(&format::vietnam())
+        .date_naive()
+}
+
+fn category_name(locale: Locale, vi: &str, en: &str) -> String {
+    match locale {
+        Locale::Vi => vi.to_string(),
+        Locale::En => en.to_string(),
+    }
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct ListQuery {
+    q: String,
+    unit: String,
+    category: String,
+    owner: String,
+    status: String,
+    year: String,
+    overdue: String,
+    sort: String,
+    page: Option<i64>,
+}
+
+async fn index(ctx: Ctx, q: web::Query<ListQuery>) -> AppResult<HttpResponse> {
+    list(ctx, q.into_inner(), false).await
+}
+
+async fn mine(ctx: Ctx, q: web::Query<ListQuery>) -> AppResult<HttpResponse> {
+    list(ctx, q.into_inner(), true).await
+}
+
+async fn list(ctx: Ctx, q: ListQuery, mine: bool) -> AppResult<HttpResponse> {
+    let user = ctx.user()?;
+    let scope = user.scope(Permission::View);
+    let page = Page::new(q.page, PAGE_SIZE);
+    let today = today();
+    let mut filter = db::tasks::Filter {
+        scope: scope.clone(),
+        category_id: q.category.parse().ok(),
+        owner_id: q.owner.parse().ok(),
+        status: TaskStatus::parse(&q.status).map(|s| s.as_str().to_string()),
+        year: q.year.parse().ok(),
+        overdue_on: (q.overdue == "1").then_some(today),
+        involving: mine.then_some(user.id),
+        search: Some(q.q.trim().to_string()).filter(|s| !s.is_empty()),
+        ..Default::default()
+    };
+    let sort = db::tasks::Sort::parse(&q.sort);
+    let unit_id: Option<i64> = q.unit.parse().ok();
+    let (rows, total, units, categories, owners) = ctx
+        .db(move |conn| {
+            if let Some(id) = unit_id {
+                // A unit outside the reader's scope filters to nothing rather than leaking.
+                filter.unit_path = Some(match db::units::find(conn, id) {
+                    Ok(u) => u.path,
+                    Err(diesel::result::Error::NotFound) => "/none/".into(),
+                    Err(e) => return Err(e.into()),
+                });
+            }
+            let (rows, total) = db::tasks::list(conn, &filter, sort, page.offset(), page.size)?;
+            let units = db::units::tree(conn, &scope, false)?;
+            let categories = db::tasks::categories(conn)?;
+            let owners = db::users::in_scope(conn, &scope)?;
+            Ok((rows, total, units, categories, owners))
+        })
+        .await?;
+    let locale = ctx.locale;
+    let rows: Vec<Value> = rows
+        .into_iter()
+        .map(|r| {
+            let status = TaskStatus::parse(&r.status).unwrap_or(TaskStatus::Registered);
+            let when = timeliness(status, r.deadline, r.completed_on, today);
+            json!({
+                "row": r,
+                "category": category_name(locale, &r.category_vi, &r.category_en),
+                "timeliness": when,
+            })
+        })
+        .collect();
+    let years: Vec<(String, String)> = (2020..=today.year() + 1)
+        .rev()
+        .map(|y| (y.to_string(), y.to_string()))
+        .collect();
+    let base = [
+        ("q", q.q.clone()),
+        ("unit", q.unit.clone()),
+        ("category", q.category.clone()),
+        ("owner", q.owner.clone()),
+        ("status", q.status.clone()),
+        ("year", q.year.clone()),
+        ("overdue", q.overdue.clone()),
+        ("sort", q.sort.clone()),
+    ];
+    let can_create = user.can_anywhere(Permission::ManageTasks);
+    ctx.render(
+        "tasks/index",
+        json!({
+            "title": i18n::t(locale, if mine { "tasks-mine-title" } else { "tasks-title" }),
+            "action": if mine { "/tasks/mine" } else { "/tasks" },
+            "mine": mine,
+            "can_create": can_create,
+            "q": {"q": q.q, "overdue": q.overdue == "1"},
+            "units": options(units.iter().map(|u| (u.id.to_string(), format!("{}{}", "— ".repeat(depth(&u.path)), u.name))), &q.unit),
+            "categories": options(categories.iter().map(|c| (c.id.to_string(), category_name(locale, &c.name_vi, &c.name_en))), &q.category),
+            "owners": options(owners.into_iter().map(|(id, _, name)| (id.to_string(), name)), &q.owner),
+            "statuses": options(TaskStatus::ALL.iter().map(|s| (s.as_str().to_string(), i18n::t(locale, &format!("task-status-{}", s.as_str())))), &q.status),
+            "years": options(years, &q.year),
+            "sorts": options(["deadline", "title", "newest"].map(|s| (s.to_string(), i18n::t(locale, &format!("tasks-sort-{s}")))), &q.sort),
+            "rows": rows,
+            "pagination": page.view(total, &base),
+        }),
+    )
+}
+
+/// The form's raw values, kept as typed.
+#[derive(Deserialize, Serialize, Default, Clone)]
+#[serde(default)]
+struct TaskForm {
+    unit_id: String,
+    category_id: String,
+    title: String,
+    description: String,
+    project_start_year: String,
+    campaign_year: String,
+    deadline: String,
+    owner_id: String,
+    area_total_m2: String,
+    area_cleared_m2: String,
+    plans_total: String,
+    plans_approved: String,
+    money_paid: String,
+    co_owners: Vec<String>,
+    team: Vec<String>,
+    version: String,
+}
+
+impl TaskForm {
+    fn from_fields(f: &TaskFields, version: i32) -> TaskForm {
+        let opt = |v: Option<String>| v.unwrap_or_default();
+        TaskForm {
+            unit_id: f.unit_id.to_string(),
+            category_id: f.category_id.to_string(),
+            title: f.title.clone(),
+            description: f.description.clone(),
+            project_start_year: opt(f.project_start_year.map(|y| y.to_string())),
+            campaign_year: f.campaign_year.to_string(),
+            deadline: opt(f.deadline.map(format::date)),
+            owner_id: f.owner_id.to_string(),
+            area_total_m2: opt(f.area_total_m2.map(|a| a.to_string())),
+            area_cleared_m2: opt(f.area_cleared_m2.map(|a| a.to_string())),
+            plans_total: opt(f.plans_total.map(|n| n.to_string())),
+            plans_approved: opt(f.plans_approved.map(|n| n.to_string())),
+            money_paid: opt(f.money_paid.map(|n| n.to_string())),
+            co_owners: f.co_owners.iter().map(|i| i.to_string()).collect(),
+            team: f.team.iter().map(|i| i.to_string()).collect(),
+            version: version.to_string(),
+        }
+    }
+}
+
+/// Reads a form body with repeated keys (multi-selects), which `web::Form` cannot.
+struct HtmlForm<T>(T);
+
+impl<T: serde::de::DeserializeOwned + 'static> actix_web::FromRequest for HtmlForm<T> {
+    type Error = AppError;
+    type Future = std::pin::Pin<Box<dyn std::future::Future<Output = Result<Self, AppError>>>>;
+
+    fn from_request(
+        req: &actix_web::HttpRequest,
+        payload: &mut actix_web::dev::Payload,
+    ) -> Self::Future {
+        let bytes = web::Bytes::from_request(req, payload);
+        Box::pin(async move {
+            let body = bytes
+                .await
+                .map_err(|e| AppError::BadRequest(e.to_string()))?;
+            serde_html_form::from_bytes(&body)
+                .map(HtmlForm)
+                .map_err(|e| AppError::BadRequest(e.to_string()))
+        })
+    }
+}
+
+fn number<T: std::str::FromStr>(errors: &mut FieldErrors, field: &str, raw: &str) -> Option<T> {
+    let v = raw.trim().replace(['.', ' '], "");
+    if v.is_empty() {
+        return None;
+    }
+    let parsed = v.parse::<T>().ok();
+    if parsed.is_none() {
+        errors.add(field, "error-number");
+    }
+    parsed
+}
+
+/// Areas are typed with a decimal comma (`1.270,8`) or point (`1270.8`).
+fn area(errors: &mut FieldErrors, field: &str, raw: &str) -> Option<f64> {
+    let v = raw.trim().replace(' ', "");
+    if v.is_empty() {
+        return None;
+    }
+    let normalized = if v.contains(',') {
+        v.replace('.', "").replace(',', ".")
+    } else {
+        v
+    };
+    match normalized.parse::<f64>() {
+        Ok(a) if a >= 0.0 && a.is_finite() => Some(a),
+        _ => {
+            errors.add(field, "error-number");
+            None
+        }
+    }
+}
+
+fn ids(errors: &mut FieldErrors, field: &str, raw: &[String]) -> Vec<i64> {
+    let mut out: Vec<i64> = Vec::new();
+    for r in raw.iter().filter(|r| !r.trim().is_empty()) {
+        match r.trim().parse() {
+            Ok(id) => out.push(id),
+            Err(_) => errors.add(field, "error-invalid-choice"),
+        }
+    }
+    out.sort_unstable();
+    out.dedup();
+    out
+}
+
+/// Checks the form, the user's right to register in the chosen unit (an owner
+/// who is not on the committee may keep the task's unit, not move it), and
+/// that the owner and members reach that unit.
+async fn validate(
+    ctx: &Ctx,
+    user: &CurrentUser,
+    form: &TaskForm,
+    current_unit: Option<i64>,
+) -> AppResult<Result<TaskFields, FieldErrors>> {
+    let mut e = FieldErrors::default();
+    let title = e.required("title", &form.title, 300);
+    let description = e
+        .optional("description", &form.description, 10_000)
+        .unwrap_or_default();
+    let unit_id = e.id("unit_id", &form.unit_id);
+    let category_id = e.id("category_id", &form.category_id);
+    let owner_id = e.id("owner_id", &form.owner_id);
+    let this_year = today().year();
+    let campaign_year = match number::<i32>(&mut e, "campaign_year", &form.campaign_year) {
+        Some(y) if (2000..=this_year + 5).contains(&y) => Some(y),
+        Some(_) => {
+            e.add("campaign_year", "error-year");
+            None
+        }
+        None => {
+            e.add("campaign_year", "error-required");
+            None
+        }
+    };
+    let project_start_year = number::<i32>(&mut e, "project_start_year", &form.project_start_year);
+    if project_start_year.is_some_and(|y| !(1950..=this_year + 5).contains(&y)) {
+        e.add("project_start_year", "error-year");
+    }
+    let deadline = match form.deadline.trim() {
+        "" => None,
+        s => {
+            let d = format::parse_date(s);
+            if d.is_none() {
+                e.add("deadline", "error-date");
+            }
+            d
+        }
+    };
+    let area_total_m2 = area(&mut e, "area_total_m2", &form.area_total_m2);
+    let area_cleared_m2 = area(&mut e, "area_cleared_m2", &form.area_cleared_m2);
+    if let (Some(t), Some(c)) = (area_total_m2, area_cleared_m2) {
+        if c > t {
+            e.add("area_cleared_m2", "error-more-than-total");
+        }
+    }
+    let plans_total = number::<i32>(&mut e, "plans_total", &form.plans_total);
+    let plans_approved = number::<i32>(&mut e, "plans_approved", &form.plans_approved);
+    if let (Some(t), Some(a)) = (plans_total, plans_approved) {
+        if a > t {
+            e.add("plans_approved", "error-more-than-total");
+        }
+    }
+    let money_paid = number::<i64>(&mut e, "money_paid", &form.money_paid);
+    for (field, v) in [
+        ("plans_total", plans_total.map(i64::from)),
+        ("plans_approved", plans_approved.map(i64::from)),
+        ("money_paid", money_paid),
+    ] {
+        if v.is_some_and(|n| n < 0) {
+            e.add(field, "error-number");
+        }
+    }
+    let co_owners = ids(&mut e, "co_owners", &form.co_owners);
+    let team = ids(&mut e, "team", &form.team);
+
+    // What the database knows: the unit, the category, who reaches the unit.
+    let (unit, category, reaching) = ctx
+        .db(move |conn| {
+            let unit = match unit_id {
+                Some(id) => db::units::find(conn, id).map(Some).or_else(|e| match e {
+                    diesel::result::Error::NotFound => Ok(None),
+                    e => Err(e),
+                })?,
+                None => None,
+            };
+            let category = match category_id {
+                Some(id) => db::tasks::category(conn, id)?,
+                None => None,
+            };
+            let reaching = match &unit {
+                Some(u) => db::users::reaching(conn, &u.path)?,
+                None => vec![],
+            };
+            Ok((unit, category, reaching))
+        })
+        .await?;
+    let unit_ok = unit.as_ref().is_some_and(|u| {
+        u.active && (user.can(Permission::ManageTasks, &u.path) || current_unit == Some(u.id))
+    });
+    if unit_id.is_some() && !unit_ok {
+        e.add("unit_id", "error-invalid-choice");
+    }
+    if category_id.is_some() && !category.as_ref().is_some_and(|c| c.active) {
+        e.add("category_id", "error-invalid-choice");
+    }
+    if unit_ok {
+        let reaches = |id: &i64| reaching.iter().any(|(uid, _, _)| uid == id);
+        if owner_id.is_some_and(|o| !reaches(&o)) {
+            e.add("owner_id", "error-not-in-unit");
+        }
+        if !co_owners.iter().all(reaches) {
+            e.add("co_owners", "error-not-in-unit");
+        }
+        if !team.iter().all(reaches) {
+            e.add("team", "error-not-in-unit");
+        }
+    }
+    match (unit_id, category_id, owner_id, campaign_year) {
+        (Some(unit_id), Some(category_id), Some(owner_id), Some(campaign_year)) if e.is_empty() => {
+            Ok(Ok(TaskFields {
+                unit_id,
+                category_id,
+                title,
+                description,
+                project_start_year,
+                campaign_year,
+                deadline,
+                owner_id,
+                area_total_m2,
+                area_cleared_m2,
+                plans_total,
+                plans_approved,
+                money_paid,
+                co_owners,
+                team,
+            }))
+        }
+        _ => Ok(Err(e)),
+    }
+}
+
+/// The form with its choices: units where the user registers tasks, categories, people.
+async fn render_form(
+    ctx: &Ctx,
+    status: StatusCode,
+    task_id: Option<i64>,
+    form: &TaskForm,
+    errors: &FieldErrors,
+    conflict: Option<Value>,
+) -> AppResult<HttpResponse> {
+    let user = ctx.user()?;
+    let scope = user.scope(Permission::ManageTasks);
+    let view_scope = user.scope(Permission::View);
+    let chosen_unit: Option<i64> = form.unit_id.trim().parse().ok();
+    let (mut units, categories, people, chosen) = ctx
+        .db(move |conn| {
+            let chosen = match chosen_unit {
+                Some(id) => db::units::find(conn, id).optional()?,
+                None => None,
+            };
+            Ok((
+                db::units::tree(conn, &scope, false)?,
+                db::tasks::categories(conn)?,
+                db::users::in_scope(conn, &view_scope)?,
+                chosen,
+            ))
+        })
+        .await?;
+    // An owner outside the committee keeps the task's unit, which their own
+    // list would not offer.
+    if let Some(u) = chosen.filter(|u| user.can(Permission::View, &u.path)) {
+        if !units.iter().any(|x| x.id == u.id) {
+            units.insert(0, u);
+        }
+    }
+    let locale = ctx.locale;
+    let person_options = |chosen: &[String]| -> Vec<Value> {
+        people
+            .iter()
+            .map(|(id, username, name)| {
+                let v = id.to_string();
+                json!({"value": v, "label": format!("{name} ({username})"), "selected": chosen.contains(&v)})
+            })
+            .collect()
+    };
+    let title_key = if task_id.is_some() {
+        "tasks-edit-title"
+    } else {
+        "tasks-new-title"
+    };
+    ctx.render_status(
+        status,
+        "tasks/form",
+        json!({
+            "title": i18n::t(locale, title_key),
+            "task_id": task_id,
+            "action": task_id.map_or("/tasks".to_string(), |id| format!("/tasks/{id}")),
+            "f": super::form_view(form, errors),
+            "has_errors": !errors.is_empty(),
+            "version": form.version,
+            "units": options(units.iter().map(|u| (u.id.to_string(), format!("{}{}", "— ".repeat(depth(&u.path)), u.name))), &form.unit_id),
+            "categories": options(categories.iter().map(|c| (c.id.to_string(), category_name(locale, &c.name_vi, &c.name_en))), &form.category_id),
+            "owners": options(people.iter().map(|(id, username, name)| (id.to_string(), format!("{name} ({username})"))), &form.owner_id),
+            "co_owner_options": person_options(&form.co_owners),
+            "team_options": person_options(&form.team),
+            "conflict": conflict,
+        }),
+    )
+}
+
+async fn new(ctx: Ctx) -> AppResult<HttpResponse> {
+    let user = ctx.user()?;
+    user.require_anywhere(Permission::ManageTasks)?;
+    let form = TaskForm {
+        campaign_year: today().year().to_string(),
+        owner_id: user.id.to_string(),
+        ..Default::default()
+    };
+    render_form(
+        &ctx,
+        StatusCode::OK,
+        None,
+        &form,
+        &FieldErrors::default(),
+        None,
+    )
+    .await
+}
+
+async fn create(ctx: Ctx, form: HtmlForm<TaskForm>) -> AppResult<HttpResponse> {
+    let user = ctx.user()?;
+    user.require_anywhere(Permission::ManageTasks)?;
+    let form = form.0;
+    let fields = match validate(&ctx, user, &form, None).await? {
+        Ok(f) => f,
+        Err(errors) => {
+            return render_form(
+                &ctx,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                None,
+                &form,
+                &errors,
+                None,
+            )
+            .await
+        }
+    };
+    let (actor, uid) = (ctx.actor(), user.id);
+    let task = ctx
+        .db(move |conn| audit::write(conn, &actor, |c| Ok(db::tasks::create(c, &fields, uid)?)))
+        .await?;
+    ctx.flash("success", "flash-saved");
+    Ok(ctx.redirect(&format!("/tasks/{}", task.id)))
+}
+
+/// What the user may do with a task they can see.
+struct Access {
+    task: db::tasks::Task,
+    unit: db::units::Unit,
+    can_edit: bool,
+}
+
+/// The task if the user may see it (404 otherwise is not used: a task outside
+/// the scope is 403, the same as any unit outside it).
+async fn load(ctx: &Ctx, id: i64) -> AppResult<Access> {
+    let user = ctx.user()?;
+    let uid = user.id;
+    let (task, unit, roles) = ctx
+        .db(move |conn| {
+            let task = db::tasks::find(conn, id)?;
+            let unit = db::units::find(conn, task.unit_id)?;
+            let roles = db::tasks::member_roles(conn, &task, uid)?;
+            Ok((task, unit, roles))
+        })
+        .await?;
+    user.require(Permission::View, &unit.path)?;
+    // Owners and co-owners edit their task; committee members edit in their scope.
+    let can_edit = user.can(Permission::ManageTasks, &unit.path)
+        || roles
+            .iter()
+            .any(|r| r == "owner" || r == db::tasks::CO_OWNER);
+    Ok(Access {
+        task,
+        unit,
+        can_edit,
+    })
+}
+
+async fn show(ctx: Ctx, id: web::Path<i64>) -> AppResult<HttpResponse> {
+    let access = load(&ctx, *id).await?;
+    let task = access.task;
+    let tid = task.id;
+    let (members, milestones, category, owner) = {
+        let (cat, owner_id) = (task.category_id, task.owner_id);
+        ctx.db(move |conn| {
+            Ok((
+                db::tasks::members(conn, tid)?,
+                db::tasks::milestones(conn, tid)?,
+                db::tasks::category(conn, cat)?,
+                db::users::find(conn, owner_id)?,
+            ))
+        })
+        .await?
+    };
+    let today = today();
+    let status = task.status();
+    let done = milestones.iter().filter(|m| m.done_on.is_some()).count();
+    let next_statuses: Vec<Value> = TaskStatus::ALL
+        .iter()
+        .filter(|s| status.can_become(**s))
+        .map(|s| json!({"value": s.as_str(), "needs_reason": *s == TaskStatus::Cancelled}))
+        .collect();
+    let (audit_rows, _) = ctx
+        .db(move |conn| {
+            Ok(db::audit::list(
+                conn,
+                &db::audit::Filter {
+                    entity: Some("task".into()),
+                    entity_id: Some(tid),
+                    ..Default::default()
+                },
+                0,
+                50,
+            )?)
+        })
+        .await?;
+    let locale = ctx.locale;
+    ctx.render(
+        "tasks/show",
+        json!({
+            "title": task.title,
+            "task": task,
+            "unit": access.unit,
+            "category": category.map(|c| category_name(locale, &c.name_vi, &c.name_en)),
+            "is_site_clearance": category_is_clearance(&ctx, task.category_id).await?,
+            "owner": {"id": owner.id, "full_name": owner.full_name},
+            "co_owners": members.iter().filter(|m| m.role == db::tasks::CO_OWNER).collect::<Vec<_>>(),
+            "team": members.iter().filter(|m| m.role == db::tasks::TEAM).collect::<Vec<_>>(),
+            "timeliness": timeliness(status, task.deadline, task.completed_on, today),
+            "days_late": crate::domain::deadline::days_late(task.deadline, task.completed_on, today),
+            "milestones": milestones.iter().map(|m| json!({"m": m, "late": m.done_on.map_or(m.due_on < today, |d| d > m.due_on)})).collect::<Vec<_>>(),
+            "milestones_done": done,
+            "milestones_total": milestones.len(),
+            "can_edit": access.can_edit,
+            "next_statuses": next_statuses,
+            "timeline": audit_rows,
+        }),
+    )
+}
+
+async fn category_is_clearance(ctx: &Ctx, id: i64) -> AppResult<bool> {
+    Ok(ctx
+        .db(move |conn| Ok(db::tasks::category(conn, id)?))
+        .await?
+        .is_some_and(|c| c.is_site_clearance))
+}
+
+async fn edit(ctx: Ctx, id: web::Path<i64>) -> AppResult<HttpResponse> {
+    let access = load(&ctx, *id).await?;
+    if !access.can_edit {
+        return Err(AppError::Forbidden);
+    }
+    let version = access.task.version;
+    let task = access.task;
+    let fields = ctx
+        .db(move |conn| Ok(db::tasks::fields_of(conn, &task)?))
+        .await?;
+    let form = TaskForm::from_fields(&fields, version);
+    render_form(
+        &ctx,
+        StatusCode::OK,
+        Some(*id),
+        &form,
+        &FieldErrors::default(),
+        None,
+    )
+    .await
+}
+
+/// Saves an edit made from `version`. If someone saved in between, nothing is
+/// written: the form comes back with the typed values, the current version
+/// beside them, and the new version number to save over it knowingly.
+async fn update(ctx: Ctx, id: web::Path<i64>, form: HtmlForm<TaskForm>) -> AppResult<HttpResponse> {
+    let access = load(&ctx, *id).await?;
+    if !access.can_edit {
+        return Err(AppError::Forbidden);
+    }
+    let user = ctx.user()?;
+    let mut form = form.0;
+    let Ok(version) = form.version.trim().parse::<i32>() else {
+        return Err(AppError::BadRequest("version missing".into()));
+    };
+    let fields = match validate(&ctx, user, &form, Some(access.task.unit_id)).await? {
+        Ok(f) => f,
+        Err(errors) => {
+            return render_form(
+                &ctx,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                Some(*id),
+                &form,
+                &errors,
+                None,
+            )
+            .await
+        }
+    };
+    let (actor, tid) = (ctx.actor(), access.task.id);
+    let saved = ctx
+        .db(move |conn| {
+            audit::write_if(conn, &actor, |c| {
+                Ok(match db::tasks::update(c, tid, version, &fields)? {
+                    Ok((task, change)) => (Ok(task), Some(change)),
+                    Err(conflict) => (Err(conflict), None),
+                })
+            })
+        })
+        .await?;
+    match saved {
+        Ok(task) => {
+            ctx.flash("success", "flash-saved");
+            Ok(ctx.redirect(&format!("/tasks/{}", task.id)))
+        }
+        Err(conflict) => {
+            let theirs = TaskForm::from_fields(&conflict.current_fields, conflict.current.version);
+            let mine = serde_json::to_value(&form).unwrap_or(Value::Null);
+            let current = serde_json::to_value(&theirs).unwrap_or(Value::Null);
+            let differing: Vec<Value> = match (&mine, &current) {
+                (Value::Object(a), Value::Object(b)) => a
+                    .iter()
+                    .filter(|(k, v)| *k != "version" && b.get(*k) != Some(*v))
+                    .map(|(k, v)| json!({"field": k, "mine": v, "theirs": b.get(k)}))
+                    .collect(),
+                _ => vec![],
+            };
+            form.version = conflict.current.version.to_string();
+            let info = json!({"fields": differing, "updated_at": conflict.current.updated_at});
+            render_form(
+                &ctx,
+                StatusCode::CONFLICT,
+                Some(*id),
+                &form,
+                &FieldErrors::default(),
+                Some(info),
+            )
+            .await
+        }
+    }
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct StatusForm {
+    status: String,
+    reason: String,
+    version: String,
+}
+
+async fn set_status(
+    ctx: Ctx,
+    id: web::Path<i64>,
+    form: web::Form<StatusForm>,
+) -> AppResult<HttpResponse> {
+    let access = load(&ctx, *id).await?;
+    if !access.can_edit {
+        return Err(AppError::Forbidden);
+    }
+    let task = access.task;
+    let back = format!("/tasks/{}", task.id);
+    let (Some(next), Ok(version)) = (TaskStatus::parse(&form.status), form.version.parse::<i32>())
+    else {
+        return Err(AppError::BadRequest("status or version missing".into()));
+    };
+    if !task.status().can_become(next) {
+        ctx.flash("error", "error-status-move");
+        return Ok(ctx.redirect(&back));
+    }
+    let reason = Some(form.reason.trim().to_string()).filter(|r| !r.is_empty());
+    if next == TaskStatus::Cancelled && reason.is_none() {
+        ctx.flash("error", "error-cancel-reason");
+        return Ok(ctx.redirect(&back));
+    }
+    let actor = ctx.actor();
+    let today = today();
+    let done = ctx
+        .db(move |conn| {
+            audit::write_if(conn, &actor, |c| {
+                let change =
+                    db::tasks::set_status(c, &task, version, next, reason.as_deref(), today)?;
+                Ok((change.is_some(), change))
+            })
+        })
+        .await?;
+    ctx.flash(
+        if done { "success" } else { "error" },
+        if done {
+            "flash-saved"
+        } else {
+            "error-conflict-status"
+        },
+    );
+    Ok(ctx.redirect(&back))
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct MilestoneForm {
+    title: String,
+    due_on: String,
+}
+
+async fn add_milestone(
+    ctx: Ctx,
+    id: web::Path<i64>,
+    form: web::Form<MilestoneForm>,
+) -> AppResult<HttpResponse> {
+    let access = load(&ctx, *id).await?;
+    if !access.can_edit {
+        return Err(AppError::Forbidden);
+    }
+    let task = access.task;
+    let back = format!("/tasks/{}", task.id);
+    let title = form.title.trim().to_string();
+    let Some(due_on) = format::parse_date(&form.due_on)
+        .filter(|_| !title.is_empty() && title.chars().count() <= 300)
+    else {
+        ctx.flash("error", "error-milestone");
+        return Ok(ctx.redirect(&back));
+    };
+    let actor = ctx.actor();
+    ctx.db(move |conn| {
+        audit::write(conn, &actor, |c| {
+            Ok(((), db::tasks::add_milestone(c, &task, &title, due_on)?))
+        })
+    })
+    .await?;
+    ctx.flash("success", "flash-saved");
+    Ok(ctx.redirect(&back))
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct DoneForm {
+    done: String,
+}
+
+async fn milestone_done(
+    ctx: Ctx,
+    path: web::Path<(i64, i64)>,
+    form: web::Form<DoneForm>,
+) -> AppResult<HttpResponse> {
+    let (id, mid) = path.into_inner();
+    let access = load(&ctx, id).await?;
+    if !access.can_edit {
+        return Err(AppError::Forbidden);
+    }
+    let task = access.task;
+    let back = format!("/tasks/{}", task.id);
+    let done_on = (form.done == "true").then(today);
+    let actor = ctx.actor();
+    let found = ctx
+        .db(move |conn| {
+            audit::write_if(conn, &actor, |c| {
+                let change = db::tasks::set_milestone_done(c, &task, mid, done_on)?;
+                Ok((change.is_some(), change))
+            })
+        })
+        .await?;
+    if !found {
+        return Err(AppError::NotFound);
+    }
+    ctx.flash("success", "flash-saved");
+    Ok(ctx.redirect(&back))
+}

@@ -1,0 +1,381 @@
+//! Difficult tasks through the real server: registering, reading, editing with
+//! optimistic concurrency, status, milestones, lists and who may do what.
+
+mod common;
+
+use common::{location, new_client, spawn, TestApp, PASSWORD};
+use danvan::db;
+use danvan::domain::access::Role;
+use danvan::domain::units::UnitKind;
+use reqwest::{Client, StatusCode};
+
+struct World {
+    app: TestApp,
+    ward: i64,
+    other_ward: i64,
+    committee: i64,
+    team: i64,
+    owner: i64,
+}
+
+async fn world() -> World {
+    let app = spawn().await;
+    let ward = app.unit(app.root, UnitKind::Ward, "Phường Thụy Khuê");
+    let other_ward = app.unit(app.root, UnitKind::Ward, "Phường Long Biên");
+    let committee = app.user("capuy", ward, &[(Role::Committee, ward)]);
+    let team = app.user("totac", ward, &[(Role::WardTeam, ward)]);
+    let owner = app.user("chutri", ward, &[(Role::Viewer, ward)]);
+    app.user("xem.longbien", other_ward, &[(Role::Viewer, other_ward)]);
+    World {
+        app,
+        ward,
+        other_ward,
+        committee,
+        team,
+        owner,
+    }
+}
+
+fn task_fields(w: &World, title: &str) -> Vec<(&'static str, String)> {
+    vec![
+        ("title", title.to_string()),
+        ("unit_id", w.ward.to_string()),
+        ("category_id", "1".into()),
+        (
+            "description",
+            "Mương thoát nước, 44 hộ chưa đồng thuận".into(),
+        ),
+        ("campaign_year", "2022".into()),
+        ("project_start_year", "2012".into()),
+        ("deadline", "30/11/2023".into()),
+        ("owner_id", w.owner.to_string()),
+        ("team", w.team.to_string()),
+        ("area_total_m2", "1.270,8".into()),
+        ("plans_total", "44".into()),
+        ("money_paid", "182900000000".into()),
+    ]
+}
+
+async fn post_fields(
+    app: &TestApp,
+    client: &Client,
+    path: &str,
+    fields: &[(&str, String)],
+) -> reqwest::Response {
+    let pairs: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    app.post_with(client, path, &pairs).await
+}
+
+async fn register(w: &World, title: &str) -> i64 {
+    let r = post_fields(&w.app, &w.app.client, "/tasks", &task_fields(w, title)).await;
+    assert_eq!(
+        r.status(),
+        StatusCode::SEE_OTHER,
+        "{}",
+        r.text().await.unwrap()
+    );
+    location(&r).trim_start_matches("/tasks/").parse().unwrap()
+}
+
+#[tokio::test]
+async fn a_committee_member_registers_a_task_that_everyone_in_scope_can_read() {
+    let w = world().await;
+    w.app.login_ok("capuy").await;
+    let id = register(&w, "Mương thoát nước Thụy Khuê").await;
+
+    let (status, html) = w.app.text(&format!("/tasks/{id}")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(html.contains("Mương thoát nước Thụy Khuê"));
+    assert!(html.contains("Đồng chí chutri"), "the owner is shown");
+    assert!(html.contains("Đồng chí totac"), "the team is shown");
+    assert!(html.contains("1.270,8 m²"));
+    assert!(html.contains("182.900.000.000 đ"));
+    assert!(html.contains("30/11/2023"));
+
+    let task = db::tasks::find(&mut w.app.conn(), id).unwrap();
+    assert_eq!(
+        (task.status.as_str(), task.version, task.created_by),
+        ("registered", 1, Some(w.committee))
+    );
+
+    // The team member reads it, and finds it among their own tasks.
+    let team = new_client();
+    w.app.login_with(&team, "totac", PASSWORD).await;
+    assert_eq!(
+        w.app
+            .get_with(&team, &format!("/tasks/{id}"))
+            .await
+            .status(),
+        StatusCode::OK
+    );
+    let mine = w
+        .app
+        .get_with(&team, "/tasks/mine")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(mine.contains("Mương thoát nước Thụy Khuê"));
+    // Someone in another ward does not, not even by guessing the id.
+    let outsider = new_client();
+    w.app.login_with(&outsider, "xem.longbien", PASSWORD).await;
+    assert_eq!(
+        w.app
+            .get_with(&outsider, &format!("/tasks/{id}"))
+            .await
+            .status(),
+        StatusCode::FORBIDDEN
+    );
+    let list = w
+        .app
+        .get_with(&outsider, "/tasks")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(!list.contains("Mương thoát nước Thụy Khuê"));
+}
+
+#[tokio::test]
+async fn bad_task_input_is_shown_again_per_field_and_nothing_is_saved() {
+    let w = world().await;
+    w.app.login_ok("capuy").await;
+    let mut fields = task_fields(&w, "");
+    for (k, v) in fields.iter_mut() {
+        match *k {
+            "deadline" => *v = "31/02/2023".into(),
+            "campaign_year" => *v = "hai nghìn".into(),
+            "area_total_m2" => *v = "-5".into(),
+            "unit_id" => *v = w.other_ward.to_string(),
+            _ => {}
+        }
+    }
+    fields.push(("plans_approved", "50".into()));
+    let r = post_fields(&w.app, &w.app.client, "/tasks", &fields).await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let html = r.text().await.unwrap();
+    assert!(html.contains("Không được để trống."), "title");
+    assert!(html.contains("Ngày phải có dạng dd/mm/yyyy."), "deadline");
+    assert!(
+        html.contains("value=\"31/02/2023\""),
+        "the deadline typed is kept"
+    );
+    assert!(html.contains("value=\"hai nghìn\""));
+    assert!(html.contains("Phải là một số hợp lệ"), "area");
+    assert!(
+        html.contains("Không được lớn hơn tổng số."),
+        "plans approved > total"
+    );
+    assert!(
+        html.contains("Lựa chọn không hợp lệ."),
+        "a unit outside the committee's scope"
+    );
+    assert!(
+        html.contains("Mương thoát nước, 44 hộ chưa đồng thuận"),
+        "the description is kept"
+    );
+    let count: i64 = {
+        use diesel::prelude::*;
+        danvan::db::schema::tasks::table
+            .count()
+            .get_result(&mut w.app.conn())
+            .unwrap()
+    };
+    assert_eq!(count, 0);
+}
+
+#[tokio::test]
+async fn only_committee_members_register_and_only_owners_or_the_committee_edit() {
+    let w = world().await;
+    w.app.login_ok("capuy").await;
+    let id = register(&w, "Ô đất 120 m² số 18 Tam Đa").await;
+
+    let team = new_client();
+    w.app.login_with(&team, "totac", PASSWORD).await;
+    assert_eq!(
+        w.app.get_with(&team, "/tasks/new").await.status(),
+        StatusCode::FORBIDDEN
+    );
+    let r = post_fields(&w.app, &team, "/tasks", &task_fields(&w, "Không được phép")).await;
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+    assert_eq!(
+        w.app
+            .get_with(&team, &format!("/tasks/{id}/edit"))
+            .await
+            .status(),
+        StatusCode::FORBIDDEN
+    );
+
+    // The owner holds only a viewer role, yet edits the task they lead.
+    let owner = new_client();
+    w.app.login_with(&owner, "chutri", PASSWORD).await;
+    let r = w.app.get_with(&owner, &format!("/tasks/{id}/edit")).await;
+    assert_eq!(r.status(), StatusCode::OK);
+    let form = r.text().await.unwrap();
+    assert!(
+        form.contains(&format!("<option value=\"{}\" selected>", w.ward)),
+        "the task's unit is offered"
+    );
+    let mut fields = task_fields(&w, "Ô đất 120 m² số 18 Tam Đa (đã thu hồi)");
+    fields.push(("version", "1".into()));
+    let r = post_fields(&w.app, &owner, &format!("/tasks/{id}"), &fields).await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    assert_eq!(
+        db::tasks::find(&mut w.app.conn(), id).unwrap().title,
+        "Ô đất 120 m² số 18 Tam Đa (đã thu hồi)"
+    );
+}
+
+#[tokio::test]
+async fn the_second_of_two_concurrent_edits_gets_a_conflict_with_both_versions_and_loses_nothing() {
+    let w = world().await;
+    w.app.login_ok("capuy").await;
+    let id = register(&w, "Khu đô thị Nam Thăng Long giai đoạn 3").await;
+    let owner = new_client();
+    w.app.login_with(&owner, "chutri", PASSWORD).await;
+
+    // Both opened the form at version 1.
+    let mut first = task_fields(&w, "Nam Thăng Long GĐ3 — 104 ha");
+    first.push(("version", "1".into()));
+    let mut second = task_fields(&w, "Khu đô thị Nam Thăng Long (giai đoạn 3)");
+    second.push(("version", "1".into()));
+
+    let r = post_fields(&w.app, &w.app.client, &format!("/tasks/{id}"), &first).await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let r = post_fields(&w.app, &owner, &format!("/tasks/{id}"), &second).await;
+    assert_eq!(r.status(), StatusCode::CONFLICT);
+    let html = r.text().await.unwrap();
+    assert!(html.contains("vừa được người khác sửa"));
+    assert!(
+        html.contains("Nam Thăng Long GĐ3 — 104 ha"),
+        "the saved version is shown"
+    );
+    assert!(
+        html.contains("Khu đô thị Nam Thăng Long (giai đoạn 3)"),
+        "what the second person typed is kept"
+    );
+    assert!(
+        html.contains("name=\"version\" value=\"2\""),
+        "ready to save over version 2 knowingly"
+    );
+    let task = db::tasks::find(&mut w.app.conn(), id).unwrap();
+    assert_eq!(
+        (task.title.as_str(), task.version),
+        ("Nam Thăng Long GĐ3 — 104 ha", 2)
+    );
+
+    // Saving again from version 2 goes through.
+    second.retain(|(k, _)| *k != "version");
+    second.push(("version", "2".into()));
+    let r = post_fields(&w.app, &owner, &format!("/tasks/{id}"), &second).await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    assert_eq!(db::tasks::find(&mut w.app.conn(), id).unwrap().version, 3);
+}
+
+#[tokio::test]
+async fn status_moves_forward_cancelling_needs_a_reason_and_milestones_are_kept() {
+    let w = world().await;
+    w.app.login_ok("capuy").await;
+    let id = register(&w, "Chỉnh trang phố Thụy Khuê").await;
+    let path = format!("/tasks/{id}/status");
+
+    let r = w
+        .app
+        .post(&path, &[("status", "completed"), ("version", "1")])
+        .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    assert_eq!(
+        db::tasks::find(&mut w.app.conn(), id).unwrap().status,
+        "registered",
+        "cannot skip to completed"
+    );
+
+    w.app
+        .post(
+            &path,
+            &[("status", "cancelled"), ("version", "1"), ("reason", "")],
+        )
+        .await;
+    assert_eq!(
+        db::tasks::find(&mut w.app.conn(), id).unwrap().status,
+        "registered",
+        "a reason is required"
+    );
+
+    w.app
+        .post(&path, &[("status", "in_progress"), ("version", "1")])
+        .await;
+    assert_eq!(
+        db::tasks::find(&mut w.app.conn(), id).unwrap().status,
+        "in_progress"
+    );
+    // A stale version changes nothing.
+    w.app
+        .post(&path, &[("status", "completed"), ("version", "1")])
+        .await;
+    assert_eq!(
+        db::tasks::find(&mut w.app.conn(), id).unwrap().status,
+        "in_progress"
+    );
+    w.app
+        .post(&path, &[("status", "completed"), ("version", "2")])
+        .await;
+    let task = db::tasks::find(&mut w.app.conn(), id).unwrap();
+    assert_eq!(task.status, "completed");
+    assert!(task.completed_on.is_some());
+
+    let r = w
+        .app
+        .post(
+            &format!("/tasks/{id}/milestones"),
+            &[("title", "Phê duyệt phương án"), ("due_on", "15/06/2023")],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    w.app
+        .post(
+            &format!("/tasks/{id}/milestones"),
+            &[("title", "Không có hạn"), ("due_on", "")],
+        )
+        .await;
+    let ms = db::tasks::milestones(&mut w.app.conn(), id).unwrap();
+    assert_eq!(ms.len(), 1, "a milestone without a due date is refused");
+    w.app
+        .post(
+            &format!("/tasks/{id}/milestones/{}", ms[0].id),
+            &[("done", "true")],
+        )
+        .await;
+    assert!(db::tasks::milestones(&mut w.app.conn(), id).unwrap()[0]
+        .done_on
+        .is_some());
+
+    let (_, html) = w.app.text(&format!("/tasks/{id}")).await;
+    assert!(html.contains("Phê duyệt phương án"));
+    assert!(
+        html.contains("chuyển trạng thái"),
+        "the timeline shows the status changes"
+    );
+}
+
+#[tokio::test]
+async fn the_list_filters_overdue_tasks_and_finds_titles_without_diacritics() {
+    let w = world().await;
+    w.app.login_ok("capuy").await;
+    register(&w, "Mương thoát nước Thụy Khuê").await;
+    let mut later = task_fields(&w, "Chỉnh trang ngõ 45");
+    for (k, v) in later.iter_mut() {
+        if *k == "deadline" {
+            *v = "31/12/2099".into();
+        }
+    }
+    post_fields(&w.app, &w.app.client, "/tasks", &later).await;
+
+    let (_, html) = w.app.text("/tasks?overdue=1").await;
+    assert!(html.contains("Mương thoát nước Thụy Khuê") && !html.contains("Chỉnh trang ngõ 45"));
+    assert!(html.contains("Quá hạn"));
+    let (_, html) = w.app.text("/tasks?q=THUY+khue").await;
+    assert!(html.contains("Mương thoát nước Thụy Khuê") && !html.contains("Chỉnh trang ngõ 45"));
+    let (_, html) = w.app.text(&format!("/tasks?unit={}", w.other_ward)).await;
+    assert!(html.contains("Không có việc nào phù hợp."));
+}
