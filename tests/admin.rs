@@ -174,7 +174,9 @@ async fn bad_user_input_is_shown_again_with_the_values_typed_and_a_message_per_f
     assert!(html.contains("Không được để trống."));
     assert!(html.contains("Địa chỉ thư điện tử không hợp lệ."));
     assert!(
-        html.contains(&format!("<option value=\"{ward}\" selected>")),
+        html.contains(&format!(
+            "<option value=\"{ward}\" selected>— Phường Tây Hồ</option>"
+        )),
         "the unit chosen stays chosen"
     );
     assert_eq!(

@@ -213,7 +213,10 @@ async fn only_committee_members_register_and_only_owners_or_the_committee_edit()
     assert_eq!(r.status(), StatusCode::OK);
     let form = r.text().await.unwrap();
     assert!(
-        form.contains(&format!("<option value=\"{}\" selected>", w.ward)),
+        form.contains(&format!(
+            "<option value=\"{}\" selected>— Phường Thụy Khuê</option>",
+            w.ward
+        )),
         "the task's unit is offered"
     );
     let mut fields = task_fields(&w, "Ô đất 120 m² số 18 Tam Đa (đã thu hồi)");
