@@ -552,6 +552,16 @@ async fn load(ctx: &Ctx, id: i64) -> AppResult<Access> {
     })
 }
 
+/// The task if the user may edit it; 403 otherwise.
+async fn load_editable(ctx: &Ctx, id: i64) -> AppResult<Access> {
+    let access = load(ctx, id).await?;
+    if access.can_edit {
+        Ok(access)
+    } else {
+        Err(AppError::Forbidden)
+    }
+}
+
 async fn show(ctx: Ctx, id: web::Path<i64>) -> AppResult<HttpResponse> {
     let access = load(&ctx, *id).await?;
     let task = access.task;
@@ -622,10 +632,7 @@ async fn category_is_clearance(ctx: &Ctx, id: i64) -> AppResult<bool> {
 }
 
 async fn edit(ctx: Ctx, id: web::Path<i64>) -> AppResult<HttpResponse> {
-    let access = load(&ctx, *id).await?;
-    if !access.can_edit {
-        return Err(AppError::Forbidden);
-    }
+    let access = load_editable(&ctx, *id).await?;
     let version = access.task.version;
     let task = access.task;
     let fields = ctx
@@ -647,10 +654,7 @@ async fn edit(ctx: Ctx, id: web::Path<i64>) -> AppResult<HttpResponse> {
 /// written: the form comes back with the typed values, the current version
 /// beside them, and the new version number to save over it knowingly.
 async fn update(ctx: Ctx, id: web::Path<i64>, form: HtmlForm<TaskForm>) -> AppResult<HttpResponse> {
-    let access = load(&ctx, *id).await?;
-    if !access.can_edit {
-        return Err(AppError::Forbidden);
-    }
+    let access = load_editable(&ctx, *id).await?;
     let user = ctx.user()?;
     let mut form = form.0;
     let Ok(version) = form.version.trim().parse::<i32>() else {
@@ -726,10 +730,7 @@ async fn set_status(
     id: web::Path<i64>,
     form: web::Form<StatusForm>,
 ) -> AppResult<HttpResponse> {
-    let access = load(&ctx, *id).await?;
-    if !access.can_edit {
-        return Err(AppError::Forbidden);
-    }
+    let access = load_editable(&ctx, *id).await?;
     let task = access.task;
     let back = format!("/tasks/{}", task.id);
     let (Some(next), Ok(version)) = (TaskStatus::parse(&form.status), form.version.parse::<i32>())
@@ -779,10 +780,7 @@ async fn add_milestone(
     id: web::Path<i64>,
     form: web::Form<MilestoneForm>,
 ) -> AppResult<HttpResponse> {
-    let access = load(&ctx, *id).await?;
-    if !access.can_edit {
-        return Err(AppError::Forbidden);
-    }
+    let access = load_editable(&ctx, *id).await?;
     let task = access.task;
     let back = format!("/tasks/{}", task.id);
     let title = form.title.trim().to_string();
@@ -815,10 +813,7 @@ async fn milestone_done(
     form: web::Form<DoneForm>,
 ) -> AppResult<HttpResponse> {
     let (id, mid) = path.into_inner();
-    let access = load(&ctx, id).await?;
-    if !access.can_edit {
-        return Err(AppError::Forbidden);
-    }
+    let access = load_editable(&ctx, id).await?;
     let task = access.task;
     let back = format!("/tasks/{}", task.id);
     let done_on = (form.done == "true").then(today);
