@@ -9,7 +9,7 @@ use actix_web::middleware::ErrorHandlerResponse;
 use actix_web::{web, HttpResponse};
 use chrono::{NaiveDate, NaiveDateTime};
 use handlebars::{
-    Context, Handlebars, Helper, HelperResult, Output, RenderContext, RenderErrorReason,
+    Context, Handlebars, Helper, HelperDef, HelperResult, Output, RenderContext, RenderErrorReason,
 };
 use rust_embed::RustEmbed;
 use serde_json::{json, Value};
@@ -41,11 +41,9 @@ impl Views {
         for reg in [&mut hb, &mut text] {
             reg.set_strict_mode(true);
             reg.register_helper("t", Box::new(t_helper));
-            reg.register_helper("date", Box::new(date_helper));
-            reg.register_helper("datetime", Box::new(datetime_helper));
-            reg.register_helper("num", Box::new(num_helper));
-            reg.register_helper("money", Box::new(money_helper));
-            reg.register_helper("decimal", Box::new(decimal_helper));
+            for f in FORMATTERS {
+                reg.register_helper(f.name, Box::new(f));
+            }
         }
         for name in Templates::iter() {
             let Some(stem) = name.strip_suffix(".hbs") else {
@@ -129,81 +127,65 @@ fn first_param<'a>(h: &'a Helper, name: &'static str) -> Result<&'a Value, Rende
         .ok_or(RenderErrorReason::ParamNotFoundForIndex(name, 0))
 }
 
-/// `{{date d}}` → `14/01/2022`; empty for null.
-fn date_helper(
-    h: &Helper,
-    _: &Handlebars,
-    _: &Context,
-    _: &mut RenderContext,
-    out: &mut dyn Output,
-) -> HelperResult {
-    if let Some(s) = first_param(h, "date")?.as_str() {
-        let text = NaiveDate::parse_from_str(s, "%Y-%m-%d")
-            .map(format::date)
-            .unwrap_or_else(|_| s.to_string());
-        out.write(&handlebars::html_escape(&text))?;
-    }
-    Ok(())
+/// A helper that formats its one parameter; a null (or a value of another
+/// type) writes nothing. `{{date d}}` → `14/01/2022`, `{{datetime t}}` →
+/// `22/11/2026 08:05` in Vietnam time, `{{num n}}` → `1.315`,
+/// `{{decimal x}}` → `1.270,8`, `{{money n}}` → `182.900.000.000 đ`.
+struct Formatter {
+    name: &'static str,
+    format: fn(&Value) -> Option<String>,
 }
 
-/// `{{datetime t}}` → `22/11/2026 08:05` in Vietnam time; empty for null.
-fn datetime_helper(
-    h: &Helper,
-    _: &Handlebars,
-    _: &Context,
-    _: &mut RenderContext,
-    out: &mut dyn Output,
-) -> HelperResult {
-    if let Some(s) = first_param(h, "datetime")?.as_str() {
-        let text = NaiveDateTime::parse_from_str(s, "%Y-%m-%dT%H:%M:%S%.f")
-            .map(format::datetime)
-            .unwrap_or_else(|_| s.to_string());
-        out.write(&handlebars::html_escape(&text))?;
+impl HelperDef for Formatter {
+    fn call<'reg: 'rc, 'rc>(
+        &self,
+        h: &Helper<'rc>,
+        _: &'reg Handlebars<'reg>,
+        _: &'rc Context,
+        _: &mut RenderContext<'reg, 'rc>,
+        out: &mut dyn Output,
+    ) -> HelperResult {
+        if let Some(text) = (self.format)(first_param(h, self.name)?) {
+            out.write(&handlebars::html_escape(&text))?;
+        }
+        Ok(())
     }
-    Ok(())
 }
 
-/// `{{num n}}` → `1.315`.
-fn num_helper(
-    h: &Helper,
-    _: &Handlebars,
-    _: &Context,
-    _: &mut RenderContext,
-    out: &mut dyn Output,
-) -> HelperResult {
-    if let Some(n) = first_param(h, "num")?.as_i64() {
-        out.write(&format::number(n))?;
-    }
-    Ok(())
-}
-
-/// `{{decimal x}}` → `1.270,8`.
-fn decimal_helper(
-    h: &Helper,
-    _: &Handlebars,
-    _: &Context,
-    _: &mut RenderContext,
-    out: &mut dyn Output,
-) -> HelperResult {
-    if let Some(x) = first_param(h, "decimal")?.as_f64() {
-        out.write(&format::decimal(x))?;
-    }
-    Ok(())
-}
-
-/// `{{money n}}` → `182.900.000.000 đ`.
-fn money_helper(
-    h: &Helper,
-    _: &Handlebars,
-    _: &Context,
-    _: &mut RenderContext,
-    out: &mut dyn Output,
-) -> HelperResult {
-    if let Some(n) = first_param(h, "money")?.as_i64() {
-        out.write(&format::money(n))?;
-    }
-    Ok(())
-}
+const FORMATTERS: [Formatter; 5] = [
+    Formatter {
+        name: "date",
+        format: |v| {
+            let s = v.as_str()?;
+            Some(
+                NaiveDate::parse_from_str(s, "%Y-%m-%d")
+                    .map_or_else(|_| s.to_string(), format::date),
+            )
+        },
+    },
+    Formatter {
+        name: "datetime",
+        format: |v| {
+            let s = v.as_str()?;
+            Some(
+                NaiveDateTime::parse_from_str(s, "%Y-%m-%dT%H:%M:%S%.f")
+                    .map_or_else(|_| s.to_string(), format::datetime),
+            )
+        },
+    },
+    Formatter {
+        name: "num",
+        format: |v| v.as_i64().map(format::number),
+    },
+    Formatter {
+        name: "decimal",
+        format: |v| v.as_f64().map(format::decimal),
+    },
+    Formatter {
+        name: "money",
+        format: |v| v.as_i64().map(format::money),
+    },
+];
 
 /// Percent-encodes a query value.
 pub fn url_encode(s: &str) -> String {
@@ -273,8 +255,9 @@ mod tests {
     #[test]
     fn helpers_format_the_vietnamese_way() {
         let mut hb = Handlebars::new();
-        hb.register_helper("num", Box::new(num_helper));
-        hb.register_helper("date", Box::new(date_helper));
+        for f in FORMATTERS {
+            hb.register_helper(f.name, Box::new(f));
+        }
         hb.register_helper("t", Box::new(t_helper));
         let out = hb
             .render_template(

@@ -153,6 +153,48 @@ pub fn fields_of(conn: &mut DbConnection, t: &Task) -> QueryResult<TaskFields> {
     })
 }
 
+/// The stored columns a person edits, written the same way by create and update.
+/// `None` means NULL in both (not the column default, not "leave as is").
+#[derive(Insertable, AsChangeset)]
+#[diesel(table_name = tasks, treat_none_as_null = true, treat_none_as_default_value = false)]
+struct Columns<'a> {
+    unit_id: i64,
+    category_id: i64,
+    title: &'a str,
+    search_text: String,
+    description: &'a str,
+    project_start_year: Option<i32>,
+    campaign_year: i32,
+    deadline: Option<NaiveDate>,
+    owner_id: i64,
+    area_total_m2: Option<f64>,
+    area_cleared_m2: Option<f64>,
+    plans_total: Option<i32>,
+    plans_approved: Option<i32>,
+    money_paid: Option<i64>,
+}
+
+impl<'a> Columns<'a> {
+    fn of(f: &'a TaskFields) -> Columns<'a> {
+        Columns {
+            unit_id: f.unit_id,
+            category_id: f.category_id,
+            title: &f.title,
+            search_text: search::fold(&f.title),
+            description: &f.description,
+            project_start_year: f.project_start_year,
+            campaign_year: f.campaign_year,
+            deadline: f.deadline,
+            owner_id: f.owner_id,
+            area_total_m2: f.area_total_m2,
+            area_cleared_m2: f.area_cleared_m2,
+            plans_total: f.plans_total,
+            plans_approved: f.plans_approved,
+            money_paid: f.money_paid,
+        }
+    }
+}
+
 pub fn create(
     conn: &mut DbConnection,
     f: &TaskFields,
@@ -161,22 +203,9 @@ pub fn create(
     let now = super::now();
     let id: i64 = diesel::insert_into(tasks::table)
         .values((
-            tasks::unit_id.eq(f.unit_id),
-            tasks::category_id.eq(f.category_id),
-            tasks::title.eq(&f.title),
-            tasks::search_text.eq(search::fold(&f.title)),
-            tasks::description.eq(&f.description),
-            tasks::project_start_year.eq(f.project_start_year),
-            tasks::campaign_year.eq(f.campaign_year),
-            tasks::deadline.eq(f.deadline),
+            &Columns::of(f),
             tasks::status.eq(TaskStatus::Registered.as_str()),
-            tasks::owner_id.eq(f.owner_id),
             tasks::consented_stages.eq(ConsentedSet::default().to_stored()),
-            tasks::area_total_m2.eq(f.area_total_m2),
-            tasks::area_cleared_m2.eq(f.area_cleared_m2),
-            tasks::plans_total.eq(f.plans_total),
-            tasks::plans_approved.eq(f.plans_approved),
-            tasks::money_paid.eq(f.money_paid),
             tasks::version.eq(1),
             tasks::created_by.eq(created_by),
             tasks::created_at.eq(now),
@@ -216,20 +245,7 @@ pub fn update(
             .filter(tasks::version.eq(version)),
     )
     .set((
-        tasks::unit_id.eq(f.unit_id),
-        tasks::category_id.eq(f.category_id),
-        tasks::title.eq(&f.title),
-        tasks::search_text.eq(search::fold(&f.title)),
-        tasks::description.eq(&f.description),
-        tasks::project_start_year.eq(f.project_start_year),
-        tasks::campaign_year.eq(f.campaign_year),
-        tasks::deadline.eq(f.deadline),
-        tasks::owner_id.eq(f.owner_id),
-        tasks::area_total_m2.eq(f.area_total_m2),
-        tasks::area_cleared_m2.eq(f.area_cleared_m2),
-        tasks::plans_total.eq(f.plans_total),
-        tasks::plans_approved.eq(f.plans_approved),
-        tasks::money_paid.eq(f.money_paid),
+        &Columns::of(f),
         tasks::version.eq(tasks::version + 1),
         tasks::updated_at.eq(super::now()),
     ))
