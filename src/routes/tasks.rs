@@ -566,14 +566,20 @@ async fn show(ctx: Ctx, id: web::Path<i64>) -> AppResult<HttpResponse> {
     let access = load(&ctx, *id).await?;
     let task = access.task;
     let tid = task.id;
-    let (members, milestones, category, owner) = {
+    let (members, milestones, category, owner, (timeline, _)) = {
         let (cat, owner_id) = (task.category_id, task.owner_id);
+        let history = db::audit::Filter {
+            entity: Some("task".into()),
+            entity_id: Some(tid),
+            ..Default::default()
+        };
         ctx.db(move |conn| {
             Ok((
                 db::tasks::members(conn, tid)?,
                 db::tasks::milestones(conn, tid)?,
                 db::tasks::category(conn, cat)?,
                 db::users::find(conn, owner_id)?,
+                db::audit::list(conn, &history, 0, 50)?,
             ))
         })
         .await?
@@ -586,20 +592,6 @@ async fn show(ctx: Ctx, id: web::Path<i64>) -> AppResult<HttpResponse> {
         .filter(|s| status.can_become(**s))
         .map(|s| json!({"value": s.as_str(), "needs_reason": *s == TaskStatus::Cancelled}))
         .collect();
-    let (audit_rows, _) = ctx
-        .db(move |conn| {
-            Ok(db::audit::list(
-                conn,
-                &db::audit::Filter {
-                    entity: Some("task".into()),
-                    entity_id: Some(tid),
-                    ..Default::default()
-                },
-                0,
-                50,
-            )?)
-        })
-        .await?;
     let locale = ctx.locale;
     ctx.render(
         "tasks/show",
@@ -607,8 +599,8 @@ async fn show(ctx: Ctx, id: web::Path<i64>) -> AppResult<HttpResponse> {
             "title": task.title,
             "task": task,
             "unit": access.unit,
-            "category": category.map(|c| category_name(locale, &c.name_vi, &c.name_en)),
-            "is_site_clearance": category_is_clearance(&ctx, task.category_id).await?,
+            "category": category.as_ref().map(|c| category_name(locale, &c.name_vi, &c.name_en)),
+            "is_site_clearance": category.as_ref().is_some_and(|c| c.is_site_clearance),
             "owner": {"id": owner.id, "full_name": owner.full_name},
             "co_owners": members.iter().filter(|m| m.role == db::tasks::CO_OWNER).collect::<Vec<_>>(),
             "team": members.iter().filter(|m| m.role == db::tasks::TEAM).collect::<Vec<_>>(),
@@ -619,16 +611,9 @@ async fn show(ctx: Ctx, id: web::Path<i64>) -> AppResult<HttpResponse> {
             "milestones_total": milestones.len(),
             "can_edit": access.can_edit,
             "next_statuses": next_statuses,
-            "timeline": audit_rows,
+            "timeline": timeline,
         }),
     )
-}
-
-async fn category_is_clearance(ctx: &Ctx, id: i64) -> AppResult<bool> {
-    Ok(ctx
-        .db(move |conn| Ok(db::tasks::category(conn, id)?))
-        .await?
-        .is_some_and(|c| c.is_site_clearance))
 }
 
 async fn edit(ctx: Ctx, id: web::Path<i64>) -> AppResult<HttpResponse> {
