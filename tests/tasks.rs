@@ -227,6 +227,16 @@ async fn only_committee_members_register_and_only_owners_or_the_committee_edit()
         db::tasks::find(&mut w.app.conn(), id).unwrap().title,
         "Ô đất 120 m² số 18 Tam Đa (đã thu hồi)"
     );
+
+    // Emptying a field clears it: the deadline and the money paid become unknown.
+    let mut cleared = task_fields(&w, "Ô đất 120 m² số 18 Tam Đa (đã thu hồi)");
+    cleared.retain(|(k, _)| *k != "deadline" && *k != "money_paid");
+    cleared.push(("deadline", String::new()));
+    cleared.push(("version", "2".into()));
+    let r = post_fields(&w.app, &owner, &format!("/tasks/{id}"), &cleared).await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let task = db::tasks::find(&mut w.app.conn(), id).unwrap();
+    assert_eq!((task.deadline, task.money_paid), (None, None));
 }
 
 #[tokio::test]
