@@ -127,7 +127,63 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    households (id) {
+        id -> BigInt,
+        task_id -> BigInt,
+        head_name -> Text,
+        search_text -> Text,
+        address -> Text,
+        residential_group -> Text,
+        map_sheet -> Text,
+        parcel_no -> Text,
+        area_m2 -> Double,
+        land_type -> Text,
+        priority_groups -> Text,
+        phone -> Text,
+        notes -> Text,
+        stage -> Text,
+        last_visit_on -> Nullable<Date>,
+        next_visit_on -> Nullable<Date>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    visits (id) {
+        id -> BigInt,
+        household_id -> BigInt,
+        task_id -> BigInt,
+        visited_on -> Date,
+        kind -> Text,
+        others -> Text,
+        household_said -> Text,
+        concerns -> Text,
+        stage_before -> Text,
+        stage_after -> Text,
+        reason -> Nullable<Text>,
+        next_step -> Text,
+        next_visit_on -> Nullable<Date>,
+        corrects_id -> Nullable<BigInt>,
+        created_by -> BigInt,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    visit_members (visit_id, user_id) {
+        visit_id -> BigInt,
+        user_id -> BigInt,
+    }
+}
+
 diesel::joinable!(users -> units (unit_id));
+diesel::joinable!(households -> tasks (task_id));
+diesel::joinable!(visits -> households (household_id));
+diesel::joinable!(visits -> users (created_by));
+diesel::joinable!(visit_members -> visits (visit_id));
+diesel::joinable!(visit_members -> users (user_id));
 diesel::joinable!(tasks -> units (unit_id));
 diesel::joinable!(tasks -> task_categories (category_id));
 diesel::joinable!(tasks -> users (owner_id));
@@ -148,4 +204,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     tasks,
     task_members,
     milestones,
+    households,
+    visits,
+    visit_members,
 );

@@ -8,6 +8,11 @@ pub fn vietnam() -> FixedOffset {
     FixedOffset::east_opt(7 * 3600).expect("+07:00 is a valid offset")
 }
 
+/// Today's date in Vietnam.
+pub fn today() -> NaiveDate {
+    chrono::Utc::now().with_timezone(&vietnam()).date_naive()
+}
+
 /// `1315` → `1.315`, `-2699000` → `-2.699.000`.
 pub fn number(n: i64) -> String {
     let digits = n.unsigned_abs().to_string();

@@ -4,6 +4,7 @@ pub mod access;
 pub mod consent;
 pub mod deadline;
 pub mod format;
+pub mod households;
 pub mod progress;
 pub mod search;
 pub mod units;

@@ -63,6 +63,68 @@ impl FieldErrors {
         }
     }
 
+    /// An optional whole number, typed with or without thousands dots (`1.315`).
+    pub fn number<T: std::str::FromStr>(&mut self, field: &str, raw: &str) -> Option<T> {
+        let v = raw.trim().replace(['.', ' '], "");
+        if v.is_empty() {
+            return None;
+        }
+        let parsed = v.parse::<T>().ok();
+        if parsed.is_none() {
+            self.add(field, "error-number");
+        }
+        parsed
+    }
+
+    /// An optional non-negative decimal typed with a decimal comma (`1.270,8`)
+    /// or point (`1270.8`).
+    pub fn decimal(&mut self, field: &str, raw: &str) -> Option<f64> {
+        let v = raw.trim().replace(' ', "");
+        if v.is_empty() {
+            return None;
+        }
+        let normalized = if v.contains(',') {
+            v.replace('.', "").replace(',', ".")
+        } else {
+            v
+        };
+        match normalized.parse::<f64>() {
+            Ok(a) if a >= 0.0 && a.is_finite() => Some(a),
+            _ => {
+                self.add(field, "error-number");
+                None
+            }
+        }
+    }
+
+    /// Ids chosen in a multi-select, without repeats.
+    pub fn ids(&mut self, field: &str, raw: &[String]) -> Vec<i64> {
+        let mut out: Vec<i64> = Vec::new();
+        for r in raw.iter().filter(|r| !r.trim().is_empty()) {
+            match r.trim().parse() {
+                Ok(id) => out.push(id),
+                Err(_) => self.add(field, "error-invalid-choice"),
+            }
+        }
+        out.sort_unstable();
+        out.dedup();
+        out
+    }
+
+    /// An optional `dd/mm/yyyy` date.
+    pub fn date(&mut self, field: &str, raw: &str) -> Option<chrono::NaiveDate> {
+        match raw.trim() {
+            "" => None,
+            s => {
+                let d = super::format::parse_date(s);
+                if d.is_none() {
+                    self.add(field, "error-date");
+                }
+                d
+            }
+        }
+    }
+
     /// Usernames: 3–40 characters of lowercase letters, digits, `.`, `_`, `-`.
     pub fn username(&mut self, field: &str, value: &str) -> String {
         let v = value.trim().to_lowercase();
@@ -142,6 +204,24 @@ mod tests {
         e.new_password("p", "tay-ho-2022!", "c", "tay-ho-2023!");
         assert_eq!(e.get("p"), None);
         assert_eq!(e.get("c"), Some("error-password-mismatch"));
+    }
+
+    #[test]
+    fn numbers_and_decimals_accept_vietnamese_separators() {
+        let mut e = FieldErrors::default();
+        assert_eq!(e.number::<i64>("n", "1.315"), Some(1315));
+        assert_eq!(e.decimal("a", "1.270,8"), Some(1270.8));
+        assert_eq!(e.decimal("b", "1270.8"), Some(1270.8));
+        assert_eq!(e.number::<i32>("c", ""), None);
+        assert!(e.is_empty());
+        e.decimal("d", "-5");
+        e.number::<i32>("e", "năm");
+        assert_eq!(e.get("d"), Some("error-number"));
+        assert_eq!(e.get("e"), Some("error-number"));
+        assert_eq!(
+            e.ids("f", &["3".into(), "1".into(), "3".into()]),
+            vec![1, 3]
+        );
     }
 
     #[test]

@@ -117,6 +117,30 @@ pub fn form_view(
     serde_json::Value::Object(out)
 }
 
+/// Reads a form body with repeated keys (multi-selects, checkboxes), which
+/// `web::Form` cannot.
+pub struct HtmlForm<T>(pub T);
+
+impl<T: serde::de::DeserializeOwned + 'static> actix_web::FromRequest for HtmlForm<T> {
+    type Error = AppError;
+    type Future = std::pin::Pin<Box<dyn std::future::Future<Output = Result<Self, AppError>>>>;
+
+    fn from_request(
+        req: &actix_web::HttpRequest,
+        payload: &mut actix_web::dev::Payload,
+    ) -> Self::Future {
+        let bytes = web::Bytes::from_request(req, payload);
+        Box::pin(async move {
+            let body = bytes
+                .await
+                .map_err(|e| AppError::BadRequest(e.to_string()))?;
+            serde_html_form::from_bytes(&body)
+                .map(HtmlForm)
+                .map_err(|e| AppError::BadRequest(e.to_string()))
+        })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -3,7 +3,7 @@
 
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpResponse};
-use chrono::{Datelike, NaiveDate};
+use chrono::Datelike;
 use diesel::OptionalExtension;
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
@@ -36,12 +36,6 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 }
 
 const PAGE_SIZE: i64 = 25;
-
-fn today() -> NaiveDate {
-    chrono::Utc::now()
-        .with_timezone(&format::vietnam())
-        .date_naive()
-}
 
 fn category_name(locale: Locale, vi: &str, en: &str) -> String {
     match locale {
@@ -76,7 +70,7 @@ async fn list(ctx: Ctx, q: ListQuery, mine: bool) -> AppResult<HttpResponse> {
     let user = ctx.user()?;
     let scope = user.scope(Permission::View);
     let page = Page::new(q.page, PAGE_SIZE);
-    let today = today();
+    let today = format::today();
     let mut filter = db::tasks::Filter {
         scope: scope.clone(),
         category_id: q.category.parse().ok(),
@@ -201,74 +195,6 @@ impl TaskForm {
     }
 }
 
-/// Reads a form body with repeated keys (multi-selects), which `web::Form` cannot.
-struct HtmlForm<T>(T);
-
-impl<T: serde::de::DeserializeOwned + 'static> actix_web::FromRequest for HtmlForm<T> {
-    type Error = AppError;
-    type Future = std::pin::Pin<Box<dyn std::future::Future<Output = Result<Self, AppError>>>>;
-
-    fn from_request(
-        req: &actix_web::HttpRequest,
-        payload: &mut actix_web::dev::Payload,
-    ) -> Self::Future {
-        let bytes = web::Bytes::from_request(req, payload);
-        Box::pin(async move {
-            let body = bytes
-                .await
-                .map_err(|e| AppError::BadRequest(e.to_string()))?;
-            serde_html_form::from_bytes(&body)
-                .map(HtmlForm)
-                .map_err(|e| AppError::BadRequest(e.to_string()))
-        })
-    }
-}
-
-fn number<T: std::str::FromStr>(errors: &mut FieldErrors, field: &str, raw: &str) -> Option<T> {
-    let v = raw.trim().replace(['.', ' '], "");
-    if v.is_empty() {
-        return None;
-    }
-    let parsed = v.parse::<T>().ok();
-    if parsed.is_none() {
-        errors.add(field, "error-number");
-    }
-    parsed
-}
-
-/// Areas are typed with a decimal comma (`1.270,8`) or point (`1270.8`).
-fn area(errors: &mut FieldErrors, field: &str, raw: &str) -> Option<f64> {
-    let v = raw.trim().replace(' ', "");
-    if v.is_empty() {
-        return None;
-    }
-    let normalized = if v.contains(',') {
-        v.replace('.', "").replace(',', ".")
-    } else {
-        v
-    };
-    match normalized.parse::<f64>() {
-        Ok(a) if a >= 0.0 && a.is_finite() => Some(a),
-        _ => {
-            errors.add(field, "error-number");
-            None
-        }
-    }
-}
-
-fn ids(errors: &mut FieldErrors, field: &str, raw: &[String]) -> Vec<i64> {
-    let mut out: Vec<i64> = Vec::new();
-    for r in raw.iter().filter(|r| !r.trim().is_empty()) {
-        match r.trim().parse() {
-            Ok(id) => out.push(id),
-            Err(_) => errors.add(field, "error-invalid-choice"),
-        }
-    }
-    out.sort_unstable();
-    out.dedup();
-    out
-}
-
 /// Checks the form, the user's right to register in the chosen unit (an owner
 /// who is not on the committee may keep the task's unit, not move it), and
 /// that the owner and members reach that unit.
@@ -286,8 +212,8 @@ async fn validate(
     let unit_id = e.id("unit_id", &form.unit_id);
     let category_id = e.id("category_id", &form.category_id);
     let owner_id = e.id("owner_id", &form.owner_id);
-    let this_year = today().year();
-    let campaign_year = match number::<i32>(&mut e, "campaign_year", &form.campaign_year) {
+    let this_year = format::today().year();
+    let campaign_year = match e.number::<i32>("campaign_year", &form.campaign_year) {
         Some(y) if (2000..=this_year + 5).contains(&y) => Some(y),
         Some(_) => {
             e.add("campaign_year", "error-year");
@@ -298,35 +224,26 @@ async fn validate(
             None
         }
     };
-    let project_start_year = number::<i32>(&mut e, "project_start_year", &form.project_start_year);
+    let project_start_year = e.number::<i32>("project_start_year", &form.project_start_year);
     if project_start_year.is_some_and(|y| !(1950..=this_year + 5).contains(&y)) {
         e.add("project_start_year", "error-year");
     }
-    let deadline = match form.deadline.trim() {
-        "" => None,
-        s => {
-            let d = format::parse_date(s);
-            if d.is_none() {
-                e.add("deadline", "error-date");
-            }
-            d
-        }
-    };
-    let area_total_m2 = area(&mut e, "area_total_m2", &form.area_total_m2);
-    let area_cleared_m2 = area(&mut e, "area_cleared_m2", &form.area_cleared_m2);
+    let deadline = e.date("deadline", &form.deadline);
+    let area_total_m2 = e.decimal("area_total_m2", &form.area_total_m2);
+    let area_cleared_m2 = e.decimal("area_cleared_m2", &form.area_cleared_m2);
     if let (Some(t), Some(c)) = (area_total_m2, area_cleared_m2) {
         if c > t {
             e.add("area_cleared_m2", "error-more-than-total");
         }
     }
-    let plans_total = number::<i32>(&mut e, "plans_total", &form.plans_total);
-    let plans_approved = number::<i32>(&mut e, "plans_approved", &form.plans_approved);
+    let plans_total = e.number::<i32>("plans_total", &form.plans_total);
+    let plans_approved = e.number::<i32>("plans_approved", &form.plans_approved);
     if let (Some(t), Some(a)) = (plans_total, plans_approved) {
         if a > t {
             e.add("plans_approved", "error-more-than-total");
         }
     }
-    let money_paid = number::<i64>(&mut e, "money_paid", &form.money_paid);
+    let money_paid = e.number::<i64>("money_paid", &form.money_paid);
     for (field, v) in [
         ("plans_total", plans_total.map(i64::from)),
         ("plans_approved", plans_approved.map(i64::from)),
@@ -336,8 +253,8 @@ async fn validate(
             e.add(field, "error-number");
         }
     }
-    let co_owners = ids(&mut e, "co_owners", &form.co_owners);
-    let team = ids(&mut e, "team", &form.team);
+    let co_owners = e.ids("co_owners", &form.co_owners);
+    let team = e.ids("team", &form.team);
 
     // What the database knows: the unit, the category, who reaches the unit.
     let (unit, category, reaching) = ctx
@@ -478,7 +395,7 @@ async fn new(ctx: Ctx) -> AppResult<HttpResponse> {
     let user = ctx.user()?;
     user.require_anywhere(Permission::ManageTasks)?;
     let form = TaskForm {
-        campaign_year: today().year().to_string(),
+        campaign_year: format::today().year().to_string(),
         owner_id: user.id.to_string(),
         ..Default::default()
     };
@@ -493,7 +410,7 @@ async fn new(ctx: Ctx) -> AppResult<HttpResponse> {
     .await
 }
 
-async fn create(ctx: Ctx, form: HtmlForm<TaskForm>) -> AppResult<HttpResponse> {
+async fn create(ctx: Ctx, form: super::HtmlForm<TaskForm>) -> AppResult<HttpResponse> {
     let user = ctx.user()?;
     user.require_anywhere(Permission::ManageTasks)?;
     let form = form.0;
@@ -584,7 +501,7 @@ async fn show(ctx: Ctx, id: web::Path<i64>) -> AppResult<HttpResponse> {
         })
         .await?
     };
-    let today = today();
+    let today = format::today();
     let status = task.status();
     let done = milestones.iter().filter(|m| m.done_on.is_some()).count();
     let next_statuses: Vec<Value> = TaskStatus::ALL
@@ -638,7 +555,11 @@ async fn edit(ctx: Ctx, id: web::Path<i64>) -> AppResult<HttpResponse> {
 /// Saves an edit made from `version`. If someone saved in between, nothing is
 /// written: the form comes back with the typed values, the current version
 /// beside them, and the new version number to save over it knowingly.
-async fn update(ctx: Ctx, id: web::Path<i64>, form: HtmlForm<TaskForm>) -> AppResult<HttpResponse> {
+async fn update(
+    ctx: Ctx,
+    id: web::Path<i64>,
+    form: super::HtmlForm<TaskForm>,
+) -> AppResult<HttpResponse> {
     let access = load_editable(&ctx, *id).await?;
     let user = ctx.user()?;
     let mut form = form.0;
@@ -732,7 +653,7 @@ async fn set_status(
         return Ok(ctx.redirect(&back));
     }
     let actor = ctx.actor();
-    let today = today();
+    let today = format::today();
     let done = ctx
         .db(move |conn| {
             audit::write_if(conn, &actor, |c| {
@@ -801,7 +722,7 @@ async fn milestone_done(
     let access = load_editable(&ctx, id).await?;
     let task = access.task;
     let back = format!("/tasks/{}", task.id);
-    let done_on = (form.done == "true").then(today);
+    let done_on = (form.done == "true").then(format::today);
     let actor = ctx.actor();
     let found = ctx
         .db(move |conn| {

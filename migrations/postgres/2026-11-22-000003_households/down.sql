@@ -1,0 +1,3 @@
+DROP TABLE visit_members;
+DROP TABLE visits;
+DROP TABLE households;

@@ -1,0 +1,452 @@
+//! Households of a task and their visit log.
+
+use chrono::{NaiveDate, NaiveDateTime};
+use diesel::prelude::*;
+use serde::Serialize;
+use serde_json::json;
+
+use super::audit::{diff, Change};
+use super::schema::{households, tasks, users, visit_members, visits};
+use super::tasks::Task;
+use super::DbConnection;
+use crate::domain::consent::{current_stage, ConsentStage, StageEntry};
+use crate::domain::search;
+
+#[derive(Debug, Clone, Queryable, Selectable, Serialize)]
+#[diesel(table_name = households)]
+pub struct Household {
+    pub id: i64,
+    pub task_id: i64,
+    pub head_name: String,
+    #[serde(skip)]
+    pub search_text: String,
+    pub address: String,
+    pub residential_group: String,
+    pub map_sheet: String,
+    pub parcel_no: String,
+    pub area_m2: f64,
+    pub land_type: String,
+    pub priority_groups: String,
+    pub phone: String,
+    pub notes: String,
+    pub stage: String,
+    pub last_visit_on: Option<NaiveDate>,
+    pub next_visit_on: Option<NaiveDate>,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+impl Household {
+    pub fn stage(&self) -> ConsentStage {
+        ConsentStage::parse(&self.stage).unwrap_or(ConsentStage::NotContacted)
+    }
+}
+
+/// The fields a person edits; `priority_groups` is already in stored form.
+#[derive(Debug, Clone, Serialize, PartialEq, Insertable, AsChangeset)]
+#[diesel(table_name = households, treat_none_as_null = true)]
+pub struct HouseholdFields {
+    pub head_name: String,
+    pub address: String,
+    pub residential_group: String,
+    pub map_sheet: String,
+    pub parcel_no: String,
+    pub area_m2: f64,
+    pub land_type: String,
+    pub priority_groups: String,
+    pub phone: String,
+    pub notes: String,
+}
+
+pub fn find(conn: &mut DbConnection, id: i64) -> QueryResult<Household> {
+    households::table
+        .find(id)
+        .select(Household::as_select())
+        .first(conn)
+}
+
+pub fn create(
+    conn: &mut DbConnection,
+    task: &Task,
+    f: &HouseholdFields,
+) -> QueryResult<(Household, Change)> {
+    let now = super::now();
+    let id: i64 = diesel::insert_into(households::table)
+        .values((
+            f,
+            households::task_id.eq(task.id),
+            households::search_text.eq(search::fold(&f.head_name)),
+            households::stage.eq(ConsentStage::NotContacted.as_str()),
+            households::created_at.eq(now),
+            households::updated_at.eq(now),
+        ))
+        .returning(households::id)
+        .get_result(conn)?;
+    Ok((
+        find(conn, id)?,
+        Change::new("create", "household", id, json!(f)).on_unit(task.unit_id),
+    ))
+}
+
+pub fn update(
+    conn: &mut DbConnection,
+    task: &Task,
+    id: i64,
+    f: &HouseholdFields,
+) -> QueryResult<(Household, Change)> {
+    let before = find(conn, id)?;
+    diesel::update(households::table.find(id))
+        .set((
+            f,
+            households::search_text.eq(search::fold(&f.head_name)),
+            households::updated_at.eq(super::now()),
+        ))
+        .execute(conn)?;
+    let old = fields_of(&before);
+    Ok((
+        find(conn, id)?,
+        Change::new("update", "household", id, diff(&old, f)).on_unit(task.unit_id),
+    ))
+}
+
+pub fn fields_of(h: &Household) -> HouseholdFields {
+    HouseholdFields {
+        head_name: h.head_name.clone(),
+        address: h.address.clone(),
+        residential_group: h.residential_group.clone(),
+        map_sheet: h.map_sheet.clone(),
+        parcel_no: h.parcel_no.clone(),
+        area_m2: h.area_m2,
+        land_type: h.land_type.clone(),
+        priority_groups: h.priority_groups.clone(),
+        phone: h.phone.clone(),
+        notes: h.notes.clone(),
+    }
+}
+
+/// Another household of the task on the same parcel of the same map sheet.
+pub fn same_parcel(
+    conn: &mut DbConnection,
+    task_id: i64,
+    map_sheet: &str,
+    parcel_no: &str,
+    except: Option<i64>,
+) -> QueryResult<Option<Household>> {
+    let mut q = households::table
+        .filter(households::task_id.eq(task_id))
+        .filter(households::map_sheet.eq(map_sheet))
+        .filter(households::parcel_no.eq(parcel_no))
+        .select(Household::as_select())
+        .into_boxed();
+    if let Some(id) = except {
+        q = q.filter(households::id.ne(id));
+    }
+    q.first(conn).optional()
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct Filter {
+    pub stage: Option<String>,
+    /// Next visit on or before this day.
+    pub due_by: Option<NaiveDate>,
+    pub search: Option<String>,
+}
+
+pub fn list(
+    conn: &mut DbConnection,
+    task_id: i64,
+    f: &Filter,
+    offset: i64,
+    limit: i64,
+) -> QueryResult<(Vec<Household>, i64)> {
+    let query = || {
+        let mut q = households::table
+            .filter(households::task_id.eq(task_id))
+            .into_boxed();
+        if let Some(s) = &f.stage {
+            q = q.filter(households::stage.eq(s.clone()));
+        }
+        if let Some(d) = f.due_by {
+            q = q.filter(households::next_visit_on.le(d));
+        }
+        if let Some(s) = &f.search {
+            q = q.filter(
+                households::search_text
+                    .like(search::like_pattern(s))
+                    .escape('\\'),
+            );
+        }
+        q
+    };
+    let total = query().count().get_result(conn)?;
+    let rows = query()
+        .select(Household::as_select())
+        .order((households::map_sheet, households::parcel_no, households::id))
+        .offset(offset)
+        .limit(limit)
+        .load(conn)?;
+    Ok((rows, total))
+}
+
+/// Households of a task grouped by stage: (stage, count, area in m²).
+pub fn stage_counts(
+    conn: &mut DbConnection,
+    task_id: i64,
+) -> QueryResult<Vec<(String, i64, Option<f64>)>> {
+    households::table
+        .filter(households::task_id.eq(task_id))
+        .group_by(households::stage)
+        .select((
+            households::stage,
+            diesel::dsl::count_star(),
+            diesel::dsl::sum(households::area_m2),
+        ))
+        .load(conn)
+}
+
+/// A visit to append to the log.
+#[derive(Debug, Clone, Serialize)]
+pub struct NewVisit {
+    pub visited_on: NaiveDate,
+    pub kind: String,
+    pub members: Vec<i64>,
+    pub others: String,
+    pub household_said: String,
+    pub concerns: String,
+    pub stage_after: ConsentStage,
+    pub reason: Option<String>,
+    pub next_step: String,
+    pub next_visit_on: Option<NaiveDate>,
+    pub corrects_id: Option<i64>,
+}
+
+/// Appends a visit and re-derives the household's stage, last and next visit
+/// from its whole history (corrections applied).
+pub fn append_visit(
+    conn: &mut DbConnection,
+    task: &Task,
+    household: &Household,
+    v: &NewVisit,
+    by: i64,
+) -> QueryResult<(i64, Change)> {
+    let id: i64 = diesel::insert_into(visits::table)
+        .values((
+            visits::household_id.eq(household.id),
+            visits::task_id.eq(task.id),
+            visits::visited_on.eq(v.visited_on),
+            visits::kind.eq(&v.kind),
+            visits::others.eq(&v.others),
+            visits::household_said.eq(&v.household_said),
+            visits::concerns.eq(&v.concerns),
+            visits::stage_before.eq(&household.stage),
+            visits::stage_after.eq(v.stage_after.as_str()),
+            visits::reason.eq(&v.reason),
+            visits::next_step.eq(&v.next_step),
+            visits::next_visit_on.eq(v.next_visit_on),
+            visits::corrects_id.eq(v.corrects_id),
+            visits::created_by.eq(by),
+            visits::created_at.eq(super::now()),
+        ))
+        .returning(visits::id)
+        .get_result(conn)?;
+    for user in &v.members {
+        diesel::insert_into(visit_members::table)
+            .values((
+                visit_members::visit_id.eq(id),
+                visit_members::user_id.eq(user),
+            ))
+            .execute(conn)?;
+    }
+    rederive(conn, household.id)?;
+    let change = Change::new(
+        if v.corrects_id.is_some() { "correct_visit" } else { "log_visit" },
+        "household",
+        household.id,
+        json!({"visit": id, "stage": [household.stage, v.stage_after.as_str()], "corrects": v.corrects_id}),
+    )
+    .on_unit(task.unit_id);
+    Ok((id, change))
+}
+
+#[derive(Queryable)]
+struct LogEntry {
+    id: i64,
+    visited_on: NaiveDate,
+    stage_after: String,
+    corrects_id: Option<i64>,
+    next_visit_on: Option<NaiveDate>,
+}
+
+/// Rewrites the derived columns of a household from its visit log.
+fn rederive(conn: &mut DbConnection, household_id: i64) -> QueryResult<()> {
+    let log: Vec<LogEntry> = visits::table
+        .filter(visits::household_id.eq(household_id))
+        .select((
+            visits::id,
+            visits::visited_on,
+            visits::stage_after,
+            visits::corrects_id,
+            visits::next_visit_on,
+        ))
+        .load(conn)?;
+    let entries: Vec<StageEntry> = log
+        .iter()
+        .map(|e| StageEntry {
+            id: e.id,
+            on: e.visited_on,
+            stage_after: ConsentStage::parse(&e.stage_after).unwrap_or(ConsentStage::NotContacted),
+            corrects: e.corrects_id,
+        })
+        .collect();
+    let stage = current_stage(&entries);
+    // The latest entry that stands (not corrected) gives the dates.
+    let corrected: std::collections::HashSet<i64> =
+        log.iter().filter_map(|e| e.corrects_id).collect();
+    let latest = log
+        .iter()
+        .filter(|e| !corrected.contains(&e.id))
+        .max_by_key(|e| (e.visited_on, e.id));
+    diesel::update(households::table.find(household_id))
+        .set((
+            households::stage.eq(stage.as_str()),
+            households::last_visit_on.eq(latest.map(|e| e.visited_on)),
+            households::next_visit_on.eq(latest.and_then(|e| e.next_visit_on)),
+            households::updated_at.eq(super::now()),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+#[derive(Debug, Clone, Queryable, Serialize)]
+pub struct VisitRow {
+    pub id: i64,
+    pub visited_on: NaiveDate,
+    pub kind: String,
+    pub others: String,
+    pub household_said: String,
+    pub concerns: String,
+    pub stage_before: String,
+    pub stage_after: String,
+    pub reason: Option<String>,
+    pub next_step: String,
+    pub next_visit_on: Option<NaiveDate>,
+    pub corrects_id: Option<i64>,
+    pub created_by_name: String,
+    pub created_at: NaiveDateTime,
+}
+
+/// The household's visits, newest first, and for each who went.
+pub fn history(
+    conn: &mut DbConnection,
+    household_id: i64,
+) -> QueryResult<Vec<(VisitRow, Vec<String>)>> {
+    let rows: Vec<VisitRow> = visits::table
+        .inner_join(users::table)
+        .filter(visits::household_id.eq(household_id))
+        .select((
+            visits::id,
+            visits::visited_on,
+            visits::kind,
+            visits::others,
+            visits::household_said,
+            visits::concerns,
+            visits::stage_before,
+            visits::stage_after,
+            visits::reason,
+            visits::next_step,
+            visits::next_visit_on,
+            visits::corrects_id,
+            users::full_name,
+            visits::created_at,
+        ))
+        .order((visits::visited_on.desc(), visits::id.desc()))
+        .load(conn)?;
+    let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
+    let members: Vec<(i64, String)> = visit_members::table
+        .inner_join(users::table)
+        .filter(visit_members::visit_id.eq_any(ids))
+        .select((visit_members::visit_id, users::full_name))
+        .order(users::full_name)
+        .load(conn)?;
+    Ok(rows
+        .into_iter()
+        .map(|r| {
+            let names = members
+                .iter()
+                .filter(|(v, _)| *v == r.id)
+                .map(|(_, n)| n.clone())
+                .collect();
+            (r, names)
+        })
+        .collect())
+}
+
+pub fn visit_belongs(
+    conn: &mut DbConnection,
+    household_id: i64,
+    visit_id: i64,
+) -> QueryResult<bool> {
+    visits::table
+        .filter(visits::id.eq(visit_id))
+        .filter(visits::household_id.eq(household_id))
+        .count()
+        .get_result::<i64>(conn)
+        .map(|n| n == 1)
+}
+
+#[derive(Debug, Queryable, Serialize)]
+pub struct DueRow {
+    pub household_id: i64,
+    pub head_name: String,
+    pub address: String,
+    pub stage: String,
+    pub next_visit_on: Option<NaiveDate>,
+    pub task_id: i64,
+    pub task_title: String,
+}
+
+/// Households whose next visit is due by `day`, on open tasks that `user_id`
+/// owns, co-owns or works on: the field team's worklist.
+pub fn due_for(
+    conn: &mut DbConnection,
+    user_id: i64,
+    day: NaiveDate,
+    offset: i64,
+    limit: i64,
+) -> QueryResult<(Vec<DueRow>, i64)> {
+    use super::schema::task_members;
+    let mut task_ids: Vec<i64> = task_members::table
+        .filter(task_members::user_id.eq(user_id))
+        .select(task_members::task_id)
+        .load(conn)?;
+    task_ids.extend(
+        tasks::table
+            .filter(tasks::owner_id.eq(user_id))
+            .select(tasks::id)
+            .load::<i64>(conn)?,
+    );
+    let query = || {
+        households::table
+            .inner_join(tasks::table)
+            .filter(households::task_id.eq_any(task_ids.clone()))
+            .filter(tasks::status.eq_any(["registered", "in_progress"]))
+            .filter(households::next_visit_on.le(day))
+            .into_boxed()
+    };
+    let total = query().count().get_result(conn)?;
+    let rows = query()
+        .select((
+            households::id,
+            households::head_name,
+            households::address,
+            households::stage,
+            households::next_visit_on,
+            tasks::id,
+            tasks::title,
+        ))
+        .order((households::next_visit_on, households::id))
+        .offset(offset)
+        .limit(limit)
+        .load(conn)?;
+    Ok((rows, total))
+}

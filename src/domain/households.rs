@@ -1,0 +1,102 @@
+//! The fixed lists a household and a visit are described with.
+
+use serde::Serialize;
+
+macro_rules! code_list {
+    ($(#[$meta:meta])* $name:ident { $($(#[$vmeta:meta])* $variant:ident => $code:literal),+ $(,)? }) => {
+        $(#[$meta])*
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+        pub enum $name { $($(#[$vmeta])* $variant),+ }
+
+        impl $name {
+            pub const ALL: &'static [$name] = &[$($name::$variant),+];
+
+            pub fn as_str(self) -> &'static str {
+                match self { $($name::$variant => $code),+ }
+            }
+
+            pub fn parse(s: &str) -> Option<$name> {
+                $name::ALL.iter().copied().find(|v| v.as_str() == s)
+            }
+        }
+    };
+}
+
+code_list! {
+    /// Nhóm ưu tiên of a household.
+    PriorityGroup {
+        /// người có công với cách mạng
+        Meritorious => "meritorious",
+        /// hộ nghèo, cận nghèo
+        Poor => "poor",
+        /// người cao tuổi
+        Elderly => "elderly",
+        /// người khuyết tật
+        Disability => "disability",
+        Other => "other",
+    }
+}
+
+code_list! {
+    /// Hình thức vận động.
+    VisitKind {
+        /// đến từng hộ
+        DoorToDoor => "door_to_door",
+        /// đối thoại
+        Dialogue => "dialogue",
+        /// họp
+        Meeting => "meeting",
+        /// điện thoại
+        Phone => "phone",
+        Other => "other",
+    }
+}
+
+code_list! {
+    /// Kiến nghị, băn khoăn the household raised.
+    Concern {
+        /// giá bồi thường
+        CompensationPrice => "compensation_price",
+        /// tái định cư
+        Resettlement => "resettlement",
+        /// nguồn gốc đất
+        LandOrigin => "land_origin",
+        /// thời gian
+        Timing => "timing",
+        Other => "other",
+    }
+}
+
+/// Stored as a comma-separated list; `None` if any name is unknown.
+pub fn parse_list<T: Copy>(s: &str, parse: fn(&str) -> Option<T>) -> Option<Vec<T>> {
+    s.split(',')
+        .map(str::trim)
+        .filter(|p| !p.is_empty())
+        .map(parse)
+        .collect()
+}
+
+pub fn store_list<T: Copy>(items: &[T], name: fn(T) -> &'static str) -> String {
+    items.iter().map(|i| name(*i)).collect::<Vec<_>>().join(",")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lists_round_trip_and_refuse_unknown_names() {
+        let groups = [PriorityGroup::Meritorious, PriorityGroup::Elderly];
+        let stored = store_list(&groups, PriorityGroup::as_str);
+        assert_eq!(stored, "meritorious,elderly");
+        assert_eq!(
+            parse_list(&stored, PriorityGroup::parse),
+            Some(groups.to_vec())
+        );
+        assert_eq!(parse_list("", Concern::parse), Some(vec![]));
+        assert_eq!(parse_list("timing,bribe", Concern::parse), None);
+        for k in VisitKind::ALL {
+            assert_eq!(VisitKind::parse(k.as_str()), Some(*k));
+        }
+    }
+}
