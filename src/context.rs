@@ -237,6 +237,7 @@ impl Ctx {
         if u.can_anywhere(Permission::View) {
             items.push(("/tasks", "nav-tasks"));
             items.push(("/tasks/mine", "nav-my-tasks"));
+            items.push(("/visits/due", "nav-visits-due"));
         }
         if u.can_anywhere(Permission::ManageUnits) {
             items.push(("/admin/units", "nav-units"));

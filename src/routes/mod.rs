@@ -7,6 +7,7 @@ mod admin_units;
 mod admin_users;
 mod health;
 mod home;
+mod households;
 mod login;
 mod tasks;
 
@@ -21,6 +22,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     account::configure(cfg);
     home::configure(cfg);
     tasks::configure(cfg);
+    households::configure(cfg);
     admin_units::configure(cfg);
     admin_users::configure(cfg);
     admin_audit::configure(cfg);

@@ -12,8 +12,10 @@ use super::{options, Page};
 use crate::context::{Ctx, CurrentUser};
 use crate::db::{self, audit, tasks::TaskFields};
 use crate::domain::access::Permission;
+use crate::domain::consent::{ConsentStage, ConsentedSet};
 use crate::domain::deadline::{timeliness, TaskStatus};
 use crate::domain::format;
+use crate::domain::progress::Progress;
 use crate::domain::units::depth;
 use crate::domain::validate::FieldErrors;
 use crate::error::{AppError, AppResult};
@@ -437,15 +439,18 @@ async fn create(ctx: Ctx, form: super::HtmlForm<TaskForm>) -> AppResult<HttpResp
 }
 
 /// What the user may do with a task they can see.
-struct Access {
-    task: db::tasks::Task,
-    unit: db::units::Unit,
-    can_edit: bool,
+pub(super) struct Access {
+    pub task: db::tasks::Task,
+    pub unit: db::units::Unit,
+    /// Edit the task and its households.
+    pub can_edit: bool,
+    /// Log visits: the people on the task (and administrators).
+    pub can_log_visits: bool,
 }
 
 /// The task if the user may see it (404 otherwise is not used: a task outside
 /// the scope is 403, the same as any unit outside it).
-async fn load(ctx: &Ctx, id: i64) -> AppResult<Access> {
+pub(super) async fn load(ctx: &Ctx, id: i64) -> AppResult<Access> {
     let user = ctx.user()?;
     let uid = user.id;
     let (task, unit, roles) = ctx
@@ -462,15 +467,18 @@ async fn load(ctx: &Ctx, id: i64) -> AppResult<Access> {
         || roles
             .iter()
             .any(|r| r == "owner" || r == db::tasks::CO_OWNER);
+    let on_task = !roles.is_empty();
+    let can_log_visits = on_task || user.can(Permission::ManageUnits, &unit.path);
     Ok(Access {
         task,
         unit,
         can_edit,
+        can_log_visits,
     })
 }
 
 /// The task if the user may edit it; 403 otherwise.
-async fn load_editable(ctx: &Ctx, id: i64) -> AppResult<Access> {
+pub(super) async fn load_editable(ctx: &Ctx, id: i64) -> AppResult<Access> {
     let access = load(ctx, id).await?;
     if access.can_edit {
         Ok(access)
@@ -479,11 +487,38 @@ async fn load_editable(ctx: &Ctx, id: i64) -> AppResult<Access> {
     }
 }
 
-async fn show(ctx: Ctx, id: web::Path<i64>) -> AppResult<HttpResponse> {
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct ShowQuery {
+    stage: String,
+    due: String,
+    q: String,
+    page: Option<i64>,
+}
+
+const HOUSEHOLDS_PAGE: i64 = 50;
+
+async fn show(ctx: Ctx, id: web::Path<i64>, q: web::Query<ShowQuery>) -> AppResult<HttpResponse> {
     let access = load(&ctx, *id).await?;
     let task = access.task;
     let tid = task.id;
-    let (members, milestones, category, owner, (timeline, _)) = {
+    let today = format::today();
+    let q = q.into_inner();
+    let page = Page::new(q.page, HOUSEHOLDS_PAGE);
+    let household_filter = db::households::Filter {
+        stage: ConsentStage::parse(&q.stage).map(|s| s.as_str().to_string()),
+        due_by: (q.due == "1").then_some(today),
+        search: Some(q.q.trim().to_string()).filter(|s| !s.is_empty()),
+    };
+    let (
+        members,
+        milestones,
+        category,
+        owner,
+        (timeline, _),
+        by_stage,
+        (households, household_total),
+    ) = {
         let (cat, owner_id) = (task.category_id, task.owner_id);
         let history = db::audit::Filter {
             entity: Some("task".into()),
@@ -497,13 +532,36 @@ async fn show(ctx: Ctx, id: web::Path<i64>) -> AppResult<HttpResponse> {
                 db::tasks::category(conn, cat)?,
                 db::users::find(conn, owner_id)?,
                 db::audit::list(conn, &history, 0, 50)?,
+                db::households::stage_counts(conn, tid)?,
+                db::households::list(conn, tid, &household_filter, page.offset(), page.size)?,
             ))
         })
         .await?
     };
-    let today = format::today();
+    // Progress is computed from the households and milestones, never typed in.
+    let consented = ConsentedSet::parse(&task.consented_stages).unwrap_or_default();
+    let mut progress = Progress::default();
+    for (stage, count, area) in &by_stage {
+        if let Some(stage) = ConsentStage::parse(stage) {
+            progress.add(stage, *count, area.unwrap_or(0.0), &consented);
+        }
+    }
+    let done_milestones = milestones.iter().filter(|m| m.done_on.is_some()).count() as i64;
+    let progress = progress.with_milestones(milestones.len() as i64, done_milestones);
+    let stage_rows: Vec<Value> = ConsentStage::ALL
+        .iter()
+        .filter_map(|s| {
+            by_stage.iter().find(|(name, _, _)| name == s.as_str()).map(|(_, count, area)| {
+                json!({"stage": s.as_str(), "count": count, "area": area.unwrap_or(0.0), "consented": consented.contains(*s)})
+            })
+        })
+        .collect();
+    let household_base = [
+        ("stage", q.stage.clone()),
+        ("due", q.due.clone()),
+        ("q", q.q.clone()),
+    ];
     let status = task.status();
-    let done = milestones.iter().filter(|m| m.done_on.is_some()).count();
     let next_statuses: Vec<Value> = TaskStatus::ALL
         .iter()
         .filter(|s| status.can_become(**s))
@@ -524,10 +582,24 @@ async fn show(ctx: Ctx, id: web::Path<i64>) -> AppResult<HttpResponse> {
             "timeliness": timeliness(status, task.deadline, task.completed_on, today),
             "days_late": crate::domain::deadline::days_late(task.deadline, task.completed_on, today),
             "milestones": milestones.iter().map(|m| json!({"m": m, "late": m.done_on.map_or(m.due_on < today, |d| d > m.due_on)})).collect::<Vec<_>>(),
-            "milestones_done": done,
+            "milestones_done": done_milestones,
             "milestones_total": milestones.len(),
             "can_edit": access.can_edit,
             "next_statuses": next_statuses,
+            "progress": {
+                "p": progress,
+                "consented_percent": progress.consented_percent(),
+                "area_consented_percent": progress.area_consented_percent(),
+                "area_handed_over_percent": progress.area_handed_over_percent(),
+            },
+            "stage_rows": stage_rows,
+            "households": households.iter().map(|h| json!({
+                "h": h,
+                "due": h.next_visit_on.is_some_and(|d| d <= today),
+            })).collect::<Vec<_>>(),
+            "hq": {"q": q.q, "due": q.due == "1"},
+            "stage_options": options(ConsentStage::ALL.iter().map(|s| (s.as_str().to_string(), i18n::t(locale, &format!("stage-{}", s.as_str())))), &q.stage),
+            "pagination": page.view(household_total, &household_base),
             "timeline": timeline,
         }),
     )

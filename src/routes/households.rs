@@ -1,0 +1,596 @@
+//! Households of a task (hộ dân) and the visit log (lượt vận động): add and
+//! edit households, log visits and corrections, and the field team's worklist.
+
+use actix_web::http::StatusCode;
+use actix_web::{web, HttpResponse};
+use serde::{Deserialize, Serialize};
+use serde_json::{json, Value};
+
+use super::tasks::{load, load_editable, Access};
+use super::{options, HtmlForm, Page};
+use crate::context::Ctx;
+use crate::db::{self, audit, households::HouseholdFields, households::NewVisit};
+use crate::domain::consent::{classify, ConsentStage};
+use crate::domain::format;
+use crate::domain::households::{parse_list, store_list, Concern, PriorityGroup, VisitKind};
+use crate::domain::validate::FieldErrors;
+use crate::error::{AppError, AppResult};
+use crate::i18n::{self, Locale};
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.route("/tasks/{id}/households/new", web::get().to(new))
+        .route("/tasks/{id}/households", web::post().to(create))
+        .route("/households/{id}", web::get().to(show))
+        .route("/households/{id}", web::post().to(update))
+        .route("/households/{id}/edit", web::get().to(edit))
+        .route("/households/{id}/visits", web::post().to(log_visit))
+        .route("/visits/due", web::get().to(due));
+}
+
+#[derive(Deserialize, Serialize, Default, Clone)]
+#[serde(default)]
+struct HouseholdForm {
+    head_name: String,
+    address: String,
+    residential_group: String,
+    map_sheet: String,
+    parcel_no: String,
+    area_m2: String,
+    land_type: String,
+    priority_groups: Vec<String>,
+    phone: String,
+    notes: String,
+    /// Ticked to keep a second household on a parcel already recorded.
+    allow_duplicate: String,
+}
+
+impl HouseholdForm {
+    fn from_household(h: &db::households::Household) -> HouseholdForm {
+        HouseholdForm {
+            head_name: h.head_name.clone(),
+            address: h.address.clone(),
+            residential_group: h.residential_group.clone(),
+            map_sheet: h.map_sheet.clone(),
+            parcel_no: h.parcel_no.clone(),
+            area_m2: format::decimal(h.area_m2),
+            land_type: h.land_type.clone(),
+            priority_groups: h
+                .priority_groups
+                .split(',')
+                .filter(|s| !s.is_empty())
+                .map(str::to_string)
+                .collect(),
+            phone: h.phone.clone(),
+            notes: h.notes.clone(),
+            allow_duplicate: String::new(),
+        }
+    }
+}
+
+fn check_household(form: &HouseholdForm) -> Result<HouseholdFields, FieldErrors> {
+    let mut e = FieldErrors::default();
+    let head_name = e.required("head_name", &form.head_name, 200);
+    let address = e
+        .optional("address", &form.address, 300)
+        .unwrap_or_default();
+    let residential_group = e
+        .optional("residential_group", &form.residential_group, 100)
+        .unwrap_or_default();
+    let map_sheet = e
+        .optional("map_sheet", &form.map_sheet, 30)
+        .unwrap_or_default();
+    let parcel_no = e
+        .optional("parcel_no", &form.parcel_no, 30)
+        .unwrap_or_default();
+    let area_m2 = e.decimal("area_m2", &form.area_m2).unwrap_or(0.0);
+    let land_type = e
+        .optional("land_type", &form.land_type, 30)
+        .unwrap_or_default();
+    let groups = parse_list(&form.priority_groups.join(","), PriorityGroup::parse);
+    if groups.is_none() {
+        e.add("priority_groups", "error-invalid-choice");
+    }
+    let phone = e.optional("phone", &form.phone, 30).unwrap_or_default();
+    if !phone
+        .chars()
+        .all(|c| c.is_ascii_digit() || " +.-()".contains(c))
+    {
+        e.add("phone", "error-phone");
+    }
+    let notes = e.optional("notes", &form.notes, 5000).unwrap_or_default();
+    if !e.is_empty() {
+        return Err(e);
+    }
+    Ok(HouseholdFields {
+        head_name,
+        address,
+        residential_group,
+        map_sheet,
+        parcel_no,
+        area_m2,
+        land_type,
+        priority_groups: store_list(&groups.unwrap_or_default(), PriorityGroup::as_str),
+        phone,
+        notes,
+    })
+}
+
+fn group_options(locale: Locale, chosen: &[String]) -> Vec<Value> {
+    PriorityGroup::ALL
+        .iter()
+        .map(|g| {
+            json!({
+                "value": g.as_str(),
+                "label": i18n::t(locale, &format!("priority-{}", g.as_str())),
+                "checked": chosen.iter().any(|c| c == g.as_str()),
+            })
+        })
+        .collect()
+}
+
+fn render_form(
+    ctx: &Ctx,
+    status: StatusCode,
+    access: &Access,
+    household_id: Option<i64>,
+    form: &HouseholdForm,
+    errors: &FieldErrors,
+    duplicate_of: Option<String>,
+) -> AppResult<HttpResponse> {
+    let title_key = if household_id.is_some() {
+        "households-edit-title"
+    } else {
+        "households-new-title"
+    };
+    ctx.render_status(
+        status,
+        "households/form",
+        json!({
+            "title": i18n::t(ctx.locale, title_key),
+            "task": {"id": access.task.id, "title": access.task.title},
+            "household_id": household_id,
+            "action": household_id.map_or(format!("/tasks/{}/households", access.task.id), |id| format!("/households/{id}")),
+            "f": super::form_view(form, errors),
+            "has_errors": !errors.is_empty(),
+            "groups": group_options(ctx.locale, &form.priority_groups),
+            "duplicate_of": duplicate_of,
+        }),
+    )
+}
+
+async fn new(ctx: Ctx, id: web::Path<i64>) -> AppResult<HttpResponse> {
+    let access = load_editable(&ctx, *id).await?;
+    render_form(
+        &ctx,
+        StatusCode::OK,
+        &access,
+        None,
+        &HouseholdForm::default(),
+        &FieldErrors::default(),
+        None,
+    )
+}
+
+/// Saves a household after checking the form and, unless confirmed, that no
+/// other household of the task sits on the same parcel of the same sheet.
+async fn save(
+    ctx: &Ctx,
+    access: &Access,
+    household_id: Option<i64>,
+    form: HouseholdForm,
+) -> AppResult<HttpResponse> {
+    let fields = match check_household(&form) {
+        Ok(f) => f,
+        Err(e) => {
+            return render_form(
+                ctx,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                access,
+                household_id,
+                &form,
+                &e,
+                None,
+            )
+        }
+    };
+    let (task, actor) = (access.task.clone(), ctx.actor());
+    let confirmed = form.allow_duplicate == "1";
+    let outcome = ctx
+        .db(move |conn| {
+            if !fields.parcel_no.is_empty() && !confirmed {
+                if let Some(other) = db::households::same_parcel(
+                    conn,
+                    task.id,
+                    &fields.map_sheet,
+                    &fields.parcel_no,
+                    household_id,
+                )? {
+                    return Ok(Err(other.head_name));
+                }
+            }
+            let saved = audit::write(conn, &actor, |c| match household_id {
+                Some(id) => Ok(db::households::update(c, &task, id, &fields)?),
+                None => Ok(db::households::create(c, &task, &fields)?),
+            })?;
+            Ok(Ok(saved.id))
+        })
+        .await?;
+    match outcome {
+        Ok(id) => {
+            ctx.flash("success", "flash-saved");
+            Ok(ctx.redirect(&format!("/households/{id}")))
+        }
+        Err(other) => {
+            let mut e = FieldErrors::default();
+            e.add("parcel_no", "error-duplicate-parcel");
+            render_form(
+                ctx,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                access,
+                household_id,
+                &form,
+                &e,
+                Some(other),
+            )
+        }
+    }
+}
+
+async fn create(
+    ctx: Ctx,
+    id: web::Path<i64>,
+    form: HtmlForm<HouseholdForm>,
+) -> AppResult<HttpResponse> {
+    let access = load_editable(&ctx, *id).await?;
+    save(&ctx, &access, None, form.0).await
+}
+
+/// The household and the task it belongs to, if the user may see that task.
+async fn household_access(ctx: &Ctx, id: i64) -> AppResult<(db::households::Household, Access)> {
+    let household = ctx
+        .db(move |conn| Ok(db::households::find(conn, id)?))
+        .await?;
+    let access = load(ctx, household.task_id).await?;
+    Ok((household, access))
+}
+
+async fn edit(ctx: Ctx, id: web::Path<i64>) -> AppResult<HttpResponse> {
+    let (household, access) = household_access(&ctx, *id).await?;
+    if !access.can_edit {
+        return Err(AppError::Forbidden);
+    }
+    let form = HouseholdForm::from_household(&household);
+    render_form(
+        &ctx,
+        StatusCode::OK,
+        &access,
+        Some(household.id),
+        &form,
+        &FieldErrors::default(),
+        None,
+    )
+}
+
+async fn update(
+    ctx: Ctx,
+    id: web::Path<i64>,
+    form: HtmlForm<HouseholdForm>,
+) -> AppResult<HttpResponse> {
+    let (household, access) = household_access(&ctx, *id).await?;
+    if !access.can_edit {
+        return Err(AppError::Forbidden);
+    }
+    save(&ctx, &access, Some(household.id), form.0).await
+}
+
+#[derive(Deserialize, Serialize, Default, Clone)]
+#[serde(default)]
+struct VisitForm {
+    visited_on: String,
+    kind: String,
+    members: Vec<String>,
+    others: String,
+    household_said: String,
+    concerns: Vec<String>,
+    stage_after: String,
+    reason: String,
+    next_step: String,
+    next_visit_on: String,
+    corrects_id: String,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct ShowQuery {
+    correct: Option<i64>,
+}
+
+async fn show(ctx: Ctx, id: web::Path<i64>, q: web::Query<ShowQuery>) -> AppResult<HttpResponse> {
+    let (household, access) = household_access(&ctx, *id).await?;
+    // "Correct" pre-fills the form from the visit being corrected.
+    let form = VisitForm {
+        visited_on: format::date(format::today()),
+        kind: VisitKind::DoorToDoor.as_str().into(),
+        stage_after: household.stage.clone(),
+        corrects_id: q.correct.map(|c| c.to_string()).unwrap_or_default(),
+        ..Default::default()
+    };
+    render_show(
+        &ctx,
+        StatusCode::OK,
+        household,
+        access,
+        form,
+        FieldErrors::default(),
+        q.correct,
+    )
+    .await
+}
+
+async fn render_show(
+    ctx: &Ctx,
+    status: StatusCode,
+    household: db::households::Household,
+    access: Access,
+    mut form: VisitForm,
+    errors: FieldErrors,
+    correcting: Option<i64>,
+) -> AppResult<HttpResponse> {
+    let (hid, tid, owner_id) = (household.id, access.task.id, access.task.owner_id);
+    let (history, members, owner) = ctx
+        .db(move |conn| {
+            Ok((
+                db::households::history(conn, hid)?,
+                db::tasks::members(conn, tid)?,
+                db::users::find(conn, owner_id)?,
+            ))
+        })
+        .await?;
+    let locale = ctx.locale;
+    if let Some((v, names)) = correcting.and_then(|c| history.iter().find(|(v, _)| v.id == c)) {
+        if errors.is_empty() {
+            form.visited_on = format::date(v.visited_on);
+            form.kind = v.kind.clone();
+            form.others = v.others.clone();
+            form.household_said = v.household_said.clone();
+            form.concerns = v
+                .concerns
+                .split(',')
+                .filter(|s| !s.is_empty())
+                .map(str::to_string)
+                .collect();
+            form.stage_after = v.stage_after.clone();
+            form.next_step = v.next_step.clone();
+            form.next_visit_on = v.next_visit_on.map(format::date).unwrap_or_default();
+            form.members = members
+                .iter()
+                .filter(|m| names.contains(&m.full_name))
+                .map(|m| m.user_id.to_string())
+                .collect();
+        }
+    }
+    let corrected: Vec<i64> = history.iter().filter_map(|(v, _)| v.corrects_id).collect();
+    let history: Vec<Value> = history
+        .iter()
+        .map(|(v, names)| {
+            let concerns: Vec<String> = v
+                .concerns
+                .split(',')
+                .filter(|s| !s.is_empty())
+                .map(|c| i18n::t(locale, &format!("concern-{c}")))
+                .collect();
+            json!({
+                "v": v,
+                "members": names.join(", "),
+                "concerns": concerns.join(", "),
+                "superseded": corrected.contains(&v.id),
+            })
+        })
+        .collect();
+    // Who may be named as having gone: the owner and the people on the task.
+    let mut people: Vec<(String, String)> = vec![(owner.id.to_string(), owner.full_name.clone())];
+    for m in &members {
+        if !people.iter().any(|(id, _)| *id == m.user_id.to_string()) {
+            people.push((m.user_id.to_string(), m.full_name.clone()));
+        }
+    }
+    let member_options: Vec<Value> = people
+        .into_iter()
+        .map(|(value, label)| {
+            let selected = form.members.contains(&value);
+            json!({"value": value, "label": label, "selected": selected})
+        })
+        .collect();
+    let groups: Vec<String> = household
+        .priority_groups
+        .split(',')
+        .filter(|s| !s.is_empty())
+        .map(|g| i18n::t(locale, &format!("priority-{g}")))
+        .collect();
+    ctx.render_status(
+        status,
+        "households/show",
+        json!({
+            "title": household.head_name,
+            "h": household,
+            "groups": groups.join(", "),
+            "task": {"id": access.task.id, "title": access.task.title},
+            "can_edit": access.can_edit,
+            "can_log": access.can_log_visits,
+            "history": history,
+            "correcting": correcting,
+            "f": super::form_view(&form, &errors),
+            "has_errors": !errors.is_empty(),
+            "kinds": options(VisitKind::ALL.iter().map(|k| (k.as_str().to_string(), i18n::t(locale, &format!("visit-kind-{}", k.as_str())))), &form.kind),
+            "stages": options(ConsentStage::ALL.iter().map(|s| (s.as_str().to_string(), i18n::t(locale, &format!("stage-{}", s.as_str())))), &form.stage_after),
+            "member_options": member_options,
+            "concern_options": Concern::ALL.iter().map(|c| json!({
+                "value": c.as_str(),
+                "label": i18n::t(locale, &format!("concern-{}", c.as_str())),
+                "checked": form.concerns.iter().any(|x| x == c.as_str()),
+            })).collect::<Vec<_>>(),
+        }),
+    )
+}
+
+/// Appends a visit. Going back or skipping steps needs a reason; a visit
+/// cannot be dated in the future, and the next visit cannot come before it.
+async fn log_visit(
+    ctx: Ctx,
+    id: web::Path<i64>,
+    form: HtmlForm<VisitForm>,
+) -> AppResult<HttpResponse> {
+    let (household, access) = household_access(&ctx, *id).await?;
+    if !access.can_log_visits {
+        return Err(AppError::Forbidden);
+    }
+    let user_id = ctx.user()?.id;
+    let form = form.0;
+    let mut e = FieldErrors::default();
+    let today = format::today();
+    let visited_on = e.date("visited_on", &form.visited_on);
+    if form.visited_on.trim().is_empty() {
+        e.add("visited_on", "error-required");
+    }
+    if visited_on.is_some_and(|d| d > today) {
+        e.add("visited_on", "error-future-date");
+    }
+    let kind = VisitKind::parse(&form.kind);
+    if kind.is_none() {
+        e.add("kind", "error-invalid-choice");
+    }
+    let members = e.ids("members", &form.members);
+    let others = e.optional("others", &form.others, 500).unwrap_or_default();
+    let household_said = e
+        .optional("household_said", &form.household_said, 5000)
+        .unwrap_or_default();
+    let concerns = parse_list(&form.concerns.join(","), Concern::parse);
+    if concerns.is_none() {
+        e.add("concerns", "error-invalid-choice");
+    }
+    let stage_after = ConsentStage::parse(&form.stage_after);
+    if stage_after.is_none() {
+        e.add("stage_after", "error-invalid-choice");
+    }
+    let reason = e.optional("reason", &form.reason, 1000);
+    if let Some(to) = stage_after {
+        if classify(household.stage(), to).needs_reason() && reason.is_none() {
+            e.add("reason", "error-stage-reason");
+        }
+    }
+    let next_step = e
+        .optional("next_step", &form.next_step, 1000)
+        .unwrap_or_default();
+    let next_visit_on = e.date("next_visit_on", &form.next_visit_on);
+    if let (Some(v), Some(n)) = (visited_on, next_visit_on) {
+        if n < v {
+            e.add("next_visit_on", "error-next-before-visit");
+        }
+    }
+    let corrects_id: Option<i64> = match form.corrects_id.trim() {
+        "" => None,
+        s => s.parse().ok().or_else(|| {
+            e.add("corrects_id", "error-invalid-choice");
+            None
+        }),
+    };
+    let (tid, hid) = (access.task.id, household.id);
+    let (team, belongs) = ctx
+        .db(move |conn| {
+            let belongs = match corrects_id {
+                Some(v) => db::households::visit_belongs(conn, hid, v)?,
+                None => true,
+            };
+            Ok((db::tasks::members(conn, tid)?, belongs))
+        })
+        .await?;
+    if !belongs {
+        e.add("corrects_id", "error-invalid-choice");
+    }
+    let owner = access.task.owner_id;
+    if !members
+        .iter()
+        .all(|m| *m == owner || team.iter().any(|t| t.user_id == *m))
+    {
+        e.add("members", "error-not-on-task");
+    }
+    let (Some(visited_on), Some(kind), Some(stage_after), Some(concerns), true) =
+        (visited_on, kind, stage_after, concerns, e.is_empty())
+    else {
+        let correcting = form.corrects_id.trim().parse().ok();
+        return render_show(
+            &ctx,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            household,
+            access,
+            form,
+            e,
+            correcting,
+        )
+        .await;
+    };
+    let visit = NewVisit {
+        visited_on,
+        kind: kind.as_str().into(),
+        members,
+        others,
+        household_said,
+        concerns: store_list(&concerns, Concern::as_str),
+        stage_after,
+        reason,
+        next_step,
+        next_visit_on,
+        corrects_id,
+    };
+    let (task, actor) = (access.task, ctx.actor());
+    ctx.db(move |conn| {
+        audit::write(conn, &actor, |c| {
+            let (_, change) = db::households::append_visit(c, &task, &household, &visit, user_id)?;
+            Ok(((), change))
+        })
+    })
+    .await?;
+    ctx.flash("success", "flash-visit-logged");
+    Ok(ctx.redirect(&format!("/households/{hid}")))
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct DueQuery {
+    page: Option<i64>,
+}
+
+/// "My visits due": households whose next visit is today or overdue, on the
+/// tasks the user works on.
+async fn due(ctx: Ctx, q: web::Query<DueQuery>) -> AppResult<HttpResponse> {
+    let user = ctx.user()?;
+    let uid = user.id;
+    let page = Page::new(q.page, 50);
+    let today = format::today();
+    let (rows, total) = ctx
+        .db(move |conn| {
+            Ok(db::households::due_for(
+                conn,
+                uid,
+                today,
+                page.offset(),
+                page.size,
+            )?)
+        })
+        .await?;
+    let rows: Vec<Value> = rows
+        .into_iter()
+        .map(|r| {
+            let overdue = r.next_visit_on.is_some_and(|d| d < today);
+            json!({"r": r, "overdue": overdue})
+        })
+        .collect();
+    ctx.render(
+        "households/due",
+        json!({
+            "title": i18n::t(ctx.locale, "visits-due-title"),
+            "rows": rows,
+            "pagination": page.view(total, &[]),
+        }),
+    )
+}

@@ -1,0 +1,391 @@
+//! Households and the visit log through the real server: adding households,
+//! logging and correcting visits, the stage rules, the worklist and progress.
+
+mod common;
+
+use common::{location, new_client, spawn, TestApp, PASSWORD};
+use danvan::db::{self, tasks::TaskFields};
+use danvan::domain::access::Role;
+use danvan::domain::format;
+use danvan::domain::units::UnitKind;
+use reqwest::{Client, StatusCode};
+
+struct World {
+    app: TestApp,
+    task: i64,
+    team: Client,
+    teammate: i64,
+}
+
+/// A ward with a clearance task led by `chutri`, worked by `totac`; `capuy` is
+/// on the committee, `xem` only views, `totac.khac` is a ward team member not on the task.
+async fn world() -> World {
+    let app = spawn().await;
+    let ward = app.unit(app.root, UnitKind::Ward, "Phường Thụy Khuê");
+    let committee = app.user("capuy", ward, &[(Role::Committee, ward)]);
+    let owner = app.user("chutri", ward, &[(Role::Committee, ward)]);
+    let teammate = app.user("totac", ward, &[(Role::WardTeam, ward)]);
+    app.user("totac.khac", ward, &[(Role::WardTeam, ward)]);
+    app.user("xem", ward, &[(Role::Viewer, ward)]);
+    let fields = TaskFields {
+        unit_id: ward,
+        category_id: 1,
+        title: "Mương thoát nước Thụy Khuê".into(),
+        description: String::new(),
+        project_start_year: Some(2012),
+        campaign_year: 2022,
+        deadline: None,
+        owner_id: owner,
+        area_total_m2: None,
+        area_cleared_m2: None,
+        plans_total: None,
+        plans_approved: None,
+        money_paid: None,
+        co_owners: vec![],
+        team: vec![teammate],
+    };
+    let (task, _) = db::tasks::create(&mut app.conn(), &fields, committee).unwrap();
+    let team = new_client();
+    app.login_with(&team, "totac", PASSWORD).await;
+    app.login_ok("chutri").await;
+    World {
+        app,
+        task: task.id,
+        team,
+        teammate,
+    }
+}
+
+async fn add_household(w: &World, name: &str, parcel: &str, area: &str) -> i64 {
+    let r = w
+        .app
+        .post(
+            &format!("/tasks/{}/households", w.task),
+            &[
+                ("head_name", name),
+                ("address", "Ngõ 1 Thụy Khuê"),
+                ("map_sheet", "27"),
+                ("parcel_no", parcel),
+                ("area_m2", area),
+            ],
+        )
+        .await;
+    assert_eq!(
+        r.status(),
+        StatusCode::SEE_OTHER,
+        "{}",
+        r.text().await.unwrap()
+    );
+    location(&r)
+        .trim_start_matches("/households/")
+        .parse()
+        .unwrap()
+}
+
+fn today() -> String {
+    format::date(format::today())
+}
+
+async fn visit(w: &World, household: i64, fields: &[(&str, &str)]) -> reqwest::Response {
+    let mut all = vec![
+        ("visited_on", today()),
+        ("kind", "door_to_door".to_string()),
+    ];
+    for (k, v) in fields {
+        all.retain(|(key, _)| key != k);
+        all.push((k, v.to_string()));
+    }
+    let pairs: Vec<(&str, &str)> = all.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    w.app
+        .post_with(&w.team, &format!("/households/{household}/visits"), &pairs)
+        .await
+}
+
+fn stage_of(w: &World, household: i64) -> String {
+    db::households::find(&mut w.app.conn(), household)
+        .unwrap()
+        .stage
+}
+
+#[tokio::test]
+async fn the_owner_adds_households_and_a_second_one_on_the_same_parcel_must_be_confirmed() {
+    let w = world().await;
+    let first = add_household(&w, "Nguyễn Văn An", "525", "50").await;
+    let (status, html) = w.app.text(&format!("/households/{first}")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(html.contains("Nguyễn Văn An") && html.contains("Thửa 525, tờ 27"));
+    assert!(html.contains("Chưa tiếp cận"));
+
+    let fields = [
+        ("head_name", "Trần Thị Bình"),
+        ("map_sheet", "27"),
+        ("parcel_no", "525"),
+        ("area_m2", "30"),
+    ];
+    let r = w
+        .app
+        .post(&format!("/tasks/{}/households", w.task), &fields)
+        .await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let html = r.text().await.unwrap();
+    assert!(html.contains("Thửa đất này đã có hộ Nguyễn Văn An"));
+    assert!(html.contains("value=\"Trần Thị Bình\""));
+    let mut confirmed = fields.to_vec();
+    confirmed.push(("allow_duplicate", "1"));
+    let r = w
+        .app
+        .post(&format!("/tasks/{}/households", w.task), &confirmed)
+        .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+}
+
+#[tokio::test]
+async fn bad_household_input_is_shown_again_and_nothing_is_saved() {
+    let w = world().await;
+    let r = w
+        .app
+        .post(
+            &format!("/tasks/{}/households", w.task),
+            &[
+                ("head_name", " "),
+                ("area_m2", "-3"),
+                ("phone", "gọi sau"),
+                ("priority_groups", "vip"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let html = r.text().await.unwrap();
+    assert!(html.contains("Không được để trống."));
+    assert!(html.contains("value=\"-3\""));
+    assert!(html.contains("Phải là một số hợp lệ"));
+    assert!(html.contains("Số điện thoại chỉ gồm chữ số"));
+    assert!(html.contains("Lựa chọn không hợp lệ."));
+    let (rows, total) =
+        db::households::list(&mut w.app.conn(), w.task, &Default::default(), 0, 10).unwrap();
+    assert_eq!((rows.len(), total), (0, 0));
+}
+
+#[tokio::test]
+async fn a_visit_moves_the_stage_and_skipping_steps_needs_a_reason() {
+    let w = world().await;
+    let h = add_household(&w, "Lê Văn Cường", "12", "80").await;
+
+    let r = visit(
+        &w,
+        h,
+        &[
+            ("stage_after", "notice_received"),
+            ("members", &w.teammate.to_string()),
+            ("household_said", "Đã nhận thông báo"),
+        ],
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    assert_eq!(stage_of(&w, h), "notice_received");
+
+    // From notice received to paid skips steps: refused without a reason, nothing saved.
+    let r = visit(&w, h, &[("stage_after", "paid")]).await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r
+        .text()
+        .await
+        .unwrap()
+        .contains("Phải ghi lý do khi lùi giai đoạn"));
+    assert_eq!(stage_of(&w, h), "notice_received");
+    let r = visit(
+        &w,
+        h,
+        &[
+            ("stage_after", "paid"),
+            ("reason", "Hồ sơ chuyển từ dự án cũ, đã chi trả năm 2021"),
+        ],
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    assert_eq!(stage_of(&w, h), "paid");
+
+    let (_, html) = w.app.text(&format!("/households/{h}")).await;
+    assert!(
+        html.contains("Đã nhận thông báo"),
+        "what the household said"
+    );
+    assert!(html.contains("Hồ sơ chuyển từ dự án cũ"), "the reason");
+}
+
+#[tokio::test]
+async fn a_future_date_or_a_next_visit_before_the_visit_is_refused_with_values_kept() {
+    let w = world().await;
+    let h = add_household(&w, "Phạm Thị Dung", "13", "60").await;
+    let r = visit(
+        &w,
+        h,
+        &[
+            ("visited_on", "01/01/2099"),
+            ("stage_after", "not_contacted"),
+            ("household_said", "Chưa gặp được"),
+        ],
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let html = r.text().await.unwrap();
+    assert!(html.contains("Ngày không được sau hôm nay."));
+    assert!(html.contains("Chưa gặp được"), "what was typed is kept");
+    let r = visit(
+        &w,
+        h,
+        &[
+            ("stage_after", "notice_received"),
+            ("next_visit_on", "01/01/2001"),
+        ],
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r
+        .text()
+        .await
+        .unwrap()
+        .contains("Ngày vận động tiếp theo phải sau"));
+    assert!(db::households::history(&mut w.app.conn(), h)
+        .unwrap()
+        .is_empty());
+}
+
+#[tokio::test]
+async fn a_correction_is_a_new_entry_that_replaces_the_one_it_corrects_and_both_stay_visible() {
+    let w = world().await;
+    let h = add_household(&w, "Hoàng Văn Em", "14", "40").await;
+    for stage in ["notice_received", "inventoried", "in_posted_plan", "agrees"] {
+        assert_eq!(
+            visit(&w, h, &[("stage_after", stage)]).await.status(),
+            StatusCode::SEE_OTHER
+        );
+    }
+    assert_eq!(stage_of(&w, h), "agrees");
+    let last = db::households::history(&mut w.app.conn(), h).unwrap()[0]
+        .0
+        .id;
+
+    // Correction: the household only agreed once resettlement housing exists.
+    let r = visit(
+        &w,
+        h,
+        &[
+            ("stage_after", "agrees_with_conditions"),
+            ("corrects_id", &last.to_string()),
+            ("household_said", "Chỉ bàn giao khi có nhà tái định cư"),
+        ],
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    assert_eq!(stage_of(&w, h), "agrees_with_conditions");
+    let history = db::households::history(&mut w.app.conn(), h).unwrap();
+    assert_eq!(history.len(), 5, "the corrected entry is kept");
+    let (_, html) = w.app.text(&format!("/households/{h}")).await;
+    assert!(html.contains("Đã được đính chính"));
+    assert!(html.contains(&format!("Đính chính lượt #{last}")));
+
+    // A visit of another household cannot be "corrected" from here.
+    let other = add_household(&w, "Ngô Thị Giang", "15", "40").await;
+    let r = visit(
+        &w,
+        other,
+        &[
+            ("stage_after", "agrees"),
+            ("corrects_id", &last.to_string()),
+            ("reason", "x"),
+        ],
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+}
+
+#[tokio::test]
+async fn only_people_on_the_task_log_visits() {
+    let w = world().await;
+    let h = add_household(&w, "Đỗ Văn Hải", "16", "40").await;
+    for user in ["xem", "totac.khac"] {
+        let c = new_client();
+        w.app.login_with(&c, user, PASSWORD).await;
+        assert_eq!(
+            w.app
+                .get_with(&c, &format!("/households/{h}"))
+                .await
+                .status(),
+            StatusCode::OK,
+            "{user} reads"
+        );
+        let r = w
+            .app
+            .post_with(
+                &c,
+                &format!("/households/{h}/visits"),
+                &[
+                    ("visited_on", &today()),
+                    ("kind", "phone"),
+                    ("stage_after", "notice_received"),
+                ],
+            )
+            .await;
+        assert_eq!(r.status(), StatusCode::FORBIDDEN, "{user} may not log");
+        assert_eq!(
+            w.app
+                .get_with(&c, &format!("/tasks/{}/households/new", w.task))
+                .await
+                .status(),
+            StatusCode::FORBIDDEN
+        );
+    }
+    assert!(db::households::history(&mut w.app.conn(), h)
+        .unwrap()
+        .is_empty());
+}
+
+#[tokio::test]
+async fn households_due_appear_on_the_team_worklist_and_progress_adds_up_on_the_task_page() {
+    let w = world().await;
+    let agreed = add_household(&w, "Vũ Thị Lan", "17", "100").await;
+    let pending = add_household(&w, "Bùi Văn Minh", "18", "50").await;
+    add_household(&w, "Chưa đến hạn", "19", "10").await;
+    for stage in ["notice_received", "inventoried", "in_posted_plan", "agrees"] {
+        visit(&w, agreed, &[("stage_after", stage)]).await;
+    }
+    for stage in [
+        "notice_received",
+        "inventoried",
+        "in_posted_plan",
+        "considering",
+    ] {
+        visit(
+            &w,
+            pending,
+            &[("stage_after", stage), ("next_visit_on", &today())],
+        )
+        .await;
+    }
+
+    let due = w
+        .app
+        .get_with(&w.team, "/visits/due")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(due.contains("Bùi Văn Minh"));
+    assert!(!due.contains("Vũ Thị Lan") && !due.contains("Chưa đến hạn"));
+
+    let (_, page) = w.app.text(&format!("/tasks/{}", w.task)).await;
+    assert!(page.contains("1/3"), "one of three households consented");
+    assert!(page.contains("hộ đã đồng thuận (33%)"));
+    assert!(
+        page.contains("diện tích đã đồng thuận (62%)"),
+        "100 of 160 m²"
+    );
+    let (_, filtered) = w
+        .app
+        .text(&format!("/tasks/{}?stage=considering", w.task))
+        .await;
+    assert!(filtered.contains("Bùi Văn Minh") && !filtered.contains("Vũ Thị Lan"));
+    let (_, searched) = w.app.text(&format!("/tasks/{}?q=bui+van", w.task)).await;
+    assert!(searched.contains("Bùi Văn Minh") && !searched.contains("Vũ Thị Lan"));
+}
