@@ -71,6 +71,8 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
             for (u, role) in demo.accounts {
                 println!("  {u:<18} {role}");
             }
+            let (tasks, households, visits) = demo.counts;
+            println!("{tasks} tasks, {households} households, {visits} visits.");
             Ok(())
         }
     }

@@ -5,8 +5,13 @@ use diesel::prelude::*;
 use serde_json::json;
 
 use crate::auth::password;
-use crate::db::{self, audit, units::UnitFields, users::UserFields, DbConnection};
+use crate::db::{
+    self, audit, households::HouseholdFields, tasks::TaskFields, units::UnitFields,
+    users::UserFields, DbConnection,
+};
 use crate::domain::access::Role;
+use crate::domain::consent::ConsentStage;
+use crate::domain::deadline::TaskStatus;
 use crate::domain::units::UnitKind;
 use crate::error::AppError;
 
@@ -83,6 +88,8 @@ pub fn first_run(conn: &mut DbConnection) -> Result<Option<String>, AppError> {
 pub struct Demo {
     pub accounts: Vec<(String, &'static str)>,
     pub password: String,
+    /// Tasks, households and visits loaded.
+    pub counts: (i64, i64, i64),
 }
 
 /// A believable starting tree from the source articles, and one account per role.
@@ -144,6 +151,7 @@ pub fn demo(conn: &mut DbConnection) -> Result<Demo, AppError> {
             "Đảng ủy phường Long Biên",
         )?;
         let quang_phu = unit(conn, Some(hanoi), UnitKind::Ward, "Phường Quảng An")?;
+        let phu_thuong = unit(conn, Some(hanoi), UnitKind::Ward, "Phường Phú Thượng")?;
         unit(
             conn,
             Some(hanoi),
@@ -159,7 +167,7 @@ pub fn demo(conn: &mut DbConnection) -> Result<Demo, AppError> {
             "Sở Nông nghiệp và Môi trường Nghệ An",
         )?;
 
-        let people: [(&str, &str, i64, Role); 6] = [
+        let people: [(&str, &str, i64, Role); 8] = [
             ("quantri.hanoi", "Nguyễn Văn Quản", hanoi, Role::Admin),
             ("capuy.tayho", "Trần Thị Hồng", tay_ho, Role::Committee),
             ("totac.tayho", "Lê Văn Minh", tay_ho, Role::WardTeam),
@@ -171,8 +179,16 @@ pub fn demo(conn: &mut DbConnection) -> Result<Demo, AppError> {
                 Role::Committee,
             ),
             ("xem.quangan", "Đỗ Thị Thu", quang_phu, Role::Viewer),
+            (
+                "capuy.phuthuong",
+                "Phạm Xuân Định",
+                phu_thuong,
+                Role::Committee,
+            ),
+            ("totac.phuthuong", "Ngô Thị Hà", phu_thuong, Role::WardTeam),
         ];
         let mut made = Vec::new();
+        let mut ids = std::collections::HashMap::new();
         for (username, full_name, unit_id, role) in people {
             let fields = UserFields {
                 username: username.into(),
@@ -187,13 +203,27 @@ pub fn demo(conn: &mut DbConnection) -> Result<Demo, AppError> {
             } else {
                 unit_id
             };
-            audit::write(conn, &actor, |c| {
+            let id = audit::write(conn, &actor, |c| {
                 let (u, change) = db::users::create(c, &fields, &hash, false)?;
                 db::users::add_grant(c, u.id, grant_on, role, None)?;
-                Ok(((), change))
+                Ok((u.id, change))
             })?;
+            ids.insert(username, id);
             made.push((username.to_string(), role.as_str()));
         }
+        let person = |name: &str| ids.get(name).copied().unwrap_or_default();
+        demo_tasks(
+            conn,
+            &actor,
+            DemoPlaces {
+                tay_ho,
+                phu_thuong,
+                committee_tay_ho: person("capuy.tayho"),
+                team_tay_ho: person("totac.tayho"),
+                committee_phu_thuong: person("capuy.phuthuong"),
+                team_phu_thuong: person("totac.phuthuong"),
+            },
+        )?;
         audit::write(conn, &actor, |_| {
             Ok((
                 (),
@@ -206,9 +236,276 @@ pub fn demo(conn: &mut DbConnection) -> Result<Demo, AppError> {
                 },
             ))
         })?;
+        let counts = (
+            db::schema::tasks::table.count().get_result(conn)?,
+            db::schema::households::table.count().get_result(conn)?,
+            db::schema::visits::table.count().get_result(conn)?,
+        );
         Ok(Demo {
             accounts: made,
             password: pw,
+            counts,
         })
     })
+}
+
+struct DemoPlaces {
+    tay_ho: i64,
+    phu_thuong: i64,
+    committee_tay_ho: i64,
+    team_tay_ho: i64,
+    committee_phu_thuong: i64,
+    team_phu_thuong: i64,
+}
+
+/// A Vietnamese name, the same for the same number.
+fn demo_name(i: usize) -> String {
+    const FAMILY: [&str; 10] = [
+        "Nguyễn", "Trần", "Lê", "Phạm", "Hoàng", "Vũ", "Đặng", "Bùi", "Đỗ", "Ngô",
+    ];
+    const MIDDLE: [&str; 6] = ["Văn", "Thị", "Đức", "Minh", "Thu", "Quang"];
+    const GIVEN: [&str; 20] = [
+        "An", "Bình", "Cường", "Dũng", "Giang", "Hà", "Hải", "Hạnh", "Hùng", "Lan", "Long", "Mai",
+        "Nam", "Ngọc", "Phúc", "Quý", "Sơn", "Tâm", "Thảo", "Trung",
+    ];
+    format!(
+        "{} {} {}",
+        FAMILY[i % 10],
+        MIDDLE[(i / 10) % 6],
+        GIVEN[(i * 7 + i / 20) % 20]
+    )
+}
+
+/// The stages a household walks through on its way to `last`.
+fn demo_path(last: ConsentStage) -> Vec<ConsentStage> {
+    use ConsentStage::*;
+    let full = [
+        NoticeReceived,
+        Inventoried,
+        InPostedPlan,
+        Disagrees,
+        DialogueHeld,
+        Agrees,
+        PlanApproved,
+        Paid,
+        RecoveryDecided,
+        HandedOver,
+    ];
+    match last {
+        AgreesWithConditions => vec![
+            NoticeReceived,
+            Inventoried,
+            InPostedPlan,
+            Disagrees,
+            DialogueHeld,
+            AgreesWithConditions,
+        ],
+        Considering => vec![NoticeReceived, Inventoried, InPostedPlan, Considering],
+        other => {
+            let end = full.iter().position(|s| *s == other).unwrap_or(0);
+            full[..=end].to_vec()
+        }
+    }
+}
+
+/// The tasks of the source articles (seed 004), with households and a visit
+/// history: the Thụy Khuê drainage ditch (44 households not consenting at the
+/// end of 2022, 8 of them committing once resettlement housing exists), the
+/// 120 m² plot at 18 Tam Đa, and Nam Thăng Long phase 3 (104 ha, 30% cleared).
+fn demo_tasks(
+    conn: &mut DbConnection,
+    actor: &audit::Actor,
+    p: DemoPlaces,
+) -> Result<(), AppError> {
+    use chrono::NaiveDate;
+    let day = |y: i32, m: u32, d: u32| NaiveDate::from_ymd_opt(y, m, d).unwrap_or_default();
+    let today = crate::domain::format::today();
+    let ditch = TaskFields {
+        unit_id: p.tay_ho,
+        category_id: 1,
+        title: "Cải tạo môi trường khu dân cư quanh mương thoát nước Thụy Khuê".into(),
+        description: "Dự án triển khai từ năm 2012, vướng giải phóng mặt bằng. Hết năm 2022 còn 44 hộ chưa đồng thuận; tám hộ cam kết bàn giao khi có quỹ nhà tái định cư.".into(),
+        project_start_year: Some(2012),
+        campaign_year: 2023,
+        deadline: Some(day(2023, 12, 31)),
+        owner_id: p.committee_tay_ho,
+        area_total_m2: Some(3200.0),
+        area_cleared_m2: Some(2620.0),
+        plans_total: Some(44),
+        plans_approved: Some(36),
+        money_paid: Some(96_500_000_000),
+        co_owners: vec![],
+        team: vec![p.team_tay_ho],
+    };
+    let tam_da = TaskFields {
+        title: "Thu hồi 120 m² đất tại số 18 phố Tam Đa".into(),
+        description: "Việc tồn đọng gần 20 năm; thu hồi để xây nhà sinh hoạt cộng đồng tổ dân phố số 9 và 11.".into(),
+        project_start_year: Some(2004),
+        deadline: Some(day(2023, 12, 31)),
+        area_total_m2: Some(120.0),
+        area_cleared_m2: Some(120.0),
+        plans_total: Some(1),
+        plans_approved: Some(1),
+        money_paid: None,
+        ..ditch.clone()
+    };
+    let nam_thang_long = TaskFields {
+        unit_id: p.phu_thuong,
+        title: "Giải phóng mặt bằng khu đô thị Nam Thăng Long giai đoạn 3".into(),
+        description: "Dự án 104 ha triển khai từ đầu những năm 2000; sau nhiều năm mới giải phóng được khoảng 30%.".into(),
+        project_start_year: Some(2001),
+        deadline: Some(day(2023, 11, 30)),
+        owner_id: p.committee_phu_thuong,
+        area_total_m2: Some(1_040_000.0),
+        area_cleared_m2: Some(312_000.0),
+        plans_total: Some(420),
+        plans_approved: Some(130),
+        money_paid: Some(182_900_000_000),
+        team: vec![p.team_phu_thuong],
+        ..ditch.clone()
+    };
+    // (task, households at their final stages, visitor, status)
+    use ConsentStage::*;
+    let mut ditch_stages = vec![HandedOver; 36];
+    ditch_stages.extend([AgreesWithConditions; 8]);
+    let mut ntl_stages = vec![HandedOver; 12];
+    ntl_stages.extend([Paid; 6]);
+    ntl_stages.extend([Considering; 14]);
+    ntl_stages.extend([Disagrees; 8]);
+    let plan = [
+        (
+            ditch,
+            ditch_stages,
+            p.team_tay_ho,
+            TaskStatus::InProgress,
+            40.0,
+        ),
+        (
+            tam_da,
+            vec![HandedOver],
+            p.team_tay_ho,
+            TaskStatus::Completed,
+            120.0,
+        ),
+        (
+            nam_thang_long,
+            ntl_stages,
+            p.team_phu_thuong,
+            TaskStatus::InProgress,
+            260.0,
+        ),
+    ];
+    let mut n = 0usize;
+    for (fields, stages, visitor, status, area) in plan {
+        let task = audit::write(conn, actor, |c| {
+            Ok(db::tasks::create(c, &fields, fields.owner_id)?)
+        })?;
+        for (i, last) in stages.into_iter().enumerate() {
+            n += 1;
+            let h = HouseholdFields {
+                head_name: demo_name(n),
+                address: format!("Số {}, ngõ {}", 2 + i * 3, 10 + i % 7),
+                residential_group: format!("Tổ dân phố số {}", 1 + i % 11),
+                map_sheet: (20 + i % 8).to_string(),
+                parcel_no: (100 + n).to_string(),
+                area_m2: area + (i % 5) as f64 * 7.5,
+                land_type: if i % 4 == 0 { "CLN" } else { "ODT" }.into(),
+                priority_groups: match i % 9 {
+                    0 => "elderly".into(),
+                    4 => "meritorious".into(),
+                    7 => "poor".into(),
+                    _ => String::new(),
+                },
+                phone: format!("09{:08}", 12_345_678 + n * 7_919),
+                notes: String::new(),
+            };
+            let (household, change) = db::households::create(conn, &task, &h)?;
+            audit::write(conn, actor, |_| Ok(((), change)))?;
+            let path = demo_path(last);
+            let steps = path.len();
+            let mut current = household;
+            for (k, stage) in path.into_iter().enumerate() {
+                // Visits spread over 2023, a few weeks apart.
+                let on = day(2023, 1, 5) + chrono::Duration::days((k * 25 + i % 20) as i64);
+                let done = stage.is_final() || stage == Paid;
+                let next = if k + 1 == steps && !done {
+                    // Households still being persuaded are due again: some overdue, some soon.
+                    Some(today + chrono::Duration::days((i % 10) as i64 - 5))
+                } else {
+                    None
+                };
+                let v = db::households::NewVisit {
+                    visited_on: on.min(today),
+                    kind: if stage == DialogueHeld {
+                        "dialogue"
+                    } else {
+                        "door_to_door"
+                    }
+                    .into(),
+                    members: vec![visitor],
+                    others: if stage == DialogueHeld {
+                        "Cán bộ Mặt trận, công an khu vực".into()
+                    } else {
+                        String::new()
+                    },
+                    household_said: match stage {
+                        Disagrees => {
+                            "Chưa đồng ý giá bồi thường, đề nghị xem lại nguồn gốc đất.".into()
+                        }
+                        AgreesWithConditions => {
+                            "Gia đình cam kết bàn giao khi có nhà tái định cư.".into()
+                        }
+                        Considering => "Gia đình cần thêm thời gian bàn bạc.".into(),
+                        Agrees => "Đồng ý với phương án bồi thường.".into(),
+                        _ => String::new(),
+                    },
+                    concerns: match stage {
+                        Disagrees => "compensation_price,land_origin".into(),
+                        AgreesWithConditions => "resettlement".into(),
+                        Considering => "timing".into(),
+                        _ => String::new(),
+                    },
+                    stage_after: stage,
+                    reason: None,
+                    next_step: if next.is_some() {
+                        "Tiếp tục vận động, giải thích chính sách".into()
+                    } else {
+                        String::new()
+                    },
+                    next_visit_on: next,
+                    corrects_id: None,
+                };
+                let (_, change) = db::households::append_visit(conn, &task, &current, &v, visitor)?;
+                audit::write(conn, actor, |_| Ok(((), change)))?;
+                current = db::households::find(conn, current.id)?;
+            }
+        }
+        if status != TaskStatus::Registered {
+            let t = db::tasks::find(conn, task.id)?;
+            if let Some(change) = db::tasks::set_status(
+                conn,
+                &t,
+                t.version,
+                TaskStatus::InProgress,
+                None,
+                day(2023, 1, 3),
+            )? {
+                audit::write(conn, actor, |_| Ok(((), change)))?;
+            }
+            if status == TaskStatus::Completed {
+                let t = db::tasks::find(conn, task.id)?;
+                if let Some(change) = db::tasks::set_status(
+                    conn,
+                    &t,
+                    t.version,
+                    TaskStatus::Completed,
+                    None,
+                    day(2023, 10, 20),
+                )? {
+                    audit::write(conn, actor, |_| Ok(((), change)))?;
+                }
+            }
+        }
+    }
+    Ok(())
 }

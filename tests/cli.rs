@@ -42,7 +42,10 @@ fn create_admin_prints_a_one_time_password_and_demo_loads_once() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    assert!(String::from_utf8_lossy(&out.stdout).contains("capuy.tayho"));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("capuy.tayho"));
+    // The Thụy Khuê ditch (44), 18 Tam Đa (1) and Nam Thăng Long (40), with their visits.
+    assert!(text.contains("3 tasks, 85 households,"), "{text}");
     let again = run(&["demo"]);
     assert!(!again.status.success(), "the demo refuses to load twice");
 }
