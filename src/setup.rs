@@ -474,6 +474,7 @@ fn demo_tasks(
                     },
                     next_visit_on: next,
                     corrects_id: None,
+                    dialogue_id: None,
                 };
                 let (_, change) = db::households::append_visit(conn, &task, &current, &v, visitor)?;
                 audit::write(conn, actor, |_| Ok(((), change)))?;

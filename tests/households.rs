@@ -389,3 +389,83 @@ async fn households_due_appear_on_the_team_worklist_and_progress_adds_up_on_the_
     let (_, searched) = w.app.text(&format!("/tasks/{}?q=bui+van", w.task)).await;
     assert!(searched.contains("Bùi Văn Minh") && !searched.contains("Vũ Thị Lan"));
 }
+
+#[tokio::test]
+async fn a_dialogue_with_several_households_adds_a_visit_to_each() {
+    let w = world().await;
+    let a = add_household(&w, "Đinh Văn Khoa", "20", "60").await;
+    let b = add_household(&w, "Lý Thị Loan", "21", "70").await;
+    let not_contacted = add_household(&w, "Mai Văn Nghĩa", "22", "30").await;
+    for h in [a, b] {
+        for stage in [
+            "notice_received",
+            "inventoried",
+            "in_posted_plan",
+            "disagrees",
+        ] {
+            visit(&w, h, &[("stage_after", stage)]).await;
+        }
+    }
+    let path = format!("/tasks/{}/dialogues", w.task);
+    let post = |households: Vec<String>, reason: &'static str| {
+        let mut fields = vec![
+            ("held_on".to_string(), today()),
+            ("place".to_string(), "Hội trường UBND phường".to_string()),
+            (
+                "chaired_by".to_string(),
+                "Chủ tịch UBND phường, Mặt trận".to_string(),
+            ),
+            (
+                "summary".to_string(),
+                "Giải thích phương án bồi thường, hỗ trợ".to_string(),
+            ),
+            ("stage_after".to_string(), "dialogue_held".to_string()),
+            ("reason".to_string(), reason.to_string()),
+        ];
+        fields.extend(
+            households
+                .into_iter()
+                .map(|h| ("households".to_string(), h)),
+        );
+        fields
+    };
+
+    // Nobody chosen, or a household that skips steps without a reason: refused, nothing saved.
+    let r = send(&w, &path, post(vec![], "")).await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.text().await.unwrap().contains("Chọn ít nhất một hộ"));
+    let r = send(
+        &w,
+        &path,
+        post(vec![a.to_string(), not_contacted.to_string()], ""),
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let html = r.text().await.unwrap();
+    assert!(html.contains("Phải ghi lý do"));
+    assert!(
+        html.contains("Hội trường UBND phường"),
+        "what was typed is kept"
+    );
+    assert_eq!(stage_of(&w, a), "disagrees");
+
+    let r = send(&w, &path, post(vec![a.to_string(), b.to_string()], "")).await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    for h in [a, b] {
+        assert_eq!(stage_of(&w, h), "dialogue_held");
+        let history = db::households::history(&mut w.app.conn(), h).unwrap();
+        assert_eq!(history[0].0.kind, "dialogue");
+        assert!(history[0].0.dialogue_id.is_some());
+    }
+    assert_eq!(stage_of(&w, not_contacted), "not_contacted");
+    let (_, page) = w.app.text(&format!("/tasks/{}", w.task)).await;
+    assert!(page.contains("2 hộ có mặt"));
+}
+
+async fn send(w: &World, path: &str, fields: Vec<(String, String)>) -> reqwest::Response {
+    let pairs: Vec<(&str, &str)> = fields
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect();
+    w.app.post_with(&w.team, path, &pairs).await
+}

@@ -367,3 +367,19 @@ error-next-before-visit = The next visit must come after this one.
 error-not-on-task = Only people on this task can be chosen.
 audit-action-log_visit = logged a visit
 audit-action-correct_visit = corrected a visit
+
+# Dialogues
+dialogues-title = Formal dialogues
+dialogues-none = No dialogues yet.
+dialogue-new-title = Record a dialogue
+dialogue-help = One dialogue with many households: each household present gets a visit of kind "formal dialogue".
+dialogue-present = { $count } households present
+field-held-on = Date held
+field-place = Place
+field-chaired-by = Chaired by, participants
+field-summary = What was discussed and agreed
+field-households-present = Households present
+flash-dialogue-saved = Dialogue recorded, with a visit for each household.
+visits-in-dialogue = In a formal dialogue
+error-choose-households = Choose at least one household of this task.
+audit-action-hold_dialogue = recorded a dialogue

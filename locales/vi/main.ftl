@@ -367,3 +367,19 @@ error-next-before-visit = Ngày vận động tiếp theo phải sau ngày vận
 error-not-on-task = Chỉ chọn được người thuộc việc này.
 audit-action-log_visit = ghi lượt vận động
 audit-action-correct_visit = đính chính lượt vận động
+
+# Đối thoại
+dialogues-title = Đối thoại
+dialogues-none = Chưa có buổi đối thoại nào.
+dialogue-new-title = Ghi buổi đối thoại
+dialogue-help = Một buổi đối thoại với nhiều hộ: mỗi hộ có mặt được ghi một lượt vận động hình thức đối thoại.
+dialogue-present = { $count } hộ có mặt
+field-held-on = Ngày đối thoại
+field-place = Địa điểm
+field-chaired-by = Người chủ trì, thành phần
+field-summary = Nội dung, kết quả
+field-households-present = Các hộ có mặt
+flash-dialogue-saved = Đã ghi buổi đối thoại và lượt vận động của từng hộ.
+visits-in-dialogue = Trong buổi đối thoại
+error-choose-households = Chọn ít nhất một hộ của việc này.
+audit-action-hold_dialogue = ghi buổi đối thoại

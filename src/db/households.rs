@@ -218,6 +218,8 @@ pub struct NewVisit {
     pub next_step: String,
     pub next_visit_on: Option<NaiveDate>,
     pub corrects_id: Option<i64>,
+    /// The formal dialogue the visit was part of.
+    pub dialogue_id: Option<i64>,
 }
 
 /// Appends a visit and re-derives the household's stage, last and next visit
@@ -244,6 +246,7 @@ pub fn append_visit(
             visits::next_step.eq(&v.next_step),
             visits::next_visit_on.eq(v.next_visit_on),
             visits::corrects_id.eq(v.corrects_id),
+            visits::dialogue_id.eq(v.dialogue_id),
             visits::created_by.eq(by),
             visits::created_at.eq(super::now()),
         ))
@@ -331,6 +334,7 @@ pub struct VisitRow {
     pub next_step: String,
     pub next_visit_on: Option<NaiveDate>,
     pub corrects_id: Option<i64>,
+    pub dialogue_id: Option<i64>,
     pub created_by_name: String,
     pub created_at: NaiveDateTime,
 }
@@ -356,6 +360,7 @@ pub fn history(
             visits::next_step,
             visits::next_visit_on,
             visits::corrects_id,
+            visits::dialogue_id,
             users::full_name,
             visits::created_at,
         ))
@@ -449,4 +454,132 @@ pub fn due_for(
         .limit(limit)
         .load(conn)?;
     Ok((rows, total))
+}
+
+/// A formal dialogue as typed.
+#[derive(Debug, Clone, Serialize)]
+pub struct DialogueFields {
+    pub held_on: NaiveDate,
+    pub place: String,
+    pub chaired_by: String,
+    pub summary: String,
+}
+
+/// Records a dialogue and appends a visit of kind "dialogue" to each
+/// household present, moving it to `stage_after`.
+pub fn hold_dialogue(
+    conn: &mut DbConnection,
+    task: &Task,
+    f: &DialogueFields,
+    present: &[Household],
+    stage_after: ConsentStage,
+    reason: Option<String>,
+    by: i64,
+) -> QueryResult<(i64, Change)> {
+    use super::schema::dialogues;
+    let id: i64 = diesel::insert_into(dialogues::table)
+        .values((
+            dialogues::task_id.eq(task.id),
+            dialogues::held_on.eq(f.held_on),
+            dialogues::place.eq(&f.place),
+            dialogues::chaired_by.eq(&f.chaired_by),
+            dialogues::summary.eq(&f.summary),
+            dialogues::created_by.eq(by),
+            dialogues::created_at.eq(super::now()),
+        ))
+        .returning(dialogues::id)
+        .get_result(conn)?;
+    for h in present {
+        let visit = NewVisit {
+            visited_on: f.held_on,
+            kind: "dialogue".into(),
+            members: vec![],
+            others: f.chaired_by.clone(),
+            household_said: f.summary.clone(),
+            concerns: String::new(),
+            stage_after,
+            reason: reason.clone(),
+            next_step: String::new(),
+            next_visit_on: None,
+            corrects_id: None,
+            dialogue_id: Some(id),
+        };
+        append_visit(conn, task, h, &visit, by)?;
+    }
+    let ids: Vec<i64> = present.iter().map(|h| h.id).collect();
+    Ok((
+        id,
+        Change::new(
+            "hold_dialogue",
+            "task",
+            task.id,
+            json!({"dialogue": id, "fields": f, "households": ids}),
+        )
+        .on_unit(task.unit_id),
+    ))
+}
+
+#[derive(Debug, Queryable, Serialize)]
+pub struct DialogueRow {
+    pub id: i64,
+    pub held_on: NaiveDate,
+    pub place: String,
+    pub chaired_by: String,
+    pub summary: String,
+}
+
+/// A task's dialogues, newest first, with how many households were present.
+pub fn dialogues(conn: &mut DbConnection, task_id: i64) -> QueryResult<Vec<(DialogueRow, i64)>> {
+    use super::schema::dialogues;
+    let rows: Vec<DialogueRow> = dialogues::table
+        .filter(dialogues::task_id.eq(task_id))
+        .select((
+            dialogues::id,
+            dialogues::held_on,
+            dialogues::place,
+            dialogues::chaired_by,
+            dialogues::summary,
+        ))
+        .order((dialogues::held_on.desc(), dialogues::id.desc()))
+        .load(conn)?;
+    let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
+    let counts: Vec<(Option<i64>, i64)> = visits::table
+        .filter(visits::dialogue_id.eq_any(ids))
+        .group_by(visits::dialogue_id)
+        .select((visits::dialogue_id, diesel::dsl::count_star()))
+        .load(conn)?;
+    Ok(rows
+        .into_iter()
+        .map(|r| {
+            let n = counts
+                .iter()
+                .find(|(d, _)| *d == Some(r.id))
+                .map_or(0, |c| c.1);
+            (r, n)
+        })
+        .collect())
+}
+
+/// The households of a task with these ids (others are ignored).
+pub fn of_task(conn: &mut DbConnection, task_id: i64, ids: &[i64]) -> QueryResult<Vec<Household>> {
+    households::table
+        .filter(households::task_id.eq(task_id))
+        .filter(households::id.eq_any(ids))
+        .select(Household::as_select())
+        .order(households::id)
+        .load(conn)
+}
+
+/// Households of a task that have not reached a final stage, for choosing who
+/// attended a dialogue.
+pub fn open_of_task(conn: &mut DbConnection, task_id: i64) -> QueryResult<Vec<Household>> {
+    households::table
+        .filter(households::task_id.eq(task_id))
+        .filter(households::stage.ne_all([
+            ConsentStage::HandedOver.as_str(),
+            ConsentStage::Enforcement.as_str(),
+        ]))
+        .select(Household::as_select())
+        .order((households::map_sheet, households::parcel_no, households::id))
+        .load(conn)
 }

@@ -166,6 +166,20 @@ diesel::table! {
         next_step -> Text,
         next_visit_on -> Nullable<Date>,
         corrects_id -> Nullable<BigInt>,
+        dialogue_id -> Nullable<BigInt>,
+        created_by -> BigInt,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    dialogues (id) {
+        id -> BigInt,
+        task_id -> BigInt,
+        held_on -> Date,
+        place -> Text,
+        chaired_by -> Text,
+        summary -> Text,
         created_by -> BigInt,
         created_at -> Timestamp,
     }
@@ -183,6 +197,7 @@ diesel::joinable!(households -> tasks (task_id));
 diesel::joinable!(visits -> households (household_id));
 diesel::joinable!(visits -> users (created_by));
 diesel::joinable!(visit_members -> visits (visit_id));
+diesel::joinable!(dialogues -> tasks (task_id));
 diesel::joinable!(visit_members -> users (user_id));
 diesel::joinable!(tasks -> units (unit_id));
 diesel::joinable!(tasks -> task_categories (category_id));
@@ -207,4 +222,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     households,
     visits,
     visit_members,
+    dialogues,
 );

@@ -24,7 +24,9 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/households/{id}", web::post().to(update))
         .route("/households/{id}/edit", web::get().to(edit))
         .route("/households/{id}/visits", web::post().to(log_visit))
-        .route("/visits/due", web::get().to(due));
+        .route("/visits/due", web::get().to(due))
+        .route("/tasks/{id}/dialogues/new", web::get().to(new_dialogue))
+        .route("/tasks/{id}/dialogues", web::post().to(hold_dialogue));
 }
 
 #[derive(Deserialize, Serialize, Default, Clone)]
@@ -541,6 +543,7 @@ async fn log_visit(
         next_step,
         next_visit_on,
         corrects_id,
+        dialogue_id: None,
     };
     let (task, actor) = (access.task, ctx.actor());
     ctx.db(move |conn| {
@@ -593,4 +596,161 @@ async fn due(ctx: Ctx, q: web::Query<DueQuery>) -> AppResult<HttpResponse> {
             "pagination": page.view(total, &[]),
         }),
     )
+}
+
+#[derive(Deserialize, Serialize, Default, Clone)]
+#[serde(default)]
+struct DialogueForm {
+    held_on: String,
+    place: String,
+    chaired_by: String,
+    summary: String,
+    households: Vec<String>,
+    stage_after: String,
+    reason: String,
+}
+
+async fn render_dialogue(
+    ctx: &Ctx,
+    status: StatusCode,
+    access: &Access,
+    form: &DialogueForm,
+    errors: &FieldErrors,
+) -> AppResult<HttpResponse> {
+    let tid = access.task.id;
+    let open = ctx
+        .db(move |conn| Ok(db::households::open_of_task(conn, tid)?))
+        .await?;
+    let locale = ctx.locale;
+    let households: Vec<Value> = open
+        .iter()
+        .map(|h| {
+            let v = h.id.to_string();
+            json!({
+                "value": v,
+                "name": h.head_name,
+                "stage": h.stage,
+                "parcel": h.parcel_no,
+                "sheet": h.map_sheet,
+                "checked": form.households.contains(&v),
+            })
+        })
+        .collect();
+    ctx.render_status(
+        status,
+        "households/dialogue",
+        json!({
+            "title": i18n::t(locale, "dialogue-new-title"),
+            "task": {"id": access.task.id, "title": access.task.title},
+            "f": super::form_view(form, errors),
+            "has_errors": !errors.is_empty(),
+            "households": households,
+            "stages": options(ConsentStage::ALL.iter().map(|s| (s.as_str().to_string(), i18n::t(locale, &format!("stage-{}", s.as_str())))), &form.stage_after),
+        }),
+    )
+}
+
+async fn new_dialogue(ctx: Ctx, id: web::Path<i64>) -> AppResult<HttpResponse> {
+    let access = load(&ctx, *id).await?;
+    if !access.can_log_visits {
+        return Err(AppError::Forbidden);
+    }
+    let form = DialogueForm {
+        held_on: format::date(format::today()),
+        stage_after: ConsentStage::DialogueHeld.as_str().into(),
+        ..Default::default()
+    };
+    render_dialogue(
+        &ctx,
+        StatusCode::OK,
+        &access,
+        &form,
+        &FieldErrors::default(),
+    )
+    .await
+}
+
+/// One record for a dialogue with many households, which adds a visit to each.
+async fn hold_dialogue(
+    ctx: Ctx,
+    id: web::Path<i64>,
+    form: HtmlForm<DialogueForm>,
+) -> AppResult<HttpResponse> {
+    let access = load(&ctx, *id).await?;
+    if !access.can_log_visits {
+        return Err(AppError::Forbidden);
+    }
+    let user_id = ctx.user()?.id;
+    let form = form.0;
+    let mut e = FieldErrors::default();
+    let held_on = e.date("held_on", &form.held_on);
+    if form.held_on.trim().is_empty() {
+        e.add("held_on", "error-required");
+    }
+    if held_on.is_some_and(|d| d > format::today()) {
+        e.add("held_on", "error-future-date");
+    }
+    let place = e.required("place", &form.place, 300);
+    let chaired_by = e
+        .optional("chaired_by", &form.chaired_by, 300)
+        .unwrap_or_default();
+    let summary = e
+        .optional("summary", &form.summary, 10_000)
+        .unwrap_or_default();
+    let ids = e.ids("households", &form.households);
+    let stage_after = ConsentStage::parse(&form.stage_after);
+    if stage_after.is_none() {
+        e.add("stage_after", "error-invalid-choice");
+    }
+    let reason = e.optional("reason", &form.reason, 1000);
+    let tid = access.task.id;
+    let present = ctx
+        .db(move |conn| Ok(db::households::of_task(conn, tid, &ids)?))
+        .await?;
+    if present.is_empty()
+        || present.len()
+            != form
+                .households
+                .iter()
+                .filter(|h| !h.trim().is_empty())
+                .count()
+    {
+        e.add("households", "error-choose-households");
+    }
+    if let Some(to) = stage_after {
+        if reason.is_none()
+            && present
+                .iter()
+                .any(|h| classify(h.stage(), to).needs_reason())
+        {
+            e.add("reason", "error-stage-reason");
+        }
+    }
+    let (Some(held_on), Some(stage_after), true) = (held_on, stage_after, e.is_empty()) else {
+        return render_dialogue(&ctx, StatusCode::UNPROCESSABLE_ENTITY, &access, &form, &e).await;
+    };
+    let fields = db::households::DialogueFields {
+        held_on,
+        place,
+        chaired_by,
+        summary,
+    };
+    let (task, actor) = (access.task, ctx.actor());
+    ctx.db(move |conn| {
+        audit::write(conn, &actor, |c| {
+            let (_, change) = db::households::hold_dialogue(
+                c,
+                &task,
+                &fields,
+                &present,
+                stage_after,
+                reason,
+                user_id,
+            )?;
+            Ok(((), change))
+        })
+    })
+    .await?;
+    ctx.flash("success", "flash-dialogue-saved");
+    Ok(ctx.redirect(&format!("/tasks/{tid}#dialogues")))
 }

@@ -518,6 +518,7 @@ async fn show(ctx: Ctx, id: web::Path<i64>, q: web::Query<ShowQuery>) -> AppResu
         (timeline, _),
         by_stage,
         (households, household_total),
+        dialogues,
     ) = {
         let (cat, owner_id) = (task.category_id, task.owner_id);
         let history = db::audit::Filter {
@@ -534,6 +535,7 @@ async fn show(ctx: Ctx, id: web::Path<i64>, q: web::Query<ShowQuery>) -> AppResu
                 db::audit::list(conn, &history, 0, 50)?,
                 db::households::stage_counts(conn, tid)?,
                 db::households::list(conn, tid, &household_filter, page.offset(), page.size)?,
+                db::households::dialogues(conn, tid)?,
             ))
         })
         .await?
@@ -585,6 +587,8 @@ async fn show(ctx: Ctx, id: web::Path<i64>, q: web::Query<ShowQuery>) -> AppResu
             "milestones_done": done_milestones,
             "milestones_total": milestones.len(),
             "can_edit": access.can_edit,
+            "can_log": access.can_log_visits,
+            "dialogues": dialogues.iter().map(|(d, n)| json!({"d": d, "present": n})).collect::<Vec<_>>(),
             "next_statuses": next_statuses,
             "progress": {
                 "p": progress,

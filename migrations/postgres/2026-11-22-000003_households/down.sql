@@ -1,3 +1,4 @@
 DROP TABLE visit_members;
 DROP TABLE visits;
+DROP TABLE dialogues;
 DROP TABLE households;

@@ -25,6 +25,20 @@ CREATE INDEX households_task_stage_idx ON households(task_id, stage);
 CREATE INDEX households_task_next_idx ON households(task_id, next_visit_on);
 CREATE INDEX households_parcel_idx ON households(task_id, map_sheet, parcel_no);
 
+-- Formal dialogues (đối thoại) with many households at once; each household
+-- present gets a visit that points here.
+CREATE TABLE dialogues (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    task_id INTEGER NOT NULL REFERENCES tasks(id) ON DELETE CASCADE,
+    held_on DATE NOT NULL,
+    place TEXT NOT NULL,
+    chaired_by TEXT NOT NULL DEFAULT '',
+    summary TEXT NOT NULL DEFAULT '',
+    created_by INTEGER NOT NULL REFERENCES users(id),
+    created_at TIMESTAMP NOT NULL
+);
+CREATE INDEX dialogues_task_idx ON dialogues(task_id, held_on);
+
 -- The visit log (lượt vận động): appended, never edited. A correction is a new
 -- entry pointing at the one it corrects.
 CREATE TABLE visits (
@@ -42,6 +56,7 @@ CREATE TABLE visits (
     next_step TEXT NOT NULL DEFAULT '',
     next_visit_on DATE,
     corrects_id INTEGER REFERENCES visits(id),
+    dialogue_id INTEGER REFERENCES dialogues(id),
     created_by INTEGER NOT NULL REFERENCES users(id),
     created_at TIMESTAMP NOT NULL
 );
