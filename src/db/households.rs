@@ -43,7 +43,7 @@ impl Household {
 }
 
 /// The fields a person edits; `priority_groups` is already in stored form.
-#[derive(Debug, Clone, Serialize, PartialEq, Insertable, AsChangeset)]
+#[derive(Debug, Clone, Serialize, serde::Deserialize, PartialEq, Insertable, AsChangeset)]
 #[diesel(table_name = households, treat_none_as_null = true)]
 pub struct HouseholdFields {
     pub head_name: String,
@@ -582,4 +582,68 @@ pub fn open_of_task(conn: &mut DbConnection, task_id: i64) -> QueryResult<Vec<Ho
         .select(Household::as_select())
         .order((households::map_sheet, households::parcel_no, households::id))
         .load(conn)
+}
+
+/// Every household of a task, in the order of the parcel list.
+pub fn all_of_task(conn: &mut DbConnection, task_id: i64) -> QueryResult<Vec<Household>> {
+    households::table
+        .filter(households::task_id.eq(task_id))
+        .select(Household::as_select())
+        .order((households::map_sheet, households::parcel_no, households::id))
+        .load(conn)
+}
+
+/// (map sheet, parcel) of the task's households that have a parcel number.
+pub fn parcels_of_task(
+    conn: &mut DbConnection,
+    task_id: i64,
+) -> QueryResult<Vec<(String, String)>> {
+    households::table
+        .filter(households::task_id.eq(task_id))
+        .filter(households::parcel_no.ne(""))
+        .select((households::map_sheet, households::parcel_no))
+        .load(conn)
+}
+
+/// Keeps checked rows until the uploader confirms them; returns the id.
+pub fn stage_import(
+    conn: &mut DbConnection,
+    task_id: i64,
+    user_id: i64,
+    file_name: &str,
+    rows: &[HouseholdFields],
+) -> QueryResult<i64> {
+    use super::schema::household_imports as hi;
+    // Uploads left unconfirmed for a day are dropped.
+    let day_ago = super::now() - chrono::Duration::days(1);
+    diesel::delete(hi::table.filter(hi::created_at.lt(day_ago))).execute(conn)?;
+    diesel::insert_into(hi::table)
+        .values((
+            hi::task_id.eq(task_id),
+            hi::user_id.eq(user_id),
+            hi::file_name.eq(file_name),
+            hi::rows.eq(serde_json::to_string(rows).unwrap_or_else(|_| "[]".into())),
+            hi::created_at.eq(super::now()),
+        ))
+        .returning(hi::id)
+        .get_result(conn)
+}
+
+/// Takes a staged import of this task and user (it is deleted): file name and rows.
+pub fn take_import(
+    conn: &mut DbConnection,
+    id: i64,
+    task_id: i64,
+    user_id: i64,
+) -> QueryResult<Option<(String, Vec<HouseholdFields>)>> {
+    use super::schema::household_imports as hi;
+    let found: Option<(String, String)> = hi::table
+        .filter(hi::id.eq(id))
+        .filter(hi::task_id.eq(task_id))
+        .filter(hi::user_id.eq(user_id))
+        .select((hi::file_name, hi::rows))
+        .first(conn)
+        .optional()?;
+    diesel::delete(hi::table.filter(hi::id.eq(id))).execute(conn)?;
+    Ok(found.and_then(|(name, rows)| serde_json::from_str(&rows).ok().map(|r| (name, r))))
 }

@@ -186,6 +186,17 @@ diesel::table! {
 }
 
 diesel::table! {
+    household_imports (id) {
+        id -> BigInt,
+        task_id -> BigInt,
+        user_id -> BigInt,
+        file_name -> Text,
+        rows -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
     visit_members (visit_id, user_id) {
         visit_id -> BigInt,
         user_id -> BigInt,
@@ -223,4 +234,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     visits,
     visit_members,
     dialogues,
+    household_imports,
 );

@@ -5,6 +5,7 @@ pub mod consent;
 pub mod deadline;
 pub mod format;
 pub mod households;
+pub mod import;
 pub mod progress;
 pub mod search;
 pub mod units;

@@ -31,19 +31,19 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 
 #[derive(Deserialize, Serialize, Default, Clone)]
 #[serde(default)]
-struct HouseholdForm {
-    head_name: String,
-    address: String,
-    residential_group: String,
-    map_sheet: String,
-    parcel_no: String,
-    area_m2: String,
-    land_type: String,
-    priority_groups: Vec<String>,
-    phone: String,
-    notes: String,
+pub(super) struct HouseholdForm {
+    pub head_name: String,
+    pub address: String,
+    pub residential_group: String,
+    pub map_sheet: String,
+    pub parcel_no: String,
+    pub area_m2: String,
+    pub land_type: String,
+    pub priority_groups: Vec<String>,
+    pub phone: String,
+    pub notes: String,
     /// Ticked to keep a second household on a parcel already recorded.
-    allow_duplicate: String,
+    pub allow_duplicate: String,
 }
 
 impl HouseholdForm {
@@ -69,7 +69,7 @@ impl HouseholdForm {
     }
 }
 
-fn check_household(form: &HouseholdForm) -> Result<HouseholdFields, FieldErrors> {
+pub(super) fn check_household(form: &HouseholdForm) -> Result<HouseholdFields, FieldErrors> {
     let mut e = FieldErrors::default();
     let head_name = e.required("head_name", &form.head_name, 200);
     let address = e

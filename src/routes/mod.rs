@@ -7,6 +7,7 @@ mod admin_units;
 mod admin_users;
 mod health;
 mod home;
+mod household_io;
 mod households;
 mod login;
 mod tasks;
@@ -22,6 +23,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     account::configure(cfg);
     home::configure(cfg);
     tasks::configure(cfg);
+    household_io::configure(cfg);
     households::configure(cfg);
     admin_units::configure(cfg);
     admin_users::configure(cfg);

@@ -71,3 +71,14 @@ CREATE TABLE visit_members (
     PRIMARY KEY (visit_id, user_id)
 );
 CREATE INDEX visit_members_user_idx ON visit_members(user_id);
+
+-- An uploaded household list waiting for its uploader to confirm it after the
+-- preview; confirmed or not, it is deleted once used or after a day.
+CREATE TABLE household_imports (
+    id BIGSERIAL PRIMARY KEY,
+    task_id BIGINT NOT NULL REFERENCES tasks(id) ON DELETE CASCADE,
+    user_id BIGINT NOT NULL REFERENCES users(id),
+    file_name TEXT NOT NULL,
+    rows TEXT NOT NULL,
+    created_at TIMESTAMP NOT NULL
+);
