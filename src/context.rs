@@ -235,9 +235,11 @@ impl Ctx {
         };
         let mut items = vec![("/", "nav-home")];
         if u.can_anywhere(Permission::View) {
+            items.push(("/dashboard", "nav-dashboard"));
             items.push(("/tasks", "nav-tasks"));
             items.push(("/tasks/mine", "nav-my-tasks"));
             items.push(("/visits/due", "nav-visits-due"));
+            items.push(("/search", "nav-search"));
         }
         if u.can_anywhere(Permission::ManageUnits) {
             items.push(("/admin/units", "nav-units"));

@@ -413,3 +413,19 @@ flash-imported-none = No new households imported (all were on parcels already li
 export-csv = Export CSV
 export-xlsx = Export Excel
 audit-action-import_households = imported households
+
+# Dashboard
+nav-dashboard = Dashboard
+dashboard-title = Dashboard
+dashboard-whole-scope = Whole scope
+dashboard-tasks = difficult tasks
+dashboard-overdue = overdue tasks
+dashboard-visits-month = visits this month
+dashboard-not-visited = households not visited for 30 days
+dashboard-by-status = Tasks by status
+dashboard-by-stage = Households by stage
+dashboard-by-category = Tasks by category
+nav-search = Search
+search-title = Find tasks and households
+search-hint = Task title or head of household (with or without accents)
+search-none = Nothing found.

@@ -413,3 +413,19 @@ flash-imported-none = Không có hộ mới nào được nhập (tất cả đ�
 export-csv = Xuất CSV
 export-xlsx = Xuất Excel
 audit-action-import_households = nhập danh sách hộ
+
+# Bảng tổng hợp
+nav-dashboard = Tổng hợp
+dashboard-title = Bảng tổng hợp
+dashboard-whole-scope = Toàn bộ phạm vi
+dashboard-tasks = việc khó
+dashboard-overdue = việc quá hạn
+dashboard-visits-month = lượt vận động trong tháng
+dashboard-not-visited = hộ chưa được vận động trong 30 ngày
+dashboard-by-status = Việc khó theo trạng thái
+dashboard-by-stage = Hộ dân theo giai đoạn
+dashboard-by-category = Việc khó theo lĩnh vực
+nav-search = Tìm kiếm
+search-title = Tìm việc khó và hộ dân
+search-hint = Tên việc hoặc tên chủ hộ (gõ có dấu hay không dấu đều được)
+search-none = Không tìm thấy.

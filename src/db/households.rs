@@ -647,3 +647,42 @@ pub fn take_import(
     diesel::delete(hi::table.filter(hi::id.eq(id))).execute(conn)?;
     Ok(found.and_then(|(name, rows)| serde_json::from_str(&rows).ok().map(|r| (name, r))))
 }
+
+#[derive(Debug, Queryable, Serialize)]
+pub struct Found {
+    pub id: i64,
+    pub head_name: String,
+    pub address: String,
+    pub stage: String,
+    pub task_id: i64,
+    pub task_title: String,
+}
+
+/// Households in the subtrees whose head's name matches, ignoring diacritics and case.
+pub fn search(
+    conn: &mut DbConnection,
+    scope: &[String],
+    query: &str,
+    limit: i64,
+) -> QueryResult<Vec<Found>> {
+    use super::schema::units;
+    households::table
+        .inner_join(tasks::table.inner_join(units::table))
+        .filter(super::units::path_in(scope))
+        .filter(
+            households::search_text
+                .like(search::like_pattern(query))
+                .escape('\\'),
+        )
+        .select((
+            households::id,
+            households::head_name,
+            households::address,
+            households::stage,
+            tasks::id,
+            tasks::title,
+        ))
+        .order((households::search_text, households::id))
+        .limit(limit)
+        .load(conn)
+}

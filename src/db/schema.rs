@@ -206,6 +206,7 @@ diesel::table! {
 diesel::joinable!(users -> units (unit_id));
 diesel::joinable!(households -> tasks (task_id));
 diesel::joinable!(visits -> households (household_id));
+diesel::joinable!(visits -> tasks (task_id));
 diesel::joinable!(visits -> users (created_by));
 diesel::joinable!(visit_members -> visits (visit_id));
 diesel::joinable!(dialogues -> tasks (task_id));
@@ -235,4 +236,10 @@ diesel::allow_tables_to_appear_in_same_query!(
     visit_members,
     dialogues,
     household_imports,
+);
+
+// Dashboards group households by their task's consented set and their stage.
+diesel::allow_columns_to_appear_in_same_group_by_clause!(
+    tasks::consented_stages,
+    households::stage
 );

@@ -5,11 +5,13 @@ mod admin_audit;
 mod admin_mail;
 mod admin_units;
 mod admin_users;
+mod dashboard;
 mod health;
 mod home;
 mod household_io;
 mod households;
 mod login;
+mod search;
 mod tasks;
 
 use actix_web::web;
@@ -22,6 +24,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     login::configure(cfg);
     account::configure(cfg);
     home::configure(cfg);
+    dashboard::configure(cfg);
+    search::configure(cfg);
     tasks::configure(cfg);
     household_io::configure(cfg);
     households::configure(cfg);

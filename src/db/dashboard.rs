@@ -1,0 +1,126 @@
+//! The figures of a unit dashboard, rolled up over the unit's subtree in a
+//! handful of grouped queries (never a loop over tasks or households).
+
+use chrono::{Datelike, NaiveDate};
+use diesel::dsl::{count_star, sum};
+use diesel::prelude::*;
+
+use super::schema::{households, task_categories, tasks, units, visits};
+use super::units::path_in;
+use super::DbConnection;
+use crate::domain::consent::{ConsentStage, ConsentedSet};
+use crate::domain::progress::Progress;
+
+const OPEN: [&str; 2] = ["registered", "in_progress"];
+const FINAL: [&str; 2] = ["handed_over", "enforcement"];
+
+#[derive(Debug, Default)]
+pub struct Figures {
+    pub tasks_by_status: Vec<(String, i64)>,
+    /// (category id, Vietnamese name, English name, count)
+    pub tasks_by_category: Vec<(i64, String, String, i64)>,
+    pub overdue: i64,
+    pub progress: Progress,
+    /// Households by stage over all tasks: (stage, count, area)
+    pub households_by_stage: Vec<(ConsentStage, i64, f64)>,
+    pub visits_this_month: i64,
+    pub not_visited_30_days: i64,
+}
+
+pub fn figures(
+    conn: &mut DbConnection,
+    scope: &[String],
+    today: NaiveDate,
+) -> QueryResult<Figures> {
+    let mut f = Figures {
+        tasks_by_status: tasks::table
+            .inner_join(units::table)
+            .filter(path_in(scope))
+            .group_by(tasks::status)
+            .select((tasks::status, count_star()))
+            .load(conn)?,
+        tasks_by_category: tasks::table
+            .inner_join(units::table)
+            .inner_join(task_categories::table)
+            .filter(path_in(scope))
+            .group_by((
+                task_categories::id,
+                task_categories::name_vi,
+                task_categories::name_en,
+                task_categories::sort_order,
+            ))
+            .select((
+                task_categories::id,
+                task_categories::name_vi,
+                task_categories::name_en,
+                count_star(),
+            ))
+            .order(task_categories::sort_order)
+            .load(conn)?,
+        overdue: tasks::table
+            .inner_join(units::table)
+            .filter(path_in(scope))
+            .filter(tasks::deadline.lt(today))
+            .filter(tasks::status.eq_any(OPEN))
+            .count()
+            .get_result(conn)?,
+        ..Default::default()
+    };
+    // Each task decides which stages count as consented, so group by both.
+    let grouped: Vec<(String, String, i64, Option<f64>)> = households::table
+        .inner_join(tasks::table.inner_join(units::table))
+        .filter(path_in(scope))
+        .group_by((tasks::consented_stages, households::stage))
+        .select((
+            tasks::consented_stages,
+            households::stage,
+            count_star(),
+            sum(households::area_m2),
+        ))
+        .load(conn)?;
+    for (set, stage, count, area) in grouped {
+        let Some(stage) = ConsentStage::parse(&stage) else {
+            continue;
+        };
+        let area = area.unwrap_or(0.0);
+        f.progress.add(
+            stage,
+            count,
+            area,
+            &ConsentedSet::parse(&set).unwrap_or_default(),
+        );
+        match f
+            .households_by_stage
+            .iter_mut()
+            .find(|(s, _, _)| *s == stage)
+        {
+            Some(row) => {
+                row.1 += count;
+                row.2 += area;
+            }
+            None => f.households_by_stage.push((stage, count, area)),
+        }
+    }
+    f.households_by_stage.sort_by_key(|(s, _, _)| *s);
+    let month_start = today.with_day0(0).unwrap_or(today);
+    f.visits_this_month = visits::table
+        .inner_join(tasks::table.inner_join(units::table))
+        .filter(path_in(scope))
+        .filter(visits::visited_on.ge(month_start))
+        .count()
+        .get_result(conn)?;
+    let month_ago = today - chrono::Duration::days(30);
+    f.not_visited_30_days = households::table
+        .inner_join(tasks::table.inner_join(units::table))
+        .filter(path_in(scope))
+        .filter(tasks::status.eq_any(OPEN))
+        .filter(households::stage.ne_all(FINAL))
+        .filter(
+            households::last_visit_on
+                .lt(month_ago)
+                .or(households::last_visit_on.is_null()),
+        )
+        .count()
+        .get_result(conn)?;
+    Ok(f)
+}

@@ -1,0 +1,139 @@
+//! The unit dashboard: tasks and household consent rolled up over a unit's
+//! subtree, with charts drawn as SVG on the server.
+
+use actix_web::{web, HttpResponse};
+use serde::Deserialize;
+use serde_json::{json, Value};
+
+use super::options;
+use crate::context::Ctx;
+use crate::db;
+use crate::domain::access::Permission;
+use crate::domain::format;
+use crate::domain::units::depth;
+use crate::error::{AppError, AppResult};
+use crate::i18n::{self, Locale};
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.route("/dashboard", web::get().to(show));
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct Query {
+    unit: String,
+}
+
+/// A horizontal bar chart: one row per (label, value), bars scaled to the largest.
+fn bar_chart(rows: &[(String, f64, String)]) -> Value {
+    const ROW: f64 = 30.0;
+    let max = rows.iter().map(|r| r.1).fold(0.0_f64, f64::max);
+    let bars: Vec<Value> = rows
+        .iter()
+        .enumerate()
+        .map(|(i, (label, value, text))| {
+            let width = if max > 0.0 {
+                (value / max * 280.0).max(2.0)
+            } else {
+                2.0
+            };
+            json!({
+                "label": label,
+                "text": text,
+                "y": i as f64 * ROW + 6.0,
+                "text_y": i as f64 * ROW + 21.0,
+                "width": format!("{width:.1}"),
+                "value_x": format!("{:.1}", 236.0 + width),
+            })
+        })
+        .collect();
+    json!({"height": rows.len() as f64 * ROW + 6.0, "bars": bars})
+}
+
+async fn show(ctx: Ctx, q: web::Query<Query>) -> AppResult<HttpResponse> {
+    let user = ctx.user()?;
+    user.require_anywhere(Permission::View)?;
+    let full_scope = user.scope(Permission::View);
+    let unit_id: Option<i64> = q.unit.trim().parse().ok();
+    let today = format::today();
+    let scope_for_query = full_scope.clone();
+    let (figures, units, chosen) = ctx
+        .db(move |conn| {
+            let chosen = match unit_id {
+                Some(id) => Some(db::units::find(conn, id)?),
+                None => None,
+            };
+            // A unit outside the reader's reach is refused before anything is counted.
+            if let Some(u) = &chosen {
+                if !scope_for_query
+                    .iter()
+                    .any(|p| u.path.starts_with(p.as_str()))
+                {
+                    return Err(AppError::Forbidden);
+                }
+            }
+            let scope = match &chosen {
+                Some(u) => vec![u.path.clone()],
+                None => scope_for_query.clone(),
+            };
+            Ok((
+                db::dashboard::figures(conn, &scope, today)?,
+                db::units::tree(conn, &scope_for_query, false)?,
+                chosen,
+            ))
+        })
+        .await?;
+    let locale = ctx.locale;
+    let p = &figures.progress;
+    let status_rows: Vec<(String, f64, String)> = figures
+        .tasks_by_status
+        .iter()
+        .map(|(s, n)| {
+            (
+                i18n::t(locale, &format!("task-status-{s}")),
+                *n as f64,
+                format::number(*n),
+            )
+        })
+        .collect();
+    let stage_rows: Vec<(String, f64, String)> = figures
+        .households_by_stage
+        .iter()
+        .map(|(s, n, _)| {
+            (
+                i18n::t(locale, &format!("stage-{}", s.as_str())),
+                *n as f64,
+                format::number(*n),
+            )
+        })
+        .collect();
+    let categories: Vec<Value> = figures
+        .tasks_by_category
+        .iter()
+        .map(|(id, vi, en, n)| {
+            let name = if locale == Locale::Vi { vi } else { en };
+            json!({"id": id, "name": name, "count": n})
+        })
+        .collect();
+    let total_tasks: i64 = figures.tasks_by_status.iter().map(|(_, n)| n).sum();
+    ctx.render(
+        "dashboard/index",
+        json!({
+            "title": i18n::t(locale, "dashboard-title"),
+            "unit_name": chosen.as_ref().map(|u| u.name.clone()),
+            "units": options(units.iter().map(|u| (u.id.to_string(), format!("{}{}", "— ".repeat(depth(&u.path)), u.name))), &q.unit),
+            "total_tasks": total_tasks,
+            "overdue": figures.overdue,
+            "categories": categories,
+            "progress": {
+                "p": p,
+                "consented_percent": p.consented_percent(),
+                "area_handed_over_percent": p.area_handed_over_percent(),
+            },
+            "visits_this_month": figures.visits_this_month,
+            "not_visited": figures.not_visited_30_days,
+            "status_chart": bar_chart(&status_rows),
+            "stage_chart": bar_chart(&stage_rows),
+        }),
+    )
+}

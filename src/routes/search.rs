@@ -1,0 +1,55 @@
+//! Search across tasks and households, ignoring Vietnamese diacritics and case.
+
+use actix_web::{web, HttpResponse};
+use serde::Deserialize;
+use serde_json::json;
+
+use crate::context::Ctx;
+use crate::db;
+use crate::domain::access::Permission;
+use crate::error::AppResult;
+use crate::i18n;
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.route("/search", web::get().to(search));
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct Query {
+    q: String,
+}
+
+/// At most this many of each kind; the task and household lists page further.
+const LIMIT: i64 = 50;
+
+async fn search(ctx: Ctx, q: web::Query<Query>) -> AppResult<HttpResponse> {
+    let user = ctx.user()?;
+    let scope = user.scope(Permission::View);
+    let text = q.q.trim().to_string();
+    let (tasks, households) = if text.chars().count() < 2 {
+        (vec![], vec![])
+    } else {
+        let query = text.clone();
+        ctx.db(move |conn| {
+            let filter = db::tasks::Filter {
+                scope: scope.clone(),
+                search: Some(query.clone()),
+                ..Default::default()
+            };
+            let (tasks, _) = db::tasks::list(conn, &filter, db::tasks::Sort::Title, 0, LIMIT)?;
+            Ok((tasks, db::households::search(conn, &scope, &query, LIMIT)?))
+        })
+        .await?
+    };
+    ctx.render(
+        "search/index",
+        json!({
+            "title": i18n::t(ctx.locale, "search-title"),
+            "q": text,
+            "searched": text.chars().count() >= 2,
+            "tasks": tasks,
+            "households": households,
+        }),
+    )
+}

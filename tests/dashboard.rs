@@ -1,0 +1,185 @@
+//! The unit dashboard and search, rolled up over the unit tree and limited to the reader's scope.
+
+mod common;
+
+use common::{new_client, spawn, TestApp, PASSWORD};
+use danvan::db::{self, households::HouseholdFields, households::NewVisit, tasks::TaskFields};
+use danvan::domain::access::Role;
+use danvan::domain::consent::ConsentStage;
+use danvan::domain::format;
+use danvan::domain::units::UnitKind;
+use reqwest::StatusCode;
+
+/// A task in `unit` with one household per stage given, each visited today
+/// (or, for `None`, never visited).
+fn task_with(
+    app: &TestApp,
+    unit: i64,
+    owner: i64,
+    title: &str,
+    stages: &[Option<ConsentStage>],
+) -> i64 {
+    let mut conn = app.conn();
+    let fields = TaskFields {
+        unit_id: unit,
+        category_id: 1,
+        title: title.into(),
+        description: String::new(),
+        project_start_year: None,
+        campaign_year: 2023,
+        deadline: Some(format::today() - chrono::Duration::days(3)),
+        owner_id: owner,
+        area_total_m2: None,
+        area_cleared_m2: None,
+        plans_total: None,
+        plans_approved: None,
+        money_paid: None,
+        co_owners: vec![],
+        team: vec![],
+    };
+    let (task, _) = db::tasks::create(&mut conn, &fields, owner).unwrap();
+    for (i, stage) in stages.iter().enumerate() {
+        let h = HouseholdFields {
+            head_name: format!("Nguyễn Văn Thụy {i}"),
+            address: String::new(),
+            residential_group: String::new(),
+            map_sheet: "1".into(),
+            parcel_no: format!("{title}-{i}"),
+            area_m2: 100.0,
+            land_type: String::new(),
+            priority_groups: String::new(),
+            phone: String::new(),
+            notes: String::new(),
+        };
+        let (household, _) = db::households::create(&mut conn, &task, &h).unwrap();
+        if let Some(stage) = stage {
+            let visit = NewVisit {
+                visited_on: format::today(),
+                kind: "door_to_door".into(),
+                members: vec![],
+                others: String::new(),
+                household_said: String::new(),
+                concerns: String::new(),
+                stage_after: *stage,
+                reason: Some("dữ liệu thử".into()),
+                next_step: String::new(),
+                next_visit_on: None,
+                corrects_id: None,
+                dialogue_id: None,
+            };
+            db::households::append_visit(&mut conn, &task, &household, &visit, owner).unwrap();
+        }
+    }
+    task.id
+}
+
+#[tokio::test]
+async fn the_dashboard_rolls_up_the_subtree_and_nothing_outside_it() {
+    let app = spawn().await;
+    let thuy_khue = app.unit(app.root, UnitKind::Ward, "Phường Thụy Khuê");
+    let long_bien = app.unit(app.root, UnitKind::Ward, "Phường Long Biên");
+    let ward_user = app.user("capuy", thuy_khue, &[(Role::Committee, thuy_khue)]);
+    let other = app.user("capuy.lb", long_bien, &[(Role::Committee, long_bien)]);
+    app.user("thanhpho", app.root, &[(Role::Viewer, app.root)]);
+    use ConsentStage::*;
+    task_with(
+        &app,
+        thuy_khue,
+        ward_user,
+        "Mương Thụy Khuê",
+        &[Some(Agrees), Some(HandedOver), Some(Disagrees), None],
+    );
+    task_with(
+        &app,
+        long_bien,
+        other,
+        "Chỉnh trang Long Biên",
+        &[Some(Paid), Some(Paid)],
+    );
+
+    app.login_ok("capuy").await;
+    let (status, html) = app.text("/dashboard").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        html.contains("<strong>2/4</strong>"),
+        "2 of the ward's 4 households consented: {html}"
+    );
+    assert!(html.contains("<strong>100 m²</strong>"), "area handed over");
+    assert!(html.contains("<strong>3</strong>lượt vận động trong tháng"));
+    assert!(html.contains("<strong>1</strong>hộ chưa được vận động trong 30 ngày"));
+    assert!(
+        html.contains("<strong>1</strong><a href=\"/tasks?overdue=1\">"),
+        "one overdue task"
+    );
+    assert!(html.contains("<svg class=\"chart\""), "charts drawn as SVG");
+    assert!(
+        html.contains("Đồng ý phương án") && !html.contains("Đã nhận tiền"),
+        "stages of the ward only"
+    );
+
+    assert_eq!(
+        app.get(&format!("/dashboard?unit={long_bien}"))
+            .await
+            .status(),
+        StatusCode::FORBIDDEN
+    );
+
+    let city = new_client();
+    app.login_with(&city, "thanhpho", PASSWORD).await;
+    let html = app
+        .get_with(&city, "/dashboard")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        html.contains("<strong>4/6</strong>"),
+        "the city sees both wards"
+    );
+    let html = app
+        .get_with(&city, &format!("/dashboard?unit={long_bien}"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        html.contains("<strong>2/2</strong>"),
+        "or one ward when it chooses"
+    );
+}
+
+#[tokio::test]
+async fn search_ignores_diacritics_and_stays_in_scope() {
+    let app = spawn().await;
+    let thuy_khue = app.unit(app.root, UnitKind::Ward, "Phường Thụy Khuê");
+    let long_bien = app.unit(app.root, UnitKind::Ward, "Phường Long Biên");
+    let owner = app.user("capuy", thuy_khue, &[(Role::Committee, thuy_khue)]);
+    app.user("xem.lb", long_bien, &[(Role::Viewer, long_bien)]);
+    task_with(
+        &app,
+        thuy_khue,
+        owner,
+        "Mương thoát nước Thụy Khuê",
+        &[None],
+    );
+
+    app.login_ok("capuy").await;
+    let (_, html) = app.text("/search?q=thuy+KHUE").await;
+    assert!(html.contains("Mương thoát nước Thụy Khuê"));
+    assert!(
+        !html.contains("Nguyễn Văn Thụy 0"),
+        "the household's name has no \"khue\""
+    );
+    let (_, html) = app.text("/search?q=nguyen+van+THUY").await;
+    assert!(html.contains("Nguyễn Văn Thụy 0"));
+
+    let outsider = new_client();
+    app.login_with(&outsider, "xem.lb", PASSWORD).await;
+    let html = app
+        .get_with(&outsider, "/search?q=thuy")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(!html.contains("Mương thoát nước") && !html.contains("Nguyễn Văn Thụy"));
+}
