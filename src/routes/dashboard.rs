@@ -24,7 +24,8 @@ struct Query {
     unit: String,
 }
 
-/// A horizontal bar chart: one row per (label, value), bars scaled to the largest.
+/// A horizontal bar chart 360 units wide (a phone's width): labels on the
+/// left, bars scaled to the largest value, the value after each bar.
 fn bar_chart(rows: &[(String, f64, String)]) -> Value {
     const ROW: f64 = 30.0;
     let max = rows.iter().map(|r| r.1).fold(0.0_f64, f64::max);
@@ -33,7 +34,7 @@ fn bar_chart(rows: &[(String, f64, String)]) -> Value {
         .enumerate()
         .map(|(i, (label, value, text))| {
             let width = if max > 0.0 {
-                (value / max * 280.0).max(2.0)
+                (value / max * 160.0).max(2.0)
             } else {
                 2.0
             };
@@ -43,7 +44,7 @@ fn bar_chart(rows: &[(String, f64, String)]) -> Value {
                 "y": i as f64 * ROW + 6.0,
                 "text_y": i as f64 * ROW + 21.0,
                 "width": format!("{width:.1}"),
-                "value_x": format!("{:.1}", 236.0 + width),
+                "value_x": format!("{:.1}", 156.0 + width),
             })
         })
         .collect();
