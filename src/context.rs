@@ -244,6 +244,12 @@ impl Ctx {
         if u.can_anywhere(Permission::ManageUnits) {
             items.push(("/admin/units", "nav-units"));
         }
+        if u.scope(Permission::ManageUnits)
+            .iter()
+            .any(|p| crate::domain::units::depth(p) == 0)
+        {
+            items.push(("/admin/categories", "nav-categories"));
+        }
         if u.can_anywhere(Permission::ManageUsers) {
             items.push(("/admin/users", "nav-users"));
         }

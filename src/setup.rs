@@ -334,6 +334,7 @@ fn demo_tasks(
         plans_total: Some(44),
         plans_approved: Some(36),
         money_paid: Some(96_500_000_000),
+        consented_stages: crate::domain::consent::ConsentedSet::default().to_stored(),
         co_owners: vec![],
         team: vec![p.team_tay_ho],
     };

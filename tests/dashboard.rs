@@ -34,6 +34,7 @@ fn task_with(
         plans_total: None,
         plans_approved: None,
         money_paid: None,
+        consented_stages: danvan::domain::consent::ConsentedSet::default().to_stored(),
         co_owners: vec![],
         team: vec![],
     };

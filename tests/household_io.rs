@@ -37,6 +37,7 @@ async fn world() -> World {
             plans_total: None,
             plans_approved: None,
             money_paid: None,
+            consented_stages: danvan::domain::consent::ConsentedSet::default().to_stored(),
             co_owners: vec![],
             team: vec![],
         };

@@ -53,6 +53,10 @@ fn task_fields(w: &World, title: &str) -> Vec<(&'static str, String)> {
         ("area_total_m2", "1.270,8".into()),
         ("plans_total", "44".into()),
         ("money_paid", "182900000000".into()),
+        ("consented", "agrees_with_conditions".into()),
+        ("consented", "agrees".into()),
+        ("consented", "paid".into()),
+        ("consented", "handed_over".into()),
     ]
 }
 
@@ -345,12 +349,23 @@ async fn status_moves_forward_cancelling_needs_a_reason_and_milestones_are_kept(
         )
         .await;
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
-    w.app
+    let r = w
+        .app
         .post(
             &format!("/tasks/{id}/milestones"),
             &[("title", "Không có hạn"), ("due_on", "")],
         )
         .await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let html = r.text().await.unwrap();
+    assert!(
+        html.contains("value=\"Không có hạn\""),
+        "the title typed is kept"
+    );
+    assert!(
+        html.contains("Không được để trống."),
+        "the due date is required"
+    );
     let ms = db::tasks::milestones(&mut w.app.conn(), id).unwrap();
     assert_eq!(ms.len(), 1, "a milestone without a due date is refused");
     w.app
@@ -391,4 +406,102 @@ async fn the_list_filters_overdue_tasks_and_finds_titles_without_diacritics() {
     assert!(html.contains("Mương thoát nước Thụy Khuê") && !html.contains("Chỉnh trang ngõ 45"));
     let (_, html) = w.app.text(&format!("/tasks?unit={}", w.other_ward)).await;
     assert!(html.contains("Không có việc nào phù hợp."));
+}
+
+#[tokio::test]
+async fn a_task_chooses_which_stages_count_as_consented() {
+    let w = world().await;
+    w.app.login_ok("capuy").await;
+    let id = register(&w, "Chỉ tính hộ đã bàn giao").await;
+    let mut fields: Vec<(&str, String)> = task_fields(&w, "Chỉ tính hộ đã bàn giao")
+        .into_iter()
+        .filter(|(k, _)| *k != "consented")
+        .collect();
+    fields.push(("version", "1".into()));
+    let r = post_fields(&w.app, &w.app.client, &format!("/tasks/{id}"), &fields).await;
+    assert_eq!(
+        r.status(),
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "at least one stage"
+    );
+    assert!(r
+        .text()
+        .await
+        .unwrap()
+        .contains("Chọn ít nhất một giai đoạn."));
+    fields.push(("consented", "handed_over".into()));
+    let r = post_fields(&w.app, &w.app.client, &format!("/tasks/{id}"), &fields).await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    assert_eq!(
+        db::tasks::find(&mut w.app.conn(), id)
+            .unwrap()
+            .consented_stages,
+        "handed_over"
+    );
+    let form = w.app.text(&format!("/tasks/{id}/edit")).await.1;
+    assert!(form.contains("value=\"handed_over\" checked"));
+    assert!(!form.contains("value=\"agrees\" checked"));
+}
+
+#[tokio::test]
+async fn a_top_administrator_extends_the_category_list_and_retires_a_category() {
+    let w = world().await;
+    w.app
+        .user("quantri", w.app.root, &[(Role::Admin, w.app.root)]);
+    w.app.login_ok("quantri").await;
+    let r = w
+        .app
+        .post(
+            "/admin/categories",
+            &[
+                ("name_vi", "Trật tự đô thị"),
+                ("name_en", "Urban order"),
+                ("sort_order", "6"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let created = db::tasks::all_categories(&mut w.app.conn())
+        .unwrap()
+        .into_iter()
+        .find(|c| c.name_vi == "Trật tự đô thị")
+        .unwrap();
+    assert_eq!(created.code, "trat_tu_do_thi");
+    let (_, form) = w.app.text("/tasks/new").await;
+    assert!(form.contains("Trật tự đô thị"), "offered for new tasks");
+
+    let r = w
+        .app
+        .post(
+            "/admin/categories",
+            &[("name_vi", ""), ("name_en", "Nameless")],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.text().await.unwrap().contains("value=\"Nameless\""));
+
+    // Retired: the hidden "0" alone is sent when the box is unticked.
+    let r = w
+        .app
+        .post(
+            &format!("/admin/categories/{}", created.id),
+            &[
+                ("name_vi", "Trật tự đô thị"),
+                ("name_en", "Urban order"),
+                ("sort_order", "6"),
+                ("active", "0"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let (_, form) = w.app.text("/tasks/new").await;
+    assert!(!form.contains("Trật tự đô thị"));
+
+    // A ward committee member may not touch the list.
+    let member = new_client();
+    w.app.login_with(&member, "capuy", PASSWORD).await;
+    assert_eq!(
+        w.app.get_with(&member, "/admin/categories").await.status(),
+        StatusCode::FORBIDDEN
+    );
 }

@@ -267,7 +267,6 @@ error-not-in-unit = The person chosen does not belong to this unit's scope.
 error-status-move = The task cannot move to this status.
 error-cancel-reason = A reason for cancelling is required.
 error-conflict-status = Someone else just updated the task; the status was not changed. Please check again.
-error-milestone = A milestone needs a title and a due date as dd/mm/yyyy.
 
 # Households and visits
 nav-visits-due = Visits due
@@ -429,3 +428,15 @@ nav-search = Search
 search-title = Find tasks and households
 search-hint = Task title or head of household (with or without accents)
 search-none = Nothing found.
+field-consented-stages = Stages that count as consented
+consented-stages-hint = Used to count the households and area that have consented for this task.
+error-consented-empty = Choose at least one stage.
+task-field-consented = Stages counted as consented
+nav-categories = Categories
+categories-title = Task categories
+categories-help = One list shared by every unit. An inactive category can no longer be chosen for new tasks; existing tasks keep it.
+categories-name-vi = Name in Vietnamese
+categories-name-en = Name in English
+categories-order = Order
+categories-clearance = Has site-clearance figures
+categories-new = Add a category

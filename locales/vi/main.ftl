@@ -267,7 +267,6 @@ error-not-in-unit = Người được chọn không thuộc phạm vi đơn vị
 error-status-move = Không thể chuyển sang trạng thái này.
 error-cancel-reason = Phải ghi lý do hủy.
 error-conflict-status = Việc vừa được người khác cập nhật; trạng thái chưa được đổi. Vui lòng xem lại.
-error-milestone = Mốc tiến độ cần tên và hạn dạng dd/mm/yyyy.
 
 # Hộ dân và lượt vận động
 nav-visits-due = Lịch vận động
@@ -429,3 +428,15 @@ nav-search = Tìm kiếm
 search-title = Tìm việc khó và hộ dân
 search-hint = Tên việc hoặc tên chủ hộ (gõ có dấu hay không dấu đều được)
 search-none = Không tìm thấy.
+field-consented-stages = Giai đoạn được tính là đồng thuận
+consented-stages-hint = Dùng để tính số hộ và diện tích đã đồng thuận của việc này.
+error-consented-empty = Chọn ít nhất một giai đoạn.
+task-field-consented = Giai đoạn tính là đồng thuận
+nav-categories = Lĩnh vực
+categories-title = Lĩnh vực việc khó
+categories-help = Danh mục dùng chung cho mọi đơn vị. Lĩnh vực ngừng hoạt động không còn được chọn cho việc mới; việc cũ giữ nguyên.
+categories-name-vi = Tên tiếng Việt
+categories-name-en = Tên tiếng Anh
+categories-order = Thứ tự
+categories-clearance = Có số liệu giải phóng mặt bằng
+categories-new = Thêm lĩnh vực

@@ -8,7 +8,6 @@ use serde_json::json;
 use super::audit::{diff, Change};
 use super::schema::{milestones, task_categories, task_members, tasks, units, users};
 use super::DbConnection;
-use crate::domain::consent::ConsentedSet;
 use crate::domain::deadline::TaskStatus;
 use crate::domain::search;
 
@@ -79,6 +78,8 @@ pub struct TaskFields {
     pub plans_total: Option<i32>,
     pub plans_approved: Option<i32>,
     pub money_paid: Option<i64>,
+    /// Which stages count as consented for this task, in stored form.
+    pub consented_stages: String,
     pub co_owners: Vec<i64>,
     pub team: Vec<i64>,
 }
@@ -148,6 +149,7 @@ pub fn fields_of(conn: &mut DbConnection, t: &Task) -> QueryResult<TaskFields> {
         plans_total: t.plans_total,
         plans_approved: t.plans_approved,
         money_paid: t.money_paid,
+        consented_stages: t.consented_stages.clone(),
         co_owners: members_of(conn, t.id, CO_OWNER)?,
         team: members_of(conn, t.id, TEAM)?,
     })
@@ -172,6 +174,7 @@ struct Columns<'a> {
     plans_total: Option<i32>,
     plans_approved: Option<i32>,
     money_paid: Option<i64>,
+    consented_stages: &'a str,
 }
 
 impl<'a> Columns<'a> {
@@ -191,6 +194,7 @@ impl<'a> Columns<'a> {
             plans_total: f.plans_total,
             plans_approved: f.plans_approved,
             money_paid: f.money_paid,
+            consented_stages: &f.consented_stages,
         }
     }
 }
@@ -205,7 +209,6 @@ pub fn create(
         .values((
             &Columns::of(f),
             tasks::status.eq(TaskStatus::Registered.as_str()),
-            tasks::consented_stages.eq(ConsentedSet::default().to_stored()),
             tasks::version.eq(1),
             tasks::created_by.eq(created_by),
             tasks::created_at.eq(now),
@@ -525,4 +528,69 @@ pub fn list(
     };
     let rows = q.offset(offset).limit(limit).load(conn)?;
     Ok((rows, total))
+}
+
+/// Every category, inactive ones too, for the admin page.
+pub fn all_categories(conn: &mut DbConnection) -> QueryResult<Vec<Category>> {
+    task_categories::table
+        .order((task_categories::sort_order, task_categories::id))
+        .select(Category::as_select())
+        .load(conn)
+}
+
+/// The fields of a category an admin edits.
+#[derive(Debug, Clone, Serialize, Insertable, AsChangeset)]
+#[diesel(table_name = task_categories)]
+pub struct CategoryFields {
+    pub name_vi: String,
+    pub name_en: String,
+    pub is_site_clearance: bool,
+    pub active: bool,
+    pub sort_order: i32,
+}
+
+pub fn create_category(
+    conn: &mut DbConnection,
+    code: &str,
+    f: &CategoryFields,
+) -> QueryResult<Change> {
+    let id: i64 = diesel::insert_into(task_categories::table)
+        .values((f, task_categories::code.eq(code)))
+        .returning(task_categories::id)
+        .get_result(conn)?;
+    Ok(Change::new("create", "task_category", id, json!(f)))
+}
+
+pub fn update_category(
+    conn: &mut DbConnection,
+    id: i64,
+    f: &CategoryFields,
+) -> QueryResult<Option<Change>> {
+    let Some(before) = category(conn, id)? else {
+        return Ok(None);
+    };
+    diesel::update(task_categories::table.find(id))
+        .set(f)
+        .execute(conn)?;
+    let old = CategoryFields {
+        name_vi: before.name_vi,
+        name_en: before.name_en,
+        is_site_clearance: before.is_site_clearance,
+        active: before.active,
+        sort_order: before.sort_order,
+    };
+    Ok(Some(Change::new(
+        "update",
+        "task_category",
+        id,
+        diff(&old, f),
+    )))
+}
+
+pub fn category_code_taken(conn: &mut DbConnection, code: &str) -> QueryResult<bool> {
+    task_categories::table
+        .filter(task_categories::code.eq(code))
+        .count()
+        .get_result::<i64>(conn)
+        .map(|n| n > 0)
 }

@@ -2,6 +2,7 @@
 
 mod account;
 mod admin_audit;
+mod admin_categories;
 mod admin_mail;
 mod admin_units;
 mod admin_users;
@@ -32,6 +33,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     admin_units::configure(cfg);
     admin_users::configure(cfg);
     admin_audit::configure(cfg);
+    admin_categories::configure(cfg);
     admin_mail::configure(cfg);
     cfg.default_service(web::to(not_found));
 }

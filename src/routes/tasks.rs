@@ -170,6 +170,7 @@ struct TaskForm {
     money_paid: String,
     co_owners: Vec<String>,
     team: Vec<String>,
+    consented: Vec<String>,
     version: String,
 }
 
@@ -192,6 +193,12 @@ impl TaskForm {
             money_paid: opt(f.money_paid.map(|n| n.to_string())),
             co_owners: f.co_owners.iter().map(|i| i.to_string()).collect(),
             team: f.team.iter().map(|i| i.to_string()).collect(),
+            consented: f
+                .consented_stages
+                .split(',')
+                .filter(|s| !s.is_empty())
+                .map(str::to_string)
+                .collect(),
             version: version.to_string(),
         }
     }
@@ -255,6 +262,12 @@ async fn validate(
             e.add(field, "error-number");
         }
     }
+    let consented = ConsentedSet::parse(&form.consented.join(","));
+    match &consented {
+        None => e.add("consented", "error-invalid-choice"),
+        Some(set) if set.stages().is_empty() => e.add("consented", "error-consented-empty"),
+        Some(_) => {}
+    }
     let co_owners = e.ids("co_owners", &form.co_owners);
     let team = e.ids("team", &form.team);
 
@@ -316,6 +329,7 @@ async fn validate(
                 plans_total,
                 plans_approved,
                 money_paid,
+                consented_stages: consented.map(|c| c.to_stored()).unwrap_or_default(),
                 co_owners,
                 team,
             }))
@@ -387,6 +401,11 @@ async fn render_form(
             "categories": options(categories.iter().map(|c| (c.id.to_string(), category_name(locale, &c.name_vi, &c.name_en))), &form.category_id),
             "owners": options(people.iter().map(|(id, username, name)| (id.to_string(), format!("{name} ({username})"))), &form.owner_id),
             "co_owner_options": person_options(&form.co_owners),
+            "consented_options": ConsentStage::ALL.iter().map(|st| json!({
+                "value": st.as_str(),
+                "label": i18n::t(locale, &format!("stage-{}", st.as_str())),
+                "checked": form.consented.iter().any(|c| c == st.as_str()),
+            })).collect::<Vec<_>>(),
             "team_options": person_options(&form.team),
             "conflict": conflict,
         }),
@@ -399,6 +418,11 @@ async fn new(ctx: Ctx) -> AppResult<HttpResponse> {
     let form = TaskForm {
         campaign_year: format::today().year().to_string(),
         owner_id: user.id.to_string(),
+        consented: ConsentedSet::default()
+            .stages()
+            .iter()
+            .map(|s| s.as_str().to_string())
+            .collect(),
         ..Default::default()
     };
     render_form(
@@ -500,10 +524,21 @@ const HOUSEHOLDS_PAGE: i64 = 50;
 
 async fn show(ctx: Ctx, id: web::Path<i64>, q: web::Query<ShowQuery>) -> AppResult<HttpResponse> {
     let access = load(&ctx, *id).await?;
+    let milestone = (MilestoneForm::default(), FieldErrors::default());
+    render_task(&ctx, access, q.into_inner(), milestone, StatusCode::OK).await
+}
+
+/// The task page; `milestone` is the add-milestone form as typed, with its errors.
+async fn render_task(
+    ctx: &Ctx,
+    access: Access,
+    q: ShowQuery,
+    milestone: (MilestoneForm, FieldErrors),
+    http_status: StatusCode,
+) -> AppResult<HttpResponse> {
     let task = access.task;
     let tid = task.id;
     let today = format::today();
-    let q = q.into_inner();
     let page = Page::new(q.page, HOUSEHOLDS_PAGE);
     let household_filter = db::households::Filter {
         stage: ConsentStage::parse(&q.stage).map(|s| s.as_str().to_string()),
@@ -570,7 +605,8 @@ async fn show(ctx: Ctx, id: web::Path<i64>, q: web::Query<ShowQuery>) -> AppResu
         .map(|s| json!({"value": s.as_str(), "needs_reason": *s == TaskStatus::Cancelled}))
         .collect();
     let locale = ctx.locale;
-    ctx.render(
+    ctx.render_status(
+        http_status,
         "tasks/show",
         json!({
             "title": task.title,
@@ -588,6 +624,8 @@ async fn show(ctx: Ctx, id: web::Path<i64>, q: web::Query<ShowQuery>) -> AppResu
             "milestones_total": milestones.len(),
             "can_edit": access.can_edit,
             "can_log": access.can_log_visits,
+            "milestone": super::form_view(&milestone.0, &milestone.1),
+            "has_errors": !milestone.1.is_empty(),
             "dialogues": dialogues.iter().map(|(d, n)| json!({"d": d, "present": n})).collect::<Vec<_>>(),
             "next_statuses": next_statuses,
             "progress": {
@@ -750,7 +788,7 @@ async fn set_status(
     Ok(ctx.redirect(&back))
 }
 
-#[derive(Deserialize, Default)]
+#[derive(Deserialize, Serialize, Default)]
 #[serde(default)]
 struct MilestoneForm {
     title: String,
@@ -763,15 +801,19 @@ async fn add_milestone(
     form: web::Form<MilestoneForm>,
 ) -> AppResult<HttpResponse> {
     let access = load_editable(&ctx, *id).await?;
+    let form = form.into_inner();
+    let mut e = FieldErrors::default();
+    let title = e.required("title", &form.title, 300);
+    let due_on = e.date("due_on", &form.due_on);
+    if form.due_on.trim().is_empty() {
+        e.add("due_on", "error-required");
+    }
+    let Some(due_on) = due_on.filter(|_| e.is_empty()) else {
+        let q = ShowQuery::default();
+        return render_task(&ctx, access, q, (form, e), StatusCode::UNPROCESSABLE_ENTITY).await;
+    };
     let task = access.task;
     let back = format!("/tasks/{}", task.id);
-    let title = form.title.trim().to_string();
-    let Some(due_on) = format::parse_date(&form.due_on)
-        .filter(|_| !title.is_empty() && title.chars().count() <= 300)
-    else {
-        ctx.flash("error", "error-milestone");
-        return Ok(ctx.redirect(&back));
-    };
     let actor = ctx.actor();
     ctx.db(move |conn| {
         audit::write(conn, &actor, |c| {

@@ -1,0 +1,149 @@
+//! Task categories are data: an administrator of a top unit adds, renames,
+//! orders and retires them.
+
+use actix_web::http::StatusCode;
+use actix_web::{web, HttpResponse};
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+
+use crate::context::{Ctx, CurrentUser};
+use crate::db::{self, audit, tasks::CategoryFields};
+use crate::domain::access::Permission;
+use crate::domain::search::fold;
+use crate::domain::units::depth;
+use crate::domain::validate::FieldErrors;
+use crate::error::{AppError, AppResult};
+use crate::i18n;
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.route("/admin/categories", web::get().to(index))
+        .route("/admin/categories", web::post().to(create))
+        .route("/admin/categories/{id}", web::post().to(update));
+}
+
+/// Categories are shared by every unit, so only an administrator of a top unit changes them.
+fn require_top_admin(user: &CurrentUser) -> AppResult<()> {
+    if user
+        .scope(Permission::ManageUnits)
+        .iter()
+        .any(|p| depth(p) == 0)
+    {
+        Ok(())
+    } else {
+        Err(AppError::Forbidden)
+    }
+}
+
+#[derive(Deserialize, Serialize, Default, Clone)]
+#[serde(default)]
+struct CategoryForm {
+    name_vi: String,
+    name_en: String,
+    is_site_clearance: String,
+    /// A hidden "0" and, when ticked, a "1": the last one sent wins.
+    active: Vec<String>,
+    sort_order: String,
+}
+
+fn check(form: &CategoryForm) -> Result<CategoryFields, FieldErrors> {
+    let mut e = FieldErrors::default();
+    let name_vi = e.required("name_vi", &form.name_vi, 100);
+    let name_en = e.required("name_en", &form.name_en, 100);
+    let sort_order = e.number::<i32>("sort_order", &form.sort_order).unwrap_or(0);
+    if !e.is_empty() {
+        return Err(e);
+    }
+    Ok(CategoryFields {
+        name_vi,
+        name_en,
+        is_site_clearance: form.is_site_clearance == "1",
+        active: form.active.last().is_none_or(|v| v == "1"),
+        sort_order,
+    })
+}
+
+async fn render(
+    ctx: &Ctx,
+    status: StatusCode,
+    form: &CategoryForm,
+    errors: &FieldErrors,
+) -> AppResult<HttpResponse> {
+    let all = ctx.db(|conn| Ok(db::tasks::all_categories(conn)?)).await?;
+    ctx.render_status(
+        status,
+        "admin/categories/index",
+        json!({
+            "title": i18n::t(ctx.locale, "categories-title"),
+            "categories": all,
+            "f": super::form_view(form, errors),
+            "has_errors": !errors.is_empty(),
+        }),
+    )
+}
+
+async fn index(ctx: Ctx) -> AppResult<HttpResponse> {
+    require_top_admin(ctx.user()?)?;
+    render(
+        &ctx,
+        StatusCode::OK,
+        &CategoryForm::default(),
+        &FieldErrors::default(),
+    )
+    .await
+}
+
+async fn create(ctx: Ctx, form: super::HtmlForm<CategoryForm>) -> AppResult<HttpResponse> {
+    require_top_admin(ctx.user()?)?;
+    let form = form.0;
+    let fields = match check(&form) {
+        Ok(f) => f,
+        Err(e) => return render(&ctx, StatusCode::UNPROCESSABLE_ENTITY, &form, &e).await,
+    };
+    // A stable code from the Vietnamese name: "Trật tự đô thị" → "trat_tu_do_thi".
+    let base: String = fold(&fields.name_vi)
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() { c } else { '_' })
+        .collect();
+    let actor = ctx.actor();
+    ctx.db(move |conn| {
+        let mut code = base.clone();
+        let mut n = 2;
+        while db::tasks::category_code_taken(conn, &code)? {
+            code = format!("{base}_{n}");
+            n += 1;
+        }
+        audit::write(conn, &actor, |c| {
+            Ok(((), db::tasks::create_category(c, &code, &fields)?))
+        })
+    })
+    .await?;
+    ctx.flash("success", "flash-saved");
+    Ok(ctx.redirect("/admin/categories"))
+}
+
+async fn update(
+    ctx: Ctx,
+    id: web::Path<i64>,
+    form: super::HtmlForm<CategoryForm>,
+) -> AppResult<HttpResponse> {
+    require_top_admin(ctx.user()?)?;
+    let form = form.0;
+    let fields = match check(&form) {
+        Ok(f) => f,
+        Err(e) => return render(&ctx, StatusCode::UNPROCESSABLE_ENTITY, &form, &e).await,
+    };
+    let (actor, cid) = (ctx.actor(), *id);
+    let found = ctx
+        .db(move |conn| {
+            audit::write_if(conn, &actor, |c| {
+                let change = db::tasks::update_category(c, cid, &fields)?;
+                Ok((change.is_some(), change))
+            })
+        })
+        .await?;
+    if !found {
+        return Err(AppError::NotFound);
+    }
+    ctx.flash("success", "flash-saved");
+    Ok(ctx.redirect("/admin/categories"))
+}
