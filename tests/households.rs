@@ -470,3 +470,63 @@ async fn send(w: &World, path: &str, fields: Vec<(String, String)>) -> reqwest::
         .collect();
     w.app.post_with(&w.team, path, &pairs).await
 }
+
+#[tokio::test]
+async fn nobody_outside_the_unit_reaches_its_households_by_guessing_ids() {
+    let w = world().await;
+    let h = add_household(&w, "Tạ Văn Ôn", "30", "40").await;
+    let elsewhere = w.app.unit(w.app.root, UnitKind::Ward, "Phường Long Biên");
+    w.app.user(
+        "capuy.lb",
+        elsewhere,
+        &[(Role::Committee, elsewhere), (Role::WardTeam, elsewhere)],
+    );
+    let outsider = new_client();
+    w.app.login_with(&outsider, "capuy.lb", PASSWORD).await;
+    let task = w.task;
+    for path in [
+        format!("/households/{h}"),
+        format!("/households/{h}/edit"),
+        format!("/tasks/{task}"),
+        format!("/tasks/{task}/households/new"),
+        format!("/tasks/{task}/households/import"),
+        format!("/tasks/{task}/dialogues/new"),
+        format!("/tasks/{task}/households.csv"),
+        format!("/tasks/{task}/households.xlsx"),
+    ] {
+        assert_eq!(
+            w.app.get_with(&outsider, &path).await.status(),
+            StatusCode::FORBIDDEN,
+            "{path}"
+        );
+    }
+    for path in [
+        format!("/households/{h}/visits"),
+        format!("/households/{h}"),
+        format!("/tasks/{task}/dialogues"),
+    ] {
+        let r = w
+            .app
+            .post_with(
+                &outsider,
+                &path,
+                &[
+                    ("visited_on", &today()),
+                    ("kind", "phone"),
+                    ("stage_after", "agrees"),
+                    ("head_name", "X"),
+                    ("place", "X"),
+                    ("households", &h.to_string()),
+                ],
+            )
+            .await;
+        assert_eq!(r.status(), StatusCode::FORBIDDEN, "POST {path}");
+    }
+    assert_eq!(stage_of(&w, h), "not_contacted");
+    assert_eq!(
+        db::households::find(&mut w.app.conn(), h)
+            .unwrap()
+            .head_name,
+        "Tạ Văn Ôn"
+    );
+}
