@@ -239,6 +239,7 @@ impl Ctx {
             items.push(("/tasks", "nav-tasks"));
             items.push(("/tasks/mine", "nav-my-tasks"));
             items.push(("/visits/due", "nav-visits-due"));
+            items.push(("/reviews", "nav-reviews"));
             items.push(("/search", "nav-search"));
         }
         if u.can_anywhere(Permission::ManageUnits) {
@@ -249,6 +250,7 @@ impl Ctx {
             .any(|p| crate::domain::units::depth(p) == 0)
         {
             items.push(("/admin/categories", "nav-categories"));
+            items.push(("/admin/rubric", "nav-rubric"));
         }
         if u.can_anywhere(Permission::ManageUsers) {
             items.push(("/admin/users", "nav-users"));

@@ -130,7 +130,7 @@ fn first_param<'a>(h: &'a Helper, name: &'static str) -> Result<&'a Value, Rende
 /// A helper that formats its one parameter; a null (or a value of another
 /// type) writes nothing. `{{date d}}` → `14/01/2022`, `{{datetime t}}` →
 /// `22/11/2026 08:05` in Vietnam time, `{{num n}}` → `1.315`,
-/// `{{decimal x}}` → `1.270,8`, `{{money n}}` → `182.900.000.000 đ`.
+/// `{{decimal x}}` → `1.270,8`, `{{money n}}` → `182.900.000.000 đ`, `{{inc i}}` → i + 1.
 struct Formatter {
     name: &'static str,
     format: fn(&Value) -> Option<String>,
@@ -152,7 +152,7 @@ impl HelperDef for Formatter {
     }
 }
 
-const FORMATTERS: [Formatter; 5] = [
+const FORMATTERS: [Formatter; 6] = [
     Formatter {
         name: "date",
         format: |v| {
@@ -184,6 +184,11 @@ const FORMATTERS: [Formatter; 5] = [
     Formatter {
         name: "money",
         format: |v| v.as_i64().map(format::money),
+    },
+    // `{{inc @index}}`: counting from one for people.
+    Formatter {
+        name: "inc",
+        format: |v| v.as_i64().map(|n| (n + 1).to_string()),
     },
 ];
 

@@ -6,6 +6,7 @@ pub mod audit;
 pub mod dashboard;
 pub mod households;
 pub mod login_attempts;
+pub mod reviews;
 pub mod schema;
 pub mod tasks;
 pub mod units;

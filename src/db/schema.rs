@@ -213,6 +213,116 @@ diesel::joinable!(dialogues -> tasks (task_id));
 diesel::joinable!(visit_members -> users (user_id));
 diesel::joinable!(tasks -> units (unit_id));
 diesel::joinable!(tasks -> task_categories (category_id));
+diesel::table! {
+    review_rubric (id) {
+        id -> BigInt,
+        name_vi -> Text,
+        name_en -> Text,
+        max_points -> Double,
+        sort_order -> Integer,
+    }
+}
+
+diesel::table! {
+    review_rounds (id) {
+        id -> BigInt,
+        unit_id -> BigInt,
+        year -> Integer,
+        title -> Text,
+        status -> Text,
+        lead_id -> BigInt,
+        combine_rule -> Text,
+        self_due -> Date,
+        review_due -> Date,
+        report_number -> Text,
+        report_place -> Text,
+        signer_title -> Text,
+        signer_name -> Text,
+        opened_at -> Nullable<Timestamp>,
+        scoring_at -> Nullable<Timestamp>,
+        snapshot_on -> Nullable<Date>,
+        published_at -> Nullable<Timestamp>,
+        reopen_reason -> Nullable<Text>,
+        version -> Integer,
+        created_by -> BigInt,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    review_criteria (id) {
+        id -> BigInt,
+        round_id -> BigInt,
+        name_vi -> Text,
+        name_en -> Text,
+        max_points -> Double,
+        sort_order -> Integer,
+    }
+}
+
+diesel::table! {
+    review_tasks (id) {
+        id -> BigInt,
+        round_id -> BigInt,
+        task_id -> BigInt,
+        unit_id -> Nullable<BigInt>,
+        owner_id -> Nullable<BigInt>,
+        snap_status -> Nullable<Text>,
+        snap_deadline -> Nullable<Date>,
+        snap_completed_on -> Nullable<Date>,
+        snap_outcome -> Nullable<Text>,
+        snap_days_late -> Nullable<BigInt>,
+        snap_households -> Nullable<BigInt>,
+        snap_households_consented -> Nullable<BigInt>,
+        snap_area_m2 -> Nullable<Double>,
+        snap_area_handed_over_m2 -> Nullable<Double>,
+        snap_visits -> Nullable<BigInt>,
+        snap_milestones -> Nullable<BigInt>,
+        snap_milestones_done -> Nullable<BigInt>,
+        snap_milestones_on_time -> Nullable<BigInt>,
+        snap_exceeded -> Nullable<Bool>,
+        total -> Nullable<Double>,
+        rating -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    review_scores (id) {
+        id -> BigInt,
+        round_id -> BigInt,
+        task_id -> BigInt,
+        criterion_id -> BigInt,
+        kind -> Text,
+        author_id -> BigInt,
+        score -> Double,
+        comment -> Text,
+        private_note -> Text,
+        evidence -> Text,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    review_disputes (id) {
+        id -> BigInt,
+        round_id -> BigInt,
+        task_id -> BigInt,
+        criterion_id -> Nullable<BigInt>,
+        raised_by -> BigInt,
+        reason -> Text,
+        raised_at -> Timestamp,
+        answer -> Nullable<Text>,
+        upheld -> Nullable<Bool>,
+        answered_by -> Nullable<BigInt>,
+        answered_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::joinable!(review_rounds -> units (unit_id));
+diesel::joinable!(review_tasks -> tasks (task_id));
+diesel::joinable!(review_tasks -> review_rounds (round_id));
+diesel::joinable!(review_criteria -> review_rounds (round_id));
 diesel::joinable!(tasks -> users (owner_id));
 diesel::joinable!(task_members -> tasks (task_id));
 diesel::joinable!(task_members -> users (user_id));
@@ -236,6 +346,12 @@ diesel::allow_tables_to_appear_in_same_query!(
     visit_members,
     dialogues,
     household_imports,
+    review_rubric,
+    review_rounds,
+    review_criteria,
+    review_tasks,
+    review_scores,
+    review_disputes,
 );
 
 // Dashboards group households by their task's consented set and their stage.

@@ -100,6 +100,17 @@ pub fn category(conn: &mut DbConnection, id: i64) -> QueryResult<Option<Category
         .optional()
 }
 
+/// Those of `ids` that are tasks of the subtree at `unit_path`.
+pub fn in_subtree(conn: &mut DbConnection, unit_path: &str, ids: &[i64]) -> QueryResult<Vec<i64>> {
+    tasks::table
+        .inner_join(units::table)
+        .filter(units::path.like(format!("{unit_path}%")))
+        .filter(tasks::id.eq_any(ids))
+        .select(tasks::id)
+        .order(tasks::id)
+        .load(conn)
+}
+
 pub fn find(conn: &mut DbConnection, id: i64) -> QueryResult<Task> {
     tasks::table.find(id).select(Task::as_select()).first(conn)
 }

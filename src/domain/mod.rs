@@ -7,6 +7,7 @@ pub mod format;
 pub mod households;
 pub mod import;
 pub mod progress;
+pub mod review;
 pub mod search;
 pub mod units;
 pub mod validate;

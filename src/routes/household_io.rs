@@ -388,7 +388,7 @@ fn stage_header() -> String {
     i18n::t(Locale::Vi, "field-stage")
 }
 
-fn attachment(content_type: &str, file_name: String, body: Vec<u8>) -> HttpResponse {
+pub(super) fn attachment(content_type: &str, file_name: String, body: Vec<u8>) -> HttpResponse {
     HttpResponse::Ok()
         .content_type(content_type)
         .insert_header((

@@ -12,6 +12,7 @@ mod home;
 mod household_io;
 mod households;
 mod login;
+mod reviews;
 mod search;
 mod tasks;
 
@@ -29,6 +30,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     search::configure(cfg);
     tasks::configure(cfg);
     household_io::configure(cfg);
+    reviews::configure(cfg);
     households::configure(cfg);
     admin_units::configure(cfg);
     admin_users::configure(cfg);
