@@ -1114,6 +1114,8 @@ async fn task_write(
     let back = format!("/reviews/{rid}/tasks/{tid}");
     let which: &'static str = match what.as_str() {
         "self" if r.owner => "self",
+        // Nobody scores a task they work on.
+        "score" | "consensus" if on_task => return Err(AppError::Forbidden),
         "score" if a.reviewer => "score",
         "consensus" if a.lead => "consensus",
         "dispute" if r.owner => "dispute",

@@ -1,0 +1,896 @@
+//! The Front's year-end review through the real server: a round opened,
+//! self-assessed, scored by two reviewers, published, contested, reopened with
+//! a reason and published again — and who may see and do what at each step.
+
+mod common;
+
+use chrono::NaiveDate;
+use common::{location, new_client, spawn, TestApp, PASSWORD};
+use danvan::db::{self, households::HouseholdFields, tasks::TaskFields};
+use danvan::domain::access::Role;
+use danvan::domain::deadline::TaskStatus;
+use danvan::domain::units::UnitKind;
+use diesel::prelude::*;
+use reqwest::{Client, StatusCode};
+
+struct World {
+    app: TestApp,
+    ward: i64,
+    lead: i64,
+    task_a: i64,
+    task_b: i64,
+    household_a: i64,
+    household_b: i64,
+    milestone_a: i64,
+}
+
+fn day(y: i32, m: u32, d: u32) -> NaiveDate {
+    NaiveDate::from_ymd_opt(y, m, d).unwrap()
+}
+
+/// A ward with two reviewers of its Front committee, a committee member, two
+/// task owners and a reader from another ward; task A completed on time in
+/// 2023 with one household, task B still open past its 2023 deadline.
+async fn world() -> World {
+    let app = spawn().await;
+    let ward = app.unit(app.root, UnitKind::Ward, "Phường Tây Hồ");
+    let front = app.unit(ward, UnitKind::FrontCommittee, "Ủy ban MTTQ phường Tây Hồ");
+    let other = app.unit(app.root, UnitKind::Ward, "Phường Long Biên");
+    let lead = app.user("mttq.lead", front, &[(Role::Reviewer, ward)]);
+    app.user("mttq.b", front, &[(Role::Reviewer, ward)]);
+    let committee = app.user("capuy", ward, &[(Role::Committee, ward)]);
+    let owner_a = app.user("chutri.a", ward, &[(Role::Viewer, ward)]);
+    let owner_b = app.user("chutri.b", ward, &[(Role::Viewer, ward)]);
+    app.user("xem.longbien", other, &[(Role::Viewer, other)]);
+    let mut conn = app.conn();
+    let fields = |title: &str, owner: i64, deadline: NaiveDate| TaskFields {
+        unit_id: ward,
+        category_id: 1,
+        title: title.into(),
+        description: String::new(),
+        project_start_year: None,
+        campaign_year: 2023,
+        deadline: Some(deadline),
+        owner_id: owner,
+        area_total_m2: None,
+        area_cleared_m2: None,
+        plans_total: None,
+        plans_approved: None,
+        money_paid: None,
+        consented_stages: danvan::domain::consent::ConsentedSet::default().to_stored(),
+        co_owners: vec![],
+        team: vec![],
+    };
+    let (a, _) = db::tasks::create(
+        &mut conn,
+        &fields("Thu hồi đất số 18 Tam Đa", owner_a, day(2023, 12, 31)),
+        committee,
+    )
+    .unwrap();
+    let (b, _) = db::tasks::create(
+        &mut conn,
+        &fields("Mương thoát nước Thụy Khuê", owner_b, day(2023, 11, 30)),
+        committee,
+    )
+    .unwrap();
+    let household = |conn: &mut db::PooledConn, task: &db::tasks::Task, name: &str| {
+        let h = HouseholdFields {
+            head_name: name.into(),
+            address: String::new(),
+            residential_group: String::new(),
+            map_sheet: "27".into(),
+            parcel_no: "525".into(),
+            area_m2: 120.0,
+            land_type: "ODT".into(),
+            priority_groups: String::new(),
+            phone: String::new(),
+            notes: String::new(),
+        };
+        db::households::create(conn, task, &h).unwrap().0.id
+    };
+    let household_a = household(&mut conn, &a, "Nguyễn Văn An");
+    let household_b = household(&mut conn, &b, "Trần Thị Bình");
+    db::tasks::add_milestone(&mut conn, &a, "Bàn giao mặt bằng", day(2023, 10, 30)).unwrap();
+    let milestone_a: i64 = db::schema::milestones::table
+        .filter(db::schema::milestones::task_id.eq(a.id))
+        .select(db::schema::milestones::id)
+        .first(&mut conn)
+        .unwrap();
+    let a = db::tasks::find(&mut conn, a.id).unwrap();
+    db::tasks::set_status(
+        &mut conn,
+        &a,
+        a.version,
+        TaskStatus::InProgress,
+        None,
+        day(2023, 1, 3),
+    )
+    .unwrap();
+    let a = db::tasks::find(&mut conn, a.id).unwrap();
+    db::tasks::set_status(
+        &mut conn,
+        &a,
+        a.version,
+        TaskStatus::Completed,
+        None,
+        day(2023, 10, 20),
+    )
+    .unwrap();
+    let b = db::tasks::find(&mut conn, b.id).unwrap();
+    db::tasks::set_status(
+        &mut conn,
+        &b,
+        b.version,
+        TaskStatus::InProgress,
+        None,
+        day(2023, 1, 3),
+    )
+    .unwrap();
+    World {
+        app,
+        ward,
+        lead,
+        task_a: a.id,
+        task_b: b.id,
+        household_a,
+        household_b,
+        milestone_a,
+    }
+}
+
+/// A logged-in browser for `username`.
+async fn browser(app: &TestApp, username: &str) -> Client {
+    let c = new_client();
+    let r = app.login_with(&c, username, PASSWORD).await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER, "login {username}");
+    c
+}
+
+async fn page(app: &TestApp, c: &Client, path: &str) -> (StatusCode, String) {
+    let r = app.get_with(c, path).await;
+    let s = r.status();
+    (s, r.text().await.unwrap())
+}
+
+async fn post(
+    app: &TestApp,
+    c: &Client,
+    path: &str,
+    fields: &[(&str, String)],
+) -> reqwest::Response {
+    let pairs: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    app.post_with(c, path, &pairs).await
+}
+
+/// The flash shown after a redirect.
+async fn follow(app: &TestApp, c: &Client, r: reqwest::Response) -> String {
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    page(app, c, &location(&r)).await.1
+}
+
+fn round_fields(w: &World) -> Vec<(&'static str, String)> {
+    vec![
+        ("unit_id", w.ward.to_string()),
+        ("year", "2023".into()),
+        ("title", "Giám sát việc khó năm 2023".into()),
+        ("lead_id", w.lead.to_string()),
+        ("combine_rule", "mean".into()),
+        ("self_due", "10/12/2023".into()),
+        ("review_due", "25/12/2023".into()),
+        ("report_number", "15/BC-MTTQ".into()),
+        ("report_place", "Tây Hồ".into()),
+        ("signer_title", "TM. BAN THƯỜNG TRỰC".into()),
+        ("signer_name", "Phạm Thị Lan".into()),
+    ]
+}
+
+fn round_status(app: &TestApp, id: i64) -> String {
+    db::reviews::find(&mut app.conn(), id).unwrap().status
+}
+
+fn version(app: &TestApp, id: i64) -> String {
+    db::reviews::find(&mut app.conn(), id)
+        .unwrap()
+        .version
+        .to_string()
+}
+
+async fn move_round(w: &World, c: &Client, id: i64, to: &str, reason: &str) -> String {
+    let r = post(
+        &w.app,
+        c,
+        &format!("/reviews/{id}/status"),
+        &[
+            ("status", to.into()),
+            ("version", version(&w.app, id)),
+            ("reason", reason.into()),
+        ],
+    )
+    .await;
+    follow(&w.app, c, r).await
+}
+
+/// Scores for every criterion of the round, in order.
+fn scores(app: &TestApp, round: i64, values: &[&str], comment: &str) -> Vec<(String, String)> {
+    let criteria = db::reviews::criteria(&mut app.conn(), round).unwrap();
+    assert_eq!(criteria.len(), values.len());
+    criteria
+        .iter()
+        .zip(values)
+        .flat_map(|(c, v)| {
+            [
+                (format!("score_{}", c.id), v.to_string()),
+                (format!("comment_{}", c.id), comment.to_string()),
+            ]
+        })
+        .collect()
+}
+
+async fn post_owned(
+    app: &TestApp,
+    c: &Client,
+    path: &str,
+    fields: &[(String, String)],
+) -> reqwest::Response {
+    let pairs: Vec<(&str, &str)> = fields
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect();
+    app.post_with(c, path, &pairs).await
+}
+
+fn stored(app: &TestApp, round: i64, task: i64) -> db::reviews::RoundTask {
+    db::reviews::round_task(&mut app.conn(), round, task)
+        .unwrap()
+        .unwrap()
+}
+
+#[tokio::test]
+async fn a_full_round_open_self_assess_score_publish_dispute_reopen_and_publish_again() {
+    let w = world().await;
+    let app = &w.app;
+    let lead = browser(app, "mttq.lead").await;
+    let second = browser(app, "mttq.b").await;
+    let owner_a = browser(app, "chutri.a").await;
+    let owner_b = browser(app, "chutri.b").await;
+    let committee = browser(app, "capuy").await;
+    let outsider = browser(app, "xem.longbien").await;
+
+    // Bad input comes back with messages beside the fields and the values typed.
+    let mut bad = round_fields(&w);
+    bad.retain(|(k, _)| *k != "title" && *k != "review_due");
+    bad.push(("title", "".into()));
+    bad.push(("review_due", "01/12/2023".into()));
+    let r = post(app, &lead, "/reviews", &bad).await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let html = r.text().await.unwrap();
+    assert!(
+        html.contains("Hạn chấm điểm phải sau hạn tự đánh giá."),
+        "{html}"
+    );
+    assert!(html.contains("value=\"15/BC-MTTQ\""));
+    assert_eq!(db::reviews::all(&mut app.conn()).unwrap().len(), 0);
+
+    // Only reviewers open rounds.
+    let r = post(app, &committee, "/reviews", &round_fields(&w)).await;
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+
+    let r = post(app, &lead, "/reviews", &round_fields(&w)).await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let round: i64 = location(&r)
+        .trim_start_matches("/reviews/")
+        .parse()
+        .unwrap();
+    assert_eq!(round_status(app, round), "draft");
+    // The default rubric of 100 points and every 2023 task of the ward.
+    let criteria = db::reviews::criteria(&mut app.conn(), round).unwrap();
+    assert_eq!(criteria.len(), 5);
+    assert_eq!(criteria.iter().map(|c| c.max_points).sum::<f64>(), 100.0);
+    assert_eq!(
+        db::reviews::tasks_of(&mut app.conn(), round).unwrap().len(),
+        2
+    );
+    // One round per unit and year.
+    let r = post(app, &lead, "/reviews", &round_fields(&w)).await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r
+        .text()
+        .await
+        .unwrap()
+        .contains("Đơn vị này đã có đợt đánh giá năm này."));
+
+    // A draft is the reviewers' alone.
+    assert_eq!(
+        page(app, &owner_a, &format!("/reviews/{round}")).await.0,
+        StatusCode::FORBIDDEN
+    );
+    assert!(!page(app, &owner_a, "/reviews")
+        .await
+        .1
+        .contains("Giám sát việc khó năm 2023"));
+
+    // The lead sets three criteria; weights must add up to 100.
+    let crit = |pts: [&str; 3]| -> Vec<(&'static str, String)> {
+        vec![
+            ("name_vi", "Kết quả so với đăng ký".into()),
+            ("name_en", "Results".into()),
+            ("points", pts[0].into()),
+            ("name_vi", "Đồng thuận của nhân dân".into()),
+            ("name_en", "".into()),
+            ("points", pts[1].into()),
+            ("name_vi", "Tiến độ".into()),
+            ("name_en", "Timeliness".into()),
+            ("points", pts[2].into()),
+        ]
+    };
+    let r = post(
+        app,
+        &lead,
+        &format!("/reviews/{round}/criteria"),
+        &crit(["50", "30", "10"]),
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let html = r.text().await.unwrap();
+    assert!(html.contains("Tổng điểm các tiêu chí phải bằng 100."));
+    assert!(html.contains("value=\"Đồng thuận của nhân dân\""));
+    assert_eq!(
+        db::reviews::criteria(&mut app.conn(), round).unwrap().len(),
+        5
+    );
+    let r = post(
+        app,
+        &second,
+        &format!("/reviews/{round}/criteria"),
+        &crit(["50", "30", "20"]),
+    )
+    .await;
+    assert_eq!(
+        r.status(),
+        StatusCode::FORBIDDEN,
+        "only the lead edits the round"
+    );
+    let r = post(
+        app,
+        &lead,
+        &format!("/reviews/{round}/criteria"),
+        &crit(["50", "30", "20"]),
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    assert_eq!(
+        db::reviews::criteria(&mut app.conn(), round).unwrap().len(),
+        3
+    );
+
+    // Opening publishes the criteria to everyone in scope.
+    let html = move_round(&w, &lead, round, "self_assessment", "").await;
+    assert!(html.contains("Đã công bố tiêu chí"), "{html}");
+    let (s, html) = page(app, &owner_a, &format!("/reviews/{round}")).await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(html.contains("Đồng thuận của nhân dân"));
+    assert_eq!(
+        page(app, &outsider, &format!("/reviews/{round}")).await.0,
+        StatusCode::FORBIDDEN
+    );
+    // Criteria are now fixed.
+    assert_eq!(
+        page(app, &lead, &format!("/reviews/{round}/criteria"))
+            .await
+            .0,
+        StatusCode::FORBIDDEN
+    );
+    let html = follow(
+        app,
+        &lead,
+        post(
+            app,
+            &lead,
+            &format!("/reviews/{round}/criteria"),
+            &crit(["40", "40", "20"]),
+        )
+        .await,
+    )
+    .await;
+    assert!(html.contains("Không sửa được"));
+    assert_eq!(
+        db::reviews::criteria(&mut app.conn(), round).unwrap()[0].max_points,
+        50.0
+    );
+
+    // Owner A assesses themselves, citing evidence of their own task only.
+    let self_path = format!("/reviews/{round}/tasks/{}/self", w.task_a);
+    let criteria = db::reviews::criteria(&mut app.conn(), round).unwrap();
+    let mut own = scores(app, round, &["48", "27", "20"], "Đã bàn giao đúng hẹn");
+    own.push((
+        format!("evidence_{}", criteria[0].id),
+        format!(
+            "http://x/households/{}\n/tasks/{}#milestone-{}",
+            w.household_a, w.task_a, w.milestone_a
+        ),
+    ));
+    let mut foreign = own.clone();
+    foreign.push((
+        format!("evidence_{}", criteria[1].id),
+        format!("/households/{}", w.household_b),
+    ));
+    let r = post_owned(app, &owner_a, &self_path, &foreign).await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let html = r.text().await.unwrap();
+    assert!(html.contains("Có minh chứng không thuộc việc này."));
+    assert!(html.contains("Đã bàn giao đúng hẹn"), "typed values kept");
+    let mut over = own.clone();
+    over[0].1 = "51".into();
+    let r = post_owned(app, &owner_a, &self_path, &over).await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r
+        .text()
+        .await
+        .unwrap()
+        .contains("Điểm phải từ 0 đến điểm tối đa"));
+    let r = post_owned(app, &owner_b, &self_path, &own).await;
+    assert_eq!(
+        r.status(),
+        StatusCode::FORBIDDEN,
+        "only the owner assesses their task"
+    );
+    let r = post_owned(app, &owner_a, &self_path, &own).await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let (_, html) = page(app, &lead, &format!("/reviews/{round}/tasks/{}", w.task_a)).await;
+    assert!(
+        html.contains("Nguyễn Văn An"),
+        "evidence shown by name: {html}"
+    );
+    assert!(html.contains("Bàn giao mặt bằng"));
+
+    // Scoring starts: the figures are recorded and self-assessment closes.
+    move_round(&w, &lead, round, "scoring", "").await;
+    let a = stored(app, round, w.task_a);
+    assert_eq!(a.snap_outcome.as_deref(), Some("completed_on_time"));
+    assert_eq!(a.snap_households, Some(1));
+    assert_eq!(a.snap_households_consented, Some(0));
+    assert_eq!(a.snap_milestones, Some(1));
+    assert_eq!(
+        a.snap_exceeded,
+        Some(false),
+        "a household has not consented"
+    );
+    let b = stored(app, round, w.task_b);
+    assert_eq!(b.snap_outcome.as_deref(), Some("overdue"));
+    assert!(b.snap_days_late.unwrap() > 0);
+    let html = follow(
+        app,
+        &owner_a,
+        post_owned(app, &owner_a, &self_path, &own).await,
+    )
+    .await;
+    assert!(html.contains("Không sửa được"));
+
+    // Two reviewers score; the owner and the committee may not.
+    let score_a = format!("/reviews/{round}/tasks/{}/score", w.task_a);
+    let score_b = format!("/reviews/{round}/tasks/{}/score", w.task_b);
+    let mut first = scores(app, round, &["50", "30", "20"], "Làm tốt");
+    first.push((
+        format!("note_{}", criteria[0].id),
+        "Ghi chú riêng của Mặt trận".into(),
+    ));
+    assert_eq!(
+        post_owned(app, &lead, &score_a, &first).await.status(),
+        StatusCode::SEE_OTHER
+    );
+    let r = post_owned(
+        app,
+        &second,
+        &score_a,
+        &scores(app, round, &["45", "25", "abc"], ""),
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.text().await.unwrap().contains("value=\"45\""));
+    assert_eq!(
+        post_owned(
+            app,
+            &second,
+            &score_a,
+            &scores(app, round, &["45", "25", "15"], "Khá")
+        )
+        .await
+        .status(),
+        StatusCode::SEE_OTHER
+    );
+    assert_eq!(
+        post_owned(
+            app,
+            &owner_a,
+            &score_a,
+            &scores(app, round, &["50", "30", "20"], "")
+        )
+        .await
+        .status(),
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        post_owned(
+            app,
+            &committee,
+            &score_a,
+            &scores(app, round, &["50", "30", "20"], "")
+        )
+        .await
+        .status(),
+        StatusCode::FORBIDDEN
+    );
+
+    // Before publication owners see their self-assessment, not the scores;
+    // private notes never leave the Front.
+    let (_, html) = page(
+        app,
+        &owner_a,
+        &format!("/reviews/{round}/tasks/{}", w.task_a),
+    )
+    .await;
+    assert!(html.contains("Đã bàn giao đúng hẹn"));
+    assert!(!html.contains("Làm tốt"));
+    assert!(!html.contains("92,5"));
+    let (_, html) = page(app, &lead, &format!("/reviews/{round}/tasks/{}", w.task_a)).await;
+    assert!(html.contains("Ghi chú riêng của Mặt trận"));
+    assert!(html.contains("92,5"), "mean of 100 and 85");
+    assert_eq!(
+        page(app, &committee, &format!("/reviews/{round}/results"))
+            .await
+            .0,
+        StatusCode::FORBIDDEN
+    );
+
+    // Publishing waits for every task to have every score.
+    let html = move_round(&w, &lead, round, "published", "").await;
+    assert!(html.contains("còn việc chưa đủ điểm"), "{html}");
+    assert_eq!(round_status(app, round), "scoring");
+    assert_eq!(stored(app, round, w.task_a).total, None);
+    assert_eq!(
+        post_owned(
+            app,
+            &lead,
+            &score_b,
+            &scores(app, round, &["30", "20", "10"], "")
+        )
+        .await
+        .status(),
+        StatusCode::SEE_OTHER
+    );
+    assert_eq!(
+        post_owned(
+            app,
+            &second,
+            &score_b,
+            &scores(app, round, &["30", "20", "10"], "")
+        )
+        .await
+        .status(),
+        StatusCode::SEE_OTHER
+    );
+    let html = move_round(&w, &lead, round, "published", "").await;
+    assert!(html.contains("Đã công bố kết quả"));
+    let a = stored(app, round, w.task_a);
+    assert_eq!(a.total, Some(92.5));
+    // 92.5 points, but no household consented, so not "exceeded": good, not excellent.
+    assert_eq!(a.rating.as_deref(), Some("good"));
+    let b = stored(app, round, w.task_b);
+    assert_eq!(b.total, Some(60.0));
+    assert_eq!(
+        b.rating.as_deref(),
+        Some("not_completed"),
+        "overdue is not done"
+    );
+
+    // Frozen: no score reaches a published round.
+    let html = follow(
+        app,
+        &second,
+        post_owned(
+            app,
+            &second,
+            &score_a,
+            &scores(app, round, &["10", "10", "10"], ""),
+        )
+        .await,
+    )
+    .await;
+    assert!(html.contains("Không sửa được"));
+    assert_eq!(stored(app, round, w.task_a).total, Some(92.5));
+
+    // After publication owners and the committee see the results of their scope.
+    let (_, html) = page(
+        app,
+        &owner_a,
+        &format!("/reviews/{round}/tasks/{}", w.task_a),
+    )
+    .await;
+    assert!(html.contains("92,5") && html.contains("Làm tốt"));
+    assert!(html.contains("Hoàn thành tốt nhiệm vụ"));
+    assert!(!html.contains("Ghi chú riêng của Mặt trận"));
+    let (s, html) = page(app, &committee, &format!("/reviews/{round}/results")).await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(
+        html.contains("Thu hồi đất số 18 Tam Đa") && html.contains("Không hoàn thành nhiệm vụ")
+    );
+    assert_eq!(
+        page(app, &outsider, &format!("/reviews/{round}/results"))
+            .await
+            .0,
+        StatusCode::FORBIDDEN
+    );
+
+    // Owner A contests once; the lead answers and upholds it.
+    let dispute = format!("/reviews/{round}/tasks/{}/dispute", w.task_a);
+    let r = post(app, &owner_a, &dispute, &[("reason", "".into())]).await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(
+        post(app, &owner_b, &dispute, &[("reason", "x".into())])
+            .await
+            .status(),
+        StatusCode::FORBIDDEN
+    );
+    let reason = "Hộ ông An đã ký biên bản bàn giao ngày 20/10/2023".to_string();
+    let r = post(
+        app,
+        &owner_a,
+        &dispute,
+        &[
+            ("reason", reason.clone()),
+            ("criterion_id", criteria[1].id.to_string()),
+        ],
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let html = follow(
+        app,
+        &owner_a,
+        post(app, &owner_a, &dispute, &[("reason", "lần hai".into())]).await,
+    )
+    .await;
+    assert!(html.contains("Không sửa được"), "once only");
+    let answer = format!("/reviews/{round}/tasks/{}/answer", w.task_a);
+    assert_eq!(
+        post(app, &second, &answer, &[("reason", "x".into())])
+            .await
+            .status(),
+        StatusCode::FORBIDDEN
+    );
+    let r = post(
+        app,
+        &lead,
+        &answer,
+        &[
+            ("reason", "Chấp nhận, chấm lại tiêu chí 2".into()),
+            ("upheld", "1".into()),
+        ],
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let d = db::reviews::dispute_of(&mut app.conn(), round, w.task_a)
+        .unwrap()
+        .unwrap();
+    assert_eq!(d.reason, reason);
+    assert_eq!(d.upheld, Some(true));
+
+    // Reopening needs a reason; both moves are in the audit log.
+    let html = move_round(&w, &lead, round, "scoring", "").await;
+    assert!(html.contains("Cần ghi lý do mở lại"));
+    assert_eq!(round_status(app, round), "published");
+    move_round(
+        &w,
+        &lead,
+        round,
+        "scoring",
+        "Chấp nhận kiến nghị của đồng chí chủ trì việc A",
+    )
+    .await;
+    assert_eq!(round_status(app, round), "scoring");
+    assert_eq!(stored(app, round, w.task_a).total, None);
+    assert_eq!(
+        post_owned(
+            app,
+            &second,
+            &score_a,
+            &scores(app, round, &["45", "30", "15"], "Chấm lại")
+        )
+        .await
+        .status(),
+        StatusCode::SEE_OTHER
+    );
+    move_round(&w, &lead, round, "published", "").await;
+    assert_eq!(stored(app, round, w.task_a).total, Some(95.0));
+    let actions: Vec<(String, String)> = db::schema::audit_log::table
+        .filter(db::schema::audit_log::entity.eq("review_round"))
+        .filter(db::schema::audit_log::entity_id.eq(round))
+        .select((
+            db::schema::audit_log::action,
+            db::schema::audit_log::changes,
+        ))
+        .order(db::schema::audit_log::id)
+        .load(&mut app.conn())
+        .unwrap();
+    let names: Vec<&str> = actions.iter().map(|(a, _)| a.as_str()).collect();
+    assert_eq!(names.iter().filter(|a| **a == "publish").count(), 2);
+    let reopen = actions.iter().find(|(a, _)| a == "reopen").unwrap();
+    assert!(reopen
+        .1
+        .contains("Chấp nhận kiến nghị của đồng chí chủ trì việc A"));
+    assert!(names.contains(&"dispute") && names.contains(&"answer_dispute"));
+
+    // Reports: the spreadsheet and the printable document.
+    let r = app
+        .get_with(&committee, &format!("/reviews/{round}/results.xlsx"))
+        .await;
+    assert_eq!(r.status(), StatusCode::OK);
+    let bytes = r.bytes().await.unwrap();
+    use calamine::Reader;
+    let mut book: calamine::Xlsx<_> =
+        calamine::open_workbook_from_rs(std::io::Cursor::new(bytes.to_vec())).unwrap();
+    let sheet = book.worksheet_range_at(0).unwrap().unwrap();
+    let first_row: Vec<String> = sheet
+        .rows()
+        .nth(1)
+        .unwrap()
+        .iter()
+        .map(|c| c.to_string())
+        .collect();
+    assert_eq!(first_row[1], "Thu hồi đất số 18 Tam Đa", "ranked first");
+    assert_eq!(first_row[4], "95");
+    let (s, html) = page(app, &committee, &format!("/reviews/{round}/report")).await;
+    assert_eq!(s, StatusCode::OK);
+    for text in [
+        "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM",
+        "Độc lập - Tự do - Hạnh phúc",
+        "15/BC-MTTQ",
+        "Phạm Thị Lan",
+        "PHƯỜNG TÂY HỒ",
+        "ỦY BAN MẶT TRẬN TỔ QUỐC VIỆT NAM",
+    ] {
+        assert!(html.contains(text), "{text}");
+    }
+}
+
+#[tokio::test]
+async fn a_consensus_round_takes_the_leads_score_and_nobody_scores_their_own_task() {
+    let w = world().await;
+    let app = &w.app;
+    // The second reviewer is also on task B's team.
+    let second_id = db::users::find_by_username(&mut app.conn(), "mttq.b")
+        .unwrap()
+        .unwrap()
+        .id;
+    let mut conn = app.conn();
+    let b = db::tasks::find(&mut conn, w.task_b).unwrap();
+    let mut f = db::tasks::fields_of(&mut conn, &b).unwrap();
+    f.team = vec![second_id];
+    db::tasks::update(&mut conn, b.id, b.version, &f)
+        .unwrap()
+        .unwrap();
+    drop(conn);
+    let lead = browser(app, "mttq.lead").await;
+    let second = browser(app, "mttq.b").await;
+    let mut fields = round_fields(&w);
+    fields.retain(|(k, _)| *k != "combine_rule");
+    fields.push(("combine_rule", "consensus".into()));
+    let r = post(app, &lead, "/reviews", &fields).await;
+    let round: i64 = location(&r)
+        .trim_start_matches("/reviews/")
+        .parse()
+        .unwrap();
+    move_round(&w, &lead, round, "self_assessment", "").await;
+    move_round(&w, &lead, round, "scoring", "").await;
+    let five = |v: &str| scores(app, round, &[v, v, v, v, v], "");
+    let r = post_owned(
+        app,
+        &second,
+        &format!("/reviews/{round}/tasks/{}/score", w.task_b),
+        &five("5"),
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+    let html = page(
+        app,
+        &second,
+        &format!("/reviews/{round}/tasks/{}", w.task_b),
+    )
+    .await
+    .1;
+    assert!(html.contains("Bạn tham gia việc này nên không chấm điểm việc này."));
+    assert!(db::reviews::scores_of(&mut app.conn(), round, w.task_b)
+        .unwrap()
+        .is_empty());
+    assert_eq!(
+        post_owned(
+            app,
+            &second,
+            &format!("/reviews/{round}/tasks/{}/score", w.task_a),
+            &five("8")
+        )
+        .await
+        .status(),
+        StatusCode::SEE_OTHER
+    );
+    assert_eq!(
+        post_owned(
+            app,
+            &second,
+            &format!("/reviews/{round}/tasks/{}/consensus", w.task_a),
+            &five("8")
+        )
+        .await
+        .status(),
+        StatusCode::FORBIDDEN
+    );
+    // Reviewers' scores alone do not make a consensus total.
+    assert_eq!(
+        db::reviews::compute(
+            &mut app.conn(),
+            &db::reviews::find(&mut app.conn(), round).unwrap()
+        )
+        .unwrap()[0]
+            .total,
+        None
+    );
+    for task in [w.task_a, w.task_b] {
+        let agreed = scores(app, round, &["38", "19", "14", "14", "10"], "Thống nhất");
+        let r = post_owned(
+            app,
+            &lead,
+            &format!("/reviews/{round}/tasks/{task}/consensus"),
+            &agreed,
+        )
+        .await;
+        assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    }
+    move_round(&w, &lead, round, "published", "").await;
+    assert_eq!(stored(app, round, w.task_a).total, Some(95.0));
+    assert_eq!(stored(app, round, w.task_b).total, Some(95.0));
+}
+
+#[tokio::test]
+async fn the_default_rubric_belongs_to_top_level_administrators() {
+    let app = spawn().await;
+    app.as_admin().await;
+    let (s, html) = app.text("/admin/rubric").await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(html.contains("Kết quả thực hiện so với nội dung đăng ký"));
+    let r = app
+        .post(
+            "/admin/rubric",
+            &[
+                ("name_vi", "Kết quả"),
+                ("name_en", ""),
+                ("points", "60"),
+                ("name_vi", "Đồng thuận"),
+                ("name_en", ""),
+                ("points", "30"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(db::reviews::rubric(&mut app.conn()).unwrap().len(), 5);
+    let r = app
+        .post(
+            "/admin/rubric",
+            &[
+                ("name_vi", "Kết quả"),
+                ("name_en", ""),
+                ("points", "60"),
+                ("name_vi", "Đồng thuận"),
+                ("name_en", ""),
+                ("points", "40"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    assert_eq!(db::reviews::rubric(&mut app.conn()).unwrap().len(), 2);
+    let ward = app.unit(app.root, UnitKind::Ward, "Phường Tây Hồ");
+    app.user("mttq", ward, &[(Role::Reviewer, ward)]);
+    let c = browser(&app, "mttq").await;
+    assert_eq!(
+        page(&app, &c, "/admin/rubric").await.0,
+        StatusCode::FORBIDDEN
+    );
+}
