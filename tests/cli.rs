@@ -46,6 +46,28 @@ fn create_admin_prints_a_one_time_password_and_demo_loads_once() {
     assert!(text.contains("capuy.tayho"));
     // The Thụy Khuê ditch (44), 18 Tam Đa (1) and Nam Thăng Long (40), with their visits.
     assert!(text.contains("3 tasks, 85 households,"), "{text}");
+    // The Front's 2023 review of the Tây Hồ tasks is published: the Tam Đa plot,
+    // completed early with its one household handed over, is excellent; the
+    // ditch, on schedule when the figures were taken, is good.
+    let mut conn = danvan::db::connect(&danvan::db::DatabaseUrl::parse(&db).unwrap()).unwrap();
+    let rounds = danvan::db::reviews::all(&mut conn).unwrap();
+    assert_eq!(rounds.len(), 1);
+    let (round, unit, _) = &rounds[0];
+    assert_eq!(
+        (round.year, round.status.as_str(), unit.as_str()),
+        (2023, "published", "Phường Tây Hồ")
+    );
+    let mut results: Vec<(String, Option<f64>, Option<String>)> =
+        danvan::db::reviews::tasks_of(&mut conn, round.id)
+            .unwrap()
+            .into_iter()
+            .map(|r| (r.title, r.rt.total, r.rt.rating))
+            .collect();
+    results.sort_by(|a, b| a.0.cmp(&b.0));
+    assert_eq!(results[0].1, Some(81.5));
+    assert_eq!(results[0].2.as_deref(), Some("good"));
+    assert_eq!(results[1].1, Some(95.5));
+    assert_eq!(results[1].2.as_deref(), Some("excellent"));
     let again = run(&["demo"]);
     assert!(!again.status.success(), "the demo refuses to load twice");
 }

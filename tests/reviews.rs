@@ -621,6 +621,12 @@ async fn a_full_round_open_self_assess_score_publish_dispute_reopen_and_publish_
         StatusCode::FORBIDDEN
     );
 
+    let (_, html) = page(app, &owner_a, &format!("/tasks/{}", w.task_a)).await;
+    assert!(
+        html.contains(&format!("/reviews/{round}/tasks/{}", w.task_a)),
+        "the task page links its review"
+    );
+
     // Owner A contests once; the lead answers and upholds it.
     let dispute = format!("/reviews/{round}/tasks/{}/dispute", w.task_a);
     let r = post(app, &owner_a, &dispute, &[("reason", "".into())]).await;
@@ -893,4 +899,88 @@ async fn the_default_rubric_belongs_to_top_level_administrators() {
         page(&app, &c, "/admin/rubric").await.0,
         StatusCode::FORBIDDEN
     );
+}
+
+#[tokio::test]
+async fn the_lead_prepares_a_round_settings_tasks_and_criteria_pages_with_stale_edits_refused() {
+    let w = world().await;
+    let app = &w.app;
+    let lead = browser(app, "mttq.lead").await;
+    let (s, html) = page(app, &lead, "/reviews/new").await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(html.contains("Giám sát, đánh giá kết quả thực hiện việc khó năm"));
+    let r = post(app, &lead, "/reviews", &round_fields(&w)).await;
+    let round: i64 = location(&r)
+        .trim_start_matches("/reviews/")
+        .parse()
+        .unwrap();
+    for path in ["", "/edit", "/criteria", "/tasks", "/results", "/report"] {
+        let (s, _) = page(app, &lead, &format!("/reviews/{round}{path}")).await;
+        assert_eq!(s, StatusCode::OK, "{path}");
+    }
+    let (_, html) = page(app, &lead, "/reviews").await;
+    assert!(html.contains("Giám sát việc khó năm 2023"));
+
+    // Only task A stays in the round; a task of another ward cannot be added.
+    let r = post(
+        app,
+        &lead,
+        &format!("/reviews/{round}/tasks"),
+        &[("task", w.task_a.to_string())],
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let ids: Vec<i64> = db::reviews::tasks_of(&mut app.conn(), round)
+        .unwrap()
+        .iter()
+        .map(|r| r.rt.task_id)
+        .collect();
+    assert_eq!(ids, vec![w.task_a]);
+    let r = post(
+        app,
+        &lead,
+        &format!("/reviews/{round}/tasks"),
+        &[("task", "999999".into())],
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::BAD_REQUEST);
+    assert_eq!(
+        db::reviews::tasks_of(&mut app.conn(), round).unwrap().len(),
+        1
+    );
+
+    // Settings saved from an old version are refused, not merged.
+    let mut fields = round_fields(&w);
+    fields.push(("version", version(app, round)));
+    fields.retain(|(k, _)| *k != "title");
+    fields.push(("title", "Tên mới".into()));
+    assert_eq!(
+        post(app, &lead, &format!("/reviews/{round}"), &fields)
+            .await
+            .status(),
+        StatusCode::SEE_OTHER
+    );
+    assert_eq!(
+        db::reviews::find(&mut app.conn(), round).unwrap().title,
+        "Tên mới"
+    );
+    fields.retain(|(k, _)| *k != "title");
+    fields.push(("title", "Tên cũ".into()));
+    let html = follow(
+        app,
+        &lead,
+        post(app, &lead, &format!("/reviews/{round}"), &fields).await,
+    )
+    .await;
+    assert!(html.contains("vừa được người khác thay đổi"));
+    assert_eq!(
+        db::reviews::find(&mut app.conn(), round).unwrap().title,
+        "Tên mới"
+    );
+
+    // A round without tasks cannot open.
+    post(app, &lead, &format!("/reviews/{round}/tasks"), &[]).await;
+    let html = move_round(&w, &lead, round, "self_assessment", "").await;
+    assert!(html.contains("Đợt đánh giá chưa có việc nào."));
+    assert_eq!(round_status(app, round), "draft");
 }

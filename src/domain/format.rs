@@ -55,6 +55,11 @@ pub fn date(d: NaiveDate) -> String {
     d.format("%d/%m/%Y").to_string()
 }
 
+/// The day in Vietnam of a stored UTC timestamp.
+pub fn local_date(utc: NaiveDateTime) -> NaiveDate {
+    vietnam().from_utc_datetime(&utc).date_naive()
+}
+
 /// A stored UTC timestamp shown in Vietnam time: `22/11/2026 08:05`.
 pub fn datetime(utc: NaiveDateTime) -> String {
     vietnam()

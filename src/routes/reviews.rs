@@ -984,6 +984,7 @@ async fn render_task_review(
             json!({
                 "c": c,
                 "name": named(locale, &c.name_vi, &c.name_en),
+                "max": format::decimal(c.max_points),
                 "self": if r.sees_self { own_self.map(|(s, _)| json!({"score": s.score, "comment": s.comment, "evidence": evidence_view(&s.evidence)})) } else { None },
                 "reviews": if r.sees_scores { of_kind(c.id, rdb::REVIEW).into_iter().map(|(s, name)| json!({
                     "author": name, "score": s.score, "comment": s.comment,
@@ -1030,7 +1031,7 @@ async fn render_task_review(
                 json!({
                     "id": c.id,
                     "name": named(locale, &c.name_vi, &c.name_en),
-                    "max": c.max_points,
+                    "max": format::decimal(c.max_points),
                     "score": field("score"), "comment": field("comment"),
                     "note": field("note"), "evidence": field("evidence"),
                 })
@@ -1057,6 +1058,8 @@ async fn render_task_review(
             "row": row,
             "task": task,
             "snapshot": snapshot,
+            "snapshot_on": a.round.snapshot_on.map(format::date),
+            "self_due": format::date(a.round.self_due),
             "consented_percent": row.rt.snap_households.filter(|n| *n > 0).map(|n| row.rt.snap_households_consented.unwrap_or(0) * 100 / n),
             "rows": rows,
             "rule": a.round.combine_rule,
@@ -1513,7 +1516,7 @@ async fn report(ctx: Ctx, id: web::Path<i64>) -> AppResult<HttpResponse> {
     let on = a
         .round
         .published_at
-        .map(|p| p.date())
+        .map(format::local_date)
         .unwrap_or_else(format::today);
     let total_tasks = tables.by_task.len();
     ctx.render(

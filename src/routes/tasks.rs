@@ -554,6 +554,7 @@ async fn render_task(
         by_stage,
         (households, household_total),
         dialogues,
+        reviews,
     ) = {
         let (cat, owner_id) = (task.category_id, task.owner_id);
         let history = db::audit::Filter {
@@ -571,6 +572,7 @@ async fn render_task(
                 db::households::stage_counts(conn, tid)?,
                 db::households::list(conn, tid, &household_filter, page.offset(), page.size)?,
                 db::households::dialogues(conn, tid)?,
+                db::reviews::rounds_of_task(conn, tid)?,
             ))
         })
         .await?
@@ -643,6 +645,10 @@ async fn render_task(
             "stage_options": options(ConsentStage::ALL.iter().map(|s| (s.as_str().to_string(), i18n::t(locale, &format!("stage-{}", s.as_str())))), &q.stage),
             "pagination": page.view(household_total, &household_base),
             "timeline": timeline,
+            // Review rounds the task is in, once their criteria are public.
+            "reviews": reviews.iter().filter(|(r, _)| r.status() != crate::domain::review::RoundStatus::Draft).map(|(r, rt)| json!({
+                "r": r, "total": rt.total, "rating": rt.rating,
+            })).collect::<Vec<_>>(),
         }),
     )
 }
