@@ -12,9 +12,10 @@ use serde_json::json;
 use super::audit::{diff, Change};
 use super::schema::{
     households, milestones, review_criteria, review_disputes, review_rounds, review_rubric,
-    review_scores, review_tasks, role_grants, tasks, units, users, visits,
+    review_scores, review_tasks, tasks, units, users, visits,
 };
 use super::DbConnection;
+use crate::domain::access::Role;
 use crate::domain::consent::{ConsentStage, ConsentedSet};
 use crate::domain::deadline::{days_late, TaskStatus};
 use crate::domain::review::{self, CombineRule, Evidence, Outcome, Record, RoundStatus, Verdict};
@@ -106,6 +107,26 @@ pub struct Criterion {
     pub sort_order: i32,
 }
 
+impl Criterion {
+    pub fn fields(&self) -> CriterionFields {
+        CriterionFields {
+            name_vi: self.name_vi.clone(),
+            name_en: self.name_en.clone(),
+            max_points: self.max_points,
+        }
+    }
+}
+
+impl RubricItem {
+    pub fn fields(&self) -> CriterionFields {
+        CriterionFields {
+            name_vi: self.name_vi.clone(),
+            name_en: self.name_en.clone(),
+            max_points: self.max_points,
+        }
+    }
+}
+
 /// A task in a round with what was recorded of it.
 #[derive(Debug, Clone, Queryable, Selectable, Serialize)]
 #[diesel(table_name = review_tasks)]
@@ -193,7 +214,7 @@ pub fn rubric(conn: &mut DbConnection) -> QueryResult<Vec<RubricItem>> {
 }
 
 pub fn set_rubric(conn: &mut DbConnection, items: &[CriterionFields]) -> QueryResult<Change> {
-    let before: Vec<CriterionFields> = rubric(conn)?.into_iter().map(fields_of_rubric).collect();
+    let before: Vec<CriterionFields> = rubric(conn)?.iter().map(RubricItem::fields).collect();
     diesel::delete(review_rubric::table).execute(conn)?;
     for (i, c) in items.iter().enumerate() {
         diesel::insert_into(review_rubric::table)
@@ -212,14 +233,6 @@ pub fn set_rubric(conn: &mut DbConnection, items: &[CriterionFields]) -> QueryRe
         unit_id: None,
         changes: json!({"before": before, "after": items}),
     })
-}
-
-fn fields_of_rubric(r: RubricItem) -> CriterionFields {
-    CriterionFields {
-        name_vi: r.name_vi,
-        name_en: r.name_en,
-        max_points: r.max_points,
-    }
 }
 
 // ---------------------------------------------------------------- rounds
@@ -311,7 +324,7 @@ pub fn create(
         ))
         .returning(review_rounds::id)
         .get_result(conn)?;
-    let items: Vec<CriterionFields> = rubric(conn)?.into_iter().map(fields_of_rubric).collect();
+    let items: Vec<CriterionFields> = rubric(conn)?.iter().map(RubricItem::fields).collect();
     insert_criteria(conn, id, &items)?;
     let task_ids: Vec<i64> = candidate_tasks(conn, unit_path, f.year)?
         .into_iter()
@@ -441,12 +454,8 @@ pub fn set_criteria(
         return Ok(None);
     }
     let before: Vec<CriterionFields> = criteria(conn, round.id)?
-        .into_iter()
-        .map(|c| CriterionFields {
-            name_vi: c.name_vi,
-            name_en: c.name_en,
-            max_points: c.max_points,
-        })
+        .iter()
+        .map(Criterion::fields)
         .collect();
     diesel::delete(review_criteria::table.filter(review_criteria::round_id.eq(round.id)))
         .execute(conn)?;
@@ -1148,19 +1157,7 @@ pub fn reviewers_reaching(
     conn: &mut DbConnection,
     unit_path: &str,
 ) -> QueryResult<Vec<(i64, String, String)>> {
-    let ancestors: Vec<i64> = unit_path
-        .split('/')
-        .filter_map(|s| s.parse().ok())
-        .collect();
-    users::table
-        .inner_join(role_grants::table.on(role_grants::user_id.eq(users::id)))
-        .filter(role_grants::unit_id.eq_any(ancestors))
-        .filter(role_grants::role.eq_any(["reviewer", "admin"]))
-        .filter(users::active.eq(true))
-        .select((users::id, users::username, users::full_name))
-        .distinct()
-        .order(users::full_name)
-        .load(conn)
+    super::users::reaching_in_roles(conn, unit_path, &[Role::Reviewer, Role::Admin])
 }
 
 /// Names of users by id, for pages that show who wrote what.

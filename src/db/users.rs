@@ -367,13 +367,24 @@ pub fn reaching(
     conn: &mut DbConnection,
     unit_path: &str,
 ) -> QueryResult<Vec<(i64, String, String)>> {
+    reaching_in_roles(conn, unit_path, &Role::ALL)
+}
+
+/// Active users who hold one of `roles` on this unit or above it.
+pub fn reaching_in_roles(
+    conn: &mut DbConnection,
+    unit_path: &str,
+    roles: &[Role],
+) -> QueryResult<Vec<(i64, String, String)>> {
     let ancestors: Vec<i64> = unit_path
         .split('/')
         .filter_map(|s| s.parse().ok())
         .collect();
+    let roles: Vec<&str> = roles.iter().map(|r| r.as_str()).collect();
     users::table
         .inner_join(role_grants::table.on(role_grants::user_id.eq(users::id)))
         .filter(role_grants::unit_id.eq_any(ancestors))
+        .filter(role_grants::role.eq_any(roles))
         .filter(users::active.eq(true))
         .select((users::id, users::username, users::full_name))
         .distinct()

@@ -582,14 +582,7 @@ async fn criteria_page(ctx: Ctx, id: web::Path<i64>) -> AppResult<HttpResponse> 
     }
     let rid = a.round.id;
     let items = ctx.db(move |conn| Ok(rdb::criteria(conn, rid)?)).await?;
-    let fields: Vec<rdb::CriterionFields> = items
-        .into_iter()
-        .map(|c| rdb::CriterionFields {
-            name_vi: c.name_vi,
-            name_en: c.name_en,
-            max_points: c.max_points,
-        })
-        .collect();
+    let fields: Vec<rdb::CriterionFields> = items.iter().map(rdb::Criterion::fields).collect();
     render_criteria(
         &ctx,
         StatusCode::OK,
@@ -1554,14 +1547,7 @@ fn require_rubric_admin(user: &CurrentUser) -> AppResult<()> {
 async fn rubric_page(ctx: Ctx) -> AppResult<HttpResponse> {
     require_rubric_admin(ctx.user()?)?;
     let items = ctx.db(|conn| Ok(rdb::rubric(conn)?)).await?;
-    let fields: Vec<rdb::CriterionFields> = items
-        .into_iter()
-        .map(|c| rdb::CriterionFields {
-            name_vi: c.name_vi,
-            name_en: c.name_en,
-            max_points: c.max_points,
-        })
-        .collect();
+    let fields: Vec<rdb::CriterionFields> = items.iter().map(rdb::RubricItem::fields).collect();
     render_criteria(
         &ctx,
         StatusCode::OK,
