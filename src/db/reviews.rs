@@ -473,13 +473,46 @@ pub fn set_criteria(
 
 /// The round's tasks with their titles, units and owners, in unit order.
 pub fn tasks_of(conn: &mut DbConnection, round_id: i64) -> QueryResult<Vec<RoundTaskRow>> {
-    let rows: Vec<(RoundTask, String, i64, i64, String, String, String)> = review_tasks::table
+    task_rows(conn, round_id, None)
+}
+
+/// One task of a round with its names; `None` if the task is not in it.
+pub fn task_row(
+    conn: &mut DbConnection,
+    round_id: i64,
+    task_id: i64,
+) -> QueryResult<Option<RoundTaskRow>> {
+    Ok(task_rows(conn, round_id, Some(task_id))?.into_iter().next())
+}
+
+/// Does the user own a task in the round?
+pub fn owns_task_in(conn: &mut DbConnection, round_id: i64, user_id: i64) -> QueryResult<bool> {
+    diesel::select(diesel::dsl::exists(
+        review_tasks::table
+            .inner_join(tasks::table)
+            .filter(review_tasks::round_id.eq(round_id))
+            .filter(tasks::owner_id.eq(user_id)),
+    ))
+    .get_result(conn)
+}
+
+fn task_rows(
+    conn: &mut DbConnection,
+    round_id: i64,
+    task_id: Option<i64>,
+) -> QueryResult<Vec<RoundTaskRow>> {
+    let mut q = review_tasks::table
         .inner_join(
             tasks::table
                 .inner_join(units::table)
                 .inner_join(users::table),
         )
         .filter(review_tasks::round_id.eq(round_id))
+        .into_boxed();
+    if let Some(t) = task_id {
+        q = q.filter(review_tasks::task_id.eq(t));
+    }
+    let rows: Vec<(RoundTask, String, i64, i64, String, String, String)> = q
         .select((
             RoundTask::as_select(),
             tasks::title,

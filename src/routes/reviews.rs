@@ -93,9 +93,7 @@ async fn load_round(ctx: &Ctx, id: i64) -> AppResult<RoundAccess> {
         .db(move |conn| {
             let round = rdb::find(conn, id)?;
             let unit = db::units::find(conn, round.unit_id)?;
-            let owns = rdb::tasks_of(conn, id)?
-                .iter()
-                .any(|r| r.task_owner_id == uid);
+            let owns = rdb::owns_task_in(conn, id, uid)?;
             Ok((round, unit, owns))
         })
         .await?;
@@ -916,10 +914,7 @@ async fn render_task_review(
     let (rid, uid) = (a.round.id, user.id);
     let loaded = ctx
         .db(move |conn| {
-            let Some(row) = rdb::tasks_of(conn, rid)?
-                .into_iter()
-                .find(|r| r.rt.task_id == tid)
-            else {
+            let Some(row) = rdb::task_row(conn, rid, tid)? else {
                 return Ok(None);
             };
             let task = db::tasks::find(conn, tid)?;
@@ -1087,10 +1082,7 @@ async fn task_write(
     let (rid, uid) = (a.round.id, user.id);
     let loaded = ctx
         .db(move |conn| {
-            let Some(row) = rdb::tasks_of(conn, rid)?
-                .into_iter()
-                .find(|r| r.rt.task_id == tid)
-            else {
+            let Some(row) = rdb::task_row(conn, rid, tid)? else {
                 return Ok(None);
             };
             let task = db::tasks::find(conn, tid)?;
