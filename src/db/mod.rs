@@ -3,6 +3,7 @@
 //! and the one helper through which request handlers reach the database.
 
 pub mod audit;
+pub mod campaigns;
 pub mod dashboard;
 pub mod households;
 pub mod login_attempts;

@@ -319,6 +319,133 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    model_fields (id) {
+        id -> BigInt,
+        code -> Text,
+        name_vi -> Text,
+        name_en -> Text,
+        active -> Bool,
+        sort_order -> Integer,
+    }
+}
+
+diesel::table! {
+    campaigns (id) {
+        id -> BigInt,
+        unit_id -> BigInt,
+        year -> Integer,
+        theme -> Text,
+        plan_number -> Text,
+        plan_date -> Nullable<Date>,
+        focus_fields -> Text,
+        period_from -> Date,
+        period_to -> Date,
+        description -> Text,
+        related_plans -> Text,
+        version -> Integer,
+        created_by -> BigInt,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    campaign_appraisers (campaign_id, user_id) {
+        campaign_id -> BigInt,
+        user_id -> BigInt,
+    }
+}
+
+diesel::table! {
+    campaign_criteria (id) {
+        id -> BigInt,
+        campaign_id -> BigInt,
+        name_vi -> Text,
+        name_en -> Text,
+        max_points -> Double,
+        sort_order -> Integer,
+    }
+}
+
+diesel::table! {
+    campaign_tasks (task_id) {
+        task_id -> BigInt,
+        campaign_id -> BigInt,
+    }
+}
+
+diesel::table! {
+    models (id) {
+        id -> BigInt,
+        campaign_id -> BigInt,
+        kind -> Text,
+        unit_id -> BigInt,
+        holder_name -> Text,
+        contact_id -> BigInt,
+        field_id -> BigInt,
+        title -> Text,
+        commitment -> Text,
+        expected_results -> Text,
+        period_from -> Date,
+        period_to -> Date,
+        status -> Text,
+        status_reason -> Nullable<Text>,
+        decision_number -> Nullable<Text>,
+        decision_date -> Nullable<Date>,
+        commendation_level -> Nullable<Text>,
+        version -> Integer,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    model_events (id) {
+        id -> BigInt,
+        model_id -> BigInt,
+        from_status -> Nullable<Text>,
+        to_status -> Text,
+        reason -> Nullable<Text>,
+        by_id -> BigInt,
+        at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    model_scores (id) {
+        id -> BigInt,
+        model_id -> BigInt,
+        criterion_id -> BigInt,
+        appraiser_id -> BigInt,
+        score -> Double,
+        comment -> Text,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    model_checkins (id) {
+        id -> BigInt,
+        model_id -> BigInt,
+        kind -> Text,
+        report -> Text,
+        by_id -> BigInt,
+        at -> Timestamp,
+        acknowledged_by -> Nullable<BigInt>,
+        acknowledged_at -> Nullable<Timestamp>,
+        acknowledgement -> Nullable<Text>,
+    }
+}
+
+diesel::joinable!(campaigns -> units (unit_id));
+diesel::joinable!(campaign_tasks -> tasks (task_id));
+diesel::joinable!(models -> campaigns (campaign_id));
+diesel::joinable!(models -> model_fields (field_id));
+diesel::joinable!(models -> units (unit_id));
+diesel::joinable!(model_events -> models (model_id));
+diesel::joinable!(model_scores -> models (model_id));
+diesel::joinable!(model_checkins -> models (model_id));
 diesel::joinable!(review_rounds -> units (unit_id));
 diesel::joinable!(review_tasks -> tasks (task_id));
 diesel::joinable!(review_tasks -> review_rounds (round_id));
@@ -352,6 +479,15 @@ diesel::allow_tables_to_appear_in_same_query!(
     review_tasks,
     review_scores,
     review_disputes,
+    model_fields,
+    campaigns,
+    campaign_appraisers,
+    campaign_criteria,
+    campaign_tasks,
+    models,
+    model_events,
+    model_scores,
+    model_checkins,
 );
 
 // Dashboards group households by their task's consented set and their stage.

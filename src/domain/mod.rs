@@ -1,6 +1,7 @@
 //! Rules with no I/O, each written once and called by routes and jobs alike.
 
 pub mod access;
+pub mod campaign;
 pub mod consent;
 pub mod deadline;
 pub mod format;

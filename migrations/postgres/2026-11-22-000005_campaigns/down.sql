@@ -1,0 +1,9 @@
+DROP TABLE model_checkins;
+DROP TABLE model_scores;
+DROP TABLE model_events;
+DROP TABLE models;
+DROP TABLE campaign_tasks;
+DROP TABLE campaign_criteria;
+DROP TABLE campaign_appraisers;
+DROP TABLE campaigns;
+DROP TABLE model_fields;
