@@ -240,6 +240,7 @@ impl Ctx {
             items.push(("/tasks/mine", "nav-my-tasks"));
             items.push(("/visits/due", "nav-visits-due"));
             items.push(("/reviews", "nav-reviews"));
+            items.push(("/campaigns", "nav-campaigns"));
             items.push(("/search", "nav-search"));
         }
         if u.can_anywhere(Permission::ManageUnits) {

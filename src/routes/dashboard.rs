@@ -26,7 +26,7 @@ struct Query {
 
 /// A horizontal bar chart 360 units wide (a phone's width): labels on the
 /// left, bars scaled to the largest value, the value after each bar.
-fn bar_chart(rows: &[(String, f64, String)]) -> Value {
+pub(super) fn bar_chart(rows: &[(String, f64, String)]) -> Value {
     const ROW: f64 = 30.0;
     let max = rows.iter().map(|r| r.1).fold(0.0_f64, f64::max);
     let bars: Vec<Value> = rows

@@ -6,6 +6,7 @@ mod admin_categories;
 mod admin_mail;
 mod admin_units;
 mod admin_users;
+mod campaigns;
 mod dashboard;
 mod health;
 mod home;
@@ -31,6 +32,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     tasks::configure(cfg);
     household_io::configure(cfg);
     reviews::configure(cfg);
+    campaigns::configure(cfg);
     households::configure(cfg);
     admin_units::configure(cfg);
     admin_users::configure(cfg);

@@ -465,7 +465,7 @@ async fn update(
 /// Rows of criteria as typed: the three lists line up by position.
 #[derive(Deserialize, Default)]
 #[serde(default)]
-struct CriteriaForm {
+pub(super) struct CriteriaForm {
     name_vi: Vec<String>,
     name_en: Vec<String>,
     points: Vec<String>,
@@ -476,7 +476,9 @@ const BLANK_ROWS: usize = 3;
 
 /// Checks criteria rows: a name and points above zero each, 100 points in all.
 /// Returns the rows for the page (values and errors) and the criteria if valid.
-fn check_criteria(form: &CriteriaForm) -> (Vec<Value>, FieldErrors, Vec<rdb::CriterionFields>) {
+pub(super) fn check_criteria(
+    form: &CriteriaForm,
+) -> (Vec<Value>, FieldErrors, Vec<rdb::CriterionFields>) {
     let n = form
         .name_vi
         .len()
@@ -527,7 +529,7 @@ fn check_criteria(form: &CriteriaForm) -> (Vec<Value>, FieldErrors, Vec<rdb::Cri
     (rows, errors, items)
 }
 
-fn criteria_rows(items: &[rdb::CriterionFields]) -> Vec<Value> {
+pub(super) fn criteria_rows(items: &[rdb::CriterionFields]) -> Vec<Value> {
     items
         .iter()
         .map(|c| {
@@ -544,7 +546,7 @@ fn with_blanks(mut rows: Vec<Value>) -> Vec<Value> {
     rows
 }
 
-fn render_criteria(
+pub(super) fn render_criteria(
     ctx: &Ctx,
     status: StatusCode,
     action: &str,
@@ -585,7 +587,7 @@ async fn criteria_page(ctx: Ctx, id: web::Path<i64>) -> AppResult<HttpResponse> 
         &ctx,
         StatusCode::OK,
         &format!("/reviews/{rid}/criteria"),
-        json!({"id": rid, "title": a.round.title}),
+        json!({"href": format!("/reviews/{rid}"), "title": a.round.title}),
         criteria_rows(&fields),
         &FieldErrors::default(),
     )
@@ -605,7 +607,7 @@ async fn save_criteria(
             &ctx,
             StatusCode::UNPROCESSABLE_ENTITY,
             &format!("/reviews/{rid}/criteria"),
-            json!({"id": rid, "title": a.round.title}),
+            json!({"href": format!("/reviews/{rid}"), "title": a.round.title}),
             rows,
             &errors,
         );
