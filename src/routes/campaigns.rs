@@ -827,9 +827,8 @@ async fn registrable_units(ctx: &Ctx, a: &Access) -> AppResult<Vec<db::units::Un
         })
         .filter(|p| p.starts_with(&path))
         .collect();
-    Ok(ctx
-        .db(move |conn| Ok(db::units::tree(conn, &scope, false)?))
-        .await?)
+    ctx.db(move |conn| Ok(db::units::tree(conn, &scope, false)?))
+        .await
 }
 
 async fn validate_model(

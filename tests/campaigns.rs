@@ -1,0 +1,667 @@
+//! Annual campaigns and "Dân vận khéo" models through the real server:
+//! a campaign set up by the committee, models registered by residents,
+//! appraised, made pilots, proposed and commended — with who may do what.
+
+mod common;
+
+use common::{location, new_client, spawn, TestApp, PASSWORD};
+use danvan::db;
+use danvan::domain::access::Role;
+use danvan::domain::units::UnitKind;
+use diesel::prelude::*;
+use reqwest::{Client, StatusCode};
+
+struct World {
+    app: TestApp,
+    district: i64,
+    ward: i64,
+    other: i64,
+    appraiser: i64,
+}
+
+async fn world() -> World {
+    let app = spawn().await;
+    let district = app.unit(app.root, UnitKind::District, "Quận Long Biên");
+    let ward = app.unit(district, UnitKind::Ward, "Phường Bồ Đề");
+    let other = app.unit(app.root, UnitKind::Ward, "Phường Tây Hồ");
+    app.user("quanuy", district, &[(Role::Committee, district)]);
+    let appraiser = app.user("bandanvan", district, &[(Role::Viewer, district)]);
+    app.user("mttq", district, &[(Role::Reviewer, district)]);
+    app.user("chihoi", ward, &[(Role::Viewer, ward)]);
+    app.user("xem.tayho", other, &[(Role::Viewer, other)]);
+    World {
+        app,
+        district,
+        ward,
+        other,
+        appraiser,
+    }
+}
+
+async fn browser(app: &TestApp, username: &str) -> Client {
+    let c = new_client();
+    let r = app.login_with(&c, username, PASSWORD).await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER, "login {username}");
+    c
+}
+
+async fn page(app: &TestApp, c: &Client, path: &str) -> (StatusCode, String) {
+    let r = app.get_with(c, path).await;
+    let s = r.status();
+    (s, r.text().await.unwrap())
+}
+
+async fn post(
+    app: &TestApp,
+    c: &Client,
+    path: &str,
+    fields: &[(&str, String)],
+) -> reqwest::Response {
+    let pairs: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    app.post_with(c, path, &pairs).await
+}
+
+async fn follow(app: &TestApp, c: &Client, r: reqwest::Response) -> String {
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    page(app, c, &location(&r)).await.1
+}
+
+fn field_id(app: &TestApp, code: &str) -> String {
+    db::schema::model_fields::table
+        .filter(db::schema::model_fields::code.eq(code))
+        .select(db::schema::model_fields::id)
+        .first::<i64>(&mut app.conn())
+        .unwrap()
+        .to_string()
+}
+
+fn campaign_fields(w: &World) -> Vec<(&'static str, String)> {
+    vec![
+        ("unit_id", w.district.to_string()),
+        ("year", "2022".into()),
+        (
+            "theme",
+            "Năm Dân vận khéo, trọng tâm công tác GPMB và chỉnh trang đô thị".into(),
+        ),
+        ("plan_number", "90-KH/QU".into()),
+        ("plan_date", "14/01/2022".into()),
+        ("focus_fields", field_id(&w.app, "site_clearance")),
+        ("focus_fields", field_id(&w.app, "urban_embellishment")),
+        ("period_from", "01/01/2022".into()),
+        ("period_to", "31/12/2022".into()),
+        (
+            "related_plans",
+            "Kế hoạch 115-KH/QU ngày 15/4/2022 về mô hình điểm".into(),
+        ),
+        ("appraisers", w.appraiser.to_string()),
+    ]
+}
+
+fn model_fields(w: &World, title: &str) -> Vec<(&'static str, String)> {
+    vec![
+        ("kind", "collective".into()),
+        ("unit_id", w.ward.to_string()),
+        (
+            "holder_name",
+            "Chi hội Cựu chiến binh tổ dân phố số 5".into(),
+        ),
+        ("field_id", field_id(&w.app, "urban_embellishment")),
+        ("title", title.into()),
+        (
+            "commitment",
+            "Vận động 40 hộ tháo dỡ mái che lấn chiếm vỉa hè".into(),
+        ),
+        ("expected_results", "Tuyến phố văn minh đô thị".into()),
+        ("period_from", "01/02/2022".into()),
+        ("period_to", "30/11/2022".into()),
+    ]
+}
+
+async fn post_owned(
+    app: &TestApp,
+    c: &Client,
+    path: &str,
+    fields: &[(String, String)],
+) -> reqwest::Response {
+    let pairs: Vec<(&str, &str)> = fields
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect();
+    app.post_with(c, path, &pairs).await
+}
+
+fn with(
+    mut fields: Vec<(&'static str, String)>,
+    key: &'static str,
+    value: &str,
+) -> Vec<(&'static str, String)> {
+    fields.retain(|(k, _)| *k != key);
+    fields.push((key, value.into()));
+    fields
+}
+
+fn model_version(app: &TestApp, id: i64) -> String {
+    db::campaigns::find_model(&mut app.conn(), id)
+        .unwrap()
+        .version
+        .to_string()
+}
+
+fn model_status(app: &TestApp, id: i64) -> String {
+    db::campaigns::find_model(&mut app.conn(), id)
+        .unwrap()
+        .status
+}
+
+async fn move_to(
+    w: &World,
+    c: &Client,
+    model: i64,
+    fields: &[(&'static str, String)],
+) -> reqwest::Response {
+    let mut all = fields.to_vec();
+    all.push(("version", model_version(&w.app, model)));
+    post(&w.app, c, &format!("/models/{model}/status"), &all).await
+}
+
+#[tokio::test]
+async fn a_campaign_runs_from_registration_to_commendation() {
+    let w = world().await;
+    let app = &w.app;
+    let committee = browser(app, "quanuy").await;
+    let appraiser = browser(app, "bandanvan").await;
+    let front = browser(app, "mttq").await;
+    let resident = browser(app, "chihoi").await;
+    let outsider = browser(app, "xem.tayho").await;
+
+    // The committee sets the campaign up; bad input comes back field by field.
+    assert_eq!(
+        page(app, &committee, "/campaigns/new").await.0,
+        StatusCode::OK
+    );
+    let bad = with(
+        with(campaign_fields(&w), "theme", " "),
+        "period_to",
+        "01/12/2021",
+    );
+    let r = post(app, &committee, "/campaigns", &bad).await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let html = r.text().await.unwrap();
+    assert!(html.contains("Ngày kết thúc phải sau ngày bắt đầu."));
+    assert!(html.contains("Không được để trống."));
+    assert!(html.contains("value=\"90-KH/QU\""), "typed values kept");
+    assert_eq!(
+        post(app, &resident, "/campaigns", &campaign_fields(&w))
+            .await
+            .status(),
+        StatusCode::FORBIDDEN
+    );
+    let r = post(app, &committee, "/campaigns", &campaign_fields(&w)).await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let campaign: i64 = location(&r)
+        .trim_start_matches("/campaigns/")
+        .parse()
+        .unwrap();
+    let (s, html) = page(app, &resident, &format!("/campaigns/{campaign}")).await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(html.contains("90-KH/QU") && html.contains("14/01/2022"));
+    assert!(html.contains("Chỉnh trang đô thị"), "focus fields shown");
+    assert_eq!(
+        page(app, &outsider, &format!("/campaigns/{campaign}"))
+            .await
+            .0,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        page(app, &resident, &format!("/campaigns/{campaign}/edit"))
+            .await
+            .0,
+        StatusCode::FORBIDDEN
+    );
+
+    // A resident registers their collective's model, and one of their own.
+    let path = format!("/campaigns/{campaign}/models");
+    let bad = with(
+        with(model_fields(&w, ""), "commitment", ""),
+        "unit_id",
+        &w.other.to_string(),
+    );
+    let r = post(app, &resident, &path, &bad).await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let html = r.text().await.unwrap();
+    assert!(
+        html.contains("Chi hội Cựu chiến binh tổ dân phố số 5"),
+        "typed values kept"
+    );
+    assert_eq!(
+        db::schema::models::table
+            .count()
+            .get_result::<i64>(&mut app.conn())
+            .unwrap(),
+        0
+    );
+    let r = post(
+        app,
+        &resident,
+        &path,
+        &model_fields(&w, "Tuyến phố không lấn chiếm"),
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let model: i64 = location(&r).trim_start_matches("/models/").parse().unwrap();
+    let mine = with(
+        with(
+            model_fields(&w, "Gia đình gương mẫu bàn giao mặt bằng"),
+            "kind",
+            "individual",
+        ),
+        "holder_name",
+        "",
+    );
+    let mine = with(mine, "field_id", &field_id(app, "site_clearance"));
+    let r = post(app, &resident, &path, &mine).await;
+    let individual: i64 = location(&r).trim_start_matches("/models/").parse().unwrap();
+    assert_eq!(
+        db::campaigns::find_model(&mut app.conn(), individual)
+            .unwrap()
+            .holder_name,
+        "Đồng chí chihoi",
+        "an individual registers as themselves"
+    );
+    assert_eq!(
+        post(app, &outsider, &path, &model_fields(&w, "x"))
+            .await
+            .status(),
+        StatusCode::FORBIDDEN
+    );
+
+    // The registrant edits while the model is only registered.
+    let mut edit = with(
+        model_fields(&w, "Tuyến phố văn minh không lấn chiếm"),
+        "version",
+        &model_version(app, model),
+    );
+    assert_eq!(
+        post(app, &resident, &format!("/models/{model}"), &edit)
+            .await
+            .status(),
+        StatusCode::SEE_OTHER
+    );
+    assert_eq!(
+        db::campaigns::find_model(&mut app.conn(), model)
+            .unwrap()
+            .title,
+        "Tuyến phố văn minh không lấn chiếm"
+    );
+
+    // Only appraisers move models; refusing needs a reason.
+    assert_eq!(
+        move_to(&w, &resident, model, &[("status", "accepted".into())])
+            .await
+            .status(),
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        move_to(&w, &front, model, &[("status", "accepted".into())])
+            .await
+            .status(),
+        StatusCode::FORBIDDEN
+    );
+    let r = move_to(
+        &w,
+        &appraiser,
+        individual,
+        &[("status", "not_accepted".into())],
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(model_status(app, individual), "registered");
+    let r = move_to(
+        &w,
+        &appraiser,
+        individual,
+        &[
+            ("status", "not_accepted".into()),
+            ("reason", "Chưa có kết quả kiểm chứng".into()),
+        ],
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    assert_eq!(model_status(app, individual), "not_accepted");
+    let r = move_to(&w, &appraiser, model, &[("status", "commended".into())]).await;
+    assert_eq!(
+        r.status(),
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "no skipping appraisal"
+    );
+    assert_eq!(
+        move_to(&w, &appraiser, model, &[("status", "accepted".into())])
+            .await
+            .status(),
+        StatusCode::SEE_OTHER
+    );
+    // Once accepted, the registration is fixed.
+    assert_eq!(
+        page(app, &resident, &format!("/models/{model}/edit"))
+            .await
+            .0,
+        StatusCode::FORBIDDEN
+    );
+    edit = with(edit, "version", &model_version(app, model));
+    let html = follow(
+        app,
+        &resident,
+        post(app, &resident, &format!("/models/{model}"), &edit).await,
+    )
+    .await;
+    assert!(html.contains("thay đổi chưa được lưu"));
+
+    // Appraisal scores against the campaign's criteria (five of 20 points).
+    let criteria = db::campaigns::criteria(&mut app.conn(), campaign).unwrap();
+    assert_eq!(criteria.len(), 5);
+    let scores = |v: &str| -> Vec<(String, String)> {
+        criteria
+            .iter()
+            .flat_map(|c| {
+                [
+                    (format!("score_{}", c.id), v.to_string()),
+                    (format!("comment_{}", c.id), "Đạt".to_string()),
+                ]
+            })
+            .collect()
+    };
+    let score_path = format!("/models/{model}/scores");
+    let r = post_owned(app, &appraiser, &score_path, &scores("25")).await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r
+        .text()
+        .await
+        .unwrap()
+        .contains("Điểm phải từ 0 đến điểm tối đa"));
+    assert_eq!(
+        post_owned(app, &appraiser, &score_path, &scores("18"))
+            .await
+            .status(),
+        StatusCode::SEE_OTHER
+    );
+    assert_eq!(
+        post_owned(app, &resident, &score_path, &scores("20"))
+            .await
+            .status(),
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        post_owned(app, &front, &score_path, &scores("20"))
+            .await
+            .status(),
+        StatusCode::FORBIDDEN
+    );
+    let (s, html) = page(app, &front, &format!("/models/{model}")).await;
+    assert_eq!(s, StatusCode::OK, "the Front reads");
+    assert!(html.contains("90")); // 5 × 18
+                                  // Criteria are fixed once a model is scored.
+    let r = post(
+        app,
+        &committee,
+        &format!("/campaigns/{campaign}/criteria"),
+        &[
+            ("name_vi", "Một".into()),
+            ("name_en", "".into()),
+            ("points", "100".into()),
+        ],
+    )
+    .await;
+    assert!(follow(app, &committee, r)
+        .await
+        .contains("đã có mô hình được chấm điểm"));
+
+    // Pilot, proposal, and a commendation that needs its decision.
+    assert_eq!(
+        move_to(&w, &appraiser, model, &[("status", "pilot".into())])
+            .await
+            .status(),
+        StatusCode::SEE_OTHER
+    );
+    assert_eq!(
+        move_to(&w, &appraiser, model, &[("status", "proposed".into())])
+            .await
+            .status(),
+        StatusCode::SEE_OTHER
+    );
+    let r = move_to(
+        &w,
+        &appraiser,
+        model,
+        &[
+            ("status", "commended".into()),
+            ("decision_number", "".into()),
+            ("decision_date", "31/02/2022".into()),
+        ],
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let html = r.text().await.unwrap();
+    assert!(html.contains("value=\"31/02/2022\""));
+    assert_eq!(model_status(app, model), "proposed");
+    let r = move_to(
+        &w,
+        &appraiser,
+        model,
+        &[
+            ("status", "commended".into()),
+            ("decision_number", "125/QĐ-UBND".into()),
+            ("decision_date", "20/12/2022".into()),
+            ("level", "commune_certificate".into()),
+        ],
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let m = db::campaigns::find_model(&mut app.conn(), model).unwrap();
+    assert_eq!(m.status, "commended");
+    assert_eq!(m.decision_number.as_deref(), Some("125/QĐ-UBND"));
+    let events = db::campaigns::events(&mut app.conn(), model).unwrap();
+    let path: Vec<&str> = events.iter().map(|e| e.to_status.as_str()).collect();
+    assert_eq!(
+        path,
+        ["registered", "accepted", "pilot", "proposed", "commended"]
+    );
+    assert!(events[1..]
+        .iter()
+        .all(|e| e.by_name == "Đồng chí bandanvan"));
+    // A stale version changes nothing.
+    let r = post(
+        app,
+        &appraiser,
+        &format!("/models/{individual}/status"),
+        &[("status", "accepted".into()), ("version", "1".into())],
+    )
+    .await;
+    assert!(follow(app, &appraiser, r)
+        .await
+        .contains("thay đổi chưa được lưu"));
+    assert_eq!(model_status(app, individual), "not_accepted");
+
+    // Check-ins by the contact, acknowledged by an appraiser, then fixed.
+    let r = post(
+        app,
+        &resident,
+        &format!("/models/{model}/checkins"),
+        &[("kind", "mid_year".into()), ("report", "".into())],
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let r = post(
+        app,
+        &resident,
+        &format!("/models/{model}/checkins"),
+        &[
+            ("kind", "mid_year".into()),
+            ("report", "32 hộ đã tháo dỡ".into()),
+        ],
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    assert_eq!(
+        post(
+            app,
+            &appraiser,
+            &format!("/models/{model}/checkins"),
+            &[("kind", "year_end".into()), ("report", "x".into())]
+        )
+        .await
+        .status(),
+        StatusCode::FORBIDDEN
+    );
+    let checkin = db::campaigns::checkins(&mut app.conn(), model).unwrap()[0].id;
+    assert_eq!(
+        post(
+            app,
+            &resident,
+            &format!("/models/{model}/checkins/{checkin}/ack"),
+            &[]
+        )
+        .await
+        .status(),
+        StatusCode::FORBIDDEN
+    );
+    let r = post(
+        app,
+        &appraiser,
+        &format!("/models/{model}/checkins/{checkin}/ack"),
+        &[("text", "Ghi nhận".into())],
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let r = post(
+        app,
+        &resident,
+        &format!("/models/{model}/checkins"),
+        &[("kind", "mid_year".into()), ("report", "sửa".into())],
+    )
+    .await;
+    assert!(follow(app, &resident, r).await.contains("đã được ghi nhận"));
+    assert_eq!(
+        db::campaigns::checkins(&mut app.conn(), model).unwrap()[0].report,
+        "32 hộ đã tháo dỡ"
+    );
+
+    // The figures match the data, on the page and in the spreadsheet.
+    let (s, html) = page(app, &front, &format!("/campaigns/{campaign}/figures")).await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(html.contains("<svg"));
+    let f = db::campaigns::figures(&mut app.conn(), campaign).unwrap();
+    let reached = |s: &str| {
+        f.reached
+            .iter()
+            .find(|(x, _)| x == s)
+            .map_or(0, |(_, n)| *n)
+    };
+    assert_eq!(
+        (reached("accepted"), reached("pilot"), reached("commended")),
+        (1, 1, 1)
+    );
+    let r = app
+        .get_with(&front, &format!("/campaigns/{campaign}/figures.xlsx"))
+        .await;
+    assert_eq!(r.status(), StatusCode::OK);
+    use calamine::Reader;
+    let mut book: calamine::Xlsx<_> =
+        calamine::open_workbook_from_rs(std::io::Cursor::new(r.bytes().await.unwrap().to_vec()))
+            .unwrap();
+    let sheet = book.worksheet_range_at(0).unwrap().unwrap();
+    let rows: Vec<Vec<String>> = sheet
+        .rows()
+        .map(|r| r.iter().map(|c| c.to_string()).collect())
+        .collect();
+    assert!(
+        rows.contains(&vec![
+            "Giải phóng mặt bằng".to_string(),
+            "0".into(),
+            "1".into(),
+            "1".into()
+        ]),
+        "{rows:?}"
+    );
+    assert!(
+        rows.contains(&vec![
+            "Chỉnh trang đô thị".to_string(),
+            "1".into(),
+            "0".into(),
+            "1".into()
+        ]),
+        "{rows:?}"
+    );
+    assert_eq!(rows.last().unwrap()[3], "2");
+}
+
+#[tokio::test]
+async fn the_committee_attaches_its_own_tasks_to_a_campaign() {
+    let w = world().await;
+    let app = &w.app;
+    let committee = browser(app, "quanuy").await;
+    let r = post(app, &committee, "/campaigns", &campaign_fields(&w)).await;
+    let campaign: i64 = location(&r)
+        .trim_start_matches("/campaigns/")
+        .parse()
+        .unwrap();
+    let owner = db::users::find_by_username(&mut app.conn(), "quanuy")
+        .unwrap()
+        .unwrap()
+        .id;
+    let task = |unit: i64, title: &str| {
+        let f = db::tasks::TaskFields {
+            unit_id: unit,
+            category_id: 1,
+            title: title.into(),
+            description: String::new(),
+            project_start_year: None,
+            campaign_year: 2022,
+            deadline: None,
+            owner_id: owner,
+            area_total_m2: None,
+            area_cleared_m2: None,
+            plans_total: None,
+            plans_approved: None,
+            money_paid: None,
+            consented_stages: danvan::domain::consent::ConsentedSet::default().to_stored(),
+            co_owners: vec![],
+            team: vec![],
+        };
+        db::tasks::create(&mut app.conn(), &f, owner).unwrap().0.id
+    };
+    let inside = task(w.ward, "Mở rộng ngõ 64 Bồ Đề");
+    let outside = task(w.other, "Việc của Tây Hồ");
+    let (s, html) = page(app, &committee, &format!("/campaigns/{campaign}/tasks")).await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(html.contains("Mở rộng ngõ 64 Bồ Đề") && !html.contains("Việc của Tây Hồ"));
+    let r = post(
+        app,
+        &committee,
+        &format!("/campaigns/{campaign}/tasks"),
+        &[("task", outside.to_string())],
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::BAD_REQUEST);
+    let r = post(
+        app,
+        &committee,
+        &format!("/campaigns/{campaign}/tasks"),
+        &[("task", inside.to_string())],
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let (_, html) = page(app, &committee, &format!("/campaigns/{campaign}")).await;
+    assert!(html.contains(&format!("/tasks/{inside}")));
+    let viewer = browser(app, "chihoi").await;
+    assert_eq!(
+        post(
+            app,
+            &viewer,
+            &format!("/campaigns/{campaign}/tasks"),
+            &[("task", inside.to_string())]
+        )
+        .await
+        .status(),
+        StatusCode::FORBIDDEN
+    );
+}
