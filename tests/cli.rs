@@ -68,6 +68,41 @@ fn create_admin_prints_a_one_time_password_and_demo_loads_once() {
     assert_eq!(results[0].2.as_deref(), Some("good"));
     assert_eq!(results[1].1, Some(95.5));
     assert_eq!(results[1].2.as_deref(), Some("excellent"));
+    // Long Biên's 2022 campaign carries the article's figures.
+    let campaigns = danvan::db::campaigns::all(&mut conn).unwrap();
+    assert_eq!(campaigns.len(), 1);
+    let campaign = &campaigns[0].0;
+    assert_eq!(
+        (campaign.year, campaign.plan_number.as_str()),
+        (2022, "90-KH/QU")
+    );
+    let f = danvan::db::campaigns::figures(&mut conn, campaign.id).unwrap();
+    let kinds = |k: &str| -> i64 {
+        f.by_field_kind
+            .iter()
+            .filter(|r| r.1 == k)
+            .map(|r| r.2)
+            .sum()
+    };
+    assert_eq!((kinds("collective"), kinds("individual")), (389, 88));
+    let fields = danvan::db::campaigns::fields(&mut conn).unwrap();
+    let by_field = |code: &str| -> i64 {
+        let id = fields.iter().find(|x| x.code == code).unwrap().id;
+        f.by_field_kind
+            .iter()
+            .filter(|r| r.0 == id)
+            .map(|r| r.2)
+            .sum()
+    };
+    assert_eq!(
+        (by_field("site_clearance"), by_field("urban_embellishment")),
+        (103, 155)
+    );
+    let reached = |s: &str| f.reached.iter().find(|r| r.0 == s).map_or(0, |r| r.1);
+    assert_eq!(
+        (reached("accepted"), reached("pilot"), reached("proposed")),
+        (356, 7, 77)
+    );
     let again = run(&["demo"]);
     assert!(!again.status.success(), "the demo refuses to load twice");
 }
