@@ -665,3 +665,67 @@ async fn the_committee_attaches_its_own_tasks_to_a_campaign() {
         StatusCode::FORBIDDEN
     );
 }
+
+#[tokio::test]
+async fn model_fields_are_a_list_that_top_administrators_keep() {
+    let app = spawn().await;
+    app.as_admin().await;
+    let (s, html) = app.text("/admin/model-fields").await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(html.contains("Xây dựng hệ thống chính trị"));
+    let r = app
+        .post(
+            "/admin/model-fields",
+            &[
+                ("name_vi", ""),
+                ("name_en", "New rural areas"),
+                ("sort_order", "9"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r
+        .text()
+        .await
+        .unwrap()
+        .contains("value=\"New rural areas\""));
+    let r = app
+        .post(
+            "/admin/model-fields",
+            &[
+                ("name_vi", "Xây dựng nông thôn mới"),
+                ("name_en", "New rural areas"),
+                ("sort_order", "9"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let fields = db::campaigns::fields(&mut app.conn()).unwrap();
+    let added = fields
+        .iter()
+        .find(|f| f.code == "xay_dung_nong_thon_moi")
+        .unwrap();
+    let r = app
+        .post(
+            &format!("/admin/model-fields/{}", added.id),
+            &[
+                ("name_vi", "Nông thôn mới"),
+                ("name_en", "New rural areas"),
+                ("sort_order", "9"),
+                ("active", "0"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let f = db::campaigns::field(&mut app.conn(), added.id)
+        .unwrap()
+        .unwrap();
+    assert_eq!((f.name_vi.as_str(), f.active), ("Nông thôn mới", false));
+    let ward = app.unit(app.root, UnitKind::Ward, "Phường Bồ Đề");
+    app.user("capuy", ward, &[(Role::Committee, ward)]);
+    let c = browser(&app, "capuy").await;
+    assert_eq!(
+        page(&app, &c, "/admin/model-fields").await.0,
+        StatusCode::FORBIDDEN
+    );
+}

@@ -699,3 +699,6 @@ audit-action-move = changed the status
 audit-action-appraise = appraised
 audit-action-check_in = reported results
 audit-action-acknowledge = acknowledged a report
+nav-model-fields = Model fields
+model-fields-title = Fields of "Dân vận khéo" models
+model-fields-help = The fields models are registered under, shared by every unit. Add new ones or retire old ones; registered models keep theirs.

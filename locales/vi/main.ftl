@@ -699,3 +699,6 @@ audit-action-move = chuyển trạng thái
 audit-action-appraise = chấm điểm thẩm định
 audit-action-check_in = báo cáo kết quả
 audit-action-acknowledge = ghi nhận báo cáo
+nav-model-fields = Lĩnh vực mô hình
+model-fields-title = Lĩnh vực của mô hình "Dân vận khéo"
+model-fields-help = Danh sách lĩnh vực dùng chung khi đăng ký mô hình. Thêm lĩnh vực mới hoặc ngừng dùng lĩnh vực cũ; mô hình đã đăng ký giữ nguyên lĩnh vực.

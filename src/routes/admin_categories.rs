@@ -1,5 +1,6 @@
-//! Task categories are data: an administrator of a top unit adds, renames,
-//! orders and retires them.
+//! Lists kept as data — task categories and the fields of "Dân vận khéo"
+//! models: an administrator of a top unit adds, renames, orders and retires
+//! their entries, through the same page.
 
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpResponse};
@@ -16,9 +17,53 @@ use crate::error::{AppError, AppResult};
 use crate::i18n;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.route("/admin/categories", web::get().to(index))
-        .route("/admin/categories", web::post().to(create))
-        .route("/admin/categories/{id}", web::post().to(update));
+    cfg.route(
+        "/admin/categories",
+        web::get().to(|ctx| index(ctx, List::Categories)),
+    )
+    .route(
+        "/admin/categories",
+        web::post().to(|ctx, form| create(ctx, form, List::Categories)),
+    )
+    .route(
+        "/admin/categories/{id}",
+        web::post().to(|ctx, id, form| update(ctx, id, form, List::Categories)),
+    )
+    .route(
+        "/admin/model-fields",
+        web::get().to(|ctx| index(ctx, List::ModelFields)),
+    )
+    .route(
+        "/admin/model-fields",
+        web::post().to(|ctx, form| create(ctx, form, List::ModelFields)),
+    )
+    .route(
+        "/admin/model-fields/{id}",
+        web::post().to(|ctx, id, form| update(ctx, id, form, List::ModelFields)),
+    );
+}
+
+/// Which list a page keeps.
+#[derive(Clone, Copy)]
+enum List {
+    Categories,
+    ModelFields,
+}
+
+impl List {
+    fn path(self) -> &'static str {
+        match self {
+            List::Categories => "/admin/categories",
+            List::ModelFields => "/admin/model-fields",
+        }
+    }
+
+    fn key(self) -> &'static str {
+        match self {
+            List::Categories => "categories",
+            List::ModelFields => "model-fields",
+        }
+    }
 }
 
 /// Categories are shared by every unit, so only an administrator of a top unit changes them.
@@ -64,27 +109,45 @@ fn check(form: &CategoryForm) -> Result<CategoryFields, FieldErrors> {
 
 async fn render(
     ctx: &Ctx,
+    list: List,
     status: StatusCode,
     form: &CategoryForm,
     errors: &FieldErrors,
 ) -> AppResult<HttpResponse> {
-    let all = ctx.db(|conn| Ok(db::tasks::all_categories(conn)?)).await?;
+    let rows: Vec<serde_json::Value> = ctx
+        .db(move |conn| {
+            Ok(match list {
+                List::Categories => db::tasks::all_categories(conn)?
+                    .into_iter()
+                    .map(|c| json!(c))
+                    .collect(),
+                List::ModelFields => db::campaigns::fields(conn)?
+                    .into_iter()
+                    .map(|f| json!({"id": f.id, "name_vi": f.name_vi, "name_en": f.name_en, "sort_order": f.sort_order, "active": f.active, "is_site_clearance": false}))
+                    .collect(),
+            })
+        })
+        .await?;
     ctx.render_status(
         status,
         "admin/categories/index",
         json!({
-            "title": i18n::t(ctx.locale, "categories-title"),
-            "categories": all,
+            "title": i18n::t(ctx.locale, &format!("{}-title", list.key())),
+            "help": format!("{}-help", list.key()),
+            "base": list.path(),
+            "clearance": matches!(list, List::Categories),
+            "categories": rows,
             "f": super::form_view(form, errors),
             "has_errors": !errors.is_empty(),
         }),
     )
 }
 
-async fn index(ctx: Ctx) -> AppResult<HttpResponse> {
+async fn index(ctx: Ctx, list: List) -> AppResult<HttpResponse> {
     require_top_admin(ctx.user()?)?;
     render(
         &ctx,
+        list,
         StatusCode::OK,
         &CategoryForm::default(),
         &FieldErrors::default(),
@@ -92,12 +155,16 @@ async fn index(ctx: Ctx) -> AppResult<HttpResponse> {
     .await
 }
 
-async fn create(ctx: Ctx, form: super::HtmlForm<CategoryForm>) -> AppResult<HttpResponse> {
+async fn create(
+    ctx: Ctx,
+    form: super::HtmlForm<CategoryForm>,
+    list: List,
+) -> AppResult<HttpResponse> {
     require_top_admin(ctx.user()?)?;
     let form = form.0;
     let fields = match check(&form) {
         Ok(f) => f,
-        Err(e) => return render(&ctx, StatusCode::UNPROCESSABLE_ENTITY, &form, &e).await,
+        Err(e) => return render(&ctx, list, StatusCode::UNPROCESSABLE_ENTITY, &form, &e).await,
     };
     // A stable code from the Vietnamese name: "Trật tự đô thị" → "trat_tu_do_thi".
     let base: String = fold(&fields.name_vi)
@@ -108,35 +175,49 @@ async fn create(ctx: Ctx, form: super::HtmlForm<CategoryForm>) -> AppResult<Http
     ctx.db(move |conn| {
         let mut code = base.clone();
         let mut n = 2;
-        while db::tasks::category_code_taken(conn, &code)? {
+        let taken = |conn: &mut db::DbConnection, code: &str| match list {
+            List::Categories => db::tasks::category_code_taken(conn, code),
+            List::ModelFields => db::campaigns::field_code_taken(conn, code),
+        };
+        while taken(conn, &code)? {
             code = format!("{base}_{n}");
             n += 1;
         }
         audit::write(conn, &actor, |c| {
-            Ok(((), db::tasks::create_category(c, &code, &fields)?))
+            Ok((
+                (),
+                match list {
+                    List::Categories => db::tasks::create_category(c, &code, &fields)?,
+                    List::ModelFields => db::campaigns::create_field(c, &code, &fields)?,
+                },
+            ))
         })
     })
     .await?;
     ctx.flash("success", "flash-saved");
-    Ok(ctx.redirect("/admin/categories"))
+    Ok(ctx.redirect(list.path()))
 }
 
 async fn update(
     ctx: Ctx,
     id: web::Path<i64>,
     form: super::HtmlForm<CategoryForm>,
+    list: List,
 ) -> AppResult<HttpResponse> {
     require_top_admin(ctx.user()?)?;
     let form = form.0;
     let fields = match check(&form) {
         Ok(f) => f,
-        Err(e) => return render(&ctx, StatusCode::UNPROCESSABLE_ENTITY, &form, &e).await,
+        Err(e) => return render(&ctx, list, StatusCode::UNPROCESSABLE_ENTITY, &form, &e).await,
     };
     let (actor, cid) = (ctx.actor(), *id);
     let found = ctx
         .db(move |conn| {
             audit::write_if(conn, &actor, |c| {
-                let change = db::tasks::update_category(c, cid, &fields)?;
+                let change = match list {
+                    List::Categories => db::tasks::update_category(c, cid, &fields)?,
+                    List::ModelFields => db::campaigns::update_field(c, cid, &fields)?,
+                };
                 Ok((change.is_some(), change))
             })
         })
@@ -145,5 +226,5 @@ async fn update(
         return Err(AppError::NotFound);
     }
     ctx.flash("success", "flash-saved");
-    Ok(ctx.redirect("/admin/categories"))
+    Ok(ctx.redirect(list.path()))
 }
