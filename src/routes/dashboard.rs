@@ -38,6 +38,13 @@ pub(super) fn bar_chart(rows: &[(String, f64, String)]) -> Value {
             } else {
                 2.0
             };
+            // The label column is 150 units wide: long names are shortened
+            // (the table beside every chart has them in full).
+            let label = if label.chars().count() > 24 {
+                format!("{}…", label.chars().take(23).collect::<String>())
+            } else {
+                label.clone()
+            };
             json!({
                 "label": label,
                 "text": text,
