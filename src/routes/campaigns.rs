@@ -507,33 +507,16 @@ async fn save_criteria(
 ) -> AppResult<HttpResponse> {
     let a = load(&ctx, *id).await?;
     a.require_manage()?;
-    let cid = a.c.id;
-    let (rows, errors, items) = super::reviews::check_criteria(&form.0);
-    if !errors.is_empty() {
-        return super::reviews::render_criteria(
-            &ctx,
-            StatusCode::UNPROCESSABLE_ENTITY,
-            &format!("/campaigns/{cid}/criteria"),
-            json!({"href": format!("/campaigns/{cid}"), "title": a.c.theme}),
-            rows,
-            &errors,
-        );
-    }
-    let (actor, c) = (ctx.actor(), a.c.clone());
-    let saved = ctx
-        .db(move |conn| {
-            audit::write_if(conn, &actor, |x| {
-                let change = cdb::set_criteria(x, &c, &items)?;
-                Ok((change.is_some(), change))
-            })
-        })
-        .await?;
-    if saved {
-        ctx.flash("success", "flash-saved");
-    } else {
-        ctx.flash("error", "campaign-error-criteria-used");
-    }
-    Ok(ctx.redirect(&format!("/campaigns/{cid}")))
+    let (cid, c) = (a.c.id, a.c.clone());
+    super::reviews::save_criteria_with(
+        &ctx,
+        &form.0,
+        format!("/campaigns/{cid}"),
+        a.c.theme,
+        "campaign-error-criteria-used",
+        move |x, items| cdb::set_criteria(x, &c, items),
+    )
+    .await
 }
 
 async fn tasks_page(ctx: Ctx, id: web::Path<i64>) -> AppResult<HttpResponse> {

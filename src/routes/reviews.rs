@@ -600,23 +600,53 @@ async fn save_criteria(
 ) -> AppResult<HttpResponse> {
     let a = load_round(&ctx, *id).await?;
     a.require_lead()?;
-    let rid = a.round.id;
-    let (rows, errors, items) = check_criteria(&form.0);
+    let (rid, round) = (a.round.id, a.round.clone());
+    save_criteria_with(
+        &ctx,
+        &form.0,
+        format!("/reviews/{rid}"),
+        a.round.title,
+        "review-error-frozen",
+        move |c, items| rdb::set_criteria(c, &round, items),
+    )
+    .await
+}
+
+/// Saves criteria typed on the shared criteria page through `set`, which
+/// returns `None` when they may no longer change (then `refused` is shown).
+/// Bad rows come back with their messages; `base` is the owner's page.
+pub(super) async fn save_criteria_with<F>(
+    ctx: &Ctx,
+    form: &CriteriaForm,
+    base: String,
+    title: String,
+    refused: &str,
+    set: F,
+) -> AppResult<HttpResponse>
+where
+    F: FnOnce(
+            &mut db::DbConnection,
+            &[rdb::CriterionFields],
+        ) -> diesel::QueryResult<Option<audit::Change>>
+        + Send
+        + 'static,
+{
+    let (rows, errors, items) = check_criteria(form);
     if !errors.is_empty() {
         return render_criteria(
-            &ctx,
+            ctx,
             StatusCode::UNPROCESSABLE_ENTITY,
-            &format!("/reviews/{rid}/criteria"),
-            json!({"href": format!("/reviews/{rid}"), "title": a.round.title}),
+            &format!("{base}/criteria"),
+            json!({"href": base, "title": title}),
             rows,
             &errors,
         );
     }
-    let (actor, round) = (ctx.actor(), a.round.clone());
+    let actor = ctx.actor();
     let saved = ctx
         .db(move |conn| {
             audit::write_if(conn, &actor, |c| {
-                let change = rdb::set_criteria(c, &round, &items)?;
+                let change = set(c, &items)?;
                 Ok((change.is_some(), change))
             })
         })
@@ -624,9 +654,9 @@ async fn save_criteria(
     if saved {
         ctx.flash("success", "flash-saved");
     } else {
-        ctx.flash("error", "review-error-frozen");
+        ctx.flash("error", refused);
     }
-    Ok(ctx.redirect(&format!("/reviews/{rid}")))
+    Ok(ctx.redirect(&base))
 }
 
 // ---------------------------------------------------------------- tasks in a round
