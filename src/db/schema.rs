@@ -438,6 +438,95 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    desk_procedures (id) {
+        id -> BigInt,
+        code -> Text,
+        name_vi -> Text,
+        name_en -> Text,
+        active -> Bool,
+        sort_order -> Integer,
+    }
+}
+
+diesel::table! {
+    desk_duties (id) {
+        id -> BigInt,
+        unit_id -> BigInt,
+        name -> Text,
+        place -> Text,
+        weekday -> Integer,
+        start_time -> Text,
+        end_time -> Text,
+        starts_on -> Date,
+        active -> Bool,
+        version -> Integer,
+        created_by -> BigInt,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    desk_duty_officials (duty_id, user_id) {
+        duty_id -> BigInt,
+        user_id -> BigInt,
+        position -> Integer,
+    }
+}
+
+diesel::table! {
+    desk_shifts (id) {
+        id -> BigInt,
+        duty_id -> BigInt,
+        on_date -> Date,
+        official_id -> BigInt,
+        status -> Text,
+        note -> Text,
+        swap_requested_by -> Nullable<BigInt>,
+        swap_reason -> Nullable<Text>,
+        version -> Integer,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    desk_cases (id) {
+        id -> BigInt,
+        shift_id -> BigInt,
+        procedure_id -> BigInt,
+        citizen_name -> Text,
+        priority_groups -> Text,
+        note -> Text,
+        outcome -> Text,
+        escalated_to -> Nullable<Text>,
+        due_on -> Nullable<Date>,
+        answered_on -> Nullable<Date>,
+        answer -> Nullable<Text>,
+        feedback_expires_on -> Date,
+        created_by -> BigInt,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    desk_feedback (id) {
+        id -> BigInt,
+        case_id -> BigInt,
+        rating -> Text,
+        attitude -> Nullable<Integer>,
+        clarity -> Nullable<Integer>,
+        time_taken -> Nullable<Integer>,
+        comment -> Text,
+        at -> Timestamp,
+    }
+}
+
+diesel::joinable!(desk_duties -> units (unit_id));
+diesel::joinable!(desk_shifts -> desk_duties (duty_id));
+diesel::joinable!(desk_cases -> desk_shifts (shift_id));
+diesel::joinable!(desk_cases -> desk_procedures (procedure_id));
+diesel::joinable!(desk_feedback -> desk_cases (case_id));
 diesel::joinable!(campaigns -> units (unit_id));
 diesel::joinable!(campaign_tasks -> tasks (task_id));
 diesel::joinable!(models -> campaigns (campaign_id));
@@ -488,6 +577,12 @@ diesel::allow_tables_to_appear_in_same_query!(
     model_events,
     model_scores,
     model_checkins,
+    desk_procedures,
+    desk_duties,
+    desk_duty_officials,
+    desk_shifts,
+    desk_cases,
+    desk_feedback,
 );
 
 // Dashboards group households by their task's consented set and their stage.
