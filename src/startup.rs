@@ -74,6 +74,7 @@ impl Application {
             backend: config.database.backend(),
             views: Views::new()?,
             mailer: crate::mail::Mailer::new(&config.mail)?,
+            links: crate::auth::links::LinkKey::derive(key.master()),
             pool: pool.clone(),
             config,
         });

@@ -11,4 +11,6 @@ pub struct AppState {
     pub backend: Backend,
     pub views: Views,
     pub mailer: Mailer,
+    /// Signs links that open without an account (feedback, calendar feeds).
+    pub links: crate::auth::links::LinkKey,
 }

@@ -2,5 +2,6 @@
 //! the user behind a request.
 
 pub mod csrf;
+pub mod links;
 pub mod password;
 pub mod session;

@@ -4,6 +4,7 @@ pub mod access;
 pub mod campaign;
 pub mod consent;
 pub mod deadline;
+pub mod desk;
 pub mod format;
 pub mod households;
 pub mod import;

@@ -1,0 +1,202 @@
+//! The weekly duty desk ("Tuesday with citizens"): the rota, what happens to
+//! each citizen's case, feedback, and the periods the desk is reviewed over.
+
+use chrono::{Datelike, Months, NaiveDate, Weekday};
+use serde::Serialize;
+
+macro_rules! string_enum {
+    ($name:ident { $($variant:ident => $text:literal),+ $(,)? }) => {
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+        #[serde(rename_all = "snake_case")]
+        pub enum $name { $($variant),+ }
+
+        impl $name {
+            pub const ALL: &'static [$name] = &[$($name::$variant),+];
+
+            pub fn as_str(self) -> &'static str {
+                match self { $($name::$variant => $text),+ }
+            }
+
+            pub fn parse(s: &str) -> Option<$name> {
+                Self::ALL.iter().copied().find(|v| v.as_str() == s)
+            }
+        }
+    };
+}
+
+string_enum!(ShiftStatus {
+    Planned => "planned",
+    Held => "held",
+    Cancelled => "cancelled",
+});
+
+string_enum!(Outcome {
+    Guided => "guided",
+    Resolved => "resolved",
+    HandedOver => "handed_over",
+    Escalated => "escalated",
+});
+
+string_enum!(Rating {
+    VerySatisfied => "very_satisfied",
+    Satisfied => "satisfied",
+    NotSatisfied => "not_satisfied",
+});
+
+/// Days a citizen's feedback link stays open.
+pub const FEEDBACK_DAYS: u64 = 14;
+
+/// Weekdays stored as 1 (Monday) to 7 (Sunday), as Vietnamese speak of
+/// "thứ Hai" … "Chủ nhật".
+pub fn weekday(n: i32) -> Option<Weekday> {
+    match n {
+        1 => Some(Weekday::Mon),
+        2 => Some(Weekday::Tue),
+        3 => Some(Weekday::Wed),
+        4 => Some(Weekday::Thu),
+        5 => Some(Weekday::Fri),
+        6 => Some(Weekday::Sat),
+        7 => Some(Weekday::Sun),
+        _ => None,
+    }
+}
+
+/// The duty's dates from `from` for `weeks` weeks, never before it starts.
+pub fn rota_dates(starts_on: NaiveDate, day: Weekday, from: NaiveDate, weeks: u32) -> Vec<NaiveDate> {
+    let begin = from.max(starts_on);
+    let offset = (7 + day.num_days_from_monday() as i64 - begin.weekday().num_days_from_monday() as i64) % 7;
+    let first = begin + chrono::Duration::days(offset);
+    (0..weeks as i64)
+        .map(|w| first + chrono::Duration::weeks(w))
+        .collect()
+}
+
+/// Who is on duty on `date` among `n` officials taking turns weekly from
+/// the first duty date on or after `starts_on`.
+pub fn turn(starts_on: NaiveDate, date: NaiveDate, n: usize) -> usize {
+    if n == 0 {
+        return 0;
+    }
+    let weeks = (date - starts_on).num_days().max(0) / 7;
+    weeks as usize % n
+}
+
+/// `HH:MM` on a 24-hour clock.
+pub fn parse_time(s: &str) -> Option<chrono::NaiveTime> {
+    chrono::NaiveTime::parse_from_str(s.trim(), "%H:%M").ok()
+}
+
+/// The periods a desk is reviewed over.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Period {
+    /// The first month from the duty's start.
+    FirstMonth,
+    /// The first six months from the duty's start.
+    FirstSixMonths,
+    /// A calendar quarter.
+    Quarter(i32, u32),
+}
+
+impl Period {
+    pub fn parse(s: &str) -> Option<Period> {
+        match s {
+            "first_month" => Some(Period::FirstMonth),
+            "first_six_months" => Some(Period::FirstSixMonths),
+            _ => {
+                let (y, q) = s.split_once("-q")?;
+                let (y, q) = (y.parse().ok()?, q.parse().ok()?);
+                (1..=4).contains(&q).then_some(Period::Quarter(y, q))
+            }
+        }
+    }
+
+    pub fn code(self) -> String {
+        match self {
+            Period::FirstMonth => "first_month".into(),
+            Period::FirstSixMonths => "first_six_months".into(),
+            Period::Quarter(y, q) => format!("{y}-q{q}"),
+        }
+    }
+
+    /// First and last day, both included.
+    pub fn range(self, starts_on: NaiveDate) -> (NaiveDate, NaiveDate) {
+        let months = |d: NaiveDate, m: u32| d.checked_add_months(Months::new(m)).unwrap_or(d);
+        match self {
+            Period::FirstMonth => (starts_on, months(starts_on, 1).pred_opt().unwrap_or(starts_on)),
+            Period::FirstSixMonths => (starts_on, months(starts_on, 6).pred_opt().unwrap_or(starts_on)),
+            Period::Quarter(y, q) => {
+                let first = NaiveDate::from_ymd_opt(y, 3 * (q - 1) + 1, 1).unwrap_or(starts_on);
+                (first, months(first, 3).pred_opt().unwrap_or(first))
+            }
+        }
+    }
+
+    /// The periods offered for a duty: its first month, its first six months,
+    /// and the quarters from its start to `today`.
+    pub fn offered(starts_on: NaiveDate, today: NaiveDate) -> Vec<Period> {
+        let mut out = vec![Period::FirstMonth, Period::FirstSixMonths];
+        let (mut y, mut q) = (starts_on.year(), (starts_on.month() - 1) / 3 + 1);
+        while (y, q) <= (today.year(), (today.month() - 1) / 3 + 1) {
+            out.push(Period::Quarter(y, q));
+            (y, q) = if q == 4 { (y + 1, 1) } else { (y, q + 1) };
+        }
+        out
+    }
+}
+
+/// Whole percent of answers that were satisfied or very satisfied; `None`
+/// without answers.
+pub fn satisfaction_percent(very: i64, satisfied: i64, not: i64) -> Option<i64> {
+    let all = very + satisfied + not;
+    (all > 0).then(|| (very + satisfied) * 100 / all)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn d(y: i32, m: u32, day: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(y, m, day).unwrap()
+    }
+
+    #[test]
+    fn tuesdays_from_the_start_taken_in_turn() {
+        // Quảng Phú started on Tuesday 05/08/2025.
+        let start = d(2025, 8, 5);
+        let dates = rota_dates(start, Weekday::Tue, d(2025, 8, 1), 3);
+        assert_eq!(dates, vec![d(2025, 8, 5), d(2025, 8, 12), d(2025, 8, 19)]);
+        let later = rota_dates(start, Weekday::Tue, d(2025, 8, 13), 1);
+        assert_eq!(later, vec![d(2025, 8, 19)]);
+        assert_eq!(turn(start, d(2025, 8, 5), 3), 0);
+        assert_eq!(turn(start, d(2025, 8, 12), 3), 1);
+        assert_eq!(turn(start, d(2025, 8, 26), 3), 0);
+        assert_eq!(turn(start, d(2025, 8, 26), 0), 0);
+    }
+
+    #[test]
+    fn review_periods() {
+        let start = d(2025, 8, 5);
+        assert_eq!(Period::FirstMonth.range(start), (start, d(2025, 9, 4)));
+        assert_eq!(Period::FirstSixMonths.range(start), (start, d(2026, 2, 4)));
+        assert_eq!(Period::Quarter(2025, 4).range(start), (d(2025, 10, 1), d(2025, 12, 31)));
+        let offered = Period::offered(start, d(2026, 1, 10));
+        assert_eq!(offered.len(), 5);
+        assert_eq!(offered[4], Period::Quarter(2026, 1));
+        for p in offered {
+            assert_eq!(Period::parse(&p.code()), Some(p));
+        }
+        assert_eq!(Period::parse("2025-q5"), None);
+        assert_eq!(Period::parse("x"), None);
+    }
+
+    #[test]
+    fn satisfaction_counts_both_satisfied_levels() {
+        assert_eq!(satisfaction_percent(3, 1, 1), Some(80));
+        assert_eq!(satisfaction_percent(0, 0, 0), None);
+        assert_eq!(Outcome::parse("escalated"), Some(Outcome::Escalated));
+        assert_eq!(Rating::parse("bad"), None);
+        assert_eq!(weekday(2), Some(Weekday::Tue));
+        assert_eq!(weekday(0), None);
+        assert!(parse_time("07:30").is_some() && parse_time("7h30").is_none());
+    }
+}
