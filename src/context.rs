@@ -253,6 +253,7 @@ impl Ctx {
             items.push(("/admin/categories", "nav-categories"));
             items.push(("/admin/rubric", "nav-rubric"));
             items.push(("/admin/model-fields", "nav-model-fields"));
+            items.push(("/admin/procedures", "nav-procedures"));
         }
         if u.can_anywhere(Permission::ManageUsers) {
             items.push(("/admin/users", "nav-users"));

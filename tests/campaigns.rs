@@ -717,7 +717,7 @@ async fn model_fields_are_a_list_that_top_administrators_keep() {
         )
         .await;
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
-    let f = db::campaigns::field(&mut app.conn(), added.id)
+    let f = db::lists::model_fields::find(&mut app.conn(), added.id)
         .unwrap()
         .unwrap();
     assert_eq!((f.name_vi.as_str(), f.active), ("Nông thôn mới", false));

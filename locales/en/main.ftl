@@ -702,3 +702,6 @@ audit-action-acknowledge = acknowledged a report
 nav-model-fields = Model fields
 model-fields-title = Fields of "Dân vận khéo" models
 model-fields-help = The fields models are registered under, shared by every unit. Add new ones or retire old ones; registered models keep theirs.
+nav-procedures = Desk procedures
+procedures-title = Procedures at the duty desk
+procedures-help = The procedures chosen when recording a citizen's case. Add new ones or retire old ones.

@@ -702,3 +702,6 @@ audit-action-acknowledge = ghi nhận báo cáo
 nav-model-fields = Lĩnh vực mô hình
 model-fields-title = Lĩnh vực của mô hình "Dân vận khéo"
 model-fields-help = Danh sách lĩnh vực dùng chung khi đăng ký mô hình. Thêm lĩnh vực mới hoặc ngừng dùng lĩnh vực cũ; mô hình đã đăng ký giữ nguyên lĩnh vực.
+nav-procedures = Thủ tục tiếp dân
+procedures-title = Thủ tục tại buổi trực tiếp dân
+procedures-help = Danh sách thủ tục dùng khi ghi nhận trường hợp công dân đến liên hệ. Thêm thủ tục mới hoặc ngừng dùng thủ tục cũ.

@@ -68,7 +68,10 @@ mod tests {
         let mut chars: Vec<char> = token.chars().collect();
         let last = chars.len() - 1;
         chars[last] = if chars[last] == 'A' { 'B' } else { 'A' };
-        assert_eq!(key.verify("feedback", &chars.into_iter().collect::<String>()), None);
+        assert_eq!(
+            key.verify("feedback", &chars.into_iter().collect::<String>()),
+            None
+        );
         for bad in ["", "42", "42-", "x-abc", "-5-abc", "42-!!!"] {
             assert_eq!(key.verify("feedback", bad), None, "{bad}");
         }

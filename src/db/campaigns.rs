@@ -18,22 +18,11 @@ use super::DbConnection;
 use crate::domain::campaign::{ModelKind, ModelStatus};
 use crate::domain::search;
 
-#[derive(Debug, Clone, Queryable, Selectable, Serialize)]
-#[diesel(table_name = model_fields)]
-pub struct Field {
-    pub id: i64,
-    pub code: String,
-    pub name_vi: String,
-    pub name_en: String,
-    pub active: bool,
-    pub sort_order: i32,
-}
+pub use super::lists::model_fields::Entry as Field;
 
+/// Every field, retired ones too.
 pub fn fields(conn: &mut DbConnection) -> QueryResult<Vec<Field>> {
-    model_fields::table
-        .order((model_fields::sort_order, model_fields::id))
-        .select(Field::as_select())
-        .load(conn)
+    super::lists::model_fields::all(conn)
 }
 
 #[derive(Debug, Clone, Queryable, Selectable, Serialize)]
@@ -873,65 +862,4 @@ pub fn figures(conn: &mut DbConnection, campaign_id: i64) -> QueryResult<Figures
         by_status,
         reached: reached.into_iter().collect(),
     })
-}
-
-// ---------------------------------------------------------------- fields as data
-
-pub fn field(conn: &mut DbConnection, id: i64) -> QueryResult<Option<Field>> {
-    model_fields::table
-        .find(id)
-        .select(Field::as_select())
-        .first(conn)
-        .optional()
-}
-
-pub fn field_code_taken(conn: &mut DbConnection, code: &str) -> QueryResult<bool> {
-    diesel::select(diesel::dsl::exists(
-        model_fields::table.filter(model_fields::code.eq(code)),
-    ))
-    .get_result(conn)
-}
-
-/// Adds a field; the shared list form's site-clearance flag does not apply.
-pub fn create_field(
-    conn: &mut DbConnection,
-    code: &str,
-    f: &super::tasks::CategoryFields,
-) -> QueryResult<Change> {
-    let id: i64 = diesel::insert_into(model_fields::table)
-        .values((
-            model_fields::code.eq(code),
-            model_fields::name_vi.eq(&f.name_vi),
-            model_fields::name_en.eq(&f.name_en),
-            model_fields::active.eq(f.active),
-            model_fields::sort_order.eq(f.sort_order),
-        ))
-        .returning(model_fields::id)
-        .get_result(conn)?;
-    Ok(Change::new("create", "model_field", id, json!(f)))
-}
-
-pub fn update_field(
-    conn: &mut DbConnection,
-    id: i64,
-    f: &super::tasks::CategoryFields,
-) -> QueryResult<Option<Change>> {
-    let Some(before) = field(conn, id)? else {
-        return Ok(None);
-    };
-    diesel::update(model_fields::table.find(id))
-        .set((
-            model_fields::name_vi.eq(&f.name_vi),
-            model_fields::name_en.eq(&f.name_en),
-            model_fields::active.eq(f.active),
-            model_fields::sort_order.eq(f.sort_order),
-        ))
-        .execute(conn)?;
-    let old = json!({"name_vi": before.name_vi, "name_en": before.name_en, "active": before.active, "sort_order": before.sort_order});
-    Ok(Some(Change::new(
-        "update",
-        "model_field",
-        id,
-        diff(&old, f),
-    )))
 }

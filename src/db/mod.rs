@@ -6,6 +6,7 @@ pub mod audit;
 pub mod campaigns;
 pub mod dashboard;
 pub mod households;
+pub mod lists;
 pub mod login_attempts;
 pub mod reviews;
 pub mod schema;

@@ -62,9 +62,15 @@ pub fn weekday(n: i32) -> Option<Weekday> {
 }
 
 /// The duty's dates from `from` for `weeks` weeks, never before it starts.
-pub fn rota_dates(starts_on: NaiveDate, day: Weekday, from: NaiveDate, weeks: u32) -> Vec<NaiveDate> {
+pub fn rota_dates(
+    starts_on: NaiveDate,
+    day: Weekday,
+    from: NaiveDate,
+    weeks: u32,
+) -> Vec<NaiveDate> {
     let begin = from.max(starts_on);
-    let offset = (7 + day.num_days_from_monday() as i64 - begin.weekday().num_days_from_monday() as i64) % 7;
+    let offset =
+        (7 + day.num_days_from_monday() as i64 - begin.weekday().num_days_from_monday() as i64) % 7;
     let first = begin + chrono::Duration::days(offset);
     (0..weeks as i64)
         .map(|w| first + chrono::Duration::weeks(w))
@@ -122,8 +128,14 @@ impl Period {
     pub fn range(self, starts_on: NaiveDate) -> (NaiveDate, NaiveDate) {
         let months = |d: NaiveDate, m: u32| d.checked_add_months(Months::new(m)).unwrap_or(d);
         match self {
-            Period::FirstMonth => (starts_on, months(starts_on, 1).pred_opt().unwrap_or(starts_on)),
-            Period::FirstSixMonths => (starts_on, months(starts_on, 6).pred_opt().unwrap_or(starts_on)),
+            Period::FirstMonth => (
+                starts_on,
+                months(starts_on, 1).pred_opt().unwrap_or(starts_on),
+            ),
+            Period::FirstSixMonths => (
+                starts_on,
+                months(starts_on, 6).pred_opt().unwrap_or(starts_on),
+            ),
             Period::Quarter(y, q) => {
                 let first = NaiveDate::from_ymd_opt(y, 3 * (q - 1) + 1, 1).unwrap_or(starts_on);
                 (first, months(first, 3).pred_opt().unwrap_or(first))
@@ -178,7 +190,10 @@ mod tests {
         let start = d(2025, 8, 5);
         assert_eq!(Period::FirstMonth.range(start), (start, d(2025, 9, 4)));
         assert_eq!(Period::FirstSixMonths.range(start), (start, d(2026, 2, 4)));
-        assert_eq!(Period::Quarter(2025, 4).range(start), (d(2025, 10, 1), d(2025, 12, 31)));
+        assert_eq!(
+            Period::Quarter(2025, 4).range(start),
+            (d(2025, 10, 1), d(2025, 12, 31))
+        );
         let offered = Period::offered(start, d(2026, 1, 10));
         assert_eq!(offered.len(), 5);
         assert_eq!(offered[4], Period::Quarter(2026, 1));

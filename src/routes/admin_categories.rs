@@ -40,6 +40,18 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     .route(
         "/admin/model-fields/{id}",
         web::post().to(|ctx, id, form| update(ctx, id, form, List::ModelFields)),
+    )
+    .route(
+        "/admin/procedures",
+        web::get().to(|ctx| index(ctx, List::Procedures)),
+    )
+    .route(
+        "/admin/procedures",
+        web::post().to(|ctx, form| create(ctx, form, List::Procedures)),
+    )
+    .route(
+        "/admin/procedures/{id}",
+        web::post().to(|ctx, id, form| update(ctx, id, form, List::Procedures)),
     );
 }
 
@@ -48,6 +60,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 enum List {
     Categories,
     ModelFields,
+    Procedures,
 }
 
 impl List {
@@ -55,6 +68,7 @@ impl List {
         match self {
             List::Categories => "/admin/categories",
             List::ModelFields => "/admin/model-fields",
+            List::Procedures => "/admin/procedures",
         }
     }
 
@@ -62,6 +76,7 @@ impl List {
         match self {
             List::Categories => "categories",
             List::ModelFields => "model-fields",
+            List::Procedures => "procedures",
         }
     }
 }
@@ -121,7 +136,11 @@ async fn render(
                     .into_iter()
                     .map(|c| json!(c))
                     .collect(),
-                List::ModelFields => db::campaigns::fields(conn)?
+                List::ModelFields => db::lists::model_fields::all(conn)?
+                    .into_iter()
+                    .map(|f| json!({"id": f.id, "name_vi": f.name_vi, "name_en": f.name_en, "sort_order": f.sort_order, "active": f.active, "is_site_clearance": false}))
+                    .collect(),
+                List::Procedures => db::lists::desk_procedures::all(conn)?
                     .into_iter()
                     .map(|f| json!({"id": f.id, "name_vi": f.name_vi, "name_en": f.name_en, "sort_order": f.sort_order, "active": f.active, "is_site_clearance": false}))
                     .collect(),
@@ -177,7 +196,8 @@ async fn create(
         let mut n = 2;
         let taken = |conn: &mut db::DbConnection, code: &str| match list {
             List::Categories => db::tasks::category_code_taken(conn, code),
-            List::ModelFields => db::campaigns::field_code_taken(conn, code),
+            List::ModelFields => db::lists::model_fields::code_taken(conn, code),
+            List::Procedures => db::lists::desk_procedures::code_taken(conn, code),
         };
         while taken(conn, &code)? {
             code = format!("{base}_{n}");
@@ -188,7 +208,8 @@ async fn create(
                 (),
                 match list {
                     List::Categories => db::tasks::create_category(c, &code, &fields)?,
-                    List::ModelFields => db::campaigns::create_field(c, &code, &fields)?,
+                    List::ModelFields => db::lists::model_fields::create(c, &code, &fields)?,
+                    List::Procedures => db::lists::desk_procedures::create(c, &code, &fields)?,
                 },
             ))
         })
@@ -216,7 +237,8 @@ async fn update(
             audit::write_if(conn, &actor, |c| {
                 let change = match list {
                     List::Categories => db::tasks::update_category(c, cid, &fields)?,
-                    List::ModelFields => db::campaigns::update_field(c, cid, &fields)?,
+                    List::ModelFields => db::lists::model_fields::update(c, cid, &fields)?,
+                    List::Procedures => db::lists::desk_procedures::update(c, cid, &fields)?,
                 };
                 Ok((change.is_some(), change))
             })
