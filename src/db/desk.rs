@@ -1,0 +1,644 @@
+//! The duty desk: recurring duties, their rota of shifts, the cases recorded
+//! on a shift, escalations followed until answered, and citizens' feedback.
+
+use chrono::{NaiveDate, NaiveDateTime};
+use diesel::prelude::*;
+use serde::Serialize;
+use serde_json::json;
+
+use super::audit::{diff, Change};
+use super::schema::{
+    desk_cases, desk_duties, desk_duty_officials, desk_feedback, desk_procedures, desk_shifts,
+    units, users,
+};
+use super::DbConnection;
+use crate::domain::desk::{self, Outcome, ShiftStatus};
+
+#[derive(Debug, Clone, Queryable, Selectable, Serialize)]
+#[diesel(table_name = desk_duties)]
+pub struct Duty {
+    pub id: i64,
+    pub unit_id: i64,
+    pub name: String,
+    pub place: String,
+    pub weekday: i32,
+    pub start_time: String,
+    pub end_time: String,
+    pub starts_on: NaiveDate,
+    pub active: bool,
+    pub version: i32,
+    pub created_by: i64,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+/// What a manager sets on a duty.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct DutyFields {
+    pub unit_id: i64,
+    pub name: String,
+    pub place: String,
+    pub weekday: i32,
+    pub start_time: String,
+    pub end_time: String,
+    pub starts_on: NaiveDate,
+    pub active: bool,
+    /// In turn order.
+    pub officials: Vec<i64>,
+}
+
+pub fn find(conn: &mut DbConnection, id: i64) -> QueryResult<Duty> {
+    desk_duties::table
+        .find(id)
+        .select(Duty::as_select())
+        .first(conn)
+}
+
+/// Every duty with its unit's name and path; callers keep what the reader sees.
+pub fn all(conn: &mut DbConnection) -> QueryResult<Vec<(Duty, String, String)>> {
+    desk_duties::table
+        .inner_join(units::table)
+        .select((Duty::as_select(), units::name, units::path))
+        .order((units::path, desk_duties::id))
+        .load(conn)
+}
+
+/// The officials taking turns: (id, name), in order.
+pub fn officials(conn: &mut DbConnection, duty_id: i64) -> QueryResult<Vec<(i64, String)>> {
+    desk_duty_officials::table
+        .inner_join(users::table.on(users::id.eq(desk_duty_officials::user_id)))
+        .filter(desk_duty_officials::duty_id.eq(duty_id))
+        .select((users::id, users::full_name))
+        .order(desk_duty_officials::position)
+        .load(conn)
+}
+
+fn set_officials(conn: &mut DbConnection, duty_id: i64, ids: &[i64]) -> QueryResult<()> {
+    diesel::delete(desk_duty_officials::table.filter(desk_duty_officials::duty_id.eq(duty_id)))
+        .execute(conn)?;
+    for (i, u) in ids.iter().enumerate() {
+        diesel::insert_into(desk_duty_officials::table)
+            .values((
+                desk_duty_officials::duty_id.eq(duty_id),
+                desk_duty_officials::user_id.eq(u),
+                desk_duty_officials::position.eq(i as i32),
+            ))
+            .execute(conn)?;
+    }
+    Ok(())
+}
+
+pub fn fields_of(conn: &mut DbConnection, d: &Duty) -> QueryResult<DutyFields> {
+    Ok(DutyFields {
+        unit_id: d.unit_id,
+        name: d.name.clone(),
+        place: d.place.clone(),
+        weekday: d.weekday,
+        start_time: d.start_time.clone(),
+        end_time: d.end_time.clone(),
+        starts_on: d.starts_on,
+        active: d.active,
+        officials: officials(conn, d.id)?.into_iter().map(|(id, _)| id).collect(),
+    })
+}
+
+pub fn create(conn: &mut DbConnection, f: &DutyFields, by: i64) -> QueryResult<(Duty, Change)> {
+    let now = super::now();
+    let id: i64 = diesel::insert_into(desk_duties::table)
+        .values((
+            desk_duties::unit_id.eq(f.unit_id),
+            desk_duties::name.eq(&f.name),
+            desk_duties::place.eq(&f.place),
+            desk_duties::weekday.eq(f.weekday),
+            desk_duties::start_time.eq(&f.start_time),
+            desk_duties::end_time.eq(&f.end_time),
+            desk_duties::starts_on.eq(f.starts_on),
+            desk_duties::active.eq(f.active),
+            desk_duties::version.eq(1),
+            desk_duties::created_by.eq(by),
+            desk_duties::created_at.eq(now),
+            desk_duties::updated_at.eq(now),
+        ))
+        .returning(desk_duties::id)
+        .get_result(conn)?;
+    set_officials(conn, id, &f.officials)?;
+    Ok((
+        find(conn, id)?,
+        Change::new("create", "desk_duty", id, json!(f)).on_unit(f.unit_id),
+    ))
+}
+
+/// Saves a duty still at `version`; `None` when someone saved first.
+pub fn update(
+    conn: &mut DbConnection,
+    d: &Duty,
+    version: i32,
+    f: &DutyFields,
+) -> QueryResult<Option<Change>> {
+    let before = fields_of(conn, d)?;
+    let n = diesel::update(
+        desk_duties::table
+            .filter(desk_duties::id.eq(d.id))
+            .filter(desk_duties::version.eq(version)),
+    )
+    .set((
+        desk_duties::name.eq(&f.name),
+        desk_duties::place.eq(&f.place),
+        desk_duties::weekday.eq(f.weekday),
+        desk_duties::start_time.eq(&f.start_time),
+        desk_duties::end_time.eq(&f.end_time),
+        desk_duties::starts_on.eq(f.starts_on),
+        desk_duties::active.eq(f.active),
+        desk_duties::version.eq(version + 1),
+        desk_duties::updated_at.eq(super::now()),
+    ))
+    .execute(conn)?;
+    if n == 0 {
+        return Ok(None);
+    }
+    set_officials(conn, d.id, &f.officials)?;
+    Ok(Some(
+        Change::new("update", "desk_duty", d.id, diff(&before, f)).on_unit(d.unit_id),
+    ))
+}
+
+// ---------------------------------------------------------------- shifts
+
+#[derive(Debug, Clone, Queryable, Selectable, Serialize)]
+#[diesel(table_name = desk_shifts)]
+pub struct Shift {
+    pub id: i64,
+    pub duty_id: i64,
+    pub on_date: NaiveDate,
+    pub official_id: i64,
+    pub status: String,
+    pub note: String,
+    pub swap_requested_by: Option<i64>,
+    pub swap_reason: Option<String>,
+    pub version: i32,
+    pub updated_at: NaiveDateTime,
+}
+
+/// A shift with its official's name and how many cases it recorded.
+#[derive(Debug, Clone, Serialize)]
+pub struct ShiftRow {
+    pub shift: Shift,
+    pub official_name: String,
+    pub cases: i64,
+}
+
+pub fn find_shift(conn: &mut DbConnection, id: i64) -> QueryResult<Shift> {
+    desk_shifts::table
+        .find(id)
+        .select(Shift::as_select())
+        .first(conn)
+}
+
+/// Shifts of a duty between two dates (both included), oldest first.
+pub fn shifts(
+    conn: &mut DbConnection,
+    duty_id: i64,
+    from: NaiveDate,
+    to: NaiveDate,
+) -> QueryResult<Vec<ShiftRow>> {
+    let rows: Vec<(Shift, String)> = desk_shifts::table
+        .inner_join(users::table.on(users::id.eq(desk_shifts::official_id)))
+        .filter(desk_shifts::duty_id.eq(duty_id))
+        .filter(desk_shifts::on_date.between(from, to))
+        .select((Shift::as_select(), users::full_name))
+        .order(desk_shifts::on_date)
+        .load(conn)?;
+    let ids: Vec<i64> = rows.iter().map(|(s, _)| s.id).collect();
+    let counts: Vec<(i64, i64)> = desk_cases::table
+        .filter(desk_cases::shift_id.eq_any(&ids))
+        .group_by(desk_cases::shift_id)
+        .select((desk_cases::shift_id, diesel::dsl::count_star()))
+        .load(conn)?;
+    Ok(rows
+        .into_iter()
+        .map(|(shift, official_name)| {
+            let cases = counts
+                .iter()
+                .find(|(id, _)| *id == shift.id)
+                .map_or(0, |(_, n)| *n);
+            ShiftRow {
+                shift,
+                official_name,
+                cases,
+            }
+        })
+        .collect())
+}
+
+/// Plans the shifts of the coming `weeks` weeks from `from` that are not
+/// planned yet, officials taking turns; returns how many were added.
+pub fn generate(
+    conn: &mut DbConnection,
+    d: &Duty,
+    from: NaiveDate,
+    weeks: u32,
+) -> QueryResult<(usize, Option<Change>)> {
+    let people = officials(conn, d.id)?;
+    let Some(day) = desk::weekday(d.weekday).filter(|_| !people.is_empty()) else {
+        return Ok((0, None));
+    };
+    let now = super::now();
+    let mut added = Vec::new();
+    for date in desk::rota_dates(d.starts_on, day, from, weeks) {
+        let exists: bool = diesel::select(diesel::dsl::exists(
+            desk_shifts::table
+                .filter(desk_shifts::duty_id.eq(d.id))
+                .filter(desk_shifts::on_date.eq(date)),
+        ))
+        .get_result(conn)?;
+        if exists {
+            continue;
+        }
+        let (official, _) = &people[desk::turn(d.starts_on, date, people.len())];
+        diesel::insert_into(desk_shifts::table)
+            .values((
+                desk_shifts::duty_id.eq(d.id),
+                desk_shifts::on_date.eq(date),
+                desk_shifts::official_id.eq(official),
+                desk_shifts::status.eq(ShiftStatus::Planned.as_str()),
+                desk_shifts::version.eq(1),
+                desk_shifts::updated_at.eq(now),
+            ))
+            .execute(conn)?;
+        added.push(date);
+    }
+    let change = (!added.is_empty()).then(|| {
+        Change::new("generate_rota", "desk_duty", d.id, json!({"dates": added})).on_unit(d.unit_id)
+    });
+    Ok((added.len(), change))
+}
+
+/// What can happen to a shift.
+#[derive(Debug, Clone, Serialize)]
+pub enum ShiftChange {
+    /// A manager puts someone else on it (a swap or an override).
+    Assign(i64),
+    /// The official on it asks to swap, with a reason.
+    RequestSwap(i64, String),
+    /// Held or cancelled, with a note.
+    Status(ShiftStatus, String),
+}
+
+/// Applies a change to a shift still at `version`; `None` when it moved.
+pub fn change_shift(
+    conn: &mut DbConnection,
+    s: &Shift,
+    version: i32,
+    unit_id: i64,
+    c: &ShiftChange,
+) -> QueryResult<Option<Change>> {
+    let target = desk_shifts::table
+        .filter(desk_shifts::id.eq(s.id))
+        .filter(desk_shifts::version.eq(version));
+    let now = super::now();
+    let n = match c {
+        ShiftChange::Assign(user) => diesel::update(target)
+            .set((
+                desk_shifts::official_id.eq(user),
+                desk_shifts::swap_requested_by.eq(None::<i64>),
+                desk_shifts::swap_reason.eq(None::<String>),
+                desk_shifts::version.eq(version + 1),
+                desk_shifts::updated_at.eq(now),
+            ))
+            .execute(conn)?,
+        ShiftChange::RequestSwap(user, reason) => diesel::update(target)
+            .set((
+                desk_shifts::swap_requested_by.eq(user),
+                desk_shifts::swap_reason.eq(reason),
+                desk_shifts::version.eq(version + 1),
+                desk_shifts::updated_at.eq(now),
+            ))
+            .execute(conn)?,
+        ShiftChange::Status(status, note) => diesel::update(target)
+            .set((
+                desk_shifts::status.eq(status.as_str()),
+                desk_shifts::note.eq(note),
+                desk_shifts::version.eq(version + 1),
+                desk_shifts::updated_at.eq(now),
+            ))
+            .execute(conn)?,
+    };
+    Ok((n == 1).then(|| {
+        Change::new(
+            "change_shift",
+            "desk_shift",
+            s.id,
+            json!({"from_official": s.official_id, "change": c}),
+        )
+        .on_unit(unit_id)
+    }))
+}
+
+/// Open swap requests of a duty.
+pub fn swap_requests(conn: &mut DbConnection, duty_id: i64) -> QueryResult<Vec<ShiftRow>> {
+    let rows: Vec<(Shift, String)> = desk_shifts::table
+        .inner_join(users::table.on(users::id.eq(desk_shifts::official_id)))
+        .filter(desk_shifts::duty_id.eq(duty_id))
+        .filter(desk_shifts::swap_requested_by.is_not_null())
+        .select((Shift::as_select(), users::full_name))
+        .order(desk_shifts::on_date)
+        .load(conn)?;
+    Ok(rows
+        .into_iter()
+        .map(|(shift, official_name)| ShiftRow {
+            shift,
+            official_name,
+            cases: 0,
+        })
+        .collect())
+}
+
+// ---------------------------------------------------------------- cases
+
+#[derive(Debug, Clone, Queryable, Selectable, Serialize)]
+#[diesel(table_name = desk_cases)]
+pub struct Case {
+    pub id: i64,
+    pub shift_id: i64,
+    pub procedure_id: i64,
+    pub citizen_name: String,
+    pub priority_groups: String,
+    pub note: String,
+    pub outcome: String,
+    pub escalated_to: Option<String>,
+    pub due_on: Option<NaiveDate>,
+    pub answered_on: Option<NaiveDate>,
+    pub answer: Option<String>,
+    pub feedback_expires_on: NaiveDate,
+    pub created_by: i64,
+    pub created_at: NaiveDateTime,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct CaseFields {
+    pub procedure_id: i64,
+    pub citizen_name: String,
+    pub priority_groups: String,
+    pub note: String,
+    pub outcome: Outcome,
+    pub escalated_to: Option<String>,
+    pub due_on: Option<NaiveDate>,
+}
+
+pub fn find_case(conn: &mut DbConnection, id: i64) -> QueryResult<Case> {
+    desk_cases::table
+        .find(id)
+        .select(Case::as_select())
+        .first(conn)
+}
+
+/// Records a case; the shift counts as held from then on.
+pub fn add_case(
+    conn: &mut DbConnection,
+    s: &Shift,
+    unit_id: i64,
+    f: &CaseFields,
+    by: i64,
+    today: NaiveDate,
+) -> QueryResult<(Case, Change)> {
+    let id: i64 = diesel::insert_into(desk_cases::table)
+        .values((
+            desk_cases::shift_id.eq(s.id),
+            desk_cases::procedure_id.eq(f.procedure_id),
+            desk_cases::citizen_name.eq(&f.citizen_name),
+            desk_cases::priority_groups.eq(&f.priority_groups),
+            desk_cases::note.eq(&f.note),
+            desk_cases::outcome.eq(f.outcome.as_str()),
+            desk_cases::escalated_to.eq(&f.escalated_to),
+            desk_cases::due_on.eq(f.due_on),
+            desk_cases::feedback_expires_on
+                .eq(today + chrono::Duration::days(desk::FEEDBACK_DAYS as i64)),
+            desk_cases::created_by.eq(by),
+            desk_cases::created_at.eq(super::now()),
+        ))
+        .returning(desk_cases::id)
+        .get_result(conn)?;
+    diesel::update(
+        desk_shifts::table
+            .filter(desk_shifts::id.eq(s.id))
+            .filter(desk_shifts::status.eq(ShiftStatus::Planned.as_str())),
+    )
+    .set(desk_shifts::status.eq(ShiftStatus::Held.as_str()))
+    .execute(conn)?;
+    // The citizen's name stays out of the audit log's readable changes.
+    Ok((
+        find_case(conn, id)?,
+        Change::new(
+            "add_case",
+            "desk_case",
+            id,
+            json!({"shift_id": s.id, "procedure_id": f.procedure_id, "outcome": f.outcome, "escalated_to": f.escalated_to, "due_on": f.due_on}),
+        )
+        .on_unit(unit_id),
+    ))
+}
+
+/// A case in a list, with its procedure's names.
+#[derive(Debug, Clone, Serialize)]
+pub struct CaseRow {
+    pub case: Case,
+    pub procedure_vi: String,
+    pub procedure_en: String,
+    pub answered: bool,
+}
+
+pub fn cases_of_shift(conn: &mut DbConnection, shift_id: i64) -> QueryResult<Vec<CaseRow>> {
+    let rows: Vec<(Case, String, String, Option<i64>)> = desk_cases::table
+        .inner_join(desk_procedures::table)
+        .left_join(desk_feedback::table)
+        .filter(desk_cases::shift_id.eq(shift_id))
+        .select((
+            Case::as_select(),
+            desk_procedures::name_vi,
+            desk_procedures::name_en,
+            desk_feedback::id.nullable(),
+        ))
+        .order(desk_cases::id)
+        .load(conn)?;
+    Ok(rows
+        .into_iter()
+        .map(|(case, procedure_vi, procedure_en, fb)| CaseRow {
+            case,
+            procedure_vi,
+            procedure_en,
+            answered: fb.is_some(),
+        })
+        .collect())
+}
+
+/// Escalated cases of the duties given, open ones first by due date.
+pub fn escalations(
+    conn: &mut DbConnection,
+    duty_ids: &[i64],
+    open_only: bool,
+) -> QueryResult<Vec<(Case, NaiveDate, String)>> {
+    let mut q = desk_cases::table
+        .inner_join(desk_shifts::table.inner_join(desk_duties::table))
+        .filter(desk_shifts::duty_id.eq_any(duty_ids))
+        .filter(desk_cases::outcome.eq(Outcome::Escalated.as_str()))
+        .into_boxed();
+    if open_only {
+        q = q.filter(desk_cases::answered_on.is_null());
+    }
+    q.select((Case::as_select(), desk_shifts::on_date, desk_duties::name))
+        .order((desk_cases::answered_on.is_not_null(), desk_cases::due_on, desk_cases::id))
+        .load(conn)
+}
+
+/// Records the answer to an escalation not yet answered.
+pub fn answer(
+    conn: &mut DbConnection,
+    c: &Case,
+    unit_id: i64,
+    on: NaiveDate,
+    text: &str,
+) -> QueryResult<Option<Change>> {
+    let n = diesel::update(
+        desk_cases::table
+            .filter(desk_cases::id.eq(c.id))
+            .filter(desk_cases::outcome.eq(Outcome::Escalated.as_str()))
+            .filter(desk_cases::answered_on.is_null()),
+    )
+    .set((desk_cases::answered_on.eq(on), desk_cases::answer.eq(text)))
+    .execute(conn)?;
+    Ok((n == 1).then(|| {
+        Change::new(
+            "answer_escalation",
+            "desk_case",
+            c.id,
+            json!({"answered_on": on, "answer": text}),
+        )
+        .on_unit(unit_id)
+    }))
+}
+
+// ---------------------------------------------------------------- feedback
+
+#[derive(Debug, Clone, Queryable, Selectable, Serialize)]
+#[diesel(table_name = desk_feedback)]
+pub struct Feedback {
+    pub id: i64,
+    pub case_id: i64,
+    pub rating: String,
+    pub attitude: Option<i32>,
+    pub clarity: Option<i32>,
+    pub time_taken: Option<i32>,
+    pub comment: String,
+    pub at: NaiveDateTime,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct FeedbackFields {
+    pub rating: desk::Rating,
+    pub attitude: Option<i32>,
+    pub clarity: Option<i32>,
+    pub time_taken: Option<i32>,
+    pub comment: String,
+}
+
+pub fn feedback_of(conn: &mut DbConnection, case_id: i64) -> QueryResult<Option<Feedback>> {
+    desk_feedback::table
+        .filter(desk_feedback::case_id.eq(case_id))
+        .select(Feedback::as_select())
+        .first(conn)
+        .optional()
+}
+
+/// The citizen's one answer; `false` if the case already has one.
+pub fn give_feedback(conn: &mut DbConnection, case_id: i64, f: &FeedbackFields) -> QueryResult<bool> {
+    if feedback_of(conn, case_id)?.is_some() {
+        return Ok(false);
+    }
+    // The unique index settles a race between two submissions.
+    match diesel::insert_into(desk_feedback::table)
+        .values((
+            desk_feedback::case_id.eq(case_id),
+            desk_feedback::rating.eq(f.rating.as_str()),
+            desk_feedback::attitude.eq(f.attitude),
+            desk_feedback::clarity.eq(f.clarity),
+            desk_feedback::time_taken.eq(f.time_taken),
+            desk_feedback::comment.eq(&f.comment),
+            desk_feedback::at.eq(super::now()),
+        ))
+        .execute(conn)
+    {
+        Ok(_) => Ok(true),
+        Err(diesel::result::Error::DatabaseError(
+            diesel::result::DatabaseErrorKind::UniqueViolation,
+            _,
+        )) => Ok(false),
+        Err(e) => Err(e),
+    }
+}
+
+// ---------------------------------------------------------------- review
+
+/// A duty's figures over a period, all counted in the database.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Summary {
+    /// (status, shifts)
+    pub shifts: Vec<(String, i64)>,
+    /// (procedure id, outcome, cases)
+    pub cases: Vec<(i64, String, i64)>,
+    pub escalations_open: i64,
+    pub escalations_closed: i64,
+    /// (rating, answers)
+    pub ratings: Vec<(String, i64)>,
+}
+
+pub fn summary(
+    conn: &mut DbConnection,
+    duty_id: i64,
+    from: NaiveDate,
+    to: NaiveDate,
+) -> QueryResult<Summary> {
+    let shifts = desk_shifts::table
+        .filter(desk_shifts::duty_id.eq(duty_id))
+        .filter(desk_shifts::on_date.between(from, to))
+        .group_by(desk_shifts::status)
+        .select((desk_shifts::status, diesel::dsl::count_star()))
+        .load(conn)?;
+    let in_period = || {
+        desk_cases::table
+            .inner_join(desk_shifts::table)
+            .filter(desk_shifts::duty_id.eq(duty_id))
+            .filter(desk_shifts::on_date.between(from, to))
+    };
+    let cases = in_period()
+        .group_by((desk_cases::procedure_id, desk_cases::outcome))
+        .select((
+            desk_cases::procedure_id,
+            desk_cases::outcome,
+            diesel::dsl::count_star(),
+        ))
+        .load(conn)?;
+    let escalations_open = in_period()
+        .filter(desk_cases::outcome.eq(Outcome::Escalated.as_str()))
+        .filter(desk_cases::answered_on.is_null())
+        .count()
+        .get_result(conn)?;
+    let escalations_closed = in_period()
+        .filter(desk_cases::outcome.eq(Outcome::Escalated.as_str()))
+        .filter(desk_cases::answered_on.is_not_null())
+        .count()
+        .get_result(conn)?;
+    let ratings = desk_feedback::table
+        .inner_join(desk_cases::table.inner_join(desk_shifts::table))
+        .filter(desk_shifts::duty_id.eq(duty_id))
+        .filter(desk_shifts::on_date.between(from, to))
+        .group_by(desk_feedback::rating)
+        .select((desk_feedback::rating, diesel::dsl::count_star()))
+        .load(conn)?;
+    Ok(Summary {
+        shifts,
+        cases,
+        escalations_open,
+        escalations_closed,
+        ratings,
+    })
+}
