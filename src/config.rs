@@ -28,6 +28,9 @@ pub struct Config {
     pub workers: usize,
     pub log_json: bool,
     pub mail: MailConfig,
+    /// The address citizens reach the site at (`https://dichvu.example.vn`),
+    /// for links in QR codes and mail; the request's own origin when unset.
+    pub public_url: Option<String>,
 }
 
 /// How mail leaves: by SMTP when `SMTP_HOST` is set, otherwise as `.eml`
@@ -119,6 +122,9 @@ impl Config {
         };
         Ok(Config {
             mail,
+            public_url: get("PUBLIC_URL")
+                .map(|u| u.trim().trim_end_matches('/').to_string())
+                .filter(|u| !u.is_empty()),
             bind_addr: parse(&get, "BIND_ADDR", "127.0.0.1:8080")?,
             database,
             data_dir,

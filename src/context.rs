@@ -67,6 +67,8 @@ pub struct Ctx {
     pub ip: String,
     /// Path and query of this request, to come back to after logging in.
     pub here: String,
+    /// Scheme and host the site is reached at, for absolute links.
+    pub origin: String,
 }
 
 impl FromRequest for Ctx {
@@ -103,7 +105,13 @@ impl FromRequest for Ctx {
                 "" => req.path().to_string(),
                 q => format!("{}?{q}", req.path()),
             };
+            let origin = state
+                .config
+                .public_url
+                .clone()
+                .unwrap_or_else(|| format!("{}://{}", conn.scheme(), conn.host()));
             Ok(Ctx {
+                origin,
                 state,
                 session,
                 locale,
@@ -241,6 +249,7 @@ impl Ctx {
             items.push(("/visits/due", "nav-visits-due"));
             items.push(("/reviews", "nav-reviews"));
             items.push(("/campaigns", "nav-campaigns"));
+            items.push(("/desk", "nav-desk"));
             items.push(("/search", "nav-search"));
         }
         if u.can_anywhere(Permission::ManageUnits) {

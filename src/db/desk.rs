@@ -98,7 +98,10 @@ pub fn fields_of(conn: &mut DbConnection, d: &Duty) -> QueryResult<DutyFields> {
         end_time: d.end_time.clone(),
         starts_on: d.starts_on,
         active: d.active,
-        officials: officials(conn, d.id)?.into_iter().map(|(id, _)| id).collect(),
+        officials: officials(conn, d.id)?
+            .into_iter()
+            .map(|(id, _)| id)
+            .collect(),
     })
 }
 
@@ -486,7 +489,11 @@ pub fn escalations(
         q = q.filter(desk_cases::answered_on.is_null());
     }
     q.select((Case::as_select(), desk_shifts::on_date, desk_duties::name))
-        .order((desk_cases::answered_on.is_not_null(), desk_cases::due_on, desk_cases::id))
+        .order((
+            desk_cases::answered_on.is_not_null(),
+            desk_cases::due_on,
+            desk_cases::id,
+        ))
         .load(conn)
 }
 
@@ -550,7 +557,11 @@ pub fn feedback_of(conn: &mut DbConnection, case_id: i64) -> QueryResult<Option<
 }
 
 /// The citizen's one answer; `false` if the case already has one.
-pub fn give_feedback(conn: &mut DbConnection, case_id: i64, f: &FeedbackFields) -> QueryResult<bool> {
+pub fn give_feedback(
+    conn: &mut DbConnection,
+    case_id: i64,
+    f: &FeedbackFields,
+) -> QueryResult<bool> {
     if feedback_of(conn, case_id)?.is_some() {
         return Ok(false);
     }

@@ -2,42 +2,21 @@
 //! each citizen's case, feedback, and the periods the desk is reviewed over.
 
 use chrono::{Datelike, Months, NaiveDate, Weekday};
-use serde::Serialize;
 
-macro_rules! string_enum {
-    ($name:ident { $($variant:ident => $text:literal),+ $(,)? }) => {
-        #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
-        #[serde(rename_all = "snake_case")]
-        pub enum $name { $($variant),+ }
-
-        impl $name {
-            pub const ALL: &'static [$name] = &[$($name::$variant),+];
-
-            pub fn as_str(self) -> &'static str {
-                match self { $($name::$variant => $text),+ }
-            }
-
-            pub fn parse(s: &str) -> Option<$name> {
-                Self::ALL.iter().copied().find(|v| v.as_str() == s)
-            }
-        }
-    };
-}
-
-string_enum!(ShiftStatus {
+code_list!(ShiftStatus {
     Planned => "planned",
     Held => "held",
     Cancelled => "cancelled",
 });
 
-string_enum!(Outcome {
+code_list!(Outcome {
     Guided => "guided",
     Resolved => "resolved",
     HandedOver => "handed_over",
     Escalated => "escalated",
 });
 
-string_enum!(Rating {
+code_list!(Rating {
     VerySatisfied => "very_satisfied",
     Satisfied => "satisfied",
     NotSatisfied => "not_satisfied",

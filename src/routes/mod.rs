@@ -8,6 +8,7 @@ mod admin_units;
 mod admin_users;
 mod campaigns;
 mod dashboard;
+mod desk;
 mod health;
 mod home;
 mod household_io;
@@ -33,6 +34,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     household_io::configure(cfg);
     reviews::configure(cfg);
     campaigns::configure(cfg);
+    desk::configure(cfg);
     households::configure(cfg);
     admin_units::configure(cfg);
     admin_users::configure(cfg);
