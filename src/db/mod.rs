@@ -12,6 +12,7 @@ pub mod login_attempts;
 pub mod reviews;
 pub mod schema;
 pub mod tasks;
+pub mod teams;
 pub mod units;
 pub mod users;
 

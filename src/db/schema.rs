@@ -522,6 +522,76 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    support_teams (id) {
+        id -> BigInt,
+        lead_unit_id -> BigInt,
+        name -> Text,
+        period_from -> Date,
+        period_to -> Date,
+        description -> Text,
+        version -> Integer,
+        created_by -> BigInt,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    support_team_members (team_id, user_id) {
+        team_id -> BigInt,
+        user_id -> BigInt,
+    }
+}
+
+diesel::table! {
+    support_team_communes (team_id, unit_id) {
+        team_id -> BigInt,
+        unit_id -> BigInt,
+    }
+}
+
+diesel::table! {
+    support_rounds (id) {
+        id -> BigInt,
+        team_id -> BigInt,
+        unit_id -> BigInt,
+        on_date -> Date,
+        start_time -> Text,
+        place -> Text,
+        kind -> Text,
+        status -> Text,
+        attendance -> Nullable<Integer>,
+        helped_meritorious -> Nullable<Integer>,
+        helped_poor -> Nullable<Integer>,
+        helped_elderly -> Nullable<Integer>,
+        helped_disability -> Nullable<Integer>,
+        helped_other -> Nullable<Integer>,
+        dossiers_prepared -> Nullable<Integer>,
+        dossiers_online -> Nullable<Integer>,
+        notes -> Text,
+        version -> Integer,
+        created_by -> BigInt,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    support_problems (id) {
+        id -> BigInt,
+        round_id -> BigInt,
+        text -> Text,
+        task_id -> Nullable<BigInt>,
+        created_by -> BigInt,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::joinable!(support_rounds -> support_teams (team_id));
+diesel::joinable!(support_rounds -> units (unit_id));
+diesel::joinable!(support_problems -> support_rounds (round_id));
+diesel::joinable!(support_team_communes -> support_teams (team_id));
 diesel::joinable!(desk_duties -> units (unit_id));
 diesel::joinable!(desk_shifts -> desk_duties (duty_id));
 diesel::joinable!(desk_cases -> desk_shifts (shift_id));
@@ -583,6 +653,11 @@ diesel::allow_tables_to_appear_in_same_query!(
     desk_shifts,
     desk_cases,
     desk_feedback,
+    support_teams,
+    support_team_members,
+    support_team_communes,
+    support_rounds,
+    support_problems,
 );
 
 // Dashboards group households by their task's consented set and their stage.

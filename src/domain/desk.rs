@@ -22,6 +22,12 @@ code_list!(Rating {
     NotSatisfied => "not_satisfied",
 });
 
+code_list!(RoundKind {
+    Outreach => "outreach",
+    LegalAdvice => "legal_advice",
+    OnlineGuidance => "online_guidance",
+});
+
 /// Days a citizen's feedback link stays open.
 pub const FEEDBACK_DAYS: u64 = 14;
 
@@ -135,6 +141,26 @@ impl Period {
     }
 }
 
+/// The weeks (Monday to Sunday) that cover a month, for a calendar page.
+pub fn month_weeks(year: i32, month: u32) -> Vec<[NaiveDate; 7]> {
+    let Some(first) = NaiveDate::from_ymd_opt(year, month, 1) else {
+        return vec![];
+    };
+    let last = first
+        .checked_add_months(Months::new(1))
+        .and_then(|d| d.pred_opt())
+        .unwrap_or(first);
+    let mut monday = first - chrono::Duration::days(first.weekday().num_days_from_monday() as i64);
+    let mut weeks = Vec::new();
+    while monday <= last {
+        weeks.push(std::array::from_fn(|i| {
+            monday + chrono::Duration::days(i as i64)
+        }));
+        monday += chrono::Duration::weeks(1);
+    }
+    weeks
+}
+
 /// Whole percent of answers that were satisfied or very satisfied; `None`
 /// without answers.
 pub fn satisfaction_percent(very: i64, satisfied: i64, not: i64) -> Option<i64> {
@@ -181,6 +207,16 @@ mod tests {
         }
         assert_eq!(Period::parse("2025-q5"), None);
         assert_eq!(Period::parse("x"), None);
+    }
+
+    #[test]
+    fn a_month_is_covered_by_whole_weeks() {
+        // November 2025 starts on a Saturday and ends on a Sunday.
+        let weeks = month_weeks(2025, 11);
+        assert_eq!(weeks.len(), 5);
+        assert_eq!(weeks[0][0], d(2025, 10, 27));
+        assert_eq!(weeks[4][6], d(2025, 11, 30));
+        assert!(month_weeks(2025, 13).is_empty());
     }
 
     #[test]

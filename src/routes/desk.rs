@@ -450,7 +450,7 @@ async fn show(ctx: Ctx, id: web::Path<i64>) -> AppResult<HttpResponse> {
     )
 }
 
-fn period_label(locale: Locale, p: Period) -> String {
+pub(super) fn period_label(locale: Locale, p: Period) -> String {
     match p {
         Period::FirstMonth => i18n::t(locale, "period-first-month"),
         Period::FirstSixMonths => i18n::t(locale, "period-first-six-months"),
@@ -481,8 +481,8 @@ async fn generate(ctx: Ctx, id: web::Path<i64>) -> AppResult<HttpResponse> {
 
 #[derive(Deserialize, Default)]
 #[serde(default)]
-struct IcsQuery {
-    key: String,
+pub(super) struct IcsQuery {
+    pub key: String,
 }
 
 /// The rota as an iCalendar feed that calendar apps subscribe to: the link
@@ -492,7 +492,6 @@ async fn rota_ics(
     id: web::Path<i64>,
     q: web::Query<IcsQuery>,
 ) -> AppResult<HttpResponse> {
-    use icalendar::{Calendar, Component, Event, EventLike};
     if state.links.verify("rota", &q.key) != Some(*id) {
         return Err(AppError::NotFound);
     }
@@ -509,6 +508,35 @@ async fn rota_ics(
         Ok((duty, shifts))
     })
     .await?;
+    let events: Vec<CalendarEvent> = shifts
+        .iter()
+        .filter(|s| s.shift.status != ShiftStatus::Cancelled.as_str())
+        .map(|s| CalendarEvent {
+            uid: format!("desk-shift-{}@danvan", s.shift.id),
+            summary: format!("{} — {}", duty.name, s.official_name),
+            location: duty.place.clone(),
+            date: s.shift.on_date,
+            start: duty.start_time.clone(),
+            end: duty.end_time.clone(),
+        })
+        .collect();
+    Ok(calendar_feed(&duty.name, &events))
+}
+
+/// One event of a calendar feed, in Vietnam's local time.
+pub(super) struct CalendarEvent {
+    pub uid: String,
+    pub summary: String,
+    pub location: String,
+    pub date: NaiveDate,
+    /// `HH:MM`
+    pub start: String,
+    pub end: String,
+}
+
+/// An iCalendar feed of `events`, times given in UTC.
+pub(super) fn calendar_feed(name: &str, events: &[CalendarEvent]) -> HttpResponse {
+    use icalendar::{Calendar, Component, Event, EventLike};
     let vietnam = format::vietnam();
     let at = |date: NaiveDate, time: &str| {
         desk::parse_time(time)
@@ -517,31 +545,25 @@ async fn rota_ics(
             .map(|dt| dt.with_timezone(&chrono::Utc))
     };
     let mut cal = Calendar::new();
-    cal.name(&duty.name);
-    for s in shifts
-        .iter()
-        .filter(|s| s.shift.status != ShiftStatus::Cancelled.as_str())
-    {
-        let (Some(start), Some(end)) = (
-            at(s.shift.on_date, &duty.start_time),
-            at(s.shift.on_date, &duty.end_time),
-        ) else {
+    cal.name(name);
+    for e in events {
+        let (Some(start), Some(end)) = (at(e.date, &e.start), at(e.date, &e.end)) else {
             continue;
         };
         cal.push(
             Event::new()
-                .uid(&format!("desk-shift-{}@danvan", s.shift.id))
-                .summary(&format!("{} — {}", duty.name, s.official_name))
-                .location(&duty.place)
+                .uid(&e.uid)
+                .summary(&e.summary)
+                .location(&e.location)
                 .starts(start)
                 .ends(end)
                 .done(),
         );
     }
-    Ok(HttpResponse::Ok()
+    HttpResponse::Ok()
         .content_type("text/calendar; charset=utf-8")
         .insert_header((header::CACHE_CONTROL, "no-store"))
-        .body(cal.done().to_string()))
+        .body(cal.done().to_string())
 }
 
 // ---------------------------------------------------------------- shifts and cases
