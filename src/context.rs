@@ -250,6 +250,7 @@ impl Ctx {
             items.push(("/reviews", "nav-reviews"));
             items.push(("/campaigns", "nav-campaigns"));
             items.push(("/desk", "nav-desk"));
+            items.push(("/teams", "nav-teams"));
             items.push(("/search", "nav-search"));
         }
         if u.can_anywhere(Permission::ManageUnits) {

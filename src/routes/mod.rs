@@ -17,6 +17,7 @@ mod login;
 mod reviews;
 mod search;
 mod tasks;
+mod teams;
 
 use actix_web::web;
 
@@ -35,6 +36,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     reviews::configure(cfg);
     campaigns::configure(cfg);
     desk::configure(cfg);
+    teams::configure(cfg);
     households::configure(cfg);
     admin_units::configure(cfg);
     admin_users::configure(cfg);

@@ -412,10 +412,22 @@ async fn render_form(
     )
 }
 
-async fn new(ctx: Ctx) -> AppResult<HttpResponse> {
+/// A new task may start from a unit and a title, as when a problem raised
+/// by a mobile support team is taken up as a task.
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct Prefill {
+    unit_id: String,
+    title: String,
+}
+
+async fn new(ctx: Ctx, pre: web::Query<Prefill>) -> AppResult<HttpResponse> {
     let user = ctx.user()?;
     user.require_anywhere(Permission::ManageTasks)?;
+    let pre = pre.into_inner();
     let form = TaskForm {
+        unit_id: pre.unit_id.trim().chars().take(20).collect(),
+        title: pre.title.trim().chars().take(300).collect(),
         campaign_year: format::today().year().to_string(),
         owner_id: user.id.to_string(),
         consented: ConsentedSet::default()

@@ -1,0 +1,920 @@
+//! Mobile support teams (tổ hỗ trợ lưu động): the team, its rounds planned
+//! and held, problems raised, figures per commune, a calendar page and feed.
+
+use actix_web::http::StatusCode;
+use actix_web::{web, HttpResponse};
+use chrono::{Datelike, NaiveDate};
+use serde::{Deserialize, Serialize};
+use serde_json::{json, Value};
+
+use super::desk::{calendar_feed, CalendarEvent, IcsQuery};
+use super::options;
+use crate::context::{Ctx, CurrentUser};
+use crate::db::{self, audit, teams as tdb};
+use crate::domain::access::Permission;
+use crate::domain::desk::{self, RoundKind, ShiftStatus};
+use crate::domain::format;
+use crate::domain::households::PriorityGroup;
+use crate::domain::units::depth;
+use crate::domain::validate::FieldErrors;
+use crate::error::{AppError, AppResult};
+use crate::i18n;
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.route("/teams", web::get().to(index))
+        .route("/teams", web::post().to(create))
+        .route("/teams/new", web::get().to(new))
+        .route("/teams/rounds/{id}", web::get().to(round_page))
+        .route("/teams/rounds/{id}", web::post().to(record))
+        .route("/teams/rounds/{id}/cancel", web::post().to(cancel))
+        .route("/teams/rounds/{id}/problems", web::post().to(add_problem))
+        .route(
+            "/teams/rounds/{id}/problems/{pid}",
+            web::post().to(link_task),
+        )
+        .route("/teams/{id}", web::get().to(show))
+        .route("/teams/{id}", web::post().to(update))
+        .route("/teams/{id}/edit", web::get().to(edit))
+        .route("/teams/{id}/rounds", web::post().to(plan))
+        .route("/teams/{id}/calendar", web::get().to(calendar))
+        .route("/teams/{id}/schedule.ics", web::get().to(schedule_ics))
+        .route("/teams/{id}/figures", web::get().to(figures));
+}
+
+// ---------------------------------------------------------------- access
+
+struct Access {
+    team: tdb::Team,
+    lead: db::units::Unit,
+    /// Committee members and administrators of the lead unit run the team.
+    manage: bool,
+    /// Members (and managers) plan and record rounds.
+    member: bool,
+    communes: Vec<(i64, String, String)>,
+    members: Vec<(i64, String, String)>,
+}
+
+async fn load(ctx: &Ctx, id: i64) -> AppResult<Access> {
+    let user = ctx.user()?;
+    let (team, lead, communes, members) = ctx
+        .db(move |conn| {
+            let team = tdb::find(conn, id)?;
+            let lead = db::units::find(conn, team.lead_unit_id)?;
+            Ok((
+                team,
+                lead,
+                tdb::communes(conn, id)?,
+                tdb::members(conn, id)?,
+            ))
+        })
+        .await?;
+    let manage = user.can(Permission::ManageTasks, &lead.path);
+    let member = manage || members.iter().any(|m| m.0 == user.id);
+    let sees = member
+        || user.can(Permission::View, &lead.path)
+        || communes
+            .iter()
+            .any(|(_, _, path)| user.can(Permission::View, path));
+    if !sees {
+        return Err(AppError::Forbidden);
+    }
+    Ok(Access {
+        team,
+        lead,
+        manage,
+        member,
+        communes,
+        members,
+    })
+}
+
+// ---------------------------------------------------------------- teams
+
+async fn index(ctx: Ctx) -> AppResult<HttpResponse> {
+    let user = ctx.user()?;
+    let uid = user.id;
+    let rows = ctx
+        .db(move |conn| {
+            let mut out = Vec::new();
+            for (t, lead_name, lead_path) in tdb::all(conn)? {
+                let communes = tdb::communes(conn, t.id)?;
+                let member = tdb::members(conn, t.id)?.iter().any(|m| m.0 == uid);
+                out.push((t, lead_name, lead_path, communes, member));
+            }
+            Ok(out)
+        })
+        .await?;
+    let rows: Vec<Value> = rows
+        .into_iter()
+        .filter(|(_, _, path, communes, member)| {
+            *member
+                || user.can(Permission::View, path)
+                || communes
+                    .iter()
+                    .any(|(_, _, p)| user.can(Permission::View, p))
+        })
+        .map(|(t, lead, _, communes, _)| json!({"t": t, "lead": lead, "communes": communes.len()}))
+        .collect();
+    ctx.render(
+        "teams/index",
+        json!({
+            "title": i18n::t(ctx.locale, "teams-title"),
+            "rows": rows,
+            "can_create": user.can_anywhere(Permission::ManageTasks),
+        }),
+    )
+}
+
+#[derive(Deserialize, Serialize, Default, Clone)]
+#[serde(default)]
+struct TeamForm {
+    lead_unit_id: String,
+    name: String,
+    period_from: String,
+    period_to: String,
+    description: String,
+    members: Vec<String>,
+    communes: Vec<String>,
+    version: String,
+}
+
+impl TeamForm {
+    fn of(f: &tdb::TeamFields, version: i32) -> TeamForm {
+        let ids = |v: &[i64]| v.iter().map(|i| i.to_string()).collect();
+        TeamForm {
+            lead_unit_id: f.lead_unit_id.to_string(),
+            name: f.name.clone(),
+            period_from: format::date(f.period_from),
+            period_to: format::date(f.period_to),
+            description: f.description.clone(),
+            members: ids(&f.members),
+            communes: ids(&f.communes),
+            version: version.to_string(),
+        }
+    }
+}
+
+fn required_date(e: &mut FieldErrors, field: &str, raw: &str) -> Option<NaiveDate> {
+    let d = e.date(field, raw);
+    if raw.trim().is_empty() {
+        e.add(field, "error-required");
+    }
+    d
+}
+
+async fn validate_team(
+    ctx: &Ctx,
+    user: &CurrentUser,
+    form: &TeamForm,
+    existing: Option<&tdb::Team>,
+) -> AppResult<Result<tdb::TeamFields, FieldErrors>> {
+    let mut e = FieldErrors::default();
+    let lead_unit_id = match existing {
+        Some(t) => Some(t.lead_unit_id),
+        None => e.id("lead_unit_id", &form.lead_unit_id),
+    };
+    let name = e.required("name", &form.name, 200);
+    let from = required_date(&mut e, "period_from", &form.period_from);
+    let to = required_date(&mut e, "period_to", &form.period_to);
+    if let (Some(a), Some(b)) = (from, to) {
+        if b < a {
+            e.add("period_to", "error-period-order");
+        }
+    }
+    let description = e
+        .optional("description", &form.description, 5_000)
+        .unwrap_or_default();
+    let members = e.ids("members", &form.members);
+    let communes = e.ids("communes", &form.communes);
+    if members.is_empty() {
+        e.add("members", "error-required");
+    }
+    if communes.is_empty() {
+        e.add("communes", "error-required");
+    }
+    let scope = user.scope(Permission::ManageTasks);
+    let (lead, known_units, known_users) = ctx
+        .db(move |conn| {
+            let lead = match lead_unit_id {
+                Some(id) => match db::units::find(conn, id) {
+                    Ok(u) => Some(u),
+                    Err(diesel::result::Error::NotFound) => None,
+                    Err(e) => return Err(e.into()),
+                },
+                None => None,
+            };
+            let roots = db::units::root_paths(conn)?;
+            Ok((
+                lead,
+                db::units::tree(conn, &roots, false)?,
+                db::users::in_scope(conn, &roots)?,
+            ))
+        })
+        .await?;
+    let lead_ok = lead.as_ref().is_some_and(|u| {
+        existing.is_some() || (u.active && scope.iter().any(|p| u.path.starts_with(p)))
+    });
+    if lead_unit_id.is_some() && !lead_ok {
+        e.add("lead_unit_id", "error-invalid-choice");
+    }
+    // Members come from several units (departments, communes); any active
+    // account will do, as will any active unit served.
+    if !members
+        .iter()
+        .all(|m| known_users.iter().any(|(id, _, _)| id == m))
+    {
+        e.add("members", "error-invalid-choice");
+    }
+    if !communes
+        .iter()
+        .all(|c| known_units.iter().any(|u| u.id == *c))
+    {
+        e.add("communes", "error-invalid-choice");
+    }
+    match (lead_unit_id, from, to) {
+        (Some(lead_unit_id), Some(period_from), Some(period_to)) if e.is_empty() => {
+            Ok(Ok(tdb::TeamFields {
+                lead_unit_id,
+                name,
+                period_from,
+                period_to,
+                description,
+                members,
+                communes,
+            }))
+        }
+        _ => Ok(Err(e)),
+    }
+}
+
+async fn render_team_form(
+    ctx: &Ctx,
+    status: StatusCode,
+    existing: Option<&Access>,
+    form: &TeamForm,
+    errors: &FieldErrors,
+) -> AppResult<HttpResponse> {
+    let user = ctx.user()?;
+    let scope = user.scope(Permission::ManageTasks);
+    let (leads, units, people) = ctx
+        .db(move |conn| {
+            let roots = db::units::root_paths(conn)?;
+            Ok((
+                db::units::tree(conn, &scope, false)?,
+                db::units::tree(conn, &roots, false)?,
+                db::users::in_scope(conn, &roots)?,
+            ))
+        })
+        .await?;
+    let multi = |chosen: &[String], items: Vec<(String, String)>| -> Vec<Value> {
+        items
+            .into_iter()
+            .map(|(v, l)| json!({"selected": chosen.contains(&v), "value": v, "label": l}))
+            .collect()
+    };
+    let indent = |u: &db::units::Unit| format!("{}{}", "— ".repeat(depth(&u.path)), u.name);
+    ctx.render_status(
+        status,
+        "teams/form",
+        json!({
+            "title": i18n::t(ctx.locale, if existing.is_some() { "teams-edit-title" } else { "teams-new-title" }),
+            "action": existing.map_or("/teams".to_string(), |a| format!("/teams/{}", a.team.id)),
+            "existing": existing.map(|a| json!({"lead": a.lead.name})),
+            "f": super::form_view(form, errors),
+            "has_errors": !errors.is_empty(),
+            "version": form.version,
+            "leads": options(leads.iter().map(|u| (u.id.to_string(), indent(u))), &form.lead_unit_id),
+            "member_options": multi(&form.members, people.into_iter().map(|(id, u, n)| (id.to_string(), format!("{n} ({u})"))).collect()),
+            "commune_options": multi(&form.communes, units.iter().map(|u| (u.id.to_string(), indent(u))).collect()),
+        }),
+    )
+}
+
+async fn new(ctx: Ctx) -> AppResult<HttpResponse> {
+    ctx.user()?.require_anywhere(Permission::ManageTasks)?;
+    render_team_form(
+        &ctx,
+        StatusCode::OK,
+        None,
+        &TeamForm::default(),
+        &FieldErrors::default(),
+    )
+    .await
+}
+
+async fn create(ctx: Ctx, form: super::HtmlForm<TeamForm>) -> AppResult<HttpResponse> {
+    let user = ctx.user()?;
+    user.require_anywhere(Permission::ManageTasks)?;
+    let form = form.0;
+    let fields = match validate_team(&ctx, user, &form, None).await? {
+        Ok(f) => f,
+        Err(e) => {
+            return render_team_form(&ctx, StatusCode::UNPROCESSABLE_ENTITY, None, &form, &e).await
+        }
+    };
+    let (actor, uid) = (ctx.actor(), user.id);
+    let team = ctx
+        .db(move |conn| audit::write(conn, &actor, |c| Ok(tdb::create(c, &fields, uid)?)))
+        .await?;
+    ctx.flash("success", "flash-saved");
+    Ok(ctx.redirect(&format!("/teams/{}", team.id)))
+}
+
+async fn edit(ctx: Ctx, id: web::Path<i64>) -> AppResult<HttpResponse> {
+    let a = load(&ctx, *id).await?;
+    if !a.manage {
+        return Err(AppError::Forbidden);
+    }
+    let t = a.team.clone();
+    let fields = ctx.db(move |conn| Ok(tdb::fields_of(conn, &t)?)).await?;
+    let form = TeamForm::of(&fields, a.team.version);
+    render_team_form(
+        &ctx,
+        StatusCode::OK,
+        Some(&a),
+        &form,
+        &FieldErrors::default(),
+    )
+    .await
+}
+
+async fn update(
+    ctx: Ctx,
+    id: web::Path<i64>,
+    form: super::HtmlForm<TeamForm>,
+) -> AppResult<HttpResponse> {
+    let a = load(&ctx, *id).await?;
+    if !a.manage {
+        return Err(AppError::Forbidden);
+    }
+    let user = ctx.user()?;
+    let form = form.0;
+    let Ok(version) = form.version.trim().parse::<i32>() else {
+        return Err(AppError::BadRequest("version missing".into()));
+    };
+    let fields = match validate_team(&ctx, user, &form, Some(&a.team)).await? {
+        Ok(f) => f,
+        Err(e) => {
+            return render_team_form(&ctx, StatusCode::UNPROCESSABLE_ENTITY, Some(&a), &form, &e)
+                .await
+        }
+    };
+    let (actor, t) = (ctx.actor(), a.team.clone());
+    let saved = ctx
+        .db(move |conn| {
+            audit::write_if(conn, &actor, |c| {
+                let ch = tdb::update(c, &t, version, &fields)?;
+                Ok((ch.is_some(), ch))
+            })
+        })
+        .await?;
+    ctx.flash(
+        if saved { "success" } else { "error" },
+        if saved {
+            "flash-saved"
+        } else {
+            "error-conflict-saved"
+        },
+    );
+    Ok(ctx.redirect(&format!("/teams/{}", a.team.id)))
+}
+
+#[derive(Deserialize, Serialize, Default, Clone)]
+#[serde(default)]
+struct PlanForm {
+    unit_id: String,
+    on_date: String,
+    start_time: String,
+    place: String,
+    kind: String,
+}
+
+async fn show(ctx: Ctx, id: web::Path<i64>) -> AppResult<HttpResponse> {
+    let a = load(&ctx, *id).await?;
+    render_team(
+        &ctx,
+        a,
+        &PlanForm::default(),
+        &FieldErrors::default(),
+        StatusCode::OK,
+    )
+    .await
+}
+
+async fn render_team(
+    ctx: &Ctx,
+    a: Access,
+    form: &PlanForm,
+    errors: &FieldErrors,
+    status: StatusCode,
+) -> AppResult<HttpResponse> {
+    let (tid, from, to) = (a.team.id, a.team.period_from, a.team.period_to);
+    let rounds = ctx
+        .db(move |conn| Ok(tdb::rounds(conn, tid, from, to)?))
+        .await?;
+    let locale = ctx.locale;
+    let today = format::today();
+    let (done, coming): (Vec<_>, Vec<_>) = rounds.iter().partition(|(r, _)| r.on_date < today);
+    let row = |(r, unit): &&(tdb::Round, String)| json!({"r": r, "unit": unit});
+    ctx.render_status(
+        status,
+        "teams/show",
+        json!({
+            "title": a.team.name,
+            "t": a.team,
+            "lead": a.lead,
+            "manage": a.manage,
+            "member": a.member,
+            "members": a.members.iter().map(|(_, n, u)| json!({"name": n, "unit": u})).collect::<Vec<_>>(),
+            "communes": a.communes.iter().map(|(_, n, _)| n).collect::<Vec<_>>(),
+            "coming": coming.iter().map(row).collect::<Vec<_>>(),
+            "done": done.iter().rev().map(row).collect::<Vec<_>>(),
+            "ics": format!("{}/teams/{}/schedule.ics?key={}", ctx.origin, tid, ctx.state.links.sign("team", tid)),
+            "f": super::form_view(form, errors),
+            "has_errors": !errors.is_empty(),
+            "commune_options": options(a.communes.iter().map(|(id, n, _)| (id.to_string(), n.clone())), &form.unit_id),
+            "kinds": options(RoundKind::ALL.iter().map(|k| (k.as_str().to_string(), i18n::t(locale, &format!("round-kind-{}", k.as_str())))), &form.kind),
+        }),
+    )
+}
+
+async fn plan(ctx: Ctx, id: web::Path<i64>, form: web::Form<PlanForm>) -> AppResult<HttpResponse> {
+    let a = load(&ctx, *id).await?;
+    if !a.member {
+        return Err(AppError::Forbidden);
+    }
+    let form = form.into_inner();
+    let mut e = FieldErrors::default();
+    let unit_id = e.id("unit_id", &form.unit_id);
+    if unit_id.is_some_and(|u| !a.communes.iter().any(|c| c.0 == u)) {
+        e.add("unit_id", "error-invalid-choice");
+    }
+    let on_date = required_date(&mut e, "on_date", &form.on_date);
+    if on_date.is_some_and(|d| d < a.team.period_from || d > a.team.period_to) {
+        e.add("on_date", "teams-error-outside-period");
+    }
+    let start = desk::parse_time(&form.start_time);
+    if start.is_none() {
+        e.add("start_time", "error-time");
+    }
+    let place = e.required("place", &form.place, 300);
+    let kind = RoundKind::parse(&form.kind);
+    if kind.is_none() {
+        e.add("kind", "error-required");
+    }
+    let (Some(unit_id), Some(on_date), Some(start), Some(kind)) =
+        (unit_id, on_date, start, kind.filter(|_| e.is_empty()))
+    else {
+        return render_team(&ctx, a, &form, &e, StatusCode::UNPROCESSABLE_ENTITY).await;
+    };
+    let p = tdb::RoundPlan {
+        unit_id,
+        on_date,
+        start_time: start.format("%H:%M").to_string(),
+        place,
+        kind: kind.as_str().into(),
+    };
+    let (actor, t, uid) = (ctx.actor(), a.team.clone(), ctx.user()?.id);
+    let r = ctx
+        .db(move |conn| audit::write(conn, &actor, |c| Ok(tdb::plan_round(c, &t, &p, uid)?)))
+        .await?;
+    ctx.flash("success", "flash-saved");
+    Ok(ctx.redirect(&format!("/teams/rounds/{}", r.id)))
+}
+
+// ---------------------------------------------------------------- rounds
+
+struct RoundAccess {
+    a: Access,
+    round: tdb::Round,
+}
+
+async fn load_round(ctx: &Ctx, id: i64) -> AppResult<RoundAccess> {
+    let round = ctx.db(move |conn| Ok(tdb::find_round(conn, id)?)).await?;
+    let a = load(ctx, round.team_id).await?;
+    Ok(RoundAccess { a, round })
+}
+
+/// The figures of a held round as typed.
+#[derive(Deserialize, Serialize, Default, Clone)]
+#[serde(default)]
+struct RecordForm {
+    attendance: String,
+    helped_meritorious: String,
+    helped_poor: String,
+    helped_elderly: String,
+    helped_disability: String,
+    helped_other: String,
+    dossiers_prepared: String,
+    dossiers_online: String,
+    notes: String,
+    version: String,
+}
+
+impl RecordForm {
+    fn of(r: &tdb::Round) -> RecordForm {
+        let n = |v: Option<i32>| v.map(|x| x.to_string()).unwrap_or_default();
+        RecordForm {
+            attendance: n(r.attendance),
+            helped_meritorious: n(r.helped_meritorious),
+            helped_poor: n(r.helped_poor),
+            helped_elderly: n(r.helped_elderly),
+            helped_disability: n(r.helped_disability),
+            helped_other: n(r.helped_other),
+            dossiers_prepared: n(r.dossiers_prepared),
+            dossiers_online: n(r.dossiers_online),
+            notes: r.notes.clone(),
+            version: r.version.to_string(),
+        }
+    }
+}
+
+async fn round_page(ctx: Ctx, id: web::Path<i64>) -> AppResult<HttpResponse> {
+    let ra = load_round(&ctx, *id).await?;
+    let form = RecordForm::of(&ra.round);
+    render_round(&ctx, ra, &form, &FieldErrors::default(), StatusCode::OK).await
+}
+
+async fn render_round(
+    ctx: &Ctx,
+    ra: RoundAccess,
+    form: &RecordForm,
+    errors: &FieldErrors,
+    status: StatusCode,
+) -> AppResult<HttpResponse> {
+    let (rid, uid) = (ra.round.id, ra.round.unit_id);
+    let (problems, unit, unit_tasks) = ctx
+        .db(move |conn| {
+            let unit = db::units::find(conn, uid)?;
+            let (tasks, _) = db::tasks::list(
+                conn,
+                &db::tasks::Filter {
+                    scope: vec![unit.path.clone()],
+                    ..Default::default()
+                },
+                db::tasks::Sort::parse("title"),
+                0,
+                200,
+            )?;
+            Ok((tdb::problems(conn, rid)?, unit, tasks))
+        })
+        .await?;
+    let locale = ctx.locale;
+    let groups: Vec<Value> = PriorityGroup::ALL
+        .iter()
+        .map(|g| json!({"name": format!("helped_{}", g.as_str()), "label": format!("priority-{}", g.as_str())}))
+        .collect();
+    ctx.render_status(
+        status,
+        "teams/round",
+        json!({
+            "title": i18n::t(locale, &format!("round-kind-{}", ra.round.kind)),
+            "t": ra.a.team,
+            "r": ra.round,
+            "unit": unit,
+            "member": ra.a.member,
+            "planned": ra.round.status == ShiftStatus::Planned.as_str(),
+            "f": super::form_view(form, errors),
+            "has_errors": !errors.is_empty(),
+            "groups": groups,
+            "problems": problems,
+            "task_options": unit_tasks.iter().map(|t| json!({"value": t.id, "label": t.title})).collect::<Vec<_>>(),
+            "new_task": format!("/tasks/new?unit_id={}", ra.round.unit_id),
+        }),
+    )
+}
+
+async fn record(
+    ctx: Ctx,
+    id: web::Path<i64>,
+    form: web::Form<RecordForm>,
+) -> AppResult<HttpResponse> {
+    let ra = load_round(&ctx, *id).await?;
+    if !ra.a.member {
+        return Err(AppError::Forbidden);
+    }
+    let form = form.into_inner();
+    let mut e = FieldErrors::default();
+    let mut count = |field: &str, raw: &str| -> i32 {
+        match e.number::<i32>(field, raw) {
+            Some(n) if n >= 0 => n,
+            Some(_) => {
+                e.add(field, "error-number");
+                0
+            }
+            None => 0,
+        }
+    };
+    let attendance = count("attendance", &form.attendance);
+    let helped = [
+        count("helped_meritorious", &form.helped_meritorious),
+        count("helped_poor", &form.helped_poor),
+        count("helped_elderly", &form.helped_elderly),
+        count("helped_disability", &form.helped_disability),
+        count("helped_other", &form.helped_other),
+    ];
+    let prepared = count("dossiers_prepared", &form.dossiers_prepared);
+    let online = count("dossiers_online", &form.dossiers_online);
+    if form.attendance.trim().is_empty() {
+        e.add("attendance", "error-required");
+    }
+    if online > prepared {
+        e.add("dossiers_online", "error-more-than-total");
+    }
+    let notes = e.optional("notes", &form.notes, 5_000).unwrap_or_default();
+    let Ok(version) = form.version.trim().parse::<i32>() else {
+        return Err(AppError::BadRequest("version missing".into()));
+    };
+    if !e.is_empty() {
+        return render_round(&ctx, ra, &form, &e, StatusCode::UNPROCESSABLE_ENTITY).await;
+    }
+    let res = tdb::RoundResult {
+        attendance,
+        helped,
+        dossiers_prepared: prepared,
+        dossiers_online: online,
+        notes,
+    };
+    let (actor, r) = (ctx.actor(), ra.round.clone());
+    let saved = ctx
+        .db(move |conn| {
+            audit::write_if(conn, &actor, |c| {
+                let ch = tdb::record(c, &r, version, &res)?;
+                Ok((ch.is_some(), ch))
+            })
+        })
+        .await?;
+    ctx.flash(
+        if saved { "success" } else { "error" },
+        if saved {
+            "flash-saved"
+        } else {
+            "error-conflict-saved"
+        },
+    );
+    Ok(ctx.redirect(&format!("/teams/rounds/{}", ra.round.id)))
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct TextForm {
+    text: String,
+    version: String,
+    task_id: String,
+}
+
+async fn cancel(
+    ctx: Ctx,
+    id: web::Path<i64>,
+    form: web::Form<TextForm>,
+) -> AppResult<HttpResponse> {
+    let ra = load_round(&ctx, *id).await?;
+    if !ra.a.member {
+        return Err(AppError::Forbidden);
+    }
+    let back = format!("/teams/rounds/{}", ra.round.id);
+    let reason: String = form.text.trim().chars().take(500).collect();
+    let Ok(version) = form.version.parse::<i32>() else {
+        return Err(AppError::BadRequest("version missing".into()));
+    };
+    if reason.is_empty() {
+        ctx.flash("error", "teams-error-cancel-reason");
+        return Ok(ctx.redirect(&back));
+    }
+    let (actor, r) = (ctx.actor(), ra.round.clone());
+    let saved = ctx
+        .db(move |conn| {
+            audit::write_if(conn, &actor, |c| {
+                let ch = tdb::cancel(c, &r, version, &reason)?;
+                Ok((ch.is_some(), ch))
+            })
+        })
+        .await?;
+    ctx.flash(
+        if saved { "success" } else { "error" },
+        if saved {
+            "flash-saved"
+        } else {
+            "error-conflict-saved"
+        },
+    );
+    Ok(ctx.redirect(&back))
+}
+
+async fn add_problem(
+    ctx: Ctx,
+    id: web::Path<i64>,
+    form: web::Form<TextForm>,
+) -> AppResult<HttpResponse> {
+    let ra = load_round(&ctx, *id).await?;
+    if !ra.a.member {
+        return Err(AppError::Forbidden);
+    }
+    let back = format!("/teams/rounds/{}#problems", ra.round.id);
+    let text = form.text.trim().to_string();
+    if text.is_empty() || text.chars().count() > 2_000 {
+        ctx.flash("error", "teams-error-problem");
+        return Ok(ctx.redirect(&back));
+    }
+    let (actor, r, uid) = (ctx.actor(), ra.round.clone(), ctx.user()?.id);
+    ctx.db(move |conn| {
+        audit::write(conn, &actor, |c| {
+            Ok(((), tdb::add_problem(c, &r, &text, uid)?))
+        })
+    })
+    .await?;
+    ctx.flash("success", "flash-saved");
+    Ok(ctx.redirect(&back))
+}
+
+async fn link_task(
+    ctx: Ctx,
+    path: web::Path<(i64, i64)>,
+    form: web::Form<TextForm>,
+) -> AppResult<HttpResponse> {
+    let (id, pid) = path.into_inner();
+    let ra = load_round(&ctx, id).await?;
+    if !ra.a.member {
+        return Err(AppError::Forbidden);
+    }
+    let Ok(task_id) = form.task_id.parse::<i64>() else {
+        return Err(AppError::BadRequest("task".into()));
+    };
+    let (actor, r, unit) = (ctx.actor(), ra.round.clone(), ra.round.unit_id);
+    let linked = ctx
+        .db(move |conn| {
+            // Only a task of the commune the problem was raised in.
+            let u = db::units::find(conn, unit)?;
+            if db::tasks::in_subtree(conn, &u.path, &[task_id])?.is_empty() {
+                return Err(AppError::BadRequest("task outside the commune".into()));
+            }
+            audit::write_if(conn, &actor, |c| {
+                let ch = tdb::link_task(c, &r, pid, task_id)?;
+                Ok((ch.is_some(), ch))
+            })
+        })
+        .await?;
+    if !linked {
+        return Err(AppError::NotFound);
+    }
+    ctx.flash("success", "flash-saved");
+    Ok(ctx.redirect(&format!("/teams/rounds/{}#problems", ra.round.id)))
+}
+
+// ---------------------------------------------------------------- calendar and figures
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct MonthQuery {
+    month: String,
+}
+
+async fn calendar(
+    ctx: Ctx,
+    id: web::Path<i64>,
+    q: web::Query<MonthQuery>,
+) -> AppResult<HttpResponse> {
+    let a = load(&ctx, *id).await?;
+    let today = format::today();
+    let (year, month) = q
+        .month
+        .split_once('-')
+        .and_then(|(y, m)| Some((y.parse::<i32>().ok()?, m.parse::<u32>().ok()?)))
+        .filter(|(_, m)| (1..=12).contains(m))
+        .unwrap_or((today.year(), today.month()));
+    let weeks = desk::month_weeks(year, month);
+    let (Some(first), Some(last)) = (weeks.first().map(|w| w[0]), weeks.last().map(|w| w[6]))
+    else {
+        return Err(AppError::NotFound);
+    };
+    let tid = a.team.id;
+    let rounds = ctx
+        .db(move |conn| Ok(tdb::rounds(conn, tid, first, last)?))
+        .await?;
+    let grid: Vec<Value> = weeks
+        .iter()
+        .map(|w| {
+            json!(w
+                .iter()
+                .map(|d| json!({
+                    "day": d.day(),
+                    "other_month": d.month() != month,
+                    "today": *d == today,
+                    "rounds": rounds.iter().filter(|(r, _)| r.on_date == *d).map(|(r, unit)| json!({"r": r, "unit": unit})).collect::<Vec<_>>(),
+                }))
+                .collect::<Vec<_>>())
+        })
+        .collect();
+    let shift = |delta: i32| {
+        let m = (year * 12 + month as i32 - 1) + delta;
+        format!("{}-{:02}", m.div_euclid(12), m.rem_euclid(12) + 1)
+    };
+    ctx.render(
+        "teams/calendar",
+        json!({
+            "title": i18n::t_args(ctx.locale, "teams-calendar-title", &[("month", format!("{month:02}/{year}"))]),
+            "t": a.team,
+            "weeks": grid,
+            "prev": shift(-1),
+            "next": shift(1),
+            "days": (1..=7).map(|d| format!("weekday-{d}")).collect::<Vec<_>>(),
+        }),
+    )
+}
+
+async fn schedule_ics(
+    state: web::Data<crate::state::AppState>,
+    id: web::Path<i64>,
+    q: web::Query<IcsQuery>,
+) -> AppResult<HttpResponse> {
+    if state.links.verify("team", &q.key) != Some(*id) {
+        return Err(AppError::NotFound);
+    }
+    let tid = *id;
+    let (team, rounds) = db::run(&state.pool, move |conn| {
+        let team = tdb::find(conn, tid)?;
+        let rounds = tdb::rounds(conn, tid, team.period_from, team.period_to)?;
+        Ok((team, rounds))
+    })
+    .await?;
+    let events: Vec<CalendarEvent> = rounds
+        .iter()
+        .filter(|(r, _)| r.status != ShiftStatus::Cancelled.as_str())
+        .map(|(r, unit)| {
+            let end = desk::parse_time(&r.start_time)
+                .map(|t| (t + chrono::Duration::hours(2)).format("%H:%M").to_string())
+                .unwrap_or_default();
+            CalendarEvent {
+                uid: format!("support-round-{}@danvan", r.id),
+                summary: format!(
+                    "{} — {}",
+                    team.name,
+                    i18n::t(i18n::Locale::Vi, &format!("round-kind-{}", r.kind))
+                ),
+                location: format!("{}, {unit}", r.place),
+                date: r.on_date,
+                start: r.start_time.clone(),
+                end,
+            }
+        })
+        .collect();
+    Ok(calendar_feed(&team.name, &events))
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct FiguresQuery {
+    from: String,
+    to: String,
+}
+
+async fn figures(
+    ctx: Ctx,
+    id: web::Path<i64>,
+    q: web::Query<FiguresQuery>,
+) -> AppResult<HttpResponse> {
+    let a = load(&ctx, *id).await?;
+    let from = format::parse_date(&q.from).unwrap_or(a.team.period_from);
+    let to = format::parse_date(&q.to).unwrap_or(a.team.period_to);
+    let tid = a.team.id;
+    let rows = ctx
+        .db(move |conn| Ok(tdb::figures(conn, tid, from, to)?))
+        .await?;
+    let mut total = tdb::CommuneFigures::default();
+    for r in &rows {
+        total.rounds += r.rounds;
+        total.held += r.held;
+        total.attendance += r.attendance;
+        for (t, h) in total.helped.iter_mut().zip(r.helped) {
+            *t += h;
+        }
+        total.dossiers_prepared += r.dossiers_prepared;
+        total.dossiers_online += r.dossiers_online;
+    }
+    let chart = super::dashboard::bar_chart(
+        &rows
+            .iter()
+            .map(|r| {
+                (
+                    r.unit_name.clone(),
+                    r.helped_total() as f64,
+                    format::number(r.helped_total()),
+                )
+            })
+            .collect::<Vec<_>>(),
+    );
+    let view = |r: &tdb::CommuneFigures| json!({"f": r, "helped_total": r.helped_total()});
+    ctx.render(
+        "teams/figures",
+        json!({
+            "title": i18n::t(ctx.locale, "teams-figures-title"),
+            "t": a.team,
+            "from": format::date(from),
+            "to": format::date(to),
+            "rows": rows.iter().map(view).collect::<Vec<_>>(),
+            "total": view(&total),
+            "chart": chart,
+            "groups": PriorityGroup::ALL.iter().map(|g| format!("priority-{}", g.as_str())).collect::<Vec<_>>(),
+        }),
+    )
+}
