@@ -1,0 +1,359 @@
+//! Mobile support teams through the real server: a team drawn from several
+//! units, rounds planned and held in its communes, problems taken up as
+//! tasks, the month calendar, the feed and the figures.
+
+mod common;
+
+use common::{location, new_client, spawn, TestApp, PASSWORD};
+use danvan::db;
+use danvan::domain::access::Role;
+use danvan::domain::units::UnitKind;
+use reqwest::{Client, StatusCode};
+
+async fn browser(app: &TestApp, username: &str) -> Client {
+    let c = new_client();
+    let r = app.login_with(&c, username, PASSWORD).await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER, "login {username}");
+    c
+}
+
+async fn page(app: &TestApp, c: &Client, path: &str) -> (StatusCode, String) {
+    let r = app.get_with(c, path).await;
+    let s = r.status();
+    (s, r.text().await.unwrap())
+}
+
+async fn post(
+    app: &TestApp,
+    c: &Client,
+    path: &str,
+    fields: &[(&str, String)],
+) -> reqwest::Response {
+    let pairs: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    app.post_with(c, path, &pairs).await
+}
+
+#[tokio::test]
+async fn a_team_plans_and_records_rounds_in_its_communes() {
+    let app = spawn().await;
+    let city = app.unit(app.root, UnitKind::City, "Thành phố Hà Nội");
+    let centre = app.unit(
+        city,
+        UnitKind::Department,
+        "Trung tâm Phục vụ hành chính công",
+    );
+    let department = app.unit(city, UnitKind::Department, "Sở Nông nghiệp và Môi trường");
+    let phu_xuyen = app.unit(city, UnitKind::Commune, "Xã Phú Xuyên");
+    let dong_anh = app.unit(city, UnitKind::Commune, "Xã Đông Anh");
+    let other = app.unit(city, UnitKind::Commune, "Xã Sóc Sơn");
+    app.user("trungtam", centre, &[(Role::Committee, centre)]);
+    let specialist = app.user("chuyenvien", department, &[(Role::Viewer, department)]);
+    let officer = app.user("diachinh", phu_xuyen, &[(Role::Viewer, phu_xuyen)]);
+    app.user("xem.phuxuyen", phu_xuyen, &[(Role::Viewer, phu_xuyen)]);
+    app.user("capuy.phuxuyen", phu_xuyen, &[(Role::Committee, phu_xuyen)]);
+    app.user("xem.socson", other, &[(Role::Viewer, other)]);
+    let lead = browser(&app, "trungtam").await;
+    let member = browser(&app, "chuyenvien").await;
+    let resident = browser(&app, "xem.phuxuyen").await;
+    let outsider = browser(&app, "xem.socson").await;
+
+    let team = |name: &str| {
+        vec![
+            ("lead_unit_id", centre.to_string()),
+            ("name", name.to_string()),
+            ("period_from", "01/10/2025".into()),
+            ("period_to", "31/12/2025".into()),
+            ("members", specialist.to_string()),
+            ("members", officer.to_string()),
+            ("communes", phu_xuyen.to_string()),
+            ("communes", dong_anh.to_string()),
+        ]
+    };
+    let mut bad = team("");
+    bad.retain(|(k, _)| *k != "communes");
+    let r = post(&app, &lead, "/teams", &bad).await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.text().await.unwrap().contains("Không được để trống."));
+    assert_eq!(
+        post(&app, &member, "/teams", &team("x")).await.status(),
+        StatusCode::FORBIDDEN
+    );
+    let r = post(
+        &app,
+        &lead,
+        "/teams",
+        &team("Tổ hỗ trợ lưu động thủ tục đất đai số 1"),
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let tid: i64 = location(&r).trim_start_matches("/teams/").parse().unwrap();
+    // Members, readers of a commune served, and the lead unit see it; others do not.
+    assert_eq!(
+        page(&app, &member, &format!("/teams/{tid}")).await.0,
+        StatusCode::OK
+    );
+    assert_eq!(
+        page(&app, &resident, &format!("/teams/{tid}")).await.0,
+        StatusCode::OK
+    );
+    assert_eq!(
+        page(&app, &outsider, &format!("/teams/{tid}")).await.0,
+        StatusCode::FORBIDDEN
+    );
+
+    // A member plans rounds; a commune outside the team and a date outside the period are refused.
+    let round = |unit: i64, date: &str, kind: &str| {
+        vec![
+            ("unit_id", unit.to_string()),
+            ("on_date", date.to_string()),
+            ("start_time", "08:00".to_string()),
+            ("place", "Nhà văn hóa thôn Phú Mỹ".to_string()),
+            ("kind", kind.to_string()),
+        ]
+    };
+    let r = post(
+        &app,
+        &member,
+        &format!("/teams/{tid}/rounds"),
+        &round(other, "15/01/2026", "outreach"),
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let html = r.text().await.unwrap();
+    assert!(html.contains("Ngày nằm ngoài thời gian hoạt động của tổ."));
+    assert!(html.contains("value=\"Nhà văn hóa thôn Phú Mỹ\""));
+    assert_eq!(
+        post(
+            &app,
+            &resident,
+            &format!("/teams/{tid}/rounds"),
+            &round(phu_xuyen, "15/10/2025", "outreach")
+        )
+        .await
+        .status(),
+        StatusCode::FORBIDDEN
+    );
+    let r = post(
+        &app,
+        &member,
+        &format!("/teams/{tid}/rounds"),
+        &round(phu_xuyen, "15/10/2025", "outreach"),
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let first = location(&r);
+    let r = post(
+        &app,
+        &member,
+        &format!("/teams/{tid}/rounds"),
+        &round(dong_anh, "22/10/2025", "online_guidance"),
+    )
+    .await;
+    let second = location(&r);
+    post(
+        &app,
+        &member,
+        &format!("/teams/{tid}/rounds"),
+        &round(dong_anh, "29/10/2025", "legal_advice"),
+    )
+    .await;
+
+    // Recording a held round: figures checked, then stored.
+    let rid: i64 = first.trim_start_matches("/teams/rounds/").parse().unwrap();
+    let version = || {
+        db::teams::find_round(&mut app.conn(), rid)
+            .unwrap()
+            .version
+            .to_string()
+    };
+    let record = |att: &str, online: &str| {
+        vec![
+            ("attendance", att.to_string()),
+            ("helped_meritorious", "3".to_string()),
+            ("helped_elderly", "12".to_string()),
+            ("helped_other", "20".to_string()),
+            ("dossiers_prepared", "18".to_string()),
+            ("dossiers_online", online.to_string()),
+            ("version", version()),
+        ]
+    };
+    let r = post(&app, &officer_client(&app).await, &first, &record("", "25")).await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let html = r.text().await.unwrap();
+    assert!(html.contains("value=\"18\""), "typed values kept");
+    let r = post(&app, &member, &first, &record("85", "14")).await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let stored = db::teams::find_round(&mut app.conn(), rid).unwrap();
+    assert_eq!(
+        (
+            stored.status.as_str(),
+            stored.attendance,
+            stored.dossiers_online
+        ),
+        ("held", Some(85), Some(14))
+    );
+
+    // A problem raised there is taken up as a task of that commune.
+    post(
+        &app,
+        &member,
+        &format!("{first}/problems"),
+        &[(
+            "text",
+            "Nhiều hộ chưa được cấp giấy chứng nhận do vướng quy hoạch".into(),
+        )],
+    )
+    .await;
+    let problem = db::teams::problems(&mut app.conn(), rid).unwrap()[0].id;
+    let commune_committee = browser(&app, "capuy.phuxuyen").await;
+    let (s, html) = page(
+        &app,
+        &commune_committee,
+        &format!("/tasks/new?unit_id={phu_xuyen}"),
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(
+        html.contains(&format!("value=\"{phu_xuyen}\" selected")),
+        "the task form starts in the commune"
+    );
+    let owner = db::users::find_by_username(&mut app.conn(), "capuy.phuxuyen")
+        .unwrap()
+        .unwrap()
+        .id;
+    let f = db::tasks::TaskFields {
+        unit_id: phu_xuyen,
+        category_id: 2,
+        title: "Cấp giấy chứng nhận cho các hộ vướng quy hoạch".into(),
+        description: String::new(),
+        project_start_year: None,
+        campaign_year: 2025,
+        deadline: None,
+        owner_id: owner,
+        area_total_m2: None,
+        area_cleared_m2: None,
+        plans_total: None,
+        plans_approved: None,
+        money_paid: None,
+        consented_stages: danvan::domain::consent::ConsentedSet::default().to_stored(),
+        co_owners: vec![],
+        team: vec![],
+    };
+    let task = db::tasks::create(&mut app.conn(), &f, owner).unwrap().0.id;
+    let elsewhere = db::tasks::create(
+        &mut app.conn(),
+        &db::tasks::TaskFields {
+            unit_id: other,
+            ..f.clone()
+        },
+        owner,
+    )
+    .unwrap()
+    .0
+    .id;
+    let link = format!("{first}/problems/{problem}");
+    assert_eq!(
+        post(&app, &member, &link, &[("task_id", elsewhere.to_string())])
+            .await
+            .status(),
+        StatusCode::BAD_REQUEST
+    );
+    assert_eq!(
+        post(&app, &member, &link, &[("task_id", task.to_string())])
+            .await
+            .status(),
+        StatusCode::SEE_OTHER
+    );
+    assert_eq!(
+        db::teams::problems(&mut app.conn(), rid).unwrap()[0].task_id,
+        Some(task)
+    );
+
+    // A planned round is cancelled only with a reason.
+    let sid: i64 = second.trim_start_matches("/teams/rounds/").parse().unwrap();
+    let v = db::teams::find_round(&mut app.conn(), sid)
+        .unwrap()
+        .version
+        .to_string();
+    post(
+        &app,
+        &member,
+        &format!("{second}/cancel"),
+        &[("text", "".into()), ("version", v.clone())],
+    )
+    .await;
+    assert_eq!(
+        db::teams::find_round(&mut app.conn(), sid).unwrap().status,
+        "planned"
+    );
+    post(
+        &app,
+        &member,
+        &format!("{second}/cancel"),
+        &[("text", "Mưa bão".into()), ("version", v)],
+    )
+    .await;
+    assert_eq!(
+        db::teams::find_round(&mut app.conn(), sid).unwrap().status,
+        "cancelled"
+    );
+
+    // The month calendar, the feed and the figures.
+    let (s, html) = page(
+        &app,
+        &resident,
+        &format!("/teams/{tid}/calendar?month=2025-10"),
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(html.contains("Hội nghị phổ biến") && html.contains("Tư vấn pháp lý"));
+    let (_, html) = page(&app, &member, &format!("/teams/{tid}")).await;
+    let html = html.replace("&#x3D;", "=");
+    let start = html.find("/schedule.ics?key=").unwrap() + "/schedule.ics?key=".len();
+    let key = &html[start..start + html[start..].find('"').unwrap()];
+    let r = app
+        .get_with(
+            &new_client(),
+            &format!("/teams/{tid}/schedule.ics?key={key}"),
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::OK);
+    assert_eq!(
+        r.text().await.unwrap().matches("BEGIN:VEVENT").count(),
+        2,
+        "the cancelled round is left out"
+    );
+    assert_eq!(
+        app.get_with(&new_client(), &format!("/teams/{tid}/schedule.ics?key=x"))
+            .await
+            .status(),
+        StatusCode::NOT_FOUND
+    );
+    let figures = db::teams::figures(
+        &mut app.conn(),
+        tid,
+        chrono::NaiveDate::from_ymd_opt(2025, 10, 1).unwrap(),
+        chrono::NaiveDate::from_ymd_opt(2025, 12, 31).unwrap(),
+    )
+    .unwrap();
+    let px = figures.iter().find(|f| f.unit_id == phu_xuyen).unwrap();
+    assert_eq!(
+        (
+            px.rounds,
+            px.held,
+            px.attendance,
+            px.helped_total(),
+            px.dossiers_online
+        ),
+        (1, 1, 85, 35, 14)
+    );
+    let da = figures.iter().find(|f| f.unit_id == dong_anh).unwrap();
+    assert_eq!((da.rounds, da.held), (2, 0));
+    let (s, html) = page(&app, &resident, &format!("/teams/{tid}/figures")).await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(html.contains("<svg") && html.contains("Xã Phú Xuyên"));
+}
+
+async fn officer_client(app: &TestApp) -> Client {
+    browser(app, "diachinh").await
+}
