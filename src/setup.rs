@@ -232,6 +232,8 @@ pub fn demo(conn: &mut DbConnection) -> Result<Demo, AppError> {
             [person("mttq.tayho"), person("mttq2.tayho")],
         )?;
         made.extend(demo_campaign(conn, &actor, hanoi, &hash)?);
+        made.extend(demo_desk(conn, &actor, &hash)?);
+        made.extend(demo_teams(conn, &actor, hanoi, &hash)?);
         audit::write(conn, &actor, |_| {
             Ok((
                 (),
@@ -872,5 +874,335 @@ fn demo_campaign(
         ("quanuy.longbien".into(), Role::Committee.as_str()),
         ("bandanvan.longbien".into(), "appraiser"),
         ("dangky.longbien".into(), Role::Viewer.as_str()),
+    ])
+}
+
+/// A unit and a user homed there holding `role` on it, for the demo.
+fn demo_unit(
+    conn: &mut DbConnection,
+    actor: &audit::Actor,
+    parent: Option<i64>,
+    kind: UnitKind,
+    name: &str,
+) -> Result<i64, AppError> {
+    let f = UnitFields {
+        parent_id: parent,
+        kind,
+        name: name.into(),
+        code: None,
+    };
+    audit::write(conn, actor, |c| Ok(db::units::create(c, &f)?)).map(|u| u.id)
+}
+
+fn demo_user(
+    conn: &mut DbConnection,
+    actor: &audit::Actor,
+    hash: &str,
+    (username, full_name): (&str, &str),
+    home: i64,
+    role: Role,
+) -> Result<i64, AppError> {
+    let fields = UserFields {
+        username: username.into(),
+        full_name: full_name.into(),
+        email: None,
+        locale: "vi".into(),
+        unit_id: home,
+    };
+    audit::write(conn, actor, |c| {
+        let (u, change) = db::users::create(c, &fields, hash, false)?;
+        db::users::add_grant(c, u.id, home, role, None)?;
+        Ok((u.id, change))
+    })
+}
+
+/// Quảng Phú's "Tuesday with citizens" from seed 000: from 05/08/2025 a
+/// member of the ward Party committee's standing board takes the one-stop
+/// desk every Tuesday morning; the first case is Mr Nguyễn Ngọc Thủy's parcel
+/// 525, map sheet 27.
+fn demo_desk(
+    conn: &mut DbConnection,
+    actor: &audit::Actor,
+    hash: &str,
+) -> Result<Vec<(String, &'static str)>, AppError> {
+    use crate::db::desk::{self as ddb, CaseFields, DutyFields, FeedbackFields, ShiftChange};
+    use crate::domain::desk::{Outcome, Rating, ShiftStatus};
+    use chrono::NaiveDate;
+    let province = demo_unit(conn, actor, None, UnitKind::Province, "Tỉnh Quảng Ngãi")?;
+    let ward = demo_unit(
+        conn,
+        actor,
+        Some(province),
+        UnitKind::Ward,
+        "Phường Quảng Phú",
+    )?;
+    let officials = [
+        ("bithu.quangphu", "Bùi Ngọc Ảnh"),
+        ("phobithu.quangphu", "Trần Thị Kim Oanh"),
+        ("uvbtv.quangphu", "Lê Văn Hùng"),
+    ];
+    let mut ids = Vec::new();
+    for o in officials {
+        ids.push(demo_user(conn, actor, hash, o, ward, Role::Committee)?);
+    }
+    let start = NaiveDate::from_ymd_opt(2025, 8, 5).unwrap_or_default();
+    let f = DutyFields {
+        unit_id: ward,
+        name: "Ngày thứ Ba đồng hành với công dân".into(),
+        place: "Bộ phận tiếp nhận và trả kết quả phường Quảng Phú".into(),
+        weekday: 2,
+        start_time: "07:30".into(),
+        end_time: "11:00".into(),
+        starts_on: start,
+        active: true,
+        officials: ids.clone(),
+    };
+    let duty = audit::write(conn, actor, |c| Ok(ddb::create(c, &f, ids[0])?))?;
+    let today = crate::domain::format::today();
+    let weeks = ((today - start).num_days() / 7 + 9) as u32;
+    audit::write_if(conn, actor, |c| {
+        Ok(((), ddb::generate(c, &duty, start, weeks)?.1))
+    })?;
+    let procedures = db::lists::desk_procedures::all(conn)?;
+    let shifts = ddb::shifts(conn, duty.id, start, today)?;
+    const NOTES: [(&str, &str); 5] = [
+        (
+            "land_use_change",
+            "Hướng dẫn hồ sơ chuyển mục đích sử dụng đất vườn sang đất ở",
+        ),
+        (
+            "land_certificate",
+            "Hỏi thủ tục cấp giấy chứng nhận lần đầu cho đất ở ổn định",
+        ),
+        (
+            "land_transfer",
+            "Hướng dẫn thủ tục tặng cho quyền sử dụng đất cho con",
+        ),
+        (
+            "online_submission",
+            "Hướng dẫn nộp hồ sơ trên Cổng Dịch vụ công quốc gia",
+        ),
+        ("other", "Hỏi về chế độ hỗ trợ người có công"),
+    ];
+    let procedure = |code: &str| {
+        procedures
+            .iter()
+            .find(|p| p.code == code)
+            .map_or(0, |p| p.id)
+    };
+    for (i, row) in shifts.iter().enumerate() {
+        let shift = row.shift.clone();
+        if i % 17 == 9 {
+            // Now and then a shift falls through, with a reason.
+            audit::write_if(conn, actor, |c| {
+                Ok((
+                    (),
+                    ddb::change_shift(
+                        c,
+                        &shift,
+                        shift.version,
+                        ward,
+                        &ShiftChange::Status(
+                            ShiftStatus::Cancelled,
+                            "Trùng lịch họp Thành ủy".into(),
+                        ),
+                    )?,
+                ))
+            })?;
+            continue;
+        }
+        let count = 2 + i % 3;
+        for k in 0..count {
+            let (code, note) = NOTES[(i + k) % NOTES.len()];
+            let first = i == 0 && k == 0;
+            let escalated = (i + k) % 11 == 4;
+            let fields = CaseFields {
+                procedure_id: procedure(if first { "land_use_change" } else { code }),
+                citizen_name: if first {
+                    "Nguyễn Ngọc Thủy".into()
+                } else {
+                    demo_name(i * 5 + k + 700)
+                },
+                priority_groups: if (i + k) % 6 == 0 {
+                    "elderly".into()
+                } else {
+                    String::new()
+                },
+                note: if first {
+                    "Thửa số 525, tờ bản đồ số 27: hướng dẫn lập thủ tục chuyển mục đích 50 m² đất vườn sang đất ở".into()
+                } else {
+                    note.into()
+                },
+                outcome: if escalated {
+                    Outcome::Escalated
+                } else if (i + k) % 3 == 0 {
+                    Outcome::Resolved
+                } else {
+                    Outcome::Guided
+                },
+                escalated_to: escalated.then(|| "Chi nhánh Văn phòng Đăng ký đất đai".to_string()),
+                due_on: escalated.then(|| shift.on_date + chrono::Duration::days(15)),
+            };
+            let case = audit::write(conn, actor, |c| {
+                Ok(ddb::add_case(
+                    c,
+                    &shift,
+                    ward,
+                    &fields,
+                    shift.official_id,
+                    shift.on_date,
+                )?)
+            })?;
+            if escalated && (i + k) % 2 == 0 {
+                audit::write_if(conn, actor, |c| {
+                    Ok((
+                        (),
+                        ddb::answer(
+                            c,
+                            &case,
+                            ward,
+                            shift.on_date + chrono::Duration::days(10),
+                            "Đã có văn bản trả lời công dân",
+                        )?,
+                    ))
+                })?;
+            }
+            // Most citizens answer the feedback link; most are satisfied.
+            if (i + k) % 4 != 3 {
+                let rating = match (i + k) % 10 {
+                    0..=5 => Rating::VerySatisfied,
+                    6..=8 => Rating::Satisfied,
+                    _ => Rating::NotSatisfied,
+                };
+                ddb::give_feedback(
+                    conn,
+                    case.id,
+                    &FeedbackFields {
+                        rating,
+                        attitude: Some(3),
+                        clarity: Some(if rating == Rating::NotSatisfied { 2 } else { 3 }),
+                        time_taken: Some(2 + i32::from(rating == Rating::VerySatisfied)),
+                        comment: if first {
+                            "Được lãnh đạo phường hướng dẫn tận tình, hồ sơ giải quyết nhanh."
+                                .into()
+                        } else {
+                            String::new()
+                        },
+                    },
+                )?;
+            }
+        }
+    }
+    Ok(officials
+        .iter()
+        .map(|(u, _)| (u.to_string(), Role::Committee.as_str()))
+        .collect())
+}
+
+/// Hà Nội's mobile land-procedure support from seed 002: led by the city's
+/// public administration service centre, piloted in Q4/2025 in ten communes
+/// and wards.
+fn demo_teams(
+    conn: &mut DbConnection,
+    actor: &audit::Actor,
+    hanoi: i64,
+    hash: &str,
+) -> Result<Vec<(String, &'static str)>, AppError> {
+    use crate::db::teams::{self as tdb, RoundPlan, RoundResult, TeamFields};
+    use chrono::NaiveDate;
+    let centre = demo_unit(
+        conn,
+        actor,
+        Some(hanoi),
+        UnitKind::Department,
+        "Trung tâm Phục vụ hành chính công thành phố Hà Nội",
+    )?;
+    let places = [
+        ("Xã Phú Xuyên", UnitKind::Commune),
+        ("Xã Phúc Lộc", UnitKind::Commune),
+        ("Xã Đại Xuyên", UnitKind::Commune),
+        ("Xã Đông Anh", UnitKind::Commune),
+        ("Xã Vân Đình", UnitKind::Commune),
+        ("Phường Đông Ngạc", UnitKind::Ward),
+        ("Phường Phú Diễn", UnitKind::Ward),
+        ("Phường Hồng Hà", UnitKind::Ward),
+        ("Xã Chương Mỹ", UnitKind::Commune),
+        ("Phường Kiến Hưng", UnitKind::Ward),
+    ];
+    let mut communes = Vec::new();
+    for (name, kind) in places {
+        communes.push(demo_unit(conn, actor, Some(hanoi), kind, name)?);
+    }
+    let lead = demo_user(
+        conn,
+        actor,
+        hash,
+        ("hcc.hanoi", "Vũ Thị Minh Hằng"),
+        centre,
+        Role::Committee,
+    )?;
+    let member = demo_user(
+        conn,
+        actor,
+        hash,
+        ("tohotro.hanoi", "Đinh Văn Khoa"),
+        centre,
+        Role::Viewer,
+    )?;
+    let land = demo_user(
+        conn,
+        actor,
+        hash,
+        ("vpdkdd.hanoi", "Nguyễn Thu Trang"),
+        centre,
+        Role::Viewer,
+    )?;
+    let day = |m: u32, d: u32| NaiveDate::from_ymd_opt(2025, m, d).unwrap_or_default();
+    let f = TeamFields {
+        lead_unit_id: centre,
+        name: "Tổ hỗ trợ lưu động thủ tục hành chính lĩnh vực đất đai".into(),
+        period_from: day(10, 1),
+        period_to: day(12, 31),
+        description: "Thí điểm quý IV/2025: hội nghị phổ biến, tư vấn pháp lý, hướng dẫn kê khai, lấy số trên iHanoi, nộp hồ sơ trên Cổng Dịch vụ công quốc gia; ưu tiên người có công, người cao tuổi, người ít tiếp cận công nghệ số.".into(),
+        members: vec![lead, member, land],
+        communes: communes.clone(),
+    };
+    let team = audit::write(conn, actor, |c| Ok(tdb::create(c, &f, lead)?))?;
+    let kinds = ["outreach", "legal_advice", "online_guidance"];
+    for (i, unit) in communes.iter().enumerate() {
+        for k in 0..2usize {
+            let on = day(10, 6) + chrono::Duration::days((i * 5 + k * 35) as i64);
+            let plan = RoundPlan {
+                unit_id: *unit,
+                on_date: on,
+                start_time: if k == 0 { "08:00" } else { "14:00" }.into(),
+                place: format!("Nhà văn hóa thôn, tổ dân phố số {}", 1 + (i + k) % 6),
+                kind: kinds[(i + k) % 3].into(),
+            };
+            let round = audit::write(conn, actor, |c| {
+                Ok(tdb::plan_round(c, &team, &plan, member)?)
+            })?;
+            let n = (i * 7 + k * 11) as i32;
+            let res = RoundResult {
+                attendance: 60 + n,
+                helped: [2 + n % 4, 3 + n % 5, 8 + n % 7, 1 + n % 3, 10 + n % 9],
+                dossiers_prepared: 12 + n % 10,
+                dossiers_online: 8 + n % 6,
+                notes: String::new(),
+            };
+            audit::write_if(conn, actor, |c| {
+                Ok(((), tdb::record(c, &round, round.version, &res)?))
+            })?;
+            if k == 0 && i % 3 == 0 {
+                audit::write(conn, actor, |c| {
+                    Ok(((), tdb::add_problem(c, &round, "Nhiều hộ chưa được cấp giấy chứng nhận do chưa xác định được nguồn gốc đất", member)?))
+                })?;
+            }
+        }
+    }
+    Ok(vec![
+        ("hcc.hanoi".into(), Role::Committee.as_str()),
+        ("tohotro.hanoi".into(), "team member"),
+        ("vpdkdd.hanoi".into(), "team member"),
     ])
 }

@@ -103,6 +103,31 @@ fn create_admin_prints_a_one_time_password_and_demo_loads_once() {
         (reached("accepted"), reached("pilot"), reached("proposed")),
         (356, 7, 77)
     );
+    // Quảng Phú's Tuesday desk from 05/08/2025, its first case, and Hà Nội's
+    // mobile team piloted in ten communes in Q4/2025.
+    let duties = danvan::db::desk::all(&mut conn).unwrap();
+    assert_eq!(duties.len(), 1);
+    let duty = &duties[0].0;
+    assert_eq!(
+        (duty.weekday, duty.starts_on.to_string().as_str()),
+        (2, "2025-08-05")
+    );
+    let first =
+        danvan::db::desk::shifts(&mut conn, duty.id, duty.starts_on, duty.starts_on).unwrap();
+    let cases = danvan::db::desk::cases_of_shift(&mut conn, first[0].shift.id).unwrap();
+    assert!(cases[0].case.note.contains("525") && cases[0].answered);
+    let teams = danvan::db::teams::all(&mut conn).unwrap();
+    assert_eq!(teams.len(), 1);
+    let team = &teams[0].0;
+    assert_eq!(
+        danvan::db::teams::communes(&mut conn, team.id)
+            .unwrap()
+            .len(),
+        10
+    );
+    let figures =
+        danvan::db::teams::figures(&mut conn, team.id, team.period_from, team.period_to).unwrap();
+    assert_eq!(figures.iter().map(|f| f.held).sum::<i64>(), 20);
     let again = run(&["demo"]);
     assert!(!again.status.success(), "the demo refuses to load twice");
 }
