@@ -35,3 +35,4 @@ pub mod review;
 pub mod search;
 pub mod units;
 pub mod validate;
+pub mod workdays;
