@@ -588,6 +588,110 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    calendar_days (on_date) {
+        on_date -> Date,
+        kind -> Text,
+        name -> Text,
+    }
+}
+
+diesel::table! {
+    response_days (unit_id) {
+        unit_id -> BigInt,
+        days -> Integer,
+    }
+}
+
+diesel::table! {
+    inspections (id) {
+        id -> BigInt,
+        unit_id -> BigInt,
+        by_unit_id -> BigInt,
+        visited_on -> Date,
+        members -> Text,
+        figures -> Text,
+        findings -> Text,
+        created_by -> BigInt,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    attachments (id) {
+        id -> BigInt,
+        sha256 -> Text,
+        file_name -> Text,
+        content_type -> Text,
+        size_bytes -> BigInt,
+        uploaded_by -> BigInt,
+        uploaded_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    recommendations (id) {
+        id -> BigInt,
+        inspection_id -> Nullable<BigInt>,
+        from_unit_id -> BigInt,
+        to_unit_id -> BigInt,
+        field -> Text,
+        content -> Text,
+        raised_on -> Date,
+        working_days -> Integer,
+        due_on -> Date,
+        status -> Text,
+        answer -> Nullable<Text>,
+        answer_attachment_id -> Nullable<BigInt>,
+        answered_on -> Nullable<Date>,
+        reopened -> Bool,
+        version -> Integer,
+        created_by -> BigInt,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    recommendation_events (id) {
+        id -> BigInt,
+        recommendation_id -> BigInt,
+        action -> Text,
+        note -> Text,
+        to_unit_id -> Nullable<BigInt>,
+        due_on -> Nullable<Date>,
+        by_id -> BigInt,
+        at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    targets (id) {
+        id -> BigInt,
+        unit_id -> BigInt,
+        year -> Integer,
+        name -> Text,
+        planned -> Double,
+        measure -> Text,
+        actual -> Nullable<Double>,
+        version -> Integer,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    target_values (id) {
+        id -> BigInt,
+        target_id -> BigInt,
+        actual -> Double,
+        on_date -> Date,
+        by_id -> BigInt,
+        at -> Timestamp,
+    }
+}
+
+diesel::joinable!(recommendation_events -> recommendations (recommendation_id));
+diesel::joinable!(target_values -> targets (target_id));
 diesel::joinable!(support_rounds -> support_teams (team_id));
 diesel::joinable!(support_rounds -> units (unit_id));
 diesel::joinable!(support_problems -> support_rounds (round_id));
@@ -658,6 +762,14 @@ diesel::allow_tables_to_appear_in_same_query!(
     support_team_communes,
     support_rounds,
     support_problems,
+    calendar_days,
+    response_days,
+    inspections,
+    attachments,
+    recommendations,
+    recommendation_events,
+    targets,
+    target_values,
 );
 
 // Dashboards group households by their task's consented set and their stage.
