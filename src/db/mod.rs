@@ -9,6 +9,7 @@ pub mod desk;
 pub mod households;
 pub mod lists;
 pub mod login_attempts;
+pub mod recommendations;
 pub mod reviews;
 pub mod schema;
 pub mod tasks;

@@ -33,6 +33,7 @@ pub mod import;
 pub mod progress;
 pub mod review;
 pub mod search;
+pub mod targets;
 pub mod units;
 pub mod validate;
 pub mod workdays;
