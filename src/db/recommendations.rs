@@ -464,6 +464,15 @@ pub fn events(conn: &mut DbConnection, id: i64) -> QueryResult<Vec<EventRow>> {
         .load(conn)
 }
 
+/// Every unit's name by id, for lists that name both ends.
+pub fn unit_names(conn: &mut DbConnection) -> QueryResult<std::collections::HashMap<i64, String>> {
+    Ok(units::table
+        .select((units::id, units::name))
+        .load::<(i64, String)>(conn)?
+        .into_iter()
+        .collect())
+}
+
 /// Every recommendation with both units' paths, newest first; callers keep
 /// those the reader may see. Used by the list and the statistics.
 pub fn all(conn: &mut DbConnection) -> QueryResult<Vec<(Recommendation, String, String)>> {

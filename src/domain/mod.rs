@@ -31,6 +31,7 @@ pub mod format;
 pub mod households;
 pub mod import;
 pub mod progress;
+pub mod recommendation;
 pub mod review;
 pub mod search;
 pub mod targets;

@@ -14,6 +14,7 @@ mod home;
 mod household_io;
 mod households;
 mod login;
+mod recommendations;
 mod reviews;
 mod search;
 mod tasks;
@@ -37,6 +38,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     campaigns::configure(cfg);
     desk::configure(cfg);
     teams::configure(cfg);
+    recommendations::configure(cfg);
     households::configure(cfg);
     admin_units::configure(cfg);
     admin_users::configure(cfg);
