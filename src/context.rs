@@ -251,6 +251,8 @@ impl Ctx {
             items.push(("/campaigns", "nav-campaigns"));
             items.push(("/desk", "nav-desk"));
             items.push(("/teams", "nav-teams"));
+            items.push(("/recommendations", "nav-recommendations"));
+            items.push(("/targets", "nav-targets"));
             items.push(("/search", "nav-search"));
         }
         if u.can_anywhere(Permission::ManageUnits) {
@@ -264,6 +266,7 @@ impl Ctx {
             items.push(("/admin/rubric", "nav-rubric"));
             items.push(("/admin/model-fields", "nav-model-fields"));
             items.push(("/admin/procedures", "nav-procedures"));
+            items.push(("/admin/calendar", "nav-calendar"));
         }
         if u.can_anywhere(Permission::ManageUsers) {
             items.push(("/admin/users", "nav-users"));

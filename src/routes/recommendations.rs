@@ -1149,7 +1149,8 @@ async fn render_targets(
             "unit": chosen,
             "units": unit_options(&units, &unit.map(|u| u.to_string()).unwrap_or_default()),
             "rows": list.iter().map(|t| json!({
-                "t": t,
+                "tg": t,
+                "has_actual": t.actual.is_some(),
                 "standing": targets::standing(t.planned, t.actual),
                 "history": history.iter().filter(|h| h.0 == t.id).map(|h| json!({"value": h.1, "on": h.2, "by": h.3})).collect::<Vec<_>>(),
             })).collect::<Vec<_>>(),
