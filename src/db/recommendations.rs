@@ -346,7 +346,7 @@ impl Move {
     }
 
     /// The status a recommendation must be in for this move.
-    fn from_status(&self) -> &'static str {
+    fn required_status(&self) -> &'static str {
         match self {
             Move::Answer { .. } | Move::Transfer { .. } | Move::Extend { .. } => OPEN,
             Move::Accept | Move::Reopen { .. } => ANSWERED,
@@ -366,7 +366,7 @@ pub fn apply(
     let target = recommendations::table
         .filter(recommendations::id.eq(r.id))
         .filter(recommendations::version.eq(version))
-        .filter(recommendations::status.eq(m.from_status()));
+        .filter(recommendations::status.eq(m.required_status()));
     let now = super::now();
     let bump = (
         recommendations::version.eq(version + 1),

@@ -408,13 +408,18 @@ async fn answer(ctx: Ctx, id: web::Path<i64>, payload: Multipart) -> AppResult<H
     if !a.responds {
         return Err(AppError::Forbidden);
     }
-    let upload = attachments::read(payload).await;
     let mut e = FieldErrors::default();
-    let upload = match upload {
+    let upload = match attachments::read(payload).await {
         Ok(u) => u,
         Err(key) => {
+            // The upload stopped part way: nothing typed can be trusted to be whole.
             e.add("file", key);
-            attachments::Upload::default()
+            let t = Typed {
+                which: "answer",
+                values: HashMap::new(),
+                errors: e,
+            };
+            return render(&ctx, a, t, StatusCode::UNPROCESSABLE_ENTITY).await;
         }
     };
     let values: HashMap<String, String> = upload.fields.clone();

@@ -1,0 +1,589 @@
+//! Recommendations through the real server: an inspection visit raises a
+//! recommendation with a working-day deadline, the department answers with a
+//! file (bad files refused), the commune reopens once and accepts, another is
+//! transferred and extended; statistics per body; the holiday calendar; targets.
+
+mod common;
+
+use common::{location, new_client, spawn, TestApp, PASSWORD};
+use danvan::db;
+use danvan::domain::access::Role;
+use danvan::domain::units::UnitKind;
+use reqwest::{multipart, Client, StatusCode};
+
+async fn browser(app: &TestApp, username: &str) -> Client {
+    let c = new_client();
+    let r = app.login_with(&c, username, PASSWORD).await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER, "login {username}");
+    c
+}
+
+async fn page(app: &TestApp, c: &Client, path: &str) -> (StatusCode, String) {
+    let r = app.get_with(c, path).await;
+    let s = r.status();
+    (s, r.text().await.unwrap())
+}
+
+async fn post(
+    app: &TestApp,
+    c: &Client,
+    path: &str,
+    fields: &[(&str, String)],
+) -> reqwest::Response {
+    let pairs: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    app.post_with(c, path, &pairs).await
+}
+
+async fn follow(app: &TestApp, c: &Client, r: reqwest::Response) -> String {
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    page(app, c, &location(&r)).await.1
+}
+
+fn rec(app: &TestApp, id: i64) -> db::recommendations::Recommendation {
+    db::recommendations::find(&mut app.conn(), id).unwrap()
+}
+
+/// Posts the answer form (multipart, CSRF in the query like the page does).
+async fn answer(
+    app: &TestApp,
+    c: &Client,
+    id: i64,
+    text: &str,
+    file: Option<(&str, Vec<u8>)>,
+) -> reqwest::Response {
+    let token = app.csrf_of(c).await;
+    let mut form = multipart::Form::new()
+        .text("version", rec(app, id).version.to_string())
+        .text("answer", text.to_string())
+        .text("answered_on", "");
+    if let Some((name, bytes)) = file {
+        form = form.part(
+            "file",
+            multipart::Part::bytes(bytes).file_name(name.to_string()),
+        );
+    }
+    c.post(app.url(&format!("/recommendations/{id}/answer?_csrf={token}")))
+        .multipart(form)
+        .send()
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn a_recommendation_is_raised_answered_reopened_once_and_accepted() {
+    let app = spawn().await;
+    app.as_admin().await;
+    let province = app.unit(app.root, UnitKind::Province, "Tỉnh Nghệ An");
+    let commune = app.unit(province, UnitKind::Commune, "Xã Hưng Nguyên Nam");
+    let department = app.unit(
+        province,
+        UnitKind::Department,
+        "Sở Nông nghiệp và Môi trường",
+    );
+    let finance = app.unit(province, UnitKind::Department, "Sở Tài chính");
+    let other = app.unit(province, UnitKind::Commune, "Xã Lam Thành");
+    app.user("tocongtac", province, &[(Role::Committee, province)]);
+    app.user("xa", commune, &[(Role::Committee, commune)]);
+    app.user("so", department, &[(Role::Committee, department)]);
+    app.user("xem.lamthanh", other, &[(Role::Viewer, other)]);
+    let group = browser(&app, "tocongtac").await;
+    let raiser = browser(&app, "xa").await;
+    let body = browser(&app, "so").await;
+    let outsider = browser(&app, "xem.lamthanh").await;
+
+    // The department has 5 working days; 20/10/2025 is made a holiday for the test.
+    let r = app
+        .post(
+            "/admin/calendar",
+            &[
+                ("action", "days"),
+                ("unit_id", &department.to_string()),
+                ("days", "5"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let r = app
+        .post(
+            "/admin/calendar",
+            &[
+                ("action", "set"),
+                ("date", "20/10/2025"),
+                ("kind", "holiday"),
+                ("name", "Nghỉ thử"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let r = app
+        .post(
+            "/admin/calendar",
+            &[
+                ("action", "set"),
+                ("date", "31/02/2025"),
+                ("kind", "holiday"),
+                ("name", ""),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(
+        page(&app, &raiser, "/admin/calendar").await.0,
+        StatusCode::FORBIDDEN
+    );
+
+    // The working group records its visit and raises a recommendation from it.
+    let visit = |members: &str| {
+        vec![
+            ("by_unit_id", province.to_string()),
+            ("unit_id", commune.to_string()),
+            ("visited_on", "15/10/2025".to_string()),
+            ("members", members.to_string()),
+            (
+                "figures",
+                "Từ 01/7 đến 30/9/2025 tiếp nhận 2.699 hồ sơ".to_string(),
+            ),
+            (
+                "findings",
+                "Người dân phản ánh chậm cấp đổi giấy chứng nhận".to_string(),
+            ),
+        ]
+    };
+    let r = post(&app, &group, "/inspections", &visit("")).await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        r.text().await.unwrap().contains("2.699 hồ sơ"),
+        "typed values kept"
+    );
+    let r = post(
+        &app,
+        &group,
+        "/inspections",
+        &visit("Phó Chủ tịch Thường trực UBND tỉnh; lãnh đạo các sở"),
+    )
+    .await;
+    let inspection = location(&r);
+    let iid = inspection.trim_start_matches("/inspections/").to_string();
+    let (_, html) = page(
+        &app,
+        &group,
+        &format!("/recommendations/new?inspection_id={iid}"),
+    )
+    .await;
+    assert!(
+        html.contains("value=\"15/10/2025\""),
+        "the form starts from the visit"
+    );
+    let raise = |to: i64, content: &str| {
+        vec![
+            ("inspection_id", iid.clone()),
+            ("from_unit_id", commune.to_string()),
+            ("to_unit_id", to.to_string()),
+            ("field", "land_certificates".to_string()),
+            ("content", content.to_string()),
+            ("raised_on", "15/10/2025".to_string()),
+        ]
+    };
+    let r = post(&app, &group, "/recommendations", &raise(commune, "")).await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let html = r.text().await.unwrap();
+    assert!(html.contains("Chọn cơ quan khác.") && html.contains("Không được để trống."));
+    assert_eq!(
+        post(&app, &outsider, "/recommendations", &raise(department, "x"))
+            .await
+            .status(),
+        StatusCode::FORBIDDEN
+    );
+    let r = post(
+        &app,
+        &group,
+        "/recommendations",
+        &raise(
+            department,
+            "Đẩy nhanh cấp đổi giấy chứng nhận quyền sử dụng đất",
+        ),
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let id: i64 = location(&r)
+        .trim_start_matches("/recommendations/")
+        .parse()
+        .unwrap();
+    // Wed 15/10 + 5 working days: 16, 17, (weekend), 20 is a holiday, 21, 22, 23.
+    assert_eq!(rec(&app, id).due_on.to_string(), "2025-10-23");
+    let (_, html) = page(&app, &raiser, &format!("/recommendations/{id}")).await;
+    assert!(
+        html.contains("23/10/2025") && html.contains("Nghỉ thử"),
+        "the page shows how the date was reached"
+    );
+    assert_eq!(
+        page(&app, &outsider, &format!("/recommendations/{id}"))
+            .await
+            .0,
+        StatusCode::FORBIDDEN
+    );
+
+    // Answers: only the body answers; bad files are refused, nothing changes.
+    assert_eq!(
+        answer(&app, &raiser, id, "x", None).await.status(),
+        StatusCode::FORBIDDEN
+    );
+    let r = answer(
+        &app,
+        &body,
+        id,
+        "Đã chỉ đạo Văn phòng Đăng ký đất đai",
+        Some(("virus.exe", b"MZ....".to_vec())),
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let html = r.text().await.unwrap();
+    assert!(html.contains("Chỉ nhận tệp PDF"));
+    assert!(
+        html.contains("Đã chỉ đạo Văn phòng Đăng ký đất đai"),
+        "typed answer kept"
+    );
+    let r = answer(
+        &app,
+        &body,
+        id,
+        "x",
+        Some(("tra-loi.pdf", b"<html><script>alert(1)</script>".to_vec())),
+    )
+    .await;
+    assert!(r
+        .text()
+        .await
+        .unwrap()
+        .contains("Nội dung tệp không đúng với loại tệp."));
+    let mut big = b"%PDF-1.4\n".to_vec();
+    big.resize(10 * 1024 * 1024 + 1, b'a');
+    let r = answer(&app, &body, id, "x", Some(("lon.pdf", big))).await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.text().await.unwrap().contains("Tệp quá lớn"));
+    assert_eq!(rec(&app, id).status, "open");
+    let r = answer(
+        &app,
+        &body,
+        id,
+        "Đã chỉ đạo Văn phòng Đăng ký đất đai giải quyết",
+        Some(("../Công văn 123.pdf", b"%PDF-1.4 answer".to_vec())),
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let answered = rec(&app, id);
+    assert_eq!(answered.status, "answered");
+    let attachment = answered.answer_attachment_id.unwrap();
+    let r = app
+        .get_with(&raiser, &format!("/attachments/{attachment}"))
+        .await;
+    assert_eq!(r.status(), StatusCode::OK);
+    let disposition = r.headers()["content-disposition"]
+        .to_str()
+        .unwrap()
+        .to_string();
+    assert_eq!(disposition, "attachment; filename=\"cong_van_123.pdf\"");
+    assert_eq!(r.headers()["content-type"], "application/octet-stream");
+    assert_eq!(r.bytes().await.unwrap().as_ref(), b"%PDF-1.4 answer");
+    assert_eq!(
+        app.get_with(&outsider, &format!("/attachments/{attachment}"))
+            .await
+            .status(),
+        StatusCode::FORBIDDEN
+    );
+
+    // The commune reopens once, with a reason; then accepts the second answer.
+    let reopen = |reason: &str| {
+        vec![
+            ("version", rec(&app, id).version.to_string()),
+            ("reason", reason.to_string()),
+        ]
+    };
+    assert_eq!(
+        post(
+            &app,
+            &body,
+            &format!("/recommendations/{id}/reopen"),
+            &reopen("x")
+        )
+        .await
+        .status(),
+        StatusCode::FORBIDDEN
+    );
+    let r = post(
+        &app,
+        &raiser,
+        &format!("/recommendations/{id}/reopen"),
+        &reopen(""),
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let r = post(
+        &app,
+        &raiser,
+        &format!("/recommendations/{id}/reopen"),
+        &reopen("Chưa nêu thời hạn giải quyết"),
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let reopened = rec(&app, id);
+    assert_eq!(
+        (reopened.status.as_str(), reopened.reopened),
+        ("open", true)
+    );
+    answer(&app, &body, id, "Hoàn thành trong tháng 11/2025", None).await;
+    let html = follow(
+        &app,
+        &raiser,
+        post(
+            &app,
+            &raiser,
+            &format!("/recommendations/{id}/reopen"),
+            &reopen("lần hai"),
+        )
+        .await,
+    )
+    .await;
+    assert!(
+        html.contains("thay đổi của bạn chưa được lưu"),
+        "reopened once only"
+    );
+    let r = post(
+        &app,
+        &raiser,
+        &format!("/recommendations/{id}/accept"),
+        &[("version", rec(&app, id).version.to_string())],
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    assert_eq!(rec(&app, id).status, "accepted");
+    let events = db::recommendations::events(&mut app.conn(), id).unwrap();
+    let actions: Vec<&str> = events.iter().map(|e| e.action.as_str()).collect();
+    assert_eq!(
+        actions,
+        ["raised", "answered", "reopened", "answered", "accepted"]
+    );
+
+    // Another one is transferred, then extended with a reason.
+    let r = post(
+        &app,
+        &group,
+        "/recommendations",
+        &raise(department, "Bố trí kinh phí sửa chữa trụ sở dôi dư"),
+    )
+    .await;
+    let second: i64 = location(&r)
+        .trim_start_matches("/recommendations/")
+        .parse()
+        .unwrap();
+    let v = || rec(&app, second).version.to_string();
+    let r = post(
+        &app,
+        &body,
+        &format!("/recommendations/{second}/transfer"),
+        &[
+            ("version", v()),
+            ("to_unit_id", finance.to_string()),
+            ("reason", "".into()),
+        ],
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let r = post(
+        &app,
+        &body,
+        &format!("/recommendations/{second}/transfer"),
+        &[
+            ("version", v()),
+            ("to_unit_id", finance.to_string()),
+            ("reason", "Thuộc thẩm quyền Sở Tài chính".into()),
+        ],
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    assert_eq!(rec(&app, second).to_unit_id, finance);
+    assert_eq!(
+        post(
+            &app,
+            &body,
+            &format!("/recommendations/{second}/extend"),
+            &[
+                ("version", v()),
+                ("due_on", "01/01/2030".into()),
+                ("reason", "x".into())
+            ]
+        )
+        .await
+        .status(),
+        StatusCode::FORBIDDEN,
+        "no longer the department's"
+    );
+    app.user("taichinh", finance, &[(Role::Committee, finance)]);
+    let treasury = browser(&app, "taichinh").await;
+    let r = post(
+        &app,
+        &treasury,
+        &format!("/recommendations/{second}/extend"),
+        &[
+            ("version", v()),
+            ("due_on", "01/01/2020".into()),
+            ("reason", "Chờ dự toán".into()),
+        ],
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let r = post(
+        &app,
+        &treasury,
+        &format!("/recommendations/{second}/extend"),
+        &[
+            ("version", v()),
+            ("due_on", "01/01/2030".into()),
+            ("reason", "Chờ dự toán".into()),
+        ],
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    assert_eq!(rec(&app, second).due_on.to_string(), "2030-01-01");
+
+    // Statistics per responding body.
+    let (s, html) = page(
+        &app,
+        &group,
+        "/recommendations/stats?from=01/01/2025&to=31/12/2025",
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(html.contains("Sở Nông nghiệp và Môi trường") && html.contains("Sở Tài chính"));
+    let r = app
+        .get_with(
+            &group,
+            "/recommendations/stats.xlsx?from=01/01/2025&to=31/12/2025",
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::OK);
+    use calamine::Reader;
+    let mut book: calamine::Xlsx<_> =
+        calamine::open_workbook_from_rs(std::io::Cursor::new(r.bytes().await.unwrap().to_vec()))
+            .unwrap();
+    let sheet = book.worksheet_range_at(0).unwrap().unwrap();
+    let rows: Vec<Vec<String>> = sheet
+        .rows()
+        .map(|r| r.iter().map(|c| c.to_string()).collect())
+        .collect();
+    let dept = rows
+        .iter()
+        .find(|r| r.get(1).map(String::as_str) == Some("Sở Nông nghiệp và Môi trường"))
+        .unwrap();
+    assert_eq!(
+        (dept[2].as_str(), dept[3].as_str()),
+        ("1", "1"),
+        "one received, one answered: {rows:?}"
+    );
+}
+
+#[tokio::test]
+async fn annual_targets_count_met_and_exceeded_with_their_history() {
+    let app = spawn().await;
+    let ward = app.unit(app.root, UnitKind::Ward, "Phường Tây Hồ");
+    app.user("capuy", ward, &[(Role::Committee, ward)]);
+    app.user("xem", ward, &[(Role::Viewer, ward)]);
+    let committee = browser(&app, "capuy").await;
+    let viewer = browser(&app, "xem").await;
+    let add = |name: &str, planned: &str| {
+        vec![
+            ("unit_id", ward.to_string()),
+            ("year", "2023".to_string()),
+            ("name", name.to_string()),
+            ("planned", planned.to_string()),
+            ("measure", "%".to_string()),
+        ]
+    };
+    let r = post(
+        &app,
+        &committee,
+        "/targets",
+        &add("Tỷ lệ hộ gia đình văn hóa", "nhiều"),
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r
+        .text()
+        .await
+        .unwrap()
+        .contains("value=\"Tỷ lệ hộ gia đình văn hóa\""));
+    assert_eq!(
+        post(&app, &viewer, "/targets", &add("x", "1"))
+            .await
+            .status(),
+        StatusCode::FORBIDDEN
+    );
+    post(
+        &app,
+        &committee,
+        "/targets",
+        &add("Tỷ lệ hộ gia đình văn hóa", "90"),
+    )
+    .await;
+    post(&app, &committee, "/targets", &add("Thu ngân sách", "100")).await;
+    let targets = db::recommendations::targets_of(&mut app.conn(), ward, 2023).unwrap();
+    let set = |t: &db::recommendations::Target, v: &str| {
+        vec![
+            ("actual", v.to_string()),
+            (
+                "version",
+                db::recommendations::find_target(&mut app.conn(), t.id)
+                    .unwrap()
+                    .version
+                    .to_string(),
+            ),
+        ]
+    };
+    post(
+        &app,
+        &committee,
+        &format!("/targets/{}", targets[0].id),
+        &set(&targets[0], "85"),
+    )
+    .await;
+    post(
+        &app,
+        &committee,
+        &format!("/targets/{}", targets[0].id),
+        &set(&targets[0], "92,5"),
+    )
+    .await;
+    post(
+        &app,
+        &committee,
+        &format!("/targets/{}", targets[1].id),
+        &set(&targets[1], "100"),
+    )
+    .await;
+    let r = post(
+        &app,
+        &committee,
+        &format!("/targets/{}", targets[1].id),
+        &set(&targets[1], "abc"),
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let (s, html) = page(&app, &viewer, &format!("/targets?unit={ward}&year=2023")).await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(html.contains("2/2 chỉ tiêu đạt, 1 vượt"), "{html}");
+    assert!(
+        html.contains("85") && html.contains("92,5"),
+        "history of actual values"
+    );
+    assert_eq!(
+        post(
+            &app,
+            &viewer,
+            &format!("/targets/{}", targets[0].id),
+            &set(&targets[0], "1")
+        )
+        .await
+        .status(),
+        StatusCode::FORBIDDEN
+    );
+}
