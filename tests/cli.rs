@@ -1,5 +1,6 @@
 //! The binary's own behaviour at start-up.
 
+use diesel::prelude::*;
 use std::process::Command;
 
 #[test]
@@ -128,6 +129,20 @@ fn create_admin_prints_a_one_time_password_and_demo_loads_once() {
     let figures =
         danvan::db::teams::figures(&mut conn, team.id, team.period_from, team.period_to).unwrap();
     assert_eq!(figures.iter().map(|f| f.held).sum::<i64>(), 20);
+    // Nghệ An's inspection of 15/10/2025 with five recommendations, and Tây
+    // Hồ's 2023 targets: 21/21 met, 6 exceeded.
+    let recs = danvan::db::recommendations::all(&mut conn).unwrap();
+    assert_eq!(recs.len(), 5);
+    let statuses: Vec<&str> = recs.iter().map(|(r, _, _)| r.status.as_str()).collect();
+    assert_eq!(statuses.iter().filter(|s| **s == "open").count(), 2);
+    let tay_ho = danvan::db::schema::units::table
+        .filter(danvan::db::schema::units::name.eq("Phường Tây Hồ"))
+        .select(danvan::db::schema::units::id)
+        .first::<i64>(&mut conn)
+        .unwrap();
+    let targets = danvan::db::recommendations::targets_of(&mut conn, tay_ho, 2023).unwrap();
+    let items: Vec<(f64, Option<f64>)> = targets.iter().map(|t| (t.planned, t.actual)).collect();
+    assert_eq!(danvan::domain::targets::summary(&items), (21, 21, 6));
     let again = run(&["demo"]);
     assert!(!again.status.success(), "the demo refuses to load twice");
 }
