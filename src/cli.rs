@@ -33,6 +33,13 @@ pub enum Command {
     },
     /// Load a demo unit tree and one account per role (for trying the product).
     Demo,
+    /// Queue the day's reminders and digests (for cron, with DAILY_HOUR=off);
+    /// running it again the same day adds nothing. The server sends them.
+    Daily {
+        /// The day, as YYYY-MM-DD; today in Viet Nam when left out.
+        #[arg(long)]
+        date: Option<chrono::NaiveDate>,
+    },
 }
 
 pub fn run(cli: Cli) -> anyhow::Result<()> {
@@ -73,6 +80,17 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
             }
             let (tasks, households, visits) = demo.counts;
             println!("{tasks} tasks, {households} households, {visits} visits.");
+            Ok(())
+        }
+        Command::Daily { date } => {
+            let mut conn = connect(&config)?;
+            db::run_migrations(&mut conn)?;
+            let day = date.unwrap_or_else(|| crate::domain::notify::local_now(db::now()).date());
+            let report = crate::jobs::daily(&mut conn, day)?;
+            println!(
+                "{day}: {} reminder(s) and {} digest(s) queued.",
+                report.reminders, report.digests
+            );
             Ok(())
         }
     }

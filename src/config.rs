@@ -31,6 +31,22 @@ pub struct Config {
     /// The address citizens reach the site at (`https://dichvu.example.vn`),
     /// for links in QR codes and mail; the request's own origin when unset.
     pub public_url: Option<String>,
+    pub jobs: JobsConfig,
+}
+
+/// The background work each instance does: sending the outbox, and the
+/// daily run of digests and reminders.
+#[derive(Clone, Debug)]
+pub struct JobsConfig {
+    /// Send queued mail from this instance.
+    pub outbox: bool,
+    /// How often an idle worker looks for mail to send.
+    pub poll_seconds: u64,
+    /// The wait after the first failed try; doubled each time after.
+    pub retry_seconds: i64,
+    /// The local hour (Viet Nam time) after which the day's digests and
+    /// reminders go out; `None` leaves them to the `daily` subcommand (cron).
+    pub daily_hour: Option<u32>,
 }
 
 /// How mail leaves: by SMTP when `SMTP_HOST` is set, otherwise as `.eml`
@@ -120,7 +136,22 @@ impl Config {
                 .map(PathBuf::from)
                 .unwrap_or_else(|| data_dir.join("mail")),
         };
+        let daily_hour = match get("DAILY_HOUR").map(|s| s.trim().to_string()) {
+            Some(s) if s == "off" => None,
+            Some(s) if !s.is_empty() => match s.parse::<u32>() {
+                Ok(h) if h < 24 => Some(h),
+                _ => bail!("DAILY_HOUR={s:?}: use an hour from 0 to 23, or off"),
+            },
+            _ => Some(7),
+        };
+        let jobs = JobsConfig {
+            outbox: parse(&get, "OUTBOX_WORKER", "true")?,
+            poll_seconds: parse(&get, "OUTBOX_POLL_SECONDS", "5")?,
+            retry_seconds: parse(&get, "OUTBOX_RETRY_SECONDS", "60")?,
+            daily_hour,
+        };
         Ok(Config {
+            jobs,
             mail,
             public_url: get("PUBLIC_URL")
                 .map(|u| u.trim().trim_end_matches('/').to_string())

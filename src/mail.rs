@@ -28,6 +28,9 @@ pub struct Mail {
     pub subject: String,
     pub text: String,
     pub html: String,
+    /// A stable `Message-ID`, so that a message sent twice (a crash between
+    /// sending and recording it) can be recognised as one by mail servers.
+    pub message_id: Option<String>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -101,8 +104,18 @@ impl Mailer {
         &self.from
     }
 
+    /// A `Message-ID` for the outbox message `id`, in the sender's domain.
+    pub fn message_id(&self, id: i64, created: chrono::NaiveDateTime) -> String {
+        format!(
+            "<outbox-{id}-{}@{}>",
+            created.and_utc().timestamp(),
+            self.from.email.domain()
+        )
+    }
+
     pub fn build(&self, mail: &Mail) -> Result<Message, MailError> {
         Ok(Message::builder()
+            .message_id(mail.message_id.clone())
             .from(self.from.clone())
             .to(mail.to.clone())
             .subject(mail.subject.clone())

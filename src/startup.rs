@@ -22,6 +22,7 @@ pub struct Application {
     port: u16,
     server: Server,
     pool: db::Pool,
+    state: web::Data<AppState>,
 }
 
 /// Request spans carry the request id (from tracing-actix-web) and the user id
@@ -82,6 +83,7 @@ impl Application {
             0 => std::thread::available_parallelism().map_or(2, |n| n.get()),
             n => n,
         };
+        let shared = state.clone();
         let server = HttpServer::new(move || {
             let cfg = &state.config;
             let sessions = SessionMiddleware::builder(CookieSessionStore::default(), key.clone())
@@ -120,7 +122,12 @@ impl Application {
         .shutdown_timeout(15)
         .listen(listener)?
         .run();
-        Ok(Application { port, server, pool })
+        Ok(Application {
+            port,
+            server,
+            pool,
+            state: shared,
+        })
     }
 
     pub fn port(&self) -> u16 {
@@ -131,9 +138,14 @@ impl Application {
         &self.pool
     }
 
-    /// Runs until SIGINT/SIGTERM, then finishes the requests in flight.
+    /// Runs until SIGINT/SIGTERM, then finishes the requests in flight. The
+    /// background jobs (outbox, daily run) run beside the server; a message
+    /// being sent when they stop is taken up again after its lease.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        self.server.await
+        let jobs = crate::jobs::start(self.state);
+        let out = self.server.await;
+        jobs.abort();
+        out
     }
 }
 

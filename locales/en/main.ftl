@@ -997,3 +997,104 @@ audit-action-set_day = changed the holiday calendar
 audit-action-remove_day = removed a holiday
 audit-action-set_response_days = set an answer time
 audit-action-set_actual = updated a target
+
+## Mail notifications
+mail-greeting = Dear { $name },
+mail-open = Open in the platform
+mail-footer-prefs = Choose to get these at once, in the daily digest, or not at all:
+mail-footer-required = A process depends on this message, so it cannot be switched off; it can go into the daily digest:
+mail-label-unit = Unit
+mail-label-deadline = Deadline
+mail-label-duty = Citizen desk
+mail-label-answer = Answer
+mail-subject-task_assigned = { $role ->
+    [owner] You lead a difficult task: { $title }
+    [co_owner] You support a difficult task: { $title }
+   *[team] You are on the field team of: { $title }
+}
+mail-body-task_assigned = { $role ->
+    [owner] You have been made the owner of the difficult task “{ $title }”.
+    [co_owner] You have been made a co-owner of the difficult task “{ $title }”.
+   *[team] You are on the field team of the difficult task “{ $title }”: log each household visit in the platform.
+}
+mail-subject-task_deadline = { $when ->
+    [passed] { $days } days overdue: { $title }
+   *[soon] Due in { $days } days: { $title }
+}
+mail-body-task_deadline = { $when ->
+    [passed] The difficult task “{ $title }” passed its deadline of { $deadline }. Please update its progress or report why.
+   *[soon] The difficult task “{ $title }” is due on { $deadline }.
+}
+mail-subject-review_opened = Review “{ $round }” opened: self-assessment due { $due }
+mail-body-review_opened = { $unit } opened the review “{ $round }”. Please assess the tasks you own, proposing scores with explanations, by { $due }.
+mail-subject-review_published = Results of “{ $round }” published
+mail-body-review_published = { $unit } published the results of the review “{ $round }”. The results and the report are in the platform.
+mail-subject-recommendation_due = { $when ->
+    [soon] Recommendation due for an answer ({ $due }): { $content }
+    [long_overdue] Long overdue, no answer yet: { $content }
+   *[overdue] Recommendation overdue ({ $due }): { $content }
+}
+mail-body-recommendation_due = { $when ->
+    [soon] The recommendation from { $from } must be answered in writing by { $due }.
+   *[other] The recommendation from { $from } is past its due date ({ $due }). Please answer in writing, transfer it to the competent body, or extend it with a reason.
+}
+mail-subject-recommendation_answered = { $to } answered a recommendation: { $content }
+mail-body-recommendation_answered = { $to } answered your unit's recommendation. Read the answer, then accept it or reopen it (once, with a reason).
+mail-subject-desk_case_due = { $when ->
+    [passed] Citizen answer overdue ({ $due }): { $procedure }
+   *[soon] Citizen answer due ({ $due }): { $procedure }
+}
+mail-body-desk_case_due = The desk case about “{ $procedure }” escalated to { $to } { $when ->
+    [passed] passed its answer date of { $due }.
+   *[soon] must be answered by { $due }.
+}
+mail-subject-digest = Daily digest for { $day }
+mail-digest-intro = What is due and what is new for you today:
+mail-digest-visits = Households due for a visit ({ $total })
+mail-digest-overdue = Overdue
+mail-digest-more = See the whole list
+mail-digest-news = News
+notify-title = Email notifications
+notify-no-email = Your account has no email address, so no mail can reach you; ask an administrator to add one.
+notify-help = For each kind of notification, choose to get a message at once, a line in the digest sent every morning, or nothing.
+notify-required = part of a process, cannot be switched off
+notify-error-required = A process depends on this notification, so it cannot be switched off; it can go into the daily digest.
+notify-delivery-immediate = At once
+notify-delivery-digest = In the daily digest
+notify-delivery-off = Not at all
+notify-kind-task_assigned = Assigned to a difficult task or its field team
+notify-kind-task_deadline = A task I own is nearly due or overdue
+notify-kind-visits_due = Households due for a visit
+notify-kind-review_opened = A review round opens and self-assessment is due
+notify-kind-review_published = Review results are published
+notify-kind-recommendation_due = A recommendation my body must answer is nearly due or overdue
+notify-kind-recommendation_answered = A recommendation from my unit was answered
+notify-kind-desk_case_due = An escalated desk case is due for an answer
+outbox-title = Outbox
+outbox-help = Each notification is written to the outbox together with the change that causes it, then sent; temporary failures are tried again at growing intervals.
+outbox-daily-at = Digests and reminders are queued every day after { $hour }:00.
+outbox-daily-cron = Digests and reminders are queued by the “danvan daily” command (run it from cron).
+outbox-all = All
+outbox-status = Status
+outbox-status-pending = Waiting
+outbox-status-sending = Sending
+outbox-status-sent = Sent
+outbox-status-failed = Failed
+outbox-created = Queued at
+outbox-to = To
+outbox-kind = About
+outbox-attempts = Tries
+outbox-last-error = Last error
+outbox-retry = Try again
+outbox-retried = The message is back in the queue.
+outbox-not-failed = Only a failed message can be tried again.
+outbox-empty = The outbox is empty.
+outbox-kind-digest = Daily digest
+outbox-kind-task_assigned = { notify-kind-task_assigned }
+outbox-kind-task_deadline = { notify-kind-task_deadline }
+outbox-kind-visits_due = { notify-kind-visits_due }
+outbox-kind-review_opened = { notify-kind-review_opened }
+outbox-kind-review_published = { notify-kind-review_published }
+outbox-kind-recommendation_due = { notify-kind-recommendation_due }
+outbox-kind-recommendation_answered = { notify-kind-recommendation_answered }
+outbox-kind-desk_case_due = { notify-kind-desk_case_due }

@@ -997,3 +997,104 @@ audit-action-set_day = cập nhật lịch nghỉ
 audit-action-remove_day = xóa ngày nghỉ
 audit-action-set_response_days = đặt thời hạn trả lời
 audit-action-set_actual = cập nhật chỉ tiêu
+
+## Mail notifications
+mail-greeting = Kính gửi đồng chí { $name },
+mail-open = Mở trên hệ thống
+mail-footer-prefs = Chọn nhận thư ngay, gộp vào bản tin hằng ngày hay không nhận tại:
+mail-footer-required = Thư này thuộc quy trình nên không tắt được; có thể gộp vào bản tin hằng ngày tại:
+mail-label-unit = Đơn vị
+mail-label-deadline = Thời hạn
+mail-label-duty = Tổ tiếp dân
+mail-label-answer = Nội dung trả lời
+mail-subject-task_assigned = { $role ->
+    [owner] Đồng chí được giao chủ trì việc khó: { $title }
+    [co_owner] Đồng chí được giao phối hợp việc khó: { $title }
+   *[team] Đồng chí được phân công vào tổ công tác: { $title }
+}
+mail-body-task_assigned = { $role ->
+    [owner] Đồng chí được giao chủ trì thực hiện việc khó “{ $title }”.
+    [co_owner] Đồng chí được giao phối hợp thực hiện việc khó “{ $title }”.
+   *[team] Đồng chí được phân công vào tổ công tác của việc khó “{ $title }”: ghi nhận từng lượt vận động hộ dân trên hệ thống.
+}
+mail-subject-task_deadline = { $when ->
+    [passed] Quá hạn { $days } ngày: { $title }
+   *[soon] Còn { $days } ngày đến hạn: { $title }
+}
+mail-body-task_deadline = { $when ->
+    [passed] Việc khó “{ $title }” đã quá thời hạn { $deadline }. Đề nghị cập nhật tiến độ hoặc báo cáo lý do.
+   *[soon] Việc khó “{ $title }” đến hạn ngày { $deadline }.
+}
+mail-subject-review_opened = Mở đợt đánh giá “{ $round }”: tự đánh giá trước { $due }
+mail-body-review_opened = { $unit } đã mở đợt đánh giá “{ $round }”. Đề nghị đồng chí tự đánh giá, đề xuất điểm và giải trình cho các việc khó mình chủ trì trước ngày { $due }.
+mail-subject-review_published = Đã công bố kết quả đánh giá “{ $round }”
+mail-body-review_published = { $unit } đã công bố kết quả đợt đánh giá “{ $round }”. Đồng chí xem kết quả và biên bản trên hệ thống.
+mail-subject-recommendation_due = { $when ->
+    [soon] Sắp đến hạn trả lời kiến nghị ({ $due }): { $content }
+    [long_overdue] Quá hạn lâu, chưa trả lời kiến nghị: { $content }
+   *[overdue] Quá hạn trả lời kiến nghị ({ $due }): { $content }
+}
+mail-body-recommendation_due = { $when ->
+    [soon] Kiến nghị của { $from } cần được trả lời bằng văn bản trước ngày { $due }.
+   *[other] Kiến nghị của { $from } đã quá hạn trả lời (hạn { $due }). Đề nghị trả lời bằng văn bản, hoặc chuyển cơ quan có thẩm quyền, hoặc gia hạn có lý do.
+}
+mail-subject-recommendation_answered = { $to } đã trả lời kiến nghị: { $content }
+mail-body-recommendation_answered = { $to } đã trả lời kiến nghị của đơn vị. Đồng chí xem câu trả lời, tiếp nhận hoặc đề nghị xem xét lại (một lần, có lý do).
+mail-subject-desk_case_due = { $when ->
+    [passed] Quá hạn trả lời công dân ({ $due }): { $procedure }
+   *[soon] Sắp đến hạn trả lời công dân ({ $due }): { $procedure }
+}
+mail-body-desk_case_due = Trường hợp tiếp dân về “{ $procedure }” đã chuyển đến { $to } { $when ->
+    [passed] đã quá hạn trả lời ngày { $due }.
+   *[soon] cần có trả lời trước ngày { $due }.
+}
+mail-subject-digest = Bản tin ngày { $day }
+mail-digest-intro = Những việc cần làm và tin mới của đồng chí hôm nay:
+mail-digest-visits = Hộ dân đến lượt vận động ({ $total })
+mail-digest-overdue = Quá hẹn
+mail-digest-more = Xem toàn bộ danh sách
+mail-digest-news = Tin mới
+notify-title = Nhận thông báo qua thư điện tử
+notify-no-email = Tài khoản chưa có địa chỉ thư điện tử nên chưa nhận được thư; đề nghị quản trị viên bổ sung.
+notify-help = Với từng loại thông báo, chọn nhận thư ngay, gộp vào bản tin gửi mỗi sáng, hoặc không nhận.
+notify-required = thuộc quy trình, không tắt được
+notify-error-required = Thông báo này thuộc quy trình nên không thể tắt; có thể chọn gộp vào bản tin hằng ngày.
+notify-delivery-immediate = Gửi ngay
+notify-delivery-digest = Gộp vào bản tin hằng ngày
+notify-delivery-off = Không nhận
+notify-kind-task_assigned = Được giao việc khó hoặc phân công vào tổ công tác
+notify-kind-task_deadline = Việc khó mình chủ trì sắp đến hạn hoặc quá hạn
+notify-kind-visits_due = Danh sách hộ dân đến lượt vận động
+notify-kind-review_opened = Mở đợt đánh giá, đến hạn tự đánh giá
+notify-kind-review_published = Công bố kết quả đánh giá
+notify-kind-recommendation_due = Kiến nghị cơ quan mình phải trả lời sắp đến hạn hoặc quá hạn
+notify-kind-recommendation_answered = Kiến nghị của đơn vị mình đã có trả lời
+notify-kind-desk_case_due = Trường hợp tiếp dân đã chuyển xử lý đến hạn trả lời
+outbox-title = Hộp thư đi
+outbox-help = Mỗi thông báo được ghi vào hộp thư đi cùng lúc với thay đổi sinh ra nó, rồi được gửi đi; gửi lỗi tạm thời thì thử lại, giãn dần thời gian.
+outbox-daily-at = Bản tin và nhắc hạn được lập mỗi ngày sau { $hour } giờ.
+outbox-daily-cron = Bản tin và nhắc hạn do lệnh “danvan daily” lập (chạy theo lịch cron).
+outbox-all = Tất cả
+outbox-status = Trạng thái
+outbox-status-pending = Chờ gửi
+outbox-status-sending = Đang gửi
+outbox-status-sent = Đã gửi
+outbox-status-failed = Gửi không được
+outbox-created = Thời điểm
+outbox-to = Người nhận
+outbox-kind = Nội dung
+outbox-attempts = Số lần gửi
+outbox-last-error = Lỗi gần nhất
+outbox-retry = Gửi lại
+outbox-retried = Thư đã được đưa lại vào hàng chờ gửi.
+outbox-not-failed = Chỉ gửi lại được thư đang ở trạng thái gửi không được.
+outbox-empty = Hộp thư đi trống.
+outbox-kind-digest = Bản tin hằng ngày
+outbox-kind-task_assigned = { notify-kind-task_assigned }
+outbox-kind-task_deadline = { notify-kind-task_deadline }
+outbox-kind-visits_due = { notify-kind-visits_due }
+outbox-kind-review_opened = { notify-kind-review_opened }
+outbox-kind-review_published = { notify-kind-review_published }
+outbox-kind-recommendation_due = { notify-kind-recommendation_due }
+outbox-kind-recommendation_answered = { notify-kind-recommendation_answered }
+outbox-kind-desk_case_due = { notify-kind-desk_case_due }

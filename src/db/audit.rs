@@ -53,7 +53,7 @@ pub fn write<T>(
     actor: &Actor,
     f: impl FnOnce(&mut DbConnection) -> Result<(T, Change), AppError>,
 ) -> Result<T, AppError> {
-    conn.transaction::<T, AppError, _>(|conn| {
+    super::write_transaction::<T, AppError>(conn, |conn| {
         let (out, change) = f(conn)?;
         record(conn, actor, &change)?;
         Ok(out)
@@ -67,7 +67,7 @@ pub fn write_if<T>(
     actor: &Actor,
     f: impl FnOnce(&mut DbConnection) -> Result<(T, Option<Change>), AppError>,
 ) -> Result<T, AppError> {
-    conn.transaction::<T, AppError, _>(|conn| {
+    super::write_transaction::<T, AppError>(conn, |conn| {
         let (out, change) = f(conn)?;
         if let Some(change) = change {
             record(conn, actor, &change)?;

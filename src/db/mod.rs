@@ -9,6 +9,7 @@ pub mod desk;
 pub mod households;
 pub mod lists;
 pub mod login_attempts;
+pub mod notifications;
 pub mod recommendations;
 pub mod reviews;
 pub mod schema;
@@ -218,6 +219,48 @@ where
     })
     .await
     .map_err(|_| AppError::Internal("blocking task was cancelled".into()))?
+}
+
+/// Runs `f` in a transaction meant to write. On SQLite it begins with
+/// `BEGIN IMMEDIATE`, taking the write lock up front: a deferred transaction
+/// that reads first and writes later fails at once with "database is locked"
+/// when another connection wrote in between, and the busy timeout cannot help
+/// it. Inside an open transaction it nests as a savepoint, as usual.
+pub fn write_transaction<T, E>(
+    conn: &mut DbConnection,
+    f: impl FnOnce(&mut DbConnection) -> Result<T, E>,
+) -> Result<T, E>
+where
+    E: From<diesel::result::Error>,
+{
+    use diesel::connection::{AnsiTransactionManager, TransactionManager};
+    let DbConnection::Sqlite(c) = conn else {
+        return conn.transaction(f);
+    };
+    let depth = AnsiTransactionManager::transaction_manager_status_mut(c)
+        .transaction_depth()
+        .map_err(E::from)?;
+    if depth.is_some() {
+        return conn.transaction(f);
+    }
+    AnsiTransactionManager::begin_transaction_sql(c, "BEGIN IMMEDIATE")?;
+    let out = f(conn);
+    let DbConnection::Sqlite(c) = conn else {
+        unreachable!("the connection cannot change backend");
+    };
+    match out {
+        Ok(v) => {
+            if let Err(e) = AnsiTransactionManager::commit_transaction(c) {
+                let _ = AnsiTransactionManager::rollback_transaction(c);
+                return Err(e.into());
+            }
+            Ok(v)
+        }
+        Err(e) => {
+            AnsiTransactionManager::rollback_transaction(c)?;
+            Err(e)
+        }
+    }
 }
 
 /// The current time as stored: naive UTC, whole seconds, so that SQLite's text

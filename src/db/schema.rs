@@ -721,6 +721,55 @@ diesel::joinable!(role_grants -> units (unit_id));
 diesel::joinable!(audit_log -> users (user_id));
 diesel::joinable!(role_grants -> users (user_id));
 
+diesel::table! {
+    outbox (id) {
+        id -> BigInt,
+        kind -> Text,
+        user_id -> Nullable<BigInt>,
+        to_address -> Text,
+        locale -> Text,
+        payload -> Text,
+        subject -> Nullable<Text>,
+        status -> Text,
+        attempts -> Integer,
+        next_attempt_at -> Timestamp,
+        locked_by -> Nullable<Text>,
+        locked_until -> Nullable<Timestamp>,
+        last_error -> Nullable<Text>,
+        created_at -> Timestamp,
+        sent_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    digest_items (id) {
+        id -> BigInt,
+        user_id -> BigInt,
+        kind -> Text,
+        payload -> Text,
+        created_at -> Timestamp,
+        outbox_id -> Nullable<BigInt>,
+    }
+}
+
+diesel::table! {
+    notification_keys (key) {
+        key -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    notification_prefs (user_id, kind) {
+        user_id -> BigInt,
+        kind -> Text,
+        delivery -> Text,
+    }
+}
+
+diesel::joinable!(outbox -> users (user_id));
+diesel::joinable!(digest_items -> users (user_id));
+
 diesel::allow_tables_to_appear_in_same_query!(
     units,
     users,
@@ -770,6 +819,10 @@ diesel::allow_tables_to_appear_in_same_query!(
     recommendation_events,
     targets,
     target_values,
+    outbox,
+    digest_items,
+    notification_keys,
+    notification_prefs,
 );
 
 // Dashboards group households by their task's consented set and their stage.

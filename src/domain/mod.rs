@@ -5,7 +5,7 @@
 macro_rules! code_list {
     ($(#[$meta:meta])* $name:ident { $($(#[$vmeta:meta])* $variant:ident => $code:literal),+ $(,)? }) => {
         $(#[$meta])*
-        #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize)]
         pub enum $name { $($(#[$vmeta])* $variant),+ }
 
         impl $name {
@@ -30,6 +30,7 @@ pub mod desk;
 pub mod format;
 pub mod households;
 pub mod import;
+pub mod notify;
 pub mod progress;
 pub mod recommendation;
 pub mod review;

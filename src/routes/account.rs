@@ -5,9 +5,14 @@ use actix_web::{web, HttpResponse};
 use serde::Deserialize;
 use serde_json::json;
 
+use std::collections::HashMap;
+
+use serde_json::Value;
+
 use crate::auth::{password, session};
 use crate::context::Ctx;
 use crate::db::{self, audit};
+use crate::domain::notify::{Delivery, Kind};
 use crate::domain::validate::FieldErrors;
 use crate::error::{AppError, AppResult};
 use crate::i18n;
@@ -15,23 +20,111 @@ use crate::i18n;
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route("/account", web::get().to(show))
         .route("/account/password", web::get().to(password_form))
-        .route("/account/password", web::post().to(change_password));
+        .route("/account/password", web::post().to(change_password))
+        .route("/account/notifications", web::post().to(save_notifications));
 }
 
-async fn show(ctx: Ctx) -> AppResult<HttpResponse> {
-    let user = ctx.user()?;
-    let id = user.id;
-    let (me, grants) = ctx
-        .db(move |conn| Ok((db::users::find(conn, id)?, db::users::grant_rows(conn, id)?)))
+/// One row per kind of notification: the choices allowed and the one made
+/// (or typed, when the form comes back with an error).
+fn notification_rows(chosen: &HashMap<String, String>, errors: &FieldErrors) -> Vec<Value> {
+    Kind::ALL
+        .iter()
+        .map(|k| {
+            let current = chosen
+                .get(k.as_str())
+                .cloned()
+                .unwrap_or_else(|| k.default_delivery().as_str().to_string());
+            json!({
+                "kind": k.as_str(),
+                "required": k.required(),
+                "error": errors.get(k.as_str()),
+                "choices": k.choices().iter().map(|d| json!({
+                    "value": d.as_str(),
+                    "checked": d.as_str() == current,
+                })).collect::<Vec<_>>(),
+            })
+        })
+        .collect()
+}
+
+async fn render_show(
+    ctx: &Ctx,
+    status: StatusCode,
+    typed: Option<HashMap<String, String>>,
+    errors: &FieldErrors,
+) -> AppResult<HttpResponse> {
+    let id = ctx.user()?.id;
+    let (me, grants, prefs) = ctx
+        .db(move |conn| {
+            Ok((
+                db::users::find(conn, id)?,
+                db::users::grant_rows(conn, id)?,
+                db::notifications::prefs(conn, id)?,
+            ))
+        })
         .await?;
-    ctx.render(
+    let chosen = typed.unwrap_or_else(|| {
+        Kind::ALL
+            .iter()
+            .map(|k| {
+                let d = k.delivery(prefs.get(k).copied());
+                (k.as_str().to_string(), d.as_str().to_string())
+            })
+            .collect()
+    });
+    ctx.render_status(
+        status,
         "account/show",
         json!({
             "title": i18n::t(ctx.locale, "account-title"),
             "me": me,
             "grants": grants,
+            "notifications": notification_rows(&chosen, errors),
+            "has_errors": !errors.is_empty(),
         }),
     )
+}
+
+async fn show(ctx: Ctx) -> AppResult<HttpResponse> {
+    render_show(&ctx, StatusCode::OK, None, &FieldErrors::default()).await
+}
+
+/// Saves how the user wants each kind of notification; a choice the kind
+/// does not allow (switching off a required one) is refused per field.
+async fn save_notifications(
+    ctx: Ctx,
+    form: web::Form<HashMap<String, String>>,
+) -> AppResult<HttpResponse> {
+    let id = ctx.user()?.id;
+    let form = form.into_inner();
+    let mut errors = FieldErrors::default();
+    let mut choices = Vec::new();
+    for kind in Kind::ALL {
+        match form.get(kind.as_str()).and_then(|v| Delivery::parse(v)) {
+            Some(d) if kind.choices().contains(&d) => choices.push((*kind, d)),
+            Some(_) if kind.required() => errors.add(kind.as_str(), "notify-error-required"),
+            _ => errors.add(kind.as_str(), "error-invalid-choice"),
+        }
+    }
+    if !errors.is_empty() {
+        let typed = Kind::ALL
+            .iter()
+            .map(|k| {
+                let v = form.get(k.as_str()).cloned().unwrap_or_default();
+                (k.as_str().to_string(), v)
+            })
+            .collect();
+        return render_show(&ctx, StatusCode::UNPROCESSABLE_ENTITY, Some(typed), &errors).await;
+    }
+    let actor = ctx.actor();
+    ctx.db(move |conn| {
+        audit::write(conn, &actor, |c| {
+            Ok(((), db::notifications::set_prefs(c, id, &choices)?))
+        })
+    })
+    .await?;
+    ctx.flash("success", "flash-saved");
+    Ok(ctx.redirect("/account#notifications"))
 }
 
 fn render_password(ctx: &Ctx, status: StatusCode, errors: &FieldErrors) -> AppResult<HttpResponse> {

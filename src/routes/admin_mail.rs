@@ -1,4 +1,5 @@
-//! Mail settings as the server sees them, and a test message to check them.
+//! Mail settings as the server sees them, a test message to check them, and
+//! the outbox: every queued message with its status, tries and last error.
 
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpResponse};
@@ -6,6 +7,8 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 
 use crate::context::Ctx;
+use crate::db::audit;
+use crate::db::notifications as ndb;
 use crate::domain::access::Permission;
 use crate::domain::validate::FieldErrors;
 use crate::error::{AppError, AppResult};
@@ -14,7 +17,63 @@ use crate::mail::Mail;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route("/admin/mail", web::get().to(show))
-        .route("/admin/mail/test", web::post().to(send_test));
+        .route("/admin/mail/test", web::post().to(send_test))
+        .route("/admin/mail/outbox/{id}/retry", web::post().to(retry));
+}
+
+const PAGE_SIZE: i64 = 50;
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct OutboxQuery {
+    status: String,
+    page: Option<i64>,
+}
+
+/// The outbox as the page shows it: counts per status and one page of rows.
+async fn outbox_view(ctx: &Ctx, q: &OutboxQuery) -> AppResult<serde_json::Value> {
+    let status = [ndb::PENDING, ndb::SENDING, ndb::SENT, ndb::FAILED]
+        .into_iter()
+        .find(|s| *s == q.status);
+    let page = super::Page::new(q.page, PAGE_SIZE);
+    let (offset, size) = (page.offset(), page.size);
+    let (counts, (rows, total)) = ctx
+        .db(move |conn| Ok((ndb::counts(conn)?, ndb::list(conn, status, offset, size)?)))
+        .await?;
+    let statuses: Vec<serde_json::Value> = [ndb::PENDING, ndb::SENDING, ndb::SENT, ndb::FAILED]
+        .iter()
+        .map(|s| {
+            json!({
+                "status": s,
+                "count": counts.get(*s).copied().unwrap_or(0),
+                "current": Some(*s) == status,
+            })
+        })
+        .collect();
+    let rows: Vec<serde_json::Value> = rows
+        .iter()
+        .map(|m| {
+            json!({
+                "id": m.id,
+                "kind": m.kind,
+                "to": m.to_address,
+                "subject": m.subject,
+                "status": m.status,
+                "attempts": m.attempts,
+                "last_error": m.last_error,
+                "created_at": m.created_at,
+                "next_attempt_at": m.next_attempt_at,
+                "sent_at": m.sent_at,
+                "failed": m.status == ndb::FAILED,
+            })
+        })
+        .collect();
+    Ok(json!({
+        "statuses": statuses,
+        "rows": rows,
+        "any": total > 0,
+        "pagination": page.view(total, &[("status", q.status.clone())]),
+    }))
 }
 
 #[derive(Deserialize, Serialize, Default)]
@@ -23,13 +82,15 @@ struct TestForm {
     to: String,
 }
 
-fn render(
+async fn render(
     ctx: &Ctx,
     status: StatusCode,
     form: &TestForm,
     errors: &FieldErrors,
     failure: Option<String>,
+    q: &OutboxQuery,
 ) -> AppResult<HttpResponse> {
+    let outbox = outbox_view(ctx, q).await?;
     let mailer = &ctx.state.mailer;
     ctx.render_status(
         status,
@@ -42,11 +103,14 @@ fn render(
             "f": super::form_view(form, errors),
             "has_errors": !errors.is_empty(),
             "failure": failure,
+            "outbox": outbox,
+            "daily_hour": ctx.state.config.jobs.daily_hour,
+            "daily_on": ctx.state.config.jobs.daily_hour.is_some(),
         }),
     )
 }
 
-async fn show(ctx: Ctx) -> AppResult<HttpResponse> {
+async fn show(ctx: Ctx, q: web::Query<OutboxQuery>) -> AppResult<HttpResponse> {
     ctx.user()?.require_anywhere(Permission::ManageUsers)?;
     render(
         &ctx,
@@ -54,7 +118,29 @@ async fn show(ctx: Ctx) -> AppResult<HttpResponse> {
         &TestForm::default(),
         &FieldErrors::default(),
         None,
+        &q,
     )
+    .await
+}
+
+/// Puts a failed message back in the queue.
+async fn retry(ctx: Ctx, id: web::Path<i64>) -> AppResult<HttpResponse> {
+    ctx.user()?.require_anywhere(Permission::ManageUsers)?;
+    let (actor, id) = (ctx.actor(), *id);
+    let requeued = ctx
+        .db(move |conn| {
+            audit::write_if(conn, &actor, |c| {
+                let ch = ndb::retry(c, id)?;
+                Ok((ch.is_some(), ch))
+            })
+        })
+        .await?;
+    if requeued {
+        ctx.flash("success", "outbox-retried");
+    } else {
+        ctx.flash("error", "outbox-not-failed");
+    }
+    Ok(ctx.redirect("/admin/mail?status=pending"))
 }
 
 /// Sends one message now and reports the server's answer on the page.
@@ -69,7 +155,15 @@ async fn send_test(ctx: Ctx, form: web::Form<TestForm>) -> AppResult<HttpRespons
         if errors.is_empty() {
             errors.add("to", "error-email");
         }
-        return render(&ctx, StatusCode::UNPROCESSABLE_ENTITY, &form, &errors, None);
+        return render(
+            &ctx,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            &form,
+            &errors,
+            None,
+            &OutboxQuery::default(),
+        )
+        .await;
     };
     let data = json!({"lang": ctx.locale.code(), "name": user.full_name, "transport": ctx.state.mailer.describe()});
     let (text, html) = ctx
@@ -82,6 +176,7 @@ async fn send_test(ctx: Ctx, form: web::Form<TestForm>) -> AppResult<HttpRespons
         subject: i18n::t(ctx.locale, "mail-test-subject"),
         text,
         html,
+        message_id: None,
     };
     match ctx.state.mailer.send(&mail).await {
         Ok(()) => {
@@ -97,7 +192,9 @@ async fn send_test(ctx: Ctx, form: web::Form<TestForm>) -> AppResult<HttpRespons
                 &form,
                 &FieldErrors::default(),
                 Some(e.to_string()),
+                &OutboxQuery::default(),
             )
+            .await
         }
     }
 }

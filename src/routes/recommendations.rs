@@ -480,7 +480,7 @@ async fn answer(ctx: Ctx, id: web::Path<i64>, payload: Multipart) -> AppResult<H
                     &rec,
                     version,
                     &rdb::Move::Answer {
-                        text,
+                        text: text.clone(),
                         on,
                         attachment_id,
                     },
@@ -490,6 +490,7 @@ async fn answer(ctx: Ctx, id: web::Path<i64>, payload: Multipart) -> AppResult<H
                     // The attachment row goes with the refused answer.
                     return Err(diesel::result::Error::RollbackTransaction.into());
                 }
+                db::notifications::recommendation_answered(c, &rec, &text)?;
                 Ok((true, ch))
             })
         })

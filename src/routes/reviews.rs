@@ -14,6 +14,7 @@ use crate::context::{Ctx, CurrentUser};
 use crate::db::{self, audit, reviews as rdb};
 use crate::domain::access::Permission;
 use crate::domain::format;
+use crate::domain::notify::Kind;
 use crate::domain::review::{self, CombineRule, Evidence, Rating, Record, RoundStatus};
 use crate::domain::units::depth;
 use crate::domain::validate::FieldErrors;
@@ -868,7 +869,17 @@ async fn move_round(
             audit::write_if(conn, &actor, |c| {
                 Ok(
                     match rdb::move_to(c, &round, version, next, reason.as_deref(), today)? {
-                        Ok((_, change)) => (Ok(()), Some(change)),
+                        Ok((moved, change)) => {
+                            let kind = match next {
+                                RoundStatus::SelfAssessment => Some(Kind::ReviewOpened),
+                                RoundStatus::Published => Some(Kind::ReviewPublished),
+                                _ => None,
+                            };
+                            if let Some(kind) = kind {
+                                db::notifications::review_moved(c, &moved, kind)?;
+                            }
+                            (Ok(()), Some(change))
+                        }
                         Err(refused) => (Err(refused), None),
                     },
                 )

@@ -468,7 +468,13 @@ async fn create(ctx: Ctx, form: super::HtmlForm<TaskForm>) -> AppResult<HttpResp
     };
     let (actor, uid) = (ctx.actor(), user.id);
     let task = ctx
-        .db(move |conn| audit::write(conn, &actor, |c| Ok(db::tasks::create(c, &fields, uid)?)))
+        .db(move |conn| {
+            audit::write(conn, &actor, |c| {
+                let (task, change) = db::tasks::create(c, &fields, uid)?;
+                db::notifications::task_assigned(c, task.id, &fields, None, uid)?;
+                Ok((task, change))
+            })
+        })
         .await?;
     ctx.flash("success", "flash-saved");
     Ok(ctx.redirect(&format!("/tasks/{}", task.id)))
@@ -712,12 +718,17 @@ async fn update(
             .await
         }
     };
-    let (actor, tid) = (ctx.actor(), access.task.id);
+    let (actor, tid, uid) = (ctx.actor(), access.task.id, ctx.user()?.id);
     let saved = ctx
         .db(move |conn| {
             audit::write_if(conn, &actor, |c| {
+                let current = db::tasks::find(c, tid)?;
+                let before = db::tasks::fields_of(c, &current)?;
                 Ok(match db::tasks::update(c, tid, version, &fields)? {
-                    Ok((task, change)) => (Ok(task), Some(change)),
+                    Ok((task, change)) => {
+                        db::notifications::task_assigned(c, tid, &fields, Some(&before), uid)?;
+                        (Ok(task), Some(change))
+                    }
                     Err(conflict) => (Err(conflict), None),
                 })
             })

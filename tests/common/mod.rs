@@ -3,6 +3,8 @@
 //! new PostgreSQL database that is dropped afterwards.
 #![allow(dead_code)]
 
+pub mod smtp;
+
 use std::collections::HashMap;
 
 use danvan::config::Config;
@@ -108,6 +110,10 @@ pub fn config_for(db: &TestDb, extra: &[(&str, &str)]) -> Config {
         ("SESSION_KEY".into(), "ab".repeat(64)),
         ("WORKERS".into(), "1".into()),
         ("DB_POOL_SIZE".into(), "4".into()),
+        // Tests queue the daily run themselves (`danvan daily`), and do not wait long.
+        ("DAILY_HOUR".into(), "off".into()),
+        ("OUTBOX_POLL_SECONDS".into(), "1".into()),
+        ("OUTBOX_RETRY_SECONDS".into(), "1".into()),
     ]);
     for (k, v) in extra {
         vars.insert(k.to_string(), v.to_string());
@@ -192,6 +198,31 @@ impl TestApp {
             db::users::add_grant(&mut conn, u.id, *unit, *role, None).unwrap();
         }
         u.id
+    }
+
+    /// Gives a user a name, an address and a language, so mail can reach them.
+    pub fn set_email(&self, id: i64, name: &str, email: &str, locale: &str) {
+        use danvan::db::schema::users;
+        use diesel::prelude::*;
+        diesel::update(users::table.find(id))
+            .set((
+                users::full_name.eq(name),
+                users::email.eq(email),
+                users::locale.eq(locale),
+            ))
+            .execute(&mut self.conn())
+            .unwrap();
+    }
+
+    /// Runs a subcommand of the binary against this test's database.
+    pub fn cli(&self, args: &[&str]) -> std::process::Output {
+        std::process::Command::new(env!("CARGO_BIN_EXE_danvan"))
+            .args(args)
+            .env("DATABASE_URL", self.db.url())
+            .env("DATA_DIR", self.db.data_dir())
+            .env("SESSION_KEY", "ab".repeat(64))
+            .output()
+            .unwrap()
     }
 
     pub fn url(&self, path: &str) -> String {

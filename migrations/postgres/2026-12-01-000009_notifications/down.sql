@@ -1,0 +1,4 @@
+DROP TABLE notification_prefs;
+DROP TABLE notification_keys;
+DROP TABLE digest_items;
+DROP TABLE outbox;
