@@ -2,109 +2,89 @@
 
 mod common;
 
+use common::smtp::SmtpSink;
 use common::spawn_with;
 use reqwest::StatusCode;
-use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
-use tokio::net::TcpListener;
-use tokio::sync::oneshot;
 
-/// A one-connection SMTP server on 127.0.0.1 that accepts one message (or
-/// refuses the recipient with `refuse_rcpt`) and hands over the DATA it got.
-async fn fake_smtp(refuse_rcpt: bool) -> (u16, oneshot::Receiver<String>) {
-    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let port = listener.local_addr().unwrap().port();
-    let (tx, rx) = oneshot::channel();
-    tokio::spawn(async move {
-        let (stream, _) = listener.accept().await.unwrap();
-        let (read, mut write) = stream.into_split();
-        let mut lines = BufReader::new(read).lines();
-        write.write_all(b"220 fake.test ESMTP\r\n").await.unwrap();
-        let mut data = String::new();
-        let mut in_data = false;
-        while let Ok(Some(line)) = lines.next_line().await {
-            if in_data {
-                if line == "." {
-                    in_data = false;
-                    write.write_all(b"250 2.0.0 queued\r\n").await.unwrap();
-                } else {
-                    data.push_str(&line);
-                    data.push('\n');
-                }
-                continue;
-            }
-            let verb = line
-                .split_whitespace()
-                .next()
-                .unwrap_or("")
-                .to_ascii_uppercase();
-            let reply: &[u8] = match verb.as_str() {
-                "EHLO" | "HELO" => b"250-fake.test\r\n250 8BITMIME\r\n",
-                "MAIL" => b"250 2.1.0 ok\r\n",
-                "RCPT" if refuse_rcpt => b"550 5.1.1 no such mailbox here\r\n",
-                "RCPT" => b"250 2.1.5 ok\r\n",
-                "DATA" => {
-                    in_data = true;
-                    b"354 go ahead\r\n"
-                }
-                "QUIT" => {
-                    let _ = write.write_all(b"221 bye\r\n").await;
-                    break;
-                }
-                _ => b"250 ok\r\n",
-            };
-            write.write_all(reply).await.unwrap();
-        }
-        let _ = tx.send(data);
-    });
-    (port, rx)
+async fn app_with(sink: &SmtpSink) -> common::TestApp {
+    let env = sink.env();
+    let pairs: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    spawn_with(&pairs).await
 }
 
 #[tokio::test]
 async fn a_test_message_goes_through_a_real_smtp_conversation() {
-    let (port, received) = fake_smtp(false).await;
-    let port = port.to_string();
-    let app = spawn_with(&[
-        ("SMTP_HOST", "127.0.0.1"),
-        ("SMTP_PORT", &port),
-        ("SMTP_TLS", "none"),
-    ])
-    .await;
+    let sink = SmtpSink::start();
+    let app = app_with(&sink).await;
     app.as_admin().await;
 
     let (status, page) = app.text("/admin/mail").await;
     assert_eq!(status, StatusCode::OK);
-    assert!(page.contains(&format!("smtp://127.0.0.1:{port}")));
+    assert!(page.contains(&format!("smtp://127.0.0.1:{}", sink.port)));
 
     let r = app
         .post("/admin/mail/test", &[("to", "hong@tayho.example")])
         .await;
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
-    let data = received.await.unwrap();
-    assert!(data.contains("To: hong@tayho.example"), "{data}");
-    assert!(data.contains("multipart/alternative"));
-    assert!(data.contains("text/plain") && data.contains("text/html"));
+    let got = sink.wait_for(1).await;
+    assert_eq!(got[0].rcpt, ["hong@tayho.example"]);
+    assert_eq!(got[0].subject, "Thư thử từ hệ thống Dân vận khéo");
+    assert!(got[0].raw.contains("multipart/alternative"));
+    assert!(got[0].raw.contains("text/plain") && got[0].raw.contains("text/html"));
+    assert!(got[0].text.contains("Kính gửi đồng chí"));
     let (_, page) = app.text("/admin/mail").await;
     assert!(page.contains("Đã gửi thư thử."));
 }
 
 #[tokio::test]
 async fn a_refusal_by_the_mail_server_is_shown_with_its_answer() {
-    let (port, _received) = fake_smtp(true).await;
-    let port = port.to_string();
-    let app = spawn_with(&[
-        ("SMTP_HOST", "127.0.0.1"),
-        ("SMTP_PORT", &port),
-        ("SMTP_TLS", "none"),
-    ])
-    .await;
+    let sink = SmtpSink::start();
+    let app = app_with(&sink).await;
     app.as_admin().await;
     let r = app
-        .post("/admin/mail/test", &[("to", "khong.co@tayho.example")])
+        .post(
+            "/admin/mail/test",
+            &[("to", "reject.khong.co@tayho.example")],
+        )
         .await;
     assert_eq!(r.status(), StatusCode::BAD_GATEWAY);
     let html = r.text().await.unwrap();
-    assert!(html.contains("no such mailbox here"), "{html}");
-    assert!(html.contains("value=\"khong.co@tayho.example\""));
+    assert!(html.contains("5.1.1 mailbox unavailable"), "{html}");
+    assert!(html.contains("value=\"reject.khong.co@tayho.example\""));
+    assert!(sink.messages().is_empty());
+}
+
+#[tokio::test]
+async fn without_smtp_queued_notifications_are_written_as_eml_files() {
+    let app = spawn_with(&[]).await;
+    danvan::db::notifications::queue(
+        &mut app.conn(),
+        "review_published",
+        None,
+        "lan@mttq.example",
+        "vi",
+        &serde_json::json!({"args": {"round": "Đánh giá năm 2023", "unit": "Phường Tây Hồ"}, "link": "/reviews/1"}),
+    )
+    .unwrap();
+    let dir = app.db.data_dir().join("mail");
+    for _ in 0..100 {
+        let files: Vec<_> = std::fs::read_dir(&dir)
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .filter(|p| p.extension().is_some_and(|x| x == "eml"))
+            .collect();
+        if let Some(f) = files.first() {
+            let eml = std::fs::read_to_string(f).unwrap();
+            assert!(eml.contains("To: lan@mttq.example"));
+            assert!(
+                eml.contains("Subject: =?utf-8?"),
+                "encoded Vietnamese subject"
+            );
+            return;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    panic!("no .eml file was written");
 }
 
 #[tokio::test]

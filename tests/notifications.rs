@@ -551,3 +551,175 @@ async fn choices_gather_mail_into_one_daily_digest_and_required_mail_cannot_be_s
     tokio::time::sleep(Duration::from_millis(1500)).await;
     assert_eq!(sink.messages().len(), 2);
 }
+
+#[tokio::test]
+async fn the_daily_run_reminds_of_deadlines_recommendations_and_desk_cases_once_each() {
+    use danvan::db::desk::{CaseFields, DutyFields};
+    use danvan::db::recommendations::RecommendationFields;
+    use danvan::domain::desk::Outcome;
+
+    let sink = SmtpSink::start();
+    let w = world(&sink, "chutri@thuykhue.test").await;
+    let app = &w.app;
+    let today = day(2027, 3, 10); // a Wednesday
+    let committee: i64 = db::schema::users::table
+        .filter(db::schema::users::username.eq("capuy"))
+        .select(db::schema::users::id)
+        .first(&mut app.conn())
+        .unwrap();
+    let department = app.unit(app.root, UnitKind::Department, "Sở Xây dựng");
+    let so = app.user("so.xaydung", department, &[(Role::Committee, department)]);
+    app.set_email(so, "Võ Quang Huy", "so@xaydung.test", "vi");
+
+    let mut conn = app.conn();
+    // Two tasks of the owner: one due in three days, one two days past.
+    for (title, deadline) in [
+        ("Trường mầm non Thụy Khuê", today + Days::days(3)),
+        ("Ô đất 120 m² số 18 Tam Đa", today - Days::days(2)),
+        ("Đường vành đai 2,5", today + Days::days(30)),
+    ] {
+        let f = db::tasks::TaskFields {
+            unit_id: w.ward,
+            category_id: 1,
+            title: title.into(),
+            description: String::new(),
+            project_start_year: None,
+            campaign_year: 2027,
+            deadline: Some(deadline),
+            owner_id: w.owner,
+            area_total_m2: None,
+            area_cleared_m2: None,
+            plans_total: None,
+            plans_approved: None,
+            money_paid: None,
+            consented_stages: danvan::domain::consent::ConsentedSet::default().to_stored(),
+            co_owners: vec![],
+            team: vec![],
+        };
+        db::tasks::create(&mut conn, &f, committee).unwrap();
+    }
+    // Two recommendations from the ward to the department: due tomorrow, and
+    // three days past.
+    for (content, due) in [
+        (
+            "Đề nghị sớm phê duyệt giá đất cụ thể cho dự án mương thoát nước",
+            today + Days::days(1),
+        ),
+        (
+            "Đề nghị bố trí quỹ nhà tái định cư tại chỗ",
+            today - Days::days(3),
+        ),
+    ] {
+        let f = RecommendationFields {
+            inspection_id: None,
+            from_unit_id: w.ward,
+            to_unit_id: department,
+            field: "land_recovery".into(),
+            content: content.into(),
+            raised_on: today - Days::days(14),
+        };
+        db::recommendations::create(&mut conn, &f, 10, due, committee).unwrap();
+    }
+    // A desk case escalated to a department, due tomorrow, recorded by the team member.
+    let (duty, _) = db::desk::create(
+        &mut conn,
+        &DutyFields {
+            unit_id: w.ward,
+            name: "Tiếp dân thứ Tư".into(),
+            place: "Trụ sở UBND phường".into(),
+            weekday: 3,
+            start_time: "07:30".into(),
+            end_time: "11:30".into(),
+            starts_on: today - Days::days(7),
+            active: true,
+            officials: vec![w.team],
+        },
+        committee,
+    )
+    .unwrap();
+    db::desk::generate(&mut conn, &duty, today - Days::days(7), 2).unwrap();
+    let shift = db::desk::shifts(&mut conn, duty.id, today - Days::days(7), today)
+        .unwrap()
+        .into_iter()
+        .next()
+        .expect("a shift");
+    db::desk::add_case(
+        &mut conn,
+        &shift.shift,
+        w.ward,
+        &CaseFields {
+            procedure_id: 1,
+            citizen_name: "Bà Nguyễn Thị Mai".into(),
+            priority_groups: String::new(),
+            note: String::new(),
+            outcome: Outcome::Escalated,
+            escalated_to: Some("Phòng Kinh tế, Hạ tầng và Đô thị".into()),
+            due_on: Some(today + Days::days(1)),
+        },
+        w.team,
+        today - Days::days(7),
+    )
+    .unwrap();
+    drop(conn);
+
+    let run = |date: &str| {
+        let out = app.cli(&["daily", "--date", date]);
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout).to_string()
+    };
+    assert!(run("2027-03-10").contains("5 reminder(s) and 0 digest(s)"));
+    let got = sink.wait_for(6).await;
+    let subjects = |to: &str| -> Vec<String> {
+        let mut s: Vec<String> = sink.to(to).into_iter().map(|m| m.subject).collect();
+        s.sort();
+        s
+    };
+    assert_eq!(
+        subjects("chutri@thuykhue.test"),
+        [
+            "Còn 3 ngày đến hạn: Trường mầm non Thụy Khuê",
+            "Quá hạn 2 ngày: Ô đất 120 m² số 18 Tam Đa",
+        ]
+    );
+    assert_eq!(
+        subjects("so@xaydung.test"),
+        [
+            "Quá hạn trả lời kiến nghị (07/03/2027): Đề nghị bố trí quỹ nhà tái định cư tại chỗ",
+            "Sắp đến hạn trả lời kiến nghị (11/03/2027): Đề nghị sớm phê duyệt giá đất cụ thể cho dự án mương thoát nước",
+        ]
+    );
+    // The official who recorded the case (English) and the ward's committee.
+    assert_eq!(
+        subjects("totac@thuykhue.test"),
+        ["Citizen answer due (11/03/2027): Chuyển mục đích sử dụng đất"]
+    );
+    assert_eq!(
+        subjects("capuy@thuykhue.test"),
+        ["Sắp đến hạn trả lời công dân (11/03/2027): Chuyển mục đích sử dụng đất"]
+    );
+    let desk = &sink.to("capuy@thuykhue.test")[0];
+    assert!(desk
+        .text
+        .contains("Chuyển đến: Phòng Kinh tế, Hạ tầng và Đô thị"));
+    assert!(
+        !desk.text.contains("Nguyễn Thị Mai"),
+        "no citizen's name in mail"
+    );
+    assert_eq!(got.len(), 6);
+
+    // The same day again, and the next day: nothing new.
+    assert!(run("2027-03-10").contains("0 reminder(s)"));
+    assert!(run("2027-03-11").contains("0 reminder(s)"));
+    // Friday: the recommendation due Thursday is now overdue, and so is the case.
+    assert!(run("2027-03-12").contains("2 reminder(s)"));
+    sink.wait_for(9).await;
+    assert!(subjects("so@xaydung.test")
+        .iter()
+        .any(|s| s.starts_with("Quá hạn trả lời kiến nghị (11/03/2027)")));
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    assert_eq!(sink.messages().len(), 9);
+}

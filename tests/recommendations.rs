@@ -5,7 +5,8 @@
 
 mod common;
 
-use common::{location, new_client, spawn, TestApp, PASSWORD};
+use common::smtp::SmtpSink;
+use common::{location, new_client, spawn, spawn_with, TestApp, PASSWORD};
 use danvan::db;
 use danvan::domain::access::Role;
 use danvan::domain::units::UnitKind;
@@ -71,7 +72,10 @@ async fn answer(
 
 #[tokio::test]
 async fn a_recommendation_is_raised_answered_reopened_once_and_accepted() {
-    let app = spawn().await;
+    let sink = SmtpSink::start();
+    let env = sink.env();
+    let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let app = spawn_with(&env).await;
     app.as_admin().await;
     let province = app.unit(app.root, UnitKind::Province, "Tỉnh Nghệ An");
     let commune = app.unit(province, UnitKind::Commune, "Xã Hưng Nguyên Nam");
@@ -83,8 +87,10 @@ async fn a_recommendation_is_raised_answered_reopened_once_and_accepted() {
     let finance = app.unit(province, UnitKind::Department, "Sở Tài chính");
     let other = app.unit(province, UnitKind::Commune, "Xã Lam Thành");
     app.user("tocongtac", province, &[(Role::Committee, province)]);
-    app.user("xa", commune, &[(Role::Committee, commune)]);
-    app.user("so", department, &[(Role::Committee, department)]);
+    let xa = app.user("xa", commune, &[(Role::Committee, commune)]);
+    app.set_email(xa, "Phan Văn Nam", "xa@hungnguyennam.test", "vi");
+    let so = app.user("so", department, &[(Role::Committee, department)]);
+    app.set_email(so, "Hồ Thị Lan", "so@nghean.test", "vi");
     app.user("xem.lamthanh", other, &[(Role::Viewer, other)]);
     let group = browser(&app, "tocongtac").await;
     let raiser = browser(&app, "xa").await;
@@ -273,6 +279,21 @@ async fn a_recommendation_is_raised_answered_reopened_once_and_accepted() {
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
     let answered = rec(&app, id);
     assert_eq!(answered.status, "answered");
+    // The raising commune hears of the answer by mail; the refused tries sent nothing.
+    let got = sink.wait_for(1).await;
+    assert_eq!(got.len(), 1);
+    assert_eq!(got[0].rcpt, ["xa@hungnguyennam.test"]);
+    assert!(
+        got[0]
+            .subject
+            .starts_with("Sở Nông nghiệp và Môi trường đã trả lời kiến nghị: "),
+        "{}",
+        got[0].subject
+    );
+    assert!(got[0]
+        .text
+        .contains("Nội dung trả lời: Đã chỉ đạo Văn phòng Đăng ký đất đai giải quyết"));
+    assert!(got[0].text.contains(&format!("/recommendations/{id}")));
     let attachment = answered.answer_attachment_id.unwrap();
     let r = app
         .get_with(&raiser, &format!("/attachments/{attachment}"))

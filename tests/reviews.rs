@@ -5,7 +5,8 @@
 mod common;
 
 use chrono::NaiveDate;
-use common::{location, new_client, spawn, TestApp, PASSWORD};
+use common::smtp::SmtpSink;
+use common::{location, new_client, spawn, spawn_with, TestApp, PASSWORD};
 use danvan::db::{self, households::HouseholdFields, tasks::TaskFields};
 use danvan::domain::access::Role;
 use danvan::domain::deadline::TaskStatus;
@@ -15,6 +16,7 @@ use reqwest::{Client, StatusCode};
 
 struct World {
     app: TestApp,
+    sink: SmtpSink,
     ward: i64,
     lead: i64,
     task_a: i64,
@@ -32,7 +34,10 @@ fn day(y: i32, m: u32, d: u32) -> NaiveDate {
 /// task owners and a reader from another ward; task A completed on time in
 /// 2023 with one household, task B still open past its 2023 deadline.
 async fn world() -> World {
-    let app = spawn().await;
+    let sink = SmtpSink::start();
+    let env = sink.env();
+    let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let app = spawn_with(&env).await;
     let ward = app.unit(app.root, UnitKind::Ward, "Phường Tây Hồ");
     let front = app.unit(ward, UnitKind::FrontCommittee, "Ủy ban MTTQ phường Tây Hồ");
     let other = app.unit(app.root, UnitKind::Ward, "Phường Long Biên");
@@ -41,6 +46,8 @@ async fn world() -> World {
     let committee = app.user("capuy", ward, &[(Role::Committee, ward)]);
     let owner_a = app.user("chutri.a", ward, &[(Role::Viewer, ward)]);
     let owner_b = app.user("chutri.b", ward, &[(Role::Viewer, ward)]);
+    app.set_email(owner_a, "Đỗ Văn Ánh", "chutri.a@tayho.test", "vi");
+    app.set_email(owner_b, "Lý Thị Bích", "chutri.b@tayho.test", "en");
     app.user("xem.longbien", other, &[(Role::Viewer, other)]);
     let mut conn = app.conn();
     let fields = |title: &str, owner: i64, deadline: NaiveDate| TaskFields {
@@ -128,6 +135,7 @@ async fn world() -> World {
     .unwrap();
     World {
         app,
+        sink,
         ward,
         lead,
         task_a: a.id,
@@ -366,6 +374,19 @@ async fn a_full_round_open_self_assess_score_publish_dispute_reopen_and_publish_
     // Opening publishes the criteria to everyone in scope.
     let html = move_round(&w, &lead, round, "self_assessment", "").await;
     assert!(html.contains("Đã công bố tiêu chí"), "{html}");
+    // Each task owner is told by mail, in their language, when to self-assess by.
+    let got = w.sink.wait_for(2).await;
+    assert_eq!(got.len(), 2);
+    let a = &w.sink.to("chutri.a@tayho.test")[0];
+    assert!(a.subject.starts_with("Mở đợt đánh giá “"), "{}", a.subject);
+    assert!(a.text.contains("Hạn tự đánh giá: "), "{}", a.text);
+    assert!(a.text.contains(&format!("/reviews/{round}")));
+    let b = &w.sink.to("chutri.b@tayho.test")[0];
+    assert!(
+        b.subject.contains("opened: self-assessment due"),
+        "{}",
+        b.subject
+    );
     let (s, html) = page(app, &owner_a, &format!("/reviews/{round}")).await;
     assert_eq!(s, StatusCode::OK);
     assert!(html.contains("Đồng thuận của nhân dân"));
@@ -571,6 +592,18 @@ async fn a_full_round_open_self_assess_score_publish_dispute_reopen_and_publish_
     );
     let html = move_round(&w, &lead, round, "published", "").await;
     assert!(html.contains("Đã công bố kết quả"));
+    let got = w.sink.wait_for(4).await;
+    assert_eq!(
+        got.len(),
+        4,
+        "publishing tells the owners, a refused move did not"
+    );
+    assert!(w.sink.to("chutri.a@tayho.test")[1]
+        .subject
+        .starts_with("Đã công bố kết quả đánh giá “"));
+    assert!(w.sink.to("chutri.b@tayho.test")[1]
+        .subject
+        .starts_with("Results of “"));
     let a = stored(app, round, w.task_a);
     assert_eq!(a.total, Some(92.5));
     // 92.5 points, but no household consented, so not "exceeded": good, not excellent.
