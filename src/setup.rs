@@ -194,7 +194,7 @@ pub fn demo(conn: &mut DbConnection) -> Result<Demo, AppError> {
             let fields = UserFields {
                 username: username.into(),
                 full_name: full_name.into(),
-                email: None,
+                email: Some(demo_email(username)),
                 locale: "vi".into(),
                 unit_id,
             };
@@ -705,7 +705,7 @@ fn demo_campaign(
         let fields = UserFields {
             username: username.into(),
             full_name: full_name.into(),
-            email: None,
+            email: Some(demo_email(username)),
             locale: "vi".into(),
             unit_id: district,
         };
@@ -907,7 +907,7 @@ fn demo_user(
     let fields = UserFields {
         username: username.into(),
         full_name: full_name.into(),
-        email: None,
+        email: Some(demo_email(username)),
         locale: "vi".into(),
         unit_id: home,
     };
@@ -1431,4 +1431,10 @@ fn demo_targets(
         })?;
     }
     Ok(())
+}
+
+/// Demo accounts get addresses in a reserved domain, so that their mail shows
+/// in a mail catcher (docker-compose's Mailpit) and reaches nobody real.
+fn demo_email(username: &str) -> String {
+    format!("{username}@demo.danvan.invalid")
 }
