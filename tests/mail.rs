@@ -6,16 +6,10 @@ use common::smtp::SmtpSink;
 use common::spawn_with;
 use reqwest::StatusCode;
 
-async fn app_with(sink: &SmtpSink) -> common::TestApp {
-    let env = sink.env();
-    let pairs: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
-    spawn_with(&pairs).await
-}
-
 #[tokio::test]
 async fn a_test_message_goes_through_a_real_smtp_conversation() {
     let sink = SmtpSink::start();
-    let app = app_with(&sink).await;
+    let app = common::spawn_mailing(&sink).await;
     app.as_admin().await;
 
     let (status, page) = app.text("/admin/mail").await;
@@ -39,7 +33,7 @@ async fn a_test_message_goes_through_a_real_smtp_conversation() {
 #[tokio::test]
 async fn a_refusal_by_the_mail_server_is_shown_with_its_answer() {
     let sink = SmtpSink::start();
-    let app = app_with(&sink).await;
+    let app = common::spawn_mailing(&sink).await;
     app.as_admin().await;
     let r = app
         .post(

@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use chrono::{Duration as Days, NaiveDate};
 use common::smtp::SmtpSink;
-use common::{config_for, new_client, spawn_with, TestApp};
+use common::{config_for, new_client, spawn_mailing, TestApp};
 use danvan::db::notifications as ndb;
 use danvan::db::schema::{digest_items, households, outbox};
 use danvan::db::{self, audit};
@@ -19,12 +19,6 @@ use danvan::error::AppError;
 use diesel::prelude::*;
 use reqwest::{Client, StatusCode};
 use serde_json::json;
-
-async fn app_with(sink: &SmtpSink) -> TestApp {
-    let env = sink.env();
-    let pairs: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
-    spawn_with(&pairs).await
-}
 
 struct World {
     app: TestApp,
@@ -37,7 +31,7 @@ struct World {
 /// A ward with a committee member who registers tasks, an owner who reads
 /// Vietnamese, a team member who reads English and a possible co-owner.
 async fn world(sink: &SmtpSink, owner_email: &str) -> World {
-    let app = app_with(sink).await;
+    let app = spawn_mailing(sink).await;
     let ward = app.unit(app.root, UnitKind::Ward, "Phường Thụy Khuê");
     let committee = app.user("capuy", ward, &[(Role::Committee, ward)]);
     let owner = app.user("chutri", ward, &[(Role::Viewer, ward)]);
@@ -198,24 +192,8 @@ async fn a_change_that_rolls_back_leaves_no_message() {
     let sink = SmtpSink::start();
     let w = world(&sink, "chutri@thuykhue.test").await;
     let mut conn = w.app.conn();
-    let fields = db::tasks::TaskFields {
-        unit_id: w.ward,
-        category_id: 1,
-        title: TITLE.into(),
-        description: String::new(),
-        project_start_year: None,
-        campaign_year: 2027,
-        deadline: None,
-        owner_id: w.owner,
-        area_total_m2: None,
-        area_cleared_m2: None,
-        plans_total: None,
-        plans_approved: None,
-        money_paid: None,
-        consented_stages: danvan::domain::consent::ConsentedSet::default().to_stored(),
-        co_owners: vec![],
-        team: vec![w.team],
-    };
+    let mut fields = common::task_fields(w.ward, w.owner, TITLE, None, 2027);
+    fields.team = vec![w.team];
     let actor = audit::Actor::default();
     let failed: Result<(), AppError> = audit::write(&mut conn, &actor, |c| {
         let (task, change) = db::tasks::create(c, &fields, w.helper)?;
@@ -349,7 +327,7 @@ async fn a_refused_address_fails_for_good_and_an_administrator_can_try_again() {
 #[tokio::test]
 async fn two_instances_on_one_database_send_each_message_once() {
     let sink = SmtpSink::start();
-    let app = app_with(&sink).await;
+    let app = spawn_mailing(&sink).await;
     let env = sink.env();
     let pairs: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
     let second = danvan::startup::Application::build(config_for(&app.db, &pairs)).unwrap();
@@ -578,24 +556,7 @@ async fn the_daily_run_reminds_of_deadlines_recommendations_and_desk_cases_once_
         ("Ô đất 120 m² số 18 Tam Đa", today - Days::days(2)),
         ("Đường vành đai 2,5", today + Days::days(30)),
     ] {
-        let f = db::tasks::TaskFields {
-            unit_id: w.ward,
-            category_id: 1,
-            title: title.into(),
-            description: String::new(),
-            project_start_year: None,
-            campaign_year: 2027,
-            deadline: Some(deadline),
-            owner_id: w.owner,
-            area_total_m2: None,
-            area_cleared_m2: None,
-            plans_total: None,
-            plans_approved: None,
-            money_paid: None,
-            consented_stages: danvan::domain::consent::ConsentedSet::default().to_stored(),
-            co_owners: vec![],
-            team: vec![],
-        };
+        let f = common::task_fields(w.ward, w.owner, title, Some(deadline), 2027);
         db::tasks::create(&mut conn, &f, committee).unwrap();
     }
     // Two recommendations from the ward to the department: due tomorrow, and

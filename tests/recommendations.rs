@@ -6,7 +6,7 @@
 mod common;
 
 use common::smtp::SmtpSink;
-use common::{location, new_client, spawn, spawn_with, TestApp, PASSWORD};
+use common::{location, new_client, spawn, TestApp, PASSWORD};
 use danvan::db;
 use danvan::domain::access::Role;
 use danvan::domain::units::UnitKind;
@@ -73,9 +73,7 @@ async fn answer(
 #[tokio::test]
 async fn a_recommendation_is_raised_answered_reopened_once_and_accepted() {
     let sink = SmtpSink::start();
-    let env = sink.env();
-    let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
-    let app = spawn_with(&env).await;
+    let app = common::spawn_mailing(&sink).await;
     app.as_admin().await;
     let province = app.unit(app.root, UnitKind::Province, "Tỉnh Nghệ An");
     let commune = app.unit(province, UnitKind::Commune, "Xã Hưng Nguyên Nam");

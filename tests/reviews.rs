@@ -6,7 +6,7 @@ mod common;
 
 use chrono::NaiveDate;
 use common::smtp::SmtpSink;
-use common::{location, new_client, spawn, spawn_with, TestApp, PASSWORD};
+use common::{location, new_client, spawn, TestApp, PASSWORD};
 use danvan::db::{self, households::HouseholdFields, tasks::TaskFields};
 use danvan::domain::access::Role;
 use danvan::domain::deadline::TaskStatus;
@@ -35,9 +35,7 @@ fn day(y: i32, m: u32, d: u32) -> NaiveDate {
 /// 2023 with one household, task B still open past its 2023 deadline.
 async fn world() -> World {
     let sink = SmtpSink::start();
-    let env = sink.env();
-    let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
-    let app = spawn_with(&env).await;
+    let app = common::spawn_mailing(&sink).await;
     let ward = app.unit(app.root, UnitKind::Ward, "Phường Tây Hồ");
     let front = app.unit(ward, UnitKind::FrontCommittee, "Ủy ban MTTQ phường Tây Hồ");
     let other = app.unit(app.root, UnitKind::Ward, "Phường Long Biên");

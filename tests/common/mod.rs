@@ -144,6 +144,41 @@ pub async fn spawn_with(extra: &[(&str, &str)]) -> TestApp {
     }
 }
 
+/// The app sending its mail to `sink`.
+pub async fn spawn_mailing(sink: &smtp::SmtpSink) -> TestApp {
+    let env = sink.env();
+    let pairs: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    spawn_with(&pairs).await
+}
+
+/// A task's fields with only what most tests care about filled in.
+pub fn task_fields(
+    unit_id: i64,
+    owner_id: i64,
+    title: &str,
+    deadline: Option<chrono::NaiveDate>,
+    year: i32,
+) -> db::tasks::TaskFields {
+    db::tasks::TaskFields {
+        unit_id,
+        category_id: 1,
+        title: title.into(),
+        description: String::new(),
+        project_start_year: None,
+        campaign_year: year,
+        deadline,
+        owner_id,
+        area_total_m2: None,
+        area_cleared_m2: None,
+        plans_total: None,
+        plans_approved: None,
+        money_paid: None,
+        consented_stages: danvan::domain::consent::ConsentedSet::default().to_stored(),
+        co_owners: vec![],
+        team: vec![],
+    }
+}
+
 pub fn new_client() -> Client {
     Client::builder()
         .cookie_store(true)
