@@ -256,6 +256,7 @@ pub fn daily(conn: &mut DbConnection, today: NaiveDate) -> QueryResult<DailyRepo
     report.reminders += task_deadlines(conn, today)?;
     report.reminders += recommendations_due(conn, today)?;
     report.reminders += desk_cases_due(conn, today)?;
+    report.reminders += self_assessments_due(conn, today)?;
     report.digests += digests(conn, today)?;
     Ok(report)
 }
@@ -407,6 +408,41 @@ fn desk_cases_due(conn: &mut DbConnection, today: NaiveDate) -> QueryResult<usiz
         });
         let key = format!("desk_case_due:{}:{id}:{due}", when.as_str());
         n += remind(conn, &key, Kind::DeskCaseDue, &recipients, &payload)?;
+    }
+    Ok(n)
+}
+
+/// Days ahead of a round's self-assessment deadline at which owners who have
+/// not assessed yet are reminded.
+const SELF_ASSESSMENT_NOTICE_DAYS: i64 = 3;
+
+fn self_assessments_due(conn: &mut DbConnection, today: NaiveDate) -> QueryResult<usize> {
+    use crate::db::schema::{review_rounds as r, review_scores as s, review_tasks as rt, tasks};
+    let rounds: Vec<crate::db::reviews::Round> = r::table
+        .filter(r::status.eq(crate::domain::review::RoundStatus::SelfAssessment.as_str()))
+        .filter(r::self_due.ge(today))
+        .filter(r::self_due.le(today + Duration::days(SELF_ASSESSMENT_NOTICE_DAYS)))
+        .select(crate::db::reviews::Round::as_select())
+        .load(conn)?;
+    let mut n = 0;
+    for round in rounds {
+        let assessed: Vec<i64> = s::table
+            .filter(s::round_id.eq(round.id))
+            .filter(s::kind.eq(crate::db::reviews::SELF))
+            .select(s::task_id)
+            .distinct()
+            .load(conn)?;
+        let owners: Vec<i64> = rt::table
+            .inner_join(tasks::table)
+            .filter(rt::round_id.eq(round.id))
+            .filter(rt::task_id.ne_all(assessed))
+            .select(tasks::owner_id)
+            .distinct()
+            .load(conn)?;
+        let mut payload = crate::db::notifications::review_payload(conn, &round)?;
+        payload["args"]["when"] = json!("soon");
+        let key = format!("review_self_due:{}:{}", round.id, round.self_due);
+        n += remind(conn, &key, Kind::ReviewOpened, &owners, &payload)?;
     }
     Ok(n)
 }

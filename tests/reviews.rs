@@ -455,6 +455,33 @@ async fn a_full_round_open_self_assess_score_publish_dispute_reopen_and_publish_
     );
     let r = post_owned(app, &owner_a, &self_path, &own).await;
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
+
+    // Two days before the self-assessment closes, the daily run reminds the
+    // owner who has not assessed yet (and of their task's passed deadline).
+    let out = app.cli(&["daily", "--date", "2023-12-08"]);
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains("2 reminder(s)"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    w.sink.wait_for(4).await;
+    let mut b: Vec<String> = w
+        .sink
+        .to("chutri.b@tayho.test")
+        .into_iter()
+        .map(|m| m.subject)
+        .collect();
+    b.sort();
+    assert_eq!(
+        b,
+        [
+            "8 days overdue: Mương thoát nước Thụy Khuê",
+            "Review “Giám sát việc khó năm 2023” opened: self-assessment due 10/12/2023",
+            "Self-assessment due 10/12/2023: “Giám sát việc khó năm 2023”",
+        ]
+    );
+    assert_eq!(w.sink.to("chutri.a@tayho.test").len(), 1, "A has assessed");
+
     let (_, html) = page(app, &lead, &format!("/reviews/{round}/tasks/{}", w.task_a)).await;
     assert!(
         html.contains("Nguyễn Văn An"),
@@ -590,16 +617,16 @@ async fn a_full_round_open_self_assess_score_publish_dispute_reopen_and_publish_
     );
     let html = move_round(&w, &lead, round, "published", "").await;
     assert!(html.contains("Đã công bố kết quả"));
-    let got = w.sink.wait_for(4).await;
+    let got = w.sink.wait_for(6).await;
     assert_eq!(
         got.len(),
-        4,
+        6,
         "publishing tells the owners, a refused move did not"
     );
     assert!(w.sink.to("chutri.a@tayho.test")[1]
         .subject
         .starts_with("Đã công bố kết quả đánh giá “"));
-    assert!(w.sink.to("chutri.b@tayho.test")[1]
+    assert!(w.sink.to("chutri.b@tayho.test")[3]
         .subject
         .starts_with("Results of “"));
     let a = stored(app, round, w.task_a);

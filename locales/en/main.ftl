@@ -1025,8 +1025,14 @@ mail-body-task_deadline = { $when ->
     [passed] The difficult task “{ $title }” passed its deadline of { $deadline }. Please update its progress or report why.
    *[soon] The difficult task “{ $title }” is due on { $deadline }.
 }
-mail-subject-review_opened = Review “{ $round }” opened: self-assessment due { $due }
-mail-body-review_opened = { $unit } opened the review “{ $round }”. Please assess the tasks you own, proposing scores with explanations, by { $due }.
+mail-subject-review_opened = { $when ->
+    [soon] Self-assessment due { $due }: “{ $round }”
+   *[opened] Review “{ $round }” opened: self-assessment due { $due }
+}
+mail-body-review_opened = { $when ->
+    [soon] Self-assessment for the review “{ $round }” of { $unit } closes on { $due } and you have not assessed your task yet. Please propose scores with explanations before then.
+   *[opened] { $unit } opened the review “{ $round }”. Please assess the tasks you own, proposing scores with explanations, by { $due }.
+}
 mail-subject-review_published = Results of “{ $round }” published
 mail-body-review_published = { $unit } published the results of the review “{ $round }”. The results and the report are in the platform.
 mail-subject-recommendation_due = { $when ->

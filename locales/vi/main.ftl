@@ -1025,8 +1025,14 @@ mail-body-task_deadline = { $when ->
     [passed] Việc khó “{ $title }” đã quá thời hạn { $deadline }. Đề nghị cập nhật tiến độ hoặc báo cáo lý do.
    *[soon] Việc khó “{ $title }” đến hạn ngày { $deadline }.
 }
-mail-subject-review_opened = Mở đợt đánh giá “{ $round }”: tự đánh giá trước { $due }
-mail-body-review_opened = { $unit } đã mở đợt đánh giá “{ $round }”. Đề nghị đồng chí tự đánh giá, đề xuất điểm và giải trình cho các việc khó mình chủ trì trước ngày { $due }.
+mail-subject-review_opened = { $when ->
+    [soon] Sắp hết hạn tự đánh giá ({ $due }): “{ $round }”
+   *[opened] Mở đợt đánh giá “{ $round }”: tự đánh giá trước { $due }
+}
+mail-body-review_opened = { $when ->
+    [soon] Đợt đánh giá “{ $round }” của { $unit } hết hạn tự đánh giá ngày { $due }, đồng chí chưa tự đánh giá việc khó mình chủ trì. Đề nghị đề xuất điểm và giải trình trước hạn.
+   *[opened] { $unit } đã mở đợt đánh giá “{ $round }”. Đề nghị đồng chí tự đánh giá, đề xuất điểm và giải trình cho các việc khó mình chủ trì trước ngày { $due }.
+}
 mail-subject-review_published = Đã công bố kết quả đánh giá “{ $round }”
 mail-body-review_published = { $unit } đã công bố kết quả đợt đánh giá “{ $round }”. Đồng chí xem kết quả và biên bản trên hệ thống.
 mail-subject-recommendation_due = { $when ->

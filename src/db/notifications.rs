@@ -515,18 +515,26 @@ pub fn review_moved(
         .select(tasks::owner_id)
         .distinct()
         .load(conn)?;
+    let payload = review_payload(conn, round)?;
+    notify(conn, kind, &owners, &payload)?;
+    Ok(())
+}
+
+/// What mail about a review round says.
+pub fn review_payload(
+    conn: &mut DbConnection,
+    round: &super::reviews::Round,
+) -> QueryResult<Value> {
     let unit = unit_name(conn, round.unit_id)?;
     let self_due = crate::domain::format::date(round.self_due);
-    let payload = json!({
-        "args": {"round": round.title, "unit": unit, "due": self_due},
+    Ok(json!({
+        "args": {"round": round.title, "unit": unit, "due": self_due, "when": "opened"},
         "details": [
             {"label": "mail-label-unit", "value": unit},
             {"label": "review-self-due", "value": self_due},
         ],
         "link": format!("/reviews/{}", round.id),
-    });
-    notify(conn, kind, &owners, &payload)?;
-    Ok(())
+    }))
 }
 
 /// A recommendation was answered: whoever raised it and the committee of
