@@ -33,6 +33,20 @@ pub enum Command {
     },
     /// Load a demo unit tree and one account per role (for trying the product).
     Demo,
+    /// Fill an empty database with a generated province for load tests:
+    /// by default 100 communes, 10,000 tasks, 500,000 households, 5,000,000
+    /// visits and 2,000 accounts (use a release build).
+    Generate {
+        /// Multiplies every count (0.01 for a quick try).
+        #[arg(long, default_value_t = 1.0)]
+        scale: f64,
+        /// The same seed gives the same province.
+        #[arg(long, default_value_t = 2026)]
+        seed: u64,
+        /// Password of every generated account (admin, capuy0, totac0.0, mttq0…).
+        #[arg(long, default_value = "mo-phong-2026")]
+        password: String,
+    },
     /// Queue the day's reminders and digests (for cron, with DAILY_HOUR=off);
     /// running it again the same day adds nothing. The server sends them.
     Daily {
@@ -80,6 +94,36 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
             }
             let (tasks, households, visits) = demo.counts;
             println!("{tasks} tasks, {households} households, {visits} visits.");
+            Ok(())
+        }
+        Command::Generate {
+            scale,
+            seed,
+            password,
+        } => {
+            if !(scale > 0.0 && scale <= 20.0) {
+                anyhow::bail!("--scale must be above 0 and at most 20");
+            }
+            let mut conn = connect(&config)?;
+            db::run_migrations(&mut conn)?;
+            let today = crate::domain::notify::local_now(db::now()).date();
+            let report = crate::generate::run(
+                &mut conn,
+                crate::generate::Scale::times(scale),
+                seed,
+                today,
+                &password,
+                |line| println!("  {line}"),
+            )?;
+            for (table, n) in &report.tables {
+                println!("{table:>14}: {n}");
+            }
+            println!(
+                "{} rows in {:.1} s: {:.0} rows/s. Accounts: admin, capuy0, mttq0, totac0.0 … (password: {password})",
+                report.rows,
+                report.seconds,
+                report.rows_per_second()
+            );
             Ok(())
         }
         Command::Daily { date } => {

@@ -3,12 +3,14 @@
 
 pub mod attachments;
 pub mod auth;
+pub mod cache;
 pub mod cli;
 pub mod config;
 pub mod context;
 pub mod db;
 pub mod domain;
 pub mod error;
+pub mod generate;
 pub mod i18n;
 pub mod jobs;
 pub mod mail;

@@ -77,6 +77,8 @@ impl Application {
             mailer: crate::mail::Mailer::new(&config.mail)?,
             links: crate::auth::links::LinkKey::derive(key.master()),
             pool: pool.clone(),
+            figures: crate::cache::Versioned::new(1_000),
+            round_results: crate::cache::Versioned::new(50),
             config,
         });
         let workers = match state.config.workers {

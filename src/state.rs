@@ -13,4 +13,8 @@ pub struct AppState {
     pub mailer: Mailer,
     /// Signs links that open without an account (feedback, calendar feeds).
     pub links: crate::auth::links::LinkKey,
+    /// Dashboard figures per scope and day.
+    pub figures: crate::cache::Versioned<crate::db::dashboard::Figures>,
+    /// A review round's computed results per round version.
+    pub round_results: crate::cache::Versioned<Vec<crate::db::reviews::TaskResult>>,
 }

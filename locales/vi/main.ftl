@@ -1104,3 +1104,4 @@ outbox-kind-review_published = { notify-kind-review_published }
 outbox-kind-recommendation_due = { notify-kind-recommendation_due }
 outbox-kind-recommendation_answered = { notify-kind-recommendation_answered }
 outbox-kind-desk_case_due = { notify-kind-desk_case_due }
+review-results-cut = Chỉ hiện 100 dòng đầu; bảng đầy đủ có trong tệp Excel.

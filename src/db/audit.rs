@@ -76,7 +76,24 @@ pub fn write_if<T>(
     })
 }
 
+/// The current data version: raised by every audited change, so figures
+/// computed at one version are current as long as it has not moved.
+pub fn data_version(conn: &mut DbConnection) -> QueryResult<i64> {
+    use super::schema::data_version;
+    data_version::table
+        .select(data_version::version)
+        .first(conn)
+}
+
 fn record(conn: &mut DbConnection, actor: &Actor, change: &Change) -> QueryResult<()> {
+    // Raised last in the transaction, so the lock on its one row is held only
+    // for the commit.
+    {
+        use super::schema::data_version;
+        diesel::update(data_version::table)
+            .set(data_version::version.eq(data_version::version + 1))
+            .execute(conn)?;
+    }
     diesel::insert_into(audit_log::table)
         .values((
             audit_log::at.eq(super::now()),

@@ -767,6 +767,13 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    data_version (id) {
+        id -> Integer,
+        version -> BigInt,
+    }
+}
+
 diesel::joinable!(outbox -> users (user_id));
 diesel::joinable!(digest_items -> users (user_id));
 
@@ -823,6 +830,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     digest_items,
     notification_keys,
     notification_prefs,
+    data_version,
 );
 
 // Dashboards group households by their task's consented set and their stage.

@@ -65,6 +65,7 @@ async fn show(ctx: Ctx, q: web::Query<Query>) -> AppResult<HttpResponse> {
     let unit_id: Option<i64> = q.unit.trim().parse().ok();
     let today = format::today();
     let scope_for_query = full_scope.clone();
+    let state = ctx.state.clone();
     let (figures, units, chosen) = ctx
         .db(move |conn| {
             let chosen = match unit_id {
@@ -84,8 +85,13 @@ async fn show(ctx: Ctx, q: web::Query<Query>) -> AppResult<HttpResponse> {
                 Some(u) => vec![u.path.clone()],
                 None => scope_for_query.clone(),
             };
+            let version = db::audit::data_version(conn)?;
+            let key = format!("{today}|{}", scope.join("|"));
+            let figures = state
+                .figures
+                .get_or(key, version, || db::dashboard::figures(conn, &scope, today))?;
             Ok((
-                db::dashboard::figures(conn, &scope, today)?,
+                figures,
                 db::units::tree(conn, &scope_for_query, false)?,
                 chosen,
             ))

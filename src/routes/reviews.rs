@@ -1444,8 +1444,18 @@ async fn load_results(ctx: &Ctx, id: i64) -> AppResult<(RoundAccess, Vec<rdb::Cr
         return Err(AppError::Forbidden);
     }
     let round = a.round.clone();
+    let state = ctx.state.clone();
     let (criteria, results) = ctx
-        .db(move |conn| Ok((rdb::criteria(conn, round.id)?, rdb::compute(conn, &round)?)))
+        .db(move |conn| {
+            // Results of thousands of tasks are computed once per data version.
+            let version = db::audit::data_version(conn)?;
+            let results = state.round_results.get_or(
+                format!("{}:{}", round.id, round.version),
+                version,
+                || rdb::compute(conn, &round),
+            )?;
+            Ok((rdb::criteria(conn, round.id)?, results))
+        })
         .await?;
     let tables = rank(&results, |row| sees_scores(user, &a, row));
     Ok((a, criteria, tables))
@@ -1466,8 +1476,41 @@ fn tables_json(t: &Tables) -> Value {
     })
 }
 
-async fn results(ctx: Ctx, id: web::Path<i64>) -> AppResult<HttpResponse> {
-    let (a, _, tables) = load_results(&ctx, *id).await?;
+/// Rows of the task table per page; the owner and unit tables show their
+/// first rows (the XLSX export has every row of all three).
+const RESULTS_PAGE: i64 = 100;
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct ResultsQuery {
+    page: Option<i64>,
+}
+
+async fn results(
+    ctx: Ctx,
+    id: web::Path<i64>,
+    q: web::Query<ResultsQuery>,
+) -> AppResult<HttpResponse> {
+    let (a, _, mut tables) = load_results(&ctx, *id).await?;
+    let page = super::Page::new(q.page, RESULTS_PAGE);
+    let tasks_total = tables.by_task.len() as i64;
+    let first_rank = page.offset().min(tasks_total) as usize;
+    let shown = (first_rank + page.size as usize).min(tables.by_task.len());
+    tables.by_task = tables.by_task.drain(first_rank..shown).collect();
+    let cut = |rows: &mut Vec<Ranked>| {
+        let more = rows.len() > RESULTS_PAGE as usize;
+        rows.truncate(RESULTS_PAGE as usize);
+        more
+    };
+    let owners_cut = cut(&mut tables.by_owner);
+    let units_cut = cut(&mut tables.by_unit);
+    let mut t = tables_json(&tables);
+    // Ranks continue across pages.
+    if let Some(rows) = t["by_task"].as_array_mut() {
+        for (i, row) in rows.iter_mut().enumerate() {
+            row["rank"] = json!(first_rank + i + 1);
+        }
+    }
     ctx.render(
         "reviews/results",
         json!({
@@ -1475,7 +1518,10 @@ async fn results(ctx: Ctx, id: web::Path<i64>) -> AppResult<HttpResponse> {
             "round": a.round,
             "unit": a.unit,
             "provisional": !a.published(),
-            "t": tables_json(&tables),
+            "t": t,
+            "pagination": page.view(tasks_total, &[]),
+            "owners_cut": owners_cut,
+            "units_cut": units_cut,
         }),
     )
 }

@@ -1,0 +1,302 @@
+#!/usr/bin/env python3
+"""Load benchmark: the release build on a generated province, driven by wrk
+from 127.0.0.1. Prints requests per second, p50 and p99 latency per page, the
+ratio of each to GET /healthz (the ceiling) and to the dashboard's aggregate
+run as raw SQL in the database's own client (the floor), and the server's
+peak memory. See README, "Benchmark".
+
+    python3 bench/bench.py sqlite            # or: postgres
+    python3 bench/bench.py sqlite --scale 0.1 --duration 5
+"""
+
+import argparse
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.parse
+import urllib.request
+from datetime import date
+from http.cookiejar import CookieJar
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+PASSWORD = "mo-phong-2026"
+PORT = 18090
+BASE = f"http://127.0.0.1:{PORT}"
+
+# The dashboard's heaviest aggregate, as the app runs it for the whole province.
+FLOOR_SQL = (
+    "SELECT t.consented_stages, h.stage, count(*), sum(h.area_m2) "
+    "FROM households h JOIN tasks t ON t.id = h.task_id JOIN units u ON u.id = t.unit_id "
+    "WHERE u.path LIKE '/1/%' GROUP BY t.consented_stages, h.stage"
+)
+
+
+def sh(cmd, **kw):
+    return subprocess.run(cmd, check=True, text=True, **kw)
+
+
+def target_dir():
+    return os.environ.get("CARGO_TARGET_DIR", os.path.join(ROOT, "target"))
+
+
+def build():
+    print("== cargo build --release", flush=True)
+    sh(["cargo", "build", "--release", "--quiet"], cwd=ROOT)
+    return os.path.join(target_dir(), "release", "danvan")
+
+
+def database(args, binary):
+    """The generated database for this scale, made once and kept."""
+    tag = str(args.scale).replace(".", "_")
+    env = dict(os.environ, DAILY_HOUR="off")
+    if args.backend == "sqlite":
+        folder = os.path.join(target_dir(), "bench")
+        os.makedirs(folder, exist_ok=True)
+        url = os.path.join(folder, f"province-{tag}.sqlite3")
+        ready = os.path.exists(url + ".done")
+        if not ready:
+            for suffix in ("", "-wal", "-shm"):
+                if os.path.exists(url + suffix):
+                    os.remove(url + suffix)
+    else:
+        admin = os.environ.get("BENCH_PG", "postgres://postgres@127.0.0.1:5432")
+        name = f"danvan_bench_{tag}"
+        url = f"{admin}/{name}"
+        exists = subprocess.run(
+            ["psql", f"{admin}/postgres", "-tAc", f"SELECT 1 FROM pg_database WHERE datname='{name}'"],
+            capture_output=True, text=True, check=True).stdout.strip() == "1"
+        ready = exists and subprocess.run(
+            ["psql", url, "-tAc", "SELECT count(*) FROM notification_keys WHERE key = 'bench:generated'"],
+            capture_output=True, text=True).stdout.strip() == "1"
+        if not ready:
+            if exists:
+                sh(["psql", f"{admin}/postgres", "-qc", f"DROP DATABASE {name} WITH (FORCE)"])
+            sh(["psql", f"{admin}/postgres", "-qc", f"CREATE DATABASE {name}"])
+    if not ready:
+        print(f"== generating scale {args.scale} into {url}", flush=True)
+        sh([binary, "generate", "--scale", str(args.scale), "--seed", "2026"],
+           env=dict(env, DATABASE_URL=url, DATA_DIR=tempfile.mkdtemp()))
+        if args.backend == "sqlite":
+            open(url + ".done", "w").close()
+        else:
+            sh(["psql", url, "-qc",
+                "INSERT INTO notification_keys VALUES ('bench:generated', now())"])
+    return url
+
+
+def start_server(binary, url, data_dir):
+    env = dict(os.environ,
+               DATABASE_URL=url, DATA_DIR=data_dir, BIND_ADDR=f"127.0.0.1:{PORT}",
+               SESSION_KEY="ab" * 64, DAILY_HOUR="off", OUTBOX_WORKER="false",
+               RUST_LOG="warn", WORKERS="2", DB_POOL_SIZE="16",
+               LOGIN_MAX_FAILURES_PER_IP="100000")
+    proc = subprocess.Popen([binary, "serve"], env=env, stdout=subprocess.DEVNULL,
+                            stderr=open(os.path.join(data_dir, "server.log"), "w"))
+    for _ in range(300):
+        try:
+            urllib.request.urlopen(BASE + "/healthz", timeout=1)
+            return proc
+        except Exception:
+            if proc.poll() is not None:
+                sys.exit(f"the server stopped: see {data_dir}/server.log")
+            time.sleep(0.1)
+    sys.exit("the server did not answer /healthz")
+
+
+class NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *a, **k):
+        return None
+
+
+def session(username):
+    """Logs in; returns the Cookie header and a CSRF token for forms."""
+    jar = CookieJar()
+    opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar), NoRedirect)
+    page = opener.open(BASE + "/login").read().decode()
+    token = re.search(r'name="_csrf" value="([^"]+)"', page).group(1)
+    data = urllib.parse.urlencode({"_csrf": token, "username": username, "password": PASSWORD})
+    try:
+        opener.open(BASE + "/login", data.encode())
+    except urllib.error.HTTPError as e:
+        if e.code != 303:
+            raise
+    page = opener.open(BASE + "/account").read().decode()
+    token = re.search(r'name="_csrf" value="([^"]+)"', page).group(1)
+    # The cookie as it stands after the token was put in the session.
+    cookie = "; ".join(f"{c.name}={c.value}" for c in jar)
+    return cookie, token
+
+
+def fetch(cookie, path):
+    req = urllib.request.Request(BASE + path, headers={"Cookie": cookie})
+    return urllib.request.urlopen(req).read().decode()
+
+
+def wrk(path, cookie, duration, connections, post=None):
+    """Runs wrk; returns (rps, p50 ms, p99 ms, errors)."""
+    script = None
+    cmd = ["wrk", "-t2", f"-c{connections}", f"-d{duration}s", "--latency", "--timeout", "5s"]
+    if cookie:
+        cmd += ["-H", f"Cookie: {cookie}"]
+    if post is not None:
+        script = tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False)
+        body = post.replace('"', '\\"')
+        script.write('wrk.method = "POST"\n'
+                     f'wrk.body = "{body}"\n'
+                     'wrk.headers["Content-Type"] = "application/x-www-form-urlencoded"\n')
+        script.close()
+        cmd += ["-s", script.name]
+    out = subprocess.run(cmd + [BASE + path], capture_output=True, text=True, check=True).stdout
+    if script:
+        os.unlink(script.name)
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
+
+    def pct(p):
+        m = re.search(rf"\s{p}%\s+([\d.]+)(us|ms|s)", out)
+        v, unit = float(m.group(1)), m.group(2)
+        return v / 1000 if unit == "us" else v * 1000 if unit == "s" else v
+
+    errors = 0
+    m = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    if m:
+        errors += int(m.group(1))
+    m = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", out)
+    if m:
+        errors += sum(int(x) for x in m.groups())
+    return rps, pct(50), pct(99), errors
+
+
+def floor_ms(backend, url, runs=20):
+    """Mean time of the dashboard aggregate in the database's own client."""
+    if backend == "sqlite":
+        script = ".timer on\n" + "\n".join([FLOOR_SQL + ";"] * runs) + "\n"
+        out = subprocess.run(["sqlite3", url], input=script, capture_output=True,
+                             text=True, check=True).stdout
+        times = [float(t) * 1000 for t in re.findall(r"Run Time: real ([\d.]+)", out)]
+    else:
+        script = "\\timing on\n" + "\n".join([FLOOR_SQL + ";"] * runs) + "\n"
+        out = subprocess.run(["psql", url, "-q"], input=script, capture_output=True,
+                             text=True, check=True).stdout
+        times = [float(t) for t in re.findall(r"Time: ([\d.]+) ms", out)]
+    times = times[2:] or times  # warm
+    return sum(times) / len(times)
+
+
+def stage_of(page):
+    """The stage the visit form proposes (the household's own)."""
+    m = re.search(r'name="stage_after".*?<option value="([a-z_]+)" selected', page, re.S)
+    return m.group(1) if m else "considering"
+
+
+def check_post(path, cookie, body):
+    req = urllib.request.Request(BASE + path, data=body.encode(), headers={
+        "Cookie": cookie, "Content-Type": "application/x-www-form-urlencoded"})
+    try:
+        opener = urllib.request.build_opener(NoRedirect)
+        opener.open(req)
+    except urllib.error.HTTPError as e:
+        if e.code != 303:
+            sys.exit(f"POST {path} answered {e.code}: {e.read()[:2000]!r}")
+
+
+def peak_kb(pid):
+    with open(f"/proc/{pid}/status") as f:
+        for line in f:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1])
+    return 0
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("backend", choices=["sqlite", "postgres"])
+    ap.add_argument("--scale", type=float, default=1.0)
+    ap.add_argument("--duration", type=int, default=10)
+    ap.add_argument("--connections", type=int, default=16)
+    args = ap.parse_args()
+    if not shutil.which("wrk"):
+        sys.exit("wrk is needed: apt-get install wrk")
+    binary = build()
+    url = database(args, binary)
+    data_dir = tempfile.mkdtemp(prefix="danvan-bench-")
+    server = start_server(binary, url, data_dir)
+    try:
+        run(args, url, server)
+    finally:
+        server.send_signal(signal.SIGTERM)
+        server.wait(timeout=30)
+
+
+def run(args, url, server):
+    admin, _ = session("admin")
+    ward, _ = session("capuy0")
+    team, csrf = session("totac0.1")
+    # What the pages are about: the big task, one of its households, a word to search.
+    household = re.search(r'href="/households/(\d+)', fetch(team, "/visits/due"))
+    household = household.group(1) if household else "1"
+    round_id = re.search(r'href="/reviews/(\d+)"', fetch(admin, "/reviews")).group(1)
+    today = date.today().strftime("%d/%m/%Y")
+    visit = urllib.parse.urlencode({
+        "_csrf": csrf, "visited_on": today, "kind": "door_to_door",
+        "household_said": "Gia đình đồng ý, hẹn ký biên bản.",
+        "stage_after": stage_of(fetch(team, f"/households/{household}")),
+        "reason": "Thăm hỏi định kỳ", "next_step": "", "next_visit_on": "",
+    })
+    check_post(f"/households/{household}/visits", team, visit)
+    pages = [
+        ("GET /healthz (ceiling)", "/healthz", None, None),
+        ("login page", "/login", None, None),
+        ("dashboard, province", "/dashboard", admin, None),
+        ("dashboard, ward", "/dashboard", ward, None),
+        ("task list, filtered", "/tasks?status=in_progress&q=duong", admin, None),
+        ("task page, 1,000 households", "/tasks/1", admin, None),
+        ("household page", f"/households/{household}", team, None),
+        ("visits due (worklist)", "/visits/due", team, None),
+        ("POST a visit", f"/households/{household}/visits", team, visit),
+        (f"review results, {args.scale * 10_000:.0f} tasks", f"/reviews/{round_id}/results", admin, None),
+        ("search", "/search?q=nguyen+van", admin, None),
+    ]
+    floor = floor_ms(args.backend, url)
+    rows = []
+    for label, path, cookie, post in pages:
+        rps, p50, p99, errors = wrk(path, cookie, args.duration, args.connections, post)
+        rows.append((label, rps, p50, p99, errors))
+        print(f"  {label}: {rps:.0f} req/s, p50 {p50:.1f} ms, p99 {p99:.1f} ms, errors {errors}",
+              flush=True)
+    # The dashboard alone, one request at a time, against the raw aggregate.
+    _, solo_p50, _, _ = wrk("/dashboard", admin, max(3, args.duration // 2), 1)
+    ceiling = rows[0][1]
+    peak = peak_kb(server.pid) / 1024
+    print()
+    print(f"Benchmark {date.today():%d/%m/%Y}, {args.backend}, scale {args.scale}, "
+          f"{args.connections} connections, {args.duration} s each, "
+          f"{os.cpu_count()} cores ({platform()})")
+    print(f"| page | req/s | p50 ms | p99 ms | errors | req/s vs /healthz | p50 vs raw SQL |")
+    print(f"|---|---:|---:|---:|---:|---:|---:|")
+    for label, rps, p50, p99, errors in rows:
+        print(f"| {label} | {rps:,.0f} | {p50:.1f} | {p99:.1f} | {errors} | "
+              f"{rps / ceiling:.3f} | {p50 / floor:.1f}× |")
+    print(f"\nRaw dashboard aggregate in {'sqlite3' if args.backend == 'sqlite' else 'psql'}: "
+          f"{floor:.1f} ms; the dashboard page alone (1 connection): p50 {solo_p50:.1f} ms "
+          f"= {solo_p50 / floor:.2f}× the raw SQL.")
+    print(f"Server peak memory (VmHWM): {peak:.0f} MB")
+
+
+def platform():
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return "unknown CPU"
+
+
+if __name__ == "__main__":
+    main()
