@@ -543,7 +543,7 @@ pub fn run(
 
     // Tasks, spread over the communes and three campaign years.
     let first_day = today - Duration::days(3 * 365);
-    let mut task_info: Vec<(i64, i64, i64, Vec<i64>, &'static str, i32)> = Vec::new();
+    let mut task_info: Vec<TaskInfo> = Vec::new();
     {
         let mut t = Writer::<TaskRow>::new(conn)?;
         for i in 0..scale.tasks {
@@ -958,6 +958,10 @@ pub fn run(
     report.seconds = started.elapsed().as_secs_f64();
     Ok(report)
 }
+
+/// A generated task as the later steps need it: id, unit, owner, team
+/// members, status, campaign year.
+type TaskInfo = (i64, i64, i64, Vec<i64>, &'static str, i32);
 
 fn unit(
     conn: &mut DbConnection,
