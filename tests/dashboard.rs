@@ -184,3 +184,82 @@ async fn search_ignores_diacritics_and_stays_in_scope() {
         .unwrap();
     assert!(!html.contains("Mương thoát nước") && !html.contains("Nguyễn Văn Thụy"));
 }
+
+#[tokio::test]
+async fn cached_figures_follow_every_change_on_every_instance_and_equal_a_recount() {
+    let app = spawn().await;
+    let ward = app.unit(app.root, UnitKind::Ward, "Phường Thụy Khuê");
+    let capuy = app.user("capuy", ward, &[(Role::Committee, ward)]);
+    use ConsentStage::*;
+    let task = task_with(
+        &app,
+        ward,
+        capuy,
+        "Mương Thụy Khuê",
+        &[None, None, Some(Agrees)],
+    );
+    // A second instance on the same database, with its own cache.
+    let second = danvan::startup::Application::build(common::config_for(&app.db, &[])).unwrap();
+    let second_base = format!("http://127.0.0.1:{}", second.port());
+    tokio::spawn(second.run_until_stopped());
+    let other = new_client();
+    app.login_ok("capuy").await;
+    app.login_with(&other, "capuy", PASSWORD).await;
+    let on_second = |path: &str| {
+        let url = format!("{second_base}{path}");
+        let c = other.clone();
+        async move { c.get(url).send().await.unwrap().text().await.unwrap() }
+    };
+    let (_, html) = app.text("/dashboard").await;
+    assert!(html.contains("<strong>1/3</strong>"), "{html}");
+    assert!(on_second("/dashboard")
+        .await
+        .contains("<strong>1/3</strong>"));
+
+    // A visit logged through the first instance moves a household to "agrees".
+    let household: i64 = {
+        use danvan::db::schema::households;
+        use diesel::prelude::*;
+        households::table
+            .filter(households::task_id.eq(task))
+            .filter(households::stage.eq("not_contacted"))
+            .select(households::id)
+            .first(&mut app.conn())
+            .unwrap()
+    };
+    let r = app
+        .post(
+            &format!("/households/{household}/visits"),
+            &[
+                ("visited_on", &format::date(format::today())),
+                ("kind", "door_to_door"),
+                ("stage_after", "agrees"),
+                ("reason", "Gia đình đã đồng ý"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+
+    // Both instances show the new figures, and they are what a recount gives.
+    let recount = db::dashboard::figures(
+        &mut app.conn(),
+        &[db::units::find(&mut app.conn(), ward).unwrap().path],
+        format::today(),
+    )
+    .unwrap();
+    assert_eq!(
+        (
+            recount.progress.households_consented,
+            recount.progress.households
+        ),
+        (2, 3)
+    );
+    assert_eq!(recount.visits_this_month, 2);
+    for html in [
+        app.text("/dashboard").await.1,
+        on_second("/dashboard").await,
+    ] {
+        assert!(html.contains("<strong>2/3</strong>"), "{html}");
+        assert!(html.contains("<strong>2</strong>lượt vận động trong tháng"));
+    }
+}

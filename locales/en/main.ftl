@@ -1105,3 +1105,4 @@ outbox-kind-recommendation_due = { notify-kind-recommendation_due }
 outbox-kind-recommendation_answered = { notify-kind-recommendation_answered }
 outbox-kind-desk_case_due = { notify-kind-desk_case_due }
 review-results-cut = Only the first 100 rows are shown; the Excel file has them all.
+tasks-owner-choose-unit = Choose a unit to filter by owner.

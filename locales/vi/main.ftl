@@ -1105,3 +1105,4 @@ outbox-kind-recommendation_due = { notify-kind-recommendation_due }
 outbox-kind-recommendation_answered = { notify-kind-recommendation_answered }
 outbox-kind-desk_case_due = { notify-kind-desk_case_due }
 review-results-cut = Chỉ hiện 100 dòng đầu; bảng đầy đủ có trong tệp Excel.
+tasks-owner-choose-unit = Chọn đơn vị để lọc theo người chủ trì.

@@ -666,7 +666,8 @@ pub fn search(
     limit: i64,
 ) -> QueryResult<Vec<Found>> {
     use super::schema::units;
-    households::table
+    use diesel::sql_types::{Bool, Text};
+    let mut q = households::table
         .inner_join(tasks::table.inner_join(units::table))
         .filter(super::units::path_in(scope))
         .filter(
@@ -674,15 +675,29 @@ pub fn search(
                 .like(search::like_pattern(query))
                 .escape('\\'),
         )
-        .select((
-            households::id,
-            households::head_name,
-            households::address,
-            households::stage,
-            tasks::id,
-            tasks::title,
-        ))
-        .order((households::search_text, households::id))
-        .limit(limit)
-        .load(conn)
+        .into_boxed();
+    // On SQLite the trigram index is a separate table, asked first; on
+    // PostgreSQL the LIKE above uses its trigram index by itself.
+    if let (super::Backend::Sqlite, Some(phrase)) =
+        (super::backend_of(conn), search::trigram_phrase(query))
+    {
+        q = q.filter(
+            diesel::dsl::sql::<Bool>(
+                "households.id IN (SELECT rowid FROM households_fts WHERE households_fts MATCH ",
+            )
+            .bind::<Text, _>(phrase)
+            .sql(")"),
+        );
+    }
+    q.select((
+        households::id,
+        households::head_name,
+        households::address,
+        households::stage,
+        tasks::id,
+        tasks::title,
+    ))
+    .order((households::search_text, households::id))
+    .limit(limit)
+    .load(conn)
 }

@@ -32,6 +32,14 @@ pub fn like_pattern(query: &str) -> String {
     out
 }
 
+/// The query as an FTS5 phrase for the trigram index: `None` when it is too
+/// short to have a trigram (then only the plain scan can answer).
+pub fn trigram_phrase(query: &str) -> Option<String> {
+    let folded = fold(query);
+    let folded = folded.trim();
+    (folded.chars().count() >= 3).then(|| format!("\"{}\"", folded.replace('"', "\"\"")))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -47,6 +55,13 @@ mod tests {
     #[test]
     fn a_folded_query_matches_the_folded_text() {
         assert!(fold("Phường Thụy Khuê, quận Tây Hồ").contains(&fold("THUY khue")));
+    }
+
+    #[test]
+    fn trigram_phrases_are_quoted_and_need_three_letters() {
+        assert_eq!(trigram_phrase("Nguyễn Văn"), Some("\"nguyen van\"".into()));
+        assert_eq!(trigram_phrase(" an "), None);
+        assert_eq!(trigram_phrase("a\"b c"), Some("\"a\"\"b c\"".into()));
     }
 
     #[test]

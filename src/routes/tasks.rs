@@ -21,6 +21,9 @@ use crate::domain::validate::FieldErrors;
 use crate::error::{AppError, AppResult};
 use crate::i18n::{self, Locale};
 
+/// At most this many people are offered in the owner filter.
+const OWNER_CHOICES: usize = 300;
+
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route("/tasks", web::get().to(index))
         .route("/tasks", web::post().to(create))
@@ -86,7 +89,7 @@ async fn list(ctx: Ctx, q: ListQuery, mine: bool) -> AppResult<HttpResponse> {
     };
     let sort = db::tasks::Sort::parse(&q.sort);
     let unit_id: Option<i64> = q.unit.parse().ok();
-    let (rows, total, units, categories, owners) = ctx
+    let (rows, total, units, categories, (owners, owners_limited)) = ctx
         .db(move |conn| {
             if let Some(id) = unit_id {
                 // A unit outside the reader's scope filters to nothing rather than leaking.
@@ -99,8 +102,18 @@ async fn list(ctx: Ctx, q: ListQuery, mine: bool) -> AppResult<HttpResponse> {
             let (rows, total) = db::tasks::list(conn, &filter, sort, page.offset(), page.size)?;
             let units = db::units::tree(conn, &scope, false)?;
             let categories = db::tasks::categories(conn)?;
-            let owners = db::users::in_scope(conn, &scope)?;
-            Ok((rows, total, units, categories, owners))
+            // Owners to filter by: of the chosen unit, or of the whole scope when
+            // that is a ward's worth of people; a province's thousands are not a list.
+            let owner_scope = match &filter.unit_path {
+                Some(p) => vec![p.clone()],
+                None => scope.clone(),
+            };
+            let mut owners = db::users::in_scope(conn, &owner_scope)?;
+            let owners_limited = owners.len() > OWNER_CHOICES;
+            if owners_limited {
+                owners.retain(|(id, _, _)| Some(*id) == filter.owner_id);
+            }
+            Ok((rows, total, units, categories, (owners, owners_limited)))
         })
         .await?;
     let locale = ctx.locale;
@@ -142,6 +155,7 @@ async fn list(ctx: Ctx, q: ListQuery, mine: bool) -> AppResult<HttpResponse> {
             "units": options(units.iter().map(|u| (u.id.to_string(), format!("{}{}", "— ".repeat(depth(&u.path)), u.name))), &q.unit),
             "categories": options(categories.iter().map(|c| (c.id.to_string(), category_name(locale, &c.name_vi, &c.name_en))), &q.category),
             "owners": options(owners.into_iter().map(|(id, _, name)| (id.to_string(), name)), &q.owner),
+            "owners_limited": owners_limited,
             "statuses": options(TaskStatus::ALL.iter().map(|s| (s.as_str().to_string(), i18n::t(locale, &format!("task-status-{}", s.as_str())))), &q.status),
             "years": options(years, &q.year),
             "sorts": options(["deadline", "title", "newest"].map(|s| (s.to_string(), i18n::t(locale, &format!("tasks-sort-{s}")))), &q.sort),

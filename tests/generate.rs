@@ -1,0 +1,95 @@
+//! The load-test generator: a small province, consistent with the app's own
+//! rules, on either database.
+
+mod common;
+
+use danvan::db::schema::{households, tasks, users, visits};
+use diesel::prelude::*;
+
+#[tokio::test]
+async fn a_generated_province_is_consistent_and_usable() {
+    let app = common::spawn().await;
+    let out = app.cli(&[
+        "generate",
+        "--scale",
+        "0.002",
+        "--seed",
+        "7",
+        "--password",
+        common::PASSWORD,
+    ]);
+    let said = String::from_utf8_lossy(&out.stdout).to_string();
+    assert!(
+        out.status.success(),
+        "{said}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(said.contains("rows/s"), "{said}");
+
+    let mut conn = app.conn();
+    let n_tasks: i64 = tasks::table.count().get_result(&mut conn).unwrap();
+    let n_households: i64 = households::table.count().get_result(&mut conn).unwrap();
+    let n_visits: i64 = visits::table.count().get_result(&mut conn).unwrap();
+    assert_eq!((n_tasks, n_households, n_visits), (20, 1_000, 10_000));
+    let n_users: i64 = users::table.count().get_result(&mut conn).unwrap();
+    assert_eq!(n_users, 5);
+
+    // Every household stands where its last visit left it.
+    let rows: Vec<(i64, String, Option<chrono::NaiveDate>)> = households::table
+        .select((households::id, households::stage, households::last_visit_on))
+        .load(&mut conn)
+        .unwrap();
+    for (id, stage, last) in rows {
+        let latest: Option<(String, chrono::NaiveDate)> = visits::table
+            .filter(visits::household_id.eq(id))
+            .order((visits::visited_on.desc(), visits::id.desc()))
+            .select((visits::stage_after, visits::visited_on))
+            .first(&mut conn)
+            .optional()
+            .unwrap();
+        match latest {
+            Some((after, on)) => {
+                assert_eq!(after, stage, "household {id}");
+                assert_eq!(Some(on), last, "household {id}");
+            }
+            None => assert_eq!(stage, "not_contacted"),
+        }
+    }
+
+    // The indexes dropped for the bulk load on PostgreSQL are back.
+    if app.db.is_postgres() {
+        let names: Vec<String> = diesel::sql_query(
+            "SELECT indexname AS name FROM pg_indexes WHERE tablename IN ('households', 'visits')",
+        )
+        .load::<IndexName>(&mut conn)
+        .unwrap()
+        .into_iter()
+        .map(|r| r.name)
+        .collect();
+        for index in [
+            "households_task_stage_idx",
+            "households_search_trgm",
+            "visits_household_idx",
+            "visits_task_idx",
+        ] {
+            assert!(
+                names.iter().any(|n| n == index),
+                "{index} missing: {names:?}"
+            );
+        }
+    }
+
+    // The accounts log in, and a second run refuses to mix provinces.
+    app.login_ok("admin").await;
+    let (_, html) = app.text("/dashboard").await;
+    assert!(html.contains("1.000"), "a thousand households counted");
+    let again = app.cli(&["generate", "--scale", "0.002"]);
+    assert!(!again.status.success());
+    assert!(String::from_utf8_lossy(&again.stderr).contains("already has data"));
+}
+
+#[derive(QueryableByName)]
+struct IndexName {
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    name: String,
+}
