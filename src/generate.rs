@@ -956,7 +956,7 @@ pub fn run(
             "SELECT setval(pg_get_serial_sequence('users','id'), (SELECT max(id) FROM users)); \
              SELECT setval(pg_get_serial_sequence('tasks','id'), (SELECT max(id) FROM tasks)); \
              SELECT setval(pg_get_serial_sequence('households','id'), (SELECT max(id) FROM households)); \
-             ANALYZE;",
+             VACUUM ANALYZE;",
         )?;
     } else {
         use diesel::connection::SimpleConnection;

@@ -543,6 +543,9 @@ pub fn dialogues(conn: &mut DbConnection, task_id: i64) -> QueryResult<Vec<(Dial
         .order((dialogues::held_on.desc(), dialogues::id.desc()))
         .load(conn)?;
     let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
+    if ids.is_empty() {
+        return Ok(vec![]);
+    }
     let counts: Vec<(Option<i64>, i64)> = visits::table
         .filter(visits::dialogue_id.eq_any(ids))
         .group_by(visits::dialogue_id)
