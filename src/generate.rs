@@ -955,9 +955,11 @@ pub fn run(
         c.batch_execute(
             "SELECT setval(pg_get_serial_sequence('users','id'), (SELECT max(id) FROM users)); \
              SELECT setval(pg_get_serial_sequence('tasks','id'), (SELECT max(id) FROM tasks)); \
-             SELECT setval(pg_get_serial_sequence('households','id'), (SELECT max(id) FROM households)); \
-             VACUUM ANALYZE;",
+             SELECT setval(pg_get_serial_sequence('households','id'), (SELECT max(id) FROM households));",
         )?;
+        // On its own: several statements in one call form a transaction block,
+        // and VACUUM refuses to run in one.
+        c.batch_execute("VACUUM ANALYZE")?;
     } else {
         use diesel::connection::SimpleConnection;
         conn.batch_execute("ANALYZE;")?;
