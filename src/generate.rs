@@ -7,7 +7,7 @@
 use std::time::Instant;
 
 use anyhow::bail;
-use chrono::{Duration, NaiveDate, NaiveDateTime};
+use chrono::{Datelike, Duration, NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
@@ -551,13 +551,7 @@ pub fn run(
         for i in 0..scale.tasks {
             let c = i % scale.units;
             let (committee, ref team, _) = staff[c];
-            let year = today
-                .format("%Y")
-                .to_string()
-                .parse::<i32>()
-                .unwrap_or(2026)
-                - 2
-                + (i % 3) as i32;
+            let year = today.year() - 2 + (i % 3) as i32;
             let status = match rng.gen_range(0..20) {
                 0..=2 => "registered",
                 3..=14 => "in_progress",
@@ -766,12 +760,7 @@ pub fn run(
 
     // A year-end review round of the province over every task, published.
     {
-        let year = today
-            .format("%Y")
-            .to_string()
-            .parse::<i32>()
-            .unwrap_or(2026)
-            - 1;
+        let year = today.year() - 1;
         let lead = staff[0].2;
         let round: i64 = diesel::insert_into(review_rounds::table)
             .values((
@@ -891,11 +880,7 @@ pub fn run(
     // Campaigns of the last three years with models registered in each commune.
     {
         let mut mw = Vec::new();
-        let this_year = today
-            .format("%Y")
-            .to_string()
-            .parse::<i32>()
-            .unwrap_or(2026);
+        let this_year = today.year();
         for year in this_year - 2..=this_year {
             let from = NaiveDate::from_ymd_opt(year, 1, 1).unwrap_or(today);
             let to = NaiveDate::from_ymd_opt(year, 12, 31).unwrap_or(today);

@@ -3,6 +3,7 @@
 //! instances on one database: a message is claimed before it is sent, and
 //! every scheduled notification claims a key in the same transaction.
 
+use std::collections::{HashMap, HashSet};
 use std::time::Duration as StdDuration;
 
 use actix_web::web;
@@ -141,27 +142,26 @@ pub fn base_url(config: &crate::config::Config) -> String {
         .unwrap_or_else(|| format!("http://{}", config.bind_addr))
 }
 
-/// Fluent arguments from a payload's `args` object.
-fn args_of(payload: &Value) -> Vec<(String, String)> {
-    payload["args"]
+/// The text of `key` with the payload's `args` filled in.
+fn t_payload(locale: Locale, key: &str, payload: &Value) -> String {
+    let args: Vec<(&str, String)> = payload["args"]
         .as_object()
         .map(|m| {
             m.iter()
                 .map(|(k, v)| {
                     let v = v.as_str().map_or_else(|| v.to_string(), str::to_string);
-                    (k.clone(), v)
+                    (k.as_str(), v)
                 })
                 .collect()
         })
-        .unwrap_or_default()
+        .unwrap_or_default();
+    i18n::t_args(locale, key, &args)
 }
 
 /// One line saying what a notification is about: the subject of its own
 /// message, and its line in a digest.
 fn summary(locale: Locale, kind: &str, payload: &Value) -> String {
-    let args = args_of(payload);
-    let args: Vec<(&str, String)> = args.iter().map(|(k, v)| (k.as_str(), v.clone())).collect();
-    i18n::t_args(locale, &format!("mail-subject-{kind}"), &args)
+    t_payload(locale, &format!("mail-subject-{kind}"), payload)
 }
 
 /// Subject, text and HTML of a queued message, in the recipient's language.
@@ -214,13 +214,11 @@ pub fn compose(views: &Views, base: &str, m: &Message) -> anyhow::Result<(String
     }
     let kind = Kind::parse(&m.kind).with_context(|| format!("unknown kind {}", m.kind))?;
     let subject = summary(locale, kind.as_str(), &payload);
-    let args = args_of(&payload);
-    let args: Vec<(&str, String)> = args.iter().map(|(k, v)| (k.as_str(), v.clone())).collect();
     let mut data = common(&subject);
-    data["body"] = json!(i18n::t_args(
+    data["body"] = json!(t_payload(
         locale,
         &format!("mail-body-{}", kind.as_str()),
-        &args
+        &payload
     ));
     data["details"] = json!(payload["details"]
         .as_array()
@@ -327,6 +325,8 @@ fn recommendations_due(conn: &mut DbConnection, today: NaiveDate) -> QueryResult
         .filter(r::due_on.le(today + Duration::days(10)))
         .select((r::id, r::from_unit_id, r::to_unit_id, r::content, r::due_on))
         .load(conn)?;
+    // Recipients per responding body, looked up once per run.
+    let mut acting: HashMap<i64, Vec<i64>> = HashMap::new();
     let mut n = 0;
     for (id, from, to, content, due) in open {
         let when = match workdays::urgency(&cal, due, today) {
@@ -335,12 +335,19 @@ fn recommendations_due(conn: &mut DbConnection, today: NaiveDate) -> QueryResult
             Urgency::Overdue => "overdue",
             Urgency::LongOverdue => "long_overdue",
         };
-        let to_unit = db::units::find(conn, to)?;
-        let recipients = ndb::acting_for(conn, &to_unit.path, &[Role::Committee, Role::Admin])?;
+        let recipients = match acting.get(&to) {
+            Some(r) => r.clone(),
+            None => {
+                let path = db::units::find(conn, to)?.path;
+                let r = ndb::acting_for(conn, &path, &[Role::Committee, Role::Admin])?;
+                acting.insert(to, r.clone());
+                r
+            }
+        };
         let name = |u: i64| names.get(&u).cloned().unwrap_or_default();
         let payload = json!({
             "args": {
-                "content": short(&content, 80),
+                "content": format::short(&content, 80),
                 "from": name(from),
                 "due": format::date(due),
                 "when": when,
@@ -458,11 +465,13 @@ fn digests(conn: &mut DbConnection, today: NaiveDate) -> QueryResult<usize> {
         .select(users::id)
         .order(users::id)
         .load(conn)?;
-    let no_visits: Vec<i64> = np::table
+    let no_visits: HashSet<i64> = np::table
         .filter(np::kind.eq(Kind::VisitsDue.as_str()))
         .filter(np::delivery.eq(Delivery::Off.as_str()))
         .select(np::user_id)
-        .load(conn)?;
+        .load::<i64>(conn)?
+        .into_iter()
+        .collect();
     let mut n = 0;
     for uid in people {
         let (rows, total) = if no_visits.contains(&uid) {
@@ -489,12 +498,4 @@ fn digests(conn: &mut DbConnection, today: NaiveDate) -> QueryResult<usize> {
         }
     }
     Ok(n)
-}
-
-fn short(s: &str, max: usize) -> String {
-    if s.chars().count() <= max {
-        s.to_string()
-    } else {
-        format!("{}…", s.chars().take(max).collect::<String>().trim_end())
-    }
 }

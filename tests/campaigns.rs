@@ -609,24 +609,7 @@ async fn the_committee_attaches_its_own_tasks_to_a_campaign() {
         .unwrap()
         .id;
     let task = |unit: i64, title: &str| {
-        let f = db::tasks::TaskFields {
-            unit_id: unit,
-            category_id: 1,
-            title: title.into(),
-            description: String::new(),
-            project_start_year: None,
-            campaign_year: 2022,
-            deadline: None,
-            owner_id: owner,
-            area_total_m2: None,
-            area_cleared_m2: None,
-            plans_total: None,
-            plans_approved: None,
-            money_paid: None,
-            consented_stages: danvan::domain::consent::ConsentedSet::default().to_stored(),
-            co_owners: vec![],
-            team: vec![],
-        };
+        let f = common::task_fields(unit, owner, title, None, 2022);
         db::tasks::create(&mut app.conn(), &f, owner).unwrap().0.id
     };
     let inside = task(w.ward, "Mở rộng ngõ 64 Bồ Đề");

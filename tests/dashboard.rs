@@ -3,7 +3,7 @@
 mod common;
 
 use common::{new_client, spawn, TestApp, PASSWORD};
-use danvan::db::{self, households::HouseholdFields, households::NewVisit, tasks::TaskFields};
+use danvan::db::{self, households::HouseholdFields, households::NewVisit};
 use danvan::domain::access::Role;
 use danvan::domain::consent::ConsentStage;
 use danvan::domain::format;
@@ -20,24 +20,13 @@ fn task_with(
     stages: &[Option<ConsentStage>],
 ) -> i64 {
     let mut conn = app.conn();
-    let fields = TaskFields {
-        unit_id: unit,
-        category_id: 1,
-        title: title.into(),
-        description: String::new(),
-        project_start_year: None,
-        campaign_year: 2023,
-        deadline: Some(format::today() - chrono::Duration::days(3)),
-        owner_id: owner,
-        area_total_m2: None,
-        area_cleared_m2: None,
-        plans_total: None,
-        plans_approved: None,
-        money_paid: None,
-        consented_stages: danvan::domain::consent::ConsentedSet::default().to_stored(),
-        co_owners: vec![],
-        team: vec![],
-    };
+    let fields = common::task_fields(
+        unit,
+        owner,
+        title,
+        Some(format::today() - chrono::Duration::days(3)),
+        2023,
+    );
     let (task, _) = db::tasks::create(&mut conn, &fields, owner).unwrap();
     for (i, stage) in stages.iter().enumerate() {
         let h = HouseholdFields {

@@ -4,7 +4,7 @@
 mod common;
 
 use common::{location, new_client, spawn, TestApp, PASSWORD};
-use danvan::db::{self, tasks::TaskFields};
+use danvan::db;
 use danvan::domain::access::Role;
 use danvan::domain::units::UnitKind;
 use reqwest::multipart::{Form, Part};
@@ -23,24 +23,7 @@ async fn world() -> World {
     app.user("xem", ward, &[(Role::Viewer, ward)]);
     let mut tasks = Vec::new();
     for title in ["Nam Thăng Long GĐ3", "Bản sao 1", "Bản sao 2"] {
-        let fields = TaskFields {
-            unit_id: ward,
-            category_id: 1,
-            title: title.into(),
-            description: String::new(),
-            project_start_year: None,
-            campaign_year: 2023,
-            deadline: None,
-            owner_id: owner,
-            area_total_m2: None,
-            area_cleared_m2: None,
-            plans_total: None,
-            plans_approved: None,
-            money_paid: None,
-            consented_stages: danvan::domain::consent::ConsentedSet::default().to_stored(),
-            co_owners: vec![],
-            team: vec![],
-        };
+        let fields = common::task_fields(ward, owner, title, None, 2023);
         tasks.push(
             db::tasks::create(&mut app.conn(), &fields, owner)
                 .unwrap()

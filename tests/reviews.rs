@@ -7,7 +7,7 @@ mod common;
 use chrono::NaiveDate;
 use common::smtp::SmtpSink;
 use common::{location, new_client, spawn, TestApp, PASSWORD};
-use danvan::db::{self, households::HouseholdFields, tasks::TaskFields};
+use danvan::db::{self, households::HouseholdFields};
 use danvan::domain::access::Role;
 use danvan::domain::deadline::TaskStatus;
 use danvan::domain::units::UnitKind;
@@ -48,23 +48,8 @@ async fn world() -> World {
     app.set_email(owner_b, "Lý Thị Bích", "chutri.b@tayho.test", "en");
     app.user("xem.longbien", other, &[(Role::Viewer, other)]);
     let mut conn = app.conn();
-    let fields = |title: &str, owner: i64, deadline: NaiveDate| TaskFields {
-        unit_id: ward,
-        category_id: 1,
-        title: title.into(),
-        description: String::new(),
-        project_start_year: None,
-        campaign_year: 2023,
-        deadline: Some(deadline),
-        owner_id: owner,
-        area_total_m2: None,
-        area_cleared_m2: None,
-        plans_total: None,
-        plans_approved: None,
-        money_paid: None,
-        consented_stages: danvan::domain::consent::ConsentedSet::default().to_stored(),
-        co_owners: vec![],
-        team: vec![],
+    let fields = |title: &str, owner: i64, deadline: NaiveDate| {
+        common::task_fields(ward, owner, title, Some(deadline), 2023)
     };
     let (a, _) = db::tasks::create(
         &mut conn,

@@ -222,22 +222,14 @@ async fn a_team_plans_and_records_rounds_in_its_communes() {
         .unwrap()
         .id;
     let f = db::tasks::TaskFields {
-        unit_id: phu_xuyen,
         category_id: 2,
-        title: "Cấp giấy chứng nhận cho các hộ vướng quy hoạch".into(),
-        description: String::new(),
-        project_start_year: None,
-        campaign_year: 2025,
-        deadline: None,
-        owner_id: owner,
-        area_total_m2: None,
-        area_cleared_m2: None,
-        plans_total: None,
-        plans_approved: None,
-        money_paid: None,
-        consented_stages: danvan::domain::consent::ConsentedSet::default().to_stored(),
-        co_owners: vec![],
-        team: vec![],
+        ..common::task_fields(
+            phu_xuyen,
+            owner,
+            "Cấp giấy chứng nhận cho các hộ vướng quy hoạch",
+            None,
+            2025,
+        )
     };
     let task = db::tasks::create(&mut app.conn(), &f, owner).unwrap().0.id;
     let elsewhere = db::tasks::create(

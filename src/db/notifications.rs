@@ -21,6 +21,8 @@ pub const PENDING: &str = "pending";
 pub const SENDING: &str = "sending";
 pub const SENT: &str = "sent";
 pub const FAILED: &str = "failed";
+/// Every status, in the order a message passes through them.
+pub const STATUSES: [&str; 4] = [PENDING, SENDING, SENT, FAILED];
 /// The kind of the daily digest message (not a user choice).
 pub const DIGEST: &str = "digest";
 
@@ -548,9 +550,8 @@ pub fn recommendation_answered(
     let to = unit_name(conn, rec.to_unit_id)?;
     let mut people = acting_for(conn, &from.path, &[Role::Committee])?;
     people.push(rec.created_by);
-    let content: String = rec.content.chars().take(80).collect();
     let payload = json!({
-        "args": {"content": content, "to": to},
+        "args": {"content": crate::domain::format::short(&rec.content, 80), "to": to},
         "details": [
             {"label": "rec-to", "value": to},
             {"label": "rec-content", "value": rec.content},

@@ -76,6 +76,15 @@ pub fn parse_date(s: &str) -> Option<NaiveDate> {
         .ok()
 }
 
+/// `s` cut to `max` characters, with an ellipsis when cut.
+pub fn short(s: &str, max: usize) -> String {
+    if s.chars().count() <= max {
+        s.to_string()
+    } else {
+        format!("{}…", s.chars().take(max).collect::<String>().trim_end())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

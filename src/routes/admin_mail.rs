@@ -32,15 +32,13 @@ struct OutboxQuery {
 
 /// The outbox as the page shows it: counts per status and one page of rows.
 async fn outbox_view(ctx: &Ctx, q: &OutboxQuery) -> AppResult<serde_json::Value> {
-    let status = [ndb::PENDING, ndb::SENDING, ndb::SENT, ndb::FAILED]
-        .into_iter()
-        .find(|s| *s == q.status);
+    let status = ndb::STATUSES.into_iter().find(|s| *s == q.status);
     let page = super::Page::new(q.page, PAGE_SIZE);
     let (offset, size) = (page.offset(), page.size);
     let (counts, (rows, total)) = ctx
         .db(move |conn| Ok((ndb::counts(conn)?, ndb::list(conn, status, offset, size)?)))
         .await?;
-    let statuses: Vec<serde_json::Value> = [ndb::PENDING, ndb::SENDING, ndb::SENT, ndb::FAILED]
+    let statuses: Vec<serde_json::Value> = ndb::STATUSES
         .iter()
         .map(|s| {
             json!({
