@@ -278,8 +278,8 @@ def run(args, url, server):
     for label, path, cookie, post in pages:
         rps, p50, p99, errors = wrk(path, cookie, args.duration, args.connections, post)
         rows.append((label, rps, p50, p99, errors))
-        print(f"  {label}: {rps:.0f} req/s, p50 {p50:.1f} ms, p99 {p99:.1f} ms, errors {errors}",
-              flush=True)
+        print(f"  {label}: {rps:.0f} req/s, p50 {p50:.1f} ms, p99 {p99:.1f} ms, errors {errors}, "
+              f"peak memory so far {peak_kb(server.pid) / 1024:.0f} MB", flush=True)
     ceiling = rows[0][1]
     peak = peak_kb(server.pid) / 1024
     print()

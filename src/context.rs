@@ -229,7 +229,7 @@ impl Ctx {
         if let (Some(root), Value::Object(page)) = (root.as_object_mut(), data) {
             root.extend(page);
         }
-        let html = self.state.views.render(template, &root)?;
+        let html = self.state.views.render(template, root)?;
         Ok(HttpResponse::build(status)
             .content_type("text/html; charset=utf-8")
             .insert_header((header::CACHE_CONTROL, "no-store"))

@@ -79,6 +79,7 @@ impl Application {
             pool: pool.clone(),
             figures: crate::cache::Versioned::new(1_000),
             round_results: crate::cache::Versioned::new(50),
+            ranked: crate::cache::Versioned::new(16),
             config,
         });
         let workers = match state.config.workers {

@@ -17,4 +17,6 @@ pub struct AppState {
     pub figures: crate::cache::Versioned<crate::db::dashboard::Figures>,
     /// A review round's computed results per round version.
     pub round_results: crate::cache::Versioned<Vec<crate::db::reviews::TaskResult>>,
+    /// Those results ranked as a reader sees them, per round and reader.
+    pub(crate) ranked: crate::cache::Versioned<crate::routes::reviews::Tables>,
 }

@@ -1,5 +1,10 @@
 //! Templates (handlebars, compiled into the binary, strict mode), their
 //! helpers, the static assets, and the pages shown for errors.
+//!
+//! Partials that take hash parameters are called with a literal `0` as their
+//! context (`{{> partials/field 0 name="title" f=f.title}}`): they read only
+//! their parameters, and without it handlebars copies the whole page's data
+//! into every call.
 
 use actix_session::SessionExt;
 use actix_web::body::{BoxBody, EitherBody};
@@ -64,8 +69,10 @@ impl Views {
         Ok(Views { hb, text })
     }
 
-    pub fn render(&self, name: &str, data: &Value) -> Result<String, handlebars::RenderError> {
-        self.hb.render(name, data)
+    /// Renders a page; the data is moved into the template context rather
+    /// than serialized into a copy of itself.
+    pub fn render(&self, name: &str, data: Value) -> Result<String, handlebars::RenderError> {
+        self.hb.render_with_context(name, &Context::from(data))
     }
 
     /// Renders `{name}.txt` and `{name}.html`, the two bodies of a mail.
@@ -231,7 +238,7 @@ pub fn error_page<B>(res: ServiceResponse<B>) -> actix_web::Result<ErrorHandlerR
                 "message": i18n::t(locale, &format!("error-{}-text", kind.key())),
                 "status": status.as_u16(),
             });
-            state.views.render("errors/page", &data).ok()
+            state.views.render("errors/page", data).ok()
         })
         .unwrap_or_else(|| kind.key().to_string());
     let mut new_res = HttpResponse::build(status)

@@ -252,3 +252,30 @@ async fn cached_figures_follow_every_change_on_every_instance_and_equal_a_recoun
         assert!(html.contains("<strong>2</strong>lượt vận động trong tháng"));
     }
 }
+
+#[tokio::test]
+async fn a_common_name_shows_the_first_matches_by_name_and_says_there_are_more() {
+    let app = spawn().await;
+    let ward = app.unit(app.root, UnitKind::Ward, "Phường Thụy Khuê");
+    let owner = app.user("capuy", ward, &[(Role::Committee, ward)]);
+    task_with(&app, ward, owner, "Đường Văn Cao", &[None; 55]);
+
+    app.login_ok("capuy").await;
+    let (_, html) = app.text("/search?q=van+thuy").await;
+    let shown = html.matches("href=\"/households/").count();
+    assert_eq!(shown, 50, "the first 50 of 55 matches");
+    assert!(html.contains("Còn những hộ khác trùng tên"));
+    assert!(
+        html.contains("Nguyễn Văn Thụy 49<") && !html.contains("Nguyễn Văn Thụy 54<"),
+        "the first registered are the ones shown"
+    );
+    let at = |name: &str| html.find(&format!("{name}<")).unwrap();
+    assert!(
+        at("Nguyễn Văn Thụy 10") < at("Nguyễn Văn Thụy 2"),
+        "shown by name"
+    );
+
+    let (_, html) = app.text("/search?q=thuy+54").await;
+    assert_eq!(html.matches("href=\"/households/").count(), 1);
+    assert!(!html.contains("Còn những hộ khác trùng tên"));
+}

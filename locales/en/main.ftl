@@ -427,6 +427,7 @@ dashboard-by-category = Tasks by category
 nav-search = Search
 search-title = Find tasks and households
 search-hint = Task title or head of household (with or without accents)
+search-more = More households match; these are the first { $count }. Type more of the name, or search a task's household list.
 search-none = Nothing found.
 field-consented-stages = Stages that count as consented
 consented-stages-hint = Used to count the households and area that have consented for this task.

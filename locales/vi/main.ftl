@@ -427,6 +427,7 @@ dashboard-by-category = Việc khó theo lĩnh vực
 nav-search = Tìm kiếm
 search-title = Tìm việc khó và hộ dân
 search-hint = Tên việc hoặc tên chủ hộ (gõ có dấu hay không dấu đều được)
+search-more = Còn những hộ khác trùng tên; đây là { $count } hộ đầu tiên. Gõ thêm họ tên hoặc tìm trong danh sách hộ của từng việc.
 search-none = Không tìm thấy.
 field-consented-stages = Giai đoạn được tính là đồng thuận
 consented-stages-hint = Dùng để tính số hộ và diện tích đã đồng thuận của việc này.

@@ -651,56 +651,83 @@ pub fn take_import(
     Ok(found.and_then(|(name, rows)| serde_json::from_str(&rows).ok().map(|r| (name, r))))
 }
 
-#[derive(Debug, Queryable, Serialize)]
+#[derive(Debug, Queryable, QueryableByName, Serialize)]
 pub struct Found {
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
     pub id: i64,
+    #[diesel(sql_type = diesel::sql_types::Text)]
     pub head_name: String,
+    #[diesel(sql_type = diesel::sql_types::Text)]
     pub address: String,
+    #[diesel(sql_type = diesel::sql_types::Text)]
     pub stage: String,
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
     pub task_id: i64,
+    #[diesel(sql_type = diesel::sql_types::Text)]
     pub task_title: String,
 }
 
-/// Households in the subtrees whose head's name matches, ignoring diacritics and case.
+/// Households in the subtrees whose head's name matches, ignoring diacritics
+/// and case: the first `limit` in the order they were registered (so that a
+/// common name stops the search early rather than sorting every match),
+/// then by name. The flag says whether more matched.
 pub fn search(
     conn: &mut DbConnection,
     scope: &[String],
     query: &str,
     limit: i64,
-) -> QueryResult<Vec<Found>> {
+) -> QueryResult<(Vec<Found>, bool)> {
     use super::schema::units;
-    use diesel::sql_types::{Bool, Text};
-    let mut q = households::table
-        .inner_join(tasks::table.inner_join(units::table))
-        .filter(super::units::path_in(scope))
-        .filter(
-            households::search_text
-                .like(search::like_pattern(query))
-                .escape('\\'),
-        )
-        .into_boxed();
-    // On SQLite the trigram index is a separate table, asked first; on
-    // PostgreSQL the LIKE above uses its trigram index by itself.
-    if let (super::Backend::Sqlite, Some(phrase)) =
-        (super::backend_of(conn), search::trigram_phrase(query))
-    {
-        q = q.filter(
-            diesel::dsl::sql::<Bool>(
-                "households.id IN (SELECT rowid FROM households_fts WHERE households_fts MATCH ",
-            )
-            .bind::<Text, _>(phrase)
-            .sql(")"),
-        );
-    }
-    q.select((
-        households::id,
-        households::head_name,
-        households::address,
-        households::stage,
-        tasks::id,
-        tasks::title,
-    ))
-    .order((households::search_text, households::id))
-    .limit(limit)
-    .load(conn)
+    use diesel::sql_types::{BigInt, Text};
+    let pattern = search::like_pattern(query);
+    let mut found: Vec<Found> = match (conn, search::trigram_phrase(query)) {
+        // On SQLite the trigram index is a table of its own, read in rowid
+        // order and joined, so that the LIMIT ends the walk.
+        (DbConnection::Sqlite(c), Some(phrase)) => {
+            if scope.is_empty() {
+                return Ok((vec![], false));
+            }
+            let within = vec!["u.path LIKE ?"; scope.len()].join(" OR ");
+            let mut q = diesel::sql_query(format!(
+                "SELECT h.id, h.head_name, h.address, h.stage, t.id AS task_id, \
+                 t.title AS task_title \
+                 FROM households_fts f JOIN households h ON h.id = f.rowid \
+                 JOIN tasks t ON t.id = h.task_id JOIN units u ON u.id = t.unit_id \
+                 WHERE households_fts MATCH ? AND ({within}) \
+                 AND h.search_text LIKE ? ESCAPE '\\' ORDER BY f.rowid LIMIT ?"
+            ))
+            .into_boxed::<diesel::sqlite::Sqlite>()
+            .bind::<Text, _>(phrase);
+            for p in scope {
+                q = q.bind::<Text, _>(format!("{p}%"));
+            }
+            q.bind::<Text, _>(pattern)
+                .bind::<BigInt, _>(limit + 1)
+                .load(c)?
+        }
+        // PostgreSQL's trigram index serves the LIKE by itself.
+        (conn, _) => households::table
+            .inner_join(tasks::table.inner_join(units::table))
+            .filter(super::units::path_in(scope))
+            .filter(households::search_text.like(pattern).escape('\\'))
+            .select((
+                households::id,
+                households::head_name,
+                households::address,
+                households::stage,
+                tasks::id,
+                tasks::title,
+            ))
+            .order(households::id)
+            .limit(limit + 1)
+            .load(conn)?,
+    };
+    let more = found.len() as i64 > limit;
+    found.truncate(limit as usize);
+    found.sort_by(|a, b| {
+        search::fold(&a.head_name)
+            .cmp(&search::fold(&b.head_name))
+            .then(a.id.cmp(&b.id))
+    });
+    Ok((found, more))
 }

@@ -131,7 +131,7 @@ impl Manager {
                 conn.batch_execute(
                     "PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 10000; \
                      PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; \
-                     PRAGMA mmap_size = 67108864;",
+                     PRAGMA cache_size = -4096;",
                 )
                 .map_err(r2d2::Error::QueryError)?;
                 Ok(DbConnection::Sqlite(conn))
@@ -189,12 +189,22 @@ pub fn build_pool(url: &DatabaseUrl, size: u32, timeout_seconds: u64) -> anyhow:
 
 /// Applies pending migrations of the connection's backend; returns their names.
 pub fn run_migrations(conn: &mut DbConnection) -> anyhow::Result<Vec<String>> {
-    let applied = match conn {
-        DbConnection::Pg(c) => c.run_pending_migrations(POSTGRES_MIGRATIONS),
-        DbConnection::Sqlite(c) => c.run_pending_migrations(SQLITE_MIGRATIONS),
+    let applied: Vec<String> = match conn {
+        DbConnection::Pg(c) => c
+            .run_pending_migrations(POSTGRES_MIGRATIONS)
+            .map(|v| v.iter().map(|v| v.to_string()).collect()),
+        DbConnection::Sqlite(c) => c
+            .run_pending_migrations(SQLITE_MIGRATIONS)
+            .map(|v| v.iter().map(|v| v.to_string()).collect()),
     }
     .map_err(|e| anyhow::anyhow!("migration failed: {e}"))?;
-    Ok(applied.iter().map(|v| v.to_string()).collect())
+    if let DbConnection::Sqlite(c) = conn {
+        // Statistics for the planner where they are missing or stale (a new
+        // index); bounded, so it is quick on a large file.
+        c.batch_execute("PRAGMA optimize = 0x10002;")
+            .context("PRAGMA optimize")?;
+    }
+    Ok(applied)
 }
 
 pub fn backend_of(conn: &DbConnection) -> Backend {

@@ -465,6 +465,59 @@ pub struct TaskRow {
     pub campaign_year: i32,
 }
 
+type Filtered<'a> = diesel::dsl::IntoBoxed<
+    'a,
+    diesel::dsl::InnerJoin<tasks::table, units::table>,
+    super::MultiBackend,
+>;
+
+/// The tasks passing the filter. Filtering and counting need only tasks and
+/// their units (a covering index answers both); names are joined for the
+/// rows of a page alone.
+fn filtered(f: &Filter) -> Filtered<'_> {
+    let mut q = tasks::table
+        .inner_join(units::table)
+        .filter(super::units::path_in(&f.scope))
+        .into_boxed();
+    if let Some(p) = &f.unit_path {
+        q = q.filter(units::path.like(format!("{p}%")));
+    }
+    if let Some(c) = f.category_id {
+        q = q.filter(tasks::category_id.eq(c));
+    }
+    if let Some(o) = f.owner_id {
+        q = q.filter(tasks::owner_id.eq(o));
+    }
+    if let Some(s) = &f.status {
+        q = q.filter(tasks::status.eq(s.clone()));
+    }
+    if let Some(y) = f.year {
+        q = q.filter(tasks::campaign_year.eq(y));
+    }
+    if let Some(today) = f.overdue_on {
+        q = q
+            .filter(tasks::deadline.lt(today))
+            .filter(tasks::status.eq_any([
+                TaskStatus::Registered.as_str(),
+                TaskStatus::InProgress.as_str(),
+            ]));
+    }
+    if let Some(uid) = f.involving {
+        let member_of = task_members::table
+            .filter(task_members::user_id.eq(uid))
+            .select(task_members::task_id);
+        q = q.filter(tasks::owner_id.eq(uid).or(tasks::id.eq_any(member_of)));
+    }
+    if let Some(s) = &f.search {
+        q = q.filter(
+            tasks::search_text
+                .like(search::like_pattern(s))
+                .escape('\\'),
+        );
+    }
+    q
+}
+
 pub fn list(
     conn: &mut DbConnection,
     f: &Filter,
@@ -472,73 +525,47 @@ pub fn list(
     offset: i64,
     limit: i64,
 ) -> QueryResult<(Vec<TaskRow>, i64)> {
-    let query = || {
-        let mut q = tasks::table
-            .inner_join(units::table)
-            .inner_join(task_categories::table)
-            .inner_join(users::table)
-            .filter(super::units::path_in(&f.scope))
-            .into_boxed();
-        if let Some(p) = &f.unit_path {
-            q = q.filter(units::path.like(format!("{p}%")));
-        }
-        if let Some(c) = f.category_id {
-            q = q.filter(tasks::category_id.eq(c));
-        }
-        if let Some(o) = f.owner_id {
-            q = q.filter(tasks::owner_id.eq(o));
-        }
-        if let Some(s) = &f.status {
-            q = q.filter(tasks::status.eq(s.clone()));
-        }
-        if let Some(y) = f.year {
-            q = q.filter(tasks::campaign_year.eq(y));
-        }
-        if let Some(today) = f.overdue_on {
-            q = q
-                .filter(tasks::deadline.lt(today))
-                .filter(tasks::status.eq_any([
-                    TaskStatus::Registered.as_str(),
-                    TaskStatus::InProgress.as_str(),
-                ]));
-        }
-        if let Some(uid) = f.involving {
-            let member_of = task_members::table
-                .filter(task_members::user_id.eq(uid))
-                .select(task_members::task_id);
-            q = q.filter(tasks::owner_id.eq(uid).or(tasks::id.eq_any(member_of)));
-        }
-        if let Some(s) = &f.search {
-            q = q.filter(
-                tasks::search_text
-                    .like(search::like_pattern(s))
-                    .escape('\\'),
-            );
-        }
-        q
-    };
-    let total = query().count().get_result(conn)?;
-    let q = query().select((
-        tasks::id,
-        tasks::title,
-        units::name,
-        task_categories::code,
-        task_categories::name_vi,
-        task_categories::name_en,
-        users::full_name,
-        tasks::status,
-        tasks::deadline,
-        tasks::completed_on,
-        tasks::campaign_year,
-    ));
-    let q = match sort {
+    let total = filtered(f).count().get_result(conn)?;
+    Ok((page(conn, f, sort, offset, limit)?, total))
+}
+
+/// One page of the task list, without counting the rest.
+pub fn page(
+    conn: &mut DbConnection,
+    f: &Filter,
+    sort: Sort,
+    offset: i64,
+    limit: i64,
+) -> QueryResult<Vec<TaskRow>> {
+    let page = filtered(f).select(tasks::id);
+    let page = match sort {
         // Tasks without a deadline come last: `deadline IS NULL` sorts false first.
-        Sort::Deadline => q.order((tasks::deadline.is_null(), tasks::deadline.asc(), tasks::id)),
-        Sort::Title => q.order((tasks::search_text.asc(), tasks::id)),
-        Sort::Newest => q.order(tasks::id.desc()),
+        Sort::Deadline => page.order((tasks::deadline.is_null(), tasks::deadline.asc(), tasks::id)),
+        Sort::Title => page.order((tasks::search_text.asc(), tasks::id)),
+        Sort::Newest => page.order(tasks::id.desc()),
     };
-    let rows = q.offset(offset).limit(limit).load(conn)?;
-    Ok((rows, total))
+    let ids: Vec<i64> = page.offset(offset).limit(limit).load(conn)?;
+    let mut rows: Vec<TaskRow> = tasks::table
+        .inner_join(units::table)
+        .inner_join(task_categories::table)
+        .inner_join(users::table)
+        .filter(tasks::id.eq_any(&ids))
+        .select((
+            tasks::id,
+            tasks::title,
+            units::name,
+            task_categories::code,
+            task_categories::name_vi,
+            task_categories::name_en,
+            users::full_name,
+            tasks::status,
+            tasks::deadline,
+            tasks::completed_on,
+            tasks::campaign_year,
+        ))
+        .load(conn)?;
+    rows.sort_by_key(|r| ids.iter().position(|id| *id == r.id));
+    Ok(rows)
 }
 
 /// Every category, inactive ones too, for the admin page.

@@ -397,24 +397,41 @@ pub fn in_scope(
     conn: &mut DbConnection,
     prefixes: &[String],
 ) -> QueryResult<Vec<(i64, String, String)>> {
-    let mut ids: Vec<i64> = role_grants::table
-        .inner_join(units::table)
+    in_scope_limited(conn, prefixes, None, None)
+}
+
+/// As `in_scope`: only the user `only` if given, and the first `limit` by
+/// name (a caller that shows a list only when it is short asks for one more
+/// than it would show).
+pub fn in_scope_limited(
+    conn: &mut DbConnection,
+    prefixes: &[String],
+    only: Option<i64>,
+    limit: Option<i64>,
+) -> QueryResult<Vec<(i64, String, String)>> {
+    // The units are few where the people are many: their ids, then one query.
+    let units_in: Vec<i64> = units::table
         .filter(super::units::path_in(prefixes))
-        .select(role_grants::user_id)
+        .select(units::id)
         .load(conn)?;
-    ids.extend(
-        users::table
-            .inner_join(units::table)
-            .filter(super::units::path_in(prefixes))
-            .select(users::id)
-            .load::<i64>(conn)?,
-    );
-    ids.sort_unstable();
-    ids.dedup();
-    users::table
+    let granted = role_grants::table
+        .filter(role_grants::unit_id.eq_any(units_in.clone()))
+        .select(role_grants::user_id);
+    let mut q = users::table
         .filter(users::active.eq(true))
-        .filter(users::id.eq_any(ids))
+        .filter(
+            users::unit_id
+                .eq_any(units_in)
+                .or(users::id.eq_any(granted)),
+        )
         .select((users::id, users::username, users::full_name))
-        .order(users::full_name)
-        .load(conn)
+        .order((users::full_name, users::id))
+        .into_boxed();
+    if let Some(id) = only {
+        q = q.filter(users::id.eq(id));
+    }
+    if let Some(n) = limit {
+        q = q.limit(n);
+    }
+    q.load(conn)
 }

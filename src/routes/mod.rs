@@ -15,7 +15,7 @@ mod household_io;
 mod households;
 mod login;
 mod recommendations;
-mod reviews;
+pub(crate) mod reviews;
 mod search;
 mod tasks;
 mod teams;

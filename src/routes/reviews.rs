@@ -3,6 +3,8 @@
 
 use std::collections::HashMap;
 
+use std::sync::Arc;
+
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpResponse};
 use chrono::{Datelike, NaiveDate};
@@ -1318,7 +1320,7 @@ async fn task_write(
 
 /// One line of a ranked table: a task, an owner or a unit.
 #[derive(Serialize, Clone)]
-struct Ranked {
+pub(crate) struct Ranked {
     key: i64,
     name: String,
     unit_name: String,
@@ -1328,7 +1330,9 @@ struct Ranked {
     held_back_by: Option<&'static str>,
 }
 
-struct Tables {
+/// The ranked tables of a round as one reader sees them, kept per data
+/// version (`AppState::ranked`) so that paging through 10,000 tasks ranks once.
+pub(crate) struct Tables {
     by_task: Vec<Ranked>,
     by_owner: Vec<Ranked>,
     by_unit: Vec<Ranked>,
@@ -1437,7 +1441,10 @@ fn rank(results: &[rdb::TaskResult], visible: impl Fn(&rdb::RoundTaskRow) -> boo
 /// The results the reader may see: all of them for reviewers (provisional
 /// until published); after publication, the tasks in the reader's scope and
 /// their own.
-async fn load_results(ctx: &Ctx, id: i64) -> AppResult<(RoundAccess, Vec<rdb::Criterion>, Tables)> {
+async fn load_results(
+    ctx: &Ctx,
+    id: i64,
+) -> AppResult<(RoundAccess, Vec<rdb::Criterion>, Arc<Tables>)> {
     let a = load_round(ctx, id).await?;
     let user = ctx.user()?;
     if !(a.reviewer || a.published()) {
@@ -1445,7 +1452,7 @@ async fn load_results(ctx: &Ctx, id: i64) -> AppResult<(RoundAccess, Vec<rdb::Cr
     }
     let round = a.round.clone();
     let state = ctx.state.clone();
-    let (criteria, results) = ctx
+    let (criteria, results, version) = ctx
         .db(move |conn| {
             // Results of thousands of tasks are computed once per data version.
             let version = db::audit::data_version(conn)?;
@@ -1454,10 +1461,20 @@ async fn load_results(ctx: &Ctx, id: i64) -> AppResult<(RoundAccess, Vec<rdb::Cr
                 version,
                 || rdb::compute(conn, &round),
             )?;
-            Ok((rdb::criteria(conn, round.id)?, results))
+            Ok((rdb::criteria(conn, round.id)?, results, version))
         })
         .await?;
-    let tables = rank(&results, |row| sees_scores(user, &a, row));
+    // Reviewers see every score; other readers what their roles reach.
+    let reader = if a.reviewer {
+        "all".to_string()
+    } else {
+        user.id.to_string()
+    };
+    let tables = ctx.state.ranked.get_or::<AppError>(
+        format!("{}:{}:{reader}", a.round.id, a.round.version),
+        version,
+        || Ok(rank(&results, |row| sees_scores(user, &a, row))),
+    )?;
     Ok((a, criteria, tables))
 }
 
@@ -1491,19 +1508,20 @@ async fn results(
     id: web::Path<i64>,
     q: web::Query<ResultsQuery>,
 ) -> AppResult<HttpResponse> {
-    let (a, _, mut tables) = load_results(&ctx, *id).await?;
+    let (a, _, all) = load_results(&ctx, *id).await?;
     let page = super::Page::new(q.page, RESULTS_PAGE);
-    let tasks_total = tables.by_task.len() as i64;
+    let tasks_total = all.by_task.len() as i64;
     let first_rank = page.offset().min(tasks_total) as usize;
-    let shown = (first_rank + page.size as usize).min(tables.by_task.len());
-    tables.by_task = tables.by_task.drain(first_rank..shown).collect();
-    let cut = |rows: &mut Vec<Ranked>| {
-        let more = rows.len() > RESULTS_PAGE as usize;
-        rows.truncate(RESULTS_PAGE as usize);
-        more
+    let shown = (first_rank + page.size as usize).min(all.by_task.len());
+    let first = |rows: &[Ranked]| rows[..rows.len().min(RESULTS_PAGE as usize)].to_vec();
+    let owners_cut = all.by_owner.len() > RESULTS_PAGE as usize;
+    let units_cut = all.by_unit.len() > RESULTS_PAGE as usize;
+    let tables = Tables {
+        by_task: all.by_task[first_rank..shown].to_vec(),
+        by_owner: first(&all.by_owner),
+        by_unit: first(&all.by_unit),
+        counts: all.counts.clone(),
     };
-    let owners_cut = cut(&mut tables.by_owner);
-    let units_cut = cut(&mut tables.by_unit);
     let mut t = tables_json(&tables);
     // Ranks continue across pages.
     if let Some(rows) = t["by_task"].as_array_mut() {

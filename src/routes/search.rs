@@ -27,8 +27,8 @@ async fn search(ctx: Ctx, q: web::Query<Query>) -> AppResult<HttpResponse> {
     let user = ctx.user()?;
     let scope = user.scope(Permission::View);
     let text = q.q.trim().to_string();
-    let (tasks, households) = if text.chars().count() < 2 {
-        (vec![], vec![])
+    let (tasks, (households, more)) = if text.chars().count() < 2 {
+        (vec![], (vec![], false))
     } else {
         let query = text.clone();
         ctx.db(move |conn| {
@@ -37,7 +37,7 @@ async fn search(ctx: Ctx, q: web::Query<Query>) -> AppResult<HttpResponse> {
                 search: Some(query.clone()),
                 ..Default::default()
             };
-            let (tasks, _) = db::tasks::list(conn, &filter, db::tasks::Sort::Title, 0, LIMIT)?;
+            let tasks = db::tasks::page(conn, &filter, db::tasks::Sort::Title, 0, LIMIT)?;
             Ok((tasks, db::households::search(conn, &scope, &query, LIMIT)?))
         })
         .await?
@@ -49,7 +49,9 @@ async fn search(ctx: Ctx, q: web::Query<Query>) -> AppResult<HttpResponse> {
             "q": text,
             "searched": text.chars().count() >= 2,
             "tasks": tasks,
+            "shown": households.len(),
             "households": households,
+            "more_households": more,
         }),
     )
 }

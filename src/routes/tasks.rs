@@ -108,10 +108,18 @@ async fn list(ctx: Ctx, q: ListQuery, mine: bool) -> AppResult<HttpResponse> {
                 Some(p) => vec![p.clone()],
                 None => scope.clone(),
             };
-            let mut owners = db::users::in_scope(conn, &owner_scope)?;
+            let mut owners = db::users::in_scope_limited(
+                conn,
+                &owner_scope,
+                None,
+                Some(OWNER_CHOICES as i64 + 1),
+            )?;
             let owners_limited = owners.len() > OWNER_CHOICES;
             if owners_limited {
-                owners.retain(|(id, _, _)| Some(*id) == filter.owner_id);
+                owners = match filter.owner_id {
+                    Some(id) => db::users::in_scope_limited(conn, &owner_scope, Some(id), None)?,
+                    None => vec![],
+                };
             }
             Ok((rows, total, units, categories, (owners, owners_limited)))
         })
