@@ -1,10 +1,5 @@
 use clap::Parser;
 
-// Pages build and drop many small JSON values across worker threads; mimalloc
-// does that in about half the time of the system allocator and returns memory.
-#[global_allocator]
-static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
 fn main() -> std::process::ExitCode {
     // A missing .env is normal; a malformed one is reported by the variables it breaks.
     let _ = dotenvy::dotenv();
