@@ -530,3 +530,53 @@ async fn nobody_outside_the_unit_reaches_its_households_by_guessing_ids() {
         "Tạ Văn Ôn"
     );
 }
+
+#[tokio::test]
+async fn a_visit_entered_late_does_not_move_the_stage_past_a_later_one() {
+    let w = world().await;
+    let h = add_household(&w, "Trịnh Văn Khải", "21", "40").await;
+    let day = |ago: i64| format::date(format::today() - chrono::Duration::days(ago));
+    let log = |on: String, stage: &'static str, next: String| {
+        let w = &w;
+        async move {
+            let r = visit(
+                w,
+                h,
+                &[
+                    ("visited_on", &on),
+                    ("stage_after", stage),
+                    ("next_visit_on", &next),
+                    ("reason", "bổ sung"),
+                ],
+            )
+            .await;
+            assert_eq!(r.status(), StatusCode::SEE_OTHER, "{stage} on {on}");
+        }
+    };
+    log(day(10), "notice_received", day(3)).await;
+    log(day(5), "inventoried", day(1)).await;
+    let household = db::households::find(&mut w.app.conn(), h).unwrap();
+    assert_eq!(
+        household.stage, "inventoried",
+        "in order: the last one stands"
+    );
+    assert_eq!(household.last_visit_on.map(format::date), Some(day(5)));
+    assert_eq!(household.next_visit_on.map(format::date), Some(day(1)));
+
+    // Entered today, held a week ago: history, not the household's stage now.
+    log(day(7), "disagrees", day(2)).await;
+    let household = db::households::find(&mut w.app.conn(), h).unwrap();
+    assert_eq!(household.stage, "inventoried");
+    assert_eq!(household.last_visit_on.map(format::date), Some(day(5)));
+    assert_eq!(household.next_visit_on.map(format::date), Some(day(1)));
+
+    // The same day as the latest: entered later, so it stands.
+    log(day(5), "in_posted_plan", String::new()).await;
+    let household = db::households::find(&mut w.app.conn(), h).unwrap();
+    assert_eq!(household.stage, "in_posted_plan");
+    assert_eq!(household.next_visit_on, None);
+    assert_eq!(
+        db::households::history(&mut w.app.conn(), h).unwrap().len(),
+        4
+    );
+}

@@ -231,6 +231,10 @@ pub fn append_visit(
     v: &NewVisit,
     by: i64,
 ) -> QueryResult<(i64, Change)> {
+    // The household's row, locked for the rest of the transaction (SQLite's
+    // write transaction is already exclusive): visits logged at the same
+    // moment for one household then derive its stage one after the other.
+    let last_visit_on = locked_last_visit(conn, household.id)?;
     let id: i64 = diesel::insert_into(visits::table)
         .values((
             visits::household_id.eq(household.id),
@@ -260,7 +264,22 @@ pub fn append_visit(
             ))
             .execute(conn)?;
     }
-    rederive(conn, household.id)?;
+    // A visit that is not a correction and is dated on or after the latest
+    // one is the latest that stands: it sets the stage and the dates by
+    // itself. Corrections and visits entered late re-read the history.
+    let appended = v.corrects_id.is_none() && last_visit_on.is_none_or(|last| v.visited_on >= last);
+    if appended {
+        diesel::update(households::table.find(household.id))
+            .set((
+                households::stage.eq(v.stage_after.as_str()),
+                households::last_visit_on.eq(Some(v.visited_on)),
+                households::next_visit_on.eq(v.next_visit_on),
+                households::updated_at.eq(super::now()),
+            ))
+            .execute(conn)?;
+    } else {
+        rederive(conn, household.id)?;
+    }
     let change = Change::new(
         if v.corrects_id.is_some() { "correct_visit" } else { "log_visit" },
         "household",
@@ -281,6 +300,16 @@ struct LogEntry {
 }
 
 /// Rewrites the derived columns of a household from its visit log.
+fn locked_last_visit(conn: &mut DbConnection, household_id: i64) -> QueryResult<Option<NaiveDate>> {
+    let q = households::table
+        .find(household_id)
+        .select(households::last_visit_on);
+    match conn {
+        DbConnection::Pg(c) => q.for_update().first(c),
+        DbConnection::Sqlite(c) => q.first(c),
+    }
+}
+
 fn rederive(conn: &mut DbConnection, household_id: i64) -> QueryResult<()> {
     let log: Vec<LogEntry> = visits::table
         .filter(visits::household_id.eq(household_id))
