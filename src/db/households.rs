@@ -269,14 +269,13 @@ pub fn append_visit(
     // itself. Corrections and visits entered late re-read the history.
     let appended = v.corrects_id.is_none() && last_visit_on.is_none_or(|last| v.visited_on >= last);
     if appended {
-        diesel::update(households::table.find(household.id))
-            .set((
-                households::stage.eq(v.stage_after.as_str()),
-                households::last_visit_on.eq(Some(v.visited_on)),
-                households::next_visit_on.eq(v.next_visit_on),
-                households::updated_at.eq(super::now()),
-            ))
-            .execute(conn)?;
+        set_derived(
+            conn,
+            household.id,
+            v.stage_after,
+            Some(v.visited_on),
+            v.next_visit_on,
+        )?;
     } else {
         rederive(conn, household.id)?;
     }
@@ -338,11 +337,28 @@ fn rederive(conn: &mut DbConnection, household_id: i64) -> QueryResult<()> {
         .iter()
         .filter(|e| !corrected.contains(&e.id))
         .max_by_key(|e| (e.visited_on, e.id));
+    set_derived(
+        conn,
+        household_id,
+        stage,
+        latest.map(|e| e.visited_on),
+        latest.and_then(|e| e.next_visit_on),
+    )
+}
+
+/// Stores what the visits say of a household: its stage and visit dates.
+fn set_derived(
+    conn: &mut DbConnection,
+    household_id: i64,
+    stage: ConsentStage,
+    last_visit_on: Option<NaiveDate>,
+    next_visit_on: Option<NaiveDate>,
+) -> QueryResult<()> {
     diesel::update(households::table.find(household_id))
         .set((
             households::stage.eq(stage.as_str()),
-            households::last_visit_on.eq(latest.map(|e| e.visited_on)),
-            households::next_visit_on.eq(latest.and_then(|e| e.next_visit_on)),
+            households::last_visit_on.eq(last_visit_on),
+            households::next_visit_on.eq(next_visit_on),
             households::updated_at.eq(super::now()),
         ))
         .execute(conn)?;
@@ -753,10 +769,6 @@ pub fn search(
     };
     let more = found.len() as i64 > limit;
     found.truncate(limit as usize);
-    found.sort_by(|a, b| {
-        search::fold(&a.head_name)
-            .cmp(&search::fold(&b.head_name))
-            .then(a.id.cmp(&b.id))
-    });
+    found.sort_by_cached_key(|f| (search::fold(&f.head_name), f.id));
     Ok((found, more))
 }
