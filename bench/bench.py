@@ -28,6 +28,8 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 PASSWORD = "mo-phong-2026"
 PORT = 18090
 BASE = f"http://127.0.0.1:{PORT}"
+# The visits the POST step logs go to this many of the team member's households in turn.
+POST_HOUSEHOLDS = 50
 
 # The dashboard's heaviest aggregate, as the app runs it for the whole province.
 FLOOR_SQL = (
@@ -146,11 +148,17 @@ def wrk(path, cookie, duration, connections, post=None):
     if cookie:
         cmd += ["-H", f"Cookie: {cookie}"]
     if post is not None:
+        # One (path, body) pair per household, taken in turn by each connection,
+        # as field teams log visits on different households.
         script = tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False)
-        body = post.replace('"', '\\"')
-        script.write('wrk.method = "POST"\n'
-                     f'wrk.body = "{body}"\n'
-                     'wrk.headers["Content-Type"] = "application/x-www-form-urlencoded"\n')
+        quoted = ",\n".join(f"{{{lua(p)}, {lua(b)}}}" for p, b in post)
+        script.write(f"local posts = {{\n{quoted}\n}}\n"
+                     "local i = math.random(#posts)\n"
+                     'wrk.headers["Content-Type"] = "application/x-www-form-urlencoded"\n'
+                     "request = function()\n"
+                     "  i = i % #posts + 1\n"
+                     '  return wrk.format("POST", posts[i][1], nil, posts[i][2])\n'
+                     "end\n")
         script.close()
         cmd += ["-s", script.name]
     out = subprocess.run(cmd + [BASE + path], capture_output=True, text=True, check=True).stdout
@@ -171,6 +179,10 @@ def wrk(path, cookie, duration, connections, post=None):
     if m:
         errors += sum(int(x) for x in m.groups())
     return rps, pct(50), pct(99), errors
+
+
+def lua(text):
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
 def floor_ms(backend, url, runs=20):
@@ -259,18 +271,23 @@ def run(args, url, server):
     admin, _ = session("admin")
     ward, _ = session("capuy0")
     team, csrf = session("totac0.1")
-    # What the pages are about: the big task, one of its households, a word to search.
-    household = re.search(r'href="/households/(\d+)', fetch(team, "/visits/due"))
-    household = household.group(1) if household else "1"
+    # What the pages are about: the big task, the team member's households, a word to search.
+    due = fetch(team, "/visits/due")
+    households = list(dict.fromkeys(re.findall(r'href="/households/(\d+)', due)))[:POST_HOUSEHOLDS]
+    household = households[0] if households else "1"
     round_id = re.search(r'href="/reviews/(\d+)"', fetch(admin, "/reviews")).group(1)
     today = date.today().strftime("%d/%m/%Y")
-    visit = urllib.parse.urlencode({
-        "_csrf": csrf, "visited_on": today, "kind": "door_to_door",
-        "household_said": "Gia đình đồng ý, hẹn ký biên bản.",
-        "stage_after": stage_of(fetch(team, f"/households/{household}")),
-        "reason": "Thăm hỏi định kỳ", "next_step": "", "next_visit_on": "",
-    })
-    check_post(f"/households/{household}/visits", team, visit)
+    posts = []
+    for h in households or [household]:
+        path = f"/households/{h}/visits"
+        body = urllib.parse.urlencode({
+            "_csrf": csrf, "visited_on": today, "kind": "door_to_door",
+            "household_said": "Gia đình đồng ý, hẹn ký biên bản.",
+            "stage_after": stage_of(fetch(team, f"/households/{h}")),
+            "reason": "Thăm hỏi định kỳ", "next_step": "", "next_visit_on": "",
+        })
+        check_post(path, team, body)
+        posts.append((path, body))
     pages = [
         ("GET /healthz (ceiling)", "/healthz", None, None),
         ("login page", "/login", None, None),
@@ -283,7 +300,7 @@ def run(args, url, server):
         (f"review results, {args.scale * 10_000:.0f} tasks", f"/reviews/{round_id}/results", admin, None),
         ("search", "/search?q=nguyen+van", admin, None),
         # Last: every visit is a change, after which cached figures are recomputed.
-        ("POST a visit", f"/households/{household}/visits", team, visit),
+        (f"POST a visit ({len(posts)} households in turn)", posts[0][0], team, posts),
     ]
     floor = floor_ms(args.backend, url)
     # The first dashboard and round results after a change are computed, then

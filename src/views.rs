@@ -1,10 +1,11 @@
 //! Templates (handlebars, compiled into the binary, strict mode), their
 //! helpers, the static assets, and the pages shown for errors.
 //!
-//! Partials that take hash parameters are called with a literal `0` as their
-//! context (`{{> partials/field 0 name="title" f=f.title}}`): they read only
-//! their parameters, and without it handlebars copies the whole page's data
-//! into every call.
+//! A page template is the content of `<main>`; `Views::render` puts it into
+//! the layout. Partials are called with a context of their own: a path
+//! (`{{> partials/pagination pagination}}`) or, when they take hash
+//! parameters, a literal `0` (`{{> partials/field 0 name="title" f=f.title}}`).
+//! Called without one, handlebars copies the whole page's data into the call.
 
 use actix_session::SessionExt;
 use actix_web::body::{BoxBody, EitherBody};
@@ -69,9 +70,28 @@ impl Views {
         Ok(Views { hb, text })
     }
 
-    /// Renders a page; the data is moved into the template context rather
-    /// than serialized into a copy of itself.
+    /// Renders a page: its template (the content of `<main>`) into `body`,
+    /// then the layout around it, both from one context that owns the data.
+    /// (A layout used as a partial block, `{{#> layout}}`, would copy the whole
+    /// page's data into each partial call.)
     pub fn render(&self, name: &str, data: Value) -> Result<String, handlebars::RenderError> {
+        let mut ctx = Context::from(data);
+        let body = self.hb.render_with_context(name, &ctx)?;
+        match ctx.data_mut() {
+            Value::Object(root) => {
+                root.insert("body".into(), Value::String(body));
+            }
+            _ => return Err(RenderErrorReason::InvalidParamType("page data").into()),
+        }
+        self.hb.render_with_context("layout", &ctx)
+    }
+
+    /// Renders a template that is a whole document by itself (the error page).
+    pub fn render_document(
+        &self,
+        name: &str,
+        data: Value,
+    ) -> Result<String, handlebars::RenderError> {
         self.hb.render_with_context(name, &Context::from(data))
     }
 
@@ -238,7 +258,7 @@ pub fn error_page<B>(res: ServiceResponse<B>) -> actix_web::Result<ErrorHandlerR
                 "message": i18n::t(locale, &format!("error-{}-text", kind.key())),
                 "status": status.as_u16(),
             });
-            state.views.render("errors/page", data).ok()
+            state.views.render_document("errors/page", data).ok()
         })
         .unwrap_or_else(|| kind.key().to_string());
     let mut new_res = HttpResponse::build(status)

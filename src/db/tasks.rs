@@ -525,8 +525,23 @@ pub fn list(
     offset: i64,
     limit: i64,
 ) -> QueryResult<(Vec<TaskRow>, i64)> {
-    let total = filtered(f).count().get_result(conn)?;
-    Ok((page(conn, f, sort, offset, limit)?, total))
+    // The page's ids and the count of all matches in one pass over the index.
+    let counted: Vec<(i64, i64)> = ordered(f, sort)
+        .select((
+            tasks::id,
+            diesel::dsl::sql::<diesel::sql_types::BigInt>("count(*) OVER ()"),
+        ))
+        .offset(offset)
+        .limit(limit)
+        .load(conn)?;
+    let total = match counted.first() {
+        Some((_, total)) => *total,
+        // A page past the end counts on its own.
+        None if offset > 0 => filtered(f).count().get_result(conn)?,
+        None => 0,
+    };
+    let ids: Vec<i64> = counted.into_iter().map(|(id, _)| id).collect();
+    Ok((rows_of(conn, &ids)?, total))
 }
 
 /// One page of the task list, without counting the rest.
@@ -537,19 +552,31 @@ pub fn page(
     offset: i64,
     limit: i64,
 ) -> QueryResult<Vec<TaskRow>> {
-    let page = filtered(f).select(tasks::id);
-    let page = match sort {
+    let ids: Vec<i64> = ordered(f, sort)
+        .select(tasks::id)
+        .offset(offset)
+        .limit(limit)
+        .load(conn)?;
+    rows_of(conn, &ids)
+}
+
+fn ordered(f: &Filter, sort: Sort) -> Filtered<'_> {
+    let q = filtered(f);
+    match sort {
         // Tasks without a deadline come last: `deadline IS NULL` sorts false first.
-        Sort::Deadline => page.order((tasks::deadline.is_null(), tasks::deadline.asc(), tasks::id)),
-        Sort::Title => page.order((tasks::search_text.asc(), tasks::id)),
-        Sort::Newest => page.order(tasks::id.desc()),
-    };
-    let ids: Vec<i64> = page.offset(offset).limit(limit).load(conn)?;
+        Sort::Deadline => q.order((tasks::deadline.is_null(), tasks::deadline.asc(), tasks::id)),
+        Sort::Title => q.order((tasks::search_text.asc(), tasks::id)),
+        Sort::Newest => q.order(tasks::id.desc()),
+    }
+}
+
+/// The list rows of these tasks, in the order of `ids`.
+fn rows_of(conn: &mut DbConnection, ids: &[i64]) -> QueryResult<Vec<TaskRow>> {
     let mut rows: Vec<TaskRow> = tasks::table
         .inner_join(units::table)
         .inner_join(task_categories::table)
         .inner_join(users::table)
-        .filter(tasks::id.eq_any(&ids))
+        .filter(tasks::id.eq_any(ids))
         .select((
             tasks::id,
             tasks::title,

@@ -1,6 +1,5 @@
 //! Units: the administrative and organizational tree.
 
-use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use diesel::sql_types::Bool;
 use serde::Serialize;
@@ -21,8 +20,8 @@ pub struct Unit {
     pub code: Option<String>,
     pub path: String,
     pub active: bool,
-    pub created_at: NaiveDateTime,
-    pub updated_at: NaiveDateTime,
+    // Its timestamps are not read: parsing two per unit was most of the cost
+    // of loading a province's tree on every page with a unit picker.
 }
 
 /// The fields a person edits.

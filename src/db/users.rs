@@ -397,18 +397,48 @@ pub fn in_scope(
     conn: &mut DbConnection,
     prefixes: &[String],
 ) -> QueryResult<Vec<(i64, String, String)>> {
-    in_scope_limited(conn, prefixes, None, None)
+    in_scope_where(conn, prefixes, None)
 }
 
-/// As `in_scope`: only the user `only` if given, and the first `limit` by
-/// name (a caller that shows a list only when it is short asks for one more
-/// than it would show).
-pub fn in_scope_limited(
+/// As `in_scope`, but only the user `only`: empty when they are not in it.
+pub fn one_in_scope(
     conn: &mut DbConnection,
     prefixes: &[String],
-    only: Option<i64>,
-    limit: Option<i64>,
+    only: i64,
 ) -> QueryResult<Vec<(i64, String, String)>> {
+    in_scope_where(conn, prefixes, Some(only))
+}
+
+/// As `in_scope` when the subtrees hold at most `max` people; `None` when
+/// they hold more (a province's thousands are not a list to choose from).
+/// A province's count stops at `max + 1`, before anyone is sorted.
+pub fn choices_in_scope(
+    conn: &mut DbConnection,
+    prefixes: &[String],
+    max: usize,
+) -> QueryResult<Option<Vec<(i64, String, String)>>> {
+    // Those homed in the subtrees are most of them: when they alone are too
+    // many, one query that stops at `max + 1` says so.
+    let homed: i64 = users::table
+        .inner_join(units::table)
+        .filter(users::active.eq(true))
+        .filter(super::units::path_in(prefixes))
+        .select(users::id)
+        .limit(max as i64 + 1)
+        .into_boxed()
+        .load::<i64>(conn)?
+        .len() as i64;
+    if homed > max as i64 {
+        return Ok(None);
+    }
+    let all = in_scope(conn, prefixes)?;
+    Ok((all.len() <= max).then_some(all))
+}
+
+type ScopeQuery = diesel::dsl::IntoBoxed<'static, users::table, super::MultiBackend>;
+
+/// Active users homed in, or holding a role in, any of the subtrees.
+fn scope_query(conn: &mut DbConnection, prefixes: &[String]) -> QueryResult<ScopeQuery> {
     // The units are few where the people are many: their ids, then one query.
     let units_in: Vec<i64> = units::table
         .filter(super::units::path_in(prefixes))
@@ -417,21 +447,26 @@ pub fn in_scope_limited(
     let granted = role_grants::table
         .filter(role_grants::unit_id.eq_any(units_in.clone()))
         .select(role_grants::user_id);
-    let mut q = users::table
+    Ok(users::table
         .filter(users::active.eq(true))
         .filter(
             users::unit_id
                 .eq_any(units_in)
                 .or(users::id.eq_any(granted)),
         )
+        .into_boxed())
+}
+
+fn in_scope_where(
+    conn: &mut DbConnection,
+    prefixes: &[String],
+    only: Option<i64>,
+) -> QueryResult<Vec<(i64, String, String)>> {
+    let mut q = scope_query(conn, prefixes)?
         .select((users::id, users::username, users::full_name))
-        .order((users::full_name, users::id))
-        .into_boxed();
+        .order((users::full_name, users::id));
     if let Some(id) = only {
         q = q.filter(users::id.eq(id));
-    }
-    if let Some(n) = limit {
-        q = q.limit(n);
     }
     q.load(conn)
 }

@@ -108,19 +108,15 @@ async fn list(ctx: Ctx, q: ListQuery, mine: bool) -> AppResult<HttpResponse> {
                 Some(p) => vec![p.clone()],
                 None => scope.clone(),
             };
-            let mut owners = db::users::in_scope_limited(
-                conn,
-                &owner_scope,
-                None,
-                Some(OWNER_CHOICES as i64 + 1),
-            )?;
-            let owners_limited = owners.len() > OWNER_CHOICES;
-            if owners_limited {
-                owners = match filter.owner_id {
-                    Some(id) => db::users::in_scope_limited(conn, &owner_scope, Some(id), None)?,
-                    None => vec![],
+            let (owners, owners_limited) =
+                match db::users::choices_in_scope(conn, &owner_scope, OWNER_CHOICES)? {
+                    Some(all) => (all, false),
+                    // Too many to list: only the one already chosen, if any.
+                    None => match filter.owner_id {
+                        Some(id) => (db::users::one_in_scope(conn, &owner_scope, id)?, true),
+                        None => (vec![], true),
+                    },
                 };
-            }
             Ok((rows, total, units, categories, (owners, owners_limited)))
         })
         .await?;
