@@ -80,6 +80,7 @@ impl Application {
             figures: crate::cache::Versioned::new(1_000),
             round_results: crate::cache::Versioned::new(50),
             ranked: crate::cache::Versioned::new(16),
+            results_html: crate::cache::Versioned::new(64),
             config,
         });
         let workers = match state.config.workers {

@@ -19,4 +19,6 @@ pub struct AppState {
     pub round_results: crate::cache::Versioned<Vec<crate::db::reviews::TaskResult>>,
     /// Those results ranked as a reader sees them, per round and reader.
     pub(crate) ranked: crate::cache::Versioned<crate::routes::reviews::Tables>,
+    /// Pages of those tables as HTML, per reader, page and language.
+    pub results_html: crate::cache::Versioned<String>,
 }

@@ -279,3 +279,82 @@ async fn a_common_name_shows_the_first_matches_by_name_and_says_there_are_more()
     assert_eq!(html.matches("href=\"/households/").count(), 1);
     assert!(!html.contains("Còn những hộ khác trùng tên"));
 }
+
+#[tokio::test]
+async fn search_shows_the_first_matching_tasks_by_title_and_links_to_all_of_them() {
+    let app = spawn().await;
+    let ward = app.unit(app.root, UnitKind::Ward, "Phường Thụy Khuê");
+    let other = app.unit(app.root, UnitKind::Ward, "Phường Bưởi");
+    let owner = app.user("capuy", ward, &[(Role::Committee, ward)]);
+    for i in 0..53 {
+        task_with(
+            &app,
+            ward,
+            owner,
+            &format!("Chỉnh trang đường Văn Cao {i}"),
+            &[],
+        );
+    }
+    task_with(
+        &app,
+        ward,
+        owner,
+        "Giải phóng mặt bằng đường Thụy Khuê",
+        &[],
+    );
+    // Outside the reader's scope: never shown.
+    let stranger = app.user("capuy2", other, &[(Role::Committee, other)]);
+    task_with(&app, other, stranger, "Đường Văn Cao, phường Bưởi", &[]);
+
+    app.login_ok("capuy").await;
+    let (_, html) = app.text("/search?q=DUONG+van+cao").await;
+    let task_links = html
+        .split("href=\"/tasks/")
+        .skip(1)
+        .filter(|rest| rest.starts_with(|c: char| c.is_ascii_digit()))
+        .count();
+    assert_eq!(task_links, 50, "the first 50 of 53");
+    assert!(html.contains("Còn những việc khác khớp"));
+    assert!(
+        html.contains("href=\"/tasks?q&#x3D;DUONG+van+cao\""),
+        "{html}"
+    );
+    assert!(!html.contains("phường Bưởi<"));
+    assert!(
+        html.contains("Văn Cao 49<") && !html.contains("Văn Cao 52<"),
+        "the first registered are the ones shown"
+    );
+    let at = |name: &str| html.find(&format!("{name}<")).unwrap();
+    assert!(at("Văn Cao 10") < at("Văn Cao 2"), "shown by title");
+
+    // Two letters have no trigram: the plain scan answers.
+    let (_, html) = app.text("/search?q=th").await;
+    assert!(html.contains("Giải phóng mặt bằng đường Thụy Khuê<"));
+    // A title changed is found by its new words only.
+    let id: i64 = {
+        use danvan::db::schema::tasks;
+        use diesel::prelude::*;
+        tasks::table
+            .filter(tasks::title.eq("Giải phóng mặt bằng đường Thụy Khuê"))
+            .select(tasks::id)
+            .first(&mut app.conn())
+            .unwrap()
+    };
+    let (_, html) = app.text("/search?q=thuy+khue").await;
+    assert!(html.contains(&format!("href=\"/tasks/{id}\"")));
+    {
+        use danvan::db::schema::tasks;
+        use diesel::prelude::*;
+        diesel::update(tasks::table.find(id))
+            .set((
+                tasks::title.eq("Mở rộng ngõ Tân Lập"),
+                tasks::search_text.eq("mo rong ngo tan lap"),
+            ))
+            .execute(&mut app.conn())
+            .unwrap();
+    }
+    let (_, html) = app.text("/search?q=thuy+khue").await;
+    assert!(!html.contains(&format!("href=\"/tasks/{id}\"")));
+    let (_, html) = app.text("/search?q=tan+lap").await;
+    assert!(html.contains(&format!("href=\"/tasks/{id}\"")));
+}

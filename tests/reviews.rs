@@ -529,6 +529,10 @@ async fn a_full_round_open_self_assess_score_publish_dispute_reopen_and_publish_
         .status(),
         StatusCode::SEE_OTHER
     );
+    // The lead follows the provisional results as the scores come in.
+    let results = format!("/reviews/{round}/results");
+    let (_, html) = page(app, &lead, &results).await;
+    assert!(html.contains("<td>92,5</td>") && !html.contains("<td>60</td>"));
     assert_eq!(
         post_owned(
             app,
@@ -599,6 +603,11 @@ async fn a_full_round_open_self_assess_score_publish_dispute_reopen_and_publish_
         .await
         .status(),
         StatusCode::SEE_OTHER
+    );
+    let (_, html) = page(app, &lead, &results).await;
+    assert!(
+        html.contains("<td>60</td>"),
+        "the page kept from before is not served after new scores"
     );
     let html = move_round(&w, &lead, round, "published", "").await;
     assert!(html.contains("Đã công bố kết quả"));

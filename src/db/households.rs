@@ -732,7 +732,7 @@ pub fn search(
             if scope.is_empty() {
                 return Ok((vec![], false));
             }
-            let within = vec!["u.path LIKE ?"; scope.len()].join(" OR ");
+            let within = super::units::path_like_sql("u", scope.len());
             let mut q = diesel::sql_query(format!(
                 "SELECT h.id, h.head_name, h.address, h.stage, t.id AS task_id, \
                  t.title AS task_title \

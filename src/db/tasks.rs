@@ -595,6 +595,69 @@ fn rows_of(conn: &mut DbConnection, ids: &[i64]) -> QueryResult<Vec<TaskRow>> {
     Ok(rows)
 }
 
+#[derive(QueryableByName)]
+struct FoundId {
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    id: i64,
+}
+
+/// Tasks in the scope whose title contains the query: the first `limit`
+/// found, in the order they were registered, shown by title; and whether
+/// more match. On SQLite the trigram index is a table of its own, read in
+/// rowid order and joined, so that the LIMIT ends the walk; PostgreSQL's
+/// trigram index serves the LIKE by itself.
+pub fn search(
+    conn: &mut DbConnection,
+    scope: &[String],
+    query: &str,
+    limit: i64,
+) -> QueryResult<(Vec<TaskRow>, bool)> {
+    use diesel::sql_types::{BigInt, Text};
+    if scope.is_empty() {
+        return Ok((vec![], false));
+    }
+    let pattern = search::like_pattern(query);
+    let mut ids: Vec<i64> = match (&mut *conn, search::trigram_phrase(query)) {
+        (DbConnection::Sqlite(c), Some(phrase)) => {
+            let mut q = diesel::sql_query(format!(
+                "SELECT t.id FROM tasks_fts f JOIN tasks t ON t.id = f.rowid \
+                 JOIN units u ON u.id = t.unit_id \
+                 WHERE tasks_fts MATCH ? AND ({}) \
+                 AND t.search_text LIKE ? ESCAPE '\\' ORDER BY f.rowid LIMIT ?",
+                super::units::path_like_sql("u", scope.len())
+            ))
+            .into_boxed::<diesel::sqlite::Sqlite>()
+            .bind::<Text, _>(phrase);
+            for p in scope {
+                q = q.bind::<Text, _>(format!("{p}%"));
+            }
+            q.bind::<Text, _>(pattern)
+                .bind::<BigInt, _>(limit + 1)
+                .load::<FoundId>(c)?
+                .into_iter()
+                .map(|r| r.id)
+                .collect()
+        }
+        (conn, _) => {
+            let f = Filter {
+                scope: scope.to_vec(),
+                search: Some(query.to_string()),
+                ..Default::default()
+            };
+            filtered(&f)
+                .select(tasks::id)
+                .order(tasks::id)
+                .limit(limit + 1)
+                .load(conn)?
+        }
+    };
+    let more = ids.len() as i64 > limit;
+    ids.truncate(limit as usize);
+    let mut rows = rows_of(conn, &ids)?;
+    rows.sort_by_cached_key(|r| (search::fold(&r.title), r.id));
+    Ok((rows, more))
+}
+
 /// Every category, inactive ones too, for the admin page.
 pub fn all_categories(conn: &mut DbConnection) -> QueryResult<Vec<Category>> {
     task_categories::table

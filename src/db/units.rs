@@ -48,6 +48,12 @@ where
     expr
 }
 
+/// `path_in` for raw SQL: `{alias}.path LIKE ?` once per prefix, joined by
+/// OR; the caller binds each prefix followed by `%`.
+pub fn path_like_sql(alias: &str, prefixes: usize) -> String {
+    vec![format!("{alias}.path LIKE ?"); prefixes].join(" OR ")
+}
+
 pub fn find(conn: &mut DbConnection, id: i64) -> QueryResult<Unit> {
     units::table.find(id).select(Unit::as_select()).first(conn)
 }

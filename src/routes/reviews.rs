@@ -1444,7 +1444,7 @@ fn rank(results: &[rdb::TaskResult], visible: impl Fn(&rdb::RoundTaskRow) -> boo
 async fn load_results(
     ctx: &Ctx,
     id: i64,
-) -> AppResult<(RoundAccess, Vec<rdb::Criterion>, Arc<Tables>)> {
+) -> AppResult<(RoundAccess, Vec<rdb::Criterion>, Arc<Tables>, (String, i64))> {
     let a = load_round(ctx, id).await?;
     let user = ctx.user()?;
     if !(a.reviewer || a.published()) {
@@ -1470,12 +1470,15 @@ async fn load_results(
     } else {
         user.id.to_string()
     };
-    let tables = ctx.state.ranked.get_or::<AppError>(
-        format!("{}:{}:{reader}", a.round.id, a.round.version),
-        version,
-        || Ok(rank(&results, |row| sees_scores(user, &a, row))),
-    )?;
-    Ok((a, criteria, tables))
+    // The key the reader's tables are kept under, and its data version.
+    let key = format!("{}:{}:{reader}", a.round.id, a.round.version);
+    let tables = ctx
+        .state
+        .ranked
+        .get_or::<AppError>(key.clone(), version, || {
+            Ok(rank(&results, |row| sees_scores(user, &a, row)))
+        })?;
+    Ok((a, criteria, tables, (key, version)))
 }
 
 fn tables_json(t: &Tables) -> Value {
@@ -1508,27 +1511,43 @@ async fn results(
     id: web::Path<i64>,
     q: web::Query<ResultsQuery>,
 ) -> AppResult<HttpResponse> {
-    let (a, _, all) = load_results(&ctx, *id).await?;
+    let (a, _, all, (key, version)) = load_results(&ctx, *id).await?;
     let page = super::Page::new(q.page, RESULTS_PAGE);
-    let tasks_total = all.by_task.len() as i64;
-    let first_rank = page.offset().min(tasks_total) as usize;
-    let shown = (first_rank + page.size as usize).min(all.by_task.len());
-    let first = |rows: &[Ranked]| rows[..rows.len().min(RESULTS_PAGE as usize)].to_vec();
-    let owners_cut = all.by_owner.len() > RESULTS_PAGE as usize;
-    let units_cut = all.by_unit.len() > RESULTS_PAGE as usize;
-    let tables = Tables {
-        by_task: all.by_task[first_rank..shown].to_vec(),
-        by_owner: first(&all.by_owner),
-        by_unit: first(&all.by_unit),
-        counts: all.counts.clone(),
-    };
-    let mut t = tables_json(&tables);
-    // Ranks continue across pages.
-    if let Some(rows) = t["by_task"].as_array_mut() {
-        for (i, row) in rows.iter_mut().enumerate() {
-            row["rank"] = json!(first_rank + i + 1);
-        }
-    }
+    // The three tables of a page are the same HTML for every reader of the
+    // same class until the data changes: rendered once, then kept.
+    let tables = ctx.state.results_html.get_or::<AppError>(
+        format!("{key}:{}:{}", page.number, ctx.locale.code()),
+        version,
+        || {
+            let tasks_total = all.by_task.len() as i64;
+            let first_rank = page.offset().min(tasks_total) as usize;
+            let shown = (first_rank + page.size as usize).min(all.by_task.len());
+            let first = |rows: &[Ranked]| rows[..rows.len().min(RESULTS_PAGE as usize)].to_vec();
+            let tables = Tables {
+                by_task: all.by_task[first_rank..shown].to_vec(),
+                by_owner: first(&all.by_owner),
+                by_unit: first(&all.by_unit),
+                counts: all.counts.clone(),
+            };
+            let mut t = tables_json(&tables);
+            // Ranks continue across pages.
+            if let Some(rows) = t["by_task"].as_array_mut() {
+                for (i, row) in rows.iter_mut().enumerate() {
+                    row["rank"] = json!(first_rank + i + 1);
+                }
+            }
+            Ok(ctx.state.views.render_document(
+                "reviews/results_tables",
+                json!({
+                    "lang": ctx.locale.code(),
+                    "t": t,
+                    "pagination": page.view(tasks_total, &[]),
+                    "owners_cut": all.by_owner.len() > RESULTS_PAGE as usize,
+                    "units_cut": all.by_unit.len() > RESULTS_PAGE as usize,
+                }),
+            )?)
+        },
+    )?;
     ctx.render(
         "reviews/results",
         json!({
@@ -1536,16 +1555,13 @@ async fn results(
             "round": a.round,
             "unit": a.unit,
             "provisional": !a.published(),
-            "t": t,
-            "pagination": page.view(tasks_total, &[]),
-            "owners_cut": owners_cut,
-            "units_cut": units_cut,
+            "tables": *tables,
         }),
     )
 }
 
 async fn results_xlsx(ctx: Ctx, id: web::Path<i64>) -> AppResult<HttpResponse> {
-    let (a, _, tables) = load_results(&ctx, *id).await?;
+    let (a, _, tables, _) = load_results(&ctx, *id).await?;
     let locale = ctx.locale;
     let t = |k: &str| i18n::t(locale, k);
     let fail = |e: rust_xlsxwriter::XlsxError| AppError::Internal(e.to_string());
@@ -1604,7 +1620,7 @@ async fn results_xlsx(ctx: Ctx, id: web::Path<i64>) -> AppResult<HttpResponse> {
 }
 
 async fn report(ctx: Ctx, id: web::Path<i64>) -> AppResult<HttpResponse> {
-    let (a, _, tables) = load_results(&ctx, *id).await?;
+    let (a, _, tables, _) = load_results(&ctx, *id).await?;
     let on = a
         .round
         .published_at

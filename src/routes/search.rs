@@ -27,28 +27,32 @@ async fn search(ctx: Ctx, q: web::Query<Query>) -> AppResult<HttpResponse> {
     let user = ctx.user()?;
     let scope = user.scope(Permission::View);
     let text = q.q.trim().to_string();
-    let (tasks, (households, more)) = if text.chars().count() < 2 {
-        (vec![], (vec![], false))
+    let ((tasks, more_tasks), (households, more)) = if text.chars().count() < 2 {
+        ((vec![], false), (vec![], false))
     } else {
         let query = text.clone();
         ctx.db(move |conn| {
-            let filter = db::tasks::Filter {
-                scope: scope.clone(),
-                search: Some(query.clone()),
-                ..Default::default()
-            };
-            let tasks = db::tasks::page(conn, &filter, db::tasks::Sort::Title, 0, LIMIT)?;
-            Ok((tasks, db::households::search(conn, &scope, &query, LIMIT)?))
+            Ok((
+                db::tasks::search(conn, &scope, &query, LIMIT)?,
+                db::households::search(conn, &scope, &query, LIMIT)?,
+            ))
         })
         .await?
     };
+    let all_tasks = format!(
+        "/tasks?{}",
+        serde_urlencoded::to_string([("q", &text)]).unwrap_or_default()
+    );
     ctx.render(
         "search/index",
         json!({
             "title": i18n::t(ctx.locale, "search-title"),
             "q": text,
             "searched": text.chars().count() >= 2,
+            "shown_tasks": tasks.len(),
             "tasks": tasks,
+            "more_tasks": more_tasks,
+            "all_tasks": all_tasks,
             "shown": households.len(),
             "households": households,
             "more_households": more,
