@@ -525,23 +525,8 @@ pub fn list(
     offset: i64,
     limit: i64,
 ) -> QueryResult<(Vec<TaskRow>, i64)> {
-    // The page's ids and the count of all matches in one pass over the index.
-    let counted: Vec<(i64, i64)> = ordered(f, sort)
-        .select((
-            tasks::id,
-            diesel::dsl::sql::<diesel::sql_types::BigInt>("count(*) OVER ()"),
-        ))
-        .offset(offset)
-        .limit(limit)
-        .load(conn)?;
-    let total = match counted.first() {
-        Some((_, total)) => *total,
-        // A page past the end counts on its own.
-        None if offset > 0 => filtered(f).count().get_result(conn)?,
-        None => 0,
-    };
-    let ids: Vec<i64> = counted.into_iter().map(|(id, _)| id).collect();
-    Ok((rows_of(conn, &ids)?, total))
+    let total = filtered(f).count().get_result(conn)?;
+    Ok((page(conn, f, sort, offset, limit)?, total))
 }
 
 /// One page of the task list, without counting the rest.

@@ -1,0 +1,1 @@
+DROP INDEX tasks_deadline_order_idx;
