@@ -723,7 +723,6 @@ pub fn search(
     limit: i64,
 ) -> QueryResult<(Vec<Found>, bool)> {
     use super::schema::units;
-    use diesel::sql_types::{BigInt, Text};
     let pattern = search::like_pattern(query);
     let mut found: Vec<Found> = match (conn, search::trigram_phrase(query)) {
         // On SQLite the trigram index is a table of its own, read in rowid
@@ -732,23 +731,19 @@ pub fn search(
             if scope.is_empty() {
                 return Ok((vec![], false));
             }
-            let within = super::units::path_like_sql("u", scope.len());
-            let mut q = diesel::sql_query(format!(
+            super::units::trigram_walk(
                 "SELECT h.id, h.head_name, h.address, h.stage, t.id AS task_id, \
                  t.title AS task_title \
                  FROM households_fts f JOIN households h ON h.id = f.rowid \
-                 JOIN tasks t ON t.id = h.task_id JOIN units u ON u.id = t.unit_id \
-                 WHERE households_fts MATCH ? AND ({within}) \
-                 AND h.search_text LIKE ? ESCAPE '\\' ORDER BY f.rowid LIMIT ?"
-            ))
-            .into_boxed::<diesel::sqlite::Sqlite>()
-            .bind::<Text, _>(phrase);
-            for p in scope {
-                q = q.bind::<Text, _>(format!("{p}%"));
-            }
-            q.bind::<Text, _>(pattern)
-                .bind::<BigInt, _>(limit + 1)
-                .load(c)?
+                 JOIN tasks t ON t.id = h.task_id JOIN units u ON u.id = t.unit_id",
+                "households_fts",
+                "h.search_text",
+                phrase,
+                scope,
+                pattern,
+                limit + 1,
+            )
+            .load(c)?
         }
         // PostgreSQL's trigram index serves the LIKE by itself.
         (conn, _) => households::table

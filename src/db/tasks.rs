@@ -597,32 +597,25 @@ pub fn search(
     query: &str,
     limit: i64,
 ) -> QueryResult<(Vec<TaskRow>, bool)> {
-    use diesel::sql_types::{BigInt, Text};
     if scope.is_empty() {
         return Ok((vec![], false));
     }
     let pattern = search::like_pattern(query);
     let mut ids: Vec<i64> = match (&mut *conn, search::trigram_phrase(query)) {
-        (DbConnection::Sqlite(c), Some(phrase)) => {
-            let mut q = diesel::sql_query(format!(
-                "SELECT t.id FROM tasks_fts f JOIN tasks t ON t.id = f.rowid \
-                 JOIN units u ON u.id = t.unit_id \
-                 WHERE tasks_fts MATCH ? AND ({}) \
-                 AND t.search_text LIKE ? ESCAPE '\\' ORDER BY f.rowid LIMIT ?",
-                super::units::path_like_sql("u", scope.len())
-            ))
-            .into_boxed::<diesel::sqlite::Sqlite>()
-            .bind::<Text, _>(phrase);
-            for p in scope {
-                q = q.bind::<Text, _>(format!("{p}%"));
-            }
-            q.bind::<Text, _>(pattern)
-                .bind::<BigInt, _>(limit + 1)
-                .load::<FoundId>(c)?
-                .into_iter()
-                .map(|r| r.id)
-                .collect()
-        }
+        (DbConnection::Sqlite(c), Some(phrase)) => super::units::trigram_walk(
+            "SELECT t.id FROM tasks_fts f JOIN tasks t ON t.id = f.rowid \
+                 JOIN units u ON u.id = t.unit_id",
+            "tasks_fts",
+            "t.search_text",
+            phrase,
+            scope,
+            pattern,
+            limit + 1,
+        )
+        .load::<FoundId>(c)?
+        .into_iter()
+        .map(|r| r.id)
+        .collect(),
         (conn, _) => {
             let f = Filter {
                 scope: scope.to_vec(),

@@ -48,10 +48,36 @@ where
     expr
 }
 
-/// `path_in` for raw SQL: `{alias}.path LIKE ?` once per prefix, joined by
-/// OR; the caller binds each prefix followed by `%`.
-pub fn path_like_sql(alias: &str, prefixes: usize) -> String {
-    vec![format!("{alias}.path LIKE ?"); prefixes].join(" OR ")
+/// The first matches of a search through an SQLite trigram index, walked in
+/// rowid order so that the LIMIT ends the walk. `select_from` names the
+/// columns and joins the FTS table `f` to its rows and on to `units u`;
+/// the matches are kept to the scope and to the LIKE `pattern` on `text`
+/// (the index finds candidates; the LIKE is the rule).
+pub fn trigram_walk(
+    select_from: &str,
+    fts: &str,
+    text: &str,
+    phrase: String,
+    scope: &[String],
+    pattern: String,
+    limit: i64,
+) -> diesel::query_builder::BoxedSqlQuery<
+    'static,
+    diesel::sqlite::Sqlite,
+    diesel::query_builder::SqlQuery,
+> {
+    use diesel::sql_types::{BigInt, Text};
+    let within = vec!["u.path LIKE ?"; scope.len()].join(" OR ");
+    let mut q = diesel::sql_query(format!(
+        "{select_from} WHERE {fts} MATCH ? AND ({within}) \
+         AND {text} LIKE ? ESCAPE '\\' ORDER BY f.rowid LIMIT ?"
+    ))
+    .into_boxed()
+    .bind::<Text, _>(phrase);
+    for p in scope {
+        q = q.bind::<Text, _>(format!("{p}%"));
+    }
+    q.bind::<Text, _>(pattern).bind::<BigInt, _>(limit)
 }
 
 pub fn find(conn: &mut DbConnection, id: i64) -> QueryResult<Unit> {
