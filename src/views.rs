@@ -86,7 +86,8 @@ impl Views {
         self.hb.render_with_context("layout", &ctx)
     }
 
-    /// Renders a template that is a whole document by itself (the error page).
+    /// Renders a template without the layout: a whole document by itself (the
+    /// error page) or a fragment kept for reuse (a round's results tables).
     pub fn render_document(
         &self,
         name: &str,

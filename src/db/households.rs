@@ -298,7 +298,8 @@ struct LogEntry {
     next_visit_on: Option<NaiveDate>,
 }
 
-/// Rewrites the derived columns of a household from its visit log.
+/// The household's latest visit date, its row locked for the transaction on
+/// PostgreSQL.
 fn locked_last_visit(conn: &mut DbConnection, household_id: i64) -> QueryResult<Option<NaiveDate>> {
     let q = households::table
         .find(household_id)
@@ -309,6 +310,7 @@ fn locked_last_visit(conn: &mut DbConnection, household_id: i64) -> QueryResult<
     }
 }
 
+/// Rewrites the derived columns of a household from its visit log.
 fn rederive(conn: &mut DbConnection, household_id: i64) -> QueryResult<()> {
     let log: Vec<LogEntry> = visits::table
         .filter(visits::household_id.eq(household_id))

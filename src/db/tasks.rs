@@ -529,30 +529,23 @@ pub fn list(
     Ok((page(conn, f, sort, offset, limit)?, total))
 }
 
-/// One page of the task list, without counting the rest.
-pub fn page(
+/// One page of the task list: its ids in order, then their rows.
+fn page(
     conn: &mut DbConnection,
     f: &Filter,
     sort: Sort,
     offset: i64,
     limit: i64,
 ) -> QueryResult<Vec<TaskRow>> {
-    let ids: Vec<i64> = ordered(f, sort)
-        .select(tasks::id)
-        .offset(offset)
-        .limit(limit)
-        .load(conn)?;
-    rows_of(conn, &ids)
-}
-
-fn ordered(f: &Filter, sort: Sort) -> Filtered<'_> {
-    let q = filtered(f);
-    match sort {
+    let q = filtered(f).select(tasks::id);
+    let q = match sort {
         // Tasks without a deadline come last: `deadline IS NULL` sorts false first.
         Sort::Deadline => q.order((tasks::deadline.is_null(), tasks::deadline.asc(), tasks::id)),
         Sort::Title => q.order((tasks::search_text.asc(), tasks::id)),
         Sort::Newest => q.order(tasks::id.desc()),
-    }
+    };
+    let ids: Vec<i64> = q.offset(offset).limit(limit).load(conn)?;
+    rows_of(conn, &ids)
 }
 
 /// The list rows of these tasks, in the order of `ids`.

@@ -419,16 +419,14 @@ pub fn choices_in_scope(
 ) -> QueryResult<Option<Vec<(i64, String, String)>>> {
     // Those homed in the subtrees are most of them: when they alone are too
     // many, one query that stops at `max + 1` says so.
-    let homed: i64 = users::table
+    let homed: Vec<i64> = users::table
         .inner_join(units::table)
         .filter(users::active.eq(true))
         .filter(super::units::path_in(prefixes))
         .select(users::id)
         .limit(max as i64 + 1)
-        .into_boxed()
-        .load::<i64>(conn)?
-        .len() as i64;
-    if homed > max as i64 {
+        .load(conn)?;
+    if homed.len() > max {
         return Ok(None);
     }
     let all = in_scope(conn, prefixes)?;

@@ -1481,17 +1481,20 @@ async fn load_results(
     Ok((a, criteria, tables, (key, version)))
 }
 
-fn tables_json(t: &Tables) -> Value {
-    let ranked = |rows: &[Ranked]| -> Vec<Value> {
+/// The tables for a template: the tasks ranked in `tasks` (ranks counted
+/// from the top of the whole table), the first `first` owners and units.
+fn tables_json(t: &Tables, tasks: std::ops::Range<usize>, first: usize) -> Value {
+    let ranked = |rows: &[Ranked], from: usize| -> Vec<Value> {
         rows.iter()
             .enumerate()
-            .map(|(i, r)| json!({"rank": i + 1, "r": r, "rating": r.rating.map(|x| x.as_str())}))
+            .map(|(i, r)| json!({"rank": from + i + 1, "r": r, "rating": r.rating.map(|x| x.as_str())}))
             .collect()
     };
+    let head = |rows: &[Ranked]| ranked(&rows[..rows.len().min(first)], 0);
     json!({
-        "by_task": ranked(&t.by_task),
-        "by_owner": ranked(&t.by_owner),
-        "by_unit": ranked(&t.by_unit),
+        "by_task": ranked(&t.by_task[tasks.clone()], tasks.start),
+        "by_owner": head(&t.by_owner),
+        "by_unit": head(&t.by_unit),
         "counts": t.counts.iter().map(|(r, n)| json!({"rating": r.as_str(), "n": n})).collect::<Vec<_>>(),
     })
 }
@@ -1522,25 +1525,11 @@ async fn results(
             let tasks_total = all.by_task.len() as i64;
             let first_rank = page.offset().min(tasks_total) as usize;
             let shown = (first_rank + page.size as usize).min(all.by_task.len());
-            let first = |rows: &[Ranked]| rows[..rows.len().min(RESULTS_PAGE as usize)].to_vec();
-            let tables = Tables {
-                by_task: all.by_task[first_rank..shown].to_vec(),
-                by_owner: first(&all.by_owner),
-                by_unit: first(&all.by_unit),
-                counts: all.counts.clone(),
-            };
-            let mut t = tables_json(&tables);
-            // Ranks continue across pages.
-            if let Some(rows) = t["by_task"].as_array_mut() {
-                for (i, row) in rows.iter_mut().enumerate() {
-                    row["rank"] = json!(first_rank + i + 1);
-                }
-            }
             Ok(ctx.state.views.render_document(
                 "reviews/results_tables",
                 json!({
                     "lang": ctx.locale.code(),
-                    "t": t,
+                    "t": tables_json(&all, first_rank..shown, RESULTS_PAGE as usize),
                     "pagination": page.view(tasks_total, &[]),
                     "owners_cut": all.by_owner.len() > RESULTS_PAGE as usize,
                     "units_cut": all.by_unit.len() > RESULTS_PAGE as usize,
@@ -1639,7 +1628,7 @@ async fn report(ctx: Ctx, id: web::Path<i64>) -> AppResult<HttpResponse> {
             "month": format!("{:02}", on.month()),
             "year": on.year(),
             "task_count": total_tasks,
-            "t": tables_json(&tables),
+            "t": tables_json(&tables, 0..total_tasks, usize::MAX),
         }),
     )
 }
