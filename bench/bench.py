@@ -253,6 +253,8 @@ def main():
     ap.add_argument("--scale", type=float, default=1.0)
     ap.add_argument("--duration", type=int, default=10)
     ap.add_argument("--connections", type=int, default=16)
+    ap.add_argument("--only", default="",
+                    help="run only the pages whose label contains one of these comma-separated words")
     args = ap.parse_args()
     if not shutil.which("wrk"):
         sys.exit("wrk is needed: apt-get install wrk")
@@ -302,6 +304,9 @@ def run(args, url, server):
         # Last: every visit is a change, after which cached figures are recomputed.
         (f"POST a visit ({len(posts)} households in turn)", posts[0][0], team, posts),
     ]
+    if args.only:
+        words = [w.strip() for w in args.only.split(",") if w.strip()]
+        pages = [p for p in pages if p[0].startswith("GET /healthz") or any(w in p[0] for w in words)]
     floor = floor_ms(args.backend, url)
     # The first dashboard and round results after a change are computed, then
     # served from the cache until the next change: time that once, cold.

@@ -135,15 +135,12 @@ async fn load_user(state: &web::Data<AppState>, s: &Session) -> AppResult<Option
         return Ok(None);
     }
     let found = db::run(&state.pool, move |conn| {
-        let user = match db::users::find(conn, su.user_id) {
-            Ok(u) => u,
-            Err(diesel::result::Error::NotFound) => return Ok(None),
-            Err(e) => return Err(e.into()),
+        let Some((user, grants)) = db::users::with_grants(conn, su.user_id)? else {
+            return Ok(None);
         };
         if !user.active || user.session_epoch != su.epoch {
             return Ok(None);
         }
-        let grants = db::users::grants(conn, user.id)?;
         Ok(Some(CurrentUser {
             id: user.id,
             username: user.username,

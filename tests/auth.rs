@@ -426,3 +426,40 @@ async fn healthz_is_503_when_the_database_does_not_answer() {
     drop(held);
     assert_eq!(app.get("/healthz").await.status(), StatusCode::OK);
 }
+
+#[tokio::test]
+async fn connections_the_database_server_ended_are_replaced() {
+    let app = spawn_with(&[("DB_POOL_SIZE", "2")]).await;
+    if !app.db.is_postgres() {
+        return; // an SQLite file has no server to end connections
+    }
+    assert_eq!(app.get("/healthz").await.status(), StatusCode::OK);
+    // The server ends every connection to the app's database, as a restart does.
+    use diesel::RunQueryDsl;
+    let mut admin = app.conn();
+    let ended: Vec<Ended> = diesel::sql_query(
+        "SELECT pg_terminate_backend(pid) AS ended FROM pg_stat_activity \
+         WHERE datname = current_database() AND pid <> pg_backend_pid()",
+    )
+    .load(&mut admin)
+    .unwrap();
+    assert!(!ended.is_empty() && ended.iter().all(|e| e.ended));
+    let mut statuses = Vec::new();
+    for _ in 0..8 {
+        statuses.push(app.get("/healthz").await.status());
+    }
+    // Each ended connection fails the one request that finds it gone and is
+    // then replaced; it is not handed out again.
+    let failed = statuses.iter().filter(|s| **s != StatusCode::OK).count();
+    assert!(failed <= 2, "{statuses:?}");
+    assert!(
+        statuses[2..].iter().all(|s| *s == StatusCode::OK),
+        "{statuses:?}"
+    );
+}
+
+#[derive(diesel::QueryableByName)]
+struct Ended {
+    #[diesel(sql_type = diesel::sql_types::Bool)]
+    ended: bool,
+}

@@ -81,11 +81,36 @@ fn sqlite_connections_enforce_foreign_keys_and_use_wal_and_a_busy_timeout() {
         let rows: Vec<Pragma> = diesel::sql_query(format!(
             "SELECT CAST({column} AS TEXT) AS value FROM pragma_{name}"
         ))
-        .load(&mut *conn)
+        .load(&mut **conn)
         .unwrap();
         rows[0].value.clone()
     };
     assert_eq!(pragma("foreign_keys", "foreign_keys"), "1");
     assert_eq!(pragma("journal_mode", "journal_mode"), "wal");
     assert_eq!(pragma("busy_timeout", "timeout"), "10000");
+}
+
+/// PostgreSQL connections cost a random read as on SSD unless the server's
+/// administrator has chosen a value (here, for the database).
+#[test]
+fn postgres_connections_cost_random_reads_as_on_ssd_unless_set_on_the_server() {
+    use diesel::RunQueryDsl;
+    let test_db = common::TestDb::new();
+    if !test_db.is_postgres() {
+        return; // a planner setting of PostgreSQL's
+    }
+    let url = db::DatabaseUrl::parse(&test_db.url()).unwrap();
+    let cost = |conn: &mut DbConnection| -> String {
+        let rows: Vec<Pragma> =
+            diesel::sql_query("SELECT current_setting('random_page_cost') AS value")
+                .load(conn)
+                .unwrap();
+        rows[0].value.clone()
+    };
+    let mut conn = db::connect(&url).unwrap();
+    assert_eq!(cost(&mut conn), "1.1");
+    diesel::sql_query("DO $$ BEGIN EXECUTE format('ALTER DATABASE %I SET random_page_cost = 2.5', current_database()); END $$")
+        .execute(&mut conn)
+        .unwrap();
+    assert_eq!(cost(&mut db::connect(&url).unwrap()), "2.5");
 }

@@ -63,7 +63,7 @@ async fn world() -> World {
         committee,
     )
     .unwrap();
-    let household = |conn: &mut db::PooledConn, task: &db::tasks::Task, name: &str| {
+    let household = |conn: &mut db::DbConnection, task: &db::tasks::Task, name: &str| {
         let h = HouseholdFields {
             head_name: name.into(),
             address: String::new(),

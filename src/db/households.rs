@@ -446,7 +446,7 @@ pub fn visit_belongs(
         .map(|n| n == 1)
 }
 
-#[derive(Debug, Queryable, Serialize)]
+#[derive(Debug, Serialize)]
 pub struct DueRow {
     pub household_id: i64,
     pub head_name: String,
@@ -458,7 +458,9 @@ pub struct DueRow {
 }
 
 /// Households whose next visit is due by `day`, on open tasks that `user_id`
-/// owns, co-owns or works on: the field team's worklist.
+/// owns, co-owns or works on: the field team's worklist. The open tasks are
+/// found first (a few dozen), so that the households are counted and paged
+/// over their `(task_id, next_visit_on)` index alone.
 pub fn due_for(
     conn: &mut DbConnection,
     user_id: i64,
@@ -467,39 +469,57 @@ pub fn due_for(
     limit: i64,
 ) -> QueryResult<(Vec<DueRow>, i64)> {
     use super::schema::task_members;
-    let mut task_ids: Vec<i64> = task_members::table
+    let member_of: Vec<i64> = task_members::table
         .filter(task_members::user_id.eq(user_id))
         .select(task_members::task_id)
         .load(conn)?;
-    task_ids.extend(
-        tasks::table
-            .filter(tasks::owner_id.eq(user_id))
-            .select(tasks::id)
-            .load::<i64>(conn)?,
-    );
-    let query = || {
+    // Two indexed conditions, which PostgreSQL ORs over both indexes; an
+    // `IN (subquery)` here would read every task.
+    let tasks: std::collections::HashMap<i64, String> = tasks::table
+        .filter(tasks::status.eq_any(["registered", "in_progress"]))
+        .filter(tasks::owner_id.eq(user_id).or(tasks::id.eq_any(member_of)))
+        .select((tasks::id, tasks::title))
+        .load::<(i64, String)>(conn)?
+        .into_iter()
+        .collect();
+    if tasks.is_empty() {
+        return Ok((Vec::new(), 0));
+    }
+    let ids: Vec<i64> = tasks.keys().copied().collect();
+    let due = || {
         households::table
-            .inner_join(tasks::table)
-            .filter(households::task_id.eq_any(task_ids.clone()))
-            .filter(tasks::status.eq_any(["registered", "in_progress"]))
+            .filter(households::task_id.eq_any(ids.clone()))
             .filter(households::next_visit_on.le(day))
             .into_boxed()
     };
-    let total = query().count().get_result(conn)?;
-    let rows = query()
+    let total = due().count().get_result(conn)?;
+    let rows: Vec<(i64, String, String, String, Option<NaiveDate>, i64)> = due()
         .select((
             households::id,
             households::head_name,
             households::address,
             households::stage,
             households::next_visit_on,
-            tasks::id,
-            tasks::title,
+            households::task_id,
         ))
         .order((households::next_visit_on, households::id))
         .offset(offset)
         .limit(limit)
         .load(conn)?;
+    let rows = rows
+        .into_iter()
+        .map(
+            |(household_id, head_name, address, stage, next_visit_on, task_id)| DueRow {
+                household_id,
+                head_name,
+                address,
+                stage,
+                next_visit_on,
+                task_title: tasks.get(&task_id).cloned().unwrap_or_default(),
+                task_id,
+            },
+        )
+        .collect();
     Ok((rows, total))
 }
 

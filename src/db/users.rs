@@ -71,24 +71,44 @@ pub fn username_taken(
     q.count().get_result::<i64>(conn).map(|n| n > 0)
 }
 
-/// The roles a user holds, on active units only, with each unit's path.
-pub fn grants(conn: &mut DbConnection, user_id: i64) -> QueryResult<Vec<Grant>> {
-    let rows: Vec<(String, i64, String)> = role_grants::table
-        .inner_join(units::table)
-        .filter(role_grants::user_id.eq(user_id))
-        .filter(units::active.eq(true))
-        .select((role_grants::role, units::id, units::path))
+/// A role, and the id, path and activity of the unit it is held on.
+type GrantedOn = (String, i64, String, bool);
+
+/// The user and the roles they hold on active units, in one query: this runs
+/// on every request of a logged-in user.
+pub fn with_grants(conn: &mut DbConnection, id: i64) -> QueryResult<Option<(User, Vec<Grant>)>> {
+    let rows: Vec<(User, Option<GrantedOn>)> = users::table
+        .left_join(role_grants::table.inner_join(units::table))
+        .filter(users::id.eq(id))
+        .select((
+            User::as_select(),
+            (role_grants::role, units::id, units::path, units::active).nullable(),
+        ))
         .load(conn)?;
-    Ok(rows
-        .into_iter()
-        .filter_map(|(role, unit_id, unit_path)| {
+    let mut rows = rows.into_iter().peekable();
+    let Some((user, _)) = rows.peek() else {
+        return Ok(None);
+    };
+    let user = user.clone();
+    let grants = rows
+        .filter_map(|(_, grant)| grant)
+        .filter(|(_, _, _, active)| *active)
+        .filter_map(|(role, unit_id, unit_path, _)| {
             Role::parse(&role).map(|role| Grant {
                 role,
                 unit_id,
                 unit_path,
             })
         })
-        .collect())
+        .collect();
+    Ok(Some((user, grants)))
+}
+
+/// The roles a user holds, on active units only, with each unit's path.
+pub fn grants(conn: &mut DbConnection, user_id: i64) -> QueryResult<Vec<Grant>> {
+    Ok(with_grants(conn, user_id)?
+        .map(|(_, grants)| grants)
+        .unwrap_or_default())
 }
 
 #[derive(Debug, Queryable, Serialize)]

@@ -209,8 +209,9 @@ pub fn csrf_in(html: &str) -> String {
 }
 
 impl TestApp {
-    pub fn conn(&self) -> db::PooledConn {
-        self.pool.get().unwrap()
+    /// A connection of its own to this test's database, outside the app's pool.
+    pub fn conn(&self) -> db::DbConnection {
+        db::connect(&db::DatabaseUrl::parse(&self.db.url()).unwrap()).unwrap()
     }
 
     pub fn unit(&self, parent: i64, kind: UnitKind, name: &str) -> i64 {
