@@ -47,6 +47,7 @@ impl Views {
         for reg in [&mut hb, &mut text] {
             reg.set_strict_mode(true);
             reg.register_helper("t", Box::new(t_helper));
+            reg.register_helper("options", Box::new(options_helper));
             for f in FORMATTERS {
                 reg.register_helper(f.name, Box::new(f));
             }
@@ -146,6 +147,37 @@ fn t_helper(
         i18n::t_args(locale, &key, &args)
     };
     out.write(&handlebars::html_escape(&text))?;
+    Ok(())
+}
+
+/// `{{options list}}`: the `<option>`s of a select from a list of
+/// `{value, label, selected}` (`routes::options`), written in one go; a unit
+/// picker of a province has hundreds, which as `{{#each}}` cost a helper call
+/// and three lookups apiece.
+fn options_helper(
+    h: &Helper,
+    _: &Handlebars,
+    _: &Context,
+    _: &mut RenderContext,
+    out: &mut dyn Output,
+) -> HelperResult {
+    let list = first_param(h, "options")?
+        .as_array()
+        .ok_or(RenderErrorReason::InvalidParamType("a list of options"))?;
+    let mut html = String::with_capacity(list.len() * 48);
+    for item in list {
+        let text = |key: &str| item.get(key).map(param_text).unwrap_or_default();
+        html.push_str("<option value=\"");
+        html.push_str(&handlebars::html_escape(&text("value")));
+        html.push('"');
+        if item.get("selected").and_then(Value::as_bool) == Some(true) {
+            html.push_str(" selected");
+        }
+        html.push('>');
+        html.push_str(&handlebars::html_escape(&text("label")));
+        html.push_str("</option>");
+    }
+    out.write(&html)?;
     Ok(())
 }
 
@@ -299,6 +331,27 @@ mod tests {
             )
             .unwrap();
         assert_eq!(out, "2.699 14/01/2022 Đăng nhập");
+    }
+
+    #[test]
+    fn options_are_escaped_and_the_chosen_one_selected() {
+        let mut hb = Handlebars::new();
+        hb.set_strict_mode(true);
+        hb.register_helper("options", Box::new(options_helper));
+        let out = hb
+            .render_template(
+                "{{options list}}",
+                &json!({"list": [
+                    {"value": "1", "label": "Phường <Ba> Đình", "selected": false},
+                    {"value": "a\"b", "label": "Tây Hồ", "selected": true},
+                ]}),
+            )
+            .unwrap();
+        assert_eq!(
+            out,
+            "<option value=\"1\">Phường &lt;Ba&gt; Đình</option>\
+             <option value=\"a&quot;b\" selected>Tây Hồ</option>"
+        );
     }
 
     #[test]

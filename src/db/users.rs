@@ -71,18 +71,26 @@ pub fn username_taken(
     q.count().get_result::<i64>(conn).map(|n| n > 0)
 }
 
-/// A role, and the id, path and activity of the unit it is held on.
-type GrantedOn = (String, i64, String, bool);
+/// A role, and the id, path and activity of the unit it is held on (each
+/// null when the user holds no role).
+type GrantedOn = (Option<String>, Option<i64>, Option<String>, Option<bool>);
 
 /// The user and the roles they hold on active units, in one query: this runs
-/// on every request of a logged-in user.
+/// on every request of a logged-in user. Two flat left joins: SQLite would
+/// materialize a nested `LEFT JOIN (role_grants JOIN units)` for every user.
 pub fn with_grants(conn: &mut DbConnection, id: i64) -> QueryResult<Option<(User, Vec<Grant>)>> {
-    let rows: Vec<(User, Option<GrantedOn>)> = users::table
-        .left_join(role_grants::table.inner_join(units::table))
+    let rows: Vec<(User, GrantedOn)> = users::table
+        .left_join(role_grants::table)
+        .left_join(units::table.on(units::id.nullable().eq(role_grants::unit_id.nullable())))
         .filter(users::id.eq(id))
         .select((
             User::as_select(),
-            (role_grants::role, units::id, units::path, units::active).nullable(),
+            (
+                role_grants::role.nullable(),
+                units::id.nullable(),
+                units::path.nullable(),
+                units::active.nullable(),
+            ),
         ))
         .load(conn)?;
     let mut rows = rows.into_iter().peekable();
@@ -91,9 +99,13 @@ pub fn with_grants(conn: &mut DbConnection, id: i64) -> QueryResult<Option<(User
     };
     let user = user.clone();
     let grants = rows
-        .filter_map(|(_, grant)| grant)
-        .filter(|(_, _, _, active)| *active)
-        .filter_map(|(role, unit_id, unit_path, _)| {
+        .filter_map(|(_, grant)| match grant {
+            (Some(role), Some(unit_id), Some(unit_path), Some(true)) => {
+                Some((role, unit_id, unit_path))
+            }
+            _ => None,
+        })
+        .filter_map(|(role, unit_id, unit_path)| {
             Role::parse(&role).map(|role| Grant {
                 role,
                 unit_id,

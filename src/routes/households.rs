@@ -6,7 +6,7 @@ use actix_web::{web, HttpResponse};
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
-use super::tasks::{load, load_editable, Access};
+use super::tasks::{access, load, load_editable, Access};
 use super::{options, HtmlForm, Page};
 use crate::context::Ctx;
 use crate::db::{self, audit, households::HouseholdFields, households::NewVisit};
@@ -249,11 +249,13 @@ async fn create(
 
 /// The household and the task it belongs to, if the user may see that task.
 async fn household_access(ctx: &Ctx, id: i64) -> AppResult<(db::households::Household, Access)> {
-    let household = ctx
-        .db(move |conn| Ok(db::households::find(conn, id)?))
-        .await?;
-    let access = load(ctx, household.task_id).await?;
-    Ok((household, access))
+    let user = ctx.user()?.clone();
+    ctx.db(move |conn| {
+        let household = db::households::find(conn, id)?;
+        let task = db::tasks::find(conn, household.task_id)?;
+        Ok((household, access(conn, &user, task)?))
+    })
+    .await
 }
 
 async fn edit(ctx: Ctx, id: web::Path<i64>) -> AppResult<HttpResponse> {

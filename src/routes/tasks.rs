@@ -511,17 +511,24 @@ pub(super) struct Access {
 /// The task if the user may see it (404 otherwise is not used: a task outside
 /// the scope is 403, the same as any unit outside it).
 pub(super) async fn load(ctx: &Ctx, id: i64) -> AppResult<Access> {
-    let user = ctx.user()?;
-    let uid = user.id;
-    let (task, unit, roles) = ctx
-        .db(move |conn| {
-            let task = db::tasks::find(conn, id)?;
-            let unit = db::units::find(conn, task.unit_id)?;
-            let roles = db::tasks::member_roles(conn, &task, uid)?;
-            Ok((task, unit, roles))
-        })
-        .await?;
+    let user = ctx.user()?.clone();
+    ctx.db(move |conn| {
+        let task = db::tasks::find(conn, id)?;
+        access(conn, &user, task)
+    })
+    .await
+}
+
+/// What `user` may do with `task`, read on the connection at hand so that a
+/// page can load what it shows in the same trip.
+pub(super) fn access(
+    conn: &mut db::DbConnection,
+    user: &CurrentUser,
+    task: db::tasks::Task,
+) -> AppResult<Access> {
+    let unit = db::units::find(conn, task.unit_id)?;
     user.require(Permission::View, &unit.path)?;
+    let roles = db::tasks::member_roles(conn, &task, user.id)?;
     // Owners and co-owners edit their task; committee members edit in their scope.
     let can_edit = user.can(Permission::ManageTasks, &unit.path)
         || roles
