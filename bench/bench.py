@@ -31,6 +31,19 @@ BASE = f"http://127.0.0.1:{PORT}"
 # The visits the POST step logs go to this many of the team member's households in turn.
 POST_HOUSEHOLDS = 50
 
+# PostgreSQL on this host: through its Unix socket when it has one, as an app
+# on the same server would connect (no TCP or TLS on each round trip).
+PG_SOCKET = "/var/run/postgresql"
+
+
+def pg_admin_url():
+    if "BENCH_PG" in os.environ:
+        return os.environ["BENCH_PG"]
+    if os.path.exists(os.path.join(PG_SOCKET, ".s.PGSQL.5432")):
+        return "postgres://postgres@" + urllib.parse.quote(PG_SOCKET, safe="")
+    return "postgres://postgres@127.0.0.1:5432"
+
+
 # The dashboard's heaviest aggregate, as the app runs it for the whole province.
 FLOOR_SQL = (
     "SELECT t.consented_stages, h.stage, count(*), sum(h.area_m2) "
@@ -67,7 +80,7 @@ def database(args, binary):
                 if os.path.exists(url + suffix):
                     os.remove(url + suffix)
     else:
-        admin = os.environ.get("BENCH_PG", "postgres://postgres@127.0.0.1:5432")
+        admin = pg_admin_url()
         name = f"danvan_bench_{tag}"
         url = f"{admin}/{name}"
         exists = subprocess.run(
@@ -332,7 +345,8 @@ def run(args, url, server):
     print()
     print(f"Benchmark {date.today():%d/%m/%Y}, {args.backend}, scale {args.scale}, "
           f"{args.connections} connections, {args.duration} s each, "
-          f"{os.cpu_count()} cores ({platform()})")
+          f"{os.cpu_count()} cores ({platform()})"
+          + (f", DATABASE_URL {url}" if args.backend == "postgres" else ""))
     print("| page | first request ms | req/s | p50 ms | p99 ms | errors | req/s vs /healthz | p50 vs raw SQL |")
     print("|---|---:|---:|---:|---:|---:|---:|---:|")
     for label, rps, p50, p99, errors in rows:

@@ -580,3 +580,74 @@ async fn a_visit_entered_late_does_not_move_the_stage_past_a_later_one() {
         4
     );
 }
+
+/// The worklist: households due by today on the open tasks the user owns or
+/// works on, the oldest first, counted across pages.
+#[tokio::test]
+async fn the_worklist_holds_due_households_of_open_tasks_the_user_owns_or_works_on() {
+    use danvan::db::schema::{households, tasks};
+    use diesel::prelude::*;
+    let w = world().await;
+    let mut conn = w.app.conn();
+    let ward = db::tasks::find(&mut conn, w.task).unwrap().unit_id;
+    let other = w.app.user("nguoikhac", ward, &[(Role::Committee, ward)]);
+    let mut task = |owner: i64, title: &str, team: Vec<i64>| {
+        let mut fields = common::task_fields(ward, owner, title, None, 2026);
+        fields.team = team;
+        db::tasks::create(&mut conn, &fields, owner).unwrap().0
+    };
+    let owned = task(w.teammate, "Chủ trì: chỉnh trang vỉa hè", vec![]);
+    let closed = task(other, "Đã xong", vec![w.teammate]);
+    let not_mine = task(other, "Việc của người khác", vec![]);
+    let on_team = db::tasks::find(&mut conn, w.task).unwrap();
+    diesel::update(tasks::table.find(closed.id))
+        .set(tasks::status.eq("completed"))
+        .execute(&mut conn)
+        .unwrap();
+    let today = format::today();
+    let days = |n: i64| today + chrono::Duration::days(n);
+    let mut household = |task: &db::tasks::Task, name: &str, next: chrono::NaiveDate| {
+        let fields = db::households::HouseholdFields {
+            head_name: name.into(),
+            address: "Ngõ 2".into(),
+            residential_group: String::new(),
+            map_sheet: String::new(),
+            parcel_no: String::new(),
+            area_m2: 10.0,
+            land_type: String::new(),
+            priority_groups: String::new(),
+            phone: String::new(),
+            notes: String::new(),
+        };
+        let (h, _) = db::households::create(&mut conn, task, &fields).unwrap();
+        diesel::update(households::table.find(h.id))
+            .set(households::next_visit_on.eq(next))
+            .execute(&mut conn)
+            .unwrap();
+        h.id
+    };
+    let two_days_late = household(&on_team, "Hai ngày trước", days(-2));
+    let due_today = household(&on_team, "Hôm nay", today);
+    household(&on_team, "Ngày mai", days(1));
+    let five_days_late = household(&owned, "Năm ngày trước", days(-5));
+    household(&closed, "Việc đã xong", days(-9));
+    household(&not_mine, "Không phải việc mình", days(-9));
+
+    let (rows, total) = db::households::due_for(&mut conn, w.teammate, today, 0, 10).unwrap();
+    let ids: Vec<i64> = rows.iter().map(|r| r.household_id).collect();
+    assert_eq!(ids, [five_days_late, two_days_late, due_today]);
+    assert_eq!(total, 3);
+    assert_eq!(rows[0].task_title, "Chủ trì: chỉnh trang vỉa hè");
+    assert_eq!(rows[1].task_id, w.task);
+    let (second, total) = db::households::due_for(&mut conn, w.teammate, today, 1, 1).unwrap();
+    assert_eq!(
+        (
+            second.iter().map(|r| r.household_id).collect::<Vec<_>>(),
+            total
+        ),
+        (vec![two_days_late], 3)
+    );
+    let idle = w.app.user("ranh", ward, &[(Role::WardTeam, ward)]);
+    let (none, total) = db::households::due_for(&mut conn, idle, today, 0, 10).unwrap();
+    assert!(none.is_empty() && total == 0);
+}
