@@ -53,10 +53,31 @@ impl Locale {
 /// The text for `key`, or the key itself when no language has it (so a missing
 /// translation shows up instead of vanishing).
 pub fn t(locale: Locale, key: &str) -> String {
-    LOCALES
+    let index = locale as usize;
+    if let Some(text) = MEMO[index].read().ok().and_then(|m| m.get(key).cloned()) {
+        return text;
+    }
+    let text = LOCALES
         .try_lookup(&locale.id(), key)
-        .unwrap_or_else(|| key.to_string())
+        .unwrap_or_else(|| key.to_string());
+    if let Ok(mut memo) = MEMO[index].write() {
+        // Keys are the translation files' own, a few hundred; the bound only
+        // guards against a key built from unexpected data.
+        if memo.len() < MEMO_LIMIT {
+            memo.insert(key.to_string(), text.clone());
+        }
+    }
+    text
 }
+
+/// A message without arguments always formats the same, so each is formatted
+/// once per language (Fluent negotiates the language and resolves the pattern
+/// on every lookup; a page calls `t` a hundred times or more).
+static MEMO: [std::sync::LazyLock<std::sync::RwLock<HashMap<String, String>>>; 2] = [
+    std::sync::LazyLock::new(Default::default),
+    std::sync::LazyLock::new(Default::default),
+];
+const MEMO_LIMIT: usize = 4096;
 
 pub fn t_args(locale: Locale, key: &str, args: &[(&str, String)]) -> String {
     let map: HashMap<Cow<'static, str>, FluentValue> = args

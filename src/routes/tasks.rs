@@ -680,8 +680,18 @@ async fn render_task(
                 "area_handed_over_percent": progress.area_handed_over_percent(),
             },
             "stage_rows": stage_rows,
+            // What a row shows, not the whole record (phone, notes, timestamps).
             "households": households.iter().map(|h| json!({
-                "h": h,
+                "h": {
+                    "id": h.id,
+                    "head_name": h.head_name,
+                    "address": h.address,
+                    "parcel_no": h.parcel_no,
+                    "map_sheet": h.map_sheet,
+                    "area_m2": h.area_m2,
+                    "stage": h.stage,
+                    "next_visit_on": h.next_visit_on,
+                },
                 "due": h.next_visit_on.is_some_and(|d| d <= today),
             })).collect::<Vec<_>>(),
             "hq": {"q": q.q, "due": q.due == "1"},
