@@ -93,13 +93,13 @@ pub fn with_grants(conn: &mut DbConnection, id: i64) -> QueryResult<Option<(User
             ),
         ))
         .load(conn)?;
-    let mut rows = rows.into_iter().peekable();
-    let Some((user, _)) = rows.peek() else {
+    let mut rows = rows.into_iter();
+    let Some((user, first)) = rows.next() else {
         return Ok(None);
     };
-    let user = user.clone();
-    let grants = rows
-        .filter_map(|(_, grant)| match grant {
+    let grants = std::iter::once(first)
+        .chain(rows.map(|(_, grant)| grant))
+        .filter_map(|grant| match grant {
             (Some(role), Some(unit_id), Some(unit_path), Some(true)) => {
                 Some((role, unit_id, unit_path))
             }
