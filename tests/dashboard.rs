@@ -43,24 +43,29 @@ fn task_with(
         };
         let (household, _) = db::households::create(&mut conn, &task, &h).unwrap();
         if let Some(stage) = stage {
-            let visit = NewVisit {
-                visited_on: format::today(),
-                kind: "door_to_door".into(),
-                members: vec![],
-                others: String::new(),
-                household_said: String::new(),
-                concerns: String::new(),
-                stage_after: *stage,
-                reason: Some("dữ liệu thử".into()),
-                next_step: String::new(),
-                next_visit_on: None,
-                corrects_id: None,
-                dialogue_id: None,
-            };
+            let visit = visit(*stage, format::today(), None);
             db::households::append_visit(&mut conn, &task, &household, &visit, owner).unwrap();
         }
     }
     task.id
+}
+
+/// A door-to-door visit on `on` that leaves the household at `stage`.
+fn visit(stage: ConsentStage, on: chrono::NaiveDate, corrects: Option<i64>) -> NewVisit {
+    NewVisit {
+        visited_on: on,
+        kind: "door_to_door".into(),
+        members: vec![],
+        others: String::new(),
+        household_said: String::new(),
+        concerns: String::new(),
+        stage_after: stage,
+        reason: Some("dữ liệu thử".into()),
+        next_step: String::new(),
+        next_visit_on: None,
+        corrects_id: corrects,
+        dialogue_id: None,
+    }
 }
 
 #[tokio::test]
@@ -357,4 +362,143 @@ async fn search_shows_the_first_matching_tasks_by_title_and_links_to_all_of_them
     assert!(!html.contains(&format!("href=\"/tasks/{id}\"")));
     let (_, html) = app.text("/search?q=tan+lap").await;
     assert!(html.contains(&format!("href=\"/tasks/{id}\"")));
+}
+
+/// The dashboard reads totals kept by triggers; after every kind of change to
+/// households and visits they equal a recount, and so do the figures.
+#[tokio::test]
+async fn the_totals_equal_a_recount_after_every_kind_of_change() {
+    use danvan::db::schema::{households, tasks, visits};
+    use diesel::prelude::*;
+    use ConsentStage::*;
+    let app = spawn().await;
+    let ward = app.unit(app.root, UnitKind::Ward, "Phường Thụy Khuê");
+    let capuy = app.user("capuy", ward, &[(Role::Committee, ward)]);
+    let check = || common::assert_totals_equal_a_recount(&mut app.conn());
+    check();
+    let a = task_with(
+        &app,
+        ward,
+        capuy,
+        "Mương A",
+        &[None, Some(Agrees), Some(Paid)],
+    );
+    let b = task_with(&app, ward, capuy, "Đường B", &[None, None]);
+    check();
+
+    let mut conn = app.conn();
+    let task_a = db::tasks::find(&mut conn, a).unwrap();
+    let of_a = |conn: &mut db::DbConnection| -> Vec<i64> {
+        households::table
+            .filter(households::task_id.eq(a))
+            .order(households::id)
+            .select(households::id)
+            .load(conn)
+            .unwrap()
+    };
+    let ids = of_a(&mut conn);
+    let today = format::today();
+    // A visit logged late, dated two months back: the history is re-read.
+    let h = db::households::find(&mut conn, ids[1]).unwrap();
+    db::households::append_visit(
+        &mut conn,
+        &task_a,
+        &h,
+        &visit(Disagrees, today - chrono::Duration::days(62), None),
+        capuy,
+    )
+    .unwrap();
+    check();
+    // A correction of the latest visit.
+    let latest: i64 = visits::table
+        .filter(visits::household_id.eq(ids[2]))
+        .select(visits::id)
+        .first(&mut conn)
+        .unwrap();
+    let h = db::households::find(&mut conn, ids[2]).unwrap();
+    db::households::append_visit(
+        &mut conn,
+        &task_a,
+        &h,
+        &visit(Agrees, today, Some(latest)),
+        capuy,
+    )
+    .unwrap();
+    check();
+    // The area of a household corrected.
+    let h = db::households::find(&mut conn, ids[0]).unwrap();
+    let mut fields = db::households::fields_of(&h);
+    fields.area_m2 = 250.5;
+    db::households::update(&mut conn, &task_a, ids[0], &fields).unwrap();
+    check();
+
+    // A visit through the app, then the figures against a direct count.
+    app.login_ok("capuy").await;
+    let r = app
+        .post(
+            &format!("/households/{}/visits", ids[0]),
+            &[
+                ("visited_on", &format::date(today)),
+                ("kind", "door_to_door"),
+                ("stage_after", "considering"),
+                ("reason", "Gia đình đang cân nhắc"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    check();
+    let path = db::units::find(&mut conn, ward).unwrap().path;
+    let f = db::dashboard::figures(&mut conn, &[path], today).unwrap();
+    let month_start = chrono::Datelike::with_day(&today, 1).unwrap();
+    let visits_this_month: i64 = visits::table
+        .filter(visits::visited_on.ge(month_start))
+        .count()
+        .get_result(&mut conn)
+        .unwrap();
+    assert_eq!(f.visits_this_month, visits_this_month);
+    assert_eq!(
+        f.visits_this_month, 4,
+        "two logged with the tasks, a correction, one posted"
+    );
+    // Waiting and not visited for 30 days: B's two, never visited. A's
+    // households were all visited today (the one visited late also today).
+    let not_visited: i64 = households::table
+        .filter(households::stage.ne_all(["handed_over", "enforcement"]))
+        .filter(
+            households::last_visit_on
+                .lt(today - chrono::Duration::days(30))
+                .or(households::last_visit_on.is_null()),
+        )
+        .count()
+        .get_result(&mut conn)
+        .unwrap();
+    assert_eq!(f.not_visited_30_days, not_visited);
+    assert_eq!(f.not_visited_30_days, 2, "B's two households");
+    let total: i64 = f.households_by_stage.iter().map(|(_, n, _)| n).sum();
+    assert_eq!(total, 5);
+
+    // Rows changed or removed by hand: a household moved to another task, one
+    // deleted with its visits, then a whole task.
+    diesel::update(households::table.find(ids[1]))
+        .set(households::task_id.eq(b))
+        .execute(&mut conn)
+        .unwrap();
+    diesel::update(visits::table.filter(visits::household_id.eq(ids[1])))
+        .set((
+            visits::task_id.eq(b),
+            visits::visited_on.eq(today - chrono::Duration::days(400)),
+        ))
+        .execute(&mut conn)
+        .unwrap();
+    check();
+    diesel::delete(households::table.find(ids[2]))
+        .execute(&mut conn)
+        .unwrap();
+    check();
+    diesel::delete(tasks::table.find(b))
+        .execute(&mut conn)
+        .unwrap();
+    check();
+    let left: i64 = households::table.count().get_result(&mut conn).unwrap();
+    assert_eq!(left, 1, "only A's first household is left");
 }

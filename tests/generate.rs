@@ -57,8 +57,37 @@ async fn a_generated_province_is_consistent_and_usable() {
         }
     }
 
-    // The indexes dropped for the bulk load on PostgreSQL are all back.
+    // The indexes dropped for the bulk load on PostgreSQL are all back, the
+    // dashboard's totals equal a recount, and the triggers suspended for the
+    // load on SQLite keep them so after a visit that moves a household.
     assert_eq!(bulk_table_indexes(&mut conn), indexes_before);
+    common::assert_totals_equal_a_recount(&mut conn);
+    let (task, household) = {
+        let h: i64 = households::table
+            .filter(households::stage.eq("not_contacted"))
+            .select(households::id)
+            .first(&mut conn)
+            .unwrap();
+        let h = danvan::db::households::find(&mut conn, h).unwrap();
+        (danvan::db::tasks::find(&mut conn, h.task_id).unwrap(), h)
+    };
+    let visit = danvan::db::households::NewVisit {
+        visited_on: danvan::domain::format::today(),
+        kind: "door_to_door".into(),
+        members: vec![],
+        others: String::new(),
+        household_said: String::new(),
+        concerns: String::new(),
+        stage_after: danvan::domain::consent::ConsentStage::Agrees,
+        reason: None,
+        next_step: String::new(),
+        next_visit_on: None,
+        corrects_id: None,
+        dialogue_id: None,
+    };
+    danvan::db::households::append_visit(&mut conn, &task, &household, &visit, task.owner_id)
+        .unwrap();
+    common::assert_totals_equal_a_recount(&mut conn);
 
     // The accounts log in, and a second run refuses to mix provinces.
     app.login_ok("admin").await;

@@ -5,7 +5,9 @@ use chrono::{Datelike, NaiveDate};
 use diesel::dsl::{count_star, sum};
 use diesel::prelude::*;
 
-use super::schema::{households, task_categories, tasks, units, visits};
+use super::schema::{
+    household_stage_totals, households, task_categories, tasks, units, visit_month_totals,
+};
 use super::units::path_in;
 use super::DbConnection;
 use crate::domain::consent::{ConsentStage, ConsentedSet};
@@ -67,22 +69,24 @@ pub fn figures(
         ..Default::default()
     };
     // Each task decides which stages count as consented, so group by both.
-    let grouped: Vec<(String, String, i64, Option<f64>)> = households::table
+    // The totals per task and stage are kept in step by triggers.
+    let grouped: Vec<(String, String, Option<i64>, Option<f64>)> = household_stage_totals::table
         .inner_join(tasks::table.inner_join(units::table))
         .filter(path_in(scope))
-        .group_by((tasks::consented_stages, households::stage))
+        .filter(household_stage_totals::households.gt(0))
+        .group_by((tasks::consented_stages, household_stage_totals::stage))
         .select((
             tasks::consented_stages,
-            households::stage,
-            count_star(),
-            sum(households::area_m2),
+            household_stage_totals::stage,
+            sum(household_stage_totals::households),
+            sum(household_stage_totals::area_m2),
         ))
         .load(conn)?;
     for (set, stage, count, area) in grouped {
         let Some(stage) = ConsentStage::parse(&stage) else {
             continue;
         };
-        let area = area.unwrap_or(0.0);
+        let (count, area) = (count.unwrap_or(0), area.unwrap_or(0.0));
         f.progress.add(
             stage,
             count,
@@ -103,24 +107,32 @@ pub fn figures(
     }
     f.households_by_stage.sort_by_key(|(s, _, _)| *s);
     let month_start = today.with_day0(0).unwrap_or(today);
-    f.visits_this_month = visits::table
+    f.visits_this_month = visit_month_totals::table
         .inner_join(tasks::table.inner_join(units::table))
         .filter(path_in(scope))
-        .filter(visits::visited_on.ge(month_start))
-        .count()
-        .get_result(conn)?;
+        .filter(visit_month_totals::month.ge(month_start))
+        .select(sum(visit_month_totals::visits))
+        .get_result::<Option<i64>>(conn)?
+        .unwrap_or(0);
+    // Households of open tasks still to persuade and not visited for 30 days:
+    // all of them (from the totals) less those visited since, which an index
+    // on (task, last visit) finds without reading the rest.
     let month_ago = today - chrono::Duration::days(30);
-    f.not_visited_30_days = households::table
+    let waiting: Option<i64> = household_stage_totals::table
         .inner_join(tasks::table.inner_join(units::table))
         .filter(path_in(scope))
         .filter(tasks::status.eq_any(OPEN))
+        .filter(household_stage_totals::stage.ne_all(FINAL))
+        .select(sum(household_stage_totals::households))
+        .get_result(conn)?;
+    let visited_since: i64 = households::table
+        .inner_join(tasks::table.inner_join(units::table))
+        .filter(path_in(scope))
+        .filter(tasks::status.eq_any(OPEN))
+        .filter(households::last_visit_on.ge(month_ago))
         .filter(households::stage.ne_all(FINAL))
-        .filter(
-            households::last_visit_on
-                .lt(month_ago)
-                .or(households::last_visit_on.is_null()),
-        )
         .count()
         .get_result(conn)?;
+    f.not_visited_30_days = waiting.unwrap_or(0) - visited_since;
     Ok(f)
 }

@@ -188,20 +188,22 @@ pub fn list(
     Ok((rows, total))
 }
 
-/// Households of a task grouped by stage: (stage, count, area in m²).
+/// Households of a task grouped by stage: (stage, count, area in m²), from
+/// the totals the triggers keep.
 pub fn stage_counts(
     conn: &mut DbConnection,
     task_id: i64,
 ) -> QueryResult<Vec<(String, i64, Option<f64>)>> {
-    households::table
-        .filter(households::task_id.eq(task_id))
-        .group_by(households::stage)
-        .select((
-            households::stage,
-            diesel::dsl::count_star(),
-            diesel::dsl::sum(households::area_m2),
-        ))
-        .load(conn)
+    use super::schema::household_stage_totals as t;
+    Ok(t::table
+        .filter(t::task_id.eq(task_id))
+        .filter(t::households.gt(0))
+        .order(t::stage)
+        .select((t::stage, t::households, t::area_m2))
+        .load::<(String, i32, f64)>(conn)?
+        .into_iter()
+        .map(|(stage, n, area)| (stage, i64::from(n), Some(area)))
+        .collect())
 }
 
 /// A visit to append to the log.

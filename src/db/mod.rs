@@ -15,6 +15,7 @@ pub mod reviews;
 pub mod schema;
 pub mod tasks;
 pub mod teams;
+pub mod totals;
 pub mod units;
 pub mod users;
 

@@ -11,8 +11,8 @@ use serde_json::json;
 
 use super::audit::{diff, Change};
 use super::schema::{
-    households, milestones, review_criteria, review_disputes, review_rounds, review_rubric,
-    review_scores, review_tasks, tasks, units, users, visits,
+    household_stage_totals, households, milestones, review_criteria, review_disputes,
+    review_rounds, review_rubric, review_scores, review_tasks, tasks, units, users, visits,
 };
 use super::DbConnection;
 use crate::domain::access::Role;
@@ -791,17 +791,27 @@ fn take_snapshot(conn: &mut DbConnection, round_id: i64, today: NaiveDate) -> Qu
             tasks::consented_stages,
         ))
         .load(conn)?;
-    let by_stage: Vec<(i64, String, i64, Option<f64>)> = households::table
-        .inner_join(review_tasks::table.on(review_tasks::task_id.eq(households::task_id)))
+    // Households and area per task and stage, from the totals the triggers
+    // keep, grouped by task.
+    let mut by_stage: HashMap<i64, Vec<(String, i64, f64)>> = HashMap::new();
+    for (task_id, stage, n, area) in household_stage_totals::table
+        .inner_join(
+            review_tasks::table.on(review_tasks::task_id.eq(household_stage_totals::task_id)),
+        )
         .filter(review_tasks::round_id.eq(round_id))
-        .group_by((households::task_id, households::stage))
         .select((
-            households::task_id,
-            households::stage,
-            diesel::dsl::count_star(),
-            diesel::dsl::sum(households::area_m2),
+            household_stage_totals::task_id,
+            household_stage_totals::stage,
+            household_stage_totals::households,
+            household_stage_totals::area_m2,
         ))
-        .load(conn)?;
+        .load::<(i64, String, i32, f64)>(conn)?
+    {
+        by_stage
+            .entry(task_id)
+            .or_default()
+            .push((stage, i64::from(n), area));
+    }
     let visit_counts: HashMap<i64, i64> = visits::table
         .inner_join(review_tasks::table.on(review_tasks::task_id.eq(visits::task_id)))
         .filter(review_tasks::round_id.eq(round_id))
@@ -811,16 +821,20 @@ fn take_snapshot(conn: &mut DbConnection, round_id: i64, today: NaiveDate) -> Qu
         .load::<(i64, i64)>(conn)?
         .into_iter()
         .collect();
-    let all_milestones: Vec<(i64, NaiveDate, Option<NaiveDate>)> = milestones::table
+    let mut all_milestones: HashMap<i64, Vec<(NaiveDate, Option<NaiveDate>)>> = HashMap::new();
+    for (task_id, due, done) in milestones::table
         .inner_join(review_tasks::table.on(review_tasks::task_id.eq(milestones::task_id)))
         .filter(review_tasks::round_id.eq(round_id))
         .select((milestones::task_id, milestones::due_on, milestones::done_on))
-        .load(conn)?;
+        .load::<(i64, NaiveDate, Option<NaiveDate>)>(conn)?
+    {
+        all_milestones.entry(task_id).or_default().push((due, done));
+    }
     for (rt_id, task_id, unit_id, owner_id, status, deadline, completed_on, consented) in &facts {
         let consented = ConsentedSet::parse(consented).unwrap_or_default();
         let (mut total, mut agreed, mut area, mut handed) = (0i64, 0i64, 0.0f64, 0.0f64);
-        for (_, stage, n, a) in by_stage.iter().filter(|(t, ..)| t == task_id) {
-            let a = a.unwrap_or(0.0);
+        for (stage, n, a) in by_stage.get(task_id).into_iter().flatten() {
+            let (n, a) = (*n, *a);
             total += n;
             area += a;
             if let Some(st) = ConsentStage::parse(stage) {
@@ -832,14 +846,11 @@ fn take_snapshot(conn: &mut DbConnection, round_id: i64, today: NaiveDate) -> Qu
                 }
             }
         }
-        let ms: Vec<_> = all_milestones
-            .iter()
-            .filter(|(t, ..)| t == task_id)
-            .collect();
-        let done = ms.iter().filter(|(_, _, d)| d.is_some()).count() as i64;
+        let ms = all_milestones.get(task_id).map_or(&[][..], Vec::as_slice);
+        let done = ms.iter().filter(|(_, d)| d.is_some()).count() as i64;
         let on_time = ms
             .iter()
-            .filter(|(_, due, d)| d.is_some_and(|d| d <= *due))
+            .filter(|(due, d)| d.is_some_and(|d| d <= *due))
             .count() as i64;
         let status = TaskStatus::parse(status).unwrap_or(TaskStatus::Registered);
         let outcome = Outcome::of(status, *deadline, *completed_on, today);

@@ -774,6 +774,25 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    household_stage_totals (task_id, stage) {
+        task_id -> BigInt,
+        stage -> Text,
+        households -> Integer,
+        area_m2 -> Double,
+    }
+}
+
+diesel::table! {
+    visit_month_totals (task_id, month) {
+        task_id -> BigInt,
+        month -> Date,
+        visits -> Integer,
+    }
+}
+
+diesel::joinable!(household_stage_totals -> tasks (task_id));
+diesel::joinable!(visit_month_totals -> tasks (task_id));
 diesel::joinable!(outbox -> users (user_id));
 diesel::joinable!(digest_items -> users (user_id));
 
@@ -831,10 +850,16 @@ diesel::allow_tables_to_appear_in_same_query!(
     notification_keys,
     notification_prefs,
     data_version,
+    household_stage_totals,
+    visit_month_totals,
 );
 
 // Dashboards group households by their task's consented set and their stage.
 diesel::allow_columns_to_appear_in_same_group_by_clause!(
     tasks::consented_stages,
     households::stage
+);
+diesel::allow_columns_to_appear_in_same_group_by_clause!(
+    tasks::consented_stages,
+    household_stage_totals::stage
 );

@@ -352,3 +352,79 @@ pub fn location(r: &Response) -> String {
         .map(|v| v.to_str().unwrap().to_string())
         .unwrap_or_default()
 }
+
+/// Asserts that the totals the triggers keep (households and area per task
+/// and stage, visits per task and month) equal a recount of the rows.
+pub fn assert_totals_equal_a_recount(conn: &mut DbConnection) {
+    use chrono::{Datelike, NaiveDate};
+    use danvan::db::schema::{household_stage_totals, households, visit_month_totals, visits};
+    use diesel::prelude::*;
+    use std::collections::BTreeMap;
+
+    let mut kept: BTreeMap<(i64, String), (i64, f64)> = BTreeMap::new();
+    for (task, stage, n, area) in household_stage_totals::table
+        .select((
+            household_stage_totals::task_id,
+            household_stage_totals::stage,
+            household_stage_totals::households,
+            household_stage_totals::area_m2,
+        ))
+        .load::<(i64, String, i32, f64)>(conn)
+        .unwrap()
+    {
+        // A total that went back to nothing may stay as a row of zeros.
+        if n == 0 {
+            assert!(
+                area.abs() < 1e-6,
+                "({task}, {stage}) has no households but {area} m²"
+            );
+        } else {
+            kept.insert((task, stage), (i64::from(n), area));
+        }
+    }
+    let mut counted: BTreeMap<(i64, String), (i64, f64)> = BTreeMap::new();
+    for (task, stage, area) in households::table
+        .select((households::task_id, households::stage, households::area_m2))
+        .load::<(i64, String, f64)>(conn)
+        .unwrap()
+    {
+        let e = counted.entry((task, stage)).or_insert((0, 0.0));
+        e.0 += 1;
+        e.1 += area;
+    }
+    assert_eq!(
+        kept.keys().collect::<Vec<_>>(),
+        counted.keys().collect::<Vec<_>>(),
+        "households by task and stage"
+    );
+    for (key, (n, area)) in &counted {
+        let (kept_n, kept_area) = kept[key];
+        assert_eq!(kept_n, *n, "households of {key:?}");
+        assert!(
+            (kept_area - area).abs() < 1e-6,
+            "area of {key:?}: {kept_area} ≠ {area}"
+        );
+    }
+
+    let kept: BTreeMap<(i64, NaiveDate), i64> = visit_month_totals::table
+        .filter(visit_month_totals::visits.ne(0))
+        .select((
+            visit_month_totals::task_id,
+            visit_month_totals::month,
+            visit_month_totals::visits,
+        ))
+        .load::<(i64, NaiveDate, i32)>(conn)
+        .unwrap()
+        .into_iter()
+        .map(|(t, m, n)| ((t, m), i64::from(n)))
+        .collect();
+    let mut counted: BTreeMap<(i64, NaiveDate), i64> = BTreeMap::new();
+    for (task, on) in visits::table
+        .select((visits::task_id, visits::visited_on))
+        .load::<(i64, NaiveDate)>(conn)
+        .unwrap()
+    {
+        *counted.entry((task, on.with_day(1).unwrap())).or_default() += 1;
+    }
+    assert_eq!(kept, counted, "visits by task and month");
+}

@@ -1,0 +1,9 @@
+DROP INDEX households_task_last_visit_idx;
+DROP TRIGGER visit_totals_update;
+DROP TRIGGER visit_totals_delete;
+DROP TRIGGER visit_totals_insert;
+DROP TRIGGER household_totals_update;
+DROP TRIGGER household_totals_delete;
+DROP TRIGGER household_totals_insert;
+DROP TABLE visit_month_totals;
+DROP TABLE household_stage_totals;
