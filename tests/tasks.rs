@@ -505,3 +505,51 @@ async fn a_top_administrator_extends_the_category_list_and_retires_a_category() 
         StatusCode::FORBIDDEN
     );
 }
+
+#[derive(diesel::QueryableByName)]
+struct Prepared {
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    n: i64,
+}
+
+/// Almost every query is limited to the reader's subtrees. On PostgreSQL
+/// each such statement is prepared once per connection and then reused,
+/// rather than parsed and planned again on every request.
+#[tokio::test]
+async fn scope_limited_queries_are_prepared_once_per_connection_on_postgres() {
+    use diesel::RunQueryDsl;
+    let app = spawn().await;
+    if !app.db.is_postgres() {
+        return; // SQLite keeps no list of prepared statements to ask
+    }
+    let ward = app.unit(app.root, UnitKind::Ward, "Phường Thụy Khuê");
+    let mut conn = app.conn();
+    let path = db::units::find(&mut conn, ward).unwrap().path;
+    let filter = db::tasks::Filter {
+        scope: vec![path],
+        search: Some("đường".into()),
+        ..Default::default()
+    };
+    let prepared = |conn: &mut db::DbConnection| -> i64 {
+        diesel::sql_query(
+            "SELECT count(*) AS n FROM pg_prepared_statements \
+             WHERE statement LIKE '%\"units\".\"path\" LIKE $%'",
+        )
+        .get_result::<Prepared>(conn)
+        .unwrap()
+        .n
+    };
+    assert_eq!(prepared(&mut conn), 0);
+    db::tasks::list(&mut conn, &filter, db::tasks::Sort::Deadline, 0, 50).unwrap();
+    let after_one = prepared(&mut conn);
+    assert!(after_one >= 2, "the count and the page: {after_one}");
+    for _ in 0..3 {
+        db::tasks::list(&mut conn, &filter, db::tasks::Sort::Deadline, 0, 50).unwrap();
+        db::units::tree(&mut conn, &filter.scope, false).unwrap();
+    }
+    assert_eq!(
+        prepared(&mut conn),
+        after_one + 1,
+        "and the unit tree, once"
+    );
+}
