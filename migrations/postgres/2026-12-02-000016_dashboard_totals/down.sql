@@ -1,3 +1,4 @@
+DROP INDEX visit_month_totals_month_idx;
 DROP INDEX households_task_last_visit_idx;
 DROP TRIGGER visit_totals_update ON visits;
 DROP TRIGGER visit_totals_insert_delete ON visits;

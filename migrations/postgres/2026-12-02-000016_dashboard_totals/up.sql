@@ -74,3 +74,6 @@ INSERT INTO visit_month_totals (task_id, month, visits)
 -- Households visited lately, per task: "not visited for 30 days" is the
 -- households waiting less these.
 CREATE INDEX households_task_last_visit_idx ON households(task_id, last_visit_on, stage);
+
+-- This month's visits over a province: the month's rows, not every task's.
+CREATE INDEX visit_month_totals_month_idx ON visit_month_totals(month, task_id);
