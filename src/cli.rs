@@ -47,6 +47,22 @@ pub enum Command {
         #[arg(long, default_value = "mo-phong-2026")]
         password: String,
     },
+    /// Write a consistent copy of the SQLite database to FILE while the server
+    /// runs (on PostgreSQL, use pg_dump; see README).
+    Backup {
+        /// The new file; it must not exist.
+        file: std::path::PathBuf,
+    },
+    /// Replace the SQLite database with a backup, after checking it; the
+    /// database replaced is kept beside it. Stop the server first.
+    Restore {
+        /// A file written by `danvan backup`.
+        file: std::path::PathBuf,
+        /// Restore even though the database's write-ahead log is present
+        /// (after a crash); the log is kept with the old database.
+        #[arg(long)]
+        force: bool,
+    },
     /// Queue the day's reminders and digests (for cron, with DAILY_HOUR=off);
     /// running it again the same day adds nothing. The server sends them.
     Daily {
@@ -124,6 +140,30 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
                 report.seconds,
                 report.rows_per_second()
             );
+            Ok(())
+        }
+        Command::Backup { file } => {
+            let b = crate::ops::backup(&config.database, &file)?;
+            println!(
+                "Backup written to {} ({} bytes, {:.1} s) and checked.",
+                b.path.display(),
+                b.bytes,
+                b.seconds
+            );
+            Ok(())
+        }
+        Command::Restore { file, force } => {
+            let r = crate::ops::restore(&config.database, &file, force)?;
+            println!("Restored from {}.", file.display());
+            if let Some(kept) = r.kept {
+                println!("The database it replaced is kept as {}.", kept.display());
+            }
+            if r.migrated > 0 {
+                println!(
+                    "{} migration(s) applied to bring it up to date.",
+                    r.migrated
+                );
+            }
             Ok(())
         }
         Command::Daily { date } => {

@@ -120,3 +120,50 @@ fn postgres_connections_cost_random_reads_as_on_ssd_and_plan_each_run_unless_set
     assert_eq!(setting(&mut conn, "random_page_cost"), "2.5");
     assert_eq!(setting(&mut conn, "plan_cache_mode"), "auto");
 }
+
+/// A database a newer version has upgraded: neither the server nor any
+/// subcommand starts on it, the message says why, and nothing is changed.
+#[tokio::test]
+async fn a_database_upgraded_by_a_newer_version_is_refused_and_left_alone() {
+    use diesel::RunQueryDsl;
+    let app = common::spawn().await;
+    let mut conn = app.conn();
+    diesel::sql_query("INSERT INTO __diesel_schema_migrations (version) VALUES ('20990101000001')")
+        .execute(&mut conn)
+        .unwrap();
+    let applied_before = count_applied(&mut conn);
+
+    let err = db::run_migrations(&mut conn).unwrap_err().to_string();
+    assert!(
+        err.contains("20990101000001") && err.contains("newer version"),
+        "{err}"
+    );
+    let started = danvan::startup::Application::build(common::config_for(&app.db, &[]));
+    let err = format!(
+        "{:#}",
+        started.err().expect("the server must refuse to start")
+    );
+    assert!(err.contains("20990101000001"), "{err}");
+    let out = app.cli(&["migrate"]);
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("newer version"));
+    assert_eq!(
+        count_applied(&mut conn),
+        applied_before,
+        "nothing was changed"
+    );
+}
+
+#[derive(diesel::QueryableByName)]
+struct Count {
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    n: i64,
+}
+
+fn count_applied(conn: &mut DbConnection) -> i64 {
+    use diesel::RunQueryDsl;
+    diesel::sql_query("SELECT count(*) AS n FROM __diesel_schema_migrations")
+        .get_result::<Count>(conn)
+        .unwrap()
+        .n
+}

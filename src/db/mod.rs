@@ -240,6 +240,13 @@ pub fn build_pool(url: &DatabaseUrl, size: u32, timeout_seconds: u64) -> anyhow:
 
 /// Applies pending migrations of the connection's backend; returns their names.
 pub fn run_migrations(conn: &mut DbConnection) -> anyhow::Result<Vec<String>> {
+    if let Some(unknown) = newer_migration(conn)? {
+        bail!(
+            "this database has migration {unknown}, which this version of danvan does not \
+             have: a newer version has upgraded it. Start that version (or a later one), or \
+             restore a backup made before the upgrade; nothing was changed"
+        );
+    }
     let applied: Vec<String> = match conn {
         DbConnection::Pg(c) => c
             .run_pending_migrations(POSTGRES_MIGRATIONS)
@@ -256,6 +263,34 @@ pub fn run_migrations(conn: &mut DbConnection) -> anyhow::Result<Vec<String>> {
             .context("PRAGMA optimize")?;
     }
     Ok(applied)
+}
+
+/// The newest migration applied to the database that this binary does not
+/// embed, if any: the database belongs to a newer version.
+pub fn newer_migration(conn: &mut DbConnection) -> anyhow::Result<Option<String>> {
+    use diesel::migration::MigrationSource;
+    fn check<C: MigrationHarness<DB>, DB: diesel::backend::Backend>(
+        c: &mut C,
+        source: EmbeddedMigrations,
+    ) -> anyhow::Result<Option<String>> {
+        let known: std::collections::HashSet<String> = MigrationSource::<DB>::migrations(&source)
+            .map_err(|e| anyhow::anyhow!("reading the embedded migrations: {e}"))?
+            .iter()
+            .map(|m| m.name().version().to_string())
+            .collect();
+        let applied = c
+            .applied_migrations()
+            .map_err(|e| anyhow::anyhow!("reading the applied migrations: {e}"))?;
+        Ok(applied
+            .iter()
+            .map(|v| v.to_string())
+            .filter(|v| !known.contains(v))
+            .max())
+    }
+    match conn {
+        DbConnection::Pg(c) => check(c, POSTGRES_MIGRATIONS),
+        DbConnection::Sqlite(c) => check(c, SQLITE_MIGRATIONS),
+    }
 }
 
 pub fn backend_of(conn: &DbConnection) -> Backend {

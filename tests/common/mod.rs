@@ -59,6 +59,22 @@ impl TestDb {
         }
     }
 
+    /// An SQLite database whatever `TEST_DATABASE_URL` says.
+    pub fn sqlite() -> TestDb {
+        TestDb::Sqlite(tempfile::tempdir().unwrap())
+    }
+
+    /// Runs a subcommand of the binary against this database.
+    pub fn cli(&self, args: &[&str]) -> std::process::Output {
+        std::process::Command::new(env!("CARGO_BIN_EXE_danvan"))
+            .args(args)
+            .env("DATABASE_URL", self.url())
+            .env("DATA_DIR", self.data_dir())
+            .env("SESSION_KEY", "ab".repeat(64))
+            .output()
+            .unwrap()
+    }
+
     pub fn url(&self) -> String {
         match self {
             TestDb::Sqlite(dir) => {
@@ -252,13 +268,7 @@ impl TestApp {
 
     /// Runs a subcommand of the binary against this test's database.
     pub fn cli(&self, args: &[&str]) -> std::process::Output {
-        std::process::Command::new(env!("CARGO_BIN_EXE_danvan"))
-            .args(args)
-            .env("DATABASE_URL", self.db.url())
-            .env("DATA_DIR", self.db.data_dir())
-            .env("SESSION_KEY", "ab".repeat(64))
-            .output()
-            .unwrap()
+        self.db.cli(args)
     }
 
     pub fn url(&self, path: &str) -> String {

@@ -1,0 +1,318 @@
+//! Operations: online backup and checked restore (SQLite), pg_dump and
+//! pg_restore (PostgreSQL), and refusing what would lose data.
+
+mod common;
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+
+use common::{spawn, TestApp, TestDb};
+use danvan::db::{self, households::HouseholdFields};
+use danvan::domain::access::Role;
+use danvan::domain::format;
+use danvan::domain::units::UnitKind;
+use diesel::prelude::*;
+use reqwest::StatusCode;
+
+/// A ward with a committee member "capuy" who owns a task of `n` households;
+/// their ids.
+fn task_of_households(app: &TestApp, n: usize) -> Vec<i64> {
+    let ward = app.unit(app.root, UnitKind::Ward, "Phường Thụy Khuê");
+    let capuy = app.user("capuy", ward, &[(Role::Committee, ward)]);
+    let mut conn = app.conn();
+    let fields = common::task_fields(ward, capuy, "Mương Thụy Khuê", None, 2026);
+    let (task, _) = db::tasks::create(&mut conn, &fields, capuy).unwrap();
+    (0..n)
+        .map(|i| {
+            let h = HouseholdFields {
+                head_name: format!("Nguyễn Văn Thụy {i}"),
+                address: String::new(),
+                residential_group: String::new(),
+                map_sheet: "1".into(),
+                parcel_no: format!("{i}"),
+                area_m2: 100.0,
+                land_type: String::new(),
+                priority_groups: String::new(),
+                phone: String::new(),
+                notes: String::new(),
+            };
+            db::households::create(&mut conn, &task, &h).unwrap().0.id
+        })
+        .collect()
+}
+
+fn count_visits(conn: &mut db::DbConnection) -> i64 {
+    use danvan::db::schema::visits;
+    visits::table.count().get_result(conn).unwrap()
+}
+
+fn stderr(out: &std::process::Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+#[tokio::test]
+async fn an_online_backup_taken_while_visits_are_logged_restores_to_a_working_database() {
+    let app = spawn().await;
+    if app.db.is_postgres() {
+        return; // PostgreSQL: pg_dump, below
+    }
+    let households = task_of_households(&app, 20);
+    app.login_ok("capuy").await;
+    // Visits logged without pause while the backup runs.
+    let confirmed = Arc::new(AtomicUsize::new(0));
+    let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let writer = {
+        let (confirmed, stop) = (confirmed.clone(), stop.clone());
+        let client = app.client.clone();
+        let base = app.base.clone();
+        let csrf = app.csrf().await;
+        tokio::spawn(async move {
+            let mut i = 0;
+            while !stop.load(Ordering::SeqCst) {
+                let h = households[i % households.len()];
+                let today = format::date(format::today());
+                let r = client
+                    .post(format!("{base}/households/{h}/visits"))
+                    .form(&[
+                        ("_csrf", csrf.as_str()),
+                        ("visited_on", today.as_str()),
+                        ("kind", "door_to_door"),
+                        ("stage_after", "considering"),
+                        ("reason", "Gia đình đang cân nhắc"),
+                    ])
+                    .send()
+                    .await
+                    .unwrap();
+                assert_eq!(r.status(), StatusCode::SEE_OTHER);
+                confirmed.fetch_add(1, Ordering::SeqCst);
+                i += 1;
+            }
+        })
+    };
+    while confirmed.load(Ordering::SeqCst) < 10 {
+        assert!(!writer.is_finished(), "the writer stopped");
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
+    let before_backup = confirmed.load(Ordering::SeqCst) as i64;
+    let file = app.db.data_dir().join("sao-luu.sqlite3");
+    let out = {
+        let db_url = app.db.url();
+        let data_dir = app.db.data_dir();
+        let file = file.clone();
+        tokio::task::spawn_blocking(move || {
+            std::process::Command::new(env!("CARGO_BIN_EXE_danvan"))
+                .arg("backup")
+                .arg(&file)
+                .env("DATABASE_URL", db_url)
+                .env("DATA_DIR", data_dir)
+                .output()
+                .unwrap()
+        })
+        .await
+        .unwrap()
+    };
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("checked"));
+    stop.store(true, Ordering::SeqCst);
+    writer.await.unwrap();
+    let all = confirmed.load(Ordering::SeqCst) as i64;
+    assert!(all > before_backup, "visits went on during the backup");
+
+    // Every visit confirmed before the backup began is in it, and what it
+    // holds is consistent: each household's visits are all there with its
+    // totals, and no visit is there without its audit record.
+    let backup_url = db::DatabaseUrl::parse(file.to_str().unwrap()).unwrap();
+    let mut copy = db::connect(&backup_url).unwrap();
+    let in_backup = count_visits(&mut copy);
+    assert!(in_backup >= before_backup, "{in_backup} < {before_backup}");
+    common::assert_totals_equal_a_recount(&mut copy);
+    let audited: i64 = {
+        use danvan::db::schema::audit_log;
+        audit_log::table
+            .filter(audit_log::action.eq("log_visit"))
+            .count()
+            .get_result(&mut copy)
+            .unwrap()
+    };
+    assert_eq!(audited, in_backup);
+    drop(copy);
+
+    // A second backup to the same name is refused.
+    let again = app.cli(&["backup", file.to_str().unwrap()]);
+    assert!(!again.status.success());
+    assert!(stderr(&again).contains("already exists"));
+
+    // Restored into a new place, the server starts on it and shows the visits.
+    let target = TestDb::sqlite();
+    let out = target.cli(&["restore", file.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let restored = danvan::startup::Application::build(common::config_for(&target, &[])).unwrap();
+    let mut conn = restored.pool().get().unwrap();
+    assert_eq!(count_visits(&mut conn), in_backup);
+}
+
+#[tokio::test]
+async fn restore_refuses_a_running_database_a_damaged_file_and_a_newer_one_and_changes_nothing() {
+    let app = spawn().await;
+    if app.db.is_postgres() {
+        return; // restore of a file is SQLite's; PostgreSQL uses pg_restore
+    }
+    task_of_households(&app, 3);
+    let file = app.db.data_dir().join("sao-luu.sqlite3");
+    let out = app.cli(&["backup", file.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", stderr(&out));
+
+    // The server is running on the database: refused.
+    let out = app.cli(&["restore", file.to_str().unwrap()]);
+    assert!(!out.status.success());
+    assert!(stderr(&out).contains("stop the server"), "{}", stderr(&out));
+
+    let target = TestDb::sqlite();
+    assert!(target.cli(&["migrate"]).status.success());
+    let db_file = target.data_dir().join("test.sqlite3");
+    let original = std::fs::read(&db_file).unwrap();
+
+    // Not a database at all.
+    let junk = target.data_dir().join("junk.sqlite3");
+    std::fs::write(&junk, vec![7u8; 8192]).unwrap();
+    let out = target.cli(&["restore", junk.to_str().unwrap()]);
+    assert!(!out.status.success());
+    assert!(
+        stderr(&out).contains("not an SQLite database"),
+        "{}",
+        stderr(&out)
+    );
+
+    // A database damaged in the middle.
+    let damaged = target.data_dir().join("damaged.sqlite3");
+    let mut bytes = std::fs::read(&file).unwrap();
+    assert!(bytes.len() > 8192);
+    for b in &mut bytes[4096..8192] {
+        *b = 0x55;
+    }
+    std::fs::write(&damaged, bytes).unwrap();
+    let out = target.cli(&["restore", damaged.to_str().unwrap()]);
+    assert!(!out.status.success());
+    let said = stderr(&out);
+    assert!(
+        said.contains("integrity") || said.contains("not an SQLite database"),
+        "{said}"
+    );
+
+    // Made by a newer version.
+    let newer = target.data_dir().join("newer.sqlite3");
+    std::fs::copy(&file, &newer).unwrap();
+    {
+        let url = db::DatabaseUrl::parse(newer.to_str().unwrap()).unwrap();
+        diesel::sql_query(
+            "INSERT INTO __diesel_schema_migrations (version) VALUES ('20990101000001')",
+        )
+        .execute(&mut db::connect(&url).unwrap())
+        .unwrap();
+    }
+    let out = target.cli(&["restore", newer.to_str().unwrap()]);
+    assert!(!out.status.success());
+    assert!(stderr(&out).contains("newer version"), "{}", stderr(&out));
+
+    assert_eq!(
+        std::fs::read(&db_file).unwrap(),
+        original,
+        "the database is untouched"
+    );
+    let leftovers: Vec<String> = std::fs::read_dir(target.data_dir())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.contains("restor"))
+        .collect();
+    assert!(leftovers.is_empty(), "{leftovers:?}");
+
+    // A good backup replaces it, and the old database is kept beside it.
+    let out = target.cli(&["restore", file.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let kept: Vec<std::path::PathBuf> = std::fs::read_dir(target.data_dir())
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.to_string_lossy().contains(".before-restore-"))
+        .collect();
+    assert_eq!(kept.len(), 1, "{kept:?}");
+    assert_eq!(std::fs::read(&kept[0]).unwrap(), original);
+    let url = db::DatabaseUrl::parse(&target.url()).unwrap();
+    let n: i64 = {
+        use danvan::db::schema::households;
+        households::table
+            .count()
+            .get_result(&mut db::connect(&url).unwrap())
+            .unwrap()
+    };
+    assert_eq!(n, 3);
+}
+
+/// PostgreSQL is backed up with the commands README gives: pg_dump in its
+/// custom format while the server runs, pg_restore into a new database.
+#[tokio::test]
+async fn a_pg_dump_restores_with_pg_restore_into_a_working_database() {
+    let app = spawn().await;
+    if !app.db.is_postgres() {
+        return;
+    }
+    let households = task_of_households(&app, 5);
+    app.login_ok("capuy").await;
+    let r = app
+        .post(
+            &format!("/households/{}/visits", households[0]),
+            &[
+                ("visited_on", &format::date(format::today())),
+                ("kind", "door_to_door"),
+                ("stage_after", "agrees"),
+                ("reason", "Gia đình đã đồng ý"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let file = app.db.data_dir().join("danvan.dump");
+    let out = std::process::Command::new("pg_dump")
+        .args(["--format=custom", "--file"])
+        .arg(&file)
+        .arg(app.db.url())
+        .output()
+        .expect("pg_dump is installed with PostgreSQL");
+    assert!(out.status.success(), "{}", stderr(&out));
+    let target = TestDb::new();
+    let out = std::process::Command::new("pg_restore")
+        .arg(format!("--dbname={}", target.url()))
+        .arg("--no-owner")
+        .arg(&file)
+        .output()
+        .expect("pg_restore is installed with PostgreSQL");
+    assert!(out.status.success(), "{}", stderr(&out));
+
+    let restored = danvan::startup::Application::build(common::config_for(&target, &[])).unwrap();
+    let mut conn = restored.pool().get().unwrap();
+    assert_eq!(count_visits(&mut conn), 1);
+    common::assert_totals_equal_a_recount(&mut conn);
+    let base = format!("http://127.0.0.1:{}", restored.port());
+    tokio::spawn(restored.run_until_stopped());
+    let client = common::new_client();
+    let page = client.get(format!("{base}/login")).send().await.unwrap();
+    let csrf = common::csrf_in(&page.text().await.unwrap());
+    let r = client
+        .post(format!("{base}/login"))
+        .form(&[
+            ("_csrf", csrf.as_str()),
+            ("username", "capuy"),
+            ("password", common::PASSWORD),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER, "the account works");
+    let html = client
+        .get(format!("{base}/households/{}", households[0]))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(html.contains("Nguyễn Văn Thụy 0"), "{html}");
+}
