@@ -63,6 +63,18 @@ pub enum Command {
         #[arg(long)]
         force: bool,
     },
+    /// Write every row of the database to FILE (JSON lines), from SQLite or
+    /// PostgreSQL alike, to move it to the other backend with `import`.
+    Export {
+        /// The new file; it must not exist.
+        file: std::path::PathBuf,
+    },
+    /// Load an export into a new database (migrated, no accounts yet), all
+    /// or nothing.
+    Import {
+        /// A file written by `danvan export`.
+        file: std::path::PathBuf,
+    },
     /// Queue the day's reminders and digests (for cron, with DAILY_HOUR=off);
     /// running it again the same day adds nothing. The server sends them.
     Daily {
@@ -164,6 +176,28 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
                     r.migrated
                 );
             }
+            Ok(())
+        }
+        Command::Export { file } => {
+            let m = crate::ops::export(&config.database, &file)?;
+            println!(
+                "Exported {} rows of {} tables to {} in {:.1} s.",
+                m.rows,
+                m.tables,
+                file.display(),
+                m.seconds
+            );
+            Ok(())
+        }
+        Command::Import { file } => {
+            let m = crate::ops::import(&config.database, &file)?;
+            println!(
+                "Imported {} rows of {} tables from {} in {:.1} s.",
+                m.rows,
+                m.tables,
+                file.display(),
+                m.seconds
+            );
             Ok(())
         }
         Command::Daily { date } => {

@@ -316,3 +316,137 @@ async fn a_pg_dump_restores_with_pg_restore_into_a_working_database() {
         .unwrap();
     assert!(html.contains("Nguyễn Văn Thụy 0"), "{html}");
 }
+
+/// The lines of an export after its header, grouped by table and sorted
+/// (text keys may sort differently on the two backends).
+fn export_body(file: &std::path::Path) -> Vec<(String, Vec<String>)> {
+    let text = std::fs::read_to_string(file).unwrap();
+    let mut lines = text.lines();
+    let header: serde_json::Value = serde_json::from_str(lines.next().unwrap()).unwrap();
+    assert_eq!(header["format"], "danvan-export");
+    let mut tables: Vec<(String, Vec<String>)> = Vec::new();
+    for line in lines {
+        if line.starts_with('{') {
+            tables.push((line.to_string(), vec![]));
+        } else {
+            tables.last_mut().unwrap().1.push(line.to_string());
+        }
+    }
+    for (_, rows) in &mut tables {
+        rows.sort();
+    }
+    tables
+}
+
+fn ok(out: std::process::Output) -> String {
+    assert!(out.status.success(), "{}", stderr(&out));
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// A ward that starts on SQLite moves to the province's PostgreSQL (and
+/// back) without losing a row: the export of the copy equals the export of
+/// the original. Under SQLite alone the move is SQLite to SQLite.
+#[test]
+fn an_export_moves_every_row_to_the_other_backend_and_back() {
+    let source = TestDb::sqlite();
+    ok(source.cli(&["demo"]));
+    let dir = tempfile::tempdir().unwrap();
+    let first = dir.path().join("xuat-1.jsonl");
+    let said = ok(source.cli(&["export", first.to_str().unwrap()]));
+    assert!(said.contains("Exported"), "{said}");
+    let original = export_body(&first);
+    let total: usize = original.iter().map(|(_, rows)| rows.len()).sum();
+    assert!(
+        original.len() > 40 && total > 500,
+        "{} tables, {total} rows",
+        original.len()
+    );
+    assert!(
+        original
+            .iter()
+            .any(|(head, rows)| head.contains("\"visits\"") && !rows.is_empty()),
+        "the demo's visits are exported"
+    );
+
+    // Into the other backend (PostgreSQL when the suite runs on it).
+    let target = TestDb::new();
+    ok(target.cli(&["import", first.to_str().unwrap()]));
+    let second = dir.path().join("xuat-2.jsonl");
+    ok(target.cli(&["export", second.to_str().unwrap()]));
+    assert_eq!(export_body(&second), original);
+    let url = db::DatabaseUrl::parse(&target.url()).unwrap();
+    let mut conn = db::connect(&url).unwrap();
+    common::assert_totals_equal_a_recount(&mut conn);
+    // New rows get new ids after the imported ones.
+    let task = {
+        use danvan::db::schema::tasks;
+        let id: i64 = tasks::table.select(tasks::id).first(&mut conn).unwrap();
+        db::tasks::find(&mut conn, id).unwrap()
+    };
+    let h = HouseholdFields {
+        head_name: "Trần Thị Mới".into(),
+        address: String::new(),
+        residential_group: String::new(),
+        map_sheet: "9".into(),
+        parcel_no: "99".into(),
+        area_m2: 12.5,
+        land_type: String::new(),
+        priority_groups: String::new(),
+        phone: String::new(),
+        notes: String::new(),
+    };
+    db::households::create(&mut conn, &task, &h).expect("a new household after the import");
+
+    // And back to SQLite from the copy.
+    let back = TestDb::sqlite();
+    ok(back.cli(&["import", second.to_str().unwrap()]));
+    let third = dir.path().join("xuat-3.jsonl");
+    ok(back.cli(&["export", third.to_str().unwrap()]));
+    assert_eq!(export_body(&third), original);
+}
+
+#[test]
+fn an_import_into_a_database_in_use_or_from_a_cut_file_is_refused_and_changes_nothing() {
+    let source = TestDb::sqlite();
+    ok(source.cli(&["demo"]));
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("xuat.jsonl");
+    ok(source.cli(&["export", file.to_str().unwrap()]));
+
+    // A database with accounts is not overwritten.
+    let out = source.cli(&["import", file.to_str().unwrap()]);
+    assert!(!out.status.success());
+    assert!(stderr(&out).contains("new database"), "{}", stderr(&out));
+
+    // A file cut short loads nothing: the seeded categories are still there.
+    let text = std::fs::read_to_string(&file).unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    let cut = dir.path().join("cut.jsonl");
+    std::fs::write(&cut, lines[..lines.len() * 2 / 3].join("\n")).unwrap();
+    let target = TestDb::new();
+    ok(target.cli(&["migrate"]));
+    let url = db::DatabaseUrl::parse(&target.url()).unwrap();
+    let categories = |conn: &mut db::DbConnection| -> i64 {
+        use danvan::db::schema::{task_categories, users};
+        let u: i64 = users::table.count().get_result(conn).unwrap();
+        assert_eq!(u, 0);
+        task_categories::table.count().get_result(conn).unwrap()
+    };
+    let seeded = categories(&mut db::connect(&url).unwrap());
+    assert!(seeded > 0);
+    let out = target.cli(&["import", cut.to_str().unwrap()]);
+    assert!(!out.status.success());
+    assert!(stderr(&out).contains("cut short"), "{}", stderr(&out));
+    assert_eq!(categories(&mut db::connect(&url).unwrap()), seeded);
+
+    // Not an export at all.
+    let junk = dir.path().join("junk.jsonl");
+    std::fs::write(&junk, "hello\n").unwrap();
+    let out = target.cli(&["import", junk.to_str().unwrap()]);
+    assert!(!out.status.success());
+    assert!(
+        stderr(&out).contains("not a danvan export"),
+        "{}",
+        stderr(&out)
+    );
+}

@@ -514,9 +514,10 @@ struct Prepared {
 
 /// Almost every query is limited to the reader's subtrees. On PostgreSQL
 /// each such statement is prepared once per connection and then reused,
-/// rather than parsed and planned again on every request.
+/// rather than parsed and planned again on every request; a text search is
+/// planned afresh each time, for its own pattern.
 #[tokio::test]
-async fn scope_limited_queries_are_prepared_once_per_connection_on_postgres() {
+async fn scope_limited_queries_are_prepared_once_per_connection_and_searches_never_on_postgres() {
     use diesel::RunQueryDsl;
     let app = spawn().await;
     if !app.db.is_postgres() {
@@ -525,31 +526,38 @@ async fn scope_limited_queries_are_prepared_once_per_connection_on_postgres() {
     let ward = app.unit(app.root, UnitKind::Ward, "Phường Thụy Khuê");
     let mut conn = app.conn();
     let path = db::units::find(&mut conn, ward).unwrap().path;
-    let filter = db::tasks::Filter {
+    let mut filter = db::tasks::Filter {
         scope: vec![path],
-        search: Some("đường".into()),
+        status: Some("registered".into()),
         ..Default::default()
     };
-    let prepared = |conn: &mut db::DbConnection| -> i64 {
-        diesel::sql_query(
-            "SELECT count(*) AS n FROM pg_prepared_statements \
-             WHERE statement LIKE '%\"units\".\"path\" LIKE $%'",
-        )
+    let prepared = |conn: &mut db::DbConnection, like: &str| -> i64 {
+        diesel::sql_query(format!(
+            "SELECT count(*) AS n FROM pg_prepared_statements WHERE statement LIKE '%{like}%'"
+        ))
         .get_result::<Prepared>(conn)
         .unwrap()
         .n
     };
-    assert_eq!(prepared(&mut conn), 0);
+    let scoped = "\"units\".\"path\" LIKE $";
+    assert_eq!(prepared(&mut conn, scoped), 0);
     db::tasks::list(&mut conn, &filter, db::tasks::Sort::Deadline, 0, 50).unwrap();
-    let after_one = prepared(&mut conn);
+    let after_one = prepared(&mut conn, scoped);
     assert!(after_one >= 2, "the count and the page: {after_one}");
     for _ in 0..3 {
         db::tasks::list(&mut conn, &filter, db::tasks::Sort::Deadline, 0, 50).unwrap();
         db::units::tree(&mut conn, &filter.scope, false).unwrap();
     }
     assert_eq!(
-        prepared(&mut conn),
+        prepared(&mut conn, scoped),
         after_one + 1,
         "and the unit tree, once"
     );
+
+    filter.search = Some("đường".into());
+    for _ in 0..6 {
+        db::tasks::list(&mut conn, &filter, db::tasks::Sort::Deadline, 0, 50).unwrap();
+        db::tasks::search(&mut conn, &filter.scope, "đường", 50).unwrap();
+    }
+    assert_eq!(prepared(&mut conn, "\"search_text\" LIKE"), 0);
 }

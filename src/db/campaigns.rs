@@ -635,14 +635,14 @@ pub fn list_models(
             q = q.filter(models::kind.eq(k.clone()));
         }
         if let Some(s) = &f.search {
-            q = q.filter(
+            q = q.filter(super::Uncached(
                 models::title
                     .like(search::like_pattern(s))
                     .escape('\\')
                     .or(models::holder_name
                         .like(search::like_pattern(s))
                         .escape('\\')),
-            );
+            ));
         }
         q
     };

@@ -170,11 +170,11 @@ pub fn list(
             q = q.filter(households::next_visit_on.le(d));
         }
         if let Some(s) = &f.search {
-            q = q.filter(
+            q = q.filter(super::Uncached(
                 households::search_text
                     .like(search::like_pattern(s))
                     .escape('\\'),
-            );
+            ));
         }
         q
     };
@@ -773,7 +773,9 @@ pub fn search(
         (conn, _) => households::table
             .inner_join(tasks::table.inner_join(units::table))
             .filter(super::units::path_in(scope))
-            .filter(households::search_text.like(pattern).escape('\\'))
+            .filter(super::Uncached(
+                households::search_text.like(pattern).escape('\\'),
+            ))
             .select((
                 households::id,
                 households::head_name,

@@ -130,16 +130,9 @@ impl Manager {
                 // that an index finds at once. The working set here is in
                 // memory or on SSD, where 1.1 is the usual value; a value set
                 // for the server, database, role or in the URL is left alone.
-                // Statements are prepared once per connection and reused;
-                // after five runs PostgreSQL may switch one to a generic plan
-                // that ignores the values bound, and a generic plan for
-                // `title LIKE $1` walked every task for a common word (49
-                // instead of 600 pages a second). Each run is planned for its
-                // own values, unless the server says otherwise.
                 conn.batch_execute(
-                    "SELECT set_config(name, CASE name WHEN 'random_page_cost' THEN '1.1' \
-                     ELSE 'force_custom_plan' END, false) FROM pg_settings \
-                     WHERE name IN ('random_page_cost', 'plan_cache_mode') AND source = 'default'",
+                    "SELECT set_config('random_page_cost', '1.1', false) \
+                     FROM pg_settings WHERE name = 'random_page_cost' AND source = 'default'",
                 )
                 .map_err(r2d2::Error::QueryError)?;
                 Ok(DbConnection::Pg(conn))
@@ -365,6 +358,52 @@ where
             AnsiTransactionManager::rollback_transaction(c)?;
             Err(e)
         }
+    }
+}
+
+/// A condition whose statement is never kept prepared: PostgreSQL plans
+/// it afresh for the values bound each time. For text searches (`LIKE
+/// '%…%'`): after five runs of a prepared statement PostgreSQL may switch
+/// to a generic plan that ignores the pattern, and one for `title LIKE $1`
+/// walked every task for a common word (49 instead of 600 task lists a
+/// second). Every other statement is prepared once per connection and
+/// keeps its plan, which costs nothing to reuse.
+#[derive(Debug, Clone, Copy)]
+pub struct Uncached<E>(pub E);
+
+impl<E: Expression> Expression for Uncached<E> {
+    type SqlType = E::SqlType;
+}
+
+impl<E: diesel::expression::AppearsOnTable<QS>, QS> diesel::expression::AppearsOnTable<QS>
+    for Uncached<E>
+{
+}
+
+impl<E: SelectableExpression<QS>, QS> SelectableExpression<QS> for Uncached<E> {}
+
+impl<E: diesel::expression::ValidGrouping<GB>, GB> diesel::expression::ValidGrouping<GB>
+    for Uncached<E>
+{
+    type IsAggregate = E::IsAggregate;
+}
+
+impl<E> diesel::query_builder::QueryId for Uncached<E> {
+    type QueryId = ();
+    const HAS_STATIC_QUERY_ID: bool = false;
+}
+
+impl<E, DB> diesel::query_builder::QueryFragment<DB> for Uncached<E>
+where
+    E: diesel::query_builder::QueryFragment<DB>,
+    DB: diesel::backend::Backend,
+{
+    fn walk_ast<'b>(
+        &'b self,
+        mut out: diesel::query_builder::AstPass<'_, 'b, DB>,
+    ) -> QueryResult<()> {
+        out.unsafe_to_cache_prepared();
+        self.0.walk_ast(out)
     }
 }
 

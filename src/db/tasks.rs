@@ -509,11 +509,11 @@ fn filtered(f: &Filter) -> Filtered<'_> {
         q = q.filter(tasks::owner_id.eq(uid).or(tasks::id.eq_any(member_of)));
     }
     if let Some(s) = &f.search {
-        q = q.filter(
+        q = q.filter(super::Uncached(
             tasks::search_text
                 .like(search::like_pattern(s))
                 .escape('\\'),
-        );
+        ));
     }
     q
 }

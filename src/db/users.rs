@@ -298,12 +298,12 @@ pub fn list(
             .into_boxed();
         if let Some(s) = search {
             let pattern = format!("%{}%", s.to_lowercase());
-            q = q.filter(
+            q = q.filter(super::Uncached(
                 users::username
                     .like(pattern.clone())
                     .or(lower(users::full_name.nullable()).like(pattern.clone()))
                     .or(lower(users::email).like(pattern)),
-            );
+            ));
         }
         q
     };
