@@ -1,0 +1,177 @@
+//! Several instances of the app on one database: nothing that matters lives
+//! in one instance's memory. Under `TEST_DATABASE_URL` this is PostgreSQL,
+//! as in production; under SQLite, two processes on one file.
+
+mod common;
+
+use std::time::Duration;
+
+use common::{config_for, new_client, spawn, PASSWORD};
+use danvan::db::schema::outbox;
+use danvan::domain::access::Role;
+use danvan::domain::format;
+use danvan::domain::units::UnitKind;
+use diesel::prelude::*;
+use reqwest::StatusCode;
+
+/// Starts another instance on the test's database; its base address.
+fn second_instance(app: &common::TestApp, extra: &[(&str, &str)]) -> String {
+    let other = danvan::startup::Application::build(config_for(&app.db, extra)).unwrap();
+    let base = format!("http://127.0.0.1:{}", other.port());
+    tokio::spawn(other.run_until_stopped());
+    base
+}
+
+#[tokio::test]
+async fn a_login_on_one_instance_works_on_the_other_and_failures_count_on_both() {
+    let app = spawn().await;
+    let ward = app.unit(app.root, UnitKind::Ward, "Phường Thụy Khuê");
+    app.user("capuy", ward, &[(Role::Committee, ward)]);
+    app.user("totac", ward, &[(Role::WardTeam, ward)]);
+    let b = second_instance(&app, &[]);
+
+    // The session lives in the cookie, signed with the shared key.
+    let client = new_client();
+    let r = app.login_with(&client, "capuy", PASSWORD).await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let r = client.get(format!("{b}/tasks")).send().await.unwrap();
+    assert_eq!(
+        r.status(),
+        StatusCode::OK,
+        "logged in on the second instance"
+    );
+    assert!(r.text().await.unwrap().contains("capuy"));
+    // Logging out on the second clears the cookie for both.
+    let html = client
+        .get(format!("{b}/account"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let csrf = common::csrf_in(&html);
+    let r = client
+        .post(format!("{b}/logout"))
+        .form(&[("_csrf", csrf.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let r = client.get(app.url("/tasks")).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER, "sent to the login page");
+
+    // Wrong passwords tried on both instances add up to one lock-out.
+    for i in 0..5 {
+        let guesser = new_client();
+        let base = if i % 2 == 0 {
+            app.base.clone()
+        } else {
+            b.clone()
+        };
+        let page = guesser
+            .get(format!("{base}/login"))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        let csrf = common::csrf_in(&page);
+        let r = guesser
+            .post(format!("{base}/login"))
+            .form(&[
+                ("_csrf", csrf.as_str()),
+                ("username", "totac"),
+                ("password", "sai-mat-khau"),
+            ])
+            .send()
+            .await
+            .unwrap();
+        assert_ne!(r.status(), StatusCode::SEE_OTHER);
+    }
+    for base in [&app.base, &b] {
+        let c = new_client();
+        let page = c
+            .get(format!("{base}/login"))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        let csrf = common::csrf_in(&page);
+        let r = c
+            .post(format!("{base}/login"))
+            .form(&[
+                ("_csrf", csrf.as_str()),
+                ("username", "totac"),
+                ("password", PASSWORD),
+            ])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(
+            r.status(),
+            StatusCode::TOO_MANY_REQUESTS,
+            "locked on {base}"
+        );
+    }
+}
+
+/// Two instances both due to run the day's reminders at start-up: each
+/// reminder is queued once, and each queued message is sent once.
+#[tokio::test]
+async fn scheduled_reminders_run_once_across_two_instances() {
+    let app = spawn().await;
+    let ward = app.unit(app.root, UnitKind::Ward, "Phường Thụy Khuê");
+    let owners: Vec<i64> = (0..3)
+        .map(|i| {
+            let id = app.user(&format!("chutri{i}"), ward, &[(Role::Committee, ward)]);
+            app.set_email(
+                id,
+                &format!("Chủ trì {i}"),
+                &format!("chutri{i}@thuykhue.test"),
+                "vi",
+            );
+            id
+        })
+        .collect();
+    {
+        let mut conn = app.conn();
+        for (i, owner) in owners.iter().enumerate() {
+            let fields = common::task_fields(
+                ward,
+                *owner,
+                &format!("Việc sắp đến hạn {i}"),
+                Some(format::today() + chrono::Duration::days(2)),
+                2026,
+            );
+            danvan::db::tasks::create(&mut conn, &fields, *owner).unwrap();
+        }
+    }
+    let deadline_mail = |conn: &mut danvan::db::DbConnection| -> i64 {
+        outbox::table
+            .filter(outbox::kind.eq("task_deadline"))
+            .count()
+            .get_result(conn)
+            .unwrap()
+    };
+    assert_eq!(deadline_mail(&mut app.conn()), 0);
+    // Both due at once (hour 0 has passed); neither sends (no mail set up),
+    // so the queue shows what they did.
+    let extra = [("DAILY_HOUR", "0"), ("OUTBOX_WORKER", "false")];
+    let _a = second_instance(&app, &extra);
+    let _b = second_instance(&app, &extra);
+    let mut queued = 0;
+    for _ in 0..50 {
+        queued = deadline_mail(&mut app.conn());
+        if queued >= 3 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(queued, 3, "one reminder per task");
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    assert_eq!(deadline_mail(&mut app.conn()), 3, "and no second one");
+}
