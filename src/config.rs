@@ -31,6 +31,8 @@ pub struct Config {
     /// The address citizens reach the site at (`https://dichvu.example.vn`),
     /// for links in QR codes and mail; the request's own origin when unset.
     pub public_url: Option<String>,
+    /// The bearer token `GET /metrics` asks for; unset, it answers 404.
+    pub metrics_token: Option<String>,
     pub jobs: JobsConfig,
 }
 
@@ -153,6 +155,9 @@ impl Config {
         Ok(Config {
             jobs,
             mail,
+            metrics_token: get("METRICS_TOKEN")
+                .map(|t| t.trim().to_string())
+                .filter(|t| !t.is_empty()),
             public_url: get("PUBLIC_URL")
                 .map(|u| u.trim().trim_end_matches('/').to_string())
                 .filter(|u| !u.is_empty()),

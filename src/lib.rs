@@ -14,6 +14,7 @@ pub mod generate;
 pub mod i18n;
 pub mod jobs;
 pub mod mail;
+pub mod metrics;
 pub mod ops;
 pub mod routes;
 pub mod setup;

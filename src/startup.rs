@@ -81,6 +81,7 @@ impl Application {
             round_results: crate::cache::Versioned::new(50),
             ranked: crate::cache::Versioned::new(16),
             results_html: crate::cache::Versioned::new(64),
+            metrics: crate::metrics::Metrics::default(),
             config,
         });
         let workers = match state.config.workers {
@@ -119,6 +120,7 @@ impl Application {
                         )),
                 )
                 .wrap(Compress::default())
+                .wrap(from_fn(crate::metrics::track))
                 .wrap(TracingLogger::<Spans>::new())
                 .configure(crate::routes::configure)
         })

@@ -19,6 +19,8 @@ pub struct AppState {
     pub round_results: crate::cache::Versioned<Vec<crate::db::reviews::TaskResult>>,
     /// Those results ranked as a reader sees them, per round and reader.
     pub(crate) ranked: crate::cache::Versioned<crate::routes::reviews::Tables>,
+    /// Requests, latency, pool and outbox, for `GET /metrics`.
+    pub metrics: crate::metrics::Metrics,
     /// Pages of those tables as HTML, per reader, page and language.
     pub results_html: crate::cache::Versioned<String>,
 }

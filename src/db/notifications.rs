@@ -292,6 +292,15 @@ struct Claimed {
     id: i64,
 }
 
+/// Messages in the outbox not yet sent, by status (`pending`, `sending`).
+pub fn backlog(conn: &mut DbConnection) -> QueryResult<Vec<(String, i64)>> {
+    outbox::table
+        .filter(outbox::status.eq_any(["pending", "sending"]))
+        .group_by(outbox::status)
+        .select((outbox::status, diesel::dsl::count_star()))
+        .load(conn)
+}
+
 /// Claims up to `limit` messages that are due (or whose claim by a stopped
 /// instance has lapsed) for `instance`, until `lease` from now, counting the
 /// attempt. On PostgreSQL rows claimed by another instance are skipped, not

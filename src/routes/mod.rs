@@ -27,6 +27,7 @@ use crate::error::AppError;
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route("/static/{file:.*}", web::get().to(crate::views::asset));
     health::configure(cfg);
+    crate::metrics::configure(cfg);
     login::configure(cfg);
     account::configure(cfg);
     home::configure(cfg);
