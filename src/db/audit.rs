@@ -94,6 +94,16 @@ fn record(conn: &mut DbConnection, actor: &Actor, change: &Change) -> QueryResul
             .set(data_version::version.eq(data_version::version + 1))
             .execute(conn)?;
     }
+    insert(conn, actor, change)
+}
+
+/// Logs a read that must leave a trace (personal details seen by someone
+/// overseeing the work). Nothing changed, so the data version stays.
+pub fn record_read(conn: &mut DbConnection, actor: &Actor, read: &Change) -> QueryResult<()> {
+    insert(conn, actor, read)
+}
+
+fn insert(conn: &mut DbConnection, actor: &Actor, change: &Change) -> QueryResult<()> {
     diesel::insert_into(audit_log::table)
         .values((
             audit_log::at.eq(super::now()),
@@ -219,6 +229,26 @@ pub fn list(
         .limit(limit)
         .load(conn)?;
     Ok((rows, total))
+}
+
+/// Every entry about one record, oldest first.
+pub fn of_entity(conn: &mut DbConnection, entity: &str, id: i64) -> QueryResult<Vec<Entry>> {
+    audit_log::table
+        .left_join(users::table)
+        .filter(audit_log::entity.eq(entity))
+        .filter(audit_log::entity_id.eq(id))
+        .select((
+            audit_log::id,
+            audit_log::at,
+            users::username.nullable(),
+            audit_log::ip,
+            audit_log::action,
+            audit_log::entity,
+            audit_log::entity_id,
+            audit_log::changes,
+        ))
+        .order(audit_log::id)
+        .load(conn)
 }
 
 /// The distinct entity names seen, for the filter's select.

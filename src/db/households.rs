@@ -58,6 +58,18 @@ pub struct HouseholdFields {
     pub notes: String,
 }
 
+impl Household {
+    /// Hides the personal details from a reader who may not see them.
+    pub fn mask(&mut self) {
+        self.phone = crate::domain::households::mask_phone(&self.phone);
+        self.notes.clear();
+    }
+
+    pub fn has_personal_details(&self) -> bool {
+        !self.phone.trim().is_empty() || !self.notes.trim().is_empty()
+    }
+}
+
 pub fn find(conn: &mut DbConnection, id: i64) -> QueryResult<Household> {
     households::table
         .find(id)
@@ -792,4 +804,43 @@ pub fn search(
     found.truncate(limit as usize);
     found.sort_by_cached_key(|f| (search::fold(&f.head_name), f.id));
     Ok((found, more))
+}
+
+/// Erases a household's personal details: its name (it becomes `#id`),
+/// address, parcel, priority groups, phone and notes; what was said and noted
+/// in its visits; the values recorded in the audit entries about it. Stage,
+/// area, dates and visit kinds stay, so every figure is unchanged.
+pub fn erase(conn: &mut DbConnection, task: &Task, id: i64) -> QueryResult<Change> {
+    use super::schema::audit_log;
+    let name = format!("#{id}");
+    diesel::update(households::table.find(id))
+        .set((
+            households::head_name.eq(&name),
+            households::search_text.eq(&name),
+            households::address.eq(""),
+            households::residential_group.eq(""),
+            households::map_sheet.eq(""),
+            households::parcel_no.eq(""),
+            households::priority_groups.eq(""),
+            households::phone.eq(""),
+            households::notes.eq(""),
+            households::updated_at.eq(super::now()),
+        ))
+        .execute(conn)?;
+    diesel::update(visits::table.filter(visits::household_id.eq(id)))
+        .set((
+            visits::others.eq(""),
+            visits::household_said.eq(""),
+            visits::reason.eq(None::<String>),
+            visits::next_step.eq(""),
+        ))
+        .execute(conn)?;
+    diesel::update(
+        audit_log::table
+            .filter(audit_log::entity.eq("household"))
+            .filter(audit_log::entity_id.eq(id)),
+    )
+    .set(audit_log::changes.eq(r#"{"erased":true}"#))
+    .execute(conn)?;
+    Ok(Change::new("erase_personal", "household", id, json!({})).on_unit(task.unit_id))
 }

@@ -78,3 +78,55 @@ mod tests {
         }
     }
 }
+
+/// How much of a household's personal details (phone, notes) a reader sees.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Sight {
+    /// The people working the task (owner, co-owners, team, committee
+    /// members who edit it): in full.
+    Full,
+    /// Reviewers and administrators over it: in full, and each read logged.
+    Logged,
+    /// Everyone else who may read the task: masked.
+    Masked,
+}
+
+impl Sight {
+    pub fn of(works_on_task: bool, oversees: bool) -> Sight {
+        if works_on_task {
+            Sight::Full
+        } else if oversees {
+            Sight::Logged
+        } else {
+            Sight::Masked
+        }
+    }
+}
+
+/// A phone number with all but its last three digits hidden.
+pub fn mask_phone(phone: &str) -> String {
+    let digits: Vec<char> = phone.chars().filter(char::is_ascii_digit).collect();
+    if phone.trim().is_empty() {
+        return String::new();
+    }
+    if digits.len() <= 3 {
+        return "•••".into();
+    }
+    let tail: String = digits[digits.len() - 3..].iter().collect();
+    format!("{}{tail}", "•".repeat(digits.len() - 3))
+}
+
+#[cfg(test)]
+mod personal_tests {
+    use super::*;
+
+    #[test]
+    fn a_masked_phone_keeps_its_last_three_digits() {
+        assert_eq!(mask_phone("0912 345 678"), "•••••••678");
+        assert_eq!(mask_phone("12"), "•••");
+        assert_eq!(mask_phone(""), "");
+        assert_eq!(Sight::of(true, true), Sight::Full);
+        assert_eq!(Sight::of(false, true), Sight::Logged);
+        assert_eq!(Sight::of(false, false), Sight::Masked);
+    }
+}

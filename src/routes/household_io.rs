@@ -14,7 +14,7 @@ use super::tasks::{load, load_editable, Access};
 use crate::context::Ctx;
 use crate::db::{self, audit, households::HouseholdFields};
 use crate::domain::format;
-use crate::domain::households::PriorityGroup;
+use crate::domain::households::{PriorityGroup, Sight};
 use crate::domain::import::{column_for, Column, EXPORT_HEADERS};
 use crate::domain::search::fold;
 use crate::error::{AppError, AppResult};
@@ -368,10 +368,30 @@ async fn confirm(
 /// Header row and one row per household, as text, in the import's columns plus the stage.
 async fn export_rows(ctx: &Ctx, id: i64) -> AppResult<(Access, Vec<db::households::Household>)> {
     let access = load(ctx, id).await?;
-    let tid = access.task.id;
-    let rows = ctx
-        .db(move |conn| Ok(db::households::all_of_task(conn, tid)?))
+    let (tid, unit_id, sight) = (access.task.id, access.task.unit_id, access.sight);
+    let actor = ctx.actor();
+    let mut rows = ctx
+        .db(move |conn| {
+            let rows = db::households::all_of_task(conn, tid)?;
+            // An export by a reviewer or administrator is logged once, with
+            // how many households' details it held.
+            let held = rows.iter().filter(|h| h.has_personal_details()).count();
+            if sight == Sight::Logged && held > 0 {
+                let read = db::audit::Change::new(
+                    "read_personal",
+                    "task",
+                    tid,
+                    serde_json::json!({"export": true, "households": held}),
+                )
+                .on_unit(unit_id);
+                db::audit::record_read(conn, &actor, &read)?;
+            }
+            Ok(rows)
+        })
         .await?;
+    if sight == Sight::Masked {
+        rows.iter_mut().for_each(db::households::Household::mask);
+    }
     Ok((access, rows))
 }
 

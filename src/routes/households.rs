@@ -9,10 +9,13 @@ use serde_json::{json, Value};
 use super::tasks::{access, load, load_editable, Access};
 use super::{options, HtmlForm, Page};
 use crate::context::Ctx;
+use crate::db::audit::Change;
 use crate::db::{self, audit, households::HouseholdFields, households::NewVisit};
+use crate::domain::access::Permission;
 use crate::domain::consent::{classify, ConsentStage};
+use crate::domain::deadline::TaskStatus;
 use crate::domain::format;
-use crate::domain::households::{parse_list, store_list, Concern, PriorityGroup, VisitKind};
+use crate::domain::households::{parse_list, store_list, Concern, PriorityGroup, Sight, VisitKind};
 use crate::domain::validate::FieldErrors;
 use crate::error::{AppError, AppResult};
 use crate::i18n::{self, Locale};
@@ -24,6 +27,11 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/households/{id}", web::post().to(update))
         .route("/households/{id}/edit", web::get().to(edit))
         .route("/households/{id}/visits", web::post().to(log_visit))
+        .route(
+            "/households/{id}/personal-data",
+            web::get().to(personal_data),
+        )
+        .route("/households/{id}/erase", web::post().to(erase))
         .route("/visits/due", web::get().to(due))
         .route("/tasks/{id}/dialogues/new", web::get().to(new_dialogue))
         .route("/tasks/{id}/dialogues", web::post().to(hold_dialogue));
@@ -334,15 +342,28 @@ async fn show(ctx: Ctx, id: web::Path<i64>, q: web::Query<ShowQuery>) -> AppResu
 async fn render_show(
     ctx: &Ctx,
     status: StatusCode,
-    household: db::households::Household,
+    mut household: db::households::Household,
     access: Access,
     mut form: VisitForm,
     errors: FieldErrors,
     correcting: Option<i64>,
 ) -> AppResult<HttpResponse> {
     let (hid, tid, owner_id) = (household.id, access.task.id, access.task.owner_id);
+    // A reviewer's or administrator's look at a household's personal details
+    // is logged; other readers who are not on the task see them masked.
+    let logged_read =
+        (access.sight == Sight::Logged && household.has_personal_details()).then(|| {
+            Change::new("read_personal", "household", hid, json!({})).on_unit(access.task.unit_id)
+        });
+    if access.sight == Sight::Masked {
+        household.mask();
+    }
+    let actor = ctx.actor();
     let (history, members, owner) = ctx
         .db(move |conn| {
+            if let Some(read) = &logged_read {
+                db::audit::record_read(conn, &actor, read)?;
+            }
             Ok((
                 db::households::history(conn, hid)?,
                 db::tasks::members(conn, tid)?,
@@ -421,6 +442,9 @@ async fn render_show(
             "task": {"id": access.task.id, "title": access.task.title},
             "can_edit": access.can_edit,
             "can_log": access.can_log_visits,
+            "personal_masked": access.sight == Sight::Masked,
+            "can_administer": administers(ctx, &access)?,
+            "task_closed": closed(&access),
             "history": history,
             "correcting": correcting,
             "f": super::form_view(&form, &errors),
@@ -755,4 +779,77 @@ async fn hold_dialogue(
     .await?;
     ctx.flash("success", "flash-dialogue-saved");
     Ok(ctx.redirect(&format!("/tasks/{tid}#dialogues")))
+}
+
+/// Whether the user administers the task's unit: exports and erases a
+/// household's personal data.
+fn administers(ctx: &Ctx, access: &Access) -> AppResult<bool> {
+    Ok(ctx.user()?.can(Permission::ManageUsers, &access.unit.path))
+}
+
+fn closed(access: &Access) -> bool {
+    matches!(
+        TaskStatus::parse(&access.task.status),
+        Some(TaskStatus::Completed | TaskStatus::Cancelled)
+    )
+}
+
+/// Everything held about one household, for an administrator: the record,
+/// its visits and who went, and the audit entries about it. The export is
+/// logged.
+async fn personal_data(ctx: Ctx, id: web::Path<i64>) -> AppResult<HttpResponse> {
+    let (household, access) = household_access(&ctx, *id).await?;
+    if !administers(&ctx, &access)? {
+        return Err(AppError::Forbidden);
+    }
+    let (hid, unit_id) = (household.id, access.task.unit_id);
+    let actor = ctx.actor();
+    let (history, audit_entries) = ctx
+        .db(move |conn| {
+            let read = Change::new("export_personal", "household", hid, json!({})).on_unit(unit_id);
+            db::audit::record_read(conn, &actor, &read)?;
+            Ok((
+                db::households::history(conn, hid)?,
+                db::audit::of_entity(conn, "household", hid)?,
+            ))
+        })
+        .await?;
+    let body = json!({
+        "exported_at": db::now(),
+        "household": household,
+        "task": {"id": access.task.id, "title": access.task.title, "unit": access.unit.name},
+        "visits": history.iter().map(|(v, names)| json!({"visit": v, "members": names})).collect::<Vec<_>>(),
+        "audit": audit_entries,
+    });
+    Ok(HttpResponse::Ok()
+        .content_type("application/json")
+        .insert_header((
+            actix_web::http::header::CONTENT_DISPOSITION,
+            format!("attachment; filename=\"household-{hid}.json\""),
+        ))
+        .insert_header((actix_web::http::header::CACHE_CONTROL, "no-store"))
+        .body(serde_json::to_string_pretty(&body).unwrap_or_default()))
+}
+
+/// Erases a household's personal details once its task is closed, keeping
+/// what the figures need (stage, area, dates, visit kinds).
+async fn erase(ctx: Ctx, id: web::Path<i64>) -> AppResult<HttpResponse> {
+    let (household, access) = household_access(&ctx, *id).await?;
+    if !administers(&ctx, &access)? {
+        return Err(AppError::Forbidden);
+    }
+    if !closed(&access) {
+        ctx.flash("error", "households-erase-open");
+        return Ok(ctx.redirect(&format!("/households/{}", household.id)));
+    }
+    let (hid, task) = (household.id, access.task.clone());
+    let actor = ctx.actor();
+    ctx.db(move |conn| {
+        audit::write(conn, &actor, |c| {
+            Ok(((), db::households::erase(c, &task, hid)?))
+        })
+    })
+    .await?;
+    ctx.flash("success", "flash-households-erased");
+    Ok(ctx.redirect(&format!("/households/{hid}")))
 }

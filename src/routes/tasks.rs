@@ -506,6 +506,8 @@ pub(super) struct Access {
     pub can_edit: bool,
     /// Log visits: the people on the task (and administrators).
     pub can_log_visits: bool,
+    /// How much of the households' personal details the user sees.
+    pub sight: crate::domain::households::Sight,
 }
 
 /// The task if the user may see it (404 otherwise is not used: a task outside
@@ -536,11 +538,15 @@ pub(super) fn access(
             .any(|r| r == "owner" || r == db::tasks::CO_OWNER);
     let on_task = !roles.is_empty();
     let can_log_visits = on_task || user.can(Permission::ManageUnits, &unit.path);
+    let oversees = user.can(Permission::WriteReviews, &unit.path)
+        || user.can(Permission::ManageUsers, &unit.path);
+    let sight = crate::domain::households::Sight::of(can_edit || on_task, oversees);
     Ok(Access {
         task,
         unit,
         can_edit,
         can_log_visits,
+        sight,
     })
 }
 
