@@ -12,7 +12,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use common::{spawn, TestApp, PASSWORD};
-use danvan::db::{self, households::HouseholdFields};
+use danvan::db;
 use danvan::domain::access::Role;
 use danvan::domain::format;
 use danvan::domain::units::UnitKind;
@@ -52,18 +52,7 @@ async fn wait_healthy(base: &str) {
 
 async fn logged_in(base: &str, username: &str) -> (Client, String) {
     let client = common::new_client();
-    let page = client.get(format!("{base}/login")).send().await.unwrap();
-    let csrf = common::csrf_in(&page.text().await.unwrap());
-    let r = client
-        .post(format!("{base}/login"))
-        .form(&[
-            ("_csrf", csrf.as_str()),
-            ("username", username),
-            ("password", PASSWORD),
-        ])
-        .send()
-        .await
-        .unwrap();
+    let r = common::login_at(&client, base, username, PASSWORD).await;
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
     let page = client.get(format!("{base}/account")).send().await.unwrap();
     let csrf = common::csrf_in(&page.text().await.unwrap());
@@ -201,18 +190,11 @@ async fn a_server_killed_mid_burst_loses_no_confirmed_visit_and_leaves_nothing_h
         let (task, _) = db::tasks::create(&mut conn, &fields, capuy).unwrap();
         (0..12)
             .map(|i| {
-                let h = HouseholdFields {
-                    head_name: format!("Nguyễn Văn Thụy {i}"),
-                    address: String::new(),
-                    residential_group: String::new(),
-                    map_sheet: "1".into(),
-                    parcel_no: format!("{i}"),
-                    area_m2: 80.0 + i as f64,
-                    land_type: String::new(),
-                    priority_groups: String::new(),
-                    phone: String::new(),
-                    notes: String::new(),
-                };
+                let h = common::household(
+                    &format!("Nguyễn Văn Thụy {i}"),
+                    &i.to_string(),
+                    80.0 + i as f64,
+                );
                 db::households::create(&mut conn, &task, &h).unwrap().0.id
             })
             .collect()

@@ -69,48 +69,12 @@ async fn a_login_on_one_instance_works_on_the_other_and_failures_count_on_both()
         } else {
             b.clone()
         };
-        let page = guesser
-            .get(format!("{base}/login"))
-            .send()
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap();
-        let csrf = common::csrf_in(&page);
-        let r = guesser
-            .post(format!("{base}/login"))
-            .form(&[
-                ("_csrf", csrf.as_str()),
-                ("username", "totac"),
-                ("password", "sai-mat-khau"),
-            ])
-            .send()
-            .await
-            .unwrap();
+        let r = common::login_at(&guesser, &base, "totac", "sai-mat-khau").await;
         assert_ne!(r.status(), StatusCode::SEE_OTHER);
     }
     for base in [&app.base, &b] {
         let c = new_client();
-        let page = c
-            .get(format!("{base}/login"))
-            .send()
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap();
-        let csrf = common::csrf_in(&page);
-        let r = c
-            .post(format!("{base}/login"))
-            .form(&[
-                ("_csrf", csrf.as_str()),
-                ("username", "totac"),
-                ("password", PASSWORD),
-            ])
-            .send()
-            .await
-            .unwrap();
+        let r = common::login_at(&c, base, "totac", PASSWORD).await;
         assert_eq!(
             r.status(),
             StatusCode::TOO_MANY_REQUESTS,

@@ -7,7 +7,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 
 use common::{spawn, TestApp, TestDb};
-use danvan::db::{self, households::HouseholdFields};
+use danvan::db;
 use danvan::domain::access::Role;
 use danvan::domain::format;
 use danvan::domain::units::UnitKind;
@@ -24,18 +24,7 @@ fn task_of_households(app: &TestApp, n: usize) -> Vec<i64> {
     let (task, _) = db::tasks::create(&mut conn, &fields, capuy).unwrap();
     (0..n)
         .map(|i| {
-            let h = HouseholdFields {
-                head_name: format!("Nguyễn Văn Thụy {i}"),
-                address: String::new(),
-                residential_group: String::new(),
-                map_sheet: "1".into(),
-                parcel_no: format!("{i}"),
-                area_m2: 100.0,
-                land_type: String::new(),
-                priority_groups: String::new(),
-                phone: String::new(),
-                notes: String::new(),
-            };
+            let h = common::household(&format!("Nguyễn Văn Thụy {i}"), &i.to_string(), 100.0);
             db::households::create(&mut conn, &task, &h).unwrap().0.id
         })
         .collect()
@@ -383,18 +372,7 @@ fn an_export_moves_every_row_to_the_other_backend_and_back() {
         let id: i64 = tasks::table.select(tasks::id).first(&mut conn).unwrap();
         db::tasks::find(&mut conn, id).unwrap()
     };
-    let h = HouseholdFields {
-        head_name: "Trần Thị Mới".into(),
-        address: String::new(),
-        residential_group: String::new(),
-        map_sheet: "9".into(),
-        parcel_no: "99".into(),
-        area_m2: 12.5,
-        land_type: String::new(),
-        priority_groups: String::new(),
-        phone: String::new(),
-        notes: String::new(),
-    };
+    let h = common::household("Trần Thị Mới", "99", 12.5);
     db::households::create(&mut conn, &task, &h).expect("a new household after the import");
 
     // And back to SQLite from the copy.

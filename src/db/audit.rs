@@ -161,6 +161,31 @@ pub struct Entry {
     pub changes: String,
 }
 
+type EntryColumns = (
+    audit_log::id,
+    audit_log::at,
+    diesel::dsl::Nullable<users::username>,
+    audit_log::ip,
+    audit_log::action,
+    audit_log::entity,
+    audit_log::entity_id,
+    audit_log::changes,
+);
+
+/// The columns of an `Entry`.
+fn entry_columns() -> EntryColumns {
+    (
+        audit_log::id,
+        audit_log::at,
+        users::username.nullable(),
+        audit_log::ip,
+        audit_log::action,
+        audit_log::entity,
+        audit_log::entity_id,
+        audit_log::changes,
+    )
+}
+
 /// One page of entries, newest first, and the total that match.
 pub fn list(
     conn: &mut DbConnection,
@@ -214,16 +239,7 @@ pub fn list(
     };
     let total = query().count().get_result(conn)?;
     let rows = query()
-        .select((
-            audit_log::id,
-            audit_log::at,
-            users::username.nullable(),
-            audit_log::ip,
-            audit_log::action,
-            audit_log::entity,
-            audit_log::entity_id,
-            audit_log::changes,
-        ))
+        .select(entry_columns())
         .order(audit_log::id.desc())
         .offset(offset)
         .limit(limit)
@@ -237,16 +253,7 @@ pub fn of_entity(conn: &mut DbConnection, entity: &str, id: i64) -> QueryResult<
         .left_join(users::table)
         .filter(audit_log::entity.eq(entity))
         .filter(audit_log::entity_id.eq(id))
-        .select((
-            audit_log::id,
-            audit_log::at,
-            users::username.nullable(),
-            audit_log::ip,
-            audit_log::action,
-            audit_log::entity,
-            audit_log::entity_id,
-            audit_log::changes,
-        ))
+        .select(entry_columns())
         .order(audit_log::id)
         .load(conn)
 }

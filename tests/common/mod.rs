@@ -438,3 +438,40 @@ pub fn assert_totals_equal_a_recount(conn: &mut DbConnection) {
     }
     assert_eq!(kept, counted, "visits by task and month");
 }
+
+/// Posts the login form of the server at `base`, with the CSRF token of a
+/// fresh login page.
+pub async fn login_at(client: &Client, base: &str, username: &str, password: &str) -> Response {
+    let page = client.get(format!("{base}/login")).send().await.unwrap();
+    let csrf = csrf_in(&page.text().await.unwrap());
+    client
+        .post(format!("{base}/login"))
+        .form(&[
+            ("_csrf", csrf.as_str()),
+            ("username", username),
+            ("password", password),
+        ])
+        .send()
+        .await
+        .unwrap()
+}
+
+/// A household with just a name, a parcel and an area.
+pub fn household(
+    head_name: &str,
+    parcel_no: &str,
+    area_m2: f64,
+) -> db::households::HouseholdFields {
+    db::households::HouseholdFields {
+        head_name: head_name.into(),
+        address: String::new(),
+        residential_group: String::new(),
+        map_sheet: "1".into(),
+        parcel_no: parcel_no.into(),
+        area_m2,
+        land_type: String::new(),
+        priority_groups: String::new(),
+        phone: String::new(),
+        notes: String::new(),
+    }
+}
