@@ -114,18 +114,21 @@ pub async fn track(
             Ok(r) => r.status().as_u16(),
             Err(e) => e.as_response_error().status_code().as_u16(),
         };
-        let route = route.unwrap_or_else(|| "unmatched".into());
+        let labels = RouteLabels {
+            method,
+            route: route.unwrap_or_else(|| "unmatched".into()),
+        };
         let m = &state.metrics;
+        m.latency
+            .get_or_create(&labels)
+            .observe(started.elapsed().as_secs_f64());
         m.requests
             .get_or_create(&RequestLabels {
-                method: method.clone(),
-                route: route.clone(),
+                method: labels.method,
+                route: labels.route,
                 status,
             })
             .inc();
-        m.latency
-            .get_or_create(&RouteLabels { method, route })
-            .observe(started.elapsed().as_secs_f64());
     }
     res
 }

@@ -39,6 +39,11 @@ impl TaskStatus {
         TaskStatus::ALL.into_iter().find(|t| t.as_str() == s)
     }
 
+    /// Completed or cancelled: the work on it is over.
+    pub fn is_finished(self) -> bool {
+        matches!(self, TaskStatus::Completed | TaskStatus::Cancelled)
+    }
+
     /// Registered → in progress → completed; either open state may be cancelled.
     /// A finished task is reopened only to in progress.
     pub fn can_become(self, next: TaskStatus) -> bool {

@@ -788,10 +788,7 @@ fn administers(ctx: &Ctx, access: &Access) -> AppResult<bool> {
 }
 
 fn closed(access: &Access) -> bool {
-    matches!(
-        TaskStatus::parse(&access.task.status),
-        Some(TaskStatus::Completed | TaskStatus::Cancelled)
-    )
+    TaskStatus::parse(&access.task.status).is_some_and(TaskStatus::is_finished)
 }
 
 /// Everything held about one household, for an administrator: the record,
