@@ -3,7 +3,10 @@
 //! kept per instance and tagged with the data version they were computed at
 //! (`audit::data_version`, raised in the transaction of every change). An
 //! entry is used only while the version is unchanged, so no instance serves
-//! figures older than the last committed change it can see.
+//! figures older than the last committed change it can see. What depends only
+//! on tasks, units, members and households' names (the task list's totals,
+//! search's matches) is tagged with `audit::listing_version` instead, which
+//! visits do not raise.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -47,6 +50,24 @@ impl<V> Versioned<V> {
         }
     }
 
+    /// The value for `key` at `version`, computed by `make` when missing,
+    /// without waiting for other keys being computed: for values cheap enough
+    /// that a burst computing one twice costs less than queueing behind
+    /// another reader's (a filtered count, a search's matches).
+    pub fn get_or_compute<E>(
+        &self,
+        key: String,
+        version: i64,
+        make: impl FnOnce() -> Result<V, E>,
+    ) -> Result<Arc<V>, E> {
+        if let Some(hit) = self.get(&key, version) {
+            return Ok(hit);
+        }
+        let value = Arc::new(make()?);
+        self.put(key, version, value.clone());
+        Ok(value)
+    }
+
     /// The value for `key` at `version`, computed by `make` when missing.
     pub fn get_or<E>(
         &self,
@@ -79,6 +100,25 @@ mod tests {
         assert_eq!(*c.get_or::<()>("a".into(), 1, || Ok(99)).unwrap(), 10);
         assert_eq!(*c.get_or::<()>("a".into(), 2, || Ok(20)).unwrap(), 20);
         assert_eq!(c.get("a", 1), None);
+    }
+
+    #[test]
+    fn compute_without_waiting_serves_only_its_own_version_too() {
+        let c: Versioned<i32> = Versioned::new(4);
+        assert_eq!(
+            *c.get_or_compute::<()>("a".into(), 1, || Ok(10)).unwrap(),
+            10
+        );
+        assert_eq!(
+            *c.get_or_compute::<()>("a".into(), 1, || Ok(99)).unwrap(),
+            10
+        );
+        assert_eq!(
+            *c.get_or_compute::<()>("a".into(), 2, || Ok(20)).unwrap(),
+            20
+        );
+        assert!(c.get_or_compute("b".into(), 2, || Err("failed")).is_err());
+        assert_eq!(c.get("b", 2), None);
     }
 
     #[test]

@@ -160,8 +160,8 @@ pub fn restore(url: &DatabaseUrl, from: &Path, force: bool) -> anyhow::Result<Re
 }
 
 /// The tables `export` leaves out: the migrations' own record, figures the
-/// database derives (the totals, the data version) and SQLite's full-text
-/// index tables, all rebuilt on import.
+/// database derives (the totals, the data and listing versions) and SQLite's
+/// full-text index tables, all rebuilt on import.
 fn derived(table: &str) -> bool {
     matches!(
         table,
@@ -169,6 +169,7 @@ fn derived(table: &str) -> bool {
             | "household_stage_totals"
             | "visit_month_totals"
             | "data_version"
+            | "listing_version"
     ) || table.starts_with("sqlite_")
         || table.contains("_fts")
 }

@@ -81,6 +81,8 @@ impl Application {
             round_results: crate::cache::Versioned::new(50),
             ranked: crate::cache::Versioned::new(16),
             results_html: crate::cache::Versioned::new(64),
+            task_counts: crate::cache::Versioned::new(1_000),
+            found: crate::cache::Versioned::new(1_000),
             metrics: crate::metrics::Metrics::default(),
             config,
         });

@@ -21,6 +21,11 @@ pub struct AppState {
     pub(crate) ranked: crate::cache::Versioned<crate::routes::reviews::Tables>,
     /// Requests, latency, pool and outbox, for `GET /metrics`.
     pub metrics: crate::metrics::Metrics,
+    /// How many tasks a filtered task list holds, per filter and scope.
+    pub task_counts: crate::cache::Versioned<i64>,
+    /// What a search found (task and household ids, and whether more match),
+    /// per query and scope.
+    pub(crate) found: crate::cache::Versioned<crate::routes::search::Found>,
     /// Pages of those tables as HTML, per reader, page and language.
     pub results_html: crate::cache::Versioned<String>,
 }

@@ -651,3 +651,86 @@ async fn the_worklist_holds_due_households_of_open_tasks_the_user_owns_or_works_
     let (none, total) = db::households::due_for(&mut conn, idle, today, 0, 10).unwrap();
     assert!(none.is_empty() && total == 0);
 }
+
+/// The tasks a filtered list counts and what search finds are kept at the
+/// listing version: visits leave it (and the kept figures) alone, while every
+/// change to names and tasks — through the app or by hand — shows at once.
+#[tokio::test]
+async fn search_and_the_task_list_total_follow_names_and_tasks_but_not_visits() {
+    use danvan::db::schema::{households, tasks};
+    use diesel::prelude::*;
+    let w = world().await;
+    let lan = add_household(&w, "Nguyễn Thị Lan", "101", "80").await;
+    add_household(&w, "Trần Văn Bình", "102", "60").await;
+    let version = || db::audit::listing_version(&mut w.app.conn()).unwrap();
+    let total_of = |html: &str| -> String {
+        let (_, rest) = html.split_once("class=\"pagination\"").expect("pagination");
+        let text = rest.split("</nav>").next().unwrap();
+        text.split("· ")
+            .nth(1)
+            .unwrap()
+            .split('<')
+            .next()
+            .unwrap()
+            .to_string()
+    };
+
+    let (_, html) = w.app.text("/search?q=nguyen+thi").await;
+    assert!(html.contains("Nguyễn Thị Lan") && !html.contains("Trần Văn Bình"));
+    assert!(html.contains("Chưa tiếp cận"));
+    let (_, html) = w.app.text("/tasks?q=muong").await;
+    let one = total_of(&html);
+    assert!(one.contains('1'), "{one}");
+
+    // A visit moves the stage, which search shows, but not the version.
+    let before = version();
+    let r = visit(&w, lan, &[("stage_after", "notice_received")]).await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    assert_eq!(version(), before, "visits do not touch what lists count");
+    let (_, html) = w.app.text("/search?q=nguyen+thi").await;
+    assert!(html.contains("Nguyễn Thị Lan"));
+    assert!(html.contains("Đã nhận thông báo thu hồi") && !html.contains("Chưa tiếp cận"));
+
+    // A name changed by hand, outside the app: found under the new name only.
+    diesel::update(households::table.find(lan))
+        .set((
+            households::head_name.eq("Lê Thị Hoa"),
+            households::search_text.eq("le thi hoa"),
+        ))
+        .execute(&mut w.app.conn())
+        .unwrap();
+    assert!(version() > before);
+    let (_, html) = w.app.text("/search?q=nguyen+thi").await;
+    assert!(!html.contains("Nguyễn Thị Lan") && !html.contains("Lê Thị Hoa"));
+    let (_, html) = w.app.text("/search?q=le+thi").await;
+    assert!(html.contains("Lê Thị Hoa"));
+
+    // A second task through the app, then one renamed by hand: the filtered
+    // total counts each at once.
+    let second = {
+        let mut fields = db::tasks::fields_of(
+            &mut w.app.conn(),
+            &db::tasks::find(&mut w.app.conn(), w.task).unwrap(),
+        )
+        .unwrap();
+        fields.title = "Mương Ngõ 45".into();
+        db::tasks::create(&mut w.app.conn(), &fields, w.teammate)
+            .unwrap()
+            .0
+            .id
+    };
+    let (_, html) = w.app.text("/tasks?q=muong").await;
+    let two = total_of(&html);
+    assert!(two.contains('2') && !two.contains('1'), "{two}");
+    diesel::update(tasks::table.find(second))
+        .set((
+            tasks::title.eq("Chỉnh trang vỉa hè"),
+            tasks::search_text.eq("chinh trang via he"),
+        ))
+        .execute(&mut w.app.conn())
+        .unwrap();
+    let (_, html) = w.app.text("/tasks?q=muong").await;
+    assert_eq!(total_of(&html), one);
+    let (_, html) = w.app.text("/search?q=via+he").await;
+    assert!(html.contains("Chỉnh trang vỉa hè"));
+}

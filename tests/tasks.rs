@@ -541,11 +541,15 @@ async fn scope_limited_queries_are_prepared_once_per_connection_and_searches_nev
     };
     let scoped = "\"units\".\"path\" LIKE $";
     assert_eq!(prepared(&mut conn, scoped), 0);
-    db::tasks::list(&mut conn, &filter, db::tasks::Sort::Deadline, 0, 50).unwrap();
+    let list = |conn: &mut db::DbConnection, filter: &db::tasks::Filter| {
+        db::tasks::count(conn, filter).unwrap();
+        db::tasks::page(conn, filter, db::tasks::Sort::Deadline, 0, 50).unwrap();
+    };
+    list(&mut conn, &filter);
     let after_one = prepared(&mut conn, scoped);
     assert!(after_one >= 2, "the count and the page: {after_one}");
     for _ in 0..3 {
-        db::tasks::list(&mut conn, &filter, db::tasks::Sort::Deadline, 0, 50).unwrap();
+        list(&mut conn, &filter);
         db::units::tree(&mut conn, &filter.scope, false).unwrap();
     }
     assert_eq!(
@@ -556,7 +560,7 @@ async fn scope_limited_queries_are_prepared_once_per_connection_and_searches_nev
 
     filter.search = Some("đường".into());
     for _ in 0..6 {
-        db::tasks::list(&mut conn, &filter, db::tasks::Sort::Deadline, 0, 50).unwrap();
+        list(&mut conn, &filter);
         db::tasks::search(&mut conn, &filter.scope, "đường", 50).unwrap();
     }
     assert_eq!(prepared(&mut conn, "\"search_text\" LIKE"), 0);

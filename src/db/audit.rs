@@ -85,6 +85,16 @@ pub fn data_version(conn: &mut DbConnection) -> QueryResult<i64> {
         .first(conn)
 }
 
+/// The version of what lists count and search finds: raised by triggers on
+/// every change to tasks, units, task members and households' names, not by
+/// visits (migration 17).
+pub fn listing_version(conn: &mut DbConnection) -> QueryResult<i64> {
+    use super::schema::listing_version;
+    listing_version::table
+        .select(listing_version::version)
+        .first(conn)
+}
+
 fn record(conn: &mut DbConnection, actor: &Actor, change: &Change) -> QueryResult<()> {
     // Raised last in the transaction, so the lock on its one row is held only
     // for the commit.

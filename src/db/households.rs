@@ -749,38 +749,37 @@ pub struct Found {
 }
 
 /// Households in the subtrees whose head's name matches, ignoring diacritics
-/// and case: the first `limit` in the order they were registered (so that a
-/// common name stops the search early rather than sorting every match),
-/// then by name. The flag says whether more matched.
+/// and case: the ids of the first `limit` in the order they were registered
+/// (so that a common name stops the search early rather than sorting every
+/// match), and whether more matched. `found_rows` reads them by name.
 pub fn search(
     conn: &mut DbConnection,
     scope: &[String],
     query: &str,
     limit: i64,
-) -> QueryResult<(Vec<Found>, bool)> {
+) -> QueryResult<(Vec<i64>, bool)> {
     use super::schema::units;
+    if scope.is_empty() {
+        return Ok((vec![], false));
+    }
     let pattern = search::like_pattern(query);
-    let mut found: Vec<Found> = match (conn, search::trigram_phrase(query)) {
+    let mut found: Vec<i64> = match (conn, search::trigram_phrase(query)) {
         // On SQLite the trigram index is a table of its own, read in rowid
         // order and joined, so that the LIMIT ends the walk.
-        (DbConnection::Sqlite(c), Some(phrase)) => {
-            if scope.is_empty() {
-                return Ok((vec![], false));
-            }
-            super::units::trigram_walk(
-                "SELECT h.id, h.head_name, h.address, h.stage, t.id AS task_id, \
-                 t.title AS task_title \
-                 FROM households_fts f JOIN households h ON h.id = f.rowid \
-                 JOIN tasks t ON t.id = h.task_id JOIN units u ON u.id = t.unit_id",
-                "households_fts",
-                "h.search_text",
-                phrase,
-                scope,
-                pattern,
-                limit + 1,
-            )
-            .load(c)?
-        }
+        (DbConnection::Sqlite(c), Some(phrase)) => super::units::trigram_walk(
+            "SELECT h.id FROM households_fts f JOIN households h ON h.id = f.rowid \
+             JOIN tasks t ON t.id = h.task_id JOIN units u ON u.id = t.unit_id",
+            "households_fts",
+            "h.search_text",
+            phrase,
+            scope,
+            pattern,
+            limit + 1,
+        )
+        .load::<FoundId>(c)?
+        .into_iter()
+        .map(|r| r.id)
+        .collect(),
         // PostgreSQL's trigram index serves the LIKE by itself.
         (conn, _) => households::table
             .inner_join(tasks::table.inner_join(units::table))
@@ -788,22 +787,38 @@ pub fn search(
             .filter(super::Uncached(
                 households::search_text.like(pattern).escape('\\'),
             ))
-            .select((
-                households::id,
-                households::head_name,
-                households::address,
-                households::stage,
-                tasks::id,
-                tasks::title,
-            ))
+            .select(households::id)
             .order(households::id)
             .limit(limit + 1)
             .load(conn)?,
     };
     let more = found.len() as i64 > limit;
     found.truncate(limit as usize);
-    found.sort_by_cached_key(|f| (search::fold(&f.head_name), f.id));
     Ok((found, more))
+}
+
+#[derive(QueryableByName)]
+struct FoundId {
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    id: i64,
+}
+
+/// The households a search found, by name.
+pub fn found_rows(conn: &mut DbConnection, ids: &[i64]) -> QueryResult<Vec<Found>> {
+    let mut found: Vec<Found> = households::table
+        .inner_join(tasks::table)
+        .filter(households::id.eq_any(ids))
+        .select((
+            households::id,
+            households::head_name,
+            households::address,
+            households::stage,
+            tasks::id,
+            tasks::title,
+        ))
+        .load(conn)?;
+    found.sort_by_cached_key(|f| (search::fold(&f.head_name), f.id));
+    Ok(found)
 }
 
 /// Erases a household's personal details: its name (it becomes `#id`),

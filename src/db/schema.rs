@@ -775,6 +775,13 @@ diesel::table! {
 }
 
 diesel::table! {
+    listing_version (id) {
+        id -> Integer,
+        version -> BigInt,
+    }
+}
+
+diesel::table! {
     household_stage_totals (task_id, stage) {
         task_id -> BigInt,
         stage -> Text,
@@ -850,6 +857,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     notification_keys,
     notification_prefs,
     data_version,
+    listing_version,
     household_stage_totals,
     visit_month_totals,
 );

@@ -518,19 +518,13 @@ fn filtered(f: &Filter) -> Filtered<'_> {
     q
 }
 
-pub fn list(
-    conn: &mut DbConnection,
-    f: &Filter,
-    sort: Sort,
-    offset: i64,
-    limit: i64,
-) -> QueryResult<(Vec<TaskRow>, i64)> {
-    let total = filtered(f).count().get_result(conn)?;
-    Ok((page(conn, f, sort, offset, limit)?, total))
+/// How many tasks pass the filter.
+pub fn count(conn: &mut DbConnection, f: &Filter) -> QueryResult<i64> {
+    filtered(f).count().get_result(conn)
 }
 
 /// One page of the task list: its ids in order, then their rows.
-fn page(
+pub fn page(
     conn: &mut DbConnection,
     f: &Filter,
     sort: Sort,
@@ -549,7 +543,7 @@ fn page(
 }
 
 /// The list rows of these tasks, in the order of `ids`.
-fn rows_of(conn: &mut DbConnection, ids: &[i64]) -> QueryResult<Vec<TaskRow>> {
+pub fn rows_of(conn: &mut DbConnection, ids: &[i64]) -> QueryResult<Vec<TaskRow>> {
     let mut rows: Vec<TaskRow> = tasks::table
         .inner_join(units::table)
         .inner_join(task_categories::table)
@@ -579,17 +573,17 @@ struct FoundId {
     id: i64,
 }
 
-/// Tasks in the scope whose title contains the query: the first `limit`
-/// found, in the order they were registered, shown by title; and whether
-/// more match. On SQLite the trigram index is a table of its own, read in
-/// rowid order and joined, so that the LIMIT ends the walk; PostgreSQL's
-/// trigram index serves the LIKE by itself.
+/// Tasks in the scope whose title contains the query: the ids of the first
+/// `limit` found, in the order they were registered, and whether more match.
+/// On SQLite the trigram index is a table of its own, read in rowid order and
+/// joined, so that the LIMIT ends the walk; PostgreSQL's trigram index serves
+/// the LIKE by itself. `found_rows` turns them into rows shown by title.
 pub fn search(
     conn: &mut DbConnection,
     scope: &[String],
     query: &str,
     limit: i64,
-) -> QueryResult<(Vec<TaskRow>, bool)> {
+) -> QueryResult<(Vec<i64>, bool)> {
     if scope.is_empty() {
         return Ok((vec![], false));
     }
@@ -624,9 +618,14 @@ pub fn search(
     };
     let more = ids.len() as i64 > limit;
     ids.truncate(limit as usize);
-    let mut rows = rows_of(conn, &ids)?;
+    Ok((ids, more))
+}
+
+/// The rows of tasks a search found, by title.
+pub fn found_rows(conn: &mut DbConnection, ids: &[i64]) -> QueryResult<Vec<TaskRow>> {
+    let mut rows = rows_of(conn, ids)?;
     rows.sort_by_cached_key(|r| (search::fold(&r.title), r.id));
-    Ok((rows, more))
+    Ok(rows)
 }
 
 /// Every category, inactive ones too, for the admin page.

@@ -10,7 +10,8 @@ use diesel::sql_types::Text;
 
 use super::DbConnection;
 
-/// Recounts both totals from the households and visits.
+/// Recounts both totals from the households and visits, and raises the
+/// listing version (a bulk load that fired no triggers changed what lists show).
 pub fn rebuild(conn: &mut DbConnection) -> QueryResult<()> {
     let month = match conn {
         DbConnection::Pg(_) => "date_trunc('month', visited_on)::date",
@@ -23,7 +24,8 @@ pub fn rebuild(conn: &mut DbConnection) -> QueryResult<()> {
              SELECT task_id, stage, count(*), coalesce(sum(area_m2), 0)
              FROM households GROUP BY task_id, stage;
          INSERT INTO visit_month_totals (task_id, month, visits)
-             SELECT task_id, {month}, count(*) FROM visits GROUP BY task_id, {month};"
+             SELECT task_id, {month}, count(*) FROM visits GROUP BY task_id, {month};
+         UPDATE listing_version SET version = version + 1 WHERE id = 1;"
     ))
 }
 
@@ -35,16 +37,17 @@ struct Trigger {
     sql: String,
 }
 
-/// On SQLite, drops the totals' triggers for a bulk load and returns the
-/// statements that create them again (run them, then `rebuild`). PostgreSQL
-/// loads with `session_replication_role = replica`, which fires no triggers.
+/// On SQLite, drops the triggers that keep the totals and the listing version
+/// for a bulk load and returns the statements that create them again (run
+/// them, then `rebuild`). PostgreSQL loads with `session_replication_role = replica`, which fires no triggers.
 pub fn suspend_triggers(conn: &mut DbConnection) -> QueryResult<Option<String>> {
     let DbConnection::Sqlite(c) = conn else {
         return Ok(None);
     };
     let triggers: Vec<Trigger> = diesel::sql_query(
         "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' \
-         AND (name LIKE 'household_totals_%' OR name LIKE 'visit_totals_%')",
+         AND (name LIKE 'household_totals_%' OR name LIKE 'visit_totals_%' \
+              OR name LIKE 'listing_version_%')",
     )
     .load(c)?;
     let mut create = String::new();

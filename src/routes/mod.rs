@@ -16,7 +16,7 @@ mod households;
 mod login;
 mod recommendations;
 pub(crate) mod reviews;
-mod search;
+pub(crate) mod search;
 mod tasks;
 mod teams;
 

@@ -20,6 +20,13 @@ struct Query {
     q: String,
 }
 
+/// What a search found: the ids of tasks and of households, each with whether
+/// more matched.
+pub(crate) struct Found {
+    tasks: (Vec<i64>, bool),
+    households: (Vec<i64>, bool),
+}
+
 /// At most this many of each kind; the task and household lists page further.
 const LIMIT: i64 = 50;
 
@@ -31,10 +38,25 @@ async fn search(ctx: Ctx, q: web::Query<Query>) -> AppResult<HttpResponse> {
         ((vec![], false), (vec![], false))
     } else {
         let query = text.clone();
+        let state = ctx.state.clone();
         ctx.db(move |conn| {
+            // What matches changes only with titles, names and places, so
+            // the matches are kept at the listing version; the rows are read
+            // afresh, since a household's stage moves with every visit.
+            let version = db::audit::listing_version(conn)?;
+            let key = format!("{query}|{}", scope.join("|"));
+            let found = state.found.get_or_compute(key, version, || {
+                Ok::<_, diesel::result::Error>(Found {
+                    tasks: db::tasks::search(conn, &scope, &query, LIMIT)?,
+                    households: db::households::search(conn, &scope, &query, LIMIT)?,
+                })
+            })?;
             Ok((
-                db::tasks::search(conn, &scope, &query, LIMIT)?,
-                db::households::search(conn, &scope, &query, LIMIT)?,
+                (db::tasks::found_rows(conn, &found.tasks.0)?, found.tasks.1),
+                (
+                    db::households::found_rows(conn, &found.households.0)?,
+                    found.households.1,
+                ),
             ))
         })
         .await?

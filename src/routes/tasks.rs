@@ -89,6 +89,7 @@ async fn list(ctx: Ctx, q: ListQuery, mine: bool) -> AppResult<HttpResponse> {
     };
     let sort = db::tasks::Sort::parse(&q.sort);
     let unit_id: Option<i64> = q.unit.parse().ok();
+    let state = ctx.state.clone();
     let (rows, total, units, categories, (owners, owners_limited)) = ctx
         .db(move |conn| {
             if let Some(id) = unit_id {
@@ -99,7 +100,15 @@ async fn list(ctx: Ctx, q: ListQuery, mine: bool) -> AppResult<HttpResponse> {
                     Err(e) => return Err(e.into()),
                 });
             }
-            let (rows, total) = db::tasks::list(conn, &filter, sort, page.offset(), page.size)?;
+            // The count is kept at the listing version, which visits leave alone.
+            let version = db::audit::listing_version(conn)?;
+            let total =
+                *state
+                    .task_counts
+                    .get_or_compute(format!("{filter:?}"), version, || {
+                        db::tasks::count(conn, &filter)
+                    })?;
+            let rows = db::tasks::page(conn, &filter, sort, page.offset(), page.size)?;
             let units = db::units::tree(conn, &scope, false)?;
             let categories = db::tasks::categories(conn)?;
             // Owners to filter by: of the chosen unit, or of the whole scope when

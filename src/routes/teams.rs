@@ -546,7 +546,7 @@ async fn render_round(
     let (problems, unit, unit_tasks) = ctx
         .db(move |conn| {
             let unit = db::units::find(conn, uid)?;
-            let (tasks, _) = db::tasks::list(
+            let tasks = db::tasks::page(
                 conn,
                 &db::tasks::Filter {
                     scope: vec![unit.path.clone()],

@@ -1,0 +1,27 @@
+-- A second version number, raised by every change to what the task list
+-- counts and search finds (tasks, their units and members, households'
+-- names and tasks) but not by visits, which change none of it. The task
+-- list's totals and search's matches are kept per instance at this version
+-- (`src/cache.rs`), so teams logging visits do not invalidate them. Triggers
+-- raise it whatever code makes the change, once per statement.
+CREATE TABLE listing_version (
+    id INTEGER PRIMARY KEY,
+    version BIGINT NOT NULL
+);
+INSERT INTO listing_version (id, version) VALUES (1, 0);
+
+CREATE FUNCTION listing_version_raise() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    UPDATE listing_version SET version = version + 1 WHERE id = 1;
+    RETURN NULL;
+END $$;
+CREATE TRIGGER listing_version_tasks AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON tasks
+    FOR EACH STATEMENT EXECUTE FUNCTION listing_version_raise();
+CREATE TRIGGER listing_version_units AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON units
+    FOR EACH STATEMENT EXECUTE FUNCTION listing_version_raise();
+CREATE TRIGGER listing_version_members
+    AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON task_members
+    FOR EACH STATEMENT EXECUTE FUNCTION listing_version_raise();
+CREATE TRIGGER listing_version_households
+    AFTER INSERT OR UPDATE OF task_id, head_name, search_text OR DELETE OR TRUNCATE ON households
+    FOR EACH STATEMENT EXECUTE FUNCTION listing_version_raise();

@@ -1,0 +1,13 @@
+DROP TRIGGER listing_version_households_delete;
+DROP TRIGGER listing_version_households_update;
+DROP TRIGGER listing_version_households_insert;
+DROP TRIGGER listing_version_members_delete;
+DROP TRIGGER listing_version_members_update;
+DROP TRIGGER listing_version_members_insert;
+DROP TRIGGER listing_version_units_delete;
+DROP TRIGGER listing_version_units_update;
+DROP TRIGGER listing_version_units_insert;
+DROP TRIGGER listing_version_tasks_delete;
+DROP TRIGGER listing_version_tasks_update;
+DROP TRIGGER listing_version_tasks_insert;
+DROP TABLE listing_version;
