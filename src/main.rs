@@ -1,5 +1,8 @@
 use clap::Parser;
 
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> std::process::ExitCode {
     // A missing .env is normal; a malformed one is reported by the variables it breaks.
     let _ = dotenvy::dotenv();

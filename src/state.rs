@@ -1,7 +1,11 @@
 //! Everything a handler needs, built once at start-up: no global state.
 
 use crate::config::Config;
-use crate::db::{Backend, Pool};
+use std::sync::Arc;
+
+use diesel::QueryResult;
+
+use crate::db::{Backend, DbConnection, Pool};
 use crate::mail::Mailer;
 use crate::views::Views;
 
@@ -23,9 +27,59 @@ pub struct AppState {
     pub metrics: crate::metrics::Metrics,
     /// How many tasks a filtered task list holds, per filter and scope.
     pub task_counts: crate::cache::Versioned<i64>,
+    /// Unit trees per scope, the categories, and the people a task list
+    /// offers as owners per scope: the choices of the list's filters.
+    pub unit_trees: crate::cache::Versioned<Vec<crate::db::units::Unit>>,
+    pub categories: crate::cache::Versioned<Vec<crate::db::tasks::Category>>,
+    pub owner_choices: crate::cache::Versioned<Option<Vec<Person>>>,
     /// What a search found (task and household ids, and whether more match),
     /// per query and scope.
     pub(crate) found: crate::cache::Versioned<crate::routes::search::Found>,
     /// Pages of those tables as HTML, per reader, page and language.
     pub results_html: crate::cache::Versioned<String>,
+}
+
+/// A person offered as a choice: id, username, full name.
+pub type Person = (i64, String, String);
+
+impl AppState {
+    /// The active units of these subtrees in tree order, as of the listing
+    /// version `version` (`db::audit::listing_version`).
+    pub fn unit_tree(
+        &self,
+        conn: &mut DbConnection,
+        version: i64,
+        scope: &[String],
+    ) -> QueryResult<Arc<Vec<crate::db::units::Unit>>> {
+        self.unit_trees
+            .get_or_compute(scope.join("|"), version, || {
+                crate::db::units::tree(conn, scope, false)
+            })
+    }
+
+    /// The task categories, as of the listing version.
+    pub fn task_categories(
+        &self,
+        conn: &mut DbConnection,
+        version: i64,
+    ) -> QueryResult<Arc<Vec<crate::db::tasks::Category>>> {
+        self.categories.get_or_compute(String::new(), version, || {
+            crate::db::tasks::categories(conn)
+        })
+    }
+
+    /// The people of these subtrees, when there are at most `max`
+    /// (`db::users::choices_in_scope`), as of the listing version.
+    pub fn people_choices(
+        &self,
+        conn: &mut DbConnection,
+        version: i64,
+        scope: &[String],
+        max: usize,
+    ) -> QueryResult<Arc<Option<Vec<Person>>>> {
+        self.owner_choices
+            .get_or_compute(format!("{max}|{}", scope.join("|")), version, || {
+                crate::db::users::choices_in_scope(conn, scope, max)
+            })
+    }
 }

@@ -347,7 +347,7 @@ async fn households_due_appear_on_the_team_worklist_and_progress_adds_up_on_the_
     let w = world().await;
     let agreed = add_household(&w, "Vũ Thị Lan", "17", "100").await;
     let pending = add_household(&w, "Bùi Văn Minh", "18", "50").await;
-    add_household(&w, "Chưa đến hạn", "19", "10").await;
+    add_household(&w, "Chưa thăm lần nào", "19", "10").await;
     for stage in ["notice_received", "inventoried", "in_posted_plan", "agrees"] {
         visit(&w, agreed, &[("stage_after", stage)]).await;
     }
@@ -373,7 +373,14 @@ async fn households_due_appear_on_the_team_worklist_and_progress_adds_up_on_the_
         .await
         .unwrap();
     assert!(due.contains("Bùi Văn Minh"));
-    assert!(!due.contains("Vũ Thị Lan") && !due.contains("Chưa đến hạn"));
+    assert!(
+        due.contains("Chưa thăm lần nào"),
+        "a household never visited is due for its first visit"
+    );
+    assert!(
+        !due.contains("Vũ Thị Lan"),
+        "visited, with no next visit set"
+    );
 
     let (_, page) = w.app.text(&format!("/tasks/{}", w.task)).await;
     assert!(page.contains("1/3"), "one of three households consented");

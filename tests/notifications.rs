@@ -165,12 +165,23 @@ async fn assignments_go_out_by_smtp_in_each_recipients_language_with_both_bodies
         "not the one who assigned"
     );
 
-    // Every message is recorded as sent, with its subject.
-    let sent: Vec<(String, Option<String>)> = outbox::table
-        .select((outbox::status, outbox::subject))
-        .load(&mut w.app.conn())
-        .unwrap();
-    assert!(sent.iter().all(|(s, subj)| s == "sent" && subj.is_some()));
+    // Every message is recorded as sent, with its subject (the worker marks
+    // it once the server has accepted it, just after the sink has it).
+    let mut sent: Vec<(String, Option<String>)> = vec![];
+    for _ in 0..50 {
+        sent = outbox::table
+            .select((outbox::status, outbox::subject))
+            .load(&mut w.app.conn())
+            .unwrap();
+        if sent.iter().all(|(s, _)| s == "sent") {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert!(
+        sent.iter().all(|(s, subj)| s == "sent" && subj.is_some()),
+        "{sent:?}"
+    );
 
     // An edit tells only the person it adds.
     let mut f = task_form(&w, Some(w.helper));

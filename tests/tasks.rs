@@ -565,3 +565,32 @@ async fn scope_limited_queries_are_prepared_once_per_connection_and_searches_nev
     }
     assert_eq!(prepared(&mut conn, "\"search_text\" LIKE"), 0);
 }
+
+/// The task list's choices (units, owners, categories) are kept per instance
+/// until the listing version moves: a unit, a person or a category added or
+/// renamed anywhere, even by hand, shows at once.
+#[tokio::test]
+async fn the_list_choices_follow_units_people_and_categories_changed_anywhere() {
+    use danvan::db::schema::{task_categories, users};
+    use diesel::prelude::*;
+    let w = world().await;
+    w.app.login_ok("capuy").await;
+    let (_, html) = w.app.text("/tasks").await;
+    assert!(html.contains("Phường Thụy Khuê") && !html.contains("Tổ dân phố số 7"));
+    assert!(!html.contains("Trần Văn Chủ Trì"));
+
+    w.app
+        .unit(w.ward, UnitKind::ResidentialGroup, "Tổ dân phố số 7");
+    diesel::update(users::table.find(w.owner))
+        .set(users::full_name.eq("Trần Văn Chủ Trì"))
+        .execute(&mut w.app.conn())
+        .unwrap();
+    diesel::update(task_categories::table.filter(task_categories::code.eq("other")))
+        .set(task_categories::name_vi.eq("Việc khác của phường"))
+        .execute(&mut w.app.conn())
+        .unwrap();
+    let (_, html) = w.app.text("/tasks").await;
+    assert!(html.contains("Tổ dân phố số 7"));
+    assert!(html.contains("Trần Văn Chủ Trì"));
+    assert!(html.contains("Việc khác của phường"));
+}

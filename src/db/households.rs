@@ -89,6 +89,9 @@ pub fn create(
             households::task_id.eq(task.id),
             households::search_text.eq(search::fold(&f.head_name)),
             households::stage.eq(ConsentStage::NotContacted.as_str()),
+            // Due for a first visit from the day it is registered, so that it
+            // shows on the team's worklist until someone goes.
+            households::next_visit_on.eq(crate::domain::format::today()),
             households::created_at.eq(now),
             households::updated_at.eq(now),
         ))

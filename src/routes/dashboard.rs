@@ -90,9 +90,10 @@ async fn show(ctx: Ctx, q: web::Query<Query>) -> AppResult<HttpResponse> {
             let figures = state
                 .figures
                 .get_or(key, version, || db::dashboard::figures(conn, &scope, today))?;
+            let listed = db::audit::listing_version(conn)?;
             Ok((
                 figures,
-                db::units::tree(conn, &scope_for_query, false)?,
+                state.unit_tree(conn, listed, &scope_for_query)?,
                 chosen,
             ))
         })

@@ -109,8 +109,8 @@ async fn list(ctx: Ctx, q: ListQuery, mine: bool) -> AppResult<HttpResponse> {
                         db::tasks::count(conn, &filter)
                     })?;
             let rows = db::tasks::page(conn, &filter, sort, page.offset(), page.size)?;
-            let units = db::units::tree(conn, &scope, false)?;
-            let categories = db::tasks::categories(conn)?;
+            let units = state.unit_tree(conn, version, &scope)?;
+            let categories = state.task_categories(conn, version)?;
             // Owners to filter by: of the chosen unit, or of the whole scope when
             // that is a ward's worth of people; a province's thousands are not a list.
             let owner_scope = match &filter.unit_path {
@@ -118,8 +118,8 @@ async fn list(ctx: Ctx, q: ListQuery, mine: bool) -> AppResult<HttpResponse> {
                 None => scope.clone(),
             };
             let (owners, owners_limited) =
-                match db::users::choices_in_scope(conn, &owner_scope, OWNER_CHOICES)? {
-                    Some(all) => (all, false),
+                match &*state.people_choices(conn, version, &owner_scope, OWNER_CHOICES)? {
+                    Some(all) => (all.clone(), false),
                     // Too many to list: only the one already chosen, if any.
                     None => match filter.owner_id {
                         Some(id) => (db::users::one_in_scope(conn, &owner_scope, id)?, true),

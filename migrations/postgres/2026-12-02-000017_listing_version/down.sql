@@ -1,3 +1,6 @@
+DROP TRIGGER listing_version_grants ON role_grants;
+DROP TRIGGER listing_version_users ON users;
+DROP TRIGGER listing_version_categories ON task_categories;
 DROP TRIGGER listing_version_households ON households;
 DROP TRIGGER listing_version_members ON task_members;
 DROP TRIGGER listing_version_units ON units;

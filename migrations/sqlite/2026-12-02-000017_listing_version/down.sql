@@ -1,3 +1,12 @@
+DROP TRIGGER listing_version_grants_delete;
+DROP TRIGGER listing_version_grants_update;
+DROP TRIGGER listing_version_grants_insert;
+DROP TRIGGER listing_version_users_delete;
+DROP TRIGGER listing_version_users_update;
+DROP TRIGGER listing_version_users_insert;
+DROP TRIGGER listing_version_categories_delete;
+DROP TRIGGER listing_version_categories_update;
+DROP TRIGGER listing_version_categories_insert;
 DROP TRIGGER listing_version_households_delete;
 DROP TRIGGER listing_version_households_update;
 DROP TRIGGER listing_version_households_insert;
