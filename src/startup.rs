@@ -93,6 +93,7 @@ impl Application {
             0 => std::thread::available_parallelism().map_or(2, |n| n.get()),
             n => n,
         };
+        let blocking_threads = (state.config.db_pool_size as usize).max(2);
         let shared = state.clone();
         let server = HttpServer::new(move || {
             let cfg = &state.config;
@@ -130,6 +131,10 @@ impl Application {
                 .configure(crate::routes::configure)
         })
         .workers(workers)
+        // Nearly all blocking work holds a database connection, so more
+        // threads than connections only wait; each thread also keeps its own
+        // allocator cache, which is memory.
+        .worker_max_blocking_threads(blocking_threads)
         .shutdown_timeout(15)
         .listen(listener)?
         .run();
