@@ -212,7 +212,7 @@ impl HelperDef for Formatter {
     }
 }
 
-const FORMATTERS: [Formatter; 6] = [
+const FORMATTERS: [Formatter; 7] = [
     Formatter {
         name: "date",
         format: |v| {
@@ -231,6 +231,16 @@ const FORMATTERS: [Formatter; 6] = [
                 NaiveDateTime::parse_from_str(s, "%Y-%m-%dT%H:%M:%S%.f")
                     .map_or_else(|_| s.to_string(), format::datetime),
             )
+        },
+    },
+    // `<time datetime="{{iso_datetime t}}">`: the moment for machines.
+    Formatter {
+        name: "iso_datetime",
+        format: |v| {
+            let s = v.as_str()?;
+            NaiveDateTime::parse_from_str(s, "%Y-%m-%dT%H:%M:%S%.f")
+                .ok()
+                .map(format::iso_datetime)
         },
     },
     Formatter {

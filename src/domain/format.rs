@@ -68,6 +68,15 @@ pub fn datetime(utc: NaiveDateTime) -> String {
         .to_string()
 }
 
+/// The same moment in machine-readable form, for `<time datetime>`:
+/// `2026-11-22T08:05+07:00`.
+pub fn iso_datetime(utc: NaiveDateTime) -> String {
+    vietnam()
+        .from_utc_datetime(&utc)
+        .format("%Y-%m-%dT%H:%M%:z")
+        .to_string()
+}
+
 /// Reads `dd/mm/yyyy` (also `d/m/yyyy`) or the ISO `yyyy-mm-dd` that date inputs send.
 pub fn parse_date(s: &str) -> Option<NaiveDate> {
     let s = s.trim();

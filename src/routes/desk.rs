@@ -822,6 +822,11 @@ async fn case_page(ctx: Ctx, id: web::Path<i64>) -> AppResult<HttpResponse> {
                 .quiet_zone(true)
                 .build()
         })
+        // Inline in HTML, an SVG has no XML declaration.
+        .map(|svg| match svg.find("<svg") {
+            Some(start) => svg[start..].to_string(),
+            None => svg,
+        })
         .map_err(|e| AppError::Internal(e.to_string()))?;
     let locale = ctx.locale;
     let today = format::today();

@@ -1,0 +1,76 @@
+// Starts the real server (the debug binary `cargo test` built) on a fresh
+// database and a free port, and reads the first-login password it prints.
+import { spawn } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), "..", "..", "..");
+
+export function binary() {
+  if (process.env.DANVAN_BIN) return process.env.DANVAN_BIN;
+  const target = process.env.CARGO_TARGET_DIR || join(root, "target");
+  return join(target, "debug", "danvan");
+}
+
+function freePort() {
+  return new Promise((ok, fail) => {
+    const s = createServer();
+    s.on("error", fail);
+    s.listen(0, "127.0.0.1", () => {
+      const { port } = s.address();
+      s.close(() => ok(port));
+    });
+  });
+}
+
+/**
+ * A server on an empty database: SQLite in a temporary folder, or, when
+ * E2E_DATABASE_URL names a PostgreSQL server, a database created there for
+ * the run. Resolves once /healthz answers, with the address and the
+ * administrator's one-time password.
+ */
+export async function start() {
+  const dir = mkdtempSync(join(tmpdir(), "danvan-e2e-"));
+  const port = await freePort();
+  const env = {
+    ...process.env,
+    DATA_DIR: dir,
+    BIND_ADDR: `127.0.0.1:${port}`,
+    WORKERS: "2",
+    DAILY_HOUR: "off",
+    RUST_LOG: "warn",
+    DATABASE_URL: process.env.E2E_DATABASE_URL || "",
+  };
+  delete env.SMTP_HOST;
+  const child = spawn(binary(), ["serve"], { env, cwd: root, stdio: ["ignore", "pipe", "pipe"] });
+  let out = "";
+  child.stdout.on("data", (d) => (out += d));
+  child.stderr.on("data", (d) => (out += d));
+  const base = `http://127.0.0.1:${port}`;
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`the server stopped:\n${out}`);
+    if (Date.now() > deadline) throw new Error(`the server did not answer in time:\n${out}`);
+    try {
+      const r = await fetch(`${base}/healthz`);
+      if (r.ok && /one-time password: (\S+)/.test(out)) break;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  const password = out.match(/one-time password: (\S+)/)[1];
+  return {
+    base,
+    password,
+    log: () => out,
+    async stop() {
+      child.kill("SIGTERM");
+      await new Promise((r) => (child.exitCode !== null ? r() : child.on("exit", r)));
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
