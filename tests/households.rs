@@ -163,7 +163,7 @@ async fn bad_household_input_is_shown_again_and_nothing_is_saved() {
     assert!(html.contains("Số điện thoại chỉ gồm chữ số"));
     assert!(html.contains("Lựa chọn không hợp lệ."));
     let (rows, total) =
-        db::households::list(&mut w.app.conn(), w.task, &Default::default(), 0, 10).unwrap();
+        db::households::list(&mut w.app.conn(), w.task, &Default::default(), 0, 10, None).unwrap();
     assert_eq!((rows.len(), total), (0, 0));
 }
 
@@ -396,6 +396,37 @@ async fn households_due_appear_on_the_team_worklist_and_progress_adds_up_on_the_
     assert!(filtered.contains("Bùi Văn Minh") && !filtered.contains("Vũ Thị Lan"));
     let (_, searched) = w.app.text(&format!("/tasks/{}?q=bui+van", w.task)).await;
     assert!(searched.contains("Bùi Văn Minh") && !searched.contains("Vũ Thị Lan"));
+
+    // The page's total, read off the counts by stage, equals a count.
+    let mut conn = w.app.conn();
+    let by_stage = db::households::stage_counts(&mut conn, w.task).unwrap();
+    for stage in [
+        None,
+        Some("agrees"),
+        Some("considering"),
+        Some("not_contacted"),
+        Some("paid"),
+    ] {
+        let f = db::households::Filter {
+            stage: stage.map(String::from),
+            ..Default::default()
+        };
+        let known = f.total_from(&by_stage);
+        assert!(known.is_some());
+        let counted = db::households::list(&mut conn, w.task, &f, 0, 50, None)
+            .unwrap()
+            .1;
+        assert_eq!(known, Some(counted), "{stage:?}");
+    }
+    let due = db::households::Filter {
+        due_by: Some(format::today()),
+        ..Default::default()
+    };
+    assert_eq!(
+        due.total_from(&by_stage),
+        None,
+        "due dates are not in the totals"
+    );
 }
 
 #[tokio::test]

@@ -173,6 +173,7 @@ pub fn list(
     f: &Filter,
     offset: i64,
     limit: i64,
+    known_total: Option<i64>,
 ) -> QueryResult<(Vec<Household>, i64)> {
     let query = || {
         let mut q = households::table
@@ -193,7 +194,10 @@ pub fn list(
         }
         q
     };
-    let total = query().count().get_result(conn)?;
+    let total = match known_total {
+        Some(n) => n,
+        None => query().count().get_result(conn)?,
+    };
     let rows = query()
         .select(Household::as_select())
         .order((households::map_sheet, households::parcel_no, households::id))
@@ -201,6 +205,23 @@ pub fn list(
         .limit(limit)
         .load(conn)?;
     Ok((rows, total))
+}
+
+impl Filter {
+    /// How many households pass the filter, read off the task's counts by
+    /// stage (`stage_counts`) when it filters by stage alone or not at all.
+    pub fn total_from(&self, by_stage: &[(String, i64, Option<f64>)]) -> Option<i64> {
+        if self.due_by.is_some() || self.search.is_some() {
+            return None;
+        }
+        Some(
+            by_stage
+                .iter()
+                .filter(|(stage, _, _)| self.stage.as_ref().is_none_or(|s| s == stage))
+                .map(|(_, n, _)| n)
+                .sum(),
+        )
+    }
 }
 
 /// Households of a task grouped by stage: (stage, count, area in m²), from

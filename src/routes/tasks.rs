@@ -621,14 +621,23 @@ async fn render_task(
             ..Default::default()
         };
         ctx.db(move |conn| {
+            let by_stage = db::households::stage_counts(conn, tid)?;
+            let known = household_filter.total_from(&by_stage);
             Ok((
                 db::tasks::members(conn, tid)?,
                 db::tasks::milestones(conn, tid)?,
                 db::tasks::category(conn, cat)?,
                 db::users::find(conn, owner_id)?,
                 db::audit::list(conn, &history, 0, 50)?,
-                db::households::stage_counts(conn, tid)?,
-                db::households::list(conn, tid, &household_filter, page.offset(), page.size)?,
+                by_stage,
+                db::households::list(
+                    conn,
+                    tid,
+                    &household_filter,
+                    page.offset(),
+                    page.size,
+                    known,
+                )?,
                 db::households::dialogues(conn, tid)?,
                 db::reviews::rounds_of_task(conn, tid)?,
             ))
