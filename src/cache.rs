@@ -79,12 +79,7 @@ impl<V> Versioned<V> {
             return Ok(hit);
         }
         let _one_at_a_time = self.computing.lock();
-        if let Some(hit) = self.get(&key, version) {
-            return Ok(hit);
-        }
-        let value = Arc::new(make()?);
-        self.put(key, version, value.clone());
-        Ok(value)
+        self.get_or_compute(key, version, make)
     }
 }
 

@@ -756,19 +756,13 @@ pub fn take_import(
     Ok(found.and_then(|(name, rows)| serde_json::from_str(&rows).ok().map(|r| (name, r))))
 }
 
-#[derive(Debug, Queryable, QueryableByName, Serialize)]
+#[derive(Debug, Queryable, Serialize)]
 pub struct Found {
-    #[diesel(sql_type = diesel::sql_types::BigInt)]
     pub id: i64,
-    #[diesel(sql_type = diesel::sql_types::Text)]
     pub head_name: String,
-    #[diesel(sql_type = diesel::sql_types::Text)]
     pub address: String,
-    #[diesel(sql_type = diesel::sql_types::Text)]
     pub stage: String,
-    #[diesel(sql_type = diesel::sql_types::BigInt)]
     pub task_id: i64,
-    #[diesel(sql_type = diesel::sql_types::Text)]
     pub task_title: String,
 }
 
@@ -791,6 +785,7 @@ pub fn search(
         // On SQLite the trigram index is a table of its own, read in rowid
         // order and joined, so that the LIMIT ends the walk.
         (DbConnection::Sqlite(c), Some(phrase)) => super::units::trigram_walk(
+            c,
             "SELECT h.id FROM households_fts f JOIN households h ON h.id = f.rowid \
              JOIN tasks t ON t.id = h.task_id JOIN units u ON u.id = t.unit_id",
             "households_fts",
@@ -799,11 +794,7 @@ pub fn search(
             scope,
             pattern,
             limit + 1,
-        )
-        .load::<FoundId>(c)?
-        .into_iter()
-        .map(|r| r.id)
-        .collect(),
+        )?,
         // PostgreSQL's trigram index serves the LIKE by itself.
         (conn, _) => households::table
             .inner_join(tasks::table.inner_join(units::table))
@@ -819,12 +810,6 @@ pub fn search(
     let more = found.len() as i64 > limit;
     found.truncate(limit as usize);
     Ok((found, more))
-}
-
-#[derive(QueryableByName)]
-struct FoundId {
-    #[diesel(sql_type = diesel::sql_types::BigInt)]
-    id: i64,
 }
 
 /// The households a search found, by name.

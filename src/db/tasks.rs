@@ -567,12 +567,6 @@ pub fn rows_of(conn: &mut DbConnection, ids: &[i64]) -> QueryResult<Vec<TaskRow>
     Ok(rows)
 }
 
-#[derive(QueryableByName)]
-struct FoundId {
-    #[diesel(sql_type = diesel::sql_types::BigInt)]
-    id: i64,
-}
-
 /// Tasks in the scope whose title contains the query: the ids of the first
 /// `limit` found, in the order they were registered, and whether more match.
 /// On SQLite the trigram index is a table of its own, read in rowid order and
@@ -590,6 +584,7 @@ pub fn search(
     let pattern = search::like_pattern(query);
     let mut ids: Vec<i64> = match (&mut *conn, search::trigram_phrase(query)) {
         (DbConnection::Sqlite(c), Some(phrase)) => super::units::trigram_walk(
+            c,
             "SELECT t.id FROM tasks_fts f JOIN tasks t ON t.id = f.rowid \
                  JOIN units u ON u.id = t.unit_id",
             "tasks_fts",
@@ -598,11 +593,7 @@ pub fn search(
             scope,
             pattern,
             limit + 1,
-        )
-        .load::<FoundId>(c)?
-        .into_iter()
-        .map(|r| r.id)
-        .collect(),
+        )?,
         (conn, _) => {
             let f = Filter {
                 scope: scope.to_vec(),

@@ -99,12 +99,20 @@ impl diesel::query_builder::QueryFragment<MultiBackend> for PathIn {
     }
 }
 
-/// The first matches of a search through an SQLite trigram index, walked in
-/// rowid order so that the LIMIT ends the walk. `select_from` names the
-/// columns and joins the FTS table `f` to its rows and on to `units u`;
-/// the matches are kept to the scope and to the LIKE `pattern` on `text`
-/// (the index finds candidates; the LIKE is the rule).
+#[derive(QueryableByName)]
+struct FoundId {
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    id: i64,
+}
+
+/// The ids of the first matches of a search through an SQLite trigram index,
+/// walked in rowid order so that the LIMIT ends the walk. `select_from`
+/// selects the `id` and joins the FTS table `f` to its rows and on to
+/// `units u`; the matches are kept to the scope and to the LIKE `pattern` on
+/// `text` (the index finds candidates; the LIKE is the rule).
+#[allow(clippy::too_many_arguments)]
 pub fn trigram_walk(
+    conn: &mut diesel::sqlite::SqliteConnection,
     select_from: &str,
     fts: &str,
     text: &str,
@@ -112,11 +120,7 @@ pub fn trigram_walk(
     scope: &[String],
     pattern: String,
     limit: i64,
-) -> diesel::query_builder::BoxedSqlQuery<
-    'static,
-    diesel::sqlite::Sqlite,
-    diesel::query_builder::SqlQuery,
-> {
+) -> QueryResult<Vec<i64>> {
     use diesel::sql_types::{BigInt, Text};
     let within = vec!["u.path LIKE ?"; scope.len()].join(" OR ");
     let mut q = diesel::sql_query(format!(
@@ -128,7 +132,12 @@ pub fn trigram_walk(
     for p in scope {
         q = q.bind::<Text, _>(format!("{p}%"));
     }
-    q.bind::<Text, _>(pattern).bind::<BigInt, _>(limit)
+    Ok(q.bind::<Text, _>(pattern)
+        .bind::<BigInt, _>(limit)
+        .load::<FoundId>(conn)?
+        .into_iter()
+        .map(|r| r.id)
+        .collect())
 }
 
 pub fn find(conn: &mut DbConnection, id: i64) -> QueryResult<Unit> {

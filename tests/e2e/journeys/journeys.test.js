@@ -5,7 +5,6 @@
 // page is validated by the Nu HTML Checker at the end.
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
-import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 
 import { artifacts, check, pages, screenshot, validateHtml } from "../lib/checks.js";
@@ -112,7 +111,6 @@ test("2. a committee member registers a clearance task and imports 50 households
       `09${String(12345600 + i).padStart(8, "0")}`,
     ]);
   }
-  mkdirSync(artifacts, { recursive: true });
   await capuy.page.setInputFiles("#file", {
     name: "ho-dan-thuy-khue.xlsx",
     mimeType: "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",

@@ -17,12 +17,9 @@ export function launch() {
 
 export class Session {
   static async open(browser, base, viewport = DESKTOP) {
-    const context = await browser.newContext({
-      viewport,
-      locale: "vi-VN",
-      // axe is injected through the DevTools protocol; the app's own policy stays as served.
-      bypassCSP: false,
-    });
+    // axe is injected through the DevTools protocol, so the app's own
+    // Content-Security-Policy stays as served.
+    const context = await browser.newContext({ viewport, locale: "vi-VN" });
     const page = await context.newPage();
     const s = new Session(base, context, page);
     s.watched = await watch(page);
