@@ -23,6 +23,7 @@ pub struct Application {
     server: Server,
     pool: db::Pool,
     state: web::Data<AppState>,
+    checkpointer: Option<db::Checkpointer>,
 }
 
 /// Request spans carry the request id (from tracing-actix-web) and the user id
@@ -67,6 +68,7 @@ impl Application {
             let week_ago = db::now() - chrono::Duration::days(7);
             db::login_attempts::prune(&mut conn, week_ago)?;
         }
+        let checkpointer = db::Checkpointer::start(&config.database)?;
         let key = session_key(&config)?;
         let listener = TcpListener::bind(config.bind_addr)
             .with_context(|| format!("cannot listen on {}", config.bind_addr))?;
@@ -146,6 +148,7 @@ impl Application {
             server,
             pool,
             state: shared,
+            checkpointer,
         })
     }
 
@@ -164,6 +167,7 @@ impl Application {
         let jobs = crate::jobs::start(self.state);
         let out = self.server.await;
         jobs.abort();
+        drop(self.checkpointer);
         out
     }
 }

@@ -90,6 +90,74 @@ fn sqlite_connections_enforce_foreign_keys_and_use_wal_and_a_busy_timeout() {
     assert_eq!(pragma("busy_timeout", "timeout"), "10000");
 }
 
+/// The server's connections leave the write-ahead log to the checkpoint
+/// thread: a commit does not copy the log back into the file itself (the
+/// file stays as it was) until the thread has run, and the thread stops when
+/// dropped.
+#[test]
+fn sqlite_writes_reach_the_database_file_through_the_checkpoint_thread() {
+    use diesel::connection::SimpleConnection;
+    use diesel::RunQueryDsl;
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("w.db");
+    let url = db::DatabaseUrl::parse(&format!("sqlite://{}", file.display())).unwrap();
+    let pool = db::build_pool(&url, 2, 5).unwrap();
+    let mut conn = pool.get().unwrap();
+    #[derive(diesel::QueryableByName)]
+    struct Pages {
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        wal_autocheckpoint: i64,
+    }
+    let backstop: Pages = diesel::sql_query("PRAGMA wal_autocheckpoint")
+        .get_result(&mut **conn)
+        .unwrap();
+    assert_eq!(
+        backstop.wal_autocheckpoint,
+        i64::from(db::WAL_BACKSTOP_PAGES)
+    );
+    // About 2,000 pages of log: past SQLite's own threshold of 1,000, under
+    // the pool's backstop.
+    conn.batch_execute(
+        "CREATE TABLE t (b BLOB); \
+         WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 2000) \
+         INSERT INTO t SELECT randomblob(3000) FROM n;",
+    )
+    .unwrap();
+    let size = || std::fs::metadata(&file).map(|m| m.len()).unwrap_or(0);
+    assert!(
+        size() < 1_000_000,
+        "the commit checkpointed itself: {} bytes",
+        size()
+    );
+
+    let checkpointer = db::Checkpointer::start(&url)
+        .unwrap()
+        .expect("SQLite has a checkpoint thread");
+    let start = std::time::Instant::now();
+    while size() < 6_000_000 && start.elapsed() < std::time::Duration::from_secs(10) {
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    assert!(
+        size() >= 6_000_000,
+        "the log never reached the file: {} bytes",
+        size()
+    );
+    drop(checkpointer); // joins the thread
+
+    conn.batch_execute("INSERT INTO t SELECT b FROM t LIMIT 500;")
+        .unwrap();
+    let before = size();
+    std::thread::sleep(std::time::Duration::from_millis(200));
+    assert_eq!(
+        size(),
+        before,
+        "a stopped checkpointer still copied the log"
+    );
+
+    let pg = db::DatabaseUrl::Postgres("postgres://nowhere".into());
+    assert!(db::Checkpointer::start(&pg).unwrap().is_none());
+}
+
 /// PostgreSQL connections cost a random read as on SSD unless the server's
 /// administrator has chosen a value (here, for the database).
 #[test]

@@ -468,13 +468,36 @@ async fn log_visit(
     id: web::Path<i64>,
     form: HtmlForm<VisitForm>,
 ) -> AppResult<HttpResponse> {
-    let (household, access) = household_access(&ctx, *id).await?;
-    if !access.can_log_visits {
-        return Err(AppError::Forbidden);
-    }
-    let user_id = ctx.user()?.id;
+    let user = ctx.user()?.clone();
+    let user_id = user.id;
     let form = form.0;
     let mut e = FieldErrors::default();
+    let corrects_id: Option<i64> = match form.corrects_id.trim() {
+        "" => None,
+        s => s.parse().ok().or_else(|| {
+            e.add("corrects_id", "error-invalid-choice");
+            None
+        }),
+    };
+    // The household, the reader's rights, the task's team and the visit
+    // corrected, in one trip to the pool.
+    let hid = *id;
+    let (household, access, team, belongs) = ctx
+        .db(move |conn| {
+            let household = db::households::find(conn, hid)?;
+            let task = db::tasks::find(conn, household.task_id)?;
+            let access = access(conn, &user, task)?;
+            if !access.can_log_visits {
+                return Err(AppError::Forbidden);
+            }
+            let belongs = match corrects_id {
+                Some(v) => db::households::visit_belongs(conn, hid, v)?,
+                None => true,
+            };
+            let team = db::tasks::members(conn, access.task.id)?;
+            Ok((household, access, team, belongs))
+        })
+        .await?;
     let today = format::today();
     let visited_on = e.date("visited_on", &form.visited_on);
     if form.visited_on.trim().is_empty() {
@@ -515,23 +538,6 @@ async fn log_visit(
             e.add("next_visit_on", "error-next-before-visit");
         }
     }
-    let corrects_id: Option<i64> = match form.corrects_id.trim() {
-        "" => None,
-        s => s.parse().ok().or_else(|| {
-            e.add("corrects_id", "error-invalid-choice");
-            None
-        }),
-    };
-    let (tid, hid) = (access.task.id, household.id);
-    let (team, belongs) = ctx
-        .db(move |conn| {
-            let belongs = match corrects_id {
-                Some(v) => db::households::visit_belongs(conn, hid, v)?,
-                None => true,
-            };
-            Ok((db::tasks::members(conn, tid)?, belongs))
-        })
-        .await?;
     if !belongs {
         e.add("corrects_id", "error-invalid-choice");
     }
