@@ -33,6 +33,16 @@ pub enum Command {
     },
     /// Load a demo unit tree and one account per role (for trying the product).
     Demo,
+    /// Create a personal API token for an account (as its owner would on the
+    /// account page) and print it once: for provisioning and scripts.
+    Token {
+        /// The account the token acts as.
+        #[arg(long)]
+        username: String,
+        /// What the token is for.
+        #[arg(long, default_value = "cli")]
+        name: String,
+    },
     /// Fill an empty database with a generated province for load tests:
     /// by default 100 communes, 10,000 tasks, 500,000 households, 5,000,000
     /// visits and 2,000 accounts (use a release build).
@@ -107,6 +117,24 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
             db::run_migrations(&mut conn)?;
             let pw = setup::create_admin(&mut conn, &username.trim().to_lowercase(), &full_name)?;
             print_login(&config, &username, &pw);
+            Ok(())
+        }
+        Command::Token { username, name } => {
+            let mut conn = connect(&config)?;
+            db::run_migrations(&mut conn)?;
+            let username = username.trim().to_lowercase();
+            let user = db::users::find_by_username(&mut conn, &username)?
+                .filter(|u| u.active)
+                .ok_or_else(|| anyhow::anyhow!("no active account named {username}"))?;
+            let actor = db::audit::Actor {
+                user_id: None,
+                ip: None,
+            };
+            let (_, secret) = db::audit::write(&mut conn, &actor, |c| {
+                Ok(db::api_tokens::create(c, user.id, name.trim())?)
+            })
+            .map_err(|e| anyhow::anyhow!("cannot create the token: {e}"))?;
+            println!("{secret}");
             Ok(())
         }
         Command::Demo => {

@@ -34,6 +34,8 @@ pub struct Config {
     /// The bearer token `GET /metrics` asks for; unset, it answers 404.
     pub metrics_token: Option<String>,
     pub jobs: JobsConfig,
+    /// Requests a minute one API token may make (the burst is the same).
+    pub api_rate_per_minute: u32,
 }
 
 /// The background work each instance does: sending the outbox, and the
@@ -175,6 +177,7 @@ impl Config {
             login_max_failures_per_ip: parse(&get, "LOGIN_MAX_FAILURES_PER_IP", "20")?,
             workers: parse(&get, "WORKERS", "0")?,
             log_json: parse(&get, "LOG_JSON", "false")?,
+            api_rate_per_minute: parse(&get, "API_RATE_PER_MINUTE", "600")?,
         })
     }
 }

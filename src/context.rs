@@ -29,6 +29,17 @@ pub struct CurrentUser {
 }
 
 impl CurrentUser {
+    pub fn new(user: db::users::User, grants: Vec<Grant>) -> CurrentUser {
+        CurrentUser {
+            id: user.id,
+            username: user.username,
+            full_name: user.full_name,
+            locale: Locale::or_default(Some(&user.locale)),
+            must_change_password: user.must_change_password,
+            grants,
+        }
+    }
+
     pub fn can(&self, perm: Permission, unit_path: &str) -> bool {
         access::allows(&self.grants, perm, unit_path)
     }
@@ -94,13 +105,7 @@ impl FromRequest for Ctx {
                 .map(|u| u.locale)
                 .unwrap_or_else(|| Locale::or_default(session::lang(&session).as_deref()));
             let conn = req.connection_info();
-            let ip = if state.config.trust_proxy_headers {
-                conn.realip_remote_addr().unwrap_or("unknown").to_string()
-            } else {
-                req.peer_addr()
-                    .map(|a| a.ip().to_string())
-                    .unwrap_or_else(|| "unknown".into())
-            };
+            let ip = client_ip(&req, &state.config);
             let here = match req.query_string() {
                 "" => req.path().to_string(),
                 q => format!("{}?{q}", req.path()),
@@ -123,6 +128,21 @@ impl FromRequest for Ctx {
     }
 }
 
+/// The client's address: the proxy's word for it when it is trusted
+/// (`TRUST_PROXY_HEADERS`), otherwise the peer's.
+pub fn client_ip(req: &HttpRequest, config: &crate::config::Config) -> String {
+    if config.trust_proxy_headers {
+        req.connection_info()
+            .realip_remote_addr()
+            .unwrap_or("unknown")
+            .to_string()
+    } else {
+        req.peer_addr()
+            .map(|a| a.ip().to_string())
+            .unwrap_or_else(|| "unknown".into())
+    }
+}
+
 /// The session's user if the session is still good: the account is active,
 /// its password has not changed since (epoch), and the login is not too old.
 async fn load_user(state: &web::Data<AppState>, s: &Session) -> AppResult<Option<CurrentUser>> {
@@ -141,14 +161,7 @@ async fn load_user(state: &web::Data<AppState>, s: &Session) -> AppResult<Option
         if !user.active || user.session_epoch != su.epoch {
             return Ok(None);
         }
-        Ok(Some(CurrentUser {
-            id: user.id,
-            username: user.username,
-            full_name: user.full_name,
-            locale: Locale::or_default(Some(&user.locale)),
-            must_change_password: user.must_change_password,
-            grants,
-        }))
+        Ok(Some(CurrentUser::new(user, grants)))
     })
     .await?;
     if found.is_none() {

@@ -89,6 +89,7 @@ impl Application {
             owner_choices: crate::cache::Versioned::new(1_000),
             found: crate::cache::Versioned::new(1_000),
             metrics: crate::metrics::Metrics::default(),
+            api_limiter: crate::routes::api::limiter(config.api_rate_per_minute),
             config,
         });
         let workers = match state.config.workers {
@@ -116,6 +117,7 @@ impl Application {
                 .app_data(state.clone())
                 .app_data(web::FormConfig::default().limit(256 * 1024))
                 .wrap(from_fn(crate::auth::csrf::guard))
+                .wrap(from_fn(crate::routes::refuse_nul))
                 .wrap(ErrorHandlers::new().default_handler(views::error_page))
                 .wrap(sessions)
                 .wrap(

@@ -37,6 +37,8 @@ pub struct AppState {
     pub(crate) found: crate::cache::Versioned<crate::routes::search::Found>,
     /// Pages of those tables as HTML, per reader, page and language.
     pub results_html: crate::cache::Versioned<String>,
+    /// Requests per API token, against `API_RATE_PER_MINUTE`.
+    pub api_limiter: crate::routes::api::Limiter,
 }
 
 /// A person offered as a choice: id, username, full name.

@@ -1115,3 +1115,37 @@ outbox-kind-recommendation_answered = { notify-kind-recommendation_answered }
 outbox-kind-desk_case_due = { notify-kind-desk_case_due }
 review-results-cut = Only the first 100 rows are shown; the Excel file has them all.
 tasks-owner-choose-unit = Choose a unit to filter by owner.
+
+## API tokens
+token-title = API tokens
+token-help = A token lets other software (a portal, a mobile app) use the API on your behalf, with exactly your permissions. Whoever holds it can use it: keep it secret and revoke it when no longer needed.
+token-docs = API documentation
+token-created = Token created. Copy it now: it is shown this once only.
+token-secret = Token
+token-name = Token name
+token-name-hint = What it is for, for example “Ward portal”.
+token-prefix = Starts with
+token-created-at = Created
+token-last-used = Last used
+token-state = State
+token-revoked = Revoked
+token-revoke = Revoke
+token-none = You have no API tokens.
+token-create = Create token
+flash-token-revoked = Token revoked.
+
+## API documentation
+api-docs-title = API documentation
+api-docs-json = The OpenAPI 3 description (machine-readable):
+api-docs-token = Every request carries a personal token, created under
+api-docs-origin = https://your-server
+api-docs-contents = Contents
+api-docs-schemas = Data types
+api-docs-param = Parameter
+api-docs-in = In
+api-docs-type = Type
+api-docs-about = Notes
+api-docs-body = Body:
+api-docs-responses = Answers:
+api-docs-field = Field
+error-invalid-value = A value of the wrong type.

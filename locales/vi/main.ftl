@@ -1115,3 +1115,37 @@ outbox-kind-recommendation_answered = { notify-kind-recommendation_answered }
 outbox-kind-desk_case_due = { notify-kind-desk_case_due }
 review-results-cut = Chỉ hiện 100 dòng đầu; bảng đầy đủ có trong tệp Excel.
 tasks-owner-choose-unit = Chọn đơn vị để lọc theo người chủ trì.
+
+## API tokens
+token-title = Mã truy cập API
+token-help = Mã truy cập cho phép phần mềm khác (cổng thông tin, ứng dụng di động) dùng API thay bạn, với đúng quyền của bạn. Ai có mã là dùng được: giữ kín, thu hồi khi không dùng nữa.
+token-docs = Tài liệu API
+token-created = Đã tạo mã. Hãy sao chép ngay: mã chỉ hiện một lần này.
+token-secret = Mã truy cập
+token-name = Tên mã
+token-name-hint = Dùng để làm gì, ví dụ: “Cổng thông tin phường”.
+token-prefix = Bắt đầu bằng
+token-created-at = Ngày tạo
+token-last-used = Dùng lần cuối
+token-state = Trạng thái
+token-revoked = Đã thu hồi
+token-revoke = Thu hồi
+token-none = Bạn chưa có mã truy cập nào.
+token-create = Tạo mã
+flash-token-revoked = Đã thu hồi mã truy cập.
+
+## API documentation
+api-docs-title = Tài liệu API
+api-docs-json = Mô tả OpenAPI 3 (máy đọc được):
+api-docs-token = Mỗi yêu cầu gửi kèm mã truy cập cá nhân, tạo ở
+api-docs-origin = https://địa-chỉ-hệ-thống
+api-docs-contents = Nội dung
+api-docs-schemas = Kiểu dữ liệu
+api-docs-param = Tham số
+api-docs-in = Ở đâu
+api-docs-type = Kiểu
+api-docs-about = Ghi chú
+api-docs-body = Nội dung gửi:
+api-docs-responses = Trả lời:
+api-docs-field = Trường
+error-invalid-value = Giá trị không đúng kiểu.

@@ -167,6 +167,46 @@ pub struct Filter {
     pub search: Option<String>,
 }
 
+type Filtered<'a> = diesel::dsl::IntoBoxed<'a, households::table, super::MultiBackend>;
+
+/// The task's households passing the filter.
+fn filtered(task_id: i64, f: &Filter) -> Filtered<'_> {
+    let mut q = households::table
+        .filter(households::task_id.eq(task_id))
+        .into_boxed();
+    if let Some(s) = &f.stage {
+        q = q.filter(households::stage.eq(s.clone()));
+    }
+    if let Some(d) = f.due_by {
+        q = q.filter(households::next_visit_on.le(d));
+    }
+    if let Some(s) = &f.search {
+        q = q.filter(super::Uncached(
+            households::search_text
+                .like(search::like_pattern(s))
+                .escape('\\'),
+        ));
+    }
+    q
+}
+
+/// Up to `limit` of the task's households passing the filter with an id
+/// above `after`, by id (the API's pages).
+pub fn after(
+    conn: &mut DbConnection,
+    task_id: i64,
+    f: &Filter,
+    after: i64,
+    limit: i64,
+) -> QueryResult<Vec<Household>> {
+    filtered(task_id, f)
+        .filter(households::id.gt(after))
+        .select(Household::as_select())
+        .order(households::id)
+        .limit(limit)
+        .load(conn)
+}
+
 pub fn list(
     conn: &mut DbConnection,
     task_id: i64,
@@ -175,25 +215,7 @@ pub fn list(
     limit: i64,
     known_total: Option<i64>,
 ) -> QueryResult<(Vec<Household>, i64)> {
-    let query = || {
-        let mut q = households::table
-            .filter(households::task_id.eq(task_id))
-            .into_boxed();
-        if let Some(s) = &f.stage {
-            q = q.filter(households::stage.eq(s.clone()));
-        }
-        if let Some(d) = f.due_by {
-            q = q.filter(households::next_visit_on.le(d));
-        }
-        if let Some(s) = &f.search {
-            q = q.filter(super::Uncached(
-                households::search_text
-                    .like(search::like_pattern(s))
-                    .escape('\\'),
-            ));
-        }
-        q
-    };
+    let query = || filtered(task_id, f);
     let total = match known_total {
         Some(n) => n,
         None => query().count().get_result(conn)?,

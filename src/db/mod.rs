@@ -2,6 +2,7 @@
 //! run time from `DATABASE_URL`, an r2d2 pool, embedded migrations per backend,
 //! and the one helper through which request handlers reach the database.
 
+pub mod api_tokens;
 pub mod audit;
 pub mod campaigns;
 pub mod dashboard;

@@ -203,6 +203,20 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    api_tokens (id) {
+        id -> BigInt,
+        user_id -> BigInt,
+        name -> Text,
+        prefix -> Text,
+        secret_hash -> Text,
+        created_at -> Timestamp,
+        last_used_at -> Nullable<Timestamp>,
+        revoked_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::joinable!(api_tokens -> users (user_id));
 diesel::joinable!(users -> units (unit_id));
 diesel::joinable!(households -> tasks (task_id));
 diesel::joinable!(visits -> households (household_id));
@@ -858,6 +872,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     notification_prefs,
     data_version,
     listing_version,
+    api_tokens,
     household_stage_totals,
     visit_month_totals,
 );

@@ -683,3 +683,40 @@ pub fn category_code_taken(conn: &mut DbConnection, code: &str) -> QueryResult<b
         .get_result::<i64>(conn)
         .map(|n| n > 0)
 }
+
+/// Up to `limit` tasks passing the filter with an id above `after`, by id
+/// (the API's pages).
+pub fn after(
+    conn: &mut DbConnection,
+    f: &Filter,
+    after: i64,
+    limit: i64,
+) -> QueryResult<Vec<Task>> {
+    let ids: Vec<i64> = filtered(f)
+        .filter(tasks::id.gt(after))
+        .select(tasks::id)
+        .order(tasks::id)
+        .limit(limit)
+        .load(conn)?;
+    tasks::table
+        .filter(tasks::id.eq_any(&ids))
+        .select(Task::as_select())
+        .order(tasks::id)
+        .load(conn)
+}
+
+/// The co-owners and team members of these tasks: (task, user, role).
+pub fn members_of_tasks(
+    conn: &mut DbConnection,
+    ids: &[i64],
+) -> QueryResult<Vec<(i64, i64, String)>> {
+    task_members::table
+        .filter(task_members::task_id.eq_any(ids))
+        .select((
+            task_members::task_id,
+            task_members::user_id,
+            task_members::role,
+        ))
+        .order((task_members::task_id, task_members::user_id))
+        .load(conn)
+}

@@ -289,3 +289,23 @@ pub fn active_children(conn: &mut DbConnection, id: i64) -> QueryResult<i64> {
         .count()
         .get_result(conn)
 }
+
+/// Up to `limit` units within the subtrees `prefixes` with an id above
+/// `after`, by id (the API's pages).
+pub fn after(
+    conn: &mut DbConnection,
+    prefixes: &[String],
+    parent_id: Option<i64>,
+    after: i64,
+    limit: i64,
+) -> QueryResult<Vec<Unit>> {
+    let mut q = units::table
+        .select(Unit::as_select())
+        .filter(path_in::<units::table>(prefixes))
+        .filter(units::id.gt(after))
+        .into_boxed();
+    if let Some(p) = parent_id {
+        q = q.filter(units::parent_id.eq(p));
+    }
+    q.order(units::id).limit(limit).load(conn)
+}

@@ -500,3 +500,24 @@ fn in_scope_where(
     }
     q.load(conn)
 }
+
+/// Up to `limit` users whose home unit lies in `prefixes`, with an id above
+/// `after`, by id (the API's pages).
+pub fn after(
+    conn: &mut DbConnection,
+    prefixes: &[String],
+    unit_id: Option<i64>,
+    after: i64,
+    limit: i64,
+) -> QueryResult<Vec<User>> {
+    let mut q = users::table
+        .inner_join(units::table)
+        .filter(super::units::path_in(prefixes))
+        .filter(users::id.gt(after))
+        .select(User::as_select())
+        .into_boxed();
+    if let Some(u) = unit_id {
+        q = q.filter(users::unit_id.eq(u));
+    }
+    q.order(users::id).limit(limit).load(conn)
+}

@@ -21,7 +21,20 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route("/account", web::get().to(show))
         .route("/account/password", web::get().to(password_form))
         .route("/account/password", web::post().to(change_password))
-        .route("/account/notifications", web::post().to(save_notifications));
+        .route("/account/notifications", web::post().to(save_notifications))
+        .route("/account/tokens", web::post().to(create_token))
+        .route("/account/tokens/{id}/revoke", web::post().to(revoke_token));
+}
+
+/// What the account page shows beside its usual content: the notification
+/// choices as typed, a token form as typed, a token just created.
+#[derive(Default)]
+struct Shown {
+    typed: Option<HashMap<String, String>>,
+    errors: FieldErrors,
+    token_name: String,
+    token_errors: FieldErrors,
+    new_secret: Option<String>,
 }
 
 /// One row per kind of notification: the choices allowed and the one made
@@ -47,22 +60,25 @@ fn notification_rows(chosen: &HashMap<String, String>, errors: &FieldErrors) -> 
         .collect()
 }
 
-async fn render_show(
-    ctx: &Ctx,
-    status: StatusCode,
-    typed: Option<HashMap<String, String>>,
-    errors: &FieldErrors,
-) -> AppResult<HttpResponse> {
+async fn render_show(ctx: &Ctx, status: StatusCode, shown: Shown) -> AppResult<HttpResponse> {
     let id = ctx.user()?.id;
-    let (me, grants, prefs) = ctx
+    let (me, grants, prefs, tokens) = ctx
         .db(move |conn| {
             Ok((
                 db::users::find(conn, id)?,
                 db::users::grant_rows(conn, id)?,
                 db::notifications::prefs(conn, id)?,
+                db::api_tokens::list(conn, id)?,
             ))
         })
         .await?;
+    let Shown {
+        typed,
+        errors,
+        token_name,
+        token_errors,
+        new_secret,
+    } = shown;
     let chosen = typed.unwrap_or_else(|| {
         Kind::ALL
             .iter()
@@ -79,14 +95,66 @@ async fn render_show(
             "title": i18n::t(ctx.locale, "account-title"),
             "me": me,
             "grants": grants,
-            "notifications": notification_rows(&chosen, errors),
+            "notifications": notification_rows(&chosen, &errors),
             "has_errors": !errors.is_empty(),
+            "tokens": tokens,
+            "token_name": super::form_view(&json!({"token_name": token_name}), &token_errors)["token_name"],
+            "new_secret": new_secret,
         }),
     )
 }
 
 async fn show(ctx: Ctx) -> AppResult<HttpResponse> {
-    render_show(&ctx, StatusCode::OK, None, &FieldErrors::default()).await
+    render_show(&ctx, StatusCode::OK, Shown::default()).await
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct TokenForm {
+    token_name: String,
+}
+
+/// Creates a personal API token and shows its secret, this once.
+async fn create_token(ctx: Ctx, form: web::Form<TokenForm>) -> AppResult<HttpResponse> {
+    let id = ctx.user()?.id;
+    let mut e = FieldErrors::default();
+    let name = e.required("token_name", &form.token_name, 100);
+    if !e.is_empty() {
+        let shown = Shown {
+            token_name: form.token_name.clone(),
+            token_errors: e,
+            ..Shown::default()
+        };
+        return render_show(&ctx, StatusCode::UNPROCESSABLE_ENTITY, shown).await;
+    }
+    let actor = ctx.actor();
+    let (_, secret) = ctx
+        .db(move |conn| audit::write(conn, &actor, |c| Ok(db::api_tokens::create(c, id, &name)?)))
+        .await?;
+    let shown = Shown {
+        new_secret: Some(secret),
+        ..Shown::default()
+    };
+    render_show(&ctx, StatusCode::OK, shown).await
+}
+
+/// Revokes one of the user's own tokens; another's is not found.
+async fn revoke_token(ctx: Ctx, token: web::Path<i64>) -> AppResult<HttpResponse> {
+    let id = ctx.user()?.id;
+    let (actor, token) = (ctx.actor(), *token);
+    let revoked = ctx
+        .db(move |conn| {
+            audit::write_if(conn, &actor, |c| {
+                let change = db::api_tokens::revoke(c, id, token)?;
+                Ok((change.is_some(), change))
+            })
+        })
+        .await?;
+    if !revoked {
+        return Err(AppError::NotFound);
+    }
+    ctx.flash("success", "flash-token-revoked");
+    Ok(ctx.redirect("/account#tokens"))
 }
 
 /// Saves how the user wants each kind of notification; a choice the kind
@@ -114,7 +182,12 @@ async fn save_notifications(
                 (k.as_str().to_string(), v)
             })
             .collect();
-        return render_show(&ctx, StatusCode::UNPROCESSABLE_ENTITY, Some(typed), &errors).await;
+        let shown = Shown {
+            typed: Some(typed),
+            errors,
+            ..Shown::default()
+        };
+        return render_show(&ctx, StatusCode::UNPROCESSABLE_ENTITY, shown).await;
     }
     let actor = ctx.actor();
     ctx.db(move |conn| {

@@ -8,7 +8,7 @@ use serde_json::{json, Value};
 
 use super::tasks::{access, load, load_editable, Access};
 use super::{options, HtmlForm, Page};
-use crate::context::Ctx;
+use crate::context::{Ctx, CurrentUser};
 use crate::db::audit::Change;
 use crate::db::{self, audit, households::HouseholdFields, households::NewVisit};
 use crate::domain::access::Permission;
@@ -297,18 +297,18 @@ async fn update(
 
 #[derive(Deserialize, Serialize, Default, Clone)]
 #[serde(default)]
-struct VisitForm {
-    visited_on: String,
-    kind: String,
-    members: Vec<String>,
-    others: String,
-    household_said: String,
-    concerns: Vec<String>,
-    stage_after: String,
-    reason: String,
-    next_step: String,
-    next_visit_on: String,
-    corrects_id: String,
+pub(super) struct VisitForm {
+    pub visited_on: String,
+    pub kind: String,
+    pub members: Vec<String>,
+    pub others: String,
+    pub household_said: String,
+    pub concerns: Vec<String>,
+    pub stage_after: String,
+    pub reason: String,
+    pub next_step: String,
+    pub next_visit_on: String,
+    pub corrects_id: String,
 }
 
 #[derive(Deserialize, Default)]
@@ -339,6 +339,23 @@ async fn show(ctx: Ctx, id: web::Path<i64>, q: web::Query<ShowQuery>) -> AppResu
     .await
 }
 
+/// A reviewer's or administrator's look at a household's personal details
+/// is logged (the read to record is returned); other readers who are not on
+/// the task see them masked.
+pub(super) fn personal_details(
+    access: &Access,
+    household: &mut db::households::Household,
+) -> Option<Change> {
+    let read = (access.sight == Sight::Logged && household.has_personal_details()).then(|| {
+        Change::new("read_personal", "household", household.id, json!({}))
+            .on_unit(access.task.unit_id)
+    });
+    if access.sight == Sight::Masked {
+        household.mask();
+    }
+    read
+}
+
 async fn render_show(
     ctx: &Ctx,
     status: StatusCode,
@@ -349,15 +366,7 @@ async fn render_show(
     correcting: Option<i64>,
 ) -> AppResult<HttpResponse> {
     let (hid, tid, owner_id) = (household.id, access.task.id, access.task.owner_id);
-    // A reviewer's or administrator's look at a household's personal details
-    // is logged; other readers who are not on the task see them masked.
-    let logged_read =
-        (access.sight == Sight::Logged && household.has_personal_details()).then(|| {
-            Change::new("read_personal", "household", hid, json!({})).on_unit(access.task.unit_id)
-        });
-    if access.sight == Sight::Masked {
-        household.mask();
-    }
+    let logged_read = personal_details(&access, &mut household);
     let actor = ctx.actor();
     let (history, members, owner) = ctx
         .db(move |conn| {
@@ -461,16 +470,51 @@ async fn render_show(
     )
 }
 
-/// Appends a visit. Going back or skipping steps needs a reason; a visit
-/// cannot be dated in the future, and the next visit cannot come before it.
-async fn log_visit(
-    ctx: Ctx,
-    id: web::Path<i64>,
-    form: HtmlForm<VisitForm>,
-) -> AppResult<HttpResponse> {
-    let user = ctx.user()?.clone();
-    let user_id = user.id;
-    let form = form.0;
+/// What logging a visit to a household needs to know, read in one trip to
+/// the pool: the household, the reader's rights (403 unless they may log
+/// visits), the task's team, and whether the visit corrected is this
+/// household's.
+pub(super) struct VisitTarget {
+    pub household: db::households::Household,
+    pub access: Access,
+    pub team: Vec<db::tasks::MemberRow>,
+    pub belongs: bool,
+}
+
+pub(super) async fn visit_target(
+    pool: &db::Pool,
+    user: &CurrentUser,
+    hid: i64,
+    form: &VisitForm,
+) -> AppResult<VisitTarget> {
+    let user = user.clone();
+    let corrects_id: Option<i64> = form.corrects_id.trim().parse().ok();
+    db::run(pool, move |conn| {
+        let household = db::households::find(conn, hid)?;
+        let task = db::tasks::find(conn, household.task_id)?;
+        let access = access(conn, &user, task)?;
+        if !access.can_log_visits {
+            return Err(AppError::Forbidden);
+        }
+        let belongs = match corrects_id {
+            Some(v) => db::households::visit_belongs(conn, hid, v)?,
+            None => true,
+        };
+        let team = db::tasks::members(conn, access.task.id)?;
+        Ok(VisitTarget {
+            household,
+            access,
+            team,
+            belongs,
+        })
+    })
+    .await
+}
+
+/// Checks a visit as typed. Going back or skipping steps needs a reason; a
+/// visit cannot be dated in the future, and the next visit cannot come
+/// before it; the people who went must be on the task.
+pub(super) fn check_visit(form: &VisitForm, target: &VisitTarget) -> Result<NewVisit, FieldErrors> {
     let mut e = FieldErrors::default();
     let corrects_id: Option<i64> = match form.corrects_id.trim() {
         "" => None,
@@ -479,25 +523,6 @@ async fn log_visit(
             None
         }),
     };
-    // The household, the reader's rights, the task's team and the visit
-    // corrected, in one trip to the pool.
-    let hid = *id;
-    let (household, access, team, belongs) = ctx
-        .db(move |conn| {
-            let household = db::households::find(conn, hid)?;
-            let task = db::tasks::find(conn, household.task_id)?;
-            let access = access(conn, &user, task)?;
-            if !access.can_log_visits {
-                return Err(AppError::Forbidden);
-            }
-            let belongs = match corrects_id {
-                Some(v) => db::households::visit_belongs(conn, hid, v)?,
-                None => true,
-            };
-            let team = db::tasks::members(conn, access.task.id)?;
-            Ok((household, access, team, belongs))
-        })
-        .await?;
     let today = format::today();
     let visited_on = e.date("visited_on", &form.visited_on);
     if form.visited_on.trim().is_empty() {
@@ -525,7 +550,7 @@ async fn log_visit(
     }
     let reason = e.optional("reason", &form.reason, 1000);
     if let Some(to) = stage_after {
-        if classify(household.stage(), to).needs_reason() && reason.is_none() {
+        if classify(target.household.stage(), to).needs_reason() && reason.is_none() {
             e.add("reason", "error-stage-reason");
         }
     }
@@ -538,53 +563,83 @@ async fn log_visit(
             e.add("next_visit_on", "error-next-before-visit");
         }
     }
-    if !belongs {
+    if !target.belongs {
         e.add("corrects_id", "error-invalid-choice");
     }
-    let owner = access.task.owner_id;
+    let owner = target.access.task.owner_id;
     if !members
         .iter()
-        .all(|m| *m == owner || team.iter().any(|t| t.user_id == *m))
+        .all(|m| *m == owner || target.team.iter().any(|t| t.user_id == *m))
     {
         e.add("members", "error-not-on-task");
     }
-    let (Some(visited_on), Some(kind), Some(stage_after), Some(concerns), true) =
-        (visited_on, kind, stage_after, concerns, e.is_empty())
-    else {
-        let correcting = form.corrects_id.trim().parse().ok();
-        return render_show(
-            &ctx,
-            StatusCode::UNPROCESSABLE_ENTITY,
-            household,
-            access,
-            form,
-            e,
-            correcting,
-        )
-        .await;
-    };
-    let visit = NewVisit {
-        visited_on,
-        kind: kind.as_str().into(),
-        members,
-        others,
-        household_said,
-        concerns: store_list(&concerns, Concern::as_str),
-        stage_after,
-        reason,
-        next_step,
-        next_visit_on,
-        corrects_id,
-        dialogue_id: None,
-    };
-    let (task, actor) = (access.task, ctx.actor());
-    ctx.db(move |conn| {
-        audit::write(conn, &actor, |c| {
-            let (_, change) = db::households::append_visit(c, &task, &household, &visit, user_id)?;
-            Ok(((), change))
-        })
+    match (visited_on, kind, stage_after, concerns, e.is_empty()) {
+        (Some(visited_on), Some(kind), Some(stage_after), Some(concerns), true) => Ok(NewVisit {
+            visited_on,
+            kind: kind.as_str().into(),
+            members,
+            others,
+            household_said,
+            concerns: store_list(&concerns, Concern::as_str),
+            stage_after,
+            reason,
+            next_step,
+            next_visit_on,
+            corrects_id,
+            dialogue_id: None,
+        }),
+        _ => Err(e),
+    }
+}
+
+/// Appends a checked visit, moving the household to its new stage.
+pub(super) fn save_visit(
+    conn: &mut db::DbConnection,
+    actor: &audit::Actor,
+    target: &VisitTarget,
+    visit: &NewVisit,
+    user_id: i64,
+) -> AppResult<i64> {
+    audit::write(conn, actor, |c| {
+        let (id, change) = db::households::append_visit(
+            c,
+            &target.access.task,
+            &target.household,
+            visit,
+            user_id,
+        )?;
+        Ok((id, change))
     })
-    .await?;
+}
+
+async fn log_visit(
+    ctx: Ctx,
+    id: web::Path<i64>,
+    form: HtmlForm<VisitForm>,
+) -> AppResult<HttpResponse> {
+    let user = ctx.user()?;
+    let user_id = user.id;
+    let form = form.0;
+    let target = visit_target(&ctx.state.pool, user, *id, &form).await?;
+    let visit = match check_visit(&form, &target) {
+        Ok(v) => v,
+        Err(e) => {
+            let correcting = form.corrects_id.trim().parse().ok();
+            return render_show(
+                &ctx,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                target.household,
+                target.access,
+                form,
+                e,
+                correcting,
+            )
+            .await;
+        }
+    };
+    let (hid, actor) = (target.household.id, ctx.actor());
+    ctx.db(move |conn| save_visit(conn, &actor, &target, &visit, user_id))
+        .await?;
     ctx.flash("success", "flash-visit-logged");
     Ok(ctx.redirect(&format!("/households/{hid}")))
 }

@@ -6,6 +6,7 @@ mod admin_categories;
 mod admin_mail;
 mod admin_units;
 mod admin_users;
+pub(crate) mod api;
 mod campaigns;
 mod dashboard;
 mod desk;
@@ -46,7 +47,47 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     admin_audit::configure(cfg);
     admin_categories::configure(cfg);
     admin_mail::configure(cfg);
+    api::configure(cfg);
     cfg.default_service(web::to(not_found));
+}
+
+/// Text with a NUL character is refused at the door: PostgreSQL cannot store
+/// it (a query or form carrying one failed with a 500), and no one types it.
+/// Queries and form bodies are checked here, JSON bodies by the API.
+pub async fn refuse_nul<B: actix_web::body::MessageBody + 'static>(
+    mut req: actix_web::dev::ServiceRequest,
+    next: actix_web::middleware::Next<B>,
+) -> Result<actix_web::dev::ServiceResponse<actix_web::body::EitherBody<B>>, actix_web::Error> {
+    fn has_nul(raw: &[u8]) -> bool {
+        raw.contains(&0) || raw.windows(3).any(|w| w == b"%00")
+    }
+    let mut nul = has_nul(req.query_string().as_bytes());
+    let is_form = req
+        .headers()
+        .get(actix_web::http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|ct| ct.starts_with("application/x-www-form-urlencoded"));
+    if !nul && is_form {
+        let body = match req.extract::<web::Bytes>().await {
+            Ok(body) => body,
+            Err(e) => return Ok(req.error_response(e).map_into_right_body()),
+        };
+        nul = has_nul(&body);
+        req.set_payload(actix_web::dev::Payload::from(body));
+    }
+    if nul {
+        let res = if req.path().starts_with("/api/") {
+            req.error_response(api::ApiError::BadRequest(
+                "text may not contain NUL characters".into(),
+            ))
+        } else {
+            req.error_response(AppError::BadRequest("NUL character in the request".into()))
+        };
+        return Ok(res.map_into_right_body());
+    }
+    next.call(req)
+        .await
+        .map(actix_web::dev::ServiceResponse::map_into_left_body)
 }
 
 async fn not_found() -> Result<actix_web::HttpResponse, AppError> {

@@ -181,24 +181,24 @@ async fn list(ctx: Ctx, q: ListQuery, mine: bool) -> AppResult<HttpResponse> {
 /// The form's raw values, kept as typed.
 #[derive(Deserialize, Serialize, Default, Clone)]
 #[serde(default)]
-struct TaskForm {
-    unit_id: String,
-    category_id: String,
-    title: String,
-    description: String,
-    project_start_year: String,
-    campaign_year: String,
-    deadline: String,
-    owner_id: String,
-    area_total_m2: String,
-    area_cleared_m2: String,
-    plans_total: String,
-    plans_approved: String,
-    money_paid: String,
-    co_owners: Vec<String>,
-    team: Vec<String>,
-    consented: Vec<String>,
-    version: String,
+pub(super) struct TaskForm {
+    pub unit_id: String,
+    pub category_id: String,
+    pub title: String,
+    pub description: String,
+    pub project_start_year: String,
+    pub campaign_year: String,
+    pub deadline: String,
+    pub owner_id: String,
+    pub area_total_m2: String,
+    pub area_cleared_m2: String,
+    pub plans_total: String,
+    pub plans_approved: String,
+    pub money_paid: String,
+    pub co_owners: Vec<String>,
+    pub team: Vec<String>,
+    pub consented: Vec<String>,
+    pub version: String,
 }
 
 impl TaskForm {
@@ -234,8 +234,8 @@ impl TaskForm {
 /// Checks the form, the user's right to register in the chosen unit (an owner
 /// who is not on the committee may keep the task's unit, not move it), and
 /// that the owner and members reach that unit.
-async fn validate(
-    ctx: &Ctx,
+pub(super) async fn validate(
+    pool: &db::Pool,
     user: &CurrentUser,
     form: &TaskForm,
     current_unit: Option<i64>,
@@ -299,26 +299,25 @@ async fn validate(
     let team = e.ids("team", &form.team);
 
     // What the database knows: the unit, the category, who reaches the unit.
-    let (unit, category, reaching) = ctx
-        .db(move |conn| {
-            let unit = match unit_id {
-                Some(id) => db::units::find(conn, id).map(Some).or_else(|e| match e {
-                    diesel::result::Error::NotFound => Ok(None),
-                    e => Err(e),
-                })?,
-                None => None,
-            };
-            let category = match category_id {
-                Some(id) => db::tasks::category(conn, id)?,
-                None => None,
-            };
-            let reaching = match &unit {
-                Some(u) => db::users::reaching(conn, &u.path)?,
-                None => vec![],
-            };
-            Ok((unit, category, reaching))
-        })
-        .await?;
+    let (unit, category, reaching) = db::run(pool, move |conn| {
+        let unit = match unit_id {
+            Some(id) => db::units::find(conn, id).map(Some).or_else(|e| match e {
+                diesel::result::Error::NotFound => Ok(None),
+                e => Err(e),
+            })?,
+            None => None,
+        };
+        let category = match category_id {
+            Some(id) => db::tasks::category(conn, id)?,
+            None => None,
+        };
+        let reaching = match &unit {
+            Some(u) => db::users::reaching(conn, &u.path)?,
+            None => vec![],
+        };
+        Ok((unit, category, reaching))
+    })
+    .await?;
     let unit_ok = unit.as_ref().is_some_and(|u| {
         u.active && (user.can(Permission::ManageTasks, &u.path) || current_unit == Some(u.id))
     });
@@ -479,7 +478,7 @@ async fn create(ctx: Ctx, form: super::HtmlForm<TaskForm>) -> AppResult<HttpResp
     let user = ctx.user()?;
     user.require_anywhere(Permission::ManageTasks)?;
     let form = form.0;
-    let fields = match validate(&ctx, user, &form, None).await? {
+    let fields = match validate(&ctx.state.pool, user, &form, None).await? {
         Ok(f) => f,
         Err(errors) => {
             return render_form(
@@ -495,16 +494,47 @@ async fn create(ctx: Ctx, form: super::HtmlForm<TaskForm>) -> AppResult<HttpResp
     };
     let (actor, uid) = (ctx.actor(), user.id);
     let task = ctx
-        .db(move |conn| {
-            audit::write(conn, &actor, |c| {
-                let (task, change) = db::tasks::create(c, &fields, uid)?;
-                db::notifications::task_assigned(c, task.id, &fields, None, uid)?;
-                Ok((task, change))
-            })
-        })
+        .db(move |conn| create_task(conn, &actor, &fields, uid))
         .await?;
     ctx.flash("success", "flash-saved");
     Ok(ctx.redirect(&format!("/tasks/{}", task.id)))
+}
+
+/// Registers a task and tells the people assigned to it.
+pub(super) fn create_task(
+    conn: &mut db::DbConnection,
+    actor: &audit::Actor,
+    fields: &TaskFields,
+    uid: i64,
+) -> AppResult<db::tasks::Task> {
+    audit::write(conn, actor, |c| {
+        let (task, change) = db::tasks::create(c, fields, uid)?;
+        db::notifications::task_assigned(c, task.id, fields, None, uid)?;
+        Ok((task, change))
+    })
+}
+
+/// Saves an edit made from `version` and tells the people newly assigned;
+/// nothing is written when someone saved in between.
+pub(super) fn update_task(
+    conn: &mut db::DbConnection,
+    actor: &audit::Actor,
+    tid: i64,
+    version: i32,
+    fields: &TaskFields,
+    uid: i64,
+) -> AppResult<Result<db::tasks::Task, db::tasks::Conflict>> {
+    audit::write_if(conn, actor, |c| {
+        let current = db::tasks::find(c, tid)?;
+        let before = db::tasks::fields_of(c, &current)?;
+        Ok(match db::tasks::update(c, tid, version, fields)? {
+            Ok((task, change)) => {
+                db::notifications::task_assigned(c, tid, fields, Some(&before), uid)?;
+                (Ok(task), Some(change))
+            }
+            Err(conflict) => (Err(conflict), None),
+        })
+    })
 }
 
 /// What the user may do with a task they can see.
@@ -763,7 +793,7 @@ async fn update(
     let Ok(version) = form.version.trim().parse::<i32>() else {
         return Err(AppError::BadRequest("version missing".into()));
     };
-    let fields = match validate(&ctx, user, &form, Some(access.task.unit_id)).await? {
+    let fields = match validate(&ctx.state.pool, user, &form, Some(access.task.unit_id)).await? {
         Ok(f) => f,
         Err(errors) => {
             return render_form(
@@ -779,19 +809,7 @@ async fn update(
     };
     let (actor, tid, uid) = (ctx.actor(), access.task.id, ctx.user()?.id);
     let saved = ctx
-        .db(move |conn| {
-            audit::write_if(conn, &actor, |c| {
-                let current = db::tasks::find(c, tid)?;
-                let before = db::tasks::fields_of(c, &current)?;
-                Ok(match db::tasks::update(c, tid, version, &fields)? {
-                    Ok((task, change)) => {
-                        db::notifications::task_assigned(c, tid, &fields, Some(&before), uid)?;
-                        (Ok(task), Some(change))
-                    }
-                    Err(conflict) => (Err(conflict), None),
-                })
-            })
-        })
+        .db(move |conn| update_task(conn, &actor, tid, version, &fields, uid))
         .await?;
     match saved {
         Ok(task) => {

@@ -1,0 +1,313 @@
+//! Households of a task and their visits. Rights are the household pages'
+//! (`tasks::access`, personal details masked or their reading logged as on
+//! the page); a visit is checked and saved by the same functions as the
+//! visit form.
+
+use actix_web::http::header;
+use actix_web::{web, HttpResponse};
+use chrono::{NaiveDate, NaiveDateTime};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+use super::{one, page, resource, Api, ApiJson, ApiResult, PageQuery};
+use crate::db::{self, households::Household};
+use crate::routes::households::{
+    check_visit, personal_details, save_visit, visit_target, VisitForm,
+};
+use crate::routes::tasks::access;
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.service(resource("/v1/tasks/{id}/households", "GET").route(web::get().to(list_households)))
+        .service(resource("/v1/households/{id}", "GET").route(web::get().to(get_household)))
+        .service(
+            resource("/v1/households/{id}/visits", "GET, POST")
+                .route(web::get().to(list_visits))
+                .route(web::post().to(create_visit)),
+        );
+}
+
+/// A household of a task. `phone` is masked and `notes` empty for readers
+/// who are not on the task.
+#[derive(Serialize, ToSchema)]
+pub struct HouseholdOut {
+    id: i64,
+    task_id: i64,
+    head_name: String,
+    address: String,
+    residential_group: String,
+    map_sheet: String,
+    parcel_no: String,
+    area_m2: f64,
+    land_type: String,
+    /// Comma-separated: `meritorious`, `poor`, `elderly`, `disability`, `other`.
+    priority_groups: String,
+    phone: String,
+    notes: String,
+    /// Where persuasion stands: `not_contacted`, `notice_received`, …, `handed_over`.
+    stage: String,
+    last_visit_on: Option<NaiveDate>,
+    next_visit_on: Option<NaiveDate>,
+    #[serde(serialize_with = "super::utc")]
+    created_at: NaiveDateTime,
+    #[serde(serialize_with = "super::utc")]
+    updated_at: NaiveDateTime,
+}
+
+impl From<Household> for HouseholdOut {
+    fn from(h: Household) -> Self {
+        HouseholdOut {
+            id: h.id,
+            task_id: h.task_id,
+            head_name: h.head_name,
+            address: h.address,
+            residential_group: h.residential_group,
+            map_sheet: h.map_sheet,
+            parcel_no: h.parcel_no,
+            area_m2: h.area_m2,
+            land_type: h.land_type,
+            priority_groups: h.priority_groups,
+            phone: h.phone,
+            notes: h.notes,
+            stage: h.stage,
+            last_visit_on: h.last_visit_on,
+            next_visit_on: h.next_visit_on,
+            created_at: h.created_at,
+            updated_at: h.updated_at,
+        }
+    }
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct HouseholdPage {
+    items: Vec<HouseholdOut>,
+    next_cursor: Option<String>,
+}
+
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct HouseholdFilter {
+    /// Only households at this stage.
+    stage: Option<String>,
+    /// Only households whose next visit is on or before this day.
+    due_by: Option<NaiveDate>,
+    /// Words of the head's name.
+    q: Option<String>,
+}
+
+/// The task's households, by id, if the reader may view the task.
+#[utoipa::path(get, path = "/api/v1/tasks/{id}/households", tag = "households",
+    params(("id" = i64, Path, description = "task id"), PageQuery, HouseholdFilter),
+    responses((status = 200, body = HouseholdPage), super::docs::Errors),
+    security(("token" = [])))]
+pub async fn list_households(
+    api: Api,
+    id: web::Path<i64>,
+    q: web::Query<PageQuery>,
+    f: web::Query<HouseholdFilter>,
+) -> ApiResult<HttpResponse> {
+    let (after, limit) = q.parse()?;
+    let f = f.into_inner();
+    let (tid, user, actor) = (*id, api.user.clone(), api.actor());
+    let items = api
+        .db(move |c| {
+            let task = db::tasks::find(c, tid)?;
+            let access = access(c, &user, task)?;
+            let filter = db::households::Filter {
+                stage: f.stage,
+                due_by: f.due_by,
+                search: f.q.filter(|s| !s.trim().is_empty()),
+            };
+            let mut rows = db::households::after(c, tid, &filter, after, limit)?;
+            for h in &mut rows {
+                if let Some(read) = personal_details(&access, h) {
+                    db::audit::record_read(c, &actor, &read)?;
+                }
+            }
+            Ok(rows.into_iter().map(HouseholdOut::from).collect::<Vec<_>>())
+        })
+        .await?;
+    Ok(page(items, limit, |h| h.id))
+}
+
+/// One household.
+#[utoipa::path(get, path = "/api/v1/households/{id}", tag = "households",
+    params(("id" = i64, Path, description = "household id")),
+    responses((status = 200, body = HouseholdOut), super::docs::Errors),
+    security(("token" = [])))]
+pub async fn get_household(api: Api, id: web::Path<i64>) -> ApiResult<HttpResponse> {
+    let (hid, user, actor) = (*id, api.user.clone(), api.actor());
+    let household = api
+        .db(move |c| {
+            let mut household = db::households::find(c, hid)?;
+            let task = db::tasks::find(c, household.task_id)?;
+            let access = access(c, &user, task)?;
+            if let Some(read) = personal_details(&access, &mut household) {
+                db::audit::record_read(c, &actor, &read)?;
+            }
+            Ok(household)
+        })
+        .await?;
+    Ok(one(&HouseholdOut::from(household), None))
+}
+
+/// A visit to a household, as logged.
+#[derive(Serialize, ToSchema)]
+pub struct VisitOut {
+    id: i64,
+    visited_on: NaiveDate,
+    /// `door_to_door`, `dialogue`, `meeting`, `phone`, `other`
+    kind: String,
+    /// Who went, by name.
+    members: Vec<String>,
+    others: String,
+    household_said: String,
+    /// Comma-separated concerns raised.
+    concerns: String,
+    stage_before: String,
+    stage_after: String,
+    reason: Option<String>,
+    next_step: String,
+    next_visit_on: Option<NaiveDate>,
+    /// The visit this one corrects.
+    corrects_id: Option<i64>,
+    logged_by: String,
+    #[serde(serialize_with = "super::utc")]
+    created_at: NaiveDateTime,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct VisitPage {
+    items: Vec<VisitOut>,
+    next_cursor: Option<String>,
+}
+
+/// The household's visits, newest first (the cursor is the last visit's id).
+#[utoipa::path(get, path = "/api/v1/households/{id}/visits", tag = "households",
+    params(("id" = i64, Path, description = "household id"), PageQuery),
+    responses((status = 200, body = VisitPage), super::docs::Errors),
+    security(("token" = [])))]
+pub async fn list_visits(
+    api: Api,
+    id: web::Path<i64>,
+    q: web::Query<PageQuery>,
+) -> ApiResult<HttpResponse> {
+    let (after, limit) = q.parse()?;
+    let (hid, user) = (*id, api.user.clone());
+    let history = api
+        .db(move |c| {
+            let household = db::households::find(c, hid)?;
+            let task = db::tasks::find(c, household.task_id)?;
+            access(c, &user, task)?;
+            Ok(db::households::history(c, hid)?)
+        })
+        .await?;
+    // Newest first: a cursor names the last visit seen; the page goes on
+    // after it in the same order (after one of no visit here, nothing).
+    let start = match after {
+        0 => 0,
+        id => history
+            .iter()
+            .position(|(v, _)| v.id == id)
+            .map_or(history.len(), |i| i + 1),
+    };
+    let items: Vec<VisitOut> = history
+        .into_iter()
+        .skip(start)
+        .take(limit as usize)
+        .map(|(v, members)| VisitOut {
+            id: v.id,
+            visited_on: v.visited_on,
+            kind: v.kind,
+            members,
+            others: v.others,
+            household_said: v.household_said,
+            concerns: v.concerns,
+            stage_before: v.stage_before,
+            stage_after: v.stage_after,
+            reason: v.reason,
+            next_step: v.next_step,
+            next_visit_on: v.next_visit_on,
+            corrects_id: v.corrects_id,
+            logged_by: v.created_by_name,
+            created_at: v.created_at,
+        })
+        .collect();
+    Ok(page(items, limit, |v| v.id))
+}
+
+/// A visit as a client logs it: the visit form's fields.
+#[derive(Deserialize, ToSchema)]
+pub struct VisitIn {
+    visited_on: NaiveDate,
+    /// `door_to_door`, `dialogue`, `meeting`, `phone`, `other`
+    kind: String,
+    /// Ids of the people who went (the task's owner or team).
+    #[serde(default)]
+    members: Vec<i64>,
+    #[serde(default)]
+    others: String,
+    #[serde(default)]
+    household_said: String,
+    /// `compensation_price`, `resettlement`, `land_origin`, `timing`, `other`
+    #[serde(default)]
+    concerns: Vec<String>,
+    /// The household's stage after the visit.
+    stage_after: String,
+    /// Needed when the stage goes back or skips steps.
+    #[serde(default)]
+    reason: String,
+    #[serde(default)]
+    next_step: String,
+    #[serde(default)]
+    next_visit_on: Option<NaiveDate>,
+    /// The visit this one corrects, if any.
+    #[serde(default)]
+    corrects_id: Option<i64>,
+}
+
+impl VisitIn {
+    fn into_form(self) -> VisitForm {
+        let day = |d: NaiveDate| d.format("%Y-%m-%d").to_string();
+        VisitForm {
+            visited_on: day(self.visited_on),
+            kind: self.kind,
+            members: self.members.iter().map(i64::to_string).collect(),
+            others: self.others,
+            household_said: self.household_said,
+            concerns: self.concerns,
+            stage_after: self.stage_after,
+            reason: self.reason,
+            next_step: self.next_step,
+            next_visit_on: self.next_visit_on.map(day).unwrap_or_default(),
+            corrects_id: self.corrects_id.map(|i| i.to_string()).unwrap_or_default(),
+        }
+    }
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct Created {
+    id: i64,
+}
+
+/// Logs a visit (the people on the task), moving the household to its new stage.
+#[utoipa::path(post, path = "/api/v1/households/{id}/visits", tag = "households",
+    params(("id" = i64, Path, description = "household id")),
+    request_body = VisitIn,
+    responses((status = 201, body = Created, headers(("Location" = String))), super::docs::Errors),
+    security(("token" = [])))]
+pub async fn create_visit(
+    api: Api,
+    id: web::Path<i64>,
+    body: ApiJson<VisitIn>,
+) -> ApiResult<HttpResponse> {
+    let form = body.0.into_form();
+    let target = visit_target(&api.state.pool, &api.user, *id, &form).await?;
+    let visit = check_visit(&form, &target).map_err(|e| api.invalid(e))?;
+    let (hid, actor, uid) = (target.household.id, api.actor(), api.user.id);
+    let visit_id = api
+        .db(move |c| save_visit(c, &actor, &target, &visit, uid))
+        .await?;
+    Ok(HttpResponse::Created()
+        .insert_header((header::LOCATION, format!("/api/v1/households/{hid}/visits")))
+        .json(Created { id: visit_id }))
+}

@@ -1,0 +1,312 @@
+//! Difficult tasks: list, read, register, edit. Rights are the task pages'
+//! (`tasks::access`), checks are the task form's (`tasks::validate`), and an
+//! edit carries the version it was made from, as the form does.
+
+use actix_web::http::header;
+use actix_web::{web, HttpRequest, HttpResponse};
+use chrono::{NaiveDate, NaiveDateTime};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+use super::{etag, if_match, one, page, resource, Api, ApiError, ApiResult, PageQuery};
+use crate::db::{self, tasks::Task};
+use crate::domain::access::Permission;
+use crate::routes::tasks::{access, create_task, update_task, validate, TaskForm};
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.service(
+        resource("/v1/tasks", "GET, POST")
+            .route(web::get().to(list_tasks))
+            .route(web::post().to(create)),
+    )
+    .service(
+        resource("/v1/tasks/{id}", "GET, PUT")
+            .route(web::get().to(get_task))
+            .route(web::put().to(update)),
+    );
+}
+
+/// A difficult task.
+#[derive(Serialize, ToSchema)]
+pub struct TaskOut {
+    id: i64,
+    unit_id: i64,
+    category_id: i64,
+    title: String,
+    description: String,
+    project_start_year: Option<i32>,
+    campaign_year: i32,
+    deadline: Option<NaiveDate>,
+    /// `registered`, `in_progress`, `handed_over`, `enforcement`, `completed`, `cancelled`
+    status: String,
+    cancel_reason: Option<String>,
+    completed_on: Option<NaiveDate>,
+    owner_id: i64,
+    co_owners: Vec<i64>,
+    team: Vec<i64>,
+    /// The stages that count as consent for this task.
+    consented: Vec<String>,
+    area_total_m2: Option<f64>,
+    area_cleared_m2: Option<f64>,
+    plans_total: Option<i32>,
+    plans_approved: Option<i32>,
+    /// đồng
+    money_paid: Option<i64>,
+    /// Send it back in `If-Match` to edit (it is also the ETag).
+    version: i32,
+    #[serde(serialize_with = "super::utc")]
+    created_at: NaiveDateTime,
+    #[serde(serialize_with = "super::utc")]
+    updated_at: NaiveDateTime,
+}
+
+impl TaskOut {
+    fn new(t: Task, members: &[(i64, i64, String)]) -> TaskOut {
+        let of = |role: &str| {
+            members
+                .iter()
+                .filter(|(task, _, r)| *task == t.id && r == role)
+                .map(|(_, u, _)| *u)
+                .collect()
+        };
+        TaskOut {
+            co_owners: of(db::tasks::CO_OWNER),
+            team: of(db::tasks::TEAM),
+            consented: t
+                .consented_stages
+                .split(',')
+                .filter(|s| !s.is_empty())
+                .map(str::to_string)
+                .collect(),
+            id: t.id,
+            unit_id: t.unit_id,
+            category_id: t.category_id,
+            title: t.title,
+            description: t.description,
+            project_start_year: t.project_start_year,
+            campaign_year: t.campaign_year,
+            deadline: t.deadline,
+            status: t.status,
+            cancel_reason: t.cancel_reason,
+            completed_on: t.completed_on,
+            owner_id: t.owner_id,
+            area_total_m2: t.area_total_m2,
+            area_cleared_m2: t.area_cleared_m2,
+            plans_total: t.plans_total,
+            plans_approved: t.plans_approved,
+            money_paid: t.money_paid,
+            version: t.version,
+            created_at: t.created_at,
+            updated_at: t.updated_at,
+        }
+    }
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct TaskPage {
+    items: Vec<TaskOut>,
+    next_cursor: Option<String>,
+}
+
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct TaskFilter {
+    /// Tasks of this unit and the units below it.
+    unit_id: Option<i64>,
+    category_id: Option<i64>,
+    owner_id: Option<i64>,
+    /// `registered`, `in_progress`, `handed_over`, `enforcement`, `completed`, `cancelled`
+    status: Option<String>,
+    campaign_year: Option<i32>,
+    /// Words of the title.
+    q: Option<String>,
+}
+
+/// Tasks the reader may view, by id, filtered as the task list filters.
+#[utoipa::path(get, path = "/api/v1/tasks", tag = "tasks",
+    params(PageQuery, TaskFilter),
+    responses((status = 200, body = TaskPage), super::docs::Errors),
+    security(("token" = [])))]
+pub async fn list_tasks(
+    api: Api,
+    q: web::Query<PageQuery>,
+    f: web::Query<TaskFilter>,
+) -> ApiResult<HttpResponse> {
+    let (after, limit) = q.parse()?;
+    let f = f.into_inner();
+    let scope = api.user.scope(Permission::View);
+    let tasks = api
+        .db(move |c| {
+            let unit_path = match f.unit_id {
+                Some(id) => match db::units::find(c, id) {
+                    Ok(u) => Some(u.path),
+                    Err(diesel::result::Error::NotFound) => return Ok(vec![]),
+                    Err(e) => return Err(e.into()),
+                },
+                None => None,
+            };
+            let filter = db::tasks::Filter {
+                scope,
+                unit_path,
+                category_id: f.category_id,
+                owner_id: f.owner_id,
+                status: f.status.filter(|s| !s.is_empty()),
+                year: f.campaign_year,
+                search: f.q.filter(|s| !s.trim().is_empty()),
+                ..Default::default()
+            };
+            let tasks = db::tasks::after(c, &filter, after, limit)?;
+            let ids: Vec<i64> = tasks.iter().map(|t| t.id).collect();
+            let members = db::tasks::members_of_tasks(c, &ids)?;
+            Ok(tasks
+                .into_iter()
+                .map(|t| TaskOut::new(t, &members))
+                .collect::<Vec<_>>())
+        })
+        .await?;
+    Ok(page(tasks, limit, |t| t.id))
+}
+
+/// The task and its members, if the reader may view it.
+async fn load(api: &Api, id: i64) -> ApiResult<(TaskOut, bool)> {
+    let user = api.user.clone();
+    api.db(move |c| {
+        let task = db::tasks::find(c, id)?;
+        let access = access(c, &user, task)?;
+        let members = db::tasks::members_of_tasks(c, &[id])?;
+        Ok((TaskOut::new(access.task, &members), access.can_edit))
+    })
+    .await
+}
+
+/// One task; its version is the ETag.
+#[utoipa::path(get, path = "/api/v1/tasks/{id}", tag = "tasks",
+    params(("id" = i64, Path, description = "task id")),
+    responses((status = 200, body = TaskOut, headers(("ETag" = String))), super::docs::Errors),
+    security(("token" = [])))]
+pub async fn get_task(api: Api, id: web::Path<i64>) -> ApiResult<HttpResponse> {
+    let (task, _) = load(&api, *id).await?;
+    let version = task.version;
+    Ok(one(&task, Some(version)))
+}
+
+/// What a client sends to register or edit a task: the task form's fields.
+#[derive(Deserialize, ToSchema)]
+pub struct TaskIn {
+    unit_id: i64,
+    category_id: i64,
+    title: String,
+    #[serde(default)]
+    description: String,
+    #[serde(default)]
+    project_start_year: Option<i32>,
+    campaign_year: i32,
+    #[serde(default)]
+    deadline: Option<NaiveDate>,
+    owner_id: i64,
+    #[serde(default)]
+    area_total_m2: Option<f64>,
+    #[serde(default)]
+    area_cleared_m2: Option<f64>,
+    #[serde(default)]
+    plans_total: Option<i32>,
+    #[serde(default)]
+    plans_approved: Option<i32>,
+    #[serde(default)]
+    money_paid: Option<i64>,
+    #[serde(default)]
+    co_owners: Vec<i64>,
+    #[serde(default)]
+    team: Vec<i64>,
+    /// The stages that count as consent (at least one).
+    consented: Vec<String>,
+}
+
+impl TaskIn {
+    /// The form as if typed, so the form's own checks apply.
+    fn into_form(self) -> TaskForm {
+        fn opt<T: ToString>(v: Option<T>) -> String {
+            v.map(|v| v.to_string()).unwrap_or_default()
+        }
+        let ids = |v: Vec<i64>| v.into_iter().map(|i| i.to_string()).collect();
+        TaskForm {
+            unit_id: self.unit_id.to_string(),
+            category_id: self.category_id.to_string(),
+            title: self.title,
+            description: self.description,
+            project_start_year: opt(self.project_start_year),
+            campaign_year: self.campaign_year.to_string(),
+            deadline: opt(self.deadline.map(|d| d.format("%Y-%m-%d"))),
+            owner_id: self.owner_id.to_string(),
+            area_total_m2: opt(self.area_total_m2),
+            area_cleared_m2: opt(self.area_cleared_m2),
+            plans_total: opt(self.plans_total),
+            plans_approved: opt(self.plans_approved),
+            money_paid: opt(self.money_paid),
+            co_owners: ids(self.co_owners),
+            team: ids(self.team),
+            consented: self.consented,
+            version: String::new(),
+        }
+    }
+}
+
+/// Registers a task (committee members, in their units).
+#[utoipa::path(post, path = "/api/v1/tasks", tag = "tasks",
+    request_body = TaskIn,
+    responses((status = 201, body = TaskOut, headers(("ETag" = String), ("Location" = String))),
+        super::docs::Errors),
+    security(("token" = [])))]
+pub async fn create(api: Api, body: super::ApiJson<TaskIn>) -> ApiResult<HttpResponse> {
+    api.user.require_anywhere(Permission::ManageTasks)?;
+    let form = body.0.into_form();
+    let fields = validate(&api.state.pool, &api.user, &form, None)
+        .await?
+        .map_err(|e| api.invalid(e))?;
+    let (actor, uid) = (api.actor(), api.user.id);
+    let task = api
+        .db(move |c| create_task(c, &actor, &fields, uid))
+        .await?;
+    let (task, _) = load(&api, task.id).await?;
+    Ok(HttpResponse::Created()
+        .insert_header((header::LOCATION, format!("/api/v1/tasks/{}", task.id)))
+        .insert_header((header::ETAG, etag(task.version)))
+        .json(task))
+}
+
+/// Edits a task, as its owners and the committee may. `If-Match` carries the
+/// version read: 412 if someone saved since, 428 without it.
+#[utoipa::path(put, path = "/api/v1/tasks/{id}", tag = "tasks",
+    params(("id" = i64, Path, description = "task id"),
+        ("If-Match" = String, Header, description = "the ETag of the version edited")),
+    request_body = TaskIn,
+    responses((status = 200, body = TaskOut, headers(("ETag" = String))), super::docs::Errors),
+    security(("token" = [])))]
+pub async fn update(
+    api: Api,
+    req: HttpRequest,
+    id: web::Path<i64>,
+    body: super::ApiJson<TaskIn>,
+) -> ApiResult<HttpResponse> {
+    let (current, can_edit) = load(&api, *id).await?;
+    if !can_edit {
+        return Err(ApiError::Forbidden);
+    }
+    let version = if_match(&req, current.version)?;
+    let form = body.0.into_form();
+    let fields = validate(&api.state.pool, &api.user, &form, Some(current.unit_id))
+        .await?
+        .map_err(|e| api.invalid(e))?;
+    let (actor, tid, uid) = (api.actor(), current.id, api.user.id);
+    let saved = api
+        .db(move |c| update_task(c, &actor, tid, version, &fields, uid))
+        .await?;
+    if let Err(conflict) = saved {
+        return Err(ApiError::PreconditionFailed {
+            current: etag(conflict.current.version),
+        });
+    }
+    let (task, _) = load(&api, tid).await?;
+    let version = task.version;
+    Ok(one(&task, Some(version)))
+}

@@ -1,0 +1,725 @@
+//! The JSON API through the real server: tokens made on the account page,
+//! the same permissions as the pages (a table of role × endpoint), JSON
+//! errors with the forms' field checks, versions on edits, cursors, rates.
+
+mod common;
+
+use common::{new_client, spawn, spawn_with, TestApp, PASSWORD};
+use danvan::db::{self, audit};
+use danvan::domain::access::Role;
+use danvan::domain::units::UnitKind;
+use reqwest::{Method, StatusCode};
+use serde_json::{json, Value};
+
+struct World {
+    app: TestApp,
+    ward: i64,
+    other_ward: i64,
+    task: i64,
+    household: i64,
+    owner: i64,
+    teammate: i64,
+    /// Token per account name.
+    tokens: Vec<(&'static str, String)>,
+}
+
+impl World {
+    fn token(&self, who: &str) -> &str {
+        &self.tokens.iter().find(|(n, _)| *n == who).unwrap().1
+    }
+
+    async fn call(
+        &self,
+        who: Option<&str>,
+        method: Method,
+        path: &str,
+        body: Option<Value>,
+    ) -> (StatusCode, Value) {
+        call(
+            &self.app,
+            who.map(|w| self.token(w)),
+            method,
+            path,
+            body,
+            None,
+        )
+        .await
+    }
+}
+
+async fn call(
+    app: &TestApp,
+    token: Option<&str>,
+    method: Method,
+    path: &str,
+    body: Option<Value>,
+    if_match: Option<&str>,
+) -> (StatusCode, Value) {
+    let mut req = reqwest::Client::new().request(method, app.url(path));
+    if let Some(t) = token {
+        req = req.bearer_auth(t);
+    }
+    if let Some(b) = body {
+        req = req.json(&b);
+    }
+    if let Some(v) = if_match {
+        req = req.header("If-Match", v);
+    }
+    let res = req.send().await.unwrap();
+    let status = res.status();
+    let ct = res
+        .headers()
+        .get("content-type")
+        .map(|v| v.to_str().unwrap().to_string())
+        .unwrap_or_default();
+    assert!(
+        ct.starts_with("application/json"),
+        "{path}: {status} answered {ct}"
+    );
+    (status, res.json().await.unwrap())
+}
+
+async fn get_as(app: &TestApp, token: &str, path: &str) -> (StatusCode, Value) {
+    call(app, Some(token), Method::GET, path, None, None).await
+}
+
+fn token_for(app: &TestApp, user: i64) -> String {
+    let mut conn = app.conn();
+    audit::write(&mut conn, &audit::Actor::default(), |c| {
+        Ok(db::api_tokens::create(c, user, "test")?)
+    })
+    .unwrap()
+    .1
+}
+
+/// Two wards; in the first a task led by `chutri` (committee) worked by
+/// `totac` (ward team) with one household. `admin` holds the city,
+/// `mttq` reviews the first ward, `capuy.khac` is on the other ward's
+/// committee, `xem` only views the first ward.
+async fn world_with(extra: &[(&str, &str)]) -> World {
+    let app = if extra.is_empty() {
+        spawn().await
+    } else {
+        spawn_with(extra).await
+    };
+    let ward = app.unit(app.root, UnitKind::Ward, "Phường Thụy Khuê");
+    let other_ward = app.unit(app.root, UnitKind::Ward, "Phường Bưởi");
+    let admin = app.user("admin", app.root, &[(Role::Admin, app.root)]);
+    let owner = app.user("chutri", ward, &[(Role::Committee, ward)]);
+    let teammate = app.user("totac", ward, &[(Role::WardTeam, ward)]);
+    let reviewer = app.user("mttq", ward, &[(Role::Reviewer, ward)]);
+    let outsider = app.user("capuy.khac", other_ward, &[(Role::Committee, other_ward)]);
+    let viewer = app.user("xem", ward, &[(Role::Viewer, ward)]);
+    let mut fields = common::task_fields(ward, owner, "Mương thoát nước Thụy Khuê", None, 2026);
+    fields.team = vec![teammate];
+    let (task, _) = db::tasks::create(&mut app.conn(), &fields, owner).unwrap();
+    let household = audit::write(&mut app.conn(), &audit::Actor::default(), |c| {
+        let task = db::tasks::find(c, task.id)?;
+        Ok(db::households::create(
+            c,
+            &task,
+            &common::household("Nguyễn Văn An", "12", 80.0),
+        )?)
+    })
+    .unwrap()
+    .id;
+    let tokens = vec![
+        ("admin", token_for(&app, admin)),
+        ("chutri", token_for(&app, owner)),
+        ("totac", token_for(&app, teammate)),
+        ("mttq", token_for(&app, reviewer)),
+        ("capuy.khac", token_for(&app, outsider)),
+        ("xem", token_for(&app, viewer)),
+    ];
+    World {
+        app,
+        ward,
+        other_ward,
+        task: task.id,
+        household,
+        owner,
+        teammate,
+        tokens,
+    }
+}
+
+async fn world() -> World {
+    world_with(&[]).await
+}
+
+fn task_body(w: &World, unit: i64, title: &str) -> Value {
+    json!({
+        "unit_id": unit, "category_id": 1, "title": title, "campaign_year": 2026,
+        "owner_id": w.owner, "team": [w.teammate], "deadline": "2026-12-31",
+        "area_total_m2": 1270.8, "consented": ["agrees", "paid", "handed_over"],
+    })
+}
+
+fn visit_body() -> Value {
+    json!({"visited_on": "2026-11-30", "kind": "door_to_door", "stage_after": "notice_received"})
+}
+
+/// Who may do what, endpoint by endpoint, is what the pages allow.
+#[tokio::test]
+async fn the_permission_table_holds_for_every_endpoint() {
+    let w = world().await;
+    let (t, h, ward, other) = (w.task, w.household, w.ward, w.other_ward);
+    let get = Method::GET;
+    let who = ["admin", "chutri", "totac", "mttq", "capuy.khac", "xem"];
+    // Expected status per account, in the order of `who`.
+    let table: Vec<(Method, String, Option<Value>, [u16; 6])> = vec![
+        (
+            get.clone(),
+            "/api/v1/units".into(),
+            None,
+            [200, 200, 200, 200, 200, 200],
+        ),
+        (
+            get.clone(),
+            format!("/api/v1/units/{ward}"),
+            None,
+            [200, 200, 200, 200, 403, 200],
+        ),
+        (
+            get.clone(),
+            format!("/api/v1/units/{other}"),
+            None,
+            [200, 403, 403, 403, 200, 403],
+        ),
+        (
+            get.clone(),
+            "/api/v1/users".into(),
+            None,
+            [200, 403, 403, 403, 403, 403],
+        ),
+        (
+            get.clone(),
+            format!("/api/v1/users/{}", w.owner),
+            None,
+            [200, 403, 403, 403, 403, 403],
+        ),
+        (
+            get.clone(),
+            "/api/v1/tasks".into(),
+            None,
+            [200, 200, 200, 200, 200, 200],
+        ),
+        (
+            get.clone(),
+            format!("/api/v1/tasks/{t}"),
+            None,
+            [200, 200, 200, 200, 403, 200],
+        ),
+        (
+            get.clone(),
+            format!("/api/v1/tasks/{t}/households"),
+            None,
+            [200, 200, 200, 200, 403, 200],
+        ),
+        (
+            get.clone(),
+            format!("/api/v1/households/{h}"),
+            None,
+            [200, 200, 200, 200, 403, 200],
+        ),
+        (
+            get.clone(),
+            format!("/api/v1/households/{h}/visits"),
+            None,
+            [200, 200, 200, 200, 403, 200],
+        ),
+        // The committee of the other ward may register tasks, but not in this
+        // ward: the unit is refused as on the form.
+        (
+            Method::POST,
+            "/api/v1/tasks".into(),
+            Some(task_body(&w, ward, "Ngõ 12")),
+            [201, 201, 403, 403, 422, 403],
+        ),
+        (
+            Method::POST,
+            format!("/api/v1/households/{h}/visits"),
+            Some(visit_body()),
+            [201, 201, 201, 403, 403, 403],
+        ),
+    ];
+    for (method, path, body, expected) in &table {
+        for (who, want) in who.iter().zip(expected) {
+            let (status, json) = w.call(Some(who), method.clone(), path, body.clone()).await;
+            assert_eq!(status.as_u16(), *want, "{who} {method} {path}: {json}");
+        }
+        let (status, json) = w.call(None, method.clone(), path, body.clone()).await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED, "no token {method} {path}");
+        assert_eq!(json["error"]["code"], "unauthorized");
+    }
+    // Editing: the owner and the committee above; not the team, the reviewer
+    // or the other ward.
+    for (who, want) in who.iter().zip([200, 200, 403, 403, 403, 403]) {
+        let (_, task) = w
+            .call(
+                Some("admin"),
+                get.clone(),
+                &format!("/api/v1/tasks/{t}"),
+                None,
+            )
+            .await;
+        let version = format!("\"{}\"", task["version"]);
+        let (status, json) = call(
+            &w.app,
+            Some(w.token(who)),
+            Method::PUT,
+            &format!("/api/v1/tasks/{t}"),
+            Some(task_body(&w, ward, &format!("Mương — {who}"))),
+            Some(&version),
+        )
+        .await;
+        assert_eq!(status.as_u16(), want, "{who} PUT: {json}");
+    }
+}
+
+/// A token is made on the account page, shown once, works until revoked,
+/// and only its owner revokes it.
+#[tokio::test]
+async fn a_token_made_on_the_account_page_works_until_revoked() {
+    let w = world().await;
+    let owner = new_client();
+    w.app.login_with(&owner, "chutri", PASSWORD).await;
+    let csrf = w.app.csrf_of(&owner).await;
+    // A name is required; the form comes back with the error.
+    let res = w
+        .app
+        .post_with(
+            &owner,
+            "/account/tokens",
+            &[("_csrf", &csrf), ("token_name", "  ")],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(res.text().await.unwrap().contains("aria-invalid"));
+    let res = w
+        .app
+        .post_with(
+            &owner,
+            "/account/tokens",
+            &[("_csrf", &csrf), ("token_name", "Cổng phường")],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let page = res.text().await.unwrap();
+    let start = page.find("value=\"dvk_").expect("the secret is shown") + 7;
+    let secret = page[start..start + 68].to_string();
+    assert!(secret.starts_with("dvk_"));
+    // Shown once: the account page lists it by name and prefix only.
+    let listed = w
+        .app
+        .get_with(&owner, "/account")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(listed.contains("Cổng phường") && listed.contains(&secret[..12]));
+    assert!(!listed.contains(&secret));
+    let (status, me) = call(
+        &w.app,
+        Some(&secret),
+        Method::GET,
+        &format!("/api/v1/tasks/{}", w.task),
+        None,
+        None,
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{me}");
+    // Its last use is noted.
+    let tokens = db::api_tokens::list(&mut w.app.conn(), w.owner).unwrap();
+    let id = tokens.iter().find(|t| t.name == "Cổng phường").unwrap().id;
+    assert!(tokens
+        .iter()
+        .any(|t| t.id == id && t.last_used_at.is_some()));
+
+    // Someone else cannot revoke it.
+    let other = new_client();
+    w.app.login_with(&other, "totac", PASSWORD).await;
+    let other_csrf = w.app.csrf_of(&other).await;
+    let res = w
+        .app
+        .post_with(
+            &other,
+            &format!("/account/tokens/{id}/revoke"),
+            &[("_csrf", &other_csrf)],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::NOT_FOUND);
+    let (status, _) = get_as(&w.app, &secret, "/api/v1/units").await;
+    assert_eq!(status, StatusCode::OK);
+
+    let res = w
+        .app
+        .post_with(
+            &owner,
+            &format!("/account/tokens/{id}/revoke"),
+            &[("_csrf", &csrf)],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let (status, body) = get_as(&w.app, &secret, "/api/v1/units").await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    assert_eq!(body["error"]["code"], "unauthorized");
+    // A wrong secret of the right shape is refused the same way.
+    let forged = format!("dvk_{}", "0".repeat(64));
+    let (status, _) = get_as(&w.app, &forged, "/api/v1/units").await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+}
+
+/// Errors are JSON with stable codes; the field checks are the forms'.
+#[tokio::test]
+async fn errors_are_json_with_the_forms_field_checks_and_nothing_is_saved() {
+    let w = world().await;
+    let h = w.household;
+    let visits = format!("/api/v1/households/{h}/visits");
+    // The visit form's rules: a future date, a next visit before the visit,
+    // someone not on the task, skipping to "agrees" without a reason.
+    let bad = json!({
+        "visited_on": "2099-01-01", "kind": "door_to_door", "stage_after": "agrees",
+        "members": [w.owner + 1000], "next_visit_on": "2098-01-01",
+    });
+    let (status, body) = w
+        .call(Some("totac"), Method::POST, &visits, Some(bad))
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(body["error"]["code"], "validation_failed");
+    let fields = &body["error"]["fields"];
+    assert_eq!(fields["visited_on"]["code"], "future-date");
+    assert_eq!(fields["next_visit_on"]["code"], "next-before-visit");
+    assert_eq!(fields["members"]["code"], "not-on-task");
+    assert_eq!(fields["reason"]["code"], "stage-reason");
+    assert!(fields["reason"]["message"].as_str().unwrap().len() > 5);
+    let (_, list) = w.call(Some("totac"), Method::GET, &visits, None).await;
+    assert_eq!(
+        list["items"].as_array().unwrap().len(),
+        0,
+        "nothing was saved"
+    );
+
+    // A value of the wrong type is reported on its field; broken JSON is 400.
+    let (status, body) = w
+        .call(
+            Some("chutri"),
+            Method::POST,
+            "/api/v1/tasks",
+            Some(json!({"unit_id": "một"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(body["error"]["fields"]["unit_id"]["code"], "invalid-value");
+    let res = reqwest::Client::new()
+        .post(w.app.url("/api/v1/tasks"))
+        .bearer_auth(w.token("chutri"))
+        .header("content-type", "application/json")
+        .body("{\"title\": ")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::BAD_REQUEST);
+    assert_eq!(
+        res.json::<Value>().await.unwrap()["error"]["code"],
+        "bad_request"
+    );
+
+    // The task form's rules: an empty title, a year out of range.
+    let mut body = task_body(&w, w.ward, " ");
+    body["campaign_year"] = json!(1890);
+    let (status, err) = w
+        .call(Some("chutri"), Method::POST, "/api/v1/tasks", Some(body))
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(err["error"]["fields"]["title"]["code"], "required");
+    assert_eq!(err["error"]["fields"]["campaign_year"]["code"], "year");
+
+    // Unknown ids and paths, other methods, bad queries.
+    let (status, err) = w
+        .call(Some("admin"), Method::GET, "/api/v1/tasks/999999", None)
+        .await;
+    assert_eq!(
+        (status, err["error"]["code"].as_str()),
+        (StatusCode::NOT_FOUND, Some("not_found"))
+    );
+    let (status, _) = w
+        .call(Some("admin"), Method::GET, "/api/v1/tasks/abc", None)
+        .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let (status, _) = w
+        .call(Some("admin"), Method::GET, "/api/v1/nothing", None)
+        .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let res = reqwest::Client::new()
+        .delete(w.app.url(&format!("/api/v1/tasks/{}", w.task)))
+        .bearer_auth(w.token("admin"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::METHOD_NOT_ALLOWED);
+    assert_eq!(res.headers()["allow"], "GET, PUT");
+    for q in ["limit=0", "limit=201", "limit=ten", "cursor=x"] {
+        let (status, err) = w
+            .call(
+                Some("admin"),
+                Method::GET,
+                &format!("/api/v1/tasks?{q}"),
+                None,
+            )
+            .await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{q}");
+        assert_eq!(err["error"]["code"], "bad_request");
+    }
+}
+
+/// An edit names the version it was made from; a stale one changes nothing.
+#[tokio::test]
+async fn an_edit_from_a_stale_version_gets_412_and_changes_nothing() {
+    let w = world().await;
+    let path = format!("/api/v1/tasks/{}", w.task);
+    let res = reqwest::Client::new()
+        .get(w.app.url(&path))
+        .bearer_auth(w.token("chutri"))
+        .send()
+        .await
+        .unwrap();
+    let etag = res.headers()["etag"].to_str().unwrap().to_string();
+    let read: Value = res.json().await.unwrap();
+    assert_eq!(etag, format!("\"{}\"", read["version"]));
+
+    let (status, err) = call(
+        &w.app,
+        Some(w.token("chutri")),
+        Method::PUT,
+        &path,
+        Some(task_body(&w, w.ward, "Không có phiên bản")),
+        None,
+    )
+    .await;
+    assert_eq!(status, StatusCode::PRECONDITION_REQUIRED);
+    assert_eq!(err["error"]["code"], "precondition_required");
+
+    let (status, saved) = call(
+        &w.app,
+        Some(w.token("chutri")),
+        Method::PUT,
+        &path,
+        Some(task_body(&w, w.ward, "Lần sửa thứ nhất")),
+        Some(&etag),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{saved}");
+    assert_eq!(saved["title"], "Lần sửa thứ nhất");
+    assert_eq!(saved["area_total_m2"], 1270.8);
+    assert_eq!(saved["deadline"], "2026-12-31");
+
+    // A second edit from the same (now old) version is refused.
+    let (status, err) = call(
+        &w.app,
+        Some(w.token("admin")),
+        Method::PUT,
+        &path,
+        Some(task_body(&w, w.ward, "Lần sửa thứ hai")),
+        Some(&etag),
+    )
+    .await;
+    assert_eq!(status, StatusCode::PRECONDITION_FAILED);
+    assert_eq!(err["error"]["code"], "precondition_failed");
+    let (_, now) = w.call(Some("admin"), Method::GET, &path, None).await;
+    assert_eq!(now["title"], "Lần sửa thứ nhất");
+    assert_eq!(now["version"], saved["version"]);
+}
+
+/// Following the cursors lists every task once; a visit logged through the
+/// API moves the household and the totals as the form does.
+#[tokio::test]
+async fn cursors_list_everything_once_and_a_visit_moves_the_household() {
+    let w = world().await;
+    for i in 0..7 {
+        let (status, _) = w
+            .call(
+                Some("chutri"),
+                Method::POST,
+                "/api/v1/tasks",
+                Some(task_body(&w, w.ward, &format!("Ngõ {i}"))),
+            )
+            .await;
+        assert_eq!(status, StatusCode::CREATED);
+    }
+    let mut seen = vec![];
+    let mut cursor: Option<String> = None;
+    loop {
+        let q = match &cursor {
+            Some(c) => format!("/api/v1/tasks?limit=3&cursor={c}"),
+            None => "/api/v1/tasks?limit=3".into(),
+        };
+        let (_, page) = w.call(Some("admin"), Method::GET, &q, None).await;
+        for t in page["items"].as_array().unwrap() {
+            seen.push(t["id"].as_i64().unwrap());
+        }
+        match page["next_cursor"].as_str() {
+            Some(c) => cursor = Some(c.to_string()),
+            None => break,
+        }
+    }
+    let mut unique = seen.clone();
+    unique.dedup();
+    assert_eq!(seen.len(), 8);
+    assert_eq!(unique, seen, "in order, each once");
+    let (_, found) = w
+        .call(
+            Some("admin"),
+            Method::GET,
+            "/api/v1/tasks?q=ng%C3%B5%203",
+            None,
+        )
+        .await;
+    assert_eq!(found["items"].as_array().unwrap().len(), 1);
+
+    let visits = format!("/api/v1/households/{}/visits", w.household);
+    let (status, created) = w
+        .call(Some("totac"), Method::POST, &visits, Some(visit_body()))
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{created}");
+    let (_, h) = w
+        .call(
+            Some("totac"),
+            Method::GET,
+            &format!("/api/v1/households/{}", w.household),
+            None,
+        )
+        .await;
+    assert_eq!(h["stage"], "notice_received");
+    assert_eq!(h["last_visit_on"], "2026-11-30");
+    let (_, list) = w.call(Some("totac"), Method::GET, &visits, None).await;
+    assert_eq!(list["items"][0]["id"], created["id"]);
+    assert_eq!(list["items"][0]["stage_before"], "not_contacted");
+    common::assert_totals_equal_a_recount(&mut w.app.conn());
+}
+
+/// A token over its rate is told when to come back.
+#[tokio::test]
+async fn a_token_over_its_rate_gets_429_with_retry_after() {
+    let w = world_with(&[("API_RATE_PER_MINUTE", "3")]).await;
+    for _ in 0..3 {
+        let (status, _) = w
+            .call(Some("xem"), Method::GET, "/api/v1/units", None)
+            .await;
+        assert_eq!(status, StatusCode::OK);
+    }
+    let res = reqwest::Client::new()
+        .get(w.app.url("/api/v1/units"))
+        .bearer_auth(w.token("xem"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::TOO_MANY_REQUESTS);
+    let wait: u64 = res.headers()["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!((1..=60).contains(&wait));
+    assert_eq!(
+        res.json::<Value>().await.unwrap()["error"]["code"],
+        "rate_limited"
+    );
+    // Another token has its own allowance.
+    let (status, _) = w
+        .call(Some("totac"), Method::GET, "/api/v1/units", None)
+        .await;
+    assert_eq!(status, StatusCode::OK);
+}
+
+/// The description names every operation the server answers, and the docs
+/// page reads it.
+#[tokio::test]
+async fn the_openapi_description_covers_the_routes_and_the_docs_page_shows_them() {
+    let app = spawn().await;
+    let res = app.get("/api/openapi.json").await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let doc: Value = res.json().await.unwrap();
+    assert!(doc["openapi"].as_str().unwrap().starts_with('3'));
+    let operations: Vec<String> = doc["paths"]
+        .as_object()
+        .unwrap()
+        .iter()
+        .flat_map(|(p, item)| {
+            item.as_object()
+                .unwrap()
+                .keys()
+                .map(move |m| format!("{} {p}", m.to_uppercase()))
+        })
+        .collect();
+    for op in [
+        "GET /api/v1/units",
+        "GET /api/v1/units/{id}",
+        "GET /api/v1/users",
+        "GET /api/v1/users/{id}",
+        "GET /api/v1/tasks",
+        "POST /api/v1/tasks",
+        "GET /api/v1/tasks/{id}",
+        "PUT /api/v1/tasks/{id}",
+        "GET /api/v1/tasks/{id}/households",
+        "GET /api/v1/households/{id}",
+        "GET /api/v1/households/{id}/visits",
+        "POST /api/v1/households/{id}/visits",
+    ] {
+        assert!(
+            operations.contains(&op.to_string()),
+            "{op} is not described: {operations:?}"
+        );
+    }
+    assert_eq!(operations.len(), 12, "{operations:?}");
+    assert!(doc["components"]["securitySchemes"]["token"].is_object());
+    let (status, page) = app.text("/api/docs").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(page.contains("PUT /api/v1/tasks/{id}") && page.contains("TaskIn"));
+}
+
+/// A NUL character (which PostgreSQL cannot store) is refused with a 400 or a
+/// field error, on the pages and in the API, and nothing is saved.
+#[tokio::test]
+async fn nul_characters_are_refused_on_pages_and_in_the_api() {
+    let w = world().await;
+    let (status, err) = w
+        .call(
+            Some("admin"),
+            Method::GET,
+            "/api/v1/tasks?status=%00x",
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert_eq!(err["error"]["code"], "bad_request");
+    let (status, err) = w
+        .call(
+            Some("chutri"),
+            Method::POST,
+            "/api/v1/tasks",
+            Some(task_body(&w, w.ward, "Ngõ\u{0}12")),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(err["error"]["fields"]["title"]["code"], "invalid-value");
+
+    let page = new_client();
+    w.app.login_with(&page, "chutri", PASSWORD).await;
+    let res = w.app.get_with(&page, "/tasks?status=%00").await;
+    assert_eq!(res.status(), StatusCode::BAD_REQUEST);
+    let csrf = w.app.csrf_of(&page).await;
+    let res = w
+        .app
+        .post_with(
+            &page,
+            "/account/tokens",
+            &[("_csrf", &csrf), ("token_name", "a\u{0}b")],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::BAD_REQUEST);
+    assert!(db::api_tokens::list(&mut w.app.conn(), w.owner)
+        .unwrap()
+        .iter()
+        .all(|t| t.name == "test"));
+}
