@@ -671,7 +671,7 @@ async fn the_openapi_description_covers_the_routes_and_the_docs_page_shows_them(
             "{op} is not described: {operations:?}"
         );
     }
-    assert_eq!(operations.len(), 12, "{operations:?}");
+    assert_eq!(operations.len(), 15, "{operations:?}");
     assert!(doc["components"]["securitySchemes"]["token"].is_object());
     let (status, page) = app.text("/api/docs").await;
     assert_eq!(status, StatusCode::OK);
@@ -722,4 +722,110 @@ async fn nul_characters_are_refused_on_pages_and_in_the_api() {
         .unwrap()
         .iter()
         .all(|t| t.name == "test"));
+}
+
+/// The demo's published 2023 round of Tây Hồ: its results as the results
+/// page ranks them, paged by rank; a committee in another province does not
+/// see the round at all.
+#[tokio::test]
+async fn review_results_are_read_as_the_results_page_ranks_them() {
+    let db = common::TestDb::new();
+    let out = db.cli(&["demo"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let token = |user: &str| {
+        let out = db.cli(&["token", "--username", user, "--name", "test"]);
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).unwrap().trim().to_string()
+    };
+    let (reviewer, outsider) = (token("mttq.tayho"), token("tocongtac.nghean"));
+    let app = danvan::startup::Application::build(common::config_for(&db, &[])).unwrap();
+    let base = format!("http://127.0.0.1:{}", app.port());
+    tokio::spawn(app.run_until_stopped());
+    let get = |token: String, path: String| {
+        let url = format!("{base}{path}");
+        async move {
+            let res = reqwest::Client::new()
+                .get(url)
+                .bearer_auth(token)
+                .send()
+                .await
+                .unwrap();
+            (res.status(), res.json::<Value>().await.unwrap())
+        }
+    };
+
+    let (status, rounds) = get(reviewer.clone(), "/api/v1/review-rounds".into()).await;
+    assert_eq!(status, StatusCode::OK);
+    let round = rounds["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["status"] == "published")
+        .expect("the demo's published round")
+        .clone();
+    let id = round["id"].as_i64().unwrap();
+    let (status, all) = get(
+        reviewer.clone(),
+        format!("/api/v1/review-rounds/{id}/results"),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{all}");
+    assert_eq!(all["provisional"], false);
+    let items = all["items"].as_array().unwrap();
+    assert!(!items.is_empty());
+    let ranks: Vec<i64> = items.iter().map(|r| r["rank"].as_i64().unwrap()).collect();
+    assert_eq!(ranks, (1..=items.len() as i64).collect::<Vec<_>>());
+    let totals: Vec<f64> = items.iter().filter_map(|r| r["total"].as_f64()).collect();
+    assert!(
+        totals.windows(2).all(|w| w[0] >= w[1]),
+        "ranked by total: {totals:?}"
+    );
+    let counted: i64 = all["counts"]
+        .as_object()
+        .unwrap()
+        .values()
+        .map(|n| n.as_i64().unwrap())
+        .sum();
+    assert!(counted > 0 && counted <= items.len() as i64);
+
+    // One rank at a time, the same rows.
+    let (_, first) = get(
+        reviewer.clone(),
+        format!("/api/v1/review-rounds/{id}/results?limit=1"),
+    )
+    .await;
+    assert_eq!(first["items"][0]["task_id"], items[0]["task_id"]);
+    if items.len() > 1 {
+        let cursor = first["next_cursor"].as_str().unwrap().to_string();
+        let (_, second) = get(
+            reviewer.clone(),
+            format!("/api/v1/review-rounds/{id}/results?limit=1&cursor={cursor}"),
+        )
+        .await;
+        assert_eq!(second["items"][0]["task_id"], items[1]["task_id"]);
+        assert_eq!(second["items"][0]["rank"], 2);
+    }
+
+    let (_, theirs) = get(outsider.clone(), "/api/v1/review-rounds".into()).await;
+    assert!(theirs["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|r| r["id"] != id));
+    for path in [
+        format!("/api/v1/review-rounds/{id}"),
+        format!("/api/v1/review-rounds/{id}/results"),
+    ] {
+        let (status, err) = get(outsider.clone(), path).await;
+        assert_eq!(status, StatusCode::FORBIDDEN);
+        assert_eq!(err["error"]["code"], "forbidden");
+    }
 }

@@ -58,12 +58,12 @@ fn named(locale: Locale, vi: &str, en: &str) -> String {
 // ---------------------------------------------------------------- access
 
 /// A round and what the reader may do with it.
-struct RoundAccess {
-    round: rdb::Round,
-    unit: db::units::Unit,
+pub(super) struct RoundAccess {
+    pub round: rdb::Round,
+    pub unit: db::units::Unit,
     /// A reviewer (or administrator) of the round's unit: reads everything,
     /// private notes included, and scores.
-    reviewer: bool,
+    pub reviewer: bool,
     /// The round's lead (or an administrator): settings, moves, consensus, answers.
     lead: bool,
 }
@@ -73,7 +73,7 @@ impl RoundAccess {
         self.round.status()
     }
 
-    fn published(&self) -> bool {
+    pub fn published(&self) -> bool {
         self.status() == RoundStatus::Published
     }
 
@@ -90,16 +90,22 @@ impl RoundAccess {
 /// criteria are published, anyone who reads the unit, a unit inside it, or
 /// owns one of its tasks. A draft is the reviewers' alone.
 async fn load_round(ctx: &Ctx, id: i64) -> AppResult<RoundAccess> {
-    let user = ctx.user()?;
+    round_access(&ctx.state.pool, ctx.user()?, id).await
+}
+
+pub(super) async fn round_access(
+    pool: &db::Pool,
+    user: &CurrentUser,
+    id: i64,
+) -> AppResult<RoundAccess> {
     let uid = user.id;
-    let (round, unit, owns) = ctx
-        .db(move |conn| {
-            let round = rdb::find(conn, id)?;
-            let unit = db::units::find(conn, round.unit_id)?;
-            let owns = rdb::owns_task_in(conn, id, uid)?;
-            Ok((round, unit, owns))
-        })
-        .await?;
+    let (round, unit, owns) = db::run(pool, move |conn| {
+        let round = rdb::find(conn, id)?;
+        let unit = db::units::find(conn, round.unit_id)?;
+        let owns = rdb::owns_task_in(conn, id, uid)?;
+        Ok((round, unit, owns))
+    })
+    .await?;
     let reviewer = user.can(Permission::WriteReviews, &unit.path);
     let lead =
         (reviewer && round.lead_id == user.id) || user.can(Permission::ManageUnits, &unit.path);
@@ -129,18 +135,25 @@ fn sees_scores(user: &CurrentUser, a: &RoundAccess, row: &rdb::RoundTaskRow) -> 
 
 // ---------------------------------------------------------------- list
 
+/// Whether a round of the unit at `path` is on the reader's list: reviewers
+/// of its unit always, others once it is out of draft and they read the
+/// unit or a unit inside it.
+pub(super) fn listed(user: &CurrentUser, round: &rdb::Round, path: &str) -> bool {
+    user.can(Permission::WriteReviews, path)
+        || (round.status() != RoundStatus::Draft
+            && (user.can(Permission::View, path)
+                || user
+                    .scope(Permission::View)
+                    .iter()
+                    .any(|p| p.starts_with(path))))
+}
+
 async fn index(ctx: Ctx) -> AppResult<HttpResponse> {
     let user = ctx.user()?;
     let rounds = ctx.db(|conn| Ok(rdb::all(conn)?)).await?;
-    let view = user.scope(Permission::View);
     let rows: Vec<Value> = rounds
         .into_iter()
-        .filter(|(r, _, path)| {
-            user.can(Permission::WriteReviews, path)
-                || (r.status() != RoundStatus::Draft
-                    && (user.can(Permission::View, path)
-                        || view.iter().any(|p| p.starts_with(path.as_str()))))
-        })
+        .filter(|(r, _, path)| listed(user, r, path))
         .map(|(r, unit_name, _)| json!({"r": r, "unit_name": unit_name}))
         .collect();
     ctx.render(
@@ -1321,22 +1334,22 @@ async fn task_write(
 /// One line of a ranked table: a task, an owner or a unit.
 #[derive(Serialize, Clone)]
 pub(crate) struct Ranked {
-    key: i64,
-    name: String,
-    unit_name: String,
-    tasks: i64,
-    total: Option<f64>,
-    rating: Option<Rating>,
-    held_back_by: Option<&'static str>,
+    pub key: i64,
+    pub name: String,
+    pub unit_name: String,
+    pub tasks: i64,
+    pub total: Option<f64>,
+    pub rating: Option<Rating>,
+    pub held_back_by: Option<&'static str>,
 }
 
 /// The ranked tables of a round as one reader sees them, kept per data
 /// version (`AppState::ranked`) so that paging through 10,000 tasks ranks once.
 pub(crate) struct Tables {
-    by_task: Vec<Ranked>,
-    by_owner: Vec<Ranked>,
-    by_unit: Vec<Ranked>,
-    counts: Vec<(Rating, i64)>,
+    pub by_task: Vec<Ranked>,
+    pub by_owner: Vec<Ranked>,
+    pub by_unit: Vec<Ranked>,
+    pub counts: Vec<(Rating, i64)>,
 }
 
 /// Ranks the results the reader may see: tasks by total, owners and units by
@@ -1441,29 +1454,38 @@ fn rank(results: &[rdb::TaskResult], visible: impl Fn(&rdb::RoundTaskRow) -> boo
 /// The results the reader may see: all of them for reviewers (provisional
 /// until published); after publication, the tasks in the reader's scope and
 /// their own.
-async fn load_results(
-    ctx: &Ctx,
+async fn load_results(ctx: &Ctx, id: i64) -> AppResult<Results> {
+    round_results(&ctx.state, ctx.user()?, id).await
+}
+
+/// A round, its criteria, its ranked tables as the reader sees them, and the
+/// key and data version they are kept under.
+pub(super) type Results = (RoundAccess, Vec<rdb::Criterion>, Arc<Tables>, (String, i64));
+
+/// The results of a round for a reader: reviewers while scoring, everyone
+/// who may see the round once published.
+pub(super) async fn round_results(
+    state: &web::Data<crate::state::AppState>,
+    user: &CurrentUser,
     id: i64,
-) -> AppResult<(RoundAccess, Vec<rdb::Criterion>, Arc<Tables>, (String, i64))> {
-    let a = load_round(ctx, id).await?;
-    let user = ctx.user()?;
+) -> AppResult<Results> {
+    let a = round_access(&state.pool, user, id).await?;
     if !(a.reviewer || a.published()) {
         return Err(AppError::Forbidden);
     }
     let round = a.round.clone();
-    let state = ctx.state.clone();
-    let (criteria, results, version) = ctx
-        .db(move |conn| {
-            // Results of thousands of tasks are computed once per data version.
-            let version = db::audit::data_version(conn)?;
-            let results = state.round_results.get_or(
-                format!("{}:{}", round.id, round.version),
-                version,
-                || rdb::compute(conn, &round),
-            )?;
-            Ok((rdb::criteria(conn, round.id)?, results, version))
-        })
-        .await?;
+    let kept = state.clone();
+    let (criteria, results, version) = db::run(&state.pool, move |conn| {
+        // Results of thousands of tasks are computed once per data version.
+        let version = db::audit::data_version(conn)?;
+        let results = kept.round_results.get_or(
+            format!("{}:{}", round.id, round.version),
+            version,
+            || rdb::compute(conn, &round),
+        )?;
+        Ok((rdb::criteria(conn, round.id)?, results, version))
+    })
+    .await?;
     // Reviewers see every score; other readers what their roles reach.
     let reader = if a.reviewer {
         "all".to_string()
@@ -1472,12 +1494,9 @@ async fn load_results(
     };
     // The key the reader's tables are kept under, and its data version.
     let key = format!("{}:{}:{reader}", a.round.id, a.round.version);
-    let tables = ctx
-        .state
-        .ranked
-        .get_or::<AppError>(key.clone(), version, || {
-            Ok(rank(&results, |row| sees_scores(user, &a, row)))
-        })?;
+    let tables = state.ranked.get_or::<AppError>(key.clone(), version, || {
+        Ok(rank(&results, |row| sees_scores(user, &a, row)))
+    })?;
     Ok((a, criteria, tables, (key, version)))
 }
 

@@ -9,7 +9,7 @@ use serde_json::{json, Value};
 use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use super::{households, tasks, units, ErrorBody};
+use super::{households, reviews, tasks, units, ErrorBody};
 use crate::context::Ctx;
 use crate::error::AppResult;
 use crate::i18n;
@@ -74,6 +74,7 @@ impl Modify for Token {
         tasks::list_tasks, tasks::get_task, tasks::create, tasks::update,
         households::list_households, households::get_household,
         households::list_visits, households::create_visit,
+        reviews::list_rounds, reviews::get_round, reviews::get_results,
     ),
     components(schemas(ErrorBody, super::ErrorDetail)),
     modifiers(&Token),
@@ -82,6 +83,7 @@ impl Modify for Token {
         (name = "users", description = "People with accounts (for those who manage them)"),
         (name = "tasks", description = "Difficult tasks"),
         (name = "households", description = "Households of a task and the visits logged"),
+        (name = "reviews", description = "The Front's year-end review rounds and their results"),
     )
 )]
 struct ApiDoc;

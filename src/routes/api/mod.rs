@@ -8,6 +8,7 @@
 
 pub(crate) mod docs;
 mod households;
+mod reviews;
 mod tasks;
 mod units;
 
@@ -54,6 +55,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .configure(units::configure)
             .configure(tasks::configure)
             .configure(households::configure)
+            .configure(reviews::configure)
             .default_service(web::to(|| async {
                 Err::<HttpResponse, _>(ApiError::NotFound)
             })),
