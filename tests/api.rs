@@ -671,7 +671,7 @@ async fn the_openapi_description_covers_the_routes_and_the_docs_page_shows_them(
             "{op} is not described: {operations:?}"
         );
     }
-    assert_eq!(operations.len(), 15, "{operations:?}");
+    assert_eq!(operations.len(), 19, "{operations:?}");
     assert!(doc["components"]["securitySchemes"]["token"].is_object());
     let (status, page) = app.text("/api/docs").await;
     assert_eq!(status, StatusCode::OK);
@@ -828,4 +828,162 @@ async fn review_results_are_read_as_the_results_page_ranks_them() {
         assert_eq!(status, StatusCode::FORBIDDEN);
         assert_eq!(err["error"]["code"], "forbidden");
     }
+}
+
+/// Nghệ An's recommendations in the demo: the finance department answers
+/// the one still open in writing through the API, once; the land
+/// department cannot; a new one
+/// gets its deadline from the working-day calendar.
+#[tokio::test]
+async fn a_responding_body_answers_a_recommendation_once() {
+    let db = common::TestDb::new();
+    let out = db.cli(&["demo"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let token = |user: &str| {
+        let out = db.cli(&["token", "--username", user]);
+        String::from_utf8(out.stdout).unwrap().trim().to_string()
+    };
+    let (responder, other, group) = (
+        token("sotc.nghean"),
+        token("sonnmt.nghean"),
+        token("tocongtac.nghean"),
+    );
+    let app = danvan::startup::Application::build(common::config_for(&db, &[])).unwrap();
+    let base = format!("http://127.0.0.1:{}", app.port());
+    tokio::spawn(app.run_until_stopped());
+    let send = |token: &str,
+                method: Method,
+                path: String,
+                body: Option<Value>,
+                version: Option<String>| {
+        let mut req = reqwest::Client::new()
+            .request(method, format!("{base}{path}"))
+            .bearer_auth(token);
+        if let Some(b) = body {
+            req = req.json(&b);
+        }
+        if let Some(v) = version {
+            req = req.header("If-Match", v);
+        }
+        async move {
+            let res = req.send().await.unwrap();
+            let etag = res
+                .headers()
+                .get("etag")
+                .map(|v| v.to_str().unwrap().to_string());
+            (res.status(), etag, res.json::<Value>().await.unwrap())
+        }
+    };
+
+    let (status, _, list) = send(
+        &responder,
+        Method::GET,
+        "/api/v1/recommendations?status=open".into(),
+        None,
+        None,
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    let open = list["items"]
+        .as_array()
+        .unwrap()
+        .first()
+        .expect("an open recommendation")
+        .clone();
+    assert_eq!(open["status"], "open");
+    assert!(open["urgency"].is_string());
+    let id = open["id"].as_i64().unwrap();
+    let path = format!("/api/v1/recommendations/{id}");
+    let (_, etag, _) = send(&responder, Method::GET, path.clone(), None, None).await;
+    let etag = etag.unwrap();
+
+    let (status, _, _) = send(&other, Method::GET, path.clone(), None, None).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let answer = format!("{path}/answer");
+    let (status, _, _) = send(
+        &other,
+        Method::POST,
+        answer.clone(),
+        Some(json!({"answer": "Không phải việc của Sở này"})),
+        Some(etag.clone()),
+    )
+    .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let (status, _, err) = send(
+        &responder,
+        Method::POST,
+        answer.clone(),
+        Some(json!({"answer": " "})),
+        Some(etag.clone()),
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(err["error"]["fields"]["answer"]["code"], "required");
+    let (status, _, _) = send(
+        &responder,
+        Method::POST,
+        answer.clone(),
+        Some(json!({"answer": "Đã ban hành hướng dẫn"})),
+        None,
+    )
+    .await;
+    assert_eq!(status, StatusCode::PRECONDITION_REQUIRED);
+    let (status, _, done) = send(
+        &responder,
+        Method::POST,
+        answer.clone(),
+        Some(json!({"answer": "Đã ban hành hướng dẫn số 12/HD-SNNMT"})),
+        Some(etag.clone()),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{done}");
+    assert_eq!(done["status"], "answered");
+    assert_eq!(done["answer"], "Đã ban hành hướng dẫn số 12/HD-SNNMT");
+    assert!(done["urgency"].is_null());
+    let (status, _, err) = send(
+        &responder,
+        Method::POST,
+        answer,
+        Some(json!({"answer": "Lần hai"})),
+        Some(etag),
+    )
+    .await;
+    assert_eq!(status, StatusCode::PRECONDITION_FAILED, "{err}");
+    let (_, _, now) = send(&responder, Method::GET, path, None, None).await;
+    assert_eq!(now["answer"], "Đã ban hành hướng dẫn số 12/HD-SNNMT");
+
+    let raise = json!({
+        "from_unit_id": open["from_unit_id"], "to_unit_id": open["to_unit_id"], "field": "finance",
+        "content": "Bố trí kinh phí đo đạc địa chính", "raised_on": "2026-11-02",
+    });
+    let (status, _, created) = send(
+        &group,
+        Method::POST,
+        "/api/v1/recommendations".into(),
+        Some(raise.clone()),
+        None,
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{created}");
+    assert!(created["due_on"].as_str().unwrap() > "2026-11-02");
+    assert!(created["working_days"].as_i64().unwrap() > 0);
+    let mut same = raise;
+    same["to_unit_id"] = same["from_unit_id"].clone();
+    let (status, _, err) = send(
+        &group,
+        Method::POST,
+        "/api/v1/recommendations".into(),
+        Some(same),
+        None,
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(
+        err["error"]["fields"]["to_unit_id"]["code"],
+        "rec-error-same-unit"
+    );
 }

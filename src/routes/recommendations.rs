@@ -78,12 +78,12 @@ async fn all_units(ctx: &Ctx) -> AppResult<Vec<db::units::Unit>> {
 // ---------------------------------------------------------------- access
 
 /// What the reader may do with a recommendation.
-struct Access {
-    rec: rdb::Recommendation,
+pub(super) struct Access {
+    pub rec: rdb::Recommendation,
     from: db::units::Unit,
     to: db::units::Unit,
     /// The responding body answers, transfers, extends.
-    responds: bool,
+    pub responds: bool,
     /// The raising unit accepts or reopens.
     raises: bool,
 }
@@ -93,15 +93,18 @@ fn may_act(user: &CurrentUser, path: &str) -> bool {
 }
 
 async fn load(ctx: &Ctx, id: i64) -> AppResult<Access> {
-    let user = ctx.user()?;
-    let (rec, from, to) = ctx
-        .db(move |conn| {
-            let rec = rdb::find(conn, id)?;
-            let from = db::units::find(conn, rec.from_unit_id)?;
-            let to = db::units::find(conn, rec.to_unit_id)?;
-            Ok((rec, from, to))
-        })
-        .await?;
+    rec_access(&ctx.state.pool, ctx.user()?, id).await
+}
+
+/// The recommendation if the reader sees the raising or the responding unit.
+pub(super) async fn rec_access(pool: &db::Pool, user: &CurrentUser, id: i64) -> AppResult<Access> {
+    let (rec, from, to) = db::run(pool, move |conn| {
+        let rec = rdb::find(conn, id)?;
+        let from = db::units::find(conn, rec.from_unit_id)?;
+        let to = db::units::find(conn, rec.to_unit_id)?;
+        Ok((rec, from, to))
+    })
+    .await?;
     if !(user.can(Permission::View, &from.path) || user.can(Permission::View, &to.path)) {
         return Err(AppError::Forbidden);
     }
@@ -114,7 +117,7 @@ async fn load(ctx: &Ctx, id: i64) -> AppResult<Access> {
     })
 }
 
-fn urgency_of(
+pub(super) fn urgency_of(
     cal: &workdays::Calendar,
     r: &rdb::Recommendation,
     today: NaiveDate,
@@ -176,13 +179,13 @@ async fn index(ctx: Ctx, q: web::Query<ListQuery>) -> AppResult<HttpResponse> {
 
 #[derive(Deserialize, Serialize, Default, Clone)]
 #[serde(default)]
-struct RecForm {
-    inspection_id: String,
-    from_unit_id: String,
-    to_unit_id: String,
-    field: String,
-    content: String,
-    raised_on: String,
+pub(super) struct RecForm {
+    pub inspection_id: String,
+    pub from_unit_id: String,
+    pub to_unit_id: String,
+    pub field: String,
+    pub content: String,
+    pub raised_on: String,
 }
 
 async fn render_form(
@@ -236,10 +239,13 @@ async fn new(ctx: Ctx, q: web::Query<NewQuery>) -> AppResult<HttpResponse> {
     render_form(&ctx, StatusCode::OK, &form, &FieldErrors::default()).await
 }
 
-async fn create(ctx: Ctx, form: web::Form<RecForm>) -> AppResult<HttpResponse> {
-    let user = ctx.user()?;
-    user.require_anywhere(Permission::ManageTasks)?;
-    let form = form.into_inner();
+/// Checks a recommendation as typed: the raising unit must be one where the
+/// user acts, the responding body another active unit.
+pub(super) async fn check_recommendation(
+    pool: &db::Pool,
+    user: &CurrentUser,
+    form: &RecForm,
+) -> AppResult<Result<rdb::RecommendationFields, FieldErrors>> {
     let mut e = FieldErrors::default();
     let from = e.id("from_unit_id", &form.from_unit_id);
     let to = e.id("to_unit_id", &form.to_unit_id);
@@ -250,19 +256,18 @@ async fn create(ctx: Ctx, form: web::Form<RecForm>) -> AppResult<HttpResponse> {
     let content = e.required("content", &form.content, 5_000);
     let raised_on = required_date(&mut e, "raised_on", &form.raised_on);
     let inspection_id = form.inspection_id.parse::<i64>().ok();
-    let (from_unit, to_unit) = ctx
-        .db(move |conn| {
-            let find = |conn: &mut db::DbConnection,
-                        id: Option<i64>|
-             -> Result<Option<db::units::Unit>, diesel::result::Error> {
-                match id {
-                    Some(id) => db::units::find(conn, id).optional_found(),
-                    None => Ok(None),
-                }
-            };
-            Ok((find(conn, from)?, find(conn, to)?))
-        })
-        .await?;
+    let (from_unit, to_unit) = db::run(pool, move |conn| {
+        let find = |conn: &mut db::DbConnection,
+                    id: Option<i64>|
+         -> Result<Option<db::units::Unit>, diesel::result::Error> {
+            match id {
+                Some(id) => db::units::find(conn, id).optional_found(),
+                None => Ok(None),
+            }
+        };
+        Ok((find(conn, from)?, find(conn, to)?))
+    })
+    .await?;
     if from.is_some()
         && !from_unit
             .as_ref()
@@ -276,29 +281,48 @@ async fn create(ctx: Ctx, form: web::Form<RecForm>) -> AppResult<HttpResponse> {
     if from.is_some() && from == to {
         e.add("to_unit_id", "rec-error-same-unit");
     }
-    let (Some(from), Some(to), Some(field), Some(raised_on)) =
-        (from, to, field, raised_on.filter(|_| e.is_empty()))
-    else {
-        return render_form(&ctx, StatusCode::UNPROCESSABLE_ENTITY, &form, &e).await;
-    };
-    let f = rdb::RecommendationFields {
-        inspection_id,
-        from_unit_id: from,
-        to_unit_id: to,
-        field: field.as_str().into(),
-        content,
-        raised_on,
+    Ok(
+        match (from, to, field, raised_on.filter(|_| e.is_empty())) {
+            (Some(from), Some(to), Some(field), Some(raised_on)) => Ok(rdb::RecommendationFields {
+                inspection_id,
+                from_unit_id: from,
+                to_unit_id: to,
+                field: field.as_str().into(),
+                content,
+                raised_on,
+            }),
+            _ => Err(e),
+        },
+    )
+}
+
+/// Records a checked recommendation with its deadline: the responding
+/// body's working days from the day it was raised.
+pub(super) fn save_recommendation(
+    conn: &mut db::DbConnection,
+    actor: &audit::Actor,
+    f: &rdb::RecommendationFields,
+    uid: i64,
+) -> AppResult<rdb::Recommendation> {
+    audit::write(conn, actor, |c| {
+        let days = rdb::response_days_for(c, f.to_unit_id)?;
+        let cal = rdb::calendar(c)?;
+        let due = workdays::add_working_days(&cal, f.raised_on, days.max(0) as u32);
+        Ok(rdb::create(c, f, days, due.due_on, uid)?)
+    })
+}
+
+async fn create(ctx: Ctx, form: web::Form<RecForm>) -> AppResult<HttpResponse> {
+    let user = ctx.user()?;
+    user.require_anywhere(Permission::ManageTasks)?;
+    let form = form.into_inner();
+    let f = match check_recommendation(&ctx.state.pool, user, &form).await? {
+        Ok(f) => f,
+        Err(e) => return render_form(&ctx, StatusCode::UNPROCESSABLE_ENTITY, &form, &e).await,
     };
     let (actor, uid) = (ctx.actor(), user.id);
     let rec = ctx
-        .db(move |conn| {
-            audit::write(conn, &actor, |c| {
-                let days = rdb::response_days_for(c, to)?;
-                let cal = rdb::calendar(c)?;
-                let due = workdays::add_working_days(&cal, raised_on, days.max(0) as u32);
-                Ok(rdb::create(c, &f, days, due.due_on, uid)?)
-            })
-        })
+        .db(move |conn| save_recommendation(conn, &actor, &f, uid))
         .await?;
     ctx.flash("success", "flash-saved");
     Ok(ctx.redirect(&format!("/recommendations/{}", rec.id)))
@@ -403,6 +427,72 @@ async fn render(ctx: &Ctx, a: Access, typed: Typed, status: StatusCode) -> AppRe
     )
 }
 
+/// Checks an answer as typed: some text, dated (today when left empty)
+/// between the day the recommendation was raised and today.
+pub(super) fn check_answer(
+    e: &mut FieldErrors,
+    rec: &rdb::Recommendation,
+    answer: &str,
+    answered_on: &str,
+) -> (String, Option<NaiveDate>) {
+    let text = e.required("answer", answer, 10_000);
+    let on = match answered_on.trim() {
+        "" => Some(format::today()),
+        raw => e.date("answered_on", raw),
+    };
+    if on.is_some_and(|d| d < rec.raised_on || d > format::today()) {
+        e.add("answered_on", "rec-error-answer-date");
+    }
+    (text, on)
+}
+
+/// A stored upload: its hash, file name, content type and size.
+pub(super) type Stored = (String, String, &'static str, i64);
+
+/// Records the responding body's answer made from `version`, with its
+/// attachment, and tells the raising unit; `false` (and nothing written)
+/// when someone acted on the recommendation in between.
+#[allow(clippy::too_many_arguments)]
+pub(super) fn save_answer(
+    conn: &mut db::DbConnection,
+    actor: &audit::Actor,
+    rec: &rdb::Recommendation,
+    version: i32,
+    text: &str,
+    on: NaiveDate,
+    stored: Option<Stored>,
+    uid: i64,
+) -> AppResult<bool> {
+    let saved = audit::write_if(conn, actor, |c| {
+        let attachment_id = match &stored {
+            Some((sha, name, ct, size)) => Some(rdb::add_attachment(c, sha, name, ct, *size, uid)?),
+            None => None,
+        };
+        let ch = rdb::apply(
+            c,
+            rec,
+            version,
+            &rdb::Move::Answer {
+                text: text.to_string(),
+                on,
+                attachment_id,
+            },
+            uid,
+        )?;
+        if ch.is_none() {
+            // The attachment row goes with the refused answer.
+            return Err(diesel::result::Error::RollbackTransaction.into());
+        }
+        db::notifications::recommendation_answered(c, rec, text)?;
+        Ok((true, ch))
+    });
+    match saved {
+        Ok(_) => Ok(true),
+        Err(AppError::Db(diesel::result::Error::RollbackTransaction)) => Ok(false),
+        Err(e) => Err(e),
+    }
+}
+
 async fn answer(ctx: Ctx, id: web::Path<i64>, payload: Multipart) -> AppResult<HttpResponse> {
     let a = load(&ctx, *id).await?;
     if !a.responds {
@@ -423,14 +513,12 @@ async fn answer(ctx: Ctx, id: web::Path<i64>, payload: Multipart) -> AppResult<H
         }
     };
     let values: HashMap<String, String> = upload.fields.clone();
-    let text = e.required("answer", upload.get("answer"), 10_000);
-    let on = match upload.get("answered_on").trim() {
-        "" => Some(format::today()),
-        raw => e.date("answered_on", raw),
-    };
-    if on.is_some_and(|d| d < a.rec.raised_on || d > format::today()) {
-        e.add("answered_on", "rec-error-answer-date");
-    }
+    let (text, on) = check_answer(
+        &mut e,
+        &a.rec,
+        upload.get("answer"),
+        upload.get("answered_on"),
+    );
     let checked = match &upload.file {
         Some((name, bytes)) => match attachments::check(name, bytes) {
             Ok((safe, ct)) => Some((safe, ct, bytes.clone())),
@@ -467,40 +555,12 @@ async fn answer(ctx: Ctx, id: web::Path<i64>, payload: Multipart) -> AppResult<H
     };
     let (actor, rec, uid) = (ctx.actor(), a.rec.clone(), ctx.user()?.id);
     let saved = ctx
-        .db(move |conn| {
-            audit::write_if(conn, &actor, |c| {
-                let attachment_id = match &stored {
-                    Some((sha, name, ct, size)) => {
-                        Some(rdb::add_attachment(c, sha, name, ct, *size, uid)?)
-                    }
-                    None => None,
-                };
-                let ch = rdb::apply(
-                    c,
-                    &rec,
-                    version,
-                    &rdb::Move::Answer {
-                        text: text.clone(),
-                        on,
-                        attachment_id,
-                    },
-                    uid,
-                )?;
-                if ch.is_none() {
-                    // The attachment row goes with the refused answer.
-                    return Err(diesel::result::Error::RollbackTransaction.into());
-                }
-                db::notifications::recommendation_answered(c, &rec, &text)?;
-                Ok((true, ch))
-            })
-        })
-        .await;
-    match saved {
-        Ok(_) => ctx.flash("success", "flash-saved"),
-        Err(AppError::Db(diesel::result::Error::RollbackTransaction)) => {
-            ctx.flash("error", "error-conflict-saved")
-        }
-        Err(e) => return Err(e),
+        .db(move |conn| save_answer(conn, &actor, &rec, version, &text, on, stored, uid))
+        .await?;
+    if saved {
+        ctx.flash("success", "flash-saved");
+    } else {
+        ctx.flash("error", "error-conflict-saved");
     }
     Ok(ctx.redirect(&format!("/recommendations/{}", a.rec.id)))
 }

@@ -9,7 +9,7 @@ use serde_json::{json, Value};
 use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use super::{households, reviews, tasks, units, ErrorBody};
+use super::{households, recommendations, reviews, tasks, units, ErrorBody};
 use crate::context::Ctx;
 use crate::error::AppResult;
 use crate::i18n;
@@ -75,6 +75,8 @@ impl Modify for Token {
         households::list_households, households::get_household,
         households::list_visits, households::create_visit,
         reviews::list_rounds, reviews::get_round, reviews::get_results,
+        recommendations::list_recommendations, recommendations::get_recommendation,
+        recommendations::create_recommendation, recommendations::answer,
     ),
     components(schemas(ErrorBody, super::ErrorDetail)),
     modifiers(&Token),
@@ -84,6 +86,7 @@ impl Modify for Token {
         (name = "tasks", description = "Difficult tasks"),
         (name = "households", description = "Households of a task and the visits logged"),
         (name = "reviews", description = "The Front's year-end review rounds and their results"),
+        (name = "recommendations", description = "Recommendations a responding body answers in writing by a deadline"),
     )
 )]
 struct ApiDoc;

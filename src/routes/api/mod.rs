@@ -8,6 +8,7 @@
 
 pub(crate) mod docs;
 mod households;
+mod recommendations;
 mod reviews;
 mod tasks;
 mod units;
@@ -56,6 +57,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .configure(tasks::configure)
             .configure(households::configure)
             .configure(reviews::configure)
+            .configure(recommendations::configure)
             .default_service(web::to(|| async {
                 Err::<HttpResponse, _>(ApiError::NotFound)
             })),
