@@ -242,6 +242,18 @@ async fn the_permission_table_holds_for_every_endpoint() {
             Some(visit_body()),
             [201, 201, 201, 403, 403, 403],
         ),
+        (
+            get.clone(),
+            format!("/api/v1/tasks/{t}/milestones"),
+            None,
+            [200, 200, 200, 200, 403, 200],
+        ),
+        (
+            Method::POST,
+            format!("/api/v1/tasks/{t}/milestones"),
+            Some(json!({"title": "Họp dân", "due_on": "2026-12-20"})),
+            [201, 201, 403, 403, 403, 403],
+        ),
     ];
     for (method, path, body, expected) in &table {
         for (who, want) in who.iter().zip(expected) {
@@ -665,13 +677,23 @@ async fn the_openapi_description_covers_the_routes_and_the_docs_page_shows_them(
         "GET /api/v1/households/{id}",
         "GET /api/v1/households/{id}/visits",
         "POST /api/v1/households/{id}/visits",
+        "GET /api/v1/tasks/{id}/milestones",
+        "POST /api/v1/tasks/{id}/milestones",
+        "PUT /api/v1/tasks/{id}/milestones/{milestone}/done",
+        "GET /api/v1/review-rounds",
+        "GET /api/v1/review-rounds/{id}",
+        "GET /api/v1/review-rounds/{id}/results",
+        "GET /api/v1/recommendations",
+        "POST /api/v1/recommendations",
+        "GET /api/v1/recommendations/{id}",
+        "POST /api/v1/recommendations/{id}/answer",
     ] {
         assert!(
             operations.contains(&op.to_string()),
             "{op} is not described: {operations:?}"
         );
     }
-    assert_eq!(operations.len(), 19, "{operations:?}");
+    assert_eq!(operations.len(), 22, "{operations:?}");
     assert!(doc["components"]["securitySchemes"]["token"].is_object());
     let (status, page) = app.text("/api/docs").await;
     assert_eq!(status, StatusCode::OK);
@@ -986,4 +1008,68 @@ async fn a_responding_body_answers_a_recommendation_once() {
         err["error"]["fields"]["to_unit_id"]["code"],
         "rec-error-same-unit"
     );
+}
+
+/// Milestones: added and marked done by those who edit the task, with the
+/// form's checks; others read them.
+#[tokio::test]
+async fn milestones_are_added_and_marked_done_by_those_who_edit_the_task() {
+    let w = world().await;
+    let path = format!("/api/v1/tasks/{}/milestones", w.task);
+    let (status, err) = w
+        .call(
+            Some("chutri"),
+            Method::POST,
+            &path,
+            Some(json!({"title": "", "due_on": "2026-12-20"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(err["error"]["fields"]["title"]["code"], "required");
+    let (status, m) = w
+        .call(
+            Some("chutri"),
+            Method::POST,
+            &path,
+            Some(json!({"title": "Họp dân lần 2", "due_on": "2026-12-20"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{m}");
+    assert!(m["done_on"].is_null());
+    let done = format!("{path}/{}/done", m["id"]);
+    let (status, _) = w
+        .call(
+            Some("totac"),
+            Method::PUT,
+            &done,
+            Some(json!({"done": true})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let (status, marked) = w
+        .call(
+            Some("chutri"),
+            Method::PUT,
+            &done,
+            Some(json!({"done": true})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(
+        marked["done_on"],
+        danvan::domain::format::today()
+            .format("%Y-%m-%d")
+            .to_string()
+    );
+    let (_, list) = w.call(Some("totac"), Method::GET, &path, None).await;
+    assert_eq!(list["items"][0]["done_on"], marked["done_on"]);
+    let (status, _) = w
+        .call(
+            Some("chutri"),
+            Method::PUT,
+            &format!("{path}/999999/done"),
+            Some(json!({"done": true})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
 }

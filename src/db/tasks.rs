@@ -376,7 +376,7 @@ pub fn add_milestone(
     task: &Task,
     title: &str,
     due_on: NaiveDate,
-) -> QueryResult<Change> {
+) -> QueryResult<(i64, Change)> {
     let id: i64 = diesel::insert_into(milestones::table)
         .values((
             milestones::task_id.eq(task.id),
@@ -386,13 +386,14 @@ pub fn add_milestone(
         ))
         .returning(milestones::id)
         .get_result(conn)?;
-    Ok(Change::new(
+    let change = Change::new(
         "add_milestone",
         "task",
         task.id,
         json!({"milestone": id, "title": title, "due_on": due_on}),
     )
-    .on_unit(task.unit_id))
+    .on_unit(task.unit_id);
+    Ok((id, change))
 }
 
 pub fn set_milestone_done(

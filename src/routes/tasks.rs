@@ -3,7 +3,7 @@
 
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpResponse};
-use chrono::Datelike;
+use chrono::{Datelike, NaiveDate};
 use diesel::OptionalExtension;
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
@@ -896,9 +896,52 @@ async fn set_status(
 
 #[derive(Deserialize, Serialize, Default)]
 #[serde(default)]
-struct MilestoneForm {
-    title: String,
-    due_on: String,
+pub(super) struct MilestoneForm {
+    pub title: String,
+    pub due_on: String,
+}
+
+/// Checks a milestone as typed: a title and a day.
+pub(super) fn check_milestone(form: &MilestoneForm) -> Result<(String, NaiveDate), FieldErrors> {
+    let mut e = FieldErrors::default();
+    let title = e.required("title", &form.title, 300);
+    let due_on = e.date("due_on", &form.due_on);
+    if form.due_on.trim().is_empty() {
+        e.add("due_on", "error-required");
+    }
+    match due_on.filter(|_| e.is_empty()) {
+        Some(due_on) => Ok((title, due_on)),
+        None => Err(e),
+    }
+}
+
+/// Adds a checked milestone to a task; returns its id.
+pub(super) fn save_milestone(
+    conn: &mut db::DbConnection,
+    actor: &audit::Actor,
+    task: &db::tasks::Task,
+    title: &str,
+    due_on: NaiveDate,
+) -> AppResult<i64> {
+    audit::write(conn, actor, |c| {
+        Ok(db::tasks::add_milestone(c, task, title, due_on)?)
+    })
+}
+
+/// Marks a task's milestone done today, or not done; `false` if the task
+/// has no such milestone.
+pub(super) fn mark_milestone(
+    conn: &mut db::DbConnection,
+    actor: &audit::Actor,
+    task: &db::tasks::Task,
+    milestone_id: i64,
+    done: bool,
+) -> AppResult<bool> {
+    let done_on = done.then(format::today);
+    audit::write_if(conn, actor, |c| {
+        let change = db::tasks::set_milestone_done(c, task, milestone_id, done_on)?;
+        Ok((change.is_some(), change))
+    })
 }
 
 async fn add_milestone(
@@ -908,25 +951,18 @@ async fn add_milestone(
 ) -> AppResult<HttpResponse> {
     let access = load_editable(&ctx, *id).await?;
     let form = form.into_inner();
-    let mut e = FieldErrors::default();
-    let title = e.required("title", &form.title, 300);
-    let due_on = e.date("due_on", &form.due_on);
-    if form.due_on.trim().is_empty() {
-        e.add("due_on", "error-required");
-    }
-    let Some(due_on) = due_on.filter(|_| e.is_empty()) else {
-        let q = ShowQuery::default();
-        return render_task(&ctx, access, q, (form, e), StatusCode::UNPROCESSABLE_ENTITY).await;
+    let (title, due_on) = match check_milestone(&form) {
+        Ok(v) => v,
+        Err(e) => {
+            let q = ShowQuery::default();
+            return render_task(&ctx, access, q, (form, e), StatusCode::UNPROCESSABLE_ENTITY).await;
+        }
     };
     let task = access.task;
     let back = format!("/tasks/{}", task.id);
     let actor = ctx.actor();
-    ctx.db(move |conn| {
-        audit::write(conn, &actor, |c| {
-            Ok(((), db::tasks::add_milestone(c, &task, &title, due_on)?))
-        })
-    })
-    .await?;
+    ctx.db(move |conn| save_milestone(conn, &actor, &task, &title, due_on))
+        .await?;
     ctx.flash("success", "flash-saved");
     Ok(ctx.redirect(&back))
 }
@@ -946,15 +982,10 @@ async fn milestone_done(
     let access = load_editable(&ctx, id).await?;
     let task = access.task;
     let back = format!("/tasks/{}", task.id);
-    let done_on = (form.done == "true").then(format::today);
+    let done = form.done == "true";
     let actor = ctx.actor();
     let found = ctx
-        .db(move |conn| {
-            audit::write_if(conn, &actor, |c| {
-                let change = db::tasks::set_milestone_done(c, &task, mid, done_on)?;
-                Ok((change.is_some(), change))
-            })
-        })
+        .db(move |conn| mark_milestone(conn, &actor, &task, mid, done))
         .await?;
     if !found {
         return Err(AppError::NotFound);

@@ -72,6 +72,7 @@ impl Modify for Token {
     paths(
         units::list_units, units::get_unit, units::list_users, units::get_user,
         tasks::list_tasks, tasks::get_task, tasks::create, tasks::update,
+        tasks::list_milestones, tasks::add_milestone, tasks::set_done,
         households::list_households, households::get_household,
         households::list_visits, households::create_visit,
         reviews::list_rounds, reviews::get_round, reviews::get_results,

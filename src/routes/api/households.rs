@@ -202,18 +202,10 @@ pub async fn list_visits(
         })
         .await?;
     // Newest first: a cursor names the last visit seen; the page goes on
-    // after it in the same order (after one of no visit here, nothing).
-    let start = match after {
-        0 => 0,
-        id => history
-            .iter()
-            .position(|(v, _)| v.id == id)
-            .map_or(history.len(), |i| i + 1),
-    };
+    // after it in the same order.
+    let history = super::following(history, after, limit, |(v, _)| v.id);
     let items: Vec<VisitOut> = history
         .into_iter()
-        .skip(start)
-        .take(limit as usize)
         .map(|(v, members)| VisitOut {
             id: v.id,
             visited_on: v.visited_on,

@@ -434,6 +434,19 @@ impl PageQuery {
     }
 }
 
+/// The page of an already ordered list that follows the item with id
+/// `after` (from the start when 0; nothing when no item has that id).
+pub fn following<T>(items: Vec<T>, after: i64, limit: i64, id: impl Fn(&T) -> i64) -> Vec<T> {
+    let start = match after {
+        0 => 0,
+        a => items
+            .iter()
+            .position(|i| id(i) == a)
+            .map_or(items.len(), |i| i + 1),
+    };
+    items.into_iter().skip(start).take(limit as usize).collect()
+}
+
 /// A page of a list: the items, and the cursor of the next page (`null` on
 /// the last).
 pub fn page<T: Serialize>(items: Vec<T>, limit: i64, id: impl Fn(&T) -> i64) -> HttpResponse {
@@ -474,4 +487,36 @@ pub fn if_match(req: &HttpRequest, current: i32) -> ApiResult<i32> {
         .map_err(|_| ApiError::PreconditionFailed {
             current: etag(current),
         })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_cursor_continues_after_the_item_it_names_in_the_lists_own_order() {
+        let newest_first = vec![9, 7, 8, 3];
+        assert_eq!(following(newest_first.clone(), 0, 2, |i| *i), vec![9, 7]);
+        assert_eq!(following(newest_first.clone(), 7, 2, |i| *i), vec![8, 3]);
+        assert_eq!(
+            following(newest_first.clone(), 3, 2, |i| *i),
+            Vec::<i64>::new()
+        );
+        assert_eq!(following(newest_first, 5, 2, |i| *i), Vec::<i64>::new());
+    }
+
+    #[test]
+    fn limits_and_cursors_outside_the_description_are_refused() {
+        let q = |limit: Option<i64>, cursor: Option<&str>| PageQuery {
+            limit,
+            cursor: cursor.map(str::to_string),
+        };
+        assert_eq!(q(None, None).parse().unwrap(), (0, 50));
+        assert_eq!(q(Some(200), Some("")).parse().unwrap(), (0, 200));
+        assert_eq!(q(Some(1), Some("42")).parse().unwrap(), (42, 1));
+        assert!(q(Some(0), None).parse().is_err());
+        assert!(q(Some(201), None).parse().is_err());
+        assert!(q(None, Some("-1")).parse().is_err());
+        assert!(q(None, Some("abc")).parse().is_err());
+    }
 }

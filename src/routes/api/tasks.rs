@@ -11,7 +11,10 @@ use utoipa::{IntoParams, ToSchema};
 use super::{etag, if_match, one, page, resource, Api, ApiError, ApiResult, PageQuery};
 use crate::db::{self, tasks::Task};
 use crate::domain::access::Permission;
-use crate::routes::tasks::{access, create_task, update_task, validate, TaskForm};
+use crate::routes::tasks::{
+    access, check_milestone, create_task, mark_milestone, save_milestone, update_task, validate,
+    MilestoneForm, TaskForm,
+};
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(
@@ -23,6 +26,15 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         resource("/v1/tasks/{id}", "GET, PUT")
             .route(web::get().to(get_task))
             .route(web::put().to(update)),
+    )
+    .service(
+        resource("/v1/tasks/{id}/milestones", "GET, POST")
+            .route(web::get().to(list_milestones))
+            .route(web::post().to(add_milestone)),
+    )
+    .service(
+        resource("/v1/tasks/{id}/milestones/{milestone}/done", "PUT")
+            .route(web::put().to(set_done)),
     );
 }
 
@@ -309,4 +321,136 @@ pub async fn update(
     let (task, _) = load(&api, tid).await?;
     let version = task.version;
     Ok(one(&task, Some(version)))
+}
+
+/// A step of a task with its due day.
+#[derive(Serialize, ToSchema)]
+pub struct MilestoneOut {
+    id: i64,
+    task_id: i64,
+    title: String,
+    due_on: NaiveDate,
+    done_on: Option<NaiveDate>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct MilestonePage {
+    items: Vec<MilestoneOut>,
+    next_cursor: Option<String>,
+}
+
+/// The milestones of a task the reader may see, by due day.
+async fn milestones_of(api: &Api, id: i64) -> ApiResult<(Vec<MilestoneOut>, bool, Task)> {
+    let user = api.user.clone();
+    api.db(move |c| {
+        let task = db::tasks::find(c, id)?;
+        let access = access(c, &user, task)?;
+        let items = db::tasks::milestones(c, id)?
+            .into_iter()
+            .map(|m| MilestoneOut {
+                id: m.id,
+                task_id: m.task_id,
+                title: m.title,
+                due_on: m.due_on,
+                done_on: m.done_on,
+            })
+            .collect();
+        Ok((items, access.can_edit, access.task))
+    })
+    .await
+}
+
+/// A task's milestones by due day (the cursor is the last milestone read).
+#[utoipa::path(get, path = "/api/v1/tasks/{id}/milestones", tag = "tasks",
+    params(("id" = i64, Path, description = "task id"), PageQuery),
+    responses((status = 200, body = MilestonePage), super::docs::Errors),
+    security(("token" = [])))]
+pub async fn list_milestones(
+    api: Api,
+    id: web::Path<i64>,
+    q: web::Query<PageQuery>,
+) -> ApiResult<HttpResponse> {
+    let (after, limit) = q.parse()?;
+    let (items, _, _) = milestones_of(&api, *id).await?;
+    let items = super::following(items, after, limit, |m| m.id);
+    Ok(page(items, limit, |m| m.id))
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct MilestoneIn {
+    title: String,
+    due_on: NaiveDate,
+}
+
+/// Adds a milestone (those who may edit the task).
+#[utoipa::path(post, path = "/api/v1/tasks/{id}/milestones", tag = "tasks",
+    params(("id" = i64, Path, description = "task id")),
+    request_body = MilestoneIn,
+    responses((status = 201, body = MilestoneOut, headers(("Location" = String))), super::docs::Errors),
+    security(("token" = [])))]
+pub async fn add_milestone(
+    api: Api,
+    id: web::Path<i64>,
+    body: super::ApiJson<MilestoneIn>,
+) -> ApiResult<HttpResponse> {
+    let (_, can_edit, task) = milestones_of(&api, *id).await?;
+    if !can_edit {
+        return Err(ApiError::Forbidden);
+    }
+    let form = MilestoneForm {
+        title: body.0.title,
+        due_on: body.0.due_on.format("%Y-%m-%d").to_string(),
+    };
+    let (title, due_on) = check_milestone(&form).map_err(|e| api.invalid(e))?;
+    let actor = api.actor();
+    let tid = task.id;
+    let mid = api
+        .db(move |c| save_milestone(c, &actor, &task, &title, due_on))
+        .await?;
+    let (items, _, _) = milestones_of(&api, tid).await?;
+    let created = items
+        .into_iter()
+        .find(|m| m.id == mid)
+        .ok_or(ApiError::NotFound)?;
+    Ok(HttpResponse::Created()
+        .insert_header((header::LOCATION, format!("/api/v1/tasks/{tid}/milestones")))
+        .json(created))
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct DoneIn {
+    /// Done today (`true`) or not done (`false`).
+    done: bool,
+}
+
+/// Marks a milestone done today, or not done (those who may edit the task).
+#[utoipa::path(put, path = "/api/v1/tasks/{id}/milestones/{milestone}/done", tag = "tasks",
+    params(("id" = i64, Path, description = "task id"),
+        ("milestone" = i64, Path, description = "milestone id")),
+    request_body = DoneIn,
+    responses((status = 200, body = MilestoneOut), super::docs::Errors),
+    security(("token" = [])))]
+pub async fn set_done(
+    api: Api,
+    path: web::Path<(i64, i64)>,
+    body: super::ApiJson<DoneIn>,
+) -> ApiResult<HttpResponse> {
+    let (id, mid) = path.into_inner();
+    let (_, can_edit, task) = milestones_of(&api, id).await?;
+    if !can_edit {
+        return Err(ApiError::Forbidden);
+    }
+    let (actor, done) = (api.actor(), body.0.done);
+    let found = api
+        .db(move |c| mark_milestone(c, &actor, &task, mid, done))
+        .await?;
+    if !found {
+        return Err(ApiError::NotFound);
+    }
+    let (items, _, _) = milestones_of(&api, id).await?;
+    let m = items
+        .into_iter()
+        .find(|m| m.id == mid)
+        .ok_or(ApiError::NotFound)?;
+    Ok(one(&m, None))
 }
