@@ -1418,10 +1418,8 @@ fn demo_targets(
     ];
     for (name, planned, measure, _) in list {
         audit::write(conn, actor, |c| {
-            Ok((
-                (),
-                rdb::add_target(c, tay_ho, 2023, name, planned, measure)?,
-            ))
+            let (_, change) = rdb::add_target(c, tay_ho, 2023, name, planned, measure)?;
+            Ok(((), change))
         })?;
     }
     for t in rdb::targets_of(conn, tay_ho, 2023)? {

@@ -83,6 +83,58 @@ async fn get_as(app: &TestApp, token: &str, path: &str) -> (StatusCode, Value) {
     call(app, Some(token), Method::GET, path, None, None).await
 }
 
+/// The server on a fresh database with the demo data, and its address.
+async fn demo_server() -> (common::TestDb, String) {
+    let db = common::TestDb::new();
+    let out = db.cli(&["demo"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let app = danvan::startup::Application::build(common::config_for(&db, &[])).unwrap();
+    let base = format!("http://127.0.0.1:{}", app.port());
+    tokio::spawn(app.run_until_stopped());
+    (db, base)
+}
+
+/// A token for a demo account, made with `danvan token`.
+fn demo_token(db: &common::TestDb, user: &str) -> String {
+    let out = db.cli(&["token", "--username", user, "--name", "test"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap().trim().to_string()
+}
+
+/// A request with a token (and an `If-Match`): status, ETag, JSON body.
+async fn send_to(
+    base: String,
+    token: String,
+    method: Method,
+    path: String,
+    body: Option<Value>,
+    version: Option<String>,
+) -> (StatusCode, Option<String>, Value) {
+    let mut req = reqwest::Client::new()
+        .request(method, format!("{base}{path}"))
+        .bearer_auth(token);
+    if let Some(b) = body {
+        req = req.json(&b);
+    }
+    if let Some(v) = version {
+        req = req.header("If-Match", v);
+    }
+    let res = req.send().await.unwrap();
+    let etag = res
+        .headers()
+        .get("etag")
+        .map(|v| v.to_str().unwrap().to_string());
+    (res.status(), etag, res.json::<Value>().await.unwrap())
+}
+
 fn token_for(app: &TestApp, user: i64) -> String {
     let mut conn = app.conn();
     audit::write(&mut conn, &audit::Actor::default(), |c| {
@@ -687,13 +739,16 @@ async fn the_openapi_description_covers_the_routes_and_the_docs_page_shows_them(
         "POST /api/v1/recommendations",
         "GET /api/v1/recommendations/{id}",
         "POST /api/v1/recommendations/{id}/answer",
+        "GET /api/v1/targets",
+        "POST /api/v1/targets",
+        "PUT /api/v1/targets/{id}/actual",
     ] {
         assert!(
             operations.contains(&op.to_string()),
             "{op} is not described: {operations:?}"
         );
     }
-    assert_eq!(operations.len(), 22, "{operations:?}");
+    assert_eq!(operations.len(), 25, "{operations:?}");
     assert!(doc["components"]["securitySchemes"]["token"].is_object());
     let (status, page) = app.text("/api/docs").await;
     assert_eq!(status, StatusCode::OK);
@@ -751,36 +806,14 @@ async fn nul_characters_are_refused_on_pages_and_in_the_api() {
 /// see the round at all.
 #[tokio::test]
 async fn review_results_are_read_as_the_results_page_ranks_them() {
-    let db = common::TestDb::new();
-    let out = db.cli(&["demo"]);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let token = |user: &str| {
-        let out = db.cli(&["token", "--username", user, "--name", "test"]);
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        String::from_utf8(out.stdout).unwrap().trim().to_string()
-    };
+    let (db, base) = demo_server().await;
+    let token = |user: &str| demo_token(&db, user);
     let (reviewer, outsider) = (token("mttq.tayho"), token("tocongtac.nghean"));
-    let app = danvan::startup::Application::build(common::config_for(&db, &[])).unwrap();
-    let base = format!("http://127.0.0.1:{}", app.port());
-    tokio::spawn(app.run_until_stopped());
     let get = |token: String, path: String| {
-        let url = format!("{base}{path}");
+        let base = base.clone();
         async move {
-            let res = reqwest::Client::new()
-                .get(url)
-                .bearer_auth(token)
-                .send()
-                .await
-                .unwrap();
-            (res.status(), res.json::<Value>().await.unwrap())
+            let (status, _, body) = send_to(base, token, Method::GET, path, None, None).await;
+            (status, body)
         }
     };
 
@@ -858,47 +891,19 @@ async fn review_results_are_read_as_the_results_page_ranks_them() {
 /// gets its deadline from the working-day calendar.
 #[tokio::test]
 async fn a_responding_body_answers_a_recommendation_once() {
-    let db = common::TestDb::new();
-    let out = db.cli(&["demo"]);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let token = |user: &str| {
-        let out = db.cli(&["token", "--username", user]);
-        String::from_utf8(out.stdout).unwrap().trim().to_string()
-    };
+    let (db, base) = demo_server().await;
+    let token = |user: &str| demo_token(&db, user);
     let (responder, other, group) = (
         token("sotc.nghean"),
         token("sonnmt.nghean"),
         token("tocongtac.nghean"),
     );
-    let app = danvan::startup::Application::build(common::config_for(&db, &[])).unwrap();
-    let base = format!("http://127.0.0.1:{}", app.port());
-    tokio::spawn(app.run_until_stopped());
     let send = |token: &str,
                 method: Method,
                 path: String,
                 body: Option<Value>,
                 version: Option<String>| {
-        let mut req = reqwest::Client::new()
-            .request(method, format!("{base}{path}"))
-            .bearer_auth(token);
-        if let Some(b) = body {
-            req = req.json(&b);
-        }
-        if let Some(v) = version {
-            req = req.header("If-Match", v);
-        }
-        async move {
-            let res = req.send().await.unwrap();
-            let etag = res
-                .headers()
-                .get("etag")
-                .map(|v| v.to_str().unwrap().to_string());
-            (res.status(), etag, res.json::<Value>().await.unwrap())
-        }
+        send_to(base.clone(), token.to_string(), method, path, body, version)
     };
 
     let (status, _, list) = send(
@@ -1072,4 +1077,114 @@ async fn milestones_are_added_and_marked_done_by_those_who_edit_the_task() {
         )
         .await;
     assert_eq!(status, StatusCode::NOT_FOUND);
+}
+
+/// Tây Hồ's 2023 targets in the demo: its committee records the figure
+/// reached, once per version read, and sets a new target with the page's
+/// checks; another province's committee does not see them.
+#[tokio::test]
+async fn a_committee_records_target_figures_once_per_version() {
+    let (db, base) = demo_server().await;
+    let token = |user: &str| demo_token(&db, user);
+    let (committee, outsider) = (token("capuy.tayho"), token("tocongtac.nghean"));
+    let send = |token: &str,
+                method: Method,
+                path: String,
+                body: Option<Value>,
+                version: Option<String>| {
+        let call = send_to(base.clone(), token.to_string(), method, path, body, version);
+        async move {
+            let (status, _, body) = call.await;
+            (status, body)
+        }
+    };
+    let (_, units) = send(
+        &committee,
+        Method::GET,
+        "/api/v1/units?limit=200".into(),
+        None,
+        None,
+    )
+    .await;
+    let ward = units["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|u| u["name"] == "Phường Tây Hồ")
+        .unwrap()["id"]
+        .as_i64()
+        .unwrap();
+    let list = format!("/api/v1/targets?unit_id={ward}&year=2023");
+    let (status, targets) = send(&committee, Method::GET, list.clone(), None, None).await;
+    assert_eq!(status, StatusCode::OK);
+    let first = targets["items"][0].clone();
+    assert!(first["planned"].as_f64().unwrap() > 0.0);
+    let version = format!("\"{}\"", first["version"]);
+    let actual = format!("/api/v1/targets/{}/actual", first["id"]);
+    let (status, saved) = send(
+        &committee,
+        Method::PUT,
+        actual.clone(),
+        Some(json!({"actual": 12.5})),
+        Some(version.clone()),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{saved}");
+    assert_eq!(saved["actual"], 12.5);
+    assert_eq!(
+        saved["version"].as_i64(),
+        first["version"].as_i64().map(|v| v + 1)
+    );
+    let (status, _) = send(
+        &committee,
+        Method::PUT,
+        actual.clone(),
+        Some(json!({"actual": 99.0})),
+        Some(version),
+    )
+    .await;
+    assert_eq!(status, StatusCode::PRECONDITION_FAILED);
+    let (status, err) = send(
+        &committee,
+        Method::PUT,
+        actual,
+        Some(json!({"actual": -1.0})),
+        Some(format!("\"{}\"", saved["version"])),
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(err["error"]["fields"]["actual"]["code"], "number");
+
+    let target = |year: i32, name: &str| json!({"unit_id": ward, "year": year, "name": name, "planned": 40.0, "measure": "hộ"});
+    let (status, err) = send(
+        &committee,
+        Method::POST,
+        "/api/v1/targets".into(),
+        Some(target(1990, "Vận động hộ bàn giao")),
+        None,
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(err["error"]["fields"]["year"]["code"], "year");
+    let (status, created) = send(
+        &committee,
+        Method::POST,
+        "/api/v1/targets".into(),
+        Some(target(2026, "Vận động hộ bàn giao")),
+        None,
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{created}");
+    assert!(created["actual"].is_null());
+    let (status, _) = send(&outsider, Method::GET, list, None, None).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let (status, _) = send(
+        &outsider,
+        Method::POST,
+        "/api/v1/targets".into(),
+        Some(target(2026, "Không được")),
+        None,
+    )
+    .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
 }

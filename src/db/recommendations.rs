@@ -602,7 +602,7 @@ pub fn add_target(
     name: &str,
     planned: f64,
     measure: &str,
-) -> QueryResult<Change> {
+) -> QueryResult<(i64, Change)> {
     let id: i64 = diesel::insert_into(targets::table)
         .values((
             targets::unit_id.eq(unit_id),
@@ -615,13 +615,14 @@ pub fn add_target(
         ))
         .returning(targets::id)
         .get_result(conn)?;
-    Ok(Change::new(
+    let change = Change::new(
         "create",
         "target",
         id,
         json!({"year": year, "name": name, "planned": planned, "measure": measure}),
     )
-    .on_unit(unit_id))
+    .on_unit(unit_id);
+    Ok((id, change))
 }
 
 /// Records the actual value as of a date, keeping every earlier one.

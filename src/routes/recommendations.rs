@@ -88,7 +88,7 @@ pub(super) struct Access {
     raises: bool,
 }
 
-fn may_act(user: &CurrentUser, path: &str) -> bool {
+pub(super) fn may_act(user: &CurrentUser, path: &str) -> bool {
     user.can(Permission::ManageTasks, path) || user.can(Permission::ManageUnits, path)
 }
 
@@ -1228,6 +1228,57 @@ async fn render_targets(
     )
 }
 
+/// Checks a target as typed: a year near this one, a name, a planned
+/// figure, a unit of measure.
+pub(super) fn check_target(
+    year: i32,
+    name: &str,
+    planned: &str,
+    measure: &str,
+) -> Result<(String, f64, String), FieldErrors> {
+    let mut e = FieldErrors::default();
+    if !(2000..=format::today().year() + 5).contains(&year) {
+        e.add("year", "error-year");
+    }
+    let name = e.required("name", name, 300);
+    let value = e.decimal("planned", planned);
+    if planned.trim().is_empty() {
+        e.add("planned", "error-required");
+    }
+    let measure = e.optional("measure", measure, 50).unwrap_or_default();
+    match value.filter(|_| e.is_empty()) {
+        Some(planned) => Ok((name, planned, measure)),
+        None => Err(e),
+    }
+}
+
+/// Checks an actual figure as typed.
+pub(super) fn check_actual(actual: &str) -> Result<f64, FieldErrors> {
+    let mut e = FieldErrors::default();
+    let value = e.decimal("actual", actual);
+    if actual.trim().is_empty() {
+        e.add("actual", "error-required");
+    }
+    value.filter(|_| e.is_empty()).ok_or(e)
+}
+
+/// Records the actual figure reached, from `version`; `false` (nothing
+/// written) when someone recorded one in between.
+pub(super) fn save_actual(
+    conn: &mut db::DbConnection,
+    actor: &audit::Actor,
+    t: &rdb::Target,
+    version: i32,
+    actual: f64,
+    uid: i64,
+) -> AppResult<bool> {
+    let today = format::today();
+    audit::write_if(conn, actor, |c| {
+        let ch = rdb::set_actual(c, t, version, actual, today, uid)?;
+        Ok((ch.is_some(), ch))
+    })
+}
+
 async fn add_target(ctx: Ctx, form: web::Form<HashMap<String, String>>) -> AppResult<HttpResponse> {
     let user = ctx.user()?;
     let values = form.into_inner();
@@ -1244,33 +1295,26 @@ async fn add_target(ctx: Ctx, form: web::Form<HashMap<String, String>>) -> AppRe
     if !may_act(user, &unit.path) {
         return Err(AppError::Forbidden);
     }
-    let mut e = FieldErrors::default();
-    let name = e.required("name", &get("name"), 300);
-    let planned = e.decimal("planned", &get("planned"));
-    if get("planned").trim().is_empty() {
-        e.add("planned", "error-required");
-    }
-    let measure = e
-        .optional("measure", &get("measure"), 50)
-        .unwrap_or_default();
-    let Some(planned) = planned.filter(|_| e.is_empty()) else {
-        return render_targets(
-            &ctx,
-            Some(unit_id),
-            year,
-            &values,
-            &e,
-            StatusCode::UNPROCESSABLE_ENTITY,
-        )
-        .await;
-    };
+    let (name, planned, measure) =
+        match check_target(year, &get("name"), &get("planned"), &get("measure")) {
+            Ok(v) => v,
+            Err(e) => {
+                return render_targets(
+                    &ctx,
+                    Some(unit_id),
+                    year,
+                    &values,
+                    &e,
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                )
+                .await
+            }
+        };
     let actor = ctx.actor();
     ctx.db(move |conn| {
         audit::write(conn, &actor, |c| {
-            Ok((
-                (),
-                rdb::add_target(c, unit_id, year, &name, planned, &measure)?,
-            ))
+            let (_, change) = rdb::add_target(c, unit_id, year, &name, planned, &measure)?;
+            Ok(((), change))
         })
     })
     .await?;
@@ -1297,34 +1341,27 @@ async fn set_actual(
     }
     let values = form.into_inner();
     let get = |k: &str| values.get(k).map_or("", String::as_str).to_string();
-    let mut e = FieldErrors::default();
-    let actual = e.decimal("actual", &get("actual"));
-    if get("actual").trim().is_empty() {
-        e.add("actual", "error-required");
-    }
     let Ok(version) = get("version").parse::<i32>() else {
         return Err(AppError::BadRequest("version missing".into()));
     };
-    let Some(actual) = actual.filter(|_| e.is_empty()) else {
-        return render_targets(
-            &ctx,
-            Some(t.unit_id),
-            t.year,
-            &values,
-            &e,
-            StatusCode::UNPROCESSABLE_ENTITY,
-        )
-        .await;
+    let actual = match check_actual(&get("actual")) {
+        Ok(a) => a,
+        Err(e) => {
+            return render_targets(
+                &ctx,
+                Some(t.unit_id),
+                t.year,
+                &values,
+                &e,
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await;
+        }
     };
-    let (actor, uid, today) = (ctx.actor(), user.id, format::today());
+    let (actor, uid) = (ctx.actor(), user.id);
     let back = format!("/targets?unit={}&year={}", t.unit_id, t.year);
     let saved = ctx
-        .db(move |conn| {
-            audit::write_if(conn, &actor, |c| {
-                let ch = rdb::set_actual(c, &t, version, actual, today, uid)?;
-                Ok((ch.is_some(), ch))
-            })
-        })
+        .db(move |conn| save_actual(conn, &actor, &t, version, actual, uid))
         .await?;
     ctx.flash(
         if saved { "success" } else { "error" },

@@ -9,7 +9,7 @@ use serde_json::{json, Value};
 use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use super::{households, recommendations, reviews, tasks, units, ErrorBody};
+use super::{households, recommendations, reviews, targets, tasks, units, ErrorBody};
 use crate::context::Ctx;
 use crate::error::AppResult;
 use crate::i18n;
@@ -78,6 +78,7 @@ impl Modify for Token {
         reviews::list_rounds, reviews::get_round, reviews::get_results,
         recommendations::list_recommendations, recommendations::get_recommendation,
         recommendations::create_recommendation, recommendations::answer,
+        targets::list_targets, targets::create_target, targets::set_actual,
     ),
     components(schemas(ErrorBody, super::ErrorDetail)),
     modifiers(&Token),
@@ -88,6 +89,7 @@ impl Modify for Token {
         (name = "households", description = "Households of a task and the visits logged"),
         (name = "reviews", description = "The Front's year-end review rounds and their results"),
         (name = "recommendations", description = "Recommendations a responding body answers in writing by a deadline"),
+        (name = "targets", description = "A unit's annual targets and the figures reached"),
     )
 )]
 struct ApiDoc;

@@ -10,6 +10,7 @@ pub(crate) mod docs;
 mod households;
 mod recommendations;
 mod reviews;
+mod targets;
 mod tasks;
 mod units;
 
@@ -58,6 +59,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .configure(households::configure)
             .configure(reviews::configure)
             .configure(recommendations::configure)
+            .configure(targets::configure)
             .default_service(web::to(|| async {
                 Err::<HttpResponse, _>(ApiError::NotFound)
             })),
