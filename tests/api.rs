@@ -750,6 +750,20 @@ async fn the_openapi_description_covers_the_routes_and_the_docs_page_shows_them(
     }
     assert_eq!(operations.len(), 25, "{operations:?}");
     assert!(doc["components"]["securitySchemes"]["token"].is_object());
+    // The fixed lists a body takes its values from are described as choices.
+    let visit = &doc["components"]["schemas"]["VisitIn"]["properties"];
+    assert!(visit["kind"]["enum"]
+        .as_array()
+        .unwrap()
+        .contains(&json!("door_to_door")));
+    assert!(visit["stage_after"]["enum"]
+        .as_array()
+        .unwrap()
+        .contains(&json!("agrees")));
+    assert!(visit["concerns"]["items"]["enum"]
+        .as_array()
+        .unwrap()
+        .contains(&json!("resettlement")));
     let (status, page) = app.text("/api/docs").await;
     assert_eq!(status, StatusCode::OK);
     assert!(page.contains("PUT /api/v1/tasks/{id}") && page.contains("TaskIn"));

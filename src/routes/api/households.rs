@@ -231,7 +231,7 @@ pub async fn list_visits(
 #[derive(Deserialize, ToSchema)]
 pub struct VisitIn {
     visited_on: NaiveDate,
-    /// `door_to_door`, `dialogue`, `meeting`, `phone`, `other`
+    #[schema(schema_with = super::choices::visit_kind)]
     kind: String,
     /// Ids of the people who went (the task's owner or team).
     #[serde(default)]
@@ -240,10 +240,12 @@ pub struct VisitIn {
     others: String,
     #[serde(default)]
     household_said: String,
-    /// `compensation_price`, `resettlement`, `land_origin`, `timing`, `other`
+    /// Concerns the household raised.
     #[serde(default)]
+    #[schema(schema_with = super::choices::concerns)]
     concerns: Vec<String>,
     /// The household's stage after the visit.
+    #[schema(schema_with = super::choices::stage)]
     stage_after: String,
     /// Needed when the stage goes back or skips steps.
     #[serde(default)]

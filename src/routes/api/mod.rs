@@ -379,6 +379,48 @@ pub fn utc_opt<S: serde::Serializer>(
     }
 }
 
+/// Schemas of the fixed lists a body field takes its value from, so the
+/// description (and schemathesis) know the choices the forms offer.
+pub mod choices {
+    use utoipa::openapi::schema::{ArrayBuilder, ObjectBuilder, Type};
+    use utoipa::openapi::{Array, Object};
+
+    use crate::domain::consent::ConsentStage;
+    use crate::domain::households::{Concern, VisitKind};
+    use crate::domain::recommendation::Field;
+
+    fn one_of(values: Vec<&'static str>) -> Object {
+        ObjectBuilder::new()
+            .schema_type(Type::String)
+            .enum_values(Some(values))
+            .build()
+    }
+
+    fn many_of(values: Vec<&'static str>) -> Array {
+        ArrayBuilder::new().items(one_of(values)).build()
+    }
+
+    pub fn stage() -> Object {
+        one_of(ConsentStage::ALL.iter().map(|s| s.as_str()).collect())
+    }
+
+    pub fn stages() -> Array {
+        many_of(ConsentStage::ALL.iter().map(|s| s.as_str()).collect())
+    }
+
+    pub fn visit_kind() -> Object {
+        one_of(VisitKind::ALL.iter().map(|k| k.as_str()).collect())
+    }
+
+    pub fn concerns() -> Array {
+        many_of(Concern::ALL.iter().map(|c| c.as_str()).collect())
+    }
+
+    pub fn field() -> Object {
+        one_of(Field::ALL.iter().map(|f| f.as_str()).collect())
+    }
+}
+
 /// Where in a JSON value a string holds a NUL character, as a field path.
 fn nul_at(v: &Value, path: String) -> Option<String> {
     let join = |key: &str| match path.as_str() {

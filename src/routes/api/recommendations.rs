@@ -37,7 +37,7 @@ pub struct RecommendationOut {
     from_unit_id: i64,
     /// The responding body.
     to_unit_id: i64,
-    /// `land_recovery`, `land_certificates`, `staffing`, `finance`, `infrastructure`, `other`
+    #[schema(schema_with = super::choices::field)]
     field: String,
     content: String,
     raised_on: NaiveDate,

@@ -231,6 +231,7 @@ pub struct TaskIn {
     #[serde(default)]
     team: Vec<i64>,
     /// The stages that count as consent (at least one).
+    #[schema(schema_with = super::choices::stages)]
     consented: Vec<String>,
 }
 
