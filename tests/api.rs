@@ -742,13 +742,17 @@ async fn the_openapi_description_covers_the_routes_and_the_docs_page_shows_them(
         "GET /api/v1/targets",
         "POST /api/v1/targets",
         "PUT /api/v1/targets/{id}/actual",
+        "GET /api/v1/campaigns",
+        "GET /api/v1/campaigns/{id}",
+        "GET /api/v1/campaigns/{id}/models",
+        "GET /api/v1/models/{id}",
     ] {
         assert!(
             operations.contains(&op.to_string()),
             "{op} is not described: {operations:?}"
         );
     }
-    assert_eq!(operations.len(), 25, "{operations:?}");
+    assert_eq!(operations.len(), 29, "{operations:?}");
     assert!(doc["components"]["securitySchemes"]["token"].is_object());
     // The fixed lists a body takes its values from are described as choices.
     let visit = &doc["components"]["schemas"]["VisitIn"]["properties"];
@@ -1201,4 +1205,56 @@ async fn a_committee_records_target_figures_once_per_version() {
     )
     .await;
     assert_eq!(status, StatusCode::FORBIDDEN);
+}
+
+/// Long Biên's 2022 campaign in the demo and its models: read by those who
+/// reach the district, not by another province.
+#[tokio::test]
+async fn campaigns_and_their_models_are_read_where_the_pages_show_them() {
+    let (db, base) = demo_server().await;
+    let (district, outsider) = (
+        demo_token(&db, "quanuy.longbien"),
+        demo_token(&db, "tocongtac.nghean"),
+    );
+    let get = |token: &str, path: String| {
+        let call = send_to(
+            base.clone(),
+            token.to_string(),
+            Method::GET,
+            path,
+            None,
+            None,
+        );
+        async move {
+            let (status, _, body) = call.await;
+            (status, body)
+        }
+    };
+    let (status, list) = get(&district, "/api/v1/campaigns".into()).await;
+    assert_eq!(status, StatusCode::OK);
+    let campaign = list["items"][0].clone();
+    let id = campaign["id"].as_i64().expect("the demo's campaign");
+    assert_eq!(campaign["year"], 2022);
+    let (status, models) = get(&district, format!("/api/v1/campaigns/{id}/models?limit=2")).await;
+    assert_eq!(status, StatusCode::OK);
+    let first = models["items"][0].clone();
+    assert_eq!(first["campaign_id"], id);
+    let (status, model) = get(&district, format!("/api/v1/models/{}", first["id"])).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(model["title"], first["title"]);
+
+    let (_, theirs) = get(&outsider, "/api/v1/campaigns".into()).await;
+    assert!(theirs["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|c| c["id"] != id));
+    for path in [
+        format!("/api/v1/campaigns/{id}"),
+        format!("/api/v1/campaigns/{id}/models"),
+        format!("/api/v1/models/{}", first["id"]),
+    ] {
+        let (status, _) = get(&outsider, path.clone()).await;
+        assert_eq!(status, StatusCode::FORBIDDEN, "{path}");
+    }
 }

@@ -863,3 +863,20 @@ pub fn figures(conn: &mut DbConnection, campaign_id: i64) -> QueryResult<Figures
         reached: reached.into_iter().collect(),
     })
 }
+
+/// Up to `limit` of a campaign's models with an id above `after`, by id
+/// (the API's pages).
+pub fn models_after(
+    conn: &mut DbConnection,
+    campaign_id: i64,
+    after: i64,
+    limit: i64,
+) -> QueryResult<Vec<Model>> {
+    models::table
+        .filter(models::campaign_id.eq(campaign_id))
+        .filter(models::id.gt(after))
+        .select(Model::as_select())
+        .order(models::id)
+        .limit(limit)
+        .load(conn)
+}

@@ -57,8 +57,8 @@ fn named(locale: Locale, vi: &str, en: &str) -> String {
 
 // ---------------------------------------------------------------- access
 
-struct Access {
-    c: cdb::Campaign,
+pub(super) struct Access {
+    pub c: cdb::Campaign,
     unit: db::units::Unit,
     /// Committee members (and administrators) of the campaign's unit run it.
     manage: bool,
@@ -67,7 +67,7 @@ struct Access {
 }
 
 /// Anyone who reads the campaign's unit, or a unit inside it, sees the campaign.
-fn reaches(user: &CurrentUser, path: &str) -> bool {
+pub(super) fn reaches(user: &CurrentUser, path: &str) -> bool {
     user.can(Permission::View, path)
         || user
             .scope(Permission::View)
@@ -76,15 +76,22 @@ fn reaches(user: &CurrentUser, path: &str) -> bool {
 }
 
 async fn load(ctx: &Ctx, id: i64) -> AppResult<Access> {
-    let user = ctx.user()?;
-    let (c, unit, appraisers) = ctx
-        .db(move |conn| {
-            let c = cdb::find(conn, id)?;
-            let unit = db::units::find(conn, c.unit_id)?;
-            let appraisers = cdb::appraisers(conn, id)?;
-            Ok((c, unit, appraisers))
-        })
-        .await?;
+    campaign_access(&ctx.state.pool, ctx.user()?, id).await
+}
+
+/// The campaign if the reader reaches its unit, with what they may do.
+pub(super) async fn campaign_access(
+    pool: &db::Pool,
+    user: &CurrentUser,
+    id: i64,
+) -> AppResult<Access> {
+    let (c, unit, appraisers) = db::run(pool, move |conn| {
+        let c = cdb::find(conn, id)?;
+        let unit = db::units::find(conn, c.unit_id)?;
+        let appraisers = cdb::appraisers(conn, id)?;
+        Ok((c, unit, appraisers))
+    })
+    .await?;
     if !reaches(user, &unit.path) {
         return Err(AppError::Forbidden);
     }

@@ -9,7 +9,7 @@ use serde_json::{json, Value};
 use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use super::{households, recommendations, reviews, targets, tasks, units, ErrorBody};
+use super::{campaigns, households, recommendations, reviews, targets, tasks, units, ErrorBody};
 use crate::context::Ctx;
 use crate::error::AppResult;
 use crate::i18n;
@@ -79,6 +79,8 @@ impl Modify for Token {
         recommendations::list_recommendations, recommendations::get_recommendation,
         recommendations::create_recommendation, recommendations::answer,
         targets::list_targets, targets::create_target, targets::set_actual,
+        campaigns::list_campaigns, campaigns::get_campaign, campaigns::list_models,
+        campaigns::get_model,
     ),
     components(schemas(ErrorBody, super::ErrorDetail)),
     modifiers(&Token),
@@ -90,6 +92,7 @@ impl Modify for Token {
         (name = "reviews", description = "The Front's year-end review rounds and their results"),
         (name = "recommendations", description = "Recommendations a responding body answers in writing by a deadline"),
         (name = "targets", description = "A unit's annual targets and the figures reached"),
+        (name = "campaigns", description = "Annual campaign themes and the models registered under them"),
     )
 )]
 struct ApiDoc;

@@ -6,6 +6,7 @@
 //! created on the account page; each token is rate limited. Every error is
 //! JSON: `{"error": {"code", "message", "fields"}}`.
 
+mod campaigns;
 pub(crate) mod docs;
 mod households;
 mod recommendations;
@@ -60,6 +61,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .configure(reviews::configure)
             .configure(recommendations::configure)
             .configure(targets::configure)
+            .configure(campaigns::configure)
             .default_service(web::to(|| async {
                 Err::<HttpResponse, _>(ApiError::NotFound)
             })),
