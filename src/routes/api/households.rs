@@ -118,10 +118,22 @@ pub async fn list_households(
                 search: f.q.filter(|s| !s.trim().is_empty()),
             };
             let mut rows = db::households::after(c, tid, &filter, after, limit)?;
-            for h in &mut rows {
-                if let Some(read) = personal_details(&access, h) {
-                    db::audit::record_read(c, &actor, &read)?;
-                }
+            // A page read by a reviewer or administrator is logged once,
+            // naming the households whose details it held (as an export is),
+            // rather than with one audit row per household.
+            let read: Vec<i64> = rows
+                .iter_mut()
+                .filter_map(|h| personal_details(&access, h).map(|_| h.id))
+                .collect();
+            if !read.is_empty() {
+                let change = db::audit::Change::new(
+                    "read_personal",
+                    "task",
+                    tid,
+                    serde_json::json!({"api": true, "households": read}),
+                )
+                .on_unit(access.task.unit_id);
+                db::audit::record_read(c, &actor, &change)?;
             }
             Ok(rows.into_iter().map(HouseholdOut::from).collect::<Vec<_>>())
         })
