@@ -104,17 +104,12 @@ impl FromRequest for Ctx {
                 .as_ref()
                 .map(|u| u.locale)
                 .unwrap_or_else(|| Locale::or_default(session::lang(&session).as_deref()));
-            let conn = req.connection_info();
             let ip = client_ip(&req, &state.config);
             let here = match req.query_string() {
                 "" => req.path().to_string(),
                 q => format!("{}?{q}", req.path()),
             };
-            let origin = state
-                .config
-                .public_url
-                .clone()
-                .unwrap_or_else(|| format!("{}://{}", conn.scheme(), conn.host()));
+            let origin = origin(&req, &state.config);
             Ok(Ctx {
                 origin,
                 state,
@@ -130,6 +125,16 @@ impl FromRequest for Ctx {
 
 /// The client's address: the proxy's word for it when it is trusted
 /// (`TRUST_PROXY_HEADERS`), otherwise the peer's.
+/// Where links in pages and mail point: the configured public URL, or the
+/// scheme and host the request came to.
+pub fn origin(req: &HttpRequest, config: &crate::config::Config) -> String {
+    let conn = req.connection_info();
+    config
+        .public_url
+        .clone()
+        .unwrap_or_else(|| format!("{}://{}", conn.scheme(), conn.host()))
+}
+
 pub fn client_ip(req: &HttpRequest, config: &crate::config::Config) -> String {
     if config.trust_proxy_headers {
         req.connection_info()

@@ -207,6 +207,35 @@ fn task_body(w: &World, unit: i64, title: &str) -> Value {
     })
 }
 
+fn case_body() -> Value {
+    json!({"procedure_id": 1, "citizen_name": "Bà Lan", "note": "Hỏi thủ tục đất đai",
+        "outcome": "guided"})
+}
+
+/// A weekly duty of the ward with `totac` as its one official, and its shift
+/// today.
+fn add_duty(w: &World) -> (i64, i64) {
+    let today = danvan::domain::format::today();
+    let mut conn = w.app.conn();
+    let fields = db::desk::DutyFields {
+        unit_id: w.ward,
+        name: "Ngày thứ Ba đồng hành với công dân".into(),
+        place: "Bộ phận một cửa".into(),
+        weekday: chrono::Datelike::weekday(&today).number_from_monday() as i32,
+        start_time: "07:30".into(),
+        end_time: "11:30".into(),
+        starts_on: today,
+        active: true,
+        officials: vec![w.teammate],
+    };
+    let (duty, _) = db::desk::create(&mut conn, &fields, w.owner).unwrap();
+    db::desk::generate(&mut conn, &duty, today, 1).unwrap();
+    let shift = db::desk::shifts(&mut conn, duty.id, today, today).unwrap()[0]
+        .shift
+        .id;
+    (duty.id, shift)
+}
+
 fn visit_body() -> Value {
     json!({"visited_on": "2026-11-30", "kind": "door_to_door", "stage_after": "notice_received"})
 }
@@ -216,6 +245,7 @@ fn visit_body() -> Value {
 async fn the_permission_table_holds_for_every_endpoint() {
     let w = world().await;
     let (t, h, ward, other) = (w.task, w.household, w.ward, w.other_ward);
+    let (duty, shift) = add_duty(&w);
     let get = Method::GET;
     let who = ["admin", "chutri", "totac", "mttq", "capuy.khac", "xem"];
     // Expected status per account, in the order of `who`.
@@ -305,6 +335,51 @@ async fn the_permission_table_holds_for_every_endpoint() {
             format!("/api/v1/tasks/{t}/milestones"),
             Some(json!({"title": "Họp dân", "due_on": "2026-12-20"})),
             [201, 201, 403, 403, 403, 403],
+        ),
+        // Households are registered by those who edit the task.
+        (
+            Method::POST,
+            format!("/api/v1/tasks/{t}/households"),
+            Some(json!({"head_name": "Lê Thị Hoa", "allow_duplicate": true})),
+            [201, 201, 403, 403, 403, 403],
+        ),
+        (
+            get.clone(),
+            "/api/v1/desk/duties".into(),
+            None,
+            [200, 200, 200, 200, 200, 200],
+        ),
+        (
+            get.clone(),
+            format!("/api/v1/desk/duties/{duty}"),
+            None,
+            [200, 200, 200, 200, 403, 200],
+        ),
+        (
+            get.clone(),
+            format!("/api/v1/desk/duties/{duty}/shifts"),
+            None,
+            [200, 200, 200, 200, 403, 200],
+        ),
+        (
+            get.clone(),
+            format!("/api/v1/desk/shifts/{shift}"),
+            None,
+            [200, 200, 200, 200, 403, 200],
+        ),
+        (
+            get.clone(),
+            format!("/api/v1/desk/shifts/{shift}/cases"),
+            None,
+            [200, 200, 200, 200, 403, 200],
+        ),
+        // The official on the shift (`totac`) and the ward's committee record
+        // cases; a reader of the ward does not.
+        (
+            Method::POST,
+            format!("/api/v1/desk/shifts/{shift}/cases"),
+            Some(case_body()),
+            [201, 201, 201, 403, 403, 403],
         ),
     ];
     for (method, path, body, expected) in &table {
@@ -726,7 +801,10 @@ async fn the_openapi_description_covers_the_routes_and_the_docs_page_shows_them(
         "GET /api/v1/tasks/{id}",
         "PUT /api/v1/tasks/{id}",
         "GET /api/v1/tasks/{id}/households",
+        "POST /api/v1/tasks/{id}/households",
+        "POST /api/v1/tasks/{id}/households/import",
         "GET /api/v1/households/{id}",
+        "PUT /api/v1/households/{id}",
         "GET /api/v1/households/{id}/visits",
         "POST /api/v1/households/{id}/visits",
         "GET /api/v1/tasks/{id}/milestones",
@@ -746,13 +824,21 @@ async fn the_openapi_description_covers_the_routes_and_the_docs_page_shows_them(
         "GET /api/v1/campaigns/{id}",
         "GET /api/v1/campaigns/{id}/models",
         "GET /api/v1/models/{id}",
+        "GET /api/v1/desk/duties",
+        "GET /api/v1/desk/duties/{id}",
+        "GET /api/v1/desk/duties/{id}/shifts",
+        "GET /api/v1/desk/shifts/{id}",
+        "GET /api/v1/desk/shifts/{id}/cases",
+        "POST /api/v1/desk/shifts/{id}/cases",
+        "GET /api/v1/desk/cases/{id}",
+        "POST /api/v1/desk/cases/{id}/answer",
     ] {
         assert!(
             operations.contains(&op.to_string()),
             "{op} is not described: {operations:?}"
         );
     }
-    assert_eq!(operations.len(), 29, "{operations:?}");
+    assert_eq!(operations.len(), 40, "{operations:?}");
     assert!(doc["components"]["securitySchemes"]["token"].is_object());
     // The fixed lists a body takes its values from are described as choices.
     let visit = &doc["components"]["schemas"]["VisitIn"]["properties"];
@@ -1257,4 +1343,330 @@ async fn campaigns_and_their_models_are_read_where_the_pages_show_them() {
         let (status, _) = get(&outsider, path.clone()).await;
         assert_eq!(status, StatusCode::FORBIDDEN, "{path}");
     }
+}
+
+/// A CSV or XLSX body to the import.
+async fn import(
+    app: &TestApp,
+    token: &str,
+    path: &str,
+    content_type: &str,
+    body: Vec<u8>,
+) -> (StatusCode, Value) {
+    let res = reqwest::Client::new()
+        .post(app.url(path))
+        .bearer_auth(token)
+        .header("content-type", content_type)
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    (res.status(), res.json().await.unwrap())
+}
+
+fn household_count(w: &World, task: i64) -> usize {
+    use diesel::prelude::*;
+    db::schema::households::table
+        .filter(db::schema::households::task_id.eq(task))
+        .count()
+        .get_result::<i64>(&mut w.app.conn())
+        .unwrap() as usize
+}
+
+/// Households are registered, edited from the version read, and imported
+/// from CSV or XLSX through the household form's checks, all or nothing.
+#[tokio::test]
+async fn households_are_registered_edited_and_imported_as_on_the_pages() {
+    let w = world().await;
+    let t = w.task;
+    let owner = w.token("chutri").to_string();
+    let path = format!("/api/v1/tasks/{t}/households");
+    // The world's household sits on parcel 12 of sheet 1.
+    let body = json!({"head_name": "Phạm Văn Bình", "map_sheet": "1", "parcel_no": "12",
+        "area_m2": 95.5, "priority_groups": ["elderly"], "phone": "0912 345 678"});
+    let (status, json) = w
+        .call(Some("chutri"), Method::POST, &path, Some(body.clone()))
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{json}");
+    assert_eq!(
+        json["error"]["fields"]["parcel_no"]["code"],
+        "duplicate-parcel"
+    );
+    let (status, json) = w
+        .call(
+            Some("chutri"),
+            Method::POST,
+            &path,
+            Some(json!({"head_name": "", "phone": "gọi em", "priority_groups": ["vip"]})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    let fields = &json["error"]["fields"];
+    assert_eq!(fields["head_name"]["code"], "required");
+    assert_eq!(fields["phone"]["code"], "phone");
+    assert!(fields["priority_groups"].is_object(), "{json}");
+    assert_eq!(household_count(&w, t), 1);
+
+    let mut confirmed = body.clone();
+    confirmed["allow_duplicate"] = json!(true);
+    let (status, created) = w
+        .call(Some("chutri"), Method::POST, &path, Some(confirmed))
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{created}");
+    assert_eq!(created["stage"], "not_contacted");
+    assert_eq!(created["priority_groups"], "elderly");
+    assert_eq!(created["area_m2"], 95.5);
+    let id = created["id"].as_i64().unwrap();
+
+    // Edits carry the version read; a second edit from the same reading is
+    // refused and changes nothing.
+    let one = format!("/api/v1/households/{id}");
+    let mut edit = body.clone();
+    edit["head_name"] = json!("Phạm Văn Bình (con)");
+    edit["parcel_no"] = json!("13");
+    let (status, json) = w
+        .call(Some("chutri"), Method::PUT, &one, Some(edit.clone()))
+        .await;
+    assert_eq!(status, StatusCode::PRECONDITION_REQUIRED, "{json}");
+    let (status, _, json) = send_to(
+        w.app.url(""),
+        owner.clone(),
+        Method::PUT,
+        one.clone(),
+        Some(edit.clone()),
+        Some("\"1\"".into()),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{json}");
+    assert_eq!(json["version"], 2);
+    edit["head_name"] = json!("Ghi đè");
+    let (status, etag, json) = send_to(
+        w.app.url(""),
+        owner.clone(),
+        Method::PUT,
+        one.clone(),
+        Some(edit.clone()),
+        Some("\"1\"".into()),
+    )
+    .await;
+    assert_eq!(status, StatusCode::PRECONDITION_FAILED, "{json}");
+    assert_eq!(etag.as_deref(), Some("\"2\""));
+    let (_, json) = w.call(Some("totac"), Method::GET, &one, None).await;
+    assert_eq!(json["head_name"], "Phạm Văn Bình (con)");
+    // The team logs visits but does not edit households.
+    let (status, _, _) = send_to(
+        w.app.url(""),
+        w.token("totac").to_string(),
+        Method::PUT,
+        one.clone(),
+        Some(edit),
+        Some("\"2\"".into()),
+    )
+    .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+
+    // An import with one bad line imports nothing and names the line.
+    let import_path = format!("{path}/import");
+    let csv = "Họ tên chủ hộ;Tờ bản đồ;Số thửa;Diện tích (m²)\n\
+        Đỗ Văn Cường;1;20;120,5\n\
+        ;1;21;80\n\
+        Vũ Thị Dung;1;22;không rõ\n";
+    let (status, json) = import(&w.app, &owner, &import_path, "text/csv", csv.into()).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{json}");
+    let fields = &json["error"]["fields"];
+    assert_eq!(fields["lines.3.head_name"]["code"], "required", "{json}");
+    assert_eq!(fields["lines.4.area_m2"]["code"], "number", "{json}");
+    assert_eq!(household_count(&w, t), 2);
+    let (status, json) = import(
+        &w.app,
+        &owner,
+        &import_path,
+        "text/csv",
+        "Địa chỉ\nSố 1\n".into(),
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(
+        json["error"]["fields"]["file"]["code"],
+        "import-error-no-name-column"
+    );
+
+    // A dry run reports the duplicate parcel (12, already held) and writes
+    // nothing; the import then skips it as asked.
+    let csv = "Họ tên chủ hộ,Tờ bản đồ,Số thửa,Diện tích (m²)\n\
+        Đỗ Văn Cường,1,20,120.5\n\
+        Hoàng Văn Em,1,12,60\n";
+    let (status, json) = import(
+        &w.app,
+        &owner,
+        &format!("{import_path}?dry_run=true&skip_duplicates=true"),
+        "text/csv",
+        csv.into(),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{json}");
+    assert_eq!(json["lines"], 2);
+    assert_eq!(json["imported"], 1);
+    assert_eq!(json["duplicate_lines"], json!([3]));
+    assert_eq!(household_count(&w, t), 2);
+    let (status, json) = import(
+        &w.app,
+        w.token("totac"),
+        &import_path,
+        "text/csv",
+        csv.into(),
+    )
+    .await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "{json}");
+    let (status, json) = import(
+        &w.app,
+        &owner,
+        &format!("{import_path}?skip_duplicates=true&file_name=danh-sach.csv"),
+        "text/csv",
+        csv.into(),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{json}");
+    assert_eq!(json["imported"], 1);
+    assert_eq!(household_count(&w, t), 3);
+
+    // The page's XLSX export imports back into another task.
+    let mut fields = common::task_fields(w.ward, w.owner, "Ngõ 5 Thụy Khuê", None, 2026);
+    fields.team = vec![w.teammate];
+    let (other, _) = db::tasks::create(&mut w.app.conn(), &fields, w.owner).unwrap();
+    let browser = new_client();
+    w.app.login_with(&browser, "chutri", PASSWORD).await;
+    let xlsx = w
+        .app
+        .get_with(&browser, &format!("/tasks/{t}/households.xlsx"))
+        .await
+        .bytes()
+        .await
+        .unwrap()
+        .to_vec();
+    let (status, json) = import(
+        &w.app,
+        &owner,
+        &format!("/api/v1/tasks/{}/households/import", other.id),
+        "application/octet-stream",
+        xlsx,
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{json}");
+    assert_eq!(json["imported"], 3);
+    assert_eq!(household_count(&w, other.id), 3);
+}
+
+/// Cases are recorded on a shift with the shift page's checks, read with the
+/// citizen's feedback link, and an escalation is answered once.
+#[tokio::test]
+async fn desk_cases_are_recorded_and_escalations_answered_once() {
+    let w = world().await;
+    let (duty, shift) = add_duty(&w);
+    let (status, list) = w
+        .call(
+            Some("xem"),
+            Method::GET,
+            &format!("/api/v1/desk/duties/{duty}/shifts"),
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(list["items"][0]["id"], shift);
+    assert_eq!(list["items"][0]["official_id"], w.teammate);
+    let (_, theirs) = w
+        .call(Some("capuy.khac"), Method::GET, "/api/v1/desk/duties", None)
+        .await;
+    assert_eq!(theirs["items"], json!([]));
+
+    let cases = format!("/api/v1/desk/shifts/{shift}/cases");
+    let (status, json) = w
+        .call(
+            Some("totac"),
+            Method::POST,
+            &cases,
+            Some(json!({"procedure_id": 999, "note": "", "outcome": "escalated"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{json}");
+    let fields = &json["error"]["fields"];
+    for (field, code) in [
+        ("procedure_id", "invalid-choice"),
+        ("note", "required"),
+        ("escalated_to", "required"),
+        ("due_on", "required"),
+    ] {
+        assert_eq!(fields[field]["code"], code, "{field}: {json}");
+    }
+    let (status, case) = w
+        .call(
+            Some("totac"),
+            Method::POST,
+            &cases,
+            Some(
+                json!({"procedure_id": 1, "note": "Xin cấp sổ đỏ", "outcome": "escalated",
+                "escalated_to": "Văn phòng đăng ký đất đai", "due_on": "2026-12-20",
+                "priority_groups": ["elderly"]}),
+            ),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{case}");
+    assert_eq!(case["outcome"], "escalated");
+    assert_eq!(case["due_on"], "2026-12-20");
+    assert!(case["feedback"].is_null());
+    let link = case["feedback_url"].as_str().unwrap().to_string();
+    // The link is the citizen's page, which opens without an account.
+    let path = &link[link.find("/f/").unwrap()..];
+    assert_eq!(w.app.get(path).await.status(), StatusCode::OK);
+
+    let id = case["id"].as_i64().unwrap();
+    let answer = format!("/api/v1/desk/cases/{id}/answer");
+    let (status, _) = w
+        .call(
+            Some("xem"),
+            Method::POST,
+            &answer,
+            Some(json!({"answer": "Đã có sổ"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let (status, json) = w
+        .call(
+            Some("totac"),
+            Method::POST,
+            &answer,
+            Some(json!({"answer": " "})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(json["error"]["fields"]["answer"]["code"], "required");
+    let (status, json) = w
+        .call(
+            Some("totac"),
+            Method::POST,
+            &answer,
+            Some(json!({"answer": "Đã trả sổ", "answered_on": "2026-12-01"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{json}");
+    assert_eq!(json["answered_on"], "2026-12-01");
+    let (status, json) = w
+        .call(
+            Some("chutri"),
+            Method::POST,
+            &answer,
+            Some(json!({"answer": "Lần hai"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CONFLICT, "{json}");
+    assert_eq!(json["error"]["code"], "conflict");
+    let (_, json) = w
+        .call(
+            Some("xem"),
+            Method::GET,
+            &format!("/api/v1/desk/cases/{id}"),
+            None,
+        )
+        .await;
+    assert_eq!(json["answer"], "Đã trả sổ");
 }

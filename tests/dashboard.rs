@@ -429,7 +429,9 @@ async fn the_totals_equal_a_recount_after_every_kind_of_change() {
     let h = db::households::find(&mut conn, ids[0]).unwrap();
     let mut fields = db::households::fields_of(&h);
     fields.area_m2 = 250.5;
-    db::households::update(&mut conn, &task_a, ids[0], &fields).unwrap();
+    db::households::update(&mut conn, &task_a, ids[0], 1, &fields)
+        .unwrap()
+        .unwrap();
     check();
 
     // A visit through the app, then the figures against a direct count.

@@ -772,3 +772,57 @@ async fn search_and_the_task_list_total_follow_names_and_tasks_but_not_visits() 
     let (_, html) = w.app.text("/search?q=via+he").await;
     assert!(html.contains("Chỉnh trang vỉa hè"));
 }
+
+/// Two people edit the same household from the same reading: the second
+/// save writes nothing and comes back with what they typed and a warning;
+/// saving again then overwrites knowingly. A visit in between is no conflict.
+#[tokio::test]
+async fn an_edit_made_from_an_older_reading_does_not_overwrite_silently() {
+    let w = world().await;
+    let h = add_household(&w, "Quách Văn Phú", "50", "70").await;
+    let (_, form) = w.app.text(&format!("/households/{h}/edit")).await;
+    assert!(form.contains("name=\"version\" value=\"1\""), "{form}");
+    let edit = |name: &'static str, version: &'static str| {
+        let w = &w;
+        async move {
+            w.app
+                .post(
+                    &format!("/households/{h}"),
+                    &[
+                        ("head_name", name),
+                        ("map_sheet", "27"),
+                        ("parcel_no", "50"),
+                        ("area_m2", "70"),
+                        ("version", version),
+                    ],
+                )
+                .await
+        }
+    };
+    // A visit moves only the stage, not the version an edit is made from.
+    let r = visit(&w, h, &[("stage_after", "notice_received")]).await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    assert_eq!(
+        edit("Quách Văn Phú (bố)", "1").await.status(),
+        StatusCode::SEE_OTHER
+    );
+    let r = edit("Quách Thị Phương", "1").await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let html = r.text().await.unwrap();
+    assert!(html.contains("vừa được người khác cập nhật"), "{html}");
+    assert!(html.contains("value=\"Quách Thị Phương\""));
+    assert!(html.contains("name=\"version\" value=\"2\""));
+    let stored = db::households::find(&mut w.app.conn(), h).unwrap();
+    assert_eq!(stored.head_name, "Quách Văn Phú (bố)");
+    assert_eq!(stored.stage, "notice_received");
+    assert_eq!(
+        edit("Quách Thị Phương", "2").await.status(),
+        StatusCode::SEE_OTHER
+    );
+    assert_eq!(
+        db::households::find(&mut w.app.conn(), h)
+            .unwrap()
+            .head_name,
+        "Quách Thị Phương"
+    );
+}

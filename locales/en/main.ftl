@@ -273,6 +273,7 @@ nav-visits-due = Visits due
 households-title = Households
 households-new-title = Add a household
 households-edit-title = Edit household
+households-conflict-again = The form keeps what you typed; press Save again to overwrite the current version.
 households-empty = No matching households.
 households-only-due = Only households due a visit
 households-next-visit = Next visit

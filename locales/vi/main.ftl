@@ -273,6 +273,7 @@ nav-visits-due = Lịch vận động
 households-title = Hộ dân
 households-new-title = Thêm hộ dân
 households-edit-title = Sửa thông tin hộ dân
+households-conflict-again = Biểu mẫu vẫn giữ nội dung đồng chí đã nhập; bấm Lưu lần nữa để ghi đè bản hiện tại.
 households-empty = Chưa có hộ dân nào phù hợp.
 households-only-due = Chỉ hộ đến hạn vận động
 households-next-visit = Lần vận động tới

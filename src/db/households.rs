@@ -34,6 +34,8 @@ pub struct Household {
     pub next_visit_on: Option<NaiveDate>,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+    /// Raised by each edit of the fields below (not by visits).
+    pub version: i32,
 }
 
 impl Household {
@@ -103,25 +105,36 @@ pub fn create(
     ))
 }
 
+/// Saves an edit made from `version`; `None` (and nothing written) when
+/// someone saved the household in between.
 pub fn update(
     conn: &mut DbConnection,
     task: &Task,
     id: i64,
+    version: i32,
     f: &HouseholdFields,
-) -> QueryResult<(Household, Change)> {
+) -> QueryResult<Option<(Household, Change)>> {
     let before = find(conn, id)?;
-    diesel::update(households::table.find(id))
-        .set((
-            f,
-            households::search_text.eq(search::fold(&f.head_name)),
-            households::updated_at.eq(super::now()),
-        ))
-        .execute(conn)?;
+    let n = diesel::update(
+        households::table
+            .find(id)
+            .filter(households::version.eq(version)),
+    )
+    .set((
+        f,
+        households::search_text.eq(search::fold(&f.head_name)),
+        households::updated_at.eq(super::now()),
+        households::version.eq(version + 1),
+    ))
+    .execute(conn)?;
+    if n == 0 {
+        return Ok(None);
+    }
     let old = fields_of(&before);
-    Ok((
+    Ok(Some((
         find(conn, id)?,
         Change::new("update", "household", id, diff(&old, f)).on_unit(task.unit_id),
-    ))
+    )))
 }
 
 pub fn fields_of(h: &Household) -> HouseholdFields {

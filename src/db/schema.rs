@@ -147,6 +147,7 @@ diesel::table! {
         next_visit_on -> Nullable<Date>,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        version -> Integer,
     }
 }
 

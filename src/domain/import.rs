@@ -55,6 +55,8 @@ pub fn column_for(header: &str) -> Option<Column> {
         "ho ten",
         "ho va ten",
         "ten chu ho",
+        "ho ten chu ho",
+        "ho va ten chu ho",
         "ten chu su dung dat",
         "nguoi su dung dat",
         "head name",
@@ -78,6 +80,8 @@ pub fn column_for(header: &str) -> Option<Column> {
         "thua so",
         "thua dat",
         "thua dat so",
+        "so thua",
+        "so thua dat",
         "parcel",
         "parcel no",
     ]) {
@@ -110,6 +114,8 @@ mod tests {
     fn vietnamese_and_english_headers_are_recognised_whatever_their_accents() {
         assert_eq!(column_for("STT"), Some(Column::RowNumber));
         assert_eq!(column_for("Tên chủ sử dụng đất"), Some(Column::HeadName));
+        assert_eq!(column_for("Họ và tên chủ hộ"), Some(Column::HeadName));
+        assert_eq!(column_for("Số thửa"), Some(Column::ParcelNo));
         assert_eq!(column_for("  ĐỊA CHỈ  "), Some(Column::Address));
         assert_eq!(column_for("Diện tích (m²)"), Some(Column::Area));
         assert_eq!(column_for("Tờ bản đồ số"), Some(Column::MapSheet));

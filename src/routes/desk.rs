@@ -53,24 +53,23 @@ const ROTA_WEEKS: u32 = 8;
 
 // ---------------------------------------------------------------- access
 
-struct Access {
-    duty: ddb::Duty,
-    unit: db::units::Unit,
+pub(super) struct Access {
+    pub duty: ddb::Duty,
+    pub unit: db::units::Unit,
     /// Committee members and administrators of the unit run the desk.
-    manage: bool,
-    officials: Vec<(i64, String)>,
+    pub manage: bool,
+    pub officials: Vec<(i64, String)>,
 }
 
-async fn load(ctx: &Ctx, id: i64) -> AppResult<Access> {
-    let user = ctx.user()?;
-    let (duty, unit, officials) = ctx
-        .db(move |conn| {
-            let duty = ddb::find(conn, id)?;
-            let unit = db::units::find(conn, duty.unit_id)?;
-            let officials = ddb::officials(conn, id)?;
-            Ok((duty, unit, officials))
-        })
-        .await?;
+/// The duty, if the user is one of its officials or sees its unit.
+pub(super) fn duty_access(
+    conn: &mut db::DbConnection,
+    user: &CurrentUser,
+    id: i64,
+) -> AppResult<Access> {
+    let duty = ddb::find(conn, id)?;
+    let unit = db::units::find(conn, duty.unit_id)?;
+    let officials = ddb::officials(conn, id)?;
     let official = officials.iter().any(|(u, _)| *u == user.id);
     if !(official || user.can(Permission::View, &unit.path)) {
         return Err(AppError::Forbidden);
@@ -81,6 +80,11 @@ async fn load(ctx: &Ctx, id: i64) -> AppResult<Access> {
         unit,
         officials,
     })
+}
+
+async fn load(ctx: &Ctx, id: i64) -> AppResult<Access> {
+    let user = ctx.user()?.clone();
+    ctx.db(move |conn| duty_access(conn, &user, id)).await
 }
 
 // ---------------------------------------------------------------- duties
@@ -568,30 +572,114 @@ pub(super) fn calendar_feed(name: &str, events: &[CalendarEvent]) -> HttpRespons
 
 // ---------------------------------------------------------------- shifts and cases
 
-struct ShiftAccess {
-    a: Access,
-    shift: ddb::Shift,
+pub(super) struct ShiftAccess {
+    pub a: Access,
+    pub shift: ddb::Shift,
     /// The official on duty (or a manager) records cases.
-    records: bool,
+    pub records: bool,
+}
+
+/// The shift, if the user may see its duty.
+pub(super) fn shift_access(
+    conn: &mut db::DbConnection,
+    user: &CurrentUser,
+    id: i64,
+) -> AppResult<ShiftAccess> {
+    let shift = ddb::find_shift(conn, id)?;
+    let a = duty_access(conn, user, shift.duty_id)?;
+    let records = a.manage || shift.official_id == user.id;
+    Ok(ShiftAccess { a, shift, records })
 }
 
 async fn load_shift(ctx: &Ctx, id: i64) -> AppResult<ShiftAccess> {
-    let shift = ctx.db(move |conn| Ok(ddb::find_shift(conn, id)?)).await?;
-    let a = load(ctx, shift.duty_id).await?;
-    let records = a.manage || shift.official_id == ctx.user()?.id;
-    Ok(ShiftAccess { a, shift, records })
+    let user = ctx.user()?.clone();
+    ctx.db(move |conn| shift_access(conn, &user, id)).await
 }
 
 #[derive(Deserialize, Serialize, Default, Clone)]
 #[serde(default)]
-struct CaseForm {
-    procedure_id: String,
-    citizen_name: String,
-    priority_groups: Vec<String>,
-    note: String,
-    outcome: String,
-    escalated_to: String,
-    due_on: String,
+pub(super) struct CaseForm {
+    pub procedure_id: String,
+    pub citizen_name: String,
+    pub priority_groups: Vec<String>,
+    pub note: String,
+    pub outcome: String,
+    pub escalated_to: String,
+    pub due_on: String,
+}
+
+/// The case form checked: an active procedure, a note, an outcome, and for
+/// an escalation where it went and by when.
+pub(super) fn check_case(
+    conn: &mut db::DbConnection,
+    form: &CaseForm,
+) -> AppResult<Result<ddb::CaseFields, FieldErrors>> {
+    let mut e = FieldErrors::default();
+    let procedure_id = e.id("procedure_id", &form.procedure_id);
+    let citizen_name = e
+        .optional("citizen_name", &form.citizen_name, 200)
+        .unwrap_or_default();
+    let groups: Vec<&str> = form
+        .priority_groups
+        .iter()
+        .map(String::as_str)
+        .filter(|g| !g.is_empty())
+        .collect();
+    if !groups.iter().all(|g| PriorityGroup::parse(g).is_some()) {
+        e.add("priority_groups", "error-invalid-choice");
+    }
+    let note = e.required("note", &form.note, 2_000);
+    let outcome = Outcome::parse(&form.outcome);
+    if outcome.is_none() {
+        e.add("outcome", "error-required");
+    }
+    let escalated = outcome == Some(Outcome::Escalated);
+    let escalated_to = e.optional("escalated_to", &form.escalated_to, 300);
+    let due_on = e.date("due_on", &form.due_on);
+    if escalated && escalated_to.is_none() {
+        e.add("escalated_to", "error-required");
+    }
+    if escalated && form.due_on.trim().is_empty() {
+        e.add("due_on", "error-required");
+    }
+    if let Some(p) = procedure_id {
+        if !db::lists::desk_procedures::find(conn, p)?.is_some_and(|x| x.active) {
+            e.add("procedure_id", "error-invalid-choice");
+        }
+    }
+    let (Some(procedure_id), Some(outcome)) = (procedure_id, outcome.filter(|_| e.is_empty()))
+    else {
+        return Ok(Err(e));
+    };
+    Ok(Ok(ddb::CaseFields {
+        procedure_id,
+        citizen_name,
+        priority_groups: groups.join(","),
+        note,
+        outcome,
+        escalated_to: if escalated { escalated_to } else { None },
+        due_on: if escalated { due_on } else { None },
+    }))
+}
+
+/// Records a checked case on the shift, dated today.
+pub(super) fn record_case(
+    conn: &mut db::DbConnection,
+    actor: &audit::Actor,
+    sa: &ShiftAccess,
+    fields: &ddb::CaseFields,
+    user_id: i64,
+) -> AppResult<ddb::Case> {
+    audit::write(conn, actor, |c| {
+        Ok(ddb::add_case(
+            c,
+            &sa.shift,
+            sa.a.unit.id,
+            fields,
+            user_id,
+            format::today(),
+        )?)
+    })
 }
 
 async fn shift_page(ctx: Ctx, id: web::Path<i64>) -> AppResult<HttpResponse> {
@@ -660,68 +748,14 @@ async fn add_case(
         return Err(AppError::Forbidden);
     }
     let form = form.0;
-    let mut e = FieldErrors::default();
-    let procedure_id = e.id("procedure_id", &form.procedure_id);
-    let citizen_name = e
-        .optional("citizen_name", &form.citizen_name, 200)
-        .unwrap_or_default();
-    let groups: Vec<&str> = form
-        .priority_groups
-        .iter()
-        .map(String::as_str)
-        .filter(|g| !g.is_empty())
-        .collect();
-    if !groups.iter().all(|g| PriorityGroup::parse(g).is_some()) {
-        e.add("priority_groups", "error-invalid-choice");
-    }
-    let note = e.required("note", &form.note, 2_000);
-    let outcome = Outcome::parse(&form.outcome);
-    if outcome.is_none() {
-        e.add("outcome", "error-required");
-    }
-    let escalated = outcome == Some(Outcome::Escalated);
-    let escalated_to = e.optional("escalated_to", &form.escalated_to, 300);
-    let due_on = e.date("due_on", &form.due_on);
-    if escalated && escalated_to.is_none() {
-        e.add("escalated_to", "error-required");
-    }
-    if escalated && form.due_on.trim().is_empty() {
-        e.add("due_on", "error-required");
-    }
-    if let Some(p) = procedure_id {
-        let known = ctx
-            .db(move |conn| Ok(db::lists::desk_procedures::find(conn, p)?))
-            .await?;
-        if !known.is_some_and(|x| x.active) {
-            e.add("procedure_id", "error-invalid-choice");
-        }
-    }
-    let (Some(procedure_id), Some(outcome)) = (procedure_id, outcome.filter(|_| e.is_empty()))
-    else {
-        return render_shift(&ctx, sa, &form, &e, StatusCode::UNPROCESSABLE_ENTITY).await;
+    let to_check = form.clone();
+    let fields = match ctx.db(move |conn| check_case(conn, &to_check)).await? {
+        Ok(fields) => fields,
+        Err(e) => return render_shift(&ctx, sa, &form, &e, StatusCode::UNPROCESSABLE_ENTITY).await,
     };
-    let fields = ddb::CaseFields {
-        procedure_id,
-        citizen_name,
-        priority_groups: groups.join(","),
-        note,
-        outcome,
-        escalated_to: if escalated { escalated_to } else { None },
-        due_on: if escalated { due_on } else { None },
-    };
-    let (actor, shift, unit, uid, today) = (
-        ctx.actor(),
-        sa.shift.clone(),
-        sa.a.unit.id,
-        ctx.user()?.id,
-        format::today(),
-    );
+    let (actor, uid) = (ctx.actor(), ctx.user()?.id);
     let case = ctx
-        .db(move |conn| {
-            audit::write(conn, &actor, |c| {
-                Ok(ddb::add_case(c, &shift, unit, &fields, uid, today)?)
-            })
-        })
+        .db(move |conn| record_case(conn, &actor, &sa, &fields, uid))
         .await?;
     ctx.flash("success", "flash-saved");
     // The case page shows the citizen the feedback QR code.
@@ -852,9 +886,22 @@ async fn case_page(ctx: Ctx, id: web::Path<i64>) -> AppResult<HttpResponse> {
 
 #[derive(Deserialize, Default)]
 #[serde(default)]
-struct AnswerForm {
-    answered_on: String,
-    answer: String,
+pub(super) struct AnswerForm {
+    pub answered_on: String,
+    pub answer: String,
+}
+
+/// The answer to an escalation: its text and day (today when left out).
+pub(super) fn check_case_answer(form: &AnswerForm) -> Result<(NaiveDate, String), FieldErrors> {
+    let mut e = FieldErrors::default();
+    let text = e.required("answer", &form.answer, 2_000);
+    let on = e
+        .date("answered_on", &form.answered_on)
+        .unwrap_or_else(format::today);
+    if !e.is_empty() {
+        return Err(e);
+    }
+    Ok((on, text))
 }
 
 async fn answer(
@@ -869,15 +916,10 @@ async fn answer(
         return Err(AppError::Forbidden);
     }
     let back = format!("/desk/cases/{cid}");
-    let mut e = FieldErrors::default();
-    let text = e.required("answer", &form.answer, 2_000);
-    let on = e
-        .date("answered_on", &form.answered_on)
-        .unwrap_or_else(format::today);
-    if !e.is_empty() {
+    let Ok((on, text)) = check_case_answer(&form) else {
         ctx.flash("error", "desk-error-answer");
         return Ok(ctx.redirect(&back));
-    }
+    };
     let (actor, unit) = (ctx.actor(), sa.a.unit.id);
     ctx.db(move |conn| {
         audit::write_if(conn, &actor, |c| {

@@ -17,6 +17,7 @@ use crate::domain::format;
 use crate::domain::households::{PriorityGroup, Sight};
 use crate::domain::import::{column_for, Column, EXPORT_HEADERS};
 use crate::domain::search::fold;
+use crate::domain::validate::FieldErrors;
 use crate::error::{AppError, AppResult};
 use crate::i18n::{self, Locale};
 
@@ -32,7 +33,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 }
 
 /// Uploads larger than this are refused before parsing.
-const MAX_UPLOAD: usize = 5 * 1024 * 1024;
+pub(super) const MAX_UPLOAD: usize = 5 * 1024 * 1024;
 
 fn render_upload(
     ctx: &Ctx,
@@ -84,7 +85,7 @@ async fn read_file(mut payload: Multipart) -> Result<Option<(String, Vec<u8>)>, 
 
 /// The sheet as rows of text cells, from XLSX (first sheet) or CSV (UTF-8,
 /// separated by commas, semicolons or tabs).
-fn read_rows(name: &str, bytes: &[u8]) -> Result<Vec<Vec<String>>, &'static str> {
+pub(super) fn read_rows(name: &str, bytes: &[u8]) -> Result<Vec<Vec<String>>, &'static str> {
     let is_zip = bytes.starts_with(b"PK\x03\x04");
     if is_zip || name.to_lowercase().ends_with(".xlsx") {
         use calamine::{Reader, Xlsx};
@@ -164,13 +165,105 @@ fn priority_codes(cell: &str) -> Vec<String> {
         .collect()
 }
 
-/// One line of the preview.
-struct Checked {
-    line: usize,
-    form: HouseholdForm,
-    fields: Option<HouseholdFields>,
-    errors: Vec<String>,
-    duplicate: bool,
+/// One line of a sheet, read as the household form and checked by it.
+pub(super) struct Checked {
+    /// The line in the sheet (the header is line 1).
+    pub line: usize,
+    pub form: HouseholdForm,
+    pub fields: Option<HouseholdFields>,
+    pub errors: FieldErrors,
+    /// Its parcel is already in the task or on an earlier line.
+    pub duplicate: bool,
+}
+
+/// Every non-blank line under the header, checked; `existing` are the
+/// parcels (sheet, number) the task already holds. An error key when the
+/// sheet has no head-of-household column or no lines.
+pub(super) fn check_rows(
+    rows: &[Vec<String>],
+    existing: Vec<(String, String)>,
+) -> Result<Vec<Checked>, &'static str> {
+    let header = rows.first().ok_or("import-error-empty")?;
+    let columns: Vec<Option<Column>> = header.iter().map(|h| column_for(h)).collect();
+    if !columns.contains(&Some(Column::HeadName)) {
+        return Err("import-error-no-name-column");
+    }
+    let mut seen = existing;
+    let mut checked: Vec<Checked> = Vec::new();
+    for (i, row) in rows.iter().enumerate().skip(1) {
+        if row.iter().all(|c| c.trim().is_empty()) {
+            continue;
+        }
+        let mut form = HouseholdForm::default();
+        for (col, cell) in columns.iter().zip(row) {
+            // PostgreSQL cannot store a NUL character in text.
+            let cell = cell.trim().replace('\0', "");
+            match col {
+                Some(Column::HeadName) => form.head_name = cell,
+                Some(Column::Address) => form.address = cell,
+                Some(Column::ResidentialGroup) => form.residential_group = cell,
+                Some(Column::MapSheet) => form.map_sheet = cell,
+                Some(Column::ParcelNo) => form.parcel_no = cell,
+                Some(Column::Area) => form.area_m2 = cell,
+                Some(Column::LandType) => form.land_type = cell,
+                Some(Column::PriorityGroups) => form.priority_groups = priority_codes(&cell),
+                Some(Column::Phone) => form.phone = cell,
+                Some(Column::Notes) => form.notes = cell,
+                Some(Column::RowNumber) | None => {}
+            }
+        }
+        let (fields, errors) = match check_household(&form) {
+            Ok(f) => (Some(f), FieldErrors::default()),
+            Err(e) => (None, e),
+        };
+        let parcel = (form.map_sheet.clone(), form.parcel_no.clone());
+        let duplicate = !parcel.1.is_empty() && seen.contains(&parcel);
+        if !parcel.1.is_empty() {
+            seen.push(parcel);
+        }
+        checked.push(Checked {
+            line: i + 1,
+            form,
+            fields,
+            errors,
+            duplicate,
+        });
+    }
+    if checked.is_empty() {
+        return Err("import-error-empty");
+    }
+    Ok(checked)
+}
+
+/// Adds checked rows to the task (one transaction is the caller's), skipping
+/// those on a parcel the task already holds when `skip_duplicates`: how many
+/// were added, and the audit entry naming the file.
+pub(super) fn import_rows(
+    conn: &mut db::DbConnection,
+    task: &db::tasks::Task,
+    file: &str,
+    rows: &[HouseholdFields],
+    skip_duplicates: bool,
+) -> AppResult<(usize, audit::Change)> {
+    let mut seen = db::households::parcels_of_task(conn, task.id)?;
+    let mut count = 0;
+    for row in rows {
+        let parcel = (row.map_sheet.clone(), row.parcel_no.clone());
+        if skip_duplicates && !parcel.1.is_empty() && seen.contains(&parcel) {
+            continue;
+        }
+        seen.push(parcel);
+        db::households::create(conn, task, row)?;
+        count += 1;
+    }
+    let change = audit::Change::new(
+        "import_households",
+        "task",
+        task.id,
+        json!({"file": file, "rows": rows.len(), "imported": count}),
+    )
+    .on_unit(task.unit_id);
+    Ok((count, change))
 }
 
 async fn upload(ctx: Ctx, id: web::Path<i64>, payload: Multipart) -> AppResult<HttpResponse> {
@@ -193,71 +286,14 @@ async fn upload(ctx: Ctx, id: web::Path<i64>, payload: Multipart) -> AppResult<H
         Ok(rows) => rows,
         Err(key) => return fail(key),
     };
-    let Some(header) = rows.first() else {
-        return fail("import-error-empty");
-    };
-    let columns: Vec<Option<Column>> = header.iter().map(|h| column_for(h)).collect();
-    if !columns.contains(&Some(Column::HeadName)) {
-        return fail("import-error-no-name-column");
-    }
     let tid = access.task.id;
     let existing = ctx
         .db(move |conn| Ok(db::households::parcels_of_task(conn, tid)?))
         .await?;
-    let mut seen: Vec<(String, String)> = existing;
-    let mut checked: Vec<Checked> = Vec::new();
-    for (i, row) in rows.iter().enumerate().skip(1) {
-        if row.iter().all(|c| c.trim().is_empty()) {
-            continue;
-        }
-        let mut form = HouseholdForm::default();
-        for (col, cell) in columns.iter().zip(row) {
-            let cell = cell.trim().to_string();
-            match col {
-                Some(Column::HeadName) => form.head_name = cell,
-                Some(Column::Address) => form.address = cell,
-                Some(Column::ResidentialGroup) => form.residential_group = cell,
-                Some(Column::MapSheet) => form.map_sheet = cell,
-                Some(Column::ParcelNo) => form.parcel_no = cell,
-                Some(Column::Area) => form.area_m2 = cell,
-                Some(Column::LandType) => form.land_type = cell,
-                Some(Column::PriorityGroups) => form.priority_groups = priority_codes(&cell),
-                Some(Column::Phone) => form.phone = cell,
-                Some(Column::Notes) => form.notes = cell,
-                Some(Column::RowNumber) | None => {}
-            }
-        }
-        let (fields, errors) = match check_household(&form) {
-            Ok(f) => (Some(f), vec![]),
-            Err(e) => (
-                None,
-                e.iter()
-                    .map(|(field, key)| {
-                        format!(
-                            "{}: {}",
-                            i18n::t(locale, &format!("field-{}", field.replace('_', "-"))),
-                            i18n::t(locale, key)
-                        )
-                    })
-                    .collect(),
-            ),
-        };
-        let parcel = (form.map_sheet.clone(), form.parcel_no.clone());
-        let duplicate = !parcel.1.is_empty() && seen.contains(&parcel);
-        if !parcel.1.is_empty() {
-            seen.push(parcel);
-        }
-        checked.push(Checked {
-            line: i + 1,
-            form,
-            fields,
-            errors,
-            duplicate,
-        });
-    }
-    if checked.is_empty() {
-        return fail("import-error-empty");
-    }
+    let checked = match check_rows(&rows, existing) {
+        Ok(checked) => checked,
+        Err(key) => return fail(key),
+    };
     let has_errors = checked.iter().any(|c| !c.errors.is_empty());
     let import_id = if has_errors {
         None
@@ -279,7 +315,15 @@ async fn upload(ctx: Ctx, id: web::Path<i64>, payload: Multipart) -> AppResult<H
                 "map_sheet": c.form.map_sheet,
                 "parcel_no": c.form.parcel_no,
                 "area": c.form.area_m2,
-                "errors": c.errors,
+                "errors": c.errors.iter()
+                    .map(|(field, key)| {
+                        format!(
+                            "{}: {}",
+                            i18n::t(locale, &format!("field-{}", field.replace('_', "-"))),
+                            i18n::t(locale, key)
+                        )
+                    })
+                    .collect::<Vec<_>>(),
                 "duplicate": c.duplicate,
             })
         })
@@ -328,24 +372,7 @@ async fn confirm(
                 else {
                     return Ok((None, None));
                 };
-                let mut seen = db::households::parcels_of_task(c, task.id)?;
-                let mut count = 0;
-                for row in &rows {
-                    let parcel = (row.map_sheet.clone(), row.parcel_no.clone());
-                    if skip && !parcel.1.is_empty() && seen.contains(&parcel) {
-                        continue;
-                    }
-                    seen.push(parcel);
-                    db::households::create(c, &task, row)?;
-                    count += 1;
-                }
-                let change = audit::Change::new(
-                    "import_households",
-                    "task",
-                    task.id,
-                    json!({"file": file, "rows": rows.len(), "imported": count}),
-                )
-                .on_unit(task.unit_id);
+                let (count, change) = import_rows(c, &task, &file, &rows, skip)?;
                 Ok((Some(count), Some(change)))
             })
         })

@@ -52,6 +52,8 @@ pub(super) struct HouseholdForm {
     pub notes: String,
     /// Ticked to keep a second household on a parcel already recorded.
     pub allow_duplicate: String,
+    /// The version an edit was made from.
+    pub version: String,
 }
 
 impl HouseholdForm {
@@ -73,6 +75,7 @@ impl HouseholdForm {
             phone: h.phone.clone(),
             notes: h.notes.clone(),
             allow_duplicate: String::new(),
+            version: h.version.to_string(),
         }
     }
 }
@@ -162,6 +165,8 @@ fn render_form(
             "action": household_id.map_or(format!("/tasks/{}/households", access.task.id), |id| format!("/households/{id}")),
             "f": super::form_view(form, errors),
             "has_errors": !errors.is_empty(),
+            "conflict": errors.iter().any(|(f, _)| f == "form"),
+            "version": form.version,
             "groups": group_options(ctx.locale, &form.priority_groups),
             "duplicate_of": duplicate_of,
         }),
@@ -181,69 +186,110 @@ async fn new(ctx: Ctx, id: web::Path<i64>) -> AppResult<HttpResponse> {
     )
 }
 
-/// Saves a household after checking the form and, unless confirmed, that no
-/// other household of the task sits on the same parcel of the same sheet.
+/// What became of a household save.
+pub(super) enum Saved {
+    Done(db::households::Household),
+    /// Another household of the task sits on the same parcel of the same
+    /// sheet: its head's name.
+    SameParcel(String),
+    /// Someone saved the household since the version the edit was made
+    /// from: as it is now.
+    Stale(db::households::Household),
+}
+
+/// Saves checked fields as a new household of the task or, with `edit`
+/// (id, version read), over an existing one; unless `confirmed`, not when
+/// another household of the task is on the same parcel.
+pub(super) fn save_household(
+    conn: &mut db::DbConnection,
+    actor: &audit::Actor,
+    task: &db::tasks::Task,
+    edit: Option<(i64, i32)>,
+    fields: &HouseholdFields,
+    confirmed: bool,
+) -> AppResult<Saved> {
+    if !fields.parcel_no.is_empty() && !confirmed {
+        if let Some(other) = db::households::same_parcel(
+            conn,
+            task.id,
+            &fields.map_sheet,
+            &fields.parcel_no,
+            edit.map(|(id, _)| id),
+        )? {
+            return Ok(Saved::SameParcel(other.head_name));
+        }
+    }
+    let saved = audit::write_if(conn, actor, |c| match edit {
+        Some((id, version)) => match db::households::update(c, task, id, version, fields)? {
+            Some((h, change)) => Ok((Some(h), Some(change))),
+            None => Ok((None, None)),
+        },
+        None => {
+            let (h, change) = db::households::create(c, task, fields)?;
+            Ok((Some(h), Some(change)))
+        }
+    })?;
+    Ok(match (saved, edit) {
+        (Some(h), _) => Saved::Done(h),
+        (None, Some((id, _))) => Saved::Stale(db::households::find(conn, id)?),
+        (None, None) => unreachable!("a new household is always written"),
+    })
+}
+
+/// Saves a household after checking the form; an edit is made from the
+/// version the form carries.
 async fn save(
     ctx: &Ctx,
     access: &Access,
     household_id: Option<i64>,
-    form: HouseholdForm,
+    mut form: HouseholdForm,
 ) -> AppResult<HttpResponse> {
-    let fields = match check_household(&form) {
-        Ok(f) => f,
-        Err(e) => {
-            return render_form(
-                ctx,
-                StatusCode::UNPROCESSABLE_ENTITY,
-                access,
-                household_id,
-                &form,
-                &e,
-                None,
-            )
+    let edit = match household_id {
+        Some(id) => {
+            let Ok(version) = form.version.trim().parse::<i32>() else {
+                return Err(AppError::BadRequest("version missing".into()));
+            };
+            Some((id, version))
         }
+        None => None,
     };
-    let (task, actor) = (access.task.clone(), ctx.actor());
-    let confirmed = form.allow_duplicate == "1";
-    let outcome = ctx
-        .db(move |conn| {
-            if !fields.parcel_no.is_empty() && !confirmed {
-                if let Some(other) = db::households::same_parcel(
-                    conn,
-                    task.id,
-                    &fields.map_sheet,
-                    &fields.parcel_no,
-                    household_id,
-                )? {
-                    return Ok(Err(other.head_name));
+    let mut duplicate_of = None;
+    let e = match check_household(&form) {
+        Err(e) => e,
+        Ok(fields) => {
+            let (task, actor) = (access.task.clone(), ctx.actor());
+            let confirmed = form.allow_duplicate == "1";
+            let outcome = ctx
+                .db(move |conn| save_household(conn, &actor, &task, edit, &fields, confirmed))
+                .await?;
+            let mut e = FieldErrors::default();
+            match outcome {
+                Saved::Done(h) => {
+                    ctx.flash("success", "flash-saved");
+                    return Ok(ctx.redirect(&format!("/households/{}", h.id)));
+                }
+                Saved::SameParcel(other) => {
+                    e.add("parcel_no", "error-duplicate-parcel");
+                    duplicate_of = Some(other);
+                }
+                Saved::Stale(now) => {
+                    // The typed values stay; saving again knowingly overwrites.
+                    e.add("form", "error-conflict-saved");
+                    form.version = now.version.to_string();
                 }
             }
-            let saved = audit::write(conn, &actor, |c| match household_id {
-                Some(id) => Ok(db::households::update(c, &task, id, &fields)?),
-                None => Ok(db::households::create(c, &task, &fields)?),
-            })?;
-            Ok(Ok(saved.id))
-        })
-        .await?;
-    match outcome {
-        Ok(id) => {
-            ctx.flash("success", "flash-saved");
-            Ok(ctx.redirect(&format!("/households/{id}")))
+            e
         }
-        Err(other) => {
-            let mut e = FieldErrors::default();
-            e.add("parcel_no", "error-duplicate-parcel");
-            render_form(
-                ctx,
-                StatusCode::UNPROCESSABLE_ENTITY,
-                access,
-                household_id,
-                &form,
-                &e,
-                Some(other),
-            )
-        }
-    }
+    };
+    render_form(
+        ctx,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        access,
+        household_id,
+        &form,
+        &e,
+        duplicate_of,
+    )
 }
 
 async fn create(

@@ -9,7 +9,9 @@ use serde_json::{json, Value};
 use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use super::{campaigns, households, recommendations, reviews, targets, tasks, units, ErrorBody};
+use super::{
+    campaigns, desk, households, recommendations, reviews, targets, tasks, units, ErrorBody,
+};
 use crate::context::Ctx;
 use crate::error::AppResult;
 use crate::i18n;
@@ -30,6 +32,9 @@ pub enum Errors {
     /// `not_found`
     #[response(status = 404)]
     NotFound(ErrorBody),
+    /// `conflict`: the resource is not in a state that allows this.
+    #[response(status = 409)]
+    Conflict(ErrorBody),
     /// `precondition_failed`: changed since the version in `If-Match`.
     #[response(status = 412)]
     PreconditionFailed(ErrorBody),
@@ -73,14 +78,17 @@ impl Modify for Token {
         units::list_units, units::get_unit, units::list_users, units::get_user,
         tasks::list_tasks, tasks::get_task, tasks::create, tasks::update,
         tasks::list_milestones, tasks::add_milestone, tasks::set_done,
-        households::list_households, households::get_household,
-        households::list_visits, households::create_visit,
+        households::list_households, households::create_household,
+        households::import_households, households::get_household,
+        households::update_household, households::list_visits, households::create_visit,
         reviews::list_rounds, reviews::get_round, reviews::get_results,
         recommendations::list_recommendations, recommendations::get_recommendation,
         recommendations::create_recommendation, recommendations::answer,
         targets::list_targets, targets::create_target, targets::set_actual,
         campaigns::list_campaigns, campaigns::get_campaign, campaigns::list_models,
         campaigns::get_model,
+        desk::list_duties, desk::get_duty, desk::list_shifts, desk::get_shift,
+        desk::list_cases, desk::create_case, desk::get_case, desk::answer_case,
     ),
     components(schemas(ErrorBody, super::ErrorDetail)),
     modifiers(&Token),
@@ -93,6 +101,7 @@ impl Modify for Token {
         (name = "recommendations", description = "Recommendations a responding body answers in writing by a deadline"),
         (name = "targets", description = "A unit's annual targets and the figures reached"),
         (name = "campaigns", description = "Annual campaign themes and the models registered under them"),
+        (name = "desk", description = "The weekly citizen-support desk: duties, shifts, cases and the citizens' feedback"),
     )
 )]
 struct ApiDoc;

@@ -4,26 +4,42 @@
 //! visit form.
 
 use actix_web::http::header;
-use actix_web::{web, HttpResponse};
+use actix_web::{web, HttpRequest, HttpResponse};
 use chrono::{NaiveDate, NaiveDateTime};
+use futures_util::StreamExt;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use super::{one, page, resource, Api, ApiJson, ApiResult, PageQuery};
+use super::{etag, if_match, one, page, resource, Api, ApiError, ApiJson, ApiResult, PageQuery};
 use crate::db::{self, households::Household};
+use crate::domain::validate::FieldErrors;
+use crate::routes::household_io::{check_rows, import_rows, read_rows, MAX_UPLOAD};
 use crate::routes::households::{
-    check_visit, personal_details, save_visit, visit_target, VisitForm,
+    check_household, check_visit, personal_details, save_household, save_visit, visit_target,
+    HouseholdForm, Saved, VisitForm,
 };
-use crate::routes::tasks::access;
+use crate::routes::tasks::{access, Access};
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.service(resource("/v1/tasks/{id}/households", "GET").route(web::get().to(list_households)))
-        .service(resource("/v1/households/{id}", "GET").route(web::get().to(get_household)))
-        .service(
-            resource("/v1/households/{id}/visits", "GET, POST")
-                .route(web::get().to(list_visits))
-                .route(web::post().to(create_visit)),
-        );
+    cfg.service(
+        resource("/v1/tasks/{id}/households", "GET, POST")
+            .route(web::get().to(list_households))
+            .route(web::post().to(create_household)),
+    )
+    .service(
+        resource("/v1/tasks/{id}/households/import", "POST")
+            .route(web::post().to(import_households)),
+    )
+    .service(
+        resource("/v1/households/{id}", "GET, PUT")
+            .route(web::get().to(get_household))
+            .route(web::put().to(update_household)),
+    )
+    .service(
+        resource("/v1/households/{id}/visits", "GET, POST")
+            .route(web::get().to(list_visits))
+            .route(web::post().to(create_visit)),
+    );
 }
 
 /// A household of a task. `phone` is masked and `notes` empty for readers
@@ -47,6 +63,8 @@ pub struct HouseholdOut {
     stage: String,
     last_visit_on: Option<NaiveDate>,
     next_visit_on: Option<NaiveDate>,
+    /// Send it back in `If-Match` to edit the household.
+    version: i32,
     #[serde(serialize_with = "super::utc")]
     created_at: NaiveDateTime,
     #[serde(serialize_with = "super::utc")]
@@ -71,6 +89,7 @@ impl From<Household> for HouseholdOut {
             stage: h.stage,
             last_visit_on: h.last_visit_on,
             next_visit_on: h.next_visit_on,
+            version: h.version,
             created_at: h.created_at,
             updated_at: h.updated_at,
         }
@@ -141,10 +160,10 @@ pub async fn list_households(
     Ok(page(items, limit, |h| h.id))
 }
 
-/// One household.
+/// One household (its version is the ETag).
 #[utoipa::path(get, path = "/api/v1/households/{id}", tag = "households",
     params(("id" = i64, Path, description = "household id")),
-    responses((status = 200, body = HouseholdOut), super::docs::Errors),
+    responses((status = 200, body = HouseholdOut, headers(("ETag" = String))), super::docs::Errors),
     security(("token" = [])))]
 pub async fn get_household(api: Api, id: web::Path<i64>) -> ApiResult<HttpResponse> {
     let (hid, user, actor) = (*id, api.user.clone(), api.actor());
@@ -159,7 +178,8 @@ pub async fn get_household(api: Api, id: web::Path<i64>) -> ApiResult<HttpRespon
             Ok(household)
         })
         .await?;
-    Ok(one(&HouseholdOut::from(household), None))
+    let version = household.version;
+    Ok(one(&HouseholdOut::from(household), Some(version)))
 }
 
 /// A visit to a household, as logged.
@@ -316,4 +336,266 @@ pub async fn create_visit(
     Ok(HttpResponse::Created()
         .insert_header((header::LOCATION, format!("/api/v1/households/{hid}/visits")))
         .json(Created { id: visit_id }))
+}
+
+/// A household as a client registers or edits it: the household form's fields.
+#[derive(Deserialize, ToSchema)]
+pub struct HouseholdIn {
+    head_name: String,
+    #[serde(default)]
+    address: String,
+    #[serde(default)]
+    residential_group: String,
+    #[serde(default)]
+    map_sheet: String,
+    #[serde(default)]
+    parcel_no: String,
+    /// Square metres.
+    #[serde(default)]
+    area_m2: f64,
+    #[serde(default)]
+    land_type: String,
+    #[serde(default)]
+    #[schema(schema_with = super::choices::priority_groups)]
+    priority_groups: Vec<String>,
+    #[serde(default)]
+    phone: String,
+    #[serde(default)]
+    notes: String,
+    /// Keep it although another household of the task is on the same
+    /// parcel of the same sheet (otherwise 422 on `parcel_no`).
+    #[serde(default)]
+    allow_duplicate: bool,
+}
+
+impl HouseholdIn {
+    fn into_form(self) -> HouseholdForm {
+        HouseholdForm {
+            head_name: self.head_name,
+            address: self.address,
+            residential_group: self.residential_group,
+            map_sheet: self.map_sheet,
+            parcel_no: self.parcel_no,
+            area_m2: self.area_m2.to_string(),
+            land_type: self.land_type,
+            priority_groups: self.priority_groups,
+            phone: self.phone,
+            notes: self.notes,
+            allow_duplicate: if self.allow_duplicate { "1" } else { "" }.into(),
+            version: String::new(),
+        }
+    }
+}
+
+/// The task, if the reader may edit it (its owners and those who manage
+/// tasks of its unit).
+async fn editable(api: &Api, task_id: i64) -> ApiResult<Access> {
+    let user = api.user.clone();
+    let access = api
+        .db(move |c| {
+            let task = db::tasks::find(c, task_id)?;
+            access(c, &user, task)
+        })
+        .await?;
+    if !access.can_edit {
+        return Err(ApiError::Forbidden);
+    }
+    Ok(access)
+}
+
+/// Saves a household through the form's checks; 422 on a field, on a parcel
+/// already recorded, 412 on an older version.
+async fn save(
+    api: &Api,
+    access: &Access,
+    edit: Option<(i64, i32)>,
+    body: HouseholdIn,
+) -> ApiResult<Household> {
+    let form = body.into_form();
+    let fields = check_household(&form).map_err(|e| api.invalid(e))?;
+    let confirmed = form.allow_duplicate == "1";
+    let (task, actor) = (access.task.clone(), api.actor());
+    match api
+        .db(move |c| save_household(c, &actor, &task, edit, &fields, confirmed))
+        .await?
+    {
+        Saved::Done(h) => Ok(h),
+        Saved::SameParcel(_) => {
+            let mut e = FieldErrors::default();
+            e.add("parcel_no", "error-duplicate-parcel");
+            Err(api.invalid(e))
+        }
+        Saved::Stale(now) => Err(ApiError::PreconditionFailed {
+            current: etag(now.version),
+        }),
+    }
+}
+
+/// Registers a household on the task (those who may edit the task).
+#[utoipa::path(post, path = "/api/v1/tasks/{id}/households", tag = "households",
+    params(("id" = i64, Path, description = "task id")),
+    request_body = HouseholdIn,
+    responses((status = 201, body = HouseholdOut, headers(("Location" = String), ("ETag" = String))),
+        super::docs::Errors),
+    security(("token" = [])))]
+pub async fn create_household(
+    api: Api,
+    id: web::Path<i64>,
+    body: ApiJson<HouseholdIn>,
+) -> ApiResult<HttpResponse> {
+    let access = editable(&api, *id).await?;
+    let h = save(&api, &access, None, body.0).await?;
+    Ok(HttpResponse::Created()
+        .insert_header((header::LOCATION, format!("/api/v1/households/{}", h.id)))
+        .insert_header((header::ETAG, etag(h.version)))
+        .json(HouseholdOut::from(h)))
+}
+
+/// Replaces a household's details (its stage moves only with visits).
+/// `If-Match` carries the version read: 412 if someone saved since.
+#[utoipa::path(put, path = "/api/v1/households/{id}", tag = "households",
+    params(("id" = i64, Path, description = "household id"),
+        ("If-Match" = String, Header, description = "the version the edit was made from")),
+    request_body = HouseholdIn,
+    responses((status = 200, body = HouseholdOut, headers(("ETag" = String))), super::docs::Errors),
+    security(("token" = [])))]
+pub async fn update_household(
+    api: Api,
+    req: HttpRequest,
+    id: web::Path<i64>,
+    body: ApiJson<HouseholdIn>,
+) -> ApiResult<HttpResponse> {
+    let hid = *id;
+    let household = api.db(move |c| Ok(db::households::find(c, hid)?)).await?;
+    let access = editable(&api, household.task_id).await?;
+    let version = if_match(&req, household.version)?;
+    let h = save(&api, &access, Some((hid, version)), body.0).await?;
+    let version = h.version;
+    Ok(one(&HouseholdOut::from(h), Some(version)))
+}
+
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ImportQuery {
+    /// Check every line and answer what would be imported, writing nothing.
+    #[serde(default)]
+    dry_run: bool,
+    /// Leave out lines whose parcel the task already holds (or an earlier
+    /// line has).
+    #[serde(default)]
+    skip_duplicates: bool,
+    /// The file's name, kept in the audit log.
+    #[param(max_length = 200)]
+    file_name: Option<String>,
+}
+
+/// What an import did (or, with `dry_run`, would do).
+#[derive(Serialize, ToSchema)]
+pub struct ImportOut {
+    /// Lines read (blank ones aside).
+    lines: usize,
+    imported: usize,
+    /// Lines whose parcel the task already holds or an earlier line has.
+    duplicate_lines: Vec<usize>,
+    dry_run: bool,
+}
+
+/// Imports a household list: the body is the sheet itself, CSV (`text/csv`,
+/// UTF-8, separated by commas, semicolons or tabs) or XLSX
+/// (`application/octet-stream`), with the columns of the page's import
+/// and export. Every line is checked by the household form; if any fails,
+/// nothing is imported and the 422 names each field as
+/// `lines.<line>.<field>`. Otherwise all lines are added in one transaction.
+#[utoipa::path(post, path = "/api/v1/tasks/{id}/households/import", tag = "households",
+    params(("id" = i64, Path, description = "task id"), ImportQuery),
+    request_body(content(
+        (String = "text/csv"),
+        (Vec<u8> = "application/octet-stream"),
+    ), description = "the sheet, at most 5 MB"),
+    responses(
+        (status = 201, body = ImportOut, description = "imported"),
+        (status = 200, body = ImportOut, description = "checked (dry_run)"),
+        super::docs::Errors),
+    security(("token" = [])))]
+pub async fn import_households(
+    api: Api,
+    id: web::Path<i64>,
+    q: web::Query<ImportQuery>,
+    mut payload: web::Payload,
+) -> ApiResult<HttpResponse> {
+    let access = editable(&api, *id).await?;
+    let file = q
+        .file_name
+        .clone()
+        .map(|n| n.replace('\0', ""))
+        .filter(|n| !n.trim().is_empty())
+        .unwrap_or_else(|| "api".into());
+    if file.chars().count() > 200 {
+        return Err(ApiError::BadRequest(
+            "file_name is over 200 characters".into(),
+        ));
+    }
+    let mut bytes = Vec::new();
+    while let Some(chunk) = payload.next().await {
+        let chunk = chunk.map_err(|e| ApiError::BadRequest(e.to_string()))?;
+        if bytes.len() + chunk.len() > MAX_UPLOAD {
+            return Err(ApiError::BadRequest("the file is over 5 MB".into()));
+        }
+        bytes.extend_from_slice(&chunk);
+    }
+    let file_error = |key: &str| {
+        let mut e = FieldErrors::default();
+        e.add("file", key);
+        api.invalid(e)
+    };
+    if bytes.is_empty() {
+        return Err(file_error("import-error-no-file"));
+    }
+    let rows = read_rows(&file, &bytes).map_err(file_error)?;
+    let tid = access.task.id;
+    let existing = api
+        .db(move |c| Ok(db::households::parcels_of_task(c, tid)?))
+        .await?;
+    let checked = check_rows(&rows, existing).map_err(file_error)?;
+    let mut errors = FieldErrors::default();
+    for c in &checked {
+        for (field, key) in c.errors.iter() {
+            errors.add(&format!("lines.{}.{field}", c.line), key);
+        }
+    }
+    if !errors.is_empty() {
+        return Err(api.invalid(errors));
+    }
+    let duplicate_lines: Vec<usize> = checked
+        .iter()
+        .filter(|c| c.duplicate)
+        .map(|c| c.line)
+        .collect();
+    let lines = checked.len();
+    if q.dry_run {
+        let imported = if q.skip_duplicates {
+            lines - duplicate_lines.len()
+        } else {
+            lines
+        };
+        return Ok(HttpResponse::Ok().json(ImportOut {
+            lines,
+            imported,
+            duplicate_lines,
+            dry_run: true,
+        }));
+    }
+    let rows: Vec<_> = checked.into_iter().filter_map(|c| c.fields).collect();
+    let (task, actor, skip) = (access.task, api.actor(), q.skip_duplicates);
+    let imported = api
+        .db(move |c| db::audit::write(c, &actor, |c| import_rows(c, &task, &file, &rows, skip)))
+        .await?;
+    Ok(HttpResponse::Created()
+        .insert_header((header::LOCATION, format!("/api/v1/tasks/{tid}/households")))
+        .json(ImportOut {
+            lines,
+            imported,
+            duplicate_lines,
+            dry_run: false,
+        }))
 }

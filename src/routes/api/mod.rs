@@ -7,6 +7,7 @@
 //! JSON: `{"error": {"code", "message", "fields"}}`.
 
 mod campaigns;
+mod desk;
 pub(crate) mod docs;
 mod households;
 mod recommendations;
@@ -62,6 +63,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .configure(recommendations::configure)
             .configure(targets::configure)
             .configure(campaigns::configure)
+            .configure(desk::configure)
             .default_service(web::to(|| async {
                 Err::<HttpResponse, _>(ApiError::NotFound)
             })),
@@ -90,6 +92,8 @@ pub enum ApiError {
     },
     /// An update without `If-Match`.
     PreconditionRequired,
+    /// The resource is not in a state that allows this.
+    Conflict(String),
     Validation(FieldErrors, Locale),
     RateLimited {
         retry_after: u64,
@@ -107,7 +111,7 @@ pub struct ErrorBody {
 pub struct ErrorDetail {
     /// Stable: `bad_request`, `unauthorized`, `forbidden`, `not_found`,
     /// `method_not_allowed`, `precondition_failed`, `precondition_required`,
-    /// `validation_failed`, `rate_limited`, `internal`.
+    /// `conflict`, `validation_failed`, `rate_limited`, `internal`.
     code: &'static str,
     message: String,
     /// Per field (`validation_failed`): its code and a message in the token
@@ -126,6 +130,7 @@ impl ApiError {
             ApiError::MethodNotAllowed(_) => "method_not_allowed",
             ApiError::PreconditionFailed { .. } => "precondition_failed",
             ApiError::PreconditionRequired => "precondition_required",
+            ApiError::Conflict(_) => "conflict",
             ApiError::Validation(..) => "validation_failed",
             ApiError::RateLimited { .. } => "rate_limited",
             ApiError::Internal(_) => "internal",
@@ -147,6 +152,7 @@ impl ApiError {
             ApiError::PreconditionRequired => {
                 "Send the version you read in If-Match (the ETag of the GET).".into()
             }
+            ApiError::Conflict(m) => m.clone(),
             ApiError::Validation(..) => "Some fields are not valid.".into(),
             ApiError::RateLimited { retry_after } => {
                 format!("Too many requests with this token; try again in {retry_after} s.")
@@ -172,6 +178,7 @@ impl ResponseError for ApiError {
             ApiError::MethodNotAllowed(_) => StatusCode::METHOD_NOT_ALLOWED,
             ApiError::PreconditionFailed { .. } => StatusCode::PRECONDITION_FAILED,
             ApiError::PreconditionRequired => StatusCode::PRECONDITION_REQUIRED,
+            ApiError::Conflict(_) => StatusCode::CONFLICT,
             ApiError::Validation(..) => StatusCode::UNPROCESSABLE_ENTITY,
             ApiError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
@@ -250,6 +257,8 @@ pub struct Api {
     pub state: web::Data<AppState>,
     pub user: CurrentUser,
     pub ip: String,
+    /// Where links point (as in pages and mail).
+    pub origin: String,
 }
 
 impl FromRequest for Api {
@@ -267,6 +276,10 @@ impl FromRequest for Api {
         let ip = state
             .as_ref()
             .map(|s| crate::context::client_ip(req, &s.config))
+            .unwrap_or_default();
+        let origin = state
+            .as_ref()
+            .map(|s| crate::context::origin(req, &s.config))
             .unwrap_or_default();
         Box::pin(async move {
             let state = state.ok_or_else(|| ApiError::Internal("state missing".into()))?;
@@ -292,7 +305,12 @@ impl FromRequest for Api {
                     retry_after: wait.as_secs().max(1),
                 });
             }
-            Ok(Api { state, user, ip })
+            Ok(Api {
+                state,
+                user,
+                ip,
+                origin,
+            })
         })
     }
 }
@@ -388,7 +406,8 @@ pub mod choices {
     use utoipa::openapi::{Array, Object};
 
     use crate::domain::consent::ConsentStage;
-    use crate::domain::households::{Concern, VisitKind};
+    use crate::domain::desk::Outcome;
+    use crate::domain::households::{Concern, PriorityGroup, VisitKind};
     use crate::domain::recommendation::Field;
 
     fn one_of(values: Vec<&'static str>) -> Object {
@@ -420,6 +439,14 @@ pub mod choices {
 
     pub fn field() -> Object {
         one_of(Field::ALL.iter().map(|f| f.as_str()).collect())
+    }
+
+    pub fn outcome() -> Object {
+        one_of(Outcome::ALL.iter().map(|o| o.as_str()).collect())
+    }
+
+    pub fn priority_groups() -> Array {
+        many_of(PriorityGroup::ALL.iter().map(|g| g.as_str()).collect())
     }
 }
 

@@ -1,0 +1,496 @@
+//! The weekly citizen-support desk: duties, their shifts, the cases recorded
+//! on a shift (with the citizen's feedback) and the answers to escalations.
+//! Rights and checks are the desk pages' (`duty_access`, `shift_access`,
+//! `check_case`, `check_case_answer`).
+
+use actix_web::http::header;
+use actix_web::{web, HttpResponse};
+use chrono::{Duration, NaiveDate, NaiveDateTime};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+use super::{one, page, resource, Api, ApiError, ApiJson, ApiResult, PageQuery};
+use crate::db::{self, desk as ddb};
+use crate::domain::access::Permission;
+use crate::domain::format;
+use crate::routes::desk::{
+    check_case, check_case_answer, duty_access, record_case, shift_access, AnswerForm, CaseForm,
+};
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.service(resource("/v1/desk/duties", "GET").route(web::get().to(list_duties)))
+        .service(resource("/v1/desk/duties/{id}", "GET").route(web::get().to(get_duty)))
+        .service(resource("/v1/desk/duties/{id}/shifts", "GET").route(web::get().to(list_shifts)))
+        .service(resource("/v1/desk/shifts/{id}", "GET").route(web::get().to(get_shift)))
+        .service(
+            resource("/v1/desk/shifts/{id}/cases", "GET, POST")
+                .route(web::get().to(list_cases))
+                .route(web::post().to(create_case)),
+        )
+        .service(resource("/v1/desk/cases/{id}", "GET").route(web::get().to(get_case)))
+        .service(resource("/v1/desk/cases/{id}/answer", "POST").route(web::post().to(answer_case)));
+}
+
+/// A duty: a weekly desk a unit keeps, its officials taking turns.
+#[derive(Serialize, ToSchema)]
+pub struct DutyOut {
+    id: i64,
+    unit_id: i64,
+    unit_name: String,
+    name: String,
+    place: String,
+    /// ISO weekday, 1 (Monday) – 7 (Sunday).
+    weekday: i32,
+    /// `HH:MM`.
+    start_time: String,
+    end_time: String,
+    starts_on: NaiveDate,
+    active: bool,
+    /// The officials taking turns, in order.
+    officials: Vec<Person>,
+    #[serde(serialize_with = "super::utc")]
+    updated_at: NaiveDateTime,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct Person {
+    id: i64,
+    name: String,
+}
+
+impl DutyOut {
+    fn new(d: ddb::Duty, unit_name: String, officials: Vec<(i64, String)>) -> Self {
+        DutyOut {
+            id: d.id,
+            unit_id: d.unit_id,
+            unit_name,
+            name: d.name,
+            place: d.place,
+            weekday: d.weekday,
+            start_time: d.start_time,
+            end_time: d.end_time,
+            starts_on: d.starts_on,
+            active: d.active,
+            officials: officials
+                .into_iter()
+                .map(|(id, name)| Person { id, name })
+                .collect(),
+            updated_at: d.updated_at,
+        }
+    }
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct DutyPage {
+    items: Vec<DutyOut>,
+    next_cursor: Option<String>,
+}
+
+/// The duties of the units the reader sees, by id.
+#[utoipa::path(get, path = "/api/v1/desk/duties", tag = "desk",
+    params(PageQuery),
+    responses((status = 200, body = DutyPage), super::docs::Errors),
+    security(("token" = [])))]
+pub async fn list_duties(api: Api, q: web::Query<PageQuery>) -> ApiResult<HttpResponse> {
+    let (after, limit) = q.parse()?;
+    let user = api.user.clone();
+    let items = api
+        .db(move |c| {
+            let mut duties: Vec<_> = ddb::all(c)?
+                .into_iter()
+                .filter(|(d, _, path)| d.id > after && user.can(Permission::View, path))
+                .collect();
+            duties.sort_by_key(|(d, _, _)| d.id);
+            duties.truncate(limit as usize);
+            let mut items = Vec::with_capacity(duties.len());
+            for (d, unit_name, _) in duties {
+                let officials = ddb::officials(c, d.id)?;
+                items.push(DutyOut::new(d, unit_name, officials));
+            }
+            Ok(items)
+        })
+        .await?;
+    Ok(page(items, limit, |d| d.id))
+}
+
+/// One duty (its officials see it too).
+#[utoipa::path(get, path = "/api/v1/desk/duties/{id}", tag = "desk",
+    params(("id" = i64, Path, description = "duty id")),
+    responses((status = 200, body = DutyOut), super::docs::Errors),
+    security(("token" = [])))]
+pub async fn get_duty(api: Api, id: web::Path<i64>) -> ApiResult<HttpResponse> {
+    let (did, user) = (*id, api.user.clone());
+    let a = api.db(move |c| duty_access(c, &user, did)).await?;
+    Ok(one(&DutyOut::new(a.duty, a.unit.name, a.officials), None))
+}
+
+/// A shift of a duty: a day, the official on it, and how it went.
+#[derive(Serialize, ToSchema)]
+pub struct ShiftOut {
+    id: i64,
+    duty_id: i64,
+    on_date: NaiveDate,
+    official_id: i64,
+    official_name: String,
+    /// `planned`, `held`, `cancelled`
+    status: String,
+    note: String,
+    /// The official who asked to swap, and why.
+    swap_requested_by: Option<i64>,
+    swap_reason: Option<String>,
+    /// Cases recorded on it.
+    cases: i64,
+    version: i32,
+}
+
+impl From<ddb::ShiftRow> for ShiftOut {
+    fn from(r: ddb::ShiftRow) -> Self {
+        let s = r.shift;
+        ShiftOut {
+            id: s.id,
+            duty_id: s.duty_id,
+            on_date: s.on_date,
+            official_id: s.official_id,
+            official_name: r.official_name,
+            status: s.status,
+            note: s.note,
+            swap_requested_by: s.swap_requested_by,
+            swap_reason: s.swap_reason,
+            cases: r.cases,
+            version: s.version,
+        }
+    }
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ShiftPage {
+    items: Vec<ShiftOut>,
+    next_cursor: Option<String>,
+}
+
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ShiftFilter {
+    /// The first day (today when left out).
+    from: Option<NaiveDate>,
+    /// The last day (eight weeks after `from` when left out); at most a
+    /// year after `from`.
+    to: Option<NaiveDate>,
+}
+
+/// The duty's shifts between two days, by date.
+#[utoipa::path(get, path = "/api/v1/desk/duties/{id}/shifts", tag = "desk",
+    params(("id" = i64, Path, description = "duty id"), PageQuery, ShiftFilter),
+    responses((status = 200, body = ShiftPage), super::docs::Errors),
+    security(("token" = [])))]
+pub async fn list_shifts(
+    api: Api,
+    id: web::Path<i64>,
+    q: web::Query<PageQuery>,
+    f: web::Query<ShiftFilter>,
+) -> ApiResult<HttpResponse> {
+    let (after, limit) = q.parse()?;
+    let from = f.from.unwrap_or_else(format::today);
+    let to = f.to.unwrap_or(from + Duration::weeks(8));
+    if to < from || (to - from).num_days() > 366 {
+        return Err(ApiError::BadRequest(
+            "`to` must be on or after `from`, and at most a year later".into(),
+        ));
+    }
+    let (did, user) = (*id, api.user.clone());
+    let rows = api
+        .db(move |c| {
+            duty_access(c, &user, did)?;
+            Ok(ddb::shifts(c, did, from, to)?)
+        })
+        .await?;
+    let items: Vec<ShiftOut> = super::following(rows, after, limit, |r| r.shift.id)
+        .into_iter()
+        .map(ShiftOut::from)
+        .collect();
+    Ok(page(items, limit, |s| s.id))
+}
+
+/// One shift.
+#[utoipa::path(get, path = "/api/v1/desk/shifts/{id}", tag = "desk",
+    params(("id" = i64, Path, description = "shift id")),
+    responses((status = 200, body = ShiftOut), super::docs::Errors),
+    security(("token" = [])))]
+pub async fn get_shift(api: Api, id: web::Path<i64>) -> ApiResult<HttpResponse> {
+    let (sid, user) = (*id, api.user.clone());
+    let row = api
+        .db(move |c| {
+            let sa = shift_access(c, &user, sid)?;
+            let day = sa.shift.on_date;
+            let row = ddb::shifts(c, sa.shift.duty_id, day, day)?
+                .into_iter()
+                .find(|r| r.shift.id == sid)
+                .ok_or(crate::error::AppError::NotFound)?;
+            Ok(row)
+        })
+        .await?;
+    Ok(one(&ShiftOut::from(row), None))
+}
+
+/// A case recorded on a shift.
+#[derive(Serialize, ToSchema)]
+pub struct CaseOut {
+    id: i64,
+    shift_id: i64,
+    procedure_id: i64,
+    /// The procedure's name in the reader's language.
+    procedure: String,
+    citizen_name: String,
+    /// Comma-separated priority groups.
+    priority_groups: String,
+    note: String,
+    /// `guided`, `resolved`, `handed_over`, `escalated`
+    outcome: String,
+    escalated_to: Option<String>,
+    due_on: Option<NaiveDate>,
+    answered_on: Option<NaiveDate>,
+    answer: Option<String>,
+    /// The citizen's feedback page is open until this day.
+    feedback_expires_on: NaiveDate,
+    #[serde(serialize_with = "super::utc")]
+    created_at: NaiveDateTime,
+}
+
+impl CaseOut {
+    fn new(c: ddb::Case, procedure: String) -> Self {
+        CaseOut {
+            id: c.id,
+            shift_id: c.shift_id,
+            procedure_id: c.procedure_id,
+            procedure,
+            citizen_name: c.citizen_name,
+            priority_groups: c.priority_groups,
+            note: c.note,
+            outcome: c.outcome,
+            escalated_to: c.escalated_to,
+            due_on: c.due_on,
+            answered_on: c.answered_on,
+            answer: c.answer,
+            feedback_expires_on: c.feedback_expires_on,
+            created_at: c.created_at,
+        }
+    }
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct CasePage {
+    items: Vec<CaseOut>,
+    next_cursor: Option<String>,
+}
+
+fn named(api: &Api, vi: String, en: String) -> String {
+    match api.user.locale {
+        crate::i18n::Locale::En if !en.trim().is_empty() => en,
+        _ => vi,
+    }
+}
+
+/// The cases recorded on a shift, by id.
+#[utoipa::path(get, path = "/api/v1/desk/shifts/{id}/cases", tag = "desk",
+    params(("id" = i64, Path, description = "shift id"), PageQuery),
+    responses((status = 200, body = CasePage), super::docs::Errors),
+    security(("token" = [])))]
+pub async fn list_cases(
+    api: Api,
+    id: web::Path<i64>,
+    q: web::Query<PageQuery>,
+) -> ApiResult<HttpResponse> {
+    let (after, limit) = q.parse()?;
+    let (sid, user) = (*id, api.user.clone());
+    let rows = api
+        .db(move |c| {
+            shift_access(c, &user, sid)?;
+            Ok(ddb::cases_of_shift(c, sid)?)
+        })
+        .await?;
+    let items: Vec<CaseOut> = rows
+        .into_iter()
+        .filter(|r| r.case.id > after)
+        .take(limit as usize)
+        .map(|r| CaseOut::new(r.case, named(&api, r.procedure_vi, r.procedure_en)))
+        .collect();
+    Ok(page(items, limit, |c| c.id))
+}
+
+/// A case with the citizen's feedback, and the link to give it.
+#[derive(Serialize, ToSchema)]
+pub struct CaseDetail {
+    #[serde(flatten)]
+    case: CaseOut,
+    /// The page (no account needed) where the citizen rates the service;
+    /// shown to them as a QR code.
+    feedback_url: String,
+    feedback: Option<FeedbackOut>,
+}
+
+/// What the citizen said.
+#[derive(Serialize, ToSchema)]
+pub struct FeedbackOut {
+    /// `very_satisfied`, `satisfied`, `not_satisfied`
+    rating: String,
+    /// 1–5 each, when given.
+    attitude: Option<i32>,
+    clarity: Option<i32>,
+    time_taken: Option<i32>,
+    comment: String,
+    #[serde(serialize_with = "super::utc")]
+    at: NaiveDateTime,
+}
+
+async fn case_detail(api: &Api, cid: i64) -> ApiResult<CaseDetail> {
+    let user = api.user.clone();
+    let (case, procedure, feedback) = api
+        .db(move |c| {
+            let case = ddb::find_case(c, cid)?;
+            shift_access(c, &user, case.shift_id)?;
+            let procedure = db::lists::desk_procedures::find(c, case.procedure_id)?;
+            Ok((case, procedure, ddb::feedback_of(c, cid)?))
+        })
+        .await?;
+    let procedure = procedure
+        .map(|p| named(api, p.name_vi, p.name_en))
+        .unwrap_or_default();
+    Ok(CaseDetail {
+        feedback_url: format!("{}/f/{}", api.origin, api.state.links.sign("feedback", cid)),
+        case: CaseOut::new(case, procedure),
+        feedback: feedback.map(|f| FeedbackOut {
+            rating: f.rating,
+            attitude: f.attitude,
+            clarity: f.clarity,
+            time_taken: f.time_taken,
+            comment: f.comment,
+            at: f.at,
+        }),
+    })
+}
+
+/// One case.
+#[utoipa::path(get, path = "/api/v1/desk/cases/{id}", tag = "desk",
+    params(("id" = i64, Path, description = "case id")),
+    responses((status = 200, body = CaseDetail), super::docs::Errors),
+    security(("token" = [])))]
+pub async fn get_case(api: Api, id: web::Path<i64>) -> ApiResult<HttpResponse> {
+    let detail = case_detail(&api, *id).await?;
+    Ok(one(&detail, None))
+}
+
+/// A case as the official on duty records it: the shift page's form.
+#[derive(Deserialize, ToSchema)]
+pub struct CaseIn {
+    /// An active procedure of the desk's list.
+    procedure_id: i64,
+    #[serde(default)]
+    citizen_name: String,
+    #[serde(default)]
+    #[schema(schema_with = super::choices::priority_groups)]
+    priority_groups: Vec<String>,
+    note: String,
+    #[schema(schema_with = super::choices::outcome)]
+    outcome: String,
+    /// Where an escalated case went (needed for `escalated`).
+    #[serde(default)]
+    escalated_to: Option<String>,
+    /// When the answer is due (needed for `escalated`).
+    #[serde(default)]
+    due_on: Option<NaiveDate>,
+}
+
+/// Records a case on the shift (its official or a manager of the unit).
+#[utoipa::path(post, path = "/api/v1/desk/shifts/{id}/cases", tag = "desk",
+    params(("id" = i64, Path, description = "shift id")),
+    request_body = CaseIn,
+    responses((status = 201, body = CaseDetail, headers(("Location" = String))),
+        super::docs::Errors),
+    security(("token" = [])))]
+pub async fn create_case(
+    api: Api,
+    id: web::Path<i64>,
+    body: ApiJson<CaseIn>,
+) -> ApiResult<HttpResponse> {
+    let b = body.0;
+    let form = CaseForm {
+        procedure_id: b.procedure_id.to_string(),
+        citizen_name: b.citizen_name,
+        priority_groups: b.priority_groups,
+        note: b.note,
+        outcome: b.outcome,
+        escalated_to: b.escalated_to.unwrap_or_default(),
+        due_on: b.due_on.map(format::date).unwrap_or_default(),
+    };
+    let (sid, user, actor) = (*id, api.user.clone(), api.actor());
+    let created = api
+        .db(move |c| {
+            let sa = shift_access(c, &user, sid)?;
+            if !sa.records {
+                return Err(crate::error::AppError::Forbidden);
+            }
+            Ok(match check_case(c, &form)? {
+                Ok(fields) => Ok(record_case(c, &actor, &sa, &fields, user.id)?.id),
+                Err(e) => Err(e),
+            })
+        })
+        .await?;
+    let cid = created.map_err(|e| api.invalid(e))?;
+    let detail = case_detail(&api, cid).await?;
+    Ok(HttpResponse::Created()
+        .insert_header((header::LOCATION, format!("/api/v1/desk/cases/{cid}")))
+        .json(detail))
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct CaseAnswerIn {
+    answer: String,
+    /// The day it was answered (today when left out).
+    #[serde(default)]
+    answered_on: Option<NaiveDate>,
+}
+
+/// Records the answer to an escalated case, once (its official or a
+/// manager); 409 when the case is not escalated or already answered.
+#[utoipa::path(post, path = "/api/v1/desk/cases/{id}/answer", tag = "desk",
+    params(("id" = i64, Path, description = "case id")),
+    request_body = CaseAnswerIn,
+    responses((status = 200, body = CaseDetail), super::docs::Errors),
+    security(("token" = [])))]
+pub async fn answer_case(
+    api: Api,
+    id: web::Path<i64>,
+    body: ApiJson<CaseAnswerIn>,
+) -> ApiResult<HttpResponse> {
+    let form = AnswerForm {
+        answer: body.0.answer,
+        answered_on: body.0.answered_on.map(format::date).unwrap_or_default(),
+    };
+    let (cid, user, actor) = (*id, api.user.clone(), api.actor());
+    let checked = check_case_answer(&form);
+    let answered = api
+        .db(move |c| {
+            let case = ddb::find_case(c, cid)?;
+            let sa = shift_access(c, &user, case.shift_id)?;
+            if !sa.records {
+                return Err(crate::error::AppError::Forbidden);
+            }
+            let (on, text) = match checked {
+                Ok(v) => v,
+                Err(e) => return Ok(Err(e)),
+            };
+            let unit = sa.a.unit.id;
+            Ok(Ok(db::audit::write_if(c, &actor, |c| {
+                let ch = ddb::answer(c, &case, unit, on, &text)?;
+                Ok((ch.is_some(), ch))
+            })?))
+        })
+        .await?;
+    if !answered.map_err(|e| api.invalid(e))? {
+        return Err(ApiError::Conflict(
+            "Only an escalated case not yet answered takes an answer.".into(),
+        ));
+    }
+    let detail = case_detail(&api, cid).await?;
+    Ok(one(&detail, None))
+}
