@@ -236,6 +236,37 @@ fn add_duty(w: &World) -> (i64, i64) {
     (duty.id, shift)
 }
 
+/// A mobile team led by the ward, serving it, with `totac` as its member
+/// and one round planned today.
+fn add_team(w: &World) -> (i64, i64) {
+    let today = danvan::domain::format::today();
+    let mut conn = w.app.conn();
+    let fields = db::teams::TeamFields {
+        lead_unit_id: w.ward,
+        name: "Tổ hỗ trợ lưu động Thụy Khuê".into(),
+        period_from: today - chrono::Duration::days(30),
+        period_to: today + chrono::Duration::days(60),
+        description: String::new(),
+        members: vec![w.teammate],
+        communes: vec![w.ward],
+    };
+    let (team, _) = db::teams::create(&mut conn, &fields, w.owner).unwrap();
+    let plan = db::teams::RoundPlan {
+        unit_id: w.ward,
+        on_date: today,
+        start_time: "08:00".into(),
+        place: "Nhà văn hóa tổ 5".into(),
+        kind: "outreach".into(),
+    };
+    let (round, _) = db::teams::plan_round(&mut conn, &team, &plan, w.owner).unwrap();
+    (team.id, round.id)
+}
+
+fn plan_body(w: &World) -> Value {
+    json!({"unit_id": w.ward, "on_date": danvan::domain::format::today(),
+        "start_time": "14:00", "place": "Sân nhà văn hóa", "kind": "legal_advice"})
+}
+
 fn visit_body() -> Value {
     json!({"visited_on": "2026-11-30", "kind": "door_to_door", "stage_after": "notice_received"})
 }
@@ -246,6 +277,7 @@ async fn the_permission_table_holds_for_every_endpoint() {
     let w = world().await;
     let (t, h, ward, other) = (w.task, w.household, w.ward, w.other_ward);
     let (duty, shift) = add_duty(&w);
+    let (team, round) = add_team(&w);
     let get = Method::GET;
     let who = ["admin", "chutri", "totac", "mttq", "capuy.khac", "xem"];
     // Expected status per account, in the order of `who`.
@@ -379,6 +411,44 @@ async fn the_permission_table_holds_for_every_endpoint() {
             Method::POST,
             format!("/api/v1/desk/shifts/{shift}/cases"),
             Some(case_body()),
+            [201, 201, 201, 403, 403, 403],
+        ),
+        (
+            get.clone(),
+            "/api/v1/teams".into(),
+            None,
+            [200, 200, 200, 200, 200, 200],
+        ),
+        (
+            get.clone(),
+            format!("/api/v1/teams/{team}"),
+            None,
+            [200, 200, 200, 200, 403, 200],
+        ),
+        (
+            get.clone(),
+            format!("/api/v1/teams/{team}/rounds"),
+            None,
+            [200, 200, 200, 200, 403, 200],
+        ),
+        (
+            get.clone(),
+            format!("/api/v1/team-rounds/{round}"),
+            None,
+            [200, 200, 200, 200, 403, 200],
+        ),
+        // The team's members (`totac`) and the lead unit's committee plan
+        // rounds and raise problems.
+        (
+            Method::POST,
+            format!("/api/v1/teams/{team}/rounds"),
+            Some(plan_body(&w)),
+            [201, 201, 201, 403, 403, 403],
+        ),
+        (
+            Method::POST,
+            format!("/api/v1/team-rounds/{round}/problems"),
+            Some(json!({"text": "Thiếu máy tính bảng cho hồ sơ trực tuyến"})),
             [201, 201, 201, 403, 403, 403],
         ),
     ];
@@ -832,14 +902,25 @@ async fn the_openapi_description_covers_the_routes_and_the_docs_page_shows_them(
         "POST /api/v1/desk/shifts/{id}/cases",
         "GET /api/v1/desk/cases/{id}",
         "POST /api/v1/desk/cases/{id}/answer",
+        "GET /api/v1/teams",
+        "GET /api/v1/teams/{id}",
+        "GET /api/v1/teams/{id}/rounds",
+        "POST /api/v1/teams/{id}/rounds",
+        "GET /api/v1/team-rounds/{id}",
+        "PUT /api/v1/team-rounds/{id}/result",
+        "POST /api/v1/team-rounds/{id}/cancel",
+        "POST /api/v1/team-rounds/{id}/problems",
     ] {
         assert!(
             operations.contains(&op.to_string()),
             "{op} is not described: {operations:?}"
         );
     }
-    assert_eq!(operations.len(), 40, "{operations:?}");
+    assert_eq!(operations.len(), 48, "{operations:?}");
     assert!(doc["components"]["securitySchemes"]["token"].is_object());
+    // Each schema keeps its own name: a team's round is not a review round.
+    assert!(doc["components"]["schemas"]["TeamRoundOut"]["properties"]["team_id"].is_object());
+    assert!(doc["components"]["schemas"]["RoundOut"]["properties"]["team_id"].is_null());
     // The fixed lists a body takes its values from are described as choices.
     let visit = &doc["components"]["schemas"]["VisitIn"]["properties"];
     assert!(visit["kind"]["enum"]
@@ -1669,4 +1750,141 @@ async fn desk_cases_are_recorded_and_escalations_answered_once() {
         )
         .await;
     assert_eq!(json["answer"], "Đã trả sổ");
+}
+
+/// Rounds are planned with the team page's checks, recorded once per
+/// version, cancelled only while planned, and problems raised on them.
+#[tokio::test]
+async fn team_rounds_are_planned_recorded_and_cancelled_as_on_the_pages() {
+    let w = world().await;
+    let (team, _) = add_team(&w);
+    let today = danvan::domain::format::today();
+    let member = w.token("totac").to_string();
+    let rounds = format!("/api/v1/teams/{team}/rounds");
+    let (status, json) = w
+        .call(
+            Some("totac"),
+            Method::POST,
+            &rounds,
+            Some(
+                json!({"unit_id": w.other_ward, "on_date": today + chrono::Duration::days(365),
+                "start_time": "8h", "place": "", "kind": "outreach"}),
+            ),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{json}");
+    let fields = &json["error"]["fields"];
+    for (field, code) in [
+        ("unit_id", "invalid-choice"),
+        ("on_date", "teams-error-outside-period"),
+        ("start_time", "time"),
+        ("place", "required"),
+    ] {
+        assert_eq!(fields[field]["code"], code, "{field}: {json}");
+    }
+    let (status, created) = w
+        .call(Some("totac"), Method::POST, &rounds, Some(plan_body(&w)))
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{created}");
+    assert_eq!(created["status"], "planned");
+    assert_eq!(created["start_time"], "14:00");
+    let id = created["id"].as_i64().unwrap();
+
+    let result = format!("/api/v1/team-rounds/{id}/result");
+    let figures = json!({"attendance": 120, "helped": {"elderly": 14, "poor": 6},
+        "dossiers_prepared": 30, "dossiers_online": 22, "notes": "Hướng dẫn dịch vụ công"});
+    let (status, _) = w
+        .call(Some("totac"), Method::PUT, &result, Some(figures.clone()))
+        .await;
+    assert_eq!(status, StatusCode::PRECONDITION_REQUIRED);
+    let put = |body: Value, version: &str| {
+        send_to(
+            w.app.url(""),
+            member.clone(),
+            Method::PUT,
+            result.clone(),
+            Some(body),
+            Some(format!("\"{version}\"")),
+        )
+    };
+    let mut bad = figures.clone();
+    bad["dossiers_online"] = json!(31);
+    bad["helped"]["poor"] = json!(-1);
+    let (status, _, json) = put(bad, "1").await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{json}");
+    assert_eq!(
+        json["error"]["fields"]["dossiers_online"]["code"],
+        "more-than-total"
+    );
+    assert_eq!(json["error"]["fields"]["helped_poor"]["code"], "number");
+    let (status, etag, json) = put(figures.clone(), "1").await;
+    assert_eq!(status, StatusCode::OK, "{json}");
+    assert_eq!(etag.as_deref(), Some("\"2\""));
+    assert_eq!(json["status"], "held");
+    assert_eq!(json["helped"]["elderly"], 14);
+    assert_eq!(json["helped"]["disability"], 0);
+    let (status, _, _) = put(figures, "1").await;
+    assert_eq!(status, StatusCode::PRECONDITION_FAILED);
+
+    // A held round is not cancelled; a planned one is, with a reason.
+    let cancel = |round: i64, body: Value, version: &str| {
+        send_to(
+            w.app.url(""),
+            member.clone(),
+            Method::POST,
+            format!("/api/v1/team-rounds/{round}/cancel"),
+            Some(body),
+            Some(format!("\"{version}\"")),
+        )
+    };
+    let (status, _, json) = cancel(id, json!({"reason": "Mưa bão"}), "2").await;
+    assert_eq!(status, StatusCode::CONFLICT, "{json}");
+    let (_, other) = w
+        .call(Some("totac"), Method::POST, &rounds, Some(plan_body(&w)))
+        .await;
+    let other = other["id"].as_i64().unwrap();
+    let (status, _, json) = cancel(other, json!({"reason": "  "}), "1").await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(json["error"]["fields"]["reason"]["code"], "required");
+    let (status, _, json) = cancel(other, json!({"reason": "Mưa bão"}), "1").await;
+    assert_eq!(status, StatusCode::OK, "{json}");
+    assert_eq!(json["status"], "cancelled");
+    assert_eq!(json["notes"], "Mưa bão");
+
+    let problems = format!("/api/v1/team-rounds/{id}/problems");
+    let (status, _) = w
+        .call(
+            Some("totac"),
+            Method::POST,
+            &problems,
+            Some(json!({"text": ""})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    let (status, json) = w
+        .call(
+            Some("totac"),
+            Method::POST,
+            &problems,
+            Some(json!({"text": "Đường vào xóm bị sạt lở"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{json}");
+    assert_eq!(json["problems"][0]["text"], "Đường vào xóm bị sạt lở");
+    let (_, list) = w
+        .call(Some("xem"), Method::GET, &format!("{rounds}?limit=2"), None)
+        .await;
+    assert_eq!(list["items"].as_array().unwrap().len(), 2);
+    let (_, rest) = w
+        .call(
+            Some("xem"),
+            Method::GET,
+            &format!(
+                "{rounds}?limit=2&cursor={}",
+                list["next_cursor"].as_str().unwrap()
+            ),
+            None,
+        )
+        .await;
+    assert_eq!(rest["items"].as_array().unwrap().len(), 1, "{rest}");
 }

@@ -43,31 +43,27 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 
 // ---------------------------------------------------------------- access
 
-struct Access {
-    team: tdb::Team,
-    lead: db::units::Unit,
+pub(super) struct Access {
+    pub team: tdb::Team,
+    pub lead: db::units::Unit,
     /// Committee members and administrators of the lead unit run the team.
-    manage: bool,
+    pub manage: bool,
     /// Members (and managers) plan and record rounds.
-    member: bool,
-    communes: Vec<(i64, String, String)>,
-    members: Vec<(i64, String, String)>,
+    pub member: bool,
+    pub communes: Vec<(i64, String, String)>,
+    pub members: Vec<(i64, String, String)>,
 }
 
-async fn load(ctx: &Ctx, id: i64) -> AppResult<Access> {
-    let user = ctx.user()?;
-    let (team, lead, communes, members) = ctx
-        .db(move |conn| {
-            let team = tdb::find(conn, id)?;
-            let lead = db::units::find(conn, team.lead_unit_id)?;
-            Ok((
-                team,
-                lead,
-                tdb::communes(conn, id)?,
-                tdb::members(conn, id)?,
-            ))
-        })
-        .await?;
+/// The team, if the user is on it or sees its lead unit or one of its communes.
+pub(super) fn team_access(
+    conn: &mut db::DbConnection,
+    user: &CurrentUser,
+    id: i64,
+) -> AppResult<Access> {
+    let team = tdb::find(conn, id)?;
+    let lead = db::units::find(conn, team.lead_unit_id)?;
+    let communes = tdb::communes(conn, id)?;
+    let members = tdb::members(conn, id)?;
     let manage = user.can(Permission::ManageTasks, &lead.path);
     let member = manage || members.iter().any(|m| m.0 == user.id);
     let sees = member
@@ -86,6 +82,11 @@ async fn load(ctx: &Ctx, id: i64) -> AppResult<Access> {
         communes,
         members,
     })
+}
+
+async fn load(ctx: &Ctx, id: i64) -> AppResult<Access> {
+    let user = ctx.user()?.clone();
+    ctx.db(move |conn| team_access(conn, &user, id)).await
 }
 
 // ---------------------------------------------------------------- teams
@@ -381,12 +382,46 @@ async fn update(
 
 #[derive(Deserialize, Serialize, Default, Clone)]
 #[serde(default)]
-struct PlanForm {
-    unit_id: String,
-    on_date: String,
-    start_time: String,
-    place: String,
-    kind: String,
+pub(super) struct PlanForm {
+    pub unit_id: String,
+    pub on_date: String,
+    pub start_time: String,
+    pub place: String,
+    pub kind: String,
+}
+
+/// A round planned in one of the team's communes, within its period.
+pub(super) fn check_plan(a: &Access, form: &PlanForm) -> Result<tdb::RoundPlan, FieldErrors> {
+    let mut e = FieldErrors::default();
+    let unit_id = e.id("unit_id", &form.unit_id);
+    if unit_id.is_some_and(|u| !a.communes.iter().any(|c| c.0 == u)) {
+        e.add("unit_id", "error-invalid-choice");
+    }
+    let on_date = required_date(&mut e, "on_date", &form.on_date);
+    if on_date.is_some_and(|d| d < a.team.period_from || d > a.team.period_to) {
+        e.add("on_date", "teams-error-outside-period");
+    }
+    let start = desk::parse_time(&form.start_time);
+    if start.is_none() {
+        e.add("start_time", "error-time");
+    }
+    let place = e.required("place", &form.place, 300);
+    let kind = RoundKind::parse(&form.kind);
+    if kind.is_none() {
+        e.add("kind", "error-required");
+    }
+    let (Some(unit_id), Some(on_date), Some(start), Some(kind)) =
+        (unit_id, on_date, start, kind.filter(|_| e.is_empty()))
+    else {
+        return Err(e);
+    };
+    Ok(tdb::RoundPlan {
+        unit_id,
+        on_date,
+        start_time: start.format("%H:%M").to_string(),
+        place,
+        kind: kind.as_str().into(),
+    })
 }
 
 async fn show(ctx: Ctx, id: web::Path<i64>) -> AppResult<HttpResponse> {
@@ -444,35 +479,9 @@ async fn plan(ctx: Ctx, id: web::Path<i64>, form: web::Form<PlanForm>) -> AppRes
         return Err(AppError::Forbidden);
     }
     let form = form.into_inner();
-    let mut e = FieldErrors::default();
-    let unit_id = e.id("unit_id", &form.unit_id);
-    if unit_id.is_some_and(|u| !a.communes.iter().any(|c| c.0 == u)) {
-        e.add("unit_id", "error-invalid-choice");
-    }
-    let on_date = required_date(&mut e, "on_date", &form.on_date);
-    if on_date.is_some_and(|d| d < a.team.period_from || d > a.team.period_to) {
-        e.add("on_date", "teams-error-outside-period");
-    }
-    let start = desk::parse_time(&form.start_time);
-    if start.is_none() {
-        e.add("start_time", "error-time");
-    }
-    let place = e.required("place", &form.place, 300);
-    let kind = RoundKind::parse(&form.kind);
-    if kind.is_none() {
-        e.add("kind", "error-required");
-    }
-    let (Some(unit_id), Some(on_date), Some(start), Some(kind)) =
-        (unit_id, on_date, start, kind.filter(|_| e.is_empty()))
-    else {
-        return render_team(&ctx, a, &form, &e, StatusCode::UNPROCESSABLE_ENTITY).await;
-    };
-    let p = tdb::RoundPlan {
-        unit_id,
-        on_date,
-        start_time: start.format("%H:%M").to_string(),
-        place,
-        kind: kind.as_str().into(),
+    let p = match check_plan(&a, &form) {
+        Ok(p) => p,
+        Err(e) => return render_team(&ctx, a, &form, &e, StatusCode::UNPROCESSABLE_ENTITY).await,
     };
     let (actor, t, uid) = (ctx.actor(), a.team.clone(), ctx.user()?.id);
     let r = ctx
@@ -484,31 +493,96 @@ async fn plan(ctx: Ctx, id: web::Path<i64>, form: web::Form<PlanForm>) -> AppRes
 
 // ---------------------------------------------------------------- rounds
 
-struct RoundAccess {
-    a: Access,
-    round: tdb::Round,
+pub(super) struct RoundAccess {
+    pub a: Access,
+    pub round: tdb::Round,
+}
+
+/// The round, if the user may see its team.
+pub(super) fn round_access(
+    conn: &mut db::DbConnection,
+    user: &CurrentUser,
+    id: i64,
+) -> AppResult<RoundAccess> {
+    let round = tdb::find_round(conn, id)?;
+    let a = team_access(conn, user, round.team_id)?;
+    Ok(RoundAccess { a, round })
 }
 
 async fn load_round(ctx: &Ctx, id: i64) -> AppResult<RoundAccess> {
-    let round = ctx.db(move |conn| Ok(tdb::find_round(conn, id)?)).await?;
-    let a = load(ctx, round.team_id).await?;
-    Ok(RoundAccess { a, round })
+    let user = ctx.user()?.clone();
+    ctx.db(move |conn| round_access(conn, &user, id)).await
 }
 
 /// The figures of a held round as typed.
 #[derive(Deserialize, Serialize, Default, Clone)]
 #[serde(default)]
-struct RecordForm {
-    attendance: String,
-    helped_meritorious: String,
-    helped_poor: String,
-    helped_elderly: String,
-    helped_disability: String,
-    helped_other: String,
-    dossiers_prepared: String,
-    dossiers_online: String,
-    notes: String,
-    version: String,
+pub(super) struct RecordForm {
+    pub attendance: String,
+    pub helped_meritorious: String,
+    pub helped_poor: String,
+    pub helped_elderly: String,
+    pub helped_disability: String,
+    pub helped_other: String,
+    pub dossiers_prepared: String,
+    pub dossiers_online: String,
+    pub notes: String,
+    pub version: String,
+}
+
+/// A held round's figures: counts of zero or more, attendance required, no
+/// more dossiers filed online than prepared.
+pub(super) fn check_result(form: &RecordForm) -> Result<tdb::RoundResult, FieldErrors> {
+    let mut e = FieldErrors::default();
+    let mut count = |field: &str, raw: &str| -> i32 {
+        match e.number::<i32>(field, raw) {
+            Some(n) if n >= 0 => n,
+            Some(_) => {
+                e.add(field, "error-number");
+                0
+            }
+            None => 0,
+        }
+    };
+    let attendance = count("attendance", &form.attendance);
+    let helped = [
+        count("helped_meritorious", &form.helped_meritorious),
+        count("helped_poor", &form.helped_poor),
+        count("helped_elderly", &form.helped_elderly),
+        count("helped_disability", &form.helped_disability),
+        count("helped_other", &form.helped_other),
+    ];
+    let prepared = count("dossiers_prepared", &form.dossiers_prepared);
+    let online = count("dossiers_online", &form.dossiers_online);
+    if form.attendance.trim().is_empty() {
+        e.add("attendance", "error-required");
+    }
+    if online > prepared {
+        e.add("dossiers_online", "error-more-than-total");
+    }
+    let notes = e.optional("notes", &form.notes, 5_000).unwrap_or_default();
+    if !e.is_empty() {
+        return Err(e);
+    }
+    Ok(tdb::RoundResult {
+        attendance,
+        helped,
+        dossiers_prepared: prepared,
+        dossiers_online: online,
+        notes,
+    })
+}
+
+/// A round is cancelled with a reason (up to 500 characters kept).
+pub(super) fn cancel_reason(text: &str) -> Option<String> {
+    let reason: String = text.trim().chars().take(500).collect();
+    (!reason.is_empty()).then_some(reason)
+}
+
+/// A problem raised on a round: 1–2,000 characters.
+pub(super) fn problem_text(text: &str) -> Option<String> {
+    let text = text.trim();
+    (!text.is_empty() && text.chars().count() <= 2_000).then(|| text.to_string())
 }
 
 impl RecordForm {
@@ -594,46 +668,12 @@ async fn record(
         return Err(AppError::Forbidden);
     }
     let form = form.into_inner();
-    let mut e = FieldErrors::default();
-    let mut count = |field: &str, raw: &str| -> i32 {
-        match e.number::<i32>(field, raw) {
-            Some(n) if n >= 0 => n,
-            Some(_) => {
-                e.add(field, "error-number");
-                0
-            }
-            None => 0,
-        }
-    };
-    let attendance = count("attendance", &form.attendance);
-    let helped = [
-        count("helped_meritorious", &form.helped_meritorious),
-        count("helped_poor", &form.helped_poor),
-        count("helped_elderly", &form.helped_elderly),
-        count("helped_disability", &form.helped_disability),
-        count("helped_other", &form.helped_other),
-    ];
-    let prepared = count("dossiers_prepared", &form.dossiers_prepared);
-    let online = count("dossiers_online", &form.dossiers_online);
-    if form.attendance.trim().is_empty() {
-        e.add("attendance", "error-required");
-    }
-    if online > prepared {
-        e.add("dossiers_online", "error-more-than-total");
-    }
-    let notes = e.optional("notes", &form.notes, 5_000).unwrap_or_default();
     let Ok(version) = form.version.trim().parse::<i32>() else {
         return Err(AppError::BadRequest("version missing".into()));
     };
-    if !e.is_empty() {
-        return render_round(&ctx, ra, &form, &e, StatusCode::UNPROCESSABLE_ENTITY).await;
-    }
-    let res = tdb::RoundResult {
-        attendance,
-        helped,
-        dossiers_prepared: prepared,
-        dossiers_online: online,
-        notes,
+    let res = match check_result(&form) {
+        Ok(res) => res,
+        Err(e) => return render_round(&ctx, ra, &form, &e, StatusCode::UNPROCESSABLE_ENTITY).await,
     };
     let (actor, r) = (ctx.actor(), ra.round.clone());
     let saved = ctx
@@ -673,14 +713,13 @@ async fn cancel(
         return Err(AppError::Forbidden);
     }
     let back = format!("/teams/rounds/{}", ra.round.id);
-    let reason: String = form.text.trim().chars().take(500).collect();
     let Ok(version) = form.version.parse::<i32>() else {
         return Err(AppError::BadRequest("version missing".into()));
     };
-    if reason.is_empty() {
+    let Some(reason) = cancel_reason(&form.text) else {
         ctx.flash("error", "teams-error-cancel-reason");
         return Ok(ctx.redirect(&back));
-    }
+    };
     let (actor, r) = (ctx.actor(), ra.round.clone());
     let saved = ctx
         .db(move |conn| {
@@ -711,11 +750,10 @@ async fn add_problem(
         return Err(AppError::Forbidden);
     }
     let back = format!("/teams/rounds/{}#problems", ra.round.id);
-    let text = form.text.trim().to_string();
-    if text.is_empty() || text.chars().count() > 2_000 {
+    let Some(text) = problem_text(&form.text) else {
         ctx.flash("error", "teams-error-problem");
         return Ok(ctx.redirect(&back));
-    }
+    };
     let (actor, r, uid) = (ctx.actor(), ra.round.clone(), ctx.user()?.id);
     ctx.db(move |conn| {
         audit::write(conn, &actor, |c| {

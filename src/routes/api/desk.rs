@@ -52,10 +52,17 @@ pub struct DutyOut {
     updated_at: NaiveDateTime,
 }
 
+/// Someone (or a unit) named in a list.
 #[derive(Serialize, ToSchema)]
 pub struct Person {
     id: i64,
     name: String,
+}
+
+impl Person {
+    pub fn new(id: i64, name: String) -> Self {
+        Person { id, name }
+    }
 }
 
 impl DutyOut {
@@ -73,7 +80,7 @@ impl DutyOut {
             active: d.active,
             officials: officials
                 .into_iter()
-                .map(|(id, name)| Person { id, name })
+                .map(|(id, name)| Person::new(id, name))
                 .collect(),
             updated_at: d.updated_at,
         }

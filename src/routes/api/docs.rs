@@ -10,7 +10,7 @@ use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
 use super::{
-    campaigns, desk, households, recommendations, reviews, targets, tasks, units, ErrorBody,
+    campaigns, desk, households, recommendations, reviews, targets, tasks, teams, units, ErrorBody,
 };
 use crate::context::Ctx;
 use crate::error::AppResult;
@@ -89,6 +89,8 @@ impl Modify for Token {
         campaigns::get_model,
         desk::list_duties, desk::get_duty, desk::list_shifts, desk::get_shift,
         desk::list_cases, desk::create_case, desk::get_case, desk::answer_case,
+        teams::list_teams, teams::get_team, teams::list_rounds, teams::plan_round,
+        teams::get_round, teams::record_round, teams::cancel_round, teams::add_problem,
     ),
     components(schemas(ErrorBody, super::ErrorDetail)),
     modifiers(&Token),
@@ -102,6 +104,7 @@ impl Modify for Token {
         (name = "targets", description = "A unit's annual targets and the figures reached"),
         (name = "campaigns", description = "Annual campaign themes and the models registered under them"),
         (name = "desk", description = "The weekly citizen-support desk: duties, shifts, cases and the citizens' feedback"),
+        (name = "teams", description = "Mobile support teams and their rounds in the communes"),
     )
 )]
 struct ApiDoc;

@@ -14,6 +14,7 @@ mod recommendations;
 mod reviews;
 mod targets;
 mod tasks;
+mod teams;
 mod units;
 
 use std::future::Future;
@@ -64,6 +65,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .configure(targets::configure)
             .configure(campaigns::configure)
             .configure(desk::configure)
+            .configure(teams::configure)
             .default_service(web::to(|| async {
                 Err::<HttpResponse, _>(ApiError::NotFound)
             })),
@@ -406,7 +408,7 @@ pub mod choices {
     use utoipa::openapi::{Array, Object};
 
     use crate::domain::consent::ConsentStage;
-    use crate::domain::desk::Outcome;
+    use crate::domain::desk::{Outcome, RoundKind};
     use crate::domain::households::{Concern, PriorityGroup, VisitKind};
     use crate::domain::recommendation::Field;
 
@@ -439,6 +441,10 @@ pub mod choices {
 
     pub fn field() -> Object {
         one_of(Field::ALL.iter().map(|f| f.as_str()).collect())
+    }
+
+    pub fn round_kind() -> Object {
+        one_of(RoundKind::ALL.iter().map(|k| k.as_str()).collect())
     }
 
     pub fn outcome() -> Object {

@@ -1,0 +1,506 @@
+//! Mobile support teams and their rounds: teams read by those who see them,
+//! rounds planned, recorded (figures, with If-Match), cancelled, and the
+//! problems they raise. Rights and checks are the team pages' own
+//! (`team_access`, `round_access`, `check_plan`, `check_result`).
+
+use actix_web::http::header;
+use actix_web::{web, HttpRequest, HttpResponse};
+use chrono::{NaiveDate, NaiveDateTime};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+use super::desk::Person;
+use super::{etag, if_match, one, page, resource, Api, ApiError, ApiJson, ApiResult, PageQuery};
+use crate::db::audit::Change;
+use crate::db::{audit, teams as tdb, DbConnection};
+use crate::domain::desk::ShiftStatus;
+use crate::domain::format;
+use crate::domain::validate::FieldErrors;
+use crate::error::AppError;
+use crate::routes::teams::{
+    cancel_reason, check_plan, check_result, problem_text, round_access, team_access, Access,
+    PlanForm, RecordForm,
+};
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.service(resource("/v1/teams", "GET").route(web::get().to(list_teams)))
+        .service(resource("/v1/teams/{id}", "GET").route(web::get().to(get_team)))
+        .service(
+            resource("/v1/teams/{id}/rounds", "GET, POST")
+                .route(web::get().to(list_rounds))
+                .route(web::post().to(plan_round)),
+        )
+        .service(resource("/v1/team-rounds/{id}", "GET").route(web::get().to(get_round)))
+        .service(resource("/v1/team-rounds/{id}/result", "PUT").route(web::put().to(record_round)))
+        .service(
+            resource("/v1/team-rounds/{id}/cancel", "POST").route(web::post().to(cancel_round)),
+        )
+        .service(
+            resource("/v1/team-rounds/{id}/problems", "POST").route(web::post().to(add_problem)),
+        );
+}
+
+/// A mobile support team: its lead unit, period, members and communes.
+#[derive(Serialize, ToSchema)]
+pub struct TeamOut {
+    id: i64,
+    name: String,
+    lead_unit_id: i64,
+    lead_unit_name: String,
+    period_from: NaiveDate,
+    period_to: NaiveDate,
+    description: String,
+    members: Vec<Person>,
+    /// The communes (units) it serves.
+    communes: Vec<Person>,
+    #[serde(serialize_with = "super::utc")]
+    updated_at: NaiveDateTime,
+}
+
+impl From<Access> for TeamOut {
+    fn from(a: Access) -> Self {
+        let people = |list: Vec<(i64, String, String)>| {
+            list.into_iter()
+                .map(|(id, name, _)| Person::new(id, name))
+                .collect()
+        };
+        TeamOut {
+            id: a.team.id,
+            name: a.team.name,
+            lead_unit_id: a.lead.id,
+            lead_unit_name: a.lead.name,
+            period_from: a.team.period_from,
+            period_to: a.team.period_to,
+            description: a.team.description,
+            members: people(a.members),
+            communes: people(a.communes),
+            updated_at: a.team.updated_at,
+        }
+    }
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct TeamPage {
+    items: Vec<TeamOut>,
+    next_cursor: Option<String>,
+}
+
+/// The teams the reader is on or sees (by lead unit or a commune), by id.
+#[utoipa::path(get, path = "/api/v1/teams", tag = "teams",
+    params(PageQuery),
+    responses((status = 200, body = TeamPage), super::docs::Errors),
+    security(("token" = [])))]
+pub async fn list_teams(api: Api, q: web::Query<PageQuery>) -> ApiResult<HttpResponse> {
+    let (after, limit) = q.parse()?;
+    let user = api.user.clone();
+    let items = api
+        .db(move |c| {
+            let mut ids: Vec<i64> = tdb::all(c)?
+                .into_iter()
+                .map(|(t, _, _)| t.id)
+                .filter(|id| *id > after)
+                .collect();
+            ids.sort_unstable();
+            let mut items = Vec::new();
+            for id in ids {
+                match team_access(c, &user, id) {
+                    Ok(a) => items.push(TeamOut::from(a)),
+                    Err(AppError::Forbidden) => continue,
+                    Err(e) => return Err(e),
+                }
+                if items.len() as i64 == limit {
+                    break;
+                }
+            }
+            Ok(items)
+        })
+        .await?;
+    Ok(page(items, limit, |t| t.id))
+}
+
+/// One team.
+#[utoipa::path(get, path = "/api/v1/teams/{id}", tag = "teams",
+    params(("id" = i64, Path, description = "team id")),
+    responses((status = 200, body = TeamOut), super::docs::Errors),
+    security(("token" = [])))]
+pub async fn get_team(api: Api, id: web::Path<i64>) -> ApiResult<HttpResponse> {
+    let (tid, user) = (*id, api.user.clone());
+    let a = api.db(move |c| team_access(c, &user, tid)).await?;
+    Ok(one(&TeamOut::from(a), None))
+}
+
+/// A round of a team in one commune: planned, then held (with its figures)
+/// or cancelled.
+#[derive(Serialize, ToSchema)]
+pub struct TeamRoundOut {
+    id: i64,
+    team_id: i64,
+    unit_id: i64,
+    on_date: NaiveDate,
+    /// `HH:MM`.
+    start_time: String,
+    place: String,
+    /// `outreach`, `legal_advice`, `online_guidance`
+    kind: String,
+    /// `planned`, `held`, `cancelled`
+    status: String,
+    attendance: Option<i32>,
+    helped: Helped,
+    dossiers_prepared: Option<i32>,
+    dossiers_online: Option<i32>,
+    /// The notes of a held round, or why it was cancelled.
+    notes: String,
+    /// Send it back in `If-Match` to record figures or cancel.
+    version: i32,
+    #[serde(serialize_with = "super::utc")]
+    updated_at: NaiveDateTime,
+}
+
+/// People helped, by priority group.
+#[derive(Serialize, Deserialize, ToSchema, Default)]
+pub struct Helped {
+    meritorious: Option<i32>,
+    poor: Option<i32>,
+    elderly: Option<i32>,
+    disability: Option<i32>,
+    other: Option<i32>,
+}
+
+impl From<tdb::Round> for TeamRoundOut {
+    fn from(r: tdb::Round) -> Self {
+        TeamRoundOut {
+            id: r.id,
+            team_id: r.team_id,
+            unit_id: r.unit_id,
+            on_date: r.on_date,
+            start_time: r.start_time,
+            place: r.place,
+            kind: r.kind,
+            status: r.status,
+            attendance: r.attendance,
+            helped: Helped {
+                meritorious: r.helped_meritorious,
+                poor: r.helped_poor,
+                elderly: r.helped_elderly,
+                disability: r.helped_disability,
+                other: r.helped_other,
+            },
+            dossiers_prepared: r.dossiers_prepared,
+            dossiers_online: r.dossiers_online,
+            notes: r.notes,
+            version: r.version,
+            updated_at: r.updated_at,
+        }
+    }
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct TeamRoundPage {
+    items: Vec<TeamRoundOut>,
+    next_cursor: Option<String>,
+}
+
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct RoundFilter {
+    /// Only rounds on or after this day (the team's period by default).
+    from: Option<NaiveDate>,
+    /// Only rounds on or before this day.
+    to: Option<NaiveDate>,
+}
+
+/// The team's rounds within its period, by date.
+#[utoipa::path(get, path = "/api/v1/teams/{id}/rounds", tag = "teams",
+    params(("id" = i64, Path, description = "team id"), PageQuery, RoundFilter),
+    responses((status = 200, body = TeamRoundPage), super::docs::Errors),
+    security(("token" = [])))]
+pub async fn list_rounds(
+    api: Api,
+    id: web::Path<i64>,
+    q: web::Query<PageQuery>,
+    f: web::Query<RoundFilter>,
+) -> ApiResult<HttpResponse> {
+    let (after, limit) = q.parse()?;
+    let (tid, user, from, to) = (*id, api.user.clone(), f.from, f.to);
+    let rounds = api
+        .db(move |c| {
+            let a = team_access(c, &user, tid)?;
+            let from = from.unwrap_or(a.team.period_from).max(a.team.period_from);
+            let to = to.unwrap_or(a.team.period_to).min(a.team.period_to);
+            Ok(tdb::rounds(c, tid, from, to)?)
+        })
+        .await?;
+    let items: Vec<TeamRoundOut> = super::following(rounds, after, limit, |(r, _)| r.id)
+        .into_iter()
+        .map(|(r, _)| TeamRoundOut::from(r))
+        .collect();
+    Ok(page(items, limit, |r| r.id))
+}
+
+/// A round with the problems raised on it.
+#[derive(Serialize, ToSchema)]
+pub struct TeamRoundDetail {
+    #[serde(flatten)]
+    round: TeamRoundOut,
+    problems: Vec<ProblemOut>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ProblemOut {
+    id: i64,
+    text: String,
+    /// The difficult task it became, if any.
+    task_id: Option<i64>,
+}
+
+async fn round_detail(api: &Api, rid: i64) -> ApiResult<(TeamRoundDetail, i32)> {
+    let user = api.user.clone();
+    let (round, problems) = api
+        .db(move |c| {
+            let ra = round_access(c, &user, rid)?;
+            Ok((ra.round, tdb::problems(c, rid)?))
+        })
+        .await?;
+    let version = round.version;
+    let detail = TeamRoundDetail {
+        round: TeamRoundOut::from(round),
+        problems: problems
+            .into_iter()
+            .map(|p| ProblemOut {
+                id: p.id,
+                text: p.text,
+                task_id: p.task_id,
+            })
+            .collect(),
+    };
+    Ok((detail, version))
+}
+
+/// One round (its version is the ETag).
+#[utoipa::path(get, path = "/api/v1/team-rounds/{id}", tag = "teams",
+    params(("id" = i64, Path, description = "round id")),
+    responses((status = 200, body = TeamRoundDetail, headers(("ETag" = String))), super::docs::Errors),
+    security(("token" = [])))]
+pub async fn get_round(api: Api, id: web::Path<i64>) -> ApiResult<HttpResponse> {
+    let (detail, version) = round_detail(&api, *id).await?;
+    Ok(one(&detail, Some(version)))
+}
+
+/// A round as a member plans it.
+#[derive(Deserialize, ToSchema)]
+pub struct PlanIn {
+    /// One of the team's communes.
+    unit_id: i64,
+    /// Within the team's period.
+    on_date: NaiveDate,
+    /// `HH:MM`.
+    start_time: String,
+    place: String,
+    #[schema(schema_with = super::choices::round_kind)]
+    kind: String,
+}
+
+/// Plans a round (the team's members and the lead unit's committee).
+#[utoipa::path(post, path = "/api/v1/teams/{id}/rounds", tag = "teams",
+    params(("id" = i64, Path, description = "team id")),
+    request_body = PlanIn,
+    responses((status = 201, body = TeamRoundDetail, headers(("Location" = String), ("ETag" = String))),
+        super::docs::Errors),
+    security(("token" = [])))]
+pub async fn plan_round(
+    api: Api,
+    id: web::Path<i64>,
+    body: ApiJson<PlanIn>,
+) -> ApiResult<HttpResponse> {
+    let b = body.0;
+    let form = PlanForm {
+        unit_id: b.unit_id.to_string(),
+        on_date: format::date(b.on_date),
+        start_time: b.start_time,
+        place: b.place,
+        kind: b.kind,
+    };
+    let (tid, user, actor) = (*id, api.user.clone(), api.actor());
+    let planned = api
+        .db(move |c| {
+            let a = team_access(c, &user, tid)?;
+            if !a.member {
+                return Err(AppError::Forbidden);
+            }
+            Ok(match check_plan(&a, &form) {
+                Ok(p) => {
+                    Ok(
+                        audit::write(c, &actor, |c| Ok(tdb::plan_round(c, &a.team, &p, user.id)?))?
+                            .id,
+                    )
+                }
+                Err(e) => Err(e),
+            })
+        })
+        .await?;
+    let rid = planned.map_err(|e| api.invalid(e))?;
+    let (detail, version) = round_detail(&api, rid).await?;
+    Ok(HttpResponse::Created()
+        .insert_header((header::LOCATION, format!("/api/v1/team-rounds/{rid}")))
+        .insert_header((header::ETAG, etag(version)))
+        .json(detail))
+}
+
+/// A held round's figures.
+#[derive(Deserialize, ToSchema)]
+pub struct ResultIn {
+    attendance: i32,
+    #[serde(default)]
+    helped: Helped,
+    #[serde(default)]
+    dossiers_prepared: Option<i32>,
+    /// At most `dossiers_prepared`.
+    #[serde(default)]
+    dossiers_online: Option<i32>,
+    #[serde(default)]
+    notes: String,
+}
+
+/// A member of a round's team, with the round as they may act on it.
+async fn member_round(api: &Api, rid: i64) -> ApiResult<crate::routes::teams::RoundAccess> {
+    let user = api.user.clone();
+    let ra = api.db(move |c| round_access(c, &user, rid)).await?;
+    if !ra.a.member {
+        return Err(ApiError::Forbidden);
+    }
+    Ok(ra)
+}
+
+/// Records a round as held with its figures, or corrects them. `If-Match`
+/// carries the version read: 412 if someone saved since.
+#[utoipa::path(put, path = "/api/v1/team-rounds/{id}/result", tag = "teams",
+    params(("id" = i64, Path, description = "round id"),
+        ("If-Match" = String, Header, description = "the version the figures were entered from")),
+    request_body = ResultIn,
+    responses((status = 200, body = TeamRoundDetail, headers(("ETag" = String))), super::docs::Errors),
+    security(("token" = [])))]
+pub async fn record_round(
+    api: Api,
+    req: HttpRequest,
+    id: web::Path<i64>,
+    body: ApiJson<ResultIn>,
+) -> ApiResult<HttpResponse> {
+    let ra = member_round(&api, *id).await?;
+    let version = if_match(&req, ra.round.version)?;
+    let b = body.0;
+    let n = |v: Option<i32>| v.map(|x| x.to_string()).unwrap_or_default();
+    let form = RecordForm {
+        attendance: b.attendance.to_string(),
+        helped_meritorious: n(b.helped.meritorious),
+        helped_poor: n(b.helped.poor),
+        helped_elderly: n(b.helped.elderly),
+        helped_disability: n(b.helped.disability),
+        helped_other: n(b.helped.other),
+        dossiers_prepared: n(b.dossiers_prepared),
+        dossiers_online: n(b.dossiers_online),
+        notes: b.notes,
+        version: version.to_string(),
+    };
+    let res = check_result(&form).map_err(|e| api.invalid(e))?;
+    write_round(&api, ra.round, move |c, r| tdb::record(c, r, version, &res)).await
+}
+
+/// Makes a change that holds only from the version read, then answers with
+/// the round as it now is: 412 (with its version) when the change found a
+/// newer one.
+async fn write_round<F>(api: &Api, round: tdb::Round, change: F) -> ApiResult<HttpResponse>
+where
+    F: FnOnce(&mut DbConnection, &tdb::Round) -> diesel::QueryResult<Option<Change>>
+        + Send
+        + 'static,
+{
+    let (actor, rid) = (api.actor(), round.id);
+    let saved = api
+        .db(move |c| {
+            audit::write_if(c, &actor, |c| {
+                let ch = change(c, &round)?;
+                Ok((ch.is_some(), ch))
+            })
+        })
+        .await?;
+    let (detail, now) = round_detail(api, rid).await?;
+    if !saved {
+        return Err(ApiError::PreconditionFailed { current: etag(now) });
+    }
+    Ok(one(&detail, Some(now)))
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct CancelIn {
+    reason: String,
+}
+
+/// Cancels a planned round, with a reason; `If-Match` carries the version
+/// read (412 if someone saved since), 409 when the round is not planned.
+#[utoipa::path(post, path = "/api/v1/team-rounds/{id}/cancel", tag = "teams",
+    params(("id" = i64, Path, description = "round id"),
+        ("If-Match" = String, Header, description = "the version read")),
+    request_body = CancelIn,
+    responses((status = 200, body = TeamRoundDetail, headers(("ETag" = String))), super::docs::Errors),
+    security(("token" = [])))]
+pub async fn cancel_round(
+    api: Api,
+    req: HttpRequest,
+    id: web::Path<i64>,
+    body: ApiJson<CancelIn>,
+) -> ApiResult<HttpResponse> {
+    let ra = member_round(&api, *id).await?;
+    let version = if_match(&req, ra.round.version)?;
+    let Some(reason) = cancel_reason(&body.0.reason) else {
+        let mut e = FieldErrors::default();
+        e.add("reason", "error-required");
+        return Err(api.invalid(e));
+    };
+    if ra.round.status != ShiftStatus::Planned.as_str() && version == ra.round.version {
+        return Err(ApiError::Conflict(
+            "Only a planned round can be cancelled.".into(),
+        ));
+    }
+    write_round(&api, ra.round, move |c, r| {
+        tdb::cancel(c, r, version, &reason)
+    })
+    .await
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct ProblemIn {
+    /// 1–2,000 characters.
+    text: String,
+}
+
+/// Raises a problem met on a round (the team's members).
+#[utoipa::path(post, path = "/api/v1/team-rounds/{id}/problems", tag = "teams",
+    params(("id" = i64, Path, description = "round id")),
+    request_body = ProblemIn,
+    responses((status = 201, body = TeamRoundDetail, headers(("Location" = String))),
+        super::docs::Errors),
+    security(("token" = [])))]
+pub async fn add_problem(
+    api: Api,
+    id: web::Path<i64>,
+    body: ApiJson<ProblemIn>,
+) -> ApiResult<HttpResponse> {
+    let ra = member_round(&api, *id).await?;
+    let Some(text) = problem_text(&body.0.text) else {
+        let mut e = FieldErrors::default();
+        e.add("text", "teams-error-problem");
+        return Err(api.invalid(e));
+    };
+    let (actor, round, uid) = (api.actor(), ra.round, api.user.id);
+    let rid = round.id;
+    api.db(move |c| {
+        audit::write(c, &actor, |c| {
+            Ok(((), tdb::add_problem(c, &round, &text, uid)?))
+        })
+    })
+    .await?;
+    let (detail, _) = round_detail(&api, rid).await?;
+    Ok(HttpResponse::Created()
+        .insert_header((header::LOCATION, format!("/api/v1/team-rounds/{rid}")))
+        .json(detail))
+}
