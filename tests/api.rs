@@ -262,6 +262,44 @@ fn add_team(w: &World) -> (i64, i64) {
     (team.id, round.id)
 }
 
+/// The ward's campaign for the year, appraised by `mttq`.
+fn add_campaign(w: &World) -> i64 {
+    let today = danvan::domain::format::today();
+    let mttq: i64 = {
+        use diesel::prelude::*;
+        db::schema::users::table
+            .filter(db::schema::users::username.eq("mttq"))
+            .select(db::schema::users::id)
+            .first(&mut w.app.conn())
+            .unwrap()
+    };
+    let fields = db::campaigns::CampaignFields {
+        unit_id: w.ward,
+        year: chrono::Datelike::year(&today),
+        theme: "Dân vận khéo trong chỉnh trang đô thị".into(),
+        plan_number: "12/KH-ĐU".into(),
+        plan_date: None,
+        focus_fields: vec![],
+        period_from: today - chrono::Duration::days(30),
+        period_to: today + chrono::Duration::days(300),
+        description: String::new(),
+        related_plans: String::new(),
+        appraisers: vec![mttq],
+    };
+    db::campaigns::create(&mut w.app.conn(), &fields, w.owner)
+        .unwrap()
+        .0
+        .id
+}
+
+fn model_body(w: &World) -> Value {
+    let today = danvan::domain::format::today();
+    json!({"kind": "collective", "unit_id": w.ward, "holder_name": "Chi hội phụ nữ tổ 5",
+        "field_id": 1, "title": "Tổ tự quản vệ sinh ngõ xóm",
+        "commitment": "Ngõ sạch, không rác thải", "period_from": today,
+        "period_to": today + chrono::Duration::days(90)})
+}
+
 fn plan_body(w: &World) -> Value {
     json!({"unit_id": w.ward, "on_date": danvan::domain::format::today(),
         "start_time": "14:00", "place": "Sân nhà văn hóa", "kind": "legal_advice"})
@@ -278,6 +316,7 @@ async fn the_permission_table_holds_for_every_endpoint() {
     let (t, h, ward, other) = (w.task, w.household, w.ward, w.other_ward);
     let (duty, shift) = add_duty(&w);
     let (team, round) = add_team(&w);
+    let campaign = add_campaign(&w);
     let get = Method::GET;
     let who = ["admin", "chutri", "totac", "mttq", "capuy.khac", "xem"];
     // Expected status per account, in the order of `who`.
@@ -450,6 +489,13 @@ async fn the_permission_table_holds_for_every_endpoint() {
             format!("/api/v1/team-rounds/{round}/problems"),
             Some(json!({"text": "Thiếu máy tính bảng cho hồ sơ trực tuyến"})),
             [201, 201, 201, 403, 403, 403],
+        ),
+        // Anyone who sees the campaign registers a model for a unit they read.
+        (
+            Method::POST,
+            format!("/api/v1/campaigns/{campaign}/models"),
+            Some(model_body(&w)),
+            [201, 201, 201, 201, 403, 201],
         ),
     ];
     for (method, path, body, expected) in &table {
@@ -910,13 +956,16 @@ async fn the_openapi_description_covers_the_routes_and_the_docs_page_shows_them(
         "PUT /api/v1/team-rounds/{id}/result",
         "POST /api/v1/team-rounds/{id}/cancel",
         "POST /api/v1/team-rounds/{id}/problems",
+        "POST /api/v1/campaigns/{id}/models",
+        "PUT /api/v1/models/{id}",
+        "PUT /api/v1/models/{id}/status",
     ] {
         assert!(
             operations.contains(&op.to_string()),
             "{op} is not described: {operations:?}"
         );
     }
-    assert_eq!(operations.len(), 48, "{operations:?}");
+    assert_eq!(operations.len(), 51, "{operations:?}");
     assert!(doc["components"]["securitySchemes"]["token"].is_object());
     // Each schema keeps its own name: a team's round is not a review round.
     assert!(doc["components"]["schemas"]["TeamRoundOut"]["properties"]["team_id"].is_object());
@@ -1887,4 +1936,105 @@ async fn team_rounds_are_planned_recorded_and_cancelled_as_on_the_pages() {
         )
         .await;
     assert_eq!(rest["items"].as_array().unwrap().len(), 1, "{rest}");
+}
+
+/// A model is registered with the model form's checks, edited by its
+/// contact while registered, and moved only along its statuses by the
+/// campaign's appraisers.
+#[tokio::test]
+async fn models_are_registered_edited_and_moved_as_on_the_pages() {
+    let w = world().await;
+    let campaign = add_campaign(&w);
+    let models = format!("/api/v1/campaigns/{campaign}/models");
+    let mut bad = model_body(&w);
+    bad["unit_id"] = json!(w.other_ward);
+    bad["field_id"] = json!(999);
+    bad["title"] = json!(" ");
+    bad["period_to"] = json!("2020-01-01");
+    let (status, json) = w
+        .call(Some("totac"), Method::POST, &models, Some(bad))
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{json}");
+    let fields = &json["error"]["fields"];
+    for field in ["unit_id", "field_id", "title", "period_to"] {
+        assert!(fields[field]["code"].is_string(), "{field}: {json}");
+    }
+    let (status, model) = w
+        .call(Some("totac"), Method::POST, &models, Some(model_body(&w)))
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{model}");
+    assert_eq!(model["status"], "registered");
+    assert_eq!(model["contact_id"], w.teammate);
+    let id = model["id"].as_i64().unwrap();
+    let one = format!("/api/v1/models/{id}");
+    let send = |who: &str, method: Method, path: String, body: Value, version: &str| {
+        send_to(
+            w.app.url(""),
+            w.token(who).to_string(),
+            method,
+            path,
+            Some(body),
+            Some(format!("\"{version}\"")),
+        )
+    };
+
+    // Only the contact edits, from the version read.
+    let mut edit = model_body(&w);
+    edit["title"] = json!("Tổ tự quản vệ sinh và cây xanh ngõ xóm");
+    let (status, _, _) = send("chutri", Method::PUT, one.clone(), edit.clone(), "1").await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let (status, etag, json) = send("totac", Method::PUT, one.clone(), edit.clone(), "1").await;
+    assert_eq!(status, StatusCode::OK, "{json}");
+    assert_eq!(etag.as_deref(), Some("\"2\""));
+    let (status, _, _) = send("totac", Method::PUT, one.clone(), edit.clone(), "1").await;
+    assert_eq!(status, StatusCode::PRECONDITION_FAILED);
+
+    // The appraiser moves it, only where its status leads.
+    let status_path = format!("{one}/status");
+    let (status, _, _) = send(
+        "totac",
+        Method::PUT,
+        status_path.clone(),
+        json!({"status": "accepted"}),
+        "2",
+    )
+    .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let (status, _, json) = send(
+        "mttq",
+        Method::PUT,
+        status_path.clone(),
+        json!({"status": "commended"}),
+        "2",
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(json["error"]["fields"]["status"]["code"], "invalid-choice");
+    let (status, _, json) = send(
+        "mttq",
+        Method::PUT,
+        status_path.clone(),
+        json!({"status": "not_accepted"}),
+        "2",
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(json["error"]["fields"]["reason"]["code"], "required");
+    let (status, etag, json) = send(
+        "mttq",
+        Method::PUT,
+        status_path.clone(),
+        json!({"status": "accepted"}),
+        "2",
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{json}");
+    assert_eq!(json["status"], "accepted");
+    let version = etag.unwrap().trim_matches('"').to_string();
+    // Once accepted, the registrant's edit is refused.
+    let (status, _, json) = send("totac", Method::PUT, one.clone(), edit, &version).await;
+    assert_eq!(status, StatusCode::CONFLICT, "{json}");
+    let (_, json) = w.call(Some("xem"), Method::GET, &one, None).await;
+    assert_eq!(json["title"], "Tổ tự quản vệ sinh và cây xanh ngõ xóm");
+    assert_eq!(json["status"], "accepted");
 }

@@ -105,6 +105,11 @@ pub(super) async fn campaign_access(
 }
 
 impl Access {
+    /// Named on the campaign as an appraiser, or an administrator.
+    pub fn appraiser(&self) -> bool {
+        self.appraiser
+    }
+
     fn require_manage(&self) -> AppResult<()> {
         if self.manage {
             Ok(())
@@ -770,17 +775,17 @@ async fn figures_xlsx(ctx: Ctx, id: web::Path<i64>) -> AppResult<HttpResponse> {
 
 #[derive(Deserialize, Serialize, Default, Clone)]
 #[serde(default)]
-struct ModelForm {
-    kind: String,
-    unit_id: String,
-    holder_name: String,
-    field_id: String,
-    title: String,
-    commitment: String,
-    expected_results: String,
-    period_from: String,
-    period_to: String,
-    version: String,
+pub(super) struct ModelForm {
+    pub kind: String,
+    pub unit_id: String,
+    pub holder_name: String,
+    pub field_id: String,
+    pub title: String,
+    pub commitment: String,
+    pub expected_results: String,
+    pub period_from: String,
+    pub period_to: String,
+    pub version: String,
 }
 
 impl ModelForm {
@@ -802,8 +807,11 @@ impl ModelForm {
 
 /// Units inside the campaign's subtree that the user reads: where they may
 /// register a model for a collective, or their own.
-async fn registrable_units(ctx: &Ctx, a: &Access) -> AppResult<Vec<db::units::Unit>> {
-    let user = ctx.user()?;
+async fn registrable_units(
+    pool: &db::Pool,
+    user: &CurrentUser,
+    a: &Access,
+) -> AppResult<Vec<db::units::Unit>> {
     let path = a.unit.path.clone();
     let scope: Vec<String> = user
         .scope(Permission::View)
@@ -817,16 +825,18 @@ async fn registrable_units(ctx: &Ctx, a: &Access) -> AppResult<Vec<db::units::Un
         })
         .filter(|p| p.starts_with(&path))
         .collect();
-    ctx.db(move |conn| Ok(db::units::tree(conn, &scope, false)?))
-        .await
+    db::run(pool, move |conn| Ok(db::units::tree(conn, &scope, false)?)).await
 }
 
-async fn validate_model(
-    ctx: &Ctx,
+/// The model form checked: a unit the registrant reads inside the
+/// campaign's, an active field, a period; an individual's name defaults to
+/// the registrant's.
+pub(super) async fn validate_model(
+    pool: &db::Pool,
+    user: &CurrentUser,
     a: &Access,
     form: &ModelForm,
 ) -> AppResult<Result<cdb::ModelFields, FieldErrors>> {
-    let user = ctx.user()?;
     let mut e = FieldErrors::default();
     let kind = ModelKind::parse(&form.kind);
     if kind.is_none() {
@@ -844,11 +854,11 @@ async fn validate_model(
         .optional("expected_results", &form.expected_results, 5_000)
         .unwrap_or_default();
     let dates = period(&mut e, &form.period_from, &form.period_to);
-    let units = registrable_units(ctx, a).await?;
+    let units = registrable_units(pool, user, a).await?;
     if unit_id.is_some_and(|u| !units.iter().any(|x| x.id == u)) {
         e.add("unit_id", "error-invalid-choice");
     }
-    let fields = ctx.db(|conn| Ok(cdb::fields(conn)?)).await?;
+    let fields = db::run(pool, |conn| Ok(cdb::fields(conn)?)).await?;
     if field_id.is_some_and(|f| !fields.iter().any(|x| x.id == f && x.active)) {
         e.add("field_id", "error-invalid-choice");
     }
@@ -880,7 +890,7 @@ async fn render_model_form(
     form: &ModelForm,
     errors: &FieldErrors,
 ) -> AppResult<HttpResponse> {
-    let units = registrable_units(ctx, a).await?;
+    let units = registrable_units(&ctx.state.pool, ctx.user()?, a).await?;
     let fields = ctx.db(|conn| Ok(cdb::fields(conn)?)).await?;
     let locale = ctx.locale;
     ctx.render_status(
@@ -926,7 +936,7 @@ async fn register(
 ) -> AppResult<HttpResponse> {
     let a = load(&ctx, *id).await?;
     let form = form.into_inner();
-    let fields = match validate_model(&ctx, &a, &form).await? {
+    let fields = match validate_model(&ctx.state.pool, ctx.user()?, &a, &form).await? {
         Ok(f) => f,
         Err(e) => {
             return render_model_form(&ctx, StatusCode::UNPROCESSABLE_ENTITY, &a, None, &form, &e)
@@ -984,7 +994,7 @@ async fn update_model(
     let Ok(version) = form.version.trim().parse::<i32>() else {
         return Err(AppError::BadRequest("version missing".into()));
     };
-    let fields = match validate_model(&ctx, &ma.a, &form).await? {
+    let fields = match validate_model(&ctx.state.pool, ctx.user()?, &ma.a, &form).await? {
         Ok(f) => f,
         Err(e) => {
             return render_model_form(
@@ -1170,25 +1180,21 @@ async fn render_model(
     )
 }
 
-async fn move_model(
-    ctx: Ctx,
-    id: web::Path<i64>,
-    form: web::Form<HashMap<String, String>>,
-) -> AppResult<HttpResponse> {
-    let ma = load_model(&ctx, *id).await?;
-    if !ma.a.appraiser {
-        return Err(AppError::Forbidden);
-    }
-    let values = form.into_inner();
+/// A model's next status as the status form asks it: one the current status
+/// can become, with a reason where it needs one and the commendation
+/// decision for recognition.
+pub(super) type Move = (ModelStatus, Option<String>, Option<cdb::Decision>);
+
+pub(super) fn check_move(
+    m: &cdb::Model,
+    values: &HashMap<String, String>,
+) -> Result<Move, FieldErrors> {
     let get = |k: &str| values.get(k).cloned().unwrap_or_default();
     let mut e = FieldErrors::default();
-    let next = ModelStatus::parse(&get("status")).filter(|n| ma.m.status().can_become(*n));
+    let next = ModelStatus::parse(&get("status")).filter(|n| m.status().can_become(*n));
     if next.is_none() {
         e.add("status", "error-invalid-choice");
     }
-    let Ok(version) = get("version").trim().parse::<i32>() else {
-        return Err(AppError::BadRequest("version missing".into()));
-    };
     let reason = e.optional("reason", &get("reason"), 2_000);
     if next.is_some_and(|n| n.needs_reason()) && reason.is_none() {
         e.add("reason", "error-required");
@@ -1208,13 +1214,40 @@ async fn move_model(
     } else {
         None
     };
-    let Some(next) = next.filter(|_| e.is_empty()) else {
-        let t = Typed {
-            which: "status",
-            values,
-            errors: e,
-        };
-        return render_model(&ctx, ma, t, StatusCode::UNPROCESSABLE_ENTITY).await;
+    match next {
+        Some(next) if e.is_empty() => Ok((next, reason, decision)),
+        _ => Err(e),
+    }
+}
+
+async fn move_model(
+    ctx: Ctx,
+    id: web::Path<i64>,
+    form: web::Form<HashMap<String, String>>,
+) -> AppResult<HttpResponse> {
+    let ma = load_model(&ctx, *id).await?;
+    if !ma.a.appraiser {
+        return Err(AppError::Forbidden);
+    }
+    let values = form.into_inner();
+    let Ok(version) = values
+        .get("version")
+        .map_or("", String::as_str)
+        .trim()
+        .parse::<i32>()
+    else {
+        return Err(AppError::BadRequest("version missing".into()));
+    };
+    let (next, reason, decision) = match check_move(&ma.m, &values) {
+        Ok(checked) => checked,
+        Err(e) => {
+            let t = Typed {
+                which: "status",
+                values,
+                errors: e,
+            };
+            return render_model(&ctx, ma, t, StatusCode::UNPROCESSABLE_ENTITY).await;
+        }
     };
     let (actor, m, uid) = (ctx.actor(), ma.m.clone(), ctx.user()?.id);
     let moved = ctx

@@ -1,24 +1,42 @@
-//! Annual campaigns and the "Dân vận khéo" models registered under them,
-//! read only, as the campaign pages show them to the reader
-//! (`campaigns::reaches`, `campaigns::campaign_access`).
+//! Annual campaigns and the "Dân vận khéo" models registered under them, as
+//! the campaign pages show them to the reader (`campaigns::reaches`,
+//! `campaigns::campaign_access`); models registered, edited by their
+//! contact while registered, and moved along their statuses by the
+//! campaign's appraisers, with the model pages' checks.
 
-use actix_web::{web, HttpResponse};
+use std::collections::HashMap;
+
+use actix_web::http::header;
+use actix_web::{web, HttpRequest, HttpResponse};
 use chrono::{NaiveDate, NaiveDateTime};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use super::{one, page, resource, Api, ApiResult, PageQuery};
+use super::{etag, if_match, one, page, resource, Api, ApiError, ApiJson, ApiResult, PageQuery};
 use crate::db::{
     self,
     campaigns::{Campaign, Model},
 };
-use crate::routes::campaigns::{campaign_access, reaches};
+use crate::domain::campaign::ModelStatus;
+use crate::domain::format;
+use crate::routes::campaigns::{
+    campaign_access, check_move, reaches, validate_model, Access, ModelForm,
+};
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(resource("/v1/campaigns", "GET").route(web::get().to(list_campaigns)))
         .service(resource("/v1/campaigns/{id}", "GET").route(web::get().to(get_campaign)))
-        .service(resource("/v1/campaigns/{id}/models", "GET").route(web::get().to(list_models)))
-        .service(resource("/v1/models/{id}", "GET").route(web::get().to(get_model)));
+        .service(
+            resource("/v1/campaigns/{id}/models", "GET, POST")
+                .route(web::get().to(list_models))
+                .route(web::post().to(register_model)),
+        )
+        .service(
+            resource("/v1/models/{id}", "GET, PUT")
+                .route(web::get().to(get_model))
+                .route(web::put().to(update_model)),
+        )
+        .service(resource("/v1/models/{id}/status", "PUT").route(web::put().to(move_model)));
 }
 
 /// A unit's campaign theme for a year.
@@ -110,8 +128,11 @@ pub struct ModelOut {
     expected_results: String,
     period_from: NaiveDate,
     period_to: NaiveDate,
-    /// `registered`, `approved`, `in_progress`, `appraised`, `recognised`, `withdrawn`…
+    /// `registered`, `accepted`, `not_accepted`, `pilot`, `proposed`,
+    /// `commended`, `completed`
     status: String,
+    /// Why it was not accepted (or another move that needs a reason).
+    status_reason: Option<String>,
     decision_number: Option<String>,
     decision_date: Option<NaiveDate>,
     commendation_level: Option<String>,
@@ -136,6 +157,7 @@ impl From<Model> for ModelOut {
             period_from: m.period_from,
             period_to: m.period_to,
             status: m.status,
+            status_reason: m.status_reason,
             decision_number: m.decision_number,
             decision_date: m.decision_date,
             commendation_level: m.commendation_level,
@@ -173,16 +195,224 @@ pub async fn list_models(
     Ok(page(items, limit, |m| m.id))
 }
 
-/// One model, if the reader sees its campaign.
+/// One model, if the reader sees its campaign (its version is the ETag).
 #[utoipa::path(get, path = "/api/v1/models/{id}", tag = "campaigns",
     params(("id" = i64, Path, description = "model id")),
-    responses((status = 200, body = ModelOut), super::docs::Errors),
+    responses((status = 200, body = ModelOut, headers(("ETag" = String))), super::docs::Errors),
     security(("token" = [])))]
 pub async fn get_model(api: Api, id: web::Path<i64>) -> ApiResult<HttpResponse> {
-    let mid = *id;
+    let (m, _) = model_access(&api, *id).await?;
+    let version = m.version;
+    Ok(one(&ModelOut::from(m), Some(version)))
+}
+
+/// The model and its campaign, if the reader sees the campaign.
+async fn model_access(api: &Api, mid: i64) -> ApiResult<(Model, Access)> {
     let m = api
         .db(move |c| Ok(db::campaigns::find_model(c, mid)?))
         .await?;
-    campaign_access(&api.state.pool, &api.user, m.campaign_id).await?;
-    Ok(one(&ModelOut::from(m), None))
+    let a = campaign_access(&api.state.pool, &api.user, m.campaign_id).await?;
+    Ok((m, a))
+}
+
+/// A model as its registrant writes it: the model form's fields.
+#[derive(Deserialize, ToSchema)]
+pub struct ModelIn {
+    #[schema(schema_with = super::choices::model_kind)]
+    kind: String,
+    /// A unit inside the campaign's that the registrant reads.
+    unit_id: i64,
+    /// The collective or person; for an individual, the registrant's name
+    /// when left empty.
+    #[serde(default)]
+    holder_name: String,
+    /// An active field of the list.
+    field_id: i64,
+    title: String,
+    commitment: String,
+    #[serde(default)]
+    expected_results: String,
+    period_from: NaiveDate,
+    period_to: NaiveDate,
+}
+
+impl ModelIn {
+    fn into_form(self, version: i32) -> ModelForm {
+        ModelForm {
+            kind: self.kind,
+            unit_id: self.unit_id.to_string(),
+            holder_name: self.holder_name,
+            field_id: self.field_id.to_string(),
+            title: self.title,
+            commitment: self.commitment,
+            expected_results: self.expected_results,
+            period_from: format::date(self.period_from),
+            period_to: format::date(self.period_to),
+            version: version.to_string(),
+        }
+    }
+}
+
+/// Registers a model under the campaign (anyone who sees it, for a unit
+/// they read); they become its contact.
+#[utoipa::path(post, path = "/api/v1/campaigns/{id}/models", tag = "campaigns",
+    params(("id" = i64, Path, description = "campaign id")),
+    request_body = ModelIn,
+    responses((status = 201, body = ModelOut, headers(("Location" = String), ("ETag" = String))),
+        super::docs::Errors),
+    security(("token" = [])))]
+pub async fn register_model(
+    api: Api,
+    id: web::Path<i64>,
+    body: ApiJson<ModelIn>,
+) -> ApiResult<HttpResponse> {
+    let a = campaign_access(&api.state.pool, &api.user, *id).await?;
+    let form = body.0.into_form(0);
+    let fields = validate_model(&api.state.pool, &api.user, &a, &form)
+        .await?
+        .map_err(|e| api.invalid(e))?;
+    let (actor, c, uid) = (api.actor(), a.c, api.user.id);
+    let m = api
+        .db(move |x| {
+            db::audit::write(x, &actor, |x| {
+                Ok(db::campaigns::register(x, &c, &fields, uid)?)
+            })
+        })
+        .await?;
+    Ok(HttpResponse::Created()
+        .insert_header((header::LOCATION, format!("/api/v1/models/{}", m.id)))
+        .insert_header((header::ETAG, etag(m.version)))
+        .json(ModelOut::from(m)))
+}
+
+/// The model as it now is, or 412 with its version when a versioned write
+/// did not happen because someone saved first.
+async fn after_write(api: &Api, mid: i64, saved: bool) -> ApiResult<HttpResponse> {
+    let now = api
+        .db(move |c| Ok(db::campaigns::find_model(c, mid)?))
+        .await?;
+    if !saved {
+        return Err(ApiError::PreconditionFailed {
+            current: etag(now.version),
+        });
+    }
+    let version = now.version;
+    Ok(one(&ModelOut::from(now), Some(version)))
+}
+
+/// Edits a model while it is registered (its contact). `If-Match` carries
+/// the version read: 412 if someone saved since; 409 once appraisal moved it.
+#[utoipa::path(put, path = "/api/v1/models/{id}", tag = "campaigns",
+    params(("id" = i64, Path, description = "model id"),
+        ("If-Match" = String, Header, description = "the version the edit was made from")),
+    request_body = ModelIn,
+    responses((status = 200, body = ModelOut, headers(("ETag" = String))), super::docs::Errors),
+    security(("token" = [])))]
+pub async fn update_model(
+    api: Api,
+    req: HttpRequest,
+    id: web::Path<i64>,
+    body: ApiJson<ModelIn>,
+) -> ApiResult<HttpResponse> {
+    let (m, a) = model_access(&api, *id).await?;
+    if m.contact_id != api.user.id {
+        return Err(ApiError::Forbidden);
+    }
+    let version = if_match(&req, m.version)?;
+    if m.status() != ModelStatus::Registered {
+        return Err(ApiError::Conflict(
+            "A model is edited only while it is registered.".into(),
+        ));
+    }
+    let form = body.0.into_form(version);
+    let fields = validate_model(&api.state.pool, &api.user, &a, &form)
+        .await?
+        .map_err(|e| api.invalid(e))?;
+    let (actor, mid) = (api.actor(), m.id);
+    let saved = api
+        .db(move |x| {
+            db::audit::write_if(x, &actor, |x| {
+                let change = db::campaigns::update_model(x, &m, version, &fields)?;
+                Ok((change.is_some(), change))
+            })
+        })
+        .await?;
+    after_write(&api, mid, saved).await
+}
+
+/// A move of a model to its next status, as the appraisers make it.
+#[derive(Deserialize, ToSchema)]
+pub struct MoveIn {
+    #[schema(schema_with = super::choices::model_status)]
+    status: String,
+    /// Needed for `not_accepted`.
+    #[serde(default)]
+    reason: String,
+    /// For `commended`: the decision's number, date and level.
+    #[serde(default)]
+    decision_number: String,
+    #[serde(default)]
+    decision_date: Option<NaiveDate>,
+    #[serde(default)]
+    #[schema(schema_with = super::choices::commendation_level)]
+    level: Option<String>,
+}
+
+/// Moves a model to its next status (the campaign's appraisers): only to a
+/// status its current one can become. `If-Match` carries the version read.
+#[utoipa::path(put, path = "/api/v1/models/{id}/status", tag = "campaigns",
+    params(("id" = i64, Path, description = "model id"),
+        ("If-Match" = String, Header, description = "the version read")),
+    request_body = MoveIn,
+    responses((status = 200, body = ModelOut, headers(("ETag" = String))), super::docs::Errors),
+    security(("token" = [])))]
+pub async fn move_model(
+    api: Api,
+    req: HttpRequest,
+    id: web::Path<i64>,
+    body: ApiJson<MoveIn>,
+) -> ApiResult<HttpResponse> {
+    let (m, a) = model_access(&api, *id).await?;
+    if !a.appraiser() {
+        return Err(ApiError::Forbidden);
+    }
+    let version = if_match(&req, m.version)?;
+    let b = body.0;
+    let values: HashMap<String, String> = [
+        ("status", b.status),
+        ("reason", b.reason),
+        ("decision_number", b.decision_number),
+        (
+            "decision_date",
+            b.decision_date.map(format::date).unwrap_or_default(),
+        ),
+        ("level", b.level.unwrap_or_default()),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_string(), v))
+    .collect();
+    if version != m.version {
+        return Err(ApiError::PreconditionFailed {
+            current: etag(m.version),
+        });
+    }
+    let (next, reason, decision) = check_move(&m, &values).map_err(|e| api.invalid(e))?;
+    let (actor, mid, uid) = (api.actor(), m.id, api.user.id);
+    let saved = api
+        .db(move |x| {
+            db::audit::write_if(x, &actor, |x| {
+                let change = db::campaigns::move_model(
+                    x,
+                    &m,
+                    version,
+                    next,
+                    reason.as_deref(),
+                    decision.as_ref(),
+                    uid,
+                )?;
+                Ok((change.is_some(), change))
+            })
+        })
+        .await?;
+    after_write(&api, mid, saved).await
 }

@@ -407,6 +407,7 @@ pub mod choices {
     use utoipa::openapi::schema::{ArrayBuilder, ObjectBuilder, Type};
     use utoipa::openapi::{Array, Object};
 
+    use crate::domain::campaign::{ModelKind, ModelStatus, COMMENDATION_LEVELS};
     use crate::domain::consent::ConsentStage;
     use crate::domain::desk::{Outcome, RoundKind};
     use crate::domain::households::{Concern, PriorityGroup, VisitKind};
@@ -441,6 +442,18 @@ pub mod choices {
 
     pub fn field() -> Object {
         one_of(Field::ALL.iter().map(|f| f.as_str()).collect())
+    }
+
+    pub fn model_kind() -> Object {
+        one_of(ModelKind::ALL.iter().map(|k| k.as_str()).collect())
+    }
+
+    pub fn model_status() -> Object {
+        one_of(ModelStatus::ALL.iter().map(|s| s.as_str()).collect())
+    }
+
+    pub fn commendation_level() -> Object {
+        one_of(COMMENDATION_LEVELS.to_vec())
     }
 
     pub fn round_kind() -> Object {
