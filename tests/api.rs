@@ -959,13 +959,19 @@ async fn the_openapi_description_covers_the_routes_and_the_docs_page_shows_them(
         "POST /api/v1/campaigns/{id}/models",
         "PUT /api/v1/models/{id}",
         "PUT /api/v1/models/{id}/status",
+        "GET /api/v1/review-rounds/{id}/criteria",
+        "PUT /api/v1/review-rounds/{id}/tasks/{task_id}/self-assessment",
+        "PUT /api/v1/review-rounds/{id}/tasks/{task_id}/scores",
+        "PUT /api/v1/review-rounds/{id}/tasks/{task_id}/consensus",
+        "POST /api/v1/review-rounds/{id}/tasks/{task_id}/dispute",
+        "POST /api/v1/review-rounds/{id}/tasks/{task_id}/dispute/answer",
     ] {
         assert!(
             operations.contains(&op.to_string()),
             "{op} is not described: {operations:?}"
         );
     }
-    assert_eq!(operations.len(), 51, "{operations:?}");
+    assert_eq!(operations.len(), 57, "{operations:?}");
     assert!(doc["components"]["securitySchemes"]["token"].is_object());
     // Each schema keeps its own name: a team's round is not a review round.
     assert!(doc["components"]["schemas"]["TeamRoundOut"]["properties"]["team_id"].is_object());
@@ -2037,4 +2043,155 @@ async fn models_are_registered_edited_and_moved_as_on_the_pages() {
     let (_, json) = w.call(Some("xem"), Method::GET, &one, None).await;
     assert_eq!(json["title"], "Tổ tự quản vệ sinh và cây xanh ngõ xóm");
     assert_eq!(json["status"], "accepted");
+}
+
+/// The Front's reviewer opens a round on the page; the owner assesses the
+/// task and the reviewer scores it over the API, each only at their stage,
+/// with the page's checks.
+#[tokio::test]
+async fn a_task_is_self_assessed_and_scored_at_the_rounds_stages() {
+    let w = world().await;
+    let browser = new_client();
+    w.app.login_with(&browser, "mttq", PASSWORD).await;
+    let mttq = {
+        use diesel::prelude::*;
+        db::schema::users::table
+            .filter(db::schema::users::username.eq("mttq"))
+            .select(db::schema::users::id)
+            .first::<i64>(&mut w.app.conn())
+            .unwrap()
+    };
+    let form = [
+        ("unit_id", w.ward.to_string()),
+        ("year", "2026".into()),
+        ("title", "Giám sát việc khó năm 2026".into()),
+        ("lead_id", mttq.to_string()),
+        ("combine_rule", "mean".into()),
+        ("self_due", "10/12/2026".into()),
+        ("review_due", "25/12/2026".into()),
+        ("report_number", "15/BC-MTTQ".into()),
+        ("report_place", "Tây Hồ".into()),
+        ("signer_title", "TM. BAN THƯỜNG TRỰC".into()),
+        ("signer_name", "Phạm Thị Lan".into()),
+    ];
+    let pairs: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let r = w.app.post_with(&browser, "/reviews", &pairs).await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let round: i64 = common::location(&r)
+        .trim_start_matches("/reviews/")
+        .parse()
+        .unwrap();
+    let step = |to: &'static str| {
+        let (w, browser) = (&w, &browser);
+        async move {
+            let version = db::reviews::find(&mut w.app.conn(), round)
+                .unwrap()
+                .version
+                .to_string();
+            let r = w
+                .app
+                .post_with(
+                    browser,
+                    &format!("/reviews/{round}/status"),
+                    &[("status", to), ("version", &version), ("reason", "")],
+                )
+                .await;
+            assert_eq!(r.status(), StatusCode::SEE_OTHER);
+            assert_eq!(
+                db::reviews::find(&mut w.app.conn(), round).unwrap().status,
+                to
+            );
+        }
+    };
+    let (status, criteria) = w
+        .call(
+            Some("mttq"),
+            Method::GET,
+            &format!("/api/v1/review-rounds/{round}/criteria"),
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let criteria: Vec<(i64, f64)> = criteria["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| (c["id"].as_i64().unwrap(), c["max_points"].as_f64().unwrap()))
+        .collect();
+    assert_eq!(criteria.len(), 5);
+    let full = |share: f64| {
+        json!({"scores": criteria.iter().map(|(id, max)| json!({
+            "criterion_id": id, "score": (max * share * 4.0).round() / 4.0, "comment": "Đạt"
+        })).collect::<Vec<_>>()})
+    };
+    let t = w.task;
+    let own = format!("/api/v1/review-rounds/{round}/tasks/{t}/self-assessment");
+    let scores = format!("/api/v1/review-rounds/{round}/tasks/{t}/scores");
+
+    // Not yet open: the owner's form is frozen.
+    let (status, json) = w
+        .call(Some("chutri"), Method::PUT, &own, Some(full(0.9)))
+        .await;
+    assert_eq!(
+        status,
+        StatusCode::FORBIDDEN,
+        "a draft is the reviewers' alone: {json}"
+    );
+    step("self_assessment").await;
+    // Only the owner assesses; a score above the maximum and a missing
+    // criterion are named.
+    let (status, _) = w
+        .call(Some("totac"), Method::PUT, &own, Some(full(0.9)))
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let mut bad = full(0.9);
+    bad["scores"][0]["score"] = json!(criteria[0].1 + 1.0);
+    bad["scores"].as_array_mut().unwrap().pop();
+    let (status, json) = w.call(Some("chutri"), Method::PUT, &own, Some(bad)).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{json}");
+    let fields = &json["error"]["fields"];
+    assert_eq!(
+        fields[format!("score_{}", criteria[0].0)]["code"],
+        "review-error-score-range"
+    );
+    assert_eq!(
+        fields[format!("score_{}", criteria[4].0)]["code"],
+        "required"
+    );
+    let (status, json) = w
+        .call(Some("chutri"), Method::PUT, &own, Some(full(0.9)))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{json}");
+    assert_eq!(json["form"], "self");
+    // Reviewers score only once the round is scoring.
+    let (status, _) = w
+        .call(Some("mttq"), Method::PUT, &scores, Some(full(0.8)))
+        .await;
+    assert_eq!(status, StatusCode::CONFLICT);
+    step("scoring").await;
+    let (status, _) = w
+        .call(Some("chutri"), Method::PUT, &own, Some(full(1.0)))
+        .await;
+    assert_eq!(status, StatusCode::CONFLICT, "self-assessment is closed");
+    let (status, json) = w
+        .call(Some("mttq"), Method::PUT, &scores, Some(full(0.8)))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{json}");
+    let mine: Vec<f64> = db::reviews::scores_of(&mut w.app.conn(), round, t)
+        .unwrap()
+        .iter()
+        .filter(|(s, _)| s.kind == db::reviews::REVIEW)
+        .map(|(s, _)| s.score)
+        .collect();
+    assert_eq!(mine.len(), 5);
+    // No dispute before publication.
+    let (status, _) = w
+        .call(
+            Some("chutri"),
+            Method::POST,
+            &format!("/api/v1/review-rounds/{round}/tasks/{t}/dispute"),
+            Some(json!({"reason": "Chưa tính hộ đã bàn giao"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CONFLICT);
 }

@@ -1128,37 +1128,50 @@ async fn render_task_review(
     )
 }
 
-async fn task_write(
-    ctx: Ctx,
-    path: web::Path<(i64, i64, String)>,
-    form: web::Form<HashMap<String, String>>,
-) -> AppResult<HttpResponse> {
-    let (id, tid, what) = path.into_inner();
-    let a = load_round(&ctx, id).await?;
-    let user = ctx.user()?;
-    let values = form.into_inner();
+/// What became of a write on one task of a round.
+pub(super) enum TaskWrite {
+    Written,
+    /// The round moved on (or the dispute was used): nothing was written.
+    Frozen,
+    Invalid(FieldErrors),
+}
+
+/// One of the forms on a task of a round — `self` (the owner's
+/// self-assessment), `score` (a reviewer's), `consensus` (the lead's),
+/// `dispute` (the owner's, once published), `answer` (the lead's) — checked
+/// and written if the reader may and the round is where the form belongs.
+/// Fields: `score_<criterion>`, `comment_<criterion>`, `note_<criterion>`
+/// (a reviewer's private note), `evidence_<criterion>` (links to the task's
+/// visits and files, one a line); `reason`, `criterion_id`, `upheld`.
+pub(super) async fn write_task_review(
+    pool: &db::Pool,
+    user: &CurrentUser,
+    actor: audit::Actor,
+    a: &RoundAccess,
+    tid: i64,
+    what: &str,
+    values: &HashMap<String, String>,
+) -> AppResult<TaskWrite> {
     let (rid, uid) = (a.round.id, user.id);
-    let loaded = ctx
-        .db(move |conn| {
-            let Some(row) = rdb::task_row(conn, rid, tid)? else {
-                return Ok(None);
-            };
-            let task = db::tasks::find(conn, tid)?;
-            let on_task = !db::tasks::member_roles(conn, &task, uid)?.is_empty();
-            Ok(Some((
-                row,
-                on_task,
-                rdb::criteria(conn, rid)?,
-                rdb::dispute_of(conn, rid, tid)?,
-            )))
-        })
-        .await?;
+    let loaded = db::run(pool, move |conn| {
+        let Some(row) = rdb::task_row(conn, rid, tid)? else {
+            return Ok(None);
+        };
+        let task = db::tasks::find(conn, tid)?;
+        let on_task = !db::tasks::member_roles(conn, &task, uid)?.is_empty();
+        Ok(Some((
+            row,
+            on_task,
+            rdb::criteria(conn, rid)?,
+            rdb::dispute_of(conn, rid, tid)?,
+        )))
+    })
+    .await?;
     let Some((row, on_task, criteria, dispute)) = loaded else {
         return Err(AppError::NotFound);
     };
-    let r = rights(user, &a, &row, on_task, dispute.as_ref());
-    let back = format!("/reviews/{rid}/tasks/{tid}");
-    let which: &'static str = match what.as_str() {
+    let r = rights(user, a, &row, on_task, dispute.as_ref());
+    let which: &'static str = match what {
         "self" if r.owner => "self",
         // Nobody scores a task they work on.
         "score" | "consensus" if on_task => return Err(AppError::Forbidden),
@@ -1177,12 +1190,9 @@ async fn task_write(
         _ => dispute.as_ref().is_some_and(|d| d.answer.is_none()),
     };
     if !allowed {
-        // The round moved on (or the dispute was used): nothing is written.
-        ctx.flash("error", "review-error-frozen");
-        return Ok(ctx.redirect(&back));
+        return Ok(TaskWrite::Frozen);
     }
     let mut e = FieldErrors::default();
-    let actor = ctx.actor();
     let round = a.round.clone();
     let written: bool = match which {
         "dispute" | "answer" => {
@@ -1197,14 +1207,9 @@ async fn task_write(
                 .filter(|c| criteria.iter().any(|x| x.id == *c));
             let upheld = values.get("upheld").is_some_and(|v| v == "1");
             if !e.is_empty() {
-                let t = Typed {
-                    which,
-                    values,
-                    errors: e,
-                };
-                return render_task_review(&ctx, a, tid, t, StatusCode::UNPROCESSABLE_ENTITY).await;
+                return Ok(TaskWrite::Invalid(e));
             }
-            ctx.db(move |conn| {
+            db::run(pool, move |conn| {
                 audit::write_if(conn, &actor, |c| {
                     let change = if which == "dispute" {
                         if !rdb::hold(c, round.id, &[RoundStatus::Published])? {
@@ -1287,9 +1292,10 @@ async fn task_write(
             // Evidence must be this task's own.
             let all: Vec<Evidence> = cited.iter().flat_map(|(_, v)| v.iter().copied()).collect();
             if !all.is_empty() {
-                let known = ctx
-                    .db(move |conn| Ok(rdb::evidence_of_task(conn, tid, &all)?))
-                    .await?;
+                let known = db::run(pool, move |conn| {
+                    Ok(rdb::evidence_of_task(conn, tid, &all)?)
+                })
+                .await?;
                 for (key, list) in &cited {
                     if list.iter().any(|ev| !known.contains_key(ev)) {
                         e.add(key, "review-error-evidence-other");
@@ -1297,19 +1303,14 @@ async fn task_write(
                 }
             }
             if !e.is_empty() {
-                let t = Typed {
-                    which,
-                    values,
-                    errors: e,
-                };
-                return render_task_review(&ctx, a, tid, t, StatusCode::UNPROCESSABLE_ENTITY).await;
+                return Ok(TaskWrite::Invalid(e));
             }
             let status = if kind == rdb::SELF {
                 RoundStatus::SelfAssessment
             } else {
                 RoundStatus::Scoring
             };
-            ctx.db(move |conn| {
+            db::run(pool, move |conn| {
                 audit::write_if(conn, &actor, |c| {
                     if !rdb::hold(c, round.id, &[status])? {
                         return Ok((false, None));
@@ -1321,10 +1322,51 @@ async fn task_write(
             .await?
         }
     };
-    if written {
-        ctx.flash("success", "flash-saved");
+    Ok(if written {
+        TaskWrite::Written
     } else {
-        ctx.flash("error", "review-error-frozen");
+        TaskWrite::Frozen
+    })
+}
+
+async fn task_write(
+    ctx: Ctx,
+    path: web::Path<(i64, i64, String)>,
+    form: web::Form<HashMap<String, String>>,
+) -> AppResult<HttpResponse> {
+    let (id, tid, what) = path.into_inner();
+    let a = load_round(&ctx, id).await?;
+    let values = form.into_inner();
+    let back = format!("/reviews/{}/tasks/{tid}", a.round.id);
+    let which: &'static str = match what.as_str() {
+        "self" => "self",
+        "score" => "score",
+        "consensus" => "consensus",
+        "dispute" => "dispute",
+        "answer" => "answer",
+        _ => return Err(AppError::NotFound),
+    };
+    match write_task_review(
+        &ctx.state.pool,
+        ctx.user()?,
+        ctx.actor(),
+        &a,
+        tid,
+        which,
+        &values,
+    )
+    .await?
+    {
+        TaskWrite::Written => ctx.flash("success", "flash-saved"),
+        TaskWrite::Frozen => ctx.flash("error", "review-error-frozen"),
+        TaskWrite::Invalid(errors) => {
+            let t = Typed {
+                which,
+                values,
+                errors,
+            };
+            return render_task_review(&ctx, a, tid, t, StatusCode::UNPROCESSABLE_ENTITY).await;
+        }
     }
     Ok(ctx.redirect(&back))
 }

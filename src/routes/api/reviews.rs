@@ -1,21 +1,55 @@
-//! The Front's review rounds and their results, read only: who sees a round
-//! and whose scores is decided by the review pages' own functions
-//! (`reviews::round_access`, `reviews::listed`, `reviews::round_results`).
+//! The Front's review rounds: read, with their criteria and results, and
+//! the forms on a task of a round — the owner's self-assessment, a
+//! reviewer's scores, the lead's consensus, a dispute and its answer. Who
+//! sees and writes what is decided by the review pages' own functions
+//! (`reviews::round_access`, `reviews::listed`, `reviews::round_results`,
+//! `reviews::write_task_review`).
+
+use std::collections::HashMap;
 
 use actix_web::{web, HttpResponse};
 use chrono::{NaiveDate, NaiveDateTime};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use super::{one, page, resource, Api, ApiResult, PageQuery};
+use super::{one, page, resource, Api, ApiError, ApiJson, ApiResult, PageQuery};
 use crate::db::{self, reviews::Round};
-use crate::routes::reviews::{listed, round_access, round_results};
+use crate::routes::reviews::{listed, round_access, round_results, write_task_review, TaskWrite};
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(resource("/v1/review-rounds", "GET").route(web::get().to(list_rounds)))
         .service(resource("/v1/review-rounds/{id}", "GET").route(web::get().to(get_round)))
         .service(
+            resource("/v1/review-rounds/{id}/criteria", "GET").route(web::get().to(list_criteria)),
+        )
+        .service(
             resource("/v1/review-rounds/{id}/results", "GET").route(web::get().to(get_results)),
+        )
+        .service(
+            resource(
+                "/v1/review-rounds/{id}/tasks/{task_id}/self-assessment",
+                "PUT",
+            )
+            .route(web::put().to(self_assessment)),
+        )
+        .service(
+            resource("/v1/review-rounds/{id}/tasks/{task_id}/scores", "PUT")
+                .route(web::put().to(scores)),
+        )
+        .service(
+            resource("/v1/review-rounds/{id}/tasks/{task_id}/consensus", "PUT")
+                .route(web::put().to(consensus)),
+        )
+        .service(
+            resource("/v1/review-rounds/{id}/tasks/{task_id}/dispute", "POST")
+                .route(web::post().to(raise_dispute)),
+        )
+        .service(
+            resource(
+                "/v1/review-rounds/{id}/tasks/{task_id}/dispute/answer",
+                "POST",
+            )
+            .route(web::post().to(answer_dispute)),
         );
 }
 
@@ -26,10 +60,10 @@ pub struct RoundOut {
     unit_id: i64,
     year: i32,
     title: String,
-    /// `draft`, `open`, `scoring`, `published`
+    /// `draft`, `self_assessment`, `scoring`, `published`
     status: String,
     lead_id: i64,
-    /// How reviewers' scores combine: `mean`, `consensus`, …
+    /// How reviewers' scores combine: `mean` or `consensus` (the lead's)
     combine_rule: String,
     self_due: NaiveDate,
     review_due: NaiveDate,
@@ -169,4 +203,235 @@ pub async fn get_results(
         },
         None,
     ))
+}
+
+/// A criterion of a round, scored from 0 to its maximum.
+#[derive(Serialize, ToSchema)]
+pub struct CriterionOut {
+    id: i64,
+    name_vi: String,
+    name_en: String,
+    max_points: f64,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct CriterionList {
+    items: Vec<CriterionOut>,
+}
+
+/// The round's criteria, in order.
+#[utoipa::path(get, path = "/api/v1/review-rounds/{id}/criteria", tag = "reviews",
+    params(("id" = i64, Path, description = "round id")),
+    responses((status = 200, body = CriterionList), super::docs::Errors),
+    security(("token" = [])))]
+pub async fn list_criteria(api: Api, id: web::Path<i64>) -> ApiResult<HttpResponse> {
+    let a = round_access(&api.state.pool, &api.user, *id).await?;
+    let rid = a.round.id;
+    let items: Vec<CriterionOut> = api
+        .db(move |c| Ok(db::reviews::criteria(c, rid)?))
+        .await?
+        .into_iter()
+        .map(|c| CriterionOut {
+            id: c.id,
+            name_vi: c.name_vi,
+            name_en: c.name_en,
+            max_points: c.max_points,
+        })
+        .collect();
+    Ok(one(&CriterionList { items }, None))
+}
+
+/// One score per criterion of the round.
+#[derive(Deserialize, ToSchema)]
+pub struct ScoresIn {
+    scores: Vec<ScoreIn>,
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct ScoreIn {
+    criterion_id: i64,
+    /// From 0 to the criterion's maximum, in steps of 0.25.
+    score: f64,
+    #[serde(default)]
+    comment: String,
+    /// A reviewer's note for the other reviewers only.
+    #[serde(default)]
+    note: String,
+    /// In a self-assessment: links to the task's own visits and files
+    /// (`/households/12#visit-34`, `/tasks/5/files/7`).
+    #[serde(default)]
+    evidence: Vec<String>,
+}
+
+/// What was written.
+#[derive(Serialize, ToSchema)]
+pub struct Written {
+    round_id: i64,
+    task_id: i64,
+    /// `self`, `score`, `consensus`, `dispute`, `answer`
+    form: String,
+}
+
+/// Runs one of a task's review forms with `values` as the page's fields.
+async fn write(
+    api: Api,
+    (rid, tid): (i64, i64),
+    what: &'static str,
+    values: HashMap<String, String>,
+) -> ApiResult<HttpResponse> {
+    let a = round_access(&api.state.pool, &api.user, rid).await?;
+    match write_task_review(
+        &api.state.pool,
+        &api.user,
+        api.actor(),
+        &a,
+        tid,
+        what,
+        &values,
+    )
+    .await?
+    {
+        TaskWrite::Written => Ok(one(
+            &Written {
+                round_id: rid,
+                task_id: tid,
+                form: what.into(),
+            },
+            None,
+        )),
+        TaskWrite::Frozen => Err(ApiError::Conflict(
+            "The round is not at the stage for this (or the dispute was already raised or answered)."
+                .into(),
+        )),
+        // Field names as on the page: `score_<criterion id>`, `comment_…`.
+        TaskWrite::Invalid(errors) => Err(api.invalid(errors)),
+    }
+}
+
+/// Writes a set of scores; criteria left out are reported as required.
+/// Errors name fields `score_<criterion id>`, `comment_…`, `note_…`,
+/// `evidence_…`.
+async fn write_scores(
+    api: Api,
+    path: web::Path<(i64, i64)>,
+    body: ApiJson<ScoresIn>,
+    what: &'static str,
+) -> ApiResult<HttpResponse> {
+    let mut values = HashMap::new();
+    for s in body.0.scores {
+        let c = s.criterion_id;
+        values.insert(format!("score_{c}"), s.score.to_string());
+        values.insert(format!("comment_{c}"), s.comment);
+        values.insert(format!("note_{c}"), s.note);
+        values.insert(format!("evidence_{c}"), s.evidence.join("\n"));
+    }
+    write(api, path.into_inner(), what, values).await
+}
+
+/// The task owner's self-assessment, while the round is in self-assessment.
+#[utoipa::path(put, path = "/api/v1/review-rounds/{id}/tasks/{task_id}/self-assessment",
+    tag = "reviews",
+    params(("id" = i64, Path, description = "round id"), ("task_id" = i64, Path, description = "task id")),
+    request_body = ScoresIn,
+    responses((status = 200, body = Written), super::docs::Errors),
+    security(("token" = [])))]
+pub async fn self_assessment(
+    api: Api,
+    path: web::Path<(i64, i64)>,
+    body: ApiJson<ScoresIn>,
+) -> ApiResult<HttpResponse> {
+    write_scores(api, path, body, "self").await
+}
+
+/// A reviewer's own scores, while the round is scoring (not on tasks they
+/// work on).
+#[utoipa::path(put, path = "/api/v1/review-rounds/{id}/tasks/{task_id}/scores",
+    tag = "reviews",
+    params(("id" = i64, Path, description = "round id"), ("task_id" = i64, Path, description = "task id")),
+    request_body = ScoresIn,
+    responses((status = 200, body = Written), super::docs::Errors),
+    security(("token" = [])))]
+pub async fn scores(
+    api: Api,
+    path: web::Path<(i64, i64)>,
+    body: ApiJson<ScoresIn>,
+) -> ApiResult<HttpResponse> {
+    write_scores(api, path, body, "score").await
+}
+
+/// The lead's consensus scores, in a round combined by consensus.
+#[utoipa::path(put, path = "/api/v1/review-rounds/{id}/tasks/{task_id}/consensus",
+    tag = "reviews",
+    params(("id" = i64, Path, description = "round id"), ("task_id" = i64, Path, description = "task id")),
+    request_body = ScoresIn,
+    responses((status = 200, body = Written), super::docs::Errors),
+    security(("token" = [])))]
+pub async fn consensus(
+    api: Api,
+    path: web::Path<(i64, i64)>,
+    body: ApiJson<ScoresIn>,
+) -> ApiResult<HttpResponse> {
+    write_scores(api, path, body, "consensus").await
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct DisputeIn {
+    reason: String,
+    /// The criterion disputed, if one.
+    #[serde(default)]
+    criterion_id: Option<i64>,
+}
+
+/// The owner disputes a published result, once.
+#[utoipa::path(post, path = "/api/v1/review-rounds/{id}/tasks/{task_id}/dispute",
+    tag = "reviews",
+    params(("id" = i64, Path, description = "round id"), ("task_id" = i64, Path, description = "task id")),
+    request_body = DisputeIn,
+    responses((status = 200, body = Written), super::docs::Errors),
+    security(("token" = [])))]
+pub async fn raise_dispute(
+    api: Api,
+    path: web::Path<(i64, i64)>,
+    body: ApiJson<DisputeIn>,
+) -> ApiResult<HttpResponse> {
+    let b = body.0;
+    let values = HashMap::from([
+        ("reason".to_string(), b.reason),
+        (
+            "criterion_id".to_string(),
+            b.criterion_id.map(|c| c.to_string()).unwrap_or_default(),
+        ),
+    ]);
+    write(api, path.into_inner(), "dispute", values).await
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct DisputeAnswerIn {
+    reason: String,
+    /// The dispute is upheld (the lead then corrects the scores).
+    #[serde(default)]
+    upheld: bool,
+}
+
+/// The lead answers a dispute, once.
+#[utoipa::path(post, path = "/api/v1/review-rounds/{id}/tasks/{task_id}/dispute/answer",
+    tag = "reviews",
+    params(("id" = i64, Path, description = "round id"), ("task_id" = i64, Path, description = "task id")),
+    request_body = DisputeAnswerIn,
+    responses((status = 200, body = Written), super::docs::Errors),
+    security(("token" = [])))]
+pub async fn answer_dispute(
+    api: Api,
+    path: web::Path<(i64, i64)>,
+    body: ApiJson<DisputeAnswerIn>,
+) -> ApiResult<HttpResponse> {
+    let b = body.0;
+    let values = HashMap::from([
+        ("reason".to_string(), b.reason),
+        (
+            "upheld".to_string(),
+            if b.upheld { "1" } else { "" }.to_string(),
+        ),
+    ]);
+    write(api, path.into_inner(), "answer", values).await
 }
