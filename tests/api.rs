@@ -965,13 +965,17 @@ async fn the_openapi_description_covers_the_routes_and_the_docs_page_shows_them(
         "PUT /api/v1/review-rounds/{id}/tasks/{task_id}/consensus",
         "POST /api/v1/review-rounds/{id}/tasks/{task_id}/dispute",
         "POST /api/v1/review-rounds/{id}/tasks/{task_id}/dispute/answer",
+        "POST /api/v1/recommendations/{id}/transfer",
+        "POST /api/v1/recommendations/{id}/extend",
+        "POST /api/v1/recommendations/{id}/accept",
+        "POST /api/v1/recommendations/{id}/reopen",
     ] {
         assert!(
             operations.contains(&op.to_string()),
             "{op} is not described: {operations:?}"
         );
     }
-    assert_eq!(operations.len(), 57, "{operations:?}");
+    assert_eq!(operations.len(), 61, "{operations:?}");
     assert!(doc["components"]["securitySchemes"]["token"].is_object());
     // Each schema keeps its own name: a team's round is not a review round.
     assert!(doc["components"]["schemas"]["TeamRoundOut"]["properties"]["team_id"].is_object());
@@ -2193,5 +2197,163 @@ async fn a_task_is_self_assessed_and_scored_at_the_rounds_stages() {
             Some(json!({"reason": "Chưa tính hộ đã bàn giao"})),
         )
         .await;
+    assert_eq!(status, StatusCode::CONFLICT);
+}
+
+/// The responding body extends and transfers, the raising unit accepts or
+/// reopens — each from the version read, each only in the status it needs.
+#[tokio::test]
+async fn recommendations_move_as_on_their_page() {
+    let (db, base) = demo_server().await;
+    let (responder, group) = (
+        demo_token(&db, "sotc.nghean"),
+        demo_token(&db, "tocongtac.nghean"),
+    );
+    let other_body: i64 = {
+        use diesel::prelude::*;
+        let mut conn =
+            danvan::db::connect(&danvan::db::DatabaseUrl::parse(&db.url()).unwrap()).unwrap();
+        db::schema::users::table
+            .filter(db::schema::users::username.eq("sonnmt.nghean"))
+            .select(db::schema::users::unit_id)
+            .first(&mut conn)
+            .unwrap()
+    };
+    let send = |token: &str, path: String, body: Option<Value>, version: Option<String>| {
+        send_to(
+            base.clone(),
+            token.to_string(),
+            Method::POST,
+            path,
+            body,
+            version,
+        )
+    };
+    let (_, _, list) = send_to(
+        base.clone(),
+        responder.clone(),
+        Method::GET,
+        "/api/v1/recommendations?status=open".into(),
+        None,
+        None,
+    )
+    .await;
+    let open = list["items"][0].clone();
+    let raise = json!({
+        "from_unit_id": open["from_unit_id"], "to_unit_id": open["to_unit_id"], "field": "finance",
+        "content": "Hỗ trợ kinh phí di dời mộ", "raised_on": "2026-11-02",
+    });
+    let (status, etag, rec) =
+        send(&group, "/api/v1/recommendations".into(), Some(raise), None).await;
+    assert_eq!(status, StatusCode::CREATED, "{rec}");
+    let id = rec["id"].as_i64().unwrap();
+    let path = |action: &str| format!("/api/v1/recommendations/{id}/{action}");
+    let mut version = etag
+        .or_else(|| Some(format!("\"{}\"", rec["version"])))
+        .unwrap();
+
+    // Another department does not extend it; nothing answered yet to accept.
+    let other = demo_token(&db, "sonnmt.nghean");
+    let (status, _, _) = send(
+        &other,
+        path("extend"),
+        Some(json!({"due_on": "2027-01-30", "reason": "Chờ dự toán"})),
+        Some(version.clone()),
+    )
+    .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let (status, _, json) = send(&group, path("accept"), None, Some(version.clone())).await;
+    assert_eq!(status, StatusCode::CONFLICT, "{json}");
+    let (status, _, json) = send(
+        &responder,
+        path("extend"),
+        Some(json!({"due_on": "2026-11-03", "reason": ""})),
+        Some(version.clone()),
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{json}");
+    assert_eq!(
+        json["error"]["fields"]["due_on"]["code"],
+        "rec-error-extend-date"
+    );
+    assert_eq!(json["error"]["fields"]["reason"]["code"], "required");
+    let (status, etag, json) = send(
+        &responder,
+        path("extend"),
+        Some(json!({"due_on": "2027-01-30", "reason": "Chờ dự toán"})),
+        Some(version.clone()),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{json}");
+    assert_eq!(json["due_on"], "2027-01-30");
+    let (status, _, _) = send(
+        &responder,
+        path("extend"),
+        Some(json!({"due_on": "2027-02-28", "reason": "Lần hai"})),
+        Some(version),
+    )
+    .await;
+    assert_eq!(status, StatusCode::PRECONDITION_FAILED);
+    version = etag.unwrap();
+
+    // Answered, reopened with a reason, answered again, accepted once.
+    let (status, etag, _) = send(
+        &responder,
+        path("answer"),
+        Some(json!({"answer": "Đã bố trí trong dự toán 2027"})),
+        Some(version),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    let (status, _, json) = send(
+        &group,
+        path("reopen"),
+        Some(json!({"reason": " "})),
+        etag.clone(),
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{json}");
+    let (status, etag, json) = send(
+        &group,
+        path("reopen"),
+        Some(json!({"reason": "Chưa nêu số tiền cụ thể"})),
+        etag,
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{json}");
+    assert_eq!(json["status"], "open");
+
+    // Handed to another body, whose time runs from today; the first body
+    // is answered with the result, then no longer acts on it.
+    let (status, etag, json) = send(
+        &responder,
+        path("transfer"),
+        Some(json!({"to_unit_id": other_body, "reason": "Thuộc thẩm quyền Sở Nông nghiệp và Môi trường"})),
+        etag,
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{json}");
+    assert_eq!(json["to_unit_id"], other_body);
+    let (status, _, _) = send(
+        &responder,
+        path("answer"),
+        Some(json!({"answer": "Đã chuyển"})),
+        etag.clone(),
+    )
+    .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let (status, etag, _) = send(
+        &other,
+        path("answer"),
+        Some(json!({"answer": "Đã hướng dẫn hồ sơ di dời"})),
+        etag,
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    let (status, etag, json) = send(&group, path("accept"), None, etag).await;
+    assert_eq!(status, StatusCode::OK, "{json}");
+    let closed = json["status"].clone();
+    assert_ne!(closed, "answered");
+    let (status, _, _) = send(&group, path("accept"), None, etag).await;
     assert_eq!(status, StatusCode::CONFLICT);
 }

@@ -420,6 +420,8 @@ async fn a_recommendation_is_raised_answered_reopened_once_and_accepted() {
     )
     .await;
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    // The department no longer sees it: back to its list, not to a 403.
+    assert_eq!(location(&r), "/recommendations");
     assert_eq!(rec(&app, second).to_unit_id, finance);
     assert_eq!(
         post(

@@ -565,29 +565,32 @@ async fn answer(ctx: Ctx, id: web::Path<i64>, payload: Multipart) -> AppResult<H
     Ok(ctx.redirect(&format!("/recommendations/{}", a.rec.id)))
 }
 
-async fn act(
-    ctx: Ctx,
-    path: web::Path<(i64, String)>,
-    form: web::Form<HashMap<String, String>>,
-) -> AppResult<HttpResponse> {
-    let (id, action) = path.into_inner();
-    let a = load(&ctx, id).await?;
-    let values = form.into_inner();
-    let get = |k: &str| values.get(k).map_or("", String::as_str).to_string();
-    let Ok(version) = get("version").parse::<i32>() else {
-        return Err(AppError::BadRequest("version missing".into()));
-    };
-    let mut e = FieldErrors::default();
-    let which: &'static str = match action.as_str() {
+/// The move an action names, if the reader may make it: the responding body
+/// transfers and extends, the raising unit accepts and reopens.
+pub(super) fn move_for(a: &Access, action: &str) -> AppResult<&'static str> {
+    Ok(match action {
         "transfer" if a.responds => "transfer",
         "extend" if a.responds => "extend",
         "accept" if a.raises => "accept",
         "reopen" if a.raises => "reopen",
         "transfer" | "extend" | "accept" | "reopen" => return Err(AppError::Forbidden),
         _ => return Err(AppError::NotFound),
-    };
+    })
+}
+
+/// A move's form checked: a transfer to another body (its time running from
+/// today), an extension past the current deadline, a reopening with a reason
+/// (a new deadline in working days); fields `to_unit_id`, `due_on`, `reason`.
+pub(super) async fn check_move(
+    pool: &db::Pool,
+    a: &Access,
+    which: &str,
+    values: &HashMap<String, String>,
+) -> AppResult<Result<rdb::Move, FieldErrors>> {
+    let get = |k: &str| values.get(k).map_or("", String::as_str).to_string();
+    let mut e = FieldErrors::default();
     let today = format::today();
-    let cal = ctx.db(|conn| Ok(rdb::calendar(conn)?)).await?;
+    let cal = db::run(pool, |conn| Ok(rdb::calendar(conn)?)).await?;
     let m = match which {
         "transfer" => {
             let to = e.id("to_unit_id", &get("to_unit_id"));
@@ -597,9 +600,8 @@ async fn act(
             }
             match to.filter(|_| e.is_empty()) {
                 Some(to) => {
-                    let days = ctx
-                        .db(move |conn| Ok(rdb::response_days_for(conn, to)?))
-                        .await?;
+                    let days =
+                        db::run(pool, move |conn| Ok(rdb::response_days_for(conn, to)?)).await?;
                     // The new body's time runs from the day of the transfer.
                     let due = workdays::add_working_days(&cal, today, days.max(0) as u32).due_on;
                     Some(rdb::Move::Transfer {
@@ -632,13 +634,32 @@ async fn act(
             })
         }
     };
-    let Some(m) = m else {
-        let t = Typed {
-            which,
-            values,
-            errors: e,
-        };
-        return render(&ctx, a, t, StatusCode::UNPROCESSABLE_ENTITY).await;
+    Ok(m.ok_or(e))
+}
+
+async fn act(
+    ctx: Ctx,
+    path: web::Path<(i64, String)>,
+    form: web::Form<HashMap<String, String>>,
+) -> AppResult<HttpResponse> {
+    let (id, action) = path.into_inner();
+    let a = load(&ctx, id).await?;
+    let values = form.into_inner();
+    let get = |k: &str| values.get(k).map_or("", String::as_str).to_string();
+    let Ok(version) = get("version").parse::<i32>() else {
+        return Err(AppError::BadRequest("version missing".into()));
+    };
+    let which = move_for(&a, &action)?;
+    let m = match check_move(&ctx.state.pool, &a, which, &values).await? {
+        Ok(m) => m,
+        Err(e) => {
+            let t = Typed {
+                which,
+                values,
+                errors: e,
+            };
+            return render(&ctx, a, t, StatusCode::UNPROCESSABLE_ENTITY).await;
+        }
     };
     let (actor, rec, uid) = (ctx.actor(), a.rec.clone(), ctx.user()?.id);
     let saved = ctx
@@ -657,6 +678,13 @@ async fn act(
             "error-conflict-saved"
         },
     );
+    // A body that handed the recommendation on may no longer see it.
+    if saved && which == "transfer" {
+        let user = ctx.user()?.clone();
+        if rec_access(&ctx.state.pool, &user, a.rec.id).await.is_err() {
+            return Ok(ctx.redirect("/recommendations"));
+        }
+    }
     Ok(ctx.redirect(&format!("/recommendations/{}", a.rec.id)))
 }
 

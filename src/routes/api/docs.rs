@@ -86,6 +86,8 @@ impl Modify for Token {
         reviews::answer_dispute,
         recommendations::list_recommendations, recommendations::get_recommendation,
         recommendations::create_recommendation, recommendations::answer,
+        recommendations::transfer, recommendations::extend, recommendations::accept,
+        recommendations::reopen,
         targets::list_targets, targets::create_target, targets::set_actual,
         campaigns::list_campaigns, campaigns::get_campaign, campaigns::list_models,
         campaigns::get_model, campaigns::register_model, campaigns::update_model,

@@ -1,6 +1,10 @@
 //! Recommendations (kiến nghị) that a responding body must answer in writing
-//! by a deadline: list, read, raise, answer. Who sees and who answers, the
-//! checks and the deadline are the recommendation pages' own functions.
+//! by a deadline: list, read, raise, answer; transfer and extend (the
+//! responding body), accept and reopen (the raising unit). Who sees and who
+//! acts, the checks and the deadlines are the recommendation pages' own
+//! functions.
+
+use std::collections::HashMap;
 
 use actix_web::http::header;
 use actix_web::{web, HttpRequest, HttpResponse};
@@ -15,8 +19,8 @@ use crate::domain::format;
 use crate::domain::validate::FieldErrors;
 use crate::domain::workdays::Calendar;
 use crate::routes::recommendations::{
-    check_answer, check_recommendation, rec_access, save_answer, save_recommendation, urgency_of,
-    RecForm,
+    check_answer, check_move, check_recommendation, move_for, rec_access, save_answer,
+    save_recommendation, urgency_of, RecForm,
 };
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
@@ -26,7 +30,11 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .route(web::post().to(create_recommendation)),
     )
     .service(resource("/v1/recommendations/{id}", "GET").route(web::get().to(get_recommendation)))
-    .service(resource("/v1/recommendations/{id}/answer", "POST").route(web::post().to(answer)));
+    .service(resource("/v1/recommendations/{id}/answer", "POST").route(web::post().to(answer)))
+    .service(resource("/v1/recommendations/{id}/transfer", "POST").route(web::post().to(transfer)))
+    .service(resource("/v1/recommendations/{id}/extend", "POST").route(web::post().to(extend)))
+    .service(resource("/v1/recommendations/{id}/accept", "POST").route(web::post().to(accept)))
+    .service(resource("/v1/recommendations/{id}/reopen", "POST").route(web::post().to(reopen)));
 }
 
 /// A recommendation raised by one unit to the body that must answer it.
@@ -259,4 +267,142 @@ pub async fn answer(
     }
     let version = out.version;
     Ok(one(&out, Some(version)))
+}
+
+/// Makes a move with the page's checks from the version in `If-Match`: 412
+/// if someone acted since, 409 when the recommendation is not in the status
+/// the move needs (answered to accept or reopen, open otherwise).
+async fn act(
+    api: Api,
+    req: HttpRequest,
+    id: i64,
+    action: &str,
+    values: HashMap<String, String>,
+) -> ApiResult<HttpResponse> {
+    let a = rec_access(&api.state.pool, &api.user, id).await?;
+    let which = move_for(&a, action)?;
+    let version = if_match(&req, a.rec.version)?;
+    let m = check_move(&api.state.pool, &a, which, &values)
+        .await?
+        .map_err(|e| api.invalid(e))?;
+    let (actor, rec, uid) = (api.actor(), a.rec.clone(), api.user.id);
+    let saved = api
+        .db(move |c| {
+            db::audit::write_if(c, &actor, |c| {
+                let ch = db::recommendations::apply(c, &rec, version, &m, uid)?;
+                Ok((ch.is_some(), ch))
+            })
+        })
+        .await?;
+    // Read back without asking again who sees it: a body that transferred
+    // the recommendation away sees the result of its own move.
+    let out = api
+        .db(move |c| {
+            let rec = db::recommendations::find(c, id)?;
+            let cal = db::recommendations::calendar(c)?;
+            Ok(RecommendationOut::new(rec, &cal, format::today()))
+        })
+        .await?;
+    if !saved {
+        if out.version == version {
+            return Err(ApiError::Conflict(format!(
+                "A recommendation that is {} cannot be moved this way.",
+                out.status
+            )));
+        }
+        return Err(ApiError::PreconditionFailed {
+            current: etag(out.version),
+        });
+    }
+    let version = out.version;
+    Ok(one(&out, Some(version)))
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct TransferIn {
+    /// The body that should answer instead.
+    to_unit_id: i64,
+    reason: String,
+}
+
+/// Hands the recommendation to the body that should answer it (the
+/// responding body); the new body's time runs from today.
+#[utoipa::path(post, path = "/api/v1/recommendations/{id}/transfer", tag = "recommendations",
+    params(("id" = i64, Path, description = "recommendation id"),
+        ("If-Match" = String, Header, description = "the ETag of the version read")),
+    request_body = TransferIn,
+    responses((status = 200, body = RecommendationOut, headers(("ETag" = String))), super::docs::Errors),
+    security(("token" = [])))]
+pub async fn transfer(
+    api: Api,
+    req: HttpRequest,
+    id: web::Path<i64>,
+    body: ApiJson<TransferIn>,
+) -> ApiResult<HttpResponse> {
+    let values = HashMap::from([
+        ("to_unit_id".to_string(), body.0.to_unit_id.to_string()),
+        ("reason".to_string(), body.0.reason),
+    ]);
+    act(api, req, *id, "transfer", values).await
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct ExtendIn {
+    /// After the current deadline.
+    due_on: NaiveDate,
+    reason: String,
+}
+
+/// Moves the deadline later, with a reason (the responding body).
+#[utoipa::path(post, path = "/api/v1/recommendations/{id}/extend", tag = "recommendations",
+    params(("id" = i64, Path, description = "recommendation id"),
+        ("If-Match" = String, Header, description = "the ETag of the version read")),
+    request_body = ExtendIn,
+    responses((status = 200, body = RecommendationOut, headers(("ETag" = String))), super::docs::Errors),
+    security(("token" = [])))]
+pub async fn extend(
+    api: Api,
+    req: HttpRequest,
+    id: web::Path<i64>,
+    body: ApiJson<ExtendIn>,
+) -> ApiResult<HttpResponse> {
+    let values = HashMap::from([
+        ("due_on".to_string(), format::date(body.0.due_on)),
+        ("reason".to_string(), body.0.reason),
+    ]);
+    act(api, req, *id, "extend", values).await
+}
+
+/// Accepts the answer, closing the recommendation (the raising unit).
+#[utoipa::path(post, path = "/api/v1/recommendations/{id}/accept", tag = "recommendations",
+    params(("id" = i64, Path, description = "recommendation id"),
+        ("If-Match" = String, Header, description = "the ETag of the version read")),
+    responses((status = 200, body = RecommendationOut, headers(("ETag" = String))), super::docs::Errors),
+    security(("token" = [])))]
+pub async fn accept(api: Api, req: HttpRequest, id: web::Path<i64>) -> ApiResult<HttpResponse> {
+    act(api, req, *id, "accept", HashMap::new()).await
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct ReopenIn {
+    /// Why the answer does not settle it.
+    reason: String,
+}
+
+/// Sends an answered recommendation back, once, with a reason and a new
+/// deadline in working days (the raising unit).
+#[utoipa::path(post, path = "/api/v1/recommendations/{id}/reopen", tag = "recommendations",
+    params(("id" = i64, Path, description = "recommendation id"),
+        ("If-Match" = String, Header, description = "the ETag of the version read")),
+    request_body = ReopenIn,
+    responses((status = 200, body = RecommendationOut, headers(("ETag" = String))), super::docs::Errors),
+    security(("token" = [])))]
+pub async fn reopen(
+    api: Api,
+    req: HttpRequest,
+    id: web::Path<i64>,
+    body: ApiJson<ReopenIn>,
+) -> ApiResult<HttpResponse> {
+    let values = HashMap::from([("reason".to_string(), body.0.reason)]);
+    act(api, req, *id, "reopen", values).await
 }
