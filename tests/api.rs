@@ -300,6 +300,12 @@ fn model_body(w: &World) -> Value {
         "period_to": today + chrono::Duration::days(90)})
 }
 
+fn duty_body(w: &World) -> Value {
+    json!({"unit_id": w.ward, "name": "Tiếp công dân sáng thứ Năm", "place": "Phòng một cửa",
+        "weekday": 4, "start_time": "07:30", "end_time": "11:30",
+        "starts_on": danvan::domain::format::today(), "officials": [w.teammate, w.owner]})
+}
+
 fn plan_body(w: &World) -> Value {
     json!({"unit_id": w.ward, "on_date": danvan::domain::format::today(),
         "start_time": "14:00", "place": "Sân nhà văn hóa", "kind": "legal_advice"})
@@ -489,6 +495,21 @@ async fn the_permission_table_holds_for_every_endpoint() {
             format!("/api/v1/team-rounds/{round}/problems"),
             Some(json!({"text": "Thiếu máy tính bảng cho hồ sơ trực tuyến"})),
             [201, 201, 201, 403, 403, 403],
+        ),
+        // Duties and teams are set up by those who manage a unit, for it.
+        (
+            Method::POST,
+            "/api/v1/desk/duties".into(),
+            Some(duty_body(&w)),
+            [201, 201, 403, 403, 422, 403],
+        ),
+        (
+            Method::POST,
+            "/api/v1/teams".into(),
+            Some(json!({"lead_unit_id": ward, "name": "Tổ lưu động số 2",
+                "period_from": "2026-01-01", "period_to": "2026-12-31",
+                "members": [w.teammate], "communes": [ward]})),
+            [201, 201, 403, 403, 422, 403],
         ),
         // Anyone who sees the campaign registers a model for a unit they read.
         (
@@ -969,13 +990,18 @@ async fn the_openapi_description_covers_the_routes_and_the_docs_page_shows_them(
         "POST /api/v1/recommendations/{id}/extend",
         "POST /api/v1/recommendations/{id}/accept",
         "POST /api/v1/recommendations/{id}/reopen",
+        "POST /api/v1/desk/duties",
+        "PUT /api/v1/desk/duties/{id}",
+        "POST /api/v1/desk/shifts/{id}/change",
+        "POST /api/v1/teams",
+        "PUT /api/v1/teams/{id}",
     ] {
         assert!(
             operations.contains(&op.to_string()),
             "{op} is not described: {operations:?}"
         );
     }
-    assert_eq!(operations.len(), 61, "{operations:?}");
+    assert_eq!(operations.len(), 66, "{operations:?}");
     assert!(doc["components"]["securitySchemes"]["token"].is_object());
     // Each schema keeps its own name: a team's round is not a review round.
     assert!(doc["components"]["schemas"]["TeamRoundOut"]["properties"]["team_id"].is_object());
@@ -1820,6 +1846,26 @@ async fn team_rounds_are_planned_recorded_and_cancelled_as_on_the_pages() {
     let today = danvan::domain::format::today();
     let member = w.token("totac").to_string();
     let rounds = format!("/api/v1/teams/{team}/rounds");
+    // The lead unit's committee edits the team from the version read.
+    let edit = json!({"lead_unit_id": w.ward, "name": "Tổ hỗ trợ lưu động Thụy Khuê – Bưởi",
+        "period_from": today - chrono::Duration::days(30),
+        "period_to": today + chrono::Duration::days(90),
+        "members": [w.teammate, w.owner], "communes": [w.ward]});
+    let put = |who: &str, version: &str| {
+        send_to(
+            w.app.url(""),
+            w.token(who).to_string(),
+            Method::PUT,
+            format!("/api/v1/teams/{team}"),
+            Some(edit.clone()),
+            Some(format!("\"{version}\"")),
+        )
+    };
+    assert_eq!(put("totac", "1").await.0, StatusCode::FORBIDDEN);
+    let (status, _, json) = put("chutri", "1").await;
+    assert_eq!(status, StatusCode::OK, "{json}");
+    assert_eq!(json["members"].as_array().unwrap().len(), 2);
+    assert_eq!(put("chutri", "1").await.0, StatusCode::PRECONDITION_FAILED);
     let (status, json) = w
         .call(
             Some("totac"),
@@ -2356,4 +2402,139 @@ async fn recommendations_move_as_on_their_page() {
     assert_ne!(closed, "answered");
     let (status, _, _) = send(&group, path("accept"), None, etag).await;
     assert_eq!(status, StatusCode::CONFLICT);
+}
+
+/// A duty is set up with its rota and edited from the version read; its
+/// shifts are reassigned, swapped and marked as the shift page allows.
+#[tokio::test]
+async fn duties_and_shifts_change_as_on_the_desk_pages() {
+    let w = world().await;
+    let mut bad = duty_body(&w);
+    bad["end_time"] = json!("07:00");
+    bad["weekday"] = json!(9);
+    bad["officials"] = json!([]);
+    let (status, json) = w
+        .call(
+            Some("chutri"),
+            Method::POST,
+            "/api/v1/desk/duties",
+            Some(bad),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{json}");
+    let fields = &json["error"]["fields"];
+    assert_eq!(fields["end_time"]["code"], "period-order");
+    assert_eq!(fields["weekday"]["code"], "invalid-choice");
+    assert_eq!(fields["officials"]["code"], "required");
+    let (status, duty) = w
+        .call(
+            Some("chutri"),
+            Method::POST,
+            "/api/v1/desk/duties",
+            Some(duty_body(&w)),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{duty}");
+    let id = duty["id"].as_i64().unwrap();
+    assert_eq!(duty["officials"][0]["id"], w.teammate);
+    // The rota is planned at once, officials taking turns.
+    let (_, shifts) = w
+        .call(
+            Some("xem"),
+            Method::GET,
+            &format!("/api/v1/desk/duties/{id}/shifts"),
+            None,
+        )
+        .await;
+    let shifts = shifts["items"].as_array().unwrap().clone();
+    assert!(shifts.len() >= 7, "{shifts:?}");
+    assert_eq!(shifts[0]["official_id"], w.teammate);
+    assert_eq!(shifts[1]["official_id"], w.owner);
+
+    let one = format!("/api/v1/desk/duties/{id}");
+    let mut edit = duty_body(&w);
+    edit["place"] = json!("Hội trường UBND phường");
+    let put = |who: &str, body: Value, version: &str| {
+        send_to(
+            w.app.url(""),
+            w.token(who).to_string(),
+            Method::PUT,
+            one.clone(),
+            Some(body),
+            Some(format!("\"{version}\"")),
+        )
+    };
+    let (status, _, _) = put("totac", edit.clone(), "1").await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let (status, etag, json) = put("chutri", edit.clone(), "1").await;
+    assert_eq!(status, StatusCode::OK, "{json}");
+    assert_eq!(json["place"], "Hội trường UBND phường");
+    assert_eq!(etag.as_deref(), Some("\"2\""));
+    let (status, _, _) = put("chutri", edit, "1").await;
+    assert_eq!(status, StatusCode::PRECONDITION_FAILED);
+
+    // The official on the first shift asks for a swap; the manager assigns
+    // it to the other official; then it is marked held.
+    let shift = shifts[0]["id"].as_i64().unwrap();
+    let change = format!("/api/v1/desk/shifts/{shift}/change");
+    let post = |who: &str, body: Value, version: String| {
+        send_to(
+            w.app.url(""),
+            w.token(who).to_string(),
+            Method::POST,
+            change.clone(),
+            Some(body),
+            Some(version),
+        )
+    };
+    let v = |n: &Value| format!("\"{}\"", n["version"]);
+    let (status, _, json) = post(
+        "totac",
+        json!({"action": "swap", "reason": ""}),
+        v(&shifts[0]),
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{json}");
+    assert_eq!(
+        json["error"]["fields"]["reason"]["code"],
+        "desk-error-swap-reason"
+    );
+    let (status, _, swapped) = post(
+        "totac",
+        json!({"action": "swap", "reason": "Đi tập huấn"}),
+        v(&shifts[0]),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{swapped}");
+    assert_eq!(swapped["swap_requested_by"], w.teammate);
+    let (status, _, _) = post(
+        "totac",
+        json!({"action": "assign", "official_id": w.owner}),
+        v(&swapped),
+    )
+    .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let (status, _, json) = post(
+        "chutri",
+        json!({"action": "assign", "official_id": w.owner}),
+        v(&shifts[0]),
+    )
+    .await;
+    assert_eq!(status, StatusCode::PRECONDITION_FAILED, "{json}");
+    let (status, _, assigned) = post(
+        "chutri",
+        json!({"action": "assign", "official_id": w.owner}),
+        v(&swapped),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{assigned}");
+    assert_eq!(assigned["official_id"], w.owner);
+    let (status, _, held) = post(
+        "chutri",
+        json!({"action": "status", "status": "held"}),
+        v(&assigned),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{held}");
+    assert_eq!(held["status"], "held");
 }

@@ -130,17 +130,17 @@ async fn index(ctx: Ctx) -> AppResult<HttpResponse> {
 
 #[derive(Deserialize, Serialize, Default, Clone)]
 #[serde(default)]
-struct DutyForm {
-    unit_id: String,
-    name: String,
-    place: String,
-    weekday: String,
-    start_time: String,
-    end_time: String,
-    starts_on: String,
-    active: Vec<String>,
-    officials: Vec<String>,
-    version: String,
+pub(super) struct DutyForm {
+    pub unit_id: String,
+    pub name: String,
+    pub place: String,
+    pub weekday: String,
+    pub start_time: String,
+    pub end_time: String,
+    pub starts_on: String,
+    pub active: Vec<String>,
+    pub officials: Vec<String>,
+    pub version: String,
 }
 
 impl DutyForm {
@@ -160,8 +160,8 @@ impl DutyForm {
     }
 }
 
-async fn validate_duty(
-    ctx: &Ctx,
+pub(super) async fn validate_duty(
+    pool: &db::Pool,
     user: &CurrentUser,
     form: &DutyForm,
     existing: Option<&ddb::Duty>,
@@ -214,23 +214,22 @@ async fn validate_duty(
     if officials.is_empty() {
         e.add("officials", "error-required");
     }
-    let (unit, reaching) = ctx
-        .db(move |conn| {
-            let unit = match unit_id {
-                Some(id) => match db::units::find(conn, id) {
-                    Ok(u) => Some(u),
-                    Err(diesel::result::Error::NotFound) => None,
-                    Err(e) => return Err(e.into()),
-                },
-                None => None,
-            };
-            let reaching = match &unit {
-                Some(u) => db::users::reaching(conn, &u.path)?,
-                None => vec![],
-            };
-            Ok((unit, reaching))
-        })
-        .await?;
+    let (unit, reaching) = db::run(pool, move |conn| {
+        let unit = match unit_id {
+            Some(id) => match db::units::find(conn, id) {
+                Ok(u) => Some(u),
+                Err(diesel::result::Error::NotFound) => None,
+                Err(e) => return Err(e.into()),
+            },
+            None => None,
+        };
+        let reaching = match &unit {
+            Some(u) => db::users::reaching(conn, &u.path)?,
+            None => vec![],
+        };
+        Ok((unit, reaching))
+    })
+    .await?;
     let unit_ok = unit
         .as_ref()
         .is_some_and(|u| u.active && user.can(Permission::ManageTasks, &u.path));
@@ -327,26 +326,33 @@ async fn new(ctx: Ctx) -> AppResult<HttpResponse> {
     render_duty_form(&ctx, StatusCode::OK, None, &form, &FieldErrors::default()).await
 }
 
+/// Sets up a duty and plans its rota for the coming weeks at once.
+pub(super) fn create_duty(
+    conn: &mut db::DbConnection,
+    actor: &audit::Actor,
+    fields: &ddb::DutyFields,
+    by: i64,
+) -> AppResult<ddb::Duty> {
+    audit::write(conn, actor, |c| {
+        let (d, change) = ddb::create(c, fields, by)?;
+        ddb::generate(c, &d, format::today(), ROTA_WEEKS)?;
+        Ok((d, change))
+    })
+}
+
 async fn create(ctx: Ctx, form: super::HtmlForm<DutyForm>) -> AppResult<HttpResponse> {
     let user = ctx.user()?;
     user.require_anywhere(Permission::ManageTasks)?;
     let form = form.0;
-    let fields = match validate_duty(&ctx, user, &form, None).await? {
+    let fields = match validate_duty(&ctx.state.pool, user, &form, None).await? {
         Ok(f) => f,
         Err(e) => {
             return render_duty_form(&ctx, StatusCode::UNPROCESSABLE_ENTITY, None, &form, &e).await
         }
     };
-    let (actor, uid, today) = (ctx.actor(), user.id, format::today());
+    let (actor, uid) = (ctx.actor(), user.id);
     let duty = ctx
-        .db(move |conn| {
-            audit::write(conn, &actor, |c| {
-                let (d, change) = ddb::create(c, &fields, uid)?;
-                // The rota for the coming weeks is planned at once.
-                ddb::generate(c, &d, today, ROTA_WEEKS)?;
-                Ok((d, change))
-            })
-        })
+        .db(move |conn| create_duty(conn, &actor, &fields, uid))
         .await?;
     ctx.flash("success", "flash-saved");
     Ok(ctx.redirect(&format!("/desk/{}", duty.id)))
@@ -384,7 +390,7 @@ async fn update(
     let Ok(version) = form.version.trim().parse::<i32>() else {
         return Err(AppError::BadRequest("version missing".into()));
     };
-    let fields = match validate_duty(&ctx, user, &form, Some(&a.duty)).await? {
+    let fields = match validate_duty(&ctx.state.pool, user, &form, Some(&a.duty)).await? {
         Ok(f) => f,
         Err(e) => {
             return render_duty_form(&ctx, StatusCode::UNPROCESSABLE_ENTITY, Some(&a), &form, &e)
@@ -764,12 +770,53 @@ async fn add_case(
 
 #[derive(Deserialize, Default)]
 #[serde(default)]
-struct ShiftForm {
-    action: String,
-    official_id: String,
-    reason: String,
-    status: String,
-    version: String,
+pub(super) struct ShiftForm {
+    pub action: String,
+    pub official_id: String,
+    pub reason: String,
+    pub status: String,
+    pub version: String,
+}
+
+/// The change a shift form asks for, if the reader may make it: a manager
+/// assigns one of the duty's officials; the official on duty asks for a swap
+/// with a reason; whoever records cases marks it held or cancelled. The
+/// inner error is the message key of a refused value.
+pub(super) fn shift_change(
+    sa: &ShiftAccess,
+    user: &CurrentUser,
+    form: &ShiftForm,
+) -> AppResult<Result<ddb::ShiftChange, &'static str>> {
+    Ok(Ok(match form.action.as_str() {
+        "assign" if sa.a.manage => {
+            let Some(official) = form
+                .official_id
+                .parse::<i64>()
+                .ok()
+                .filter(|o| sa.a.officials.iter().any(|(id, _)| id == o))
+            else {
+                return Ok(Err("error-invalid-choice"));
+            };
+            ddb::ShiftChange::Assign(official)
+        }
+        "swap" if sa.shift.official_id == user.id => {
+            let reason = form.reason.trim();
+            if reason.is_empty() || reason.chars().count() > 500 {
+                return Ok(Err("desk-error-swap-reason"));
+            }
+            ddb::ShiftChange::RequestSwap(user.id, reason.to_string())
+        }
+        "status" if sa.records => {
+            let Some(status) =
+                ShiftStatus::parse(&form.status).filter(|s| *s != ShiftStatus::Planned)
+            else {
+                return Ok(Err("error-invalid-choice"));
+            };
+            ddb::ShiftChange::Status(status, form.reason.trim().chars().take(500).collect())
+        }
+        "assign" | "swap" | "status" => return Err(AppError::Forbidden),
+        _ => return Err(AppError::BadRequest("unknown action".into())),
+    }))
 }
 
 async fn change_shift(
@@ -783,40 +830,12 @@ async fn change_shift(
     let Ok(version) = form.version.parse::<i32>() else {
         return Err(AppError::BadRequest("version missing".into()));
     };
-    let change = match form.action.as_str() {
-        // A manager puts one of the duty's officials on the shift.
-        "assign" if sa.a.manage => {
-            let Some(official) = form
-                .official_id
-                .parse::<i64>()
-                .ok()
-                .filter(|o| sa.a.officials.iter().any(|(id, _)| id == o))
-            else {
-                ctx.flash("error", "error-invalid-choice");
-                return Ok(ctx.redirect(&back));
-            };
-            ddb::ShiftChange::Assign(official)
+    let change = match shift_change(&sa, user, &form)? {
+        Ok(change) => change,
+        Err(key) => {
+            ctx.flash("error", key);
+            return Ok(ctx.redirect(&back));
         }
-        // The official on duty asks for a swap, with a reason.
-        "swap" if sa.shift.official_id == user.id => {
-            let reason = form.reason.trim();
-            if reason.is_empty() || reason.chars().count() > 500 {
-                ctx.flash("error", "desk-error-swap-reason");
-                return Ok(ctx.redirect(&back));
-            }
-            ddb::ShiftChange::RequestSwap(user.id, reason.to_string())
-        }
-        "status" if sa.records => {
-            let Some(status) =
-                ShiftStatus::parse(&form.status).filter(|s| *s != ShiftStatus::Planned)
-            else {
-                ctx.flash("error", "error-invalid-choice");
-                return Ok(ctx.redirect(&back));
-            };
-            ddb::ShiftChange::Status(status, form.reason.trim().chars().take(500).collect())
-        }
-        "assign" | "swap" | "status" => return Err(AppError::Forbidden),
-        _ => return Err(AppError::BadRequest("unknown action".into())),
     };
     let (actor, shift, unit) = (ctx.actor(), sa.shift.clone(), sa.a.unit.id);
     let saved = ctx

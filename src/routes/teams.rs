@@ -128,15 +128,15 @@ async fn index(ctx: Ctx) -> AppResult<HttpResponse> {
 
 #[derive(Deserialize, Serialize, Default, Clone)]
 #[serde(default)]
-struct TeamForm {
-    lead_unit_id: String,
-    name: String,
-    period_from: String,
-    period_to: String,
-    description: String,
-    members: Vec<String>,
-    communes: Vec<String>,
-    version: String,
+pub(super) struct TeamForm {
+    pub lead_unit_id: String,
+    pub name: String,
+    pub period_from: String,
+    pub period_to: String,
+    pub description: String,
+    pub members: Vec<String>,
+    pub communes: Vec<String>,
+    pub version: String,
 }
 
 impl TeamForm {
@@ -163,8 +163,8 @@ fn required_date(e: &mut FieldErrors, field: &str, raw: &str) -> Option<NaiveDat
     d
 }
 
-async fn validate_team(
-    ctx: &Ctx,
+pub(super) async fn validate_team(
+    pool: &db::Pool,
     user: &CurrentUser,
     form: &TeamForm,
     existing: Option<&tdb::Team>,
@@ -194,24 +194,23 @@ async fn validate_team(
         e.add("communes", "error-required");
     }
     let scope = user.scope(Permission::ManageTasks);
-    let (lead, known_units, known_users) = ctx
-        .db(move |conn| {
-            let lead = match lead_unit_id {
-                Some(id) => match db::units::find(conn, id) {
-                    Ok(u) => Some(u),
-                    Err(diesel::result::Error::NotFound) => None,
-                    Err(e) => return Err(e.into()),
-                },
-                None => None,
-            };
-            let roots = db::units::root_paths(conn)?;
-            Ok((
-                lead,
-                db::units::tree(conn, &roots, false)?,
-                db::users::in_scope(conn, &roots)?,
-            ))
-        })
-        .await?;
+    let (lead, known_units, known_users) = db::run(pool, move |conn| {
+        let lead = match lead_unit_id {
+            Some(id) => match db::units::find(conn, id) {
+                Ok(u) => Some(u),
+                Err(diesel::result::Error::NotFound) => None,
+                Err(e) => return Err(e.into()),
+            },
+            None => None,
+        };
+        let roots = db::units::root_paths(conn)?;
+        Ok((
+            lead,
+            db::units::tree(conn, &roots, false)?,
+            db::users::in_scope(conn, &roots)?,
+        ))
+    })
+    .await?;
     let lead_ok = lead.as_ref().is_some_and(|u| {
         existing.is_some() || (u.active && scope.iter().any(|p| u.path.starts_with(p)))
     });
@@ -307,7 +306,7 @@ async fn create(ctx: Ctx, form: super::HtmlForm<TeamForm>) -> AppResult<HttpResp
     let user = ctx.user()?;
     user.require_anywhere(Permission::ManageTasks)?;
     let form = form.0;
-    let fields = match validate_team(&ctx, user, &form, None).await? {
+    let fields = match validate_team(&ctx.state.pool, user, &form, None).await? {
         Ok(f) => f,
         Err(e) => {
             return render_team_form(&ctx, StatusCode::UNPROCESSABLE_ENTITY, None, &form, &e).await
@@ -353,7 +352,7 @@ async fn update(
     let Ok(version) = form.version.trim().parse::<i32>() else {
         return Err(AppError::BadRequest("version missing".into()));
     };
-    let fields = match validate_team(&ctx, user, &form, Some(&a.team)).await? {
+    let fields = match validate_team(&ctx.state.pool, user, &form, Some(&a.team)).await? {
         Ok(f) => f,
         Err(e) => {
             return render_team_form(&ctx, StatusCode::UNPROCESSABLE_ENTITY, Some(&a), &form, &e)

@@ -19,6 +19,7 @@ use crate::db::{
 };
 use crate::domain::campaign::ModelStatus;
 use crate::domain::format;
+use crate::domain::validate::FieldErrors;
 use crate::routes::campaigns::{
     campaign_access, check_move, reaches, validate_model, Access, ModelForm,
 };
@@ -318,16 +319,16 @@ pub async fn update_model(
     if m.contact_id != api.user.id {
         return Err(ApiError::Forbidden);
     }
+    let form = body.0.into_form(m.version);
+    let fields = validate_model(&api.state.pool, &api.user, &a, &form)
+        .await?
+        .map_err(|e| api.invalid(e))?;
     let version = if_match(&req, m.version)?;
     if m.status() != ModelStatus::Registered {
         return Err(ApiError::Conflict(
             "A model is edited only while it is registered.".into(),
         ));
     }
-    let form = body.0.into_form(version);
-    let fields = validate_model(&api.state.pool, &api.user, &a, &form)
-        .await?
-        .map_err(|e| api.invalid(e))?;
     let (actor, mid) = (api.actor(), m.id);
     let saved = api
         .db(move |x| {
@@ -376,8 +377,14 @@ pub async fn move_model(
     if !a.appraiser() {
         return Err(ApiError::Forbidden);
     }
-    let version = if_match(&req, m.version)?;
     let b = body.0;
+    // A status outside the list is refused whatever the version.
+    if ModelStatus::parse(&b.status).is_none() {
+        let mut e = FieldErrors::default();
+        e.add("status", "error-invalid-choice");
+        return Err(api.invalid(e));
+    }
+    let version = if_match(&req, m.version)?;
     let values: HashMap<String, String> = [
         ("status", b.status),
         ("reason", b.reason),

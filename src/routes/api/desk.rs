@@ -4,31 +4,42 @@
 //! `check_case`, `check_case_answer`).
 
 use actix_web::http::header;
-use actix_web::{web, HttpResponse};
+use actix_web::{web, HttpRequest, HttpResponse};
 use chrono::{Duration, NaiveDate, NaiveDateTime};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use super::{one, page, resource, Api, ApiError, ApiJson, ApiResult, PageQuery};
+use super::{etag, if_match, one, page, resource, Api, ApiError, ApiJson, ApiResult, PageQuery};
 use crate::db::{self, desk as ddb};
 use crate::domain::access::Permission;
 use crate::domain::format;
+use crate::domain::validate::FieldErrors;
 use crate::routes::desk::{
-    check_case, check_case_answer, duty_access, record_case, shift_access, AnswerForm, CaseForm,
+    check_case, check_case_answer, create_duty, duty_access, record_case, shift_access,
+    shift_change, validate_duty, AnswerForm, CaseForm, DutyForm, ShiftForm,
 };
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.service(resource("/v1/desk/duties", "GET").route(web::get().to(list_duties)))
-        .service(resource("/v1/desk/duties/{id}", "GET").route(web::get().to(get_duty)))
-        .service(resource("/v1/desk/duties/{id}/shifts", "GET").route(web::get().to(list_shifts)))
-        .service(resource("/v1/desk/shifts/{id}", "GET").route(web::get().to(get_shift)))
-        .service(
-            resource("/v1/desk/shifts/{id}/cases", "GET, POST")
-                .route(web::get().to(list_cases))
-                .route(web::post().to(create_case)),
-        )
-        .service(resource("/v1/desk/cases/{id}", "GET").route(web::get().to(get_case)))
-        .service(resource("/v1/desk/cases/{id}/answer", "POST").route(web::post().to(answer_case)));
+    cfg.service(
+        resource("/v1/desk/duties", "GET, POST")
+            .route(web::get().to(list_duties))
+            .route(web::post().to(create)),
+    )
+    .service(
+        resource("/v1/desk/duties/{id}", "GET, PUT")
+            .route(web::get().to(get_duty))
+            .route(web::put().to(update)),
+    )
+    .service(resource("/v1/desk/duties/{id}/shifts", "GET").route(web::get().to(list_shifts)))
+    .service(resource("/v1/desk/shifts/{id}", "GET").route(web::get().to(get_shift)))
+    .service(resource("/v1/desk/shifts/{id}/change", "POST").route(web::post().to(change_shift)))
+    .service(
+        resource("/v1/desk/shifts/{id}/cases", "GET, POST")
+            .route(web::get().to(list_cases))
+            .route(web::post().to(create_case)),
+    )
+    .service(resource("/v1/desk/cases/{id}", "GET").route(web::get().to(get_case)))
+    .service(resource("/v1/desk/cases/{id}/answer", "POST").route(web::post().to(answer_case)));
 }
 
 /// A duty: a weekly desk a unit keeps, its officials taking turns.
@@ -48,6 +59,8 @@ pub struct DutyOut {
     active: bool,
     /// The officials taking turns, in order.
     officials: Vec<Person>,
+    /// Send it back in `If-Match` to edit the duty.
+    version: i32,
     #[serde(serialize_with = "super::utc")]
     updated_at: NaiveDateTime,
 }
@@ -82,6 +95,7 @@ impl DutyOut {
                 .into_iter()
                 .map(|(id, name)| Person::new(id, name))
                 .collect(),
+            version: d.version,
             updated_at: d.updated_at,
         }
     }
@@ -120,15 +134,132 @@ pub async fn list_duties(api: Api, q: web::Query<PageQuery>) -> ApiResult<HttpRe
     Ok(page(items, limit, |d| d.id))
 }
 
-/// One duty (its officials see it too).
+/// One duty (its officials see it too); its version is the ETag.
 #[utoipa::path(get, path = "/api/v1/desk/duties/{id}", tag = "desk",
     params(("id" = i64, Path, description = "duty id")),
-    responses((status = 200, body = DutyOut), super::docs::Errors),
+    responses((status = 200, body = DutyOut, headers(("ETag" = String))), super::docs::Errors),
     security(("token" = [])))]
 pub async fn get_duty(api: Api, id: web::Path<i64>) -> ApiResult<HttpResponse> {
     let (did, user) = (*id, api.user.clone());
     let a = api.db(move |c| duty_access(c, &user, did)).await?;
-    Ok(one(&DutyOut::new(a.duty, a.unit.name, a.officials), None))
+    let version = a.duty.version;
+    Ok(one(
+        &DutyOut::new(a.duty, a.unit.name, a.officials),
+        Some(version),
+    ))
+}
+
+/// A duty as a manager sets it: the duty form's fields.
+#[derive(Deserialize, ToSchema)]
+pub struct DutyIn {
+    /// The unit keeping the desk (fixed once set).
+    unit_id: i64,
+    name: String,
+    place: String,
+    /// ISO weekday, 1 (Monday) – 7 (Sunday).
+    #[schema(minimum = 1, maximum = 7)]
+    weekday: i32,
+    /// `HH:MM`.
+    start_time: String,
+    end_time: String,
+    starts_on: NaiveDate,
+    #[serde(default = "yes")]
+    active: bool,
+    /// People of the unit (or above it), in turn order.
+    officials: Vec<i64>,
+}
+
+fn yes() -> bool {
+    true
+}
+
+impl DutyIn {
+    fn into_form(self) -> DutyForm {
+        DutyForm {
+            unit_id: self.unit_id.to_string(),
+            name: self.name,
+            place: self.place,
+            weekday: self.weekday.to_string(),
+            start_time: self.start_time,
+            end_time: self.end_time,
+            starts_on: format::date(self.starts_on),
+            active: vec![if self.active { "1" } else { "0" }.into()],
+            officials: self.officials.iter().map(i64::to_string).collect(),
+            version: String::new(),
+        }
+    }
+}
+
+/// The duty as it now is, with its version as the ETag.
+async fn duty_now(api: &Api, did: i64) -> ApiResult<(DutyOut, i32)> {
+    let user = api.user.clone();
+    let a = api.db(move |c| duty_access(c, &user, did)).await?;
+    let version = a.duty.version;
+    Ok((DutyOut::new(a.duty, a.unit.name, a.officials), version))
+}
+
+/// Sets up a duty for a unit the reader manages, with its rota planned for
+/// the coming weeks.
+#[utoipa::path(post, path = "/api/v1/desk/duties", tag = "desk",
+    request_body = DutyIn,
+    responses((status = 201, body = DutyOut, headers(("Location" = String), ("ETag" = String))),
+        super::docs::Errors),
+    security(("token" = [])))]
+pub async fn create(api: Api, body: ApiJson<DutyIn>) -> ApiResult<HttpResponse> {
+    api.user.require_anywhere(Permission::ManageTasks)?;
+    let form = body.0.into_form();
+    let fields = validate_duty(&api.state.pool, &api.user, &form, None)
+        .await?
+        .map_err(|e| api.invalid(e))?;
+    let (actor, uid) = (api.actor(), api.user.id);
+    let duty = api
+        .db(move |c| create_duty(c, &actor, &fields, uid))
+        .await?;
+    let (out, version) = duty_now(&api, duty.id).await?;
+    Ok(HttpResponse::Created()
+        .insert_header((header::LOCATION, format!("/api/v1/desk/duties/{}", duty.id)))
+        .insert_header((header::ETAG, etag(version)))
+        .json(out))
+}
+
+/// Edits a duty (the unit's managers; its unit stays). `If-Match` carries
+/// the version read: 412 if someone saved since.
+#[utoipa::path(put, path = "/api/v1/desk/duties/{id}", tag = "desk",
+    params(("id" = i64, Path, description = "duty id"),
+        ("If-Match" = String, Header, description = "the version the edit was made from")),
+    request_body = DutyIn,
+    responses((status = 200, body = DutyOut, headers(("ETag" = String))), super::docs::Errors),
+    security(("token" = [])))]
+pub async fn update(
+    api: Api,
+    req: HttpRequest,
+    id: web::Path<i64>,
+    body: ApiJson<DutyIn>,
+) -> ApiResult<HttpResponse> {
+    let (did, user) = (*id, api.user.clone());
+    let a = api.db(move |c| duty_access(c, &user, did)).await?;
+    if !a.manage {
+        return Err(ApiError::Forbidden);
+    }
+    let form = body.0.into_form();
+    let fields = validate_duty(&api.state.pool, &api.user, &form, Some(&a.duty))
+        .await?
+        .map_err(|e| api.invalid(e))?;
+    let version = if_match(&req, a.duty.version)?;
+    let (actor, d) = (api.actor(), a.duty);
+    let saved = api
+        .db(move |c| {
+            db::audit::write_if(c, &actor, |c| {
+                let change = ddb::update(c, &d, version, &fields)?;
+                Ok((change.is_some(), change))
+            })
+        })
+        .await?;
+    let (out, now) = duty_now(&api, did).await?;
+    if !saved {
+        return Err(ApiError::PreconditionFailed { current: etag(now) });
+    }
+    Ok(one(&out, Some(now)))
 }
 
 /// A shift of a duty: a day, the official on it, and how it went.
@@ -218,25 +349,104 @@ pub async fn list_shifts(
     Ok(page(items, limit, |s| s.id))
 }
 
-/// One shift.
+/// One shift; its version is the ETag.
 #[utoipa::path(get, path = "/api/v1/desk/shifts/{id}", tag = "desk",
     params(("id" = i64, Path, description = "shift id")),
-    responses((status = 200, body = ShiftOut), super::docs::Errors),
+    responses((status = 200, body = ShiftOut, headers(("ETag" = String))), super::docs::Errors),
     security(("token" = [])))]
 pub async fn get_shift(api: Api, id: web::Path<i64>) -> ApiResult<HttpResponse> {
+    let row = shift_now(&api, *id).await?;
+    let version = row.shift.version;
+    Ok(one(&ShiftOut::from(row), Some(version)))
+}
+
+/// A change to a shift: `assign` (a manager puts `official_id`, one of the
+/// duty's officials, on it), `swap` (the official on it asks for a swap,
+/// with a `reason`), `status` (whoever records cases marks it `held` or
+/// `cancelled`, with an optional `reason`).
+#[derive(Deserialize, ToSchema)]
+pub struct ShiftChangeIn {
+    #[schema(schema_with = super::choices::shift_action)]
+    action: String,
+    #[serde(default)]
+    official_id: Option<i64>,
+    #[serde(default)]
+    reason: String,
+    #[serde(default)]
+    #[schema(schema_with = super::choices::shift_status)]
+    status: Option<String>,
+}
+
+/// Changes a shift. `If-Match` carries the version read: 412 if someone
+/// changed it since.
+#[utoipa::path(post, path = "/api/v1/desk/shifts/{id}/change", tag = "desk",
+    params(("id" = i64, Path, description = "shift id"),
+        ("If-Match" = String, Header, description = "the version read")),
+    request_body = ShiftChangeIn,
+    responses((status = 200, body = ShiftOut, headers(("ETag" = String))), super::docs::Errors),
+    security(("token" = [])))]
+pub async fn change_shift(
+    api: Api,
+    req: HttpRequest,
+    id: web::Path<i64>,
+    body: ApiJson<ShiftChangeIn>,
+) -> ApiResult<HttpResponse> {
     let (sid, user) = (*id, api.user.clone());
-    let row = api
+    let sa = api.db(move |c| shift_access(c, &user, sid)).await?;
+    let b = body.0;
+    let field = match b.action.as_str() {
+        "assign" => "official_id",
+        "swap" => "reason",
+        _ => "status",
+    };
+    let form = ShiftForm {
+        action: b.action,
+        official_id: b.official_id.map(|o| o.to_string()).unwrap_or_default(),
+        reason: b.reason,
+        status: b.status.unwrap_or_default(),
+        version: String::new(),
+    };
+    let change = match shift_change(&sa, &api.user, &form)? {
+        Ok(change) => change,
+        Err(key) => {
+            let mut e = FieldErrors::default();
+            e.add(field, key);
+            return Err(api.invalid(e));
+        }
+    };
+    let version = if_match(&req, sa.shift.version)?;
+    let (actor, shift, unit) = (api.actor(), sa.shift, sa.a.unit.id);
+    let saved = api
         .db(move |c| {
-            let sa = shift_access(c, &user, sid)?;
-            let day = sa.shift.on_date;
-            let row = ddb::shifts(c, sa.shift.duty_id, day, day)?
-                .into_iter()
-                .find(|r| r.shift.id == sid)
-                .ok_or(crate::error::AppError::NotFound)?;
-            Ok(row)
+            db::audit::write_if(c, &actor, |c| {
+                let ch = ddb::change_shift(c, &shift, version, unit, &change)?;
+                Ok((ch.is_some(), ch))
+            })
         })
         .await?;
-    Ok(one(&ShiftOut::from(row), None))
+    let row = shift_now(&api, sid).await?;
+    if !saved {
+        return Err(ApiError::PreconditionFailed {
+            current: etag(row.shift.version),
+        });
+    }
+    let version = row.shift.version;
+    Ok(one(&ShiftOut::from(row), Some(version)))
+}
+
+/// The shift as it now is, with its official's name and case count.
+async fn shift_now(api: &Api, sid: i64) -> ApiResult<ddb::ShiftRow> {
+    let user = api.user.clone();
+    api.db(move |c| {
+        let sa = shift_access(c, &user, sid)?;
+        let day = sa.shift.on_date;
+        let row = ddb::shifts(c, sa.shift.duty_id, day, day)?
+            .into_iter()
+            .find(|r| r.shift.id == sid)
+            .ok_or(crate::error::AppError::NotFound)?;
+        Ok(row)
+    })
+    .await
 }
 
 /// A case recorded on a shift.

@@ -409,9 +409,8 @@ async fn save(
     api: &Api,
     access: &Access,
     edit: Option<(i64, i32)>,
-    body: HouseholdIn,
+    form: HouseholdForm,
 ) -> ApiResult<Household> {
-    let form = body.into_form();
     let fields = check_household(&form).map_err(|e| api.invalid(e))?;
     let confirmed = form.allow_duplicate == "1";
     let (task, actor) = (access.task.clone(), api.actor());
@@ -444,7 +443,7 @@ pub async fn create_household(
     body: ApiJson<HouseholdIn>,
 ) -> ApiResult<HttpResponse> {
     let access = editable(&api, *id).await?;
-    let h = save(&api, &access, None, body.0).await?;
+    let h = save(&api, &access, None, body.0.into_form()).await?;
     Ok(HttpResponse::Created()
         .insert_header((header::LOCATION, format!("/api/v1/households/{}", h.id)))
         .insert_header((header::ETAG, etag(h.version)))
@@ -468,8 +467,11 @@ pub async fn update_household(
     let hid = *id;
     let household = api.db(move |c| Ok(db::households::find(c, hid)?)).await?;
     let access = editable(&api, household.task_id).await?;
+    // The fields are checked before the version (and again as saved).
+    let form = body.0.into_form();
+    check_household(&form).map_err(|e| api.invalid(e))?;
     let version = if_match(&req, household.version)?;
-    let h = save(&api, &access, Some((hid, version)), body.0).await?;
+    let h = save(&api, &access, Some((hid, version)), form).await?;
     let version = h.version;
     Ok(one(&HouseholdOut::from(h), Some(version)))
 }

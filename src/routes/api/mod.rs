@@ -409,7 +409,7 @@ pub mod choices {
 
     use crate::domain::campaign::{ModelKind, ModelStatus, COMMENDATION_LEVELS};
     use crate::domain::consent::ConsentStage;
-    use crate::domain::desk::{Outcome, RoundKind};
+    use crate::domain::desk::{Outcome, RoundKind, ShiftStatus};
     use crate::domain::households::{Concern, PriorityGroup, VisitKind};
     use crate::domain::recommendation::Field;
 
@@ -454,6 +454,17 @@ pub mod choices {
 
     pub fn commendation_level() -> Object {
         one_of(COMMENDATION_LEVELS.to_vec())
+    }
+
+    pub fn shift_action() -> Object {
+        one_of(vec!["assign", "swap", "status"])
+    }
+
+    pub fn shift_status() -> Object {
+        one_of(vec![
+            ShiftStatus::Held.as_str(),
+            ShiftStatus::Cancelled.as_str(),
+        ])
     }
 
     pub fn round_kind() -> Object {

@@ -248,13 +248,13 @@ pub async fn answer(
     if !responds {
         return Err(ApiError::Forbidden);
     }
-    let version = if_match(&req, current.version)?;
     let mut e = FieldErrors::default();
     let on = body.0.answered_on.map(|d| d.format("%Y-%m-%d").to_string());
     let (text, on) = check_answer(&mut e, &rec, &body.0.answer, on.as_deref().unwrap_or(""));
     let Some(on) = on.filter(|_| e.is_empty()) else {
         return Err(api.invalid(e));
     };
+    let version = if_match(&req, current.version)?;
     let (actor, uid) = (api.actor(), api.user.id);
     let saved = api
         .db(move |c| save_answer(c, &actor, &rec, version, &text, on, None, uid))
@@ -281,10 +281,10 @@ async fn act(
 ) -> ApiResult<HttpResponse> {
     let a = rec_access(&api.state.pool, &api.user, id).await?;
     let which = move_for(&a, action)?;
-    let version = if_match(&req, a.rec.version)?;
     let m = check_move(&api.state.pool, &a, which, &values)
         .await?
         .map_err(|e| api.invalid(e))?;
+    let version = if_match(&req, a.rec.version)?;
     let (actor, rec, uid) = (api.actor(), a.rec.clone(), api.user.id);
     let saved = api
         .db(move |c| {

@@ -179,8 +179,8 @@ pub async fn set_actual(
     if !may_act(&api.user, &unit.path) {
         return Err(ApiError::Forbidden);
     }
-    let version = if_match(&req, t.version)?;
     let actual = check_actual(&body.0.actual.to_string()).map_err(|e| api.invalid(e))?;
+    let version = if_match(&req, t.version)?;
     let (actor, uid) = (api.actor(), api.user.id);
     let saved = api
         .db(move |c| {

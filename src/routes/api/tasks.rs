@@ -305,11 +305,11 @@ pub async fn update(
     if !can_edit {
         return Err(ApiError::Forbidden);
     }
-    let version = if_match(&req, current.version)?;
     let form = body.0.into_form();
     let fields = validate(&api.state.pool, &api.user, &form, Some(current.unit_id))
         .await?
         .map_err(|e| api.invalid(e))?;
+    let version = if_match(&req, current.version)?;
     let (actor, tid, uid) = (api.actor(), current.id, api.user.id);
     let saved = api
         .db(move |c| update_task(c, &actor, tid, version, &fields, uid))

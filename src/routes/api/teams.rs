@@ -13,31 +13,36 @@ use super::desk::Person;
 use super::{etag, if_match, one, page, resource, Api, ApiError, ApiJson, ApiResult, PageQuery};
 use crate::db::audit::Change;
 use crate::db::{audit, teams as tdb, DbConnection};
+use crate::domain::access::Permission;
 use crate::domain::desk::ShiftStatus;
 use crate::domain::format;
 use crate::domain::validate::FieldErrors;
 use crate::error::AppError;
 use crate::routes::teams::{
-    cancel_reason, check_plan, check_result, problem_text, round_access, team_access, Access,
-    PlanForm, RecordForm,
+    cancel_reason, check_plan, check_result, problem_text, round_access, team_access,
+    validate_team, Access, PlanForm, RecordForm, TeamForm,
 };
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.service(resource("/v1/teams", "GET").route(web::get().to(list_teams)))
-        .service(resource("/v1/teams/{id}", "GET").route(web::get().to(get_team)))
-        .service(
-            resource("/v1/teams/{id}/rounds", "GET, POST")
-                .route(web::get().to(list_rounds))
-                .route(web::post().to(plan_round)),
-        )
-        .service(resource("/v1/team-rounds/{id}", "GET").route(web::get().to(get_round)))
-        .service(resource("/v1/team-rounds/{id}/result", "PUT").route(web::put().to(record_round)))
-        .service(
-            resource("/v1/team-rounds/{id}/cancel", "POST").route(web::post().to(cancel_round)),
-        )
-        .service(
-            resource("/v1/team-rounds/{id}/problems", "POST").route(web::post().to(add_problem)),
-        );
+    cfg.service(
+        resource("/v1/teams", "GET, POST")
+            .route(web::get().to(list_teams))
+            .route(web::post().to(create_team)),
+    )
+    .service(
+        resource("/v1/teams/{id}", "GET, PUT")
+            .route(web::get().to(get_team))
+            .route(web::put().to(update_team)),
+    )
+    .service(
+        resource("/v1/teams/{id}/rounds", "GET, POST")
+            .route(web::get().to(list_rounds))
+            .route(web::post().to(plan_round)),
+    )
+    .service(resource("/v1/team-rounds/{id}", "GET").route(web::get().to(get_round)))
+    .service(resource("/v1/team-rounds/{id}/result", "PUT").route(web::put().to(record_round)))
+    .service(resource("/v1/team-rounds/{id}/cancel", "POST").route(web::post().to(cancel_round)))
+    .service(resource("/v1/team-rounds/{id}/problems", "POST").route(web::post().to(add_problem)));
 }
 
 /// A mobile support team: its lead unit, period, members and communes.
@@ -53,6 +58,8 @@ pub struct TeamOut {
     members: Vec<Person>,
     /// The communes (units) it serves.
     communes: Vec<Person>,
+    /// Send it back in `If-Match` to edit the team.
+    version: i32,
     #[serde(serialize_with = "super::utc")]
     updated_at: NaiveDateTime,
 }
@@ -74,6 +81,7 @@ impl From<Access> for TeamOut {
             description: a.team.description,
             members: people(a.members),
             communes: people(a.communes),
+            version: a.team.version,
             updated_at: a.team.updated_at,
         }
     }
@@ -118,15 +126,116 @@ pub async fn list_teams(api: Api, q: web::Query<PageQuery>) -> ApiResult<HttpRes
     Ok(page(items, limit, |t| t.id))
 }
 
-/// One team.
+/// One team; its version is the ETag.
 #[utoipa::path(get, path = "/api/v1/teams/{id}", tag = "teams",
     params(("id" = i64, Path, description = "team id")),
-    responses((status = 200, body = TeamOut), super::docs::Errors),
+    responses((status = 200, body = TeamOut, headers(("ETag" = String))), super::docs::Errors),
     security(("token" = [])))]
 pub async fn get_team(api: Api, id: web::Path<i64>) -> ApiResult<HttpResponse> {
+    let (out, version) = team_now(&api, *id).await?;
+    Ok(one(&out, Some(version)))
+}
+
+async fn team_now(api: &Api, tid: i64) -> ApiResult<(TeamOut, i32)> {
+    let user = api.user.clone();
+    let a = api.db(move |c| team_access(c, &user, tid)).await?;
+    let version = a.team.version;
+    Ok((TeamOut::from(a), version))
+}
+
+/// A team as a manager sets it: the team form's fields.
+#[derive(Deserialize, ToSchema)]
+pub struct TeamIn {
+    /// A unit the reader manages (fixed once set).
+    lead_unit_id: i64,
+    name: String,
+    period_from: NaiveDate,
+    period_to: NaiveDate,
+    #[serde(default)]
+    description: String,
+    /// Active accounts, from any unit.
+    members: Vec<i64>,
+    /// The units served.
+    communes: Vec<i64>,
+}
+
+impl TeamIn {
+    fn into_form(self) -> TeamForm {
+        let ids = |v: Vec<i64>| v.iter().map(i64::to_string).collect();
+        TeamForm {
+            lead_unit_id: self.lead_unit_id.to_string(),
+            name: self.name,
+            period_from: format::date(self.period_from),
+            period_to: format::date(self.period_to),
+            description: self.description,
+            members: ids(self.members),
+            communes: ids(self.communes),
+            version: String::new(),
+        }
+    }
+}
+
+/// Sets up a team led by a unit the reader manages.
+#[utoipa::path(post, path = "/api/v1/teams", tag = "teams",
+    request_body = TeamIn,
+    responses((status = 201, body = TeamOut, headers(("Location" = String), ("ETag" = String))),
+        super::docs::Errors),
+    security(("token" = [])))]
+pub async fn create_team(api: Api, body: ApiJson<TeamIn>) -> ApiResult<HttpResponse> {
+    api.user.require_anywhere(Permission::ManageTasks)?;
+    let form = body.0.into_form();
+    let fields = validate_team(&api.state.pool, &api.user, &form, None)
+        .await?
+        .map_err(|e| api.invalid(e))?;
+    let (actor, uid) = (api.actor(), api.user.id);
+    let team = api
+        .db(move |c| audit::write(c, &actor, |c| Ok(tdb::create(c, &fields, uid)?)))
+        .await?;
+    let (out, version) = team_now(&api, team.id).await?;
+    Ok(HttpResponse::Created()
+        .insert_header((header::LOCATION, format!("/api/v1/teams/{}", team.id)))
+        .insert_header((header::ETAG, etag(version)))
+        .json(out))
+}
+
+/// Edits a team (the lead unit's managers; the lead unit stays). `If-Match`
+/// carries the version read: 412 if someone saved since.
+#[utoipa::path(put, path = "/api/v1/teams/{id}", tag = "teams",
+    params(("id" = i64, Path, description = "team id"),
+        ("If-Match" = String, Header, description = "the version the edit was made from")),
+    request_body = TeamIn,
+    responses((status = 200, body = TeamOut, headers(("ETag" = String))), super::docs::Errors),
+    security(("token" = [])))]
+pub async fn update_team(
+    api: Api,
+    req: HttpRequest,
+    id: web::Path<i64>,
+    body: ApiJson<TeamIn>,
+) -> ApiResult<HttpResponse> {
     let (tid, user) = (*id, api.user.clone());
     let a = api.db(move |c| team_access(c, &user, tid)).await?;
-    Ok(one(&TeamOut::from(a), None))
+    if !a.manage {
+        return Err(ApiError::Forbidden);
+    }
+    let form = body.0.into_form();
+    let fields = validate_team(&api.state.pool, &api.user, &form, Some(&a.team))
+        .await?
+        .map_err(|e| api.invalid(e))?;
+    let version = if_match(&req, a.team.version)?;
+    let (actor, t) = (api.actor(), a.team);
+    let saved = api
+        .db(move |c| {
+            audit::write_if(c, &actor, |c| {
+                let ch = tdb::update(c, &t, version, &fields)?;
+                Ok((ch.is_some(), ch))
+            })
+        })
+        .await?;
+    let (out, now) = team_now(&api, tid).await?;
+    if !saved {
+        return Err(ApiError::PreconditionFailed { current: etag(now) });
+    }
+    Ok(one(&out, Some(now)))
 }
 
 /// A round of a team in one commune: planned, then held (with its figures)
@@ -386,7 +495,6 @@ pub async fn record_round(
     body: ApiJson<ResultIn>,
 ) -> ApiResult<HttpResponse> {
     let ra = member_round(&api, *id).await?;
-    let version = if_match(&req, ra.round.version)?;
     let b = body.0;
     let n = |v: Option<i32>| v.map(|x| x.to_string()).unwrap_or_default();
     let form = RecordForm {
@@ -399,9 +507,10 @@ pub async fn record_round(
         dossiers_prepared: n(b.dossiers_prepared),
         dossiers_online: n(b.dossiers_online),
         notes: b.notes,
-        version: version.to_string(),
+        version: String::new(),
     };
     let res = check_result(&form).map_err(|e| api.invalid(e))?;
+    let version = if_match(&req, ra.round.version)?;
     write_round(&api, ra.round, move |c, r| tdb::record(c, r, version, &res)).await
 }
 
@@ -450,12 +559,12 @@ pub async fn cancel_round(
     body: ApiJson<CancelIn>,
 ) -> ApiResult<HttpResponse> {
     let ra = member_round(&api, *id).await?;
-    let version = if_match(&req, ra.round.version)?;
     let Some(reason) = cancel_reason(&body.0.reason) else {
         let mut e = FieldErrors::default();
         e.add("reason", "error-required");
         return Err(api.invalid(e));
     };
+    let version = if_match(&req, ra.round.version)?;
     if ra.round.status != ShiftStatus::Planned.as_str() && version == ra.round.version {
         return Err(ApiError::Conflict(
             "Only a planned round can be cancelled.".into(),
