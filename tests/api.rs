@@ -292,6 +292,11 @@ fn add_campaign(w: &World) -> i64 {
         .id
 }
 
+fn campaign_body(w: &World) -> Value {
+    json!({"unit_id": w.ward, "year": 2026, "theme": "Năm dân vận khéo 2026",
+        "period_from": "2026-01-01", "period_to": "2026-12-31", "focus_fields": [1]})
+}
+
 fn model_body(w: &World) -> Value {
     let today = danvan::domain::format::today();
     json!({"kind": "collective", "unit_id": w.ward, "holder_name": "Chi hội phụ nữ tổ 5",
@@ -509,6 +514,12 @@ async fn the_permission_table_holds_for_every_endpoint() {
             Some(json!({"lead_unit_id": ward, "name": "Tổ lưu động số 2",
                 "period_from": "2026-01-01", "period_to": "2026-12-31",
                 "members": [w.teammate], "communes": [ward]})),
+            [201, 201, 403, 403, 422, 403],
+        ),
+        (
+            Method::POST,
+            "/api/v1/campaigns".into(),
+            Some(campaign_body(&w)),
             [201, 201, 403, 403, 422, 403],
         ),
         // Anyone who sees the campaign registers a model for a unit they read.
@@ -995,13 +1006,15 @@ async fn the_openapi_description_covers_the_routes_and_the_docs_page_shows_them(
         "POST /api/v1/desk/shifts/{id}/change",
         "POST /api/v1/teams",
         "PUT /api/v1/teams/{id}",
+        "POST /api/v1/campaigns",
+        "PUT /api/v1/campaigns/{id}",
     ] {
         assert!(
             operations.contains(&op.to_string()),
             "{op} is not described: {operations:?}"
         );
     }
-    assert_eq!(operations.len(), 66, "{operations:?}");
+    assert_eq!(operations.len(), 68, "{operations:?}");
     assert!(doc["components"]["securitySchemes"]["token"].is_object());
     // Each schema keeps its own name: a team's round is not a review round.
     assert!(doc["components"]["schemas"]["TeamRoundOut"]["properties"]["team_id"].is_object());
@@ -2001,6 +2014,47 @@ async fn team_rounds_are_planned_recorded_and_cancelled_as_on_the_pages() {
 async fn models_are_registered_edited_and_moved_as_on_the_pages() {
     let w = world().await;
     let campaign = add_campaign(&w);
+    // The ward's committee edits the campaign from the version read.
+    let mut edit = campaign_body(&w);
+    edit["theme"] = json!("Dân vận khéo trong chỉnh trang đô thị và xây dựng nếp sống văn minh");
+    edit["year"] = json!(1990);
+    // Its appraisers stay as they were.
+    edit["appraisers"] = json!(db::campaigns::appraisers(&mut w.app.conn(), campaign)
+        .unwrap()
+        .iter()
+        .map(|(id, _)| *id)
+        .collect::<Vec<_>>());
+    let put = |who: &str, body: Value, version: &str| {
+        send_to(
+            w.app.url(""),
+            w.token(who).to_string(),
+            Method::PUT,
+            format!("/api/v1/campaigns/{campaign}"),
+            Some(body),
+            Some(format!("\"{version}\"")),
+        )
+    };
+    assert_eq!(
+        put("totac", edit.clone(), "1").await.0,
+        StatusCode::FORBIDDEN
+    );
+    let mut bad = edit.clone();
+    bad["theme"] = json!("");
+    bad["period_to"] = json!("2025-01-01");
+    let (status, _, json) = put("chutri", bad, "1").await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{json}");
+    assert_eq!(json["error"]["fields"]["theme"]["code"], "required");
+    let (status, _, json) = put("chutri", edit.clone(), "1").await;
+    assert_eq!(status, StatusCode::OK, "{json}");
+    assert!(json["theme"]
+        .as_str()
+        .unwrap()
+        .ends_with("nếp sống văn minh"));
+    assert_ne!(json["year"], 1990, "the year stays once set");
+    assert_eq!(
+        put("chutri", edit, "1").await.0,
+        StatusCode::PRECONDITION_FAILED
+    );
     let models = format!("/api/v1/campaigns/{campaign}/models");
     let mut bad = model_body(&w);
     bad["unit_id"] = json!(w.other_ward);

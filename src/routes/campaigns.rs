@@ -105,6 +105,11 @@ pub(super) async fn campaign_access(
 }
 
 impl Access {
+    /// A committee member (or administrator) of the campaign's unit.
+    pub fn manages(&self) -> bool {
+        self.manage
+    }
+
     /// Named on the campaign as an appraiser, or an administrator.
     pub fn appraiser(&self) -> bool {
         self.appraiser
@@ -141,19 +146,19 @@ async fn index(ctx: Ctx) -> AppResult<HttpResponse> {
 
 #[derive(Deserialize, Serialize, Default, Clone)]
 #[serde(default)]
-struct CampaignForm {
-    unit_id: String,
-    year: String,
-    theme: String,
-    plan_number: String,
-    plan_date: String,
-    focus_fields: Vec<String>,
-    period_from: String,
-    period_to: String,
-    description: String,
-    related_plans: String,
-    appraisers: Vec<String>,
-    version: String,
+pub(super) struct CampaignForm {
+    pub unit_id: String,
+    pub year: String,
+    pub theme: String,
+    pub plan_number: String,
+    pub plan_date: String,
+    pub focus_fields: Vec<String>,
+    pub period_from: String,
+    pub period_to: String,
+    pub description: String,
+    pub related_plans: String,
+    pub appraisers: Vec<String>,
+    pub version: String,
 }
 
 impl CampaignForm {
@@ -199,8 +204,8 @@ fn period(e: &mut FieldErrors, from: &str, to: &str) -> Option<(NaiveDate, Naive
     }
 }
 
-async fn validate_campaign(
-    ctx: &Ctx,
+pub(super) async fn validate_campaign(
+    pool: &db::Pool,
     user: &CurrentUser,
     form: &CampaignForm,
     existing: Option<&cdb::Campaign>,
@@ -239,23 +244,22 @@ async fn validate_campaign(
         .optional("related_plans", &form.related_plans, 5_000)
         .unwrap_or_default();
     let appraisers = e.ids("appraisers", &form.appraisers);
-    let (unit, fields, reaching) = ctx
-        .db(move |conn| {
-            let unit = match unit_id {
-                Some(id) => match db::units::find(conn, id) {
-                    Ok(u) => Some(u),
-                    Err(diesel::result::Error::NotFound) => None,
-                    Err(e) => return Err(e.into()),
-                },
-                None => None,
-            };
-            let reaching = match &unit {
-                Some(u) => db::users::reaching(conn, &u.path)?,
-                None => vec![],
-            };
-            Ok((unit, cdb::fields(conn)?, reaching))
-        })
-        .await?;
+    let (unit, fields, reaching) = db::run(pool, move |conn| {
+        let unit = match unit_id {
+            Some(id) => match db::units::find(conn, id) {
+                Ok(u) => Some(u),
+                Err(diesel::result::Error::NotFound) => None,
+                Err(e) => return Err(e.into()),
+            },
+            None => None,
+        };
+        let reaching = match &unit {
+            Some(u) => db::users::reaching(conn, &u.path)?,
+            None => vec![],
+        };
+        Ok((unit, cdb::fields(conn)?, reaching))
+    })
+    .await?;
     let is_new = existing.is_none();
     let unit_ok = unit
         .as_ref()
@@ -353,7 +357,7 @@ async fn create(ctx: Ctx, form: super::HtmlForm<CampaignForm>) -> AppResult<Http
     let user = ctx.user()?;
     user.require_anywhere(Permission::ManageTasks)?;
     let form = form.0;
-    let fields = match validate_campaign(&ctx, user, &form, None).await? {
+    let fields = match validate_campaign(&ctx.state.pool, user, &form, None).await? {
         Ok(f) => f,
         Err(e) => {
             return render_campaign_form(&ctx, StatusCode::UNPROCESSABLE_ENTITY, None, &form, &e)
@@ -396,7 +400,7 @@ async fn update(
     let Ok(version) = form.version.trim().parse::<i32>() else {
         return Err(AppError::BadRequest("version missing".into()));
     };
-    let fields = match validate_campaign(&ctx, user, &form, Some(&a.c)).await? {
+    let fields = match validate_campaign(&ctx.state.pool, user, &form, Some(&a.c)).await? {
         Ok(f) => f,
         Err(e) => {
             return render_campaign_form(

@@ -17,27 +17,37 @@ use crate::db::{
     self,
     campaigns::{Campaign, Model},
 };
+use crate::domain::access::Permission;
 use crate::domain::campaign::ModelStatus;
 use crate::domain::format;
 use crate::domain::validate::FieldErrors;
 use crate::routes::campaigns::{
-    campaign_access, check_move, reaches, validate_model, Access, ModelForm,
+    campaign_access, check_move, reaches, validate_campaign, validate_model, Access, CampaignForm,
+    ModelForm,
 };
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.service(resource("/v1/campaigns", "GET").route(web::get().to(list_campaigns)))
-        .service(resource("/v1/campaigns/{id}", "GET").route(web::get().to(get_campaign)))
-        .service(
-            resource("/v1/campaigns/{id}/models", "GET, POST")
-                .route(web::get().to(list_models))
-                .route(web::post().to(register_model)),
-        )
-        .service(
-            resource("/v1/models/{id}", "GET, PUT")
-                .route(web::get().to(get_model))
-                .route(web::put().to(update_model)),
-        )
-        .service(resource("/v1/models/{id}/status", "PUT").route(web::put().to(move_model)));
+    cfg.service(
+        resource("/v1/campaigns", "GET, POST")
+            .route(web::get().to(list_campaigns))
+            .route(web::post().to(create_campaign)),
+    )
+    .service(
+        resource("/v1/campaigns/{id}", "GET, PUT")
+            .route(web::get().to(get_campaign))
+            .route(web::put().to(update_campaign)),
+    )
+    .service(
+        resource("/v1/campaigns/{id}/models", "GET, POST")
+            .route(web::get().to(list_models))
+            .route(web::post().to(register_model)),
+    )
+    .service(
+        resource("/v1/models/{id}", "GET, PUT")
+            .route(web::get().to(get_model))
+            .route(web::put().to(update_model)),
+    )
+    .service(resource("/v1/models/{id}/status", "PUT").route(web::put().to(move_model)));
 }
 
 /// A unit's campaign theme for a year.
@@ -103,14 +113,128 @@ pub async fn list_campaigns(api: Api, q: web::Query<PageQuery>) -> ApiResult<Htt
     Ok(page(items, limit, |c| c.id))
 }
 
-/// One campaign.
+/// One campaign; its version is the ETag.
 #[utoipa::path(get, path = "/api/v1/campaigns/{id}", tag = "campaigns",
     params(("id" = i64, Path, description = "campaign id")),
-    responses((status = 200, body = CampaignOut), super::docs::Errors),
+    responses((status = 200, body = CampaignOut, headers(("ETag" = String))), super::docs::Errors),
     security(("token" = [])))]
 pub async fn get_campaign(api: Api, id: web::Path<i64>) -> ApiResult<HttpResponse> {
     let a = campaign_access(&api.state.pool, &api.user, *id).await?;
-    Ok(one(&CampaignOut::from(a.c), None))
+    let version = a.c.version;
+    Ok(one(&CampaignOut::from(a.c), Some(version)))
+}
+
+/// A campaign as its unit's committee sets it: the campaign form's fields.
+#[derive(Deserialize, ToSchema)]
+pub struct CampaignIn {
+    /// A unit the reader manages (fixed once set), one campaign a year.
+    unit_id: i64,
+    /// Up to next year (fixed once set).
+    year: i32,
+    theme: String,
+    #[serde(default)]
+    plan_number: String,
+    #[serde(default)]
+    plan_date: Option<NaiveDate>,
+    /// Ids of active fields of the list.
+    #[serde(default)]
+    focus_fields: Vec<i64>,
+    period_from: NaiveDate,
+    period_to: NaiveDate,
+    #[serde(default)]
+    description: String,
+    #[serde(default)]
+    related_plans: String,
+    /// People who appraise its models.
+    #[serde(default)]
+    appraisers: Vec<i64>,
+}
+
+impl CampaignIn {
+    fn into_form(self) -> CampaignForm {
+        let ids = |v: Vec<i64>| v.iter().map(i64::to_string).collect();
+        CampaignForm {
+            unit_id: self.unit_id.to_string(),
+            year: self.year.to_string(),
+            theme: self.theme,
+            plan_number: self.plan_number,
+            plan_date: self.plan_date.map(format::date).unwrap_or_default(),
+            focus_fields: ids(self.focus_fields),
+            period_from: format::date(self.period_from),
+            period_to: format::date(self.period_to),
+            description: self.description,
+            related_plans: self.related_plans,
+            appraisers: ids(self.appraisers),
+            version: String::new(),
+        }
+    }
+}
+
+/// Sets a campaign theme for a unit the reader manages.
+#[utoipa::path(post, path = "/api/v1/campaigns", tag = "campaigns",
+    request_body = CampaignIn,
+    responses((status = 201, body = CampaignOut, headers(("Location" = String), ("ETag" = String))),
+        super::docs::Errors),
+    security(("token" = [])))]
+pub async fn create_campaign(api: Api, body: ApiJson<CampaignIn>) -> ApiResult<HttpResponse> {
+    api.user.require_anywhere(Permission::ManageTasks)?;
+    let form = body.0.into_form();
+    let fields = validate_campaign(&api.state.pool, &api.user, &form, None)
+        .await?
+        .map_err(|e| api.invalid(e))?;
+    let (actor, uid) = (api.actor(), api.user.id);
+    let c = api
+        .db(move |x| db::audit::write(x, &actor, |x| Ok(db::campaigns::create(x, &fields, uid)?)))
+        .await?;
+    Ok(HttpResponse::Created()
+        .insert_header((header::LOCATION, format!("/api/v1/campaigns/{}", c.id)))
+        .insert_header((header::ETAG, etag(c.version)))
+        .json(CampaignOut::from(c)))
+}
+
+/// Edits a campaign (its unit's committee; unit and year stay). `If-Match`
+/// carries the version read: 412 if someone saved since.
+#[utoipa::path(put, path = "/api/v1/campaigns/{id}", tag = "campaigns",
+    params(("id" = i64, Path, description = "campaign id"),
+        ("If-Match" = String, Header, description = "the version the edit was made from")),
+    request_body = CampaignIn,
+    responses((status = 200, body = CampaignOut, headers(("ETag" = String))), super::docs::Errors),
+    security(("token" = [])))]
+pub async fn update_campaign(
+    api: Api,
+    req: HttpRequest,
+    id: web::Path<i64>,
+    body: ApiJson<CampaignIn>,
+) -> ApiResult<HttpResponse> {
+    let a = campaign_access(&api.state.pool, &api.user, *id).await?;
+    if !a.manages() {
+        return Err(ApiError::Forbidden);
+    }
+    let form = body.0.into_form();
+    let fields = validate_campaign(&api.state.pool, &api.user, &form, Some(&a.c))
+        .await?
+        .map_err(|e| api.invalid(e))?;
+    let version = if_match(&req, a.c.version)?;
+    let (actor, c) = (api.actor(), a.c);
+    let cid = c.id;
+    let saved = api
+        .db(move |x| {
+            db::audit::write_if(x, &actor, |x| {
+                Ok(match db::campaigns::update(x, &c, version, &fields)? {
+                    Some((_, change)) => (true, Some(change)),
+                    None => (false, None),
+                })
+            })
+        })
+        .await?;
+    let now = api.db(move |x| Ok(db::campaigns::find(x, cid)?)).await?;
+    if !saved {
+        return Err(ApiError::PreconditionFailed {
+            current: etag(now.version),
+        });
+    }
+    let version = now.version;
+    Ok(one(&CampaignOut::from(now), Some(version)))
 }
 
 /// A model registered under a campaign.
