@@ -1008,13 +1008,16 @@ async fn the_openapi_description_covers_the_routes_and_the_docs_page_shows_them(
         "PUT /api/v1/teams/{id}",
         "POST /api/v1/campaigns",
         "PUT /api/v1/campaigns/{id}",
+        "POST /api/v1/review-rounds",
+        "PUT /api/v1/review-rounds/{id}",
+        "PUT /api/v1/review-rounds/{id}/status",
     ] {
         assert!(
             operations.contains(&op.to_string()),
             "{op} is not described: {operations:?}"
         );
     }
-    assert_eq!(operations.len(), 68, "{operations:?}");
+    assert_eq!(operations.len(), 71, "{operations:?}");
     assert!(doc["components"]["securitySchemes"]["token"].is_object());
     // Each schema keeps its own name: a team's round is not a review round.
     assert!(doc["components"]["schemas"]["TeamRoundOut"]["properties"]["team_id"].is_object());
@@ -2149,14 +2152,12 @@ async fn models_are_registered_edited_and_moved_as_on_the_pages() {
     assert_eq!(json["status"], "accepted");
 }
 
-/// The Front's reviewer opens a round on the page; the owner assesses the
-/// task and the reviewer scores it over the API, each only at their stage,
-/// with the page's checks.
+/// The Front's reviewer opens a round and moves it on; the owner assesses
+/// the task and the reviewer scores it, each only at their stage, with the
+/// page's checks.
 #[tokio::test]
 async fn a_task_is_self_assessed_and_scored_at_the_rounds_stages() {
     let w = world().await;
-    let browser = new_client();
-    w.app.login_with(&browser, "mttq", PASSWORD).await;
     let mttq = {
         use diesel::prelude::*;
         db::schema::users::table
@@ -2165,48 +2166,100 @@ async fn a_task_is_self_assessed_and_scored_at_the_rounds_stages() {
             .first::<i64>(&mut w.app.conn())
             .unwrap()
     };
-    let form = [
-        ("unit_id", w.ward.to_string()),
-        ("year", "2026".into()),
-        ("title", "Giám sát việc khó năm 2026".into()),
-        ("lead_id", mttq.to_string()),
-        ("combine_rule", "mean".into()),
-        ("self_due", "10/12/2026".into()),
-        ("review_due", "25/12/2026".into()),
-        ("report_number", "15/BC-MTTQ".into()),
-        ("report_place", "Tây Hồ".into()),
-        ("signer_title", "TM. BAN THƯỜNG TRỰC".into()),
-        ("signer_name", "Phạm Thị Lan".into()),
-    ];
-    let pairs: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
-    let r = w.app.post_with(&browser, "/reviews", &pairs).await;
-    assert_eq!(r.status(), StatusCode::SEE_OTHER);
-    let round: i64 = common::location(&r)
-        .trim_start_matches("/reviews/")
-        .parse()
-        .unwrap();
+    let body = json!({"unit_id": w.ward, "year": 2026, "title": "Giám sát việc khó năm 2026",
+        "lead_id": mttq, "combine_rule": "mean", "self_due": "2026-12-10",
+        "review_due": "2026-12-25", "report_number": "15/BC-MTTQ"});
+    let (status, _) = w
+        .call(
+            Some("chutri"),
+            Method::POST,
+            "/api/v1/review-rounds",
+            Some(body.clone()),
+        )
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "only reviewers open rounds");
+    let mut bad = body.clone();
+    bad["review_due"] = json!("2026-12-01");
+    let (status, json) = w
+        .call(
+            Some("mttq"),
+            Method::POST,
+            "/api/v1/review-rounds",
+            Some(bad),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{json}");
+    assert!(json["error"]["fields"]["review_due"].is_object(), "{json}");
+    let (status, created) = w
+        .call(
+            Some("mttq"),
+            Method::POST,
+            "/api/v1/review-rounds",
+            Some(body),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{created}");
+    assert_eq!(created["status"], "draft");
+    let round = created["id"].as_i64().unwrap();
     let step = |to: &'static str| {
-        let (w, browser) = (&w, &browser);
+        let w = &w;
         async move {
             let version = db::reviews::find(&mut w.app.conn(), round)
                 .unwrap()
                 .version
                 .to_string();
-            let r = w
-                .app
-                .post_with(
-                    browser,
-                    &format!("/reviews/{round}/status"),
-                    &[("status", to), ("version", &version), ("reason", "")],
-                )
-                .await;
-            assert_eq!(r.status(), StatusCode::SEE_OTHER);
-            assert_eq!(
-                db::reviews::find(&mut w.app.conn(), round).unwrap().status,
-                to
-            );
+            let (status, _, json) = send_to(
+                w.app.url(""),
+                w.token("mttq").to_string(),
+                Method::PUT,
+                format!("/api/v1/review-rounds/{round}/status"),
+                Some(json!({"status": to})),
+                Some(format!("\"{version}\"")),
+            )
+            .await;
+            assert_eq!(status, StatusCode::OK, "{json}");
+            assert_eq!(json["status"], to);
         }
     };
+    // The lead edits its settings from the version read.
+    let mut edit = json!({"unit_id": w.ward, "year": 2026, "title": "Giám sát, đánh giá việc khó 2026",
+        "lead_id": mttq, "combine_rule": "mean", "self_due": "2026-12-11",
+        "review_due": "2026-12-26"});
+    let put = |who: &str, body: Value, version: &str| {
+        send_to(
+            w.app.url(""),
+            w.token(who).to_string(),
+            Method::PUT,
+            format!("/api/v1/review-rounds/{round}"),
+            Some(body),
+            Some(format!("\"{version}\"")),
+        )
+    };
+    let v = created["version"].to_string();
+    assert_eq!(
+        put("chutri", edit.clone(), &v).await.0,
+        StatusCode::FORBIDDEN
+    );
+    let (status, _, json) = put("mttq", edit.clone(), &v).await;
+    assert_eq!(status, StatusCode::OK, "{json}");
+    assert_eq!(json["self_due"], "2026-12-11");
+    edit["title"] = json!("Lần hai");
+    assert_eq!(
+        put("mttq", edit, &v).await.0,
+        StatusCode::PRECONDITION_FAILED
+    );
+    let created = json;
+    // A draft cannot be published straight away.
+    let (status, _, json) = send_to(
+        w.app.url(""),
+        w.token("mttq").to_string(),
+        Method::PUT,
+        format!("/api/v1/review-rounds/{round}/status"),
+        Some(json!({"status": "published"})),
+        Some(format!("\"{}\"", created["version"])),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CONFLICT, "{json}");
     let (status, criteria) = w
         .call(
             Some("mttq"),

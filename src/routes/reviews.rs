@@ -69,6 +69,11 @@ pub(super) struct RoundAccess {
 }
 
 impl RoundAccess {
+    /// The round's lead (or an administrator).
+    pub fn leads(&self) -> bool {
+        self.lead
+    }
+
     fn status(&self) -> RoundStatus {
         self.round.status()
     }
@@ -170,19 +175,19 @@ async fn index(ctx: Ctx) -> AppResult<HttpResponse> {
 
 #[derive(Deserialize, Serialize, Default, Clone)]
 #[serde(default)]
-struct RoundForm {
-    unit_id: String,
-    year: String,
-    title: String,
-    lead_id: String,
-    combine_rule: String,
-    self_due: String,
-    review_due: String,
-    report_number: String,
-    report_place: String,
-    signer_title: String,
-    signer_name: String,
-    version: String,
+pub(super) struct RoundForm {
+    pub unit_id: String,
+    pub year: String,
+    pub title: String,
+    pub lead_id: String,
+    pub combine_rule: String,
+    pub self_due: String,
+    pub review_due: String,
+    pub report_number: String,
+    pub report_place: String,
+    pub signer_title: String,
+    pub signer_name: String,
+    pub version: String,
 }
 
 impl RoundForm {
@@ -206,8 +211,8 @@ impl RoundForm {
 
 /// Checks the settings. A new round's unit must be one the user reviews and
 /// have no round that year; an existing round keeps its unit and year.
-async fn validate_round(
-    ctx: &Ctx,
+pub(super) async fn validate_round(
+    pool: &db::Pool,
     user: &CurrentUser,
     form: &RoundForm,
     existing: Option<&rdb::Round>,
@@ -265,27 +270,26 @@ async fn validate_round(
         .optional("signer_name", &form.signer_name, 200)
         .unwrap_or_default();
     let is_new = existing.is_none();
-    let (unit, reviewers, taken) = ctx
-        .db(move |conn| {
-            let unit = match unit_id {
-                Some(id) => match db::units::find(conn, id) {
-                    Ok(u) => Some(u),
-                    Err(diesel::result::Error::NotFound) => None,
-                    Err(e) => return Err(e.into()),
-                },
-                None => None,
-            };
-            let reviewers = match &unit {
-                Some(u) => rdb::reviewers_reaching(conn, &u.path)?,
-                None => vec![],
-            };
-            let taken = match (is_new, &unit, year) {
-                (true, Some(u), Some(y)) => rdb::exists_for(conn, u.id, y)?,
-                _ => false,
-            };
-            Ok((unit, reviewers, taken))
-        })
-        .await?;
+    let (unit, reviewers, taken) = db::run(pool, move |conn| {
+        let unit = match unit_id {
+            Some(id) => match db::units::find(conn, id) {
+                Ok(u) => Some(u),
+                Err(diesel::result::Error::NotFound) => None,
+                Err(e) => return Err(e.into()),
+            },
+            None => None,
+        };
+        let reviewers = match &unit {
+            Some(u) => rdb::reviewers_reaching(conn, &u.path)?,
+            None => vec![],
+        };
+        let taken = match (is_new, &unit, year) {
+            (true, Some(u), Some(y)) => rdb::exists_for(conn, u.id, y)?,
+            _ => false,
+        };
+        Ok((unit, reviewers, taken))
+    })
+    .await?;
     let unit_ok = unit
         .as_ref()
         .is_some_and(|u| !is_new || (u.active && user.can(Permission::WriteReviews, &u.path)));
@@ -394,11 +398,24 @@ async fn new(ctx: Ctx) -> AppResult<HttpResponse> {
     render_round_form(&ctx, StatusCode::OK, None, &form, &FieldErrors::default()).await
 }
 
+/// Opens a draft round with the default rubric and the unit's tasks of the year.
+pub(super) fn create_round(
+    conn: &mut db::DbConnection,
+    actor: &audit::Actor,
+    fields: &rdb::RoundFields,
+    by: i64,
+) -> AppResult<rdb::Round> {
+    audit::write(conn, actor, |c| {
+        let unit = db::units::find(c, fields.unit_id)?;
+        Ok(rdb::create(c, fields, &unit.path, by)?)
+    })
+}
+
 async fn create(ctx: Ctx, form: web::Form<RoundForm>) -> AppResult<HttpResponse> {
     let user = ctx.user()?;
     user.require_anywhere(Permission::WriteReviews)?;
     let form = form.into_inner();
-    let fields = match validate_round(&ctx, user, &form, None).await? {
+    let fields = match validate_round(&ctx.state.pool, user, &form, None).await? {
         Ok(f) => f,
         Err(errors) => {
             return render_round_form(&ctx, StatusCode::UNPROCESSABLE_ENTITY, None, &form, &errors)
@@ -407,12 +424,7 @@ async fn create(ctx: Ctx, form: web::Form<RoundForm>) -> AppResult<HttpResponse>
     };
     let (actor, uid) = (ctx.actor(), user.id);
     let round = ctx
-        .db(move |conn| {
-            audit::write(conn, &actor, |c| {
-                let unit = db::units::find(c, fields.unit_id)?;
-                Ok(rdb::create(c, &fields, &unit.path, uid)?)
-            })
-        })
+        .db(move |conn| create_round(conn, &actor, &fields, uid))
         .await?;
     ctx.flash("success", "flash-saved");
     Ok(ctx.redirect(&format!("/reviews/{}", round.id)))
@@ -444,7 +456,7 @@ async fn update(
     let Ok(version) = form.version.trim().parse::<i32>() else {
         return Err(AppError::BadRequest("version missing".into()));
     };
-    let fields = match validate_round(&ctx, user, &form, Some(&a.round)).await? {
+    let fields = match validate_round(&ctx.state.pool, user, &form, Some(&a.round)).await? {
         Ok(f) => f,
         Err(errors) => {
             return render_round_form(
@@ -854,6 +866,55 @@ struct MoveForm {
     version: String,
 }
 
+/// The reason given for a move: needed to reopen a published round, at most
+/// 2,000 characters; the error is its message key.
+pub(super) fn move_reason(
+    a: &RoundAccess,
+    next: RoundStatus,
+    raw: &str,
+) -> Result<Option<String>, &'static str> {
+    let reason = Some(raw.trim().to_string()).filter(|r| !r.is_empty());
+    let reopening = a.status() == RoundStatus::Published && next == RoundStatus::Scoring;
+    if reopening && reason.is_none() {
+        return Err("review-error-reopen-reason");
+    }
+    if reason.as_ref().is_some_and(|r| r.chars().count() > 2000) {
+        return Err("error-too-long");
+    }
+    Ok(reason)
+}
+
+/// Moves a round from `version` to its next status, telling the task owners
+/// when it opens and when it is published.
+pub(super) fn move_round_to(
+    conn: &mut db::DbConnection,
+    actor: &audit::Actor,
+    round: &rdb::Round,
+    version: i32,
+    next: RoundStatus,
+    reason: Option<String>,
+) -> AppResult<Result<(), rdb::MoveRefused>> {
+    let today = format::today();
+    audit::write_if(conn, actor, |c| {
+        Ok(
+            match rdb::move_to(c, round, version, next, reason.as_deref(), today)? {
+                Ok((moved, change)) => {
+                    let kind = match next {
+                        RoundStatus::SelfAssessment => Some(Kind::ReviewOpened),
+                        RoundStatus::Published => Some(Kind::ReviewPublished),
+                        _ => None,
+                    };
+                    if let Some(kind) = kind {
+                        db::notifications::review_moved(c, &moved, kind)?;
+                    }
+                    (Ok(()), Some(change))
+                }
+                Err(refused) => (Err(refused), None),
+            },
+        )
+    })
+}
+
 async fn move_round(
     ctx: Ctx,
     id: web::Path<i64>,
@@ -868,38 +929,16 @@ async fn move_round(
     ) else {
         return Err(AppError::BadRequest("status or version missing".into()));
     };
-    let reason = Some(form.reason.trim().to_string()).filter(|r| !r.is_empty());
-    let reopening = a.status() == RoundStatus::Published && next == RoundStatus::Scoring;
-    if reopening && reason.is_none() {
-        ctx.flash("error", "review-error-reopen-reason");
-        return Ok(ctx.redirect(&back));
-    }
-    if reason.as_ref().is_some_and(|r| r.chars().count() > 2000) {
-        ctx.flash("error", "error-too-long");
-        return Ok(ctx.redirect(&back));
-    }
-    let (actor, round, today) = (ctx.actor(), a.round.clone(), format::today());
+    let reason = match move_reason(&a, next, &form.reason) {
+        Ok(reason) => reason,
+        Err(key) => {
+            ctx.flash("error", key);
+            return Ok(ctx.redirect(&back));
+        }
+    };
+    let (actor, round) = (ctx.actor(), a.round.clone());
     let moved = ctx
-        .db(move |conn| {
-            audit::write_if(conn, &actor, |c| {
-                Ok(
-                    match rdb::move_to(c, &round, version, next, reason.as_deref(), today)? {
-                        Ok((moved, change)) => {
-                            let kind = match next {
-                                RoundStatus::SelfAssessment => Some(Kind::ReviewOpened),
-                                RoundStatus::Published => Some(Kind::ReviewPublished),
-                                _ => None,
-                            };
-                            if let Some(kind) = kind {
-                                db::notifications::review_moved(c, &moved, kind)?;
-                            }
-                            (Ok(()), Some(change))
-                        }
-                        Err(refused) => (Err(refused), None),
-                    },
-                )
-            })
-        })
+        .db(move |conn| move_round_to(conn, &actor, &round, version, next, reason))
         .await?;
     match moved {
         Ok(()) => ctx.flash("success", &format!("review-moved-{}", next.as_str())),

@@ -412,6 +412,7 @@ pub mod choices {
     use crate::domain::desk::{Outcome, RoundKind, ShiftStatus};
     use crate::domain::households::{Concern, PriorityGroup, VisitKind};
     use crate::domain::recommendation::Field;
+    use crate::domain::review::{CombineRule, RoundStatus};
 
     fn one_of(values: Vec<&'static str>) -> Object {
         ObjectBuilder::new()
@@ -454,6 +455,14 @@ pub mod choices {
 
     pub fn commendation_level() -> Object {
         one_of(COMMENDATION_LEVELS.to_vec())
+    }
+
+    pub fn combine_rule() -> Object {
+        one_of(CombineRule::ALL.iter().map(|r| r.as_str()).collect())
+    }
+
+    pub fn round_status() -> Object {
+        one_of(RoundStatus::ALL.iter().map(|s| s.as_str()).collect())
     }
 
     pub fn shift_action() -> Object {

@@ -12,45 +12,61 @@ use chrono::{NaiveDate, NaiveDateTime};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use super::{one, page, resource, Api, ApiError, ApiJson, ApiResult, PageQuery};
+use actix_web::http::header;
+use actix_web::HttpRequest;
+
+use super::{etag, if_match, one, page, resource, Api, ApiError, ApiJson, ApiResult, PageQuery};
 use crate::db::{self, reviews::Round};
-use crate::routes::reviews::{listed, round_access, round_results, write_task_review, TaskWrite};
+use crate::domain::access::Permission;
+use crate::domain::format;
+use crate::domain::review::RoundStatus;
+use crate::domain::validate::FieldErrors;
+use crate::i18n::{self, Locale};
+use crate::routes::reviews::{
+    create_round, listed, move_reason, move_round_to, round_access, round_results, validate_round,
+    write_task_review, RoundForm, TaskWrite,
+};
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.service(resource("/v1/review-rounds", "GET").route(web::get().to(list_rounds)))
-        .service(resource("/v1/review-rounds/{id}", "GET").route(web::get().to(get_round)))
-        .service(
-            resource("/v1/review-rounds/{id}/criteria", "GET").route(web::get().to(list_criteria)),
+    cfg.service(
+        resource("/v1/review-rounds", "GET, POST")
+            .route(web::get().to(list_rounds))
+            .route(web::post().to(create)),
+    )
+    .service(
+        resource("/v1/review-rounds/{id}", "GET, PUT")
+            .route(web::get().to(get_round))
+            .route(web::put().to(update)),
+    )
+    .service(resource("/v1/review-rounds/{id}/status", "PUT").route(web::put().to(move_round)))
+    .service(resource("/v1/review-rounds/{id}/criteria", "GET").route(web::get().to(list_criteria)))
+    .service(resource("/v1/review-rounds/{id}/results", "GET").route(web::get().to(get_results)))
+    .service(
+        resource(
+            "/v1/review-rounds/{id}/tasks/{task_id}/self-assessment",
+            "PUT",
         )
-        .service(
-            resource("/v1/review-rounds/{id}/results", "GET").route(web::get().to(get_results)),
+        .route(web::put().to(self_assessment)),
+    )
+    .service(
+        resource("/v1/review-rounds/{id}/tasks/{task_id}/scores", "PUT")
+            .route(web::put().to(scores)),
+    )
+    .service(
+        resource("/v1/review-rounds/{id}/tasks/{task_id}/consensus", "PUT")
+            .route(web::put().to(consensus)),
+    )
+    .service(
+        resource("/v1/review-rounds/{id}/tasks/{task_id}/dispute", "POST")
+            .route(web::post().to(raise_dispute)),
+    )
+    .service(
+        resource(
+            "/v1/review-rounds/{id}/tasks/{task_id}/dispute/answer",
+            "POST",
         )
-        .service(
-            resource(
-                "/v1/review-rounds/{id}/tasks/{task_id}/self-assessment",
-                "PUT",
-            )
-            .route(web::put().to(self_assessment)),
-        )
-        .service(
-            resource("/v1/review-rounds/{id}/tasks/{task_id}/scores", "PUT")
-                .route(web::put().to(scores)),
-        )
-        .service(
-            resource("/v1/review-rounds/{id}/tasks/{task_id}/consensus", "PUT")
-                .route(web::put().to(consensus)),
-        )
-        .service(
-            resource("/v1/review-rounds/{id}/tasks/{task_id}/dispute", "POST")
-                .route(web::post().to(raise_dispute)),
-        )
-        .service(
-            resource(
-                "/v1/review-rounds/{id}/tasks/{task_id}/dispute/answer",
-                "POST",
-            )
-            .route(web::post().to(answer_dispute)),
-        );
+        .route(web::post().to(answer_dispute)),
+    );
 }
 
 /// A year-end review round of the Fatherland Front over a unit's tasks.
@@ -119,14 +135,201 @@ pub async fn list_rounds(api: Api, q: web::Query<PageQuery>) -> ApiResult<HttpRe
     Ok(page(rounds, limit, |r| r.id))
 }
 
-/// One round, if the reader may see it.
+/// One round, if the reader may see it; its version is the ETag.
 #[utoipa::path(get, path = "/api/v1/review-rounds/{id}", tag = "reviews",
     params(("id" = i64, Path, description = "round id")),
-    responses((status = 200, body = RoundOut), super::docs::Errors),
+    responses((status = 200, body = RoundOut, headers(("ETag" = String))), super::docs::Errors),
     security(("token" = [])))]
 pub async fn get_round(api: Api, id: web::Path<i64>) -> ApiResult<HttpResponse> {
     let a = round_access(&api.state.pool, &api.user, *id).await?;
-    Ok(one(&RoundOut::from(a.round), None))
+    let version = a.round.version;
+    Ok(one(&RoundOut::from(a.round), Some(version)))
+}
+
+/// A round as the Front's reviewer sets it: the round form's fields.
+#[derive(Deserialize, ToSchema)]
+pub struct RoundIn {
+    /// A unit the reader reviews (fixed once set), one round a year.
+    unit_id: i64,
+    /// Up to next year (fixed once set).
+    year: i32,
+    title: String,
+    /// A reviewer of the unit who leads the round.
+    lead_id: i64,
+    #[schema(schema_with = super::choices::combine_rule)]
+    combine_rule: String,
+    self_due: NaiveDate,
+    /// After `self_due`.
+    review_due: NaiveDate,
+    #[serde(default)]
+    report_number: String,
+    #[serde(default)]
+    report_place: String,
+    #[serde(default)]
+    signer_title: String,
+    #[serde(default)]
+    signer_name: String,
+}
+
+impl RoundIn {
+    fn into_form(self) -> RoundForm {
+        RoundForm {
+            unit_id: self.unit_id.to_string(),
+            year: self.year.to_string(),
+            title: self.title,
+            lead_id: self.lead_id.to_string(),
+            combine_rule: self.combine_rule,
+            self_due: format::date(self.self_due),
+            review_due: format::date(self.review_due),
+            report_number: self.report_number,
+            report_place: self.report_place,
+            signer_title: self.signer_title,
+            signer_name: self.signer_name,
+            version: String::new(),
+        }
+    }
+}
+
+/// Opens a draft round over a unit the reader reviews, with the default
+/// rubric and the unit's tasks of the year.
+#[utoipa::path(post, path = "/api/v1/review-rounds", tag = "reviews",
+    request_body = RoundIn,
+    responses((status = 201, body = RoundOut, headers(("Location" = String), ("ETag" = String))),
+        super::docs::Errors),
+    security(("token" = [])))]
+pub async fn create(api: Api, body: ApiJson<RoundIn>) -> ApiResult<HttpResponse> {
+    api.user.require_anywhere(Permission::WriteReviews)?;
+    let form = body.0.into_form();
+    let fields = validate_round(&api.state.pool, &api.user, &form, None)
+        .await?
+        .map_err(|e| api.invalid(e))?;
+    let (actor, uid) = (api.actor(), api.user.id);
+    let round = api
+        .db(move |c| create_round(c, &actor, &fields, uid))
+        .await?;
+    Ok(HttpResponse::Created()
+        .insert_header((
+            header::LOCATION,
+            format!("/api/v1/review-rounds/{}", round.id),
+        ))
+        .insert_header((header::ETAG, etag(round.version)))
+        .json(RoundOut::from(round)))
+}
+
+/// The round as it now is, answered with its version; 412 when a write
+/// from `version` did not happen because it has moved on.
+async fn round_now(api: &Api, rid: i64, saved: bool) -> ApiResult<HttpResponse> {
+    let now = api.db(move |c| Ok(db::reviews::find(c, rid)?)).await?;
+    if !saved {
+        return Err(ApiError::PreconditionFailed {
+            current: etag(now.version),
+        });
+    }
+    let version = now.version;
+    Ok(one(&RoundOut::from(now), Some(version)))
+}
+
+/// Edits a round's settings (its lead; unit and year stay, and only the
+/// timetable and report details once it is open). `If-Match` carries the
+/// version read.
+#[utoipa::path(put, path = "/api/v1/review-rounds/{id}", tag = "reviews",
+    params(("id" = i64, Path, description = "round id"),
+        ("If-Match" = String, Header, description = "the version the edit was made from")),
+    request_body = RoundIn,
+    responses((status = 200, body = RoundOut, headers(("ETag" = String))), super::docs::Errors),
+    security(("token" = [])))]
+pub async fn update(
+    api: Api,
+    req: HttpRequest,
+    id: web::Path<i64>,
+    body: ApiJson<RoundIn>,
+) -> ApiResult<HttpResponse> {
+    let a = round_access(&api.state.pool, &api.user, *id).await?;
+    if !a.leads() {
+        return Err(ApiError::Forbidden);
+    }
+    let form = body.0.into_form();
+    let fields = validate_round(&api.state.pool, &api.user, &form, Some(&a.round))
+        .await?
+        .map_err(|e| api.invalid(e))?;
+    let version = if_match(&req, a.round.version)?;
+    let (actor, round) = (api.actor(), a.round);
+    let rid = round.id;
+    let saved = api
+        .db(move |c| {
+            db::audit::write_if(c, &actor, |c| {
+                Ok(match db::reviews::update(c, &round, version, &fields)? {
+                    Some((_, change)) => (true, Some(change)),
+                    None => (false, None),
+                })
+            })
+        })
+        .await?;
+    round_now(&api, rid, saved).await
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct RoundMoveIn {
+    /// `self_assessment` opens it, `scoring` starts scoring (or reopens a
+    /// published round, with a reason), `published` publishes the results.
+    #[schema(schema_with = super::choices::round_status)]
+    status: String,
+    #[serde(default)]
+    reason: String,
+}
+
+/// Moves a round on (its lead): 409 when it cannot go there from where it
+/// is or something is missing (criteria not summing to 100, tasks without
+/// scores…); `If-Match` carries the version read.
+#[utoipa::path(put, path = "/api/v1/review-rounds/{id}/status", tag = "reviews",
+    params(("id" = i64, Path, description = "round id"),
+        ("If-Match" = String, Header, description = "the version read")),
+    request_body = RoundMoveIn,
+    responses((status = 200, body = RoundOut, headers(("ETag" = String))), super::docs::Errors),
+    security(("token" = [])))]
+pub async fn move_round(
+    api: Api,
+    req: HttpRequest,
+    id: web::Path<i64>,
+    body: ApiJson<RoundMoveIn>,
+) -> ApiResult<HttpResponse> {
+    let a = round_access(&api.state.pool, &api.user, *id).await?;
+    if !a.leads() {
+        return Err(ApiError::Forbidden);
+    }
+    let Some(next) = RoundStatus::parse(&body.0.status) else {
+        let mut e = FieldErrors::default();
+        e.add("status", "error-invalid-choice");
+        return Err(api.invalid(e));
+    };
+    let reason = move_reason(&a, next, &body.0.reason).map_err(|key| {
+        let mut e = FieldErrors::default();
+        e.add("reason", key);
+        api.invalid(e)
+    })?;
+    let version = if_match(&req, a.round.version)?;
+    if version == a.round.version && !a.round.status().can_become(next) {
+        return Err(ApiError::Conflict(format!(
+            "A round that is {} cannot become {}.",
+            a.round.status, body.0.status
+        )));
+    }
+    let (actor, round) = (api.actor(), a.round);
+    let rid = round.id;
+    let moved = api
+        .db(move |c| move_round_to(c, &actor, &round, version, next, reason))
+        .await?;
+    match moved {
+        Ok(()) => round_now(&api, rid, true).await,
+        Err(db::reviews::MoveRefused::Conflict) => round_now(&api, rid, false).await,
+        Err(db::reviews::MoveRefused::Missing(key, tasks)) => {
+            let mut message = i18n::t(Locale::En, key);
+            if !tasks.is_empty() {
+                message = format!("{message} {}", tasks.join("; "));
+            }
+            Err(ApiError::Conflict(message))
+        }
+    }
 }
 
 /// A task's place in a round's results.
