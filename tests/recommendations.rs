@@ -533,6 +533,14 @@ async fn annual_targets_count_met_and_exceeded_with_their_history() {
         .await
         .unwrap()
         .contains("value=\"Tỷ lệ hộ gia đình văn hóa\""));
+    // A year out of range (only reachable by editing the address) is said,
+    // not silently dropped.
+    let mut far = add("Thu ngân sách", "100");
+    far.retain(|(k, _)| *k != "year");
+    far.push(("year", "1990".into()));
+    let r = post(&app, &committee, "/targets", &far).await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.text().await.unwrap().contains("1990: Năm không hợp lệ."));
     assert_eq!(
         post(&app, &viewer, "/targets", &add("x", "1"))
             .await

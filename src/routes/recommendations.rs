@@ -1250,7 +1250,7 @@ async fn render_targets(
             })).collect::<Vec<_>>(),
             "summary": {"met": met, "total": total, "exceeded": exceeded},
             "manage": manage,
-            "f": {"name": field("name"), "planned": field("planned"), "measure": field("measure"), "actual": field("actual")},
+            "f": {"year": field("year"), "name": field("name"), "planned": field("planned"), "measure": field("measure"), "actual": field("actual")},
             "has_errors": !errors.is_empty(),
         }),
     )
