@@ -1011,13 +1011,15 @@ async fn the_openapi_description_covers_the_routes_and_the_docs_page_shows_them(
         "POST /api/v1/review-rounds",
         "PUT /api/v1/review-rounds/{id}",
         "PUT /api/v1/review-rounds/{id}/status",
+        "GET /api/v1/campaigns/{id}/criteria",
+        "PUT /api/v1/models/{id}/appraisal",
     ] {
         assert!(
             operations.contains(&op.to_string()),
             "{op} is not described: {operations:?}"
         );
     }
-    assert_eq!(operations.len(), 71, "{operations:?}");
+    assert_eq!(operations.len(), 73, "{operations:?}");
     assert!(doc["components"]["securitySchemes"]["token"].is_object());
     // Each schema keeps its own name: a team's round is not a review round.
     assert!(doc["components"]["schemas"]["TeamRoundOut"]["properties"]["team_id"].is_object());
@@ -2150,6 +2152,60 @@ async fn models_are_registered_edited_and_moved_as_on_the_pages() {
     let (_, json) = w.call(Some("xem"), Method::GET, &one, None).await;
     assert_eq!(json["title"], "Tổ tự quản vệ sinh và cây xanh ngõ xóm");
     assert_eq!(json["status"], "accepted");
+
+    // The appraiser scores it on the campaign's criteria; its contact cannot.
+    let (status, criteria) = w
+        .call(
+            Some("xem"),
+            Method::GET,
+            &format!("/api/v1/campaigns/{campaign}/criteria"),
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let criteria: Vec<(i64, f64)> = criteria["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| (c["id"].as_i64().unwrap(), c["max_points"].as_f64().unwrap()))
+        .collect();
+    assert!(!criteria.is_empty());
+    let scores = |share: f64| {
+        json!({"scores": criteria.iter().map(|(id, max)| json!({
+            "criterion_id": id, "score": (max * share * 4.0).round() / 4.0
+        })).collect::<Vec<_>>()})
+    };
+    let appraisal = format!("{one}/appraisal");
+    let (status, _) = w
+        .call(Some("totac"), Method::PUT, &appraisal, Some(scores(1.0)))
+        .await;
+    assert_eq!(
+        status,
+        StatusCode::FORBIDDEN,
+        "nobody appraises their own model"
+    );
+    let mut bad = scores(0.5);
+    bad["scores"][0]["score"] = json!(criteria[0].1 + 1.0);
+    let (status, json) = w
+        .call(Some("mttq"), Method::PUT, &appraisal, Some(bad))
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{json}");
+    assert_eq!(
+        json["error"]["fields"][format!("score_{}", criteria[0].0)]["code"],
+        "review-error-score-range"
+    );
+    let (status, json) = w
+        .call(Some("mttq"), Method::PUT, &appraisal, Some(scores(0.5)))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{json}");
+    let expected: f64 = criteria
+        .iter()
+        .map(|(_, max)| (max * 0.5 * 4.0).round() / 4.0)
+        .sum();
+    assert!(
+        (json["total"].as_f64().unwrap() - expected).abs() < 1e-9,
+        "{json}"
+    );
 }
 
 /// The Front's reviewer opens a round and moves it on; the owner assesses

@@ -1278,22 +1278,16 @@ async fn move_model(
     Ok(ctx.redirect(&format!("/models/{}", ma.m.id)))
 }
 
-async fn appraise(
-    ctx: Ctx,
-    id: web::Path<i64>,
-    form: web::Form<HashMap<String, String>>,
-) -> AppResult<HttpResponse> {
-    let ma = load_model(&ctx, *id).await?;
-    // Nobody appraises their own model.
-    if !ma.a.appraiser || ma.contact {
-        return Err(AppError::Forbidden);
-    }
-    let values = form.into_inner();
-    let cid = ma.a.c.id;
-    let criteria = ctx.db(move |conn| Ok(cdb::criteria(conn, cid)?)).await?;
+/// An appraiser's scores, one per criterion of the campaign
+/// (`score_<criterion>` from 0 to its maximum in steps of 0.25, and
+/// `comment_<criterion>`).
+pub(super) fn check_appraisal(
+    criteria: &[cdb::Criterion],
+    values: &HashMap<String, String>,
+) -> Result<Vec<(i64, f64, String)>, FieldErrors> {
     let mut e = FieldErrors::default();
     let mut items = Vec::new();
-    for c in &criteria {
+    for c in criteria {
         let key = format!("score_{}", c.id);
         let raw = values.get(&key).cloned().unwrap_or_default();
         let score = e.decimal(&key, &raw);
@@ -1310,14 +1304,37 @@ async fn appraise(
             .unwrap_or_default();
         items.push((c.id, score.map(review::round2).unwrap_or(0.0), comment));
     }
-    if !e.is_empty() {
-        let t = Typed {
-            which: "scores",
-            values,
-            errors: e,
-        };
-        return render_model(&ctx, ma, t, StatusCode::UNPROCESSABLE_ENTITY).await;
+    if e.is_empty() {
+        Ok(items)
+    } else {
+        Err(e)
     }
+}
+
+async fn appraise(
+    ctx: Ctx,
+    id: web::Path<i64>,
+    form: web::Form<HashMap<String, String>>,
+) -> AppResult<HttpResponse> {
+    let ma = load_model(&ctx, *id).await?;
+    // Nobody appraises their own model.
+    if !ma.a.appraiser || ma.contact {
+        return Err(AppError::Forbidden);
+    }
+    let values = form.into_inner();
+    let cid = ma.a.c.id;
+    let criteria = ctx.db(move |conn| Ok(cdb::criteria(conn, cid)?)).await?;
+    let items = match check_appraisal(&criteria, &values) {
+        Ok(items) => items,
+        Err(e) => {
+            let t = Typed {
+                which: "scores",
+                values,
+                errors: e,
+            };
+            return render_model(&ctx, ma, t, StatusCode::UNPROCESSABLE_ENTITY).await;
+        }
+    };
     let (actor, m, uid) = (ctx.actor(), ma.m.clone(), ctx.user()?.id);
     ctx.db(move |conn| {
         audit::write(conn, &actor, |x| {

@@ -22,8 +22,8 @@ use crate::domain::campaign::ModelStatus;
 use crate::domain::format;
 use crate::domain::validate::FieldErrors;
 use crate::routes::campaigns::{
-    campaign_access, check_move, reaches, validate_campaign, validate_model, Access, CampaignForm,
-    ModelForm,
+    campaign_access, check_appraisal, check_move, reaches, validate_campaign, validate_model,
+    Access, CampaignForm, ModelForm,
 };
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
@@ -47,7 +47,9 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .route(web::get().to(get_model))
             .route(web::put().to(update_model)),
     )
-    .service(resource("/v1/models/{id}/status", "PUT").route(web::put().to(move_model)));
+    .service(resource("/v1/models/{id}/status", "PUT").route(web::put().to(move_model)))
+    .service(resource("/v1/campaigns/{id}/criteria", "GET").route(web::get().to(list_criteria)))
+    .service(resource("/v1/models/{id}/appraisal", "PUT").route(web::put().to(appraise_model)));
 }
 
 /// A unit's campaign theme for a year.
@@ -546,4 +548,107 @@ pub async fn move_model(
         })
         .await?;
     after_write(&api, mid, saved).await
+}
+
+/// A criterion models of the campaign are appraised on, from 0 to its maximum.
+#[derive(Serialize, ToSchema)]
+pub struct ModelCriterionOut {
+    id: i64,
+    name_vi: String,
+    name_en: String,
+    max_points: f64,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ModelCriterionList {
+    items: Vec<ModelCriterionOut>,
+}
+
+/// The campaign's appraisal criteria, in order.
+#[utoipa::path(get, path = "/api/v1/campaigns/{id}/criteria", tag = "campaigns",
+    params(("id" = i64, Path, description = "campaign id")),
+    responses((status = 200, body = ModelCriterionList), super::docs::Errors),
+    security(("token" = [])))]
+pub async fn list_criteria(api: Api, id: web::Path<i64>) -> ApiResult<HttpResponse> {
+    let a = campaign_access(&api.state.pool, &api.user, *id).await?;
+    let cid = a.c.id;
+    let items = api
+        .db(move |c| Ok(db::campaigns::criteria(c, cid)?))
+        .await?
+        .into_iter()
+        .map(|c| ModelCriterionOut {
+            id: c.id,
+            name_vi: c.name_vi,
+            name_en: c.name_en,
+            max_points: c.max_points,
+        })
+        .collect();
+    Ok(one(&ModelCriterionList { items }, None))
+}
+
+/// An appraiser's scores of a model, one per criterion of its campaign.
+#[derive(Deserialize, ToSchema)]
+pub struct AppraisalIn {
+    scores: Vec<AppraisalScore>,
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct AppraisalScore {
+    criterion_id: i64,
+    /// From 0 to the criterion's maximum, in steps of 0.25.
+    score: f64,
+    #[serde(default)]
+    comment: String,
+}
+
+/// What an appraiser's scores came to.
+#[derive(Serialize, ToSchema)]
+pub struct AppraisalOut {
+    model_id: i64,
+    /// The sum of this appraiser's scores.
+    total: f64,
+}
+
+/// Records the reader's appraisal of a model, replacing their earlier one
+/// (the campaign's appraisers; nobody appraises their own model). Errors
+/// name fields `score_<criterion id>` and `comment_<criterion id>`.
+#[utoipa::path(put, path = "/api/v1/models/{id}/appraisal", tag = "campaigns",
+    params(("id" = i64, Path, description = "model id")),
+    request_body = AppraisalIn,
+    responses((status = 200, body = AppraisalOut), super::docs::Errors),
+    security(("token" = [])))]
+pub async fn appraise_model(
+    api: Api,
+    id: web::Path<i64>,
+    body: ApiJson<AppraisalIn>,
+) -> ApiResult<HttpResponse> {
+    let (m, a) = model_access(&api, *id).await?;
+    if !a.appraiser() || m.contact_id == api.user.id {
+        return Err(ApiError::Forbidden);
+    }
+    let mut values = HashMap::new();
+    for s in body.0.scores {
+        values.insert(format!("score_{}", s.criterion_id), s.score.to_string());
+        values.insert(format!("comment_{}", s.criterion_id), s.comment);
+    }
+    let cid = m.campaign_id;
+    let criteria = api
+        .db(move |c| Ok(db::campaigns::criteria(c, cid)?))
+        .await?;
+    let items = check_appraisal(&criteria, &values).map_err(|e| api.invalid(e))?;
+    let total = items.iter().map(|(_, s, _)| s).sum();
+    let (actor, uid, mid) = (api.actor(), api.user.id, m.id);
+    api.db(move |x| {
+        db::audit::write(x, &actor, |x| {
+            Ok(((), db::campaigns::save_scores(x, &m, uid, &items)?))
+        })
+    })
+    .await?;
+    Ok(one(
+        &AppraisalOut {
+            model_id: mid,
+            total,
+        },
+        None,
+    ))
 }

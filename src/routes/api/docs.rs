@@ -93,7 +93,7 @@ impl Modify for Token {
         campaigns::list_campaigns, campaigns::create_campaign, campaigns::get_campaign,
         campaigns::update_campaign, campaigns::list_models,
         campaigns::get_model, campaigns::register_model, campaigns::update_model,
-        campaigns::move_model,
+        campaigns::move_model, campaigns::list_criteria, campaigns::appraise_model,
         desk::list_duties, desk::create, desk::get_duty, desk::update, desk::list_shifts,
         desk::get_shift, desk::change_shift,
         desk::list_cases, desk::create_case, desk::get_case, desk::answer_case,
