@@ -144,6 +144,18 @@ pub fn find(conn: &mut DbConnection, id: i64) -> QueryResult<Unit> {
     units::table.find(id).select(Unit::as_select()).first(conn)
 }
 
+/// The unit a form names, if it names one that exists.
+pub fn find_chosen(conn: &mut DbConnection, id: Option<i64>) -> QueryResult<Option<Unit>> {
+    match id {
+        Some(id) => units::table
+            .find(id)
+            .select(Unit::as_select())
+            .first(conn)
+            .optional(),
+        None => Ok(None),
+    }
+}
+
 /// Paths of the units at the top of the tree.
 pub fn root_paths(conn: &mut DbConnection) -> QueryResult<Vec<String>> {
     units::table

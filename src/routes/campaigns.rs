@@ -245,14 +245,7 @@ pub(super) async fn validate_campaign(
         .unwrap_or_default();
     let appraisers = e.ids("appraisers", &form.appraisers);
     let (unit, fields, reaching) = db::run(pool, move |conn| {
-        let unit = match unit_id {
-            Some(id) => match db::units::find(conn, id) {
-                Ok(u) => Some(u),
-                Err(diesel::result::Error::NotFound) => None,
-                Err(e) => return Err(e.into()),
-            },
-            None => None,
-        };
+        let unit = db::units::find_chosen(conn, unit_id)?;
         let reaching = match &unit {
             Some(u) => db::users::reaching(conn, &u.path)?,
             None => vec![],
@@ -1189,6 +1182,30 @@ async fn render_model(
 /// decision for recognition.
 pub(super) type Move = (ModelStatus, Option<String>, Option<cdb::Decision>);
 
+/// Moves a model from `version`; `false` (nothing written) when someone
+/// moved or edited it first.
+pub(super) fn save_move(
+    conn: &mut db::DbConnection,
+    actor: &audit::Actor,
+    m: &cdb::Model,
+    version: i32,
+    (next, reason, decision): &Move,
+    by: i64,
+) -> AppResult<bool> {
+    audit::write_if(conn, actor, |x| {
+        let change = cdb::move_model(
+            x,
+            m,
+            version,
+            *next,
+            reason.as_deref(),
+            decision.as_ref(),
+            by,
+        )?;
+        Ok((change.is_some(), change))
+    })
+}
+
 pub(super) fn check_move(
     m: &cdb::Model,
     values: &HashMap<String, String>,
@@ -1254,21 +1271,9 @@ async fn move_model(
         }
     };
     let (actor, m, uid) = (ctx.actor(), ma.m.clone(), ctx.user()?.id);
+    let mv = (next, reason, decision);
     let moved = ctx
-        .db(move |conn| {
-            audit::write_if(conn, &actor, |x| {
-                let change = cdb::move_model(
-                    x,
-                    &m,
-                    version,
-                    next,
-                    reason.as_deref(),
-                    decision.as_ref(),
-                    uid,
-                )?;
-                Ok((change.is_some(), change))
-            })
-        })
+        .db(move |conn| save_move(conn, &actor, &m, version, &mv, uid))
         .await?;
     if moved {
         ctx.flash("success", "flash-saved");

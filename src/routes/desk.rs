@@ -215,14 +215,7 @@ pub(super) async fn validate_duty(
         e.add("officials", "error-required");
     }
     let (unit, reaching) = db::run(pool, move |conn| {
-        let unit = match unit_id {
-            Some(id) => match db::units::find(conn, id) {
-                Ok(u) => Some(u),
-                Err(diesel::result::Error::NotFound) => None,
-                Err(e) => return Err(e.into()),
-            },
-            None => None,
-        };
+        let unit = db::units::find_chosen(conn, unit_id)?;
         let reaching = match &unit {
             Some(u) => db::users::reaching(conn, &u.path)?,
             None => vec![],

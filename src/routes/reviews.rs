@@ -271,14 +271,7 @@ pub(super) async fn validate_round(
         .unwrap_or_default();
     let is_new = existing.is_none();
     let (unit, reviewers, taken) = db::run(pool, move |conn| {
-        let unit = match unit_id {
-            Some(id) => match db::units::find(conn, id) {
-                Ok(u) => Some(u),
-                Err(diesel::result::Error::NotFound) => None,
-                Err(e) => return Err(e.into()),
-            },
-            None => None,
-        };
+        let unit = db::units::find_chosen(conn, unit_id)?;
         let reviewers = match &unit {
             Some(u) => rdb::reviewers_reaching(conn, &u.path)?,
             None => vec![],

@@ -195,14 +195,7 @@ pub(super) async fn validate_team(
     }
     let scope = user.scope(Permission::ManageTasks);
     let (lead, known_units, known_users) = db::run(pool, move |conn| {
-        let lead = match lead_unit_id {
-            Some(id) => match db::units::find(conn, id) {
-                Ok(u) => Some(u),
-                Err(diesel::result::Error::NotFound) => None,
-                Err(e) => return Err(e.into()),
-            },
-            None => None,
-        };
+        let lead = db::units::find_chosen(conn, lead_unit_id)?;
         let roots = db::units::root_paths(conn)?;
         Ok((
             lead,

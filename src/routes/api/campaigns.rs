@@ -22,8 +22,8 @@ use crate::domain::campaign::ModelStatus;
 use crate::domain::format;
 use crate::domain::validate::FieldErrors;
 use crate::routes::campaigns::{
-    campaign_access, check_appraisal, check_move, reaches, validate_campaign, validate_model,
-    Access, CampaignForm, ModelForm,
+    campaign_access, check_appraisal, check_move, reaches, save_move, validate_campaign,
+    validate_model, Access, CampaignForm, ModelForm,
 };
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
@@ -529,23 +529,10 @@ pub async fn move_model(
             current: etag(m.version),
         });
     }
-    let (next, reason, decision) = check_move(&m, &values).map_err(|e| api.invalid(e))?;
+    let mv = check_move(&m, &values).map_err(|e| api.invalid(e))?;
     let (actor, mid, uid) = (api.actor(), m.id, api.user.id);
     let saved = api
-        .db(move |x| {
-            db::audit::write_if(x, &actor, |x| {
-                let change = db::campaigns::move_model(
-                    x,
-                    &m,
-                    version,
-                    next,
-                    reason.as_deref(),
-                    decision.as_ref(),
-                    uid,
-                )?;
-                Ok((change.is_some(), change))
-            })
-        })
+        .db(move |x| save_move(x, &actor, &m, version, &mv, uid))
         .await?;
     after_write(&api, mid, saved).await
 }
