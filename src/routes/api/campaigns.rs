@@ -18,7 +18,7 @@ use crate::db::{
     campaigns::{Campaign, Model},
 };
 use crate::domain::access::Permission;
-use crate::domain::campaign::ModelStatus;
+use crate::domain::campaign::{ModelStatus, COMMENDATION_LEVELS};
 use crate::domain::format;
 use crate::domain::validate::FieldErrors;
 use crate::routes::campaigns::{
@@ -504,10 +504,18 @@ pub async fn move_model(
         return Err(ApiError::Forbidden);
     }
     let b = body.0;
-    // A status outside the list is refused whatever the version.
+    // A value outside its list is refused whatever the version.
+    let mut e = FieldErrors::default();
     if ModelStatus::parse(&b.status).is_none() {
-        let mut e = FieldErrors::default();
         e.add("status", "error-invalid-choice");
+    }
+    if b.level
+        .as_deref()
+        .is_some_and(|l| !COMMENDATION_LEVELS.contains(&l))
+    {
+        e.add("level", "error-invalid-choice");
+    }
+    if !e.is_empty() {
         return Err(api.invalid(e));
     }
     let version = if_match(&req, m.version)?;
