@@ -1150,3 +1150,6 @@ api-docs-body = Body:
 api-docs-responses = Answers:
 api-docs-field = Field
 error-invalid-value = A value of the wrong type.
+error-number-ambiguous = Unclear number: write a dot between thousands and a comma before the decimals (e.g. 2,5 or 1.270,8).
+error-number-negative = May not be negative.
+error-number-whole = Must be a whole number (e.g. 1.315).

@@ -1150,3 +1150,6 @@ api-docs-body = Nội dung gửi:
 api-docs-responses = Trả lời:
 api-docs-field = Trường
 error-invalid-value = Giá trị không đúng kiểu.
+error-number-ambiguous = Số viết chưa rõ: dấu chấm dùng để ngăn hàng nghìn, dấu phẩy đứng trước phần thập phân (ví dụ 2,5 hoặc 1.270,8).
+error-number-negative = Không được là số âm.
+error-number-whole = Phải là số nguyên (ví dụ 1.315).

@@ -31,6 +31,7 @@ pub mod format;
 pub mod households;
 pub mod import;
 pub mod notify;
+pub mod numbers;
 pub mod progress;
 pub mod recommendation;
 pub mod review;

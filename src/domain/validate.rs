@@ -3,6 +3,17 @@
 
 use std::collections::BTreeMap;
 
+use unicode_normalization::UnicodeNormalization;
+
+use super::numbers::{self, DecimalSign};
+
+/// Text as it is stored: trimmed, in Unicode NFC (a name typed or pasted
+/// in decomposed form, `Nguye\u{302}\u{303}n`, is the same name), without NUL
+/// characters (PostgreSQL cannot store them).
+pub fn text(raw: &str) -> String {
+    raw.trim().nfc().filter(|c| *c != '\0').collect()
+}
+
 /// Field name → translation key of the message.
 #[derive(Debug, Default, Clone, PartialEq, Eq, serde::Serialize)]
 #[serde(transparent)]
@@ -29,7 +40,8 @@ impl FieldErrors {
 
     /// A required text of at most `max` characters; returns it trimmed.
     pub fn required(&mut self, field: &str, value: &str, max: usize) -> String {
-        let v = value.trim();
+        let v = text(value);
+        let v = v.as_str();
         if v.is_empty() {
             self.add(field, "error-required");
         } else if v.chars().count() > max {
@@ -40,7 +52,8 @@ impl FieldErrors {
 
     /// An optional text; empty becomes `None`.
     pub fn optional(&mut self, field: &str, value: &str, max: usize) -> Option<String> {
-        let v = value.trim();
+        let v = text(value);
+        let v = v.as_str();
         if v.chars().count() > max {
             self.add(field, "error-too-long");
         }
@@ -63,35 +76,37 @@ impl FieldErrors {
         }
     }
 
-    /// An optional whole number, typed with or without thousands dots (`1.315`).
-    pub fn number<T: std::str::FromStr>(&mut self, field: &str, raw: &str) -> Option<T> {
-        let v = raw.trim().replace(['.', ' '], "");
-        if v.is_empty() {
-            return None;
+    /// An optional whole number, typed with or without thousands dots
+    /// (`1.315`); `1.31` or `2,5` is refused with its reason.
+    pub fn number<T: TryFrom<i64>>(&mut self, field: &str, raw: &str) -> Option<T> {
+        match numbers::parse_whole(raw) {
+            Ok(None) => None,
+            Ok(Some(n)) => {
+                let fits = T::try_from(n).ok();
+                if fits.is_none() {
+                    self.add(field, "error-number");
+                }
+                fits
+            }
+            Err(e) => {
+                self.add(field, e.key());
+                None
+            }
         }
-        let parsed = v.parse::<T>().ok();
-        if parsed.is_none() {
-            self.add(field, "error-number");
-        }
-        parsed
     }
 
-    /// An optional non-negative decimal typed with a decimal comma (`1.270,8`)
-    /// or point (`1270.8`).
+    /// An optional non-negative decimal written the Vietnamese way
+    /// (`1.270,8`, `2.045`); an ambiguous `2.5` is refused with its reason.
     pub fn decimal(&mut self, field: &str, raw: &str) -> Option<f64> {
-        let v = raw.trim().replace(' ', "");
-        if v.is_empty() {
-            return None;
-        }
-        let normalized = if v.contains(',') {
-            v.replace('.', "").replace(',', ".")
-        } else {
-            v
-        };
-        match normalized.parse::<f64>() {
-            Ok(a) if a >= 0.0 && a.is_finite() => Some(a),
-            _ => {
-                self.add(field, "error-number");
+        self.decimal_with(field, raw, DecimalSign::Comma)
+    }
+
+    /// As `decimal`, for texts from a file whose decimal sign is known.
+    pub fn decimal_with(&mut self, field: &str, raw: &str, sign: DecimalSign) -> Option<f64> {
+        match numbers::parse_decimal(raw, sign) {
+            Ok(v) => v,
+            Err(e) => {
+                self.add(field, e.key());
                 None
             }
         }
@@ -211,17 +226,37 @@ mod tests {
         let mut e = FieldErrors::default();
         assert_eq!(e.number::<i64>("n", "1.315"), Some(1315));
         assert_eq!(e.decimal("a", "1.270,8"), Some(1270.8));
-        assert_eq!(e.decimal("b", "1270.8"), Some(1270.8));
+        assert_eq!(e.decimal("b", "2.045"), Some(2045.0));
         assert_eq!(e.number::<i32>("c", ""), None);
         assert!(e.is_empty());
         e.decimal("d", "-5");
         e.number::<i32>("e", "năm");
-        assert_eq!(e.get("d"), Some("error-number"));
+        e.decimal("g", "2.5");
+        e.number::<i32>("h", "1.31");
+        e.number::<i32>("i", "2,5");
+        e.number::<i32>("j", "3.000.000.000");
+        assert_eq!(e.get("d"), Some("error-number-negative"));
         assert_eq!(e.get("e"), Some("error-number"));
+        assert_eq!(e.get("g"), Some("error-number-ambiguous"));
+        assert_eq!(e.get("h"), Some("error-number-ambiguous"));
+        assert_eq!(e.get("i"), Some("error-number-whole"));
+        assert_eq!(e.get("j"), Some("error-number"), "beyond an i32");
         assert_eq!(
             e.ids("f", &["3".into(), "1".into(), "3".into()]),
             vec![1, 3]
         );
+    }
+
+    #[test]
+    fn text_is_stored_trimmed_and_composed() {
+        let mut e = FieldErrors::default();
+        let decomposed = "Nguye\u{302}\u{303}n Va\u{306}n An";
+        assert_eq!(e.required("n", decomposed, 100), "Nguyễn Văn An");
+        assert_eq!(
+            e.optional("o", " Tra\u{302}\u{300}n ", 100),
+            Some("Trần".to_string())
+        );
+        assert_eq!(text("a\0b"), "ab");
     }
 
     #[test]

@@ -73,6 +73,7 @@ pub async fn refuse_nul<B: actix_web::body::MessageBody + 'static>(
             Err(e) => return Ok(req.error_response(e).map_into_right_body()),
         };
         nul = has_nul(&body);
+        let body = if nul { body } else { nfc_form(body) };
         req.set_payload(actix_web::dev::Payload::from(body));
     }
     if nul {
@@ -88,6 +89,30 @@ pub async fn refuse_nul<B: actix_web::body::MessageBody + 'static>(
     next.call(req)
         .await
         .map(actix_web::dev::ServiceResponse::map_into_left_body)
+}
+
+/// A form body whose text is all in Unicode NFC, so that a name typed or
+/// pasted in decomposed form (as some phone keyboards and macOS send it) is
+/// stored, searched and compared as the same name. Most bodies are already
+/// NFC and pass unchanged.
+fn nfc_form(body: web::Bytes) -> web::Bytes {
+    use unicode_normalization::{is_nfc, UnicodeNormalization};
+    if body.is_ascii() {
+        return body;
+    }
+    let Ok(pairs) = serde_urlencoded::from_bytes::<Vec<(String, String)>>(&body) else {
+        return body;
+    };
+    if pairs.iter().all(|(k, v)| is_nfc(k) && is_nfc(v)) {
+        return body;
+    }
+    let pairs: Vec<(String, String)> = pairs
+        .into_iter()
+        .map(|(k, v)| (k.nfc().collect(), v.nfc().collect()))
+        .collect();
+    serde_urlencoded::to_string(pairs)
+        .map(web::Bytes::from)
+        .unwrap_or(body)
 }
 
 async fn not_found() -> Result<actix_web::HttpResponse, AppError> {

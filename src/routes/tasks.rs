@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
 use super::{options, Page};
+use crate::domain::numbers;
 use crate::context::{Ctx, CurrentUser};
 use crate::db::{self, audit, tasks::TaskFields};
 use crate::domain::access::Permission;
@@ -213,8 +214,8 @@ impl TaskForm {
             campaign_year: f.campaign_year.to_string(),
             deadline: opt(f.deadline.map(format::date)),
             owner_id: f.owner_id.to_string(),
-            area_total_m2: opt(f.area_total_m2.map(|a| a.to_string())),
-            area_cleared_m2: opt(f.area_cleared_m2.map(|a| a.to_string())),
+            area_total_m2: opt(f.area_total_m2.map(numbers::input)),
+            area_cleared_m2: opt(f.area_cleared_m2.map(numbers::input)),
             plans_total: opt(f.plans_total.map(|n| n.to_string())),
             plans_approved: opt(f.plans_approved.map(|n| n.to_string())),
             money_paid: opt(f.money_paid.map(|n| n.to_string())),

@@ -13,6 +13,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::{etag, if_match, one, page, resource, Api, ApiError, ApiJson, ApiResult, PageQuery};
+use crate::domain::numbers;
 use crate::db::{
     self,
     campaigns::{Campaign, Model},
@@ -623,7 +624,7 @@ pub async fn appraise_model(
     }
     let mut values = HashMap::new();
     for s in body.0.scores {
-        values.insert(format!("score_{}", s.criterion_id), s.score.to_string());
+        values.insert(format!("score_{}", s.criterion_id), numbers::input(s.score));
         values.insert(format!("comment_{}", s.criterion_id), s.comment);
     }
     let cid = m.campaign_id;

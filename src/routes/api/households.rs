@@ -11,6 +11,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use super::{etag, if_match, one, page, resource, Api, ApiError, ApiJson, ApiResult, PageQuery};
+use crate::domain::numbers;
 use crate::db::{self, households::Household};
 use crate::domain::validate::FieldErrors;
 use crate::routes::household_io::{check_rows, import_rows, read_rows, MAX_UPLOAD};
@@ -376,7 +377,7 @@ impl HouseholdIn {
             residential_group: self.residential_group,
             map_sheet: self.map_sheet,
             parcel_no: self.parcel_no,
-            area_m2: self.area_m2.to_string(),
+            area_m2: numbers::input(self.area_m2),
             land_type: self.land_type,
             priority_groups: self.priority_groups,
             phone: self.phone,

@@ -359,8 +359,9 @@ impl<T: DeserializeOwned + 'static> FromRequest for ApiJson<T> {
                 }
                 body.extend_from_slice(&chunk);
             }
-            let value: Value =
+            let mut value: Value =
                 serde_json::from_slice(&body).map_err(|e| ApiError::BadRequest(e.to_string()))?;
+            nfc_strings(&mut value);
             // PostgreSQL cannot store a NUL character in text.
             if let Some(path) = nul_at(&value, String::new()) {
                 let mut errors = FieldErrors::default();
@@ -486,6 +487,18 @@ pub mod choices {
 
     pub fn priority_groups() -> Array {
         many_of(PriorityGroup::ALL.iter().map(|g| g.as_str()).collect())
+    }
+}
+
+/// Every string of a JSON body in Unicode NFC, as the pages' forms are
+/// (`routes::nfc_form`).
+fn nfc_strings(value: &mut Value) {
+    use unicode_normalization::{is_nfc, UnicodeNormalization};
+    match value {
+        Value::String(s) if !is_nfc(s) => *s = s.nfc().collect(),
+        Value::Array(items) => items.iter_mut().for_each(nfc_strings),
+        Value::Object(map) => map.values_mut().for_each(nfc_strings),
+        _ => {}
     }
 }
 

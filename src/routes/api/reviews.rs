@@ -16,6 +16,7 @@ use actix_web::http::header;
 use actix_web::HttpRequest;
 
 use super::{etag, if_match, one, page, resource, Api, ApiError, ApiJson, ApiResult, PageQuery};
+use crate::domain::numbers;
 use crate::db::{self, reviews::Round};
 use crate::domain::access::Permission;
 use crate::domain::format;
@@ -523,7 +524,7 @@ async fn write_scores(
     let mut values = HashMap::new();
     for s in body.0.scores {
         let c = s.criterion_id;
-        values.insert(format!("score_{c}"), s.score.to_string());
+        values.insert(format!("score_{c}"), numbers::input(s.score));
         values.insert(format!("comment_{c}"), s.comment);
         values.insert(format!("note_{c}"), s.note);
         values.insert(format!("evidence_{c}"), s.evidence.join("\n"));

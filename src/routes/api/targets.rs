@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use super::{etag, if_match, one, page, resource, Api, ApiError, ApiJson, ApiResult, PageQuery};
+use crate::domain::numbers;
 use crate::db::{self, recommendations::Target};
 use crate::domain::access::Permission;
 use crate::routes::recommendations::{check_actual, check_target, may_act, save_actual};
@@ -127,7 +128,7 @@ pub async fn create_target(api: Api, body: ApiJson<TargetIn>) -> ApiResult<HttpR
         return Err(ApiError::Forbidden);
     }
     let (name, planned, measure) =
-        check_target(b.year, &b.name, &b.planned.to_string(), &b.measure)
+        check_target(b.year, &b.name, &numbers::input(b.planned), &b.measure)
             .map_err(|e| api.invalid(e))?;
     let (actor, year) = (api.actor(), b.year);
     let target = api
@@ -179,7 +180,7 @@ pub async fn set_actual(
     if !may_act(&api.user, &unit.path) {
         return Err(ApiError::Forbidden);
     }
-    let actual = check_actual(&body.0.actual.to_string()).map_err(|e| api.invalid(e))?;
+    let actual = check_actual(&numbers::input(body.0.actual)).map_err(|e| api.invalid(e))?;
     let version = if_match(&req, t.version)?;
     let (actor, uid) = (api.actor(), api.user.id);
     let saved = api

@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use super::{etag, if_match, one, page, resource, Api, ApiError, ApiResult, PageQuery};
+use crate::domain::numbers;
 use crate::db::{self, tasks::Task};
 use crate::domain::access::Permission;
 use crate::routes::tasks::{
@@ -251,8 +252,8 @@ impl TaskIn {
             campaign_year: self.campaign_year.to_string(),
             deadline: opt(self.deadline.map(|d| d.format("%Y-%m-%d"))),
             owner_id: self.owner_id.to_string(),
-            area_total_m2: opt(self.area_total_m2),
-            area_cleared_m2: opt(self.area_cleared_m2),
+            area_total_m2: opt(self.area_total_m2.map(numbers::input)),
+            area_cleared_m2: opt(self.area_cleared_m2.map(numbers::input)),
             plans_total: opt(self.plans_total),
             plans_approved: opt(self.plans_approved),
             money_paid: opt(self.money_paid),
