@@ -214,6 +214,10 @@ impl Ctx {
         session::flash(&self.session, kind, key);
     }
 
+    pub fn flash_text(&self, kind: &str, text: &str) {
+        session::flash_text(&self.session, kind, text);
+    }
+
     pub fn redirect(&self, to: &str) -> HttpResponse {
         HttpResponse::SeeOther()
             .insert_header((header::LOCATION, to))

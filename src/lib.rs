@@ -18,6 +18,7 @@ pub mod metrics;
 pub mod ops;
 pub mod routes;
 pub mod setup;
+pub mod sheet;
 pub mod startup;
 pub mod state;
 pub mod telemetry;

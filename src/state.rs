@@ -39,6 +39,9 @@ pub struct AppState {
     pub results_html: crate::cache::Versioned<String>,
     /// Requests per API token, against `API_RATE_PER_MINUTE`.
     pub api_limiter: crate::routes::api::Limiter,
+    /// One spreadsheet is read at a time, on a thread of its own, so that
+    /// uploads never hold the threads that serve pages and the database.
+    pub imports: tokio::sync::Semaphore,
 }
 
 /// A person offered as a choice: id, username, full name.

@@ -1441,7 +1441,7 @@ async fn a_committee_records_target_figures_once_per_version() {
     )
     .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert_eq!(err["error"]["fields"]["actual"]["code"], "number");
+    assert_eq!(err["error"]["fields"]["actual"]["code"], "number-negative");
 
     let target = |year: i32, name: &str| json!({"unit_id": ward, "year": year, "name": name, "planned": 40.0, "measure": "hộ"});
     let (status, err) = send(
@@ -1678,7 +1678,7 @@ async fn households_are_registered_edited_and_imported_as_on_the_pages() {
     // A dry run reports the duplicate parcel (12, already held) and writes
     // nothing; the import then skips it as asked.
     let csv = "Họ tên chủ hộ,Tờ bản đồ,Số thửa,Diện tích (m²)\n\
-        Đỗ Văn Cường,1,20,120.5\n\
+        Đỗ Văn Cường,1,20,\"120,5\"\n\
         Hoàng Văn Em,1,12,60\n";
     let (status, json) = import(
         &w.app,

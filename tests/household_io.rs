@@ -91,7 +91,7 @@ fn households(w: &World, task: i64) -> Vec<db::households::Household> {
 const LIST: &str = "STT;Tên chủ sử dụng đất;Địa chỉ khu đất;Diện tích (m²);Tờ bản đồ số;Thửa đất số;Loại đất;Nhóm ưu tiên;Ghi chú\n\
 1;Nguyễn Văn An;Số 5 ngõ 12;1.270,8;27;525;ODT;Người cao tuổi;Toàn bộ thửa đất\n\
 2;Trần Thị Bình;Số 7 ngõ 12;50;27;526;CLN;poor;\n\
-3;Lê Văn Cường;Số 9 ngõ 12;120.5;28;85;ODT;;Một phần thửa\n";
+3;Lê Văn Cường;Số 9 ngõ 12;120,5;28;85;ODT;;Một phần thửa\n";
 
 #[tokio::test]
 async fn a_csv_list_with_vietnamese_headers_is_previewed_then_saved_all_at_once() {
@@ -99,7 +99,7 @@ async fn a_csv_list_with_vietnamese_headers_is_previewed_then_saved_all_at_once(
     let r = upload(&w, w.tasks[0], "danh-sach.csv", LIST.as_bytes().to_vec()).await;
     assert_eq!(r.status(), StatusCode::OK);
     let html = r.text().await.unwrap();
-    assert!(html.contains("3 dòng, 0 dòng có lỗi"), "{html}");
+    assert!(html.contains("3 hộ, 0 dòng có lỗi"), "{html}");
     assert!(html.contains("Nguyễn Văn An") && html.contains("Lê Văn Cường"));
     assert!(
         households(&w, w.tasks[0]).is_empty(),
@@ -154,7 +154,7 @@ async fn a_list_with_errors_shows_every_bad_row_and_saves_nothing() {
     let r = upload(&w, w.tasks[0], "loi.csv", bad.as_bytes().to_vec()).await;
     assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
     let html = r.text().await.unwrap();
-    assert!(html.contains("3 dòng, 2 dòng có lỗi"), "{html}");
+    assert!(html.contains("3 hộ, 2 dòng có lỗi"), "{html}");
     assert!(html.contains("Chủ hộ: Không được để trống."));
     assert!(html.contains("Diện tích (m²): Phải là một số hợp lệ"));
     assert!(html.contains("Điện thoại: Số điện thoại chỉ gồm chữ số"));

@@ -159,7 +159,7 @@ async fn bad_household_input_is_shown_again_and_nothing_is_saved() {
     let html = r.text().await.unwrap();
     assert!(html.contains("Không được để trống."));
     assert!(html.contains("value=\"-3\""));
-    assert!(html.contains("Phải là một số hợp lệ"));
+    assert!(html.contains("Không được là số âm."));
     assert!(html.contains("Số điện thoại chỉ gồm chữ số"));
     assert!(html.contains("Lựa chọn không hợp lệ."));
     let (rows, total) =

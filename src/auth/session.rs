@@ -77,18 +77,31 @@ pub fn stored_csrf_token(session: &Session) -> Option<String> {
 }
 
 /// A message shown once on the next page: a kind (`success`, `error`, `info`)
-/// and a translation key.
+/// and a translation key, or a text already translated with its figures.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Flash {
     pub kind: String,
     pub key: String,
+    #[serde(default)]
+    pub text: Option<String>,
 }
 
 pub fn flash(session: &Session, kind: &str, key: &str) {
+    push(session, kind, key, None);
+}
+
+/// A flash whose message carries figures (`Đã nhập 7 hộ…`), translated by
+/// the caller in the reader's language.
+pub fn flash_text(session: &Session, kind: &str, text: &str) {
+    push(session, kind, "", Some(text.to_string()));
+}
+
+fn push(session: &Session, kind: &str, key: &str, text: Option<String>) {
     let mut all: Vec<Flash> = session.get(FLASH).ok().flatten().unwrap_or_default();
     all.push(Flash {
         kind: kind.into(),
         key: key.into(),
+        text,
     });
     // A flash that cannot be stored is only a lost notice, never a failed request.
     let _ = session.insert(FLASH, all);

@@ -30,6 +30,7 @@ pub mod desk;
 pub mod format;
 pub mod households;
 pub mod import;
+pub mod legacy;
 pub mod notify;
 pub mod numbers;
 pub mod progress;

@@ -192,7 +192,9 @@ mod tests {
 
     #[test]
     fn a_dot_that_cannot_group_thousands_is_ambiguous_not_a_decimal_point() {
-        for s in ["2.5", "1270.8", "12.30", "1.2345", "1234.567", "1.270.8", "1,270.8"] {
+        for s in [
+            "2.5", "1270.8", "12.30", "1.2345", "1234.567", "1.270.8", "1,270.8",
+        ] {
             assert_eq!(vn(s), Err(NumberError::Ambiguous), "{s}");
         }
     }

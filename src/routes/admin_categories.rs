@@ -122,14 +122,17 @@ fn check(form: &CategoryForm) -> Result<CategoryFields, FieldErrors> {
     })
 }
 
+/// The list page; `form` and `errors` are what was just typed, in the form
+/// adding an entry or, with `editing`, in that entry's row.
 async fn render(
     ctx: &Ctx,
     list: List,
     status: StatusCode,
     form: &CategoryForm,
     errors: &FieldErrors,
+    editing: Option<i64>,
 ) -> AppResult<HttpResponse> {
-    let rows: Vec<serde_json::Value> = ctx
+    let mut rows: Vec<serde_json::Value> = ctx
         .db(move |conn| {
             Ok(match list {
                 List::Categories => db::tasks::all_categories(conn)?
@@ -147,6 +150,27 @@ async fn render(
             })
         })
         .await?;
+    let no_errors = FieldErrors::default();
+    for row in &mut rows {
+        let typed_here = editing.is_some() && row["id"].as_i64() == editing;
+        row["errors"] = json!(null);
+        if typed_here {
+            row["name_vi"] = json!(form.name_vi);
+            row["name_en"] = json!(form.name_en);
+            row["sort_order"] = json!(form.sort_order);
+            row["is_site_clearance"] = json!(form.is_site_clearance == "1");
+            row["active"] = json!(form.active.last().is_none_or(|v| v == "1"));
+            row["errors"] = json!({
+                "name_vi": errors.get("name_vi"),
+                "name_en": errors.get("name_en"),
+                "sort_order": errors.get("sort_order"),
+            });
+        }
+    }
+    let (new_form, new_errors) = match editing {
+        Some(_) => (&CategoryForm::default(), &no_errors),
+        None => (form, errors),
+    };
     ctx.render_status(
         status,
         "admin/categories/index",
@@ -156,8 +180,9 @@ async fn render(
             "base": list.path(),
             "clearance": matches!(list, List::Categories),
             "categories": rows,
-            "f": super::form_view(form, errors),
-            "has_errors": !errors.is_empty(),
+            "f": super::form_view(new_form, new_errors),
+            "has_errors": !new_errors.is_empty(),
+            "row_has_errors": editing.is_some() && !errors.is_empty(),
         }),
     )
 }
@@ -170,6 +195,7 @@ async fn index(ctx: Ctx, list: List) -> AppResult<HttpResponse> {
         StatusCode::OK,
         &CategoryForm::default(),
         &FieldErrors::default(),
+        None,
     )
     .await
 }
@@ -183,7 +209,17 @@ async fn create(
     let form = form.0;
     let fields = match check(&form) {
         Ok(f) => f,
-        Err(e) => return render(&ctx, list, StatusCode::UNPROCESSABLE_ENTITY, &form, &e).await,
+        Err(e) => {
+            return render(
+                &ctx,
+                list,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                &form,
+                &e,
+                None,
+            )
+            .await
+        }
     };
     // A stable code from the Vietnamese name: "Trật tự đô thị" → "trat_tu_do_thi".
     let base: String = fold(&fields.name_vi)
@@ -229,7 +265,17 @@ async fn update(
     let form = form.0;
     let fields = match check(&form) {
         Ok(f) => f,
-        Err(e) => return render(&ctx, list, StatusCode::UNPROCESSABLE_ENTITY, &form, &e).await,
+        Err(e) => {
+            return render(
+                &ctx,
+                list,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                &form,
+                &e,
+                Some(*id),
+            )
+            .await
+        }
     };
     let (actor, cid) = (ctx.actor(), *id);
     let found = ctx

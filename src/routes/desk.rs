@@ -1146,7 +1146,11 @@ async fn review_xlsx(
         .write_string(r, 0, tr("desk-satisfaction"))
         .map_err(fail)?;
     if let Some(p) = t.satisfaction {
-        sheet.write_string(r, 1, format!("{p}%")).map_err(fail)?;
+        // A number the spreadsheet can add up, shown as a percentage.
+        let percent = rust_xlsxwriter::Format::new().set_num_format("0%");
+        sheet
+            .write_number_with_format(r, 1, p as f64 / 100.0, &percent)
+            .map_err(fail)?;
     }
     r += 2;
     sheet

@@ -2,6 +2,8 @@
 //! row's errors, then all-or-nothing; export to CSV and XLSX that the import
 //! reads back.
 
+use std::collections::HashSet;
+
 use actix_multipart::Multipart;
 use actix_web::http::{header, StatusCode};
 use actix_web::{web, HttpResponse};
@@ -15,11 +17,16 @@ use crate::context::Ctx;
 use crate::db::{self, audit, households::HouseholdFields};
 use crate::domain::format;
 use crate::domain::households::{PriorityGroup, Sight};
-use crate::domain::import::{column_for, Column, EXPORT_HEADERS};
+use crate::domain::import::{
+    find_header, neutralise, parcel_key, skip_reason, unneutralise, Cell, Column, Header, Skip,
+    EXPORT_HEADERS, HEADER_SCAN,
+};
+use crate::domain::numbers::{self, DecimalSign};
 use crate::domain::search::fold;
 use crate::domain::validate::FieldErrors;
 use crate::error::{AppError, AppResult};
 use crate::i18n::{self, Locale};
+use crate::sheet;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route("/tasks/{id}/households/import", web::get().to(upload_form))
@@ -29,7 +36,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             web::post().to(confirm),
         )
         .route("/tasks/{id}/households.csv", web::get().to(export_csv))
-        .route("/tasks/{id}/households.xlsx", web::get().to(export_xlsx));
+        .route("/tasks/{id}/households.xlsx", web::get().to(export_xlsx))
+        .route("/import/households-template.xlsx", web::get().to(template));
 }
 
 /// Uploads larger than this are refused before parsing.
@@ -58,78 +66,75 @@ async fn upload_form(ctx: Ctx, id: web::Path<i64>) -> AppResult<HttpResponse> {
     render_upload(&ctx, StatusCode::OK, &access, None)
 }
 
-/// The uploaded file: its name and bytes, refused past `MAX_UPLOAD`.
-async fn read_file(mut payload: Multipart) -> Result<Option<(String, Vec<u8>)>, &'static str> {
+/// The uploaded file: its name and bytes, refused past `MAX_UPLOAD`, and
+/// the options ticked beside it.
+async fn read_file(
+    mut payload: Multipart,
+) -> Result<(Option<(String, Vec<u8>)>, ImportOptions), &'static str> {
+    let mut file = None;
+    let mut options = ImportOptions::default();
     while let Some(field) = payload.next().await {
         let mut field = field.map_err(|_| "import-error-upload")?;
-        if field.name() != Some("file") {
-            continue;
-        }
-        let name = field
-            .content_disposition()
-            .and_then(|cd| cd.get_filename())
-            .unwrap_or("")
-            .to_string();
-        let mut bytes = Vec::new();
-        while let Some(chunk) = field.next().await {
-            let chunk = chunk.map_err(|_| "import-error-upload")?;
-            if bytes.len() + chunk.len() > MAX_UPLOAD {
-                return Err("import-error-too-large");
+        match field.name() {
+            Some("file") if file.is_none() => {
+                let name = field
+                    .content_disposition()
+                    .and_then(|cd| cd.get_filename())
+                    .unwrap_or("")
+                    .replace('\0', "");
+                let mut bytes = Vec::new();
+                while let Some(chunk) = field.next().await {
+                    let chunk = chunk.map_err(|_| "import-error-upload")?;
+                    if bytes.len() + chunk.len() > MAX_UPLOAD {
+                        return Err("import-error-too-large");
+                    }
+                    bytes.extend_from_slice(&chunk);
+                }
+                file = Some((format::short(&name, 200), bytes));
             }
-            bytes.extend_from_slice(&chunk);
+            Some("decimal_point") => options.decimal = DecimalSign::Point,
+            _ => {
+                // Drained so that the next part can be read.
+                while let Some(chunk) = field.next().await {
+                    chunk.map_err(|_| "import-error-upload")?;
+                }
+            }
         }
-        return Ok(Some((name, bytes)));
     }
-    Ok(None)
+    Ok((file, options))
 }
 
-/// The sheet as rows of text cells, from XLSX (first sheet) or CSV (UTF-8,
-/// separated by commas, semicolons or tabs).
-pub(super) fn read_rows(name: &str, bytes: &[u8]) -> Result<Vec<Vec<String>>, &'static str> {
-    let is_zip = bytes.starts_with(b"PK\x03\x04");
-    if is_zip || name.to_lowercase().ends_with(".xlsx") {
-        use calamine::{Reader, Xlsx};
-        let mut book: Xlsx<_> =
-            Xlsx::new(std::io::Cursor::new(bytes.to_vec())).map_err(|_| "import-error-xlsx")?;
-        let range = book
-            .worksheet_range_at(0)
-            .ok_or("import-error-xlsx")?
-            .map_err(|_| "import-error-xlsx")?;
-        return Ok(range
-            .rows()
-            .map(|row| row.iter().map(cell_text).collect())
-            .collect());
-    }
-    let text = std::str::from_utf8(bytes).map_err(|_| "import-error-encoding")?;
-    let text = text.trim_start_matches('\u{feff}');
-    let first = text.lines().next().unwrap_or("");
-    let delimiter = [b';', b'\t', b',']
-        .into_iter()
-        .max_by_key(|d| first.bytes().filter(|b| b == d).count())
-        .unwrap_or(b',');
-    let mut reader = csv::ReaderBuilder::new()
-        .has_headers(false)
-        .flexible(true)
-        .delimiter(delimiter)
-        .from_reader(text.as_bytes());
-    reader
-        .records()
-        .map(|r| {
-            r.map(|rec| rec.iter().map(str::to_string).collect())
-                .map_err(|_| "import-error-csv")
-        })
-        .collect()
+/// How to read a file's text numbers.
+#[derive(Clone, Copy, Debug, Default)]
+pub(crate) struct ImportOptions {
+    pub decimal: DecimalSign,
 }
 
-fn cell_text(cell: &calamine::Data) -> String {
-    use calamine::Data;
-    match cell {
-        Data::Empty => String::new(),
-        // Whole numbers (parcel and sheet numbers) without ".0".
-        Data::Float(f) if f.fract() == 0.0 && f.abs() < 1e15 => format!("{}", *f as i64),
-        Data::Float(f) => f.to_string(),
-        Data::Int(i) => i.to_string(),
-        other => other.to_string(),
+/// A cell as the household form takes it: numbers written the way the form
+/// reads them, dates `dd/mm/yyyy`; a text area read by the file's decimal
+/// sign (an error is kept for the form's own).
+fn form_value(cell: &Cell, column: Column, options: ImportOptions, e: &mut FieldErrors) -> String {
+    match (cell, column) {
+        (Cell::Empty, _) => String::new(),
+        (Cell::Number(n), Column::Area) => numbers::input(*n),
+        (Cell::Text(t), Column::Area) if options.decimal == DecimalSign::Point => {
+            match numbers::parse_decimal(t, DecimalSign::Point) {
+                Ok(v) => v.map(numbers::input).unwrap_or_default(),
+                Err(err) => {
+                    e.add("area_m2", err.key());
+                    t.clone()
+                }
+            }
+        }
+        (Cell::Date(d), Column::Area) => {
+            e.add("area_m2", "error-number");
+            format::date(*d)
+        }
+        (Cell::Text(t), _) => unneutralise(t.trim()).to_string(),
+        // Parcel and sheet numbers, phone numbers kept as numbers.
+        (Cell::Number(n), _) if n.fract() == 0.0 && n.abs() < 1e15 => format!("{}", *n as i64),
+        (Cell::Number(n), _) => numbers::input(*n),
+        (Cell::Date(d), _) => format::date(*d),
     }
 }
 
@@ -165,106 +170,282 @@ fn priority_codes(cell: &str) -> Vec<String> {
         .collect()
 }
 
-/// One line of a sheet, read as the household form and checked by it.
-pub(super) struct Checked {
-    /// The line in the sheet (the header is line 1).
+/// A line that holds a household and passed the form's checks.
+pub(crate) struct GoodLine {
     pub line: usize,
-    pub form: HouseholdForm,
-    pub fields: Option<HouseholdFields>,
-    pub errors: FieldErrors,
+    pub fields: HouseholdFields,
     /// Its parcel is already in the task or on an earlier line.
     pub duplicate: bool,
 }
 
-/// Every non-blank line under the header, checked; `existing` are the
-/// parcels (sheet, number) the task already holds. An error key when the
-/// sheet has no head-of-household column or no lines.
-pub(super) fn check_rows(
-    rows: &[Vec<String>],
-    existing: Vec<(String, String)>,
-) -> Result<Vec<Checked>, &'static str> {
-    let header = rows.first().ok_or("import-error-empty")?;
-    let columns: Vec<Option<Column>> = header.iter().map(|h| column_for(h)).collect();
-    if !columns.contains(&Some(Column::HeadName)) {
-        return Err("import-error-no-name-column");
+/// A line the form's checks refused: what it said and why.
+pub(crate) struct BadLine {
+    pub line: usize,
+    pub form: HouseholdForm,
+    pub errors: FieldErrors,
+}
+
+/// Bad lines kept with their values; past this only counted.
+const BAD_LINES_KEPT: usize = 1_000;
+
+/// A household list read and checked, nothing saved.
+#[derive(Default)]
+pub(crate) struct Report {
+    pub reading: sheet::Reading,
+    /// Headers of columns that fill nothing.
+    pub ignored: Vec<String>,
+    pub good: Vec<GoodLine>,
+    pub bad: Vec<BadLine>,
+    pub bad_count: usize,
+    /// Totals, section titles and column numbers, with their lines.
+    pub skipped: Vec<(usize, Skip)>,
+    pub blank: usize,
+}
+
+impl Report {
+    /// Lines that hold a household (good or bad).
+    pub fn households(&self) -> usize {
+        self.good.len() + self.bad_count
     }
-    let mut seen = existing;
-    let mut checked: Vec<Checked> = Vec::new();
-    for (i, row) in rows.iter().enumerate().skip(1) {
-        if row.iter().all(|c| c.trim().is_empty()) {
-            continue;
-        }
-        let mut form = HouseholdForm::default();
-        for (col, cell) in columns.iter().zip(row) {
-            // PostgreSQL cannot store a NUL character in text.
-            let cell = cell.trim().replace('\0', "");
-            match col {
-                Some(Column::HeadName) => form.head_name = cell,
-                Some(Column::Address) => form.address = cell,
-                Some(Column::ResidentialGroup) => form.residential_group = cell,
-                Some(Column::MapSheet) => form.map_sheet = cell,
-                Some(Column::ParcelNo) => form.parcel_no = cell,
-                Some(Column::Area) => form.area_m2 = cell,
-                Some(Column::LandType) => form.land_type = cell,
-                Some(Column::PriorityGroups) => form.priority_groups = priority_codes(&cell),
-                Some(Column::Phone) => form.phone = cell,
-                Some(Column::Notes) => form.notes = cell,
-                Some(Column::RowNumber) | None => {}
+
+    pub fn duplicates(&self) -> usize {
+        self.good.iter().filter(|g| g.duplicate).count()
+    }
+
+    pub fn duplicate_lines(&self) -> Vec<usize> {
+        self.good
+            .iter()
+            .filter(|g| g.duplicate)
+            .map(|g| g.line)
+            .collect()
+    }
+
+    /// `lines.<n>.<field>` → message key, for the API's 422.
+    pub fn field_errors(&self) -> FieldErrors {
+        let mut errors = FieldErrors::default();
+        for b in &self.bad {
+            for (field, key) in b.errors.iter() {
+                errors.add(&format!("lines.{}.{field}", b.line), key);
             }
         }
-        let (fields, errors) = match check_household(&form) {
-            Ok(f) => (Some(f), FieldErrors::default()),
-            Err(e) => (None, e),
-        };
-        let parcel = (form.map_sheet.clone(), form.parcel_no.clone());
-        let duplicate = !parcel.1.is_empty() && seen.contains(&parcel);
-        if !parcel.1.is_empty() {
-            seen.push(parcel);
+        if self.bad_count > self.bad.len() {
+            errors.add("lines", "import-error-more-lines");
         }
-        checked.push(Checked {
-            line: i + 1,
-            form,
-            fields,
-            errors,
-            duplicate,
-        });
+        errors
     }
-    if checked.is_empty() {
+}
+
+/// Reads rows as they come: the first rows until the header is found, then
+/// each line under it checked at once, so only checked households are held.
+struct Checker {
+    options: ImportOptions,
+    seen: HashSet<(String, String)>,
+    first_rows: Vec<(usize, Vec<Cell>)>,
+    header: Option<Header>,
+    /// Past `HEADER_SCAN` rows without a header: the rest is not read.
+    headless: bool,
+    last_line: usize,
+    report: Report,
+}
+
+impl Checker {
+    fn push(&mut self, line: usize, cells: Vec<Cell>) {
+        if self.header.is_some() {
+            self.check(line, cells);
+        } else if !self.headless {
+            self.first_rows.push((line, cells));
+            if self.first_rows.len() == HEADER_SCAN {
+                self.find_header();
+            }
+        }
+    }
+
+    fn find_header(&mut self) {
+        let rows: Vec<Vec<Cell>> = self.first_rows.iter().map(|(_, c)| c.clone()).collect();
+        match find_header(&rows) {
+            Some(header) => {
+                let from = header.data_from;
+                self.last_line = self.first_rows[from - 1].0;
+                self.report.ignored = header.ignored.clone();
+                self.header = Some(header);
+                for (line, cells) in std::mem::take(&mut self.first_rows).into_iter().skip(from) {
+                    self.check(line, cells);
+                }
+            }
+            None => self.headless = true,
+        }
+    }
+
+    fn check(&mut self, line: usize, cells: Vec<Cell>) {
+        let Some(header) = &self.header else { return };
+        self.report.blank += line.saturating_sub(self.last_line + 1);
+        self.last_line = line;
+        if let Some(skip) = skip_reason(&cells, &header.columns) {
+            self.report.skipped.push((line, skip));
+            return;
+        }
+        let mut form = HouseholdForm::default();
+        let mut errors = FieldErrors::default();
+        for (column, cell) in header.columns.iter().zip(&cells) {
+            let Some(column) = *column else { continue };
+            let value = form_value(cell, column, self.options, &mut errors);
+            match column {
+                Column::HeadName => form.head_name = value,
+                Column::Address => form.address = value,
+                Column::ResidentialGroup => form.residential_group = value,
+                Column::MapSheet => form.map_sheet = value,
+                Column::ParcelNo => form.parcel_no = value,
+                Column::Area => form.area_m2 = value,
+                Column::LandType => form.land_type = value,
+                Column::PriorityGroups => form.priority_groups = priority_codes(&value),
+                Column::Phone => form.phone = value,
+                Column::Notes => form.notes = value,
+                Column::RowNumber => {}
+            }
+        }
+        // What reading the cells found comes first, then the form's checks.
+        let checked = match check_household(&form) {
+            Ok(fields) if errors.is_empty() => Ok(fields),
+            Ok(_) => Err(errors),
+            Err(more) => {
+                for (field, key) in more.iter() {
+                    errors.add(field, key);
+                }
+                Err(errors)
+            }
+        };
+        match checked {
+            Ok(fields) => {
+                let duplicate = !fields.parcel_no.is_empty()
+                    && !self
+                        .seen
+                        .insert(parcel_key(&fields.map_sheet, &fields.parcel_no));
+                self.report.good.push(GoodLine {
+                    line,
+                    fields,
+                    duplicate,
+                });
+            }
+            Err(errors) => {
+                self.report.bad_count += 1;
+                if self.report.bad.len() < BAD_LINES_KEPT {
+                    self.report.bad.push(BadLine { line, form, errors });
+                }
+            }
+        }
+    }
+}
+
+/// Reads and checks a household list; `existing` are the parcels (sheet,
+/// number) the task already holds. An error key when the file cannot be
+/// read, has no head-of-household column or no households.
+pub(crate) fn check_file(
+    name: &str,
+    bytes: &[u8],
+    existing: Vec<(String, String)>,
+    options: ImportOptions,
+) -> Result<Report, &'static str> {
+    let mut checker = Checker {
+        options,
+        seen: existing.iter().map(|(s, p)| parcel_key(s, p)).collect(),
+        first_rows: Vec::new(),
+        header: None,
+        headless: false,
+        last_line: 0,
+        report: Report::default(),
+    };
+    let reading = sheet::read(name, bytes, sheet::LIMITS, &mut |line, cells| {
+        checker.push(line, cells)
+    })
+    .map_err(|e| e.key())?;
+    if checker.header.is_none() && !checker.headless {
+        if checker.first_rows.is_empty() {
+            return Err("import-error-empty");
+        }
+        checker.find_header();
+    }
+    if checker.header.is_none() {
+        return Err("import-error-no-name-column");
+    }
+    let mut report = checker.report;
+    report.reading = reading;
+    if report.households() == 0 {
         return Err("import-error-empty");
     }
-    Ok(checked)
+    Ok(report)
+}
+
+/// `check_file` on a thread of its own, one file at a time, so that a large
+/// upload neither holds a thread that serves pages nor runs beside another.
+pub(crate) async fn check_off_the_pages(
+    state: &crate::state::AppState,
+    name: String,
+    bytes: Vec<u8>,
+    existing: Vec<(String, String)>,
+    options: ImportOptions,
+) -> AppResult<Result<Report, &'static str>> {
+    let _turn = state
+        .imports
+        .acquire()
+        .await
+        .map_err(|e| AppError::Internal(e.to_string()))?;
+    let (tx, rx) = tokio::sync::oneshot::channel();
+    std::thread::Builder::new()
+        .name("import".into())
+        .spawn(move || {
+            let _ = tx.send(check_file(&name, &bytes, existing, options));
+        })
+        .map_err(|e| AppError::Internal(e.to_string()))?;
+    rx.await.map_err(|e| AppError::Internal(e.to_string()))
+}
+
+/// What a confirmed import did.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub(crate) struct Imported {
+    pub saved: usize,
+    pub skipped_duplicates: usize,
 }
 
 /// Adds checked rows to the task (one transaction is the caller's), skipping
-/// those on a parcel the task already holds when `skip_duplicates`: how many
-/// were added, and the audit entry naming the file.
-pub(super) fn import_rows(
+/// those on a parcel the task already holds (or an earlier row has) when
+/// `skip_duplicates`: what was done, and the audit entry naming the file.
+pub(crate) fn import_rows(
     conn: &mut db::DbConnection,
     task: &db::tasks::Task,
     file: &str,
     rows: &[HouseholdFields],
     skip_duplicates: bool,
-) -> AppResult<(usize, audit::Change)> {
-    let mut seen = db::households::parcels_of_task(conn, task.id)?;
-    let mut count = 0;
-    for row in rows {
-        let parcel = (row.map_sheet.clone(), row.parcel_no.clone());
-        if skip_duplicates && !parcel.1.is_empty() && seen.contains(&parcel) {
-            continue;
-        }
-        seen.push(parcel);
-        db::households::create(conn, task, row)?;
-        count += 1;
-    }
+) -> AppResult<(Imported, audit::Change)> {
+    let mut seen: HashSet<(String, String)> = db::households::parcels_of_task(conn, task.id)?
+        .iter()
+        .map(|(s, p)| parcel_key(s, p))
+        .collect();
+    let kept: Vec<&HouseholdFields> = rows
+        .iter()
+        .filter(|row| {
+            let new =
+                row.parcel_no.is_empty() || seen.insert(parcel_key(&row.map_sheet, &row.parcel_no));
+            new || !skip_duplicates
+        })
+        .collect();
+    db::households::create_many(conn, task, &kept)?;
+    let done = Imported {
+        saved: kept.len(),
+        skipped_duplicates: rows.len() - kept.len(),
+    };
     let change = audit::Change::new(
         "import_households",
         "task",
         task.id,
-        json!({"file": file, "rows": rows.len(), "imported": count}),
+        json!({"file": file, "rows": rows.len(), "imported": done.saved,
+               "skipped_duplicates": done.skipped_duplicates}),
     )
     .on_unit(task.unit_id);
-    Ok((count, change))
+    Ok((done, change))
 }
+
+/// Lines shown in full in the preview (besides every refused one).
+const PREVIEW_LINES: usize = 200;
 
 async fn upload(ctx: Ctx, id: web::Path<i64>, payload: Multipart) -> AppResult<HttpResponse> {
     let access = load_editable(&ctx, *id).await?;
@@ -277,76 +458,136 @@ async fn upload(ctx: Ctx, id: web::Path<i64>, payload: Multipart) -> AppResult<H
             Some(i18n::t(locale, key)),
         )
     };
-    let (name, bytes) = match read_file(payload).await {
-        Ok(Some(file)) if !file.1.is_empty() => file,
+    let (name, bytes, options) = match read_file(payload).await {
+        Ok((Some((name, bytes)), options)) if !bytes.is_empty() => (name, bytes, options),
         Ok(_) => return fail("import-error-no-file"),
-        Err(key) => return fail(key),
-    };
-    let rows = match read_rows(&name, &bytes) {
-        Ok(rows) => rows,
         Err(key) => return fail(key),
     };
     let tid = access.task.id;
     let existing = ctx
         .db(move |conn| Ok(db::households::parcels_of_task(conn, tid)?))
         .await?;
-    let checked = match check_rows(&rows, existing) {
-        Ok(checked) => checked,
-        Err(key) => return fail(key),
-    };
-    let has_errors = checked.iter().any(|c| !c.errors.is_empty());
-    let import_id = if has_errors {
+    let report =
+        match check_off_the_pages(&ctx.state, name.clone(), bytes, existing, options).await? {
+            Ok(report) => report,
+            Err(key) => return fail(key),
+        };
+    let import_id = if report.bad_count > 0 {
         None
     } else {
-        let rows: Vec<HouseholdFields> = checked.iter().filter_map(|c| c.fields.clone()).collect();
         let (uid, file) = (ctx.user()?.id, name.clone());
+        let rows: Vec<HouseholdFields> = report.good.iter().map(|g| g.fields.clone()).collect();
         Some(
             ctx.db(move |conn| Ok(db::households::stage_import(conn, tid, uid, &file, &rows)?))
                 .await?,
         )
     };
-    let preview: Vec<Value> = checked
-        .iter()
-        .map(|c| {
-            json!({
-                "line": c.line,
-                "head_name": c.form.head_name,
-                "address": c.form.address,
-                "map_sheet": c.form.map_sheet,
-                "parcel_no": c.form.parcel_no,
-                "area": c.form.area_m2,
-                "errors": c.errors.iter()
-                    .map(|(field, key)| {
-                        format!(
-                            "{}: {}",
-                            i18n::t(locale, &format!("field-{}", field.replace('_', "-"))),
-                            i18n::t(locale, key)
-                        )
-                    })
-                    .collect::<Vec<_>>(),
-                "duplicate": c.duplicate,
-            })
-        })
-        .collect();
-    let status = if has_errors {
+    let status = if report.bad_count > 0 {
         StatusCode::UNPROCESSABLE_ENTITY
     } else {
         StatusCode::OK
     };
-    ctx.render_status(
-        status,
-        "households/import_preview",
-        json!({
-            "title": i18n::t(locale, "import-preview-title"),
-            "task": {"id": access.task.id, "title": access.task.title},
-            "file_name": name,
-            "rows": preview,
-            "total": checked.len(),
-            "errors": checked.iter().filter(|c| !c.errors.is_empty()).count(),
-            "duplicates": checked.iter().filter(|c| c.duplicate).count(),
-            "import_id": import_id,
-        }),
-    )
+    let mut data = preview(&report, locale);
+    data["title"] = json!(i18n::t(locale, "import-preview-title"));
+    data["task"] = json!({"id": access.task.id, "title": access.task.title});
+    data["file_name"] = json!(name);
+    data["import_id"] = json!(import_id);
+    ctx.render_status(status, "households/import_preview", data)
+}
+
+/// The preview of a checked file: counts, what was converted and ignored,
+/// and its lines with each value as it will be stored (the first
+/// `PREVIEW_LINES`, every refused one, every skipped one).
+fn preview(report: &Report, locale: Locale) -> Value {
+    let message = |field: &str, key: &str| {
+        format!(
+            "{}: {}",
+            i18n::t(locale, &format!("field-{}", field.replace('_', "-"))),
+            i18n::t(locale, key)
+        )
+    };
+    let mut lines: Vec<(usize, Value)> = Vec::new();
+    for g in report.good.iter().take(PREVIEW_LINES) {
+        let f = &g.fields;
+        lines.push((
+            g.line,
+            json!({"line": g.line, "head_name": f.head_name, "address": f.address,
+                   "map_sheet": f.map_sheet, "parcel_no": f.parcel_no,
+                   "area": format!("{} m²", format::decimal(f.area_m2)),
+                   "land_type": f.land_type, "notes": format::short(&f.notes, 80),
+                   "duplicate": g.duplicate, "errors": [], "skipped": null}),
+        ));
+    }
+    for b in &report.bad {
+        let f = &b.form;
+        lines.push((
+            b.line,
+            json!({"line": b.line, "head_name": format::short(&f.head_name, 80),
+                   "address": format::short(&f.address, 80),
+                   "map_sheet": format::short(&f.map_sheet, 30),
+                   "parcel_no": format::short(&f.parcel_no, 30),
+                   "area": format::short(&f.area_m2, 30),
+                   "land_type": format::short(&f.land_type, 30),
+                   "notes": format::short(&f.notes, 80),
+                   "errors": b.errors.iter().map(|(f, k)| message(f, k)).collect::<Vec<_>>(),
+                   "duplicate": false, "skipped": null}),
+        ));
+    }
+    for (line, skip) in report.skipped.iter().take(PREVIEW_LINES) {
+        lines.push((
+            *line,
+            json!({"line": line, "skipped": i18n::t(locale, skip.key()), "errors": [],
+                   "duplicate": false, "head_name": "", "address": "", "map_sheet": "",
+                   "parcel_no": "", "area": "", "land_type": "", "notes": ""}),
+        ));
+    }
+    lines.sort_by_key(|(line, _)| *line);
+    let households = report.households();
+    let duplicates = report.duplicates();
+    let converted: Vec<String> = report
+        .reading
+        .encoding
+        .iter()
+        .map(|e| {
+            i18n::t_args(
+                locale,
+                "import-converted-file",
+                &[("encoding", (*e).into())],
+            )
+        })
+        .chain(report.reading.legacy_cells.iter().map(|(e, n)| {
+            i18n::t_args(
+                locale,
+                "import-converted-cells",
+                &[
+                    ("encoding", (*e).into()),
+                    ("cells", format::number(*n as i64)),
+                ],
+            )
+        }))
+        .collect();
+    let totals = report
+        .skipped
+        .iter()
+        .filter(|(_, s)| *s == Skip::Total)
+        .count();
+    json!({
+        "rows": lines.into_iter().map(|(_, v)| v).collect::<Vec<_>>(),
+        "shown_all": report.good.len() <= PREVIEW_LINES && report.skipped.len() <= PREVIEW_LINES,
+        "shown": PREVIEW_LINES,
+        "households": format::number(households as i64),
+        "errors": report.bad_count,
+        "errors_text": format::number(report.bad_count as i64),
+        "duplicates": duplicates,
+        "duplicates_text": format::number(duplicates as i64),
+        "save_all": format::number(households as i64),
+        "save_new": format::number((households - duplicates) as i64),
+        "totals": format::number(totals as i64),
+        "other_skipped": format::number((report.skipped.len() - totals) as i64),
+        "blank": format::number(report.blank as i64),
+        "ignored": report.ignored,
+        "converted": converted,
+    })
 }
 
 #[derive(Deserialize, Default)]
@@ -372,32 +613,36 @@ async fn confirm(
                 else {
                     return Ok((None, None));
                 };
-                let (count, change) = import_rows(c, &task, &file, &rows, skip)?;
-                Ok((Some(count), Some(change)))
+                let (done, change) = import_rows(c, &task, &file, &rows, skip)?;
+                Ok((Some(done), Some(change)))
             })
         })
         .await?;
-    let Some(count) = imported else {
+    let Some(done) = imported else {
         // Already confirmed, expired, or someone else's upload.
         return Err(AppError::NotFound);
     };
-    ctx.flash(
-        "success",
-        if count > 0 {
-            "flash-imported"
-        } else {
-            "flash-imported-none"
-        },
+    let message = i18n::t_args(
+        ctx.locale,
+        "flash-imported-counts",
+        &[
+            ("saved", format::number(done.saved as i64)),
+            ("duplicates", format::number(done.skipped_duplicates as i64)),
+        ],
     );
+    ctx.flash_text(if done.saved > 0 { "success" } else { "info" }, &message);
     Ok(ctx.redirect(&format!("/tasks/{id}#households")))
 }
 
-/// Header row and one row per household, as text, in the import's columns plus the stage.
-async fn export_rows(ctx: &Ctx, id: i64) -> AppResult<(Access, Vec<db::households::Household>)> {
+/// The task's households as its reader may see them, with the unit's name.
+async fn export_rows(
+    ctx: &Ctx,
+    id: i64,
+) -> AppResult<(Access, String, Vec<db::households::Household>)> {
     let access = load(ctx, id).await?;
     let (tid, unit_id, sight) = (access.task.id, access.task.unit_id, access.sight);
     let actor = ctx.actor();
-    let mut rows = ctx
+    let (unit, mut rows) = ctx
         .db(move |conn| {
             let rows = db::households::all_of_task(conn, tid)?;
             // An export by a reviewer or administrator is logged once, with
@@ -413,13 +658,13 @@ async fn export_rows(ctx: &Ctx, id: i64) -> AppResult<(Access, Vec<db::household
                 .on_unit(unit_id);
                 db::audit::record_read(conn, &actor, &read)?;
             }
-            Ok(rows)
+            Ok((db::units::find(conn, unit_id)?.name, rows))
         })
         .await?;
     if sight == Sight::Masked {
         rows.iter_mut().for_each(db::households::Household::mask);
     }
-    Ok((access, rows))
+    Ok((access, unit, rows))
 }
 
 fn priority_names(h: &db::households::Household) -> String {
@@ -431,8 +676,30 @@ fn priority_names(h: &db::households::Household) -> String {
         .join("; ")
 }
 
-fn stage_header() -> String {
-    i18n::t(Locale::Vi, "field-stage")
+/// The header of an export: the import's columns plus the stage.
+fn export_header() -> Vec<String> {
+    let mut header: Vec<String> = EXPORT_HEADERS.iter().map(|(_, h)| h.to_string()).collect();
+    header.push(i18n::t(Locale::Vi, "field-stage"));
+    header
+}
+
+/// A household's cells in the order of `export_header`, as text (the area
+/// written the Vietnamese way, as the import reads it).
+fn export_cells(i: usize, h: &db::households::Household) -> [String; 12] {
+    [
+        (i + 1).to_string(),
+        h.head_name.clone(),
+        h.address.clone(),
+        h.residential_group.clone(),
+        h.map_sheet.clone(),
+        h.parcel_no.clone(),
+        format::decimal_exact(h.area_m2),
+        h.land_type.clone(),
+        priority_names(h),
+        h.phone.clone(),
+        h.notes.clone(),
+        i18n::t(Locale::Vi, &format!("stage-{}", h.stage)),
+    ]
 }
 
 pub(super) fn attachment(content_type: &str, file_name: String, body: Vec<u8>) -> HttpResponse {
@@ -446,80 +713,266 @@ pub(super) fn attachment(content_type: &str, file_name: String, body: Vec<u8>) -
         .body(body)
 }
 
-async fn export_csv(ctx: Ctx, id: web::Path<i64>) -> AppResult<HttpResponse> {
-    let (access, rows) = export_rows(&ctx, *id).await?;
-    // A byte-order mark so that Excel opens the UTF-8 file with its accents.
+/// A CSV in UTF-8 with a byte-order mark (so that Excel opens it with its
+/// accents), every cell a spreadsheet would run as a formula neutralised.
+pub(crate) fn csv_bytes(header: &[String], rows: &[Vec<String>]) -> AppResult<Vec<u8>> {
     let mut out = "\u{feff}".as_bytes().to_vec();
     {
-        let mut w = csv::Writer::from_writer(&mut out);
-        let mut header: Vec<String> = EXPORT_HEADERS.iter().map(|(_, h)| h.to_string()).collect();
-        header.push(stage_header());
         let fail = |e: csv::Error| AppError::Internal(e.to_string());
-        w.write_record(&header).map_err(fail)?;
-        for (i, h) in rows.iter().enumerate() {
-            w.write_record([
-                (i + 1).to_string(),
-                h.head_name.clone(),
-                h.address.clone(),
-                h.residential_group.clone(),
-                h.map_sheet.clone(),
-                h.parcel_no.clone(),
-                format::decimal(h.area_m2),
-                h.land_type.clone(),
-                priority_names(h),
-                h.phone.clone(),
-                h.notes.clone(),
-                i18n::t(Locale::Vi, &format!("stage-{}", h.stage)),
-            ])
-            .map_err(fail)?;
+        let mut w = csv::Writer::from_writer(&mut out);
+        w.write_record(header).map_err(fail)?;
+        for row in rows {
+            w.write_record(row.iter().map(|c| neutralise(c).into_owned()))
+                .map_err(fail)?;
         }
         w.flush().map_err(|e| AppError::Internal(e.to_string()))?;
     }
+    Ok(out)
+}
+
+pub(crate) fn households_csv(rows: &[db::households::Household]) -> AppResult<Vec<u8>> {
+    let cells: Vec<Vec<String>> = rows
+        .iter()
+        .enumerate()
+        .map(|(i, h)| export_cells(i, h).to_vec())
+        .collect();
+    csv_bytes(&export_header(), &cells)
+}
+
+/// The XLSX export: a title row (task, unit, date) over the header, which
+/// the import finds under it; the area as a number cell.
+pub(crate) fn households_xlsx(
+    title: &str,
+    unit: &str,
+    rows: &[db::households::Household],
+) -> AppResult<Vec<u8>> {
+    let fail = |e: rust_xlsxwriter::XlsxError| AppError::Internal(e.to_string());
+    let mut book = rust_xlsxwriter::Workbook::new();
+    let bold = rust_xlsxwriter::Format::new().set_bold();
+    let whole = rust_xlsxwriter::Format::new().set_num_format("#,##0");
+    let fraction = rust_xlsxwriter::Format::new().set_num_format("#,##0.0#");
+    let sheet = book.add_worksheet();
+    let title_row = format!(
+        "{} – {}",
+        i18n::t(Locale::Vi, "export-households-title"),
+        title
+    );
+    sheet
+        .write_string_with_format(0, 0, title_row, &bold)
+        .map_err(fail)?;
+    let when = format!(
+        "{} – {} {}",
+        unit,
+        i18n::t(Locale::Vi, "export-made-on"),
+        format::date(format::today())
+    );
+    sheet.write_string(1, 0, when).map_err(fail)?;
+    const HEADER_ROW: u32 = 3;
+    for (c, h) in export_header().iter().enumerate() {
+        sheet
+            .write_string_with_format(HEADER_ROW, c as u16, h, &bold)
+            .map_err(fail)?;
+    }
+    for (i, h) in rows.iter().enumerate() {
+        let r = HEADER_ROW + 1 + i as u32;
+        for (c, text) in export_cells(i, h).into_iter().enumerate() {
+            match c {
+                0 => sheet.write_number(r, 0, (i + 1) as f64).map(|_| ()),
+                6 => {
+                    let f = if h.area_m2.fract() == 0.0 {
+                        &whole
+                    } else {
+                        &fraction
+                    };
+                    sheet
+                        .write_number_with_format(r, 6, h.area_m2, f)
+                        .map(|_| ())
+                }
+                c => sheet.write_string(r, c as u16, text).map(|_| ()),
+            }
+            .map_err(fail)?;
+        }
+    }
+    sheet.autofit();
+    sheet.set_column_width(0, 6).map_err(fail)?;
+    book.save_to_buffer().map_err(fail)
+}
+
+async fn export_csv(ctx: Ctx, id: web::Path<i64>) -> AppResult<HttpResponse> {
+    let (access, _, rows) = export_rows(&ctx, *id).await?;
     Ok(attachment(
         "text/csv; charset=utf-8",
         format!("ho-dan-viec-{}.csv", access.task.id),
-        out,
+        households_csv(&rows)?,
     ))
 }
 
 async fn export_xlsx(ctx: Ctx, id: web::Path<i64>) -> AppResult<HttpResponse> {
-    let (access, rows) = export_rows(&ctx, *id).await?;
+    let (access, unit, rows) = export_rows(&ctx, *id).await?;
+    Ok(attachment(
+        XLSX,
+        format!("ho-dan-viec-{}.xlsx", access.task.id),
+        households_xlsx(&access.task.title, &unit, &rows)?,
+    ))
+}
+
+const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
+
+/// An example sheet for the import page ("Tải mẫu"): a title row, the
+/// header, and two households written as offices write them.
+async fn template(ctx: Ctx) -> AppResult<HttpResponse> {
+    ctx.user()?;
     let fail = |e: rust_xlsxwriter::XlsxError| AppError::Internal(e.to_string());
     let mut book = rust_xlsxwriter::Workbook::new();
     let bold = rust_xlsxwriter::Format::new().set_bold();
+    let text = rust_xlsxwriter::Format::new().set_num_format("@");
     let sheet = book.add_worksheet();
-    let mut header: Vec<String> = EXPORT_HEADERS.iter().map(|(_, h)| h.to_string()).collect();
-    header.push(stage_header());
+    sheet
+        .write_string_with_format(0, 0, i18n::t(Locale::Vi, "import-template-title"), &bold)
+        .map_err(fail)?;
+    let header: Vec<&str> = EXPORT_HEADERS.iter().map(|(_, h)| *h).collect();
     for (c, h) in header.iter().enumerate() {
         sheet
-            .write_string_with_format(0, c as u16, h, &bold)
+            .write_string_with_format(2, c as u16, *h, &bold)
             .map_err(fail)?;
     }
-    for (i, h) in rows.iter().enumerate() {
-        let r = (i + 1) as u32;
-        sheet.write_number(r, 0, (i + 1) as f64).map_err(fail)?;
-        let texts = [
-            (1, h.head_name.clone()),
-            (2, h.address.clone()),
-            (3, h.residential_group.clone()),
-            (4, h.map_sheet.clone()),
-            (5, h.parcel_no.clone()),
-            (7, h.land_type.clone()),
-            (8, priority_names(h)),
-            (9, h.phone.clone()),
-            (10, h.notes.clone()),
-            (11, i18n::t(Locale::Vi, &format!("stage-{}", h.stage))),
-        ];
-        for (c, text) in texts {
-            sheet.write_string(r, c, text).map_err(fail)?;
+    let examples = [
+        [
+            "1",
+            "Nguyễn Văn An",
+            "Số 5 ngõ 12 Phú Thượng",
+            "Tổ 3",
+            "05",
+            "166",
+            "1.270,8",
+            "ODT",
+            "Người cao tuổi",
+            "0912345678",
+            "Toàn bộ thửa đất",
+        ],
+        [
+            "2",
+            "Trần Thị Bình",
+            "Số 7 ngõ 12 Phú Thượng",
+            "Tổ 3",
+            "24",
+            "141",
+            "2.045",
+            "CLN",
+            "",
+            "",
+            "Một phần thửa",
+        ],
+    ];
+    for (i, row) in examples.iter().enumerate() {
+        for (c, cell) in row.iter().enumerate() {
+            sheet
+                .write_string_with_format(3 + i as u32, c as u16, *cell, &text)
+                .map_err(fail)?;
         }
-        sheet.write_number(r, 6, h.area_m2).map_err(fail)?;
     }
     sheet.autofit();
     let bytes = book.save_to_buffer().map_err(fail)?;
-    Ok(attachment(
-        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        format!("ho-dan-viec-{}.xlsx", access.task.id),
-        bytes,
-    ))
+    Ok(attachment(XLSX, "mau-danh-sach-ho.xlsx".into(), bytes))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rand::rngs::StdRng;
+    use rand::{Rng, SeedableRng};
+
+    /// Every Vietnamese vowel with every tone, both cases, and đ/Đ.
+    const LETTERS: &str = "aàáảãạăằắẳẵặâầấẩẫậeèéẻẽẹêềếểễệiìíỉĩịoòóỏõọôồốổỗộơờớởỡợuùúủũụưừứửữựyỳýỷỹỵđAÀÁẢÃẠĂẰẮẲẴẶÂẦẤẨẪẬEÈÉẺẼẸÊỀẾỂỄỆIÌÍỈĨỊOÒÓỎÕỌÔỒỐỔỖỘƠỜỚỞỠỢUÙÚỦŨỤƯỪỨỬỮỰYỲÝỶỸỴĐ";
+
+    fn random_household(rng: &mut StdRng, letters: &[char]) -> db::households::Household {
+        let mut word = |n: usize| -> String {
+            (0..n)
+                .map(|_| letters[rng.gen_range(0..letters.len())])
+                .collect()
+        };
+        let name = format!("{} {} {}", word(5), word(3), word(4));
+        let address = format!("Số {} {}", word(2), word(6));
+        let now = chrono::NaiveDate::from_ymd_opt(2026, 12, 6)
+            .unwrap()
+            .and_hms_opt(0, 0, 0)
+            .unwrap();
+        // Areas in hundredths, as the pages show them, up to a million m².
+        let area = rng.gen_range(0..100_000_000_u64) as f64 / 100.0;
+        let leading = "0".repeat(rng.gen_range(0..3));
+        let prefix = ["", "=", "+", "-", "@"][rng.gen_range(0..5)];
+        db::households::Household {
+            id: 0,
+            task_id: 1,
+            head_name: format!("{prefix}{name}"),
+            search_text: String::new(),
+            address,
+            residential_group: format!("Tổ {}", rng.gen_range(1..30)),
+            map_sheet: format!("{leading}{}", rng.gen_range(1..99)),
+            parcel_no: format!("{}", rng.gen_range(1..9999)),
+            area_m2: area,
+            land_type: "ODT".into(),
+            priority_groups: String::new(),
+            phone: String::new(),
+            notes: String::new(),
+            stage: "not_contacted".into(),
+            last_visit_on: None,
+            next_visit_on: None,
+            created_at: now,
+            updated_at: now,
+            version: 1,
+        }
+    }
+
+    fn key(h: &HouseholdFields) -> (String, String, String, String, String, i64) {
+        (
+            h.head_name.clone(),
+            h.address.clone(),
+            h.residential_group.clone(),
+            h.map_sheet.clone(),
+            h.parcel_no.clone(),
+            (h.area_m2 * 100.0).round() as i64,
+        )
+    }
+
+    #[test]
+    fn every_export_reads_back_to_the_same_values() {
+        let letters: Vec<char> = LETTERS.chars().collect();
+        let mut rng = StdRng::seed_from_u64(2026);
+        for round in 0..40 {
+            let rows: Vec<_> = (0..25)
+                .map(|_| random_household(&mut rng, &letters))
+                .collect();
+            let want: Vec<_> = rows
+                .iter()
+                .map(|h| {
+                    (
+                        h.head_name.clone(),
+                        h.address.clone(),
+                        h.residential_group.clone(),
+                        h.map_sheet.clone(),
+                        h.parcel_no.clone(),
+                        (h.area_m2 * 100.0).round() as i64,
+                    )
+                })
+                .collect();
+            let csv = households_csv(&rows).unwrap();
+            let xlsx = households_xlsx("Việc khó", "Phường Phú Thượng", &rows).unwrap();
+            for (name, bytes) in [("x.csv", csv), ("x.xlsx", xlsx)] {
+                let report = check_file(name, &bytes, Vec::new(), ImportOptions::default())
+                    .unwrap_or_else(|e| panic!("round {round} {name}: {e}"));
+                assert_eq!(
+                    report.bad_count,
+                    0,
+                    "round {round} {name}: {:?}",
+                    report
+                        .bad
+                        .first()
+                        .map(|b| (&b.form.head_name, &b.form.area_m2, &b.errors))
+                );
+                let got: Vec<_> = report.good.iter().map(|g| key(&g.fields)).collect();
+                assert_eq!(got, want, "round {round} {name}");
+            }
+        }
+    }
 }

@@ -16,6 +16,7 @@ use crate::domain::consent::{classify, ConsentStage};
 use crate::domain::deadline::TaskStatus;
 use crate::domain::format;
 use crate::domain::households::{parse_list, store_list, Concern, PriorityGroup, Sight, VisitKind};
+use crate::domain::numbers;
 use crate::domain::validate::FieldErrors;
 use crate::error::{AppError, AppResult};
 use crate::i18n::{self, Locale};
@@ -64,7 +65,7 @@ impl HouseholdForm {
             residential_group: h.residential_group.clone(),
             map_sheet: h.map_sheet.clone(),
             parcel_no: h.parcel_no.clone(),
-            area_m2: format::decimal(h.area_m2),
+            area_m2: numbers::input(h.area_m2),
             land_type: h.land_type.clone(),
             priority_groups: h
                 .priority_groups

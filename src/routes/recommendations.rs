@@ -1192,17 +1192,21 @@ async fn targets_page(ctx: Ctx, q: web::Query<TargetsQuery>) -> AppResult<HttpRe
         year,
         &HashMap::new(),
         &FieldErrors::default(),
+        None,
         StatusCode::OK,
     )
     .await
 }
 
+/// The targets page; `values` and `errors` are what was just typed, in the
+/// form adding a target or, with `actual_of`, in that target's row.
 async fn render_targets(
     ctx: &Ctx,
     unit: Option<i64>,
     year: i32,
     values: &HashMap<String, String>,
     errors: &FieldErrors,
+    actual_of: Option<i64>,
     status: StatusCode,
 ) -> AppResult<HttpResponse> {
     let user = ctx.user()?;
@@ -1244,13 +1248,14 @@ async fn render_targets(
             "units": unit_options(&units, &unit.map(|u| u.to_string()).unwrap_or_default()),
             "rows": list.iter().map(|t| json!({
                 "tg": t,
+                "actual": if actual_of == Some(t.id) { field("actual") } else { json!({"value": "", "error": null}) },
                 "has_actual": t.actual.is_some(),
                 "standing": targets::standing(t.planned, t.actual),
                 "history": history.iter().filter(|h| h.0 == t.id).map(|h| json!({"value": h.1, "on": h.2, "by": h.3})).collect::<Vec<_>>(),
             })).collect::<Vec<_>>(),
             "summary": {"met": met, "total": total, "exceeded": exceeded},
             "manage": manage,
-            "f": {"year": field("year"), "name": field("name"), "planned": field("planned"), "measure": field("measure"), "actual": field("actual")},
+            "f": {"year": field("year"), "name": field("name"), "planned": field("planned"), "measure": field("measure")},
             "has_errors": !errors.is_empty(),
         }),
     )
@@ -1333,6 +1338,7 @@ async fn add_target(ctx: Ctx, form: web::Form<HashMap<String, String>>) -> AppRe
                     year,
                     &values,
                     &e,
+                    None,
                     StatusCode::UNPROCESSABLE_ENTITY,
                 )
                 .await
@@ -1381,6 +1387,7 @@ async fn set_actual(
                 t.year,
                 &values,
                 &e,
+                Some(t.id),
                 StatusCode::UNPROCESSABLE_ENTITY,
             )
             .await;

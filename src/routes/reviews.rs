@@ -17,6 +17,7 @@ use crate::db::{self, audit, reviews as rdb};
 use crate::domain::access::Permission;
 use crate::domain::format;
 use crate::domain::notify::Kind;
+use crate::domain::numbers;
 use crate::domain::review::{self, CombineRule, Evidence, Rating, Record, RoundStatus};
 use crate::domain::units::depth;
 use crate::domain::validate::FieldErrors;
@@ -550,11 +551,14 @@ pub(super) fn check_criteria(
     (rows, errors, items)
 }
 
+/// Saved criteria as the form's rows. The points are written with every
+/// digit they have (`33,333`), not rounded for display, so that the page
+/// saved unchanged stores the same points (and still adds up to 100).
 pub(super) fn criteria_rows(items: &[rdb::CriterionFields]) -> Vec<Value> {
     items
         .iter()
         .map(|c| {
-            json!({"name_vi": c.name_vi, "name_en": c.name_en, "points": format::decimal(c.max_points),
+            json!({"name_vi": c.name_vi, "name_en": c.name_en, "points": numbers::input(c.max_points),
                    "e_name_vi": null, "e_name_en": null, "e_points": null})
         })
         .collect()
@@ -588,7 +592,8 @@ pub(super) fn render_criteria(
             "heading": heading,
             "action": action,
             "rows": with_blanks(rows),
-            "sum": sum,
+            // Shown the Vietnamese way (`52,5`), as the points are typed.
+            "sum": format::decimal(sum),
             "has_errors": !errors.is_empty(),
             "total_error": errors.get("total"),
         }),

@@ -9,13 +9,13 @@ use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
 use super::{options, Page};
-use crate::domain::numbers;
 use crate::context::{Ctx, CurrentUser};
 use crate::db::{self, audit, tasks::TaskFields};
 use crate::domain::access::Permission;
 use crate::domain::consent::{ConsentStage, ConsentedSet};
 use crate::domain::deadline::{timeliness, TaskStatus};
 use crate::domain::format;
+use crate::domain::numbers;
 use crate::domain::progress::Progress;
 use crate::domain::units::depth;
 use crate::domain::validate::FieldErrors;

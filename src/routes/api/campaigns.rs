@@ -13,7 +13,6 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::{etag, if_match, one, page, resource, Api, ApiError, ApiJson, ApiResult, PageQuery};
-use crate::domain::numbers;
 use crate::db::{
     self,
     campaigns::{Campaign, Model},
@@ -21,6 +20,7 @@ use crate::db::{
 use crate::domain::access::Permission;
 use crate::domain::campaign::{ModelStatus, COMMENDATION_LEVELS};
 use crate::domain::format;
+use crate::domain::numbers;
 use crate::domain::validate::FieldErrors;
 use crate::routes::campaigns::{
     campaign_access, check_appraisal, check_move, reaches, save_move, validate_campaign,

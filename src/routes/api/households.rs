@@ -11,10 +11,10 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use super::{etag, if_match, one, page, resource, Api, ApiError, ApiJson, ApiResult, PageQuery};
-use crate::domain::numbers;
 use crate::db::{self, households::Household};
+use crate::domain::numbers::{self, DecimalSign};
 use crate::domain::validate::FieldErrors;
-use crate::routes::household_io::{check_rows, import_rows, read_rows, MAX_UPLOAD};
+use crate::routes::household_io::{check_off_the_pages, import_rows, ImportOptions, MAX_UPLOAD};
 use crate::routes::households::{
     check_household, check_visit, personal_details, save_household, save_visit, visit_target,
     HouseholdForm, Saved, VisitForm,
@@ -490,23 +490,44 @@ pub struct ImportQuery {
     /// The file's name, kept in the audit log.
     #[param(max_length = 200)]
     file_name: Option<String>,
+    /// The file's text numbers use a decimal point (`1,270.8`) rather than
+    /// the Vietnamese decimal comma (`1.270,8`), which is the rule otherwise.
+    #[serde(default)]
+    decimal_point: bool,
 }
 
 /// What an import did (or, with `dry_run`, would do).
 #[derive(Serialize, ToSchema)]
 pub struct ImportOut {
-    /// Lines read (blank ones aside).
+    /// Lines that hold a household.
     lines: usize,
+    /// Households saved (or, with `dry_run`, that would be).
     imported: usize,
     /// Lines whose parcel the task already holds or an earlier line has.
     duplicate_lines: Vec<usize>,
+    /// Of those, how many were left out (with `skip_duplicates`).
+    skipped_duplicates: usize,
+    /// Totals (`Tổng cộng`), section titles and column-number rows, not
+    /// households.
+    skipped_lines: Vec<usize>,
+    /// Blank lines under the header.
+    blank_lines: usize,
+    /// Headers of columns that fill nothing.
+    ignored_columns: Vec<String>,
+    /// The encoding a CSV was converted from (`Windows-1258`, `TCVN3`, `VNI`).
+    converted_from: Option<String>,
+    /// Text cells converted from TCVN3 or VNI.
+    converted_cells: usize,
     dry_run: bool,
 }
 
-/// Imports a household list: the body is the sheet itself, CSV (`text/csv`,
-/// UTF-8, separated by commas, semicolons or tabs) or XLSX
-/// (`application/octet-stream`), with the columns of the page's import
-/// and export. Every line is checked by the household form; if any fails,
+/// Imports a household list: the body is the sheet itself, CSV (`text/csv`:
+/// UTF-8, Windows-1258, TCVN3 or VNI, separated by commas, semicolons or
+/// tabs) or XLSX/ODS (`application/octet-stream`; the first sheet), laid
+/// out as the page's import takes it: title rows above the header, a
+/// two-level merged header, totals and section rows (skipped and listed).
+/// Text numbers are Vietnamese (`1.270,8`) unless `decimal_point`. At most
+/// 200,000 rows, 64 columns, 5,000 characters a cell. Every line is checked by the household form; if any fails,
 /// nothing is imported and the 422 names each field as
 /// `lines.<line>.<field>`. Otherwise all lines are added in one transaction.
 #[utoipa::path(post, path = "/api/v1/tasks/{id}/households/import", tag = "households",
@@ -554,51 +575,51 @@ pub async fn import_households(
     if bytes.is_empty() {
         return Err(file_error("import-error-no-file"));
     }
-    let rows = read_rows(&file, &bytes).map_err(file_error)?;
     let tid = access.task.id;
     let existing = api
         .db(move |c| Ok(db::households::parcels_of_task(c, tid)?))
         .await?;
-    let checked = check_rows(&rows, existing).map_err(file_error)?;
-    let mut errors = FieldErrors::default();
-    for c in &checked {
-        for (field, key) in c.errors.iter() {
-            errors.add(&format!("lines.{}.{field}", c.line), key);
-        }
-    }
-    if !errors.is_empty() {
-        return Err(api.invalid(errors));
-    }
-    let duplicate_lines: Vec<usize> = checked
-        .iter()
-        .filter(|c| c.duplicate)
-        .map(|c| c.line)
-        .collect();
-    let lines = checked.len();
-    if q.dry_run {
-        let imported = if q.skip_duplicates {
-            lines - duplicate_lines.len()
+    let options = ImportOptions {
+        decimal: if q.decimal_point {
+            DecimalSign::Point
         } else {
-            lines
-        };
-        return Ok(HttpResponse::Ok().json(ImportOut {
-            lines,
-            imported,
-            duplicate_lines,
-            dry_run: true,
-        }));
+            DecimalSign::Comma
+        },
+    };
+    let report = check_off_the_pages(&api.state, file.clone(), bytes, existing, options)
+        .await?
+        .map_err(file_error)?;
+    if report.bad_count > 0 {
+        return Err(api.invalid(report.field_errors()));
     }
-    let rows: Vec<_> = checked.into_iter().filter_map(|c| c.fields).collect();
+    let duplicate_lines = report.duplicate_lines();
+    let lines = report.households();
+    let out = |imported: usize, skipped_duplicates: usize, dry_run: bool| ImportOut {
+        lines,
+        imported,
+        duplicate_lines: duplicate_lines.clone(),
+        skipped_duplicates,
+        skipped_lines: report.skipped.iter().map(|(l, _)| *l).collect(),
+        blank_lines: report.blank,
+        ignored_columns: report.ignored.clone(),
+        converted_from: report.reading.encoding.map(str::to_string),
+        converted_cells: report.reading.legacy_cells.iter().map(|(_, n)| n).sum(),
+        dry_run,
+    };
+    if q.dry_run {
+        let skipped = if q.skip_duplicates {
+            duplicate_lines.len()
+        } else {
+            0
+        };
+        return Ok(HttpResponse::Ok().json(out(lines - skipped, skipped, true)));
+    }
+    let rows: Vec<_> = report.good.iter().map(|g| g.fields.clone()).collect();
     let (task, actor, skip) = (access.task, api.actor(), q.skip_duplicates);
-    let imported = api
+    let done = api
         .db(move |c| db::audit::write(c, &actor, |c| import_rows(c, &task, &file, &rows, skip)))
         .await?;
     Ok(HttpResponse::Created()
         .insert_header((header::LOCATION, format!("/api/v1/tasks/{tid}/households")))
-        .json(ImportOut {
-            lines,
-            imported,
-            duplicate_lines,
-            dry_run: false,
-        }))
+        .json(out(done.saved, done.skipped_duplicates, false)))
 }

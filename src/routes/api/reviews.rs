@@ -16,10 +16,10 @@ use actix_web::http::header;
 use actix_web::HttpRequest;
 
 use super::{etag, if_match, one, page, resource, Api, ApiError, ApiJson, ApiResult, PageQuery};
-use crate::domain::numbers;
 use crate::db::{self, reviews::Round};
 use crate::domain::access::Permission;
 use crate::domain::format;
+use crate::domain::numbers;
 use crate::domain::review::RoundStatus;
 use crate::domain::validate::FieldErrors;
 use crate::i18n::{self, Locale};

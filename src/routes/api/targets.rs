@@ -9,9 +9,9 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use super::{etag, if_match, one, page, resource, Api, ApiError, ApiJson, ApiResult, PageQuery};
-use crate::domain::numbers;
 use crate::db::{self, recommendations::Target};
 use crate::domain::access::Permission;
+use crate::domain::numbers;
 use crate::routes::recommendations::{check_actual, check_target, may_act, save_actual};
 
 pub fn configure(cfg: &mut web::ServiceConfig) {

@@ -9,9 +9,9 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use super::{etag, if_match, one, page, resource, Api, ApiError, ApiResult, PageQuery};
-use crate::domain::numbers;
 use crate::db::{self, tasks::Task};
 use crate::domain::access::Permission;
+use crate::domain::numbers;
 use crate::routes::tasks::{
     access, check_milestone, create_task, mark_milestone, save_milestone, update_task, validate,
     MilestoneForm, TaskForm,

@@ -1,0 +1,463 @@
+//! Spreadsheets as offices send them, read into rows of typed cells: XLSX
+//! (Excel, LibreOffice), ODS (LibreOffice) and CSV in UTF-8, Windows-1258,
+//! TCVN3 or VNI. Memory stays bounded whatever a file claims: a zip is
+//! unpacked into nothing first to learn its real size, a sheet is read cell
+//! by cell (never sized from its last cell), and rows, columns and a cell's
+//! length stop at `LIMITS`. What the cells mean is `domain::import`'s work.
+
+use std::io::{Cursor, Read};
+
+use calamine::{DataRef, Reader};
+use chrono::NaiveDate;
+use unicode_normalization::UnicodeNormalization;
+
+pub use crate::domain::import::Cell;
+use crate::domain::legacy;
+
+/// How much of a file is read before it is refused.
+#[derive(Clone, Copy, Debug)]
+pub struct Limits {
+    /// Rows of the sheet, title and header rows included.
+    pub rows: usize,
+    pub columns: usize,
+    /// Characters kept of a cell; a longer one is cut one past this, so that
+    /// the field's own length check still refuses it.
+    pub cell_chars: usize,
+    /// Bytes an XLSX or ODS may unpack to.
+    pub unpacked: u64,
+}
+
+/// The limits stated in README ("Importing household lists").
+pub const LIMITS: Limits = Limits {
+    rows: 200_000,
+    columns: 64,
+    cell_chars: 5_000,
+    unpacked: 64 * 1024 * 1024,
+};
+
+/// Why a file could not be read; each names its translation key.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SheetError {
+    Xlsx,
+    Ods,
+    Csv,
+    TooManyRows,
+    TooManyColumns,
+    /// The archive unpacks to more than `Limits::unpacked`.
+    Unpacked,
+}
+
+impl SheetError {
+    pub fn key(self) -> &'static str {
+        match self {
+            SheetError::Xlsx => "import-error-xlsx",
+            SheetError::Ods => "import-error-ods",
+            SheetError::Csv => "import-error-csv",
+            SheetError::TooManyRows => "import-error-rows",
+            SheetError::TooManyColumns => "import-error-columns",
+            SheetError::Unpacked => "import-error-unpacked",
+        }
+    }
+}
+
+/// What reading the file converted, for the preview to say.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Reading {
+    /// The encoding a CSV was converted from (`Windows-1258`, `TCVN3`, `VNI`).
+    pub encoding: Option<&'static str>,
+    /// Text cells converted from a legacy font encoding, by encoding.
+    pub legacy_cells: Vec<(&'static str, usize)>,
+    /// The legacy encoding the sheet's text was first found in.
+    sheet_encoding: Option<legacy::Legacy>,
+}
+
+impl Reading {
+    fn converted(&mut self, encoding: legacy::Legacy) {
+        let name = encoding.name();
+        match self.legacy_cells.iter_mut().find(|(n, _)| *n == name) {
+            Some((_, count)) => *count += 1,
+            None => self.legacy_cells.push((name, 1)),
+        }
+        self.sheet_encoding.get_or_insert(encoding);
+    }
+}
+
+/// Calls `each` with every row that holds a value, in order, with its line
+/// number in the sheet (the first row is line 1).
+pub fn read(
+    name: &str,
+    bytes: &[u8],
+    limits: Limits,
+    each: &mut dyn FnMut(usize, Vec<Cell>),
+) -> Result<Reading, SheetError> {
+    let lower = name.to_lowercase();
+    if bytes.starts_with(b"PK\x03\x04") || lower.ends_with(".xlsx") || lower.ends_with(".ods") {
+        let is_ods = lower.ends_with(".ods") || has_entry(bytes, "content.xml");
+        let error = if is_ods {
+            SheetError::Ods
+        } else {
+            SheetError::Xlsx
+        };
+        let content = unpack_within(bytes, limits.unpacked, error)?;
+        if is_ods {
+            ods_extent_within(&content.unwrap_or_default(), limits)?;
+            return read_ods(bytes, Rows::new(limits, each));
+        }
+        return read_xlsx(bytes, Rows::new(limits, each));
+    }
+    read_csv(bytes, Rows::new(limits, each))
+}
+
+fn has_entry(bytes: &[u8], entry: &str) -> bool {
+    zip::ZipArchive::new(Cursor::new(bytes))
+        .map(|z| z.index_for_name(entry).is_some())
+        .unwrap_or(false)
+}
+
+/// Unpacks every entry into nothing, counting, so that a small file that
+/// claims (or hides) a huge content is refused before a parser holds it;
+/// returns ODS's `content.xml`, which is then measured.
+fn unpack_within(
+    bytes: &[u8],
+    limit: u64,
+    error: SheetError,
+) -> Result<Option<Vec<u8>>, SheetError> {
+    let mut zip = zip::ZipArchive::new(Cursor::new(bytes)).map_err(|_| error)?;
+    if zip.len() > 10_000 {
+        return Err(SheetError::Unpacked);
+    }
+    let mut total: u64 = 0;
+    let mut content = None;
+    for i in 0..zip.len() {
+        let mut entry = zip.by_index(i).map_err(|_| error)?;
+        let left = limit - total;
+        let is_content = entry.name().is_ok_and(|n| n == "content.xml");
+        let mut limited = (&mut entry).take(left + 1);
+        let n = if is_content {
+            let mut buf = Vec::new();
+            let n = limited.read_to_end(&mut buf).map_err(|_| error)? as u64;
+            content = Some(buf);
+            n
+        } else {
+            std::io::copy(&mut limited, &mut std::io::sink()).map_err(|_| error)?
+        };
+        total += n;
+        if total > limit {
+            return Err(SheetError::Unpacked);
+        }
+    }
+    Ok(content)
+}
+
+/// An ODS names repeated rows and cells by count; the parser expands every
+/// run between two values, so the used extent is measured here first.
+fn ods_extent_within(content: &[u8], limits: Limits) -> Result<(), SheetError> {
+    use quick_xml::events::{BytesStart, Event};
+    fn repeats(e: &BytesStart, attr: &str) -> usize {
+        e.attributes()
+            .flatten()
+            .find(|a| a.key.as_ref() == attr)
+            .and_then(|a| a.value.parse().ok())
+            .unwrap_or(1)
+    }
+    let mut reader = quick_xml::Reader::from_reader(content);
+    let mut buf = Vec::new();
+    let (mut row, mut row_repeats, mut col, mut last_col) = (0usize, 1usize, 0usize, 0usize);
+    loop {
+        let event = reader
+            .read_event_into(&mut buf)
+            .map_err(|_| SheetError::Ods)?;
+        match event {
+            Event::Start(e) if e.name().as_ref() == "table:table" => row = 0,
+            Event::Start(e) if e.name().as_ref() == "table:table-row" => {
+                row_repeats = repeats(&e, "table:number-rows-repeated");
+                (col, last_col) = (0, 0);
+            }
+            Event::Empty(e) if e.name().as_ref() == "table:table-row" => {
+                row = row.saturating_add(repeats(&e, "table:number-rows-repeated"));
+            }
+            Event::Start(ref e) | Event::Empty(ref e)
+                if matches!(
+                    e.name().as_ref(),
+                    "table:table-cell" | "table:covered-table-cell"
+                ) =>
+            {
+                let n = repeats(e, "table:number-columns-repeated");
+                let has_value = matches!(event, Event::Start(_))
+                    || e.attributes()
+                        .flatten()
+                        .any(|a| a.key.as_ref() == "office:value-type");
+                col = col.saturating_add(n);
+                if has_value {
+                    last_col = col;
+                }
+            }
+            Event::End(e) if e.name().as_ref() == "table:table-row" => {
+                if last_col > 0 {
+                    if last_col > limits.columns {
+                        return Err(SheetError::TooManyColumns);
+                    }
+                    if row.saturating_add(row_repeats) > limits.rows {
+                        return Err(SheetError::TooManyRows);
+                    }
+                }
+                row = row.saturating_add(row_repeats);
+            }
+            Event::Eof => return Ok(()),
+            _ => {}
+        }
+        buf.clear();
+    }
+}
+
+/// Text as it is kept: NFC, without NUL, cut past the limit, converted from
+/// TCVN3 or VNI when typed in such a font. A short cell that could be either
+/// (`Ghi chó`) is marked to be read in the encoding the rest of the sheet
+/// turns out to be in.
+fn text_cell(raw: &str, limits: Limits, reading: &mut Reading) -> (Cell, bool) {
+    let cut: String = raw
+        .chars()
+        .filter(|c| *c != '\0')
+        .take(limits.cell_chars + 1)
+        .collect();
+    let (text, undecided) = match legacy::convert(&cut) {
+        Some((encoding, converted)) => {
+            reading.converted(encoding);
+            (converted, false)
+        }
+        None => {
+            let undecided = !cut.is_ascii();
+            (cut.nfc().collect(), undecided)
+        }
+    };
+    if text.trim().is_empty() {
+        (Cell::Empty, false)
+    } else {
+        (Cell::Text(text), undecided)
+    }
+}
+
+fn iso_date(s: &str) -> Option<NaiveDate> {
+    NaiveDate::parse_from_str(s.get(..10)?, "%Y-%m-%d").ok()
+}
+
+fn cell_of(value: &DataRef<'_>, limits: Limits, reading: &mut Reading) -> (Cell, bool) {
+    let cell = match value {
+        DataRef::Empty => Cell::Empty,
+        DataRef::Int(i) => Cell::Number(*i as f64),
+        DataRef::Float(f) if f.is_finite() => Cell::Number(*f),
+        DataRef::Float(_) => Cell::Empty,
+        DataRef::String(s) => return text_cell(s, limits, reading),
+        DataRef::SharedString(s) => return text_cell(s, limits, reading),
+        DataRef::Bool(b) => Cell::Text(if *b { "TRUE" } else { "FALSE" }.into()),
+        DataRef::DateTime(d) if d.is_datetime() => match d.as_datetime() {
+            Some(dt) => Cell::Date(dt.date()),
+            None => Cell::Number(d.as_f64()),
+        },
+        DataRef::DateTime(d) => Cell::Number(d.as_f64()),
+        DataRef::DateTimeIso(s) => match iso_date(s) {
+            Some(d) => Cell::Date(d),
+            None => return text_cell(s, limits, reading),
+        },
+        DataRef::DurationIso(s) => return text_cell(s, limits, reading),
+        DataRef::Error(e) => Cell::Text(format!("#{e}")),
+    };
+    (cell, false)
+}
+
+fn cell_of_data(value: &calamine::Data, limits: Limits, reading: &mut Reading) -> (Cell, bool) {
+    use calamine::Data;
+    let as_ref = match value {
+        Data::Int(i) => DataRef::Int(*i),
+        Data::Float(f) => DataRef::Float(*f),
+        Data::String(s) => DataRef::SharedString(s),
+        Data::Bool(b) => DataRef::Bool(*b),
+        Data::DateTime(d) => DataRef::DateTime(*d),
+        Data::DateTimeIso(s) => match iso_date(s) {
+            Some(d) => return (Cell::Date(d), false),
+            None => DataRef::SharedString(s),
+        },
+        Data::DurationIso(s) => DataRef::SharedString(s),
+        Data::Error(e) => DataRef::Error(e.clone()),
+        Data::Empty => DataRef::Empty,
+    };
+    cell_of(&as_ref, limits, reading)
+}
+
+/// Rows held back until the sheet's legacy encoding is known (or this many
+/// rows passed without one), so that its short, undecided cells are read in
+/// it too.
+const HOLD_ROWS: usize = 40;
+
+/// Collects cells into rows, refusing what lies past the limits.
+struct Rows<'a> {
+    limits: Limits,
+    reading: Reading,
+    line: Option<usize>,
+    cells: Vec<Cell>,
+    /// Columns of the current row whose text is undecided.
+    undecided: Vec<usize>,
+    held: Vec<(usize, Vec<Cell>, Vec<usize>)>,
+    holding: bool,
+    each: &'a mut dyn FnMut(usize, Vec<Cell>),
+}
+
+impl<'a> Rows<'a> {
+    fn new(limits: Limits, each: &'a mut dyn FnMut(usize, Vec<Cell>)) -> Rows<'a> {
+        Rows {
+            limits,
+            reading: Reading::default(),
+            line: None,
+            cells: Vec::new(),
+            undecided: Vec::new(),
+            held: Vec::new(),
+            holding: true,
+            each,
+        }
+    }
+
+    fn put(
+        &mut self,
+        row: usize,
+        col: usize,
+        (cell, undecided): (Cell, bool),
+    ) -> Result<(), SheetError> {
+        if cell.is_empty() {
+            return Ok(());
+        }
+        if row >= self.limits.rows {
+            return Err(SheetError::TooManyRows);
+        }
+        if col >= self.limits.columns {
+            return Err(SheetError::TooManyColumns);
+        }
+        if self.line != Some(row + 1) {
+            self.end_row();
+            self.line = Some(row + 1);
+        }
+        if self.cells.len() <= col {
+            self.cells.resize(col + 1, Cell::Empty);
+        }
+        self.cells[col] = cell;
+        if undecided {
+            self.undecided.push(col);
+        }
+        Ok(())
+    }
+
+    /// Reads the undecided cells of a row in the sheet's encoding, if any.
+    fn settle(&self, cells: &mut [Cell], undecided: &[usize]) {
+        let Some(encoding) = self.reading.sheet_encoding else {
+            return;
+        };
+        for &col in undecided {
+            if let Some(Cell::Text(t)) = cells.get(col) {
+                if let Some(converted) = legacy::convert_as(t, encoding) {
+                    cells[col] = Cell::Text(converted);
+                }
+            }
+        }
+    }
+
+    fn end_row(&mut self) {
+        let Some(line) = self.line.take() else { return };
+        let mut cells = std::mem::take(&mut self.cells);
+        let undecided = std::mem::take(&mut self.undecided);
+        if self.holding {
+            self.held.push((line, cells, undecided));
+            if self.reading.sheet_encoding.is_some() || self.held.len() >= HOLD_ROWS {
+                self.release();
+            }
+            return;
+        }
+        self.settle(&mut cells, &undecided);
+        (self.each)(line, cells);
+    }
+
+    fn release(&mut self) {
+        self.holding = false;
+        for (line, mut cells, undecided) in std::mem::take(&mut self.held) {
+            self.settle(&mut cells, &undecided);
+            (self.each)(line, cells);
+        }
+    }
+
+    /// Hands over what is left; what reading converted.
+    fn finish(mut self) -> Reading {
+        self.end_row();
+        self.release();
+        self.reading
+    }
+}
+
+fn read_xlsx(bytes: &[u8], mut rows: Rows<'_>) -> Result<Reading, SheetError> {
+    let mut book: calamine::Xlsx<_> =
+        calamine::Xlsx::new(Cursor::new(bytes)).map_err(|_| SheetError::Xlsx)?;
+    let first = book
+        .sheet_names()
+        .first()
+        .cloned()
+        .ok_or(SheetError::Xlsx)?;
+    let mut cells = book
+        .worksheet_cells_reader(&first)
+        .map_err(|_| SheetError::Xlsx)?;
+    while let Some(cell) = cells.next_cell().map_err(|_| SheetError::Xlsx)? {
+        let (r, c) = cell.get_position();
+        let value = cell_of(cell.get_value(), rows.limits, &mut rows.reading);
+        rows.put(r as usize, c as usize, value)?;
+    }
+    Ok(rows.finish())
+}
+
+fn read_ods(bytes: &[u8], mut rows: Rows<'_>) -> Result<Reading, SheetError> {
+    let mut book: calamine::Ods<_> =
+        calamine::open_workbook_from_rs(Cursor::new(bytes)).map_err(|_| SheetError::Ods)?;
+    let range = book
+        .worksheet_range_at(0)
+        .ok_or(SheetError::Ods)?
+        .map_err(|_| SheetError::Ods)?;
+    let (top, left) = range.start().unwrap_or((0, 0));
+    for (i, row) in range.rows().enumerate() {
+        for (j, data) in row.iter().enumerate() {
+            let value = cell_of_data(data, rows.limits, &mut rows.reading);
+            rows.put(top as usize + i, left as usize + j, value)?;
+        }
+    }
+    Ok(rows.finish())
+}
+
+fn read_csv(bytes: &[u8], mut rows: Rows<'_>) -> Result<Reading, SheetError> {
+    let (text, encoding) = legacy::decode_bytes(bytes);
+    rows.reading.encoding = encoding;
+    let first = text.lines().next().unwrap_or("");
+    let delimiter = [b';', b'\t', b',']
+        .into_iter()
+        .max_by_key(|d| first.bytes().filter(|b| b == d).count())
+        .unwrap_or(b',');
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .delimiter(delimiter)
+        .from_reader(text.as_bytes());
+    let limits = rows.limits;
+    for (i, record) in reader.records().enumerate() {
+        let record = record.map_err(|_| SheetError::Csv)?;
+        for (j, field) in record.iter().enumerate() {
+            // A whole file decoded from a legacy encoding is converted
+            // already; a UTF-8 file may still hold TCVN3 or VNI text.
+            let cell = if encoding.is_some() {
+                let t: String = field.chars().take(limits.cell_chars + 1).collect();
+                let cell = if t.trim().is_empty() {
+                    Cell::Empty
+                } else {
+                    Cell::Text(t)
+                };
+                (cell, false)
+            } else {
+                text_cell(field, limits, &mut rows.reading)
+            };
+            rows.put(i, j, cell)?;
+        }
+    }
+    Ok(rows.finish())
+}
