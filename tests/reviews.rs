@@ -787,9 +787,19 @@ async fn a_full_round_open_self_assess_score_publish_dispute_reopen_and_publish_
     let mut book: calamine::Xlsx<_> =
         calamine::open_workbook_from_rs(std::io::Cursor::new(bytes.to_vec())).unwrap();
     let sheet = book.worksheet_range_at(0).unwrap().unwrap();
-    let first_row: Vec<String> = sheet
+    // The round's title and the day it was made, a blank row, the header,
+    // then the first rank.
+    let made: Vec<String> = sheet
         .rows()
         .nth(1)
+        .unwrap()
+        .iter()
+        .map(|c| c.to_string())
+        .collect();
+    assert!(made[0].starts_with("Xuất ngày "), "{made:?}");
+    let first_row: Vec<String> = sheet
+        .rows()
+        .nth(4)
         .unwrap()
         .iter()
         .map(|c| c.to_string())

@@ -1176,4 +1176,4 @@ import-skip-section = Section row — skipped
 import-skip-numbering = Column-number row — skipped
 flash-imported-counts = { $saved } households imported; { $duplicates } lines on a parcel already listed skipped.
 export-households-title = HOUSEHOLD LIST
-export-made-on = exported on
+export-made-on = Exported on

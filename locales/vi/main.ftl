@@ -1176,4 +1176,4 @@ import-skip-section = Dòng tên mục — bỏ qua
 import-skip-numbering = Dòng số thứ tự cột — bỏ qua
 flash-imported-counts = Đã nhập { $saved } hộ; bỏ qua { $duplicates } dòng trùng thửa đất.
 export-households-title = DANH SÁCH HỘ DÂN
-export-made-on = xuất ngày
+export-made-on = Xuất ngày

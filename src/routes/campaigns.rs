@@ -696,11 +696,13 @@ async fn figures_xlsx(ctx: Ctx, id: web::Path<i64>) -> AppResult<HttpResponse> {
     let locale = ctx.locale;
     let tr = |k: &str| i18n::t(locale, k);
     let fail = |e: rust_xlsxwriter::XlsxError| AppError::Internal(e.to_string());
+    let title = format!("{} {} – {}", tr("nav-campaigns"), a.c.year, a.c.theme);
     let mut book = rust_xlsxwriter::Workbook::new();
     let bold = rust_xlsxwriter::Format::new().set_bold();
     {
         let sheet = book.add_worksheet();
         sheet.set_name(tr("campaign-by-field")).map_err(fail)?;
+        let top = super::export::title_rows(sheet, locale, &title, "")?;
         for (c, h) in [
             tr("model-field"),
             tr("model-kind-collective"),
@@ -711,10 +713,10 @@ async fn figures_xlsx(ctx: Ctx, id: web::Path<i64>) -> AppResult<HttpResponse> {
         .enumerate()
         {
             sheet
-                .write_string_with_format(0, c as u16, h, &bold)
+                .write_string_with_format(top, c as u16, h, &bold)
                 .map_err(fail)?;
         }
-        let mut r = 1u32;
+        let mut r = top + 1;
         for (name, c, i) in &t.by_field {
             sheet.write_string(r, 0, name).map_err(fail)?;
             sheet.write_number(r, 1, *c as f64).map_err(fail)?;
@@ -739,17 +741,18 @@ async fn figures_xlsx(ctx: Ctx, id: web::Path<i64>) -> AppResult<HttpResponse> {
     {
         let sheet = book.add_worksheet();
         sheet.set_name(tr("campaign-by-status")).map_err(fail)?;
+        let top = super::export::title_rows(sheet, locale, &title, "")?;
         sheet
-            .write_string_with_format(0, 0, tr("field-status"), &bold)
+            .write_string_with_format(top, 0, tr("field-status"), &bold)
             .map_err(fail)?;
         sheet
-            .write_string_with_format(0, 1, tr("campaign-now"), &bold)
+            .write_string_with_format(top, 1, tr("campaign-now"), &bold)
             .map_err(fail)?;
         sheet
-            .write_string_with_format(0, 2, tr("campaign-reached"), &bold)
+            .write_string_with_format(top, 2, tr("campaign-reached"), &bold)
             .map_err(fail)?;
         for (i, (s, n)) in t.by_status.iter().enumerate() {
-            let r = i as u32 + 1;
+            let r = top + 1 + i as u32;
             sheet
                 .write_string(r, 0, tr(&format!("model-status-{}", s.as_str())))
                 .map_err(fail)?;
@@ -761,7 +764,7 @@ async fn figures_xlsx(ctx: Ctx, id: web::Path<i64>) -> AppResult<HttpResponse> {
         sheet.autofit();
     }
     let bytes = book.save_to_buffer().map_err(fail)?;
-    Ok(super::household_io::attachment(
+    Ok(super::export::attachment(
         "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         format!("so-lieu-chu-de-{}-{}.xlsx", a.c.year, a.c.id),
         bytes,

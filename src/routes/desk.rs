@@ -1108,20 +1108,14 @@ async fn review_xlsx(
     let mut book = rust_xlsxwriter::Workbook::new();
     let bold = rust_xlsxwriter::Format::new().set_bold();
     let sheet = book.add_worksheet();
-    sheet
-        .write_string_with_format(
-            0,
-            0,
-            format!(
-                "{} — {} ({} – {})",
-                a.duty.name,
-                t.label,
-                format::date(t.from),
-                format::date(t.to)
-            ),
-            &bold,
-        )
-        .map_err(fail)?;
+    let title = format!(
+        "{} — {} ({} – {})",
+        a.duty.name,
+        t.label,
+        format::date(t.from),
+        format::date(t.to)
+    );
+    let top = super::export::title_rows(sheet, locale, &title, "")?;
     let facts = [
         (tr("desk-shifts-planned"), t.planned),
         (tr("desk-shifts-held"), t.held),
@@ -1129,7 +1123,7 @@ async fn review_xlsx(
         (tr("desk-escalations-open"), t.escalations_open),
         (tr("desk-escalations-closed"), t.escalations_closed),
     ];
-    let mut r = 2u32;
+    let mut r = top;
     for (label, n) in facts {
         sheet.write_string(r, 0, label).map_err(fail)?;
         sheet.write_number(r, 1, n as f64).map_err(fail)?;
@@ -1188,7 +1182,7 @@ async fn review_xlsx(
     }
     sheet.autofit();
     let bytes = book.save_to_buffer().map_err(fail)?;
-    Ok(super::household_io::attachment(
+    Ok(super::export::attachment(
         "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         format!(
             "so-lieu-truc-{}-{}.xlsx",

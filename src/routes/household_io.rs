@@ -5,12 +5,13 @@
 use std::collections::HashSet;
 
 use actix_multipart::Multipart;
-use actix_web::http::{header, StatusCode};
+use actix_web::http::StatusCode;
 use actix_web::{web, HttpResponse};
 use futures_util::StreamExt;
 use serde::Deserialize;
 use serde_json::{json, Value};
 
+use super::export::{attachment, csv_bytes, title_rows, xlsx_error, XLSX};
 use super::households::{check_household, HouseholdForm};
 use super::tasks::{load, load_editable, Access};
 use crate::context::Ctx;
@@ -18,8 +19,8 @@ use crate::db::{self, audit, households::HouseholdFields};
 use crate::domain::format;
 use crate::domain::households::{PriorityGroup, Sight};
 use crate::domain::import::{
-    find_header, neutralise, parcel_key, skip_reason, unneutralise, Cell, Column, Header, Skip,
-    EXPORT_HEADERS, HEADER_SCAN,
+    find_header, parcel_key, skip_reason, unneutralise, Cell, Column, Header, Skip, EXPORT_HEADERS,
+    HEADER_SCAN,
 };
 use crate::domain::numbers::{self, DecimalSign};
 use crate::domain::search::fold;
@@ -329,6 +330,20 @@ impl Checker {
             Err(errors) => {
                 self.report.bad_count += 1;
                 if self.report.bad.len() < BAD_LINES_KEPT {
+                    // Kept to be shown, so kept short whatever the cell held.
+                    for text in [
+                        &mut form.head_name,
+                        &mut form.address,
+                        &mut form.residential_group,
+                        &mut form.map_sheet,
+                        &mut form.parcel_no,
+                        &mut form.area_m2,
+                        &mut form.land_type,
+                        &mut form.phone,
+                        &mut form.notes,
+                    ] {
+                        *text = format::short(text, 80);
+                    }
                     self.report.bad.push(BadLine { line, form, errors });
                 }
             }
@@ -702,34 +717,6 @@ fn export_cells(i: usize, h: &db::households::Household) -> [String; 12] {
     ]
 }
 
-pub(super) fn attachment(content_type: &str, file_name: String, body: Vec<u8>) -> HttpResponse {
-    HttpResponse::Ok()
-        .content_type(content_type)
-        .insert_header((
-            header::CONTENT_DISPOSITION,
-            format!("attachment; filename=\"{file_name}\""),
-        ))
-        .insert_header((header::CACHE_CONTROL, "no-store"))
-        .body(body)
-}
-
-/// A CSV in UTF-8 with a byte-order mark (so that Excel opens it with its
-/// accents), every cell a spreadsheet would run as a formula neutralised.
-pub(crate) fn csv_bytes(header: &[String], rows: &[Vec<String>]) -> AppResult<Vec<u8>> {
-    let mut out = "\u{feff}".as_bytes().to_vec();
-    {
-        let fail = |e: csv::Error| AppError::Internal(e.to_string());
-        let mut w = csv::Writer::from_writer(&mut out);
-        w.write_record(header).map_err(fail)?;
-        for row in rows {
-            w.write_record(row.iter().map(|c| neutralise(c).into_owned()))
-                .map_err(fail)?;
-        }
-        w.flush().map_err(|e| AppError::Internal(e.to_string()))?;
-    }
-    Ok(out)
-}
-
 pub(crate) fn households_csv(rows: &[db::households::Household]) -> AppResult<Vec<u8>> {
     let cells: Vec<Vec<String>> = rows
         .iter()
@@ -739,14 +726,14 @@ pub(crate) fn households_csv(rows: &[db::households::Household]) -> AppResult<Ve
     csv_bytes(&export_header(), &cells)
 }
 
-/// The XLSX export: a title row (task, unit, date) over the header, which
-/// the import finds under it; the area as a number cell.
+/// The XLSX export: title rows (list, task, unit, date) over the header,
+/// which the import finds under them; the area as a number cell.
 pub(crate) fn households_xlsx(
     title: &str,
     unit: &str,
     rows: &[db::households::Household],
 ) -> AppResult<Vec<u8>> {
-    let fail = |e: rust_xlsxwriter::XlsxError| AppError::Internal(e.to_string());
+    let fail = xlsx_error;
     let mut book = rust_xlsxwriter::Workbook::new();
     let bold = rust_xlsxwriter::Format::new().set_bold();
     let whole = rust_xlsxwriter::Format::new().set_num_format("#,##0");
@@ -757,24 +744,14 @@ pub(crate) fn households_xlsx(
         i18n::t(Locale::Vi, "export-households-title"),
         title
     );
-    sheet
-        .write_string_with_format(0, 0, title_row, &bold)
-        .map_err(fail)?;
-    let when = format!(
-        "{} – {} {}",
-        unit,
-        i18n::t(Locale::Vi, "export-made-on"),
-        format::date(format::today())
-    );
-    sheet.write_string(1, 0, when).map_err(fail)?;
-    const HEADER_ROW: u32 = 3;
+    let header_row = title_rows(sheet, Locale::Vi, &title_row, unit)?;
     for (c, h) in export_header().iter().enumerate() {
         sheet
-            .write_string_with_format(HEADER_ROW, c as u16, h, &bold)
+            .write_string_with_format(header_row, c as u16, h, &bold)
             .map_err(fail)?;
     }
     for (i, h) in rows.iter().enumerate() {
-        let r = HEADER_ROW + 1 + i as u32;
+        let r = header_row + 1 + i as u32;
         for (c, text) in export_cells(i, h).into_iter().enumerate() {
             match c {
                 0 => sheet.write_number(r, 0, (i + 1) as f64).map(|_| ()),
@@ -816,13 +793,11 @@ async fn export_xlsx(ctx: Ctx, id: web::Path<i64>) -> AppResult<HttpResponse> {
     ))
 }
 
-const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
-
 /// An example sheet for the import page ("Tải mẫu"): a title row, the
 /// header, and two households written as offices write them.
 async fn template(ctx: Ctx) -> AppResult<HttpResponse> {
     ctx.user()?;
-    let fail = |e: rust_xlsxwriter::XlsxError| AppError::Internal(e.to_string());
+    let fail = xlsx_error;
     let mut book = rust_xlsxwriter::Workbook::new();
     let bold = rust_xlsxwriter::Format::new().set_bold();
     let text = rust_xlsxwriter::Format::new().set_num_format("@");
@@ -946,14 +921,18 @@ mod tests {
             let want: Vec<_> = rows
                 .iter()
                 .map(|h| {
-                    (
-                        h.head_name.clone(),
-                        h.address.clone(),
-                        h.residential_group.clone(),
-                        h.map_sheet.clone(),
-                        h.parcel_no.clone(),
-                        (h.area_m2 * 100.0).round() as i64,
-                    )
+                    key(&HouseholdFields {
+                        head_name: h.head_name.clone(),
+                        address: h.address.clone(),
+                        residential_group: h.residential_group.clone(),
+                        map_sheet: h.map_sheet.clone(),
+                        parcel_no: h.parcel_no.clone(),
+                        area_m2: h.area_m2,
+                        land_type: h.land_type.clone(),
+                        priority_groups: h.priority_groups.clone(),
+                        phone: h.phone.clone(),
+                        notes: h.notes.clone(),
+                    })
                 })
                 .collect();
             let csv = households_csv(&rows).unwrap();

@@ -10,6 +10,7 @@ pub(crate) mod api;
 mod campaigns;
 mod dashboard;
 mod desk;
+mod export;
 mod health;
 mod home;
 mod household_io;

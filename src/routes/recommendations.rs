@@ -831,19 +831,13 @@ async fn stats_xlsx(ctx: Ctx, q: web::Query<StatsQuery>) -> AppResult<HttpRespon
     let mut book = rust_xlsxwriter::Workbook::new();
     let bold = rust_xlsxwriter::Format::new().set_bold();
     let sheet = book.add_worksheet();
-    sheet
-        .write_string_with_format(
-            0,
-            0,
-            format!(
-                "{} ({} – {})",
-                tr("rec-stats-title"),
-                format::date(from),
-                format::date(to)
-            ),
-            &bold,
-        )
-        .map_err(fail)?;
+    let title = format!(
+        "{} ({} – {})",
+        tr("rec-stats-title"),
+        format::date(from),
+        format::date(to)
+    );
+    let top = super::export::title_rows(sheet, ctx.locale, &title, "")?;
     let heads = [
         "review-rank",
         "rec-body",
@@ -856,11 +850,11 @@ async fn stats_xlsx(ctx: Ctx, q: web::Query<StatsQuery>) -> AppResult<HttpRespon
     ];
     for (c, h) in heads.iter().enumerate() {
         sheet
-            .write_string_with_format(2, c as u16, tr(h), &bold)
+            .write_string_with_format(top, c as u16, tr(h), &bold)
             .map_err(fail)?;
     }
     for (i, l) in lines.iter().enumerate() {
-        let r = i as u32 + 3;
+        let r = top + 1 + i as u32;
         sheet.write_number(r, 0, (i + 1) as f64).map_err(fail)?;
         sheet.write_string(r, 1, &l.name).map_err(fail)?;
         for (c, v) in [
@@ -880,7 +874,7 @@ async fn stats_xlsx(ctx: Ctx, q: web::Query<StatsQuery>) -> AppResult<HttpRespon
     }
     sheet.autofit();
     let bytes = book.save_to_buffer().map_err(fail)?;
-    Ok(super::household_io::attachment(
+    Ok(super::export::attachment(
         "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         format!(
             "kien-nghi-{}-{}.xlsx",

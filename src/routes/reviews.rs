@@ -1672,13 +1672,14 @@ async fn results_xlsx(ctx: Ctx, id: web::Path<i64>) -> AppResult<HttpResponse> {
             t("review-total"),
             t("review-rating"),
         ];
+        let top = super::export::title_rows(sheet, locale, &a.round.title, "")?;
         for (c, h) in headers.iter().enumerate() {
             sheet
-                .write_string_with_format(0, c as u16, h, &bold)
+                .write_string_with_format(top, c as u16, h, &bold)
                 .map_err(fail)?;
         }
         for (i, r) in rows.iter().enumerate() {
-            let row = (i + 1) as u32;
+            let row = top + 1 + i as u32;
             sheet.write_number(row, 0, (i + 1) as f64).map_err(fail)?;
             sheet.write_string(row, 1, &r.name).map_err(fail)?;
             sheet.write_string(row, 2, &r.unit_name).map_err(fail)?;
@@ -1699,7 +1700,7 @@ async fn results_xlsx(ctx: Ctx, id: web::Path<i64>) -> AppResult<HttpResponse> {
         sheet.autofit();
     }
     let bytes = book.save_to_buffer().map_err(fail)?;
-    Ok(super::household_io::attachment(
+    Ok(super::export::attachment(
         "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         format!("ket-qua-danh-gia-{}-{}.xlsx", a.round.year, a.round.id),
         bytes,

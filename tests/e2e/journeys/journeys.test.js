@@ -107,7 +107,8 @@ test("2. a committee member registers a clearance task and imports 50 households
       `Ngõ ${100 + i} Thụy Khuê`,
       "27",
       String(500 + i),
-      60 + i * 1.5,
+      // Typed as text the Vietnamese way, as offices do: 61,5 m².
+      String(60 + i * 1.5).replace(".", ","),
       `09${String(12345600 + i).padStart(8, "0")}`,
     ]);
   }
@@ -117,7 +118,8 @@ test("2. a committee member registers a clearance task and imports 50 households
     buffer: workbook(rows),
   });
   await capuy.submit("import preview");
-  assert.match(await capuy.text(), /50/);
+  assert.match(await capuy.text(), /50 hộ, 0 dòng có lỗi/);
+  assert.match(await capuy.text(), /61,5 m²/, "each area shown as it will be stored");
   await capuy.submit("import confirmed");
   assert.match(capuy.page.url(), new RegExp(`/tasks/${world.task}`));
   const page = await capuy.text();
