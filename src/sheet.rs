@@ -426,22 +426,59 @@ fn read_ods(bytes: &[u8], mut rows: Rows<'_>) -> Result<Reading, SheetError> {
     Ok(rows.finish())
 }
 
+/// The separator of a CSV: the one a line among the first holds most of
+/// (the header, usually), so that a title line above it or commas inside
+/// addresses do not mislead; `;` before tab before `,` on a tie.
+fn csv_delimiter(text: &str) -> u8 {
+    let most = |d: char| {
+        text.lines()
+            .take(30)
+            .map(|l| l.matches(d).count())
+            .max()
+            .unwrap_or(0)
+    };
+    let mut best = (b',', most(','));
+    for (d, c) in [(b'\t', '\t'), (b';', ';')] {
+        let n = most(c);
+        if n >= best.1 && n > 0 {
+            best = (d, n);
+        }
+    }
+    best.0
+}
+
 fn read_csv(bytes: &[u8], mut rows: Rows<'_>) -> Result<Reading, SheetError> {
     let (text, encoding) = legacy::decode_bytes(bytes);
+    // One line end, so that lines are counted alike whatever wrote the file
+    // (a line break inside a quoted cell is stored as LF too).
+    let text = if text.contains('\r') {
+        text.replace("\r\n", "\n").replace('\r', "\n")
+    } else {
+        text
+    };
     rows.reading.encoding = encoding;
-    let first = text.lines().next().unwrap_or("");
-    let delimiter = [b';', b'\t', b',']
-        .into_iter()
-        .max_by_key(|d| first.bytes().filter(|b| b == d).count())
-        .unwrap_or(b',');
+    let delimiter = csv_delimiter(&text);
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(false)
         .flexible(true)
         .delimiter(delimiter)
         .from_reader(text.as_bytes());
     let limits = rows.limits;
-    for (i, record) in reader.records().enumerate() {
+    // The line in the file of each record (the reader passes over blank
+    // lines), counted from the byte where the record starts.
+    let (mut counted_to, mut line) = (0usize, 0usize);
+    for record in reader.records() {
         let record = record.map_err(|_| SheetError::Csv)?;
+        let mut start = record.position().map_or(counted_to, |p| p.byte() as usize);
+        // After a CR the record is said to start at the LF that follows it.
+        if text.as_bytes().get(start) == Some(&b'\n') {
+            start += 1;
+        }
+        if let Some(skipped) = text.as_bytes().get(counted_to..start) {
+            line += skipped.iter().filter(|b| **b == b'\n').count();
+            counted_to = start;
+        }
+        let i = line;
         for (j, field) in record.iter().enumerate() {
             // A whole file decoded from a legacy encoding is converted
             // already; a UTF-8 file may still hold TCVN3 or VNI text.
@@ -460,4 +497,118 @@ fn read_csv(bytes: &[u8], mut rows: Rows<'_>) -> Result<Reading, SheetError> {
         }
     }
     Ok(rows.finish())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rows_of(name: &str, bytes: &[u8]) -> Result<Vec<(usize, Vec<Cell>)>, SheetError> {
+        let mut rows = Vec::new();
+        read(name, bytes, LIMITS, &mut |line, cells| {
+            rows.push((line, cells))
+        })?;
+        Ok(rows)
+    }
+
+    #[test]
+    fn a_csv_separator_is_found_under_a_title_line_and_past_commas_in_addresses() {
+        let text =
+            "DANH SÁCH CÁC HỘ\n\nSTT;Chủ hộ;Địa chỉ;Diện tích\n1;An;Số 5, ngõ 12, Hà Nội;1.270,8\n";
+        assert_eq!(csv_delimiter(text), b';');
+        let rows = rows_of("a.csv", text.as_bytes()).unwrap();
+        assert_eq!(rows.len(), 3, "blank lines hold no row");
+        assert_eq!(rows[2].0, 4, "lines keep their numbers");
+        assert_eq!(rows[2].1[2], Cell::Text("Số 5, ngõ 12, Hà Nội".into()));
+        // Windows line ends, and a quoted field over two lines.
+        let crlf = text
+            .replace('\n', "\r\n")
+            .replace("1;An;", "1;\"An\r\nB\";");
+        let rows = rows_of("a.csv", crlf.as_bytes()).unwrap();
+        assert_eq!(
+            rows.iter().map(|r| r.0).collect::<Vec<_>>(),
+            vec![1, 3, 4],
+            "{rows:?}"
+        );
+        let more = format!("{crlf}2;Bình;;5\r\n");
+        let rows = rows_of("a.csv", more.as_bytes()).unwrap();
+        assert_eq!(
+            rows.last().map(|r| r.0),
+            Some(6),
+            "after the two-line field"
+        );
+        assert_eq!(
+            csv_delimiter("Chủ hộ,Địa chỉ,Thửa\nAn,\"Số 5; ngõ 12\",1\n"),
+            b','
+        );
+        assert_eq!(csv_delimiter("Chủ hộ\tĐịa chỉ\n"), b'\t');
+    }
+
+    #[test]
+    fn a_cell_past_the_limit_is_cut_one_past_it_and_nul_is_dropped() {
+        let long = format!("Chủ hộ\n{}\n", "A".repeat(20_000));
+        let rows = rows_of("a.csv", long.as_bytes()).unwrap();
+        assert_eq!(
+            rows[1].1[0].text().map(|t| t.chars().count()),
+            Some(LIMITS.cell_chars + 1)
+        );
+        let rows = rows_of("a.csv", "Chủ hộ\nA\0n\n".as_bytes()).unwrap();
+        assert_eq!(rows[1].1[0], Cell::Text("An".into()));
+    }
+
+    #[test]
+    fn rows_and_columns_past_the_limits_are_refused() {
+        let limits = Limits {
+            rows: 3,
+            columns: 2,
+            ..LIMITS
+        };
+        let mut each = |_: usize, _: Vec<Cell>| {};
+        assert_eq!(
+            read("a.csv", b"a\nb\nc\nd\n", limits, &mut each),
+            Err(SheetError::TooManyRows)
+        );
+        assert_eq!(
+            read("a.csv", b"a,b,c\n", limits, &mut each),
+            Err(SheetError::TooManyColumns)
+        );
+        // Empty cells past the limits are no data.
+        assert!(read("a.csv", b"a,b,,,\n\n\n\n\n", limits, &mut each).is_ok());
+    }
+
+    #[test]
+    fn a_broken_or_foreign_file_is_an_error_not_a_panic() {
+        let mut each = |_: usize, _: Vec<Cell>| {};
+        assert_eq!(
+            read("a.xlsx", b"PK\x03\x04garbage", LIMITS, &mut each),
+            Err(SheetError::Xlsx)
+        );
+        assert_eq!(
+            read("a.ods", b"PK\x03\x04garbage", LIMITS, &mut each),
+            Err(SheetError::Ods)
+        );
+        for n in 0..=255u8 {
+            let _ = read("x", &[b'P', b'K', 3, 4, n, n, n], LIMITS, &mut each);
+            let _ = read("x.csv", &[n, b';', n, b'\n'], LIMITS, &mut each);
+        }
+    }
+
+    #[test]
+    fn an_archive_that_unpacks_past_the_limit_is_refused_before_parsing() {
+        let mut book = rust_xlsxwriter::Workbook::new();
+        let sheet = book.add_worksheet();
+        sheet.write_string(0, 0, "Chủ hộ").unwrap();
+        sheet.write_string(1, 0, "A".repeat(30_000)).unwrap();
+        let bytes = book.save_to_buffer().unwrap();
+        let small = Limits {
+            unpacked: 20_000,
+            ..LIMITS
+        };
+        let mut each = |_: usize, _: Vec<Cell>| {};
+        assert_eq!(
+            read("a.xlsx", &bytes, small, &mut each),
+            Err(SheetError::Unpacked)
+        );
+        assert!(read("a.xlsx", &bytes, LIMITS, &mut each).is_ok());
+    }
 }

@@ -90,7 +90,7 @@ impl Application {
             found: crate::cache::Versioned::new(1_000),
             metrics: crate::metrics::Metrics::default(),
             api_limiter: crate::routes::api::limiter(config.api_rate_per_minute),
-            imports: tokio::sync::Semaphore::new(1),
+            imports: std::sync::Arc::new(tokio::sync::Semaphore::new(1)),
             config,
         });
         let workers = match state.config.workers {

@@ -399,9 +399,12 @@ pub(crate) async fn check_off_the_pages(
     existing: Vec<(String, String)>,
     options: ImportOptions,
 ) -> AppResult<Result<Report, &'static str>> {
-    let _turn = state
+    // The turn goes with the thread: a request given up on does not let
+    // a second file start beside a first still being read.
+    let turn = state
         .imports
-        .acquire()
+        .clone()
+        .acquire_owned()
         .await
         .map_err(|e| AppError::Internal(e.to_string()))?;
     let (tx, rx) = tokio::sync::oneshot::channel();
@@ -409,6 +412,7 @@ pub(crate) async fn check_off_the_pages(
         .name("import".into())
         .spawn(move || {
             let _ = tx.send(check_file(&name, &bytes, existing, options));
+            drop(turn);
         })
         .map_err(|e| AppError::Internal(e.to_string()))?;
     rx.await.map_err(|e| AppError::Internal(e.to_string()))
@@ -487,22 +491,22 @@ async fn upload(ctx: Ctx, id: web::Path<i64>, payload: Multipart) -> AppResult<H
             Ok(report) => report,
             Err(key) => return fail(key),
         };
-    let import_id = if report.bad_count > 0 {
-        None
-    } else {
-        let (uid, file) = (ctx.user()?.id, name.clone());
-        let rows: Vec<HouseholdFields> = report.good.iter().map(|g| g.fields.clone()).collect();
-        Some(
-            ctx.db(move |conn| Ok(db::households::stage_import(conn, tid, uid, &file, &rows)?))
-                .await?,
-        )
-    };
+    let mut data = preview(&report, locale);
     let status = if report.bad_count > 0 {
         StatusCode::UNPROCESSABLE_ENTITY
     } else {
         StatusCode::OK
     };
-    let mut data = preview(&report, locale);
+    let import_id = if report.bad_count > 0 {
+        None
+    } else {
+        let (uid, file) = (ctx.user()?.id, name.clone());
+        let rows: Vec<HouseholdFields> = report.good.into_iter().map(|g| g.fields).collect();
+        Some(
+            ctx.db(move |conn| Ok(db::households::stage_import(conn, tid, uid, &file, &rows)?))
+                .await?,
+        )
+    };
     data["title"] = json!(i18n::t(locale, "import-preview-title"));
     data["task"] = json!({"id": access.task.id, "title": access.task.title});
     data["file_name"] = json!(name);

@@ -614,12 +614,17 @@ pub async fn import_households(
         };
         return Ok(HttpResponse::Ok().json(out(lines - skipped, skipped, true)));
     }
-    let rows: Vec<_> = report.good.iter().map(|g| g.fields.clone()).collect();
+    let answer = out(0, 0, false);
+    let rows: Vec<_> = report.good.into_iter().map(|g| g.fields).collect();
     let (task, actor, skip) = (access.task, api.actor(), q.skip_duplicates);
     let done = api
         .db(move |c| db::audit::write(c, &actor, |c| import_rows(c, &task, &file, &rows, skip)))
         .await?;
     Ok(HttpResponse::Created()
         .insert_header((header::LOCATION, format!("/api/v1/tasks/{tid}/households")))
-        .json(out(done.saved, done.skipped_duplicates, false)))
+        .json(ImportOut {
+            imported: done.saved,
+            skipped_duplicates: done.skipped_duplicates,
+            ..answer
+        }))
 }
