@@ -3,7 +3,9 @@
 //! content hash in `DATA_DIR/attachments/`, and served only as downloads.
 
 use std::collections::HashMap;
+
 use std::path::{Path, PathBuf};
+use unicode_normalization::UnicodeNormalization;
 
 use actix_multipart::Multipart;
 use futures_util::StreamExt;
@@ -78,8 +80,9 @@ pub async fn read(mut payload: Multipart) -> Result<Upload, &'static str> {
                 }
             }
             _ => {
-                out.fields
-                    .insert(name, String::from_utf8(bytes).map_err(|_| "upload-error")?);
+                // In NFC, as the text of every other form (`routes::nfc_form`).
+                let text = String::from_utf8(bytes).map_err(|_| "upload-error")?;
+                out.fields.insert(name, text.nfc().collect());
             }
         }
     }

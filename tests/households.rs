@@ -826,3 +826,20 @@ async fn an_edit_made_from_an_older_reading_does_not_overwrite_silently() {
         "Quách Thị Phương"
     );
 }
+
+#[tokio::test]
+async fn a_name_typed_in_decomposed_unicode_is_stored_composed_and_found_by_search() {
+    let w = world().await;
+    // "Nguyễn Thị Hường" as some phone keyboards send it: letters and
+    // combining marks.
+    let decomposed = "Nguye\u{302}\u{303}n Thi\u{323} Hu\u{31b}o\u{31b}\u{300}ng";
+    let id = add_household(&w, decomposed, "141", "2.045").await;
+    let h = db::households::find(&mut w.app.conn(), id).unwrap();
+    assert_eq!(h.head_name, "Nguyễn Thị Hường");
+    assert_eq!(h.area_m2, 2045.0, "2.045 is two thousand and forty-five");
+    let (_, html) = w
+        .app
+        .text("/search?q=Nguy%E1%BB%85n+Th%E1%BB%8B+H%C6%B0%E1%BB%9Dng")
+        .await;
+    assert!(html.contains("Nguyễn Thị Hường"), "{html}");
+}
