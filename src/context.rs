@@ -149,7 +149,8 @@ pub fn client_ip(req: &HttpRequest, config: &crate::config::Config) -> String {
 }
 
 /// The session's user if the session is still good: the account is active,
-/// its password has not changed since (epoch), and the login is not too old.
+/// its password has not changed since (epoch), the login is not too old, and
+/// it has not been logged out of.
 async fn load_user(state: &web::Data<AppState>, s: &Session) -> AppResult<Option<CurrentUser>> {
     let Some(su) = session::user(s) else {
         return Ok(None);
@@ -164,6 +165,10 @@ async fn load_user(state: &web::Data<AppState>, s: &Session) -> AppResult<Option
             return Ok(None);
         };
         if !user.active || user.session_epoch != su.epoch {
+            return Ok(None);
+        }
+        // Logged out, perhaps on another instance, and the cookie replayed.
+        if db::sessions::is_ended(conn, &su.sid)? {
             return Ok(None);
         }
         Ok(Some(CurrentUser::new(user, grants)))

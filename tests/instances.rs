@@ -139,3 +139,101 @@ async fn scheduled_reminders_run_once_across_two_instances() {
     tokio::time::sleep(Duration::from_millis(1500)).await;
     assert_eq!(deadline_mail(&mut app.conn()), 3, "and no second one");
 }
+
+/// A cookie saved before logging out is worth nothing after, on the
+/// instance that logged out and on any other: reading and writing both fail.
+#[tokio::test]
+async fn a_session_logged_out_on_one_instance_is_refused_on_every_instance() {
+    let app = spawn().await;
+    let ward = app.unit(app.root, UnitKind::Ward, "Phường Quảng An");
+    let owner = app.user("capuy", ward, &[(Role::Committee, ward)]);
+    let fields = common::task_fields(ward, owner, "Mở rộng ngõ 12", None, 2026);
+    let task = danvan::db::tasks::create(&mut app.conn(), &fields, owner)
+        .unwrap()
+        .0
+        .id;
+    let b = second_instance(&app, &[]);
+
+    let client = new_client();
+    let r = app.login_with(&client, "capuy", PASSWORD).await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let cookie = r
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|v| v.starts_with("dvk_session="))
+        .and_then(|v| v.split(';').next())
+        .expect("a session cookie")
+        .to_string();
+    // The saved cookie, replayed from a client without a cookie jar.
+    let replay = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let page = |base: String, path: String| {
+        let (replay, cookie) = (replay.clone(), cookie.clone());
+        async move {
+            replay
+                .get(format!("{base}{path}"))
+                .header("cookie", cookie)
+                .send()
+                .await
+                .unwrap()
+        }
+    };
+    let r = page(b.clone(), format!("/tasks/{task}")).await;
+    assert_eq!(r.status(), StatusCode::OK, "the cookie works before logout");
+    let csrf = common::csrf_in(&r.text().await.unwrap());
+
+    let html = client
+        .get(app.url("/account"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let r = client
+        .post(app.url("/logout"))
+        .form(&[("_csrf", common::csrf_in(&html).as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+
+    for base in [app.base.clone(), b.clone()] {
+        let r = page(base.clone(), "/tasks".into()).await;
+        assert_eq!(r.status(), StatusCode::SEE_OTHER, "{base}: sent to log in");
+        assert!(common::location(&r).starts_with("/login"));
+        let r = replay
+            .post(format!("{base}/tasks/{task}/milestones"))
+            .header("cookie", cookie.clone())
+            .form(&[
+                ("_csrf", csrf.as_str()),
+                ("title", "Sau khi đăng xuất"),
+                ("due_on", "15/06/2026"),
+            ])
+            .send()
+            .await
+            .unwrap();
+        assert_ne!(r.status(), StatusCode::SEE_OTHER, "{base}: nothing written");
+    }
+    let milestones: i64 = danvan::db::schema::milestones::table
+        .count()
+        .get_result(&mut app.conn())
+        .unwrap();
+    assert_eq!(milestones, 0);
+    // Logging in again works, with a new session.
+    let r = app.login_with(&client, "capuy", PASSWORD).await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    assert_eq!(
+        client
+            .get(format!("{b}/tasks"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        StatusCode::OK
+    );
+}

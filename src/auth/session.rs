@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 use crate::error::AppError;
 
 const USER: &str = "uid";
+const SID: &str = "sid";
 const EPOCH: &str = "epoch";
 const AUTH_AT: &str = "auth_at";
 const LANG: &str = "lang";
@@ -18,10 +19,14 @@ fn err(e: impl std::fmt::Display) -> AppError {
     AppError::Session(e.to_string())
 }
 
-/// The logged-in user as the cookie remembers them.
-#[derive(Debug, Clone, Copy)]
+/// The logged-in user as the cookie remembers them. A session is one login:
+/// its random id (`sid`) is what logging out ends, on every instance
+/// (`db::sessions`); the epoch is what a password change, a reset or a
+/// deactivation ends, for all the user's sessions at once.
+#[derive(Debug, Clone)]
 pub struct SessionUser {
     pub user_id: i64,
+    pub sid: String,
     pub epoch: i32,
     pub auth_at: NaiveDateTime,
 }
@@ -29,9 +34,16 @@ pub struct SessionUser {
 pub fn user(session: &Session) -> Option<SessionUser> {
     Some(SessionUser {
         user_id: session.get::<i64>(USER).ok()??,
+        // A cookie from before sessions had ids cannot be ended: not a session.
+        sid: session.get::<String>(SID).ok()??,
         epoch: session.get::<i32>(EPOCH).ok()??,
         auth_at: session.get::<NaiveDateTime>(AUTH_AT).ok()??,
     })
+}
+
+/// The id of the session's login, if logged in.
+pub fn sid(session: &Session) -> Option<String> {
+    session.get::<String>(SID).ok().flatten()
 }
 
 /// Starts a fresh session for the user (a new cookie, so a session fixed before
@@ -40,6 +52,7 @@ pub fn log_in(session: &Session, user_id: i64, epoch: i32, lang: &str) -> Result
     session.renew();
     session.clear();
     session.insert(USER, user_id).map_err(err)?;
+    session.insert(SID, super::csrf::new_token()).map_err(err)?;
     session.insert(EPOCH, epoch).map_err(err)?;
     session.insert(AUTH_AT, crate::db::now()).map_err(err)?;
     session.insert(LANG, lang).map_err(err)?;

@@ -14,6 +14,7 @@ pub mod notifications;
 pub mod recommendations;
 pub mod reviews;
 pub mod schema;
+pub mod sessions;
 pub mod tasks;
 pub mod teams;
 pub mod totals;

@@ -217,6 +217,13 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    ended_sessions (sid) {
+        sid -> Text,
+        ended_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(api_tokens -> users (user_id));
 diesel::joinable!(users -> units (unit_id));
 diesel::joinable!(households -> tasks (task_id));
@@ -819,6 +826,7 @@ diesel::joinable!(outbox -> users (user_id));
 diesel::joinable!(digest_items -> users (user_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
+    ended_sessions,
     units,
     users,
     role_grants,

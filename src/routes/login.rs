@@ -153,7 +153,15 @@ async fn submit(ctx: Ctx, form: web::Form<LoginForm>) -> AppResult<HttpResponse>
     }
 }
 
+/// Ends the session everywhere: its id is kept as ended, so the cookie is
+/// worth nothing on any instance even if it is replayed, then the cookie is
+/// cleared.
 async fn logout(ctx: Ctx) -> AppResult<HttpResponse> {
+    if let Some(sid) = session::sid(&ctx.session) {
+        let expired = db::now() - chrono::Duration::hours(ctx.state.config.session_hours);
+        ctx.db(move |conn| Ok(db::sessions::end(conn, &sid, expired)?))
+            .await?;
+    }
     session::log_out(&ctx.session);
     Ok(ctx.redirect("/login?logged_out=1"))
 }
