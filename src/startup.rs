@@ -121,8 +121,8 @@ impl Application {
                 .wrap(from_fn(crate::routes::refuse_nul))
                 .wrap(ErrorHandlers::new().default_handler(views::error_page))
                 .wrap(sessions)
-                .wrap(
-                    DefaultHeaders::new()
+                .wrap({
+                    let headers = DefaultHeaders::new()
                         .add(("Content-Security-Policy", CSP))
                         .add(("X-Content-Type-Options", "nosniff"))
                         .add(("X-Frame-Options", "DENY"))
@@ -130,8 +130,15 @@ impl Application {
                         .add((
                             "Permissions-Policy",
                             "camera=(), microphone=(), geolocation=()",
-                        )),
-                )
+                        ));
+                    // Secure cookies mean the site is served over HTTPS: tell
+                    // browsers never to reach it otherwise (a year).
+                    if cfg.cookie_secure {
+                        headers.add(("Strict-Transport-Security", "max-age=31536000"))
+                    } else {
+                        headers
+                    }
+                })
                 .wrap(Compress::default())
                 .wrap(from_fn(crate::metrics::track))
                 .wrap(TracingLogger::<Spans>::new())

@@ -362,6 +362,10 @@ async fn the_session_cookie_is_http_only_and_same_site_and_pages_carry_security_
     assert!(csp.contains("frame-ancestors 'none'"));
     assert_eq!(h.get("x-content-type-options").unwrap(), "nosniff");
     assert_eq!(h.get("referrer-policy").unwrap(), "same-origin");
+    assert!(
+        h.get("strict-transport-security").is_none(),
+        "not over plain HTTP"
+    );
 
     let secure = spawn_with(&[("COOKIE_SECURE", "true")]).await;
     let r = secure.get("/login").await;
@@ -372,6 +376,11 @@ async fn the_session_cookie_is_http_only_and_same_site_and_pages_carry_security_
         .to_str()
         .unwrap()
         .contains("Secure"));
+    // Behind HTTPS, browsers are told to keep to it.
+    assert_eq!(
+        r.headers().get("strict-transport-security").unwrap(),
+        "max-age=31536000"
+    );
 }
 
 #[tokio::test]
