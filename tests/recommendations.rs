@@ -616,3 +616,94 @@ async fn annual_targets_count_met_and_exceeded_with_their_history() {
         StatusCode::FORBIDDEN
     );
 }
+
+/// The inspection a recommendation comes from is a hidden field: another
+/// province's committee may not name it, and an id that does not exist is
+/// a field error, not a server error.
+#[tokio::test]
+async fn a_recommendation_names_only_an_inspection_its_author_may_raise_from() {
+    let app = common::spawn().await;
+    let nghe_an = app.unit(app.root, UnitKind::Province, "Tỉnh Nghệ An");
+    let xa = app.unit(nghe_an, UnitKind::Commune, "Xã Hưng Nguyên Nam");
+    let so = app.unit(
+        nghe_an,
+        UnitKind::Department,
+        "Sở Nông nghiệp và Môi trường",
+    );
+    let quang_ngai = app.unit(app.root, UnitKind::Province, "Tỉnh Quảng Ngãi");
+    let phu = app.unit(quang_ngai, UnitKind::Commune, "Xã Quảng Phú");
+    let so_qn = app.unit(quang_ngai, UnitKind::Department, "Sở Tài chính Quảng Ngãi");
+    app.user("tocongtac", nghe_an, &[(Role::Committee, nghe_an)]);
+    app.user("bithu.quangphu", phu, &[(Role::Committee, phu)]);
+    let group = browser(&app, "tocongtac").await;
+    let other = browser(&app, "bithu.quangphu").await;
+    let r = post(
+        &app,
+        &group,
+        "/inspections",
+        &[
+            ("by_unit_id", nghe_an.to_string()),
+            ("unit_id", xa.to_string()),
+            ("visited_on", "15/10/2025".to_string()),
+            ("members", "Phó Chủ tịch UBND tỉnh".to_string()),
+            ("figures", "".to_string()),
+            ("findings", "Chậm cấp đổi giấy chứng nhận".to_string()),
+        ],
+    )
+    .await;
+    let iid = location(&r).trim_start_matches("/inspections/").to_string();
+    let _ = so;
+
+    let (status, _) = page(&app, &other, &format!("/inspections/{iid}")).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let (status, html) = page(
+        &app,
+        &other,
+        &format!("/recommendations/new?inspection_id={iid}"),
+    )
+    .await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "nothing of it is shown");
+    assert!(!html.contains("15/10/2025"));
+
+    let raise = |inspection: &str| {
+        vec![
+            ("inspection_id", inspection.to_string()),
+            ("from_unit_id", phu.to_string()),
+            ("to_unit_id", so_qn.to_string()),
+            ("field", "land_certificates".to_string()),
+            ("content", "Đề nghị đẩy nhanh cấp đổi".to_string()),
+            ("raised_on", "16/10/2025".to_string()),
+        ]
+    };
+    for bad in [
+        iid.as_str(),
+        "-1",
+        "0",
+        "999999",
+        "99999999999999999999",
+        "abc",
+    ] {
+        let r = post(&app, &other, "/recommendations", &raise(bad)).await;
+        assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY, "{bad}");
+        let html = r.text().await.unwrap();
+        assert!(
+            html.contains("Không ghi được kiến nghị vào đợt giám sát này"),
+            "{bad}"
+        );
+        assert!(
+            html.contains("Đề nghị đẩy nhanh cấp đổi"),
+            "typed values kept"
+        );
+    }
+    assert!(db::recommendations::all(&mut app.conn())
+        .unwrap()
+        .is_empty());
+    let iid_n: i64 = iid.parse().unwrap();
+    assert!(db::recommendations::of_inspection(&mut app.conn(), iid_n)
+        .unwrap()
+        .is_empty());
+    // Sent again as the page then offers it, without the inspection, it is saved.
+    let r = post(&app, &other, "/recommendations", &raise("")).await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    assert_eq!(db::recommendations::all(&mut app.conn()).unwrap().len(), 1);
+}

@@ -1177,3 +1177,4 @@ import-skip-numbering = Column-number row — skipped
 flash-imported-counts = { $saved } households imported; { $duplicates } lines on a parcel already listed skipped.
 export-households-title = HOUSEHOLD LIST
 export-made-on = Exported on
+rec-error-inspection = The recommendation cannot be added to that inspection (it does not exist, or you act in neither unit). Send the form again to record it without an inspection.

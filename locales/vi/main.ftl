@@ -1177,3 +1177,4 @@ import-skip-numbering = Dòng số thứ tự cột — bỏ qua
 flash-imported-counts = Đã nhập { $saved } hộ; bỏ qua { $duplicates } dòng trùng thửa đất.
 export-households-title = DANH SÁCH HỘ DÂN
 export-made-on = Xuất ngày
+rec-error-inspection = Không ghi được kiến nghị vào đợt giám sát này (không có, hoặc bạn không thuộc đơn vị giám sát hay được giám sát). Gửi lại biểu mẫu để ghi kiến nghị không gắn với đợt giám sát nào.

@@ -229,9 +229,11 @@ async fn new(ctx: Ctx, q: web::Query<NewQuery>) -> AppResult<HttpResponse> {
         ..Default::default()
     };
     if let Ok(id) = q.inspection_id.parse::<i64>() {
+        let user = ctx.user()?.clone();
         let i = ctx
-            .db(move |conn| Ok(rdb::find_inspection(conn, id)?))
-            .await?;
+            .db(move |conn| Ok(raising_inspection(conn, &user, id)?))
+            .await?
+            .ok_or(AppError::Forbidden)?;
         form.inspection_id = i.id.to_string();
         form.from_unit_id = i.unit_id.to_string();
         form.raised_on = format::date(i.visited_on);
@@ -239,8 +241,24 @@ async fn new(ctx: Ctx, q: web::Query<NewQuery>) -> AppResult<HttpResponse> {
     render_form(&ctx, StatusCode::OK, &form, &FieldErrors::default()).await
 }
 
+/// The inspection, if it exists and the user may raise recommendations from
+/// it (acting in the inspecting or the inspected unit, as its page offers).
+fn raising_inspection(
+    conn: &mut db::DbConnection,
+    user: &CurrentUser,
+    id: i64,
+) -> Result<Option<rdb::Inspection>, AppError> {
+    let Some(i) = rdb::find_inspection(conn, id).optional_found()? else {
+        return Ok(None);
+    };
+    let unit = db::units::find(conn, i.unit_id)?;
+    let by = db::units::find(conn, i.by_unit_id)?;
+    Ok((may_act(user, &by.path) || may_act(user, &unit.path)).then_some(i))
+}
+
 /// Checks a recommendation as typed: the raising unit must be one where the
-/// user acts, the responding body another active unit.
+/// user acts, the responding body another active unit, the inspection it
+/// comes from (if any) one the user may raise from.
 pub(super) async fn check_recommendation(
     pool: &db::Pool,
     user: &CurrentUser,
@@ -255,7 +273,24 @@ pub(super) async fn check_recommendation(
     }
     let content = e.required("content", &form.content, 5_000);
     let raised_on = required_date(&mut e, "raised_on", &form.raised_on);
-    let inspection_id = form.inspection_id.parse::<i64>().ok();
+    // The inspection a recommendation comes from is named by a hidden field:
+    // it must exist and be one the user may raise from (as its page offers).
+    let inspection_id = match form.inspection_id.trim() {
+        "" => None,
+        raw => {
+            let user = user.clone();
+            let found = match raw.parse::<i64>() {
+                Ok(id) => {
+                    db::run(pool, move |conn| Ok(raising_inspection(conn, &user, id)?)).await?
+                }
+                Err(_) => None,
+            };
+            if found.is_none() {
+                e.add("inspection_id", "error-invalid-choice");
+            }
+            found.map(|i| i.id)
+        }
+    };
     let (from_unit, to_unit) = db::run(pool, move |conn| {
         let find = |conn: &mut db::DbConnection,
                     id: Option<i64>|
