@@ -68,6 +68,22 @@ impl CurrentUser {
     pub fn scope(&self, perm: Permission) -> Vec<String> {
         access::scope(&self.grants, perm)
     }
+
+    /// Administers a top unit: sees what belongs to no unit in particular
+    /// (the installation's settings, its whole outbox).
+    pub fn is_top_admin(&self) -> bool {
+        self.scope(Permission::ManageUnits)
+            .iter()
+            .any(|p| crate::domain::units::depth(p) == 0)
+    }
+
+    pub fn require_top_admin(&self) -> AppResult<()> {
+        if self.is_top_admin() {
+            Ok(())
+        } else {
+            Err(AppError::Forbidden)
+        }
+    }
 }
 
 pub struct Ctx {

@@ -3,7 +3,9 @@
 mod common;
 
 use common::smtp::SmtpSink;
-use common::spawn_with;
+use common::{new_client, spawn, spawn_with, PASSWORD};
+use danvan::domain::access::Role;
+use danvan::domain::units::UnitKind;
 use reqwest::StatusCode;
 
 #[tokio::test]
@@ -120,4 +122,121 @@ async fn a_bad_address_is_explained_and_nothing_is_sent() {
             .count(),
         0
     );
+}
+
+/// An administrator of a ward sees the mail to the ward's users only, may
+/// retry only that, and tests only with an address of their own users; the
+/// top unit's administrator sees the whole installation's mail.
+#[tokio::test]
+async fn a_ward_administrator_reads_and_retries_only_the_wards_mail() {
+    use danvan::db::notifications as ndb;
+    use danvan::db::schema::outbox;
+    use diesel::prelude::*;
+    let app = spawn().await;
+    let hanoi = app.unit(app.root, UnitKind::Province, "Thành phố Hà Nội");
+    let quang_an = app.unit(hanoi, UnitKind::Ward, "Phường Quảng An");
+    let nghe_an = app.unit(app.root, UnitKind::Province, "Tỉnh Nghệ An");
+    let admin_qa = app.user("quantri.quangan", quang_an, &[(Role::Admin, quang_an)]);
+    app.set_email(
+        admin_qa,
+        "Quản trị Quảng An",
+        "quantri@quangan.example",
+        "vi",
+    );
+    let ours = app.user("capuy.quangan", quang_an, &[(Role::Committee, quang_an)]);
+    app.set_email(ours, "Cấp ủy Quảng An", "capuy@quangan.example", "vi");
+    let theirs = app.user("so.nghean", nghe_an, &[(Role::Committee, nghe_an)]);
+    app.set_email(theirs, "Sở Nghệ An", "so@nghean.example", "vi");
+    let mut ids = Vec::new();
+    {
+        let mut c = app.conn();
+        for (user, to, subject) in [
+            (ours, "capuy@quangan.example", "Việc mở rộng ngõ Quảng An"),
+            (
+                theirs,
+                "so@nghean.example",
+                "Trả lời kiến nghị của Sở Nghệ An",
+            ),
+        ] {
+            let id =
+                ndb::queue(&mut c, "test", Some(user), to, "vi", &serde_json::json!({})).unwrap();
+            diesel::update(outbox::table.find(id))
+                .set((outbox::status.eq("failed"), outbox::subject.eq(subject)))
+                .execute(&mut c)
+                .unwrap();
+            ids.push(id);
+        }
+    }
+    let ward_admin = new_client();
+    app.login_with(&ward_admin, "quantri.quangan", PASSWORD)
+        .await;
+    let page = app
+        .get_with(&ward_admin, "/admin/mail?status=failed")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("capuy@quangan.example") && page.contains("Việc mở rộng ngõ Quảng An"));
+    assert!(
+        !page.contains("so@nghean.example"),
+        "another province's addresses"
+    );
+    assert!(
+        !page.contains("Trả lời kiến nghị của Sở Nghệ An"),
+        "and subjects"
+    );
+    assert!(!page.contains("smtp") && !page.contains(&format!("/outbox/{}/retry", ids[1])));
+
+    // Retrying someone else's message does nothing.
+    let r = app
+        .post_with(
+            &ward_admin,
+            &format!("/admin/mail/outbox/{}/retry", ids[1]),
+            &[],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let status = |id: i64| -> String {
+        outbox::table
+            .find(id)
+            .select(outbox::status)
+            .first(&mut app.conn())
+            .unwrap()
+    };
+    assert_eq!(status(ids[1]), "failed");
+    app.post_with(
+        &ward_admin,
+        &format!("/admin/mail/outbox/{}/retry", ids[0]),
+        &[],
+    )
+    .await;
+    assert_eq!(status(ids[0]), "pending");
+
+    // A test message only to an address of the ward's users.
+    let r = app
+        .post_with(
+            &ward_admin,
+            "/admin/mail/test",
+            &[("to", "so@nghean.example")],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r
+        .text()
+        .await
+        .unwrap()
+        .contains("Chỉ gửi thử được tới địa chỉ"));
+    let r = app
+        .post_with(
+            &ward_admin,
+            "/admin/mail/test",
+            &[("to", "quantri@quangan.example")],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+
+    // The top unit's administrator sees both.
+    app.as_admin().await;
+    let (_, page) = app.text("/admin/mail?status=failed").await;
+    assert!(page.contains("so@nghean.example"));
 }

@@ -1178,3 +1178,5 @@ flash-imported-counts = { $saved } households imported; { $duplicates } lines on
 export-households-title = HOUSEHOLD LIST
 export-made-on = Exported on
 rec-error-inspection = The recommendation cannot be added to that inspection (it does not exist, or you act in neither unit). Send the form again to record it without an inspection.
+mail-test-error-scope = A test message can go only to the address of a user of the units you administer (your own, say).
+mail-scope-note = This page shows only the messages to users of the units you administer. The mail server's settings are for the top unit's administrators.

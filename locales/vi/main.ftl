@@ -1178,3 +1178,5 @@ flash-imported-counts = Đã nhập { $saved } hộ; bỏ qua { $duplicates } d�
 export-households-title = DANH SÁCH HỘ DÂN
 export-made-on = Xuất ngày
 rec-error-inspection = Không ghi được kiến nghị vào đợt giám sát này (không có, hoặc bạn không thuộc đơn vị giám sát hay được giám sát). Gửi lại biểu mẫu để ghi kiến nghị không gắn với đợt giám sát nào.
+mail-test-error-scope = Chỉ gửi thử được tới địa chỉ thư của người dùng thuộc đơn vị bạn quản trị (ví dụ địa chỉ của chính bạn).
+mail-scope-note = Trang này chỉ hiện thư gửi tới người dùng thuộc các đơn vị bạn quản trị. Cài đặt máy chủ thư do quản trị viên cấp trên cùng xem và sửa.

@@ -11,7 +11,7 @@ use serde::Serialize;
 use serde_json::{json, Value};
 
 use super::schema::{
-    digest_items, notification_keys, notification_prefs, outbox, role_grants, users,
+    digest_items, notification_keys, notification_prefs, outbox, role_grants, units, users,
 };
 use super::DbConnection;
 use crate::domain::access::Role;
@@ -412,40 +412,103 @@ pub fn record(
 
 // ---------------------------------------------------------------- the admin page
 
-pub fn counts(conn: &mut DbConnection) -> QueryResult<HashMap<String, i64>> {
-    Ok(outbox::table
-        .group_by(outbox::status)
-        .select((outbox::status, diesel::dsl::count_star()))
-        .load::<(String, i64)>(conn)?
-        .into_iter()
-        .collect())
+/// Whose messages a reader of the outbox sees: everyone's (an administrator
+/// of a top unit), or those to the users of some subtrees.
+#[derive(Clone, Debug)]
+pub enum Readers {
+    All,
+    UsersUnder(Vec<String>),
+}
+
+/// Runs `$body` with `$q`, the outbox rows the reader sees as a boxed query
+/// to filter further: the whole table, or the rows whose recipient is a user
+/// of one of the subtrees.
+macro_rules! visible {
+    ($readers:expr, |$q:ident| $body:expr) => {
+        match $readers {
+            Readers::All => {
+                let $q = outbox::table.into_boxed();
+                $body
+            }
+            Readers::UsersUnder(prefixes) => {
+                let $q = outbox::table
+                    .inner_join(users::table.on(outbox::user_id.eq(users::id.nullable())))
+                    .inner_join(units::table.on(units::id.eq(users::unit_id)))
+                    .filter(super::units::path_in(prefixes))
+                    .into_boxed();
+                $body
+            }
+        }
+    };
+}
+
+pub fn counts(conn: &mut DbConnection, readers: &Readers) -> QueryResult<HashMap<String, i64>> {
+    let mut counts = HashMap::new();
+    for status in STATUSES {
+        let n: i64 = visible!(readers, |q| q
+            .filter(outbox::status.eq(status))
+            .count()
+            .get_result(conn)?);
+        counts.insert(status.to_string(), n);
+    }
+    Ok(counts)
 }
 
 pub fn list(
     conn: &mut DbConnection,
+    readers: &Readers,
     status: Option<&str>,
     offset: i64,
     limit: i64,
 ) -> QueryResult<(Vec<Message>, i64)> {
-    let query = || {
-        let mut q = outbox::table.into_boxed();
-        if let Some(s) = status {
-            q = q.filter(outbox::status.eq(s.to_string()));
-        }
-        q
+    let statuses: Vec<String> = match status {
+        Some(s) => vec![s.to_string()],
+        None => STATUSES.iter().map(|s| s.to_string()).collect(),
     };
-    let total = query().count().get_result(conn)?;
-    let rows = query()
+    let total: i64 = visible!(readers, |q| q
+        .filter(outbox::status.eq_any(statuses.clone()))
+        .count()
+        .get_result(conn)?);
+    let rows: Vec<Message> = visible!(readers, |q| q
+        .filter(outbox::status.eq_any(statuses.clone()))
         .select(Message::as_select())
         .order(outbox::id.desc())
         .offset(offset)
         .limit(limit)
-        .load(conn)?;
+        .load(conn)?);
     Ok((rows, total))
 }
 
-/// Puts a failed message back in the queue with a fresh count of tries.
-pub fn retry(conn: &mut DbConnection, id: i64) -> QueryResult<Option<super::audit::Change>> {
+/// Whether a test message to `address` stays within what the reader sees:
+/// any address for `All`, else the address of a user of the subtrees.
+pub fn reaches(conn: &mut DbConnection, readers: &Readers, address: &str) -> QueryResult<bool> {
+    match readers {
+        Readers::All => Ok(true),
+        Readers::UsersUnder(prefixes) => {
+            let n: i64 = users::table
+                .inner_join(units::table.on(units::id.eq(users::unit_id)))
+                .filter(super::units::path_in(prefixes))
+                .filter(users::email.eq(address.trim()))
+                .count()
+                .get_result(conn)?;
+            Ok(n > 0)
+        }
+    }
+}
+
+/// Puts a failed message the reader sees back in the queue.
+pub fn retry(
+    conn: &mut DbConnection,
+    readers: &Readers,
+    id: i64,
+) -> QueryResult<Option<super::audit::Change>> {
+    let seen: i64 = visible!(readers, |q| q
+        .filter(outbox::id.eq(id))
+        .count()
+        .get_result(conn)?);
+    if seen == 0 {
+        return Ok(None);
+    }
     let n = diesel::update(
         outbox::table
             .filter(outbox::id.eq(id))

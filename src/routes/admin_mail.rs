@@ -30,13 +30,32 @@ struct OutboxQuery {
     page: Option<i64>,
 }
 
+/// Whose mail the reader may see: an administrator of a top unit, all of
+/// it; an administrator lower down, the messages to the users of the units
+/// they administer (their addresses and what they were told belong there).
+fn readers(ctx: &Ctx) -> AppResult<ndb::Readers> {
+    let user = ctx.user()?;
+    user.require_anywhere(Permission::ManageUsers)?;
+    Ok(if user.is_top_admin() {
+        ndb::Readers::All
+    } else {
+        ndb::Readers::UsersUnder(user.scope(Permission::ManageUsers))
+    })
+}
+
 /// The outbox as the page shows it: counts per status and one page of rows.
 async fn outbox_view(ctx: &Ctx, q: &OutboxQuery) -> AppResult<serde_json::Value> {
+    let readers = readers(ctx)?;
     let status = ndb::STATUSES.into_iter().find(|s| *s == q.status);
     let page = super::Page::new(q.page, PAGE_SIZE);
     let (offset, size) = (page.offset(), page.size);
     let (counts, (rows, total)) = ctx
-        .db(move |conn| Ok((ndb::counts(conn)?, ndb::list(conn, status, offset, size)?)))
+        .db(move |conn| {
+            Ok((
+                ndb::counts(conn, &readers)?,
+                ndb::list(conn, &readers, status, offset, size)?,
+            ))
+        })
         .await?;
     let statuses: Vec<serde_json::Value> = ndb::STATUSES
         .iter()
@@ -95,6 +114,8 @@ async fn render(
         "admin/mail/index",
         json!({
             "title": i18n::t(ctx.locale, "mail-title"),
+            // The installation's mail settings are for its top administrators.
+            "top": ctx.user()?.is_top_admin(),
             "transport": mailer.describe(),
             "smtp": ctx.state.config.mail.smtp.is_some(),
             "from": mailer.from().to_string(),
@@ -123,12 +144,12 @@ async fn show(ctx: Ctx, q: web::Query<OutboxQuery>) -> AppResult<HttpResponse> {
 
 /// Puts a failed message back in the queue.
 async fn retry(ctx: Ctx, id: web::Path<i64>) -> AppResult<HttpResponse> {
-    ctx.user()?.require_anywhere(Permission::ManageUsers)?;
+    let readers = readers(&ctx)?;
     let (actor, id) = (ctx.actor(), *id);
     let requeued = ctx
         .db(move |conn| {
             audit::write_if(conn, &actor, |c| {
-                let ch = ndb::retry(c, id)?;
+                let ch = ndb::retry(c, &readers, id)?;
                 Ok((ch.is_some(), ch))
             })
         })
@@ -163,6 +184,26 @@ async fn send_test(ctx: Ctx, form: web::Form<TestForm>) -> AppResult<HttpRespons
         )
         .await;
     };
+    // An administrator lower down tests with the address of someone they
+    // administer (their own, say), not any address through the
+    // installation's server.
+    let readers = readers(&ctx)?;
+    let address = form.to.clone();
+    if !ctx
+        .db(move |conn| Ok(ndb::reaches(conn, &readers, &address)?))
+        .await?
+    {
+        errors.add("to", "mail-test-error-scope");
+        return render(
+            &ctx,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            &form,
+            &errors,
+            None,
+            &OutboxQuery::default(),
+        )
+        .await;
+    }
     let data = json!({"lang": ctx.locale.code(), "name": user.full_name, "transport": ctx.state.mailer.describe()});
     let (text, html) = ctx
         .state
