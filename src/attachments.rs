@@ -1,6 +1,8 @@
 //! Files people attach (a written answer to a recommendation): checked by
-//! their first bytes as well as their name, limited in size, stored under a
-//! content hash in `DATA_DIR/attachments/`, and served only as downloads.
+//! their name and by the structure their kind promises (a PDF's trailer and
+//! cross-reference, an Office file's package parts, an image's chunks or
+//! segments up to its end), limited in size, stored under a content hash in
+//! `DATA_DIR/attachments/`, and served only as downloads.
 
 use std::collections::HashMap;
 
@@ -105,10 +107,135 @@ pub fn check(name: &str, bytes: &[u8]) -> Result<(String, &'static str), &'stati
     let Some((_, content_type, magic)) = KINDS.iter().find(|(e, _, _)| *e == ext) else {
         return Err("upload-error-type");
     };
-    if !bytes.starts_with(magic) {
+    if !bytes.starts_with(magic) || !well_formed(&ext, bytes) {
         return Err("upload-error-content");
     }
     Ok((safe, content_type))
+}
+
+/// Whether the file has the structure its kind promises, beyond its first
+/// bytes: something else behind a `%PDF-` or PNG header is refused.
+fn well_formed(ext: &str, bytes: &[u8]) -> bool {
+    match ext {
+        "pdf" => pdf_ok(bytes),
+        "docx" => package_ok(bytes, "word/document.xml"),
+        "xlsx" => package_ok(bytes, "xl/workbook.xml"),
+        "jpg" | "jpeg" => jpeg_ok(bytes),
+        "png" => png_ok(bytes),
+        _ => false,
+    }
+}
+
+/// A PDF ends with `startxref`, the offset of its cross-reference (a table
+/// `xref` or a stream object `N G obj`), and `%%EOF`.
+fn pdf_ok(bytes: &[u8]) -> bool {
+    let find_last = |needle: &[u8]| bytes.windows(needle.len()).rposition(|w| w == needle);
+    let tail_from = bytes.len().saturating_sub(1024);
+    let Some(eof) = find_last(b"%%EOF") else {
+        return false;
+    };
+    let Some(startxref) = find_last(b"startxref") else {
+        return false;
+    };
+    if eof < tail_from || startxref > eof {
+        return false;
+    }
+    let digits: String = bytes[startxref + 9..eof]
+        .iter()
+        .map(|b| *b as char)
+        .filter(|c| !c.is_whitespace())
+        .collect();
+    let Ok(offset) = digits.parse::<usize>() else {
+        return false;
+    };
+    let Some(at) = bytes.get(offset..startxref) else {
+        return false;
+    };
+    if at.starts_with(b"xref") {
+        return true;
+    }
+    // `12 0 obj`: a cross-reference stream.
+    let head: String = at.iter().take(32).map(|b| *b as char).collect();
+    let mut words = head.split_whitespace();
+    matches!(
+        (words.next(), words.next(), words.next()),
+        (Some(n), Some(g), Some(obj))
+            if n.bytes().all(|b| b.is_ascii_digit())
+                && g.bytes().all(|b| b.is_ascii_digit())
+                && obj.starts_with("obj")
+    )
+}
+
+/// An Office Open XML package: a zip whose directory lists its content
+/// types and its main part.
+fn package_ok(bytes: &[u8], main_part: &str) -> bool {
+    zip::ZipArchive::new(std::io::Cursor::new(bytes)).is_ok_and(|z| {
+        z.index_for_name("[Content_Types].xml").is_some() && z.index_for_name(main_part).is_some()
+    })
+}
+
+/// A PNG: its header chunk first with a size, then chunks whose lengths
+/// lead exactly to `IEND` at the end of the file.
+fn png_ok(bytes: &[u8]) -> bool {
+    let mut at = 8;
+    let mut first = true;
+    while let Some(head) = bytes.get(at..at + 8) {
+        let len = u32::from_be_bytes([head[0], head[1], head[2], head[3]]) as usize;
+        let kind = &head[4..8];
+        if first {
+            let size = bytes.get(at + 8..at + 16);
+            let sized = size.is_some_and(|s| s[..4] != [0; 4] && s[4..] != [0; 4]);
+            if kind != b"IHDR" || len != 13 || !sized {
+                return false;
+            }
+            first = false;
+        }
+        let Some(next) = at.checked_add(12).and_then(|n| n.checked_add(len)) else {
+            return false;
+        };
+        if kind == b"IEND" {
+            return next == bytes.len();
+        }
+        at = next;
+    }
+    false
+}
+
+/// A JPEG: segments from its start, a frame header with a size before the
+/// scan, and the end-of-image marker at the end (a camera may pad after it).
+fn jpeg_ok(bytes: &[u8]) -> bool {
+    let mut at = 2;
+    let mut sized = false;
+    loop {
+        let Some(&[0xFF, marker]) = bytes.get(at..at + 2) else {
+            return false;
+        };
+        if marker == 0xFF {
+            at += 1;
+            continue;
+        }
+        let Some(len) = bytes
+            .get(at + 2..at + 4)
+            .map(|l| u16::from_be_bytes([l[0], l[1]]) as usize)
+        else {
+            return false;
+        };
+        // Frame headers (SOF0–SOF15 but DHT, JPG, DAC): height and width.
+        if (0xC0..=0xCF).contains(&marker) && ![0xC4, 0xC8, 0xCC].contains(&marker) {
+            sized = bytes
+                .get(at + 5..at + 9)
+                .is_some_and(|hw| hw[..2] != [0, 0] && hw[2..] != [0, 0]);
+        }
+        if marker == 0xDA {
+            // The scan runs to the end-of-image marker near the end.
+            let tail = &bytes[bytes.len().saturating_sub(4096).max(at)..];
+            return sized && tail.windows(2).any(|w| w == [0xFF, 0xD9]);
+        }
+        if len < 2 {
+            return false;
+        }
+        at += 2 + len;
+    }
 }
 
 /// The last path segment, accents folded, anything but letters, digits,
@@ -186,15 +313,81 @@ mod tests {
         assert!(safe_name(&format!("{}.pdf", "a".repeat(300))).ends_with(".pdf"));
     }
 
+    /// The smallest files of each kind as their programs make them.
+    pub(crate) fn minimal_pdf() -> Vec<u8> {
+        let mut pdf = b"%PDF-1.4\n".to_vec();
+        let obj = pdf.len();
+        pdf.extend_from_slice(b"1 0 obj\n<< /Type /Catalog >>\nendobj\n");
+        let xref = pdf.len();
+        pdf.extend_from_slice(
+            format!(
+                "xref\n0 2\n0000000000 65535 f \n{obj:010} 00000 n \ntrailer\n<< /Size 2 /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n"
+            )
+            .as_bytes(),
+        );
+        pdf
+    }
+
+    fn png(width: u32) -> Vec<u8> {
+        let mut png = b"\x89PNG\r\n\x1a\n".to_vec();
+        let mut chunk = |kind: &[u8], data: &[u8]| {
+            png.extend_from_slice(&(data.len() as u32).to_be_bytes());
+            png.extend_from_slice(kind);
+            png.extend_from_slice(data);
+            png.extend_from_slice(&[0, 0, 0, 0]);
+        };
+        let mut ihdr = width.to_be_bytes().to_vec();
+        ihdr.extend_from_slice(&1u32.to_be_bytes());
+        ihdr.extend_from_slice(&[8, 2, 0, 0, 0]);
+        chunk(b"IHDR", &ihdr);
+        chunk(b"IDAT", b"x");
+        chunk(b"IEND", b"");
+        png
+    }
+
+    fn jpeg(height: u16) -> Vec<u8> {
+        let mut j = vec![0xFF, 0xD8];
+        j.extend_from_slice(&[0xFF, 0xE0, 0, 4, 0, 0]);
+        j.extend_from_slice(&[0xFF, 0xC0, 0, 11, 8]);
+        j.extend_from_slice(&height.to_be_bytes());
+        j.extend_from_slice(&[0, 1, 1, 1, 0x11, 0]);
+        j.extend_from_slice(&[0xFF, 0xDA, 0, 2, 0x12, 0x34, 0xFF, 0xD9]);
+        j
+    }
+
     #[test]
-    fn only_known_kinds_whose_bytes_match() {
+    fn only_known_kinds_whose_structure_holds() {
         assert_eq!(
-            check("tra-loi.pdf", b"%PDF-1.7 ...").unwrap().1,
+            check("tra-loi.pdf", &minimal_pdf()).unwrap().1,
             "application/pdf"
         );
+        assert_eq!(check("anh.PNG", &png(1)).unwrap().1, "image/png");
+        assert_eq!(check("anh.jpg", &jpeg(1)).unwrap().1, "image/jpeg");
+        // An executable behind a PDF header, with or without a fake ending.
+        let mut exe = b"%PDF-1.7\nMZ\x90\x00".to_vec();
+        exe.extend_from_slice(&[0u8; 2000]);
+        assert_eq!(check("x.pdf", &exe), Err("upload-error-content"));
+        exe.extend_from_slice(b"startxref\n12\n%%EOF");
+        assert_eq!(check("x.pdf", &exe), Err("upload-error-content"));
+        // Images that end early or have no size.
+        let mut cut = png(1);
+        cut.truncate(30);
+        assert_eq!(check("a.png", &cut), Err("upload-error-content"));
+        assert_eq!(check("a.png", &png(0)), Err("upload-error-content"));
+        assert_eq!(check("a.jpg", &jpeg(0)), Err("upload-error-content"));
         assert_eq!(
-            check("anh.PNG", b"\x89PNG\r\n\x1a\n...").unwrap().1,
-            "image/png"
+            check("a.jpg", b"\xFF\xD8\xFF\xE0"),
+            Err("upload-error-content")
+        );
+        // A zip that is no Office document.
+        let mut book = rust_xlsxwriter::Workbook::new();
+        book.add_worksheet();
+        let xlsx = book.save_to_buffer().unwrap();
+        assert!(check("bang.xlsx", &xlsx).is_ok());
+        assert_eq!(check("bang.docx", &xlsx), Err("upload-error-content"));
+        assert_eq!(
+            check("a.xlsx", b"PK\x03\x04junk"),
+            Err("upload-error-content")
         );
         assert_eq!(check("script.html", b"<script>"), Err("upload-error-type"));
         assert_eq!(

@@ -1284,3 +1284,56 @@ async fn json_numbers_of_task_and_household_bodies_are_stored_exactly() {
         28227.755
     );
 }
+
+/// Year 9999 and areas of 10^23 m² are slips, not data: a page says the
+/// range, the API answers 422, and nothing is stored.
+#[tokio::test]
+async fn dates_and_areas_past_their_plausible_range_are_refused_with_the_range() {
+    let w = household_world().await;
+    let (app, c) = (&w.app, &w.owner);
+    let path = format!("/tasks/{}/households", w.task);
+    let fields: Vec<(&str, String)> = vec![
+        ("head_name", "Nguyễn Văn An".into()),
+        ("area_m2", "100.000.000.000.000.000.000.000".into()),
+    ];
+    let html = refused(post(app, c, &path, &fields).await).await;
+    assert_kept_with(
+        &html,
+        "area_m2",
+        "100.000.000.000.000.000.000.000",
+        &message("error-area-too-large"),
+    );
+    assert_eq!(household_count(app, w.task), 0);
+
+    let milestone = format!("/tasks/{}/milestones", w.task);
+    for day in ["31/12/9999", "01/01/1000"] {
+        let r = post(
+            app,
+            c,
+            &milestone,
+            &[("title", "Bàn giao mặt bằng"), ("due_on", day)],
+        )
+        .await;
+        assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY, "{day}");
+        assert!(r
+            .text()
+            .await
+            .unwrap()
+            .contains("Ngày phải trong khoảng 01/01/1990 – 31/12/2099."));
+    }
+
+    let owner = db::tasks::find(&mut app.conn(), w.task).unwrap().owner_id;
+    let token = token_for(app, owner);
+    let (status, body) = call(
+        app,
+        &token,
+        Method::POST,
+        &path.replace("/tasks", "/api/v1/tasks"),
+        json!({"head_name": "Trần Thị Bình", "area_m2": 1e23}),
+        None,
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    assert_eq!(body["error"]["fields"]["area_m2"]["code"], "area-too-large");
+    assert_eq!(household_count(app, w.task), 0);
+}

@@ -35,6 +35,24 @@ async fn post(
     app.post_with(c, path, &pairs).await
 }
 
+/// A small PDF as a program writes it: objects, a cross-reference table
+/// where `startxref` says, and `%%EOF`.
+fn minimal_pdf(text: &str) -> Vec<u8> {
+    let mut pdf = b"%PDF-1.4\n".to_vec();
+    let obj = pdf.len();
+    pdf.extend_from_slice(
+        format!("1 0 obj\n<< /Type /Catalog /Title ({text}) >>\nendobj\n").as_bytes(),
+    );
+    let xref = pdf.len();
+    pdf.extend_from_slice(
+        format!(
+            "xref\n0 2\n0000000000 65535 f \n{obj:010} 00000 n \ntrailer\n<< /Size 2 /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n"
+        )
+        .as_bytes(),
+    );
+    pdf
+}
+
 async fn follow(app: &TestApp, c: &Client, r: reqwest::Response) -> String {
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
     page(app, c, &location(&r)).await.1
@@ -260,6 +278,14 @@ async fn a_recommendation_is_raised_answered_reopened_once_and_accepted() {
         .await
         .unwrap()
         .contains("Nội dung tệp không đúng với loại tệp."));
+    // An executable behind a PDF header is refused: no trailer, no
+    // cross-reference where it says.
+    let mut exe = b"%PDF-1.7\nMZ\x90\x00\x03".to_vec();
+    exe.extend_from_slice(&[0u8; 4096]);
+    exe.extend_from_slice(b"startxref\n9\n%%EOF\n");
+    let r = answer(&app, &body, id, "x", Some(("tra-loi.pdf", exe))).await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let pdf = minimal_pdf("Công văn số 123");
     let mut big = b"%PDF-1.4\n".to_vec();
     big.resize(10 * 1024 * 1024 + 1, b'a');
     let r = answer(&app, &body, id, "x", Some(("lon.pdf", big))).await;
@@ -271,7 +297,7 @@ async fn a_recommendation_is_raised_answered_reopened_once_and_accepted() {
         &body,
         id,
         "Đã chỉ đạo Văn phòng Đăng ký đất đai giải quyết",
-        Some(("../Công văn 123.pdf", b"%PDF-1.4 answer".to_vec())),
+        Some(("../Công văn 123.pdf", pdf.clone())),
     )
     .await;
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
@@ -303,7 +329,7 @@ async fn a_recommendation_is_raised_answered_reopened_once_and_accepted() {
         .to_string();
     assert_eq!(disposition, "attachment; filename=\"cong_van_123.pdf\"");
     assert_eq!(r.headers()["content-type"], "application/octet-stream");
-    assert_eq!(r.bytes().await.unwrap().as_ref(), b"%PDF-1.4 answer");
+    assert_eq!(r.bytes().await.unwrap().as_ref(), pdf.as_slice());
     assert_eq!(
         app.get_with(&outsider, &format!("/attachments/{attachment}"))
             .await

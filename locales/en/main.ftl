@@ -1180,3 +1180,6 @@ export-made-on = Exported on
 rec-error-inspection = The recommendation cannot be added to that inspection (it does not exist, or you act in neither unit). Send the form again to record it without an inspection.
 mail-test-error-scope = A test message can go only to the address of a user of the units you administer (your own, say).
 mail-scope-note = This page shows only the messages to users of the units you administer. The mail server's settings are for the top unit's administrators.
+error-date-range = The date must fall between 01/01/1990 and 31/12/2099.
+error-number-too-large = The number is too large (at most 1.000.000.000.000; money at most 1.000.000.000.000.000 đồng).
+error-area-too-large = An area is at most 1.000.000.000 m² (100.000 ha).

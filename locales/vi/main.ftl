@@ -1180,3 +1180,6 @@ export-made-on = Xuất ngày
 rec-error-inspection = Không ghi được kiến nghị vào đợt giám sát này (không có, hoặc bạn không thuộc đơn vị giám sát hay được giám sát). Gửi lại biểu mẫu để ghi kiến nghị không gắn với đợt giám sát nào.
 mail-test-error-scope = Chỉ gửi thử được tới địa chỉ thư của người dùng thuộc đơn vị bạn quản trị (ví dụ địa chỉ của chính bạn).
 mail-scope-note = Trang này chỉ hiện thư gửi tới người dùng thuộc các đơn vị bạn quản trị. Cài đặt máy chủ thư do quản trị viên cấp trên cùng xem và sửa.
+error-date-range = Ngày phải trong khoảng 01/01/1990 – 31/12/2099.
+error-number-too-large = Số quá lớn (tối đa 1.000.000.000.000, với số tiền 1.000.000.000.000.000 đồng).
+error-area-too-large = Diện tích tối đa 1.000.000.000 m² (100.000 ha).

@@ -84,7 +84,16 @@ pub fn iso_datetime(utc: NaiveDateTime) -> String {
 }
 
 /// Reads `dd/mm/yyyy` (also `d/m/yyyy`) or the ISO `yyyy-mm-dd` that date inputs send.
+/// Years outside 1900–2200 are no date of this work (a query asking for
+/// year 9999 would otherwise walk eight thousand years of working days);
+/// forms say their own range (`FieldErrors::date`).
 pub fn parse_date(s: &str) -> Option<NaiveDate> {
+    use chrono::Datelike;
+    parse_any_date(s).filter(|d| (1900..=2200).contains(&d.year()))
+}
+
+/// `parse_date` whatever the year.
+pub fn parse_any_date(s: &str) -> Option<NaiveDate> {
     let s = s.trim();
     NaiveDate::parse_from_str(s, "%d/%m/%Y")
         .or_else(|_| NaiveDate::parse_from_str(s, "%Y-%m-%d"))

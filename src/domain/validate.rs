@@ -14,6 +14,24 @@ pub fn text(raw: &str) -> String {
     raw.trim().nfc().filter(|c| *c != '\0').collect()
 }
 
+/// The dates a form takes: what this work records happened or is planned
+/// between these days (stated in `error-date-range`).
+pub const DATES: std::ops::RangeInclusive<chrono::NaiveDate> = match (
+    chrono::NaiveDate::from_ymd_opt(1990, 1, 1),
+    chrono::NaiveDate::from_ymd_opt(2099, 12, 31),
+) {
+    (Some(a), Some(b)) => a..=b,
+    _ => panic!("valid bounds"),
+};
+
+/// The largest decimal a form takes (stated in `error-number-too-large`):
+/// a figure, a target, a score; areas have their own (`MAX_AREA_M2`).
+pub const MAX_DECIMAL: f64 = 1e12;
+/// The largest whole number: money in đồng (a thousand trillion).
+pub const MAX_WHOLE: i64 = 1_000_000_000_000_000;
+/// The largest area in m² (100.000 ha), well past any project's.
+pub const MAX_AREA_M2: f64 = 1e9;
+
 /// Field name → translation key of the message.
 #[derive(Debug, Default, Clone, PartialEq, Eq, serde::Serialize)]
 #[serde(transparent)]
@@ -81,6 +99,10 @@ impl FieldErrors {
     pub fn number<T: TryFrom<i64>>(&mut self, field: &str, raw: &str) -> Option<T> {
         match numbers::parse_whole(raw) {
             Ok(None) => None,
+            Ok(Some(n)) if n.unsigned_abs() > MAX_WHOLE as u64 => {
+                self.add(field, "error-number-too-large");
+                None
+            }
             Ok(Some(n)) => {
                 let fits = T::try_from(n).ok();
                 if fits.is_none() {
@@ -104,7 +126,26 @@ impl FieldErrors {
     /// As `decimal`, for texts from a file whose decimal sign is known.
     pub fn decimal_with(&mut self, field: &str, raw: &str, sign: DecimalSign) -> Option<f64> {
         match numbers::parse_decimal(raw, sign) {
+            Ok(Some(v)) if v > MAX_DECIMAL => {
+                self.add(field, "error-number-too-large");
+                None
+            }
             Ok(v) => v,
+            Err(e) => {
+                self.add(field, e.key());
+                None
+            }
+        }
+    }
+
+    /// An optional area in m², at most `MAX_AREA_M2`.
+    pub fn area(&mut self, field: &str, raw: &str) -> Option<f64> {
+        match numbers::parse_decimal(raw, DecimalSign::Comma) {
+            Ok(Some(area)) if area > MAX_AREA_M2 => {
+                self.add(field, "error-area-too-large");
+                None
+            }
+            Ok(area) => area,
             Err(e) => {
                 self.add(field, e.key());
                 None
@@ -126,17 +167,22 @@ impl FieldErrors {
         out
     }
 
-    /// An optional `dd/mm/yyyy` date.
+    /// An optional `dd/mm/yyyy` date within `DATES` (a task, a visit, a duty
+    /// of this work falls there; year 9999 is a slip of the keyboard).
     pub fn date(&mut self, field: &str, raw: &str) -> Option<chrono::NaiveDate> {
         match raw.trim() {
             "" => None,
-            s => {
-                let d = super::format::parse_date(s);
-                if d.is_none() {
+            s => match super::format::parse_any_date(s) {
+                None => {
                     self.add(field, "error-date");
+                    None
                 }
-                d
-            }
+                Some(d) if !DATES.contains(&d) => {
+                    self.add(field, "error-date-range");
+                    None
+                }
+                d => d,
+            },
         }
     }
 
@@ -245,6 +291,28 @@ mod tests {
             e.ids("f", &["3".into(), "1".into(), "3".into()]),
             vec![1, 3]
         );
+    }
+
+    #[test]
+    fn dates_and_numbers_have_plausible_bounds() {
+        let mut e = FieldErrors::default();
+        assert!(e.date("a", "31/12/2099").is_some());
+        assert!(e.date("a", "01/01/1990").is_some());
+        assert_eq!(e.date("b", "31/12/9999"), None);
+        assert_eq!(e.date("c", "31/12/1989"), None);
+        assert_eq!(e.get("b"), Some("error-date-range"));
+        assert_eq!(e.get("c"), Some("error-date-range"));
+        assert_eq!(e.area("d", "1.000.000.000"), Some(1e9));
+        assert_eq!(e.area("e", "1.000.000.001"), None);
+        assert_eq!(e.get("e"), Some("error-area-too-large"));
+        assert_eq!(e.decimal("f", &"9".repeat(13)), None);
+        assert_eq!(e.get("f"), Some("error-number-too-large"));
+        assert_eq!(
+            e.number::<i64>("g", "182.900.000.000"),
+            Some(182_900_000_000)
+        );
+        assert_eq!(e.number::<i64>("h", "1.000.000.000.000.001"), None);
+        assert_eq!(e.get("h"), Some("error-number-too-large"));
     }
 
     #[test]

@@ -266,8 +266,8 @@ pub(super) async fn validate(
         e.add("project_start_year", "error-year");
     }
     let deadline = e.date("deadline", &form.deadline);
-    let area_total_m2 = e.decimal("area_total_m2", &form.area_total_m2);
-    let area_cleared_m2 = e.decimal("area_cleared_m2", &form.area_cleared_m2);
+    let area_total_m2 = e.area("area_total_m2", &form.area_total_m2);
+    let area_cleared_m2 = e.area("area_cleared_m2", &form.area_cleared_m2);
     if let (Some(t), Some(c)) = (area_total_m2, area_cleared_m2) {
         if c > t {
             e.add("area_cleared_m2", "error-more-than-total");
