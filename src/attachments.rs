@@ -151,6 +151,8 @@ fn pdf_ok(bytes: &[u8]) -> bool {
     let Some(at) = bytes.get(offset..startxref) else {
         return false;
     };
+    // Some writers point at the line end just before.
+    let at = &at[at.iter().take_while(|b| b.is_ascii_whitespace()).count()..];
     if at.starts_with(b"xref") {
         return true;
     }
@@ -194,7 +196,8 @@ fn png_ok(bytes: &[u8]) -> bool {
             return false;
         };
         if kind == b"IEND" {
-            return next == bytes.len();
+            // Some programs append data after the image; it is never read.
+            return next <= bytes.len();
         }
         at = next;
     }
@@ -227,9 +230,10 @@ fn jpeg_ok(bytes: &[u8]) -> bool {
                 .is_some_and(|hw| hw[..2] != [0, 0] && hw[2..] != [0, 0]);
         }
         if marker == 0xDA {
-            // The scan runs to the end-of-image marker near the end.
-            let tail = &bytes[bytes.len().saturating_sub(4096).max(at)..];
-            return sized && tail.windows(2).any(|w| w == [0xFF, 0xD9]);
+            // The scan runs to an end-of-image marker (phones may append a
+            // video after it).
+            let scan = bytes.get(at..).unwrap_or_default();
+            return sized && scan.windows(2).any(|w| w == [0xFF, 0xD9]);
         }
         if len < 2 {
             return false;
@@ -363,6 +367,22 @@ mod tests {
         );
         assert_eq!(check("anh.PNG", &png(1)).unwrap().1, "image/png");
         assert_eq!(check("anh.jpg", &jpeg(1)).unwrap().1, "image/jpeg");
+        // Trailing bytes after an image, and a startxref pointing at the line
+        // end before `xref`, as some programs write them.
+        let mut motion = jpeg(1);
+        motion.extend_from_slice(&[0u8; 10_000]);
+        assert!(check("anh.jpg", &motion).is_ok());
+        let mut padded = png(1);
+        padded.extend_from_slice(b"trailer");
+        assert!(check("anh.png", &padded).is_ok());
+        let pdf = minimal_pdf();
+        let text = String::from_utf8(pdf).unwrap();
+        let xref = text.find("xref\n").unwrap();
+        let shifted = text.replace(
+            &format!("startxref\n{xref}"),
+            &format!("startxref\n{}", xref - 1),
+        );
+        assert!(check("a.pdf", shifted.as_bytes()).is_ok());
         // An executable behind a PDF header, with or without a fake ending.
         let mut exe = b"%PDF-1.7\nMZ\x90\x00".to_vec();
         exe.extend_from_slice(&[0u8; 2000]);

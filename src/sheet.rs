@@ -131,12 +131,17 @@ fn unpack_within(
     for i in 0..zip.len() {
         let mut entry = zip.by_index(i).map_err(|_| error)?;
         let left = limit - total;
-        let is_content = entry.name().is_ok_and(|n| n == "content.xml");
+        let name = entry.name().map(|n| n.to_string()).unwrap_or_default();
         let mut limited = (&mut entry).take(left + 1);
-        let n = if is_content {
+        let n = if name == "content.xml" {
             let mut buf = Vec::new();
             let n = limited.read_to_end(&mut buf).map_err(|_| error)? as u64;
             content = Some(buf);
+            n
+        } else if name == "xl/sharedStrings.xml" {
+            let mut buf = Vec::new();
+            let n = limited.read_to_end(&mut buf).map_err(|_| error)? as u64;
+            shared_strings_within(&buf)?;
             n
         } else {
             std::io::copy(&mut limited, &mut std::io::sink()).map_err(|_| error)?
@@ -147,6 +152,34 @@ fn unpack_within(
         }
     }
     Ok(content)
+}
+
+/// The parser reserves room for as many shared strings as the file says it
+/// holds: a count the XML cannot hold (each takes more than ten bytes) is a
+/// lie told to make it reserve terabytes.
+fn shared_strings_within(xml: &[u8]) -> Result<(), SheetError> {
+    use quick_xml::events::Event;
+    let mut reader = quick_xml::Reader::from_reader(xml);
+    let mut buf = Vec::new();
+    loop {
+        match reader.read_event_into(&mut buf) {
+            Ok(Event::Start(e)) | Ok(Event::Empty(e)) if e.local_name().as_ref() == "sst" => {
+                for a in e.attributes().flatten() {
+                    if matches!(a.key.as_ref(), "count" | "uniqueCount") {
+                        let n: u64 = a.value.parse().map_err(|_| SheetError::Xlsx)?;
+                        if n.saturating_mul(10) > xml.len() as u64 {
+                            return Err(SheetError::Xlsx);
+                        }
+                    }
+                }
+                return Ok(());
+            }
+            Ok(Event::Eof) => return Ok(()),
+            Err(_) => return Err(SheetError::Xlsx),
+            _ => {}
+        }
+        buf.clear();
+    }
 }
 
 /// An ODS names repeated rows and cells by count; the parser expands every
@@ -183,13 +216,26 @@ fn ods_extent_within(content: &[u8], limits: Limits) -> Result<(), SheetError> {
                 ) =>
             {
                 let n = repeats(e, "table:number-columns-repeated");
+                // Anything but a style, a validation or the count may give
+                // the cell a value (a formula, a value without a type).
                 let has_value = matches!(event, Event::Start(_))
-                    || e.attributes()
-                        .flatten()
-                        .any(|a| a.key.as_ref() == "office:value-type");
+                    || e.attributes().flatten().any(|a| {
+                        !matches!(
+                            a.key.as_ref(),
+                            "table:style-name"
+                                | "table:content-validation-name"
+                                | "table:number-columns-repeated"
+                        )
+                    });
                 col = col.saturating_add(n);
                 if has_value {
                     last_col = col;
+                }
+            }
+            // `<text:s text:c="N"/>`: N spaces, which the parser writes out.
+            Event::Start(ref e) | Event::Empty(ref e) if e.name().as_ref() == "text:s" => {
+                if repeats(e, "text:c") > limits.cell_chars {
+                    return Err(SheetError::Ods);
                 }
             }
             Event::End(e) if e.name().as_ref() == "table:table-row" => {
@@ -210,30 +256,37 @@ fn ods_extent_within(content: &[u8], limits: Limits) -> Result<(), SheetError> {
     }
 }
 
+/// What reading a text cell found of legacy encodings.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Mark {
+    Plain,
+    Converted,
+    /// Could be Unicode Vietnamese or TCVN3/VNI (`Ghi chó`, `Hoà`).
+    Undecided,
+}
+
 /// Text as it is kept: NFC, without NUL, cut past the limit, converted from
 /// TCVN3 or VNI when typed in such a font. A short cell that could be either
 /// (`Ghi chó`) is marked to be read in the encoding the rest of the sheet
 /// turns out to be in.
-fn text_cell(raw: &str, limits: Limits, reading: &mut Reading) -> (Cell, bool) {
+fn text_cell(raw: &str, limits: Limits, reading: &mut Reading) -> (Cell, Mark) {
     let cut: String = raw
         .chars()
         .filter(|c| *c != '\0')
         .take(limits.cell_chars + 1)
         .collect();
-    let (text, undecided) = match legacy::convert(&cut) {
+    let (text, mark) = match legacy::convert(&cut) {
         Some((encoding, converted)) => {
             reading.converted(encoding);
-            (converted, false)
+            (converted, Mark::Converted)
         }
-        None => {
-            let undecided = !cut.is_ascii();
-            (cut.nfc().collect(), undecided)
-        }
+        None if cut.is_ascii() => (cut, Mark::Plain),
+        None => (cut.nfc().collect(), Mark::Undecided),
     };
     if text.trim().is_empty() {
-        (Cell::Empty, false)
+        (Cell::Empty, Mark::Plain)
     } else {
-        (Cell::Text(text), undecided)
+        (Cell::Text(text), mark)
     }
 }
 
@@ -241,7 +294,7 @@ fn iso_date(s: &str) -> Option<NaiveDate> {
     NaiveDate::parse_from_str(s.get(..10)?, "%Y-%m-%d").ok()
 }
 
-fn cell_of(value: &DataRef<'_>, limits: Limits, reading: &mut Reading) -> (Cell, bool) {
+fn cell_of(value: &DataRef<'_>, limits: Limits, reading: &mut Reading) -> (Cell, Mark) {
     let cell = match value {
         DataRef::Empty => Cell::Empty,
         DataRef::Int(i) => Cell::Number(*i as f64),
@@ -250,10 +303,14 @@ fn cell_of(value: &DataRef<'_>, limits: Limits, reading: &mut Reading) -> (Cell,
         DataRef::String(s) => return text_cell(s, limits, reading),
         DataRef::SharedString(s) => return text_cell(s, limits, reading),
         DataRef::Bool(b) => Cell::Text(if *b { "TRUE" } else { "FALSE" }.into()),
-        DataRef::DateTime(d) if d.is_datetime() => match d.as_datetime() {
-            Some(dt) => Cell::Date(dt.date()),
-            None => Cell::Number(d.as_f64()),
-        },
+        // A serial the calendar can hold (1900 to 9999); outside, chrono
+        // would panic, so it stays a number.
+        DataRef::DateTime(d) if d.is_datetime() && (1.0..2_958_466.0).contains(&d.as_f64()) => {
+            match d.as_datetime() {
+                Some(dt) => Cell::Date(dt.date()),
+                None => Cell::Number(d.as_f64()),
+            }
+        }
         DataRef::DateTime(d) => Cell::Number(d.as_f64()),
         DataRef::DateTimeIso(s) => match iso_date(s) {
             Some(d) => Cell::Date(d),
@@ -262,10 +319,10 @@ fn cell_of(value: &DataRef<'_>, limits: Limits, reading: &mut Reading) -> (Cell,
         DataRef::DurationIso(s) => return text_cell(s, limits, reading),
         DataRef::Error(e) => Cell::Text(format!("#{e}")),
     };
-    (cell, false)
+    (cell, Mark::Plain)
 }
 
-fn cell_of_data(value: &calamine::Data, limits: Limits, reading: &mut Reading) -> (Cell, bool) {
+fn cell_of_data(value: &calamine::Data, limits: Limits, reading: &mut Reading) -> (Cell, Mark) {
     use calamine::Data;
     let as_ref = match value {
         Data::Int(i) => DataRef::Int(*i),
@@ -274,7 +331,7 @@ fn cell_of_data(value: &calamine::Data, limits: Limits, reading: &mut Reading) -
         Data::Bool(b) => DataRef::Bool(*b),
         Data::DateTime(d) => DataRef::DateTime(*d),
         Data::DateTimeIso(s) => match iso_date(s) {
-            Some(d) => return (Cell::Date(d), false),
+            Some(d) => return (Cell::Date(d), Mark::Plain),
             None => DataRef::SharedString(s),
         },
         Data::DurationIso(s) => DataRef::SharedString(s),
@@ -284,9 +341,9 @@ fn cell_of_data(value: &calamine::Data, limits: Limits, reading: &mut Reading) -
     cell_of(&as_ref, limits, reading)
 }
 
-/// Rows held back until the sheet's legacy encoding is known (or this many
-/// rows passed without one), so that its short, undecided cells are read in
-/// it too.
+/// Rows held back at the start, so that a short, undecided cell of the
+/// header or the first lines is read in the legacy encoding that other cells
+/// of its column show, once they have shown it.
 const HOLD_ROWS: usize = 40;
 
 /// Collects cells into rows, refusing what lies past the limits.
@@ -295,8 +352,12 @@ struct Rows<'a> {
     reading: Reading,
     line: Option<usize>,
     cells: Vec<Cell>,
-    /// Columns of the current row whose text is undecided.
+    /// Columns of the current row whose text is undecided, or converted.
     undecided: Vec<usize>,
+    converted: Vec<usize>,
+    /// Columns where some cell of a table row (not a title alone on its
+    /// row) was found in a legacy encoding.
+    legacy_columns: std::collections::HashSet<usize>,
     held: Vec<(usize, Vec<Cell>, Vec<usize>)>,
     holding: bool,
     each: &'a mut dyn FnMut(usize, Vec<Cell>),
@@ -310,6 +371,8 @@ impl<'a> Rows<'a> {
             line: None,
             cells: Vec::new(),
             undecided: Vec::new(),
+            converted: Vec::new(),
+            legacy_columns: Default::default(),
             held: Vec::new(),
             holding: true,
             each,
@@ -320,7 +383,7 @@ impl<'a> Rows<'a> {
         &mut self,
         row: usize,
         col: usize,
-        (cell, undecided): (Cell, bool),
+        (cell, mark): (Cell, Mark),
     ) -> Result<(), SheetError> {
         if cell.is_empty() {
             return Ok(());
@@ -339,21 +402,29 @@ impl<'a> Rows<'a> {
             self.cells.resize(col + 1, Cell::Empty);
         }
         self.cells[col] = cell;
-        if undecided {
-            self.undecided.push(col);
+        match mark {
+            Mark::Converted => self.converted.push(col),
+            Mark::Undecided => self.undecided.push(col),
+            Mark::Plain => {}
         }
         Ok(())
     }
 
-    /// Reads the undecided cells of a row in the sheet's encoding, if any.
-    fn settle(&self, cells: &mut [Cell], undecided: &[usize]) {
+    /// Reads a row's undecided cells in the sheet's legacy encoding, where
+    /// their column holds text found in it; other text is left as it is
+    /// (a Unicode `Châu Lê` under a TCVN3 title stays `Châu Lê`).
+    fn settle(&mut self, cells: &mut [Cell], undecided: &[usize]) {
         let Some(encoding) = self.reading.sheet_encoding else {
             return;
         };
         for &col in undecided {
+            if !self.legacy_columns.contains(&col) {
+                continue;
+            }
             if let Some(Cell::Text(t)) = cells.get(col) {
                 if let Some(converted) = legacy::convert_as(t, encoding) {
                     cells[col] = Cell::Text(converted);
+                    self.reading.converted(encoding);
                 }
             }
         }
@@ -363,9 +434,13 @@ impl<'a> Rows<'a> {
         let Some(line) = self.line.take() else { return };
         let mut cells = std::mem::take(&mut self.cells);
         let undecided = std::mem::take(&mut self.undecided);
+        let converted = std::mem::take(&mut self.converted);
+        if cells.iter().filter(|c| !c.is_empty()).count() > 1 {
+            self.legacy_columns.extend(converted);
+        }
         if self.holding {
             self.held.push((line, cells, undecided));
-            if self.reading.sheet_encoding.is_some() || self.held.len() >= HOLD_ROWS {
+            if self.held.len() >= HOLD_ROWS {
                 self.release();
             }
             return;
@@ -470,8 +545,8 @@ fn read_csv(bytes: &[u8], mut rows: Rows<'_>) -> Result<Reading, SheetError> {
     for record in reader.records() {
         let record = record.map_err(|_| SheetError::Csv)?;
         let mut start = record.position().map_or(counted_to, |p| p.byte() as usize);
-        // After a CR the record is said to start at the LF that follows it.
-        if text.as_bytes().get(start) == Some(&b'\n') {
+        // A record is said to start where the blank lines before it start.
+        while text.as_bytes().get(start) == Some(&b'\n') {
             start += 1;
         }
         if let Some(skipped) = text.as_bytes().get(counted_to..start) {
@@ -489,7 +564,7 @@ fn read_csv(bytes: &[u8], mut rows: Rows<'_>) -> Result<Reading, SheetError> {
                 } else {
                     Cell::Text(t)
                 };
-                (cell, false)
+                (cell, Mark::Plain)
             } else {
                 text_cell(field, limits, &mut rows.reading)
             };
@@ -610,5 +685,134 @@ mod tests {
             Err(SheetError::Unpacked)
         );
         assert!(read("a.xlsx", &bytes, LIMITS, &mut each).is_ok());
+    }
+}
+
+#[cfg(test)]
+mod hostile {
+    use super::*;
+    use std::io::Write;
+
+    /// The archive with one entry's text replaced.
+    fn rezip(bytes: &[u8], name: &str, edit: impl Fn(String) -> String) -> Vec<u8> {
+        let mut zip = zip::ZipArchive::new(Cursor::new(bytes)).unwrap();
+        let mut out = zip::ZipWriter::new(Cursor::new(Vec::new()));
+        for i in 0..zip.len() {
+            let mut entry = zip.by_index(i).unwrap();
+            let entry_name = entry.name().unwrap().to_string();
+            let mut text = Vec::new();
+            entry.read_to_end(&mut text).unwrap();
+            if entry_name == name {
+                text = edit(String::from_utf8(text).unwrap()).into_bytes();
+            }
+            out.start_file(entry_name, zip::write::SimpleFileOptions::default())
+                .unwrap();
+            out.write_all(&text).unwrap();
+        }
+        out.finish().unwrap().into_inner()
+    }
+
+    fn xlsx(build: impl Fn(&mut rust_xlsxwriter::Worksheet)) -> Vec<u8> {
+        let mut book = rust_xlsxwriter::Workbook::new();
+        build(book.add_worksheet());
+        book.save_to_buffer().unwrap()
+    }
+
+    fn read_all(name: &str, bytes: &[u8]) -> Result<Vec<(usize, Vec<Cell>)>, SheetError> {
+        let mut rows = Vec::new();
+        read(name, bytes, LIMITS, &mut |l, c| rows.push((l, c)))?;
+        Ok(rows)
+    }
+
+    #[test]
+    fn a_shared_string_count_the_file_cannot_hold_is_refused() {
+        let bytes = xlsx(|s| {
+            s.write_string(0, 0, "Chủ hộ").unwrap();
+        });
+        let lie = rezip(&bytes, "xl/sharedStrings.xml", |x| {
+            x.replace("uniqueCount=\"1\"", "uniqueCount=\"100000000000\"")
+        });
+        assert_ne!(bytes, lie);
+        assert_eq!(read_all("a.xlsx", &lie), Err(SheetError::Xlsx));
+        assert!(read_all("a.xlsx", &bytes).is_ok());
+    }
+
+    #[test]
+    fn a_date_cell_far_outside_the_calendar_stays_a_number() {
+        let date = rust_xlsxwriter::Format::new().set_num_format("dd/mm/yyyy");
+        let bytes = xlsx(|s| {
+            s.write_number_with_format(0, 0, -1e12, &date).unwrap();
+            s.write_number_with_format(0, 1, 45945.0, &date).unwrap();
+        });
+        let rows = read_all("a.xlsx", &bytes).unwrap();
+        assert_eq!(rows[0].1[0], Cell::Number(-1e12));
+        assert_eq!(
+            rows[0].1[1],
+            Cell::Date(NaiveDate::from_ymd_opt(2025, 10, 15).unwrap())
+        );
+    }
+
+    fn ods(content_rows: &str) -> Vec<u8> {
+        let content = format!(
+            r#"<?xml version="1.0" encoding="UTF-8"?><office:document-content xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" xmlns:table="urn:oasis:names:tc:opendocument:xmlns:table:1.0" xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0" office:version="1.2"><office:body><office:spreadsheet><table:table table:name="A">{content_rows}</table:table></office:spreadsheet></office:body></office:document-content>"#
+        );
+        let mut out = zip::ZipWriter::new(Cursor::new(Vec::new()));
+        let stored = zip::write::SimpleFileOptions::default()
+            .compression_method(zip::CompressionMethod::Stored);
+        out.start_file("mimetype", stored).unwrap();
+        out.write_all(b"application/vnd.oasis.opendocument.spreadsheet")
+            .unwrap();
+        out.start_file(
+            "META-INF/manifest.xml",
+            zip::write::SimpleFileOptions::default(),
+        )
+        .unwrap();
+        out.write_all(br#"<?xml version="1.0" encoding="UTF-8"?><manifest:manifest xmlns:manifest="urn:oasis:names:tc:opendocument:xmlns:manifest:1.0"><manifest:file-entry manifest:full-path="/" manifest:media-type="application/vnd.oasis.opendocument.spreadsheet"/><manifest:file-entry manifest:full-path="content.xml" manifest:media-type="text/xml"/></manifest:manifest>"#)
+            .unwrap();
+        out.start_file("content.xml", zip::write::SimpleFileOptions::default())
+            .unwrap();
+        out.write_all(content.as_bytes()).unwrap();
+        out.finish().unwrap().into_inner()
+    }
+
+    #[test]
+    fn ods_runs_and_spaces_that_would_expand_past_the_limits_are_refused() {
+        let fine = ods(
+            r#"<table:table-row><table:table-cell office:value-type="string"><text:p>Chủ hộ</text:p></table:table-cell></table:table-row>"#,
+        );
+        assert!(
+            read_all("a.ods", &fine).is_ok(),
+            "{:?}",
+            read_all("a.ods", &fine)
+        );
+        // A value without a type, repeated over every column and many rows.
+        let wide = ods(
+            r#"<table:table-row table:number-rows-repeated="2000"><table:table-cell office:value="1" table:number-columns-repeated="16384"/></table:table-row>"#,
+        );
+        assert_eq!(read_all("a.ods", &wide), Err(SheetError::TooManyColumns));
+        let formula = ods(
+            r#"<table:table-row table:number-rows-repeated="300000"><table:table-cell table:formula="of:=1"/></table:table-row>"#,
+        );
+        assert_eq!(read_all("a.ods", &formula), Err(SheetError::TooManyRows));
+        let spaces = ods(
+            r#"<table:table-row><table:table-cell office:value-type="string"><text:p>a<text:s text:c="200000000"/>b</text:p></table:table-cell></table:table-row>"#,
+        );
+        assert_eq!(read_all("a.ods", &spaces), Err(SheetError::Ods));
+    }
+
+    #[test]
+    fn unicode_names_under_a_tcvn3_title_are_left_alone() {
+        // A title typed in .VnTime above a table typed in Unicode.
+        let text = "DANH S\u{b8}CH C\u{b8}C H\u{e9} D\u{a9}N\nChủ hộ;Ghi chú\nChâu Lê;Cô Tô\n";
+        let rows = read_all("a.csv", text.as_bytes()).unwrap();
+        assert_eq!(rows[0].1[0], Cell::Text("DANH SÁCH CÁC HỘ DÂN".into()));
+        assert_eq!(rows[2].1[0], Cell::Text("Châu Lê".into()));
+        assert_eq!(rows[2].1[1], Cell::Text("Cô Tô".into()));
+    }
+
+    #[test]
+    fn lines_are_counted_across_several_blank_lines() {
+        let rows = read_all("a.csv", b"\n\nH;x\n\n\n\nAn;1\n").unwrap();
+        assert_eq!(rows.iter().map(|r| r.0).collect::<Vec<_>>(), vec![3, 7]);
     }
 }

@@ -1183,3 +1183,6 @@ mail-scope-note = This page shows only the messages to users of the units you ad
 error-date-range = The date must fall between 01/01/1990 and 31/12/2099.
 error-number-too-large = The number is too large (at most 1.000.000.000.000; money at most 1.000.000.000.000.000 đồng).
 error-area-too-large = An area is at most 1.000.000.000 m² (100.000 ha).
+import-error-too-much-text = The file holds too much text (over 64 MB once read); split it into several files.
+import-error-unreadable = This file could not be read; save it again with Excel or LibreOffice and retry.
+mail-test-failed-hidden = The mail server refused; the top unit's administrators can see why.

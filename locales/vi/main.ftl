@@ -1183,3 +1183,6 @@ mail-scope-note = Trang này chỉ hiện thư gửi tới người dùng thuộ
 error-date-range = Ngày phải trong khoảng 01/01/1990 – 31/12/2099.
 error-number-too-large = Số quá lớn (tối đa 1.000.000.000.000, với số tiền 1.000.000.000.000.000 đồng).
 error-area-too-large = Diện tích tối đa 1.000.000.000 m² (100.000 ha).
+import-error-too-much-text = Tệp chứa quá nhiều chữ (hơn 64 MB sau khi đọc); hãy chia thành nhiều tệp.
+import-error-unreadable = Không đọc được tệp này; hãy lưu lại bằng Excel hoặc LibreOffice rồi thử lại.
+mail-test-failed-hidden = Máy chủ thư từ chối; quản trị viên cấp trên cùng xem được chi tiết.

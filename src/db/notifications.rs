@@ -485,12 +485,16 @@ pub fn reaches(conn: &mut DbConnection, readers: &Readers, address: &str) -> Que
     match readers {
         Readers::All => Ok(true),
         Readers::UsersUnder(prefixes) => {
-            let n: i64 = users::table
+            let n = users::table
                 .inner_join(units::table.on(units::id.eq(users::unit_id)))
                 .filter(super::units::path_in(prefixes))
-                .filter(users::email.eq(address.trim()))
-                .count()
-                .get_result(conn)?;
+                .select(users::email)
+                .filter(users::email.is_not_null())
+                .load::<Option<String>>(conn)?
+                .into_iter()
+                .flatten()
+                .filter(|e| e.trim().eq_ignore_ascii_case(address.trim()))
+                .count();
             Ok(n > 0)
         }
     }

@@ -302,16 +302,20 @@ impl Skip {
 /// `Tổng cộng`, `Cộng`, `Cộng (I)`, `TỔNG CỘNG:`, `Tong cong`, `Total`.
 fn is_total(text: &str) -> bool {
     let lower = text.trim().to_lowercase();
-    let first = lower
-        .split(|c: char| c.is_whitespace() || ":()".contains(c))
-        .next()
-        .unwrap_or("");
     let folded = fold(text);
     let folded = folded.trim_end_matches([':', '.']);
+    // `Tổng` and `Cộng` are also surnames: alone, or before a section's
+    // number (`Cộng (I)`, `Cộng II:`), they are totals; before a name not.
+    let alone = |word: &str| {
+        lower.strip_prefix(word).is_some_and(|rest| {
+            let rest = rest.trim().trim_matches([':', '.', '(', ')', ' ']);
+            rest.is_empty() || is_section_number(&rest.to_uppercase())
+        })
+    };
     lower.starts_with("tổng cộng")
         || lower.starts_with("tổng số")
-        || first == "cộng"
-        || first == "tổng"
+        || alone("cộng")
+        || alone("tổng")
         || folded.starts_with("tong cong")
         || ["cong", "tong", "total", "sum", "grand total"].contains(&folded)
         || folded.starts_with("total ")
@@ -325,10 +329,12 @@ fn is_section_number(text: &str) -> bool {
     roman || letter
 }
 
-/// `I. Hộ gia đình, cá nhân`, `A - Tổ chức`: a numbered section title.
+/// `I. Hộ gia đình, cá nhân`, `A) Tổ chức`: a numbered section title. The
+/// number must be followed by `.` or `)`: `VI VĂN HÙNG`, `A Páo`, `Y Bhi
+/// Niê` are people.
 fn is_section_title(text: &str) -> bool {
     let t = text.trim();
-    match t.split_once(['.', ')', '-', ' ']) {
+    match t.split_once(['.', ')']) {
         Some((number, rest)) => !rest.trim().is_empty() && is_section_number(number),
         None => false,
     }
@@ -360,10 +366,11 @@ pub fn skip_reason(cells: &[Cell], columns: &[Option<Column>]) -> Option<Skip> {
     };
     let first_text = filled.iter().find_map(|c| c.text()).unwrap_or("");
     let name = at(Column::HeadName).and_then(Cell::text);
-    if is_total(first_text) || name.is_some_and(is_total) {
+    // A row with a parcel is a household, whatever its name says.
+    let has_parcel = at(Column::ParcelNo).is_some() || at(Column::MapSheet).is_some();
+    if !has_parcel && (is_total(first_text) || name.is_some_and(is_total)) {
         return Some(Skip::Total);
     }
-    let has_parcel = at(Column::ParcelNo).is_some() || at(Column::MapSheet).is_some();
     let number = at(Column::RowNumber).and_then(Cell::text);
     if !has_parcel
         && (number.is_some_and(is_section_number)
@@ -535,6 +542,21 @@ mod tests {
             Some(Skip::Section)
         );
         assert_eq!(skip(&["", "II. Tổ chức", "", "", ""]), Some(Skip::Section));
+        assert_eq!(
+            skip(&["", "B) Hộ gia đình", "", "", ""]),
+            Some(Skip::Section)
+        );
+        // People whose names start like a section number or a total.
+        for name in [
+            "VI VĂN HÙNG",
+            "A Páo",
+            "Y Bhi Niê",
+            "H Hen Mlô",
+            "Tổng Văn Cường",
+            "Cộng Thị Lan",
+        ] {
+            assert_eq!(skip(&["3", name, "", "", "120"]), None, "{name}");
+        }
         assert_eq!(skip(&["A", "", "", "", ""]), Some(Skip::Section));
         assert_eq!(
             skip(&["(1)", "(2)", "(3)", "(4)", "(5)"]),

@@ -66,7 +66,11 @@ fn grouped_digits(s: &str, group: char) -> Result<String, NumberError> {
         return Err(NumberError::NotANumber);
     }
     let first = parts[0].len();
-    if (1..=3).contains(&first) && parts[1..].iter().all(|p| p.len() == 3) {
+    // `0.500` is a decimal written the English way, not five hundred.
+    if (1..=3).contains(&first)
+        && !parts[0].starts_with('0')
+        && parts[1..].iter().all(|p| p.len() == 3)
+    {
         Ok(parts.concat())
     } else {
         Err(NumberError::Ambiguous)

@@ -204,7 +204,14 @@ async fn send_test(ctx: Ctx, form: web::Form<TestForm>) -> AppResult<HttpRespons
         )
         .await;
     }
-    let data = json!({"lang": ctx.locale.code(), "name": user.full_name, "transport": ctx.state.mailer.describe()});
+    // The server's address is for the installation's administrators.
+    let top = user.is_top_admin();
+    let transport = if top {
+        ctx.state.mailer.describe()
+    } else {
+        String::new()
+    };
+    let data = json!({"lang": ctx.locale.code(), "name": user.full_name, "transport": transport});
     let (text, html) = ctx
         .state
         .views
@@ -230,7 +237,11 @@ async fn send_test(ctx: Ctx, form: web::Form<TestForm>) -> AppResult<HttpRespons
                 StatusCode::BAD_GATEWAY,
                 &form,
                 &FieldErrors::default(),
-                Some(e.to_string()),
+                Some(if top {
+                    e.to_string()
+                } else {
+                    i18n::t(ctx.locale, "mail-test-failed-hidden")
+                }),
                 &OutboxQuery::default(),
             )
             .await

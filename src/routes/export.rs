@@ -54,6 +54,14 @@ pub(super) fn title_rows(
     Ok(3)
 }
 
+/// Column widths fitted to the table, not to the title above it (which
+/// would stretch the first column to the title's length).
+pub(super) fn fit(sheet: &mut Worksheet) -> AppResult<()> {
+    sheet.autofit();
+    sheet.set_column_width(0, 28).map_err(xlsx_error)?;
+    Ok(())
+}
+
 /// A CSV in UTF-8 with a byte-order mark (so that Excel opens it with its
 /// accents), every cell a spreadsheet would run as a formula neutralised.
 pub(super) fn csv_bytes(header: &[String], rows: &[Vec<String>]) -> AppResult<Vec<u8>> {

@@ -246,11 +246,20 @@ struct Checker {
     /// Past `HEADER_SCAN` rows without a header: the rest is not read.
     headless: bool,
     last_line: usize,
+    /// Bytes of text held in checked households: a small XLSX can repeat one
+    /// long shared string in every cell.
+    kept_text: usize,
     report: Report,
 }
 
+/// Text the checked households of one file may hold.
+const MAX_KEPT_TEXT: usize = 64 * 1024 * 1024;
+
 impl Checker {
     fn push(&mut self, line: usize, cells: Vec<Cell>) {
+        if self.kept_text > MAX_KEPT_TEXT {
+            return;
+        }
         if self.header.is_some() {
             self.check(line, cells);
         } else if !self.headless {
@@ -317,6 +326,19 @@ impl Checker {
         };
         match checked {
             Ok(fields) => {
+                self.kept_text += [
+                    &fields.head_name,
+                    &fields.address,
+                    &fields.residential_group,
+                    &fields.map_sheet,
+                    &fields.parcel_no,
+                    &fields.land_type,
+                    &fields.phone,
+                    &fields.notes,
+                ]
+                .iter()
+                .map(|t| t.len())
+                .sum::<usize>();
                 let duplicate = !fields.parcel_no.is_empty()
                     && !self
                         .seen
@@ -367,12 +389,16 @@ pub(crate) fn check_file(
         header: None,
         headless: false,
         last_line: 0,
+        kept_text: 0,
         report: Report::default(),
     };
     let reading = sheet::read(name, bytes, sheet::LIMITS, &mut |line, cells| {
         checker.push(line, cells)
     })
     .map_err(|e| e.key())?;
+    if checker.kept_text > MAX_KEPT_TEXT {
+        return Err("import-error-too-much-text");
+    }
     if checker.header.is_none() && !checker.headless {
         if checker.first_rows.is_empty() {
             return Err("import-error-empty");
@@ -411,7 +437,13 @@ pub(crate) async fn check_off_the_pages(
     std::thread::Builder::new()
         .name("import".into())
         .spawn(move || {
-            let _ = tx.send(check_file(&name, &bytes, existing, options));
+            // A parser's panic on a crafted file is a refusal of the file,
+            // not a lost answer.
+            let checked = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                check_file(&name, &bytes, existing, options)
+            }))
+            .unwrap_or(Err("import-error-unreadable"));
+            let _ = tx.send(checked);
             drop(turn);
         })
         .map_err(|e| AppError::Internal(e.to_string()))?;

@@ -907,7 +907,7 @@ async fn stats_xlsx(ctx: Ctx, q: web::Query<StatsQuery>) -> AppResult<HttpRespon
             sheet.write_number(r, 6, m).map_err(fail)?;
         }
     }
-    sheet.autofit();
+    super::export::fit(sheet)?;
     let bytes = book.save_to_buffer().map_err(fail)?;
     Ok(super::export::attachment(
         "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
