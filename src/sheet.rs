@@ -233,10 +233,10 @@ fn ods_extent_within(content: &[u8], limits: Limits) -> Result<(), SheetError> {
                 }
             }
             // `<text:s text:c="N"/>`: N spaces, which the parser writes out.
-            Event::Start(ref e) | Event::Empty(ref e) if e.name().as_ref() == "text:s" => {
-                if repeats(e, "text:c") > limits.cell_chars {
-                    return Err(SheetError::Ods);
-                }
+            Event::Start(ref e) | Event::Empty(ref e)
+                if e.name().as_ref() == "text:s" && repeats(e, "text:c") > limits.cell_chars =>
+            {
+                return Err(SheetError::Ods);
             }
             Event::End(e) if e.name().as_ref() == "table:table-row" => {
                 if last_col > 0 {

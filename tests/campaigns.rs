@@ -624,7 +624,7 @@ async fn the_committee_attaches_its_own_tasks_to_a_campaign() {
         &[("task", outside.to_string())],
     )
     .await;
-    assert_eq!(r.status(), StatusCode::BAD_REQUEST);
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
     let r = post(
         app,
         &committee,

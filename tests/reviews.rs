@@ -1005,7 +1005,7 @@ async fn the_lead_prepares_a_round_settings_tasks_and_criteria_pages_with_stale_
         &[("task", "999999".into())],
     )
     .await;
-    assert_eq!(r.status(), StatusCode::BAD_REQUEST);
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(
         db::reviews::tasks_of(&mut app.conn(), round).unwrap().len(),
         1

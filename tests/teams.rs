@@ -248,7 +248,12 @@ async fn a_team_plans_and_records_rounds_in_its_communes() {
         post(&app, &member, &link, &[("task_id", elsewhere.to_string())])
             .await
             .status(),
-        StatusCode::BAD_REQUEST
+        StatusCode::SEE_OTHER
+    );
+    assert_eq!(
+        db::teams::problems(&mut app.conn(), rid).unwrap()[0].task_id,
+        None,
+        "a task of another commune is refused"
     );
     assert_eq!(
         post(&app, &member, &link, &[("task_id", task.to_string())])

@@ -73,6 +73,18 @@ pub fn officials(conn: &mut DbConnection, duty_id: i64) -> QueryResult<Vec<(i64,
         .load(conn)
 }
 
+/// The duty's officials whose accounts are still active: those a shift may
+/// be given to.
+pub fn active_officials(conn: &mut DbConnection, duty_id: i64) -> QueryResult<Vec<i64>> {
+    desk_duty_officials::table
+        .inner_join(users::table.on(users::id.eq(desk_duty_officials::user_id)))
+        .filter(desk_duty_officials::duty_id.eq(duty_id))
+        .filter(users::active.eq(true))
+        .select(users::id)
+        .order(desk_duty_officials::position)
+        .load(conn)
+}
+
 fn set_officials(conn: &mut DbConnection, duty_id: i64, ids: &[i64]) -> QueryResult<()> {
     diesel::delete(desk_duty_officials::table.filter(desk_duty_officials::duty_id.eq(duty_id)))
         .execute(conn)?;

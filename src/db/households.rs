@@ -741,14 +741,28 @@ pub fn dialogues(conn: &mut DbConnection, task_id: i64) -> QueryResult<Vec<(Dial
         .collect())
 }
 
-/// The households of a task with these ids (others are ignored).
-pub fn of_task(conn: &mut DbConnection, task_id: i64, ids: &[i64]) -> QueryResult<Vec<Household>> {
+/// Those of `ids` that are households of the task not yet at a final stage:
+/// the ones a dialogue may be held with (as its form offers them).
+pub fn open_among(
+    conn: &mut DbConnection,
+    task_id: i64,
+    ids: &[i64],
+) -> QueryResult<Vec<Household>> {
     households::table
         .filter(households::task_id.eq(task_id))
         .filter(households::id.eq_any(ids))
+        .filter(households::stage.ne_all(final_stages()))
         .select(Household::as_select())
         .order(households::id)
         .load(conn)
+}
+
+/// Stages after which there is no one left to persuade.
+fn final_stages() -> [&'static str; 2] {
+    [
+        ConsentStage::HandedOver.as_str(),
+        ConsentStage::Enforcement.as_str(),
+    ]
 }
 
 /// Households of a task that have not reached a final stage, for choosing who
@@ -756,10 +770,7 @@ pub fn of_task(conn: &mut DbConnection, task_id: i64, ids: &[i64]) -> QueryResul
 pub fn open_of_task(conn: &mut DbConnection, task_id: i64) -> QueryResult<Vec<Household>> {
     households::table
         .filter(households::task_id.eq(task_id))
-        .filter(households::stage.ne_all([
-            ConsentStage::HandedOver.as_str(),
-            ConsentStage::Enforcement.as_str(),
-        ]))
+        .filter(households::stage.ne_all(final_stages()))
         .select(Household::as_select())
         .order((households::map_sheet, households::parcel_no, households::id))
         .load(conn)
@@ -825,7 +836,15 @@ pub fn take_import(
         .select((hi::file_name, hi::rows))
         .first(conn)
         .optional()?;
-    diesel::delete(hi::table.filter(hi::id.eq(id))).execute(conn)?;
+    // Only the uploader's own staged import of this task is taken (and so
+    // deleted): another editor cannot discard it by guessing its id.
+    diesel::delete(
+        hi::table
+            .filter(hi::id.eq(id))
+            .filter(hi::task_id.eq(task_id))
+            .filter(hi::user_id.eq(user_id)),
+    )
+    .execute(conn)?;
     Ok(found.and_then(|(name, rows)| serde_json::from_str(&rows).ok().map(|r| (name, r))))
 }
 

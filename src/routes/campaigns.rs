@@ -9,7 +9,7 @@ use chrono::{Datelike, NaiveDate};
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
-use super::{options, Page};
+use super::{chosen, options, Page};
 use crate::context::{Ctx, CurrentUser};
 use crate::db::{self, audit, campaigns as cdb};
 use crate::domain::access::Permission;
@@ -253,22 +253,30 @@ pub(super) async fn validate_campaign(
         Ok((unit, cdb::fields(conn)?, reaching))
     })
     .await?;
-    let is_new = existing.is_none();
-    let unit_ok = unit
-        .as_ref()
-        .is_some_and(|u| !is_new || (u.active && user.can(Permission::ManageTasks, &u.path)));
-    if unit_id.is_some() && !unit_ok {
-        e.add("unit_id", "error-invalid-choice");
-    }
-    if !focus.iter().all(|f| fields.iter().any(|x| x.id == *f)) {
-        e.add("focus_fields", "error-invalid-choice");
-    }
-    if unit_ok
-        && !appraisers
+    // A campaign keeps its unit once set.
+    let unit = match existing {
+        Some(_) => unit,
+        None => chosen::unit(&mut e, "unit_id", unit_id, unit, |u| {
+            user.can(Permission::ManageTasks, &u.path)
+        }),
+    };
+    // Fields of the list that are active, as the form offers them (one
+    // retired since keeps its place on a campaign that already had it).
+    let had = existing.map(|c| c.focus()).unwrap_or_default();
+    let usable = |f: i64| {
+        fields
             .iter()
-            .all(|a| reaching.iter().any(|(id, _, _)| id == a))
-    {
-        e.add("appraisers", "error-not-in-unit");
+            .any(|x| x.id == f && (x.active || had.contains(&f)))
+    };
+    chosen::every(&mut e, "focus_fields", &focus, usable, chosen::INVALID);
+    if unit.is_some() {
+        chosen::every(
+            &mut e,
+            "appraisers",
+            &appraisers,
+            |a| reaching.iter().any(|(id, _, _)| *id == a),
+            "error-not-in-unit",
+        );
     }
     match (unit_id, year, dates) {
         (Some(unit_id), Some(year), Some((period_from, period_to))) if e.is_empty() => {
@@ -300,6 +308,7 @@ async fn render_campaign_form(
     let user = ctx.user()?;
     let scope = user.scope(Permission::ManageTasks);
     let fixed = existing.map(|a| a.unit.path.clone());
+    let had = existing.map(|a| a.c.focus()).unwrap_or_default();
     let (units, fields, people) = ctx
         .db(move |conn| {
             let units = db::units::tree(conn, &scope, false)?;
@@ -328,7 +337,7 @@ async fn render_campaign_form(
             "has_errors": !errors.is_empty(),
             "version": form.version,
             "units": options(units.iter().map(|u| (u.id.to_string(), format!("{}{}", "— ".repeat(depth(&u.path)), u.name))), &form.unit_id),
-            "field_options": checks(&form.focus_fields, fields.iter().filter(|f| f.active).map(|f| (f.id.to_string(), named(locale, &f.name_vi, &f.name_en))).collect()),
+            "field_options": checks(&form.focus_fields, fields.iter().filter(|f| f.active || had.contains(&f.id)).map(|f| (f.id.to_string(), named(locale, &f.name_vi, &f.name_en))).collect()),
             "appraiser_options": checks(&form.appraisers, people.into_iter().map(|(id, username, name)| (id.to_string(), format!("{name} ({username})"))).collect()),
         }),
     )
@@ -531,24 +540,52 @@ async fn save_criteria(
 async fn tasks_page(ctx: Ctx, id: web::Path<i64>) -> AppResult<HttpResponse> {
     let a = load(&ctx, *id).await?;
     a.require_manage()?;
-    let (cid, path, year) = (a.c.id, a.unit.path.clone(), a.c.year);
-    let (candidates, attached) = ctx
-        .db(move |conn| {
-            Ok((
-                db::reviews::candidate_tasks(conn, &path, year)?,
-                cdb::tasks_of(conn, cid)?,
-            ))
-        })
-        .await?;
-    let rows: Vec<Value> = candidates
+    render_tasks(&ctx, &a, None, None, StatusCode::OK).await
+}
+
+/// Tasks a page offers to choose: (id, title, unit name).
+type OfferedTasks = Vec<(i64, String, String)>;
+
+/// The tasks a campaign may hold, as its page offers them: its unit's
+/// subtree's tasks of its year, with those already attached (id, title, unit).
+fn task_choices(
+    conn: &mut db::DbConnection,
+    c: &cdb::Campaign,
+    path: &str,
+) -> AppResult<(OfferedTasks, Vec<i64>)> {
+    let mut offered = db::reviews::candidate_tasks(conn, path, c.year)?;
+    let attached = cdb::tasks_of(conn, c.id)?;
+    let ids = attached.iter().map(|t| t.0).collect();
+    for t in attached {
+        if !offered.iter().any(|o| o.0 == t.0) {
+            offered.push(t);
+        }
+    }
+    Ok((offered, ids))
+}
+
+/// The page choosing a campaign's tasks; `ticked` is what was just sent
+/// (the attached tasks otherwise), `error` what was wrong with it.
+async fn render_tasks(
+    ctx: &Ctx,
+    a: &Access,
+    ticked: Option<Vec<i64>>,
+    error: Option<&str>,
+    status: StatusCode,
+) -> AppResult<HttpResponse> {
+    let (c, path) = (a.c.clone(), a.unit.path.clone());
+    let (offered, attached) = ctx.db(move |conn| task_choices(conn, &c, &path)).await?;
+    let ticked = ticked.unwrap_or(attached);
+    let rows: Vec<Value> = offered
         .iter()
         .map(|(id, title, unit)| {
-            json!({"id": id, "title": title, "unit": unit, "checked": attached.iter().any(|t| t.0 == *id)})
+            json!({"id": id, "title": title, "unit": unit, "checked": ticked.contains(id)})
         })
         .collect();
-    ctx.render(
+    ctx.render_status(
+        status,
         "campaigns/tasks",
-        json!({"title": i18n::t(ctx.locale, "campaign-tasks-title"), "c": a.c, "rows": rows}),
+        json!({"title": i18n::t(ctx.locale, "campaign-tasks-title"), "c": a.c, "rows": rows, "error": error}),
     )
 }
 
@@ -567,20 +604,34 @@ async fn save_tasks(
     a.require_manage()?;
     let mut e = FieldErrors::default();
     let ids = e.ids("task", &form.0.task);
-    if !e.is_empty() {
-        return Err(AppError::BadRequest("task ids".into()));
-    }
     let (actor, c, path) = (ctx.actor(), a.c.clone(), a.unit.path.clone());
-    ctx.db(move |conn| {
-        let inside = db::tasks::in_subtree(conn, &path, &ids)?;
-        if inside.len() != ids.len() {
-            return Err(AppError::BadRequest(
-                "task outside the campaign's unit".into(),
-            ));
-        }
-        audit::write(conn, &actor, |x| Ok(((), cdb::set_tasks(x, &c, &inside)?)))
-    })
-    .await?;
+    let chosen_ids = ids.clone();
+    let saved = ctx
+        .db(move |conn| {
+            // Only tasks the page offers: none of another unit, year or province.
+            let (offered, _) = task_choices(conn, &c, &path)?;
+            let usable = |t: i64| offered.iter().any(|o| o.0 == t);
+            if !chosen::every(&mut e, "task", &chosen_ids, usable, chosen::INVALID) || !e.is_empty()
+            {
+                return Ok(Err(e));
+            }
+            audit::write(conn, &actor, |x| {
+                Ok(((), cdb::set_tasks(x, &c, &chosen_ids)?))
+            })?;
+            Ok(Ok(()))
+        })
+        .await?;
+    if let Err(e) = saved {
+        let error = e.get("task").map(str::to_string);
+        return render_tasks(
+            &ctx,
+            &a,
+            Some(ids),
+            error.as_deref(),
+            StatusCode::UNPROCESSABLE_ENTITY,
+        )
+        .await;
+    }
     ctx.flash("success", "flash-saved");
     Ok(ctx.redirect(&format!("/campaigns/{}", a.c.id)))
 }
@@ -736,7 +787,7 @@ async fn figures_xlsx(ctx: Ctx, id: web::Path<i64>) -> AppResult<HttpResponse> {
         sheet
             .write_number(r, 3, (t.collectives + t.individuals) as f64)
             .map_err(fail)?;
-        sheet.autofit();
+        super::export::fit(sheet)?;
     }
     {
         let sheet = book.add_worksheet();
@@ -761,7 +812,7 @@ async fn figures_xlsx(ctx: Ctx, id: web::Path<i64>) -> AppResult<HttpResponse> {
                 sheet.write_number(r, 2, *reached as f64).map_err(fail)?;
             }
         }
-        sheet.autofit();
+        super::export::fit(sheet)?;
     }
     let bytes = book.save_to_buffer().map_err(fail)?;
     Ok(super::export::attachment(

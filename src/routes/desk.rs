@@ -8,7 +8,7 @@ use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
-use super::options;
+use super::{chosen, options};
 use crate::context::{Ctx, CurrentUser};
 use crate::db::{self, audit, desk as ddb};
 use crate::domain::access::Permission;
@@ -223,18 +223,17 @@ pub(super) async fn validate_duty(
         Ok((unit, reaching))
     })
     .await?;
-    let unit_ok = unit
-        .as_ref()
-        .is_some_and(|u| u.active && user.can(Permission::ManageTasks, &u.path));
-    if unit_id.is_some() && !unit_ok {
-        e.add("unit_id", "error-invalid-choice");
-    }
-    if unit_ok
-        && !officials
-            .iter()
-            .all(|o| reaching.iter().any(|(id, _, _)| id == o))
-    {
-        e.add("officials", "error-not-in-unit");
+    let unit = chosen::unit(&mut e, "unit_id", unit_id, unit, |u| {
+        user.can(Permission::ManageTasks, &u.path)
+    });
+    if unit.is_some() {
+        chosen::every(
+            &mut e,
+            "officials",
+            &officials,
+            |o| reaching.iter().any(|(id, _, _)| *id == o),
+            "error-not-in-unit",
+        );
     }
     match (unit_id, weekday, start, end, starts_on) {
         (Some(unit_id), Some(weekday), Some(s), Some(t), Some(starts_on)) if e.is_empty() => {
@@ -576,6 +575,8 @@ pub(super) struct ShiftAccess {
     pub shift: ddb::Shift,
     /// The official on duty (or a manager) records cases.
     pub records: bool,
+    /// The duty's officials a shift may be given to: those still active.
+    pub assignable: Vec<i64>,
 }
 
 /// The shift, if the user may see its duty.
@@ -587,7 +588,13 @@ pub(super) fn shift_access(
     let shift = ddb::find_shift(conn, id)?;
     let a = duty_access(conn, user, shift.duty_id)?;
     let records = a.manage || shift.official_id == user.id;
-    Ok(ShiftAccess { a, shift, records })
+    let assignable = ddb::active_officials(conn, shift.duty_id)?;
+    Ok(ShiftAccess {
+        a,
+        shift,
+        records,
+        assignable,
+    })
 }
 
 async fn load_shift(ctx: &Ctx, id: i64) -> AppResult<ShiftAccess> {
@@ -731,7 +738,7 @@ async fn render_shift(
             "procedures": options(procedures.iter().filter(|p| p.active).map(|p| (p.id.to_string(), named(locale, &p.name_vi, &p.name_en))), &form.procedure_id),
             "outcomes": options(Outcome::ALL.iter().map(|o| (o.as_str().to_string(), i18n::t(locale, &format!("outcome-desk-{}", o.as_str())))), &form.outcome),
             "priority_options": PriorityGroup::ALL.iter().map(|g| json!({"value": g.as_str(), "label": i18n::t(locale, &format!("priority-{}", g.as_str())), "checked": form.priority_groups.iter().any(|x| x == g.as_str())})).collect::<Vec<_>>(),
-            "people": options(sa.a.officials.iter().map(|(id, n)| (id.to_string(), n.clone())), ""),
+            "people": options(sa.a.officials.iter().filter(|(id, _)| sa.assignable.contains(id)).map(|(id, n)| (id.to_string(), n.clone())), ""),
             "statuses": [ShiftStatus::Held.as_str(), ShiftStatus::Cancelled.as_str()],
         }),
     )
@@ -782,13 +789,12 @@ pub(super) fn shift_change(
 ) -> AppResult<Result<ddb::ShiftChange, &'static str>> {
     Ok(Ok(match form.action.as_str() {
         "assign" if sa.a.manage => {
-            let Some(official) = form
-                .official_id
-                .parse::<i64>()
-                .ok()
-                .filter(|o| sa.a.officials.iter().any(|(id, _)| id == o))
+            let mut e = FieldErrors::default();
+            let id = e.id("official_id", &form.official_id);
+            let Some(official) =
+                chosen::one(&mut e, "official_id", id, id, |o| sa.assignable.contains(o))
             else {
-                return Ok(Err("error-invalid-choice"));
+                return Ok(Err(chosen::INVALID));
             };
             ddb::ShiftChange::Assign(official)
         }
@@ -1180,7 +1186,7 @@ async fn review_xlsx(
             .write_number(r, counts.len() as u16 + 1, *total as f64)
             .map_err(fail)?;
     }
-    sheet.autofit();
+    super::export::fit(sheet)?;
     let bytes = book.save_to_buffer().map_err(fail)?;
     Ok(super::export::attachment(
         "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",

@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
 use super::tasks::{access, load, load_editable, Access};
-use super::{options, HtmlForm, Page};
+use super::{chosen, options, HtmlForm, Page};
 use crate::context::{Ctx, CurrentUser};
 use crate::db::audit::Change;
 use crate::db::{self, audit, households::HouseholdFields, households::NewVisit};
@@ -96,7 +96,7 @@ pub(super) fn check_household(form: &HouseholdForm) -> Result<HouseholdFields, F
     let parcel_no = e
         .optional("parcel_no", &form.parcel_no, 30)
         .unwrap_or_default();
-    let area_m2 = e.decimal("area_m2", &form.area_m2).unwrap_or(0.0);
+    let area_m2 = e.area("area_m2", &form.area_m2).unwrap_or(0.0);
     let land_type = e
         .optional("land_type", &form.land_type, 30)
         .unwrap_or_default();
@@ -838,17 +838,13 @@ async fn hold_dialogue(
     }
     let reason = e.optional("reason", &form.reason, 1000);
     let tid = access.task.id;
+    let named = ids.clone();
     let present = ctx
-        .db(move |conn| Ok(db::households::of_task(conn, tid, &ids)?))
+        .db(move |conn| Ok(db::households::open_among(conn, tid, &named)?))
         .await?;
-    if present.is_empty()
-        || present.len()
-            != form
-                .households
-                .iter()
-                .filter(|h| !h.trim().is_empty())
-                .count()
-    {
+    // Open households of this task, as the form offers them; no others.
+    let offered = |h: i64| present.iter().any(|p| p.id == h);
+    if chosen::every(&mut e, "households", &ids, offered, chosen::INVALID) && present.is_empty() {
         e.add("households", "error-choose-households");
     }
     if let Some(to) = stage_after {

@@ -8,6 +8,7 @@ mod admin_units;
 mod admin_users;
 pub(crate) mod api;
 mod campaigns;
+mod chosen;
 mod dashboard;
 mod desk;
 mod export;
@@ -98,18 +99,25 @@ pub async fn refuse_nul<B: actix_web::body::MessageBody + 'static>(
 /// NFC and pass unchanged.
 fn nfc_form(body: web::Bytes) -> web::Bytes {
     use unicode_normalization::{is_nfc, UnicodeNormalization};
-    if body.is_ascii() {
+    // Browsers percent-encode every letter, so the body is ASCII whatever it
+    // says; only a body without `%` holds no letter outside ASCII.
+    if !body.contains(&b'%') {
         return body;
     }
     let Ok(pairs) = serde_urlencoded::from_bytes::<Vec<(String, String)>>(&body) else {
         return body;
     };
-    if pairs.iter().all(|(k, v)| is_nfc(k) && is_nfc(v)) {
+    // A password is compared as it was typed when it was set.
+    let kept = |k: &str| k.contains("password");
+    if pairs.iter().all(|(k, v)| kept(k) || is_nfc(v)) {
         return body;
     }
     let pairs: Vec<(String, String)> = pairs
         .into_iter()
-        .map(|(k, v)| (k.nfc().collect(), v.nfc().collect()))
+        .map(|(k, v)| {
+            let v = if kept(&k) { v } else { v.nfc().collect() };
+            (k, v)
+        })
         .collect();
     serde_urlencoded::to_string(pairs)
         .map(web::Bytes::from)

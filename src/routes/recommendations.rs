@@ -11,7 +11,7 @@ use chrono::{Datelike, NaiveDate};
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
-use super::options;
+use super::{chosen, options};
 use crate::attachments;
 use crate::context::{Ctx, CurrentUser};
 use crate::db::{self, audit, recommendations as rdb};
@@ -231,7 +231,7 @@ async fn new(ctx: Ctx, q: web::Query<NewQuery>) -> AppResult<HttpResponse> {
     if let Ok(id) = q.inspection_id.parse::<i64>() {
         let user = ctx.user()?.clone();
         let i = ctx
-            .db(move |conn| Ok(raising_inspection(conn, &user, id)?))
+            .db(move |conn| raising_inspection(conn, &user, id))
             .await?
             .ok_or(AppError::Forbidden)?;
         form.inspection_id = i.id.to_string();
@@ -280,9 +280,7 @@ pub(super) async fn check_recommendation(
         raw => {
             let user = user.clone();
             let found = match raw.parse::<i64>() {
-                Ok(id) => {
-                    db::run(pool, move |conn| Ok(raising_inspection(conn, &user, id)?)).await?
-                }
+                Ok(id) => db::run(pool, move |conn| raising_inspection(conn, &user, id)).await?,
                 Err(_) => None,
             };
             if found.is_none() {
@@ -629,6 +627,8 @@ pub(super) async fn check_move(
     let m = match which {
         "transfer" => {
             let to = e.id("to_unit_id", &get("to_unit_id"));
+            let found = db::run(pool, move |conn| Ok(db::units::find_chosen(conn, to)?)).await?;
+            chosen::unit(&mut e, "to_unit_id", to, found, |_| true);
             let reason = e.required("reason", &get("reason"), 2_000);
             if to == Some(a.rec.to_unit_id) || to == Some(a.rec.from_unit_id) {
                 e.add("to_unit_id", "rec-error-same-unit");
@@ -1011,12 +1011,8 @@ async fn create_inspection(ctx: Ctx, form: web::Form<InspectionForm>) -> AppResu
             Ok((u, b))
         })
         .await?;
-    if unit.is_some() && u.is_none() {
-        e.add("unit_id", "error-invalid-choice");
-    }
-    if by.is_some() && !b.as_ref().is_some_and(|b| may_act(user, &b.path)) {
-        e.add("by_unit_id", "error-invalid-choice");
-    }
+    chosen::unit(&mut e, "unit_id", unit, u, |_| true);
+    chosen::unit(&mut e, "by_unit_id", by, b, |b| may_act(user, &b.path));
     let (Some(unit_id), Some(by_unit_id), Some(visited_on)) =
         (unit, by, visited_on.filter(|_| e.is_empty()))
     else {
@@ -1183,6 +1179,14 @@ async fn calendar_save(
                 }
             };
             year = format::today().year();
+            // A body of a province the administrator manages, still active.
+            let found = ctx
+                .db(move |conn| Ok(db::units::find_chosen(conn, unit)?))
+                .await?;
+            let user = ctx.user()?;
+            chosen::unit(&mut e, "unit_id", unit, found, |u| {
+                user.can(Permission::ManageUnits, &u.path)
+            });
             if let (Some(unit), Some(days), true) = (unit, days, e.is_empty()) {
                 ctx.db(move |conn| {
                     audit::write(conn, &actor, |c| {
@@ -1345,15 +1349,29 @@ async fn add_target(ctx: Ctx, form: web::Form<HashMap<String, String>>) -> AppRe
     let user = ctx.user()?;
     let values = form.into_inner();
     let get = |k: &str| values.get(k).map_or("", String::as_str).to_string();
-    let unit_id: i64 = get("unit_id")
-        .parse()
-        .map_err(|_| AppError::BadRequest("unit".into()))?;
     let year: i32 = get("year")
         .parse()
         .map_err(|_| AppError::BadRequest("year".into()))?;
-    let unit = ctx
-        .db(move |conn| Ok(db::units::find(conn, unit_id)?))
+    // A unit that names nothing or no longer works is a field error; one
+    // the reader does not act for, a 403.
+    let mut e = FieldErrors::default();
+    let id = e.id("unit_id", &get("unit_id"));
+    let found = ctx
+        .db(move |conn| Ok(db::units::find_chosen(conn, id)?))
         .await?;
+    let Some(unit) = chosen::unit(&mut e, "unit_id", id, found, |_| true) else {
+        return render_targets(
+            &ctx,
+            None,
+            year,
+            &values,
+            &e,
+            None,
+            StatusCode::UNPROCESSABLE_ENTITY,
+        )
+        .await;
+    };
+    let unit_id = unit.id;
     if !may_act(user, &unit.path) {
         return Err(AppError::Forbidden);
     }

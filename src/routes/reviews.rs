@@ -11,7 +11,7 @@ use chrono::{Datelike, NaiveDate};
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
-use super::options;
+use super::{chosen, options};
 use crate::context::{Ctx, CurrentUser};
 use crate::db::{self, audit, reviews as rdb};
 use crate::domain::access::Permission;
@@ -284,17 +284,20 @@ pub(super) async fn validate_round(
         Ok((unit, reviewers, taken))
     })
     .await?;
-    let unit_ok = unit
-        .as_ref()
-        .is_some_and(|u| !is_new || (u.active && user.can(Permission::WriteReviews, &u.path)));
-    if unit_id.is_some() && !unit_ok {
-        e.add("unit_id", "error-invalid-choice");
-    }
+    // A round keeps its unit once set.
+    let unit = match existing {
+        Some(_) => unit,
+        None => chosen::unit(&mut e, "unit_id", unit_id, unit, |u| {
+            user.can(Permission::WriteReviews, &u.path)
+        }),
+    };
     if taken {
         e.add("year", "review-error-exists");
     }
-    if unit_ok && lead_id.is_some_and(|l| !reviewers.iter().any(|(id, _, _)| *id == l)) {
-        e.add("lead_id", "review-error-lead");
+    if unit.is_some() {
+        let lead: Vec<i64> = lead_id.into_iter().collect();
+        let reviews = |l: i64| reviewers.iter().any(|(id, _, _)| *id == l);
+        chosen::every(&mut e, "lead_id", &lead, reviews, "review-error-lead");
     }
     match (unit_id, year, lead_id, rule, self_due, review_due) {
         (
@@ -693,36 +696,60 @@ async fn tasks_page(ctx: Ctx, id: web::Path<i64>) -> AppResult<HttpResponse> {
     if !matches!(a.status(), RoundStatus::Draft | RoundStatus::SelfAssessment) {
         return Err(AppError::Forbidden);
     }
-    let (rid, path, year) = (a.round.id, a.unit.path.clone(), a.round.year);
-    let (candidates, included) = ctx
-        .db(move |conn| {
-            Ok((
-                rdb::candidate_tasks(conn, &path, year)?,
-                rdb::tasks_of(conn, rid)?,
-            ))
-        })
+    render_tasks(&ctx, &a, None, None, StatusCode::OK).await
+}
+
+/// Tasks a page offers to choose: (id, title, unit name).
+type OfferedTasks = Vec<(i64, String, String)>;
+
+/// The tasks a round may hold, as its page offers them: its unit's
+/// subtree's tasks of its year, with those already in it (tasks added
+/// earlier from another year stay listed) — (id, title, unit), and the ids
+/// of those in it.
+fn task_choices(
+    conn: &mut db::DbConnection,
+    round: &rdb::Round,
+    path: &str,
+) -> AppResult<(OfferedTasks, Vec<i64>)> {
+    let mut offered = rdb::candidate_tasks(conn, path, round.year)?;
+    let included = rdb::tasks_of(conn, round.id)?;
+    let ids = included.iter().map(|r| r.rt.task_id).collect();
+    for r in included {
+        if !offered.iter().any(|o| o.0 == r.rt.task_id) {
+            offered.push((r.rt.task_id, r.title, r.unit_name));
+        }
+    }
+    Ok((offered, ids))
+}
+
+/// The page choosing a round's tasks; `ticked` is what was just sent (the
+/// tasks in the round otherwise), `error` what was wrong with it.
+async fn render_tasks(
+    ctx: &Ctx,
+    a: &RoundAccess,
+    ticked: Option<Vec<i64>>,
+    error: Option<&str>,
+    status: StatusCode,
+) -> AppResult<HttpResponse> {
+    let (round, path) = (a.round.clone(), a.unit.path.clone());
+    let (offered, included) = ctx
+        .db(move |conn| task_choices(conn, &round, &path))
         .await?;
-    let mut rows: Vec<Value> = candidates
+    let ticked = ticked.unwrap_or(included);
+    let rows: Vec<Value> = offered
         .iter()
         .map(|(id, title, unit)| {
-            json!({"id": id, "title": title, "unit": unit, "checked": included.iter().any(|r| r.rt.task_id == *id)})
+            json!({"id": id, "title": title, "unit": unit, "checked": ticked.contains(id)})
         })
         .collect();
-    // Tasks added earlier from another year stay listed.
-    for r in included
-        .iter()
-        .filter(|r| !candidates.iter().any(|(id, _, _)| *id == r.rt.task_id))
-    {
-        rows.push(
-            json!({"id": r.rt.task_id, "title": r.title, "unit": r.unit_name, "checked": true}),
-        );
-    }
-    ctx.render(
+    ctx.render_status(
+        status,
         "reviews/tasks",
         json!({
             "title": i18n::t(ctx.locale, "review-tasks-title"),
             "round": a.round,
             "rows": rows,
+            "error": error,
         }),
     )
 }
@@ -742,27 +769,37 @@ async fn save_tasks(
     a.require_lead()?;
     let mut e = FieldErrors::default();
     let ids = e.ids("task", &form.0.task);
-    if !e.is_empty() {
-        return Err(AppError::BadRequest("task ids".into()));
-    }
     let (actor, round, path) = (ctx.actor(), a.round.clone(), a.unit.path.clone());
+    let chosen_ids = ids.clone();
     let saved = ctx
         .db(move |conn| {
-            // Only tasks of the round's subtree may be in it.
-            let inside: Vec<i64> = db::tasks::in_subtree(conn, &path, &ids)?;
-            if inside.len() != ids.len() {
-                return Err(AppError::BadRequest("task outside the round's unit".into()));
+            // Only tasks the page offers: none of another unit, year or province.
+            let (offered, _) = task_choices(conn, &round, &path)?;
+            let usable = |t: i64| offered.iter().any(|o| o.0 == t);
+            if !chosen::every(&mut e, "task", &chosen_ids, usable, chosen::INVALID) || !e.is_empty()
+            {
+                return Ok(Err(e));
             }
-            audit::write_if(conn, &actor, |c| {
-                let change = rdb::set_tasks(c, &round, &inside)?;
+            Ok(Ok(audit::write_if(conn, &actor, |c| {
+                let change = rdb::set_tasks(c, &round, &chosen_ids)?;
                 Ok((change.is_some(), change))
-            })
+            })?))
         })
         .await?;
-    if saved {
-        ctx.flash("success", "flash-saved");
-    } else {
-        ctx.flash("error", "review-error-frozen");
+    match saved {
+        Err(e) => {
+            let error = e.get("task").map(str::to_string);
+            return render_tasks(
+                &ctx,
+                &a,
+                Some(ids),
+                error.as_deref(),
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await;
+        }
+        Ok(true) => ctx.flash("success", "flash-saved"),
+        Ok(false) => ctx.flash("error", "review-error-frozen"),
     }
     Ok(ctx.redirect(&format!("/reviews/{}", a.round.id)))
 }
@@ -1120,7 +1157,7 @@ async fn render_task_review(
                 })
             })
             .collect();
-        json!({"fields": fields, "has_errors": !errors.is_empty(), "reason": {"name": "reason", "value": values.get("reason").cloned().unwrap_or_default(), "error": errors.get("reason")}, "criterion": values.get("criterion_id").cloned().unwrap_or_default()})
+        json!({"fields": fields, "has_errors": !errors.is_empty(), "reason": {"name": "reason", "value": values.get("reason").cloned().unwrap_or_default(), "error": errors.get("reason")}, "criterion": values.get("criterion_id").cloned().unwrap_or_default(), "criterion_error": errors.get("criterion_id")})
     };
     let dispute_view = dispute.as_ref().map(|d| {
         json!({
@@ -1238,10 +1275,16 @@ pub(super) async fn write_task_review(
                 values.get("reason").map_or("", String::as_str),
                 2000,
             );
-            let criterion_id = values
-                .get("criterion_id")
-                .and_then(|c| c.parse::<i64>().ok())
-                .filter(|c| criteria.iter().any(|x| x.id == *c));
+            // A dispute is about the whole result or one of the round's own criteria.
+            let criterion_id = match values.get("criterion_id").map(|c| c.trim()) {
+                Some(raw) if !raw.is_empty() && which == "dispute" => {
+                    let id = e.id("criterion_id", raw);
+                    chosen::one(&mut e, "criterion_id", id, id, |c| {
+                        criteria.iter().any(|x| x.id == *c)
+                    })
+                }
+                _ => None,
+            };
             let upheld = values.get("upheld").is_some_and(|v| v == "1");
             if !e.is_empty() {
                 return Ok(TaskWrite::Invalid(e));
@@ -1697,7 +1740,7 @@ async fn results_xlsx(ctx: Ctx, id: web::Path<i64>) -> AppResult<HttpResponse> {
                     .map_err(fail)?;
             }
         }
-        sheet.autofit();
+        super::export::fit(sheet)?;
     }
     let bytes = book.save_to_buffer().map_err(fail)?;
     Ok(super::export::attachment(

@@ -8,7 +8,7 @@ use diesel::OptionalExtension;
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
-use super::{options, Page};
+use super::{chosen, options, Page};
 use crate::context::{Ctx, CurrentUser};
 use crate::db::{self, audit, tasks::TaskFields};
 use crate::domain::access::Permission;
@@ -319,25 +319,19 @@ pub(super) async fn validate(
         Ok((unit, category, reaching))
     })
     .await?;
-    let unit_ok = unit.as_ref().is_some_and(|u| {
-        u.active && (user.can(Permission::ManageTasks, &u.path) || current_unit == Some(u.id))
+    let unit = chosen::unit(&mut e, "unit_id", unit_id, unit, |u| {
+        user.can(Permission::ManageTasks, &u.path) || current_unit == Some(u.id)
     });
-    if unit_id.is_some() && !unit_ok {
-        e.add("unit_id", "error-invalid-choice");
-    }
-    if category_id.is_some() && !category.as_ref().is_some_and(|c| c.active) {
-        e.add("category_id", "error-invalid-choice");
-    }
-    if unit_ok {
-        let reaches = |id: &i64| reaching.iter().any(|(uid, _, _)| uid == id);
-        if owner_id.is_some_and(|o| !reaches(&o)) {
-            e.add("owner_id", "error-not-in-unit");
-        }
-        if !co_owners.iter().all(reaches) {
-            e.add("co_owners", "error-not-in-unit");
-        }
-        if !team.iter().all(reaches) {
-            e.add("team", "error-not-in-unit");
+    chosen::one(&mut e, "category_id", category_id, category, |c| c.active);
+    if unit.is_some() {
+        let reaches = |id: i64| reaching.iter().any(|(uid, _, _)| *uid == id);
+        let owner: Vec<i64> = owner_id.into_iter().collect();
+        for (field, ids) in [
+            ("owner_id", &owner),
+            ("co_owners", &co_owners),
+            ("team", &team),
+        ] {
+            chosen::every(&mut e, field, ids, reaches, "error-not-in-unit");
         }
     }
     match (unit_id, category_id, owner_id, campaign_year) {

@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
 use super::desk::{calendar_feed, CalendarEvent, IcsQuery};
-use super::options;
+use super::{chosen, options};
 use crate::context::{Ctx, CurrentUser};
 use crate::db::{self, audit, teams as tdb};
 use crate::domain::access::Permission;
@@ -194,35 +194,29 @@ pub(super) async fn validate_team(
         e.add("communes", "error-required");
     }
     let scope = user.scope(Permission::ManageTasks);
+    let is_new = existing.is_none();
+    // Members and communes come from the lead unit's province: any active
+    // account of it (departments, communes) will do, as will any active unit
+    // of it served — never those of another province.
     let (lead, known_units, known_users) = db::run(pool, move |conn| {
         let lead = db::units::find_chosen(conn, lead_unit_id)?;
-        let roots = db::units::root_paths(conn)?;
+        let within: Vec<String> = lead.iter().map(|u| chosen::province(&u.path)).collect();
         Ok((
             lead,
-            db::units::tree(conn, &roots, false)?,
-            db::users::in_scope(conn, &roots)?,
+            db::units::tree(conn, &within, false)?,
+            db::users::in_scope(conn, &within)?,
         ))
     })
     .await?;
-    let lead_ok = lead.as_ref().is_some_and(|u| {
-        existing.is_some() || (u.active && scope.iter().any(|p| u.path.starts_with(p)))
+    // A team keeps its lead unit once set.
+    let lead = chosen::one(&mut e, "lead_unit_id", lead_unit_id, lead, |u| {
+        !is_new || (u.active && scope.iter().any(|p| u.path.starts_with(p)))
     });
-    if lead_unit_id.is_some() && !lead_ok {
-        e.add("lead_unit_id", "error-invalid-choice");
-    }
-    // Members come from several units (departments, communes); any active
-    // account will do, as will any active unit served.
-    if !members
-        .iter()
-        .all(|m| known_users.iter().any(|(id, _, _)| id == m))
-    {
-        e.add("members", "error-invalid-choice");
-    }
-    if !communes
-        .iter()
-        .all(|c| known_units.iter().any(|u| u.id == *c))
-    {
-        e.add("communes", "error-invalid-choice");
+    if lead.is_some() {
+        let person = |m: i64| known_users.iter().any(|(id, _, _)| *id == m);
+        let place = |c: i64| known_units.iter().any(|u| u.id == c);
+        chosen::every(&mut e, "members", &members, person, chosen::INVALID);
+        chosen::every(&mut e, "communes", &communes, place, chosen::INVALID);
     }
     match (lead_unit_id, from, to) {
         (Some(lead_unit_id), Some(period_from), Some(period_to)) if e.is_empty() => {
@@ -249,20 +243,26 @@ async fn render_team_form(
 ) -> AppResult<HttpResponse> {
     let user = ctx.user()?;
     let scope = user.scope(Permission::ManageTasks);
+    // People and units of the lead unit's province (of the reader's, for a new team).
+    let mut within: Vec<String> = match existing {
+        Some(a) => vec![chosen::province(&a.lead.path)],
+        None => scope.iter().map(|p| chosen::province(p)).collect(),
+    };
+    within.sort();
+    within.dedup();
     let (leads, units, people) = ctx
         .db(move |conn| {
-            let roots = db::units::root_paths(conn)?;
             Ok((
                 db::units::tree(conn, &scope, false)?,
-                db::units::tree(conn, &roots, false)?,
-                db::users::in_scope(conn, &roots)?,
+                db::units::tree(conn, &within, false)?,
+                db::users::in_scope(conn, &within)?,
             ))
         })
         .await?;
-    let multi = |chosen: &[String], items: Vec<(String, String)>| -> Vec<Value> {
+    let multi = |picked: &[String], items: Vec<(String, String)>| -> Vec<Value> {
         items
             .into_iter()
-            .map(|(v, l)| json!({"selected": chosen.contains(&v), "value": v, "label": l}))
+            .map(|(v, l)| json!({"selected": picked.contains(&v), "value": v, "label": l}))
             .collect()
     };
     let indent = |u: &db::units::Unit| format!("{}{}", "— ".repeat(depth(&u.path)), u.name);
@@ -767,28 +767,34 @@ async fn link_task(
     if !ra.a.member {
         return Err(AppError::Forbidden);
     }
-    let Ok(task_id) = form.task_id.parse::<i64>() else {
-        return Err(AppError::BadRequest("task".into()));
-    };
+    let back = format!("/teams/rounds/{}#problems", ra.round.id);
+    let mut e = FieldErrors::default();
+    let task_id = e.id("task_id", &form.task_id);
     let (actor, r, unit) = (ctx.actor(), ra.round.clone(), ra.round.unit_id);
     let linked = ctx
         .db(move |conn| {
-            // Only a task of the commune the problem was raised in.
+            // Only a task of the commune the problem was raised in, as the page offers.
             let u = db::units::find(conn, unit)?;
-            if db::tasks::in_subtree(conn, &u.path, &[task_id])?.is_empty() {
-                return Err(AppError::BadRequest("task outside the commune".into()));
-            }
-            audit::write_if(conn, &actor, |c| {
+            let found = match task_id {
+                Some(t) => db::tasks::in_subtree(conn, &u.path, &[t])?.pop(),
+                None => None,
+            };
+            let Some(task_id) = chosen::one(&mut e, "task_id", task_id, found, |_| true) else {
+                return Ok(None);
+            };
+            Ok(Some(audit::write_if(conn, &actor, |c| {
                 let ch = tdb::link_task(c, &r, pid, task_id)?;
                 Ok((ch.is_some(), ch))
-            })
+            })?))
         })
         .await?;
-    if !linked {
-        return Err(AppError::NotFound);
+    match linked {
+        // Problems have no field of their own on the page: the message comes back as a flash.
+        None => ctx.flash("error", chosen::INVALID),
+        Some(false) => return Err(AppError::NotFound),
+        Some(true) => ctx.flash("success", "flash-saved"),
     }
-    ctx.flash("success", "flash-saved");
-    Ok(ctx.redirect(&format!("/teams/rounds/{}#problems", ra.round.id)))
+    Ok(ctx.redirect(&back))
 }
 
 // ---------------------------------------------------------------- calendar and figures

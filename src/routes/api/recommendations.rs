@@ -18,6 +18,7 @@ use crate::domain::access::Permission;
 use crate::domain::format;
 use crate::domain::validate::FieldErrors;
 use crate::domain::workdays::Calendar;
+use crate::routes::chosen;
 use crate::routes::recommendations::{
     check_answer, check_move, check_recommendation, move_for, rec_access, save_answer,
     save_recommendation, urgency_of, RecForm,
@@ -284,6 +285,17 @@ async fn act(
     let m = check_move(&api.state.pool, &a, which, &values)
         .await?
         .map_err(|e| api.invalid(e))?;
+    // The body it goes to must exist and still work (a unit that names
+    // nothing would otherwise reach the database as a foreign key it refuses).
+    if let db::recommendations::Move::Transfer { to_unit_id, .. } = m {
+        let found = api
+            .db(move |c| Ok(db::units::find_chosen(c, Some(to_unit_id))?))
+            .await?;
+        let mut e = FieldErrors::default();
+        if chosen::unit(&mut e, "to_unit_id", Some(to_unit_id), found, |_| true).is_none() {
+            return Err(api.invalid(e));
+        }
+    }
     let version = if_match(&req, a.rec.version)?;
     let (actor, rec, uid) = (api.actor(), a.rec.clone(), api.user.id);
     let saved = api

@@ -12,6 +12,8 @@ use super::{etag, if_match, one, page, resource, Api, ApiError, ApiJson, ApiResu
 use crate::db::{self, recommendations::Target};
 use crate::domain::access::Permission;
 use crate::domain::numbers;
+use crate::domain::validate::FieldErrors;
+use crate::routes::chosen;
 use crate::routes::recommendations::{check_actual, check_target, may_act, save_actual};
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
@@ -123,7 +125,15 @@ pub struct TargetIn {
 pub async fn create_target(api: Api, body: ApiJson<TargetIn>) -> ApiResult<HttpResponse> {
     let b = body.0;
     let unit_id = b.unit_id;
-    let unit = api.db(move |c| Ok(db::units::find(c, unit_id)?)).await?;
+    // A unit that does not exist or no longer works is a field error (it
+    // would otherwise be a 404, or a target of a closed unit).
+    let found = api
+        .db(move |c| Ok(db::units::find_chosen(c, Some(unit_id))?))
+        .await?;
+    let mut e = FieldErrors::default();
+    let Some(unit) = chosen::unit(&mut e, "unit_id", Some(unit_id), found, |_| true) else {
+        return Err(api.invalid(e));
+    };
     if !may_act(&api.user, &unit.path) {
         return Err(ApiError::Forbidden);
     }
