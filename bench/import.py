@@ -1181,6 +1181,8 @@ def stop_all():
 
 def main():
     atexit.register(stop_all)
+    # Stopped from outside: still stop the servers and wrk runs started here.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     ap = argparse.ArgumentParser()
     ap.add_argument("backend", nargs="?", default="sqlite", choices=["sqlite", "postgres"])
     ap.add_argument("--phases", default="measured,load,hostile")
