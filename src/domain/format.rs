@@ -51,12 +51,6 @@ pub fn decimal(x: f64) -> String {
     }
 }
 
-/// A decimal with every digit it has, the Vietnamese way (`1.270,8`,
-/// `0,125`): what an export writes so that the import reads the same value.
-pub fn decimal_exact(x: f64) -> String {
-    super::numbers::input(x)
-}
-
 pub fn date(d: NaiveDate) -> String {
     d.format("%d/%m/%Y").to_string()
 }

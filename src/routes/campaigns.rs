@@ -543,25 +543,15 @@ async fn tasks_page(ctx: Ctx, id: web::Path<i64>) -> AppResult<HttpResponse> {
     render_tasks(&ctx, &a, None, None, StatusCode::OK).await
 }
 
-/// Tasks a page offers to choose: (id, title, unit name).
-type OfferedTasks = Vec<(i64, String, String)>;
-
 /// The tasks a campaign may hold, as its page offers them: its unit's
-/// subtree's tasks of its year, with those already attached (id, title, unit).
+/// subtree's tasks of its year, with those already attached.
 fn task_choices(
     conn: &mut db::DbConnection,
     c: &cdb::Campaign,
     path: &str,
-) -> AppResult<(OfferedTasks, Vec<i64>)> {
-    let mut offered = db::reviews::candidate_tasks(conn, path, c.year)?;
+) -> AppResult<(chosen::OfferedTasks, Vec<i64>)> {
     let attached = cdb::tasks_of(conn, c.id)?;
-    let ids = attached.iter().map(|t| t.0).collect();
-    for t in attached {
-        if !offered.iter().any(|o| o.0 == t.0) {
-            offered.push(t);
-        }
-    }
-    Ok((offered, ids))
+    Ok(chosen::offered_tasks(conn, path, c.year, attached)?)
 }
 
 /// The page choosing a campaign's tasks; `ticked` is what was just sent

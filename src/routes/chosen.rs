@@ -13,6 +13,28 @@
 use crate::db::units::Unit;
 use crate::domain::validate::FieldErrors;
 
+/// Tasks a page offers to choose: (id, title, unit name).
+pub type OfferedTasks = Vec<(i64, String, String)>;
+
+/// The tasks a campaign or a round may hold, as its page offers them: the
+/// tasks of `year` in the subtree at `path`, with those it `holds` already
+/// (kept listed even when of another year); and the ids of those it holds.
+pub fn offered_tasks(
+    conn: &mut crate::db::DbConnection,
+    path: &str,
+    year: i32,
+    holds: OfferedTasks,
+) -> diesel::QueryResult<(OfferedTasks, Vec<i64>)> {
+    let mut offered = crate::db::reviews::candidate_tasks(conn, path, year)?;
+    let ids = holds.iter().map(|t| t.0).collect();
+    for t in holds {
+        if !offered.iter().any(|o| o.0 == t.0) {
+            offered.push(t);
+        }
+    }
+    Ok((offered, ids))
+}
+
 /// The error of an id that names nothing the reader may use.
 pub const INVALID: &str = "error-invalid-choice";
 

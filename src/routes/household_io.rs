@@ -573,13 +573,10 @@ fn preview(report: &Report, locale: Locale) -> Value {
         let f = &b.form;
         lines.push((
             b.line,
-            json!({"line": b.line, "head_name": format::short(&f.head_name, 80),
-                   "address": format::short(&f.address, 80),
-                   "map_sheet": format::short(&f.map_sheet, 30),
-                   "parcel_no": format::short(&f.parcel_no, 30),
-                   "area": format::short(&f.area_m2, 30),
-                   "land_type": format::short(&f.land_type, 30),
-                   "notes": format::short(&f.notes, 80),
+            // Kept cut to 80 characters (`Checker::check`).
+            json!({"line": b.line, "head_name": f.head_name, "address": f.address,
+                   "map_sheet": f.map_sheet, "parcel_no": f.parcel_no,
+                   "area": f.area_m2, "land_type": f.land_type, "notes": f.notes,
                    "errors": b.errors.iter().map(|(f, k)| message(f, k)).collect::<Vec<_>>(),
                    "duplicate": false, "skipped": null}),
         ));
@@ -744,7 +741,7 @@ fn export_cells(i: usize, h: &db::households::Household) -> [String; 12] {
         h.residential_group.clone(),
         h.map_sheet.clone(),
         h.parcel_no.clone(),
-        format::decimal_exact(h.area_m2),
+        numbers::input(h.area_m2),
         h.land_type.clone(),
         priority_names(h),
         h.phone.clone(),
@@ -956,20 +953,7 @@ mod tests {
                 .collect();
             let want: Vec<_> = rows
                 .iter()
-                .map(|h| {
-                    key(&HouseholdFields {
-                        head_name: h.head_name.clone(),
-                        address: h.address.clone(),
-                        residential_group: h.residential_group.clone(),
-                        map_sheet: h.map_sheet.clone(),
-                        parcel_no: h.parcel_no.clone(),
-                        area_m2: h.area_m2,
-                        land_type: h.land_type.clone(),
-                        priority_groups: h.priority_groups.clone(),
-                        phone: h.phone.clone(),
-                        notes: h.notes.clone(),
-                    })
-                })
+                .map(|h| key(&db::households::fields_of(h)))
                 .collect();
             let csv = households_csv(&rows).unwrap();
             let xlsx = households_xlsx("Việc khó", "Phường Phú Thượng", &rows).unwrap();

@@ -699,27 +699,19 @@ async fn tasks_page(ctx: Ctx, id: web::Path<i64>) -> AppResult<HttpResponse> {
     render_tasks(&ctx, &a, None, None, StatusCode::OK).await
 }
 
-/// Tasks a page offers to choose: (id, title, unit name).
-type OfferedTasks = Vec<(i64, String, String)>;
-
 /// The tasks a round may hold, as its page offers them: its unit's
 /// subtree's tasks of its year, with those already in it (tasks added
-/// earlier from another year stay listed) — (id, title, unit), and the ids
-/// of those in it.
+/// earlier from another year stay listed).
 fn task_choices(
     conn: &mut db::DbConnection,
     round: &rdb::Round,
     path: &str,
-) -> AppResult<(OfferedTasks, Vec<i64>)> {
-    let mut offered = rdb::candidate_tasks(conn, path, round.year)?;
-    let included = rdb::tasks_of(conn, round.id)?;
-    let ids = included.iter().map(|r| r.rt.task_id).collect();
-    for r in included {
-        if !offered.iter().any(|o| o.0 == r.rt.task_id) {
-            offered.push((r.rt.task_id, r.title, r.unit_name));
-        }
-    }
-    Ok((offered, ids))
+) -> AppResult<(chosen::OfferedTasks, Vec<i64>)> {
+    let included = rdb::tasks_of(conn, round.id)?
+        .into_iter()
+        .map(|r| (r.rt.task_id, r.title, r.unit_name))
+        .collect();
+    Ok(chosen::offered_tasks(conn, path, round.year, included)?)
 }
 
 /// The page choosing a round's tasks; `ticked` is what was just sent (the
