@@ -39,9 +39,12 @@ after(async () => {
   await server?.stop();
 });
 
+// The app's day is Vietnam's (UTC+7), whatever the machine's time zone:
+// read the shifted clock through the UTC getters.
+const vn = () => new Date(Date.now() + 7 * 3600 * 1000);
 const today = () => {
-  const d = new Date();
-  return `${String(d.getDate()).padStart(2, "0")}/${String(d.getMonth() + 1).padStart(2, "0")}/${d.getFullYear()}`;
+  const d = vn();
+  return `${String(d.getUTCDate()).padStart(2, "0")}/${String(d.getUTCMonth() + 1).padStart(2, "0")}/${d.getUTCFullYear()}`;
 };
 
 test("1. an administrator logs in for the first time and sets up a ward and its people", async () => {
@@ -86,8 +89,8 @@ test("2. a committee member registers a clearance task and imports 50 households
   await capuy.choose("#unit_id", WARD);
   await capuy.choose("#category_id", "Giải phóng mặt bằng");
   await capuy.page.fill("#description", "Mương thoát nước dài 1,2 km; 50 hộ bị ảnh hưởng.");
-  await capuy.page.fill("#campaign_year", String(new Date().getFullYear()));
-  await capuy.page.fill("#deadline", `31/12/${new Date().getFullYear()}`);
+  await capuy.page.fill("#campaign_year", String(vn().getUTCFullYear()));
+  await capuy.page.fill("#deadline", `31/12/${vn().getUTCFullYear()}`);
   await capuy.choose("#owner_id", accounts["capuy.thuykhue"].fullName);
   await capuy.choose("#team", accounts["totac.thuykhue"].fullName);
   await capuy.page.fill("#area_total_m2", "4.270,5");
@@ -200,7 +203,7 @@ test("3. a ward team member logs three visits on a phone, by keyboard alone", as
 test("4. the Front's reviewer scores the task, publishes and prints the report", async () => {
   const mttq = await session();
   await mttq.login("mttq.thuykhue", accounts["mttq.thuykhue"].once, PASSWORD);
-  const year = String(new Date().getFullYear());
+  const year = String(vn().getUTCFullYear());
 
   await mttq.go("/reviews/new", "new review round");
   await mttq.choose("#unit_id", WARD);
@@ -279,7 +282,7 @@ test("5. a citizen answers the feedback link on a phone", async () => {
   await capuy.choose("#unit_id", WARD);
   await capuy.page.fill("#name", "Ngày thứ Ba đồng hành với công dân");
   await capuy.page.fill("#place", "Bộ phận một cửa phường Thụy Khuê");
-  await capuy.page.selectOption("#weekday", { index: new Date().getDay() === 0 ? 6 : new Date().getDay() - 1 });
+  await capuy.page.selectOption("#weekday", { index: vn().getUTCDay() === 0 ? 6 : vn().getUTCDay() - 1 });
   await capuy.page.fill("#start_time", "07:30");
   await capuy.page.fill("#end_time", "11:30");
   await capuy.page.fill("#starts_on", today());
