@@ -606,3 +606,65 @@ async fn files_made_to_hurt_the_reader_are_refused_quickly_with_a_reason() {
     );
     assert!(stored(&w).is_empty());
 }
+
+/// Counts the statements a connection runs that begin with `prefix`.
+struct Statements {
+    prefix: &'static str,
+    seen: std::sync::Arc<std::sync::atomic::AtomicUsize>,
+}
+
+impl diesel::connection::Instrumentation for Statements {
+    fn on_connection_event(&mut self, event: diesel::connection::InstrumentationEvent<'_>) {
+        if let diesel::connection::InstrumentationEvent::StartQuery { query, .. } = event {
+            if query.to_string().trim_start().starts_with(self.prefix) {
+                self.seen.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            }
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_long_list_is_written_thousands_of_rows_to_a_statement_and_found_by_search_and_totals() {
+    use diesel::Connection;
+    let w = world().await;
+    let mut conn = w.app.conn();
+    let seen = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    conn.set_instrumentation(Statements {
+        prefix: "INSERT INTO",
+        seen: seen.clone(),
+    });
+    let task = db::tasks::find(&mut conn, w.task).unwrap();
+    let rows: Vec<db::households::HouseholdFields> = (0..4_500)
+        .map(|i| db::households::HouseholdFields {
+            head_name: format!("Hộ số {i} Lương Thị Ngọc"),
+            address: String::new(),
+            residential_group: String::new(),
+            map_sheet: "24".into(),
+            parcel_no: i.to_string(),
+            area_m2: 100.5,
+            land_type: String::new(),
+            priority_groups: String::new(),
+            phone: String::new(),
+            notes: String::new(),
+        })
+        .collect();
+    let refs: Vec<&db::households::HouseholdFields> = rows.iter().collect();
+    let written = db::households::create_many(&mut conn, &task, &refs).unwrap();
+    assert_eq!(written, 4_500);
+    // Row by row (diesel's way with defaultable fields on SQLite) made FTS5
+    // flush its index 4,500 times; a few multi-row statements flush it a few.
+    let statements = seen.load(std::sync::atomic::Ordering::Relaxed);
+    assert!(
+        (1..=3).contains(&statements),
+        "{statements} INSERT statements for 4,500 rows"
+    );
+    // The triggers still ran for every row: the search index and the totals.
+    let (_, html) = w.app.text("/search?q=H%E1%BB%99+s%E1%BB%91+4321").await;
+    assert!(html.contains("Hộ số 4321 Lương Thị Ngọc"), "{html}");
+    let (_, page) = w.app.text(&format!("/tasks/{}", w.task)).await;
+    assert!(page.contains("4.500"), "the task counts its households");
+    assert!(
+        page.contains("452.250"),
+        "and adds up their area (4.500 × 100,5 m²)"
+    );
+}
