@@ -1,7 +1,7 @@
 //! The application's error at the HTTP edge. Models return `QueryResult`;
 //! handlers return `Result<_, AppError>`; this is the one place where an error
 //! becomes a status code. Pages for these statuses are rendered by
-//! `views::error_pages`, which reads the `ErrorKind` left in the response.
+//! `routes::error_page`, which reads the `ErrorKind` left in the response.
 
 use actix_web::http::{header, StatusCode};
 use actix_web::{HttpResponse, ResponseError};
@@ -86,7 +86,7 @@ impl ResponseError for AppError {
 
     fn error_response(&self) -> HttpResponse {
         if let AppError::LoginRequired { next } = self {
-            let target = format!("/login?next={}", crate::views::url_encode(next));
+            let target = format!("/login?next={}", crate::domain::format::url_encode(next));
             return HttpResponse::SeeOther()
                 .insert_header((header::LOCATION, target))
                 .finish();

@@ -16,7 +16,7 @@ use tracing_actix_web::{DefaultRootSpanBuilder, RootSpanBuilder, TracingLogger};
 use crate::config::Config;
 use crate::db;
 use crate::state::AppState;
-use crate::views::{self, Views};
+use crate::views::Views;
 
 pub struct Application {
     port: u16,
@@ -89,7 +89,7 @@ impl Application {
             owner_choices: crate::cache::Versioned::new(1_000),
             found: crate::cache::Versioned::new(1_000),
             metrics: crate::metrics::Metrics::default(),
-            api_limiter: crate::routes::api::limiter(config.api_rate_per_minute),
+            api_limiter: crate::auth::rate::limiter(config.api_rate_per_minute),
             imports: std::sync::Arc::new(tokio::sync::Semaphore::new(1)),
             config,
         });
@@ -119,7 +119,7 @@ impl Application {
                 .app_data(web::FormConfig::default().limit(256 * 1024))
                 .wrap(from_fn(crate::auth::csrf::guard))
                 .wrap(from_fn(crate::routes::refuse_nul))
-                .wrap(ErrorHandlers::new().default_handler(views::error_page))
+                .wrap(ErrorHandlers::new().default_handler(crate::routes::error_page))
                 .wrap(sessions)
                 .wrap({
                     let headers = DefaultHeaders::new()
@@ -140,7 +140,7 @@ impl Application {
                     }
                 })
                 .wrap(Compress::default())
-                .wrap(from_fn(crate::metrics::track))
+                .wrap(from_fn(crate::routes::metrics::track))
                 .wrap(TracingLogger::<Spans>::new())
                 .configure(crate::routes::configure)
         })

@@ -22,7 +22,7 @@ pub struct AppState {
     /// A review round's computed results per round version.
     pub round_results: crate::cache::Versioned<Vec<crate::db::reviews::TaskResult>>,
     /// Those results ranked as a reader sees them, per round and reader.
-    pub(crate) ranked: crate::cache::Versioned<crate::routes::reviews::Tables>,
+    pub(crate) ranked: crate::cache::Versioned<crate::domain::review::Tables>,
     /// Requests, latency, pool and outbox, for `GET /metrics`.
     pub metrics: crate::metrics::Metrics,
     /// How many tasks a filtered task list holds, per filter and scope.
@@ -34,11 +34,11 @@ pub struct AppState {
     pub owner_choices: crate::cache::Versioned<Option<Vec<Person>>>,
     /// What a search found (task and household ids, and whether more match),
     /// per query and scope.
-    pub(crate) found: crate::cache::Versioned<crate::routes::search::Found>,
+    pub(crate) found: crate::cache::Versioned<crate::domain::search::Found>,
     /// Pages of those tables as HTML, per reader, page and language.
     pub results_html: crate::cache::Versioned<String>,
     /// Requests per API token, against `API_RATE_PER_MINUTE`.
-    pub api_limiter: crate::routes::api::Limiter,
+    pub api_limiter: crate::auth::rate::Limiter,
     /// One spreadsheet is read at a time, on a thread of its own, so that
     /// uploads never hold the threads that serve pages and the database.
     pub imports: std::sync::Arc<tokio::sync::Semaphore>,

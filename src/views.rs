@@ -1,5 +1,5 @@
 //! Templates (handlebars, compiled into the binary, strict mode), their
-//! helpers, the static assets, and the pages shown for errors.
+//! helpers and the static assets (the error pages are `routes::errors`).
 //!
 //! A page template is the content of `<main>`; `Views::render` puts it into
 //! the layout. Partials are called with a context of their own: a path
@@ -7,23 +7,17 @@
 //! parameters, a literal `0` (`{{> partials/field 0 name="title" f=f.title}}`).
 //! Called without one, handlebars copies the whole page's data into the call.
 
-use actix_session::SessionExt;
-use actix_web::body::{BoxBody, EitherBody};
-use actix_web::dev::ServiceResponse;
 use actix_web::http::header;
-use actix_web::middleware::ErrorHandlerResponse;
 use actix_web::{web, HttpResponse};
 use chrono::{NaiveDate, NaiveDateTime};
 use handlebars::{
     Context, Handlebars, Helper, HelperDef, HelperResult, Output, RenderContext, RenderErrorReason,
 };
 use rust_embed::RustEmbed;
-use serde_json::{json, Value};
+use serde_json::Value;
 
 use crate::domain::format;
-use crate::error::ErrorKind;
 use crate::i18n::{self, Locale};
-use crate::state::AppState;
 
 #[derive(RustEmbed)]
 #[folder = "templates/"]
@@ -262,13 +256,6 @@ const FORMATTERS: [Formatter; 7] = [
     },
 ];
 
-/// Percent-encodes a query value.
-pub fn url_encode(s: &str) -> String {
-    serde_urlencoded::to_string([("", s)])
-        .map(|q| q.trim_start_matches('=').to_string())
-        .unwrap_or_default()
-}
-
 /// `GET /static/{file}`: assets compiled into the binary.
 pub async fn asset(path: web::Path<String>) -> HttpResponse {
     match Assets::get(path.as_str()) {
@@ -283,44 +270,10 @@ pub async fn asset(path: web::Path<String>) -> HttpResponse {
     }
 }
 
-/// Replaces the plain body of an `AppError` response with the error page in the
-/// visitor's language. Other responses pass untouched.
-pub fn error_page<B>(res: ServiceResponse<B>) -> actix_web::Result<ErrorHandlerResponse<B>> {
-    let Some(kind) = res.response().extensions().get::<ErrorKind>().copied() else {
-        return Ok(ErrorHandlerResponse::Response(res.map_into_left_body()));
-    };
-    let (req, res) = res.into_parts();
-    let locale = Locale::or_default(crate::auth::session::lang(&req.get_session()).as_deref());
-    let status = res.status();
-    let html = req
-        .app_data::<web::Data<AppState>>()
-        .and_then(|state| {
-            let data = json!({
-                "lang": locale.code(),
-                "title": i18n::t(locale, &format!("error-{}-title", kind.key())),
-                "message": i18n::t(locale, &format!("error-{}-text", kind.key())),
-                "status": status.as_u16(),
-            });
-            state.views.render_document("errors/page", data).ok()
-        })
-        .unwrap_or_else(|| kind.key().to_string());
-    let mut new_res = HttpResponse::build(status)
-        .content_type("text/html; charset=utf-8")
-        .body(html);
-    for (name, value) in res.headers() {
-        if name != header::CONTENT_TYPE && name != header::CONTENT_LENGTH {
-            new_res.headers_mut().insert(name.clone(), value.clone());
-        }
-    }
-    let res = ServiceResponse::new(req, new_res.map_into_boxed_body());
-    Ok(ErrorHandlerResponse::Response(
-        res.map_body(|_, b: BoxBody| EitherBody::right(b)),
-    ))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::json;
 
     #[test]
     fn every_template_compiles() {
@@ -361,14 +314,6 @@ mod tests {
             out,
             "<option value=\"1\">Phường &lt;Ba&gt; Đình</option>\
              <option value=\"a&quot;b\" selected>Tây Hồ</option>"
-        );
-    }
-
-    #[test]
-    fn query_values_are_encoded() {
-        assert_eq!(
-            url_encode("/admin/users?page=2"),
-            "%2Fadmin%2Fusers%3Fpage%3D2"
         );
     }
 }

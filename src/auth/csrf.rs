@@ -9,18 +9,13 @@ use actix_web::dev::{Payload, ServiceRequest, ServiceResponse};
 use actix_web::http::{header, Method};
 use actix_web::middleware::Next;
 use actix_web::web::Bytes;
-use rand::RngCore;
 
 use crate::error::AppError;
 
 pub const FIELD: &str = "_csrf";
 const HEADER: &str = "x-csrf-token";
 
-pub fn new_token() -> String {
-    let mut bytes = [0u8; 32];
-    rand::thread_rng().fill_bytes(&mut bytes);
-    hex::encode(bytes)
-}
+pub use crate::token::new_token;
 
 /// Constant-time comparison, so the token cannot be guessed byte by byte.
 fn same(a: &str, b: &str) -> bool {

@@ -4,4 +4,5 @@
 pub mod csrf;
 pub mod links;
 pub mod password;
+pub mod rate;
 pub mod session;

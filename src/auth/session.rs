@@ -52,9 +52,11 @@ pub fn log_in(session: &Session, user_id: i64, epoch: i32, lang: &str) -> Result
     session.renew();
     session.clear();
     session.insert(USER, user_id).map_err(err)?;
-    session.insert(SID, super::csrf::new_token()).map_err(err)?;
+    session
+        .insert(SID, crate::token::new_token())
+        .map_err(err)?;
     session.insert(EPOCH, epoch).map_err(err)?;
-    session.insert(AUTH_AT, crate::db::now()).map_err(err)?;
+    session.insert(AUTH_AT, crate::clock::now()).map_err(err)?;
     session.insert(LANG, lang).map_err(err)?;
     Ok(())
 }
@@ -80,7 +82,7 @@ pub fn csrf_token(session: &Session) -> Result<String, AppError> {
     if let Some(t) = session.get::<String>(CSRF).ok().flatten() {
         return Ok(t);
     }
-    let token = super::csrf::new_token();
+    let token = crate::token::new_token();
     session.insert(CSRF, &token).map_err(err)?;
     Ok(token)
 }

@@ -40,7 +40,7 @@ pub fn create(
     user_id: i64,
     name: &str,
 ) -> QueryResult<((ApiToken, String), Change)> {
-    let secret = format!("{SECRET_PREFIX}{}", crate::auth::csrf::new_token());
+    let secret = format!("{SECRET_PREFIX}{}", crate::token::new_token());
     let prefix: String = secret.chars().take(SECRET_PREFIX.len() + 8).collect();
     let id: i64 = diesel::insert_into(api_tokens::table)
         .values((

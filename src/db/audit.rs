@@ -207,12 +207,12 @@ pub fn list(
     let scoped: Option<(Vec<i64>, Vec<i64>)> = match &f.scope {
         Some(prefixes) => Some((
             units::table
-                .filter(super::units::path_in(prefixes))
+                .filter(super::scope::path_in(prefixes))
                 .select(units::id)
                 .load(conn)?,
             users::table
                 .inner_join(units::table)
-                .filter(super::units::path_in(prefixes))
+                .filter(super::scope::path_in(prefixes))
                 .select(users::id)
                 .load(conn)?,
         )),

@@ -8,7 +8,7 @@ use diesel::prelude::*;
 use super::schema::{
     household_stage_totals, households, task_categories, tasks, units, visit_month_totals,
 };
-use super::units::path_in;
+use super::scope::path_in;
 use super::DbConnection;
 use crate::domain::consent::{ConsentStage, ConsentedSet};
 use crate::domain::progress::Progress;

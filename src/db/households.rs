@@ -894,7 +894,7 @@ pub fn search(
         // PostgreSQL's trigram index serves the LIKE by itself.
         (conn, _) => households::table
             .inner_join(tasks::table.inner_join(units::table))
-            .filter(super::units::path_in(scope))
+            .filter(super::scope::path_in(scope))
             .filter(super::Uncached(
                 households::search_text.like(pattern).escape('\\'),
             ))

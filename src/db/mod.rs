@@ -14,6 +14,7 @@ pub mod notifications;
 pub mod recommendations;
 pub mod reviews;
 pub mod schema;
+pub mod scope;
 pub mod sessions;
 pub mod tasks;
 pub mod teams;
@@ -499,10 +500,7 @@ where
 
 /// The current time as stored: naive UTC, whole seconds, so that SQLite's text
 /// comparison of timestamps orders them the same way PostgreSQL does.
-pub fn now() -> chrono::NaiveDateTime {
-    use chrono::{SubsecRound, Utc};
-    Utc::now().naive_utc().trunc_subsecs(0)
-}
+pub use crate::clock::now;
 
 #[cfg(test)]
 mod tests {

@@ -434,7 +434,7 @@ macro_rules! visible {
                 let $q = outbox::table
                     .inner_join(users::table.on(outbox::user_id.eq(users::id.nullable())))
                     .inner_join(units::table.on(units::id.eq(users::unit_id)))
-                    .filter(super::units::path_in(prefixes))
+                    .filter(super::scope::path_in(prefixes))
                     .into_boxed();
                 $body
             }
@@ -487,7 +487,7 @@ pub fn reaches(conn: &mut DbConnection, readers: &Readers, address: &str) -> Que
         Readers::UsersUnder(prefixes) => {
             let n = users::table
                 .inner_join(units::table.on(units::id.eq(users::unit_id)))
-                .filter(super::units::path_in(prefixes))
+                .filter(super::scope::path_in(prefixes))
                 .select(users::email)
                 .filter(users::email.is_not_null())
                 .load::<Option<String>>(conn)?

@@ -478,7 +478,7 @@ type Filtered<'a> = diesel::dsl::IntoBoxed<
 fn filtered(f: &Filter) -> Filtered<'_> {
     let mut q = tasks::table
         .inner_join(units::table)
-        .filter(super::units::path_in(&f.scope))
+        .filter(super::scope::path_in(&f.scope))
         .into_boxed();
     if let Some(p) = &f.unit_path {
         q = q.filter(units::path.like(format!("{p}%")));

@@ -294,7 +294,7 @@ pub fn list(
     let query = || {
         let mut q = users::table
             .inner_join(units::table)
-            .filter(super::units::path_in(prefixes))
+            .filter(super::scope::path_in(prefixes))
             .into_boxed();
         if let Some(s) = search {
             let pattern = format!("%{}%", s.to_lowercase());
@@ -454,7 +454,7 @@ pub fn choices_in_scope(
     let homed: Vec<i64> = users::table
         .inner_join(units::table)
         .filter(users::active.eq(true))
-        .filter(super::units::path_in(prefixes))
+        .filter(super::scope::path_in(prefixes))
         .select(users::id)
         .limit(max as i64 + 1)
         .load(conn)?;
@@ -471,7 +471,7 @@ type ScopeQuery = diesel::dsl::IntoBoxed<'static, users::table, super::MultiBack
 fn scope_query(conn: &mut DbConnection, prefixes: &[String]) -> QueryResult<ScopeQuery> {
     // The units are few where the people are many: their ids, then one query.
     let units_in: Vec<i64> = units::table
-        .filter(super::units::path_in(prefixes))
+        .filter(super::scope::path_in(prefixes))
         .select(units::id)
         .load(conn)?;
     let granted = role_grants::table
@@ -512,7 +512,7 @@ pub fn after(
 ) -> QueryResult<Vec<User>> {
     let mut q = users::table
         .inner_join(units::table)
-        .filter(super::units::path_in(prefixes))
+        .filter(super::scope::path_in(prefixes))
         .filter(users::id.gt(after))
         .select(User::as_select())
         .into_boxed();

@@ -103,9 +103,24 @@ pub fn short(s: &str, max: usize) -> String {
     }
 }
 
+/// Percent-encodes a query value.
+pub fn url_encode(s: &str) -> String {
+    serde_urlencoded::to_string([("", s)])
+        .map(|q| q.trim_start_matches('=').to_string())
+        .unwrap_or_default()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn query_values_are_encoded() {
+        assert_eq!(
+            url_encode("/admin/users?page=2"),
+            "%2Fadmin%2Fusers%3Fpage%3D2"
+        );
+    }
 
     #[test]
     fn numbers_use_dots_between_thousands() {

@@ -404,6 +404,27 @@ impl Evidence {
     }
 }
 
+/// One line of a ranked table: a task, an owner or a unit.
+#[derive(Serialize, Clone)]
+pub struct Ranked {
+    pub key: i64,
+    pub name: String,
+    pub unit_name: String,
+    pub tasks: i64,
+    pub total: Option<f64>,
+    pub rating: Option<Rating>,
+    pub held_back_by: Option<&'static str>,
+}
+
+/// The ranked tables of a round as one reader sees them, kept per data
+/// version (the `ranked` cache of the app state) so that paging through 10,000 tasks ranks once.
+pub struct Tables {
+    pub by_task: Vec<Ranked>,
+    pub by_owner: Vec<Ranked>,
+    pub by_unit: Vec<Ranked>,
+    pub counts: Vec<(Rating, i64)>,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

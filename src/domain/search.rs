@@ -4,6 +4,13 @@
 use unicode_normalization::char::is_combining_mark;
 use unicode_normalization::UnicodeNormalization;
 
+/// What a search found: the ids of tasks and of households, each with whether
+/// more matched.
+pub struct Found {
+    pub tasks: (Vec<i64>, bool),
+    pub households: (Vec<i64>, bool),
+}
+
 /// Lowercase, without tone marks or vowel hats, `đ` as `d`, spaces collapsed.
 pub fn fold(text: &str) -> String {
     let stripped: String = text

@@ -11,12 +11,14 @@ mod campaigns;
 mod chosen;
 mod dashboard;
 mod desk;
+mod errors;
 mod export;
 mod health;
 mod home;
 mod household_io;
 mod households;
 mod login;
+pub mod metrics;
 mod recommendations;
 pub(crate) mod reviews;
 pub(crate) mod search;
@@ -27,10 +29,12 @@ use actix_web::web;
 
 use crate::error::AppError;
 
+pub use errors::error_page;
+
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route("/static/{file:.*}", web::get().to(crate::views::asset));
     health::configure(cfg);
-    crate::metrics::configure(cfg);
+    metrics::configure(cfg);
     login::configure(cfg);
     account::configure(cfg);
     home::configure(cfg);

@@ -18,7 +18,9 @@ use crate::domain::access::Permission;
 use crate::domain::format;
 use crate::domain::notify::Kind;
 use crate::domain::numbers;
-use crate::domain::review::{self, CombineRule, Evidence, Rating, Record, RoundStatus};
+use crate::domain::review::{
+    self, CombineRule, Evidence, Ranked, Rating, Record, RoundStatus, Tables,
+};
 use crate::domain::units::depth;
 use crate::domain::validate::FieldErrors;
 use crate::error::{AppError, AppResult};
@@ -1444,27 +1446,6 @@ async fn task_write(
 }
 
 // ---------------------------------------------------------------- results
-
-/// One line of a ranked table: a task, an owner or a unit.
-#[derive(Serialize, Clone)]
-pub(crate) struct Ranked {
-    pub key: i64,
-    pub name: String,
-    pub unit_name: String,
-    pub tasks: i64,
-    pub total: Option<f64>,
-    pub rating: Option<Rating>,
-    pub held_back_by: Option<&'static str>,
-}
-
-/// The ranked tables of a round as one reader sees them, kept per data
-/// version (`AppState::ranked`) so that paging through 10,000 tasks ranks once.
-pub(crate) struct Tables {
-    pub by_task: Vec<Ranked>,
-    pub by_owner: Vec<Ranked>,
-    pub by_unit: Vec<Ranked>,
-    pub counts: Vec<(Rating, i64)>,
-}
 
 /// Ranks the results the reader may see: tasks by total, owners and units by
 /// the mean of their tasks' totals, each rated with its own conditions.

@@ -7,6 +7,7 @@ use serde_json::json;
 use crate::context::Ctx;
 use crate::db;
 use crate::domain::access::Permission;
+use crate::domain::search::Found;
 use crate::error::AppResult;
 use crate::i18n;
 
@@ -18,13 +19,6 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 #[serde(default)]
 struct Query {
     q: String,
-}
-
-/// What a search found: the ids of tasks and of households, each with whether
-/// more matched.
-pub(crate) struct Found {
-    tasks: (Vec<i64>, bool),
-    households: (Vec<i64>, bool),
 }
 
 /// At most this many of each kind; the task and household lists page further.

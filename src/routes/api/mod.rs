@@ -18,7 +18,6 @@ mod teams;
 mod units;
 
 use std::future::Future;
-use std::num::NonZeroU32;
 use std::pin::Pin;
 
 use actix_web::dev::Payload;
@@ -36,16 +35,6 @@ use crate::domain::validate::FieldErrors;
 use crate::error::AppError;
 use crate::i18n::{self, Locale};
 use crate::state::AppState;
-
-pub type Limiter =
-    governor::RateLimiter<i64, governor::state::keyed::HashMapStateStore<i64>, DefaultClock>;
-
-/// A limiter allowing `per_minute` requests a minute per token, in bursts of
-/// as many.
-pub fn limiter(per_minute: u32) -> Limiter {
-    let n = NonZeroU32::new(per_minute.max(1)).unwrap_or(NonZeroU32::MIN);
-    governor::RateLimiter::hashmap(governor::Quota::per_minute(n))
-}
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(
