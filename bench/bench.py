@@ -3,7 +3,7 @@
 from 127.0.0.1. Prints requests per second, p50 and p99 latency per page, the
 ratio of each to GET /healthz (the ceiling) and to the dashboard's aggregate
 run as raw SQL in the database's own client (the floor), and the server's
-peak memory. See README, "Benchmark".
+peak memory. See docs/performance.md.
 
     python3 bench/bench.py sqlite            # or: postgres
     python3 bench/bench.py sqlite --scale 0.1 --duration 5

@@ -58,7 +58,7 @@ pub enum Command {
         password: String,
     },
     /// Write a consistent copy of the SQLite database to FILE while the server
-    /// runs (on PostgreSQL, use pg_dump; see README).
+    /// runs (on PostgreSQL, use pg_dump; see docs/operations.md).
     Backup {
         /// The new file; it must not exist.
         file: std::path::PathBuf,

@@ -1,5 +1,5 @@
 //! Operations on a whole database: online backup and checked restore of an
-//! SQLite file. (PostgreSQL is backed up with its own `pg_dump`; see README.)
+//! SQLite file. (PostgreSQL is backed up with its own `pg_dump`; see docs/operations.md.)
 
 use std::path::{Path, PathBuf};
 
@@ -25,7 +25,7 @@ pub fn backup(url: &DatabaseUrl, to: &Path) -> anyhow::Result<Backup> {
     let DatabaseUrl::Sqlite(_) = url else {
         bail!(
             "on PostgreSQL, back up with pg_dump: pg_dump --format=custom --file=FILE \"$DATABASE_URL\" \
-             (README, Operations)"
+             (docs/operations.md)"
         );
     };
     if to.exists() {
@@ -112,7 +112,7 @@ pub fn restore(url: &DatabaseUrl, from: &Path, force: bool) -> anyhow::Result<Re
     let DatabaseUrl::Sqlite(target) = url else {
         bail!(
             "on PostgreSQL, restore with pg_restore into a new database: \
-             createdb NEW && pg_restore --dbname=NEW FILE (README, Operations)"
+             createdb NEW && pg_restore --dbname=NEW FILE (docs/operations.md)"
         );
     };
     check_file(from)?;

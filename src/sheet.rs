@@ -27,7 +27,7 @@ pub struct Limits {
     pub unpacked: u64,
 }
 
-/// The limits stated in README ("Importing household lists").
+/// The limits stated in docs/features.md ("Importing household lists").
 pub const LIMITS: Limits = Limits {
     rows: 200_000,
     columns: 64,

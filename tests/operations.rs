@@ -236,7 +236,7 @@ async fn restore_refuses_a_running_database_a_damaged_file_and_a_newer_one_and_c
     assert_eq!(n, 3);
 }
 
-/// PostgreSQL is backed up with the commands README gives: pg_dump in its
+/// PostgreSQL is backed up with the commands docs/operations.md gives: pg_dump in its
 /// custom format while the server runs, pg_restore into a new database.
 #[tokio::test]
 async fn a_pg_dump_restores_with_pg_restore_into_a_working_database() {
