@@ -1,6 +1,7 @@
 //! Dân vận khéo: the platform on which local government runs its skilled mass
 //! mobilization work. See README.md for what it does and how to run it.
 
+pub mod app;
 pub mod attachments;
 pub mod auth;
 pub mod cache;

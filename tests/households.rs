@@ -811,6 +811,15 @@ async fn an_edit_made_from_an_older_reading_does_not_overwrite_silently() {
     let html = r.text().await.unwrap();
     assert!(html.contains("vừa được người khác cập nhật"), "{html}");
     assert!(html.contains("value=\"Quách Thị Phương\""));
+    // Both versions side by side, for the name only (the rest is the same).
+    assert!(
+        html.contains("<td>Chủ hộ</td><td>Quách Thị Phương</td><td>Quách Văn Phú (bố)</td>"),
+        "{html}"
+    );
+    assert!(
+        !html.contains("<td>Diện tích"),
+        "an unchanged area is no difference"
+    );
     assert!(html.contains("name=\"version\" value=\"2\""));
     let stored = db::households::find(&mut w.app.conn(), h).unwrap();
     assert_eq!(stored.head_name, "Quách Văn Phú (bố)");

@@ -141,15 +141,49 @@ impl FieldErrors {
     /// An optional area in m², at most `MAX_AREA_M2`.
     pub fn area(&mut self, field: &str, raw: &str) -> Option<f64> {
         match numbers::parse_decimal(raw, DecimalSign::Comma) {
-            Ok(Some(area)) if area > MAX_AREA_M2 => {
-                self.add(field, "error-area-too-large");
-                None
-            }
-            Ok(area) => area,
+            Ok(Some(area)) => self.area_value(field, area),
+            Ok(None) => None,
             Err(e) => {
                 self.add(field, e.key());
                 None
             }
+        }
+    }
+
+    /// An area already read as a number (a JSON body, a sheet's cell):
+    /// non-negative and at most `MAX_AREA_M2`.
+    pub fn area_value(&mut self, field: &str, area: f64) -> Option<f64> {
+        if !area.is_finite() {
+            self.add(field, "error-number");
+        } else if area < 0.0 {
+            self.add(field, "error-number-negative");
+        } else if area > MAX_AREA_M2 {
+            self.add(field, "error-area-too-large");
+        } else {
+            return Some(area);
+        }
+        None
+    }
+
+    /// A date already read (a JSON body): within `DATES`.
+    pub fn date_value(
+        &mut self,
+        field: &str,
+        date: Option<chrono::NaiveDate>,
+    ) -> Option<chrono::NaiveDate> {
+        let d = date?;
+        if DATES.contains(&d) {
+            Some(d)
+        } else {
+            self.add(field, "error-date-range");
+            None
+        }
+    }
+
+    /// Adds `other`'s errors to fields that have none yet.
+    pub fn merge(&mut self, other: FieldErrors) {
+        for (field, key) in other.0 {
+            self.0.entry(field).or_insert(key);
         }
     }
 

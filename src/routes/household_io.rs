@@ -12,8 +12,9 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 
 use super::export::{attachment, csv_bytes, title_rows, xlsx_error, XLSX};
-use super::households::{check_household, HouseholdForm};
+use super::households::HouseholdForm;
 use super::tasks::{load, load_editable, Access};
+use crate::app;
 use crate::context::Ctx;
 use crate::db::{self, audit, households::HouseholdFields};
 use crate::domain::format;
@@ -314,13 +315,11 @@ impl Checker {
             }
         }
         // What reading the cells found comes first, then the form's checks.
-        let checked = match check_household(&form) {
+        let checked = match app::households::check(&form.input()) {
             Ok(fields) if errors.is_empty() => Ok(fields),
             Ok(_) => Err(errors),
             Err(more) => {
-                for (field, key) in more.iter() {
-                    errors.add(field, key);
-                }
+                errors.merge(more);
                 Err(errors)
             }
         };

@@ -8,14 +8,16 @@ use serde_json::{json, Value};
 
 use super::tasks::{access, load, load_editable, Access};
 use super::{chosen, options, HtmlForm, Page};
-use crate::context::{Ctx, CurrentUser};
+use crate::app::households::{personal_details, HouseholdInput, Target, VisitInput};
+use crate::app::{self, Rejected, Version};
+use crate::context::Ctx;
 use crate::db::audit::Change;
-use crate::db::{self, audit, households::HouseholdFields, households::NewVisit};
+use crate::db::{self, audit};
 use crate::domain::access::Permission;
 use crate::domain::consent::{classify, ConsentStage};
 use crate::domain::deadline::TaskStatus;
 use crate::domain::format;
-use crate::domain::households::{parse_list, store_list, Concern, PriorityGroup, Sight, VisitKind};
+use crate::domain::households::{Concern, PriorityGroup, Sight, VisitKind};
 use crate::domain::numbers;
 use crate::domain::validate::FieldErrors;
 use crate::error::{AppError, AppResult};
@@ -81,52 +83,25 @@ impl HouseholdForm {
     }
 }
 
-pub(super) fn check_household(form: &HouseholdForm) -> Result<HouseholdFields, FieldErrors> {
-    let mut e = FieldErrors::default();
-    let head_name = e.required("head_name", &form.head_name, 200);
-    let address = e
-        .optional("address", &form.address, 300)
-        .unwrap_or_default();
-    let residential_group = e
-        .optional("residential_group", &form.residential_group, 100)
-        .unwrap_or_default();
-    let map_sheet = e
-        .optional("map_sheet", &form.map_sheet, 30)
-        .unwrap_or_default();
-    let parcel_no = e
-        .optional("parcel_no", &form.parcel_no, 30)
-        .unwrap_or_default();
-    let area_m2 = e.area("area_m2", &form.area_m2).unwrap_or(0.0);
-    let land_type = e
-        .optional("land_type", &form.land_type, 30)
-        .unwrap_or_default();
-    let groups = parse_list(&form.priority_groups.join(","), PriorityGroup::parse);
-    if groups.is_none() {
-        e.add("priority_groups", "error-invalid-choice");
+impl HouseholdForm {
+    /// The typed household; an area written wrong is kept as unread.
+    pub(super) fn input(&self) -> HouseholdInput {
+        let mut unread = FieldErrors::default();
+        let area_m2 = unread.area("area_m2", &self.area_m2).unwrap_or(0.0);
+        HouseholdInput {
+            head_name: self.head_name.clone(),
+            address: self.address.clone(),
+            residential_group: self.residential_group.clone(),
+            map_sheet: self.map_sheet.clone(),
+            parcel_no: self.parcel_no.clone(),
+            area_m2,
+            land_type: self.land_type.clone(),
+            priority_groups: self.priority_groups.clone(),
+            phone: self.phone.clone(),
+            notes: self.notes.clone(),
+            unread,
+        }
     }
-    let phone = e.optional("phone", &form.phone, 30).unwrap_or_default();
-    if !phone
-        .chars()
-        .all(|c| c.is_ascii_digit() || " +.-()".contains(c))
-    {
-        e.add("phone", "error-phone");
-    }
-    let notes = e.optional("notes", &form.notes, 5000).unwrap_or_default();
-    if !e.is_empty() {
-        return Err(e);
-    }
-    Ok(HouseholdFields {
-        head_name,
-        address,
-        residential_group,
-        map_sheet,
-        parcel_no,
-        area_m2,
-        land_type,
-        priority_groups: store_list(&groups.unwrap_or_default(), PriorityGroup::as_str),
-        phone,
-        notes,
-    })
 }
 
 fn group_options(locale: Locale, chosen: &[String]) -> Vec<Value> {
@@ -149,7 +124,7 @@ fn render_form(
     household_id: Option<i64>,
     form: &HouseholdForm,
     errors: &FieldErrors,
-    duplicate_of: Option<String>,
+    (duplicate_of, conflict): (Option<String>, Option<Value>),
 ) -> AppResult<HttpResponse> {
     let title_key = if household_id.is_some() {
         "households-edit-title"
@@ -166,7 +141,7 @@ fn render_form(
             "action": household_id.map_or(format!("/tasks/{}/households", access.task.id), |id| format!("/households/{id}")),
             "f": super::form_view(form, errors),
             "has_errors": !errors.is_empty(),
-            "conflict": errors.iter().any(|(f, _)| f == "form"),
+            "conflict": conflict,
             "version": form.version,
             "groups": group_options(ctx.locale, &form.priority_groups),
             "duplicate_of": duplicate_of,
@@ -183,104 +158,82 @@ async fn new(ctx: Ctx, id: web::Path<i64>) -> AppResult<HttpResponse> {
         None,
         &HouseholdForm::default(),
         &FieldErrors::default(),
-        None,
+        (None, None),
     )
 }
 
-/// What became of a household save.
-pub(super) enum Saved {
-    Done(db::households::Household),
-    /// Another household of the task sits on the same parcel of the same
-    /// sheet: its head's name.
-    SameParcel(String),
-    /// Someone saved the household since the version the edit was made
-    /// from: as it is now.
-    Stale(db::households::Household),
-}
-
-/// Saves checked fields as a new household of the task or, with `edit`
-/// (id, version read), over an existing one; unless `confirmed`, not when
-/// another household of the task is on the same parcel.
-pub(super) fn save_household(
-    conn: &mut db::DbConnection,
-    actor: &audit::Actor,
-    task: &db::tasks::Task,
-    edit: Option<(i64, i32)>,
-    fields: &HouseholdFields,
-    confirmed: bool,
-) -> AppResult<Saved> {
-    if !fields.parcel_no.is_empty() && !confirmed {
-        if let Some(other) = db::households::same_parcel(
-            conn,
-            task.id,
-            &fields.map_sheet,
-            &fields.parcel_no,
-            edit.map(|(id, _)| id),
-        )? {
-            return Ok(Saved::SameParcel(other.head_name));
-        }
-    }
-    let saved = audit::write_if(conn, actor, |c| match edit {
-        Some((id, version)) => match db::households::update(c, task, id, version, fields)? {
-            Some((h, change)) => Ok((Some(h), Some(change))),
-            None => Ok((None, None)),
-        },
-        None => {
-            let (h, change) = db::households::create(c, task, fields)?;
-            Ok((Some(h), Some(change)))
-        }
-    })?;
-    Ok(match (saved, edit) {
-        (Some(h), _) => Saved::Done(h),
-        (None, Some((id, _))) => Saved::Stale(db::households::find(conn, id)?),
-        (None, None) => unreachable!("a new household is always written"),
-    })
-}
-
-/// Saves a household after checking the form; an edit is made from the
-/// version the form carries.
+/// Saves a household from its form, new on `access`'s task or over
+/// `household_id` at the version the form carries; the form again on a
+/// field, a parcel already recorded, or someone's save meanwhile.
 async fn save(
     ctx: &Ctx,
     access: &Access,
     household_id: Option<i64>,
     mut form: HouseholdForm,
 ) -> AppResult<HttpResponse> {
-    let edit = match household_id {
-        Some(id) => {
-            let Ok(version) = form.version.trim().parse::<i32>() else {
-                return Err(AppError::BadRequest("version missing".into()));
-            };
-            Some((id, version))
-        }
-        None => None,
+    let target = match household_id {
+        Some(household_id) => Target::Edit {
+            household_id,
+            version: Version::of_form(&form.version),
+        },
+        None => Target::New {
+            task_id: access.task.id,
+        },
     };
-    let mut duplicate_of = None;
-    let e = match check_household(&form) {
-        Err(e) => e,
-        Ok(fields) => {
-            let (task, actor) = (access.task.clone(), ctx.actor());
-            let confirmed = form.allow_duplicate == "1";
-            let outcome = ctx
-                .db(move |conn| save_household(conn, &actor, &task, edit, &fields, confirmed))
-                .await?;
-            let mut e = FieldErrors::default();
-            match outcome {
-                Saved::Done(h) => {
-                    ctx.flash("success", "flash-saved");
-                    return Ok(ctx.redirect(&format!("/households/{}", h.id)));
-                }
-                Saved::SameParcel(other) => {
-                    e.add("parcel_no", "error-duplicate-parcel");
-                    duplicate_of = Some(other);
-                }
-                Saved::Stale(now) => {
-                    // The typed values stay; saving again knowingly overwrites.
-                    e.add("form", "error-conflict-saved");
-                    form.version = now.version.to_string();
-                }
+    let (input, user, actor) = (form.input(), ctx.user()?.clone(), ctx.actor());
+    let same_parcel_ok = form.allow_duplicate == "1";
+    let saved = ctx
+        .db(move |c| {
+            Ok(app::households::save(
+                c,
+                &user,
+                &actor,
+                target,
+                &input,
+                same_parcel_ok,
+            ))
+        })
+        .await?;
+    let (mut duplicate_of, mut conflict) = (None, None);
+    let e = match saved {
+        Ok(h) => {
+            ctx.flash("success", "flash-saved");
+            return Ok(ctx.redirect(&format!("/households/{}", h.id)));
+        }
+        Err(Rejected::Invalid(e)) => {
+            // Refused for the parcel alone: whose it is, to show.
+            if let (Some("error-duplicate-parcel"), Ok(f)) =
+                (e.get("parcel_no"), app::households::check(&form.input()))
+            {
+                let tid = access.task.id;
+                duplicate_of = ctx
+                    .db(move |c| {
+                        let other = db::households::same_parcel(
+                            c,
+                            tid,
+                            &f.map_sheet,
+                            &f.parcel_no,
+                            household_id,
+                        )?;
+                        Ok(other.map(|h| h.head_name))
+                    })
+                    .await?;
             }
             e
         }
+        Err(Rejected::Stale(now)) => {
+            // The typed values stay beside the saved ones; saving again
+            // knowingly overwrites.
+            let theirs = HouseholdForm::from_household(&now);
+            let mut mine = form.clone();
+            if let Ok(f) = app::households::check(&form.input()) {
+                mine.area_m2 = numbers::input(f.area_m2);
+            }
+            conflict = Some(super::conflict_view(&mine, &theirs, "field-"));
+            form.version = now.version.to_string();
+            FieldErrors::default()
+        }
+        Err(other) => return Err(other.into_app_error()),
     };
     render_form(
         ctx,
@@ -289,7 +242,7 @@ async fn save(
         household_id,
         &form,
         &e,
-        duplicate_of,
+        (duplicate_of, conflict),
     )
 }
 
@@ -326,7 +279,7 @@ async fn edit(ctx: Ctx, id: web::Path<i64>) -> AppResult<HttpResponse> {
         Some(household.id),
         &form,
         &FieldErrors::default(),
-        None,
+        (None, None),
     )
 }
 
@@ -384,23 +337,6 @@ async fn show(ctx: Ctx, id: web::Path<i64>, q: web::Query<ShowQuery>) -> AppResu
         q.correct,
     )
     .await
-}
-
-/// A reviewer's or administrator's look at a household's personal details
-/// is logged (the read to record is returned); other readers who are not on
-/// the task see them masked.
-pub(super) fn personal_details(
-    access: &Access,
-    household: &mut db::households::Household,
-) -> Option<Change> {
-    let read = (access.sight == Sight::Logged && household.has_personal_details()).then(|| {
-        Change::new("read_personal", "household", household.id, json!({}))
-            .on_unit(access.task.unit_id)
-    });
-    if access.sight == Sight::Masked {
-        household.mask();
-    }
-    read
 }
 
 async fn render_show(
@@ -517,146 +453,35 @@ async fn render_show(
     )
 }
 
-/// What logging a visit to a household needs to know, read in one trip to
-/// the pool: the household, the reader's rights (403 unless they may log
-/// visits), the task's team, and whether the visit corrected is this
-/// household's.
-pub(super) struct VisitTarget {
-    pub household: db::households::Household,
-    pub access: Access,
-    pub team: Vec<db::tasks::MemberRow>,
-    pub belongs: bool,
-}
-
-pub(super) async fn visit_target(
-    pool: &db::Pool,
-    user: &CurrentUser,
-    hid: i64,
-    form: &VisitForm,
-) -> AppResult<VisitTarget> {
-    let user = user.clone();
-    let corrects_id: Option<i64> = form.corrects_id.trim().parse().ok();
-    db::run(pool, move |conn| {
-        let household = db::households::find(conn, hid)?;
-        let task = db::tasks::find(conn, household.task_id)?;
-        let access = access(conn, &user, task)?;
-        if !access.can_log_visits {
-            return Err(AppError::Forbidden);
-        }
-        let belongs = match corrects_id {
-            Some(v) => db::households::visit_belongs(conn, hid, v)?,
-            None => true,
+impl VisitForm {
+    /// The typed visit; dates and ids written wrong are kept as unread.
+    pub(super) fn input(&self) -> VisitInput {
+        let mut unread = FieldErrors::default();
+        let visited_on = unread.date("visited_on", &self.visited_on);
+        let next_visit_on = unread.date("next_visit_on", &self.next_visit_on);
+        let members = unread.ids("members", &self.members);
+        let corrects_id = match self.corrects_id.trim() {
+            "" => None,
+            s => s.parse().ok().or_else(|| {
+                unread.add("corrects_id", "error-invalid-choice");
+                None
+            }),
         };
-        let team = db::tasks::members(conn, access.task.id)?;
-        Ok(VisitTarget {
-            household,
-            access,
-            team,
-            belongs,
-        })
-    })
-    .await
-}
-
-/// Checks a visit as typed. Going back or skipping steps needs a reason; a
-/// visit cannot be dated in the future, and the next visit cannot come
-/// before it; the people who went must be on the task.
-pub(super) fn check_visit(form: &VisitForm, target: &VisitTarget) -> Result<NewVisit, FieldErrors> {
-    let mut e = FieldErrors::default();
-    let corrects_id: Option<i64> = match form.corrects_id.trim() {
-        "" => None,
-        s => s.parse().ok().or_else(|| {
-            e.add("corrects_id", "error-invalid-choice");
-            None
-        }),
-    };
-    let today = format::today();
-    let visited_on = e.date("visited_on", &form.visited_on);
-    if form.visited_on.trim().is_empty() {
-        e.add("visited_on", "error-required");
-    }
-    if visited_on.is_some_and(|d| d > today) {
-        e.add("visited_on", "error-future-date");
-    }
-    let kind = VisitKind::parse(&form.kind);
-    if kind.is_none() {
-        e.add("kind", "error-invalid-choice");
-    }
-    let members = e.ids("members", &form.members);
-    let others = e.optional("others", &form.others, 500).unwrap_or_default();
-    let household_said = e
-        .optional("household_said", &form.household_said, 5000)
-        .unwrap_or_default();
-    let concerns = parse_list(&form.concerns.join(","), Concern::parse);
-    if concerns.is_none() {
-        e.add("concerns", "error-invalid-choice");
-    }
-    let stage_after = ConsentStage::parse(&form.stage_after);
-    if stage_after.is_none() {
-        e.add("stage_after", "error-invalid-choice");
-    }
-    let reason = e.optional("reason", &form.reason, 1000);
-    if let Some(to) = stage_after {
-        if classify(target.household.stage(), to).needs_reason() && reason.is_none() {
-            e.add("reason", "error-stage-reason");
-        }
-    }
-    let next_step = e
-        .optional("next_step", &form.next_step, 1000)
-        .unwrap_or_default();
-    let next_visit_on = e.date("next_visit_on", &form.next_visit_on);
-    if let (Some(v), Some(n)) = (visited_on, next_visit_on) {
-        if n < v {
-            e.add("next_visit_on", "error-next-before-visit");
-        }
-    }
-    if !target.belongs {
-        e.add("corrects_id", "error-invalid-choice");
-    }
-    let owner = target.access.task.owner_id;
-    if !members
-        .iter()
-        .all(|m| *m == owner || target.team.iter().any(|t| t.user_id == *m))
-    {
-        e.add("members", "error-not-on-task");
-    }
-    match (visited_on, kind, stage_after, concerns, e.is_empty()) {
-        (Some(visited_on), Some(kind), Some(stage_after), Some(concerns), true) => Ok(NewVisit {
+        VisitInput {
             visited_on,
-            kind: kind.as_str().into(),
+            kind: self.kind.clone(),
             members,
-            others,
-            household_said,
-            concerns: store_list(&concerns, Concern::as_str),
-            stage_after,
-            reason,
-            next_step,
+            others: self.others.clone(),
+            household_said: self.household_said.clone(),
+            concerns: self.concerns.clone(),
+            stage_after: self.stage_after.clone(),
+            reason: self.reason.clone(),
+            next_step: self.next_step.clone(),
             next_visit_on,
             corrects_id,
-            dialogue_id: None,
-        }),
-        _ => Err(e),
+            unread,
+        }
     }
-}
-
-/// Appends a checked visit, moving the household to its new stage.
-pub(super) fn save_visit(
-    conn: &mut db::DbConnection,
-    actor: &audit::Actor,
-    target: &VisitTarget,
-    visit: &NewVisit,
-    user_id: i64,
-) -> AppResult<i64> {
-    audit::write(conn, actor, |c| {
-        let (id, change) = db::households::append_visit(
-            c,
-            &target.access.task,
-            &target.household,
-            visit,
-            user_id,
-        )?;
-        Ok((id, change))
-    })
 }
 
 async fn log_visit(
@@ -664,31 +489,32 @@ async fn log_visit(
     id: web::Path<i64>,
     form: HtmlForm<VisitForm>,
 ) -> AppResult<HttpResponse> {
-    let user = ctx.user()?;
-    let user_id = user.id;
-    let form = form.0;
-    let target = visit_target(&ctx.state.pool, user, *id, &form).await?;
-    let visit = match check_visit(&form, &target) {
-        Ok(v) => v,
-        Err(e) => {
+    let (hid, form) = (*id, form.0);
+    let (input, user, actor) = (form.input(), ctx.user()?.clone(), ctx.actor());
+    let logged = ctx
+        .db(move |c| Ok(app::households::log_visit(c, &user, &actor, hid, &input)))
+        .await?;
+    match logged {
+        Ok(_) => {
+            ctx.flash("success", "flash-visit-logged");
+            Ok(ctx.redirect(&format!("/households/{hid}")))
+        }
+        Err(Rejected::Invalid(e)) => {
+            let (household, access) = household_access(&ctx, hid).await?;
             let correcting = form.corrects_id.trim().parse().ok();
-            return render_show(
+            render_show(
                 &ctx,
                 StatusCode::UNPROCESSABLE_ENTITY,
-                target.household,
-                target.access,
+                household,
+                access,
                 form,
                 e,
                 correcting,
             )
-            .await;
+            .await
         }
-    };
-    let (hid, actor) = (target.household.id, ctx.actor());
-    ctx.db(move |conn| save_visit(conn, &actor, &target, &visit, user_id))
-        .await?;
-    ctx.flash("success", "flash-visit-logged");
-    Ok(ctx.redirect(&format!("/households/{hid}")))
+        Err(other) => Err(other.into_app_error()),
+    }
 }
 
 #[derive(Deserialize, Default)]

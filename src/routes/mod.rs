@@ -217,6 +217,43 @@ pub fn form_view(
     serde_json::Value::Object(out)
 }
 
+/// The fields where the form as typed differs from the record as saved
+/// now, for a conflict page (`partials/conflict`): each with the translation
+/// key of its label (`label_prefix` + the field's name, `_` as `-`), what
+/// was typed and what is saved; lists shown comma-separated.
+pub fn conflict_view(
+    mine: &impl serde::Serialize,
+    theirs: &impl serde::Serialize,
+    label_prefix: &str,
+) -> serde_json::Value {
+    use serde_json::Value;
+    let text = |v: &Value| match v {
+        Value::Array(items) => items
+            .iter()
+            .map(|i| i.as_str().map_or_else(|| i.to_string(), str::to_string))
+            .collect::<Vec<_>>()
+            .join(", "),
+        Value::String(s) => s.clone(),
+        Value::Null => String::new(),
+        other => other.to_string(),
+    };
+    let fields: Vec<Value> = match (serde_json::to_value(mine), serde_json::to_value(theirs)) {
+        (Ok(Value::Object(a)), Ok(Value::Object(b))) => a
+            .iter()
+            .filter(|(k, v)| *k != "version" && b.get(*k).map(text) != Some(text(v)))
+            .map(|(k, v)| {
+                serde_json::json!({
+                    "label": format!("{label_prefix}{}", k.replace('_', "-")),
+                    "mine": text(v),
+                    "theirs": b.get(k).map(text).unwrap_or_default(),
+                })
+            })
+            .collect(),
+        _ => vec![],
+    };
+    serde_json::json!({ "fields": fields })
+}
+
 /// Reads a form body with repeated keys (multi-selects, checkboxes), which
 /// `web::Form` cannot.
 pub struct HtmlForm<T>(pub T);

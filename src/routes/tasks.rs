@@ -532,17 +532,7 @@ pub(super) fn update_task(
     })
 }
 
-/// What the user may do with a task they can see.
-pub(super) struct Access {
-    pub task: db::tasks::Task,
-    pub unit: db::units::Unit,
-    /// Edit the task and its households.
-    pub can_edit: bool,
-    /// Log visits: the people on the task (and administrators).
-    pub can_log_visits: bool,
-    /// How much of the households' personal details the user sees.
-    pub sight: crate::domain::households::Sight,
-}
+pub(super) use crate::app::tasks::{access, Access};
 
 /// The task if the user may see it (404 otherwise is not used: a task outside
 /// the scope is 403, the same as any unit outside it).
@@ -553,35 +543,6 @@ pub(super) async fn load(ctx: &Ctx, id: i64) -> AppResult<Access> {
         access(conn, &user, task)
     })
     .await
-}
-
-/// What `user` may do with `task`, read on the connection at hand so that a
-/// page can load what it shows in the same trip.
-pub(super) fn access(
-    conn: &mut db::DbConnection,
-    user: &CurrentUser,
-    task: db::tasks::Task,
-) -> AppResult<Access> {
-    let unit = db::units::find(conn, task.unit_id)?;
-    user.require(Permission::View, &unit.path)?;
-    let roles = db::tasks::member_roles(conn, &task, user.id)?;
-    // Owners and co-owners edit their task; committee members edit in their scope.
-    let can_edit = user.can(Permission::ManageTasks, &unit.path)
-        || roles
-            .iter()
-            .any(|r| r == "owner" || r == db::tasks::CO_OWNER);
-    let on_task = !roles.is_empty();
-    let can_log_visits = on_task || user.can(Permission::ManageUnits, &unit.path);
-    let oversees = user.can(Permission::WriteReviews, &unit.path)
-        || user.can(Permission::ManageUsers, &unit.path);
-    let sight = crate::domain::households::Sight::of(can_edit || on_task, oversees);
-    Ok(Access {
-        task,
-        unit,
-        can_edit,
-        can_log_visits,
-        sight,
-    })
 }
 
 /// The task if the user may edit it; 403 otherwise.

@@ -10,16 +10,14 @@ use futures_util::StreamExt;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use super::{etag, if_match, one, page, resource, Api, ApiError, ApiJson, ApiResult, PageQuery};
+use super::{etag, one, page, resource, version, Api, ApiError, ApiJson, ApiResult, PageQuery};
+use crate::app;
+use crate::app::households::{personal_details, HouseholdInput, Target, VisitInput};
+use crate::app::tasks::{access, Access};
 use crate::db::{self, households::Household};
-use crate::domain::numbers::{self, DecimalSign};
+use crate::domain::numbers::DecimalSign;
 use crate::domain::validate::FieldErrors;
 use crate::routes::household_io::{check_off_the_pages, import_rows, ImportOptions, MAX_UPLOAD};
-use crate::routes::households::{
-    check_household, check_visit, personal_details, save_household, save_visit, visit_target,
-    HouseholdForm, Saved, VisitForm,
-};
-use crate::routes::tasks::{access, Access};
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(
@@ -292,21 +290,21 @@ pub struct VisitIn {
     corrects_id: Option<i64>,
 }
 
-impl VisitIn {
-    fn into_form(self) -> VisitForm {
-        let day = |d: NaiveDate| d.format("%Y-%m-%d").to_string();
-        VisitForm {
-            visited_on: day(self.visited_on),
-            kind: self.kind,
-            members: self.members.iter().map(i64::to_string).collect(),
-            others: self.others,
-            household_said: self.household_said,
-            concerns: self.concerns,
-            stage_after: self.stage_after,
-            reason: self.reason,
-            next_step: self.next_step,
-            next_visit_on: self.next_visit_on.map(day).unwrap_or_default(),
-            corrects_id: self.corrects_id.map(|i| i.to_string()).unwrap_or_default(),
+impl From<VisitIn> for VisitInput {
+    fn from(v: VisitIn) -> VisitInput {
+        VisitInput {
+            visited_on: Some(v.visited_on),
+            kind: v.kind,
+            members: v.members,
+            others: v.others,
+            household_said: v.household_said,
+            concerns: v.concerns,
+            stage_after: v.stage_after,
+            reason: v.reason,
+            next_step: v.next_step,
+            next_visit_on: v.next_visit_on,
+            corrects_id: v.corrects_id,
+            unread: FieldErrors::default(),
         }
     }
 }
@@ -327,13 +325,12 @@ pub async fn create_visit(
     id: web::Path<i64>,
     body: ApiJson<VisitIn>,
 ) -> ApiResult<HttpResponse> {
-    let form = body.0.into_form();
-    let target = visit_target(&api.state.pool, &api.user, *id, &form).await?;
-    let visit = check_visit(&form, &target).map_err(|e| api.invalid(e))?;
-    let (hid, actor, uid) = (target.household.id, api.actor(), api.user.id);
-    let visit_id = api
-        .db(move |c| save_visit(c, &actor, &target, &visit, uid))
-        .await?;
+    let (hid, input) = (*id, VisitInput::from(body.0));
+    let (user, actor) = (api.user.clone(), api.actor());
+    let (visit_id, _) = api
+        .db(move |c| Ok(app::households::log_visit(c, &user, &actor, hid, &input)))
+        .await?
+        .map_err(|r| api.rejected(r))?;
     Ok(HttpResponse::Created()
         .insert_header((header::LOCATION, format!("/api/v1/households/{hid}/visits")))
         .json(Created { id: visit_id }))
@@ -369,21 +366,20 @@ pub struct HouseholdIn {
     allow_duplicate: bool,
 }
 
-impl HouseholdIn {
-    fn into_form(self) -> HouseholdForm {
-        HouseholdForm {
-            head_name: self.head_name,
-            address: self.address,
-            residential_group: self.residential_group,
-            map_sheet: self.map_sheet,
-            parcel_no: self.parcel_no,
-            area_m2: numbers::input(self.area_m2),
-            land_type: self.land_type,
-            priority_groups: self.priority_groups,
-            phone: self.phone,
-            notes: self.notes,
-            allow_duplicate: if self.allow_duplicate { "1" } else { "" }.into(),
-            version: String::new(),
+impl From<HouseholdIn> for HouseholdInput {
+    fn from(h: HouseholdIn) -> HouseholdInput {
+        HouseholdInput {
+            head_name: h.head_name,
+            address: h.address,
+            residential_group: h.residential_group,
+            map_sheet: h.map_sheet,
+            parcel_no: h.parcel_no,
+            area_m2: h.area_m2,
+            land_type: h.land_type,
+            priority_groups: h.priority_groups,
+            phone: h.phone,
+            notes: h.notes,
+            unread: FieldErrors::default(),
         }
     }
 }
@@ -392,43 +388,28 @@ impl HouseholdIn {
 /// tasks of its unit).
 async fn editable(api: &Api, task_id: i64) -> ApiResult<Access> {
     let user = api.user.clone();
-    let access = api
-        .db(move |c| {
-            let task = db::tasks::find(c, task_id)?;
-            access(c, &user, task)
-        })
-        .await?;
-    if !access.can_edit {
-        return Err(ApiError::Forbidden);
-    }
-    Ok(access)
+    api.db(move |c| Ok(app::tasks::editable::<()>(c, &user, task_id)))
+        .await?
+        .map_err(|r| api.rejected(r))
 }
 
-/// Saves a household through the form's checks; 422 on a field, on a parcel
-/// already recorded, 412 on an older version.
-async fn save(
-    api: &Api,
-    access: &Access,
-    edit: Option<(i64, i32)>,
-    form: HouseholdForm,
-) -> ApiResult<Household> {
-    let fields = check_household(&form).map_err(|e| api.invalid(e))?;
-    let confirmed = form.allow_duplicate == "1";
-    let (task, actor) = (access.task.clone(), api.actor());
-    match api
-        .db(move |c| save_household(c, &actor, &task, edit, &fields, confirmed))
-        .await?
-    {
-        Saved::Done(h) => Ok(h),
-        Saved::SameParcel(_) => {
-            let mut e = FieldErrors::default();
-            e.add("parcel_no", "error-duplicate-parcel");
-            Err(api.invalid(e))
-        }
-        Saved::Stale(now) => Err(ApiError::PreconditionFailed {
-            current: etag(now.version),
-        }),
-    }
+/// Saves a household (the use case's checks, in its order): 422 on a field
+/// or a parcel already recorded, 428 without a version, 412 on an older one.
+async fn save(api: &Api, target: Target, body: HouseholdIn) -> ApiResult<Household> {
+    let same_parcel_ok = body.allow_duplicate;
+    let (input, user, actor) = (HouseholdInput::from(body), api.user.clone(), api.actor());
+    api.db(move |c| {
+        Ok(app::households::save(
+            c,
+            &user,
+            &actor,
+            target,
+            &input,
+            same_parcel_ok,
+        ))
+    })
+    .await?
+    .map_err(|r| api.rejected(r))
 }
 
 /// Registers a household on the task (those who may edit the task).
@@ -443,8 +424,7 @@ pub async fn create_household(
     id: web::Path<i64>,
     body: ApiJson<HouseholdIn>,
 ) -> ApiResult<HttpResponse> {
-    let access = editable(&api, *id).await?;
-    let h = save(&api, &access, None, body.0.into_form()).await?;
+    let h = save(&api, Target::New { task_id: *id }, body.0).await?;
     Ok(HttpResponse::Created()
         .insert_header((header::LOCATION, format!("/api/v1/households/{}", h.id)))
         .insert_header((header::ETAG, etag(h.version)))
@@ -465,14 +445,11 @@ pub async fn update_household(
     id: web::Path<i64>,
     body: ApiJson<HouseholdIn>,
 ) -> ApiResult<HttpResponse> {
-    let hid = *id;
-    let household = api.db(move |c| Ok(db::households::find(c, hid)?)).await?;
-    let access = editable(&api, household.task_id).await?;
-    // The fields are checked before the version (and again as saved).
-    let form = body.0.into_form();
-    check_household(&form).map_err(|e| api.invalid(e))?;
-    let version = if_match(&req, household.version)?;
-    let h = save(&api, &access, Some((hid, version)), form).await?;
+    let target = Target::Edit {
+        household_id: *id,
+        version: version(&req),
+    };
+    let h = save(&api, target, body.0).await?;
     let version = h.version;
     Ok(one(&HouseholdOut::from(h), Some(version)))
 }

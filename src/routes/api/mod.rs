@@ -29,6 +29,7 @@ use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Map, Value};
 
+use crate::app::{Rejected, Version, Versioned};
 use crate::context::CurrentUser;
 use crate::db::{self, audit::Actor, DbConnection};
 use crate::domain::validate::FieldErrors;
@@ -326,6 +327,21 @@ impl Api {
     pub fn invalid(&self, errors: FieldErrors) -> ApiError {
         ApiError::Validation(errors, self.user.locale)
     }
+
+    /// What a use case refused, as the API answers it.
+    pub fn rejected<C: Versioned>(&self, r: Rejected<C>) -> ApiError {
+        match r {
+            Rejected::Forbidden => ApiError::Forbidden,
+            Rejected::NotFound => ApiError::NotFound,
+            Rejected::Invalid(e) => self.invalid(e),
+            Rejected::Stale(now) => ApiError::PreconditionFailed {
+                current: etag(now.version()),
+            },
+            Rejected::VersionRequired => ApiError::PreconditionRequired,
+            Rejected::NotAllowed(key) => ApiError::Conflict(i18n::t(self.user.locale, key)),
+            Rejected::Failed(e) => e.into(),
+        }
+    }
 }
 
 /// A JSON body; a value of the wrong type is reported on its field.
@@ -584,6 +600,23 @@ pub fn one<T: Serialize>(item: &T, version: Option<i32>) -> HttpResponse {
 
 pub fn etag(version: i32) -> String {
     format!("\"{version}\"")
+}
+
+/// The version an update says it was made from, out of `If-Match`.
+pub fn version(req: &HttpRequest) -> Version {
+    match req
+        .headers()
+        .get(header::IF_MATCH)
+        .and_then(|v| v.to_str().ok())
+    {
+        None => Version::Missing,
+        Some(raw) => raw
+            .trim()
+            .trim_start_matches("W/")
+            .trim_matches('"')
+            .parse::<i32>()
+            .map_or(Version::Unreadable, Version::Given),
+    }
 }
 
 /// The version an update was made from, out of `If-Match`: 428 without one,

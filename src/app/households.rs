@@ -1,0 +1,321 @@
+//! Households of a task and their visits: register or edit a household, log
+//! a visit (or correct one).
+
+use chrono::NaiveDate;
+use serde_json::json;
+
+use super::tasks::{access, editable, Access};
+use super::{Rejected, Version};
+use crate::context::CurrentUser;
+use crate::db::audit::Change;
+use crate::db::households::{Household, HouseholdFields, NewVisit};
+use crate::db::{self, audit, DbConnection};
+use crate::domain::consent::{classify, ConsentStage};
+use crate::domain::format;
+use crate::domain::households::{parse_list, store_list, Concern, PriorityGroup, Sight, VisitKind};
+use crate::domain::validate::FieldErrors;
+
+/// A household as typed on the form or sent as JSON.
+#[derive(Debug, Clone, Default)]
+pub struct HouseholdInput {
+    pub head_name: String,
+    pub address: String,
+    pub residential_group: String,
+    pub map_sheet: String,
+    pub parcel_no: String,
+    pub area_m2: f64,
+    pub land_type: String,
+    /// Codes (`poor`, `elderly`…).
+    pub priority_groups: Vec<String>,
+    pub phone: String,
+    pub notes: String,
+    /// What the edge could not read (a number written wrong): reported with
+    /// the rest, and nothing is saved.
+    pub unread: FieldErrors,
+}
+
+/// Checks a household's fields, reporting every field's problem at once.
+pub fn check(input: &HouseholdInput) -> Result<HouseholdFields, FieldErrors> {
+    let mut e = input.unread.clone();
+    let head_name = e.required("head_name", &input.head_name, 200);
+    let mut optional =
+        |field: &str, value: &str, max: usize| e.optional(field, value, max).unwrap_or_default();
+    let address = optional("address", &input.address, 300);
+    let residential_group = optional("residential_group", &input.residential_group, 100);
+    let map_sheet = optional("map_sheet", &input.map_sheet, 30);
+    let parcel_no = optional("parcel_no", &input.parcel_no, 30);
+    let land_type = optional("land_type", &input.land_type, 30);
+    let phone = optional("phone", &input.phone, 30);
+    let notes = optional("notes", &input.notes, 5000);
+    let area_m2 = e.area_value("area_m2", input.area_m2).unwrap_or(0.0);
+    let groups = parse_list(&input.priority_groups.join(","), PriorityGroup::parse);
+    if groups.is_none() {
+        e.add("priority_groups", "error-invalid-choice");
+    }
+    if !phone
+        .chars()
+        .all(|c| c.is_ascii_digit() || " +.-()".contains(c))
+    {
+        e.add("phone", "error-phone");
+    }
+    if !e.is_empty() {
+        return Err(e);
+    }
+    Ok(HouseholdFields {
+        head_name,
+        address,
+        residential_group,
+        map_sheet,
+        parcel_no,
+        area_m2,
+        land_type,
+        priority_groups: store_list(&groups.unwrap_or_default(), PriorityGroup::as_str),
+        phone,
+        notes,
+    })
+}
+
+/// Where a household is saved: a new one on a task, or over one read at a
+/// version.
+#[derive(Debug, Clone, Copy)]
+pub enum Target {
+    New { task_id: i64 },
+    Edit { household_id: i64, version: Version },
+}
+
+/// Registers or edits a household (those who may edit its task). Unless
+/// `same_parcel_ok`, a second household on a parcel of the same map sheet is
+/// refused on `parcel_no`. A stale edit answers the household as it is now.
+pub fn save(
+    conn: &mut DbConnection,
+    user: &CurrentUser,
+    actor: &audit::Actor,
+    target: Target,
+    input: &HouseholdInput,
+    same_parcel_ok: bool,
+) -> Result<Household, Rejected<Household>> {
+    // Access.
+    let (access, current) = match target {
+        Target::New { task_id } => (editable(conn, user, task_id)?, None),
+        Target::Edit { household_id, .. } => {
+            let household = db::households::find(conn, household_id)?;
+            (editable(conn, user, household.task_id)?, Some(household))
+        }
+    };
+    // Input.
+    let fields = check(input)?;
+    // Version.
+    let edit = match (target, current) {
+        (Target::Edit { version, .. }, Some(now)) => match version {
+            Version::Given(v) => Some((now.id, v)),
+            Version::Missing => return Err(Rejected::VersionRequired),
+            Version::Unreadable => return Err(Rejected::Stale(Box::new(now))),
+        },
+        _ => None,
+    };
+    // The audited write.
+    if !fields.parcel_no.is_empty() && !same_parcel_ok {
+        let other = db::households::same_parcel(
+            conn,
+            access.task.id,
+            &fields.map_sheet,
+            &fields.parcel_no,
+            edit.map(|(id, _)| id),
+        )?;
+        if other.is_some() {
+            let mut e = FieldErrors::default();
+            e.add("parcel_no", "error-duplicate-parcel");
+            return Err(Rejected::Invalid(e));
+        }
+    }
+    let task = &access.task;
+    let saved = audit::write_if(conn, actor, |c| match edit {
+        Some((id, version)) => match db::households::update(c, task, id, version, &fields)? {
+            Some((h, change)) => Ok((Some(h), Some(change))),
+            None => Ok((None, None)),
+        },
+        None => {
+            let (h, change) = db::households::create(c, task, &fields)?;
+            Ok((Some(h), Some(change)))
+        }
+    })
+    .map_err(Rejected::from)?;
+    match (saved, edit) {
+        (Some(h), _) => Ok(h),
+        (None, Some((id, _))) => Err(Rejected::Stale(Box::new(db::households::find(conn, id)?))),
+        (None, None) => Err(Rejected::Failed(crate::error::AppError::Internal(
+            "a new household was not written".into(),
+        ))),
+    }
+}
+
+/// A reviewer's or administrator's look at a household's personal details
+/// is logged (the read to record is returned); other readers who are not on
+/// the task see them masked.
+pub fn personal_details(access: &Access, household: &mut Household) -> Option<Change> {
+    let read = (access.sight == Sight::Logged && household.has_personal_details()).then(|| {
+        Change::new("read_personal", "household", household.id, json!({}))
+            .on_unit(access.task.unit_id)
+    });
+    if access.sight == Sight::Masked {
+        household.mask();
+    }
+    read
+}
+
+/// A visit as typed on the form or sent as JSON.
+#[derive(Debug, Clone, Default)]
+pub struct VisitInput {
+    pub visited_on: Option<NaiveDate>,
+    pub kind: String,
+    /// The people who went: the task's owner or team.
+    pub members: Vec<i64>,
+    pub others: String,
+    pub household_said: String,
+    /// Codes of the concerns raised.
+    pub concerns: Vec<String>,
+    pub stage_after: String,
+    pub reason: String,
+    pub next_step: String,
+    pub next_visit_on: Option<NaiveDate>,
+    /// The visit this one corrects.
+    pub corrects_id: Option<i64>,
+    /// What the edge could not read (a date written wrong).
+    pub unread: FieldErrors,
+}
+
+/// What logging a visit to a household needs to know: the household, the
+/// reader's rights, the task's team, and whether the visit corrected is
+/// this household's.
+pub struct VisitTarget {
+    pub household: Household,
+    pub access: Access,
+    pub team: Vec<db::tasks::MemberRow>,
+    pub belongs: bool,
+}
+
+/// The household and its task's rights for `user`; 403 unless they may log
+/// visits.
+fn visit_target(
+    conn: &mut DbConnection,
+    user: &CurrentUser,
+    household_id: i64,
+    corrects_id: Option<i64>,
+) -> Result<VisitTarget, Rejected> {
+    let household = db::households::find(conn, household_id)?;
+    let task = db::tasks::find(conn, household.task_id)?;
+    let access = access(conn, user, task)?;
+    if !access.can_log_visits {
+        return Err(Rejected::Forbidden);
+    }
+    let belongs = match corrects_id {
+        Some(v) => db::households::visit_belongs(conn, household_id, v)?,
+        None => true,
+    };
+    let team = db::tasks::members(conn, access.task.id)?;
+    Ok(VisitTarget {
+        household,
+        access,
+        team,
+        belongs,
+    })
+}
+
+/// Checks a visit. Going back or skipping steps needs a reason; a visit
+/// cannot be dated in the future, nor the next one before it; the people who
+/// went must be on the task.
+fn check_visit(input: &VisitInput, target: &VisitTarget) -> Result<NewVisit, FieldErrors> {
+    let mut e = input.unread.clone();
+    let visited_on = e.date_value("visited_on", input.visited_on);
+    if input.visited_on.is_none() {
+        e.add("visited_on", "error-required");
+    }
+    if visited_on.is_some_and(|d| d > format::today()) {
+        e.add("visited_on", "error-future-date");
+    }
+    let kind = VisitKind::parse(&input.kind);
+    if kind.is_none() {
+        e.add("kind", "error-invalid-choice");
+    }
+    let mut members = input.members.clone();
+    members.sort_unstable();
+    members.dedup();
+    let others = e.optional("others", &input.others, 500).unwrap_or_default();
+    let household_said = e
+        .optional("household_said", &input.household_said, 5000)
+        .unwrap_or_default();
+    let concerns = parse_list(&input.concerns.join(","), Concern::parse);
+    if concerns.is_none() {
+        e.add("concerns", "error-invalid-choice");
+    }
+    let stage_after = ConsentStage::parse(&input.stage_after);
+    if stage_after.is_none() {
+        e.add("stage_after", "error-invalid-choice");
+    }
+    let reason = e.optional("reason", &input.reason, 1000);
+    if let Some(to) = stage_after {
+        if classify(target.household.stage(), to).needs_reason() && reason.is_none() {
+            e.add("reason", "error-stage-reason");
+        }
+    }
+    let next_step = e
+        .optional("next_step", &input.next_step, 1000)
+        .unwrap_or_default();
+    let next_visit_on = e.date_value("next_visit_on", input.next_visit_on);
+    if let (Some(v), Some(n)) = (visited_on, next_visit_on) {
+        if n < v {
+            e.add("next_visit_on", "error-next-before-visit");
+        }
+    }
+    if !target.belongs {
+        e.add("corrects_id", "error-invalid-choice");
+    }
+    let owner = target.access.task.owner_id;
+    if !members
+        .iter()
+        .all(|m| *m == owner || target.team.iter().any(|t| t.user_id == *m))
+    {
+        e.add("members", "error-not-on-task");
+    }
+    match (visited_on, kind, stage_after, concerns, e.is_empty()) {
+        (Some(visited_on), Some(kind), Some(stage_after), Some(concerns), true) => Ok(NewVisit {
+            visited_on,
+            kind: kind.as_str().into(),
+            members,
+            others,
+            household_said,
+            concerns: store_list(&concerns, Concern::as_str),
+            stage_after,
+            reason,
+            next_step,
+            next_visit_on,
+            corrects_id: input.corrects_id,
+            dialogue_id: None,
+        }),
+        _ => Err(e),
+    }
+}
+
+/// Logs a visit (the people on the task, and administrators), moving the
+/// household to its new stage; answers the visit's id and the household.
+pub fn log_visit(
+    conn: &mut DbConnection,
+    user: &CurrentUser,
+    actor: &audit::Actor,
+    household_id: i64,
+    input: &VisitInput,
+) -> Result<(i64, Household), Rejected> {
+    let target = visit_target(conn, user, household_id, input.corrects_id)?;
+    let visit = check_visit(input, &target)?;
+    let id = audit::write(conn, actor, |c| {
+        Ok(db::households::append_visit(
+            c,
+            &target.access.task,
+            &target.household,
+            &visit,
+            user.id,
+        )?)
+    })
+    .map_err(Rejected::from)?;
+    Ok((id, target.household))
+}

@@ -1,0 +1,115 @@
+//! The application layer: one function per use case (register a household,
+//! log a visit, …), called alike by the pages (`routes`) and the JSON API
+//! (`routes::api`). Each takes typed input, the reader and the version the
+//! edit was made from, and does, in this order: access → input → version →
+//! audited write. It answers the result or a [`Rejected`], which each edge
+//! turns into its own answer (a page: 403, 404, the form again with its
+//! errors, a conflict page; the API: 403, 404, 422, 428, 412, 409).
+//!
+//! Use cases run on a pooled connection (inside `Ctx::db` or `Api::db`).
+
+pub mod households;
+pub mod tasks;
+
+use crate::domain::validate::FieldErrors;
+use crate::error::AppError;
+
+/// Why a use case did not do what was asked. `C` is what a stale edit
+/// answers with: the record as it is now.
+#[derive(Debug)]
+pub enum Rejected<C = ()> {
+    /// The reader may not do this here.
+    Forbidden,
+    NotFound,
+    /// The input, field by field.
+    Invalid(FieldErrors),
+    /// Someone saved since the version the edit was made from.
+    Stale(Box<C>),
+    /// An edit that does not say which version it was made from.
+    VersionRequired,
+    /// Not in the state the record is in; the message key says why.
+    NotAllowed(&'static str),
+    /// The database or another part failed: a 500 on either edge.
+    Failed(AppError),
+}
+
+impl<C> From<diesel::result::Error> for Rejected<C> {
+    fn from(e: diesel::result::Error) -> Self {
+        match e {
+            diesel::result::Error::NotFound => Rejected::NotFound,
+            e => Rejected::Failed(e.into()),
+        }
+    }
+}
+
+impl<C> From<AppError> for Rejected<C> {
+    fn from(e: AppError) -> Self {
+        match e {
+            AppError::Forbidden => Rejected::Forbidden,
+            AppError::NotFound | AppError::Db(diesel::result::Error::NotFound) => {
+                Rejected::NotFound
+            }
+            e => Rejected::Failed(e),
+        }
+    }
+}
+
+impl<C> From<FieldErrors> for Rejected<C> {
+    fn from(e: FieldErrors) -> Self {
+        Rejected::Invalid(e)
+    }
+}
+
+impl<C> Rejected<C> {
+    /// What a page answers when it has no form to show again: the field
+    /// errors and a stale edit are the form's, handled before this.
+    pub fn into_app_error(self) -> AppError {
+        match self {
+            Rejected::Forbidden => AppError::Forbidden,
+            Rejected::NotFound => AppError::NotFound,
+            Rejected::Invalid(_) => AppError::BadRequest("invalid input".into()),
+            Rejected::Stale(_) => AppError::BadRequest("changed meanwhile".into()),
+            Rejected::VersionRequired => AppError::BadRequest("version missing".into()),
+            Rejected::NotAllowed(key) => AppError::BadRequest(key.into()),
+            Rejected::Failed(e) => e,
+        }
+    }
+}
+
+/// A record edited at a version: what a stale edit answers with.
+pub trait Versioned {
+    fn version(&self) -> i32;
+}
+
+/// A use case that edits nothing at a version never answers `Stale`.
+impl Versioned for () {
+    fn version(&self) -> i32 {
+        0
+    }
+}
+
+impl Versioned for crate::db::households::Household {
+    fn version(&self) -> i32 {
+        self.version
+    }
+}
+
+/// The version an edit says it was made from, as the request carried it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Version {
+    Given(i32),
+    /// No version at all: 428 on the API, 400 on a page.
+    Missing,
+    /// Something that cannot be one of ours: treated as stale.
+    Unreadable,
+}
+
+impl Version {
+    /// A form's hidden `version` field.
+    pub fn of_form(raw: &str) -> Version {
+        match raw.trim() {
+            "" => Version::Missing,
+            s => s.parse().map_or(Version::Unreadable, Version::Given),
+        }
+    }
+}
