@@ -1,11 +1,22 @@
 //! Difficult tasks: who may do what with one.
 
+use chrono::{Datelike, NaiveDate};
+
+use super::{chosen, Rejected, Version, Versioned};
 use crate::context::CurrentUser;
-use crate::db;
+use crate::db::tasks::{Conflict, Task, TaskFields};
+use crate::db::{self, audit};
 use crate::domain::access::Permission;
+use crate::domain::consent::ConsentedSet;
+use crate::domain::format;
+use crate::domain::validate::{FieldErrors, MAX_WHOLE};
 use crate::error::AppResult;
 
-use super::Rejected;
+impl Versioned for Conflict {
+    fn version(&self) -> i32 {
+        self.current.version
+    }
+}
 
 /// What the user may do with a task they can see.
 pub struct Access {
@@ -62,4 +73,241 @@ pub fn editable<C>(
     } else {
         Err(Rejected::Forbidden)
     }
+}
+
+/// A task as typed on the form or sent as JSON.
+#[derive(Debug, Clone, Default)]
+pub struct TaskInput {
+    pub unit_id: Option<i64>,
+    pub category_id: Option<i64>,
+    pub title: String,
+    pub description: String,
+    pub project_start_year: Option<i64>,
+    pub campaign_year: Option<i64>,
+    pub deadline: Option<NaiveDate>,
+    pub owner_id: Option<i64>,
+    pub area_total_m2: Option<f64>,
+    pub area_cleared_m2: Option<f64>,
+    pub plans_total: Option<i64>,
+    pub plans_approved: Option<i64>,
+    pub money_paid: Option<i64>,
+    pub co_owners: Vec<i64>,
+    pub team: Vec<i64>,
+    /// The stages that count as consent.
+    pub consented: Vec<String>,
+    /// What the edge could not read.
+    pub unread: FieldErrors,
+}
+
+/// Checks a task: its fields, the reader's right to register in the chosen
+/// unit (an owner who is not on the committee may keep the task's unit,
+/// `current_unit`, not move it), and that the owner and members reach it.
+pub fn check(
+    conn: &mut db::DbConnection,
+    user: &CurrentUser,
+    input: &TaskInput,
+    current_unit: Option<i64>,
+) -> Result<TaskFields, Rejected<Conflict>> {
+    let mut e = input.unread.clone();
+    let title = e.required("title", &input.title, 300);
+    let description = e
+        .optional("description", &input.description, 10_000)
+        .unwrap_or_default();
+    let mut id = |field: &str, v: Option<i64>| match v {
+        None => {
+            e.add(field, "error-required");
+            None
+        }
+        Some(id) if id <= 0 => {
+            e.add(field, chosen::INVALID);
+            None
+        }
+        id => id,
+    };
+    let unit_id = id("unit_id", input.unit_id);
+    let category_id = id("category_id", input.category_id);
+    let owner_id = id("owner_id", input.owner_id);
+    let this_year = i64::from(format::today().year());
+    let campaign_year = match input.campaign_year {
+        Some(y) if (2000..=this_year + 5).contains(&y) => i32::try_from(y).ok(),
+        Some(_) => {
+            e.add("campaign_year", "error-year");
+            None
+        }
+        None => {
+            e.add("campaign_year", "error-required");
+            None
+        }
+    };
+    let project_start_year = match input.project_start_year {
+        Some(y) if (1950..=this_year + 5).contains(&y) => i32::try_from(y).ok(),
+        Some(_) => {
+            e.add("project_start_year", "error-year");
+            None
+        }
+        None => None,
+    };
+    let deadline = e.date_value("deadline", input.deadline);
+    let area_total_m2 = input
+        .area_total_m2
+        .and_then(|a| e.area_value("area_total_m2", a));
+    let area_cleared_m2 = input
+        .area_cleared_m2
+        .and_then(|a| e.area_value("area_cleared_m2", a));
+    if let (Some(t), Some(c)) = (area_total_m2, area_cleared_m2) {
+        if c > t {
+            e.add("area_cleared_m2", "error-more-than-total");
+        }
+    }
+    // Counts of plans fit an `i32`; money is at most `MAX_WHOLE` đồng.
+    let mut count = |field: &str, v: Option<i64>, max: i64, over: &str| match v {
+        Some(n) if n < 0 => {
+            e.add(field, "error-number");
+            None
+        }
+        Some(n) if n > max => {
+            e.add(field, over);
+            None
+        }
+        n => n,
+    };
+    let plans = i64::from(i32::MAX);
+    let plans_total = count("plans_total", input.plans_total, plans, "error-number");
+    let plans_approved = count(
+        "plans_approved",
+        input.plans_approved,
+        plans,
+        "error-number",
+    );
+    let money_paid = count(
+        "money_paid",
+        input.money_paid,
+        MAX_WHOLE,
+        "error-number-too-large",
+    );
+    if let (Some(t), Some(a)) = (plans_total, plans_approved) {
+        if a > t {
+            e.add("plans_approved", "error-more-than-total");
+        }
+    }
+    let consented = ConsentedSet::parse(&input.consented.join(","));
+    match &consented {
+        None => e.add("consented", chosen::INVALID),
+        Some(set) if set.stages().is_empty() => e.add("consented", "error-consented-empty"),
+        Some(_) => {}
+    }
+    let (mut co_owners, mut team) = (input.co_owners.clone(), input.team.clone());
+    for ids in [&mut co_owners, &mut team] {
+        ids.sort_unstable();
+        ids.dedup();
+    }
+
+    // What the database knows: the unit, the category, who reaches the unit.
+    let unit = match unit_id {
+        Some(id) => db::units::find(conn, id).map(Some).or_else(|e| match e {
+            diesel::result::Error::NotFound => Ok(None),
+            e => Err(e),
+        })?,
+        None => None,
+    };
+    let category = match category_id {
+        Some(id) => db::tasks::category(conn, id)?,
+        None => None,
+    };
+    let reaching = match &unit {
+        Some(u) => db::users::reaching(conn, &u.path)?,
+        None => vec![],
+    };
+    let unit = chosen::unit(&mut e, "unit_id", unit_id, unit, |u| {
+        user.can(Permission::ManageTasks, &u.path) || current_unit == Some(u.id)
+    });
+    chosen::one(&mut e, "category_id", category_id, category, |c| c.active);
+    if unit.is_some() {
+        let reaches = |id: i64| reaching.iter().any(|(uid, _, _)| *uid == id);
+        let owner: Vec<i64> = owner_id.into_iter().collect();
+        for (field, ids) in [
+            ("owner_id", &owner),
+            ("co_owners", &co_owners),
+            ("team", &team),
+        ] {
+            chosen::every(&mut e, field, ids, reaches, "error-not-in-unit");
+        }
+    }
+    match (unit_id, category_id, owner_id, campaign_year) {
+        (Some(unit_id), Some(category_id), Some(owner_id), Some(campaign_year)) if e.is_empty() => {
+            Ok(TaskFields {
+                unit_id,
+                category_id,
+                title,
+                description,
+                project_start_year,
+                campaign_year,
+                deadline,
+                owner_id,
+                area_total_m2,
+                area_cleared_m2,
+                plans_total: plans_total.and_then(|n| i32::try_from(n).ok()),
+                plans_approved: plans_approved.and_then(|n| i32::try_from(n).ok()),
+                money_paid,
+                consented_stages: consented.map(|c| c.to_stored()).unwrap_or_default(),
+                co_owners,
+                team,
+            })
+        }
+        _ => Err(Rejected::Invalid(e)),
+    }
+}
+
+/// Registers a task (committee members, in their units) and tells the
+/// people assigned to it.
+pub fn register(
+    conn: &mut db::DbConnection,
+    user: &CurrentUser,
+    actor: &audit::Actor,
+    input: &TaskInput,
+) -> Result<Task, Rejected<Conflict>> {
+    user.require_anywhere(Permission::ManageTasks)?;
+    let fields = check(conn, user, input, None)?;
+    Ok(audit::write(conn, actor, |c| {
+        let (task, change) = db::tasks::create(c, &fields, user.id)?;
+        db::notifications::task_assigned(c, task.id, &fields, None, user.id)?;
+        Ok((task, change))
+    })?)
+}
+
+/// Edits a task (its owners and the committee) from the version read, and
+/// tells the people newly assigned; a stale edit answers the task as saved
+/// now, fields and all.
+pub fn update(
+    conn: &mut db::DbConnection,
+    user: &CurrentUser,
+    actor: &audit::Actor,
+    task_id: i64,
+    version: Version,
+    input: &TaskInput,
+) -> Result<Task, Rejected<Conflict>> {
+    let access = editable(conn, user, task_id)?;
+    let fields = check(conn, user, input, Some(access.task.unit_id))?;
+    let version = match version {
+        Version::Given(v) => v,
+        Version::Missing => return Err(Rejected::VersionRequired),
+        Version::Unreadable => {
+            let current_fields = db::tasks::fields_of(conn, &access.task)?;
+            return Err(Rejected::Stale(Box::new(Conflict {
+                current: access.task,
+                current_fields,
+            })));
+        }
+    };
+    let saved = audit::write_if(conn, actor, |c| {
+        let before = db::tasks::fields_of(c, &access.task)?;
+        Ok(match db::tasks::update(c, task_id, version, &fields)? {
+            Ok((task, change)) => {
+                db::notifications::task_assigned(c, task_id, &fields, Some(&before), user.id)?;
+                (Ok(task), Some(change))
+            }
+            Err(conflict) => (Err(conflict), None),
+        })
+    })?;
+    saved.map_err(|conflict| Rejected::Stale(Box::new(conflict)))
 }

@@ -8,7 +8,7 @@ mod admin_units;
 mod admin_users;
 pub(crate) mod api;
 mod campaigns;
-mod chosen;
+use crate::app::chosen;
 mod dashboard;
 mod desk;
 mod errors;

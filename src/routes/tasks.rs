@@ -9,7 +9,10 @@ use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
 use super::{chosen, options, Page};
-use crate::context::{Ctx, CurrentUser};
+use crate::app::tasks::TaskInput;
+pub(super) use crate::app::tasks::{access, Access};
+use crate::app::{self, Rejected, Version};
+use crate::context::Ctx;
 use crate::db::{self, audit, tasks::TaskFields};
 use crate::domain::access::Permission;
 use crate::domain::consent::{ConsentStage, ConsentedSet};
@@ -232,130 +235,42 @@ impl TaskForm {
     }
 }
 
-/// Checks the form, the user's right to register in the chosen unit (an owner
-/// who is not on the committee may keep the task's unit, not move it), and
-/// that the owner and members reach that unit.
-pub(super) async fn validate(
-    pool: &db::Pool,
-    user: &CurrentUser,
-    form: &TaskForm,
-    current_unit: Option<i64>,
-) -> AppResult<Result<TaskFields, FieldErrors>> {
-    let mut e = FieldErrors::default();
-    let title = e.required("title", &form.title, 300);
-    let description = e
-        .optional("description", &form.description, 10_000)
-        .unwrap_or_default();
-    let unit_id = e.id("unit_id", &form.unit_id);
-    let category_id = e.id("category_id", &form.category_id);
-    let owner_id = e.id("owner_id", &form.owner_id);
-    let this_year = format::today().year();
-    let campaign_year = match e.number::<i32>("campaign_year", &form.campaign_year) {
-        Some(y) if (2000..=this_year + 5).contains(&y) => Some(y),
-        Some(_) => {
-            e.add("campaign_year", "error-year");
-            None
-        }
-        None => {
-            e.add("campaign_year", "error-required");
-            None
-        }
-    };
-    let project_start_year = e.number::<i32>("project_start_year", &form.project_start_year);
-    if project_start_year.is_some_and(|y| !(1950..=this_year + 5).contains(&y)) {
-        e.add("project_start_year", "error-year");
-    }
-    let deadline = e.date("deadline", &form.deadline);
-    let area_total_m2 = e.area("area_total_m2", &form.area_total_m2);
-    let area_cleared_m2 = e.area("area_cleared_m2", &form.area_cleared_m2);
-    if let (Some(t), Some(c)) = (area_total_m2, area_cleared_m2) {
-        if c > t {
-            e.add("area_cleared_m2", "error-more-than-total");
-        }
-    }
-    let plans_total = e.number::<i32>("plans_total", &form.plans_total);
-    let plans_approved = e.number::<i32>("plans_approved", &form.plans_approved);
-    if let (Some(t), Some(a)) = (plans_total, plans_approved) {
-        if a > t {
-            e.add("plans_approved", "error-more-than-total");
-        }
-    }
-    let money_paid = e.number::<i64>("money_paid", &form.money_paid);
-    for (field, v) in [
-        ("plans_total", plans_total.map(i64::from)),
-        ("plans_approved", plans_approved.map(i64::from)),
-        ("money_paid", money_paid),
-    ] {
-        if v.is_some_and(|n| n < 0) {
-            e.add(field, "error-number");
-        }
-    }
-    let consented = ConsentedSet::parse(&form.consented.join(","));
-    match &consented {
-        None => e.add("consented", "error-invalid-choice"),
-        Some(set) if set.stages().is_empty() => e.add("consented", "error-consented-empty"),
-        Some(_) => {}
-    }
-    let co_owners = e.ids("co_owners", &form.co_owners);
-    let team = e.ids("team", &form.team);
-
-    // What the database knows: the unit, the category, who reaches the unit.
-    let (unit, category, reaching) = db::run(pool, move |conn| {
-        let unit = match unit_id {
-            Some(id) => db::units::find(conn, id).map(Some).or_else(|e| match e {
-                diesel::result::Error::NotFound => Ok(None),
-                e => Err(e),
-            })?,
-            None => None,
+impl TaskForm {
+    /// The typed task; numbers, dates and ids written wrong are kept as
+    /// unread.
+    pub(super) fn input(&self) -> TaskInput {
+        let mut unread = FieldErrors::default();
+        let mut id = |field: &str, raw: &str| match raw.trim() {
+            "" => None,
+            s => s.parse().ok().or_else(|| {
+                unread.add(field, chosen::INVALID);
+                None
+            }),
         };
-        let category = match category_id {
-            Some(id) => db::tasks::category(conn, id)?,
-            None => None,
-        };
-        let reaching = match &unit {
-            Some(u) => db::users::reaching(conn, &u.path)?,
-            None => vec![],
-        };
-        Ok((unit, category, reaching))
-    })
-    .await?;
-    let unit = chosen::unit(&mut e, "unit_id", unit_id, unit, |u| {
-        user.can(Permission::ManageTasks, &u.path) || current_unit == Some(u.id)
-    });
-    chosen::one(&mut e, "category_id", category_id, category, |c| c.active);
-    if unit.is_some() {
-        let reaches = |id: i64| reaching.iter().any(|(uid, _, _)| *uid == id);
-        let owner: Vec<i64> = owner_id.into_iter().collect();
-        for (field, ids) in [
-            ("owner_id", &owner),
-            ("co_owners", &co_owners),
-            ("team", &team),
-        ] {
-            chosen::every(&mut e, field, ids, reaches, "error-not-in-unit");
+        let (unit_id, category_id) = (
+            id("unit_id", &self.unit_id),
+            id("category_id", &self.category_id),
+        );
+        let owner_id = id("owner_id", &self.owner_id);
+        TaskInput {
+            unit_id,
+            category_id,
+            owner_id,
+            title: self.title.clone(),
+            description: self.description.clone(),
+            project_start_year: unread.number("project_start_year", &self.project_start_year),
+            campaign_year: unread.number("campaign_year", &self.campaign_year),
+            deadline: unread.date("deadline", &self.deadline),
+            area_total_m2: unread.area("area_total_m2", &self.area_total_m2),
+            area_cleared_m2: unread.area("area_cleared_m2", &self.area_cleared_m2),
+            plans_total: unread.number("plans_total", &self.plans_total),
+            plans_approved: unread.number("plans_approved", &self.plans_approved),
+            money_paid: unread.number("money_paid", &self.money_paid),
+            co_owners: unread.ids("co_owners", &self.co_owners),
+            team: unread.ids("team", &self.team),
+            consented: self.consented.clone(),
+            unread,
         }
-    }
-    match (unit_id, category_id, owner_id, campaign_year) {
-        (Some(unit_id), Some(category_id), Some(owner_id), Some(campaign_year)) if e.is_empty() => {
-            Ok(Ok(TaskFields {
-                unit_id,
-                category_id,
-                title,
-                description,
-                project_start_year,
-                campaign_year,
-                deadline,
-                owner_id,
-                area_total_m2,
-                area_cleared_m2,
-                plans_total,
-                plans_approved,
-                money_paid,
-                consented_stages: consented.map(|c| c.to_stored()).unwrap_or_default(),
-                co_owners,
-                team,
-            }))
-        }
-        _ => Ok(Err(e)),
     }
 }
 
@@ -470,13 +385,18 @@ async fn new(ctx: Ctx, pre: web::Query<Prefill>) -> AppResult<HttpResponse> {
 }
 
 async fn create(ctx: Ctx, form: super::HtmlForm<TaskForm>) -> AppResult<HttpResponse> {
-    let user = ctx.user()?;
-    user.require_anywhere(Permission::ManageTasks)?;
     let form = form.0;
-    let fields = match validate(&ctx.state.pool, user, &form, None).await? {
-        Ok(f) => f,
-        Err(errors) => {
-            return render_form(
+    let (input, user, actor) = (form.input(), ctx.user()?.clone(), ctx.actor());
+    let saved = ctx
+        .db(move |c| Ok(app::tasks::register(c, &user, &actor, &input)))
+        .await?;
+    match saved {
+        Ok(task) => {
+            ctx.flash("success", "flash-saved");
+            Ok(ctx.redirect(&format!("/tasks/{}", task.id)))
+        }
+        Err(Rejected::Invalid(errors)) => {
+            render_form(
                 &ctx,
                 StatusCode::UNPROCESSABLE_ENTITY,
                 None,
@@ -486,53 +406,9 @@ async fn create(ctx: Ctx, form: super::HtmlForm<TaskForm>) -> AppResult<HttpResp
             )
             .await
         }
-    };
-    let (actor, uid) = (ctx.actor(), user.id);
-    let task = ctx
-        .db(move |conn| create_task(conn, &actor, &fields, uid))
-        .await?;
-    ctx.flash("success", "flash-saved");
-    Ok(ctx.redirect(&format!("/tasks/{}", task.id)))
+        Err(other) => Err(other.into_app_error()),
+    }
 }
-
-/// Registers a task and tells the people assigned to it.
-pub(super) fn create_task(
-    conn: &mut db::DbConnection,
-    actor: &audit::Actor,
-    fields: &TaskFields,
-    uid: i64,
-) -> AppResult<db::tasks::Task> {
-    audit::write(conn, actor, |c| {
-        let (task, change) = db::tasks::create(c, fields, uid)?;
-        db::notifications::task_assigned(c, task.id, fields, None, uid)?;
-        Ok((task, change))
-    })
-}
-
-/// Saves an edit made from `version` and tells the people newly assigned;
-/// nothing is written when someone saved in between.
-pub(super) fn update_task(
-    conn: &mut db::DbConnection,
-    actor: &audit::Actor,
-    tid: i64,
-    version: i32,
-    fields: &TaskFields,
-    uid: i64,
-) -> AppResult<Result<db::tasks::Task, db::tasks::Conflict>> {
-    audit::write_if(conn, actor, |c| {
-        let current = db::tasks::find(c, tid)?;
-        let before = db::tasks::fields_of(c, &current)?;
-        Ok(match db::tasks::update(c, tid, version, fields)? {
-            Ok((task, change)) => {
-                db::notifications::task_assigned(c, tid, fields, Some(&before), uid)?;
-                (Ok(task), Some(change))
-            }
-            Err(conflict) => (Err(conflict), None),
-        })
-    })
-}
-
-pub(super) use crate::app::tasks::{access, Access};
 
 /// The task if the user may see it (404 otherwise is not used: a task outside
 /// the scope is 403, the same as any unit outside it).
@@ -743,59 +619,33 @@ async fn update(
     id: web::Path<i64>,
     form: super::HtmlForm<TaskForm>,
 ) -> AppResult<HttpResponse> {
-    let access = load_editable(&ctx, *id).await?;
-    let user = ctx.user()?;
-    let mut form = form.0;
-    let Ok(version) = form.version.trim().parse::<i32>() else {
+    let (tid, mut form) = (*id, form.0);
+    let version = Version::of_form(&form.version);
+    if version == Version::Missing {
         return Err(AppError::BadRequest("version missing".into()));
-    };
-    let fields = match validate(&ctx.state.pool, user, &form, Some(access.task.unit_id)).await? {
-        Ok(f) => f,
-        Err(errors) => {
-            return render_form(
-                &ctx,
-                StatusCode::UNPROCESSABLE_ENTITY,
-                Some(*id),
-                &form,
-                &errors,
-                None,
-            )
-            .await
-        }
-    };
-    let (actor, tid, uid) = (ctx.actor(), access.task.id, ctx.user()?.id);
+    }
+    let (input, user, actor) = (form.input(), ctx.user()?.clone(), ctx.actor());
     let saved = ctx
-        .db(move |conn| update_task(conn, &actor, tid, version, &fields, uid))
+        .db(move |c| Ok(app::tasks::update(c, &user, &actor, tid, version, &input)))
         .await?;
     match saved {
         Ok(task) => {
             ctx.flash("success", "flash-saved");
             Ok(ctx.redirect(&format!("/tasks/{}", task.id)))
         }
-        Err(conflict) => {
-            let theirs = TaskForm::from_fields(&conflict.current_fields, conflict.current.version);
-            let mine = serde_json::to_value(&form).unwrap_or(Value::Null);
-            let current = serde_json::to_value(&theirs).unwrap_or(Value::Null);
-            let differing: Vec<Value> = match (&mine, &current) {
-                (Value::Object(a), Value::Object(b)) => a
-                    .iter()
-                    .filter(|(k, v)| *k != "version" && b.get(*k) != Some(*v))
-                    .map(|(k, v)| json!({"field": k, "mine": v, "theirs": b.get(k)}))
-                    .collect(),
-                _ => vec![],
-            };
-            form.version = conflict.current.version.to_string();
-            let info = json!({"fields": differing, "updated_at": conflict.current.updated_at});
-            render_form(
-                &ctx,
-                StatusCode::CONFLICT,
-                Some(*id),
-                &form,
-                &FieldErrors::default(),
-                Some(info),
-            )
-            .await
+        Err(Rejected::Invalid(errors)) => {
+            let status = StatusCode::UNPROCESSABLE_ENTITY;
+            render_form(&ctx, status, Some(tid), &form, &errors, None).await
         }
+        Err(Rejected::Stale(conflict)) => {
+            let theirs = TaskForm::from_fields(&conflict.current_fields, conflict.current.version);
+            let mut info = super::conflict_view(&form, &theirs, "task-field-");
+            info["updated_at"] = json!(conflict.current.updated_at);
+            form.version = conflict.current.version.to_string();
+            let (status, errors) = (StatusCode::CONFLICT, FieldErrors::default());
+            render_form(&ctx, status, Some(tid), &form, &errors, Some(info)).await
+        }
+        Err(other) => Err(other.into_app_error()),
     }
 }
 

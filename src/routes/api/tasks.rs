@@ -8,13 +8,12 @@ use chrono::{NaiveDate, NaiveDateTime};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use super::{etag, if_match, one, page, resource, Api, ApiError, ApiResult, PageQuery};
+use super::{etag, one, page, resource, version, Api, ApiError, ApiResult, PageQuery};
+use crate::app::{self, tasks::TaskInput};
 use crate::db::{self, tasks::Task};
 use crate::domain::access::Permission;
-use crate::domain::numbers;
 use crate::routes::tasks::{
-    access, check_milestone, create_task, mark_milestone, save_milestone, update_task, validate,
-    MilestoneForm, TaskForm,
+    access, check_milestone, mark_milestone, save_milestone, MilestoneForm,
 };
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
@@ -236,31 +235,26 @@ pub struct TaskIn {
     consented: Vec<String>,
 }
 
-impl TaskIn {
-    /// The form as if typed, so the form's own checks apply.
-    fn into_form(self) -> TaskForm {
-        fn opt<T: ToString>(v: Option<T>) -> String {
-            v.map(|v| v.to_string()).unwrap_or_default()
-        }
-        let ids = |v: Vec<i64>| v.into_iter().map(|i| i.to_string()).collect();
-        TaskForm {
-            unit_id: self.unit_id.to_string(),
-            category_id: self.category_id.to_string(),
-            title: self.title,
-            description: self.description,
-            project_start_year: opt(self.project_start_year),
-            campaign_year: self.campaign_year.to_string(),
-            deadline: opt(self.deadline.map(|d| d.format("%Y-%m-%d"))),
-            owner_id: self.owner_id.to_string(),
-            area_total_m2: opt(self.area_total_m2.map(numbers::input)),
-            area_cleared_m2: opt(self.area_cleared_m2.map(numbers::input)),
-            plans_total: opt(self.plans_total),
-            plans_approved: opt(self.plans_approved),
-            money_paid: opt(self.money_paid),
-            co_owners: ids(self.co_owners),
-            team: ids(self.team),
-            consented: self.consented,
-            version: String::new(),
+impl From<TaskIn> for TaskInput {
+    fn from(t: TaskIn) -> TaskInput {
+        TaskInput {
+            unit_id: Some(t.unit_id),
+            category_id: Some(t.category_id),
+            title: t.title,
+            description: t.description,
+            project_start_year: t.project_start_year.map(i64::from),
+            campaign_year: Some(i64::from(t.campaign_year)),
+            deadline: t.deadline,
+            owner_id: Some(t.owner_id),
+            area_total_m2: t.area_total_m2,
+            area_cleared_m2: t.area_cleared_m2,
+            plans_total: t.plans_total.map(i64::from),
+            plans_approved: t.plans_approved.map(i64::from),
+            money_paid: t.money_paid,
+            co_owners: t.co_owners,
+            team: t.team,
+            consented: t.consented,
+            unread: Default::default(),
         }
     }
 }
@@ -272,15 +266,11 @@ impl TaskIn {
         super::docs::Errors),
     security(("token" = [])))]
 pub async fn create(api: Api, body: super::ApiJson<TaskIn>) -> ApiResult<HttpResponse> {
-    api.user.require_anywhere(Permission::ManageTasks)?;
-    let form = body.0.into_form();
-    let fields = validate(&api.state.pool, &api.user, &form, None)
-        .await?
-        .map_err(|e| api.invalid(e))?;
-    let (actor, uid) = (api.actor(), api.user.id);
+    let (input, user, actor) = (TaskInput::from(body.0), api.user.clone(), api.actor());
     let task = api
-        .db(move |c| create_task(c, &actor, &fields, uid))
-        .await?;
+        .db(move |c| Ok(app::tasks::register(c, &user, &actor, &input)))
+        .await?
+        .map_err(|r| api.rejected(r))?;
     let (task, _) = load(&api, task.id).await?;
     Ok(HttpResponse::Created()
         .insert_header((header::LOCATION, format!("/api/v1/tasks/{}", task.id)))
@@ -302,24 +292,11 @@ pub async fn update(
     id: web::Path<i64>,
     body: super::ApiJson<TaskIn>,
 ) -> ApiResult<HttpResponse> {
-    let (current, can_edit) = load(&api, *id).await?;
-    if !can_edit {
-        return Err(ApiError::Forbidden);
-    }
-    let form = body.0.into_form();
-    let fields = validate(&api.state.pool, &api.user, &form, Some(current.unit_id))
+    let (tid, version) = (*id, version(&req));
+    let (input, user, actor) = (TaskInput::from(body.0), api.user.clone(), api.actor());
+    api.db(move |c| Ok(app::tasks::update(c, &user, &actor, tid, version, &input)))
         .await?
-        .map_err(|e| api.invalid(e))?;
-    let version = if_match(&req, current.version)?;
-    let (actor, tid, uid) = (api.actor(), current.id, api.user.id);
-    let saved = api
-        .db(move |c| update_task(c, &actor, tid, version, &fields, uid))
-        .await?;
-    if let Err(conflict) = saved {
-        return Err(ApiError::PreconditionFailed {
-            current: etag(conflict.current.version),
-        });
-    }
+        .map_err(|r| api.rejected(r))?;
     let (task, _) = load(&api, tid).await?;
     let version = task.version;
     Ok(one(&task, Some(version)))
