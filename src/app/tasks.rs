@@ -311,3 +311,58 @@ pub fn update(
     })?;
     saved.map_err(|conflict| Rejected::Stale(Box::new(conflict)))
 }
+
+/// A step of a task as typed or sent.
+#[derive(Debug, Clone, Default)]
+pub struct MilestoneInput {
+    pub title: String,
+    pub due_on: Option<NaiveDate>,
+    pub unread: FieldErrors,
+}
+
+/// Adds a milestone, a title and a day, to a task (those who may edit it);
+/// answers its id.
+pub fn add_milestone(
+    conn: &mut db::DbConnection,
+    user: &CurrentUser,
+    actor: &audit::Actor,
+    task_id: i64,
+    input: &MilestoneInput,
+) -> Result<i64, Rejected> {
+    let access = editable(conn, user, task_id)?;
+    let mut e = input.unread.clone();
+    let title = e.required("title", &input.title, 300);
+    let due_on = e.date_value("due_on", input.due_on);
+    if input.due_on.is_none() {
+        e.add("due_on", "error-required");
+    }
+    let Some(due_on) = due_on.filter(|_| e.is_empty()) else {
+        return Err(Rejected::Invalid(e));
+    };
+    Ok(audit::write(conn, actor, |c| {
+        Ok(db::tasks::add_milestone(c, &access.task, &title, due_on)?)
+    })?)
+}
+
+/// Marks a task's milestone done today, or not done (those who may edit
+/// the task); not found if the task has no such milestone.
+pub fn mark_milestone(
+    conn: &mut db::DbConnection,
+    user: &CurrentUser,
+    actor: &audit::Actor,
+    task_id: i64,
+    milestone_id: i64,
+    done: bool,
+) -> Result<(), Rejected> {
+    let access = editable(conn, user, task_id)?;
+    let done_on = done.then(format::today);
+    let found = audit::write_if(conn, actor, |c| {
+        let change = db::tasks::set_milestone_done(c, &access.task, milestone_id, done_on)?;
+        Ok((change.is_some(), change))
+    })?;
+    if found {
+        Ok(())
+    } else {
+        Err(Rejected::NotFound)
+    }
+}

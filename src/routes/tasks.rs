@@ -3,14 +3,14 @@
 
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpResponse};
-use chrono::{Datelike, NaiveDate};
+use chrono::Datelike;
 use diesel::OptionalExtension;
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
 use super::{chosen, options, Page};
-use crate::app::tasks::TaskInput;
 pub(super) use crate::app::tasks::{access, Access};
+use crate::app::tasks::{MilestoneInput, TaskInput};
 use crate::app::{self, Rejected, Version};
 use crate::context::Ctx;
 use crate::db::{self, audit, tasks::TaskFields};
@@ -707,70 +707,35 @@ pub(super) struct MilestoneForm {
     pub due_on: String,
 }
 
-/// Checks a milestone as typed: a title and a day.
-pub(super) fn check_milestone(form: &MilestoneForm) -> Result<(String, NaiveDate), FieldErrors> {
-    let mut e = FieldErrors::default();
-    let title = e.required("title", &form.title, 300);
-    let due_on = e.date("due_on", &form.due_on);
-    if form.due_on.trim().is_empty() {
-        e.add("due_on", "error-required");
-    }
-    match due_on.filter(|_| e.is_empty()) {
-        Some(due_on) => Ok((title, due_on)),
-        None => Err(e),
-    }
-}
-
-/// Adds a checked milestone to a task; returns its id.
-pub(super) fn save_milestone(
-    conn: &mut db::DbConnection,
-    actor: &audit::Actor,
-    task: &db::tasks::Task,
-    title: &str,
-    due_on: NaiveDate,
-) -> AppResult<i64> {
-    audit::write(conn, actor, |c| {
-        Ok(db::tasks::add_milestone(c, task, title, due_on)?)
-    })
-}
-
-/// Marks a task's milestone done today, or not done; `false` if the task
-/// has no such milestone.
-pub(super) fn mark_milestone(
-    conn: &mut db::DbConnection,
-    actor: &audit::Actor,
-    task: &db::tasks::Task,
-    milestone_id: i64,
-    done: bool,
-) -> AppResult<bool> {
-    let done_on = done.then(format::today);
-    audit::write_if(conn, actor, |c| {
-        let change = db::tasks::set_milestone_done(c, task, milestone_id, done_on)?;
-        Ok((change.is_some(), change))
-    })
-}
-
 async fn add_milestone(
     ctx: Ctx,
     id: web::Path<i64>,
     form: web::Form<MilestoneForm>,
 ) -> AppResult<HttpResponse> {
-    let access = load_editable(&ctx, *id).await?;
-    let form = form.into_inner();
-    let (title, due_on) = match check_milestone(&form) {
-        Ok(v) => v,
-        Err(e) => {
-            let q = ShowQuery::default();
-            return render_task(&ctx, access, q, (form, e), StatusCode::UNPROCESSABLE_ENTITY).await;
-        }
+    let (tid, form) = (*id, form.into_inner());
+    let mut unread = FieldErrors::default();
+    let due_on = unread.date("due_on", &form.due_on);
+    let input = MilestoneInput {
+        title: form.title.clone(),
+        due_on,
+        unread,
     };
-    let task = access.task;
-    let back = format!("/tasks/{}", task.id);
-    let actor = ctx.actor();
-    ctx.db(move |conn| save_milestone(conn, &actor, &task, &title, due_on))
+    let (user, actor) = (ctx.user()?.clone(), ctx.actor());
+    let added = ctx
+        .db(move |c| Ok(app::tasks::add_milestone(c, &user, &actor, tid, &input)))
         .await?;
-    ctx.flash("success", "flash-saved");
-    Ok(ctx.redirect(&back))
+    match added {
+        Ok(_) => {
+            ctx.flash("success", "flash-saved");
+            Ok(ctx.redirect(&format!("/tasks/{tid}")))
+        }
+        Err(Rejected::Invalid(e)) => {
+            let access = load(&ctx, tid).await?;
+            let q = ShowQuery::default();
+            render_task(&ctx, access, q, (form, e), StatusCode::UNPROCESSABLE_ENTITY).await
+        }
+        Err(other) => Err(other.into_app_error()),
+    }
 }
 
 #[derive(Deserialize, Default)]
@@ -784,18 +749,11 @@ async fn milestone_done(
     path: web::Path<(i64, i64)>,
     form: web::Form<DoneForm>,
 ) -> AppResult<HttpResponse> {
-    let (id, mid) = path.into_inner();
-    let access = load_editable(&ctx, id).await?;
-    let task = access.task;
-    let back = format!("/tasks/{}", task.id);
-    let done = form.done == "true";
-    let actor = ctx.actor();
-    let found = ctx
-        .db(move |conn| mark_milestone(conn, &actor, &task, mid, done))
-        .await?;
-    if !found {
-        return Err(AppError::NotFound);
-    }
+    let (tid, mid) = path.into_inner();
+    let (user, actor, done) = (ctx.user()?.clone(), ctx.actor(), form.done == "true");
+    ctx.db(move |c| Ok(app::tasks::mark_milestone(c, &user, &actor, tid, mid, done)))
+        .await?
+        .map_err(Rejected::into_app_error)?;
     ctx.flash("success", "flash-saved");
-    Ok(ctx.redirect(&back))
+    Ok(ctx.redirect(&format!("/tasks/{tid}")))
 }

@@ -9,12 +9,11 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use super::{etag, one, page, resource, version, Api, ApiError, ApiResult, PageQuery};
-use crate::app::{self, tasks::TaskInput};
+use crate::app;
+use crate::app::tasks::access;
+use crate::app::tasks::{MilestoneInput, TaskInput};
 use crate::db::{self, tasks::Task};
 use crate::domain::access::Permission;
-use crate::routes::tasks::{
-    access, check_milestone, mark_milestone, save_milestone, MilestoneForm,
-};
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(
@@ -372,20 +371,16 @@ pub async fn add_milestone(
     id: web::Path<i64>,
     body: super::ApiJson<MilestoneIn>,
 ) -> ApiResult<HttpResponse> {
-    let (_, can_edit, task) = milestones_of(&api, *id).await?;
-    if !can_edit {
-        return Err(ApiError::Forbidden);
-    }
-    let form = MilestoneForm {
+    let input = MilestoneInput {
         title: body.0.title,
-        due_on: body.0.due_on.format("%Y-%m-%d").to_string(),
+        due_on: Some(body.0.due_on),
+        unread: Default::default(),
     };
-    let (title, due_on) = check_milestone(&form).map_err(|e| api.invalid(e))?;
-    let actor = api.actor();
-    let tid = task.id;
+    let (tid, user, actor) = (*id, api.user.clone(), api.actor());
     let mid = api
-        .db(move |c| save_milestone(c, &actor, &task, &title, due_on))
-        .await?;
+        .db(move |c| Ok(app::tasks::add_milestone(c, &user, &actor, tid, &input)))
+        .await?
+        .map_err(|r| api.rejected(r))?;
     let (items, _, _) = milestones_of(&api, tid).await?;
     let created = items
         .into_iter()
@@ -415,17 +410,10 @@ pub async fn set_done(
     body: super::ApiJson<DoneIn>,
 ) -> ApiResult<HttpResponse> {
     let (id, mid) = path.into_inner();
-    let (_, can_edit, task) = milestones_of(&api, id).await?;
-    if !can_edit {
-        return Err(ApiError::Forbidden);
-    }
-    let (actor, done) = (api.actor(), body.0.done);
-    let found = api
-        .db(move |c| mark_milestone(c, &actor, &task, mid, done))
-        .await?;
-    if !found {
-        return Err(ApiError::NotFound);
-    }
+    let (user, actor, done) = (api.user.clone(), api.actor(), body.0.done);
+    api.db(move |c| Ok(app::tasks::mark_milestone(c, &user, &actor, id, mid, done)))
+        .await?
+        .map_err(|r| api.rejected(r))?;
     let (items, _, _) = milestones_of(&api, id).await?;
     let m = items
         .into_iter()
