@@ -9,6 +9,7 @@
 //! Use cases run on a pooled connection (inside `Ctx::db` or `Api::db`).
 
 pub mod chosen;
+pub mod desk;
 pub mod households;
 pub mod tasks;
 

@@ -9,6 +9,9 @@ use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
 use super::{chosen, options};
+use crate::app::desk::DutyInput;
+pub(super) use crate::app::desk::{duty_access, Access, ROTA_WEEKS};
+use crate::app::{self, Rejected, Version};
 use crate::context::{Ctx, CurrentUser};
 use crate::db::{self, audit, desk as ddb};
 use crate::domain::access::Permission;
@@ -48,39 +51,7 @@ fn named(locale: Locale, vi: &str, en: &str) -> String {
     }
 }
 
-/// How far ahead the rota is planned and shown.
-const ROTA_WEEKS: u32 = 8;
-
 // ---------------------------------------------------------------- access
-
-pub(super) struct Access {
-    pub duty: ddb::Duty,
-    pub unit: db::units::Unit,
-    /// Committee members and administrators of the unit run the desk.
-    pub manage: bool,
-    pub officials: Vec<(i64, String)>,
-}
-
-/// The duty, if the user is one of its officials or sees its unit.
-pub(super) fn duty_access(
-    conn: &mut db::DbConnection,
-    user: &CurrentUser,
-    id: i64,
-) -> AppResult<Access> {
-    let duty = ddb::find(conn, id)?;
-    let unit = db::units::find(conn, duty.unit_id)?;
-    let officials = ddb::officials(conn, id)?;
-    let official = officials.iter().any(|(u, _)| *u == user.id);
-    if !(official || user.can(Permission::View, &unit.path)) {
-        return Err(AppError::Forbidden);
-    }
-    Ok(Access {
-        manage: user.can(Permission::ManageTasks, &unit.path),
-        duty,
-        unit,
-        officials,
-    })
-}
 
 async fn load(ctx: &Ctx, id: i64) -> AppResult<Access> {
     let user = ctx.user()?.clone();
@@ -160,96 +131,42 @@ impl DutyForm {
     }
 }
 
-pub(super) async fn validate_duty(
-    pool: &db::Pool,
-    user: &CurrentUser,
-    form: &DutyForm,
-    existing: Option<&ddb::Duty>,
-) -> AppResult<Result<ddb::DutyFields, FieldErrors>> {
-    let mut e = FieldErrors::default();
-    let unit_id = match existing {
-        Some(d) => Some(d.unit_id),
-        None => e.id("unit_id", &form.unit_id),
-    };
-    let name = e.required("name", &form.name, 200);
-    let place = e.required("place", &form.place, 200);
-    let weekday = e
-        .number::<i32>("weekday", &form.weekday)
-        .filter(|w| desk::weekday(*w).is_some());
-    if weekday.is_none() {
-        e.add("weekday", "error-invalid-choice");
-    }
-    let mut time = |field: &str, raw: &str| match desk::parse_time(raw) {
-        Some(t) => Some(t),
-        None => {
-            e.add(field, "error-time");
-            None
-        }
-    };
-    let (start, end) = (
-        time("start_time", &form.start_time),
-        time("end_time", &form.end_time),
-    );
-    if let (Some(s), Some(t)) = (start, end) {
-        if t <= s {
-            e.add("end_time", "error-period-order");
-        }
-    }
-    let starts_on = e.date("starts_on", &form.starts_on);
-    if form.starts_on.trim().is_empty() {
-        e.add("starts_on", "error-required");
-    }
-    let officials: Vec<i64> = {
-        // Turn order is the order chosen; repeats are dropped.
-        let mut seen = Vec::new();
-        for o in &form.officials {
-            match o.trim().parse::<i64>() {
-                Ok(id) if !seen.contains(&id) => seen.push(id),
-                Ok(_) => {}
-                Err(_) => e.add("officials", "error-invalid-choice"),
-            }
-        }
-        seen
-    };
-    if officials.is_empty() {
-        e.add("officials", "error-required");
-    }
-    let (unit, reaching) = db::run(pool, move |conn| {
-        let unit = db::units::find_chosen(conn, unit_id)?;
-        let reaching = match &unit {
-            Some(u) => db::users::reaching(conn, &u.path)?,
-            None => vec![],
+impl DutyForm {
+    /// The typed duty; numbers, dates and ids written wrong are kept as unread.
+    pub(super) fn input(&self) -> DutyInput {
+        let mut unread = FieldErrors::default();
+        let unit_id = match self.unit_id.trim() {
+            "" => None,
+            s => s.parse().ok().or_else(|| {
+                unread.add("unit_id", chosen::INVALID);
+                None
+            }),
         };
-        Ok((unit, reaching))
-    })
-    .await?;
-    let unit = chosen::unit(&mut e, "unit_id", unit_id, unit, |u| {
-        user.can(Permission::ManageTasks, &u.path)
-    });
-    if unit.is_some() {
-        chosen::every(
-            &mut e,
-            "officials",
-            &officials,
-            |o| reaching.iter().any(|(id, _, _)| *id == o),
-            "error-not-in-unit",
-        );
-    }
-    match (unit_id, weekday, start, end, starts_on) {
-        (Some(unit_id), Some(weekday), Some(s), Some(t), Some(starts_on)) if e.is_empty() => {
-            Ok(Ok(ddb::DutyFields {
-                unit_id,
-                name,
-                place,
-                weekday,
-                start_time: s.format("%H:%M").to_string(),
-                end_time: t.format("%H:%M").to_string(),
-                starts_on,
-                active: form.active.last().is_none_or(|v| v == "1"),
-                officials,
-            }))
+        let weekday = unread.number("weekday", &self.weekday);
+        let starts_on = unread.date("starts_on", &self.starts_on);
+        let officials = self
+            .officials
+            .iter()
+            .filter_map(|o| match o.trim().parse::<i64>() {
+                Ok(id) => Some(id),
+                Err(_) => {
+                    unread.add("officials", chosen::INVALID);
+                    None
+                }
+            })
+            .collect();
+        DutyInput {
+            unit_id,
+            name: self.name.clone(),
+            place: self.place.clone(),
+            weekday,
+            start_time: self.start_time.clone(),
+            end_time: self.end_time.clone(),
+            starts_on,
+            active: self.active.last().is_none_or(|v| v == "1"),
+            officials,
+            unread,
         }
-        _ => Ok(Err(e)),
     }
 }
 
@@ -259,6 +176,7 @@ async fn render_duty_form(
     existing: Option<&Access>,
     form: &DutyForm,
     errors: &FieldErrors,
+    conflict: Option<Value>,
 ) -> AppResult<HttpResponse> {
     let user = ctx.user()?;
     let scope = user.scope(Permission::ManageTasks);
@@ -301,6 +219,7 @@ async fn render_duty_form(
             "units": options(units.iter().map(|u| (u.id.to_string(), format!("{}{}", "— ".repeat(depth(&u.path)), u.name))), &form.unit_id),
             "weekdays": options((1..=7).map(|d| (d.to_string(), i18n::t(locale, &format!("weekday-{d}")))), &form.weekday),
             "official_options": official_options,
+            "conflict": conflict,
         }),
     )
 }
@@ -315,39 +234,34 @@ async fn new(ctx: Ctx) -> AppResult<HttpResponse> {
         starts_on: format::date(format::today()),
         ..Default::default()
     };
-    render_duty_form(&ctx, StatusCode::OK, None, &form, &FieldErrors::default()).await
-}
-
-/// Sets up a duty and plans its rota for the coming weeks at once.
-pub(super) fn create_duty(
-    conn: &mut db::DbConnection,
-    actor: &audit::Actor,
-    fields: &ddb::DutyFields,
-    by: i64,
-) -> AppResult<ddb::Duty> {
-    audit::write(conn, actor, |c| {
-        let (d, change) = ddb::create(c, fields, by)?;
-        ddb::generate(c, &d, format::today(), ROTA_WEEKS)?;
-        Ok((d, change))
-    })
+    render_duty_form(
+        &ctx,
+        StatusCode::OK,
+        None,
+        &form,
+        &FieldErrors::default(),
+        None,
+    )
+    .await
 }
 
 async fn create(ctx: Ctx, form: super::HtmlForm<DutyForm>) -> AppResult<HttpResponse> {
-    let user = ctx.user()?;
-    user.require_anywhere(Permission::ManageTasks)?;
     let form = form.0;
-    let fields = match validate_duty(&ctx.state.pool, user, &form, None).await? {
-        Ok(f) => f,
-        Err(e) => {
-            return render_duty_form(&ctx, StatusCode::UNPROCESSABLE_ENTITY, None, &form, &e).await
-        }
-    };
-    let (actor, uid) = (ctx.actor(), user.id);
-    let duty = ctx
-        .db(move |conn| create_duty(conn, &actor, &fields, uid))
+    let (input, user, actor) = (form.input(), ctx.user()?.clone(), ctx.actor());
+    let saved = ctx
+        .db(move |c| Ok(app::desk::set_up(c, &user, &actor, &input)))
         .await?;
-    ctx.flash("success", "flash-saved");
-    Ok(ctx.redirect(&format!("/desk/{}", duty.id)))
+    match saved {
+        Ok(duty) => {
+            ctx.flash("success", "flash-saved");
+            Ok(ctx.redirect(&format!("/desk/{}", duty.id)))
+        }
+        Err(Rejected::Invalid(e)) => {
+            let status = StatusCode::UNPROCESSABLE_ENTITY;
+            render_duty_form(&ctx, status, None, &form, &e, None).await
+        }
+        Err(other) => Err(other.into_app_error()),
+    }
 }
 
 async fn edit(ctx: Ctx, id: web::Path<i64>) -> AppResult<HttpResponse> {
@@ -364,46 +278,46 @@ async fn edit(ctx: Ctx, id: web::Path<i64>) -> AppResult<HttpResponse> {
         Some(&a),
         &form,
         &FieldErrors::default(),
+        None,
     )
     .await
 }
 
+/// Saves an edit made from the version the form carries; if someone saved
+/// in between, the form comes back with both versions side by side.
 async fn update(
     ctx: Ctx,
     id: web::Path<i64>,
     form: super::HtmlForm<DutyForm>,
 ) -> AppResult<HttpResponse> {
-    let a = load(&ctx, *id).await?;
-    if !a.manage {
-        return Err(AppError::Forbidden);
-    }
-    let user = ctx.user()?;
-    let form = form.0;
-    let Ok(version) = form.version.trim().parse::<i32>() else {
+    let (did, mut form) = (*id, form.0);
+    let version = Version::of_form(&form.version);
+    if version == Version::Missing {
         return Err(AppError::BadRequest("version missing".into()));
-    };
-    let fields = match validate_duty(&ctx.state.pool, user, &form, Some(&a.duty)).await? {
-        Ok(f) => f,
-        Err(e) => {
-            return render_duty_form(&ctx, StatusCode::UNPROCESSABLE_ENTITY, Some(&a), &form, &e)
-                .await
-        }
-    };
-    let (actor, d) = (ctx.actor(), a.duty.clone());
-    let saved = ctx
-        .db(move |conn| {
-            audit::write_if(conn, &actor, |c| {
-                let change = ddb::update(c, &d, version, &fields)?;
-                Ok((change.is_some(), change))
-            })
-        })
-        .await?;
-    if saved {
-        ctx.flash("success", "flash-saved");
-    } else {
-        ctx.flash("error", "error-conflict-saved");
     }
-    Ok(ctx.redirect(&format!("/desk/{}", a.duty.id)))
+    let (input, user, actor) = (form.input(), ctx.user()?.clone(), ctx.actor());
+    let saved = ctx
+        .db(move |c| Ok(app::desk::edit(c, &user, &actor, did, version, &input)))
+        .await?;
+    let (errors, conflict) = match saved {
+        Ok(_) => {
+            ctx.flash("success", "flash-saved");
+            return Ok(ctx.redirect(&format!("/desk/{did}")));
+        }
+        Err(Rejected::Invalid(e)) => (e, None),
+        Err(Rejected::Stale(now)) => {
+            let theirs = DutyForm::of(&now.fields, now.duty.version);
+            form.version = now.duty.version.to_string();
+            // The box sends its hidden "0" before a ticked "1": the last counts.
+            form.active = form.active.last().cloned().into_iter().collect();
+            let view = super::conflict_view(&form, &theirs, "desk-");
+            (FieldErrors::default(), Some(view))
+        }
+        Err(other) => return Err(other.into_app_error()),
+    };
+    let a = load(&ctx, did).await?;
+    let status = StatusCode::UNPROCESSABLE_ENTITY;
+    render_duty_form(&ctx, status, Some(&a), &form, &errors, conflict).await
 }
 
 async fn show(ctx: Ctx, id: web::Path<i64>) -> AppResult<HttpResponse> {

@@ -9,14 +9,17 @@ use chrono::{Duration, NaiveDate, NaiveDateTime};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use super::{etag, if_match, one, page, resource, Api, ApiError, ApiJson, ApiResult, PageQuery};
+use super::{
+    etag, if_match, one, page, resource, version, Api, ApiError, ApiJson, ApiResult, PageQuery,
+};
+use crate::app::{self, desk::DutyInput};
 use crate::db::{self, desk as ddb};
 use crate::domain::access::Permission;
 use crate::domain::format;
 use crate::domain::validate::FieldErrors;
 use crate::routes::desk::{
-    check_case, check_case_answer, create_duty, duty_access, record_case, shift_access,
-    shift_change, validate_duty, AnswerForm, CaseForm, DutyForm, ShiftForm,
+    check_case, check_case_answer, duty_access, record_case, shift_access, shift_change,
+    AnswerForm, CaseForm, ShiftForm,
 };
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
@@ -173,19 +176,19 @@ fn yes() -> bool {
     true
 }
 
-impl DutyIn {
-    fn into_form(self) -> DutyForm {
-        DutyForm {
-            unit_id: self.unit_id.to_string(),
-            name: self.name,
-            place: self.place,
-            weekday: self.weekday.to_string(),
-            start_time: self.start_time,
-            end_time: self.end_time,
-            starts_on: format::date(self.starts_on),
-            active: vec![if self.active { "1" } else { "0" }.into()],
-            officials: self.officials.iter().map(i64::to_string).collect(),
-            version: String::new(),
+impl From<DutyIn> for DutyInput {
+    fn from(d: DutyIn) -> DutyInput {
+        DutyInput {
+            unit_id: Some(d.unit_id),
+            name: d.name,
+            place: d.place,
+            weekday: Some(i64::from(d.weekday)),
+            start_time: d.start_time,
+            end_time: d.end_time,
+            starts_on: Some(d.starts_on),
+            active: d.active,
+            officials: d.officials,
+            unread: FieldErrors::default(),
         }
     }
 }
@@ -206,15 +209,11 @@ async fn duty_now(api: &Api, did: i64) -> ApiResult<(DutyOut, i32)> {
         super::docs::Errors),
     security(("token" = [])))]
 pub async fn create(api: Api, body: ApiJson<DutyIn>) -> ApiResult<HttpResponse> {
-    api.user.require_anywhere(Permission::ManageTasks)?;
-    let form = body.0.into_form();
-    let fields = validate_duty(&api.state.pool, &api.user, &form, None)
-        .await?
-        .map_err(|e| api.invalid(e))?;
-    let (actor, uid) = (api.actor(), api.user.id);
+    let (input, user, actor) = (DutyInput::from(body.0), api.user.clone(), api.actor());
     let duty = api
-        .db(move |c| create_duty(c, &actor, &fields, uid))
-        .await?;
+        .db(move |c| Ok(app::desk::set_up(c, &user, &actor, &input)))
+        .await?
+        .map_err(|r| api.rejected(r))?;
     let (out, version) = duty_now(&api, duty.id).await?;
     Ok(HttpResponse::Created()
         .insert_header((header::LOCATION, format!("/api/v1/desk/duties/{}", duty.id)))
@@ -236,29 +235,12 @@ pub async fn update(
     id: web::Path<i64>,
     body: ApiJson<DutyIn>,
 ) -> ApiResult<HttpResponse> {
-    let (did, user) = (*id, api.user.clone());
-    let a = api.db(move |c| duty_access(c, &user, did)).await?;
-    if !a.manage {
-        return Err(ApiError::Forbidden);
-    }
-    let form = body.0.into_form();
-    let fields = validate_duty(&api.state.pool, &api.user, &form, Some(&a.duty))
+    let (did, version) = (*id, version(&req));
+    let (input, user, actor) = (DutyInput::from(body.0), api.user.clone(), api.actor());
+    api.db(move |c| Ok(app::desk::edit(c, &user, &actor, did, version, &input)))
         .await?
-        .map_err(|e| api.invalid(e))?;
-    let version = if_match(&req, a.duty.version)?;
-    let (actor, d) = (api.actor(), a.duty);
-    let saved = api
-        .db(move |c| {
-            db::audit::write_if(c, &actor, |c| {
-                let change = ddb::update(c, &d, version, &fields)?;
-                Ok((change.is_some(), change))
-            })
-        })
-        .await?;
+        .map_err(|r| api.rejected(r))?;
     let (out, now) = duty_now(&api, did).await?;
-    if !saved {
-        return Err(ApiError::PreconditionFailed { current: etag(now) });
-    }
     Ok(one(&out, Some(now)))
 }
 
