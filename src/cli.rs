@@ -140,7 +140,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Demo => {
             let mut conn = connect(&config)?;
             db::run_migrations(&mut conn)?;
-            let demo = setup::demo(&mut conn)?;
+            let demo = crate::demo::load(&mut conn)?;
             println!(
                 "Demo data loaded. Accounts (password for all: {}):",
                 demo.password

@@ -418,6 +418,23 @@ fn pick<T: Copy>(rng: &mut StdRng, xs: &[T]) -> T {
     xs[rng.gen_range(0..xs.len())]
 }
 
+/// What the steps share: the connection, the seeded random source, the
+/// scale and the clock, and the report each step adds its tables to.
+struct Gen<'a> {
+    conn: &'a mut DbConnection,
+    rng: StdRng,
+    scale: Scale,
+    today: NaiveDate,
+    now: NaiveDateTime,
+    started: Instant,
+    report: Report,
+}
+
+/// A commune or ward and its Front committee.
+type Commune = (i64, i64);
+/// A commune's committee member, field team members and Front reviewer.
+type Staff = (i64, Vec<i64>, i64);
+
 /// Fills an empty database (migrated, no tasks yet) with a province. Prints
 /// progress through `say`. Accounts get `password`.
 pub fn run(
@@ -433,60 +450,81 @@ pub fn run(
     if taken > 0 || people > 0 {
         bail!("the database already has data: generate into an empty one");
     }
-    let mut rng = StdRng::seed_from_u64(seed);
-    let started = Instant::now();
-    let mut report = Report::default();
-    let now = db::now();
+    let mut g = Gen {
+        conn,
+        rng: StdRng::seed_from_u64(seed),
+        scale,
+        today,
+        now: db::now(),
+        started: Instant::now(),
+        report: Report::default(),
+    };
     let hash = crate::auth::password::hash(password)
         .map_err(|e| anyhow::anyhow!("hashing the password: {e}"))?;
-
-    // Units: the province, its communes and wards, each with a Front committee.
-    let root = match units::table
-        .filter(units::parent_id.is_null())
-        .select(units::id)
-        .first::<i64>(conn)
-        .optional()?
-    {
-        Some(id) => id,
-        None => unit(
-            conn,
-            None,
-            UnitKind::Province,
-            "Tỉnh Thanh Hóa (dữ liệu mô phỏng)",
-        )?,
-    };
-    let mut communes = Vec::with_capacity(scale.units);
-    for i in 0..scale.units {
-        let place = PLACES[i % PLACES.len()];
-        let (kind, label) = if i % 3 == 0 {
-            (UnitKind::Commune, "Xã")
-        } else {
-            (UnitKind::Ward, "Phường")
-        };
-        let suffix = if i < PLACES.len() {
-            String::new()
-        } else {
-            format!(" {}", i / PLACES.len() + 1)
-        };
-        let id = unit(conn, Some(root), kind, &format!("{label} {place}{suffix}"))?;
-        let front = unit(
-            conn,
-            Some(id),
-            UnitKind::FrontCommittee,
-            &format!("Ủy ban MTTQ {label} {place}{suffix}"),
-        )?;
-        communes.push((id, front));
-    }
-    report.tables.push(("units", 1 + scale.units * 2));
+    let (root, communes) = g.units()?;
     say(&format!("units: {}", 1 + scale.units * 2));
+    let staff = g.users(root, &communes, &hash)?;
+    say(&format!("users: {}", g.report.tables[1].1));
+    let task_info = g.tasks(&communes, &staff)?;
+    say(&format!("tasks: {}", scale.tasks));
+    g.households_and_visits(&task_info, &mut say)?;
+    g.review(root, &staff, &task_info)?;
+    g.campaigns(root, &communes, &staff)?;
+    g.finish()
+}
 
-    // Accounts: an administrator of the province, then per commune a committee
-    // member, a Front reviewer, and field team members and viewers.
-    let per_unit = (scale.users.saturating_sub(1) / scale.units).max(4);
-    let extra_people = scale.users.saturating_sub(1 + per_unit * scale.units);
-    let mut staff: Vec<(i64, Vec<i64>, i64)> = Vec::new(); // (committee, team, reviewer)
-    {
-        let mut u = Writer::<UserRow>::new(conn)?;
+impl Gen<'_> {
+    /// The province, its communes and wards, each with a Front committee.
+    fn units(&mut self) -> anyhow::Result<(i64, Vec<Commune>)> {
+        let (conn, scale) = (&mut *self.conn, self.scale);
+        let root = match units::table
+            .filter(units::parent_id.is_null())
+            .select(units::id)
+            .first::<i64>(conn)
+            .optional()?
+        {
+            Some(id) => id,
+            None => unit(
+                conn,
+                None,
+                UnitKind::Province,
+                "Tỉnh Thanh Hóa (dữ liệu mô phỏng)",
+            )?,
+        };
+        let mut communes = Vec::with_capacity(scale.units);
+        for i in 0..scale.units {
+            let place = PLACES[i % PLACES.len()];
+            let (kind, label) = if i % 3 == 0 {
+                (UnitKind::Commune, "Xã")
+            } else {
+                (UnitKind::Ward, "Phường")
+            };
+            let suffix = if i < PLACES.len() {
+                String::new()
+            } else {
+                format!(" {}", i / PLACES.len() + 1)
+            };
+            let id = unit(conn, Some(root), kind, &format!("{label} {place}{suffix}"))?;
+            let front = unit(
+                conn,
+                Some(id),
+                UnitKind::FrontCommittee,
+                &format!("Ủy ban MTTQ {label} {place}{suffix}"),
+            )?;
+            communes.push((id, front));
+        }
+        self.report.tables.push(("units", 1 + scale.units * 2));
+        Ok((root, communes))
+    }
+
+    /// An administrator of the province, then per commune a committee member,
+    /// a Front reviewer, and field team members and viewers.
+    fn users(&mut self, root: i64, communes: &[Commune], hash: &str) -> anyhow::Result<Vec<Staff>> {
+        let (scale, now, rng) = (self.scale, self.now, &mut self.rng);
+        let per_unit = (scale.users.saturating_sub(1) / scale.units).max(4);
+        let extra_people = scale.users.saturating_sub(1 + per_unit * scale.units);
+        let mut staff = Vec::new();
+        let mut u = Writer::<UserRow>::new(self.conn)?;
         let mut id = 0i64;
         let mut grants = Vec::new();
         let mut user = |u: &mut Writer<UserRow>, username: String, home: i64| {
@@ -495,8 +533,8 @@ pub fn run(
                 id,
                 email: Some(format!("{username}@sim.danvan.invalid")),
                 username,
-                full_name: name(&mut rng),
-                password_hash: hash.clone(),
+                full_name: name(rng),
+                password_hash: hash.to_string(),
                 locale: "vi",
                 unit_id: home,
                 active: true,
@@ -529,8 +567,8 @@ pub fn run(
             }
             staff.push((committee, team, reviewer));
         }
-        report.tables.push(("users", u.finish()?));
-        let mut g = Writer::<GrantRow>::new(conn)?;
+        self.report.tables.push(("users", u.finish()?));
+        let mut g = Writer::<GrantRow>::new(self.conn)?;
         for (user_id, unit_id, role) in grants {
             g.push(GrantRow {
                 user_id,
@@ -539,15 +577,15 @@ pub fn run(
                 created_at: now,
             })?;
         }
-        report.tables.push(("role_grants", g.finish()?));
+        self.report.tables.push(("role_grants", g.finish()?));
+        Ok(staff)
     }
-    say(&format!("users: {}", report.tables[1].1));
 
-    // Tasks, spread over the communes and three campaign years.
-    let first_day = today - Duration::days(3 * 365);
-    let mut task_info: Vec<TaskInfo> = Vec::new();
-    {
-        let mut t = Writer::<TaskRow>::new(conn)?;
+    /// Tasks, spread over the communes and three campaign years, with their teams.
+    fn tasks(&mut self, communes: &[Commune], staff: &[Staff]) -> anyhow::Result<Vec<TaskInfo>> {
+        let (scale, today, now, rng) = (self.scale, self.today, self.now, &mut self.rng);
+        let mut task_info: Vec<TaskInfo> = Vec::new();
+        let mut t = Writer::<TaskRow>::new(self.conn)?;
         for i in 0..scale.tasks {
             let c = i % scale.units;
             let (committee, ref team, _) = staff[c];
@@ -566,7 +604,7 @@ pub fn run(
             };
             let title = format!(
                 "{} {} đoạn {}",
-                pick(&mut rng, PROJECTS),
+                pick(rng, PROJECTS),
                 PLACES[c % PLACES.len()],
                 i / scale.units + 1
             );
@@ -598,8 +636,8 @@ pub fn run(
             };
             task_info.push((i as i64 + 1, communes[c].0, owner, members, status, year));
         }
-        report.tables.push(("tasks", t.finish()?));
-        let mut m = Writer::<MemberRow>::new(conn)?;
+        self.report.tables.push(("tasks", t.finish()?));
+        let mut m = Writer::<MemberRow>::new(self.conn)?;
         let mut n = 0;
         for (task, _, owner, members, _, _) in &task_info {
             let mut seen = vec![*owner];
@@ -616,16 +654,23 @@ pub fn run(
             }
         }
         m.finish()?;
-        report.tables.push(("task_members", n));
+        self.report.tables.push(("task_members", n));
+        Ok(task_info)
     }
-    say(&format!("tasks: {}", scale.tasks));
 
-    // Households with their visits: each household's stage is where its last
-    // visit left it, as the app keeps it. On PostgreSQL their indexes are
-    // built once at the end, much faster than row by row.
-    let rebuild = bulk_indexes(conn)?;
-    let triggers = db::totals::suspend_triggers(conn)?;
-    {
+    /// Households with their visits: each household's stage is where its last
+    /// visit left it, as the app keeps it. On PostgreSQL their indexes are
+    /// built once at the end, much faster than row by row.
+    fn households_and_visits(
+        &mut self,
+        task_info: &[TaskInfo],
+        say: &mut impl FnMut(&str),
+    ) -> anyhow::Result<()> {
+        let (scale, today, now, rng) = (self.scale, self.today, self.now, &mut self.rng);
+        let conn = &mut *self.conn;
+        let first_day = today - Duration::days(3 * 365);
+        let rebuild = bulk_indexes(conn)?;
+        let triggers = db::totals::suspend_triggers(conn)?;
         // The first task is a large site clearance of up to 1,000 households
         // (the benchmark's "task page with 1,000 households"); the rest share
         // the remainder evenly.
@@ -656,7 +701,7 @@ pub fn run(
             };
             for k in 0..count {
                 hid += 1;
-                let head = name(&mut rng);
+                let head = name(rng);
                 // How far along: completed tasks are handed over.
                 let reach = if *status == "completed" {
                     PATH.len() - 1
@@ -690,7 +735,7 @@ pub fn run(
                         task_id: *task,
                         visited_on: day,
                         kind: if v % 7 == 6 { "phone" } else { "door_to_door" },
-                        household_said: pick(&mut rng, SAID),
+                        household_said: pick(rng, SAID),
                         stage_before: before.as_str(),
                         stage_after: after.as_str(),
                         next_step: "",
@@ -708,7 +753,7 @@ pub fn run(
                         "Số {}, ngõ {}, đường {}",
                         k + 1,
                         rng.gen_range(1..200),
-                        pick(&mut rng, STREETS)
+                        pick(rng, STREETS)
                     ),
                     residential_group: format!("Tổ {}", rng.gen_range(1..30)),
                     map_sheet: rng.gen_range(1..80).to_string(),
@@ -737,7 +782,7 @@ pub fn run(
                         since_commit = 0;
                         say(&format!(
                             "households: {h_written}, visits: {v_written} ({:.0} rows/s)",
-                            (h_written + v_written) as f64 / started.elapsed().as_secs_f64()
+                            (h_written + v_written) as f64 / self.started.elapsed().as_secs_f64()
                         ));
                     }
                 }
@@ -750,23 +795,25 @@ pub fn run(
             v_written += insert_batch!(&mut *conn, visits::table, chunk)?;
         }
         conn.batch_execute_commit()?;
-        report.tables.push(("households", h_written));
-        report.tables.push(("visits", v_written));
+        self.report.tables.push(("households", h_written));
+        self.report.tables.push(("visits", v_written));
+        if let Some(create) = rebuild {
+            use diesel::connection::SimpleConnection;
+            say("building the household and visit indexes");
+            conn.batch_execute(&create)?;
+        }
+        // The dashboard's totals: the bulk load fired no triggers for them.
+        if let Some(create) = triggers {
+            use diesel::connection::SimpleConnection;
+            conn.batch_execute(&create)?;
+        }
+        db::totals::rebuild(conn)?;
+        Ok(())
     }
-    if let Some(create) = rebuild {
-        use diesel::connection::SimpleConnection;
-        say("building the household and visit indexes");
-        conn.batch_execute(&create)?;
-    }
-    // The dashboard's totals: the bulk load fired no triggers for them.
-    if let Some(create) = triggers {
-        use diesel::connection::SimpleConnection;
-        conn.batch_execute(&create)?;
-    }
-    db::totals::rebuild(conn)?;
 
-    // A year-end review round of the province over every task, published.
-    {
+    /// A year-end review round of the province over every task, published.
+    fn review(&mut self, root: i64, staff: &[Staff], task_info: &[TaskInfo]) -> anyhow::Result<()> {
+        let (scale, today, now, rng) = (self.scale, self.today, self.now, &mut self.rng);
         let year = today.year() - 1;
         let lead = staff[0].2;
         let round: i64 = diesel::insert_into(review_rounds::table)
@@ -790,7 +837,7 @@ pub fn run(
                 review_rounds::updated_at.eq(now),
             ))
             .returning(review_rounds::id)
-            .get_result(conn)?;
+            .get_result(self.conn)?;
         let mut criteria = Vec::new();
         for (k, (vi, en, max)) in [
             (
@@ -817,12 +864,12 @@ pub fn run(
                     review_criteria::sort_order.eq(k as i32 + 1),
                 ))
                 .returning(review_criteria::id)
-                .get_result(conn)?;
+                .get_result(self.conn)?;
             criteria.push((id, max));
         }
-        let mut rt = Writer::<ReviewTaskRow>::new(conn)?;
+        let mut rt = Writer::<ReviewTaskRow>::new(self.conn)?;
         let mut totals = Vec::with_capacity(task_info.len());
-        for (task, unit_id, owner, _, status, _) in &task_info {
+        for (task, unit_id, owner, _, status, _) in task_info {
             let shares: Vec<f64> = criteria
                 .iter()
                 .map(|(_, max)| (max * rng.gen_range(0.5..1.0) * 2.0).round() / 2.0)
@@ -856,9 +903,9 @@ pub fn run(
             })?;
             totals.push((*task, shares));
         }
-        report.tables.push(("review_tasks", rt.finish()?));
+        self.report.tables.push(("review_tasks", rt.finish()?));
         let reviewers = [staff[0].2, staff.get(1).map_or(staff[0].2, |s| s.2)];
-        let mut sc = Writer::<ScoreRow>::new(conn)?;
+        let mut sc = Writer::<ScoreRow>::new(self.conn)?;
         for (task, shares) in &totals {
             for ((criterion, _), share) in criteria.iter().zip(shares) {
                 for author in
@@ -881,11 +928,18 @@ pub fn run(
                 }
             }
         }
-        report.tables.push(("review_scores", sc.finish()?));
+        self.report.tables.push(("review_scores", sc.finish()?));
+        Ok(())
     }
 
-    // Campaigns of the last three years with models registered in each commune.
-    {
+    /// Campaigns of the last three years with models registered in each commune.
+    fn campaigns(
+        &mut self,
+        root: i64,
+        communes: &[Commune],
+        staff: &[Staff],
+    ) -> anyhow::Result<()> {
+        let (today, now) = (self.today, self.now);
         let mut mw = Vec::new();
         let this_year = today.year();
         for year in this_year - 2..=this_year {
@@ -908,7 +962,7 @@ pub fn run(
                     campaigns::updated_at.eq(now),
                 ))
                 .returning(campaigns::id)
-                .get_result(conn)?;
+                .get_result(self.conn)?;
             for (c, (commune, _)) in communes.iter().enumerate() {
                 for k in 0..5 {
                     mw.push(ModelRow {
@@ -919,7 +973,7 @@ pub fn run(
                             "individual"
                         },
                         unit_id: *commune,
-                        holder_name: name(&mut rng),
+                        holder_name: name(&mut self.rng),
                         contact_id: staff[c].0,
                         field_id: (k % 4) as i64 + 1,
                         title: format!("Mô hình {} số {}", PLACES[c % PLACES.len()], k + 1),
@@ -935,31 +989,36 @@ pub fn run(
                 }
             }
         }
-        let mut m = Writer::<ModelRow>::new(conn)?;
+        let mut m = Writer::<ModelRow>::new(self.conn)?;
         for row in mw {
             m.push(row)?;
         }
-        report.tables.push(("models", m.finish()?));
+        self.report.tables.push(("models", m.finish()?));
+        Ok(())
     }
 
-    // On PostgreSQL, sequences follow the ids written above.
-    if let DbConnection::Pg(c) = conn {
-        use diesel::connection::SimpleConnection;
-        c.batch_execute(
-            "SELECT setval(pg_get_serial_sequence('users','id'), (SELECT max(id) FROM users)); \
-             SELECT setval(pg_get_serial_sequence('tasks','id'), (SELECT max(id) FROM tasks)); \
-             SELECT setval(pg_get_serial_sequence('households','id'), (SELECT max(id) FROM households));",
-        )?;
-        // On its own: several statements in one call form a transaction block,
-        // and VACUUM refuses to run in one.
-        c.batch_execute("VACUUM ANALYZE")?;
-    } else {
-        use diesel::connection::SimpleConnection;
-        conn.batch_execute("ANALYZE;")?;
+    /// On PostgreSQL, sequences follow the ids written above; then the
+    /// planner's statistics. Returns the report.
+    fn finish(self) -> anyhow::Result<Report> {
+        let (conn, mut report) = (self.conn, self.report);
+        if let DbConnection::Pg(c) = conn {
+            use diesel::connection::SimpleConnection;
+            c.batch_execute(
+                "SELECT setval(pg_get_serial_sequence('users','id'), (SELECT max(id) FROM users)); \
+                 SELECT setval(pg_get_serial_sequence('tasks','id'), (SELECT max(id) FROM tasks)); \
+                 SELECT setval(pg_get_serial_sequence('households','id'), (SELECT max(id) FROM households));",
+            )?;
+            // On its own: several statements in one call form a transaction block,
+            // and VACUUM refuses to run in one.
+            c.batch_execute("VACUUM ANALYZE")?;
+        } else {
+            use diesel::connection::SimpleConnection;
+            conn.batch_execute("ANALYZE;")?;
+        }
+        report.rows = report.tables.iter().map(|(_, n)| n).sum();
+        report.seconds = self.started.elapsed().as_secs_f64();
+        Ok(report)
     }
-    report.rows = report.tables.iter().map(|(_, n)| n).sum();
-    report.seconds = started.elapsed().as_secs_f64();
-    Ok(report)
 }
 
 /// The household and visit indexes, as the PostgreSQL migrations create them

@@ -1,0 +1,159 @@
+//! Inspection visits, which raise recommendations.
+
+use actix_web::http::StatusCode;
+use actix_web::{web, HttpResponse};
+use serde::{Deserialize, Serialize};
+use serde_json::{json, Value};
+
+use super::{all_units, may_act, required_date, unit_options, OptionalFound};
+use crate::context::Ctx;
+use crate::db::{self, audit, recommendations as rdb};
+use crate::domain::access::Permission;
+use crate::domain::format;
+use crate::domain::validate::FieldErrors;
+use crate::error::{AppError, AppResult};
+use crate::i18n;
+use crate::routes::{chosen, form_view};
+
+pub(super) async fn inspections(ctx: Ctx) -> AppResult<HttpResponse> {
+    let user = ctx.user()?;
+    let rows = ctx.db(|conn| Ok(rdb::inspections_all(conn)?)).await?;
+    let rows: Vec<Value> = rows
+        .into_iter()
+        .filter(|(_, _, path, by)| {
+            user.can(Permission::View, path) || user.can(Permission::View, by)
+        })
+        .map(|(i, name, _, _)| json!({"i": i, "unit": name}))
+        .collect();
+    ctx.render(
+        "recommendations/inspections",
+        json!({"title": i18n::t(ctx.locale, "insp-title"), "rows": rows, "can_create": user.can_anywhere(Permission::ManageTasks)}),
+    )
+}
+
+#[derive(Deserialize, Serialize, Default, Clone)]
+#[serde(default)]
+pub(super) struct InspectionForm {
+    unit_id: String,
+    by_unit_id: String,
+    visited_on: String,
+    members: String,
+    figures: String,
+    findings: String,
+}
+
+async fn render_inspection_form(
+    ctx: &Ctx,
+    status: StatusCode,
+    form: &InspectionForm,
+    errors: &FieldErrors,
+) -> AppResult<HttpResponse> {
+    let user = ctx.user()?;
+    let scope = user.scope(Permission::ManageTasks);
+    let mine = ctx
+        .db(move |conn| Ok(db::units::tree(conn, &scope, false)?))
+        .await?;
+    let everyone = all_units(ctx).await?;
+    ctx.render_status(
+        status,
+        "recommendations/inspection_form",
+        json!({
+            "title": i18n::t(ctx.locale, "insp-new-title"),
+            "f": form_view(form, errors),
+            "has_errors": !errors.is_empty(),
+            "by_units": unit_options(&mine, &form.by_unit_id),
+            "units": unit_options(&everyone, &form.unit_id),
+        }),
+    )
+}
+
+pub(super) async fn new_inspection(ctx: Ctx) -> AppResult<HttpResponse> {
+    ctx.user()?.require_anywhere(Permission::ManageTasks)?;
+    let form = InspectionForm {
+        visited_on: format::date(format::today()),
+        ..Default::default()
+    };
+    render_inspection_form(&ctx, StatusCode::OK, &form, &FieldErrors::default()).await
+}
+
+pub(super) async fn create_inspection(
+    ctx: Ctx,
+    form: web::Form<InspectionForm>,
+) -> AppResult<HttpResponse> {
+    let user = ctx.user()?;
+    user.require_anywhere(Permission::ManageTasks)?;
+    let form = form.into_inner();
+    let mut e = FieldErrors::default();
+    let unit = e.id("unit_id", &form.unit_id);
+    let by = e.id("by_unit_id", &form.by_unit_id);
+    let visited_on = required_date(&mut e, "visited_on", &form.visited_on);
+    let members = e.required("members", &form.members, 2_000);
+    let figures = e
+        .optional("figures", &form.figures, 5_000)
+        .unwrap_or_default();
+    let findings = e
+        .optional("findings", &form.findings, 10_000)
+        .unwrap_or_default();
+    let (u, b) = ctx
+        .db(move |conn| {
+            let u = match unit {
+                Some(id) => db::units::find(conn, id).optional_found()?,
+                None => None,
+            };
+            let b = match by {
+                Some(id) => db::units::find(conn, id).optional_found()?,
+                None => None,
+            };
+            Ok((u, b))
+        })
+        .await?;
+    chosen::unit(&mut e, "unit_id", unit, u, |_| true);
+    chosen::unit(&mut e, "by_unit_id", by, b, |b| may_act(user, &b.path));
+    let (Some(unit_id), Some(by_unit_id), Some(visited_on)) =
+        (unit, by, visited_on.filter(|_| e.is_empty()))
+    else {
+        return render_inspection_form(&ctx, StatusCode::UNPROCESSABLE_ENTITY, &form, &e).await;
+    };
+    let f = rdb::InspectionFields {
+        unit_id,
+        by_unit_id,
+        visited_on,
+        members,
+        figures,
+        findings,
+    };
+    let (actor, uid) = (ctx.actor(), user.id);
+    let i = ctx
+        .db(move |conn| audit::write(conn, &actor, |c| Ok(rdb::create_inspection(c, &f, uid)?)))
+        .await?;
+    ctx.flash("success", "flash-saved");
+    Ok(ctx.redirect(&format!("/inspections/{}", i.id)))
+}
+
+pub(super) async fn show_inspection(ctx: Ctx, id: web::Path<i64>) -> AppResult<HttpResponse> {
+    let user = ctx.user()?;
+    let iid = *id;
+    let (i, unit, by, recs) = ctx
+        .db(move |conn| {
+            let i = rdb::find_inspection(conn, iid)?;
+            let unit = db::units::find(conn, i.unit_id)?;
+            let by = db::units::find(conn, i.by_unit_id)?;
+            Ok((i, unit, by, rdb::of_inspection(conn, iid)?))
+        })
+        .await?;
+    if !(user.can(Permission::View, &unit.path) || user.can(Permission::View, &by.path)) {
+        return Err(AppError::Forbidden);
+    }
+    let locale = ctx.locale;
+    ctx.render(
+        "recommendations/inspection",
+        json!({
+            "title": i18n::t(locale, "insp-one-title"),
+            "i": i,
+            "unit": unit,
+            "by": by,
+            "recs": recs.iter().map(|r| json!({"r": r, "field": i18n::t(locale, &format!("rec-field-{}", r.field))})).collect::<Vec<_>>(),
+            "can_raise": may_act(user, &by.path) || may_act(user, &unit.path),
+        }),
+    )
+}

@@ -1,0 +1,364 @@
+//! The Fatherland Front's year-end review: rounds, criteria, self-assessment,
+//! scoring, disputes, publication, results and reports. Here the routes, who
+//! sees a round, the list of rounds and a round's own page with its moves;
+//! a round's settings and tasks are in `round`, its criteria and the default
+//! rubric in `criteria`, one task's review in `task`, the results in `results`.
+
+mod criteria;
+mod results;
+mod round;
+mod task;
+
+pub(super) use criteria::{criteria_rows, render_criteria, save_criteria_with, CriteriaForm};
+pub(super) use results::round_results;
+pub(super) use round::{create_round, validate_round, RoundForm};
+pub(super) use task::{write_task_review, TaskWrite};
+
+use actix_web::{web, HttpResponse};
+use serde::Deserialize;
+use serde_json::{json, Value};
+
+use crate::context::{Ctx, CurrentUser};
+use crate::db::{self, audit, reviews as rdb};
+use crate::domain::access::Permission;
+use crate::domain::format;
+use crate::domain::notify::Kind;
+use crate::domain::review::RoundStatus;
+use crate::error::{AppError, AppResult};
+use crate::i18n::{self, Locale};
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.route("/reviews", web::get().to(index))
+        .route("/reviews", web::post().to(round::create))
+        .route("/reviews/new", web::get().to(round::new))
+        .route("/reviews/{id}", web::get().to(show))
+        .route("/reviews/{id}", web::post().to(round::update))
+        .route("/reviews/{id}/edit", web::get().to(round::edit))
+        .route(
+            "/reviews/{id}/criteria",
+            web::get().to(criteria::criteria_page),
+        )
+        .route(
+            "/reviews/{id}/criteria",
+            web::post().to(criteria::save_criteria),
+        )
+        .route("/reviews/{id}/tasks", web::get().to(round::tasks_page))
+        .route("/reviews/{id}/tasks", web::post().to(round::save_tasks))
+        .route("/reviews/{id}/status", web::post().to(move_round))
+        .route("/reviews/{id}/results", web::get().to(results::results))
+        .route(
+            "/reviews/{id}/results.xlsx",
+            web::get().to(results::results_xlsx),
+        )
+        .route("/reviews/{id}/report", web::get().to(results::report))
+        .route("/reviews/{id}/tasks/{tid}", web::get().to(task::task_page))
+        .route(
+            "/reviews/{id}/tasks/{tid}/{what}",
+            web::post().to(task::task_write),
+        )
+        .route("/admin/rubric", web::get().to(criteria::rubric_page))
+        .route("/admin/rubric", web::post().to(criteria::save_rubric));
+}
+
+/// A name kept in both languages, in the reader's (English falls back to Vietnamese).
+fn named(locale: Locale, vi: &str, en: &str) -> String {
+    match locale {
+        Locale::En if !en.trim().is_empty() => en.to_string(),
+        _ => vi.to_string(),
+    }
+}
+
+// ---------------------------------------------------------------- access
+
+/// A round and what the reader may do with it.
+pub(super) struct RoundAccess {
+    pub round: rdb::Round,
+    pub unit: db::units::Unit,
+    /// A reviewer (or administrator) of the round's unit: reads everything,
+    /// private notes included, and scores.
+    pub reviewer: bool,
+    /// The round's lead (or an administrator): settings, moves, consensus, answers.
+    lead: bool,
+}
+
+impl RoundAccess {
+    /// The round's lead (or an administrator).
+    pub fn leads(&self) -> bool {
+        self.lead
+    }
+
+    fn status(&self) -> RoundStatus {
+        self.round.status()
+    }
+
+    pub fn published(&self) -> bool {
+        self.status() == RoundStatus::Published
+    }
+
+    fn require_lead(&self) -> AppResult<()> {
+        if self.lead {
+            Ok(())
+        } else {
+            Err(AppError::Forbidden)
+        }
+    }
+}
+
+/// The round if the reader may see it: reviewers of its unit always; once its
+/// criteria are published, anyone who reads the unit, a unit inside it, or
+/// owns one of its tasks. A draft is the reviewers' alone.
+async fn load_round(ctx: &Ctx, id: i64) -> AppResult<RoundAccess> {
+    round_access(&ctx.state.pool, ctx.user()?, id).await
+}
+
+pub(super) async fn round_access(
+    pool: &db::Pool,
+    user: &CurrentUser,
+    id: i64,
+) -> AppResult<RoundAccess> {
+    let uid = user.id;
+    let (round, unit, owns) = db::run(pool, move |conn| {
+        let round = rdb::find(conn, id)?;
+        let unit = db::units::find(conn, round.unit_id)?;
+        let owns = rdb::owns_task_in(conn, id, uid)?;
+        Ok((round, unit, owns))
+    })
+    .await?;
+    let reviewer = user.can(Permission::WriteReviews, &unit.path);
+    let lead =
+        (reviewer && round.lead_id == user.id) || user.can(Permission::ManageUnits, &unit.path);
+    let reads_inside = user.can(Permission::View, &unit.path)
+        || user
+            .scope(Permission::View)
+            .iter()
+            .any(|p| p.starts_with(&unit.path));
+    let visible = reviewer || (round.status() != RoundStatus::Draft && (reads_inside || owns));
+    if !visible {
+        return Err(AppError::Forbidden);
+    }
+    Ok(RoundAccess {
+        round,
+        unit,
+        reviewer,
+        lead,
+    })
+}
+
+/// May the reader see this task's scores (not its private notes)?
+fn sees_scores(user: &CurrentUser, a: &RoundAccess, row: &rdb::RoundTaskRow) -> bool {
+    a.reviewer
+        || (a.published()
+            && (row.task_owner_id == user.id || user.can(Permission::View, &row.unit_path)))
+}
+
+// ---------------------------------------------------------------- list
+
+/// Whether a round of the unit at `path` is on the reader's list: reviewers
+/// of its unit always, others once it is out of draft and they read the
+/// unit or a unit inside it.
+pub(super) fn listed(user: &CurrentUser, round: &rdb::Round, path: &str) -> bool {
+    user.can(Permission::WriteReviews, path)
+        || (round.status() != RoundStatus::Draft
+            && (user.can(Permission::View, path)
+                || user
+                    .scope(Permission::View)
+                    .iter()
+                    .any(|p| p.starts_with(path))))
+}
+
+async fn index(ctx: Ctx) -> AppResult<HttpResponse> {
+    let user = ctx.user()?;
+    let rounds = ctx.db(|conn| Ok(rdb::all(conn)?)).await?;
+    let rows: Vec<Value> = rounds
+        .into_iter()
+        .filter(|(r, _, path)| listed(user, r, path))
+        .map(|(r, unit_name, _)| json!({"r": r, "unit_name": unit_name}))
+        .collect();
+    ctx.render(
+        "reviews/index",
+        json!({
+            "title": i18n::t(ctx.locale, "reviews-title"),
+            "rows": rows,
+            "can_open": user.can_anywhere(Permission::WriteReviews),
+        }),
+    )
+}
+
+// ---------------------------------------------------------------- round page
+
+async fn show(ctx: Ctx, id: web::Path<i64>) -> AppResult<HttpResponse> {
+    let a = load_round(&ctx, *id).await?;
+    let user = ctx.user()?;
+    let round = a.round.clone();
+    let rid = round.id;
+    let history = db::audit::Filter {
+        entity: Some("review_round".into()),
+        entity_id: Some(rid),
+        ..Default::default()
+    };
+    let show_history = a.reviewer || user.can(Permission::ReadAudit, &a.unit.path);
+    let (criteria, results, lead, (timeline, _), disputes, progress) = ctx
+        .db(move |conn| {
+            let results = rdb::compute(conn, &round)?;
+            let progress = rdb::scoring_progress(conn, rid)?;
+            Ok((
+                rdb::criteria(conn, rid)?,
+                results,
+                db::users::find(conn, round.lead_id)?,
+                if show_history {
+                    db::audit::list(conn, &history, 0, 100)?
+                } else {
+                    (vec![], 0)
+                },
+                rdb::disputes(conn, rid)?,
+                progress,
+            ))
+        })
+        .await?;
+    let locale = ctx.locale;
+    let sum: f64 = criteria.iter().map(|c| c.max_points).sum();
+    let status = a.status();
+    let tasks: Vec<Value> = results
+        .iter()
+        .filter(|r| {
+            a.reviewer
+                || r.row.task_owner_id == user.id
+                || user.can(Permission::View, &r.row.unit_path)
+        })
+        .map(|r| {
+            let scores = sees_scores(user, &a, &r.row);
+            let (selfs, reviewers) = progress.get(&r.row.rt.task_id).copied().unwrap_or((0, 0));
+            json!({
+                "task_id": r.row.rt.task_id,
+                "title": r.row.title,
+                "unit_name": r.row.unit_name,
+                "owner_name": r.row.owner_name,
+                "mine": r.row.task_owner_id == user.id,
+                "self_done": selfs >= criteria.len() as i64 && !criteria.is_empty(),
+                "reviewers": reviewers,
+                "total": if scores { r.total } else { None },
+                "rating": if scores { r.verdict.map(|v| v.rating.as_str()) } else { None },
+            })
+        })
+        .collect();
+    let next: Vec<Value> = RoundStatus::ALL
+        .iter()
+        .filter(|s| status.can_become(**s))
+        .map(|s| json!({"value": s.as_str(), "reopen": status == RoundStatus::Published}))
+        .collect();
+    ctx.render(
+        "reviews/show",
+        json!({
+            "title": a.round.title,
+            "round": a.round,
+            "unit": a.unit,
+            "lead_name": lead.full_name,
+            "rule": a.round.combine_rule,
+            "criteria": criteria.iter().map(|c| json!({"c": c, "name": named(locale, &c.name_vi, &c.name_en)})).collect::<Vec<_>>(),
+            "sum": sum,
+            "task_count": tasks.len(),
+            "tasks": tasks,
+            "is_reviewer": a.reviewer,
+            "is_lead": a.lead,
+            "draft": status == RoundStatus::Draft,
+            "can_edit_settings": a.lead && matches!(status, RoundStatus::Draft | RoundStatus::SelfAssessment),
+            "can_edit_tasks": a.lead && matches!(status, RoundStatus::Draft | RoundStatus::SelfAssessment),
+            "can_edit_criteria": a.lead && status == RoundStatus::Draft,
+            "next": if a.lead { next } else { vec![] },
+            "sees_results": a.reviewer || a.published(),
+            "disputes": if a.lead { disputes.iter().map(|(d, title)| json!({"d": d, "title": title})).collect::<Vec<_>>() } else { vec![] },
+            "timeline": timeline,
+            "show_history": show_history,
+        }),
+    )
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct MoveForm {
+    status: String,
+    reason: String,
+    version: String,
+}
+
+/// The reason given for a move: needed to reopen a published round, at most
+/// 2,000 characters; the error is its message key.
+pub(super) fn move_reason(
+    a: &RoundAccess,
+    next: RoundStatus,
+    raw: &str,
+) -> Result<Option<String>, &'static str> {
+    let reason = Some(raw.trim().to_string()).filter(|r| !r.is_empty());
+    let reopening = a.status() == RoundStatus::Published && next == RoundStatus::Scoring;
+    if reopening && reason.is_none() {
+        return Err("review-error-reopen-reason");
+    }
+    if reason.as_ref().is_some_and(|r| r.chars().count() > 2000) {
+        return Err("error-too-long");
+    }
+    Ok(reason)
+}
+
+/// Moves a round from `version` to its next status, telling the task owners
+/// when it opens and when it is published.
+pub(super) fn move_round_to(
+    conn: &mut db::DbConnection,
+    actor: &audit::Actor,
+    round: &rdb::Round,
+    version: i32,
+    next: RoundStatus,
+    reason: Option<String>,
+) -> AppResult<Result<(), rdb::MoveRefused>> {
+    let today = format::today();
+    audit::write_if(conn, actor, |c| {
+        Ok(
+            match rdb::move_to(c, round, version, next, reason.as_deref(), today)? {
+                Ok((moved, change)) => {
+                    let kind = match next {
+                        RoundStatus::SelfAssessment => Some(Kind::ReviewOpened),
+                        RoundStatus::Published => Some(Kind::ReviewPublished),
+                        _ => None,
+                    };
+                    if let Some(kind) = kind {
+                        db::notifications::review_moved(c, &moved, kind)?;
+                    }
+                    (Ok(()), Some(change))
+                }
+                Err(refused) => (Err(refused), None),
+            },
+        )
+    })
+}
+
+async fn move_round(
+    ctx: Ctx,
+    id: web::Path<i64>,
+    form: web::Form<MoveForm>,
+) -> AppResult<HttpResponse> {
+    let a = load_round(&ctx, *id).await?;
+    a.require_lead()?;
+    let back = format!("/reviews/{}", a.round.id);
+    let (Some(next), Ok(version)) = (
+        RoundStatus::parse(&form.status),
+        form.version.parse::<i32>(),
+    ) else {
+        return Err(AppError::BadRequest("status or version missing".into()));
+    };
+    let reason = match move_reason(&a, next, &form.reason) {
+        Ok(reason) => reason,
+        Err(key) => {
+            ctx.flash("error", key);
+            return Ok(ctx.redirect(&back));
+        }
+    };
+    let (actor, round) = (ctx.actor(), a.round.clone());
+    let moved = ctx
+        .db(move |conn| move_round_to(conn, &actor, &round, version, next, reason))
+        .await?;
+    match moved {
+        Ok(()) => ctx.flash("success", &format!("review-moved-{}", next.as_str())),
+        Err(rdb::MoveRefused::Conflict) => ctx.flash("error", "review-error-conflict"),
+        Err(rdb::MoveRefused::Missing(key, _)) => ctx.flash("error", key),
+    }
+    Ok(ctx.redirect(&back))
+}
