@@ -7,11 +7,9 @@ use actix_web::{web, HttpResponse};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
-use crate::context::{Ctx, CurrentUser};
+use crate::context::Ctx;
 use crate::db::{self, audit, tasks::CategoryFields};
-use crate::domain::access::Permission;
 use crate::domain::search::fold;
-use crate::domain::units::depth;
 use crate::domain::validate::FieldErrors;
 use crate::error::{AppError, AppResult};
 use crate::i18n;
@@ -78,19 +76,6 @@ impl List {
             List::ModelFields => "model-fields",
             List::Procedures => "procedures",
         }
-    }
-}
-
-/// Categories are shared by every unit, so only an administrator of a top unit changes them.
-fn require_top_admin(user: &CurrentUser) -> AppResult<()> {
-    if user
-        .scope(Permission::ManageUnits)
-        .iter()
-        .any(|p| depth(p) == 0)
-    {
-        Ok(())
-    } else {
-        Err(AppError::Forbidden)
     }
 }
 
@@ -188,7 +173,7 @@ async fn render(
 }
 
 async fn index(ctx: Ctx, list: List) -> AppResult<HttpResponse> {
-    require_top_admin(ctx.user()?)?;
+    ctx.user()?.require_top_admin()?;
     render(
         &ctx,
         list,
@@ -205,7 +190,7 @@ async fn create(
     form: super::HtmlForm<CategoryForm>,
     list: List,
 ) -> AppResult<HttpResponse> {
-    require_top_admin(ctx.user()?)?;
+    ctx.user()?.require_top_admin()?;
     let form = form.0;
     let fields = match check(&form) {
         Ok(f) => f,
@@ -261,7 +246,7 @@ async fn update(
     form: super::HtmlForm<CategoryForm>,
     list: List,
 ) -> AppResult<HttpResponse> {
-    require_top_admin(ctx.user()?)?;
+    ctx.user()?.require_top_admin()?;
     let form = form.0;
     let fields = match check(&form) {
         Ok(f) => f,

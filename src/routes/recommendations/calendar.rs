@@ -10,11 +10,10 @@ use serde::Deserialize;
 use serde_json::json;
 
 use super::{all_units, required_date, unit_options};
-use crate::context::{Ctx, CurrentUser};
+use crate::context::Ctx;
 use crate::db::{self, audit, recommendations as rdb};
 use crate::domain::access::Permission;
 use crate::domain::format;
-use crate::domain::units::depth;
 use crate::domain::validate::FieldErrors;
 use crate::domain::workdays::DayKind;
 use crate::error::{AppError, AppResult};
@@ -27,20 +26,8 @@ pub(super) struct YearQuery {
     year: String,
 }
 
-fn require_top_admin(user: &CurrentUser) -> AppResult<()> {
-    if user
-        .scope(Permission::ManageUnits)
-        .iter()
-        .any(|p| depth(p) == 0)
-    {
-        Ok(())
-    } else {
-        Err(AppError::Forbidden)
-    }
-}
-
 pub(super) async fn calendar_page(ctx: Ctx, q: web::Query<YearQuery>) -> AppResult<HttpResponse> {
-    require_top_admin(ctx.user()?)?;
+    ctx.user()?.require_top_admin()?;
     let year = q.year.parse().unwrap_or(format::today().year());
     render_calendar(
         &ctx,
@@ -93,7 +80,7 @@ pub(super) async fn calendar_save(
     ctx: Ctx,
     form: web::Form<HashMap<String, String>>,
 ) -> AppResult<HttpResponse> {
-    require_top_admin(ctx.user()?)?;
+    ctx.user()?.require_top_admin()?;
     let values = form.into_inner();
     let get = |k: &str| values.get(k).map_or("", String::as_str).to_string();
     let mut e = FieldErrors::default();

@@ -7,13 +7,11 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 
 use super::load_round;
-use crate::context::{Ctx, CurrentUser};
+use crate::context::Ctx;
 use crate::db::{self, audit, reviews as rdb};
-use crate::domain::access::Permission;
 use crate::domain::format;
 use crate::domain::numbers;
 use crate::domain::review::{self, RoundStatus};
-use crate::domain::units::depth;
 use crate::domain::validate::FieldErrors;
 use crate::error::{AppError, AppResult};
 use crate::i18n;
@@ -222,21 +220,8 @@ where
 
 // ---------------------------------------------------------------- default rubric
 
-/// Administrators of a top-level unit keep the default rubric, like categories.
-fn require_rubric_admin(user: &CurrentUser) -> AppResult<()> {
-    if user
-        .scope(Permission::ManageUnits)
-        .iter()
-        .any(|p| depth(p) == 0)
-    {
-        Ok(())
-    } else {
-        Err(AppError::Forbidden)
-    }
-}
-
 pub(super) async fn rubric_page(ctx: Ctx) -> AppResult<HttpResponse> {
-    require_rubric_admin(ctx.user()?)?;
+    ctx.user()?.require_top_admin()?;
     let items = ctx.db(|conn| Ok(rdb::rubric(conn)?)).await?;
     let fields: Vec<rdb::CriterionFields> = items.iter().map(rdb::RubricItem::fields).collect();
     render_criteria(
@@ -250,7 +235,7 @@ pub(super) async fn rubric_page(ctx: Ctx) -> AppResult<HttpResponse> {
 }
 
 pub(super) async fn save_rubric(ctx: Ctx, form: HtmlForm<CriteriaForm>) -> AppResult<HttpResponse> {
-    require_rubric_admin(ctx.user()?)?;
+    ctx.user()?.require_top_admin()?;
     let (rows, errors, items) = check_criteria(&form.0);
     if !errors.is_empty() {
         return render_criteria(
