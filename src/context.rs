@@ -69,6 +69,11 @@ impl CurrentUser {
         access::scope(&self.grants, perm)
     }
 
+    /// Reads the unit at `path` or a unit inside it (`access::reaches`).
+    pub fn reaches(&self, path: &str) -> bool {
+        access::reaches(&self.grants, path)
+    }
+
     /// Administers a top unit: sees what belongs to no unit in particular
     /// (the installation's settings, its whole outbox).
     pub fn is_top_admin(&self) -> bool {

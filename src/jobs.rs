@@ -487,7 +487,7 @@ fn digests(conn: &mut DbConnection, today: NaiveDate) -> QueryResult<usize> {
                     "address": v.address,
                     "task": v.task_title,
                     "due": v.next_visit_on.map(format::date),
-                    "overdue": v.next_visit_on.is_some_and(|d| d < today),
+                    "overdue": crate::domain::households::visit_overdue(v.next_visit_on, today),
                     "link": format!("/households/{}", v.household_id),
                 })
             })

@@ -5,6 +5,8 @@ use chrono::{Datelike, NaiveDate};
 use diesel::dsl::{count_star, sum};
 use diesel::prelude::*;
 
+use crate::domain::deadline::TaskStatus;
+
 use super::schema::{
     household_stage_totals, households, task_categories, tasks, units, visit_month_totals,
 };
@@ -13,7 +15,8 @@ use super::DbConnection;
 use crate::domain::consent::{ConsentStage, ConsentedSet};
 use crate::domain::progress::Progress;
 
-const OPEN: [&str; 2] = ["registered", "in_progress"];
+/// The open statuses as stored (`TaskStatus::OPEN`).
+const OPEN: [&str; 2] = [TaskStatus::OPEN[0].as_str(), TaskStatus::OPEN[1].as_str()];
 const FINAL: [&str; 2] = ["handed_over", "enforcement"];
 
 #[derive(Debug, Default)]

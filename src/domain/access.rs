@@ -107,6 +107,15 @@ pub fn scope(grants: &[Grant], perm: Permission) -> Vec<String> {
     out
 }
 
+/// Whether the grants read the unit at `path` or a unit inside it: what
+/// belongs to a unit as a whole (a campaign) is seen from any unit below it.
+pub fn reaches(grants: &[Grant], path: &str) -> bool {
+    allows(grants, Permission::View, path)
+        || scope(grants, Permission::View)
+            .iter()
+            .any(|p| p.starts_with(path))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -171,6 +180,16 @@ mod tests {
         assert_eq!(scope(&g, Permission::View), vec!["/1/", "/2/"]);
         assert_eq!(scope(&g, Permission::ManageTasks), vec!["/1/"]);
         assert!(scope(&g, Permission::ManageUsers).is_empty());
+    }
+
+    #[test]
+    fn a_unit_is_reached_from_itself_from_above_and_from_inside() {
+        let ward = [grant(Role::Viewer, "/1/2/")];
+        assert!(reaches(&ward, "/1/2/"));
+        assert!(reaches(&ward, "/1/"), "the district holding the ward");
+        assert!(!reaches(&ward, "/1/3/"), "not a sibling");
+        assert!(reaches(&ward, "/1/2/5/"), "a unit inside it");
+        assert!(!reaches(&[grant(Role::Viewer, "/7/")], "/1/"));
     }
 
     #[test]

@@ -26,7 +26,10 @@ impl TaskStatus {
         TaskStatus::Cancelled,
     ];
 
-    pub fn as_str(self) -> &'static str {
+    /// Still to be done: what counts as overdue once past its deadline.
+    pub const OPEN: [TaskStatus; 2] = [TaskStatus::Registered, TaskStatus::InProgress];
+
+    pub const fn as_str(self) -> &'static str {
         match self {
             TaskStatus::Registered => "registered",
             TaskStatus::InProgress => "in_progress",

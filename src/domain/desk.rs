@@ -161,6 +161,15 @@ pub fn month_weeks(year: i32, month: u32) -> Vec<[NaiveDate; 7]> {
     weeks
 }
 
+/// An escalated case is overdue while unanswered past its due day.
+pub fn case_overdue(
+    answered_on: Option<NaiveDate>,
+    due_on: Option<NaiveDate>,
+    today: NaiveDate,
+) -> bool {
+    answered_on.is_none() && due_on.is_some_and(|d| d < today)
+}
+
 /// Whole percent of answers that were satisfied or very satisfied; `None`
 /// without answers.
 pub fn satisfaction_percent(very: i64, satisfied: i64, not: i64) -> Option<i64> {
@@ -174,6 +183,18 @@ mod tests {
 
     fn d(y: i32, m: u32, day: u32) -> NaiveDate {
         NaiveDate::from_ymd_opt(y, m, day).unwrap()
+    }
+
+    #[test]
+    fn an_escalated_case_is_overdue_only_unanswered_past_its_day() {
+        let d = |day| NaiveDate::from_ymd_opt(2026, 3, day).unwrap();
+        assert!(case_overdue(None, Some(d(4)), d(5)));
+        assert!(
+            !case_overdue(None, Some(d(5)), d(5)),
+            "due today is not late"
+        );
+        assert!(!case_overdue(Some(d(6)), Some(d(4)), d(9)), "answered");
+        assert!(!case_overdue(None, None, d(9)), "nothing due");
     }
 
     #[test]

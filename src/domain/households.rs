@@ -63,6 +63,14 @@ mod tests {
     use super::*;
 
     #[test]
+    fn a_visit_is_overdue_the_day_after_it_was_due() {
+        let d = |day| chrono::NaiveDate::from_ymd_opt(2026, 3, day).unwrap();
+        assert!(visit_overdue(Some(d(4)), d(5)));
+        assert!(!visit_overdue(Some(d(5)), d(5)));
+        assert!(!visit_overdue(None, d(5)));
+    }
+
+    #[test]
     fn lists_round_trip_and_refuse_unknown_names() {
         let groups = [PriorityGroup::Meritorious, PriorityGroup::Elderly];
         let stored = store_list(&groups, PriorityGroup::as_str);
@@ -101,6 +109,11 @@ impl Sight {
             Sight::Masked
         }
     }
+}
+
+/// A household's next visit is overdue once its day has passed.
+pub fn visit_overdue(next_visit_on: Option<chrono::NaiveDate>, today: chrono::NaiveDate) -> bool {
+    next_visit_on.is_some_and(|d| d < today)
 }
 
 /// A phone number with all but its last three digits hidden.

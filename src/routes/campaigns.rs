@@ -66,15 +66,6 @@ pub(super) struct Access {
     appraiser: bool,
 }
 
-/// Anyone who reads the campaign's unit, or a unit inside it, sees the campaign.
-pub(super) fn reaches(user: &CurrentUser, path: &str) -> bool {
-    user.can(Permission::View, path)
-        || user
-            .scope(Permission::View)
-            .iter()
-            .any(|p| p.starts_with(path))
-}
-
 async fn load(ctx: &Ctx, id: i64) -> AppResult<Access> {
     campaign_access(&ctx.state.pool, ctx.user()?, id).await
 }
@@ -92,7 +83,7 @@ pub(super) async fn campaign_access(
         Ok((c, unit, appraisers))
     })
     .await?;
-    if !reaches(user, &unit.path) {
+    if !user.reaches(&unit.path) {
         return Err(AppError::Forbidden);
     }
     let admin = user.can(Permission::ManageUnits, &unit.path);
@@ -131,7 +122,7 @@ async fn index(ctx: Ctx) -> AppResult<HttpResponse> {
     let rows = ctx.db(|conn| Ok(cdb::all(conn)?)).await?;
     let rows: Vec<Value> = rows
         .into_iter()
-        .filter(|(_, _, path)| reaches(user, path))
+        .filter(|(_, _, path)| user.reaches(path))
         .map(|(c, unit_name, _)| json!({"c": c, "unit_name": unit_name}))
         .collect();
     ctx.render(

@@ -811,7 +811,7 @@ async fn case_page(ctx: Ctx, id: web::Path<i64>) -> AppResult<HttpResponse> {
             "link_open": case.feedback_expires_on >= today && feedback.is_none(),
             "feedback": feedback,
             "can_answer": sa.records && case.outcome == Outcome::Escalated.as_str() && case.answered_on.is_none(),
-            "overdue": case.answered_on.is_none() && case.due_on.is_some_and(|d| d < today),
+            "overdue": desk::case_overdue(case.answered_on, case.due_on, today),
         }),
     )
 }
@@ -882,7 +882,7 @@ async fn escalations(ctx: Ctx) -> AppResult<HttpResponse> {
             "title": i18n::t(ctx.locale, "desk-escalations-title"),
             "rows": rows.iter().map(|(c, on, duty)| json!({
                 "c": c, "on": on, "duty": duty,
-                "overdue": c.answered_on.is_none() && c.due_on.is_some_and(|d| d < today),
+                "overdue": desk::case_overdue(c.answered_on, c.due_on, today),
             })).collect::<Vec<_>>(),
         }),
     )

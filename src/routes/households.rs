@@ -17,7 +17,7 @@ use crate::domain::access::Permission;
 use crate::domain::consent::{classify, ConsentStage};
 use crate::domain::deadline::TaskStatus;
 use crate::domain::format;
-use crate::domain::households::{Concern, PriorityGroup, Sight, VisitKind};
+use crate::domain::households::{visit_overdue, Concern, PriorityGroup, Sight, VisitKind};
 use crate::domain::numbers;
 use crate::domain::validate::FieldErrors;
 use crate::error::{AppError, AppResult};
@@ -544,7 +544,7 @@ async fn due(ctx: Ctx, q: web::Query<DueQuery>) -> AppResult<HttpResponse> {
     let rows: Vec<Value> = rows
         .into_iter()
         .map(|r| {
-            let overdue = r.next_visit_on.is_some_and(|d| d < today);
+            let overdue = visit_overdue(r.next_visit_on, today);
             json!({"r": r, "overdue": overdue})
         })
         .collect();

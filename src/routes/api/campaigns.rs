@@ -1,5 +1,5 @@
 //! Annual campaigns and the "Dân vận khéo" models registered under them, as
-//! the campaign pages show them to the reader (`campaigns::reaches`,
+//! the campaign pages show them to the reader (`CurrentUser::reaches`,
 //! `campaigns::campaign_access`); models registered, edited by their
 //! contact while registered, and moved along their statuses by the
 //! campaign's appraisers, with the model pages' checks.
@@ -23,8 +23,8 @@ use crate::domain::format;
 use crate::domain::numbers;
 use crate::domain::validate::FieldErrors;
 use crate::routes::campaigns::{
-    campaign_access, check_appraisal, check_move, reaches, save_move, validate_campaign,
-    validate_model, Access, CampaignForm, ModelForm,
+    campaign_access, check_appraisal, check_move, save_move, validate_campaign, validate_model,
+    Access, CampaignForm, ModelForm,
 };
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
@@ -108,7 +108,7 @@ pub async fn list_campaigns(api: Api, q: web::Query<PageQuery>) -> ApiResult<Htt
         .db(|c| Ok(db::campaigns::all(c)?))
         .await?
         .into_iter()
-        .filter(|(c, _, path)| c.id > after && reaches(&api.user, path))
+        .filter(|(c, _, path)| c.id > after && api.user.reaches(path))
         .map(|(c, _, _)| CampaignOut::from(c))
         .collect();
     items.sort_by_key(|c| c.id);
