@@ -12,6 +12,7 @@ pub mod chosen;
 pub mod desk;
 pub mod households;
 pub mod tasks;
+pub mod teams;
 
 use crate::domain::validate::FieldErrors;
 use crate::error::AppError;

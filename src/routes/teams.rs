@@ -9,6 +9,9 @@ use serde_json::{json, Value};
 
 use super::desk::{calendar_feed, CalendarEvent, IcsQuery};
 use super::{chosen, options};
+use crate::app::teams::TeamInput;
+pub(super) use crate::app::teams::{team_access, Access};
+use crate::app::{self, Rejected, Version};
 use crate::context::{Ctx, CurrentUser};
 use crate::db::{self, audit, teams as tdb};
 use crate::domain::access::Permission;
@@ -42,47 +45,6 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 }
 
 // ---------------------------------------------------------------- access
-
-pub(super) struct Access {
-    pub team: tdb::Team,
-    pub lead: db::units::Unit,
-    /// Committee members and administrators of the lead unit run the team.
-    pub manage: bool,
-    /// Members (and managers) plan and record rounds.
-    pub member: bool,
-    pub communes: Vec<(i64, String, String)>,
-    pub members: Vec<(i64, String, String)>,
-}
-
-/// The team, if the user is on it or sees its lead unit or one of its communes.
-pub(super) fn team_access(
-    conn: &mut db::DbConnection,
-    user: &CurrentUser,
-    id: i64,
-) -> AppResult<Access> {
-    let team = tdb::find(conn, id)?;
-    let lead = db::units::find(conn, team.lead_unit_id)?;
-    let communes = tdb::communes(conn, id)?;
-    let members = tdb::members(conn, id)?;
-    let manage = user.can(Permission::ManageTasks, &lead.path);
-    let member = manage || members.iter().any(|m| m.0 == user.id);
-    let sees = member
-        || user.can(Permission::View, &lead.path)
-        || communes
-            .iter()
-            .any(|(_, _, path)| user.can(Permission::View, path));
-    if !sees {
-        return Err(AppError::Forbidden);
-    }
-    Ok(Access {
-        team,
-        lead,
-        manage,
-        member,
-        communes,
-        members,
-    })
-}
 
 async fn load(ctx: &Ctx, id: i64) -> AppResult<Access> {
     let user = ctx.user()?.clone();
@@ -163,74 +125,27 @@ fn required_date(e: &mut FieldErrors, field: &str, raw: &str) -> Option<NaiveDat
     d
 }
 
-pub(super) async fn validate_team(
-    pool: &db::Pool,
-    user: &CurrentUser,
-    form: &TeamForm,
-    existing: Option<&tdb::Team>,
-) -> AppResult<Result<tdb::TeamFields, FieldErrors>> {
-    let mut e = FieldErrors::default();
-    let lead_unit_id = match existing {
-        Some(t) => Some(t.lead_unit_id),
-        None => e.id("lead_unit_id", &form.lead_unit_id),
-    };
-    let name = e.required("name", &form.name, 200);
-    let from = required_date(&mut e, "period_from", &form.period_from);
-    let to = required_date(&mut e, "period_to", &form.period_to);
-    if let (Some(a), Some(b)) = (from, to) {
-        if b < a {
-            e.add("period_to", "error-period-order");
+impl TeamForm {
+    /// The typed team; dates and ids written wrong are kept as unread.
+    pub(super) fn input(&self) -> TeamInput {
+        let mut unread = FieldErrors::default();
+        let lead_unit_id = match self.lead_unit_id.trim() {
+            "" => None,
+            s => s.parse().ok().or_else(|| {
+                unread.add("lead_unit_id", chosen::INVALID);
+                None
+            }),
+        };
+        TeamInput {
+            lead_unit_id,
+            name: self.name.clone(),
+            period_from: unread.date("period_from", &self.period_from),
+            period_to: unread.date("period_to", &self.period_to),
+            description: self.description.clone(),
+            members: unread.ids("members", &self.members),
+            communes: unread.ids("communes", &self.communes),
+            unread,
         }
-    }
-    let description = e
-        .optional("description", &form.description, 5_000)
-        .unwrap_or_default();
-    let members = e.ids("members", &form.members);
-    let communes = e.ids("communes", &form.communes);
-    if members.is_empty() {
-        e.add("members", "error-required");
-    }
-    if communes.is_empty() {
-        e.add("communes", "error-required");
-    }
-    let scope = user.scope(Permission::ManageTasks);
-    let is_new = existing.is_none();
-    // Members and communes come from the lead unit's province: any active
-    // account of it (departments, communes) will do, as will any active unit
-    // of it served — never those of another province.
-    let (lead, known_units, known_users) = db::run(pool, move |conn| {
-        let lead = db::units::find_chosen(conn, lead_unit_id)?;
-        let within: Vec<String> = lead.iter().map(|u| chosen::province(&u.path)).collect();
-        Ok((
-            lead,
-            db::units::tree(conn, &within, false)?,
-            db::users::in_scope(conn, &within)?,
-        ))
-    })
-    .await?;
-    // A team keeps its lead unit once set.
-    let lead = chosen::one(&mut e, "lead_unit_id", lead_unit_id, lead, |u| {
-        !is_new || (u.active && scope.iter().any(|p| u.path.starts_with(p)))
-    });
-    if lead.is_some() {
-        let person = |m: i64| known_users.iter().any(|(id, _, _)| *id == m);
-        let place = |c: i64| known_units.iter().any(|u| u.id == c);
-        chosen::every(&mut e, "members", &members, person, chosen::INVALID);
-        chosen::every(&mut e, "communes", &communes, place, chosen::INVALID);
-    }
-    match (lead_unit_id, from, to) {
-        (Some(lead_unit_id), Some(period_from), Some(period_to)) if e.is_empty() => {
-            Ok(Ok(tdb::TeamFields {
-                lead_unit_id,
-                name,
-                period_from,
-                period_to,
-                description,
-                members,
-                communes,
-            }))
-        }
-        _ => Ok(Err(e)),
     }
 }
 
@@ -240,6 +155,7 @@ async fn render_team_form(
     existing: Option<&Access>,
     form: &TeamForm,
     errors: &FieldErrors,
+    conflict: Option<Value>,
 ) -> AppResult<HttpResponse> {
     let user = ctx.user()?;
     let scope = user.scope(Permission::ManageTasks);
@@ -279,6 +195,7 @@ async fn render_team_form(
             "leads": options(leads.iter().map(|u| (u.id.to_string(), indent(u))), &form.lead_unit_id),
             "member_options": multi(&form.members, people.into_iter().map(|(id, u, n)| (id.to_string(), format!("{n} ({u})"))).collect()),
             "commune_options": multi(&form.communes, units.iter().map(|u| (u.id.to_string(), indent(u))).collect()),
+            "conflict": conflict,
         }),
     )
 }
@@ -291,26 +208,28 @@ async fn new(ctx: Ctx) -> AppResult<HttpResponse> {
         None,
         &TeamForm::default(),
         &FieldErrors::default(),
+        None,
     )
     .await
 }
 
 async fn create(ctx: Ctx, form: super::HtmlForm<TeamForm>) -> AppResult<HttpResponse> {
-    let user = ctx.user()?;
-    user.require_anywhere(Permission::ManageTasks)?;
     let form = form.0;
-    let fields = match validate_team(&ctx.state.pool, user, &form, None).await? {
-        Ok(f) => f,
-        Err(e) => {
-            return render_team_form(&ctx, StatusCode::UNPROCESSABLE_ENTITY, None, &form, &e).await
-        }
-    };
-    let (actor, uid) = (ctx.actor(), user.id);
-    let team = ctx
-        .db(move |conn| audit::write(conn, &actor, |c| Ok(tdb::create(c, &fields, uid)?)))
+    let (input, user, actor) = (form.input(), ctx.user()?.clone(), ctx.actor());
+    let saved = ctx
+        .db(move |c| Ok(app::teams::set_up(c, &user, &actor, &input)))
         .await?;
-    ctx.flash("success", "flash-saved");
-    Ok(ctx.redirect(&format!("/teams/{}", team.id)))
+    match saved {
+        Ok(team) => {
+            ctx.flash("success", "flash-saved");
+            Ok(ctx.redirect(&format!("/teams/{}", team.id)))
+        }
+        Err(Rejected::Invalid(e)) => {
+            let status = StatusCode::UNPROCESSABLE_ENTITY;
+            render_team_form(&ctx, status, None, &form, &e, None).await
+        }
+        Err(other) => Err(other.into_app_error()),
+    }
 }
 
 async fn edit(ctx: Ctx, id: web::Path<i64>) -> AppResult<HttpResponse> {
@@ -327,49 +246,44 @@ async fn edit(ctx: Ctx, id: web::Path<i64>) -> AppResult<HttpResponse> {
         Some(&a),
         &form,
         &FieldErrors::default(),
+        None,
     )
     .await
 }
 
+/// Saves an edit made from the version the form carries; if someone saved
+/// in between, the form comes back with both versions side by side.
 async fn update(
     ctx: Ctx,
     id: web::Path<i64>,
     form: super::HtmlForm<TeamForm>,
 ) -> AppResult<HttpResponse> {
-    let a = load(&ctx, *id).await?;
-    if !a.manage {
-        return Err(AppError::Forbidden);
-    }
-    let user = ctx.user()?;
-    let form = form.0;
-    let Ok(version) = form.version.trim().parse::<i32>() else {
+    let (tid, mut form) = (*id, form.0);
+    let version = Version::of_form(&form.version);
+    if version == Version::Missing {
         return Err(AppError::BadRequest("version missing".into()));
-    };
-    let fields = match validate_team(&ctx.state.pool, user, &form, Some(&a.team)).await? {
-        Ok(f) => f,
-        Err(e) => {
-            return render_team_form(&ctx, StatusCode::UNPROCESSABLE_ENTITY, Some(&a), &form, &e)
-                .await
-        }
-    };
-    let (actor, t) = (ctx.actor(), a.team.clone());
+    }
+    let (input, user, actor) = (form.input(), ctx.user()?.clone(), ctx.actor());
     let saved = ctx
-        .db(move |conn| {
-            audit::write_if(conn, &actor, |c| {
-                let ch = tdb::update(c, &t, version, &fields)?;
-                Ok((ch.is_some(), ch))
-            })
-        })
+        .db(move |c| Ok(app::teams::edit(c, &user, &actor, tid, version, &input)))
         .await?;
-    ctx.flash(
-        if saved { "success" } else { "error" },
-        if saved {
-            "flash-saved"
-        } else {
-            "error-conflict-saved"
-        },
-    );
-    Ok(ctx.redirect(&format!("/teams/{}", a.team.id)))
+    let (errors, conflict) = match saved {
+        Ok(_) => {
+            ctx.flash("success", "flash-saved");
+            return Ok(ctx.redirect(&format!("/teams/{tid}")));
+        }
+        Err(Rejected::Invalid(e)) => (e, None),
+        Err(Rejected::Stale(now)) => {
+            let theirs = TeamForm::of(&now.fields, now.team.version);
+            form.version = now.team.version.to_string();
+            let view = super::conflict_view(&form, &theirs, "teams-field-");
+            (FieldErrors::default(), Some(view))
+        }
+        Err(other) => return Err(other.into_app_error()),
+    };
+    let a = load(&ctx, tid).await?;
+    let status = StatusCode::UNPROCESSABLE_ENTITY;
+    render_team_form(&ctx, status, Some(&a), &form, &errors, conflict).await
 }
 
 #[derive(Deserialize, Serialize, Default, Clone)]

@@ -10,17 +10,19 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use super::desk::Person;
-use super::{etag, if_match, one, page, resource, Api, ApiError, ApiJson, ApiResult, PageQuery};
+use super::{
+    etag, if_match, one, page, resource, version, Api, ApiError, ApiJson, ApiResult, PageQuery,
+};
+use crate::app::{self, teams::TeamInput};
 use crate::db::audit::Change;
 use crate::db::{audit, teams as tdb, DbConnection};
-use crate::domain::access::Permission;
 use crate::domain::desk::ShiftStatus;
 use crate::domain::format;
 use crate::domain::validate::FieldErrors;
 use crate::error::AppError;
 use crate::routes::teams::{
-    cancel_reason, check_plan, check_result, problem_text, round_access, team_access,
-    validate_team, Access, PlanForm, RecordForm, TeamForm,
+    cancel_reason, check_plan, check_result, problem_text, round_access, team_access, Access,
+    PlanForm, RecordForm,
 };
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
@@ -159,18 +161,17 @@ pub struct TeamIn {
     communes: Vec<i64>,
 }
 
-impl TeamIn {
-    fn into_form(self) -> TeamForm {
-        let ids = |v: Vec<i64>| v.iter().map(i64::to_string).collect();
-        TeamForm {
-            lead_unit_id: self.lead_unit_id.to_string(),
-            name: self.name,
-            period_from: format::date(self.period_from),
-            period_to: format::date(self.period_to),
-            description: self.description,
-            members: ids(self.members),
-            communes: ids(self.communes),
-            version: String::new(),
+impl From<TeamIn> for TeamInput {
+    fn from(t: TeamIn) -> TeamInput {
+        TeamInput {
+            lead_unit_id: Some(t.lead_unit_id),
+            name: t.name,
+            period_from: Some(t.period_from),
+            period_to: Some(t.period_to),
+            description: t.description,
+            members: t.members,
+            communes: t.communes,
+            unread: FieldErrors::default(),
         }
     }
 }
@@ -182,15 +183,11 @@ impl TeamIn {
         super::docs::Errors),
     security(("token" = [])))]
 pub async fn create_team(api: Api, body: ApiJson<TeamIn>) -> ApiResult<HttpResponse> {
-    api.user.require_anywhere(Permission::ManageTasks)?;
-    let form = body.0.into_form();
-    let fields = validate_team(&api.state.pool, &api.user, &form, None)
-        .await?
-        .map_err(|e| api.invalid(e))?;
-    let (actor, uid) = (api.actor(), api.user.id);
+    let (input, user, actor) = (TeamInput::from(body.0), api.user.clone(), api.actor());
     let team = api
-        .db(move |c| audit::write(c, &actor, |c| Ok(tdb::create(c, &fields, uid)?)))
-        .await?;
+        .db(move |c| Ok(app::teams::set_up(c, &user, &actor, &input)))
+        .await?
+        .map_err(|r| api.rejected(r))?;
     let (out, version) = team_now(&api, team.id).await?;
     Ok(HttpResponse::Created()
         .insert_header((header::LOCATION, format!("/api/v1/teams/{}", team.id)))
@@ -212,29 +209,12 @@ pub async fn update_team(
     id: web::Path<i64>,
     body: ApiJson<TeamIn>,
 ) -> ApiResult<HttpResponse> {
-    let (tid, user) = (*id, api.user.clone());
-    let a = api.db(move |c| team_access(c, &user, tid)).await?;
-    if !a.manage {
-        return Err(ApiError::Forbidden);
-    }
-    let form = body.0.into_form();
-    let fields = validate_team(&api.state.pool, &api.user, &form, Some(&a.team))
+    let (tid, version) = (*id, version(&req));
+    let (input, user, actor) = (TeamInput::from(body.0), api.user.clone(), api.actor());
+    api.db(move |c| Ok(app::teams::edit(c, &user, &actor, tid, version, &input)))
         .await?
-        .map_err(|e| api.invalid(e))?;
-    let version = if_match(&req, a.team.version)?;
-    let (actor, t) = (api.actor(), a.team);
-    let saved = api
-        .db(move |c| {
-            audit::write_if(c, &actor, |c| {
-                let ch = tdb::update(c, &t, version, &fields)?;
-                Ok((ch.is_some(), ch))
-            })
-        })
-        .await?;
+        .map_err(|r| api.rejected(r))?;
     let (out, now) = team_now(&api, tid).await?;
-    if !saved {
-        return Err(ApiError::PreconditionFailed { current: etag(now) });
-    }
     Ok(one(&out, Some(now)))
 }
 

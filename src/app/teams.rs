@@ -1,0 +1,209 @@
+//! Mobile support teams: setting one up, editing it.
+
+use chrono::NaiveDate;
+
+use super::{chosen, Rejected, Version, Versioned};
+use crate::context::CurrentUser;
+use crate::db::{self, audit, teams as tdb};
+use crate::domain::access::Permission;
+use crate::domain::validate::FieldErrors;
+use crate::error::{AppError, AppResult};
+
+/// The team as a stale edit finds it.
+pub struct TeamNow {
+    pub team: tdb::Team,
+    pub fields: tdb::TeamFields,
+}
+
+impl Versioned for TeamNow {
+    fn version(&self) -> i32 {
+        self.team.version
+    }
+}
+
+/// What the reader may do with a team.
+pub struct Access {
+    pub team: tdb::Team,
+    pub lead: db::units::Unit,
+    /// Committee members and administrators of the lead unit run the team.
+    pub manage: bool,
+    /// Members (and managers) plan and record rounds.
+    pub member: bool,
+    pub communes: Vec<(i64, String, String)>,
+    pub members: Vec<(i64, String, String)>,
+}
+
+/// The team, if the user is on it or sees its lead unit or one of its communes.
+pub fn team_access(conn: &mut db::DbConnection, user: &CurrentUser, id: i64) -> AppResult<Access> {
+    let team = tdb::find(conn, id)?;
+    let lead = db::units::find(conn, team.lead_unit_id)?;
+    let communes = tdb::communes(conn, id)?;
+    let members = tdb::members(conn, id)?;
+    let manage = user.can(Permission::ManageTasks, &lead.path);
+    let member = manage || members.iter().any(|m| m.0 == user.id);
+    let sees = member
+        || user.can(Permission::View, &lead.path)
+        || communes
+            .iter()
+            .any(|(_, _, path)| user.can(Permission::View, path));
+    if !sees {
+        return Err(AppError::Forbidden);
+    }
+    Ok(Access {
+        team,
+        lead,
+        manage,
+        member,
+        communes,
+        members,
+    })
+}
+
+/// A team as typed on the form or sent as JSON.
+#[derive(Debug, Clone, Default)]
+pub struct TeamInput {
+    pub lead_unit_id: Option<i64>,
+    pub name: String,
+    pub period_from: Option<NaiveDate>,
+    pub period_to: Option<NaiveDate>,
+    pub description: String,
+    /// Active accounts of the lead unit's province.
+    pub members: Vec<i64>,
+    /// The units served, of the same province.
+    pub communes: Vec<i64>,
+    pub unread: FieldErrors,
+}
+
+/// Checks a team: its fields, a lead unit the reader manages (an edit keeps
+/// it), and members and communes of the lead unit's province.
+fn check(
+    conn: &mut db::DbConnection,
+    user: &CurrentUser,
+    input: &TeamInput,
+    existing: Option<&tdb::Team>,
+) -> Result<tdb::TeamFields, Rejected<TeamNow>> {
+    let mut e = input.unread.clone();
+    let lead_unit_id = match (existing, input.lead_unit_id) {
+        (Some(t), _) => Some(t.lead_unit_id),
+        (None, None) => {
+            e.add("lead_unit_id", "error-required");
+            None
+        }
+        (None, Some(id)) if id <= 0 => {
+            e.add("lead_unit_id", chosen::INVALID);
+            None
+        }
+        (None, id) => id,
+    };
+    let name = e.required("name", &input.name, 200);
+    let mut date = |field: &str, d: Option<NaiveDate>| {
+        if d.is_none() {
+            e.add(field, "error-required");
+        }
+        e.date_value(field, d)
+    };
+    let from = date("period_from", input.period_from);
+    let to = date("period_to", input.period_to);
+    if let (Some(a), Some(b)) = (from, to) {
+        if b < a {
+            e.add("period_to", "error-period-order");
+        }
+    }
+    let description = e
+        .optional("description", &input.description, 5_000)
+        .unwrap_or_default();
+    let (mut members, mut communes) = (input.members.clone(), input.communes.clone());
+    for ids in [&mut members, &mut communes] {
+        ids.sort_unstable();
+        ids.dedup();
+    }
+    if members.is_empty() {
+        e.add("members", "error-required");
+    }
+    if communes.is_empty() {
+        e.add("communes", "error-required");
+    }
+    let scope = user.scope(Permission::ManageTasks);
+    let is_new = existing.is_none();
+    // Members and communes come from the lead unit's province: any active
+    // account of it (departments, communes) will do, as will any active unit
+    // of it served — never those of another province.
+    let lead = db::units::find_chosen(conn, lead_unit_id)?;
+    let within: Vec<String> = lead.iter().map(|u| chosen::province(&u.path)).collect();
+    let known_units = db::units::tree(conn, &within, false)?;
+    let known_users = db::users::in_scope(conn, &within)?;
+    // A team keeps its lead unit once set.
+    let lead = chosen::one(&mut e, "lead_unit_id", lead_unit_id, lead, |u| {
+        !is_new || (u.active && scope.iter().any(|p| u.path.starts_with(p)))
+    });
+    if lead.is_some() {
+        let person = |m: i64| known_users.iter().any(|(id, _, _)| *id == m);
+        let place = |c: i64| known_units.iter().any(|u| u.id == c);
+        chosen::every(&mut e, "members", &members, person, chosen::INVALID);
+        chosen::every(&mut e, "communes", &communes, place, chosen::INVALID);
+    }
+    match (lead_unit_id, from, to) {
+        (Some(lead_unit_id), Some(period_from), Some(period_to)) if e.is_empty() => {
+            Ok(tdb::TeamFields {
+                lead_unit_id,
+                name,
+                period_from,
+                period_to,
+                description,
+                members,
+                communes,
+            })
+        }
+        _ => Err(Rejected::Invalid(e)),
+    }
+}
+
+/// Sets up a team led by a unit the reader manages.
+pub fn set_up(
+    conn: &mut db::DbConnection,
+    user: &CurrentUser,
+    actor: &audit::Actor,
+    input: &TeamInput,
+) -> Result<tdb::Team, Rejected<TeamNow>> {
+    user.require_anywhere(Permission::ManageTasks)?;
+    let fields = check(conn, user, input, None)?;
+    Ok(audit::write(conn, actor, |c| {
+        Ok(tdb::create(c, &fields, user.id)?)
+    })?)
+}
+
+/// Edits a team (the lead unit's managers; the lead unit stays) from the
+/// version read.
+pub fn edit(
+    conn: &mut db::DbConnection,
+    user: &CurrentUser,
+    actor: &audit::Actor,
+    team_id: i64,
+    version: Version,
+    input: &TeamInput,
+) -> Result<tdb::Team, Rejected<TeamNow>> {
+    let a = team_access(conn, user, team_id)?;
+    if !a.manage {
+        return Err(Rejected::Forbidden);
+    }
+    let fields = check(conn, user, input, Some(&a.team))?;
+    let stale = |conn: &mut db::DbConnection| -> Result<tdb::Team, Rejected<TeamNow>> {
+        let team = tdb::find(conn, team_id)?;
+        let fields = tdb::fields_of(conn, &team)?;
+        Err(Rejected::Stale(Box::new(TeamNow { team, fields })))
+    };
+    let version = match version {
+        Version::Given(v) => v,
+        Version::Missing => return Err(Rejected::VersionRequired),
+        Version::Unreadable => return stale(conn),
+    };
+    let saved = audit::write_if(conn, actor, |c| {
+        let change = tdb::update(c, &a.team, version, &fields)?;
+        Ok((change.is_some(), change))
+    })?;
+    if saved {
+        Ok(tdb::find(conn, team_id)?)
+    } else {
+        stale(conn)
+    }
+}
