@@ -8,6 +8,7 @@
 //!
 //! Use cases run on a pooled connection (inside `Ctx::db` or `Api::db`).
 
+pub mod campaigns;
 pub mod chosen;
 pub mod desk;
 pub mod households;

@@ -10,6 +10,9 @@ use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
 use super::{chosen, options, Page};
+pub(super) use crate::app::campaigns::Access;
+use crate::app::campaigns::CampaignInput;
+use crate::app::{self, Rejected, Version};
 use crate::context::{Ctx, CurrentUser};
 use crate::db::{self, audit, campaigns as cdb};
 use crate::domain::access::Permission;
@@ -57,15 +60,6 @@ fn named(locale: Locale, vi: &str, en: &str) -> String {
 
 // ---------------------------------------------------------------- access
 
-pub(super) struct Access {
-    pub c: cdb::Campaign,
-    unit: db::units::Unit,
-    /// Committee members (and administrators) of the campaign's unit run it.
-    manage: bool,
-    /// Appraisers named on the campaign (and administrators) appraise.
-    appraiser: bool,
-}
-
 async fn load(ctx: &Ctx, id: i64) -> AppResult<Access> {
     campaign_access(&ctx.state.pool, ctx.user()?, id).await
 }
@@ -76,43 +70,8 @@ pub(super) async fn campaign_access(
     user: &CurrentUser,
     id: i64,
 ) -> AppResult<Access> {
-    let (c, unit, appraisers) = db::run(pool, move |conn| {
-        let c = cdb::find(conn, id)?;
-        let unit = db::units::find(conn, c.unit_id)?;
-        let appraisers = cdb::appraisers(conn, id)?;
-        Ok((c, unit, appraisers))
-    })
-    .await?;
-    if !user.reaches(&unit.path) {
-        return Err(AppError::Forbidden);
-    }
-    let admin = user.can(Permission::ManageUnits, &unit.path);
-    Ok(Access {
-        manage: user.can(Permission::ManageTasks, &unit.path),
-        appraiser: admin || appraisers.iter().any(|(id, _)| *id == user.id),
-        c,
-        unit,
-    })
-}
-
-impl Access {
-    /// A committee member (or administrator) of the campaign's unit.
-    pub fn manages(&self) -> bool {
-        self.manage
-    }
-
-    /// Named on the campaign as an appraiser, or an administrator.
-    pub fn appraiser(&self) -> bool {
-        self.appraiser
-    }
-
-    fn require_manage(&self) -> AppResult<()> {
-        if self.manage {
-            Ok(())
-        } else {
-            Err(AppError::Forbidden)
-        }
-    }
+    let user = user.clone();
+    db::run(pool, move |conn| app::campaigns::access(conn, &user, id)).await
 }
 
 // ---------------------------------------------------------------- campaigns
@@ -195,97 +154,32 @@ fn period(e: &mut FieldErrors, from: &str, to: &str) -> Option<(NaiveDate, Naive
     }
 }
 
-pub(super) async fn validate_campaign(
-    pool: &db::Pool,
-    user: &CurrentUser,
-    form: &CampaignForm,
-    existing: Option<&cdb::Campaign>,
-) -> AppResult<Result<cdb::CampaignFields, FieldErrors>> {
-    let mut e = FieldErrors::default();
-    let this_year = format::today().year();
-    let (unit_id, year) = match existing {
-        Some(c) => (Some(c.unit_id), Some(c.year)),
-        None => {
-            let unit_id = e.id("unit_id", &form.unit_id);
-            let year = match e.number::<i32>("year", &form.year) {
-                Some(y) if (2000..=this_year + 1).contains(&y) => Some(y),
-                Some(_) => {
-                    e.add("year", "error-year");
-                    None
-                }
-                None => {
-                    e.add("year", "error-required");
-                    None
-                }
-            };
-            (unit_id, year)
-        }
-    };
-    let theme = e.required("theme", &form.theme, 500);
-    let plan_number = e
-        .optional("plan_number", &form.plan_number, 100)
-        .unwrap_or_default();
-    let plan_date = e.date("plan_date", &form.plan_date);
-    let focus = e.ids("focus_fields", &form.focus_fields);
-    let dates = period(&mut e, &form.period_from, &form.period_to);
-    let description = e
-        .optional("description", &form.description, 10_000)
-        .unwrap_or_default();
-    let related_plans = e
-        .optional("related_plans", &form.related_plans, 5_000)
-        .unwrap_or_default();
-    let appraisers = e.ids("appraisers", &form.appraisers);
-    let (unit, fields, reaching) = db::run(pool, move |conn| {
-        let unit = db::units::find_chosen(conn, unit_id)?;
-        let reaching = match &unit {
-            Some(u) => db::users::reaching(conn, &u.path)?,
-            None => vec![],
+impl CampaignForm {
+    /// The typed campaign; numbers, dates and ids written wrong are kept as
+    /// unread.
+    pub(super) fn input(&self) -> CampaignInput {
+        let mut unread = FieldErrors::default();
+        let unit_id = match self.unit_id.trim() {
+            "" => None,
+            s => s.parse().ok().or_else(|| {
+                unread.add("unit_id", chosen::INVALID);
+                None
+            }),
         };
-        Ok((unit, cdb::fields(conn)?, reaching))
-    })
-    .await?;
-    // A campaign keeps its unit once set.
-    let unit = match existing {
-        Some(_) => unit,
-        None => chosen::unit(&mut e, "unit_id", unit_id, unit, |u| {
-            user.can(Permission::ManageTasks, &u.path)
-        }),
-    };
-    // Fields of the list that are active, as the form offers them (one
-    // retired since keeps its place on a campaign that already had it).
-    let had = existing.map(|c| c.focus()).unwrap_or_default();
-    let usable = |f: i64| {
-        fields
-            .iter()
-            .any(|x| x.id == f && (x.active || had.contains(&f)))
-    };
-    chosen::every(&mut e, "focus_fields", &focus, usable, chosen::INVALID);
-    if unit.is_some() {
-        chosen::every(
-            &mut e,
-            "appraisers",
-            &appraisers,
-            |a| reaching.iter().any(|(id, _, _)| *id == a),
-            "error-not-in-unit",
-        );
-    }
-    match (unit_id, year, dates) {
-        (Some(unit_id), Some(year), Some((period_from, period_to))) if e.is_empty() => {
-            Ok(Ok(cdb::CampaignFields {
-                unit_id,
-                year,
-                theme,
-                plan_number,
-                plan_date,
-                focus_fields: focus,
-                period_from,
-                period_to,
-                description,
-                related_plans,
-                appraisers,
-            }))
+        CampaignInput {
+            unit_id,
+            year: unread.number("year", &self.year),
+            theme: self.theme.clone(),
+            plan_number: self.plan_number.clone(),
+            plan_date: unread.date("plan_date", &self.plan_date),
+            focus_fields: unread.ids("focus_fields", &self.focus_fields),
+            period_from: unread.date("period_from", &self.period_from),
+            period_to: unread.date("period_to", &self.period_to),
+            description: self.description.clone(),
+            related_plans: self.related_plans.clone(),
+            appraisers: unread.ids("appraisers", &self.appraisers),
+            unread,
         }
-        _ => Ok(Err(e)),
     }
 }
 
@@ -295,6 +189,7 @@ async fn render_campaign_form(
     existing: Option<&Access>,
     form: &CampaignForm,
     errors: &FieldErrors,
+    conflict: Option<Value>,
 ) -> AppResult<HttpResponse> {
     let user = ctx.user()?;
     let scope = user.scope(Permission::ManageTasks);
@@ -330,6 +225,7 @@ async fn render_campaign_form(
             "units": options(units.iter().map(|u| (u.id.to_string(), format!("{}{}", "— ".repeat(depth(&u.path)), u.name))), &form.unit_id),
             "field_options": checks(&form.focus_fields, fields.iter().filter(|f| f.active || had.contains(&f.id)).map(|f| (f.id.to_string(), named(locale, &f.name_vi, &f.name_en))).collect()),
             "appraiser_options": checks(&form.appraisers, people.into_iter().map(|(id, username, name)| (id.to_string(), format!("{name} ({username})"))).collect()),
+            "conflict": conflict,
         }),
     )
 }
@@ -343,26 +239,34 @@ async fn new(ctx: Ctx) -> AppResult<HttpResponse> {
         period_to: format::date(NaiveDate::from_ymd_opt(year, 12, 31).unwrap_or_default()),
         ..Default::default()
     };
-    render_campaign_form(&ctx, StatusCode::OK, None, &form, &FieldErrors::default()).await
+    render_campaign_form(
+        &ctx,
+        StatusCode::OK,
+        None,
+        &form,
+        &FieldErrors::default(),
+        None,
+    )
+    .await
 }
 
 async fn create(ctx: Ctx, form: super::HtmlForm<CampaignForm>) -> AppResult<HttpResponse> {
-    let user = ctx.user()?;
-    user.require_anywhere(Permission::ManageTasks)?;
     let form = form.0;
-    let fields = match validate_campaign(&ctx.state.pool, user, &form, None).await? {
-        Ok(f) => f,
-        Err(e) => {
-            return render_campaign_form(&ctx, StatusCode::UNPROCESSABLE_ENTITY, None, &form, &e)
-                .await
-        }
-    };
-    let (actor, uid) = (ctx.actor(), user.id);
-    let c = ctx
-        .db(move |conn| audit::write(conn, &actor, |c| Ok(cdb::create(c, &fields, uid)?)))
+    let (input, user, actor) = (form.input(), ctx.user()?.clone(), ctx.actor());
+    let saved = ctx
+        .db(move |c| Ok(app::campaigns::set_up(c, &user, &actor, &input)))
         .await?;
-    ctx.flash("success", "flash-saved");
-    Ok(ctx.redirect(&format!("/campaigns/{}", c.id)))
+    match saved {
+        Ok(c) => {
+            ctx.flash("success", "flash-saved");
+            Ok(ctx.redirect(&format!("/campaigns/{}", c.id)))
+        }
+        Err(Rejected::Invalid(e)) => {
+            let status = StatusCode::UNPROCESSABLE_ENTITY;
+            render_campaign_form(&ctx, status, None, &form, &e, None).await
+        }
+        Err(other) => Err(other.into_app_error()),
+    }
 }
 
 async fn edit(ctx: Ctx, id: web::Path<i64>) -> AppResult<HttpResponse> {
@@ -377,52 +281,44 @@ async fn edit(ctx: Ctx, id: web::Path<i64>) -> AppResult<HttpResponse> {
         Some(&a),
         &form,
         &FieldErrors::default(),
+        None,
     )
     .await
 }
 
+/// Saves an edit made from the version the form carries; if someone saved
+/// in between, the form comes back with both versions side by side.
 async fn update(
     ctx: Ctx,
     id: web::Path<i64>,
     form: super::HtmlForm<CampaignForm>,
 ) -> AppResult<HttpResponse> {
-    let a = load(&ctx, *id).await?;
-    a.require_manage()?;
-    let user = ctx.user()?;
-    let form = form.0;
-    let Ok(version) = form.version.trim().parse::<i32>() else {
+    let (cid, mut form) = (*id, form.0);
+    let version = Version::of_form(&form.version);
+    if version == Version::Missing {
         return Err(AppError::BadRequest("version missing".into()));
-    };
-    let fields = match validate_campaign(&ctx.state.pool, user, &form, Some(&a.c)).await? {
-        Ok(f) => f,
-        Err(e) => {
-            return render_campaign_form(
-                &ctx,
-                StatusCode::UNPROCESSABLE_ENTITY,
-                Some(&a),
-                &form,
-                &e,
-            )
-            .await
-        }
-    };
-    let (actor, c) = (ctx.actor(), a.c.clone());
-    let saved = ctx
-        .db(move |conn| {
-            audit::write_if(conn, &actor, |x| {
-                Ok(match cdb::update(x, &c, version, &fields)? {
-                    Some((_, change)) => (true, Some(change)),
-                    None => (false, None),
-                })
-            })
-        })
-        .await?;
-    if saved {
-        ctx.flash("success", "flash-saved");
-    } else {
-        ctx.flash("error", "error-conflict-saved");
     }
-    Ok(ctx.redirect(&format!("/campaigns/{}", a.c.id)))
+    let (input, user, actor) = (form.input(), ctx.user()?.clone(), ctx.actor());
+    let saved = ctx
+        .db(move |c| Ok(app::campaigns::edit(c, &user, &actor, cid, version, &input)))
+        .await?;
+    let (errors, conflict) = match saved {
+        Ok(_) => {
+            ctx.flash("success", "flash-saved");
+            return Ok(ctx.redirect(&format!("/campaigns/{cid}")));
+        }
+        Err(Rejected::Invalid(e)) => (e, None),
+        Err(Rejected::Stale(now)) => {
+            let theirs = CampaignForm::of(&now.fields, now.campaign.version);
+            form.version = now.campaign.version.to_string();
+            let view = super::conflict_view(&form, &theirs, "campaign-");
+            (FieldErrors::default(), Some(view))
+        }
+        Err(other) => return Err(other.into_app_error()),
+    };
+    let a = load(&ctx, cid).await?;
+    let status = StatusCode::UNPROCESSABLE_ENTITY;
+    render_campaign_form(&ctx, status, Some(&a), &form, &errors, conflict).await
 }
 
 #[derive(Deserialize, Default)]

@@ -12,19 +12,21 @@ use chrono::{NaiveDate, NaiveDateTime};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use super::{etag, if_match, one, page, resource, Api, ApiError, ApiJson, ApiResult, PageQuery};
+use super::{
+    etag, if_match, one, page, resource, version, Api, ApiError, ApiJson, ApiResult, PageQuery,
+};
+use crate::app;
+use crate::app::campaigns::{Access, CampaignInput};
 use crate::db::{
     self,
     campaigns::{Campaign, Model},
 };
-use crate::domain::access::Permission;
 use crate::domain::campaign::{ModelStatus, COMMENDATION_LEVELS};
 use crate::domain::format;
 use crate::domain::numbers;
 use crate::domain::validate::FieldErrors;
 use crate::routes::campaigns::{
-    campaign_access, check_appraisal, check_move, save_move, validate_campaign, validate_model,
-    Access, CampaignForm, ModelForm,
+    campaign_access, check_appraisal, check_move, save_move, validate_model, ModelForm,
 };
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
@@ -153,22 +155,21 @@ pub struct CampaignIn {
     appraisers: Vec<i64>,
 }
 
-impl CampaignIn {
-    fn into_form(self) -> CampaignForm {
-        let ids = |v: Vec<i64>| v.iter().map(i64::to_string).collect();
-        CampaignForm {
-            unit_id: self.unit_id.to_string(),
-            year: self.year.to_string(),
-            theme: self.theme,
-            plan_number: self.plan_number,
-            plan_date: self.plan_date.map(format::date).unwrap_or_default(),
-            focus_fields: ids(self.focus_fields),
-            period_from: format::date(self.period_from),
-            period_to: format::date(self.period_to),
-            description: self.description,
-            related_plans: self.related_plans,
-            appraisers: ids(self.appraisers),
-            version: String::new(),
+impl From<CampaignIn> for CampaignInput {
+    fn from(c: CampaignIn) -> CampaignInput {
+        CampaignInput {
+            unit_id: Some(c.unit_id),
+            year: Some(i64::from(c.year)),
+            theme: c.theme,
+            plan_number: c.plan_number,
+            plan_date: c.plan_date,
+            focus_fields: c.focus_fields,
+            period_from: Some(c.period_from),
+            period_to: Some(c.period_to),
+            description: c.description,
+            related_plans: c.related_plans,
+            appraisers: c.appraisers,
+            unread: FieldErrors::default(),
         }
     }
 }
@@ -180,15 +181,11 @@ impl CampaignIn {
         super::docs::Errors),
     security(("token" = [])))]
 pub async fn create_campaign(api: Api, body: ApiJson<CampaignIn>) -> ApiResult<HttpResponse> {
-    api.user.require_anywhere(Permission::ManageTasks)?;
-    let form = body.0.into_form();
-    let fields = validate_campaign(&api.state.pool, &api.user, &form, None)
-        .await?
-        .map_err(|e| api.invalid(e))?;
-    let (actor, uid) = (api.actor(), api.user.id);
+    let (input, user, actor) = (CampaignInput::from(body.0), api.user.clone(), api.actor());
     let c = api
-        .db(move |x| db::audit::write(x, &actor, |x| Ok(db::campaigns::create(x, &fields, uid)?)))
-        .await?;
+        .db(move |x| Ok(app::campaigns::set_up(x, &user, &actor, &input)))
+        .await?
+        .map_err(|r| api.rejected(r))?;
     Ok(HttpResponse::Created()
         .insert_header((header::LOCATION, format!("/api/v1/campaigns/{}", c.id)))
         .insert_header((header::ETAG, etag(c.version)))
@@ -209,33 +206,12 @@ pub async fn update_campaign(
     id: web::Path<i64>,
     body: ApiJson<CampaignIn>,
 ) -> ApiResult<HttpResponse> {
-    let a = campaign_access(&api.state.pool, &api.user, *id).await?;
-    if !a.manages() {
-        return Err(ApiError::Forbidden);
-    }
-    let form = body.0.into_form();
-    let fields = validate_campaign(&api.state.pool, &api.user, &form, Some(&a.c))
+    let (cid, version) = (*id, version(&req));
+    let (input, user, actor) = (CampaignInput::from(body.0), api.user.clone(), api.actor());
+    let now = api
+        .db(move |x| Ok(app::campaigns::edit(x, &user, &actor, cid, version, &input)))
         .await?
-        .map_err(|e| api.invalid(e))?;
-    let version = if_match(&req, a.c.version)?;
-    let (actor, c) = (api.actor(), a.c);
-    let cid = c.id;
-    let saved = api
-        .db(move |x| {
-            db::audit::write_if(x, &actor, |x| {
-                Ok(match db::campaigns::update(x, &c, version, &fields)? {
-                    Some((_, change)) => (true, Some(change)),
-                    None => (false, None),
-                })
-            })
-        })
-        .await?;
-    let now = api.db(move |x| Ok(db::campaigns::find(x, cid)?)).await?;
-    if !saved {
-        return Err(ApiError::PreconditionFailed {
-            current: etag(now.version),
-        });
-    }
+        .map_err(|r| api.rejected(r))?;
     let version = now.version;
     Ok(one(&CampaignOut::from(now), Some(version)))
 }
