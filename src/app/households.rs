@@ -2,6 +2,7 @@
 //! a visit (or correct one).
 
 use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
 use serde_json::json;
 
 use super::tasks::{access, editable, Access};
@@ -13,6 +14,7 @@ use crate::db::{self, audit, DbConnection};
 use crate::domain::consent::{classify, ConsentStage};
 use crate::domain::format;
 use crate::domain::households::{parse_list, store_list, Concern, PriorityGroup, Sight, VisitKind};
+use crate::domain::numbers;
 use crate::domain::validate::FieldErrors;
 
 /// A household as typed on the form or sent as JSON.
@@ -32,6 +34,71 @@ pub struct HouseholdInput {
     /// What the edge could not read (a number written wrong): reported with
     /// the rest, and nothing is saved.
     pub unread: FieldErrors,
+}
+
+/// A household as written: on the page's form, or on a line of a sheet.
+#[derive(Deserialize, Serialize, Default, Clone)]
+#[serde(default)]
+pub struct HouseholdForm {
+    pub head_name: String,
+    pub address: String,
+    pub residential_group: String,
+    pub map_sheet: String,
+    pub parcel_no: String,
+    pub area_m2: String,
+    pub land_type: String,
+    pub priority_groups: Vec<String>,
+    pub phone: String,
+    pub notes: String,
+    /// Ticked to keep a second household on a parcel already recorded.
+    pub allow_duplicate: String,
+    /// The version an edit was made from.
+    pub version: String,
+}
+
+impl HouseholdForm {
+    pub fn from_household(h: &Household) -> HouseholdForm {
+        HouseholdForm {
+            head_name: h.head_name.clone(),
+            address: h.address.clone(),
+            residential_group: h.residential_group.clone(),
+            map_sheet: h.map_sheet.clone(),
+            parcel_no: h.parcel_no.clone(),
+            area_m2: numbers::input(h.area_m2),
+            land_type: h.land_type.clone(),
+            priority_groups: h
+                .priority_groups
+                .split(',')
+                .filter(|s| !s.is_empty())
+                .map(str::to_string)
+                .collect(),
+            phone: h.phone.clone(),
+            notes: h.notes.clone(),
+            allow_duplicate: String::new(),
+            version: h.version.to_string(),
+        }
+    }
+}
+
+impl HouseholdForm {
+    /// The typed household; an area written wrong is kept as unread.
+    pub fn input(&self) -> HouseholdInput {
+        let mut unread = FieldErrors::default();
+        let area_m2 = unread.area("area_m2", &self.area_m2).unwrap_or(0.0);
+        HouseholdInput {
+            head_name: self.head_name.clone(),
+            address: self.address.clone(),
+            residential_group: self.residential_group.clone(),
+            map_sheet: self.map_sheet.clone(),
+            parcel_no: self.parcel_no.clone(),
+            area_m2,
+            land_type: self.land_type.clone(),
+            priority_groups: self.priority_groups.clone(),
+            phone: self.phone.clone(),
+            notes: self.notes.clone(),
+            unread,
+        }
+    }
 }
 
 /// Checks a household's fields, reporting every field's problem at once.

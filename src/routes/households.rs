@@ -8,7 +8,8 @@ use serde_json::{json, Value};
 
 use super::tasks::{access, load, load_editable, Access};
 use super::{chosen, options, HtmlForm, Page};
-use crate::app::households::{personal_details, HouseholdInput, Target, VisitInput};
+pub(super) use crate::app::households::HouseholdForm;
+use crate::app::households::{personal_details, Target, VisitInput};
 use crate::app::{self, Rejected, Version};
 use crate::context::Ctx;
 use crate::db::audit::Change;
@@ -38,70 +39,6 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/visits/due", web::get().to(due))
         .route("/tasks/{id}/dialogues/new", web::get().to(new_dialogue))
         .route("/tasks/{id}/dialogues", web::post().to(hold_dialogue));
-}
-
-#[derive(Deserialize, Serialize, Default, Clone)]
-#[serde(default)]
-pub(super) struct HouseholdForm {
-    pub head_name: String,
-    pub address: String,
-    pub residential_group: String,
-    pub map_sheet: String,
-    pub parcel_no: String,
-    pub area_m2: String,
-    pub land_type: String,
-    pub priority_groups: Vec<String>,
-    pub phone: String,
-    pub notes: String,
-    /// Ticked to keep a second household on a parcel already recorded.
-    pub allow_duplicate: String,
-    /// The version an edit was made from.
-    pub version: String,
-}
-
-impl HouseholdForm {
-    fn from_household(h: &db::households::Household) -> HouseholdForm {
-        HouseholdForm {
-            head_name: h.head_name.clone(),
-            address: h.address.clone(),
-            residential_group: h.residential_group.clone(),
-            map_sheet: h.map_sheet.clone(),
-            parcel_no: h.parcel_no.clone(),
-            area_m2: numbers::input(h.area_m2),
-            land_type: h.land_type.clone(),
-            priority_groups: h
-                .priority_groups
-                .split(',')
-                .filter(|s| !s.is_empty())
-                .map(str::to_string)
-                .collect(),
-            phone: h.phone.clone(),
-            notes: h.notes.clone(),
-            allow_duplicate: String::new(),
-            version: h.version.to_string(),
-        }
-    }
-}
-
-impl HouseholdForm {
-    /// The typed household; an area written wrong is kept as unread.
-    pub(super) fn input(&self) -> HouseholdInput {
-        let mut unread = FieldErrors::default();
-        let area_m2 = unread.area("area_m2", &self.area_m2).unwrap_or(0.0);
-        HouseholdInput {
-            head_name: self.head_name.clone(),
-            address: self.address.clone(),
-            residential_group: self.residential_group.clone(),
-            map_sheet: self.map_sheet.clone(),
-            parcel_no: self.parcel_no.clone(),
-            area_m2,
-            land_type: self.land_type.clone(),
-            priority_groups: self.priority_groups.clone(),
-            phone: self.phone.clone(),
-            notes: self.notes.clone(),
-            unread,
-        }
-    }
 }
 
 fn group_options(locale: Locale, chosen: &[String]) -> Vec<Value> {

@@ -12,12 +12,12 @@ use utoipa::{IntoParams, ToSchema};
 
 use super::{etag, one, page, resource, version, Api, ApiError, ApiJson, ApiResult, PageQuery};
 use crate::app;
+use crate::app::household_import::{check_off_the_pages, import_rows, ImportOptions, MAX_UPLOAD};
 use crate::app::households::{personal_details, HouseholdInput, Target, VisitInput};
 use crate::app::tasks::{access, Access};
 use crate::db::{self, households::Household};
 use crate::domain::numbers::DecimalSign;
 use crate::domain::validate::FieldErrors;
-use crate::routes::household_io::{check_off_the_pages, import_rows, ImportOptions, MAX_UPLOAD};
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(

@@ -18,7 +18,7 @@ use crate::domain::access::Permission;
 use crate::domain::format;
 use crate::domain::validate::FieldErrors;
 use crate::domain::workdays::Calendar;
-use crate::routes::chosen;
+use crate::app::chosen;
 use crate::routes::recommendations::{
     check_answer, check_move, check_recommendation, move_for, rec_access, save_answer,
     save_recommendation, urgency_of, RecForm,

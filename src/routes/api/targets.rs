@@ -13,7 +13,7 @@ use crate::db::{self, recommendations::Target};
 use crate::domain::access::Permission;
 use crate::domain::numbers;
 use crate::domain::validate::FieldErrors;
-use crate::routes::chosen;
+use crate::app::chosen;
 use crate::routes::recommendations::{check_actual, check_target, may_act, save_actual};
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
