@@ -2,7 +2,7 @@
 //! self-assessed, scored by two reviewers, published, contested, reopened with
 //! a reason and published again — and who may see and do what at each step.
 
-mod common;
+use crate::common;
 
 use chrono::NaiveDate;
 use common::smtp::SmtpSink;

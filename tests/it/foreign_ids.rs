@@ -9,7 +9,7 @@
 //! Two provinces, each with a ward: Quảng Ngãi, where `bithu.quangphu`
 //! works, and Nghệ An, whose records he must not be able to reach.
 
-mod common;
+use crate::common;
 
 use chrono::Datelike;
 use common::{location, new_client, spawn, TestApp, PASSWORD};

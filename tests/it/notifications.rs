@@ -2,7 +2,7 @@
 //! arrives, in whose language, when the server is down, when an address is
 //! refused, with two instances, with the user's choices, and the daily run.
 
-mod common;
+use crate::common;
 
 use std::collections::HashSet;
 use std::time::Duration;

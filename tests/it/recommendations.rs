@@ -3,7 +3,7 @@
 //! file (bad files refused), the commune reopens once and accepts, another is
 //! transferred and extended; statistics per body; the holiday calendar; targets.
 
-mod common;
+use crate::common;
 
 use common::smtp::SmtpSink;
 use common::{location, new_client, spawn, TestApp, PASSWORD};

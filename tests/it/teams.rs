@@ -2,7 +2,7 @@
 //! units, rounds planned and held in its communes, problems taken up as
 //! tasks, the month calendar, the feed and the figures.
 
-mod common;
+use crate::common;
 
 use common::{location, new_client, spawn, TestApp, PASSWORD};
 use danvan::db;

@@ -1,6 +1,6 @@
 //! Migrations: the same names for both backends; each runs up, down and up again.
 
-mod common;
+use crate::common;
 
 use std::collections::BTreeSet;
 

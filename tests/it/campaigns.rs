@@ -2,7 +2,7 @@
 //! a campaign set up by the committee, models registered by residents,
 //! appraised, made pilots, proposed and commended — with who may do what.
 
-mod common;
+use crate::common;
 
 use common::{location, new_client, spawn, TestApp, PASSWORD};
 use danvan::db;

@@ -2,7 +2,7 @@
 //! recorded on a shift, the citizen's feedback page without an account, the
 //! calendar feed, escalations and the periodic review.
 
-mod common;
+use crate::common;
 
 use common::{csrf_in, location, new_client, spawn, TestApp, PASSWORD};
 use danvan::db;

@@ -2,7 +2,7 @@
 //! the same permissions as the pages (a table of role × endpoint), JSON
 //! errors with the forms' field checks, versions on edits, cursors, rates.
 
-mod common;
+use crate::common;
 
 use common::{new_client, spawn, spawn_with, TestApp, PASSWORD};
 use danvan::db::{self, audit};

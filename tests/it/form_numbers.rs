@@ -7,7 +7,7 @@
 //! number (a pre-fill written `1270.8` would be refused, one rounded would
 //! change the figure).
 
-mod common;
+use crate::common;
 
 use chrono::NaiveDate;
 use common::{location, new_client, spawn, TestApp, PASSWORD};
