@@ -11,7 +11,7 @@
 //! break the tests running beside it.
 //!
 //! `cargo test --test it households::` runs one area; a test keeps its name,
-//! with the area in front (`households::visits_move_a_household_…`).
+//! with the area in front (`households::a_dialogue_with_several_households_adds_a_visit_to_each`).
 
 mod common;
 
