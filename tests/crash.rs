@@ -4,6 +4,7 @@
 //! written: each visit has its audit record, each household stands where its
 //! last visit left it, and the dashboard totals equal a recount.
 
+#[path = "it/common/mod.rs"]
 mod common;
 
 use std::collections::HashSet;

@@ -1,6 +1,6 @@
 //! Units, users and roles through the admin pages; permissions through the unit tree.
 
-mod common;
+use crate::common;
 
 use common::{location, new_client, spawn, PASSWORD};
 use danvan::db;

@@ -1,7 +1,7 @@
 //! Households and the visit log through the real server: adding households,
 //! logging and correcting visits, the stage rules, the worklist and progress.
 
-mod common;
+use crate::common;
 
 use common::{location, new_client, spawn, TestApp, PASSWORD};
 use danvan::db::{self, tasks::TaskFields};

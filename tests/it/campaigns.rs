@@ -2,14 +2,14 @@
 //! a campaign set up by the committee, models registered by residents,
 //! appraised, made pilots, proposed and commended — with who may do what.
 
-mod common;
+use crate::common;
 
-use common::{location, new_client, spawn, TestApp, PASSWORD};
+use common::{location, spawn, with, Browser, TestApp, NO_FIELDS};
 use danvan::db;
 use danvan::domain::access::Role;
 use danvan::domain::units::UnitKind;
 use diesel::prelude::*;
-use reqwest::{Client, StatusCode};
+use reqwest::StatusCode;
 
 struct World {
     app: TestApp,
@@ -36,34 +36,6 @@ async fn world() -> World {
         other,
         appraiser,
     }
-}
-
-async fn browser(app: &TestApp, username: &str) -> Client {
-    let c = new_client();
-    let r = app.login_with(&c, username, PASSWORD).await;
-    assert_eq!(r.status(), StatusCode::SEE_OTHER, "login {username}");
-    c
-}
-
-async fn page(app: &TestApp, c: &Client, path: &str) -> (StatusCode, String) {
-    let r = app.get_with(c, path).await;
-    let s = r.status();
-    (s, r.text().await.unwrap())
-}
-
-async fn post(
-    app: &TestApp,
-    c: &Client,
-    path: &str,
-    fields: &[(&str, String)],
-) -> reqwest::Response {
-    let pairs: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
-    app.post_with(c, path, &pairs).await
-}
-
-async fn follow(app: &TestApp, c: &Client, r: reqwest::Response) -> String {
-    assert_eq!(r.status(), StatusCode::SEE_OTHER);
-    page(app, c, &location(&r)).await.1
 }
 
 fn field_id(app: &TestApp, code: &str) -> String {
@@ -117,29 +89,6 @@ fn model_fields(w: &World, title: &str) -> Vec<(&'static str, String)> {
     ]
 }
 
-async fn post_owned(
-    app: &TestApp,
-    c: &Client,
-    path: &str,
-    fields: &[(String, String)],
-) -> reqwest::Response {
-    let pairs: Vec<(&str, &str)> = fields
-        .iter()
-        .map(|(k, v)| (k.as_str(), v.as_str()))
-        .collect();
-    app.post_with(c, path, &pairs).await
-}
-
-fn with(
-    mut fields: Vec<(&'static str, String)>,
-    key: &'static str,
-    value: &str,
-) -> Vec<(&'static str, String)> {
-    fields.retain(|(k, _)| *k != key);
-    fields.push((key, value.into()));
-    fields
-}
-
 fn model_version(app: &TestApp, id: i64) -> String {
     db::campaigns::find_model(&mut app.conn(), id)
         .unwrap()
@@ -155,65 +104,62 @@ fn model_status(app: &TestApp, id: i64) -> String {
 
 async fn move_to(
     w: &World,
-    c: &Client,
+    c: &Browser,
     model: i64,
     fields: &[(&'static str, String)],
 ) -> reqwest::Response {
     let mut all = fields.to_vec();
     all.push(("version", model_version(&w.app, model)));
-    post(&w.app, c, &format!("/models/{model}/status"), &all).await
+    c.post(&format!("/models/{model}/status"), &all).await
 }
 
 #[tokio::test]
 async fn a_campaign_runs_from_registration_to_commendation() {
     let w = world().await;
     let app = &w.app;
-    let committee = browser(app, "quanuy").await;
-    let appraiser = browser(app, "bandanvan").await;
-    let front = browser(app, "mttq").await;
-    let resident = browser(app, "chihoi").await;
-    let outsider = browser(app, "xem.tayho").await;
+    let committee = app.browser("quanuy").await;
+    let appraiser = app.browser("bandanvan").await;
+    let front = app.browser("mttq").await;
+    let resident = app.browser("chihoi").await;
+    let outsider = app.browser("xem.tayho").await;
 
     // The committee sets the campaign up; bad input comes back field by field.
-    assert_eq!(
-        page(app, &committee, "/campaigns/new").await.0,
-        StatusCode::OK
-    );
+    assert_eq!(committee.page("/campaigns/new").await.0, StatusCode::OK);
     let bad = with(
         with(campaign_fields(&w), "theme", " "),
         "period_to",
         "01/12/2021",
     );
-    let r = post(app, &committee, "/campaigns", &bad).await;
+    let r = committee.post("/campaigns", &bad).await;
     assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
     let html = r.text().await.unwrap();
     assert!(html.contains("Ngày kết thúc phải sau ngày bắt đầu."));
     assert!(html.contains("Không được để trống."));
     assert!(html.contains("value=\"90-KH/QU\""), "typed values kept");
     assert_eq!(
-        post(app, &resident, "/campaigns", &campaign_fields(&w))
+        resident
+            .post("/campaigns", &campaign_fields(&w))
             .await
             .status(),
         StatusCode::FORBIDDEN
     );
-    let r = post(app, &committee, "/campaigns", &campaign_fields(&w)).await;
+    let r = committee.post("/campaigns", &campaign_fields(&w)).await;
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
     let campaign: i64 = location(&r)
         .trim_start_matches("/campaigns/")
         .parse()
         .unwrap();
-    let (s, html) = page(app, &resident, &format!("/campaigns/{campaign}")).await;
+    let (s, html) = resident.page(&format!("/campaigns/{campaign}")).await;
     assert_eq!(s, StatusCode::OK);
     assert!(html.contains("90-KH/QU") && html.contains("14/01/2022"));
     assert!(html.contains("Chỉnh trang đô thị"), "focus fields shown");
     assert_eq!(
-        page(app, &outsider, &format!("/campaigns/{campaign}"))
-            .await
-            .0,
+        outsider.page(&format!("/campaigns/{campaign}")).await.0,
         StatusCode::FORBIDDEN
     );
     assert_eq!(
-        page(app, &resident, &format!("/campaigns/{campaign}/edit"))
+        resident
+            .page(&format!("/campaigns/{campaign}/edit"))
             .await
             .0,
         StatusCode::FORBIDDEN
@@ -226,7 +172,7 @@ async fn a_campaign_runs_from_registration_to_commendation() {
         "unit_id",
         &w.other.to_string(),
     );
-    let r = post(app, &resident, &path, &bad).await;
+    let r = resident.post(&path, &bad).await;
     assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
     let html = r.text().await.unwrap();
     assert!(
@@ -240,13 +186,9 @@ async fn a_campaign_runs_from_registration_to_commendation() {
             .unwrap(),
         0
     );
-    let r = post(
-        app,
-        &resident,
-        &path,
-        &model_fields(&w, "Tuyến phố không lấn chiếm"),
-    )
-    .await;
+    let r = resident
+        .post(&path, &model_fields(&w, "Tuyến phố không lấn chiếm"))
+        .await;
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
     let model: i64 = location(&r).trim_start_matches("/models/").parse().unwrap();
     let mine = with(
@@ -259,7 +201,7 @@ async fn a_campaign_runs_from_registration_to_commendation() {
         "",
     );
     let mine = with(mine, "field_id", &field_id(app, "site_clearance"));
-    let r = post(app, &resident, &path, &mine).await;
+    let r = resident.post(&path, &mine).await;
     let individual: i64 = location(&r).trim_start_matches("/models/").parse().unwrap();
     assert_eq!(
         db::campaigns::find_model(&mut app.conn(), individual)
@@ -269,9 +211,7 @@ async fn a_campaign_runs_from_registration_to_commendation() {
         "an individual registers as themselves"
     );
     assert_eq!(
-        post(app, &outsider, &path, &model_fields(&w, "x"))
-            .await
-            .status(),
+        outsider.post(&path, &model_fields(&w, "x")).await.status(),
         StatusCode::FORBIDDEN
     );
 
@@ -282,7 +222,8 @@ async fn a_campaign_runs_from_registration_to_commendation() {
         &model_version(app, model),
     );
     assert_eq!(
-        post(app, &resident, &format!("/models/{model}"), &edit)
+        resident
+            .post(&format!("/models/{model}"), &edit)
             .await
             .status(),
         StatusCode::SEE_OTHER
@@ -342,18 +283,13 @@ async fn a_campaign_runs_from_registration_to_commendation() {
     );
     // Once accepted, the registration is fixed.
     assert_eq!(
-        page(app, &resident, &format!("/models/{model}/edit"))
-            .await
-            .0,
+        resident.page(&format!("/models/{model}/edit")).await.0,
         StatusCode::FORBIDDEN
     );
     edit = with(edit, "version", &model_version(app, model));
-    let html = follow(
-        app,
-        &resident,
-        post(app, &resident, &format!("/models/{model}"), &edit).await,
-    )
-    .await;
+    let html = resident
+        .follow(resident.post(&format!("/models/{model}"), &edit).await)
+        .await;
     assert!(html.contains("thay đổi chưa được lưu"));
 
     // Appraisal scores against the campaign's criteria (five of 20 points).
@@ -371,7 +307,7 @@ async fn a_campaign_runs_from_registration_to_commendation() {
             .collect()
     };
     let score_path = format!("/models/{model}/scores");
-    let r = post_owned(app, &appraiser, &score_path, &scores("25")).await;
+    let r = appraiser.post(&score_path, &scores("25")).await;
     assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
     assert!(r
         .text()
@@ -379,39 +315,29 @@ async fn a_campaign_runs_from_registration_to_commendation() {
         .unwrap()
         .contains("Điểm phải từ 0 đến điểm tối đa"));
     assert_eq!(
-        post_owned(app, &appraiser, &score_path, &scores("18"))
-            .await
-            .status(),
+        appraiser.post(&score_path, &scores("18")).await.status(),
         StatusCode::SEE_OTHER
     );
     assert_eq!(
-        post_owned(app, &resident, &score_path, &scores("20"))
-            .await
-            .status(),
+        resident.post(&score_path, &scores("20")).await.status(),
         StatusCode::FORBIDDEN
     );
     assert_eq!(
-        post_owned(app, &front, &score_path, &scores("20"))
-            .await
-            .status(),
+        front.post(&score_path, &scores("20")).await.status(),
         StatusCode::FORBIDDEN
     );
-    let (s, html) = page(app, &front, &format!("/models/{model}")).await;
+    let (s, html) = front.page(&format!("/models/{model}")).await;
     assert_eq!(s, StatusCode::OK, "the Front reads");
     assert!(html.contains("90")); // 5 × 18
                                   // Criteria are fixed once a model is scored.
-    let r = post(
-        app,
-        &committee,
-        &format!("/campaigns/{campaign}/criteria"),
-        &[
-            ("name_vi", "Một".into()),
-            ("name_en", "".into()),
-            ("points", "100".into()),
-        ],
-    )
-    .await;
-    assert!(follow(app, &committee, r)
+    let r = committee
+        .post(
+            &format!("/campaigns/{campaign}/criteria"),
+            &[("name_vi", "Một"), ("name_en", ""), ("points", "100")],
+        )
+        .await;
+    assert!(committee
+        .follow(r)
         .await
         .contains("đã có mô hình được chấm điểm"));
 
@@ -469,84 +395,72 @@ async fn a_campaign_runs_from_registration_to_commendation() {
         .iter()
         .all(|e| e.by_name == "Đồng chí bandanvan"));
     // A stale version changes nothing.
-    let r = post(
-        app,
-        &appraiser,
-        &format!("/models/{individual}/status"),
-        &[("status", "accepted".into()), ("version", "1".into())],
-    )
-    .await;
-    assert!(follow(app, &appraiser, r)
-        .await
-        .contains("thay đổi chưa được lưu"));
+    let r = appraiser
+        .post(
+            &format!("/models/{individual}/status"),
+            &[("status", "accepted"), ("version", "1")],
+        )
+        .await;
+    assert!(appraiser.follow(r).await.contains("thay đổi chưa được lưu"));
     assert_eq!(model_status(app, individual), "not_accepted");
 
     // Check-ins by the contact, acknowledged by an appraiser, then fixed.
-    let r = post(
-        app,
-        &resident,
-        &format!("/models/{model}/checkins"),
-        &[("kind", "mid_year".into()), ("report", "".into())],
-    )
-    .await;
+    let r = resident
+        .post(
+            &format!("/models/{model}/checkins"),
+            &[("kind", "mid_year"), ("report", "")],
+        )
+        .await;
     assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
-    let r = post(
-        app,
-        &resident,
-        &format!("/models/{model}/checkins"),
-        &[
-            ("kind", "mid_year".into()),
-            ("report", "32 hộ đã tháo dỡ".into()),
-        ],
-    )
-    .await;
+    let r = resident
+        .post(
+            &format!("/models/{model}/checkins"),
+            &[("kind", "mid_year"), ("report", "32 hộ đã tháo dỡ")],
+        )
+        .await;
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
     assert_eq!(
-        post(
-            app,
-            &appraiser,
-            &format!("/models/{model}/checkins"),
-            &[("kind", "year_end".into()), ("report", "x".into())]
-        )
-        .await
-        .status(),
+        appraiser
+            .post(
+                &format!("/models/{model}/checkins"),
+                &[("kind", "year_end"), ("report", "x")]
+            )
+            .await
+            .status(),
         StatusCode::FORBIDDEN
     );
     let checkin = db::campaigns::checkins(&mut app.conn(), model).unwrap()[0].id;
     assert_eq!(
-        post(
-            app,
-            &resident,
-            &format!("/models/{model}/checkins/{checkin}/ack"),
-            &[]
-        )
-        .await
-        .status(),
+        resident
+            .post(
+                &format!("/models/{model}/checkins/{checkin}/ack"),
+                NO_FIELDS
+            )
+            .await
+            .status(),
         StatusCode::FORBIDDEN
     );
-    let r = post(
-        app,
-        &appraiser,
-        &format!("/models/{model}/checkins/{checkin}/ack"),
-        &[("text", "Ghi nhận".into())],
-    )
-    .await;
+    let r = appraiser
+        .post(
+            &format!("/models/{model}/checkins/{checkin}/ack"),
+            &[("text", "Ghi nhận")],
+        )
+        .await;
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
-    let r = post(
-        app,
-        &resident,
-        &format!("/models/{model}/checkins"),
-        &[("kind", "mid_year".into()), ("report", "sửa".into())],
-    )
-    .await;
-    assert!(follow(app, &resident, r).await.contains("đã được ghi nhận"));
+    let r = resident
+        .post(
+            &format!("/models/{model}/checkins"),
+            &[("kind", "mid_year"), ("report", "sửa")],
+        )
+        .await;
+    assert!(resident.follow(r).await.contains("đã được ghi nhận"));
     assert_eq!(
         db::campaigns::checkins(&mut app.conn(), model).unwrap()[0].report,
         "32 hộ đã tháo dỡ"
     );
 
     // The figures match the data, on the page and in the spreadsheet.
-    let (s, html) = page(app, &front, &format!("/campaigns/{campaign}/figures")).await;
+    let (s, html) = front.page(&format!("/campaigns/{campaign}/figures")).await;
     assert_eq!(s, StatusCode::OK);
     assert!(html.contains("<svg"));
     let f = db::campaigns::figures(&mut app.conn(), campaign).unwrap();
@@ -598,8 +512,8 @@ async fn a_campaign_runs_from_registration_to_commendation() {
 async fn the_committee_attaches_its_own_tasks_to_a_campaign() {
     let w = world().await;
     let app = &w.app;
-    let committee = browser(app, "quanuy").await;
-    let r = post(app, &committee, "/campaigns", &campaign_fields(&w)).await;
+    let committee = app.browser("quanuy").await;
+    let r = committee.post("/campaigns", &campaign_fields(&w)).await;
     let campaign: i64 = location(&r)
         .trim_start_matches("/campaigns/")
         .parse()
@@ -614,37 +528,36 @@ async fn the_committee_attaches_its_own_tasks_to_a_campaign() {
     };
     let inside = task(w.ward, "Mở rộng ngõ 64 Bồ Đề");
     let outside = task(w.other, "Việc của Tây Hồ");
-    let (s, html) = page(app, &committee, &format!("/campaigns/{campaign}/tasks")).await;
+    let (s, html) = committee
+        .page(&format!("/campaigns/{campaign}/tasks"))
+        .await;
     assert_eq!(s, StatusCode::OK);
     assert!(html.contains("Mở rộng ngõ 64 Bồ Đề") && !html.contains("Việc của Tây Hồ"));
-    let r = post(
-        app,
-        &committee,
-        &format!("/campaigns/{campaign}/tasks"),
-        &[("task", outside.to_string())],
-    )
-    .await;
-    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
-    let r = post(
-        app,
-        &committee,
-        &format!("/campaigns/{campaign}/tasks"),
-        &[("task", inside.to_string())],
-    )
-    .await;
-    assert_eq!(r.status(), StatusCode::SEE_OTHER);
-    let (_, html) = page(app, &committee, &format!("/campaigns/{campaign}")).await;
-    assert!(html.contains(&format!("/tasks/{inside}")));
-    let viewer = browser(app, "chihoi").await;
-    assert_eq!(
-        post(
-            app,
-            &viewer,
+    let r = committee
+        .post(
             &format!("/campaigns/{campaign}/tasks"),
-            &[("task", inside.to_string())]
+            &[("task", outside.to_string())],
         )
-        .await
-        .status(),
+        .await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let r = committee
+        .post(
+            &format!("/campaigns/{campaign}/tasks"),
+            &[("task", inside.to_string())],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let (_, html) = committee.page(&format!("/campaigns/{campaign}")).await;
+    assert!(html.contains(&format!("/tasks/{inside}")));
+    let viewer = app.browser("chihoi").await;
+    assert_eq!(
+        viewer
+            .post(
+                &format!("/campaigns/{campaign}/tasks"),
+                &[("task", inside.to_string())]
+            )
+            .await
+            .status(),
         StatusCode::FORBIDDEN
     );
 }
@@ -706,9 +619,6 @@ async fn model_fields_are_a_list_that_top_administrators_keep() {
     assert_eq!((f.name_vi.as_str(), f.active), ("Nông thôn mới", false));
     let ward = app.unit(app.root, UnitKind::Ward, "Phường Bồ Đề");
     app.user("capuy", ward, &[(Role::Committee, ward)]);
-    let c = browser(&app, "capuy").await;
-    assert_eq!(
-        page(&app, &c, "/admin/model-fields").await.0,
-        StatusCode::FORBIDDEN
-    );
+    let c = app.browser("capuy").await;
+    assert_eq!(c.page("/admin/model-fields").await.0, StatusCode::FORBIDDEN);
 }

@@ -2,7 +2,7 @@
 //! in one instance's memory. Under `TEST_DATABASE_URL` this is PostgreSQL,
 //! as in production; under SQLite, two processes on one file.
 
-mod common;
+use crate::common;
 
 use std::time::Duration;
 

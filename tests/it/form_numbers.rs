@@ -7,10 +7,9 @@
 //! number (a pre-fill written `1270.8` would be refused, one rounded would
 //! change the figure).
 
-mod common;
+use crate::common;
 
-use chrono::NaiveDate;
-use common::{location, new_client, spawn, TestApp, PASSWORD};
+use common::{day, location, spawn, token_for, Browser, TestApp};
 use danvan::db::{self, audit};
 use danvan::domain::access::Role;
 use danvan::domain::units::UnitKind;
@@ -30,33 +29,6 @@ fn ambiguous() -> String {
 
 fn message(key: &str) -> String {
     i18n::t(Locale::Vi, key)
-}
-
-async fn browser(app: &TestApp, username: &str) -> Client {
-    let c = new_client();
-    let r = app.login_with(&c, username, PASSWORD).await;
-    assert_eq!(r.status(), StatusCode::SEE_OTHER, "login {username}");
-    c
-}
-
-async fn page(app: &TestApp, c: &Client, path: &str) -> String {
-    let r = app.get_with(c, path).await;
-    assert_eq!(r.status(), StatusCode::OK, "GET {path}");
-    r.text().await.unwrap()
-}
-
-/// Posts fields with the session's CSRF token.
-async fn post<K: AsRef<str>, V: AsRef<str>>(
-    app: &TestApp,
-    c: &Client,
-    path: &str,
-    fields: &[(K, V)],
-) -> reqwest::Response {
-    let pairs: Vec<(&str, &str)> = fields
-        .iter()
-        .map(|(k, v)| (k.as_ref(), v.as_ref()))
-        .collect();
-    app.post_with(c, path, &pairs).await
 }
 
 /// A 422 page, or the body of whatever came instead in the failure.
@@ -270,10 +242,6 @@ fn assert_kept_with(html: &str, id: &str, typed: &str, message: &str) {
     );
 }
 
-fn day(y: i32, m: u32, d: u32) -> NaiveDate {
-    NaiveDate::from_ymd_opt(y, m, d).unwrap()
-}
-
 // ---------------------------------------------------------------- tasks
 
 fn task_count(app: &TestApp) -> i64 {
@@ -308,7 +276,7 @@ async fn the_task_form_reads_clearance_figures_the_vietnamese_way() {
     let ward = app.unit(app.root, UnitKind::Ward, "Phường Thụy Khuê");
     app.user("capuy", ward, &[(Role::Committee, ward)]);
     let owner = app.user("chutri", ward, &[(Role::Viewer, ward)]);
-    let c = browser(&app, "capuy").await;
+    let c = app.browser("capuy").await;
     let fields: Vec<(&str, String)> = vec![
         ("title", "Mương thoát nước Thụy Khuê".into()),
         ("unit_id", ward.to_string()),
@@ -333,7 +301,7 @@ async fn the_task_form_reads_clearance_figures_the_vietnamese_way() {
         ("plans_total", "1.31"),
         ("money_paid", "182.900.000.00"),
     ] {
-        let html = refused(post(&app, &c, "/tasks", &with(&fields, field, typed)).await).await;
+        let html = refused(c.post("/tasks", &with(&fields, field, typed)).await).await;
         assert_kept_with(&html, field, typed, &ambiguous());
         assert_eq!(
             input_value(&html, "area_cleared_m2"),
@@ -350,7 +318,7 @@ async fn the_task_form_reads_clearance_figures_the_vietnamese_way() {
         "area_total_m2",
         "-5",
     );
-    let html = refused(post(&app, &c, "/tasks", &bad).await).await;
+    let html = refused(c.post("/tasks", &bad).await).await;
     assert_kept_with(
         &html,
         "plans_approved",
@@ -366,7 +334,7 @@ async fn the_task_form_reads_clearance_figures_the_vietnamese_way() {
     assert_eq!(task_count(&app), 0, "nothing saved");
 
     // Typed as the pages show them, the figures are stored as those values.
-    let r = post(&app, &c, "/tasks", &fields).await;
+    let r = c.post("/tasks", &fields).await;
     let id: i64 = location(&r).trim_start_matches("/tasks/").parse().unwrap();
     saved(r).await;
     let stored = figures_of(&app, id);
@@ -380,7 +348,7 @@ async fn the_task_form_reads_clearance_figures_the_vietnamese_way() {
             Some(182_900_000_000)
         )
     );
-    let show = page(&app, &c, &format!("/tasks/{id}")).await;
+    let show = c.page_ok(&format!("/tasks/{id}")).await;
     assert!(
         show.contains("12.300 m²") && show.contains("1.270,8 m²"),
         "{show}"
@@ -388,7 +356,7 @@ async fn the_task_form_reads_clearance_figures_the_vietnamese_way() {
     assert!(show.contains("182.900.000.000 đ"));
 
     // The edit form shows them so that they read back: saved unchanged, they stay.
-    let edit = page(&app, &c, &format!("/tasks/{id}/edit")).await;
+    let edit = c.page_ok(&format!("/tasks/{id}/edit")).await;
     assert_eq!(input_value(&edit, "area_total_m2"), "12.300");
     assert_eq!(input_value(&edit, "area_cleared_m2"), "1.270,8");
     saved(resubmit(&app, &c, &edit, &format!("/tasks/{id}")).await).await;
@@ -397,7 +365,7 @@ async fn the_task_form_reads_clearance_figures_the_vietnamese_way() {
     assert_eq!((t.campaign_year, t.project_start_year), (2022, Some(2012)));
 
     // An ambiguous edit changes nothing.
-    let edit = page(&app, &c, &format!("/tasks/{id}/edit")).await;
+    let edit = c.page_ok(&format!("/tasks/{id}/edit")).await;
     let version = db::tasks::find(&mut app.conn(), id).unwrap().version;
     let typed = with(
         &form_values(&edit, &format!("/tasks/{id}")),
@@ -405,7 +373,8 @@ async fn the_task_form_reads_clearance_figures_the_vietnamese_way() {
         "1270.8",
     );
     let html = refused(
-        c.post(app.url(&format!("/tasks/{id}")))
+        c.client
+            .post(app.url(&format!("/tasks/{id}")))
             .form(&typed)
             .send()
             .await
@@ -425,7 +394,7 @@ async fn the_task_form_reads_clearance_figures_the_vietnamese_way() {
 struct HouseholdWorld {
     app: TestApp,
     task: i64,
-    owner: Client,
+    owner: Browser,
 }
 
 /// A ward's task led by `chutri`, who is on the committee and logged in.
@@ -435,7 +404,7 @@ async fn household_world() -> HouseholdWorld {
     let owner = app.user("chutri", ward, &[(Role::Committee, ward)]);
     let fields = common::task_fields(ward, owner, "Mương thoát nước Thụy Khuê", None, 2022);
     let (task, _) = db::tasks::create(&mut app.conn(), &fields, owner).unwrap();
-    let c = browser(&app, "chutri").await;
+    let c = app.browser("chutri").await;
     HouseholdWorld {
         app,
         task: task.id,
@@ -462,15 +431,15 @@ async fn the_household_form_reads_the_area_the_vietnamese_way() {
         ("area_m2", "1.270,8".into()),
     ];
     for typed in ["1270.8", "2.5", "12.30"] {
-        let html = refused(post(app, c, &path, &with(&fields, "area_m2", typed)).await).await;
+        let html = refused(c.post(&path, &with(&fields, "area_m2", typed)).await).await;
         assert_kept_with(&html, "area_m2", typed, &ambiguous());
         assert_eq!(input_value(&html, "head_name"), "Nguyễn Văn An");
     }
-    let html = refused(post(app, c, &path, &with(&fields, "area_m2", "-3")).await).await;
+    let html = refused(c.post(&path, &with(&fields, "area_m2", "-3")).await).await;
     assert_kept_with(&html, "area_m2", "-3", &message("error-number-negative"));
     assert_eq!(household_count(app, w.task), 0, "nothing saved");
 
-    let r = post(app, c, &path, &fields).await;
+    let r = c.post(&path, &fields).await;
     let id: i64 = location(&r)
         .trim_start_matches("/households/")
         .parse()
@@ -482,9 +451,7 @@ async fn the_household_form_reads_the_area_the_vietnamese_way() {
     );
     // A second household in thousands without decimals.
     saved(
-        post(
-            app,
-            c,
+        c.post(
             &path,
             &with(&with(&fields, "parcel_no", "526"), "area_m2", "2.045"),
         )
@@ -499,21 +466,22 @@ async fn the_household_form_reads_the_area_the_vietnamese_way() {
     assert!(areas.contains(&2045.0), "{areas:?}");
 
     // Edited without a change, the area stays.
-    let edit = page(app, c, &format!("/households/{id}/edit")).await;
+    let edit = c.page_ok(&format!("/households/{id}/edit")).await;
     assert_eq!(input_value(&edit, "area_m2"), "1.270,8");
     saved(resubmit(app, c, &edit, &format!("/households/{id}")).await).await;
     let h = db::households::find(&mut app.conn(), id).unwrap();
     assert_eq!(h.area_m2, 1270.8);
 
     // An ambiguous edit is refused and changes nothing.
-    let edit = page(app, c, &format!("/households/{id}/edit")).await;
+    let edit = c.page_ok(&format!("/households/{id}/edit")).await;
     let typed = with(
         &form_values(&edit, &format!("/households/{id}")),
         "area_m2",
         "1270.8",
     );
     let html = refused(
-        c.post(app.url(&format!("/households/{id}")))
+        c.client
+            .post(app.url(&format!("/households/{id}")))
             .form(&typed)
             .send()
             .await
@@ -542,7 +510,7 @@ async fn a_household_area_with_three_decimals_survives_an_unchanged_edit() {
     })
     .unwrap()
     .id;
-    let edit = page(app, c, &format!("/households/{id}/edit")).await;
+    let edit = c.page_ok(&format!("/households/{id}/edit")).await;
     assert_eq!(input_value(&edit, "area_m2"), "28.227,755");
     saved(resubmit(app, c, &edit, &format!("/households/{id}")).await).await;
     assert_eq!(
@@ -558,7 +526,7 @@ async fn annual_targets_read_planned_and_actual_figures_the_vietnamese_way() {
     let app = spawn().await;
     let ward = app.unit(app.root, UnitKind::Ward, "Phường Tây Hồ");
     app.user("capuy", ward, &[(Role::Committee, ward)]);
-    let c = browser(&app, "capuy").await;
+    let c = app.browser("capuy").await;
     let add: Vec<(&str, String)> = vec![
         ("unit_id", ward.to_string()),
         ("year", "2023".into()),
@@ -568,23 +536,21 @@ async fn annual_targets_read_planned_and_actual_figures_the_vietnamese_way() {
     ];
     let targets = || db::recommendations::targets_of(&mut app.conn(), ward, 2023).unwrap();
     for typed in ["2.5", "12300.5", "1.23"] {
-        let html = refused(post(&app, &c, "/targets", &with(&add, "planned", typed)).await).await;
+        let html = refused(c.post("/targets", &with(&add, "planned", typed)).await).await;
         assert_kept_with(&html, "planned", typed, &ambiguous());
         assert_eq!(input_value(&html, "name"), "Diện tích bàn giao mặt bằng");
     }
     assert!(targets().is_empty(), "nothing saved");
-    saved(post(&app, &c, "/targets", &add).await).await;
+    saved(c.post("/targets", &add).await).await;
     let t = targets().pop().unwrap();
     assert_eq!(t.planned, 12300.0);
     let list = format!("/targets?unit={ward}&year=2023");
-    assert!(page(&app, &c, &list).await.contains("12.300 m²"));
+    assert!(c.page_ok(&list).await.contains("12.300 m²"));
 
     // The actual figure: as shown, then an ambiguous one refused beside its row.
     let actual = format!("/targets/{}", t.id);
     saved(
-        post(
-            &app,
-            &c,
+        c.post(
             &actual,
             &[("actual", "1.270,8"), ("version", &t.version.to_string())],
         )
@@ -595,13 +561,8 @@ async fn annual_targets_read_planned_and_actual_figures_the_vietnamese_way() {
     assert_eq!(t.actual, Some(1270.8));
     let version = t.version.to_string();
     let html = refused(
-        post(
-            &app,
-            &c,
-            &actual,
-            &[("actual", "1270.8"), ("version", &version)],
-        )
-        .await,
+        c.post(&actual, &[("actual", "1270.8"), ("version", &version)])
+            .await,
     )
     .await;
     assert_kept_with(&html, &format!("actual-{}", t.id), "1270.8", &ambiguous());
@@ -609,7 +570,7 @@ async fn annual_targets_read_planned_and_actual_figures_the_vietnamese_way() {
     assert_eq!((after.actual, after.version), (Some(1270.8), t.version));
     // Its form on the list starts empty (a new figure each time), so there
     // is no pre-fill to read back.
-    let list_html = page(&app, &c, &list).await;
+    let list_html = c.page_ok(&list).await;
     assert_eq!(input_value(&list_html, &format!("actual-{}", t.id)), "");
     assert!(list_html.contains("1.270,8 m²"));
 }
@@ -654,7 +615,7 @@ async fn review_criteria_points_and_a_reviewers_scores_read_the_vietnamese_way()
         committee,
     )
     .unwrap();
-    let c = browser(&app, "mttq.lead").await;
+    let c = app.browser("mttq.lead").await;
     let round_fields: Vec<(&str, String)> = vec![
         ("unit_id", ward.to_string()),
         ("year", "2023".into()),
@@ -665,18 +626,21 @@ async fn review_criteria_points_and_a_reviewers_scores_read_the_vietnamese_way()
         ("review_due", "25/12/2023".into()),
     ];
     // The year is a whole number too.
-    let html =
-        refused(post(&app, &c, "/reviews", &with(&round_fields, "year", "2.02")).await).await;
+    let html = refused(
+        c.post("/reviews", &with(&round_fields, "year", "2.02"))
+            .await,
+    )
+    .await;
     assert_kept_with(&html, "year", "2.02", &ambiguous());
     assert!(db::reviews::all(&mut app.conn()).unwrap().is_empty());
-    let r = post(&app, &c, "/reviews", &round_fields).await;
+    let r = c.post("/reviews", &round_fields).await;
     let round: i64 = location(&r)
         .trim_start_matches("/reviews/")
         .parse()
         .unwrap();
     saved(r).await;
     // The round's form, saved unchanged, keeps its year.
-    let edit = page(&app, &c, &format!("/reviews/{round}/edit")).await;
+    let edit = c.page_ok(&format!("/reviews/{round}/edit")).await;
     saved(resubmit(&app, &c, &edit, &format!("/reviews/{round}")).await).await;
     assert_eq!(
         db::reviews::find(&mut app.conn(), round).unwrap().year,
@@ -694,13 +658,8 @@ async fn review_criteria_points_and_a_reviewers_scores_read_the_vietnamese_way()
     };
     let before = points();
     let html = refused(
-        post(
-            &app,
-            &c,
-            &criteria_path,
-            &criteria_rows(["47.5", "33,333", "19,167"]),
-        )
-        .await,
+        c.post(&criteria_path, &criteria_rows(["47.5", "33,333", "19,167"]))
+            .await,
     )
     .await;
     assert_kept_with(&html, "points_0", "47.5", &ambiguous());
@@ -708,11 +667,11 @@ async fn review_criteria_points_and_a_reviewers_scores_read_the_vietnamese_way()
     assert!(html.contains("Tổng điểm: 52,5 / 100"), "{html}");
     assert_eq!(input_value(&html, "points_1"), "33,333");
     assert_eq!(points(), before, "nothing saved");
-    saved(post(&app, &c, &criteria_path, &criteria_rows(POINTS)).await).await;
+    saved(c.post(&criteria_path, &criteria_rows(POINTS)).await).await;
     assert_eq!(points(), STORED_POINTS);
     // Saved unchanged from its page, the criteria keep their points (a pre-fill
     // rounded to 33,33 would no longer add up to 100).
-    let html = page(&app, &c, &criteria_path).await;
+    let html = c.page_ok(&criteria_path).await;
     assert_eq!(input_value(&html, "points_1"), "33,333");
     saved(resubmit(&app, &c, &html, &criteria_path).await).await;
     assert_eq!(points(), STORED_POINTS);
@@ -724,9 +683,7 @@ async fn review_criteria_points_and_a_reviewers_scores_read_the_vietnamese_way()
             .version
             .to_string();
         saved(
-            post(
-                &app,
-                &c,
+            c.post(
                 &format!("/reviews/{round}/status"),
                 &[("status", to), ("version", &version), ("reason", "")],
             )
@@ -761,8 +718,11 @@ async fn review_criteria_points_and_a_reviewers_scores_read_the_vietnamese_way()
             .collect()
     };
     let score_path = format!("/reviews/{round}/tasks/{}/score", task.id);
-    let html =
-        refused(post(&app, &c, &score_path, &scores(["45.25", "30,5", "12,75"])).await).await;
+    let html = refused(
+        c.post(&score_path, &scores(["45.25", "30,5", "12,75"]))
+            .await,
+    )
+    .await;
     let first = format!("score_{}", criteria[0].id);
     assert_kept_with(&html, &first, "45.25", &ambiguous());
     assert_eq!(
@@ -770,10 +730,14 @@ async fn review_criteria_points_and_a_reviewers_scores_read_the_vietnamese_way()
         "30,5"
     );
     assert!(stored().is_empty(), "nothing saved");
-    saved(post(&app, &c, &score_path, &scores(["45,25", "30,5", "12,75"])).await).await;
+    saved(
+        c.post(&score_path, &scores(["45,25", "30,5", "12,75"]))
+            .await,
+    )
+    .await;
     assert_eq!(stored(), [45.25, 30.5, 12.75]);
     let task_page = format!("/reviews/{round}/tasks/{}", task.id);
-    let html = page(&app, &c, &task_page).await;
+    let html = c.page_ok(&task_page).await;
     assert_eq!(input_value(&html, &first), "45,25");
     saved(resubmit(&app, &c, &html, &score_path).await).await;
     assert_eq!(stored(), [45.25, 30.5, 12.75]);
@@ -783,7 +747,7 @@ async fn review_criteria_points_and_a_reviewers_scores_read_the_vietnamese_way()
 async fn the_default_rubric_reads_points_the_vietnamese_way() {
     let app = spawn().await;
     app.as_admin().await;
-    let c = &app.client;
+    let c = &app.on(&app.client);
     let points = || -> Vec<f64> {
         db::reviews::rubric(&mut app.conn())
             .unwrap()
@@ -793,21 +757,14 @@ async fn the_default_rubric_reads_points_the_vietnamese_way() {
     };
     let before = points();
     let html = refused(
-        post(
-            &app,
-            c,
-            "/admin/rubric",
-            &criteria_rows(["47,5", "33.33", "19,167"]),
-        )
-        .await,
+        c.post("/admin/rubric", &criteria_rows(["47,5", "33.33", "19,167"]))
+            .await,
     )
     .await;
     assert_kept_with(&html, "points_1", "33.33", &ambiguous());
     // `33.333` is thirty-three thousand, more than a rubric holds.
     let html = refused(
-        post(
-            &app,
-            c,
+        c.post(
             "/admin/rubric",
             &criteria_rows(["47,5", "33.333", "19,167"]),
         )
@@ -816,9 +773,9 @@ async fn the_default_rubric_reads_points_the_vietnamese_way() {
     .await;
     assert_kept_with(&html, "points_1", "33.333", &message("error-number"));
     assert_eq!(points(), before, "nothing saved");
-    saved(post(&app, c, "/admin/rubric", &criteria_rows(POINTS)).await).await;
+    saved(c.post("/admin/rubric", &criteria_rows(POINTS)).await).await;
     assert_eq!(points(), STORED_POINTS);
-    let html = page(&app, c, "/admin/rubric").await;
+    let html = c.page_ok("/admin/rubric").await;
     saved(resubmit(&app, c, &html, "/admin/rubric").await).await;
     assert_eq!(points(), STORED_POINTS);
 }
@@ -833,9 +790,9 @@ async fn campaign_appraisal_criteria_and_scores_read_the_vietnamese_way() {
     app.user("quanuy", district, &[(Role::Committee, district)]);
     let appraiser_id = app.user("bandanvan", district, &[(Role::Viewer, district)]);
     app.user("chihoi", ward, &[(Role::Viewer, ward)]);
-    let committee = browser(&app, "quanuy").await;
-    let appraiser = browser(&app, "bandanvan").await;
-    let resident = browser(&app, "chihoi").await;
+    let committee = app.browser("quanuy").await;
+    let appraiser = app.browser("bandanvan").await;
+    let resident = app.browser("chihoi").await;
     let field_id = |code: &str| -> String {
         db::schema::model_fields::table
             .filter(db::schema::model_fields::code.eq(code))
@@ -856,24 +813,20 @@ async fn campaign_appraisal_criteria_and_scores_read_the_vietnamese_way() {
         ("appraisers", appraiser_id.to_string()),
     ];
     let html = refused(
-        post(
-            &app,
-            &committee,
-            "/campaigns",
-            &with(&campaign, "year", "2022,5"),
-        )
-        .await,
+        committee
+            .post("/campaigns", &with(&campaign, "year", "2022,5"))
+            .await,
     )
     .await;
     assert_kept_with(&html, "year", "2022,5", &message("error-number-whole"));
-    let r = post(&app, &committee, "/campaigns", &campaign).await;
+    let r = committee.post("/campaigns", &campaign).await;
     let cid: i64 = location(&r)
         .trim_start_matches("/campaigns/")
         .parse()
         .unwrap();
     saved(r).await;
     // The campaign's form, saved unchanged, keeps its year.
-    let edit = page(&app, &committee, &format!("/campaigns/{cid}/edit")).await;
+    let edit = committee.page_ok(&format!("/campaigns/{cid}/edit")).await;
     saved(resubmit(&app, &committee, &edit, &format!("/campaigns/{cid}")).await).await;
     assert_eq!(
         db::campaigns::find(&mut app.conn(), cid).unwrap().year,
@@ -891,43 +844,38 @@ async fn campaign_appraisal_criteria_and_scores_read_the_vietnamese_way() {
     };
     let before = points();
     let html = refused(
-        post(
-            &app,
-            &committee,
-            &criteria_path,
-            &criteria_rows(["47,5", "33,333", "19.16"]),
-        )
-        .await,
+        committee
+            .post(&criteria_path, &criteria_rows(["47,5", "33,333", "19.16"]))
+            .await,
     )
     .await;
     assert_kept_with(&html, "points_2", "19.16", &ambiguous());
     assert_eq!(points(), before, "nothing saved");
-    saved(post(&app, &committee, &criteria_path, &criteria_rows(POINTS)).await).await;
+    saved(committee.post(&criteria_path, &criteria_rows(POINTS)).await).await;
     assert_eq!(points(), STORED_POINTS);
-    let html = page(&app, &committee, &criteria_path).await;
+    let html = committee.page_ok(&criteria_path).await;
     saved(resubmit(&app, &committee, &html, &criteria_path).await).await;
     assert_eq!(points(), STORED_POINTS);
 
     // A model, and an appraiser's scores.
-    let r = post(
-        &app,
-        &resident,
-        &format!("/campaigns/{cid}/models"),
-        &[
-            ("kind", "collective".to_string()),
-            ("unit_id", ward.to_string()),
-            (
-                "holder_name",
-                "Chi hội Cựu chiến binh tổ dân phố số 5".into(),
-            ),
-            ("field_id", field_id("site_clearance")),
-            ("title", "Tuyến phố không lấn chiếm".into()),
-            ("commitment", "Vận động 40 hộ tháo dỡ mái che".into()),
-            ("period_from", "01/02/2022".into()),
-            ("period_to", "30/11/2022".into()),
-        ],
-    )
-    .await;
+    let r = resident
+        .post(
+            &format!("/campaigns/{cid}/models"),
+            &[
+                ("kind", "collective".to_string()),
+                ("unit_id", ward.to_string()),
+                (
+                    "holder_name",
+                    "Chi hội Cựu chiến binh tổ dân phố số 5".into(),
+                ),
+                ("field_id", field_id("site_clearance")),
+                ("title", "Tuyến phố không lấn chiếm".into()),
+                ("commitment", "Vận động 40 hộ tháo dỡ mái che".into()),
+                ("period_from", "01/02/2022".into()),
+                ("period_to", "30/11/2022".into()),
+            ],
+        )
+        .await;
     let model: i64 = location(&r).trim_start_matches("/models/").parse().unwrap();
     saved(r).await;
     let criteria = db::campaigns::criteria(&mut app.conn(), cid).unwrap();
@@ -952,13 +900,9 @@ async fn campaign_appraisal_criteria_and_scores_read_the_vietnamese_way() {
     };
     let score_path = format!("/models/{model}/scores");
     let html = refused(
-        post(
-            &app,
-            &appraiser,
-            &score_path,
-            &scores(["45,25", "30.5", "12,75"]),
-        )
-        .await,
+        appraiser
+            .post(&score_path, &scores(["45,25", "30.5", "12,75"]))
+            .await,
     )
     .await;
     let second = format!("score_{}", criteria[1].id);
@@ -969,17 +913,13 @@ async fn campaign_appraisal_criteria_and_scores_read_the_vietnamese_way() {
     );
     assert!(stored().is_empty(), "nothing saved");
     saved(
-        post(
-            &app,
-            &appraiser,
-            &score_path,
-            &scores(["45,25", "30,5", "12,75"]),
-        )
-        .await,
+        appraiser
+            .post(&score_path, &scores(["45,25", "30,5", "12,75"]))
+            .await,
     )
     .await;
     assert_eq!(stored(), [45.25, 30.5, 12.75]);
-    let html = page(&app, &appraiser, &format!("/models/{model}")).await;
+    let html = appraiser.page_ok(&format!("/models/{model}")).await;
     assert_eq!(input_value(&html, &second), "30,5");
     saved(resubmit(&app, &appraiser, &html, &score_path).await).await;
     assert_eq!(stored(), [45.25, 30.5, 12.75]);
@@ -999,37 +939,35 @@ async fn a_rounds_figures_read_the_vietnamese_way() {
     let commune = app.unit(city, UnitKind::Commune, "Xã Phú Xuyên");
     app.user("trungtam", centre, &[(Role::Committee, centre)]);
     let member = app.user("diachinh", commune, &[(Role::Viewer, commune)]);
-    let lead = browser(&app, "trungtam").await;
-    let c = browser(&app, "diachinh").await;
-    let r = post(
-        &app,
-        &lead,
-        "/teams",
-        &[
-            ("lead_unit_id", centre.to_string()),
-            ("name", "Tổ hỗ trợ lưu động thủ tục đất đai".to_string()),
-            ("period_from", "01/10/2025".into()),
-            ("period_to", "31/12/2025".into()),
-            ("members", member.to_string()),
-            ("communes", commune.to_string()),
-        ],
-    )
-    .await;
+    let lead = app.browser("trungtam").await;
+    let c = app.browser("diachinh").await;
+    let r = lead
+        .post(
+            "/teams",
+            &[
+                ("lead_unit_id", centre.to_string()),
+                ("name", "Tổ hỗ trợ lưu động thủ tục đất đai".to_string()),
+                ("period_from", "01/10/2025".into()),
+                ("period_to", "31/12/2025".into()),
+                ("members", member.to_string()),
+                ("communes", commune.to_string()),
+            ],
+        )
+        .await;
     let tid: i64 = location(&r).trim_start_matches("/teams/").parse().unwrap();
     saved(r).await;
-    let r = post(
-        &app,
-        &c,
-        &format!("/teams/{tid}/rounds"),
-        &[
-            ("unit_id", commune.to_string()),
-            ("on_date", "15/10/2025".to_string()),
-            ("start_time", "08:00".to_string()),
-            ("place", "Nhà văn hóa thôn Phú Mỹ".to_string()),
-            ("kind", "outreach".to_string()),
-        ],
-    )
-    .await;
+    let r = c
+        .post(
+            &format!("/teams/{tid}/rounds"),
+            &[
+                ("unit_id", commune.to_string()),
+                ("on_date", "15/10/2025".to_string()),
+                ("start_time", "08:00".to_string()),
+                ("place", "Nhà văn hóa thôn Phú Mỹ".to_string()),
+                ("kind", "outreach".to_string()),
+            ],
+        )
+        .await;
     let path = location(&r);
     saved(r).await;
     let rid: i64 = path.trim_start_matches("/teams/rounds/").parse().unwrap();
@@ -1057,17 +995,17 @@ async fn a_rounds_figures_read_the_vietnamese_way() {
             r.dossiers_online,
         )
     };
-    let html = refused(post(&app, &c, &path, &with(&record, "attendance", "1.31")).await).await;
+    let html = refused(c.post(&path, &with(&record, "attendance", "1.31")).await).await;
     assert_kept_with(&html, "attendance", "1.31", &ambiguous());
     assert_eq!(input_value(&html, "dossiers_prepared"), "12.300");
-    let html = refused(post(&app, &c, &path, &with(&record, "helped_poor", "2,5")).await).await;
+    let html = refused(c.post(&path, &with(&record, "helped_poor", "2,5")).await).await;
     assert_kept_with(&html, "helped_poor", "2,5", &message("error-number-whole"));
     assert_eq!(figures(), (None, None, None, None, None), "nothing saved");
 
-    saved(post(&app, &c, &path, &record).await).await;
+    saved(c.post(&path, &record).await).await;
     let stored = (Some(1315), Some(12), Some(2045), Some(12300), Some(1270));
     assert_eq!(figures(), stored);
-    let html = page(&app, &c, &path).await;
+    let html = c.page_ok(&path).await;
     saved(resubmit(&app, &c, &html, &path).await).await;
     assert_eq!(figures(), stored);
     assert_eq!(
@@ -1083,7 +1021,7 @@ async fn list_sort_orders_and_response_days_read_the_vietnamese_way() {
     let app = spawn().await;
     app.as_admin().await;
     let ward = app.unit(app.root, UnitKind::Ward, "Phường Tây Hồ");
-    let c = &app.client;
+    let c = &app.on(&app.client);
     let categories = || db::tasks::all_categories(&mut app.conn()).unwrap();
     let count = categories().len();
     let fields: Vec<(&str, String)> = vec![
@@ -1092,18 +1030,13 @@ async fn list_sort_orders_and_response_days_read_the_vietnamese_way() {
         ("sort_order", "1.200".into()),
     ];
     let html = refused(
-        post(
-            &app,
-            c,
-            "/admin/categories",
-            &with(&fields, "sort_order", "1.5"),
-        )
-        .await,
+        c.post("/admin/categories", &with(&fields, "sort_order", "1.5"))
+            .await,
     )
     .await;
     assert_kept_with(&html, "sort_order", "1.5", &ambiguous());
     assert_eq!(categories().len(), count, "nothing saved");
-    saved(post(&app, c, "/admin/categories", &fields).await).await;
+    saved(c.post("/admin/categories", &fields).await).await;
     let added = categories()
         .into_iter()
         .find(|x| x.name_vi == "Trật tự đô thị")
@@ -1112,7 +1045,7 @@ async fn list_sort_orders_and_response_days_read_the_vietnamese_way() {
 
     // Its row on the list, saved unchanged, keeps its place.
     let row = format!("/admin/categories/{}", added.id);
-    let html = page(&app, c, "/admin/categories").await;
+    let html = c.page_ok("/admin/categories").await;
     saved(resubmit(&app, c, &html, &row).await).await;
     let find = || {
         db::tasks::category(&mut app.conn(), added.id)
@@ -1122,7 +1055,15 @@ async fn list_sort_orders_and_response_days_read_the_vietnamese_way() {
     assert_eq!(find().sort_order, 1200);
     // An ambiguous order typed in the row comes back in that row.
     let typed = with(&form_values(&html, &row), "sort_order", "2.5");
-    let html = refused(c.post(app.url(&row)).form(&typed).send().await.unwrap()).await;
+    let html = refused(
+        c.client
+            .post(app.url(&row))
+            .form(&typed)
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
     let id = format!("order-{}", added.id);
     assert_kept_with(&html, &id, "2.5", &ambiguous());
     assert_eq!(
@@ -1143,24 +1084,16 @@ async fn list_sort_orders_and_response_days_read_the_vietnamese_way() {
             ("days", d.to_string()),
         ]
     };
-    let html = refused(post(&app, c, "/admin/calendar", &set("1.5")).await).await;
+    let html = refused(c.post("/admin/calendar", &set("1.5")).await).await;
     assert_kept_with(&html, "days", "1.5", &ambiguous());
-    let html = refused(post(&app, c, "/admin/calendar", &set("2,5")).await).await;
+    let html = refused(c.post("/admin/calendar", &set("2,5")).await).await;
     assert_kept_with(&html, "days", "2,5", &message("error-number-whole"));
     assert_eq!(days(), before, "nothing saved");
-    saved(post(&app, c, "/admin/calendar", &set("15")).await).await;
+    saved(c.post("/admin/calendar", &set("15")).await).await;
     assert_eq!(days(), 15);
 }
 
 // ---------------------------------------------------------------- the API
-
-fn token_for(app: &TestApp, user: i64) -> String {
-    audit::write(&mut app.conn(), &audit::Actor::default(), |c| {
-        Ok(db::api_tokens::create(c, user, "test")?)
-    })
-    .unwrap()
-    .1
-}
 
 async fn call(
     app: &TestApp,
@@ -1239,8 +1172,8 @@ async fn json_numbers_of_task_and_household_bodies_are_stored_exactly() {
     assert_eq!(status, StatusCode::OK, "{json}");
     assert_eq!(figures_of(&app, id), stored);
     // Nor does the page's edit form saved unchanged.
-    let c = browser(&app, "chutri").await;
-    let edit = page(&app, &c, &format!("/tasks/{id}/edit")).await;
+    let c = app.browser("chutri").await;
+    let edit = c.page_ok(&format!("/tasks/{id}/edit")).await;
     assert_eq!(input_value(&edit, "area_total_m2"), "28.227,755");
     saved(resubmit(&app, &c, &edit, &format!("/tasks/{id}")).await).await;
     assert_eq!(figures_of(&app, id), stored);
@@ -1296,7 +1229,7 @@ async fn dates_and_areas_past_their_plausible_range_are_refused_with_the_range()
         ("head_name", "Nguyễn Văn An".into()),
         ("area_m2", "100.000.000.000.000.000.000.000".into()),
     ];
-    let html = refused(post(app, c, &path, &fields).await).await;
+    let html = refused(c.post(&path, &fields).await).await;
     assert_kept_with(
         &html,
         "area_m2",
@@ -1307,13 +1240,12 @@ async fn dates_and_areas_past_their_plausible_range_are_refused_with_the_range()
 
     let milestone = format!("/tasks/{}/milestones", w.task);
     for day in ["31/12/9999", "01/01/1000"] {
-        let r = post(
-            app,
-            c,
-            &milestone,
-            &[("title", "Bàn giao mặt bằng"), ("due_on", day)],
-        )
-        .await;
+        let r = c
+            .post(
+                &milestone,
+                &[("title", "Bàn giao mặt bằng"), ("due_on", day)],
+            )
+            .await;
         assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY, "{day}");
         assert!(r
             .text()

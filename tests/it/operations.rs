@@ -1,7 +1,7 @@
 //! Operations: online backup and checked restore (SQLite), pg_dump and
 //! pg_restore (PostgreSQL), and refusing what would lose data.
 
-mod common;
+use crate::common;
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;

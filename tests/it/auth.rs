@@ -1,6 +1,6 @@
 //! Logging in and out, rate limits, CSRF, sessions and the first-run path.
 
-mod common;
+use crate::common;
 
 use common::{location, new_client, spawn, spawn_with, PASSWORD};
 use danvan::domain::access::Role;

@@ -3,7 +3,7 @@
 //! else; an administrator exports everything held about a household and
 //! erases its personal details once the task is closed, keeping the figures.
 
-mod common;
+use crate::common;
 
 use common::{new_client, spawn, TestApp, PASSWORD};
 use danvan::db::{self, households::HouseholdFields, households::NewVisit};

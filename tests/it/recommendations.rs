@@ -3,37 +3,14 @@
 //! file (bad files refused), the commune reopens once and accepts, another is
 //! transferred and extended; statistics per body; the holiday calendar; targets.
 
-mod common;
+use crate::common;
 
 use common::smtp::SmtpSink;
-use common::{location, new_client, spawn, TestApp, PASSWORD};
+use common::{location, spawn, Browser, TestApp};
 use danvan::db;
 use danvan::domain::access::Role;
 use danvan::domain::units::UnitKind;
-use reqwest::{multipart, Client, StatusCode};
-
-async fn browser(app: &TestApp, username: &str) -> Client {
-    let c = new_client();
-    let r = app.login_with(&c, username, PASSWORD).await;
-    assert_eq!(r.status(), StatusCode::SEE_OTHER, "login {username}");
-    c
-}
-
-async fn page(app: &TestApp, c: &Client, path: &str) -> (StatusCode, String) {
-    let r = app.get_with(c, path).await;
-    let s = r.status();
-    (s, r.text().await.unwrap())
-}
-
-async fn post(
-    app: &TestApp,
-    c: &Client,
-    path: &str,
-    fields: &[(&str, String)],
-) -> reqwest::Response {
-    let pairs: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
-    app.post_with(c, path, &pairs).await
-}
+use reqwest::{multipart, StatusCode};
 
 /// A small PDF as a program writes it: objects, a cross-reference table
 /// where `startxref` says, and `%%EOF`.
@@ -53,11 +30,6 @@ fn minimal_pdf(text: &str) -> Vec<u8> {
     pdf
 }
 
-async fn follow(app: &TestApp, c: &Client, r: reqwest::Response) -> String {
-    assert_eq!(r.status(), StatusCode::SEE_OTHER);
-    page(app, c, &location(&r)).await.1
-}
-
 fn rec(app: &TestApp, id: i64) -> db::recommendations::Recommendation {
     db::recommendations::find(&mut app.conn(), id).unwrap()
 }
@@ -65,7 +37,7 @@ fn rec(app: &TestApp, id: i64) -> db::recommendations::Recommendation {
 /// Posts the answer form (multipart, CSRF in the query like the page does).
 async fn answer(
     app: &TestApp,
-    c: &Client,
+    c: &Browser,
     id: i64,
     text: &str,
     file: Option<(&str, Vec<u8>)>,
@@ -81,7 +53,8 @@ async fn answer(
             multipart::Part::bytes(bytes).file_name(name.to_string()),
         );
     }
-    c.post(app.url(&format!("/recommendations/{id}/answer?_csrf={token}")))
+    c.client
+        .post(app.url(&format!("/recommendations/{id}/answer?_csrf={token}")))
         .multipart(form)
         .send()
         .await
@@ -108,10 +81,10 @@ async fn a_recommendation_is_raised_answered_reopened_once_and_accepted() {
     let so = app.user("so", department, &[(Role::Committee, department)]);
     app.set_email(so, "Hồ Thị Lan", "so@nghean.test", "vi");
     app.user("xem.lamthanh", other, &[(Role::Viewer, other)]);
-    let group = browser(&app, "tocongtac").await;
-    let raiser = browser(&app, "xa").await;
-    let body = browser(&app, "so").await;
-    let outsider = browser(&app, "xem.lamthanh").await;
+    let group = app.browser("tocongtac").await;
+    let raiser = app.browser("xa").await;
+    let body = app.browser("so").await;
+    let outsider = app.browser("xem.lamthanh").await;
 
     // The department has 5 working days; 20/10/2025 is made a holiday for the test.
     let r = app
@@ -150,7 +123,7 @@ async fn a_recommendation_is_raised_answered_reopened_once_and_accepted() {
         .await;
     assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(
-        page(&app, &raiser, "/admin/calendar").await.0,
+        raiser.page("/admin/calendar").await.0,
         StatusCode::FORBIDDEN
     );
 
@@ -171,27 +144,23 @@ async fn a_recommendation_is_raised_answered_reopened_once_and_accepted() {
             ),
         ]
     };
-    let r = post(&app, &group, "/inspections", &visit("")).await;
+    let r = group.post("/inspections", &visit("")).await;
     assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
     assert!(
         r.text().await.unwrap().contains("2.699 hồ sơ"),
         "typed values kept"
     );
-    let r = post(
-        &app,
-        &group,
-        "/inspections",
-        &visit("Phó Chủ tịch Thường trực UBND tỉnh; lãnh đạo các sở"),
-    )
-    .await;
+    let r = group
+        .post(
+            "/inspections",
+            &visit("Phó Chủ tịch Thường trực UBND tỉnh; lãnh đạo các sở"),
+        )
+        .await;
     let inspection = location(&r);
     let iid = inspection.trim_start_matches("/inspections/").to_string();
-    let (_, html) = page(
-        &app,
-        &group,
-        &format!("/recommendations/new?inspection_id={iid}"),
-    )
-    .await;
+    let (_, html) = group
+        .page(&format!("/recommendations/new?inspection_id={iid}"))
+        .await;
     assert!(
         html.contains("value=\"15/10/2025\""),
         "the form starts from the visit"
@@ -206,26 +175,26 @@ async fn a_recommendation_is_raised_answered_reopened_once_and_accepted() {
             ("raised_on", "15/10/2025".to_string()),
         ]
     };
-    let r = post(&app, &group, "/recommendations", &raise(commune, "")).await;
+    let r = group.post("/recommendations", &raise(commune, "")).await;
     assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
     let html = r.text().await.unwrap();
     assert!(html.contains("Chọn cơ quan khác.") && html.contains("Không được để trống."));
     assert_eq!(
-        post(&app, &outsider, "/recommendations", &raise(department, "x"))
+        outsider
+            .post("/recommendations", &raise(department, "x"))
             .await
             .status(),
         StatusCode::FORBIDDEN
     );
-    let r = post(
-        &app,
-        &group,
-        "/recommendations",
-        &raise(
-            department,
-            "Đẩy nhanh cấp đổi giấy chứng nhận quyền sử dụng đất",
-        ),
-    )
-    .await;
+    let r = group
+        .post(
+            "/recommendations",
+            &raise(
+                department,
+                "Đẩy nhanh cấp đổi giấy chứng nhận quyền sử dụng đất",
+            ),
+        )
+        .await;
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
     let id: i64 = location(&r)
         .trim_start_matches("/recommendations/")
@@ -233,15 +202,13 @@ async fn a_recommendation_is_raised_answered_reopened_once_and_accepted() {
         .unwrap();
     // Wed 15/10 + 5 working days: 16, 17, (weekend), 20 is a holiday, 21, 22, 23.
     assert_eq!(rec(&app, id).due_on.to_string(), "2025-10-23");
-    let (_, html) = page(&app, &raiser, &format!("/recommendations/{id}")).await;
+    let (_, html) = raiser.page(&format!("/recommendations/{id}")).await;
     assert!(
         html.contains("23/10/2025") && html.contains("Nghỉ thử"),
         "the page shows how the date was reached"
     );
     assert_eq!(
-        page(&app, &outsider, &format!("/recommendations/{id}"))
-            .await
-            .0,
+        outsider.page(&format!("/recommendations/{id}")).await.0,
         StatusCode::FORBIDDEN
     );
 
@@ -345,31 +312,21 @@ async fn a_recommendation_is_raised_answered_reopened_once_and_accepted() {
         ]
     };
     assert_eq!(
-        post(
-            &app,
-            &body,
-            &format!("/recommendations/{id}/reopen"),
-            &reopen("x")
-        )
-        .await
-        .status(),
+        body.post(&format!("/recommendations/{id}/reopen"), &reopen("x"))
+            .await
+            .status(),
         StatusCode::FORBIDDEN
     );
-    let r = post(
-        &app,
-        &raiser,
-        &format!("/recommendations/{id}/reopen"),
-        &reopen(""),
-    )
-    .await;
+    let r = raiser
+        .post(&format!("/recommendations/{id}/reopen"), &reopen(""))
+        .await;
     assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
-    let r = post(
-        &app,
-        &raiser,
-        &format!("/recommendations/{id}/reopen"),
-        &reopen("Chưa nêu thời hạn giải quyết"),
-    )
-    .await;
+    let r = raiser
+        .post(
+            &format!("/recommendations/{id}/reopen"),
+            &reopen("Chưa nêu thời hạn giải quyết"),
+        )
+        .await;
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
     let reopened = rec(&app, id);
     assert_eq!(
@@ -377,29 +334,23 @@ async fn a_recommendation_is_raised_answered_reopened_once_and_accepted() {
         ("open", true)
     );
     answer(&app, &body, id, "Hoàn thành trong tháng 11/2025", None).await;
-    let html = follow(
-        &app,
-        &raiser,
-        post(
-            &app,
-            &raiser,
-            &format!("/recommendations/{id}/reopen"),
-            &reopen("lần hai"),
+    let html = raiser
+        .follow(
+            raiser
+                .post(&format!("/recommendations/{id}/reopen"), &reopen("lần hai"))
+                .await,
         )
-        .await,
-    )
-    .await;
+        .await;
     assert!(
         html.contains("thay đổi của bạn chưa được lưu"),
         "reopened once only"
     );
-    let r = post(
-        &app,
-        &raiser,
-        &format!("/recommendations/{id}/accept"),
-        &[("version", rec(&app, id).version.to_string())],
-    )
-    .await;
+    let r = raiser
+        .post(
+            &format!("/recommendations/{id}/accept"),
+            &[("version", rec(&app, id).version.to_string())],
+        )
+        .await;
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
     assert_eq!(rec(&app, id).status, "accepted");
     let events = db::recommendations::events(&mut app.conn(), id).unwrap();
@@ -410,49 +361,44 @@ async fn a_recommendation_is_raised_answered_reopened_once_and_accepted() {
     );
 
     // Another one is transferred, then extended with a reason.
-    let r = post(
-        &app,
-        &group,
-        "/recommendations",
-        &raise(department, "Bố trí kinh phí sửa chữa trụ sở dôi dư"),
-    )
-    .await;
+    let r = group
+        .post(
+            "/recommendations",
+            &raise(department, "Bố trí kinh phí sửa chữa trụ sở dôi dư"),
+        )
+        .await;
     let second: i64 = location(&r)
         .trim_start_matches("/recommendations/")
         .parse()
         .unwrap();
     let v = || rec(&app, second).version.to_string();
-    let r = post(
-        &app,
-        &body,
-        &format!("/recommendations/{second}/transfer"),
-        &[
-            ("version", v()),
-            ("to_unit_id", finance.to_string()),
-            ("reason", "".into()),
-        ],
-    )
-    .await;
+    let r = body
+        .post(
+            &format!("/recommendations/{second}/transfer"),
+            &[
+                ("version", v()),
+                ("to_unit_id", finance.to_string()),
+                ("reason", "".into()),
+            ],
+        )
+        .await;
     assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
-    let r = post(
-        &app,
-        &body,
-        &format!("/recommendations/{second}/transfer"),
-        &[
-            ("version", v()),
-            ("to_unit_id", finance.to_string()),
-            ("reason", "Thuộc thẩm quyền Sở Tài chính".into()),
-        ],
-    )
-    .await;
+    let r = body
+        .post(
+            &format!("/recommendations/{second}/transfer"),
+            &[
+                ("version", v()),
+                ("to_unit_id", finance.to_string()),
+                ("reason", "Thuộc thẩm quyền Sở Tài chính".into()),
+            ],
+        )
+        .await;
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
     // The department no longer sees it: back to its list, not to a 403.
     assert_eq!(location(&r), "/recommendations");
     assert_eq!(rec(&app, second).to_unit_id, finance);
     assert_eq!(
-        post(
-            &app,
-            &body,
+        body.post(
             &format!("/recommendations/{second}/extend"),
             &[
                 ("version", v()),
@@ -466,40 +412,35 @@ async fn a_recommendation_is_raised_answered_reopened_once_and_accepted() {
         "no longer the department's"
     );
     app.user("taichinh", finance, &[(Role::Committee, finance)]);
-    let treasury = browser(&app, "taichinh").await;
-    let r = post(
-        &app,
-        &treasury,
-        &format!("/recommendations/{second}/extend"),
-        &[
-            ("version", v()),
-            ("due_on", "01/01/2020".into()),
-            ("reason", "Chờ dự toán".into()),
-        ],
-    )
-    .await;
+    let treasury = app.browser("taichinh").await;
+    let r = treasury
+        .post(
+            &format!("/recommendations/{second}/extend"),
+            &[
+                ("version", v()),
+                ("due_on", "01/01/2020".into()),
+                ("reason", "Chờ dự toán".into()),
+            ],
+        )
+        .await;
     assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
-    let r = post(
-        &app,
-        &treasury,
-        &format!("/recommendations/{second}/extend"),
-        &[
-            ("version", v()),
-            ("due_on", "01/01/2030".into()),
-            ("reason", "Chờ dự toán".into()),
-        ],
-    )
-    .await;
+    let r = treasury
+        .post(
+            &format!("/recommendations/{second}/extend"),
+            &[
+                ("version", v()),
+                ("due_on", "01/01/2030".into()),
+                ("reason", "Chờ dự toán".into()),
+            ],
+        )
+        .await;
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
     assert_eq!(rec(&app, second).due_on.to_string(), "2030-01-01");
 
     // Statistics per responding body.
-    let (s, html) = page(
-        &app,
-        &group,
-        "/recommendations/stats?from=01/01/2025&to=31/12/2025",
-    )
-    .await;
+    let (s, html) = group
+        .page("/recommendations/stats?from=01/01/2025&to=31/12/2025")
+        .await;
     assert_eq!(s, StatusCode::OK);
     assert!(html.contains("Sở Nông nghiệp và Môi trường") && html.contains("Sở Tài chính"));
     let r = app
@@ -535,8 +476,8 @@ async fn annual_targets_count_met_and_exceeded_with_their_history() {
     let ward = app.unit(app.root, UnitKind::Ward, "Phường Tây Hồ");
     app.user("capuy", ward, &[(Role::Committee, ward)]);
     app.user("xem", ward, &[(Role::Viewer, ward)]);
-    let committee = browser(&app, "capuy").await;
-    let viewer = browser(&app, "xem").await;
+    let committee = app.browser("capuy").await;
+    let viewer = app.browser("xem").await;
     let add = |name: &str, planned: &str| {
         vec![
             ("unit_id", ward.to_string()),
@@ -546,13 +487,9 @@ async fn annual_targets_count_met_and_exceeded_with_their_history() {
             ("measure", "%".to_string()),
         ]
     };
-    let r = post(
-        &app,
-        &committee,
-        "/targets",
-        &add("Tỷ lệ hộ gia đình văn hóa", "nhiều"),
-    )
-    .await;
+    let r = committee
+        .post("/targets", &add("Tỷ lệ hộ gia đình văn hóa", "nhiều"))
+        .await;
     assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
     assert!(r
         .text()
@@ -564,23 +501,19 @@ async fn annual_targets_count_met_and_exceeded_with_their_history() {
     let mut far = add("Thu ngân sách", "100");
     far.retain(|(k, _)| *k != "year");
     far.push(("year", "1990".into()));
-    let r = post(&app, &committee, "/targets", &far).await;
+    let r = committee.post("/targets", &far).await;
     assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
     assert!(r.text().await.unwrap().contains("1990: Năm không hợp lệ."));
     assert_eq!(
-        post(&app, &viewer, "/targets", &add("x", "1"))
-            .await
-            .status(),
+        viewer.post("/targets", &add("x", "1")).await.status(),
         StatusCode::FORBIDDEN
     );
-    post(
-        &app,
-        &committee,
-        "/targets",
-        &add("Tỷ lệ hộ gia đình văn hóa", "90"),
-    )
-    .await;
-    post(&app, &committee, "/targets", &add("Thu ngân sách", "100")).await;
+    committee
+        .post("/targets", &add("Tỷ lệ hộ gia đình văn hóa", "90"))
+        .await;
+    committee
+        .post("/targets", &add("Thu ngân sách", "100"))
+        .await;
     let targets = db::recommendations::targets_of(&mut app.conn(), ward, 2023).unwrap();
     let set = |t: &db::recommendations::Target, v: &str| {
         vec![
@@ -594,36 +527,34 @@ async fn annual_targets_count_met_and_exceeded_with_their_history() {
             ),
         ]
     };
-    post(
-        &app,
-        &committee,
-        &format!("/targets/{}", targets[0].id),
-        &set(&targets[0], "85"),
-    )
-    .await;
-    post(
-        &app,
-        &committee,
-        &format!("/targets/{}", targets[0].id),
-        &set(&targets[0], "92,5"),
-    )
-    .await;
-    post(
-        &app,
-        &committee,
-        &format!("/targets/{}", targets[1].id),
-        &set(&targets[1], "100"),
-    )
-    .await;
-    let r = post(
-        &app,
-        &committee,
-        &format!("/targets/{}", targets[1].id),
-        &set(&targets[1], "abc"),
-    )
-    .await;
+    committee
+        .post(
+            &format!("/targets/{}", targets[0].id),
+            &set(&targets[0], "85"),
+        )
+        .await;
+    committee
+        .post(
+            &format!("/targets/{}", targets[0].id),
+            &set(&targets[0], "92,5"),
+        )
+        .await;
+    committee
+        .post(
+            &format!("/targets/{}", targets[1].id),
+            &set(&targets[1], "100"),
+        )
+        .await;
+    let r = committee
+        .post(
+            &format!("/targets/{}", targets[1].id),
+            &set(&targets[1], "abc"),
+        )
+        .await;
     assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
-    let (s, html) = page(&app, &viewer, &format!("/targets?unit={ward}&year=2023")).await;
+    let (s, html) = viewer
+        .page(&format!("/targets?unit={ward}&year=2023"))
+        .await;
     assert_eq!(s, StatusCode::OK);
     assert!(html.contains("2/2 chỉ tiêu đạt, 1 vượt"), "{html}");
     assert!(
@@ -631,14 +562,13 @@ async fn annual_targets_count_met_and_exceeded_with_their_history() {
         "history of actual values"
     );
     assert_eq!(
-        post(
-            &app,
-            &viewer,
-            &format!("/targets/{}", targets[0].id),
-            &set(&targets[0], "1")
-        )
-        .await
-        .status(),
+        viewer
+            .post(
+                &format!("/targets/{}", targets[0].id),
+                &set(&targets[0], "1")
+            )
+            .await
+            .status(),
         StatusCode::FORBIDDEN
     );
 }
@@ -661,33 +591,29 @@ async fn a_recommendation_names_only_an_inspection_its_author_may_raise_from() {
     let so_qn = app.unit(quang_ngai, UnitKind::Department, "Sở Tài chính Quảng Ngãi");
     app.user("tocongtac", nghe_an, &[(Role::Committee, nghe_an)]);
     app.user("bithu.quangphu", phu, &[(Role::Committee, phu)]);
-    let group = browser(&app, "tocongtac").await;
-    let other = browser(&app, "bithu.quangphu").await;
-    let r = post(
-        &app,
-        &group,
-        "/inspections",
-        &[
-            ("by_unit_id", nghe_an.to_string()),
-            ("unit_id", xa.to_string()),
-            ("visited_on", "15/10/2025".to_string()),
-            ("members", "Phó Chủ tịch UBND tỉnh".to_string()),
-            ("figures", "".to_string()),
-            ("findings", "Chậm cấp đổi giấy chứng nhận".to_string()),
-        ],
-    )
-    .await;
+    let group = app.browser("tocongtac").await;
+    let other = app.browser("bithu.quangphu").await;
+    let r = group
+        .post(
+            "/inspections",
+            &[
+                ("by_unit_id", nghe_an.to_string()),
+                ("unit_id", xa.to_string()),
+                ("visited_on", "15/10/2025".to_string()),
+                ("members", "Phó Chủ tịch UBND tỉnh".to_string()),
+                ("figures", "".to_string()),
+                ("findings", "Chậm cấp đổi giấy chứng nhận".to_string()),
+            ],
+        )
+        .await;
     let iid = location(&r).trim_start_matches("/inspections/").to_string();
     let _ = so;
 
-    let (status, _) = page(&app, &other, &format!("/inspections/{iid}")).await;
+    let (status, _) = other.page(&format!("/inspections/{iid}")).await;
     assert_eq!(status, StatusCode::FORBIDDEN);
-    let (status, html) = page(
-        &app,
-        &other,
-        &format!("/recommendations/new?inspection_id={iid}"),
-    )
-    .await;
+    let (status, html) = other
+        .page(&format!("/recommendations/new?inspection_id={iid}"))
+        .await;
     assert_eq!(status, StatusCode::FORBIDDEN, "nothing of it is shown");
     assert!(!html.contains("15/10/2025"));
 
@@ -709,7 +635,7 @@ async fn a_recommendation_names_only_an_inspection_its_author_may_raise_from() {
         "99999999999999999999",
         "abc",
     ] {
-        let r = post(&app, &other, "/recommendations", &raise(bad)).await;
+        let r = other.post("/recommendations", &raise(bad)).await;
         assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY, "{bad}");
         let html = r.text().await.unwrap();
         assert!(
@@ -729,7 +655,7 @@ async fn a_recommendation_names_only_an_inspection_its_author_may_raise_from() {
         .unwrap()
         .is_empty());
     // Sent again as the page then offers it, without the inspection, it is saved.
-    let r = post(&app, &other, "/recommendations", &raise("")).await;
+    let r = other.post("/recommendations", &raise("")).await;
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
     assert_eq!(db::recommendations::all(&mut app.conn()).unwrap().len(), 1);
 }

@@ -2,14 +2,14 @@
 //! arrives, in whose language, when the server is down, when an address is
 //! refused, with two instances, with the user's choices, and the daily run.
 
-mod common;
+use crate::common;
 
 use std::collections::HashSet;
 use std::time::Duration;
 
-use chrono::{Duration as Days, NaiveDate};
+use chrono::Duration as Days;
 use common::smtp::SmtpSink;
-use common::{config_for, new_client, spawn_mailing, TestApp};
+use common::{config_for, day, new_client, spawn_mailing, TestApp};
 use danvan::db::notifications as ndb;
 use danvan::db::schema::{digest_items, households, outbox};
 use danvan::db::{self, audit};
@@ -17,7 +17,7 @@ use danvan::domain::access::Role;
 use danvan::domain::units::UnitKind;
 use danvan::error::AppError;
 use diesel::prelude::*;
-use reqwest::{Client, StatusCode};
+use reqwest::StatusCode;
 use serde_json::json;
 
 struct World {
@@ -71,18 +71,12 @@ fn task_form(w: &World, co_owner: Option<i64>) -> Vec<(&'static str, String)> {
     f
 }
 
-async fn post(
-    app: &TestApp,
-    client: &Client,
-    path: &str,
-    f: &[(&str, String)],
-) -> reqwest::Response {
-    let pairs: Vec<(&str, &str)> = f.iter().map(|(k, v)| (*k, v.as_str())).collect();
-    app.post_with(client, path, &pairs).await
-}
-
 async fn register(w: &World) -> i64 {
-    let r = post(&w.app, &w.app.client, "/tasks", &task_form(w, None)).await;
+    let r = w
+        .app
+        .on(&w.app.client)
+        .post("/tasks", &task_form(w, None))
+        .await;
     assert_eq!(
         r.status(),
         StatusCode::SEE_OTHER,
@@ -186,7 +180,11 @@ async fn assignments_go_out_by_smtp_in_each_recipients_language_with_both_bodies
     // An edit tells only the person it adds.
     let mut f = task_form(&w, Some(w.helper));
     f.push(("version", "1".into()));
-    let r = post(&w.app, &w.app.client, &format!("/tasks/{task}"), &f).await;
+    let r = w
+        .app
+        .on(&w.app.client)
+        .post(&format!("/tasks/{task}"), &f)
+        .await;
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
     let got = sink.wait_for(3).await;
     assert_eq!(
@@ -369,10 +367,6 @@ async fn two_instances_on_one_database_send_each_message_once() {
         .get_result(&mut app.conn())
         .unwrap();
     assert_eq!(sent, 40);
-}
-
-fn day(y: i32, m: u32, d: u32) -> NaiveDate {
-    NaiveDate::from_ymd_opt(y, m, d).unwrap()
 }
 
 #[tokio::test]

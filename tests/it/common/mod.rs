@@ -289,19 +289,27 @@ impl TestApp {
         (s, r.text().await.unwrap())
     }
 
+    /// `client` as a [`Browser`] on this app: the same cookie jar, so the
+    /// same session.
+    pub fn on(&self, client: &Client) -> Browser {
+        Browser {
+            base: self.base.clone(),
+            client: client.clone(),
+        }
+    }
+
+    /// A browser of its own (a fresh cookie jar) logged in as `username`
+    /// with `PASSWORD`; the login must succeed.
+    pub async fn browser(&self, username: &str) -> Browser {
+        let b = self.on(&new_client());
+        let r = b.login(username, PASSWORD).await;
+        assert_eq!(r.status(), StatusCode::SEE_OTHER, "login {username}");
+        b
+    }
+
     /// The session's current CSRF token, read from a page the visitor can see.
     pub async fn csrf_of(&self, client: &Client) -> String {
-        let r = self.get_with(client, "/login").await;
-        let html = if r.status() == StatusCode::SEE_OTHER {
-            self.get_with(client, "/account/password")
-                .await
-                .text()
-                .await
-                .unwrap()
-        } else {
-            r.text().await.unwrap()
-        };
-        csrf_in(&html)
+        self.on(client).csrf().await
     }
 
     pub async fn csrf(&self) -> String {
@@ -319,10 +327,7 @@ impl TestApp {
         path: &str,
         fields: &[(&str, &str)],
     ) -> Response {
-        let token = self.csrf_of(client).await;
-        let mut all: Vec<(&str, &str)> = fields.to_vec();
-        all.push(("_csrf", &token));
-        client.post(self.url(path)).form(&all).send().await.unwrap()
+        self.on(client).post(path, fields).await
     }
 
     pub async fn login(&self, username: &str, password: &str) -> Response {
@@ -330,12 +335,7 @@ impl TestApp {
     }
 
     pub async fn login_with(&self, client: &Client, username: &str, password: &str) -> Response {
-        self.post_with(
-            client,
-            "/login",
-            &[("username", username), ("password", password)],
-        )
-        .await
+        self.on(client).login(username, password).await
     }
 
     /// Creates `quantri`, administrator of the top unit, and logs in as them.
@@ -353,6 +353,96 @@ impl TestApp {
             StatusCode::SEE_OTHER,
             "login of {username} failed"
         );
+    }
+}
+
+/// Nothing to post but the CSRF token: `browser.post(path, NO_FIELDS)`.
+pub const NO_FIELDS: &[(&str, &str)] = &[];
+
+/// A visitor's browser on the app at `base`: a cookie jar of its own, so a
+/// session of its own. It dereferences to its `reqwest::Client`, so it goes
+/// wherever a `&Client` is asked for; its own `post` adds the CSRF token.
+pub struct Browser {
+    base: String,
+    pub client: Client,
+}
+
+impl std::ops::Deref for Browser {
+    type Target = Client;
+
+    fn deref(&self) -> &Client {
+        &self.client
+    }
+}
+
+impl Browser {
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.base, path)
+    }
+
+    /// A page's status and text.
+    pub async fn page(&self, path: &str) -> (StatusCode, String) {
+        let r = self.client.get(self.url(path)).send().await.unwrap();
+        let s = r.status();
+        (s, r.text().await.unwrap())
+    }
+
+    /// A page's text; the page must answer 200.
+    pub async fn page_ok(&self, path: &str) -> String {
+        let r = self.client.get(self.url(path)).send().await.unwrap();
+        assert_eq!(r.status(), StatusCode::OK, "GET {path}");
+        r.text().await.unwrap()
+    }
+
+    /// The page a redirect leads to; `r` must be a redirect (303).
+    pub async fn follow(&self, r: Response) -> String {
+        assert_eq!(r.status(), StatusCode::SEE_OTHER);
+        self.page(&location(&r)).await.1
+    }
+
+    /// The session's current CSRF token, read from a page the visitor can see.
+    pub async fn csrf(&self) -> String {
+        let r = self.client.get(self.url("/login")).send().await.unwrap();
+        let html = if r.status() == StatusCode::SEE_OTHER {
+            self.client
+                .get(self.url("/account/password"))
+                .send()
+                .await
+                .unwrap()
+                .text()
+                .await
+                .unwrap()
+        } else {
+            r.text().await.unwrap()
+        };
+        csrf_in(&html)
+    }
+
+    /// Posts a form with the session's CSRF token added. Fields may be
+    /// `&str` or `String`, names and values alike.
+    pub async fn post<K: AsRef<str>, V: AsRef<str>>(
+        &self,
+        path: &str,
+        fields: &[(K, V)],
+    ) -> Response {
+        let token = self.csrf().await;
+        let mut all: Vec<(&str, &str)> = fields
+            .iter()
+            .map(|(k, v)| (k.as_ref(), v.as_ref()))
+            .collect();
+        all.push(("_csrf", &token));
+        self.client
+            .post(self.url(path))
+            .form(&all)
+            .send()
+            .await
+            .unwrap()
+    }
+
+    /// Posts the login form.
+    pub async fn login(&self, username: &str, password: &str) -> Response {
+        self.post("/login", &[("username", username), ("password", password)])
+            .await
     }
 }
 
@@ -454,6 +544,33 @@ pub async fn login_at(client: &Client, base: &str, username: &str, password: &st
         .send()
         .await
         .unwrap()
+}
+
+/// A date, for short.
+pub fn day(y: i32, m: u32, d: u32) -> chrono::NaiveDate {
+    chrono::NaiveDate::from_ymd_opt(y, m, d).unwrap()
+}
+
+/// `fields` with `key` set to `value` alone: any earlier values of `key`
+/// are dropped and the new one goes last.
+pub fn with(
+    mut fields: Vec<(&'static str, String)>,
+    key: &'static str,
+    value: &str,
+) -> Vec<(&'static str, String)> {
+    fields.retain(|(k, _)| *k != key);
+    fields.push((key, value.into()));
+    fields
+}
+
+/// An API token for `user`, made straight in the database.
+pub fn token_for(app: &TestApp, user: i64) -> String {
+    let mut conn = app.conn();
+    audit::write(&mut conn, &audit::Actor::default(), |c| {
+        Ok(db::api_tokens::create(c, user, "test")?)
+    })
+    .unwrap()
+    .1
 }
 
 /// A household with just a name, a parcel and an area.

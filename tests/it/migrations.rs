@@ -1,8 +1,9 @@
-//! Migrations: the same names for both backends; each runs up, down and up again.
+//! Migrations: the same names, tables and columns for both backends; each
+//! runs up, down and up again.
 
-mod common;
+use crate::common;
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 use danvan::db::{self, DbConnection, POSTGRES_MIGRATIONS, SQLITE_MIGRATIONS};
 use diesel_migrations::MigrationHarness;
@@ -30,6 +31,149 @@ fn both_backends_have_the_same_migration_names() {
             }
         }
     }
+}
+
+/// Tables and their columns, by name.
+type Tables = BTreeMap<String, BTreeSet<String>>;
+
+#[derive(diesel::QueryableByName)]
+struct TableColumn {
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    table_name: String,
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    column_name: String,
+}
+
+/// Diesel's own record of the migrations run, on both backends alike: made by
+/// diesel, not by a migration of ours.
+const DIESEL_BOOKKEEPING: &str = "__diesel_schema_migrations";
+
+/// The tables and columns of a fresh database after every migration.
+///
+/// What is left out, and why:
+/// - `__diesel_schema_migrations` (both backends): diesel's bookkeeping.
+/// - On SQLite, the names beginning `sqlite_` (today `sqlite_sequence`, which
+///   AUTOINCREMENT keeps; `sqlite_stat1` would come with ANALYZE): SQLite's
+///   own tables, and no other table may take such a name.
+/// - On SQLite, the FTS5 search indexes `households_fts` and `tasks_fts`
+///   (virtual tables) and the shadow tables FTS5 keeps for each
+///   (`…_fts_config`, `…_fts_data`, `…_fts_docsize`, `…_fts_idx`): PostgreSQL
+///   searches the same text with pg_trgm indexes on `households` and `tasks`
+///   instead. They are left out by the kind SQLite itself gives them
+///   (`pragma_table_list`: `virtual` and `shadow`), so an ordinary table can
+///   never be left out by mistake.
+fn tables_of(test_db: &common::TestDb) -> Tables {
+    use diesel::RunQueryDsl;
+    let url = db::DatabaseUrl::parse(&test_db.url()).unwrap();
+    let mut conn = db::connect(&url).unwrap();
+    db::run_migrations(&mut conn).unwrap();
+    let query = match &conn {
+        DbConnection::Sqlite(_) => {
+            "SELECT t.name AS table_name, c.name AS column_name \
+             FROM pragma_table_list AS t, pragma_table_info(t.name) AS c \
+             WHERE t.schema = 'main' AND t.type IN ('table', 'view') \
+             AND t.name NOT LIKE 'sqlite\\_%' ESCAPE '\\'"
+        }
+        DbConnection::Pg(_) => {
+            "SELECT table_name::text AS table_name, column_name::text AS column_name \
+             FROM information_schema.columns WHERE table_schema = 'public'"
+        }
+    };
+    let mut tables = Tables::new();
+    for row in diesel::sql_query(query)
+        .load::<TableColumn>(&mut conn)
+        .unwrap()
+    {
+        if row.table_name != DIESEL_BOOKKEEPING {
+            tables
+                .entry(row.table_name)
+                .or_default()
+                .insert(row.column_name);
+        }
+    }
+    tables
+}
+
+/// The tables and columns `src/db/schema.rs` declares (`diesel::table!`,
+/// `column -> Type,` lines, with `#[sql_name = "…"]` where a column has one).
+fn declared_tables() -> Tables {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/src/db/schema.rs");
+    let source = std::fs::read_to_string(path).unwrap();
+    let mut tables = Tables::new();
+    for block in source.split("table! {").skip(1) {
+        let (head, rest) = block.split_once('{').expect("a table's columns");
+        let name = head.split('(').next().unwrap().trim();
+        let body = rest.split('}').next().unwrap();
+        let columns = tables.entry(name.to_string()).or_default();
+        let mut sql_name = None;
+        for line in body.lines().map(str::trim) {
+            if let Some(quoted) = line.strip_prefix("#[sql_name = \"") {
+                sql_name = quoted.split('"').next().map(str::to_string);
+            } else if let Some((column, _)) = line.split_once("->") {
+                let column = column.trim().trim_start_matches("r#").to_string();
+                columns.insert(sql_name.take().unwrap_or(column));
+            }
+        }
+    }
+    tables
+}
+
+/// What differs between two sets of tables, one line per table.
+fn differences(left: &str, a: &Tables, right: &str, b: &Tables) -> Vec<String> {
+    let mut out = Vec::new();
+    for (name, columns) in a {
+        match b.get(name) {
+            None => out.push(format!("table {name} is in {left} only")),
+            Some(other) => {
+                let only_a: Vec<_> = columns.difference(other).collect();
+                let only_b: Vec<_> = other.difference(columns).collect();
+                if !only_a.is_empty() {
+                    out.push(format!("{name}: columns {only_a:?} are in {left} only"));
+                }
+                if !only_b.is_empty() {
+                    out.push(format!("{name}: columns {only_b:?} are in {right} only"));
+                }
+            }
+        }
+    }
+    for name in b.keys().filter(|n| !a.contains_key(*n)) {
+        out.push(format!("table {name} is in {right} only"));
+    }
+    out
+}
+
+/// The SQLite and PostgreSQL migrations make the same tables with the same
+/// columns. SQLite's are always read, and checked against what
+/// `src/db/schema.rs` declares; PostgreSQL's when `TEST_DATABASE_URL` is set.
+#[test]
+fn both_backends_make_the_same_tables_with_the_same_columns() {
+    let sqlite = tables_of(&common::TestDb::sqlite());
+    assert!(
+        sqlite.len() > 50 && sqlite.contains_key("households"),
+        "the SQLite migrations made {} tables",
+        sqlite.len()
+    );
+    let declared = declared_tables();
+    let found = differences(
+        "the SQLite migrations",
+        &sqlite,
+        "src/db/schema.rs",
+        &declared,
+    );
+    assert!(found.is_empty(), "{}", found.join("\n"));
+
+    let test_db = common::TestDb::new();
+    if !test_db.is_postgres() {
+        return; // no PostgreSQL server to compare with
+    }
+    let postgres = tables_of(&test_db);
+    let found = differences(
+        "the SQLite migrations",
+        &sqlite,
+        "the PostgreSQL migrations",
+        &postgres,
+    );
+    assert!(found.is_empty(), "{}", found.join("\n"));
 }
 
 /// Runs every migration up, then each down one at a time, then all up again.

@@ -1,7 +1,7 @@
 //! Household lists in and out: CSV and XLSX import with a preview, all or
 //! nothing, and exports that the import reads back.
 
-mod common;
+use crate::common;
 
 use common::{location, new_client, spawn, TestApp, PASSWORD};
 use danvan::db;

@@ -1,7 +1,7 @@
 //! The load-test generator: a small province, consistent with the app's own
 //! rules, on either database.
 
-mod common;
+use crate::common;
 
 use danvan::db::schema::{households, tasks, users, visits};
 use diesel::prelude::*;

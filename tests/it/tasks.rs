@@ -1,7 +1,7 @@
 //! Difficult tasks through the real server: registering, reading, editing with
 //! optimistic concurrency, status, milestones, lists and who may do what.
 
-mod common;
+use crate::common;
 
 use common::{location, new_client, spawn, TestApp, PASSWORD};
 use danvan::db;

@@ -1,6 +1,6 @@
 //! Mail settings page: a real SMTP conversation, and `.eml` files when no SMTP server is set.
 
-mod common;
+use crate::common;
 
 use common::smtp::SmtpSink;
 use common::{new_client, spawn, spawn_with, PASSWORD};

@@ -1,7 +1,7 @@
 //! `GET /metrics`: off unless a token is set, then Prometheus text with
 //! requests by route and status, latency, the pool and the outbox.
 
-mod common;
+use crate::common;
 
 use common::{spawn, spawn_with};
 use danvan::db::notifications as ndb;

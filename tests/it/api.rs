@@ -2,9 +2,9 @@
 //! the same permissions as the pages (a table of role × endpoint), JSON
 //! errors with the forms' field checks, versions on edits, cursors, rates.
 
-mod common;
+use crate::common;
 
-use common::{new_client, spawn, spawn_with, TestApp, PASSWORD};
+use common::{new_client, spawn, spawn_with, token_for, TestApp, PASSWORD};
 use danvan::db::{self, audit};
 use danvan::domain::access::Role;
 use danvan::domain::units::UnitKind;
@@ -133,15 +133,6 @@ async fn send_to(
         .get("etag")
         .map(|v| v.to_str().unwrap().to_string());
     (res.status(), etag, res.json::<Value>().await.unwrap())
-}
-
-fn token_for(app: &TestApp, user: i64) -> String {
-    let mut conn = app.conn();
-    audit::write(&mut conn, &audit::Actor::default(), |c| {
-        Ok(db::api_tokens::create(c, user, "test")?)
-    })
-    .unwrap()
-    .1
 }
 
 /// Two wards; in the first a task led by `chutri` (committee) worked by

@@ -3,7 +3,7 @@
 //! page and the API, with the stored values checked; and files made to hurt
 //! the reader, refused with a reason.
 
-mod common;
+use crate::common;
 
 use common::{spawn, TestApp};
 use danvan::db;

@@ -9,17 +9,17 @@
 //! Two provinces, each with a ward: Quảng Ngãi, where `bithu.quangphu`
 //! works, and Nghệ An, whose records he must not be able to reach.
 
-mod common;
+use crate::common;
 
 use chrono::Datelike;
-use common::{location, new_client, spawn, TestApp, PASSWORD};
+use common::{location, spawn, Browser, TestApp};
 use danvan::db::{self, audit, households::NewVisit};
 use danvan::domain::access::Role;
 use danvan::domain::consent::ConsentStage;
 use danvan::domain::format;
 use danvan::domain::units::UnitKind;
 use diesel::prelude::*;
-use reqwest::{Client, Method, StatusCode};
+use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
 
 /// Ids that name nothing: negative, zero, far past any row, past i64.
@@ -262,14 +262,6 @@ impl World {
             .unwrap()
     }
 
-    /// A logged-in browser.
-    async fn browser(&self, username: &str) -> Client {
-        let c = new_client();
-        let r = self.app.login_with(&c, username, PASSWORD).await;
-        assert_eq!(r.status(), StatusCode::SEE_OTHER, "login {username}");
-        c
-    }
-
     /// A token made as an administrator makes it: `danvan token`.
     fn token(&self, username: &str) -> String {
         let out = self
@@ -283,9 +275,8 @@ impl World {
         String::from_utf8(out.stdout).unwrap().trim().to_string()
     }
 
-    async fn post(&self, c: &Client, path: &str, form: &Fields) -> (StatusCode, String) {
-        let pairs: Vec<(&str, &str)> = form.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
-        let r = self.app.post_with(c, path, &pairs).await;
+    async fn post(&self, c: &Browser, path: &str, form: &Fields) -> (StatusCode, String) {
+        let r = c.post(path, form).await;
         let status = r.status();
         let at = location(&r);
         (status, format!("{at}\n{}", r.text().await.unwrap()))
@@ -295,7 +286,7 @@ impl World {
     /// answer is `expect`, and nothing is written.
     async fn page_refuses(
         &self,
-        c: &Client,
+        c: &Browser,
         path: &str,
         base: &Fields,
         field: &str,
@@ -412,7 +403,7 @@ const INVALID: &[StatusCode] = &[UNPROCESSABLE];
 #[tokio::test]
 async fn a_task_names_a_unit_category_and_people_the_committee_may_use() {
     let w = world().await;
-    let c = w.browser("bithu.quangphu").await;
+    let c = w.app.browser("bithu.quangphu").await;
     let base = fields(&[
         ("unit_id", w.qn_ward.to_string()),
         ("category_id", "1".into()),
@@ -480,7 +471,7 @@ async fn a_task_names_a_unit_category_and_people_the_committee_may_use() {
 #[tokio::test]
 async fn a_visit_names_the_tasks_people_and_corrects_this_households_visits() {
     let w = world().await;
-    let c = w.browser("totac.quangphu").await;
+    let c = w.app.browser("totac.quangphu").await;
     let path = format!("/households/{}/visits", w.household);
     let base = fields(&[
         ("visited_on", date(format::today())),
@@ -529,7 +520,7 @@ async fn a_visit_names_the_tasks_people_and_corrects_this_households_visits() {
 #[tokio::test]
 async fn a_dialogue_is_held_with_open_households_of_its_own_task() {
     let w = world().await;
-    let c = w.browser("bithu.quangphu").await;
+    let c = w.app.browser("bithu.quangphu").await;
     let path = format!("/tasks/{}/dialogues", w.task);
     let base = fields(&[
         ("held_on", date(format::today())),
@@ -557,7 +548,7 @@ async fn a_dialogue_is_held_with_open_households_of_its_own_task() {
 #[tokio::test]
 async fn a_campaign_names_its_unit_fields_appraisers_and_tasks_from_its_own_reach() {
     let w = world().await;
-    let c = w.browser("bithu.quangphu").await;
+    let c = w.app.browser("bithu.quangphu").await;
     let base = fields(&[
         ("unit_id", w.qn_ward.to_string()),
         ("year", w.year.to_string()),
@@ -650,7 +641,7 @@ async fn a_campaign_names_its_unit_fields_appraisers_and_tasks_from_its_own_reac
     assert_eq!(w.post(&c, &path, &base).await.0, StatusCode::SEE_OTHER);
 
     // A model: a unit inside the campaign's that the registrant reads, an active field.
-    let registrant = w.browser("totac.quangphu").await;
+    let registrant = w.app.browser("totac.quangphu").await;
     let path = format!("/campaigns/{campaign}/models");
     let base = fields(&[
         ("kind", "collective".into()),
@@ -721,7 +712,7 @@ async fn a_campaign_names_its_unit_fields_appraisers_and_tasks_from_its_own_reac
 #[tokio::test]
 async fn a_review_round_names_its_unit_lead_tasks_and_criteria_from_its_own_reach() {
     let w = world().await;
-    let c = w.browser("mttq.quangphu").await;
+    let c = w.app.browser("mttq.quangphu").await;
     let base = fields(&[
         ("unit_id", w.qn_ward.to_string()),
         ("year", w.year.to_string()),
@@ -812,7 +803,7 @@ async fn a_review_round_names_its_unit_lead_tasks_and_criteria_from_its_own_reac
             .execute(&mut w.app.conn())
             .unwrap();
     }
-    let owner = w.browser("bithu.quangphu").await;
+    let owner = w.app.browser("bithu.quangphu").await;
     let path = format!("/reviews/{round}/tasks/{}/dispute", w.task);
     let base = fields(&[("reason", "Chưa tính hộ đã bàn giao".into())]);
     let criteria = missing_and(&[foreign_criterion]);
@@ -847,7 +838,7 @@ async fn a_review_round_names_its_unit_lead_tasks_and_criteria_from_its_own_reac
 #[tokio::test]
 async fn the_desk_names_its_unit_officials_procedures_and_assignees_from_its_own_reach() {
     let w = world().await;
-    let c = w.browser("bithu.quangphu").await;
+    let c = w.app.browser("bithu.quangphu").await;
     let today = format::today();
     let weekday = today.weekday().number_from_monday().to_string();
     let base = fields(&[
@@ -975,7 +966,7 @@ async fn the_desk_names_its_unit_officials_procedures_and_assignees_from_its_own
 #[tokio::test]
 async fn a_support_team_draws_members_and_communes_from_its_own_province() {
     let w = world().await;
-    let c = w.browser("bithu.quangphu").await;
+    let c = w.app.browser("bithu.quangphu").await;
     let base = fields(&[
         ("lead_unit_id", w.qn_ward.to_string()),
         ("name", "Tổ hỗ trợ lưu động thủ tục đất đai".into()),
@@ -1209,7 +1200,7 @@ async fn the_transfer_form_names_an_active_unit() {
     let w = world().await;
     let token = w.token("bithu.quangphu");
     let (rec, version) = add_recommendation(&w, &token).await;
-    let c = w.browser("so.quangngai").await;
+    let c = w.app.browser("so.quangngai").await;
     let path = format!("/recommendations/{rec}/transfer");
     let base = fields(&[
         ("to_unit_id", w.na_ward.to_string()),
@@ -1227,7 +1218,7 @@ async fn the_transfer_form_names_an_active_unit() {
 #[tokio::test]
 async fn inspections_and_working_days_name_active_units_the_reader_may_act_for() {
     let w = world().await;
-    let c = w.browser("bithu.quangphu").await;
+    let c = w.app.browser("bithu.quangphu").await;
     let base = fields(&[
         ("unit_id", w.qn_ward.to_string()),
         ("by_unit_id", w.qn_ward.to_string()),
@@ -1244,7 +1235,7 @@ async fn inspections_and_working_days_name_active_units_the_reader_may_act_for()
 
     // An administrator of Quảng Ngãi sets the working days of a body of
     // Quảng Ngãi, not of Nghệ An nor of a unit that does not exist.
-    let admin = w.browser("quantri.quangngai").await;
+    let admin = w.app.browser("quantri.quangngai").await;
     let base = fields(&[
         ("action", "days".into()),
         ("unit_id", w.qn_dept.to_string()),
@@ -1324,7 +1315,7 @@ async fn a_target_is_set_through_the_api_for_an_active_unit_the_reader_acts_for(
 #[tokio::test]
 async fn an_administrator_names_units_of_their_own_province() {
     let w = world().await;
-    let c = w.browser("quantri.quangngai").await;
+    let c = w.app.browser("quantri.quangngai").await;
     let base = fields(&[
         ("parent_id", w.qn.to_string()),
         ("kind", "ward".into()),

@@ -1,6 +1,6 @@
 //! The unit dashboard and search, rolled up over the unit tree and limited to the reader's scope.
 
-mod common;
+use crate::common;
 
 use common::{new_client, spawn, TestApp, PASSWORD};
 use danvan::db::{self, households::HouseholdFields, households::NewVisit};

@@ -2,14 +2,14 @@
 //! recorded on a shift, the citizen's feedback page without an account, the
 //! calendar feed, escalations and the periodic review.
 
-mod common;
+use crate::common;
 
-use common::{csrf_in, location, new_client, spawn, TestApp, PASSWORD};
+use common::{csrf_in, location, new_client, spawn, with, TestApp, NO_FIELDS};
 use danvan::db;
 use danvan::domain::access::Role;
 use danvan::domain::units::UnitKind;
 use diesel::prelude::*;
-use reqwest::{Client, StatusCode};
+use reqwest::StatusCode;
 
 struct World {
     app: TestApp,
@@ -31,34 +31,6 @@ async fn world() -> World {
         secretary,
         deputy,
     }
-}
-
-async fn browser(app: &TestApp, username: &str) -> Client {
-    let c = new_client();
-    let r = app.login_with(&c, username, PASSWORD).await;
-    assert_eq!(r.status(), StatusCode::SEE_OTHER, "login {username}");
-    c
-}
-
-async fn page(app: &TestApp, c: &Client, path: &str) -> (StatusCode, String) {
-    let r = app.get_with(c, path).await;
-    let s = r.status();
-    (s, r.text().await.unwrap())
-}
-
-async fn post(
-    app: &TestApp,
-    c: &Client,
-    path: &str,
-    fields: &[(&str, String)],
-) -> reqwest::Response {
-    let pairs: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
-    app.post_with(c, path, &pairs).await
-}
-
-async fn follow(app: &TestApp, c: &Client, r: reqwest::Response) -> String {
-    assert_eq!(r.status(), StatusCode::SEE_OTHER);
-    page(app, c, &location(&r)).await.1
 }
 
 fn duty_fields(w: &World) -> Vec<(&'static str, String)> {
@@ -89,16 +61,6 @@ fn shifts(app: &TestApp, duty: i64) -> Vec<db::desk::Shift> {
         .unwrap()
 }
 
-fn with(
-    mut fields: Vec<(&'static str, String)>,
-    key: &'static str,
-    value: &str,
-) -> Vec<(&'static str, String)> {
-    fields.retain(|(k, _)| *k != key);
-    fields.push((key, value.into()));
-    fields
-}
-
 /// The feedback link shown on a case page.
 fn feedback_path(html: &str) -> String {
     let start = html.find("/f/").expect("a feedback link");
@@ -110,13 +72,13 @@ fn feedback_path(html: &str) -> String {
 async fn a_duty_runs_from_rota_to_citizen_feedback_and_review() {
     let w = world().await;
     let app = &w.app;
-    let manager = browser(app, "capuy").await;
-    let secretary = browser(app, "bithu").await;
-    let deputy = browser(app, "phobithu").await;
-    let reader = browser(app, "xem").await;
+    let manager = app.browser("capuy").await;
+    let secretary = app.browser("bithu").await;
+    let deputy = app.browser("phobithu").await;
+    let reader = app.browser("xem").await;
 
     // The committee sets the duty; bad input comes back field by field.
-    assert_eq!(page(app, &manager, "/desk/new").await.0, StatusCode::OK);
+    assert_eq!(manager.page("/desk/new").await.0, StatusCode::OK);
     let bad = with(
         with(duty_fields(&w), "end_time", "07:00"),
         "start_time",
@@ -124,17 +86,17 @@ async fn a_duty_runs_from_rota_to_citizen_feedback_and_review() {
     );
     let mut bad = bad;
     bad.retain(|(k, _)| *k != "officials");
-    let r = post(app, &manager, "/desk", &bad).await;
+    let r = manager.post("/desk", &bad).await;
     assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
     let html = r.text().await.unwrap();
     assert!(html.contains("Nhập giờ dạng 07:30."));
     assert!(html.contains("Không được để trống."), "officials required");
     assert!(html.contains("value=\"Bộ phận tiếp nhận và trả kết quả phường\""));
     assert_eq!(
-        post(app, &reader, "/desk", &duty_fields(&w)).await.status(),
+        reader.post("/desk", &duty_fields(&w)).await.status(),
         StatusCode::FORBIDDEN
     );
-    let r = post(app, &manager, "/desk", &duty_fields(&w)).await;
+    let r = manager.post("/desk", &duty_fields(&w)).await;
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
     let duty: i64 = location(&r).trim_start_matches("/desk/").parse().unwrap();
 
@@ -148,16 +110,17 @@ async fn a_duty_runs_from_rota_to_citizen_feedback_and_review() {
     assert_eq!(rota[1].official_id, w.deputy);
     assert_eq!(rota[2].official_id, w.secretary);
     // Planning again adds nothing twice.
-    follow(
-        app,
-        &manager,
-        post(app, &manager, &format!("/desk/{duty}/generate"), &[]).await,
-    )
-    .await;
+    manager
+        .follow(
+            manager
+                .post(&format!("/desk/{duty}/generate"), NO_FIELDS)
+                .await,
+        )
+        .await;
     assert_eq!(shifts(app, duty).len(), 8);
 
     // The calendar feed opens with its key, without an account; not without.
-    let (s, html) = page(app, &reader, &format!("/desk/{duty}")).await;
+    let (s, html) = reader.page(&format!("/desk/{duty}")).await;
     assert_eq!(s, StatusCode::OK, "{html}");
     // Handlebars escapes "=" in attributes; the browser reads it back.
     let html = html.replace("&#x3D;", "=");
@@ -211,58 +174,46 @@ async fn a_duty_runs_from_rota_to_citizen_feedback_and_review() {
         f
     };
     let path = format!("/desk/shifts/{first}/change");
-    let html = follow(
-        app,
-        &secretary,
-        post(
-            app,
-            &secretary,
-            &path,
-            &change("swap", &[("reason", "".into())]),
+    let html = secretary
+        .follow(
+            secretary
+                .post(&path, &change("swap", &[("reason", "".into())]))
+                .await,
         )
-        .await,
-    )
-    .await;
+        .await;
     assert!(html.contains("Cần ghi lý do đổi ca"));
-    follow(
-        app,
-        &secretary,
-        post(
-            app,
-            &secretary,
-            &path,
-            &change("swap", &[("reason", "Họp Thành ủy".into())]),
+    secretary
+        .follow(
+            secretary
+                .post(&path, &change("swap", &[("reason", "Họp Thành ủy".into())]))
+                .await,
         )
-        .await,
-    )
-    .await;
-    assert!(page(app, &manager, &format!("/desk/{duty}"))
+        .await;
+    assert!(manager
+        .page(&format!("/desk/{duty}"))
         .await
         .1
         .contains("Họp Thành ủy"));
     assert_eq!(
-        post(
-            app,
-            &deputy,
-            &path,
-            &change("assign", &[("official_id", w.deputy.to_string())])
-        )
-        .await
-        .status(),
+        deputy
+            .post(
+                &path,
+                &change("assign", &[("official_id", w.deputy.to_string())])
+            )
+            .await
+            .status(),
         StatusCode::FORBIDDEN
     );
-    follow(
-        app,
-        &manager,
-        post(
-            app,
-            &manager,
-            &path,
-            &change("assign", &[("official_id", w.deputy.to_string())]),
+    manager
+        .follow(
+            manager
+                .post(
+                    &path,
+                    &change("assign", &[("official_id", w.deputy.to_string())]),
+                )
+                .await,
         )
-        .await,
-    )
-    .await;
+        .await;
     let s = &shifts(app, duty)[0];
     assert_eq!((s.official_id, s.swap_requested_by), (w.deputy, None));
 
@@ -286,7 +237,7 @@ async fn a_duty_runs_from_rota_to_citizen_feedback_and_review() {
         ]
     };
     let cases_path = format!("/desk/shifts/{first}/cases");
-    let r = post(app, &deputy, &cases_path, &case("escalated")).await;
+    let r = deputy.post(&cases_path, &case("escalated")).await;
     assert_eq!(
         r.status(),
         StatusCode::UNPROCESSABLE_ENTITY,
@@ -302,29 +253,27 @@ async fn a_duty_runs_from_rota_to_citizen_feedback_and_review() {
         0
     );
     assert_eq!(
-        post(app, &secretary, &cases_path, &case("guided"))
-            .await
-            .status(),
+        secretary.post(&cases_path, &case("guided")).await.status(),
         StatusCode::FORBIDDEN
     );
     let mut escalated = case("escalated");
     escalated.push(("escalated_to", "Văn phòng Đăng ký đất đai".into()));
     escalated.push(("due_on", "01/01/2020".into()));
-    let r = post(app, &deputy, &cases_path, &escalated).await;
+    let r = deputy.post(&cases_path, &escalated).await;
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
     let case_path = location(&r);
-    let (s, html) = page(app, &deputy, &case_path).await;
+    let (s, html) = deputy.page(&case_path).await;
     assert_eq!(s, StatusCode::OK);
     assert!(html.contains("<svg"), "a QR code for the citizen");
     assert!(html.contains("Quá hạn"), "the escalation is overdue");
     let link = feedback_path(&html);
     assert_eq!(shifts(app, duty)[0].status, "held");
-    let r = post(app, &deputy, &cases_path, &case("resolved")).await;
+    let r = deputy.post(&cases_path, &case("resolved")).await;
     let second_case = location(&r);
 
     // The citizen answers on their own phone: nothing personal is shown, one answer only.
-    let citizen = new_client();
-    let (s, html) = page(app, &citizen, &link).await;
+    let citizen = w.app.on(&new_client());
+    let (s, html) = citizen.page(&link).await;
     assert_eq!(s, StatusCode::OK);
     assert!(html.contains("Phường Quảng Phú") && html.contains("Chuyển mục đích sử dụng đất"));
     for private in ["Nguyễn Ngọc Thủy", "Thửa 525", "Người cao tuổi", "phobithu"] {
@@ -334,7 +283,7 @@ async fn a_duty_runs_from_rota_to_citizen_feedback_and_review() {
     let send = |fields: Vec<(&'static str, &str)>| {
         let mut all = fields;
         all.push(("_csrf", &token));
-        citizen.post(app.url(&link)).form(&all).send()
+        citizen.client.post(app.url(&link)).form(&all).send()
     };
     let r = send(vec![("comment", "Cán bộ nhiệt tình")]).await.unwrap();
     assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
@@ -373,9 +322,9 @@ async fn a_duty_runs_from_rota_to_citizen_feedback_and_review() {
         .parse()
         .unwrap();
     let forged = link.replacen(&format!("/f/{case_id}-"), &format!("/f/{second_id}-"), 1);
-    assert_eq!(page(app, &citizen, &forged).await.0, StatusCode::NOT_FOUND);
+    assert_eq!(citizen.page(&forged).await.0, StatusCode::NOT_FOUND);
     // An expired link says so.
-    let (_, html) = page(app, &deputy, &second_case).await;
+    let (_, html) = deputy.page(&second_case).await;
     let second_link = feedback_path(&html);
     diesel::update(db::schema::desk_cases::table.find(second_id))
         .set(
@@ -384,34 +333,27 @@ async fn a_duty_runs_from_rota_to_citizen_feedback_and_review() {
         )
         .execute(&mut app.conn())
         .unwrap();
-    let (s, html) = page(app, &citizen, &second_link).await;
+    let (s, html) = citizen.page(&second_link).await;
     assert_eq!(s, StatusCode::GONE);
     assert!(html.contains("đã hết hạn"));
 
     // The escalation is followed until answered.
-    let (_, html) = page(app, &reader, "/desk/escalations").await;
+    let (_, html) = reader.page("/desk/escalations").await;
     assert!(html.contains("Văn phòng Đăng ký đất đai"));
-    let r = post(
-        app,
-        &deputy,
-        &format!("{case_path}/answer"),
-        &[
-            ("answer", "Đã có văn bản trả lời".into()),
-            ("answered_on", "".into()),
-        ],
-    )
-    .await;
+    let r = deputy
+        .post(
+            &format!("{case_path}/answer"),
+            &[("answer", "Đã có văn bản trả lời"), ("answered_on", "")],
+        )
+        .await;
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
     let c = db::desk::find_case(&mut app.conn(), case_id).unwrap();
     assert_eq!(c.answer.as_deref(), Some("Đã có văn bản trả lời"));
 
     // The review counts it all, on the page and in the spreadsheet.
-    let (s, html) = page(
-        app,
-        &reader,
-        &format!("/desk/{duty}/review?period=first_month"),
-    )
-    .await;
+    let (s, html) = reader
+        .page(&format!("/desk/{duty}/review?period=first_month"))
+        .await;
     assert_eq!(s, StatusCode::OK);
     assert!(html.contains("100%"), "one answer, very satisfied");
     let r = app

@@ -2,17 +2,17 @@
 //! self-assessed, scored by two reviewers, published, contested, reopened with
 //! a reason and published again — and who may see and do what at each step.
 
-mod common;
+use crate::common;
 
 use chrono::NaiveDate;
 use common::smtp::SmtpSink;
-use common::{location, new_client, spawn, TestApp, PASSWORD};
+use common::{day, location, spawn, Browser, TestApp, NO_FIELDS};
 use danvan::db::{self, households::HouseholdFields};
 use danvan::domain::access::Role;
 use danvan::domain::deadline::TaskStatus;
 use danvan::domain::units::UnitKind;
 use diesel::prelude::*;
-use reqwest::{Client, StatusCode};
+use reqwest::StatusCode;
 
 struct World {
     app: TestApp,
@@ -24,10 +24,6 @@ struct World {
     household_a: i64,
     household_b: i64,
     milestone_a: i64,
-}
-
-fn day(y: i32, m: u32, d: u32) -> NaiveDate {
-    NaiveDate::from_ymd_opt(y, m, d).unwrap()
 }
 
 /// A ward with two reviewers of its Front committee, a committee member, two
@@ -129,36 +125,6 @@ async fn world() -> World {
     }
 }
 
-/// A logged-in browser for `username`.
-async fn browser(app: &TestApp, username: &str) -> Client {
-    let c = new_client();
-    let r = app.login_with(&c, username, PASSWORD).await;
-    assert_eq!(r.status(), StatusCode::SEE_OTHER, "login {username}");
-    c
-}
-
-async fn page(app: &TestApp, c: &Client, path: &str) -> (StatusCode, String) {
-    let r = app.get_with(c, path).await;
-    let s = r.status();
-    (s, r.text().await.unwrap())
-}
-
-async fn post(
-    app: &TestApp,
-    c: &Client,
-    path: &str,
-    fields: &[(&str, String)],
-) -> reqwest::Response {
-    let pairs: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
-    app.post_with(c, path, &pairs).await
-}
-
-/// The flash shown after a redirect.
-async fn follow(app: &TestApp, c: &Client, r: reqwest::Response) -> String {
-    assert_eq!(r.status(), StatusCode::SEE_OTHER);
-    page(app, c, &location(&r)).await.1
-}
-
 fn round_fields(w: &World) -> Vec<(&'static str, String)> {
     vec![
         ("unit_id", w.ward.to_string()),
@@ -186,19 +152,18 @@ fn version(app: &TestApp, id: i64) -> String {
         .to_string()
 }
 
-async fn move_round(w: &World, c: &Client, id: i64, to: &str, reason: &str) -> String {
-    let r = post(
-        &w.app,
-        c,
-        &format!("/reviews/{id}/status"),
-        &[
-            ("status", to.into()),
-            ("version", version(&w.app, id)),
-            ("reason", reason.into()),
-        ],
-    )
-    .await;
-    follow(&w.app, c, r).await
+async fn move_round(w: &World, c: &Browser, id: i64, to: &str, reason: &str) -> String {
+    let r = c
+        .post(
+            &format!("/reviews/{id}/status"),
+            &[
+                ("status", to.into()),
+                ("version", version(&w.app, id)),
+                ("reason", reason.into()),
+            ],
+        )
+        .await;
+    c.follow(r).await
 }
 
 /// Scores for every criterion of the round, in order.
@@ -217,19 +182,6 @@ fn scores(app: &TestApp, round: i64, values: &[&str], comment: &str) -> Vec<(Str
         .collect()
 }
 
-async fn post_owned(
-    app: &TestApp,
-    c: &Client,
-    path: &str,
-    fields: &[(String, String)],
-) -> reqwest::Response {
-    let pairs: Vec<(&str, &str)> = fields
-        .iter()
-        .map(|(k, v)| (k.as_str(), v.as_str()))
-        .collect();
-    app.post_with(c, path, &pairs).await
-}
-
 fn stored(app: &TestApp, round: i64, task: i64) -> db::reviews::RoundTask {
     db::reviews::round_task(&mut app.conn(), round, task)
         .unwrap()
@@ -240,19 +192,19 @@ fn stored(app: &TestApp, round: i64, task: i64) -> db::reviews::RoundTask {
 async fn a_full_round_open_self_assess_score_publish_dispute_reopen_and_publish_again() {
     let w = world().await;
     let app = &w.app;
-    let lead = browser(app, "mttq.lead").await;
-    let second = browser(app, "mttq.b").await;
-    let owner_a = browser(app, "chutri.a").await;
-    let owner_b = browser(app, "chutri.b").await;
-    let committee = browser(app, "capuy").await;
-    let outsider = browser(app, "xem.longbien").await;
+    let lead = app.browser("mttq.lead").await;
+    let second = app.browser("mttq.b").await;
+    let owner_a = app.browser("chutri.a").await;
+    let owner_b = app.browser("chutri.b").await;
+    let committee = app.browser("capuy").await;
+    let outsider = app.browser("xem.longbien").await;
 
     // Bad input comes back with messages beside the fields and the values typed.
     let mut bad = round_fields(&w);
     bad.retain(|(k, _)| *k != "title" && *k != "review_due");
     bad.push(("title", "".into()));
     bad.push(("review_due", "01/12/2023".into()));
-    let r = post(app, &lead, "/reviews", &bad).await;
+    let r = lead.post("/reviews", &bad).await;
     assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
     let html = r.text().await.unwrap();
     assert!(
@@ -263,10 +215,10 @@ async fn a_full_round_open_self_assess_score_publish_dispute_reopen_and_publish_
     assert_eq!(db::reviews::all(&mut app.conn()).unwrap().len(), 0);
 
     // Only reviewers open rounds.
-    let r = post(app, &committee, "/reviews", &round_fields(&w)).await;
+    let r = committee.post("/reviews", &round_fields(&w)).await;
     assert_eq!(r.status(), StatusCode::FORBIDDEN);
 
-    let r = post(app, &lead, "/reviews", &round_fields(&w)).await;
+    let r = lead.post("/reviews", &round_fields(&w)).await;
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
     let round: i64 = location(&r)
         .trim_start_matches("/reviews/")
@@ -282,7 +234,7 @@ async fn a_full_round_open_self_assess_score_publish_dispute_reopen_and_publish_
         2
     );
     // One round per unit and year.
-    let r = post(app, &lead, "/reviews", &round_fields(&w)).await;
+    let r = lead.post("/reviews", &round_fields(&w)).await;
     assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
     assert!(r
         .text()
@@ -292,10 +244,11 @@ async fn a_full_round_open_self_assess_score_publish_dispute_reopen_and_publish_
 
     // A draft is the reviewers' alone.
     assert_eq!(
-        page(app, &owner_a, &format!("/reviews/{round}")).await.0,
+        owner_a.page(&format!("/reviews/{round}")).await.0,
         StatusCode::FORBIDDEN
     );
-    assert!(!page(app, &owner_a, "/reviews")
+    assert!(!owner_a
+        .page("/reviews")
         .await
         .1
         .contains("Giám sát việc khó năm 2023"));
@@ -314,13 +267,12 @@ async fn a_full_round_open_self_assess_score_publish_dispute_reopen_and_publish_
             ("points", pts[2].into()),
         ]
     };
-    let r = post(
-        app,
-        &lead,
-        &format!("/reviews/{round}/criteria"),
-        &crit(["50", "30", "10"]),
-    )
-    .await;
+    let r = lead
+        .post(
+            &format!("/reviews/{round}/criteria"),
+            &crit(["50", "30", "10"]),
+        )
+        .await;
     assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
     let html = r.text().await.unwrap();
     assert!(html.contains("Tổng điểm các tiêu chí phải bằng 100."));
@@ -329,25 +281,23 @@ async fn a_full_round_open_self_assess_score_publish_dispute_reopen_and_publish_
         db::reviews::criteria(&mut app.conn(), round).unwrap().len(),
         5
     );
-    let r = post(
-        app,
-        &second,
-        &format!("/reviews/{round}/criteria"),
-        &crit(["50", "30", "20"]),
-    )
-    .await;
+    let r = second
+        .post(
+            &format!("/reviews/{round}/criteria"),
+            &crit(["50", "30", "20"]),
+        )
+        .await;
     assert_eq!(
         r.status(),
         StatusCode::FORBIDDEN,
         "only the lead edits the round"
     );
-    let r = post(
-        app,
-        &lead,
-        &format!("/reviews/{round}/criteria"),
-        &crit(["50", "30", "20"]),
-    )
-    .await;
+    let r = lead
+        .post(
+            &format!("/reviews/{round}/criteria"),
+            &crit(["50", "30", "20"]),
+        )
+        .await;
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
     assert_eq!(
         db::reviews::criteria(&mut app.conn(), round).unwrap().len(),
@@ -370,32 +320,27 @@ async fn a_full_round_open_self_assess_score_publish_dispute_reopen_and_publish_
         "{}",
         b.subject
     );
-    let (s, html) = page(app, &owner_a, &format!("/reviews/{round}")).await;
+    let (s, html) = owner_a.page(&format!("/reviews/{round}")).await;
     assert_eq!(s, StatusCode::OK);
     assert!(html.contains("Đồng thuận của nhân dân"));
     assert_eq!(
-        page(app, &outsider, &format!("/reviews/{round}")).await.0,
+        outsider.page(&format!("/reviews/{round}")).await.0,
         StatusCode::FORBIDDEN
     );
     // Criteria are now fixed.
     assert_eq!(
-        page(app, &lead, &format!("/reviews/{round}/criteria"))
-            .await
-            .0,
+        lead.page(&format!("/reviews/{round}/criteria")).await.0,
         StatusCode::FORBIDDEN
     );
-    let html = follow(
-        app,
-        &lead,
-        post(
-            app,
-            &lead,
-            &format!("/reviews/{round}/criteria"),
-            &crit(["40", "40", "20"]),
+    let html = lead
+        .follow(
+            lead.post(
+                &format!("/reviews/{round}/criteria"),
+                &crit(["40", "40", "20"]),
+            )
+            .await,
         )
-        .await,
-    )
-    .await;
+        .await;
     assert!(html.contains("Không sửa được"));
     assert_eq!(
         db::reviews::criteria(&mut app.conn(), round).unwrap()[0].max_points,
@@ -418,27 +363,27 @@ async fn a_full_round_open_self_assess_score_publish_dispute_reopen_and_publish_
         format!("evidence_{}", criteria[1].id),
         format!("/households/{}", w.household_b),
     ));
-    let r = post_owned(app, &owner_a, &self_path, &foreign).await;
+    let r = owner_a.post(&self_path, &foreign).await;
     assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
     let html = r.text().await.unwrap();
     assert!(html.contains("Có minh chứng không thuộc việc này."));
     assert!(html.contains("Đã bàn giao đúng hẹn"), "typed values kept");
     let mut over = own.clone();
     over[0].1 = "51".into();
-    let r = post_owned(app, &owner_a, &self_path, &over).await;
+    let r = owner_a.post(&self_path, &over).await;
     assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
     assert!(r
         .text()
         .await
         .unwrap()
         .contains("Điểm phải từ 0 đến điểm tối đa"));
-    let r = post_owned(app, &owner_b, &self_path, &own).await;
+    let r = owner_b.post(&self_path, &own).await;
     assert_eq!(
         r.status(),
         StatusCode::FORBIDDEN,
         "only the owner assesses their task"
     );
-    let r = post_owned(app, &owner_a, &self_path, &own).await;
+    let r = owner_a.post(&self_path, &own).await;
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
 
     // Two days before the self-assessment closes, the daily run reminds the
@@ -467,7 +412,9 @@ async fn a_full_round_open_self_assess_score_publish_dispute_reopen_and_publish_
     );
     assert_eq!(w.sink.to("chutri.a@tayho.test").len(), 1, "A has assessed");
 
-    let (_, html) = page(app, &lead, &format!("/reviews/{round}/tasks/{}", w.task_a)).await;
+    let (_, html) = lead
+        .page(&format!("/reviews/{round}/tasks/{}", w.task_a))
+        .await;
     assert!(
         html.contains("Nguyễn Văn An"),
         "evidence shown by name: {html}"
@@ -489,12 +436,7 @@ async fn a_full_round_open_self_assess_score_publish_dispute_reopen_and_publish_
     let b = stored(app, round, w.task_b);
     assert_eq!(b.snap_outcome.as_deref(), Some("overdue"));
     assert!(b.snap_days_late.unwrap() > 0);
-    let html = follow(
-        app,
-        &owner_a,
-        post_owned(app, &owner_a, &self_path, &own).await,
-    )
-    .await;
+    let html = owner_a.follow(owner_a.post(&self_path, &own).await).await;
     assert!(html.contains("Không sửa được"));
 
     // Two reviewers score; the owner and the committee may not.
@@ -506,74 +448,55 @@ async fn a_full_round_open_self_assess_score_publish_dispute_reopen_and_publish_
         "Ghi chú riêng của Mặt trận".into(),
     ));
     assert_eq!(
-        post_owned(app, &lead, &score_a, &first).await.status(),
+        lead.post(&score_a, &first).await.status(),
         StatusCode::SEE_OTHER
     );
-    let r = post_owned(
-        app,
-        &second,
-        &score_a,
-        &scores(app, round, &["45", "25", "abc"], ""),
-    )
-    .await;
+    let r = second
+        .post(&score_a, &scores(app, round, &["45", "25", "abc"], ""))
+        .await;
     assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
     assert!(r.text().await.unwrap().contains("value=\"45\""));
     assert_eq!(
-        post_owned(
-            app,
-            &second,
-            &score_a,
-            &scores(app, round, &["45", "25", "15"], "Khá")
-        )
-        .await
-        .status(),
+        second
+            .post(&score_a, &scores(app, round, &["45", "25", "15"], "Khá"))
+            .await
+            .status(),
         StatusCode::SEE_OTHER
     );
     // The lead follows the provisional results as the scores come in.
     let results = format!("/reviews/{round}/results");
-    let (_, html) = page(app, &lead, &results).await;
+    let (_, html) = lead.page(&results).await;
     assert!(html.contains("<td>92,5</td>") && !html.contains("<td>60</td>"));
     assert_eq!(
-        post_owned(
-            app,
-            &owner_a,
-            &score_a,
-            &scores(app, round, &["50", "30", "20"], "")
-        )
-        .await
-        .status(),
+        owner_a
+            .post(&score_a, &scores(app, round, &["50", "30", "20"], ""))
+            .await
+            .status(),
         StatusCode::FORBIDDEN
     );
     assert_eq!(
-        post_owned(
-            app,
-            &committee,
-            &score_a,
-            &scores(app, round, &["50", "30", "20"], "")
-        )
-        .await
-        .status(),
+        committee
+            .post(&score_a, &scores(app, round, &["50", "30", "20"], ""))
+            .await
+            .status(),
         StatusCode::FORBIDDEN
     );
 
     // Before publication owners see their self-assessment, not the scores;
     // private notes never leave the Front.
-    let (_, html) = page(
-        app,
-        &owner_a,
-        &format!("/reviews/{round}/tasks/{}", w.task_a),
-    )
-    .await;
+    let (_, html) = owner_a
+        .page(&format!("/reviews/{round}/tasks/{}", w.task_a))
+        .await;
     assert!(html.contains("Đã bàn giao đúng hẹn"));
     assert!(!html.contains("Làm tốt"));
     assert!(!html.contains("92,5"));
-    let (_, html) = page(app, &lead, &format!("/reviews/{round}/tasks/{}", w.task_a)).await;
+    let (_, html) = lead
+        .page(&format!("/reviews/{round}/tasks/{}", w.task_a))
+        .await;
     assert!(html.contains("Ghi chú riêng của Mặt trận"));
     assert!(html.contains("92,5"), "mean of 100 and 85");
     assert_eq!(
-        page(app, &committee, &format!("/reviews/{round}/results"))
-            .await
-            .0,
+        committee.page(&format!("/reviews/{round}/results")).await.0,
         StatusCode::FORBIDDEN
     );
 
@@ -583,28 +506,19 @@ async fn a_full_round_open_self_assess_score_publish_dispute_reopen_and_publish_
     assert_eq!(round_status(app, round), "scoring");
     assert_eq!(stored(app, round, w.task_a).total, None);
     assert_eq!(
-        post_owned(
-            app,
-            &lead,
-            &score_b,
-            &scores(app, round, &["30", "20", "10"], "")
-        )
-        .await
-        .status(),
+        lead.post(&score_b, &scores(app, round, &["30", "20", "10"], ""))
+            .await
+            .status(),
         StatusCode::SEE_OTHER
     );
     assert_eq!(
-        post_owned(
-            app,
-            &second,
-            &score_b,
-            &scores(app, round, &["30", "20", "10"], "")
-        )
-        .await
-        .status(),
+        second
+            .post(&score_b, &scores(app, round, &["30", "20", "10"], ""))
+            .await
+            .status(),
         StatusCode::SEE_OTHER
     );
-    let (_, html) = page(app, &lead, &results).await;
+    let (_, html) = lead.page(&results).await;
     assert!(
         html.contains("<td>60</td>"),
         "the page kept from before is not served after new scores"
@@ -636,44 +550,34 @@ async fn a_full_round_open_self_assess_score_publish_dispute_reopen_and_publish_
     );
 
     // Frozen: no score reaches a published round.
-    let html = follow(
-        app,
-        &second,
-        post_owned(
-            app,
-            &second,
-            &score_a,
-            &scores(app, round, &["10", "10", "10"], ""),
+    let html = second
+        .follow(
+            second
+                .post(&score_a, &scores(app, round, &["10", "10", "10"], ""))
+                .await,
         )
-        .await,
-    )
-    .await;
+        .await;
     assert!(html.contains("Không sửa được"));
     assert_eq!(stored(app, round, w.task_a).total, Some(92.5));
 
     // After publication owners and the committee see the results of their scope.
-    let (_, html) = page(
-        app,
-        &owner_a,
-        &format!("/reviews/{round}/tasks/{}", w.task_a),
-    )
-    .await;
+    let (_, html) = owner_a
+        .page(&format!("/reviews/{round}/tasks/{}", w.task_a))
+        .await;
     assert!(html.contains("92,5") && html.contains("Làm tốt"));
     assert!(html.contains("Hoàn thành tốt nhiệm vụ"));
     assert!(!html.contains("Ghi chú riêng của Mặt trận"));
-    let (s, html) = page(app, &committee, &format!("/reviews/{round}/results")).await;
+    let (s, html) = committee.page(&format!("/reviews/{round}/results")).await;
     assert_eq!(s, StatusCode::OK);
     assert!(
         html.contains("Thu hồi đất số 18 Tam Đa") && html.contains("Không hoàn thành nhiệm vụ")
     );
     assert_eq!(
-        page(app, &outsider, &format!("/reviews/{round}/results"))
-            .await
-            .0,
+        outsider.page(&format!("/reviews/{round}/results")).await.0,
         StatusCode::FORBIDDEN
     );
 
-    let (_, html) = page(app, &owner_a, &format!("/tasks/{}", w.task_a)).await;
+    let (_, html) = owner_a.page(&format!("/tasks/{}", w.task_a)).await;
     assert!(
         html.contains(&format!("/reviews/{round}/tasks/{}", w.task_a)),
         "the task page links its review"
@@ -681,50 +585,41 @@ async fn a_full_round_open_self_assess_score_publish_dispute_reopen_and_publish_
 
     // Owner A contests once; the lead answers and upholds it.
     let dispute = format!("/reviews/{round}/tasks/{}/dispute", w.task_a);
-    let r = post(app, &owner_a, &dispute, &[("reason", "".into())]).await;
+    let r = owner_a.post(&dispute, &[("reason", "")]).await;
     assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(
-        post(app, &owner_b, &dispute, &[("reason", "x".into())])
-            .await
-            .status(),
+        owner_b.post(&dispute, &[("reason", "x")]).await.status(),
         StatusCode::FORBIDDEN
     );
     let reason = "Hộ ông An đã ký biên bản bàn giao ngày 20/10/2023".to_string();
-    let r = post(
-        app,
-        &owner_a,
-        &dispute,
-        &[
-            ("reason", reason.clone()),
-            ("criterion_id", criteria[1].id.to_string()),
-        ],
-    )
-    .await;
+    let r = owner_a
+        .post(
+            &dispute,
+            &[
+                ("reason", reason.clone()),
+                ("criterion_id", criteria[1].id.to_string()),
+            ],
+        )
+        .await;
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
-    let html = follow(
-        app,
-        &owner_a,
-        post(app, &owner_a, &dispute, &[("reason", "lần hai".into())]).await,
-    )
-    .await;
+    let html = owner_a
+        .follow(owner_a.post(&dispute, &[("reason", "lần hai")]).await)
+        .await;
     assert!(html.contains("Không sửa được"), "once only");
     let answer = format!("/reviews/{round}/tasks/{}/answer", w.task_a);
     assert_eq!(
-        post(app, &second, &answer, &[("reason", "x".into())])
-            .await
-            .status(),
+        second.post(&answer, &[("reason", "x")]).await.status(),
         StatusCode::FORBIDDEN
     );
-    let r = post(
-        app,
-        &lead,
-        &answer,
-        &[
-            ("reason", "Chấp nhận, chấm lại tiêu chí 2".into()),
-            ("upheld", "1".into()),
-        ],
-    )
-    .await;
+    let r = lead
+        .post(
+            &answer,
+            &[
+                ("reason", "Chấp nhận, chấm lại tiêu chí 2"),
+                ("upheld", "1"),
+            ],
+        )
+        .await;
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
     let d = db::reviews::dispute_of(&mut app.conn(), round, w.task_a)
         .unwrap()
@@ -747,14 +642,13 @@ async fn a_full_round_open_self_assess_score_publish_dispute_reopen_and_publish_
     assert_eq!(round_status(app, round), "scoring");
     assert_eq!(stored(app, round, w.task_a).total, None);
     assert_eq!(
-        post_owned(
-            app,
-            &second,
-            &score_a,
-            &scores(app, round, &["45", "30", "15"], "Chấm lại")
-        )
-        .await
-        .status(),
+        second
+            .post(
+                &score_a,
+                &scores(app, round, &["45", "30", "15"], "Chấm lại")
+            )
+            .await
+            .status(),
         StatusCode::SEE_OTHER
     );
     move_round(&w, &lead, round, "published", "").await;
@@ -806,7 +700,7 @@ async fn a_full_round_open_self_assess_score_publish_dispute_reopen_and_publish_
         .collect();
     assert_eq!(first_row[1], "Thu hồi đất số 18 Tam Đa", "ranked first");
     assert_eq!(first_row[4], "95");
-    let (s, html) = page(app, &committee, &format!("/reviews/{round}/report")).await;
+    let (s, html) = committee.page(&format!("/reviews/{round}/report")).await;
     assert_eq!(s, StatusCode::OK);
     for text in [
         "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM",
@@ -837,12 +731,12 @@ async fn a_consensus_round_takes_the_leads_score_and_nobody_scores_their_own_tas
         .unwrap()
         .unwrap();
     drop(conn);
-    let lead = browser(app, "mttq.lead").await;
-    let second = browser(app, "mttq.b").await;
+    let lead = app.browser("mttq.lead").await;
+    let second = app.browser("mttq.b").await;
     let mut fields = round_fields(&w);
     fields.retain(|(k, _)| *k != "combine_rule");
     fields.push(("combine_rule", "consensus".into()));
-    let r = post(app, &lead, "/reviews", &fields).await;
+    let r = lead.post("/reviews", &fields).await;
     let round: i64 = location(&r)
         .trim_start_matches("/reviews/")
         .parse()
@@ -850,45 +744,39 @@ async fn a_consensus_round_takes_the_leads_score_and_nobody_scores_their_own_tas
     move_round(&w, &lead, round, "self_assessment", "").await;
     move_round(&w, &lead, round, "scoring", "").await;
     let five = |v: &str| scores(app, round, &[v, v, v, v, v], "");
-    let r = post_owned(
-        app,
-        &second,
-        &format!("/reviews/{round}/tasks/{}/score", w.task_b),
-        &five("5"),
-    )
-    .await;
+    let r = second
+        .post(
+            &format!("/reviews/{round}/tasks/{}/score", w.task_b),
+            &five("5"),
+        )
+        .await;
     assert_eq!(r.status(), StatusCode::FORBIDDEN);
-    let html = page(
-        app,
-        &second,
-        &format!("/reviews/{round}/tasks/{}", w.task_b),
-    )
-    .await
-    .1;
+    let html = second
+        .page(&format!("/reviews/{round}/tasks/{}", w.task_b))
+        .await
+        .1;
     assert!(html.contains("Bạn tham gia việc này nên không chấm điểm việc này."));
     assert!(db::reviews::scores_of(&mut app.conn(), round, w.task_b)
         .unwrap()
         .is_empty());
     assert_eq!(
-        post_owned(
-            app,
-            &second,
-            &format!("/reviews/{round}/tasks/{}/score", w.task_a),
-            &five("8")
-        )
-        .await
-        .status(),
+        second
+            .post(
+                &format!("/reviews/{round}/tasks/{}/score", w.task_a),
+                &five("8")
+            )
+            .await
+            .status(),
         StatusCode::SEE_OTHER
     );
     assert_eq!(
-        post_owned(
-            app,
-            &second,
-            &format!("/reviews/{round}/tasks/{}/consensus", w.task_a),
-            &five("8")
-        )
-        .await
-        .status(),
+        second
+            .post(
+                &format!("/reviews/{round}/tasks/{}/consensus", w.task_a),
+                &five("8")
+            )
+            .await
+            .status(),
         StatusCode::FORBIDDEN
     );
     // Reviewers' scores alone do not make a consensus total.
@@ -903,13 +791,9 @@ async fn a_consensus_round_takes_the_leads_score_and_nobody_scores_their_own_tas
     );
     for task in [w.task_a, w.task_b] {
         let agreed = scores(app, round, &["38", "19", "14", "14", "10"], "Thống nhất");
-        let r = post_owned(
-            app,
-            &lead,
-            &format!("/reviews/{round}/tasks/{task}/consensus"),
-            &agreed,
-        )
-        .await;
+        let r = lead
+            .post(&format!("/reviews/{round}/tasks/{task}/consensus"), &agreed)
+            .await;
         assert_eq!(r.status(), StatusCode::SEE_OTHER);
     }
     move_round(&w, &lead, round, "published", "").await;
@@ -956,41 +840,37 @@ async fn the_default_rubric_belongs_to_top_level_administrators() {
     assert_eq!(db::reviews::rubric(&mut app.conn()).unwrap().len(), 2);
     let ward = app.unit(app.root, UnitKind::Ward, "Phường Tây Hồ");
     app.user("mttq", ward, &[(Role::Reviewer, ward)]);
-    let c = browser(&app, "mttq").await;
-    assert_eq!(
-        page(&app, &c, "/admin/rubric").await.0,
-        StatusCode::FORBIDDEN
-    );
+    let c = app.browser("mttq").await;
+    assert_eq!(c.page("/admin/rubric").await.0, StatusCode::FORBIDDEN);
 }
 
 #[tokio::test]
 async fn the_lead_prepares_a_round_settings_tasks_and_criteria_pages_with_stale_edits_refused() {
     let w = world().await;
     let app = &w.app;
-    let lead = browser(app, "mttq.lead").await;
-    let (s, html) = page(app, &lead, "/reviews/new").await;
+    let lead = app.browser("mttq.lead").await;
+    let (s, html) = lead.page("/reviews/new").await;
     assert_eq!(s, StatusCode::OK);
     assert!(html.contains("Giám sát, đánh giá kết quả thực hiện việc khó năm"));
-    let r = post(app, &lead, "/reviews", &round_fields(&w)).await;
+    let r = lead.post("/reviews", &round_fields(&w)).await;
     let round: i64 = location(&r)
         .trim_start_matches("/reviews/")
         .parse()
         .unwrap();
     for path in ["", "/edit", "/criteria", "/tasks", "/results", "/report"] {
-        let (s, _) = page(app, &lead, &format!("/reviews/{round}{path}")).await;
+        let (s, _) = lead.page(&format!("/reviews/{round}{path}")).await;
         assert_eq!(s, StatusCode::OK, "{path}");
     }
-    let (_, html) = page(app, &lead, "/reviews").await;
+    let (_, html) = lead.page("/reviews").await;
     assert!(html.contains("Giám sát việc khó năm 2023"));
 
     // Only task A stays in the round; a task of another ward cannot be added.
-    let r = post(
-        app,
-        &lead,
-        &format!("/reviews/{round}/tasks"),
-        &[("task", w.task_a.to_string())],
-    )
-    .await;
+    let r = lead
+        .post(
+            &format!("/reviews/{round}/tasks"),
+            &[("task", w.task_a.to_string())],
+        )
+        .await;
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
     let ids: Vec<i64> = db::reviews::tasks_of(&mut app.conn(), round)
         .unwrap()
@@ -998,13 +878,9 @@ async fn the_lead_prepares_a_round_settings_tasks_and_criteria_pages_with_stale_
         .map(|r| r.rt.task_id)
         .collect();
     assert_eq!(ids, vec![w.task_a]);
-    let r = post(
-        app,
-        &lead,
-        &format!("/reviews/{round}/tasks"),
-        &[("task", "999999".into())],
-    )
-    .await;
+    let r = lead
+        .post(&format!("/reviews/{round}/tasks"), &[("task", "999999")])
+        .await;
     assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(
         db::reviews::tasks_of(&mut app.conn(), round).unwrap().len(),
@@ -1017,7 +893,7 @@ async fn the_lead_prepares_a_round_settings_tasks_and_criteria_pages_with_stale_
     fields.retain(|(k, _)| *k != "title");
     fields.push(("title", "Tên mới".into()));
     assert_eq!(
-        post(app, &lead, &format!("/reviews/{round}"), &fields)
+        lead.post(&format!("/reviews/{round}"), &fields)
             .await
             .status(),
         StatusCode::SEE_OTHER
@@ -1028,12 +904,9 @@ async fn the_lead_prepares_a_round_settings_tasks_and_criteria_pages_with_stale_
     );
     fields.retain(|(k, _)| *k != "title");
     fields.push(("title", "Tên cũ".into()));
-    let html = follow(
-        app,
-        &lead,
-        post(app, &lead, &format!("/reviews/{round}"), &fields).await,
-    )
-    .await;
+    let html = lead
+        .follow(lead.post(&format!("/reviews/{round}"), &fields).await)
+        .await;
     assert!(html.contains("vừa được người khác thay đổi"));
     assert_eq!(
         db::reviews::find(&mut app.conn(), round).unwrap().title,
@@ -1041,7 +914,8 @@ async fn the_lead_prepares_a_round_settings_tasks_and_criteria_pages_with_stale_
     );
 
     // A round without tasks cannot open.
-    post(app, &lead, &format!("/reviews/{round}/tasks"), &[]).await;
+    lead.post(&format!("/reviews/{round}/tasks"), NO_FIELDS)
+        .await;
     let html = move_round(&w, &lead, round, "self_assessment", "").await;
     assert!(html.contains("Đợt đánh giá chưa có việc nào."));
     assert_eq!(round_status(app, round), "draft");

@@ -2,36 +2,13 @@
 //! units, rounds planned and held in its communes, problems taken up as
 //! tasks, the month calendar, the feed and the figures.
 
-mod common;
+use crate::common;
 
-use common::{location, new_client, spawn, TestApp, PASSWORD};
+use common::{location, new_client, spawn, Browser, TestApp};
 use danvan::db;
 use danvan::domain::access::Role;
 use danvan::domain::units::UnitKind;
-use reqwest::{Client, StatusCode};
-
-async fn browser(app: &TestApp, username: &str) -> Client {
-    let c = new_client();
-    let r = app.login_with(&c, username, PASSWORD).await;
-    assert_eq!(r.status(), StatusCode::SEE_OTHER, "login {username}");
-    c
-}
-
-async fn page(app: &TestApp, c: &Client, path: &str) -> (StatusCode, String) {
-    let r = app.get_with(c, path).await;
-    let s = r.status();
-    (s, r.text().await.unwrap())
-}
-
-async fn post(
-    app: &TestApp,
-    c: &Client,
-    path: &str,
-    fields: &[(&str, String)],
-) -> reqwest::Response {
-    let pairs: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
-    app.post_with(c, path, &pairs).await
-}
+use reqwest::StatusCode;
 
 #[tokio::test]
 async fn a_team_plans_and_records_rounds_in_its_communes() {
@@ -52,10 +29,10 @@ async fn a_team_plans_and_records_rounds_in_its_communes() {
     app.user("xem.phuxuyen", phu_xuyen, &[(Role::Viewer, phu_xuyen)]);
     app.user("capuy.phuxuyen", phu_xuyen, &[(Role::Committee, phu_xuyen)]);
     app.user("xem.socson", other, &[(Role::Viewer, other)]);
-    let lead = browser(&app, "trungtam").await;
-    let member = browser(&app, "chuyenvien").await;
-    let resident = browser(&app, "xem.phuxuyen").await;
-    let outsider = browser(&app, "xem.socson").await;
+    let lead = app.browser("trungtam").await;
+    let member = app.browser("chuyenvien").await;
+    let resident = app.browser("xem.phuxuyen").await;
+    let outsider = app.browser("xem.socson").await;
 
     let team = |name: &str| {
         vec![
@@ -71,33 +48,29 @@ async fn a_team_plans_and_records_rounds_in_its_communes() {
     };
     let mut bad = team("");
     bad.retain(|(k, _)| *k != "communes");
-    let r = post(&app, &lead, "/teams", &bad).await;
+    let r = lead.post("/teams", &bad).await;
     assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
     assert!(r.text().await.unwrap().contains("Không được để trống."));
     assert_eq!(
-        post(&app, &member, "/teams", &team("x")).await.status(),
+        member.post("/teams", &team("x")).await.status(),
         StatusCode::FORBIDDEN
     );
-    let r = post(
-        &app,
-        &lead,
-        "/teams",
-        &team("Tổ hỗ trợ lưu động thủ tục đất đai số 1"),
-    )
-    .await;
+    let r = lead
+        .post("/teams", &team("Tổ hỗ trợ lưu động thủ tục đất đai số 1"))
+        .await;
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
     let tid: i64 = location(&r).trim_start_matches("/teams/").parse().unwrap();
     // Members, readers of a commune served, and the lead unit see it; others do not.
     assert_eq!(
-        page(&app, &member, &format!("/teams/{tid}")).await.0,
+        member.page(&format!("/teams/{tid}")).await.0,
         StatusCode::OK
     );
     assert_eq!(
-        page(&app, &resident, &format!("/teams/{tid}")).await.0,
+        resident.page(&format!("/teams/{tid}")).await.0,
         StatusCode::OK
     );
     assert_eq!(
-        page(&app, &outsider, &format!("/teams/{tid}")).await.0,
+        outsider.page(&format!("/teams/{tid}")).await.0,
         StatusCode::FORBIDDEN
     );
 
@@ -111,52 +84,47 @@ async fn a_team_plans_and_records_rounds_in_its_communes() {
             ("kind", kind.to_string()),
         ]
     };
-    let r = post(
-        &app,
-        &member,
-        &format!("/teams/{tid}/rounds"),
-        &round(other, "15/01/2026", "outreach"),
-    )
-    .await;
+    let r = member
+        .post(
+            &format!("/teams/{tid}/rounds"),
+            &round(other, "15/01/2026", "outreach"),
+        )
+        .await;
     assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
     let html = r.text().await.unwrap();
     assert!(html.contains("Ngày nằm ngoài thời gian hoạt động của tổ."));
     assert!(html.contains("value=\"Nhà văn hóa thôn Phú Mỹ\""));
     assert_eq!(
-        post(
-            &app,
-            &resident,
-            &format!("/teams/{tid}/rounds"),
-            &round(phu_xuyen, "15/10/2025", "outreach")
-        )
-        .await
-        .status(),
+        resident
+            .post(
+                &format!("/teams/{tid}/rounds"),
+                &round(phu_xuyen, "15/10/2025", "outreach")
+            )
+            .await
+            .status(),
         StatusCode::FORBIDDEN
     );
-    let r = post(
-        &app,
-        &member,
-        &format!("/teams/{tid}/rounds"),
-        &round(phu_xuyen, "15/10/2025", "outreach"),
-    )
-    .await;
+    let r = member
+        .post(
+            &format!("/teams/{tid}/rounds"),
+            &round(phu_xuyen, "15/10/2025", "outreach"),
+        )
+        .await;
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
     let first = location(&r);
-    let r = post(
-        &app,
-        &member,
-        &format!("/teams/{tid}/rounds"),
-        &round(dong_anh, "22/10/2025", "online_guidance"),
-    )
-    .await;
+    let r = member
+        .post(
+            &format!("/teams/{tid}/rounds"),
+            &round(dong_anh, "22/10/2025", "online_guidance"),
+        )
+        .await;
     let second = location(&r);
-    post(
-        &app,
-        &member,
-        &format!("/teams/{tid}/rounds"),
-        &round(dong_anh, "29/10/2025", "legal_advice"),
-    )
-    .await;
+    member
+        .post(
+            &format!("/teams/{tid}/rounds"),
+            &round(dong_anh, "29/10/2025", "legal_advice"),
+        )
+        .await;
 
     // Recording a held round: figures checked, then stored.
     let rid: i64 = first.trim_start_matches("/teams/rounds/").parse().unwrap();
@@ -177,11 +145,14 @@ async fn a_team_plans_and_records_rounds_in_its_communes() {
             ("version", version()),
         ]
     };
-    let r = post(&app, &officer_client(&app).await, &first, &record("", "25")).await;
+    let r = officer_client(&app)
+        .await
+        .post(&first, &record("", "25"))
+        .await;
     assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
     let html = r.text().await.unwrap();
     assert!(html.contains("value=\"18\""), "typed values kept");
-    let r = post(&app, &member, &first, &record("85", "14")).await;
+    let r = member.post(&first, &record("85", "14")).await;
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
     let stored = db::teams::find_round(&mut app.conn(), rid).unwrap();
     assert_eq!(
@@ -194,24 +165,20 @@ async fn a_team_plans_and_records_rounds_in_its_communes() {
     );
 
     // A problem raised there is taken up as a task of that commune.
-    post(
-        &app,
-        &member,
-        &format!("{first}/problems"),
-        &[(
-            "text",
-            "Nhiều hộ chưa được cấp giấy chứng nhận do vướng quy hoạch".into(),
-        )],
-    )
-    .await;
+    member
+        .post(
+            &format!("{first}/problems"),
+            &[(
+                "text",
+                "Nhiều hộ chưa được cấp giấy chứng nhận do vướng quy hoạch",
+            )],
+        )
+        .await;
     let problem = db::teams::problems(&mut app.conn(), rid).unwrap()[0].id;
-    let commune_committee = browser(&app, "capuy.phuxuyen").await;
-    let (s, html) = page(
-        &app,
-        &commune_committee,
-        &format!("/tasks/new?unit_id={phu_xuyen}"),
-    )
-    .await;
+    let commune_committee = app.browser("capuy.phuxuyen").await;
+    let (s, html) = commune_committee
+        .page(&format!("/tasks/new?unit_id={phu_xuyen}"))
+        .await;
     assert_eq!(s, StatusCode::OK);
     assert!(
         html.contains(&format!("value=\"{phu_xuyen}\" selected")),
@@ -245,7 +212,8 @@ async fn a_team_plans_and_records_rounds_in_its_communes() {
     .id;
     let link = format!("{first}/problems/{problem}");
     assert_eq!(
-        post(&app, &member, &link, &[("task_id", elsewhere.to_string())])
+        member
+            .post(&link, &[("task_id", elsewhere.to_string())])
             .await
             .status(),
         StatusCode::SEE_OTHER
@@ -256,7 +224,8 @@ async fn a_team_plans_and_records_rounds_in_its_communes() {
         "a task of another commune is refused"
     );
     assert_eq!(
-        post(&app, &member, &link, &[("task_id", task.to_string())])
+        member
+            .post(&link, &[("task_id", task.to_string())])
             .await
             .status(),
         StatusCode::SEE_OTHER
@@ -272,39 +241,34 @@ async fn a_team_plans_and_records_rounds_in_its_communes() {
         .unwrap()
         .version
         .to_string();
-    post(
-        &app,
-        &member,
-        &format!("{second}/cancel"),
-        &[("text", "".into()), ("version", v.clone())],
-    )
-    .await;
+    member
+        .post(
+            &format!("{second}/cancel"),
+            &[("text", "".into()), ("version", v.clone())],
+        )
+        .await;
     assert_eq!(
         db::teams::find_round(&mut app.conn(), sid).unwrap().status,
         "planned"
     );
-    post(
-        &app,
-        &member,
-        &format!("{second}/cancel"),
-        &[("text", "Mưa bão".into()), ("version", v)],
-    )
-    .await;
+    member
+        .post(
+            &format!("{second}/cancel"),
+            &[("text", "Mưa bão".into()), ("version", v)],
+        )
+        .await;
     assert_eq!(
         db::teams::find_round(&mut app.conn(), sid).unwrap().status,
         "cancelled"
     );
 
     // The month calendar, the feed and the figures.
-    let (s, html) = page(
-        &app,
-        &resident,
-        &format!("/teams/{tid}/calendar?month=2025-10"),
-    )
-    .await;
+    let (s, html) = resident
+        .page(&format!("/teams/{tid}/calendar?month=2025-10"))
+        .await;
     assert_eq!(s, StatusCode::OK);
     assert!(html.contains("Hội nghị phổ biến") && html.contains("Tư vấn pháp lý"));
-    let (_, html) = page(&app, &member, &format!("/teams/{tid}")).await;
+    let (_, html) = member.page(&format!("/teams/{tid}")).await;
     let html = html.replace("&#x3D;", "=");
     let start = html.find("/schedule.ics?key=").unwrap() + "/schedule.ics?key=".len();
     let key = &html[start..start + html[start..].find('"').unwrap()];
@@ -346,11 +310,11 @@ async fn a_team_plans_and_records_rounds_in_its_communes() {
     );
     let da = figures.iter().find(|f| f.unit_id == dong_anh).unwrap();
     assert_eq!((da.rounds, da.held), (2, 0));
-    let (s, html) = page(&app, &resident, &format!("/teams/{tid}/figures")).await;
+    let (s, html) = resident.page(&format!("/teams/{tid}/figures")).await;
     assert_eq!(s, StatusCode::OK);
     assert!(html.contains("<svg") && html.contains("Xã Phú Xuyên"));
 }
 
-async fn officer_client(app: &TestApp) -> Client {
-    browser(app, "diachinh").await
+async fn officer_client(app: &TestApp) -> Browser {
+    app.browser("diachinh").await
 }
