@@ -1062,7 +1062,7 @@ fn bulk_indexes(conn: &mut DbConnection) -> anyhow::Result<Option<String>> {
     }
     c.batch_execute("SET synchronous_commit = off")?;
     // Foreign-key checks cost more than the rows themselves; the generated
-    // rows are consistent by construction (tests/generate.rs checks), so as a
+    // rows are consistent by construction (tests/it/generate.rs checks), so as a
     // superuser the checks are skipped for the load. Otherwise they stay.
     if c.batch_execute("SET session_replication_role = replica")
         .is_err()
