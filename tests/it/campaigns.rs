@@ -622,3 +622,45 @@ async fn model_fields_are_a_list_that_top_administrators_keep() {
     let c = app.browser("capuy").await;
     assert_eq!(c.page("/admin/model-fields").await.0, StatusCode::FORBIDDEN);
 }
+
+/// The committee edits a campaign twice from the same reading: the second
+/// save writes nothing and shows the theme typed beside the theme saved.
+#[tokio::test]
+async fn a_campaign_edited_meanwhile_shows_both_versions_and_loses_nothing() {
+    let w = world().await;
+    let committee = w.app.browser("quanuy").await;
+    let r = committee.post("/campaigns", &campaign_fields(&w)).await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let id: i64 = location(&r)
+        .trim_start_matches("/campaigns/")
+        .parse()
+        .unwrap();
+    let edit = |theme: &str| {
+        let mut f = with(campaign_fields(&w), "theme", theme);
+        f.push(("version", "1".into()));
+        f
+    };
+    let r = committee
+        .post(&format!("/campaigns/{id}"), &edit("Năm Dân vận khéo 2022"))
+        .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let r = committee
+        .post(
+            &format!("/campaigns/{id}"),
+            &edit("Dân vận khéo trong GPMB"),
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let html = r.text().await.unwrap();
+    assert!(
+        html.contains(
+            "<td>Chủ đề năm</td><td>Dân vận khéo trong GPMB</td><td>Năm Dân vận khéo 2022</td>"
+        ),
+        "{html}"
+    );
+    assert!(html.contains("name=\"version\" value=\"2\""));
+    assert_eq!(
+        db::campaigns::find(&mut w.app.conn(), id).unwrap().theme,
+        "Năm Dân vận khéo 2022"
+    );
+}

@@ -384,3 +384,62 @@ async fn a_duty_runs_from_rota_to_citizen_feedback_and_review() {
         "{rows:?}"
     );
 }
+
+/// Two managers edit the same duty from the same reading: the second save
+/// writes nothing and comes back with what was typed beside what is saved;
+/// saving again from the version shown overwrites knowingly.
+#[tokio::test]
+async fn a_duty_edited_meanwhile_shows_both_versions_and_loses_nothing() {
+    let w = world().await;
+    let app = &w.app;
+    let manager = app.browser("capuy").await;
+    let r = manager.post("/desk", &duty_fields(&w)).await;
+    let duty: i64 = location(&r).trim_start_matches("/desk/").parse().unwrap();
+    let edit = |place: &'static str, version: &'static str| {
+        let mut f = with(duty_fields(&w), "place", place);
+        f.push(("version", version.into()));
+        f
+    };
+    let first = manager
+        .post(
+            &format!("/desk/{duty}"),
+            &edit("Hội trường UBND phường", "1"),
+        )
+        .await;
+    assert_eq!(first.status(), StatusCode::SEE_OTHER);
+    let r = manager
+        .post(
+            &format!("/desk/{duty}"),
+            &edit("Nhà văn hóa tổ dân phố 5", "1"),
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let html = r.text().await.unwrap();
+    assert!(html.contains("vừa được người khác cập nhật"), "{html}");
+    assert!(
+        html.contains("<td>Nhà văn hóa tổ dân phố 5</td><td>Hội trường UBND phường</td>"),
+        "the place typed beside the place saved: {html}"
+    );
+    assert!(
+        !html.contains("<td>Đang hoạt động</td>"),
+        "the active box, unchanged, is no difference"
+    );
+    assert!(
+        html.contains("value=\"Nhà văn hóa tổ dân phố 5\""),
+        "what was typed stays"
+    );
+    assert!(html.contains("name=\"version\" value=\"2\""));
+    let stored = db::desk::find(&mut app.conn(), duty).unwrap();
+    assert_eq!(stored.place, "Hội trường UBND phường");
+    let r = manager
+        .post(
+            &format!("/desk/{duty}"),
+            &edit("Nhà văn hóa tổ dân phố 5", "2"),
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    assert_eq!(
+        db::desk::find(&mut app.conn(), duty).unwrap().place,
+        "Nhà văn hóa tổ dân phố 5"
+    );
+}
