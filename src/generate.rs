@@ -1067,7 +1067,7 @@ fn bulk_indexes(conn: &mut DbConnection) -> anyhow::Result<Option<String>> {
     if c.batch_execute("SET session_replication_role = replica")
         .is_err()
     {
-        eprintln!("  (not a superuser: foreign keys are checked row by row)");
+        tracing::warn!("not a superuser: foreign keys are checked row by row");
     }
     create.push_str("SET session_replication_role = DEFAULT;");
     Ok(Some(create))

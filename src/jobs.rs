@@ -78,7 +78,7 @@ pub async fn drain(state: &web::Data<AppState>, instance: &str) -> anyhow::Resul
         match &outcome {
             Outcome::Sent { .. } => tracing::info!(id = m.id, kind = %m.kind, "mail sent"),
             Outcome::Retry { error, at } => {
-                tracing::warn!(id = m.id, %error, retry_at = %at, "mail not sent; will retry")
+                tracing::warn!(id = m.id, %error, retry_at = %at, "mail not sent; will retry");
             }
             Outcome::Failed { error } => tracing::error!(id = m.id, %error, "mail failed"),
         }
@@ -425,17 +425,17 @@ const SELF_ASSESSMENT_NOTICE_DAYS: i64 = 3;
 
 fn self_assessments_due(conn: &mut DbConnection, today: NaiveDate) -> QueryResult<usize> {
     use crate::db::schema::{review_rounds as r, review_scores as s, review_tasks as rt, tasks};
-    let rounds: Vec<crate::db::reviews::Round> = r::table
+    let rounds: Vec<db::reviews::Round> = r::table
         .filter(r::status.eq(crate::domain::review::RoundStatus::SelfAssessment.as_str()))
         .filter(r::self_due.ge(today))
         .filter(r::self_due.le(today + Duration::days(SELF_ASSESSMENT_NOTICE_DAYS)))
-        .select(crate::db::reviews::Round::as_select())
+        .select(db::reviews::Round::as_select())
         .load(conn)?;
     let mut n = 0;
     for round in rounds {
         let assessed: Vec<i64> = s::table
             .filter(s::round_id.eq(round.id))
-            .filter(s::kind.eq(crate::db::reviews::SELF))
+            .filter(s::kind.eq(db::reviews::SELF))
             .select(s::task_id)
             .distinct()
             .load(conn)?;
@@ -446,7 +446,7 @@ fn self_assessments_due(conn: &mut DbConnection, today: NaiveDate) -> QueryResul
             .select(tasks::owner_id)
             .distinct()
             .load(conn)?;
-        let mut payload = crate::db::notifications::review_payload(conn, &round)?;
+        let mut payload = db::notifications::review_payload(conn, &round)?;
         payload["args"]["when"] = json!("soon");
         let key = format!("review_self_due:{}:{}", round.id, round.self_due);
         n += remind(conn, &key, Kind::ReviewOpened, &owners, &payload)?;

@@ -3,6 +3,10 @@ use clap::Parser;
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
+#[expect(
+    clippy::print_stderr,
+    reason = "a command that failed says why where its operator looks"
+)]
 fn main() -> std::process::ExitCode {
     // A missing .env is normal; a malformed one is reported by the variables it breaks.
     let _ = dotenvy::dotenv();

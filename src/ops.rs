@@ -445,7 +445,9 @@ pub fn export(url: &DatabaseUrl, to: &Path) -> anyhow::Result<Moved> {
     conn.batch_execute("COMMIT")?;
     // The last line says the file is whole.
     writeln!(out, "{}", serde_json::json!({"end": true, "rows": rows}))?;
-    let file = out.into_inner().map_err(|e| e.into_error())?;
+    let file = out
+        .into_inner()
+        .map_err(std::io::IntoInnerError::into_error)?;
     file.sync_all()?;
     Ok(Moved {
         tables: tables.len(),
@@ -568,7 +570,7 @@ pub fn import(url: &DatabaseUrl, from: &Path) -> anyhow::Result<Moved> {
                 .with_context(|| format!("line {} of the export is not JSON", n + 2))?;
             match value {
                 serde_json::Value::Object(head) if head.contains_key("end") => {
-                    if head.get("rows").and_then(|r| r.as_u64()) != Some(moved.rows) {
+                    if head.get("rows").and_then(serde_json::Value::as_u64) != Some(moved.rows) {
                         bail!(
                             "the export says it holds {} rows, and {} were read",
                             head["rows"],
@@ -636,7 +638,7 @@ pub fn import(url: &DatabaseUrl, from: &Path) -> anyhow::Result<Moved> {
                 ))?;
             }
         }
-        crate::db::totals::rebuild(conn)?;
+        db::totals::rebuild(conn)?;
         Ok(())
     })?;
     moved.seconds = started.elapsed().as_secs_f64();

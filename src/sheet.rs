@@ -581,7 +581,7 @@ mod tests {
     fn rows_of(name: &str, bytes: &[u8]) -> Result<Vec<(usize, Vec<Cell>)>, SheetError> {
         let mut rows = Vec::new();
         read(name, bytes, LIMITS, &mut |line, cells| {
-            rows.push((line, cells))
+            rows.push((line, cells));
         })?;
         Ok(rows)
     }

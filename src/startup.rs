@@ -94,7 +94,7 @@ impl Application {
             config,
         });
         let workers = match state.config.workers {
-            0 => std::thread::available_parallelism().map_or(2, |n| n.get()),
+            0 => std::thread::available_parallelism().map_or(2, std::num::NonZero::get),
             n => n,
         };
         let blocking_threads = (state.config.db_pool_size as usize)

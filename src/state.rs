@@ -41,7 +41,7 @@ pub struct AppState {
     pub api_limiter: crate::auth::rate::Limiter,
     /// One spreadsheet is read at a time, on a thread of its own, so that
     /// uploads never hold the threads that serve pages and the database.
-    pub imports: std::sync::Arc<tokio::sync::Semaphore>,
+    pub imports: Arc<tokio::sync::Semaphore>,
 }
 
 /// A person offered as a choice: id, username, full name.

@@ -177,7 +177,7 @@ fn options_helper(
 
 fn first_param<'a>(h: &'a Helper, name: &'static str) -> Result<&'a Value, RenderErrorReason> {
     h.param(0)
-        .map(|p| p.value())
+        .map(handlebars::PathAndJson::value)
         .ok_or(RenderErrorReason::ParamNotFoundForIndex(name, 0))
 }
 

@@ -175,7 +175,9 @@ fn check(
     };
     // Fields of the list that are active, as the form offers them (one
     // retired since keeps its place on a campaign that already had it).
-    let had = existing.map(|c| c.focus()).unwrap_or_default();
+    let had = existing
+        .map(db::campaigns::Campaign::focus)
+        .unwrap_or_default();
     let usable = |f: i64| {
         fields
             .iter()

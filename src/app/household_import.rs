@@ -309,9 +309,9 @@ pub fn check_file(
         report: Report::default(),
     };
     let reading = sheet::read(name, bytes, sheet::LIMITS, &mut |line, cells| {
-        checker.push(line, cells)
+        checker.push(line, cells);
     })
-    .map_err(|e| e.key())?;
+    .map_err(sheet::SheetError::key)?;
     if checker.kept_text > MAX_KEPT_TEXT {
         return Err("import-error-too-much-text");
     }

@@ -20,7 +20,7 @@ impl Versioned for Conflict {
 
 /// What the user may do with a task they can see.
 pub struct Access {
-    pub task: db::tasks::Task,
+    pub task: Task,
     pub unit: db::units::Unit,
     /// Edit the task and its households.
     pub can_edit: bool,
@@ -32,11 +32,7 @@ pub struct Access {
 
 /// What `user` may do with `task`, read on the connection at hand so that a
 /// page can load what it shows in the same trip.
-pub fn access(
-    conn: &mut db::DbConnection,
-    user: &CurrentUser,
-    task: db::tasks::Task,
-) -> AppResult<Access> {
+pub fn access(conn: &mut db::DbConnection, user: &CurrentUser, task: Task) -> AppResult<Access> {
     let unit = db::units::find(conn, task.unit_id)?;
     user.require(Permission::View, &unit.path)?;
     let roles = db::tasks::member_roles(conn, &task, user.id)?;

@@ -72,7 +72,7 @@ pub struct CampaignFields {
 
 fn joined(ids: &[i64]) -> String {
     ids.iter()
-        .map(|i| i.to_string())
+        .map(ToString::to_string)
         .collect::<Vec<_>>()
         .join(",")
 }
@@ -430,7 +430,7 @@ fn event(
     diesel::insert_into(model_events::table)
         .values((
             model_events::model_id.eq(model_id),
-            model_events::from_status.eq(from.map(|s| s.as_str())),
+            model_events::from_status.eq(from.map(ModelStatus::as_str)),
             model_events::to_status.eq(to.as_str()),
             model_events::reason.eq(reason),
             model_events::by_id.eq(by),

@@ -211,7 +211,7 @@ impl ManageConnection for Manager {
 
     fn has_broken(&self, conn: &mut Pooled) -> bool {
         conn.returned_at = std::time::Instant::now();
-        std::thread::panicking() || diesel::r2d2::R2D2Connection::is_broken(&mut conn.conn)
+        std::thread::panicking() || r2d2::R2D2Connection::is_broken(&mut conn.conn)
     }
 }
 
@@ -259,10 +259,10 @@ pub fn run_migrations(conn: &mut DbConnection) -> anyhow::Result<Vec<String>> {
     let applied: Vec<String> = match conn {
         DbConnection::Pg(c) => c
             .run_pending_migrations(POSTGRES_MIGRATIONS)
-            .map(|v| v.iter().map(|v| v.to_string()).collect()),
+            .map(|v| v.iter().map(ToString::to_string).collect()),
         DbConnection::Sqlite(c) => c
             .run_pending_migrations(SQLITE_MIGRATIONS)
-            .map(|v| v.iter().map(|v| v.to_string()).collect()),
+            .map(|v| v.iter().map(ToString::to_string).collect()),
     }
     .map_err(|e| anyhow::anyhow!("migration failed: {e}"))?;
     if let DbConnection::Sqlite(c) = conn {
@@ -292,7 +292,7 @@ pub fn newer_migration(conn: &mut DbConnection) -> anyhow::Result<Option<String>
             .map_err(|e| anyhow::anyhow!("reading the applied migrations: {e}"))?;
         Ok(applied
             .iter()
-            .map(|v| v.to_string())
+            .map(ToString::to_string)
             .filter(|v| !known.contains(v))
             .max())
     }
@@ -431,7 +431,9 @@ where
     // SQLite's lock with the busy handler's growing sleeps (which made the
     // slowest writes wait over a second under load). Other processes on the
     // same file still meet the busy timeout.
-    let _writer = SQLITE_WRITER.lock().unwrap_or_else(|e| e.into_inner());
+    let _writer = SQLITE_WRITER
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
     AnsiTransactionManager::begin_transaction_sql(c, "BEGIN IMMEDIATE")?;
     let out = f(conn);
     let DbConnection::Sqlite(c) = conn else {
@@ -466,10 +468,7 @@ impl<E: Expression> Expression for Uncached<E> {
     type SqlType = E::SqlType;
 }
 
-impl<E: diesel::expression::AppearsOnTable<QS>, QS> diesel::expression::AppearsOnTable<QS>
-    for Uncached<E>
-{
-}
+impl<E: AppearsOnTable<QS>, QS> AppearsOnTable<QS> for Uncached<E> {}
 
 impl<E: SelectableExpression<QS>, QS> SelectableExpression<QS> for Uncached<E> {}
 

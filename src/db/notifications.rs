@@ -463,7 +463,7 @@ pub fn list(
 ) -> QueryResult<(Vec<Message>, i64)> {
     let statuses: Vec<String> = match status {
         Some(s) => vec![s.to_string()],
-        None => STATUSES.iter().map(|s| s.to_string()).collect(),
+        None => STATUSES.iter().map(ToString::to_string).collect(),
     };
     let total: i64 = visible!(readers, |q| q
         .filter(outbox::status.eq_any(statuses.clone()))

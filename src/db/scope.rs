@@ -28,16 +28,13 @@ struct PathIn {
     patterns: Vec<String>,
 }
 
-impl diesel::expression::Expression for PathIn {
+impl Expression for PathIn {
     type SqlType = Bool;
 }
 
-impl<QS> diesel::expression::AppearsOnTable<QS> for PathIn where units::path: AppearsOnTable<QS> {}
+impl<QS> AppearsOnTable<QS> for PathIn where units::path: AppearsOnTable<QS> {}
 
-impl<QS> diesel::expression::SelectableExpression<QS> for PathIn where
-    units::path: SelectableExpression<QS>
-{
-}
+impl<QS> SelectableExpression<QS> for PathIn where units::path: SelectableExpression<QS> {}
 
 impl<GB> diesel::expression::ValidGrouping<GB> for PathIn {
     type IsAggregate = diesel::expression::is_aggregate::Never;

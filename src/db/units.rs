@@ -46,7 +46,7 @@ struct FoundId {
 /// `text` (the index finds candidates; the LIKE is the rule).
 #[allow(clippy::too_many_arguments)]
 pub fn trigram_walk(
-    conn: &mut diesel::sqlite::SqliteConnection,
+    conn: &mut SqliteConnection,
     select_from: &str,
     fts: &str,
     text: &str,

@@ -646,7 +646,7 @@ mod tests {
             Evidence::Visit(2),
             Evidence::Milestone(3),
         ]
-        .map(|e| e.to_stored())
+        .map(super::Evidence::to_stored)
         .join(" ");
         assert_eq!(
             Evidence::parse_stored_list(&stored),

@@ -113,7 +113,7 @@ pub(super) struct CampaignForm {
 
 impl CampaignForm {
     fn of(f: &cdb::CampaignFields, version: i32) -> CampaignForm {
-        let ids = |v: &[i64]| v.iter().map(|i| i.to_string()).collect();
+        let ids = |v: &[i64]| v.iter().map(ToString::to_string).collect();
         CampaignForm {
             unit_id: f.unit_id.to_string(),
             year: f.year.to_string(),
@@ -1148,10 +1148,10 @@ pub(super) fn check_move(
         e.add("status", "error-invalid-choice");
     }
     let reason = e.optional("reason", &get("reason"), 2_000);
-    if next.is_some_and(|n| n.needs_reason()) && reason.is_none() {
+    if next.is_some_and(ModelStatus::needs_reason) && reason.is_none() {
         e.add("reason", "error-required");
     }
-    let decision = if next.is_some_and(|n| n.needs_decision()) {
+    let decision = if next.is_some_and(ModelStatus::needs_decision) {
         let number = e.required("decision_number", &get("decision_number"), 100);
         let date = required_date(&mut e, "decision_date", &get("decision_date"));
         let level = get("level");
@@ -1230,7 +1230,7 @@ pub(super) fn check_appraisal(
         match score {
             None if raw.trim().is_empty() => e.add(&key, "error-required"),
             Some(s) if !review::valid_score(s, c.max_points) => {
-                e.add(&key, "review-error-score-range")
+                e.add(&key, "review-error-score-range");
             }
             _ => {}
         }

@@ -125,7 +125,7 @@ impl DutyForm {
             end_time: f.end_time.clone(),
             starts_on: format::date(f.starts_on),
             active: vec![if f.active { "1" } else { "0" }.into()],
-            officials: f.officials.iter().map(|i| i.to_string()).collect(),
+            officials: f.officials.iter().map(ToString::to_string).collect(),
             version: version.to_string(),
         }
     }

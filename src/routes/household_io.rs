@@ -298,14 +298,14 @@ async fn export_rows(
             // how many households' details it held.
             let held = rows.iter().filter(|h| h.has_personal_details()).count();
             if sight == Sight::Logged && held > 0 {
-                let read = db::audit::Change::new(
+                let read = audit::Change::new(
                     "read_personal",
                     "task",
                     tid,
                     serde_json::json!({"export": true, "households": held}),
                 )
                 .on_unit(unit_id);
-                db::audit::record_read(conn, &actor, &read)?;
+                audit::record_read(conn, &actor, &read)?;
             }
             Ok((db::units::find(conn, unit_id)?.name, rows))
         })

@@ -291,7 +291,7 @@ async fn render_show(
     let (history, members, owner) = ctx
         .db(move |conn| {
             if let Some(read) = &logged_read {
-                db::audit::record_read(conn, &actor, read)?;
+                audit::record_read(conn, &actor, read)?;
             }
             Ok((
                 db::households::history(conn, hid)?,
@@ -671,10 +671,10 @@ async fn personal_data(ctx: Ctx, id: web::Path<i64>) -> AppResult<HttpResponse> 
     let (history, audit_entries) = ctx
         .db(move |conn| {
             let read = Change::new("export_personal", "household", hid, json!({})).on_unit(unit_id);
-            db::audit::record_read(conn, &actor, &read)?;
+            audit::record_read(conn, &actor, &read)?;
             Ok((
                 db::households::history(conn, hid)?,
-                db::audit::of_entity(conn, "household", hid)?,
+                audit::of_entity(conn, "household", hid)?,
             ))
         })
         .await?;

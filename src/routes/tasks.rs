@@ -105,7 +105,7 @@ async fn list(ctx: Ctx, q: ListQuery, mine: bool) -> AppResult<HttpResponse> {
                 });
             }
             // The count is kept at the listing version, which visits leave alone.
-            let version = db::audit::listing_version(conn)?;
+            let version = audit::listing_version(conn)?;
             let total =
                 *state
                     .task_counts
@@ -222,8 +222,8 @@ impl TaskForm {
             plans_total: opt(f.plans_total.map(|n| n.to_string())),
             plans_approved: opt(f.plans_approved.map(|n| n.to_string())),
             money_paid: opt(f.money_paid.map(|n| n.to_string())),
-            co_owners: f.co_owners.iter().map(|i| i.to_string()).collect(),
-            team: f.team.iter().map(|i| i.to_string()).collect(),
+            co_owners: f.co_owners.iter().map(ToString::to_string).collect(),
+            team: f.team.iter().map(ToString::to_string).collect(),
             consented: f
                 .consented_stages
                 .split(',')
@@ -477,7 +477,7 @@ async fn render_task(
         reviews,
     ) = {
         let (cat, owner_id) = (task.category_id, task.owner_id);
-        let history = db::audit::Filter {
+        let history = audit::Filter {
             entity: Some("task".into()),
             entity_id: Some(tid),
             ..Default::default()
@@ -490,7 +490,7 @@ async fn render_task(
                 db::tasks::milestones(conn, tid)?,
                 db::tasks::category(conn, cat)?,
                 db::users::find(conn, owner_id)?,
-                db::audit::list(conn, &history, 0, 50)?,
+                audit::list(conn, &history, 0, 50)?,
                 by_stage,
                 db::households::list(
                     conn,

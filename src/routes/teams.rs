@@ -103,7 +103,7 @@ pub(super) struct TeamForm {
 
 impl TeamForm {
     fn of(f: &tdb::TeamFields, version: i32) -> TeamForm {
-        let ids = |v: &[i64]| v.iter().map(|i| i.to_string()).collect();
+        let ids = |v: &[i64]| v.iter().map(ToString::to_string).collect();
         TeamForm {
             lead_unit_id: f.lead_unit_id.to_string(),
             name: f.name.clone(),

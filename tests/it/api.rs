@@ -2411,8 +2411,7 @@ async fn recommendations_move_as_on_their_page() {
     );
     let other_body: i64 = {
         use diesel::prelude::*;
-        let mut conn =
-            danvan::db::connect(&danvan::db::DatabaseUrl::parse(&db.url()).unwrap()).unwrap();
+        let mut conn = db::connect(&db::DatabaseUrl::parse(&db.url()).unwrap()).unwrap();
         db::schema::users::table
             .filter(db::schema::users::username.eq("sonnmt.nghean"))
             .select(db::schema::users::unit_id)

@@ -485,7 +485,7 @@ async fn a_campaign_runs_from_registration_to_commendation() {
     let sheet = book.worksheet_range_at(0).unwrap().unwrap();
     let rows: Vec<Vec<String>> = sheet
         .rows()
-        .map(|r| r.iter().map(|c| c.to_string()).collect())
+        .map(|r| r.iter().map(std::string::ToString::to_string).collect())
         .collect();
     assert!(
         rows.contains(&vec![

@@ -370,7 +370,7 @@ async fn a_duty_runs_from_rota_to_citizen_feedback_and_review() {
     let sheet = book.worksheet_range_at(0).unwrap().unwrap();
     let rows: Vec<Vec<String>> = sheet
         .rows()
-        .map(|r| r.iter().map(|c| c.to_string()).collect())
+        .map(|r| r.iter().map(std::string::ToString::to_string).collect())
         .collect();
     let find = |label: &str| rows.iter().find(|r| r[0] == label).map(|r| r[1].clone());
     assert_eq!(find("Số ca đã trực").as_deref(), Some("1"));

@@ -248,7 +248,7 @@ fn ids(list: &[i64]) -> Vec<String> {
 fn missing_and(list: &[i64]) -> Vec<String> {
     MISSING
         .iter()
-        .map(|s| s.to_string())
+        .map(std::string::ToString::to_string)
         .chain(ids(list))
         .collect()
 }

@@ -1103,7 +1103,7 @@ async fn call(
     body: Value,
     if_match: Option<String>,
 ) -> (StatusCode, Value) {
-    let mut req = reqwest::Client::new()
+    let mut req = Client::new()
         .request(method, app.url(path))
         .bearer_auth(token)
         .json(&body);

@@ -170,7 +170,7 @@ async fn assignments_go_out_by_smtp_in_each_recipients_language_with_both_bodies
         if sent.iter().all(|(s, _)| s == "sent") {
             break;
         }
-        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        tokio::time::sleep(Duration::from_millis(100)).await;
     }
     assert!(
         sent.iter().all(|(s, subj)| s == "sent" && subj.is_some()),
@@ -461,7 +461,7 @@ async fn choices_gather_mail_into_one_daily_digest_and_required_mail_cannot_be_s
 
     // A household of the task is due for a visit.
     let t = db::tasks::find(&mut w.app.conn(), task).unwrap();
-    let h = danvan::db::households::HouseholdFields {
+    let h = db::households::HouseholdFields {
         head_name: "Hoàng Văn Thụ".into(),
         address: "Ngõ 12 Thụy Khuê".into(),
         residential_group: String::new(),

@@ -457,7 +457,7 @@ async fn a_recommendation_is_raised_answered_reopened_once_and_accepted() {
     let sheet = book.worksheet_range_at(0).unwrap().unwrap();
     let rows: Vec<Vec<String>> = sheet
         .rows()
-        .map(|r| r.iter().map(|c| c.to_string()).collect())
+        .map(|r| r.iter().map(std::string::ToString::to_string).collect())
         .collect();
     let dept = rows
         .iter()
@@ -578,7 +578,7 @@ async fn annual_targets_count_met_and_exceeded_with_their_history() {
 /// a field error, not a server error.
 #[tokio::test]
 async fn a_recommendation_names_only_an_inspection_its_author_may_raise_from() {
-    let app = common::spawn().await;
+    let app = spawn().await;
     let nghe_an = app.unit(app.root, UnitKind::Province, "Tỉnh Nghệ An");
     let xa = app.unit(nghe_an, UnitKind::Commune, "Xã Hưng Nguyên Nam");
     let so = app.unit(

@@ -688,7 +688,7 @@ async fn a_full_round_open_self_assess_score_publish_dispute_reopen_and_publish_
         .nth(1)
         .unwrap()
         .iter()
-        .map(|c| c.to_string())
+        .map(std::string::ToString::to_string)
         .collect();
     assert!(made[0].starts_with("Xuất ngày "), "{made:?}");
     let first_row: Vec<String> = sheet
@@ -696,7 +696,7 @@ async fn a_full_round_open_self_assess_score_publish_dispute_reopen_and_publish_
         .nth(4)
         .unwrap()
         .iter()
-        .map(|c| c.to_string())
+        .map(std::string::ToString::to_string)
         .collect();
     assert_eq!(first_row[1], "Thu hồi đất số 18 Tam Đa", "ranked first");
     assert_eq!(first_row[4], "95");

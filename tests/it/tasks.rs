@@ -180,7 +180,7 @@ async fn bad_task_input_is_shown_again_per_field_and_nothing_is_saved() {
     );
     let count: i64 = {
         use diesel::prelude::*;
-        danvan::db::schema::tasks::table
+        db::schema::tasks::table
             .count()
             .get_result(&mut w.app.conn())
             .unwrap()

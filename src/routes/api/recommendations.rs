@@ -13,12 +13,12 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use super::{etag, if_match, one, page, resource, Api, ApiError, ApiJson, ApiResult, PageQuery};
+use crate::app::chosen;
 use crate::db::{self, recommendations::Recommendation};
 use crate::domain::access::Permission;
 use crate::domain::format;
 use crate::domain::validate::FieldErrors;
 use crate::domain::workdays::Calendar;
-use crate::app::chosen;
 use crate::routes::recommendations::{
     check_answer, check_move, check_recommendation, move_for, rec_access, save_answer,
     save_recommendation, urgency_of, RecForm,

@@ -9,11 +9,11 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use super::{etag, if_match, one, page, resource, Api, ApiError, ApiJson, ApiResult, PageQuery};
+use crate::app::chosen;
 use crate::db::{self, recommendations::Target};
 use crate::domain::access::Permission;
 use crate::domain::numbers;
 use crate::domain::validate::FieldErrors;
-use crate::app::chosen;
 use crate::routes::recommendations::{check_actual, check_target, may_act, save_actual};
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
@@ -143,7 +143,7 @@ pub async fn create_target(api: Api, body: ApiJson<TargetIn>) -> ApiResult<HttpR
     let (actor, year) = (api.actor(), b.year);
     let target = api
         .db(move |c| {
-            let id = crate::db::audit::write(c, &actor, |c| {
+            let id = db::audit::write(c, &actor, |c| {
                 Ok(db::recommendations::add_target(
                     c, unit_id, year, &name, planned, &measure,
                 )?)

@@ -90,7 +90,7 @@ async fn render(ctx: &Ctx, a: Access, typed: Typed, status: StatusCode) -> AppRe
             "can_answer": a.responds && open,
             "can_accept": a.raises && a.rec.status == rdb::ANSWERED,
             "can_reopen": a.raises && a.rec.status == rdb::ANSWERED && !a.rec.reopened,
-            "csrf_query": crate::domain::format::url_encode(&crate::auth::session::csrf_token(&ctx.session)?),
+            "csrf_query": format::url_encode(&crate::auth::session::csrf_token(&ctx.session)?),
             "forms": {
                 "answer": value("answer", "answer"), "answered_on": value("answer", "answered_on"), "file": value("answer", "file"),
                 "transfer_to": value("transfer", "to_unit_id"), "transfer_reason": value("transfer", "reason"),

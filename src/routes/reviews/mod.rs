@@ -191,7 +191,7 @@ async fn show(ctx: Ctx, id: web::Path<i64>) -> AppResult<HttpResponse> {
     let user = ctx.user()?;
     let round = a.round.clone();
     let rid = round.id;
-    let history = db::audit::Filter {
+    let history = audit::Filter {
         entity: Some("review_round".into()),
         entity_id: Some(rid),
         ..Default::default()
@@ -206,7 +206,7 @@ async fn show(ctx: Ctx, id: web::Path<i64>) -> AppResult<HttpResponse> {
                 results,
                 db::users::find(conn, round.lead_id)?,
                 if show_history {
-                    db::audit::list(conn, &history, 0, 100)?
+                    audit::list(conn, &history, 0, 100)?
                 } else {
                     (vec![], 0)
                 },

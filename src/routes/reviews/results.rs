@@ -171,7 +171,7 @@ fn tables_json(t: &Tables, tasks: std::ops::Range<usize>, first: usize) -> Value
     let ranked = |rows: &[Ranked], from: usize| -> Vec<Value> {
         rows.iter()
             .enumerate()
-            .map(|(i, r)| json!({"rank": from + i + 1, "r": r, "rating": r.rating.map(|x| x.as_str())}))
+            .map(|(i, r)| json!({"rank": from + i + 1, "r": r, "rating": r.rating.map(Rating::as_str)}))
             .collect()
     };
     let head = |rows: &[Ranked]| ranked(&rows[..rows.len().min(first)], 0);

@@ -353,7 +353,7 @@ pub(in crate::routes) async fn write_task_review(
                 match score {
                     None if raw.trim().is_empty() => e.add(&key, "error-required"),
                     Some(s) if !review::valid_score(s, c.max_points) => {
-                        e.add(&key, "review-error-score-range")
+                        e.add(&key, "review-error-score-range");
                     }
                     _ => {}
                 }

@@ -226,7 +226,7 @@ pub fn csrf_in(html: &str) -> String {
 
 impl TestApp {
     /// A connection of its own to this test's database, outside the app's pool.
-    pub fn conn(&self) -> db::DbConnection {
+    pub fn conn(&self) -> DbConnection {
         db::connect(&db::DatabaseUrl::parse(&self.db.url()).unwrap()).unwrap()
     }
 
