@@ -120,7 +120,8 @@ async fn the_dashboard_rolls_up_the_subtree_and_nothing_outside_it() {
     );
 
     let city = new_client();
-    app.login_with(&city, "thanhpho", PASSWORD).await;
+    let r = app.login_with(&city, "thanhpho", PASSWORD).await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
     let html = app
         .get_with(&city, "/dashboard")
         .await
@@ -169,13 +170,19 @@ async fn search_ignores_diacritics_and_stays_in_scope() {
     assert!(html.contains("Nguyễn Văn Thụy 0"));
 
     let outsider = new_client();
-    app.login_with(&outsider, "xem.lb", PASSWORD).await;
-    let html = app
-        .get_with(&outsider, "/search?q=thuy")
-        .await
-        .text()
-        .await
-        .unwrap();
+    let r = app.login_with(&outsider, "xem.lb", PASSWORD).await;
+    assert_eq!(
+        r.status(),
+        StatusCode::SEE_OTHER,
+        "the outsider is logged in"
+    );
+    let r = app.get_with(&outsider, "/search?q=thuy").await;
+    assert_eq!(r.status(), StatusCode::OK);
+    let html = r.text().await.unwrap();
+    assert!(
+        html.contains("value=\"thuy\"") && html.contains("Không tìm thấy."),
+        "the search ran for them and found nothing they may see: {html}"
+    );
     assert!(!html.contains("Mương thoát nước") && !html.contains("Nguyễn Văn Thụy"));
 }
 
