@@ -6,8 +6,9 @@ use super::{chosen, Rejected, Version, Versioned};
 use crate::context::CurrentUser;
 use crate::db::{self, audit, desk as ddb};
 use crate::domain::access::Permission;
-use crate::domain::desk;
+use crate::domain::desk::{self, Outcome};
 use crate::domain::format;
+use crate::domain::households::PriorityGroup;
 use crate::domain::validate::FieldErrors;
 use crate::error::{AppError, AppResult};
 
@@ -214,5 +215,178 @@ pub fn edit(
         Ok(ddb::find(conn, duty_id)?)
     } else {
         stale(conn)
+    }
+}
+
+pub struct ShiftAccess {
+    pub a: Access,
+    pub shift: ddb::Shift,
+    /// The official on duty (or a manager) records cases.
+    pub records: bool,
+    /// The duty's officials a shift may be given to: those still active.
+    pub assignable: Vec<i64>,
+}
+
+/// The shift, if the user may see its duty.
+pub fn shift_access(
+    conn: &mut db::DbConnection,
+    user: &CurrentUser,
+    id: i64,
+) -> AppResult<ShiftAccess> {
+    let shift = ddb::find_shift(conn, id)?;
+    let a = duty_access(conn, user, shift.duty_id)?;
+    let records = a.manage || shift.official_id == user.id;
+    let assignable = ddb::active_officials(conn, shift.duty_id)?;
+    Ok(ShiftAccess {
+        a,
+        shift,
+        records,
+        assignable,
+    })
+}
+
+/// A case as typed on the shift's form or sent as JSON.
+#[derive(Debug, Clone, Default)]
+pub struct CaseInput {
+    pub procedure_id: Option<i64>,
+    pub citizen_name: String,
+    /// Codes (`poor`, `elderly`…).
+    pub priority_groups: Vec<String>,
+    pub note: String,
+    /// `resolved`, `guided`, `escalated`…
+    pub outcome: String,
+    pub escalated_to: String,
+    pub due_on: Option<NaiveDate>,
+    pub unread: FieldErrors,
+}
+
+/// Checks a case: an active procedure, a note, an outcome, and for an
+/// escalation where it went and by when.
+fn check_case(conn: &mut db::DbConnection, input: &CaseInput) -> Result<ddb::CaseFields, Rejected> {
+    let mut e = input.unread.clone();
+    let procedure_id = match input.procedure_id {
+        None => {
+            e.add("procedure_id", "error-required");
+            None
+        }
+        Some(id) if id <= 0 => {
+            e.add("procedure_id", chosen::INVALID);
+            None
+        }
+        id => id,
+    };
+    let citizen_name = e
+        .optional("citizen_name", &input.citizen_name, 200)
+        .unwrap_or_default();
+    let groups: Vec<&str> = input
+        .priority_groups
+        .iter()
+        .map(String::as_str)
+        .filter(|g| !g.is_empty())
+        .collect();
+    if !groups.iter().all(|g| PriorityGroup::parse(g).is_some()) {
+        e.add("priority_groups", chosen::INVALID);
+    }
+    let note = e.required("note", &input.note, 2_000);
+    let outcome = Outcome::parse(&input.outcome);
+    if outcome.is_none() {
+        e.add("outcome", "error-required");
+    }
+    let escalated = outcome == Some(Outcome::Escalated);
+    let escalated_to = e.optional("escalated_to", &input.escalated_to, 300);
+    let due_on = e.date_value("due_on", input.due_on);
+    if escalated && escalated_to.is_none() {
+        e.add("escalated_to", "error-required");
+    }
+    if escalated && input.due_on.is_none() {
+        e.add("due_on", "error-required");
+    }
+    if let Some(p) = procedure_id {
+        if !db::lists::desk_procedures::find(conn, p)?.is_some_and(|x| x.active) {
+            e.add("procedure_id", chosen::INVALID);
+        }
+    }
+    let (Some(procedure_id), Some(outcome)) = (procedure_id, outcome.filter(|_| e.is_empty()))
+    else {
+        return Err(Rejected::Invalid(e));
+    };
+    Ok(ddb::CaseFields {
+        procedure_id,
+        citizen_name,
+        priority_groups: groups.join(","),
+        note,
+        outcome,
+        escalated_to: if escalated { escalated_to } else { None },
+        due_on: if escalated { due_on } else { None },
+    })
+}
+
+/// Records a case on a shift, dated today (the official on duty, or a
+/// manager of the desk).
+pub fn record_case(
+    conn: &mut db::DbConnection,
+    user: &CurrentUser,
+    actor: &audit::Actor,
+    shift_id: i64,
+    input: &CaseInput,
+) -> Result<ddb::Case, Rejected> {
+    let sa = shift_access(conn, user, shift_id)?;
+    if !sa.records {
+        return Err(Rejected::Forbidden);
+    }
+    let fields = check_case(conn, input)?;
+    let today = format::today();
+    Ok(audit::write(conn, actor, |c| {
+        Ok(ddb::add_case(
+            c,
+            &sa.shift,
+            sa.a.unit.id,
+            &fields,
+            user.id,
+            today,
+        )?)
+    })?)
+}
+
+/// The answer to an escalation as typed or sent.
+#[derive(Debug, Clone, Default)]
+pub struct AnswerInput {
+    pub answer: String,
+    /// Today when left out.
+    pub answered_on: Option<NaiveDate>,
+    pub unread: FieldErrors,
+}
+
+/// Records the answer to an escalated case, once (its official or a manager
+/// of the desk); not allowed for a case not escalated or already answered.
+pub fn answer_case(
+    conn: &mut db::DbConnection,
+    user: &CurrentUser,
+    actor: &audit::Actor,
+    case_id: i64,
+    input: &AnswerInput,
+) -> Result<(), Rejected> {
+    let case = ddb::find_case(conn, case_id)?;
+    let sa = shift_access(conn, user, case.shift_id)?;
+    if !sa.records {
+        return Err(Rejected::Forbidden);
+    }
+    let mut e = input.unread.clone();
+    let text = e.required("answer", &input.answer, 2_000);
+    let on = e
+        .date_value("answered_on", input.answered_on)
+        .unwrap_or_else(format::today);
+    if !e.is_empty() {
+        return Err(Rejected::Invalid(e));
+    }
+    let unit = sa.a.unit.id;
+    let answered = audit::write_if(conn, actor, |c| {
+        let ch = ddb::answer(c, &case, unit, on, &text)?;
+        Ok((ch.is_some(), ch))
+    })?;
+    if answered {
+        Ok(())
+    } else {
+        Err(Rejected::NotAllowed("desk-error-not-escalated"))
     }
 }

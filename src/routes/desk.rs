@@ -9,8 +9,8 @@ use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
 use super::{chosen, options};
-use crate::app::desk::DutyInput;
-pub(super) use crate::app::desk::{duty_access, Access, ROTA_WEEKS};
+pub(super) use crate::app::desk::{duty_access, shift_access, Access, ShiftAccess, ROTA_WEEKS};
+use crate::app::desk::{AnswerInput, CaseInput, DutyInput};
 use crate::app::{self, Rejected, Version};
 use crate::context::{Ctx, CurrentUser};
 use crate::db::{self, audit, desk as ddb};
@@ -484,33 +484,6 @@ pub(super) fn calendar_feed(name: &str, events: &[CalendarEvent]) -> HttpRespons
 
 // ---------------------------------------------------------------- shifts and cases
 
-pub(super) struct ShiftAccess {
-    pub a: Access,
-    pub shift: ddb::Shift,
-    /// The official on duty (or a manager) records cases.
-    pub records: bool,
-    /// The duty's officials a shift may be given to: those still active.
-    pub assignable: Vec<i64>,
-}
-
-/// The shift, if the user may see its duty.
-pub(super) fn shift_access(
-    conn: &mut db::DbConnection,
-    user: &CurrentUser,
-    id: i64,
-) -> AppResult<ShiftAccess> {
-    let shift = ddb::find_shift(conn, id)?;
-    let a = duty_access(conn, user, shift.duty_id)?;
-    let records = a.manage || shift.official_id == user.id;
-    let assignable = ddb::active_officials(conn, shift.duty_id)?;
-    Ok(ShiftAccess {
-        a,
-        shift,
-        records,
-        assignable,
-    })
-}
-
 async fn load_shift(ctx: &Ctx, id: i64) -> AppResult<ShiftAccess> {
     let user = ctx.user()?.clone();
     ctx.db(move |conn| shift_access(conn, &user, id)).await
@@ -528,78 +501,28 @@ pub(super) struct CaseForm {
     pub due_on: String,
 }
 
-/// The case form checked: an active procedure, a note, an outcome, and for
-/// an escalation where it went and by when.
-pub(super) fn check_case(
-    conn: &mut db::DbConnection,
-    form: &CaseForm,
-) -> AppResult<Result<ddb::CaseFields, FieldErrors>> {
-    let mut e = FieldErrors::default();
-    let procedure_id = e.id("procedure_id", &form.procedure_id);
-    let citizen_name = e
-        .optional("citizen_name", &form.citizen_name, 200)
-        .unwrap_or_default();
-    let groups: Vec<&str> = form
-        .priority_groups
-        .iter()
-        .map(String::as_str)
-        .filter(|g| !g.is_empty())
-        .collect();
-    if !groups.iter().all(|g| PriorityGroup::parse(g).is_some()) {
-        e.add("priority_groups", "error-invalid-choice");
-    }
-    let note = e.required("note", &form.note, 2_000);
-    let outcome = Outcome::parse(&form.outcome);
-    if outcome.is_none() {
-        e.add("outcome", "error-required");
-    }
-    let escalated = outcome == Some(Outcome::Escalated);
-    let escalated_to = e.optional("escalated_to", &form.escalated_to, 300);
-    let due_on = e.date("due_on", &form.due_on);
-    if escalated && escalated_to.is_none() {
-        e.add("escalated_to", "error-required");
-    }
-    if escalated && form.due_on.trim().is_empty() {
-        e.add("due_on", "error-required");
-    }
-    if let Some(p) = procedure_id {
-        if !db::lists::desk_procedures::find(conn, p)?.is_some_and(|x| x.active) {
-            e.add("procedure_id", "error-invalid-choice");
+impl CaseForm {
+    /// The typed case; a day or an id written wrong is kept as unread.
+    pub(super) fn input(&self) -> CaseInput {
+        let mut unread = FieldErrors::default();
+        let procedure_id = match self.procedure_id.trim() {
+            "" => None,
+            s => s.parse().ok().or_else(|| {
+                unread.add("procedure_id", chosen::INVALID);
+                None
+            }),
+        };
+        CaseInput {
+            procedure_id,
+            citizen_name: self.citizen_name.clone(),
+            priority_groups: self.priority_groups.clone(),
+            note: self.note.clone(),
+            outcome: self.outcome.clone(),
+            escalated_to: self.escalated_to.clone(),
+            due_on: unread.date("due_on", &self.due_on),
+            unread,
         }
     }
-    let (Some(procedure_id), Some(outcome)) = (procedure_id, outcome.filter(|_| e.is_empty()))
-    else {
-        return Ok(Err(e));
-    };
-    Ok(Ok(ddb::CaseFields {
-        procedure_id,
-        citizen_name,
-        priority_groups: groups.join(","),
-        note,
-        outcome,
-        escalated_to: if escalated { escalated_to } else { None },
-        due_on: if escalated { due_on } else { None },
-    }))
-}
-
-/// Records a checked case on the shift, dated today.
-pub(super) fn record_case(
-    conn: &mut db::DbConnection,
-    actor: &audit::Actor,
-    sa: &ShiftAccess,
-    fields: &ddb::CaseFields,
-    user_id: i64,
-) -> AppResult<ddb::Case> {
-    audit::write(conn, actor, |c| {
-        Ok(ddb::add_case(
-            c,
-            &sa.shift,
-            sa.a.unit.id,
-            fields,
-            user_id,
-            format::today(),
-        )?)
-    })
 }
 
 async fn shift_page(ctx: Ctx, id: web::Path<i64>) -> AppResult<HttpResponse> {
@@ -663,23 +586,23 @@ async fn add_case(
     id: web::Path<i64>,
     form: super::HtmlForm<CaseForm>,
 ) -> AppResult<HttpResponse> {
-    let sa = load_shift(&ctx, *id).await?;
-    if !sa.records {
-        return Err(AppError::Forbidden);
-    }
-    let form = form.0;
-    let to_check = form.clone();
-    let fields = match ctx.db(move |conn| check_case(conn, &to_check)).await? {
-        Ok(fields) => fields,
-        Err(e) => return render_shift(&ctx, sa, &form, &e, StatusCode::UNPROCESSABLE_ENTITY).await,
-    };
-    let (actor, uid) = (ctx.actor(), ctx.user()?.id);
-    let case = ctx
-        .db(move |conn| record_case(conn, &actor, &sa, &fields, uid))
+    let (sid, form) = (*id, form.0);
+    let (input, user, actor) = (form.input(), ctx.user()?.clone(), ctx.actor());
+    let recorded = ctx
+        .db(move |c| Ok(app::desk::record_case(c, &user, &actor, sid, &input)))
         .await?;
-    ctx.flash("success", "flash-saved");
-    // The case page shows the citizen the feedback QR code.
-    Ok(ctx.redirect(&format!("/desk/cases/{}", case.id)))
+    match recorded {
+        Ok(case) => {
+            ctx.flash("success", "flash-saved");
+            // The case page shows the citizen the feedback QR code.
+            Ok(ctx.redirect(&format!("/desk/cases/{}", case.id)))
+        }
+        Err(Rejected::Invalid(e)) => {
+            let sa = load_shift(&ctx, sid).await?;
+            render_shift(&ctx, sa, &form, &e, StatusCode::UNPROCESSABLE_ENTITY).await
+        }
+        Err(other) => Err(other.into_app_error()),
+    }
 }
 
 #[derive(Deserialize, Default)]
@@ -823,45 +746,29 @@ pub(super) struct AnswerForm {
     pub answer: String,
 }
 
-/// The answer to an escalation: its text and day (today when left out).
-pub(super) fn check_case_answer(form: &AnswerForm) -> Result<(NaiveDate, String), FieldErrors> {
-    let mut e = FieldErrors::default();
-    let text = e.required("answer", &form.answer, 2_000);
-    let on = e
-        .date("answered_on", &form.answered_on)
-        .unwrap_or_else(format::today);
-    if !e.is_empty() {
-        return Err(e);
-    }
-    Ok((on, text))
-}
-
 async fn answer(
     ctx: Ctx,
     id: web::Path<i64>,
     form: web::Form<AnswerForm>,
 ) -> AppResult<HttpResponse> {
     let cid = *id;
-    let case = ctx.db(move |conn| Ok(ddb::find_case(conn, cid)?)).await?;
-    let sa = load_shift(&ctx, case.shift_id).await?;
-    if !sa.records {
-        return Err(AppError::Forbidden);
-    }
-    let back = format!("/desk/cases/{cid}");
-    let Ok((on, text)) = check_case_answer(&form) else {
-        ctx.flash("error", "desk-error-answer");
-        return Ok(ctx.redirect(&back));
+    let mut unread = FieldErrors::default();
+    let answered_on = unread.date("answered_on", &form.answered_on);
+    let input = AnswerInput {
+        answer: form.answer.clone(),
+        answered_on,
+        unread,
     };
-    let (actor, unit) = (ctx.actor(), sa.a.unit.id);
-    ctx.db(move |conn| {
-        audit::write_if(conn, &actor, |c| {
-            let ch = ddb::answer(c, &case, unit, on, &text)?;
-            Ok(((), ch))
-        })
-    })
-    .await?;
-    ctx.flash("success", "flash-saved");
-    Ok(ctx.redirect(&back))
+    let (user, actor) = (ctx.user()?.clone(), ctx.actor());
+    let answered = ctx
+        .db(move |c| Ok(app::desk::answer_case(c, &user, &actor, cid, &input)))
+        .await?;
+    match answered {
+        Ok(()) | Err(Rejected::NotAllowed(_)) => ctx.flash("success", "flash-saved"),
+        Err(Rejected::Invalid(_)) => ctx.flash("error", "desk-error-answer"),
+        Err(other) => return Err(other.into_app_error()),
+    }
+    Ok(ctx.redirect(&format!("/desk/cases/{cid}")))
 }
 
 async fn escalations(ctx: Ctx) -> AppResult<HttpResponse> {

@@ -12,15 +12,13 @@ use utoipa::{IntoParams, ToSchema};
 use super::{
     etag, if_match, one, page, resource, version, Api, ApiError, ApiJson, ApiResult, PageQuery,
 };
-use crate::app::{self, desk::DutyInput};
+use crate::app::desk::{duty_access, shift_access, AnswerInput, CaseInput, DutyInput};
+use crate::app::{self, Rejected};
 use crate::db::{self, desk as ddb};
 use crate::domain::access::Permission;
 use crate::domain::format;
 use crate::domain::validate::FieldErrors;
-use crate::routes::desk::{
-    check_case, check_case_answer, duty_access, record_case, shift_access, shift_change,
-    AnswerForm, CaseForm, ShiftForm,
-};
+use crate::routes::desk::{shift_change, ShiftForm};
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(
@@ -612,29 +610,22 @@ pub async fn create_case(
     body: ApiJson<CaseIn>,
 ) -> ApiResult<HttpResponse> {
     let b = body.0;
-    let form = CaseForm {
-        procedure_id: b.procedure_id.to_string(),
+    let input = CaseInput {
+        procedure_id: Some(b.procedure_id),
         citizen_name: b.citizen_name,
         priority_groups: b.priority_groups,
         note: b.note,
         outcome: b.outcome,
         escalated_to: b.escalated_to.unwrap_or_default(),
-        due_on: b.due_on.map(format::date).unwrap_or_default(),
+        due_on: b.due_on,
+        unread: FieldErrors::default(),
     };
     let (sid, user, actor) = (*id, api.user.clone(), api.actor());
-    let created = api
-        .db(move |c| {
-            let sa = shift_access(c, &user, sid)?;
-            if !sa.records {
-                return Err(crate::error::AppError::Forbidden);
-            }
-            Ok(match check_case(c, &form)? {
-                Ok(fields) => Ok(record_case(c, &actor, &sa, &fields, user.id)?.id),
-                Err(e) => Err(e),
-            })
-        })
-        .await?;
-    let cid = created.map_err(|e| api.invalid(e))?;
+    let cid = api
+        .db(move |c| Ok(app::desk::record_case(c, &user, &actor, sid, &input)))
+        .await?
+        .map_err(|r| api.rejected(r))?
+        .id;
     let detail = case_detail(&api, cid).await?;
     Ok(HttpResponse::Created()
         .insert_header((header::LOCATION, format!("/api/v1/desk/cases/{cid}")))
@@ -661,35 +652,20 @@ pub async fn answer_case(
     id: web::Path<i64>,
     body: ApiJson<CaseAnswerIn>,
 ) -> ApiResult<HttpResponse> {
-    let form = AnswerForm {
+    let input = AnswerInput {
         answer: body.0.answer,
-        answered_on: body.0.answered_on.map(format::date).unwrap_or_default(),
+        answered_on: body.0.answered_on,
+        unread: FieldErrors::default(),
     };
     let (cid, user, actor) = (*id, api.user.clone(), api.actor());
-    let checked = check_case_answer(&form);
-    let answered = api
-        .db(move |c| {
-            let case = ddb::find_case(c, cid)?;
-            let sa = shift_access(c, &user, case.shift_id)?;
-            if !sa.records {
-                return Err(crate::error::AppError::Forbidden);
-            }
-            let (on, text) = match checked {
-                Ok(v) => v,
-                Err(e) => return Ok(Err(e)),
-            };
-            let unit = sa.a.unit.id;
-            Ok(Ok(db::audit::write_if(c, &actor, |c| {
-                let ch = ddb::answer(c, &case, unit, on, &text)?;
-                Ok((ch.is_some(), ch))
-            })?))
-        })
-        .await?;
-    if !answered.map_err(|e| api.invalid(e))? {
-        return Err(ApiError::Conflict(
-            "Only an escalated case not yet answered takes an answer.".into(),
-        ));
-    }
+    api.db(move |c| Ok(app::desk::answer_case(c, &user, &actor, cid, &input)))
+        .await?
+        .map_err(|r| match r {
+            Rejected::NotAllowed(_) => ApiError::Conflict(
+                "Only an escalated case not yet answered takes an answer.".into(),
+            ),
+            r => api.rejected(r),
+        })?;
     let detail = case_detail(&api, cid).await?;
     Ok(one(&detail, None))
 }
