@@ -795,7 +795,6 @@ desk-answered = Answered
 desk-answered-on = Answered on
 desk-answer = Answer
 desk-answer-title = Record the answer
-desk-error-answer = The answer is needed.
 desk-feedback = Citizen's feedback
 desk-feedback-help = Ask the citizen to scan the QR code with their phone to rate the service (no account needed).
 desk-feedback-expires = The link works until { $date }.

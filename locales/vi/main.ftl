@@ -795,7 +795,6 @@ desk-answered = Đã trả lời
 desk-answered-on = Ngày trả lời
 desk-answer = Nội dung trả lời
 desk-answer-title = Ghi nhận trả lời
-desk-error-answer = Cần ghi nội dung trả lời.
 desk-feedback = Ý kiến của người dân
 desk-feedback-help = Mời công dân quét mã QR bằng điện thoại để đánh giá mức độ hài lòng (không cần tài khoản).
 desk-feedback-expires = Đường dẫn dùng được đến hết ngày { $date }.

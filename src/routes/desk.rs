@@ -691,9 +691,20 @@ async fn change_shift(
 }
 
 async fn case_page(ctx: Ctx, id: web::Path<i64>) -> AppResult<HttpResponse> {
-    let cid = *id;
+    let (form, errors) = (AnswerForm::default(), FieldErrors::default());
+    render_case(&ctx, *id, &form, &errors, StatusCode::OK).await
+}
+
+/// A case with its feedback link, and the answer form as typed.
+async fn render_case(
+    ctx: &Ctx,
+    cid: i64,
+    form: &AnswerForm,
+    errors: &FieldErrors,
+    status: StatusCode,
+) -> AppResult<HttpResponse> {
     let case = ctx.db(move |conn| Ok(ddb::find_case(conn, cid)?)).await?;
-    let sa = load_shift(&ctx, case.shift_id).await?;
+    let sa = load_shift(ctx, case.shift_id).await?;
     let pid = case.procedure_id;
     let (procedure, feedback) = ctx
         .db(move |conn| {
@@ -719,10 +730,13 @@ async fn case_page(ctx: Ctx, id: web::Path<i64>) -> AppResult<HttpResponse> {
         .map_err(|e| AppError::Internal(e.to_string()))?;
     let locale = ctx.locale;
     let today = format::today();
-    ctx.render(
+    ctx.render_status(
+        status,
         "desk/case",
         json!({
             "title": i18n::t(locale, "desk-case-title"),
+            "f": super::form_view(form, errors),
+            "has_errors": !errors.is_empty(),
             "c": case,
             "d": sa.a.duty,
             "s": sa.shift,
@@ -739,7 +753,7 @@ async fn case_page(ctx: Ctx, id: web::Path<i64>) -> AppResult<HttpResponse> {
     )
 }
 
-#[derive(Deserialize, Default)]
+#[derive(Deserialize, Serialize, Default)]
 #[serde(default)]
 pub(super) struct AnswerForm {
     pub answered_on: String,
@@ -765,7 +779,10 @@ async fn answer(
         .await?;
     match answered {
         Ok(()) | Err(Rejected::NotAllowed(_)) => ctx.flash("success", "flash-saved"),
-        Err(Rejected::Invalid(_)) => ctx.flash("error", "desk-error-answer"),
+        Err(Rejected::Invalid(e)) => {
+            let status = StatusCode::UNPROCESSABLE_ENTITY;
+            return render_case(&ctx, cid, &form, &e, status).await;
+        }
         Err(other) => return Err(other.into_app_error()),
     }
     Ok(ctx.redirect(&format!("/desk/cases/{cid}")))

@@ -340,6 +340,29 @@ async fn a_duty_runs_from_rota_to_citizen_feedback_and_review() {
     // The escalation is followed until answered.
     let (_, html) = reader.page("/desk/escalations").await;
     assert!(html.contains("Văn phòng Đăng ký đất đai"));
+    // A day written wrong comes back beside the answer as typed; nothing saved.
+    let r = deputy
+        .post(
+            &format!("{case_path}/answer"),
+            &[
+                ("answer", "Đã chuyển hồ sơ sang Văn phòng"),
+                ("answered_on", "31/02/2026"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let html = r.text().await.unwrap();
+    assert!(
+        html.contains(">Đã chuyển hồ sơ sang Văn phòng</textarea>"),
+        "{html}"
+    );
+    assert!(html.contains("value=\"31/02/2026\""), "the day as typed");
+    assert!(
+        html.contains("aria-invalid=\"true\""),
+        "an error beside the day"
+    );
+    let c = db::desk::find_case(&mut app.conn(), case_id).unwrap();
+    assert_eq!(c.answered_on, None);
     let r = deputy
         .post(
             &format!("{case_path}/answer"),
