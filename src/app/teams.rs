@@ -207,3 +207,108 @@ pub fn edit(
         stale(conn)
     }
 }
+
+pub struct RoundAccess {
+    pub a: Access,
+    pub round: tdb::Round,
+}
+
+/// The round, if the user may see its team.
+pub fn round_access(
+    conn: &mut db::DbConnection,
+    user: &CurrentUser,
+    id: i64,
+) -> AppResult<RoundAccess> {
+    let round = tdb::find_round(conn, id)?;
+    let a = team_access(conn, user, round.team_id)?;
+    Ok(RoundAccess { a, round })
+}
+
+impl Versioned for tdb::Round {
+    fn version(&self) -> i32 {
+        self.version
+    }
+}
+
+/// A held round's figures as typed or sent.
+#[derive(Debug, Clone, Default)]
+pub struct ResultInput {
+    pub attendance: Option<i64>,
+    /// Meritorious families, poor, elderly, with a disability, other.
+    pub helped: [Option<i64>; 5],
+    pub dossiers_prepared: Option<i64>,
+    pub dossiers_online: Option<i64>,
+    pub notes: String,
+    pub unread: FieldErrors,
+}
+
+/// Records a held round's figures (the team's members) from the version
+/// read: counts of zero or more, attendance required, no more dossiers filed
+/// online than prepared.
+pub fn record_round(
+    conn: &mut db::DbConnection,
+    user: &CurrentUser,
+    actor: &audit::Actor,
+    round_id: i64,
+    version: Version,
+    input: &ResultInput,
+) -> Result<tdb::Round, Rejected<tdb::Round>> {
+    let ra = round_access(conn, user, round_id)?;
+    if !ra.a.member {
+        return Err(Rejected::Forbidden);
+    }
+    let mut e = input.unread.clone();
+    let mut count = |field: &str, v: Option<i64>| -> i32 {
+        match v.map(i32::try_from) {
+            Some(Ok(n)) if n >= 0 => n,
+            Some(_) => {
+                e.add(field, "error-number");
+                0
+            }
+            None => 0,
+        }
+    };
+    let attendance = count("attendance", input.attendance);
+    let names = [
+        "helped_meritorious",
+        "helped_poor",
+        "helped_elderly",
+        "helped_disability",
+        "helped_other",
+    ];
+    let helped = [0, 1, 2, 3, 4].map(|i| count(names[i], input.helped[i]));
+    let prepared = count("dossiers_prepared", input.dossiers_prepared);
+    let online = count("dossiers_online", input.dossiers_online);
+    if input.attendance.is_none() {
+        e.add("attendance", "error-required");
+    }
+    if online > prepared {
+        e.add("dossiers_online", "error-more-than-total");
+    }
+    let notes = e.optional("notes", &input.notes, 5_000).unwrap_or_default();
+    if !e.is_empty() {
+        return Err(Rejected::Invalid(e));
+    }
+    let res = tdb::RoundResult {
+        attendance,
+        helped,
+        dossiers_prepared: prepared,
+        dossiers_online: online,
+        notes,
+    };
+    let version = match version {
+        Version::Given(v) => v,
+        Version::Missing => return Err(Rejected::VersionRequired),
+        Version::Unreadable => return Err(Rejected::Stale(Box::new(ra.round))),
+    };
+    let saved = audit::write_if(conn, actor, |c| {
+        let ch = tdb::record(c, &ra.round, version, &res)?;
+        Ok((ch.is_some(), ch))
+    })?;
+    let now = tdb::find_round(conn, round_id)?;
+    if saved {
+        Ok(now)
+    } else {
+        Err(Rejected::Stale(Box::new(now)))
+    }
+}

@@ -9,10 +9,10 @@ use serde_json::{json, Value};
 
 use super::desk::{calendar_feed, CalendarEvent, IcsQuery};
 use super::{chosen, options};
-use crate::app::teams::TeamInput;
-pub(super) use crate::app::teams::{team_access, Access};
+pub(super) use crate::app::teams::{round_access, team_access, Access, RoundAccess};
+use crate::app::teams::{ResultInput, TeamInput};
 use crate::app::{self, Rejected, Version};
-use crate::context::{Ctx, CurrentUser};
+use crate::context::Ctx;
 use crate::db::{self, audit, teams as tdb};
 use crate::domain::access::Permission;
 use crate::domain::desk::{self, RoundKind, ShiftStatus};
@@ -399,22 +399,6 @@ async fn plan(ctx: Ctx, id: web::Path<i64>, form: web::Form<PlanForm>) -> AppRes
 
 // ---------------------------------------------------------------- rounds
 
-pub(super) struct RoundAccess {
-    pub a: Access,
-    pub round: tdb::Round,
-}
-
-/// The round, if the user may see its team.
-pub(super) fn round_access(
-    conn: &mut db::DbConnection,
-    user: &CurrentUser,
-    id: i64,
-) -> AppResult<RoundAccess> {
-    let round = tdb::find_round(conn, id)?;
-    let a = team_access(conn, user, round.team_id)?;
-    Ok(RoundAccess { a, round })
-}
-
 async fn load_round(ctx: &Ctx, id: i64) -> AppResult<RoundAccess> {
     let user = ctx.user()?.clone();
     ctx.db(move |conn| round_access(conn, &user, id)).await
@@ -436,50 +420,32 @@ pub(super) struct RecordForm {
     pub version: String,
 }
 
-/// A held round's figures: counts of zero or more, attendance required, no
-/// more dossiers filed online than prepared.
-pub(super) fn check_result(form: &RecordForm) -> Result<tdb::RoundResult, FieldErrors> {
-    let mut e = FieldErrors::default();
-    let mut count = |field: &str, raw: &str| -> i32 {
-        match e.number::<i32>(field, raw) {
-            Some(n) if n >= 0 => n,
-            Some(_) => {
-                e.add(field, "error-number");
-                0
-            }
-            None => 0,
+impl RecordForm {
+    /// The typed figures; a number written wrong is kept as unread.
+    pub(super) fn input(&self) -> ResultInput {
+        let mut unread = FieldErrors::default();
+        let mut n = |field: &str, raw: &str| unread.number::<i64>(field, raw);
+        let attendance = n("attendance", &self.attendance);
+        let helped = [
+            n("helped_meritorious", &self.helped_meritorious),
+            n("helped_poor", &self.helped_poor),
+            n("helped_elderly", &self.helped_elderly),
+            n("helped_disability", &self.helped_disability),
+            n("helped_other", &self.helped_other),
+        ];
+        let dossiers_prepared = n("dossiers_prepared", &self.dossiers_prepared);
+        let dossiers_online = n("dossiers_online", &self.dossiers_online);
+        ResultInput {
+            attendance,
+            helped,
+            dossiers_prepared,
+            dossiers_online,
+            notes: self.notes.clone(),
+            unread,
         }
-    };
-    let attendance = count("attendance", &form.attendance);
-    let helped = [
-        count("helped_meritorious", &form.helped_meritorious),
-        count("helped_poor", &form.helped_poor),
-        count("helped_elderly", &form.helped_elderly),
-        count("helped_disability", &form.helped_disability),
-        count("helped_other", &form.helped_other),
-    ];
-    let prepared = count("dossiers_prepared", &form.dossiers_prepared);
-    let online = count("dossiers_online", &form.dossiers_online);
-    if form.attendance.trim().is_empty() {
-        e.add("attendance", "error-required");
     }
-    if online > prepared {
-        e.add("dossiers_online", "error-more-than-total");
-    }
-    let notes = e.optional("notes", &form.notes, 5_000).unwrap_or_default();
-    if !e.is_empty() {
-        return Err(e);
-    }
-    Ok(tdb::RoundResult {
-        attendance,
-        helped,
-        dossiers_prepared: prepared,
-        dossiers_online: online,
-        notes,
-    })
 }
 
-/// A round is cancelled with a reason (up to 500 characters kept).
 pub(super) fn cancel_reason(text: &str) -> Option<String> {
     let reason: String = text.trim().chars().take(500).collect();
     (!reason.is_empty()).then_some(reason)
@@ -512,7 +478,15 @@ impl RecordForm {
 async fn round_page(ctx: Ctx, id: web::Path<i64>) -> AppResult<HttpResponse> {
     let ra = load_round(&ctx, *id).await?;
     let form = RecordForm::of(&ra.round);
-    render_round(&ctx, ra, &form, &FieldErrors::default(), StatusCode::OK).await
+    render_round(
+        &ctx,
+        ra,
+        &form,
+        &FieldErrors::default(),
+        StatusCode::OK,
+        None,
+    )
+    .await
 }
 
 async fn render_round(
@@ -521,6 +495,7 @@ async fn render_round(
     form: &RecordForm,
     errors: &FieldErrors,
     status: StatusCode,
+    conflict: Option<Value>,
 ) -> AppResult<HttpResponse> {
     let (rid, uid) = (ra.round.id, ra.round.unit_id);
     let (problems, unit, unit_tasks) = ctx
@@ -556,6 +531,7 @@ async fn render_round(
             "planned": ra.round.status == ShiftStatus::Planned.as_str(),
             "f": super::form_view(form, errors),
             "has_errors": !errors.is_empty(),
+            "conflict": conflict,
             "groups": groups,
             "problems": problems,
             "task_options": unit_tasks.iter().map(|t| json!({"value": t.id, "label": t.title})).collect::<Vec<_>>(),
@@ -569,36 +545,36 @@ async fn record(
     id: web::Path<i64>,
     form: web::Form<RecordForm>,
 ) -> AppResult<HttpResponse> {
-    let ra = load_round(&ctx, *id).await?;
-    if !ra.a.member {
-        return Err(AppError::Forbidden);
-    }
-    let form = form.into_inner();
-    let Ok(version) = form.version.trim().parse::<i32>() else {
+    let (rid, mut form) = (*id, form.into_inner());
+    let version = Version::of_form(&form.version);
+    if version == Version::Missing {
         return Err(AppError::BadRequest("version missing".into()));
-    };
-    let res = match check_result(&form) {
-        Ok(res) => res,
-        Err(e) => return render_round(&ctx, ra, &form, &e, StatusCode::UNPROCESSABLE_ENTITY).await,
-    };
-    let (actor, r) = (ctx.actor(), ra.round.clone());
+    }
+    let (input, user, actor) = (form.input(), ctx.user()?.clone(), ctx.actor());
     let saved = ctx
-        .db(move |conn| {
-            audit::write_if(conn, &actor, |c| {
-                let ch = tdb::record(c, &r, version, &res)?;
-                Ok((ch.is_some(), ch))
-            })
+        .db(move |c| {
+            Ok(app::teams::record_round(
+                c, &user, &actor, rid, version, &input,
+            ))
         })
         .await?;
-    ctx.flash(
-        if saved { "success" } else { "error" },
-        if saved {
-            "flash-saved"
-        } else {
-            "error-conflict-saved"
-        },
-    );
-    Ok(ctx.redirect(&format!("/teams/rounds/{}", ra.round.id)))
+    let (errors, conflict) = match saved {
+        Ok(_) => {
+            ctx.flash("success", "flash-saved");
+            return Ok(ctx.redirect(&format!("/teams/rounds/{rid}")));
+        }
+        Err(Rejected::Invalid(e)) => (e, None),
+        Err(Rejected::Stale(now)) => {
+            let theirs = RecordForm::of(&now);
+            form.version = now.version.to_string();
+            let view = super::conflict_view(&form, &theirs, "teams-");
+            (FieldErrors::default(), Some(view))
+        }
+        Err(other) => return Err(other.into_app_error()),
+    };
+    let ra = load_round(&ctx, rid).await?;
+    let status = StatusCode::UNPROCESSABLE_ENTITY;
+    render_round(&ctx, ra, &form, &errors, status, conflict).await
 }
 
 #[derive(Deserialize, Default)]

@@ -163,6 +163,21 @@ async fn a_team_plans_and_records_rounds_in_its_communes() {
         ),
         ("held", Some(85), Some(14))
     );
+    // Figures typed from the reading before that save: nothing is written,
+    // and what was typed comes back beside what is saved.
+    let mut stale = record("90", "14");
+    stale.retain(|(k, _)| *k != "version");
+    stale.push(("version", (stored.version - 1).to_string()));
+    let r = member.post(&first, &stale).await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let html = r.text().await.unwrap();
+    assert!(html.contains("<td>90</td><td>85</td>"), "{html}");
+    assert!(html.contains("value=\"90\""), "what was typed stays");
+    let again = db::teams::find_round(&mut app.conn(), rid).unwrap();
+    assert_eq!(
+        (again.attendance, again.version),
+        (Some(85), stored.version)
+    );
 
     // A problem raised there is taken up as a task of that commune.
     member

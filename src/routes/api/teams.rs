@@ -13,7 +13,8 @@ use super::desk::Person;
 use super::{
     etag, if_match, one, page, resource, version, Api, ApiError, ApiJson, ApiResult, PageQuery,
 };
-use crate::app::{self, teams::TeamInput};
+use crate::app;
+use crate::app::teams::{round_access, ResultInput, RoundAccess, TeamInput};
 use crate::db::audit::Change;
 use crate::db::{audit, teams as tdb, DbConnection};
 use crate::domain::desk::ShiftStatus;
@@ -21,8 +22,7 @@ use crate::domain::format;
 use crate::domain::validate::FieldErrors;
 use crate::error::AppError;
 use crate::routes::teams::{
-    cancel_reason, check_plan, check_result, problem_text, round_access, team_access, Access,
-    PlanForm, RecordForm,
+    cancel_reason, check_plan, problem_text, team_access, Access, PlanForm,
 };
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
@@ -451,7 +451,7 @@ pub struct ResultIn {
 }
 
 /// A member of a round's team, with the round as they may act on it.
-async fn member_round(api: &Api, rid: i64) -> ApiResult<crate::routes::teams::RoundAccess> {
+async fn member_round(api: &Api, rid: i64) -> ApiResult<RoundAccess> {
     let user = api.user.clone();
     let ra = api.db(move |c| round_access(c, &user, rid)).await?;
     if !ra.a.member {
@@ -474,24 +474,33 @@ pub async fn record_round(
     id: web::Path<i64>,
     body: ApiJson<ResultIn>,
 ) -> ApiResult<HttpResponse> {
-    let ra = member_round(&api, *id).await?;
     let b = body.0;
-    let n = |v: Option<i32>| v.map(|x| x.to_string()).unwrap_or_default();
-    let form = RecordForm {
-        attendance: b.attendance.to_string(),
-        helped_meritorious: n(b.helped.meritorious),
-        helped_poor: n(b.helped.poor),
-        helped_elderly: n(b.helped.elderly),
-        helped_disability: n(b.helped.disability),
-        helped_other: n(b.helped.other),
+    let n = |v: Option<i32>| v.map(i64::from);
+    let input = ResultInput {
+        attendance: Some(i64::from(b.attendance)),
+        helped: [
+            n(b.helped.meritorious),
+            n(b.helped.poor),
+            n(b.helped.elderly),
+            n(b.helped.disability),
+            n(b.helped.other),
+        ],
         dossiers_prepared: n(b.dossiers_prepared),
         dossiers_online: n(b.dossiers_online),
         notes: b.notes,
-        version: String::new(),
+        unread: FieldErrors::default(),
     };
-    let res = check_result(&form).map_err(|e| api.invalid(e))?;
-    let version = if_match(&req, ra.round.version)?;
-    write_round(&api, ra.round, move |c, r| tdb::record(c, r, version, &res)).await
+    let (rid, version) = (*id, version(&req));
+    let (user, actor) = (api.user.clone(), api.actor());
+    api.db(move |c| {
+        Ok(app::teams::record_round(
+            c, &user, &actor, rid, version, &input,
+        ))
+    })
+    .await?
+    .map_err(|r| api.rejected(r))?;
+    let (detail, version) = round_detail(&api, rid).await?;
+    Ok(one(&detail, Some(version)))
 }
 
 /// Makes a change that holds only from the version read, then answers with
