@@ -100,17 +100,7 @@ fn check(
     let (unit_id, year) = match existing {
         Some(c) => (Some(c.unit_id), Some(c.year)),
         None => {
-            let unit_id = match input.unit_id {
-                None => {
-                    e.add("unit_id", "error-required");
-                    None
-                }
-                Some(id) if id <= 0 => {
-                    e.add("unit_id", chosen::INVALID);
-                    None
-                }
-                id => id,
-            };
+            let unit_id = e.required_id("unit_id", input.unit_id);
             let year = match input.year {
                 Some(y) if (2000..=this_year + 1).contains(&y) => i32::try_from(y).ok(),
                 Some(_) => {

@@ -80,17 +80,9 @@ fn check(
     existing: Option<&ddb::Duty>,
 ) -> Result<ddb::DutyFields, Rejected<DutyNow>> {
     let mut e = input.unread.clone();
-    let unit_id = match (existing, input.unit_id) {
-        (Some(d), _) => Some(d.unit_id),
-        (None, None) => {
-            e.add("unit_id", "error-required");
-            None
-        }
-        (None, Some(id)) if id <= 0 => {
-            e.add("unit_id", chosen::INVALID);
-            None
-        }
-        (None, id) => id,
+    let unit_id = match existing {
+        Some(d) => Some(d.unit_id),
+        None => e.required_id("unit_id", input.unit_id),
     };
     let name = e.required("name", &input.name, 200);
     let place = e.required("place", &input.place, 200);
@@ -264,17 +256,7 @@ pub struct CaseInput {
 /// escalation where it went and by when.
 fn check_case(conn: &mut db::DbConnection, input: &CaseInput) -> Result<ddb::CaseFields, Rejected> {
     let mut e = input.unread.clone();
-    let procedure_id = match input.procedure_id {
-        None => {
-            e.add("procedure_id", "error-required");
-            None
-        }
-        Some(id) if id <= 0 => {
-            e.add("procedure_id", chosen::INVALID);
-            None
-        }
-        id => id,
-    };
+    let procedure_id = e.required_id("procedure_id", input.procedure_id);
     let citizen_name = e
         .optional("citizen_name", &input.citizen_name, 200)
         .unwrap_or_default();

@@ -109,17 +109,7 @@ pub fn check(
     let description = e
         .optional("description", &input.description, 10_000)
         .unwrap_or_default();
-    let mut id = |field: &str, v: Option<i64>| match v {
-        None => {
-            e.add(field, "error-required");
-            None
-        }
-        Some(id) if id <= 0 => {
-            e.add(field, chosen::INVALID);
-            None
-        }
-        id => id,
-    };
+    let mut id = |field: &str, v: Option<i64>| e.required_id(field, v);
     let unit_id = id("unit_id", input.unit_id);
     let category_id = id("category_id", input.category_id);
     let owner_id = id("owner_id", input.owner_id);

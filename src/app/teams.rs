@@ -83,17 +83,9 @@ fn check(
     existing: Option<&tdb::Team>,
 ) -> Result<tdb::TeamFields, Rejected<TeamNow>> {
     let mut e = input.unread.clone();
-    let lead_unit_id = match (existing, input.lead_unit_id) {
-        (Some(t), _) => Some(t.lead_unit_id),
-        (None, None) => {
-            e.add("lead_unit_id", "error-required");
-            None
-        }
-        (None, Some(id)) if id <= 0 => {
-            e.add("lead_unit_id", chosen::INVALID);
-            None
-        }
-        (None, id) => id,
+    let lead_unit_id = match existing {
+        Some(t) => Some(t.lead_unit_id),
+        None => e.required_id("lead_unit_id", input.lead_unit_id),
     };
     let name = e.required("name", &input.name, 200);
     let mut date = |field: &str, d: Option<NaiveDate>| {

@@ -187,6 +187,34 @@ impl FieldErrors {
         }
     }
 
+    /// An id as a page sends it, for a use case to check: empty is `None`;
+    /// text that is no number is an error here.
+    pub fn typed_id(&mut self, field: &str, raw: &str) -> Option<i64> {
+        match raw.trim() {
+            "" => None,
+            s => s.parse().ok().or_else(|| {
+                self.add(field, "error-invalid-choice");
+                None
+            }),
+        }
+    }
+
+    /// A required id already read: `None` is required, zero or less names
+    /// nothing.
+    pub fn required_id(&mut self, field: &str, id: Option<i64>) -> Option<i64> {
+        match id {
+            None => {
+                self.add(field, "error-required");
+                None
+            }
+            Some(id) if id <= 0 => {
+                self.add(field, "error-invalid-choice");
+                None
+            }
+            id => id,
+        }
+    }
+
     /// Ids chosen in a multi-select, without repeats.
     pub fn ids(&mut self, field: &str, raw: &[String]) -> Vec<i64> {
         let mut out: Vec<i64> = Vec::new();

@@ -159,13 +159,7 @@ impl CampaignForm {
     /// unread.
     pub(super) fn input(&self) -> CampaignInput {
         let mut unread = FieldErrors::default();
-        let unit_id = match self.unit_id.trim() {
-            "" => None,
-            s => s.parse().ok().or_else(|| {
-                unread.add("unit_id", chosen::INVALID);
-                None
-            }),
-        };
+        let unit_id = unread.typed_id("unit_id", &self.unit_id);
         CampaignInput {
             unit_id,
             year: unread.number("year", &self.year),

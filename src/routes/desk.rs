@@ -135,13 +135,7 @@ impl DutyForm {
     /// The typed duty; numbers, dates and ids written wrong are kept as unread.
     pub(super) fn input(&self) -> DutyInput {
         let mut unread = FieldErrors::default();
-        let unit_id = match self.unit_id.trim() {
-            "" => None,
-            s => s.parse().ok().or_else(|| {
-                unread.add("unit_id", chosen::INVALID);
-                None
-            }),
-        };
+        let unit_id = unread.typed_id("unit_id", &self.unit_id);
         let weekday = unread.number("weekday", &self.weekday);
         let starts_on = unread.date("starts_on", &self.starts_on);
         let officials = self
@@ -505,13 +499,7 @@ impl CaseForm {
     /// The typed case; a day or an id written wrong is kept as unread.
     pub(super) fn input(&self) -> CaseInput {
         let mut unread = FieldErrors::default();
-        let procedure_id = match self.procedure_id.trim() {
-            "" => None,
-            s => s.parse().ok().or_else(|| {
-                unread.add("procedure_id", chosen::INVALID);
-                None
-            }),
-        };
+        let procedure_id = unread.typed_id("procedure_id", &self.procedure_id);
         CaseInput {
             procedure_id,
             citizen_name: self.citizen_name.clone(),

@@ -397,13 +397,7 @@ impl VisitForm {
         let visited_on = unread.date("visited_on", &self.visited_on);
         let next_visit_on = unread.date("next_visit_on", &self.next_visit_on);
         let members = unread.ids("members", &self.members);
-        let corrects_id = match self.corrects_id.trim() {
-            "" => None,
-            s => s.parse().ok().or_else(|| {
-                unread.add("corrects_id", "error-invalid-choice");
-                None
-            }),
-        };
+        let corrects_id = unread.typed_id("corrects_id", &self.corrects_id);
         VisitInput {
             visited_on,
             kind: self.kind.clone(),

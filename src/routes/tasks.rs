@@ -8,7 +8,7 @@ use diesel::OptionalExtension;
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
-use super::{chosen, options, Page};
+use super::{options, Page};
 pub(super) use crate::app::tasks::{access, Access};
 use crate::app::tasks::{MilestoneInput, TaskInput};
 use crate::app::{self, Rejected, Version};
@@ -240,13 +240,7 @@ impl TaskForm {
     /// unread.
     pub(super) fn input(&self) -> TaskInput {
         let mut unread = FieldErrors::default();
-        let mut id = |field: &str, raw: &str| match raw.trim() {
-            "" => None,
-            s => s.parse().ok().or_else(|| {
-                unread.add(field, chosen::INVALID);
-                None
-            }),
-        };
+        let mut id = |field: &str, raw: &str| unread.typed_id(field, raw);
         let (unit_id, category_id) = (
             id("unit_id", &self.unit_id),
             id("category_id", &self.category_id),

@@ -129,13 +129,7 @@ impl TeamForm {
     /// The typed team; dates and ids written wrong are kept as unread.
     pub(super) fn input(&self) -> TeamInput {
         let mut unread = FieldErrors::default();
-        let lead_unit_id = match self.lead_unit_id.trim() {
-            "" => None,
-            s => s.parse().ok().or_else(|| {
-                unread.add("lead_unit_id", chosen::INVALID);
-                None
-            }),
-        };
+        let lead_unit_id = unread.typed_id("lead_unit_id", &self.lead_unit_id);
         TeamInput {
             lead_unit_id,
             name: self.name.clone(),
