@@ -232,16 +232,12 @@ pub fn edit(
         return Err(Rejected::Forbidden);
     }
     let fields = check(conn, user, input, Some(&a.c))?;
-    let stale = |conn: &mut db::DbConnection| -> Result<cdb::Campaign, Rejected<CampaignNow>> {
+    let now = |conn: &mut db::DbConnection| -> Result<CampaignNow, Rejected<CampaignNow>> {
         let campaign = cdb::find(conn, campaign_id)?;
         let fields = cdb::fields_of(conn, &campaign)?;
-        Err(Rejected::Stale(Box::new(CampaignNow { campaign, fields })))
+        Ok(CampaignNow { campaign, fields })
     };
-    let version = match version {
-        Version::Given(v) => v,
-        Version::Missing => return Err(Rejected::VersionRequired),
-        Version::Unreadable => return stale(conn),
-    };
+    let version = version.given(|| now(conn))?;
     let saved = audit::write_if(conn, actor, |x| {
         Ok(match cdb::update(x, &a.c, version, &fields)? {
             Some((_, change)) => (true, Some(change)),
@@ -251,6 +247,6 @@ pub fn edit(
     if saved {
         Ok(cdb::find(conn, campaign_id)?)
     } else {
-        stale(conn)
+        Err(Rejected::Stale(Box::new(now(conn)?)))
     }
 }

@@ -189,16 +189,12 @@ pub fn edit(
         return Err(Rejected::Forbidden);
     }
     let fields = check(conn, user, input, Some(&a.duty))?;
-    let stale = |conn: &mut db::DbConnection| -> Result<ddb::Duty, Rejected<DutyNow>> {
+    let now = |conn: &mut db::DbConnection| -> Result<DutyNow, Rejected<DutyNow>> {
         let duty = ddb::find(conn, duty_id)?;
         let fields = ddb::fields_of(conn, &duty)?;
-        Err(Rejected::Stale(Box::new(DutyNow { duty, fields })))
+        Ok(DutyNow { duty, fields })
     };
-    let version = match version {
-        Version::Given(v) => v,
-        Version::Missing => return Err(Rejected::VersionRequired),
-        Version::Unreadable => return stale(conn),
-    };
+    let version = version.given(|| now(conn))?;
     let saved = audit::write_if(conn, actor, |c| {
         let change = ddb::update(c, &a.duty, version, &fields)?;
         Ok((change.is_some(), change))
@@ -206,7 +202,7 @@ pub fn edit(
     if saved {
         Ok(ddb::find(conn, duty_id)?)
     } else {
-        stale(conn)
+        Err(Rejected::Stale(Box::new(now(conn)?)))
     }
 }
 

@@ -173,11 +173,7 @@ pub fn save(
     let fields = check(input)?;
     // Version.
     let edit = match (target, current) {
-        (Target::Edit { version, .. }, Some(now)) => match version {
-            Version::Given(v) => Some((now.id, v)),
-            Version::Missing => return Err(Rejected::VersionRequired),
-            Version::Unreadable => return Err(Rejected::Stale(Box::new(now))),
-        },
+        (Target::Edit { version, .. }, Some(now)) => Some((now.id, version.given(|| Ok(now))?)),
         _ => None,
     };
     // The audited write.

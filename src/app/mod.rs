@@ -110,6 +110,19 @@ pub enum Version {
 }
 
 impl Version {
+    /// The version to write over; without one, the edit is refused, and one
+    /// that cannot be ours is stale: `now` reads the record as it is.
+    pub fn given<C>(
+        self,
+        now: impl FnOnce() -> Result<C, Rejected<C>>,
+    ) -> Result<i32, Rejected<C>> {
+        match self {
+            Version::Given(v) => Ok(v),
+            Version::Missing => Err(Rejected::VersionRequired),
+            Version::Unreadable => Err(Rejected::Stale(Box::new(now()?))),
+        }
+    }
+
     /// A form's hidden `version` field.
     pub fn of_form(raw: &str) -> Version {
         match raw.trim() {

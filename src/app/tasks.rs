@@ -274,17 +274,13 @@ pub fn update(
 ) -> Result<Task, Rejected<Conflict>> {
     let access = editable(conn, user, task_id)?;
     let fields = check(conn, user, input, Some(access.task.unit_id))?;
-    let version = match version {
-        Version::Given(v) => v,
-        Version::Missing => return Err(Rejected::VersionRequired),
-        Version::Unreadable => {
-            let current_fields = db::tasks::fields_of(conn, &access.task)?;
-            return Err(Rejected::Stale(Box::new(Conflict {
-                current: access.task,
-                current_fields,
-            })));
-        }
-    };
+    let version = version.given(|| {
+        let current_fields = db::tasks::fields_of(conn, &access.task)?;
+        Ok(Conflict {
+            current: access.task.clone(),
+            current_fields,
+        })
+    })?;
     let saved = audit::write_if(conn, actor, |c| {
         let before = db::tasks::fields_of(c, &access.task)?;
         Ok(match db::tasks::update(c, task_id, version, &fields)? {

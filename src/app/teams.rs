@@ -179,16 +179,12 @@ pub fn edit(
         return Err(Rejected::Forbidden);
     }
     let fields = check(conn, user, input, Some(&a.team))?;
-    let stale = |conn: &mut db::DbConnection| -> Result<tdb::Team, Rejected<TeamNow>> {
+    let now = |conn: &mut db::DbConnection| -> Result<TeamNow, Rejected<TeamNow>> {
         let team = tdb::find(conn, team_id)?;
         let fields = tdb::fields_of(conn, &team)?;
-        Err(Rejected::Stale(Box::new(TeamNow { team, fields })))
+        Ok(TeamNow { team, fields })
     };
-    let version = match version {
-        Version::Given(v) => v,
-        Version::Missing => return Err(Rejected::VersionRequired),
-        Version::Unreadable => return stale(conn),
-    };
+    let version = version.given(|| now(conn))?;
     let saved = audit::write_if(conn, actor, |c| {
         let change = tdb::update(c, &a.team, version, &fields)?;
         Ok((change.is_some(), change))
@@ -196,7 +192,7 @@ pub fn edit(
     if saved {
         Ok(tdb::find(conn, team_id)?)
     } else {
-        stale(conn)
+        Err(Rejected::Stale(Box::new(now(conn)?)))
     }
 }
 
@@ -288,11 +284,7 @@ pub fn record_round(
         dossiers_online: online,
         notes,
     };
-    let version = match version {
-        Version::Given(v) => v,
-        Version::Missing => return Err(Rejected::VersionRequired),
-        Version::Unreadable => return Err(Rejected::Stale(Box::new(ra.round))),
-    };
+    let version = version.given(|| Ok(ra.round.clone()))?;
     let saved = audit::write_if(conn, actor, |c| {
         let ch = tdb::record(c, &ra.round, version, &res)?;
         Ok((ch.is_some(), ch))
