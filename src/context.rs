@@ -244,6 +244,12 @@ impl Ctx {
         session::flash_text(&self.session, kind, text);
     }
 
+    /// "Saved", and on to `to`: what every successful form post answers.
+    pub fn saved(&self, to: &str) -> HttpResponse {
+        self.flash("success", "flash-saved");
+        self.redirect(to)
+    }
+
     pub fn redirect(&self, to: &str) -> HttpResponse {
         HttpResponse::SeeOther()
             .insert_header((header::LOCATION, to))

@@ -254,6 +254,39 @@ pub fn conflict_view(
     serde_json::json!({ "fields": fields })
 }
 
+/// What a form is shown again with after a use case refused it: the
+/// errors by field, or the conflict view of an edit made meanwhile.
+pub(crate) struct Again {
+    pub errors: crate::domain::validate::FieldErrors,
+    pub conflict: Option<serde_json::Value>,
+}
+
+/// A use case's answer to a form: saved → "saved" and on to the path `to`
+/// gives; the form's own rejections (its fields; an edit made meanwhile,
+/// which `stale` turns into the conflict view, after putting the saved
+/// version in the form) → `Err` with what the form is shown again with;
+/// anything else → the error page.
+pub(crate) fn after_form<T, C>(
+    ctx: &crate::context::Ctx,
+    answer: Result<T, crate::app::Rejected<C>>,
+    to: impl FnOnce(&T) -> String,
+    stale: impl FnOnce(C) -> serde_json::Value,
+) -> crate::error::AppResult<Result<actix_web::HttpResponse, Again>> {
+    use crate::app::Rejected;
+    match answer {
+        Ok(done) => Ok(Ok(ctx.saved(&to(&done)))),
+        Err(Rejected::Invalid(errors)) => Ok(Err(Again {
+            errors,
+            conflict: None,
+        })),
+        Err(Rejected::Stale(now)) => Ok(Err(Again {
+            errors: Default::default(),
+            conflict: Some(stale(*now)),
+        })),
+        Err(other) => Err(other.into_app_error()),
+    }
+}
+
 /// Reads a form body with repeated keys (multi-selects, checkboxes), which
 /// `web::Form` cannot.
 pub struct HtmlForm<T>(pub T);

@@ -213,16 +213,19 @@ async fn create(ctx: Ctx, form: super::HtmlForm<TeamForm>) -> AppResult<HttpResp
     let saved = ctx
         .db(move |c| Ok(app::teams::set_up(c, &user, &actor, &input)))
         .await?;
-    match saved {
-        Ok(team) => {
-            ctx.flash("success", "flash-saved");
-            Ok(ctx.redirect(&format!("/teams/{}", team.id)))
+    match super::after_form(&ctx, saved, |t| format!("/teams/{}", t.id), |_| Value::Null)? {
+        Ok(done) => Ok(done),
+        Err(a) => {
+            render_team_form(
+                &ctx,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                None,
+                &form,
+                &a.errors,
+                None,
+            )
+            .await
         }
-        Err(Rejected::Invalid(e)) => {
-            let status = StatusCode::UNPROCESSABLE_ENTITY;
-            render_team_form(&ctx, status, None, &form, &e, None).await
-        }
-        Err(other) => Err(other.into_app_error()),
     }
 }
 
@@ -261,23 +264,25 @@ async fn update(
     let saved = ctx
         .db(move |c| Ok(app::teams::edit(c, &user, &actor, tid, version, &input)))
         .await?;
-    let (errors, conflict) = match saved {
-        Ok(_) => {
-            ctx.flash("success", "flash-saved");
-            return Ok(ctx.redirect(&format!("/teams/{tid}")));
-        }
-        Err(Rejected::Invalid(e)) => (e, None),
-        Err(Rejected::Stale(now)) => {
-            let theirs = TeamForm::of(&now.fields, now.team.version);
-            form.version = now.team.version.to_string();
-            let view = super::conflict_view(&form, &theirs, "teams-field-");
-            (FieldErrors::default(), Some(view))
-        }
-        Err(other) => return Err(other.into_app_error()),
+    let stale = |now: app::teams::TeamNow| {
+        let theirs = TeamForm::of(&now.fields, now.team.version);
+        form.version = now.team.version.to_string();
+        super::conflict_view(&form, &theirs, "teams-field-")
+    };
+    let again = match super::after_form(&ctx, saved, |_| format!("/teams/{tid}"), stale)? {
+        Ok(done) => return Ok(done),
+        Err(again) => again,
     };
     let a = load(&ctx, tid).await?;
-    let status = StatusCode::UNPROCESSABLE_ENTITY;
-    render_team_form(&ctx, status, Some(&a), &form, &errors, conflict).await
+    render_team_form(
+        &ctx,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        Some(&a),
+        &form,
+        &again.errors,
+        again.conflict,
+    )
+    .await
 }
 
 #[derive(Deserialize, Serialize, Default, Clone)]

@@ -598,6 +598,17 @@ pub fn one<T: Serialize>(item: &T, version: Option<i32>) -> HttpResponse {
     res.json(item)
 }
 
+/// 201 for a resource made at `location`, with its version as the ETag
+/// when it has one.
+pub fn created<T: Serialize>(location: &str, item: &T, version: Option<i32>) -> HttpResponse {
+    let mut res = HttpResponse::Created();
+    res.insert_header((header::LOCATION, location));
+    if let Some(v) = version {
+        res.insert_header((header::ETAG, etag(v)));
+    }
+    res.json(item)
+}
+
 pub fn etag(version: i32) -> String {
     format!("\"{version}\"")
 }

@@ -3,7 +3,6 @@
 //! problems they raise. Rights and checks are the team pages' own
 //! (`team_access`, `round_access`, `check_plan`, `check_result`).
 
-use actix_web::http::header;
 use actix_web::{web, HttpRequest, HttpResponse};
 use chrono::{NaiveDate, NaiveDateTime};
 use serde::{Deserialize, Serialize};
@@ -11,7 +10,8 @@ use utoipa::{IntoParams, ToSchema};
 
 use super::desk::Person;
 use super::{
-    etag, if_match, one, page, resource, version, Api, ApiError, ApiJson, ApiResult, PageQuery,
+    created, etag, if_match, one, page, resource, version, Api, ApiError, ApiJson, ApiResult,
+    PageQuery,
 };
 use crate::app;
 use crate::app::teams::{round_access, ResultInput, RoundAccess, TeamInput};
@@ -189,10 +189,11 @@ pub async fn create_team(api: Api, body: ApiJson<TeamIn>) -> ApiResult<HttpRespo
         .await?
         .map_err(|r| api.rejected(r))?;
     let (out, version) = team_now(&api, team.id).await?;
-    Ok(HttpResponse::Created()
-        .insert_header((header::LOCATION, format!("/api/v1/teams/{}", team.id)))
-        .insert_header((header::ETAG, etag(version)))
-        .json(out))
+    Ok(created(
+        &format!("/api/v1/teams/{}", team.id),
+        &out,
+        Some(version),
+    ))
 }
 
 /// Edits a team (the lead unit's managers; the lead unit stays). `If-Match`
@@ -429,10 +430,11 @@ pub async fn plan_round(
         .await?;
     let rid = planned.map_err(|e| api.invalid(e))?;
     let (detail, version) = round_detail(&api, rid).await?;
-    Ok(HttpResponse::Created()
-        .insert_header((header::LOCATION, format!("/api/v1/team-rounds/{rid}")))
-        .insert_header((header::ETAG, etag(version)))
-        .json(detail))
+    Ok(created(
+        &format!("/api/v1/team-rounds/{rid}"),
+        &detail,
+        Some(version),
+    ))
 }
 
 /// A held round's figures.
@@ -598,7 +600,9 @@ pub async fn add_problem(
     })
     .await?;
     let (detail, _) = round_detail(&api, rid).await?;
-    Ok(HttpResponse::Created()
-        .insert_header((header::LOCATION, format!("/api/v1/team-rounds/{rid}")))
-        .json(detail))
+    Ok(created(
+        &format!("/api/v1/team-rounds/{rid}"),
+        &detail,
+        None,
+    ))
 }
