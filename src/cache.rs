@@ -75,11 +75,13 @@ impl<V> Versioned<V> {
         version: i64,
         make: impl FnOnce() -> Result<V, E>,
     ) -> Result<Arc<V>, E> {
-        if let Some(hit) = self.get(&key, version) {
-            return Ok(hit);
+        match self.get(&key, version) {
+            Some(hit) => Ok(hit),
+            None => {
+                let _one_at_a_time = self.computing.lock();
+                self.get_or_compute(key, version, make)
+            }
         }
-        let _one_at_a_time = self.computing.lock();
-        self.get_or_compute(key, version, make)
     }
 }
 

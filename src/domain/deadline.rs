@@ -122,47 +122,37 @@ mod tests {
 
     #[test]
     fn an_open_task_is_on_time_then_due_soon_then_overdue() {
-        let deadline = Some(d(2023, 11, 30));
-        let open = TaskStatus::InProgress;
-        assert_eq!(
-            timeliness(open, deadline, None, d(2023, 10, 1)),
-            Timeliness::OnTime
-        );
-        assert_eq!(
-            timeliness(open, deadline, None, d(2023, 11, 16)),
-            Timeliness::DueSoon
-        );
-        assert_eq!(
-            timeliness(open, deadline, None, d(2023, 11, 30)),
-            Timeliness::DueSoon
-        );
-        assert_eq!(
-            timeliness(open, deadline, None, d(2023, 12, 1)),
-            Timeliness::Overdue
-        );
-        assert_eq!(
-            timeliness(open, None, None, d(2023, 12, 1)),
-            Timeliness::Open
-        );
+        let (open, deadline) = (TaskStatus::InProgress, Some(d(2023, 11, 30)));
+        for (deadline, today, want) in [
+            (deadline, d(2023, 10, 1), Timeliness::OnTime),
+            (deadline, d(2023, 11, 16), Timeliness::DueSoon),
+            (deadline, d(2023, 11, 30), Timeliness::DueSoon),
+            (deadline, d(2023, 12, 1), Timeliness::Overdue),
+            (None, d(2023, 12, 1), Timeliness::Open),
+        ] {
+            assert_eq!(timeliness(open, deadline, None, today), want, "{today}");
+        }
     }
 
     #[test]
     fn a_finished_task_is_judged_by_its_completion_date() {
-        let deadline = Some(d(2023, 11, 30));
-        let done = TaskStatus::Completed;
-        assert_eq!(
-            timeliness(done, deadline, Some(d(2023, 11, 20)), d(2024, 5, 1)),
-            Timeliness::CompletedOnTime
-        );
-        assert_eq!(
-            timeliness(done, deadline, Some(d(2023, 12, 5)), d(2024, 5, 1)),
-            Timeliness::CompletedLate
-        );
-        assert_eq!(days_late(deadline, Some(d(2023, 12, 5)), d(2024, 5, 1)), 5);
-        assert_eq!(
-            timeliness(TaskStatus::Cancelled, deadline, None, d(2024, 5, 1)),
-            Timeliness::Cancelled
-        );
+        let (deadline, today) = (Some(d(2023, 11, 30)), d(2024, 5, 1));
+        for (status, completed, want) in [
+            (
+                TaskStatus::Completed,
+                Some(d(2023, 11, 20)),
+                Timeliness::CompletedOnTime,
+            ),
+            (
+                TaskStatus::Completed,
+                Some(d(2023, 12, 5)),
+                Timeliness::CompletedLate,
+            ),
+            (TaskStatus::Cancelled, None, Timeliness::Cancelled),
+        ] {
+            assert_eq!(timeliness(status, deadline, completed, today), want);
+        }
+        assert_eq!(days_late(deadline, Some(d(2023, 12, 5)), today), 5);
     }
 
     #[test]

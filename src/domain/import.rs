@@ -608,20 +608,21 @@ mod tests {
 
     #[test]
     fn vietnamese_and_english_headers_are_recognised_whatever_their_accents() {
-        assert_eq!(column_for("STT"), Some(Column::RowNumber));
-        assert_eq!(column_for("Tên chủ sử dụng đất"), Some(Column::HeadName));
-        assert_eq!(column_for("Họ và tên chủ hộ"), Some(Column::HeadName));
-        assert_eq!(column_for("Số thửa"), Some(Column::ParcelNo));
-        assert_eq!(column_for("  ĐỊA CHỈ  "), Some(Column::Address));
-        assert_eq!(column_for("Diện tích (m²)"), Some(Column::Area));
-        assert_eq!(column_for("Tờ bản đồ số"), Some(Column::MapSheet));
-        assert_eq!(column_for("Thửa đất số"), Some(Column::ParcelNo));
-        assert_eq!(
-            column_for("Loại đất theo hiện trạng"),
-            Some(Column::LandType)
-        );
-        assert_eq!(column_for("parcel_no"), Some(Column::ParcelNo));
-        assert_eq!(column_for("Giai đoạn"), None);
+        for (header, column) in [
+            ("STT", Some(Column::RowNumber)),
+            ("Tên chủ sử dụng đất", Some(Column::HeadName)),
+            ("Họ và tên chủ hộ", Some(Column::HeadName)),
+            ("Số thửa", Some(Column::ParcelNo)),
+            (" ĐỊA CHỈ ", Some(Column::Address)),
+            ("Diện tích (m²)", Some(Column::Area)),
+            ("Tờ bản đồ số", Some(Column::MapSheet)),
+            ("Thửa đất số", Some(Column::ParcelNo)),
+            ("Loại đất theo hiện trạng", Some(Column::LandType)),
+            ("parcel_no", Some(Column::ParcelNo)),
+            ("Giai đoạn", None),
+        ] {
+            assert_eq!(column_for(header), column, "{header}");
+        }
     }
 
     #[test]

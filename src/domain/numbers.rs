@@ -205,16 +205,20 @@ mod tests {
 
     #[test]
     fn words_negatives_and_stray_signs_are_refused() {
-        assert_eq!(vn("năm mươi"), Err(NumberError::NotANumber));
-        assert_eq!(vn("12,"), Err(NumberError::NotANumber));
-        assert_eq!(vn("1,2,3"), Err(NumberError::Ambiguous));
-        assert_eq!(vn("."), Err(NumberError::NotANumber));
-        assert_eq!(vn("1e5"), Err(NumberError::NotANumber));
-        assert_eq!(vn("NaN"), Err(NumberError::NotANumber));
-        assert_eq!(vn("inf"), Err(NumberError::NotANumber));
-        assert_eq!(vn("-5"), Err(NumberError::Negative));
-        assert_eq!(vn("-0"), Ok(Some(0.0)));
-        assert_eq!(vn("+5"), Ok(Some(5.0)));
+        for (text, read) in [
+            ("năm mươi", Err(NumberError::NotANumber)),
+            ("12,", Err(NumberError::NotANumber)),
+            ("1,2,3", Err(NumberError::Ambiguous)),
+            (".", Err(NumberError::NotANumber)),
+            ("1e5", Err(NumberError::NotANumber)),
+            ("NaN", Err(NumberError::NotANumber)),
+            ("inf", Err(NumberError::NotANumber)),
+            ("-5", Err(NumberError::Negative)),
+            ("-0", Ok(Some(0.0))),
+            ("+5", Ok(Some(5.0))),
+        ] {
+            assert_eq!(vn(text), read, "{text}");
+        }
     }
 
     #[test]

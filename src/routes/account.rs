@@ -196,8 +196,7 @@ async fn save_notifications(
         })
     })
     .await?;
-    ctx.flash("success", "flash-saved");
-    Ok(ctx.redirect("/account#notifications"))
+    Ok(ctx.saved("/account#notifications"))
 }
 
 fn render_password(ctx: &Ctx, status: StatusCode, errors: &FieldErrors) -> AppResult<HttpResponse> {

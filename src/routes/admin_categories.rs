@@ -15,42 +15,17 @@ use crate::error::{AppError, AppResult};
 use crate::i18n;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.route(
-        "/admin/categories",
-        web::get().to(|ctx| index(ctx, List::Categories)),
-    )
-    .route(
-        "/admin/categories",
-        web::post().to(|ctx, form| create(ctx, form, List::Categories)),
-    )
-    .route(
-        "/admin/categories/{id}",
-        web::post().to(|ctx, id, form| update(ctx, id, form, List::Categories)),
-    )
-    .route(
-        "/admin/model-fields",
-        web::get().to(|ctx| index(ctx, List::ModelFields)),
-    )
-    .route(
-        "/admin/model-fields",
-        web::post().to(|ctx, form| create(ctx, form, List::ModelFields)),
-    )
-    .route(
-        "/admin/model-fields/{id}",
-        web::post().to(|ctx, id, form| update(ctx, id, form, List::ModelFields)),
-    )
-    .route(
-        "/admin/procedures",
-        web::get().to(|ctx| index(ctx, List::Procedures)),
-    )
-    .route(
-        "/admin/procedures",
-        web::post().to(|ctx, form| create(ctx, form, List::Procedures)),
-    )
-    .route(
-        "/admin/procedures/{id}",
-        web::post().to(|ctx, id, form| update(ctx, id, form, List::Procedures)),
-    );
+    for list in [List::Categories, List::ModelFields, List::Procedures] {
+        cfg.route(list.path(), web::get().to(move |ctx| index(ctx, list)))
+            .route(
+                list.path(),
+                web::post().to(move |ctx, form| create(ctx, form, list)),
+            )
+            .route(
+                &format!("{}/{{id}}", list.path()),
+                web::post().to(move |ctx, id, form| update(ctx, id, form, list)),
+            );
+    }
 }
 
 /// Which list a page keeps.
@@ -236,8 +211,7 @@ async fn create(
         })
     })
     .await?;
-    ctx.flash("success", "flash-saved");
-    Ok(ctx.redirect(list.path()))
+    Ok(ctx.saved(list.path()))
 }
 
 async fn update(
@@ -278,6 +252,5 @@ async fn update(
     if !found {
         return Err(AppError::NotFound);
     }
-    ctx.flash("success", "flash-saved");
-    Ok(ctx.redirect(list.path()))
+    Ok(ctx.saved(list.path()))
 }

@@ -169,41 +169,27 @@ async fn send_test(ctx: Ctx, form: web::Form<TestForm>) -> AppResult<HttpRespons
     let form = form.into_inner();
     let mut errors = FieldErrors::default();
     let to = errors.email("to", &form.to);
-    let mailbox = to.as_deref().and_then(|t| t.parse().ok());
-    let Some(to) = mailbox.filter(|_| errors.is_empty()) else {
-        if errors.is_empty() {
-            errors.add("to", "error-email");
-        }
-        return render(
-            &ctx,
-            StatusCode::UNPROCESSABLE_ENTITY,
-            &form,
-            &errors,
-            None,
-            &OutboxQuery::default(),
-        )
-        .await;
-    };
+    let mut mailbox = to.as_deref().and_then(|t| t.parse().ok());
+    if mailbox.is_none() && errors.is_empty() {
+        errors.add("to", "error-email");
+    }
     // An administrator lower down tests with the address of someone they
     // administer (their own, say), not any address through the
     // installation's server.
-    let readers = readers(&ctx)?;
-    let address = form.to.clone();
-    if !ctx
-        .db(move |conn| Ok(ndb::reaches(conn, &readers, &address)?))
-        .await?
-    {
-        errors.add("to", "mail-test-error-scope");
-        return render(
-            &ctx,
-            StatusCode::UNPROCESSABLE_ENTITY,
-            &form,
-            &errors,
-            None,
-            &OutboxQuery::default(),
-        )
-        .await;
+    if errors.is_empty() {
+        let (readers, address) = (readers(&ctx)?, form.to.clone());
+        if !ctx
+            .db(move |conn| Ok(ndb::reaches(conn, &readers, &address)?))
+            .await?
+        {
+            errors.add("to", "mail-test-error-scope");
+            mailbox = None;
+        }
     }
+    let Some(to) = mailbox.filter(|_| errors.is_empty()) else {
+        let status = StatusCode::UNPROCESSABLE_ENTITY;
+        return render(&ctx, status, &form, &errors, None, &OutboxQuery::default()).await;
+    };
     // The server's address is for the installation's administrators.
     let top = user.is_top_admin();
     let transport = if top {

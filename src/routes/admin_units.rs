@@ -11,7 +11,7 @@ use crate::db::{self, audit, units::UnitFields};
 use crate::domain::access::Permission;
 use crate::domain::units::{can_move_under, depth, UnitKind};
 use crate::domain::validate::FieldErrors;
-use crate::error::{AppError, AppResult};
+use crate::error::AppResult;
 use crate::i18n;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
@@ -184,8 +184,7 @@ async fn create(ctx: Ctx, form: web::Form<UnitForm>) -> AppResult<HttpResponse> 
     let actor = ctx.actor();
     ctx.db(move |conn| audit::write(conn, &actor, |c| Ok(db::units::create(c, &fields)?)))
         .await?;
-    ctx.flash("success", "flash-saved");
-    Ok(ctx.redirect("/admin/units"))
+    Ok(ctx.saved("/admin/units"))
 }
 
 /// The unit, if the user may manage it.
@@ -243,27 +242,16 @@ async fn update(
     let uid = unit.id;
     ctx.db(move |conn| audit::write(conn, &actor, |c| Ok(db::units::update(c, uid, &fields)?)))
         .await?;
-    ctx.flash("success", "flash-saved");
-    Ok(ctx.redirect("/admin/units"))
-}
-
-#[derive(Deserialize, Default)]
-#[serde(default)]
-struct ActiveForm {
-    active: String,
+    Ok(ctx.saved("/admin/units"))
 }
 
 async fn set_active(
     ctx: Ctx,
     id: web::Path<i64>,
-    form: web::Form<ActiveForm>,
+    form: web::Form<super::ActiveForm>,
 ) -> AppResult<HttpResponse> {
     let unit = managed_unit(&ctx, *id).await?;
-    let active = match form.active.as_str() {
-        "true" => true,
-        "false" => false,
-        _ => return Err(AppError::BadRequest("active must be true or false".into())),
-    };
+    let active = form.active()?;
     let actor = ctx.actor();
     let uid = unit.id;
     let done = ctx

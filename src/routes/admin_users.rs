@@ -353,8 +353,7 @@ async fn update(
     let tid = target.id;
     ctx.db(move |conn| audit::write(conn, &actor, |c| Ok(db::users::update(c, tid, &fields)?)))
         .await?;
-    ctx.flash("success", "flash-saved");
-    Ok(ctx.redirect(&format!("/admin/users/{tid}")))
+    Ok(ctx.saved(&format!("/admin/users/{tid}")))
 }
 
 #[derive(Deserialize, Default)]
@@ -400,8 +399,7 @@ async fn grant(
         })
     })
     .await?;
-    ctx.flash("success", "flash-saved");
-    Ok(ctx.redirect(&format!("/admin/users/{tid}")))
+    Ok(ctx.saved(&format!("/admin/users/{tid}")))
 }
 
 async fn revoke(ctx: Ctx, path: web::Path<(i64, i64)>) -> AppResult<HttpResponse> {
@@ -426,8 +424,7 @@ async fn revoke(ctx: Ctx, path: web::Path<(i64, i64)>) -> AppResult<HttpResponse
         })
     })
     .await?;
-    ctx.flash("success", "flash-saved");
-    Ok(ctx.redirect(&format!("/admin/users/{tid}")))
+    Ok(ctx.saved(&format!("/admin/users/{tid}")))
 }
 
 /// Issues a new one-time password, shown once; the user must change it at next login.
@@ -445,23 +442,13 @@ async fn reset_password(ctx: Ctx, id: web::Path<i64>) -> AppResult<HttpResponse>
     render_show(&ctx, tid, Some(one_time)).await
 }
 
-#[derive(Deserialize, Default)]
-#[serde(default)]
-struct ActiveForm {
-    active: String,
-}
-
 async fn set_active(
     ctx: Ctx,
     id: web::Path<i64>,
-    form: web::Form<ActiveForm>,
+    form: web::Form<super::ActiveForm>,
 ) -> AppResult<HttpResponse> {
     let target = managed_user(&ctx, *id).await?;
-    let active = match form.active.as_str() {
-        "true" => true,
-        "false" => false,
-        _ => return Err(AppError::BadRequest("active must be true or false".into())),
-    };
+    let active = form.active()?;
     if !active && target.id == ctx.user()?.id {
         ctx.flash("error", "error-deactivate-self");
         return Ok(ctx.redirect(&format!("/admin/users/{}", target.id)));
@@ -473,6 +460,5 @@ async fn set_active(
         })
     })
     .await?;
-    ctx.flash("success", "flash-saved");
-    Ok(ctx.redirect(&format!("/admin/users/{tid}")))
+    Ok(ctx.saved(&format!("/admin/users/{tid}")))
 }

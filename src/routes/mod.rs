@@ -27,7 +27,7 @@ mod teams;
 
 use actix_web::web;
 
-use crate::error::AppError;
+use crate::error::{AppError, AppResult};
 
 pub use errors::error_page;
 
@@ -254,6 +254,23 @@ pub fn conflict_view(
     serde_json::json!({ "fields": fields })
 }
 
+/// The switch of an account or a unit: `active` is "true" or "false".
+#[derive(serde::Deserialize, Default)]
+#[serde(default)]
+pub(crate) struct ActiveForm {
+    active: String,
+}
+
+impl ActiveForm {
+    pub(crate) fn active(&self) -> AppResult<bool> {
+        match self.active.as_str() {
+            "true" => Ok(true),
+            "false" => Ok(false),
+            _ => Err(AppError::BadRequest("active must be true or false".into())),
+        }
+    }
+}
+
 /// What a form is shown again with after a use case refused it: the
 /// errors by field, or the conflict view of an edit made meanwhile.
 pub(crate) struct Again {
@@ -271,7 +288,7 @@ pub(crate) fn after_form<T, C>(
     answer: Result<T, crate::app::Rejected<C>>,
     to: impl FnOnce(&T) -> String,
     stale: impl FnOnce(C) -> serde_json::Value,
-) -> crate::error::AppResult<Result<actix_web::HttpResponse, Again>> {
+) -> AppResult<Result<actix_web::HttpResponse, Again>> {
     use crate::app::Rejected;
     match answer {
         Ok(done) => Ok(Ok(ctx.saved(&to(&done)))),
