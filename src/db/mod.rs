@@ -507,30 +507,23 @@ mod tests {
 
     #[test]
     fn picks_the_backend_by_scheme() {
-        assert_eq!(
-            DatabaseUrl::parse("sqlite://data/x.db").unwrap(),
-            DatabaseUrl::Sqlite("data/x.db".into())
-        );
-        assert_eq!(
-            DatabaseUrl::parse("sqlite:///tmp/x.db").unwrap(),
-            DatabaseUrl::Sqlite("/tmp/x.db".into())
-        );
-        assert_eq!(
-            DatabaseUrl::parse("data/x.db").unwrap(),
-            DatabaseUrl::Sqlite("data/x.db".into())
-        );
-        assert_eq!(
-            DatabaseUrl::parse("/var/lib/x.db").unwrap(),
-            DatabaseUrl::Sqlite("/var/lib/x.db".into())
-        );
-        assert_eq!(
-            DatabaseUrl::parse("postgres://u@h/db").unwrap().backend(),
-            Backend::Postgres
-        );
-        assert_eq!(
-            DatabaseUrl::parse("postgresql://u@h/db").unwrap().backend(),
-            Backend::Postgres
-        );
+        for (url, file) in [
+            ("sqlite://data/x.db", "data/x.db"),
+            ("sqlite:///tmp/x.db", "/tmp/x.db"),
+            ("data/x.db", "data/x.db"),
+            ("/var/lib/x.db", "/var/lib/x.db"),
+        ] {
+            assert_eq!(
+                DatabaseUrl::parse(url).unwrap(),
+                DatabaseUrl::Sqlite(file.into())
+            );
+        }
+        for url in ["postgres://u@h/db", "postgresql://u@h/db"] {
+            assert_eq!(
+                DatabaseUrl::parse(url).unwrap().backend(),
+                Backend::Postgres
+            );
+        }
     }
 
     #[test]
