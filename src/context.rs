@@ -287,32 +287,56 @@ impl Ctx {
             .body(html))
     }
 
-    /// Navigation by role: each entry appears only to those who may use it.
+    /// Navigation by role: each role sees the entries of its own work (a
+    /// field worker: today's visits, their tasks and search), and the
+    /// administration entries only where the user administers.
     fn nav(&self) -> Vec<Value> {
+        use crate::domain::access::Role::{self, *};
+        const WORK: [(&str, &str, &[Role]); 12] = [
+            (
+                "/",
+                "nav-home",
+                &[Admin, Committee, WardTeam, Reviewer, Viewer],
+            ),
+            ("/visits/due", "nav-visits-due", &[Admin, WardTeam]),
+            ("/tasks/mine", "nav-my-tasks", &[Admin, Committee, WardTeam]),
+            (
+                "/dashboard",
+                "nav-dashboard",
+                &[Admin, Committee, Reviewer, Viewer],
+            ),
+            ("/tasks", "nav-tasks", &[Admin, Committee, Reviewer, Viewer]),
+            ("/reviews", "nav-reviews", &[Admin, Committee, Reviewer]),
+            ("/campaigns", "nav-campaigns", &[Admin, Committee, Reviewer]),
+            ("/desk", "nav-desk", &[Admin, Committee]),
+            ("/teams", "nav-teams", &[Admin, Committee]),
+            (
+                "/recommendations",
+                "nav-recommendations",
+                &[Admin, Committee, Reviewer, Viewer],
+            ),
+            ("/targets", "nav-targets", &[Admin, Committee]),
+            (
+                "/search",
+                "nav-search",
+                &[Admin, Committee, WardTeam, Reviewer, Viewer],
+            ),
+        ];
         let Some(u) = &self.current else {
             return vec![];
         };
-        let mut items = vec![("/", "nav-home")];
-        if u.can_anywhere(Permission::View) {
-            items.push(("/dashboard", "nav-dashboard"));
-            items.push(("/tasks", "nav-tasks"));
-            items.push(("/tasks/mine", "nav-my-tasks"));
-            items.push(("/visits/due", "nav-visits-due"));
-            items.push(("/reviews", "nav-reviews"));
-            items.push(("/campaigns", "nav-campaigns"));
-            items.push(("/desk", "nav-desk"));
-            items.push(("/teams", "nav-teams"));
-            items.push(("/recommendations", "nav-recommendations"));
-            items.push(("/targets", "nav-targets"));
-            items.push(("/search", "nav-search"));
+        let mut items: Vec<(&str, &str)> = WORK
+            .iter()
+            .filter(|(_, _, roles)| u.grants.iter().any(|g| roles.contains(&g.role)))
+            .map(|(href, key, _)| (*href, *key))
+            .collect();
+        if items.is_empty() {
+            items.push(("/", "nav-home"));
         }
         if u.can_anywhere(Permission::ManageUnits) {
             items.push(("/admin/units", "nav-units"));
         }
-        if u.scope(Permission::ManageUnits)
-            .iter()
-            .any(|p| crate::domain::units::depth(p) == 0)
-        {
+        if u.is_top_admin() {
             items.push(("/admin/categories", "nav-categories"));
             items.push(("/admin/rubric", "nav-rubric"));
             items.push(("/admin/model-fields", "nav-model-fields"));

@@ -3,6 +3,7 @@ app-name = Dân vận khéo
 footer-tagline = The mass mobilization platform of local government
 skip-to-content = Skip to main content
 nav-label = Main navigation
+nav-menu = Menu
 nav-home = Home
 nav-units = Units
 nav-users = Users
@@ -106,6 +107,14 @@ home-title = Home
 home-welcome = Welcome, { $name }
 home-no-roles = Your account holds no role on any unit yet. Ask an administrator to grant one.
 home-units = Units in your scope ({ $count })
+home-visits = Households due for a visit ({ $count })
+home-see-all = See all ({ $count })
+home-overdue = Overdue tasks ({ $count })
+home-overdue-none = No task is overdue.
+home-rounds = Open review rounds
+home-rounds-none = No review round is open.
+home-round-due = scoring due
+home-answers = Recommendations to answer ({ $count })
 
 # Roles
 role-admin = Administrator

@@ -3,6 +3,7 @@ app-name = Dân vận khéo
 footer-tagline = Nền tảng công tác dân vận của chính quyền cơ sở
 skip-to-content = Chuyển đến nội dung chính
 nav-label = Điều hướng chính
+nav-menu = Menu
 nav-home = Trang chủ
 nav-units = Đơn vị
 nav-users = Người dùng
@@ -106,6 +107,14 @@ home-title = Trang chủ
 home-welcome = Xin chào, { $name }
 home-no-roles = Tài khoản chưa được giao vai trò tại đơn vị nào. Liên hệ quản trị viên để được phân quyền.
 home-units = Đơn vị trong phạm vi ({ $count })
+home-visits = Hộ đến hạn vận động ({ $count })
+home-see-all = Xem tất cả ({ $count })
+home-overdue = Nhiệm vụ quá hạn ({ $count })
+home-overdue-none = Không có nhiệm vụ nào quá hạn.
+home-rounds = Đợt đánh giá đang mở
+home-rounds-none = Không có đợt đánh giá nào đang mở.
+home-round-due = hạn chấm
+home-answers = Kiến nghị cần trả lời ({ $count })
 
 # Vai trò
 role-admin = Quản trị

@@ -25,6 +25,7 @@ mod desk;
 mod foreign_ids;
 mod form_numbers;
 mod generate;
+mod home;
 mod household_io;
 mod households;
 mod import_files;

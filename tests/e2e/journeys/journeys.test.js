@@ -140,6 +140,12 @@ async function tabTo(page, description, predicate, arg) {
 }
 
 const focusedIs = (id) => document.activeElement?.id === id;
+
+/** On a phone the menu is folded behind one button: Tab to it, open it with Space. */
+async function openMenu(page) {
+  await tabTo(page, "the menu button", focusedIs, "menu-open");
+  await page.keyboard.press("Space");
+}
 const focusedLink = (href) => document.activeElement?.getAttribute("href")?.startsWith(href);
 
 /** Types into the field with this id, reached by Tab, replacing what it holds. */
@@ -177,6 +183,7 @@ test("3. a ward team member logs three visits on a phone, by keyboard alone", as
     ["agrees", "Gia đình đồng ý ngay sau buổi đối thoại"],
   ];
   for (const [n, [stage, reason]] of visits.entries()) {
+    await openMenu(page);
     await tabTo(page, "the visits-due link", focusedLink, "/visits/due");
     await totac.submit(`visits due (${n + 1})`, () => page.keyboard.press("Enter"));
     const due = await totac.text();
