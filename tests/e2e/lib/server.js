@@ -1,6 +1,6 @@
 // Starts the real server (the debug binary `cargo test` built) on a fresh
 // database and a free port, and reads the first-login password it prints.
-import { spawn } from "node:child_process";
+import { execFileSync, spawn } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
@@ -32,7 +32,7 @@ function freePort() {
  * the run. Resolves once /healthz answers, with the address and the
  * administrator's one-time password.
  */
-export async function start() {
+export async function start({ demo = false } = {}) {
   const dir = mkdtempSync(join(tmpdir(), "danvan-e2e-"));
   const port = await freePort();
   const env = {
@@ -45,6 +45,15 @@ export async function start() {
     DATABASE_URL: process.env.E2E_DATABASE_URL || "",
   };
   delete env.SMTP_HOST;
+  // The demo goes in before the server starts, as `danvan demo` on a new
+  // database does; its accounts share one password, printed once.
+  let demoPassword = null;
+  let demoAccounts = [];
+  if (demo) {
+    const out = execFileSync(binary(), ["demo"], { env, cwd: root, encoding: "utf8" });
+    demoPassword = out.match(/password for all: ([^)\s]+)/)[1];
+    demoAccounts = [...out.matchAll(/^ {2}(\S+) +(.+)$/gm)].map(([, username, role]) => ({ username, role }));
+  }
   const child = spawn(binary(), ["serve"], { env, cwd: root, stdio: ["ignore", "pipe", "pipe"] });
   let out = "";
   child.stdout.on("data", (d) => (out += d));
@@ -56,16 +65,18 @@ export async function start() {
     if (Date.now() > deadline) throw new Error(`the server did not answer in time:\n${out}`);
     try {
       const r = await fetch(`${base}/healthz`);
-      if (r.ok && /one-time password: (\S+)/.test(out)) break;
+      if (r.ok && (demo || /one-time password: (\S+)/.test(out))) break;
     } catch {
       // not listening yet
     }
     await new Promise((r) => setTimeout(r, 200));
   }
-  const password = out.match(/one-time password: (\S+)/)[1];
+  const password = demo ? null : out.match(/one-time password: (\S+)/)[1];
   return {
     base,
     password,
+    demoPassword,
+    demoAccounts,
     log: () => out,
     async stop() {
       child.kill("SIGTERM");
