@@ -86,12 +86,25 @@ pub fn parse_date(s: &str) -> Option<NaiveDate> {
     parse_any_date(s).filter(|d| (1900..=2200).contains(&d.year()))
 }
 
-/// `parse_date` whatever the year.
+/// `parse_date` whatever the year: day, month and year as Vietnamese write
+/// them (`30/11/2023`; with dots, dashes or spaces between, as a phone's
+/// number pad offers; or the eight digits alone, `30112023`), or ISO
+/// (`2023-11-30`).
 pub fn parse_any_date(s: &str) -> Option<NaiveDate> {
     let s = s.trim();
-    NaiveDate::parse_from_str(s, "%d/%m/%Y")
-        .or_else(|_| NaiveDate::parse_from_str(s, "%Y-%m-%d"))
-        .ok()
+    if let Ok(d) = NaiveDate::parse_from_str(s, "%Y-%m-%d") {
+        return Some(d);
+    }
+    if s.len() == 8 && s.bytes().all(|b| b.is_ascii_digit()) {
+        return NaiveDate::parse_from_str(s, "%d%m%Y").ok();
+    }
+    let parts: Vec<&str> = s.split(['/', '.', '-', ' ']).collect();
+    match parts[..] {
+        [d, m, y] if y.len() == 4 => {
+            NaiveDate::parse_from_str(&format!("{d}/{m}/{y}"), "%d/%m/%Y").ok()
+        }
+        _ => None,
+    }
 }
 
 /// `s` cut to `max` characters, with an ellipsis when cut.
@@ -144,6 +157,21 @@ mod tests {
         assert_eq!(parse_date("14/1/2022"), Some(d));
         assert_eq!(parse_date("2022-01-14"), Some(d));
         assert_eq!(parse_date("31/02/2022"), None);
+        // As a phone's number pad types them.
+        for typed in ["14.01.2022", "14-1-2022", "14 01 2022", "14012022"] {
+            assert_eq!(parse_date(typed), Some(d), "{typed}");
+        }
+        for wrong in [
+            "1401202",
+            "140120222",
+            "14/01/22",
+            "14//01/2022",
+            "2022/01/14",
+            "14.01.2022.",
+            "",
+        ] {
+            assert_eq!(parse_date(wrong), None, "{wrong}");
+        }
     }
 
     #[test]
