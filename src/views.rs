@@ -270,6 +270,23 @@ pub async fn asset(path: web::Path<String>) -> HttpResponse {
     }
 }
 
+/// `GET /sw.js` and `GET /manifest.webmanifest`: the installable web app's
+/// worker (at the root, so that it may keep every page of the site) and its
+/// description, never cached by the browser so that a new one takes over.
+pub async fn root_asset(req: actix_web::HttpRequest) -> HttpResponse {
+    let (file, mime) = match req.path() {
+        "/sw.js" => ("sw.js", "text/javascript; charset=utf-8"),
+        _ => ("manifest.webmanifest", "application/manifest+json"),
+    };
+    match Assets::get(file) {
+        Some(f) => HttpResponse::Ok()
+            .content_type(mime)
+            .insert_header((header::CACHE_CONTROL, "no-cache"))
+            .body(f.data.into_owned()),
+        None => HttpResponse::NotFound().finish(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -16,7 +16,8 @@ use crate::error::AppResult;
 use crate::i18n;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.route("/", web::get().to(index));
+    cfg.route("/", web::get().to(index))
+        .route("/offline", web::get().to(offline));
 }
 
 /// How many rows of each list the start page shows before its link.
@@ -47,6 +48,15 @@ async fn index(ctx: Ctx) -> AppResult<HttpResponse> {
         page.extend(work);
     }
     ctx.render("home/index", page)
+}
+
+/// What the service worker shows for a page it did not keep while there is
+/// no signal: what can still be done, and (by the script) what waits unsent.
+async fn offline(ctx: Ctx) -> AppResult<HttpResponse> {
+    ctx.render(
+        "home/offline",
+        json!({"title": i18n::t(ctx.locale, "offline-title")}),
+    )
 }
 
 /// The lists of today's work the reader's roles call for; a list a role

@@ -32,7 +32,12 @@ use crate::error::{AppError, AppResult};
 pub use errors::error_page;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.route("/static/{file:.*}", web::get().to(crate::views::asset));
+    cfg.route("/static/{file:.*}", web::get().to(crate::views::asset))
+        .route("/sw.js", web::get().to(crate::views::root_asset))
+        .route(
+            "/manifest.webmanifest",
+            web::get().to(crate::views::root_asset),
+        );
     health::configure(cfg);
     metrics::configure(cfg);
     login::configure(cfg);

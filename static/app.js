@@ -1,0 +1,181 @@
+// Progressive enhancement for the field, small and on its own: every page
+// works without it. It registers the service worker (pages kept for reading
+// without signal), keeps a form marked `data-offline` on the device before it
+// is sent (IndexedDB, with an id made here, so the server stores it once
+// however often it arrives), shows what is not sent yet, and sends it when
+// the connection returns or the next page loads, after a login if the session
+// ran out. Nothing queued is dropped until the server has it.
+(() => {
+  "use strict";
+  const text = document.getElementById("offline-text")?.dataset || {};
+  const loggedIn = document.body.dataset.user === "1";
+  const say = (key, n) => (text[key] || key).replace("%n", String(n));
+
+  if ("serviceWorker" in navigator) {
+    navigator.serviceWorker.register("/sw.js").catch(() => {});
+  }
+
+  // ------------------------------------------------------------ the outbox
+  const STORE = "outbox";
+  const open = () =>
+    new Promise((ok, fail) => {
+      const r = indexedDB.open("danvan", 1);
+      r.onupgradeneeded = () => r.result.createObjectStore(STORE, { keyPath: "id" });
+      r.onsuccess = () => ok(r.result);
+      r.onerror = () => fail(r.error);
+    });
+  const store = async (mode, act) => {
+    const db = await open();
+    return new Promise((ok, fail) => {
+      const t = db.transaction(STORE, mode);
+      const req = act(t.objectStore(STORE));
+      t.oncomplete = () => ok(req.result);
+      t.onerror = () => fail(t.error);
+    });
+  };
+  const queued = () => store("readonly", (s) => s.getAll());
+  const keep = (entry) => store("readwrite", (s) => s.put(entry));
+  const forget = (id) => store("readwrite", (s) => s.delete(id));
+
+  const newId = () =>
+    crypto.randomUUID
+      ? crypto.randomUUID()
+      : Array.from(crypto.getRandomValues(new Uint8Array(16)), (b) => b.toString(16).padStart(2, "0")).join("");
+
+  // A form marked data-offline is kept on the device first, then sent: by
+  // the browser when there is signal (the service worker brings it back here
+  // if the signal drops on the way), later by `send` when there is none.
+  document.addEventListener("submit", async (ev) => {
+    const form = ev.target;
+    if (!(form instanceof HTMLFormElement) || !form.matches("form[data-offline]")) return;
+    if (form.dataset.kept) return;
+    ev.preventDefault();
+    const id = form.elements.device_id?.value || newId();
+    if (form.elements.device_id) form.elements.device_id.value = id;
+    if (form.elements.made_at) form.elements.made_at.value = new Date().toISOString();
+    const fields = [...new FormData(form, ev.submitter)];
+    const entry = { id, url: form.action, fields, label: form.dataset.offline, madeAt: Date.now(), state: "waiting" };
+    try {
+      await keep(entry);
+    } catch {
+      form.submit(); // no storage here (a private window): as without script
+      return;
+    }
+    if (navigator.onLine) {
+      form.dataset.kept = "1";
+      form.requestSubmit(ev.submitter);
+    } else {
+      form.reset();
+      show(await queued(), 0, say("saved"));
+    }
+  });
+
+  // Sends what waits, oldest first; stops at the first sign of no signal or
+  // of a session that ran out (it goes on after the next login).
+  let sending = false;
+  async function send() {
+    if (sending) return;
+    sending = true;
+    let sent = 0;
+    try {
+      const waiting = (await queued()).sort((a, b) => a.madeAt - b.madeAt);
+      const csrf = document.querySelector("input[name=_csrf]")?.value;
+      for (const entry of waiting) {
+        if (!loggedIn || !csrf || !navigator.onLine) break;
+        const pairs = entry.fields.map(([k, v]) => [k, k === "_csrf" ? csrf : v]);
+        const files = pairs.some(([, v]) => v instanceof Blob);
+        let body = new URLSearchParams(pairs.filter(([, v]) => !(v instanceof Blob)));
+        if (files) {
+          body = new FormData();
+          for (const [k, v] of pairs) body.append(k, v);
+        }
+        let res;
+        try {
+          res = await fetch(entry.url, { method: "POST", body, credentials: "same-origin" });
+        } catch {
+          break; // no signal after all
+        }
+        if (new URL(res.url).pathname === "/login") break;
+        if (res.ok && res.redirected) {
+          await forget(entry.id);
+          sent++;
+        } else {
+          entry.state = "refused";
+          entry.status = res.status;
+          await keep(entry);
+        }
+      }
+      show(await queued(), sent);
+    } finally {
+      sending = false;
+    }
+  }
+
+  // ------------------------------------------------------------ what shows
+  function show(waiting, sent, note) {
+    let box = document.getElementById("outbox");
+    if (!waiting.length && !sent && !note) {
+      box?.remove();
+      return;
+    }
+    if (!box) {
+      box = document.createElement("section");
+      box.id = "outbox";
+      box.className = "flash flash-info outbox";
+      box.setAttribute("aria-live", "polite");
+      document.querySelector("main")?.prepend(box);
+    }
+    box.replaceChildren();
+    const line = (t, tag = "p") => {
+      const el = document.createElement(tag);
+      el.textContent = t;
+      box.append(el);
+      return el;
+    };
+    if (note) line(note);
+    if (sent) line(say("sent", sent));
+    if (waiting.length) {
+      line(say("waiting", waiting.length));
+      const list = document.createElement("ul");
+      for (const e of waiting) {
+        const li = document.createElement("li");
+        const when = new Date(e.madeAt).toLocaleString(document.documentElement.lang === "en" ? "en-GB" : "vi-VN");
+        li.textContent = `${e.label || ""} · ${when} · ${say(e.state === "refused" ? "refused" : "unsent")}`;
+        list.append(li);
+      }
+      box.append(list);
+      if (!loggedIn) line(say("login"));
+    }
+  }
+
+  // ------------------------------------------------------------ reading offline
+  // The worklist's households are fetched once an hour while there is
+  // signal, so that the service worker keeps them for the alley without it.
+  function keepWorklist() {
+    if (!navigator.serviceWorker?.controller || !navigator.onLine) return;
+    const links = [...document.querySelectorAll("ul.worklist a[href^='/households/']")].slice(0, 60);
+    const last = Number(localStorage.getItem("danvan-kept-at") || 0);
+    if (!links.length || Date.now() - last < 3600e3) return;
+    localStorage.setItem("danvan-kept-at", String(Date.now()));
+    (async () => {
+      for (const a of links) {
+        await fetch(a.getAttribute("href").split("#")[0], { credentials: "same-origin" }).catch(() => {});
+      }
+    })();
+  }
+
+  // Pages kept for reading hold personal details: they go at logout (what
+  // waits to be sent stays).
+  document.addEventListener("submit", (ev) => {
+    if (ev.target.matches?.("form[action='/logout']")) {
+      navigator.serviceWorker?.controller?.postMessage("forget");
+      localStorage.removeItem("danvan-kept-at");
+    }
+  });
+
+  window.addEventListener("online", send);
+  if ("indexedDB" in window) {
+    queued().then((w) => show(w, 0)).then(send).catch(() => {});
+  }
+  keepWorklist();
+})();
