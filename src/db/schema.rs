@@ -170,6 +170,20 @@ diesel::table! {
         dialogue_id -> Nullable<BigInt>,
         created_by -> BigInt,
         created_at -> Timestamp,
+        device_id -> Nullable<Text>,
+        made_at -> Nullable<Timestamp>,
+        latitude -> Nullable<Double>,
+        longitude -> Nullable<Double>,
+        accuracy_m -> Nullable<Double>,
+    }
+}
+
+diesel::table! {
+    visit_photos (id) {
+        id -> BigInt,
+        visit_id -> BigInt,
+        attachment_id -> BigInt,
+        position -> Integer,
     }
 }
 
@@ -231,6 +245,8 @@ diesel::joinable!(visits -> households (household_id));
 diesel::joinable!(visits -> tasks (task_id));
 diesel::joinable!(visits -> users (created_by));
 diesel::joinable!(visit_members -> visits (visit_id));
+diesel::joinable!(visit_photos -> visits (visit_id));
+diesel::joinable!(visit_photos -> attachments (attachment_id));
 diesel::joinable!(dialogues -> tasks (task_id));
 diesel::joinable!(visit_members -> users (user_id));
 diesel::joinable!(tasks -> units (unit_id));
@@ -838,6 +854,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     milestones,
     households,
     visits,
+    visit_photos,
     visit_members,
     dialogues,
     household_imports,
