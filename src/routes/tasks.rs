@@ -13,7 +13,8 @@ pub(super) use crate::app::tasks::{access, Access};
 use crate::app::tasks::{MilestoneInput, TaskInput};
 use crate::app::{self, Rejected, Version};
 use crate::context::Ctx;
-use crate::db::{self, audit, tasks::TaskFields};
+use crate::db::tasks::{Conflict, Task, TaskFields};
+use crate::db::{self, audit};
 use crate::domain::access::Permission;
 use crate::domain::consent::{ConsentStage, ConsentedSet};
 use crate::domain::deadline::{timeliness, TaskStatus};
@@ -384,23 +385,13 @@ async fn create(ctx: Ctx, form: super::HtmlForm<TaskForm>) -> AppResult<HttpResp
     let saved = ctx
         .db(move |c| Ok(app::tasks::register(c, &user, &actor, &input)))
         .await?;
-    match saved {
-        Ok(task) => {
-            ctx.flash("success", "flash-saved");
-            Ok(ctx.redirect(&format!("/tasks/{}", task.id)))
+    let to = |t: &Task| format!("/tasks/{}", t.id);
+    match super::after_form(&ctx, saved, to, |_| Value::Null)? {
+        Ok(done) => Ok(done),
+        Err(a) => {
+            let status = StatusCode::UNPROCESSABLE_ENTITY;
+            render_form(&ctx, status, None, &form, &a.errors, None).await
         }
-        Err(Rejected::Invalid(errors)) => {
-            render_form(
-                &ctx,
-                StatusCode::UNPROCESSABLE_ENTITY,
-                None,
-                &form,
-                &errors,
-                None,
-            )
-            .await
-        }
-        Err(other) => Err(other.into_app_error()),
     }
 }
 
@@ -622,25 +613,23 @@ async fn update(
     let saved = ctx
         .db(move |c| Ok(app::tasks::update(c, &user, &actor, tid, version, &input)))
         .await?;
-    match saved {
-        Ok(task) => {
-            ctx.flash("success", "flash-saved");
-            Ok(ctx.redirect(&format!("/tasks/{}", task.id)))
-        }
-        Err(Rejected::Invalid(errors)) => {
-            let status = StatusCode::UNPROCESSABLE_ENTITY;
-            render_form(&ctx, status, Some(tid), &form, &errors, None).await
-        }
-        Err(Rejected::Stale(conflict)) => {
-            let theirs = TaskForm::from_fields(&conflict.current_fields, conflict.current.version);
-            let mut info = super::conflict_view(&form, &theirs, "task-field-");
-            info["updated_at"] = json!(conflict.current.updated_at);
-            form.version = conflict.current.version.to_string();
-            let (status, errors) = (StatusCode::CONFLICT, FieldErrors::default());
-            render_form(&ctx, status, Some(tid), &form, &errors, Some(info)).await
-        }
-        Err(other) => Err(other.into_app_error()),
-    }
+    let stale = |now: Conflict| {
+        let theirs = TaskForm::from_fields(&now.current_fields, now.current.version);
+        form.version = now.current.version.to_string();
+        let mut info = super::conflict_view(&form, &theirs, "task-field-");
+        info["updated_at"] = json!(now.current.updated_at);
+        info
+    };
+    let to = |t: &Task| format!("/tasks/{}", t.id);
+    let again = match super::after_form(&ctx, saved, to, stale)? {
+        Ok(done) => return Ok(done),
+        Err(again) => again,
+    };
+    let status = match again.conflict {
+        Some(_) => StatusCode::CONFLICT,
+        None => StatusCode::UNPROCESSABLE_ENTITY,
+    };
+    render_form(&ctx, status, Some(tid), &form, &again.errors, again.conflict).await
 }
 
 #[derive(Deserialize, Default)]
@@ -718,17 +707,14 @@ async fn add_milestone(
     let added = ctx
         .db(move |c| Ok(app::tasks::add_milestone(c, &user, &actor, tid, &input)))
         .await?;
-    match added {
-        Ok(_) => {
-            ctx.flash("success", "flash-saved");
-            Ok(ctx.redirect(&format!("/tasks/{tid}")))
-        }
-        Err(Rejected::Invalid(e)) => {
+    match super::after_form(&ctx, added, |_| format!("/tasks/{tid}"), |()| Value::Null)? {
+        Ok(done) => Ok(done),
+        Err(a) => {
             let access = load(&ctx, tid).await?;
             let q = ShowQuery::default();
-            render_task(&ctx, access, q, (form, e), StatusCode::UNPROCESSABLE_ENTITY).await
+            let status = StatusCode::UNPROCESSABLE_ENTITY;
+            render_task(&ctx, access, q, (form, a.errors), status).await
         }
-        Err(other) => Err(other.into_app_error()),
     }
 }
 
@@ -748,6 +734,5 @@ async fn milestone_done(
     ctx.db(move |c| Ok(app::tasks::mark_milestone(c, &user, &actor, tid, mid, done)))
         .await?
         .map_err(Rejected::into_app_error)?;
-    ctx.flash("success", "flash-saved");
-    Ok(ctx.redirect(&format!("/tasks/{tid}")))
+    Ok(ctx.saved(&format!("/tasks/{tid}")))
 }
