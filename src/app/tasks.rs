@@ -30,9 +30,10 @@ pub struct Access {
     pub sight: crate::domain::households::Sight,
 }
 
-/// What `user` may do with `task`, read on the connection at hand so that a
-/// page can load what it shows in the same trip.
-pub fn access(conn: &mut db::DbConnection, user: &CurrentUser, task: Task) -> AppResult<Access> {
+/// What `user` may do with a task they may see, read on the connection at
+/// hand so that a page can load what it shows in the same trip.
+pub fn access(conn: &mut db::DbConnection, user: &CurrentUser, task_id: i64) -> AppResult<Access> {
+    let task = db::tasks::find(conn, task_id)?;
     let unit = db::units::find(conn, task.unit_id)?;
     user.require(Permission::View, &unit.path)?;
     let roles = db::tasks::member_roles(conn, &task, user.id)?;
@@ -62,8 +63,7 @@ pub fn editable<C>(
     user: &CurrentUser,
     task_id: i64,
 ) -> Result<Access, Rejected<C>> {
-    let task = db::tasks::find(conn, task_id)?;
-    let access = access(conn, user, task)?;
+    let access = access(conn, user, task_id)?;
     if access.can_edit {
         Ok(access)
     } else {

@@ -62,8 +62,11 @@ impl Task {
 pub const CO_OWNER: &str = "co_owner";
 pub const TEAM: &str = "team";
 
-/// The fields a person edits.
-#[derive(Debug, Clone, Serialize, PartialEq)]
+/// The fields a person edits, written the same way by create and update
+/// (the people are rows of their own). `None` means NULL in both (not the
+/// column default, not "leave as is").
+#[derive(Debug, Clone, Serialize, PartialEq, Insertable, AsChangeset)]
+#[diesel(table_name = tasks, treat_none_as_null = true, treat_none_as_default_value = false)]
 pub struct TaskFields {
     pub unit_id: i64,
     pub category_id: i64,
@@ -80,7 +83,9 @@ pub struct TaskFields {
     pub money_paid: Option<i64>,
     /// Which stages count as consented for this task, in stored form.
     pub consented_stages: String,
+    #[diesel(skip_insertion, skip_update)]
     pub co_owners: Vec<i64>,
+    #[diesel(skip_insertion, skip_update)]
     pub team: Vec<i64>,
 }
 
@@ -166,50 +171,6 @@ pub fn fields_of(conn: &mut DbConnection, t: &Task) -> QueryResult<TaskFields> {
     })
 }
 
-/// The stored columns a person edits, written the same way by create and update.
-/// `None` means NULL in both (not the column default, not "leave as is").
-#[derive(Insertable, AsChangeset)]
-#[diesel(table_name = tasks, treat_none_as_null = true, treat_none_as_default_value = false)]
-struct Columns<'a> {
-    unit_id: i64,
-    category_id: i64,
-    title: &'a str,
-    search_text: String,
-    description: &'a str,
-    project_start_year: Option<i32>,
-    campaign_year: i32,
-    deadline: Option<NaiveDate>,
-    owner_id: i64,
-    area_total_m2: Option<f64>,
-    area_cleared_m2: Option<f64>,
-    plans_total: Option<i32>,
-    plans_approved: Option<i32>,
-    money_paid: Option<i64>,
-    consented_stages: &'a str,
-}
-
-impl<'a> Columns<'a> {
-    fn of(f: &'a TaskFields) -> Columns<'a> {
-        Columns {
-            unit_id: f.unit_id,
-            category_id: f.category_id,
-            title: &f.title,
-            search_text: search::fold(&f.title),
-            description: &f.description,
-            project_start_year: f.project_start_year,
-            campaign_year: f.campaign_year,
-            deadline: f.deadline,
-            owner_id: f.owner_id,
-            area_total_m2: f.area_total_m2,
-            area_cleared_m2: f.area_cleared_m2,
-            plans_total: f.plans_total,
-            plans_approved: f.plans_approved,
-            money_paid: f.money_paid,
-            consented_stages: &f.consented_stages,
-        }
-    }
-}
-
 pub fn create(
     conn: &mut DbConnection,
     f: &TaskFields,
@@ -218,7 +179,8 @@ pub fn create(
     let now = super::now();
     let id: i64 = diesel::insert_into(tasks::table)
         .values((
-            &Columns::of(f),
+            f,
+            tasks::search_text.eq(search::fold(&f.title)),
             tasks::status.eq(TaskStatus::Registered.as_str()),
             tasks::version.eq(1),
             tasks::created_by.eq(created_by),
@@ -259,7 +221,8 @@ pub fn update(
             .filter(tasks::version.eq(version)),
     )
     .set((
-        &Columns::of(f),
+        f,
+        tasks::search_text.eq(search::fold(&f.title)),
         tasks::version.eq(tasks::version + 1),
         tasks::updated_at.eq(super::now()),
     ))

@@ -6,7 +6,7 @@ use actix_web::{web, HttpResponse};
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
-use super::tasks::{access, load, load_editable, Access};
+use super::tasks::{load, load_editable, Access};
 use super::{chosen, options, HtmlForm, Page};
 pub(super) use crate::app::households::HouseholdForm;
 use crate::app::households::{personal_details, Target, VisitInput};
@@ -118,18 +118,8 @@ async fn save(
         },
     };
     let (input, user, actor) = (form.input(), ctx.user()?.clone(), ctx.actor());
-    let same_parcel_ok = form.allow_duplicate == "1";
     let saved = ctx
-        .db(move |c| {
-            Ok(app::households::save(
-                c,
-                &user,
-                &actor,
-                target,
-                &input,
-                same_parcel_ok,
-            ))
-        })
+        .db(move |c| Ok(app::households::save(c, &user, &actor, target, &input)))
         .await?;
     let (mut duplicate_of, mut conflict) = (None, None);
     let e = match saved {
@@ -195,12 +185,8 @@ async fn create(
 /// The household and the task it belongs to, if the user may see that task.
 async fn household_access(ctx: &Ctx, id: i64) -> AppResult<(db::households::Household, Access)> {
     let user = ctx.user()?.clone();
-    ctx.db(move |conn| {
-        let household = db::households::find(conn, id)?;
-        let task = db::tasks::find(conn, household.task_id)?;
-        Ok((household, access(conn, &user, task)?))
-    })
-    .await
+    ctx.db(move |conn| app::households::household_access(conn, &user, id))
+        .await
 }
 
 async fn edit(ctx: Ctx, id: web::Path<i64>) -> AppResult<HttpResponse> {

@@ -399,11 +399,7 @@ async fn create(ctx: Ctx, form: super::HtmlForm<TaskForm>) -> AppResult<HttpResp
 /// the scope is 403, the same as any unit outside it).
 pub(super) async fn load(ctx: &Ctx, id: i64) -> AppResult<Access> {
     let user = ctx.user()?.clone();
-    ctx.db(move |conn| {
-        let task = db::tasks::find(conn, id)?;
-        access(conn, &user, task)
-    })
-    .await
+    ctx.db(move |conn| access(conn, &user, id)).await
 }
 
 /// The task if the user may edit it; 403 otherwise.
@@ -629,7 +625,15 @@ async fn update(
         Some(_) => StatusCode::CONFLICT,
         None => StatusCode::UNPROCESSABLE_ENTITY,
     };
-    render_form(&ctx, status, Some(tid), &form, &again.errors, again.conflict).await
+    render_form(
+        &ctx,
+        status,
+        Some(tid),
+        &form,
+        &again.errors,
+        again.conflict,
+    )
+    .await
 }
 
 #[derive(Deserialize, Default)]
