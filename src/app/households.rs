@@ -69,12 +69,7 @@ impl HouseholdForm {
             parcel_no: h.parcel_no.clone(),
             area_m2: numbers::input(h.area_m2),
             land_type: h.land_type.clone(),
-            priority_groups: h
-                .priority_groups
-                .split(',')
-                .filter(|s| !s.is_empty())
-                .map(str::to_string)
-                .collect(),
+            priority_groups: codes(&h.priority_groups),
             phone: h.phone.clone(),
             notes: h.notes.clone(),
             allow_duplicate: String::new(),
@@ -103,6 +98,12 @@ impl HouseholdForm {
             unread,
         }
     }
+}
+
+/// The codes of a list stored comma-separated (`poor,elderly`).
+pub fn codes(stored: &str) -> Vec<String> {
+    let codes = stored.split(',').filter(|s| !s.is_empty());
+    codes.map(str::to_string).collect()
 }
 
 /// Checks a household's fields, reporting every field's problem at once.

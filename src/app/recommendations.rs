@@ -5,6 +5,7 @@
 use std::path::Path;
 
 use chrono::{Datelike, NaiveDate};
+use diesel::OptionalExtension;
 
 use super::{chosen, Rejected, Version, Versioned};
 use crate::attachments;
@@ -80,22 +81,12 @@ pub fn raising_inspection(
     user: &CurrentUser,
     id: i64,
 ) -> AppResult<Option<rdb::Inspection>> {
-    let Some(i) = rdb::find_inspection(conn, id)
-        .map(Some)
-        .or_else(none_if_missing)?
-    else {
+    let Some(i) = rdb::find_inspection(conn, id).optional()? else {
         return Ok(None);
     };
     let unit = db::units::find(conn, i.unit_id)?;
     let by = db::units::find(conn, i.by_unit_id)?;
     Ok((may_act(user, &by.path) || may_act(user, &unit.path)).then_some(i))
-}
-
-fn none_if_missing<T>(e: diesel::result::Error) -> Result<Option<T>, diesel::result::Error> {
-    match e {
-        diesel::result::Error::NotFound => Ok(None),
-        e => Err(e),
-    }
 }
 
 /// A recommendation as typed on the form or sent as JSON.

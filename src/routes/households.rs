@@ -293,12 +293,7 @@ async fn render_show(
             form.kind = v.kind.clone();
             form.others = v.others.clone();
             form.household_said = v.household_said.clone();
-            form.concerns = v
-                .concerns
-                .split(',')
-                .filter(|s| !s.is_empty())
-                .map(str::to_string)
-                .collect();
+            form.concerns = app::households::codes(&v.concerns);
             form.stage_after = v.stage_after.clone();
             form.next_step = v.next_step.clone();
             form.next_visit_on = v.next_visit_on.map(format::date).unwrap_or_default();
@@ -313,16 +308,10 @@ async fn render_show(
     let history: Vec<Value> = history
         .iter()
         .map(|(v, names)| {
-            let concerns: Vec<String> = v
-                .concerns
-                .split(',')
-                .filter(|s| !s.is_empty())
-                .map(|c| i18n::t(locale, &format!("concern-{c}")))
-                .collect();
             json!({
                 "v": v,
                 "members": names.join(", "),
-                "concerns": concerns.join(", "),
+                "concerns": in_words(locale, "concern-", &v.concerns),
                 "superseded": corrected.contains(&v.id),
             })
         })
@@ -341,19 +330,13 @@ async fn render_show(
             json!({"value": value, "label": label, "selected": selected})
         })
         .collect();
-    let groups: Vec<String> = household
-        .priority_groups
-        .split(',')
-        .filter(|s| !s.is_empty())
-        .map(|g| i18n::t(locale, &format!("priority-{g}")))
-        .collect();
     ctx.render_status(
         status,
         "households/show",
         json!({
             "title": household.head_name,
             "h": household,
-            "groups": groups.join(", "),
+            "groups": in_words(locale, "priority-", &household.priority_groups),
             "task": {"id": access.task.id, "title": access.task.title},
             "can_edit": access.can_edit,
             "can_log": access.can_log_visits,
@@ -374,6 +357,16 @@ async fn render_show(
             })).collect::<Vec<_>>(),
         }),
     )
+}
+
+/// A stored list's codes in words (their keys start with `prefix`).
+fn in_words(locale: Locale, prefix: &str, stored: &str) -> String {
+    let codes = app::households::codes(stored);
+    let words: Vec<String> = codes
+        .iter()
+        .map(|c| i18n::t(locale, &format!("{prefix}{c}")))
+        .collect();
+    words.join(", ")
 }
 
 impl VisitForm {

@@ -225,12 +225,7 @@ impl TaskForm {
             money_paid: opt(f.money_paid.map(|n| n.to_string())),
             co_owners: f.co_owners.iter().map(ToString::to_string).collect(),
             team: f.team.iter().map(ToString::to_string).collect(),
-            consented: f
-                .consented_stages
-                .split(',')
-                .filter(|s| !s.is_empty())
-                .map(str::to_string)
-                .collect(),
+            consented: app::households::codes(&f.consented_stages),
             version: version.to_string(),
         }
     }

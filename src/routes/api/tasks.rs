@@ -82,12 +82,7 @@ impl TaskOut {
         TaskOut {
             co_owners: of(db::tasks::CO_OWNER),
             team: of(db::tasks::TEAM),
-            consented: t
-                .consented_stages
-                .split(',')
-                .filter(|s| !s.is_empty())
-                .map(str::to_string)
-                .collect(),
+            consented: app::households::codes(&t.consented_stages),
             id: t.id,
             unit_id: t.unit_id,
             category_id: t.category_id,
