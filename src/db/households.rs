@@ -850,26 +850,14 @@ pub fn search(
     limit: i64,
 ) -> QueryResult<(Vec<i64>, bool)> {
     use super::schema::units;
-    if scope.is_empty() {
-        return Ok((vec![], false));
-    }
-    let pattern = search::like_pattern(query);
-    let mut found: Vec<i64> = match (conn, search::trigram_phrase(query)) {
-        // On SQLite the trigram index is a table of its own, read in rowid
-        // order and joined, so that the LIMIT ends the walk.
-        (DbConnection::Sqlite(c), Some(phrase)) => super::units::trigram_walk(
-            c,
-            "SELECT h.id FROM households_fts f JOIN households h ON h.id = f.rowid \
-             JOIN tasks t ON t.id = h.task_id JOIN units u ON u.id = t.unit_id",
-            "households_fts",
-            "h.search_text",
-            phrase,
-            scope,
-            pattern,
-            limit + 1,
-        )?,
-        // PostgreSQL's trigram index serves the LIKE by itself.
-        (conn, _) => households::table
+    let walk = super::tasks::Walk {
+        select_from: "SELECT h.id FROM households_fts f JOIN households h ON h.id = f.rowid \
+                      JOIN tasks t ON t.id = h.task_id JOIN units u ON u.id = t.unit_id",
+        fts: "households_fts",
+        text: "h.search_text",
+    };
+    super::tasks::first_found(conn, scope, query, limit, walk, |conn, pattern| {
+        households::table
             .inner_join(tasks::table.inner_join(units::table))
             .filter(super::scope::path_in(scope))
             .filter(super::Uncached(
@@ -878,11 +866,8 @@ pub fn search(
             .select(households::id)
             .order(households::id)
             .limit(limit + 1)
-            .load(conn)?,
-    };
-    let more = found.len() as i64 > limit;
-    found.truncate(limit as usize);
-    Ok((found, more))
+            .load(conn)
+    })
 }
 
 /// The households a search found, by name.

@@ -533,43 +533,70 @@ pub fn rows_of(conn: &mut DbConnection, ids: &[i64]) -> QueryResult<Vec<TaskRow>
 
 /// Tasks in the scope whose title contains the query: the ids of the first
 /// `limit` found, in the order they were registered, and whether more match.
-/// On SQLite the trigram index is a table of its own, read in rowid order and
-/// joined, so that the LIMIT ends the walk; PostgreSQL's trigram index serves
-/// the LIKE by itself. `found_rows` turns them into rows shown by title.
+/// `found_rows` turns them into rows shown by title.
 pub fn search(
     conn: &mut DbConnection,
     scope: &[String],
     query: &str,
     limit: i64,
 ) -> QueryResult<(Vec<i64>, bool)> {
+    let walk = Walk {
+        select_from: "SELECT t.id FROM tasks_fts f JOIN tasks t ON t.id = f.rowid \
+                      JOIN units u ON u.id = t.unit_id",
+        fts: "tasks_fts",
+        text: "t.search_text",
+    };
+    first_found(conn, scope, query, limit, walk, |conn, _| {
+        let f = Filter {
+            scope: scope.to_vec(),
+            search: Some(query.to_string()),
+            ..Default::default()
+        };
+        filtered(&f)
+            .select(tasks::id)
+            .order(tasks::id)
+            .limit(limit + 1)
+            .load(conn)
+    })
+}
+
+/// How a search by name walks SQLite's trigram table: the query joining it
+/// to the units, the table, the folded text (see `units::trigram_walk`).
+pub(super) struct Walk {
+    pub select_from: &'static str,
+    pub fts: &'static str,
+    pub text: &'static str,
+}
+
+/// The ids of the first `limit` records in the scope whose folded text
+/// matches the query, in the order they were registered, and whether more
+/// did. On SQLite the trigram table is read in rowid order and joined
+/// (`walk`), so that the LIMIT ends the walk; PostgreSQL's trigram index
+/// serves the LIKE (`like`, given the pattern) by itself.
+pub(super) fn first_found(
+    conn: &mut DbConnection,
+    scope: &[String],
+    query: &str,
+    limit: i64,
+    walk: Walk,
+    like: impl FnOnce(&mut DbConnection, String) -> QueryResult<Vec<i64>>,
+) -> QueryResult<(Vec<i64>, bool)> {
     if scope.is_empty() {
         return Ok((vec![], false));
     }
     let pattern = search::like_pattern(query);
-    let mut ids: Vec<i64> = match (&mut *conn, search::trigram_phrase(query)) {
+    let mut ids = match (&mut *conn, search::trigram_phrase(query)) {
         (DbConnection::Sqlite(c), Some(phrase)) => super::units::trigram_walk(
             c,
-            "SELECT t.id FROM tasks_fts f JOIN tasks t ON t.id = f.rowid \
-                 JOIN units u ON u.id = t.unit_id",
-            "tasks_fts",
-            "t.search_text",
+            walk.select_from,
+            walk.fts,
+            walk.text,
             phrase,
             scope,
             pattern,
             limit + 1,
         )?,
-        (conn, _) => {
-            let f = Filter {
-                scope: scope.to_vec(),
-                search: Some(query.to_string()),
-                ..Default::default()
-            };
-            filtered(&f)
-                .select(tasks::id)
-                .order(tasks::id)
-                .limit(limit + 1)
-                .load(conn)?
-        }
+        (conn, _) => like(conn, pattern)?,
     };
     let more = ids.len() as i64 > limit;
     ids.truncate(limit as usize);
