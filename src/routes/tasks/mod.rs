@@ -4,7 +4,6 @@
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpResponse};
 use chrono::Datelike;
-use diesel::OptionalExtension;
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
@@ -283,10 +282,7 @@ async fn render_form(
     let chosen_unit: Option<i64> = form.unit_id.trim().parse().ok();
     let (mut units, categories, people, chosen) = ctx
         .db(move |conn| {
-            let chosen = match chosen_unit {
-                Some(id) => db::units::find(conn, id).optional()?,
-                None => None,
-            };
+            let chosen = db::units::find_chosen(conn, chosen_unit)?;
             Ok((
                 db::units::tree(conn, &scope, false)?,
                 db::tasks::categories(conn)?,
