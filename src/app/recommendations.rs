@@ -16,7 +16,7 @@ use crate::domain::format;
 use crate::domain::numbers;
 use crate::domain::recommendation::Field;
 use crate::domain::validate::FieldErrors;
-use crate::domain::workdays::{self, Urgency};
+use crate::domain::workdays;
 use crate::error::{AppError, AppResult};
 
 impl Versioned for rdb::Recommendation {
@@ -37,13 +37,15 @@ pub fn may_act(user: &CurrentUser, path: &str) -> bool {
     user.can(Permission::ManageTasks, path) || user.can(Permission::ManageUnits, path)
 }
 
-/// While open, how near or past its deadline a recommendation is.
+/// While open, how near or past its deadline a recommendation is, as its
+/// code (`on_time`, `due_soon`, `overdue`, `long_overdue`).
 pub fn urgency_of(
     cal: &workdays::Calendar,
     r: &rdb::Recommendation,
     today: NaiveDate,
-) -> Option<Urgency> {
-    (r.status == rdb::OPEN).then(|| workdays::urgency(cal, r.due_on, today))
+) -> Option<String> {
+    let u = (r.status == rdb::OPEN).then(|| workdays::urgency(cal, r.due_on, today))?;
+    serde_json::to_value(u).ok()?.as_str().map(str::to_string)
 }
 
 /// What the reader may do with a recommendation.

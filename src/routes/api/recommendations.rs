@@ -64,11 +64,8 @@ pub struct RecommendationOut {
 
 impl RecommendationOut {
     fn new(r: Recommendation, cal: &Calendar, today: NaiveDate) -> Self {
-        let urgency = urgency_of(cal, &r, today)
-            .and_then(|u| serde_json::to_value(u).ok())
-            .and_then(|v| v.as_str().map(str::to_string));
         RecommendationOut {
-            urgency,
+            urgency: urgency_of(cal, &r, today),
             id: r.id,
             inspection_id: r.inspection_id,
             from_unit_id: r.from_unit_id,

@@ -126,11 +126,8 @@ async fn index(ctx: Ctx, q: web::Query<ListQuery>) -> AppResult<HttpResponse> {
         .filter(|(_, from, to)| user.can(Permission::View, from) || user.can(Permission::View, to))
         .filter(|(r, _, _)| q.status.is_empty() || r.status == q.status)
         .filter_map(|(r, _, _)| {
-            let u = urgency_of(&cal, r, today);
-            let code = u.map(|u| serde_json::to_value(u).unwrap_or(Value::Null));
-            if !q.urgency.is_empty()
-                && code.as_ref().and_then(|c| c.as_str()) != Some(q.urgency.as_str())
-            {
+            let code = urgency_of(&cal, r, today);
+            if !q.urgency.is_empty() && code.as_deref() != Some(q.urgency.as_str()) {
                 return None;
             }
             Some(json!({
