@@ -16,6 +16,7 @@ use crate::domain::format;
 use crate::domain::households::{parse_list, store_list, Concern, PriorityGroup, Sight, VisitKind};
 use crate::domain::numbers;
 use crate::domain::validate::FieldErrors;
+use crate::error::AppResult;
 
 /// A household as typed on the form or sent as JSON.
 #[derive(Debug, Clone, Default)]
@@ -31,6 +32,8 @@ pub struct HouseholdInput {
     pub priority_groups: Vec<String>,
     pub phone: String,
     pub notes: String,
+    /// Keep a second household on a parcel already recorded.
+    pub same_parcel_ok: bool,
     /// What the edge could not read (a number written wrong): reported with
     /// the rest, and nothing is saved.
     pub unread: FieldErrors,
@@ -66,12 +69,7 @@ impl HouseholdForm {
             parcel_no: h.parcel_no.clone(),
             area_m2: numbers::input(h.area_m2),
             land_type: h.land_type.clone(),
-            priority_groups: h
-                .priority_groups
-                .split(',')
-                .filter(|s| !s.is_empty())
-                .map(str::to_string)
-                .collect(),
+            priority_groups: codes(&h.priority_groups),
             phone: h.phone.clone(),
             notes: h.notes.clone(),
             allow_duplicate: String::new(),
@@ -96,9 +94,16 @@ impl HouseholdForm {
             priority_groups: self.priority_groups.clone(),
             phone: self.phone.clone(),
             notes: self.notes.clone(),
+            same_parcel_ok: self.allow_duplicate == "1",
             unread,
         }
     }
+}
+
+/// The codes of a list stored comma-separated (`poor,elderly`).
+pub fn codes(stored: &str) -> Vec<String> {
+    let codes = stored.split(',').filter(|s| !s.is_empty());
+    codes.map(str::to_string).collect()
 }
 
 /// Checks a household's fields, reporting every field's problem at once.
@@ -151,7 +156,7 @@ pub enum Target {
 }
 
 /// Registers or edits a household (those who may edit its task). Unless
-/// `same_parcel_ok`, a second household on a parcel of the same map sheet is
+/// `input.same_parcel_ok`, a second household on a parcel of the same map sheet is
 /// refused on `parcel_no`. A stale edit answers the household as it is now.
 pub fn save(
     conn: &mut DbConnection,
@@ -159,7 +164,6 @@ pub fn save(
     actor: &audit::Actor,
     target: Target,
     input: &HouseholdInput,
-    same_parcel_ok: bool,
 ) -> Result<Household, Rejected<Household>> {
     // Access.
     let (access, current) = match target {
@@ -177,7 +181,7 @@ pub fn save(
         _ => None,
     };
     // The audited write.
-    if !fields.parcel_no.is_empty() && !same_parcel_ok {
+    if !fields.parcel_no.is_empty() && !input.same_parcel_ok {
         let other = db::households::same_parcel(
             conn,
             access.task.id,
@@ -257,6 +261,17 @@ pub struct VisitTarget {
     pub belongs: bool,
 }
 
+/// A household and its task's rights for `user`, if they may see the task.
+pub fn household_access(
+    conn: &mut DbConnection,
+    user: &CurrentUser,
+    id: i64,
+) -> AppResult<(Household, Access)> {
+    let household = db::households::find(conn, id)?;
+    let access = access(conn, user, household.task_id)?;
+    Ok((household, access))
+}
+
 /// The household and its task's rights for `user`; 403 unless they may log
 /// visits.
 fn visit_target(
@@ -265,9 +280,7 @@ fn visit_target(
     household_id: i64,
     corrects_id: Option<i64>,
 ) -> Result<VisitTarget, Rejected> {
-    let household = db::households::find(conn, household_id)?;
-    let task = db::tasks::find(conn, household.task_id)?;
-    let access = access(conn, user, task)?;
+    let (household, access) = household_access(conn, user, household_id)?;
     if !access.can_log_visits {
         return Err(Rejected::Forbidden);
     }

@@ -30,9 +30,10 @@ pub struct Access {
     pub sight: crate::domain::households::Sight,
 }
 
-/// What `user` may do with `task`, read on the connection at hand so that a
-/// page can load what it shows in the same trip.
-pub fn access(conn: &mut db::DbConnection, user: &CurrentUser, task: Task) -> AppResult<Access> {
+/// What `user` may do with a task they may see, read on the connection at
+/// hand so that a page can load what it shows in the same trip.
+pub fn access(conn: &mut db::DbConnection, user: &CurrentUser, task_id: i64) -> AppResult<Access> {
+    let task = db::tasks::find(conn, task_id)?;
     let unit = db::units::find(conn, task.unit_id)?;
     user.require(Permission::View, &unit.path)?;
     let roles = db::tasks::member_roles(conn, &task, user.id)?;
@@ -62,8 +63,7 @@ pub fn editable<C>(
     user: &CurrentUser,
     task_id: i64,
 ) -> Result<Access, Rejected<C>> {
-    let task = db::tasks::find(conn, task_id)?;
-    let access = access(conn, user, task)?;
+    let access = access(conn, user, task_id)?;
     if access.can_edit {
         Ok(access)
     } else {
@@ -113,25 +113,24 @@ pub fn check(
     let unit_id = id("unit_id", input.unit_id);
     let category_id = id("category_id", input.category_id);
     let owner_id = id("owner_id", input.owner_id);
+    // A year from `since` to five years ahead.
     let this_year = i64::from(format::today().year());
-    let campaign_year = match input.campaign_year {
-        Some(y) if (2000..=this_year + 5).contains(&y) => i32::try_from(y).ok(),
-        Some(_) => {
-            e.add("campaign_year", "error-year");
-            None
+    let mut year = |field: &str, y: i64, since: i64| {
+        let ok = (since..=this_year + 5).contains(&y);
+        if !ok {
+            e.add(field, "error-year");
         }
+        i32::try_from(y).ok().filter(|_| ok)
+    };
+    let project_start_year = input
+        .project_start_year
+        .and_then(|y| year("project_start_year", y, 1950));
+    let campaign_year = match input.campaign_year {
+        Some(y) => year("campaign_year", y, 2000),
         None => {
             e.add("campaign_year", "error-required");
             None
         }
-    };
-    let project_start_year = match input.project_start_year {
-        Some(y) if (1950..=this_year + 5).contains(&y) => i32::try_from(y).ok(),
-        Some(_) => {
-            e.add("project_start_year", "error-year");
-            None
-        }
-        None => None,
     };
     let deadline = e.date_value("deadline", input.deadline);
     let area_total_m2 = input
@@ -189,13 +188,7 @@ pub fn check(
     }
 
     // What the database knows: the unit, the category, who reaches the unit.
-    let unit = match unit_id {
-        Some(id) => db::units::find(conn, id).map(Some).or_else(|e| match e {
-            diesel::result::Error::NotFound => Ok(None),
-            e => Err(e),
-        })?,
-        None => None,
-    };
+    let unit = db::units::find_chosen(conn, unit_id)?;
     let category = match category_id {
         Some(id) => db::tasks::category(conn, id)?,
         None => None,

@@ -404,7 +404,8 @@ pub fn append_visit(
     Ok((id, change))
 }
 
-#[derive(Queryable)]
+#[derive(Queryable, Selectable)]
+#[diesel(table_name = visits)]
 struct LogEntry {
     id: i64,
     visited_on: NaiveDate,
@@ -429,13 +430,7 @@ fn locked_last_visit(conn: &mut DbConnection, household_id: i64) -> QueryResult<
 fn rederive(conn: &mut DbConnection, household_id: i64) -> QueryResult<()> {
     let log: Vec<LogEntry> = visits::table
         .filter(visits::household_id.eq(household_id))
-        .select((
-            visits::id,
-            visits::visited_on,
-            visits::stage_after,
-            visits::corrects_id,
-            visits::next_visit_on,
-        ))
+        .select(LogEntry::as_select())
         .load(conn)?;
     let entries: Vec<StageEntry> = log
         .iter()
@@ -482,7 +477,8 @@ fn set_derived(
     Ok(())
 }
 
-#[derive(Debug, Clone, Queryable, Serialize)]
+#[derive(Debug, Clone, Queryable, Selectable, Serialize)]
+#[diesel(table_name = visits)]
 pub struct VisitRow {
     pub id: i64,
     pub visited_on: NaiveDate,
@@ -497,6 +493,7 @@ pub struct VisitRow {
     pub next_visit_on: Option<NaiveDate>,
     pub corrects_id: Option<i64>,
     pub dialogue_id: Option<i64>,
+    #[diesel(select_expression = users::full_name)]
     pub created_by_name: String,
     pub created_at: NaiveDateTime,
 }
@@ -509,23 +506,7 @@ pub fn history(
     let rows: Vec<VisitRow> = visits::table
         .inner_join(users::table)
         .filter(visits::household_id.eq(household_id))
-        .select((
-            visits::id,
-            visits::visited_on,
-            visits::kind,
-            visits::others,
-            visits::household_said,
-            visits::concerns,
-            visits::stage_before,
-            visits::stage_after,
-            visits::reason,
-            visits::next_step,
-            visits::next_visit_on,
-            visits::corrects_id,
-            visits::dialogue_id,
-            users::full_name,
-            visits::created_at,
-        ))
+        .select(VisitRow::as_select())
         .order((visits::visited_on.desc(), visits::id.desc()))
         .load(conn)?;
     let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
@@ -639,7 +620,8 @@ pub fn due_for(
 }
 
 /// A formal dialogue as typed.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Insertable)]
+#[diesel(table_name = super::schema::dialogues)]
 pub struct DialogueFields {
     pub held_on: NaiveDate,
     pub place: String,
@@ -661,11 +643,8 @@ pub fn hold_dialogue(
     use super::schema::dialogues;
     let id: i64 = diesel::insert_into(dialogues::table)
         .values((
+            f,
             dialogues::task_id.eq(task.id),
-            dialogues::held_on.eq(f.held_on),
-            dialogues::place.eq(&f.place),
-            dialogues::chaired_by.eq(&f.chaired_by),
-            dialogues::summary.eq(&f.summary),
             dialogues::created_by.eq(by),
             dialogues::created_at.eq(super::now()),
         ))
@@ -701,7 +680,8 @@ pub fn hold_dialogue(
     ))
 }
 
-#[derive(Debug, Queryable, Serialize)]
+#[derive(Debug, Queryable, Selectable, Serialize)]
+#[diesel(table_name = super::schema::dialogues)]
 pub struct DialogueRow {
     pub id: i64,
     pub held_on: NaiveDate,
@@ -715,13 +695,7 @@ pub fn dialogues(conn: &mut DbConnection, task_id: i64) -> QueryResult<Vec<(Dial
     use super::schema::dialogues;
     let rows: Vec<DialogueRow> = dialogues::table
         .filter(dialogues::task_id.eq(task_id))
-        .select((
-            dialogues::id,
-            dialogues::held_on,
-            dialogues::place,
-            dialogues::chaired_by,
-            dialogues::summary,
-        ))
+        .select(DialogueRow::as_select())
         .order((dialogues::held_on.desc(), dialogues::id.desc()))
         .load(conn)?;
     let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
@@ -852,13 +826,16 @@ pub fn take_import(
     Ok(found.and_then(|(name, rows)| serde_json::from_str(&rows).ok().map(|r| (name, r))))
 }
 
-#[derive(Debug, Queryable, Serialize)]
+#[derive(Debug, Queryable, Selectable, Serialize)]
+#[diesel(table_name = households)]
 pub struct Found {
     pub id: i64,
     pub head_name: String,
     pub address: String,
     pub stage: String,
+    #[diesel(select_expression = tasks::id)]
     pub task_id: i64,
+    #[diesel(select_expression = tasks::title)]
     pub task_title: String,
 }
 
@@ -873,26 +850,14 @@ pub fn search(
     limit: i64,
 ) -> QueryResult<(Vec<i64>, bool)> {
     use super::schema::units;
-    if scope.is_empty() {
-        return Ok((vec![], false));
-    }
-    let pattern = search::like_pattern(query);
-    let mut found: Vec<i64> = match (conn, search::trigram_phrase(query)) {
-        // On SQLite the trigram index is a table of its own, read in rowid
-        // order and joined, so that the LIMIT ends the walk.
-        (DbConnection::Sqlite(c), Some(phrase)) => super::units::trigram_walk(
-            c,
-            "SELECT h.id FROM households_fts f JOIN households h ON h.id = f.rowid \
-             JOIN tasks t ON t.id = h.task_id JOIN units u ON u.id = t.unit_id",
-            "households_fts",
-            "h.search_text",
-            phrase,
-            scope,
-            pattern,
-            limit + 1,
-        )?,
-        // PostgreSQL's trigram index serves the LIKE by itself.
-        (conn, _) => households::table
+    let walk = super::tasks::Walk {
+        select_from: "SELECT h.id FROM households_fts f JOIN households h ON h.id = f.rowid \
+                      JOIN tasks t ON t.id = h.task_id JOIN units u ON u.id = t.unit_id",
+        fts: "households_fts",
+        text: "h.search_text",
+    };
+    super::tasks::first_found(conn, scope, query, limit, walk, |conn, pattern| {
+        households::table
             .inner_join(tasks::table.inner_join(units::table))
             .filter(super::scope::path_in(scope))
             .filter(super::Uncached(
@@ -901,11 +866,8 @@ pub fn search(
             .select(households::id)
             .order(households::id)
             .limit(limit + 1)
-            .load(conn)?,
-    };
-    let more = found.len() as i64 > limit;
-    found.truncate(limit as usize);
-    Ok((found, more))
+            .load(conn)
+    })
 }
 
 /// The households a search found, by name.
@@ -913,14 +875,7 @@ pub fn found_rows(conn: &mut DbConnection, ids: &[i64]) -> QueryResult<Vec<Found
     let mut found: Vec<Found> = households::table
         .inner_join(tasks::table)
         .filter(households::id.eq_any(ids))
-        .select((
-            households::id,
-            households::head_name,
-            households::address,
-            households::stage,
-            tasks::id,
-            tasks::title,
-        ))
+        .select(Found::as_select())
         .load(conn)?;
     found.sort_by_cached_key(|f| (search::fold(&f.head_name), f.id));
     Ok(found)

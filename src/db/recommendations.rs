@@ -132,7 +132,8 @@ pub struct Inspection {
     pub created_at: NaiveDateTime,
 }
 
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, PartialEq, Insertable)]
+#[diesel(table_name = inspections)]
 pub struct InspectionFields {
     pub unit_id: i64,
     pub by_unit_id: i64,
@@ -156,12 +157,7 @@ pub fn create_inspection(
 ) -> QueryResult<(Inspection, Change)> {
     let id: i64 = diesel::insert_into(inspections::table)
         .values((
-            inspections::unit_id.eq(f.unit_id),
-            inspections::by_unit_id.eq(f.by_unit_id),
-            inspections::visited_on.eq(f.visited_on),
-            inspections::members.eq(&f.members),
-            inspections::figures.eq(&f.figures),
-            inspections::findings.eq(&f.findings),
+            f,
             inspections::created_by.eq(by),
             inspections::created_at.eq(super::now()),
         ))
@@ -229,7 +225,8 @@ pub const OPEN: &str = "open";
 pub const ANSWERED: &str = "answered";
 pub const ACCEPTED: &str = "accepted";
 
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, PartialEq, Insertable)]
+#[diesel(table_name = recommendations, treat_none_as_null = true)]
 pub struct RecommendationFields {
     pub inspection_id: Option<i64>,
     pub from_unit_id: i64,
@@ -279,12 +276,7 @@ pub fn create(
     let now = super::now();
     let id: i64 = diesel::insert_into(recommendations::table)
         .values((
-            recommendations::inspection_id.eq(f.inspection_id),
-            recommendations::from_unit_id.eq(f.from_unit_id),
-            recommendations::to_unit_id.eq(f.to_unit_id),
-            recommendations::field.eq(&f.field),
-            recommendations::content.eq(&f.content),
-            recommendations::raised_on.eq(f.raised_on),
+            f,
             recommendations::working_days.eq(working_days),
             recommendations::due_on.eq(due_on),
             recommendations::status.eq(OPEN),
@@ -438,12 +430,14 @@ pub fn apply(
     ))
 }
 
-#[derive(Debug, Clone, Queryable, Serialize)]
+#[derive(Debug, Clone, Queryable, Selectable, Serialize)]
+#[diesel(table_name = recommendation_events)]
 pub struct EventRow {
     pub action: String,
     pub note: String,
     pub to_unit_id: Option<i64>,
     pub due_on: Option<NaiveDate>,
+    #[diesel(select_expression = users::full_name)]
     pub by_name: String,
     pub at: NaiveDateTime,
 }
@@ -452,14 +446,7 @@ pub fn events(conn: &mut DbConnection, id: i64) -> QueryResult<Vec<EventRow>> {
     recommendation_events::table
         .inner_join(users::table.on(users::id.eq(recommendation_events::by_id)))
         .filter(recommendation_events::recommendation_id.eq(id))
-        .select((
-            recommendation_events::action,
-            recommendation_events::note,
-            recommendation_events::to_unit_id,
-            recommendation_events::due_on,
-            users::full_name,
-            recommendation_events::at,
-        ))
+        .select(EventRow::as_select())
         .order((recommendation_events::at, recommendation_events::id))
         .load(conn)
 }

@@ -62,8 +62,11 @@ impl Task {
 pub const CO_OWNER: &str = "co_owner";
 pub const TEAM: &str = "team";
 
-/// The fields a person edits.
-#[derive(Debug, Clone, Serialize, PartialEq)]
+/// The fields a person edits, written the same way by create and update
+/// (the people are rows of their own). `None` means NULL in both (not the
+/// column default, not "leave as is").
+#[derive(Debug, Clone, Serialize, PartialEq, Insertable, AsChangeset)]
+#[diesel(table_name = tasks, treat_none_as_null = true, treat_none_as_default_value = false)]
 pub struct TaskFields {
     pub unit_id: i64,
     pub category_id: i64,
@@ -80,7 +83,9 @@ pub struct TaskFields {
     pub money_paid: Option<i64>,
     /// Which stages count as consented for this task, in stored form.
     pub consented_stages: String,
+    #[diesel(skip_insertion, skip_update)]
     pub co_owners: Vec<i64>,
+    #[diesel(skip_insertion, skip_update)]
     pub team: Vec<i64>,
 }
 
@@ -166,50 +171,6 @@ pub fn fields_of(conn: &mut DbConnection, t: &Task) -> QueryResult<TaskFields> {
     })
 }
 
-/// The stored columns a person edits, written the same way by create and update.
-/// `None` means NULL in both (not the column default, not "leave as is").
-#[derive(Insertable, AsChangeset)]
-#[diesel(table_name = tasks, treat_none_as_null = true, treat_none_as_default_value = false)]
-struct Columns<'a> {
-    unit_id: i64,
-    category_id: i64,
-    title: &'a str,
-    search_text: String,
-    description: &'a str,
-    project_start_year: Option<i32>,
-    campaign_year: i32,
-    deadline: Option<NaiveDate>,
-    owner_id: i64,
-    area_total_m2: Option<f64>,
-    area_cleared_m2: Option<f64>,
-    plans_total: Option<i32>,
-    plans_approved: Option<i32>,
-    money_paid: Option<i64>,
-    consented_stages: &'a str,
-}
-
-impl<'a> Columns<'a> {
-    fn of(f: &'a TaskFields) -> Columns<'a> {
-        Columns {
-            unit_id: f.unit_id,
-            category_id: f.category_id,
-            title: &f.title,
-            search_text: search::fold(&f.title),
-            description: &f.description,
-            project_start_year: f.project_start_year,
-            campaign_year: f.campaign_year,
-            deadline: f.deadline,
-            owner_id: f.owner_id,
-            area_total_m2: f.area_total_m2,
-            area_cleared_m2: f.area_cleared_m2,
-            plans_total: f.plans_total,
-            plans_approved: f.plans_approved,
-            money_paid: f.money_paid,
-            consented_stages: &f.consented_stages,
-        }
-    }
-}
-
 pub fn create(
     conn: &mut DbConnection,
     f: &TaskFields,
@@ -218,7 +179,8 @@ pub fn create(
     let now = super::now();
     let id: i64 = diesel::insert_into(tasks::table)
         .values((
-            &Columns::of(f),
+            f,
+            tasks::search_text.eq(search::fold(&f.title)),
             tasks::status.eq(TaskStatus::Registered.as_str()),
             tasks::version.eq(1),
             tasks::created_by.eq(created_by),
@@ -259,7 +221,8 @@ pub fn update(
             .filter(tasks::version.eq(version)),
     )
     .set((
-        &Columns::of(f),
+        f,
+        tasks::search_text.eq(search::fold(&f.title)),
         tasks::version.eq(tasks::version + 1),
         tasks::updated_at.eq(super::now()),
     ))
@@ -570,43 +533,70 @@ pub fn rows_of(conn: &mut DbConnection, ids: &[i64]) -> QueryResult<Vec<TaskRow>
 
 /// Tasks in the scope whose title contains the query: the ids of the first
 /// `limit` found, in the order they were registered, and whether more match.
-/// On SQLite the trigram index is a table of its own, read in rowid order and
-/// joined, so that the LIMIT ends the walk; PostgreSQL's trigram index serves
-/// the LIKE by itself. `found_rows` turns them into rows shown by title.
+/// `found_rows` turns them into rows shown by title.
 pub fn search(
     conn: &mut DbConnection,
     scope: &[String],
     query: &str,
     limit: i64,
 ) -> QueryResult<(Vec<i64>, bool)> {
+    let walk = Walk {
+        select_from: "SELECT t.id FROM tasks_fts f JOIN tasks t ON t.id = f.rowid \
+                      JOIN units u ON u.id = t.unit_id",
+        fts: "tasks_fts",
+        text: "t.search_text",
+    };
+    first_found(conn, scope, query, limit, walk, |conn, _| {
+        let f = Filter {
+            scope: scope.to_vec(),
+            search: Some(query.to_string()),
+            ..Default::default()
+        };
+        filtered(&f)
+            .select(tasks::id)
+            .order(tasks::id)
+            .limit(limit + 1)
+            .load(conn)
+    })
+}
+
+/// How a search by name walks SQLite's trigram table: the query joining it
+/// to the units, the table, the folded text (see `units::trigram_walk`).
+pub(super) struct Walk {
+    pub select_from: &'static str,
+    pub fts: &'static str,
+    pub text: &'static str,
+}
+
+/// The ids of the first `limit` records in the scope whose folded text
+/// matches the query, in the order they were registered, and whether more
+/// did. On SQLite the trigram table is read in rowid order and joined
+/// (`walk`), so that the LIMIT ends the walk; PostgreSQL's trigram index
+/// serves the LIKE (`like`, given the pattern) by itself.
+pub(super) fn first_found(
+    conn: &mut DbConnection,
+    scope: &[String],
+    query: &str,
+    limit: i64,
+    walk: Walk,
+    like: impl FnOnce(&mut DbConnection, String) -> QueryResult<Vec<i64>>,
+) -> QueryResult<(Vec<i64>, bool)> {
     if scope.is_empty() {
         return Ok((vec![], false));
     }
     let pattern = search::like_pattern(query);
-    let mut ids: Vec<i64> = match (&mut *conn, search::trigram_phrase(query)) {
+    let mut ids = match (&mut *conn, search::trigram_phrase(query)) {
         (DbConnection::Sqlite(c), Some(phrase)) => super::units::trigram_walk(
             c,
-            "SELECT t.id FROM tasks_fts f JOIN tasks t ON t.id = f.rowid \
-                 JOIN units u ON u.id = t.unit_id",
-            "tasks_fts",
-            "t.search_text",
+            walk.select_from,
+            walk.fts,
+            walk.text,
             phrase,
             scope,
             pattern,
             limit + 1,
         )?,
-        (conn, _) => {
-            let f = Filter {
-                scope: scope.to_vec(),
-                search: Some(query.to_string()),
-                ..Default::default()
-            };
-            filtered(&f)
-                .select(tasks::id)
-                .order(tasks::id)
-                .limit(limit + 1)
-                .load(conn)?
-        }
+        (conn, _) => like(conn, pattern)?,
     };
     let more = ids.len() as i64 > limit;
     ids.truncate(limit as usize);

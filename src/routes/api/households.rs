@@ -3,17 +3,18 @@
 //! the page); a visit is checked and saved by the same functions as the
 //! visit form.
 
-use actix_web::http::header;
 use actix_web::{web, HttpRequest, HttpResponse};
 use chrono::{NaiveDate, NaiveDateTime};
 use futures_util::StreamExt;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use super::{etag, one, page, resource, version, Api, ApiError, ApiJson, ApiResult, PageQuery};
+use super::{created, one, page, resource, version, Api, ApiError, ApiJson, ApiResult, PageQuery};
 use crate::app;
 use crate::app::household_import::{check_off_the_pages, import_rows, ImportOptions, MAX_UPLOAD};
-use crate::app::households::{personal_details, HouseholdInput, Target, VisitInput};
+use crate::app::households::{
+    household_access, personal_details, HouseholdInput, Target, VisitInput,
+};
 use crate::app::tasks::{access, Access};
 use crate::db::{self, households::Household};
 use crate::domain::numbers::DecimalSign;
@@ -128,8 +129,7 @@ pub async fn list_households(
     let (tid, user, actor) = (*id, api.user.clone(), api.actor());
     let items = api
         .db(move |c| {
-            let task = db::tasks::find(c, tid)?;
-            let access = access(c, &user, task)?;
+            let access = access(c, &user, tid)?;
             let filter = db::households::Filter {
                 stage: f.stage,
                 due_by: f.due_by,
@@ -168,9 +168,7 @@ pub async fn get_household(api: Api, id: web::Path<i64>) -> ApiResult<HttpRespon
     let (hid, user, actor) = (*id, api.user.clone(), api.actor());
     let household = api
         .db(move |c| {
-            let mut household = db::households::find(c, hid)?;
-            let task = db::tasks::find(c, household.task_id)?;
-            let access = access(c, &user, task)?;
+            let (mut household, access) = household_access(c, &user, hid)?;
             if let Some(read) = personal_details(&access, &mut household) {
                 db::audit::record_read(c, &actor, &read)?;
             }
@@ -226,9 +224,7 @@ pub async fn list_visits(
     let (hid, user) = (*id, api.user.clone());
     let history = api
         .db(move |c| {
-            let household = db::households::find(c, hid)?;
-            let task = db::tasks::find(c, household.task_id)?;
-            access(c, &user, task)?;
+            household_access(c, &user, hid)?;
             Ok(db::households::history(c, hid)?)
         })
         .await?;
@@ -331,9 +327,8 @@ pub async fn create_visit(
         .db(move |c| Ok(app::households::log_visit(c, &user, &actor, hid, &input)))
         .await?
         .map_err(|r| api.rejected(r))?;
-    Ok(HttpResponse::Created()
-        .insert_header((header::LOCATION, format!("/api/v1/households/{hid}/visits")))
-        .json(Created { id: visit_id }))
+    let location = format!("/api/v1/households/{hid}/visits");
+    Ok(created(&location, &Created { id: visit_id }, None))
 }
 
 /// A household as a client registers or edits it: the household form's fields.
@@ -379,6 +374,7 @@ impl From<HouseholdIn> for HouseholdInput {
             priority_groups: h.priority_groups,
             phone: h.phone,
             notes: h.notes,
+            same_parcel_ok: h.allow_duplicate,
             unread: FieldErrors::default(),
         }
     }
@@ -396,20 +392,10 @@ async fn editable(api: &Api, task_id: i64) -> ApiResult<Access> {
 /// Saves a household (the use case's checks, in its order): 422 on a field
 /// or a parcel already recorded, 428 without a version, 412 on an older one.
 async fn save(api: &Api, target: Target, body: HouseholdIn) -> ApiResult<Household> {
-    let same_parcel_ok = body.allow_duplicate;
     let (input, user, actor) = (HouseholdInput::from(body), api.user.clone(), api.actor());
-    api.db(move |c| {
-        Ok(app::households::save(
-            c,
-            &user,
-            &actor,
-            target,
-            &input,
-            same_parcel_ok,
-        ))
-    })
-    .await?
-    .map_err(|r| api.rejected(r))
+    api.db(move |c| Ok(app::households::save(c, &user, &actor, target, &input)))
+        .await?
+        .map_err(|r| api.rejected(r))
 }
 
 /// Registers a household on the task (those who may edit the task).
@@ -425,10 +411,8 @@ pub async fn create_household(
     body: ApiJson<HouseholdIn>,
 ) -> ApiResult<HttpResponse> {
     let h = save(&api, Target::New { task_id: *id }, body.0).await?;
-    Ok(HttpResponse::Created()
-        .insert_header((header::LOCATION, format!("/api/v1/households/{}", h.id)))
-        .insert_header((header::ETAG, etag(h.version)))
-        .json(HouseholdOut::from(h)))
+    let (location, version) = (format!("/api/v1/households/{}", h.id), h.version);
+    Ok(created(&location, &HouseholdOut::from(h), Some(version)))
 }
 
 /// Replaces a household's details (its stage moves only with visits).
@@ -597,11 +581,14 @@ pub async fn import_households(
     let done = api
         .db(move |c| db::audit::write(c, &actor, |c| import_rows(c, &task, &file, &rows, skip)))
         .await?;
-    Ok(HttpResponse::Created()
-        .insert_header((header::LOCATION, format!("/api/v1/tasks/{tid}/households")))
-        .json(ImportOut {
-            imported: done.saved,
-            skipped_duplicates: done.skipped_duplicates,
-            ..answer
-        }))
+    let out = ImportOut {
+        imported: done.saved,
+        skipped_duplicates: done.skipped_duplicates,
+        ..answer
+    };
+    Ok(created(
+        &format!("/api/v1/tasks/{tid}/households"),
+        &out,
+        None,
+    ))
 }

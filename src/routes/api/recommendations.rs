@@ -1,28 +1,22 @@
 //! Recommendations (kiến nghị) that a responding body must answer in writing
 //! by a deadline: list, read, raise, answer; transfer and extend (the
 //! responding body), accept and reopen (the raising unit). Who sees and who
-//! acts, the checks and the deadlines are the recommendation pages' own
-//! functions.
+//! acts, the checks and the deadlines are the application layer's, as on the
+//! recommendation pages.
 
-use std::collections::HashMap;
-
-use actix_web::http::header;
 use actix_web::{web, HttpRequest, HttpResponse};
 use chrono::{NaiveDate, NaiveDateTime};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use super::{etag, if_match, one, page, resource, Api, ApiError, ApiJson, ApiResult, PageQuery};
-use crate::app::chosen;
+use super::{created, one, page, resource, version, Api, ApiError, ApiJson, ApiResult, PageQuery};
+use crate::app::recommendations::{self as recs, urgency_of, Action, MoveInput};
+use crate::app::Rejected;
 use crate::db::{self, recommendations::Recommendation};
 use crate::domain::access::Permission;
 use crate::domain::format;
 use crate::domain::validate::FieldErrors;
 use crate::domain::workdays::Calendar;
-use crate::routes::recommendations::{
-    check_answer, check_move, check_recommendation, move_for, rec_access, save_answer,
-    save_recommendation, urgency_of, RecForm,
-};
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(
@@ -70,11 +64,8 @@ pub struct RecommendationOut {
 
 impl RecommendationOut {
     fn new(r: Recommendation, cal: &Calendar, today: NaiveDate) -> Self {
-        let urgency = urgency_of(cal, &r, today)
-            .and_then(|u| serde_json::to_value(u).ok())
-            .and_then(|v| v.as_str().map(str::to_string));
         RecommendationOut {
-            urgency,
+            urgency: urgency_of(cal, &r, today),
             id: r.id,
             inspection_id: r.inspection_id,
             from_unit_id: r.from_unit_id,
@@ -151,11 +142,24 @@ pub async fn list_recommendations(
     Ok(page(items, limit, |r| r.id))
 }
 
-async fn load(api: &Api, id: i64) -> ApiResult<(RecommendationOut, bool, Recommendation)> {
-    let a = rec_access(&api.state.pool, &api.user, id).await?;
-    let cal = api.db(|c| Ok(db::recommendations::calendar(c)?)).await?;
-    let out = RecommendationOut::new(a.rec.clone(), &cal, format::today());
-    Ok((out, a.responds, a.rec))
+/// The recommendation as the API shows it, with its urgency today.
+fn out(
+    c: &mut db::DbConnection,
+    rec: Recommendation,
+) -> Result<RecommendationOut, diesel::result::Error> {
+    let cal = db::recommendations::calendar(c)?;
+    Ok(RecommendationOut::new(rec, &cal, format::today()))
+}
+
+/// The answer of a use case that ends with the recommendation: it with its
+/// version as the ETag, or what was refused.
+async fn answered<C: crate::app::Versioned>(
+    api: &Api,
+    done: Result<Recommendation, Rejected<C>>,
+) -> ApiResult<(RecommendationOut, i32)> {
+    let rec = done.map_err(|r| api.rejected(r))?;
+    let v = rec.version;
+    Ok((api.db(move |c| Ok(out(c, rec)?)).await?, v))
 }
 
 /// One recommendation; its version is the ETag.
@@ -164,9 +168,10 @@ async fn load(api: &Api, id: i64) -> ApiResult<(RecommendationOut, bool, Recomme
     responses((status = 200, body = RecommendationOut, headers(("ETag" = String))), super::docs::Errors),
     security(("token" = [])))]
 pub async fn get_recommendation(api: Api, id: web::Path<i64>) -> ApiResult<HttpResponse> {
-    let (out, _, _) = load(&api, *id).await?;
-    let version = out.version;
-    Ok(one(&out, Some(version)))
+    let (id, user) = (*id, api.user.clone());
+    let a = api.db(move |c| recs::access(c, &user, id)).await?;
+    let (out, v) = answered::<()>(&api, Ok(a.rec)).await?;
+    Ok(one(&out, Some(v)))
 }
 
 /// A recommendation as a client raises it: the form's fields.
@@ -195,31 +200,23 @@ pub async fn create_recommendation(
     api: Api,
     body: ApiJson<RecommendationIn>,
 ) -> ApiResult<HttpResponse> {
-    api.user.require_anywhere(Permission::ManageTasks)?;
     let b = body.0;
-    let form = RecForm {
-        inspection_id: b.inspection_id.map(|i| i.to_string()).unwrap_or_default(),
-        from_unit_id: b.from_unit_id.to_string(),
-        to_unit_id: b.to_unit_id.to_string(),
+    let input = recs::RecInput {
+        inspection_id: b.inspection_id,
+        from_unit_id: Some(b.from_unit_id),
+        to_unit_id: Some(b.to_unit_id),
         field: b.field,
         content: b.content,
-        raised_on: b.raised_on.format("%Y-%m-%d").to_string(),
+        raised_on: Some(b.raised_on),
+        unread: FieldErrors::default(),
     };
-    let f = check_recommendation(&api.state.pool, &api.user, &form)
-        .await?
-        .map_err(|e| api.invalid(e))?;
-    let (actor, uid) = (api.actor(), api.user.id);
-    let rec = api
-        .db(move |c| save_recommendation(c, &actor, &f, uid))
+    let (user, actor) = (api.user.clone(), api.actor());
+    let done = api
+        .db(move |c| Ok(recs::raise(c, &user, &actor, &input)))
         .await?;
-    let (out, _, _) = load(&api, rec.id).await?;
-    Ok(HttpResponse::Created()
-        .insert_header((
-            header::LOCATION,
-            format!("/api/v1/recommendations/{}", out.id),
-        ))
-        .insert_header((header::ETAG, etag(out.version)))
-        .json(out))
+    let (out, v) = answered(&api, done).await?;
+    let location = format!("/api/v1/recommendations/{}", out.id);
+    Ok(created(&location, &out, Some(v)))
 }
 
 /// The responding body's written answer.
@@ -245,89 +242,60 @@ pub async fn answer(
     id: web::Path<i64>,
     body: ApiJson<AnswerIn>,
 ) -> ApiResult<HttpResponse> {
-    let (current, responds, rec) = load(&api, *id).await?;
-    if !responds {
-        return Err(ApiError::Forbidden);
-    }
-    let mut e = FieldErrors::default();
-    let on = body.0.answered_on.map(|d| d.format("%Y-%m-%d").to_string());
-    let (text, on) = check_answer(&mut e, &rec, &body.0.answer, on.as_deref().unwrap_or(""));
-    let Some(on) = on.filter(|_| e.is_empty()) else {
-        return Err(api.invalid(e));
+    let b = body.0;
+    let input = recs::AnswerInput {
+        answer: b.answer,
+        answered_on: b.answered_on,
+        ..Default::default()
     };
-    let version = if_match(&req, current.version)?;
-    let (actor, uid) = (api.actor(), api.user.id);
-    let saved = api
-        .db(move |c| save_answer(c, &actor, &rec, version, &text, on, None, uid))
+    let (id, version) = (*id, version(&req));
+    let (user, actor) = (api.user.clone(), api.actor());
+    let data_dir = api.state.config.data_dir.clone();
+    let done = api
+        .db(move |c| {
+            let done = recs::answer(c, &user, &actor, id, version, &input, &data_dir);
+            Ok(done)
+        })
         .await?;
-    let (out, _, _) = load(&api, current.id).await?;
-    if !saved {
-        return Err(ApiError::PreconditionFailed {
-            current: etag(out.version),
-        });
-    }
-    let version = out.version;
-    Ok(one(&out, Some(version)))
+    let (out, v) = answered(&api, done).await?;
+    Ok(one(&out, Some(v)))
 }
 
 /// Makes a move with the page's checks from the version in `If-Match`: 412
 /// if someone acted since, 409 when the recommendation is not in the status
-/// the move needs (answered to accept or reopen, open otherwise).
-async fn act(
-    api: Api,
-    req: HttpRequest,
-    id: i64,
-    action: &str,
-    values: HashMap<String, String>,
-) -> ApiResult<HttpResponse> {
-    let a = rec_access(&api.state.pool, &api.user, id).await?;
-    let which = move_for(&a, action)?;
-    let m = check_move(&api.state.pool, &a, which, &values)
-        .await?
-        .map_err(|e| api.invalid(e))?;
-    // The body it goes to must exist and still work (a unit that names
-    // nothing would otherwise reach the database as a foreign key it refuses).
-    if let db::recommendations::Move::Transfer { to_unit_id, .. } = m {
-        let found = api
-            .db(move |c| Ok(db::units::find_chosen(c, Some(to_unit_id))?))
+/// the move needs (answered to accept or reopen, open otherwise). A body
+/// that transferred the recommendation away sees the result of its own move.
+async fn act(api: Api, req: HttpRequest, id: i64, input: MoveInput) -> ApiResult<HttpResponse> {
+    let (user, actor, version) = (api.user.clone(), api.actor(), version(&req));
+    let done = api
+        .db(move |c| Ok(recs::make_move(c, &user, &actor, id, version, &input)))
+        .await?;
+    if let Err(Rejected::NotAllowed(_)) = done {
+        let status = api
+            .db(move |c| Ok(db::recommendations::find(c, id)?.status))
             .await?;
-        let mut e = FieldErrors::default();
-        if chosen::unit(&mut e, "to_unit_id", Some(to_unit_id), found, |_| true).is_none() {
-            return Err(api.invalid(e));
-        }
+        return Err(ApiError::Conflict(format!(
+            "A recommendation that is {status} cannot be moved this way."
+        )));
     }
-    let version = if_match(&req, a.rec.version)?;
-    let (actor, rec, uid) = (api.actor(), a.rec.clone(), api.user.id);
-    let saved = api
-        .db(move |c| {
-            db::audit::write_if(c, &actor, |c| {
-                let ch = db::recommendations::apply(c, &rec, version, &m, uid)?;
-                Ok((ch.is_some(), ch))
-            })
-        })
-        .await?;
-    // Read back without asking again who sees it: a body that transferred
-    // the recommendation away sees the result of its own move.
-    let out = api
-        .db(move |c| {
-            let rec = db::recommendations::find(c, id)?;
-            let cal = db::recommendations::calendar(c)?;
-            Ok(RecommendationOut::new(rec, &cal, format::today()))
-        })
-        .await?;
-    if !saved {
-        if out.version == version {
-            return Err(ApiError::Conflict(format!(
-                "A recommendation that is {} cannot be moved this way.",
-                out.status
-            )));
-        }
-        return Err(ApiError::PreconditionFailed {
-            current: etag(out.version),
-        });
+    let (out, v) = answered(&api, done).await?;
+    Ok(one(&out, Some(v)))
+}
+
+/// A move with the fields it needs.
+fn moving(
+    action: Action,
+    to_unit_id: Option<i64>,
+    due_on: Option<NaiveDate>,
+    reason: String,
+) -> MoveInput {
+    MoveInput {
+        action,
+        to_unit_id,
+        due_on,
+        reason,
+        unread: FieldErrors::default(),
     }
-    let version = out.version;
-    Ok(one(&out, Some(version)))
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -351,11 +319,9 @@ pub async fn transfer(
     id: web::Path<i64>,
     body: ApiJson<TransferIn>,
 ) -> ApiResult<HttpResponse> {
-    let values = HashMap::from([
-        ("to_unit_id".to_string(), body.0.to_unit_id.to_string()),
-        ("reason".to_string(), body.0.reason),
-    ]);
-    act(api, req, *id, "transfer", values).await
+    let b = body.0;
+    let input = moving(Action::Transfer, Some(b.to_unit_id), None, b.reason);
+    act(api, req, *id, input).await
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -378,11 +344,14 @@ pub async fn extend(
     id: web::Path<i64>,
     body: ApiJson<ExtendIn>,
 ) -> ApiResult<HttpResponse> {
-    let values = HashMap::from([
-        ("due_on".to_string(), format::date(body.0.due_on)),
-        ("reason".to_string(), body.0.reason),
-    ]);
-    act(api, req, *id, "extend", values).await
+    let b = body.0;
+    act(
+        api,
+        req,
+        *id,
+        moving(Action::Extend, None, Some(b.due_on), b.reason),
+    )
+    .await
 }
 
 /// Accepts the answer, closing the recommendation (the raising unit).
@@ -392,7 +361,13 @@ pub async fn extend(
     responses((status = 200, body = RecommendationOut, headers(("ETag" = String))), super::docs::Errors),
     security(("token" = [])))]
 pub async fn accept(api: Api, req: HttpRequest, id: web::Path<i64>) -> ApiResult<HttpResponse> {
-    act(api, req, *id, "accept", HashMap::new()).await
+    act(
+        api,
+        req,
+        *id,
+        moving(Action::Accept, None, None, String::new()),
+    )
+    .await
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -415,6 +390,6 @@ pub async fn reopen(
     id: web::Path<i64>,
     body: ApiJson<ReopenIn>,
 ) -> ApiResult<HttpResponse> {
-    let values = HashMap::from([("reason".to_string(), body.0.reason)]);
-    act(api, req, *id, "reopen", values).await
+    let input = moving(Action::Reopen, None, None, body.0.reason);
+    act(api, req, *id, input).await
 }

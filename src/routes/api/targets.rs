@@ -2,19 +2,16 @@
 //! by those who see the unit, set by those who act for it, with the targets
 //! page's own checks.
 
-use actix_web::http::header;
 use actix_web::{web, HttpRequest, HttpResponse};
 use chrono::NaiveDateTime;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use super::{etag, if_match, one, page, resource, Api, ApiError, ApiJson, ApiResult, PageQuery};
-use crate::app::chosen;
+use super::{created, one, page, resource, version, Api, ApiJson, ApiResult, PageQuery};
+use crate::app::recommendations as recs;
 use crate::db::{self, recommendations::Target};
 use crate::domain::access::Permission;
-use crate::domain::numbers;
 use crate::domain::validate::FieldErrors;
-use crate::routes::recommendations::{check_actual, check_target, may_act, save_actual};
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(
@@ -124,40 +121,22 @@ pub struct TargetIn {
     security(("token" = [])))]
 pub async fn create_target(api: Api, body: ApiJson<TargetIn>) -> ApiResult<HttpResponse> {
     let b = body.0;
-    let unit_id = b.unit_id;
-    // A unit that does not exist or no longer works is a field error (it
-    // would otherwise be a 404, or a target of a closed unit).
-    let found = api
-        .db(move |c| Ok(db::units::find_chosen(c, Some(unit_id))?))
-        .await?;
-    let mut e = FieldErrors::default();
-    let Some(unit) = chosen::unit(&mut e, "unit_id", Some(unit_id), found, |_| true) else {
-        return Err(api.invalid(e));
+    let input = recs::TargetInput {
+        unit_id: Some(b.unit_id),
+        year: b.year,
+        name: b.name,
+        planned: Some(b.planned),
+        measure: b.measure,
+        unread: FieldErrors::default(),
     };
-    if !may_act(&api.user, &unit.path) {
-        return Err(ApiError::Forbidden);
-    }
-    let (name, planned, measure) =
-        check_target(b.year, &b.name, &numbers::input(b.planned), &b.measure)
-            .map_err(|e| api.invalid(e))?;
-    let (actor, year) = (api.actor(), b.year);
-    let target = api
-        .db(move |c| {
-            let id = db::audit::write(c, &actor, |c| {
-                Ok(db::recommendations::add_target(
-                    c, unit_id, year, &name, planned, &measure,
-                )?)
-            })?;
-            Ok(db::recommendations::find_target(c, id)?)
-        })
+    let (user, actor) = (api.user.clone(), api.actor());
+    let done = api
+        .db(move |c| Ok(recs::set_target(c, &user, &actor, &input)))
         .await?;
-    Ok(HttpResponse::Created()
-        .insert_header((
-            header::LOCATION,
-            format!("/api/v1/targets?unit_id={unit_id}&year={year}"),
-        ))
-        .insert_header((header::ETAG, etag(target.version)))
-        .json(TargetOut::from(target)))
+    let t = done.map_err(|r| api.rejected(r))?;
+    let location = format!("/api/v1/targets?unit_id={}&year={}", t.unit_id, t.year);
+    let v = t.version;
+    Ok(created(&location, &TargetOut::from(t), Some(v)))
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -179,32 +158,17 @@ pub async fn set_actual(
     id: web::Path<i64>,
     body: ApiJson<ActualIn>,
 ) -> ApiResult<HttpResponse> {
-    let tid = *id;
-    let (t, unit) = api
+    let (id, version, actual) = (*id, version(&req), Some(body.0.actual));
+    let (user, actor) = (api.user.clone(), api.actor());
+    let done = api
         .db(move |c| {
-            let t = db::recommendations::find_target(c, tid)?;
-            let unit = db::units::find(c, t.unit_id)?;
-            Ok((t, unit))
+            let unread = FieldErrors::default();
+            Ok(recs::record_actual(
+                c, &user, &actor, id, version, actual, &unread,
+            ))
         })
         .await?;
-    if !may_act(&api.user, &unit.path) {
-        return Err(ApiError::Forbidden);
-    }
-    let actual = check_actual(&numbers::input(body.0.actual)).map_err(|e| api.invalid(e))?;
-    let version = if_match(&req, t.version)?;
-    let (actor, uid) = (api.actor(), api.user.id);
-    let saved = api
-        .db(move |c| {
-            let saved = save_actual(c, &actor, &t, version, actual, uid)?;
-            Ok((saved, db::recommendations::find_target(c, tid)?))
-        })
-        .await?;
-    let (saved, now) = saved;
-    if !saved {
-        return Err(ApiError::PreconditionFailed {
-            current: etag(now.version),
-        });
-    }
-    let version = now.version;
-    Ok(one(&TargetOut::from(now), Some(version)))
+    let t = done.map_err(|r| api.rejected(r))?;
+    let v = t.version;
+    Ok(one(&TargetOut::from(t), Some(v)))
 }

@@ -2,13 +2,12 @@
 //! (`tasks::access`), checks are the task form's (`tasks::validate`), and an
 //! edit carries the version it was made from, as the form does.
 
-use actix_web::http::header;
 use actix_web::{web, HttpRequest, HttpResponse};
 use chrono::{NaiveDate, NaiveDateTime};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use super::{etag, one, page, resource, version, Api, ApiError, ApiResult, PageQuery};
+use super::{created, one, page, resource, version, Api, ApiError, ApiResult, PageQuery};
 use crate::app;
 use crate::app::tasks::access;
 use crate::app::tasks::{MilestoneInput, TaskInput};
@@ -83,12 +82,7 @@ impl TaskOut {
         TaskOut {
             co_owners: of(db::tasks::CO_OWNER),
             team: of(db::tasks::TEAM),
-            consented: t
-                .consented_stages
-                .split(',')
-                .filter(|s| !s.is_empty())
-                .map(str::to_string)
-                .collect(),
+            consented: app::households::codes(&t.consented_stages),
             id: t.id,
             unit_id: t.unit_id,
             category_id: t.category_id,
@@ -179,13 +173,12 @@ pub async fn list_tasks(
 }
 
 /// The task and its members, if the reader may view it.
-async fn load(api: &Api, id: i64) -> ApiResult<(TaskOut, bool)> {
+async fn load(api: &Api, id: i64) -> ApiResult<TaskOut> {
     let user = api.user.clone();
     api.db(move |c| {
-        let task = db::tasks::find(c, id)?;
-        let access = access(c, &user, task)?;
+        let access = access(c, &user, id)?;
         let members = db::tasks::members_of_tasks(c, &[id])?;
-        Ok((TaskOut::new(access.task, &members), access.can_edit))
+        Ok(TaskOut::new(access.task, &members))
     })
     .await
 }
@@ -196,7 +189,7 @@ async fn load(api: &Api, id: i64) -> ApiResult<(TaskOut, bool)> {
     responses((status = 200, body = TaskOut, headers(("ETag" = String))), super::docs::Errors),
     security(("token" = [])))]
 pub async fn get_task(api: Api, id: web::Path<i64>) -> ApiResult<HttpResponse> {
-    let (task, _) = load(&api, *id).await?;
+    let task = load(&api, *id).await?;
     let version = task.version;
     Ok(one(&task, Some(version)))
 }
@@ -270,11 +263,9 @@ pub async fn create(api: Api, body: super::ApiJson<TaskIn>) -> ApiResult<HttpRes
         .db(move |c| Ok(app::tasks::register(c, &user, &actor, &input)))
         .await?
         .map_err(|r| api.rejected(r))?;
-    let (task, _) = load(&api, task.id).await?;
-    Ok(HttpResponse::Created()
-        .insert_header((header::LOCATION, format!("/api/v1/tasks/{}", task.id)))
-        .insert_header((header::ETAG, etag(task.version)))
-        .json(task))
+    let task = load(&api, task.id).await?;
+    let location = format!("/api/v1/tasks/{}", task.id);
+    Ok(created(&location, &task, Some(task.version)))
 }
 
 /// Edits a task, as its owners and the committee may. `If-Match` carries the
@@ -296,7 +287,7 @@ pub async fn update(
     api.db(move |c| Ok(app::tasks::update(c, &user, &actor, tid, version, &input)))
         .await?
         .map_err(|r| api.rejected(r))?;
-    let (task, _) = load(&api, tid).await?;
+    let task = load(&api, tid).await?;
     let version = task.version;
     Ok(one(&task, Some(version)))
 }
@@ -318,13 +309,12 @@ pub struct MilestonePage {
 }
 
 /// The milestones of a task the reader may see, by due day.
-async fn milestones_of(api: &Api, id: i64) -> ApiResult<(Vec<MilestoneOut>, bool, Task)> {
+async fn milestones_of(api: &Api, id: i64) -> ApiResult<Vec<MilestoneOut>> {
     let user = api.user.clone();
     api.db(move |c| {
-        let task = db::tasks::find(c, id)?;
-        let access = access(c, &user, task)?;
-        let items = db::tasks::milestones(c, id)?
-            .into_iter()
+        access(c, &user, id)?;
+        let items = db::tasks::milestones(c, id)?.into_iter();
+        Ok(items
             .map(|m| MilestoneOut {
                 id: m.id,
                 task_id: m.task_id,
@@ -332,10 +322,16 @@ async fn milestones_of(api: &Api, id: i64) -> ApiResult<(Vec<MilestoneOut>, bool
                 due_on: m.due_on,
                 done_on: m.done_on,
             })
-            .collect();
-        Ok((items, access.can_edit, access.task))
+            .collect())
     })
     .await
+}
+
+/// One milestone of a task the reader may see.
+async fn milestone(api: &Api, task_id: i64, id: i64) -> ApiResult<MilestoneOut> {
+    let items = milestones_of(api, task_id).await?;
+    let m = items.into_iter().find(|m| m.id == id);
+    m.ok_or(ApiError::NotFound)
 }
 
 /// A task's milestones by due day (the cursor is the last milestone read).
@@ -349,7 +345,7 @@ pub async fn list_milestones(
     q: web::Query<PageQuery>,
 ) -> ApiResult<HttpResponse> {
     let (after, limit) = q.parse()?;
-    let (items, _, _) = milestones_of(&api, *id).await?;
+    let items = milestones_of(&api, *id).await?;
     let items = super::following(items, after, limit, |m| m.id);
     Ok(page(items, limit, |m| m.id))
 }
@@ -381,14 +377,12 @@ pub async fn add_milestone(
         .db(move |c| Ok(app::tasks::add_milestone(c, &user, &actor, tid, &input)))
         .await?
         .map_err(|r| api.rejected(r))?;
-    let (items, _, _) = milestones_of(&api, tid).await?;
-    let created = items
-        .into_iter()
-        .find(|m| m.id == mid)
-        .ok_or(ApiError::NotFound)?;
-    Ok(HttpResponse::Created()
-        .insert_header((header::LOCATION, format!("/api/v1/tasks/{tid}/milestones")))
-        .json(created))
+    let m = milestone(&api, tid, mid).await?;
+    Ok(created(
+        &format!("/api/v1/tasks/{tid}/milestones"),
+        &m,
+        None,
+    ))
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -414,10 +408,5 @@ pub async fn set_done(
     api.db(move |c| Ok(app::tasks::mark_milestone(c, &user, &actor, id, mid, done)))
         .await?
         .map_err(|r| api.rejected(r))?;
-    let (items, _, _) = milestones_of(&api, id).await?;
-    let m = items
-        .into_iter()
-        .find(|m| m.id == mid)
-        .ok_or(ApiError::NotFound)?;
-    Ok(one(&m, None))
+    Ok(one(&milestone(&api, id, mid).await?, None))
 }

@@ -5,7 +5,7 @@ use actix_web::{web, HttpResponse};
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
-use super::{all_units, may_act, required_date, unit_options, OptionalFound};
+use super::{all_units, may_act, required_date, unit_options};
 use crate::context::Ctx;
 use crate::db::{self, audit, recommendations as rdb};
 use crate::domain::access::Permission;
@@ -96,15 +96,8 @@ pub(super) async fn create_inspection(
         .unwrap_or_default();
     let (u, b) = ctx
         .db(move |conn| {
-            let u = match unit {
-                Some(id) => db::units::find(conn, id).optional_found()?,
-                None => None,
-            };
-            let b = match by {
-                Some(id) => db::units::find(conn, id).optional_found()?,
-                None => None,
-            };
-            Ok((u, b))
+            let find = db::units::find_chosen;
+            Ok((find(conn, unit)?, find(conn, by)?))
         })
         .await?;
     chosen::unit(&mut e, "unit_id", unit, u, |_| true);
@@ -126,8 +119,7 @@ pub(super) async fn create_inspection(
     let i = ctx
         .db(move |conn| audit::write(conn, &actor, |c| Ok(rdb::create_inspection(c, &f, uid)?)))
         .await?;
-    ctx.flash("success", "flash-saved");
-    Ok(ctx.redirect(&format!("/inspections/{}", i.id)))
+    Ok(ctx.saved(&format!("/inspections/{}", i.id)))
 }
 
 pub(super) async fn show_inspection(ctx: Ctx, id: web::Path<i64>) -> AppResult<HttpResponse> {

@@ -11,26 +11,23 @@ mod inspections;
 mod stats;
 mod targets;
 
-pub(super) use answer::{check_answer, check_move, move_for, save_answer};
-pub(super) use targets::{check_actual, check_target, save_actual};
-
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpResponse};
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
-use crate::context::{Ctx, CurrentUser};
-use crate::db::{self, audit, recommendations as rdb};
+use crate::app::recommendations::{self as recs, may_act, urgency_of, Access};
+use crate::context::Ctx;
+use crate::db::{self, recommendations as rdb};
 use crate::domain::access::Permission;
 use crate::domain::format;
 use crate::domain::recommendation::Field;
 use crate::domain::units::depth;
 use crate::domain::validate::FieldErrors;
-use crate::domain::workdays::{self, Urgency};
 use crate::error::{AppError, AppResult};
 use crate::i18n;
-use crate::routes::{form_view, options};
+use crate::routes::{after_form, form_view, options};
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route("/recommendations", web::get().to(index))
@@ -100,54 +97,9 @@ async fn all_units(ctx: &Ctx) -> AppResult<Vec<db::units::Unit>> {
     .await
 }
 
-// ---------------------------------------------------------------- access
-
-/// What the reader may do with a recommendation.
-pub(super) struct Access {
-    pub rec: rdb::Recommendation,
-    from: db::units::Unit,
-    to: db::units::Unit,
-    /// The responding body answers, transfers, extends.
-    pub responds: bool,
-    /// The raising unit accepts or reopens.
-    raises: bool,
-}
-
-pub(super) fn may_act(user: &CurrentUser, path: &str) -> bool {
-    user.can(Permission::ManageTasks, path) || user.can(Permission::ManageUnits, path)
-}
-
 async fn load(ctx: &Ctx, id: i64) -> AppResult<Access> {
-    rec_access(&ctx.state.pool, ctx.user()?, id).await
-}
-
-/// The recommendation if the reader sees the raising or the responding unit.
-pub(super) async fn rec_access(pool: &db::Pool, user: &CurrentUser, id: i64) -> AppResult<Access> {
-    let (rec, from, to) = db::run(pool, move |conn| {
-        let rec = rdb::find(conn, id)?;
-        let from = db::units::find(conn, rec.from_unit_id)?;
-        let to = db::units::find(conn, rec.to_unit_id)?;
-        Ok((rec, from, to))
-    })
-    .await?;
-    if !(user.can(Permission::View, &from.path) || user.can(Permission::View, &to.path)) {
-        return Err(AppError::Forbidden);
-    }
-    Ok(Access {
-        responds: may_act(user, &to.path),
-        raises: may_act(user, &from.path),
-        rec,
-        from,
-        to,
-    })
-}
-
-pub(super) fn urgency_of(
-    cal: &workdays::Calendar,
-    r: &rdb::Recommendation,
-    today: NaiveDate,
-) -> Option<Urgency> {
-    (r.status == rdb::OPEN).then(|| workdays::urgency(cal, r.due_on, today))
+    let user = ctx.user()?.clone();
+    ctx.db(move |conn| recs::access(conn, &user, id)).await
 }
 
 // ---------------------------------------------------------------- list and create
@@ -174,11 +126,8 @@ async fn index(ctx: Ctx, q: web::Query<ListQuery>) -> AppResult<HttpResponse> {
         .filter(|(_, from, to)| user.can(Permission::View, from) || user.can(Permission::View, to))
         .filter(|(r, _, _)| q.status.is_empty() || r.status == q.status)
         .filter_map(|(r, _, _)| {
-            let u = urgency_of(&cal, r, today);
-            let code = u.map(|u| serde_json::to_value(u).unwrap_or(Value::Null));
-            if !q.urgency.is_empty()
-                && code.as_ref().and_then(|c| c.as_str()) != Some(q.urgency.as_str())
-            {
+            let code = urgency_of(&cal, r, today);
+            if !q.urgency.is_empty() && code.as_deref() != Some(q.urgency.as_str()) {
                 return None;
             }
             Some(json!({
@@ -204,13 +153,28 @@ async fn index(ctx: Ctx, q: web::Query<ListQuery>) -> AppResult<HttpResponse> {
 
 #[derive(Deserialize, Serialize, Default, Clone)]
 #[serde(default)]
-pub(super) struct RecForm {
-    pub inspection_id: String,
-    pub from_unit_id: String,
-    pub to_unit_id: String,
-    pub field: String,
-    pub content: String,
-    pub raised_on: String,
+struct RecForm {
+    inspection_id: String,
+    from_unit_id: String,
+    to_unit_id: String,
+    field: String,
+    content: String,
+    raised_on: String,
+}
+
+impl RecForm {
+    fn input(&self) -> recs::RecInput {
+        let mut unread = FieldErrors::default();
+        recs::RecInput {
+            inspection_id: unread.typed_id("inspection_id", &self.inspection_id),
+            from_unit_id: unread.typed_id("from_unit_id", &self.from_unit_id),
+            to_unit_id: unread.typed_id("to_unit_id", &self.to_unit_id),
+            field: self.field.clone(),
+            content: self.content.clone(),
+            raised_on: unread.date("raised_on", &self.raised_on),
+            unread,
+        }
+    }
 }
 
 async fn render_form(
@@ -256,7 +220,7 @@ async fn new(ctx: Ctx, q: web::Query<NewQuery>) -> AppResult<HttpResponse> {
     if let Ok(id) = q.inspection_id.parse::<i64>() {
         let user = ctx.user()?.clone();
         let i = ctx
-            .db(move |conn| raising_inspection(conn, &user, id))
+            .db(move |conn| recs::raising_inspection(conn, &user, id))
             .await?
             .ok_or(AppError::Forbidden)?;
         form.inspection_id = i.id.to_string();
@@ -266,137 +230,19 @@ async fn new(ctx: Ctx, q: web::Query<NewQuery>) -> AppResult<HttpResponse> {
     render_form(&ctx, StatusCode::OK, &form, &FieldErrors::default()).await
 }
 
-/// The inspection, if it exists and the user may raise recommendations from
-/// it (acting in the inspecting or the inspected unit, as its page offers).
-fn raising_inspection(
-    conn: &mut db::DbConnection,
-    user: &CurrentUser,
-    id: i64,
-) -> Result<Option<rdb::Inspection>, AppError> {
-    let Some(i) = rdb::find_inspection(conn, id).optional_found()? else {
-        return Ok(None);
-    };
-    let unit = db::units::find(conn, i.unit_id)?;
-    let by = db::units::find(conn, i.by_unit_id)?;
-    Ok((may_act(user, &by.path) || may_act(user, &unit.path)).then_some(i))
-}
-
-/// Checks a recommendation as typed: the raising unit must be one where the
-/// user acts, the responding body another active unit, the inspection it
-/// comes from (if any) one the user may raise from.
-pub(super) async fn check_recommendation(
-    pool: &db::Pool,
-    user: &CurrentUser,
-    form: &RecForm,
-) -> AppResult<Result<rdb::RecommendationFields, FieldErrors>> {
-    let mut e = FieldErrors::default();
-    let from = e.id("from_unit_id", &form.from_unit_id);
-    let to = e.id("to_unit_id", &form.to_unit_id);
-    let field = Field::parse(&form.field);
-    if field.is_none() {
-        e.add("field", "error-required");
-    }
-    let content = e.required("content", &form.content, 5_000);
-    let raised_on = required_date(&mut e, "raised_on", &form.raised_on);
-    // The inspection a recommendation comes from is named by a hidden field:
-    // it must exist and be one the user may raise from (as its page offers).
-    let inspection_id = match form.inspection_id.trim() {
-        "" => None,
-        raw => {
-            let user = user.clone();
-            let found = match raw.parse::<i64>() {
-                Ok(id) => db::run(pool, move |conn| raising_inspection(conn, &user, id)).await?,
-                Err(_) => None,
-            };
-            if found.is_none() {
-                e.add("inspection_id", "error-invalid-choice");
-            }
-            found.map(|i| i.id)
-        }
-    };
-    let (from_unit, to_unit) = db::run(pool, move |conn| {
-        let find = |conn: &mut db::DbConnection,
-                    id: Option<i64>|
-         -> Result<Option<db::units::Unit>, diesel::result::Error> {
-            match id {
-                Some(id) => db::units::find(conn, id).optional_found(),
-                None => Ok(None),
-            }
-        };
-        Ok((find(conn, from)?, find(conn, to)?))
-    })
-    .await?;
-    if from.is_some()
-        && !from_unit
-            .as_ref()
-            .is_some_and(|u| u.active && may_act(user, &u.path))
-    {
-        e.add("from_unit_id", "error-invalid-choice");
-    }
-    if to.is_some() && !to_unit.as_ref().is_some_and(|u| u.active) {
-        e.add("to_unit_id", "error-invalid-choice");
-    }
-    if from.is_some() && from == to {
-        e.add("to_unit_id", "rec-error-same-unit");
-    }
-    Ok(
-        match (from, to, field, raised_on.filter(|_| e.is_empty())) {
-            (Some(from), Some(to), Some(field), Some(raised_on)) => Ok(rdb::RecommendationFields {
-                inspection_id,
-                from_unit_id: from,
-                to_unit_id: to,
-                field: field.as_str().into(),
-                content,
-                raised_on,
-            }),
-            _ => Err(e),
-        },
-    )
-}
-
-/// Records a checked recommendation with its deadline: the responding
-/// body's working days from the day it was raised.
-pub(super) fn save_recommendation(
-    conn: &mut db::DbConnection,
-    actor: &audit::Actor,
-    f: &rdb::RecommendationFields,
-    uid: i64,
-) -> AppResult<rdb::Recommendation> {
-    audit::write(conn, actor, |c| {
-        let days = rdb::response_days_for(c, f.to_unit_id)?;
-        let cal = rdb::calendar(c)?;
-        let due = workdays::add_working_days(&cal, f.raised_on, days.max(0) as u32);
-        Ok(rdb::create(c, f, days, due.due_on, uid)?)
-    })
-}
-
 async fn create(ctx: Ctx, form: web::Form<RecForm>) -> AppResult<HttpResponse> {
-    let user = ctx.user()?;
-    user.require_anywhere(Permission::ManageTasks)?;
-    let form = form.into_inner();
-    let f = match check_recommendation(&ctx.state.pool, user, &form).await? {
-        Ok(f) => f,
-        Err(e) => return render_form(&ctx, StatusCode::UNPROCESSABLE_ENTITY, &form, &e).await,
-    };
-    let (actor, uid) = (ctx.actor(), user.id);
-    let rec = ctx
-        .db(move |conn| save_recommendation(conn, &actor, &f, uid))
+    let (user, actor, form) = (ctx.user()?.clone(), ctx.actor(), form.into_inner());
+    let input = form.input();
+    let saved = ctx
+        .db(move |c| Ok(recs::raise(c, &user, &actor, &input)))
         .await?;
-    ctx.flash("success", "flash-saved");
-    Ok(ctx.redirect(&format!("/recommendations/{}", rec.id)))
-}
-
-/// `find` that turns "not found" into `None`.
-trait OptionalFound<T> {
-    fn optional_found(self) -> Result<Option<T>, diesel::result::Error>;
-}
-
-impl<T> OptionalFound<T> for Result<T, diesel::result::Error> {
-    fn optional_found(self) -> Result<Option<T>, diesel::result::Error> {
-        match self {
-            Ok(v) => Ok(Some(v)),
-            Err(diesel::result::Error::NotFound) => Ok(None),
-            Err(e) => Err(e),
-        }
+    match after_form(
+        &ctx,
+        saved,
+        |r| format!("/recommendations/{}", r.id),
+        |()| Value::Null,
+    )? {
+        Ok(done) => Ok(done),
+        Err(a) => render_form(&ctx, StatusCode::UNPROCESSABLE_ENTITY, &form, &a.errors).await,
     }
 }

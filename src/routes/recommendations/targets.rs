@@ -6,18 +6,19 @@ use actix_web::http::StatusCode;
 use actix_web::{web, HttpResponse};
 use chrono::Datelike;
 use serde::Deserialize;
-use serde_json::json;
+use serde_json::{json, Value};
 
-use super::{may_act, unit_options, OptionalFound};
+use super::{may_act, recs, unit_options};
+use crate::app::{Rejected, Version};
 use crate::context::Ctx;
-use crate::db::{self, audit, recommendations as rdb};
+use crate::db::{self, recommendations as rdb};
 use crate::domain::access::Permission;
 use crate::domain::format;
 use crate::domain::targets;
 use crate::domain::validate::FieldErrors;
 use crate::error::{AppError, AppResult};
 use crate::i18n;
-use crate::routes::chosen;
+use crate::routes::after_form;
 
 #[derive(Deserialize, Default)]
 #[serde(default)]
@@ -59,10 +60,7 @@ async fn render_targets(
     let (units, chosen, list, history) = ctx
         .db(move |conn| {
             let units = db::units::tree(conn, &scope, false)?;
-            let chosen = match unit {
-                Some(id) => db::units::find(conn, id).optional_found()?,
-                None => None,
-            };
+            let chosen = db::units::find_chosen(conn, unit)?;
             let list = match &chosen {
                 Some(u) => rdb::targets_of(conn, u.id, year)?,
                 None => vec![],
@@ -106,116 +104,39 @@ async fn render_targets(
     )
 }
 
-/// Checks a target as typed: a year near this one, a name, a planned
-/// figure, a unit of measure.
-pub(in crate::routes) fn check_target(
-    year: i32,
-    name: &str,
-    planned: &str,
-    measure: &str,
-) -> Result<(String, f64, String), FieldErrors> {
-    let mut e = FieldErrors::default();
-    if !(2000..=format::today().year() + 5).contains(&year) {
-        e.add("year", "error-year");
-    }
-    let name = e.required("name", name, 300);
-    let value = e.decimal("planned", planned);
-    if planned.trim().is_empty() {
-        e.add("planned", "error-required");
-    }
-    let measure = e.optional("measure", measure, 50).unwrap_or_default();
-    match value.filter(|_| e.is_empty()) {
-        Some(planned) => Ok((name, planned, measure)),
-        None => Err(e),
-    }
-}
-
-/// Checks an actual figure as typed.
-pub(in crate::routes) fn check_actual(actual: &str) -> Result<f64, FieldErrors> {
-    let mut e = FieldErrors::default();
-    let value = e.decimal("actual", actual);
-    if actual.trim().is_empty() {
-        e.add("actual", "error-required");
-    }
-    value.filter(|_| e.is_empty()).ok_or(e)
-}
-
-/// Records the actual figure reached, from `version`; `false` (nothing
-/// written) when someone recorded one in between.
-pub(in crate::routes) fn save_actual(
-    conn: &mut db::DbConnection,
-    actor: &audit::Actor,
-    t: &rdb::Target,
-    version: i32,
-    actual: f64,
-    uid: i64,
-) -> AppResult<bool> {
-    let today = format::today();
-    audit::write_if(conn, actor, |c| {
-        let ch = rdb::set_actual(c, t, version, actual, today, uid)?;
-        Ok((ch.is_some(), ch))
-    })
-}
-
 pub(super) async fn add_target(
     ctx: Ctx,
     form: web::Form<HashMap<String, String>>,
 ) -> AppResult<HttpResponse> {
-    let user = ctx.user()?;
     let values = form.into_inner();
-    let get = |k: &str| values.get(k).map_or("", String::as_str).to_string();
+    let get = |k: &str| values.get(k).map_or("", String::as_str);
     let year: i32 = get("year")
         .parse()
         .map_err(|_| AppError::BadRequest("year".into()))?;
-    // A unit that names nothing or no longer works is a field error; one
-    // the reader does not act for, a 403.
-    let mut e = FieldErrors::default();
-    let id = e.id("unit_id", &get("unit_id"));
-    let found = ctx
-        .db(move |conn| Ok(db::units::find_chosen(conn, id)?))
-        .await?;
-    let Some(unit) = chosen::unit(&mut e, "unit_id", id, found, |_| true) else {
-        return render_targets(
-            &ctx,
-            None,
-            year,
-            &values,
-            &e,
-            None,
-            StatusCode::UNPROCESSABLE_ENTITY,
-        )
-        .await;
+    let mut unread = FieldErrors::default();
+    let input = recs::TargetInput {
+        unit_id: unread.typed_id("unit_id", get("unit_id")),
+        year,
+        name: get("name").to_string(),
+        planned: unread.decimal("planned", get("planned")),
+        measure: get("measure").to_string(),
+        unread,
     };
-    let unit_id = unit.id;
-    if !may_act(user, &unit.path) {
-        return Err(AppError::Forbidden);
+    let unit_id = input.unit_id;
+    let (user, actor) = (ctx.user()?.clone(), ctx.actor());
+    let saved = ctx
+        .db(move |c| Ok(recs::set_target(c, &user, &actor, &input)))
+        .await?;
+    let to = |t: &rdb::Target| format!("/targets?unit={}&year={}", t.unit_id, t.year);
+    match after_form(&ctx, saved, to, |()| Value::Null)? {
+        Ok(done) => Ok(done),
+        // A unit that names nothing or no longer works is a field error.
+        Err(a) => {
+            let unit = unit_id.filter(|_| a.errors.get("unit_id").is_none());
+            let status = StatusCode::UNPROCESSABLE_ENTITY;
+            render_targets(&ctx, unit, year, &values, &a.errors, None, status).await
+        }
     }
-    let (name, planned, measure) =
-        match check_target(year, &get("name"), &get("planned"), &get("measure")) {
-            Ok(v) => v,
-            Err(e) => {
-                return render_targets(
-                    &ctx,
-                    Some(unit_id),
-                    year,
-                    &values,
-                    &e,
-                    None,
-                    StatusCode::UNPROCESSABLE_ENTITY,
-                )
-                .await
-            }
-        };
-    let actor = ctx.actor();
-    ctx.db(move |conn| {
-        audit::write(conn, &actor, |c| {
-            let (_, change) = rdb::add_target(c, unit_id, year, &name, planned, &measure)?;
-            Ok(((), change))
-        })
-    })
-    .await?;
-    ctx.flash("success", "flash-saved");
-    Ok(ctx.redirect(&format!("/targets?unit={unit_id}&year={year}")))
 }
 
 pub(super) async fn set_actual(
@@ -223,50 +144,40 @@ pub(super) async fn set_actual(
     id: web::Path<i64>,
     form: web::Form<HashMap<String, String>>,
 ) -> AppResult<HttpResponse> {
-    let user = ctx.user()?;
     let tid = *id;
-    let (t, unit) = ctx
-        .db(move |conn| {
-            let t = rdb::find_target(conn, tid)?;
-            let unit = db::units::find(conn, t.unit_id)?;
-            Ok((t, unit))
+    let t = ctx.db(move |c| Ok(rdb::find_target(c, tid)?)).await?;
+    let values = form.into_inner();
+    let get = |k: &str| values.get(k).map_or("", String::as_str);
+    let mut unread = FieldErrors::default();
+    let actual = unread.decimal("actual", get("actual"));
+    let version = Version::of_form(get("version"));
+    let (user, actor) = (ctx.user()?.clone(), ctx.actor());
+    let saved = ctx
+        .db(move |c| {
+            let saved = recs::record_actual(c, &user, &actor, tid, version, actual, &unread);
+            Ok(saved)
         })
         .await?;
-    if !may_act(user, &unit.path) {
-        return Err(AppError::Forbidden);
-    }
-    let values = form.into_inner();
-    let get = |k: &str| values.get(k).map_or("", String::as_str).to_string();
-    let Ok(version) = get("version").parse::<i32>() else {
-        return Err(AppError::BadRequest("version missing".into()));
-    };
-    let actual = match check_actual(&get("actual")) {
-        Ok(a) => a,
-        Err(e) => {
-            return render_targets(
+    let back = format!("/targets?unit={}&year={}", t.unit_id, t.year);
+    match saved {
+        Ok(_) => Ok(ctx.saved(&back)),
+        Err(Rejected::Stale(_)) => {
+            ctx.flash("error", "error-conflict-saved");
+            Ok(ctx.redirect(&back))
+        }
+        Err(Rejected::Invalid(e)) => {
+            let status = StatusCode::UNPROCESSABLE_ENTITY;
+            render_targets(
                 &ctx,
                 Some(t.unit_id),
                 t.year,
                 &values,
                 &e,
                 Some(t.id),
-                StatusCode::UNPROCESSABLE_ENTITY,
+                status,
             )
-            .await;
+            .await
         }
-    };
-    let (actor, uid) = (ctx.actor(), user.id);
-    let back = format!("/targets?unit={}&year={}", t.unit_id, t.year);
-    let saved = ctx
-        .db(move |conn| save_actual(conn, &actor, &t, version, actual, uid))
-        .await?;
-    ctx.flash(
-        if saved { "success" } else { "error" },
-        if saved {
-            "flash-saved"
-        } else {
-            "error-conflict-saved"
-        },
-    );
-    Ok(ctx.redirect(&back))
+        Err(r) => Err(r.into_app_error()),
+    }
 }

@@ -1,13 +1,16 @@
 //! Households of a task (hộ dân) and the visit log (lượt vận động): add and
-//! edit households, log visits and corrections, and the field team's worklist.
+//! edit households, log visits and corrections, export or erase one's
+//! personal data; dialogues and the field team's worklist are in `dialogues`.
 
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpResponse};
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
-use super::tasks::{access, load, load_editable, Access};
-use super::{chosen, options, HtmlForm, Page};
+mod dialogues;
+
+use super::tasks::{load, load_editable, Access};
+use super::{options, HtmlForm};
 pub(super) use crate::app::households::HouseholdForm;
 use crate::app::households::{personal_details, Target, VisitInput};
 use crate::app::{self, Rejected, Version};
@@ -15,10 +18,10 @@ use crate::context::Ctx;
 use crate::db::audit::Change;
 use crate::db::{self, audit};
 use crate::domain::access::Permission;
-use crate::domain::consent::{classify, ConsentStage};
+use crate::domain::consent::ConsentStage;
 use crate::domain::deadline::TaskStatus;
 use crate::domain::format;
-use crate::domain::households::{visit_overdue, Concern, PriorityGroup, Sight, VisitKind};
+use crate::domain::households::{Concern, PriorityGroup, Sight, VisitKind};
 use crate::domain::numbers;
 use crate::domain::validate::FieldErrors;
 use crate::error::{AppError, AppResult};
@@ -36,9 +39,15 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             web::get().to(personal_data),
         )
         .route("/households/{id}/erase", web::post().to(erase))
-        .route("/visits/due", web::get().to(due))
-        .route("/tasks/{id}/dialogues/new", web::get().to(new_dialogue))
-        .route("/tasks/{id}/dialogues", web::post().to(hold_dialogue));
+        .route("/visits/due", web::get().to(dialogues::due))
+        .route(
+            "/tasks/{id}/dialogues/new",
+            web::get().to(dialogues::new_dialogue),
+        )
+        .route(
+            "/tasks/{id}/dialogues",
+            web::post().to(dialogues::hold_dialogue),
+        );
 }
 
 fn group_options(locale: Locale, chosen: &[String]) -> Vec<Value> {
@@ -118,18 +127,8 @@ async fn save(
         },
     };
     let (input, user, actor) = (form.input(), ctx.user()?.clone(), ctx.actor());
-    let same_parcel_ok = form.allow_duplicate == "1";
     let saved = ctx
-        .db(move |c| {
-            Ok(app::households::save(
-                c,
-                &user,
-                &actor,
-                target,
-                &input,
-                same_parcel_ok,
-            ))
-        })
+        .db(move |c| Ok(app::households::save(c, &user, &actor, target, &input)))
         .await?;
     let (mut duplicate_of, mut conflict) = (None, None);
     let e = match saved {
@@ -195,12 +194,8 @@ async fn create(
 /// The household and the task it belongs to, if the user may see that task.
 async fn household_access(ctx: &Ctx, id: i64) -> AppResult<(db::households::Household, Access)> {
     let user = ctx.user()?.clone();
-    ctx.db(move |conn| {
-        let household = db::households::find(conn, id)?;
-        let task = db::tasks::find(conn, household.task_id)?;
-        Ok((household, access(conn, &user, task)?))
-    })
-    .await
+    ctx.db(move |conn| app::households::household_access(conn, &user, id))
+        .await
 }
 
 async fn edit(ctx: Ctx, id: web::Path<i64>) -> AppResult<HttpResponse> {
@@ -307,12 +302,7 @@ async fn render_show(
             form.kind = v.kind.clone();
             form.others = v.others.clone();
             form.household_said = v.household_said.clone();
-            form.concerns = v
-                .concerns
-                .split(',')
-                .filter(|s| !s.is_empty())
-                .map(str::to_string)
-                .collect();
+            form.concerns = app::households::codes(&v.concerns);
             form.stage_after = v.stage_after.clone();
             form.next_step = v.next_step.clone();
             form.next_visit_on = v.next_visit_on.map(format::date).unwrap_or_default();
@@ -327,16 +317,10 @@ async fn render_show(
     let history: Vec<Value> = history
         .iter()
         .map(|(v, names)| {
-            let concerns: Vec<String> = v
-                .concerns
-                .split(',')
-                .filter(|s| !s.is_empty())
-                .map(|c| i18n::t(locale, &format!("concern-{c}")))
-                .collect();
             json!({
                 "v": v,
                 "members": names.join(", "),
-                "concerns": concerns.join(", "),
+                "concerns": in_words(locale, "concern-", &v.concerns),
                 "superseded": corrected.contains(&v.id),
             })
         })
@@ -355,19 +339,13 @@ async fn render_show(
             json!({"value": value, "label": label, "selected": selected})
         })
         .collect();
-    let groups: Vec<String> = household
-        .priority_groups
-        .split(',')
-        .filter(|s| !s.is_empty())
-        .map(|g| i18n::t(locale, &format!("priority-{g}")))
-        .collect();
     ctx.render_status(
         status,
         "households/show",
         json!({
             "title": household.head_name,
             "h": household,
-            "groups": groups.join(", "),
+            "groups": in_words(locale, "priority-", &household.priority_groups),
             "task": {"id": access.task.id, "title": access.task.title},
             "can_edit": access.can_edit,
             "can_log": access.can_log_visits,
@@ -388,6 +366,16 @@ async fn render_show(
             })).collect::<Vec<_>>(),
         }),
     )
+}
+
+/// A stored list's codes in words (their keys start with `prefix`).
+fn in_words(locale: Locale, prefix: &str, stored: &str) -> String {
+    let codes = app::households::codes(stored);
+    let words: Vec<String> = codes
+        .iter()
+        .map(|c| i18n::t(locale, &format!("{prefix}{c}")))
+        .collect();
+    words.join(", ")
 }
 
 impl VisitForm {
@@ -446,200 +434,6 @@ async fn log_visit(
         }
         Err(other) => Err(other.into_app_error()),
     }
-}
-
-#[derive(Deserialize, Default)]
-#[serde(default)]
-struct DueQuery {
-    page: Option<i64>,
-}
-
-/// "My visits due": households whose next visit is today or overdue, on the
-/// tasks the user works on.
-async fn due(ctx: Ctx, q: web::Query<DueQuery>) -> AppResult<HttpResponse> {
-    let user = ctx.user()?;
-    let uid = user.id;
-    let page = Page::new(q.page, 50);
-    let today = format::today();
-    let (rows, total) = ctx
-        .db(move |conn| {
-            Ok(db::households::due_for(
-                conn,
-                uid,
-                today,
-                page.offset(),
-                page.size,
-            )?)
-        })
-        .await?;
-    let rows: Vec<Value> = rows
-        .into_iter()
-        .map(|r| {
-            let overdue = visit_overdue(r.next_visit_on, today);
-            json!({"r": r, "overdue": overdue})
-        })
-        .collect();
-    ctx.render(
-        "households/due",
-        json!({
-            "title": i18n::t(ctx.locale, "visits-due-title"),
-            "rows": rows,
-            "pagination": page.view(total, &[]),
-        }),
-    )
-}
-
-#[derive(Deserialize, Serialize, Default, Clone)]
-#[serde(default)]
-struct DialogueForm {
-    held_on: String,
-    place: String,
-    chaired_by: String,
-    summary: String,
-    households: Vec<String>,
-    stage_after: String,
-    reason: String,
-}
-
-async fn render_dialogue(
-    ctx: &Ctx,
-    status: StatusCode,
-    access: &Access,
-    form: &DialogueForm,
-    errors: &FieldErrors,
-) -> AppResult<HttpResponse> {
-    let tid = access.task.id;
-    let open = ctx
-        .db(move |conn| Ok(db::households::open_of_task(conn, tid)?))
-        .await?;
-    let locale = ctx.locale;
-    let households: Vec<Value> = open
-        .iter()
-        .map(|h| {
-            let v = h.id.to_string();
-            json!({
-                "value": v,
-                "name": h.head_name,
-                "stage": h.stage,
-                "parcel": h.parcel_no,
-                "sheet": h.map_sheet,
-                "checked": form.households.contains(&v),
-            })
-        })
-        .collect();
-    ctx.render_status(
-        status,
-        "households/dialogue",
-        json!({
-            "title": i18n::t(locale, "dialogue-new-title"),
-            "task": {"id": access.task.id, "title": access.task.title},
-            "f": super::form_view(form, errors),
-            "has_errors": !errors.is_empty(),
-            "households": households,
-            "stages": options(ConsentStage::ALL.iter().map(|s| (s.as_str().to_string(), i18n::t(locale, &format!("stage-{}", s.as_str())))), &form.stage_after),
-        }),
-    )
-}
-
-async fn new_dialogue(ctx: Ctx, id: web::Path<i64>) -> AppResult<HttpResponse> {
-    let access = load(&ctx, *id).await?;
-    if !access.can_log_visits {
-        return Err(AppError::Forbidden);
-    }
-    let form = DialogueForm {
-        held_on: format::date(format::today()),
-        stage_after: ConsentStage::DialogueHeld.as_str().into(),
-        ..Default::default()
-    };
-    render_dialogue(
-        &ctx,
-        StatusCode::OK,
-        &access,
-        &form,
-        &FieldErrors::default(),
-    )
-    .await
-}
-
-/// One record for a dialogue with many households, which adds a visit to each.
-async fn hold_dialogue(
-    ctx: Ctx,
-    id: web::Path<i64>,
-    form: HtmlForm<DialogueForm>,
-) -> AppResult<HttpResponse> {
-    let access = load(&ctx, *id).await?;
-    if !access.can_log_visits {
-        return Err(AppError::Forbidden);
-    }
-    let user_id = ctx.user()?.id;
-    let form = form.0;
-    let mut e = FieldErrors::default();
-    let held_on = e.date("held_on", &form.held_on);
-    if form.held_on.trim().is_empty() {
-        e.add("held_on", "error-required");
-    }
-    if held_on.is_some_and(|d| d > format::today()) {
-        e.add("held_on", "error-future-date");
-    }
-    let place = e.required("place", &form.place, 300);
-    let chaired_by = e
-        .optional("chaired_by", &form.chaired_by, 300)
-        .unwrap_or_default();
-    let summary = e
-        .optional("summary", &form.summary, 10_000)
-        .unwrap_or_default();
-    let ids = e.ids("households", &form.households);
-    let stage_after = ConsentStage::parse(&form.stage_after);
-    if stage_after.is_none() {
-        e.add("stage_after", "error-invalid-choice");
-    }
-    let reason = e.optional("reason", &form.reason, 1000);
-    let tid = access.task.id;
-    let named = ids.clone();
-    let present = ctx
-        .db(move |conn| Ok(db::households::open_among(conn, tid, &named)?))
-        .await?;
-    // Open households of this task, as the form offers them; no others.
-    let offered = |h: i64| present.iter().any(|p| p.id == h);
-    if chosen::every(&mut e, "households", &ids, offered, chosen::INVALID) && present.is_empty() {
-        e.add("households", "error-choose-households");
-    }
-    if let Some(to) = stage_after {
-        if reason.is_none()
-            && present
-                .iter()
-                .any(|h| classify(h.stage(), to).needs_reason())
-        {
-            e.add("reason", "error-stage-reason");
-        }
-    }
-    let (Some(held_on), Some(stage_after), true) = (held_on, stage_after, e.is_empty()) else {
-        return render_dialogue(&ctx, StatusCode::UNPROCESSABLE_ENTITY, &access, &form, &e).await;
-    };
-    let fields = db::households::DialogueFields {
-        held_on,
-        place,
-        chaired_by,
-        summary,
-    };
-    let (task, actor) = (access.task, ctx.actor());
-    ctx.db(move |conn| {
-        audit::write(conn, &actor, |c| {
-            let (_, change) = db::households::hold_dialogue(
-                c,
-                &task,
-                &fields,
-                &present,
-                stage_after,
-                reason,
-                user_id,
-            )?;
-            Ok(((), change))
-        })
-    })
-    .await?;
-    ctx.flash("success", "flash-dialogue-saved");
-    Ok(ctx.redirect(&format!("/tasks/{tid}#dialogues")))
 }
 
 /// Whether the user administers the task's unit: exports and erases a

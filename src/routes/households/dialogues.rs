@@ -1,0 +1,212 @@
+//! Across a task's households: a formal dialogue held with many of them
+//! (a visit to each), and the field team's worklist of visits due.
+
+use actix_web::http::StatusCode;
+use actix_web::{web, HttpResponse};
+use serde::{Deserialize, Serialize};
+use serde_json::{json, Value};
+
+use super::{load, Access};
+use crate::context::Ctx;
+use crate::db::{self, audit};
+use crate::domain::consent::{classify, ConsentStage};
+use crate::domain::format;
+use crate::domain::households::visit_overdue;
+use crate::domain::validate::FieldErrors;
+use crate::error::{AppError, AppResult};
+use crate::i18n;
+use crate::routes::{chosen, options, HtmlForm, Page};
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub(super) struct DueQuery {
+    page: Option<i64>,
+}
+
+/// "My visits due": households whose next visit is today or overdue, on the
+/// tasks the user works on.
+pub(super) async fn due(ctx: Ctx, q: web::Query<DueQuery>) -> AppResult<HttpResponse> {
+    let user = ctx.user()?;
+    let uid = user.id;
+    let page = Page::new(q.page, 50);
+    let today = format::today();
+    let (rows, total) = ctx
+        .db(move |conn| {
+            Ok(db::households::due_for(
+                conn,
+                uid,
+                today,
+                page.offset(),
+                page.size,
+            )?)
+        })
+        .await?;
+    let rows: Vec<Value> = rows
+        .into_iter()
+        .map(|r| {
+            let overdue = visit_overdue(r.next_visit_on, today);
+            json!({"r": r, "overdue": overdue})
+        })
+        .collect();
+    ctx.render(
+        "households/due",
+        json!({
+            "title": i18n::t(ctx.locale, "visits-due-title"),
+            "rows": rows,
+            "pagination": page.view(total, &[]),
+        }),
+    )
+}
+
+#[derive(Deserialize, Serialize, Default, Clone)]
+#[serde(default)]
+pub(super) struct DialogueForm {
+    held_on: String,
+    place: String,
+    chaired_by: String,
+    summary: String,
+    households: Vec<String>,
+    stage_after: String,
+    reason: String,
+}
+
+async fn render_dialogue(
+    ctx: &Ctx,
+    status: StatusCode,
+    access: &Access,
+    form: &DialogueForm,
+    errors: &FieldErrors,
+) -> AppResult<HttpResponse> {
+    let tid = access.task.id;
+    let open = ctx
+        .db(move |conn| Ok(db::households::open_of_task(conn, tid)?))
+        .await?;
+    let locale = ctx.locale;
+    let households: Vec<Value> = open
+        .iter()
+        .map(|h| {
+            let v = h.id.to_string();
+            json!({
+                "value": v,
+                "name": h.head_name,
+                "stage": h.stage,
+                "parcel": h.parcel_no,
+                "sheet": h.map_sheet,
+                "checked": form.households.contains(&v),
+            })
+        })
+        .collect();
+    ctx.render_status(
+        status,
+        "households/dialogue",
+        json!({
+            "title": i18n::t(locale, "dialogue-new-title"),
+            "task": {"id": access.task.id, "title": access.task.title},
+            "f": crate::routes::form_view(form, errors),
+            "has_errors": !errors.is_empty(),
+            "households": households,
+            "stages": options(ConsentStage::ALL.iter().map(|s| (s.as_str().to_string(), i18n::t(locale, &format!("stage-{}", s.as_str())))), &form.stage_after),
+        }),
+    )
+}
+
+pub(super) async fn new_dialogue(ctx: Ctx, id: web::Path<i64>) -> AppResult<HttpResponse> {
+    let access = load(&ctx, *id).await?;
+    if !access.can_log_visits {
+        return Err(AppError::Forbidden);
+    }
+    let form = DialogueForm {
+        held_on: format::date(format::today()),
+        stage_after: ConsentStage::DialogueHeld.as_str().into(),
+        ..Default::default()
+    };
+    render_dialogue(
+        &ctx,
+        StatusCode::OK,
+        &access,
+        &form,
+        &FieldErrors::default(),
+    )
+    .await
+}
+
+/// One record for a dialogue with many households, which adds a visit to each.
+pub(super) async fn hold_dialogue(
+    ctx: Ctx,
+    id: web::Path<i64>,
+    form: HtmlForm<DialogueForm>,
+) -> AppResult<HttpResponse> {
+    let access = load(&ctx, *id).await?;
+    if !access.can_log_visits {
+        return Err(AppError::Forbidden);
+    }
+    let user_id = ctx.user()?.id;
+    let form = form.0;
+    let mut e = FieldErrors::default();
+    let held_on = e.date("held_on", &form.held_on);
+    if form.held_on.trim().is_empty() {
+        e.add("held_on", "error-required");
+    }
+    if held_on.is_some_and(|d| d > format::today()) {
+        e.add("held_on", "error-future-date");
+    }
+    let place = e.required("place", &form.place, 300);
+    let chaired_by = e
+        .optional("chaired_by", &form.chaired_by, 300)
+        .unwrap_or_default();
+    let summary = e
+        .optional("summary", &form.summary, 10_000)
+        .unwrap_or_default();
+    let ids = e.ids("households", &form.households);
+    let stage_after = ConsentStage::parse(&form.stage_after);
+    if stage_after.is_none() {
+        e.add("stage_after", "error-invalid-choice");
+    }
+    let reason = e.optional("reason", &form.reason, 1000);
+    let tid = access.task.id;
+    let named = ids.clone();
+    let present = ctx
+        .db(move |conn| Ok(db::households::open_among(conn, tid, &named)?))
+        .await?;
+    // Open households of this task, as the form offers them; no others.
+    let offered = |h: i64| present.iter().any(|p| p.id == h);
+    if chosen::every(&mut e, "households", &ids, offered, chosen::INVALID) && present.is_empty() {
+        e.add("households", "error-choose-households");
+    }
+    if let Some(to) = stage_after {
+        if reason.is_none()
+            && present
+                .iter()
+                .any(|h| classify(h.stage(), to).needs_reason())
+        {
+            e.add("reason", "error-stage-reason");
+        }
+    }
+    let (Some(held_on), Some(stage_after), true) = (held_on, stage_after, e.is_empty()) else {
+        return render_dialogue(&ctx, StatusCode::UNPROCESSABLE_ENTITY, &access, &form, &e).await;
+    };
+    let fields = db::households::DialogueFields {
+        held_on,
+        place,
+        chaired_by,
+        summary,
+    };
+    let (task, actor) = (access.task, ctx.actor());
+    ctx.db(move |conn| {
+        audit::write(conn, &actor, |c| {
+            let (_, change) = db::households::hold_dialogue(
+                c,
+                &task,
+                &fields,
+                &present,
+                stage_after,
+                reason,
+                user_id,
+            )?;
+            Ok(((), change))
+        })
+    })
+    .await?;
+    ctx.flash("success", "flash-dialogue-saved");
+    Ok(ctx.redirect(&format!("/tasks/{tid}#dialogues")))
+}
