@@ -97,9 +97,7 @@ fn today(conn: &mut DbConnection, user: &CurrentUser) -> AppResult<Value> {
     }
     // A responding body: those who act for the unit a recommendation is
     // addressed to (as on the recommendation's page).
-    let acts = |path: &str| {
-        user.can(Permission::ManageTasks, path) || user.can(Permission::ManageUnits, path)
-    };
+    let acts = |path: &str| crate::app::recommendations::may_act(user, path);
     if user.can_anywhere(Permission::ManageTasks) || user.can_anywhere(Permission::ManageUnits) {
         let mut open: Vec<_> = db::recommendations::all(conn)?
             .into_iter()
