@@ -335,6 +335,7 @@ visits-logged-by = Logged by { $name } at
 visits-due-title = Visits due
 visits-due-none = No household is due a visit.
 flash-visit-logged = Visit logged.
+flash-visit-moved-meanwhile = The household was updated while you were logging (see its stage now below). Your visit is kept, in its place by date.
 field-visited-on = Date of visit
 field-visit-kind = Kind
 field-visit-members = Who went

@@ -335,6 +335,7 @@ visits-logged-by = Ghi bởi { $name } lúc
 visits-due-title = Hộ đến hạn vận động
 visits-due-none = Không có hộ nào đến hạn vận động.
 flash-visit-logged = Đã ghi lượt vận động.
+flash-visit-moved-meanwhile = Trong lúc anh/chị ghi, hộ đã được cập nhật (xem giai đoạn hiện tại bên dưới). Lượt vận động vẫn được lưu theo ngày của nó.
 field-visited-on = Ngày vận động
 field-visit-kind = Hình thức
 field-visit-members = Người đi vận động

@@ -9,14 +9,14 @@ use super::tasks::{access, editable, Access};
 use super::{Rejected, Version};
 use crate::context::CurrentUser;
 use crate::db::audit::Change;
-use crate::db::households::{Household, HouseholdFields, NewVisit};
+use crate::db::households::{DeviceVisit, Household, HouseholdFields, NewVisit};
 use crate::db::{self, audit, DbConnection};
 use crate::domain::consent::{classify, ConsentStage};
 use crate::domain::format;
 use crate::domain::households::{parse_list, store_list, Concern, PriorityGroup, Sight, VisitKind};
 use crate::domain::numbers;
 use crate::domain::validate::FieldErrors;
-use crate::error::AppResult;
+use crate::error::{AppError, AppResult};
 
 /// A household as typed on the form or sent as JSON.
 #[derive(Debug, Clone, Default)]
@@ -247,8 +247,23 @@ pub struct VisitInput {
     pub next_visit_on: Option<NaiveDate>,
     /// The visit this one corrects.
     pub corrects_id: Option<i64>,
+    /// Made on a phone and sent from it (perhaps long after, perhaps twice).
+    pub device: Option<DeviceVisit>,
+    /// The stage the member saw when the form was opened; the stage the
+    /// household is at now when empty.
+    pub seen_stage: String,
     /// What the edge could not read (a date written wrong).
     pub unread: FieldErrors,
+}
+
+/// A visit logged: its id and household, whether it had arrived before
+/// (sent again by a phone: nothing new is stored), and whether the household
+/// had moved on since the member saw it (the visit is kept all the same).
+pub struct Logged {
+    pub visit_id: i64,
+    pub household: Household,
+    pub already: bool,
+    pub moved_meanwhile: bool,
 }
 
 /// What logging a visit to a household needs to know: the household, the
@@ -329,8 +344,11 @@ fn check_visit(input: &VisitInput, target: &VisitTarget) -> Result<NewVisit, Fie
         e.add("stage_after", "error-invalid-choice");
     }
     let reason = e.optional("reason", &input.reason, 1000);
+    // Skipping or going back is judged from the stage the member saw: a visit
+    // made without signal stays as valid as it was when it was made.
+    let from = ConsentStage::parse(&input.seen_stage).unwrap_or(target.household.stage());
     if let Some(to) = stage_after {
-        if classify(target.household.stage(), to).needs_reason() && reason.is_none() {
+        if classify(from, to).needs_reason() && reason.is_none() {
             e.add("reason", "error-stage-reason");
         }
     }
@@ -345,6 +363,15 @@ fn check_visit(input: &VisitInput, target: &VisitTarget) -> Result<NewVisit, Fie
     }
     if !target.belongs {
         e.add("corrects_id", "error-invalid-choice");
+    }
+    if let Some(d) = &input.device {
+        let fits = |c: char| c.is_ascii_alphanumeric() || c == '-' || c == '_';
+        if !(8..=64).contains(&d.id.len()) || !d.id.chars().all(fits) {
+            e.add("device_id", "error-invalid-choice");
+        }
+        if d.place.is_some_and(|p| !p.is_plausible()) {
+            e.add("place", "error-invalid-choice");
+        }
     }
     let owner = target.access.task.owner_id;
     if !members
@@ -367,23 +394,37 @@ fn check_visit(input: &VisitInput, target: &VisitTarget) -> Result<NewVisit, Fie
             next_visit_on,
             corrects_id: input.corrects_id,
             dialogue_id: None,
+            device: input.device.clone(),
         }),
         _ => Err(e),
     }
 }
 
 /// Logs a visit (the people on the task, and administrators), moving the
-/// household to its new stage; answers the visit's id and the household.
+/// household to its new stage; a late visit takes its place in the log by
+/// its date. A visit a phone sends again under the same id is answered with
+/// the one stored, and nothing is written.
 pub fn log_visit(
     conn: &mut DbConnection,
     user: &CurrentUser,
     actor: &audit::Actor,
     household_id: i64,
     input: &VisitInput,
-) -> Result<(i64, Household), Rejected> {
+) -> Result<Logged, Rejected> {
     let target = visit_target(conn, user, household_id, input.corrects_id)?;
+    let logged = |visit_id, household, already, moved_meanwhile| Logged {
+        visit_id,
+        household,
+        already,
+        moved_meanwhile,
+    };
+    if let Some(visit_id) = sent_before(conn, input, household_id)? {
+        return Ok(logged(visit_id, target.household, true, false));
+    }
     let visit = check_visit(input, &target)?;
-    let id = audit::write(conn, actor, |c| {
+    let moved_meanwhile = ConsentStage::parse(&input.seen_stage)
+        .is_some_and(|seen| seen != target.household.stage());
+    let written = audit::write(conn, actor, |c| {
         Ok(db::households::append_visit(
             c,
             &target.access.task,
@@ -391,7 +432,38 @@ pub fn log_visit(
             &visit,
             user.id,
         )?)
-    })
-    .map_err(Rejected::from)?;
-    Ok((id, target.household))
+    });
+    match written {
+        Ok(visit_id) => Ok(logged(visit_id, target.household, false, moved_meanwhile)),
+        // The same visit arriving twice at once: the other one was stored.
+        Err(AppError::Db(diesel::result::Error::DatabaseError(
+            diesel::result::DatabaseErrorKind::UniqueViolation,
+            _,
+        ))) if input.device.is_some() => {
+            let visit_id = sent_before(conn, input, household_id)?.ok_or(Rejected::NotFound)?;
+            Ok(logged(visit_id, target.household, true, false))
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// The visit stored under the id the phone gave this one, if it came
+/// before; an id already used for another household is refused.
+fn sent_before(
+    conn: &mut DbConnection,
+    input: &VisitInput,
+    household_id: i64,
+) -> Result<Option<i64>, Rejected> {
+    let Some(device) = &input.device else {
+        return Ok(None);
+    };
+    match db::households::visit_of_device(conn, &device.id)? {
+        Some((visit_id, hid)) if hid == household_id => Ok(Some(visit_id)),
+        Some(_) => {
+            let mut e = FieldErrors::default();
+            e.add("device_id", "error-invalid-choice");
+            Err(e.into())
+        }
+        None => Ok(None),
+    }
 }

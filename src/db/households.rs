@@ -335,6 +335,44 @@ pub struct NewVisit {
     pub corrects_id: Option<i64>,
     /// The formal dialogue the visit was part of.
     pub dialogue_id: Option<i64>,
+    /// Made on a phone, perhaps without signal, and sent from it.
+    pub device: Option<DeviceVisit>,
+}
+
+/// A visit as the phone that made it describes it: the id it gave the visit
+/// (the same visit sent again is stored once), when it was made there, and
+/// where, if the member chose to record the place.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct DeviceVisit {
+    pub id: String,
+    pub made_at: Option<NaiveDateTime>,
+    pub place: Option<Place>,
+}
+
+/// A place as the browser measured it: degrees WGS84, accuracy in metres.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct Place {
+    pub latitude: f64,
+    pub longitude: f64,
+    pub accuracy_m: f64,
+}
+
+impl Place {
+    /// On the Earth, measured to within 10 km: anything else is not a reading.
+    pub fn is_plausible(&self) -> bool {
+        (-90.0..=90.0).contains(&self.latitude)
+            && (-180.0..=180.0).contains(&self.longitude)
+            && (0.0..=10_000.0).contains(&self.accuracy_m)
+    }
+}
+
+/// The visit a device already sent under this id, with its household.
+pub fn visit_of_device(conn: &mut DbConnection, device_id: &str) -> QueryResult<Option<(i64, i64)>> {
+    visits::table
+        .filter(visits::device_id.eq(device_id))
+        .select((visits::id, visits::household_id))
+        .first(conn)
+        .optional()
 }
 
 /// Appends a visit and re-derives the household's stage, last and next visit
@@ -368,6 +406,11 @@ pub fn append_visit(
             visits::dialogue_id.eq(v.dialogue_id),
             visits::created_by.eq(by),
             visits::created_at.eq(super::now()),
+            visits::device_id.eq(v.device.as_ref().map(|d| &d.id)),
+            visits::made_at.eq(v.device.as_ref().and_then(|d| d.made_at)),
+            visits::latitude.eq(place(v).map(|p| p.latitude)),
+            visits::longitude.eq(place(v).map(|p| p.longitude)),
+            visits::accuracy_m.eq(place(v).map(|p| p.accuracy_m)),
         ))
         .returning(visits::id)
         .get_result(conn)?;
@@ -402,6 +445,10 @@ pub fn append_visit(
     )
     .on_unit(task.unit_id);
     Ok((id, change))
+}
+
+fn place(v: &NewVisit) -> Option<Place> {
+    v.device.as_ref().and_then(|d| d.place)
 }
 
 #[derive(Queryable, Selectable)]
@@ -664,6 +711,7 @@ pub fn hold_dialogue(
             next_visit_on: None,
             corrects_id: None,
             dialogue_id: Some(id),
+            device: None,
         };
         append_visit(conn, task, h, &visit, by)?;
     }

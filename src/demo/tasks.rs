@@ -210,6 +210,7 @@ pub(super) fn load(
                     next_visit_on: next,
                     corrects_id: None,
                     dialogue_id: None,
+                    device: None,
                 };
                 let (_, change) = db::households::append_visit(conn, &task, &current, &v, visitor)?;
                 audit::write(conn, actor, |_| Ok(((), change)))?;

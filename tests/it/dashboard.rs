@@ -65,6 +65,8 @@ fn visit(stage: ConsentStage, on: chrono::NaiveDate, corrects: Option<i64>) -> N
         next_visit_on: None,
         corrects_id: corrects,
         dialogue_id: None,
+        device: None,
+        device: None,
     }
 }
 

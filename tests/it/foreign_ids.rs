@@ -82,6 +82,8 @@ fn visit_of(stage: ConsentStage) -> NewVisit {
         next_visit_on: None,
         corrects_id: None,
         dialogue_id: None,
+        device: None,
+        device: None,
     }
 }
 

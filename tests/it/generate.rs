@@ -84,6 +84,7 @@ async fn a_generated_province_is_consistent_and_usable() {
         next_visit_on: None,
         corrects_id: None,
         dialogue_id: None,
+        device: None,
     };
     danvan::db::households::append_visit(&mut conn, &task, &household, &visit, task.owner_id)
         .unwrap();

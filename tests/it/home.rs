@@ -68,6 +68,7 @@ async fn a_field_worker_sees_four_entries_and_starts_with_the_visits_due() {
             next_visit_on: Some(day + chrono::Duration::days(next)),
             corrects_id: None,
             dialogue_id: None,
+            device: None,
         };
         db::households::append_visit(&mut conn, &task, &household, &visit, field).unwrap();
     }

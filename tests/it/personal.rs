@@ -66,6 +66,7 @@ async fn world() -> World {
         next_visit_on: None,
         corrects_id: None,
         dialogue_id: None,
+        device: None,
     };
     db::households::append_visit(&mut conn, &task, &household, &visit, capuy).unwrap();
     World {

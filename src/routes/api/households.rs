@@ -16,7 +16,8 @@ use crate::app::households::{
     household_access, personal_details, HouseholdInput, Target, VisitInput,
 };
 use crate::app::tasks::{access, Access};
-use crate::db::{self, households::Household};
+use crate::db::households::{DeviceVisit, Household, Place};
+use crate::db;
 use crate::domain::numbers::DecimalSign;
 use crate::domain::validate::FieldErrors;
 
@@ -284,6 +285,34 @@ pub struct VisitIn {
     /// The visit this one corrects, if any.
     #[serde(default)]
     corrects_id: Option<i64>,
+    /// The id the phone gave the visit (8 to 64 letters, digits, `-` or `_`,
+    /// e.g. a UUID): the same visit sent again is stored once, and answered
+    /// with 200 and its id instead of 201.
+    #[serde(default)]
+    device_id: Option<String>,
+    /// When the visit was made on the phone (UTC), if it was sent later.
+    #[serde(default)]
+    made_at: Option<chrono::DateTime<chrono::Utc>>,
+    /// Where the visit was made, if the member chose to record the place.
+    #[serde(default)]
+    place: Option<PlaceIn>,
+    /// The stage the member saw before the visit: a skip or a step back is
+    /// judged from it, and a household that moved on meanwhile still takes
+    /// the visit.
+    #[serde(default)]
+    #[schema(schema_with = super::choices::stage)]
+    seen_stage: Option<String>,
+}
+
+/// A place the phone measured.
+#[derive(Deserialize, ToSchema)]
+pub struct PlaceIn {
+    /// Degrees north (WGS84).
+    latitude: f64,
+    /// Degrees east (WGS84).
+    longitude: f64,
+    /// How far off the reading may be, in metres.
+    accuracy_m: f64,
 }
 
 impl From<VisitIn> for VisitInput {
@@ -300,6 +329,16 @@ impl From<VisitIn> for VisitInput {
             next_step: v.next_step,
             next_visit_on: v.next_visit_on,
             corrects_id: v.corrects_id,
+            device: v.device_id.map(|id| DeviceVisit {
+                id,
+                made_at: v.made_at.map(|t| t.naive_utc()),
+                place: v.place.map(|p| Place {
+                    latitude: p.latitude,
+                    longitude: p.longitude,
+                    accuracy_m: p.accuracy_m,
+                }),
+            }),
+            seen_stage: v.seen_stage.unwrap_or_default(),
             unread: FieldErrors::default(),
         }
     }
@@ -314,7 +353,9 @@ pub struct Created {
 #[utoipa::path(post, path = "/api/v1/households/{id}/visits", tag = "households",
     params(("id" = i64, Path, description = "household id")),
     request_body = VisitIn,
-    responses((status = 201, body = Created, headers(("Location" = String))), super::docs::Errors),
+    responses((status = 201, body = Created, headers(("Location" = String))),
+        (status = 200, description = "the visit was sent before under this `device_id`: nothing new is stored", body = Created),
+        super::docs::Errors),
     security(("token" = [])))]
 pub async fn create_visit(
     api: Api,
@@ -323,12 +364,15 @@ pub async fn create_visit(
 ) -> ApiResult<HttpResponse> {
     let (hid, input) = (*id, VisitInput::from(body.0));
     let (user, actor) = (api.user.clone(), api.actor());
-    let (visit_id, _) = api
+    let logged = api
         .db(move |c| Ok(app::households::log_visit(c, &user, &actor, hid, &input)))
         .await?
         .map_err(|r| api.rejected(r))?;
-    let location = format!("/api/v1/households/{hid}/visits");
-    Ok(created(&location, &Created { id: visit_id }, None))
+    let body = Created { id: logged.visit_id };
+    if logged.already {
+        return Ok(one(&body, None));
+    }
+    Ok(created(&format!("/api/v1/households/{hid}/visits"), &body, None))
 }
 
 /// A household as a client registers or edits it: the household form's fields.

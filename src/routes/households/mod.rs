@@ -16,6 +16,7 @@ use crate::app::households::{personal_details, Target, VisitInput};
 use crate::app::{self, Rejected, Version};
 use crate::context::Ctx;
 use crate::db::audit::Change;
+use crate::db::households::{DeviceVisit, Place};
 use crate::db::{self, audit};
 use crate::domain::access::Permission;
 use crate::domain::consent::ConsentStage;
@@ -241,6 +242,15 @@ pub(super) struct VisitForm {
     pub next_step: String,
     pub next_visit_on: String,
     pub corrects_id: String,
+    /// Filled by the page's script: the id the phone gave the visit, when it
+    /// was made there, and where, if the member chose to record the place.
+    pub device_id: String,
+    pub made_at: String,
+    pub latitude: String,
+    pub longitude: String,
+    pub accuracy_m: String,
+    /// The stage the member saw when the form was opened.
+    pub seen_stage: String,
 }
 
 #[derive(Deserialize, Default)]
@@ -398,8 +408,40 @@ impl VisitForm {
             next_step: self.next_step.clone(),
             next_visit_on,
             corrects_id,
+            device: self.device(&mut unread),
+            seen_stage: self.seen_stage.clone(),
             unread,
         }
+    }
+
+    /// The phone's part, when its script sent one; a place is kept only
+    /// whole (all three figures), and a time only as the script writes it.
+    fn device(&self, unread: &mut FieldErrors) -> Option<DeviceVisit> {
+        let id = self.device_id.trim();
+        if id.is_empty() {
+            return None;
+        }
+        let made_at = chrono::DateTime::parse_from_rfc3339(self.made_at.trim())
+            .ok()
+            .map(|t| t.naive_utc());
+        let figure = |s: &str| s.trim().parse::<f64>().ok().filter(|f| f.is_finite());
+        let place = match (figure(&self.latitude), figure(&self.longitude), figure(&self.accuracy_m)) {
+            (Some(latitude), Some(longitude), Some(accuracy_m)) => Some(Place {
+                latitude,
+                longitude,
+                accuracy_m,
+            }),
+            _ if self.latitude.trim().is_empty() => None,
+            _ => {
+                unread.add("place", "error-invalid-choice");
+                None
+            }
+        };
+        Some(DeviceVisit {
+            id: id.to_string(),
+            made_at,
+            place,
+        })
     }
 }
 
@@ -414,8 +456,13 @@ async fn log_visit(
         .db(move |c| Ok(app::households::log_visit(c, &user, &actor, hid, &input)))
         .await?;
     match logged {
-        Ok(_) => {
+        // Sent again by a phone: stored before, nothing to say twice.
+        Ok(l) if l.already => Ok(ctx.redirect(&format!("/households/{hid}"))),
+        Ok(l) => {
             ctx.flash("success", "flash-visit-logged");
+            if l.moved_meanwhile {
+                ctx.flash("info", "flash-visit-moved-meanwhile");
+            }
             Ok(ctx.redirect(&format!("/households/{hid}")))
         }
         Err(Rejected::Invalid(e)) => {
