@@ -1,24 +1,24 @@
 //! The weekly citizen-support desk: duties, their shifts, the cases recorded
 //! on a shift (with the citizen's feedback) and the answers to escalations.
-//! Rights and checks are the desk pages' (`duty_access`, `shift_access`,
-//! `check_case`, `check_case_answer`).
+//! Rights and checks are the application layer's (`app::desk`), as for the
+//! desk pages.
 
-use actix_web::http::header;
 use actix_web::{web, HttpRequest, HttpResponse};
 use chrono::{Duration, NaiveDate, NaiveDateTime};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use super::{
-    etag, if_match, one, page, resource, version, Api, ApiError, ApiJson, ApiResult, PageQuery,
+    created, one, page, resource, version, Api, ApiError, ApiJson, ApiResult, PageQuery,
 };
-use crate::app::desk::{duty_access, shift_access, AnswerInput, CaseInput, DutyInput};
+use crate::app::desk::{
+    duty_access, shift_access, AnswerInput, CaseInput, DutyInput, ShiftChangeInput,
+};
 use crate::app::{self, Rejected};
 use crate::db::{self, desk as ddb};
 use crate::domain::access::Permission;
 use crate::domain::format;
 use crate::domain::validate::FieldErrors;
-use crate::routes::desk::{shift_change, ShiftForm};
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(
@@ -213,10 +213,11 @@ pub async fn create(api: Api, body: ApiJson<DutyIn>) -> ApiResult<HttpResponse> 
         .await?
         .map_err(|r| api.rejected(r))?;
     let (out, version) = duty_now(&api, duty.id).await?;
-    Ok(HttpResponse::Created()
-        .insert_header((header::LOCATION, format!("/api/v1/desk/duties/{}", duty.id)))
-        .insert_header((header::ETAG, etag(version)))
-        .json(out))
+    Ok(created(
+        &format!("/api/v1/desk/duties/{}", duty.id),
+        &out,
+        Some(version),
+    ))
 }
 
 /// Edits a duty (the unit's managers; its unit stays). `If-Match` carries
@@ -371,45 +372,19 @@ pub async fn change_shift(
     id: web::Path<i64>,
     body: ApiJson<ShiftChangeIn>,
 ) -> ApiResult<HttpResponse> {
-    let (sid, user) = (*id, api.user.clone());
-    let sa = api.db(move |c| shift_access(c, &user, sid)).await?;
     let b = body.0;
-    let field = match b.action.as_str() {
-        "assign" => "official_id",
-        "swap" => "reason",
-        _ => "status",
-    };
-    let form = ShiftForm {
+    let input = ShiftChangeInput {
         action: b.action,
-        official_id: b.official_id.map(|o| o.to_string()).unwrap_or_default(),
+        official_id: b.official_id,
         reason: b.reason,
         status: b.status.unwrap_or_default(),
-        version: String::new(),
     };
-    let change = match shift_change(&sa, &api.user, &form)? {
-        Ok(change) => change,
-        Err(key) => {
-            let mut e = FieldErrors::default();
-            e.add(field, key);
-            return Err(api.invalid(e));
-        }
-    };
-    let version = if_match(&req, sa.shift.version)?;
-    let (actor, shift, unit) = (api.actor(), sa.shift, sa.a.unit.id);
-    let saved = api
-        .db(move |c| {
-            db::audit::write_if(c, &actor, |c| {
-                let ch = ddb::change_shift(c, &shift, version, unit, &change)?;
-                Ok((ch.is_some(), ch))
-            })
-        })
-        .await?;
+    let (sid, version) = (*id, version(&req));
+    let (user, actor) = (api.user.clone(), api.actor());
+    api.db(move |c| Ok(app::desk::change_shift(c, &user, &actor, sid, version, &input)))
+        .await?
+        .map_err(|r| api.rejected(r))?;
     let row = shift_now(&api, sid).await?;
-    if !saved {
-        return Err(ApiError::PreconditionFailed {
-            current: etag(row.shift.version),
-        });
-    }
     let version = row.shift.version;
     Ok(one(&ShiftOut::from(row), Some(version)))
 }
@@ -627,9 +602,7 @@ pub async fn create_case(
         .map_err(|r| api.rejected(r))?
         .id;
     let detail = case_detail(&api, cid).await?;
-    Ok(HttpResponse::Created()
-        .insert_header((header::LOCATION, format!("/api/v1/desk/cases/{cid}")))
-        .json(detail))
+    Ok(created(&format!("/api/v1/desk/cases/{cid}"), &detail, None))
 }
 
 #[derive(Deserialize, ToSchema)]
