@@ -195,7 +195,12 @@ pub fn edit(
         Ok(DutyNow { duty, fields })
     };
     let version = version.given(|| now(conn))?;
-    write_at(conn, actor, |c| ddb::update(c, &a.duty, version, &fields), now)
+    write_at(
+        conn,
+        actor,
+        |c| ddb::update(c, &a.duty, version, &fields),
+        now,
+    )
 }
 
 /// Writes a change that holds only at the version read (`write` answers
@@ -281,7 +286,9 @@ fn shift_change(
     Ok(match input.action.as_str() {
         "assign" if sa.a.manage => {
             let official = input.official_id.filter(|o| sa.assignable.contains(o));
-            ddb::ShiftChange::Assign(official.ok_or_else(|| refused("official_id", chosen::INVALID))?)
+            ddb::ShiftChange::Assign(
+                official.ok_or_else(|| refused("official_id", chosen::INVALID))?,
+            )
         }
         "swap" if sa.shift.official_id == user.id => {
             let reason = input.reason.trim();
@@ -297,7 +304,11 @@ fn shift_change(
             ddb::ShiftChange::Status(status, input.reason.trim().chars().take(500).collect())
         }
         "assign" | "swap" | "status" => return Err(Rejected::Forbidden),
-        _ => return Err(Rejected::Failed(AppError::BadRequest("unknown action".into()))),
+        _ => {
+            return Err(Rejected::Failed(AppError::BadRequest(
+                "unknown action".into(),
+            )))
+        }
     })
 }
 

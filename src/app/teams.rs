@@ -188,7 +188,12 @@ pub fn edit(
         Ok(TeamNow { team, fields })
     };
     let version = version.given(|| now(conn))?;
-    write_at(conn, actor, |c| tdb::update(c, &a.team, version, &fields), now)
+    write_at(
+        conn,
+        actor,
+        |c| tdb::update(c, &a.team, version, &fields),
+        now,
+    )
 }
 
 /// A round as planned on the team's page or sent as JSON.

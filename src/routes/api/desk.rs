@@ -8,9 +8,7 @@ use chrono::{Duration, NaiveDate, NaiveDateTime};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use super::{
-    created, one, page, resource, version, Api, ApiError, ApiJson, ApiResult, PageQuery,
-};
+use super::{created, one, page, resource, version, Api, ApiError, ApiJson, ApiResult, PageQuery};
 use crate::app::desk::{
     duty_access, shift_access, AnswerInput, CaseInput, DutyInput, ShiftChangeInput,
 };
@@ -381,9 +379,13 @@ pub async fn change_shift(
     };
     let (sid, version) = (*id, version(&req));
     let (user, actor) = (api.user.clone(), api.actor());
-    api.db(move |c| Ok(app::desk::change_shift(c, &user, &actor, sid, version, &input)))
-        .await?
-        .map_err(|r| api.rejected(r))?;
+    api.db(move |c| {
+        Ok(app::desk::change_shift(
+            c, &user, &actor, sid, version, &input,
+        ))
+    })
+    .await?
+    .map_err(|r| api.rejected(r))?;
     let row = shift_now(&api, sid).await?;
     let version = row.shift.version;
     Ok(one(&ShiftOut::from(row), Some(version)))

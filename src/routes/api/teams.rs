@@ -9,10 +9,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use super::desk::Person;
-use super::{
-    created, one, page, resource, version, Api, ApiError, ApiJson, ApiResult,
-    PageQuery,
-};
+use super::{created, one, page, resource, version, Api, ApiError, ApiJson, ApiResult, PageQuery};
 use crate::app::teams::{round_access, team_access, Access, PlanInput, ResultInput, TeamInput};
 use crate::app::{self, Rejected};
 use crate::db::teams as tdb;
@@ -498,14 +495,18 @@ pub async fn cancel_round(
 ) -> ApiResult<HttpResponse> {
     let (rid, version) = (*id, version(&req));
     let (user, actor, reason) = (api.user.clone(), api.actor(), body.0.reason);
-    api.db(move |c| Ok(app::teams::cancel_round(c, &user, &actor, rid, version, &reason)))
-        .await?
-        .map_err(|r| match r {
-            Rejected::NotAllowed(_) => {
-                ApiError::Conflict("Only a planned round can be cancelled.".into())
-            }
-            r => api.rejected(r),
-        })?;
+    api.db(move |c| {
+        Ok(app::teams::cancel_round(
+            c, &user, &actor, rid, version, &reason,
+        ))
+    })
+    .await?
+    .map_err(|r| match r {
+        Rejected::NotAllowed(_) => {
+            ApiError::Conflict("Only a planned round can be cancelled.".into())
+        }
+        r => api.rejected(r),
+    })?;
     let (detail, version) = round_detail(&api, rid).await?;
     Ok(one(&detail, Some(version)))
 }
