@@ -66,6 +66,30 @@ pub(super) async fn load(ctx: &Ctx, id: i64) -> AppResult<Access> {
     ctx.db(move |conn| duty_access(conn, &user, id)).await
 }
 
+/// A use case's answer to a small form with no page of its own (a shift's
+/// change, a round cancelled), as a flash and back to `back`: a refused
+/// value flashes `invalid` (or its own message key), an edit made meanwhile
+/// or a record no longer in that state "changed meanwhile".
+pub(super) fn flash_after<T, C>(
+    ctx: &Ctx,
+    answer: Result<T, Rejected<C>>,
+    invalid: Option<&str>,
+    back: &str,
+) -> AppResult<HttpResponse> {
+    match answer {
+        Ok(_) => return Ok(ctx.saved(back)),
+        Err(Rejected::Invalid(e)) => {
+            let own = e.iter().next().map_or(chosen::INVALID, |(_, key)| key);
+            ctx.flash("error", invalid.unwrap_or(own));
+        }
+        Err(Rejected::Stale(_) | Rejected::NotAllowed(_)) => {
+            ctx.flash("error", "error-conflict-saved")
+        }
+        Err(other) => return Err(other.into_app_error()),
+    }
+    Ok(ctx.redirect(back))
+}
+
 // ---------------------------------------------------------------- duties
 
 async fn index(ctx: Ctx) -> AppResult<HttpResponse> {
@@ -253,16 +277,12 @@ async fn create(ctx: Ctx, form: super::HtmlForm<DutyForm>) -> AppResult<HttpResp
     let saved = ctx
         .db(move |c| Ok(app::desk::set_up(c, &user, &actor, &input)))
         .await?;
-    match saved {
-        Ok(duty) => {
-            ctx.flash("success", "flash-saved");
-            Ok(ctx.redirect(&format!("/desk/{}", duty.id)))
-        }
-        Err(Rejected::Invalid(e)) => {
+    match super::after_form(&ctx, saved, |d| format!("/desk/{}", d.id), |_| Value::Null)? {
+        Ok(done) => Ok(done),
+        Err(again) => {
             let status = StatusCode::UNPROCESSABLE_ENTITY;
-            render_duty_form(&ctx, status, None, &form, &e, None).await
+            render_duty_form(&ctx, status, None, &form, &again.errors, None).await
         }
-        Err(other) => Err(other.into_app_error()),
     }
 }
 
@@ -301,25 +321,20 @@ async fn update(
     let saved = ctx
         .db(move |c| Ok(app::desk::edit(c, &user, &actor, did, version, &input)))
         .await?;
-    let (errors, conflict) = match saved {
-        Ok(_) => {
-            ctx.flash("success", "flash-saved");
-            return Ok(ctx.redirect(&format!("/desk/{did}")));
-        }
-        Err(Rejected::Invalid(e)) => (e, None),
-        Err(Rejected::Stale(now)) => {
-            let theirs = DutyForm::of(&now.fields, now.duty.version);
-            form.version = now.duty.version.to_string();
-            // The box sends its hidden "0" before a ticked "1": the last counts.
-            form.active = form.active.last().cloned().into_iter().collect();
-            let view = super::conflict_view(&form, &theirs, "desk-");
-            (FieldErrors::default(), Some(view))
-        }
-        Err(other) => return Err(other.into_app_error()),
+    let stale = |now: app::desk::DutyNow| {
+        let theirs = DutyForm::of(&now.fields, now.duty.version);
+        form.version = now.duty.version.to_string();
+        // The box sends its hidden "0" before a ticked "1": the last counts.
+        form.active = form.active.last().cloned().into_iter().collect();
+        super::conflict_view(&form, &theirs, "desk-")
+    };
+    let again = match super::after_form(&ctx, saved, |_| format!("/desk/{did}"), stale)? {
+        Ok(done) => return Ok(done),
+        Err(again) => again,
     };
     let a = load(&ctx, did).await?;
     let status = StatusCode::UNPROCESSABLE_ENTITY;
-    render_duty_form(&ctx, status, Some(&a), &form, &errors, conflict).await
+    render_duty_form(&ctx, status, Some(&a), &form, &again.errors, again.conflict).await
 }
 
 async fn show(ctx: Ctx, id: web::Path<i64>) -> AppResult<HttpResponse> {

@@ -4,13 +4,13 @@
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpResponse};
 use serde::{Deserialize, Serialize};
-use serde_json::json;
+use serde_json::{json, Value};
 
 use super::{named, ShiftAccess};
-use crate::app::desk::{shift_access, AnswerInput, CaseInput};
-use crate::app::{self, Rejected};
-use crate::context::{Ctx, CurrentUser};
-use crate::db::{self, audit, desk as ddb};
+use crate::app::desk::{shift_access, AnswerInput, CaseInput, ShiftChangeInput};
+use crate::app::{self, Rejected, Version};
+use crate::context::Ctx;
+use crate::db::{self, desk as ddb};
 use crate::domain::access::Permission;
 use crate::domain::desk::{self, Outcome, ShiftStatus};
 use crate::domain::format;
@@ -18,7 +18,7 @@ use crate::domain::households::PriorityGroup;
 use crate::domain::validate::FieldErrors;
 use crate::error::{AppError, AppResult};
 use crate::i18n::{self};
-use crate::routes::{chosen, options};
+use crate::routes::options;
 
 // ---------------------------------------------------------------- shifts and cases
 
@@ -123,17 +123,15 @@ pub(super) async fn add_case(
     let recorded = ctx
         .db(move |c| Ok(app::desk::record_case(c, &user, &actor, sid, &input)))
         .await?;
-    match recorded {
-        Ok(case) => {
-            ctx.flash("success", "flash-saved");
-            // The case page shows the citizen the feedback QR code.
-            Ok(ctx.redirect(&format!("/desk/cases/{}", case.id)))
-        }
-        Err(Rejected::Invalid(e)) => {
+    // The case page shows the citizen the feedback QR code.
+    let to = |c: &ddb::Case| format!("/desk/cases/{}", c.id);
+    match crate::routes::after_form(&ctx, recorded, to, |()| Value::Null)? {
+        Ok(done) => Ok(done),
+        Err(again) => {
             let sa = load_shift(&ctx, sid).await?;
-            render_shift(&ctx, sa, &form, &e, StatusCode::UNPROCESSABLE_ENTITY).await
+            let status = StatusCode::UNPROCESSABLE_ENTITY;
+            render_shift(&ctx, sa, &form, &again.errors, status).await
         }
-        Err(other) => Err(other.into_app_error()),
     }
 }
 
@@ -147,79 +145,28 @@ pub(super) struct ShiftForm {
     pub version: String,
 }
 
-/// The change a shift form asks for, if the reader may make it: a manager
-/// assigns one of the duty's officials; the official on duty asks for a swap
-/// with a reason; whoever records cases marks it held or cancelled. The
-/// inner error is the message key of a refused value.
-pub(super) fn shift_change(
-    sa: &ShiftAccess,
-    user: &CurrentUser,
-    form: &ShiftForm,
-) -> AppResult<Result<ddb::ShiftChange, &'static str>> {
-    Ok(Ok(match form.action.as_str() {
-        "assign" if sa.a.manage => {
-            let mut e = FieldErrors::default();
-            let id = e.id("official_id", &form.official_id);
-            let Some(official) =
-                chosen::one(&mut e, "official_id", id, id, |o| sa.assignable.contains(o))
-            else {
-                return Ok(Err(chosen::INVALID));
-            };
-            ddb::ShiftChange::Assign(official)
-        }
-        "swap" if sa.shift.official_id == user.id => {
-            let reason = form.reason.trim();
-            if reason.is_empty() || reason.chars().count() > 500 {
-                return Ok(Err("desk-error-swap-reason"));
-            }
-            ddb::ShiftChange::RequestSwap(user.id, reason.to_string())
-        }
-        "status" if sa.records => {
-            let Some(status) =
-                ShiftStatus::parse(&form.status).filter(|s| *s != ShiftStatus::Planned)
-            else {
-                return Ok(Err("error-invalid-choice"));
-            };
-            ddb::ShiftChange::Status(status, form.reason.trim().chars().take(500).collect())
-        }
-        "assign" | "swap" | "status" => return Err(AppError::Forbidden),
-        _ => return Err(AppError::BadRequest("unknown action".into())),
-    }))
-}
-
 pub(super) async fn change_shift(
     ctx: Ctx,
     id: web::Path<i64>,
     form: web::Form<ShiftForm>,
 ) -> AppResult<HttpResponse> {
-    let sa = load_shift(&ctx, *id).await?;
-    let user = ctx.user()?;
-    let back = format!("/desk/shifts/{}", sa.shift.id);
-    let Ok(version) = form.version.parse::<i32>() else {
-        return Err(AppError::BadRequest("version missing".into()));
+    let (sid, form) = (*id, form.into_inner());
+    let version = Version::of_form(&form.version);
+    let input = ShiftChangeInput {
+        official_id: form.official_id.trim().parse().ok(),
+        action: form.action,
+        reason: form.reason,
+        status: form.status,
     };
-    let change = match shift_change(&sa, user, &form)? {
-        Ok(change) => change,
-        Err(key) => {
-            ctx.flash("error", key);
-            return Ok(ctx.redirect(&back));
-        }
-    };
-    let (actor, shift, unit) = (ctx.actor(), sa.shift.clone(), sa.a.unit.id);
-    let saved = ctx
-        .db(move |conn| {
-            audit::write_if(conn, &actor, |c| {
-                let ch = ddb::change_shift(c, &shift, version, unit, &change)?;
-                Ok((ch.is_some(), ch))
-            })
+    let (user, actor) = (ctx.user()?.clone(), ctx.actor());
+    let changed = ctx
+        .db(move |c| {
+            Ok(app::desk::change_shift(
+                c, &user, &actor, sid, version, &input,
+            ))
         })
         .await?;
-    if saved {
-        ctx.flash("success", "flash-saved");
-    } else {
-        ctx.flash("error", "error-conflict-saved");
-    }
-    Ok(ctx.redirect(&back))
+    super::flash_after(&ctx, changed, None, &format!("/desk/shifts/{sid}"))
 }
 
 pub(super) async fn case_page(ctx: Ctx, id: web::Path<i64>) -> AppResult<HttpResponse> {
