@@ -14,7 +14,7 @@ mod shifts;
 
 pub(super) use calendar::{calendar_feed, CalendarEvent, IcsQuery};
 
-use super::{chosen, options};
+use super::{chosen, options, Again};
 use crate::app::desk::DutyInput;
 pub(super) use crate::app::desk::{duty_access, Access, ShiftAccess, ROTA_WEEKS};
 use crate::app::{self, Rejected, Version};
@@ -64,6 +64,15 @@ pub(super) fn named(locale: Locale, vi: &str, en: &str) -> String {
 pub(super) async fn load(ctx: &Ctx, id: i64) -> AppResult<Access> {
     let user = ctx.user()?.clone();
     ctx.db(move |conn| duty_access(conn, &user, id)).await
+}
+
+/// The status, errors and conflict view a form page is shown with: as
+/// asked, or again (422) after a use case refused what was typed.
+pub(super) fn shown(again: Option<Again>) -> (StatusCode, FieldErrors, Option<Value>) {
+    match again {
+        None => (StatusCode::OK, FieldErrors::default(), None),
+        Some(a) => (StatusCode::UNPROCESSABLE_ENTITY, a.errors, a.conflict),
+    }
 }
 
 /// A use case's answer to a small form with no page of its own (a shift's
@@ -198,12 +207,11 @@ impl DutyForm {
 
 async fn render_duty_form(
     ctx: &Ctx,
-    status: StatusCode,
     existing: Option<&Access>,
     form: &DutyForm,
-    errors: &FieldErrors,
-    conflict: Option<Value>,
+    again: Option<Again>,
 ) -> AppResult<HttpResponse> {
+    let (status, errors, conflict) = shown(again);
     let user = ctx.user()?;
     let scope = user.scope(Permission::ManageTasks);
     let fixed = existing.map(|a| a.unit.path.clone());
@@ -238,7 +246,7 @@ async fn render_duty_form(
             "title": i18n::t(locale, if existing.is_some() { "desk-edit-title" } else { "desk-new-title" }),
             "action": existing.map_or("/desk".to_string(), |a| format!("/desk/{}", a.duty.id)),
             "existing": existing.map(|a| json!({"unit_name": a.unit.name})),
-            "f": super::form_view(form, errors),
+            "f": super::form_view(form, &errors),
             "has_errors": !errors.is_empty(),
             "version": form.version,
             "active": form.active.last().is_none_or(|v| v == "1"),
@@ -260,15 +268,7 @@ async fn new(ctx: Ctx) -> AppResult<HttpResponse> {
         starts_on: format::date(format::today()),
         ..Default::default()
     };
-    render_duty_form(
-        &ctx,
-        StatusCode::OK,
-        None,
-        &form,
-        &FieldErrors::default(),
-        None,
-    )
-    .await
+    render_duty_form(&ctx, None, &form, None).await
 }
 
 async fn create(ctx: Ctx, form: super::HtmlForm<DutyForm>) -> AppResult<HttpResponse> {
@@ -279,10 +279,7 @@ async fn create(ctx: Ctx, form: super::HtmlForm<DutyForm>) -> AppResult<HttpResp
         .await?;
     match super::after_form(&ctx, saved, |d| format!("/desk/{}", d.id), |_| Value::Null)? {
         Ok(done) => Ok(done),
-        Err(again) => {
-            let status = StatusCode::UNPROCESSABLE_ENTITY;
-            render_duty_form(&ctx, status, None, &form, &again.errors, None).await
-        }
+        Err(again) => render_duty_form(&ctx, None, &form, Some(again)).await,
     }
 }
 
@@ -294,15 +291,7 @@ async fn edit(ctx: Ctx, id: web::Path<i64>) -> AppResult<HttpResponse> {
     let d = a.duty.clone();
     let fields = ctx.db(move |conn| Ok(ddb::fields_of(conn, &d)?)).await?;
     let form = DutyForm::of(&fields, a.duty.version);
-    render_duty_form(
-        &ctx,
-        StatusCode::OK,
-        Some(&a),
-        &form,
-        &FieldErrors::default(),
-        None,
-    )
-    .await
+    render_duty_form(&ctx, Some(&a), &form, None).await
 }
 
 /// Saves an edit made from the version the form carries; if someone saved
@@ -333,8 +322,7 @@ async fn update(
         Err(again) => again,
     };
     let a = load(&ctx, did).await?;
-    let status = StatusCode::UNPROCESSABLE_ENTITY;
-    render_duty_form(&ctx, status, Some(&a), &form, &again.errors, again.conflict).await
+    render_duty_form(&ctx, Some(&a), &form, Some(again)).await
 }
 
 async fn show(ctx: Ctx, id: web::Path<i64>) -> AppResult<HttpResponse> {

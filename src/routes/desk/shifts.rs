@@ -1,12 +1,11 @@
 //! A duty's shifts: the cases recorded on one, changes to it, the answer
 //! to an escalated case, and the list of escalations.
 
-use actix_web::http::StatusCode;
 use actix_web::{web, HttpResponse};
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
-use super::{named, ShiftAccess};
+use super::{named, shown, ShiftAccess};
 use crate::app::desk::{shift_access, AnswerInput, CaseInput, ShiftChangeInput};
 use crate::app::{self, Rejected, Version};
 use crate::context::Ctx;
@@ -19,6 +18,7 @@ use crate::domain::validate::FieldErrors;
 use crate::error::{AppError, AppResult};
 use crate::i18n::{self};
 use crate::routes::options;
+use crate::routes::Again;
 
 // ---------------------------------------------------------------- shifts and cases
 
@@ -59,23 +59,16 @@ impl CaseForm {
 
 pub(super) async fn shift_page(ctx: Ctx, id: web::Path<i64>) -> AppResult<HttpResponse> {
     let sa = load_shift(&ctx, *id).await?;
-    render_shift(
-        &ctx,
-        sa,
-        &CaseForm::default(),
-        &FieldErrors::default(),
-        StatusCode::OK,
-    )
-    .await
+    render_shift(&ctx, sa, &CaseForm::default(), None).await
 }
 
 async fn render_shift(
     ctx: &Ctx,
     sa: ShiftAccess,
     form: &CaseForm,
-    errors: &FieldErrors,
-    status: StatusCode,
+    again: Option<Again>,
 ) -> AppResult<HttpResponse> {
+    let (status, errors, _) = shown(again);
     let user = ctx.user()?;
     let sid = sa.shift.id;
     let oid = sa.shift.official_id;
@@ -102,7 +95,7 @@ async fn render_shift(
             "is_official": sa.shift.official_id == user.id,
             "case_count": cases.len(),
             "cases": cases.iter().map(|c| json!({"c": c.case, "procedure": named(locale, &c.procedure_vi, &c.procedure_en), "answered": c.answered})).collect::<Vec<_>>(),
-            "f": crate::routes::form_view(form, errors),
+            "f": crate::routes::form_view(form, &errors),
             "has_errors": !errors.is_empty(),
             "procedures": options(procedures.iter().filter(|p| p.active).map(|p| (p.id.to_string(), named(locale, &p.name_vi, &p.name_en))), &form.procedure_id),
             "outcomes": options(Outcome::ALL.iter().map(|o| (o.as_str().to_string(), i18n::t(locale, &format!("outcome-desk-{}", o.as_str())))), &form.outcome),
@@ -129,8 +122,7 @@ pub(super) async fn add_case(
         Ok(done) => Ok(done),
         Err(again) => {
             let sa = load_shift(&ctx, sid).await?;
-            let status = StatusCode::UNPROCESSABLE_ENTITY;
-            render_shift(&ctx, sa, &form, &again.errors, status).await
+            render_shift(&ctx, sa, &form, Some(again)).await
         }
     }
 }
@@ -170,8 +162,7 @@ pub(super) async fn change_shift(
 }
 
 pub(super) async fn case_page(ctx: Ctx, id: web::Path<i64>) -> AppResult<HttpResponse> {
-    let (form, errors) = (AnswerForm::default(), FieldErrors::default());
-    render_case(&ctx, *id, &form, &errors, StatusCode::OK).await
+    render_case(&ctx, *id, &AnswerForm::default(), None).await
 }
 
 /// A case with its feedback link, and the answer form as typed.
@@ -179,9 +170,9 @@ async fn render_case(
     ctx: &Ctx,
     cid: i64,
     form: &AnswerForm,
-    errors: &FieldErrors,
-    status: StatusCode,
+    again: Option<Again>,
 ) -> AppResult<HttpResponse> {
+    let (status, errors, _) = shown(again);
     let case = ctx.db(move |conn| Ok(ddb::find_case(conn, cid)?)).await?;
     let sa = load_shift(ctx, case.shift_id).await?;
     let pid = case.procedure_id;
@@ -214,7 +205,7 @@ async fn render_case(
         "desk/case",
         json!({
             "title": i18n::t(locale, "desk-case-title"),
-            "f": crate::routes::form_view(form, errors),
+            "f": crate::routes::form_view(form, &errors),
             "has_errors": !errors.is_empty(),
             "c": case,
             "d": sa.a.duty,
@@ -258,9 +249,12 @@ pub(super) async fn answer(
         .await?;
     match answered {
         Ok(()) | Err(Rejected::NotAllowed(_)) => ctx.flash("success", "flash-saved"),
-        Err(Rejected::Invalid(e)) => {
-            let status = StatusCode::UNPROCESSABLE_ENTITY;
-            return render_case(&ctx, cid, &form, &e, status).await;
+        Err(Rejected::Invalid(errors)) => {
+            let again = Again {
+                errors,
+                conflict: None,
+            };
+            return render_case(&ctx, cid, &form, Some(again)).await;
         }
         Err(other) => return Err(other.into_app_error()),
     }

@@ -1,7 +1,6 @@
 //! Mobile support teams (tổ hỗ trợ lưu động): the team, its rounds planned
 //! and held, problems raised, figures per commune, a calendar page and feed.
 
-use actix_web::http::StatusCode;
 use actix_web::{web, HttpResponse};
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
@@ -9,7 +8,8 @@ use serde_json::{json, Value};
 mod calendar;
 mod rounds;
 
-use super::{chosen, options};
+use super::desk::shown;
+use super::{chosen, options, Again};
 use crate::app::teams::{team_access, Access, PlanInput, TeamInput};
 use crate::app::{self, Version};
 use crate::context::Ctx;
@@ -142,12 +142,11 @@ impl TeamForm {
 
 async fn render_team_form(
     ctx: &Ctx,
-    status: StatusCode,
     existing: Option<&Access>,
     form: &TeamForm,
-    errors: &FieldErrors,
-    conflict: Option<Value>,
+    again: Option<Again>,
 ) -> AppResult<HttpResponse> {
+    let (status, errors, conflict) = shown(again);
     let user = ctx.user()?;
     let scope = user.scope(Permission::ManageTasks);
     // People and units of the lead unit's province (of the reader's, for a new team).
@@ -180,7 +179,7 @@ async fn render_team_form(
             "title": i18n::t(ctx.locale, if existing.is_some() { "teams-edit-title" } else { "teams-new-title" }),
             "action": existing.map_or("/teams".to_string(), |a| format!("/teams/{}", a.team.id)),
             "existing": existing.map(|a| json!({"lead": a.lead.name})),
-            "f": super::form_view(form, errors),
+            "f": super::form_view(form, &errors),
             "has_errors": !errors.is_empty(),
             "version": form.version,
             "leads": options(leads.iter().map(|u| (u.id.to_string(), indent(u))), &form.lead_unit_id),
@@ -193,15 +192,7 @@ async fn render_team_form(
 
 async fn new(ctx: Ctx) -> AppResult<HttpResponse> {
     ctx.user()?.require_anywhere(Permission::ManageTasks)?;
-    render_team_form(
-        &ctx,
-        StatusCode::OK,
-        None,
-        &TeamForm::default(),
-        &FieldErrors::default(),
-        None,
-    )
-    .await
+    render_team_form(&ctx, None, &TeamForm::default(), None).await
 }
 
 async fn create(ctx: Ctx, form: super::HtmlForm<TeamForm>) -> AppResult<HttpResponse> {
@@ -212,17 +203,7 @@ async fn create(ctx: Ctx, form: super::HtmlForm<TeamForm>) -> AppResult<HttpResp
         .await?;
     match super::after_form(&ctx, saved, |t| format!("/teams/{}", t.id), |_| Value::Null)? {
         Ok(done) => Ok(done),
-        Err(a) => {
-            render_team_form(
-                &ctx,
-                StatusCode::UNPROCESSABLE_ENTITY,
-                None,
-                &form,
-                &a.errors,
-                None,
-            )
-            .await
-        }
+        Err(a) => render_team_form(&ctx, None, &form, Some(a)).await,
     }
 }
 
@@ -234,15 +215,7 @@ async fn edit(ctx: Ctx, id: web::Path<i64>) -> AppResult<HttpResponse> {
     let t = a.team.clone();
     let fields = ctx.db(move |conn| Ok(tdb::fields_of(conn, &t)?)).await?;
     let form = TeamForm::of(&fields, a.team.version);
-    render_team_form(
-        &ctx,
-        StatusCode::OK,
-        Some(&a),
-        &form,
-        &FieldErrors::default(),
-        None,
-    )
-    .await
+    render_team_form(&ctx, Some(&a), &form, None).await
 }
 
 /// Saves an edit made from the version the form carries; if someone saved
@@ -271,15 +244,7 @@ async fn update(
         Err(again) => again,
     };
     let a = load(&ctx, tid).await?;
-    render_team_form(
-        &ctx,
-        StatusCode::UNPROCESSABLE_ENTITY,
-        Some(&a),
-        &form,
-        &again.errors,
-        again.conflict,
-    )
-    .await
+    render_team_form(&ctx, Some(&a), &form, Some(again)).await
 }
 
 #[derive(Deserialize, Serialize, Default, Clone)]
@@ -309,23 +274,16 @@ impl PlanForm {
 
 async fn show(ctx: Ctx, id: web::Path<i64>) -> AppResult<HttpResponse> {
     let a = load(&ctx, *id).await?;
-    render_team(
-        &ctx,
-        a,
-        &PlanForm::default(),
-        &FieldErrors::default(),
-        StatusCode::OK,
-    )
-    .await
+    render_team(&ctx, a, &PlanForm::default(), None).await
 }
 
 async fn render_team(
     ctx: &Ctx,
     a: Access,
     form: &PlanForm,
-    errors: &FieldErrors,
-    status: StatusCode,
+    again: Option<Again>,
 ) -> AppResult<HttpResponse> {
+    let (status, errors, _) = shown(again);
     let (tid, from, to) = (a.team.id, a.team.period_from, a.team.period_to);
     let rounds = ctx
         .db(move |conn| Ok(tdb::rounds(conn, tid, from, to)?))
@@ -348,7 +306,7 @@ async fn render_team(
             "coming": coming.iter().map(row).collect::<Vec<_>>(),
             "done": done.iter().rev().map(row).collect::<Vec<_>>(),
             "ics": format!("{}/teams/{}/schedule.ics?key={}", ctx.origin, tid, ctx.state.links.sign("team", tid)),
-            "f": super::form_view(form, errors),
+            "f": super::form_view(form, &errors),
             "has_errors": !errors.is_empty(),
             "commune_options": options(a.communes.iter().map(|(id, n, _)| (id.to_string(), n.clone())), &form.unit_id),
             "kinds": options(RoundKind::ALL.iter().map(|k| (k.as_str().to_string(), i18n::t(locale, &format!("round-kind-{}", k.as_str())))), &form.kind),
@@ -367,8 +325,7 @@ async fn plan(ctx: Ctx, id: web::Path<i64>, form: web::Form<PlanForm>) -> AppRes
         Ok(done) => Ok(done),
         Err(again) => {
             let a = load(&ctx, tid).await?;
-            let status = StatusCode::UNPROCESSABLE_ENTITY;
-            render_team(&ctx, a, &form, &again.errors, status).await
+            render_team(&ctx, a, &form, Some(again)).await
         }
     }
 }

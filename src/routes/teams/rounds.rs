@@ -1,7 +1,6 @@
 //! A team's rounds: one round's page, its figures recorded, cancelled, and
 //! the problems raised on it, each taken up as a difficult task.
 
-use actix_web::http::StatusCode;
 use actix_web::{web, HttpResponse};
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
@@ -16,7 +15,8 @@ use crate::domain::validate::FieldErrors;
 use crate::error::{AppError, AppResult};
 use crate::i18n;
 use crate::routes::chosen;
-use crate::routes::desk::flash_after;
+use crate::routes::desk::{flash_after, shown};
+use crate::routes::Again;
 
 // ---------------------------------------------------------------- rounds
 
@@ -88,25 +88,16 @@ impl RecordForm {
 pub(super) async fn round_page(ctx: Ctx, id: web::Path<i64>) -> AppResult<HttpResponse> {
     let ra = load_round(&ctx, *id).await?;
     let form = RecordForm::of(&ra.round);
-    render_round(
-        &ctx,
-        ra,
-        &form,
-        &FieldErrors::default(),
-        StatusCode::OK,
-        None,
-    )
-    .await
+    render_round(&ctx, ra, &form, None).await
 }
 
 async fn render_round(
     ctx: &Ctx,
     ra: RoundAccess,
     form: &RecordForm,
-    errors: &FieldErrors,
-    status: StatusCode,
-    conflict: Option<Value>,
+    again: Option<Again>,
 ) -> AppResult<HttpResponse> {
+    let (status, errors, conflict) = shown(again);
     let (rid, uid) = (ra.round.id, ra.round.unit_id);
     let (problems, unit, unit_tasks) = ctx
         .db(move |conn| {
@@ -139,7 +130,7 @@ async fn render_round(
             "unit": unit,
             "member": ra.a.member,
             "planned": ra.round.status == ShiftStatus::Planned.as_str(),
-            "f": crate::routes::form_view(form, errors),
+            "f": crate::routes::form_view(form, &errors),
             "has_errors": !errors.is_empty(),
             "conflict": conflict,
             "groups": groups,
@@ -179,8 +170,7 @@ pub(super) async fn record(
             Err(again) => again,
         };
     let ra = load_round(&ctx, rid).await?;
-    let status = StatusCode::UNPROCESSABLE_ENTITY;
-    render_round(&ctx, ra, &form, &again.errors, status, again.conflict).await
+    render_round(&ctx, ra, &form, Some(again)).await
 }
 
 #[derive(Deserialize, Default)]
