@@ -32,9 +32,11 @@ pub struct Duty {
     pub updated_at: NaiveDateTime,
 }
 
-/// What a manager sets on a duty.
-#[derive(Debug, Clone, Serialize, PartialEq)]
+/// What a manager sets on a duty; its unit stays once set.
+#[derive(Debug, Clone, Serialize, PartialEq, Insertable, AsChangeset)]
+#[diesel(table_name = desk_duties)]
 pub struct DutyFields {
+    #[diesel(skip_update)]
     pub unit_id: i64,
     pub name: String,
     pub place: String,
@@ -44,6 +46,7 @@ pub struct DutyFields {
     pub starts_on: NaiveDate,
     pub active: bool,
     /// In turn order.
+    #[diesel(skip_insertion, skip_update)]
     pub officials: Vec<i64>,
 }
 
@@ -121,14 +124,7 @@ pub fn create(conn: &mut DbConnection, f: &DutyFields, by: i64) -> QueryResult<(
     let now = super::now();
     let id: i64 = diesel::insert_into(desk_duties::table)
         .values((
-            desk_duties::unit_id.eq(f.unit_id),
-            desk_duties::name.eq(&f.name),
-            desk_duties::place.eq(&f.place),
-            desk_duties::weekday.eq(f.weekday),
-            desk_duties::start_time.eq(&f.start_time),
-            desk_duties::end_time.eq(&f.end_time),
-            desk_duties::starts_on.eq(f.starts_on),
-            desk_duties::active.eq(f.active),
+            f,
             desk_duties::version.eq(1),
             desk_duties::created_by.eq(by),
             desk_duties::created_at.eq(now),
@@ -157,13 +153,7 @@ pub fn update(
             .filter(desk_duties::version.eq(version)),
     )
     .set((
-        desk_duties::name.eq(&f.name),
-        desk_duties::place.eq(&f.place),
-        desk_duties::weekday.eq(f.weekday),
-        desk_duties::start_time.eq(&f.start_time),
-        desk_duties::end_time.eq(&f.end_time),
-        desk_duties::starts_on.eq(f.starts_on),
-        desk_duties::active.eq(f.active),
+        f,
         desk_duties::version.eq(version + 1),
         desk_duties::updated_at.eq(super::now()),
     ))

@@ -67,15 +67,26 @@ pub(super) struct FeedbackForm {
     comment: String,
 }
 
+/// The feedback page in `state` (`invalid`, `expired`, `answered`, `open`,
+/// `thanks`), its status saying the same: a link naming no case 404, an
+/// expired one 410, feedback sent to a case already rated 409, the form
+/// refused 422.
 async fn render_feedback(
     ctx: &Ctx,
-    status: StatusCode,
     token: &str,
+    posted: bool,
     state: &str,
     case: Option<&PublicCase>,
     form: &FeedbackForm,
     errors: &FieldErrors,
 ) -> AppResult<HttpResponse> {
+    let status = match state {
+        "invalid" => StatusCode::NOT_FOUND,
+        "expired" => StatusCode::GONE,
+        "answered" if posted => StatusCode::CONFLICT,
+        _ if !errors.is_empty() => StatusCode::UNPROCESSABLE_ENTITY,
+        _ => StatusCode::OK,
+    };
     let locale = ctx.locale;
     let aspect = |name: &str, value: &str| {
         json!({"name": name, "label": format!("feedback-{}", name.replace('_', "-")),
@@ -98,10 +109,10 @@ async fn render_feedback(
 }
 
 /// Why a feedback link does not open its form.
-fn closed_state(c: &PublicCase, today: NaiveDate) -> Option<&'static str> {
+fn closed_state(c: &PublicCase) -> Option<&'static str> {
     if c.answered {
         Some("answered")
-    } else if c.case.feedback_expires_on < today {
+    } else if c.case.feedback_expires_on < format::today() {
         Some("expired")
     } else {
         None
@@ -109,40 +120,7 @@ fn closed_state(c: &PublicCase, today: NaiveDate) -> Option<&'static str> {
 }
 
 pub(super) async fn feedback_page(ctx: Ctx, token: web::Path<String>) -> AppResult<HttpResponse> {
-    let form = FeedbackForm::default();
-    let no_errors = FieldErrors::default();
-    match public_case(&ctx, &token).await? {
-        None => {
-            render_feedback(
-                &ctx,
-                StatusCode::NOT_FOUND,
-                &token,
-                "invalid",
-                None,
-                &form,
-                &no_errors,
-            )
-            .await
-        }
-        Some(c) => {
-            let state = closed_state(&c, format::today());
-            let status = if state == Some("expired") {
-                StatusCode::GONE
-            } else {
-                StatusCode::OK
-            };
-            render_feedback(
-                &ctx,
-                status,
-                &token,
-                state.unwrap_or("open"),
-                Some(&c),
-                &form,
-                &no_errors,
-            )
-            .await
-        }
-    }
+    feedback(ctx, &token, None).await
 }
 
 pub(super) async fn feedback_submit(
@@ -150,28 +128,46 @@ pub(super) async fn feedback_submit(
     token: web::Path<String>,
     form: web::Form<FeedbackForm>,
 ) -> AppResult<HttpResponse> {
-    let form = form.into_inner();
-    let no_errors = FieldErrors::default();
-    let Some(c) = public_case(&ctx, &token).await? else {
-        return render_feedback(
-            &ctx,
-            StatusCode::NOT_FOUND,
-            &token,
-            "invalid",
-            None,
-            &form,
-            &no_errors,
-        )
-        .await;
+    feedback(ctx, &token, Some(form.into_inner())).await
+}
+
+/// The feedback page, and the feedback `given` on it: saved once, while the
+/// link is open.
+async fn feedback(ctx: Ctx, token: &str, given: Option<FeedbackForm>) -> AppResult<HttpResponse> {
+    let posted = given.is_some();
+    let mut form = given.unwrap_or_default();
+    let mut errors = FieldErrors::default();
+    let case = public_case(&ctx, token).await?;
+    let state = match (&case, case.as_ref().and_then(closed_state)) {
+        (None, _) => "invalid",
+        (_, Some(closed)) => closed,
+        (Some(_), None) if !posted => "open",
+        (Some(c), None) => match check(&form) {
+            Err(e) => {
+                errors = e;
+                "open"
+            }
+            Ok(fields) => {
+                let cid = c.case.id;
+                let saved = ctx
+                    .db(move |conn| Ok(ddb::give_feedback(conn, cid, &fields)?))
+                    .await?;
+                form = FeedbackForm::default();
+                if saved {
+                    "thanks"
+                } else {
+                    "answered"
+                }
+            }
+        },
     };
-    if let Some(state) = closed_state(&c, format::today()) {
-        let status = if state == "expired" {
-            StatusCode::GONE
-        } else {
-            StatusCode::CONFLICT
-        };
-        return render_feedback(&ctx, status, &token, state, Some(&c), &form, &no_errors).await;
-    }
+    let c = case.as_ref();
+    render_feedback(&ctx, token, posted, state, c, &form, &errors).await
+}
+
+/// The feedback as given: a rating, each aspect from 1 to 3 if given, a
+/// comment of up to 1,000 characters.
+fn check(form: &FeedbackForm) -> Result<ddb::FeedbackFields, FieldErrors> {
     let mut e = FieldErrors::default();
     let rating = Rating::parse(&form.rating);
     if rating.is_none() {
@@ -198,46 +194,13 @@ pub(super) async fn feedback_submit(
         .optional("comment", &form.comment, 1_000)
         .unwrap_or_default();
     let Some(rating) = rating.filter(|_| e.is_empty()) else {
-        return render_feedback(
-            &ctx,
-            StatusCode::UNPROCESSABLE_ENTITY,
-            &token,
-            "open",
-            Some(&c),
-            &form,
-            &e,
-        )
-        .await;
+        return Err(e);
     };
-    let fields = ddb::FeedbackFields {
+    Ok(ddb::FeedbackFields {
         rating,
         attitude,
         clarity,
         time_taken,
         comment,
-    };
-    let cid = c.case.id;
-    let saved = ctx
-        .db(move |conn| Ok(ddb::give_feedback(conn, cid, &fields)?))
-        .await?;
-    let state = if saved { "thanks" } else { "answered" };
-    let status = if saved {
-        StatusCode::OK
-    } else {
-        StatusCode::CONFLICT
-    };
-    let c = PublicCase {
-        answered: true,
-        ..c
-    };
-    render_feedback(
-        &ctx,
-        status,
-        &token,
-        state,
-        Some(&c),
-        &FeedbackForm::default(),
-        &no_errors,
-    )
-    .await
+    })
 }

@@ -51,13 +51,10 @@ async fn review_tables(ctx: &Ctx, a: &Access, period: &str) -> AppResult<ReviewT
         })
         .await?;
     let locale = ctx.locale;
-    let count = |status: ShiftStatus| -> i64 {
-        s.shifts
-            .iter()
-            .filter(|(x, _)| x == status.as_str())
-            .map(|(_, n)| n)
-            .sum()
+    let sum = |rows: &[(String, i64)], key: &str| -> i64 {
+        rows.iter().filter(|(x, _)| x == key).map(|(_, n)| n).sum()
     };
+    let count = |status: ShiftStatus| sum(&s.shifts, status.as_str());
     let by_procedure = procedures
         .iter()
         .map(|p| {
@@ -78,16 +75,7 @@ async fn review_tables(ctx: &Ctx, a: &Access, period: &str) -> AppResult<ReviewT
         .collect();
     let ratings: Vec<(Rating, i64)> = Rating::ALL
         .iter()
-        .map(|r| {
-            (
-                *r,
-                s.ratings
-                    .iter()
-                    .filter(|(x, _)| x == r.as_str())
-                    .map(|(_, n)| n)
-                    .sum(),
-            )
-        })
+        .map(|r| (*r, sum(&s.ratings, r.as_str())))
         .collect();
     let (planned, held, cancelled) = (
         count(ShiftStatus::Planned),
@@ -169,17 +157,14 @@ pub(super) async fn review_xlsx(
         (tr("desk-escalations-open"), t.escalations_open),
         (tr("desk-escalations-closed"), t.escalations_closed),
     ];
+    let ratings = t.ratings.iter().map(|(rating, n)| {
+        let label = tr(&format!("rating-desk-{}", rating.as_str()));
+        (label, *n)
+    });
     let mut r = top;
-    for (label, n) in facts {
+    for (label, n) in facts.into_iter().chain(ratings) {
         sheet.write_string(r, 0, label).map_err(fail)?;
         sheet.write_number(r, 1, n as f64).map_err(fail)?;
-        r += 1;
-    }
-    for (rating, n) in &t.ratings {
-        sheet
-            .write_string(r, 0, tr(&format!("rating-desk-{}", rating.as_str())))
-            .map_err(fail)?;
-        sheet.write_number(r, 1, *n as f64).map_err(fail)?;
         r += 1;
     }
     sheet
@@ -193,38 +178,25 @@ pub(super) async fn review_xlsx(
             .map_err(fail)?;
     }
     r += 2;
-    sheet
-        .write_string_with_format(r, 0, tr("desk-procedure"), &bold)
-        .map_err(fail)?;
-    for (i, o) in Outcome::ALL.iter().enumerate() {
+    let outcomes = Outcome::ALL
+        .iter()
+        .map(|o| tr(&format!("outcome-desk-{}", o.as_str())));
+    let head = std::iter::once(tr("desk-procedure"))
+        .chain(outcomes)
+        .chain([tr("campaign-total")]);
+    for (i, label) in head.enumerate() {
         sheet
-            .write_string_with_format(
-                r,
-                i as u16 + 1,
-                tr(&format!("outcome-desk-{}", o.as_str())),
-                &bold,
-            )
+            .write_string_with_format(r, i as u16, label, &bold)
             .map_err(fail)?;
     }
-    sheet
-        .write_string_with_format(
-            r,
-            Outcome::ALL.len() as u16 + 1,
-            tr("campaign-total"),
-            &bold,
-        )
-        .map_err(fail)?;
     for (name, counts, total) in &t.by_procedure {
         r += 1;
         sheet.write_string(r, 0, name).map_err(fail)?;
-        for (i, n) in counts.iter().enumerate() {
+        for (i, n) in counts.iter().chain([total]).enumerate() {
             sheet
                 .write_number(r, i as u16 + 1, *n as f64)
                 .map_err(fail)?;
         }
-        sheet
-            .write_number(r, counts.len() as u16 + 1, *total as f64)
-            .map_err(fail)?;
     }
     crate::routes::export::fit(sheet)?;
     let bytes = book.save_to_buffer().map_err(fail)?;
