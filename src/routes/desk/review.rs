@@ -24,6 +24,7 @@ pub(super) struct ReviewQuery {
 
 /// The figures of a duty over a period, as the page and the export show them.
 struct ReviewTables {
+    period: Period,
     label: String,
     from: NaiveDate,
     to: NaiveDate,
@@ -38,7 +39,9 @@ struct ReviewTables {
     satisfaction: Option<i64>,
 }
 
-async fn review_tables(ctx: &Ctx, a: &Access, period: &str) -> AppResult<ReviewTables> {
+/// The duty (if the reader sees it) and its figures over `period`.
+async fn review_tables(ctx: &Ctx, id: i64, period: &str) -> AppResult<(Access, ReviewTables)> {
+    let a = load(ctx, id).await?;
     let p = Period::parse(period).unwrap_or(Period::FirstMonth);
     let (from, to) = p.range(a.duty.starts_on);
     let did = a.duty.id;
@@ -82,7 +85,8 @@ async fn review_tables(ctx: &Ctx, a: &Access, period: &str) -> AppResult<ReviewT
         count(ShiftStatus::Held),
         count(ShiftStatus::Cancelled),
     );
-    Ok(ReviewTables {
+    let t = ReviewTables {
+        period: p,
         label: period_label(locale, p),
         from,
         to,
@@ -94,7 +98,8 @@ async fn review_tables(ctx: &Ctx, a: &Access, period: &str) -> AppResult<ReviewT
         escalations_closed: s.escalations_closed,
         satisfaction: desk::satisfaction_percent(ratings[0].1, ratings[1].1, ratings[2].1),
         ratings,
-    })
+    };
+    Ok((a, t))
 }
 
 pub(super) async fn review(
@@ -102,8 +107,7 @@ pub(super) async fn review(
     id: web::Path<i64>,
     q: web::Query<ReviewQuery>,
 ) -> AppResult<HttpResponse> {
-    let a = load(&ctx, *id).await?;
-    let t = review_tables(&ctx, &a, &q.period).await?;
+    let (a, t) = review_tables(&ctx, *id, &q.period).await?;
     let locale = ctx.locale;
     let today = format::today();
     ctx.render(
@@ -134,8 +138,7 @@ pub(super) async fn review_xlsx(
     id: web::Path<i64>,
     q: web::Query<ReviewQuery>,
 ) -> AppResult<HttpResponse> {
-    let a = load(&ctx, *id).await?;
-    let t = review_tables(&ctx, &a, &q.period).await?;
+    let (a, t) = review_tables(&ctx, *id, &q.period).await?;
     let locale = ctx.locale;
     let tr = |k: &str| i18n::t(locale, k);
     let fail = |e: rust_xlsxwriter::XlsxError| AppError::Internal(e.to_string());
@@ -202,13 +205,7 @@ pub(super) async fn review_xlsx(
     let bytes = book.save_to_buffer().map_err(fail)?;
     Ok(crate::routes::export::attachment(
         "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        format!(
-            "so-lieu-truc-{}-{}.xlsx",
-            a.duty.id,
-            Period::parse(&q.period)
-                .unwrap_or(Period::FirstMonth)
-                .code()
-        ),
+        format!("so-lieu-truc-{}-{}.xlsx", a.duty.id, t.period.code()),
         bytes,
     ))
 }
