@@ -89,16 +89,11 @@ pub fn active_officials(conn: &mut DbConnection, duty_id: i64) -> QueryResult<Ve
 }
 
 fn set_officials(conn: &mut DbConnection, duty_id: i64, ids: &[i64]) -> QueryResult<()> {
-    diesel::delete(desk_duty_officials::table.filter(desk_duty_officials::duty_id.eq(duty_id)))
-        .execute(conn)?;
-    for (i, u) in ids.iter().enumerate() {
-        diesel::insert_into(desk_duty_officials::table)
-            .values((
-                desk_duty_officials::duty_id.eq(duty_id),
-                desk_duty_officials::user_id.eq(u),
-                desk_duty_officials::position.eq(i as i32),
-            ))
-            .execute(conn)?;
+    use desk_duty_officials as o;
+    diesel::delete(o::table.filter(o::duty_id.eq(duty_id))).execute(conn)?;
+    for (i, u) in (0..).zip(ids) {
+        let row = (o::duty_id.eq(duty_id), o::user_id.eq(u), o::position.eq(i));
+        diesel::insert_into(o::table).values(row).execute(conn)?;
     }
     Ok(())
 }

@@ -82,25 +82,17 @@ pub fn communes(conn: &mut DbConnection, id: i64) -> QueryResult<Vec<(i64, Strin
 }
 
 fn set_links(conn: &mut DbConnection, id: i64, f: &TeamFields) -> QueryResult<()> {
-    diesel::delete(support_team_members::table.filter(support_team_members::team_id.eq(id)))
-        .execute(conn)?;
+    use support_team_communes as tc;
+    use support_team_members as tm;
+    diesel::delete(tm::table.filter(tm::team_id.eq(id))).execute(conn)?;
+    diesel::delete(tc::table.filter(tc::team_id.eq(id))).execute(conn)?;
     for u in &f.members {
-        diesel::insert_into(support_team_members::table)
-            .values((
-                support_team_members::team_id.eq(id),
-                support_team_members::user_id.eq(u),
-            ))
-            .execute(conn)?;
+        let row = (tm::team_id.eq(id), tm::user_id.eq(u));
+        diesel::insert_into(tm::table).values(row).execute(conn)?;
     }
-    diesel::delete(support_team_communes::table.filter(support_team_communes::team_id.eq(id)))
-        .execute(conn)?;
     for c in &f.communes {
-        diesel::insert_into(support_team_communes::table)
-            .values((
-                support_team_communes::team_id.eq(id),
-                support_team_communes::unit_id.eq(c),
-            ))
-            .execute(conn)?;
+        let row = (tc::team_id.eq(id), tc::unit_id.eq(c));
+        diesel::insert_into(tc::table).values(row).execute(conn)?;
     }
     Ok(())
 }

@@ -139,13 +139,8 @@ pub async fn list_duties(api: Api, q: web::Query<PageQuery>) -> ApiResult<HttpRe
     responses((status = 200, body = DutyOut, headers(("ETag" = String))), super::docs::Errors),
     security(("token" = [])))]
 pub async fn get_duty(api: Api, id: web::Path<i64>) -> ApiResult<HttpResponse> {
-    let (did, user) = (*id, api.user.clone());
-    let a = api.db(move |c| duty_access(c, &user, did)).await?;
-    let version = a.duty.version;
-    Ok(one(
-        &DutyOut::new(a.duty, a.unit.name, a.officials),
-        Some(version),
-    ))
+    let (out, version) = duty_now(&api, *id).await?;
+    Ok(one(&out, Some(version)))
 }
 
 /// A duty as a manager sets it: the duty form's fields.

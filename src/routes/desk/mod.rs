@@ -92,7 +92,7 @@ pub(super) fn flash_after<T, C>(
             ctx.flash("error", invalid.unwrap_or(own));
         }
         Err(Rejected::Stale(_) | Rejected::NotAllowed(_)) => {
-            ctx.flash("error", "error-conflict-saved")
+            ctx.flash("error", "error-conflict-saved");
         }
         Err(other) => return Err(other.into_app_error()),
     }
@@ -227,18 +227,17 @@ async fn render_duty_form(
         .await?;
     let locale = ctx.locale;
     // Officials already chosen come first, in turn order, then everyone else.
-    let chosen: Vec<String> = form.officials.clone();
-    let mut official_options: Vec<Value> = chosen
+    let place = |id: &i64| {
+        let id = id.to_string();
+        let turn = form.officials.iter().position(|c| *c == id);
+        turn.unwrap_or(usize::MAX)
+    };
+    let mut people = people;
+    people.sort_by_key(|(id, _, _)| place(id));
+    let official_options: Vec<Value> = people
         .iter()
-        .filter_map(|c| people.iter().find(|(id, _, _)| id.to_string() == *c))
-        .map(|(id, u, n)| json!({"value": id.to_string(), "label": format!("{n} ({u})"), "selected": true}))
+        .map(|(id, u, n)| json!({"value": id.to_string(), "label": format!("{n} ({u})"), "selected": place(id) != usize::MAX}))
         .collect();
-    official_options.extend(
-        people
-            .iter()
-            .filter(|(id, _, _)| !chosen.contains(&id.to_string()))
-            .map(|(id, u, n)| json!({"value": id.to_string(), "label": format!("{n} ({u})"), "selected": false})),
-    );
     ctx.render_status(
         status,
         "desk/form",
