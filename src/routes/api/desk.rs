@@ -10,7 +10,7 @@ use utoipa::{IntoParams, ToSchema};
 
 use super::{created, one, page, resource, version, Api, ApiError, ApiJson, ApiResult, PageQuery};
 use crate::app::desk::{
-    duty_access, shift_access, AnswerInput, CaseInput, DutyInput, ShiftChangeInput,
+    duty_access, named, shift_access, AnswerInput, CaseInput, DutyInput, ShiftChangeInput,
 };
 use crate::app::{self, Rejected};
 use crate::db::{self, desk as ddb};
@@ -452,13 +452,6 @@ pub struct CasePage {
     next_cursor: Option<String>,
 }
 
-fn named(api: &Api, vi: String, en: String) -> String {
-    match api.user.locale {
-        crate::i18n::Locale::En if !en.trim().is_empty() => en,
-        _ => vi,
-    }
-}
-
 /// The cases recorded on a shift, by id.
 #[utoipa::path(get, path = "/api/v1/desk/shifts/{id}/cases", tag = "desk",
     params(("id" = i64, Path, description = "shift id"), PageQuery),
@@ -481,7 +474,12 @@ pub async fn list_cases(
         .into_iter()
         .filter(|r| r.case.id > after)
         .take(limit as usize)
-        .map(|r| CaseOut::new(r.case, named(&api, r.procedure_vi, r.procedure_en)))
+        .map(|r| {
+            CaseOut::new(
+                r.case,
+                named(api.user.locale, &r.procedure_vi, &r.procedure_en),
+            )
+        })
         .collect();
     Ok(page(items, limit, |c| c.id))
 }
@@ -522,7 +520,7 @@ async fn case_detail(api: &Api, cid: i64) -> ApiResult<CaseDetail> {
         })
         .await?;
     let procedure = procedure
-        .map(|p| named(api, p.name_vi, p.name_en))
+        .map(|p| named(api.user.locale, &p.name_vi, &p.name_en))
         .unwrap_or_default();
     Ok(CaseDetail {
         feedback_url: format!("{}/f/{}", api.origin, api.state.links.sign("feedback", cid)),

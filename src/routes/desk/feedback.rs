@@ -14,9 +14,7 @@ use crate::domain::desk::Rating;
 use crate::domain::format;
 use crate::domain::validate::FieldErrors;
 use crate::error::AppResult;
-use crate::i18n::{self};
-
-// ---------------------------------------------------------------- public feedback
+use crate::i18n;
 
 /// What the citizen's page may show: the unit, the day and the procedure —
 /// never the citizen's name, groups or the official's note.

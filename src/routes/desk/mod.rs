@@ -52,12 +52,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/f/{token}", web::post().to(feedback::feedback_submit));
 }
 
-pub(super) fn named(locale: Locale, vi: &str, en: &str) -> String {
-    match locale {
-        Locale::En if !en.trim().is_empty() => en.to_string(),
-        _ => vi.to_string(),
-    }
-}
+pub(super) use crate::app::desk::named;
 
 // ---------------------------------------------------------------- access
 

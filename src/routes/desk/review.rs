@@ -12,9 +12,7 @@ use crate::db::{self, desk as ddb};
 use crate::domain::desk::{self, Outcome, Period, Rating, ShiftStatus};
 use crate::domain::format;
 use crate::error::{AppError, AppResult};
-use crate::i18n::{self};
-
-// ---------------------------------------------------------------- periodic review
+use crate::i18n;
 
 #[derive(Deserialize, Default)]
 #[serde(default)]

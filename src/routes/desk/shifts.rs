@@ -16,11 +16,9 @@ use crate::domain::format;
 use crate::domain::households::PriorityGroup;
 use crate::domain::validate::FieldErrors;
 use crate::error::{AppError, AppResult};
-use crate::i18n::{self};
+use crate::i18n;
 use crate::routes::options;
 use crate::routes::Again;
-
-// ---------------------------------------------------------------- shifts and cases
 
 async fn load_shift(ctx: &Ctx, id: i64) -> AppResult<ShiftAccess> {
     let user = ctx.user()?.clone();

@@ -16,8 +16,6 @@ use crate::routes::desk::{calendar_feed, CalendarEvent, IcsQuery};
 
 use super::load;
 
-// ---------------------------------------------------------------- calendar and figures
-
 #[derive(Deserialize, Default)]
 #[serde(default)]
 pub(super) struct MonthQuery {

@@ -18,8 +18,6 @@ use crate::routes::chosen;
 use crate::routes::desk::{flash_after, shown};
 use crate::routes::Again;
 
-// ---------------------------------------------------------------- rounds
-
 async fn load_round(ctx: &Ctx, id: i64) -> AppResult<RoundAccess> {
     let user = ctx.user()?.clone();
     ctx.db(move |conn| round_access(conn, &user, id)).await
