@@ -212,6 +212,13 @@ pub fn edit(
     )
 }
 
+/// A refusal of one field's value.
+pub(super) fn refused<C>(field: &str, key: &str) -> Rejected<C> {
+    let mut e = FieldErrors::default();
+    e.add(field, key);
+    Rejected::Invalid(e)
+}
+
 /// Writes a change that holds only at the version read (`write` answers
 /// `None` when someone saved first), then reads the record as it now is:
 /// what was saved, or what the stale edit answers with.
@@ -287,11 +294,6 @@ fn shift_change(
     user: &CurrentUser,
     input: &ShiftChangeInput,
 ) -> Result<ddb::ShiftChange, Rejected<ddb::Shift>> {
-    let refused = |field: &str, key: &str| {
-        let mut e = FieldErrors::default();
-        e.add(field, key);
-        Rejected::Invalid(e)
-    };
     Ok(match input.action.as_str() {
         "assign" if sa.a.manage => {
             let official = input.official_id.filter(|o| sa.assignable.contains(o));

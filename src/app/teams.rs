@@ -3,7 +3,7 @@
 
 use chrono::NaiveDate;
 
-use super::desk::write_at;
+use super::desk::{refused, write_at};
 use super::{chosen, Rejected, Version, Versioned};
 use crate::context::CurrentUser;
 use crate::db::{self, audit, teams as tdb};
@@ -417,11 +417,4 @@ pub fn raise_problem(
     Ok(audit::write(conn, actor, |c| {
         Ok(((), tdb::add_problem(c, &ra.round, text, user.id)?))
     })?)
-}
-
-/// A refusal of one field's value.
-fn refused<C>(field: &str, key: &str) -> Rejected<C> {
-    let mut e = FieldErrors::default();
-    e.add(field, key);
-    Rejected::Invalid(e)
 }
