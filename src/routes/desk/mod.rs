@@ -61,6 +61,15 @@ pub(super) async fn load(ctx: &Ctx, id: i64) -> AppResult<Access> {
     ctx.db(move |conn| duty_access(conn, &user, id)).await
 }
 
+/// The version an edit form says it was made from; a form without one is
+/// refused (400) before anything else is read.
+pub(super) fn edit_version(raw: &str) -> AppResult<Version> {
+    match Version::of_form(raw) {
+        Version::Missing => Err(AppError::BadRequest("version missing".into())),
+        v => Ok(v),
+    }
+}
+
 /// The status, errors and conflict view a form page is shown with: as
 /// asked, or again (422) after a use case refused what was typed.
 pub(super) fn shown(again: Option<Again>) -> (StatusCode, FieldErrors, Option<Value>) {
@@ -296,10 +305,7 @@ async fn update(
     form: super::HtmlForm<DutyForm>,
 ) -> AppResult<HttpResponse> {
     let (did, mut form) = (*id, form.0);
-    let version = Version::of_form(&form.version);
-    if version == Version::Missing {
-        return Err(AppError::BadRequest("version missing".into()));
-    }
+    let version = edit_version(&form.version)?;
     let (input, user, actor) = (form.input(), ctx.user()?.clone(), ctx.actor());
     let saved = ctx
         .db(move |c| Ok(app::desk::edit(c, &user, &actor, did, version, &input)))

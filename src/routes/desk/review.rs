@@ -137,8 +137,7 @@ pub(super) async fn review_xlsx(
     q: web::Query<ReviewQuery>,
 ) -> AppResult<HttpResponse> {
     let (a, t) = review_tables(&ctx, *id, &q.period).await?;
-    let locale = ctx.locale;
-    let tr = |k: &str| i18n::t(locale, k);
+    let tr = |k: &str| i18n::t(ctx.locale, k);
     let fail = |e: rust_xlsxwriter::XlsxError| AppError::Internal(e.to_string());
     let mut book = rust_xlsxwriter::Workbook::new();
     let bold = rust_xlsxwriter::Format::new().set_bold();
@@ -150,7 +149,7 @@ pub(super) async fn review_xlsx(
         format::date(t.from),
         format::date(t.to)
     );
-    let top = crate::routes::export::title_rows(sheet, locale, &title, "")?;
+    let top = crate::routes::export::title_rows(sheet, ctx.locale, &title, "")?;
     let facts = [
         (tr("desk-shifts-planned"), t.planned),
         (tr("desk-shifts-held"), t.held),

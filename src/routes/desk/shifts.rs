@@ -5,9 +5,9 @@ use actix_web::{web, HttpResponse};
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
-use super::{named, shown, ShiftAccess};
+use super::{edit_version, named, shown, ShiftAccess};
 use crate::app::desk::{shift_access, AnswerInput, CaseInput, ShiftChangeInput};
-use crate::app::{self, Rejected, Version};
+use crate::app::{self, Rejected};
 use crate::context::Ctx;
 use crate::db::{self, desk as ddb};
 use crate::domain::access::Permission;
@@ -141,7 +141,7 @@ pub(super) async fn change_shift(
     form: web::Form<ShiftForm>,
 ) -> AppResult<HttpResponse> {
     let (sid, form) = (*id, form.into_inner());
-    let version = Version::of_form(&form.version);
+    let version = edit_version(&form.version)?;
     let input = ShiftChangeInput {
         official_id: form.official_id.trim().parse().ok(),
         action: form.action,

@@ -8,10 +8,10 @@ use serde_json::{json, Value};
 mod calendar;
 mod rounds;
 
-use super::desk::shown;
+use super::desk::{edit_version, shown};
 use super::{chosen, options, Again};
+use crate::app;
 use crate::app::teams::{team_access, Access, PlanInput, TeamInput};
-use crate::app::{self, Version};
 use crate::context::Ctx;
 use crate::db::{self, teams as tdb};
 use crate::domain::access::Permission;
@@ -226,10 +226,7 @@ async fn update(
     form: super::HtmlForm<TeamForm>,
 ) -> AppResult<HttpResponse> {
     let (tid, mut form) = (*id, form.0);
-    let version = Version::of_form(&form.version);
-    if version == Version::Missing {
-        return Err(AppError::BadRequest("version missing".into()));
-    }
+    let version = edit_version(&form.version)?;
     let (input, user, actor) = (form.input(), ctx.user()?.clone(), ctx.actor());
     let saved = ctx
         .db(move |c| Ok(app::teams::edit(c, &user, &actor, tid, version, &input)))

@@ -5,8 +5,8 @@ use actix_web::{web, HttpResponse};
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
+use crate::app;
 use crate::app::teams::{round_access, ResultInput, RoundAccess};
-use crate::app::{self, Version};
 use crate::context::Ctx;
 use crate::db::{self, audit, teams as tdb};
 use crate::domain::desk::ShiftStatus;
@@ -15,7 +15,7 @@ use crate::domain::validate::FieldErrors;
 use crate::error::{AppError, AppResult};
 use crate::i18n;
 use crate::routes::chosen;
-use crate::routes::desk::{flash_after, shown};
+use crate::routes::desk::{edit_version, flash_after, shown};
 use crate::routes::Again;
 
 async fn load_round(ctx: &Ctx, id: i64) -> AppResult<RoundAccess> {
@@ -145,10 +145,7 @@ pub(super) async fn record(
     form: web::Form<RecordForm>,
 ) -> AppResult<HttpResponse> {
     let (rid, mut form) = (*id, form.into_inner());
-    let version = Version::of_form(&form.version);
-    if version == Version::Missing {
-        return Err(AppError::BadRequest("version missing".into()));
-    }
+    let version = edit_version(&form.version)?;
     let (input, user, actor) = (form.input(), ctx.user()?.clone(), ctx.actor());
     let saved = ctx
         .db(move |c| {
@@ -185,7 +182,7 @@ pub(super) async fn cancel(
     form: web::Form<TextForm>,
 ) -> AppResult<HttpResponse> {
     let (rid, form) = (*id, form.into_inner());
-    let version = Version::of_form(&form.version);
+    let version = edit_version(&form.version)?;
     let (user, actor) = (ctx.user()?.clone(), ctx.actor());
     let cancelled = ctx
         .db(move |c| {
