@@ -6,7 +6,7 @@ use super::{chosen, Rejected, Version, Versioned};
 use crate::context::CurrentUser;
 use crate::db::{self, audit, desk as ddb};
 use crate::domain::access::Permission;
-use crate::domain::desk::{self, Outcome};
+use crate::domain::desk::{self, Outcome, ShiftStatus};
 use crate::domain::format;
 use crate::domain::households::PriorityGroup;
 use crate::domain::validate::FieldErrors;
@@ -14,6 +14,15 @@ use crate::error::{AppError, AppResult};
 
 /// How far ahead the rota is planned and shown.
 pub const ROTA_WEEKS: u32 = 8;
+
+/// A procedure's name in the reader's language: the Vietnamese one when it
+/// has no English name.
+pub fn named(locale: crate::i18n::Locale, vi: &str, en: &str) -> String {
+    match locale {
+        crate::i18n::Locale::En if !en.trim().is_empty() => en.to_string(),
+        _ => vi.to_string(),
+    }
+}
 
 /// The duty as a stale edit finds it.
 pub struct DutyNow {
@@ -183,7 +192,7 @@ pub fn edit(
     duty_id: i64,
     version: Version,
     input: &DutyInput,
-) -> Result<ddb::Duty, Rejected<DutyNow>> {
+) -> Result<DutyNow, Rejected<DutyNow>> {
     let a = duty_access(conn, user, duty_id)?;
     if !a.manage {
         return Err(Rejected::Forbidden);
@@ -195,14 +204,39 @@ pub fn edit(
         Ok(DutyNow { duty, fields })
     };
     let version = version.given(|| now(conn))?;
+    write_at(
+        conn,
+        actor,
+        |c| ddb::update(c, &a.duty, version, &fields),
+        now,
+    )
+}
+
+/// A refusal of one field's value.
+pub(super) fn refused<C>(field: &str, key: &str) -> Rejected<C> {
+    let mut e = FieldErrors::default();
+    e.add(field, key);
+    Rejected::Invalid(e)
+}
+
+/// Writes a change that holds only at the version read (`write` answers
+/// `None` when someone saved first), then reads the record as it now is:
+/// what was saved, or what the stale edit answers with.
+pub(super) fn write_at<T>(
+    conn: &mut db::DbConnection,
+    actor: &audit::Actor,
+    write: impl FnOnce(&mut db::DbConnection) -> diesel::QueryResult<Option<audit::Change>>,
+    now: impl FnOnce(&mut db::DbConnection) -> Result<T, Rejected<T>>,
+) -> Result<T, Rejected<T>> {
     let saved = audit::write_if(conn, actor, |c| {
-        let change = ddb::update(c, &a.duty, version, &fields)?;
+        let change = write(c)?;
         Ok((change.is_some(), change))
     })?;
+    let now = now(conn)?;
     if saved {
-        Ok(ddb::find(conn, duty_id)?)
+        Ok(now)
     } else {
-        Err(Rejected::Stale(Box::new(now(conn)?)))
+        Err(Rejected::Stale(Box::new(now)))
     }
 }
 
@@ -231,6 +265,84 @@ pub fn shift_access(
         records,
         assignable,
     })
+}
+
+impl Versioned for ddb::Shift {
+    fn version(&self) -> i32 {
+        self.version
+    }
+}
+
+/// A change to a shift as asked on its page or sent as JSON.
+#[derive(Debug, Clone, Default)]
+pub struct ShiftChangeInput {
+    /// `assign`, `swap` or `status`.
+    pub action: String,
+    /// Whom a manager assigns.
+    pub official_id: Option<i64>,
+    /// Why a swap is asked for (required), or a note on the status.
+    pub reason: String,
+    /// `held` or `cancelled`.
+    pub status: String,
+}
+
+/// The change asked for, if the reader may make it: a manager assigns one
+/// of the duty's active officials; the official on duty asks for a swap with
+/// a reason; whoever records cases marks it held or cancelled.
+fn shift_change(
+    sa: &ShiftAccess,
+    user: &CurrentUser,
+    input: &ShiftChangeInput,
+) -> Result<ddb::ShiftChange, Rejected<ddb::Shift>> {
+    Ok(match input.action.as_str() {
+        "assign" if sa.a.manage => {
+            let official = input.official_id.filter(|o| sa.assignable.contains(o));
+            ddb::ShiftChange::Assign(
+                official.ok_or_else(|| refused("official_id", chosen::INVALID))?,
+            )
+        }
+        "swap" if sa.shift.official_id == user.id => {
+            let reason = input.reason.trim();
+            if reason.is_empty() || reason.chars().count() > 500 {
+                return Err(refused("reason", "desk-error-swap-reason"));
+            }
+            ddb::ShiftChange::RequestSwap(user.id, reason.to_string())
+        }
+        "status" if sa.records => {
+            let status = ShiftStatus::parse(&input.status)
+                .filter(|s| *s != ShiftStatus::Planned)
+                .ok_or_else(|| refused("status", chosen::INVALID))?;
+            ddb::ShiftChange::Status(status, input.reason.trim().chars().take(500).collect())
+        }
+        "assign" | "swap" | "status" => return Err(Rejected::Forbidden),
+        _ => {
+            return Err(Rejected::Failed(AppError::BadRequest(
+                "unknown action".into(),
+            )))
+        }
+    })
+}
+
+/// Changes a shift from the version read (see `shift_change` for who may
+/// do what).
+pub fn change_shift(
+    conn: &mut db::DbConnection,
+    user: &CurrentUser,
+    actor: &audit::Actor,
+    shift_id: i64,
+    version: Version,
+    input: &ShiftChangeInput,
+) -> Result<ddb::Shift, Rejected<ddb::Shift>> {
+    let sa = shift_access(conn, user, shift_id)?;
+    let change = shift_change(&sa, user, input)?;
+    let version = version.given(|| Ok(sa.shift.clone()))?;
+    let unit = sa.a.unit.id;
+    write_at(
+        conn,
+        actor,
+        |c| ddb::change_shift(c, &sa.shift, version, unit, &change),
+        |c| Ok(ddb::find_shift(c, shift_id)?),
+    )
 }
 
 /// A case as typed on the shift's form or sent as JSON.

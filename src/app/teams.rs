@@ -1,11 +1,14 @@
-//! Mobile support teams: setting one up, editing it.
+//! Mobile support teams: setting one up, editing it, its rounds planned,
+//! recorded and cancelled, and the problems they raise.
 
 use chrono::NaiveDate;
 
+use super::desk::{refused, write_at};
 use super::{chosen, Rejected, Version, Versioned};
 use crate::context::CurrentUser;
 use crate::db::{self, audit, teams as tdb};
 use crate::domain::access::Permission;
+use crate::domain::desk::{self, RoundKind, ShiftStatus};
 use crate::domain::validate::FieldErrors;
 use crate::error::{AppError, AppResult};
 
@@ -173,7 +176,7 @@ pub fn edit(
     team_id: i64,
     version: Version,
     input: &TeamInput,
-) -> Result<tdb::Team, Rejected<TeamNow>> {
+) -> Result<TeamNow, Rejected<TeamNow>> {
     let a = team_access(conn, user, team_id)?;
     if !a.manage {
         return Err(Rejected::Forbidden);
@@ -185,15 +188,82 @@ pub fn edit(
         Ok(TeamNow { team, fields })
     };
     let version = version.given(|| now(conn))?;
-    let saved = audit::write_if(conn, actor, |c| {
-        let change = tdb::update(c, &a.team, version, &fields)?;
-        Ok((change.is_some(), change))
-    })?;
-    if saved {
-        Ok(tdb::find(conn, team_id)?)
-    } else {
-        Err(Rejected::Stale(Box::new(now(conn)?)))
+    write_at(
+        conn,
+        actor,
+        |c| tdb::update(c, &a.team, version, &fields),
+        now,
+    )
+}
+
+/// A round as planned on the team's page or sent as JSON.
+#[derive(Debug, Clone, Default)]
+pub struct PlanInput {
+    /// One of the team's communes.
+    pub unit_id: Option<i64>,
+    /// Within the team's period.
+    pub on_date: Option<NaiveDate>,
+    /// `HH:MM`.
+    pub start_time: String,
+    pub place: String,
+    /// `outreach`, `legal_advice`, `online_guidance`.
+    pub kind: String,
+    pub unread: FieldErrors,
+}
+
+/// A round planned in one of the team's communes, within its period.
+fn check_plan(a: &Access, input: &PlanInput) -> Result<tdb::RoundPlan, FieldErrors> {
+    let mut e = input.unread.clone();
+    let unit_id = e.required_id("unit_id", input.unit_id);
+    if unit_id.is_some_and(|u| !a.communes.iter().any(|c| c.0 == u)) {
+        e.add("unit_id", chosen::INVALID);
     }
+    let on_date = e.date_value("on_date", input.on_date);
+    if input.on_date.is_none() {
+        e.add("on_date", "error-required");
+    }
+    if on_date.is_some_and(|d| d < a.team.period_from || d > a.team.period_to) {
+        e.add("on_date", "teams-error-outside-period");
+    }
+    let start = desk::parse_time(&input.start_time);
+    if start.is_none() {
+        e.add("start_time", "error-time");
+    }
+    let place = e.required("place", &input.place, 300);
+    let kind = RoundKind::parse(&input.kind);
+    if kind.is_none() {
+        e.add("kind", "error-required");
+    }
+    let (Some(unit_id), Some(on_date), Some(start), Some(kind)) =
+        (unit_id, on_date, start, kind.filter(|_| e.is_empty()))
+    else {
+        return Err(e);
+    };
+    Ok(tdb::RoundPlan {
+        unit_id,
+        on_date,
+        start_time: start.format("%H:%M").to_string(),
+        place,
+        kind: kind.as_str().into(),
+    })
+}
+
+/// Plans a round (the team's members and the lead unit's committee).
+pub fn plan_round(
+    conn: &mut db::DbConnection,
+    user: &CurrentUser,
+    actor: &audit::Actor,
+    team_id: i64,
+    input: &PlanInput,
+) -> Result<tdb::Round, Rejected> {
+    let a = team_access(conn, user, team_id)?;
+    if !a.member {
+        return Err(Rejected::Forbidden);
+    }
+    let plan = check_plan(&a, input)?;
+    Ok(audit::write(conn, actor, |c| {
+        Ok(tdb::plan_round(c, &a.team, &plan, user.id)?)
+    })?)
 }
 
 pub struct RoundAccess {
@@ -210,6 +280,19 @@ pub fn round_access(
     let round = tdb::find_round(conn, id)?;
     let a = team_access(conn, user, round.team_id)?;
     Ok(RoundAccess { a, round })
+}
+
+/// The round, if the user is a member of its team (who act on rounds).
+fn member_round<C>(
+    conn: &mut db::DbConnection,
+    user: &CurrentUser,
+    id: i64,
+) -> Result<RoundAccess, Rejected<C>> {
+    let ra = round_access(conn, user, id)?;
+    if !ra.a.member {
+        return Err(Rejected::Forbidden);
+    }
+    Ok(ra)
 }
 
 impl Versioned for tdb::Round {
@@ -241,10 +324,7 @@ pub fn record_round(
     version: Version,
     input: &ResultInput,
 ) -> Result<tdb::Round, Rejected<tdb::Round>> {
-    let ra = round_access(conn, user, round_id)?;
-    if !ra.a.member {
-        return Err(Rejected::Forbidden);
-    }
+    let ra = member_round(conn, user, round_id)?;
     let mut e = input.unread.clone();
     let mut count = |field: &str, v: Option<i64>| -> i32 {
         match v.map(i32::try_from) {
@@ -285,14 +365,56 @@ pub fn record_round(
         notes,
     };
     let version = version.given(|| Ok(ra.round.clone()))?;
-    let saved = audit::write_if(conn, actor, |c| {
-        let ch = tdb::record(c, &ra.round, version, &res)?;
-        Ok((ch.is_some(), ch))
-    })?;
-    let now = tdb::find_round(conn, round_id)?;
-    if saved {
-        Ok(now)
-    } else {
-        Err(Rejected::Stale(Box::new(now)))
+    write_at(
+        conn,
+        actor,
+        |c| tdb::record(c, &ra.round, version, &res),
+        |c| Ok(tdb::find_round(c, round_id)?),
+    )
+}
+
+/// Cancels a planned round, with a reason (up to 500 characters kept), from
+/// the version read (the team's members).
+pub fn cancel_round(
+    conn: &mut db::DbConnection,
+    user: &CurrentUser,
+    actor: &audit::Actor,
+    round_id: i64,
+    version: Version,
+    reason: &str,
+) -> Result<tdb::Round, Rejected<tdb::Round>> {
+    let ra = member_round(conn, user, round_id)?;
+    let reason: String = reason.trim().chars().take(500).collect();
+    if reason.is_empty() {
+        return Err(refused("reason", "error-required"));
     }
+    let version = version.given(|| Ok(ra.round.clone()))?;
+    if ra.round.status != ShiftStatus::Planned.as_str() && version == ra.round.version {
+        return Err(Rejected::NotAllowed("teams-error-not-planned"));
+    }
+    write_at(
+        conn,
+        actor,
+        |c| tdb::cancel(c, &ra.round, version, &reason),
+        |c| Ok(tdb::find_round(c, round_id)?),
+    )
+}
+
+/// Raises a problem met on a round, of 1–2,000 characters (the team's
+/// members).
+pub fn raise_problem(
+    conn: &mut db::DbConnection,
+    user: &CurrentUser,
+    actor: &audit::Actor,
+    round_id: i64,
+    text: &str,
+) -> Result<(), Rejected> {
+    let ra = member_round(conn, user, round_id)?;
+    let text = text.trim();
+    if text.is_empty() || text.chars().count() > 2_000 {
+        return Err(refused("text", "teams-error-problem"));
+    }
+    Ok(audit::write(conn, actor, |c| {
+        Ok(((), tdb::add_problem(c, &ra.round, text, user.id)?))
+    })?)
 }

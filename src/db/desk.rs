@@ -32,9 +32,11 @@ pub struct Duty {
     pub updated_at: NaiveDateTime,
 }
 
-/// What a manager sets on a duty.
-#[derive(Debug, Clone, Serialize, PartialEq)]
+/// What a manager sets on a duty; its unit stays once set.
+#[derive(Debug, Clone, Serialize, PartialEq, Insertable, AsChangeset)]
+#[diesel(table_name = desk_duties)]
 pub struct DutyFields {
+    #[diesel(skip_update)]
     pub unit_id: i64,
     pub name: String,
     pub place: String,
@@ -44,6 +46,7 @@ pub struct DutyFields {
     pub starts_on: NaiveDate,
     pub active: bool,
     /// In turn order.
+    #[diesel(skip_insertion, skip_update)]
     pub officials: Vec<i64>,
 }
 
@@ -86,16 +89,11 @@ pub fn active_officials(conn: &mut DbConnection, duty_id: i64) -> QueryResult<Ve
 }
 
 fn set_officials(conn: &mut DbConnection, duty_id: i64, ids: &[i64]) -> QueryResult<()> {
-    diesel::delete(desk_duty_officials::table.filter(desk_duty_officials::duty_id.eq(duty_id)))
-        .execute(conn)?;
-    for (i, u) in ids.iter().enumerate() {
-        diesel::insert_into(desk_duty_officials::table)
-            .values((
-                desk_duty_officials::duty_id.eq(duty_id),
-                desk_duty_officials::user_id.eq(u),
-                desk_duty_officials::position.eq(i as i32),
-            ))
-            .execute(conn)?;
+    use desk_duty_officials as o;
+    diesel::delete(o::table.filter(o::duty_id.eq(duty_id))).execute(conn)?;
+    for (i, u) in (0..).zip(ids) {
+        let row = (o::duty_id.eq(duty_id), o::user_id.eq(u), o::position.eq(i));
+        diesel::insert_into(o::table).values(row).execute(conn)?;
     }
     Ok(())
 }
@@ -121,14 +119,7 @@ pub fn create(conn: &mut DbConnection, f: &DutyFields, by: i64) -> QueryResult<(
     let now = super::now();
     let id: i64 = diesel::insert_into(desk_duties::table)
         .values((
-            desk_duties::unit_id.eq(f.unit_id),
-            desk_duties::name.eq(&f.name),
-            desk_duties::place.eq(&f.place),
-            desk_duties::weekday.eq(f.weekday),
-            desk_duties::start_time.eq(&f.start_time),
-            desk_duties::end_time.eq(&f.end_time),
-            desk_duties::starts_on.eq(f.starts_on),
-            desk_duties::active.eq(f.active),
+            f,
             desk_duties::version.eq(1),
             desk_duties::created_by.eq(by),
             desk_duties::created_at.eq(now),
@@ -157,13 +148,7 @@ pub fn update(
             .filter(desk_duties::version.eq(version)),
     )
     .set((
-        desk_duties::name.eq(&f.name),
-        desk_duties::place.eq(&f.place),
-        desk_duties::weekday.eq(f.weekday),
-        desk_duties::start_time.eq(&f.start_time),
-        desk_duties::end_time.eq(&f.end_time),
-        desk_duties::starts_on.eq(f.starts_on),
-        desk_duties::active.eq(f.active),
+        f,
         desk_duties::version.eq(version + 1),
         desk_duties::updated_at.eq(super::now()),
     ))

@@ -29,14 +29,19 @@ pub struct Team {
     pub updated_at: NaiveDateTime,
 }
 
-#[derive(Debug, Clone, Serialize, PartialEq)]
+/// What a manager sets on a team; its lead unit stays once set.
+#[derive(Debug, Clone, Serialize, PartialEq, Insertable, AsChangeset)]
+#[diesel(table_name = support_teams)]
 pub struct TeamFields {
+    #[diesel(skip_update)]
     pub lead_unit_id: i64,
     pub name: String,
     pub period_from: NaiveDate,
     pub period_to: NaiveDate,
     pub description: String,
+    #[diesel(skip_insertion, skip_update)]
     pub members: Vec<i64>,
+    #[diesel(skip_insertion, skip_update)]
     pub communes: Vec<i64>,
 }
 
@@ -77,25 +82,17 @@ pub fn communes(conn: &mut DbConnection, id: i64) -> QueryResult<Vec<(i64, Strin
 }
 
 fn set_links(conn: &mut DbConnection, id: i64, f: &TeamFields) -> QueryResult<()> {
-    diesel::delete(support_team_members::table.filter(support_team_members::team_id.eq(id)))
-        .execute(conn)?;
+    use support_team_communes as tc;
+    use support_team_members as tm;
+    diesel::delete(tm::table.filter(tm::team_id.eq(id))).execute(conn)?;
+    diesel::delete(tc::table.filter(tc::team_id.eq(id))).execute(conn)?;
     for u in &f.members {
-        diesel::insert_into(support_team_members::table)
-            .values((
-                support_team_members::team_id.eq(id),
-                support_team_members::user_id.eq(u),
-            ))
-            .execute(conn)?;
+        let row = (tm::team_id.eq(id), tm::user_id.eq(u));
+        diesel::insert_into(tm::table).values(row).execute(conn)?;
     }
-    diesel::delete(support_team_communes::table.filter(support_team_communes::team_id.eq(id)))
-        .execute(conn)?;
     for c in &f.communes {
-        diesel::insert_into(support_team_communes::table)
-            .values((
-                support_team_communes::team_id.eq(id),
-                support_team_communes::unit_id.eq(c),
-            ))
-            .execute(conn)?;
+        let row = (tc::team_id.eq(id), tc::unit_id.eq(c));
+        diesel::insert_into(tc::table).values(row).execute(conn)?;
     }
     Ok(())
 }
@@ -116,11 +113,7 @@ pub fn create(conn: &mut DbConnection, f: &TeamFields, by: i64) -> QueryResult<(
     let now = super::now();
     let id: i64 = diesel::insert_into(support_teams::table)
         .values((
-            support_teams::lead_unit_id.eq(f.lead_unit_id),
-            support_teams::name.eq(&f.name),
-            support_teams::period_from.eq(f.period_from),
-            support_teams::period_to.eq(f.period_to),
-            support_teams::description.eq(&f.description),
+            f,
             support_teams::version.eq(1),
             support_teams::created_by.eq(by),
             support_teams::created_at.eq(now),
@@ -148,10 +141,7 @@ pub fn update(
             .filter(support_teams::version.eq(version)),
     )
     .set((
-        support_teams::name.eq(&f.name),
-        support_teams::period_from.eq(f.period_from),
-        support_teams::period_to.eq(f.period_to),
-        support_teams::description.eq(&f.description),
+        f,
         support_teams::version.eq(version + 1),
         support_teams::updated_at.eq(super::now()),
     ))
@@ -193,7 +183,8 @@ pub struct Round {
     pub updated_at: NaiveDateTime,
 }
 
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, PartialEq, Insertable)]
+#[diesel(table_name = support_rounds)]
 pub struct RoundPlan {
     pub unit_id: i64,
     pub on_date: NaiveDate,
@@ -245,12 +236,8 @@ pub fn plan_round(
     let now = super::now();
     let id: i64 = diesel::insert_into(support_rounds::table)
         .values((
+            p,
             support_rounds::team_id.eq(t.id),
-            support_rounds::unit_id.eq(p.unit_id),
-            support_rounds::on_date.eq(p.on_date),
-            support_rounds::start_time.eq(&p.start_time),
-            support_rounds::place.eq(&p.place),
-            support_rounds::kind.eq(&p.kind),
             support_rounds::status.eq(ShiftStatus::Planned.as_str()),
             support_rounds::version.eq(1),
             support_rounds::created_by.eq(by),

@@ -1,24 +1,22 @@
 //! The weekly citizen-support desk: duties, their shifts, the cases recorded
 //! on a shift (with the citizen's feedback) and the answers to escalations.
-//! Rights and checks are the desk pages' (`duty_access`, `shift_access`,
-//! `check_case`, `check_case_answer`).
+//! Rights and checks are the application layer's (`app::desk`), as for the
+//! desk pages.
 
-use actix_web::http::header;
 use actix_web::{web, HttpRequest, HttpResponse};
 use chrono::{Duration, NaiveDate, NaiveDateTime};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use super::{
-    etag, if_match, one, page, resource, version, Api, ApiError, ApiJson, ApiResult, PageQuery,
+use super::{created, one, page, resource, version, Api, ApiError, ApiJson, ApiResult, PageQuery};
+use crate::app::desk::{
+    duty_access, named, shift_access, AnswerInput, CaseInput, DutyInput, ShiftChangeInput,
 };
-use crate::app::desk::{duty_access, shift_access, AnswerInput, CaseInput, DutyInput};
 use crate::app::{self, Rejected};
 use crate::db::{self, desk as ddb};
 use crate::domain::access::Permission;
 use crate::domain::format;
 use crate::domain::validate::FieldErrors;
-use crate::routes::desk::{shift_change, ShiftForm};
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(
@@ -141,13 +139,8 @@ pub async fn list_duties(api: Api, q: web::Query<PageQuery>) -> ApiResult<HttpRe
     responses((status = 200, body = DutyOut, headers(("ETag" = String))), super::docs::Errors),
     security(("token" = [])))]
 pub async fn get_duty(api: Api, id: web::Path<i64>) -> ApiResult<HttpResponse> {
-    let (did, user) = (*id, api.user.clone());
-    let a = api.db(move |c| duty_access(c, &user, did)).await?;
-    let version = a.duty.version;
-    Ok(one(
-        &DutyOut::new(a.duty, a.unit.name, a.officials),
-        Some(version),
-    ))
+    let (out, version) = duty_now(&api, *id).await?;
+    Ok(one(&out, Some(version)))
 }
 
 /// A duty as a manager sets it: the duty form's fields.
@@ -213,10 +206,11 @@ pub async fn create(api: Api, body: ApiJson<DutyIn>) -> ApiResult<HttpResponse> 
         .await?
         .map_err(|r| api.rejected(r))?;
     let (out, version) = duty_now(&api, duty.id).await?;
-    Ok(HttpResponse::Created()
-        .insert_header((header::LOCATION, format!("/api/v1/desk/duties/{}", duty.id)))
-        .insert_header((header::ETAG, etag(version)))
-        .json(out))
+    Ok(created(
+        &format!("/api/v1/desk/duties/{}", duty.id),
+        &out,
+        Some(version),
+    ))
 }
 
 /// Edits a duty (the unit's managers; its unit stays). `If-Match` carries
@@ -371,45 +365,23 @@ pub async fn change_shift(
     id: web::Path<i64>,
     body: ApiJson<ShiftChangeIn>,
 ) -> ApiResult<HttpResponse> {
-    let (sid, user) = (*id, api.user.clone());
-    let sa = api.db(move |c| shift_access(c, &user, sid)).await?;
     let b = body.0;
-    let field = match b.action.as_str() {
-        "assign" => "official_id",
-        "swap" => "reason",
-        _ => "status",
-    };
-    let form = ShiftForm {
+    let input = ShiftChangeInput {
         action: b.action,
-        official_id: b.official_id.map(|o| o.to_string()).unwrap_or_default(),
+        official_id: b.official_id,
         reason: b.reason,
         status: b.status.unwrap_or_default(),
-        version: String::new(),
     };
-    let change = match shift_change(&sa, &api.user, &form)? {
-        Ok(change) => change,
-        Err(key) => {
-            let mut e = FieldErrors::default();
-            e.add(field, key);
-            return Err(api.invalid(e));
-        }
-    };
-    let version = if_match(&req, sa.shift.version)?;
-    let (actor, shift, unit) = (api.actor(), sa.shift, sa.a.unit.id);
-    let saved = api
-        .db(move |c| {
-            db::audit::write_if(c, &actor, |c| {
-                let ch = ddb::change_shift(c, &shift, version, unit, &change)?;
-                Ok((ch.is_some(), ch))
-            })
-        })
-        .await?;
+    let (sid, version) = (*id, version(&req));
+    let (user, actor) = (api.user.clone(), api.actor());
+    api.db(move |c| {
+        Ok(app::desk::change_shift(
+            c, &user, &actor, sid, version, &input,
+        ))
+    })
+    .await?
+    .map_err(|r| api.rejected(r))?;
     let row = shift_now(&api, sid).await?;
-    if !saved {
-        return Err(ApiError::PreconditionFailed {
-            current: etag(row.shift.version),
-        });
-    }
     let version = row.shift.version;
     Ok(one(&ShiftOut::from(row), Some(version)))
 }
@@ -480,13 +452,6 @@ pub struct CasePage {
     next_cursor: Option<String>,
 }
 
-fn named(api: &Api, vi: String, en: String) -> String {
-    match api.user.locale {
-        crate::i18n::Locale::En if !en.trim().is_empty() => en,
-        _ => vi,
-    }
-}
-
 /// The cases recorded on a shift, by id.
 #[utoipa::path(get, path = "/api/v1/desk/shifts/{id}/cases", tag = "desk",
     params(("id" = i64, Path, description = "shift id"), PageQuery),
@@ -509,7 +474,12 @@ pub async fn list_cases(
         .into_iter()
         .filter(|r| r.case.id > after)
         .take(limit as usize)
-        .map(|r| CaseOut::new(r.case, named(&api, r.procedure_vi, r.procedure_en)))
+        .map(|r| {
+            CaseOut::new(
+                r.case,
+                named(api.user.locale, &r.procedure_vi, &r.procedure_en),
+            )
+        })
         .collect();
     Ok(page(items, limit, |c| c.id))
 }
@@ -550,7 +520,7 @@ async fn case_detail(api: &Api, cid: i64) -> ApiResult<CaseDetail> {
         })
         .await?;
     let procedure = procedure
-        .map(|p| named(api, p.name_vi, p.name_en))
+        .map(|p| named(api.user.locale, &p.name_vi, &p.name_en))
         .unwrap_or_default();
     Ok(CaseDetail {
         feedback_url: format!("{}/f/{}", api.origin, api.state.links.sign("feedback", cid)),
@@ -627,9 +597,7 @@ pub async fn create_case(
         .map_err(|r| api.rejected(r))?
         .id;
     let detail = case_detail(&api, cid).await?;
-    Ok(HttpResponse::Created()
-        .insert_header((header::LOCATION, format!("/api/v1/desk/cases/{cid}")))
-        .json(detail))
+    Ok(created(&format!("/api/v1/desk/cases/{cid}"), &detail, None))
 }
 
 #[derive(Deserialize, ToSchema)]

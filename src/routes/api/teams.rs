@@ -1,7 +1,7 @@
 //! Mobile support teams and their rounds: teams read by those who see them,
 //! rounds planned, recorded (figures, with If-Match), cancelled, and the
-//! problems they raise. Rights and checks are the team pages' own
-//! (`team_access`, `round_access`, `check_plan`, `check_result`).
+//! problems they raise. Rights and checks are the application layer's
+//! (`app::teams`), as for the team pages.
 
 use actix_web::{web, HttpRequest, HttpResponse};
 use chrono::{NaiveDate, NaiveDateTime};
@@ -9,21 +9,12 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use super::desk::Person;
-use super::{
-    created, etag, if_match, one, page, resource, version, Api, ApiError, ApiJson, ApiResult,
-    PageQuery,
-};
-use crate::app;
-use crate::app::teams::{round_access, ResultInput, RoundAccess, TeamInput};
-use crate::db::audit::Change;
-use crate::db::{audit, teams as tdb, DbConnection};
-use crate::domain::desk::ShiftStatus;
-use crate::domain::format;
+use super::{created, one, page, resource, version, Api, ApiError, ApiJson, ApiResult, PageQuery};
+use crate::app::teams::{round_access, team_access, Access, PlanInput, ResultInput, TeamInput};
+use crate::app::{self, Rejected};
+use crate::db::teams as tdb;
 use crate::domain::validate::FieldErrors;
 use crate::error::AppError;
-use crate::routes::teams::{
-    cancel_reason, check_plan, problem_text, team_access, Access, PlanForm,
-};
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(
@@ -403,32 +394,20 @@ pub async fn plan_round(
     body: ApiJson<PlanIn>,
 ) -> ApiResult<HttpResponse> {
     let b = body.0;
-    let form = PlanForm {
-        unit_id: b.unit_id.to_string(),
-        on_date: format::date(b.on_date),
+    let input = PlanInput {
+        unit_id: Some(b.unit_id),
+        on_date: Some(b.on_date),
         start_time: b.start_time,
         place: b.place,
         kind: b.kind,
+        unread: FieldErrors::default(),
     };
     let (tid, user, actor) = (*id, api.user.clone(), api.actor());
-    let planned = api
-        .db(move |c| {
-            let a = team_access(c, &user, tid)?;
-            if !a.member {
-                return Err(AppError::Forbidden);
-            }
-            Ok(match check_plan(&a, &form) {
-                Ok(p) => {
-                    Ok(
-                        audit::write(c, &actor, |c| Ok(tdb::plan_round(c, &a.team, &p, user.id)?))?
-                            .id,
-                    )
-                }
-                Err(e) => Err(e),
-            })
-        })
-        .await?;
-    let rid = planned.map_err(|e| api.invalid(e))?;
+    let rid = api
+        .db(move |c| Ok(app::teams::plan_round(c, &user, &actor, tid, &input)))
+        .await?
+        .map_err(|r| api.rejected(r))?
+        .id;
     let (detail, version) = round_detail(&api, rid).await?;
     Ok(created(
         &format!("/api/v1/team-rounds/{rid}"),
@@ -450,16 +429,6 @@ pub struct ResultIn {
     dossiers_online: Option<i32>,
     #[serde(default)]
     notes: String,
-}
-
-/// A member of a round's team, with the round as they may act on it.
-async fn member_round(api: &Api, rid: i64) -> ApiResult<RoundAccess> {
-    let user = api.user.clone();
-    let ra = api.db(move |c| round_access(c, &user, rid)).await?;
-    if !ra.a.member {
-        return Err(ApiError::Forbidden);
-    }
-    Ok(ra)
 }
 
 /// Records a round as held with its figures, or corrects them. `If-Match`
@@ -505,31 +474,6 @@ pub async fn record_round(
     Ok(one(&detail, Some(version)))
 }
 
-/// Makes a change that holds only from the version read, then answers with
-/// the round as it now is: 412 (with its version) when the change found a
-/// newer one.
-async fn write_round<F>(api: &Api, round: tdb::Round, change: F) -> ApiResult<HttpResponse>
-where
-    F: FnOnce(&mut DbConnection, &tdb::Round) -> diesel::QueryResult<Option<Change>>
-        + Send
-        + 'static,
-{
-    let (actor, rid) = (api.actor(), round.id);
-    let saved = api
-        .db(move |c| {
-            audit::write_if(c, &actor, |c| {
-                let ch = change(c, &round)?;
-                Ok((ch.is_some(), ch))
-            })
-        })
-        .await?;
-    let (detail, now) = round_detail(api, rid).await?;
-    if !saved {
-        return Err(ApiError::PreconditionFailed { current: etag(now) });
-    }
-    Ok(one(&detail, Some(now)))
-}
-
 #[derive(Deserialize, ToSchema)]
 pub struct CancelIn {
     reason: String,
@@ -549,22 +493,22 @@ pub async fn cancel_round(
     id: web::Path<i64>,
     body: ApiJson<CancelIn>,
 ) -> ApiResult<HttpResponse> {
-    let ra = member_round(&api, *id).await?;
-    let Some(reason) = cancel_reason(&body.0.reason) else {
-        let mut e = FieldErrors::default();
-        e.add("reason", "error-required");
-        return Err(api.invalid(e));
-    };
-    let version = if_match(&req, ra.round.version)?;
-    if ra.round.status != ShiftStatus::Planned.as_str() && version == ra.round.version {
-        return Err(ApiError::Conflict(
-            "Only a planned round can be cancelled.".into(),
-        ));
-    }
-    write_round(&api, ra.round, move |c, r| {
-        tdb::cancel(c, r, version, &reason)
+    let (rid, version) = (*id, version(&req));
+    let (user, actor, reason) = (api.user.clone(), api.actor(), body.0.reason);
+    api.db(move |c| {
+        Ok(app::teams::cancel_round(
+            c, &user, &actor, rid, version, &reason,
+        ))
     })
-    .await
+    .await?
+    .map_err(|r| match r {
+        Rejected::NotAllowed(_) => {
+            ApiError::Conflict("Only a planned round can be cancelled.".into())
+        }
+        r => api.rejected(r),
+    })?;
+    let (detail, version) = round_detail(&api, rid).await?;
+    Ok(one(&detail, Some(version)))
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -585,20 +529,10 @@ pub async fn add_problem(
     id: web::Path<i64>,
     body: ApiJson<ProblemIn>,
 ) -> ApiResult<HttpResponse> {
-    let ra = member_round(&api, *id).await?;
-    let Some(text) = problem_text(&body.0.text) else {
-        let mut e = FieldErrors::default();
-        e.add("text", "teams-error-problem");
-        return Err(api.invalid(e));
-    };
-    let (actor, round, uid) = (api.actor(), ra.round, api.user.id);
-    let rid = round.id;
-    api.db(move |c| {
-        audit::write(c, &actor, |c| {
-            Ok(((), tdb::add_problem(c, &round, &text, uid)?))
-        })
-    })
-    .await?;
+    let (rid, user, actor, text) = (*id, api.user.clone(), api.actor(), body.0.text);
+    api.db(move |c| Ok(app::teams::raise_problem(c, &user, &actor, rid, &text)))
+        .await?
+        .map_err(|r| api.rejected(r))?;
     let (detail, _) = round_detail(&api, rid).await?;
     Ok(created(
         &format!("/api/v1/team-rounds/{rid}"),

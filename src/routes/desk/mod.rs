@@ -1,0 +1,401 @@
+//! The weekly duty desk: duties and their rota (with an iCalendar feed),
+//! cases recorded on a shift, escalations, the citizen's feedback page that
+//! opens without an account, and the periodic review.
+
+use actix_web::http::StatusCode;
+use actix_web::{web, HttpResponse};
+use serde::{Deserialize, Serialize};
+use serde_json::{json, Value};
+
+mod calendar;
+mod feedback;
+mod review;
+mod shifts;
+
+pub(super) use calendar::{calendar_feed, CalendarEvent, IcsQuery};
+
+use super::{chosen, options, Again};
+use crate::app::desk::DutyInput;
+pub(super) use crate::app::desk::{duty_access, Access, ShiftAccess, ROTA_WEEKS};
+use crate::app::{self, Rejected, Version};
+use crate::context::Ctx;
+use crate::db::{self, audit, desk as ddb};
+use crate::domain::access::Permission;
+use crate::domain::desk::Period;
+use crate::domain::format;
+use crate::domain::units::depth;
+use crate::domain::validate::FieldErrors;
+use crate::error::{AppError, AppResult};
+use crate::i18n::{self, Locale};
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.route("/desk", web::get().to(index))
+        .route("/desk", web::post().to(create))
+        .route("/desk/new", web::get().to(new))
+        .route("/desk/escalations", web::get().to(shifts::escalations))
+        .route("/desk/shifts/{id}", web::get().to(shifts::shift_page))
+        .route("/desk/shifts/{id}/cases", web::post().to(shifts::add_case))
+        .route(
+            "/desk/shifts/{id}/change",
+            web::post().to(shifts::change_shift),
+        )
+        .route("/desk/cases/{id}", web::get().to(shifts::case_page))
+        .route("/desk/cases/{id}/answer", web::post().to(shifts::answer))
+        .route("/desk/{id}", web::get().to(show))
+        .route("/desk/{id}", web::post().to(update))
+        .route("/desk/{id}/edit", web::get().to(edit))
+        .route("/desk/{id}/generate", web::post().to(generate))
+        .route("/desk/{id}/rota.ics", web::get().to(calendar::rota_ics))
+        .route("/desk/{id}/review", web::get().to(review::review))
+        .route("/desk/{id}/review.xlsx", web::get().to(review::review_xlsx))
+        .route("/f/{token}", web::get().to(feedback::feedback_page))
+        .route("/f/{token}", web::post().to(feedback::feedback_submit));
+}
+
+pub(super) use crate::app::desk::named;
+
+// ---------------------------------------------------------------- access
+
+pub(super) async fn load(ctx: &Ctx, id: i64) -> AppResult<Access> {
+    let user = ctx.user()?.clone();
+    ctx.db(move |conn| duty_access(conn, &user, id)).await
+}
+
+/// The version an edit form says it was made from; a form without one is
+/// refused (400) before anything else is read.
+pub(super) fn edit_version(raw: &str) -> AppResult<Version> {
+    match Version::of_form(raw) {
+        Version::Missing => Err(AppError::BadRequest("version missing".into())),
+        v => Ok(v),
+    }
+}
+
+/// The status, errors and conflict view a form page is shown with: as
+/// asked, or again (422) after a use case refused what was typed.
+pub(super) fn shown(again: Option<Again>) -> (StatusCode, FieldErrors, Option<Value>) {
+    match again {
+        None => (StatusCode::OK, FieldErrors::default(), None),
+        Some(a) => (StatusCode::UNPROCESSABLE_ENTITY, a.errors, a.conflict),
+    }
+}
+
+/// A use case's answer to a small form with no page of its own (a shift's
+/// change, a round cancelled), as a flash and back to `back`: a refused
+/// value flashes `invalid` (or its own message key), an edit made meanwhile
+/// or a record no longer in that state "changed meanwhile".
+pub(super) fn flash_after<T, C>(
+    ctx: &Ctx,
+    answer: Result<T, Rejected<C>>,
+    invalid: Option<&str>,
+    back: &str,
+) -> AppResult<HttpResponse> {
+    match answer {
+        Ok(_) => return Ok(ctx.saved(back)),
+        Err(Rejected::Invalid(e)) => {
+            let own = e.iter().next().map_or(chosen::INVALID, |(_, key)| key);
+            ctx.flash("error", invalid.unwrap_or(own));
+        }
+        Err(Rejected::Stale(_) | Rejected::NotAllowed(_)) => {
+            ctx.flash("error", "error-conflict-saved");
+        }
+        Err(other) => return Err(other.into_app_error()),
+    }
+    Ok(ctx.redirect(back))
+}
+
+// ---------------------------------------------------------------- duties
+
+async fn index(ctx: Ctx) -> AppResult<HttpResponse> {
+    let user = ctx.user()?;
+    let uid = user.id;
+    let today = format::today();
+    let (duties, mine) = ctx
+        .db(move |conn| {
+            let duties = ddb::all(conn)?;
+            let mut mine = Vec::new();
+            for (d, _, _) in &duties {
+                for s in ddb::shifts(
+                    conn,
+                    d.id,
+                    today,
+                    today + chrono::Duration::weeks(ROTA_WEEKS as i64),
+                )? {
+                    if s.shift.official_id == uid {
+                        mine.push(json!({"s": s.shift, "duty": d.name, "place": d.place}));
+                    }
+                }
+            }
+            Ok((duties, mine))
+        })
+        .await?;
+    let rows: Vec<Value> = duties
+        .into_iter()
+        .filter(|(_, _, path)| user.can(Permission::View, path))
+        .map(|(d, unit_name, _)| json!({"d": d, "unit_name": unit_name}))
+        .collect();
+    ctx.render(
+        "desk/index",
+        json!({
+            "title": i18n::t(ctx.locale, "desk-title"),
+            "rows": rows,
+            "mine": mine,
+            "can_create": user.can_anywhere(Permission::ManageTasks),
+        }),
+    )
+}
+
+#[derive(Deserialize, Serialize, Default, Clone)]
+#[serde(default)]
+pub(super) struct DutyForm {
+    pub unit_id: String,
+    pub name: String,
+    pub place: String,
+    pub weekday: String,
+    pub start_time: String,
+    pub end_time: String,
+    pub starts_on: String,
+    pub active: Vec<String>,
+    pub officials: Vec<String>,
+    pub version: String,
+}
+
+impl DutyForm {
+    fn of(f: &ddb::DutyFields, version: i32) -> DutyForm {
+        DutyForm {
+            unit_id: f.unit_id.to_string(),
+            name: f.name.clone(),
+            place: f.place.clone(),
+            weekday: f.weekday.to_string(),
+            start_time: f.start_time.clone(),
+            end_time: f.end_time.clone(),
+            starts_on: format::date(f.starts_on),
+            active: vec![if f.active { "1" } else { "0" }.into()],
+            officials: f.officials.iter().map(ToString::to_string).collect(),
+            version: version.to_string(),
+        }
+    }
+}
+
+impl DutyForm {
+    /// The typed duty; numbers, dates and ids written wrong are kept as unread.
+    pub(super) fn input(&self) -> DutyInput {
+        let mut unread = FieldErrors::default();
+        let unit_id = unread.typed_id("unit_id", &self.unit_id);
+        let weekday = unread.number("weekday", &self.weekday);
+        let starts_on = unread.date("starts_on", &self.starts_on);
+        let officials = self
+            .officials
+            .iter()
+            .filter_map(|o| match o.trim().parse::<i64>() {
+                Ok(id) => Some(id),
+                Err(_) => {
+                    unread.add("officials", chosen::INVALID);
+                    None
+                }
+            })
+            .collect();
+        DutyInput {
+            unit_id,
+            name: self.name.clone(),
+            place: self.place.clone(),
+            weekday,
+            start_time: self.start_time.clone(),
+            end_time: self.end_time.clone(),
+            starts_on,
+            active: self.active.last().is_none_or(|v| v == "1"),
+            officials,
+            unread,
+        }
+    }
+}
+
+async fn render_duty_form(
+    ctx: &Ctx,
+    existing: Option<&Access>,
+    form: &DutyForm,
+    again: Option<Again>,
+) -> AppResult<HttpResponse> {
+    let (status, errors, conflict) = shown(again);
+    let user = ctx.user()?;
+    let scope = user.scope(Permission::ManageTasks);
+    let fixed = existing.map(|a| a.unit.path.clone());
+    let (units, people) = ctx
+        .db(move |conn| {
+            let units = db::units::tree(conn, &scope, false)?;
+            let people = match &fixed {
+                Some(p) => db::users::reaching(conn, p)?,
+                None => db::users::in_scope(conn, &scope)?,
+            };
+            Ok((units, people))
+        })
+        .await?;
+    let locale = ctx.locale;
+    // Officials already chosen come first, in turn order, then everyone else.
+    let place = |id: &i64| {
+        let id = id.to_string();
+        let turn = form.officials.iter().position(|c| *c == id);
+        turn.unwrap_or(usize::MAX)
+    };
+    let mut people = people;
+    people.sort_by_key(|(id, _, _)| place(id));
+    let official_options: Vec<Value> = people
+        .iter()
+        .map(|(id, u, n)| json!({"value": id.to_string(), "label": format!("{n} ({u})"), "selected": place(id) != usize::MAX}))
+        .collect();
+    ctx.render_status(
+        status,
+        "desk/form",
+        json!({
+            "title": i18n::t(locale, if existing.is_some() { "desk-edit-title" } else { "desk-new-title" }),
+            "action": existing.map_or("/desk".to_string(), |a| format!("/desk/{}", a.duty.id)),
+            "existing": existing.map(|a| json!({"unit_name": a.unit.name})),
+            "f": super::form_view(form, &errors),
+            "has_errors": !errors.is_empty(),
+            "version": form.version,
+            "active": form.active.last().is_none_or(|v| v == "1"),
+            "units": options(units.iter().map(|u| (u.id.to_string(), format!("{}{}", "— ".repeat(depth(&u.path)), u.name))), &form.unit_id),
+            "weekdays": options((1..=7).map(|d| (d.to_string(), i18n::t(locale, &format!("weekday-{d}")))), &form.weekday),
+            "official_options": official_options,
+            "conflict": conflict,
+        }),
+    )
+}
+
+async fn new(ctx: Ctx) -> AppResult<HttpResponse> {
+    ctx.user()?.require_anywhere(Permission::ManageTasks)?;
+    let form = DutyForm {
+        name: i18n::t(ctx.locale, "desk-default-name"),
+        weekday: "2".into(),
+        start_time: "07:30".into(),
+        end_time: "11:30".into(),
+        starts_on: format::date(format::today()),
+        ..Default::default()
+    };
+    render_duty_form(&ctx, None, &form, None).await
+}
+
+async fn create(ctx: Ctx, form: super::HtmlForm<DutyForm>) -> AppResult<HttpResponse> {
+    let form = form.0;
+    let (input, user, actor) = (form.input(), ctx.user()?.clone(), ctx.actor());
+    let saved = ctx
+        .db(move |c| Ok(app::desk::set_up(c, &user, &actor, &input)))
+        .await?;
+    match super::after_form(&ctx, saved, |d| format!("/desk/{}", d.id), |_| Value::Null)? {
+        Ok(done) => Ok(done),
+        Err(again) => render_duty_form(&ctx, None, &form, Some(again)).await,
+    }
+}
+
+async fn edit(ctx: Ctx, id: web::Path<i64>) -> AppResult<HttpResponse> {
+    let a = load(&ctx, *id).await?;
+    if !a.manage {
+        return Err(AppError::Forbidden);
+    }
+    let d = a.duty.clone();
+    let fields = ctx.db(move |conn| Ok(ddb::fields_of(conn, &d)?)).await?;
+    let form = DutyForm::of(&fields, a.duty.version);
+    render_duty_form(&ctx, Some(&a), &form, None).await
+}
+
+/// Saves an edit made from the version the form carries; if someone saved
+/// in between, the form comes back with both versions side by side.
+async fn update(
+    ctx: Ctx,
+    id: web::Path<i64>,
+    form: super::HtmlForm<DutyForm>,
+) -> AppResult<HttpResponse> {
+    let (did, mut form) = (*id, form.0);
+    let version = edit_version(&form.version)?;
+    let (input, user, actor) = (form.input(), ctx.user()?.clone(), ctx.actor());
+    let saved = ctx
+        .db(move |c| Ok(app::desk::edit(c, &user, &actor, did, version, &input)))
+        .await?;
+    let stale = |now: app::desk::DutyNow| {
+        let theirs = DutyForm::of(&now.fields, now.duty.version);
+        form.version = now.duty.version.to_string();
+        // The box sends its hidden "0" before a ticked "1": the last counts.
+        form.active = form.active.last().cloned().into_iter().collect();
+        super::conflict_view(&form, &theirs, "desk-")
+    };
+    let again = match super::after_form(&ctx, saved, |_| format!("/desk/{did}"), stale)? {
+        Ok(done) => return Ok(done),
+        Err(again) => again,
+    };
+    let a = load(&ctx, did).await?;
+    render_duty_form(&ctx, Some(&a), &form, Some(again)).await
+}
+
+async fn show(ctx: Ctx, id: web::Path<i64>) -> AppResult<HttpResponse> {
+    let a = load(&ctx, *id).await?;
+    let today = format::today();
+    let did = a.duty.id;
+    let (past, coming, swaps) = ctx
+        .db(move |conn| {
+            Ok((
+                ddb::shifts(
+                    conn,
+                    did,
+                    today - chrono::Duration::weeks(ROTA_WEEKS as i64),
+                    today - chrono::Duration::days(1),
+                )?,
+                ddb::shifts(
+                    conn,
+                    did,
+                    today,
+                    today + chrono::Duration::weeks(ROTA_WEEKS as i64),
+                )?,
+                ddb::swap_requests(conn, did)?,
+            ))
+        })
+        .await?;
+    let locale = ctx.locale;
+    let periods: Vec<Value> = Period::offered(a.duty.starts_on, today)
+        .into_iter()
+        .map(|p| json!({"code": p.code(), "label": period_label(locale, p)}))
+        .collect();
+    ctx.render(
+        "desk/show",
+        json!({
+            "title": a.duty.name,
+            "d": a.duty,
+            "unit": a.unit,
+            "weekday": i18n::t(locale, &format!("weekday-{}", a.duty.weekday)),
+            "officials": a.officials.iter().map(|(_, n)| n).collect::<Vec<_>>(),
+            "manage": a.manage,
+            "past": past.iter().rev().collect::<Vec<_>>(),
+            "coming": coming,
+            "swaps": if a.manage { swaps } else { vec![] },
+            "ics": format!("{}/desk/{}/rota.ics?key={}", ctx.origin, did, ctx.state.links.sign("rota", did)),
+            "periods": periods,
+        }),
+    )
+}
+
+pub(super) fn period_label(locale: Locale, p: Period) -> String {
+    match p {
+        Period::FirstMonth => i18n::t(locale, "period-first-month"),
+        Period::FirstSixMonths => i18n::t(locale, "period-first-six-months"),
+        Period::Quarter(y, q) => i18n::t_args(
+            locale,
+            "period-quarter",
+            &[("q", q.to_string()), ("year", y.to_string())],
+        ),
+    }
+}
+
+async fn generate(ctx: Ctx, id: web::Path<i64>) -> AppResult<HttpResponse> {
+    let a = load(&ctx, *id).await?;
+    if !a.manage {
+        return Err(AppError::Forbidden);
+    }
+    let (actor, d, today) = (ctx.actor(), a.duty.clone(), format::today());
+    ctx.db(move |conn| {
+        audit::write_if(conn, &actor, |c| {
+            let (_, change) = ddb::generate(c, &d, today, ROTA_WEEKS)?;
+            Ok(((), change))
+        })
+    })
+    .await?;
+    ctx.flash("success", "desk-rota-generated");
+    Ok(ctx.redirect(&format!("/desk/{}", a.duty.id)))
+}
