@@ -13,6 +13,7 @@ pub mod chosen;
 pub mod desk;
 pub mod household_import;
 pub mod households;
+pub mod reviews;
 pub mod tasks;
 pub mod teams;
 

@@ -186,7 +186,7 @@ pub async fn create_campaign(api: Api, body: ApiJson<CampaignIn>) -> ApiResult<H
 /// The campaign if the reader reaches its unit.
 async fn campaign_access(api: &Api, cid: i64) -> ApiResult<Access> {
     let user = api.user.clone();
-    Ok(api.db(move |c| uc::access(c, &user, cid)).await?)
+    api.db(move |c| uc::access(c, &user, cid)).await
 }
 
 /// Edits a campaign (its unit's committee; unit and year stay). `If-Match`
