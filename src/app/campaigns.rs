@@ -80,8 +80,38 @@ pub struct CampaignInput {
     pub unread: FieldErrors,
 }
 
+/// The unit and year of a campaign or a review round: an existing one keeps
+/// its own; a new one needs both, the year from 2000 to next year.
+pub(super) fn unit_and_year(
+    e: &mut FieldErrors,
+    fixed: Option<(i64, i32)>,
+    unit_id: Option<i64>,
+    year: Option<i64>,
+) -> (Option<i64>, Option<i32>) {
+    if let Some((unit_id, year)) = fixed {
+        return (Some(unit_id), Some(year));
+    }
+    let this_year = i64::from(format::today().year());
+    let year = match year {
+        Some(y) if (2000..=this_year + 1).contains(&y) => i32::try_from(y).ok(),
+        Some(_) => {
+            e.add("year", "error-year");
+            None
+        }
+        None => {
+            e.add("year", "error-required");
+            None
+        }
+    };
+    (e.required_id("unit_id", unit_id), year)
+}
+
 /// A required date, within the dates a form takes.
-fn required_date(e: &mut FieldErrors, field: &str, d: Option<NaiveDate>) -> Option<NaiveDate> {
+pub(super) fn required_date(
+    e: &mut FieldErrors,
+    field: &str,
+    d: Option<NaiveDate>,
+) -> Option<NaiveDate> {
     if d.is_none() {
         e.add(field, "error-required");
     }
@@ -116,25 +146,8 @@ fn check(
     existing: Option<&cdb::Campaign>,
 ) -> Result<cdb::CampaignFields, Rejected<CampaignNow>> {
     let mut e = input.unread.clone();
-    let this_year = i64::from(format::today().year());
-    let (unit_id, year) = match existing {
-        Some(c) => (Some(c.unit_id), Some(c.year)),
-        None => {
-            let unit_id = e.required_id("unit_id", input.unit_id);
-            let year = match input.year {
-                Some(y) if (2000..=this_year + 1).contains(&y) => i32::try_from(y).ok(),
-                Some(_) => {
-                    e.add("year", "error-year");
-                    None
-                }
-                None => {
-                    e.add("year", "error-required");
-                    None
-                }
-            };
-            (unit_id, year)
-        }
-    };
+    let fixed = existing.map(|c| (c.unit_id, c.year));
+    let (unit_id, year) = unit_and_year(&mut e, fixed, input.unit_id, input.year);
     let theme = e.required("theme", &input.theme, 500);
     let plan_number = e
         .optional("plan_number", &input.plan_number, 100)

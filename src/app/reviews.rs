@@ -5,8 +5,9 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use chrono::{Datelike, NaiveDate};
+use chrono::NaiveDate;
 
+use super::campaigns::{required_date, unit_and_year};
 use super::{chosen, Rejected, Version, Versioned};
 use crate::context::CurrentUser;
 use crate::db::{self, audit, reviews as rdb};
@@ -143,38 +144,15 @@ fn check_round(
 ) -> Result<rdb::RoundFields, Rejected<rdb::Round>> {
     let mut e = input.unread.clone();
     let title = e.required("title", &input.title, 300);
-    let this_year = i64::from(format::today().year());
-    let (unit_id, year) = match existing {
-        Some(r) => (Some(r.unit_id), Some(r.year)),
-        None => {
-            let unit_id = e.required_id("unit_id", input.unit_id);
-            let year = match input.year {
-                Some(y) if (2000..=this_year + 1).contains(&y) => i32::try_from(y).ok(),
-                Some(_) => {
-                    e.add("year", "error-year");
-                    None
-                }
-                None => {
-                    e.add("year", "error-required");
-                    None
-                }
-            };
-            (unit_id, year)
-        }
-    };
+    let fixed = existing.map(|r| (r.unit_id, r.year));
+    let (unit_id, year) = unit_and_year(&mut e, fixed, input.unit_id, input.year);
     let lead_id = e.required_id("lead_id", input.lead_id);
     let rule = CombineRule::parse(&input.combine_rule);
     if rule.is_none() {
         e.add("combine_rule", "error-invalid-choice");
     }
-    let mut due = |field: &str, d: Option<NaiveDate>| {
-        if d.is_none() {
-            e.add(field, "error-required");
-        }
-        e.date_value(field, d)
-    };
-    let self_due = due("self_due", input.self_due);
-    let review_due = due("review_due", input.review_due);
+    let self_due = required_date(&mut e, "self_due", input.self_due);
+    let review_due = required_date(&mut e, "review_due", input.review_due);
     if let (Some(s), Some(r)) = (self_due, review_due) {
         if r < s {
             e.add("review_due", "review-error-due-order");

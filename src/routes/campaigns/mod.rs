@@ -10,12 +10,13 @@ use serde_json::{json, Value};
 mod figures;
 mod models;
 
+use super::reviews::{Choices, Picker, TasksForm};
 use super::{chosen, options, Page};
 pub(super) use crate::app::campaigns::Access;
 use crate::app::campaigns::CampaignInput;
 use crate::app::{self, Version};
 use crate::context::Ctx;
-use crate::db::{self, audit, campaigns as cdb};
+use crate::db::{self, campaigns as cdb};
 use crate::domain::access::Permission;
 use crate::domain::campaign::{ModelKind, ModelStatus};
 use crate::domain::format;
@@ -389,49 +390,22 @@ async fn save_criteria(
 async fn tasks_page(ctx: Ctx, id: web::Path<i64>) -> AppResult<HttpResponse> {
     let a = load(&ctx, *id).await?;
     a.require_manage()?;
-    render_tasks(&ctx, &a, None, None, StatusCode::OK).await
+    task_picker(&a)
+        .render(&ctx, None, None, StatusCode::OK)
+        .await
 }
 
 /// The tasks a campaign may hold, as its page offers them: its unit's
 /// subtree's tasks of its year, with those already attached.
-fn task_choices(
-    conn: &mut db::DbConnection,
-    c: &cdb::Campaign,
-    path: &str,
-) -> AppResult<(chosen::OfferedTasks, Vec<i64>)> {
-    let attached = cdb::tasks_of(conn, c.id)?;
-    Ok(chosen::offered_tasks(conn, path, c.year, attached)?)
-}
-
-/// The page choosing a campaign's tasks; `ticked` is what was just sent
-/// (the attached tasks otherwise), `error` what was wrong with it.
-async fn render_tasks(
-    ctx: &Ctx,
-    a: &Access,
-    ticked: Option<Vec<i64>>,
-    error: Option<&str>,
-    status: StatusCode,
-) -> AppResult<HttpResponse> {
+fn task_picker(a: &Access) -> Picker<impl Choices> {
     let (c, path) = (a.c.clone(), a.unit.path.clone());
-    let (offered, attached) = ctx.db(move |conn| task_choices(conn, &c, &path)).await?;
-    let ticked = ticked.unwrap_or(attached);
-    let rows: Vec<Value> = offered
-        .iter()
-        .map(|(id, title, unit)| {
-            json!({"id": id, "title": title, "unit": unit, "checked": ticked.contains(id)})
-        })
-        .collect();
-    ctx.render_status(
-        status,
-        "campaigns/tasks",
-        json!({"title": i18n::t(ctx.locale, "campaign-tasks-title"), "c": a.c, "rows": rows, "error": error}),
-    )
-}
-
-#[derive(Deserialize, Default)]
-#[serde(default)]
-struct TasksForm {
-    task: Vec<String>,
+    Picker {
+        view: ("campaigns/tasks", "campaign-tasks-title", "c", json!(a.c)),
+        choices: move |conn: &mut db::DbConnection| {
+            let attached = cdb::tasks_of(conn, c.id)?;
+            Ok(chosen::offered_tasks(conn, &path, c.year, attached)?)
+        },
+    }
 }
 
 async fn save_tasks(
@@ -441,36 +415,7 @@ async fn save_tasks(
 ) -> AppResult<HttpResponse> {
     let a = load(&ctx, *id).await?;
     a.require_manage()?;
-    let mut e = FieldErrors::default();
-    let ids = e.ids("task", &form.0.task);
-    let (actor, c, path) = (ctx.actor(), a.c.clone(), a.unit.path.clone());
-    let chosen_ids = ids.clone();
-    let saved = ctx
-        .db(move |conn| {
-            // Only tasks the page offers: none of another unit, year or province.
-            let (offered, _) = task_choices(conn, &c, &path)?;
-            let usable = |t: i64| offered.iter().any(|o| o.0 == t);
-            if !chosen::every(&mut e, "task", &chosen_ids, usable, chosen::INVALID) || !e.is_empty()
-            {
-                return Ok(Err(e));
-            }
-            audit::write(conn, &actor, |x| {
-                Ok(((), cdb::set_tasks(x, &c, &chosen_ids)?))
-            })?;
-            Ok(Ok(()))
-        })
-        .await?;
-    if let Err(e) = saved {
-        let error = e.get("task").map(str::to_string);
-        return render_tasks(
-            &ctx,
-            &a,
-            Some(ids),
-            error.as_deref(),
-            StatusCode::UNPROCESSABLE_ENTITY,
-        )
-        .await;
-    }
-    ctx.flash("success", "flash-saved");
-    Ok(ctx.redirect(&format!("/campaigns/{}", a.c.id)))
+    let (c, back) = (a.c.clone(), format!("/campaigns/{}", a.c.id));
+    let save = move |x: &mut db::DbConnection, ids: &[i64]| cdb::set_tasks(x, &c, ids).map(Some);
+    task_picker(&a).save(&ctx, &form.0, &back, "", save).await
 }

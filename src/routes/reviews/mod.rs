@@ -10,6 +10,7 @@ mod round;
 mod task;
 
 pub(super) use criteria::{criteria_rows, render_criteria, save_criteria_with, CriteriaForm};
+pub(super) use round::{Choices, Picker, TasksForm};
 
 use actix_web::{web, HttpResponse};
 use serde::Deserialize;

@@ -221,60 +221,31 @@ pub(super) async fn tasks_page(ctx: Ctx, id: web::Path<i64>) -> AppResult<HttpRe
     if !matches!(a.status(), RoundStatus::Draft | RoundStatus::SelfAssessment) {
         return Err(AppError::Forbidden);
     }
-    render_tasks(&ctx, &a, None, None, StatusCode::OK).await
+    round_picker(&a)
+        .render(&ctx, None, None, StatusCode::OK)
+        .await
 }
 
 /// The tasks a round may hold, as its page offers them: its unit's
 /// subtree's tasks of its year, with those already in it (tasks added
 /// earlier from another year stay listed).
-fn task_choices(
-    conn: &mut db::DbConnection,
-    round: &rdb::Round,
-    path: &str,
-) -> AppResult<(chosen::OfferedTasks, Vec<i64>)> {
-    let included = rdb::tasks_of(conn, round.id)?
-        .into_iter()
-        .map(|r| (r.rt.task_id, r.title, r.unit_name))
-        .collect();
-    Ok(chosen::offered_tasks(conn, path, round.year, included)?)
-}
-
-/// The page choosing a round's tasks; `ticked` is what was just sent (the
-/// tasks in the round otherwise), `error` what was wrong with it.
-async fn render_tasks(
-    ctx: &Ctx,
-    a: &RoundAccess,
-    ticked: Option<Vec<i64>>,
-    error: Option<&str>,
-    status: StatusCode,
-) -> AppResult<HttpResponse> {
+fn round_picker(a: &RoundAccess) -> Picker<impl Choices> {
     let (round, path) = (a.round.clone(), a.unit.path.clone());
-    let (offered, included) = ctx
-        .db(move |conn| task_choices(conn, &round, &path))
-        .await?;
-    let ticked = ticked.unwrap_or(included);
-    let rows: Vec<Value> = offered
-        .iter()
-        .map(|(id, title, unit)| {
-            json!({"id": id, "title": title, "unit": unit, "checked": ticked.contains(id)})
-        })
-        .collect();
-    ctx.render_status(
-        status,
-        "reviews/tasks",
-        json!({
-            "title": i18n::t(ctx.locale, "review-tasks-title"),
-            "round": a.round,
-            "rows": rows,
-            "error": error,
-        }),
-    )
-}
-
-#[derive(Deserialize, Default)]
-#[serde(default)]
-pub(super) struct TasksForm {
-    task: Vec<String>,
+    Picker {
+        view: (
+            "reviews/tasks",
+            "review-tasks-title",
+            "round",
+            json!(a.round),
+        ),
+        choices: move |conn: &mut db::DbConnection| {
+            let included = rdb::tasks_of(conn, round.id)?
+                .into_iter()
+                .map(|r| (r.rt.task_id, r.title, r.unit_name))
+                .collect();
+            Ok(chosen::offered_tasks(conn, &path, round.year, included)?)
+        },
+    }
 }
 
 pub(super) async fn save_tasks(
@@ -284,39 +255,111 @@ pub(super) async fn save_tasks(
 ) -> AppResult<HttpResponse> {
     let a = load_round(&ctx, *id).await?;
     a.require_lead()?;
-    let mut e = FieldErrors::default();
-    let ids = e.ids("task", &form.0.task);
-    let (actor, round, path) = (ctx.actor(), a.round.clone(), a.unit.path.clone());
-    let chosen_ids = ids.clone();
-    let saved = ctx
-        .db(move |conn| {
-            // Only tasks the page offers: none of another unit, year or province.
-            let (offered, _) = task_choices(conn, &round, &path)?;
-            let usable = |t: i64| offered.iter().any(|o| o.0 == t);
-            if !chosen::every(&mut e, "task", &chosen_ids, usable, chosen::INVALID) || !e.is_empty()
-            {
-                return Ok(Err(e));
-            }
-            Ok(Ok(audit::write_if(conn, &actor, |c| {
-                let change = rdb::set_tasks(c, &round, &chosen_ids)?;
-                Ok((change.is_some(), change))
-            })?))
-        })
-        .await?;
-    match saved {
-        Err(e) => {
-            let error = e.get("task").map(str::to_string);
-            return render_tasks(
-                &ctx,
-                &a,
-                Some(ids),
-                error.as_deref(),
-                StatusCode::UNPROCESSABLE_ENTITY,
-            )
-            .await;
-        }
-        Ok(true) => ctx.flash("success", "flash-saved"),
-        Ok(false) => ctx.flash("error", "review-error-frozen"),
+    let (round, back) = (a.round.clone(), format!("/reviews/{}", a.round.id));
+    let save = move |c: &mut db::DbConnection, ids: &[i64]| rdb::set_tasks(c, &round, ids);
+    let frozen = "review-error-frozen";
+    round_picker(&a)
+        .save(&ctx, &form.0, &back, frozen, save)
+        .await
+}
+
+// ---------------------------------------------------------------- choosing tasks
+
+/// What a task picker offers: the tasks it may hold, and those held now.
+pub(in crate::routes) trait Choices:
+    Fn(&mut db::DbConnection) -> AppResult<(chosen::OfferedTasks, Vec<i64>)> + Clone + Send + 'static
+{
+}
+
+impl<F> Choices for F where
+    F: Fn(&mut db::DbConnection) -> AppResult<(chosen::OfferedTasks, Vec<i64>)>
+        + Clone
+        + Send
+        + 'static
+{
+}
+
+/// The page choosing the tasks a campaign or a round holds.
+pub(in crate::routes) struct Picker<C> {
+    /// The template, its title's key, and the record with the name the
+    /// template reads it by.
+    pub view: (&'static str, &'static str, &'static str, Value),
+    pub choices: C,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub(in crate::routes) struct TasksForm {
+    task: Vec<String>,
+}
+
+impl<C: Choices> Picker<C> {
+    /// The page; `ticked` is what was just sent (the tasks held otherwise),
+    /// `error` what was wrong with it.
+    pub async fn render(
+        &self,
+        ctx: &Ctx,
+        ticked: Option<Vec<i64>>,
+        error: Option<&str>,
+        status: StatusCode,
+    ) -> AppResult<HttpResponse> {
+        let choices = self.choices.clone();
+        let (offered, held) = ctx.db(move |conn| choices(conn)).await?;
+        let ticked = ticked.unwrap_or(held);
+        let rows: Vec<Value> = offered
+            .iter()
+            .map(|(id, title, unit)| {
+                json!({"id": id, "title": title, "unit": unit, "checked": ticked.contains(id)})
+            })
+            .collect();
+        let (template, title, name, record) = &self.view;
+        let mut data = json!({"title": i18n::t(ctx.locale, title), "rows": rows, "error": error});
+        data[*name] = record.clone();
+        ctx.render_status(status, template, data)
     }
-    Ok(ctx.redirect(&format!("/reviews/{}", a.round.id)))
+
+    /// Saves the tasks ticked, all among those offered, with `save`; when
+    /// it saves nothing (`None`) the record takes no more changes, which
+    /// `frozen` says on the way back.
+    pub async fn save(
+        &self,
+        ctx: &Ctx,
+        form: &TasksForm,
+        back: &str,
+        frozen: &str,
+        save: impl FnOnce(&mut db::DbConnection, &[i64]) -> diesel::QueryResult<Option<audit::Change>>
+            + Send
+            + 'static,
+    ) -> AppResult<HttpResponse> {
+        let mut e = FieldErrors::default();
+        let ids = e.ids("task", &form.task);
+        let (actor, choices, chosen_ids) = (ctx.actor(), self.choices.clone(), ids.clone());
+        let saved = ctx
+            .db(move |conn| {
+                // Only tasks the page offers: none of another unit, year or province.
+                let (offered, _) = choices(conn)?;
+                let usable = |t: i64| offered.iter().any(|o| o.0 == t);
+                if !chosen::every(&mut e, "task", &chosen_ids, usable, chosen::INVALID)
+                    || !e.is_empty()
+                {
+                    return Ok(Err(e));
+                }
+                Ok(Ok(audit::write_if(conn, &actor, |c| {
+                    let change = save(c, &chosen_ids)?;
+                    Ok((change.is_some(), change))
+                })?))
+            })
+            .await?;
+        match saved {
+            Err(e) => {
+                let status = StatusCode::UNPROCESSABLE_ENTITY;
+                self.render(ctx, Some(ids), e.get("task"), status).await
+            }
+            Ok(true) => Ok(ctx.saved(back)),
+            Ok(false) => {
+                ctx.flash("error", frozen);
+                Ok(ctx.redirect(back))
+            }
+        }
+    }
 }
