@@ -9,8 +9,8 @@ use crate::context::Ctx;
 use crate::db::campaigns as cdb;
 use crate::domain::campaign::{self, ModelKind, ModelStatus};
 use crate::domain::format;
-use crate::error::{AppError, AppResult};
-use crate::i18n;
+use crate::error::AppResult;
+use crate::i18n::{self, Locale};
 use crate::routes::{dashboard, export};
 
 /// The figures as tables: by field (collective, individual, total), the
@@ -121,78 +121,89 @@ pub(super) async fn figures_xlsx(ctx: Ctx, id: web::Path<i64>) -> AppResult<Http
     let t = figure_tables(&ctx, &a).await?;
     let locale = ctx.locale;
     let tr = |k: &str| i18n::t(locale, k);
-    let fail = |e: rust_xlsxwriter::XlsxError| AppError::Internal(e.to_string());
     let title = format!("{} {} – {}", tr("nav-campaigns"), a.c.year, a.c.theme);
-    let mut book = rust_xlsxwriter::Workbook::new();
-    let bold = rust_xlsxwriter::Format::new().set_bold();
-    {
-        let sheet = book.add_worksheet();
-        sheet.set_name(tr("campaign-by-field")).map_err(fail)?;
-        let top = export::title_rows(sheet, locale, &title, "")?;
-        for (c, h) in [
-            tr("model-field"),
-            tr("model-kind-collective"),
-            tr("model-kind-individual"),
-            tr("campaign-total"),
-        ]
+    let count = |n: i64| Cell::Number(n as f64);
+    let mut by_field: Vec<Vec<Cell>> = t
+        .by_field
         .iter()
-        .enumerate()
-        {
-            sheet
-                .write_string_with_format(top, c as u16, h, &bold)
-                .map_err(fail)?;
-        }
-        let mut r = top + 1;
-        for (name, c, i) in &t.by_field {
-            sheet.write_string(r, 0, name).map_err(fail)?;
-            sheet.write_number(r, 1, *c as f64).map_err(fail)?;
-            sheet.write_number(r, 2, *i as f64).map_err(fail)?;
-            sheet.write_number(r, 3, (c + i) as f64).map_err(fail)?;
-            r += 1;
-        }
-        sheet
-            .write_string_with_format(r, 0, tr("campaign-total"), &bold)
-            .map_err(fail)?;
-        sheet
-            .write_number(r, 1, t.collectives as f64)
-            .map_err(fail)?;
-        sheet
-            .write_number(r, 2, t.individuals as f64)
-            .map_err(fail)?;
-        sheet
-            .write_number(r, 3, (t.collectives + t.individuals) as f64)
-            .map_err(fail)?;
-        export::fit(sheet)?;
-    }
-    {
-        let sheet = book.add_worksheet();
-        sheet.set_name(tr("campaign-by-status")).map_err(fail)?;
-        let top = export::title_rows(sheet, locale, &title, "")?;
-        sheet
-            .write_string_with_format(top, 0, tr("field-status"), &bold)
-            .map_err(fail)?;
-        sheet
-            .write_string_with_format(top, 1, tr("campaign-now"), &bold)
-            .map_err(fail)?;
-        sheet
-            .write_string_with_format(top, 2, tr("campaign-reached"), &bold)
-            .map_err(fail)?;
-        for (i, (s, n)) in t.by_status.iter().enumerate() {
-            let r = top + 1 + i as u32;
-            sheet
-                .write_string(r, 0, tr(&format!("model-status-{}", s.as_str())))
-                .map_err(fail)?;
-            sheet.write_number(r, 1, *n as f64).map_err(fail)?;
-            if let Some((_, reached)) = t.funnel.iter().find(|(f, _)| f == s) {
-                sheet.write_number(r, 2, *reached as f64).map_err(fail)?;
-            }
-        }
-        export::fit(sheet)?;
-    }
-    let bytes = book.save_to_buffer().map_err(fail)?;
+        .map(|(name, c, i)| vec![Cell::Text(name.clone()), count(*c), count(*i), count(c + i)])
+        .collect();
+    let (c, i) = (t.collectives, t.individuals);
+    by_field.push(vec![
+        Cell::Bold(tr("campaign-total")),
+        count(c),
+        count(i),
+        count(c + i),
+    ]);
+    let by_status: Vec<Vec<Cell>> = t
+        .by_status
+        .iter()
+        .map(|(s, n)| {
+            let reached = t.funnel.iter().find(|(f, _)| f == s);
+            vec![
+                Cell::Text(tr(&format!("model-status-{}", s.as_str()))),
+                count(*n),
+                reached.map_or(Cell::Empty, |(_, r)| count(*r)),
+            ]
+        })
+        .collect();
+    let mut book = rust_xlsxwriter::Workbook::new();
+    let heads = [
+        "model-field",
+        "model-kind-collective",
+        "model-kind-individual",
+        "campaign-total",
+    ];
+    let sheet = (tr("campaign-by-field"), heads.map(tr).to_vec());
+    table_sheet(&mut book, locale, &title, sheet, &by_field)?;
+    let heads = ["field-status", "campaign-now", "campaign-reached"];
+    let sheet = (tr("campaign-by-status"), heads.map(tr).to_vec());
+    table_sheet(&mut book, locale, &title, sheet, &by_status)?;
+    let bytes = book.save_to_buffer().map_err(export::xlsx_error)?;
     Ok(export::attachment(
         "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         format!("so-lieu-chu-de-{}-{}.xlsx", a.c.year, a.c.id),
         bytes,
     ))
+}
+
+/// A cell of an exported table.
+pub(in crate::routes) enum Cell {
+    Text(String),
+    Bold(String),
+    Number(f64),
+    Empty,
+}
+
+/// Adds a sheet (its name cut to the 31 characters a sheet name may have)
+/// with the title above a table: its bold header row, then its rows.
+pub(in crate::routes) fn table_sheet(
+    book: &mut rust_xlsxwriter::Workbook,
+    locale: Locale,
+    title: &str,
+    (name, heads): (String, Vec<String>),
+    rows: &[Vec<Cell>],
+) -> AppResult<()> {
+    let fail = export::xlsx_error;
+    let bold = rust_xlsxwriter::Format::new().set_bold();
+    let sheet = book.add_worksheet();
+    sheet
+        .set_name(name.chars().take(31).collect::<String>())
+        .map_err(fail)?;
+    let top = export::title_rows(sheet, locale, title, "")?;
+    let head = heads.into_iter().map(Cell::Bold).collect();
+    for (r, row) in std::iter::once(&head).chain(rows).enumerate() {
+        let r = top + r as u32;
+        for (c, cell) in row.iter().enumerate() {
+            let c = c as u16;
+            match cell {
+                Cell::Text(s) => sheet.write_string(r, c, s),
+                Cell::Bold(s) => sheet.write_string_with_format(r, c, s, &bold),
+                Cell::Number(n) => sheet.write_number(r, c, *n),
+                Cell::Empty => continue,
+            }
+            .map_err(fail)?;
+        }
+    }
+    export::fit(sheet)
 }

@@ -10,6 +10,8 @@ use serde_json::{json, Value};
 mod figures;
 mod models;
 
+pub(super) use figures::{table_sheet, Cell};
+
 use super::reviews::{Choices, Picker, TasksForm};
 use super::{chosen, options, Page};
 pub(super) use crate::app::campaigns::Access;

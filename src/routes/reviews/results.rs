@@ -12,6 +12,7 @@ use crate::domain::format;
 use crate::domain::review::{Ranked, Rating, Tables};
 use crate::error::{AppError, AppResult};
 use crate::i18n;
+use crate::routes::campaigns::{table_sheet, Cell};
 use crate::routes::{export, Page};
 
 /// The results the reader may see: all of them for reviewers (provisional
@@ -95,55 +96,40 @@ pub(super) async fn results_xlsx(ctx: Ctx, id: web::Path<i64>) -> AppResult<Http
     let (a, _, tables, _) = load_results(&ctx, *id).await?;
     let locale = ctx.locale;
     let t = |k: &str| i18n::t(locale, k);
-    let fail = |e: rust_xlsxwriter::XlsxError| AppError::Internal(e.to_string());
     let mut book = rust_xlsxwriter::Workbook::new();
-    let bold = rust_xlsxwriter::Format::new().set_bold();
     let sheets = [
-        (t("review-by-task"), &tables.by_task, t("field-title")),
-        (t("review-by-owner"), &tables.by_owner, t("field-owner")),
-        (t("review-by-unit"), &tables.by_unit, t("field-unit")),
+        ("review-by-task", &tables.by_task, "field-title"),
+        ("review-by-owner", &tables.by_owner, "field-owner"),
+        ("review-by-unit", &tables.by_unit, "field-unit"),
     ];
     for (name, rows, first) in sheets {
-        let sheet = book.add_worksheet();
-        sheet
-            .set_name(name.chars().take(31).collect::<String>())
-            .map_err(fail)?;
-        let headers = [
-            t("review-rank"),
+        let heads = [
+            "review-rank",
             first,
-            t("review-context"),
-            t("review-task-count"),
-            t("review-total"),
-            t("review-rating"),
+            "review-context",
+            "review-task-count",
+            "review-total",
+            "review-rating",
         ];
-        let top = export::title_rows(sheet, locale, &a.round.title, "")?;
-        for (c, h) in headers.iter().enumerate() {
-            sheet
-                .write_string_with_format(top, c as u16, h, &bold)
-                .map_err(fail)?;
-        }
-        for (i, r) in rows.iter().enumerate() {
-            let row = top + 1 + i as u32;
-            sheet.write_number(row, 0, (i + 1) as f64).map_err(fail)?;
-            sheet.write_string(row, 1, &r.name).map_err(fail)?;
-            sheet.write_string(row, 2, &r.unit_name).map_err(fail)?;
-            sheet.write_number(row, 3, r.tasks as f64).map_err(fail)?;
-            if let Some(total) = r.total {
-                sheet.write_number(row, 4, total).map_err(fail)?;
-            }
-            if let Some(rating) = r.rating {
-                sheet
-                    .write_string(
-                        row,
-                        5,
-                        i18n::t(locale, &format!("rating-{}", rating.as_str())),
-                    )
-                    .map_err(fail)?;
-            }
-        }
-        export::fit(sheet)?;
+        let rows: Vec<Vec<Cell>> = rows
+            .iter()
+            .enumerate()
+            .map(|(i, r)| {
+                let rating = r.rating.map(|x| t(&format!("rating-{}", x.as_str())));
+                vec![
+                    Cell::Number((i + 1) as f64),
+                    Cell::Text(r.name.clone()),
+                    Cell::Text(r.unit_name.clone()),
+                    Cell::Number(r.tasks as f64),
+                    r.total.map_or(Cell::Empty, Cell::Number),
+                    rating.map_or(Cell::Empty, Cell::Text),
+                ]
+            })
+            .collect();
+        let sheet = (t(name), heads.map(t).to_vec());
+        table_sheet(&mut book, locale, &a.round.title, sheet, &rows)?;
     }
-    let bytes = book.save_to_buffer().map_err(fail)?;
+    let bytes = book.save_to_buffer().map_err(export::xlsx_error)?;
     Ok(export::attachment(
         "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         format!("ket-qua-danh-gia-{}-{}.xlsx", a.round.year, a.round.id),
