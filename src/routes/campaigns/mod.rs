@@ -12,7 +12,7 @@ mod models;
 
 pub(super) use figures::{table_sheet, Cell};
 
-use super::reviews::{Choices, Picker, TasksForm};
+use super::reviews::{named, Choices, Picker, TasksForm};
 use super::{chosen, options, Page};
 pub(super) use crate::app::campaigns::Access;
 use crate::app::campaigns::CampaignInput;
@@ -25,7 +25,7 @@ use crate::domain::format;
 use crate::domain::units::depth;
 use crate::domain::validate::FieldErrors;
 use crate::error::{AppError, AppResult};
-use crate::i18n::{self, Locale};
+use crate::i18n;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route("/campaigns", web::get().to(index))
@@ -58,13 +58,6 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             "/models/{id}/checkins/{cid}/ack",
             web::post().to(models::acknowledge),
         );
-}
-
-fn named(locale: Locale, vi: &str, en: &str) -> String {
-    match locale {
-        Locale::En if !en.trim().is_empty() => en.to_string(),
-        _ => vi.to_string(),
-    }
 }
 
 // ---------------------------------------------------------------- access

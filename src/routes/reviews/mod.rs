@@ -59,7 +59,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 }
 
 /// A name kept in both languages, in the reader's (English falls back to Vietnamese).
-fn named(locale: Locale, vi: &str, en: &str) -> String {
+pub(super) fn named(locale: Locale, vi: &str, en: &str) -> String {
     match locale {
         Locale::En if !en.trim().is_empty() => en.to_string(),
         _ => vi.to_string(),
