@@ -539,6 +539,17 @@ pub struct AppraisalInput {
     pub unread: FieldErrors,
 }
 
+/// A score on a criterion worth `max`: required, from 0 to `max` in steps
+/// of 0.25; rounded to two places (0 when refused).
+pub(super) fn checked_score(e: &mut FieldErrors, key: &str, score: Option<f64>, max: f64) -> f64 {
+    match score {
+        None => e.add(key, "error-required"),
+        Some(s) if !review::valid_score(s, max) => e.add(key, "review-error-score-range"),
+        _ => {}
+    }
+    score.map(review::round2).unwrap_or(0.0)
+}
+
 /// Records the reader's appraisal of a model, replacing their earlier one
 /// (the campaign's appraisers; nobody appraises their own model): one score
 /// per criterion of the campaign, from 0 to its maximum in steps of 0.25.
@@ -560,19 +571,12 @@ pub fn appraise(
     for c in &criteria {
         let given = input.scores.iter().find(|s| s.criterion_id == c.id);
         let key = format!("score_{}", c.id);
-        let score = given.and_then(|s| s.score);
-        match score {
-            None => e.add(&key, "error-required"),
-            Some(s) if !review::valid_score(s, c.max_points) => {
-                e.add(&key, "review-error-score-range");
-            }
-            _ => {}
-        }
+        let score = checked_score(&mut e, &key, given.and_then(|s| s.score), c.max_points);
         let comment = given.map_or("", |s| s.comment.as_str());
         let comment = e
             .optional(&format!("comment_{}", c.id), comment, 2_000)
             .unwrap_or_default();
-        items.push((c.id, score.map(review::round2).unwrap_or(0.0), comment));
+        items.push((c.id, score, comment));
     }
     if !e.is_empty() {
         return Err(Rejected::Invalid(e));

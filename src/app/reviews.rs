@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use chrono::NaiveDate;
 
-use super::campaigns::{required_date, unit_and_year};
+use super::campaigns::{checked_score, required_date, unit_and_year};
 use super::{chosen, Rejected, Version, Versioned};
 use crate::context::CurrentUser;
 use crate::db::{self, audit, reviews as rdb};
@@ -446,15 +446,8 @@ pub fn write_task_review(
             let mut cited: Vec<(String, Vec<Evidence>)> = Vec::new();
             for c in &criteria {
                 let key = format!("score_{}", c.id);
-                let raw = get(key.clone());
-                let score = e.decimal(&key, &raw);
-                match score {
-                    None if raw.trim().is_empty() => e.add(&key, "error-required"),
-                    Some(s) if !review::valid_score(s, c.max_points) => {
-                        e.add(&key, "review-error-score-range");
-                    }
-                    _ => {}
-                }
+                let typed = e.decimal(&key, &get(key.clone()));
+                let score = checked_score(&mut e, &key, typed, c.max_points);
                 let comment = e
                     .optional(
                         &format!("comment_{}", c.id),
@@ -489,7 +482,7 @@ pub fn write_task_review(
                 }
                 items.push(rdb::ScoreFields {
                     criterion_id: c.id,
-                    score: score.map(review::round2).unwrap_or(0.0),
+                    score,
                     comment,
                     private_note: note,
                     evidence: evidence
