@@ -390,12 +390,18 @@ pub(super) async fn move_model(
     let (mid, values) = (ma.m.id, form.into_inner());
     let get = |k: &str| values.get(k).cloned().unwrap_or_default();
     let version = form_version(&get("version"))?;
+    let status = ModelStatus::parse(&get("status"));
+    // The decision's date is read only for a move that records one.
     let mut unread = FieldErrors::default();
+    let decision_date = match status.is_some_and(ModelStatus::needs_decision) {
+        true => unread.date("decision_date", &get("decision_date")),
+        false => None,
+    };
     let input = MoveInput {
-        status: ModelStatus::parse(&get("status")),
+        status,
         reason: get("reason"),
         decision_number: get("decision_number"),
-        decision_date: unread.date("decision_date", &get("decision_date")),
+        decision_date,
         level: get("level"),
         unread,
     };
