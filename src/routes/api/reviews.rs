@@ -14,9 +14,9 @@ use utoipa::ToSchema;
 
 use actix_web::HttpRequest;
 
+use super::campaigns::page_by_id;
 use super::{
-    created, etag, if_match, one, page, resource, version, Api, ApiError, ApiJson, ApiResult,
-    PageQuery,
+    created, etag, if_match, one, resource, version, Api, ApiError, ApiJson, ApiResult, PageQuery,
 };
 use crate::app::reviews::{
     self as uc, listed, move_reason, move_round_to, RoundAccess, RoundInput, TaskWrite,
@@ -122,17 +122,10 @@ pub struct RoundPage {
     responses((status = 200, body = RoundPage), super::docs::Errors),
     security(("token" = [])))]
 pub async fn list_rounds(api: Api, q: web::Query<PageQuery>) -> ApiResult<HttpResponse> {
-    let (after, limit) = q.parse()?;
-    let mut rounds = api
-        .db(|c| Ok(db::reviews::all(c)?))
-        .await?
-        .into_iter()
-        .filter(|(r, _, path)| r.id > after && listed(&api.user, r, path))
-        .map(|(r, _, _)| RoundOut::from(r))
-        .collect::<Vec<_>>();
-    rounds.sort_by_key(|r| r.id);
-    rounds.truncate(limit as usize);
-    Ok(page(rounds, limit, |r| r.id))
+    let asked = q.parse()?;
+    let rows = api.db(|c| Ok(db::reviews::all(c)?)).await?;
+    let keep = |r: &Round, path: &str| listed(&api.user, r, path);
+    Ok(page_by_id(rows, asked, keep, RoundOut::from, |r| r.id))
 }
 
 /// One round, if the reader may see it; its version is the ETag.
