@@ -2,6 +2,9 @@
 
 use chrono::{Datelike, NaiveDate};
 
+use crate::domain::campaign::{ModelKind, ModelStatus, COMMENDATION_LEVELS};
+use crate::domain::review;
+
 use super::{chosen, Rejected, Version, Versioned};
 use crate::context::CurrentUser;
 use crate::db::{self, audit, campaigns as cdb};
@@ -21,16 +24,6 @@ pub struct Access {
 }
 
 impl Access {
-    /// A committee member (or administrator) of the campaign's unit.
-    pub fn manages(&self) -> bool {
-        self.manage
-    }
-
-    /// Named on the campaign as an appraiser, or an administrator.
-    pub fn appraiser(&self) -> bool {
-        self.appraiser
-    }
-
     pub fn require_manage(&self) -> AppResult<()> {
         if self.manage {
             Ok(())
@@ -87,6 +80,63 @@ pub struct CampaignInput {
     pub unread: FieldErrors,
 }
 
+/// The unit and year of a campaign or a review round: an existing one keeps
+/// its own; a new one needs both, the year from 2000 to next year.
+pub(super) fn unit_and_year(
+    e: &mut FieldErrors,
+    fixed: Option<(i64, i32)>,
+    unit_id: Option<i64>,
+    year: Option<i64>,
+) -> (Option<i64>, Option<i32>) {
+    if let Some((unit_id, year)) = fixed {
+        return (Some(unit_id), Some(year));
+    }
+    let this_year = i64::from(format::today().year());
+    let year = match year {
+        Some(y) if (2000..=this_year + 1).contains(&y) => i32::try_from(y).ok(),
+        Some(_) => {
+            e.add("year", "error-year");
+            None
+        }
+        None => {
+            e.add("year", "error-required");
+            None
+        }
+    };
+    (e.required_id("unit_id", unit_id), year)
+}
+
+/// A required date, within the dates a form takes.
+pub(super) fn required_date(
+    e: &mut FieldErrors,
+    field: &str,
+    d: Option<NaiveDate>,
+) -> Option<NaiveDate> {
+    if d.is_none() {
+        e.add(field, "error-required");
+    }
+    e.date_value(field, d)
+}
+
+/// Two required dates (`period_from`, `period_to`), the second not before
+/// the first.
+fn period(
+    e: &mut FieldErrors,
+    from: Option<NaiveDate>,
+    to: Option<NaiveDate>,
+) -> Option<(NaiveDate, NaiveDate)> {
+    let from = required_date(e, "period_from", from);
+    let to = required_date(e, "period_to", to);
+    match (from, to) {
+        (Some(a), Some(b)) if b < a => {
+            e.add("period_to", "error-period-order");
+            None
+        }
+        (Some(a), Some(b)) => Some((a, b)),
+        _ => None,
+    }
+}
+
 /// Checks a campaign: its fields, a unit the reader manages and a year (both
 /// fixed once set), active fields of the list, appraisers who reach the unit.
 fn check(
@@ -96,25 +146,8 @@ fn check(
     existing: Option<&cdb::Campaign>,
 ) -> Result<cdb::CampaignFields, Rejected<CampaignNow>> {
     let mut e = input.unread.clone();
-    let this_year = i64::from(format::today().year());
-    let (unit_id, year) = match existing {
-        Some(c) => (Some(c.unit_id), Some(c.year)),
-        None => {
-            let unit_id = e.required_id("unit_id", input.unit_id);
-            let year = match input.year {
-                Some(y) if (2000..=this_year + 1).contains(&y) => i32::try_from(y).ok(),
-                Some(_) => {
-                    e.add("year", "error-year");
-                    None
-                }
-                None => {
-                    e.add("year", "error-required");
-                    None
-                }
-            };
-            (unit_id, year)
-        }
-    };
+    let fixed = existing.map(|c| (c.unit_id, c.year));
+    let (unit_id, year) = unit_and_year(&mut e, fixed, input.unit_id, input.year);
     let theme = e.required("theme", &input.theme, 500);
     let plan_number = e
         .optional("plan_number", &input.plan_number, 100)
@@ -126,24 +159,7 @@ fn check(
         ids.sort_unstable();
         ids.dedup();
     }
-    let mut date = |field: &str, d: Option<NaiveDate>| {
-        if d.is_none() {
-            e.add(field, "error-required");
-        }
-        e.date_value(field, d)
-    };
-    let (from, to) = (
-        date("period_from", input.period_from),
-        date("period_to", input.period_to),
-    );
-    let dates = match (from, to) {
-        (Some(a), Some(b)) if b < a => {
-            e.add("period_to", "error-period-order");
-            None
-        }
-        (Some(a), Some(b)) => Some((a, b)),
-        _ => None,
-    };
+    let dates = period(&mut e, input.period_from, input.period_to);
     let description = e
         .optional("description", &input.description, 10_000)
         .unwrap_or_default();
@@ -249,4 +265,325 @@ pub fn edit(
     } else {
         Err(Rejected::Stale(Box::new(now(conn)?)))
     }
+}
+
+// ---------------------------------------------------------------- models
+
+impl Versioned for cdb::Model {
+    fn version(&self) -> i32 {
+        self.version
+    }
+}
+
+/// A model and its campaign, if the reader sees the campaign.
+pub struct ModelAccess {
+    pub a: Access,
+    pub m: cdb::Model,
+    /// The reader registered it (its contact).
+    pub contact: bool,
+}
+
+pub fn model_access(
+    conn: &mut db::DbConnection,
+    user: &CurrentUser,
+    id: i64,
+) -> AppResult<ModelAccess> {
+    let m = cdb::find_model(conn, id)?;
+    let a = access(conn, user, m.campaign_id)?;
+    let contact = m.contact_id == user.id;
+    Ok(ModelAccess { a, m, contact })
+}
+
+/// Units inside the campaign's unit at `path` that the reader reads: where
+/// they may register a model for a collective, or their own.
+pub fn registrable_units(
+    conn: &mut db::DbConnection,
+    user: &CurrentUser,
+    path: &str,
+) -> AppResult<Vec<db::units::Unit>> {
+    let scope: Vec<String> = user
+        .scope(Permission::View)
+        .into_iter()
+        .map(|p| if path.starts_with(&p) { path.into() } else { p })
+        .filter(|p| p.starts_with(path))
+        .collect();
+    Ok(db::units::tree(conn, &scope, false)?)
+}
+
+/// A model as typed on the form or sent as JSON.
+#[derive(Debug, Clone, Default)]
+pub struct ModelInput {
+    /// `collective` or `individual`.
+    pub kind: String,
+    pub unit_id: Option<i64>,
+    pub holder_name: String,
+    pub field_id: Option<i64>,
+    pub title: String,
+    pub commitment: String,
+    pub expected_results: String,
+    pub period_from: Option<NaiveDate>,
+    pub period_to: Option<NaiveDate>,
+    pub unread: FieldErrors,
+}
+
+/// Checks a model: a unit the registrant reads inside the campaign's, an
+/// active field, a period; an individual's name defaults to the registrant's.
+fn check_model(
+    conn: &mut db::DbConnection,
+    user: &CurrentUser,
+    a: &Access,
+    input: &ModelInput,
+) -> Result<cdb::ModelFields, Rejected<cdb::Model>> {
+    let mut e = input.unread.clone();
+    let kind = ModelKind::parse(&input.kind);
+    if kind.is_none() {
+        e.add("kind", "error-invalid-choice");
+    }
+    let unit_id = e.required_id("unit_id", input.unit_id);
+    let holder_name = match kind {
+        Some(ModelKind::Individual) if input.holder_name.trim().is_empty() => {
+            user.full_name.clone()
+        }
+        _ => e.required("holder_name", &input.holder_name, 300),
+    };
+    let field_id = e.required_id("field_id", input.field_id);
+    let title = e.required("title", &input.title, 300);
+    let commitment = e.required("commitment", &input.commitment, 5_000);
+    let expected_results = e
+        .optional("expected_results", &input.expected_results, 5_000)
+        .unwrap_or_default();
+    let dates = period(&mut e, input.period_from, input.period_to);
+    let units = registrable_units(conn, user, &a.unit.path)?;
+    if unit_id.is_some_and(|u| !units.iter().any(|x| x.id == u)) {
+        e.add("unit_id", "error-invalid-choice");
+    }
+    let fields = cdb::fields(conn)?;
+    if field_id.is_some_and(|f| !fields.iter().any(|x| x.id == f && x.active)) {
+        e.add("field_id", "error-invalid-choice");
+    }
+    match (kind, unit_id, field_id, dates) {
+        (Some(kind), Some(unit_id), Some(field_id), Some((period_from, period_to)))
+            if e.is_empty() =>
+        {
+            Ok(cdb::ModelFields {
+                kind,
+                unit_id,
+                holder_name,
+                field_id,
+                title,
+                commitment,
+                expected_results,
+                period_from,
+                period_to,
+            })
+        }
+        _ => Err(Rejected::Invalid(e)),
+    }
+}
+
+/// Registers a model under the campaign (anyone who sees it, for a unit they
+/// read); the reader becomes its contact.
+pub fn register_model(
+    conn: &mut db::DbConnection,
+    user: &CurrentUser,
+    actor: &audit::Actor,
+    campaign_id: i64,
+    input: &ModelInput,
+) -> Result<cdb::Model, Rejected<cdb::Model>> {
+    let a = access(conn, user, campaign_id)?;
+    let fields = check_model(conn, user, &a, input)?;
+    Ok(audit::write(conn, actor, |x| {
+        Ok(cdb::register(x, &a.c, &fields, user.id)?)
+    })?)
+}
+
+/// The model as it is after a versioned write: `Stale` when the write did
+/// not happen because someone saved first.
+fn after_write(
+    conn: &mut db::DbConnection,
+    model_id: i64,
+    saved: bool,
+) -> Result<cdb::Model, Rejected<cdb::Model>> {
+    let now = cdb::find_model(conn, model_id)?;
+    if saved {
+        Ok(now)
+    } else {
+        Err(Rejected::Stale(Box::new(now)))
+    }
+}
+
+/// Edits a model (its contact) from the version read, while it is only
+/// registered (`NotAllowed` once appraisal moved it).
+pub fn edit_model(
+    conn: &mut db::DbConnection,
+    user: &CurrentUser,
+    actor: &audit::Actor,
+    model_id: i64,
+    version: Version,
+    input: &ModelInput,
+) -> Result<cdb::Model, Rejected<cdb::Model>> {
+    let ma = model_access(conn, user, model_id)?;
+    if !ma.contact {
+        return Err(Rejected::Forbidden);
+    }
+    let fields = check_model(conn, user, &ma.a, input)?;
+    let version = version.given(|| Ok(ma.m.clone()))?;
+    if ma.m.status() != ModelStatus::Registered {
+        return Err(Rejected::NotAllowed("model-error-moved"));
+    }
+    let saved = audit::write_if(conn, actor, |x| {
+        let change = cdb::update_model(x, &ma.m, version, &fields)?;
+        Ok((change.is_some(), change))
+    })?;
+    after_write(conn, model_id, saved)
+}
+
+/// A move of a model to its next status as asked.
+#[derive(Debug, Clone, Default)]
+pub struct MoveInput {
+    pub status: Option<ModelStatus>,
+    /// Needed where the next status needs one (not accepted).
+    pub reason: String,
+    /// For recognition: the commendation decision.
+    pub decision_number: String,
+    pub decision_date: Option<NaiveDate>,
+    pub level: String,
+    /// Values outside their lists: refused whatever the version.
+    pub unread: FieldErrors,
+}
+
+/// The move checked: to a status the current one can become, with a reason
+/// where it needs one and the commendation decision for recognition.
+fn check_move(
+    m: &cdb::Model,
+    input: &MoveInput,
+) -> Result<(ModelStatus, Option<String>, Option<cdb::Decision>), FieldErrors> {
+    let mut e = FieldErrors::default();
+    let next = input.status.filter(|n| m.status().can_become(*n));
+    if next.is_none() {
+        e.add("status", "error-invalid-choice");
+    }
+    let reason = e.optional("reason", &input.reason, 2_000);
+    if next.is_some_and(ModelStatus::needs_reason) && reason.is_none() {
+        e.add("reason", "error-required");
+    }
+    let decision = if next.is_some_and(ModelStatus::needs_decision) {
+        let number = e.required("decision_number", &input.decision_number, 100);
+        let date = required_date(&mut e, "decision_date", input.decision_date);
+        if !COMMENDATION_LEVELS.contains(&input.level.as_str()) {
+            e.add("level", "error-required");
+        }
+        date.map(|date| cdb::Decision {
+            number,
+            date,
+            level: input.level.clone(),
+        })
+    } else {
+        None
+    };
+    match next {
+        Some(next) if e.is_empty() => Ok((next, reason, decision)),
+        _ => Err(e),
+    }
+}
+
+/// Moves a model on (the campaign's appraisers) from the version read.
+pub fn move_model(
+    conn: &mut db::DbConnection,
+    user: &CurrentUser,
+    actor: &audit::Actor,
+    model_id: i64,
+    version: Version,
+    input: &MoveInput,
+) -> Result<cdb::Model, Rejected<cdb::Model>> {
+    let ma = model_access(conn, user, model_id)?;
+    if !ma.a.appraiser {
+        return Err(Rejected::Forbidden);
+    }
+    if !input.unread.is_empty() {
+        return Err(Rejected::Invalid(input.unread.clone()));
+    }
+    let version = version.given(|| Ok(ma.m.clone()))?;
+    if version != ma.m.version {
+        return Err(Rejected::Stale(Box::new(ma.m)));
+    }
+    let (next, reason, decision) = check_move(&ma.m, input)?;
+    let saved = audit::write_if(conn, actor, |x| {
+        let change = cdb::move_model(
+            x,
+            &ma.m,
+            version,
+            next,
+            reason.as_deref(),
+            decision.as_ref(),
+            user.id,
+        )?;
+        Ok((change.is_some(), change))
+    })?;
+    after_write(conn, model_id, saved)
+}
+
+/// One criterion's score as typed or sent (`None`: left empty).
+#[derive(Debug, Clone, Default)]
+pub struct ScoreInput {
+    pub criterion_id: i64,
+    pub score: Option<f64>,
+    pub comment: String,
+}
+
+/// An appraiser's scores; errors name `score_<criterion>` and
+/// `comment_<criterion>`.
+#[derive(Debug, Clone, Default)]
+pub struct AppraisalInput {
+    pub scores: Vec<ScoreInput>,
+    pub unread: FieldErrors,
+}
+
+/// A score on a criterion worth `max`: required, from 0 to `max` in steps
+/// of 0.25; rounded to two places (0 when refused).
+pub(super) fn checked_score(e: &mut FieldErrors, key: &str, score: Option<f64>, max: f64) -> f64 {
+    match score {
+        None => e.add(key, "error-required"),
+        Some(s) if !review::valid_score(s, max) => e.add(key, "review-error-score-range"),
+        _ => {}
+    }
+    score.map(review::round2).unwrap_or(0.0)
+}
+
+/// Records the reader's appraisal of a model, replacing their earlier one
+/// (the campaign's appraisers; nobody appraises their own model): one score
+/// per criterion of the campaign, from 0 to its maximum in steps of 0.25.
+/// Answers the sum of the scores.
+pub fn appraise(
+    conn: &mut db::DbConnection,
+    user: &CurrentUser,
+    actor: &audit::Actor,
+    model_id: i64,
+    input: &AppraisalInput,
+) -> Result<f64, Rejected> {
+    let ma = model_access(conn, user, model_id)?;
+    if !ma.a.appraiser || ma.contact {
+        return Err(Rejected::Forbidden);
+    }
+    let criteria = cdb::criteria(conn, ma.m.campaign_id)?;
+    let mut e = input.unread.clone();
+    let mut items = Vec::new();
+    for c in &criteria {
+        let given = input.scores.iter().find(|s| s.criterion_id == c.id);
+        let key = format!("score_{}", c.id);
+        let score = checked_score(&mut e, &key, given.and_then(|s| s.score), c.max_points);
+        let comment = given.map_or("", |s| s.comment.as_str());
+        let comment = e
+            .optional(&format!("comment_{}", c.id), comment, 2_000)
+            .unwrap_or_default();
+        items.push((c.id, score, comment));
+    }
+    if !e.is_empty() {
+        return Err(Rejected::Invalid(e));
+    }
+    let total = items.iter().map(|(_, s, _)| s).sum();
+    audit::write(conn, actor, |x| {
+        Ok(((), cdb::save_scores(x, &ma.m, user.id, &items)?))
+    })?;
+    Ok(total)
 }

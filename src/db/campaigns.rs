@@ -305,15 +305,8 @@ pub fn set_criteria(
     diesel::delete(campaign_criteria::table.filter(campaign_criteria::campaign_id.eq(c.id)))
         .execute(conn)?;
     insert_criteria(conn, c.id, items)?;
-    Ok(Some(
-        Change::new(
-            "set_criteria",
-            "campaign",
-            c.id,
-            json!({"before": before, "after": items}),
-        )
-        .on_unit(c.unit_id),
-    ))
+    let change = super::reviews::criteria_replaced("campaign", c.id, &before, items);
+    Ok(Some(change.on_unit(c.unit_id)))
 }
 
 /// Tasks attached to the campaign: (id, title, unit name).

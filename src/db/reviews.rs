@@ -460,15 +460,19 @@ pub fn set_criteria(
     diesel::delete(review_criteria::table.filter(review_criteria::round_id.eq(round.id)))
         .execute(conn)?;
     insert_criteria(conn, round.id, items)?;
-    Ok(Some(
-        Change::new(
-            "set_criteria",
-            "review_round",
-            round.id,
-            json!({"before": before, "after": items}),
-        )
-        .on_unit(round.unit_id),
-    ))
+    let change = criteria_replaced("review_round", round.id, &before, items);
+    Ok(Some(change.on_unit(round.unit_id)))
+}
+
+/// The audit entry of the criteria of a round or campaign replaced.
+pub(super) fn criteria_replaced(
+    entity: &'static str,
+    id: i64,
+    before: &[CriterionFields],
+    after: &[CriterionFields],
+) -> Change {
+    let details = json!({"before": before, "after": after});
+    Change::new("set_criteria", entity, id, details)
 }
 
 /// The round's tasks with their titles, units and owners, in unit order.

@@ -1,33 +1,26 @@
 //! Annual campaigns and the "Dân vận khéo" models registered under them, as
 //! the campaign pages show them to the reader (`CurrentUser::reaches`,
-//! `campaigns::campaign_access`); models registered, edited by their
-//! contact while registered, and moved along their statuses by the
-//! campaign's appraisers, with the model pages' checks.
+//! `app::campaigns::access`); models registered, edited by their contact
+//! while registered, and moved along their statuses by the campaign's
+//! appraisers, through the same use cases as the model pages.
 
-use std::collections::HashMap;
-
-use actix_web::http::header;
 use actix_web::{web, HttpRequest, HttpResponse};
 use chrono::{NaiveDate, NaiveDateTime};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use super::{
-    etag, if_match, one, page, resource, version, Api, ApiError, ApiJson, ApiResult, PageQuery,
+use super::{created, one, page, resource, version, Api, ApiError, ApiJson, ApiResult, PageQuery};
+use crate::app::campaigns::{
+    self as uc, Access, AppraisalInput, CampaignInput, ModelInput, MoveInput, ScoreInput,
 };
-use crate::app;
-use crate::app::campaigns::{Access, CampaignInput};
+use crate::app::Rejected;
 use crate::db::{
     self,
     campaigns::{Campaign, Model},
 };
 use crate::domain::campaign::{ModelStatus, COMMENDATION_LEVELS};
-use crate::domain::format;
 use crate::domain::numbers;
 use crate::domain::validate::FieldErrors;
-use crate::routes::campaigns::{
-    campaign_access, check_appraisal, check_move, save_move, validate_model, ModelForm,
-};
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(
@@ -105,17 +98,30 @@ pub struct CampaignPage {
     responses((status = 200, body = CampaignPage), super::docs::Errors),
     security(("token" = [])))]
 pub async fn list_campaigns(api: Api, q: web::Query<PageQuery>) -> ApiResult<HttpResponse> {
-    let (after, limit) = q.parse()?;
-    let mut items: Vec<CampaignOut> = api
-        .db(|c| Ok(db::campaigns::all(c)?))
-        .await?
+    let asked = q.parse()?;
+    let rows = api.db(|c| Ok(db::campaigns::all(c)?)).await?;
+    let keep = |_: &Campaign, path: &str| api.user.reaches(path);
+    Ok(page_by_id(rows, asked, keep, CampaignOut::from, |c| c.id))
+}
+
+/// A page by id of the records as the pages list them (each with its unit's
+/// name and path), those `keep` lets the reader see.
+pub(super) fn page_by_id<R, O: Serialize>(
+    rows: Vec<(R, String, String)>,
+    (after, limit): (i64, i64),
+    keep: impl Fn(&R, &str) -> bool,
+    out: impl Fn(R) -> O,
+    id: impl Fn(&O) -> i64,
+) -> HttpResponse {
+    let mut items: Vec<O> = rows
         .into_iter()
-        .filter(|(c, _, path)| c.id > after && api.user.reaches(path))
-        .map(|(c, _, _)| CampaignOut::from(c))
+        .filter(|(r, _, path)| keep(r, path))
+        .map(|(r, _, _)| out(r))
+        .filter(|o| id(o) > after)
         .collect();
-    items.sort_by_key(|c| c.id);
+    items.sort_by_key(&id);
     items.truncate(limit as usize);
-    Ok(page(items, limit, |c| c.id))
+    page(items, limit, id)
 }
 
 /// One campaign; its version is the ETag.
@@ -124,7 +130,7 @@ pub async fn list_campaigns(api: Api, q: web::Query<PageQuery>) -> ApiResult<Htt
     responses((status = 200, body = CampaignOut, headers(("ETag" = String))), super::docs::Errors),
     security(("token" = [])))]
 pub async fn get_campaign(api: Api, id: web::Path<i64>) -> ApiResult<HttpResponse> {
-    let a = campaign_access(&api.state.pool, &api.user, *id).await?;
+    let a = campaign_access(&api, *id).await?;
     let version = a.c.version;
     Ok(one(&CampaignOut::from(a.c), Some(version)))
 }
@@ -183,13 +189,17 @@ impl From<CampaignIn> for CampaignInput {
 pub async fn create_campaign(api: Api, body: ApiJson<CampaignIn>) -> ApiResult<HttpResponse> {
     let (input, user, actor) = (CampaignInput::from(body.0), api.user.clone(), api.actor());
     let c = api
-        .db(move |x| Ok(app::campaigns::set_up(x, &user, &actor, &input)))
+        .db(move |x| Ok(uc::set_up(x, &user, &actor, &input)))
         .await?
         .map_err(|r| api.rejected(r))?;
-    Ok(HttpResponse::Created()
-        .insert_header((header::LOCATION, format!("/api/v1/campaigns/{}", c.id)))
-        .insert_header((header::ETAG, etag(c.version)))
-        .json(CampaignOut::from(c)))
+    let (location, version) = (format!("/api/v1/campaigns/{}", c.id), c.version);
+    Ok(created(&location, &CampaignOut::from(c), Some(version)))
+}
+
+/// The campaign if the reader reaches its unit.
+async fn campaign_access(api: &Api, cid: i64) -> ApiResult<Access> {
+    let user = api.user.clone();
+    api.db(move |c| uc::access(c, &user, cid)).await
 }
 
 /// Edits a campaign (its unit's committee; unit and year stay). `If-Match`
@@ -209,7 +219,7 @@ pub async fn update_campaign(
     let (cid, version) = (*id, version(&req));
     let (input, user, actor) = (CampaignInput::from(body.0), api.user.clone(), api.actor());
     let now = api
-        .db(move |x| Ok(app::campaigns::edit(x, &user, &actor, cid, version, &input)))
+        .db(move |x| Ok(uc::edit(x, &user, &actor, cid, version, &input)))
         .await?
         .map_err(|r| api.rejected(r))?;
     let version = now.version;
@@ -288,8 +298,7 @@ pub async fn list_models(
     q: web::Query<PageQuery>,
 ) -> ApiResult<HttpResponse> {
     let (after, limit) = q.parse()?;
-    let a = campaign_access(&api.state.pool, &api.user, *id).await?;
-    let cid = a.c.id;
+    let cid = campaign_access(&api, *id).await?.c.id;
     let items: Vec<ModelOut> = api
         .db(move |c| Ok(db::campaigns::models_after(c, cid, after, limit)?))
         .await?
@@ -305,18 +314,16 @@ pub async fn list_models(
     responses((status = 200, body = ModelOut, headers(("ETag" = String))), super::docs::Errors),
     security(("token" = [])))]
 pub async fn get_model(api: Api, id: web::Path<i64>) -> ApiResult<HttpResponse> {
-    let (m, _) = model_access(&api, *id).await?;
-    let version = m.version;
-    Ok(one(&ModelOut::from(m), Some(version)))
+    let mid = *id;
+    let user = api.user.clone();
+    let m = api.db(move |c| uc::model_access(c, &user, mid)).await?.m;
+    Ok(model_out(m))
 }
 
-/// The model and its campaign, if the reader sees the campaign.
-async fn model_access(api: &Api, mid: i64) -> ApiResult<(Model, Access)> {
-    let m = api
-        .db(move |c| Ok(db::campaigns::find_model(c, mid)?))
-        .await?;
-    let a = campaign_access(&api.state.pool, &api.user, m.campaign_id).await?;
-    Ok((m, a))
+/// The model answered with its version as the ETag.
+fn model_out(m: Model) -> HttpResponse {
+    let version = m.version;
+    one(&ModelOut::from(m), Some(version))
 }
 
 /// A model as its registrant writes it: the model form's fields.
@@ -340,19 +347,19 @@ pub struct ModelIn {
     period_to: NaiveDate,
 }
 
-impl ModelIn {
-    fn into_form(self, version: i32) -> ModelForm {
-        ModelForm {
-            kind: self.kind,
-            unit_id: self.unit_id.to_string(),
-            holder_name: self.holder_name,
-            field_id: self.field_id.to_string(),
-            title: self.title,
-            commitment: self.commitment,
-            expected_results: self.expected_results,
-            period_from: format::date(self.period_from),
-            period_to: format::date(self.period_to),
-            version: version.to_string(),
+impl From<ModelIn> for ModelInput {
+    fn from(m: ModelIn) -> ModelInput {
+        ModelInput {
+            kind: m.kind,
+            unit_id: Some(m.unit_id),
+            holder_name: m.holder_name,
+            field_id: Some(m.field_id),
+            title: m.title,
+            commitment: m.commitment,
+            expected_results: m.expected_results,
+            period_from: Some(m.period_from),
+            period_to: Some(m.period_to),
+            unread: FieldErrors::default(),
         }
     }
 }
@@ -370,38 +377,14 @@ pub async fn register_model(
     id: web::Path<i64>,
     body: ApiJson<ModelIn>,
 ) -> ApiResult<HttpResponse> {
-    let a = campaign_access(&api.state.pool, &api.user, *id).await?;
-    let form = body.0.into_form(0);
-    let fields = validate_model(&api.state.pool, &api.user, &a, &form)
-        .await?
-        .map_err(|e| api.invalid(e))?;
-    let (actor, c, uid) = (api.actor(), a.c, api.user.id);
+    let (cid, input) = (*id, ModelInput::from(body.0));
+    let (user, actor) = (api.user.clone(), api.actor());
     let m = api
-        .db(move |x| {
-            db::audit::write(x, &actor, |x| {
-                Ok(db::campaigns::register(x, &c, &fields, uid)?)
-            })
-        })
-        .await?;
-    Ok(HttpResponse::Created()
-        .insert_header((header::LOCATION, format!("/api/v1/models/{}", m.id)))
-        .insert_header((header::ETAG, etag(m.version)))
-        .json(ModelOut::from(m)))
-}
-
-/// The model as it now is, or 412 with its version when a versioned write
-/// did not happen because someone saved first.
-async fn after_write(api: &Api, mid: i64, saved: bool) -> ApiResult<HttpResponse> {
-    let now = api
-        .db(move |c| Ok(db::campaigns::find_model(c, mid)?))
-        .await?;
-    if !saved {
-        return Err(ApiError::PreconditionFailed {
-            current: etag(now.version),
-        });
-    }
-    let version = now.version;
-    Ok(one(&ModelOut::from(now), Some(version)))
+        .db(move |x| Ok(uc::register_model(x, &user, &actor, cid, &input)))
+        .await?
+        .map_err(|r| api.rejected(r))?;
+    let (location, version) = (format!("/api/v1/models/{}", m.id), m.version);
+    Ok(created(&location, &ModelOut::from(m), Some(version)))
 }
 
 /// Edits a model while it is registered (its contact). `If-Match` carries
@@ -418,30 +401,18 @@ pub async fn update_model(
     id: web::Path<i64>,
     body: ApiJson<ModelIn>,
 ) -> ApiResult<HttpResponse> {
-    let (m, a) = model_access(&api, *id).await?;
-    if m.contact_id != api.user.id {
-        return Err(ApiError::Forbidden);
-    }
-    let form = body.0.into_form(m.version);
-    let fields = validate_model(&api.state.pool, &api.user, &a, &form)
+    let (mid, version, input) = (*id, version(&req), ModelInput::from(body.0));
+    let (user, actor) = (api.user.clone(), api.actor());
+    let m = api
+        .db(move |x| Ok(uc::edit_model(x, &user, &actor, mid, version, &input)))
         .await?
-        .map_err(|e| api.invalid(e))?;
-    let version = if_match(&req, m.version)?;
-    if m.status() != ModelStatus::Registered {
-        return Err(ApiError::Conflict(
-            "A model is edited only while it is registered.".into(),
-        ));
-    }
-    let (actor, mid) = (api.actor(), m.id);
-    let saved = api
-        .db(move |x| {
-            db::audit::write_if(x, &actor, |x| {
-                let change = db::campaigns::update_model(x, &m, version, &fields)?;
-                Ok((change.is_some(), change))
-            })
-        })
-        .await?;
-    after_write(&api, mid, saved).await
+        .map_err(|r| match r {
+            Rejected::NotAllowed(_) => {
+                ApiError::Conflict("A model is edited only while it is registered.".into())
+            }
+            r => api.rejected(r),
+        })?;
+    Ok(model_out(m))
 }
 
 /// A move of a model to its next status, as the appraisers make it.
@@ -476,50 +447,33 @@ pub async fn move_model(
     id: web::Path<i64>,
     body: ApiJson<MoveIn>,
 ) -> ApiResult<HttpResponse> {
-    let (m, a) = model_access(&api, *id).await?;
-    if !a.appraiser() {
-        return Err(ApiError::Forbidden);
-    }
-    let b = body.0;
+    let (mid, version, b) = (*id, version(&req), body.0);
     // A value outside its list is refused whatever the version.
-    let mut e = FieldErrors::default();
-    if ModelStatus::parse(&b.status).is_none() {
-        e.add("status", "error-invalid-choice");
+    let mut unread = FieldErrors::default();
+    let status = ModelStatus::parse(&b.status);
+    if status.is_none() {
+        unread.add("status", "error-invalid-choice");
     }
     if b.level
         .as_deref()
         .is_some_and(|l| !COMMENDATION_LEVELS.contains(&l))
     {
-        e.add("level", "error-invalid-choice");
+        unread.add("level", "error-invalid-choice");
     }
-    if !e.is_empty() {
-        return Err(api.invalid(e));
-    }
-    let version = if_match(&req, m.version)?;
-    let values: HashMap<String, String> = [
-        ("status", b.status),
-        ("reason", b.reason),
-        ("decision_number", b.decision_number),
-        (
-            "decision_date",
-            b.decision_date.map(format::date).unwrap_or_default(),
-        ),
-        ("level", b.level.unwrap_or_default()),
-    ]
-    .into_iter()
-    .map(|(k, v)| (k.to_string(), v))
-    .collect();
-    if version != m.version {
-        return Err(ApiError::PreconditionFailed {
-            current: etag(m.version),
-        });
-    }
-    let mv = check_move(&m, &values).map_err(|e| api.invalid(e))?;
-    let (actor, mid, uid) = (api.actor(), m.id, api.user.id);
-    let saved = api
-        .db(move |x| save_move(x, &actor, &m, version, &mv, uid))
-        .await?;
-    after_write(&api, mid, saved).await
+    let input = MoveInput {
+        status,
+        reason: b.reason,
+        decision_number: b.decision_number,
+        decision_date: b.decision_date,
+        level: b.level.unwrap_or_default(),
+        unread,
+    };
+    let (user, actor) = (api.user.clone(), api.actor());
+    let m = api
+        .db(move |x| Ok(uc::move_model(x, &user, &actor, mid, version, &input)))
+        .await?
+        .map_err(|r| api.rejected(r))?;
+    Ok(model_out(m))
 }
 
 /// A criterion models of the campaign are appraised on, from 0 to its maximum.
@@ -542,8 +496,7 @@ pub struct ModelCriterionList {
     responses((status = 200, body = ModelCriterionList), super::docs::Errors),
     security(("token" = [])))]
 pub async fn list_criteria(api: Api, id: web::Path<i64>) -> ApiResult<HttpResponse> {
-    let a = campaign_access(&api.state.pool, &api.user, *id).await?;
-    let cid = a.c.id;
+    let cid = campaign_access(&api, *id).await?.c.id;
     let items = api
         .db(move |c| Ok(db::campaigns::criteria(c, cid)?))
         .await?
@@ -594,28 +547,22 @@ pub async fn appraise_model(
     id: web::Path<i64>,
     body: ApiJson<AppraisalIn>,
 ) -> ApiResult<HttpResponse> {
-    let (m, a) = model_access(&api, *id).await?;
-    if !a.appraiser() || m.contact_id == api.user.id {
-        return Err(ApiError::Forbidden);
-    }
-    let mut values = HashMap::new();
+    let mid = *id;
+    let mut input = AppraisalInput::default();
     for s in body.0.scores {
-        values.insert(format!("score_{}", s.criterion_id), numbers::input(s.score));
-        values.insert(format!("comment_{}", s.criterion_id), s.comment);
+        // Read as the page's field would be, so both refuse the same numbers.
+        let key = format!("score_{}", s.criterion_id);
+        input.scores.push(ScoreInput {
+            criterion_id: s.criterion_id,
+            score: input.unread.decimal(&key, &numbers::input(s.score)),
+            comment: s.comment,
+        });
     }
-    let cid = m.campaign_id;
-    let criteria = api
-        .db(move |c| Ok(db::campaigns::criteria(c, cid)?))
-        .await?;
-    let items = check_appraisal(&criteria, &values).map_err(|e| api.invalid(e))?;
-    let total = items.iter().map(|(_, s, _)| s).sum();
-    let (actor, uid, mid) = (api.actor(), api.user.id, m.id);
-    api.db(move |x| {
-        db::audit::write(x, &actor, |x| {
-            Ok(((), db::campaigns::save_scores(x, &m, uid, &items)?))
-        })
-    })
-    .await?;
+    let (user, actor) = (api.user.clone(), api.actor());
+    let total = api
+        .db(move |x| Ok(uc::appraise(x, &user, &actor, mid, &input)))
+        .await?
+        .map_err(|r| api.rejected(r))?;
     Ok(one(
         &AppraisalOut {
             model_id: mid,

@@ -1,9 +1,9 @@
 //! The Front's review rounds: read, with their criteria and results, and
 //! the forms on a task of a round — the owner's self-assessment, a
 //! reviewer's scores, the lead's consensus, a dispute and its answer. Who
-//! sees and writes what is decided by the review pages' own functions
-//! (`reviews::round_access`, `reviews::listed`, `reviews::round_results`,
-//! `reviews::write_task_review`).
+//! sees and writes what is decided as on the review pages, by
+//! `app::reviews` (`round_access`, `listed`, `round_results`,
+//! `write_task_review`).
 
 use std::collections::HashMap;
 
@@ -12,21 +12,20 @@ use chrono::{NaiveDate, NaiveDateTime};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use actix_web::http::header;
 use actix_web::HttpRequest;
 
-use super::{etag, if_match, one, page, resource, Api, ApiError, ApiJson, ApiResult, PageQuery};
+use super::campaigns::page_by_id;
+use super::{
+    created, etag, if_match, one, resource, version, Api, ApiError, ApiJson, ApiResult, PageQuery,
+};
+use crate::app::reviews::{
+    self as uc, listed, move_reason, move_round_to, RoundAccess, RoundInput, TaskWrite,
+};
 use crate::db::{self, reviews::Round};
-use crate::domain::access::Permission;
-use crate::domain::format;
 use crate::domain::numbers;
 use crate::domain::review::RoundStatus;
 use crate::domain::validate::FieldErrors;
 use crate::i18n::{self, Locale};
-use crate::routes::reviews::{
-    create_round, listed, move_reason, move_round_to, round_access, round_results, validate_round,
-    write_task_review, RoundForm, TaskWrite,
-};
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(
@@ -123,17 +122,10 @@ pub struct RoundPage {
     responses((status = 200, body = RoundPage), super::docs::Errors),
     security(("token" = [])))]
 pub async fn list_rounds(api: Api, q: web::Query<PageQuery>) -> ApiResult<HttpResponse> {
-    let (after, limit) = q.parse()?;
-    let mut rounds = api
-        .db(|c| Ok(db::reviews::all(c)?))
-        .await?
-        .into_iter()
-        .filter(|(r, _, path)| r.id > after && listed(&api.user, r, path))
-        .map(|(r, _, _)| RoundOut::from(r))
-        .collect::<Vec<_>>();
-    rounds.sort_by_key(|r| r.id);
-    rounds.truncate(limit as usize);
-    Ok(page(rounds, limit, |r| r.id))
+    let asked = q.parse()?;
+    let rows = api.db(|c| Ok(db::reviews::all(c)?)).await?;
+    let keep = |r: &Round, path: &str| listed(&api.user, r, path);
+    Ok(page_by_id(rows, asked, keep, RoundOut::from, |r| r.id))
 }
 
 /// One round, if the reader may see it; its version is the ETag.
@@ -142,7 +134,7 @@ pub async fn list_rounds(api: Api, q: web::Query<PageQuery>) -> ApiResult<HttpRe
     responses((status = 200, body = RoundOut, headers(("ETag" = String))), super::docs::Errors),
     security(("token" = [])))]
 pub async fn get_round(api: Api, id: web::Path<i64>) -> ApiResult<HttpResponse> {
-    let a = round_access(&api.state.pool, &api.user, *id).await?;
+    let a = round_access(&api, *id).await?;
     let version = a.round.version;
     Ok(one(&RoundOut::from(a.round), Some(version)))
 }
@@ -172,23 +164,29 @@ pub struct RoundIn {
     signer_name: String,
 }
 
-impl RoundIn {
-    fn into_form(self) -> RoundForm {
-        RoundForm {
-            unit_id: self.unit_id.to_string(),
-            year: self.year.to_string(),
-            title: self.title,
-            lead_id: self.lead_id.to_string(),
-            combine_rule: self.combine_rule,
-            self_due: format::date(self.self_due),
-            review_due: format::date(self.review_due),
-            report_number: self.report_number,
-            report_place: self.report_place,
-            signer_title: self.signer_title,
-            signer_name: self.signer_name,
-            version: String::new(),
+impl From<RoundIn> for RoundInput {
+    fn from(r: RoundIn) -> RoundInput {
+        RoundInput {
+            unit_id: Some(r.unit_id),
+            year: Some(i64::from(r.year)),
+            title: r.title,
+            lead_id: Some(r.lead_id),
+            combine_rule: r.combine_rule,
+            self_due: Some(r.self_due),
+            review_due: Some(r.review_due),
+            report_number: r.report_number,
+            report_place: r.report_place,
+            signer_title: r.signer_title,
+            signer_name: r.signer_name,
+            unread: FieldErrors::default(),
         }
     }
+}
+
+/// The round if the reader may see it.
+async fn round_access(api: &Api, rid: i64) -> ApiResult<RoundAccess> {
+    let user = api.user.clone();
+    api.db(move |c| uc::round_access(c, &user, rid)).await
 }
 
 /// Opens a draft round over a unit the reader reviews, with the default
@@ -199,22 +197,13 @@ impl RoundIn {
         super::docs::Errors),
     security(("token" = [])))]
 pub async fn create(api: Api, body: ApiJson<RoundIn>) -> ApiResult<HttpResponse> {
-    api.user.require_anywhere(Permission::WriteReviews)?;
-    let form = body.0.into_form();
-    let fields = validate_round(&api.state.pool, &api.user, &form, None)
-        .await?
-        .map_err(|e| api.invalid(e))?;
-    let (actor, uid) = (api.actor(), api.user.id);
+    let (input, user, actor) = (RoundInput::from(body.0), api.user.clone(), api.actor());
     let round = api
-        .db(move |c| create_round(c, &actor, &fields, uid))
-        .await?;
-    Ok(HttpResponse::Created()
-        .insert_header((
-            header::LOCATION,
-            format!("/api/v1/review-rounds/{}", round.id),
-        ))
-        .insert_header((header::ETAG, etag(round.version)))
-        .json(RoundOut::from(round)))
+        .db(move |c| Ok(uc::open_round(c, &user, &actor, &input)))
+        .await?
+        .map_err(|r| api.rejected(r))?;
+    let (location, version) = (format!("/api/v1/review-rounds/{}", round.id), round.version);
+    Ok(created(&location, &RoundOut::from(round), Some(version)))
 }
 
 /// The round as it now is, answered with its version; 412 when a write
@@ -245,28 +234,14 @@ pub async fn update(
     id: web::Path<i64>,
     body: ApiJson<RoundIn>,
 ) -> ApiResult<HttpResponse> {
-    let a = round_access(&api.state.pool, &api.user, *id).await?;
-    if !a.leads() {
-        return Err(ApiError::Forbidden);
-    }
-    let form = body.0.into_form();
-    let fields = validate_round(&api.state.pool, &api.user, &form, Some(&a.round))
+    let (rid, version, input) = (*id, version(&req), RoundInput::from(body.0));
+    let (user, actor) = (api.user.clone(), api.actor());
+    let now = api
+        .db(move |c| Ok(uc::edit_round(c, &user, &actor, rid, version, &input)))
         .await?
-        .map_err(|e| api.invalid(e))?;
-    let version = if_match(&req, a.round.version)?;
-    let (actor, round) = (api.actor(), a.round);
-    let rid = round.id;
-    let saved = api
-        .db(move |c| {
-            db::audit::write_if(c, &actor, |c| {
-                Ok(match db::reviews::update(c, &round, version, &fields)? {
-                    Some((_, change)) => (true, Some(change)),
-                    None => (false, None),
-                })
-            })
-        })
-        .await?;
-    round_now(&api, rid, saved).await
+        .map_err(|r| api.rejected(r))?;
+    let version = now.version;
+    Ok(one(&RoundOut::from(now), Some(version)))
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -294,7 +269,7 @@ pub async fn move_round(
     id: web::Path<i64>,
     body: ApiJson<RoundMoveIn>,
 ) -> ApiResult<HttpResponse> {
-    let a = round_access(&api.state.pool, &api.user, *id).await?;
+    let a = round_access(&api, *id).await?;
     if !a.leads() {
         return Err(ApiError::Forbidden);
     }
@@ -375,7 +350,10 @@ pub async fn get_results(
     q: web::Query<PageQuery>,
 ) -> ApiResult<HttpResponse> {
     let (after, limit) = q.parse()?;
-    let (a, _, tables, _) = round_results(&api.state, &api.user, *id).await?;
+    let (rid, user, state) = (*id, api.user.clone(), api.state.clone());
+    let (a, _, tables, _) = api
+        .db(move |c| uc::round_results(c, &state, &user, rid))
+        .await?;
     let from = (after as usize).min(tables.by_task.len());
     let items: Vec<ResultRow> = tables.by_task[from..]
         .iter()
@@ -429,8 +407,7 @@ pub struct CriterionList {
     responses((status = 200, body = CriterionList), super::docs::Errors),
     security(("token" = [])))]
 pub async fn list_criteria(api: Api, id: web::Path<i64>) -> ApiResult<HttpResponse> {
-    let a = round_access(&api.state.pool, &api.user, *id).await?;
-    let rid = a.round.id;
+    let rid = round_access(&api, *id).await?.round.id;
     let items: Vec<CriterionOut> = api
         .db(move |c| Ok(db::reviews::criteria(c, rid)?))
         .await?
@@ -483,18 +460,11 @@ async fn write(
     what: &'static str,
     values: HashMap<String, String>,
 ) -> ApiResult<HttpResponse> {
-    let a = round_access(&api.state.pool, &api.user, rid).await?;
-    match write_task_review(
-        &api.state.pool,
-        &api.user,
-        api.actor(),
-        &a,
-        tid,
-        what,
-        &values,
-    )
-    .await?
-    {
+    let (user, actor) = (api.user.clone(), api.actor());
+    let written = api
+        .db(move |c| uc::write_task_review(c, &user, &actor, rid, tid, what, &values))
+        .await?;
+    match written {
         TaskWrite::Written => Ok(one(
             &Written {
                 round_id: rid,

@@ -10,19 +10,17 @@ mod round;
 mod task;
 
 pub(super) use criteria::{criteria_rows, render_criteria, save_criteria_with, CriteriaForm};
-pub(super) use results::round_results;
-pub(super) use round::{create_round, validate_round, RoundForm};
-pub(super) use task::{write_task_review, TaskWrite};
+pub(super) use round::{Choices, Picker, TasksForm};
 
 use actix_web::{web, HttpResponse};
 use serde::Deserialize;
 use serde_json::{json, Value};
 
-use crate::context::{Ctx, CurrentUser};
+use crate::app::reviews::RoundAccess;
+use crate::app::reviews::{listed, move_reason, move_round_to, round_access, sees_scores};
+use crate::context::Ctx;
 use crate::db::{self, audit, reviews as rdb};
 use crate::domain::access::Permission;
-use crate::domain::format;
-use crate::domain::notify::Kind;
 use crate::domain::review::RoundStatus;
 use crate::error::{AppError, AppResult};
 use crate::i18n::{self, Locale};
@@ -61,7 +59,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 }
 
 /// A name kept in both languages, in the reader's (English falls back to Vietnamese).
-fn named(locale: Locale, vi: &str, en: &str) -> String {
+pub(super) fn named(locale: Locale, vi: &str, en: &str) -> String {
     match locale {
         Locale::En if !en.trim().is_empty() => en.to_string(),
         _ => vi.to_string(),
@@ -70,101 +68,15 @@ fn named(locale: Locale, vi: &str, en: &str) -> String {
 
 // ---------------------------------------------------------------- access
 
-/// A round and what the reader may do with it.
-pub(super) struct RoundAccess {
-    pub round: rdb::Round,
-    pub unit: db::units::Unit,
-    /// A reviewer (or administrator) of the round's unit: reads everything,
-    /// private notes included, and scores.
-    pub reviewer: bool,
-    /// The round's lead (or an administrator): settings, moves, consensus, answers.
-    lead: bool,
-}
-
-impl RoundAccess {
-    /// The round's lead (or an administrator).
-    pub fn leads(&self) -> bool {
-        self.lead
-    }
-
-    fn status(&self) -> RoundStatus {
-        self.round.status()
-    }
-
-    pub fn published(&self) -> bool {
-        self.status() == RoundStatus::Published
-    }
-
-    fn require_lead(&self) -> AppResult<()> {
-        if self.lead {
-            Ok(())
-        } else {
-            Err(AppError::Forbidden)
-        }
-    }
-}
-
 /// The round if the reader may see it: reviewers of its unit always; once its
 /// criteria are published, anyone who reads the unit, a unit inside it, or
 /// owns one of its tasks. A draft is the reviewers' alone.
 async fn load_round(ctx: &Ctx, id: i64) -> AppResult<RoundAccess> {
-    round_access(&ctx.state.pool, ctx.user()?, id).await
-}
-
-pub(super) async fn round_access(
-    pool: &db::Pool,
-    user: &CurrentUser,
-    id: i64,
-) -> AppResult<RoundAccess> {
-    let uid = user.id;
-    let (round, unit, owns) = db::run(pool, move |conn| {
-        let round = rdb::find(conn, id)?;
-        let unit = db::units::find(conn, round.unit_id)?;
-        let owns = rdb::owns_task_in(conn, id, uid)?;
-        Ok((round, unit, owns))
-    })
-    .await?;
-    let reviewer = user.can(Permission::WriteReviews, &unit.path);
-    let lead =
-        (reviewer && round.lead_id == user.id) || user.can(Permission::ManageUnits, &unit.path);
-    let reads_inside = user.can(Permission::View, &unit.path)
-        || user
-            .scope(Permission::View)
-            .iter()
-            .any(|p| p.starts_with(&unit.path));
-    let visible = reviewer || (round.status() != RoundStatus::Draft && (reads_inside || owns));
-    if !visible {
-        return Err(AppError::Forbidden);
-    }
-    Ok(RoundAccess {
-        round,
-        unit,
-        reviewer,
-        lead,
-    })
-}
-
-/// May the reader see this task's scores (not its private notes)?
-fn sees_scores(user: &CurrentUser, a: &RoundAccess, row: &rdb::RoundTaskRow) -> bool {
-    a.reviewer
-        || (a.published()
-            && (row.task_owner_id == user.id || user.can(Permission::View, &row.unit_path)))
+    let user = ctx.user()?.clone();
+    ctx.db(move |conn| round_access(conn, &user, id)).await
 }
 
 // ---------------------------------------------------------------- list
-
-/// Whether a round of the unit at `path` is on the reader's list: reviewers
-/// of its unit always, others once it is out of draft and they read the
-/// unit or a unit inside it.
-pub(super) fn listed(user: &CurrentUser, round: &rdb::Round, path: &str) -> bool {
-    user.can(Permission::WriteReviews, path)
-        || (round.status() != RoundStatus::Draft
-            && (user.can(Permission::View, path)
-                || user
-                    .scope(Permission::View)
-                    .iter()
-                    .any(|p| p.starts_with(path))))
-}
 
 async fn index(ctx: Ctx) -> AppResult<HttpResponse> {
     let user = ctx.user()?;
@@ -279,55 +191,6 @@ struct MoveForm {
     status: String,
     reason: String,
     version: String,
-}
-
-/// The reason given for a move: needed to reopen a published round, at most
-/// 2,000 characters; the error is its message key.
-pub(super) fn move_reason(
-    a: &RoundAccess,
-    next: RoundStatus,
-    raw: &str,
-) -> Result<Option<String>, &'static str> {
-    let reason = Some(raw.trim().to_string()).filter(|r| !r.is_empty());
-    let reopening = a.status() == RoundStatus::Published && next == RoundStatus::Scoring;
-    if reopening && reason.is_none() {
-        return Err("review-error-reopen-reason");
-    }
-    if reason.as_ref().is_some_and(|r| r.chars().count() > 2000) {
-        return Err("error-too-long");
-    }
-    Ok(reason)
-}
-
-/// Moves a round from `version` to its next status, telling the task owners
-/// when it opens and when it is published.
-pub(super) fn move_round_to(
-    conn: &mut db::DbConnection,
-    actor: &audit::Actor,
-    round: &rdb::Round,
-    version: i32,
-    next: RoundStatus,
-    reason: Option<String>,
-) -> AppResult<Result<(), rdb::MoveRefused>> {
-    let today = format::today();
-    audit::write_if(conn, actor, |c| {
-        Ok(
-            match rdb::move_to(c, round, version, next, reason.as_deref(), today)? {
-                Ok((moved, change)) => {
-                    let kind = match next {
-                        RoundStatus::SelfAssessment => Some(Kind::ReviewOpened),
-                        RoundStatus::Published => Some(Kind::ReviewPublished),
-                        _ => None,
-                    };
-                    if let Some(kind) = kind {
-                        db::notifications::review_moved(c, &moved, kind)?;
-                    }
-                    (Ok(()), Some(change))
-                }
-                Err(refused) => (Err(refused), None),
-            },
-        )
-    })
 }
 
 async fn move_round(

@@ -7,7 +7,9 @@ use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
 use super::{load_round, RoundAccess};
-use crate::context::{Ctx, CurrentUser};
+use crate::app::reviews::RoundInput;
+use crate::app::{self, Rejected, Version};
+use crate::context::Ctx;
 use crate::db::{self, audit, reviews as rdb};
 use crate::domain::access::Permission;
 use crate::domain::format;
@@ -16,13 +18,13 @@ use crate::domain::units::depth;
 use crate::domain::validate::FieldErrors;
 use crate::error::{AppError, AppResult};
 use crate::i18n;
-use crate::routes::{chosen, form_view, options, HtmlForm};
+use crate::routes::{after_form, chosen, form_view, options, HtmlForm};
 
 // ---------------------------------------------------------------- settings
 
 #[derive(Deserialize, Serialize, Default, Clone)]
 #[serde(default)]
-pub(in crate::routes) struct RoundForm {
+pub(super) struct RoundForm {
     pub unit_id: String,
     pub year: String,
     pub title: String,
@@ -54,119 +56,25 @@ impl RoundForm {
             version: version.to_string(),
         }
     }
-}
 
-/// Checks the settings. A new round's unit must be one the user reviews and
-/// have no round that year; an existing round keeps its unit and year.
-pub(in crate::routes) async fn validate_round(
-    pool: &db::Pool,
-    user: &CurrentUser,
-    form: &RoundForm,
-    existing: Option<&rdb::Round>,
-) -> AppResult<Result<rdb::RoundFields, FieldErrors>> {
-    let mut e = FieldErrors::default();
-    let title = e.required("title", &form.title, 300);
-    let this_year = format::today().year();
-    let (unit_id, year) = match existing {
-        Some(r) => (Some(r.unit_id), Some(r.year)),
-        None => {
-            let unit_id = e.id("unit_id", &form.unit_id);
-            let year = match e.number::<i32>("year", &form.year) {
-                Some(y) if (2000..=this_year + 1).contains(&y) => Some(y),
-                Some(_) => {
-                    e.add("year", "error-year");
-                    None
-                }
-                None => {
-                    e.add("year", "error-required");
-                    None
-                }
-            };
-            (unit_id, year)
+    /// The typed settings; numbers, dates and ids written wrong are kept as
+    /// unread.
+    fn input(&self) -> RoundInput {
+        let mut unread = FieldErrors::default();
+        RoundInput {
+            unit_id: unread.typed_id("unit_id", &self.unit_id),
+            year: unread.number::<i32>("year", &self.year).map(i64::from),
+            title: self.title.clone(),
+            lead_id: unread.typed_id("lead_id", &self.lead_id),
+            combine_rule: self.combine_rule.clone(),
+            self_due: unread.date("self_due", &self.self_due),
+            review_due: unread.date("review_due", &self.review_due),
+            report_number: self.report_number.clone(),
+            report_place: self.report_place.clone(),
+            signer_title: self.signer_title.clone(),
+            signer_name: self.signer_name.clone(),
+            unread,
         }
-    };
-    let lead_id = e.id("lead_id", &form.lead_id);
-    let rule = CombineRule::parse(&form.combine_rule);
-    if rule.is_none() {
-        e.add("combine_rule", "error-invalid-choice");
-    }
-    let mut due = |field: &str, raw: &str| {
-        let d = e.date(field, raw);
-        if raw.trim().is_empty() {
-            e.add(field, "error-required");
-        }
-        d
-    };
-    let self_due = due("self_due", &form.self_due);
-    let review_due = due("review_due", &form.review_due);
-    if let (Some(s), Some(r)) = (self_due, review_due) {
-        if r < s {
-            e.add("review_due", "review-error-due-order");
-        }
-    }
-    let report_number = e
-        .optional("report_number", &form.report_number, 100)
-        .unwrap_or_default();
-    let report_place = e
-        .optional("report_place", &form.report_place, 100)
-        .unwrap_or_default();
-    let signer_title = e
-        .optional("signer_title", &form.signer_title, 200)
-        .unwrap_or_default();
-    let signer_name = e
-        .optional("signer_name", &form.signer_name, 200)
-        .unwrap_or_default();
-    let is_new = existing.is_none();
-    let (unit, reviewers, taken) = db::run(pool, move |conn| {
-        let unit = db::units::find_chosen(conn, unit_id)?;
-        let reviewers = match &unit {
-            Some(u) => rdb::reviewers_reaching(conn, &u.path)?,
-            None => vec![],
-        };
-        let taken = match (is_new, &unit, year) {
-            (true, Some(u), Some(y)) => rdb::exists_for(conn, u.id, y)?,
-            _ => false,
-        };
-        Ok((unit, reviewers, taken))
-    })
-    .await?;
-    // A round keeps its unit once set.
-    let unit = match existing {
-        Some(_) => unit,
-        None => chosen::unit(&mut e, "unit_id", unit_id, unit, |u| {
-            user.can(Permission::WriteReviews, &u.path)
-        }),
-    };
-    if taken {
-        e.add("year", "review-error-exists");
-    }
-    if unit.is_some() {
-        let lead: Vec<i64> = lead_id.into_iter().collect();
-        let reviews = |l: i64| reviewers.iter().any(|(id, _, _)| *id == l);
-        chosen::every(&mut e, "lead_id", &lead, reviews, "review-error-lead");
-    }
-    match (unit_id, year, lead_id, rule, self_due, review_due) {
-        (
-            Some(unit_id),
-            Some(year),
-            Some(lead_id),
-            Some(combine_rule),
-            Some(self_due),
-            Some(review_due),
-        ) if e.is_empty() => Ok(Ok(rdb::RoundFields {
-            unit_id,
-            year,
-            title,
-            lead_id,
-            combine_rule,
-            self_due,
-            review_due,
-            report_number,
-            report_place,
-            signer_title,
-            signer_name,
-        })),
-        _ => Ok(Err(e)),
     }
 }
 
@@ -241,36 +149,20 @@ pub(super) async fn new(ctx: Ctx) -> AppResult<HttpResponse> {
     render_round_form(&ctx, StatusCode::OK, None, &form, &FieldErrors::default()).await
 }
 
-/// Opens a draft round with the default rubric and the unit's tasks of the year.
-pub(in crate::routes) fn create_round(
-    conn: &mut db::DbConnection,
-    actor: &audit::Actor,
-    fields: &rdb::RoundFields,
-    by: i64,
-) -> AppResult<rdb::Round> {
-    audit::write(conn, actor, |c| {
-        let unit = db::units::find(c, fields.unit_id)?;
-        Ok(rdb::create(c, fields, &unit.path, by)?)
-    })
-}
-
 pub(super) async fn create(ctx: Ctx, form: web::Form<RoundForm>) -> AppResult<HttpResponse> {
-    let user = ctx.user()?;
-    user.require_anywhere(Permission::WriteReviews)?;
     let form = form.into_inner();
-    let fields = match validate_round(&ctx.state.pool, user, &form, None).await? {
-        Ok(f) => f,
-        Err(errors) => {
-            return render_round_form(&ctx, StatusCode::UNPROCESSABLE_ENTITY, None, &form, &errors)
-                .await
-        }
-    };
-    let (actor, uid) = (ctx.actor(), user.id);
-    let round = ctx
-        .db(move |conn| create_round(conn, &actor, &fields, uid))
+    let (input, user, actor) = (form.input(), ctx.user()?.clone(), ctx.actor());
+    let saved = ctx
+        .db(move |c| Ok(app::reviews::open_round(c, &user, &actor, &input)))
         .await?;
-    ctx.flash("success", "flash-saved");
-    Ok(ctx.redirect(&format!("/reviews/{}", round.id)))
+    let to = |r: &rdb::Round| format!("/reviews/{}", r.id);
+    match after_form(&ctx, saved, to, |_| Value::Null)? {
+        Ok(done) => Ok(done),
+        Err(again) => {
+            let status = StatusCode::UNPROCESSABLE_ENTITY;
+            render_round_form(&ctx, status, None, &form, &again.errors).await
+        }
+    }
 }
 
 pub(super) async fn edit(ctx: Ctx, id: web::Path<i64>) -> AppResult<HttpResponse> {
@@ -294,41 +186,31 @@ pub(super) async fn update(
 ) -> AppResult<HttpResponse> {
     let a = load_round(&ctx, *id).await?;
     a.require_lead()?;
-    let user = ctx.user()?;
-    let form = form.into_inner();
-    let Ok(version) = form.version.trim().parse::<i32>() else {
+    let (rid, form) = (a.round.id, form.into_inner());
+    let Version::Given(v) = Version::of_form(&form.version) else {
         return Err(AppError::BadRequest("version missing".into()));
     };
-    let fields = match validate_round(&ctx.state.pool, user, &form, Some(&a.round)).await? {
-        Ok(f) => f,
-        Err(errors) => {
-            return render_round_form(
-                &ctx,
-                StatusCode::UNPROCESSABLE_ENTITY,
-                Some(&a),
-                &form,
-                &errors,
-            )
-            .await
-        }
-    };
-    let (actor, round) = (ctx.actor(), a.round.clone());
+    let (input, user, actor) = (form.input(), ctx.user()?.clone(), ctx.actor());
     let saved = ctx
-        .db(move |conn| {
-            audit::write_if(conn, &actor, |c| {
-                Ok(match rdb::update(c, &round, version, &fields)? {
-                    Some((r, change)) => (Some(r), Some(change)),
-                    None => (None, None),
-                })
-            })
+        .db(move |c| {
+            let version = Version::Given(v);
+            Ok(app::reviews::edit_round(
+                c, &user, &actor, rid, version, &input,
+            ))
         })
         .await?;
-    let back = format!("/reviews/{}", a.round.id);
     match saved {
-        Some(_) => ctx.flash("success", "flash-saved"),
-        None => ctx.flash("error", "review-error-conflict"),
+        Ok(_) => Ok(ctx.saved(&format!("/reviews/{rid}"))),
+        Err(Rejected::Invalid(errors)) => {
+            let status = StatusCode::UNPROCESSABLE_ENTITY;
+            render_round_form(&ctx, status, Some(&a), &form, &errors).await
+        }
+        Err(Rejected::Stale(_)) => {
+            ctx.flash("error", "review-error-conflict");
+            Ok(ctx.redirect(&format!("/reviews/{rid}")))
+        }
+        Err(other) => Err(other.into_app_error()),
     }
-    Ok(ctx.redirect(&back))
 }
 
 // ---------------------------------------------------------------- tasks in a round
@@ -339,60 +221,31 @@ pub(super) async fn tasks_page(ctx: Ctx, id: web::Path<i64>) -> AppResult<HttpRe
     if !matches!(a.status(), RoundStatus::Draft | RoundStatus::SelfAssessment) {
         return Err(AppError::Forbidden);
     }
-    render_tasks(&ctx, &a, None, None, StatusCode::OK).await
+    round_picker(&a)
+        .render(&ctx, None, None, StatusCode::OK)
+        .await
 }
 
 /// The tasks a round may hold, as its page offers them: its unit's
 /// subtree's tasks of its year, with those already in it (tasks added
 /// earlier from another year stay listed).
-fn task_choices(
-    conn: &mut db::DbConnection,
-    round: &rdb::Round,
-    path: &str,
-) -> AppResult<(chosen::OfferedTasks, Vec<i64>)> {
-    let included = rdb::tasks_of(conn, round.id)?
-        .into_iter()
-        .map(|r| (r.rt.task_id, r.title, r.unit_name))
-        .collect();
-    Ok(chosen::offered_tasks(conn, path, round.year, included)?)
-}
-
-/// The page choosing a round's tasks; `ticked` is what was just sent (the
-/// tasks in the round otherwise), `error` what was wrong with it.
-async fn render_tasks(
-    ctx: &Ctx,
-    a: &RoundAccess,
-    ticked: Option<Vec<i64>>,
-    error: Option<&str>,
-    status: StatusCode,
-) -> AppResult<HttpResponse> {
+fn round_picker(a: &RoundAccess) -> Picker<impl Choices> {
     let (round, path) = (a.round.clone(), a.unit.path.clone());
-    let (offered, included) = ctx
-        .db(move |conn| task_choices(conn, &round, &path))
-        .await?;
-    let ticked = ticked.unwrap_or(included);
-    let rows: Vec<Value> = offered
-        .iter()
-        .map(|(id, title, unit)| {
-            json!({"id": id, "title": title, "unit": unit, "checked": ticked.contains(id)})
-        })
-        .collect();
-    ctx.render_status(
-        status,
-        "reviews/tasks",
-        json!({
-            "title": i18n::t(ctx.locale, "review-tasks-title"),
-            "round": a.round,
-            "rows": rows,
-            "error": error,
-        }),
-    )
-}
-
-#[derive(Deserialize, Default)]
-#[serde(default)]
-pub(super) struct TasksForm {
-    task: Vec<String>,
+    Picker {
+        view: (
+            "reviews/tasks",
+            "review-tasks-title",
+            "round",
+            json!(a.round),
+        ),
+        choices: move |conn: &mut db::DbConnection| {
+            let included = rdb::tasks_of(conn, round.id)?
+                .into_iter()
+                .map(|r| (r.rt.task_id, r.title, r.unit_name))
+                .collect();
+            Ok(chosen::offered_tasks(conn, &path, round.year, included)?)
+        },
+    }
 }
 
 pub(super) async fn save_tasks(
@@ -402,39 +255,111 @@ pub(super) async fn save_tasks(
 ) -> AppResult<HttpResponse> {
     let a = load_round(&ctx, *id).await?;
     a.require_lead()?;
-    let mut e = FieldErrors::default();
-    let ids = e.ids("task", &form.0.task);
-    let (actor, round, path) = (ctx.actor(), a.round.clone(), a.unit.path.clone());
-    let chosen_ids = ids.clone();
-    let saved = ctx
-        .db(move |conn| {
-            // Only tasks the page offers: none of another unit, year or province.
-            let (offered, _) = task_choices(conn, &round, &path)?;
-            let usable = |t: i64| offered.iter().any(|o| o.0 == t);
-            if !chosen::every(&mut e, "task", &chosen_ids, usable, chosen::INVALID) || !e.is_empty()
-            {
-                return Ok(Err(e));
-            }
-            Ok(Ok(audit::write_if(conn, &actor, |c| {
-                let change = rdb::set_tasks(c, &round, &chosen_ids)?;
-                Ok((change.is_some(), change))
-            })?))
-        })
-        .await?;
-    match saved {
-        Err(e) => {
-            let error = e.get("task").map(str::to_string);
-            return render_tasks(
-                &ctx,
-                &a,
-                Some(ids),
-                error.as_deref(),
-                StatusCode::UNPROCESSABLE_ENTITY,
-            )
-            .await;
-        }
-        Ok(true) => ctx.flash("success", "flash-saved"),
-        Ok(false) => ctx.flash("error", "review-error-frozen"),
+    let (round, back) = (a.round.clone(), format!("/reviews/{}", a.round.id));
+    let save = move |c: &mut db::DbConnection, ids: &[i64]| rdb::set_tasks(c, &round, ids);
+    let frozen = "review-error-frozen";
+    round_picker(&a)
+        .save(&ctx, &form.0, &back, frozen, save)
+        .await
+}
+
+// ---------------------------------------------------------------- choosing tasks
+
+/// What a task picker offers: the tasks it may hold, and those held now.
+pub(in crate::routes) trait Choices:
+    Fn(&mut db::DbConnection) -> AppResult<(chosen::OfferedTasks, Vec<i64>)> + Clone + Send + 'static
+{
+}
+
+impl<F> Choices for F where
+    F: Fn(&mut db::DbConnection) -> AppResult<(chosen::OfferedTasks, Vec<i64>)>
+        + Clone
+        + Send
+        + 'static
+{
+}
+
+/// The page choosing the tasks a campaign or a round holds.
+pub(in crate::routes) struct Picker<C> {
+    /// The template, its title's key, and the record with the name the
+    /// template reads it by.
+    pub view: (&'static str, &'static str, &'static str, Value),
+    pub choices: C,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub(in crate::routes) struct TasksForm {
+    task: Vec<String>,
+}
+
+impl<C: Choices> Picker<C> {
+    /// The page; `ticked` is what was just sent (the tasks held otherwise),
+    /// `error` what was wrong with it.
+    pub async fn render(
+        &self,
+        ctx: &Ctx,
+        ticked: Option<Vec<i64>>,
+        error: Option<&str>,
+        status: StatusCode,
+    ) -> AppResult<HttpResponse> {
+        let choices = self.choices.clone();
+        let (offered, held) = ctx.db(move |conn| choices(conn)).await?;
+        let ticked = ticked.unwrap_or(held);
+        let rows: Vec<Value> = offered
+            .iter()
+            .map(|(id, title, unit)| {
+                json!({"id": id, "title": title, "unit": unit, "checked": ticked.contains(id)})
+            })
+            .collect();
+        let (template, title, name, record) = &self.view;
+        let mut data = json!({"title": i18n::t(ctx.locale, title), "rows": rows, "error": error});
+        data[*name] = record.clone();
+        ctx.render_status(status, template, data)
     }
-    Ok(ctx.redirect(&format!("/reviews/{}", a.round.id)))
+
+    /// Saves the tasks ticked, all among those offered, with `save`; when
+    /// it saves nothing (`None`) the record takes no more changes, which
+    /// `frozen` says on the way back.
+    pub async fn save(
+        &self,
+        ctx: &Ctx,
+        form: &TasksForm,
+        back: &str,
+        frozen: &str,
+        save: impl FnOnce(&mut db::DbConnection, &[i64]) -> diesel::QueryResult<Option<audit::Change>>
+            + Send
+            + 'static,
+    ) -> AppResult<HttpResponse> {
+        let mut e = FieldErrors::default();
+        let ids = e.ids("task", &form.task);
+        let (actor, choices, chosen_ids) = (ctx.actor(), self.choices.clone(), ids.clone());
+        let saved = ctx
+            .db(move |conn| {
+                // Only tasks the page offers: none of another unit, year or province.
+                let (offered, _) = choices(conn)?;
+                let usable = |t: i64| offered.iter().any(|o| o.0 == t);
+                if !chosen::every(&mut e, "task", &chosen_ids, usable, chosen::INVALID)
+                    || !e.is_empty()
+                {
+                    return Ok(Err(e));
+                }
+                Ok(Ok(audit::write_if(conn, &actor, |c| {
+                    let change = save(c, &chosen_ids)?;
+                    Ok((change.is_some(), change))
+                })?))
+            })
+            .await?;
+        match saved {
+            Err(e) => {
+                let status = StatusCode::UNPROCESSABLE_ENTITY;
+                self.render(ctx, Some(ids), e.get("task"), status).await
+            }
+            Ok(true) => Ok(ctx.saved(back)),
+            Ok(false) => {
+                ctx.flash("error", frozen);
+                Ok(ctx.redirect(back))
+            }
+        }
+    }
 }
