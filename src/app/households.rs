@@ -422,8 +422,8 @@ pub fn log_visit(
         return Ok(logged(visit_id, target.household, true, false));
     }
     let visit = check_visit(input, &target)?;
-    let moved_meanwhile = ConsentStage::parse(&input.seen_stage)
-        .is_some_and(|seen| seen != target.household.stage());
+    let moved_meanwhile =
+        ConsentStage::parse(&input.seen_stage).is_some_and(|seen| seen != target.household.stage());
     let written = audit::write(conn, actor, |c| {
         Ok(db::households::append_visit(
             c,

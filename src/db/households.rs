@@ -367,7 +367,10 @@ impl Place {
 }
 
 /// The visit a device already sent under this id, with its household.
-pub fn visit_of_device(conn: &mut DbConnection, device_id: &str) -> QueryResult<Option<(i64, i64)>> {
+pub fn visit_of_device(
+    conn: &mut DbConnection,
+    device_id: &str,
+) -> QueryResult<Option<(i64, i64)>> {
     visits::table
         .filter(visits::device_id.eq(device_id))
         .select((visits::id, visits::household_id))

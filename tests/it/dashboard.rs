@@ -66,7 +66,6 @@ fn visit(stage: ConsentStage, on: chrono::NaiveDate, corrects: Option<i64>) -> N
         corrects_id: corrects,
         dialogue_id: None,
         device: None,
-        device: None,
     }
 }
 

@@ -83,7 +83,6 @@ fn visit_of(stage: ConsentStage) -> NewVisit {
         corrects_id: None,
         dialogue_id: None,
         device: None,
-        device: None,
     }
 }
 

@@ -16,8 +16,8 @@ use crate::app::households::{
     household_access, personal_details, HouseholdInput, Target, VisitInput,
 };
 use crate::app::tasks::{access, Access};
-use crate::db::households::{DeviceVisit, Household, Place};
 use crate::db;
+use crate::db::households::{DeviceVisit, Household, Place};
 use crate::domain::numbers::DecimalSign;
 use crate::domain::validate::FieldErrors;
 
@@ -368,11 +368,17 @@ pub async fn create_visit(
         .db(move |c| Ok(app::households::log_visit(c, &user, &actor, hid, &input)))
         .await?
         .map_err(|r| api.rejected(r))?;
-    let body = Created { id: logged.visit_id };
+    let body = Created {
+        id: logged.visit_id,
+    };
     if logged.already {
         return Ok(one(&body, None));
     }
-    Ok(created(&format!("/api/v1/households/{hid}/visits"), &body, None))
+    Ok(created(
+        &format!("/api/v1/households/{hid}/visits"),
+        &body,
+        None,
+    ))
 }
 
 /// A household as a client registers or edits it: the household form's fields.

@@ -425,7 +425,11 @@ impl VisitForm {
             .ok()
             .map(|t| t.naive_utc());
         let figure = |s: &str| s.trim().parse::<f64>().ok().filter(|f| f.is_finite());
-        let place = match (figure(&self.latitude), figure(&self.longitude), figure(&self.accuracy_m)) {
+        let place = match (
+            figure(&self.latitude),
+            figure(&self.longitude),
+            figure(&self.accuracy_m),
+        ) {
             (Some(latitude), Some(longitude), Some(accuracy_m)) => Some(Place {
                 latitude,
                 longitude,
