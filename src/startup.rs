@@ -129,7 +129,7 @@ impl Application {
                         .add(("Referrer-Policy", "same-origin"))
                         .add((
                             "Permissions-Policy",
-                            "camera=(), microphone=(), geolocation=()",
+                            "camera=(self), microphone=(), geolocation=(self)",
                         ));
                     // Secure cookies mean the site is served over HTTPS: tell
                     // browsers never to reach it otherwise (a year).

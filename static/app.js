@@ -65,7 +65,12 @@
       form.dataset.kept = "1";
       form.requestSubmit(ev.submitter);
     } else {
+      // Ready for the next visit: a hidden field keeps what script put in
+      // it through a reset, so the phone's part is cleared by hand.
       form.reset();
+      for (const name of ["device_id", "made_at", "latitude", "longitude", "accuracy_m"]) {
+        if (form.elements[name]) form.elements[name].value = "";
+      }
       show(await queued(), 0, say("saved"));
     }
   });
@@ -172,6 +177,27 @@
       localStorage.removeItem("danvan-kept-at");
     }
   });
+
+  // "Record the place": the browser's reading and its accuracy go with the
+  // visit, only when the member asks for it.
+  for (const button of document.querySelectorAll("button[data-place]")) {
+    const form = button.form;
+    const note = button.nextElementSibling;
+    if (!form || !navigator.geolocation) continue;
+    button.closest(".place").hidden = false;
+    button.addEventListener("click", () => {
+      navigator.geolocation.getCurrentPosition(
+        ({ coords }) => {
+          form.elements.latitude.value = coords.latitude.toFixed(6);
+          form.elements.longitude.value = coords.longitude.toFixed(6);
+          form.elements.accuracy_m.value = Math.round(coords.accuracy);
+          note.textContent = button.dataset.place.replace("%n", Math.round(coords.accuracy));
+        },
+        () => (note.textContent = button.dataset.placeFailed),
+        { enableHighAccuracy: true, timeout: 20000, maximumAge: 60000 },
+      );
+    });
+  }
 
   window.addEventListener("online", send);
   if ("indexedDB" in window) {

@@ -546,6 +546,12 @@ pub struct VisitRow {
     #[diesel(select_expression = users::full_name)]
     pub created_by_name: String,
     pub created_at: NaiveDateTime,
+    /// When a phone made it, if it was sent from one (`created_at` is when
+    /// it arrived).
+    pub made_at: Option<NaiveDateTime>,
+    pub latitude: Option<f64>,
+    pub longitude: Option<f64>,
+    pub accuracy_m: Option<f64>,
 }
 
 /// The household's visits, newest first, and for each who went.

@@ -2691,3 +2691,108 @@ async fn duties_and_shifts_change_as_on_the_desk_pages() {
     assert_eq!(status, StatusCode::OK, "{held}");
     assert_eq!(held["status"], "held");
 }
+
+/// A phone sends a visit it made offline, then again (its answer was lost):
+/// stored once, the second time 200 with the same id; the id cannot be
+/// reused for another household; a late visit takes its place by its date,
+/// and a step judged from the stage the member saw needs no reason.
+#[tokio::test]
+async fn a_visit_sent_twice_from_a_phone_is_stored_once() {
+    let w = world().await;
+    let h = w.household;
+    let visits = format!("/api/v1/households/{h}/visits");
+    let today = danvan::domain::format::today();
+    let visit = |on: chrono::NaiveDate, stage: &str, device: &str| {
+        json!({
+            "visited_on": on, "kind": "door_to_door", "stage_after": stage,
+            "device_id": device, "made_at": "2026-12-01T02:03:04Z", "seen_stage": "not_contacted",
+            "place": {"latitude": 21.0501, "longitude": 105.8123, "accuracy_m": 12.0},
+        })
+    };
+    let first = visit(
+        today,
+        "notice_received",
+        "3f0c2a8e-5b1d-4c9e-9f7a-0d2b6c1e8a41",
+    );
+    let (status, body) = w
+        .call(Some("totac"), Method::POST, &visits, Some(first.clone()))
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    let id = body["id"].as_i64().unwrap();
+    let (status, again) = w
+        .call(Some("totac"), Method::POST, &visits, Some(first))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{again}");
+    assert_eq!(again["id"], id, "the visit stored before");
+    let (_, list) = w.call(Some("totac"), Method::GET, &visits, None).await;
+    assert_eq!(list["items"].as_array().unwrap().len(), 1, "stored once");
+
+    // Someone moves the household on; then a visit made two days ago, from
+    // "not contacted", arrives: from the stage its member saw it is the next
+    // step (no reason asked, though from today's stage it goes back), it
+    // takes its place before today's visits, and the stage stays today's.
+    let mut on = visit(today, "inventoried", "online-visit-0001");
+    on["seen_stage"] = json!("notice_received");
+    let (status, body) = w
+        .call(Some("chutri"), Method::POST, &visits, Some(on))
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    let late = visit(
+        today - chrono::Duration::days(2),
+        "notice_received",
+        "late-visit-0001",
+    );
+    let (status, body) = w
+        .call(Some("totac"), Method::POST, &visits, Some(late))
+        .await;
+    assert_eq!(
+        status,
+        StatusCode::CREATED,
+        "a step judged from the stage seen: {body}"
+    );
+    let (_, household) = w
+        .call(
+            Some("totac"),
+            Method::GET,
+            &format!("/api/v1/households/{h}"),
+            None,
+        )
+        .await;
+    assert_eq!(
+        household["stage"], "inventoried",
+        "the latest visit by date sets the stage"
+    );
+
+    // The same id for another household, and ids that are not ids.
+    let other = audit::write(&mut w.app.conn(), &audit::Actor::default(), |c| {
+        let task = db::tasks::find(c, w.task)?;
+        Ok(db::households::create(
+            c,
+            &task,
+            &common::household("Trần Văn Bình", "13", 60.0),
+        )?)
+    })
+    .unwrap();
+    let reused = visit(today, "notice_received", "late-visit-0001");
+    let path = format!("/api/v1/households/{}/visits", other.id);
+    let (status, body) = w
+        .call(Some("totac"), Method::POST, &path, Some(reused))
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    assert!(body["error"]["fields"]["device_id"].is_object(), "{body}");
+    for bad in ["short", "has spaces in it", &"x".repeat(65)] {
+        let (status, body) = w
+            .call(
+                Some("totac"),
+                Method::POST,
+                &path,
+                Some(visit(today, "notice_received", bad)),
+            )
+            .await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{bad}: {body}");
+    }
+    let mut far = visit(today, "notice_received", "far-away-place-01");
+    far["place"]["latitude"] = json!(123.0);
+    let (status, body) = w.call(Some("totac"), Method::POST, &path, Some(far)).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+}

@@ -1,0 +1,105 @@
+// A field worker at the door without signal: the worklist opened while
+// there is some, three visits logged with the network off, the page closed
+// and opened again, the network back — each visit stored exactly once, with
+// its date, and the households' stages right; the same visit sent again
+// stores nothing new.
+import { after, before, test } from "node:test";
+import assert from "node:assert/strict";
+
+import { PHONE, launch } from "../lib/browser.js";
+import { start } from "../lib/server.js";
+
+let server;
+let browser;
+
+before(async () => {
+  server = await start({ demo: true });
+  browser = await launch();
+});
+
+after(async () => {
+  await browser?.close();
+  await server?.stop();
+});
+
+const SAID = (n) => `Lần ghi không có mạng số ${n}: gia đình đã nhận thông báo.`;
+
+/** How many entries of the household's log carry this text. */
+async function logged(page, path, text) {
+  await page.goto(server.base + path);
+  const entries = await page.$$eval("ol.visits > li", (lis) => lis.map((li) => li.innerText));
+  return entries.filter((e) => e.includes(text)).length;
+}
+
+test("visits logged without signal are kept on the phone and stored once when it returns", async () => {
+  const context = await browser.newContext({ viewport: PHONE, locale: "vi-VN" });
+  let page = await context.newPage();
+  await page.goto(server.base + "/login");
+  await page.fill("#username", "totac.phuthuong");
+  await page.fill("#password", server.demoPassword);
+  await Promise.all([page.waitForNavigation(), page.locator("main form button").first().click()]);
+  // The worker takes over; the worklist opened under it keeps its households.
+  await page.evaluate(() => navigator.serviceWorker.ready);
+  await page.goto(server.base + "/visits/due");
+  assert.ok(await page.evaluate(() => navigator.serviceWorker.controller !== null), "the page is under the worker");
+  const households = (await page.$$eval("ul.worklist a[href^='/households/']", (as) => as.map((a) => a.getAttribute("href").split("#")[0]))).slice(0, 3);
+  assert.equal(households.length, 3, "three households are due");
+  const before = [];
+  for (const h of households) {
+    await page.goto(server.base + h);
+    before.push(await page.$eval(".badge[class*='stage-']", (b) => b.className));
+  }
+  await page.goto(server.base + "/visits/due");
+
+  await context.setOffline(true);
+  for (const [n, h] of households.entries()) {
+    const r = await page.goto(server.base + h);
+    assert.equal(r.status(), 200, `${h} opens without signal`);
+    await page.fill("#household_said", SAID(n + 1));
+    await page.selectOption("#stage_after", "notice_received");
+    await page.fill("#reason", "Ghi khi không có mạng");
+    await page.locator("#log button[type=submit]").click();
+    await page.waitForSelector("#outbox");
+    assert.match(await page.locator("#outbox").innerText(), new RegExp(`${n + 1} lượt vận động chưa gửi`));
+  }
+  const queued = await page.evaluate(
+    () =>
+      new Promise((ok) => {
+        const r = indexedDB.open("danvan", 1);
+        r.onsuccess = () => {
+          const get = r.result.transaction("outbox").objectStore("outbox").getAll();
+          get.onsuccess = () => ok(get.result);
+        };
+      }),
+  );
+  assert.equal(queued.length, 3, "three visits wait on the phone");
+  assert.ok(queued.every((e) => e.id.length >= 8), "each with an id made on the phone");
+
+  // The browser closed and opened again, still without signal: nothing lost.
+  await page.close();
+  page = await context.newPage();
+  await page.goto(server.base + "/visits/due");
+  await page.waitForSelector("#outbox");
+  assert.match(await page.locator("#outbox").innerText(), /3 lượt vận động chưa gửi/);
+
+  // Signal again: they go by themselves.
+  await context.setOffline(false);
+  await page.waitForFunction(() => /Đã gửi 3/.test(document.getElementById("outbox")?.innerText || ""), null, { timeout: 20_000 });
+  for (const [n, h] of households.entries()) {
+    assert.equal(await logged(page, h, SAID(n + 1)), 1, `${h}: the visit is stored once`);
+    const stage = await page.$eval(".badge[class*='stage-']", (b) => b.className);
+    assert.match(stage, /stage-notice_received/, `${h} moved to the visit's stage (was ${before[n]})`);
+  }
+
+  // The same visit sent again (a retry after a lost answer) stores nothing new.
+  const again = queued[0];
+  const status = await page.evaluate(async (entry) => {
+    const csrf = document.querySelector("input[name=_csrf]").value;
+    const body = new URLSearchParams(entry.fields.map(([k, v]) => [k, k === "_csrf" ? csrf : v]));
+    const r = await fetch(entry.url, { method: "POST", body });
+    return r.status;
+  }, again);
+  assert.equal(status, 200);
+  assert.equal(await logged(page, households[0], SAID(1)), 1, "a replay of the same device id stores nothing new");
+  await context.close();
+});
