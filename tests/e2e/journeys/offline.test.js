@@ -59,8 +59,12 @@ test("visits logged without signal are kept on the phone and stored once when it
     await page.selectOption("#stage_after", "notice_received");
     await page.fill("#reason", "Ghi khi không có mạng");
     await page.locator("#log button[type=submit]").click();
-    await page.waitForSelector("#outbox");
-    assert.match(await page.locator("#outbox").innerText(), new RegExp(`${n + 1} lượt vận động chưa gửi`));
+    // Kept on the phone: the page says how many wait (this one included).
+    await page.waitForFunction(
+      (count) => (document.getElementById("outbox")?.innerText || "").includes(`${count} lượt vận động chưa gửi`),
+      n + 1,
+      { timeout: 10_000 },
+    );
   }
   const queued = await page.evaluate(
     () =>
