@@ -73,7 +73,24 @@ async fn a_field_worker_sees_four_entries_and_starts_with_the_visits_due() {
         db::households::append_visit(&mut conn, &task, &household, &visit, field).unwrap();
     }
 
-    let html = app.browser("totac").await.page_ok("/").await;
+    let totac = app.browser("totac").await;
+    let first = db::households::due_for(&mut conn, field, day, 0, 1)
+        .unwrap()
+        .0[0]
+        .household_id;
+    let page = totac.page_ok(&format!("/households/{first}")).await;
+    let members = page
+        .split("id=\"members\"")
+        .nth(1)
+        .unwrap()
+        .split("</select>")
+        .next()
+        .unwrap();
+    assert!(
+        members.contains(&format!("value=\"{field}\" selected")),
+        "the member logging the visit is preselected: {members}"
+    );
+    let html = totac.page_ok("/").await;
     assert_eq!(
         menu(&html),
         ["/", "/visits/due", "/tasks/mine", "/search"],

@@ -261,12 +261,15 @@ struct ShowQuery {
 
 async fn show(ctx: Ctx, id: web::Path<i64>, q: web::Query<ShowQuery>) -> AppResult<HttpResponse> {
     let (household, access) = household_access(&ctx, *id).await?;
-    // "Correct" pre-fills the form from the visit being corrected.
+    // "Correct" pre-fills the form from the visit being corrected; a new
+    // visit is today's, at the door, by the member logging it (who is
+    // offered only if on the task).
     let form = VisitForm {
         visited_on: format::date(format::today()),
         kind: VisitKind::DoorToDoor.as_str().into(),
         stage_after: household.stage.clone(),
         corrects_id: q.correct.map(|c| c.to_string()).unwrap_or_default(),
+        members: vec![ctx.user()?.id.to_string()],
         ..Default::default()
     };
     render_show(
