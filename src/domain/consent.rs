@@ -152,6 +152,32 @@ pub fn classify(from: ConsentStage, to: ConsentStage) -> Move {
     }
 }
 
+/// The outcomes a visit usually has from `from`, offered as one tap each:
+/// the stage unchanged, then the other states of its step and of the next
+/// one (the moves that need no reason), in their legal order.
+pub fn usual_outcomes(from: ConsentStage) -> Vec<ConsentStage> {
+    let mut out = vec![from];
+    out.extend(
+        ConsentStage::ALL
+            .into_iter()
+            .filter(|to| *to != from && classify(from, *to) == Move::Normal),
+    );
+    out
+}
+
+/// When to go back, proposed from the stage a household is at: a week while
+/// it is being persuaded, two once it agrees (for the papers), none once it
+/// is over.
+pub fn next_visit_in_days(stage: ConsentStage) -> Option<i64> {
+    use ConsentStage::*;
+    match stage {
+        _ if stage.is_final() => None,
+        AgreesWithConditions | Agrees | PlanApproved | Paid | PaymentDeposited
+        | RecoveryDecided => Some(14),
+        _ => Some(7),
+    }
+}
+
 /// Which stages count as "consented" (hộ đã đồng thuận) for a task.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ConsentedSet(Vec<ConsentStage>);
@@ -228,6 +254,26 @@ pub fn current_stage(history: &[StageEntry]) -> ConsentStage {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_usual_outcomes_need_no_reason_and_start_with_no_change() {
+        use ConsentStage::*;
+        assert_eq!(
+            usual_outcomes(NotContacted),
+            [NotContacted, NoticeReceived, NoticeRefused]
+        );
+        let after_posting = usual_outcomes(InPostedPlan);
+        assert_eq!(after_posting[0], InPostedPlan);
+        assert!(after_posting.contains(&Agrees) && after_posting.contains(&Disagrees));
+        for from in ConsentStage::ALL {
+            for to in usual_outcomes(from) {
+                assert!(!classify(from, to).needs_reason(), "{from:?} → {to:?}");
+            }
+        }
+        assert_eq!(next_visit_in_days(Considering), Some(7));
+        assert_eq!(next_visit_in_days(Agrees), Some(14));
+        assert_eq!(next_visit_in_days(HandedOver), None);
+    }
     use chrono::NaiveDate;
     use ConsentStage::*;
 

@@ -19,7 +19,7 @@ use crate::db::audit::Change;
 use crate::db::households::{DeviceVisit, Place};
 use crate::db::{self, audit};
 use crate::domain::access::Permission;
-use crate::domain::consent::ConsentStage;
+use crate::domain::consent::{self, ConsentStage};
 use crate::domain::deadline::TaskStatus;
 use crate::domain::format;
 use crate::domain::households::{Concern, PriorityGroup, Sight, VisitKind};
@@ -251,6 +251,9 @@ pub(super) struct VisitForm {
     pub accuracy_m: String,
     /// The stage the member saw when the form was opened.
     pub seen_stage: String,
+    /// The outcome button pressed, when one was: the stage after the visit
+    /// in one tap (the list above is for the rest).
+    pub outcome: String,
 }
 
 #[derive(Deserialize, Default)]
@@ -270,6 +273,9 @@ async fn show(ctx: Ctx, id: web::Path<i64>, q: web::Query<ShowQuery>) -> AppResu
         stage_after: household.stage.clone(),
         corrects_id: q.correct.map(|c| c.to_string()).unwrap_or_default(),
         members: vec![ctx.user()?.id.to_string()],
+        next_visit_on: consent::next_visit_in_days(household.stage())
+            .map(|days| format::date(format::today() + chrono::Duration::days(days)))
+            .unwrap_or_default(),
         ..Default::default()
     };
     render_show(
@@ -352,6 +358,15 @@ async fn render_show(
             json!({"value": value, "label": label, "selected": selected})
         })
         .collect();
+    // One tap each for the usual outcomes; the list below holds every stage.
+    let now = household.stage();
+    let outcomes: Vec<Value> = consent::usual_outcomes(now)
+        .into_iter()
+        .map(|s| {
+            let label = i18n::t(locale, &format!("stage-{}", s.as_str()));
+            json!({"value": s.as_str(), "label": label, "unchanged": s == now})
+        })
+        .collect();
     ctx.render_status(
         status,
         "households/show",
@@ -370,6 +385,7 @@ async fn render_show(
             "f": super::form_view(&form, &errors),
             "has_errors": !errors.is_empty(),
             "kinds": options(VisitKind::ALL.iter().map(|k| (k.as_str().to_string(), i18n::t(locale, &format!("visit-kind-{}", k.as_str())))), &form.kind),
+            "outcomes": outcomes,
             "stages": options(ConsentStage::ALL.iter().map(|s| (s.as_str().to_string(), i18n::t(locale, &format!("stage-{}", s.as_str())))), &form.stage_after),
             "member_options": member_options,
             "concern_options": Concern::ALL.iter().map(|c| json!({
@@ -406,7 +422,11 @@ impl VisitForm {
             others: self.others.clone(),
             household_said: self.household_said.clone(),
             concerns: self.concerns.clone(),
-            stage_after: self.stage_after.clone(),
+            stage_after: if self.outcome.is_empty() {
+                self.stage_after.clone()
+            } else {
+                self.outcome.clone()
+            },
             reason: self.reason.clone(),
             next_step: self.next_step.clone(),
             next_visit_on,

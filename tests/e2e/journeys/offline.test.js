@@ -58,7 +58,7 @@ test("visits logged without signal are kept on the phone and stored once when it
     await page.fill("#household_said", SAID(n + 1));
     await page.selectOption("#stage_after", "notice_received");
     await page.fill("#reason", "Ghi khi không có mạng");
-    await page.locator("#log button[type=submit]").click();
+    await page.locator("#log button.primary").click();
     // Kept on the phone: the page says how many wait (this one included).
     await page.waitForFunction(
       (count) => (document.getElementById("outbox")?.innerText || "").includes(`${count} lượt vận động chưa gửi`),
@@ -105,5 +105,43 @@ test("visits logged without signal are kept on the phone and stored once when it
   }, again);
   assert.equal(status, 200);
   assert.equal(await logged(page, households[0], SAID(1)), 1, "a replay of the same device id stores nothing new");
+  await context.close();
+});
+
+test("a visit from the start page takes two taps and one typed field", async () => {
+  const context = await browser.newContext({ viewport: PHONE, locale: "vi-VN" });
+  const page = await context.newPage();
+  await page.goto(server.base + "/login");
+  await page.fill("#username", "totac.tayho");
+  await page.fill("#password", server.demoPassword);
+  await Promise.all([page.waitForNavigation(), page.locator("main form button").first().click()]);
+  // Counted from the start page a field worker lands on.
+  let taps = 0;
+  let typed = 0;
+  const tap = async (locator) => {
+    taps++;
+    await Promise.all([page.waitForNavigation(), locator.click()]);
+  };
+  const type = async (selector, text) => {
+    typed++;
+    await page.fill(selector, text);
+  };
+  const first = page.locator("#today-visits ~ ul.worklist a, section[aria-labelledby=today-visits] ul.worklist a").first();
+  const name = await first.innerText();
+  await tap(first);
+  assert.match(await page.locator("h1").innerText(), new RegExp(name));
+  const said = "Gia đình đồng ý nhận thông báo, hẹn tuần sau kiểm đếm.";
+  await type("#household_said", said);
+  const outcome = page.locator(".outcomes button:not(.unchanged)").first();
+  const stage = await outcome.getAttribute("value");
+  await tap(outcome);
+  assert.ok(taps <= 4 && typed <= 2, `${taps} taps and ${typed} typed fields`);
+  const entry = await page.locator("ol.visits > li").first().innerText();
+  assert.match(entry, new RegExp(said.slice(0, 20)), "the visit is logged");
+  assert.match(await page.locator(".badge[class*='stage-']").first().getAttribute("class"), new RegExp(`stage-${stage}`));
+  // Today in Việt Nam (UTC+7), as the page writes dates.
+  const vn = new Date(Date.now() + 7 * 3600 * 1000);
+  const today = `${String(vn.getUTCDate()).padStart(2, "0")}/${String(vn.getUTCMonth() + 1).padStart(2, "0")}/${vn.getUTCFullYear()}`;
+  assert.ok(entry.startsWith(today), `dated today (${today}): ${entry}`);
   await context.close();
 });
