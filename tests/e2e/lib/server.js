@@ -42,8 +42,21 @@ export async function start({ demo = false } = {}) {
     WORKERS: "2",
     DAILY_HOUR: "off",
     RUST_LOG: "warn",
-    DATABASE_URL: process.env.E2E_DATABASE_URL || "",
+    DATABASE_URL: "",
   };
+  // On PostgreSQL each server gets a database of its own on that server,
+  // dropped when it stops, as each SQLite server gets its own folder.
+  let dropDatabase = () => {};
+  if (process.env.E2E_DATABASE_URL) {
+    const url = new URL(process.env.E2E_DATABASE_URL);
+    const admin = new URL(url);
+    admin.pathname = "/postgres";
+    const name = `danvan_e2e_${process.pid}_${port}`;
+    execFileSync("psql", [admin.href, "-qc", `CREATE DATABASE ${name}`]);
+    url.pathname = `/${name}`;
+    env.DATABASE_URL = url.href;
+    dropDatabase = () => execFileSync("psql", [admin.href, "-qc", `DROP DATABASE IF EXISTS ${name} WITH (FORCE)`]);
+  }
   delete env.SMTP_HOST;
   // The demo goes in before the server starts, as `danvan demo` on a new
   // database does; its accounts share one password, printed once.
@@ -82,6 +95,7 @@ export async function start({ demo = false } = {}) {
       child.kill("SIGTERM");
       await new Promise((r) => (child.exitCode !== null ? r() : child.on("exit", r)));
       rmSync(dir, { recursive: true, force: true });
+      dropDatabase();
     },
   };
 }
