@@ -38,11 +38,20 @@ const KINDS: [(&str, &str, &[u8]); 6] = [
     ("png", "image/png", b"\x89PNG\r\n\x1a\n"),
 ];
 
-/// A multipart form: its text fields and its one file, if any.
+/// Files one form may carry besides `file` (a visit's photos).
+pub const MAX_FILES: usize = 5;
+
+/// A multipart form: its text fields (each kept in order in `pairs`, the
+/// last of a name in `fields`), its one `file`, the other files by field
+/// name, and why a part was refused (too large, too many), if one was: the
+/// rest of the form is read all the same, so nothing typed is lost.
 #[derive(Debug, Default)]
 pub struct Upload {
     pub fields: HashMap<String, String>,
+    pub pairs: Vec<(String, String)>,
     pub file: Option<(String, Vec<u8>)>,
+    pub files: Vec<(String, Vec<u8>)>,
+    pub refused: Option<&'static str>,
 }
 
 impl Upload {
@@ -51,8 +60,9 @@ impl Upload {
     }
 }
 
-/// Reads a multipart form; the file field is `file`. A file over the limit
-/// is refused with a translation key.
+/// Reads a multipart form; the one file field is `file`, others go to
+/// `files` (at most `MAX_FILES`). A part over its limit is left unread and
+/// named in `refused`; a broken stream is refused whole.
 pub async fn read(mut payload: Multipart) -> Result<Upload, &'static str> {
     let mut out = Upload::default();
     while let Some(field) = payload.next().await {
@@ -68,12 +78,20 @@ pub async fn read(mut payload: Multipart) -> Result<Upload, &'static str> {
             MAX_FIELD
         };
         let mut bytes = Vec::new();
+        let mut over = false;
         while let Some(chunk) = field.next().await {
             let chunk = chunk.map_err(|_| "upload-error")?;
-            if bytes.len() + chunk.len() > limit {
-                return Err("upload-error-too-large");
+            // Past the limit the part is read to its end and dropped.
+            over |= bytes.len() + chunk.len() > limit;
+            if over {
+                bytes = Vec::new();
+            } else {
+                bytes.extend_from_slice(&chunk);
             }
-            bytes.extend_from_slice(&chunk);
+        }
+        if over {
+            out.refused = Some("upload-error-too-large");
+            continue;
         }
         match file_name {
             Some(f) if name == "file" => {
@@ -81,10 +99,17 @@ pub async fn read(mut payload: Multipart) -> Result<Upload, &'static str> {
                     out.file = Some((f, bytes));
                 }
             }
-            _ => {
+            Some(_) if bytes.is_empty() => {}
+            Some(_) if out.files.len() >= MAX_FILES => out.refused = Some("upload-error-too-many"),
+            Some(_) => out.files.push((name, bytes)),
+            None => {
                 // In NFC, as the text of every other form (`routes::nfc_form`).
-                let text = String::from_utf8(bytes).map_err(|_| "upload-error")?;
-                out.fields.insert(name, text.nfc().collect());
+                let text: String = String::from_utf8(bytes)
+                    .map_err(|_| "upload-error")?
+                    .nfc()
+                    .collect();
+                out.pairs.push((name.clone(), text.clone()));
+                out.fields.insert(name, text);
             }
         }
     }
@@ -111,6 +136,28 @@ pub fn check(name: &str, bytes: &[u8]) -> Result<(String, &'static str), &'stati
         return Err("upload-error-content");
     }
     Ok((safe, content_type))
+}
+
+/// A picture's kind (extension, content type) read from its content alone,
+/// and its structure checked, whatever its name says.
+pub fn image_kind(bytes: &[u8]) -> Result<(&'static str, &'static str), &'static str> {
+    if bytes.is_empty() {
+        return Err("upload-error-empty");
+    }
+    if bytes.len() > MAX_BYTES {
+        return Err("upload-error-too-large");
+    }
+    let (ext, content_type) = if bytes.starts_with(b"\xFF\xD8\xFF") {
+        ("jpg", "image/jpeg")
+    } else if bytes.starts_with(b"\x89PNG\r\n\x1a\n") {
+        ("png", "image/png")
+    } else {
+        return Err("upload-error-type");
+    };
+    if !well_formed(ext, bytes) {
+        return Err("upload-error-content");
+    }
+    Ok((ext, content_type))
 }
 
 /// Whether the file has the structure its kind promises, beyond its first
@@ -275,10 +322,15 @@ fn dir(data_dir: &Path) -> PathBuf {
     data_dir.join("attachments")
 }
 
+/// The name a file is stored under.
+pub fn sha256(bytes: &[u8]) -> String {
+    hex::encode(Sha256::digest(bytes))
+}
+
 /// Stores the bytes under their SHA-256 and returns it; the same file twice is
 /// stored once. Written to a temporary name first, so a crash leaves no half file.
 pub fn store(data_dir: &Path, bytes: &[u8]) -> std::io::Result<String> {
-    let sha = hex::encode(Sha256::digest(bytes));
+    let sha = sha256(bytes);
     let dir = dir(data_dir);
     std::fs::create_dir_all(&dir)?;
     let path = dir.join(&sha);
@@ -288,6 +340,17 @@ pub fn store(data_dir: &Path, bytes: &[u8]) -> std::io::Result<String> {
         std::fs::rename(&tmp, &path)?;
     }
     Ok(sha)
+}
+
+/// Removes a file no attachment names any more (a file already gone is fine).
+pub fn remove(data_dir: &Path, sha: &str) -> std::io::Result<()> {
+    if sha.len() != 64 || !sha.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return Ok(());
+    }
+    match std::fs::remove_file(dir(data_dir).join(sha)) {
+        Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(e),
+        _ => Ok(()),
+    }
 }
 
 pub fn load(data_dir: &Path, sha: &str) -> std::io::Result<Vec<u8>> {

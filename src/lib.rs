@@ -19,6 +19,7 @@ pub mod jobs;
 pub mod mail;
 pub mod metrics;
 pub mod ops;
+pub mod photos;
 pub mod routes;
 pub mod setup;
 pub mod sheet;

@@ -50,6 +50,7 @@
     if (!(form instanceof HTMLFormElement) || !form.matches("form[data-offline]")) return;
     if (form.dataset.kept) return;
     ev.preventDefault();
+    await scaling;
     const id = form.elements.device_id?.value || newId();
     if (form.elements.device_id) form.elements.device_id.value = id;
     if (form.elements.made_at) form.elements.made_at.value = new Date().toISOString();
@@ -71,6 +72,7 @@
       for (const name of ["device_id", "made_at", "latitude", "longitude", "accuracy_m"]) {
         if (form.elements[name]) form.elements[name].value = "";
       }
+      for (const hint of form.querySelectorAll("[data-was]")) hint.textContent = hint.dataset.was;
       show(await queued(), 0, say("saved"));
     }
   });
@@ -96,7 +98,10 @@
         }
         let res;
         try {
-          res = await fetch(entry.url, { method: "POST", body, credentials: "same-origin" });
+          // A multipart form's token is read from this header (the one in
+          // its address may be from a session that has ended).
+          const headers = { "X-CSRF-Token": csrf };
+          res = await fetch(entry.url, { method: "POST", body, headers, credentials: "same-origin" });
         } catch {
           break; // no signal after all
         }
@@ -196,6 +201,40 @@
         () => (note.textContent = button.dataset.placeFailed),
         { enableHighAccuracy: true, timeout: 20000, maximumAge: 60000 },
       );
+    });
+  }
+
+  // Photos are scaled on the phone before they are kept or sent: drawn
+  // upright at 1600 px on the long side as JPEG, which leaves behind what the
+  // camera wrote about the picture (the place among it). Where the browser
+  // cannot, the photos go as they are and the server cleans them.
+  let scaling = Promise.resolve();
+  const scale = async (file) => {
+    try {
+      const bitmap = await createImageBitmap(file, { imageOrientation: "from-image" });
+      const k = Math.min(1, 1600 / Math.max(bitmap.width, bitmap.height));
+      const canvas = document.createElement("canvas");
+      canvas.width = Math.round(bitmap.width * k);
+      canvas.height = Math.round(bitmap.height * k);
+      canvas.getContext("2d").drawImage(bitmap, 0, 0, canvas.width, canvas.height);
+      const blob = await new Promise((ok) => canvas.toBlob(ok, "image/jpeg", 0.8));
+      return blob ? new File([blob], file.name.replace(/\.[^.]*$/, "") + ".jpg", { type: "image/jpeg" }) : file;
+    } catch {
+      return file;
+    }
+  };
+  for (const input of document.querySelectorAll("input[type=file][data-scale]")) {
+    const hint = document.getElementById(input.getAttribute("aria-describedby"));
+    if (hint) hint.dataset.was = hint.textContent;
+    input.addEventListener("change", () => {
+      if (!window.DataTransfer || !window.createImageBitmap) return;
+      scaling = (async () => {
+        const files = [...input.files].slice(0, 5);
+        const chosen = new DataTransfer();
+        for (const f of files) chosen.items.add(await scale(f));
+        input.files = chosen.files;
+        if (hint) hint.textContent = input.dataset.scale.replace("%n", files.length);
+      })();
     });
   }
 

@@ -1224,3 +1224,11 @@ error-area-too-large = An area is at most 1.000.000.000 m² (100.000 ha).
 import-error-too-much-text = The file holds too much text (over 64 MB once read); split it into several files.
 import-error-unreadable = This file could not be read; save it again with Excel or LibreOffice and retry.
 mail-test-failed-hidden = The mail server refused; the top unit's administrators can see why.
+
+field-photos = Photos (signed papers, the site, the house)
+photos-hint = Up to 5 JPG or PNG photos. The place in a photo is removed unless you press "Record the place".
+photos-ready = %n photos chosen (scaled down to send quickly).
+photos-error-type = Only JPG or PNG photos are accepted.
+photos-error-too-many = A visit carries at most 5 photos.
+upload-error-too-many = Too many files in one submission.
+visits-photo-alt = Photo { $n } of the visit

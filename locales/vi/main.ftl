@@ -1224,3 +1224,11 @@ error-area-too-large = Diện tích tối đa 1.000.000.000 m² (100.000 ha).
 import-error-too-much-text = Tệp chứa quá nhiều chữ (hơn 64 MB sau khi đọc); hãy chia thành nhiều tệp.
 import-error-unreadable = Không đọc được tệp này; hãy lưu lại bằng Excel hoặc LibreOffice rồi thử lại.
 mail-test-failed-hidden = Máy chủ thư từ chối; quản trị viên cấp trên cùng xem được chi tiết.
+
+field-photos = Ảnh (giấy tờ đã ký, hiện trường, nhà)
+photos-hint = Tối đa 5 ảnh JPG hoặc PNG. Vị trí trong ảnh bị xoá trừ khi bấm "Ghi vị trí".
+photos-ready = Đã chọn %n ảnh (đã thu nhỏ để gửi nhanh).
+photos-error-type = Chỉ nhận ảnh JPG hoặc PNG.
+photos-error-too-many = Mỗi lượt vận động có tối đa 5 ảnh.
+upload-error-too-many = Quá nhiều tệp trong một lần gửi.
+visits-photo-alt = Ảnh { $n } của lượt vận động

@@ -1,12 +1,15 @@
 //! Households of a task and their visits: register or edit a household, log
 //! a visit (or correct one).
 
+use std::path::Path;
+
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
 use super::tasks::{access, editable, Access};
 use super::{Rejected, Version};
+use crate::attachments;
 use crate::context::CurrentUser;
 use crate::db::audit::Change;
 use crate::db::households::{DeviceVisit, Household, HouseholdFields, NewVisit};
@@ -17,6 +20,7 @@ use crate::domain::households::{parse_list, store_list, Concern, PriorityGroup, 
 use crate::domain::numbers;
 use crate::domain::validate::FieldErrors;
 use crate::error::{AppError, AppResult};
+use crate::photos::{self, Photo};
 
 /// A household as typed on the form or sent as JSON.
 #[derive(Debug, Clone, Default)]
@@ -252,6 +256,9 @@ pub struct VisitInput {
     /// The stage the member saw when the form was opened; the stage the
     /// household is at now when empty.
     pub seen_stage: String,
+    /// Photos as sent (checked and cleaned here), at most
+    /// `photos::MAX_PER_VISIT`.
+    pub photos: Vec<Vec<u8>>,
     /// What the edge could not read (a date written wrong).
     pub unread: FieldErrors,
 }
@@ -315,7 +322,10 @@ fn visit_target(
 /// Checks a visit. Going back or skipping steps needs a reason; a visit
 /// cannot be dated in the future, nor the next one before it; the people who
 /// went must be on the task.
-fn check_visit(input: &VisitInput, target: &VisitTarget) -> Result<NewVisit, FieldErrors> {
+fn check_visit(
+    input: &VisitInput,
+    target: &VisitTarget,
+) -> Result<(NewVisit, Vec<Photo>), FieldErrors> {
     let mut e = input.unread.clone();
     let visited_on = e.date_value("visited_on", input.visited_on);
     if input.visited_on.is_none() {
@@ -373,6 +383,7 @@ fn check_visit(input: &VisitInput, target: &VisitTarget) -> Result<NewVisit, Fie
             e.add("place", "error-invalid-choice");
         }
     }
+    let photos = check_photos(&mut e, input);
     let owner = target.access.task.owner_id;
     if !members
         .iter()
@@ -381,23 +392,47 @@ fn check_visit(input: &VisitInput, target: &VisitTarget) -> Result<NewVisit, Fie
         e.add("members", "error-not-on-task");
     }
     match (visited_on, kind, stage_after, concerns, e.is_empty()) {
-        (Some(visited_on), Some(kind), Some(stage_after), Some(concerns), true) => Ok(NewVisit {
-            visited_on,
-            kind: kind.as_str().into(),
-            members,
-            others,
-            household_said,
-            concerns: store_list(&concerns, Concern::as_str),
-            stage_after,
-            reason,
-            next_step,
-            next_visit_on,
-            corrects_id: input.corrects_id,
-            dialogue_id: None,
-            device: input.device.clone(),
-        }),
+        (Some(visited_on), Some(kind), Some(stage_after), Some(concerns), true) => Ok((
+            NewVisit {
+                visited_on,
+                kind: kind.as_str().into(),
+                members,
+                others,
+                household_said,
+                concerns: store_list(&concerns, Concern::as_str),
+                stage_after,
+                reason,
+                next_step,
+                next_visit_on,
+                corrects_id: input.corrects_id,
+                dialogue_id: None,
+                device: input.device.clone(),
+            },
+            photos,
+        )),
         _ => Err(e),
     }
+}
+
+/// A visit's photos, checked by their content; where they were taken is
+/// kept only when the member recorded the place of the visit.
+fn check_photos(e: &mut FieldErrors, input: &VisitInput) -> Vec<Photo> {
+    if input.photos.len() > photos::MAX_PER_VISIT {
+        e.add("photos", "photos-error-too-many");
+        return Vec::new();
+    }
+    let keep_place = input.device.as_ref().is_some_and(|d| d.place.is_some());
+    let mut kept = Vec::new();
+    for bytes in &input.photos {
+        match photos::clean(bytes, keep_place) {
+            Ok(p) => kept.push(p),
+            Err(key) => {
+                e.add("photos", key);
+                break;
+            }
+        }
+    }
+    kept
 }
 
 /// Logs a visit (the people on the task, and administrators), moving the
@@ -410,6 +445,7 @@ pub fn log_visit(
     actor: &audit::Actor,
     household_id: i64,
     input: &VisitInput,
+    files: &Path,
 ) -> Result<Logged, Rejected> {
     let target = visit_target(conn, user, household_id, input.corrects_id)?;
     let logged = |visit_id, household, already, moved_meanwhile| Logged {
@@ -421,17 +457,20 @@ pub fn log_visit(
     if let Some(visit_id) = sent_before(conn, input, household_id)? {
         return Ok(logged(visit_id, target.household, true, false));
     }
-    let visit = check_visit(input, &target)?;
+    let (visit, photos) = check_visit(input, &target)?;
+    let stored = photos
+        .iter()
+        .map(|p| Ok((attachments::store(files, &p.bytes)?, p)))
+        .collect::<std::io::Result<Vec<_>>>()
+        .map_err(|e| AppError::Internal(e.to_string()))?;
     let moved_meanwhile =
         ConsentStage::parse(&input.seen_stage).is_some_and(|seen| seen != target.household.stage());
     let written = audit::write(conn, actor, |c| {
-        Ok(db::households::append_visit(
-            c,
-            &target.access.task,
-            &target.household,
-            &visit,
-            user.id,
-        )?)
+        let task = &target.access.task;
+        let (id, change) =
+            db::households::append_visit(c, task, &target.household, &visit, user.id)?;
+        db::households::add_photos(c, id, &stored, user.id)?;
+        Ok((id, change))
     });
     match written {
         Ok(visit_id) => Ok(logged(visit_id, target.household, false, moved_meanwhile)),
@@ -445,6 +484,55 @@ pub fn log_visit(
         }
         Err(e) => Err(e.into()),
     }
+}
+
+/// A photo added to a visit already logged (a phone that sends the visit
+/// first and its photos after, as the API does): checked and cleaned as the
+/// form's are, kept by whoever may log visits to the household. The same
+/// photo sent again is answered with the one stored (`true`).
+pub fn add_photo(
+    conn: &mut DbConnection,
+    user: &CurrentUser,
+    actor: &audit::Actor,
+    visit_id: i64,
+    bytes: &[u8],
+    files: &Path,
+) -> Result<(db::households::VisitPhoto, bool), Rejected> {
+    let (household_id, placed) =
+        db::households::visit_household(conn, visit_id)?.ok_or(Rejected::NotFound)?;
+    let target = visit_target(conn, user, household_id, None)?;
+    let refuse = |key: &str| {
+        let mut e = FieldErrors::default();
+        e.add("photos", key);
+        Rejected::Invalid(e)
+    };
+    let photo = photos::clean(bytes, placed).map_err(refuse)?;
+    let sha = attachments::sha256(&photo.bytes);
+    let had = db::households::photos(conn, household_id, Some(visit_id))?;
+    if let Some(same) = had.iter().find(|p| p.sha256 == sha) {
+        return Ok((same.clone(), true));
+    }
+    if had.len() >= photos::MAX_PER_VISIT {
+        return Err(refuse("photos-error-too-many"));
+    }
+    attachments::store(files, &photo.bytes).map_err(|e| AppError::Internal(e.to_string()))?;
+    let unit = target.access.task.unit_id;
+    audit::write(conn, actor, |c| {
+        db::households::add_photos(c, visit_id, &[(sha.clone(), &photo)], user.id)?;
+        let change = Change::new(
+            "add_photo",
+            "visit",
+            visit_id,
+            json!({"photos": had.len() + 1}),
+        );
+        Ok(((), change.on_unit(unit)))
+    })?;
+    let added = db::households::photos(conn, household_id, Some(visit_id))?;
+    let new = added
+        .into_iter()
+        .find(|p| p.sha256 == sha)
+        .ok_or(Rejected::NotFound)?;
+    Ok((new, false))
 }
 
 /// The visit stored under the id the phone gave this one, if it came

@@ -6,7 +6,7 @@ use serde::Serialize;
 use serde_json::json;
 
 use super::audit::{diff, Change};
-use super::schema::{households, tasks, users, visit_members, visits};
+use super::schema::{attachments, households, tasks, users, visit_members, visit_photos, visits};
 use super::tasks::Task;
 use super::DbConnection;
 use crate::domain::consent::{current_stage, ConsentStage, StageEntry};
@@ -585,6 +585,103 @@ pub fn history(
         .collect())
 }
 
+// ---------------------------------------------------------------- photos
+
+/// A photo of a visit (its bytes are an attachment's).
+#[derive(Debug, Clone, Queryable, Selectable, Serialize)]
+#[diesel(table_name = visit_photos)]
+pub struct VisitPhoto {
+    pub id: i64,
+    pub visit_id: i64,
+    pub position: i32,
+    #[diesel(select_expression = attachments::content_type)]
+    pub content_type: String,
+    #[diesel(select_expression = attachments::size_bytes)]
+    pub size_bytes: i64,
+    #[serde(skip)]
+    #[diesel(select_expression = attachments::sha256)]
+    pub sha256: String,
+}
+
+/// Keeps a visit's photos, already stored under their hashes, after those
+/// it has.
+pub fn add_photos(
+    conn: &mut DbConnection,
+    visit_id: i64,
+    photos: &[(String, &crate::photos::Photo)],
+    by: i64,
+) -> QueryResult<()> {
+    let had: i64 = visit_photos::table
+        .filter(visit_photos::visit_id.eq(visit_id))
+        .count()
+        .get_result(conn)?;
+    for (n, (sha, photo)) in (had + 1..).zip(photos) {
+        let name = format!("anh-{visit_id}-{n}.{}", photo.ext);
+        let size = photo.bytes.len() as i64;
+        let attachment =
+            super::recommendations::add_attachment(conn, sha, &name, photo.content_type, size, by)?;
+        diesel::insert_into(visit_photos::table)
+            .values((
+                visit_photos::visit_id.eq(visit_id),
+                visit_photos::attachment_id.eq(attachment),
+                visit_photos::position.eq(n as i32),
+            ))
+            .execute(conn)?;
+    }
+    Ok(())
+}
+
+/// The photos of a household's visits (or of one visit), in the order taken.
+pub fn photos(
+    conn: &mut DbConnection,
+    household_id: i64,
+    visit_id: Option<i64>,
+) -> QueryResult<Vec<VisitPhoto>> {
+    let mut q = visit_photos::table
+        .inner_join(visits::table)
+        .inner_join(attachments::table)
+        .filter(visits::household_id.eq(household_id))
+        .select(VisitPhoto::as_select())
+        .order((visit_photos::visit_id, visit_photos::position))
+        .into_boxed();
+    if let Some(v) = visit_id {
+        q = q.filter(visit_photos::visit_id.eq(v));
+    }
+    q.load(conn)
+}
+
+/// Removes the photos of a household's visits; the hashes no attachment
+/// names any more are returned, for their files to go too.
+fn erase_photos(conn: &mut DbConnection, household_id: i64) -> QueryResult<Vec<String>> {
+    let gone = photos(conn, household_id, None)?;
+    let visit_ids: Vec<i64> = gone.iter().map(|p| p.visit_id).collect();
+    let attachment_ids: Vec<i64> = visit_photos::table
+        .filter(visit_photos::visit_id.eq_any(&visit_ids))
+        .select(visit_photos::attachment_id)
+        .load(conn)?;
+    diesel::delete(visit_photos::table.filter(visit_photos::visit_id.eq_any(&visit_ids)))
+        .execute(conn)?;
+    diesel::delete(attachments::table.filter(attachments::id.eq_any(&attachment_ids)))
+        .execute(conn)?;
+    let shas: Vec<String> = gone.into_iter().map(|p| p.sha256).collect();
+    let still: Vec<String> = attachments::table
+        .filter(attachments::sha256.eq_any(&shas))
+        .select(attachments::sha256)
+        .load(conn)?;
+    let mut unused: Vec<String> = shas.into_iter().filter(|s| !still.contains(s)).collect();
+    unused.dedup();
+    Ok(unused)
+}
+
+/// The household a visit is of, and whether its place was recorded.
+pub fn visit_household(conn: &mut DbConnection, visit_id: i64) -> QueryResult<Option<(i64, bool)>> {
+    visits::table
+        .find(visit_id)
+        .select((visits::household_id, visits::latitude.is_not_null()))
+        .first(conn)
+        .optional()
+}
+
 pub fn visit_belongs(
     conn: &mut DbConnection,
     household_id: i64,
@@ -940,9 +1037,11 @@ pub fn found_rows(conn: &mut DbConnection, ids: &[i64]) -> QueryResult<Vec<Found
 
 /// Erases a household's personal details: its name (it becomes `#id`),
 /// address, parcel, priority groups, phone and notes; what was said and noted
-/// in its visits; the values recorded in the audit entries about it. Stage,
-/// area, dates and visit kinds stay, so every figure is unchanged.
-pub fn erase(conn: &mut DbConnection, task: &Task, id: i64) -> QueryResult<Change> {
+/// in its visits, where they were made and their photos; the values recorded
+/// in the audit entries about it. Stage, area, dates and visit kinds stay, so
+/// every figure is unchanged. The hashes of files no longer used are
+/// returned, for the files to go too.
+pub fn erase(conn: &mut DbConnection, task: &Task, id: i64) -> QueryResult<(Change, Vec<String>)> {
     use super::schema::audit_log;
     let name = format!("#{id}");
     diesel::update(households::table.find(id))
@@ -965,8 +1064,12 @@ pub fn erase(conn: &mut DbConnection, task: &Task, id: i64) -> QueryResult<Chang
             visits::household_said.eq(""),
             visits::reason.eq(None::<String>),
             visits::next_step.eq(""),
+            visits::latitude.eq(None::<f64>),
+            visits::longitude.eq(None::<f64>),
+            visits::accuracy_m.eq(None::<f64>),
         ))
         .execute(conn)?;
+    let unused = erase_photos(conn, id)?;
     diesel::update(
         audit_log::table
             .filter(audit_log::entity.eq("household"))
@@ -974,5 +1077,6 @@ pub fn erase(conn: &mut DbConnection, task: &Task, id: i64) -> QueryResult<Chang
     )
     .set(audit_log::changes.eq(r#"{"erased":true}"#))
     .execute(conn)?;
-    Ok(Change::new("erase_personal", "household", id, json!({})).on_unit(task.unit_id))
+    let change = Change::new("erase_personal", "household", id, json!({})).on_unit(task.unit_id);
+    Ok((change, unused))
 }

@@ -333,6 +333,56 @@ impl<T: serde::de::DeserializeOwned + 'static> actix_web::FromRequest for HtmlFo
     }
 }
 
+/// A form posted urlencoded or, when it carries files, as multipart: its
+/// text read as `HtmlForm` reads it, its files beside it, and why a file was
+/// refused, if one was (the rest of the form is read all the same).
+pub struct Submitted<T> {
+    pub form: T,
+    pub files: Vec<(String, Vec<u8>)>,
+    pub refused: Option<&'static str>,
+}
+
+impl<T: serde::de::DeserializeOwned + 'static> actix_web::FromRequest for Submitted<T> {
+    type Error = AppError;
+    type Future = std::pin::Pin<Box<dyn std::future::Future<Output = Result<Self, AppError>>>>;
+
+    fn from_request(
+        req: &actix_web::HttpRequest,
+        payload: &mut actix_web::dev::Payload,
+    ) -> Self::Future {
+        let multipart = req
+            .headers()
+            .get(actix_web::http::header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|ct| ct.starts_with("multipart/form-data"));
+        if !multipart {
+            let form = HtmlForm::<T>::from_request(req, payload);
+            return Box::pin(async move {
+                Ok(Submitted {
+                    form: form.await?.0,
+                    files: Vec::new(),
+                    refused: None,
+                })
+            });
+        }
+        let parts = actix_multipart::Multipart::new(req.headers(), payload.take());
+        Box::pin(async move {
+            let upload = crate::attachments::read(parts)
+                .await
+                .map_err(|key| AppError::BadRequest(key.into()))?;
+            let text = serde_urlencoded::to_string(&upload.pairs)
+                .map_err(|e| AppError::BadRequest(e.to_string()))?;
+            let form = serde_html_form::from_str(&text)
+                .map_err(|e| AppError::BadRequest(e.to_string()))?;
+            Ok(Submitted {
+                form,
+                files: upload.files,
+                refused: upload.refused,
+            })
+        })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1004,13 +1004,15 @@ async fn the_openapi_description_covers_the_routes_and_the_docs_page_shows_them(
         "PUT /api/v1/review-rounds/{id}/status",
         "GET /api/v1/campaigns/{id}/criteria",
         "PUT /api/v1/models/{id}/appraisal",
+        "POST /api/v1/visits/{id}/photos",
+        "GET /api/v1/visits/{id}/photos/{photo}",
     ] {
         assert!(
             operations.contains(&op.to_string()),
             "{op} is not described: {operations:?}"
         );
     }
-    assert_eq!(operations.len(), 73, "{operations:?}");
+    assert_eq!(operations.len(), 75, "{operations:?}");
     assert!(doc["components"]["securitySchemes"]["token"].is_object());
     // Each schema keeps its own name: a team's round is not a review round.
     assert!(doc["components"]["schemas"]["TeamRoundOut"]["properties"]["team_id"].is_object());
@@ -2795,4 +2797,125 @@ async fn a_visit_sent_twice_from_a_phone_is_stored_once() {
     far["place"]["latitude"] = json!(123.0);
     let (status, body) = w.call(Some("totac"), Method::POST, &path, Some(far)).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+}
+
+/// Posts raw bytes to the API as a phone's app sends a photo.
+async fn send_photo(
+    w: &World,
+    who: &str,
+    path: &str,
+    bytes: &[u8],
+    ct: &str,
+) -> (StatusCode, Value) {
+    let res = reqwest::Client::new()
+        .post(w.app.url(path))
+        .bearer_auth(w.token(who))
+        .header("content-type", ct)
+        .body(bytes.to_vec())
+        .send()
+        .await
+        .unwrap();
+    let status = res.status();
+    (status, res.json().await.unwrap())
+}
+
+#[tokio::test]
+async fn a_phone_sends_a_visit_then_its_photos_each_stored_once_without_the_place() {
+    const PHOTO: &[u8] = include_bytes!("../fixtures/photos/phone.jpg");
+    const PNG: &[u8] = include_bytes!("../fixtures/photos/text.png");
+    let w = world().await;
+    let visits = format!("/api/v1/households/{}/visits", w.household);
+    let visit = json!({
+        "visited_on": danvan::domain::format::today(), "kind": "door_to_door",
+        "stage_after": "notice_received", "device_id": "photo-visit-0001",
+    });
+    let (status, body) = w
+        .call(Some("totac"), Method::POST, &visits, Some(visit))
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    let photos = format!("/api/v1/visits/{}/photos", body["id"]);
+
+    let (status, first) = send_photo(&w, "totac", &photos, PHOTO, "image/jpeg").await;
+    assert_eq!(status, StatusCode::CREATED, "{first}");
+    assert_eq!(
+        (first["position"].as_i64(), first["content_type"].as_str()),
+        (Some(1), Some("image/jpeg"))
+    );
+    let (status, again) = send_photo(&w, "totac", &photos, PHOTO, "image/jpeg").await;
+    assert_eq!(status, StatusCode::OK, "the same photo again: {again}");
+    assert_eq!(again["id"], first["id"]);
+    // The kind is read from the content, not from what the request says.
+    let (status, body) = send_photo(&w, "totac", &photos, PNG, "image/jpeg").await;
+    assert_eq!(
+        (status, body["content_type"].as_str()),
+        (StatusCode::CREATED, Some("image/png"))
+    );
+    let (status, body) = send_photo(&w, "totac", &photos, b"GIF89a\x01\x00", "image/gif").await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        body["fields"]["photos"].is_array() || body.to_string().contains("photos"),
+        "{body}"
+    );
+    let (status, _) = send_photo(&w, "totac", &photos, b"", "image/jpeg").await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    // Someone who may not log visits to the household adds nothing.
+    let (status, _) = send_photo(&w, "xem", &photos, PHOTO, "image/jpeg").await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let (status, _) = send_photo(
+        &w,
+        "totac",
+        "/api/v1/visits/999999/photos",
+        PHOTO,
+        "image/jpeg",
+    )
+    .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+
+    // Listed with the visit; read without the place the camera wrote.
+    let (_, list) = w.call(Some("totac"), Method::GET, &visits, None).await;
+    let listed = list["items"][0]["photos"].as_array().unwrap();
+    assert_eq!(listed.len(), 2);
+    let url = listed[0]["url"].as_str().unwrap();
+    let res = reqwest::Client::new()
+        .get(w.app.url(url))
+        .bearer_auth(w.token("totac"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    let bytes = res.bytes().await.unwrap();
+    let exif = exif::Reader::new()
+        .read_from_container(&mut std::io::Cursor::new(&bytes))
+        .unwrap();
+    assert!(exif
+        .get_field(exif::Tag::GPSLatitude, exif::In::PRIMARY)
+        .is_none());
+    assert!(exif
+        .get_field(exif::Tag::Orientation, exif::In::PRIMARY)
+        .is_some());
+    // A viewer sees the visit but not its photos.
+    let (_, list) = w.call(Some("xem"), Method::GET, &visits, None).await;
+    assert_eq!(list["items"][0]["photos"], json!([]));
+    let res = reqwest::Client::new()
+        .get(w.app.url(url))
+        .bearer_auth(w.token("xem"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::FORBIDDEN);
+
+    // Five at most: three more pictures (another density in each header),
+    // then a sixth is refused.
+    let another = |n: u8| {
+        let mut other = PHOTO.to_vec();
+        other[15] = n;
+        other
+    };
+    for n in 0..3u8 {
+        let (status, body) = send_photo(&w, "totac", &photos, &another(n + 2), "image/jpeg").await;
+        assert_eq!(status, StatusCode::CREATED, "{body}");
+    }
+    let (status, body) = send_photo(&w, "totac", &photos, &another(9), "image/jpeg").await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    assert!(body.to_string().contains("5"), "{body}");
 }

@@ -240,3 +240,208 @@ async fn an_administrator_exports_a_household_and_erases_it_once_the_task_is_clo
         .unwrap();
     assert!(!html.contains("Nguyễn Văn Thụy"));
 }
+
+const PHOTO: &[u8] = include_bytes!("../fixtures/photos/phone.jpg");
+const PNG: &[u8] = include_bytes!("../fixtures/photos/text.png");
+
+/// Posts the visit form as a phone's browser does once a photo is chosen
+/// (multipart, the token in the address).
+async fn visit_with_photos(
+    app: &TestApp,
+    client: &Client,
+    household: i64,
+    fields: &[(&str, &str)],
+    photos: &[(&str, &[u8])],
+) -> reqwest::Response {
+    use reqwest::multipart::{Form, Part};
+    let token = app.on(client).csrf().await;
+    let mut form = Form::new()
+        .text("visited_on", format::date(format::today()))
+        .text("kind", "door_to_door")
+        .text("stage_after", "agrees");
+    for (k, v) in fields {
+        form = form.text(k.to_string(), v.to_string());
+    }
+    for (name, bytes) in photos {
+        form = form.part(
+            "photos",
+            Part::bytes(bytes.to_vec()).file_name(name.to_string()),
+        );
+    }
+    client
+        .post(app.url(&format!("/households/{household}/visits?_csrf={token}")))
+        .multipart(form)
+        .send()
+        .await
+        .unwrap()
+}
+
+fn gps_in(bytes: &[u8]) -> bool {
+    exif::Reader::new()
+        .read_from_container(&mut std::io::Cursor::new(bytes))
+        .is_ok_and(|e| {
+            e.get_field(exif::Tag::GPSLatitude, exif::In::PRIMARY)
+                .is_some()
+        })
+}
+
+fn stored(app: &TestApp, household: i64) -> Vec<(db::households::VisitPhoto, Vec<u8>)> {
+    db::households::photos(&mut app.conn(), household, None)
+        .unwrap()
+        .into_iter()
+        .map(|p| {
+            let bytes = danvan::attachments::load(&app.db.data_dir(), &p.sha256).unwrap();
+            (p, bytes)
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn a_visit_carries_photos_without_their_place_seen_as_personal_details_are() {
+    let w = world().await;
+    let team = as_user(&w.app, "totac").await;
+    let page = format!("/households/{}", w.household);
+    let visits = || {
+        db::households::history(&mut w.app.conn(), w.household)
+            .unwrap()
+            .len()
+    };
+
+    // Refused whole, with what was typed kept: six photos, or a file that
+    // is not a photo whatever its name says.
+    let six: Vec<(&str, &[u8])> = (0..6).map(|_| ("anh.jpg", PHOTO)).collect();
+    let r = visit_with_photos(
+        &w.app,
+        &team,
+        w.household,
+        &[("household_said", "Đã ký biên bản")],
+        &six,
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let html = r.text().await.unwrap();
+    assert!(
+        html.contains("tối đa 5 ảnh") && html.contains("Đã ký biên bản"),
+        "{html}"
+    );
+    let pdf_named_jpg: &[u8] = b"%PDF-1.4\n1 0 obj\n<<>>\nendobj\n";
+    let r = visit_with_photos(
+        &w.app,
+        &team,
+        w.household,
+        &[],
+        &[("anh.jpg", pdf_named_jpg)],
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r
+        .text()
+        .await
+        .unwrap()
+        .contains("Chỉ nhận ảnh JPG hoặc PNG"));
+    assert_eq!(visits(), 1, "nothing stored");
+    assert!(stored(&w.app, w.household).is_empty());
+
+    // Two photos; the place the camera wrote goes, the picture's turn stays.
+    let r = visit_with_photos(
+        &w.app,
+        &team,
+        w.household,
+        &[],
+        &[("IMG_0001.jpg", PHOTO), ("giay.png", PNG)],
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let photos = stored(&w.app, w.household);
+    assert_eq!(photos.len(), 2);
+    assert!(gps_in(PHOTO) && !gps_in(&photos[0].1));
+    assert_eq!(
+        (
+            photos[0].0.content_type.as_str(),
+            photos[1].0.content_type.as_str()
+        ),
+        ("image/jpeg", "image/png")
+    );
+    assert_eq!((photos[0].0.position, photos[1].0.position), (1, 2));
+    // With the place recorded by the member, the photo keeps it.
+    let r = visit_with_photos(
+        &w.app,
+        &team,
+        w.household,
+        &[
+            ("device_id", "phone-0001-abcdef"),
+            ("latitude", "21.0712"),
+            ("longitude", "105.8191"),
+            ("accuracy_m", "12"),
+        ],
+        &[("IMG_0002.jpg", PHOTO)],
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let photos = stored(&w.app, w.household);
+    assert!(gps_in(&photos[2].1));
+
+    // The team sees them; a reviewer too, the look logged; a viewer neither
+    // on the page nor by the address.
+    let first = format!("{page}/photos/{}", photos[0].0.id);
+    let html = w.app.get_with(&team, &page).await.text().await.unwrap();
+    assert!(html.contains(&format!("src=\"{first}\"")), "{html}");
+    let r = w.app.get_with(&team, &first).await;
+    assert_eq!(r.status(), StatusCode::OK);
+    assert_eq!(r.headers()["content-type"], "image/jpeg");
+    assert_eq!(r.bytes().await.unwrap(), photos[0].1);
+    let viewer = as_user(&w.app, "xem").await;
+    let html = w.app.get_with(&viewer, &page).await.text().await.unwrap();
+    assert!(!html.contains("/photos/"));
+    assert_eq!(
+        w.app.get_with(&viewer, &first).await.status(),
+        StatusCode::FORBIDDEN
+    );
+    let reviewer = as_user(&w.app, "mttq").await;
+    let before = reads(&w.app, "read_personal");
+    assert_eq!(
+        w.app.get_with(&reviewer, &first).await.status(),
+        StatusCode::OK
+    );
+    assert_eq!(reads(&w.app, "read_personal"), before + 1);
+    // Another household's photo is not reached through this one.
+    assert_eq!(
+        w.app
+            .get_with(
+                &team,
+                &format!("/households/{}/photos/{}", w.household + 1, photos[0].0.id)
+            )
+            .await
+            .status(),
+        StatusCode::NOT_FOUND
+    );
+
+    // Erased with the household: rows, files and the place of its visits.
+    {
+        use danvan::db::schema::tasks;
+        diesel::update(tasks::table.find(w.task))
+            .set(tasks::status.eq("completed"))
+            .execute(&mut w.app.conn())
+            .unwrap();
+    }
+    let admin = as_user(&w.app, "quantri").await;
+    let r = w
+        .app
+        .post_with(&admin, &format!("/households/{}/erase", w.household), &[])
+        .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    assert!(db::households::photos(&mut w.app.conn(), w.household, None)
+        .unwrap()
+        .is_empty());
+    for (p, _) in &photos {
+        assert!(danvan::attachments::load(&w.app.db.data_dir(), &p.sha256).is_err());
+    }
+    let history = db::households::history(&mut w.app.conn(), w.household).unwrap();
+    assert!(history
+        .iter()
+        .all(|(v, _)| v.latitude.is_none() && v.longitude.is_none()));
+    assert_eq!(
+        w.app.get_with(&team, &first).await.status(),
+        StatusCode::NOT_FOUND
+    );
+}

@@ -81,6 +81,7 @@ impl Modify for Token {
         households::list_households, households::create_household,
         households::import_households, households::get_household,
         households::update_household, households::list_visits, households::create_visit,
+        households::add_photo, households::get_photo,
         reviews::list_rounds, reviews::create, reviews::get_round, reviews::update,
         reviews::move_round, reviews::list_criteria, reviews::get_results,
         reviews::self_assessment, reviews::scores, reviews::consensus, reviews::raise_dispute,

@@ -5,7 +5,6 @@
 
 use actix_web::{web, HttpRequest, HttpResponse};
 use chrono::{NaiveDate, NaiveDateTime};
-use futures_util::StreamExt;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
@@ -18,8 +17,10 @@ use crate::app::households::{
 use crate::app::tasks::{access, Access};
 use crate::db;
 use crate::db::households::{DeviceVisit, Household, Place};
+use crate::domain::households::Sight;
 use crate::domain::numbers::DecimalSign;
 use crate::domain::validate::FieldErrors;
+use crate::error::AppError;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(
@@ -40,7 +41,9 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         resource("/v1/households/{id}/visits", "GET, POST")
             .route(web::get().to(list_visits))
             .route(web::post().to(create_visit)),
-    );
+    )
+    .service(resource("/v1/visits/{id}/photos", "POST").route(web::post().to(add_photo)))
+    .service(resource("/v1/visits/{id}/photos/{photo}", "GET").route(web::get().to(get_photo)));
 }
 
 /// A household of a task. `phone` is masked and `notes` empty for readers
@@ -203,6 +206,39 @@ pub struct VisitOut {
     logged_by: String,
     #[serde(serialize_with = "super::utc")]
     created_at: NaiveDateTime,
+    /// When a phone made it, if it was sent later (UTC).
+    #[serde(serialize_with = "super::utc_opt")]
+    made_at: Option<NaiveDateTime>,
+    /// Its photos, for readers of the household's personal details (empty
+    /// for others).
+    photos: Vec<PhotoOut>,
+}
+
+/// A photo of a visit.
+#[derive(Serialize, ToSchema)]
+pub struct PhotoOut {
+    id: i64,
+    visit_id: i64,
+    /// 1 to 5, in the order taken.
+    position: i32,
+    /// `image/jpeg` or `image/png`.
+    content_type: String,
+    size_bytes: i64,
+    /// Where its bytes are read.
+    url: String,
+}
+
+impl From<db::households::VisitPhoto> for PhotoOut {
+    fn from(p: db::households::VisitPhoto) -> PhotoOut {
+        PhotoOut {
+            url: format!("/api/v1/visits/{}/photos/{}", p.visit_id, p.id),
+            id: p.id,
+            visit_id: p.visit_id,
+            position: p.position,
+            content_type: p.content_type,
+            size_bytes: p.size_bytes,
+        }
+    }
 }
 
 #[derive(Serialize, ToSchema)]
@@ -223,10 +259,14 @@ pub async fn list_visits(
 ) -> ApiResult<HttpResponse> {
     let (after, limit) = q.parse()?;
     let (hid, user) = (*id, api.user.clone());
-    let history = api
+    let (history, mut photos) = api
         .db(move |c| {
-            household_access(c, &user, hid)?;
-            Ok(db::households::history(c, hid)?)
+            let (_, access) = household_access(c, &user, hid)?;
+            let photos = match access.sight {
+                Sight::Masked => Vec::new(),
+                _ => db::households::photos(c, hid, None)?,
+            };
+            Ok((db::households::history(c, hid)?, photos))
         })
         .await?;
     // Newest first: a cursor names the last visit seen; the page goes on
@@ -250,6 +290,11 @@ pub async fn list_visits(
             corrects_id: v.corrects_id,
             logged_by: v.created_by_name,
             created_at: v.created_at,
+            made_at: v.made_at,
+            photos: photos
+                .extract_if(.., |p| p.visit_id == v.id)
+                .map(PhotoOut::from)
+                .collect(),
         })
         .collect();
     Ok(page(items, limit, |v| v.id))
@@ -339,6 +384,7 @@ impl From<VisitIn> for VisitInput {
                 }),
             }),
             seen_stage: v.seen_stage.unwrap_or_default(),
+            photos: Vec::new(),
             unread: FieldErrors::default(),
         }
     }
@@ -364,8 +410,13 @@ pub async fn create_visit(
 ) -> ApiResult<HttpResponse> {
     let (hid, input) = (*id, VisitInput::from(body.0));
     let (user, actor) = (api.user.clone(), api.actor());
+    let files = api.state.config.data_dir.clone();
     let logged = api
-        .db(move |c| Ok(app::households::log_visit(c, &user, &actor, hid, &input)))
+        .db(move |c| {
+            Ok(app::households::log_visit(
+                c, &user, &actor, hid, &input, &files,
+            ))
+        })
         .await?
         .map_err(|r| api.rejected(r))?;
     let body = Created {
@@ -379,6 +430,86 @@ pub async fn create_visit(
         &body,
         None,
     ))
+}
+
+/// Adds a photo to a visit (one request a photo, after the visit: a phone
+/// sends the visit, then its photos). The body is the JPEG or PNG itself,
+/// at most 10 MB; its kind is read from its content, and where it was taken
+/// is removed unless the visit recorded its place. At most 5 a visit; the
+/// same photo sent again is answered with 200 and the one stored.
+#[utoipa::path(post, path = "/api/v1/visits/{id}/photos", tag = "households",
+    params(("id" = i64, Path, description = "visit id")),
+    request_body(content(
+        (Vec<u8> = "image/jpeg"),
+        (Vec<u8> = "image/png"),
+    ), description = "the photo, at most 10 MB"),
+    responses((status = 201, body = PhotoOut, headers(("Location" = String))),
+        (status = 200, description = "the same photo was sent before: nothing new is stored", body = PhotoOut),
+        super::docs::Errors),
+    security(("token" = [])))]
+pub async fn add_photo(
+    api: Api,
+    id: web::Path<i64>,
+    payload: web::Payload,
+) -> ApiResult<HttpResponse> {
+    let bytes = super::body(payload, crate::attachments::MAX_BYTES, "photo").await?;
+    let (vid, user, actor) = (*id, api.user.clone(), api.actor());
+    let files = api.state.config.data_dir.clone();
+    let (photo, already) = api
+        .db(move |c| {
+            Ok(app::households::add_photo(
+                c, &user, &actor, vid, &bytes, &files,
+            ))
+        })
+        .await?
+        .map_err(|r| api.rejected(r))?;
+    let out = PhotoOut::from(photo);
+    if already {
+        return Ok(one(&out, None));
+    }
+    let location = out.url.clone();
+    Ok(created(&location, &out, None))
+}
+
+/// A visit's photo, to readers of the household's personal details (a
+/// reviewer's or administrator's read is logged).
+#[utoipa::path(get, path = "/api/v1/visits/{id}/photos/{photo}", tag = "households",
+    params(("id" = i64, Path, description = "visit id"), ("photo" = i64, Path, description = "photo id")),
+    responses((status = 200, description = "the photo", content(
+        (Vec<u8> = "image/jpeg"),
+        (Vec<u8> = "image/png"),
+    )), super::docs::Errors),
+    security(("token" = [])))]
+pub async fn get_photo(api: Api, path: web::Path<(i64, i64)>) -> ApiResult<HttpResponse> {
+    let (vid, pid) = path.into_inner();
+    let (user, actor) = (api.user.clone(), api.actor());
+    let photo = api
+        .db(move |c| {
+            let (hid, _) = db::households::visit_household(c, vid)?.ok_or(AppError::NotFound)?;
+            let (mut household, access) = household_access(c, &user, hid)?;
+            if access.sight == Sight::Masked {
+                return Err(AppError::Forbidden);
+            }
+            if let Some(read) = personal_details(&access, &mut household) {
+                db::audit::record_read(c, &actor, &read)?;
+            }
+            let photos = db::households::photos(c, hid, Some(vid))?;
+            photos
+                .into_iter()
+                .find(|p| p.id == pid)
+                .ok_or(AppError::NotFound)
+        })
+        .await?;
+    let files = api.state.config.data_dir.clone();
+    let sha = photo.sha256.clone();
+    let bytes = web::block(move || crate::attachments::load(&files, &sha))
+        .await
+        .map_err(|e| ApiError::from(AppError::Internal(e.to_string())))?
+        .map_err(|_| ApiError::NotFound)?;
+    Ok(HttpResponse::Ok()
+        .content_type(photo.content_type)
+        .insert_header((actix_web::http::header::CACHE_CONTROL, "private, no-store"))
+        .body(bytes))
 }
 
 /// A household as a client registers or edits it: the household form's fields.
@@ -556,7 +687,7 @@ pub async fn import_households(
     api: Api,
     id: web::Path<i64>,
     q: web::Query<ImportQuery>,
-    mut payload: web::Payload,
+    payload: web::Payload,
 ) -> ApiResult<HttpResponse> {
     let access = editable(&api, *id).await?;
     let file = q
@@ -570,14 +701,7 @@ pub async fn import_households(
             "file_name is over 200 characters".into(),
         ));
     }
-    let mut bytes = Vec::new();
-    while let Some(chunk) = payload.next().await {
-        let chunk = chunk.map_err(|e| ApiError::BadRequest(e.to_string()))?;
-        if bytes.len() + chunk.len() > MAX_UPLOAD {
-            return Err(ApiError::BadRequest("the file is over 5 MB".into()));
-        }
-        bytes.extend_from_slice(&chunk);
-    }
+    let bytes = super::body(payload, MAX_UPLOAD, "file").await?;
     let file_error = |key: &str| {
         let mut e = FieldErrors::default();
         e.add("file", key);

@@ -566,6 +566,22 @@ impl PageQuery {
 
 /// The page of an already ordered list that follows the item with id
 /// `after` (from the start when 0; nothing when no item has that id).
+/// A request's body read whole, refused past `limit` bytes (the rest is
+/// never held).
+pub async fn body(mut payload: web::Payload, limit: usize, what: &str) -> ApiResult<Vec<u8>> {
+    use futures_util::StreamExt;
+    let mut bytes = Vec::new();
+    while let Some(chunk) = payload.next().await {
+        let chunk = chunk.map_err(|e| ApiError::BadRequest(e.to_string()))?;
+        if bytes.len() + chunk.len() > limit {
+            let mb = limit / (1024 * 1024);
+            return Err(ApiError::BadRequest(format!("the {what} is over {mb} MB")));
+        }
+        bytes.extend_from_slice(&chunk);
+    }
+    Ok(bytes)
+}
+
 pub fn following<T>(items: Vec<T>, after: i64, limit: i64, id: impl Fn(&T) -> i64) -> Vec<T> {
     let start = match after {
         0 => 0,

@@ -2,7 +2,7 @@
 //! edit households, log visits and corrections, export or erase one's
 //! personal data; dialogues and the field team's worklist are in `dialogues`.
 
-use actix_web::http::StatusCode;
+use actix_web::http::{header, StatusCode};
 use actix_web::{web, HttpResponse};
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
@@ -10,7 +10,7 @@ use serde_json::{json, Value};
 mod dialogues;
 
 use super::tasks::{load, load_editable, Access};
-use super::{options, HtmlForm};
+use super::{options, HtmlForm, Submitted};
 pub(super) use crate::app::households::HouseholdForm;
 use crate::app::households::{personal_details, Target, VisitInput};
 use crate::app::{self, Rejected, Version};
@@ -35,6 +35,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/households/{id}", web::post().to(update))
         .route("/households/{id}/edit", web::get().to(edit))
         .route("/households/{id}/visits", web::post().to(log_visit))
+        .route("/households/{id}/photos/{photo}", web::get().to(photo))
         .route(
             "/households/{id}/personal-data",
             web::get().to(personal_data),
@@ -302,7 +303,7 @@ async fn render_show(
     let (hid, tid, owner_id) = (household.id, access.task.id, access.task.owner_id);
     let logged_read = personal_details(&access, &mut household);
     let actor = ctx.actor();
-    let (history, members, owner) = ctx
+    let (history, members, owner, photos) = ctx
         .db(move |conn| {
             if let Some(read) = &logged_read {
                 audit::record_read(conn, &actor, read)?;
@@ -311,6 +312,7 @@ async fn render_show(
                 db::households::history(conn, hid)?,
                 db::tasks::members(conn, tid)?,
                 db::users::find(conn, owner_id)?,
+                db::households::photos(conn, hid, None)?,
             ))
         })
         .await?;
@@ -341,6 +343,7 @@ async fn render_show(
                 "members": names.join(", "),
                 "concerns": in_words(locale, "concern-", &v.concerns),
                 "superseded": corrected.contains(&v.id),
+                "photos": photos.iter().filter(|p| p.visit_id == v.id).collect::<Vec<_>>(),
             })
         })
         .collect();
@@ -409,8 +412,17 @@ fn in_words(locale: Locale, prefix: &str, stored: &str) -> String {
 
 impl VisitForm {
     /// The typed visit; dates and ids written wrong are kept as unread.
-    pub(super) fn input(&self) -> VisitInput {
+    /// The photos sent with it come beside (a photo the upload refused is an
+    /// error on `photos`).
+    fn input(&self, photos: Vec<Vec<u8>>, refused: Option<&'static str>) -> VisitInput {
         let mut unread = FieldErrors::default();
+        if let Some(key) = refused {
+            let key = match key {
+                "upload-error-too-many" => "photos-error-too-many",
+                other => other,
+            };
+            unread.add("photos", key);
+        }
         let visited_on = unread.date("visited_on", &self.visited_on);
         let next_visit_on = unread.date("next_visit_on", &self.next_visit_on);
         let members = unread.ids("members", &self.members);
@@ -433,6 +445,7 @@ impl VisitForm {
             corrects_id,
             device: self.device(&mut unread),
             seen_stage: self.seen_stage.clone(),
+            photos,
             unread,
         }
     }
@@ -475,12 +488,23 @@ impl VisitForm {
 async fn log_visit(
     ctx: Ctx,
     id: web::Path<i64>,
-    form: HtmlForm<VisitForm>,
+    sent: Submitted<VisitForm>,
 ) -> AppResult<HttpResponse> {
-    let (hid, form) = (*id, form.0);
-    let (input, user, actor) = (form.input(), ctx.user()?.clone(), ctx.actor());
+    let (hid, form) = (*id, sent.form);
+    let photos = sent
+        .files
+        .into_iter()
+        .filter(|(name, _)| name == "photos")
+        .map(|(_, bytes)| bytes)
+        .collect();
+    let input = form.input(photos, sent.refused);
+    let (user, actor) = (ctx.user()?.clone(), ctx.actor());
+    let files = ctx.state.config.data_dir.clone();
     let logged = ctx
-        .db(move |c| Ok(app::households::log_visit(c, &user, &actor, hid, &input)))
+        .db(move |c| {
+            let logged = app::households::log_visit(c, &user, &actor, hid, &input, &files);
+            Ok(logged)
+        })
         .await?;
     match logged {
         // Sent again by a phone: stored before, nothing to say twice.
@@ -510,6 +534,40 @@ async fn log_visit(
     }
 }
 
+/// A visit's photo, to whoever may read the household's personal details
+/// (a reviewer's or administrator's look logged, as on the page); shown in
+/// the page, never run as anything but a picture.
+async fn photo(ctx: Ctx, path: web::Path<(i64, i64)>) -> AppResult<HttpResponse> {
+    let (hid, pid) = path.into_inner();
+    let (mut household, access) = household_access(&ctx, hid).await?;
+    if access.sight == Sight::Masked {
+        return Err(AppError::Forbidden);
+    }
+    let read = personal_details(&access, &mut household);
+    let actor = ctx.actor();
+    let photo = ctx
+        .db(move |conn| {
+            if let Some(read) = &read {
+                audit::record_read(conn, &actor, read)?;
+            }
+            let photos = db::households::photos(conn, hid, None)?;
+            Ok(photos.into_iter().find(|p| p.id == pid))
+        })
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let files = ctx.state.config.data_dir.clone();
+    let sha = photo.sha256.clone();
+    let bytes = web::block(move || crate::attachments::load(&files, &sha))
+        .await
+        .map_err(|e| AppError::Internal(e.to_string()))?
+        .map_err(|_| AppError::NotFound)?;
+    Ok(HttpResponse::Ok()
+        .content_type(photo.content_type)
+        .insert_header((header::CACHE_CONTROL, "private, max-age=86400"))
+        .insert_header(("Content-Security-Policy", "default-src 'none'; sandbox"))
+        .body(bytes))
+}
+
 /// Whether the user administers the task's unit: exports and erases a
 /// household's personal data.
 fn administers(ctx: &Ctx, access: &Access) -> AppResult<bool> {
@@ -530,21 +588,28 @@ async fn personal_data(ctx: Ctx, id: web::Path<i64>) -> AppResult<HttpResponse> 
     }
     let (hid, unit_id) = (household.id, access.task.unit_id);
     let actor = ctx.actor();
-    let (history, audit_entries) = ctx
+    let (history, audit_entries, photos) = ctx
         .db(move |conn| {
             let read = Change::new("export_personal", "household", hid, json!({})).on_unit(unit_id);
             audit::record_read(conn, &actor, &read)?;
             Ok((
                 db::households::history(conn, hid)?,
                 audit::of_entity(conn, "household", hid)?,
+                db::households::photos(conn, hid, None)?,
             ))
         })
         .await?;
+    // Photos are named with where to read them (the files stay files).
+    let photos: Vec<Value> = photos
+        .iter()
+        .map(|p| json!({"photo": p, "url": format!("/households/{hid}/photos/{}", p.id)}))
+        .collect();
     let body = json!({
         "exported_at": db::now(),
         "household": household,
         "task": {"id": access.task.id, "title": access.task.title, "unit": access.unit.name},
         "visits": history.iter().map(|(v, names)| json!({"visit": v, "members": names})).collect::<Vec<_>>(),
+        "photos": photos,
         "audit": audit_entries,
     });
     Ok(HttpResponse::Ok()
@@ -569,11 +634,19 @@ async fn erase(ctx: Ctx, id: web::Path<i64>) -> AppResult<HttpResponse> {
         return Ok(ctx.redirect(&format!("/households/{}", household.id)));
     }
     let (hid, task) = (household.id, access.task.clone());
-    let actor = ctx.actor();
+    let (actor, files) = (ctx.actor(), ctx.state.config.data_dir.clone());
     ctx.db(move |conn| {
-        audit::write(conn, &actor, |c| {
-            Ok(((), db::households::erase(c, &task, hid)?))
-        })
+        let unused = audit::write(conn, &actor, |c| {
+            let (change, unused) = db::households::erase(c, &task, hid)?;
+            Ok((unused, change))
+        })?;
+        // The photos' files go once the database no longer names them.
+        for sha in unused {
+            if let Err(e) = crate::attachments::remove(&files, &sha) {
+                tracing::warn!(error = %e, "an erased photo's file could not be removed");
+            }
+        }
+        Ok(())
     })
     .await?;
     ctx.flash("success", "flash-households-erased");

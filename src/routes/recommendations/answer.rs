@@ -11,7 +11,7 @@ use serde_json::{json, Value};
 
 use super::{load, recs, unit_options, urgency_of, Access};
 use crate::app::{Rejected, Version};
-use crate::attachments;
+use crate::attachments::{self, Upload};
 use crate::context::Ctx;
 use crate::db::{self, recommendations as rdb};
 use crate::domain::format;
@@ -111,20 +111,25 @@ pub(super) async fn answer(
     if !a.responds {
         return Err(AppError::Forbidden);
     }
-    let mut upload = match attachments::read(payload).await {
-        Ok(u) => u,
-        Err(key) => {
-            // The upload stopped part way: nothing typed can be trusted to be whole.
-            let mut errors = FieldErrors::default();
-            errors.add("file", key);
-            let t = Typed {
-                which: "answer",
-                values: HashMap::new(),
-                errors,
-            };
-            return render(&ctx, a, t, StatusCode::UNPROCESSABLE_ENTITY).await;
-        }
+    let (mut upload, refused) = match attachments::read(payload).await {
+        // A file over the limit: what was typed comes back with the error.
+        Ok(u) => match u.refused {
+            Some(key) => (Upload::default(), Some((key, u.fields))),
+            None => (u, None),
+        },
+        // The upload stopped part way: nothing typed can be trusted to be whole.
+        Err(key) => (Upload::default(), Some((key, HashMap::new()))),
     };
+    if let Some((key, values)) = refused {
+        let mut errors = FieldErrors::default();
+        errors.add("file", key);
+        let t = Typed {
+            which: "answer",
+            values,
+            errors,
+        };
+        return render(&ctx, a, t, StatusCode::UNPROCESSABLE_ENTITY).await;
+    }
     let mut unread = FieldErrors::default();
     let input = recs::AnswerInput {
         answer: upload.get("answer").to_string(),

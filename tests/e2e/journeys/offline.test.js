@@ -1,10 +1,12 @@
 // A field worker at the door without signal: the worklist opened while
-// there is some, three visits logged with the network off, the page closed
+// there is some, three visits logged with the network off (one with a photo
+// from the camera, its place in it), the page closed
 // and opened again, the network back — each visit stored exactly once, with
 // its date, and the households' stages right; the same visit sent again
 // stores nothing new.
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
+import { fileURLToPath } from "node:url";
 
 import { PHONE, launch } from "../lib/browser.js";
 import { start } from "../lib/server.js";
@@ -22,6 +24,7 @@ after(async () => {
   await server?.stop();
 });
 
+const PHOTO = fileURLToPath(new URL("../../fixtures/photos/phone.jpg", import.meta.url));
 const SAID = (n) => `Lần ghi không có mạng số ${n}: gia đình đã nhận thông báo.`;
 
 /** How many entries of the household's log carry this text. */
@@ -58,6 +61,11 @@ test("visits logged without signal are kept on the phone and stored once when it
     await page.fill("#household_said", SAID(n + 1));
     await page.selectOption("#stage_after", "notice_received");
     await page.fill("#reason", "Ghi khi không có mạng");
+    if (n === 0) {
+      // A photo of the signed paper, scaled on the phone before it is kept.
+      await page.setInputFiles("#photos", PHOTO);
+      await page.waitForFunction(() => /Đã chọn 1 ảnh/.test(document.getElementById("photos-hint").textContent));
+    }
     await page.locator("#log button.primary").click();
     // Kept on the phone: the page says how many wait (this one included).
     await page.waitForFunction(
@@ -94,17 +102,37 @@ test("visits logged without signal are kept on the phone and stored once when it
     const stage = await page.$eval(".badge[class*='stage-']", (b) => b.className);
     assert.match(stage, /stage-notice_received/, `${h} moved to the visit's stage (was ${before[n]})`);
   }
+  // The photo came with its visit, scaled on the phone: a JPEG without what
+  // the camera wrote about where it was.
+  const photos = () => page.$$eval("ol.visits > li", (lis, said) => lis.filter((li) => li.innerText.includes(said)).flatMap((li) => [...li.querySelectorAll(".photos img")].map((i) => i.getAttribute("src"))), SAID(1));
+  await page.goto(server.base + households[0]);
+  const [src, ...more] = await photos();
+  assert.ok(src && more.length === 0, "one photo with the first visit");
+  const photo = await page.evaluate(async (url) => {
+    const r = await fetch(url);
+    const text = new TextDecoder("latin1").decode(await r.arrayBuffer());
+    return { type: r.headers.get("content-type"), gps: text.includes("GPS"), make: text.includes("Canon") };
+  }, src);
+  assert.deepEqual(photo, { type: "image/jpeg", gps: false, make: false });
 
   // The same visit sent again (a retry after a lost answer) stores nothing new.
   const again = queued[0];
-  const status = await page.evaluate(async (entry) => {
-    const csrf = document.querySelector("input[name=_csrf]").value;
-    const body = new URLSearchParams(entry.fields.map(([k, v]) => [k, k === "_csrf" ? csrf : v]));
-    const r = await fetch(entry.url, { method: "POST", body });
-    return r.status;
-  }, again);
+  const status = await page.evaluate(
+    async ({ entry, src }) => {
+      const csrf = document.querySelector("input[name=_csrf]").value;
+      const body = new FormData();
+      // The fields as kept on the phone; the photo (a File, which does not
+      // cross into the test) sent again as the stored one.
+      for (const [k, v] of entry.fields) if (typeof v === "string") body.append(k, v);
+      body.append("photos", await (await fetch(src)).blob(), "anh.jpg");
+      const r = await fetch(entry.url, { method: "POST", body, headers: { "X-CSRF-Token": csrf } });
+      return r.status;
+    },
+    { entry: again, src },
+  );
   assert.equal(status, 200);
   assert.equal(await logged(page, households[0], SAID(1)), 1, "a replay of the same device id stores nothing new");
+  assert.equal((await photos()).length, 1, "and no photo twice");
   await context.close();
 });
 
