@@ -29,13 +29,13 @@ try {
   const first = page.locator("ul.worklist a[href^='/households/']").first();
   await Promise.all([page.waitForNavigation(), first.click()]);
   await context.setOffline(true);
-  await page.fill("#household_said", "Gia đình đã ký biên bản nhận thông báo, hẹn tuần sau kiểm đếm.");
+  await page.fill("#household_said", "Gia đình đồng ý phương án bồi thường, đã ký biên bản.");
   await page.setInputFiles("#photos", photo);
   await page.waitForFunction(() => /Đã chọn 1 ảnh/.test(document.getElementById("photos-hint").textContent));
   await page.locator("#log").scrollIntoViewIfNeeded();
   await shot("2-visit");
 
-  await page.locator(".outcomes button:not(.unchanged)").first().click();
+  await page.locator(".outcomes button[value=agrees]").click();
   await page.waitForSelector("#outbox");
   await page.evaluate(() => window.scrollTo(0, 0));
   await shot("3-kept-offline");
