@@ -47,6 +47,10 @@ try {
     const first = document.querySelector("ol.visits > li");
     window.scrollTo(0, first.getBoundingClientRect().top + window.scrollY - 60);
   });
+  await page.waitForFunction(() => {
+    const img = document.querySelector("ol.visits > li img");
+    return img && img.complete && img.naturalWidth > 0;
+  });
   await shot("4-stored");
   await context.close();
 } finally {
