@@ -10,6 +10,7 @@ pub mod clock;
 pub mod config;
 pub mod context;
 pub mod db;
+pub mod documents;
 pub mod demo;
 pub mod domain;
 pub mod error;

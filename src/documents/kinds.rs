@@ -1,0 +1,365 @@
+//! The documents made from the records: a visit's minutes (biên bản vận
+//! động), a dialogue's minutes (biên bản đối thoại) and its invitation
+//! (giấy mời), and a task's list of households (danh sách hộ). Their fixed
+//! words are the Vietnamese translation file's (`doc-*`): the documents are
+//! Vietnamese official papers whatever language the page is read in.
+
+use chrono::{Datelike, NaiveDate};
+
+use super::{Block, Document, Head, Party, Table};
+use crate::db::households::{DialogueRow, Household, VisitRow};
+use crate::domain::format;
+use crate::i18n::{self, Locale};
+
+fn t(key: &str) -> String {
+    i18n::t(Locale::Vi, key)
+}
+
+fn tv(key: &str, args: &[(&str, String)]) -> String {
+    i18n::t_args(Locale::Vi, key, args)
+}
+
+fn day_words(on: NaiveDate) -> Vec<(&'static str, String)> {
+    vec![
+        ("day", format!("{:02}", on.day())),
+        ("month", on.month().to_string()),
+        ("year", on.year().to_string()),
+    ]
+}
+
+fn or_dots(s: &str) -> String {
+    if s.trim().is_empty() {
+        "……".into()
+    } else {
+        s.trim().to_string()
+    }
+}
+
+/// The words of stored codes (`concern-`, `stage-`…), joined.
+fn words(prefix: &str, codes: &str) -> String {
+    codes
+        .split(',')
+        .map(str::trim)
+        .filter(|c| !c.is_empty())
+        .map(|c| t(&format!("{prefix}{c}")))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+fn party(title: &str, name: &str) -> Party {
+    Party {
+        title: vec![title.to_string()],
+        note: t("doc-sign-note"),
+        name: name.to_string(),
+    }
+}
+
+/// The minutes of a household visit: who went, whom they met, what was
+/// explained, what the household said and raised, the outcome and the
+/// next step, signed by both sides.
+pub fn visit_minutes(
+    head: Head,
+    task: &str,
+    h: &Household,
+    v: &VisitRow,
+    members: &[String],
+) -> Document {
+    let mut body = vec![Block::Para {
+        text: tv(
+            "doc-visit-opening",
+            &[
+                day_words(v.visited_on),
+                vec![
+                    ("place", or_dots(&h.address)),
+                    ("name", h.head_name.clone()),
+                    ("parcel", or_dots(&h.parcel_no)),
+                    ("sheet", or_dots(&h.map_sheet)),
+                    ("task", task.to_string()),
+                ],
+            ]
+            .concat(),
+        ),
+    }];
+    body.push(Block::Heading {
+        text: t("doc-part-attendees"),
+    });
+    let mut team: Vec<String> = members.to_vec();
+    if !v.others.trim().is_empty() {
+        team.push(v.others.trim().to_string());
+    }
+    body.push(Block::Labelled {
+        label: t("doc-team"),
+        text: if team.is_empty() {
+            t("doc-team-none")
+        } else {
+            team.join("; ")
+        },
+    });
+    body.push(Block::Labelled {
+        label: t("doc-household-side"),
+        text: tv("doc-household-head", &[("name", h.head_name.clone())]),
+    });
+    body.push(Block::Heading {
+        text: t("doc-part-content"),
+    });
+    body.push(Block::Para {
+        text: tv(
+            "doc-explained",
+            &[("kind", t(&format!("visit-kind-{}", v.kind)).to_lowercase())],
+        ),
+    });
+    let said = if v.household_said.trim().is_empty() {
+        "……".to_string()
+    } else {
+        v.household_said.trim().to_string()
+    };
+    body.push(Block::Labelled {
+        label: t("doc-said"),
+        text: said,
+    });
+    let concerns = words("concern-", &v.concerns);
+    if !concerns.is_empty() {
+        body.push(Block::Labelled {
+            label: t("doc-concerns"),
+            text: concerns,
+        });
+    }
+    body.push(Block::Labelled {
+        label: t("doc-outcome"),
+        text: tv(
+            "doc-outcome-text",
+            &[
+                ("before", t(&format!("stage-{}", v.stage_before))),
+                ("after", t(&format!("stage-{}", v.stage_after))),
+            ],
+        ),
+    });
+    if let Some(reason) = v.reason.as_deref().filter(|r| !r.trim().is_empty()) {
+        body.push(Block::Labelled {
+            label: t("doc-reason"),
+            text: reason.trim().to_string(),
+        });
+    }
+    let mut next = v.next_step.trim().to_string();
+    if let Some(on) = v.next_visit_on {
+        let date = tv("doc-next-visit", &[("date", format::date(on))]);
+        next = if next.is_empty() {
+            date
+        } else {
+            format!("{next}; {date}")
+        };
+    }
+    if !next.is_empty() {
+        body.push(Block::Labelled {
+            label: t("doc-next-step"),
+            text: next,
+        });
+    }
+    body.push(Block::Para {
+        text: t("doc-closing"),
+    });
+    body.push(Block::Signatures {
+        parties: vec![
+            party(&t("doc-household-rep"), &h.head_name),
+            party(&t("doc-team-rep"), &v.created_by_name),
+        ],
+    });
+    Document {
+        head,
+        kind: t("doc-minutes"),
+        subject: tv("doc-visit-subject", &[("name", h.head_name.clone())]),
+        to: vec![],
+        body,
+        signed: false,
+    }
+}
+
+/// A household present at a dialogue: name, address, parcel, the stage the
+/// dialogue left it at.
+pub struct Present {
+    pub name: String,
+    pub address: String,
+    pub parcel: String,
+    pub stage_after: String,
+}
+
+/// The minutes of a dialogue, with its attendance list.
+pub fn dialogue_minutes(head: Head, task: &str, d: &DialogueRow, present: &[Present]) -> Document {
+    let mut body = vec![Block::Para {
+        text: tv(
+            "doc-dialogue-opening",
+            &[
+                day_words(d.held_on),
+                vec![
+                    ("place", or_dots(&d.place)),
+                    ("task", task.to_string()),
+                    ("n", present.len().to_string()),
+                ],
+            ]
+            .concat(),
+        ),
+    }];
+    body.push(Block::Heading {
+        text: t("doc-part-attendees"),
+    });
+    body.push(Block::Labelled {
+        label: t("doc-chair"),
+        text: or_dots(&d.chaired_by),
+    });
+    body.push(Block::Labelled {
+        label: t("doc-households-present"),
+        text: tv("doc-households-listed", &[("n", present.len().to_string())]),
+    });
+    body.push(Block::Table(Table {
+        widths: vec![8, 32, 32, 28],
+        header: vec![t("doc-col-no"), t("doc-col-head"), t("doc-col-address"), t("doc-col-sign")],
+        rows: present
+            .iter()
+            .enumerate()
+            .map(|(i, p)| vec![(i + 1).to_string(), p.name.clone(), p.address.clone(), String::new()])
+            .collect(),
+        totals: None,
+        numeric: vec![0],
+    }));
+    body.push(Block::Heading {
+        text: t("doc-part-content"),
+    });
+    body.push(Block::Para {
+        text: or_dots(&d.summary),
+    });
+    body.push(Block::Labelled {
+        label: t("doc-outcome"),
+        text: present
+            .iter()
+            .map(|p| format!("{}: {}", p.name, t(&format!("stage-{}", p.stage_after))))
+            .collect::<Vec<_>>()
+            .join("; "),
+    });
+    body.push(Block::Para {
+        text: t("doc-closing"),
+    });
+    body.push(Block::Signatures {
+        parties: vec![
+            party(&t("doc-households-rep"), ""),
+            party(&t("doc-secretary"), ""),
+            party(&t("doc-chair-sign"), &d.chaired_by),
+        ],
+    });
+    Document {
+        head,
+        kind: t("doc-minutes"),
+        subject: tv("doc-dialogue-subject", &[("task", task.to_string())]),
+        to: vec![],
+        body,
+        signed: false,
+    }
+}
+
+/// An invitation to a dialogue, to one household or to all present.
+pub fn invitation(head: Head, task: &str, d: &DialogueRow, to: &[Present]) -> Document {
+    let to_lines: Vec<String> = if to.len() == 1 {
+        vec![tv("doc-invite-one", &[("name", to[0].name.clone()), ("address", or_dots(&to[0].address))])]
+    } else {
+        vec![t("doc-invite-all")]
+    };
+    let body = vec![
+        Block::Para {
+            text: tv("doc-invite-purpose", &[("issuer", head.issuer.replace('\n', " ")), ("task", task.to_string())]),
+        },
+        Block::Labelled {
+            label: t("doc-invite-when"),
+            text: tv("doc-invite-date", &day_words(d.held_on)),
+        },
+        Block::Labelled {
+            label: t("doc-invite-where"),
+            text: or_dots(&d.place),
+        },
+        Block::Labelled {
+            label: t("doc-chair"),
+            text: or_dots(&d.chaired_by),
+        },
+        Block::Para {
+            text: t("doc-invite-bring"),
+        },
+        Block::Para {
+            text: t("doc-invite-closing"),
+        },
+    ];
+    Document {
+        head,
+        kind: t("doc-invitation"),
+        subject: tv("doc-invite-subject", &[("task", task.to_string())]),
+        to: to_lines,
+        body,
+        signed: true,
+    }
+}
+
+/// The list of a task's households, all of them, with their signatures, the
+/// totals, the maker and the approving official.
+pub fn household_list(head: Head, task: &str, households: &[Household], maker: &str) -> Document {
+    let area: f64 = households.iter().map(|h| h.area_m2).sum();
+    let rows = households
+        .iter()
+        .enumerate()
+        .map(|(i, h)| {
+            vec![
+                (i + 1).to_string(),
+                h.head_name.clone(),
+                h.address.clone(),
+                format!("{}/{}", h.parcel_no, h.map_sheet),
+                format::decimal(h.area_m2),
+                t(&format!("stage-{}", h.stage)),
+                String::new(),
+            ]
+        })
+        .collect();
+    let approver = Party {
+        title: head
+            .authority
+            .lines()
+            .chain(std::iter::once(head.position.as_str()))
+            .map(str::trim)
+            .filter(|l| !l.is_empty())
+            .map(str::to_uppercase)
+            .collect(),
+        note: String::new(),
+        name: head.signer.clone(),
+    };
+    let body = vec![
+        Block::Table(Table {
+            widths: vec![6, 22, 22, 12, 12, 14, 12],
+            header: vec![
+                t("doc-col-no"),
+                t("doc-col-head"),
+                t("doc-col-address"),
+                t("doc-col-parcel"),
+                t("doc-col-area"),
+                t("doc-col-stage"),
+                t("doc-col-sign"),
+            ],
+            rows,
+            totals: Some(vec![
+                String::new(),
+                tv("doc-list-total", &[("n", households.len().to_string())]),
+                String::new(),
+                String::new(),
+                format::decimal(area),
+                String::new(),
+                String::new(),
+            ]),
+            numeric: vec![0, 4],
+        }),
+        Block::Signatures {
+            parties: vec![party(&t("doc-list-maker"), maker), approver],
+        },
+    ];
+    Document {
+        head,
+        kind: t("doc-list"),
+        subject: tv("doc-list-subject", &[("task", task.to_string())]),
+        to: vec![],
+        body,
+        signed: false,
+    }
+}
