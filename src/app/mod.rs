@@ -11,6 +11,7 @@
 pub mod campaigns;
 pub mod chosen;
 pub mod desk;
+pub mod documents;
 pub mod household_import;
 pub mod households;
 pub mod recommendations;

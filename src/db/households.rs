@@ -844,6 +844,30 @@ pub struct DialogueRow {
     pub summary: String,
 }
 
+/// A dialogue and its task.
+pub fn dialogue(conn: &mut DbConnection, id: i64) -> QueryResult<Option<(DialogueRow, i64)>> {
+    use super::schema::dialogues;
+    dialogues::table
+        .find(id)
+        .select((DialogueRow::as_select(), dialogues::task_id))
+        .first(conn)
+        .optional()
+}
+
+/// The households present at a dialogue, each with the stage the dialogue
+/// left it at, by parcel.
+pub fn dialogue_households(
+    conn: &mut DbConnection,
+    dialogue_id: i64,
+) -> QueryResult<Vec<(Household, String)>> {
+    households::table
+        .inner_join(visits::table.on(visits::household_id.eq(households::id)))
+        .filter(visits::dialogue_id.eq(dialogue_id))
+        .select((Household::as_select(), visits::stage_after))
+        .order((households::map_sheet, households::parcel_no, households::id))
+        .load(conn)
+}
+
 /// A task's dialogues, newest first, with how many households were present.
 pub fn dialogues(conn: &mut DbConnection, task_id: i64) -> QueryResult<Vec<(DialogueRow, i64)>> {
     use super::schema::dialogues;

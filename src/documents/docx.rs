@@ -8,8 +8,8 @@
 
 use docx_rs::{
     AlignmentType, BorderType, Docx, LineSpacing, PageMargin, Paragraph, ParagraphBorder,
-    ParagraphBorderPosition, ParagraphBorders, Run, RunFonts, SpecialIndentType, Table,
-    TableCell, TableCellMargins, TableLayoutType, TableRow, WidthType,
+    ParagraphBorderPosition, ParagraphBorders, Run, RunFonts, SpecialIndentType, Table, TableCell,
+    TableCellMargins, TableLayoutType, TableRow, WidthType,
 };
 
 use super::{Block, Document, Party};
@@ -55,17 +55,23 @@ pub fn write(doc: &Document) -> Result<Vec<u8>, String> {
     if !doc.subject.is_empty() {
         docx = docx.add_paragraph(centred(&doc.subject, TITLE, true, false));
     }
-    docx = docx.add_paragraph(rule(WIDTH / 3, WIDTH)).add_paragraph(blank());
+    docx = docx
+        .add_paragraph(rule(WIDTH / 3, WIDTH))
+        .add_paragraph(blank());
     match doc.to.as_slice() {
         [] => {}
-        [one] => docx = docx.add_paragraph(centred(&format!("Kính gửi: {one}"), TITLE, false, false)),
+        [one] => {
+            docx = docx.add_paragraph(centred(&format!("Kính gửi: {one}"), TITLE, false, false));
+        }
         many => {
             docx = docx.add_paragraph(centred("Kính gửi:", TITLE, false, false));
             for to in many {
-                docx = docx.add_paragraph(
-                    text(&format!("- {to}"), TITLE, false, false)
-                        .indent(Some(2268), None, None, None),
-                );
+                docx = docx.add_paragraph(text(&format!("- {to}"), TITLE, false, false).indent(
+                    Some(2268),
+                    None,
+                    None,
+                    None,
+                ));
             }
         }
     }
@@ -77,11 +83,13 @@ pub fn write(doc: &Document) -> Result<Vec<u8>, String> {
                     .add_run(run(&format!("{label}: "), BODY, true, false))
                     .add_run(run(t, BODY, false, false)),
             ),
-            Block::Heading { text: t } => docx.add_paragraph(
-                justified().add_run(run(t, BODY, true, false)),
-            ),
+            Block::Heading { text: t } => {
+                docx.add_paragraph(justified().add_run(run(t, BODY, true, false)))
+            }
             Block::Table(t) => docx.add_table(table(t)).add_paragraph(blank()),
-            Block::Signatures { parties } => docx.add_paragraph(blank()).add_table(signatures(parties)),
+            Block::Signatures { parties } => {
+                docx.add_paragraph(blank()).add_table(signatures(parties))
+            }
         };
     }
     if doc.signed {
@@ -147,8 +155,17 @@ fn rule(length: usize, within: usize) -> Paragraph {
         .size(4)
 }
 
+/// A line of 2 pt: room after a rule.
+fn spacer() -> Paragraph {
+    Paragraph::new()
+        .line_spacing(LineSpacing::new().before(0).after(0).line(120))
+        .size(4)
+}
+
 fn cell(width: usize, paragraphs: Vec<Paragraph>) -> TableCell {
-    let mut c = TableCell::new().width(width, WidthType::Dxa).clear_all_border();
+    let mut c = TableCell::new()
+        .width(width, WidthType::Dxa)
+        .clear_all_border();
     for p in paragraphs {
         c = c.add_paragraph(p);
     }
@@ -167,18 +184,27 @@ fn borderless(grid: Vec<usize>, rows: Vec<TableRow>) -> Table {
 /// national title, the motto over its rule and the date line on the right.
 fn head(doc: &Document) -> Table {
     let (above, issuer) = doc.issuer_lines();
-    let mut left: Vec<Paragraph> = above.iter().map(|l| centred(l, SMALL, false, false)).collect();
+    let mut left: Vec<Paragraph> = above
+        .iter()
+        .map(|l| centred(l, SMALL, false, false))
+        .collect();
     left.extend(issuer.iter().map(|l| centred(l, SMALL, true, false)));
     left.push(rule(HEAD[0] / 3, HEAD[0]));
+    // LibreOffice draws no bottom border on a cell's last paragraph.
+    left.push(spacer());
     let motto = "Độc lập - Tự do - Hạnh phúc";
     let right = vec![
         centred("CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", SMALL, true, false),
         centred(motto, BODY, true, false),
         // As long as the motto at 13 pt bold.
         rule(3500, HEAD[1]),
+        spacer(),
     ];
     let second = vec![
-        cell(HEAD[0], vec![centred(&doc.number_line(), BODY, false, false)]),
+        cell(
+            HEAD[0],
+            vec![centred(&doc.number_line(), BODY, false, false)],
+        ),
         cell(HEAD[1], vec![centred(&doc.date_line(), BODY, false, true)]),
     ];
     borderless(
@@ -192,7 +218,10 @@ fn head(doc: &Document) -> Table {
 
 /// A signer's block: title lines in bold, room to sign and seal, the name.
 fn signer(title: &[String], note: &str, name: &str) -> Vec<Paragraph> {
-    let mut ps: Vec<Paragraph> = title.iter().map(|l| centred(l, BODY, true, false)).collect();
+    let mut ps: Vec<Paragraph> = title
+        .iter()
+        .map(|l| centred(l, BODY, true, false))
+        .collect();
     if !note.is_empty() {
         ps.push(centred(note, BODY, false, true));
     }
@@ -209,7 +238,10 @@ fn foot(doc: &Document) -> Table {
     let widths = vec![WIDTH / 2 - 400, WIDTH / 2 + 400];
     borderless(
         widths.clone(),
-        vec![TableRow::new(vec![cell(widths[0], left), cell(widths[1], right)])],
+        vec![TableRow::new(vec![
+            cell(widths[0], left),
+            cell(widths[1], right),
+        ])],
     )
 }
 
@@ -226,11 +258,7 @@ fn signatures(parties: &[Party]) -> Table {
 /// A table with borders: header bold and centred, figures right-aligned,
 /// the totals row bold.
 fn table(t: &super::Table) -> Table {
-    let widths: Vec<usize> = t
-        .widths
-        .iter()
-        .map(|w| WIDTH * *w as usize / 100)
-        .collect();
+    let widths: Vec<usize> = t.widths.iter().map(|w| WIDTH * *w as usize / 100).collect();
     let line = |cells: &[String], bold: bool, header: bool| {
         let cells = cells
             .iter()

@@ -212,11 +212,23 @@ pub fn dialogue_minutes(head: Head, task: &str, d: &DialogueRow, present: &[Pres
     });
     body.push(Block::Table(Table {
         widths: vec![8, 32, 32, 28],
-        header: vec![t("doc-col-no"), t("doc-col-head"), t("doc-col-address"), t("doc-col-sign")],
+        header: vec![
+            t("doc-col-no"),
+            t("doc-col-head"),
+            t("doc-col-address"),
+            t("doc-col-sign"),
+        ],
         rows: present
             .iter()
             .enumerate()
-            .map(|(i, p)| vec![(i + 1).to_string(), p.name.clone(), p.address.clone(), String::new()])
+            .map(|(i, p)| {
+                vec![
+                    (i + 1).to_string(),
+                    p.name.clone(),
+                    p.address.clone(),
+                    String::new(),
+                ]
+            })
             .collect(),
         totals: None,
         numeric: vec![0],
@@ -258,13 +270,25 @@ pub fn dialogue_minutes(head: Head, task: &str, d: &DialogueRow, present: &[Pres
 /// An invitation to a dialogue, to one household or to all present.
 pub fn invitation(head: Head, task: &str, d: &DialogueRow, to: &[Present]) -> Document {
     let to_lines: Vec<String> = if to.len() == 1 {
-        vec![tv("doc-invite-one", &[("name", to[0].name.clone()), ("address", or_dots(&to[0].address))])]
+        vec![tv(
+            "doc-invite-one",
+            &[
+                ("name", to[0].name.clone()),
+                ("address", or_dots(&to[0].address)),
+            ],
+        )]
     } else {
         vec![t("doc-invite-all")]
     };
     let body = vec![
         Block::Para {
-            text: tv("doc-invite-purpose", &[("issuer", head.issuer.replace('\n', " ")), ("task", task.to_string())]),
+            text: tv(
+                "doc-invite-purpose",
+                &[
+                    ("issuer", head.issuer.replace('\n', " ")),
+                    ("task", task.to_string()),
+                ],
+            ),
         },
         Block::Labelled {
             label: t("doc-invite-when"),
@@ -328,7 +352,7 @@ pub fn household_list(head: Head, task: &str, households: &[Household], maker: &
     };
     let body = vec![
         Block::Table(Table {
-            widths: vec![6, 22, 22, 12, 12, 14, 12],
+            widths: vec![7, 22, 21, 11, 12, 15, 12],
             header: vec![
                 t("doc-col-no"),
                 t("doc-col-head"),

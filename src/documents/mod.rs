@@ -150,11 +150,11 @@ impl Document {
 
     /// `Số: 27/BB-UBND`, or the dotted place for a number written by hand.
     pub fn number_line(&self) -> String {
-        let n = self.head.number.trim();
-        if n.is_empty() {
-            "Số:       /".into()
-        } else {
-            format!("Số: {n}")
+        // A number to be written by hand keeps its room: `Số:      /BB-UBND`.
+        match self.head.number.trim() {
+            "" => "Số:       /".into(),
+            n if n.starts_with('/') => format!("Số:       {n}"),
+            n => format!("Số: {n}"),
         }
     }
 }
@@ -192,10 +192,22 @@ mod tests {
 
     #[test]
     fn the_date_line_pads_days_under_ten_and_only_the_first_two_months() {
-        assert_eq!(date_line("Tây Hồ", on(2026, 3, 5)), "Tây Hồ, ngày 05 tháng 3 năm 2026");
-        assert_eq!(date_line("Tây Hồ", on(2026, 2, 15)), "Tây Hồ, ngày 15 tháng 02 năm 2026");
-        assert_eq!(date_line("Hà Nội", on(2025, 1, 9)), "Hà Nội, ngày 09 tháng 01 năm 2025");
-        assert_eq!(date_line("Vinh", on(2025, 12, 31)), "Vinh, ngày 31 tháng 12 năm 2025");
+        assert_eq!(
+            date_line("Tây Hồ", on(2026, 3, 5)),
+            "Tây Hồ, ngày 05 tháng 3 năm 2026"
+        );
+        assert_eq!(
+            date_line("Tây Hồ", on(2026, 2, 15)),
+            "Tây Hồ, ngày 15 tháng 02 năm 2026"
+        );
+        assert_eq!(
+            date_line("Hà Nội", on(2025, 1, 9)),
+            "Hà Nội, ngày 09 tháng 01 năm 2025"
+        );
+        assert_eq!(
+            date_line("Vinh", on(2025, 12, 31)),
+            "Vinh, ngày 31 tháng 12 năm 2025"
+        );
         assert_eq!(date_line("", None), "……, ngày …… tháng …… năm ……");
     }
 
@@ -214,7 +226,10 @@ mod tests {
             body: vec![],
             signed: true,
         };
-        assert_eq!(d.recipients(), ["- Như trên;", "- UBND phường;", "- Lưu: VT."]);
+        assert_eq!(
+            d.recipients(),
+            ["- Như trên;", "- UBND phường;", "- Lưu: VT."]
+        );
         assert_eq!(d.authority_lines(), ["TM. BAN THƯỜNG TRỰC", "CHỦ TỊCH"]);
         assert_eq!(d.number_line(), "Số:       /");
     }

@@ -11,6 +11,7 @@ mod campaigns;
 use crate::app::chosen;
 mod dashboard;
 mod desk;
+mod documents;
 mod errors;
 mod export;
 mod health;
@@ -53,6 +54,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     teams::configure(cfg);
     recommendations::configure(cfg);
     households::configure(cfg);
+    documents::configure(cfg);
     admin_units::configure(cfg);
     admin_users::configure(cfg);
     admin_audit::configure(cfg);

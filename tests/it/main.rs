@@ -22,6 +22,7 @@ mod campaigns;
 mod cli;
 mod dashboard;
 mod desk;
+mod documents;
 mod foreign_ids;
 mod form_numbers;
 mod generate;

@@ -148,6 +148,7 @@ async fn render_task(
             "milestones_total": milestones.len(),
             "can_edit": access.can_edit,
             "can_log": access.can_log_visits,
+            "reads_personal": access.sight != crate::domain::households::Sight::Masked,
             "milestone": crate::routes::form_view(&milestone.0, &milestone.1),
             "has_errors": !milestone.1.is_empty(),
             "dialogues": dialogues.iter().map(|(d, n)| json!({"d": d, "present": n})).collect::<Vec<_>>(),

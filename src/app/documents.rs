@@ -1,0 +1,243 @@
+//! The documents a task's records make (`documents::kinds`): who may make
+//! them (whoever may read the households' personal details: the people on
+//! the task, and reviewers and administrators, their read logged), and the
+//! head each starts from (the unit as issuing body, the record's date, the
+//! usual signer), which the page lets the user change before it is made.
+
+use chrono::NaiveDate;
+
+use super::households::personal_details;
+use super::tasks::{access, Access};
+use super::Rejected;
+use crate::context::CurrentUser;
+use crate::db::{self, audit, DbConnection};
+use crate::documents::kinds::{self, Present};
+use crate::documents::{Document, Head};
+use crate::domain::format;
+use crate::domain::households::Sight;
+
+/// The documents there are, by the record they are made from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    /// A visit's minutes (the id is the visit's).
+    Visit,
+    /// A dialogue's minutes (the dialogue's).
+    Dialogue,
+    /// A dialogue's invitation (the dialogue's; one household or all).
+    Invitation,
+    /// A task's list of households (the task's).
+    Households,
+}
+
+impl Kind {
+    pub fn parse(s: &str) -> Option<Kind> {
+        Some(match s {
+            "visit" => Kind::Visit,
+            "dialogue" => Kind::Dialogue,
+            "invitation" => Kind::Invitation,
+            "households" => Kind::Households,
+            _ => return None,
+        })
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Kind::Visit => "visit",
+            Kind::Dialogue => "dialogue",
+            Kind::Invitation => "invitation",
+            Kind::Households => "households",
+        }
+    }
+
+    /// The symbol after the number (`…/BB-UBND`).
+    fn symbol(self) -> &'static str {
+        match self {
+            Kind::Visit | Kind::Dialogue => "BB-UBND",
+            Kind::Invitation => "GM-UBND",
+            Kind::Households => "DS-UBND",
+        }
+    }
+}
+
+/// A document made: its content and a file name for its DOCX.
+pub struct Made {
+    pub document: Document,
+    pub file_name: String,
+    /// The task it belongs to, for the page's way back.
+    pub task_id: i64,
+}
+
+/// The place name of a unit: its name without the kind of unit before it.
+fn place_of(unit: &str) -> String {
+    const KINDS: [&str; 7] = [
+        "Phường ",
+        "Xã ",
+        "Thành phố ",
+        "Tỉnh ",
+        "Đặc khu ",
+        "Quận ",
+        "Huyện ",
+    ];
+    KINDS
+        .iter()
+        .find_map(|k| unit.strip_prefix(k))
+        .unwrap_or(unit)
+        .to_string()
+}
+
+/// The head a document starts from: the task's unit's people's committee as
+/// issuing body, the record's date, its chair signing for the committee.
+pub fn default_head(kind: Kind, access: &Access, on: NaiveDate) -> Head {
+    let unit = &access.unit.name;
+    Head {
+        body_above: String::new(),
+        issuer: format!("Ủy ban nhân dân\n{unit}").to_uppercase(),
+        number: format!("      /{}", kind.symbol()),
+        place: place_of(unit),
+        date: Some(on),
+        authority: "TM. ỦY BAN NHÂN DÂN".into(),
+        position: "CHỦ TỊCH".into(),
+        signer: String::new(),
+        recipients: match kind {
+            Kind::Invitation => "Như trên;".into(),
+            _ => String::new(),
+        },
+    }
+}
+
+/// The task's rights, refused unless the user reads personal details (a
+/// reviewer's or administrator's read is logged).
+fn readable(
+    conn: &mut DbConnection,
+    user: &CurrentUser,
+    actor: &audit::Actor,
+    task_id: i64,
+    household: &mut db::households::Household,
+) -> Result<Access, Rejected> {
+    let access = access(conn, user, task_id)?;
+    if access.sight == Sight::Masked {
+        return Err(Rejected::Forbidden);
+    }
+    if let Some(read) = personal_details(&access, household) {
+        audit::record_read(conn, actor, &read)?;
+    }
+    Ok(access)
+}
+
+/// Makes a document of `kind` from record `id`, with `head` as typed on the
+/// page or, when none was, the default one.
+pub fn make(
+    conn: &mut DbConnection,
+    user: &CurrentUser,
+    actor: &audit::Actor,
+    kind: Kind,
+    id: i64,
+    household: Option<i64>,
+    head: Option<Head>,
+) -> Result<Made, Rejected> {
+    let head_or = |access: &Access, on: NaiveDate| {
+        head.clone()
+            .unwrap_or_else(|| default_head(kind, access, on))
+    };
+    match kind {
+        Kind::Visit => {
+            let (hid, _) = db::households::visit_household(conn, id)?.ok_or(Rejected::NotFound)?;
+            let mut h = db::households::find(conn, hid)?;
+            let access = readable(conn, user, actor, h.task_id, &mut h)?;
+            let (visit, members) = db::households::history(conn, hid)?
+                .into_iter()
+                .find(|(v, _)| v.id == id)
+                .ok_or(Rejected::NotFound)?;
+            let head = head_or(&access, visit.visited_on);
+            Ok(Made {
+                document: kinds::visit_minutes(head, &access.task.title, &h, &visit, &members),
+                file_name: format!("bien-ban-van-dong-{id}.docx"),
+                task_id: access.task.id,
+            })
+        }
+        Kind::Dialogue | Kind::Invitation => {
+            let (d, task_id) = db::households::dialogue(conn, id)?.ok_or(Rejected::NotFound)?;
+            let mut present = Vec::new();
+            let mut access = None;
+            for (mut h, stage_after) in db::households::dialogue_households(conn, id)? {
+                if household.is_some_and(|only| only != h.id) {
+                    continue;
+                }
+                access = Some(readable(conn, user, actor, task_id, &mut h)?);
+                present.push(Present {
+                    name: h.head_name,
+                    address: h.address,
+                    parcel: format!("{}/{}", h.parcel_no, h.map_sheet),
+                    stage_after,
+                });
+            }
+            let access = match access {
+                Some(a) => a,
+                None if household.is_some() => return Err(Rejected::NotFound),
+                None => {
+                    let a = super::tasks::access(conn, user, task_id)?;
+                    if a.sight == Sight::Masked {
+                        return Err(Rejected::Forbidden);
+                    }
+                    a
+                }
+            };
+            let head = head_or(
+                &access,
+                if kind == Kind::Invitation {
+                    format::today()
+                } else {
+                    d.held_on
+                },
+            );
+            let (document, file_name) = if kind == Kind::Dialogue {
+                (
+                    kinds::dialogue_minutes(head, &access.task.title, &d, &present),
+                    format!("bien-ban-doi-thoai-{id}.docx"),
+                )
+            } else {
+                (
+                    kinds::invitation(head, &access.task.title, &d, &present),
+                    format!("giay-moi-doi-thoai-{id}.docx"),
+                )
+            };
+            Ok(Made {
+                document,
+                file_name,
+                task_id,
+            })
+        }
+        Kind::Households => {
+            let access = access(conn, user, id)?;
+            if access.sight == Sight::Masked {
+                return Err(Rejected::Forbidden);
+            }
+            let mut households = db::households::all_of_task(conn, id)?;
+            households.sort_by(|a, b| {
+                (a.map_sheet.as_str(), a.parcel_no.as_str(), a.id).cmp(&(
+                    b.map_sheet.as_str(),
+                    b.parcel_no.as_str(),
+                    b.id,
+                ))
+            });
+            if let Some(first) = households.first_mut() {
+                // One read logged for the list, as for the household export.
+                let mut one = first.clone();
+                if let Some(read) = personal_details(&access, &mut one) {
+                    audit::record_read(conn, actor, &read)?;
+                }
+            }
+            let head = head_or(&access, format::today());
+            Ok(Made {
+                document: kinds::household_list(
+                    head,
+                    &access.task.title,
+                    &households,
+                    &user.full_name,
+                ),
+                file_name: format!("danh-sach-ho-{id}.docx"),
+                task_id: id,
+            })
+        }
+    }
+}
