@@ -27,6 +27,11 @@ pub enum Kind {
     Invitation,
     /// A task's list of households (the task's).
     Households,
+    /// The Front's year-end report (the review round's).
+    Report,
+    /// The dispatch sending a recommendation, or all of its inspection's
+    /// to the same body (the recommendation's).
+    Dispatch,
 }
 
 impl Kind {
@@ -36,6 +41,8 @@ impl Kind {
             "dialogue" => Kind::Dialogue,
             "invitation" => Kind::Invitation,
             "households" => Kind::Households,
+            "report" => Kind::Report,
+            "dispatch" => Kind::Dispatch,
             _ => return None,
         })
     }
@@ -46,6 +53,8 @@ impl Kind {
             Kind::Dialogue => "dialogue",
             Kind::Invitation => "invitation",
             Kind::Households => "households",
+            Kind::Report => "report",
+            Kind::Dispatch => "dispatch",
         }
     }
 
@@ -55,6 +64,8 @@ impl Kind {
             Kind::Visit | Kind::Dialogue => "BB-UBND",
             Kind::Invitation => "GM-UBND",
             Kind::Households => "DS-UBND",
+            Kind::Report => "BC-MTTQ",
+            Kind::Dispatch => "CV",
         }
     }
 }
@@ -63,8 +74,10 @@ impl Kind {
 pub struct Made {
     pub document: Document,
     pub file_name: String,
-    /// The task it belongs to, for the page's way back.
+    /// The task it belongs to, if any.
     pub task_id: i64,
+    /// The page it is made from, for the way back.
+    pub back: String,
 }
 
 /// The place name of a unit: its name without the kind of unit before it.
@@ -102,7 +115,120 @@ pub fn default_head(kind: Kind, access: &Access, on: NaiveDate) -> Head {
             Kind::Invitation => "Như trên;".into(),
             _ => String::new(),
         },
+        proposals: String::new(),
     }
+}
+
+/// The dispatch of a recommendation, by the raising unit: its inspection's
+/// other recommendations to the same body go with it.
+fn dispatch(
+    conn: &mut DbConnection,
+    user: &CurrentUser,
+    id: i64,
+    head: Option<Head>,
+) -> Result<Made, Rejected> {
+    let a = super::recommendations::access(conn, user, id)?;
+    if !a.raises {
+        return Err(Rejected::Forbidden);
+    }
+    let (recs, visited_on) = match a.rec.inspection_id {
+        Some(i) => {
+            let inspection = db::recommendations::find_inspection(conn, i)?;
+            let recs = db::recommendations::of_inspection(conn, i)?
+                .into_iter()
+                .filter(|r| r.to_unit_id == a.rec.to_unit_id)
+                .collect();
+            (recs, Some(inspection.visited_on))
+        }
+        None => (vec![a.rec.clone()], None),
+    };
+    let head = head.unwrap_or_else(|| Head {
+        body_above: String::new(),
+        issuer: a.from.name.to_uppercase(),
+        number: format!("      /{}", Kind::Dispatch.symbol()),
+        place: place_of(&a.from.name),
+        date: Some(a.rec.raised_on),
+        authority: String::new(),
+        position: String::new(),
+        signer: String::new(),
+        recipients: "Như trên;".into(),
+        proposals: String::new(),
+    });
+    let document = kinds::dispatch(head, &a.from.name, &a.to.name, visited_on, &recs);
+    Ok(Made {
+        document,
+        file_name: format!("cong-van-kien-nghi-{id}.docx"),
+        task_id: 0,
+        back: format!("/recommendations/{id}"),
+    })
+}
+
+/// The year-end report of a review round, to whoever may read its results:
+/// its head starts from what the round's settings say (number, place,
+/// signer), under the Front's committee of the round's unit.
+pub fn report(
+    conn: &mut DbConnection,
+    state: &crate::state::AppState,
+    user: &CurrentUser,
+    id: i64,
+    head: Option<Head>,
+) -> crate::error::AppResult<Made> {
+    let (a, criteria, tables, _) = super::reviews::round_results(conn, state, user, id)?;
+    let round = &a.round;
+    let on = round.published_at.map(format::local_date).unwrap_or_else(format::today);
+    let head = head.unwrap_or_else(|| {
+        // "TM. BAN THƯỜNG TRỰC" is an authority over the chair's title; a
+        // title alone is the position.
+        let title = round.signer_title.trim();
+        let (authority, position) = match title.split_once('\n') {
+            Some((a, p)) => (a.trim().to_string(), p.trim().to_string()),
+            None if title.is_empty() => ("TM. BAN THƯỜNG TRỰC".into(), "CHỦ TỊCH".into()),
+            None if ["TM.", "KT.", "Q.", "TL.", "TUQ."].iter().any(|p| title.starts_with(p)) => {
+                (title.to_string(), "CHỦ TỊCH".into())
+            }
+            None => (String::new(), title.to_string()),
+        };
+        Head {
+            body_above: "ỦY BAN MẶT TRẬN TỔ QUỐC VIỆT NAM".into(),
+            issuer: a.unit.name.to_uppercase(),
+            number: match round.report_number.trim() {
+                "" => format!("      /{}", Kind::Report.symbol()),
+                n => n.to_string(),
+            },
+            place: match round.report_place.trim() {
+                "" => place_of(&a.unit.name),
+                p => p.to_string(),
+            },
+            date: Some(on),
+            authority,
+            position,
+            signer: round.signer_name.clone(),
+            recipients: format!("Ban Thường trực Ủy ban MTTQ cấp trên;\nĐảng ủy, HĐND, UBND {};", a.unit.name),
+            proposals: String::new(),
+        }
+    });
+    let comments = db::reviews::comments_of_round(
+        conn,
+        round.id,
+        &[db::reviews::CONSENSUS, db::reviews::REVIEW],
+    )?;
+    let document = kinds::review_report(
+        head,
+        &kinds::ReviewReport {
+            title: &round.title,
+            year: round.year,
+            tasks: &tables.by_task,
+            counts: &tables.counts,
+            criteria: &criteria,
+            comments: &comments,
+        },
+    );
+    Ok(Made {
+        document,
+        file_name: format!("bao-cao-giam-sat-{}-{}.docx", round.year, round.id),
+        task_id: 0,
+        back: format!("/reviews/{}", round.id),
+    })
 }
 
 /// The task's rights, refused unless the user reads personal details (a
@@ -140,6 +266,8 @@ pub fn make(
             .unwrap_or_else(|| default_head(kind, access, on))
     };
     match kind {
+        Kind::Report => Err(Rejected::NotFound),
+        Kind::Dispatch => dispatch(conn, user, id, head),
         Kind::Visit => {
             let (hid, _) = db::households::visit_household(conn, id)?.ok_or(Rejected::NotFound)?;
             let mut h = db::households::find(conn, hid)?;
@@ -153,6 +281,7 @@ pub fn make(
                 document: kinds::visit_minutes(head, &access.task.title, &h, &visit, &members),
                 file_name: format!("bien-ban-van-dong-{id}.docx"),
                 task_id: access.task.id,
+                back: format!("/households/{hid}"),
             })
         }
         Kind::Dialogue | Kind::Invitation => {
@@ -205,6 +334,7 @@ pub fn make(
                 document,
                 file_name,
                 task_id,
+                back: format!("/tasks/{task_id}#dialogues"),
             })
         }
         Kind::Households => {
@@ -237,6 +367,7 @@ pub fn make(
                 ),
                 file_name: format!("danh-sach-ho-{id}.docx"),
                 task_id: id,
+                back: format!("/tasks/{id}#households"),
             })
         }
     }

@@ -891,6 +891,29 @@ fn take_snapshot(conn: &mut DbConnection, round_id: i64, today: NaiveDate) -> Qu
 // ---------------------------------------------------------------- scores
 
 /// Every score given to one task in a round, with its author's name.
+/// The scores of a round with their comments and the task's title, for the
+/// report's findings: every criterion, the kinds asked for.
+pub fn comments_of_round(
+    conn: &mut DbConnection,
+    round_id: i64,
+    kinds: &[&str],
+) -> QueryResult<Vec<(i64, String, f64, String, String)>> {
+    use super::schema::tasks;
+    review_scores::table
+        .inner_join(tasks::table.on(tasks::id.eq(review_scores::task_id)))
+        .filter(review_scores::round_id.eq(round_id))
+        .filter(review_scores::kind.eq_any(kinds))
+        .select((
+            review_scores::criterion_id,
+            review_scores::kind,
+            review_scores::score,
+            review_scores::comment,
+            tasks::title,
+        ))
+        .order((review_scores::criterion_id, review_scores::score, tasks::title))
+        .load(conn)
+}
+
 pub fn scores_of(
     conn: &mut DbConnection,
     round_id: i64,

@@ -20,9 +20,12 @@ const PAGE: (u32, u32) = (11906, 16838);
 const MARGIN: (i32, i32, i32, i32) = (1134, 850, 1134, 1701);
 /// The text width between the margins.
 const WIDTH: usize = 11906 - 1701 - 850;
-/// The head's columns: the issuing body, and the national title (wide
-/// enough for it on one line at 12 pt).
-const HEAD: [usize; 2] = [3700, WIDTH - 3700];
+/// The head's columns: the issuing body (84 mm: "ỦY BAN MẶT TRẬN TỔ QUỐC
+/// VIỆT NAM" is 80,5 mm at 12 pt), and the national title (91 mm: it is
+/// 88,3 mm at 12 pt bold). Together 10 mm wider than the text, the head
+/// reaches 5 mm into each side margin, as the decree's own samples do.
+const HEAD: [usize; 2] = [4762, 5160];
+const HEAD_OUTDENT: i32 = 283;
 const FONT: &str = "Times New Roman";
 /// Sizes in half-points.
 const BODY: usize = 26;
@@ -51,13 +54,15 @@ pub fn write(doc: &Document) -> Result<Vec<u8>, String> {
         .default_size(BODY)
         .add_table(head(doc))
         .add_paragraph(blank());
-    docx = docx.add_paragraph(centred(&doc.kind, TITLE, true, false));
-    if !doc.subject.is_empty() {
-        docx = docx.add_paragraph(centred(&doc.subject, TITLE, true, false));
+    // A dispatch has no kind line: its subject is under its number.
+    if !doc.kind.is_empty() {
+        docx = docx.add_paragraph(centred(&doc.kind, TITLE, true, false));
+        if !doc.subject.is_empty() {
+            docx = docx.add_paragraph(centred(&doc.subject, TITLE, true, false));
+        }
+        docx = docx.add_paragraph(rule(WIDTH / 3, WIDTH));
     }
-    docx = docx
-        .add_paragraph(rule(WIDTH / 3, WIDTH))
-        .add_paragraph(blank());
+    docx = docx.add_paragraph(blank());
     match doc.to.as_slice() {
         [] => {}
         [one] => {
@@ -183,6 +188,10 @@ fn borderless(grid: Vec<usize>, rows: Vec<TableRow>) -> Table {
 /// The head: issuing body over its rule and the number on the left; the
 /// national title, the motto over its rule and the date line on the right.
 fn head(doc: &Document) -> Table {
+    let mut number = vec![centred(&doc.number_line(), BODY, false, false)];
+    if let Some(subject) = doc.dispatch_subject() {
+        number.push(centred(&subject, SMALL, false, false));
+    }
     let (above, issuer) = doc.issuer_lines();
     let mut left: Vec<Paragraph> = above
         .iter()
@@ -203,7 +212,7 @@ fn head(doc: &Document) -> Table {
     let second = vec![
         cell(
             HEAD[0],
-            vec![centred(&doc.number_line(), BODY, false, false)],
+            number,
         ),
         cell(HEAD[1], vec![centred(&doc.date_line(), BODY, false, true)]),
     ];
@@ -214,6 +223,8 @@ fn head(doc: &Document) -> Table {
             TableRow::new(second),
         ],
     )
+    .width(HEAD[0] + HEAD[1], WidthType::Dxa)
+    .indent(-HEAD_OUTDENT)
 }
 
 /// A signer's block: title lines in bold, room to sign and seal, the name.

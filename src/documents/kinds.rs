@@ -387,3 +387,188 @@ pub fn household_list(head: Head, task: &str, households: &[Household], maker: &
         signed: false,
     }
 }
+
+/// What a year-end report is made from: the round, its ranked tasks, its
+/// criteria and the reviewers' comments on each.
+pub struct ReviewReport<'a> {
+    pub title: &'a str,
+    pub year: i32,
+    pub tasks: &'a [crate::domain::review::Ranked],
+    pub counts: &'a [(crate::domain::review::Rating, i64)],
+    pub criteria: &'a [crate::db::reviews::Criterion],
+    /// Criterion, kind, score, comment, task title: consensus first.
+    pub comments: &'a [(i64, String, f64, String, String)],
+}
+
+/// Findings listed per criterion: the lowest scored first, at most this many.
+const FINDINGS: usize = 12;
+
+/// The Front's year-end report: the ratings counted and every task ranked;
+/// per criterion its mean against its maximum and the reviewers' findings
+/// (the lowest scores first: what pulled tasks down); the proposals.
+pub fn review_report(head: Head, r: &ReviewReport) -> Document {
+    let rating = |x: crate::domain::review::Rating| t(&format!("rating-{}", x.as_str()));
+    let mut body = vec![
+        Block::Para {
+            text: tv(
+                "doc-report-intro",
+                &[("year", r.year.to_string()), ("tasks", r.tasks.len().to_string())],
+            ),
+        },
+        Block::Para {
+            text: r
+                .counts
+                .iter()
+                .map(|(x, n)| format!("{}: {n}", rating(*x)))
+                .collect::<Vec<_>>()
+                .join("; ")
+                + ".",
+        },
+        Block::Heading {
+            text: t("doc-report-ranked"),
+        },
+        Block::Table(Table {
+            widths: vec![8, 40, 24, 12, 16],
+            header: vec![
+                t("doc-col-no"),
+                t("doc-col-task"),
+                t("doc-col-unit"),
+                t("doc-col-total"),
+                t("doc-col-rating"),
+            ],
+            rows: r
+                .tasks
+                .iter()
+                .enumerate()
+                .map(|(i, row)| {
+                    vec![
+                        (i + 1).to_string(),
+                        row.name.clone(),
+                        row.unit_name.clone(),
+                        row.total.map(format::decimal).unwrap_or_default(),
+                        row.rating.map(rating).unwrap_or_default(),
+                    ]
+                })
+                .collect(),
+            totals: None,
+            numeric: vec![0, 3],
+        }),
+        Block::Heading {
+            text: t("doc-report-criteria"),
+        },
+    ];
+    for (i, c) in r.criteria.iter().enumerate() {
+        let mine: Vec<&(i64, String, f64, String, String)> =
+            r.comments.iter().filter(|s| s.0 == c.id).collect();
+        // The consensus where there is one, the reviewers' scores otherwise.
+        let counted: Vec<f64> = {
+            let consensus: Vec<f64> = mine
+                .iter()
+                .filter(|s| s.1 == crate::db::reviews::CONSENSUS)
+                .map(|s| s.2)
+                .collect();
+            if consensus.is_empty() {
+                mine.iter().map(|s| s.2).collect()
+            } else {
+                consensus
+            }
+        };
+        let mean = (!counted.is_empty()).then(|| counted.iter().sum::<f64>() / counted.len() as f64);
+        body.push(Block::Labelled {
+            label: format!("{}. {}", i + 1, c.name_vi),
+            text: match mean {
+                Some(m) => tv(
+                    "doc-report-mean",
+                    &[
+                        ("mean", format::decimal((m * 10.0).round() / 10.0)),
+                        ("max", format::decimal(c.max_points)),
+                        ("percent", format!("{:.0}", 100.0 * m / c.max_points.max(0.01))),
+                    ],
+                ),
+                None => t("doc-report-no-scores"),
+            },
+        });
+        let mut seen: Vec<&str> = Vec::new();
+        for (_, _, score, comment, task) in mine.iter().copied() {
+            let comment = comment.trim();
+            if comment.is_empty() || seen.contains(&comment) || seen.len() >= FINDINGS {
+                continue;
+            }
+            seen.push(comment);
+            body.push(Block::Para {
+                text: format!("- {task} ({}): {comment}", format::decimal(*score)),
+            });
+        }
+    }
+    body.push(Block::Heading {
+        text: t("doc-report-proposals"),
+    });
+    let proposals: Vec<&str> = head
+        .proposals
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .collect();
+    if proposals.is_empty() {
+        body.push(Block::Para { text: "……".into() });
+    }
+    for p in proposals {
+        body.push(Block::Para {
+            text: if p.starts_with('-') { p.to_string() } else { format!("- {p}") },
+        });
+    }
+    Document {
+        head,
+        kind: t("doc-report"),
+        subject: r.title.to_string(),
+        to: vec![],
+        body,
+        signed: true,
+    }
+}
+
+/// The dispatch (công văn) sending recommendations to the body that must
+/// answer them in writing by their due date: its subject under the number
+/// ("V/v …"), "Kính gửi" the body, each recommendation with its field, and
+/// the date the answer is due.
+pub fn dispatch(
+    head: Head,
+    from: &str,
+    to: &str,
+    visited_on: Option<NaiveDate>,
+    recs: &[crate::db::recommendations::Recommendation],
+) -> Document {
+    let due = recs.iter().map(|r| r.due_on).max();
+    let mut body = vec![Block::Para {
+        text: match visited_on {
+            Some(on) => tv(
+                "doc-dispatch-after-inspection",
+                &[("from", from.to_string()), ("date", format::date(on)), ("to", to.to_string())],
+            ),
+            None => tv("doc-dispatch-opening", &[("from", from.to_string()), ("to", to.to_string())]),
+        },
+    }];
+    for (i, r) in recs.iter().enumerate() {
+        body.push(Block::Labelled {
+            label: format!("{}. {}", i + 1, t(&format!("rec-field-{}", r.field))),
+            text: r.content.trim().to_string(),
+        });
+    }
+    body.push(Block::Para {
+        text: tv(
+            "doc-dispatch-answer-by",
+            &[
+                ("to", to.to_string()),
+                ("due", due.map(format::date).unwrap_or_else(|| "……".into())),
+            ],
+        ),
+    });
+    Document {
+        head,
+        kind: String::new(),
+        subject: t("doc-dispatch-subject"),
+        to: vec![to.to_string()],
+        body,
+        signed: true,
+    }
+}

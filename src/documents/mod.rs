@@ -42,6 +42,8 @@ pub struct Head {
     pub signer: String,
     /// Nơi nhận, one recipient a line (`- Lưu: VT` is added at the end).
     pub recipients: String,
+    /// A report's proposals, one a line (the other kinds have none).
+    pub proposals: String,
 }
 
 /// One block of a document's body.
@@ -85,7 +87,8 @@ pub struct Party {
 #[derive(Debug, Clone, Serialize)]
 pub struct Document {
     pub head: Head,
-    /// `BIÊN BẢN`, `GIẤY MỜI`, `DANH SÁCH`…
+    /// `BIÊN BẢN`, `GIẤY MỜI`, `DANH SÁCH`…; empty for a dispatch (công
+    /// văn), whose subject goes under its number as `V/v …`.
     pub kind: String,
     /// The subject line under the kind (trích yếu).
     pub subject: String,
@@ -134,6 +137,13 @@ impl Document {
             .filter(|l| !l.is_empty())
             .map(str::to_uppercase)
             .collect()
+    }
+
+    /// A dispatch's subject under its number: `V/v …`.
+    pub fn dispatch_subject(&self) -> Option<String> {
+        self.kind
+            .is_empty()
+            .then(|| format!("V/v {}", self.subject))
     }
 
     /// The issuing body's lines (the body above it first).

@@ -8,7 +8,7 @@ use actix_web::{web, HttpResponse};
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
-use crate::app::documents::{make, Kind};
+use crate::app::documents::{make, report, Kind, Made};
 use crate::context::Ctx;
 use crate::documents::{docx, Block, Document, Head};
 use crate::domain::format;
@@ -32,6 +32,7 @@ struct HeadForm {
     position: String,
     signer: String,
     recipients: String,
+    proposals: String,
 }
 
 impl HeadForm {
@@ -46,6 +47,7 @@ impl HeadForm {
             position: h.position.clone(),
             signer: h.signer.clone(),
             recipients: h.recipients.clone(),
+            proposals: h.proposals.clone(),
         }
     }
 
@@ -61,6 +63,7 @@ impl HeadForm {
             ("position", &self.position, 100),
             ("signer", &self.signer, 100),
             ("recipients", &self.recipients, 2000),
+            ("proposals", &self.proposals, 10_000),
         ];
         for (name, value, max) in fields {
             if value.chars().count() > max || value.contains('\0') {
@@ -87,6 +90,7 @@ impl HeadForm {
             position: self.position.clone(),
             signer: self.signer.clone(),
             recipients: self.recipients.clone(),
+            proposals: self.proposals.clone(),
         }
     }
 }
@@ -114,6 +118,7 @@ fn view(doc: &Document) -> Value {
         "date_line": doc.date_line(),
         "kind": doc.kind,
         "subject": doc.subject,
+        "dispatch_subject": doc.dispatch_subject(),
         "to": doc.to,
         "body": doc.body.iter().map(|b| match b {
             Block::Table(t) => {
@@ -151,10 +156,14 @@ async fn document(
     let mut errors = FieldErrors::default();
     let typed = (q.edited == "1").then(|| q.head.read(&mut errors));
     let (user, actor) = (ctx.user()?.clone(), ctx.actor());
+    let state = ctx.state.clone();
     let made = ctx
-        .db(move |c| Ok(make(c, &user, &actor, kind, id, household, typed)))
-        .await?
-        .map_err(crate::app::Rejected::into_app_error)?;
+        .db(move |c| match kind {
+            Kind::Report => report(c, &state, &user, id, typed),
+            _ => make(c, &user, &actor, kind, id, household, typed)
+                .map_err(crate::app::Rejected::into_app_error),
+        })
+        .await?;
     let doc = &made.document;
     if errors.is_empty() && q.format == "docx" {
         let bytes = docx::write(doc).map_err(AppError::Internal)?;
@@ -168,10 +177,24 @@ async fn document(
             .body(bytes));
     }
     let editing = !(errors.is_empty() && q.format == "print");
-    let form = if q.edited == "1" {
-        q.head.clone()
-    } else {
-        HeadForm::of(&doc.head)
+    let form = if q.edited == "1" { q.head.clone() } else { HeadForm::of(&doc.head) };
+    show(&ctx, &made, kind, household, editing.then_some((&form, &errors)))
+}
+
+/// The page: the head's form above the document when `editing`, else the
+/// document alone (the print page).
+fn show(
+    ctx: &Ctx,
+    made: &Made,
+    kind: Kind,
+    household: Option<i64>,
+    editing: Option<(&HeadForm, &FieldErrors)>,
+) -> AppResult<HttpResponse> {
+    let doc = &made.document;
+    let no_errors = FieldErrors::default();
+    let (form, errors) = match editing {
+        Some((f, e)) => (f.clone(), e),
+        None => (HeadForm::of(&doc.head), &no_errors),
     };
     let status = if errors.is_empty() {
         StatusCode::OK
@@ -184,13 +207,18 @@ async fn document(
         "documents/show",
         json!({
             "title": title,
-            "editing": editing,
+            "editing": editing.is_some(),
             "kind": kind.as_str(),
             "household": household,
-            "task_id": made.task_id,
-            "f": super::form_view(&form, &errors),
+            "back": made.back,
+            "f": super::form_view(&form, errors),
             "has_errors": !errors.is_empty(),
             "doc": view(doc),
         }),
     )
+}
+
+/// A made document's print page.
+pub(super) fn print(ctx: &Ctx, made: &Made, kind: Kind) -> AppResult<HttpResponse> {
+    show(ctx, made, kind, None, None)
 }

@@ -11,7 +11,7 @@ mod campaigns;
 use crate::app::chosen;
 mod dashboard;
 mod desk;
-mod documents;
+pub(crate) mod documents;
 mod errors;
 mod export;
 mod health;

@@ -88,6 +88,7 @@ async fn render(ctx: &Ctx, a: Access, typed: Typed, status: StatusCode) -> AppRe
             "attachment": attachment,
             "can_answer": a.responds && open,
             "can_accept": a.raises && a.rec.status == rdb::ANSWERED,
+            "raises": a.raises,
             "can_reopen": a.raises && a.rec.status == rdb::ANSWERED && !a.rec.reopened,
             "csrf_query": format::url_encode(&crate::auth::session::csrf_token(&ctx.session)?),
             "forms": {

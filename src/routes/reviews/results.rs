@@ -2,13 +2,11 @@
 //! the XLSX export and the printable report.
 
 use actix_web::{web, HttpResponse};
-use chrono::Datelike;
 use serde::Deserialize;
 use serde_json::{json, Value};
 
 use crate::app::reviews::{round_results, Results};
 use crate::context::Ctx;
-use crate::domain::format;
 use crate::domain::review::{Ranked, Rating, Tables};
 use crate::error::{AppError, AppResult};
 use crate::i18n;
@@ -137,27 +135,12 @@ pub(super) async fn results_xlsx(ctx: Ctx, id: web::Path<i64>) -> AppResult<Http
     ))
 }
 
+/// The year-end report as it prints, in the Decree 30 layout; its head is
+/// edited and its DOCX made on the documents page.
 pub(super) async fn report(ctx: Ctx, id: web::Path<i64>) -> AppResult<HttpResponse> {
-    let (a, _, tables, _) = load_results(&ctx, *id).await?;
-    let on = a
-        .round
-        .published_at
-        .map(format::local_date)
-        .unwrap_or_else(format::today);
-    let total_tasks = tables.by_task.len();
-    ctx.render(
-        "reviews/report",
-        json!({
-            "title": a.round.title,
-            "round": a.round,
-            "unit": a.unit,
-            "unit_upper": a.unit.name.to_uppercase(),
-            "provisional": !a.published(),
-            "day": format!("{:02}", on.day()),
-            "month": format!("{:02}", on.month()),
-            "year": on.year(),
-            "task_count": total_tasks,
-            "t": tables_json(&tables, 0..total_tasks, usize::MAX),
-        }),
-    )
+    let (id, user, state) = (*id, ctx.user()?.clone(), ctx.state.clone());
+    let made = ctx
+        .db(move |c| crate::app::documents::report(c, &state, &user, id, None))
+        .await?;
+    crate::routes::documents::print(&ctx, &made, crate::app::documents::Kind::Report)
 }
