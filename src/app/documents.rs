@@ -10,6 +10,7 @@ use super::households::personal_details;
 use super::tasks::{access, Access};
 use super::Rejected;
 use crate::context::CurrentUser;
+use crate::db::documents::UnitDocuments;
 use crate::db::{self, audit, DbConnection};
 use crate::documents::kinds::{self, Present};
 use crate::documents::{Document, Head};
@@ -98,9 +99,33 @@ fn place_of(unit: &str) -> String {
         .to_string()
 }
 
-/// The head a document starts from: the task's unit's people's committee as
-/// issuing body, the record's date, its chair signing for the committee.
-pub fn default_head(kind: Kind, access: &Access, on: NaiveDate) -> Head {
+/// The head a document starts from: the unit's document settings where it
+/// has them, else its people's committee as issuing body and its chair
+/// signing for the committee; the record's date.
+pub fn default_head(
+    kind: Kind,
+    access: &Access,
+    on: NaiveDate,
+    settings: Option<&UnitDocuments>,
+) -> Head {
+    let mut head = committee_head(kind, access, on);
+    if let Some(s) = settings {
+        let or = |set: &str, default: &mut String| {
+            if !set.trim().is_empty() {
+                *default = set.to_string();
+            }
+        };
+        or(&s.body_above, &mut head.body_above);
+        or(&s.issuer, &mut head.issuer);
+        or(&s.place, &mut head.place);
+        or(&s.authority, &mut head.authority);
+        or(&s.position, &mut head.position);
+        or(&s.signer, &mut head.signer);
+    }
+    head
+}
+
+fn committee_head(kind: Kind, access: &Access, on: NaiveDate) -> Head {
     let unit = &access.unit.name;
     Head {
         body_above: String::new(),
@@ -175,7 +200,10 @@ pub fn report(
 ) -> crate::error::AppResult<Made> {
     let (a, criteria, tables, _) = super::reviews::round_results(conn, state, user, id)?;
     let round = &a.round;
-    let on = round.published_at.map(format::local_date).unwrap_or_else(format::today);
+    let on = round
+        .published_at
+        .map(format::local_date)
+        .unwrap_or_else(format::today);
     let head = head.unwrap_or_else(|| {
         // "TM. BAN THƯỜNG TRỰC" is an authority over the chair's title; a
         // title alone is the position.
@@ -183,7 +211,10 @@ pub fn report(
         let (authority, position) = match title.split_once('\n') {
             Some((a, p)) => (a.trim().to_string(), p.trim().to_string()),
             None if title.is_empty() => ("TM. BAN THƯỜNG TRỰC".into(), "CHỦ TỊCH".into()),
-            None if ["TM.", "KT.", "Q.", "TL.", "TUQ."].iter().any(|p| title.starts_with(p)) => {
+            None if ["TM.", "KT.", "Q.", "TL.", "TUQ."]
+                .iter()
+                .any(|p| title.starts_with(p)) =>
+            {
                 (title.to_string(), "CHỦ TỊCH".into())
             }
             None => (String::new(), title.to_string()),
@@ -203,7 +234,10 @@ pub fn report(
             authority,
             position,
             signer: round.signer_name.clone(),
-            recipients: format!("Ban Thường trực Ủy ban MTTQ cấp trên;\nĐảng ủy, HĐND, UBND {};", a.unit.name),
+            recipients: format!(
+                "Ban Thường trực Ủy ban MTTQ cấp trên;\nĐảng ủy, HĐND, UBND {};",
+                a.unit.name
+            ),
             proposals: String::new(),
         }
     });
@@ -261,10 +295,16 @@ pub fn make(
     household: Option<i64>,
     head: Option<Head>,
 ) -> Result<Made, Rejected> {
-    let head_or = |access: &Access, on: NaiveDate| {
-        head.clone()
-            .unwrap_or_else(|| default_head(kind, access, on))
-    };
+    let head_or =
+        |conn: &mut DbConnection, access: &Access, on: NaiveDate| -> Result<Head, Rejected> {
+            Ok(match &head {
+                Some(h) => h.clone(),
+                None => {
+                    let settings = db::documents::settings(conn, access.unit.id)?;
+                    default_head(kind, access, on, settings.as_ref())
+                }
+            })
+        };
     match kind {
         Kind::Report => Err(Rejected::NotFound),
         Kind::Dispatch => dispatch(conn, user, id, head),
@@ -276,7 +316,7 @@ pub fn make(
                 .into_iter()
                 .find(|(v, _)| v.id == id)
                 .ok_or(Rejected::NotFound)?;
-            let head = head_or(&access, visit.visited_on);
+            let head = head_or(conn, &access, visit.visited_on)?;
             Ok(Made {
                 document: kinds::visit_minutes(head, &access.task.title, &h, &visit, &members),
                 file_name: format!("bien-ban-van-dong-{id}.docx"),
@@ -311,14 +351,12 @@ pub fn make(
                     a
                 }
             };
-            let head = head_or(
-                &access,
-                if kind == Kind::Invitation {
-                    format::today()
-                } else {
-                    d.held_on
-                },
-            );
+            let on = if kind == Kind::Invitation {
+                format::today()
+            } else {
+                d.held_on
+            };
+            let head = head_or(conn, &access, on)?;
             let (document, file_name) = if kind == Kind::Dialogue {
                 (
                     kinds::dialogue_minutes(head, &access.task.title, &d, &present),
@@ -357,7 +395,7 @@ pub fn make(
                     audit::record_read(conn, actor, &read)?;
                 }
             }
-            let head = head_or(&access, format::today());
+            let head = head_or(conn, &access, format::today())?;
             Ok(Made {
                 document: kinds::household_list(
                     head,
@@ -371,4 +409,100 @@ pub fn make(
             })
         }
     }
+}
+
+/// The records a signed scan comes back to, by their documents' kinds.
+pub fn scan_record(kind: Kind) -> Option<&'static str> {
+    match kind {
+        Kind::Visit => Some("visit"),
+        Kind::Dialogue => Some("dialogue"),
+        Kind::Report => Some("report"),
+        _ => None,
+    }
+}
+
+/// Who may see a record's scans (`attach` false) or attach one (`true`):
+/// for a visit or a dialogue, the readers of the households' personal
+/// details, and the people who log visits to attach; for a report, the
+/// readers of the round's results, and its lead to attach.
+pub fn scan_access(
+    conn: &mut DbConnection,
+    user: &CurrentUser,
+    kind: Kind,
+    id: i64,
+    attach: bool,
+) -> Result<(), Rejected> {
+    let task_of = |conn: &mut DbConnection| -> Result<i64, Rejected> {
+        Ok(match kind {
+            Kind::Visit => {
+                let (hid, _) =
+                    db::households::visit_household(conn, id)?.ok_or(Rejected::NotFound)?;
+                db::households::find(conn, hid)?.task_id
+            }
+            _ => {
+                db::households::dialogue(conn, id)?
+                    .ok_or(Rejected::NotFound)?
+                    .1
+            }
+        })
+    };
+    match kind {
+        Kind::Visit | Kind::Dialogue => {
+            let task_id = task_of(conn)?;
+            let a = access(conn, user, task_id)?;
+            let may = if attach {
+                a.can_log_visits
+            } else {
+                a.sight != Sight::Masked
+            };
+            may.then_some(()).ok_or(Rejected::Forbidden)
+        }
+        Kind::Report => {
+            let a = super::reviews::round_access(conn, user, id)?;
+            let may = if attach {
+                a.lead
+            } else {
+                a.reviewer || a.published()
+            };
+            may.then_some(()).ok_or(Rejected::Forbidden)
+        }
+        _ => Err(Rejected::NotFound),
+    }
+}
+
+/// Attaches the scan of signed paper to its record: a PDF, JPG or PNG,
+/// checked by its content and kept as an attachment.
+pub fn attach_scan(
+    conn: &mut DbConnection,
+    user: &CurrentUser,
+    actor: &audit::Actor,
+    kind: Kind,
+    id: i64,
+    file: Option<(String, Vec<u8>)>,
+    files: &std::path::Path,
+) -> Result<i64, Rejected> {
+    let record = scan_record(kind).ok_or(Rejected::NotFound)?;
+    scan_access(conn, user, kind, id, true)?;
+    let refuse = |key: &str| {
+        let mut e = crate::domain::validate::FieldErrors::default();
+        e.add("file", key);
+        Rejected::Invalid(e)
+    };
+    let (name, bytes) = file.ok_or_else(|| refuse("upload-error-empty"))?;
+    let (safe, content_type) = crate::attachments::check(&name, &bytes).map_err(refuse)?;
+    if !["application/pdf", "image/jpeg", "image/png"].contains(&content_type) {
+        return Err(refuse("documents-scan-type"));
+    }
+    let sha = crate::attachments::store(files, &bytes)
+        .map_err(|e| crate::error::AppError::Internal(e.to_string()))?;
+    let size = bytes.len() as i64;
+    let scan = audit::write(conn, actor, |c| {
+        let attachment =
+            db::recommendations::add_attachment(c, &sha, &safe, content_type, size, user.id)?;
+        let scan = db::documents::add_scan(c, record, id, attachment, user.id)?;
+        let change =
+            audit::Change::new("attach_scan", record, id, serde_json::json!({"file": safe}));
+        Ok((scan, change))
+    })?;
+    Ok(scan)
 }

@@ -7,6 +7,7 @@ pub mod audit;
 pub mod campaigns;
 pub mod dashboard;
 pub mod desk;
+pub mod documents;
 pub mod households;
 pub mod lists;
 pub mod login_attempts;

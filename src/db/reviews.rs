@@ -891,13 +891,16 @@ fn take_snapshot(conn: &mut DbConnection, round_id: i64, today: NaiveDate) -> Qu
 // ---------------------------------------------------------------- scores
 
 /// Every score given to one task in a round, with its author's name.
+/// A score's criterion, kind, points and comment, and its task's title.
+pub type Commented = (i64, String, f64, String, String);
+
 /// The scores of a round with their comments and the task's title, for the
 /// report's findings: every criterion, the kinds asked for.
 pub fn comments_of_round(
     conn: &mut DbConnection,
     round_id: i64,
     kinds: &[&str],
-) -> QueryResult<Vec<(i64, String, f64, String, String)>> {
+) -> QueryResult<Vec<Commented>> {
     use super::schema::tasks;
     review_scores::table
         .inner_join(tasks::table.on(tasks::id.eq(review_scores::task_id)))
@@ -910,7 +913,11 @@ pub fn comments_of_round(
             review_scores::comment,
             tasks::title,
         ))
-        .order((review_scores::criterion_id, review_scores::score, tasks::title))
+        .order((
+            review_scores::criterion_id,
+            review_scores::score,
+            tasks::title,
+        ))
         .load(conn)
 }
 

@@ -179,6 +179,30 @@ diesel::table! {
 }
 
 diesel::table! {
+    unit_documents (unit_id) {
+        unit_id -> BigInt,
+        body_above -> Text,
+        issuer -> Text,
+        place -> Text,
+        authority -> Text,
+        position -> Text,
+        signer -> Text,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    signed_scans (id) {
+        id -> BigInt,
+        record_kind -> Text,
+        record_id -> BigInt,
+        attachment_id -> BigInt,
+        uploaded_by -> BigInt,
+        uploaded_at -> Timestamp,
+    }
+}
+
+diesel::table! {
     visit_photos (id) {
         id -> BigInt,
         visit_id -> BigInt,
@@ -247,6 +271,7 @@ diesel::joinable!(visits -> users (created_by));
 diesel::joinable!(visit_members -> visits (visit_id));
 diesel::joinable!(visit_photos -> visits (visit_id));
 diesel::joinable!(visit_photos -> attachments (attachment_id));
+diesel::joinable!(signed_scans -> attachments (attachment_id));
 diesel::joinable!(dialogues -> tasks (task_id));
 diesel::joinable!(visit_members -> users (user_id));
 diesel::joinable!(tasks -> units (unit_id));
@@ -842,6 +867,8 @@ diesel::joinable!(outbox -> users (user_id));
 diesel::joinable!(digest_items -> users (user_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
+    unit_documents,
+    signed_scans,
     ended_sessions,
     units,
     users,

@@ -210,10 +210,7 @@ fn head(doc: &Document) -> Table {
         spacer(),
     ];
     let second = vec![
-        cell(
-            HEAD[0],
-            number,
-        ),
+        cell(HEAD[0], number),
         cell(HEAD[1], vec![centred(&doc.date_line(), BODY, false, true)]),
     ];
     borderless(

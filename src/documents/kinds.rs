@@ -397,7 +397,7 @@ pub struct ReviewReport<'a> {
     pub counts: &'a [(crate::domain::review::Rating, i64)],
     pub criteria: &'a [crate::db::reviews::Criterion],
     /// Criterion, kind, score, comment, task title: consensus first.
-    pub comments: &'a [(i64, String, f64, String, String)],
+    pub comments: &'a [crate::db::reviews::Commented],
 }
 
 /// Findings listed per criterion: the lowest scored first, at most this many.
@@ -412,7 +412,10 @@ pub fn review_report(head: Head, r: &ReviewReport) -> Document {
         Block::Para {
             text: tv(
                 "doc-report-intro",
-                &[("year", r.year.to_string()), ("tasks", r.tasks.len().to_string())],
+                &[
+                    ("year", r.year.to_string()),
+                    ("tasks", r.tasks.len().to_string()),
+                ],
             ),
         },
         Block::Para {
@@ -458,7 +461,7 @@ pub fn review_report(head: Head, r: &ReviewReport) -> Document {
         },
     ];
     for (i, c) in r.criteria.iter().enumerate() {
-        let mine: Vec<&(i64, String, f64, String, String)> =
+        let mine: Vec<&crate::db::reviews::Commented> =
             r.comments.iter().filter(|s| s.0 == c.id).collect();
         // The consensus where there is one, the reviewers' scores otherwise.
         let counted: Vec<f64> = {
@@ -473,7 +476,8 @@ pub fn review_report(head: Head, r: &ReviewReport) -> Document {
                 consensus
             }
         };
-        let mean = (!counted.is_empty()).then(|| counted.iter().sum::<f64>() / counted.len() as f64);
+        let mean =
+            (!counted.is_empty()).then(|| counted.iter().sum::<f64>() / counted.len() as f64);
         body.push(Block::Labelled {
             label: format!("{}. {}", i + 1, c.name_vi),
             text: match mean {
@@ -482,7 +486,10 @@ pub fn review_report(head: Head, r: &ReviewReport) -> Document {
                     &[
                         ("mean", format::decimal((m * 10.0).round() / 10.0)),
                         ("max", format::decimal(c.max_points)),
-                        ("percent", format!("{:.0}", 100.0 * m / c.max_points.max(0.01))),
+                        (
+                            "percent",
+                            format!("{:.0}", 100.0 * m / c.max_points.max(0.01)),
+                        ),
                     ],
                 ),
                 None => t("doc-report-no-scores"),
@@ -510,11 +517,17 @@ pub fn review_report(head: Head, r: &ReviewReport) -> Document {
         .filter(|l| !l.is_empty())
         .collect();
     if proposals.is_empty() {
-        body.push(Block::Para { text: "……".into() });
+        body.push(Block::Para {
+            text: "……".into()
+        });
     }
     for p in proposals {
         body.push(Block::Para {
-            text: if p.starts_with('-') { p.to_string() } else { format!("- {p}") },
+            text: if p.starts_with('-') {
+                p.to_string()
+            } else {
+                format!("- {p}")
+            },
         });
     }
     Document {
@@ -543,9 +556,16 @@ pub fn dispatch(
         text: match visited_on {
             Some(on) => tv(
                 "doc-dispatch-after-inspection",
-                &[("from", from.to_string()), ("date", format::date(on)), ("to", to.to_string())],
+                &[
+                    ("from", from.to_string()),
+                    ("date", format::date(on)),
+                    ("to", to.to_string()),
+                ],
             ),
-            None => tv("doc-dispatch-opening", &[("from", from.to_string()), ("to", to.to_string())]),
+            None => tv(
+                "doc-dispatch-opening",
+                &[("from", from.to_string()), ("to", to.to_string())],
+            ),
         },
     }];
     for (i, r) in recs.iter().enumerate() {

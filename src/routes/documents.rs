@@ -8,15 +8,26 @@ use actix_web::{web, HttpResponse};
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
-use crate::app::documents::{make, report, Kind, Made};
+use actix_multipart::Multipart;
+
+use super::HtmlForm;
+use crate::app::documents::{attach_scan, make, report, scan_access, scan_record, Kind, Made};
+use crate::app::Rejected;
+use crate::attachments;
 use crate::context::Ctx;
+use crate::db;
 use crate::documents::{docx, Block, Document, Head};
+use crate::domain::access::Permission;
 use crate::domain::format;
 use crate::domain::validate::FieldErrors;
 use crate::error::{AppError, AppResult};
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.route("/documents/{kind}/{id}", web::get().to(document));
+    cfg.route("/documents/scans/{id}", web::get().to(download_scan))
+        .route("/documents/{kind}/{id}", web::get().to(document))
+        .route("/documents/{kind}/{id}/scans", web::post().to(attach))
+        .route("/admin/units/{id}/documents", web::get().to(settings))
+        .route("/admin/units/{id}/documents", web::post().to(save_settings));
 }
 
 /// The head as the page's form sends it.
@@ -177,8 +188,57 @@ async fn document(
             .body(bytes));
     }
     let editing = !(errors.is_empty() && q.format == "print");
-    let form = if q.edited == "1" { q.head.clone() } else { HeadForm::of(&doc.head) };
-    show(&ctx, &made, kind, household, editing.then_some((&form, &errors)))
+    let form = if q.edited == "1" {
+        q.head.clone()
+    } else {
+        HeadForm::of(&doc.head)
+    };
+    // Rendered once: a page takes the flash messages waiting for it.
+    if editing && scan_record(kind).is_some() {
+        return with_scans(&ctx, &made, kind, id, household, &form, &errors).await;
+    }
+    show(
+        &ctx,
+        &made,
+        kind,
+        household,
+        editing.then_some((&form, &errors)),
+    )
+}
+
+/// The page with the record's signed scans and, for those who may, the
+/// form to attach one.
+async fn with_scans(
+    ctx: &Ctx,
+    made: &Made,
+    kind: Kind,
+    id: i64,
+    household: Option<i64>,
+    form: &HeadForm,
+    errors: &FieldErrors,
+) -> AppResult<HttpResponse> {
+    let record = scan_record(kind).unwrap_or_default();
+    let user = ctx.user()?.clone();
+    let (scans, may_attach) = ctx
+        .db(move |c| {
+            let scans = db::documents::scans(c, record, id)?;
+            let may = scan_access(c, &user, kind, id, true).is_ok();
+            Ok((scans, may))
+        })
+        .await?;
+    let csrf = crate::auth::session::csrf_token(&ctx.session)?;
+    render(
+        ctx,
+        made,
+        kind,
+        household,
+        Some((form, errors)),
+        json!({
+            "list": scans,
+            "may_attach": may_attach,
+            "action": format!("/documents/{}/{id}/scans?_csrf={}", kind.as_str(), format::url_encode(&csrf)),
+        }),
+    )
 }
 
 /// The page: the head's form above the document when `editing`, else the
@@ -189,6 +249,17 @@ fn show(
     kind: Kind,
     household: Option<i64>,
     editing: Option<(&HeadForm, &FieldErrors)>,
+) -> AppResult<HttpResponse> {
+    render(ctx, made, kind, household, editing, Value::Null)
+}
+
+fn render(
+    ctx: &Ctx,
+    made: &Made,
+    kind: Kind,
+    household: Option<i64>,
+    editing: Option<(&HeadForm, &FieldErrors)>,
+    scans: Value,
 ) -> AppResult<HttpResponse> {
     let doc = &made.document;
     let no_errors = FieldErrors::default();
@@ -214,8 +285,150 @@ fn show(
             "f": super::form_view(&form, errors),
             "has_errors": !errors.is_empty(),
             "doc": view(doc),
+            "scans": scans,
         }),
     )
+}
+
+/// Attaches the scan of the signed paper to the record (multipart: `file`).
+async fn attach(
+    ctx: Ctx,
+    path: web::Path<(String, i64)>,
+    payload: Multipart,
+) -> AppResult<HttpResponse> {
+    let (kind, id) = path.into_inner();
+    let kind = Kind::parse(&kind).ok_or(AppError::NotFound)?;
+    let back = format!("/documents/{}/{id}#scans", kind.as_str());
+    let file = match attachments::read(payload).await {
+        Ok(u) if u.refused.is_none() => u.file,
+        Ok(u) => {
+            ctx.flash("error", u.refused.unwrap_or("upload-error"));
+            return Ok(ctx.redirect(&back));
+        }
+        Err(key) => {
+            ctx.flash("error", key);
+            return Ok(ctx.redirect(&back));
+        }
+    };
+    let (user, actor) = (ctx.user()?.clone(), ctx.actor());
+    let files = ctx.state.config.data_dir.clone();
+    let attached = ctx
+        .db(move |c| Ok(attach_scan(c, &user, &actor, kind, id, file, &files)))
+        .await?;
+    match attached {
+        Ok(_) => ctx.flash("success", "documents-scan-attached"),
+        Err(Rejected::Invalid(e)) => ctx.flash("error", e.get("file").unwrap_or("upload-error")),
+        Err(other) => return Err(other.into_app_error()),
+    }
+    Ok(ctx.redirect(&back))
+}
+
+/// A signed scan, as a download, to whoever may see its record's scans.
+async fn download_scan(ctx: Ctx, id: web::Path<i64>) -> AppResult<HttpResponse> {
+    let (id, user) = (*id, ctx.user()?.clone());
+    let scan = ctx
+        .db(move |c| {
+            let scan = db::documents::scan(c, id)?.ok_or(AppError::NotFound)?;
+            let kind = Kind::parse(&scan.record_kind).ok_or(AppError::NotFound)?;
+            scan_access(c, &user, kind, scan.record_id, false).map_err(Rejected::into_app_error)?;
+            Ok(scan)
+        })
+        .await?;
+    let files = ctx.state.config.data_dir.clone();
+    let sha = scan.sha256.clone();
+    let bytes = web::block(move || attachments::load(&files, &sha))
+        .await
+        .map_err(|e| AppError::Internal(e.to_string()))?
+        .map_err(|_| AppError::NotFound)?;
+    Ok(HttpResponse::Ok()
+        .content_type("application/octet-stream")
+        .insert_header((
+            header::CONTENT_DISPOSITION,
+            format!("attachment; filename=\"{}\"", scan.file_name),
+        ))
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .insert_header(("Content-Security-Policy", "default-src 'none'; sandbox"))
+        .body(bytes))
+}
+
+/// A unit's document settings, as its administrators keep them.
+async fn settings(ctx: Ctx, id: web::Path<i64>) -> AppResult<HttpResponse> {
+    let (unit, set) = unit_settings(&ctx, *id).await?;
+    render_settings(&ctx, &unit, &set, &FieldErrors::default(), StatusCode::OK)
+}
+
+async fn unit_settings(
+    ctx: &Ctx,
+    id: i64,
+) -> AppResult<(db::units::Unit, db::documents::UnitDocuments)> {
+    let (unit, set) = ctx
+        .db(move |c| Ok((db::units::find(c, id)?, db::documents::settings(c, id)?)))
+        .await?;
+    ctx.user()?.require(Permission::ManageUnits, &unit.path)?;
+    Ok((unit, set.unwrap_or_default()))
+}
+
+fn render_settings(
+    ctx: &Ctx,
+    unit: &db::units::Unit,
+    set: &db::documents::UnitDocuments,
+    errors: &FieldErrors,
+    status: StatusCode,
+) -> AppResult<HttpResponse> {
+    ctx.render_status(
+        status,
+        "documents/settings",
+        json!({
+            "title": unit.name,
+            "unit": unit,
+            "f": super::form_view(set, errors),
+            "has_errors": !errors.is_empty(),
+        }),
+    )
+}
+
+async fn save_settings(
+    ctx: Ctx,
+    id: web::Path<i64>,
+    form: HtmlForm<db::documents::UnitDocuments>,
+) -> AppResult<HttpResponse> {
+    let (unit, before) = unit_settings(&ctx, *id).await?;
+    let mut set = form.0;
+    set.unit_id = unit.id;
+    set.updated_at = db::now();
+    let mut errors = FieldErrors::default();
+    for (name, value, max) in [
+        ("body_above", &set.body_above, 300),
+        ("issuer", &set.issuer, 300),
+        ("place", &set.place, 100),
+        ("authority", &set.authority, 300),
+        ("position", &set.position, 100),
+        ("signer", &set.signer, 100),
+    ] {
+        if value.chars().count() > max || value.contains('\0') {
+            errors.add(name, "error-too-long");
+        }
+    }
+    if !errors.is_empty() {
+        return render_settings(&ctx, &unit, &set, &errors, StatusCode::UNPROCESSABLE_ENTITY);
+    }
+    let actor = ctx.actor();
+    let unit_id = unit.id;
+    ctx.db(move |c| {
+        db::audit::write(c, &actor, |c| {
+            db::documents::set_settings(c, &set)?;
+            let change = db::audit::Change::new(
+                "document_settings",
+                "unit",
+                unit_id,
+                db::audit::diff(&before, &set),
+            )
+            .on_unit(unit_id);
+            Ok(((), change))
+        })
+    })
+    .await?;
+    Ok(ctx.saved(&format!("/admin/units/{unit_id}/documents")))
 }
 
 /// A made document's print page.

@@ -18,6 +18,7 @@ const SAID: &str = "Ông Thụy đồng ý di chuyển nếu được bố trí 
 
 struct World {
     app: TestApp,
+    ward: i64,
     task: i64,
     visit: i64,
     dialogue: i64,
@@ -30,6 +31,7 @@ async fn world() -> World {
     let capuy = app.user("capuy", ward, &[(Role::Committee, ward)]);
     let totac = app.user("totac", ward, &[(Role::WardTeam, ward)]);
     app.user("xem", ward, &[(Role::Viewer, ward)]);
+    app.user("quantri", ward, &[(Role::Admin, ward)]);
     let mut conn = app.conn();
     let mut fields = common::task_fields(ward, capuy, "Mương thoát nước Thụy Khuê", None, 2026);
     fields.team = vec![totac];
@@ -89,6 +91,7 @@ async fn world() -> World {
     .unwrap();
     World {
         app,
+        ward,
         task: task.id,
         visit,
         dialogue,
@@ -403,4 +406,109 @@ async fn the_head_is_edited_on_the_page_and_only_readers_of_personal_details_mak
             .status(),
         StatusCode::NOT_FOUND
     );
+}
+
+#[tokio::test]
+async fn a_unit_keeps_its_document_head_and_signed_scans_come_back_to_the_record() {
+    let w = world().await;
+    let admin = w.app.browser("quantri").await;
+    let team = w.app.browser("totac").await;
+    let settings = format!("/admin/units/{}/documents", w.ward);
+    assert_eq!(team.page(&settings).await.0, StatusCode::FORBIDDEN);
+    let fields = [
+        ("body_above", "ỦY BAN NHÂN DÂN THÀNH PHỐ HÀ NỘI"),
+        ("issuer", "ỦY BAN NHÂN DÂN\nPHƯỜNG THỤY KHUÊ"),
+        ("place", "Thụy Khuê"),
+        ("authority", "KT. CHỦ TỊCH"),
+        ("position", "PHÓ CHỦ TỊCH"),
+        ("signer", "Lê Thị Hạnh"),
+    ];
+    let r = team.post(&settings, &fields).await;
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+    let long = "x".repeat(400);
+    let r = admin
+        .post(
+            &settings,
+            &[("issuer", long.as_str()), ("signer", "Lê Thị Hạnh")],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        r.text().await.unwrap().contains("Lê Thị Hạnh"),
+        "what was typed stays"
+    );
+    let r = admin.post(&settings, &fields).await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    // The unit's documents start from it.
+    let page = format!("/documents/invitation/{}", w.dialogue);
+    let html = team.page_ok(&page).await;
+    for text in [
+        "ỦY BAN NHÂN DÂN THÀNH PHỐ HÀ NỘI",
+        "KT. CHỦ TỊCH",
+        "PHÓ CHỦ TỊCH",
+        "Lê Thị Hạnh",
+    ] {
+        assert!(html.contains(text), "{text}");
+    }
+
+    // A signed scan of the visit's minutes: checked by its content.
+    use reqwest::multipart::{Form, Part};
+    let scans = format!("/documents/visit/{}/scans", w.visit);
+    let send = |name: &'static str, bytes: Vec<u8>| {
+        let team = &team;
+        let scans = scans.clone();
+        async move {
+            let token = team.csrf().await;
+            let form = Form::new().part("file", Part::bytes(bytes).file_name(name));
+            team.client
+                .post(team.url(&format!("{scans}?_csrf={token}")))
+                .multipart(form)
+                .send()
+                .await
+                .unwrap()
+        }
+    };
+    let count = || danvan::db::documents::scans(&mut w.app.conn(), "visit", w.visit).unwrap();
+    let mut exe = b"%PDF-1.7\nMZ".to_vec();
+    exe.extend_from_slice(&[0u8; 500]);
+    let r = send("ky.pdf", exe).await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let html = team.follow(r).await;
+    assert!(
+        html.contains("Nội dung tệp không đúng với loại tệp"),
+        "{html}"
+    );
+    assert!(count().is_empty(), "nothing kept");
+    let pdf = std::fs::read("tests/fixtures/documents/signed.pdf").unwrap();
+    let r = send("Biên bản đã ký.pdf", pdf.clone()).await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let kept = count();
+    assert_eq!(kept.len(), 1);
+    let html = team.page_ok(&format!("/documents/visit/{}", w.visit)).await;
+    assert!(html.contains(&format!("/documents/scans/{}", kept[0].id)));
+    let r = team
+        .get(team.url(&format!("/documents/scans/{}", kept[0].id)))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    assert_eq!(r.bytes().await.unwrap().to_vec(), pdf);
+    let viewer = w.app.browser("xem").await;
+    assert_eq!(
+        viewer
+            .page(&format!("/documents/scans/{}", kept[0].id))
+            .await
+            .0,
+        StatusCode::FORBIDDEN
+    );
+    let token = viewer.csrf().await;
+    let r = viewer
+        .client
+        .post(viewer.url(&format!("{scans}?_csrf={token}")))
+        .multipart(Form::new().part("file", Part::bytes(pdf).file_name("a.pdf")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+    assert_eq!(count().len(), 1);
 }

@@ -213,21 +213,37 @@ async fn a_recommendation_is_raised_answered_reopened_once_and_accepted() {
     );
     // The dispatch that sends it, from the raising unit only.
     let path = format!("/documents/dispatch/{id}");
-    assert!(raiser.page_ok(&format!("/recommendations/{id}")).await.contains(&path));
+    assert!(raiser
+        .page_ok(&format!("/recommendations/{id}"))
+        .await
+        .contains(&path));
     let (s, html) = group.page(&path).await;
     assert_eq!(s, StatusCode::OK);
-    assert!(html.contains("V/v đề nghị trả lời kiến nghị") && html.contains("23/10/2025"), "{html}");
+    assert!(
+        html.contains("V/v đề nghị trả lời kiến nghị") && html.contains("23/10/2025"),
+        "{html}"
+    );
     assert_eq!(outsider.page(&path).await.0, StatusCode::FORBIDDEN);
     let bytes = crate::documents::docx(&app, &group, &path, &[]).await;
     if let Some(texts) = crate::documents::as_laid_out(&[("dispatch", bytes)]) {
         let text = &texts[0];
         let flat: String = text.split_whitespace().collect();
-        for part in ["CỘNGHÒAXÃHỘICHỦNGHĨAVIỆTNAM", "V/vđềnghịtrảlờikiếnnghị", "Kínhgửi", "Đẩynhanhcấpđổigiấychứngnhận", "23/10/2025", "-Lưu:VT."] {
+        for part in [
+            "CỘNGHÒAXÃHỘICHỦNGHĨAVIỆTNAM",
+            "V/vđềnghịtrảlờikiếnnghị",
+            "Kínhgửi",
+            "Đẩynhanhcấpđổigiấychứngnhận",
+            "23/10/2025",
+            "-Lưu:VT.",
+        ] {
             assert!(flat.contains(part), "{part}: {text}");
         }
         let lines: Vec<&str> = text.lines().collect();
         let number = lines.iter().position(|l| l.contains("Số: 27/")).unwrap();
-        assert!(lines[number + 1].contains("V/v"), "the subject under the number: {text}");
+        assert!(
+            lines[number + 1].contains("V/v"),
+            "the subject under the number: {text}"
+        );
     }
 
     // Answers: only the body answers; bad files are refused, nothing changes.

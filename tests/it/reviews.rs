@@ -718,22 +718,37 @@ async fn a_full_round_open_self_assess_score_publish_dispute_reopen_and_publish_
     head.retain(|(k, _)| *k != "issuer" && *k != "body_above");
     head.push(("body_above", "Ủy ban Mặt trận Tổ quốc Việt Nam"));
     head.push(("issuer", "phường Tây Hồ"));
-    head.push(("proposals", "Nhân rộng cách làm của Tam Đa\nTăng đối thoại trực tiếp"));
+    head.push((
+        "proposals",
+        "Nhân rộng cách làm của Tam Đa\nTăng đối thoại trực tiếp",
+    ));
     let path = format!("/documents/report/{round}");
     let mut q = head.clone();
     q.push(("format", "docx"));
-    let r = committee.get(app.url(&path)).query(&q).send().await.unwrap();
+    let r = committee
+        .get(app.url(&path))
+        .query(&q)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), StatusCode::OK);
     let bytes = r.bytes().await.unwrap().to_vec();
     if let Some(texts) = crate::documents::as_laid_out(&[("report", bytes)]) {
         let text = &texts[0];
         crate::documents::check_head(text, "BÁO CÁO");
         assert!(
-            text.lines().any(|l| l.contains("ỦY BAN MẶT TRẬN TỔ QUỐC VIỆT NAM")),
+            text.lines()
+                .any(|l| l.contains("ỦY BAN MẶT TRẬN TỔ QUỐC VIỆT NAM")),
             "the Front's name on one line: {text}"
         );
         let flat: String = text.split_whitespace().collect();
-        for part in ["I.KẾTQUẢXẾPLOẠI", "II.NHẬNXÉTTHEOTIÊUCHÍ", "III.ĐỀXUẤT", "-NhânrộngcáchlàmcủaTamĐa", "Lưu:VT."] {
+        for part in [
+            "I.KẾTQUẢXẾPLOẠI",
+            "II.NHẬNXÉTTHEOTIÊUCHÍ",
+            "III.ĐỀXUẤT",
+            "-NhânrộngcáchlàmcủaTamĐa",
+            "Lưu:VT.",
+        ] {
             assert!(flat.contains(part), "{part}: {text}");
         }
     }

@@ -1,0 +1,2 @@
+DROP TABLE signed_scans;
+DROP TABLE unit_documents;
