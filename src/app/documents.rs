@@ -99,6 +99,17 @@ fn place_of(unit: &str) -> String {
         .to_string()
 }
 
+/// The people's committee of a unit as a sentence names it: `Ủy ban nhân
+/// dân phường Phú Thượng`.
+fn inviter(unit: &str) -> String {
+    let mut chars = unit.chars();
+    let unit = match chars.next() {
+        Some(first) if place_of(unit) != unit => first.to_lowercase().chain(chars).collect(),
+        _ => unit.to_string(),
+    };
+    format!("Ủy ban nhân dân {unit}")
+}
+
 /// The head a document starts from: the unit's document settings where it
 /// has them, else its people's committee as issuing body and its chair
 /// signing for the committee; the record's date.
@@ -364,7 +375,13 @@ pub fn make(
                 )
             } else {
                 (
-                    kinds::invitation(head, &access.task.title, &d, &present),
+                    kinds::invitation(
+                        head,
+                        &inviter(&access.unit.name),
+                        &access.task.title,
+                        &d,
+                        &present,
+                    ),
                     format!("giay-moi-doi-thoai-{id}.docx"),
                 )
             };

@@ -268,7 +268,14 @@ pub fn dialogue_minutes(head: Head, task: &str, d: &DialogueRow, present: &[Pres
 }
 
 /// An invitation to a dialogue, to one household or to all present.
-pub fn invitation(head: Head, task: &str, d: &DialogueRow, to: &[Present]) -> Document {
+/// An invitation to a dialogue from `inviter` (`Ủy ban nhân dân phường …`).
+pub fn invitation(
+    head: Head,
+    inviter: &str,
+    task: &str,
+    d: &DialogueRow,
+    to: &[Present],
+) -> Document {
     let to_lines: Vec<String> = if to.len() == 1 {
         vec![tv(
             "doc-invite-one",
@@ -284,10 +291,7 @@ pub fn invitation(head: Head, task: &str, d: &DialogueRow, to: &[Present]) -> Do
         Block::Para {
             text: tv(
                 "doc-invite-purpose",
-                &[
-                    ("issuer", head.issuer.replace('\n', " ")),
-                    ("task", task.to_string()),
-                ],
+                &[("issuer", inviter.to_string()), ("task", task.to_string())],
             ),
         },
         Block::Labelled {

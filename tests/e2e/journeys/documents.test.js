@@ -75,6 +75,31 @@ test("each document opens from its record, prints alone and is kept as PDF and P
   const taskLink = await team.page.$eval("main a[href^='/tasks/']", (a) => a.getAttribute("href").split("#")[0]);
   await team.go(taskLink, "task");
   const list = await team.page.$eval("a[href^='/documents/households/']", (a) => a.getAttribute("href"));
+  // A dialogue held with two households, then its minutes and invitation.
+  await team.go(`${taskLink}/dialogues/new`, "dialogue form");
+  const today = await team.page.$eval("#held_on", (i) => i.value);
+  if (!today) {
+    const vn = new Date(Date.now() + 7 * 3600 * 1000);
+    await team.page.fill("#held_on", `${String(vn.getUTCDate()).padStart(2, "0")}/${String(vn.getUTCMonth() + 1).padStart(2, "0")}/${vn.getUTCFullYear()}`);
+  }
+  await team.page.fill("#place", "Hội trường UBND phường Phú Thượng");
+  await team.page.fill("#chaired_by", "Chủ tịch UBND phường");
+  await team.page.fill("#summary", "Giải thích phương án bồi thường, hỗ trợ, tái định cư; các hộ nêu ý kiến.");
+  const boxes = team.page.locator("input[name=households]");
+  await boxes.nth(0).check();
+  await boxes.nth(1).check();
+  await team.page.fill("#reason", "Đối thoại theo kế hoạch");
+  await team.submit("dialogue held", () => team.page.locator("main form button.primary, main form button[type=submit]").last().click());
+  await team.go(`${taskLink}?from=dialogue`, "task with its dialogue");
+  const dialogue = await team.page.$eval("a[href^='/documents/dialogue/']", (a) => a.getAttribute("href"));
+  await team.go(`${dialogue}?format=print`, "dialogue minutes: print page");
+  assert.equal(await team.page.$$eval(".decree-table tbody tr", (trs) => trs.length), 2, "the two households present");
+  await keep(team, "dialogue-minutes");
+  const invitation = dialogue.replace("/dialogue/", "/invitation/");
+  await team.go(`${invitation}?format=print`, "invitation: print page");
+  assert.match(await team.text(), /GIẤY MỜI/);
+  await keep(team, "invitation");
+
   await team.go(`${list}?format=print`, "household list: print page");
   const rows = await team.page.$$eval(".decree-table tbody tr", (trs) => trs.length);
   const total = await team.page.$eval(".decree-table tfoot", (t) => t.innerText);
