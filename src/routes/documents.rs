@@ -334,21 +334,7 @@ async fn download_scan(ctx: Ctx, id: web::Path<i64>) -> AppResult<HttpResponse> 
             Ok(scan)
         })
         .await?;
-    let files = ctx.state.config.data_dir.clone();
-    let sha = scan.sha256.clone();
-    let bytes = web::block(move || attachments::load(&files, &sha))
-        .await
-        .map_err(|e| AppError::Internal(e.to_string()))?
-        .map_err(|_| AppError::NotFound)?;
-    Ok(HttpResponse::Ok()
-        .content_type("application/octet-stream")
-        .insert_header((
-            header::CONTENT_DISPOSITION,
-            format!("attachment; filename=\"{}\"", scan.file_name),
-        ))
-        .insert_header((header::CACHE_CONTROL, "no-store"))
-        .insert_header(("Content-Security-Policy", "default-src 'none'; sandbox"))
-        .body(bytes))
+    super::serve_file(&ctx, &scan.sha256, super::Served::Download(&scan.file_name)).await
 }
 
 /// A unit's document settings, as its administrators keep them.

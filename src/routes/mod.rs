@@ -28,6 +28,7 @@ mod teams;
 
 use actix_web::web;
 
+use crate::context::Ctx;
 use crate::error::{AppError, AppResult};
 
 pub use errors::error_page;
@@ -333,6 +334,45 @@ impl<T: serde::de::DeserializeOwned + 'static> actix_web::FromRequest for HtmlFo
                 .map_err(|e| AppError::BadRequest(e.to_string()))
         })
     }
+}
+
+/// How a stored file is served: as a download under its name, or shown
+/// inline (a photo) as its checked content type.
+pub enum Served<'a> {
+    Download(&'a str),
+    Inline(&'a str),
+}
+
+/// A stored file (`attachments`) read off the disk and served; never run as
+/// anything but what it is (sandboxed, not cached by shared caches).
+pub async fn serve_file(
+    ctx: &Ctx,
+    sha: &str,
+    how: Served<'_>,
+) -> AppResult<actix_web::HttpResponse> {
+    use actix_web::http::header;
+    let (files, sha) = (ctx.state.config.data_dir.clone(), sha.to_string());
+    let bytes = web::block(move || crate::attachments::load(&files, &sha))
+        .await
+        .map_err(|e| AppError::Internal(e.to_string()))?
+        .map_err(|_| AppError::NotFound)?;
+    let mut r = actix_web::HttpResponse::Ok();
+    match how {
+        Served::Download(name) => r
+            .content_type("application/octet-stream")
+            .insert_header((
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{name}\""),
+            ))
+            .insert_header((header::CACHE_CONTROL, "no-store")),
+        Served::Inline(content_type) => r
+            .content_type(content_type.to_string())
+            .insert_header((header::CACHE_CONTROL, "private, max-age=86400")),
+    };
+    Ok(
+        r.insert_header(("Content-Security-Policy", "default-src 'none'; sandbox"))
+            .body(bytes),
+    )
 }
 
 /// A form posted urlencoded or, when it carries files, as multipart: its

@@ -2,7 +2,7 @@
 //! edit households, log visits and corrections, export or erase one's
 //! personal data; dialogues and the field team's worklist are in `dialogues`.
 
-use actix_web::http::{header, StatusCode};
+use actix_web::http::StatusCode;
 use actix_web::{web, HttpResponse};
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
@@ -555,17 +555,12 @@ async fn photo(ctx: Ctx, path: web::Path<(i64, i64)>) -> AppResult<HttpResponse>
         })
         .await?
         .ok_or(AppError::NotFound)?;
-    let files = ctx.state.config.data_dir.clone();
-    let sha = photo.sha256.clone();
-    let bytes = web::block(move || crate::attachments::load(&files, &sha))
-        .await
-        .map_err(|e| AppError::Internal(e.to_string()))?
-        .map_err(|_| AppError::NotFound)?;
-    Ok(HttpResponse::Ok()
-        .content_type(photo.content_type)
-        .insert_header((header::CACHE_CONTROL, "private, max-age=86400"))
-        .insert_header(("Content-Security-Policy", "default-src 'none'; sandbox"))
-        .body(bytes))
+    super::serve_file(
+        &ctx,
+        &photo.sha256,
+        super::Served::Inline(&photo.content_type),
+    )
+    .await
 }
 
 /// Whether the user administers the task's unit: exports and erases a

@@ -5,7 +5,7 @@
 use std::collections::HashMap;
 
 use actix_multipart::Multipart;
-use actix_web::http::{header, StatusCode};
+use actix_web::http::StatusCode;
 use actix_web::{web, HttpResponse};
 use serde_json::{json, Value};
 
@@ -229,19 +229,10 @@ pub(super) async fn download(ctx: Ctx, id: web::Path<i64>) -> AppResult<HttpResp
         return Err(AppError::NotFound);
     };
     load(&ctx, rec.id).await?;
-    let data_dir = ctx.state.config.data_dir.clone();
-    let sha = att.sha256.clone();
-    let bytes = web::block(move || attachments::load(&data_dir, &sha))
-        .await
-        .map_err(|e| AppError::Internal(e.to_string()))?
-        .map_err(|_| AppError::NotFound)?;
-    Ok(HttpResponse::Ok()
-        .content_type("application/octet-stream")
-        .insert_header((
-            header::CONTENT_DISPOSITION,
-            format!("attachment; filename=\"{}\"", att.file_name),
-        ))
-        .insert_header((header::CACHE_CONTROL, "no-store"))
-        .insert_header(("Content-Security-Policy", "default-src 'none'; sandbox"))
-        .body(bytes))
+    crate::routes::serve_file(
+        &ctx,
+        &att.sha256,
+        crate::routes::Served::Download(&att.file_name),
+    )
+    .await
 }
