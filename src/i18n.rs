@@ -139,4 +139,36 @@ mod tests {
             Vec::<&String>::new()
         );
     }
+
+    /// Every refusal a use case names (a `Rejected::NotAllowed` key, shown
+    /// to the user as it is) has its words in both languages.
+    #[test]
+    fn every_refusal_named_in_the_code_has_words() {
+        fn walk(dir: &std::path::Path, out: &mut Vec<String>) {
+            for entry in std::fs::read_dir(dir).unwrap() {
+                let path = entry.unwrap().path();
+                if path.is_dir() {
+                    walk(&path, out);
+                } else if path.extension().is_some_and(|e| e == "rs") {
+                    let text = std::fs::read_to_string(&path).unwrap();
+                    for part in text.split("NotAllowed(\"").skip(1) {
+                        if let Some((key, _)) = part.split_once('"') {
+                            out.push(key.to_string());
+                        }
+                    }
+                }
+            }
+        }
+        let mut keys = Vec::new();
+        walk(
+            &std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src"),
+            &mut keys,
+        );
+        assert!(keys.len() >= 3, "{keys:?}");
+        for key in keys {
+            for locale in [Locale::Vi, Locale::En] {
+                assert_ne!(t(locale, &key), key, "{key} has no words in {locale:?}");
+            }
+        }
+    }
 }

@@ -1343,3 +1343,5 @@ documents-scan-hint = At most 10 MB. Whoever may read this document may download
 documents-scan-attach = Attach
 documents-scan-attached = The signed copy is attached.
 documents-scan-type = A scan must be a PDF, JPG or PNG.
+desk-error-not-escalated = This case was not escalated, or is already answered.
+teams-error-not-planned = Only a planned round can be cancelled.

@@ -1343,3 +1343,5 @@ documents-scan-hint = Tối đa 10 MB. Người xem được văn bản này th�
 documents-scan-attach = Đính kèm
 documents-scan-attached = Đã đính kèm bản đã ký.
 documents-scan-type = Bản quét phải là PDF, JPG hoặc PNG.
+desk-error-not-escalated = Việc này chưa được chuyển lên, hoặc đã được trả lời.
+teams-error-not-planned = Chỉ hủy được đợt đang ở trạng thái đã lên kế hoạch.

@@ -111,13 +111,30 @@ pub fn flash_text(session: &Session, kind: &str, text: &str) {
     push(session, kind, "", Some(text.to_string()));
 }
 
+/// Notices kept at once, and the length of one: the session lives in a
+/// cookie (4 KB at most, or the browser drops it and the answer fails).
+const FLASHES_KEPT: usize = 4;
+const FLASH_CHARS: usize = 400;
+
+/// A notice's text cut to `FLASH_CHARS` characters.
+fn bounded(text: String) -> String {
+    if text.chars().count() <= FLASH_CHARS {
+        return text;
+    }
+    let mut cut: String = text.chars().take(FLASH_CHARS - 1).collect();
+    cut.push('…');
+    cut
+}
+
 fn push(session: &Session, kind: &str, key: &str, text: Option<String>) {
     let mut all: Vec<Flash> = session.get(FLASH).ok().flatten().unwrap_or_default();
     all.push(Flash {
         kind: kind.into(),
         key: key.into(),
-        text,
+        text: text.map(bounded),
     });
+    let extra = all.len().saturating_sub(FLASHES_KEPT);
+    all.drain(..extra);
     // A flash that cannot be stored is only a lost notice, never a failed request.
     let _ = session.insert(FLASH, all);
 }
@@ -127,4 +144,17 @@ pub fn take_flashes(session: &Session) -> Vec<Flash> {
         .remove_as::<Vec<Flash>>(FLASH)
         .and_then(Result::ok)
         .unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_long_notice_is_cut_to_fit_the_cookie() {
+        assert_eq!(bounded("Đã lưu.".into()), "Đã lưu.");
+        let long = bounded("ệ".repeat(5000));
+        assert_eq!(long.chars().count(), FLASH_CHARS);
+        assert!(long.ends_with('…'));
+    }
 }
