@@ -64,9 +64,18 @@ impl Upload {
 /// `files` (at most `MAX_FILES`). A part over its limit is left unread and
 /// named in `refused`; a broken stream is refused whole.
 pub async fn read(mut payload: Multipart) -> Result<Upload, &'static str> {
+    // The whole request is bounded too: the files a form may carry, and
+    // room for its text; parts past these stop the reading.
+    const MAX_TOTAL: usize = (MAX_FILES + 1) * MAX_BYTES + 1024 * 1024;
+    const MAX_PARTS: usize = 300;
     let mut out = Upload::default();
+    let (mut total, mut parts) = (0usize, 0usize);
     while let Some(field) = payload.next().await {
         let mut field = field.map_err(|_| "upload-error")?;
+        parts += 1;
+        if parts > MAX_PARTS {
+            return Err("upload-error-too-many");
+        }
         let name = field.name().unwrap_or("").to_string();
         let file_name = field
             .content_disposition()
@@ -81,6 +90,10 @@ pub async fn read(mut payload: Multipart) -> Result<Upload, &'static str> {
         let mut over = false;
         while let Some(chunk) = field.next().await {
             let chunk = chunk.map_err(|_| "upload-error")?;
+            total += chunk.len();
+            if total > MAX_TOTAL {
+                return Err("upload-error-too-large");
+            }
             // Past the limit the part is read to its end and dropped.
             over |= bytes.len() + chunk.len() > limit;
             if over {
@@ -108,8 +121,8 @@ pub async fn read(mut payload: Multipart) -> Result<Upload, &'static str> {
                     .map_err(|_| "upload-error")?
                     .nfc()
                     .collect();
-                out.pairs.push((name.clone(), text.clone()));
-                out.fields.insert(name, text);
+                out.fields.insert(name.clone(), text.clone());
+                out.pairs.push((name, text));
             }
         }
     }
@@ -276,14 +289,15 @@ fn jpeg_ok(bytes: &[u8]) -> bool {
                 .get(at + 5..at + 9)
                 .is_some_and(|hw| hw[..2] != [0, 0] && hw[2..] != [0, 0]);
         }
+        // A segment's length counts its own two bytes.
+        if len < 2 {
+            return false;
+        }
         if marker == 0xDA {
             // The scan runs to an end-of-image marker (phones may append a
             // video after it).
             let scan = bytes.get(at..).unwrap_or_default();
             return sized && scan.windows(2).any(|w| w == [0xFF, 0xD9]);
-        }
-        if len < 2 {
-            return false;
         }
         at += 2 + len;
     }

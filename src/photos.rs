@@ -48,7 +48,7 @@ fn jpeg_without_place(bytes: &[u8]) -> Option<Vec<u8>> {
     let mut at = 2;
     loop {
         let marker = *bytes.get(at + 1)?;
-        if bytes[at] != 0xFF {
+        if *bytes.get(at)? != 0xFF {
             return None;
         }
         if marker == 0xFF {
@@ -56,14 +56,15 @@ fn jpeg_without_place(bytes: &[u8]) -> Option<Vec<u8>> {
             continue;
         }
         let len = u16::from_be_bytes([*bytes.get(at + 2)?, *bytes.get(at + 3)?]) as usize;
-        let segment = bytes.get(at..at + 2 + len)?;
-        let body = &segment[4..];
         if marker == 0xDA {
-            let scan = &bytes[at..];
+            let scan = bytes.get(at..)?;
             let end = scan.windows(2).position(|w| w == [0xFF, 0xD9])?;
-            kept.extend_from_slice(&scan[..end + 2]);
+            kept.extend_from_slice(scan.get(..end + 2)?);
             break;
         }
+        // A segment's length counts its own two bytes.
+        let segment = bytes.get(at..at + 2 + len).filter(|_| len >= 2)?;
+        let body = segment.get(4..)?;
         let metadata = match marker {
             0xE1 => {
                 if let Some(tiff) = body.strip_prefix(b"Exif\0\0") {
@@ -198,11 +199,28 @@ mod tests {
         for cut in 0..PHONE.len() {
             let _ = clean(&PHONE[..cut], false);
         }
-        for at in (0..PHONE.len()).step_by(7) {
+        for at in 0..PHONE.len() {
             let mut bad = PHONE.to_vec();
             bad[at] ^= 0xFF;
             let _ = clean(&bad, false);
             let _ = clean(&bad, true);
+        }
+    }
+
+    /// Segments whose length is shorter than its own two bytes, before the
+    /// scan or as the scan: refused, never a panic.
+    #[test]
+    fn short_segments_are_refused() {
+        let frame = [0xFF, 0xC0, 0, 11, 8, 0, 1, 0, 1, 1, 1, 0x11, 0];
+        for marker in [0xDA, 0xE1, 0xFE, 0xC4] {
+            for len in [0u8, 1] {
+                let mut j = vec![0xFF, 0xD8];
+                j.extend_from_slice(&frame);
+                j.extend_from_slice(&[0xFF, marker, 0, len, 0x12, 0xFF, 0xD9]);
+                for keep in [false, true] {
+                    assert!(clean(&j, keep).is_err(), "{marker:x} {len}");
+                }
+            }
         }
     }
 

@@ -119,7 +119,11 @@ pub fn default_head(
     on: NaiveDate,
     settings: Option<&UnitDocuments>,
 ) -> Head {
-    let mut head = committee_head(kind, access, on);
+    with_settings(committee_head(kind, access, on), settings)
+}
+
+/// A head with what the unit's settings say in place of the defaults.
+fn with_settings(mut head: Head, settings: Option<&UnitDocuments>) -> Head {
     if let Some(s) = settings {
         let or = |set: &str, default: &mut String| {
             if !set.trim().is_empty() {
@@ -178,17 +182,21 @@ fn dispatch(
         }
         None => (vec![a.rec.clone()], None),
     };
-    let head = head.unwrap_or_else(|| Head {
-        body_above: String::new(),
-        issuer: a.from.name.to_uppercase(),
-        number: format!("      /{}", Kind::Dispatch.symbol()),
-        place: place_of(&a.from.name),
-        date: Some(a.rec.raised_on),
-        authority: String::new(),
-        position: String::new(),
-        signer: String::new(),
-        recipients: "Như trên;".into(),
-        proposals: String::new(),
+    let settings = db::documents::settings(conn, a.from.id)?;
+    let head = head.unwrap_or_else(|| {
+        let head = Head {
+            body_above: String::new(),
+            issuer: a.from.name.to_uppercase(),
+            number: format!("      /{}", Kind::Dispatch.symbol()),
+            place: place_of(&a.from.name),
+            date: Some(a.rec.raised_on),
+            authority: String::new(),
+            position: String::new(),
+            signer: String::new(),
+            recipients: "Như trên;".into(),
+            proposals: String::new(),
+        };
+        with_settings(head, settings.as_ref())
     });
     let document = kinds::dispatch(head, &a.from.name, &a.to.name, visited_on, &recs);
     Ok(Made {
@@ -252,11 +260,17 @@ pub fn report(
             proposals: String::new(),
         }
     });
-    let comments = db::reviews::comments_of_round(
+    // Only the tasks this reader's results show (a task's owner sees its own
+    // scores, not the others').
+    let shown: std::collections::HashSet<i64> = tables.by_task.iter().map(|r| r.key).collect();
+    let comments: Vec<db::reviews::Commented> = db::reviews::comments_of_round(
         conn,
         round.id,
         &[db::reviews::CONSENSUS, db::reviews::REVIEW],
-    )?;
+    )?
+    .into_iter()
+    .filter(|c| shown.contains(&c.5))
+    .collect();
     let document = kinds::review_report(
         head,
         &kinds::ReviewReport {
@@ -266,6 +280,7 @@ pub fn report(
             counts: &tables.counts,
             criteria: &criteria,
             comments: &comments,
+            provisional: !a.published(),
         },
     );
     Ok(Made {
@@ -448,31 +463,52 @@ pub fn scan_access(
     kind: Kind,
     id: i64,
     attach: bool,
+    reader: Option<&audit::Actor>,
 ) -> Result<(), Rejected> {
-    let task_of = |conn: &mut DbConnection| -> Result<i64, Rejected> {
+    // The task, and the households whose details the scan holds.
+    let of_record = |conn: &mut DbConnection| -> Result<(i64, Vec<i64>), Rejected> {
         Ok(match kind {
             Kind::Visit => {
                 let (hid, _) =
                     db::households::visit_household(conn, id)?.ok_or(Rejected::NotFound)?;
-                db::households::find(conn, hid)?.task_id
+                (db::households::find(conn, hid)?.task_id, vec![hid])
             }
             _ => {
-                db::households::dialogue(conn, id)?
+                let task_id = db::households::dialogue(conn, id)?
                     .ok_or(Rejected::NotFound)?
-                    .1
+                    .1;
+                let present = db::households::dialogue_households(conn, id)?;
+                (task_id, present.into_iter().map(|(h, _)| h.id).collect())
             }
         })
     };
     match kind {
         Kind::Visit | Kind::Dialogue => {
-            let task_id = task_of(conn)?;
+            let (task_id, households) = of_record(conn)?;
             let a = access(conn, user, task_id)?;
             let may = if attach {
                 a.can_log_visits
             } else {
                 a.sight != Sight::Masked
             };
-            may.then_some(()).ok_or(Rejected::Forbidden)
+            if !may {
+                return Err(Rejected::Forbidden);
+            }
+            // A reviewer's or administrator's look at the signed paper is
+            // logged, as their look at the households is.
+            if let (false, Some(actor), Sight::Logged) = (attach, reader, a.sight) {
+                for hid in households {
+                    let read = audit::Change::new(
+                        "read_personal",
+                        "household",
+                        hid,
+                        serde_json::json!({}),
+                    )
+                    .on_unit(a.task.unit_id);
+                    audit::record_read(conn, actor, &read)?;
+                }
+            }
+            Ok(())
         }
         Kind::Report => {
             let a = super::reviews::round_access(conn, user, id)?;
@@ -487,6 +523,23 @@ pub fn scan_access(
     }
 }
 
+/// The unit a record belongs to, for the audit log.
+fn record_unit(conn: &mut DbConnection, kind: Kind, id: i64) -> Result<i64, Rejected> {
+    let task_id = match kind {
+        Kind::Visit => {
+            let (hid, _) = db::households::visit_household(conn, id)?.ok_or(Rejected::NotFound)?;
+            db::households::find(conn, hid)?.task_id
+        }
+        Kind::Dialogue => {
+            db::households::dialogue(conn, id)?
+                .ok_or(Rejected::NotFound)?
+                .1
+        }
+        _ => return Ok(db::reviews::find(conn, id)?.unit_id),
+    };
+    Ok(db::tasks::find(conn, task_id)?.unit_id)
+}
+
 /// Attaches the scan of signed paper to its record: a PDF, JPG or PNG,
 /// checked by its content and kept as an attachment.
 pub fn attach_scan(
@@ -499,7 +552,7 @@ pub fn attach_scan(
     files: &std::path::Path,
 ) -> Result<i64, Rejected> {
     let record = scan_record(kind).ok_or(Rejected::NotFound)?;
-    scan_access(conn, user, kind, id, true)?;
+    scan_access(conn, user, kind, id, true, None)?;
     let refuse = |key: &str| {
         let mut e = crate::domain::validate::FieldErrors::default();
         e.add("file", key);
@@ -510,6 +563,7 @@ pub fn attach_scan(
     if !["application/pdf", "image/jpeg", "image/png"].contains(&content_type) {
         return Err(refuse("documents-scan-type"));
     }
+    let unit_id = record_unit(conn, kind, id)?;
     let sha = crate::attachments::store(files, &bytes)
         .map_err(|e| crate::error::AppError::Internal(e.to_string()))?;
     let size = bytes.len() as i64;
@@ -518,8 +572,12 @@ pub fn attach_scan(
             db::recommendations::add_attachment(c, &sha, &safe, content_type, size, user.id)?;
         let scan = db::documents::add_scan(c, record, id, attachment, user.id)?;
         let change =
-            audit::Change::new("attach_scan", record, id, serde_json::json!({"file": safe}));
+            audit::Change::new("attach_scan", record, id, serde_json::json!({"file": safe}))
+                .on_unit(unit_id);
         Ok((scan, change))
-    })?;
-    Ok(scan)
+    });
+    if scan.is_err() {
+        super::forget_unnamed(conn, files, std::slice::from_ref(&sha));
+    }
+    Ok(scan?)
 }

@@ -472,6 +472,10 @@ pub fn log_visit(
         db::households::add_photos(c, id, &stored, user.id)?;
         Ok((id, change))
     });
+    if written.is_err() {
+        let shas: Vec<String> = stored.iter().map(|(sha, _)| sha.clone()).collect();
+        super::forget_unnamed(conn, files, &shas);
+    }
     match written {
         Ok(visit_id) => Ok(logged(visit_id, target.household, false, moved_meanwhile)),
         // The same visit arriving twice at once: the other one was stored.
@@ -517,7 +521,7 @@ pub fn add_photo(
     }
     attachments::store(files, &photo.bytes).map_err(|e| AppError::Internal(e.to_string()))?;
     let unit = target.access.task.unit_id;
-    audit::write(conn, actor, |c| {
+    let written = audit::write(conn, actor, |c| {
         db::households::add_photos(c, visit_id, &[(sha.clone(), &photo)], user.id)?;
         let change = Change::new(
             "add_photo",
@@ -526,7 +530,11 @@ pub fn add_photo(
             json!({"photos": had.len() + 1}),
         );
         Ok(((), change.on_unit(unit)))
-    })?;
+    });
+    if written.is_err() {
+        super::forget_unnamed(conn, files, std::slice::from_ref(&sha));
+    }
+    written?;
     let added = db::households::photos(conn, household_id, Some(visit_id))?;
     let new = added
         .into_iter()

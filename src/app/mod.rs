@@ -134,3 +134,26 @@ impl Version {
         }
     }
 }
+
+/// Removes the stored files of `shas` that no attachment names: what a write
+/// stored before a transaction that then failed. A file that cannot be
+/// removed is only logged.
+pub fn forget_unnamed(
+    conn: &mut crate::db::DbConnection,
+    files: &std::path::Path,
+    shas: &[String],
+) {
+    use crate::db::schema::attachments;
+    use diesel::prelude::*;
+    for sha in shas {
+        let named: Result<i64, _> = attachments::table
+            .filter(attachments::sha256.eq(sha))
+            .count()
+            .get_result(conn);
+        if named == Ok(0) {
+            if let Err(e) = crate::attachments::remove(files, sha) {
+                tracing::warn!(error = %e, "a file stored for a failed write could not be removed");
+            }
+        }
+    }
+}

@@ -650,25 +650,41 @@ pub fn photos(
     q.load(conn)
 }
 
-/// Removes the photos of a household's visits; the hashes no attachment
-/// names any more are returned, for their files to go too.
-fn erase_photos(conn: &mut DbConnection, household_id: i64) -> QueryResult<Vec<String>> {
-    let gone = photos(conn, household_id, None)?;
-    let visit_ids: Vec<i64> = gone.iter().map(|p| p.visit_id).collect();
-    let attachment_ids: Vec<i64> = visit_photos::table
+/// Removes the photos of a household's visits and the scans of their signed
+/// minutes; the hashes no attachment names any more are returned, for their
+/// files to go too.
+fn erase_files(conn: &mut DbConnection, household_id: i64) -> QueryResult<Vec<String>> {
+    use super::schema::signed_scans;
+    let visit_ids: Vec<i64> = visits::table
+        .filter(visits::household_id.eq(household_id))
+        .select(visits::id)
+        .load(conn)?;
+    let photo_ids: Vec<i64> = visit_photos::table
         .filter(visit_photos::visit_id.eq_any(&visit_ids))
         .select(visit_photos::attachment_id)
         .load(conn)?;
+    let scans = || {
+        signed_scans::table
+            .filter(signed_scans::record_kind.eq("visit"))
+            .filter(signed_scans::record_id.eq_any(&visit_ids))
+    };
+    let scan_ids: Vec<i64> = scans().select(signed_scans::attachment_id).load(conn)?;
+    let attachment_ids: Vec<i64> = photo_ids.into_iter().chain(scan_ids).collect();
+    let shas: Vec<String> = attachments::table
+        .filter(attachments::id.eq_any(&attachment_ids))
+        .select(attachments::sha256)
+        .load(conn)?;
     diesel::delete(visit_photos::table.filter(visit_photos::visit_id.eq_any(&visit_ids)))
         .execute(conn)?;
+    diesel::delete(scans()).execute(conn)?;
     diesel::delete(attachments::table.filter(attachments::id.eq_any(&attachment_ids)))
         .execute(conn)?;
-    let shas: Vec<String> = gone.into_iter().map(|p| p.sha256).collect();
     let still: Vec<String> = attachments::table
         .filter(attachments::sha256.eq_any(&shas))
         .select(attachments::sha256)
         .load(conn)?;
     let mut unused: Vec<String> = shas.into_iter().filter(|s| !still.contains(s)).collect();
+    unused.sort();
     unused.dedup();
     Ok(unused)
 }
@@ -1093,7 +1109,7 @@ pub fn erase(conn: &mut DbConnection, task: &Task, id: i64) -> QueryResult<(Chan
             visits::accuracy_m.eq(None::<f64>),
         ))
         .execute(conn)?;
-    let unused = erase_photos(conn, id)?;
+    let unused = erase_files(conn, id)?;
     diesel::update(
         audit_log::table
             .filter(audit_log::entity.eq("household"))

@@ -891,8 +891,8 @@ fn take_snapshot(conn: &mut DbConnection, round_id: i64, today: NaiveDate) -> Qu
 // ---------------------------------------------------------------- scores
 
 /// Every score given to one task in a round, with its author's name.
-/// A score's criterion, kind, points and comment, and its task's title.
-pub type Commented = (i64, String, f64, String, String);
+/// A score's criterion, kind, points and comment, its task's title and id.
+pub type Commented = (i64, String, f64, String, String, i64);
 
 /// The scores of a round with their comments and the task's title, for the
 /// report's findings: every criterion, the kinds asked for.
@@ -912,6 +912,7 @@ pub fn comments_of_round(
             review_scores::score,
             review_scores::comment,
             tasks::title,
+            review_scores::task_id,
         ))
         .order((
             review_scores::criterion_id,

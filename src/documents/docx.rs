@@ -7,9 +7,9 @@
 //! LibreOffice Writer and Word.
 
 use docx_rs::{
-    AlignmentType, BorderType, Docx, LineSpacing, PageMargin, Paragraph, ParagraphBorder,
-    ParagraphBorderPosition, ParagraphBorders, Run, RunFonts, SpecialIndentType, Table, TableCell,
-    TableCellMargins, TableLayoutType, TableRow, WidthType,
+    AlignmentType, BorderType, BreakType, Docx, LineSpacing, PageMargin, Paragraph,
+    ParagraphBorder, ParagraphBorderPosition, ParagraphBorders, Run, RunFonts, SpecialIndentType,
+    Table, TableCell, TableCellMargins, TableLayoutType, TableRow, WidthType,
 };
 
 use super::{Block, Document, Party};
@@ -105,8 +105,20 @@ pub fn write(doc: &Document) -> Result<Vec<u8>, String> {
     Ok(out.into_inner())
 }
 
+/// A run of text: its lines kept apart by line breaks (a line feed in a
+/// run's text is dropped by the writer), characters XML cannot hold left out.
 fn run(t: &str, size: usize, bold: bool, italic: bool) -> Run {
-    let mut r = Run::new().add_text(t).size(size);
+    let clean: String = t
+        .chars()
+        .filter(|c| !c.is_control() || matches!(c, '\n' | '\t'))
+        .collect();
+    let mut r = Run::new().size(size);
+    for (i, line) in clean.split('\n').enumerate() {
+        if i > 0 {
+            r = r.add_break(BreakType::TextWrapping);
+        }
+        r = r.add_text(line);
+    }
     if bold {
         r = r.bold();
     }

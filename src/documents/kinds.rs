@@ -19,10 +19,16 @@ fn tv(key: &str, args: &[(&str, String)]) -> String {
     i18n::t_args(Locale::Vi, key, args)
 }
 
+/// A date in words' parts, padded as the date line pads them.
 fn day_words(on: NaiveDate) -> Vec<(&'static str, String)> {
+    let month = if on.month() <= 2 {
+        format!("{:02}", on.month())
+    } else {
+        on.month().to_string()
+    };
     vec![
         ("day", format!("{:02}", on.day())),
-        ("month", on.month().to_string()),
+        ("month", month),
         ("year", on.year().to_string()),
     ]
 }
@@ -402,6 +408,8 @@ pub struct ReviewReport<'a> {
     pub criteria: &'a [crate::db::reviews::Criterion],
     /// Criterion, kind, score, comment, task title: consensus first.
     pub comments: &'a [crate::db::reviews::Commented],
+    /// Not published yet: the report says so at its top.
+    pub provisional: bool,
 }
 
 /// Findings listed per criterion: the lowest scored first, at most this many.
@@ -412,7 +420,13 @@ const FINDINGS: usize = 12;
 /// (the lowest scores first: what pulled tasks down); the proposals.
 pub fn review_report(head: Head, r: &ReviewReport) -> Document {
     let rating = |x: crate::domain::review::Rating| t(&format!("rating-{}", x.as_str()));
-    let mut body = vec![
+    let mut body = Vec::new();
+    if r.provisional {
+        body.push(Block::Heading {
+            text: t("review-provisional"),
+        });
+    }
+    body.extend([
         Block::Para {
             text: tv(
                 "doc-report-intro",
@@ -463,23 +477,33 @@ pub fn review_report(head: Head, r: &ReviewReport) -> Document {
         Block::Heading {
             text: t("doc-report-criteria"),
         },
-    ];
+    ]);
     for (i, c) in r.criteria.iter().enumerate() {
         let mine: Vec<&crate::db::reviews::Commented> =
             r.comments.iter().filter(|s| s.0 == c.id).collect();
-        // The consensus where there is one, the reviewers' scores otherwise.
-        let counted: Vec<f64> = {
-            let consensus: Vec<f64> = mine
-                .iter()
-                .filter(|s| s.1 == crate::db::reviews::CONSENSUS)
-                .map(|s| s.2)
-                .collect();
-            if consensus.is_empty() {
-                mine.iter().map(|s| s.2).collect()
-            } else {
-                consensus
-            }
-        };
+        // Each task's score on the criterion: the consensus where there is
+        // one, the mean of its reviewers' otherwise; then the mean of tasks.
+        let mut tasks: Vec<i64> = mine.iter().map(|s| s.5).collect();
+        tasks.sort_unstable();
+        tasks.dedup();
+        let counted: Vec<f64> = tasks
+            .iter()
+            .filter_map(|task| {
+                let of_task: Vec<&&crate::db::reviews::Commented> =
+                    mine.iter().filter(|s| s.5 == *task).collect();
+                let consensus: Vec<f64> = of_task
+                    .iter()
+                    .filter(|s| s.1 == crate::db::reviews::CONSENSUS)
+                    .map(|s| s.2)
+                    .collect();
+                let scores: Vec<f64> = if consensus.is_empty() {
+                    of_task.iter().map(|s| s.2).collect()
+                } else {
+                    consensus
+                };
+                (!scores.is_empty()).then(|| scores.iter().sum::<f64>() / scores.len() as f64)
+            })
+            .collect();
         let mean =
             (!counted.is_empty()).then(|| counted.iter().sum::<f64>() / counted.len() as f64);
         body.push(Block::Labelled {
@@ -500,7 +524,7 @@ pub fn review_report(head: Head, r: &ReviewReport) -> Document {
             },
         });
         let mut seen: Vec<&str> = Vec::new();
-        for (_, _, score, comment, task) in mine.iter().copied() {
+        for (_, _, score, comment, task, _) in mine.iter().copied() {
             let comment = comment.trim();
             if comment.is_empty() || seen.contains(&comment) || seen.len() >= FINDINGS {
                 continue;

@@ -121,9 +121,15 @@ impl Document {
                     format!("- {l}")
                 }
             })
-            .filter(|l| !l.to_lowercase().starts_with("- lưu"))
             .collect();
-        lines.push("- Lưu: VT.".into());
+        // The archive last: the one written, or `- Lưu: VT.`.
+        let archive = lines
+            .iter()
+            .position(|l| l.to_lowercase().starts_with("- lưu"))
+            .map(|i| lines.remove(i))
+            .unwrap_or_else(|| "- Lưu: VT.".into());
+        lines.retain(|l| !l.to_lowercase().starts_with("- lưu"));
+        lines.push(archive);
         lines
     }
 

@@ -74,7 +74,8 @@ impl HeadForm {
             ("position", &self.position, 100),
             ("signer", &self.signer, 100),
             ("recipients", &self.recipients, 2000),
-            ("proposals", &self.proposals, 10_000),
+            // The head travels in the address (GET): kept short enough for it.
+            ("proposals", &self.proposals, 1000),
         ];
         for (name, value, max) in fields {
             if value.chars().count() > max || value.contains('\0') {
@@ -222,7 +223,7 @@ async fn with_scans(
     let (scans, may_attach) = ctx
         .db(move |c| {
             let scans = db::documents::scans(c, record, id)?;
-            let may = scan_access(c, &user, kind, id, true).is_ok();
+            let may = scan_access(c, &user, kind, id, true, None).is_ok();
             Ok((scans, may))
         })
         .await?;
@@ -325,12 +326,13 @@ async fn attach(
 
 /// A signed scan, as a download, to whoever may see its record's scans.
 async fn download_scan(ctx: Ctx, id: web::Path<i64>) -> AppResult<HttpResponse> {
-    let (id, user) = (*id, ctx.user()?.clone());
+    let (id, user, actor) = (*id, ctx.user()?.clone(), ctx.actor());
     let scan = ctx
         .db(move |c| {
             let scan = db::documents::scan(c, id)?.ok_or(AppError::NotFound)?;
             let kind = Kind::parse(&scan.record_kind).ok_or(AppError::NotFound)?;
-            scan_access(c, &user, kind, scan.record_id, false).map_err(Rejected::into_app_error)?;
+            scan_access(c, &user, kind, scan.record_id, false, Some(&actor))
+                .map_err(Rejected::into_app_error)?;
             Ok(scan)
         })
         .await?;

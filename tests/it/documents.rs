@@ -511,4 +511,23 @@ async fn a_unit_keeps_its_document_head_and_signed_scans_come_back_to_the_record
         .unwrap();
     assert_eq!(r.status(), StatusCode::FORBIDDEN);
     assert_eq!(count().len(), 1);
+
+    // Erased with the household once its task is closed: the row and the file.
+    {
+        use danvan::db::schema::tasks;
+        use diesel::prelude::*;
+        diesel::update(tasks::table.find(w.task))
+            .set(tasks::status.eq("completed"))
+            .execute(&mut w.app.conn())
+            .unwrap();
+    }
+    let r = admin
+        .post(
+            &format!("/households/{}/erase", w.households[0]),
+            common::NO_FIELDS,
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    assert!(count().is_empty());
+    assert!(danvan::attachments::load(&w.app.db.data_dir(), &kept[0].sha256).is_err());
 }

@@ -509,6 +509,7 @@ pub async fn get_photo(api: Api, path: web::Path<(i64, i64)>) -> ApiResult<HttpR
     Ok(HttpResponse::Ok()
         .content_type(photo.content_type)
         .insert_header((actix_web::http::header::CACHE_CONTROL, "private, no-store"))
+        .insert_header(("Content-Security-Policy", "default-src 'none'; sandbox"))
         .body(bytes))
 }
 

@@ -564,8 +564,6 @@ impl PageQuery {
     }
 }
 
-/// The page of an already ordered list that follows the item with id
-/// `after` (from the start when 0; nothing when no item has that id).
 /// A request's body read whole, refused past `limit` bytes (the rest is
 /// never held).
 pub async fn body(mut payload: web::Payload, limit: usize, what: &str) -> ApiResult<Vec<u8>> {
@@ -582,6 +580,8 @@ pub async fn body(mut payload: web::Payload, limit: usize, what: &str) -> ApiRes
     Ok(bytes)
 }
 
+/// The page of an already ordered list that follows the item with id
+/// `after` (from the start when 0; nothing when no item has that id).
 pub fn following<T>(items: Vec<T>, after: i64, limit: i64, id: impl Fn(&T) -> i64) -> Vec<T> {
     let start = match after {
         0 => 0,

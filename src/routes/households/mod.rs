@@ -583,14 +583,20 @@ async fn personal_data(ctx: Ctx, id: web::Path<i64>) -> AppResult<HttpResponse> 
     }
     let (hid, unit_id) = (household.id, access.task.unit_id);
     let actor = ctx.actor();
-    let (history, audit_entries, photos) = ctx
+    let (history, audit_entries, photos, scans) = ctx
         .db(move |conn| {
             let read = Change::new("export_personal", "household", hid, json!({})).on_unit(unit_id);
             audit::record_read(conn, &actor, &read)?;
+            let history = db::households::history(conn, hid)?;
+            let mut scans = Vec::new();
+            for (v, _) in &history {
+                scans.extend(db::documents::scans(conn, "visit", v.id)?);
+            }
             Ok((
-                db::households::history(conn, hid)?,
+                history,
                 audit::of_entity(conn, "household", hid)?,
                 db::households::photos(conn, hid, None)?,
+                scans,
             ))
         })
         .await?;
@@ -605,6 +611,7 @@ async fn personal_data(ctx: Ctx, id: web::Path<i64>) -> AppResult<HttpResponse> 
         "task": {"id": access.task.id, "title": access.task.title, "unit": access.unit.name},
         "visits": history.iter().map(|(v, names)| json!({"visit": v, "members": names})).collect::<Vec<_>>(),
         "photos": photos,
+        "signed_scans": scans.iter().map(|s| json!({"scan": s, "url": format!("/documents/scans/{}", s.id)})).collect::<Vec<_>>(),
         "audit": audit_entries,
     });
     Ok(HttpResponse::Ok()
