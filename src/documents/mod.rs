@@ -228,7 +228,7 @@ mod tests {
     }
 
     #[test]
-    fn recipients_end_with_the_archive_once() {
+    fn recipients_end_with_the_archive_once_the_one_written_or_the_usual() {
         let d = Document {
             head: Head {
                 recipients: "Như trên;\n- UBND phường;\n\n- Lưu: VT, MTTQ.".into(),
@@ -244,8 +244,12 @@ mod tests {
         };
         assert_eq!(
             d.recipients(),
-            ["- Như trên;", "- UBND phường;", "- Lưu: VT."]
+            ["- Như trên;", "- UBND phường;", "- Lưu: VT, MTTQ."]
         );
+        // Without one, the archive is added.
+        let mut plain = d.clone();
+        plain.head.recipients = "UBND phường;".into();
+        assert_eq!(plain.recipients(), ["- UBND phường;", "- Lưu: VT."]);
         assert_eq!(d.authority_lines(), ["TM. BAN THƯỜNG TRỰC", "CHỦ TỊCH"]);
         assert_eq!(d.number_line(), "Số:       /");
     }
