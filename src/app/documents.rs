@@ -465,26 +465,9 @@ pub fn scan_access(
     attach: bool,
     reader: Option<&audit::Actor>,
 ) -> Result<(), Rejected> {
-    // The task, and the households whose details the scan holds.
-    let of_record = |conn: &mut DbConnection| -> Result<(i64, Vec<i64>), Rejected> {
-        Ok(match kind {
-            Kind::Visit => {
-                let (hid, _) =
-                    db::households::visit_household(conn, id)?.ok_or(Rejected::NotFound)?;
-                (db::households::find(conn, hid)?.task_id, vec![hid])
-            }
-            _ => {
-                let task_id = db::households::dialogue(conn, id)?
-                    .ok_or(Rejected::NotFound)?
-                    .1;
-                let present = db::households::dialogue_households(conn, id)?;
-                (task_id, present.into_iter().map(|(h, _)| h.id).collect())
-            }
-        })
-    };
     match kind {
         Kind::Visit | Kind::Dialogue => {
-            let (task_id, households) = of_record(conn)?;
+            let task_id = record_task(conn, kind, id)?;
             let a = access(conn, user, task_id)?;
             let may = if attach {
                 a.can_log_visits
@@ -497,6 +480,17 @@ pub fn scan_access(
             // A reviewer's or administrator's look at the signed paper is
             // logged, as their look at the households is.
             if let (false, Some(actor), Sight::Logged) = (attach, reader, a.sight) {
+                let households = match kind {
+                    Kind::Visit => vec![
+                        db::households::visit_household(conn, id)?
+                            .ok_or(Rejected::NotFound)?
+                            .0,
+                    ],
+                    _ => db::households::dialogue_households(conn, id)?
+                        .into_iter()
+                        .map(|(h, _)| h.id)
+                        .collect(),
+                };
                 for hid in households {
                     let read = audit::Change::new(
                         "read_personal",
@@ -525,19 +519,25 @@ pub fn scan_access(
 
 /// The unit a record belongs to, for the audit log.
 fn record_unit(conn: &mut DbConnection, kind: Kind, id: i64) -> Result<i64, Rejected> {
-    let task_id = match kind {
+    if kind == Kind::Report {
+        return Ok(db::reviews::find(conn, id)?.unit_id);
+    }
+    let task_id = record_task(conn, kind, id)?;
+    Ok(db::tasks::find(conn, task_id)?.unit_id)
+}
+
+/// The task a visit or a dialogue belongs to.
+fn record_task(conn: &mut DbConnection, kind: Kind, id: i64) -> Result<i64, Rejected> {
+    match kind {
         Kind::Visit => {
             let (hid, _) = db::households::visit_household(conn, id)?.ok_or(Rejected::NotFound)?;
-            db::households::find(conn, hid)?.task_id
+            Ok(db::households::find(conn, hid)?.task_id)
         }
-        Kind::Dialogue => {
-            db::households::dialogue(conn, id)?
-                .ok_or(Rejected::NotFound)?
-                .1
-        }
-        _ => return Ok(db::reviews::find(conn, id)?.unit_id),
-    };
-    Ok(db::tasks::find(conn, task_id)?.unit_id)
+        Kind::Dialogue => Ok(db::households::dialogue(conn, id)?
+            .ok_or(Rejected::NotFound)?
+            .1),
+        _ => Err(Rejected::NotFound),
+    }
 }
 
 /// Attaches the scan of signed paper to its record: a PDF, JPG or PNG,
