@@ -15,6 +15,7 @@ pub mod documents;
 pub mod domain;
 pub mod error;
 pub mod generate;
+pub mod geo;
 pub mod i18n;
 pub mod jobs;
 pub mod mail;

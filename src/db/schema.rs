@@ -866,7 +866,52 @@ diesel::joinable!(visit_month_totals -> tasks (task_id));
 diesel::joinable!(outbox -> users (user_id));
 diesel::joinable!(digest_items -> users (user_id));
 
+diesel::table! {
+    parcels (household_id) {
+        household_id -> BigInt,
+        task_id -> BigInt,
+        geometry -> Text,
+        area_m2 -> Double,
+        min_lon -> Double,
+        min_lat -> Double,
+        max_lon -> Double,
+        max_lat -> Double,
+        label_lon -> Double,
+        label_lat -> Double,
+        source -> Text,
+        updated_at -> Timestamp,
+        updated_by -> Nullable<BigInt>,
+    }
+}
+
+diesel::table! {
+    parcel_imports (id) {
+        id -> BigInt,
+        task_id -> BigInt,
+        user_id -> BigInt,
+        file_name -> Text,
+        prj -> Text,
+        features -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    unit_maps (unit_id) {
+        unit_id -> BigInt,
+        province -> Text,
+        tile_url -> Text,
+        tile_attribution -> Text,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::joinable!(parcels -> households (household_id));
+
 diesel::allow_tables_to_appear_in_same_query!(
+    parcels,
+    parcel_imports,
+    unit_maps,
     unit_documents,
     signed_scans,
     ended_sessions,

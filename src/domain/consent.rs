@@ -44,6 +44,49 @@ pub enum ConsentStage {
     Enforcement,
 }
 
+/// The five groups a map and a progress line show, in order: not yet
+/// reached, being persuaded (every state before agreement, refusals and
+/// enforcement included), agreed (up to the approved plan), paid (or
+/// deposited, up to the recovery decision), handed over.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum StageGroup {
+    NotReached,
+    Persuading,
+    Agreed,
+    Paid,
+    HandedOver,
+}
+
+impl StageGroup {
+    pub const ALL: [StageGroup; 5] = [
+        StageGroup::NotReached,
+        StageGroup::Persuading,
+        StageGroup::Agreed,
+        StageGroup::Paid,
+        StageGroup::HandedOver,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            StageGroup::NotReached => "not_reached",
+            StageGroup::Persuading => "persuading",
+            StageGroup::Agreed => "agreed",
+            StageGroup::Paid => "paid",
+            StageGroup::HandedOver => "handed_over",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<StageGroup> {
+        StageGroup::ALL.into_iter().find(|g| g.as_str() == s)
+    }
+
+    /// Its place in `ALL`, used as the map's class (`g0`..`g4`).
+    pub fn index(self) -> usize {
+        self as usize
+    }
+}
+
 /// How a change of stage relates to the legal order.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -110,6 +153,19 @@ impl ConsentStage {
 
     pub fn parse(s: &str) -> Option<ConsentStage> {
         ConsentStage::ALL.into_iter().find(|c| c.as_str() == s)
+    }
+
+    /// The map's group of this stage.
+    pub fn group(self) -> StageGroup {
+        use ConsentStage::*;
+        match self {
+            NotContacted => StageGroup::NotReached,
+            NoticeReceived | NoticeRefused | Inventoried | CompulsoryInventory | InPostedPlan
+            | Disagrees | Considering | DialogueHeld | Enforcement => StageGroup::Persuading,
+            AgreesWithConditions | Agrees | PlanApproved => StageGroup::Agreed,
+            Paid | PaymentDeposited | RecoveryDecided => StageGroup::Paid,
+            HandedOver => StageGroup::HandedOver,
+        }
     }
 
     /// The legal step the stage belongs to; states of one step are alternatives.

@@ -1,0 +1,3 @@
+DROP TABLE unit_maps;
+DROP TABLE parcel_imports;
+DROP TABLE parcels;
