@@ -12,6 +12,7 @@ pub mod households;
 pub mod lists;
 pub mod login_attempts;
 pub mod notifications;
+pub mod parcels;
 pub mod recommendations;
 pub mod reviews;
 pub mod schema;

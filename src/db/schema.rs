@@ -907,6 +907,7 @@ diesel::table! {
 }
 
 diesel::joinable!(parcels -> households (household_id));
+diesel::joinable!(parcels -> tasks (task_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     parcels,

@@ -131,6 +131,7 @@ pub(super) fn load(
         ),
     ];
     let mut n = 0usize;
+    let mut drawn: Vec<(i64, Vec<(i64, f64)>)> = Vec::new();
     for (fields, stages, visitor, status, area) in plan {
         let task = audit::write(conn, actor, |c| {
             Ok(db::tasks::create(c, &fields, fields.owner_id)?)
@@ -156,6 +157,10 @@ pub(super) fn load(
             };
             let (household, change) = db::households::create(conn, &task, &h)?;
             audit::write(conn, actor, |_| Ok(((), change)))?;
+            match drawn.last_mut() {
+                Some((tid, plots)) if *tid == task.id => plots.push((household.id, h.area_m2)),
+                _ => drawn.push((task.id, vec![(household.id, h.area_m2)])),
+            }
             let path = path_to(last);
             let steps = path.len();
             let mut current = household;
@@ -244,5 +249,6 @@ pub(super) fn load(
             }
         }
     }
+    super::parcels::load(conn, actor, &drawn)?;
     Ok(())
 }

@@ -66,7 +66,8 @@ async fn show(ctx: Ctx, q: web::Query<Query>) -> AppResult<HttpResponse> {
     let today = format::today();
     let scope_for_query = full_scope.clone();
     let state = ctx.state.clone();
-    let (figures, units, chosen) = ctx
+    let locale = ctx.locale;
+    let (figures, units, chosen, unit_map) = ctx
         .db(move |conn| {
             let chosen = match unit_id {
                 Some(id) => Some(db::units::find(conn, id)?),
@@ -91,14 +92,19 @@ async fn show(ctx: Ctx, q: web::Query<Query>) -> AppResult<HttpResponse> {
                 .figures
                 .get_or(key, version, || db::dashboard::figures(conn, &scope, today))?;
             let listed = db::audit::listing_version(conn)?;
+            // A unit's tasks' parcels on one map, once a unit is chosen.
+            let unit_map = match &chosen {
+                Some(u) => super::maps::unit_map(conn, locale, u)?,
+                None => None,
+            };
             Ok((
                 figures,
                 state.unit_tree(conn, listed, &scope_for_query)?,
                 chosen,
+                unit_map,
             ))
         })
         .await?;
-    let locale = ctx.locale;
     let p = &figures.progress;
     let status_rows: Vec<(String, f64, String)> = figures
         .tasks_by_status
@@ -149,6 +155,9 @@ async fn show(ctx: Ctx, q: web::Query<Query>) -> AppResult<HttpResponse> {
             "not_visited": figures.not_visited_30_days,
             "status_chart": bar_chart(&status_rows),
             "stage_chart": bar_chart(&stage_rows),
+            "unit_map": unit_map.as_ref().and_then(|m| m.as_ref().ok()),
+            "unit_map_too_many": unit_map.as_ref().and_then(|m| m.as_ref().err()).map(|n| format::number(*n as i64)),
+            "map_legend": super::maps::legend_names(locale),
         }),
     )
 }

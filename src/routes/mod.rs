@@ -19,6 +19,7 @@ mod home;
 mod household_io;
 mod households;
 mod login;
+pub(crate) mod maps;
 pub mod metrics;
 mod recommendations;
 pub(crate) mod reviews;
@@ -56,6 +57,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     recommendations::configure(cfg);
     households::configure(cfg);
     documents::configure(cfg);
+    maps::configure(cfg);
     admin_units::configure(cfg);
     admin_users::configure(cfg);
     admin_audit::configure(cfg);

@@ -32,6 +32,7 @@ mod households;
 mod import_files;
 mod instances;
 mod mail;
+mod maps;
 mod metrics;
 mod migrations;
 mod notifications;

@@ -10,7 +10,8 @@ use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
 use super::{
-    campaigns, desk, households, recommendations, reviews, targets, tasks, teams, units, ErrorBody,
+    campaigns, desk, households, parcels, recommendations, reviews, targets, tasks, teams, units,
+    ErrorBody,
 };
 use crate::context::Ctx;
 use crate::error::AppResult;
@@ -82,6 +83,7 @@ impl Modify for Token {
         households::import_households, households::get_household,
         households::update_household, households::list_visits, households::create_visit,
         households::add_photo, households::get_photo,
+        parcels::get_shape, parcels::put_shape, parcels::delete_shape, parcels::task_parcels,
         reviews::list_rounds, reviews::create, reviews::get_round, reviews::update,
         reviews::move_round, reviews::list_criteria, reviews::get_results,
         reviews::self_assessment, reviews::scores, reviews::consensus, reviews::raise_dispute,

@@ -10,6 +10,7 @@ mod campaigns;
 mod desk;
 pub(crate) mod docs;
 mod households;
+mod parcels;
 mod recommendations;
 mod reviews;
 mod targets;
@@ -50,6 +51,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .configure(units::configure)
             .configure(tasks::configure)
             .configure(households::configure)
+            .configure(parcels::configure)
             .configure(reviews::configure)
             .configure(recommendations::configure)
             .configure(targets::configure)

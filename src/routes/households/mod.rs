@@ -303,7 +303,7 @@ async fn render_show(
     let (hid, tid, owner_id) = (household.id, access.task.id, access.task.owner_id);
     let logged_read = personal_details(&access, &mut household);
     let actor = ctx.actor();
-    let (history, members, owner, photos) = ctx
+    let (history, members, owner, photos, parcel) = ctx
         .db(move |conn| {
             if let Some(read) = &logged_read {
                 audit::record_read(conn, &actor, read)?;
@@ -313,10 +313,18 @@ async fn render_show(
                 db::tasks::members(conn, tid)?,
                 db::users::find(conn, owner_id)?,
                 db::households::photos(conn, hid, None)?,
+                db::parcels::of_household(conn, hid)?,
             ))
         })
         .await?;
     let locale = ctx.locale;
+    let parcel_map = parcel.as_ref().map(|p| {
+        json!({
+            "svg": crate::routes::maps::household_parcel_svg(locale, &household, p),
+            "area": format::decimal(p.area_m2),
+            "source": p.source,
+        })
+    });
     if let Some((v, names)) = correcting.and_then(|c| history.iter().find(|(v, _)| v.id == c)) {
         if errors.is_empty() {
             form.visited_on = format::date(v.visited_on);
@@ -375,6 +383,7 @@ async fn render_show(
         "households/show",
         json!({
             "title": household.head_name,
+            "parcel_map": parcel_map,
             "h": household,
             "groups": in_words(locale, "priority-", &household.priority_groups),
             "task": {"id": access.task.id, "title": access.task.title},

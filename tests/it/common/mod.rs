@@ -199,6 +199,10 @@ pub fn new_client() -> Client {
     Client::builder()
         .cookie_store(true)
         .redirect(Policy::none())
+        // The server closes a connection idle for 5 s (actix's keep-alive):
+        // a pooled one is not reused near that moment, when a request sent
+        // on it could cross the server's close (a slow upload beside it).
+        .pool_idle_timeout(std::time::Duration::from_secs(3))
         .build()
         .unwrap()
 }

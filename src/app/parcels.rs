@@ -1,0 +1,473 @@
+//! Parcels of a task's households: a cadastral file read, previewed against
+//! the households (matched by map sheet and parcel number) and saved on
+//! confirmation; one household's shape written or removed; what a map of a
+//! task draws.
+
+use std::collections::HashMap;
+
+use serde_json::json;
+
+use super::tasks::{access, editable, Access};
+use super::Rejected;
+use crate::context::CurrentUser;
+use crate::db::audit::{self, Change};
+use crate::db::households::Household;
+use crate::db::{self, DbConnection};
+use crate::domain::import::parcel_key;
+use crate::domain::validate::FieldErrors;
+use crate::error::AppResult;
+use crate::geo::crs::{province_meridian, Crs};
+use crate::geo::read::{guess, Declared, Feature, Layer, PARCEL_NAMES, SHEET_NAMES};
+use crate::geo::{self, Parcel};
+
+/// Which system to read a file's coordinates in.
+#[derive(Clone, Debug, PartialEq, Eq, Default)]
+pub enum System {
+    /// What the file says; else degrees if they look like degrees, else the
+    /// unit's province zone.
+    #[default]
+    Auto,
+    Wgs84,
+    /// A province's VN-2000 zone, by its name in the table.
+    Province(String),
+}
+
+impl System {
+    pub fn parse(s: &str) -> System {
+        match s.trim() {
+            "" | "auto" => System::Auto,
+            "wgs84" => System::Wgs84,
+            p => System::Province(p.to_string()),
+        }
+    }
+
+    pub fn as_str(&self) -> &str {
+        match self {
+            System::Auto => "auto",
+            System::Wgs84 => "wgs84",
+            System::Province(p) => p,
+        }
+    }
+}
+
+/// What the uploader chose on the preview: the attributes that hold the map
+/// sheet and the parcel number (guessed from the usual names when not
+/// chosen), and the system.
+#[derive(Clone, Debug, Default)]
+pub struct Choice {
+    pub sheet: Option<String>,
+    pub parcel: Option<String>,
+    pub system: System,
+}
+
+/// What became of one shape of the file.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Outcome {
+    /// It goes to these households (usually one; several where the task
+    /// lists co-owners of one parcel as households).
+    Matched(Vec<i64>),
+    /// No household of the task has its sheet and number.
+    NoHousehold,
+    /// An earlier shape of the file has the same sheet and number.
+    Duplicate(usize),
+    /// Not a usable parcel: the message key.
+    Bad(&'static str),
+}
+
+#[derive(Clone, Debug)]
+pub struct Row {
+    /// 1-based, in the file's order.
+    pub number: usize,
+    pub sheet: String,
+    pub parcel_no: String,
+    pub outcome: Outcome,
+    pub parcel: Option<Parcel>,
+}
+
+/// A file checked against the task's households.
+#[derive(Clone, Debug)]
+pub struct Preview {
+    pub attributes: Vec<String>,
+    pub sheet: Option<String>,
+    pub parcel: Option<String>,
+    /// The system used, or why none could be (a message key).
+    pub system: Result<Crs, &'static str>,
+    pub declared: Declared,
+    pub rows: Vec<Row>,
+    /// Households the file has no shape for: (household, has a shape already).
+    pub missing: Vec<(Household, bool)>,
+    /// Matched households that already have a shape, which the file replaces.
+    pub replaced: usize,
+}
+
+impl Preview {
+    pub fn matched(&self) -> usize {
+        self.rows
+            .iter()
+            .filter(|r| matches!(r.outcome, Outcome::Matched(_)))
+            .count()
+    }
+
+    pub fn count(&self, f: impl Fn(&Outcome) -> bool) -> usize {
+        self.rows.iter().filter(|r| f(&r.outcome)).count()
+    }
+}
+
+/// The system a file is read in, or why it cannot be decided.
+fn system_of(
+    features: &[Feature],
+    declared: &Declared,
+    system: &System,
+    unit_province: &str,
+) -> Result<Crs, &'static str> {
+    let zone_of = |p: &str| {
+        province_meridian(p)
+            .map(Crs::zone)
+            .ok_or("parcels-error-need-province")
+    };
+    match (system, declared) {
+        (System::Wgs84, _) => Ok(Crs::Wgs84),
+        (System::Province(p), _) => zone_of(p),
+        (System::Auto, Declared::Known(crs)) => Ok(crs.clone()),
+        (System::Auto, Declared::Unknown(_)) => Err("parcels-error-unknown-system"),
+        (System::Auto, Declared::Nothing) => {
+            // Degrees look like degrees; anything else is taken as metres of
+            // the province's zone.
+            let first = features
+                .iter()
+                .find_map(|f| first_position(f.geometry.as_ref()?));
+            match first {
+                Some((x, y)) if x.abs() <= 180.0 && y.abs() <= 90.0 => Ok(Crs::Wgs84),
+                Some(_) => zone_of(unit_province),
+                None => Ok(Crs::Wgs84),
+            }
+        }
+    }
+}
+
+fn first_position(g: &geojson::Geometry) -> Option<(f64, f64)> {
+    use geojson::GeometryValue as V;
+    let p = match &g.value {
+        V::Point { coordinates } => Some(coordinates),
+        V::LineString { coordinates } | V::MultiPoint { coordinates } => coordinates.first(),
+        V::Polygon { coordinates } | V::MultiLineString { coordinates } => {
+            coordinates.first().and_then(|r| r.first())
+        }
+        V::MultiPolygon { coordinates } => coordinates
+            .first()
+            .and_then(|p| p.first())
+            .and_then(|r| r.first()),
+        V::GeometryCollection { .. } => None,
+    }?;
+    let s = p.as_slice();
+    Some((*s.first()?, *s.get(1)?))
+}
+
+/// Checks every shape of a file and matches it to the task's households.
+pub fn preview(
+    features: &[Feature],
+    declared: &Declared,
+    choice: &Choice,
+    unit_province: &str,
+    households: &[Household],
+    with_shape: &[i64],
+) -> Preview {
+    let attributes = Layer::attribute_names(features);
+    let pick = |chosen: &Option<String>, usual: &[&str]| {
+        chosen
+            .clone()
+            .filter(|c| attributes.contains(c))
+            .or_else(|| guess(&attributes, usual))
+    };
+    let sheet = pick(&choice.sheet, SHEET_NAMES);
+    let parcel = pick(&choice.parcel, PARCEL_NAMES);
+    let system = system_of(features, declared, &choice.system, unit_province);
+    let transform = system.as_ref().ok().and_then(Crs::to_wgs84);
+    // By sheet and number; by number alone when the file has no sheet.
+    let key = |s: &str, p: &str| {
+        let (s, p) = parcel_key(s, p);
+        if sheet.is_some() {
+            (s, p)
+        } else {
+            (String::new(), p)
+        }
+    };
+    let mut by_key: HashMap<(String, String), Vec<i64>> = HashMap::new();
+    for h in households.iter().filter(|h| !h.parcel_no.trim().is_empty()) {
+        by_key
+            .entry(key(&h.map_sheet, &h.parcel_no))
+            .or_default()
+            .push(h.id);
+    }
+    let mut seen: HashMap<(String, String), usize> = HashMap::new();
+    let mut rows = Vec::with_capacity(features.len());
+    for (i, f) in features.iter().enumerate() {
+        let value = |a: &Option<String>| {
+            a.as_deref()
+                .and_then(|a| f.get(a))
+                .unwrap_or("")
+                .to_string()
+        };
+        let (sheet_v, parcel_v) = (value(&sheet), value(&parcel));
+        let checked = match &transform {
+            Some(t) => geo::parcel(f.geometry.as_ref(), t),
+            None => Err(system
+                .clone()
+                .err()
+                .unwrap_or("parcels-error-unknown-system")),
+        };
+        let k = key(&sheet_v, &parcel_v);
+        let outcome = match &checked {
+            Err(e) => Outcome::Bad(e),
+            Ok(_) if parcel_v.is_empty() => Outcome::Bad("parcels-error-no-number"),
+            Ok(_) => match seen.get(&k) {
+                Some(first) => Outcome::Duplicate(*first),
+                None => {
+                    seen.insert(k.clone(), i + 1);
+                    match by_key.get(&k) {
+                        Some(ids) => Outcome::Matched(ids.clone()),
+                        None => Outcome::NoHousehold,
+                    }
+                }
+            },
+        };
+        rows.push(Row {
+            number: i + 1,
+            sheet: sheet_v,
+            parcel_no: parcel_v,
+            outcome,
+            parcel: checked.ok(),
+        });
+    }
+    let matched: std::collections::HashSet<i64> = rows
+        .iter()
+        .filter_map(|r| match &r.outcome {
+            Outcome::Matched(ids) => Some(ids.clone()),
+            _ => None,
+        })
+        .flatten()
+        .collect();
+    let replaced = matched.iter().filter(|id| with_shape.contains(id)).count();
+    let missing = households
+        .iter()
+        .filter(|h| !matched.contains(&h.id))
+        .map(|h| (h.clone(), with_shape.contains(&h.id)))
+        .collect();
+    Preview {
+        attributes,
+        sheet,
+        parcel,
+        system,
+        declared: declared.clone(),
+        rows,
+        missing,
+        replaced,
+    }
+}
+
+/// A file read, kept for its uploader's confirmation: its id.
+pub fn stage(
+    conn: &mut DbConnection,
+    user: &CurrentUser,
+    task_id: i64,
+    file_name: &str,
+    layer: &Layer,
+) -> Result<i64, Rejected> {
+    editable::<()>(conn, user, task_id)?;
+    Ok(db::parcels::stage_import(
+        conn,
+        task_id,
+        user.id,
+        file_name,
+        &layer.declared.to_stored(),
+        &layer.features,
+    )?)
+}
+
+/// A staged file checked again with the uploader's choices, as the preview
+/// shows it: the task's access, the file's name and the preview.
+pub fn staged_preview(
+    conn: &mut DbConnection,
+    user: &CurrentUser,
+    task_id: i64,
+    import_id: i64,
+    choice: &Choice,
+) -> Result<(Access, String, Preview), Rejected> {
+    let access = editable::<()>(conn, user, task_id)?;
+    let (name, declared, features) =
+        db::parcels::staged(conn, import_id, task_id, user.id)?.ok_or(Rejected::NotFound)?;
+    let province = db::parcels::settings_for(conn, &access.unit.path)?.province;
+    let households = db::households::all_of_task(conn, task_id)?;
+    let with_shape: Vec<i64> = db::parcels::of_task(conn, task_id)?
+        .iter()
+        .map(|p| p.household_id)
+        .collect();
+    let preview = preview(
+        &features,
+        &Declared::from_stored(&declared),
+        choice,
+        &province,
+        &households,
+        &with_shape,
+    );
+    Ok((access, name, preview))
+}
+
+/// What a confirmed import did.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Imported {
+    pub saved: usize,
+    pub replaced: usize,
+}
+
+/// Saves the matched shapes of a staged file, all or none, and drops it.
+/// A file whose system could not be decided saves nothing.
+pub fn confirm(
+    conn: &mut DbConnection,
+    user: &CurrentUser,
+    actor: &audit::Actor,
+    task_id: i64,
+    import_id: i64,
+    choice: &Choice,
+) -> Result<Imported, Rejected> {
+    let (access, name, preview) = staged_preview(conn, user, task_id, import_id, choice)?;
+    if let Err(key) = preview.system {
+        return Err(Rejected::NotAllowed(key));
+    }
+    let source = format!(
+        "{name} ({})",
+        preview.system.as_ref().map(Crs::label).unwrap_or_default()
+    );
+    let unit = access.task.unit_id;
+    Ok(audit::write(conn, actor, |c| {
+        let mut saved = 0;
+        for row in &preview.rows {
+            if let (Outcome::Matched(ids), Some(parcel)) = (&row.outcome, &row.parcel) {
+                for id in ids {
+                    db::parcels::put(c, *id, task_id, parcel, &source, Some(user.id))?;
+                    saved += 1;
+                }
+            }
+        }
+        db::parcels::drop_staged(c, import_id, user.id)?;
+        let done = Imported {
+            saved,
+            replaced: preview.replaced,
+        };
+        let change = Change::new(
+            "import_parcels",
+            "task",
+            task_id,
+            json!({"file": name, "system": source, "shapes": preview.rows.len(),
+                   "saved": saved, "replaced": preview.replaced}),
+        )
+        .on_unit(unit);
+        Ok((done, change))
+    })?)
+}
+
+/// A household's shape written from WGS84 GeoJSON (the API), by those who
+/// may edit its task.
+pub fn put_shape(
+    conn: &mut DbConnection,
+    user: &CurrentUser,
+    actor: &audit::Actor,
+    household_id: i64,
+    geometry: &geojson::Geometry,
+) -> Result<db::parcels::Stored, Rejected> {
+    let household = db::households::find(conn, household_id)?;
+    let access = editable::<()>(conn, user, household.task_id)?;
+    let to = Crs::Wgs84.to_wgs84().ok_or(Rejected::NotFound)?;
+    let parcel = geo::parcel(Some(geometry), &to).map_err(|key| {
+        let mut e = FieldErrors::default();
+        e.add("geometry", key);
+        Rejected::Invalid(e)
+    })?;
+    let unit = access.task.unit_id;
+    audit::write(conn, actor, |c| {
+        let had = db::parcels::of_household(c, household_id)?.is_some();
+        db::parcels::put(
+            c,
+            household_id,
+            household.task_id,
+            &parcel,
+            "API",
+            Some(user.id),
+        )?;
+        let change = Change::new(
+            "put_parcel",
+            "household",
+            household_id,
+            json!({"area_m2": (parcel.area_m2 * 10.0).round() / 10.0, "replaced": had}),
+        )
+        .on_unit(unit);
+        Ok(((), change))
+    })?;
+    db::parcels::of_household(conn, household_id)?.ok_or(Rejected::NotFound)
+}
+
+/// Removes a household's shape; `NotFound` when it had none.
+pub fn remove_shape(
+    conn: &mut DbConnection,
+    user: &CurrentUser,
+    actor: &audit::Actor,
+    household_id: i64,
+) -> Result<(), Rejected> {
+    let household = db::households::find(conn, household_id)?;
+    let access = editable::<()>(conn, user, household.task_id)?;
+    let unit = access.task.unit_id;
+    let removed = audit::write_if(conn, actor, |c| {
+        if !db::parcels::remove(c, household_id)? {
+            return Ok((false, None));
+        }
+        let change =
+            Change::new("remove_parcel", "household", household_id, json!({})).on_unit(unit);
+        Ok((true, Some(change)))
+    })?;
+    if removed {
+        Ok(())
+    } else {
+        Err(Rejected::NotFound)
+    }
+}
+
+/// What a task's map draws: its households, their parcels, the visits
+/// recorded with a place, and the reader's rights.
+pub struct TaskMap {
+    pub access: Access,
+    pub households: Vec<Household>,
+    pub parcels: Vec<db::parcels::Stored>,
+    pub visits: Vec<db::parcels::Placed>,
+}
+
+pub fn task_map(conn: &mut DbConnection, user: &CurrentUser, task_id: i64) -> AppResult<TaskMap> {
+    let access = access(conn, user, task_id)?;
+    Ok(TaskMap {
+        households: db::households::all_of_task(conn, task_id)?,
+        parcels: db::parcels::of_task(conn, task_id)?,
+        visits: db::parcels::placed_visits(conn, task_id)?,
+        access,
+    })
+}
+
+/// The task's map for an export that carries personal details to those who
+/// may read them: a reviewer's or administrator's export is logged once.
+pub fn export(
+    conn: &mut DbConnection,
+    user: &CurrentUser,
+    actor: &audit::Actor,
+    task_id: i64,
+) -> AppResult<TaskMap> {
+    let m = task_map(conn, user, task_id)?;
+    if m.access.sight == crate::domain::households::Sight::Logged && !m.parcels.is_empty() {
+        let read = Change::new(
+            "read_personal",
+            "task",
+            task_id,
+            json!({"export": "geojson", "households": m.parcels.len()}),
+        )
+        .on_unit(m.access.task.unit_id);
+        audit::record_read(conn, actor, &read)?;
+    }
+    Ok(m)
+}

@@ -1,0 +1,242 @@
+//! What maps keep: each household's parcel shape, parcel files waiting for
+//! their uploader's confirmation, and units' map settings.
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+use serde::Serialize;
+
+use super::schema::{households, parcel_imports, parcels, tasks, unit_maps, units, visits};
+use super::DbConnection;
+use crate::geo::read::Feature;
+use crate::geo::Parcel;
+
+/// A stored parcel, as a map reads it.
+#[derive(Debug, Clone, Queryable, Selectable, Serialize)]
+#[diesel(table_name = parcels)]
+pub struct Stored {
+    pub household_id: i64,
+    pub task_id: i64,
+    #[serde(skip)]
+    pub geometry: String,
+    pub area_m2: f64,
+    pub label_lon: f64,
+    pub label_lat: f64,
+    pub source: String,
+    pub updated_at: NaiveDateTime,
+}
+
+/// Writes a household's parcel over the one it had (inside the caller's
+/// transaction).
+pub fn put(
+    conn: &mut DbConnection,
+    household_id: i64,
+    task_id: i64,
+    parcel: &Parcel,
+    source: &str,
+    user_id: Option<i64>,
+) -> QueryResult<()> {
+    remove(conn, household_id)?;
+    let (w, s, e, n) = parcel.bbox;
+    diesel::insert_into(parcels::table)
+        .values((
+            parcels::household_id.eq(household_id),
+            parcels::task_id.eq(task_id),
+            parcels::geometry.eq(parcel.geometry_json()),
+            parcels::area_m2.eq(parcel.area_m2),
+            parcels::min_lon.eq(w),
+            parcels::min_lat.eq(s),
+            parcels::max_lon.eq(e),
+            parcels::max_lat.eq(n),
+            parcels::label_lon.eq(parcel.label.0),
+            parcels::label_lat.eq(parcel.label.1),
+            parcels::source.eq(source),
+            parcels::updated_at.eq(super::now()),
+            parcels::updated_by.eq(user_id),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// Removes a household's parcel; whether it had one.
+pub fn remove(conn: &mut DbConnection, household_id: i64) -> QueryResult<bool> {
+    Ok(diesel::delete(parcels::table.find(household_id)).execute(conn)? > 0)
+}
+
+pub fn of_household(conn: &mut DbConnection, household_id: i64) -> QueryResult<Option<Stored>> {
+    parcels::table
+        .find(household_id)
+        .select(Stored::as_select())
+        .first(conn)
+        .optional()
+}
+
+pub fn of_task(conn: &mut DbConnection, task_id: i64) -> QueryResult<Vec<Stored>> {
+    parcels::table
+        .filter(parcels::task_id.eq(task_id))
+        .select(Stored::as_select())
+        .order(parcels::household_id)
+        .load(conn)
+}
+
+/// The parcels of every task under a unit (`path` its materialized path)
+/// with their households' stage, sheet and number, `most` at most: what a
+/// unit's map draws.
+pub fn of_unit(
+    conn: &mut DbConnection,
+    path: &str,
+    most: i64,
+) -> QueryResult<Vec<(Stored, String, String, String)>> {
+    parcels::table
+        .inner_join(households::table)
+        .inner_join(tasks::table.inner_join(units::table))
+        .filter(units::path.like(format!("{path}%")))
+        .select((
+            Stored::as_select(),
+            households::stage,
+            households::map_sheet,
+            households::parcel_no,
+        ))
+        .order(parcels::household_id)
+        .limit(most)
+        .load(conn)
+}
+
+/// A visit with the place it was recorded at.
+#[derive(Debug, Clone, Queryable)]
+pub struct Placed {
+    pub household_id: i64,
+    pub visited_on: chrono::NaiveDate,
+    pub latitude: f64,
+    pub longitude: f64,
+}
+
+/// The task's visits recorded with a place.
+pub fn placed_visits(conn: &mut DbConnection, task_id: i64) -> QueryResult<Vec<Placed>> {
+    visits::table
+        .filter(visits::task_id.eq(task_id))
+        .filter(visits::latitude.is_not_null())
+        .filter(visits::longitude.is_not_null())
+        .select((
+            visits::household_id,
+            visits::visited_on,
+            visits::latitude.assume_not_null(),
+            visits::longitude.assume_not_null(),
+        ))
+        .order(visits::id)
+        .load(conn)
+}
+
+/// Keeps a read parcel file until its uploader confirms it; returns its id.
+/// Files left unconfirmed for a day are dropped.
+pub fn stage_import(
+    conn: &mut DbConnection,
+    task_id: i64,
+    user_id: i64,
+    file_name: &str,
+    declared: &str,
+    features: &[Feature],
+) -> QueryResult<i64> {
+    let day_ago = super::now() - chrono::Duration::days(1);
+    diesel::delete(parcel_imports::table.filter(parcel_imports::created_at.lt(day_ago)))
+        .execute(conn)?;
+    diesel::insert_into(parcel_imports::table)
+        .values((
+            parcel_imports::task_id.eq(task_id),
+            parcel_imports::user_id.eq(user_id),
+            parcel_imports::file_name.eq(file_name),
+            parcel_imports::prj.eq(declared),
+            parcel_imports::features
+                .eq(serde_json::to_string(features).unwrap_or_else(|_| "[]".into())),
+            parcel_imports::created_at.eq(super::now()),
+        ))
+        .returning(parcel_imports::id)
+        .get_result(conn)
+}
+
+/// A staged file of this task and uploader: its name, declared system and
+/// shapes. Only the uploader's own file is found: another editor cannot read
+/// or discard it by guessing its id.
+pub fn staged(
+    conn: &mut DbConnection,
+    id: i64,
+    task_id: i64,
+    user_id: i64,
+) -> QueryResult<Option<(String, String, Vec<Feature>)>> {
+    let found: Option<(String, String, String)> = parcel_imports::table
+        .filter(parcel_imports::id.eq(id))
+        .filter(parcel_imports::task_id.eq(task_id))
+        .filter(parcel_imports::user_id.eq(user_id))
+        .select((
+            parcel_imports::file_name,
+            parcel_imports::prj,
+            parcel_imports::features,
+        ))
+        .first(conn)
+        .optional()?;
+    Ok(found.and_then(|(name, prj, features)| {
+        serde_json::from_str(&features).ok().map(|f| (name, prj, f))
+    }))
+}
+
+pub fn drop_staged(conn: &mut DbConnection, id: i64, user_id: i64) -> QueryResult<usize> {
+    diesel::delete(
+        parcel_imports::table
+            .filter(parcel_imports::id.eq(id))
+            .filter(parcel_imports::user_id.eq(user_id)),
+    )
+    .execute(conn)
+}
+
+/// A unit's map settings.
+#[derive(Debug, Clone, Default, PartialEq, Queryable, Selectable, Insertable, Serialize)]
+#[diesel(table_name = unit_maps)]
+pub struct UnitMap {
+    #[serde(skip)]
+    pub unit_id: i64,
+    pub province: String,
+    pub tile_url: String,
+    pub tile_attribution: String,
+    #[serde(skip)]
+    pub updated_at: NaiveDateTime,
+}
+
+pub fn settings(conn: &mut DbConnection, unit_id: i64) -> QueryResult<Option<UnitMap>> {
+    unit_maps::table
+        .find(unit_id)
+        .select(UnitMap::as_select())
+        .first(conn)
+        .optional()
+}
+
+/// The settings that hold for a unit: its own or its nearest ancestor's,
+/// field by field (`path` is the unit's materialized path, `/1/4/9/`).
+pub fn settings_for(conn: &mut DbConnection, path: &str) -> QueryResult<UnitMap> {
+    let ids: Vec<i64> = path.split('/').filter_map(|p| p.parse().ok()).collect();
+    let rows: Vec<UnitMap> = unit_maps::table
+        .filter(unit_maps::unit_id.eq_any(&ids))
+        .select(UnitMap::as_select())
+        .load(conn)?;
+    let mut out = UnitMap::default();
+    // Nearest first.
+    for id in ids.iter().rev() {
+        if let Some(r) = rows.iter().find(|r| r.unit_id == *id) {
+            if out.province.is_empty() {
+                out.province.clone_from(&r.province);
+            }
+            if out.tile_url.is_empty() {
+                out.tile_url.clone_from(&r.tile_url);
+                out.tile_attribution.clone_from(&r.tile_attribution);
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// Replaces a unit's settings (inside the caller's transaction).
+pub fn set_settings(conn: &mut DbConnection, s: &UnitMap) -> QueryResult<()> {
+    diesel::delete(unit_maps::table.find(s.unit_id)).execute(conn)?;
+    diesel::insert_into(unit_maps::table)
+        .values(s)
+        .execute(conn)?;
+    Ok(())
+}

@@ -1,0 +1,766 @@
+//! Maps: a task's parcels coloured by consent (drawn on the server), the
+//! import of parcel shapes from cadastral files with a preview, the parcels
+//! out again as GeoJSON, and a unit's map settings.
+
+use actix_multipart::Multipart;
+use actix_web::http::{header, StatusCode};
+use actix_web::{web, HttpResponse};
+use futures_util::StreamExt;
+use serde::Deserialize;
+use serde_json::{json, Value};
+
+use super::{options, HtmlForm};
+use crate::app::parcels::{self as app, Choice, Outcome, Preview, System, TaskMap};
+use crate::app::Rejected;
+use crate::context::Ctx;
+use crate::db::{self, households::Household};
+use crate::domain::access::Permission;
+use crate::domain::consent::{ConsentStage, StageGroup};
+use crate::domain::format;
+use crate::domain::households::Sight;
+use crate::domain::validate::FieldErrors;
+use crate::error::{AppError, AppResult};
+use crate::geo::crs::PROVINCES;
+use crate::geo::map::{self, Dot, Drawn, Tiles, Words};
+use crate::geo::read::{self, MAX_UPLOAD};
+use crate::i18n::{self, Locale};
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.route("/tasks/{id}/map", web::get().to(task_map))
+        .route("/tasks/{id}/parcels.geojson", web::get().to(geojson_export))
+        .route("/tasks/{id}/parcels/import", web::get().to(upload_form))
+        .route("/tasks/{id}/parcels/import", web::post().to(upload))
+        .route(
+            "/tasks/{id}/parcels/import/{import}",
+            web::get().to(preview),
+        )
+        .route(
+            "/tasks/{id}/parcels/import/{import}",
+            web::post().to(confirm),
+        )
+        .route("/admin/units/{id}/map", web::get().to(settings))
+        .route("/admin/units/{id}/map", web::post().to(save_settings));
+}
+
+fn stage_of(h: &Household) -> ConsentStage {
+    ConsentStage::parse(&h.stage).unwrap_or(ConsentStage::NotContacted)
+}
+
+fn group_name(locale: Locale, g: StageGroup) -> String {
+    i18n::t(locale, &format!("map-group-{}", g.as_str()))
+}
+
+fn parcel_text(locale: Locale, sheet: &str, parcel: &str) -> String {
+    i18n::t_args(
+        locale,
+        "households-parcel-text",
+        &[("parcel", parcel.to_string()), ("sheet", sheet.to_string())],
+    )
+}
+
+/// The words every map carries.
+fn words(locale: Locale, title: String) -> Words {
+    Words {
+        title,
+        north: i18n::t(locale, "map-north"),
+    }
+}
+
+/// The content security policy of a page that shows tiles from `url`'s
+/// server: the app's own, with that origin allowed for pictures.
+fn csp_with_tiles(url: &str) -> Option<String> {
+    let rest = url.strip_prefix("https://")?;
+    let host = rest.split('/').next()?;
+    Some(crate::startup::CSP.replacen(
+        "img-src 'self' data:",
+        &format!("img-src 'self' data: https://{host}"),
+        1,
+    ))
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct MapQuery {
+    group: String,
+    paper: String,
+}
+
+/// The legend of a map: households and area per group, with the link that
+/// filters on it.
+fn legend(
+    locale: Locale,
+    counts: &[(i64, f64); 5],
+    chosen: Option<StageGroup>,
+    base: &str,
+) -> Vec<Value> {
+    StageGroup::ALL
+        .into_iter()
+        .map(|g| {
+            let (n, area) = counts[g.index()];
+            json!({
+                "class": format!("g{}", g.index()),
+                "name": group_name(locale, g),
+                "households": format::number(n),
+                "area": format::decimal(area),
+                "href": format!("{base}?group={}", g.as_str()),
+                "chosen": chosen == Some(g),
+            })
+        })
+        .collect()
+}
+
+/// The legend's names and colours alone, for a map without counts.
+pub(crate) fn legend_names(locale: Locale) -> Vec<Value> {
+    StageGroup::ALL
+        .into_iter()
+        .map(|g| json!({"class": format!("g{}", g.index()), "name": group_name(locale, g)}))
+        .collect()
+}
+
+/// Draws a task's map; the households without a shape are listed beside it.
+async fn task_map(
+    ctx: Ctx,
+    id: web::Path<i64>,
+    q: web::Query<MapQuery>,
+) -> AppResult<HttpResponse> {
+    let user = ctx.user()?.clone();
+    let tid = *id;
+    let (m, settings) = ctx
+        .db(move |c| {
+            let m = app::task_map(c, &user, tid)?;
+            let settings = db::parcels::settings_for(c, &m.access.unit.path)?;
+            Ok((m, settings))
+        })
+        .await?;
+    let locale = ctx.locale;
+    let chosen = StageGroup::parse(&q.group);
+    let paper = if q.paper == "a3" { "a3" } else { "a4" };
+    let TaskMap {
+        access,
+        households,
+        parcels,
+        visits,
+    } = m;
+    let shapes: Vec<(usize, geo::MultiPolygon<f64>)> = parcels
+        .iter()
+        .enumerate()
+        .filter_map(|(i, p)| crate::geo::stored(&p.geometry).map(|s| (i, s)))
+        .collect();
+    let by_id: std::collections::HashMap<i64, &Household> =
+        households.iter().map(|h| (h.id, h)).collect();
+    let mut counts = [(0i64, 0.0f64); 5];
+    for h in &households {
+        let g = stage_of(h).group().index();
+        counts[g].0 += 1;
+        counts[g].1 += h.area_m2;
+    }
+    let drawn: Vec<Drawn<'_>> = shapes
+        .iter()
+        .filter_map(|(i, shape)| {
+            let p = &parcels[*i];
+            let h = by_id.get(&p.household_id)?;
+            let stage = stage_of(h);
+            let group = stage.group();
+            Some(Drawn {
+                shape,
+                group,
+                label: &h.parcel_no,
+                label_at: (p.label_lon, p.label_lat),
+                href: format!("/households/{}", h.id),
+                title: format!(
+                    "{} — {} — {} m²",
+                    parcel_text(locale, &h.map_sheet, &h.parcel_no),
+                    i18n::t(locale, &format!("stage-{}", stage.as_str())),
+                    format::decimal(p.area_m2)
+                ),
+                dim: chosen.is_some_and(|c| c != group),
+            })
+        })
+        .collect();
+    let dots: Vec<Dot> = visits
+        .iter()
+        .map(|v| Dot {
+            lon: v.longitude,
+            lat: v.latitude,
+            title: i18n::t_args(
+                locale,
+                "map-visit-on",
+                &[("date", format::date(v.visited_on))],
+            ),
+        })
+        .collect();
+    let title = i18n::t_args(
+        locale,
+        "map-title-of",
+        &[("task", access.task.title.clone())],
+    );
+    let tiles = (!settings.tile_url.is_empty()).then(|| Tiles {
+        url: &settings.tile_url,
+    });
+    let svg = map::svg(&drawn, &dots, &words(locale, title.clone()), tiles);
+    let with_shape: std::collections::HashSet<i64> =
+        parcels.iter().map(|p| p.household_id).collect();
+    let missing: Vec<Value> = households
+        .iter()
+        .filter(|h| !with_shape.contains(&h.id))
+        .filter(|h| chosen.is_none_or(|c| stage_of(h).group() == c))
+        .map(|h| {
+            json!({
+                "id": h.id,
+                "name": h.head_name,
+                "parcel": if h.parcel_no.is_empty() { String::new() } else { parcel_text(locale, &h.map_sheet, &h.parcel_no) },
+                "stage": i18n::t(locale, &format!("stage-{}", h.stage)),
+            })
+        })
+        .collect();
+    let base = format!("/tasks/{}/map", access.task.id);
+    let mut response = ctx.render(
+        "maps/task",
+        json!({
+            "title": title,
+            "task": {"id": access.task.id, "title": access.task.title},
+            "unit": access.unit.name,
+            "today": format::date(format::today()),
+            "svg": svg,
+            "legend": legend(locale, &counts, chosen, &base),
+            "all_href": base,
+            "filtered": chosen.is_some(),
+            "paper": paper,
+            "a3": paper == "a3",
+            "paper_href": format!("{base}?{}paper={}", chosen.map(|g| format!("group={}&", g.as_str())).unwrap_or_default(), if paper == "a3" { "a4" } else { "a3" }),
+            "missing": missing,
+            "shapes": format::number(parcels.len() as i64),
+            "households": format::number(households.len() as i64),
+            "visits": format::number(dots.len() as i64),
+            "can_edit": access.can_edit,
+            "attribution": settings.tile_attribution,
+            "has_tiles": !settings.tile_url.is_empty(),
+        }),
+    )?;
+    if let Some(csp) = csp_with_tiles(&settings.tile_url) {
+        if let Ok(v) = header::HeaderValue::from_str(&csp) {
+            response
+                .headers_mut()
+                .insert(header::CONTENT_SECURITY_POLICY, v);
+        }
+    }
+    Ok(response)
+}
+
+/// The task's parcels as a GeoJSON FeatureCollection (WGS84), with each
+/// household's stage and area: phone and notes only for those who may read
+/// them (each such export logged for reviewers and administrators).
+async fn geojson_export(ctx: Ctx, id: web::Path<i64>) -> AppResult<HttpResponse> {
+    let user = ctx.user()?.clone();
+    let actor = ctx.actor();
+    let tid = *id;
+    let m = ctx.db(move |c| app::export(c, &user, &actor, tid)).await?;
+    let body = feature_collection(&m, ctx.locale);
+    Ok(super::export::attachment(
+        "application/geo+json",
+        format!("thua-dat-{}.geojson", m.access.task.id),
+        body.into_bytes(),
+    ))
+}
+
+/// The FeatureCollection of a task's map (shared with the API).
+pub(crate) fn feature_collection(m: &TaskMap, locale: Locale) -> String {
+    let by_id: std::collections::HashMap<i64, &Household> =
+        m.households.iter().map(|h| (h.id, h)).collect();
+    let personal = m.access.sight != Sight::Masked;
+    let mut out = String::from(r#"{"type":"FeatureCollection","features":["#);
+    let mut first = true;
+    for p in &m.parcels {
+        let Some(h) = by_id.get(&p.household_id) else {
+            continue;
+        };
+        let stage = stage_of(h);
+        let mut props = json!({
+            "household_id": h.id,
+            "head_name": h.head_name,
+            "address": h.address,
+            "map_sheet": h.map_sheet,
+            "parcel_no": h.parcel_no,
+            "stage": stage.as_str(),
+            "stage_name": i18n::t(locale, &format!("stage-{}", stage.as_str())),
+            "stage_group": stage.group().as_str(),
+            "area_m2": (p.area_m2 * 10.0).round() / 10.0,
+            "declared_area_m2": h.area_m2,
+            "last_visit_on": h.last_visit_on,
+        });
+        if personal {
+            props["phone"] = json!(h.phone);
+        }
+        if !first {
+            out.push(',');
+        }
+        first = false;
+        out.push_str(r#"{"type":"Feature","geometry":"#);
+        out.push_str(&p.geometry);
+        out.push_str(r#","properties":"#);
+        out.push_str(&props.to_string());
+        out.push('}');
+    }
+    out.push_str("]}");
+    out
+}
+
+fn render_upload(
+    ctx: &Ctx,
+    status: StatusCode,
+    task: (i64, &str),
+    error: Option<String>,
+) -> AppResult<HttpResponse> {
+    ctx.render_status(
+        status,
+        "maps/import",
+        json!({
+            "title": i18n::t(ctx.locale, "parcels-import-title"),
+            "task": {"id": task.0, "title": task.1},
+            "error": error,
+        }),
+    )
+}
+
+async fn editable_task(ctx: &Ctx, id: i64) -> AppResult<crate::app::tasks::Access> {
+    let user = ctx.user()?.clone();
+    ctx.db(move |c| {
+        crate::app::tasks::editable::<()>(c, &user, id).map_err(Rejected::into_app_error)
+    })
+    .await
+}
+
+async fn upload_form(ctx: Ctx, id: web::Path<i64>) -> AppResult<HttpResponse> {
+    let access = editable_task(&ctx, *id).await?;
+    render_upload(
+        &ctx,
+        StatusCode::OK,
+        (access.task.id, &access.task.title),
+        None,
+    )
+}
+
+/// The uploaded file's name and bytes, refused past `MAX_UPLOAD`.
+async fn read_upload(mut payload: Multipart) -> Result<Option<(String, Vec<u8>)>, &'static str> {
+    let mut file = None;
+    while let Some(field) = payload.next().await {
+        let mut field = field.map_err(|_| "import-error-upload")?;
+        let is_file = field.name() == Some("file") && file.is_none();
+        let name = field
+            .content_disposition()
+            .and_then(|cd| cd.get_filename())
+            .unwrap_or("")
+            .replace('\0', "");
+        let mut bytes = Vec::new();
+        while let Some(chunk) = field.next().await {
+            let chunk = chunk.map_err(|_| "import-error-upload")?;
+            if is_file {
+                if bytes.len() + chunk.len() > MAX_UPLOAD {
+                    return Err("parcels-error-too-large");
+                }
+                bytes.extend_from_slice(&chunk);
+            }
+        }
+        if is_file {
+            file = Some((format::short(&name, 200), bytes));
+        }
+    }
+    Ok(file)
+}
+
+/// Reads the file on a thread of its own (one file at a time, as the
+/// household import does), keeps it for confirmation and shows its preview.
+async fn upload(ctx: Ctx, id: web::Path<i64>, payload: Multipart) -> AppResult<HttpResponse> {
+    let access = editable_task(&ctx, *id).await?;
+    let task = (access.task.id, access.task.title.as_str());
+    let fail = |key: &str| {
+        render_upload(
+            &ctx,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            task,
+            Some(i18n::t(ctx.locale, key)),
+        )
+    };
+    let (name, bytes) = match read_upload(payload).await {
+        Ok(Some((name, bytes))) if !bytes.is_empty() => (name, bytes),
+        Ok(_) => return fail("import-error-no-file"),
+        Err(key) => return fail(key),
+    };
+    let turn = ctx
+        .state
+        .imports
+        .clone()
+        .acquire_owned()
+        .await
+        .map_err(|e| AppError::Internal(e.to_string()))?;
+    let layer = web::block(move || {
+        let read = std::panic::catch_unwind(|| read::read(&bytes))
+            .unwrap_or(Err("parcels-error-unreadable"));
+        drop(turn);
+        read
+    })
+    .await
+    .map_err(|e| AppError::Internal(e.to_string()))?;
+    let layer = match layer {
+        Ok(l) if l.features.is_empty() => return fail("parcels-error-none"),
+        Ok(l) => l,
+        Err(key) => return fail(key),
+    };
+    let user = ctx.user()?.clone();
+    let tid = access.task.id;
+    let staged = ctx
+        .db(move |c| app::stage(c, &user, tid, &name, &layer).map_err(Rejected::into_app_error))
+        .await?;
+    Ok(ctx.redirect(&format!("/tasks/{tid}/parcels/import/{staged}")))
+}
+
+#[derive(Deserialize, Default, Clone)]
+#[serde(default)]
+struct ChoiceForm {
+    sheet: String,
+    parcel: String,
+    system: String,
+}
+
+impl ChoiceForm {
+    fn choice(&self) -> Choice {
+        let attr = |s: &str| (!s.trim().is_empty()).then(|| s.to_string());
+        Choice {
+            sheet: attr(&self.sheet),
+            parcel: attr(&self.parcel),
+            system: System::parse(&self.system),
+        }
+    }
+}
+
+/// Rows shown in full (every refused one is shown besides).
+const PREVIEW_ROWS: usize = 300;
+
+fn outcome_text(locale: Locale, o: &Outcome) -> (String, &'static str) {
+    match o {
+        Outcome::Matched(ids) if ids.len() > 1 => (
+            i18n::t_args(
+                locale,
+                "parcels-matched-several",
+                &[("n", ids.len().to_string())],
+            ),
+            "on_time",
+        ),
+        Outcome::Matched(_) => (i18n::t(locale, "parcels-matched"), "on_time"),
+        Outcome::NoHousehold => (i18n::t(locale, "parcels-no-household"), "due_soon"),
+        Outcome::Duplicate(first) => (
+            i18n::t_args(locale, "parcels-duplicate", &[("row", first.to_string())]),
+            "overdue",
+        ),
+        Outcome::Bad(key) => (i18n::t(locale, key), "overdue"),
+    }
+}
+
+fn preview_view(locale: Locale, p: &Preview, form: &ChoiceForm) -> Value {
+    let attr_options = |chosen: &Option<String>| {
+        let mut items = vec![(String::new(), i18n::t(locale, "parcels-attribute-none"))];
+        items.extend(p.attributes.iter().map(|a| (a.clone(), a.clone())));
+        options(items, chosen.as_deref().unwrap_or(""))
+    };
+    let mut systems = vec![
+        ("auto".to_string(), i18n::t(locale, "parcels-system-auto")),
+        ("wgs84".to_string(), "WGS84".to_string()),
+    ];
+    systems.extend(PROVINCES.iter().map(|(name, d, m)| {
+        (
+            name.to_string(),
+            format!("VN-2000 — {name} (KTT {d}°{m:02}')"),
+        )
+    }));
+    let system_choice = if form.system.is_empty() {
+        "auto"
+    } else {
+        form.system.as_str()
+    };
+    let bad = |o: &Outcome| matches!(o, Outcome::Bad(_) | Outcome::Duplicate(_));
+    let rows: Vec<Value> = p
+        .rows
+        .iter()
+        .enumerate()
+        .filter(|(i, r)| *i < PREVIEW_ROWS || bad(&r.outcome))
+        .map(|(_, r)| {
+            let (text, badge) = outcome_text(locale, &r.outcome);
+            json!({
+                "number": r.number,
+                "sheet": r.sheet,
+                "parcel": r.parcel_no,
+                "area": r.parcel.as_ref().map(|p| format::decimal(p.area_m2)),
+                "result": text,
+                "badge": badge,
+                "bad": bad(&r.outcome),
+            })
+        })
+        .collect();
+    let missing: Vec<Value> = p
+        .missing
+        .iter()
+        .take(500)
+        .map(|(h, had)| {
+            json!({
+                "id": h.id,
+                "name": h.head_name,
+                "parcel": if h.parcel_no.is_empty() { String::new() } else { parcel_text(locale, &h.map_sheet, &h.parcel_no) },
+                "has_shape": had,
+            })
+        })
+        .collect();
+    let declared = match &p.declared {
+        read::Declared::Nothing => i18n::t(locale, "parcels-declared-nothing"),
+        read::Declared::Known(c) => c.label(),
+        read::Declared::Unknown(name) => name.clone(),
+    };
+    json!({
+        "sheet_options": attr_options(&p.sheet),
+        "parcel_options": attr_options(&p.parcel),
+        "system_options": options(systems, system_choice),
+        "system": p.system.as_ref().map(|c| c.label()).ok(),
+        "system_error": p.system.as_ref().err().map(|k| i18n::t(locale, k)),
+        "declared": declared,
+        "rows": rows,
+        "shown_all": p.rows.len() <= PREVIEW_ROWS,
+        "total": p.rows.len(),
+        "matched": p.matched(),
+        "no_household": p.count(|o| matches!(o, Outcome::NoHousehold)),
+        "bad": p.count(bad),
+        "replaced": p.replaced,
+        "missing": missing,
+        "missing_count": p.missing.len(),
+        "can_confirm": p.system.is_ok() && p.matched() > 0,
+        "form": {"sheet": p.sheet, "parcel": p.parcel, "system": system_choice},
+    })
+}
+
+async fn preview(
+    ctx: Ctx,
+    path: web::Path<(i64, i64)>,
+    q: web::Query<ChoiceForm>,
+) -> AppResult<HttpResponse> {
+    let (tid, import_id) = path.into_inner();
+    let user = ctx.user()?.clone();
+    let form = q.into_inner();
+    let choice = form.choice();
+    let (access, name, p) = ctx
+        .db(move |c| {
+            app::staged_preview(c, &user, tid, import_id, &choice).map_err(Rejected::into_app_error)
+        })
+        .await?;
+    let mut data = preview_view(ctx.locale, &p, &form);
+    data["title"] = json!(i18n::t(ctx.locale, "parcels-preview-title"));
+    data["task"] = json!({"id": access.task.id, "title": access.task.title});
+    data["file_name"] = json!(name);
+    data["import_id"] = json!(import_id);
+    ctx.render("maps/preview", data)
+}
+
+async fn confirm(
+    ctx: Ctx,
+    path: web::Path<(i64, i64)>,
+    form: HtmlForm<ChoiceForm>,
+) -> AppResult<HttpResponse> {
+    let (tid, import_id) = path.into_inner();
+    let (user, actor) = (ctx.user()?.clone(), ctx.actor());
+    let choice = form.0.choice();
+    let done = ctx
+        .db(move |c| Ok(app::confirm(c, &user, &actor, tid, import_id, &choice)))
+        .await?;
+    match done {
+        Ok(done) => {
+            let message = i18n::t_args(
+                ctx.locale,
+                "parcels-imported",
+                &[
+                    ("saved", format::number(done.saved as i64)),
+                    ("replaced", format::number(done.replaced as i64)),
+                ],
+            );
+            ctx.flash_text("success", &message);
+            Ok(ctx.redirect(&format!("/tasks/{tid}/map")))
+        }
+        Err(Rejected::NotAllowed(key)) => {
+            ctx.flash("error", key);
+            Ok(ctx.redirect(&format!("/tasks/{tid}/parcels/import/{import_id}")))
+        }
+        Err(r) => Err(r.into_app_error()),
+    }
+}
+
+async fn unit_settings(ctx: &Ctx, id: i64) -> AppResult<(db::units::Unit, db::parcels::UnitMap)> {
+    let (unit, set) = ctx
+        .db(move |c| Ok((db::units::find(c, id)?, db::parcels::settings(c, id)?)))
+        .await?;
+    ctx.user()?.require(Permission::ManageUnits, &unit.path)?;
+    Ok((unit, set.unwrap_or_default()))
+}
+
+fn render_settings(
+    ctx: &Ctx,
+    unit: &db::units::Unit,
+    set: &db::parcels::UnitMap,
+    errors: &FieldErrors,
+    status: StatusCode,
+) -> AppResult<HttpResponse> {
+    let mut provinces = vec![(String::new(), i18n::t(ctx.locale, "map-province-inherit"))];
+    provinces.extend(
+        PROVINCES
+            .iter()
+            .map(|(n, d, m)| (n.to_string(), format!("{n} — KTT {d}°{m:02}'"))),
+    );
+    ctx.render_status(
+        status,
+        "maps/settings",
+        json!({
+            "title": unit.name,
+            "unit": unit,
+            "provinces": options(provinces, &set.province),
+            "f": super::form_view(set, errors),
+            "has_errors": !errors.is_empty(),
+        }),
+    )
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct SettingsForm {
+    province: String,
+    tile_url: String,
+    tile_attribution: String,
+}
+
+/// Checks a tile server's address: https, with `{z}`, `{x}` and `{y}`, and
+/// nothing that could leave an attribute.
+pub fn tile_url_error(url: &str) -> Option<&'static str> {
+    if url.is_empty() {
+        return None;
+    }
+    let ok = url.starts_with("https://")
+        && url.len() <= 300
+        && ["{z}", "{x}", "{y}"].iter().all(|p| url.contains(p))
+        && !url
+            .chars()
+            .any(|c| c.is_whitespace() || c.is_control() || "\"'<>\\`".contains(c));
+    (!ok).then_some("map-error-tile-url")
+}
+
+async fn settings(ctx: Ctx, id: web::Path<i64>) -> AppResult<HttpResponse> {
+    let (unit, set) = unit_settings(&ctx, *id).await?;
+    render_settings(&ctx, &unit, &set, &FieldErrors::default(), StatusCode::OK)
+}
+
+async fn save_settings(
+    ctx: Ctx,
+    id: web::Path<i64>,
+    form: HtmlForm<SettingsForm>,
+) -> AppResult<HttpResponse> {
+    let (unit, _) = unit_settings(&ctx, *id).await?;
+    let f = form.0;
+    let set = db::parcels::UnitMap {
+        unit_id: unit.id,
+        province: f.province.trim().to_string(),
+        tile_url: f.tile_url.trim().to_string(),
+        tile_attribution: f.tile_attribution.trim().to_string(),
+        updated_at: db::now(),
+    };
+    let mut errors = FieldErrors::default();
+    if !set.province.is_empty() && !PROVINCES.iter().any(|(p, _, _)| *p == set.province) {
+        errors.add("province", "error-invalid-choice");
+    }
+    if let Some(key) = tile_url_error(&set.tile_url) {
+        errors.add("tile_url", key);
+    }
+    if set.tile_attribution.chars().count() > 200 || set.tile_attribution.contains('\0') {
+        errors.add("tile_attribution", "error-too-long");
+    }
+    if !errors.is_empty() {
+        return render_settings(&ctx, &unit, &set, &errors, StatusCode::UNPROCESSABLE_ENTITY);
+    }
+    let actor = ctx.actor();
+    let unit_id = unit.id;
+    ctx.db(move |c| {
+        db::audit::write(c, &actor, |c| {
+            db::parcels::set_settings(c, &set)?;
+            let change = db::audit::Change::new(
+                "map_settings",
+                "unit",
+                unit_id,
+                json!({"province": set.province, "tiles": !set.tile_url.is_empty()}),
+            )
+            .on_unit(unit_id);
+            Ok(((), change))
+        })
+    })
+    .await?;
+    Ok(ctx.saved(&format!("/admin/units/{unit_id}/map")))
+}
+
+/// A small map of one household's parcel, for its page.
+pub(crate) fn household_parcel_svg(
+    locale: Locale,
+    h: &Household,
+    parcel: &db::parcels::Stored,
+) -> Option<String> {
+    let shape = crate::geo::stored(&parcel.geometry)?;
+    let stage = stage_of(h);
+    let drawn = [Drawn {
+        shape: &shape,
+        group: stage.group(),
+        label: &h.parcel_no,
+        label_at: (parcel.label_lon, parcel.label_lat),
+        href: format!("/tasks/{}/map", h.task_id),
+        title: parcel_text(locale, &h.map_sheet, &h.parcel_no),
+        dim: false,
+    }];
+    map::svg(
+        &drawn,
+        &[],
+        &words(locale, parcel_text(locale, &h.map_sheet, &h.parcel_no)),
+        None,
+    )
+}
+
+/// The map of every parcel of the tasks under a unit, coloured the same way:
+/// `None` when there are none, `Err(count)` past what one page draws.
+pub(crate) fn unit_map(
+    conn: &mut db::DbConnection,
+    locale: Locale,
+    unit: &db::units::Unit,
+) -> AppResult<Option<Result<String, usize>>> {
+    const MOST: usize = 5_000;
+    let rows = db::parcels::of_unit(conn, &unit.path, MOST as i64 + 1)?;
+    if rows.is_empty() {
+        return Ok(None);
+    }
+    if rows.len() > MOST {
+        return Ok(Some(Err(MOST)));
+    }
+    let shapes: Vec<Option<geo::MultiPolygon<f64>>> = rows
+        .iter()
+        .map(|(p, ..)| crate::geo::stored(&p.geometry))
+        .collect();
+    let drawn: Vec<Drawn<'_>> = rows
+        .iter()
+        .zip(&shapes)
+        .filter_map(|((p, stage, sheet, parcel), shape)| {
+            let stage = ConsentStage::parse(stage).unwrap_or(ConsentStage::NotContacted);
+            Some(Drawn {
+                shape: shape.as_ref()?,
+                group: stage.group(),
+                label: parcel,
+                label_at: (p.label_lon, p.label_lat),
+                href: format!("/households/{}", p.household_id),
+                title: format!(
+                    "{} — {}",
+                    parcel_text(locale, sheet, parcel),
+                    i18n::t(locale, &format!("stage-{}", stage.as_str()))
+                ),
+                dim: false,
+            })
+        })
+        .collect();
+    let title = i18n::t_args(locale, "map-title-of", &[("task", unit.name.clone())]);
+    Ok(map::svg(&drawn, &[], &words(locale, title), None).map(Ok))
+}
