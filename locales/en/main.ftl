@@ -1434,3 +1434,4 @@ parcels-error-need-province = The file does not name its coordinate system: choo
 parcels-error-unknown-system = The file's coordinate system is neither WGS84 nor VN-2000: choose one above.
 parcels-error-no-number = No parcel number.
 parcels-error-none = The file holds no shape.
+map-link = Parcel map

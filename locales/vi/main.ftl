@@ -1434,3 +1434,4 @@ parcels-error-need-province = Tệp không ghi hệ tọa độ: chọn tỉnh (
 parcels-error-unknown-system = Hệ tọa độ của tệp không phải WGS84 hay VN-2000: chọn hệ tọa độ ở trên.
 parcels-error-no-number = Không có số thửa.
 parcels-error-none = Tệp không có hình nào.
+map-link = Bản đồ thửa đất

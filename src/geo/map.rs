@@ -136,7 +136,7 @@ pub fn svg(
     let mut out = String::with_capacity(200 + parcels.len() * 160);
     let _ = write!(
         out,
-        r#"<svg class="map" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {WIDTH} {h:.0}" role="img" aria-labelledby="map-title"><title id="map-title">{}</title><rect class="map-sea" width="{WIDTH}" height="{h:.0}"/>"#,
+        r#"<svg class="map" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {WIDTH} {h:.0}" role="group" aria-labelledby="map-title"><title id="map-title">{}</title><rect class="map-sea" width="{WIDTH}" height="{h:.0}"/>"#,
         html_escape(&words.title)
     );
     if let Some(t) = tiles {
@@ -167,7 +167,7 @@ pub fn svg(
         };
         let _ = write!(
             out,
-            r#"<a href="{}"><path class="{class}" d="{d}"><title>{}</title></path></a>"#,
+            r#"<a href="{}"><title>{}</title><path class="{class}" d="{d}"/></a>"#,
             html_escape(&p.href),
             html_escape(&p.title)
         );
@@ -341,7 +341,9 @@ mod tests {
             north: "B".into(),
         };
         let svg = svg(&parcels, &[], &words, None).unwrap();
-        assert!(svg.contains(r#"<a href="/households/1"><path class="g2""#));
+        assert!(svg.contains(
+            r#"<a href="/households/1"><title>Thửa 101 &lt;b&gt;</title><path class="g2""#
+        ));
         assert!(svg.contains(r#"class="g4""#));
         assert!(svg.contains("&lt;b&gt;"), "titles are escaped");
         assert_eq!(

@@ -389,6 +389,15 @@ fn visit(app: &TestApp, household: i64, stage: ConsentStage, place: Option<(f64,
     }
 }
 
+/// Whether the map draws household `h`'s parcel with `class`, as a link.
+fn drawn_as(html: &str, h: i64, class: &str) -> bool {
+    let Some(start) = html.find(&format!(r#"<a href="/households/{h}"><title>"#)) else {
+        return false;
+    };
+    let end = start + html[start..].find("</a>").unwrap();
+    html[start..end].contains(&format!(r#"<path class="{class}""#))
+}
+
 #[tokio::test]
 async fn the_map_colours_parcels_by_stage_links_them_and_lists_the_rest() {
     let w = world().await;
@@ -404,10 +413,9 @@ async fn the_map_colours_parcels_by_stage_links_them_and_lists_the_rest() {
     let map = format!("/tasks/{}/map", w.task);
     let html = w.capuy.page_ok(&map).await;
     // Handed over (g4), being persuaded (g1), not reached (g0).
-    let link = |h: i64, class: &str| format!(r#"<a href="/households/{h}"><path class="{class}""#);
-    assert!(html.contains(&link(w.households[0], "g4")), "{html}");
-    assert!(html.contains(&link(w.households[1], "g1")));
-    assert!(html.contains(&link(w.households[2], "g0")));
+    assert!(drawn_as(&html, w.households[0], "g4"));
+    assert!(drawn_as(&html, w.households[1], "g1"));
+    assert!(drawn_as(&html, w.households[2], "g0"));
     assert_eq!(
         html.matches("<a href=\"/households/").count(),
         10 + 1,
@@ -432,8 +440,8 @@ async fn the_map_colours_parcels_by_stage_links_them_and_lists_the_rest() {
     )));
     // A filter by stage group keeps the others as outlines.
     let html = w.capuy.page_ok(&format!("{map}?group=persuading")).await;
-    assert!(html.contains(&link(w.households[1], "g1")));
-    assert!(html.contains(&link(w.households[0], "dim")));
+    assert!(drawn_as(&html, w.households[1], "g1"));
+    assert!(drawn_as(&html, w.households[0], "dim"));
     assert!(!html.contains("Hộ thửa 111"), "the list follows the filter");
     // The print layout: A3 landscape when asked, with the task, unit and date.
     let html = w.capuy.page_ok(&format!("{map}?paper=a3")).await;
