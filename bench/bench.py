@@ -10,6 +10,7 @@ peak memory. See docs/performance.md.
 """
 
 import argparse
+import gzip
 import os
 import re
 import shutil
@@ -160,6 +161,22 @@ def session(username):
 def fetch(cookie, path):
     req = urllib.request.Request(BASE + path, headers={"Cookie": cookie})
     return urllib.request.urlopen(req).read().decode()
+
+
+def map_weight(cookie, path, runs=10):
+    """One request at a time: the median and slowest time of the page, and
+    its size as sent compressed (gzip) and as HTML."""
+    times = []
+    for _ in range(runs):
+        req = urllib.request.Request(BASE + path, headers={"Cookie": cookie, "Accept-Encoding": "gzip"})
+        started = time.monotonic()
+        with urllib.request.urlopen(req) as r:
+            body = r.read()
+            encoding = r.headers.get("Content-Encoding", "")
+        times.append((time.monotonic() - started) * 1000)
+    times.sort()
+    html = gzip.decompress(body) if encoding == "gzip" else body
+    return times[len(times) // 2], times[-1], len(body), len(html), html.decode().count("<path class=")
 
 
 def post_form(cookie, path, body):
@@ -325,6 +342,7 @@ def run(args, url, server):
         ("dashboard, ward", "/dashboard", ward, None),
         ("task list, filtered", "/tasks?status=in_progress&q=duong", admin, None),
         ("task page, 1,000 households", "/tasks/1", admin, None),
+        ("map of the task, 1,000 parcels", "/tasks/1/map", admin, None),
         ("household page", f"/households/{household}", team, None),
         ("visits due (worklist)", "/visits/due", team, None),
         (f"review results, {args.scale * 10_000:.0f} tasks", f"/reviews/{round_id}/results", admin, None),
@@ -346,6 +364,7 @@ def run(args, url, server):
             cold[label] = (time.monotonic() - started) * 1000
     # The dashboard alone, one request at a time, against the raw aggregate.
     _, solo_p50, _, _ = wrk("/dashboard", admin, max(3, args.duration // 2), 1)
+    drawn = map_weight(admin, "/tasks/1/map") if any(p[1] == "/tasks/1/map" for p in pages) else None
     rows = []
     anon = AnonPeak(server.pid)
     anon.start()
@@ -385,6 +404,11 @@ def run(args, url, server):
     print(f"Province dashboard right after a visit (computed afresh, 10 times): median "
           f"{after_visit[len(after_visit) // 2]:.1f} ms, slowest {after_visit[-1]:.1f} ms; the same "
           f"figures counted from every household in the database's client: {recount:.1f} ms.")
+    if drawn:
+        median, slowest, sent, html, parcels = drawn
+        print(f"Map of the task with 1,000 households ({parcels} parcels drawn), one request at a "
+              f"time: median {median:.1f} ms, slowest {slowest:.1f} ms of 10; {sent / 1024:.0f} KB "
+              f"sent compressed ({html / 1024:.0f} KB of HTML).")
     anon.stop.set()
     print(f"Server peak memory: {anon.peak / 1024:.0f} MB private (RssAnon); {peak:.0f} MB resident "
           f"(VmHWM; on SQLite it also counts the pages of the database file the server maps)")

@@ -253,6 +253,46 @@ struct HouseholdRow {
 }
 flushable!(HouseholdRow, households::table);
 
+/// Every household's plot, laid out along streets per task (illustrative).
+#[derive(Insertable)]
+#[diesel(table_name = parcels, treat_none_as_default_value = false)]
+struct ParcelRow {
+    household_id: i64,
+    task_id: i64,
+    geometry: String,
+    area_m2: f64,
+    min_lon: f64,
+    min_lat: f64,
+    max_lon: f64,
+    max_lat: f64,
+    label_lon: f64,
+    label_lat: f64,
+    source: &'static str,
+    updated_at: NaiveDateTime,
+    updated_by: Option<i64>,
+}
+
+impl ParcelRow {
+    fn of(household_id: i64, task_id: i64, p: &crate::geo::Parcel, now: NaiveDateTime) -> Self {
+        let (w, s, e, n) = p.bbox;
+        ParcelRow {
+            household_id,
+            task_id,
+            geometry: p.geometry_json(),
+            area_m2: p.area_m2,
+            min_lon: w,
+            min_lat: s,
+            max_lon: e,
+            max_lat: n,
+            label_lon: p.label.0,
+            label_lat: p.label.1,
+            source: "generated",
+            updated_at: now,
+            updated_by: None,
+        }
+    }
+}
+
 #[derive(Insertable)]
 #[diesel(table_name = visits, treat_none_as_default_value = false)]
 struct VisitRow {
@@ -680,12 +720,14 @@ impl Gen<'_> {
         let extra = (scale.households - big) % rest_tasks;
         let visits_per = scale.visits as f64 / scale.households.max(1) as f64;
         let mut hh = Vec::with_capacity(BATCH);
+        let mut pp: Vec<ParcelRow> = Vec::with_capacity(BATCH);
         let mut vv = Vec::with_capacity(BATCH * 12);
         let mut hid = 0i64;
         let mut visits_left = scale.visits;
         let span = (today - first_day).num_days().max(1);
         let mut h_written = 0usize;
         let mut v_written = 0usize;
+        let mut p_written = 0usize;
         let mut since_commit = 0usize;
         conn.batch_execute_begin()?;
         for (ti, (task, _, owner, members, status, _)) in task_info.iter().enumerate() {
@@ -694,6 +736,15 @@ impl Gen<'_> {
             } else {
                 per_task + usize::from(ti - 1 < extra)
             };
+            // Each task's plots on streets of their own, tasks on a grid
+            // 2 km apart across the north of the country.
+            let mut blocks = crate::demo::parcels::Blocks::new(
+                (
+                    103.6 + (ti % 150) as f64 * 0.02,
+                    20.2 + (ti / 150) as f64 * 0.02,
+                ),
+                60,
+            );
             let walkers: Vec<i64> = if members.is_empty() {
                 vec![*owner]
             } else {
@@ -744,6 +795,10 @@ impl Gen<'_> {
                         created_at: now,
                     });
                 }
+                let area_m2 = rng.gen_range(40..600) as f64;
+                if let Ok(parcel) = crate::geo::measure(blocks.plot(area_m2)) {
+                    pp.push(ParcelRow::of(hid, *task, &parcel, now));
+                }
                 hh.push(HouseholdRow {
                     id: hid,
                     task_id: *task,
@@ -758,7 +813,7 @@ impl Gen<'_> {
                     residential_group: format!("Tổ {}", rng.gen_range(1..30)),
                     map_sheet: rng.gen_range(1..80).to_string(),
                     parcel_no: rng.gen_range(1..900).to_string(),
-                    area_m2: rng.gen_range(40..600) as f64,
+                    area_m2,
                     land_type: if k % 4 == 0 { "CLN" } else { "ODT" },
                     phone: format!("09{:08}", rng.gen_range(0..100_000_000u32)),
                     stage: PATH[stage].as_str(),
@@ -771,6 +826,8 @@ impl Gen<'_> {
                     h_written += insert_batch!(&mut *conn, households::table, &hh)?;
                     since_commit += hh.len();
                     hh.clear();
+                    p_written += insert_batch!(&mut *conn, parcels::table, &pp)?;
+                    pp.clear();
                     for chunk in vv.chunks(BATCH) {
                         v_written += insert_batch!(&mut *conn, visits::table, chunk)?;
                     }
@@ -791,12 +848,16 @@ impl Gen<'_> {
         if !hh.is_empty() {
             h_written += insert_batch!(&mut *conn, households::table, &hh)?;
         }
+        if !pp.is_empty() {
+            p_written += insert_batch!(&mut *conn, parcels::table, &pp)?;
+        }
         for chunk in vv.chunks(BATCH) {
             v_written += insert_batch!(&mut *conn, visits::table, chunk)?;
         }
         conn.batch_execute_commit()?;
         self.report.tables.push(("households", h_written));
         self.report.tables.push(("visits", v_written));
+        self.report.tables.push(("parcels", p_written));
         if let Some(create) = rebuild {
             use diesel::connection::SimpleConnection;
             say("building the household and visit indexes");

@@ -20,10 +20,61 @@ fn offset(origin: (f64, f64), east: f64, north: f64) -> Coord<f64> {
     }
 }
 
-/// Plots along a line from `origin` heading `bearing` degrees (from east,
-/// anticlockwise), alternately on its left and right bank, `setback` metres
-/// from its middle, `depth` deep and `widths` wide; `bend` metres of a gentle
-/// wave, as a ditch has.
+/// A street or ditch with plots on both banks, laid out one at a time.
+pub struct Street {
+    origin: (f64, f64),
+    bearing: f64,
+    setback: f64,
+    depth: f64,
+    bend: f64,
+    cursor: [f64; 2],
+    plots: usize,
+}
+
+impl Street {
+    /// A line from `origin` heading `bearing` degrees (from east,
+    /// anticlockwise), plots `setback` metres from its middle and `depth`
+    /// deep; `bend` metres of a gentle wave, as a ditch has.
+    pub fn new(origin: (f64, f64), bearing: f64, setback: f64, depth: f64, bend: f64) -> Street {
+        Street {
+            origin,
+            bearing,
+            setback,
+            depth,
+            bend,
+            cursor: [0.0, 0.0],
+            plots: 0,
+        }
+    }
+
+    /// The next plot, `width` metres along, alternately on the left and the
+    /// right bank.
+    pub fn plot(&mut self, width: f64) -> MultiPolygon<f64> {
+        let (sin, cos) = self.bearing.to_radians().sin_cos();
+        let (bend, origin) = (self.bend, self.origin);
+        let at = |along: f64, across: f64| {
+            let across = across + bend * (along / 70.0).sin();
+            offset(origin, along * cos - across * sin, along * sin + across * cos)
+        };
+        let i = self.plots;
+        self.plots += 1;
+        let side = i % 2;
+        let sign = if side == 0 { 1.0 } else { -1.0 };
+        let (a0, a1) = (self.cursor[side], self.cursor[side] + width);
+        self.cursor[side] = a1;
+        let (near, far) = (sign * self.setback, sign * (self.setback + self.depth));
+        // A plot's back is a little uneven, as real ones are.
+        let back = far + sign * (((i * 7) % 5) as f64 * 0.3);
+        let mut ring = vec![at(a0, near), at(a1, near), at(a1, back), at(a0, back)];
+        if side == 1 {
+            ring.reverse();
+        }
+        ring.push(ring[0]);
+        MultiPolygon::new(vec![Polygon::new(LineString::new(ring), vec![])])
+    }
+}
+
+/// Plots of `widths` along one street (see [`Street::new`]).
 pub fn strip(
     origin: (f64, f64),
     bearing: f64,
@@ -32,37 +83,40 @@ pub fn strip(
     widths: &[f64],
     bend: f64,
 ) -> Vec<MultiPolygon<f64>> {
-    let (sin, cos) = bearing.to_radians().sin_cos();
-    let wave = |along: f64| bend * (along / 70.0).sin();
-    // A point `along` the line and `across` it (left positive), in degrees.
-    let at = |along: f64, across: f64| {
-        let across = across + wave(along);
-        offset(
+    let mut street = Street::new(origin, bearing, setback, depth, bend);
+    widths.iter().map(|w| street.plot(*w)).collect()
+}
+
+/// A neighbourhood of parallel streets, `per_street` plots each, 20 m deep:
+/// how the generator gives every household of a task a plot.
+pub struct Blocks {
+    origin: (f64, f64),
+    per_street: usize,
+    street: Street,
+    streets: usize,
+}
+
+impl Blocks {
+    pub fn new(origin: (f64, f64), per_street: usize) -> Blocks {
+        Blocks {
             origin,
-            along * cos - across * sin,
-            along * sin + across * cos,
-        )
-    };
-    let mut cursor = [0.0f64, 0.0f64];
-    widths
-        .iter()
-        .enumerate()
-        .map(|(i, w)| {
-            let side = i % 2;
-            let sign = if side == 0 { 1.0 } else { -1.0 };
-            let (a0, a1) = (cursor[side], cursor[side] + w);
-            cursor[side] = a1;
-            let (near, far) = (sign * setback, sign * (setback + depth));
-            // A plot's back is a little uneven, as real ones are.
-            let back = far + sign * (((i * 7) % 5) as f64 * 0.3);
-            let mut ring = vec![at(a0, near), at(a1, near), at(a1, back), at(a0, back)];
-            if side == 1 {
-                ring.reverse();
-            }
-            ring.push(ring[0]);
-            MultiPolygon::new(vec![Polygon::new(LineString::new(ring), vec![])])
-        })
-        .collect()
+            per_street: per_street.max(2),
+            street: Street::new(origin, 0.0, 4.0, 20.0, 0.0),
+            streets: 0,
+        }
+    }
+
+    /// The next household's plot, as wide as its area needs.
+    pub fn plot(&mut self, area_m2: f64) -> MultiPolygon<f64> {
+        if self.street.plots == self.per_street {
+            self.streets += 1;
+            // Two rows of plots and the street between, then a lane.
+            let north = self.streets as f64 * 54.0;
+            let origin = (self.origin.0, self.origin.1 + north / 111_320.0);
+            self.street = Street::new(origin, 0.0, 4.0, 20.0, 0.0);
+        }
+        self.street.plot((area_m2 / 20.0).max(3.0))
+    }
 }
 
 /// Where each demo task's plots lie: (origin, bearing, setback, depth, bend).
@@ -86,11 +140,11 @@ pub(super) fn load(
     for ((task_id, households), (origin, bearing, setback, depth, bend)) in
         tasks.iter().zip(layouts)
     {
-        let widths: Vec<f64> = households
+        let mut street = Street::new(origin, bearing, setback, depth, bend);
+        let shapes: Vec<MultiPolygon<f64>> = households
             .iter()
-            .map(|(_, area)| (area / depth).max(3.0))
+            .map(|(_, area)| street.plot((area / depth).max(3.0)))
             .collect();
-        let shapes = strip(origin, bearing, setback, depth, &widths, bend);
         audit::write(conn, actor, |c| {
             for (i, ((hid, _), shape)) in households.iter().zip(shapes).enumerate() {
                 let parcel = crate::geo::measure(shape)
@@ -147,5 +201,20 @@ mod tests {
                 );
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod blocks {
+    #[test]
+    fn a_thousand_plots_stay_apart_and_valid() {
+        let mut b = super::Blocks::new((104.0, 20.0), 60);
+        let shapes: Vec<_> = (0..1000).map(|i| b.plot(40.0 + (i % 500) as f64)).collect();
+        let parcels: Vec<_> = shapes
+            .into_iter()
+            .map(|s| crate::geo::measure(s).unwrap())
+            .collect();
+        let north = parcels.iter().map(|p| p.bbox.3).fold(f64::MIN, f64::max);
+        assert!(north - 20.0 < 0.01, "about 1 km of streets: {north}");
     }
 }
