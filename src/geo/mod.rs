@@ -141,10 +141,7 @@ pub fn measure(shape: MultiPolygon<f64>) -> Result<Parcel, &'static str> {
 /// A stored shape read back (it was checked when stored).
 pub fn stored(geometry: &str) -> Option<MultiPolygon<f64>> {
     let g: geojson::Geometry = geometry.parse().ok()?;
-    match MultiPolygon::<f64>::try_from(g.value) {
-        Ok(mp) => Some(mp),
-        Err(_) => None,
-    }
+    MultiPolygon::<f64>::try_from(g.value).ok()
 }
 
 fn round7(v: f64) -> f64 {

@@ -204,7 +204,7 @@ fn unzip_parts(bytes: &[u8]) -> Result<Parts, &'static str> {
         .filter(|n| {
             !n.starts_with("__MACOSX/") && !n.rsplit('/').next().unwrap_or("").starts_with("._")
         })
-        .map(|n| n.into_owned())
+        .map(std::borrow::Cow::into_owned)
         .collect();
     let stem = |n: &str| n.rsplit_once('.').map(|(s, _)| s.to_lowercase());
     let shps: Vec<&String> = names

@@ -20,7 +20,7 @@ use crate::domain::format;
 use crate::domain::households::Sight;
 use crate::domain::validate::FieldErrors;
 use crate::error::{AppError, AppResult};
-use crate::geo::crs::PROVINCES;
+use crate::geo::crs::{Crs, PROVINCES};
 use crate::geo::map::{self, Dot, Drawn, Tiles, Words};
 use crate::geo::read::{self, MAX_UPLOAD};
 use crate::i18n::{self, Locale};
@@ -518,7 +518,7 @@ fn preview_view(locale: Locale, p: &Preview, form: &ChoiceForm) -> Value {
         "sheet_options": attr_options(&p.sheet),
         "parcel_options": attr_options(&p.parcel),
         "system_options": options(systems, system_choice),
-        "system": p.system.as_ref().map(|c| c.label()).ok(),
+        "system": p.system.as_ref().map(Crs::label).ok(),
         "system_error": p.system.as_ref().err().map(|k| i18n::t(locale, k)),
         "declared": declared,
         "rows": rows,

@@ -7,7 +7,7 @@ use chrono::NaiveDateTime;
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use super::{resource, Api, ApiError, ApiJson, ApiResult};
+use super::{resource, Api, ApiJson, ApiResult};
 use crate::app::parcels as app;
 use crate::app::tasks::access;
 use crate::db;
@@ -144,8 +144,7 @@ pub async fn task_parcels(api: Api, id: web::Path<i64>) -> ApiResult<HttpRespons
     let locale = api.user.locale;
     let m = api
         .db(move |c| app::export(c, &user, &actor, tid))
-        .await
-        .map_err(ApiError::from)?;
+        .await?;
     Ok(HttpResponse::Ok()
         .content_type("application/geo+json")
         .body(crate::routes::maps::feature_collection(&m, locale)))
