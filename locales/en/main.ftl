@@ -1435,3 +1435,6 @@ parcels-error-unknown-system = The file's coordinate system is neither WGS84 nor
 parcels-error-no-number = No parcel number.
 parcels-error-none = The file holds no shape.
 map-link = Parcel map
+parcels-error-too-complex = Too complex a shape (over 1,000 points in a ring, 50 rings or 5,000 points in a parcel).
+parcels-error-too-many-points = The file has more than 300,000 boundary points.
+parcels-ambiguous = This parcel number is on several map sheets: choose the sheet column.

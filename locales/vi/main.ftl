@@ -1435,3 +1435,6 @@ parcels-error-unknown-system = Hệ tọa độ của tệp không phải WGS84 
 parcels-error-no-number = Không có số thửa.
 parcels-error-none = Tệp không có hình nào.
 map-link = Bản đồ thửa đất
+parcels-error-too-complex = Hình quá phức tạp (quá 1.000 điểm một vòng ranh, 50 vòng hoặc 5.000 điểm một thửa).
+parcels-error-too-many-points = Tệp có quá 300.000 điểm ranh.
+parcels-ambiguous = Số thửa này có ở nhiều tờ bản đồ: chọn cột số tờ.

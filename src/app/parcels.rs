@@ -28,6 +28,8 @@ pub enum System {
     #[default]
     Auto,
     Wgs84,
+    /// VN-2000 / UTM zone 48N or 49N.
+    Utm(u8),
     /// A province's VN-2000 zone, by its name in the table.
     Province(String),
 }
@@ -37,6 +39,8 @@ impl System {
         match s.trim() {
             "" | "auto" => System::Auto,
             "wgs84" => System::Wgs84,
+            "utm48" => System::Utm(48),
+            "utm49" => System::Utm(49),
             p => System::Province(p.to_string()),
         }
     }
@@ -45,6 +49,8 @@ impl System {
         match self {
             System::Auto => "auto",
             System::Wgs84 => "wgs84",
+            System::Utm(48) => "utm48",
+            System::Utm(_) => "utm49",
             System::Province(p) => p,
         }
     }
@@ -55,10 +61,14 @@ impl System {
 /// chosen), and the system.
 #[derive(Clone, Debug, Default)]
 pub struct Choice {
+    /// `Some(NONE)`: the file has no such column (not guessed).
     pub sheet: Option<String>,
     pub parcel: Option<String>,
     pub system: System,
 }
+
+/// The choice of no column at all, as the preview's form sends it.
+pub const NONE: &str = "-";
 
 /// What became of one shape of the file.
 #[derive(Clone, Debug, PartialEq)]
@@ -70,6 +80,9 @@ pub enum Outcome {
     NoHousehold,
     /// An earlier shape of the file has the same sheet and number.
     Duplicate(usize),
+    /// Matched by number alone (the file has no sheet column), and the task
+    /// has that number on several sheets.
+    Ambiguous,
     /// Not a usable parcel: the message key.
     Bad(&'static str),
 }
@@ -128,6 +141,8 @@ fn system_of(
     match (system, declared) {
         (System::Wgs84, _) => Ok(Crs::Wgs84),
         (System::Province(p), _) => zone_of(p),
+        (System::Utm(zone), _) => Crs::from_epsg(if *zone == 48 { 3405 } else { 3406 })
+            .ok_or("parcels-error-unknown-system"),
         (System::Auto, Declared::Known(crs)) => Ok(crs.clone()),
         (System::Auto, Declared::Unknown(_)) => Err("parcels-error-unknown-system"),
         (System::Auto, Declared::Nothing) => {
@@ -174,6 +189,9 @@ pub fn preview(
 ) -> Preview {
     let attributes = Layer::attribute_names(features);
     let pick = |chosen: &Option<String>, usual: &[&str]| {
+        if chosen.as_deref() == Some(NONE) {
+            return None;
+        }
         chosen
             .clone()
             .filter(|c| attributes.contains(c))
@@ -193,11 +211,16 @@ pub fn preview(
         }
     };
     let mut by_key: HashMap<(String, String), Vec<i64>> = HashMap::new();
+    // By number alone, a number on several sheets names different parcels.
+    let mut sheets_of: HashMap<(String, String), std::collections::HashSet<String>> =
+        HashMap::new();
     for h in households.iter().filter(|h| !h.parcel_no.trim().is_empty()) {
-        by_key
-            .entry(key(&h.map_sheet, &h.parcel_no))
+        let k = key(&h.map_sheet, &h.parcel_no);
+        sheets_of
+            .entry(k.clone())
             .or_default()
-            .push(h.id);
+            .insert(parcel_key(&h.map_sheet, "").0);
+        by_key.entry(k).or_default().push(h.id);
     }
     let mut seen: HashMap<(String, String), usize> = HashMap::new();
     let mut rows = Vec::with_capacity(features.len());
@@ -210,6 +233,7 @@ pub fn preview(
         };
         let (sheet_v, parcel_v) = (value(&sheet), value(&parcel));
         let checked = match &transform {
+            _ if f.unreadable => Err("parcels-error-coordinates"),
             Some(t) => geo::parcel(f.geometry.as_ref(), t),
             None => Err(system
                 .clone()
@@ -225,6 +249,9 @@ pub fn preview(
                 None => {
                     seen.insert(k.clone(), i + 1);
                     match by_key.get(&k) {
+                        Some(_) if sheets_of.get(&k).is_some_and(|s| s.len() > 1) => {
+                            Outcome::Ambiguous
+                        }
                         Some(ids) => Outcome::Matched(ids.clone()),
                         None => Outcome::NoHousehold,
                     }
@@ -284,33 +311,56 @@ pub fn stage(
     )?)
 }
 
-/// A staged file checked again with the uploader's choices, as the preview
-/// shows it: the task's access, the file's name and the preview.
-pub fn staged_preview(
+/// A staged file with what its preview is checked against: the task as
+/// its uploader may edit it, the unit's province, the households and which
+/// of them have a shape.
+pub struct Staged {
+    pub access: Access,
+    pub name: String,
+    pub declared: Declared,
+    pub features: Vec<Feature>,
+    pub province: String,
+    pub households: Vec<Household>,
+    pub with_shape: Vec<i64>,
+}
+
+impl Staged {
+    /// The preview with the uploader's choices. It checks every shape: the
+    /// edges call it away from the threads that serve pages.
+    pub fn preview(&self, choice: &Choice) -> Preview {
+        preview(
+            &self.features,
+            &self.declared,
+            choice,
+            &self.province,
+            &self.households,
+            &self.with_shape,
+        )
+    }
+}
+
+/// The uploader's staged file of this task, if it is less than a day old.
+pub fn staged(
     conn: &mut DbConnection,
     user: &CurrentUser,
     task_id: i64,
     import_id: i64,
-    choice: &Choice,
-) -> Result<(Access, String, Preview), Rejected> {
+) -> Result<Staged, Rejected> {
     let access = editable::<()>(conn, user, task_id)?;
     let (name, declared, features) =
         db::parcels::staged(conn, import_id, task_id, user.id)?.ok_or(Rejected::NotFound)?;
-    let province = db::parcels::settings_for(conn, &access.unit.path)?.province;
-    let households = db::households::all_of_task(conn, task_id)?;
-    let with_shape: Vec<i64> = db::parcels::of_task(conn, task_id)?
-        .iter()
-        .map(|p| p.household_id)
-        .collect();
-    let preview = preview(
-        &features,
-        &Declared::from_stored(&declared),
-        choice,
-        &province,
-        &households,
-        &with_shape,
-    );
-    Ok((access, name, preview))
+    Ok(Staged {
+        province: db::parcels::settings_for(conn, &access.unit.path)?.province,
+        households: db::households::all_of_task(conn, task_id)?,
+        with_shape: db::parcels::of_task(conn, task_id)?
+            .iter()
+            .map(|p| p.household_id)
+            .collect(),
+        access,
+        name,
+        declared: Declared::from_stored(&declared),
+        features,
+    })
 }
 
 /// What a confirmed import did.
@@ -320,26 +370,30 @@ pub struct Imported {
     pub replaced: usize,
 }
 
-/// Saves the matched shapes of a staged file, all or none, and drops it.
-/// A file whose system could not be decided saves nothing.
+/// Saves the matched shapes of a staged file's preview, all or none, and
+/// drops the file: a file confirmed twice at once is saved once. A file
+/// whose system could not be decided saves nothing.
 pub fn confirm(
     conn: &mut DbConnection,
     user: &CurrentUser,
     actor: &audit::Actor,
-    task_id: i64,
+    staged: &Staged,
     import_id: i64,
-    choice: &Choice,
+    preview: &Preview,
 ) -> Result<Imported, Rejected> {
-    let (access, name, preview) = staged_preview(conn, user, task_id, import_id, choice)?;
     if let Err(key) = preview.system {
         return Err(Rejected::NotAllowed(key));
     }
-    let source = format!(
-        "{name} ({})",
-        preview.system.as_ref().map(Crs::label).unwrap_or_default()
-    );
-    let unit = access.task.unit_id;
-    Ok(audit::write(conn, actor, |c| {
+    let task_id = staged.access.task.id;
+    editable::<()>(conn, user, task_id)?;
+    let name = &staged.name;
+    let system = preview.system.as_ref().map(Crs::label).unwrap_or_default();
+    let source = format!("{name} ({system})");
+    let unit = staged.access.task.unit_id;
+    let done = audit::write_if(conn, actor, |c| {
+        if db::parcels::drop_staged(c, import_id, user.id)? != 1 {
+            return Ok((None, None));
+        }
         let mut saved = 0;
         for row in &preview.rows {
             if let (Outcome::Matched(ids), Some(parcel)) = (&row.outcome, &row.parcel) {
@@ -349,7 +403,6 @@ pub fn confirm(
                 }
             }
         }
-        db::parcels::drop_staged(c, import_id, user.id)?;
         let done = Imported {
             saved,
             replaced: preview.replaced,
@@ -362,8 +415,9 @@ pub fn confirm(
                    "saved": saved, "replaced": preview.replaced}),
         )
         .on_unit(unit);
-        Ok((done, change))
-    })?)
+        Ok((Some(done), Some(change)))
+    })?;
+    done.ok_or(Rejected::NotFound)
 }
 
 /// A household's shape written from WGS84 GeoJSON (the API), by those who

@@ -139,6 +139,13 @@ pub fn stage_import(
     let day_ago = super::now() - chrono::Duration::days(1);
     diesel::delete(parcel_imports::table.filter(parcel_imports::created_at.lt(day_ago)))
         .execute(conn)?;
+    // One file waits per uploader and task: a new upload replaces the last.
+    diesel::delete(
+        parcel_imports::table
+            .filter(parcel_imports::task_id.eq(task_id))
+            .filter(parcel_imports::user_id.eq(user_id)),
+    )
+    .execute(conn)?;
     diesel::insert_into(parcel_imports::table)
         .values((
             parcel_imports::task_id.eq(task_id),
@@ -162,8 +169,10 @@ pub fn staged(
     task_id: i64,
     user_id: i64,
 ) -> QueryResult<Option<(String, String, Vec<Feature>)>> {
+    let day_ago = super::now() - chrono::Duration::days(1);
     let found: Option<(String, String, String)> = parcel_imports::table
         .filter(parcel_imports::id.eq(id))
+        .filter(parcel_imports::created_at.gt(day_ago))
         .filter(parcel_imports::task_id.eq(task_id))
         .filter(parcel_imports::user_id.eq(user_id))
         .select((

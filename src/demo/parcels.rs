@@ -54,7 +54,11 @@ impl Street {
         let (bend, origin) = (self.bend, self.origin);
         let at = |along: f64, across: f64| {
             let across = across + bend * (along / 70.0).sin();
-            offset(origin, along * cos - across * sin, along * sin + across * cos)
+            offset(
+                origin,
+                along * cos - across * sin,
+                along * sin + across * cos,
+            )
         };
         let i = self.plots;
         self.plots += 1;

@@ -196,6 +196,17 @@ impl Crs {
     pub fn from_epsg(code: u32) -> Option<Crs> {
         match code {
             4326 => Some(Crs::Wgs84),
+            // VN-2000 / UTM zones 48N and 49N (6°, k = 0.9996).
+            3405 => Some(Crs::Vn2000 {
+                lon_0: 105.0,
+                k: 0.9996,
+                x_0: 500_000.0,
+            }),
+            3406 => Some(Crs::Vn2000 {
+                lon_0: 111.0,
+                k: 0.9996,
+                x_0: 500_000.0,
+            }),
             // VN-2000 / TM-3 zones 481, 482, 491 and the provincial ones.
             _ => EPSG_TM3
                 .iter()
@@ -310,7 +321,9 @@ mod tests {
             let dy = (got_lat - lat).to_radians() * 6_378_137.0;
             let off = dx.hypot(dy);
             let computed = row[6].starts_with("cs2cs");
-            let tolerance = if computed { 1.0 } else { 3.0 };
+            // PROJ and proj4rs agree to the millimetre; the rotations' signs
+            // turned the other way would move a point by most of a metre.
+            let tolerance = if computed { 0.05 } else { 3.0 };
             assert!(off < tolerance, "{}: {off:.3} m", &row[0]);
             if computed {
                 checked.0 += 1;

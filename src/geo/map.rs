@@ -53,6 +53,7 @@ const LABEL_SIZE: f64 = 11.0;
 const EARTH: f64 = 6_378_137.0;
 
 fn mercator(lon: f64, lat: f64) -> (f64, f64) {
+    let lat = lat.clamp(-85.0, 85.0);
     let x = lon.to_radians() * EARTH;
     let y = (std::f64::consts::FRAC_PI_4 + lat.to_radians() / 2.0)
         .tan()

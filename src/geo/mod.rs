@@ -17,6 +17,14 @@ use geo::{
 /// country.
 pub const VIETNAM: (f64, f64, f64, f64) = (102.0, 6.0, 117.9, 23.6);
 
+/// The most vertices a ring of a parcel may have, the most rings (parts and
+/// holes) a parcel may have, and the most vertices in all: a surveyed
+/// parcel has tens. Checking a ring compares each of its edges with every
+/// other, so these bound what one shape costs.
+pub const MAX_RING_POINTS: usize = 1_000;
+pub const MAX_RINGS: usize = 50;
+pub const MAX_POINTS: usize = 5_000;
+
 /// A checked parcel in WGS84 with what a map needs of it.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Parcel {
@@ -54,6 +62,17 @@ pub fn parcel(
     if polygons.is_empty() || polygons.iter().any(|rings| rings.is_empty()) {
         return Err("parcels-error-empty");
     }
+    let rings: usize = polygons.iter().map(|p| p.len()).sum();
+    let points: usize = polygons.iter().flat_map(|p| p.iter()).map(Vec::len).sum();
+    let longest = polygons
+        .iter()
+        .flat_map(|p| p.iter())
+        .map(Vec::len)
+        .max()
+        .unwrap_or(0);
+    if rings > MAX_RINGS || points > MAX_POINTS || longest > MAX_RING_POINTS {
+        return Err("parcels-error-too-complex");
+    }
     let mut out = Vec::with_capacity(polygons.len());
     for rings in polygons {
         let mut lines = Vec::with_capacity(rings.len());
@@ -90,6 +109,17 @@ pub fn parcel(
 
 /// Checks a WGS84 shape and measures it.
 pub fn measure(shape: MultiPolygon<f64>) -> Result<Parcel, &'static str> {
+    use geo::CoordsIter;
+    if shape
+        .0
+        .iter()
+        .map(|p| 1 + p.interiors().len())
+        .sum::<usize>()
+        > MAX_RINGS
+        || shape.coords_count() > MAX_POINTS
+    {
+        return Err("parcels-error-too-complex");
+    }
     // Shapefiles wind outer rings clockwise, GeoJSON anticlockwise: the
     // area on the ellipsoid needs one way (else it is the rest of the Earth).
     let shape = shape.orient(Direction::Default);
@@ -101,7 +131,14 @@ pub fn measure(shape: MultiPolygon<f64>) -> Result<Parcel, &'static str> {
     if min.x < w || max.x > e || min.y < s || max.y > n {
         return Err("parcels-error-outside");
     }
-    if let Err(problem) = shape.check_validation() {
+    // The geometry library asserts on shapes it did not expect: that is a
+    // shape refused, not a request lost.
+    let checked =
+        std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| shape.check_validation()));
+    let Ok(checked) = checked else {
+        return Err("parcels-error-invalid");
+    };
+    if let Err(problem) = checked {
         use geo::algorithm::validation::{InvalidMultiPolygon, InvalidPolygon};
         return Err(match problem {
             InvalidMultiPolygon::InvalidPolygon(_, InvalidPolygon::SelfIntersection(_)) => {

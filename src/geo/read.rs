@@ -17,8 +17,13 @@ pub const MAX_UPLOAD: usize = 20 * 1024 * 1024;
 const MAX_UNPACKED: u64 = 100 * 1024 * 1024;
 /// Shapes in one file.
 pub const MAX_FEATURES: usize = 20_000;
-/// Attributes kept per shape, and characters per value.
+/// Vertices in all the file's shapes (a ward's cadastral file has tens of
+/// thousands): what a staged file and its preview may hold.
+pub const MAX_FILE_POINTS: usize = 300_000;
+/// Attributes kept per shape, different attribute names in the file, and
+/// characters per value.
 const MAX_ATTRIBUTES: usize = 60;
+const MAX_NAMES: usize = 200;
 const MAX_VALUE_CHARS: usize = 120;
 
 /// One shape of the file: attributes in the file's order, geometry in the
@@ -27,6 +32,10 @@ const MAX_VALUE_CHARS: usize = 120;
 pub struct Feature {
     pub attributes: Vec<(String, String)>,
     pub geometry: Option<geojson::Geometry>,
+    /// A coordinate that is not a number (NaN or infinite in a Shapefile):
+    /// the geometry is dropped and the row refused.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub unreadable: bool,
 }
 
 impl Feature {
@@ -87,16 +96,85 @@ pub struct Layer {
 impl Layer {
     /// Every attribute name, in the order first seen.
     pub fn attribute_names(features: &[Feature]) -> Vec<String> {
+        let mut seen = std::collections::HashSet::new();
         let mut names: Vec<String> = Vec::new();
         for f in features {
             for (k, _) in &f.attributes {
-                if !names.contains(k) {
+                if seen.insert(k.as_str()) {
                     names.push(k.clone());
                 }
             }
         }
         names
     }
+}
+
+/// Keeps a file within its limits as it is read: vertices in all, and
+/// different attribute names (a name past them is left out).
+#[derive(Default)]
+struct Budget {
+    points: usize,
+    names: std::collections::HashSet<String>,
+}
+
+impl Budget {
+    fn geometry(&mut self, g: &geojson::Geometry) -> Result<bool, &'static str> {
+        let (n, finite) = count_points(&g.value);
+        self.points += n;
+        if self.points > MAX_FILE_POINTS {
+            return Err("parcels-error-too-many-points");
+        }
+        Ok(finite)
+    }
+
+    fn keep(&mut self, name: &str) -> bool {
+        self.names.contains(name)
+            || (self.names.len() < MAX_NAMES && self.names.insert(name.into()))
+    }
+
+    fn feature(
+        &mut self,
+        attributes: impl Iterator<Item = (String, String)>,
+        geometry: Option<geojson::Geometry>,
+    ) -> Result<Feature, &'static str> {
+        let attributes = attributes
+            .take(MAX_ATTRIBUTES)
+            .filter(|(k, _)| self.keep(k))
+            .collect();
+        let finite = match &geometry {
+            Some(g) => self.geometry(g)?,
+            None => true,
+        };
+        Ok(Feature {
+            attributes,
+            geometry: if finite { geometry } else { None },
+            unreadable: !finite,
+        })
+    }
+}
+
+/// How many positions a geometry holds, and whether all are numbers.
+fn count_points(v: &geojson::GeometryValue) -> (usize, bool) {
+    use geojson::GeometryValue as V;
+    let positions: Box<dyn Iterator<Item = &geojson::Position>> = match v {
+        V::Point { coordinates } => Box::new(std::iter::once(coordinates)),
+        V::MultiPoint { coordinates } | V::LineString { coordinates } => {
+            Box::new(coordinates.iter())
+        }
+        V::MultiLineString { coordinates } | V::Polygon { coordinates } => {
+            Box::new(coordinates.iter().flatten())
+        }
+        V::MultiPolygon { coordinates } => Box::new(coordinates.iter().flatten().flatten()),
+        V::GeometryCollection { geometries } => {
+            return geometries.iter().fold((0, true), |(n, ok), g| {
+                let (m, fine) = count_points(&g.value);
+                (n + m, ok && fine)
+            })
+        }
+    };
+    positions.fold((0, true), |(n, ok), p| {
+        (n + 1, ok && p.as_slice().iter().all(|c| c.is_finite()))
+    })
 }
 
 /// Reads a GeoJSON file or a zipped Shapefile, by content (a zip starts
@@ -127,19 +205,18 @@ fn read_geojson(bytes: &[u8]) -> Result<Layer, &'static str> {
         .as_ref()
         .and_then(|m| m.get("crs"))
         .map_or(Declared::Nothing, declared_by_crs_member);
+    let mut budget = Budget::default();
     let features = features
         .into_iter()
-        .map(|f| Feature {
-            attributes: f
+        .map(|f| {
+            let attributes = f
                 .properties
                 .unwrap_or_default()
                 .into_iter()
-                .take(MAX_ATTRIBUTES)
-                .map(|(k, v)| (short(&k), short(&json_text(&v))))
-                .collect(),
-            geometry: f.geometry,
+                .map(|(k, v)| (short(&k), short(&json_text(&v))));
+            budget.feature(attributes, f.geometry)
         })
-        .collect();
+        .collect::<Result<_, _>>()?;
     Ok(Layer { features, declared })
 }
 
@@ -170,6 +247,13 @@ fn json_text(v: &serde_json::Value) -> String {
     match v {
         serde_json::Value::String(s) => s.clone(),
         serde_json::Value::Null => String::new(),
+        // QGIS and GDAL write a Real field's 101 as 101.0.
+        serde_json::Value::Number(n) => match n.as_f64() {
+            Some(f) if f.fract() == 0.0 && f.abs() < 1e15 && !n.is_i64() && !n.is_u64() => {
+                format!("{}", f as i64)
+            }
+            _ => n.to_string(),
+        },
         other => other.to_string(),
     }
 }
@@ -271,6 +355,7 @@ fn read_shapefile_zip(bytes: &[u8]) -> Result<Layer, &'static str> {
         .map_err(|_| unreadable)?;
     let mut reader = shapefile::Reader::new(shapes, table);
     let mut features = Vec::new();
+    let mut budget = Budget::default();
     for item in reader.iter_shapes_and_records() {
         let (shape, record) = item.map_err(|_| unreadable)?;
         if features.len() == MAX_FEATURES {
@@ -278,17 +363,12 @@ fn read_shapefile_zip(bytes: &[u8]) -> Result<Layer, &'static str> {
         }
         let attributes = record
             .into_iter()
-            .take(MAX_ATTRIBUTES)
-            .map(|(k, v)| (short(&k), short(&field_text(v))))
-            .collect();
+            .map(|(k, v)| (short(&k), short(&field_text(v))));
         let geometry = match geo::Geometry::<f64>::try_from(shape) {
             Ok(g) => Some(geojson::Geometry::from(&g)),
             Err(_) => None,
         };
-        features.push(Feature {
-            attributes,
-            geometry,
-        });
+        features.push(budget.feature(attributes, geometry)?);
     }
     Ok(Layer { features, declared })
 }
@@ -331,6 +411,7 @@ pub const SHEET_NAMES: &[&str] = &[
     "shbando",
     "sh_bando",
     "sotobando",
+    "sohieutobando",
     "to_bd",
     "to",
     "tobando",
@@ -342,6 +423,7 @@ pub const PARCEL_NAMES: &[&str] = &[
     "so_thua",
     "shthua",
     "sh_thua",
+    "sothututhua",
     "thua",
     "sothuatd",
 ];

@@ -177,8 +177,17 @@ async fn task_map(
             })
         })
         .collect();
+    // A place recorded far from the task (a phone's first fix at 0,0, a
+    // visit logged at home) would shrink the parcels to specks: only places
+    // within a kilometre of them are drawn.
+    let near = near_box(&parcels);
     let dots: Vec<Dot> = visits
         .iter()
+        .filter(|v| {
+            near.is_some_and(|(w, s, e, n)| {
+                (w..=e).contains(&v.longitude) && (s..=n).contains(&v.latitude)
+            })
+        })
         .map(|v| Dot {
             lon: v.longitude,
             lat: v.latitude,
@@ -260,6 +269,27 @@ async fn geojson_export(ctx: Ctx, id: web::Path<i64>) -> AppResult<HttpResponse>
         "application/geo+json",
         format!("thua-dat-{}.geojson", m.access.task.id),
         body.into_bytes(),
+    ))
+}
+
+/// The parcels' box widened by about a kilometre, within Việt Nam.
+fn near_box(parcels: &[db::parcels::Stored]) -> Option<(f64, f64, f64, f64)> {
+    const MARGIN: f64 = 0.01;
+    let (w, s, e, n) = parcels
+        .iter()
+        .fold(None, |b: Option<(f64, f64, f64, f64)>, p| {
+            let (x, y) = (p.label_lon, p.label_lat);
+            Some(match b {
+                None => (x, y, x, y),
+                Some((w, s, e, n)) => (w.min(x), s.min(y), e.max(x), n.max(y)),
+            })
+        })?;
+    let (vw, vs, ve, vn) = crate::geo::VIETNAM;
+    Some((
+        (w - MARGIN).max(vw),
+        (s - MARGIN).max(vs),
+        (e + MARGIN).min(ve),
+        (n + MARGIN).min(vn),
     ))
 }
 
@@ -386,21 +416,9 @@ async fn upload(ctx: Ctx, id: web::Path<i64>, payload: Multipart) -> AppResult<H
         Ok(_) => return fail("import-error-no-file"),
         Err(key) => return fail(key),
     };
-    let turn = ctx
-        .state
-        .imports
-        .clone()
-        .acquire_owned()
-        .await
-        .map_err(|e| AppError::Internal(e.to_string()))?;
-    let layer = web::block(move || {
-        let read = std::panic::catch_unwind(|| read::read(&bytes))
-            .unwrap_or(Err("parcels-error-unreadable"));
-        drop(turn);
-        read
-    })
-    .await
-    .map_err(|e| AppError::Internal(e.to_string()))?;
+    let layer = off_the_pages(&ctx, move || read::read(&bytes))
+        .await?
+        .unwrap_or(Err("parcels-error-unreadable"));
     let layer = match layer {
         Ok(l) if l.features.is_empty() => return fail("parcels-error-none"),
         Ok(l) => l,
@@ -452,19 +470,25 @@ fn outcome_text(locale: Locale, o: &Outcome) -> (String, &'static str) {
             i18n::t_args(locale, "parcels-duplicate", &[("row", first.to_string())]),
             "overdue",
         ),
+        Outcome::Ambiguous => (i18n::t(locale, "parcels-ambiguous"), "overdue"),
         Outcome::Bad(key) => (i18n::t(locale, key), "overdue"),
     }
 }
 
 fn preview_view(locale: Locale, p: &Preview, form: &ChoiceForm) -> Value {
     let attr_options = |chosen: &Option<String>| {
-        let mut items = vec![(String::new(), i18n::t(locale, "parcels-attribute-none"))];
+        let mut items = vec![(
+            app::NONE.to_string(),
+            i18n::t(locale, "parcels-attribute-none"),
+        )];
         items.extend(p.attributes.iter().map(|a| (a.clone(), a.clone())));
-        options(items, chosen.as_deref().unwrap_or(""))
+        options(items, chosen.as_deref().unwrap_or(app::NONE))
     };
     let mut systems = vec![
         ("auto".to_string(), i18n::t(locale, "parcels-system-auto")),
         ("wgs84".to_string(), "WGS84".to_string()),
+        ("utm48".to_string(), "VN-2000 / UTM 48N (105°)".to_string()),
+        ("utm49".to_string(), "VN-2000 / UTM 49N (111°)".to_string()),
     ];
     systems.extend(PROVINCES.iter().map(|(name, d, m)| {
         (
@@ -477,7 +501,12 @@ fn preview_view(locale: Locale, p: &Preview, form: &ChoiceForm) -> Value {
     } else {
         form.system.as_str()
     };
-    let bad = |o: &Outcome| matches!(o, Outcome::Bad(_) | Outcome::Duplicate(_));
+    let bad = |o: &Outcome| {
+        matches!(
+            o,
+            Outcome::Bad(_) | Outcome::Duplicate(_) | Outcome::Ambiguous
+        )
+    };
     let rows: Vec<Value> = p
         .rows
         .iter()
@@ -531,8 +560,57 @@ fn preview_view(locale: Locale, p: &Preview, form: &ChoiceForm) -> Value {
         "missing": missing,
         "missing_count": p.missing.len(),
         "can_confirm": p.system.is_ok() && p.matched() > 0,
-        "form": {"sheet": p.sheet, "parcel": p.parcel, "system": system_choice},
+        "form": {
+            "sheet": p.sheet.as_deref().unwrap_or(app::NONE),
+            "parcel": p.parcel.as_deref().unwrap_or(app::NONE),
+            "system": system_choice,
+        },
     })
+}
+
+/// Runs `f` on a thread of its own, one file at a time (the household
+/// import's turn), so that checking thousands of shapes neither holds a
+/// thread that serves pages nor runs beside another; a panic in the
+/// geometry libraries is a refusal, not a lost answer.
+async fn off_the_pages<T: Send + 'static>(
+    ctx: &Ctx,
+    f: impl FnOnce() -> T + Send + 'static,
+) -> AppResult<Option<T>> {
+    let turn = ctx
+        .state
+        .imports
+        .clone()
+        .acquire_owned()
+        .await
+        .map_err(|e| AppError::Internal(e.to_string()))?;
+    let done = web::block(move || {
+        let done = std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)).ok();
+        drop(turn);
+        done
+    })
+    .await
+    .map_err(|e| AppError::Internal(e.to_string()))?;
+    Ok(done)
+}
+
+/// The uploader's staged file and its preview with `choice`.
+async fn checked(
+    ctx: &Ctx,
+    tid: i64,
+    import_id: i64,
+    choice: Choice,
+) -> AppResult<(app::Staged, Preview)> {
+    let user = ctx.user()?.clone();
+    let staged = ctx
+        .db(move |c| app::staged(c, &user, tid, import_id).map_err(Rejected::into_app_error))
+        .await?;
+    let (staged, preview) = off_the_pages(ctx, move || {
+        let preview = staged.preview(&choice);
+        (staged, preview)
+    })
+    .await?
+    .ok_or_else(|| AppError::BadRequest("parcels-error-unreadable".into()))?;
+    Ok((staged, preview))
 }
 
 async fn preview(
@@ -541,18 +619,12 @@ async fn preview(
     q: web::Query<ChoiceForm>,
 ) -> AppResult<HttpResponse> {
     let (tid, import_id) = path.into_inner();
-    let user = ctx.user()?.clone();
     let form = q.into_inner();
-    let choice = form.choice();
-    let (access, name, p) = ctx
-        .db(move |c| {
-            app::staged_preview(c, &user, tid, import_id, &choice).map_err(Rejected::into_app_error)
-        })
-        .await?;
+    let (staged, p) = checked(&ctx, tid, import_id, form.choice()).await?;
     let mut data = preview_view(ctx.locale, &p, &form);
     data["title"] = json!(i18n::t(ctx.locale, "parcels-preview-title"));
-    data["task"] = json!({"id": access.task.id, "title": access.task.title});
-    data["file_name"] = json!(name);
+    data["task"] = json!({"id": staged.access.task.id, "title": staged.access.task.title});
+    data["file_name"] = json!(staged.name);
     data["import_id"] = json!(import_id);
     ctx.render("maps/preview", data)
 }
@@ -563,10 +635,10 @@ async fn confirm(
     form: HtmlForm<ChoiceForm>,
 ) -> AppResult<HttpResponse> {
     let (tid, import_id) = path.into_inner();
+    let (staged, preview) = checked(&ctx, tid, import_id, form.0.choice()).await?;
     let (user, actor) = (ctx.user()?.clone(), ctx.actor());
-    let choice = form.0.choice();
     let done = ctx
-        .db(move |c| Ok(app::confirm(c, &user, &actor, tid, import_id, &choice)))
+        .db(move |c| Ok(app::confirm(c, &user, &actor, &staged, import_id, &preview)))
         .await?;
     match done {
         Ok(done) => {
@@ -637,7 +709,17 @@ pub fn tile_url_error(url: &str) -> Option<&'static str> {
     if url.is_empty() {
         return None;
     }
-    let ok = url.starts_with("https://")
+    // The host goes into the page's content security policy: letters,
+    // digits, dots, hyphens and a port only.
+    let host_ok = url
+        .strip_prefix("https://")
+        .and_then(|rest| rest.split('/').next())
+        .is_some_and(|h| {
+            !h.is_empty()
+                && h.chars()
+                    .all(|c| c.is_ascii_alphanumeric() || ".-:".contains(c))
+        });
+    let ok = host_ok
         && url.len() <= 300
         && ["{z}", "{x}", "{y}"].iter().all(|p| url.contains(p))
         && !url

@@ -676,3 +676,198 @@ async fn map_settings_refuse_a_tile_server_that_could_leave_its_attribute() {
     assert!(html.contains(r#"<image href="https://tiles.example.vn/"#));
     assert!(html.contains("© Bản đồ nền"));
 }
+
+/// The fixture's Shapefile with bytes of its first record's first point
+/// replaced by `f`.
+fn patched_shapefile(f: impl Fn(&mut Vec<u8>)) -> Vec<u8> {
+    use std::io::{Read, Write};
+    let mut src = zip::ZipArchive::new(std::io::Cursor::new(fixture("wgs84-shp.zip"))).unwrap();
+    let mut out = std::io::Cursor::new(Vec::new());
+    let mut z = zip::ZipWriter::new(&mut out);
+    for i in 0..src.len() {
+        let mut entry = src.by_index(i).unwrap();
+        let name = entry.name().unwrap().to_string();
+        let mut bytes = Vec::new();
+        entry.read_to_end(&mut bytes).unwrap();
+        if name.ends_with(".shp") {
+            f(&mut bytes);
+        }
+        z.start_file(name, zip::write::SimpleFileOptions::default())
+            .unwrap();
+        z.write_all(&bytes).unwrap();
+    }
+    z.finish().unwrap();
+    out.into_inner()
+}
+
+fn geojson_of(features: &[serde_json::Value]) -> Vec<u8> {
+    serde_json::json!({"type": "FeatureCollection", "features": features})
+        .to_string()
+        .into_bytes()
+}
+
+/// A square of `side` degrees at (lon, lat) with `n` points on each edge.
+fn ring(lon: f64, lat: f64, side: f64, n: usize) -> Vec<[f64; 2]> {
+    let mut r = Vec::new();
+    for (x0, y0, dx, dy) in [
+        (0.0, 0.0, 1.0, 0.0),
+        (1.0, 0.0, 0.0, 1.0),
+        (1.0, 1.0, -1.0, 0.0),
+        (0.0, 1.0, 0.0, -1.0),
+    ] {
+        for i in 0..n {
+            let t = i as f64 / n as f64;
+            r.push([lon + side * (x0 + dx * t), lat + side * (y0 + dy * t)]);
+        }
+    }
+    r.push(r[0]);
+    r
+}
+
+async fn preview_bytes(
+    w: &World,
+    name: &str,
+    bytes: Vec<u8>,
+) -> (reqwest::StatusCode, String, String) {
+    let r = upload(&w.capuy, w.task, name, bytes).await;
+    let status = r.status();
+    if status != StatusCode::SEE_OTHER {
+        return (status, String::new(), r.text().await.unwrap());
+    }
+    let at = location(&r);
+    let html = w.capuy.page_ok(&at).await;
+    (status, at, html)
+}
+
+#[tokio::test]
+async fn costly_and_unreadable_shapes_are_row_errors_and_big_files_refused() {
+    let w = world().await;
+    // A ring of 8.000 points, and 60 separate parts: refused per row, quickly.
+    let parts: Vec<Vec<Vec<[f64; 2]>>> = (0..60)
+        .map(|i| vec![ring(105.82 + i as f64 * 0.0002, 21.06, 0.0001, 1)])
+        .collect();
+    let file = geojson_of(&[
+        serde_json::json!({"type": "Feature", "properties": {"SoTo": "24", "SoThua": 101},
+            "geometry": {"type": "Polygon", "coordinates": [ring(105.823, 21.069, 0.0001, 2_000)]}}),
+        serde_json::json!({"type": "Feature", "properties": {"SoTo": "24", "SoThua": 102},
+            "geometry": {"type": "MultiPolygon", "coordinates": parts}}),
+        // A Real field's whole number, as QGIS writes it, still matches.
+        serde_json::json!({"type": "Feature", "properties": {"SoTo": 24.0, "SoThua": 103.0},
+            "geometry": {"type": "Polygon", "coordinates": [ring(105.824, 21.069, 0.0001, 1)]}}),
+    ]);
+    let (_, _, html) = preview_bytes(&w, "phuc-tap.geojson", file).await;
+    assert_eq!(html.matches("Hình quá phức tạp").count(), 2, "{html}");
+    assert!(html.contains("1 ghép được với hộ"), "{html}");
+    // A Shapefile point that is not a number.
+    let nan = patched_shapefile(|b| b[156..164].copy_from_slice(&f64::NAN.to_le_bytes()));
+    let (_, _, html) = preview_bytes(&w, "nan.zip", nan).await;
+    assert!(html.contains("Tọa độ không đọc được."), "{html}");
+    assert!(html.contains("10 ghép được với hộ") || html.contains("9 ghép được với hộ"));
+    // More points in all than a ward's file has: refused as a whole.
+    let many: Vec<serde_json::Value> = (0..80)
+        .map(|i| {
+            serde_json::json!({"type": "Feature", "properties": {"SoThua": i},
+                "geometry": {"type": "Polygon", "coordinates": [ring(105.8, 21.0 + i as f64 * 0.001, 0.0005, 1_000)]}})
+        })
+        .collect();
+    let (status, _, html) = preview_bytes(&w, "nhieu.geojson", geojson_of(&many)).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(html.contains("quá 300.000 điểm"), "{html}");
+    // Past two hundred attribute names, the rest are left out.
+    let wide: serde_json::Map<String, serde_json::Value> = (0..500)
+        .map(|i| (format!("a{i}"), serde_json::json!(i)))
+        .collect();
+    let file = geojson_of(&[serde_json::json!({"type": "Feature", "properties": wide,
+        "geometry": {"type": "Polygon", "coordinates": [ring(105.823, 21.069, 0.0001, 1)]}})]);
+    let (_, _, html) = preview_bytes(&w, "rong.geojson", file).await;
+    // Sixty attributes a shape are kept, in each of the two column lists
+    // (and the system list's "auto").
+    assert_eq!(html.matches(r#"<option value="a"#).count(), 2 * 60 + 1);
+}
+
+#[tokio::test]
+async fn a_file_without_sheets_matches_by_number_where_the_number_is_unique() {
+    let w = world().await;
+    // Parcel 105 is also on sheet 25: by number alone it is ambiguous.
+    {
+        let mut conn = w.app.conn();
+        let task = db::tasks::find(&mut conn, w.task).unwrap();
+        let mut h = common::household("Hộ tờ 25", "105", 90.0);
+        h.map_sheet = "25".into();
+        db::households::create(&mut conn, &task, &h).unwrap();
+    }
+    let (at, _) = preview_of(&w, "wgs84.geojson").await;
+    // "(none)" for the sheet is kept as chosen, not guessed back.
+    let html = w.capuy.page_ok(&format!("{at}?sheet=-")).await;
+    assert!(html.contains(r#"<option value="-" selected>"#), "{html}");
+    assert!(html.contains("9 ghép được với hộ"), "{html}");
+    assert!(html.contains("Số thửa này có ở nhiều tờ bản đồ"));
+    let r = w
+        .capuy
+        .post(&at, &[("sheet", "-"), ("parcel", ""), ("system", "")])
+        .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    assert_eq!(parcels(&w.app).len(), 9);
+    // Confirmed once: the same file again is gone.
+    let r = w.capuy.post(&at, &[("sheet", "-")]).await;
+    assert_eq!(r.status(), StatusCode::NOT_FOUND);
+    assert_eq!(parcels(&w.app).len(), 9);
+}
+
+#[tokio::test]
+async fn a_place_far_from_the_parcels_is_not_drawn_and_the_api_refuses_costly_shapes() {
+    let w = world().await;
+    let (at, _) = preview_of(&w, "wgs84.geojson").await;
+    w.capuy.post(&at, common::NO_FIELDS).await;
+    visit(
+        &w.app,
+        w.households[0],
+        ConsentStage::NoticeReceived,
+        Some((0.0, 0.0)),
+    );
+    visit(
+        &w.app,
+        w.households[1],
+        ConsentStage::NoticeReceived,
+        Some((105.8231, -90.0)),
+    );
+    visit(
+        &w.app,
+        w.households[2],
+        ConsentStage::NoticeReceived,
+        Some((105.8232, 21.0691)),
+    );
+    let html = w.capuy.page_ok(&format!("/tasks/{}/map", w.task)).await;
+    assert_eq!(
+        html.matches("<circle").count(),
+        1,
+        "only the place near the parcels"
+    );
+    assert!(!html.contains("NaN"));
+    // Through the API: 60 parts, or a ring of 8.000 points, are refused.
+    let mut conn = w.app.conn();
+    let capuy = db::users::find_by_username(&mut conn, "capuy")
+        .unwrap()
+        .unwrap()
+        .id;
+    let token = token_for(&w.app, capuy);
+    let url = w
+        .app
+        .url(&format!("/api/v1/households/{}/shape", w.households[3]));
+    let parts: Vec<Vec<Vec<[f64; 2]>>> = (0..60)
+        .map(|i| vec![ring(105.82 + i as f64 * 0.0002, 21.06, 0.0001, 1)])
+        .collect();
+    for body in [
+        serde_json::json!({"type": "MultiPolygon", "coordinates": parts}),
+        serde_json::json!({"type": "Polygon", "coordinates": [ring(105.823, 21.069, 0.0001, 2_000)]}),
+    ] {
+        let r = new_client()
+            .put(&url)
+            .bearer_auth(&token)
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    }
+}

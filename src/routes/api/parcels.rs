@@ -142,9 +142,7 @@ pub async fn delete_shape(api: Api, id: web::Path<i64>) -> ApiResult<HttpRespons
 pub async fn task_parcels(api: Api, id: web::Path<i64>) -> ApiResult<HttpResponse> {
     let (tid, user, actor) = (*id, api.user.clone(), api.actor());
     let locale = api.user.locale;
-    let m = api
-        .db(move |c| app::export(c, &user, &actor, tid))
-        .await?;
+    let m = api.db(move |c| app::export(c, &user, &actor, tid)).await?;
     Ok(HttpResponse::Ok()
         .content_type("application/geo+json")
         .body(crate::routes::maps::feature_collection(&m, locale)))
