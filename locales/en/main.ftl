@@ -1438,3 +1438,4 @@ map-link = Parcel map
 parcels-error-too-complex = Too complex a shape (over 1,000 points in a ring, 50 rings or 5,000 points in a parcel).
 parcels-error-too-many-points = The file has more than 300,000 boundary points.
 parcels-ambiguous = This parcel number is on several map sheets: choose the sheet column.
+map-stage = Or one stage

@@ -1438,3 +1438,4 @@ map-link = Bản đồ thửa đất
 parcels-error-too-complex = Hình quá phức tạp (quá 1.000 điểm một vòng ranh, 50 vòng hoặc 5.000 điểm một thửa).
 parcels-error-too-many-points = Tệp có quá 300.000 điểm ranh.
 parcels-ambiguous = Số thửa này có ở nhiều tờ bản đồ: chọn cột số tờ.
+map-stage = Hoặc một giai đoạn

@@ -82,6 +82,8 @@ fn csp_with_tiles(url: &str) -> Option<String> {
 #[serde(default)]
 struct MapQuery {
     group: String,
+    /// One stage of the legal order, finer than a group.
+    stage: String,
     paper: String,
 }
 
@@ -134,6 +136,10 @@ async fn task_map(
         .await?;
     let locale = ctx.locale;
     let chosen = StageGroup::parse(&q.group);
+    let chosen_stage = ConsentStage::parse(&q.stage);
+    let shown = |s: ConsentStage| {
+        chosen.is_none_or(|c| c == s.group()) && chosen_stage.is_none_or(|c| c == s)
+    };
     let paper = if q.paper == "a3" { "a3" } else { "a4" };
     let TaskMap {
         access,
@@ -173,7 +179,7 @@ async fn task_map(
                     i18n::t(locale, &format!("stage-{}", stage.as_str())),
                     format::decimal(p.area_m2)
                 ),
-                dim: chosen.is_some_and(|c| c != group),
+                dim: !shown(stage),
             })
         })
         .collect();
@@ -212,7 +218,7 @@ async fn task_map(
     let missing: Vec<Value> = households
         .iter()
         .filter(|h| !with_shape.contains(&h.id))
-        .filter(|h| chosen.is_none_or(|c| stage_of(h).group() == c))
+        .filter(|h| shown(stage_of(h)))
         .map(|h| {
             json!({
                 "id": h.id,
@@ -233,7 +239,13 @@ async fn task_map(
             "svg": svg,
             "legend": legend(locale, &counts, chosen, &base),
             "all_href": base,
-            "filtered": chosen.is_some(),
+            "filtered": chosen.is_some() || chosen_stage.is_some(),
+            "stages": options(
+                ConsentStage::ALL.iter().map(|s| {
+                    (s.as_str().to_string(), i18n::t(locale, &format!("stage-{}", s.as_str())))
+                }),
+                &q.stage,
+            ),
             "paper": paper,
             "a3": paper == "a3",
             "paper_href": format!("{base}?{}paper={}", chosen.map(|g| format!("group={}&", g.as_str())).unwrap_or_default(), if paper == "a3" { "a4" } else { "a3" }),

@@ -443,6 +443,11 @@ async fn the_map_colours_parcels_by_stage_links_them_and_lists_the_rest() {
     assert!(drawn_as(&html, w.households[1], "g1"));
     assert!(drawn_as(&html, w.households[0], "dim"));
     assert!(!html.contains("Hộ thửa 111"), "the list follows the filter");
+    // …and so does one stage of the legal order.
+    let html = w.capuy.page_ok(&format!("{map}?stage=considering")).await;
+    assert!(drawn_as(&html, w.households[1], "g1"));
+    assert!(drawn_as(&html, w.households[2], "dim"));
+    assert!(html.contains(r#"<option value="considering" selected>"#));
     // The print layout: A3 landscape when asked, with the task, unit and date.
     let html = w.capuy.page_ok(&format!("{map}?paper=a3")).await;
     assert!(html.contains(r#"class="map-page paper-a3""#));
