@@ -63,10 +63,16 @@ impl Upload {
 /// Reads a multipart form; the one file field is `file`, others go to
 /// `files` (at most `MAX_FILES`). A part over its limit is left unread and
 /// named in `refused`; a broken stream is refused whole.
-pub async fn read(mut payload: Multipart) -> Result<Upload, &'static str> {
+pub async fn read(payload: Multipart) -> Result<Upload, &'static str> {
+    read_within(payload, MAX_BYTES).await
+}
+
+/// `read` with files of at most `max_file` bytes (a larger one is
+/// `refused`).
+pub async fn read_within(mut payload: Multipart, max_file: usize) -> Result<Upload, &'static str> {
     // The whole request is bounded too: the files a form may carry, and
     // room for its text; parts past these stop the reading.
-    const MAX_TOTAL: usize = (MAX_FILES + 1) * MAX_BYTES + 1024 * 1024;
+    let max_total: usize = (MAX_FILES + 1) * max_file + 1024 * 1024;
     const MAX_PARTS: usize = 300;
     let mut out = Upload::default();
     let (mut total, mut parts) = (0usize, 0usize);
@@ -82,7 +88,7 @@ pub async fn read(mut payload: Multipart) -> Result<Upload, &'static str> {
             .and_then(|cd| cd.get_filename())
             .map(str::to_string);
         let limit = if file_name.is_some() {
-            MAX_BYTES
+            max_file
         } else {
             MAX_FIELD
         };
@@ -91,7 +97,7 @@ pub async fn read(mut payload: Multipart) -> Result<Upload, &'static str> {
         while let Some(chunk) = field.next().await {
             let chunk = chunk.map_err(|_| "upload-error")?;
             total += chunk.len();
-            if total > MAX_TOTAL {
+            if total > max_total {
                 return Err("upload-error-too-large");
             }
             // Past the limit the part is read to its end and dropped.

@@ -5,7 +5,6 @@
 use actix_multipart::Multipart;
 use actix_web::http::{header, StatusCode};
 use actix_web::{web, HttpResponse};
-use futures_util::StreamExt;
 use serde::Deserialize;
 use serde_json::{json, Value};
 
@@ -382,34 +381,6 @@ async fn upload_form(ctx: Ctx, id: web::Path<i64>) -> AppResult<HttpResponse> {
     )
 }
 
-/// The uploaded file's name and bytes, refused past `MAX_UPLOAD`.
-async fn read_upload(mut payload: Multipart) -> Result<Option<(String, Vec<u8>)>, &'static str> {
-    let mut file = None;
-    while let Some(field) = payload.next().await {
-        let mut field = field.map_err(|_| "import-error-upload")?;
-        let is_file = field.name() == Some("file") && file.is_none();
-        let name = field
-            .content_disposition()
-            .and_then(|cd| cd.get_filename())
-            .unwrap_or("")
-            .replace('\0', "");
-        let mut bytes = Vec::new();
-        while let Some(chunk) = field.next().await {
-            let chunk = chunk.map_err(|_| "import-error-upload")?;
-            if is_file {
-                if bytes.len() + chunk.len() > MAX_UPLOAD {
-                    return Err("parcels-error-too-large");
-                }
-                bytes.extend_from_slice(&chunk);
-            }
-        }
-        if is_file {
-            file = Some((format::short(&name, 200), bytes));
-        }
-    }
-    Ok(file)
-}
-
 /// Reads the file on a thread of its own (one file at a time, as the
 /// household import does), keeps it for confirmation and shows its preview.
 async fn upload(ctx: Ctx, id: web::Path<i64>, payload: Multipart) -> AppResult<HttpResponse> {
@@ -423,9 +394,13 @@ async fn upload(ctx: Ctx, id: web::Path<i64>, payload: Multipart) -> AppResult<H
             Some(i18n::t(ctx.locale, key)),
         )
     };
-    let (name, bytes) = match read_upload(payload).await {
-        Ok(Some((name, bytes))) if !bytes.is_empty() => (name, bytes),
-        Ok(_) => return fail("import-error-no-file"),
+    let (name, bytes) = match crate::attachments::read_within(payload, MAX_UPLOAD).await {
+        Ok(u) if u.refused.is_some() => return fail("parcels-error-too-large"),
+        Ok(u) => match u.file {
+            Some((name, bytes)) => (format::short(&name.replace('\0', ""), 200), bytes),
+            None => return fail("import-error-no-file"),
+        },
+        Err("upload-error-too-large") => return fail("parcels-error-too-large"),
         Err(key) => return fail(key),
     };
     let layer = off_the_pages(&ctx, move || read::read(&bytes))

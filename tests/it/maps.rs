@@ -78,6 +78,16 @@ fn parcels(app: &TestApp) -> Vec<(i64, f64, String)> {
         .unwrap()
 }
 
+/// How many audit entries of `action` there are.
+fn logged(app: &TestApp, action: &str) -> i64 {
+    use danvan::db::schema::audit_log::dsl as a;
+    a::audit_log
+        .filter(a::action.eq(action))
+        .count()
+        .get_result(&mut app.conn())
+        .unwrap()
+}
+
 /// Uploads a file and answers the preview page's address and text.
 async fn preview_of(w: &World, name: &str) -> (String, String) {
     let r = upload(&w.capuy, w.task, name, fixture(name)).await;
@@ -142,15 +152,7 @@ async fn every_file_gdal_writes_is_previewed_then_saved_on_confirmation() {
     let g: serde_json::Value = serde_json::from_str(&p105.2).unwrap();
     assert_eq!(g["type"], "MultiPolygon");
     assert_eq!(g["coordinates"].as_array().unwrap().len(), 2);
-    let imports: i64 = {
-        use danvan::db::schema::audit_log::dsl as a;
-        a::audit_log
-            .filter(a::action.eq("import_parcels"))
-            .count()
-            .get_result(&mut w.app.conn())
-            .unwrap()
-    };
-    assert_eq!(imports, 5);
+    assert_eq!(logged(&w.app, "import_parcels"), 5);
 }
 
 #[tokio::test]
@@ -252,28 +254,11 @@ fn zip_bomb() -> Vec<u8> {
     out.into_inner()
 }
 
-/// The fixture's Shapefile with its first record claiming two billion points.
+/// The fixture's Shapefile with its first record claiming two billion points
+/// (header 100 bytes, record header 8, shape type 4, box 32, parts 4, then
+/// the number of points).
 fn lying_shapefile() -> Vec<u8> {
-    use std::io::{Read, Write};
-    let mut src = zip::ZipArchive::new(std::io::Cursor::new(fixture("wgs84-shp.zip"))).unwrap();
-    let mut out = std::io::Cursor::new(Vec::new());
-    let mut z = zip::ZipWriter::new(&mut out);
-    for i in 0..src.len() {
-        let mut f = src.by_index(i).unwrap();
-        let name = f.name().unwrap().to_string();
-        let mut bytes = Vec::new();
-        f.read_to_end(&mut bytes).unwrap();
-        if name.ends_with(".shp") {
-            // Header 100 bytes, record header 8, shape type 4, box 32,
-            // parts 4, then the number of points.
-            bytes[148..152].copy_from_slice(&i32::MAX.to_le_bytes());
-        }
-        z.start_file(name, zip::write::SimpleFileOptions::default())
-            .unwrap();
-        z.write_all(&bytes).unwrap();
-    }
-    z.finish().unwrap();
-    out.into_inner()
+    patched_shapefile(|b| b[148..152].copy_from_slice(&i32::MAX.to_le_bytes()))
 }
 
 #[tokio::test]
@@ -511,15 +496,7 @@ async fn the_parcels_go_out_as_geojson_without_personal_details_for_viewers() {
     // A reviewer's export is logged as a reading of personal details.
     let reviewer = w.app.browser("mttq").await;
     reviewer.page_ok(&path).await;
-    let logged: i64 = {
-        use danvan::db::schema::audit_log::dsl as a;
-        a::audit_log
-            .filter(a::action.eq("read_personal"))
-            .count()
-            .get_result(&mut w.app.conn())
-            .unwrap()
-    };
-    assert_eq!(logged, 1);
+    assert_eq!(logged(&w.app, "read_personal"), 1);
 }
 
 #[tokio::test]
