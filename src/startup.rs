@@ -84,6 +84,7 @@ impl Application {
             round_results: crate::cache::Versioned::new(50),
             ranked: crate::cache::Versioned::new(16),
             results_html: crate::cache::Versioned::new(64),
+            maps: crate::cache::Versioned::new(32),
             task_counts: crate::cache::Versioned::new(1_000),
             unit_trees: crate::cache::Versioned::new(1_000),
             categories: crate::cache::Versioned::new(1),

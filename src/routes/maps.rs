@@ -118,28 +118,24 @@ pub(crate) fn legend_names(locale: Locale) -> Vec<Value> {
         .collect()
 }
 
-/// Draws a task's map; the households without a shape are listed beside it.
-async fn task_map(
-    ctx: Ctx,
-    id: web::Path<i64>,
-    q: web::Query<MapQuery>,
-) -> AppResult<HttpResponse> {
-    let user = ctx.user()?.clone();
-    let tid = *id;
-    let (m, settings) = ctx
-        .db(move |c| {
-            let m = app::task_map(c, &user, tid)?;
-            let settings = db::parcels::settings_for(c, &m.access.unit.path)?;
-            Ok((m, settings))
-        })
-        .await?;
-    let locale = ctx.locale;
-    let chosen = StageGroup::parse(&q.group);
-    let chosen_stage = ConsentStage::parse(&q.stage);
-    let shown = |s: ConsentStage| {
-        chosen.is_none_or(|c| c == s.group()) && chosen_stage.is_none_or(|c| c == s)
-    };
-    let paper = if q.paper == "a3" { "a3" } else { "a4" };
+/// A task's map as drawn for a filter and a language.
+pub struct Drawing {
+    svg: Option<String>,
+    /// Households and declared area per stage group.
+    counts: [(i64, f64); 5],
+    missing: Vec<Value>,
+    shapes: usize,
+    households: usize,
+    dots: usize,
+}
+
+/// Draws the map of `m`: parcels shown unless `shown` says otherwise.
+fn draw(
+    locale: Locale,
+    m: &TaskMap,
+    shown: &dyn Fn(ConsentStage) -> bool,
+    tiles: Option<Tiles<'_>>,
+) -> Drawing {
     let TaskMap {
         access,
         households,
@@ -154,7 +150,7 @@ async fn task_map(
     let by_id: std::collections::HashMap<i64, &Household> =
         households.iter().map(|h| (h.id, h)).collect();
     let mut counts = [(0i64, 0.0f64); 5];
-    for h in &households {
+    for h in households {
         let g = stage_of(h).group().index();
         counts[g].0 += 1;
         counts[g].1 += h.area_m2;
@@ -165,10 +161,9 @@ async fn task_map(
             let p = &parcels[*i];
             let h = by_id.get(&p.household_id)?;
             let stage = stage_of(h);
-            let group = stage.group();
             Some(Drawn {
                 shape,
-                group,
+                group: stage.group(),
                 label: &h.parcel_no,
                 label_at: (p.label_lon, p.label_lat),
                 href: format!("/households/{}", h.id),
@@ -185,7 +180,7 @@ async fn task_map(
     // A place recorded far from the task (a phone's first fix at 0,0, a
     // visit logged at home) would shrink the parcels to specks: only places
     // within a kilometre of them are drawn.
-    let near = near_box(&parcels);
+    let near = near_box(parcels);
     let dots: Vec<Dot> = visits
         .iter()
         .filter(|v| {
@@ -208,10 +203,7 @@ async fn task_map(
         "map-title-of",
         &[("task", access.task.title.clone())],
     );
-    let tiles = (!settings.tile_url.is_empty()).then(|| Tiles {
-        url: &settings.tile_url,
-    });
-    let svg = map::svg(&drawn, &dots, &words(locale, title.clone()), tiles);
+    let svg = map::svg(&drawn, &dots, &words(locale, title), tiles);
     let with_shape: std::collections::HashSet<i64> =
         parcels.iter().map(|p| p.household_id).collect();
     let missing: Vec<Value> = households
@@ -227,16 +219,65 @@ async fn task_map(
             })
         })
         .collect();
+    Drawing {
+        svg,
+        counts,
+        missing,
+        shapes: parcels.len(),
+        households: households.len(),
+        dots: dots.len(),
+    }
+}
+
+/// Draws a task's map; the households without a shape are listed beside it.
+/// The drawing is kept while the data is unchanged: a reader's own access
+/// is checked every time.
+async fn task_map(
+    ctx: Ctx,
+    id: web::Path<i64>,
+    q: web::Query<MapQuery>,
+) -> AppResult<HttpResponse> {
+    let user = ctx.user()?.clone();
+    let tid = *id;
+    let locale = ctx.locale;
+    let chosen = StageGroup::parse(&q.group);
+    let chosen_stage = ConsentStage::parse(&q.stage);
+    let paper = if q.paper == "a3" { "a3" } else { "a4" };
+    let state = ctx.state.clone();
+    let (access, settings, drawing) = ctx
+        .db(move |c| {
+            let access = crate::app::tasks::access(c, &user, tid)?;
+            let settings = db::parcels::settings_for(c, &access.unit.path)?;
+            let version = db::audit::data_version(c)?;
+            let key = format!(
+                "{tid}|{}|{}|{}|{}",
+                chosen.map_or("", StageGroup::as_str),
+                chosen_stage.map_or("", ConsentStage::as_str),
+                locale.code(),
+                settings.tile_url
+            );
+            let tiles = settings.tile_url.clone();
+            let drawing = state.maps.get_or(key, version, || {
+                let m = app::task_map(c, &user, tid)?;
+                let shown = |s: ConsentStage| {
+                    chosen.is_none_or(|g| g == s.group()) && chosen_stage.is_none_or(|c| c == s)
+                };
+                let tiles = (!tiles.is_empty()).then(|| Tiles { url: &tiles });
+                Ok::<_, AppError>(draw(locale, &m, &shown, tiles))
+            })?;
+            Ok((access, settings, drawing))
+        })
+        .await?;
     let base = format!("/tasks/{}/map", access.task.id);
     let mut response = ctx.render(
         "maps/task",
         json!({
-            "title": title,
+            "title": i18n::t_args(locale, "map-title-of", &[("task", access.task.title.clone())]),
             "task": {"id": access.task.id, "title": access.task.title},
             "unit": access.unit.name,
             "today": format::date(format::today()),
-            "svg": svg,
-            "legend": legend(locale, &counts, chosen, &base),
+            "svg": drawing.svg,
+            "legend": legend(locale, &drawing.counts, chosen, &base),
             "all_href": base,
             "filtered": chosen.is_some() || chosen_stage.is_some(),
             "stages": options(
@@ -247,11 +288,14 @@ async fn task_map(
             ),
             "paper": paper,
             "a3": paper == "a3",
-            "paper_href": format!("{base}?{}paper={}", chosen.map(|g| format!("group={}&", g.as_str())).unwrap_or_default(), if paper == "a3" { "a4" } else { "a3" }),
-            "missing": missing,
-            "shapes": format::number(parcels.len() as i64),
-            "households": format::number(households.len() as i64),
-            "visits": format::number(dots.len() as i64),
+            "paper_href": format!("{base}?{}{}paper={}",
+                chosen.map(|g| format!("group={}&", g.as_str())).unwrap_or_default(),
+                chosen_stage.map(|s| format!("stage={}&", s.as_str())).unwrap_or_default(),
+                if paper == "a3" { "a4" } else { "a3" }),
+            "missing": drawing.missing,
+            "shapes": format::number(drawing.shapes as i64),
+            "households": format::number(drawing.households as i64),
+            "visits": format::number(drawing.dots as i64),
             "can_edit": access.can_edit,
             "attribution": settings.tile_attribution,
             "has_tiles": !settings.tile_url.is_empty(),
