@@ -1006,13 +1006,17 @@ async fn the_openapi_description_covers_the_routes_and_the_docs_page_shows_them(
         "PUT /api/v1/models/{id}/appraisal",
         "POST /api/v1/visits/{id}/photos",
         "GET /api/v1/visits/{id}/photos/{photo}",
+        "GET /api/v1/households/{id}/shape",
+        "PUT /api/v1/households/{id}/shape",
+        "DELETE /api/v1/households/{id}/shape",
+        "GET /api/v1/tasks/{id}/parcels",
     ] {
         assert!(
             operations.contains(&op.to_string()),
             "{op} is not described: {operations:?}"
         );
     }
-    assert_eq!(operations.len(), 75, "{operations:?}");
+    assert_eq!(operations.len(), 79, "{operations:?}");
     assert!(doc["components"]["securitySchemes"]["token"].is_object());
     // Each schema keeps its own name: a team's round is not a review round.
     assert!(doc["components"]["schemas"]["TeamRoundOut"]["properties"]["team_id"].is_object());
