@@ -12,7 +12,7 @@ import { start } from "../lib/server.js";
 /** Pages per account at the most, so the crawl ends whatever the data. */
 const MAX_PAGES = 120;
 /** Links not to follow: they act, download, or leave the session. */
-const SKIP = [/^\/logout/, /^\/language/, /\.(xlsx|csv|ics|docx|pdf|zip)(\?|$)/, /\/export/, /\/download/, /\/files\//, /\/attachments\//, /^\/api\//, /^\/static\//, /\/feed/, /\/calendar\.ics/, /\/print/];
+const SKIP = [/^\/logout/, /^\/language/, /\.(xlsx|csv|ics|docx|pdf|zip|geojson)(\?|$)/, /\/export/, /\/download/, /\/files\//, /\/attachments\//, /^\/api\//, /^\/static\//, /\/feed/, /\/calendar\.ics/, /\/print/];
 
 let server;
 let browser;
