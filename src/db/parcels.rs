@@ -217,6 +217,9 @@ pub fn settings(conn: &mut DbConnection, unit_id: i64) -> QueryResult<Option<Uni
         .optional()
 }
 
+/// A unit's tile address that switches off a background set above it.
+pub const NO_TILES: &str = "-";
+
 /// The settings that hold for a unit: its own or its nearest ancestor's,
 /// field by field (`path` is the unit's materialized path, `/1/4/9/`).
 pub fn settings_for(conn: &mut DbConnection, path: &str) -> QueryResult<UnitMap> {
@@ -226,15 +229,19 @@ pub fn settings_for(conn: &mut DbConnection, path: &str) -> QueryResult<UnitMap>
         .select(UnitMap::as_select())
         .load(conn)?;
     let mut out = UnitMap::default();
+    let mut tiles_decided = false;
     // Nearest first.
     for id in ids.iter().rev() {
         if let Some(r) = rows.iter().find(|r| r.unit_id == *id) {
             if out.province.is_empty() {
                 out.province.clone_from(&r.province);
             }
-            if out.tile_url.is_empty() {
-                out.tile_url.clone_from(&r.tile_url);
-                out.tile_attribution.clone_from(&r.tile_attribution);
+            if !tiles_decided && !r.tile_url.is_empty() {
+                tiles_decided = true;
+                if r.tile_url != NO_TILES {
+                    out.tile_url.clone_from(&r.tile_url);
+                    out.tile_attribution.clone_from(&r.tile_attribution);
+                }
             }
         }
     }

@@ -737,7 +737,7 @@ struct SettingsForm {
 /// Checks a tile server's address: https, with `{z}`, `{x}` and `{y}`, and
 /// nothing that could leave an attribute.
 pub fn tile_url_error(url: &str) -> Option<&'static str> {
-    if url.is_empty() {
+    if url.is_empty() || url == db::parcels::NO_TILES {
         return None;
     }
     // The host goes into the page's content security policy: letters,

@@ -657,6 +657,30 @@ async fn map_settings_refuse_a_tile_server_that_could_leave_its_attribute() {
     let html = r.text().await.unwrap();
     assert!(html.contains(r#"<image href="https://tiles.example.vn/"#));
     assert!(html.contains("© Bản đồ nền"));
+    // A unit below inherits it, and "-" switches it off there.
+    let mut conn = w.app.conn();
+    let group = w.app.unit(w.ward, UnitKind::ResidentialGroup, "Tổ 3");
+    let path = db::units::find(&mut conn, group).unwrap().path;
+    assert_eq!(
+        db::parcels::settings_for(&mut conn, &path)
+            .unwrap()
+            .tile_url,
+        "https://tiles.example.vn/{z}/{x}/{y}.png"
+    );
+    let r = admin
+        .post(
+            &format!("/admin/units/{group}/map"),
+            &[
+                ("province", ""),
+                ("tile_url", "-"),
+                ("tile_attribution", ""),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let below = db::parcels::settings_for(&mut conn, &path).unwrap();
+    assert_eq!(below.tile_url, "");
+    assert_eq!(below.province, "Hà Nội", "the province is still inherited");
 }
 
 /// The fixture's Shapefile with bytes of its first record's first point
