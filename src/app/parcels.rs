@@ -161,19 +161,7 @@ fn system_of(
 }
 
 fn first_position(g: &geojson::Geometry) -> Option<(f64, f64)> {
-    use geojson::GeometryValue as V;
-    let p = match &g.value {
-        V::Point { coordinates } => Some(coordinates),
-        V::LineString { coordinates } | V::MultiPoint { coordinates } => coordinates.first(),
-        V::Polygon { coordinates } | V::MultiLineString { coordinates } => {
-            coordinates.first().and_then(|r| r.first())
-        }
-        V::MultiPolygon { coordinates } => coordinates
-            .first()
-            .and_then(|p| p.first())
-            .and_then(|r| r.first()),
-        V::GeometryCollection { .. } => None,
-    }?;
+    let p = crate::geo::read::positions(&g.value).next()?;
     let s = p.as_slice();
     Some((*s.first()?, *s.get(1)?))
 }
@@ -496,6 +484,12 @@ pub struct TaskMap {
 
 pub fn task_map(conn: &mut DbConnection, user: &CurrentUser, task_id: i64) -> AppResult<TaskMap> {
     let access = access(conn, user, task_id)?;
+    map_of(conn, access)
+}
+
+/// What the map of a task whose access is already read draws.
+pub fn map_of(conn: &mut DbConnection, access: Access) -> AppResult<TaskMap> {
+    let task_id = access.task.id;
     Ok(TaskMap {
         households: db::households::all_of_task(conn, task_id)?,
         parcels: db::parcels::of_task(conn, task_id)?,

@@ -19,6 +19,7 @@ impl Versioned for Conflict {
 }
 
 /// What the user may do with a task they can see.
+#[derive(Clone)]
 pub struct Access {
     pub task: Task,
     pub unit: db::units::Unit,

@@ -153,10 +153,11 @@ impl Budget {
     }
 }
 
-/// How many positions a geometry holds, and whether all are numbers.
-fn count_points(v: &geojson::GeometryValue) -> (usize, bool) {
+/// A geometry's positions in order (none for a collection, whose members
+/// are geometries of their own).
+pub fn positions(v: &geojson::GeometryValue) -> Box<dyn Iterator<Item = &geojson::Position> + '_> {
     use geojson::GeometryValue as V;
-    let positions: Box<dyn Iterator<Item = &geojson::Position>> = match v {
+    match v {
         V::Point { coordinates } => Box::new(std::iter::once(coordinates)),
         V::MultiPoint { coordinates } | V::LineString { coordinates } => {
             Box::new(coordinates.iter())
@@ -165,14 +166,19 @@ fn count_points(v: &geojson::GeometryValue) -> (usize, bool) {
             Box::new(coordinates.iter().flatten())
         }
         V::MultiPolygon { coordinates } => Box::new(coordinates.iter().flatten().flatten()),
-        V::GeometryCollection { geometries } => {
-            return geometries.iter().fold((0, true), |(n, ok), g| {
-                let (m, fine) = count_points(&g.value);
-                (n + m, ok && fine)
-            })
-        }
-    };
-    positions.fold((0, true), |(n, ok), p| {
+        V::GeometryCollection { .. } => Box::new(std::iter::empty()),
+    }
+}
+
+/// How many positions a geometry holds, and whether all are numbers.
+fn count_points(v: &geojson::GeometryValue) -> (usize, bool) {
+    if let geojson::GeometryValue::GeometryCollection { geometries } = v {
+        return geometries.iter().fold((0, true), |(n, ok), g| {
+            let (m, fine) = count_points(&g.value);
+            (n + m, ok && fine)
+        });
+    }
+    positions(v).fold((0, true), |(n, ok), p| {
         (n + 1, ok && p.as_slice().iter().all(|c| c.is_finite()))
     })
 }

@@ -258,7 +258,7 @@ async fn task_map(
             );
             let tiles = settings.tile_url.clone();
             let drawing = state.maps.get_or(key, version, || {
-                let m = app::task_map(c, &user, tid)?;
+                let m = app::map_of(c, access.clone())?;
                 let shown = |s: ConsentStage| {
                     chosen.is_none_or(|g| g == s.group()) && chosen_stage.is_none_or(|c| c == s)
                 };
