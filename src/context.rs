@@ -271,6 +271,7 @@ impl Ctx {
         let mut root = json!({
             "lang": self.locale.code(),
             "csrf": session::csrf_token(&self.session)?,
+            "public": false,
             "user": self.current.as_ref().map(|u| json!({"id": u.id, "username": u.username, "full_name": u.full_name})),
             "nav": self.nav(),
             "flashes": session::take_flashes(&self.session),
@@ -284,6 +285,46 @@ impl Ctx {
         Ok(HttpResponse::build(status)
             .content_type("text/html; charset=utf-8")
             .insert_header((header::CACHE_CONTROL, "no-store"))
+            .body(html))
+    }
+
+    /// A page the same for every reader (a project's public page): no
+    /// session is read or made, no CSRF token, no flash; shared caches may
+    /// keep it, and a reader who has the version `etag` names gets a 304.
+    pub fn render_public(
+        &self,
+        if_none_match: Option<&str>,
+        etag: &str,
+        template: &str,
+        data: Value,
+    ) -> AppResult<HttpResponse> {
+        let tag = format!("\"{etag}\"");
+        let cache = "public, max-age=60";
+        if if_none_match.is_some_and(|h| h.split(',').any(|t| t.trim() == tag || t.trim() == "*")) {
+            return Ok(HttpResponse::NotModified()
+                .insert_header((header::ETAG, tag))
+                .insert_header((header::CACHE_CONTROL, cache))
+                .finish());
+        }
+        let mut root = json!({
+            "lang": self.locale.code(),
+            "public": true,
+            "csrf": "",
+            "user": Value::Null,
+            "nav": [],
+            "flashes": [],
+            "here": self.here,
+            "title": Value::Null,
+        });
+        if let (Some(root), Value::Object(page)) = (root.as_object_mut(), data) {
+            root.extend(page);
+        }
+        let html = self.state.views.render(template, root)?;
+        Ok(HttpResponse::Ok()
+            .content_type("text/html; charset=utf-8")
+            .insert_header((header::ETAG, tag))
+            .insert_header((header::CACHE_CONTROL, cache))
+            .insert_header((header::VARY, "Accept-Language, Cookie"))
             .body(html))
     }
 

@@ -92,6 +92,10 @@ impl Application {
             found: crate::cache::Versioned::new(1_000),
             metrics: crate::metrics::Metrics::default(),
             api_limiter: crate::auth::rate::limiter(config.api_rate_per_minute),
+            question_limiter: crate::auth::rate::per_address(
+                3,
+                std::time::Duration::from_secs(600),
+            ),
             imports: std::sync::Arc::new(tokio::sync::Semaphore::new(1)),
             config,
         });

@@ -43,6 +43,9 @@ pub struct AppState {
     pub results_html: crate::cache::Versioned<String>,
     /// Requests per API token, against `API_RATE_PER_MINUTE`.
     pub api_limiter: crate::auth::rate::Limiter,
+    /// Citizens' questions about public projects, per address: a few at
+    /// once, then one every ten minutes.
+    pub question_limiter: crate::auth::rate::AddressLimiter,
     /// One spreadsheet is read at a time, on a thread of its own, so that
     /// uploads never hold the threads that serve pages and the database.
     pub imports: Arc<tokio::sync::Semaphore>,

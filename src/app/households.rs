@@ -128,10 +128,7 @@ pub fn check(input: &HouseholdInput) -> Result<HouseholdFields, FieldErrors> {
     if groups.is_none() {
         e.add("priority_groups", "error-invalid-choice");
     }
-    if !phone
-        .chars()
-        .all(|c| c.is_ascii_digit() || " +.-()".contains(c))
-    {
+    if !crate::domain::households::is_phone(&phone) {
         e.add("phone", "error-phone");
     }
     if !e.is_empty() {
@@ -281,6 +278,9 @@ pub struct VisitTarget {
     pub access: Access,
     pub team: Vec<db::tasks::MemberRow>,
     pub belongs: bool,
+    /// What its compensation records hold: a move to a money stage needs
+    /// the matching one.
+    pub records: crate::domain::money::Records,
 }
 
 /// A household and its task's rights for `user`, if they may see the task.
@@ -311,11 +311,13 @@ fn visit_target(
         None => true,
     };
     let team = db::tasks::members(conn, access.task.id)?;
+    let records = db::money::records(conn, household_id)?;
     Ok(VisitTarget {
         household,
         access,
         team,
         belongs,
+        records,
     })
 }
 
@@ -360,6 +362,15 @@ fn check_visit(
     if let Some(to) = stage_after {
         if classify(from, to).needs_reason() && reason.is_none() {
             e.add("reason", "error-stage-reason");
+        }
+        // "Paid" without a payment, "handed over" without the minutes: the
+        // record first, or the reason it is not here.
+        if let (Some(key), None, false) = (
+            crate::domain::money::missing_record(to, &target.records),
+            &reason,
+            to == from,
+        ) {
+            e.add("reason", key);
         }
     }
     let next_step = e

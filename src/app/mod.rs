@@ -14,6 +14,7 @@ pub mod desk;
 pub mod documents;
 pub mod household_import;
 pub mod households;
+pub mod money;
 pub mod parcels;
 pub mod recommendations;
 pub mod reviews;

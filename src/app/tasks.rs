@@ -9,7 +9,7 @@ use crate::db::{self, audit};
 use crate::domain::access::Permission;
 use crate::domain::consent::ConsentedSet;
 use crate::domain::format;
-use crate::domain::validate::{FieldErrors, MAX_WHOLE};
+use crate::domain::validate::FieldErrors;
 use crate::error::AppResult;
 
 impl Versioned for Conflict {
@@ -85,9 +85,6 @@ pub struct TaskInput {
     pub owner_id: Option<i64>,
     pub area_total_m2: Option<f64>,
     pub area_cleared_m2: Option<f64>,
-    pub plans_total: Option<i64>,
-    pub plans_approved: Option<i64>,
-    pub money_paid: Option<i64>,
     pub co_owners: Vec<i64>,
     pub team: Vec<i64>,
     /// The stages that count as consent.
@@ -145,37 +142,6 @@ pub fn check(
             e.add("area_cleared_m2", "error-more-than-total");
         }
     }
-    // Counts of plans fit an `i32`; money is at most `MAX_WHOLE` đồng.
-    let mut count = |field: &str, v: Option<i64>, max: i64, over: &str| match v {
-        Some(n) if n < 0 => {
-            e.add(field, "error-number");
-            None
-        }
-        Some(n) if n > max => {
-            e.add(field, over);
-            None
-        }
-        n => n,
-    };
-    let plans = i64::from(i32::MAX);
-    let plans_total = count("plans_total", input.plans_total, plans, "error-number");
-    let plans_approved = count(
-        "plans_approved",
-        input.plans_approved,
-        plans,
-        "error-number",
-    );
-    let money_paid = count(
-        "money_paid",
-        input.money_paid,
-        MAX_WHOLE,
-        "error-number-too-large",
-    );
-    if let (Some(t), Some(a)) = (plans_total, plans_approved) {
-        if a > t {
-            e.add("plans_approved", "error-more-than-total");
-        }
-    }
     let consented = ConsentedSet::parse(&input.consented.join(","));
     match &consented {
         None => e.add("consented", chosen::INVALID),
@@ -226,9 +192,9 @@ pub fn check(
                 owner_id,
                 area_total_m2,
                 area_cleared_m2,
-                plans_total: plans_total.and_then(|n| i32::try_from(n).ok()),
-                plans_approved: plans_approved.and_then(|n| i32::try_from(n).ok()),
-                money_paid,
+                plans_total: None,
+                plans_approved: None,
+                money_paid: None,
                 consented_stages: consented.map(|c| c.to_stored()).unwrap_or_default(),
                 co_owners,
                 team,

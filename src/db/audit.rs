@@ -107,6 +107,12 @@ fn record(conn: &mut DbConnection, actor: &Actor, change: &Change) -> QueryResul
     insert(conn, actor, change)
 }
 
+/// Records a second change made inside a `write` (a record that moves a
+/// household's stage); the write raises the data version once for both.
+pub fn record_also(conn: &mut DbConnection, actor: &Actor, change: &Change) -> QueryResult<()> {
+    insert(conn, actor, change)
+}
+
 /// Logs a read that must leave a trace (personal details seen by someone
 /// overseeing the work). Nothing changed, so the data version stays.
 pub fn record_read(conn: &mut DbConnection, actor: &Actor, read: &Change) -> QueryResult<()> {

@@ -378,6 +378,10 @@ pub fn visit_of_device(
         .optional()
 }
 
+/// The kind of a log entry an office record (a plan approved, a payment, a
+/// handover) makes: it moves the stage and is not a visit.
+pub const RECORD: &str = "record";
+
 /// Appends a visit and re-derives the household's stage, last and next visit
 /// from its whole history (corrections applied).
 pub fn append_visit(
@@ -428,7 +432,10 @@ pub fn append_visit(
     // A visit that is not a correction and is dated on or after the latest
     // one is the latest that stands: it sets the stage and the dates by
     // itself. Corrections and visits entered late re-read the history.
-    let appended = v.corrects_id.is_none() && last_visit_on.is_none_or(|last| v.visited_on >= last);
+    // An office record (kind `record`) moves the stage, not the visit dates.
+    let appended = v.corrects_id.is_none()
+        && v.kind != RECORD
+        && last_visit_on.is_none_or(|last| v.visited_on >= last);
     if appended {
         set_derived(
             conn,
@@ -441,7 +448,11 @@ pub fn append_visit(
         rederive(conn, household.id)?;
     }
     let change = Change::new(
-        if v.corrects_id.is_some() { "correct_visit" } else { "log_visit" },
+        match (v.corrects_id, v.kind.as_str()) {
+            (Some(_), _) => "correct_visit",
+            (None, RECORD) => "record_stage",
+            (None, _) => "log_visit",
+        },
         "household",
         household.id,
         json!({"visit": id, "stage": [household.stage, v.stage_after.as_str()], "corrects": v.corrects_id}),
@@ -458,6 +469,7 @@ fn place(v: &NewVisit) -> Option<Place> {
 #[diesel(table_name = visits)]
 struct LogEntry {
     id: i64,
+    kind: String,
     visited_on: NaiveDate,
     stage_after: String,
     corrects_id: Option<i64>,
@@ -497,7 +509,7 @@ fn rederive(conn: &mut DbConnection, household_id: i64) -> QueryResult<()> {
         log.iter().filter_map(|e| e.corrects_id).collect();
     let latest = log
         .iter()
-        .filter(|e| !corrected.contains(&e.id))
+        .filter(|e| !corrected.contains(&e.id) && e.kind != RECORD)
         .max_by_key(|e| (e.visited_on, e.id));
     set_derived(
         conn,

@@ -78,6 +78,14 @@ pub fn of_task(conn: &mut DbConnection, task_id: i64) -> QueryResult<Vec<Stored>
         .load(conn)
 }
 
+/// How many of the task's households have a shape.
+pub fn of_task_count(conn: &mut DbConnection, task_id: i64) -> QueryResult<i64> {
+    parcels::table
+        .filter(parcels::task_id.eq(task_id))
+        .count()
+        .get_result(conn)
+}
+
 /// The parcels of every task under a unit (`path` its materialized path)
 /// with their households' stage, sheet and number, `most` at most: what a
 /// unit's map draws.

@@ -820,6 +820,7 @@ fn take_snapshot(conn: &mut DbConnection, round_id: i64, today: NaiveDate) -> Qu
         .inner_join(review_tasks::table.on(review_tasks::task_id.eq(visits::task_id)))
         .filter(review_tasks::round_id.eq(round_id))
         .filter(visits::visited_on.le(today))
+        .filter(visits::kind.ne(super::households::RECORD))
         .group_by(visits::task_id)
         .select((visits::task_id, diesel::dsl::count_star()))
         .load::<(i64, i64)>(conn)?

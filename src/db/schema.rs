@@ -906,10 +906,111 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    compensation_plans (id) {
+        id -> BigInt,
+        household_id -> BigInt,
+        task_id -> BigInt,
+        version -> Integer,
+        current -> Bool,
+        land -> BigInt,
+        structures -> BigInt,
+        crops -> BigInt,
+        support -> BigInt,
+        total -> BigInt,
+        resettlement -> Text,
+        resettlement_place -> Text,
+        posted_on -> Nullable<Date>,
+        posted_at -> Text,
+        comments_until -> Nullable<Date>,
+        decision_no -> Text,
+        decision_on -> Nullable<Date>,
+        decision_by -> Text,
+        note -> Text,
+        created_by -> BigInt,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    compensation_payments (id) {
+        id -> BigInt,
+        household_id -> BigInt,
+        task_id -> BigInt,
+        paid_on -> Date,
+        amount -> BigInt,
+        method -> Text,
+        reference -> Text,
+        created_by -> BigInt,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    land_handovers (household_id) {
+        household_id -> BigInt,
+        task_id -> BigInt,
+        handed_over_on -> Date,
+        minutes -> Text,
+        created_by -> BigInt,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    task_money (task_id) {
+        task_id -> BigInt,
+        plans -> Integer,
+        plans_approved -> Integer,
+        money_planned -> BigInt,
+        money_approved -> BigInt,
+        money_paid -> BigInt,
+        money_deposited -> BigInt,
+        households_paid -> Integer,
+        plots -> Integer,
+        apartments -> Integer,
+        handed_over -> Integer,
+    }
+}
+
+diesel::table! {
+    public_pages (task_id) {
+        task_id -> BigInt,
+        code -> Text,
+        enabled -> Bool,
+        changed_by -> BigInt,
+        changed_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    public_questions (id) {
+        id -> BigInt,
+        task_id -> BigInt,
+        asked_at -> Timestamp,
+        name -> Text,
+        phone -> Text,
+        question -> Text,
+        answer -> Nullable<Text>,
+        answered_at -> Nullable<Timestamp>,
+        answered_by -> Nullable<BigInt>,
+    }
+}
+
+diesel::joinable!(compensation_plans -> households (household_id));
+diesel::joinable!(compensation_payments -> households (household_id));
+diesel::joinable!(land_handovers -> households (household_id));
+diesel::joinable!(public_pages -> tasks (task_id));
 diesel::joinable!(parcels -> households (household_id));
 diesel::joinable!(parcels -> tasks (task_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
+    compensation_plans,
+    compensation_payments,
+    land_handovers,
+    task_money,
+    public_pages,
+    public_questions,
     parcels,
     parcel_imports,
     unit_maps,

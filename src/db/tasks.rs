@@ -78,8 +78,14 @@ pub struct TaskFields {
     pub owner_id: i64,
     pub area_total_m2: Option<f64>,
     pub area_cleared_m2: Option<f64>,
+    /// Figures typed in before households' compensation records were kept
+    /// (the money is added up from those now): written by loads of old
+    /// records, never changed by an edit.
+    #[diesel(skip_update)]
     pub plans_total: Option<i32>,
+    #[diesel(skip_update)]
     pub plans_approved: Option<i32>,
+    #[diesel(skip_update)]
     pub money_paid: Option<i64>,
     /// Which stages count as consented for this task, in stored form.
     pub consented_stages: String,
@@ -215,6 +221,13 @@ pub fn update(
 ) -> QueryResult<Result<(Task, Change), Conflict>> {
     let before = find(conn, id)?;
     let before_fields = fields_of(conn, &before)?;
+    // The typed figures stay as they were.
+    let f = &TaskFields {
+        plans_total: before.plans_total,
+        plans_approved: before.plans_approved,
+        money_paid: before.money_paid,
+        ..f.clone()
+    };
     let updated = diesel::update(
         tasks::table
             .filter(tasks::id.eq(id))

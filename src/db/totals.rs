@@ -24,9 +24,11 @@ pub fn rebuild(conn: &mut DbConnection) -> QueryResult<()> {
              SELECT task_id, stage, count(*), coalesce(sum(area_m2), 0)
              FROM households GROUP BY task_id, stage;
          INSERT INTO visit_month_totals (task_id, month, visits)
-             SELECT task_id, {month}, count(*) FROM visits GROUP BY task_id, {month};
+             SELECT task_id, {month}, count(*) FROM visits WHERE kind <> 'record'
+             GROUP BY task_id, {month};
          UPDATE listing_version SET version = version + 1 WHERE id = 1;"
-    ))
+    ))?;
+    super::money::recount_all(conn)
 }
 
 #[derive(QueryableByName)]

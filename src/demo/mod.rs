@@ -9,6 +9,7 @@
 mod accounts;
 mod campaign;
 mod desk;
+mod money;
 pub mod parcels;
 mod recommendations;
 mod review;

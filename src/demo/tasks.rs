@@ -34,6 +34,15 @@ fn path_to(last: ConsentStage) -> Vec<ConsentStage> {
             AgreesWithConditions,
         ],
         Considering => vec![NoticeReceived, Inventoried, InPostedPlan, Considering],
+        PaymentDeposited => vec![
+            NoticeReceived,
+            Inventoried,
+            InPostedPlan,
+            Disagrees,
+            DialogueHeld,
+            PlanApproved,
+            PaymentDeposited,
+        ],
         other => {
             let end = full.iter().position(|s| *s == other).unwrap_or(0);
             full[..=end].to_vec()
@@ -93,9 +102,10 @@ pub(super) fn load(
         owner_id: tree.person("capuy.phuthuong"),
         area_total_m2: Some(1_040_000.0),
         area_cleared_m2: Some(312_000.0),
-        plans_total: Some(420),
-        plans_approved: Some(130),
-        money_paid: Some(182_900_000_000),
+        // The published figures, which its households' records add up to.
+        plans_total: Some(40),
+        plans_approved: Some(26),
+        money_paid: Some(super::money::PAID),
         team: vec![team_phu_thuong],
         ..ditch.clone()
     };
@@ -104,9 +114,11 @@ pub(super) fn load(
     let mut ditch_stages = vec![HandedOver; 36];
     ditch_stages.extend([AgreesWithConditions; 8]);
     let mut ntl_stages = vec![HandedOver; 12];
-    ntl_stages.extend([Paid; 6]);
-    ntl_stages.extend([Considering; 14]);
-    ntl_stages.extend([Disagrees; 8]);
+    ntl_stages.extend([Paid; 5]);
+    ntl_stages.extend([PaymentDeposited]);
+    ntl_stages.extend([PlanApproved; 8]);
+    ntl_stages.extend([Considering; 8]);
+    ntl_stages.extend([Disagrees; 6]);
     let plan = [
         (
             ditch,
@@ -132,7 +144,9 @@ pub(super) fn load(
     ];
     let mut n = 0usize;
     let mut drawn: Vec<(i64, Vec<(i64, f64)>)> = Vec::new();
+    let mut ledger: Vec<(i64, ConsentStage, f64)> = Vec::new();
     for (fields, stages, visitor, status, area) in plan {
+        let keeps_records = fields.money_paid == Some(super::money::PAID);
         let task = audit::write(conn, actor, |c| {
             Ok(db::tasks::create(c, &fields, fields.owner_id)?)
         })?;
@@ -160,6 +174,9 @@ pub(super) fn load(
             match drawn.last_mut() {
                 Some((tid, plots)) if *tid == task.id => plots.push((household.id, h.area_m2)),
                 _ => drawn.push((task.id, vec![(household.id, h.area_m2)])),
+            }
+            if keeps_records {
+                ledger.push((household.id, last, h.area_m2));
             }
             let path = path_to(last);
             let steps = path.len();
@@ -221,6 +238,9 @@ pub(super) fn load(
                 audit::write(conn, actor, |_| Ok(((), change)))?;
                 current = db::households::find(conn, current.id)?;
             }
+        }
+        if keeps_records {
+            super::money::load(conn, actor, &task, &ledger, fields.owner_id)?;
         }
         if status != TaskStatus::Registered {
             let t = db::tasks::find(conn, task.id)?;

@@ -143,3 +143,9 @@ mod personal_tests {
         assert_eq!(Sight::of(false, false), Sight::Masked);
     }
 }
+
+/// A phone number as people write it: digits, spaces and `+.-()`.
+pub fn is_phone(s: &str) -> bool {
+    s.chars()
+        .all(|c| c.is_ascii_digit() || " +.-()".contains(c))
+}

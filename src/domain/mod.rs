@@ -31,6 +31,7 @@ pub mod format;
 pub mod households;
 pub mod import;
 pub mod legacy;
+pub mod money;
 pub mod notify;
 pub mod numbers;
 pub mod progress;

@@ -117,6 +117,35 @@ impl FieldErrors {
         }
     }
 
+    /// An optional amount in whole đồng, typed with or without thousands
+    /// dots and a trailing `đ`/`VNĐ` (`182.900.000.000 đ`); negative, broken
+    /// or past `money::MAX_AMOUNT` is refused with its reason.
+    pub fn money(&mut self, field: &str, raw: &str) -> Option<i64> {
+        let lower = raw.trim().to_lowercase();
+        let bare = ["vnđ", "vnd", "đồng", "đ"]
+            .iter()
+            .find_map(|unit| lower.strip_suffix(unit))
+            .unwrap_or(&lower);
+        let n = self.number::<i64>(field, bare)?;
+        self.money_value(field, Some(n))
+    }
+
+    /// An amount already read (a JSON body): not negative, within
+    /// `money::MAX_AMOUNT`.
+    pub fn money_value(&mut self, field: &str, amount: Option<i64>) -> Option<i64> {
+        match amount? {
+            n if n < 0 => {
+                self.add(field, "error-number-negative");
+                None
+            }
+            n if n > super::money::MAX_AMOUNT => {
+                self.add(field, "error-number-too-large");
+                None
+            }
+            n => Some(n),
+        }
+    }
+
     /// An optional non-negative decimal written the Vietnamese way
     /// (`1.270,8`, `2.045`); an ambiguous `2.5` is refused with its reason.
     pub fn decimal(&mut self, field: &str, raw: &str) -> Option<f64> {

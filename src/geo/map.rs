@@ -166,12 +166,21 @@ pub fn svg(
         } else {
             format!("g{}", p.group.index())
         };
-        let _ = write!(
-            out,
-            r#"<a href="{}"><title>{}</title><path class="{class}" d="{d}"/></a>"#,
-            html_escape(&p.href),
-            html_escape(&p.title)
-        );
+        // Without a page to open (the public map), a shape is not a link.
+        let _ = if p.href.is_empty() {
+            write!(
+                out,
+                r#"<g><title>{}</title><path class="{class}" d="{d}"/></g>"#,
+                html_escape(&p.title)
+            )
+        } else {
+            write!(
+                out,
+                r#"<a href="{}"><title>{}</title><path class="{class}" d="{d}"/></a>"#,
+                html_escape(&p.href),
+                html_escape(&p.title)
+            )
+        };
         // A label where the number fits inside the parcel's box.
         let chars = p.label.chars().count() as f64;
         if !p.dim

@@ -130,11 +130,14 @@ pub struct Drawing {
 }
 
 /// Draws the map of `m`: parcels shown unless `shown` says otherwise.
+/// `public`: for the project's public page, with no parcel numbers, no links
+/// to households and no places of visits.
 fn draw(
     locale: Locale,
     m: &TaskMap,
     shown: &dyn Fn(ConsentStage) -> bool,
     tiles: Option<Tiles<'_>>,
+    public: bool,
 ) -> Drawing {
     let TaskMap {
         access,
@@ -161,6 +164,17 @@ fn draw(
             let p = &parcels[*i];
             let h = by_id.get(&p.household_id)?;
             let stage = stage_of(h);
+            if public {
+                return Some(Drawn {
+                    shape,
+                    group: stage.group(),
+                    label: "",
+                    label_at: (p.label_lon, p.label_lat),
+                    href: String::new(),
+                    title: i18n::t(locale, &format!("map-group-{}", stage.group().as_str())),
+                    dim: false,
+                });
+            }
             Some(Drawn {
                 shape,
                 group: stage.group(),
@@ -183,6 +197,7 @@ fn draw(
     let near = near_box(parcels);
     let dots: Vec<Dot> = visits
         .iter()
+        .filter(|_| !public)
         .filter(|v| {
             near.is_some_and(|(w, s, e, n)| {
                 (w..=e).contains(&v.longitude) && (s..=n).contains(&v.latitude)
@@ -263,7 +278,7 @@ async fn task_map(
                     chosen.is_none_or(|g| g == s.group()) && chosen_stage.is_none_or(|c| c == s)
                 };
                 let tiles = (!tiles.is_empty()).then(|| Tiles { url: &tiles });
-                Ok::<_, AppError>(draw(locale, &m, &shown, tiles))
+                Ok::<_, AppError>(draw(locale, &m, &shown, tiles, false))
             })?;
             Ok((access, settings, drawing))
         })
@@ -876,4 +891,25 @@ pub(crate) fn unit_map(
         .collect();
     let title = i18n::t_args(locale, "map-title-of", &[("task", unit.name.clone())]);
     Ok(map::svg(&drawn, &[], &words(locale, title), None).map(Ok))
+}
+
+/// The map of a project's public page: every household's parcel by its
+/// stage group, without numbers, links or places; kept while the data is
+/// unchanged, as the task map is. `None` until parcels exist.
+pub(crate) fn public_map(
+    state: &crate::state::AppState,
+    conn: &mut db::DbConnection,
+    locale: Locale,
+    access: crate::app::tasks::Access,
+) -> AppResult<Option<String>> {
+    if db::parcels::of_task_count(conn, access.task.id)? == 0 {
+        return Ok(None);
+    }
+    let version = db::audit::data_version(conn)?;
+    let key = format!("public|{}|{}", access.task.id, locale.code());
+    let drawing = state.maps.get_or(key, version, || {
+        let m = app::map_of(conn, access)?;
+        Ok::<_, AppError>(draw(locale, &m, &|_| true, None, true))
+    })?;
+    Ok(drawing.svg.clone())
 }

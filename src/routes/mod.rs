@@ -21,6 +21,7 @@ mod households;
 mod login;
 pub(crate) mod maps;
 pub mod metrics;
+mod public;
 mod recommendations;
 pub(crate) mod reviews;
 pub(crate) mod search;
@@ -58,6 +59,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     households::configure(cfg);
     documents::configure(cfg);
     maps::configure(cfg);
+    public::configure(cfg);
     admin_units::configure(cfg);
     admin_users::configure(cfg);
     admin_audit::configure(cfg);
@@ -185,6 +187,23 @@ impl Page {
 }
 
 /// Options for a `<select>`: value, label, and whether it is chosen.
+/// A QR code of `link` as an SVG to put in a page, at least `size` pixels.
+pub fn qr_svg(link: &str, size: u32) -> AppResult<String> {
+    qrcode::QrCode::new(link.as_bytes())
+        .map(|code| {
+            code.render::<qrcode::render::svg::Color>()
+                .min_dimensions(size, size)
+                .quiet_zone(true)
+                .build()
+        })
+        // Inline in HTML, an SVG has no XML declaration.
+        .map(|svg| match svg.find("<svg") {
+            Some(start) => svg[start..].to_string(),
+            None => svg,
+        })
+        .map_err(|e| AppError::Internal(e.to_string()))
+}
+
 pub fn options<'a>(
     items: impl IntoIterator<Item = (String, String)> + 'a,
     selected: &str,

@@ -1010,13 +1010,18 @@ async fn the_openapi_description_covers_the_routes_and_the_docs_page_shows_them(
         "PUT /api/v1/households/{id}/shape",
         "DELETE /api/v1/households/{id}/shape",
         "GET /api/v1/tasks/{id}/parcels",
+        "GET /api/v1/households/{id}/compensation",
+        "POST /api/v1/households/{id}/plans",
+        "POST /api/v1/households/{id}/payments",
+        "PUT /api/v1/households/{id}/handover",
+        "GET /api/v1/tasks/{id}/money",
     ] {
         assert!(
             operations.contains(&op.to_string()),
             "{op} is not described: {operations:?}"
         );
     }
-    assert_eq!(operations.len(), 79, "{operations:?}");
+    assert_eq!(operations.len(), 84, "{operations:?}");
     assert!(doc["components"]["securitySchemes"]["token"].is_object());
     // Each schema keeps its own name: a team's round is not a review round.
     assert!(doc["components"]["schemas"]["TeamRoundOut"]["properties"]["team_id"].is_object());

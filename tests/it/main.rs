@@ -35,6 +35,7 @@ mod mail;
 mod maps;
 mod metrics;
 mod migrations;
+mod money;
 mod notifications;
 mod operations;
 mod personal;

@@ -51,8 +51,6 @@ fn task_fields(w: &World, title: &str) -> Vec<(&'static str, String)> {
         ("owner_id", w.owner.to_string()),
         ("team", w.team.to_string()),
         ("area_total_m2", "1.270,8".into()),
-        ("plans_total", "44".into()),
-        ("money_paid", "182900000000".into()),
         ("consented", "agrees_with_conditions".into()),
         ("consented", "agrees".into()),
         ("consented", "paid".into()),
@@ -93,7 +91,6 @@ async fn a_committee_member_registers_a_task_that_everyone_in_scope_can_read() {
     assert!(html.contains("Đồng chí chutri"), "the owner is shown");
     assert!(html.contains("Đồng chí totac"), "the team is shown");
     assert!(html.contains("1.270,8 m²"));
-    assert!(html.contains("182.900.000.000 đ"));
     assert!(html.contains("30/11/2023"));
 
     let task = db::tasks::find(&mut w.app.conn(), id).unwrap();
@@ -154,7 +151,6 @@ async fn bad_task_input_is_shown_again_per_field_and_nothing_is_saved() {
             _ => {}
         }
     }
-    fields.push(("plans_approved", "50".into()));
     let r = post_fields(&w.app, &w.app.client, "/tasks", &fields).await;
     assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
     let html = r.text().await.unwrap();
@@ -166,10 +162,6 @@ async fn bad_task_input_is_shown_again_per_field_and_nothing_is_saved() {
     );
     assert!(html.contains("value=\"hai nghìn\""));
     assert!(html.contains("Phải là một số hợp lệ"), "area");
-    assert!(
-        html.contains("Không được lớn hơn tổng số."),
-        "plans approved > total"
-    );
     assert!(
         html.contains("Lựa chọn không hợp lệ."),
         "a unit outside the committee's scope"
@@ -232,15 +224,15 @@ async fn only_committee_members_register_and_only_owners_or_the_committee_edit()
         "Ô đất 120 m² số 18 Tam Đa (đã thu hồi)"
     );
 
-    // Emptying a field clears it: the deadline and the money paid become unknown.
+    // Emptying a field clears it: the deadline becomes unknown.
     let mut cleared = task_fields(&w, "Ô đất 120 m² số 18 Tam Đa (đã thu hồi)");
-    cleared.retain(|(k, _)| *k != "deadline" && *k != "money_paid");
+    cleared.retain(|(k, _)| *k != "deadline");
     cleared.push(("deadline", String::new()));
     cleared.push(("version", "2".into()));
     let r = post_fields(&w.app, &owner, &format!("/tasks/{id}"), &cleared).await;
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
     let task = db::tasks::find(&mut w.app.conn(), id).unwrap();
-    assert_eq!((task.deadline, task.money_paid), (None, None));
+    assert_eq!(task.deadline, None);
 }
 
 #[tokio::test]

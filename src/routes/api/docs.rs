@@ -10,8 +10,8 @@ use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
 use super::{
-    campaigns, desk, households, parcels, recommendations, reviews, targets, tasks, teams, units,
-    ErrorBody,
+    campaigns, desk, households, money, parcels, recommendations, reviews, targets, tasks, teams,
+    units, ErrorBody,
 };
 use crate::context::Ctx;
 use crate::error::AppResult;
@@ -83,6 +83,8 @@ impl Modify for Token {
         households::import_households, households::get_household,
         households::update_household, households::list_visits, households::create_visit,
         households::add_photo, households::get_photo,
+        money::get_compensation, money::add_plan, money::add_payment, money::put_handover,
+        money::task_money,
         parcels::get_shape, parcels::put_shape, parcels::delete_shape, parcels::task_parcels,
         reviews::list_rounds, reviews::create, reviews::get_round, reviews::update,
         reviews::move_round, reviews::list_criteria, reviews::get_results,

@@ -10,6 +10,7 @@ mod campaigns;
 mod desk;
 pub(crate) mod docs;
 mod households;
+mod money;
 mod parcels;
 mod recommendations;
 mod reviews;
@@ -51,6 +52,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .configure(units::configure)
             .configure(tasks::configure)
             .configure(households::configure)
+            .configure(money::configure)
             .configure(parcels::configure)
             .configure(reviews::configure)
             .configure(recommendations::configure)
@@ -439,6 +441,11 @@ pub mod choices {
 
     pub fn stages() -> Array {
         many_of(ConsentStage::ALL.iter().map(|s| s.as_str()).collect())
+    }
+
+    pub fn payment_methods() -> Object {
+        use crate::domain::money::PaymentMethod;
+        one_of(PaymentMethod::ALL.iter().map(|m| m.as_str()).collect())
     }
 
     pub fn visit_kind() -> Object {

@@ -58,9 +58,12 @@ pub struct TaskOut {
     consented: Vec<String>,
     area_total_m2: Option<f64>,
     area_cleared_m2: Option<f64>,
+    /// Typed in before households' compensation records were kept; read
+    /// only. `GET /tasks/{id}/money` adds the figures up from the records.
     plans_total: Option<i32>,
+    /// As `plans_total`.
     plans_approved: Option<i32>,
-    /// đồng
+    /// đồng; as `plans_total`.
     money_paid: Option<i64>,
     /// Send it back in `If-Match` to edit (it is also the ETag).
     version: i32,
@@ -213,12 +216,6 @@ pub struct TaskIn {
     #[serde(default)]
     area_cleared_m2: Option<f64>,
     #[serde(default)]
-    plans_total: Option<i32>,
-    #[serde(default)]
-    plans_approved: Option<i32>,
-    #[serde(default)]
-    money_paid: Option<i64>,
-    #[serde(default)]
     co_owners: Vec<i64>,
     #[serde(default)]
     team: Vec<i64>,
@@ -240,9 +237,6 @@ impl From<TaskIn> for TaskInput {
             owner_id: Some(t.owner_id),
             area_total_m2: t.area_total_m2,
             area_cleared_m2: t.area_cleared_m2,
-            plans_total: t.plans_total.map(i64::from),
-            plans_approved: t.plans_approved.map(i64::from),
-            money_paid: t.money_paid,
             co_owners: t.co_owners,
             team: t.team,
             consented: t.consented,

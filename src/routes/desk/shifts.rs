@@ -15,7 +15,7 @@ use crate::domain::desk::{self, Outcome, ShiftStatus};
 use crate::domain::format;
 use crate::domain::households::PriorityGroup;
 use crate::domain::validate::FieldErrors;
-use crate::error::{AppError, AppResult};
+use crate::error::AppResult;
 use crate::i18n;
 use crate::routes::options;
 use crate::routes::Again;
@@ -183,19 +183,7 @@ async fn render_case(
         })
         .await?;
     let link = format!("{}/f/{}", ctx.origin, ctx.state.links.sign("feedback", cid));
-    let qr = qrcode::QrCode::new(link.as_bytes())
-        .map(|code| {
-            code.render::<qrcode::render::svg::Color>()
-                .min_dimensions(220, 220)
-                .quiet_zone(true)
-                .build()
-        })
-        // Inline in HTML, an SVG has no XML declaration.
-        .map(|svg| match svg.find("<svg") {
-            Some(start) => svg[start..].to_string(),
-            None => svg,
-        })
-        .map_err(|e| AppError::Internal(e.to_string()))?;
+    let qr = crate::routes::qr_svg(&link, 220)?;
     let locale = ctx.locale;
     let today = format::today();
     ctx.render_status(

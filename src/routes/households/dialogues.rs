@@ -165,8 +165,15 @@ pub(super) async fn hold_dialogue(
     let reason = e.optional("reason", &form.reason, 1000);
     let tid = access.task.id;
     let named = ids.clone();
-    let present = ctx
-        .db(move |conn| Ok(db::households::open_among(conn, tid, &named)?))
+    let (present, records) = ctx
+        .db(move |conn| {
+            let present = db::households::open_among(conn, tid, &named)?;
+            let records = present
+                .iter()
+                .map(|h| db::money::records(conn, h.id))
+                .collect::<Result<Vec<_>, _>>()?;
+            Ok((present, records))
+        })
         .await?;
     // Open households of this task, as the form offers them; no others.
     let offered = |h: i64| present.iter().any(|p| p.id == h);
@@ -180,6 +187,15 @@ pub(super) async fn hold_dialogue(
                 .any(|h| classify(h.stage(), to).needs_reason())
         {
             e.add("reason", "error-stage-reason");
+        }
+        // A money stage needs each household's record, or the reason.
+        let missing = present.iter().zip(&records).find_map(|(h, r)| {
+            (h.stage() != to)
+                .then(|| crate::domain::money::missing_record(to, r))
+                .flatten()
+        });
+        if let (Some(key), None) = (missing, &reason) {
+            e.add("reason", key);
         }
     }
     let (Some(held_on), Some(stage_after), true) = (held_on, stage_after, e.is_empty()) else {

@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
 mod dialogues;
+mod money;
 
 use super::tasks::{load, load_editable, Access};
 use super::{options, HtmlForm, Submitted};
@@ -41,6 +42,16 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             web::get().to(personal_data),
         )
         .route("/households/{id}/erase", web::post().to(erase))
+        .route("/households/{id}/compensation", web::get().to(money::show))
+        .route("/households/{id}/plans", web::post().to(money::save_plan))
+        .route(
+            "/households/{id}/payments",
+            web::post().to(money::record_payment),
+        )
+        .route(
+            "/households/{id}/handover",
+            web::post().to(money::record_handover),
+        )
         .route("/visits/due", web::get().to(dialogues::due))
         .route(
             "/tasks/{id}/dialogues/new",
@@ -303,17 +314,23 @@ async fn render_show(
     let (hid, tid, owner_id) = (household.id, access.task.id, access.task.owner_id);
     let logged_read = personal_details(&access, &mut household);
     let actor = ctx.actor();
-    let (history, members, owner, photos, parcel) = ctx
+    let amounts_shown = access.sight != Sight::Masked;
+    let (history, members, owner, photos, parcel, compensation) = ctx
         .db(move |conn| {
             if let Some(read) = &logged_read {
                 audit::record_read(conn, &actor, read)?;
             }
+            let compensation = match amounts_shown {
+                true => Some(app::money::read(conn, hid).map_err(Rejected::into_app_error)?),
+                false => None,
+            };
             Ok((
                 db::households::history(conn, hid)?,
                 db::tasks::members(conn, tid)?,
                 db::users::find(conn, owner_id)?,
                 db::households::photos(conn, hid, None)?,
                 db::parcels::of_household(conn, hid)?,
+                compensation,
             ))
         })
         .await?;
@@ -384,6 +401,9 @@ async fn render_show(
         json!({
             "title": household.head_name,
             "parcel_map": parcel_map,
+            "money": compensation.as_ref().map(|c| money::view(locale, c)),
+            "payment": compensation.as_ref().map(|c| money::new_payment(c.approved.map_or(0, |a| a - c.paid - c.deposited))),
+            "method_options": money::method_options(locale, crate::domain::money::PaymentMethod::Transfer.as_str()),
             "h": household,
             "groups": in_words(locale, "priority-", &household.priority_groups),
             "task": {"id": access.task.id, "title": access.task.title},

@@ -200,9 +200,6 @@ pub(super) struct TaskForm {
     pub owner_id: String,
     pub area_total_m2: String,
     pub area_cleared_m2: String,
-    pub plans_total: String,
-    pub plans_approved: String,
-    pub money_paid: String,
     pub co_owners: Vec<String>,
     pub team: Vec<String>,
     pub consented: Vec<String>,
@@ -223,9 +220,6 @@ impl TaskForm {
             owner_id: f.owner_id.to_string(),
             area_total_m2: opt(f.area_total_m2.map(numbers::input)),
             area_cleared_m2: opt(f.area_cleared_m2.map(numbers::input)),
-            plans_total: opt(f.plans_total.map(|n| n.to_string())),
-            plans_approved: opt(f.plans_approved.map(|n| n.to_string())),
-            money_paid: opt(f.money_paid.map(|n| n.to_string())),
             co_owners: f.co_owners.iter().map(ToString::to_string).collect(),
             team: f.team.iter().map(ToString::to_string).collect(),
             consented: app::households::codes(&f.consented_stages),
@@ -256,9 +250,6 @@ impl TaskForm {
             deadline: unread.date("deadline", &self.deadline),
             area_total_m2: unread.area("area_total_m2", &self.area_total_m2),
             area_cleared_m2: unread.area("area_cleared_m2", &self.area_cleared_m2),
-            plans_total: unread.number("plans_total", &self.plans_total),
-            plans_approved: unread.number("plans_approved", &self.plans_approved),
-            money_paid: unread.number("money_paid", &self.money_paid),
             co_owners: unread.ids("co_owners", &self.co_owners),
             team: unread.ids("team", &self.team),
             consented: self.consented.clone(),
@@ -392,7 +383,7 @@ async fn create(ctx: Ctx, form: super::HtmlForm<TaskForm>) -> AppResult<HttpResp
 
 /// The task if the user may see it (404 otherwise is not used: a task outside
 /// the scope is 403, the same as any unit outside it).
-pub(super) async fn load(ctx: &Ctx, id: i64) -> AppResult<Access> {
+pub(crate) async fn load(ctx: &Ctx, id: i64) -> AppResult<Access> {
     let user = ctx.user()?.clone();
     ctx.db(move |conn| access(conn, &user, id)).await
 }

@@ -68,6 +68,7 @@ async fn render_task(
         (households, household_total),
         dialogues,
         reviews,
+        money,
     ) = {
         let (cat, owner_id) = (task.category_id, task.owner_id);
         let history = audit::Filter {
@@ -95,6 +96,7 @@ async fn render_task(
                 )?,
                 db::households::dialogues(conn, tid)?,
                 db::reviews::rounds_of_task(conn, tid)?,
+                db::money::of_task(conn, tid)?,
             ))
         })
         .await?
@@ -107,6 +109,8 @@ async fn render_task(
             progress.add(stage, *count, area.unwrap_or(0.0), &consented);
         }
     }
+    let households_total: i64 = by_stage.iter().map(|(_, n, _)| n).sum();
+    let figures = crate::app::money::Figures::new(&task, &money, households_total);
     let done_milestones = milestones.iter().filter(|m| m.done_on.is_some()).count() as i64;
     let progress = progress.with_milestones(milestones.len() as i64, done_milestones);
     let stage_rows: Vec<Value> = ConsentStage::ALL
@@ -129,6 +133,7 @@ async fn render_task(
         .map(|s| json!({"value": s.as_str(), "needs_reason": *s == TaskStatus::Cancelled}))
         .collect();
     let locale = ctx.locale;
+    let public = crate::routes::public::task_card(ctx, task.id, &access.unit.path).await?;
     ctx.render_status(
         http_status,
         "tasks/show",
@@ -160,6 +165,9 @@ async fn render_task(
                 "area_handed_over_percent": progress.area_handed_over_percent(),
             },
             "stage_rows": stage_rows,
+            "public_page": public,
+            "money": figures,
+            "paid_percent": figures.paid_percent(),
             // What a row shows, not the whole record (phone, notes, timestamps).
             "households": households.iter().map(|h| json!({
                 "h": {

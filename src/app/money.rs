@@ -1,0 +1,479 @@
+//! A household's compensation: its plan (a new version for each adjustment),
+//! the money paid or deposited and the land handed over. Those who edit the
+//! task keep these records; a record moves the household's stage forward
+//! through its log, as a visit would, and the task's figures are recounted
+//! in the same transaction.
+
+use chrono::NaiveDate;
+use serde::Serialize;
+
+use super::households::household_access;
+use super::tasks::Access;
+use super::Rejected;
+use crate::context::CurrentUser;
+use crate::db::households::{Household, NewVisit, RECORD};
+use crate::db::money::{Handover, NewPayment, NewPlan, Payment, Plan};
+use crate::db::{self, audit, DbConnection};
+use crate::domain::consent::ConsentStage;
+use crate::domain::format;
+use crate::domain::households::Sight;
+use crate::domain::money::{self, Amounts, PaymentMethod, Records, Resettlement};
+use crate::domain::validate::FieldErrors;
+
+/// A plan's version as typed on the form or sent as JSON.
+#[derive(Debug, Clone, Default)]
+pub struct PlanInput {
+    pub land: Option<i64>,
+    pub structures: Option<i64>,
+    pub crops: Option<i64>,
+    pub support: Option<i64>,
+    pub resettlement: String,
+    pub resettlement_place: String,
+    pub posted_on: Option<NaiveDate>,
+    pub posted_at: String,
+    pub comments_until: Option<NaiveDate>,
+    pub decision_no: String,
+    pub decision_on: Option<NaiveDate>,
+    pub decision_by: String,
+    pub note: String,
+    /// What the edge could not read.
+    pub unread: FieldErrors,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct PaymentInput {
+    pub paid_on: Option<NaiveDate>,
+    pub amount: Option<i64>,
+    pub method: String,
+    pub reference: String,
+    pub unread: FieldErrors,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct HandoverInput {
+    pub handed_over_on: Option<NaiveDate>,
+    pub minutes: String,
+    pub unread: FieldErrors,
+}
+
+/// A household's records, for those who may see its amounts.
+#[derive(Debug, Clone, Serialize)]
+pub struct Compensation {
+    /// Newest first; the first is the current one.
+    pub plans: Vec<Plan>,
+    pub payments: Vec<Payment>,
+    pub handover: Option<Handover>,
+    /// The latest approved version's total, if one is approved.
+    pub approved: Option<i64>,
+    pub paid: i64,
+    pub deposited: i64,
+}
+
+impl Compensation {
+    pub fn records(&self) -> Records {
+        let by = |m: PaymentMethod| self.payments.iter().any(|p| p.method == m.as_str());
+        Records {
+            plan_approved: self.approved.is_some(),
+            paid: by(PaymentMethod::Cash) || by(PaymentMethod::Transfer),
+            deposited: by(PaymentMethod::Deposit),
+            handed_over: self.handover.is_some(),
+        }
+    }
+}
+
+/// What a record did to the household's stage.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct Recorded {
+    /// The stage it moved the household to.
+    pub moved_to: Option<ConsentStage>,
+}
+
+/// A household's records, read on the connection at hand.
+pub fn read(conn: &mut DbConnection, household_id: i64) -> Result<Compensation, Rejected> {
+    let plans = db::money::plans(conn, household_id)?;
+    let payments = db::money::payments(conn, household_id)?;
+    let handover = db::money::handover(conn, household_id)?;
+    let sum = |deposit: bool| {
+        payments
+            .iter()
+            .filter(|p| (p.method == PaymentMethod::Deposit.as_str()) == deposit)
+            .map(|p| p.amount)
+            .sum()
+    };
+    Ok(Compensation {
+        approved: plans.iter().find(|p| p.approved()).map(|p| p.total),
+        paid: sum(false),
+        deposited: sum(true),
+        plans,
+        payments,
+        handover,
+    })
+}
+
+/// The household, its task's rights, and its records unless the reader sees
+/// personal details masked (amounts are as private as a phone number).
+pub fn of_household(
+    conn: &mut DbConnection,
+    user: &CurrentUser,
+    household_id: i64,
+) -> Result<(Household, Access, Option<Compensation>), Rejected> {
+    let (household, access) = household_access(conn, user, household_id)?;
+    let records = match access.sight {
+        Sight::Masked => None,
+        _ => Some(read(conn, household_id)?),
+    };
+    Ok((household, access, records))
+}
+
+/// The household and its task's rights; 403 unless the reader edits the task.
+fn keeper(
+    conn: &mut DbConnection,
+    user: &CurrentUser,
+    household_id: i64,
+) -> Result<(Household, Access), Rejected> {
+    let (household, access) = household_access(conn, user, household_id)?;
+    if !access.can_edit {
+        return Err(Rejected::Forbidden);
+    }
+    Ok((household, access))
+}
+
+fn check_plan(input: &PlanInput) -> Result<NewPlan, FieldErrors> {
+    let mut e = input.unread.clone();
+    let mut amount = |field: &str, v: Option<i64>| e.money_value(field, v).unwrap_or(0);
+    let amounts = Amounts {
+        land: amount("land", input.land),
+        structures: amount("structures", input.structures),
+        crops: amount("crops", input.crops),
+        support: amount("support", input.support),
+    };
+    if [input.land, input.structures, input.crops, input.support]
+        .iter()
+        .all(Option::is_none)
+    {
+        e.add("land", "money-error-no-amount");
+    }
+    let resettlement = match input.resettlement.trim() {
+        "" => Some(Resettlement::None),
+        s => Resettlement::parse(s),
+    };
+    if resettlement.is_none() {
+        e.add("resettlement", "error-invalid-choice");
+    }
+    let resettlement_place = e
+        .optional("resettlement_place", &input.resettlement_place, 300)
+        .unwrap_or_default();
+    if matches!(
+        resettlement,
+        Some(Resettlement::Plot | Resettlement::Apartment)
+    ) && resettlement_place.is_empty()
+    {
+        e.add("resettlement_place", "money-error-place");
+    }
+    let posted_on = e.date_value("posted_on", input.posted_on);
+    let posted_at = e
+        .optional("posted_at", &input.posted_at, 300)
+        .unwrap_or_default();
+    let comments_until = e.date_value("comments_until", input.comments_until);
+    if comments_until.is_some() && posted_on.is_none() {
+        e.add("posted_on", "error-required");
+    }
+    if posted_on.is_some() && posted_at.is_empty() {
+        e.add("posted_at", "error-required");
+    }
+    if let (Some(p), Some(c)) = (posted_on, comments_until) {
+        if c < p {
+            e.add("comments_until", "money-error-comments-before-posting");
+        }
+    }
+    let decision_no = e
+        .optional("decision_no", &input.decision_no, 100)
+        .unwrap_or_default();
+    let decision_on = e.date_value("decision_on", input.decision_on);
+    let decision_by = e
+        .optional("decision_by", &input.decision_by, 300)
+        .unwrap_or_default();
+    // A decision is its number, date and body together.
+    let decided = [
+        !decision_no.is_empty(),
+        input.decision_on.is_some(),
+        !decision_by.is_empty(),
+    ];
+    if decided.iter().any(|d| *d) {
+        for (field, given) in ["decision_no", "decision_on", "decision_by"]
+            .iter()
+            .zip(decided)
+        {
+            if !given {
+                e.add(field, "money-error-decision");
+            }
+        }
+    }
+    if decision_on.is_some_and(|d| d > format::today()) {
+        e.add("decision_on", "error-future-date");
+    }
+    if let (Some(p), Some(d)) = (posted_on, decision_on) {
+        if d < p {
+            e.add("decision_on", "money-error-decision-before-posting");
+        }
+    }
+    let note = e.optional("note", &input.note, 2000).unwrap_or_default();
+    match (resettlement, e.is_empty()) {
+        (Some(resettlement), true) => Ok(NewPlan {
+            amounts,
+            resettlement,
+            resettlement_place,
+            posted_on,
+            posted_at,
+            comments_until,
+            decision_no,
+            decision_on,
+            decision_by,
+            note,
+        }),
+        _ => Err(e),
+    }
+}
+
+/// Adds a version of the household's plan (the first, or an adjustment that
+/// keeps the earlier ones). One that carries a decision moves the household
+/// to "plan approved" if it had not got so far.
+pub fn save_plan(
+    conn: &mut DbConnection,
+    user: &CurrentUser,
+    actor: &audit::Actor,
+    household_id: i64,
+    input: &PlanInput,
+) -> Result<(Plan, Recorded), Rejected> {
+    let (household, access) = keeper(conn, user, household_id)?;
+    let plan = check_plan(input)?;
+    let task = &access.task;
+    let written = audit::write(conn, actor, |c| {
+        let (saved, change) = db::money::add_plan(c, task, household_id, &plan, user.id)?;
+        let moved = match plan.decision_on {
+            Some(on) => move_stage(
+                c,
+                actor,
+                task,
+                &household,
+                (ConsentStage::PlanApproved, on, &saved.decision_no),
+                user.id,
+            )?,
+            None => None,
+        };
+        Ok(((saved, moved), change))
+    })?;
+    Ok((
+        written.0,
+        Recorded {
+            moved_to: written.1,
+        },
+    ))
+}
+
+/// Records money paid to the household, or deposited for it when it
+/// refuses; it moves the household to "paid" or "payment deposited". Money
+/// is paid on an approved plan, and no more than it approved.
+pub fn record_payment(
+    conn: &mut DbConnection,
+    user: &CurrentUser,
+    actor: &audit::Actor,
+    household_id: i64,
+    input: &PaymentInput,
+) -> Result<(i64, Recorded), Rejected> {
+    let (household, access) = keeper(conn, user, household_id)?;
+    let had = read(conn, household_id)?;
+    let mut e = input.unread.clone();
+    let paid_on = e.date_value("paid_on", input.paid_on);
+    if input.paid_on.is_none() {
+        e.add("paid_on", "error-required");
+    }
+    if paid_on.is_some_and(|d| d > format::today()) {
+        e.add("paid_on", "error-future-date");
+    }
+    let amount = e.money_value("amount", input.amount);
+    match input.amount {
+        None => e.add("amount", "error-required"),
+        Some(0) => e.add("amount", "money-error-zero"),
+        _ => {}
+    }
+    let method = PaymentMethod::parse(input.method.trim());
+    if method.is_none() {
+        e.add("method", "error-invalid-choice");
+    }
+    let reference = e
+        .optional("reference", &input.reference, 300)
+        .unwrap_or_default();
+    // A deposit is proved by the Treasury's slip.
+    if method == Some(PaymentMethod::Deposit) && reference.is_empty() {
+        e.add("reference", "money-error-deposit-slip");
+    }
+    match had.approved {
+        None => e.add("amount", "money-error-no-approved-plan"),
+        Some(approved) => {
+            if amount.is_some_and(|a| had.paid + had.deposited + a > approved) {
+                e.add("amount", "money-error-over-approved");
+            }
+        }
+    }
+    let (Some(paid_on), Some(amount), Some(method), true) = (paid_on, amount, method, e.is_empty())
+    else {
+        return Err(Rejected::Invalid(e));
+    };
+    let payment = NewPayment {
+        paid_on,
+        amount,
+        method,
+        reference,
+    };
+    let task = &access.task;
+    let (id, moved) = audit::write(conn, actor, |c| {
+        let (id, change) = db::money::add_payment(c, task, household_id, &payment, user.id)?;
+        let to = money::stage_of_payment(method);
+        let moved = move_stage(
+            c,
+            actor,
+            task,
+            &household,
+            (to, paid_on, &payment.reference),
+            user.id,
+        )?;
+        Ok(((id, moved), change))
+    })?;
+    Ok((id, Recorded { moved_to: moved }))
+}
+
+/// Records the land handed over (over an earlier record of it), which moves
+/// the household to "handed over".
+pub fn record_handover(
+    conn: &mut DbConnection,
+    user: &CurrentUser,
+    actor: &audit::Actor,
+    household_id: i64,
+    input: &HandoverInput,
+) -> Result<Recorded, Rejected> {
+    let (household, access) = keeper(conn, user, household_id)?;
+    let mut e = input.unread.clone();
+    let on = e.date_value("handed_over_on", input.handed_over_on);
+    if input.handed_over_on.is_none() {
+        e.add("handed_over_on", "error-required");
+    }
+    if on.is_some_and(|d| d > format::today()) {
+        e.add("handed_over_on", "error-future-date");
+    }
+    let minutes = e.required("minutes", &input.minutes, 300);
+    let (Some(on), true) = (on, e.is_empty()) else {
+        return Err(Rejected::Invalid(e));
+    };
+    let task = &access.task;
+    let moved = audit::write(conn, actor, |c| {
+        let change = db::money::put_handover(c, task, household_id, on, &minutes, user.id)?;
+        let moved = move_stage(
+            c,
+            actor,
+            task,
+            &household,
+            (ConsentStage::HandedOver, on, &minutes),
+            user.id,
+        )?;
+        Ok((moved, change))
+    })?;
+    Ok(Recorded { moved_to: moved })
+}
+
+/// Moves the household to `to` through its log, if the record takes it
+/// forward; the record (`what`, its number) is the entry's reason.
+fn move_stage(
+    conn: &mut DbConnection,
+    actor: &audit::Actor,
+    task: &db::tasks::Task,
+    household: &Household,
+    (to, on, what): (ConsentStage, NaiveDate, &str),
+    by: i64,
+) -> diesel::QueryResult<Option<ConsentStage>> {
+    // The stage as it is inside this transaction.
+    let now = db::households::find(conn, household.id)?;
+    if !money::record_moves(now.stage(), to) {
+        return Ok(None);
+    }
+    // Dated by the record, but never before the latest visit: a decision
+    // entered after this week's visits still moves the stage.
+    let entry = NewVisit {
+        visited_on: now.last_visit_on.map_or(on, |last| last.max(on)),
+        kind: RECORD.into(),
+        members: vec![],
+        others: String::new(),
+        household_said: String::new(),
+        concerns: String::new(),
+        stage_after: to,
+        reason: Some(what.to_string()).filter(|w| !w.is_empty()),
+        next_step: String::new(),
+        next_visit_on: None,
+        corrects_id: None,
+        dialogue_id: None,
+        device: None,
+    };
+    let (_, change) = db::households::append_visit(conn, task, &now, &entry, by)?;
+    audit::record_also(conn, actor, &change)?;
+    Ok(Some(to))
+}
+
+/// A task's money figures as pages show them: added up from its households'
+/// records, or, for a task without any, the figures typed in before such
+/// records existed (`typed`, marked where shown).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Figures {
+    /// Plans needed: one per household of the task.
+    pub plans_needed: i64,
+    pub plans: i64,
+    pub plans_approved: i64,
+    pub money_approved: i64,
+    pub money_paid: i64,
+    pub money_deposited: i64,
+    pub households_paid: i64,
+    pub plots: i64,
+    pub apartments: i64,
+    pub handed_over: i64,
+    pub typed: bool,
+}
+
+impl Figures {
+    pub fn new(task: &db::tasks::Task, m: &db::money::TaskMoney, households: i64) -> Figures {
+        if !m.has_records() {
+            let typed = task.plans_total.is_some()
+                || task.plans_approved.is_some()
+                || task.money_paid.is_some();
+            if typed {
+                return Figures {
+                    plans_needed: task.plans_total.map_or(households, i64::from),
+                    plans: task.plans_total.map_or(0, i64::from),
+                    plans_approved: task.plans_approved.map_or(0, i64::from),
+                    money_paid: task.money_paid.unwrap_or(0),
+                    typed: true,
+                    ..Figures::default()
+                };
+            }
+        }
+        Figures {
+            plans_needed: households,
+            plans: m.plans.into(),
+            plans_approved: m.plans_approved.into(),
+            money_approved: m.money_approved,
+            money_paid: m.money_paid,
+            money_deposited: m.money_deposited,
+            households_paid: m.households_paid.into(),
+            plots: m.plots.into(),
+            apartments: m.apartments.into(),
+            handed_over: m.handed_over.into(),
+            typed: false,
+        }
+    }
+
+    /// Money paid or deposited, in whole percent of the money approved.
+    pub fn paid_percent(&self) -> Option<i64> {
+        (self.money_approved > 0).then(|| {
+            let out = self.money_paid as i128 + self.money_deposited as i128;
+            ((out * 100 + self.money_approved as i128 / 2) / self.money_approved as i128) as i64
+        })
+    }
+}
