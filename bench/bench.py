@@ -315,8 +315,11 @@ def main():
 
 
 def run(args, url, server):
-    admin, _ = session("admin")
+    admin, admin_csrf = session("admin")
     ward, _ = session("capuy0")
+    # The big task's public page, switched on as its committee would.
+    check_post("/tasks/1/public", admin, urllib.parse.urlencode({"_csrf": admin_csrf, "enabled": "true"}))
+    public = re.search(r'href="(/p/[a-z0-9]+)"', fetch(admin, "/tasks/1")).group(1)
     team, csrf = session("totac0.1")
     # What the pages are about: the big task, the team member's households, a word to search.
     due = fetch(team, "/visits/due")
@@ -343,6 +346,7 @@ def run(args, url, server):
         ("task list, filtered", "/tasks?status=in_progress&q=duong", admin, None),
         ("task page, 1,000 households", "/tasks/1", admin, None),
         ("map of the task, 1,000 parcels", "/tasks/1/map", admin, None),
+        ("public page of the task, no login", public, None, None),
         ("household page", f"/households/{household}", team, None),
         ("visits due (worklist)", "/visits/due", team, None),
         (f"review results, {args.scale * 10_000:.0f} tasks", f"/reviews/{round_id}/results", admin, None),
