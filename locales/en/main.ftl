@@ -1568,3 +1568,4 @@ public-error-answer-empty = The answer is empty.
 public-answer-send = Answer publicly
 public-answer-change = Change the answer
 public-as-of = Figures as of { $date }.
+export-amount-total = Compensation and support, total (đồng)

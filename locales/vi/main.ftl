@@ -1568,3 +1568,4 @@ public-error-answer-empty = Câu trả lời trống.
 public-answer-send = Trả lời công khai
 public-answer-change = Sửa câu trả lời
 public-as-of = Số liệu đến ngày { $date }.
+export-amount-total = Tổng bồi thường, hỗ trợ (đồng)

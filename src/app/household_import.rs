@@ -7,7 +7,8 @@ use std::collections::HashSet;
 use serde_json::json;
 
 use super::households::HouseholdForm;
-use crate::db::{self, audit, households::HouseholdFields};
+use crate::db::households::{HouseholdFields, ImportRow};
+use crate::db::{self, audit};
 use crate::domain::format;
 use crate::domain::households::PriorityGroup;
 use crate::domain::import::{
@@ -89,10 +90,57 @@ fn priority_codes(cell: &str) -> Vec<String> {
         .collect()
 }
 
+/// An amount cell in đồng: a whole number cell, or text written the way
+/// the file writes numbers (`8.500.000.000 đ` by default).
+fn amount_value(
+    cell: &Cell,
+    field: &str,
+    options: ImportOptions,
+    e: &mut FieldErrors,
+) -> Option<i64> {
+    match cell {
+        Cell::Empty => None,
+        Cell::Number(n) if *n < 0.0 => {
+            e.add(field, "error-number-negative");
+            None
+        }
+        Cell::Number(n) if n.fract() != 0.0 => {
+            e.add(field, "error-number-whole");
+            None
+        }
+        Cell::Number(n) if *n > crate::domain::money::MAX_AMOUNT as f64 => {
+            e.add(field, "error-number-too-large");
+            None
+        }
+        Cell::Number(n) => Some(*n as i64),
+        Cell::Text(t) if options.decimal == DecimalSign::Point => {
+            match numbers::parse_decimal(t, DecimalSign::Point) {
+                Ok(Some(v)) if v.fract() == 0.0 => e.money_value(field, Some(v as i64)),
+                Ok(Some(_)) => {
+                    e.add(field, "error-number-whole");
+                    None
+                }
+                Ok(None) => None,
+                Err(err) => {
+                    e.add(field, err.key());
+                    None
+                }
+            }
+        }
+        Cell::Text(t) => e.money(field, t),
+        Cell::Date(_) => {
+            e.add(field, "error-number");
+            None
+        }
+    }
+}
+
 /// A line that holds a household and passed the form's checks.
 pub struct GoodLine {
     pub line: usize,
     pub fields: HouseholdFields,
+    /// The amounts of its first compensation plan, if the sheet had some.
+    pub amounts: Option<crate::domain::money::Amounts>,
     /// Its parcel is already in the task or on an earlier line.
     pub duplicate: bool,
 }
@@ -214,8 +262,24 @@ impl Checker {
         }
         let mut form = HouseholdForm::default();
         let mut errors = FieldErrors::default();
+        let mut amounts = crate::domain::money::Amounts::default();
+        let mut has_amounts = false;
         for (column, cell) in header.columns.iter().zip(&cells) {
             let Some(column) = *column else { continue };
+            let slot = match column {
+                Column::Land => Some(("land", &mut amounts.land)),
+                Column::Structures => Some(("structures", &mut amounts.structures)),
+                Column::Crops => Some(("crops", &mut amounts.crops)),
+                Column::Support => Some(("support", &mut amounts.support)),
+                _ => None,
+            };
+            if let Some((field, slot)) = slot {
+                if let Some(n) = amount_value(cell, field, self.options, &mut errors) {
+                    *slot = n;
+                    has_amounts = true;
+                }
+                continue;
+            }
             let value = form_value(cell, column, self.options, &mut errors);
             match column {
                 Column::HeadName => form.head_name = value,
@@ -228,7 +292,11 @@ impl Checker {
                 Column::PriorityGroups => form.priority_groups = priority_codes(&value),
                 Column::Phone => form.phone = value,
                 Column::Notes => form.notes = value,
-                Column::RowNumber => {}
+                Column::RowNumber
+                | Column::Land
+                | Column::Structures
+                | Column::Crops
+                | Column::Support => {}
             }
         }
         // What reading the cells found comes first, then the form's checks.
@@ -262,6 +330,7 @@ impl Checker {
                 self.report.good.push(GoodLine {
                     line,
                     fields,
+                    amounts: has_amounts.then_some(amounts),
                     duplicate,
                 });
             }
@@ -371,6 +440,8 @@ pub async fn check_off_the_pages(
 pub struct Imported {
     pub saved: usize,
     pub skipped_duplicates: usize,
+    /// Households given a first plan from the sheet's amounts.
+    pub plans: usize,
 }
 
 /// Adds checked rows to the task (one transaction is the caller's), skipping
@@ -380,32 +451,42 @@ pub fn import_rows(
     conn: &mut db::DbConnection,
     task: &db::tasks::Task,
     file: &str,
-    rows: &[HouseholdFields],
+    rows: &[ImportRow],
     skip_duplicates: bool,
+    by: i64,
 ) -> AppResult<(Imported, audit::Change)> {
     let mut seen: HashSet<(String, String)> = db::households::parcels_of_task(conn, task.id)?
         .iter()
         .map(|(s, p)| parcel_key(s, p))
         .collect();
-    let kept: Vec<&HouseholdFields> = rows
+    let kept: Vec<&ImportRow> = rows
         .iter()
         .filter(|row| {
-            let new =
-                row.parcel_no.is_empty() || seen.insert(parcel_key(&row.map_sheet, &row.parcel_no));
+            let f = &row.fields;
+            let new = f.parcel_no.is_empty() || seen.insert(parcel_key(&f.map_sheet, &f.parcel_no));
             new || !skip_duplicates
         })
         .collect();
-    db::households::create_many(conn, task, &kept)?;
+    let fields: Vec<&HouseholdFields> = kept.iter().map(|r| &r.fields).collect();
+    let ids = db::households::create_many(conn, task, &fields)?;
+    // Households with amounts start with a first version of their plan.
+    let plans: Vec<(i64, crate::domain::money::Amounts)> = ids
+        .iter()
+        .zip(&kept)
+        .filter_map(|(id, row)| row.amounts.map(|a| (*id, a)))
+        .collect();
+    let planned = db::money::add_first_plans(conn, task, &plans, by)?;
     let done = Imported {
         saved: kept.len(),
         skipped_duplicates: rows.len() - kept.len(),
+        plans: planned,
     };
     let change = audit::Change::new(
         "import_households",
         "task",
         task.id,
         json!({"file": file, "rows": rows.len(), "imported": done.saved,
-               "skipped_duplicates": done.skipped_duplicates}),
+               "skipped_duplicates": done.skipped_duplicates, "plans": done.plans}),
     )
     .on_unit(task.unit_id);
     Ok((done, change))

@@ -64,6 +64,16 @@ pub struct HouseholdFields {
     pub notes: String,
 }
 
+/// A household as an import checked it: its fields and, when the sheet had
+/// amount columns, the amounts of its first compensation plan.
+#[derive(Debug, Clone, Serialize, serde::Deserialize, PartialEq)]
+pub struct ImportRow {
+    #[serde(flatten)]
+    pub fields: HouseholdFields,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub amounts: Option<crate::domain::money::Amounts>,
+}
+
 impl Household {
     /// Hides the personal details from a reader who may not see them.
     pub fn mask(&mut self) {
@@ -110,15 +120,16 @@ pub fn create(
 }
 
 /// Adds many households to a task in a few statements (an import): as
-/// `create` does one at a time, without reading each back.
+/// `create` does one at a time, without reading each back. Their ids, in
+/// the order of `rows`.
 pub fn create_many(
     conn: &mut DbConnection,
     task: &Task,
     rows: &[&HouseholdFields],
-) -> QueryResult<usize> {
+) -> QueryResult<Vec<i64>> {
     let now = super::now();
     let today = crate::domain::format::today();
-    let mut written = 0;
+    let mut written: Vec<i64> = Vec::with_capacity(rows.len());
     // Under SQLite's 32,766 variables per statement: 16 a row.
     for chunk in rows.chunks(2_000) {
         let values: Vec<_> = chunk
@@ -135,14 +146,22 @@ pub fn create_many(
                 )
             })
             .collect();
-        written += match conn {
+        // A multi-row INSERT returns its rows in the order of its VALUES
+        // on both databases; the count is checked all the same.
+        let ids: Vec<i64> = match conn {
             DbConnection::Sqlite(c) => diesel::insert_into(households::table)
                 .values(values)
-                .execute(c)?,
+                .returning(households::id)
+                .get_results(c)?,
             DbConnection::Pg(c) => diesel::insert_into(households::table)
                 .values(values)
-                .execute(c)?,
+                .returning(households::id)
+                .get_results(c)?,
         };
+        if ids.len() != chunk.len() {
+            return Err(diesel::result::Error::RollbackTransaction);
+        }
+        written.extend(ids);
     }
     Ok(written)
 }
@@ -987,7 +1006,7 @@ pub fn stage_import(
     task_id: i64,
     user_id: i64,
     file_name: &str,
-    rows: &[HouseholdFields],
+    rows: &[ImportRow],
 ) -> QueryResult<i64> {
     use super::schema::household_imports as hi;
     // Uploads left unconfirmed for a day are dropped.
@@ -1011,7 +1030,7 @@ pub fn take_import(
     id: i64,
     task_id: i64,
     user_id: i64,
-) -> QueryResult<Option<(String, Vec<HouseholdFields>)>> {
+) -> QueryResult<Option<(String, Vec<ImportRow>)>> {
     use super::schema::household_imports as hi;
     let found: Option<(String, String)> = hi::table
         .filter(hi::id.eq(id))

@@ -304,6 +304,87 @@ pub fn put_handover(
     .on_unit(task.unit_id))
 }
 
+/// First versions of imported households' plans (amounts only, not yet
+/// posted or approved), in a few statements, then one recount.
+pub fn add_first_plans(
+    conn: &mut DbConnection,
+    task: &Task,
+    plans: &[(i64, Amounts)],
+    by: i64,
+) -> QueryResult<usize> {
+    let now = super::now();
+    for chunk in plans.chunks(1_000) {
+        let values: Vec<_> = chunk
+            .iter()
+            .map(|(household_id, a)| {
+                (
+                    compensation_plans::household_id.eq(*household_id),
+                    compensation_plans::task_id.eq(task.id),
+                    compensation_plans::version.eq(1),
+                    compensation_plans::current.eq(true),
+                    compensation_plans::land.eq(a.land),
+                    compensation_plans::structures.eq(a.structures),
+                    compensation_plans::crops.eq(a.crops),
+                    compensation_plans::support.eq(a.support),
+                    compensation_plans::total.eq(a.total()),
+                    compensation_plans::resettlement.eq(Resettlement::None.as_str()),
+                    compensation_plans::resettlement_place.eq(""),
+                    compensation_plans::posted_at.eq(""),
+                    compensation_plans::decision_no.eq(""),
+                    compensation_plans::decision_by.eq(""),
+                    compensation_plans::note.eq(""),
+                    compensation_plans::created_by.eq(by),
+                    compensation_plans::created_at.eq(now),
+                )
+            })
+            .collect();
+        match conn {
+            DbConnection::Sqlite(c) => diesel::insert_into(compensation_plans::table)
+                .values(values)
+                .execute(c)?,
+            DbConnection::Pg(c) => diesel::insert_into(compensation_plans::table)
+                .values(values)
+                .execute(c)?,
+        };
+    }
+    if !plans.is_empty() {
+        recount(conn, task.id)?;
+    }
+    Ok(plans.len())
+}
+
+/// The current versions' amounts of a task's households, for an export.
+pub fn current_amounts(
+    conn: &mut DbConnection,
+    task_id: i64,
+) -> QueryResult<std::collections::HashMap<i64, Amounts>> {
+    let rows: Vec<(i64, i64, i64, i64, i64)> = compensation_plans::table
+        .filter(compensation_plans::task_id.eq(task_id))
+        .filter(compensation_plans::current.eq(true))
+        .select((
+            compensation_plans::household_id,
+            compensation_plans::land,
+            compensation_plans::structures,
+            compensation_plans::crops,
+            compensation_plans::support,
+        ))
+        .load(conn)?;
+    Ok(rows
+        .into_iter()
+        .map(|(h, land, structures, crops, support)| {
+            (
+                h,
+                Amounts {
+                    land,
+                    structures,
+                    crops,
+                    support,
+                },
+            )
+        })
+        .collect())
+}
+
 /// The task's figures as kept.
 pub fn of_task(conn: &mut DbConnection, task_id: i64) -> QueryResult<TaskMoney> {
     Ok(task_money::table

@@ -52,7 +52,21 @@ pub enum Column {
     PriorityGroups,
     Phone,
     Notes,
+    /// The compensation plan's amounts, in đồng: a first version of the plan.
+    Land,
+    Structures,
+    Crops,
+    Support,
 }
+
+/// The amount columns an export adds after `EXPORT_HEADERS` (with the
+/// total, which the import ignores); the import reads them back.
+pub const AMOUNT_HEADERS: [(Column, &str); 4] = [
+    (Column::Land, "Bồi thường về đất (đồng)"),
+    (Column::Structures, "Bồi thường nhà, công trình (đồng)"),
+    (Column::Crops, "Bồi thường cây trồng, vật nuôi (đồng)"),
+    (Column::Support, "Hỗ trợ (đồng)"),
+];
 
 /// The header of each column in an export, in order; the import reads them back.
 pub const EXPORT_HEADERS: [(Column, &str); 11] = [
@@ -183,6 +197,39 @@ pub fn column_for(header: &str) -> Option<Column> {
         Column::Phone
     } else if is(&["ghi chu", "notes", "note"]) {
         Column::Notes
+    } else if is(&[
+        "boi thuong ve dat",
+        "boi thuong dat",
+        "tien boi thuong dat",
+        "gia tri boi thuong dat",
+        "land",
+    ]) {
+        Column::Land
+    } else if is(&[
+        "boi thuong nha cong trinh",
+        "boi thuong nha cong trinh vat kien truc",
+        "boi thuong nha vat kien truc",
+        "boi thuong tai san",
+        "boi thuong cong trinh",
+        "structures",
+    ]) {
+        Column::Structures
+    } else if is(&[
+        "boi thuong cay trong vat nuoi",
+        "boi thuong cay trong",
+        "boi thuong hoa mau",
+        "cay trong vat nuoi",
+        "crops",
+    ]) {
+        Column::Crops
+    } else if is(&[
+        "ho tro",
+        "tien ho tro",
+        "cac khoan ho tro",
+        "ho tro on dinh doi song",
+        "support",
+    ]) {
+        Column::Support
     } else {
         return None;
     })

@@ -15,10 +15,14 @@ use crate::app::household_import::{
     check_off_the_pages, import_rows, ImportOptions, Report, MAX_UPLOAD,
 };
 use crate::context::Ctx;
-use crate::db::{self, audit, households::HouseholdFields};
+use crate::db::{self, audit};
+use crate::domain::money::Amounts;
+
+/// The current plan's amounts per household, as an export writes them.
+pub(crate) type AmountsOf = std::collections::HashMap<i64, Amounts>;
 use crate::domain::format;
 use crate::domain::households::Sight;
-use crate::domain::import::{Skip, EXPORT_HEADERS};
+use crate::domain::import::{Skip, AMOUNT_HEADERS, EXPORT_HEADERS};
 use crate::domain::numbers::{self, DecimalSign};
 use crate::error::{AppError, AppResult};
 use crate::i18n::{self, Locale};
@@ -134,7 +138,14 @@ async fn upload(ctx: Ctx, id: web::Path<i64>, payload: Multipart) -> AppResult<H
         None
     } else {
         let (uid, file) = (ctx.user()?.id, name.clone());
-        let rows: Vec<HouseholdFields> = report.good.into_iter().map(|g| g.fields).collect();
+        let rows: Vec<db::households::ImportRow> = report
+            .good
+            .into_iter()
+            .map(|g| db::households::ImportRow {
+                fields: g.fields,
+                amounts: g.amounts,
+            })
+            .collect();
         Some(
             ctx.db(move |conn| Ok(db::households::stage_import(conn, tid, uid, &file, &rows)?))
                 .await?,
@@ -262,7 +273,7 @@ async fn confirm(
                 else {
                     return Ok((None, None));
                 };
-                let (done, change) = import_rows(c, &task, &file, &rows, skip)?;
+                let (done, change) = import_rows(c, &task, &file, &rows, skip, uid)?;
                 Ok((Some(done), Some(change)))
             })
         })
@@ -283,15 +294,16 @@ async fn confirm(
     Ok(ctx.redirect(&format!("/tasks/{id}#households")))
 }
 
-/// The task's households as its reader may see them, with the unit's name.
+/// The task's households as its reader may see them, with the unit's name
+/// and their plans' amounts (none for a reader who sees details masked).
 async fn export_rows(
     ctx: &Ctx,
     id: i64,
-) -> AppResult<(Access, String, Vec<db::households::Household>)> {
+) -> AppResult<(Access, String, Vec<db::households::Household>, AmountsOf)> {
     let access = load(ctx, id).await?;
     let (tid, unit_id, sight) = (access.task.id, access.task.unit_id, access.sight);
     let actor = ctx.actor();
-    let (unit, mut rows) = ctx
+    let (unit, mut rows, amounts) = ctx
         .db(move |conn| {
             let rows = db::households::all_of_task(conn, tid)?;
             // An export by a reviewer or administrator is logged once, with
@@ -307,13 +319,17 @@ async fn export_rows(
                 .on_unit(unit_id);
                 audit::record_read(conn, &actor, &read)?;
             }
-            Ok((db::units::find(conn, unit_id)?.name, rows))
+            let amounts = match sight {
+                Sight::Masked => AmountsOf::new(),
+                _ => db::money::current_amounts(conn, tid)?,
+            };
+            Ok((db::units::find(conn, unit_id)?.name, rows, amounts))
         })
         .await?;
     if sight == Sight::Masked {
         rows.iter_mut().for_each(db::households::Household::mask);
     }
-    Ok((access, unit, rows))
+    Ok((access, unit, rows, amounts))
 }
 
 fn priority_names(h: &db::households::Household) -> String {
@@ -325,17 +341,31 @@ fn priority_names(h: &db::households::Household) -> String {
         .join("; ")
 }
 
-/// The header of an export: the import's columns plus the stage.
+/// The header of an export: the import's columns, the plan's amounts and
+/// their total, and the stage (the total and the stage are not read back).
 fn export_header() -> Vec<String> {
     let mut header: Vec<String> = EXPORT_HEADERS.iter().map(|(_, h)| h.to_string()).collect();
+    header.extend(AMOUNT_HEADERS.iter().map(|(_, h)| h.to_string()));
+    header.push(i18n::t(Locale::Vi, "export-amount-total"));
     header.push(i18n::t(Locale::Vi, "field-stage"));
     header
 }
 
+/// The first column of the amounts in an export.
+const AMOUNTS_FROM: usize = EXPORT_HEADERS.len();
+
+/// A household's amounts as an export's cells (empty without a plan).
+fn amount_cells(a: Option<&Amounts>) -> [String; 5] {
+    match a {
+        None => Default::default(),
+        Some(a) => [a.land, a.structures, a.crops, a.support, a.total()].map(format::number),
+    }
+}
+
 /// A household's cells in the order of `export_header`, as text (the area
-/// written the Vietnamese way, as the import reads it).
-fn export_cells(i: usize, h: &db::households::Household) -> [String; 12] {
-    [
+/// and the amounts written the Vietnamese way, as the import reads them).
+fn export_cells(i: usize, h: &db::households::Household, a: Option<&Amounts>) -> Vec<String> {
+    let mut cells = vec![
         (i + 1).to_string(),
         h.head_name.clone(),
         h.address.clone(),
@@ -347,15 +377,20 @@ fn export_cells(i: usize, h: &db::households::Household) -> [String; 12] {
         priority_names(h),
         h.phone.clone(),
         h.notes.clone(),
-        i18n::t(Locale::Vi, &format!("stage-{}", h.stage)),
-    ]
+    ];
+    cells.extend(amount_cells(a));
+    cells.push(i18n::t(Locale::Vi, &format!("stage-{}", h.stage)));
+    cells
 }
 
-pub(crate) fn households_csv(rows: &[db::households::Household]) -> AppResult<Vec<u8>> {
+pub(crate) fn households_csv(
+    rows: &[db::households::Household],
+    amounts: &AmountsOf,
+) -> AppResult<Vec<u8>> {
     let cells: Vec<Vec<String>> = rows
         .iter()
         .enumerate()
-        .map(|(i, h)| export_cells(i, h).to_vec())
+        .map(|(i, h)| export_cells(i, h, amounts.get(&h.id)))
         .collect();
     csv_bytes(&export_header(), &cells)
 }
@@ -366,6 +401,7 @@ pub(crate) fn households_xlsx(
     title: &str,
     unit: &str,
     rows: &[db::households::Household],
+    amounts: &AmountsOf,
 ) -> AppResult<Vec<u8>> {
     let fail = xlsx_error;
     let mut book = rust_xlsxwriter::Workbook::new();
@@ -386,8 +422,17 @@ pub(crate) fn households_xlsx(
     }
     for (i, h) in rows.iter().enumerate() {
         let r = header_row + 1 + i as u32;
-        for (c, text) in export_cells(i, h).into_iter().enumerate() {
+        let a = amounts.get(&h.id);
+        let money = a.map(|a| [a.land, a.structures, a.crops, a.support, a.total()]);
+        for (c, text) in export_cells(i, h, a).into_iter().enumerate() {
             match c {
+                // Amounts as number cells, grouped as the reader's program shows numbers.
+                c if (AMOUNTS_FROM..AMOUNTS_FROM + 5).contains(&c) => match money {
+                    Some(m) => sheet
+                        .write_number_with_format(r, c as u16, m[c - AMOUNTS_FROM] as f64, &whole)
+                        .map(|_| ()),
+                    None => Ok(()),
+                },
                 0 => sheet.write_number(r, 0, (i + 1) as f64).map(|_| ()),
                 6 => {
                     let f = if h.area_m2.fract() == 0.0 {
@@ -410,20 +455,20 @@ pub(crate) fn households_xlsx(
 }
 
 async fn export_csv(ctx: Ctx, id: web::Path<i64>) -> AppResult<HttpResponse> {
-    let (access, _, rows) = export_rows(&ctx, *id).await?;
+    let (access, _, rows, amounts) = export_rows(&ctx, *id).await?;
     Ok(attachment(
         "text/csv; charset=utf-8",
         format!("ho-dan-viec-{}.csv", access.task.id),
-        households_csv(&rows)?,
+        households_csv(&rows, &amounts)?,
     ))
 }
 
 async fn export_xlsx(ctx: Ctx, id: web::Path<i64>) -> AppResult<HttpResponse> {
-    let (access, unit, rows) = export_rows(&ctx, *id).await?;
+    let (access, unit, rows, amounts) = export_rows(&ctx, *id).await?;
     Ok(attachment(
         XLSX,
         format!("ho-dan-viec-{}.xlsx", access.task.id),
-        households_xlsx(&access.task.title, &unit, &rows)?,
+        households_xlsx(&access.task.title, &unit, &rows, &amounts)?,
     ))
 }
 
@@ -439,7 +484,11 @@ async fn template(ctx: Ctx) -> AppResult<HttpResponse> {
     sheet
         .write_string_with_format(0, 0, i18n::t(Locale::Vi, "import-template-title"), &bold)
         .map_err(fail)?;
-    let header: Vec<&str> = EXPORT_HEADERS.iter().map(|(_, h)| *h).collect();
+    let header: Vec<&str> = EXPORT_HEADERS
+        .iter()
+        .chain(AMOUNT_HEADERS.iter())
+        .map(|(_, h)| *h)
+        .collect();
     for (c, h) in header.iter().enumerate() {
         sheet
             .write_string_with_format(2, c as u16, *h, &bold)
@@ -458,6 +507,10 @@ async fn template(ctx: Ctx) -> AppResult<HttpResponse> {
             "Người cao tuổi",
             "0912345678",
             "Toàn bộ thửa đất",
+            "8.500.000.000",
+            "1.230.000.000",
+            "4.500.000",
+            "180.000.000",
         ],
         [
             "2",
@@ -471,6 +524,10 @@ async fn template(ctx: Ctx) -> AppResult<HttpResponse> {
             "",
             "",
             "Một phần thửa",
+            "",
+            "",
+            "",
+            "",
         ],
     ];
     for (i, row) in examples.iter().enumerate() {
@@ -489,6 +546,7 @@ async fn template(ctx: Ctx) -> AppResult<HttpResponse> {
 mod tests {
     use super::*;
     use crate::app::household_import::check_file;
+    use crate::db::households::HouseholdFields;
     use rand::rngs::StdRng;
     use rand::{Rng, SeedableRng};
 
@@ -551,14 +609,40 @@ mod tests {
         let mut rng = StdRng::seed_from_u64(2026);
         for round in 0..40 {
             let rows: Vec<_> = (0..25)
-                .map(|_| random_household(&mut rng, &letters))
+                .map(|i| db::households::Household {
+                    id: i,
+                    ..random_household(&mut rng, &letters)
+                })
+                .collect();
+            // Every other household has a plan, with amounts up to a
+            // thousand billion đồng.
+            let amounts: AmountsOf = rows
+                .iter()
+                .filter(|h| h.id % 2 == 0)
+                .map(|h| {
+                    let mut n = || rng.gen_range(0..1_000_000_000_000i64);
+                    (
+                        h.id,
+                        Amounts {
+                            land: n(),
+                            structures: n(),
+                            crops: n(),
+                            support: n(),
+                        },
+                    )
+                })
                 .collect();
             let want: Vec<_> = rows
                 .iter()
-                .map(|h| key(&db::households::fields_of(h)))
+                .map(|h| {
+                    (
+                        key(&db::households::fields_of(h)),
+                        amounts.get(&h.id).copied(),
+                    )
+                })
                 .collect();
-            let csv = households_csv(&rows).unwrap();
-            let xlsx = households_xlsx("Việc khó", "Phường Phú Thượng", &rows).unwrap();
+            let csv = households_csv(&rows, &amounts).unwrap();
+            let xlsx = households_xlsx("Việc khó", "Phường Phú Thượng", &rows, &amounts).unwrap();
             for (name, bytes) in [("x.csv", csv), ("x.xlsx", xlsx)] {
                 let report = check_file(name, &bytes, Vec::new(), ImportOptions::default())
                     .unwrap_or_else(|e| panic!("round {round} {name}: {e}"));
@@ -571,7 +655,11 @@ mod tests {
                         .first()
                         .map(|b| (&b.form.head_name, &b.form.area_m2, &b.errors))
                 );
-                let got: Vec<_> = report.good.iter().map(|g| key(&g.fields)).collect();
+                let got: Vec<_> = report
+                    .good
+                    .iter()
+                    .map(|g| (key(&g.fields), g.amounts))
+                    .collect();
                 assert_eq!(got, want, "round {round} {name}");
             }
         }

@@ -298,3 +298,82 @@ async fn uploads_need_the_csrf_token_and_the_right_to_edit_the_task() {
     assert!(households(&w, w.tasks[0]).is_empty());
     let _ = location;
 }
+
+/// The plan amounts of a task's households, by name.
+fn amounts_of(w: &World, task: i64) -> Vec<(String, Option<i64>)> {
+    let mut conn = w.app.conn();
+    let plans = db::money::current_amounts(&mut conn, task).unwrap();
+    let mut v: Vec<_> = households(w, task)
+        .into_iter()
+        .map(|h| {
+            (
+                h.head_name,
+                plans.get(&h.id).map(danvan::domain::money::Amounts::total),
+            )
+        })
+        .collect();
+    v.sort();
+    v
+}
+
+#[tokio::test]
+async fn plan_amounts_come_in_from_an_office_sheet_and_go_out_again() {
+    let w = world().await;
+    // Made by LibreOffice: amounts as grouped number cells, as text typed
+    // the Vietnamese way (`350.000.000 đ`), one household without, a total row.
+    let sheet = std::fs::read(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/fixtures/import/amounts.xlsx"
+    ))
+    .unwrap();
+    let r = upload_and_confirm(&w, w.tasks[0], "phuong-an.xlsx", sheet, false).await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let want = vec![
+        ("Lê Văn Cường".to_string(), None),
+        ("Nguyễn Văn An".to_string(), Some(9_910_000_000)),
+        ("Phạm Thị Dung".to_string(), Some(3_245_000_000)),
+        ("Trần Thị Bình".to_string(), Some(1_660_000_000)),
+    ];
+    assert_eq!(amounts_of(&w, w.tasks[0]), want);
+    let mut conn = w.app.conn();
+    let kept = db::money::of_task(&mut conn, w.tasks[0]).unwrap();
+    assert_eq!(kept, db::money::count(&mut conn, w.tasks[0]).unwrap());
+    assert_eq!(
+        (kept.plans, kept.plans_approved, kept.money_planned),
+        (3, 0, 14_815_000_000)
+    );
+
+    // An amount that fits no reading refuses the whole file, naming its line.
+    let bad =
+        "STT;Chủ hộ;Thửa đất số;Bồi thường về đất (đồng)\n1;Hộ Một;9;1.250.000,5\n2;Hộ Hai;10;-3\n";
+    let r = upload(&w, w.tasks[2], "sai.csv", bad.as_bytes().to_vec()).await;
+    let html = r.text().await.unwrap();
+    assert!(
+        !html.contains("action=\"/tasks/"),
+        "no confirm for a file with bad lines"
+    );
+    assert!(households(&w, w.tasks[2]).is_empty());
+
+    // Exported (XLSX and CSV) and imported into another task: the same plans.
+    for (ext, task) in [("xlsx", w.tasks[1]), ("csv", w.tasks[2])] {
+        let r = w
+            .app
+            .get(&format!("/tasks/{}/households.{ext}", w.tasks[0]))
+            .await;
+        let bytes = r.bytes().await.unwrap().to_vec();
+        let r = upload_and_confirm(&w, task, &format!("xuat.{ext}"), bytes, false).await;
+        assert_eq!(r.status(), StatusCode::SEE_OTHER);
+        assert_eq!(amounts_of(&w, task), want, "{ext} round trip");
+    }
+
+    // A viewer's export carries no amounts, as the pages show none.
+    let viewer = new_client();
+    w.app.login_with(&viewer, "xem", PASSWORD).await;
+    let r = w
+        .app
+        .get_with(&viewer, &format!("/tasks/{}/households.csv", w.tasks[0]))
+        .await;
+    let csv = r.text().await.unwrap();
+    assert!(csv.contains("Bồi thường về đất"), "the columns are there");
+    assert!(!csv.contains("8.500.000.000"), "{csv}");
+}

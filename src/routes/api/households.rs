@@ -751,10 +751,21 @@ pub async fn import_households(
         return Ok(HttpResponse::Ok().json(out(lines - skipped, skipped, true)));
     }
     let answer = out(0, 0, false);
-    let rows: Vec<_> = report.good.into_iter().map(|g| g.fields).collect();
-    let (task, actor, skip) = (access.task, api.actor(), q.skip_duplicates);
+    let rows: Vec<db::households::ImportRow> = report
+        .good
+        .into_iter()
+        .map(|g| db::households::ImportRow {
+            fields: g.fields,
+            amounts: g.amounts,
+        })
+        .collect();
+    let (task, actor, skip, uid) = (access.task, api.actor(), q.skip_duplicates, api.user.id);
     let done = api
-        .db(move |c| db::audit::write(c, &actor, |c| import_rows(c, &task, &file, &rows, skip)))
+        .db(move |c| {
+            db::audit::write(c, &actor, |c| {
+                import_rows(c, &task, &file, &rows, skip, uid)
+            })
+        })
         .await?;
     let out = ImportOut {
         imported: done.saved,
