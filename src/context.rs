@@ -300,7 +300,7 @@ impl Ctx {
     ) -> AppResult<HttpResponse> {
         let tag = format!("\"{etag}\"");
         let cache = "public, max-age=60";
-        if if_none_match.is_some_and(|h| h.split(',').any(|t| t.trim() == tag || t.trim() == "*")) {
+        if if_none_match.is_some_and(|h| etag_matches(h, etag)) {
             return Ok(HttpResponse::NotModified()
                 .insert_header((header::ETAG, tag))
                 .insert_header((header::CACHE_CONTROL, cache))
@@ -411,5 +411,29 @@ impl Ctx {
             .into_iter()
             .map(|(href, key)| json!({"href": href, "key": key, "active": Some(href) == current}))
             .collect()
+    }
+}
+
+/// Whether an `If-None-Match` header names the entity tag `etag` (or `*`).
+pub fn etag_matches(header: &str, etag: &str) -> bool {
+    let tag = format!("\"{etag}\"");
+    header
+        .split(',')
+        .map(str::trim)
+        .any(|t| t == "*" || t == tag || t.strip_prefix("W/") == Some(tag.as_str()))
+}
+
+#[cfg(test)]
+mod etag_tests {
+    use super::etag_matches;
+
+    #[test]
+    fn only_the_whole_tag_matches() {
+        assert!(etag_matches("\"p3-20-vi\"", "p3-20-vi"));
+        assert!(etag_matches("\"x\", W/\"p3-20-vi\"", "p3-20-vi"));
+        assert!(etag_matches("*", "p3-20-vi"));
+        assert!(!etag_matches("\"p13-20-vi\"", "p3-20-vi"));
+        assert!(!etag_matches("\"p3-201-vi\"", "p3-20-vi"));
+        assert!(!etag_matches("p3-20-vi", "p3-20-vi"));
     }
 }

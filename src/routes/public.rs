@@ -77,7 +77,10 @@ async fn page(ctx: Ctx, req: HttpRequest, code: web::Path<String>) -> AppResult<
             let access = public_access(conn, &c)?;
             let version = audit::data_version(conn)?;
             let etag = format!("p{}-{version}-{}", access.task.id, locale.code());
-            if seen.as_deref().is_some_and(|s| s.contains(&etag)) {
+            if seen
+                .as_deref()
+                .is_some_and(|s| crate::context::etag_matches(s, &etag))
+            {
                 return Ok((etag, None));
             }
             let tid = access.task.id;

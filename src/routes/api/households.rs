@@ -188,7 +188,9 @@ pub async fn get_household(api: Api, id: web::Path<i64>) -> ApiResult<HttpRespon
 pub struct VisitOut {
     id: i64,
     visited_on: NaiveDate,
-    /// `door_to_door`, `dialogue`, `meeting`, `phone`, `other`
+    /// `door_to_door`, `dialogue`, `meeting`, `phone`, `other`; `record`
+    /// for an office record (a plan approved, a payment, a handover) that
+    /// moved the stage.
     kind: String,
     /// Who went, by name.
     members: Vec<String>,
