@@ -110,11 +110,19 @@ pub fn read(conn: &mut DbConnection, household_id: i64) -> Result<Compensation, 
     })
 }
 
+impl Compensation {
+    pub fn is_empty(&self) -> bool {
+        self.plans.is_empty() && self.payments.is_empty() && self.handover.is_none()
+    }
+}
+
 /// The household, its task's rights, and its records unless the reader sees
-/// personal details masked (amounts are as private as a phone number).
+/// personal details masked (amounts are as private as a phone number); a
+/// reviewer's or administrator's look at them is logged, as at a phone's.
 pub fn of_household(
     conn: &mut DbConnection,
     user: &CurrentUser,
+    actor: &audit::Actor,
     household_id: i64,
 ) -> Result<(Household, Access, Option<Compensation>), Rejected> {
     let (household, access) = household_access(conn, user, household_id)?;
@@ -122,7 +130,21 @@ pub fn of_household(
         Sight::Masked => None,
         _ => Some(read(conn, household_id)?),
     };
+    if access.sight == Sight::Logged && records.as_ref().is_some_and(|r| !r.is_empty()) {
+        audit::record_read(conn, actor, &read_of(&access, household_id))?;
+    }
     Ok((household, access, records))
+}
+
+/// The trace a logged look at a household's amounts leaves.
+pub fn read_of(access: &Access, household_id: i64) -> crate::db::audit::Change {
+    crate::db::audit::Change::new(
+        "read_personal",
+        "household",
+        household_id,
+        serde_json::json!({"compensation": true}),
+    )
+    .on_unit(access.task.unit_id)
 }
 
 /// The household and its task's rights; 403 unless the reader edits the task.
@@ -327,7 +349,14 @@ pub fn record_payment(
         reference,
     };
     let task = &access.task;
-    let (id, moved) = audit::write(conn, actor, |c| {
+    let written = audit::write_if(conn, actor, |c| {
+        // Checked again with the household locked: two payments sent at
+        // once cannot together pass the approved amount.
+        db::households::lock(c, household_id)?;
+        let now = read(c, household_id).map_err(Rejected::into_app_error)?;
+        if now.paid + now.deposited + amount > now.approved.unwrap_or(0) {
+            return Ok((None, None));
+        }
         let (id, change) = db::money::add_payment(c, task, household_id, &payment, user.id)?;
         let to = money::stage_of_payment(method);
         let moved = move_stage(
@@ -338,8 +367,13 @@ pub fn record_payment(
             (to, paid_on, &payment.reference),
             user.id,
         )?;
-        Ok(((id, moved), change))
+        Ok((Some((id, moved)), Some(change)))
     })?;
+    let Some((id, moved)) = written else {
+        let mut e = FieldErrors::default();
+        e.add("amount", "money-error-over-approved");
+        return Err(Rejected::Invalid(e));
+    };
     Ok((id, Recorded { moved_to: moved }))
 }
 
@@ -392,14 +426,16 @@ fn move_stage(
     by: i64,
 ) -> diesel::QueryResult<Option<ConsentStage>> {
     // The stage as it is inside this transaction.
+    db::households::lock(conn, household.id)?;
     let now = db::households::find(conn, household.id)?;
     if !money::record_moves(now.stage(), to) {
         return Ok(None);
     }
-    // Dated by the record, but never before the latest visit: a decision
-    // entered after this week's visits still moves the stage.
+    // Dated by the record, but never before the latest entry of the log: a
+    // decision entered after this week's visits still moves the stage.
+    let latest = db::households::latest_entry_on(conn, household.id)?;
     let entry = NewVisit {
-        visited_on: now.last_visit_on.map_or(on, |last| last.max(on)),
+        visited_on: latest.map_or(on, |last| last.max(on)),
         kind: RECORD.into(),
         members: vec![],
         others: String::new(),
@@ -415,7 +451,8 @@ fn move_stage(
     };
     let (_, change) = db::households::append_visit(conn, task, &now, &entry, by)?;
     audit::record_also(conn, actor, &change)?;
-    Ok(Some(to))
+    let moved = db::households::find(conn, household.id)?.stage() == to;
+    Ok(moved.then_some(to))
 }
 
 /// A task's money figures as pages show them: added up from its households'

@@ -146,9 +146,10 @@ pub fn create_many(
                 )
             })
             .collect();
-        // A multi-row INSERT returns its rows in the order of its VALUES
-        // on both databases; the count is checked all the same.
-        let ids: Vec<i64> = match conn {
+        // RETURNING promises no order; the ids themselves do: SQLite's
+        // rowids and PostgreSQL's sequence are drawn row by row in the
+        // order of the VALUES, so sorted they pair with the rows.
+        let mut ids: Vec<i64> = match conn {
             DbConnection::Sqlite(c) => diesel::insert_into(households::table)
                 .values(values)
                 .returning(households::id)
@@ -161,6 +162,7 @@ pub fn create_many(
         if ids.len() != chunk.len() {
             return Err(diesel::result::Error::RollbackTransaction);
         }
+        ids.sort_unstable();
         written.extend(ids);
     }
     Ok(written)
@@ -413,7 +415,8 @@ pub fn append_visit(
     // The household's row, locked for the rest of the transaction (SQLite's
     // write transaction is already exclusive): visits logged at the same
     // moment for one household then derive its stage one after the other.
-    let last_visit_on = locked_last_visit(conn, household.id)?;
+    locked_last_visit(conn, household.id)?;
+    let latest = latest_entry_on(conn, household.id)?;
     let id: i64 = diesel::insert_into(visits::table)
         .values((
             visits::household_id.eq(household.id),
@@ -454,7 +457,7 @@ pub fn append_visit(
     // An office record (kind `record`) moves the stage, not the visit dates.
     let appended = v.corrects_id.is_none()
         && v.kind != RECORD
-        && last_visit_on.is_none_or(|last| v.visited_on >= last);
+        && latest.is_none_or(|last| v.visited_on >= last);
     if appended {
         set_derived(
             conn,
@@ -493,6 +496,24 @@ struct LogEntry {
     stage_after: String,
     corrects_id: Option<i64>,
     next_visit_on: Option<NaiveDate>,
+}
+
+/// The date of the household's latest log entry, visit or office record.
+pub fn latest_entry_on(
+    conn: &mut DbConnection,
+    household_id: i64,
+) -> QueryResult<Option<NaiveDate>> {
+    visits::table
+        .filter(visits::household_id.eq(household_id))
+        .select(diesel::dsl::max(visits::visited_on))
+        .first(conn)
+}
+
+/// Locks the household's row for the rest of the transaction (PostgreSQL;
+/// SQLite's write transaction is already exclusive): writes about one
+/// household then follow each other.
+pub fn lock(conn: &mut DbConnection, household_id: i64) -> QueryResult<()> {
+    locked_last_visit(conn, household_id).map(|_| ())
 }
 
 /// The household's latest visit date, its row locked for the transaction on

@@ -191,6 +191,8 @@ pub fn add_plan(
     p: &NewPlan,
     by: i64,
 ) -> QueryResult<(Plan, Change)> {
+    // Two versions saved at once number themselves one after the other.
+    super::households::lock(conn, household_id)?;
     let last: Option<i32> = compensation_plans::table
         .filter(compensation_plans::household_id.eq(household_id))
         .select(diesel::dsl::max(compensation_plans::version))

@@ -73,7 +73,11 @@ pub fn set(
     }
     let page = of_task(conn, task.id)?.ok_or(diesel::result::Error::NotFound)?;
     let change = Change::new(
-        if enabled { "publish" } else { "unpublish" },
+        if enabled {
+            "publish_page"
+        } else {
+            "unpublish_page"
+        },
         "task",
         task.id,
         json!({"code": page.code}),

@@ -306,9 +306,16 @@ async fn export_rows(
     let (unit, mut rows, amounts) = ctx
         .db(move |conn| {
             let rows = db::households::all_of_task(conn, tid)?;
+            let amounts = match sight {
+                Sight::Masked => AmountsOf::new(),
+                _ => db::money::current_amounts(conn, tid)?,
+            };
             // An export by a reviewer or administrator is logged once, with
-            // how many households' details it held.
-            let held = rows.iter().filter(|h| h.has_personal_details()).count();
+            // how many households' details (or amounts) it held.
+            let held = rows
+                .iter()
+                .filter(|h| h.has_personal_details() || amounts.contains_key(&h.id))
+                .count();
             if sight == Sight::Logged && held > 0 {
                 let read = audit::Change::new(
                     "read_personal",
@@ -319,10 +326,6 @@ async fn export_rows(
                 .on_unit(unit_id);
                 audit::record_read(conn, &actor, &read)?;
             }
-            let amounts = match sight {
-                Sight::Masked => AmountsOf::new(),
-                _ => db::money::current_amounts(conn, tid)?,
-            };
             Ok((db::units::find(conn, unit_id)?.name, rows, amounts))
         })
         .await?;

@@ -24,6 +24,7 @@ async fn world() -> World {
     let ward = app.unit(app.root, UnitKind::Ward, "Phường Phú Thượng");
     let capuy = app.user("capuy", ward, &[(Role::Committee, ward)]);
     app.user("xem", ward, &[(Role::Viewer, ward)]);
+    app.user("mttq", ward, &[(Role::Reviewer, ward)]);
     let mut conn = app.conn();
     let fields = common::task_fields(ward, capuy, "Khu đô thị Nam Thăng Long", None, 2026);
     let (task, _) = db::tasks::create(&mut conn, &fields, capuy).unwrap();
@@ -378,6 +379,22 @@ async fn amounts_are_as_private_as_personal_details() {
             "{path} shows no amount to a viewer"
         );
     }
+    // A reviewer sees them, and the look is logged, as a phone's is.
+    let reads = |w: &World| {
+        use danvan::db::schema::audit_log::dsl as a;
+        use diesel::prelude::*;
+        a::audit_log
+            .filter(a::action.eq("read_personal"))
+            .filter(a::entity_id.eq(h))
+            .count()
+            .get_result::<i64>(&mut w.app.conn())
+            .unwrap()
+    };
+    let before = reads(&w);
+    let mttq = w.app.browser("mttq").await;
+    let html = mttq.page_ok(&format!("/households/{h}/compensation")).await;
+    assert!(html.contains("3.456.789.000"));
+    assert_eq!(reads(&w), before + 1, "the reviewer's look is logged");
     // A viewer records nothing.
     let r = xem
         .post(

@@ -158,11 +158,11 @@ fn records_of(c: &mut db::DbConnection, hid: i64) -> Result<CompensationOut, Rej
     responses((status = 200, body = CompensationOut), super::docs::Errors),
     security(("token" = [])))]
 pub async fn get_compensation(api: Api, id: web::Path<i64>) -> ApiResult<HttpResponse> {
-    let (hid, user) = (*id, api.user.clone());
+    let (hid, user, actor) = (*id, api.user.clone(), api.actor());
     let out = api
         .db(move |c| {
             Ok(
-                app::of_household(c, &user, hid).and_then(|(_, _, r)| match r {
+                app::of_household(c, &user, &actor, hid).and_then(|(_, _, r)| match r {
                     // Amounts are as private as the household's phone.
                     None => Err(Rejected::Forbidden),
                     Some(_) => records_of(c, hid),

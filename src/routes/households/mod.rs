@@ -315,6 +315,7 @@ async fn render_show(
     let logged_read = personal_details(&access, &mut household);
     let actor = ctx.actor();
     let amounts_shown = access.sight != Sight::Masked;
+    let amounts_read = (access.sight == Sight::Logged).then(|| app::money::read_of(&access, hid));
     let (history, members, owner, photos, parcel, compensation) = ctx
         .db(move |conn| {
             if let Some(read) = &logged_read {
@@ -324,6 +325,12 @@ async fn render_show(
                 true => Some(app::money::read(conn, hid).map_err(Rejected::into_app_error)?),
                 false => None,
             };
+            // Amounts seen by an overseer are a logged read too.
+            if let (None, Some(c), Some(read)) = (&logged_read, &compensation, &amounts_read) {
+                if !c.is_empty() {
+                    audit::record_read(conn, &actor, read)?;
+                }
+            }
             Ok((
                 db::households::history(conn, hid)?,
                 db::tasks::members(conn, tid)?,

@@ -180,9 +180,9 @@ async fn render(
     household_id: i64,
     forms: Forms,
 ) -> AppResult<HttpResponse> {
-    let user = ctx.user()?.clone();
+    let (user, actor) = (ctx.user()?.clone(), ctx.actor());
     let (household, access, records) = ctx
-        .db(move |c| Ok(app::money::of_household(c, &user, household_id)))
+        .db(move |c| Ok(app::money::of_household(c, &user, &actor, household_id)))
         .await?
         .map_err(Rejected::into_app_error)?;
     let locale = ctx.locale;
