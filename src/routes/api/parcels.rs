@@ -44,6 +44,8 @@ pub struct ShapeProperties {
     area_m2: f64,
     /// The file it was imported from, or `API`.
     source: String,
+    /// RFC 3339, UTC.
+    #[serde(serialize_with = "super::utc")]
     updated_at: NaiveDateTime,
 }
 
