@@ -71,13 +71,11 @@ pub struct Compensation {
 
 impl Compensation {
     pub fn records(&self) -> Records {
-        let by = |m: PaymentMethod| self.payments.iter().any(|p| p.method == m.as_str());
-        Records {
-            plan_approved: self.approved.is_some(),
-            paid: by(PaymentMethod::Cash) || by(PaymentMethod::Transfer),
-            deposited: by(PaymentMethod::Deposit),
-            handed_over: self.handover.is_some(),
-        }
+        Records::of(
+            self.approved.is_some(),
+            self.payments.iter().map(|p| p.method.as_str()),
+            self.handover.is_some(),
+        )
     }
 }
 
@@ -111,6 +109,11 @@ pub fn read(conn: &mut DbConnection, household_id: i64) -> Result<Compensation, 
 }
 
 impl Compensation {
+    /// What the latest approved total leaves to pay (or deposit), if approved.
+    pub fn left(&self) -> Option<i64> {
+        self.approved.map(|a| a - self.paid - self.deposited)
+    }
+
     pub fn is_empty(&self) -> bool {
         self.plans.is_empty() && self.payments.is_empty() && self.handover.is_none()
     }

@@ -174,13 +174,11 @@ pub fn records(conn: &mut DbConnection, household_id: i64) -> QueryResult<Record
         .select(compensation_payments::method)
         .distinct()
         .load(conn)?;
-    let paid = |m: PaymentMethod| methods.iter().any(|s| s == m.as_str());
-    Ok(Records {
-        plan_approved: approved > 0,
-        paid: paid(PaymentMethod::Cash) || paid(PaymentMethod::Transfer),
-        deposited: paid(PaymentMethod::Deposit),
-        handed_over: handover(conn, household_id)?.is_some(),
-    })
+    Ok(Records::of(
+        approved > 0,
+        methods.iter().map(String::as_str),
+        handover(conn, household_id)?.is_some(),
+    ))
 }
 
 /// Adds a version of a household's plan, which becomes its current one.

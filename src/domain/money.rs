@@ -64,6 +64,29 @@ pub struct Records {
     pub handed_over: bool,
 }
 
+impl Records {
+    /// From whether a version is approved, the methods of the payments made
+    /// (as stored) and whether the land is handed over.
+    pub fn of<'a>(
+        plan_approved: bool,
+        methods: impl Iterator<Item = &'a str>,
+        handed_over: bool,
+    ) -> Records {
+        let mut r = Records {
+            plan_approved,
+            handed_over,
+            ..Records::default()
+        };
+        for m in methods.filter_map(PaymentMethod::parse) {
+            match m {
+                PaymentMethod::Deposit => r.deposited = true,
+                PaymentMethod::Cash | PaymentMethod::Transfer => r.paid = true,
+            }
+        }
+        r
+    }
+}
+
 /// The record a move to `to` needs, when it is missing: its message key.
 /// A visit without it must give a reason, as skipping a step must.
 pub fn missing_record(to: ConsentStage, r: &Records) -> Option<&'static str> {

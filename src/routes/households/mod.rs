@@ -409,7 +409,7 @@ async fn render_show(
             "title": household.head_name,
             "parcel_map": parcel_map,
             "money": compensation.as_ref().map(|c| money::view(locale, c)),
-            "payment": compensation.as_ref().map(|c| money::new_payment(c.approved.map_or(0, |a| a - c.paid - c.deposited))),
+            "payment": compensation.as_ref().map(|c| money::new_payment(c.left().unwrap_or(0))),
             "method_options": money::method_options(locale, crate::domain::money::PaymentMethod::Transfer.as_str()),
             "h": household,
             "groups": in_words(locale, "priority-", &household.priority_groups),

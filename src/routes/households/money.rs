@@ -161,7 +161,7 @@ pub(super) fn view(locale: Locale, c: &Compensation) -> Value {
             })
         })
         .collect();
-    let left = c.approved.map(|a| a - c.paid - c.deposited);
+    let left = c.left();
     json!({
         "current": c.plans.first(),
         "plans": plans,
@@ -191,10 +191,7 @@ async fn render(
         let form = current.map(PlanForm::from_plan).unwrap_or_default();
         (form, FieldErrors::default())
     });
-    let left = records
-        .as_ref()
-        .and_then(|r| r.approved.map(|a| a - r.paid - r.deposited))
-        .unwrap_or(0);
+    let left = records.as_ref().and_then(Compensation::left).unwrap_or(0);
     let (payment, payment_errors) = forms.payment.unwrap_or_else(|| {
         let form = PaymentForm {
             paid_on: format::date(format::today()),
