@@ -46,6 +46,16 @@ pub enum ErrorKind {
 }
 
 impl ErrorKind {
+    /// The kind of an error response the app did not make itself.
+    pub fn of_status(status: actix_web::http::StatusCode) -> ErrorKind {
+        match status.as_u16() {
+            404 | 410 => ErrorKind::NotFound,
+            401 | 403 => ErrorKind::Forbidden,
+            s if s >= 500 => ErrorKind::Internal,
+            _ => ErrorKind::BadRequest,
+        }
+    }
+
     pub fn key(self) -> &'static str {
         match self {
             ErrorKind::NotFound => "not-found",

@@ -15,6 +15,7 @@ use tracing_actix_web::{DefaultRootSpanBuilder, RootSpanBuilder, TracingLogger};
 
 use crate::config::Config;
 use crate::db;
+use crate::error::AppError;
 use crate::state::AppState;
 use crate::views::Views;
 
@@ -122,7 +123,20 @@ impl Application {
                 .build();
             App::new()
                 .app_data(state.clone())
-                .app_data(web::FormConfig::default().limit(256 * 1024))
+                .app_data(
+                    web::FormConfig::default()
+                        .limit(256 * 1024)
+                        .error_handler(|e, _| AppError::BadRequest(e.to_string()).into()),
+                )
+                // A word where an id belongs (`/tasks/abc`) names nothing: the
+                // app's own 404 page, not the framework's plain text.
+                .app_data(
+                    web::PathConfig::default().error_handler(|_, _| AppError::NotFound.into()),
+                )
+                .app_data(
+                    web::QueryConfig::default()
+                        .error_handler(|e, _| AppError::BadRequest(e.to_string()).into()),
+                )
                 .wrap(from_fn(crate::auth::csrf::guard))
                 .wrap(from_fn(crate::routes::refuse_nul))
                 .wrap(ErrorHandlers::new().default_handler(crate::routes::error_page))

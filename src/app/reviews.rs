@@ -666,3 +666,27 @@ pub fn round_results(
     })?;
     Ok((a, criteria, tables, (key, version)))
 }
+
+/// Whose form `what` is on a task of a round, whatever the round's stage:
+/// the owner's `self` and `dispute`, a reviewer's `score` and the lead's
+/// `consensus` (neither on a task they work on) and `answer`.
+pub fn may_write(
+    conn: &mut db::DbConnection,
+    user: &CurrentUser,
+    round_id: i64,
+    tid: i64,
+    what: &str,
+) -> AppResult<bool> {
+    let a = round_access(conn, user, round_id)?;
+    let row = rdb::task_row(conn, a.round.id, tid)?.ok_or(AppError::NotFound)?;
+    let task = db::tasks::find(conn, tid)?;
+    let on_task = !db::tasks::member_roles(conn, &task, user.id)?.is_empty();
+    let owner = row.task_owner_id == user.id;
+    Ok(match what {
+        "self" | "dispute" => owner,
+        "score" => a.reviewer && !on_task,
+        "consensus" => a.lead && !on_task,
+        "answer" => a.lead,
+        _ => false,
+    })
+}

@@ -12,11 +12,22 @@ use crate::error::ErrorKind;
 use crate::i18n::{self, Locale};
 use crate::state::AppState;
 
-/// Replaces the plain body of an `AppError` response with the error page in the
-/// visitor's language. Other responses pass untouched.
+/// Replaces the plain body of an error response with the error page in the
+/// visitor's language: an `AppError`'s, and any other plain-text error the
+/// framework answers by itself (a body it could not read, say). Under `/api/`
+/// such an error gets the API's JSON error body instead. Pages and JSON the
+/// app made itself pass untouched.
 pub fn error_page<B>(res: ServiceResponse<B>) -> actix_web::Result<ErrorHandlerResponse<B>> {
-    let Some(kind) = res.response().extensions().get::<ErrorKind>().copied() else {
-        return Ok(ErrorHandlerResponse::Response(res.map_into_left_body()));
+    let made = res.response().extensions().get::<ErrorKind>().copied();
+    let kind = match made {
+        Some(kind) => kind,
+        None if is_plain(res.response().headers()) => {
+            if res.request().path().starts_with("/api/") {
+                return Ok(ErrorHandlerResponse::Response(api_error(res)));
+            }
+            ErrorKind::of_status(res.status())
+        }
+        None => return Ok(ErrorHandlerResponse::Response(res.map_into_left_body())),
     };
     let (req, res) = res.into_parts();
     let locale = Locale::or_default(crate::auth::session::lang(&req.get_session()).as_deref());
@@ -45,4 +56,31 @@ pub fn error_page<B>(res: ServiceResponse<B>) -> actix_web::Result<ErrorHandlerR
     Ok(ErrorHandlerResponse::Response(
         res.map_body(|_, b: BoxBody| EitherBody::right(b)),
     ))
+}
+
+/// A response with no body type or a plain-text one: what the framework's own
+/// errors carry.
+fn is_plain(headers: &header::HeaderMap) -> bool {
+    headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_none_or(|v| v.starts_with("text/plain"))
+}
+
+/// The API's error body (`{"error": {"code", "message", "fields"}}`) for an
+/// error the framework answered in plain text.
+fn api_error<B>(res: ServiceResponse<B>) -> ServiceResponse<EitherBody<B, BoxBody>> {
+    let (req, res) = res.into_parts();
+    let status = res.status();
+    let code = match status.as_u16() {
+        404 => "not_found",
+        405 => "method_not_allowed",
+        s if s >= 500 => "internal",
+        _ => "bad_request",
+    };
+    let message = status.canonical_reason().unwrap_or("error");
+    let new_res = HttpResponse::build(status)
+        .json(json!({"error": {"code": code, "message": message, "fields": {}}}));
+    ServiceResponse::new(req, new_res.map_into_boxed_body())
+        .map_body(|_, b: BoxBody| EitherBody::right(b))
 }

@@ -530,6 +530,34 @@ async fn the_permission_table_holds_for_every_endpoint() {
         assert_eq!(status, StatusCode::UNAUTHORIZED, "no token {method} {path}");
         assert_eq!(json["error"]["code"], "unauthorized");
     }
+    // The right comes before the body: whoever may not write hears 403 for
+    // a body that is not even an object, or one with a field of the wrong
+    // type; whoever may hears what is wrong with it.
+    let malformed = [
+        json!([]),
+        json!({"title": ["?"], "unit_id": "x", "text": 5}),
+    ];
+    for (method, path, _, expected) in table.iter().filter(|r| r.0 != get) {
+        for (who, want) in who.iter().zip(expected) {
+            for body in &malformed {
+                let (status, json) = w
+                    .call(Some(who), method.clone(), path, Some(body.clone()))
+                    .await;
+                if *want == 403 {
+                    assert_eq!(
+                        status,
+                        StatusCode::FORBIDDEN,
+                        "{who} {method} {path} {body}: {json}"
+                    );
+                } else {
+                    assert!(
+                        [400, 422].contains(&status.as_u16()),
+                        "{who} {method} {path} {body}: {status} {json}"
+                    );
+                }
+            }
+        }
+    }
     // Editing: the owner and the committee above; not the team, the reviewer
     // or the other ward.
     for (who, want) in who.iter().zip([200, 200, 403, 403, 403, 403]) {
@@ -552,6 +580,17 @@ async fn the_permission_table_holds_for_every_endpoint() {
         )
         .await;
         assert_eq!(status.as_u16(), want, "{who} PUT: {json}");
+        let (status, json) = call(
+            &w.app,
+            Some(w.token(who)),
+            Method::PUT,
+            &format!("/api/v1/tasks/{t}"),
+            Some(json!({"title": 5})),
+            Some(&version),
+        )
+        .await;
+        let want = if want == 200 { 422 } else { want };
+        assert_eq!(status.as_u16(), want, "{who} PUT a wrong body: {json}");
     }
 }
 

@@ -180,3 +180,47 @@ async fn a_reviewer_and_a_viewer_see_only_their_entries() {
         assert!(!html.contains(list), "a viewer has no {list}");
     }
 }
+
+/// A word where an id belongs, a number past i64, a query that is not a
+/// number: the app's own error page in the visitor's language (JSON under
+/// `/api/`), never the framework's plain text.
+#[tokio::test]
+async fn a_wrong_address_gets_the_apps_own_error_page() {
+    let app = spawn().await;
+    let ward = app.unit(app.root, UnitKind::Ward, "Phường Phú Thượng");
+    app.user("capuy", ward, &[(Role::Committee, ward)]);
+    let b = app.browser("capuy").await;
+    for (path, status) in [
+        ("/tasks/abc", 404),
+        ("/households/due", 404),
+        ("/tasks/99999999999999999999", 404),
+        ("/households/1.5/compensation", 404),
+        ("/desk/shifts/x", 404),
+        ("/static/missing.css", 404),
+        ("/tasks?page=abc", 400),
+    ] {
+        let r = b.client.get(b.url(path)).send().await.unwrap();
+        assert_eq!(r.status().as_u16(), status, "{path}");
+        let ct = r.headers()["content-type"].to_str().unwrap().to_string();
+        assert!(ct.starts_with("text/html"), "{path}: {ct}");
+        let html = r.text().await.unwrap();
+        assert!(html.contains("<html"), "{path}: {html}");
+        assert!(!html.contains("can not parse"), "{path}: {html}");
+    }
+    let token = common::token_for(&app, app.user("api", ward, &[(Role::Viewer, ward)]));
+    for path in [
+        "/api/v1/tasks/abc",
+        "/api/v1/households/due",
+        "/api/v1/tasks?limit=x",
+    ] {
+        let r = reqwest::Client::new()
+            .get(app.url(path))
+            .bearer_auth(&token)
+            .send()
+            .await
+            .unwrap();
+        assert!(r.status().is_client_error(), "{path}");
+        let body: serde_json::Value = r.json().await.unwrap();
+        assert!(body["error"]["code"].is_string(), "{path}: {body}");
+    }
+}

@@ -18,6 +18,7 @@ use crate::db::{
     self,
     campaigns::{Campaign, Model},
 };
+use crate::domain::access::Permission;
 use crate::domain::campaign::{ModelStatus, COMMENDATION_LEVELS};
 use crate::domain::numbers;
 use crate::domain::validate::FieldErrors;
@@ -187,7 +188,10 @@ impl From<CampaignIn> for CampaignInput {
         super::docs::Errors),
     security(("token" = [])))]
 pub async fn create_campaign(api: Api, body: ApiJson<CampaignIn>) -> ApiResult<HttpResponse> {
-    let (input, user, actor) = (CampaignInput::from(body.0), api.user.clone(), api.actor());
+    let body = body
+        .for_whom(&api, |_, u| Ok(u.can_anywhere(Permission::ManageTasks)))
+        .await?;
+    let (input, user, actor) = (CampaignInput::from(body), api.user.clone(), api.actor());
     let c = api
         .db(move |x| Ok(uc::set_up(x, &user, &actor, &input)))
         .await?
@@ -217,7 +221,10 @@ pub async fn update_campaign(
     body: ApiJson<CampaignIn>,
 ) -> ApiResult<HttpResponse> {
     let (cid, version) = (*id, version(&req));
-    let (input, user, actor) = (CampaignInput::from(body.0), api.user.clone(), api.actor());
+    let body = body
+        .for_whom(&api, move |c, u| Ok(uc::access(c, u, cid)?.manage))
+        .await?;
+    let (input, user, actor) = (CampaignInput::from(body), api.user.clone(), api.actor());
     let now = api
         .db(move |x| Ok(uc::edit(x, &user, &actor, cid, version, &input)))
         .await?
@@ -377,7 +384,11 @@ pub async fn register_model(
     id: web::Path<i64>,
     body: ApiJson<ModelIn>,
 ) -> ApiResult<HttpResponse> {
-    let (cid, input) = (*id, ModelInput::from(body.0));
+    let cid = *id;
+    let body = body
+        .for_whom(&api, move |c, u| uc::access(c, u, cid).map(|_| true))
+        .await?;
+    let input = ModelInput::from(body);
     let (user, actor) = (api.user.clone(), api.actor());
     let m = api
         .db(move |x| Ok(uc::register_model(x, &user, &actor, cid, &input)))
@@ -401,7 +412,11 @@ pub async fn update_model(
     id: web::Path<i64>,
     body: ApiJson<ModelIn>,
 ) -> ApiResult<HttpResponse> {
-    let (mid, version, input) = (*id, version(&req), ModelInput::from(body.0));
+    let mid = *id;
+    let body = body
+        .for_whom(&api, move |c, u| Ok(uc::model_access(c, u, mid)?.contact))
+        .await?;
+    let (version, input) = (version(&req), ModelInput::from(body));
     let (user, actor) = (api.user.clone(), api.actor());
     let m = api
         .db(move |x| Ok(uc::edit_model(x, &user, &actor, mid, version, &input)))
@@ -447,7 +462,13 @@ pub async fn move_model(
     id: web::Path<i64>,
     body: ApiJson<MoveIn>,
 ) -> ApiResult<HttpResponse> {
-    let (mid, version, b) = (*id, version(&req), body.0);
+    let mid = *id;
+    let b = body
+        .for_whom(&api, move |c, u| {
+            Ok(uc::model_access(c, u, mid)?.a.appraiser)
+        })
+        .await?;
+    let version = version(&req);
     // A value outside its list is refused whatever the version.
     let mut unread = FieldErrors::default();
     let status = ModelStatus::parse(&b.status);
@@ -548,8 +569,14 @@ pub async fn appraise_model(
     body: ApiJson<AppraisalIn>,
 ) -> ApiResult<HttpResponse> {
     let mid = *id;
+    let body = body
+        .for_whom(&api, move |c, u| {
+            let ma = uc::model_access(c, u, mid)?;
+            Ok(ma.a.appraiser && !ma.contact)
+        })
+        .await?;
     let mut input = AppraisalInput::default();
-    for s in body.0.scores {
+    for s in body.scores {
         // Read as the page's field would be, so both refuse the same numbers.
         let key = format!("score_{}", s.criterion_id);
         input.scores.push(ScoreInput {

@@ -200,7 +200,12 @@ async fn duty_now(api: &Api, did: i64) -> ApiResult<(DutyOut, i32)> {
         super::docs::Errors),
     security(("token" = [])))]
 pub async fn create(api: Api, body: ApiJson<DutyIn>) -> ApiResult<HttpResponse> {
-    let (input, user, actor) = (DutyInput::from(body.0), api.user.clone(), api.actor());
+    let body = body
+        .for_whom(&api, |_, u| {
+            Ok(u.can_anywhere(crate::domain::access::Permission::ManageTasks))
+        })
+        .await?;
+    let (input, user, actor) = (DutyInput::from(body), api.user.clone(), api.actor());
     let duty = api
         .db(move |c| Ok(app::desk::set_up(c, &user, &actor, &input)))
         .await?
@@ -228,7 +233,12 @@ pub async fn update(
     body: ApiJson<DutyIn>,
 ) -> ApiResult<HttpResponse> {
     let (did, version) = (*id, version(&req));
-    let (input, user, actor) = (DutyInput::from(body.0), api.user.clone(), api.actor());
+    let body = body
+        .for_whom(&api, move |c, u| {
+            Ok(app::desk::duty_access(c, u, did)?.manage)
+        })
+        .await?;
+    let (input, user, actor) = (DutyInput::from(body), api.user.clone(), api.actor());
     api.db(move |c| Ok(app::desk::edit(c, &user, &actor, did, version, &input)))
         .await?
         .map_err(|r| api.rejected(r))?;
@@ -365,7 +375,10 @@ pub async fn change_shift(
     id: web::Path<i64>,
     body: ApiJson<ShiftChangeIn>,
 ) -> ApiResult<HttpResponse> {
-    let b = body.0;
+    let shift = *id;
+    let b = body
+        .for_whom(&api, move |c, u| records(c, u, shift))
+        .await?;
     let input = ShiftChangeInput {
         action: b.action,
         official_id: b.official_id,
@@ -579,7 +592,10 @@ pub async fn create_case(
     id: web::Path<i64>,
     body: ApiJson<CaseIn>,
 ) -> ApiResult<HttpResponse> {
-    let b = body.0;
+    let shift = *id;
+    let b = body
+        .for_whom(&api, move |c, u| records(c, u, shift))
+        .await?;
     let input = CaseInput {
         procedure_id: Some(b.procedure_id),
         citizen_name: b.citizen_name,
@@ -620,12 +636,19 @@ pub async fn answer_case(
     id: web::Path<i64>,
     body: ApiJson<CaseAnswerIn>,
 ) -> ApiResult<HttpResponse> {
+    let cid = *id;
+    let body = body
+        .for_whom(&api, move |c, u| {
+            let case = crate::db::desk::find_case(c, cid)?;
+            records(c, u, case.shift_id)
+        })
+        .await?;
     let input = AnswerInput {
-        answer: body.0.answer,
-        answered_on: body.0.answered_on,
+        answer: body.answer,
+        answered_on: body.answered_on,
         unread: FieldErrors::default(),
     };
-    let (cid, user, actor) = (*id, api.user.clone(), api.actor());
+    let (user, actor) = (api.user.clone(), api.actor());
     api.db(move |c| Ok(app::desk::answer_case(c, &user, &actor, cid, &input)))
         .await?
         .map_err(|r| match r {
@@ -636,4 +659,13 @@ pub async fn answer_case(
         })?;
     let detail = case_detail(&api, cid).await?;
     Ok(one(&detail, None))
+}
+
+/// Does the reader record on the shift (its official, the duty's managers)?
+fn records(
+    c: &mut crate::db::DbConnection,
+    u: &crate::context::CurrentUser,
+    shift_id: i64,
+) -> crate::error::AppResult<bool> {
+    Ok(app::desk::shift_access(c, u, shift_id)?.records)
 }

@@ -410,7 +410,15 @@ pub async fn create_visit(
     id: web::Path<i64>,
     body: ApiJson<VisitIn>,
 ) -> ApiResult<HttpResponse> {
-    let (hid, input) = (*id, VisitInput::from(body.0));
+    let hid = *id;
+    let body = body
+        .for_whom(&api, move |c, u| {
+            Ok(app::households::household_access(c, u, hid)?
+                .1
+                .can_log_visits)
+        })
+        .await?;
+    let input = VisitInput::from(body);
     let (user, actor) = (api.user.clone(), api.actor());
     let files = api.state.config.data_dir.clone();
     let logged = api
@@ -454,8 +462,23 @@ pub async fn add_photo(
     id: web::Path<i64>,
     payload: web::Payload,
 ) -> ApiResult<HttpResponse> {
-    let bytes = super::body(payload, crate::attachments::MAX_BYTES, "photo").await?;
     let (vid, user, actor) = (*id, api.user.clone(), api.actor());
+    // The right before the body: a reader who may not add a photo hears so
+    // whatever they send.
+    let reader = user.clone();
+    let may = api
+        .db(move |c| {
+            let (household, _) =
+                db::households::visit_household(c, vid)?.ok_or(AppError::NotFound)?;
+            Ok(app::households::household_access(c, &reader, household)?
+                .1
+                .can_log_visits)
+        })
+        .await?;
+    if !may {
+        return Err(ApiError::Forbidden);
+    }
+    let bytes = super::body(payload, crate::attachments::MAX_BYTES, "photo").await?;
     let files = api.state.config.data_dir.clone();
     let (photo, already) = api
         .db(move |c| {
@@ -594,7 +617,11 @@ pub async fn create_household(
     id: web::Path<i64>,
     body: ApiJson<HouseholdIn>,
 ) -> ApiResult<HttpResponse> {
-    let h = save(&api, Target::New { task_id: *id }, body.0).await?;
+    let tid = *id;
+    let body = body
+        .for_whom(&api, move |c, u| super::tasks::may_edit(c, u, tid))
+        .await?;
+    let h = save(&api, Target::New { task_id: tid }, body).await?;
     let (location, version) = (format!("/api/v1/households/{}", h.id), h.version);
     Ok(created(&location, &HouseholdOut::from(h), Some(version)))
 }
@@ -613,11 +640,13 @@ pub async fn update_household(
     id: web::Path<i64>,
     body: ApiJson<HouseholdIn>,
 ) -> ApiResult<HttpResponse> {
+    let hid = *id;
+    let body = body.for_whom(&api, move |c, u| may_edit(c, u, hid)).await?;
     let target = Target::Edit {
-        household_id: *id,
+        household_id: hid,
         version: version(&req),
     };
-    let h = save(&api, target, body.0).await?;
+    let h = save(&api, target, body).await?;
     let version = h.version;
     Ok(one(&HouseholdOut::from(h), Some(version)))
 }
@@ -779,4 +808,15 @@ pub async fn import_households(
         &out,
         None,
     ))
+}
+
+/// May the reader edit the household (those who may edit its task)?
+pub(super) fn may_edit(
+    c: &mut crate::db::DbConnection,
+    u: &crate::context::CurrentUser,
+    household_id: i64,
+) -> crate::error::AppResult<bool> {
+    Ok(app::households::household_access(c, u, household_id)?
+        .1
+        .can_edit)
 }

@@ -348,8 +348,38 @@ impl Api {
     }
 }
 
-/// A JSON body; a value of the wrong type is reported on its field.
-pub struct ApiJson<T>(pub T);
+/// A JSON body; a value of the wrong type is reported on its field — but only
+/// to a reader who may send it: the right comes before the body, so a reader
+/// without it hears 403 (or 404) whatever they sent, never what was wrong
+/// with it. A handler takes the body through [`ApiJson::for_whom`].
+pub struct ApiJson<T>(Result<T, ApiError>);
+
+impl<T> ApiJson<T> {
+    /// The body, if it could be read. If it could not, `may` says whether the
+    /// reader has the right to send it at all (read on a connection, as the
+    /// use case would): 403 if not, its own answer if it fails (404 for a
+    /// record the reader cannot see), the body's fault if they do.
+    pub async fn for_whom<F>(self, api: &Api, may: F) -> ApiResult<T>
+    where
+        F: FnOnce(&mut DbConnection, &CurrentUser) -> Result<bool, AppError> + Send + 'static,
+    {
+        let fault = match self.0 {
+            Ok(body) => return Ok(body),
+            Err(fault) => fault,
+        };
+        let user = api.user.clone();
+        if api.db(move |c| may(c, &user)).await? {
+            Err(fault)
+        } else {
+            Err(ApiError::Forbidden)
+        }
+    }
+
+    /// The body, once the handler has itself checked the reader's right.
+    pub fn after_access(self) -> ApiResult<T> {
+        self.0
+    }
+}
 
 const BODY_LIMIT: usize = 256 * 1024;
 
@@ -359,39 +389,43 @@ impl<T: DeserializeOwned + 'static> FromRequest for ApiJson<T> {
 
     fn from_request(_: &HttpRequest, payload: &mut Payload) -> Self::Future {
         let mut payload = payload.take();
-        Box::pin(async move {
-            let mut body = web::BytesMut::new();
-            while let Some(chunk) = payload.next().await {
-                let chunk = chunk.map_err(|e| ApiError::BadRequest(e.to_string()))?;
-                if body.len() + chunk.len() > BODY_LIMIT {
-                    return Err(ApiError::BadRequest("the body is over 256 KB".into()));
-                }
-                body.extend_from_slice(&chunk);
-            }
-            let mut value: Value =
-                serde_json::from_slice(&body).map_err(|e| ApiError::BadRequest(e.to_string()))?;
-            nfc_strings(&mut value);
-            // PostgreSQL cannot store a NUL character in text.
-            if let Some(path) = nul_at(&value, String::new()) {
+        Box::pin(async move { Ok(ApiJson(read_json(&mut payload).await)) })
+    }
+}
+
+/// Reads and types a JSON body: a fault of syntax or size is a 400, a value
+/// of the wrong type a 422 on its field.
+async fn read_json<T: DeserializeOwned>(payload: &mut Payload) -> Result<T, ApiError> {
+    let mut body = web::BytesMut::new();
+    while let Some(chunk) = payload.next().await {
+        let chunk = chunk.map_err(|e| ApiError::BadRequest(e.to_string()))?;
+        if body.len() + chunk.len() > BODY_LIMIT {
+            return Err(ApiError::BadRequest("the body is over 256 KB".into()));
+        }
+        body.extend_from_slice(&chunk);
+    }
+    let mut value: Value =
+        serde_json::from_slice(&body).map_err(|e| ApiError::BadRequest(e.to_string()))?;
+    nfc_strings(&mut value);
+    // PostgreSQL cannot store a NUL character in text.
+    if let Some(path) = nul_at(&value, String::new()) {
+        let mut errors = FieldErrors::default();
+        errors.add(&path, "error-invalid-value");
+        return Err(ApiError::Validation(errors, Locale::default()));
+    }
+    match serde_path_to_error::deserialize::<_, T>(value) {
+        Ok(v) => Ok(v),
+        Err(e) => {
+            let path = e.path().to_string();
+            let inner = e.into_inner();
+            if inner.is_data() && path != "." {
                 let mut errors = FieldErrors::default();
                 errors.add(&path, "error-invalid-value");
-                return Err(ApiError::Validation(errors, Locale::default()));
+                Err(ApiError::Validation(errors, Locale::default()))
+            } else {
+                Err(ApiError::BadRequest(inner.to_string()))
             }
-            match serde_path_to_error::deserialize::<_, T>(value) {
-                Ok(v) => Ok(ApiJson(v)),
-                Err(e) => {
-                    let path = e.path().to_string();
-                    let inner = e.into_inner();
-                    if inner.is_data() && path != "." {
-                        let mut errors = FieldErrors::default();
-                        errors.add(&path, "error-invalid-value");
-                        Err(ApiError::Validation(errors, Locale::default()))
-                    } else {
-                        Err(ApiError::BadRequest(inner.to_string()))
-                    }
-                }
-            }
-        })
+        }
     }
 }
 

@@ -219,7 +219,10 @@ pub async fn add_plan(
     id: web::Path<i64>,
     body: ApiJson<PlanIn>,
 ) -> ApiResult<HttpResponse> {
-    let p = body.0;
+    let hid = *id;
+    let p = body
+        .for_whom(&api, move |c, u| super::households::may_edit(c, u, hid))
+        .await?;
     let input = PlanInput {
         land: p.land,
         structures: p.structures,
@@ -279,7 +282,10 @@ pub async fn add_payment(
     id: web::Path<i64>,
     body: ApiJson<PaymentIn>,
 ) -> ApiResult<HttpResponse> {
-    let p = body.0;
+    let hid = *id;
+    let p = body
+        .for_whom(&api, move |c, u| super::households::may_edit(c, u, hid))
+        .await?;
     let input = PaymentInput {
         paid_on: Some(p.paid_on),
         amount: Some(p.amount),
@@ -315,9 +321,13 @@ pub async fn put_handover(
     id: web::Path<i64>,
     body: ApiJson<HandoverIn>,
 ) -> ApiResult<HttpResponse> {
+    let hid = *id;
+    let body = body
+        .for_whom(&api, move |c, u| super::households::may_edit(c, u, hid))
+        .await?;
     let input = HandoverInput {
-        handed_over_on: Some(body.0.handed_over_on),
-        minutes: body.0.minutes,
+        handed_over_on: Some(body.handed_over_on),
+        minutes: body.minutes,
         unread: Default::default(),
     };
     let (hid, user, actor) = (*id, api.user.clone(), api.actor());

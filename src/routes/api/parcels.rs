@@ -116,8 +116,12 @@ pub async fn put_shape(
     id: web::Path<i64>,
     body: ApiJson<ShapeIn>,
 ) -> ApiResult<HttpResponse> {
-    let geometry = geometry_of(body.0 .0).map_err(|e| api.invalid(e))?;
-    let (hid, user, actor) = (*id, api.user.clone(), api.actor());
+    let hid = *id;
+    let body = body
+        .for_whom(&api, move |c, u| super::households::may_edit(c, u, hid))
+        .await?;
+    let geometry = geometry_of(body.0).map_err(|e| api.invalid(e))?;
+    let (user, actor) = (api.user.clone(), api.actor());
     let stored = api
         .db(move |c| Ok(app::put_shape(c, &user, &actor, hid, &geometry)))
         .await?

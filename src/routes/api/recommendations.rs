@@ -200,7 +200,9 @@ pub async fn create_recommendation(
     api: Api,
     body: ApiJson<RecommendationIn>,
 ) -> ApiResult<HttpResponse> {
-    let b = body.0;
+    let b = body
+        .for_whom(&api, |_, u| Ok(u.can_anywhere(Permission::ManageTasks)))
+        .await?;
     let input = recs::RecInput {
         inspection_id: b.inspection_id,
         from_unit_id: Some(b.from_unit_id),
@@ -242,7 +244,8 @@ pub async fn answer(
     id: web::Path<i64>,
     body: ApiJson<AnswerIn>,
 ) -> ApiResult<HttpResponse> {
-    let b = body.0;
+    let rid = *id;
+    let b = body.for_whom(&api, move |c, u| responds(c, u, rid)).await?;
     let input = recs::AnswerInput {
         answer: b.answer,
         answered_on: b.answered_on,
@@ -319,7 +322,8 @@ pub async fn transfer(
     id: web::Path<i64>,
     body: ApiJson<TransferIn>,
 ) -> ApiResult<HttpResponse> {
-    let b = body.0;
+    let rid = *id;
+    let b = body.for_whom(&api, move |c, u| responds(c, u, rid)).await?;
     let input = moving(Action::Transfer, Some(b.to_unit_id), None, b.reason);
     act(api, req, *id, input).await
 }
@@ -344,7 +348,8 @@ pub async fn extend(
     id: web::Path<i64>,
     body: ApiJson<ExtendIn>,
 ) -> ApiResult<HttpResponse> {
-    let b = body.0;
+    let rid = *id;
+    let b = body.for_whom(&api, move |c, u| responds(c, u, rid)).await?;
     act(
         api,
         req,
@@ -390,6 +395,20 @@ pub async fn reopen(
     id: web::Path<i64>,
     body: ApiJson<ReopenIn>,
 ) -> ApiResult<HttpResponse> {
-    let input = moving(Action::Reopen, None, None, body.0.reason);
+    let rid = *id;
+    let reason = body
+        .for_whom(&api, move |c, u| Ok(recs::access(c, u, rid)?.raises))
+        .await?
+        .reason;
+    let input = moving(Action::Reopen, None, None, reason);
     act(api, req, *id, input).await
+}
+
+/// Does the reader act for the responding body (answers, transfers, extends)?
+fn responds(
+    c: &mut crate::db::DbConnection,
+    u: &crate::context::CurrentUser,
+    id: i64,
+) -> crate::error::AppResult<bool> {
+    Ok(recs::access(c, u, id)?.responds)
 }

@@ -197,7 +197,12 @@ async fn round_access(api: &Api, rid: i64) -> ApiResult<RoundAccess> {
         super::docs::Errors),
     security(("token" = [])))]
 pub async fn create(api: Api, body: ApiJson<RoundIn>) -> ApiResult<HttpResponse> {
-    let (input, user, actor) = (RoundInput::from(body.0), api.user.clone(), api.actor());
+    let body = body
+        .for_whom(&api, |_, u| {
+            Ok(u.can_anywhere(crate::domain::access::Permission::WriteReviews))
+        })
+        .await?;
+    let (input, user, actor) = (RoundInput::from(body), api.user.clone(), api.actor());
     let round = api
         .db(move |c| Ok(uc::open_round(c, &user, &actor, &input)))
         .await?
@@ -234,7 +239,11 @@ pub async fn update(
     id: web::Path<i64>,
     body: ApiJson<RoundIn>,
 ) -> ApiResult<HttpResponse> {
-    let (rid, version, input) = (*id, version(&req), RoundInput::from(body.0));
+    let rid = *id;
+    let body = body
+        .for_whom(&api, move |c, u| Ok(uc::round_access(c, u, rid)?.leads()))
+        .await?;
+    let (version, input) = (version(&req), RoundInput::from(body));
     let (user, actor) = (api.user.clone(), api.actor());
     let now = api
         .db(move |c| Ok(uc::edit_round(c, &user, &actor, rid, version, &input)))
@@ -273,12 +282,13 @@ pub async fn move_round(
     if !a.leads() {
         return Err(ApiError::Forbidden);
     }
-    let Some(next) = RoundStatus::parse(&body.0.status) else {
+    let body = body.after_access()?;
+    let Some(next) = RoundStatus::parse(&body.status) else {
         let mut e = FieldErrors::default();
         e.add("status", "error-invalid-choice");
         return Err(api.invalid(e));
     };
-    let reason = move_reason(&a, next, &body.0.reason).map_err(|key| {
+    let reason = move_reason(&a, next, &body.reason).map_err(|key| {
         let mut e = FieldErrors::default();
         e.add("reason", key);
         api.invalid(e)
@@ -287,7 +297,7 @@ pub async fn move_round(
     if version == a.round.version && !a.round.status().can_become(next) {
         return Err(ApiError::Conflict(format!(
             "A round that is {} cannot become {}.",
-            a.round.status, body.0.status
+            a.round.status, body.status
         )));
     }
     let (actor, round) = (api.actor(), a.round);
@@ -491,15 +501,19 @@ async fn write_scores(
     body: ApiJson<ScoresIn>,
     what: &'static str,
 ) -> ApiResult<HttpResponse> {
+    let ids = path.into_inner();
+    let body = body
+        .for_whom(&api, move |c, u| may_write(c, u, ids, what))
+        .await?;
     let mut values = HashMap::new();
-    for s in body.0.scores {
+    for s in body.scores {
         let c = s.criterion_id;
         values.insert(format!("score_{c}"), numbers::input(s.score));
         values.insert(format!("comment_{c}"), s.comment);
         values.insert(format!("note_{c}"), s.note);
         values.insert(format!("evidence_{c}"), s.evidence.join("\n"));
     }
-    write(api, path.into_inner(), what, values).await
+    write(api, ids, what, values).await
 }
 
 /// The task owner's self-assessment, while the round is in self-assessment.
@@ -568,7 +582,10 @@ pub async fn raise_dispute(
     path: web::Path<(i64, i64)>,
     body: ApiJson<DisputeIn>,
 ) -> ApiResult<HttpResponse> {
-    let b = body.0;
+    let ids = path.into_inner();
+    let b = body
+        .for_whom(&api, move |c, u| may_write(c, u, ids, "dispute"))
+        .await?;
     let values = HashMap::from([
         ("reason".to_string(), b.reason),
         (
@@ -576,7 +593,7 @@ pub async fn raise_dispute(
             b.criterion_id.map(|c| c.to_string()).unwrap_or_default(),
         ),
     ]);
-    write(api, path.into_inner(), "dispute", values).await
+    write(api, ids, "dispute", values).await
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -599,7 +616,10 @@ pub async fn answer_dispute(
     path: web::Path<(i64, i64)>,
     body: ApiJson<DisputeAnswerIn>,
 ) -> ApiResult<HttpResponse> {
-    let b = body.0;
+    let ids = path.into_inner();
+    let b = body
+        .for_whom(&api, move |c, u| may_write(c, u, ids, "answer"))
+        .await?;
     let values = HashMap::from([
         ("reason".to_string(), b.reason),
         (
@@ -607,5 +627,17 @@ pub async fn answer_dispute(
             if b.upheld { "1" } else { "" }.to_string(),
         ),
     ]);
-    write(api, path.into_inner(), "answer", values).await
+    write(api, ids, "answer", values).await
+}
+
+/// May the reader send this form on the task of the round (the owner their
+/// self-assessment and dispute, a reviewer not on the task scores, the lead
+/// the consensus and the answer)?
+fn may_write(
+    c: &mut crate::db::DbConnection,
+    u: &crate::context::CurrentUser,
+    (round_id, task_id): (i64, i64),
+    what: &str,
+) -> crate::error::AppResult<bool> {
+    uc::may_write(c, u, round_id, task_id, what)
 }

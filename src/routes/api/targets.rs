@@ -120,7 +120,11 @@ pub struct TargetIn {
         super::docs::Errors),
     security(("token" = [])))]
 pub async fn create_target(api: Api, body: ApiJson<TargetIn>) -> ApiResult<HttpResponse> {
-    let b = body.0;
+    let b = body
+        .for_whom(&api, |_, u| {
+            Ok(u.can_anywhere(Permission::ManageTasks) || u.can_anywhere(Permission::ManageUnits))
+        })
+        .await?;
     let input = recs::TargetInput {
         unit_id: Some(b.unit_id),
         year: b.year,
@@ -158,7 +162,16 @@ pub async fn set_actual(
     id: web::Path<i64>,
     body: ApiJson<ActualIn>,
 ) -> ApiResult<HttpResponse> {
-    let (id, version, actual) = (*id, version(&req), Some(body.0.actual));
+    let id = *id;
+    let actual = body
+        .for_whom(&api, move |c, u| {
+            let t = crate::db::recommendations::find_target(c, id)?;
+            let unit = crate::db::units::find(c, t.unit_id)?;
+            Ok(recs::may_act(u, &unit.path))
+        })
+        .await?
+        .actual;
+    let (version, actual) = (version(&req), Some(actual));
     let (user, actor) = (api.user.clone(), api.actor());
     let done = api
         .db(move |c| {

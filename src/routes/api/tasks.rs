@@ -252,7 +252,12 @@ impl From<TaskIn> for TaskInput {
         super::docs::Errors),
     security(("token" = [])))]
 pub async fn create(api: Api, body: super::ApiJson<TaskIn>) -> ApiResult<HttpResponse> {
-    let (input, user, actor) = (TaskInput::from(body.0), api.user.clone(), api.actor());
+    let body = body
+        .for_whom(&api, |_, u| {
+            Ok(u.can_anywhere(crate::domain::access::Permission::ManageTasks))
+        })
+        .await?;
+    let (input, user, actor) = (TaskInput::from(body), api.user.clone(), api.actor());
     let task = api
         .db(move |c| Ok(app::tasks::register(c, &user, &actor, &input)))
         .await?
@@ -277,7 +282,8 @@ pub async fn update(
     body: super::ApiJson<TaskIn>,
 ) -> ApiResult<HttpResponse> {
     let (tid, version) = (*id, version(&req));
-    let (input, user, actor) = (TaskInput::from(body.0), api.user.clone(), api.actor());
+    let body = body.for_whom(&api, move |c, u| may_edit(c, u, tid)).await?;
+    let (input, user, actor) = (TaskInput::from(body), api.user.clone(), api.actor());
     api.db(move |c| Ok(app::tasks::update(c, &user, &actor, tid, version, &input)))
         .await?
         .map_err(|r| api.rejected(r))?;
@@ -361,12 +367,14 @@ pub async fn add_milestone(
     id: web::Path<i64>,
     body: super::ApiJson<MilestoneIn>,
 ) -> ApiResult<HttpResponse> {
+    let tid = *id;
+    let body = body.for_whom(&api, move |c, u| may_edit(c, u, tid)).await?;
     let input = MilestoneInput {
-        title: body.0.title,
-        due_on: Some(body.0.due_on),
+        title: body.title,
+        due_on: Some(body.due_on),
         unread: Default::default(),
     };
-    let (tid, user, actor) = (*id, api.user.clone(), api.actor());
+    let (user, actor) = (api.user.clone(), api.actor());
     let mid = api
         .db(move |c| Ok(app::tasks::add_milestone(c, &user, &actor, tid, &input)))
         .await?
@@ -398,9 +406,22 @@ pub async fn set_done(
     body: super::ApiJson<DoneIn>,
 ) -> ApiResult<HttpResponse> {
     let (id, mid) = path.into_inner();
-    let (user, actor, done) = (api.user.clone(), api.actor(), body.0.done);
+    let done = body
+        .for_whom(&api, move |c, u| may_edit(c, u, id))
+        .await?
+        .done;
+    let (user, actor) = (api.user.clone(), api.actor());
     api.db(move |c| Ok(app::tasks::mark_milestone(c, &user, &actor, id, mid, done)))
         .await?
         .map_err(|r| api.rejected(r))?;
     Ok(one(&milestone(&api, id, mid).await?, None))
+}
+
+/// May the reader edit the task (its owners, committee members of its unit)?
+pub(super) fn may_edit(
+    c: &mut crate::db::DbConnection,
+    u: &crate::context::CurrentUser,
+    task_id: i64,
+) -> crate::error::AppResult<bool> {
+    Ok(app::tasks::access(c, u, task_id)?.can_edit)
 }

@@ -13,6 +13,7 @@ use super::{created, one, page, resource, version, Api, ApiError, ApiJson, ApiRe
 use crate::app::teams::{round_access, team_access, Access, PlanInput, ResultInput, TeamInput};
 use crate::app::{self, Rejected};
 use crate::db::teams as tdb;
+use crate::domain::access::Permission;
 use crate::domain::validate::FieldErrors;
 use crate::error::AppError;
 
@@ -174,7 +175,10 @@ impl From<TeamIn> for TeamInput {
         super::docs::Errors),
     security(("token" = [])))]
 pub async fn create_team(api: Api, body: ApiJson<TeamIn>) -> ApiResult<HttpResponse> {
-    let (input, user, actor) = (TeamInput::from(body.0), api.user.clone(), api.actor());
+    let body = body
+        .for_whom(&api, |_, u| Ok(u.can_anywhere(Permission::ManageTasks)))
+        .await?;
+    let (input, user, actor) = (TeamInput::from(body), api.user.clone(), api.actor());
     let team = api
         .db(move |c| Ok(app::teams::set_up(c, &user, &actor, &input)))
         .await?
@@ -202,7 +206,12 @@ pub async fn update_team(
     body: ApiJson<TeamIn>,
 ) -> ApiResult<HttpResponse> {
     let (tid, version) = (*id, version(&req));
-    let (input, user, actor) = (TeamInput::from(body.0), api.user.clone(), api.actor());
+    let body = body
+        .for_whom(&api, move |c, u| {
+            Ok(app::teams::team_access(c, u, tid)?.manage)
+        })
+        .await?;
+    let (input, user, actor) = (TeamInput::from(body), api.user.clone(), api.actor());
     api.db(move |c| Ok(app::teams::edit(c, &user, &actor, tid, version, &input)))
         .await?
         .map_err(|r| api.rejected(r))?;
@@ -393,7 +402,12 @@ pub async fn plan_round(
     id: web::Path<i64>,
     body: ApiJson<PlanIn>,
 ) -> ApiResult<HttpResponse> {
-    let b = body.0;
+    let team = *id;
+    let b = body
+        .for_whom(&api, move |c, u| {
+            Ok(app::teams::team_access(c, u, team)?.member)
+        })
+        .await?;
     let input = PlanInput {
         unit_id: Some(b.unit_id),
         on_date: Some(b.on_date),
@@ -445,7 +459,10 @@ pub async fn record_round(
     id: web::Path<i64>,
     body: ApiJson<ResultIn>,
 ) -> ApiResult<HttpResponse> {
-    let b = body.0;
+    let round = *id;
+    let b = body
+        .for_whom(&api, move |c, u| on_team(c, u, round))
+        .await?;
     let n = |v: Option<i32>| v.map(i64::from);
     let input = ResultInput {
         attendance: Some(i64::from(b.attendance)),
@@ -494,7 +511,11 @@ pub async fn cancel_round(
     body: ApiJson<CancelIn>,
 ) -> ApiResult<HttpResponse> {
     let (rid, version) = (*id, version(&req));
-    let (user, actor, reason) = (api.user.clone(), api.actor(), body.0.reason);
+    let reason = body
+        .for_whom(&api, move |c, u| on_team(c, u, rid))
+        .await?
+        .reason;
+    let (user, actor) = (api.user.clone(), api.actor());
     api.db(move |c| {
         Ok(app::teams::cancel_round(
             c, &user, &actor, rid, version, &reason,
@@ -529,7 +550,12 @@ pub async fn add_problem(
     id: web::Path<i64>,
     body: ApiJson<ProblemIn>,
 ) -> ApiResult<HttpResponse> {
-    let (rid, user, actor, text) = (*id, api.user.clone(), api.actor(), body.0.text);
+    let rid = *id;
+    let text = body
+        .for_whom(&api, move |c, u| on_team(c, u, rid))
+        .await?
+        .text;
+    let (user, actor) = (api.user.clone(), api.actor());
     api.db(move |c| Ok(app::teams::raise_problem(c, &user, &actor, rid, &text)))
         .await?
         .map_err(|r| api.rejected(r))?;
@@ -539,4 +565,13 @@ pub async fn add_problem(
         &detail,
         None,
     ))
+}
+
+/// Is the reader on the team of the round (who act on rounds)?
+fn on_team(
+    c: &mut crate::db::DbConnection,
+    u: &crate::context::CurrentUser,
+    round_id: i64,
+) -> crate::error::AppResult<bool> {
+    Ok(app::teams::round_access(c, u, round_id)?.a.member)
 }
