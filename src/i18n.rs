@@ -79,6 +79,11 @@ static MEMO: [std::sync::LazyLock<std::sync::RwLock<HashMap<String, String>>>; 2
 ];
 const MEMO_LIMIT: usize = 4096;
 
+/// The text for `key` if a translation file has it.
+pub fn t_opt(locale: Locale, key: &str) -> Option<String> {
+    LOCALES.try_lookup(&locale.id(), key)
+}
+
 pub fn t_args(locale: Locale, key: &str, args: &[(&str, String)]) -> String {
     let map: HashMap<Cow<'static, str>, FluentValue> = args
         .iter()

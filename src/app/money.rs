@@ -512,8 +512,8 @@ impl Figures {
     /// Money paid or deposited, in whole percent of the money approved.
     pub fn paid_percent(&self) -> Option<i64> {
         (self.money_approved > 0).then(|| {
-            let out = self.money_paid as i128 + self.money_deposited as i128;
-            ((out * 100 + self.money_approved as i128 / 2) / self.money_approved as i128) as i64
+            let out = self.money_paid as f64 + self.money_deposited as f64;
+            crate::domain::numbers::percent(out, self.money_approved as f64)
         })
     }
 }

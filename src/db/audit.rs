@@ -170,6 +170,8 @@ pub struct Entry {
     pub id: i64,
     pub at: NaiveDateTime,
     pub username: Option<String>,
+    /// The person's name, as pages name people.
+    pub full_name: Option<String>,
     pub ip: Option<String>,
     pub action: String,
     pub entity: String,
@@ -181,6 +183,7 @@ type EntryColumns = (
     audit_log::id,
     audit_log::at,
     diesel::dsl::Nullable<users::username>,
+    diesel::dsl::Nullable<users::full_name>,
     audit_log::ip,
     audit_log::action,
     audit_log::entity,
@@ -194,6 +197,7 @@ fn entry_columns() -> EntryColumns {
         audit_log::id,
         audit_log::at,
         users::username.nullable(),
+        users::full_name.nullable(),
         audit_log::ip,
         audit_log::action,
         audit_log::entity,
@@ -275,6 +279,14 @@ pub fn of_entity(conn: &mut DbConnection, entity: &str, id: i64) -> QueryResult<
 }
 
 /// The distinct entity names seen, for the filter's select.
+pub fn actions(conn: &mut DbConnection) -> QueryResult<Vec<String>> {
+    audit_log::table
+        .select(audit_log::action)
+        .distinct()
+        .order(audit_log::action)
+        .load(conn)
+}
+
 pub fn entities(conn: &mut DbConnection) -> QueryResult<Vec<String>> {
     audit_log::table
         .select(audit_log::entity)

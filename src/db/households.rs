@@ -1172,3 +1172,14 @@ pub fn erase(conn: &mut DbConnection, task: &Task, id: i64) -> QueryResult<(Chan
     let change = Change::new("erase_personal", "household", id, json!({})).on_unit(task.unit_id);
     Ok((change, unused))
 }
+
+/// The unit of a household's task, if the household is still there.
+pub fn unit_of(conn: &mut DbConnection, household_id: i64) -> QueryResult<Option<i64>> {
+    use super::schema::tasks;
+    households::table
+        .inner_join(tasks::table)
+        .filter(households::id.eq(household_id))
+        .select(tasks::unit_id)
+        .first(conn)
+        .optional()
+}

@@ -174,7 +174,7 @@ pub fn case_overdue(
 /// without answers.
 pub fn satisfaction_percent(very: i64, satisfied: i64, not: i64) -> Option<i64> {
     let all = very + satisfied + not;
-    (all > 0).then(|| (very + satisfied) * 100 / all)
+    (all > 0).then(|| super::numbers::percent_of(very + satisfied, all))
 }
 
 #[cfg(test)]

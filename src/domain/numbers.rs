@@ -169,6 +169,25 @@ pub fn input(x: f64) -> String {
     out
 }
 
+/// `part` of `whole` in whole percent, the one way every page, export and
+/// the API round it: to the nearest (1 of 6 is 17 %), except that something
+/// begun is never 0 % and something unfinished never 100 %. 0 for an empty
+/// whole.
+pub fn percent(part: f64, whole: f64) -> i64 {
+    if whole <= 0.0 || part <= 0.0 || !part.is_finite() || !whole.is_finite() {
+        return 0;
+    }
+    if part >= whole {
+        return 100;
+    }
+    ((part * 100.0 / whole).round() as i64).clamp(1, 99)
+}
+
+/// [`percent`] of counts.
+pub fn percent_of(part: i64, whole: i64) -> i64 {
+    percent(part as f64, whole as f64)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -258,5 +277,21 @@ mod tests {
         for x in [0.0, 0.1 + 0.2, 1e-7, 123456.789, 1e20, 28227.75, 2.045] {
             assert_eq!(vn(&input(x)), Ok(Some(x)), "{x}");
         }
+    }
+
+    #[test]
+    fn a_percentage_rounds_to_the_nearest_but_never_to_done_or_to_nothing() {
+        assert_eq!(percent_of(1, 6), 17);
+        assert_eq!(percent_of(1, 3), 33);
+        assert_eq!(percent_of(2, 3), 67);
+        assert_eq!(percent_of(1, 8), 13);
+        assert_eq!(percent_of(995, 1000), 99);
+        assert_eq!(percent_of(1, 1000), 1);
+        assert_eq!(percent_of(6, 6), 100);
+        assert_eq!(percent_of(7, 6), 100);
+        assert_eq!(percent_of(0, 6), 0);
+        assert_eq!(percent_of(3, 0), 0);
+        assert_eq!(percent(0.5, 0.0), 0);
+        assert_eq!(percent(f64::NAN, 1.0), 0);
     }
 }

@@ -4,7 +4,7 @@ use actix_web::{web, HttpResponse};
 use serde::Deserialize;
 use serde_json::json;
 
-use super::{options, Page};
+use super::{audit_text, options, Page};
 use crate::context::Ctx;
 use crate::db::{self, audit::Filter};
 use crate::domain::access::Permission;
@@ -54,7 +54,8 @@ async fn index(ctx: Ctx, q: web::Query<AuditQuery>) -> AppResult<HttpResponse> {
     let page = Page::new(q.page, PAGE_SIZE);
     let mut f = filter;
     let scope = user.scope(Permission::ReadAudit);
-    let ((rows, total), entities) = ctx
+    let actor = ctx.actor();
+    let ((rows, total), (entities, actions), personal_logged) = ctx
         .db(move |conn| {
             // A reader whose reach is part of the tree sees the changes in that
             // part and those made by its people; one who reaches every root sees everything.
@@ -65,10 +66,25 @@ async fn index(ctx: Ctx, q: web::Query<AuditQuery>) -> AppResult<HttpResponse> {
             {
                 f.scope = Some(scope);
             }
-            Ok((
-                db::audit::list(conn, &f, page.offset(), page.size)?,
-                db::audit::entities(conn)?,
-            ))
+            let (rows, total) = db::audit::list(conn, &f, page.offset(), page.size)?;
+            // Personal details read through the log are a read like any other.
+            let read = audit_text::personal_reads(&rows);
+            for hid in &read {
+                let unit = db::households::unit_of(conn, *hid)?;
+                let change = db::audit::Change::new(
+                    "read_personal",
+                    "household",
+                    *hid,
+                    json!({"via": "audit_log"}),
+                );
+                let change = match unit {
+                    Some(u) => change.on_unit(u),
+                    None => change,
+                };
+                db::audit::record_read(conn, &actor, &change)?;
+            }
+            let lists = (db::audit::entities(conn)?, db::audit::actions(conn)?);
+            Ok(((rows, total), lists, !read.is_empty()))
         })
         .await?;
     let base = [
@@ -88,8 +104,22 @@ async fn index(ctx: Ctx, q: web::Query<AuditQuery>) -> AppResult<HttpResponse> {
                 "from": q.from, "until": q.until,
             },
             "bad_dates": bad_dates,
-            "entities": options(entities.into_iter().map(|e| (e.clone(), e)), &q.entity),
-            "rows": rows,
+            "personal_logged": personal_logged,
+            "entities": options(
+                entities.into_iter().map(|e| {
+                    let words = audit_text::entity(ctx.locale, &e);
+                    (e, words)
+                }),
+                &q.entity,
+            ),
+            "actions": options(
+                actions.into_iter().map(|a| {
+                    let words = audit_text::action(ctx.locale, &a);
+                    (a, words)
+                }),
+                &q.action,
+            ),
+            "rows": audit_text::rows(ctx.locale, &rows),
             "pagination": page.view(total, &base),
         }),
     )

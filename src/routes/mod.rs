@@ -7,6 +7,7 @@ mod admin_mail;
 mod admin_units;
 mod admin_users;
 pub(crate) mod api;
+mod audit_text;
 mod campaigns;
 use crate::app::chosen;
 mod dashboard;

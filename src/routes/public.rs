@@ -117,13 +117,7 @@ async fn page(ctx: Ctx, req: HttpRequest, code: web::Path<String>) -> AppResult<
     }
     let households: i64 = groups.iter().map(|g| g.0).sum();
     let area: f64 = groups.iter().map(|g| g.1).sum();
-    let percent = |part: f64, whole: f64| {
-        if whole > 0.0 {
-            (part * 100.0 / whole).round() as i64
-        } else {
-            0
-        }
-    };
+    let percent = crate::domain::numbers::percent;
     let group_rows: Vec<Value> = StageGroup::ALL
         .iter()
         .map(|g| {

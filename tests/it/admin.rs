@@ -496,3 +496,98 @@ async fn a_reviewer_reads_the_changes_in_their_scope_whoever_made_them_and_nothi
         "a change in another ward"
     );
 }
+
+/// The log reads as the pages do: the person by name, the action and the
+/// record in words, a change as `field: before → after` — and a
+/// household's personal details read there are a logged read like any other.
+#[tokio::test]
+async fn the_audit_log_reads_in_words_and_logs_a_read_of_personal_details() {
+    use danvan::db::{audit, households};
+    use serde_json::json;
+    let app = spawn().await;
+    let ward = app.unit(app.root, UnitKind::Ward, "Phường Phú Thượng");
+    let owner = app.user("capuy.phuthuong", ward, &[(Role::Committee, ward)]);
+    app.set_email(owner, "Lê Văn Thành", "thanh@example.invalid", "vi");
+    app.user("mttq.phuthuong", ward, &[(Role::Reviewer, ward)]);
+    let fields = common::task_fields(ward, owner, "GPMB đường Văn Cao", None, 2026);
+    let (task, _) = db::tasks::create(&mut app.conn(), &fields, owner).unwrap();
+    let mut h = common::household("Nguyễn Văn An", "141", 80.0);
+    h.phone = "0912 345 678".into();
+    let hid = audit::write(&mut app.conn(), &audit::Actor::default(), |c| {
+        let task = db::tasks::find(c, task.id)?;
+        Ok(households::create(c, &task, &h)?)
+    })
+    .unwrap()
+    .id;
+    // The owner changes the phone number through the API.
+    let token = common::token_for(&app, owner);
+    let api = reqwest::Client::new();
+    let r = api
+        .put(app.url(&format!("/api/v1/households/{hid}")))
+        .bearer_auth(&token)
+        .header("If-Match", "\"1\"")
+        .json(
+            &json!({"head_name": "Nguyễn Văn An", "map_sheet": "1", "parcel_no": "141",
+            "area_m2": 80.0, "phone": "0987 654 321", "allow_duplicate": true}),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK, "{}", r.text().await.unwrap());
+    // The task's timeline names the person, not the account.
+    let b = app.browser("capuy.phuthuong").await;
+    let r = b
+        .post(
+            &format!("/tasks/{}/status", task.id),
+            &[("status", "in_progress"), ("version", "1")],
+        )
+        .await;
+    assert!(r.status().is_redirection(), "{}", r.status());
+    let page = b.page_ok(&format!("/tasks/{}", task.id)).await;
+    let timeline = page.split("<ul class=\"timeline\">").last().unwrap();
+    let timeline = timeline.split("</ul>").next().unwrap();
+    assert!(
+        timeline.contains(">Lê Văn Thành</span>: chuyển trạng thái"),
+        "{timeline}"
+    );
+    assert!(!timeline.contains(">capuy.phuthuong<"), "{timeline}");
+
+    let reviewer = app.browser("mttq.phuthuong").await;
+    let html = reviewer
+        .page_ok(&format!("/admin/audit?entity=household&entity_id={hid}"))
+        .await;
+    assert!(html.contains("Lê Văn Thành"), "the person by name");
+    assert!(html.contains("<td>cập nhật</td>"), "the action in words");
+    assert!(html.contains("hộ dân #"), "the record in words");
+    assert!(
+        html.contains("Điện thoại: 0912 345 678 → 0987 654 321"),
+        "the change as field: before → after"
+    );
+    assert!(!html.contains("{&quot;phone"), "no raw JSON");
+    // Reading it there is logged, as on the household's page.
+    let (reads, _) = audit::list(
+        &mut app.conn(),
+        &audit::Filter {
+            entity: Some("household".into()),
+            entity_id: Some(hid),
+            action: Some("read_personal".into()),
+            ..Default::default()
+        },
+        0,
+        10,
+    )
+    .unwrap();
+    assert_eq!(reads.len(), 1);
+    assert_eq!(reads[0].username.as_deref(), Some("mttq.phuthuong"));
+    assert!(reads[0].changes.contains("audit_log"));
+    // English readers read English.
+    let en = app.browser("mttq.phuthuong").await;
+    en.post("/language", &[("lang", "en"), ("next", "/")]).await;
+    let html = en
+        .page_ok(&format!("/admin/audit?entity=household&entity_id={hid}"))
+        .await;
+    assert!(
+        html.contains("Phone: 0912 345 678 → 0987 654 321"),
+        "{html}"
+    );
+}

@@ -512,3 +512,52 @@ async fn the_totals_equal_a_recount_after_every_kind_of_change() {
     let left: i64 = households::table.count().get_result(&mut conn).unwrap();
     assert_eq!(left, 1, "only A's first household is left");
 }
+
+/// One rounding everywhere: 1 of 6 households is 17 % on the dashboard and
+/// on the task page alike, and 5 of 6 is 83 %; nothing short of all is 100 %.
+#[tokio::test]
+async fn percentages_round_the_same_way_on_every_page() {
+    let app = spawn().await;
+    let ward = app.unit(app.root, UnitKind::Ward, "Phường Phú Thượng");
+    let other = app.unit(app.root, UnitKind::Ward, "Phường Tây Hồ");
+    let owner = app.user("capuy", ward, &[(Role::Committee, ward)]);
+    app.user("thanhpho", app.root, &[(Role::Viewer, app.root)]);
+    use ConsentStage::*;
+    let one = task_with(
+        &app,
+        ward,
+        owner,
+        "Một trên sáu",
+        &[Some(Agrees), None, None, None, None, None],
+    );
+    let five = task_with(
+        &app,
+        other,
+        owner,
+        "Năm trên sáu",
+        &[
+            Some(Agrees),
+            Some(Agrees),
+            Some(Paid),
+            Some(Paid),
+            Some(HandedOver),
+            None,
+        ],
+    );
+    app.login_ok("thanhpho").await;
+    for (page, want) in [
+        (format!("/tasks/{one}"), "(1/6) 17%"),
+        (format!("/dashboard?unit={ward}"), "(1/6) 17%"),
+        (format!("/tasks/{five}"), "(5/6) 83%"),
+        (format!("/dashboard?unit={other}"), "(5/6) 83%"),
+        ("/dashboard".to_string(), "(6/12) 50%"),
+    ] {
+        let (status, html) = app.text(&page).await;
+        assert_eq!(status, StatusCode::OK, "{page}");
+        let percent = want.split(' ').nth(1).unwrap();
+        assert!(
+            html.contains(&format!("hộ đã đồng thuận ({percent})")),
+            "{page}: {want}"
+        );
+    }
+}

@@ -83,7 +83,8 @@ async fn stat_lines(ctx: &Ctx, q: &StatsQuery) -> AppResult<(NaiveDate, NaiveDat
                 received: list.len() as i64,
                 answered: answered.len() as i64,
                 on_time,
-                on_time_percent: (!list.is_empty()).then(|| on_time * 100 / list.len() as i64),
+                on_time_percent: (!list.is_empty())
+                    .then(|| crate::domain::numbers::percent_of(on_time, list.len() as i64)),
                 median_days: workdays::median(&mut days),
                 mean_days: mean.map(|m| (m * 10.0).round() / 10.0),
                 overdue_now: list

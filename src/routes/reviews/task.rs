@@ -177,7 +177,7 @@ async fn render_task_review(
             "snapshot": snapshot,
             "snapshot_on": a.round.snapshot_on.map(format::date),
             "self_due": format::date(a.round.self_due),
-            "consented_percent": row.rt.snap_households.filter(|n| *n > 0).map(|n| row.rt.snap_households_consented.unwrap_or(0) * 100 / n),
+            "consented_percent": row.rt.snap_households.filter(|n| *n > 0).map(|n| crate::domain::numbers::percent_of(row.rt.snap_households_consented.unwrap_or(0), n)),
             "rows": rows,
             "rule": a.round.combine_rule,
             "total": if r.sees_scores { total } else { None },

@@ -185,7 +185,7 @@ async fn render_task(
             "hq": {"q": q.q, "due": q.due == "1"},
             "stage_options": options(ConsentStage::ALL.iter().map(|s| (s.as_str().to_string(), i18n::t(locale, &format!("stage-{}", s.as_str())))), &q.stage),
             "pagination": page.view(household_total, &household_base),
-            "timeline": timeline,
+            "timeline": crate::routes::audit_text::rows(ctx.locale, &timeline),
             // Review rounds the task is in, once their criteria are public.
             "reviews": reviews.iter().filter(|(r, _)| r.status() != crate::domain::review::RoundStatus::Draft).map(|(r, rt)| json!({
                 "r": r, "total": rt.total, "rating": rt.rating,
