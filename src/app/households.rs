@@ -14,7 +14,7 @@ use crate::context::CurrentUser;
 use crate::db::audit::Change;
 use crate::db::households::{DeviceVisit, Household, HouseholdFields, NewVisit};
 use crate::db::{self, audit, DbConnection};
-use crate::domain::consent::{classify, ConsentStage};
+use crate::domain::consent::ConsentStage;
 use crate::domain::format;
 use crate::domain::households::{parse_list, store_list, Concern, PriorityGroup, Sight, VisitKind};
 use crate::domain::numbers;
@@ -359,8 +359,16 @@ fn check_visit(
     // Skipping or going back is judged from the stage the member saw: a visit
     // made without signal stays as valid as it was when it was made.
     let from = ConsentStage::parse(&input.seen_stage).unwrap_or(target.household.stage());
+    // A stage of the task's own steps (or the one the household is at).
+    let stage_after = stage_after.filter(|to| {
+        let ours = target.access.process.stages().contains(to) || *to == from;
+        if !ours {
+            e.add("stage_after", "error-invalid-choice");
+        }
+        ours
+    });
     if let Some(to) = stage_after {
-        if classify(from, to).needs_reason() && reason.is_none() {
+        if target.access.process.classify(from, to).needs_reason() && reason.is_none() {
             e.add("reason", "error-stage-reason");
         }
         // "Paid" without a payment, "handed over" without the minutes: the

@@ -29,6 +29,8 @@ pub struct Access {
     pub can_log_visits: bool,
     /// How much of the households' personal details the user sees.
     pub sight: crate::domain::households::Sight,
+    /// The steps its households go through (by its category).
+    pub process: crate::domain::consent::Process,
 }
 
 /// What `user` may do with a task they may see, read on the connection at
@@ -48,12 +50,14 @@ pub fn access(conn: &mut db::DbConnection, user: &CurrentUser, task_id: i64) -> 
     let oversees = user.can(Permission::WriteReviews, &unit.path)
         || user.can(Permission::ManageUsers, &unit.path);
     let sight = crate::domain::households::Sight::of(can_edit || on_task, oversees);
+    let process = db::tasks::process(conn, task.category_id)?;
     Ok(Access {
         task,
         unit,
         can_edit,
         can_log_visits,
         sight,
+        process,
     })
 }
 

@@ -851,13 +851,14 @@ pub struct DialogueFields {
 }
 
 /// Records a dialogue and appends a visit of kind "dialogue" to each
-/// household present, moving it to `stage_after`.
+/// household present, moving each to its own outcome (`outcomes`, in the
+/// order of `present`).
 pub fn hold_dialogue(
     conn: &mut DbConnection,
     task: &Task,
     f: &DialogueFields,
     present: &[Household],
-    stage_after: ConsentStage,
+    outcomes: &[ConsentStage],
     reason: Option<String>,
     by: i64,
 ) -> QueryResult<(i64, Change)> {
@@ -871,7 +872,7 @@ pub fn hold_dialogue(
         ))
         .returning(dialogues::id)
         .get_result(conn)?;
-    for h in present {
+    for (h, stage_after) in present.iter().zip(outcomes.iter().copied()) {
         let visit = NewVisit {
             visited_on: f.held_on,
             kind: "dialogue".into(),
@@ -890,13 +891,14 @@ pub fn hold_dialogue(
         append_visit(conn, task, h, &visit, by)?;
     }
     let ids: Vec<i64> = present.iter().map(|h| h.id).collect();
+    let stages: Vec<&str> = outcomes.iter().map(|s| s.as_str()).collect();
     Ok((
         id,
         Change::new(
             "hold_dialogue",
             "task",
             task.id,
-            json!({"dialogue": id, "fields": f, "households": ids}),
+            json!({"dialogue": id, "fields": f, "households": ids, "outcomes": stages}),
         )
         .on_unit(task.unit_id),
     ))
@@ -982,10 +984,11 @@ pub fn open_among(
 }
 
 /// Stages after which there is no one left to persuade.
-fn final_stages() -> [&'static str; 2] {
+fn final_stages() -> [&'static str; 3] {
     [
         ConsentStage::HandedOver.as_str(),
         ConsentStage::Enforcement.as_str(),
+        ConsentStage::Done.as_str(),
     ]
 }
 

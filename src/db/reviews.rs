@@ -846,7 +846,7 @@ fn take_snapshot(conn: &mut DbConnection, round_id: i64, today: NaiveDate) -> Qu
                 if consented.contains(st) {
                     agreed += n;
                 }
-                if st == ConsentStage::HandedOver {
+                if st.group() == crate::domain::consent::StageGroup::HandedOver {
                     handed += a;
                 }
             }

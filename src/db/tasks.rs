@@ -111,6 +111,21 @@ pub fn category(conn: &mut DbConnection, id: i64) -> QueryResult<Option<Category
         .optional()
 }
 
+/// The steps the households of a task of this category go through.
+pub fn process(
+    conn: &mut DbConnection,
+    category_id: i64,
+) -> QueryResult<crate::domain::consent::Process> {
+    let site_clearance: Option<bool> = task_categories::table
+        .find(category_id)
+        .select(task_categories::is_site_clearance)
+        .first(conn)
+        .optional()?;
+    Ok(crate::domain::consent::Process::of_category(
+        site_clearance.unwrap_or(true),
+    ))
+}
+
 /// Those of `ids` that are tasks of the subtree at `unit_path`.
 pub fn in_subtree(conn: &mut DbConnection, unit_path: &str, ids: &[i64]) -> QueryResult<Vec<i64>> {
     tasks::table

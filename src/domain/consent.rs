@@ -2,6 +2,11 @@
 //! steps and the persuasion states between them, which moves are normal, which
 //! need a reason, and which stages count as "consented".
 //! See `shared/research/domain.md` §1.3.
+//!
+//! Urban embellishment (chỉnh trang đô thị: giving a strip of land, moving a
+//! gate or a shed back) has no legal recovery steps: a household is informed,
+//! persuaded, agrees, and it is done. A task follows one [`Process`] or the
+//! other, by its category.
 
 use serde::Serialize;
 
@@ -10,6 +15,8 @@ use serde::Serialize;
 pub enum ConsentStage {
     /// Chưa tiếp cận
     NotContacted,
+    /// Đã được thông tin, tuyên truyền (embellishment)
+    Informed,
     /// Đã nhận thông báo thu hồi đất
     NoticeReceived,
     /// Từ chối nhận thông báo (đã lập biên bản)
@@ -42,6 +49,8 @@ pub enum ConsentStage {
     HandedOver,
     /// Cưỡng chế thu hồi
     Enforcement,
+    /// Đã hiến đất, tháo dỡ xong (embellishment: the work is done)
+    Done,
 }
 
 /// The five groups a map and a progress line show, in order: not yet
@@ -108,8 +117,9 @@ impl Move {
 }
 
 impl ConsentStage {
-    pub const ALL: [ConsentStage; 17] = [
+    pub const ALL: [ConsentStage; 19] = [
         ConsentStage::NotContacted,
+        ConsentStage::Informed,
         ConsentStage::NoticeReceived,
         ConsentStage::NoticeRefused,
         ConsentStage::Inventoried,
@@ -126,12 +136,14 @@ impl ConsentStage {
         ConsentStage::RecoveryDecided,
         ConsentStage::HandedOver,
         ConsentStage::Enforcement,
+        ConsentStage::Done,
     ];
 
     pub fn as_str(self) -> &'static str {
         use ConsentStage::*;
         match self {
             NotContacted => "not_contacted",
+            Informed => "informed",
             NoticeReceived => "notice_received",
             NoticeRefused => "notice_refused",
             Inventoried => "inventoried",
@@ -148,6 +160,7 @@ impl ConsentStage {
             RecoveryDecided => "recovery_decided",
             HandedOver => "handed_over",
             Enforcement => "enforcement",
+            Done => "done",
         }
     }
 
@@ -160,11 +173,13 @@ impl ConsentStage {
         use ConsentStage::*;
         match self {
             NotContacted => StageGroup::NotReached,
-            NoticeReceived | NoticeRefused | Inventoried | CompulsoryInventory | InPostedPlan
-            | Disagrees | Considering | DialogueHeld | Enforcement => StageGroup::Persuading,
+            Informed | NoticeReceived | NoticeRefused | Inventoried | CompulsoryInventory
+            | InPostedPlan | Disagrees | Considering | DialogueHeld | Enforcement => {
+                StageGroup::Persuading
+            }
             AgreesWithConditions | Agrees | PlanApproved => StageGroup::Agreed,
             Paid | PaymentDeposited | RecoveryDecided => StageGroup::Paid,
-            HandedOver => StageGroup::HandedOver,
+            HandedOver | Done => StageGroup::HandedOver,
         }
     }
 
@@ -173,14 +188,14 @@ impl ConsentStage {
         use ConsentStage::*;
         match self {
             NotContacted => 0,
-            NoticeReceived | NoticeRefused => 1,
+            Informed | NoticeReceived | NoticeRefused => 1,
             Inventoried | CompulsoryInventory => 2,
             InPostedPlan => 3,
             Disagrees | Considering | DialogueHeld | AgreesWithConditions | Agrees => 4,
             PlanApproved => 5,
             Paid | PaymentDeposited => 6,
             RecoveryDecided => 7,
-            HandedOver | Enforcement => 8,
+            HandedOver | Enforcement | Done => 8,
         }
     }
 
@@ -190,8 +205,124 @@ impl ConsentStage {
     }
 }
 
-/// Classifies a change of stage. Every move is possible, since records are
-/// often taken over mid-process, but going back or skipping steps must be explained.
+/// The steps a task's households go through, chosen by its category.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Process {
+    /// Giải phóng mặt bằng: the legal land-recovery steps.
+    SiteClearance,
+    /// Chỉnh trang đô thị: informed, persuaded, agrees, done.
+    Embellishment,
+}
+
+impl Process {
+    /// A category of site clearance follows the legal steps; any other the
+    /// embellishment steps.
+    pub fn of_category(is_site_clearance: bool) -> Process {
+        if is_site_clearance {
+            Process::SiteClearance
+        } else {
+            Process::Embellishment
+        }
+    }
+
+    /// The stages a visit may record, in order.
+    pub fn stages(self) -> &'static [ConsentStage] {
+        use ConsentStage::*;
+        const EMBELLISHMENT: [ConsentStage; 8] = [
+            NotContacted,
+            Informed,
+            Considering,
+            Disagrees,
+            DialogueHeld,
+            AgreesWithConditions,
+            Agrees,
+            Done,
+        ];
+        const SITE_CLEARANCE: [ConsentStage; 17] = [
+            NotContacted,
+            NoticeReceived,
+            NoticeRefused,
+            Inventoried,
+            CompulsoryInventory,
+            InPostedPlan,
+            Disagrees,
+            Considering,
+            DialogueHeld,
+            AgreesWithConditions,
+            Agrees,
+            PlanApproved,
+            Paid,
+            PaymentDeposited,
+            RecoveryDecided,
+            HandedOver,
+            Enforcement,
+        ];
+        match self {
+            Process::SiteClearance => &SITE_CLEARANCE,
+            Process::Embellishment => &EMBELLISHMENT,
+        }
+    }
+
+    /// The step of a stage in this process: the legal step for site
+    /// clearance; for embellishment, by its group (not reached, being
+    /// persuaded, agreed, done), so that a household taken over at a legal
+    /// stage still has its place.
+    pub fn step(self, stage: ConsentStage) -> u8 {
+        match self {
+            Process::SiteClearance => stage.step(),
+            Process::Embellishment => match stage.group() {
+                StageGroup::NotReached => 0,
+                StageGroup::Persuading => 1,
+                StageGroup::Agreed | StageGroup::Paid => 2,
+                StageGroup::HandedOver => 3,
+            },
+        }
+    }
+
+    fn last_step(self) -> u8 {
+        match self {
+            Process::SiteClearance => 8,
+            Process::Embellishment => 3,
+        }
+    }
+
+    /// Classifies a change of stage in this process. Every move is possible,
+    /// since records are often taken over mid-process, but going back or
+    /// skipping steps must be explained.
+    pub fn classify(self, from: ConsentStage, to: ConsentStage) -> Move {
+        if from == to {
+            return Move::Same;
+        }
+        let (a, b) = (self.step(from), self.step(to));
+        let last = self.last_step();
+        if a == last && b < last {
+            return Move::Back;
+        }
+        match b.cmp(&a) {
+            std::cmp::Ordering::Less => Move::Back,
+            std::cmp::Ordering::Equal => Move::Normal,
+            std::cmp::Ordering::Greater if b == a + 1 => Move::Normal,
+            std::cmp::Ordering::Greater => Move::Skip,
+        }
+    }
+
+    /// The outcomes a visit usually has from `from`, offered as one tap
+    /// each: the stage unchanged, then the other states of its step and of
+    /// the next one (the moves that need no reason), in their order.
+    pub fn usual_outcomes(self, from: ConsentStage) -> Vec<ConsentStage> {
+        let mut out = vec![from];
+        out.extend(
+            self.stages()
+                .iter()
+                .copied()
+                .filter(|to| *to != from && self.classify(from, *to) == Move::Normal),
+        );
+        out
+    }
+}
+
+/// Classifies a change of stage in site clearance ([`Process::classify`]).
 pub fn classify(from: ConsentStage, to: ConsentStage) -> Move {
     if from == to {
         return Move::Same;
@@ -208,17 +339,9 @@ pub fn classify(from: ConsentStage, to: ConsentStage) -> Move {
     }
 }
 
-/// The outcomes a visit usually has from `from`, offered as one tap each:
-/// the stage unchanged, then the other states of its step and of the next
-/// one (the moves that need no reason), in their legal order.
+/// The usual outcomes in site clearance ([`Process::usual_outcomes`]).
 pub fn usual_outcomes(from: ConsentStage) -> Vec<ConsentStage> {
-    let mut out = vec![from];
-    out.extend(
-        ConsentStage::ALL
-            .into_iter()
-            .filter(|to| *to != from && classify(from, *to) == Move::Normal),
-    );
-    out
+    Process::SiteClearance.usual_outcomes(from)
 }
 
 /// When to go back, proposed from the stage a household is at: a week while
@@ -257,8 +380,11 @@ impl ConsentedSet {
         ConsentedSet(stages)
     }
 
+    /// Embellishment's `done` counts wherever the legal end, handed over,
+    /// does: a task's set is chosen once, whatever its steps.
     pub fn contains(&self, stage: ConsentStage) -> bool {
         self.0.contains(&stage)
+            || (stage == ConsentStage::Done && self.0.contains(&ConsentStage::HandedOver))
     }
 
     pub fn stages(&self) -> &[ConsentStage] {
@@ -392,6 +518,41 @@ mod tests {
             ConsentedSet::default().to_stored(),
             "agrees_with_conditions,agrees,paid,handed_over"
         );
+    }
+
+    #[test]
+    fn embellishment_goes_informed_agrees_done_without_legal_steps() {
+        let p = Process::Embellishment;
+        assert_eq!(p.classify(NotContacted, Informed), Move::Normal);
+        assert_eq!(p.classify(Informed, Agrees), Move::Normal);
+        assert_eq!(p.classify(Considering, AgreesWithConditions), Move::Normal);
+        assert_eq!(p.classify(Agrees, Done), Move::Normal);
+        assert_eq!(p.classify(NotContacted, Agrees), Move::Skip);
+        assert_eq!(p.classify(Done, Agrees), Move::Back);
+        assert_eq!(p.usual_outcomes(Informed)[0], Informed);
+        assert!(p.usual_outcomes(Informed).contains(&Agrees));
+        assert!(!p.stages().contains(&NoticeReceived) && !p.stages().contains(&Paid));
+        assert!(!Process::SiteClearance.stages().contains(&Done));
+        // The legal process is as before.
+        assert_eq!(
+            Process::SiteClearance.classify(Informed, Agrees),
+            classify(Informed, Agrees)
+        );
+        assert!(Process::SiteClearance
+            .classify(NoticeReceived, Agrees)
+            .needs_reason());
+        for p in [Process::SiteClearance, Process::Embellishment] {
+            for from in p.stages() {
+                for to in p.usual_outcomes(*from) {
+                    assert!(
+                        !p.classify(*from, to).needs_reason(),
+                        "{p:?} {from:?} → {to:?}"
+                    );
+                }
+            }
+        }
+        assert!(ConsentedSet::default().contains(Done));
+        assert_eq!(Done.group(), StageGroup::HandedOver);
     }
 
     #[test]

@@ -45,7 +45,7 @@ impl Progress {
             self.households_consented += count;
             self.area_consented_m2 += area_m2;
         }
-        if stage == ConsentStage::HandedOver {
+        if stage.group() == super::consent::StageGroup::HandedOver {
             self.households_handed_over += count;
             self.area_handed_over_m2 += area_m2;
         }

@@ -47,12 +47,14 @@ fn public_access(conn: &mut db::DbConnection, code: &str) -> AppResult<Access> {
     let tid = db::public::by_code(conn, code)?.ok_or(AppError::NotFound)?;
     let task = db::tasks::find(conn, tid)?;
     let unit = db::units::find(conn, task.unit_id)?;
+    let process = db::tasks::process(conn, task.category_id)?;
     Ok(Access {
         task,
         unit,
         can_edit: false,
         can_log_visits: false,
         sight: Sight::Masked,
+        process,
     })
 }
 

@@ -84,7 +84,7 @@ async fn world() -> World {
         &task,
         &d,
         &present,
-        ConsentStage::NoticeReceived,
+        &[ConsentStage::NoticeReceived; 2],
         None,
         capuy,
     )

@@ -8,6 +8,7 @@ use danvan::db::{self, tasks::TaskFields};
 use danvan::domain::access::Role;
 use danvan::domain::format;
 use danvan::domain::units::UnitKind;
+use diesel::prelude::*;
 use reqwest::{Client, StatusCode};
 
 struct World {
@@ -386,8 +387,8 @@ async fn households_due_appear_on_the_team_worklist_and_progress_adds_up_on_the_
     assert!(page.contains("1/3"), "one of three households consented");
     assert!(page.contains("hộ đã đồng thuận (33%)"));
     assert!(
-        page.contains("diện tích đã đồng thuận (62%)"),
-        "100 of 160 m²"
+        page.contains("diện tích đã đồng thuận (63%)"),
+        "100 of 160 m², 62.5 % to the nearest"
     );
     let (_, filtered) = w
         .app
@@ -851,4 +852,131 @@ async fn a_name_typed_in_decomposed_unicode_is_stored_composed_and_found_by_sear
         .text("/search?q=Nguy%E1%BB%85n+Th%E1%BB%8B+H%C6%B0%E1%BB%9Dng")
         .await;
     assert!(html.contains("Nguyễn Thị Hường"), "{html}");
+}
+
+/// At a dialogue each household present may end where it ends: one agrees,
+/// another only heard the plan; what one household chose is kept when the
+/// form comes back with an error.
+#[tokio::test]
+async fn a_dialogue_records_each_households_own_outcome() {
+    let w = world().await;
+    let a = add_household(&w, "Đinh Văn Khoa", "20", "60").await;
+    let b = add_household(&w, "Lý Thị Loan", "21", "70").await;
+    for h in [a, b] {
+        for stage in [
+            "notice_received",
+            "inventoried",
+            "in_posted_plan",
+            "disagrees",
+        ] {
+            visit(&w, h, &[("stage_after", stage)]).await;
+        }
+    }
+    let path = format!("/tasks/{}/dialogues", w.task);
+    let form = |place: &str, own: &str| {
+        vec![
+            ("held_on".to_string(), today()),
+            ("place".to_string(), place.to_string()),
+            ("summary".to_string(), "Đối thoại về phương án".to_string()),
+            ("stage_after".to_string(), "dialogue_held".to_string()),
+            ("households".to_string(), a.to_string()),
+            ("households".to_string(), b.to_string()),
+            ("outcomes".to_string(), format!("{a}:{own}")),
+            ("outcomes".to_string(), format!("{b}:")),
+        ]
+    };
+    // The form offers a choice per household.
+    let page = w.app.text(&format!("{path}/new")).await.1;
+    assert!(
+        page.contains(&format!("value=\"{a}:agrees\"")),
+        "an outcome of its own"
+    );
+    assert!(
+        page.contains(&format!("value=\"{b}:\"")),
+        "or the common one"
+    );
+    // A place missing: the form comes back with the household's own choice.
+    let r = send(&w, &path, form("", "agrees")).await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let html = r.text().await.unwrap();
+    assert!(
+        html.contains(&format!("<option value=\"{a}:agrees\" selected>")),
+        "kept"
+    );
+    // A stage outside the list is refused on that household.
+    let r = send(&w, &path, form("Hội trường", "made_up")).await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(stage_of(&w, a), "disagrees");
+    let r = send(&w, &path, form("Hội trường UBND phường", "agrees")).await;
+    assert_eq!(
+        r.status(),
+        StatusCode::SEE_OTHER,
+        "{}",
+        r.text().await.unwrap()
+    );
+    assert_eq!(stage_of(&w, a), "agrees");
+    assert_eq!(stage_of(&w, b), "dialogue_held");
+    for h in [a, b] {
+        let history = db::households::history(&mut w.app.conn(), h).unwrap();
+        assert!(
+            history.iter().any(|(v, _)| v.kind == "dialogue"),
+            "a visit to each"
+        );
+    }
+}
+
+/// An urban-embellishment task has its own steps — informed, agrees, done —
+/// with no legal land-recovery step to skip; site clearance keeps the legal
+/// steps.
+#[tokio::test]
+async fn embellishment_tasks_have_their_own_steps() {
+    let w = world().await;
+    // The task becomes one of urban embellishment (category 2).
+    diesel::update(db::schema::tasks::table.find(w.task))
+        .set(db::schema::tasks::category_id.eq(2))
+        .execute(&mut w.app.conn())
+        .unwrap();
+    let h = add_household(&w, "Phạm Văn Tùng", "141", "12").await;
+    let page = w.app.text(&format!("/households/{h}")).await.1;
+    assert!(page.contains("Đã hiến đất, tháo dỡ xong"), "its last step");
+    assert!(
+        page.contains("Đã được thông tin, tuyên truyền"),
+        "its first step"
+    );
+    assert!(
+        !page.contains("value=\"notice_received\""),
+        "no legal step offered"
+    );
+    // Informed, then agrees, then done: no reason asked.
+    for stage in ["informed", "agrees", "done"] {
+        let r = visit(&w, h, &[("stage_after", stage)]).await;
+        assert_eq!(
+            r.status(),
+            StatusCode::SEE_OTHER,
+            "{stage}: {}",
+            r.text().await.unwrap()
+        );
+        assert_eq!(stage_of(&w, h), stage);
+    }
+    // A legal step is not one of its steps.
+    let other = add_household(&w, "Ngô Thị Hằng", "142", "8").await;
+    let r = visit(&w, other, &[("stage_after", "notice_received")]).await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    // Agreeing at the first visit skips "informed": a reason, as anywhere.
+    let r = visit(&w, other, &[("stage_after", "agrees")]).await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    // Done counts as consented and as handed over on the task page.
+    let (_, page) = w.app.text(&format!("/tasks/{}", w.task)).await;
+    assert!(page.contains("hộ đã đồng thuận (50%)"), "1 of 2");
+
+    // Site clearance is unchanged: agreeing at once needs a reason.
+    diesel::update(db::schema::tasks::table.find(w.task))
+        .set(db::schema::tasks::category_id.eq(1))
+        .execute(&mut w.app.conn())
+        .unwrap();
+    let third = add_household(&w, "Hồ Văn Nam", "143", "20").await;
+    let r = visit(&w, third, &[("stage_after", "agrees")]).await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let r = visit(&w, third, &[("stage_after", "notice_received")]).await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
 }

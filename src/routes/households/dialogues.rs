@@ -9,13 +9,13 @@ use serde_json::{json, Value};
 use super::{load, Access};
 use crate::context::Ctx;
 use crate::db::{self, audit};
-use crate::domain::consent::{classify, ConsentStage};
+use crate::domain::consent::ConsentStage;
 use crate::domain::format;
 use crate::domain::households::visit_overdue;
 use crate::domain::validate::FieldErrors;
 use crate::error::{AppError, AppResult};
 use crate::i18n;
-use crate::routes::{chosen, options, HtmlForm, Page};
+use crate::routes::{chosen, HtmlForm, Page};
 
 #[derive(Deserialize, Default)]
 #[serde(default)]
@@ -67,7 +67,22 @@ pub(super) struct DialogueForm {
     summary: String,
     households: Vec<String>,
     stage_after: String,
+    /// `{household id}:{stage}` for each household listed; an empty stage
+    /// is the common outcome (`stage_after`).
+    outcomes: Vec<String>,
     reason: String,
+}
+
+impl DialogueForm {
+    /// The outcome chosen for household `id` alone, as typed (empty for the
+    /// common one).
+    fn outcome_of(&self, id: i64) -> &str {
+        let prefix = format!("{id}:");
+        self.outcomes
+            .iter()
+            .find_map(|o| o.strip_prefix(&prefix))
+            .unwrap_or("")
+    }
 }
 
 async fn render_dialogue(
@@ -86,6 +101,20 @@ async fn render_dialogue(
         .iter()
         .map(|h| {
             let v = h.id.to_string();
+            // Each household's own outcome, if it differs from the common one.
+            let mine = form.outcome_of(h.id);
+            let mut outcomes = vec![json!({
+                "value": format!("{}:", h.id),
+                "label": i18n::t(locale, "dialogue-outcome-common"),
+                "selected": mine.is_empty(),
+            })];
+            outcomes.extend(access.process.stages().iter().map(|s| {
+                json!({
+                    "value": format!("{}:{}", h.id, s.as_str()),
+                    "label": i18n::t(locale, &format!("stage-{}", s.as_str())),
+                    "selected": mine == s.as_str(),
+                })
+            }));
             json!({
                 "value": v,
                 "name": h.head_name,
@@ -93,6 +122,8 @@ async fn render_dialogue(
                 "parcel": h.parcel_no,
                 "sheet": h.map_sheet,
                 "checked": form.households.contains(&v),
+                "outcomes": outcomes,
+                "outcome_error": errors.get(&format!("outcome_{}", h.id)),
             })
         })
         .collect();
@@ -105,7 +136,7 @@ async fn render_dialogue(
             "f": crate::routes::form_view(form, errors),
             "has_errors": !errors.is_empty(),
             "households": households,
-            "stages": options(ConsentStage::ALL.iter().map(|s| (s.as_str().to_string(), i18n::t(locale, &format!("stage-{}", s.as_str())))), &form.stage_after),
+            "stages": super::stage_options(locale, access.process, &[], &form.stage_after),
         }),
     )
 }
@@ -180,25 +211,47 @@ pub(super) async fn hold_dialogue(
     if chosen::every(&mut e, "households", &ids, offered, chosen::INVALID) && present.is_empty() {
         e.add("households", "error-choose-households");
     }
-    if let Some(to) = stage_after {
-        if reason.is_none()
-            && present
-                .iter()
-                .any(|h| classify(h.stage(), to).needs_reason())
-        {
-            e.add("reason", "error-stage-reason");
-        }
-        // A money stage needs each household's record, or the reason.
-        let missing = present.iter().zip(&records).find_map(|(h, r)| {
-            (h.stage() != to)
-                .then(|| crate::domain::money::missing_record(to, r))
-                .flatten()
-        });
-        if let (Some(key), None) = (missing, &reason) {
-            e.add("reason", key);
-        }
+    // Each household's outcome: its own if chosen, else the common one; a
+    // stage of the task's own steps.
+    let process = access.process;
+    let outcomes: Vec<Option<ConsentStage>> = present
+        .iter()
+        .map(|h| match form.outcome_of(h.id) {
+            "" => stage_after,
+            own => {
+                let to = ConsentStage::parse(own).filter(|s| process.stages().contains(s));
+                if to.is_none() {
+                    e.add(&format!("outcome_{}", h.id), "error-invalid-choice");
+                }
+                to
+            }
+        })
+        .collect();
+    if stage_after.is_some_and(|s| !process.stages().contains(&s)) {
+        e.add("stage_after", "error-invalid-choice");
     }
-    let (Some(held_on), Some(stage_after), true) = (held_on, stage_after, e.is_empty()) else {
+    let moves = present.iter().zip(&outcomes).zip(&records);
+    let moves: Vec<_> = moves
+        .filter_map(|((h, to), r)| to.map(|to| (h, to, r)))
+        .collect();
+    if reason.is_none()
+        && moves
+            .iter()
+            .any(|(h, to, _)| process.classify(h.stage(), *to).needs_reason())
+    {
+        e.add("reason", "error-stage-reason");
+    }
+    // A money stage needs each household's record, or the reason.
+    let missing = moves.iter().find_map(|(h, to, r)| {
+        (h.stage() != *to)
+            .then(|| crate::domain::money::missing_record(*to, r))
+            .flatten()
+    });
+    if let (Some(key), None) = (missing, &reason) {
+        e.add("reason", key);
+    }
+    let outcomes: Vec<ConsentStage> = outcomes.into_iter().flatten().collect();
+    let (Some(held_on), Some(_), true) = (held_on, stage_after, e.is_empty()) else {
         return render_dialogue(&ctx, StatusCode::UNPROCESSABLE_ENTITY, &access, &form, &e).await;
     };
     let fields = db::households::DialogueFields {
@@ -211,13 +264,7 @@ pub(super) async fn hold_dialogue(
     ctx.db(move |conn| {
         audit::write(conn, &actor, |c| {
             let (_, change) = db::households::hold_dialogue(
-                c,
-                &task,
-                &fields,
-                &present,
-                stage_after,
-                reason,
-                user_id,
+                c, &task, &fields, &present, &outcomes, reason, user_id,
             )?;
             Ok(((), change))
         })

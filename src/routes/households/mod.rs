@@ -395,7 +395,9 @@ async fn render_show(
         .collect();
     // One tap each for the usual outcomes; the list below holds every stage.
     let now = household.stage();
-    let outcomes: Vec<Value> = consent::usual_outcomes(now)
+    let outcomes: Vec<Value> = access
+        .process
+        .usual_outcomes(now)
         .into_iter()
         .map(|s| {
             let label = i18n::t(locale, &format!("stage-{}", s.as_str()));
@@ -425,7 +427,7 @@ async fn render_show(
             "has_errors": !errors.is_empty(),
             "kinds": options(VisitKind::ALL.iter().map(|k| (k.as_str().to_string(), i18n::t(locale, &format!("visit-kind-{}", k.as_str())))), &form.kind),
             "outcomes": outcomes,
-            "stages": options(ConsentStage::ALL.iter().map(|s| (s.as_str().to_string(), i18n::t(locale, &format!("stage-{}", s.as_str())))), &form.stage_after),
+            "stages": stage_options(locale, access.process, &[now], &form.stage_after),
             "member_options": member_options,
             "concern_options": Concern::ALL.iter().map(|c| json!({
                 "value": c.as_str(),
@@ -689,4 +691,30 @@ async fn erase(ctx: Ctx, id: web::Path<i64>) -> AppResult<HttpResponse> {
     .await?;
     ctx.flash("success", "flash-households-erased");
     Ok(ctx.redirect(&format!("/households/{hid}")))
+}
+
+/// The stages a visit or a dialogue may record on a task: its process's
+/// steps, and the stages the households are at now (a household taken over
+/// at another step keeps its place).
+pub(super) fn stage_options(
+    locale: crate::i18n::Locale,
+    process: consent::Process,
+    now: &[ConsentStage],
+    selected: &str,
+) -> Vec<Value> {
+    let mut stages: Vec<ConsentStage> = process.stages().to_vec();
+    for s in now {
+        if !stages.contains(s) {
+            stages.push(*s);
+        }
+    }
+    options(
+        stages.iter().map(|s| {
+            (
+                s.as_str().to_string(),
+                i18n::t(locale, &format!("stage-{}", s.as_str())),
+            )
+        }),
+        selected,
+    )
 }

@@ -49,6 +49,7 @@ async fn render_task(
     milestone: (MilestoneForm, FieldErrors),
     http_status: StatusCode,
 ) -> AppResult<HttpResponse> {
+    let process = access.process;
     let task = access.task;
     let tid = task.id;
     let today = format::today();
@@ -183,7 +184,7 @@ async fn render_task(
                 "due": h.next_visit_on.is_some_and(|d| d <= today),
             })).collect::<Vec<_>>(),
             "hq": {"q": q.q, "due": q.due == "1"},
-            "stage_options": options(ConsentStage::ALL.iter().map(|s| (s.as_str().to_string(), i18n::t(locale, &format!("stage-{}", s.as_str())))), &q.stage),
+            "stage_options": options(ConsentStage::ALL.iter().filter(|s| process.stages().contains(s) || by_stage.iter().any(|(n, _, _)| n == s.as_str())).map(|s| (s.as_str().to_string(), i18n::t(locale, &format!("stage-{}", s.as_str())))), &q.stage),
             "pagination": page.view(household_total, &household_base),
             "timeline": crate::routes::audit_text::rows(ctx.locale, &timeline),
             // Review rounds the task is in, once their criteria are public.
