@@ -914,3 +914,176 @@ async fn targets_follow_their_direction_and_values_are_dated_as_of() {
     let err: serde_json::Value = r.json().await.unwrap();
     assert_eq!(err["error"]["fields"]["planned_max"]["code"], "required");
 }
+
+/// Issue 30 (departments): the statistics open on the last twelve months
+/// (a recommendation raised last year counts, one older does not), and the
+/// list exports what the reader sees under its filters with the raised, due
+/// and answered dates — dd/mm/yyyy in the CSV, date cells in the XLSX.
+#[tokio::test]
+async fn statistics_open_on_the_last_twelve_months_and_the_list_exports_its_dates() {
+    use calamine::{DataType, Reader};
+    use chrono::{Duration, Months};
+    use danvan::db::recommendations::{self as rdb, Move, RecommendationFields};
+
+    let app = spawn().await;
+    let province = app.unit(app.root, UnitKind::Province, "Tỉnh Nghệ An");
+    let commune = app.unit(province, UnitKind::Commune, "Xã Lam Thành");
+    let land = app.unit(
+        province,
+        UnitKind::Department,
+        "Sở Nông nghiệp và Môi trường",
+    );
+    let finance = app.unit(province, UnitKind::Department, "Sở Tài chính");
+    let elsewhere = app.unit(app.root, UnitKind::Province, "Tỉnh Quảng Ngãi");
+    let far_commune = app.unit(elsewhere, UnitKind::Commune, "Xã Quảng Phú");
+    let far_dept = app.unit(elsewhere, UnitKind::Department, "Sở Xây dựng Quảng Ngãi");
+    let by = app.user("tocongtac", province, &[(Role::Committee, province)]);
+    let group = app.browser("tocongtac").await;
+
+    let today = danvan::domain::format::today();
+    let recent = today.checked_sub_months(Months::new(12)).unwrap() + Duration::days(1);
+    let old = today.checked_sub_months(Months::new(13)).unwrap();
+    let answered_on = recent + Duration::days(5);
+    let raise = |from: i64, to: i64, content: &str, raised_on: chrono::NaiveDate| {
+        let f = RecommendationFields {
+            inspection_id: None,
+            from_unit_id: from,
+            to_unit_id: to,
+            field: "land_recovery".into(),
+            content: content.into(),
+            raised_on,
+        };
+        let mut conn = app.conn();
+        db::audit::write(&mut conn, &db::audit::Actor::default(), |c| {
+            Ok(rdb::create(c, &f, 10, raised_on + Duration::days(14), by)?)
+        })
+        .unwrap()
+    };
+    let answered = raise(commune, land, "Hướng dẫn quy trình thu hồi đất", recent);
+    {
+        let mut conn = app.conn();
+        let m = Move::Answer {
+            text: "Đã ban hành hướng dẫn".into(),
+            on: answered_on,
+            attachment_id: None,
+        };
+        db::audit::write_if(&mut conn, &db::audit::Actor::default(), |c| {
+            Ok(((), rdb::apply(c, &answered, answered.version, &m, by)?))
+        })
+        .unwrap();
+    }
+    raise(commune, finance, "Chuyển giao kinh phí", old);
+    raise(far_commune, far_dept, "Kiến nghị của tỉnh khác", recent);
+
+    // The statistics, opened without a period: the last twelve months.
+    let (s, html) = group.page("/recommendations/stats").await;
+    assert_eq!(s, StatusCode::OK);
+    let (from, to) = (
+        danvan::domain::format::date(recent),
+        danvan::domain::format::date(today),
+    );
+    assert!(html.contains(&format!("value=\"{from}\"")), "{html}");
+    assert!(html.contains(&format!("value=\"{to}\"")));
+    assert!(
+        html.contains("Sở Nông nghiệp và Môi trường"),
+        "raised {from}, in the last twelve months: {html}"
+    );
+    assert!(!html.contains("Sở Tài chính"), "raised over a year ago");
+    // Still changeable.
+    let (_, html) = group
+        .page(&format!(
+            "/recommendations/stats?from={}&to={to}",
+            danvan::domain::format::date(old)
+        ))
+        .await;
+    assert!(html.contains("Sở Tài chính"));
+
+    // The list's CSV: the reader's recommendations, with their three dates.
+    let d = danvan::domain::format::date;
+    let r = app.get_with(&group, "/recommendations.csv").await;
+    assert_eq!(r.status(), StatusCode::OK);
+    assert!(r.headers()["content-disposition"]
+        .to_str()
+        .unwrap()
+        .contains(".csv"));
+    let text = r.text().await.unwrap();
+    let mut rows = csv::Reader::from_reader(text.trim_start_matches('\u{feff}').as_bytes());
+    let header: Vec<String> = rows.headers().unwrap().iter().map(String::from).collect();
+    let col = |name: &str| header.iter().position(|h| h == name).unwrap();
+    let (raised_c, due_c, answered_c) = (
+        col("Ngày kiến nghị"),
+        col("Hạn trả lời"),
+        col("Ngày trả lời"),
+    );
+    let lines: Vec<Vec<String>> = rows
+        .records()
+        .map(|r| r.unwrap().iter().map(String::from).collect())
+        .collect();
+    assert_eq!(lines.len(), 2, "not another province's: {lines:?}");
+    let first = lines
+        .iter()
+        .find(|l| l.contains(&"Hướng dẫn quy trình thu hồi đất".to_string()))
+        .unwrap();
+    assert_eq!(
+        (
+            first[raised_c].as_str(),
+            first[due_c].as_str(),
+            first[answered_c].as_str()
+        ),
+        (
+            d(recent).as_str(),
+            d(recent + Duration::days(14)).as_str(),
+            d(answered_on).as_str()
+        )
+    );
+    let open = lines
+        .iter()
+        .find(|l| l.contains(&"Chuyển giao kinh phí".to_string()))
+        .unwrap();
+    assert_eq!(open[answered_c], "", "not answered yet");
+
+    // The XLSX honours the list's filter; its dates are date cells.
+    let r = app
+        .get_with(&group, "/recommendations.xlsx?status=answered&urgency=")
+        .await;
+    assert_eq!(r.status(), StatusCode::OK);
+    let mut book: calamine::Xlsx<_> =
+        calamine::open_workbook_from_rs(std::io::Cursor::new(r.bytes().await.unwrap().to_vec()))
+            .unwrap();
+    let sheet = book.worksheet_range_at(0).unwrap().unwrap();
+    let rows: Vec<_> = sheet.rows().collect();
+    let head = rows
+        .iter()
+        .position(|r| r.iter().any(|c| c.get_string() == Some("Ngày trả lời")))
+        .unwrap();
+    let data: Vec<_> = rows[head + 1..]
+        .iter()
+        .filter(|r| r.iter().any(|c| !c.is_empty()))
+        .collect();
+    assert_eq!(data.len(), 1, "only the answered one");
+    let cell = |name: &str| {
+        let c = rows[head]
+            .iter()
+            .position(|h| h.get_string() == Some(name))
+            .unwrap();
+        data[0][c].clone()
+    };
+    assert!(cell("Ngày kiến nghị").is_datetime());
+    assert_eq!(cell("Ngày kiến nghị").as_date(), Some(recent));
+    assert_eq!(
+        cell("Hạn trả lời").as_date(),
+        Some(recent + Duration::days(14))
+    );
+    assert_eq!(cell("Ngày trả lời").as_date(), Some(answered_on));
+    // The list page links to both with its filters.
+    let html = group
+        .page_ok("/recommendations?status=answered&urgency=")
+        .await;
+    let link = html.find("/recommendations.csv?").unwrap();
+    assert!(
+        html[link..link + 60].contains("answered"),
+        "{}",
+        &html[link..link + 60]
+    );
+    assert!(html.contains(&d(answered_on)), "answered date on the page");
+}
