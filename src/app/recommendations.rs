@@ -15,6 +15,7 @@ use crate::domain::access::Permission;
 use crate::domain::format;
 use crate::domain::numbers;
 use crate::domain::recommendation::Field;
+use crate::domain::targets::Direction;
 use crate::domain::validate::FieldErrors;
 use crate::domain::workdays;
 use crate::error::{AppError, AppResult};
@@ -427,14 +428,20 @@ pub struct TargetInput {
     pub unit_id: Option<i64>,
     pub year: i32,
     pub name: String,
+    /// `higher_better` (when empty), `lower_better` or `range`.
+    pub direction: String,
+    /// The plan; a range's lower bound.
     pub planned: Option<f64>,
+    /// A range's upper bound (only read for a range).
+    pub planned_max: Option<f64>,
     /// The unit of measure (`hộ`, `công trình`, `%`…).
     pub measure: String,
     pub unread: FieldErrors,
 }
 
 /// Sets a target for a unit (those who act for it, which must still work):
-/// a year near this one, a name, a planned figure, a unit of measure.
+/// a year near this one, a name, a direction, a planned figure (a range
+/// from one to a second not below it), a unit of measure.
 pub fn set_target(
     conn: &mut DbConnection,
     user: &CurrentUser,
@@ -454,46 +461,100 @@ pub fn set_target(
         e.add("year", "error-year");
     }
     let name = e.required("name", &input.name, 300);
+    let direction = Direction::parse(&input.direction);
+    if direction.is_none() {
+        e.add("direction", "error-invalid-choice");
+    }
     let planned = figure(&mut e, "planned", input.planned);
+    let planned_max = match direction {
+        Some(Direction::Range) if e.get("planned_max").is_none() => {
+            let max = figure(&mut e, "planned_max", input.planned_max);
+            if let (Some(min), Some(max)) = (planned, max) {
+                if max + 1e-9 < min {
+                    e.add("planned_max", "target-error-range");
+                }
+            }
+            max
+        }
+        _ => None,
+    };
     let measure = e
         .optional("measure", &input.measure, 50)
         .unwrap_or_default();
-    let Some(planned) = planned.filter(|_| e.is_empty()) else {
+    let (Some(planned), Some(direction)) = (planned, direction) else {
         return Err(Rejected::Invalid(e));
     };
-    let id = audit::write(conn, actor, |c| {
-        Ok(rdb::add_target(
-            c, unit.id, input.year, &name, planned, &measure,
-        )?)
-    })?;
+    if !e.is_empty() {
+        return Err(Rejected::Invalid(e));
+    }
+    let f = rdb::TargetFields {
+        unit_id: unit.id,
+        year: input.year,
+        name,
+        direction,
+        planned,
+        planned_max,
+        measure,
+    };
+    let id = audit::write(conn, actor, |c| Ok(rdb::add_target(c, &f)?))?;
     Ok(rdb::find_target(conn, id)?)
 }
 
-/// Records the actual figure reached today on a target from `version`
-/// (those who act for its unit), keeping every earlier one; a stale one
-/// answers the target as it is now.
+/// The day a value is as of when none is given: today, or the last day of
+/// a year already over.
+pub fn default_as_of(year: i32) -> NaiveDate {
+    let today = format::today();
+    NaiveDate::from_ymd_opt(year, 12, 31).map_or(today, |end| end.min(today))
+}
+
+/// A value reached on a target, as typed or sent.
+#[derive(Debug, Clone, Default)]
+pub struct ActualInput {
+    pub actual: Option<f64>,
+    /// The day it is as of; [`default_as_of`] when left out.
+    pub on: Option<NaiveDate>,
+    pub unread: FieldErrors,
+}
+
+/// Records a value reached on a target from `version` (those who act for
+/// its unit), as of a day of the target's year not after today (by default
+/// [`default_as_of`]), keeping every earlier one; the one as of the latest
+/// day is the target's actual value. A stale one answers the target as it
+/// is now.
 pub fn record_actual(
     conn: &mut DbConnection,
     user: &CurrentUser,
     actor: &audit::Actor,
     target_id: i64,
     version: Version,
-    actual: Option<f64>,
-    unread: &FieldErrors,
+    input: &ActualInput,
 ) -> Result<rdb::Target, Rejected<rdb::Target>> {
     let t = rdb::find_target(conn, target_id)?;
     let unit = db::units::find(conn, t.unit_id)?;
     if !may_act(user, &unit.path) {
         return Err(Rejected::Forbidden);
     }
-    let mut e = unread.clone();
-    let Some(actual) = figure(&mut e, "actual", actual).filter(|_| e.is_empty()) else {
+    let mut e = input.unread.clone();
+    let actual = figure(&mut e, "actual", input.actual);
+    let on = match e.get("actual_on") {
+        Some(_) => None,
+        None => {
+            let on = input.on.unwrap_or_else(|| default_as_of(t.year));
+            e.date_value("actual_on", Some(on))
+        }
+    };
+    if on.is_some_and(|d| d.year() != t.year || d > format::today()) {
+        e.add("actual_on", "target-error-as-of");
+    }
+    let (Some(actual), Some(on)) = (actual, on) else {
         return Err(Rejected::Invalid(e));
     };
+    if !e.is_empty() {
+        return Err(Rejected::Invalid(e));
+    }
     let version = version.given(|| Ok(t.clone()))?;
-    let today = format::today();
     let saved = audit::write_if(conn, actor, |c| {
-        let ch = rdb::set_actual(c, &t, version, actual, today, user.id)?;
+        let ch = rdb::set_actual(c, &t, version, actual, on, user.id)?;
         Ok((ch.is_some(), ch))
     })?;
     let now = rdb::find_target(conn, target_id)?;

@@ -13,6 +13,7 @@ use super::schema::{
     target_values, targets, units, users,
 };
 use super::DbConnection;
+use crate::domain::targets::{self as targets_rule, Direction, Plan, Standing};
 use crate::domain::workdays::{Calendar, DayKind};
 
 /// Working days a body has to answer when nothing else is set.
@@ -559,11 +560,56 @@ pub struct Target {
     pub unit_id: i64,
     pub year: i32,
     pub name: String,
+    /// The plan; a range's lower bound.
     pub planned: f64,
     pub measure: String,
+    /// The value with the latest "as of" date.
     pub actual: Option<f64>,
     pub version: i32,
     pub updated_at: NaiveDateTime,
+    /// `higher_better`, `lower_better` or `range`.
+    pub direction: String,
+    /// A range's upper bound.
+    pub planned_max: Option<f64>,
+    /// The date the actual value is as of.
+    pub actual_on: Option<NaiveDate>,
+}
+
+impl Target {
+    pub fn direction(&self) -> Direction {
+        Direction::parse(&self.direction).unwrap_or_default()
+    }
+
+    pub fn plan(&self) -> Plan {
+        Plan::new(self.direction(), self.planned, self.planned_max)
+    }
+
+    /// The verdict on its actual value ([`crate::domain::targets::standing`]).
+    pub fn standing(&self) -> Standing {
+        targets_rule::standing(&self.plan(), self.actual)
+    }
+}
+
+/// The summary line of a list of targets, by the same verdict.
+pub fn targets_summary(list: &[Target]) -> targets_rule::Summary {
+    targets_rule::summary(
+        &list
+            .iter()
+            .map(|t| (t.plan(), t.actual))
+            .collect::<Vec<_>>(),
+    )
+}
+
+/// A target as set.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct TargetFields {
+    pub unit_id: i64,
+    pub year: i32,
+    pub name: String,
+    pub direction: Direction,
+    pub planned: f64,
+    pub planned_max: Option<f64>,
+    pub measure: String,
 }
 
 pub fn targets_of(conn: &mut DbConnection, unit_id: i64, year: i32) -> QueryResult<Vec<Target>> {
@@ -582,21 +628,16 @@ pub fn find_target(conn: &mut DbConnection, id: i64) -> QueryResult<Target> {
         .first(conn)
 }
 
-pub fn add_target(
-    conn: &mut DbConnection,
-    unit_id: i64,
-    year: i32,
-    name: &str,
-    planned: f64,
-    measure: &str,
-) -> QueryResult<(i64, Change)> {
+pub fn add_target(conn: &mut DbConnection, f: &TargetFields) -> QueryResult<(i64, Change)> {
     let id: i64 = diesel::insert_into(targets::table)
         .values((
-            targets::unit_id.eq(unit_id),
-            targets::year.eq(year),
-            targets::name.eq(name),
-            targets::planned.eq(planned),
-            targets::measure.eq(measure),
+            targets::unit_id.eq(f.unit_id),
+            targets::year.eq(f.year),
+            targets::name.eq(&f.name),
+            targets::direction.eq(f.direction.as_str()),
+            targets::planned.eq(f.planned),
+            targets::planned_max.eq(f.planned_max),
+            targets::measure.eq(&f.measure),
             targets::version.eq(1),
             targets::updated_at.eq(super::now()),
         ))
@@ -606,13 +647,15 @@ pub fn add_target(
         "create",
         "target",
         id,
-        json!({"year": year, "name": name, "planned": planned, "measure": measure}),
+        json!({"year": f.year, "name": f.name, "direction": f.direction, "planned": f.planned,
+            "planned_max": f.planned_max, "measure": f.measure}),
     )
-    .on_unit(unit_id);
+    .on_unit(f.unit_id);
     Ok((id, change))
 }
 
-/// Records the actual value as of a date, keeping every earlier one.
+/// Records a value as of a date, keeping every earlier one; it becomes the
+/// target's actual value unless one as of a later date is there already.
 pub fn set_actual(
     conn: &mut DbConnection,
     t: &Target,
@@ -621,13 +664,20 @@ pub fn set_actual(
     on: NaiveDate,
     by: i64,
 ) -> QueryResult<Option<Change>> {
+    let latest = t.actual_on.is_none_or(|d| on >= d);
+    let (value, value_on) = if latest {
+        (Some(actual), Some(on))
+    } else {
+        (t.actual, t.actual_on)
+    };
     let n = diesel::update(
         targets::table
             .filter(targets::id.eq(t.id))
             .filter(targets::version.eq(version)),
     )
     .set((
-        targets::actual.eq(actual),
+        targets::actual.eq(value),
+        targets::actual_on.eq(value_on),
         targets::version.eq(version + 1),
         targets::updated_at.eq(super::now()),
     ))
@@ -655,7 +705,8 @@ pub fn set_actual(
     ))
 }
 
-/// The history of a unit-year's targets: (target id, value, date, who).
+/// The history of a unit-year's targets, by "as of" date: (target id,
+/// value, as of, who).
 pub fn target_history(
     conn: &mut DbConnection,
     ids: &[i64],
@@ -669,6 +720,11 @@ pub fn target_history(
             target_values::on_date,
             users::full_name,
         ))
-        .order((target_values::target_id, target_values::at))
+        .order((
+            target_values::target_id,
+            target_values::on_date,
+            target_values::at,
+            target_values::id,
+        ))
         .load(conn)
 }

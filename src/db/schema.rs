@@ -739,6 +739,9 @@ diesel::table! {
         actual -> Nullable<Double>,
         version -> Integer,
         updated_at -> Timestamp,
+        direction -> Text,
+        planned_max -> Nullable<Double>,
+        actual_on -> Nullable<Date>,
     }
 }
 

@@ -4,9 +4,12 @@ use chrono::NaiveDate;
 use diesel::prelude::*;
 
 use super::{user, Accounts};
-use crate::db::recommendations::{self as rdb, InspectionFields, Move, RecommendationFields};
+use crate::db::recommendations::{
+    self as rdb, InspectionFields, Move, RecommendationFields, TargetFields,
+};
 use crate::db::{self, audit, DbConnection};
 use crate::domain::access::Role;
+use crate::domain::targets::Direction;
 use crate::domain::units::UnitKind;
 use crate::domain::workdays;
 use crate::error::AppError;
@@ -142,7 +145,8 @@ fn unit_named(conn: &mut DbConnection, name: &str) -> Result<i64, AppError> {
         .first(conn)?)
 }
 
-/// Tây Hồ's 2023 targets: name, planned, unit of measure, actual.
+/// Tây Hồ's 2023 targets: name, planned, unit of measure, actual (the
+/// poverty rate is lower-better, every other one higher-better).
 #[rustfmt::skip]
 const TARGETS: [(&str, f64, &str, f64); 21] = [
     ("Tốc độ tăng giá trị sản xuất các ngành kinh tế do quận quản lý", 12.0, "%", 14.6),
@@ -170,16 +174,31 @@ const TARGETS: [(&str, f64, &str, f64); 21] = [
 
 /// Tây Hồ's 2023 targets (seed 004): "21/21 targets met, six above plan";
 /// production value grew 14.6% and budget revenue reached 119% of plan.
+/// The figures are the year's, as of 31/12/2023.
 pub(super) fn targets(
     conn: &mut DbConnection,
     actor: &audit::Actor,
     tay_ho: i64,
     by: i64,
 ) -> Result<(), AppError> {
-    let day = NaiveDate::from_ymd_opt(2023, 12, 20).unwrap_or_default();
+    let day = NaiveDate::from_ymd_opt(2023, 12, 31).unwrap_or_default();
     for (name, planned, measure, _) in TARGETS {
+        let direction = if name == POVERTY_RATE {
+            Direction::LowerBetter
+        } else {
+            Direction::HigherBetter
+        };
+        let f = TargetFields {
+            unit_id: tay_ho,
+            year: 2023,
+            name: name.into(),
+            direction,
+            planned,
+            planned_max: None,
+            measure: measure.into(),
+        };
         audit::write(conn, actor, |c| {
-            let (_, change) = rdb::add_target(c, tay_ho, 2023, name, planned, measure)?;
+            let (_, change) = rdb::add_target(c, &f)?;
             Ok(((), change))
         })?;
     }
@@ -191,3 +210,5 @@ pub(super) fn targets(
     }
     Ok(())
 }
+
+const POVERTY_RATE: &str = "Tỷ lệ hộ nghèo";

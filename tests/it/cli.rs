@@ -141,8 +141,14 @@ fn create_admin_prints_a_one_time_password_and_demo_loads_once() {
         .first::<i64>(&mut conn)
         .unwrap();
     let targets = danvan::db::recommendations::targets_of(&mut conn, tay_ho, 2023).unwrap();
-    let items: Vec<(f64, Option<f64>)> = targets.iter().map(|t| (t.planned, t.actual)).collect();
-    assert_eq!(danvan::domain::targets::summary(&items), (21, 21, 6));
+    let s = danvan::db::recommendations::targets_summary(&targets);
+    assert_eq!((s.met, s.total, s.exceeded), (21, 21, 6));
+    // Dated as of the year's end, not the day the demo was loaded.
+    assert!(targets
+        .iter()
+        .all(|t| t.actual_on.map(|d| d.to_string()).as_deref() == Some("2023-12-31")));
+    let poverty = targets.iter().find(|t| t.name == "Tỷ lệ hộ nghèo").unwrap();
+    assert_eq!(poverty.direction, "lower_better");
     let again = run(&["demo"]);
     assert!(!again.status.success(), "the demo refuses to load twice");
 }

@@ -693,3 +693,397 @@ async fn a_recommendation_names_only_an_inspection_its_author_may_raise_from() {
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
     assert_eq!(db::recommendations::all(&mut app.conn()).unwrap().len(), 1);
 }
+
+/// Issue 30: a target has a direction (a poverty rate of 0,5 % against a
+/// plan of 0 % is not met, nor "exceeded"), a range is met between its
+/// bounds, each value is as of a date of the target's year (a past year's
+/// by default its 31st of December, not today), and the summary line, the
+/// page and the API count by the same verdict.
+#[tokio::test]
+async fn targets_follow_their_direction_and_values_are_dated_as_of() {
+    let app = spawn().await;
+    let ward = app.unit(app.root, UnitKind::Ward, "Phường Tây Hồ");
+    let me = app.user("capuy", ward, &[(Role::Committee, ward)]);
+    let committee = app.browser("capuy").await;
+    let add = |name: &str, direction: &str, planned: &str, max: &str| {
+        vec![
+            ("unit_id", ward.to_string()),
+            ("year", "2023".to_string()),
+            ("name", name.to_string()),
+            ("direction", direction.to_string()),
+            ("planned", planned.to_string()),
+            ("planned_max", max.to_string()),
+            ("measure", "%".to_string()),
+        ]
+    };
+    // A range whose top is below its bottom is refused, as typed.
+    let r = committee
+        .post(
+            "/targets",
+            &add("Tỷ lệ tăng dân số tự nhiên", "range", "1,5", "1"),
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let html = r.text().await.unwrap();
+    assert!(html.contains("Số lớn nhất của khoảng không được nhỏ hơn số nhỏ nhất."));
+    assert!(html.contains("value=\"Tỷ lệ tăng dân số tự nhiên\""));
+    assert!(html.contains("value=\"range\" selected"), "direction kept");
+    let r = committee
+        .post("/targets", &add("Tỷ lệ hộ nghèo", "sideways", "0", ""))
+        .await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    for (name, direction, planned, max) in [
+        ("Tỷ lệ hộ nghèo", "lower_better", "0", ""),
+        ("Tỷ lệ hộ gia đình văn hóa", "higher_better", "90", ""),
+        ("Tỷ lệ tăng dân số tự nhiên", "range", "1", "1,5"),
+        ("Thu ngân sách", "", "100", "7"),
+    ] {
+        let r = committee
+            .post("/targets", &add(name, direction, planned, max))
+            .await;
+        assert_eq!(r.status(), StatusCode::SEE_OTHER, "{name}");
+    }
+    let targets = db::recommendations::targets_of(&mut app.conn(), ward, 2023).unwrap();
+    let (poverty, culture, growth, budget) = (&targets[0], &targets[1], &targets[2], &targets[3]);
+    assert_eq!(poverty.direction, "lower_better");
+    assert_eq!((growth.planned, growth.planned_max), (1.0, Some(1.5)));
+    assert_eq!(budget.direction, "higher_better");
+    assert_eq!(budget.planned_max, None, "a bound only for a range");
+    let version = |id: i64| {
+        db::recommendations::find_target(&mut app.conn(), id)
+            .unwrap()
+            .version
+            .to_string()
+    };
+    let set = |id: i64, v: &str, on: &str| {
+        vec![
+            ("actual", v.to_string()),
+            ("actual_on", on.to_string()),
+            ("version", version(id)),
+        ]
+    };
+    // A date outside the target's year, or not a date, is said on its row.
+    for bad in ["15/01/2024", "31/12/2022", "31/13/2023"] {
+        let r = committee
+            .post(
+                &format!("/targets/{}", poverty.id),
+                &set(poverty.id, "0,5", bad),
+            )
+            .await;
+        assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY, "{bad}");
+        let html = r.text().await.unwrap();
+        assert!(html.contains(&format!("value=\"{bad}\"")), "{bad} kept");
+    }
+    let r = committee
+        .post(
+            &format!("/targets/{}", poverty.id),
+            &set(poverty.id, "0,5", "15/01/2024"),
+        )
+        .await;
+    assert!(r
+        .text()
+        .await
+        .unwrap()
+        .contains("Ngày số liệu phải thuộc năm của chỉ tiêu và không sau hôm nay."));
+    assert!(
+        db::recommendations::find_target(&mut app.conn(), poverty.id)
+            .unwrap()
+            .actual
+            .is_none()
+    );
+    // Left empty, a 2023 value is as of 31/12/2023, not today.
+    let r = committee
+        .post(
+            &format!("/targets/{}", poverty.id),
+            &set(poverty.id, "0,5", ""),
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let p = db::recommendations::find_target(&mut app.conn(), poverty.id).unwrap();
+    assert_eq!(p.actual, Some(0.5));
+    assert_eq!(p.actual_on, Some(common::day(2023, 12, 31)));
+    committee
+        .post(
+            &format!("/targets/{}", culture.id),
+            &set(culture.id, "92", "30/11/2023"),
+        )
+        .await;
+    committee
+        .post(
+            &format!("/targets/{}", growth.id),
+            &set(growth.id, "1,2", "30/06/2023"),
+        )
+        .await;
+    // An earlier figure entered later joins the history without replacing
+    // the latest one.
+    let r = committee
+        .post(
+            &format!("/targets/{}", growth.id),
+            &set(growth.id, "1,8", "31/03/2023"),
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let g = db::recommendations::find_target(&mut app.conn(), growth.id).unwrap();
+    assert_eq!(
+        (g.actual, g.actual_on),
+        (Some(1.2), Some(common::day(2023, 6, 30)))
+    );
+
+    let (s, html) = committee
+        .page(&format!("/targets?unit={ward}&year=2023"))
+        .await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(
+        html.contains("2/4 chỉ tiêu đạt, 1 vượt</strong>; 1 chưa đạt, 1 chưa có số liệu"),
+        "{html}"
+    );
+    let row = |name: &str| {
+        let at = html.find(&format!("<td>{name}")).unwrap();
+        html[at..at + html[at..].find("</tr>").unwrap()].to_string()
+    };
+    let p = row("Tỷ lệ hộ nghèo");
+    assert!(
+        p.contains("≤ 0 %") && p.contains("Càng thấp càng tốt"),
+        "{p}"
+    );
+    assert!(p.contains("Chưa đạt") && !p.contains("Vượt"), "{p}");
+    assert!(p.contains("Tính đến ngày 31/12/2023"), "{p}");
+    let g = row("Tỷ lệ tăng dân số tự nhiên");
+    assert!(g.contains("1 – 1,5 %") && g.contains(">Đạt<"), "{g}");
+    assert!(
+        g.contains("31/03/2023: 1,8; 30/06/2023: 1,2"),
+        "history by date: {g}"
+    );
+    assert!(g.contains("Tính đến ngày 30/06/2023"), "{g}");
+    // A 2023 row's form offers 31/12/2023, not today.
+    assert!(row("Thu ngân sách").contains("value=\"31/12/2023\""));
+
+    // The API says the same.
+    let token = common::token_for(&app, me);
+    let body: serde_json::Value = reqwest::Client::new()
+        .get(app.url(&format!("/api/v1/targets?unit_id={ward}&year=2023")))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let items = body["items"].as_array().unwrap();
+    let by = |name: &str| items.iter().find(|t| t["name"] == name).unwrap().clone();
+    let p = by("Tỷ lệ hộ nghèo");
+    assert_eq!(
+        (&p["direction"], &p["standing"], &p["actual_on"]),
+        (
+            &serde_json::json!("lower_better"),
+            &serde_json::json!("below"),
+            &serde_json::json!("2023-12-31")
+        )
+    );
+    assert_eq!(by("Tỷ lệ tăng dân số tự nhiên")["planned_max"], 1.5);
+    assert_eq!(by("Thu ngân sách")["standing"], "pending");
+    let b = by("Thu ngân sách");
+    let r = reqwest::Client::new()
+        .put(app.url(&format!("/api/v1/targets/{}/actual", b["id"])))
+        .bearer_auth(&token)
+        .header("If-Match", format!("\"{}\"", b["version"]))
+        .json(&serde_json::json!({"actual": 119.0, "actual_on": "2023-12-31"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    let saved: serde_json::Value = r.json().await.unwrap();
+    assert_eq!(
+        (&saved["standing"], &saved["actual_on"]),
+        (
+            &serde_json::json!("exceeded"),
+            &serde_json::json!("2023-12-31")
+        )
+    );
+    let r = reqwest::Client::new()
+        .post(app.url("/api/v1/targets"))
+        .bearer_auth(&token)
+        .json(
+            &serde_json::json!({"unit_id": ward, "year": 2023, "name": "Khoảng",
+            "direction": "range", "planned": 1.0}),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let err: serde_json::Value = r.json().await.unwrap();
+    assert_eq!(err["error"]["fields"]["planned_max"]["code"], "required");
+}
+
+/// Issue 30 (departments): the statistics open on the last twelve months
+/// (a recommendation raised last year counts, one older does not), and the
+/// list exports what the reader sees under its filters with the raised, due
+/// and answered dates — dd/mm/yyyy in the CSV, date cells in the XLSX.
+#[tokio::test]
+async fn statistics_open_on_the_last_twelve_months_and_the_list_exports_its_dates() {
+    use calamine::{DataType, Reader};
+    use chrono::{Duration, Months};
+    use danvan::db::recommendations::{self as rdb, Move, RecommendationFields};
+
+    let app = spawn().await;
+    let province = app.unit(app.root, UnitKind::Province, "Tỉnh Nghệ An");
+    let commune = app.unit(province, UnitKind::Commune, "Xã Lam Thành");
+    let land = app.unit(
+        province,
+        UnitKind::Department,
+        "Sở Nông nghiệp và Môi trường",
+    );
+    let finance = app.unit(province, UnitKind::Department, "Sở Tài chính");
+    let elsewhere = app.unit(app.root, UnitKind::Province, "Tỉnh Quảng Ngãi");
+    let far_commune = app.unit(elsewhere, UnitKind::Commune, "Xã Quảng Phú");
+    let far_dept = app.unit(elsewhere, UnitKind::Department, "Sở Xây dựng Quảng Ngãi");
+    let by = app.user("tocongtac", province, &[(Role::Committee, province)]);
+    let group = app.browser("tocongtac").await;
+
+    let today = danvan::domain::format::today();
+    let recent = today.checked_sub_months(Months::new(12)).unwrap() + Duration::days(1);
+    let old = today.checked_sub_months(Months::new(13)).unwrap();
+    let answered_on = recent + Duration::days(5);
+    let raise = |from: i64, to: i64, content: &str, raised_on: chrono::NaiveDate| {
+        let f = RecommendationFields {
+            inspection_id: None,
+            from_unit_id: from,
+            to_unit_id: to,
+            field: "land_recovery".into(),
+            content: content.into(),
+            raised_on,
+        };
+        let mut conn = app.conn();
+        db::audit::write(&mut conn, &db::audit::Actor::default(), |c| {
+            Ok(rdb::create(c, &f, 10, raised_on + Duration::days(14), by)?)
+        })
+        .unwrap()
+    };
+    let answered = raise(commune, land, "Hướng dẫn quy trình thu hồi đất", recent);
+    {
+        let mut conn = app.conn();
+        let m = Move::Answer {
+            text: "Đã ban hành hướng dẫn".into(),
+            on: answered_on,
+            attachment_id: None,
+        };
+        db::audit::write_if(&mut conn, &db::audit::Actor::default(), |c| {
+            Ok(((), rdb::apply(c, &answered, answered.version, &m, by)?))
+        })
+        .unwrap();
+    }
+    raise(commune, finance, "Chuyển giao kinh phí", old);
+    raise(far_commune, far_dept, "Kiến nghị của tỉnh khác", recent);
+
+    // The statistics, opened without a period: the last twelve months.
+    let (s, html) = group.page("/recommendations/stats").await;
+    assert_eq!(s, StatusCode::OK);
+    let (from, to) = (
+        danvan::domain::format::date(recent),
+        danvan::domain::format::date(today),
+    );
+    assert!(html.contains(&format!("value=\"{from}\"")), "{html}");
+    assert!(html.contains(&format!("value=\"{to}\"")));
+    assert!(
+        html.contains("Sở Nông nghiệp và Môi trường"),
+        "raised {from}, in the last twelve months: {html}"
+    );
+    assert!(!html.contains("Sở Tài chính"), "raised over a year ago");
+    // Still changeable.
+    let (_, html) = group
+        .page(&format!(
+            "/recommendations/stats?from={}&to={to}",
+            danvan::domain::format::date(old)
+        ))
+        .await;
+    assert!(html.contains("Sở Tài chính"));
+
+    // The list's CSV: the reader's recommendations, with their three dates.
+    let d = danvan::domain::format::date;
+    let r = app.get_with(&group, "/recommendations.csv").await;
+    assert_eq!(r.status(), StatusCode::OK);
+    assert!(r.headers()["content-disposition"]
+        .to_str()
+        .unwrap()
+        .contains(".csv"));
+    let text = r.text().await.unwrap();
+    let mut rows = csv::Reader::from_reader(text.trim_start_matches('\u{feff}').as_bytes());
+    let header: Vec<String> = rows.headers().unwrap().iter().map(String::from).collect();
+    let col = |name: &str| header.iter().position(|h| h == name).unwrap();
+    let (raised_c, due_c, answered_c) = (
+        col("Ngày kiến nghị"),
+        col("Hạn trả lời"),
+        col("Ngày trả lời"),
+    );
+    let lines: Vec<Vec<String>> = rows
+        .records()
+        .map(|r| r.unwrap().iter().map(String::from).collect())
+        .collect();
+    assert_eq!(lines.len(), 2, "not another province's: {lines:?}");
+    let first = lines
+        .iter()
+        .find(|l| l.contains(&"Hướng dẫn quy trình thu hồi đất".to_string()))
+        .unwrap();
+    assert_eq!(
+        (
+            first[raised_c].as_str(),
+            first[due_c].as_str(),
+            first[answered_c].as_str()
+        ),
+        (
+            d(recent).as_str(),
+            d(recent + Duration::days(14)).as_str(),
+            d(answered_on).as_str()
+        )
+    );
+    let open = lines
+        .iter()
+        .find(|l| l.contains(&"Chuyển giao kinh phí".to_string()))
+        .unwrap();
+    assert_eq!(open[answered_c], "", "not answered yet");
+
+    // The XLSX honours the list's filter; its dates are date cells.
+    let r = app
+        .get_with(&group, "/recommendations.xlsx?status=answered&urgency=")
+        .await;
+    assert_eq!(r.status(), StatusCode::OK);
+    let mut book: calamine::Xlsx<_> =
+        calamine::open_workbook_from_rs(std::io::Cursor::new(r.bytes().await.unwrap().to_vec()))
+            .unwrap();
+    let sheet = book.worksheet_range_at(0).unwrap().unwrap();
+    let rows: Vec<_> = sheet.rows().collect();
+    let head = rows
+        .iter()
+        .position(|r| r.iter().any(|c| c.get_string() == Some("Ngày trả lời")))
+        .unwrap();
+    let data: Vec<_> = rows[head + 1..]
+        .iter()
+        .filter(|r| r.iter().any(|c| !c.is_empty()))
+        .collect();
+    assert_eq!(data.len(), 1, "only the answered one");
+    let cell = |name: &str| {
+        let c = rows[head]
+            .iter()
+            .position(|h| h.get_string() == Some(name))
+            .unwrap();
+        data[0][c].clone()
+    };
+    assert!(cell("Ngày kiến nghị").is_datetime());
+    assert_eq!(cell("Ngày kiến nghị").as_date(), Some(recent));
+    assert_eq!(
+        cell("Hạn trả lời").as_date(),
+        Some(recent + Duration::days(14))
+    );
+    assert_eq!(cell("Ngày trả lời").as_date(), Some(answered_on));
+    // The list page links to both with its filters.
+    let html = group
+        .page_ok("/recommendations?status=answered&urgency=")
+        .await;
+    let link = html.find("/recommendations.csv?").unwrap();
+    assert!(
+        html[link..link + 60].contains("answered"),
+        "{}",
+        &html[link..link + 60]
+    );
+    assert!(html.contains(&d(answered_on)), "answered date on the page");
+}

@@ -3,7 +3,7 @@
 //! page's own checks.
 
 use actix_web::{web, HttpRequest, HttpResponse};
-use chrono::NaiveDateTime;
+use chrono::{NaiveDate, NaiveDateTime};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
@@ -11,6 +11,7 @@ use super::{created, one, page, resource, version, Api, ApiJson, ApiResult, Page
 use crate::app::recommendations as recs;
 use crate::db::{self, recommendations::Target};
 use crate::domain::access::Permission;
+use crate::domain::targets::{Direction, Standing};
 use crate::domain::validate::FieldErrors;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
@@ -22,17 +23,83 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     .service(resource("/v1/targets/{id}/actual", "PUT").route(web::put().to(set_actual)));
 }
 
-/// A target of a unit for a year, with the actual figure last recorded.
+/// Which way a target is good: `higher_better` (met at the plan, exceeded
+/// above it), `lower_better` (met at the plan, exceeded — better than plan —
+/// below it, not met above it) or `range` (met from `planned` to
+/// `planned_max`, not met outside).
+#[derive(Serialize, Deserialize, ToSchema, Clone, Copy, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum TargetDirection {
+    #[default]
+    HigherBetter,
+    LowerBetter,
+    Range,
+}
+
+impl From<Direction> for TargetDirection {
+    fn from(d: Direction) -> Self {
+        match d {
+            Direction::HigherBetter => TargetDirection::HigherBetter,
+            Direction::LowerBetter => TargetDirection::LowerBetter,
+            Direction::Range => TargetDirection::Range,
+        }
+    }
+}
+
+impl From<TargetDirection> for Direction {
+    fn from(d: TargetDirection) -> Self {
+        match d {
+            TargetDirection::HigherBetter => Direction::HigherBetter,
+            TargetDirection::LowerBetter => Direction::LowerBetter,
+            TargetDirection::Range => Direction::Range,
+        }
+    }
+}
+
+/// The verdict on the actual figure, by the target's direction.
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum TargetStanding {
+    /// No figure yet.
+    Pending,
+    /// Not met (short of a higher-better plan, above a lower-better one,
+    /// outside a range).
+    Below,
+    Met,
+    /// Better than plan.
+    Exceeded,
+}
+
+impl From<Standing> for TargetStanding {
+    fn from(s: Standing) -> Self {
+        match s {
+            Standing::Pending => TargetStanding::Pending,
+            Standing::Below => TargetStanding::Below,
+            Standing::Met => TargetStanding::Met,
+            Standing::Exceeded => TargetStanding::Exceeded,
+        }
+    }
+}
+
+/// A target of a unit for a year, with the actual figure as of the latest
+/// date recorded.
 #[derive(Serialize, ToSchema)]
 pub struct TargetOut {
     id: i64,
     unit_id: i64,
     year: i32,
     name: String,
+    direction: TargetDirection,
+    /// The plan; a range's lowest value.
     planned: f64,
+    /// A range's highest value (null otherwise).
+    planned_max: Option<f64>,
     /// The unit of measure (`hộ`, `công trình`, `%`…).
     measure: String,
     actual: Option<f64>,
+    /// The date the actual figure is as of.
+    actual_on: Option<NaiveDate>,
+    standing: TargetStanding,
     /// Send it back in `If-Match` to record an actual figure.
     version: i32,
     #[serde(serialize_with = "super::utc")]
@@ -42,13 +109,17 @@ pub struct TargetOut {
 impl From<Target> for TargetOut {
     fn from(t: Target) -> Self {
         TargetOut {
+            direction: t.direction().into(),
+            standing: t.standing().into(),
             id: t.id,
             unit_id: t.unit_id,
             year: t.year,
             name: t.name,
             planned: t.planned,
+            planned_max: t.planned_max,
             measure: t.measure,
             actual: t.actual,
+            actual_on: t.actual_on,
             version: t.version,
             updated_at: t.updated_at,
         }
@@ -108,7 +179,14 @@ pub struct TargetIn {
     unit_id: i64,
     year: i32,
     name: String,
+    /// `higher_better` when left out.
+    #[serde(default)]
+    direction: TargetDirection,
+    /// The plan; a range's lowest value.
     planned: f64,
+    /// A range's highest value (required for a range, not read otherwise).
+    #[serde(default)]
+    planned_max: Option<f64>,
     #[serde(default)]
     measure: String,
 }
@@ -129,7 +207,9 @@ pub async fn create_target(api: Api, body: ApiJson<TargetIn>) -> ApiResult<HttpR
         unit_id: Some(b.unit_id),
         year: b.year,
         name: b.name,
+        direction: Direction::from(b.direction).as_str().to_string(),
         planned: Some(b.planned),
+        planned_max: b.planned_max,
         measure: b.measure,
         unread: FieldErrors::default(),
     };
@@ -146,10 +226,16 @@ pub async fn create_target(api: Api, body: ApiJson<TargetIn>) -> ApiResult<HttpR
 #[derive(Deserialize, ToSchema)]
 pub struct ActualIn {
     actual: f64,
+    /// The date the figure is as of: a day of the target's year, not after
+    /// today; today (or the 31st of December of a year already over) when
+    /// left out.
+    #[serde(default)]
+    actual_on: Option<NaiveDate>,
 }
 
-/// Records the actual figure reached today (every earlier one is kept).
-/// `If-Match` carries the version read: 412 if someone recorded one since.
+/// Records a figure reached as of a date (every earlier one is kept; the
+/// one as of the latest date is the target's `actual`). `If-Match` carries
+/// the version read: 412 if someone recorded one since.
 #[utoipa::path(put, path = "/api/v1/targets/{id}/actual", tag = "targets",
     params(("id" = i64, Path, description = "target id"),
         ("If-Match" = String, Header, description = "the version the figure replaces")),
@@ -163,23 +249,22 @@ pub async fn set_actual(
     body: ApiJson<ActualIn>,
 ) -> ApiResult<HttpResponse> {
     let id = *id;
-    let actual = body
+    let body = body
         .for_whom(&api, move |c, u| {
             let t = crate::db::recommendations::find_target(c, id)?;
             let unit = crate::db::units::find(c, t.unit_id)?;
             Ok(recs::may_act(u, &unit.path))
         })
-        .await?
-        .actual;
-    let (version, actual) = (version(&req), Some(actual));
+        .await?;
+    let version = version(&req);
+    let input = recs::ActualInput {
+        actual: Some(body.actual),
+        on: body.actual_on,
+        unread: FieldErrors::default(),
+    };
     let (user, actor) = (api.user.clone(), api.actor());
     let done = api
-        .db(move |c| {
-            let unread = FieldErrors::default();
-            Ok(recs::record_actual(
-                c, &user, &actor, id, version, actual, &unread,
-            ))
-        })
+        .db(move |c| Ok(recs::record_actual(c, &user, &actor, id, version, &input)))
         .await?;
     let t = done.map_err(|r| api.rejected(r))?;
     let v = t.version;

@@ -1,13 +1,15 @@
 //! Recommendations (kiến nghị) that bodies answer in writing by a deadline
 //! counted in working days; inspection visits that raise them; statistics per
 //! responding body; the holiday calendar; attachments; annual targets. Here
-//! the routes, who may act on a recommendation, the list and the new
-//! recommendation's form; one recommendation's page, answer and moves are in
-//! `answer`, the rest in `stats`, `inspections`, `calendar` and `targets`.
+//! the routes, who may act on a recommendation and the new recommendation's
+//! form; the list and its CSV and XLSX exports are in `listing`, one
+//! recommendation's page, answer and moves in `answer`, the rest in `stats`,
+//! `inspections`, `calendar` and `targets`.
 
 mod answer;
 mod calendar;
 mod inspections;
+mod listing;
 mod stats;
 mod targets;
 
@@ -19,7 +21,7 @@ use serde_json::{json, Value};
 
 use crate::app::recommendations::{self as recs, may_act, urgency_of, Access};
 use crate::context::Ctx;
-use crate::db::{self, recommendations as rdb};
+use crate::db;
 use crate::domain::access::Permission;
 use crate::domain::format;
 use crate::domain::recommendation::Field;
@@ -30,7 +32,9 @@ use crate::i18n;
 use crate::routes::{after_form, form_view, options};
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.route("/recommendations", web::get().to(index))
+    cfg.route("/recommendations", web::get().to(listing::index))
+        .route("/recommendations.csv", web::get().to(listing::export_csv))
+        .route("/recommendations.xlsx", web::get().to(listing::export_xlsx))
         .route("/recommendations", web::post().to(create))
         .route("/recommendations/new", web::get().to(new))
         .route("/recommendations/stats", web::get().to(stats::stats))
@@ -103,53 +107,6 @@ async fn load(ctx: &Ctx, id: i64) -> AppResult<Access> {
 }
 
 // ---------------------------------------------------------------- list and create
-
-#[derive(Deserialize, Default)]
-#[serde(default)]
-struct ListQuery {
-    status: String,
-    urgency: String,
-}
-
-async fn index(ctx: Ctx, q: web::Query<ListQuery>) -> AppResult<HttpResponse> {
-    let user = ctx.user()?;
-    let (recs, cal, names) = ctx
-        .db(|conn| {
-            let names = rdb::unit_names(conn)?;
-            Ok((rdb::all(conn)?, rdb::calendar(conn)?, names))
-        })
-        .await?;
-    let today = format::today();
-    let locale = ctx.locale;
-    let rows: Vec<Value> = recs
-        .iter()
-        .filter(|(_, from, to)| user.can(Permission::View, from) || user.can(Permission::View, to))
-        .filter(|(r, _, _)| q.status.is_empty() || r.status == q.status)
-        .filter_map(|(r, _, _)| {
-            let code = urgency_of(&cal, r, today);
-            if !q.urgency.is_empty() && code.as_deref() != Some(q.urgency.as_str()) {
-                return None;
-            }
-            Some(json!({
-                "r": r,
-                "from": names.get(&r.from_unit_id),
-                "to": names.get(&r.to_unit_id),
-                "urgency": code,
-                "field": i18n::t(locale, &format!("rec-field-{}", r.field)),
-            }))
-        })
-        .collect();
-    ctx.render(
-        "recommendations/index",
-        json!({
-            "title": i18n::t(locale, "rec-title"),
-            "rows": rows,
-            "can_create": user.can_anywhere(Permission::ManageTasks),
-            "statuses": options([rdb::OPEN, rdb::ANSWERED, rdb::ACCEPTED].map(|s| (s.to_string(), i18n::t(locale, &format!("rec-status-{s}")))), &q.status),
-            "urgencies": options(["due_soon", "overdue", "long_overdue"].map(|s| (s.to_string(), i18n::t(locale, &format!("urgency-{s}")))), &q.urgency),
-        }),
-    )
-}
 
 #[derive(Deserialize, Serialize, Default, Clone)]
 #[serde(default)]

@@ -2,7 +2,7 @@
 //! as a page and as XLSX.
 
 use actix_web::{web, HttpResponse};
-use chrono::{Datelike, NaiveDate};
+use chrono::{Months, NaiveDate};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
@@ -35,12 +35,20 @@ struct BodyLine {
     overdue_now: i64,
 }
 
+/// The default period: the twelve months ending on `to` (from the day
+/// after the same date a year before), so that a page opened in January
+/// shows last year's answers rather than an empty table.
+fn twelve_months_to(to: NaiveDate) -> NaiveDate {
+    to.checked_sub_months(Months::new(12))
+        .and_then(|d| d.succ_opt())
+        .unwrap_or(to)
+}
+
 async fn stat_lines(ctx: &Ctx, q: &StatsQuery) -> AppResult<(NaiveDate, NaiveDate, Vec<BodyLine>)> {
     let user = ctx.user()?;
     let today = format::today();
-    let from = format::parse_date(&q.from)
-        .unwrap_or_else(|| NaiveDate::from_ymd_opt(today.year(), 1, 1).unwrap_or(today));
     let to = format::parse_date(&q.to).unwrap_or(today);
+    let from = format::parse_date(&q.from).unwrap_or_else(|| twelve_months_to(to));
     let (recs, cal, names) = ctx
         .db(|conn| {
             let names = rdb::unit_names(conn)?;
@@ -176,4 +184,17 @@ pub(super) async fn stats_xlsx(ctx: Ctx, q: web::Query<StatsQuery>) -> AppResult
         ),
         bytes,
     ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_default_period_is_the_last_twelve_months() {
+        let d = |y, m, d| NaiveDate::from_ymd_opt(y, m, d).unwrap();
+        assert_eq!(twelve_months_to(d(2026, 1, 5)), d(2025, 1, 6));
+        assert_eq!(twelve_months_to(d(2026, 12, 7)), d(2025, 12, 8));
+        assert_eq!(twelve_months_to(d(2028, 2, 29)), d(2027, 3, 1));
+    }
 }

@@ -18,7 +18,7 @@ use crate::domain::targets;
 use crate::domain::validate::FieldErrors;
 use crate::error::{AppError, AppResult};
 use crate::i18n;
-use crate::routes::after_form;
+use crate::routes::{after_form, options};
 
 #[derive(Deserialize, Default)]
 #[serde(default)]
@@ -73,14 +73,18 @@ async fn render_targets(
     if let Some(u) = &chosen {
         user.require(Permission::View, &u.path)?;
     }
-    let (met, total, exceeded) = targets::summary(
-        &list
-            .iter()
-            .map(|t| (t.planned, t.actual))
-            .collect::<Vec<_>>(),
-    );
+    let summary = rdb::targets_summary(&list);
     let manage = chosen.as_ref().is_some_and(|u| may_act(user, &u.path));
     let field = |k: &str| json!({"value": values.get(k).cloned().unwrap_or_default(), "error": errors.get(k)});
+    let as_of = format::date(recs::default_as_of(year));
+    let direction = values.get("direction").map_or("", String::as_str);
+    let directions = options(
+        targets::Direction::ALL.map(|d| {
+            let key = format!("target-direction-{}", d.as_str());
+            (d.as_str().to_string(), i18n::t(ctx.locale, &key))
+        }),
+        direction,
+    );
     ctx.render_status(
         status,
         "recommendations/targets",
@@ -89,16 +93,24 @@ async fn render_targets(
             "year": year,
             "unit": chosen,
             "units": unit_options(&units, &unit.map(|u| u.to_string()).unwrap_or_default()),
-            "rows": list.iter().map(|t| json!({
-                "tg": t,
-                "actual": if actual_of == Some(t.id) { field("actual") } else { json!({"value": "", "error": null}) },
-                "has_actual": t.actual.is_some(),
-                "standing": targets::standing(t.planned, t.actual),
-                "history": history.iter().filter(|h| h.0 == t.id).map(|h| json!({"value": h.1, "on": h.2, "by": h.3})).collect::<Vec<_>>(),
-            })).collect::<Vec<_>>(),
-            "summary": {"met": met, "total": total, "exceeded": exceeded},
+            "rows": list.iter().map(|t| {
+                let typed = actual_of == Some(t.id);
+                let standing = t.standing();
+                json!({
+                    "tg": t,
+                    "direction": t.direction().as_str(),
+                    "actual": if typed { field("actual") } else { json!({"value": "", "error": null}) },
+                    "actual_on": if typed { field("actual_on") } else { json!({"value": as_of, "error": null}) },
+                    "has_actual": t.actual.is_some(),
+                    "standing": standing,
+                    "word": targets::word(t.direction(), standing),
+                    "history": history.iter().filter(|h| h.0 == t.id).map(|h| json!({"value": h.1, "on": h.2, "by": h.3})).collect::<Vec<_>>(),
+                })
+            }).collect::<Vec<_>>(),
+            "summary": summary,
             "manage": manage,
-            "f": {"year": field("year"), "name": field("name"), "planned": field("planned"), "measure": field("measure")},
+            "directions": directions,
+            "f": {"year": field("year"), "name": field("name"), "direction": field("direction"), "planned": field("planned"), "planned_max": field("planned_max"), "measure": field("measure")},
             "has_errors": !errors.is_empty(),
         }),
     )
@@ -118,7 +130,12 @@ pub(super) async fn add_target(
         unit_id: unread.typed_id("unit_id", get("unit_id")),
         year,
         name: get("name").to_string(),
+        direction: get("direction").to_string(),
         planned: unread.decimal("planned", get("planned")),
+        planned_max: match get("planned_max").trim() {
+            "" => None,
+            raw => unread.decimal("planned_max", raw),
+        },
         measure: get("measure").to_string(),
         unread,
     };
@@ -149,14 +166,15 @@ pub(super) async fn set_actual(
     let values = form.into_inner();
     let get = |k: &str| values.get(k).map_or("", String::as_str);
     let mut unread = FieldErrors::default();
-    let actual = unread.decimal("actual", get("actual"));
+    let input = recs::ActualInput {
+        actual: unread.decimal("actual", get("actual")),
+        on: unread.date("actual_on", get("actual_on")),
+        unread,
+    };
     let version = Version::of_form(get("version"));
     let (user, actor) = (ctx.user()?.clone(), ctx.actor());
     let saved = ctx
-        .db(move |c| {
-            let saved = recs::record_actual(c, &user, &actor, tid, version, actual, &unread);
-            Ok(saved)
-        })
+        .db(move |c| Ok(recs::record_actual(c, &user, &actor, tid, version, &input)))
         .await?;
     let back = format!("/targets?unit={}&year={}", t.unit_id, t.year);
     match saved {
