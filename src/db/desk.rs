@@ -339,9 +339,9 @@ pub fn change_shift(
                 moved,
             ))
             .execute(conn)?,
-        ShiftChange::DeclineSwap(_) | ShiftChange::WithdrawSwap => diesel::update(target)
-            .set((closed, moved))
-            .execute(conn)?,
+        ShiftChange::DeclineSwap(_) | ShiftChange::WithdrawSwap => {
+            diesel::update(target).set((closed, moved)).execute(conn)?
+        }
         ShiftChange::Status(status, note) => diesel::update(target)
             .set((
                 desk_shifts::status.eq(status.as_str()),

@@ -684,7 +684,11 @@ pub fn desk_swap(conn: &mut DbConnection, step: SwapStep, s: &Swap) -> QueryResu
         SwapStep::Accepted => vec![s.asker.0, s.colleague.0],
     };
     if step == SwapStep::Accepted {
-        people.extend(acting_for(conn, s.unit_path, &[Role::Committee, Role::Admin])?);
+        people.extend(acting_for(
+            conn,
+            s.unit_path,
+            &[Role::Committee, Role::Admin],
+        )?);
     }
     let date = crate::domain::format::date(s.shift.on_date);
     let when = format!("{date} {}–{}", s.duty.start_time, s.duty.end_time);

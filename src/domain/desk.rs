@@ -245,7 +245,11 @@ mod tests {
         let today = d(2026, 3, 10);
         let shown = |s: &str, day: u32| ShiftStatus::shown(s, d(2026, 3, day), today);
         assert_eq!(shown("planned", 3), ShiftStatus::Missed);
-        assert_eq!(shown("planned", 10), ShiftStatus::Planned, "today is not missed yet");
+        assert_eq!(
+            shown("planned", 10),
+            ShiftStatus::Planned,
+            "today is not missed yet"
+        );
         assert_eq!(shown("planned", 17), ShiftStatus::Planned);
         assert_eq!(shown("held", 3), ShiftStatus::Held);
         assert_eq!(shown("cancelled", 3), ShiftStatus::Cancelled);
