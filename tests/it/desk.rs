@@ -761,7 +761,7 @@ async fn a_shift_not_held_by_its_day_shows_as_missed() {
         let value = |label: &str| -> i64 {
             sheet
                 .rows()
-                .find(|r| r[0].to_string() == label)
+                .find(|r| r[0] == label)
                 .map(|r| r[1].to_string().parse().unwrap())
                 .unwrap_or_else(|| panic!("{label} in the review"))
         };
