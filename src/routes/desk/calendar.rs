@@ -120,10 +120,28 @@ pub(in crate::routes) fn calendar_feed(name: &str, events: &[CalendarEvent]) -> 
 
 /// The feed with the zone's description before its first event (or at its
 /// end when it has none): the calendar writer has no VTIMEZONE of its own.
+/// Only a whole line counts, never text that a name happens to contain.
 fn with_timezone(ics: &str) -> String {
-    let at = ics
-        .find("BEGIN:VEVENT")
-        .or_else(|| ics.find("END:VCALENDAR"))
-        .unwrap_or(ics.len());
+    let at = ["\r\nBEGIN:VEVENT\r\n", "\r\nEND:VCALENDAR"]
+        .iter()
+        .find_map(|line| ics.find(line))
+        .map_or(ics.len(), |i| i + 2);
     format!("{}{VTIMEZONE}{}", &ics[..at], &ics[at..])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_zone_goes_before_the_first_event_line_whatever_the_names_say() {
+        let ics = "BEGIN:VCALENDAR\r\nX-WR-CALNAME:BEGIN:VEVENT\r\nBEGIN:VEVENT\r\nUID:1\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n";
+        let out = with_timezone(ics);
+        assert!(
+            out.starts_with("BEGIN:VCALENDAR\r\nX-WR-CALNAME:BEGIN:VEVENT\r\nBEGIN:VTIMEZONE\r\n")
+        );
+        assert!(out.contains("END:VTIMEZONE\r\nBEGIN:VEVENT\r\nUID:1"));
+        let empty = with_timezone("BEGIN:VCALENDAR\r\nEND:VCALENDAR\r\n");
+        assert!(empty.ends_with("END:VTIMEZONE\r\nEND:VCALENDAR\r\n"));
+    }
 }
