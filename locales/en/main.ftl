@@ -464,7 +464,7 @@ dashboard-by-status = Tasks by status
 dashboard-by-stage = Households by stage
 dashboard-by-category = Tasks by category
 nav-search = Search
-search-title = Find tasks and households
+search-title = Search tasks and households
 search-hint = Task title or head of household (with or without accents)
 search-more = More households match; these are the first { $count }. Type more of the name, or search a task's household list.
 search-more-tasks = More tasks match; these are the first { $count }, by title.
@@ -484,8 +484,8 @@ categories-clearance = Has site-clearance figures
 categories-new = Add a category
 
 ## Year-end review
-nav-reviews = Year-end review
-nav-rubric = Review criteria
+nav-reviews = Supervision and review
+nav-rubric = Criteria and points
 permalink = Link to this item
 reviews-title = Supervision and review of difficult tasks
 reviews-new-title = Open a review round
@@ -643,7 +643,7 @@ audit-action-dispute = contested a result
 audit-action-answer_dispute = answered a dispute
 
 ## Campaigns and "Dân vận khéo" models
-nav-campaigns = Campaigns
+nav-campaigns = "Dân vận khéo" models
 error-period-order = The end must not be before the start.
 error-conflict-saved = Someone else saved this just now; your change was not saved. Please check and try again.
 campaigns-title = Annual themes and "Dân vận khéo" models
@@ -746,14 +746,14 @@ audit-action-appraise = appraised
 audit-action-check_in = reported results
 audit-action-acknowledge = acknowledged a report
 nav-model-fields = Model fields
-model-fields-title = Fields of "Dân vận khéo" models
+model-fields-title = "Dân vận khéo" model fields
 model-fields-help = The fields models are registered under, shared by every unit. Add new ones or retire old ones; registered models keep theirs.
-nav-procedures = Desk procedures
-procedures-title = Procedures at the duty desk
+nav-procedures = Citizen support desk procedures
+procedures-title = Citizen support desk procedures
 procedures-help = The procedures chosen when recording a citizen's case. Add new ones or retire old ones.
 
 ## Duty desk and citizen feedback
-nav-desk = Duty desk
+nav-desk = Citizen support desk
 error-time = Type a time as 07:30.
 time-hint = Hours:minutes, for example 07:30
 weekday-1 = Monday
@@ -800,6 +800,7 @@ desk-no-cases = No cases yet.
 shift-status-planned = Planned
 shift-status-held = Held
 shift-status-cancelled = Cancelled
+shift-status-missed = Missed
 desk-case-new = Record a citizen's case
 desk-procedure = Procedure
 desk-citizen-name = Citizen's name
@@ -822,6 +823,19 @@ desk-swap-ask = Ask to swap
 desk-swap-reason = Reason
 desk-swap-send = Send
 desk-error-swap-reason = A reason for the swap is needed (at most 500 characters).
+desk-swap-ask-hint = Choose who takes the shift and say why; it becomes theirs only once they accept.
+desk-swap-with = Colleague taking it
+desk-swap-asked = { $asker } asks to swap.
+desk-swap-asked-of = { $asker } asks { $colleague } to take this shift.
+desk-swap-asked-of-you = { $asker } asks you to take it.
+desk-swap-accept = Take the shift
+desk-swap-decline = Decline
+desk-swap-decline-reason = Reason (optional)
+desk-swap-withdraw = Withdraw the request
+desk-swaps-asked-of-me = Swaps asked of me
+desk-error-swap-closed = Only a planned shift whose day has not passed can change hands.
+desk-error-swap-open = This shift already has a swap request waiting for an answer.
+desk-error-no-swap = This shift has no swap request waiting for an answer.
 desk-feedback-received = Feedback received
 desk-case-title = Citizen's case
 desk-answered = Answered
@@ -842,6 +856,8 @@ period-quarter = Q{ $q }/{ $year }
 desk-shifts-planned = Shifts planned
 desk-shifts-held = Shifts held
 desk-shifts-cancelled = Shifts cancelled
+desk-shifts-missed = Shifts missed
+desk-shifts-missed-figure = shifts missed (the day passed, not marked held)
 desk-shifts-held-of-planned = shifts held / planned
 desk-escalations-open = Escalations awaiting an answer
 desk-escalations-closed = Escalations answered
@@ -866,14 +882,18 @@ feedback-invalid = This link is not valid.
 feedback-expired = This feedback link has expired.
 feedback-answered = This case has already been rated. Thank you.
 feedback-thanks = Thank you for your feedback.
-feedback-privacy = Your answer reaches the desk anonymously.
+feedback-privacy = Your answer reaches the citizen support desk anonymously.
 audit-action-generate_rota = planned the rota
 audit-action-change_shift = changed a shift
+audit-action-request_swap = asked to swap a shift
+audit-action-accept_swap = took a shift asked of them
+audit-action-decline_swap = declined to take a shift
+audit-action-withdraw_swap = withdrew a swap request
 audit-action-add_case = recorded a citizen's case
 audit-action-answer_escalation = recorded an answer
 
 ## Mobile support teams
-nav-teams = Mobile teams
+nav-teams = Mobile support teams
 teams-title = Mobile support teams
 teams-help = Teams of specialists from several units who go to villages and residential groups: outreach conferences, legal advice, guidance on submitting online.
 teams-empty = No teams yet.
@@ -903,6 +923,13 @@ teams-plan = Plan a round
 teams-place = Place
 teams-place-hint = Village, residential group, cultural house…
 teams-kind = Kind
+teams-date = Date
+teams-start-time = Starts at
+teams-notes = Notes
+teams-ics-hint = Add this link to a phone's calendar app to follow the team's rounds.
+round-status-planned = Planned
+round-status-held = Held
+round-status-cancelled = Cancelled
 round-kind-outreach = Outreach conference
 round-kind-legal_advice = Legal advice
 round-kind-online_guidance = Guidance on online submission
@@ -1072,7 +1099,7 @@ mail-footer-prefs = Choose to get these at once, in the daily digest, or not at 
 mail-footer-required = A process depends on this message, so it cannot be switched off; it can go into the daily digest:
 mail-label-unit = Unit
 mail-label-deadline = Deadline
-mail-label-duty = Citizen desk
+mail-label-duty = Citizen support desk
 mail-label-answer = Answer
 mail-subject-task_assigned = { $role ->
     [owner] You lead a difficult task: { $title }
@@ -1117,9 +1144,21 @@ mail-subject-desk_case_due = { $when ->
     [passed] Citizen answer overdue ({ $due }): { $procedure }
    *[soon] Citizen answer due ({ $due }): { $procedure }
 }
-mail-body-desk_case_due = The desk case about “{ $procedure }” escalated to { $to } { $when ->
+mail-body-desk_case_due = The citizen support desk case about “{ $procedure }” escalated to { $to } { $when ->
     [passed] passed its answer date of { $due }.
    *[soon] must be answered by { $due }.
+}
+mail-subject-desk_swap = { $when ->
+    [accepted] { $colleague } takes { $asker }'s shift on { $date }: { $duty }
+    [declined] { $colleague } declined the shift on { $date }: { $duty }
+    [withdrawn] { $asker } withdrew the swap of { $date }: { $duty }
+   *[asked] { $asker } asks you to take the shift on { $date }: { $duty }
+}
+mail-body-desk_swap = { $when ->
+    [accepted] { $colleague } agreed to take { $asker }'s shift on { $date }. The rota is updated.
+    [declined] { $colleague } will not take the shift on { $date }. It stays yours; you may ask someone else.
+    [withdrawn] { $asker } no longer asks you to take the shift on { $date }. Nothing to answer.
+   *[asked] { $asker } asks you to take the shift on { $date }. Open the shift to accept or decline.
 }
 mail-subject-digest = Daily digest for { $day }
 mail-digest-intro = What is due and what is new for you today:
@@ -1142,7 +1181,8 @@ notify-kind-review_opened = A review round opens and self-assessment is due
 notify-kind-review_published = Review results are published
 notify-kind-recommendation_due = A recommendation my body must answer is nearly due or overdue
 notify-kind-recommendation_answered = A recommendation from my unit was answered
-notify-kind-desk_case_due = An escalated desk case is due for an answer
+notify-kind-desk_case_due = A case escalated from the citizen support desk is due for an answer
+notify-kind-desk_swap = Swaps of my citizen support desk shifts
 outbox-title = Outbox
 outbox-help = Each notification is written to the outbox together with the change that causes it, then sent; temporary failures are tried again at growing intervals.
 outbox-daily-at = Digests and reminders are queued every day after { $hour }:00.
@@ -1171,6 +1211,7 @@ outbox-kind-review_published = { notify-kind-review_published }
 outbox-kind-recommendation_due = { notify-kind-recommendation_due }
 outbox-kind-recommendation_answered = { notify-kind-recommendation_answered }
 outbox-kind-desk_case_due = { notify-kind-desk_case_due }
+outbox-kind-desk_swap = { notify-kind-desk_swap }
 review-results-cut = Only the first 100 rows are shown; the Excel file has them all.
 tasks-owner-choose-unit = Choose a unit to filter by owner.
 

@@ -287,7 +287,7 @@ error-cancel-reason = Phải ghi lý do hủy.
 error-conflict-status = Việc vừa được người khác cập nhật; trạng thái chưa được đổi. Vui lòng xem lại.
 
 # Hộ dân và lượt vận động
-nav-visits-due = Lịch vận động
+nav-visits-due = Hộ đến hạn vận động
 households-title = Hộ dân
 households-new-title = Thêm hộ dân
 households-edit-title = Sửa thông tin hộ dân
@@ -464,7 +464,7 @@ dashboard-by-status = Việc khó theo trạng thái
 dashboard-by-stage = Hộ dân theo giai đoạn
 dashboard-by-category = Việc khó theo lĩnh vực
 nav-search = Tìm kiếm
-search-title = Tìm việc khó và hộ dân
+search-title = Tìm kiếm việc khó và hộ dân
 search-hint = Tên việc hoặc tên chủ hộ (gõ có dấu hay không dấu đều được)
 search-more = Còn những hộ khác trùng tên; đây là { $count } hộ đầu tiên. Gõ thêm họ tên hoặc tìm trong danh sách hộ của từng việc.
 search-more-tasks = Còn những việc khác khớp; đây là { $count } việc đầu tiên, theo tên việc.
@@ -484,8 +484,8 @@ categories-clearance = Có số liệu giải phóng mặt bằng
 categories-new = Thêm lĩnh vực
 
 ## Year-end review (giám sát, đánh giá của Mặt trận)
-nav-reviews = Đánh giá cuối năm
-nav-rubric = Tiêu chí đánh giá
+nav-reviews = Giám sát, đánh giá
+nav-rubric = Tiêu chí và thang điểm
 permalink = Đường dẫn đến mục này
 reviews-title = Giám sát, đánh giá việc khó
 reviews-new-title = Mở đợt đánh giá
@@ -745,15 +745,15 @@ audit-action-move = chuyển trạng thái
 audit-action-appraise = chấm điểm thẩm định
 audit-action-check_in = báo cáo kết quả
 audit-action-acknowledge = ghi nhận báo cáo
-nav-model-fields = Lĩnh vực mô hình
+nav-model-fields = Lĩnh vực của mô hình
 model-fields-title = Lĩnh vực của mô hình "Dân vận khéo"
 model-fields-help = Danh sách lĩnh vực dùng chung khi đăng ký mô hình. Thêm lĩnh vực mới hoặc ngừng dùng lĩnh vực cũ; mô hình đã đăng ký giữ nguyên lĩnh vực.
-nav-procedures = Thủ tục tiếp dân
-procedures-title = Thủ tục tại buổi trực tiếp dân
+nav-procedures = Thủ tục trực hỗ trợ công dân
+procedures-title = Thủ tục trực hỗ trợ công dân
 procedures-help = Danh sách thủ tục dùng khi ghi nhận trường hợp công dân đến liên hệ. Thêm thủ tục mới hoặc ngừng dùng thủ tục cũ.
 
 ## Duty desk and citizen feedback
-nav-desk = Trực tiếp dân
+nav-desk = Trực hỗ trợ công dân
 error-time = Nhập giờ dạng 07:30.
 time-hint = Giờ:phút, ví dụ 07:30
 weekday-1 = Thứ Hai
@@ -800,6 +800,7 @@ desk-no-cases = Chưa có trường hợp nào.
 shift-status-planned = Theo lịch
 shift-status-held = Đã trực
 shift-status-cancelled = Hủy
+shift-status-missed = Không trực
 desk-case-new = Ghi nhận trường hợp công dân
 desk-procedure = Thủ tục
 desk-citizen-name = Họ tên công dân
@@ -822,6 +823,19 @@ desk-swap-ask = Đề nghị đổi ca
 desk-swap-reason = Lý do
 desk-swap-send = Gửi đề nghị
 desk-error-swap-reason = Cần ghi lý do đổi ca (tối đa 500 ký tự).
+desk-swap-ask-hint = Chọn đồng chí trực thay và ghi lý do; ca chỉ chuyển sang đồng chí ấy khi đồng chí ấy đồng ý.
+desk-swap-with = Đồng chí trực thay
+desk-swap-asked = { $asker } đề nghị đổi ca.
+desk-swap-asked-of = { $asker } đề nghị { $colleague } trực thay ca này.
+desk-swap-asked-of-you = { $asker } đề nghị đồng chí trực thay.
+desk-swap-accept = Đồng ý trực thay
+desk-swap-decline = Từ chối
+desk-swap-decline-reason = Lý do từ chối (không bắt buộc)
+desk-swap-withdraw = Rút đề nghị đổi ca
+desk-swaps-asked-of-me = Đề nghị trực thay gửi đến tôi
+desk-error-swap-closed = Chỉ đổi được ca còn theo lịch và chưa qua ngày trực.
+desk-error-swap-open = Ca này đang có đề nghị đổi ca chờ trả lời.
+desk-error-no-swap = Ca này không có đề nghị đổi ca nào đang chờ trả lời.
 desk-feedback-received = Đã có ý kiến
 desk-case-title = Trường hợp công dân
 desk-answered = Đã trả lời
@@ -842,6 +856,8 @@ period-quarter = Quý { $q }/{ $year }
 desk-shifts-planned = Số ca theo lịch
 desk-shifts-held = Số ca đã trực
 desk-shifts-cancelled = Số ca hủy
+desk-shifts-missed = Số ca không trực
+desk-shifts-missed-figure = ca không trực (đã qua ngày, chưa ghi nhận đã trực)
 desk-shifts-held-of-planned = ca đã trực / theo lịch
 desk-escalations-open = Chuyển xử lý chưa có trả lời
 desk-escalations-closed = Chuyển xử lý đã có trả lời
@@ -866,9 +882,13 @@ feedback-invalid = Đường dẫn không đúng.
 feedback-expired = Đường dẫn đánh giá đã hết hạn.
 feedback-answered = Trường hợp này đã được đánh giá. Cảm ơn ông/bà.
 feedback-thanks = Cảm ơn ông/bà đã đánh giá.
-feedback-privacy = Ý kiến được gửi ẩn danh đến bộ phận tiếp dân.
+feedback-privacy = Ý kiến được gửi ẩn danh đến cán bộ trực hỗ trợ công dân.
 audit-action-generate_rota = lập lịch trực
 audit-action-change_shift = thay đổi ca trực
+audit-action-request_swap = đề nghị đổi ca trực
+audit-action-accept_swap = đồng ý trực thay
+audit-action-decline_swap = từ chối trực thay
+audit-action-withdraw_swap = rút đề nghị đổi ca
 audit-action-add_case = ghi nhận trường hợp công dân
 audit-action-answer_escalation = ghi nhận trả lời
 
@@ -903,6 +923,13 @@ teams-plan = Lên lịch đợt hỗ trợ
 teams-place = Địa điểm
 teams-place-hint = Thôn, tổ dân phố, nhà văn hóa…
 teams-kind = Hình thức
+teams-date = Ngày
+teams-start-time = Giờ bắt đầu
+teams-notes = Ghi chú
+teams-ics-hint = Thêm đường dẫn này vào ứng dụng lịch trên điện thoại để theo dõi lịch hoạt động của tổ.
+round-status-planned = Đã lên kế hoạch
+round-status-held = Đã tổ chức
+round-status-cancelled = Đã hủy
 round-kind-outreach = Hội nghị phổ biến
 round-kind-legal_advice = Tư vấn pháp lý
 round-kind-online_guidance = Hướng dẫn nộp hồ sơ trực tuyến
@@ -1072,7 +1099,7 @@ mail-footer-prefs = Chọn nhận thư ngay, gộp vào bản tin hằng ngày h
 mail-footer-required = Thư này thuộc quy trình nên không tắt được; có thể gộp vào bản tin hằng ngày tại:
 mail-label-unit = Đơn vị
 mail-label-deadline = Thời hạn
-mail-label-duty = Tổ tiếp dân
+mail-label-duty = Lịch trực hỗ trợ công dân
 mail-label-answer = Nội dung trả lời
 mail-subject-task_assigned = { $role ->
     [owner] Đồng chí được giao chủ trì việc khó: { $title }
@@ -1117,9 +1144,21 @@ mail-subject-desk_case_due = { $when ->
     [passed] Quá hạn trả lời công dân ({ $due }): { $procedure }
    *[soon] Sắp đến hạn trả lời công dân ({ $due }): { $procedure }
 }
-mail-body-desk_case_due = Trường hợp tiếp dân về “{ $procedure }” đã chuyển đến { $to } { $when ->
+mail-body-desk_case_due = Trường hợp công dân tại buổi trực hỗ trợ về “{ $procedure }” đã chuyển đến { $to } { $when ->
     [passed] đã quá hạn trả lời ngày { $due }.
    *[soon] cần có trả lời trước ngày { $due }.
+}
+mail-subject-desk_swap = { $when ->
+    [accepted] { $colleague } trực thay { $asker } ngày { $date }: { $duty }
+    [declined] { $colleague } không nhận trực thay ngày { $date }: { $duty }
+    [withdrawn] { $asker } đã rút đề nghị trực thay ngày { $date }: { $duty }
+   *[asked] { $asker } đề nghị đồng chí trực thay ngày { $date }: { $duty }
+}
+mail-body-desk_swap = { $when ->
+    [accepted] { $colleague } đã đồng ý trực thay { $asker } ca trực ngày { $date }. Lịch trực đã được cập nhật.
+    [declined] { $colleague } không nhận trực thay ca trực ngày { $date }. Ca trực vẫn do đồng chí đảm nhận; có thể đề nghị đồng chí khác.
+    [withdrawn] { $asker } đã rút đề nghị đồng chí trực thay ca trực ngày { $date }. Đồng chí không cần trả lời.
+   *[asked] { $asker } đề nghị đồng chí trực thay ca trực ngày { $date }. Đồng chí mở ca trực để đồng ý hoặc từ chối.
 }
 mail-subject-digest = Bản tin ngày { $day }
 mail-digest-intro = Những việc cần làm và tin mới của đồng chí hôm nay:
@@ -1142,7 +1181,8 @@ notify-kind-review_opened = Mở đợt đánh giá, đến hạn tự đánh gi
 notify-kind-review_published = Công bố kết quả đánh giá
 notify-kind-recommendation_due = Kiến nghị cơ quan mình phải trả lời sắp đến hạn hoặc quá hạn
 notify-kind-recommendation_answered = Kiến nghị của đơn vị mình đã có trả lời
-notify-kind-desk_case_due = Trường hợp tiếp dân đã chuyển xử lý đến hạn trả lời
+notify-kind-desk_case_due = Trường hợp công dân tại buổi trực hỗ trợ đã chuyển xử lý đến hạn trả lời
+notify-kind-desk_swap = Đề nghị đổi ca trực hỗ trợ công dân và trả lời
 outbox-title = Hộp thư đi
 outbox-help = Mỗi thông báo được ghi vào hộp thư đi cùng lúc với thay đổi sinh ra nó, rồi được gửi đi; gửi lỗi tạm thời thì thử lại, giãn dần thời gian.
 outbox-daily-at = Bản tin và nhắc hạn được lập mỗi ngày sau { $hour } giờ.
@@ -1171,6 +1211,7 @@ outbox-kind-review_published = { notify-kind-review_published }
 outbox-kind-recommendation_due = { notify-kind-recommendation_due }
 outbox-kind-recommendation_answered = { notify-kind-recommendation_answered }
 outbox-kind-desk_case_due = { notify-kind-desk_case_due }
+outbox-kind-desk_swap = { notify-kind-desk_swap }
 review-results-cut = Chỉ hiện 100 dòng đầu; bảng đầy đủ có trong tệp Excel.
 tasks-owner-choose-unit = Chọn đơn vị để lọc theo người chủ trì.
 

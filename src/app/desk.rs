@@ -4,6 +4,7 @@ use chrono::NaiveDate;
 
 use super::{chosen, Rejected, Version, Versioned};
 use crate::context::CurrentUser;
+use crate::db::notifications::{Swap, SwapStep};
 use crate::db::{self, audit, desk as ddb};
 use crate::domain::access::Permission;
 use crate::domain::desk::{self, Outcome, ShiftStatus};
@@ -276,24 +277,31 @@ impl Versioned for ddb::Shift {
 /// A change to a shift as asked on its page or sent as JSON.
 #[derive(Debug, Clone, Default)]
 pub struct ShiftChangeInput {
-    /// `assign`, `swap` or `status`.
+    /// `assign`, `swap`, `accept`, `decline`, `withdraw` or `status`.
     pub action: String,
-    /// Whom a manager assigns.
+    /// Whom a manager assigns, or the colleague a swap is asked of.
     pub official_id: Option<i64>,
-    /// Why a swap is asked for (required), or a note on the status.
+    /// Why a swap is asked for (required) or declined, or a note on the
+    /// status.
     pub reason: String,
     /// `held` or `cancelled`.
     pub status: String,
 }
 
 /// The change asked for, if the reader may make it: a manager assigns one
-/// of the duty's active officials; the official on duty asks for a swap with
-/// a reason; whoever records cases marks it held or cancelled.
+/// of the duty's active officials; the official on duty asks one of them
+/// (not themself) to take the shift, with a reason, and may withdraw the
+/// request while it is open; the colleague asked accepts or declines it;
+/// whoever records cases marks it held or cancelled. A swap is asked and
+/// accepted only while the shift is planned and its day has not passed.
 fn shift_change(
     sa: &ShiftAccess,
     user: &CurrentUser,
     input: &ShiftChangeInput,
 ) -> Result<ddb::ShiftChange, Rejected<ddb::Shift>> {
+    let s = &sa.shift;
+    let open = desk::swappable(&s.status, s.on_date, format::today());
+    let role = desk::swap_role(s.swap_requested_by, s.swap_with, user.id);
     Ok(match input.action.as_str() {
         "assign" if sa.a.manage => {
             let official = input.official_id.filter(|o| sa.assignable.contains(o));
@@ -301,20 +309,60 @@ fn shift_change(
                 official.ok_or_else(|| refused("official_id", chosen::INVALID))?,
             )
         }
-        "swap" if sa.shift.official_id == user.id => {
+        "swap" if s.official_id == user.id => {
+            if !open {
+                return Err(Rejected::NotAllowed("desk-error-swap-closed"));
+            }
+            if s.swap_requested_by.is_some() {
+                return Err(Rejected::NotAllowed("desk-error-swap-open"));
+            }
+            let mut e = FieldErrors::default();
+            let with = match input.official_id {
+                None => {
+                    e.add("official_id", "error-required");
+                    None
+                }
+                Some(o) if o == user.id || !sa.assignable.contains(&o) => {
+                    e.add("official_id", chosen::INVALID);
+                    None
+                }
+                Some(o) => Some(o),
+            };
             let reason = input.reason.trim();
             if reason.is_empty() || reason.chars().count() > 500 {
-                return Err(refused("reason", "desk-error-swap-reason"));
+                e.add("reason", "desk-error-swap-reason");
             }
-            ddb::ShiftChange::RequestSwap(user.id, reason.to_string())
+            match with {
+                Some(with) if e.is_empty() => ddb::ShiftChange::RequestSwap {
+                    by: user.id,
+                    with,
+                    reason: reason.to_string(),
+                },
+                _ => return Err(Rejected::Invalid(e)),
+            }
         }
+        "accept" | "decline" | "withdraw" if role == desk::SwapRole::None => {
+            return Err(Rejected::NotAllowed("desk-error-no-swap"))
+        }
+        "accept" if role == desk::SwapRole::Colleague => {
+            if !open || !sa.assignable.contains(&user.id) {
+                return Err(Rejected::NotAllowed("desk-error-swap-closed"));
+            }
+            ddb::ShiftChange::AcceptSwap(user.id)
+        }
+        "decline" if role == desk::SwapRole::Colleague => {
+            ddb::ShiftChange::DeclineSwap(input.reason.trim().chars().take(500).collect())
+        }
+        "withdraw" if role == desk::SwapRole::Asker => ddb::ShiftChange::WithdrawSwap,
         "status" if sa.records => {
             let status = ShiftStatus::parse(&input.status)
-                .filter(|s| *s != ShiftStatus::Planned)
+                .filter(|s| ShiftStatus::MARKED.contains(s))
                 .ok_or_else(|| refused("status", chosen::INVALID))?;
             ddb::ShiftChange::Status(status, input.reason.trim().chars().take(500).collect())
         }
-        "assign" | "swap" | "status" => return Err(Rejected::Forbidden),
+        "assign" | "swap" | "accept" | "decline" | "withdraw" | "status" => {
+            return Err(Rejected::Forbidden)
+        }
         _ => {
             return Err(Rejected::Failed(AppError::BadRequest(
                 "unknown action".into(),
@@ -323,8 +371,20 @@ fn shift_change(
     })
 }
 
+/// The step of a swap a change is, if it is one.
+fn swap_step(change: &ddb::ShiftChange) -> Option<SwapStep> {
+    match change {
+        ddb::ShiftChange::RequestSwap { .. } => Some(SwapStep::Asked),
+        ddb::ShiftChange::AcceptSwap(_) => Some(SwapStep::Accepted),
+        ddb::ShiftChange::DeclineSwap(_) => Some(SwapStep::Declined),
+        ddb::ShiftChange::WithdrawSwap => Some(SwapStep::Withdrawn),
+        ddb::ShiftChange::Assign(_) | ddb::ShiftChange::Status(..) => None,
+    }
+}
+
 /// Changes a shift from the version read (see `shift_change` for who may
-/// do what).
+/// do what); each step of a swap is told to those concerned in the same
+/// transaction.
 pub fn change_shift(
     conn: &mut db::DbConnection,
     user: &CurrentUser,
@@ -337,10 +397,44 @@ pub fn change_shift(
     let change = shift_change(&sa, user, input)?;
     let version = version.given(|| Ok(sa.shift.clone()))?;
     let unit = sa.a.unit.id;
+    let name = |id: i64| {
+        sa.a.officials
+            .iter()
+            .find(|(o, _)| *o == id)
+            .map_or("", |(_, n)| n.as_str())
+    };
+    let (asker, colleague, reason) = match &change {
+        ddb::ShiftChange::RequestSwap { by, with, reason } => (*by, Some(*with), reason.as_str()),
+        ddb::ShiftChange::DeclineSwap(why) => (
+            sa.shift.swap_requested_by.unwrap_or_default(),
+            sa.shift.swap_with,
+            why.as_str(),
+        ),
+        _ => (
+            sa.shift.swap_requested_by.unwrap_or_default(),
+            sa.shift.swap_with,
+            sa.shift.swap_reason.as_deref().unwrap_or(""),
+        ),
+    };
     write_at(
         conn,
         actor,
-        |c| ddb::change_shift(c, &sa.shift, version, unit, &change),
+        |c| {
+            let saved = ddb::change_shift(c, &sa.shift, version, unit, &change)?;
+            if let (Some(_), Some(step), Some(colleague)) = (&saved, swap_step(&change), colleague)
+            {
+                let swap = Swap {
+                    shift: &sa.shift,
+                    duty: &sa.a.duty,
+                    unit_path: &sa.a.unit.path,
+                    asker: (asker, name(asker)),
+                    colleague: (colleague, name(colleague)),
+                    reason,
+                };
+                db::notifications::desk_swap(c, step, &swap)?;
+            }
+            Ok(saved)
+        },
         |c| Ok(ddb::find_shift(c, shift_id)?),
     )
 }
@@ -463,9 +557,14 @@ pub fn answer_case(
     }
     let mut e = input.unread.clone();
     let text = e.required("answer", &input.answer, 2_000);
+    let today = format::today();
     let on = e
         .date_value("answered_on", input.answered_on)
-        .unwrap_or_else(format::today);
+        .unwrap_or(today);
+    // An answer is recorded once it came, never ahead of it.
+    if on > today {
+        e.add("answered_on", "error-future-date");
+    }
     if !e.is_empty() {
         return Err(Rejected::Invalid(e));
     }

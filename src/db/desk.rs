@@ -177,6 +177,8 @@ pub struct Shift {
     pub swap_reason: Option<String>,
     pub version: i32,
     pub updated_at: NaiveDateTime,
+    /// The colleague asked to take the shift while a swap is open.
+    pub swap_with: Option<i64>,
 }
 
 /// A shift with its official's name and how many cases it recorded.
@@ -276,12 +278,32 @@ pub fn generate(
 /// What can happen to a shift.
 #[derive(Debug, Clone, Serialize)]
 pub enum ShiftChange {
-    /// A manager puts someone else on it (a swap or an override).
+    /// A manager puts someone else on it (an override); an open swap
+    /// request lapses.
     Assign(i64),
-    /// The official on it asks to swap, with a reason.
-    RequestSwap(i64, String),
+    /// The official on it asks a colleague to take it, with a reason.
+    RequestSwap { by: i64, with: i64, reason: String },
+    /// The colleague asked accepts: the shift is theirs.
+    AcceptSwap(i64),
+    /// The colleague asked declines, perhaps saying why.
+    DeclineSwap(String),
+    /// The asker withdraws the request while it is open.
+    WithdrawSwap,
     /// Held or cancelled, with a note.
     Status(ShiftStatus, String),
+}
+
+impl ShiftChange {
+    /// The audit log's word for the change.
+    pub fn action(&self) -> &'static str {
+        match self {
+            ShiftChange::RequestSwap { .. } => "request_swap",
+            ShiftChange::AcceptSwap(_) => "accept_swap",
+            ShiftChange::DeclineSwap(_) => "decline_swap",
+            ShiftChange::WithdrawSwap => "withdraw_swap",
+            ShiftChange::Assign(_) | ShiftChange::Status(..) => "change_shift",
+        }
+    }
 }
 
 /// Applies a change to a shift still at `version`; `None` when it moved.
@@ -296,42 +318,63 @@ pub fn change_shift(
         .filter(desk_shifts::id.eq(s.id))
         .filter(desk_shifts::version.eq(version));
     let now = super::now();
+    let moved = (
+        desk_shifts::version.eq(version + 1),
+        desk_shifts::updated_at.eq(now),
+    );
+    let closed = (
+        desk_shifts::swap_requested_by.eq(None::<i64>),
+        desk_shifts::swap_reason.eq(None::<String>),
+        desk_shifts::swap_with.eq(None::<i64>),
+    );
     let n = match c {
-        ShiftChange::Assign(user) => diesel::update(target)
-            .set((
-                desk_shifts::official_id.eq(user),
-                desk_shifts::swap_requested_by.eq(None::<i64>),
-                desk_shifts::swap_reason.eq(None::<String>),
-                desk_shifts::version.eq(version + 1),
-                desk_shifts::updated_at.eq(now),
-            ))
+        ShiftChange::Assign(user) | ShiftChange::AcceptSwap(user) => diesel::update(target)
+            .set((desk_shifts::official_id.eq(user), closed, moved))
             .execute(conn)?,
-        ShiftChange::RequestSwap(user, reason) => diesel::update(target)
+        ShiftChange::RequestSwap { by, with, reason } => diesel::update(target)
             .set((
-                desk_shifts::swap_requested_by.eq(user),
+                desk_shifts::swap_requested_by.eq(by),
+                desk_shifts::swap_with.eq(with),
                 desk_shifts::swap_reason.eq(reason),
-                desk_shifts::version.eq(version + 1),
-                desk_shifts::updated_at.eq(now),
+                moved,
             ))
             .execute(conn)?,
+        ShiftChange::DeclineSwap(_) | ShiftChange::WithdrawSwap => {
+            diesel::update(target).set((closed, moved)).execute(conn)?
+        }
         ShiftChange::Status(status, note) => diesel::update(target)
             .set((
                 desk_shifts::status.eq(status.as_str()),
                 desk_shifts::note.eq(note),
-                desk_shifts::version.eq(version + 1),
-                desk_shifts::updated_at.eq(now),
+                moved,
             ))
             .execute(conn)?,
     };
     Ok((n == 1).then(|| {
         Change::new(
-            "change_shift",
+            c.action(),
             "desk_shift",
             s.id,
-            json!({"from_official": s.official_id, "change": c}),
+            json!({"from_official": s.official_id, "swap_requested_by": s.swap_requested_by, "swap_with": s.swap_with, "change": c}),
         )
         .on_unit(unit_id)
     }))
+}
+
+/// Open swap requests asked of `user`, on any duty: the shift, its duty's
+/// name and the asker's name, by date.
+pub fn swaps_asked_of(
+    conn: &mut DbConnection,
+    user: i64,
+) -> QueryResult<Vec<(Shift, String, String)>> {
+    desk_shifts::table
+        .inner_join(desk_duties::table)
+        .inner_join(users::table.on(users::id.eq(desk_shifts::official_id)))
+        .filter(desk_shifts::swap_with.eq(user))
+        .filter(desk_shifts::swap_requested_by.is_not_null())
+        .select((Shift::as_select(), desk_duties::name, users::full_name))
+        .order(desk_shifts::on_date)
+        .load(conn)
 }
 
 /// Open swap requests of a duty.
@@ -589,8 +632,9 @@ pub fn give_feedback(
 /// A duty's figures over a period, all counted in the database.
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct Summary {
-    /// (status, shifts)
-    pub shifts: Vec<(String, i64)>,
+    /// Each shift's stored status and day (what it shows is the domain's
+    /// `ShiftStatus::shown`).
+    pub shifts: Vec<(String, NaiveDate)>,
     /// (procedure id, outcome, cases)
     pub cases: Vec<(i64, String, i64)>,
     pub escalations_open: i64,
@@ -608,8 +652,7 @@ pub fn summary(
     let shifts = desk_shifts::table
         .filter(desk_shifts::duty_id.eq(duty_id))
         .filter(desk_shifts::on_date.between(from, to))
-        .group_by(desk_shifts::status)
-        .select((desk_shifts::status, diesel::dsl::count_star()))
+        .select((desk_shifts::status, desk_shifts::on_date))
         .load(conn)?;
     let in_period = || {
         desk_cases::table

@@ -638,3 +638,79 @@ pub fn recommendation_answered(
     notify(conn, Kind::RecommendationAnswered, &people, &payload)?;
     Ok(())
 }
+
+/// A step of a desk shift's swap, and who hears of it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SwapStep {
+    /// Asked: the colleague is told.
+    Asked,
+    /// Accepted: both officials and the desk's managers are told.
+    Accepted,
+    /// Declined: the asker is told.
+    Declined,
+    /// Withdrawn: the colleague is told.
+    Withdrawn,
+}
+
+impl SwapStep {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SwapStep::Asked => "asked",
+            SwapStep::Accepted => "accepted",
+            SwapStep::Declined => "declined",
+            SwapStep::Withdrawn => "withdrawn",
+        }
+    }
+}
+
+/// Who took part in a swap and where: the shift, its duty and unit, the
+/// asker and the colleague (id, name), and the reason given at this step.
+pub struct Swap<'a> {
+    pub shift: &'a super::desk::Shift,
+    pub duty: &'a super::desk::Duty,
+    pub unit_path: &'a str,
+    pub asker: (i64, &'a str),
+    pub colleague: (i64, &'a str),
+    pub reason: &'a str,
+}
+
+/// Tells those concerned about a step of a shift's swap (see `SwapStep`);
+/// the desk's managers are those who run it for the unit: its committee,
+/// or failing that its administrators, nearest first.
+pub fn desk_swap(conn: &mut DbConnection, step: SwapStep, s: &Swap) -> QueryResult<()> {
+    let mut people = match step {
+        SwapStep::Asked | SwapStep::Withdrawn => vec![s.colleague.0],
+        SwapStep::Declined => vec![s.asker.0],
+        SwapStep::Accepted => vec![s.asker.0, s.colleague.0],
+    };
+    if step == SwapStep::Accepted {
+        people.extend(acting_for(
+            conn,
+            s.unit_path,
+            &[Role::Committee, Role::Admin],
+        )?);
+    }
+    let date = crate::domain::format::date(s.shift.on_date);
+    let when = format!("{date} {}–{}", s.duty.start_time, s.duty.end_time);
+    let mut details = vec![
+        json!({"label": "mail-label-duty", "value": s.duty.name}),
+        json!({"label": "desk-date", "value": when}),
+        json!({"label": "desk-place", "value": s.duty.place}),
+    ];
+    if !s.reason.trim().is_empty() {
+        details.push(json!({"label": "desk-swap-reason", "value": s.reason}));
+    }
+    let payload = json!({
+        "args": {
+            "when": step.as_str(),
+            "duty": s.duty.name,
+            "date": date,
+            "asker": s.asker.1,
+            "colleague": s.colleague.1,
+        },
+        "details": details,
+        "link": format!("/desk/shifts/{}", s.shift.id),
+    });
+    notify(conn, Kind::DeskSwap, &people, &payload)?;
+    Ok(())
+}

@@ -550,6 +550,7 @@ diesel::table! {
         swap_reason -> Nullable<Text>,
         version -> Integer,
         updated_at -> Timestamp,
+        swap_with -> Nullable<BigInt>,
     }
 }
 

@@ -7,7 +7,50 @@ code_list!(ShiftStatus {
     Planned => "planned",
     Held => "held",
     Cancelled => "cancelled",
+    /// Never stored: a planned shift whose day passed without being marked
+    /// held (see `ShiftStatus::shown`).
+    Missed => "missed",
 });
+
+impl ShiftStatus {
+    /// The status a shift shows on `today`: the one stored, except that a
+    /// shift still planned once its day has passed was missed.
+    pub fn shown(stored: &str, on_date: NaiveDate, today: NaiveDate) -> ShiftStatus {
+        match ShiftStatus::parse(stored).unwrap_or(ShiftStatus::Planned) {
+            ShiftStatus::Planned if on_date < today => ShiftStatus::Missed,
+            s => s,
+        }
+    }
+
+    /// What whoever records cases may mark a shift as.
+    pub const MARKED: [ShiftStatus; 2] = [ShiftStatus::Held, ShiftStatus::Cancelled];
+}
+
+/// Where a swap of a shift stands for the reader: none open, or open and
+/// asked by them, asked of them, or between two others.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SwapRole {
+    None,
+    Asker,
+    Colleague,
+    Other,
+}
+
+/// The reader's part in a shift's open swap request.
+pub fn swap_role(asked_by: Option<i64>, asked_of: Option<i64>, reader: i64) -> SwapRole {
+    match (asked_by, asked_of) {
+        (None, _) => SwapRole::None,
+        (Some(by), _) if by == reader => SwapRole::Asker,
+        (_, Some(of)) if of == reader => SwapRole::Colleague,
+        _ => SwapRole::Other,
+    }
+}
+
+/// A shift can still change hands while it is planned and its day has not
+/// passed.
+pub fn swappable(stored: &str, on_date: NaiveDate, today: NaiveDate) -> bool {
+    ShiftStatus::shown(stored, on_date, today) == ShiftStatus::Planned
+}
 
 code_list!(Outcome {
     Guided => "guided",
@@ -195,6 +238,34 @@ mod tests {
         );
         assert!(!case_overdue(Some(d(6)), Some(d(4)), d(9)), "answered");
         assert!(!case_overdue(None, None, d(9)), "nothing due");
+    }
+
+    #[test]
+    fn a_planned_shift_past_its_day_shows_as_missed() {
+        let today = d(2026, 3, 10);
+        let shown = |s: &str, day: u32| ShiftStatus::shown(s, d(2026, 3, day), today);
+        assert_eq!(shown("planned", 3), ShiftStatus::Missed);
+        assert_eq!(
+            shown("planned", 10),
+            ShiftStatus::Planned,
+            "today is not missed yet"
+        );
+        assert_eq!(shown("planned", 17), ShiftStatus::Planned);
+        assert_eq!(shown("held", 3), ShiftStatus::Held);
+        assert_eq!(shown("cancelled", 3), ShiftStatus::Cancelled);
+        assert!(swappable("planned", d(2026, 3, 10), today));
+        assert!(!swappable("planned", d(2026, 3, 9), today));
+        assert!(!swappable("held", d(2026, 3, 17), today));
+        assert!(!ShiftStatus::MARKED.contains(&ShiftStatus::Missed));
+    }
+
+    #[test]
+    fn the_readers_part_in_a_swap() {
+        assert_eq!(swap_role(None, None, 1), SwapRole::None);
+        assert_eq!(swap_role(Some(1), Some(2), 1), SwapRole::Asker);
+        assert_eq!(swap_role(Some(1), Some(2), 2), SwapRole::Colleague);
+        assert_eq!(swap_role(Some(1), Some(2), 3), SwapRole::Other);
+        assert_eq!(swap_role(Some(1), None, 2), SwapRole::Other);
     }
 
     #[test]

@@ -22,6 +22,10 @@ code_list! {
         RecommendationAnswered => "recommendation_answered",
         /// An escalated desk case is due or overdue.
         DeskCaseDue => "desk_case_due",
+        /// A swap of a desk shift: asked of the colleague, then accepted
+        /// (both officials and the desk's managers), declined (the asker) or
+        /// withdrawn (the colleague).
+        DeskSwap => "desk_swap",
     }
 }
 
@@ -41,7 +45,7 @@ impl Kind {
     pub fn required(self) -> bool {
         matches!(
             self,
-            Kind::ReviewOpened | Kind::RecommendationDue | Kind::DeskCaseDue
+            Kind::ReviewOpened | Kind::RecommendationDue | Kind::DeskCaseDue | Kind::DeskSwap
         )
     }
 

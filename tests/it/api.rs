@@ -2676,8 +2676,8 @@ async fn duties_and_shifts_change_as_on_the_desk_pages() {
     let (status, _, _) = put("chutri", edit, "1").await;
     assert_eq!(status, StatusCode::PRECONDITION_FAILED);
 
-    // The official on the first shift asks for a swap; the manager assigns
-    // it to the other official; then it is marked held.
+    // The official on the first shift asks the other official to take it;
+    // the manager assigns it to them instead; then it is marked held.
     let shift = shifts[0]["id"].as_i64().unwrap();
     let change = format!("/api/v1/desk/shifts/{shift}/change");
     let post = |who: &str, body: Value, version: String| {
@@ -2702,14 +2702,18 @@ async fn duties_and_shifts_change_as_on_the_desk_pages() {
         json["error"]["fields"]["reason"]["code"],
         "desk-error-swap-reason"
     );
+    assert_eq!(json["error"]["fields"]["official_id"]["code"], "required");
     let (status, _, swapped) = post(
         "totac",
-        json!({"action": "swap", "reason": "Đi tập huấn"}),
+        json!({"action": "swap", "reason": "Đi tập huấn", "official_id": w.owner}),
         v(&shifts[0]),
     )
     .await;
     assert_eq!(status, StatusCode::OK, "{swapped}");
     assert_eq!(swapped["swap_requested_by"], w.teammate);
+    assert_eq!(swapped["swap_with"], w.owner);
+    let (status, _, _) = post("totac", json!({"action": "accept"}), v(&swapped)).await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "the asker does not accept");
     let (status, _, _) = post(
         "totac",
         json!({"action": "assign", "official_id": w.owner}),
@@ -2740,6 +2744,37 @@ async fn duties_and_shifts_change_as_on_the_desk_pages() {
     .await;
     assert_eq!(status, StatusCode::OK, "{held}");
     assert_eq!(held["status"], "held");
+
+    // A swap agreed through the API: asked of a colleague, who accepts.
+    let third = shifts[2]["id"].as_i64().unwrap();
+    let change = format!("/api/v1/desk/shifts/{third}/change");
+    let post = |who: &str, body: Value, version: String| {
+        send_to(
+            w.app.url(""),
+            w.token(who).to_string(),
+            Method::POST,
+            change.clone(),
+            Some(body),
+            Some(version),
+        )
+    };
+    let ask = json!({"action": "swap", "reason": "Đi tập huấn", "official_id": w.owner});
+    let (status, _, asked) = post("totac", ask, v(&shifts[2])).await;
+    assert_eq!(status, StatusCode::OK, "{asked}");
+    let (status, _, json) = post("chutri", json!({"action": "withdraw"}), v(&asked)).await;
+    assert_eq!(
+        status,
+        StatusCode::FORBIDDEN,
+        "only the asker withdraws: {json}"
+    );
+    let (status, _, taken) = post("chutri", json!({"action": "accept"}), v(&asked)).await;
+    assert_eq!(status, StatusCode::OK, "{taken}");
+    assert_eq!(
+        (&taken["official_id"], &taken["swap_with"]),
+        (&json!(w.owner), &Value::Null)
+    );
+    let (status, _, json) = post("chutri", json!({"action": "decline"}), v(&taken)).await;
+    assert_eq!(status, StatusCode::CONFLICT, "nothing open: {json}");
 }
 
 /// A phone sends a visit it made offline, then again (its answer was lost):

@@ -144,9 +144,27 @@ async fn a_duty_runs_from_rota_to_citizen_feedback_and_review() {
         .replace("\r\n ", "")
         .replace("\n ", "");
     assert_eq!(ics.matches("BEGIN:VEVENT").count(), 8);
+    // Times are Việt Nam's, named by its zone, which the feed describes.
+    let first_day = rota[0].on_date.format("%Y%m%d");
     assert!(
-        ics.contains("Đồng chí bithu") && ics.contains("T003000Z"),
-        "07:30 in Vietnam is 00:30 UTC: {ics}"
+        ics.contains("Đồng chí bithu")
+            && ics.contains(&format!("DTSTART;TZID=Asia/Ho_Chi_Minh:{first_day}T073000"))
+            && ics.contains(&format!("DTEND;TZID=Asia/Ho_Chi_Minh:{first_day}T113000")),
+        "07:30–11:30 local: {ics}"
+    );
+    assert!(
+        !ics.lines()
+            .filter(|l| l.starts_with("DTSTART") || l.starts_with("DTEND"))
+            .any(|l| l.ends_with('Z')),
+        "no time in UTC: {ics}"
+    );
+    let zone = &ics[ics.find("BEGIN:VTIMEZONE").expect("the zone described")..];
+    assert!(
+        zone.contains("TZID:Asia/Ho_Chi_Minh")
+            && zone.contains("TZOFFSETFROM:+0700")
+            && zone.contains("TZOFFSETTO:+0700")
+            && zone.find("END:VTIMEZONE") < zone.find("BEGIN:VEVENT"),
+        "{ics}"
     );
     let r = app
         .get_with(
@@ -163,7 +181,7 @@ async fn a_duty_runs_from_rota_to_citizen_feedback_and_review() {
         .await;
     assert_eq!(r.status(), StatusCode::NOT_FOUND);
 
-    // The secretary asks to swap the first shift; the manager puts the deputy on it.
+    // The secretary asks the deputy to take the first shift; the deputy accepts.
     let first = rota[0].id;
     let change = |action: &str, extra: &[(&'static str, String)]| {
         let mut f = vec![
@@ -174,18 +192,30 @@ async fn a_duty_runs_from_rota_to_citizen_feedback_and_review() {
         f
     };
     let path = format!("/desk/shifts/{first}/change");
-    let html = secretary
-        .follow(
-            secretary
-                .post(&path, &change("swap", &[("reason", "".into())]))
-                .await,
+    let r = secretary
+        .post(
+            &path,
+            &change(
+                "swap",
+                &[("reason", "".into()), ("official_id", w.deputy.to_string())],
+            ),
         )
         .await;
-    assert!(html.contains("Cần ghi lý do đổi ca"));
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.text().await.unwrap().contains("Cần ghi lý do đổi ca"));
     secretary
         .follow(
             secretary
-                .post(&path, &change("swap", &[("reason", "Họp Thành ủy".into())]))
+                .post(
+                    &path,
+                    &change(
+                        "swap",
+                        &[
+                            ("reason", "Họp Thành ủy".into()),
+                            ("official_id", w.deputy.to_string()),
+                        ],
+                    ),
+                )
                 .await,
         )
         .await;
@@ -204,15 +234,8 @@ async fn a_duty_runs_from_rota_to_citizen_feedback_and_review() {
             .status(),
         StatusCode::FORBIDDEN
     );
-    manager
-        .follow(
-            manager
-                .post(
-                    &path,
-                    &change("assign", &[("official_id", w.deputy.to_string())]),
-                )
-                .await,
-        )
+    deputy
+        .follow(deputy.post(&path, &change("accept", &[])).await)
         .await;
     let s = &shifts(app, duty)[0];
     assert_eq!((s.official_id, s.swap_requested_by), (w.deputy, None));
@@ -465,4 +488,476 @@ async fn a_duty_edited_meanwhile_shows_both_versions_and_loses_nothing() {
         db::desk::find(&mut app.conn(), duty).unwrap().place,
         "Nhà văn hóa tổ dân phố 5"
     );
+}
+
+/// Posts a change to the duty's first shift from the version now stored.
+async fn change_first(
+    b: &common::Browser,
+    app: &TestApp,
+    duty: i64,
+    action: &str,
+    extra: Vec<(&'static str, String)>,
+) -> reqwest::Response {
+    let s = &shifts(app, duty)[0];
+    let mut f: Vec<(&str, String)> = vec![
+        ("action", action.into()),
+        ("version", s.version.to_string()),
+    ];
+    f.extend(extra);
+    b.post(&format!("/desk/shifts/{}/change", s.id), &f).await
+}
+
+/// Who was mailed about swaps, in order: (user, step).
+fn swap_mail(app: &TestApp) -> Vec<(i64, String)> {
+    use db::schema::outbox;
+    outbox::table
+        .filter(outbox::kind.eq("desk_swap"))
+        .order(outbox::id)
+        .select((outbox::user_id, outbox::payload))
+        .load::<(Option<i64>, String)>(&mut app.conn())
+        .unwrap()
+        .into_iter()
+        .map(|(u, p)| {
+            let p: serde_json::Value = serde_json::from_str(&p).unwrap();
+            (u.unwrap(), p["args"]["when"].as_str().unwrap().to_string())
+        })
+        .collect()
+}
+
+/// A swap is agreed by both officials: asked of a named colleague with a
+/// reason, seen by the colleague on the shift, on the desk page and by mail,
+/// declined or accepted by them, withdrawn by the asker while open. Each
+/// step is told to those concerned (the desk's manager once agreed) and
+/// audited; nobody else answers for the colleague.
+#[tokio::test]
+async fn a_swap_is_agreed_by_both_officials_and_those_concerned_are_told() {
+    let w = world().await;
+    let app = &w.app;
+    let committee = db::users::find_by_username(&mut app.conn(), "capuy")
+        .unwrap()
+        .unwrap()
+        .id;
+    for (id, name) in [
+        (w.secretary, "Nguyễn Văn Bí"),
+        (w.deputy, "Trần Thị Phó"),
+        (committee, "Lê Văn Cấp"),
+    ] {
+        app.set_email(id, name, &format!("u{id}@quangphu.test"), "vi");
+    }
+    let manager = app.browser("capuy").await;
+    let secretary = app.browser("bithu").await;
+    let deputy = app.browser("phobithu").await;
+    let reader = app.browser("xem").await;
+    let r = manager.post("/desk", &duty_fields(&w)).await;
+    let duty: i64 = location(&r).trim_start_matches("/desk/").parse().unwrap();
+    let shift = shifts(app, duty)[0].id;
+    assert_eq!(shifts(app, duty)[0].official_id, w.secretary);
+
+    // Asked of nobody: the form comes back with the reason as typed.
+    let reason = || ("reason", "Đi học lớp bồi dưỡng".to_string());
+    let r = change_first(&secretary, app, duty, "swap", vec![reason()]).await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let html = r.text().await.unwrap();
+    assert!(html.contains("id=\"swap-with-error\""), "{html}");
+    assert!(html.contains("value=\"Đi học lớp bồi dưỡng\""));
+    // Nor of oneself.
+    let me = ("official_id", w.secretary.to_string());
+    let r = change_first(&secretary, app, duty, "swap", vec![reason(), me]).await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(shifts(app, duty)[0].swap_requested_by, None);
+    assert!(swap_mail(app).is_empty());
+
+    // Asked of the deputy, who sees it on the shift, on the desk page and by mail.
+    let of_deputy = || ("official_id", w.deputy.to_string());
+    let ask = |b| {
+        let extra = vec![reason(), of_deputy()];
+        let b: &common::Browser = b;
+        async move { change_first(b, app, duty, "swap", extra).await }
+    };
+    assert_eq!(ask(&secretary).await.status(), StatusCode::SEE_OTHER);
+    let s = &shifts(app, duty)[0];
+    assert_eq!(
+        (s.official_id, s.swap_requested_by, s.swap_with),
+        (w.secretary, Some(w.secretary), Some(w.deputy))
+    );
+    assert_eq!(swap_mail(app), vec![(w.deputy, "asked".to_string())]);
+    let html = deputy.page_ok(&format!("/desk/shifts/{shift}")).await;
+    assert!(html.contains("Nguyễn Văn Bí đề nghị Trần Thị Phó trực thay ca này."));
+    assert!(html.contains("Đi học lớp bồi dưỡng"));
+    assert!(html.contains("Đồng ý trực thay") && html.contains("Từ chối"));
+    let html = deputy.page_ok("/desk").await;
+    assert!(html.contains("Đề nghị trực thay gửi đến tôi"));
+    assert!(html.contains("Nguyễn Văn Bí đề nghị đồng chí trực thay."));
+    assert!(!secretary
+        .page_ok(&format!("/desk/shifts/{shift}"))
+        .await
+        .contains("Đồng ý trực thay"));
+
+    // Only the colleague answers; a second request waits for the first.
+    for b in [&secretary, &manager, &reader] {
+        let r = change_first(b, app, duty, "accept", vec![]).await;
+        assert_eq!(r.status(), StatusCode::FORBIDDEN);
+    }
+    let html = secretary.follow(ask(&secretary).await).await;
+    assert!(html.contains("Ca này đang có đề nghị đổi ca chờ trả lời."));
+
+    // Declined: the shift stays the asker's, who is told.
+    let why = ("reason", "Trùng lịch tiếp xúc cử tri".to_string());
+    let r = change_first(&deputy, app, duty, "decline", vec![why]).await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let s = &shifts(app, duty)[0];
+    assert_eq!(
+        (s.official_id, s.swap_requested_by, s.swap_with),
+        (w.secretary, None, None)
+    );
+    assert_eq!(swap_mail(app)[1], (w.secretary, "declined".to_string()));
+    let html = deputy
+        .follow(change_first(&deputy, app, duty, "accept", vec![]).await)
+        .await;
+    assert!(html.contains("Ca này không có đề nghị đổi ca nào đang chờ trả lời."));
+    assert_eq!(shifts(app, duty)[0].official_id, w.secretary);
+
+    // Withdrawn while open: the colleague is told, and can no longer accept.
+    ask(&secretary).await;
+    let r = change_first(&secretary, app, duty, "withdraw", vec![]).await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    assert_eq!(shifts(app, duty)[0].swap_with, None);
+    assert_eq!(
+        swap_mail(app)[2..],
+        [
+            (w.deputy, "asked".to_string()),
+            (w.deputy, "withdrawn".to_string())
+        ]
+    );
+
+    // Accepted: the shift is the deputy's; both and the manager are told.
+    ask(&secretary).await;
+    let r = change_first(&deputy, app, duty, "accept", vec![]).await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let s = &shifts(app, duty)[0];
+    assert_eq!(
+        (s.official_id, s.swap_requested_by, s.swap_with),
+        (w.deputy, None, None)
+    );
+    let mut accepted: Vec<i64> = swap_mail(app)
+        .into_iter()
+        .filter(|(_, when)| when == "accepted")
+        .map(|(u, _)| u)
+        .collect();
+    accepted.sort_unstable();
+    let mut expected = vec![w.secretary, w.deputy, committee];
+    expected.sort_unstable();
+    assert_eq!(accepted, expected);
+    assert!(deputy
+        .page_ok(&format!("/desk/shifts/{shift}"))
+        .await
+        .contains("Ghi nhận trường hợp công dân"));
+
+    // Every step is in the audit log.
+    use db::schema::audit_log;
+    let actions: Vec<String> = audit_log::table
+        .filter(audit_log::entity.eq("desk_shift"))
+        .filter(audit_log::entity_id.eq(shift))
+        .order(audit_log::id)
+        .select(audit_log::action)
+        .load(&mut app.conn())
+        .unwrap();
+    assert_eq!(
+        actions,
+        [
+            "request_swap",
+            "decline_swap",
+            "request_swap",
+            "withdraw_swap",
+            "request_swap",
+            "accept_swap"
+        ]
+    );
+}
+
+/// A shift whose day passed without being marked held shows as missed: on
+/// the rota, on its page, in the review's counts and in the API; it is no
+/// longer swapped.
+#[tokio::test]
+async fn a_shift_not_held_by_its_day_shows_as_missed() {
+    use chrono::Datelike;
+    let w = world().await;
+    let app = &w.app;
+    let manager = app.browser("capuy").await;
+    let deputy = app.browser("phobithu").await;
+    let r = manager.post("/desk", &duty_fields(&w)).await;
+    let duty: i64 = location(&r).trim_start_matches("/desk/").parse().unwrap();
+    let rota = shifts(app, duty);
+    // Two shifts moved into the past: one never marked, one held.
+    let today = danvan::domain::format::today();
+    let missed_day = today - chrono::Duration::days(14);
+    let held_day = today - chrono::Duration::days(21);
+    {
+        use db::schema::desk_shifts as s;
+        let mut conn = app.conn();
+        diesel::update(s::table.find(rota[1].id))
+            .set(s::on_date.eq(missed_day))
+            .execute(&mut conn)
+            .unwrap();
+        diesel::update(s::table.find(rota[2].id))
+            .set((s::on_date.eq(held_day), s::status.eq("held")))
+            .execute(&mut conn)
+            .unwrap();
+    }
+    let html = manager.page_ok(&format!("/desk/{duty}")).await;
+    let past = &html[html.find("Các ca đã qua").unwrap()..];
+    assert!(
+        past.contains("Không trực") && past.contains("Đã trực"),
+        "{past}"
+    );
+    let html = deputy
+        .page_ok(&format!("/desk/shifts/{}", rota[1].id))
+        .await;
+    assert!(html.contains("Không trực"));
+    assert_eq!(
+        shifts(app, duty)[1].status,
+        "planned",
+        "derived, not stored"
+    );
+
+    // A missed shift no longer changes hands.
+    let v = shifts(app, duty)[1].version.to_string();
+    let html = deputy
+        .follow(
+            deputy
+                .post(
+                    &format!("/desk/shifts/{}/change", rota[1].id),
+                    &[
+                        ("action", "swap".to_string()),
+                        ("version", v),
+                        ("reason", "Ốm".to_string()),
+                        ("official_id", w.secretary.to_string()),
+                    ],
+                )
+                .await,
+        )
+        .await;
+    assert!(html.contains("Chỉ đổi được ca còn theo lịch và chưa qua ngày trực."));
+    assert_eq!(shifts(app, duty)[1].swap_requested_by, None);
+
+    // The review of the quarter counts it.
+    let quarter = |d: chrono::NaiveDate| format!("{}-q{}", d.year(), (d.month() - 1) / 3 + 1);
+    let mut missed = 0;
+    let mut held = 0;
+    for q in [quarter(missed_day), quarter(held_day)]
+        .into_iter()
+        .collect::<std::collections::BTreeSet<_>>()
+    {
+        let r = app
+            .get_with(&manager, &format!("/desk/{duty}/review.xlsx?period={q}"))
+            .await;
+        assert_eq!(r.status(), StatusCode::OK);
+        use calamine::Reader;
+        let mut book: calamine::Xlsx<_> = calamine::open_workbook_from_rs(std::io::Cursor::new(
+            r.bytes().await.unwrap().to_vec(),
+        ))
+        .unwrap();
+        let sheet = book.worksheet_range_at(0).unwrap().unwrap();
+        let value = |label: &str| -> i64 {
+            sheet
+                .rows()
+                .find(|r| r[0] == label)
+                .map(|r| r[1].to_string().parse().unwrap())
+                .unwrap_or_else(|| panic!("{label} in the review"))
+        };
+        missed += value("Số ca không trực");
+        held += value("Số ca đã trực");
+    }
+    assert_eq!((missed, held), (1, 1));
+
+    // The API says so too.
+    let token = common::token_for(app, w.deputy);
+    let r = new_client()
+        .get(app.url(&format!("/api/v1/desk/shifts/{}", rota[1].id)))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    let json: serde_json::Value = r.json().await.unwrap();
+    assert_eq!(json["status"], "missed");
+    let r = new_client()
+        .get(app.url(&format!(
+            "/api/v1/desk/duties/{duty}/shifts?from={}&to={}",
+            held_day, today
+        )))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
+    let json: serde_json::Value = r.json().await.unwrap();
+    let statuses: Vec<&str> = json["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["status"].as_str().unwrap())
+        .collect();
+    assert_eq!(&statuses[..2], ["held", "missed"]);
+}
+
+/// An escalation's answer is dated today or before, never later: the page
+/// says so beside the day as typed, the API answers 422; nothing is saved.
+#[tokio::test]
+async fn an_escalations_answer_cannot_be_dated_in_the_future() {
+    let w = world().await;
+    let app = &w.app;
+    let manager = app.browser("capuy").await;
+    let secretary = app.browser("bithu").await;
+    let r = manager.post("/desk", &duty_fields(&w)).await;
+    let duty: i64 = location(&r).trim_start_matches("/desk/").parse().unwrap();
+    let shift = shifts(app, duty)[0].id;
+    let procedure = db::schema::desk_procedures::table
+        .filter(db::schema::desk_procedures::code.eq("land_use_change"))
+        .select(db::schema::desk_procedures::id)
+        .first::<i64>(&mut app.conn())
+        .unwrap()
+        .to_string();
+    let r = secretary
+        .post(
+            &format!("/desk/shifts/{shift}/cases"),
+            &[
+                ("procedure_id", procedure),
+                ("note", "Hồ sơ chuyển mục đích".to_string()),
+                ("outcome", "escalated".to_string()),
+                ("escalated_to", "Văn phòng Đăng ký đất đai".to_string()),
+                ("due_on", "01/01/2030".to_string()),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let case_path = location(&r);
+    let case_id: i64 = case_path
+        .trim_start_matches("/desk/cases/")
+        .parse()
+        .unwrap();
+    let today = danvan::domain::format::today();
+    let tomorrow = today + chrono::Duration::days(1);
+
+    let typed = danvan::domain::format::date(tomorrow);
+    let r = secretary
+        .post(
+            &format!("{case_path}/answer"),
+            &[
+                ("answer", "Đã có văn bản trả lời"),
+                ("answered_on", typed.as_str()),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let html = r.text().await.unwrap();
+    assert!(html.contains("Ngày không được sau hôm nay."), "{html}");
+    assert!(
+        html.contains(&format!("value=\"{typed}\"")),
+        "the day as typed"
+    );
+    assert!(html.contains(">Đã có văn bản trả lời</textarea>"));
+    assert_eq!(
+        db::desk::find_case(&mut app.conn(), case_id)
+            .unwrap()
+            .answered_on,
+        None
+    );
+
+    let token = common::token_for(app, w.secretary);
+    let answer = |on: chrono::NaiveDate| {
+        new_client()
+            .post(app.url(&format!("/api/v1/desk/cases/{case_id}/answer")))
+            .bearer_auth(&token)
+            .json(&serde_json::json!({"answer": "Đã có văn bản trả lời", "answered_on": on}))
+            .send()
+    };
+    let r = answer(tomorrow).await.unwrap();
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let json: serde_json::Value = r.json().await.unwrap();
+    assert_eq!(
+        json["error"]["fields"]["answered_on"]["code"],
+        "future-date"
+    );
+    assert_eq!(
+        db::desk::find_case(&mut app.conn(), case_id)
+            .unwrap()
+            .answered_on,
+        None
+    );
+    let r = answer(today).await.unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    assert_eq!(
+        db::desk::find_case(&mut app.conn(), case_id)
+            .unwrap()
+            .answered_on,
+        Some(today)
+    );
+}
+
+/// The text of an HTML fragment, as a reader sees it.
+fn text_of(html: &str) -> String {
+    let mut out = String::new();
+    let mut in_tag = false;
+    for c in html.chars() {
+        match c {
+            '<' => in_tag = true,
+            '>' => in_tag = false,
+            c if !in_tag => out.push(c),
+            _ => {}
+        }
+    }
+    out.replace("&quot;", "\"")
+        .replace("&#x27;", "'")
+        .replace("&#x3D;", "=")
+        .replace("&#x60;", "`")
+        .replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&amp;", "&")
+        .trim()
+        .to_string()
+}
+
+/// Every menu entry opens a page whose title says the same thing (the
+/// menu may say it shorter), in both languages; the desk is the citizen
+/// support desk, not the complaints reception ("tiếp dân") of the Law on
+/// Citizen Reception.
+#[tokio::test]
+async fn menu_names_agree_with_the_titles_of_the_pages_they_open() {
+    let app = spawn().await;
+    app.as_admin().await;
+    let admin = app.on(&app.client);
+    for lang in ["vi", "en"] {
+        admin
+            .post("/language", &[("lang", lang), ("next", "/")])
+            .await;
+        let home = admin.page_ok("/").await;
+        let nav = &home[home.find("<nav").unwrap()..home.find("</nav>").unwrap()];
+        let mut entries = Vec::new();
+        for part in nav.split("<a href=\"").skip(1) {
+            let href = part[..part.find('"').unwrap()].to_string();
+            let label = text_of(&part[part.find('>').unwrap() + 1..part.find("</a>").unwrap()]);
+            entries.push((href, label));
+        }
+        assert!(entries.len() >= 15, "{entries:?}");
+        for (href, label) in &entries {
+            let html = admin.page_ok(href).await;
+            let title =
+                text_of(&html[html.find("<title>").unwrap()..html.find("</title>").unwrap()]);
+            let title = title.rsplit_once(" · ").map_or(title.as_str(), |(t, _)| t);
+            assert!(
+                title.to_lowercase().contains(&label.to_lowercase()),
+                "{lang}: the menu's “{label}” opens {href}, titled “{title}”"
+            );
+        }
+        let labels: Vec<&str> = entries.iter().map(|(_, l)| l.as_str()).collect();
+        if lang == "vi" {
+            for expected in ["Trực hỗ trợ công dân", "Hộ đến hạn vận động"] {
+                assert!(labels.contains(&expected), "{labels:?}");
+            }
+            assert!(
+                !labels.iter().any(|l| l.to_lowercase().contains("tiếp dân")),
+                "{labels:?}"
+            );
+        }
+    }
 }

@@ -400,6 +400,7 @@ async fn choices_gather_mail_into_one_daily_digest_and_required_mail_cannot_be_s
         ("recommendation_due", "off"),
         ("recommendation_answered", "immediate"),
         ("desk_case_due", "digest"),
+        ("desk_swap", "immediate"),
     ];
     // Switching off a required kind is refused beside it; the rest is kept.
     let r = w
@@ -444,6 +445,7 @@ async fn choices_gather_mail_into_one_daily_digest_and_required_mail_cannot_be_s
                 ("recommendation_due", "immediate"),
                 ("recommendation_answered", "immediate"),
                 ("desk_case_due", "immediate"),
+                ("desk_swap", "digest"),
             ],
         )
         .await;

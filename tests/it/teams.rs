@@ -333,3 +333,121 @@ async fn a_team_plans_and_records_rounds_in_its_communes() {
 async fn officer_client(app: &TestApp) -> Browser {
     app.browser("diachinh").await
 }
+
+/// A team's rounds are spoken of in the team's own words: planned, held
+/// ("Đã tổ chức") or cancelled rounds and the team's schedule, never the
+/// desk's shifts ("Đã trực", "lịch trực"); its feed gives Việt Nam's times.
+#[tokio::test]
+async fn a_teams_rounds_are_not_labelled_with_the_desks_words() {
+    let app = spawn().await;
+    let city = app.unit(app.root, UnitKind::City, "Thành phố Hà Nội");
+    let centre = app.unit(
+        city,
+        UnitKind::Department,
+        "Trung tâm Phục vụ hành chính công",
+    );
+    let commune = app.unit(city, UnitKind::Commune, "Xã Phú Xuyên");
+    app.user("trungtam", centre, &[(Role::Committee, centre)]);
+    let member = app.user("chuyenvien", centre, &[(Role::Viewer, centre)]);
+    let lead = app.browser("trungtam").await;
+    let member_b = app.browser("chuyenvien").await;
+    let r = lead
+        .post(
+            "/teams",
+            &[
+                ("lead_unit_id", centre.to_string()),
+                ("name", "Tổ hỗ trợ lưu động số 2".to_string()),
+                ("period_from", "01/10/2025".into()),
+                ("period_to", "31/12/2025".into()),
+                ("members", member.to_string()),
+                ("communes", commune.to_string()),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let tid: i64 = location(&r).trim_start_matches("/teams/").parse().unwrap();
+    let mut rounds = Vec::new();
+    for date in ["15/10/2025", "22/10/2025", "29/10/2025"] {
+        let r = member_b
+            .post(
+                &format!("/teams/{tid}/rounds"),
+                &[
+                    ("unit_id", commune.to_string()),
+                    ("on_date", date.to_string()),
+                    ("start_time", "08:00".to_string()),
+                    ("place", "Nhà văn hóa thôn Phú Mỹ".to_string()),
+                    ("kind", "outreach".to_string()),
+                ],
+            )
+            .await;
+        assert_eq!(r.status(), StatusCode::SEE_OTHER);
+        rounds.push(location(&r));
+    }
+    let version = |path: &str| {
+        let id: i64 = path.trim_start_matches("/teams/rounds/").parse().unwrap();
+        db::teams::find_round(&mut app.conn(), id)
+            .unwrap()
+            .version
+            .to_string()
+    };
+    let r = member_b
+        .post(
+            &rounds[0],
+            &[
+                ("attendance", "40".to_string()),
+                ("helped_elderly", "12".to_string()),
+                ("dossiers_prepared", "18".to_string()),
+                ("dossiers_online", "14".to_string()),
+                ("version", version(&rounds[0])),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let r = member_b
+        .post(
+            &format!("{}/cancel", rounds[1]),
+            &[
+                ("text", "Mưa bão".to_string()),
+                ("version", version(&rounds[1])),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+
+    let team_page = member_b.page_ok(&format!("/teams/{tid}")).await;
+    let held = member_b.page_ok(&rounds[0]).await;
+    for (page, status) in [
+        (&team_page, "Đã tổ chức"),
+        (&team_page, "Đã hủy"),
+        (&team_page, "Đã lên kế hoạch"),
+        (&held, "Đã tổ chức"),
+    ] {
+        assert!(page.contains(status), "{status}");
+    }
+    for page in [&team_page, &held] {
+        for desk_word in ["Đã trực", "lịch trực", "Theo lịch", "ca trực"] {
+            assert!(!page.contains(desk_word), "{desk_word} on a team's page");
+        }
+    }
+    assert!(team_page.contains("theo dõi lịch hoạt động của tổ"));
+
+    // The feed in Việt Nam's zone, as the desk's.
+    let html = team_page.replace("&#x3D;", "=");
+    let start = html.find("/schedule.ics?key=").unwrap() + "/schedule.ics?key=".len();
+    let key = &html[start..start + html[start..].find('"').unwrap()];
+    let ics = app
+        .get_with(
+            &new_client(),
+            &format!("/teams/{tid}/schedule.ics?key={key}"),
+        )
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        ics.contains("DTSTART;TZID=Asia/Ho_Chi_Minh:20251015T080000")
+            && ics.contains("DTEND;TZID=Asia/Ho_Chi_Minh:20251015T100000")
+            && ics.contains("BEGIN:VTIMEZONE"),
+        "{ics}"
+    );
+}

@@ -15,6 +15,7 @@ use crate::app::desk::{
 use crate::app::{self, Rejected};
 use crate::db::{self, desk as ddb};
 use crate::domain::access::Permission;
+use crate::domain::desk::ShiftStatus;
 use crate::domain::format;
 use crate::domain::validate::FieldErrors;
 
@@ -254,12 +255,15 @@ pub struct ShiftOut {
     on_date: NaiveDate,
     official_id: i64,
     official_name: String,
-    /// `planned`, `held`, `cancelled`
+    /// `planned`, `held`, `cancelled`, or `missed`: a shift still planned
+    /// once its day has passed (never stored, nor sent).
     status: String,
     note: String,
-    /// The official who asked to swap, and why.
+    /// While a swap is open: the official who asked, why, and the colleague
+    /// asked to take the shift (who accepts or declines it).
     swap_requested_by: Option<i64>,
     swap_reason: Option<String>,
+    swap_with: Option<i64>,
     /// Cases recorded on it.
     cases: i64,
     version: i32,
@@ -274,10 +278,13 @@ impl From<ddb::ShiftRow> for ShiftOut {
             on_date: s.on_date,
             official_id: s.official_id,
             official_name: r.official_name,
-            status: s.status,
+            status: ShiftStatus::shown(&s.status, s.on_date, format::today())
+                .as_str()
+                .to_string(),
             note: s.note,
             swap_requested_by: s.swap_requested_by,
             swap_reason: s.swap_reason,
+            swap_with: s.swap_with,
             cases: r.cases,
             version: s.version,
         }
@@ -345,9 +352,15 @@ pub async fn get_shift(api: Api, id: web::Path<i64>) -> ApiResult<HttpResponse> 
 }
 
 /// A change to a shift: `assign` (a manager puts `official_id`, one of the
-/// duty's officials, on it), `swap` (the official on it asks for a swap,
-/// with a `reason`), `status` (whoever records cases marks it `held` or
-/// `cancelled`, with an optional `reason`).
+/// duty's officials, on it), `swap` (the official on it asks `official_id`,
+/// another of the duty's active officials, to take it, with a `reason`),
+/// `accept` or `decline` (the colleague asked answers, a decline with an
+/// optional `reason`; on accept the shift is theirs), `withdraw` (the asker
+/// takes the open request back), `status` (whoever records cases marks it
+/// `held` or `cancelled`, with an optional `reason`). A swap is asked and
+/// accepted only while the shift is planned and its day has not passed
+/// (409 otherwise, or when no request is open); each step is mailed to
+/// those concerned.
 #[derive(Deserialize, ToSchema)]
 pub struct ShiftChangeIn {
     #[schema(schema_with = super::choices::shift_action)]
@@ -619,7 +632,8 @@ pub async fn create_case(
 #[derive(Deserialize, ToSchema)]
 pub struct CaseAnswerIn {
     answer: String,
-    /// The day it was answered (today when left out).
+    /// The day it was answered (today when left out); not after today
+    /// (422 `future-date`).
     #[serde(default)]
     answered_on: Option<NaiveDate>,
 }

@@ -515,14 +515,13 @@ pub mod choices {
     }
 
     pub fn shift_action() -> Object {
-        one_of(vec!["assign", "swap", "status"])
+        one_of(vec![
+            "assign", "swap", "accept", "decline", "withdraw", "status",
+        ])
     }
 
     pub fn shift_status() -> Object {
-        one_of(vec![
-            ShiftStatus::Held.as_str(),
-            ShiftStatus::Cancelled.as_str(),
-        ])
+        one_of(ShiftStatus::MARKED.iter().map(|s| s.as_str()).collect())
     }
 
     pub fn round_kind() -> Object {

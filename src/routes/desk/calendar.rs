@@ -1,4 +1,5 @@
-//! The rota's iCalendar feed, and the feed writer the team schedule shares.
+//! The rota's iCalendar feed, and the feed writer the team schedule shares:
+//! times in Việt Nam's zone, with the zone described in the feed.
 
 use actix_web::http::header;
 use actix_web::{web, HttpResponse};
@@ -66,18 +67,37 @@ pub(in crate::routes) struct CalendarEvent {
     pub end: String,
 }
 
-/// An iCalendar feed of `events`, times given in UTC.
+/// The time zone every feed's times are given in.
+pub(in crate::routes) const TZID: &str = "Asia/Ho_Chi_Minh";
+
+/// Việt Nam's zone as a calendar reads it: UTC+07 all year, no daylight
+/// saving (RFC 5545 §3.6.5), so that `TZID=Asia/Ho_Chi_Minh` times mean the
+/// same everywhere.
+const VTIMEZONE: &str = "BEGIN:VTIMEZONE\r\n\
+TZID:Asia/Ho_Chi_Minh\r\n\
+X-LIC-LOCATION:Asia/Ho_Chi_Minh\r\n\
+BEGIN:STANDARD\r\n\
+TZOFFSETFROM:+0700\r\n\
+TZOFFSETTO:+0700\r\n\
+TZNAME:+07\r\n\
+DTSTART:19700101T000000\r\n\
+END:STANDARD\r\n\
+END:VTIMEZONE\r\n";
+
+/// An iCalendar feed of `events`, each starting and ending at Việt Nam's
+/// local time (`DTSTART;TZID=Asia/Ho_Chi_Minh:…`), the zone described in
+/// the feed itself. Every feed the app makes goes through here.
 pub(in crate::routes) fn calendar_feed(name: &str, events: &[CalendarEvent]) -> HttpResponse {
-    use icalendar::{Calendar, Component, Event, EventLike};
-    let vietnam = format::vietnam();
+    use icalendar::{Calendar, CalendarDateTime, Component, Event, EventLike, Property};
     let at = |date: NaiveDate, time: &str| {
-        desk::parse_time(time)
-            .map(|t| date.and_time(t))
-            .and_then(|local| local.and_local_timezone(vietnam).single())
-            .map(|dt| dt.with_timezone(&chrono::Utc))
+        desk::parse_time(time).map(|t| CalendarDateTime::WithTimezone {
+            date_time: date.and_time(t),
+            tzid: TZID.to_string(),
+        })
     };
     let mut cal = Calendar::new();
-    cal.name(name);
+    cal.name(name)
+        .append_property(Property::new("X-WR-TIMEZONE", TZID));
     for e in events {
         let (Some(start), Some(end)) = (at(e.date, &e.start), at(e.date, &e.end)) else {
             continue;
@@ -95,5 +115,33 @@ pub(in crate::routes) fn calendar_feed(name: &str, events: &[CalendarEvent]) -> 
     HttpResponse::Ok()
         .content_type("text/calendar; charset=utf-8")
         .insert_header((header::CACHE_CONTROL, "no-store"))
-        .body(cal.done().to_string())
+        .body(with_timezone(&cal.done().to_string()))
+}
+
+/// The feed with the zone's description before its first event (or at its
+/// end when it has none): the calendar writer has no VTIMEZONE of its own.
+/// Only a whole line counts, never text that a name happens to contain.
+fn with_timezone(ics: &str) -> String {
+    let at = ["\r\nBEGIN:VEVENT\r\n", "\r\nEND:VCALENDAR"]
+        .iter()
+        .find_map(|line| ics.find(line))
+        .map_or(ics.len(), |i| i + 2);
+    format!("{}{VTIMEZONE}{}", &ics[..at], &ics[at..])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_zone_goes_before_the_first_event_line_whatever_the_names_say() {
+        let ics = "BEGIN:VCALENDAR\r\nX-WR-CALNAME:BEGIN:VEVENT\r\nBEGIN:VEVENT\r\nUID:1\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n";
+        let out = with_timezone(ics);
+        assert!(
+            out.starts_with("BEGIN:VCALENDAR\r\nX-WR-CALNAME:BEGIN:VEVENT\r\nBEGIN:VTIMEZONE\r\n")
+        );
+        assert!(out.contains("END:VTIMEZONE\r\nBEGIN:VEVENT\r\nUID:1"));
+        let empty = with_timezone("BEGIN:VCALENDAR\r\nEND:VCALENDAR\r\n");
+        assert!(empty.ends_with("END:VTIMEZONE\r\nEND:VCALENDAR\r\n"));
+    }
 }

@@ -21,7 +21,7 @@ use crate::app::{self, Rejected, Version};
 use crate::context::Ctx;
 use crate::db::{self, audit, desk as ddb};
 use crate::domain::access::Permission;
-use crate::domain::desk::Period;
+use crate::domain::desk::{Period, ShiftStatus};
 use crate::domain::format;
 use crate::domain::units::depth;
 use crate::domain::validate::FieldErrors;
@@ -109,7 +109,7 @@ async fn index(ctx: Ctx) -> AppResult<HttpResponse> {
     let user = ctx.user()?;
     let uid = user.id;
     let today = format::today();
-    let (duties, mine) = ctx
+    let (duties, mine, asked_of_me) = ctx
         .db(move |conn| {
             let duties = ddb::all(conn)?;
             let mut mine = Vec::new();
@@ -125,9 +125,13 @@ async fn index(ctx: Ctx) -> AppResult<HttpResponse> {
                     }
                 }
             }
-            Ok((duties, mine))
+            Ok((duties, mine, ddb::swaps_asked_of(conn, uid)?))
         })
         .await?;
+    let asked: Vec<Value> = asked_of_me
+        .into_iter()
+        .map(|(s, duty, asker)| json!({"s": s, "duty": duty, "asker": asker}))
+        .collect();
     let rows: Vec<Value> = duties
         .into_iter()
         .filter(|(_, _, path)| user.can(Permission::View, path))
@@ -139,6 +143,7 @@ async fn index(ctx: Ctx) -> AppResult<HttpResponse> {
             "title": i18n::t(ctx.locale, "desk-title"),
             "rows": rows,
             "mine": mine,
+            "asked": asked,
             "can_create": user.can_anywhere(Permission::ManageTasks),
         }),
     )
@@ -349,6 +354,16 @@ async fn show(ctx: Ctx, id: web::Path<i64>) -> AppResult<HttpResponse> {
         })
         .await?;
     let locale = ctx.locale;
+    let name = |id: Option<i64>| {
+        a.officials
+            .iter()
+            .find(|(o, _)| Some(*o) == id)
+            .map(|(_, n)| n.clone())
+    };
+    let swaps: Vec<Value> = swaps
+        .iter()
+        .map(|r| json!({"shift": r.shift, "official_name": r.official_name, "colleague": name(r.shift.swap_with)}))
+        .collect();
     let periods: Vec<Value> = Period::offered(a.duty.starts_on, today)
         .into_iter()
         .map(|p| json!({"code": p.code(), "label": period_label(locale, p)}))
@@ -362,13 +377,26 @@ async fn show(ctx: Ctx, id: web::Path<i64>) -> AppResult<HttpResponse> {
             "weekday": i18n::t(locale, &format!("weekday-{}", a.duty.weekday)),
             "officials": a.officials.iter().map(|(_, n)| n).collect::<Vec<_>>(),
             "manage": a.manage,
-            "past": past.iter().rev().collect::<Vec<_>>(),
-            "coming": coming,
+            "past": shift_rows(past.iter().rev(), today),
+            "coming": shift_rows(coming.iter(), today),
             "swaps": if a.manage { swaps } else { vec![] },
             "ics": format!("{}/desk/{}/rota.ics?key={}", ctx.origin, did, ctx.state.links.sign("rota", did)),
             "periods": periods,
         }),
     )
+}
+
+/// Shifts as the rota's tables show them: each with the status it shows
+/// today (a planned shift whose day passed was missed).
+fn shift_rows<'a>(
+    rows: impl Iterator<Item = &'a ddb::ShiftRow>,
+    today: chrono::NaiveDate,
+) -> Vec<Value> {
+    rows.map(|r| {
+        let status = ShiftStatus::shown(&r.shift.status, r.shift.on_date, today);
+        json!({"shift": r.shift, "official_name": r.official_name, "cases": r.cases, "status": status.as_str()})
+    })
+    .collect()
 }
 
 pub(super) fn period_label(locale: Locale, p: Period) -> String {

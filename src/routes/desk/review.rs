@@ -29,6 +29,8 @@ struct ReviewTables {
     planned: i64,
     held: i64,
     cancelled: i64,
+    /// Planned shifts whose day passed without being held.
+    missed: i64,
     /// (procedure, outcome counts in `Outcome::ALL` order, total)
     by_procedure: Vec<(String, Vec<i64>, i64)>,
     escalations_open: i64,
@@ -55,7 +57,11 @@ async fn review_tables(ctx: &Ctx, id: i64, period: &str) -> AppResult<(Access, R
     let sum = |rows: &[(String, i64)], key: &str| -> i64 {
         rows.iter().filter(|(x, _)| x == key).map(|(_, n)| n).sum()
     };
-    let count = |status: ShiftStatus| sum(&s.shifts, status.as_str());
+    let today = format::today();
+    let count = |status: ShiftStatus| {
+        let shown = |(stored, on): &(String, NaiveDate)| ShiftStatus::shown(stored, *on, today);
+        s.shifts.iter().filter(|x| shown(x) == status).count() as i64
+    };
     let by_procedure = procedures
         .iter()
         .map(|p| {
@@ -78,19 +84,20 @@ async fn review_tables(ctx: &Ctx, id: i64, period: &str) -> AppResult<(Access, R
         .iter()
         .map(|r| (*r, sum(&s.ratings, r.as_str())))
         .collect();
-    let (planned, held, cancelled) = (
-        count(ShiftStatus::Planned),
+    let (held, cancelled, missed) = (
         count(ShiftStatus::Held),
         count(ShiftStatus::Cancelled),
+        count(ShiftStatus::Missed),
     );
     let t = ReviewTables {
         period: p,
         label: period_label(locale, p),
         from,
         to,
-        planned: planned + held + cancelled,
+        planned: s.shifts.len() as i64,
         held,
         cancelled,
+        missed,
         by_procedure,
         escalations_open: s.escalations_open,
         escalations_closed: s.escalations_closed,
@@ -120,6 +127,7 @@ pub(super) async fn review(
             "planned": t.planned,
             "held": t.held,
             "cancelled": t.cancelled,
+            "missed": t.missed,
             "outcomes": Outcome::ALL.iter().map(|o| o.as_str()).collect::<Vec<_>>(),
             "by_procedure": t.by_procedure.iter().map(|(n, c, total)| json!({"name": n, "counts": c, "total": total})).collect::<Vec<_>>(),
             "escalations_open": t.escalations_open,
@@ -154,6 +162,7 @@ pub(super) async fn review_xlsx(
         (tr("desk-shifts-planned"), t.planned),
         (tr("desk-shifts-held"), t.held),
         (tr("desk-shifts-cancelled"), t.cancelled),
+        (tr("desk-shifts-missed"), t.missed),
         (tr("desk-escalations-open"), t.escalations_open),
         (tr("desk-escalations-closed"), t.escalations_closed),
     ];

@@ -57,7 +57,14 @@ impl CaseForm {
 
 pub(super) async fn shift_page(ctx: Ctx, id: web::Path<i64>) -> AppResult<HttpResponse> {
     let sa = load_shift(&ctx, *id).await?;
-    render_shift(&ctx, sa, &CaseForm::default(), None).await
+    render_shift(&ctx, sa, &CaseForm::default(), None, None).await
+}
+
+/// The swap request as typed, shown again beside its errors.
+#[derive(Serialize, Default)]
+struct SwapTyped {
+    official_id: String,
+    reason: String,
 }
 
 async fn render_shift(
@@ -65,9 +72,42 @@ async fn render_shift(
     sa: ShiftAccess,
     form: &CaseForm,
     again: Option<Again>,
+    swap_again: Option<(SwapTyped, FieldErrors)>,
 ) -> AppResult<HttpResponse> {
-    let (status, errors, _) = shown(again);
+    let (mut status, errors, _) = shown(again);
     let user = ctx.user()?;
+    let today = format::today();
+    let s = &sa.shift;
+    let name = |id: Option<i64>| {
+        sa.a.officials
+            .iter()
+            .find(|(o, _)| Some(*o) == id)
+            .map(|(_, n)| n.clone())
+    };
+    let role = desk::swap_role(s.swap_requested_by, s.swap_with, user.id);
+    let swappable = desk::swappable(&s.status, s.on_date, today);
+    let swap = s.swap_requested_by.map(|by| {
+        json!({
+            "asker": name(Some(by)).unwrap_or_default(),
+            "colleague": name(s.swap_with),
+            "reason": s.swap_reason,
+            "answer": role == desk::SwapRole::Colleague,
+            "can_accept": role == desk::SwapRole::Colleague && swappable && sa.assignable.contains(&user.id),
+            "withdraw": role == desk::SwapRole::Asker,
+        })
+    });
+    let (typed, swap_errors) = swap_again.unwrap_or_default();
+    if !swap_errors.is_empty() {
+        status = actix_web::http::StatusCode::UNPROCESSABLE_ENTITY;
+    }
+    let colleagues = options(
+        sa.a.officials
+            .iter()
+            .filter(|(id, _)| *id != user.id && sa.assignable.contains(id))
+            .map(|(id, n)| (id.to_string(), n.clone())),
+        &typed.official_id,
+    );
+    let ask_swap = s.official_id == user.id && s.swap_requested_by.is_none() && swappable;
     let sid = sa.shift.id;
     let oid = sa.shift.official_id;
     let (cases, procedures, official) = ctx
@@ -90,7 +130,11 @@ async fn render_shift(
             "official": official.full_name,
             "records": sa.records,
             "manage": sa.a.manage,
-            "is_official": sa.shift.official_id == user.id,
+            "shown_status": ShiftStatus::shown(&sa.shift.status, sa.shift.on_date, today).as_str(),
+            "swap": swap,
+            "ask_swap": ask_swap && !colleagues.is_empty(),
+            "colleagues": colleagues,
+            "sw": crate::routes::form_view(&typed, &swap_errors),
             "case_count": cases.len(),
             "cases": cases.iter().map(|c| json!({"c": c.case, "procedure": named(locale, &c.procedure_vi, &c.procedure_en), "answered": c.answered})).collect::<Vec<_>>(),
             "f": crate::routes::form_view(form, &errors),
@@ -99,7 +143,7 @@ async fn render_shift(
             "outcomes": options(Outcome::ALL.iter().map(|o| (o.as_str().to_string(), i18n::t(locale, &format!("outcome-desk-{}", o.as_str())))), &form.outcome),
             "priority_options": PriorityGroup::ALL.iter().map(|g| json!({"value": g.as_str(), "label": i18n::t(locale, &format!("priority-{}", g.as_str())), "checked": form.priority_groups.iter().any(|x| x == g.as_str())})).collect::<Vec<_>>(),
             "people": options(sa.a.officials.iter().filter(|(id, _)| sa.assignable.contains(id)).map(|(id, n)| (id.to_string(), n.clone())), ""),
-            "statuses": [ShiftStatus::Held.as_str(), ShiftStatus::Cancelled.as_str()],
+            "statuses": ShiftStatus::MARKED.map(ShiftStatus::as_str),
         }),
     )
 }
@@ -120,7 +164,7 @@ pub(super) async fn add_case(
         Ok(done) => Ok(done),
         Err(again) => {
             let sa = load_shift(&ctx, sid).await?;
-            render_shift(&ctx, sa, &form, Some(again)).await
+            render_shift(&ctx, sa, &form, Some(again), None).await
         }
     }
 }
@@ -142,6 +186,11 @@ pub(super) async fn change_shift(
 ) -> AppResult<HttpResponse> {
     let (sid, form) = (*id, form.into_inner());
     let version = edit_version(&form.version)?;
+    let swap = form.action == "swap";
+    let typed = SwapTyped {
+        official_id: form.official_id.clone(),
+        reason: form.reason.clone(),
+    };
     let input = ShiftChangeInput {
         official_id: form.official_id.trim().parse().ok(),
         action: form.action,
@@ -156,7 +205,20 @@ pub(super) async fn change_shift(
             ))
         })
         .await?;
-    super::flash_after(&ctx, changed, None, &format!("/desk/shifts/{sid}"))
+    let back = format!("/desk/shifts/{sid}");
+    match changed {
+        // A swap asked wrongly comes back beside its fields, as typed.
+        Err(Rejected::Invalid(errors)) if swap => {
+            let sa = load_shift(&ctx, sid).await?;
+            render_shift(&ctx, sa, &CaseForm::default(), None, Some((typed, errors))).await
+        }
+        // A swap no longer possible says why.
+        Err(Rejected::NotAllowed(key)) if key.starts_with("desk-error-") => {
+            ctx.flash("error", key);
+            Ok(ctx.redirect(&back))
+        }
+        changed => super::flash_after(&ctx, changed, None, &back),
+    }
 }
 
 pub(super) async fn case_page(ctx: Ctx, id: web::Path<i64>) -> AppResult<HttpResponse> {
