@@ -1075,10 +1075,22 @@ async fn answering_a_dispute_is_an_explicit_choice_and_the_lead_and_the_owner_ar
         );
         assert!(html.contains(written), "the answer typed is kept");
     }
+    // A choice made with the answer left empty comes back chosen.
+    let r = lead
+        .post(&answer, &[("reason", ""), ("decision", "dispute_accepted")])
+        .await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let html = r.text().await.unwrap();
+    assert!(
+        html.contains("value=\"dispute_accepted\" required aria-describedby=\"decision-dispute_accepted-help\" checked>"),
+        "{html}"
+    );
+    assert!(!html.contains("Chọn giữ nguyên kết quả hoặc chấp nhận kiến nghị."));
     let d = db::reviews::dispute_of(&mut app.conn(), round, w.task_a)
         .unwrap()
         .unwrap();
     assert_eq!((d.answer, d.dispute_accepted), (None, None));
+    assert_eq!(w.sink.to("chutri.a@tayho.test").len(), 2, "nobody told");
 
     // The result stands: stored as such, the owner told in words.
     let r = lead
