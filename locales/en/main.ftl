@@ -544,8 +544,6 @@ review-your-task = Your task
 review-self-done = Done
 review-disputes = Disputes
 review-dispute = Dispute
-review-dispute-upheld = Upheld
-review-dispute-rejected = Rejected
 review-dispute-waiting = Awaiting an answer
 review-open-task = Open the task
 review-snapshot = Figures recorded when scoring began
@@ -570,6 +568,19 @@ review-final = Score
 review-max = max { $max }
 review-private-note = Private note
 review-private-note-hint = Seen only by the Front's reviewers; never published.
+review-decision = Decision
+review-decision-result_stands = The result stands
+review-decision-result_stands-help = The published result is kept; the dispute is closed and cannot be raised again.
+review-decision-dispute_accepted = The dispute is accepted
+review-decision-dispute_accepted-help = The result will be corrected: the lead reopens the round (with a reason), scores this task again and publishes again. Until then the published result stands.
+review-error-decision = Choose whether the result stands or the dispute is accepted.
+review-dispute-answer-send = Send the answer
+review-dispute-to-correct = The dispute was accepted: reopen the round (with a reason), score this task again and publish again.
+review-dispute-reopen-link = Reopen the round
+review-comment-hint = What you found; goes into the round's report under the criterion.
+review-proposal = Proposal
+review-proposal-hint = What should be done to put it right or to spread it; goes into the round's report under the criterion.
+review-lost-on = Lost most on
 review-by-score = By score
 review-scores-after-publication = Scores are shown once the results are published.
 review-self-title = Self-assessment
@@ -589,8 +600,6 @@ review-whole-result = The whole result
 review-dispute-reason = Reason
 review-dispute-send = Send
 review-dispute-answer = Answer to the dispute
-review-dispute-uphold = Uphold the dispute
-review-dispute-uphold-help = If you uphold it, reopen the round (with a reason) to change the score, then publish again.
 review-report = Printable report
 review-provisional = Provisional results, not yet published.
 review-rating-counts = Ratings
@@ -1129,6 +1138,19 @@ mail-body-review_opened = { $when ->
 }
 mail-subject-review_published = Results of “{ $round }” published
 mail-body-review_published = { $unit } published the results of the review “{ $round }”. The results and the report are in the platform.
+mail-subject-review_disputed = Result disputed: “{ $task }” ({ $round })
+mail-body-review_disputed = { $owner } disputes the review result of “{ $task }” { $about ->
+    [criterion] on the criterion “{ $criterion }”
+   *[whole] (the whole result)
+} in “{ $round }”. As the round's lead, please answer in writing: the result stands, or the dispute is accepted.
+mail-subject-review_dispute_answered = { $decision ->
+    [dispute_accepted] Dispute accepted: “{ $task }”
+   *[result_stands] The result stands: “{ $task }”
+}
+mail-body-review_dispute_answered = The lead of the review “{ $round }” answered your dispute about “{ $task }”: { $decision ->
+    [dispute_accepted] the dispute is accepted. The result will be corrected: the round is reopened, this task scored again and the results published again; until then the published result stands.
+   *[result_stands] the published result stands. The dispute is closed.
+}
 mail-subject-recommendation_due = { $when ->
     [soon] Recommendation due for an answer ({ $due }): { $content }
     [long_overdue] Long overdue, no answer yet: { $content }
@@ -1179,6 +1201,8 @@ notify-kind-task_deadline = A task I own is nearly due or overdue
 notify-kind-visits_due = Households due for a visit
 notify-kind-review_opened = A review round opens and self-assessment is due
 notify-kind-review_published = Review results are published
+notify-kind-review_disputed = A result is disputed in a review I lead
+notify-kind-review_dispute_answered = My dispute of a review result was answered
 notify-kind-recommendation_due = A recommendation my body must answer is nearly due or overdue
 notify-kind-recommendation_answered = A recommendation from my unit was answered
 notify-kind-desk_case_due = A case escalated from the citizen support desk is due for an answer
@@ -1208,6 +1232,8 @@ outbox-kind-task_deadline = { notify-kind-task_deadline }
 outbox-kind-visits_due = { notify-kind-visits_due }
 outbox-kind-review_opened = { notify-kind-review_opened }
 outbox-kind-review_published = { notify-kind-review_published }
+outbox-kind-review_disputed = { notify-kind-review_disputed }
+outbox-kind-review_dispute_answered = { notify-kind-review_dispute_answered }
 outbox-kind-recommendation_due = { notify-kind-recommendation_due }
 outbox-kind-recommendation_answered = { notify-kind-recommendation_answered }
 outbox-kind-desk_case_due = { notify-kind-desk_case_due }
@@ -1379,6 +1405,9 @@ doc-report-criteria = II. FINDINGS BY CRITERION
 doc-report-proposals = III. PROPOSALS
 doc-report-mean = mean { $mean }/{ $max } ({ $percent }%).
 doc-report-no-scores = no scores yet.
+doc-report-findings = Findings
+doc-report-criterion-proposals = Proposals
+doc-report-more = … and { $n } more.
 doc-col-task = Difficult task
 doc-col-unit = Unit
 doc-col-total = Total

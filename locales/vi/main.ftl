@@ -544,8 +544,6 @@ review-your-task = Việc của bạn
 review-self-done = Đã tự đánh giá
 review-disputes = Kiến nghị xem xét lại
 review-dispute = Kiến nghị xem xét lại
-review-dispute-upheld = Chấp nhận
-review-dispute-rejected = Không chấp nhận
 review-dispute-waiting = Chờ trả lời
 review-open-task = Xem việc
 review-snapshot = Số liệu chốt khi chấm điểm
@@ -570,6 +568,19 @@ review-final = Điểm
 review-max = tối đa { $max }
 review-private-note = Ghi chú nội bộ
 review-private-note-hint = Chỉ thành viên Mặt trận thấy; không công bố.
+review-decision = Quyết định
+review-decision-result_stands = Giữ nguyên kết quả
+review-decision-result_stands-help = Kết quả đã công bố được giữ nguyên; kiến nghị khép lại và không kiến nghị lại được.
+review-decision-dispute_accepted = Chấp nhận kiến nghị
+review-decision-dispute_accepted-help = Kết quả sẽ được sửa: người chủ trì mở lại đợt đánh giá (ghi lý do), chấm lại việc này rồi công bố lại. Đến khi công bố lại, kết quả đã công bố vẫn giữ nguyên.
+review-error-decision = Chọn giữ nguyên kết quả hoặc chấp nhận kiến nghị.
+review-dispute-answer-send = Gửi trả lời
+review-dispute-to-correct = Đã chấp nhận kiến nghị: mở lại đợt đánh giá (ghi lý do), chấm lại việc này rồi công bố lại.
+review-dispute-reopen-link = Mở lại đợt đánh giá
+review-comment-hint = Nhận xét, phát hiện; được đưa vào báo cáo của đợt đánh giá theo từng tiêu chí.
+review-proposal = Đề xuất, kiến nghị
+review-proposal-hint = Việc cần làm để khắc phục hoặc nhân rộng; được đưa vào báo cáo của đợt đánh giá theo từng tiêu chí.
+review-lost-on = Bị trừ điểm nhiều nhất ở
 review-by-score = Theo điểm
 review-scores-after-publication = Điểm được công bố khi đợt đánh giá kết thúc.
 review-self-title = Tự đánh giá
@@ -589,8 +600,6 @@ review-whole-result = Toàn bộ kết quả
 review-dispute-reason = Lý do kiến nghị
 review-dispute-send = Gửi kiến nghị
 review-dispute-answer = Trả lời kiến nghị
-review-dispute-uphold = Chấp nhận kiến nghị
-review-dispute-uphold-help = Nếu chấp nhận, hãy mở lại đợt đánh giá (có ghi lý do) để sửa điểm rồi công bố lại.
 review-report = Báo cáo in
 review-provisional = Kết quả tạm thời, chưa công bố.
 review-rating-counts = Số lượng theo xếp loại
@@ -1129,6 +1138,19 @@ mail-body-review_opened = { $when ->
 }
 mail-subject-review_published = Đã công bố kết quả đánh giá “{ $round }”
 mail-body-review_published = { $unit } đã công bố kết quả đợt đánh giá “{ $round }”. Đồng chí xem kết quả và biên bản trên hệ thống.
+mail-subject-review_disputed = Kiến nghị xem xét lại kết quả “{ $task }” ({ $round })
+mail-body-review_disputed = { $owner } kiến nghị xem xét lại kết quả đánh giá việc khó “{ $task }” { $about ->
+    [criterion] ở tiêu chí “{ $criterion }”
+   *[whole] (toàn bộ kết quả)
+} trong đợt “{ $round }”. Đồng chí chủ trì đợt đánh giá: đề nghị trả lời bằng văn bản, giữ nguyên kết quả hoặc chấp nhận kiến nghị.
+mail-subject-review_dispute_answered = { $decision ->
+    [dispute_accepted] Kiến nghị được chấp nhận: “{ $task }”
+   *[result_stands] Giữ nguyên kết quả: “{ $task }”
+}
+mail-body-review_dispute_answered = Người chủ trì đợt đánh giá “{ $round }” đã trả lời kiến nghị của đồng chí về việc khó “{ $task }”: { $decision ->
+    [dispute_accepted] chấp nhận kiến nghị. Kết quả sẽ được sửa: đợt đánh giá được mở lại để chấm lại việc này rồi công bố lại; đến lúc đó kết quả đã công bố vẫn giữ nguyên.
+   *[result_stands] giữ nguyên kết quả đã công bố. Kiến nghị đã khép lại.
+}
 mail-subject-recommendation_due = { $when ->
     [soon] Sắp đến hạn trả lời kiến nghị ({ $due }): { $content }
     [long_overdue] Quá hạn lâu, chưa trả lời kiến nghị: { $content }
@@ -1179,6 +1201,8 @@ notify-kind-task_deadline = Việc khó mình chủ trì sắp đến hạn ho�
 notify-kind-visits_due = Danh sách hộ dân đến lượt vận động
 notify-kind-review_opened = Mở đợt đánh giá, đến hạn tự đánh giá
 notify-kind-review_published = Công bố kết quả đánh giá
+notify-kind-review_disputed = Kiến nghị xem xét lại kết quả ở đợt đánh giá mình chủ trì
+notify-kind-review_dispute_answered = Kiến nghị xem xét lại kết quả của mình đã có trả lời
 notify-kind-recommendation_due = Kiến nghị cơ quan mình phải trả lời sắp đến hạn hoặc quá hạn
 notify-kind-recommendation_answered = Kiến nghị của đơn vị mình đã có trả lời
 notify-kind-desk_case_due = Trường hợp công dân tại buổi trực hỗ trợ đã chuyển xử lý đến hạn trả lời
@@ -1208,6 +1232,8 @@ outbox-kind-task_deadline = { notify-kind-task_deadline }
 outbox-kind-visits_due = { notify-kind-visits_due }
 outbox-kind-review_opened = { notify-kind-review_opened }
 outbox-kind-review_published = { notify-kind-review_published }
+outbox-kind-review_disputed = { notify-kind-review_disputed }
+outbox-kind-review_dispute_answered = { notify-kind-review_dispute_answered }
 outbox-kind-recommendation_due = { notify-kind-recommendation_due }
 outbox-kind-recommendation_answered = { notify-kind-recommendation_answered }
 outbox-kind-desk_case_due = { notify-kind-desk_case_due }
@@ -1379,6 +1405,9 @@ doc-report-criteria = II. NHẬN XÉT THEO TIÊU CHÍ
 doc-report-proposals = III. ĐỀ XUẤT, KIẾN NGHỊ
 doc-report-mean = điểm bình quân { $mean }/{ $max } ({ $percent }%).
 doc-report-no-scores = chưa có điểm.
+doc-report-findings = Nhận xét
+doc-report-criterion-proposals = Đề xuất, kiến nghị
+doc-report-more = … và { $n } ý kiến khác.
 doc-col-task = Việc khó
 doc-col-unit = Đơn vị
 doc-col-total = Tổng điểm

@@ -15,7 +15,7 @@ use crate::domain::access::Permission;
 use crate::domain::format;
 use crate::domain::notify::Kind;
 use crate::domain::review::{
-    self, CombineRule, Evidence, Ranked, Rating, Record, RoundStatus, Tables,
+    self, CombineRule, DisputeAnswer, Evidence, Ranked, Rating, Record, RoundStatus, Tables,
 };
 use crate::domain::validate::FieldErrors;
 use crate::error::{AppError, AppResult};
@@ -358,9 +358,15 @@ pub enum TaskWrite {
 /// self-assessment), `score` (a reviewer's), `consensus` (the lead's),
 /// `dispute` (the owner's, once published), `answer` (the lead's) — checked
 /// and written if the reader may and the round is where the form belongs.
-/// Fields: `score_<criterion>`, `comment_<criterion>`, `note_<criterion>`
-/// (a reviewer's private note), `evidence_<criterion>` (links to the task's
-/// visits and files, one a line); `reason`, `criterion_id`, `upheld`.
+/// Fields: `score_<criterion>`, `comment_<criterion>` (the finding),
+/// `proposal_<criterion>` (a reviewer's or the lead's proposal),
+/// `note_<criterion>` (a reviewer's private note), `evidence_<criterion>`
+/// (links to the task's visits and files, one a line); `reason`,
+/// `criterion_id` (a dispute's), `decision` (an answer's: `result_stands` or
+/// `dispute_accepted`, one of them required).
+///
+/// Raising a dispute tells the round's lead; answering it tells whoever
+/// raised it, in the same transaction.
 pub fn write_task_review(
     conn: &mut db::DbConnection,
     user: &CurrentUser,
@@ -418,19 +424,52 @@ pub fn write_task_review(
                 }
                 _ => None,
             };
-            let upheld = values.get("upheld").is_some_and(|v| v == "1");
+            // The answer is an explicit choice: the result stands, or the
+            // dispute is accepted; neither is assumed.
+            let decision = match which {
+                "answer" => {
+                    let d = values
+                        .get("decision")
+                        .and_then(|v| DisputeAnswer::parse(v.trim()));
+                    if d.is_none() {
+                        e.add("decision", "review-error-decision");
+                    }
+                    d
+                }
+                _ => None,
+            };
             if !e.is_empty() {
                 return Ok(TaskWrite::Invalid(e));
             }
+            let criterion_name = criterion_id
+                .and_then(|id| criteria.iter().find(|c| c.id == id))
+                .map(|c| c.name_vi.clone());
             audit::write_if(conn, actor, |c| {
-                let change = if which == "dispute" {
-                    if !rdb::hold(c, round.id, &[RoundStatus::Published])? {
-                        None
-                    } else {
-                        rdb::raise_dispute(c, &round, tid, criterion_id, uid, &text)?
+                let change = match (which, decision, dispute.as_ref()) {
+                    ("answer", Some(decision), Some(d)) => {
+                        let change = rdb::answer_dispute(c, &round, tid, &text, decision, uid)?;
+                        if change.is_some() {
+                            db::notifications::review_dispute_answered(
+                                c, &round, d, &row.title, decision, &text,
+                            )?;
+                        }
+                        change
                     }
-                } else {
-                    rdb::answer_dispute(c, &round, tid, &text, upheld, uid)?
+                    ("answer", _, _) => None,
+                    _ if !rdb::hold(c, round.id, &[RoundStatus::Published])? => None,
+                    _ => {
+                        let change = rdb::raise_dispute(c, &round, tid, criterion_id, uid, &text)?;
+                        if change.is_some() {
+                            db::notifications::review_disputed(
+                                c,
+                                &round,
+                                &row,
+                                criterion_name.as_deref(),
+                                &text,
+                            )?;
+                        }
+                        change
+                    }
                 };
                 Ok((change.is_some(), change))
             })?
@@ -455,6 +494,18 @@ pub fn write_task_review(
                         2000,
                     )
                     .unwrap_or_default();
+                // A proposal goes with a reviewer's or the lead's score; the
+                // owner's explanation is their comment.
+                let proposal = if kind == rdb::SELF {
+                    String::new()
+                } else {
+                    e.optional(
+                        &format!("proposal_{}", c.id),
+                        &get(format!("proposal_{}", c.id)),
+                        2000,
+                    )
+                    .unwrap_or_default()
+                };
                 let note = if kind == rdb::REVIEW {
                     e.optional(
                         &format!("note_{}", c.id),
@@ -485,6 +536,7 @@ pub fn write_task_review(
                     score,
                     comment,
                     private_note: note,
+                    proposal,
                     evidence: evidence
                         .iter()
                         .map(|ev| ev.to_stored())
@@ -530,8 +582,13 @@ pub fn write_task_review(
 
 /// Ranks the results the reader may see: tasks by total, owners and units by
 /// the mean of their tasks' totals, each rated with its own conditions.
-fn rank(results: &[rdb::TaskResult], visible: impl Fn(&rdb::RoundTaskRow) -> bool) -> Tables {
+fn rank(
+    results: &[rdb::TaskResult],
+    criteria: &[rdb::Criterion],
+    visible: impl Fn(&rdb::RoundTaskRow) -> bool,
+) -> Tables {
     let shown: Vec<&rdb::TaskResult> = results.iter().filter(|r| visible(&r.row)).collect();
+    let maxes: Vec<f64> = criteria.iter().map(|c| c.max_points).collect();
     let mut by_task: Vec<Ranked> = shown
         .iter()
         .map(|r| Ranked {
@@ -542,6 +599,7 @@ fn rank(results: &[rdb::TaskResult], visible: impl Fn(&rdb::RoundTaskRow) -> boo
             total: r.total,
             rating: r.verdict.map(|v| v.rating),
             held_back_by: r.verdict.and_then(|v| v.held_back_by),
+            shortfalls: review::shortfalls(&r.scores, &maxes, review::SHORTFALLS_SHOWN),
         })
         .collect();
     let group = |key: &dyn Fn(&rdb::TaskResult) -> (i64, String, String), collective: bool| {
@@ -577,6 +635,7 @@ fn rank(results: &[rdb::TaskResult], visible: impl Fn(&rdb::RoundTaskRow) -> boo
                     total: mean,
                     rating: verdict.map(|v| v.rating),
                     held_back_by: verdict.and_then(|v| v.held_back_by),
+                    shortfalls: vec![],
                 }
             })
             .collect::<Vec<_>>()
@@ -662,7 +721,7 @@ pub fn round_results(
     // The key the reader's tables are kept under, and its data version.
     let key = format!("{}:{}:{reader}", a.round.id, a.round.version);
     let tables = state.ranked.get_or::<AppError>(key.clone(), version, || {
-        Ok(rank(&results, |row| sees_scores(user, &a, row)))
+        Ok(rank(&results, &criteria, |row| sees_scores(user, &a, row)))
     })?;
     Ok((a, criteria, tables, (key, version)))
 }

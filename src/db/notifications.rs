@@ -615,6 +615,64 @@ pub fn review_payload(
     }))
 }
 
+/// A task's owner disputed a published result: the round's lead, who
+/// answers it, is told what is disputed and why.
+pub fn review_disputed(
+    conn: &mut DbConnection,
+    round: &super::reviews::Round,
+    row: &super::reviews::RoundTaskRow,
+    criterion: Option<&str>,
+    reason: &str,
+) -> QueryResult<()> {
+    let unit = unit_name(conn, round.unit_id)?;
+    let mut details = vec![
+        json!({"label": "mail-label-unit", "value": row.unit_name}),
+        json!({"label": "field-owner", "value": row.owner_name}),
+    ];
+    if let Some(c) = criterion {
+        details.push(json!({"label": "review-criterion", "value": c}));
+    }
+    details.push(json!({"label": "review-dispute-reason", "value": reason}));
+    let payload = json!({
+        "args": {
+            "round": round.title, "unit": unit, "task": row.title, "owner": row.owner_name,
+            "about": if criterion.is_some() { "criterion" } else { "whole" },
+            "criterion": criterion.unwrap_or_default(),
+        },
+        "details": details,
+        "link": format!("/reviews/{}/tasks/{}#dispute", round.id, row.rt.task_id),
+    });
+    notify(conn, Kind::ReviewDisputed, &[round.lead_id], &payload)?;
+    Ok(())
+}
+
+/// The lead answered a dispute: whoever raised it is told the decision in
+/// words (the result stands, or the dispute is accepted and the result will
+/// be corrected) and the answer.
+pub fn review_dispute_answered(
+    conn: &mut DbConnection,
+    round: &super::reviews::Round,
+    dispute: &super::reviews::Dispute,
+    task_title: &str,
+    decision: crate::domain::review::DisputeAnswer,
+    answer: &str,
+) -> QueryResult<()> {
+    let payload = json!({
+        "args": {"round": round.title, "task": task_title, "decision": decision.as_str()},
+        "details": [
+            {"label": "review-dispute-answer", "value": answer},
+        ],
+        "link": format!("/reviews/{}/tasks/{}#dispute", round.id, dispute.task_id),
+    });
+    notify(
+        conn,
+        Kind::ReviewDisputeAnswered,
+        &[dispute.raised_by],
+        &payload,
+    )?;
+    Ok(())
+}
+
 /// A recommendation was answered: whoever raised it and the committee of
 /// the raising unit are told.
 pub fn recommendation_answered(

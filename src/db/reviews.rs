@@ -18,7 +18,9 @@ use super::DbConnection;
 use crate::domain::access::Role;
 use crate::domain::consent::{ConsentStage, ConsentedSet};
 use crate::domain::deadline::{days_late, TaskStatus};
-use crate::domain::review::{self, CombineRule, Evidence, Outcome, Record, RoundStatus, Verdict};
+use crate::domain::review::{
+    self, CombineRule, DisputeAnswer, Evidence, Outcome, Record, RoundStatus, Verdict,
+};
 
 /// Score kinds.
 pub const SELF: &str = "self";
@@ -186,6 +188,9 @@ pub struct Score {
     pub private_note: String,
     pub evidence: String,
     pub updated_at: NaiveDateTime,
+    /// What the reviewer proposes on the criterion (the comment is the
+    /// finding); both go into the round's report.
+    pub proposal: String,
 }
 
 #[derive(Debug, Clone, Queryable, Selectable, Serialize)]
@@ -199,7 +204,9 @@ pub struct Dispute {
     pub reason: String,
     pub raised_at: NaiveDateTime,
     pub answer: Option<String>,
-    pub upheld: Option<bool>,
+    /// The lead's answer: `true` the dispute is accepted (the result is to
+    /// be corrected), `false` the result stands; `None` until answered.
+    pub dispute_accepted: Option<bool>,
     pub answered_by: Option<i64>,
     pub answered_at: Option<NaiveDateTime>,
 }
@@ -892,8 +899,9 @@ fn take_snapshot(conn: &mut DbConnection, round_id: i64, today: NaiveDate) -> Qu
 // ---------------------------------------------------------------- scores
 
 /// Every score given to one task in a round, with its author's name.
-/// A score's criterion, kind, points and comment, its task's title and id.
-pub type Commented = (i64, String, f64, String, String, i64);
+/// A score's criterion, kind, points and comment, its task's title and id,
+/// and the proposal written with it.
+pub type Commented = (i64, String, f64, String, String, i64, String);
 
 /// The scores of a round with their comments and the task's title, for the
 /// report's findings: every criterion, the kinds asked for.
@@ -914,6 +922,7 @@ pub fn comments_of_round(
             review_scores::comment,
             tasks::title,
             review_scores::task_id,
+            review_scores::proposal,
         ))
         .order((
             review_scores::criterion_id,
@@ -949,6 +958,7 @@ pub struct ScoreFields {
     pub comment: String,
     pub private_note: String,
     pub evidence: String,
+    pub proposal: String,
 }
 
 /// Writes the author's scores of one kind for a task, replacing theirs.
@@ -977,6 +987,7 @@ pub fn save_scores(
             review_scores::comment.eq(&s.comment),
             review_scores::private_note.eq(&s.private_note),
             review_scores::evidence.eq(&s.evidence),
+            review_scores::proposal.eq(&s.proposal),
             review_scores::updated_at.eq(now),
         );
         match existing {
@@ -1002,7 +1013,7 @@ pub fn save_scores(
     // Private notes stay out of the audit log's readable changes.
     let logged: Vec<_> = items
         .iter()
-        .map(|s| json!({"criterion_id": s.criterion_id, "score": s.score, "comment": s.comment}))
+        .map(|s| json!({"criterion_id": s.criterion_id, "score": s.score, "comment": s.comment, "proposal": s.proposal}))
         .collect();
     Ok(Change::new(
         "score",
@@ -1196,13 +1207,14 @@ pub fn raise_dispute(
     ))
 }
 
-/// The lead's answer to a dispute not yet answered; `None` otherwise.
+/// The lead's answer to a dispute not yet answered, with what it decided;
+/// `None` if it was answered already.
 pub fn answer_dispute(
     conn: &mut DbConnection,
     round: &Round,
     task_id: i64,
     answer: &str,
-    upheld: bool,
+    decision: DisputeAnswer,
     by: i64,
 ) -> QueryResult<Option<Change>> {
     let n = diesel::update(
@@ -1213,7 +1225,7 @@ pub fn answer_dispute(
     )
     .set((
         review_disputes::answer.eq(answer),
-        review_disputes::upheld.eq(upheld),
+        review_disputes::dispute_accepted.eq(decision.dispute_accepted()),
         review_disputes::answered_by.eq(by),
         review_disputes::answered_at.eq(super::now()),
     ))
@@ -1223,7 +1235,7 @@ pub fn answer_dispute(
             "answer_dispute",
             "review_round",
             round.id,
-            json!({"task_id": task_id, "answer": answer, "upheld": upheld}),
+            json!({"task_id": task_id, "answer": answer, "decision": decision.as_str()}),
         )
         .on_unit(round.unit_id)
     }))

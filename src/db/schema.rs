@@ -363,6 +363,7 @@ diesel::table! {
         private_note -> Text,
         evidence -> Text,
         updated_at -> Timestamp,
+        proposal -> Text,
     }
 }
 
@@ -376,7 +377,7 @@ diesel::table! {
         reason -> Text,
         raised_at -> Timestamp,
         answer -> Nullable<Text>,
-        upheld -> Nullable<Bool>,
+        dispute_accepted -> Nullable<Bool>,
         answered_by -> Nullable<BigInt>,
         answered_at -> Nullable<Timestamp>,
     }

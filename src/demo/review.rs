@@ -46,7 +46,7 @@ pub(super) fn load(
         })
     };
     step(conn, RoundStatus::SelfAssessment, day(11, 20))?;
-    let scored = |points: [f64; 5], comment: &str| -> Vec<ScoreFields> {
+    let scored = |points: [f64; 5], comment: &str, proposal: &str| -> Vec<ScoreFields> {
         criteria
             .iter()
             .zip(points)
@@ -56,6 +56,12 @@ pub(super) fn load(
                 comment: comment.into(),
                 private_note: String::new(),
                 evidence: String::new(),
+                // A proposal where the criterion lost points.
+                proposal: if p < c.max_points {
+                    proposal.into()
+                } else {
+                    String::new()
+                },
             })
             .collect()
     };
@@ -87,7 +93,7 @@ pub(super) fn load(
                     row.rt.task_id,
                     rdb::SELF,
                     row.task_owner_id,
-                    &scored(own, "Đã vận động từng hộ, bàn giao theo cam kết."),
+                    &scored(own, "Đã vận động từng hộ, bàn giao theo cam kết.", ""),
                 )?,
             ))
         })?;
@@ -96,16 +102,18 @@ pub(super) fn load(
     for row in &rows {
         let [_, first, second] = plan(&row.title);
         let r = rdb::find(conn, round.id)?;
-        for (reviewer, points, comment) in [
+        for (reviewer, points, comment, proposal) in [
             (
                 reviewers[0],
                 first,
                 "Cách làm sáng tạo, được nhân dân đồng tình.",
+                "Nhân rộng cách đối thoại tại nhà văn hóa tổ dân phố.",
             ),
             (
                 reviewers[1],
                 second,
                 "Cần tiếp tục vận động các hộ còn lại.",
+                "Tổ chức đối thoại riêng với các hộ chưa đồng thuận trước quý I.",
             ),
         ] {
             audit::write(conn, actor, |c| {
@@ -117,7 +125,7 @@ pub(super) fn load(
                         row.rt.task_id,
                         rdb::REVIEW,
                         reviewer,
-                        &scored(points, comment),
+                        &scored(points, comment, proposal),
                     )?,
                 ))
             })?;

@@ -406,18 +406,43 @@ pub struct ReviewReport<'a> {
     pub tasks: &'a [crate::domain::review::Ranked],
     pub counts: &'a [(crate::domain::review::Rating, i64)],
     pub criteria: &'a [crate::db::reviews::Criterion],
-    /// Criterion, kind, score, comment, task title: consensus first.
+    /// Criterion, kind, score, comment, task title, task id, proposal: the
+    /// lowest score first.
     pub comments: &'a [crate::db::reviews::Commented],
     /// Not published yet: the report says so at its top.
     pub provisional: bool,
 }
 
-/// Findings listed per criterion: the lowest scored first, at most this many.
+/// Findings, and proposals, listed per criterion: the lowest scored first,
+/// at most this many of each.
 const FINDINGS: usize = 12;
 
+/// The lines of texts written on a criterion (`- task (score): text`), each
+/// text once, in the order given, at most `FINDINGS`; and how many more
+/// there were.
+fn gathered<'a>(texts: impl Iterator<Item = (&'a String, String)>) -> (Vec<String>, usize) {
+    let mut seen: Vec<&str> = Vec::new();
+    let mut lines = Vec::new();
+    let mut more = 0;
+    for (text, source) in texts {
+        let text = text.trim();
+        if text.is_empty() || seen.contains(&text) {
+            continue;
+        }
+        seen.push(text);
+        if lines.len() < FINDINGS {
+            lines.push(format!("- {source}: {text}"));
+        } else {
+            more += 1;
+        }
+    }
+    (lines, more)
+}
+
 /// The Front's year-end report: the ratings counted and every task ranked;
-/// per criterion its mean against its maximum and the reviewers' findings
-/// (the lowest scores first: what pulled tasks down); the proposals.
+/// per criterion its mean against its maximum, the reviewers' findings and
+/// their proposals (the lowest scores first: what pulled tasks down); the
+/// report's own proposals.
 pub fn review_report(head: Head, r: &ReviewReport) -> Document {
     let rating = |x: crate::domain::review::Rating| t(&format!("rating-{}", x.as_str()));
     let mut body = Vec::new();
@@ -523,16 +548,32 @@ pub fn review_report(head: Head, r: &ReviewReport) -> Document {
                 None => t("doc-report-no-scores"),
             },
         });
-        let mut seen: Vec<&str> = Vec::new();
-        for (_, _, score, comment, task, _) in mine.iter().copied() {
-            let comment = comment.trim();
-            if comment.is_empty() || seen.contains(&comment) || seen.len() >= FINDINGS {
+        // What the reviewers found, then what they propose: each written
+        // once, the lowest scored tasks first, at most FINDINGS of each.
+        let findings = gathered(mine.iter().map(|(_, _, score, comment, task, _, _)| {
+            (comment, format!("{task} ({})", format::decimal(*score)))
+        }));
+        let proposals = gathered(
+            mine.iter()
+                .map(|(_, _, _, _, task, _, proposal)| (proposal, task.clone())),
+        );
+        for (label, (lines, more)) in [
+            ("doc-report-findings", findings),
+            ("doc-report-criterion-proposals", proposals),
+        ] {
+            if lines.is_empty() {
                 continue;
             }
-            seen.push(comment);
-            body.push(Block::Para {
-                text: format!("- {task} ({}): {comment}", format::decimal(*score)),
+            body.push(Block::Labelled {
+                label: t(label),
+                text: String::new(),
             });
+            body.extend(lines.into_iter().map(|text| Block::Para { text }));
+            if more > 0 {
+                body.push(Block::Para {
+                    text: tv("doc-report-more", &[("n", more.to_string())]),
+                });
+            }
         }
     }
     body.push(Block::Heading {

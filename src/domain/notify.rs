@@ -16,6 +16,12 @@ code_list! {
         ReviewOpened => "review_opened",
         /// A review round's results were published (to task owners).
         ReviewPublished => "review_published",
+        /// A task's owner disputed a published result (to the round's lead,
+        /// who answers it).
+        ReviewDisputed => "review_disputed",
+        /// The lead answered a dispute: the result stands or the dispute is
+        /// accepted (to whoever raised it).
+        ReviewDisputeAnswered => "review_dispute_answered",
         /// A recommendation is due soon or overdue (to the responding body).
         RecommendationDue => "recommendation_due",
         /// A recommendation was answered (to the raising unit).
@@ -45,7 +51,11 @@ impl Kind {
     pub fn required(self) -> bool {
         matches!(
             self,
-            Kind::ReviewOpened | Kind::RecommendationDue | Kind::DeskCaseDue | Kind::DeskSwap
+            Kind::ReviewOpened
+                | Kind::ReviewDisputed
+                | Kind::RecommendationDue
+                | Kind::DeskCaseDue
+                | Kind::DeskSwap
         )
     }
 

@@ -112,6 +112,80 @@ pub fn total(scores: &[Option<f64>]) -> Option<f64> {
         .map(round2)
 }
 
+/// A criterion a task lost points on: its place in the round's criteria,
+/// the score it got and the most it could have.
+#[derive(Serialize, Clone, Copy, Debug, PartialEq)]
+pub struct Shortfall {
+    pub criterion: usize,
+    pub score: f64,
+    pub max: f64,
+}
+
+impl Shortfall {
+    /// The points lost.
+    pub fn lost(&self) -> f64 {
+        round2(self.max - self.score)
+    }
+}
+
+/// How many criteria a result names as having pulled a task down.
+pub const SHORTFALLS_SHOWN: usize = 3;
+
+/// The criteria that pulled a task down: those scored below their maximum,
+/// the largest loss first (then in the rubric's order), at most `n`. A
+/// criterion not yet scored is left out. `scores` and `maxes` are in the
+/// round's order of criteria.
+pub fn shortfalls(scores: &[Option<f64>], maxes: &[f64], n: usize) -> Vec<Shortfall> {
+    let mut out: Vec<Shortfall> = scores
+        .iter()
+        .zip(maxes)
+        .enumerate()
+        .filter_map(|(criterion, (score, max))| {
+            let score = (*score)?;
+            let s = Shortfall {
+                criterion,
+                score,
+                max: *max,
+            };
+            (s.lost() > 0.0).then_some(s)
+        })
+        .collect();
+    out.sort_by(|a, b| {
+        b.lost()
+            .total_cmp(&a.lost())
+            .then(a.criterion.cmp(&b.criterion))
+    });
+    out.truncate(n);
+    out
+}
+
+code_list! {
+    /// The lead's answer to an owner's dispute of a published result.
+    DisputeAnswer {
+        /// The result stands as published; the dispute is closed.
+        ResultStands => "result_stands",
+        /// The dispute is accepted: the result is to be corrected, which the
+        /// lead does by reopening the round (with a reason), scoring the task
+        /// again and publishing again. Until then the published result stands.
+        DisputeAccepted => "dispute_accepted",
+    }
+}
+
+impl DisputeAnswer {
+    /// As stored (`review_disputes.dispute_accepted`).
+    pub fn dispute_accepted(self) -> bool {
+        self == DisputeAnswer::DisputeAccepted
+    }
+
+    pub fn from_dispute_accepted(accepted: bool) -> DisputeAnswer {
+        if accepted {
+            DisputeAnswer::DisputeAccepted
+        } else {
+            DisputeAnswer::ResultStands
+        }
+    }
+}
+
 /// Checks a score typed for a criterion worth `max` points.
 pub fn valid_score(score: f64, max: f64) -> bool {
     score.is_finite() && score >= 0.0 && score <= max + 1e-9
@@ -414,6 +488,9 @@ pub struct Ranked {
     pub total: Option<f64>,
     pub rating: Option<Rating>,
     pub held_back_by: Option<&'static str>,
+    /// For a task: the criteria that pulled it down (`shortfalls`); empty
+    /// for an owner or a unit.
+    pub shortfalls: Vec<Shortfall>,
 }
 
 /// The ranked tables of a round as one reader sees them, kept per data
@@ -428,6 +505,37 @@ pub struct Tables {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_criteria_that_pulled_a_task_down_come_largest_loss_first_at_most_three() {
+        let maxes = [40.0, 20.0, 20.0, 10.0, 10.0];
+        let scores = [Some(30.0), Some(20.0), Some(15.5), None, Some(5.0)];
+        let got = shortfalls(&scores, &maxes, SHORTFALLS_SHOWN);
+        let order: Vec<usize> = got.iter().map(|s| s.criterion).collect();
+        // 10 lost on the first, 5 on the fifth (before the third's 4.5);
+        // the full second and the unscored fourth are not named.
+        assert_eq!(order, vec![0, 4, 2]);
+        assert_eq!(got[2].lost(), 4.5);
+        assert_eq!(shortfalls(&scores, &maxes, 1).len(), 1);
+        // Equal losses keep the rubric's order; a full score names nothing.
+        let even = shortfalls(&[Some(15.0), Some(15.0)], &[20.0, 20.0], 3);
+        assert_eq!(even.iter().map(|s| s.criterion).collect::<Vec<_>>(), [0, 1]);
+        assert!(shortfalls(&[Some(20.0)], &[20.0], 3).is_empty());
+    }
+
+    #[test]
+    fn a_dispute_answer_says_which_way_it_went() {
+        assert_eq!(
+            DisputeAnswer::parse("dispute_accepted"),
+            Some(DisputeAnswer::DisputeAccepted)
+        );
+        assert_eq!(DisputeAnswer::parse("1"), None);
+        assert!(!DisputeAnswer::ResultStands.dispute_accepted());
+        assert_eq!(
+            DisputeAnswer::from_dispute_accepted(true),
+            DisputeAnswer::DisputeAccepted
+        );
+    }
 
     fn record(tasks: i64, late: i64, not_done: i64, exceeded: i64) -> Record {
         Record {

@@ -397,6 +397,8 @@ async fn choices_gather_mail_into_one_daily_digest_and_required_mail_cannot_be_s
         ("visits_due", "digest"),
         ("review_opened", "immediate"),
         ("review_published", "off"),
+        ("review_disputed", "digest"),
+        ("review_dispute_answered", "immediate"),
         ("recommendation_due", "off"),
         ("recommendation_answered", "immediate"),
         ("desk_case_due", "digest"),
@@ -417,7 +419,7 @@ async fn choices_gather_mail_into_one_daily_digest_and_required_mail_cannot_be_s
         "nothing saved"
     );
 
-    choices[5] = ("recommendation_due", "digest");
+    choices[7] = ("recommendation_due", "digest");
     let r = w
         .app
         .post_with(&owner, "/account/notifications", &choices)
@@ -442,6 +444,8 @@ async fn choices_gather_mail_into_one_daily_digest_and_required_mail_cannot_be_s
                 ("visits_due", "digest"),
                 ("review_opened", "immediate"),
                 ("review_published", "immediate"),
+                ("review_disputed", "immediate"),
+                ("review_dispute_answered", "immediate"),
                 ("recommendation_due", "immediate"),
                 ("recommendation_answered", "immediate"),
                 ("desk_case_due", "immediate"),

@@ -583,7 +583,7 @@ async fn a_full_round_open_self_assess_score_publish_dispute_reopen_and_publish_
         "the task page links its review"
     );
 
-    // Owner A contests once; the lead answers and upholds it.
+    // Owner A contests once; the lead answers and accepts the dispute.
     let dispute = format!("/reviews/{round}/tasks/{}/dispute", w.task_a);
     let r = owner_a.post(&dispute, &[("reason", "")]).await;
     assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
@@ -616,7 +616,7 @@ async fn a_full_round_open_self_assess_score_publish_dispute_reopen_and_publish_
             &answer,
             &[
                 ("reason", "Chấp nhận, chấm lại tiêu chí 2"),
-                ("upheld", "1"),
+                ("decision", "dispute_accepted"),
             ],
         )
         .await;
@@ -625,7 +625,7 @@ async fn a_full_round_open_self_assess_score_publish_dispute_reopen_and_publish_
         .unwrap()
         .unwrap();
     assert_eq!(d.reason, reason);
-    assert_eq!(d.upheld, Some(true));
+    assert_eq!(d.dispute_accepted, Some(true));
 
     // Reopening needs a reason; both moves are in the audit log.
     let html = move_round(&w, &lead, round, "scoring", "").await;
@@ -959,4 +959,352 @@ async fn the_lead_prepares_a_round_settings_tasks_and_criteria_pages_with_stale_
     let html = move_round(&w, &lead, round, "self_assessment", "").await;
     assert!(html.contains("Đợt đánh giá chưa có việc nào."));
     assert_eq!(round_status(app, round), "draft");
+}
+
+/// A round over the world's two tasks opened, scored by both reviewers
+/// with `points` (task A, task B: one score per criterion of the default
+/// rubric, the same from both) and `extra` fields, and published.
+async fn published_round(
+    w: &World,
+    points: [[&str; 5]; 2],
+    extra: &[(String, String)],
+) -> (i64, Browser, Browser) {
+    let app = &w.app;
+    let lead = app.browser("mttq.lead").await;
+    let second = app.browser("mttq.b").await;
+    let r = lead.post("/reviews", &round_fields(w)).await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let round: i64 = location(&r)
+        .trim_start_matches("/reviews/")
+        .parse()
+        .unwrap();
+    move_round(w, &lead, round, "self_assessment", "").await;
+    move_round(w, &lead, round, "scoring", "").await;
+    for (task, values) in [(w.task_a, points[0]), (w.task_b, points[1])] {
+        for (c, with_extra) in [(&lead, true), (&second, false)] {
+            let mut fields = scores(app, round, &values, "");
+            if with_extra && task == w.task_b {
+                fields.retain(|(k, _)| !extra.iter().any(|(e, _)| e == k));
+                fields.extend_from_slice(extra);
+            }
+            let r = c
+                .post(&format!("/reviews/{round}/tasks/{task}/score"), &fields)
+                .await;
+            assert_eq!(r.status(), StatusCode::SEE_OTHER);
+        }
+    }
+    move_round(w, &lead, round, "published", "").await;
+    assert_eq!(round_status(app, round), "published");
+    (round, lead, second)
+}
+
+#[tokio::test]
+async fn answering_a_dispute_is_an_explicit_choice_and_the_lead_and_the_owner_are_told_by_mail() {
+    let w = world().await;
+    let app = &w.app;
+    app.set_email(w.lead, "Phạm Thị Lan", "mttq.lead@tayho.test", "vi");
+    let full = ["40", "20", "15", "15", "10"];
+    let (round, lead, _) = published_round(&w, [full, full], &[]).await;
+    // Publishing told both owners.
+    assert_eq!(w.sink.wait_for(4).await.len(), 4);
+    let criteria = db::reviews::criteria(&mut app.conn(), round).unwrap();
+    let owner_a = app.browser("chutri.a").await;
+    let owner_b = app.browser("chutri.b").await;
+
+    // Owner A disputes one criterion: the lead is told what and why.
+    let reason = "Hộ ông An đã ký biên bản bàn giao ngày 20/10/2023";
+    let r = owner_a
+        .post(
+            &format!("/reviews/{round}/tasks/{}/dispute", w.task_a),
+            &[
+                ("reason", reason.to_string()),
+                ("criterion_id", criteria[1].id.to_string()),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    w.sink.wait_for(5).await;
+    let told = w.sink.to("mttq.lead@tayho.test");
+    assert_eq!(told.len(), 1, "the lead is told once");
+    assert_eq!(
+        told[0].subject,
+        "Kiến nghị xem xét lại kết quả “Thu hồi đất số 18 Tam Đa” (Giám sát việc khó năm 2023)"
+    );
+    let text = &told[0].text;
+    assert!(text.contains(reason), "{text}");
+    assert!(
+        text.contains(&format!("ở tiêu chí “{}”", criteria[1].name_vi)),
+        "{text}"
+    );
+    assert!(text.contains("Đỗ Văn Ánh"), "who disputes: {text}");
+    assert!(
+        text.contains(&format!("/reviews/{round}/tasks/{}#dispute", w.task_a)),
+        "{text}"
+    );
+
+    // The answer offers two choices, neither chosen, each with what follows.
+    let page = format!("/reviews/{round}/tasks/{}", w.task_a);
+    let (_, html) = lead.page(&page).await;
+    for choice in ["result_stands", "dispute_accepted"] {
+        assert!(
+            html.contains(&format!(
+                "<input type=\"radio\" name=\"decision\" value=\"{choice}\" required aria-describedby=\"decision-{choice}-help\">"
+            )),
+            "{choice} offered, not chosen: {html}"
+        );
+    }
+    assert!(html.contains("Giữ nguyên kết quả") && html.contains("Chấp nhận kiến nghị"));
+    assert!(html.contains("kiến nghị khép lại và không kiến nghị lại được"));
+    assert!(html.contains("mở lại đợt đánh giá (ghi lý do), chấm lại việc này rồi công bố lại"));
+    assert!(!html.contains("name=\"upheld\""), "no checkbox to misread");
+
+    // Neither chosen: refused beside the choice, the text typed kept,
+    // nothing written and nobody told.
+    let answer = format!("/reviews/{round}/tasks/{}/answer", w.task_a);
+    let written = "Đã xem biên bản; điểm tiêu chí 2 giữ nguyên vì hộ chưa đồng thuận.";
+    for bad in [
+        vec![("reason", written)],
+        vec![("reason", written), ("decision", "1")],
+    ] {
+        let r = lead.post(&answer, &bad).await;
+        assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+        let html = r.text().await.unwrap();
+        assert!(
+            html.contains("Chọn giữ nguyên kết quả hoặc chấp nhận kiến nghị."),
+            "{html}"
+        );
+        assert!(html.contains(written), "the answer typed is kept");
+    }
+    // A choice made with the answer left empty comes back chosen.
+    let r = lead
+        .post(&answer, &[("reason", ""), ("decision", "dispute_accepted")])
+        .await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let html = r.text().await.unwrap();
+    assert!(
+        html.contains("value=\"dispute_accepted\" required aria-describedby=\"decision-dispute_accepted-help\" checked>"),
+        "{html}"
+    );
+    assert!(!html.contains("Chọn giữ nguyên kết quả hoặc chấp nhận kiến nghị."));
+    let d = db::reviews::dispute_of(&mut app.conn(), round, w.task_a)
+        .unwrap()
+        .unwrap();
+    assert_eq!((d.answer, d.dispute_accepted), (None, None));
+    assert_eq!(w.sink.to("chutri.a@tayho.test").len(), 2, "nobody told");
+
+    // The result stands: stored as such, the owner told in words.
+    let r = lead
+        .post(
+            &answer,
+            &[("reason", written), ("decision", "result_stands")],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let d = db::reviews::dispute_of(&mut app.conn(), round, w.task_a)
+        .unwrap()
+        .unwrap();
+    assert_eq!(d.dispute_accepted, Some(false));
+    w.sink.wait_for(6).await;
+    let to_a = w.sink.to("chutri.a@tayho.test");
+    let m = to_a.last().unwrap();
+    assert_eq!(m.subject, "Giữ nguyên kết quả: “Thu hồi đất số 18 Tam Đa”");
+    assert!(
+        m.text
+            .contains("giữ nguyên kết quả đã công bố. Kiến nghị đã khép lại."),
+        "{}",
+        m.text
+    );
+    assert!(m.text.contains(written), "{}", m.text);
+    let (_, html) = owner_a.page(&page).await;
+    assert!(
+        html.contains("Trả lời kiến nghị — Giữ nguyên kết quả"),
+        "{html}"
+    );
+    assert_eq!(round_status(app, round), "published", "nothing else moved");
+
+    // Owner B (in English) disputes the whole result; the API's `upheld`
+    // still answers: true accepts the dispute.
+    let r = owner_b
+        .post(
+            &format!("/reviews/{round}/tasks/{}/dispute", w.task_b),
+            &[("reason", "Mương đã thông từ tháng 11")],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    w.sink.wait_for(7).await;
+    let told = w.sink.to("mttq.lead@tayho.test");
+    assert_eq!(told.len(), 2);
+    assert!(
+        told[1].text.contains("(toàn bộ kết quả)"),
+        "{}",
+        told[1].text
+    );
+    let token = common::token_for(app, w.lead);
+    let api = format!(
+        "/api/v1/review-rounds/{round}/tasks/{}/dispute/answer",
+        w.task_b
+    );
+    let r = common::new_client()
+        .post(app.url(&api))
+        .bearer_auth(&token)
+        .json(&serde_json::json!({"reason": "Đồng ý chấm lại", "upheld": true}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    let d = db::reviews::dispute_of(&mut app.conn(), round, w.task_b)
+        .unwrap()
+        .unwrap();
+    assert_eq!(d.dispute_accepted, Some(true));
+    w.sink.wait_for(8).await;
+    let m = w.sink.to("chutri.b@tayho.test").last().unwrap().clone();
+    assert_eq!(m.subject, "Dispute accepted: “Mương thoát nước Thụy Khuê”");
+    assert!(
+        m.text.contains("The result will be corrected"),
+        "{}",
+        m.text
+    );
+    // The lead is shown the way to correct it; the owner what follows.
+    let page_b = format!("/reviews/{round}/tasks/{}", w.task_b);
+    let (_, html) = lead.page(&page_b).await;
+    assert!(html.contains("Trả lời kiến nghị — Chấp nhận kiến nghị"));
+    assert!(html.contains(&format!("href=\"/reviews/{round}#next-step\"")));
+    let (_, html) = lead.page(&format!("/reviews/{round}")).await;
+    assert!(html.contains("Giữ nguyên kết quả") && html.contains("Chấp nhận kiến nghị"));
+    let (_, html) = owner_b.page(&page_b).await;
+    assert!(!html.contains("#next-step\""), "only the lead reopens");
+    // Answered once only.
+    let r = common::new_client()
+        .post(app.url(&api))
+        .bearer_auth(&token)
+        .json(&serde_json::json!({"reason": "Lần hai"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::CONFLICT);
+}
+
+#[tokio::test]
+async fn the_results_name_what_pulled_each_task_down_and_the_report_gathers_findings_and_proposals_per_criterion(
+) {
+    let w = world().await;
+    let app = &w.app;
+    // Round created first to know the criteria's ids: the lead writes a
+    // finding and a proposal on task B's second and fourth criteria.
+    let rubric = db::reviews::rubric(&mut app.conn()).unwrap();
+    assert_eq!(
+        rubric.iter().map(|c| c.max_points).collect::<Vec<_>>(),
+        [40.0, 20.0, 15.0, 15.0, 10.0]
+    );
+    let next_ids = |app: &TestApp| -> Vec<i64> {
+        // The round's criteria follow the rubric, numbered after the last.
+        let last: Option<i64> = db::schema::review_criteria::table
+            .select(diesel::dsl::max(db::schema::review_criteria::id))
+            .first(&mut app.conn())
+            .unwrap();
+        (1..=5).map(|i| last.unwrap_or(0) + i).collect()
+    };
+    let ids = next_ids(app);
+    let extra: Vec<(String, String)> = vec![
+        (
+            format!("comment_{}", ids[1]),
+            "Còn 2 hộ chưa đồng thuận".into(),
+        ),
+        (
+            format!("proposal_{}", ids[1]),
+            "Đối thoại riêng với 2 hộ trước quý I".into(),
+        ),
+        (
+            format!("proposal_{}", ids[3]),
+            "Lập lại tiến độ nạo vét".into(),
+        ),
+    ];
+    // Task A loses 2 on the first criterion; task B 10 on the second, 5 on
+    // the fourth, 4 on the first, 1 on the fifth.
+    let (round, lead, _) = published_round(
+        &w,
+        [
+            ["38", "20", "15", "15", "10"],
+            ["36", "10", "15", "10", "9"],
+        ],
+        &extra,
+    )
+    .await;
+    let criteria = db::reviews::criteria(&mut app.conn(), round).unwrap();
+    assert_eq!(criteria.iter().map(|c| c.id).collect::<Vec<_>>(), ids);
+    let name = |i: usize| criteria[i].name_vi.clone();
+
+    // The results page names, beside each task's total, the criteria it
+    // lost most on: largest loss first, at most three.
+    let (_, html) = lead.page(&format!("/reviews/{round}/results")).await;
+    assert!(html.contains("Bị trừ điểm nhiều nhất ở"), "{html}");
+    let b = format!(
+        "<td>80</td>\n    <td>{} 10/20; {} 10/15; {} 36/40</td>",
+        name(1),
+        name(3),
+        name(0)
+    );
+    assert!(html.contains(&b), "{b} in {html}");
+    assert!(html.contains(&format!("<td>98</td>\n    <td>{} 38/40</td>", name(0))));
+    // The spreadsheet too, in the tasks' sheet.
+    let r = app
+        .get_with(&lead, &format!("/reviews/{round}/results.xlsx"))
+        .await;
+    let bytes = r.bytes().await.unwrap();
+    use calamine::Reader;
+    let mut book: calamine::Xlsx<_> =
+        calamine::open_workbook_from_rs(std::io::Cursor::new(bytes.to_vec())).unwrap();
+    let sheet = book.worksheet_range_at(0).unwrap().unwrap();
+    let second_row: Vec<String> = sheet
+        .rows()
+        .nth(5)
+        .unwrap()
+        .iter()
+        .map(std::string::ToString::to_string)
+        .collect();
+    assert_eq!(second_row[1], "Mương thoát nước Thụy Khuê");
+    assert!(
+        second_row[6].starts_with(&format!("{} 10/20", name(1))),
+        "{second_row:?}"
+    );
+
+    // The task's page shows the proposal with the score.
+    let (_, html) = lead
+        .page(&format!("/reviews/{round}/tasks/{}", w.task_b))
+        .await;
+    assert!(html.contains("Đề xuất, kiến nghị: <span class=\"prewrap\">Đối thoại riêng với 2 hộ trước quý I</span>"), "{html}");
+
+    // The report: under each criterion, what the reviewers found and what
+    // they propose, each under its own criterion.
+    let (s, html) = lead.page(&format!("/reviews/{round}/report")).await;
+    assert_eq!(s, StatusCode::OK);
+    let at = |needle: &str| {
+        html.find(needle)
+            .unwrap_or_else(|| panic!("{needle} missing: {html}"))
+    };
+    let second_criterion = at(&format!("2. {}", name(1)));
+    let third_criterion = at(&format!("3. {}", name(2)));
+    let fourth_criterion = at(&format!("4. {}", name(3)));
+    let finding = at("- Mương thoát nước Thụy Khuê (10): Còn 2 hộ chưa đồng thuận");
+    let proposal = at("- Mương thoát nước Thụy Khuê: Đối thoại riêng với 2 hộ trước quý I");
+    let later = at("- Mương thoát nước Thụy Khuê: Lập lại tiến độ nạo vét");
+    assert!(second_criterion < finding && finding < proposal && proposal < third_criterion);
+    assert!(fourth_criterion < later);
+    assert!(html.contains("<strong>Nhận xét:</strong>"));
+    assert!(html.contains("<strong>Đề xuất, kiến nghị:</strong>"));
+
+    // The DOCX carries the same.
+    let bytes = app
+        .get_with(&lead, &format!("/documents/report/{round}?format=docx"))
+        .await
+        .bytes()
+        .await
+        .unwrap()
+        .to_vec();
+    let mut zip = zip::ZipArchive::new(std::io::Cursor::new(bytes)).unwrap();
+    let mut xml = String::new();
+    std::io::Read::read_to_string(&mut zip.by_name("word/document.xml").unwrap(), &mut xml)
+        .unwrap();
+    assert!(xml.contains("Đối thoại riêng với 2 hộ trước quý I"));
+    assert!(xml.contains("Lập lại tiến độ nạo vét"));
 }

@@ -389,8 +389,13 @@ pub async fn change_shift(
     body: ApiJson<ShiftChangeIn>,
 ) -> ApiResult<HttpResponse> {
     let shift = *id;
+    // Those who record on the shift, and the duty's officials (a colleague
+    // answers a swap).
     let b = body
-        .for_whom(&api, move |c, u| records(c, u, shift))
+        .for_whom(&api, move |c, u| {
+            let sa = app::desk::shift_access(c, u, shift)?;
+            Ok(sa.records || sa.assignable.contains(&u.id))
+        })
         .await?;
     let input = ShiftChangeInput {
         action: b.action,

@@ -23,7 +23,7 @@ use crate::app::reviews::{
 };
 use crate::db::{self, reviews::Round};
 use crate::domain::numbers;
-use crate::domain::review::RoundStatus;
+use crate::domain::review::{DisputeAnswer, RoundStatus};
 use crate::domain::validate::FieldErrors;
 use crate::i18n::{self, Locale};
 
@@ -443,8 +443,14 @@ pub struct ScoreIn {
     criterion_id: i64,
     /// From 0 to the criterion's maximum, in steps of 0.25.
     score: f64,
+    /// What the reviewer found (the owner's explanation in a
+    /// self-assessment); goes into the round's report.
     #[serde(default)]
     comment: String,
+    /// A reviewer's or the lead's proposal on the criterion; goes into the
+    /// round's report. Ignored in a self-assessment.
+    #[serde(default)]
+    proposal: String,
     /// A reviewer's note for the other reviewers only.
     #[serde(default)]
     note: String,
@@ -510,6 +516,7 @@ async fn write_scores(
         let c = s.criterion_id;
         values.insert(format!("score_{c}"), numbers::input(s.score));
         values.insert(format!("comment_{c}"), s.comment);
+        values.insert(format!("proposal_{c}"), s.proposal);
         values.insert(format!("note_{c}"), s.note);
         values.insert(format!("evidence_{c}"), s.evidence.join("\n"));
     }
@@ -599,7 +606,10 @@ pub async fn raise_dispute(
 #[derive(Deserialize, ToSchema)]
 pub struct DisputeAnswerIn {
     reason: String,
-    /// The dispute is upheld (the lead then corrects the scores).
+    /// `true`: the dispute is accepted — the result is to be corrected (the
+    /// lead reopens the round with a reason, scores again and publishes
+    /// again; the published result stands until then). `false` (the
+    /// default): the result stands and the dispute is closed.
     #[serde(default)]
     upheld: bool,
 }
@@ -623,8 +633,10 @@ pub async fn answer_dispute(
     let values = HashMap::from([
         ("reason".to_string(), b.reason),
         (
-            "upheld".to_string(),
-            if b.upheld { "1" } else { "" }.to_string(),
+            "decision".to_string(),
+            DisputeAnswer::from_dispute_accepted(b.upheld)
+                .as_str()
+                .to_string(),
         ),
     ]);
     write(api, ids, "answer", values).await

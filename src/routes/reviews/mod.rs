@@ -21,7 +21,7 @@ use crate::app::reviews::{listed, move_reason, move_round_to, round_access, sees
 use crate::context::Ctx;
 use crate::db::{self, audit, reviews as rdb};
 use crate::domain::access::Permission;
-use crate::domain::review::RoundStatus;
+use crate::domain::review::{DisputeAnswer, RoundStatus};
 use crate::error::{AppError, AppResult};
 use crate::i18n::{self, Locale};
 
@@ -178,7 +178,7 @@ async fn show(ctx: Ctx, id: web::Path<i64>) -> AppResult<HttpResponse> {
             "can_edit_criteria": a.lead && status == RoundStatus::Draft,
             "next": if a.lead { next } else { vec![] },
             "sees_results": a.reviewer || a.published(),
-            "disputes": if a.lead { disputes.iter().map(|(d, title)| json!({"d": d, "title": title})).collect::<Vec<_>>() } else { vec![] },
+            "disputes": if a.lead { disputes.iter().map(|(d, title)| json!({"d": d, "title": title, "decision": d.dispute_accepted.map(|x| DisputeAnswer::from_dispute_accepted(x).as_str())})).collect::<Vec<_>>() } else { vec![] },
             "timeline": timeline,
             "show_history": show_history,
         }),

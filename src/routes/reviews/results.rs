@@ -5,11 +5,14 @@ use actix_web::{web, HttpResponse};
 use serde::Deserialize;
 use serde_json::{json, Value};
 
+use super::named;
 use crate::app::reviews::{round_results, Results};
 use crate::context::Ctx;
-use crate::domain::review::{Ranked, Rating, Tables};
+use crate::db::reviews::Criterion;
+use crate::domain::format;
+use crate::domain::review::{Ranked, Rating, Shortfall, Tables};
 use crate::error::{AppError, AppResult};
-use crate::i18n;
+use crate::i18n::{self, Locale};
 use crate::routes::campaigns::{table_sheet, Cell};
 use crate::routes::{export, Page};
 
@@ -22,13 +25,41 @@ async fn load_results(ctx: &Ctx, id: i64) -> AppResult<Results> {
         .await
 }
 
+/// The criteria a task lost most on, by name in the reader's language,
+/// with the score against the maximum: `Tiến độ 12/20`.
+fn shortfall_names(locale: Locale, criteria: &[Criterion], lost: &[Shortfall]) -> Vec<String> {
+    lost.iter()
+        .filter_map(|s| {
+            let c = criteria.get(s.criterion)?;
+            Some(format!(
+                "{} {}/{}",
+                named(locale, &c.name_vi, &c.name_en),
+                format::decimal(s.score),
+                format::decimal(s.max)
+            ))
+        })
+        .collect()
+}
+
 /// The tables for a template: the tasks ranked in `tasks` (ranks counted
-/// from the top of the whole table), the first `first` owners and units.
-fn tables_json(t: &Tables, tasks: std::ops::Range<usize>, first: usize) -> Value {
+/// from the top of the whole table) with the criteria each lost most on,
+/// the first `first` owners and units.
+fn tables_json(
+    t: &Tables,
+    tasks: std::ops::Range<usize>,
+    first: usize,
+    criteria: &[Criterion],
+    locale: Locale,
+) -> Value {
     let ranked = |rows: &[Ranked], from: usize| -> Vec<Value> {
         rows.iter()
             .enumerate()
-            .map(|(i, r)| json!({"rank": from + i + 1, "r": r, "rating": r.rating.map(Rating::as_str)}))
+            .map(|(i, r)| {
+                json!({
+                    "rank": from + i + 1, "r": r, "rating": r.rating.map(Rating::as_str),
+                    "lost_on": shortfall_names(locale, criteria, &r.shortfalls).join("; "),
+                })
+            })
             .collect()
     };
     let head = |rows: &[Ranked]| ranked(&rows[..rows.len().min(first)], 0);
@@ -55,7 +86,7 @@ pub(super) async fn results(
     id: web::Path<i64>,
     q: web::Query<ResultsQuery>,
 ) -> AppResult<HttpResponse> {
-    let (a, _, all, (key, version)) = load_results(&ctx, *id).await?;
+    let (a, criteria, all, (key, version)) = load_results(&ctx, *id).await?;
     let page = Page::new(q.page, RESULTS_PAGE);
     // The three tables of a page are the same HTML for every reader of the
     // same class until the data changes: rendered once, then kept.
@@ -70,7 +101,7 @@ pub(super) async fn results(
                 "reviews/results_tables",
                 json!({
                     "lang": ctx.locale.code(),
-                    "t": tables_json(&all, first_rank..shown, RESULTS_PAGE as usize),
+                    "t": tables_json(&all, first_rank..shown, RESULTS_PAGE as usize, &criteria, ctx.locale),
                     "pagination": page.view(tasks_total, &[]),
                     "owners_cut": all.by_owner.len() > RESULTS_PAGE as usize,
                     "units_cut": all.by_unit.len() > RESULTS_PAGE as usize,
@@ -91,7 +122,7 @@ pub(super) async fn results(
 }
 
 pub(super) async fn results_xlsx(ctx: Ctx, id: web::Path<i64>) -> AppResult<HttpResponse> {
-    let (a, _, tables, _) = load_results(&ctx, *id).await?;
+    let (a, criteria, tables, _) = load_results(&ctx, *id).await?;
     let locale = ctx.locale;
     let t = |k: &str| i18n::t(locale, k);
     let mut book = rust_xlsxwriter::Workbook::new();
@@ -101,7 +132,9 @@ pub(super) async fn results_xlsx(ctx: Ctx, id: web::Path<i64>) -> AppResult<Http
         ("review-by-unit", &tables.by_unit, "field-unit"),
     ];
     for (name, rows, first) in sheets {
-        let heads = [
+        // The tasks' sheet also names the criteria each lost most on.
+        let per_task = name == "review-by-task";
+        let mut heads = vec![
             "review-rank",
             first,
             "review-context",
@@ -109,22 +142,30 @@ pub(super) async fn results_xlsx(ctx: Ctx, id: web::Path<i64>) -> AppResult<Http
             "review-total",
             "review-rating",
         ];
+        if per_task {
+            heads.push("review-lost-on");
+        }
         let rows: Vec<Vec<Cell>> = rows
             .iter()
             .enumerate()
             .map(|(i, r)| {
                 let rating = r.rating.map(|x| t(&format!("rating-{}", x.as_str())));
-                vec![
+                let mut cells = vec![
                     Cell::Number((i + 1) as f64),
                     Cell::Text(r.name.clone()),
                     Cell::Text(r.unit_name.clone()),
                     Cell::Number(r.tasks as f64),
                     r.total.map_or(Cell::Empty, Cell::Number),
                     rating.map_or(Cell::Empty, Cell::Text),
-                ]
+                ];
+                if per_task {
+                    let lost = shortfall_names(locale, &criteria, &r.shortfalls).join("; ");
+                    cells.push(Cell::Text(lost));
+                }
+                cells
             })
             .collect();
-        let sheet = (t(name), heads.map(t).to_vec());
+        let sheet = (t(name), heads.into_iter().map(t).collect());
         table_sheet(&mut book, locale, &a.round.title, sheet, &rows)?;
     }
     let bytes = book.save_to_buffer().map_err(export::xlsx_error)?;

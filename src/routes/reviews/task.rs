@@ -13,7 +13,7 @@ use crate::context::Ctx;
 use crate::db::{self, reviews as rdb};
 use crate::domain::access::Permission;
 use crate::domain::format;
-use crate::domain::review::{self, Evidence};
+use crate::domain::review::{self, DisputeAnswer, Evidence};
 use crate::domain::validate::FieldErrors;
 use crate::error::{AppError, AppResult};
 use crate::routes::options;
@@ -104,10 +104,10 @@ async fn render_task_review(
                 "max": format::decimal(c.max_points),
                 "self": if r.sees_self { own_self.map(|(s, _)| json!({"score": s.score, "comment": s.comment, "evidence": evidence_view(&s.evidence)})) } else { None },
                 "reviews": if r.sees_scores { of_kind(c.id, rdb::REVIEW).into_iter().map(|(s, name)| json!({
-                    "author": name, "score": s.score, "comment": s.comment,
+                    "author": name, "score": s.score, "comment": s.comment, "proposal": s.proposal,
                     "note": if a.reviewer { Some(s.private_note.clone()).filter(|n| !n.is_empty()) } else { None },
                 })).collect::<Vec<_>>() } else { vec![] },
-                "consensus": if r.sees_scores { of_kind(c.id, rdb::CONSENSUS).into_iter().next().map(|(s, _)| json!({"score": s.score, "comment": s.comment})) } else { None },
+                "consensus": if r.sees_scores { of_kind(c.id, rdb::CONSENSUS).into_iter().next().map(|(s, _)| json!({"score": s.score, "comment": s.comment, "proposal": s.proposal})) } else { None },
                 "final": if r.sees_scores { fin } else { None },
             })
         })
@@ -125,6 +125,7 @@ async fn render_task_review(
                 values.insert(format!("score_{}", c.id), format::decimal(s.score));
                 values.insert(format!("comment_{}", c.id), s.comment.clone());
                 values.insert(format!("note_{}", c.id), s.private_note.clone());
+                values.insert(format!("proposal_{}", c.id), s.proposal.clone());
                 let links: Vec<String> = Evidence::parse_stored_list(&s.evidence)
                     .iter()
                     .filter_map(|e| labels.get(e).map(|(_, href)| href.clone()))
@@ -151,14 +152,21 @@ async fn render_task_review(
                     "max": format::decimal(c.max_points),
                     "score": field("score"), "comment": field("comment"),
                     "note": field("note"), "evidence": field("evidence"),
+                    "proposal": field("proposal"),
                 })
             })
             .collect();
-        json!({"fields": fields, "has_errors": !errors.is_empty(), "reason": {"name": "reason", "value": values.get("reason").cloned().unwrap_or_default(), "error": errors.get("reason")}, "criterion": values.get("criterion_id").cloned().unwrap_or_default(), "criterion_error": errors.get("criterion_id")})
+        json!({"fields": fields, "has_errors": !errors.is_empty(), "reason": {"name": "reason", "value": values.get("reason").cloned().unwrap_or_default(), "error": errors.get("reason")}, "criterion": values.get("criterion_id").cloned().unwrap_or_default(), "criterion_error": errors.get("criterion_id"),
+            "decision": values.get("decision").cloned().unwrap_or_default(), "decision_error": errors.get("decision")})
     };
     let dispute_view = dispute.as_ref().map(|d| {
+        let decision = d.dispute_accepted.map(DisputeAnswer::from_dispute_accepted);
         json!({
             "d": d,
+            "decision": decision.map(DisputeAnswer::as_str),
+            // Accepted while the round is still published: the lead's next
+            // step is to reopen it, score again and publish again.
+            "to_correct": a.lead && a.published() && decision == Some(DisputeAnswer::DisputeAccepted),
             "criterion": d.criterion_id.and_then(|cid| criteria.iter().find(|c| c.id == cid)).map(|c| named(locale, &c.name_vi, &c.name_en)),
         })
     });
