@@ -238,6 +238,7 @@ struct HouseholdRow {
     task_id: i64,
     head_name: String,
     search_text: String,
+    find_text: String,
     address: String,
     residential_group: String,
     map_sheet: String,
@@ -799,23 +800,31 @@ impl Gen<'_> {
                 if let Ok(parcel) = crate::geo::measure(blocks.plot(area_m2)) {
                     pp.push(ParcelRow::of(hid, *task, &parcel, now));
                 }
+                let address = format!(
+                    "Số {}, ngõ {}, đường {}",
+                    k + 1,
+                    rng.gen_range(1..200),
+                    pick(rng, STREETS)
+                );
+                let residential_group = format!("Tổ {}", rng.gen_range(1..30));
+                let phone = format!("09{:08}", rng.gen_range(0..100_000_000u32));
                 hh.push(HouseholdRow {
                     id: hid,
                     task_id: *task,
                     search_text: fold(&head),
-                    head_name: head,
-                    address: format!(
-                        "Số {}, ngõ {}, đường {}",
-                        k + 1,
-                        rng.gen_range(1..200),
-                        pick(rng, STREETS)
+                    find_text: crate::domain::search::household_place(
+                        &residential_group,
+                        &address,
+                        &phone,
                     ),
-                    residential_group: format!("Tổ {}", rng.gen_range(1..30)),
+                    head_name: head,
+                    address,
+                    residential_group,
                     map_sheet: rng.gen_range(1..80).to_string(),
                     parcel_no: rng.gen_range(1..900).to_string(),
                     area_m2,
                     land_type: if k % 4 == 0 { "CLN" } else { "ODT" },
-                    phone: format!("09{:08}", rng.gen_range(0..100_000_000u32)),
+                    phone,
                     stage: PATH[stage].as_str(),
                     last_visit_on: last,
                     next_visit_on: next,
@@ -1103,6 +1112,11 @@ const BULK_INDEXES: &[(&str, &str)] = &[
         "households_search_trgm",
         "ON households USING gin (search_text gin_trgm_ops)",
     ),
+    (
+        "households_find_trgm",
+        "ON households USING gin (find_text gin_trgm_ops)",
+    ),
+    ("households_parcel", "ON households (parcel_no, map_sheet)"),
     (
         "visits_household_idx",
         "ON visits(household_id, visited_on)",

@@ -477,7 +477,15 @@ fn digests(conn: &mut DbConnection, today: NaiveDate) -> QueryResult<usize> {
         let (rows, total) = if no_visits.contains(&uid) {
             (vec![], 0)
         } else {
-            db::households::due_for(conn, uid, today, 0, DIGEST_VISITS)?
+            let due = db::households::due_for(
+                conn,
+                uid,
+                today,
+                &db::households::DueFilter::default(),
+                0,
+                DIGEST_VISITS,
+            )?;
+            (due.rows, due.total)
         };
         let visits: Vec<Value> = rows
             .iter()

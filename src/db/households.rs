@@ -64,6 +64,45 @@ pub struct HouseholdFields {
     pub notes: String,
 }
 
+impl HouseholdFields {
+    /// What the household is found by besides its name.
+    pub fn place(&self) -> String {
+        search::household_place(&self.residential_group, &self.address, &self.phone)
+    }
+}
+
+/// Fills the find text of households written before it existed (once,
+/// after the migration that adds it; then there are none), a batch at a
+/// time.
+pub fn fill_find_text(conn: &mut DbConnection) -> QueryResult<usize> {
+    let mut filled = 0;
+    loop {
+        let rows: Vec<(i64, String, String, String)> = households::table
+            .filter(households::find_text.eq(""))
+            .select((
+                households::id,
+                households::residential_group,
+                households::address,
+                households::phone,
+            ))
+            .order(households::id)
+            .limit(2_000)
+            .load(conn)?;
+        if rows.is_empty() {
+            return Ok(filled);
+        }
+        conn.transaction(|c| {
+            for (id, group, address, phone) in &rows {
+                diesel::update(households::table.find(*id))
+                    .set(households::find_text.eq(search::household_place(group, address, phone)))
+                    .execute(c)?;
+            }
+            Ok::<_, diesel::result::Error>(())
+        })?;
+        filled += rows.len();
+    }
+}
+
 /// A household as an import checked it: its fields and, when the sheet had
 /// amount columns, the amounts of its first compensation plan.
 #[derive(Debug, Clone, Serialize, serde::Deserialize, PartialEq)]
@@ -104,6 +143,7 @@ pub fn create(
             f,
             households::task_id.eq(task.id),
             households::search_text.eq(search::fold(&f.head_name)),
+            households::find_text.eq(f.place()),
             households::stage.eq(ConsentStage::NotContacted.as_str()),
             // Due for a first visit from the day it is registered, so that it
             // shows on the team's worklist until someone goes.
@@ -139,6 +179,7 @@ pub fn create_many(
                     *f,
                     households::task_id.eq(task.id),
                     households::search_text.eq(search::fold(&f.head_name)),
+                    households::find_text.eq(f.place()),
                     households::stage.eq(ConsentStage::NotContacted.as_str()),
                     households::next_visit_on.eq(today),
                     households::created_at.eq(now),
@@ -186,6 +227,7 @@ pub fn update(
     .set((
         f,
         households::search_text.eq(search::fold(&f.head_name)),
+        households::find_text.eq(f.place()),
         households::updated_at.eq(super::now()),
         households::version.eq(version + 1),
     ))
@@ -241,6 +283,9 @@ pub struct Filter {
     /// Next visit on or before this day.
     pub due_by: Option<NaiveDate>,
     pub search: Option<String>,
+    /// A phone number in `search` finds its household (for readers who see
+    /// phones in full); otherwise it is read as any other text.
+    pub by_phone: bool,
 }
 
 type Filtered<'a> = diesel::dsl::IntoBoxed<'a, households::table, super::MultiBackend>;
@@ -257,11 +302,26 @@ fn filtered(task_id: i64, f: &Filter) -> Filtered<'_> {
         q = q.filter(households::next_visit_on.le(d));
     }
     if let Some(s) = &f.search {
-        q = q.filter(super::Uncached(
-            households::search_text
-                .like(search::like_pattern(s))
-                .escape('\\'),
-        ));
+        // By name, by place or phone, or by parcel.
+        let place = match search::as_phone(s).filter(|_| f.by_phone) {
+            Some(digits) => format!("%| {digits}"),
+            None => search::like_pattern(s),
+        };
+        let name_or_place = households::search_text
+            .like(search::like_pattern(s))
+            .escape('\\')
+            .or(households::find_text.like(place).escape('\\'));
+        q = match search::as_parcel(s) {
+            Some((parcel, Some(sheet))) => q.filter(super::Uncached(
+                name_or_place.or(households::parcel_no
+                    .eq(parcel)
+                    .and(households::map_sheet.eq(sheet))),
+            )),
+            Some((parcel, None)) => q.filter(super::Uncached(
+                name_or_place.or(households::parcel_no.eq(parcel)),
+            )),
+            None => q.filter(super::Uncached(name_or_place)),
+        };
     }
     q
 }
@@ -763,11 +823,36 @@ pub fn visit_belongs(
         .map(|n| n == 1)
 }
 
+/// How the worklist is narrowed and ordered.
+#[derive(Debug, Clone, Default)]
+pub struct DueFilter {
+    pub task_id: Option<i64>,
+    /// One residential group (tổ dân phố), exactly.
+    pub group: Option<String>,
+    /// A street or any part of the address or group, folded.
+    pub street: Option<String>,
+    /// Walking order: by residential group, then address (numbers in
+    /// numeric order), rather than by the day due.
+    pub by_address: bool,
+}
+
+/// The worklist's page and what it can be narrowed by.
+#[derive(Debug, Default)]
+pub struct Due {
+    pub rows: Vec<DueRow>,
+    pub total: i64,
+    /// The open tasks the user works on, by title.
+    pub tasks: Vec<(i64, String)>,
+    /// The residential groups of the households due on them.
+    pub groups: Vec<String>,
+}
+
 #[derive(Debug, Serialize)]
 pub struct DueRow {
     pub household_id: i64,
     pub head_name: String,
     pub address: String,
+    pub residential_group: String,
     pub stage: String,
     pub next_visit_on: Option<NaiveDate>,
     pub task_id: i64,
@@ -775,16 +860,19 @@ pub struct DueRow {
 }
 
 /// Households whose next visit is due by `day`, on open tasks that `user_id`
-/// owns, co-owns or works on: the field team's worklist. The open tasks are
-/// found first (a few dozen), so that the households are counted and paged
-/// over their `(task_id, next_visit_on)` index alone.
+/// owns, co-owns or works on: the field team's worklist, narrowed by `f`.
+/// The open tasks are found first (a few dozen), so that the households are
+/// counted and paged over their `(task_id, next_visit_on)` index alone. In
+/// walking order the keys of every household due are sorted here (a team's
+/// worklist is hundreds, not millions) and only the page is read in full.
 pub fn due_for(
     conn: &mut DbConnection,
     user_id: i64,
     day: NaiveDate,
+    f: &DueFilter,
     offset: i64,
     limit: i64,
-) -> QueryResult<(Vec<DueRow>, i64)> {
+) -> QueryResult<Due> {
     use super::schema::task_members;
     let member_of: Vec<i64> = task_members::table
         .filter(task_members::user_id.eq(user_id))
@@ -792,52 +880,153 @@ pub fn due_for(
         .load(conn)?;
     // Two indexed conditions, which PostgreSQL ORs over both indexes; an
     // `IN (subquery)` here would read every task.
-    let tasks: std::collections::HashMap<i64, String> = tasks::table
+    let mut tasks: Vec<(i64, String)> = tasks::table
         .filter(tasks::status.eq_any(["registered", "in_progress"]))
         .filter(tasks::owner_id.eq(user_id).or(tasks::id.eq_any(member_of)))
         .select((tasks::id, tasks::title))
-        .load::<(i64, String)>(conn)?
-        .into_iter()
+        .load::<(i64, String)>(conn)?;
+    tasks.sort_by_cached_key(|(id, t)| (search::fold(t), *id));
+    let ids: Vec<i64> = tasks
+        .iter()
+        .map(|(id, _)| *id)
+        .filter(|id| f.task_id.is_none_or(|t| t == *id))
         .collect();
-    if tasks.is_empty() {
-        return Ok((Vec::new(), 0));
+    if ids.is_empty() {
+        return Ok(Due {
+            tasks,
+            ..Due::default()
+        });
     }
-    let ids: Vec<i64> = tasks.keys().copied().collect();
-    let due = || {
+    let all_due = || {
         households::table
             .filter(households::task_id.eq_any(ids.clone()))
             .filter(households::next_visit_on.le(day))
             .into_boxed()
     };
-    let total = due().count().get_result(conn)?;
-    let rows: Vec<(i64, String, String, String, Option<NaiveDate>, i64)> = due()
-        .select((
-            households::id,
-            households::head_name,
-            households::address,
-            households::stage,
-            households::next_visit_on,
-            households::task_id,
-        ))
-        .order((households::next_visit_on, households::id))
-        .offset(offset)
-        .limit(limit)
+    let mut groups: Vec<String> = all_due()
+        .select(households::residential_group)
+        .distinct()
         .load(conn)?;
+    groups.retain(|g| !g.trim().is_empty());
+    groups.sort_by_cached_key(|g| natural(g));
+    let due = || {
+        let mut q = all_due();
+        if let Some(g) = &f.group {
+            q = q.filter(households::residential_group.eq(g.clone()));
+        }
+        if let Some(s) = &f.street {
+            q = q.filter(super::Uncached(
+                households::find_text
+                    .like(search::like_pattern(s))
+                    .escape('\\'),
+            ));
+        }
+        q
+    };
+    let total = due().count().get_result(conn)?;
+    type Cols = (i64, String, String, String, String, Option<NaiveDate>, i64);
+    let columns = (
+        households::id,
+        households::head_name,
+        households::address,
+        households::residential_group,
+        households::stage,
+        households::next_visit_on,
+        households::task_id,
+    );
+    let rows: Vec<Cols> = if f.by_address {
+        let mut keys: Vec<(i64, String, String)> = due()
+            .select((
+                households::id,
+                households::residential_group,
+                households::address,
+            ))
+            .load(conn)?;
+        keys.sort_by_cached_key(|(id, g, a)| (natural(g), natural(a), *id));
+        let page: Vec<i64> = keys
+            .iter()
+            .skip(offset.max(0) as usize)
+            .take(limit.max(0) as usize)
+            .map(|k| k.0)
+            .collect();
+        let mut rows: Vec<Cols> = households::table
+            .filter(households::id.eq_any(&page))
+            .select(columns)
+            .load(conn)?;
+        rows.sort_by_key(|r| page.iter().position(|id| *id == r.0));
+        rows
+    } else {
+        due()
+            .select(columns)
+            .order((households::next_visit_on, households::id))
+            .offset(offset)
+            .limit(limit)
+            .load(conn)?
+    };
+    let title = |task_id: i64| {
+        tasks
+            .iter()
+            .find(|(id, _)| *id == task_id)
+            .map(|(_, t)| t.clone())
+            .unwrap_or_default()
+    };
     let rows = rows
         .into_iter()
         .map(
-            |(household_id, head_name, address, stage, next_visit_on, task_id)| DueRow {
+            |(
                 household_id,
                 head_name,
                 address,
+                residential_group,
                 stage,
                 next_visit_on,
-                task_title: tasks.get(&task_id).cloned().unwrap_or_default(),
+                task_id,
+            )| DueRow {
+                household_id,
+                head_name,
+                address,
+                residential_group,
+                stage,
+                next_visit_on,
+                task_title: title(task_id),
                 task_id,
             },
         )
         .collect();
-    Ok((rows, total))
+    Ok(Due {
+        rows,
+        total,
+        tasks,
+        groups,
+    })
+}
+
+/// A sort key that puts "Số 2" before "Số 10": the folded text with each
+/// run of digits as a number.
+fn natural(text: &str) -> Vec<(String, u64)> {
+    let folded = search::fold(text);
+    let mut out = Vec::new();
+    let (mut word, mut number) = (String::new(), None::<u64>);
+    for c in folded.chars() {
+        match c.to_digit(10) {
+            Some(d) => {
+                number = Some(
+                    number
+                        .unwrap_or(0)
+                        .saturating_mul(10)
+                        .saturating_add(u64::from(d)),
+                );
+            }
+            None => {
+                if let Some(n) = number.take() {
+                    out.push((std::mem::take(&mut word), n));
+                }
+                word.push(c);
+            }
+        }
+    }
+    out.push((word, number.unwrap_or(0)));
+    out
 }
 
 /// A formal dialogue as typed.
@@ -1088,11 +1277,102 @@ pub struct Found {
     pub task_title: String,
 }
 
-/// Households in the subtrees whose head's name matches, ignoring diacritics
-/// and case: the ids of the first `limit` in the order they were registered
-/// (so that a common name stops the search early rather than sorting every
-/// match), and whether more matched. `found_rows` reads them by name.
+/// Households in the subtrees found by `query`, ignoring diacritics and
+/// case: by parcel (`thửa 141`, `141/20`), by phone (only in `phone_scope`,
+/// where the reader works the tasks), or by the head's name, residential
+/// group or address. The ids of the first `limit` in the order they were
+/// registered, and whether more matched. `found_rows` reads them by name.
 pub fn search(
+    conn: &mut DbConnection,
+    scope: &[String],
+    phone_scope: &[String],
+    query: &str,
+    limit: i64,
+) -> QueryResult<(Vec<i64>, bool)> {
+    use super::schema::units;
+    if scope.is_empty() {
+        return Ok((vec![], false));
+    }
+    if let Some((parcel, sheet)) = search::as_parcel(query) {
+        let mut q = households::table
+            .inner_join(tasks::table.inner_join(units::table))
+            .filter(super::scope::path_in(scope))
+            .filter(households::parcel_no.eq(parcel))
+            .into_boxed();
+        if let Some(sheet) = sheet {
+            q = q.filter(households::map_sheet.eq(sheet));
+        }
+        let mut ids: Vec<i64> = q
+            .select(households::id)
+            .order(households::id)
+            .limit(limit + 1)
+            .load(conn)?;
+        let more = ids.len() as i64 > limit;
+        ids.truncate(limit as usize);
+        return Ok((ids, more));
+    }
+    if let Some(digits) = search::as_phone(query) {
+        if phone_scope.is_empty() {
+            return Ok((vec![], false));
+        }
+        let mut ids: Vec<i64> = households::table
+            .inner_join(tasks::table.inner_join(units::table))
+            .filter(super::scope::path_in(phone_scope))
+            .filter(households::find_text.like(format!("%| {digits}")))
+            .select(households::id)
+            .order(households::id)
+            .limit(limit + 1)
+            .load(conn)?;
+        let more = ids.len() as i64 > limit;
+        ids.truncate(limit as usize);
+        return Ok((ids, more));
+    }
+    let (mut ids, mut more) = by_name(conn, scope, query, limit)?;
+    let (places, more_places) = by_place(conn, scope, query, limit)?;
+    for id in places {
+        if !ids.contains(&id) {
+            ids.push(id);
+        }
+    }
+    more |= more_places;
+    ids.sort_unstable();
+    if ids.len() as i64 > limit {
+        ids.truncate(limit as usize);
+        more = true;
+    }
+    Ok((ids, more))
+}
+
+/// Households whose residential group or address matches.
+fn by_place(
+    conn: &mut DbConnection,
+    scope: &[String],
+    query: &str,
+    limit: i64,
+) -> QueryResult<(Vec<i64>, bool)> {
+    use super::schema::units;
+    let walk = super::tasks::Walk {
+        select_from: "SELECT h.id FROM households_find_fts f JOIN households h ON h.id = f.rowid \
+                      JOIN tasks t ON t.id = h.task_id JOIN units u ON u.id = t.unit_id",
+        fts: "households_find_fts",
+        text: "h.find_text",
+    };
+    super::tasks::first_found(conn, scope, query, limit, walk, |conn, pattern| {
+        households::table
+            .inner_join(tasks::table.inner_join(units::table))
+            .filter(super::scope::path_in(scope))
+            .filter(super::Uncached(
+                households::find_text.like(pattern).escape('\\'),
+            ))
+            .select(households::id)
+            .order(households::id)
+            .limit(limit + 1)
+            .load(conn)
+    })
+}
+
+/// Households whose head's name matches.
+fn by_name(
     conn: &mut DbConnection,
     scope: &[String],
     query: &str,
@@ -1143,6 +1423,7 @@ pub fn erase(conn: &mut DbConnection, task: &Task, id: i64) -> QueryResult<(Chan
         .set((
             households::head_name.eq(&name),
             households::search_text.eq(&name),
+            households::find_text.eq(search::household_place("", "", "")),
             households::address.eq(""),
             households::residential_group.eq(""),
             households::map_sheet.eq(""),

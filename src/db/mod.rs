@@ -269,6 +269,7 @@ pub fn run_migrations(conn: &mut DbConnection) -> anyhow::Result<Vec<String>> {
             .map(|v| v.iter().map(ToString::to_string).collect()),
     }
     .map_err(|e| anyhow::anyhow!("migration failed: {e}"))?;
+    households::fill_find_text(conn).context("filling the households' find text")?;
     if let DbConnection::Sqlite(c) = conn {
         // Statistics for the planner where they are missing or stale (a new
         // index); bounded, so it is quick on a large file.

@@ -25,6 +25,74 @@ pub fn fold(text: &str) -> String {
     stripped.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
+/// What a household is found by besides its head's name: its residential
+/// group, its address and its phone's digits, folded (never empty, so a row
+/// not yet filled is told apart).
+pub fn household_place(residential_group: &str, address: &str, phone: &str) -> String {
+    format!(
+        "{} | {} | {}",
+        fold(residential_group),
+        fold(address),
+        phone_digits(phone)
+    )
+}
+
+/// A phone number as its digits in the national form: `+84 912 345 678`
+/// and `0912.345.678` are both `0912345678`.
+pub fn phone_digits(phone: &str) -> String {
+    let digits: String = phone.chars().filter(char::is_ascii_digit).collect();
+    match digits.strip_prefix("84") {
+        Some(rest) if phone.trim_start().starts_with('+') || digits.len() == 11 => {
+            format!("0{rest}")
+        }
+        _ => digits,
+    }
+}
+
+/// The query as a phone number (nine digits or more, whatever separates
+/// them), if that is what it is.
+pub fn as_phone(query: &str) -> Option<String> {
+    let q = query.trim();
+    let only_phone_marks = q
+        .chars()
+        .all(|c| c.is_ascii_digit() || matches!(c, ' ' | '.' | '-' | '+' | '(' | ')'));
+    let digits = phone_digits(q);
+    (only_phone_marks && digits.len() >= 9).then_some(digits)
+}
+
+/// A parcel asked for: `thửa 141`, `thua 141 to 20`, `tờ 20 thửa 141`,
+/// `141/20` (parcel/sheet). The parcel number and the map sheet, if given.
+pub fn as_parcel(query: &str) -> Option<(String, Option<String>)> {
+    let q = fold(query);
+    let words: Vec<&str> = q.split([' ', ',']).filter(|w| !w.is_empty()).collect();
+    let number = |w: &str| {
+        (!w.is_empty() && w.chars().all(|c| c.is_ascii_alphanumeric())).then(|| w.to_string())
+    };
+    if let [one] = words.as_slice() {
+        let (parcel, sheet) = one.split_once('/')?;
+        let (parcel, sheet) = (number(parcel)?, number(sheet)?);
+        let digit = |s: &str| s.chars().any(|c| c.is_ascii_digit());
+        return (digit(&parcel) && digit(&sheet)).then_some((parcel, Some(sheet)));
+    }
+    let after = |key: &str| {
+        words
+            .iter()
+            .position(|w| *w == key)
+            .and_then(|i| words.get(i + 1))
+            .and_then(|w| number(w))
+    };
+    let parcel = after("thua")?;
+    let known = |w: &&str| matches!(*w, "thua" | "to" | "so" | "ban" | "do");
+    let sheet = after("to");
+    // Nothing but the words of a parcel reference.
+    words
+        .iter()
+        .all(|w| {
+            known(w) || Some(w.to_string()) == Some(parcel.clone()) || Some(w.to_string()) == sheet
+        })
+        .then_some((parcel, sheet))
+}
+
 /// A `LIKE` pattern that finds the folded query anywhere, with `%` and `_`
 /// in the query taken literally (escaped with `\`).
 pub fn like_pattern(query: &str) -> String {
@@ -50,6 +118,31 @@ pub fn trigram_phrase(query: &str) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_parcel_a_phone_or_neither() {
+        assert_eq!(as_parcel("thửa 141"), Some(("141".into(), None)));
+        assert_eq!(
+            as_parcel("Thửa 141 tờ 20"),
+            Some(("141".into(), Some("20".into())))
+        );
+        assert_eq!(
+            as_parcel("tờ bản đồ số 20, thửa số 141"),
+            Some(("141".into(), Some("20".into())))
+        );
+        assert_eq!(as_parcel("141/20"), Some(("141".into(), Some("20".into()))));
+        assert_eq!(as_parcel("Nguyễn Văn Thửa"), None);
+        assert_eq!(as_parcel("ngõ 12/4 Văn Cao"), None);
+        assert_eq!(as_parcel("a/b"), None);
+        assert_eq!(as_phone("0912 345 678"), Some("0912345678".into()));
+        assert_eq!(as_phone("+84 912.345.678"), Some("0912345678".into()));
+        assert_eq!(as_phone("141"), None);
+        assert_eq!(as_phone("ngõ 0912345678"), None);
+        assert_eq!(
+            household_place("Tổ dân phố số 1", "Số 2, ngõ 10", "0912 345 678"),
+            "to dan pho so 1 | so 2, ngo 10 | 0912345678"
+        );
+    }
 
     #[test]
     fn folding_drops_tones_hats_and_case() {

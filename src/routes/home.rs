@@ -65,7 +65,15 @@ fn today(conn: &mut DbConnection, user: &CurrentUser) -> AppResult<Value> {
     let day = format::today();
     let mut work = serde_json::Map::new();
     if user.can_anywhere(Permission::LogVisits) {
-        let (rows, total) = db::households::due_for(conn, user.id, day, 0, FIRST)?;
+        let due = db::households::due_for(
+            conn,
+            user.id,
+            day,
+            &db::households::DueFilter::default(),
+            0,
+            FIRST,
+        )?;
+        let (rows, total) = (due.rows, due.total);
         let rows: Vec<Value> = rows
             .into_iter()
             .map(|r| json!({"overdue": visit_overdue(r.next_visit_on, day), "r": r}))

@@ -74,9 +74,9 @@ async fn a_field_worker_sees_four_entries_and_starts_with_the_visits_due() {
     }
 
     let totac = app.browser("totac").await;
-    let first = db::households::due_for(&mut conn, field, day, 0, 1)
+    let first = db::households::due_for(&mut conn, field, day, &Default::default(), 0, 1)
         .unwrap()
-        .0[0]
+        .rows[0]
         .household_id;
     let page = totac.page_ok(&format!("/households/{first}")).await;
     let members = page

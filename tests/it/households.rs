@@ -672,13 +672,17 @@ async fn the_worklist_holds_due_households_of_open_tasks_the_user_owns_or_works_
     household(&closed, "Việc đã xong", days(-9));
     household(&not_mine, "Không phải việc mình", days(-9));
 
-    let (rows, total) = db::households::due_for(&mut conn, w.teammate, today, 0, 10).unwrap();
+    let due =
+        db::households::due_for(&mut conn, w.teammate, today, &Default::default(), 0, 10).unwrap();
+    let (rows, total) = (due.rows, due.total);
     let ids: Vec<i64> = rows.iter().map(|r| r.household_id).collect();
     assert_eq!(ids, [five_days_late, two_days_late, due_today]);
     assert_eq!(total, 3);
     assert_eq!(rows[0].task_title, "Chủ trì: chỉnh trang vỉa hè");
     assert_eq!(rows[1].task_id, w.task);
-    let (second, total) = db::households::due_for(&mut conn, w.teammate, today, 1, 1).unwrap();
+    let due =
+        db::households::due_for(&mut conn, w.teammate, today, &Default::default(), 1, 1).unwrap();
+    let (second, total) = (due.rows, due.total);
     assert_eq!(
         (
             second.iter().map(|r| r.household_id).collect::<Vec<_>>(),
@@ -687,7 +691,8 @@ async fn the_worklist_holds_due_households_of_open_tasks_the_user_owns_or_works_
         (vec![two_days_late], 3)
     );
     let idle = w.app.user("ranh", ward, &[(Role::WardTeam, ward)]);
-    let (none, total) = db::households::due_for(&mut conn, idle, today, 0, 10).unwrap();
+    let due = db::households::due_for(&mut conn, idle, today, &Default::default(), 0, 10).unwrap();
+    let (none, total) = (due.rows, due.total);
     assert!(none.is_empty() && total == 0);
 }
 
@@ -979,4 +984,181 @@ async fn embellishment_tasks_have_their_own_steps() {
     assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
     let r = visit(&w, third, &[("stage_after", "notice_received")]).await;
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
+}
+
+/// A household registered through the form with its place and phone.
+async fn add_placed(
+    w: &World,
+    name: &str,
+    group: &str,
+    address: &str,
+    parcel: &str,
+    phone: &str,
+) -> i64 {
+    let r = w
+        .app
+        .post(
+            &format!("/tasks/{}/households", w.task),
+            &[
+                ("head_name", name),
+                ("residential_group", group),
+                ("address", address),
+                ("map_sheet", "27"),
+                ("parcel_no", parcel),
+                ("area_m2", "50"),
+                ("phone", phone),
+                ("same_parcel_ok", "1"),
+            ],
+        )
+        .await;
+    assert_eq!(
+        r.status(),
+        StatusCode::SEE_OTHER,
+        "{}",
+        r.text().await.unwrap()
+    );
+    location(&r)
+        .trim_start_matches("/households/")
+        .parse()
+        .unwrap()
+}
+
+/// The order names appear in on a page.
+fn order_of(html: &str, names: &[&str]) -> Vec<usize> {
+    names
+        .iter()
+        .map(|n| html.find(n).unwrap_or(usize::MAX))
+        .collect()
+}
+
+/// The field team narrows its worklist to a task, a residential group or a
+/// street, and walks it in address order (number 2 before number 10).
+#[tokio::test]
+async fn the_worklist_filters_by_task_group_and_street_and_sorts_in_walking_order() {
+    let w = world().await;
+    add_placed(&w, "Hộ Mười", "Tổ 5", "Số 10, đường Văn Cao", "1", "").await;
+    add_placed(&w, "Hộ Hai", "Tổ 5", "Số 2, đường Văn Cao", "2", "").await;
+    add_placed(&w, "Hộ Tổ Ba", "Tổ 3", "Số 7, ngõ Hòa Bình", "3", "").await;
+    add_placed(
+        &w,
+        "Hộ Tổ Mười Hai",
+        "Tổ 12",
+        "Số 1, đường Văn Cao",
+        "4",
+        "",
+    )
+    .await;
+    let page = |q: &str| {
+        let url = format!("/visits/due{q}");
+        let (app, team) = (&w.app, &w.team);
+        async move {
+            let r = app.get_with(team, &url).await;
+            assert_eq!(r.status(), StatusCode::OK, "{url}");
+            r.text().await.unwrap()
+        }
+    };
+    // Walking order: by group (3, 5, 12 — numbers as numbers), then address.
+    let html = page("?sort=address").await;
+    let at = order_of(&html, &["Hộ Tổ Ba", "Hộ Hai", "Hộ Mười<", "Hộ Tổ Mười Hai"]);
+    assert!(at.windows(2).all(|p| p[0] < p[1]), "{at:?}");
+    // By day due (all today), then as registered.
+    let html = page("").await;
+    let at = order_of(&html, &["Hộ Mười<", "Hộ Hai", "Hộ Tổ Ba"]);
+    assert!(at.windows(2).all(|p| p[0] < p[1]), "{at:?}");
+    // The groups on offer are those of the households due, in order.
+    let at = order_of(
+        &html,
+        &[
+            "<option value=\"Tổ 3\"",
+            "<option value=\"Tổ 5\"",
+            "<option value=\"Tổ 12\"",
+        ],
+    );
+    assert!(
+        at.windows(2).all(|p| p[0] < p[1] && p[1] != usize::MAX),
+        "{at:?}"
+    );
+    let html = page("?group=T%E1%BB%95%205").await;
+    assert!(html.contains("Hộ Hai") && html.contains("Hộ Mười<"));
+    assert!(!html.contains("Hộ Tổ Ba") && !html.contains("Hộ Tổ Mười Hai"));
+    // A street typed without accents.
+    let html = page("?street=van+cao").await;
+    assert!(html.contains("Hộ Hai") && html.contains("Hộ Tổ Mười Hai"));
+    assert!(!html.contains("Hộ Tổ Ba"));
+    // Another task of the same team: only its households.
+    let mut fields = common::task_fields(
+        db::tasks::find(&mut w.app.conn(), w.task).unwrap().unit_id,
+        w.teammate,
+        "Chỉnh trang ngõ Hòa Bình",
+        None,
+        2026,
+    );
+    fields.team = vec![w.teammate];
+    let (other, _) = db::tasks::create(&mut w.app.conn(), &fields, w.teammate).unwrap();
+    let html = page(&format!("?task={}", other.id)).await;
+    assert!(!html.contains("Hộ Hai"), "another task's households");
+    assert!(
+        html.contains("Chỉnh trang ngõ Hòa Bình"),
+        "the task on offer"
+    );
+}
+
+/// Search finds a household by its parcel, its address or its phone, not
+/// only by its head's name; a phone only for those who work the task.
+#[tokio::test]
+async fn search_finds_households_by_parcel_address_and_phone() {
+    let w = world().await;
+    let h = add_placed(
+        &w,
+        "Phạm Văn Tùng",
+        "Tổ dân phố số 4",
+        "Số 12, ngõ 141 Thụy Khuê",
+        "141",
+        "0912 345 678",
+    )
+    .await;
+    add_placed(
+        &w,
+        "Hộ Khác",
+        "Tổ 9",
+        "Số 3, phố Hoàng Hoa Thám",
+        "142",
+        "0987 000 111",
+    )
+    .await;
+    let found = |html: &str| html.contains(&format!("href=\"/households/{h}\""));
+    for q in [
+        "thửa 141",
+        "thua 141",
+        "141/27",
+        "tờ 27 thửa 141",
+        "ngo 141 thuy khue",
+        "to dan pho so 4",
+        "0912345678",
+        "0912 345 678",
+        "+84 912 345 678",
+    ] {
+        let url = format!("/search?q={}", danvan::domain::format::url_encode(q));
+        let (status, html) = w.app.text(&url).await;
+        assert_eq!(status, StatusCode::OK, "{q}");
+        assert!(found(&html), "{q} finds the household");
+        assert!(!html.contains("Hộ Khác"), "{q} finds only it");
+    }
+    let (_, html) = w.app.text("/search?q=141%2F99").await;
+    assert!(!found(&html), "another map sheet");
+    // The task page's own search box reads the same way.
+    let (_, html) = w
+        .app
+        .text(&format!("/tasks/{}?q=th%E1%BB%ADa+141", w.task))
+        .await;
+    assert!(
+        found(&html) && !html.contains("Hộ Khác"),
+        "task page by parcel"
+    );
+    // A reader who may only read the ward does not find people by phone.
+    let viewer = w.app.browser("xem").await;
+    let html = viewer.page_ok("/search?q=0912345678").await;
+    assert!(!found(&html), "no phone lookup for a reader");
+    let html = viewer.page_ok("/search?q=th%E1%BB%ADa+141").await;
+    assert!(found(&html), "but the parcel, as the list shows it");
 }

@@ -138,6 +138,7 @@ pub async fn list_households(
                 stage: f.stage,
                 due_by: f.due_by,
                 search: f.q.filter(|s| !s.trim().is_empty()),
+                by_phone: access.sight != crate::domain::households::Sight::Masked,
             };
             let mut rows = db::households::after(c, tid, &filter, after, limit)?;
             // A page read by a reviewer or administrator is logged once,

@@ -21,39 +21,76 @@ use crate::routes::{chosen, HtmlForm, Page};
 #[serde(default)]
 pub(super) struct DueQuery {
     page: Option<i64>,
+    /// A task's id, or empty for all.
+    task: String,
+    /// A residential group, exactly as listed.
+    group: String,
+    /// Any part of a street or address.
+    street: String,
+    /// `due` (the default) or `address` (walking order).
+    sort: String,
 }
 
 /// "My visits due": households whose next visit is today or overdue, on the
-/// tasks the user works on.
+/// tasks the user works on; narrowed to a task, a residential group or a
+/// street, and ordered by the day due or in walking order.
 pub(super) async fn due(ctx: Ctx, q: web::Query<DueQuery>) -> AppResult<HttpResponse> {
     let user = ctx.user()?;
     let uid = user.id;
+    let q = q.into_inner();
     let page = Page::new(q.page, 50);
     let today = format::today();
-    let (rows, total) = ctx
+    let text = |s: &str| Some(s.trim().to_string()).filter(|s| !s.is_empty());
+    let filter = db::households::DueFilter {
+        task_id: q.task.trim().parse().ok(),
+        group: text(&q.group),
+        street: text(&q.street),
+        by_address: q.sort == "address",
+    };
+    let due = ctx
         .db(move |conn| {
             Ok(db::households::due_for(
                 conn,
                 uid,
                 today,
+                &filter,
                 page.offset(),
                 page.size,
             )?)
         })
         .await?;
-    let rows: Vec<Value> = rows
+    let rows: Vec<Value> = due
+        .rows
         .into_iter()
         .map(|r| {
             let overdue = visit_overdue(r.next_visit_on, today);
             json!({"r": r, "overdue": overdue})
         })
         .collect();
+    let locale = ctx.locale;
+    let base = [
+        ("task", q.task.clone()),
+        ("group", q.group.clone()),
+        ("street", q.street.clone()),
+        ("sort", q.sort.clone()),
+    ];
+    let sort = if q.sort == "address" {
+        "address"
+    } else {
+        "due"
+    };
     ctx.render(
         "households/due",
         json!({
-            "title": i18n::t(ctx.locale, "visits-due-title"),
+            "title": i18n::t(locale, "visits-due-title"),
             "rows": rows,
-            "pagination": page.view(total, &[]),
+            "total": due.total,
+            "q": {"street": q.street},
+            "filtered": base.iter().any(|(k, v)| *k != "sort" && !v.trim().is_empty()),
+            "task_options": crate::routes::options(due.tasks.iter().map(|(id, t)| (id.to_string(), t.clone())), q.task.trim()),
+            "group_options": crate::routes::options(due.groups.iter().map(|g| (g.clone(), g.clone())), q.group.trim()),
+            "sort_options": crate::routes::options(["due", "address"].iter().map(|s| (s.to_string(), i18n::t(locale, &format!("visits-due-sort-{s}")))), sort),
+            "pagination": page.view(due.total, &base),
         }),
     )
 }

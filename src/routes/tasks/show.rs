@@ -58,6 +58,7 @@ async fn render_task(
         stage: ConsentStage::parse(&q.stage).map(|s| s.as_str().to_string()),
         due_by: (q.due == "1").then_some(today),
         search: Some(q.q.trim().to_string()).filter(|s| !s.is_empty()),
+        by_phone: access.sight != crate::domain::households::Sight::Masked,
     };
     let (
         members,
