@@ -384,16 +384,10 @@ pub fn write_task_review(
     let criteria = rdb::criteria(conn, rid)?;
     let dispute = rdb::dispute_of(conn, rid, tid)?;
     let r = rights(user, a, &row, on_task, dispute.as_ref());
-    let which: &'static str = match what {
-        "self" if r.owner => "self",
-        // Nobody scores a task they work on.
-        "score" | "consensus" if on_task => return Err(AppError::Forbidden),
-        "score" if a.reviewer => "score",
-        "consensus" if a.lead => "consensus",
-        "dispute" if r.owner => "dispute",
-        "answer" if a.lead => "answer",
-        "self" | "score" | "consensus" | "dispute" | "answer" => return Err(AppError::Forbidden),
-        _ => return Err(AppError::NotFound),
+    let which: &'static str = match sender_of(what, r.owner, a, on_task) {
+        Some((which, true)) => which,
+        Some((_, false)) => return Err(AppError::Forbidden),
+        None => return Err(AppError::NotFound),
     };
     let allowed = match which {
         "self" => r.can_self,
@@ -741,11 +735,25 @@ pub fn may_write(
     let task = db::tasks::find(conn, tid)?;
     let on_task = !db::tasks::member_roles(conn, &task, user.id)?.is_empty();
     let owner = row.task_owner_id == user.id;
-    Ok(match what {
-        "self" | "dispute" => owner,
-        "score" => a.reviewer && !on_task,
-        "consensus" => a.lead && !on_task,
-        "answer" => a.lead,
-        _ => false,
+    Ok(sender_of(what, owner, &a, on_task).is_some_and(|(_, may)| may))
+}
+
+/// The form `what` is, and whether the reader is whose it is: the owner's
+/// `self` and `dispute`, a reviewer's `score` and the lead's `consensus`
+/// (neither on a task they work on) and `answer`. `None` for no such form.
+fn sender_of(
+    what: &str,
+    owner: bool,
+    a: &RoundAccess,
+    on_task: bool,
+) -> Option<(&'static str, bool)> {
+    Some(match what {
+        "self" => ("self", owner),
+        "dispute" => ("dispute", owner),
+        // Nobody scores a task they work on.
+        "score" => ("score", a.reviewer && !on_task),
+        "consensus" => ("consensus", a.lead && !on_task),
+        "answer" => ("answer", a.lead),
+        _ => return None,
     })
 }

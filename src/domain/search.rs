@@ -74,12 +74,12 @@ pub fn as_parcel(query: &str) -> Option<(String, Option<String>)> {
         let digit = |s: &str| s.chars().any(|c| c.is_ascii_digit());
         return (digit(&parcel) && digit(&sheet)).then_some((parcel, Some(sheet)));
     }
+    // The number after `thửa` or `tờ` (past "số", "bản đồ").
+    let filler = |w: &&str| matches!(*w, "so" | "ban" | "do");
     let after = |key: &str| {
-        words
-            .iter()
-            .position(|w| *w == key)
-            .and_then(|i| words.get(i + 1))
-            .and_then(|w| number(w))
+        let i = words.iter().position(|w| *w == key)?;
+        let w = words[i + 1..].iter().find(|w| !filler(w))?;
+        number(w).filter(|n| n.chars().any(|c| c.is_ascii_digit()))
     };
     let parcel = after("thua")?;
     let known = |w: &&str| matches!(*w, "thua" | "to" | "so" | "ban" | "do");
