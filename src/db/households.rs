@@ -65,9 +65,14 @@ pub struct HouseholdFields {
 }
 
 impl HouseholdFields {
-    /// What the household is found by besides its name.
+    /// Where the household is, as it is searched.
     pub fn place(&self) -> String {
-        search::household_place(&self.residential_group, &self.address, &self.phone)
+        search::household_place(&self.residential_group, &self.address)
+    }
+
+    /// Its phone, as it is searched.
+    pub fn phone_digits(&self) -> String {
+        search::phone_digits(&self.phone)
     }
 }
 
@@ -94,7 +99,10 @@ pub fn fill_find_text(conn: &mut DbConnection) -> QueryResult<usize> {
         conn.transaction(|c| {
             for (id, group, address, phone) in &rows {
                 diesel::update(households::table.find(*id))
-                    .set(households::find_text.eq(search::household_place(group, address, phone)))
+                    .set((
+                        households::find_text.eq(search::household_place(group, address)),
+                        households::phone_digits.eq(search::phone_digits(phone)),
+                    ))
                     .execute(c)?;
             }
             Ok::<_, diesel::result::Error>(())
@@ -144,6 +152,7 @@ pub fn create(
             households::task_id.eq(task.id),
             households::search_text.eq(search::fold(&f.head_name)),
             households::find_text.eq(f.place()),
+            households::phone_digits.eq(f.phone_digits()),
             households::stage.eq(ConsentStage::NotContacted.as_str()),
             // Due for a first visit from the day it is registered, so that it
             // shows on the team's worklist until someone goes.
@@ -170,8 +179,8 @@ pub fn create_many(
     let now = super::now();
     let today = crate::domain::format::today();
     let mut written: Vec<i64> = Vec::with_capacity(rows.len());
-    // Under SQLite's 32,766 variables per statement: 16 a row.
-    for chunk in rows.chunks(2_000) {
+    // Under SQLite's 32,766 variables per statement: 18 a row.
+    for chunk in rows.chunks(1_800) {
         let values: Vec<_> = chunk
             .iter()
             .map(|f| {
@@ -180,6 +189,7 @@ pub fn create_many(
                     households::task_id.eq(task.id),
                     households::search_text.eq(search::fold(&f.head_name)),
                     households::find_text.eq(f.place()),
+                    households::phone_digits.eq(f.phone_digits()),
                     households::stage.eq(ConsentStage::NotContacted.as_str()),
                     households::next_visit_on.eq(today),
                     households::created_at.eq(now),
@@ -228,6 +238,7 @@ pub fn update(
         f,
         households::search_text.eq(search::fold(&f.head_name)),
         households::find_text.eq(f.place()),
+        households::phone_digits.eq(f.phone_digits()),
         households::updated_at.eq(super::now()),
         households::version.eq(version + 1),
     ))
@@ -303,22 +314,27 @@ fn filtered(task_id: i64, f: &Filter) -> Filtered<'_> {
     }
     if let Some(s) = &f.search {
         // By name, by place or phone, or by parcel.
-        let place = match search::as_phone(s).filter(|_| f.by_phone) {
-            Some(digits) => format!("%| {digits}"),
-            None => search::like_pattern(s),
-        };
+        let phone = search::as_phone(s)
+            .filter(|_| f.by_phone)
+            .unwrap_or_default();
         let name_or_place = households::search_text
             .like(search::like_pattern(s))
             .escape('\\')
-            .or(households::find_text.like(place).escape('\\'));
+            .or(households::find_text
+                .like(search::like_pattern(s))
+                .escape('\\'))
+            .or(households::phone_digits
+                .eq(phone.clone())
+                .and(households::phone_digits.ne("")));
         q = match search::as_parcel(s) {
+            // Parcel numbers are kept as typed: `141A` as well as `141a`.
             Some((parcel, Some(sheet))) => q.filter(super::Uncached(
                 name_or_place.or(households::parcel_no
-                    .eq(parcel)
-                    .and(households::map_sheet.eq(sheet))),
+                    .eq_any([parcel.to_uppercase(), parcel])
+                    .and(households::map_sheet.eq_any([sheet.to_uppercase(), sheet]))),
             )),
             Some((parcel, None)) => q.filter(super::Uncached(
-                name_or_place.or(households::parcel_no.eq(parcel)),
+                name_or_place.or(households::parcel_no.eq_any([parcel.to_uppercase(), parcel])),
             )),
             None => q.filter(super::Uncached(name_or_place)),
         };
@@ -1277,15 +1293,23 @@ pub struct Found {
     pub task_title: String,
 }
 
+/// Where a reader sees phones in full, and so may find a household by its
+/// phone: the tasks they work on, and the units where they manage tasks.
+#[derive(Debug, Clone, Default)]
+pub struct PhoneReach {
+    pub tasks: Vec<i64>,
+    pub manages: Vec<String>,
+}
+
 /// Households in the subtrees found by `query`, ignoring diacritics and
-/// case: by parcel (`thửa 141`, `141/20`), by phone (only in `phone_scope`,
-/// where the reader works the tasks), or by the head's name, residential
-/// group or address. The ids of the first `limit` in the order they were
-/// registered, and whether more matched. `found_rows` reads them by name.
+/// case: by phone (only within `phones`), or by parcel (`thửa 141`,
+/// `141/20`), the head's name, residential group or address. The ids of the
+/// first `limit` in the order they were registered, and whether more
+/// matched. `found_rows` reads them by name.
 pub fn search(
     conn: &mut DbConnection,
     scope: &[String],
-    phone_scope: &[String],
+    phones: &PhoneReach,
     query: &str,
     limit: i64,
 ) -> QueryResult<(Vec<i64>, bool)> {
@@ -1293,41 +1317,64 @@ pub fn search(
     if scope.is_empty() {
         return Ok((vec![], false));
     }
+    if let Some(digits) = search::as_phone(query) {
+        let within = |conn: &mut DbConnection, by_task: bool| -> QueryResult<Vec<i64>> {
+            let q = households::table
+                .inner_join(tasks::table.inner_join(units::table))
+                .filter(households::phone_digits.eq(digits.clone()))
+                .into_boxed();
+            let q = if by_task {
+                q.filter(households::task_id.eq_any(phones.tasks.clone()))
+            } else {
+                q.filter(super::scope::path_in(&phones.manages))
+            };
+            q.select(households::id)
+                .order(households::id)
+                .limit(limit + 1)
+                .load(conn)
+        };
+        let mut ids = if phones.tasks.is_empty() {
+            vec![]
+        } else {
+            within(conn, true)?
+        };
+        if !phones.manages.is_empty() {
+            ids.extend(within(conn, false)?);
+        }
+        ids.sort_unstable();
+        ids.dedup();
+        let more = ids.len() as i64 > limit;
+        ids.truncate(limit as usize);
+        return Ok((ids, more));
+    }
+    // A parcel, and whatever else the words find (`12/4` is also an alley).
+    let mut ids: Vec<i64> = Vec::new();
+    let mut more = false;
     if let Some((parcel, sheet)) = search::as_parcel(query) {
+        // Parcel numbers are kept as typed: `141A` as well as `141a`.
+        let numbers = |n: String| vec![n.to_uppercase(), n];
         let mut q = households::table
             .inner_join(tasks::table.inner_join(units::table))
             .filter(super::scope::path_in(scope))
-            .filter(households::parcel_no.eq(parcel))
+            .filter(households::parcel_no.eq_any(numbers(parcel)))
             .into_boxed();
         if let Some(sheet) = sheet {
-            q = q.filter(households::map_sheet.eq(sheet));
+            q = q.filter(households::map_sheet.eq_any(numbers(sheet)));
         }
-        let mut ids: Vec<i64> = q
+        ids = q
             .select(households::id)
             .order(households::id)
             .limit(limit + 1)
             .load(conn)?;
-        let more = ids.len() as i64 > limit;
-        ids.truncate(limit as usize);
-        return Ok((ids, more));
+        more = ids.len() as i64 > limit;
     }
-    if let Some(digits) = search::as_phone(query) {
-        if phone_scope.is_empty() {
-            return Ok((vec![], false));
+    let (names, more_names) = by_name(conn, scope, query, limit)?;
+    more |= more_names;
+    for id in names {
+        if !ids.contains(&id) {
+            ids.push(id);
         }
-        let mut ids: Vec<i64> = households::table
-            .inner_join(tasks::table.inner_join(units::table))
-            .filter(super::scope::path_in(phone_scope))
-            .filter(households::find_text.like(format!("%| {digits}")))
-            .select(households::id)
-            .order(households::id)
-            .limit(limit + 1)
-            .load(conn)?;
-        let more = ids.len() as i64 > limit;
-        ids.truncate(limit as usize);
-        return Ok((ids, more));
     }
-    let (mut ids, mut more) = by_name(conn, scope, query, limit)?;
     let (places, more_places) = by_place(conn, scope, query, limit)?;
     for id in places {
         if !ids.contains(&id) {
@@ -1423,7 +1470,8 @@ pub fn erase(conn: &mut DbConnection, task: &Task, id: i64) -> QueryResult<(Chan
         .set((
             households::head_name.eq(&name),
             households::search_text.eq(&name),
-            households::find_text.eq(search::household_place("", "", "")),
+            households::find_text.eq(search::household_place("", "")),
+            households::phone_digits.eq(""),
             households::address.eq(""),
             households::residential_group.eq(""),
             households::map_sheet.eq(""),

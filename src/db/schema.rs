@@ -149,6 +149,7 @@ diesel::table! {
         updated_at -> Timestamp,
         version -> Integer,
         find_text -> Text,
+        phone_digits -> Text,
     }
 }
 

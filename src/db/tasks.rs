@@ -111,6 +111,23 @@ pub fn category(conn: &mut DbConnection, id: i64) -> QueryResult<Option<Category
         .optional()
 }
 
+/// The tasks `user_id` works on: owns, co-owns or is on the team of.
+pub fn worked_on(conn: &mut DbConnection, user_id: i64) -> QueryResult<Vec<i64>> {
+    let mut ids: Vec<i64> = task_members::table
+        .filter(task_members::user_id.eq(user_id))
+        .select(task_members::task_id)
+        .load(conn)?;
+    ids.extend(
+        tasks::table
+            .filter(tasks::owner_id.eq(user_id))
+            .select(tasks::id)
+            .load::<i64>(conn)?,
+    );
+    ids.sort_unstable();
+    ids.dedup();
+    Ok(ids)
+}
+
 /// The steps the households of a task of this category go through.
 pub fn process(
     conn: &mut DbConnection,

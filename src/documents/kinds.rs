@@ -541,7 +541,7 @@ pub fn review_report(head: Head, r: &ReviewReport) -> Document {
                         ("max", format::decimal(c.max_points)),
                         (
                             "percent",
-                            format!("{:.0}", 100.0 * m / c.max_points.max(0.01)),
+                            crate::domain::numbers::percent(m, c.max_points).to_string(),
                         ),
                     ],
                 ),

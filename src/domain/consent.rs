@@ -380,11 +380,13 @@ impl ConsentedSet {
         ConsentedSet(stages)
     }
 
-    /// Embellishment's `done` counts wherever the legal end, handed over,
-    /// does: a task's set is chosen once, whatever its steps.
+    /// Embellishment's `done` counts wherever any agreement does (a
+    /// household does not stop counting as its work is finished): a task's
+    /// set is chosen once, whatever its steps.
     pub fn contains(&self, stage: ConsentStage) -> bool {
         self.0.contains(&stage)
-            || (stage == ConsentStage::Done && self.0.contains(&ConsentStage::HandedOver))
+            || (stage == ConsentStage::Done
+                && self.0.iter().any(|s| s.group() >= StageGroup::Agreed))
     }
 
     pub fn stages(&self) -> &[ConsentStage] {

@@ -25,16 +25,11 @@ pub fn fold(text: &str) -> String {
     stripped.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
-/// What a household is found by besides its head's name: its residential
-/// group, its address and its phone's digits, folded (never empty, so a row
-/// not yet filled is told apart).
-pub fn household_place(residential_group: &str, address: &str, phone: &str) -> String {
-    format!(
-        "{} | {} | {}",
-        fold(residential_group),
-        fold(address),
-        phone_digits(phone)
-    )
+/// Where a household is, as it is searched: its residential group and its
+/// address, folded (never empty, so a row not yet filled is told apart).
+/// Its phone is searched apart ([`phone_digits`]).
+pub fn household_place(residential_group: &str, address: &str) -> String {
+    format!("{} | {}", fold(residential_group), fold(address))
 }
 
 /// A phone number as its digits in the national form: `+84 912 345 678`
@@ -81,6 +76,11 @@ pub fn as_parcel(query: &str) -> Option<(String, Option<String>)> {
         let w = words[i + 1..].iter().find(|w| !filler(w))?;
         number(w).filter(|n| n.chars().any(|c| c.is_ascii_digit()))
     };
+    // "tổ" (a residential group) folds to "to" as "tờ" (a map sheet) does:
+    // a query naming a group is not a parcel reference.
+    if query.to_lowercase().contains("tổ") {
+        return None;
+    }
     let parcel = after("thua")?;
     let known = |w: &&str| matches!(*w, "thua" | "to" | "so" | "ban" | "do");
     let sheet = after("to");
@@ -132,6 +132,7 @@ mod tests {
         );
         assert_eq!(as_parcel("141/20"), Some(("141".into(), Some("20".into()))));
         assert_eq!(as_parcel("Nguyễn Văn Thửa"), None);
+        assert_eq!(as_parcel("thửa 141 tổ 5"), None);
         assert_eq!(as_parcel("ngõ 12/4 Văn Cao"), None);
         assert_eq!(as_parcel("a/b"), None);
         assert_eq!(as_phone("0912 345 678"), Some("0912345678".into()));
@@ -139,8 +140,8 @@ mod tests {
         assert_eq!(as_phone("141"), None);
         assert_eq!(as_phone("ngõ 0912345678"), None);
         assert_eq!(
-            household_place("Tổ dân phố số 1", "Số 2, ngõ 10", "0912 345 678"),
-            "to dan pho so 1 | so 2, ngo 10 | 0912345678"
+            household_place("Tổ dân phố số 1", "Số 2, ngõ 10"),
+            "to dan pho so 1 | so 2, ngo 10"
         );
     }
 

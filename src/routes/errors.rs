@@ -73,8 +73,11 @@ fn api_error<B>(res: ServiceResponse<B>) -> ServiceResponse<EitherBody<B, BoxBod
     let (req, res) = res.into_parts();
     let status = res.status();
     let code = match status.as_u16() {
+        401 => "unauthorized",
+        403 => "forbidden",
         404 => "not_found",
         405 => "method_not_allowed",
+        429 => "rate_limited",
         s if s >= 500 => "internal",
         _ => "bad_request",
     };

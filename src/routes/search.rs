@@ -27,12 +27,11 @@ const LIMIT: i64 = 50;
 async fn search(ctx: Ctx, q: web::Query<Query>) -> AppResult<HttpResponse> {
     let user = ctx.user()?;
     let scope = user.scope(Permission::View);
-    // A phone number finds a household only where the reader works the
-    // tasks (who see phones in full), not wherever they may read.
-    let mut phone_scope = user.scope(Permission::LogVisits);
-    phone_scope.extend(user.scope(Permission::ManageTasks));
-    phone_scope.sort();
-    phone_scope.dedup();
+    // A phone number finds a household only where the reader sees phones in
+    // full (the tasks they work on, the units where they manage tasks), not
+    // wherever they may read.
+    let manages = user.scope(Permission::ManageTasks);
+    let uid = user.id;
     let text = q.q.trim().to_string();
     let ((tasks, more_tasks), (households, more)) = if text.chars().count() < 2 {
         ((vec![], false), (vec![], false))
@@ -44,11 +43,22 @@ async fn search(ctx: Ctx, q: web::Query<Query>) -> AppResult<HttpResponse> {
             // the matches are kept at the listing version; the rows are read
             // afresh, since a household's stage moves with every visit.
             let version = db::audit::listing_version(conn)?;
-            let key = format!("{query}|{}|{}", scope.join("|"), phone_scope.join("|"));
+            let phones = match crate::domain::search::as_phone(&query) {
+                Some(_) => db::households::PhoneReach {
+                    tasks: db::tasks::worked_on(conn, uid)?,
+                    manages: manages.clone(),
+                },
+                None => db::households::PhoneReach::default(),
+            };
+            // What a phone finds depends on who asks.
+            let key = match crate::domain::search::as_phone(&query) {
+                Some(_) => format!("{query}|{}|user {uid}", scope.join("|")),
+                None => format!("{query}|{}", scope.join("|")),
+            };
             let found = state.found.get_or_compute(key, version, || {
                 Ok::<_, diesel::result::Error>(Found {
                     tasks: db::tasks::search(conn, &scope, &query, LIMIT)?,
-                    households: db::households::search(conn, &scope, &phone_scope, &query, LIMIT)?,
+                    households: db::households::search(conn, &scope, &phones, &query, LIMIT)?,
                 })
             })?;
             Ok((

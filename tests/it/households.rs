@@ -1157,8 +1157,20 @@ async fn search_finds_households_by_parcel_address_and_phone() {
     );
     // A reader who may only read the ward does not find people by phone.
     let viewer = w.app.browser("xem").await;
-    let html = viewer.page_ok("/search?q=0912345678").await;
-    assert!(!found(&html), "no phone lookup for a reader");
+    for q in ["0912345678", "91234567", "345678", "345+678"] {
+        let html = viewer.page_ok(&format!("/search?q={q}")).await;
+        assert!(!found(&html), "no phone lookup for a reader: {q}");
+        let html = viewer.page_ok(&format!("/tasks/{}?q={q}", w.task)).await;
+        assert!(!found(&html), "nor on the task page: {q}");
+    }
+    // Nor for a member of the ward's teams who is not on this task (phones
+    // are masked for them here).
+    let elsewhere = w.app.browser("totac.khac").await;
+    let html = elsewhere.page_ok("/search?q=0912345678").await;
+    assert!(!found(&html), "no phone lookup off one's tasks");
+    // The team on the task does find it.
+    let html = w.app.on(&w.team).page_ok("/search?q=0912345678").await;
+    assert!(found(&html), "the team finds it by phone");
     let html = viewer.page_ok("/search?q=th%E1%BB%ADa+141").await;
     assert!(found(&html), "but the parcel, as the list shows it");
 }

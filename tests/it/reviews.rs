@@ -1144,6 +1144,17 @@ async fn answering_a_dispute_is_an_explicit_choice_and_the_lead_and_the_owner_ar
         "/api/v1/review-rounds/{round}/tasks/{}/dispute/answer",
         w.task_b
     );
+    // Through the API too the answer is a choice, never assumed.
+    let r = common::new_client()
+        .post(app.url(&api))
+        .bearer_auth(&token)
+        .json(&serde_json::json!({"reason": "Đồng ý chấm lại"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let body: serde_json::Value = r.json().await.unwrap();
+    assert!(body["error"]["fields"]["upheld"].is_object(), "{body}");
     let r = common::new_client()
         .post(app.url(&api))
         .bearer_auth(&token)
@@ -1177,7 +1188,7 @@ async fn answering_a_dispute_is_an_explicit_choice_and_the_lead_and_the_owner_ar
     let r = common::new_client()
         .post(app.url(&api))
         .bearer_auth(&token)
-        .json(&serde_json::json!({"reason": "Lần hai"}))
+        .json(&serde_json::json!({"reason": "Lần hai", "upheld": false}))
         .send()
         .await
         .unwrap();

@@ -389,12 +389,11 @@ pub async fn change_shift(
     body: ApiJson<ShiftChangeIn>,
 ) -> ApiResult<HttpResponse> {
     let shift = *id;
-    // Those who record on the shift, and the duty's officials (a colleague
-    // answers a swap).
+    // Those who record on the shift, and the colleague a swap is asked of.
     let b = body
         .for_whom(&api, move |c, u| {
             let sa = app::desk::shift_access(c, u, shift)?;
-            Ok(sa.records || sa.assignable.contains(&u.id))
+            Ok(sa.records || sa.shift.swap_with == Some(u.id))
         })
         .await?;
     let input = ShiftChangeInput {

@@ -719,10 +719,13 @@ pub struct ImportOut {
 pub async fn import_households(
     api: Api,
     id: web::Path<i64>,
-    q: web::Query<ImportQuery>,
+    req: HttpRequest,
     payload: web::Payload,
 ) -> ApiResult<HttpResponse> {
     let access = editable(&api, *id).await?;
+    // The right before the options: read once it is known.
+    let q = web::Query::<ImportQuery>::from_query(req.query_string())
+        .map_err(|e| ApiError::BadRequest(e.to_string()))?;
     let file = q
         .file_name
         .clone()

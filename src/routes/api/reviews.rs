@@ -606,12 +606,11 @@ pub async fn raise_dispute(
 #[derive(Deserialize, ToSchema)]
 pub struct DisputeAnswerIn {
     reason: String,
-    /// `true`: the dispute is accepted — the result is to be corrected (the
-    /// lead reopens the round with a reason, scores again and publishes
-    /// again; the published result stands until then). `false` (the
-    /// default): the result stands and the dispute is closed.
-    #[serde(default)]
-    upheld: bool,
+    /// Required, an explicit choice: `true`, the dispute is accepted — the
+    /// result is to be corrected (the lead reopens the round with a reason,
+    /// scores again and publishes again; the published result stands until
+    /// then); `false`, the result stands and the dispute is closed.
+    upheld: Option<bool>,
 }
 
 /// The lead answers a dispute, once.
@@ -630,11 +629,17 @@ pub async fn answer_dispute(
     let b = body
         .for_whom(&api, move |c, u| may_write(c, u, ids, "answer"))
         .await?;
+    // Never assumed: neither answer is the default.
+    let Some(upheld) = b.upheld else {
+        let mut e = FieldErrors::default();
+        e.add("upheld", "review-error-decision");
+        return Err(api.invalid(e));
+    };
     let values = HashMap::from([
         ("reason".to_string(), b.reason),
         (
             "decision".to_string(),
-            DisputeAnswer::from_dispute_accepted(b.upheld)
+            DisputeAnswer::from_dispute_accepted(upheld)
                 .as_str()
                 .to_string(),
         ),

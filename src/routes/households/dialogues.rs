@@ -145,7 +145,13 @@ async fn render_dialogue(
                 "label": i18n::t(locale, "dialogue-outcome-common"),
                 "selected": mine.is_empty(),
             })];
-            outcomes.extend(access.process.stages().iter().map(|s| {
+            // The task's steps, and the household's own stage if it was
+            // taken over at another.
+            let mut stages = access.process.stages().to_vec();
+            if !stages.contains(&h.stage()) {
+                stages.push(h.stage());
+            }
+            outcomes.extend(stages.iter().map(|s| {
                 json!({
                     "value": format!("{}:{}", h.id, s.as_str()),
                     "label": i18n::t(locale, &format!("stage-{}", s.as_str())),
@@ -256,7 +262,8 @@ pub(super) async fn hold_dialogue(
         .map(|h| match form.outcome_of(h.id) {
             "" => stage_after,
             own => {
-                let to = ConsentStage::parse(own).filter(|s| process.stages().contains(s));
+                let to = ConsentStage::parse(own)
+                    .filter(|s| process.stages().contains(s) || *s == h.stage());
                 if to.is_none() {
                     e.add(&format!("outcome_{}", h.id), "error-invalid-choice");
                 }
