@@ -1368,14 +1368,14 @@ pub fn search(
             .load(conn)?;
         more = ids.len() as i64 > limit;
     }
-    let (names, more_names) = by_name(conn, scope, query, limit)?;
+    let (names, more_names) = by_text(conn, scope, query, limit, false)?;
     more |= more_names;
     for id in names {
         if !ids.contains(&id) {
             ids.push(id);
         }
     }
-    let (places, more_places) = by_place(conn, scope, query, limit)?;
+    let (places, more_places) = by_text(conn, scope, query, limit, true)?;
     for id in places {
         if !ids.contains(&id) {
             ids.push(id);
@@ -1390,56 +1390,48 @@ pub fn search(
     Ok((ids, more))
 }
 
-/// Households whose residential group or address matches.
-fn by_place(
+/// Households whose head's name (`by_place` false) or whose residential
+/// group or address (`by_place` true) matches: each text has its own
+/// trigram index.
+fn by_text(
     conn: &mut DbConnection,
     scope: &[String],
     query: &str,
     limit: i64,
+    by_place: bool,
 ) -> QueryResult<(Vec<i64>, bool)> {
     use super::schema::units;
-    let walk = super::tasks::Walk {
-        select_from: "SELECT h.id FROM households_find_fts f JOIN households h ON h.id = f.rowid \
-                      JOIN tasks t ON t.id = h.task_id JOIN units u ON u.id = t.unit_id",
-        fts: "households_find_fts",
-        text: "h.find_text",
+    let walk = if by_place {
+        super::tasks::Walk {
+            select_from:
+                "SELECT h.id FROM households_find_fts f JOIN households h ON h.id = f.rowid \
+                          JOIN tasks t ON t.id = h.task_id JOIN units u ON u.id = t.unit_id",
+            fts: "households_find_fts",
+            text: "h.find_text",
+        }
+    } else {
+        super::tasks::Walk {
+            select_from: "SELECT h.id FROM households_fts f JOIN households h ON h.id = f.rowid \
+                          JOIN tasks t ON t.id = h.task_id JOIN units u ON u.id = t.unit_id",
+            fts: "households_fts",
+            text: "h.search_text",
+        }
     };
     super::tasks::first_found(conn, scope, query, limit, walk, |conn, pattern| {
-        households::table
+        let q = households::table
             .inner_join(tasks::table.inner_join(units::table))
             .filter(super::scope::path_in(scope))
-            .filter(super::Uncached(
+            .into_boxed();
+        let q = if by_place {
+            q.filter(super::Uncached(
                 households::find_text.like(pattern).escape('\\'),
             ))
-            .select(households::id)
-            .order(households::id)
-            .limit(limit + 1)
-            .load(conn)
-    })
-}
-
-/// Households whose head's name matches.
-fn by_name(
-    conn: &mut DbConnection,
-    scope: &[String],
-    query: &str,
-    limit: i64,
-) -> QueryResult<(Vec<i64>, bool)> {
-    use super::schema::units;
-    let walk = super::tasks::Walk {
-        select_from: "SELECT h.id FROM households_fts f JOIN households h ON h.id = f.rowid \
-                      JOIN tasks t ON t.id = h.task_id JOIN units u ON u.id = t.unit_id",
-        fts: "households_fts",
-        text: "h.search_text",
-    };
-    super::tasks::first_found(conn, scope, query, limit, walk, |conn, pattern| {
-        households::table
-            .inner_join(tasks::table.inner_join(units::table))
-            .filter(super::scope::path_in(scope))
-            .filter(super::Uncached(
+        } else {
+            q.filter(super::Uncached(
                 households::search_text.like(pattern).escape('\\'),
             ))
-            .select(households::id)
+        };
+        q.select(households::id)
             .order(households::id)
             .limit(limit + 1)
             .load(conn)
