@@ -232,10 +232,10 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
             let mut conn = connect(&config)?;
             db::run_migrations(&mut conn)?;
             let day = date.unwrap_or_else(|| crate::domain::notify::local_now(db::now()).date());
-            let report = crate::jobs::daily(&mut conn, day)?;
+            let report = crate::jobs::daily(&mut conn, day, config.jobs.retention_days)?;
             println!(
-                "{day}: {} reminder(s) and {} digest(s) queued.",
-                report.reminders, report.digests
+                "{day}: {} reminder(s) and {} digest(s) queued; {} old mail and key(s) removed.",
+                report.reminders, report.digests, report.pruned
             );
             Ok(())
         }
@@ -264,7 +264,7 @@ fn serve(config: Config) -> anyhow::Result<()> {
     rt.block_on(async move {
         let app = Application::build(config.clone())?;
         let mut conn = app.pool().get()?;
-        if let Some(pw) = setup::first_run(&mut conn)? {
+        if let Some(pw) = setup::first_admin(&mut conn, &config.database)? {
             print_login(&config, "admin", &pw);
         }
         drop(conn);

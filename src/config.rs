@@ -51,6 +51,9 @@ pub struct JobsConfig {
     /// The local hour (Viet Nam time) after which the day's digests and
     /// reminders go out; `None` leaves them to the `daily` subcommand (cron).
     pub daily_hour: Option<u32>,
+    /// Days that sent (or given up) mail and the daily run's keys are kept;
+    /// the daily run removes older ones (`RETENTION_DAYS`, 180).
+    pub retention_days: i64,
 }
 
 /// How mail leaves: by SMTP when `SMTP_HOST` is set, otherwise as `.eml`
@@ -153,6 +156,10 @@ impl Config {
             poll_seconds: parse(&get, "OUTBOX_POLL_SECONDS", "5")?,
             retry_seconds: parse(&get, "OUTBOX_RETRY_SECONDS", "60")?,
             daily_hour,
+            retention_days: match parse::<i64>(&get, "RETENTION_DAYS", "180")? {
+                d if d >= 1 => d,
+                d => bail!("RETENTION_DAYS={d}: keep mail at least one day"),
+            },
         };
         Ok(Config {
             jobs,

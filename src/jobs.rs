@@ -36,6 +36,7 @@ pub fn start(state: web::Data<AppState>) -> tokio::task::JoinHandle<()> {
 async fn run(state: web::Data<AppState>) {
     let instance = crate::auth::csrf::new_token()[..16].to_string();
     let jobs = state.config.jobs.clone();
+    let keep = jobs.retention_days;
     tracing::info!(
         %instance,
         outbox = jobs.outbox,
@@ -47,7 +48,7 @@ async fn run(state: web::Data<AppState>) {
         if let Some(hour) = jobs.daily_hour {
             if let Some(day) = notify::daily_run_due(db::now(), hour) {
                 if last_daily != Some(day) {
-                    match db::run(&state.pool, move |c| Ok(daily(c, day)?)).await {
+                    match db::run(&state.pool, move |c| Ok(daily(c, day, keep)?)).await {
                         Ok(report) => {
                             tracing::info!(%day, ?report, "daily notifications queued");
                             last_daily = Some(day);
@@ -245,17 +246,26 @@ pub fn compose(views: &Views, base: &str, m: &Message) -> anyhow::Result<(String
 pub struct DailyReport {
     pub reminders: usize,
     pub digests: usize,
+    /// Sent or given-up mail and old keys removed.
+    pub pruned: usize,
 }
 
 /// Queues the day's reminders and digests. Each runs in its own transaction
 /// with its key, so running it again (or on another instance) adds nothing.
-pub fn daily(conn: &mut DbConnection, today: NaiveDate) -> QueryResult<DailyReport> {
+/// Then removes what is past keeping: mail sent or given up, and the keys of
+/// reminders, older than `retention_days`.
+pub fn daily(
+    conn: &mut DbConnection,
+    today: NaiveDate,
+    retention_days: i64,
+) -> QueryResult<DailyReport> {
     let mut report = DailyReport::default();
     report.reminders += task_deadlines(conn, today)?;
     report.reminders += recommendations_due(conn, today)?;
     report.reminders += desk_cases_due(conn, today)?;
     report.reminders += self_assessments_due(conn, today)?;
     report.digests += digests(conn, today)?;
+    report.pruned += ndb::prune(conn, db::now() - Duration::days(retention_days))?;
     Ok(report)
 }
 

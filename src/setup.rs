@@ -70,6 +70,15 @@ pub fn create_admin(
     Ok(one_time)
 }
 
+/// The first administrator of an empty database, made by one instance
+/// however many start at once (`db::serialized`); `None` when users exist.
+pub fn first_admin(
+    conn: &mut DbConnection,
+    database: &db::DatabaseUrl,
+) -> anyhow::Result<Option<String>> {
+    db::serialized(conn, database, |c| Ok(first_run(c)?))
+}
+
 /// On an empty database, the first administrator; `None` when users exist.
 pub fn first_run(conn: &mut DbConnection) -> Result<Option<String>, AppError> {
     if db::users::count(conn)? > 0 {

@@ -63,7 +63,8 @@ impl Application {
         )?;
         {
             let mut conn = pool.get().context("cannot get a database connection")?;
-            let applied = db::run_migrations(&mut conn)?;
+            // Instances starting together migrate one after the other.
+            let applied = db::serialized(&mut conn, &config.database, db::run_migrations)?;
             for m in applied {
                 tracing::info!(migration = %m, "applied migration");
             }

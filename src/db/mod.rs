@@ -153,12 +153,21 @@ impl Manager {
             DatabaseUrl::Sqlite(path) => {
                 let mut conn =
                     SqliteConnection::establish(path).map_err(r2d2::Error::ConnectionError)?;
-                conn.batch_execute(
-                    "PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 10000; \
-                     PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; \
-                     PRAGMA mmap_size = 67108864;",
-                )
-                .map_err(r2d2::Error::QueryError)?;
+                conn.batch_execute("PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 10000;")
+                    .map_err(r2d2::Error::QueryError)?;
+                // Turning a new file to WAL takes a lock that SQLite does not
+                // wait for: instances opening one new file together retry
+                // (ten seconds at most, as the busy timeout).
+                let mut tries = 0;
+                while let Err(e) = conn.batch_execute("PRAGMA journal_mode = WAL;") {
+                    tries += 1;
+                    if tries >= 200 || !e.to_string().contains("locked") {
+                        return Err(r2d2::Error::QueryError(e));
+                    }
+                    std::thread::sleep(std::time::Duration::from_millis(50));
+                }
+                conn.batch_execute("PRAGMA synchronous = NORMAL; PRAGMA mmap_size = 67108864;")
+                    .map_err(r2d2::Error::QueryError)?;
                 if let Some(pages) = self.wal_autocheckpoint {
                     conn.batch_execute(&format!("PRAGMA wal_autocheckpoint = {pages};"))
                         .map_err(r2d2::Error::QueryError)?;
@@ -249,6 +258,47 @@ pub fn build_pool(url: &DatabaseUrl, size: u32, timeout_seconds: u64) -> anyhow:
         .connection_timeout(std::time::Duration::from_secs(timeout_seconds.max(1)))
         .build(manager)
         .context("cannot build the database pool")
+}
+
+/// The key of the advisory lock that setting up a PostgreSQL database takes.
+const SETUP_LOCK: i64 = 0x6476_6b5f_7365_7475; // "dvk_setu"
+
+/// Runs `f` (migrations, the first administrator) while no other instance
+/// sets up the same database: any number of instances may start at once on
+/// an empty database. PostgreSQL serialises them with an advisory lock held
+/// by this connection's session; SQLite with an exclusive lock on a file
+/// beside the database (the lock goes when the file is closed, even if the
+/// process dies).
+pub fn serialized<T>(
+    conn: &mut DbConnection,
+    database: &DatabaseUrl,
+    f: impl FnOnce(&mut DbConnection) -> anyhow::Result<T>,
+) -> anyhow::Result<T> {
+    match database {
+        DatabaseUrl::Postgres(_) => {
+            conn.batch_execute(&format!("SELECT pg_advisory_lock({SETUP_LOCK})"))
+                .context("waiting for the set-up lock")?;
+            let out = f(conn);
+            let unlocked = conn.batch_execute(&format!("SELECT pg_advisory_unlock({SETUP_LOCK})"));
+            let out = out?;
+            unlocked.context("releasing the set-up lock")?;
+            Ok(out)
+        }
+        DatabaseUrl::Sqlite(path) => {
+            let lock_path = format!("{path}.setup-lock");
+            let file = std::fs::OpenOptions::new()
+                .create(true)
+                .truncate(false)
+                .write(true)
+                .open(&lock_path)
+                .with_context(|| format!("cannot open {lock_path}"))?;
+            file.lock()
+                .with_context(|| format!("cannot lock {lock_path}"))?;
+            let out = f(conn);
+            drop(file);
+            out
+        }
+    }
 }
 
 /// Applies pending migrations of the connection's backend; returns their names.

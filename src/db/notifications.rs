@@ -772,3 +772,31 @@ pub fn desk_swap(conn: &mut DbConnection, step: SwapStep, s: &Swap) -> QueryResu
     notify(conn, Kind::DeskSwap, &people, &payload)?;
     Ok(())
 }
+
+/// Removes mail sent or given up before `before`, the digest items it
+/// carried, and the daily run's keys made before then (their days are
+/// long past: a reminder is keyed on its own day). Pending mail stays
+/// whatever its age. The number of rows removed.
+pub fn prune(conn: &mut DbConnection, before: chrono::NaiveDateTime) -> QueryResult<usize> {
+    super::write_transaction(conn, |c| {
+        let old = || {
+            outbox::table
+                .filter(outbox::status.eq_any([SENT, FAILED]))
+                .filter(outbox::created_at.lt(before))
+                .filter(outbox::sent_at.is_null().or(outbox::sent_at.lt(before)))
+                .select(outbox::id)
+        };
+        let ids: Vec<i64> = old().load(c)?;
+        let mut n = 0;
+        for chunk in ids.chunks(1_000) {
+            n += diesel::delete(digest_items::table.filter(digest_items::outbox_id.eq_any(chunk)))
+                .execute(c)?;
+            n += diesel::delete(outbox::table.filter(outbox::id.eq_any(chunk))).execute(c)?;
+        }
+        n += diesel::delete(
+            notification_keys::table.filter(notification_keys::created_at.lt(before)),
+        )
+        .execute(c)?;
+        Ok(n)
+    })
+}

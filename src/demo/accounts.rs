@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 
 use super::{email, Accounts};
-use crate::db::{self, audit, users::UserFields, DbConnection};
+use crate::db::{self, audit, units::UnitFields, users::UserFields, DbConnection};
 use crate::domain::access::Role;
 use crate::domain::units::UnitKind;
 use crate::error::AppError;
@@ -34,7 +34,22 @@ pub(super) fn load(
     let unit = |conn: &mut DbConnection, parent, kind, name: &str| {
         super::unit(conn, actor, parent, kind, name)
     };
-    let hanoi = unit(conn, None, UnitKind::City, "Thành phố Hà Nội")?;
+    // The empty top unit of a database that has already started (its first
+    // administrator homed there) becomes the demo's city, so that
+    // administrator sees the demo; otherwise the city is a new top unit.
+    let hanoi = match super::placeholder_root(conn)? {
+        Some(id) => {
+            let f = UnitFields {
+                parent_id: None,
+                kind: UnitKind::City,
+                name: "Thành phố Hà Nội".into(),
+                code: None,
+            };
+            audit::write(conn, actor, |c| Ok(db::units::update(c, id, &f)?))?;
+            id
+        }
+        None => unit(conn, None, UnitKind::City, "Thành phố Hà Nội")?,
+    };
     let tay_ho = unit(conn, Some(hanoi), UnitKind::Ward, "Phường Tây Hồ")?;
     unit(
         conn,

@@ -36,15 +36,43 @@ pub struct Demo {
 /// Accounts made: username and role, as `danvan demo` lists them.
 type Accounts = Vec<(String, &'static str)>;
 
+/// The marker the demo leaves in the audit log (`load_demo`): whatever has
+/// been renamed since, it is loaded once.
+fn loaded(conn: &mut DbConnection) -> QueryResult<bool> {
+    use db::schema::audit_log;
+    audit_log::table
+        .filter(audit_log::action.eq("load_demo"))
+        .count()
+        .get_result::<i64>(conn)
+        .map(|n| n > 0)
+}
+
+/// The top unit the first start made for its administrator, still empty: the
+/// only top unit, with no unit below it and no task of its own.
+fn placeholder_root(conn: &mut DbConnection) -> QueryResult<Option<i64>> {
+    use db::schema::{tasks, units};
+    let roots: Vec<i64> = units::table
+        .filter(units::parent_id.is_null())
+        .select(units::id)
+        .load(conn)?;
+    let [root] = roots.as_slice() else {
+        return Ok(None);
+    };
+    let children: i64 = units::table
+        .filter(units::parent_id.eq(*root))
+        .count()
+        .get_result(conn)?;
+    let tasks: i64 = tasks::table
+        .filter(tasks::unit_id.eq(*root))
+        .count()
+        .get_result(conn)?;
+    Ok((children == 0 && tasks == 0).then_some(*root))
+}
+
 /// A believable starting tree from the source articles, and one account per role.
 /// Returns the accounts' shared password. Refuses to run twice.
 pub fn load(conn: &mut DbConnection) -> Result<Demo, AppError> {
-    if db::schema::units::table
-        .filter(db::schema::units::name.eq("Phường Tây Hồ"))
-        .count()
-        .get_result::<i64>(conn)?
-        > 0
-    {
+    if loaded(conn)? {
         return Err(AppError::BadRequest(
             "the demo data is already loaded".into(),
         ));

@@ -152,3 +152,59 @@ fn create_admin_prints_a_one_time_password_and_demo_loads_once() {
     let again = run(&["demo"]);
     assert!(!again.status.success(), "the demo refuses to load twice");
 }
+
+/// `danvan demo` on a database that has already started (its first
+/// administrator made, with the empty top unit made for them) takes that
+/// unit over, so `admin` sees the demo; a renamed unit does not make it load
+/// twice, since the demo keys on its own marker.
+#[test]
+fn the_demo_takes_over_the_empty_top_unit_of_a_started_database() {
+    let db = crate::common::TestDb::new();
+    let database = danvan::db::DatabaseUrl::parse(&db.url()).unwrap();
+    let mut conn = danvan::db::connect(&database).unwrap();
+    danvan::db::run_migrations(&mut conn).unwrap();
+    let pw = danvan::setup::first_admin(&mut conn, &database).unwrap();
+    assert!(pw.is_some(), "the first start makes its administrator");
+    let out = db.cli(&["demo"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    use danvan::db::schema::{tasks, units, users};
+    let (home, path): (i64, String) = users::table
+        .inner_join(units::table)
+        .filter(users::username.eq("admin"))
+        .select((units::id, units::path))
+        .first(&mut conn)
+        .unwrap();
+    let name: String = units::table
+        .find(home)
+        .select(units::name)
+        .first(&mut conn)
+        .unwrap();
+    assert_eq!(
+        name, "Thành phố Hà Nội",
+        "the placeholder became the demo's city"
+    );
+    let seen: i64 = tasks::table
+        .inner_join(units::table)
+        .filter(units::path.like(format!("{path}%")))
+        .count()
+        .get_result(&mut conn)
+        .unwrap();
+    assert!(seen > 0, "admin sees the demo's tasks");
+    let placeholders: i64 = units::table
+        .filter(units::name.eq("Tỉnh / Thành phố"))
+        .count()
+        .get_result(&mut conn)
+        .unwrap();
+    assert_eq!(placeholders, 0, "no empty top unit left behind");
+    // Renaming the demo's wards does not make it load a second time.
+    diesel::update(units::table.filter(units::name.eq("Phường Tây Hồ")))
+        .set(units::name.eq("Phường Tây Hồ (mới)"))
+        .execute(&mut conn)
+        .unwrap();
+    let again = db.cli(&["demo"]);
+    assert!(!again.status.success(), "loaded once");
+}

@@ -237,3 +237,52 @@ async fn a_session_logged_out_on_one_instance_is_refused_on_every_instance() {
         StatusCode::OK
     );
 }
+
+/// Five instances started at once on an empty database, ten times over: all
+/// of them migrate (one after the other) and serve, and exactly one first
+/// administrator is made. Under `TEST_DATABASE_URL` this is PostgreSQL (an
+/// advisory lock), otherwise one SQLite file (a lock file beside it).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn five_instances_starting_together_on_an_empty_database_all_serve_with_one_administrator() {
+    for round in 0..10 {
+        let db = common::TestDb::new();
+        let config = config_for(&db, &[]);
+        let barrier = std::sync::Arc::new(std::sync::Barrier::new(5));
+        let starts: Vec<_> = (0..5)
+            .map(|_| {
+                let (config, barrier) = (config.clone(), barrier.clone());
+                tokio::task::spawn_blocking(move || {
+                    barrier.wait();
+                    let app = danvan::startup::Application::build(config.clone())?;
+                    let mut conn = app.pool().get()?;
+                    let first = danvan::setup::first_admin(&mut conn, &config.database)?;
+                    anyhow::Ok((app, first.is_some()))
+                })
+            })
+            .collect();
+        let mut made = 0;
+        let mut bases = Vec::new();
+        for s in starts {
+            let (app, first) = s
+                .await
+                .unwrap()
+                .unwrap_or_else(|e| panic!("round {round}: {e:#}"));
+            made += usize::from(first);
+            bases.push(format!("http://127.0.0.1:{}/healthz", app.port()));
+            tokio::spawn(app.run_until_stopped());
+        }
+        assert_eq!(made, 1, "round {round}: one first administrator");
+        let admins: i64 = danvan::db::schema::users::table
+            .count()
+            .get_result(
+                &mut danvan::db::connect(&danvan::db::DatabaseUrl::parse(&db.url()).unwrap())
+                    .unwrap(),
+            )
+            .unwrap();
+        assert_eq!(admins, 1, "round {round}");
+        for base in bases {
+            let r = new_client().get(&base).send().await.unwrap();
+            assert_eq!(r.status(), StatusCode::OK, "round {round}: {base}");
+        }
+    }
+}

@@ -21,6 +21,7 @@ mod auth;
 mod campaigns;
 mod cli;
 mod dashboard;
+mod deploy;
 mod desk;
 mod documents;
 mod foreign_ids;

@@ -695,3 +695,89 @@ async fn the_daily_run_reminds_of_deadlines_recommendations_and_desk_cases_once_
     tokio::time::sleep(Duration::from_millis(1500)).await;
     assert_eq!(sink.messages().len(), 9);
 }
+
+/// The daily run keeps mail sent or given up, and its own keys, for the
+/// retention period (180 days by default) and removes what is older; mail
+/// still waiting stays whatever its age.
+#[tokio::test]
+async fn the_daily_run_removes_mail_and_keys_past_the_retention_period() {
+    use danvan::db::schema::{digest_items, notification_keys, outbox};
+    let app = common::spawn().await;
+    let mut conn = app.conn();
+    let now = danvan::db::now();
+    let old = now - chrono::Duration::days(200);
+    let recent = now - chrono::Duration::days(10);
+    let mail = |status: &str, at: chrono::NaiveDateTime, sent: bool| {
+        diesel::insert_into(outbox::table)
+            .values((
+                outbox::kind.eq("task_assigned"),
+                outbox::to_address.eq("a@example.invalid"),
+                outbox::locale.eq("vi"),
+                outbox::payload.eq("{}"),
+                outbox::status.eq(status),
+                outbox::attempts.eq(1),
+                outbox::next_attempt_at.eq(at),
+                outbox::created_at.eq(at),
+                outbox::sent_at.eq(sent.then_some(at)),
+            ))
+            .returning(outbox::id)
+            .get_result::<i64>(&mut app.conn())
+            .unwrap()
+    };
+    let old_sent = mail("sent", old, true);
+    let old_failed = mail("failed", old, false);
+    let old_pending = mail("pending", old, false);
+    let recent_sent = mail("sent", recent, true);
+    let user = app.user("nhan.thu", app.root, &[]);
+    diesel::insert_into(digest_items::table)
+        .values((
+            digest_items::user_id.eq(user),
+            digest_items::kind.eq("task_assigned"),
+            digest_items::payload.eq("{}"),
+            digest_items::created_at.eq(old),
+            digest_items::outbox_id.eq(Some(old_sent)),
+        ))
+        .execute(&mut conn)
+        .unwrap();
+    for (key, at) in [
+        ("task_deadline:due:1:2026-01-01", old),
+        ("task_deadline:due:2:2026-11-30", recent),
+    ] {
+        diesel::insert_into(notification_keys::table)
+            .values((
+                notification_keys::key.eq(key),
+                notification_keys::created_at.eq(at),
+            ))
+            .execute(&mut conn)
+            .unwrap();
+    }
+    let out = app.cli(&["daily"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains("4 old mail and key(s) removed"),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    let left: Vec<i64> = outbox::table
+        .select(outbox::id)
+        .order(outbox::id)
+        .load(&mut conn)
+        .unwrap();
+    assert!(
+        !left.contains(&old_sent) && !left.contains(&old_failed),
+        "{left:?}"
+    );
+    assert!(
+        left.contains(&old_pending) && left.contains(&recent_sent),
+        "{left:?}"
+    );
+    let keys: Vec<String> = notification_keys::table
+        .select(notification_keys::key)
+        .load(&mut conn)
+        .unwrap();
+    assert_eq!(keys, ["task_deadline:due:2:2026-11-30"]);
+}
