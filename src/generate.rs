@@ -1117,6 +1117,10 @@ const BULK_INDEXES: &[(&str, &str)] = &[
     ("households_parcel", "ON households (parcel_no, map_sheet)"),
     ("households_phone", "ON households (phone_digits)"),
     (
+        "households_unfilled",
+        "ON households (id) WHERE find_text = ''",
+    ),
+    (
         "visits_household_idx",
         "ON visits(household_id, visited_on)",
     ),

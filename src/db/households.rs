@@ -77,13 +77,17 @@ impl HouseholdFields {
 }
 
 /// Fills the find text of households written before it existed (once,
-/// after the migration that adds it; then there are none), a batch at a
-/// time.
+/// after the migration that adds it; then there are none, and the check is
+/// a look at an empty index), a batch at a time.
 pub fn fill_find_text(conn: &mut DbConnection) -> QueryResult<usize> {
     let mut filled = 0;
     loop {
+        // Written out, not bound, so that the planner may use the partial
+        // index `households_unfilled` (a bound value cannot prove it applies).
         let rows: Vec<(i64, String, String, String)> = households::table
-            .filter(households::find_text.eq(""))
+            .filter(diesel::dsl::sql::<diesel::sql_types::Bool>(
+                "find_text = ''",
+            ))
             .select((
                 households::id,
                 households::residential_group,
@@ -327,14 +331,13 @@ fn filtered(task_id: i64, f: &Filter) -> Filtered<'_> {
                 .eq(phone.clone())
                 .and(households::phone_digits.ne("")));
         q = match search::as_parcel(s) {
-            // Parcel numbers are kept as typed: `141A` as well as `141a`.
             Some((parcel, Some(sheet))) => q.filter(super::Uncached(
                 name_or_place.or(households::parcel_no
-                    .eq_any([parcel.to_uppercase(), parcel])
-                    .and(households::map_sheet.eq_any([sheet.to_uppercase(), sheet]))),
+                    .eq_any(search::as_typed(&parcel))
+                    .and(households::map_sheet.eq_any(search::as_typed(&sheet)))),
             )),
             Some((parcel, None)) => q.filter(super::Uncached(
-                name_or_place.or(households::parcel_no.eq_any([parcel.to_uppercase(), parcel])),
+                name_or_place.or(households::parcel_no.eq_any(search::as_typed(&parcel))),
             )),
             None => q.filter(super::Uncached(name_or_place)),
         };
@@ -1352,14 +1355,13 @@ pub fn search(
     let mut more = false;
     if let Some((parcel, sheet)) = search::as_parcel(query) {
         // Parcel numbers are kept as typed: `141A` as well as `141a`.
-        let numbers = |n: String| vec![n.to_uppercase(), n];
         let mut q = households::table
             .inner_join(tasks::table.inner_join(units::table))
             .filter(super::scope::path_in(scope))
-            .filter(households::parcel_no.eq_any(numbers(parcel)))
+            .filter(households::parcel_no.eq_any(search::as_typed(&parcel)))
             .into_boxed();
         if let Some(sheet) = sheet {
-            q = q.filter(households::map_sheet.eq_any(numbers(sheet)));
+            q = q.filter(households::map_sheet.eq_any(search::as_typed(&sheet)));
         }
         ids = q
             .select(households::id)
@@ -1497,13 +1499,12 @@ pub fn erase(conn: &mut DbConnection, task: &Task, id: i64) -> QueryResult<(Chan
     Ok((change, unused))
 }
 
-/// The unit of a household's task, if the household is still there.
-pub fn unit_of(conn: &mut DbConnection, household_id: i64) -> QueryResult<Option<i64>> {
+/// The unit of each household's task, for those of `ids` still there.
+pub fn units_of(conn: &mut DbConnection, ids: &[i64]) -> QueryResult<Vec<(i64, i64)>> {
     use super::schema::tasks;
     households::table
         .inner_join(tasks::table)
-        .filter(households::id.eq(household_id))
-        .select(tasks::unit_id)
-        .first(conn)
-        .optional()
+        .filter(households::id.eq_any(ids))
+        .select((households::id, tasks::unit_id))
+        .load(conn)
 }

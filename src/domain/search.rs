@@ -93,6 +93,12 @@ pub fn as_parcel(query: &str) -> Option<(String, Option<String>)> {
         .then_some((parcel, sheet))
 }
 
+/// A parcel or sheet number as it may have been typed: `141a` is also
+/// `141A` (a query is folded to lower case, stored numbers are not).
+pub fn as_typed(number: &str) -> [String; 2] {
+    [number.to_uppercase(), number.to_string()]
+}
+
 /// A `LIKE` pattern that finds the folded query anywhere, with `%` and `_`
 /// in the query taken literally (escaped with `\`).
 pub fn like_pattern(query: &str) -> String {

@@ -69,8 +69,9 @@ async fn index(ctx: Ctx, q: web::Query<AuditQuery>) -> AppResult<HttpResponse> {
             let (rows, total) = db::audit::list(conn, &f, page.offset(), page.size)?;
             // Personal details read through the log are a read like any other.
             let read = audit_text::personal_reads(&rows);
+            let units = db::households::units_of(conn, &read)?;
             for hid in &read {
-                let unit = db::households::unit_of(conn, *hid)?;
+                let unit = units.iter().find(|(h, _)| h == hid).map(|(_, u)| *u);
                 let change = db::audit::Change::new(
                     "read_personal",
                     "household",

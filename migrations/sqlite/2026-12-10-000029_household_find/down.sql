@@ -3,6 +3,7 @@ DROP TRIGGER households_find_fts_update;
 DROP TRIGGER households_find_fts_delete;
 DROP TRIGGER households_find_fts_insert;
 DROP TABLE households_find_fts;
+DROP INDEX households_unfilled;
 DROP INDEX households_phone;
 ALTER TABLE households DROP COLUMN phone_digits;
 ALTER TABLE households DROP COLUMN find_text;

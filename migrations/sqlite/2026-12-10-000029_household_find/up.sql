@@ -5,6 +5,9 @@
 ALTER TABLE households ADD COLUMN find_text TEXT NOT NULL DEFAULT '';
 ALTER TABLE households ADD COLUMN phone_digits TEXT NOT NULL DEFAULT '';
 CREATE INDEX households_phone ON households (phone_digits);
+-- The rows still to fill: empty once filled, so the check at every start
+-- reads nothing rather than every household.
+CREATE INDEX households_unfilled ON households (id) WHERE find_text = '';
 CREATE VIRTUAL TABLE households_find_fts USING fts5(
     find_text,
     content = 'households',
