@@ -1,14 +1,16 @@
-//! The figures of a unit dashboard, rolled up over the unit's subtree in a
-//! handful of grouped queries (never a loop over tasks or households).
+//! The figures of a unit dashboard, rolled up over the unit's subtree from
+//! the totals kept per unit (migration 30): a handful of grouped queries over
+//! a few rows per unit, never a loop over tasks or households.
 
 use chrono::{Datelike, NaiveDate};
-use diesel::dsl::{count_star, sum};
+use diesel::dsl::sum;
 use diesel::prelude::*;
 
 use crate::domain::deadline::TaskStatus;
 
 use super::schema::{
-    household_stage_totals, households, task_categories, tasks, units, visit_month_totals,
+    task_categories, tasks, unit_last_visit_totals, unit_stage_totals, unit_task_totals,
+    unit_visit_month_totals, units,
 };
 use super::scope::path_in;
 use super::DbConnection;
@@ -37,59 +39,87 @@ pub fn figures(
     scope: &[String],
     today: NaiveDate,
 ) -> QueryResult<Figures> {
-    let mut f = Figures {
-        tasks_by_status: tasks::table
-            .inner_join(units::table)
-            .filter(path_in(scope))
-            .group_by(tasks::status)
-            .select((tasks::status, count_star()))
-            .load(conn)?,
-        tasks_by_category: tasks::table
-            .inner_join(units::table)
-            .inner_join(task_categories::table)
-            .filter(path_in(scope))
-            .group_by((
-                task_categories::id,
-                task_categories::name_vi,
-                task_categories::name_en,
-                task_categories::sort_order,
-            ))
+    // Tasks by status and category, from the totals kept per unit.
+    let by_status_and_category: Vec<(String, i64, Option<i64>)> = unit_task_totals::table
+        .inner_join(units::table)
+        .filter(path_in(scope))
+        .filter(unit_task_totals::tasks.ne(0))
+        .group_by((unit_task_totals::status, unit_task_totals::category_id))
+        .select((
+            unit_task_totals::status,
+            unit_task_totals::category_id,
+            sum(unit_task_totals::tasks),
+        ))
+        .load(conn)?;
+    let mut f = Figures::default();
+    let mut by_category: Vec<(i64, i64)> = Vec::new();
+    for (status, category, n) in by_status_and_category {
+        let n = n.unwrap_or(0);
+        if n == 0 {
+            continue;
+        }
+        add_to(&mut f.tasks_by_status, status, n);
+        add_to(&mut by_category, category, n);
+    }
+    f.tasks_by_status.sort();
+    if !by_category.is_empty() {
+        let ids: Vec<i64> = by_category.iter().map(|(id, _)| *id).collect();
+        let names: Vec<(i64, String, String)> = task_categories::table
+            .filter(task_categories::id.eq_any(&ids))
+            .order((task_categories::sort_order, task_categories::id))
             .select((
                 task_categories::id,
                 task_categories::name_vi,
                 task_categories::name_en,
-                count_star(),
             ))
-            .order(task_categories::sort_order)
-            .load(conn)?,
-        overdue: tasks::table
-            .inner_join(units::table)
-            .filter(path_in(scope))
-            .filter(tasks::deadline.lt(today))
-            .filter(tasks::status.eq_any(OPEN))
-            .count()
-            .get_result(conn)?,
-        ..Default::default()
-    };
-    // Each task decides which stages count as consented, so group by both.
-    // The totals per task and stage are kept in step by triggers.
-    let grouped: Vec<(String, String, Option<i64>, Option<f64>)> = household_stage_totals::table
-        .inner_join(tasks::table.inner_join(units::table))
+            .load(conn)?;
+        f.tasks_by_category = names
+            .into_iter()
+            .filter_map(|(id, vi, en)| {
+                let (_, n) = by_category.iter().find(|(c, _)| *c == id)?;
+                Some((id, vi, en, *n))
+            })
+            .collect();
+    }
+    // Overdue depends on the day: open tasks past their deadline, found by
+    // the index on (status, unit, deadline).
+    f.overdue = tasks::table
+        .inner_join(units::table)
         .filter(path_in(scope))
-        .filter(household_stage_totals::households.gt(0))
-        .group_by((tasks::consented_stages, household_stage_totals::stage))
+        .filter(tasks::status.eq_any(OPEN))
+        .filter(tasks::deadline.lt(today))
+        .count()
+        .get_result(conn)?;
+    // Households by stage. Each task decides which stages count as
+    // consented, so the totals are kept by consented set; and by the task's
+    // status, so that the households waiting in open tasks come from the
+    // same rows.
+    let grouped: Vec<(String, String, String, Option<i64>, Option<f64>)> = unit_stage_totals::table
+        .inner_join(units::table)
+        .filter(path_in(scope))
+        .filter(unit_stage_totals::households.ne(0))
+        .group_by((
+            unit_stage_totals::status,
+            unit_stage_totals::consented_stages,
+            unit_stage_totals::stage,
+        ))
         .select((
-            tasks::consented_stages,
-            household_stage_totals::stage,
-            sum(household_stage_totals::households),
-            sum(household_stage_totals::area_m2),
+            unit_stage_totals::status,
+            unit_stage_totals::consented_stages,
+            unit_stage_totals::stage,
+            sum(unit_stage_totals::households),
+            sum(unit_stage_totals::area_m2),
         ))
         .load(conn)?;
-    for (set, stage, count, area) in grouped {
+    let mut waiting = 0;
+    for (status, set, stage, count, area) in grouped {
         let Some(stage) = ConsentStage::parse(&stage) else {
             continue;
         };
         let (count, area) = (count.unwrap_or(0), area.unwrap_or(0.0));
+        if OPEN.contains(&status.as_str()) && !FINAL.contains(&stage.as_str()) {
+            waiting += count;
+        }
         f.progress.add(
             stage,
             count,
@@ -108,34 +138,35 @@ pub fn figures(
             None => f.households_by_stage.push((stage, count, area)),
         }
     }
+    f.households_by_stage.retain(|(_, n, _)| *n != 0);
     f.households_by_stage.sort_by_key(|(s, _, _)| *s);
     let month_start = today.with_day0(0).unwrap_or(today);
-    f.visits_this_month = visit_month_totals::table
-        .inner_join(tasks::table.inner_join(units::table))
+    f.visits_this_month = unit_visit_month_totals::table
+        .inner_join(units::table)
         .filter(path_in(scope))
-        .filter(visit_month_totals::month.ge(month_start))
-        .select(sum(visit_month_totals::visits))
+        .filter(unit_visit_month_totals::month.ge(month_start))
+        .select(sum(unit_visit_month_totals::visits))
         .get_result::<Option<i64>>(conn)?
         .unwrap_or(0);
     // Households of open tasks still to persuade and not visited for 30 days:
-    // all of them (from the totals) less those visited since, which an index
-    // on (task, last visit) finds without reading the rest.
+    // those waiting less those whose last visit was in the last 30 days.
     let month_ago = today - chrono::Duration::days(30);
-    let waiting: Option<i64> = household_stage_totals::table
-        .inner_join(tasks::table.inner_join(units::table))
+    let visited_since: Option<i64> = unit_last_visit_totals::table
+        .inner_join(units::table)
         .filter(path_in(scope))
-        .filter(tasks::status.eq_any(OPEN))
-        .filter(household_stage_totals::stage.ne_all(FINAL))
-        .select(sum(household_stage_totals::households))
+        .filter(unit_last_visit_totals::last_visit_on.ge(month_ago))
+        .filter(unit_last_visit_totals::status.eq_any(OPEN))
+        .filter(unit_last_visit_totals::stage.ne_all(FINAL))
+        .select(sum(unit_last_visit_totals::households))
         .get_result(conn)?;
-    let visited_since: i64 = households::table
-        .inner_join(tasks::table.inner_join(units::table))
-        .filter(path_in(scope))
-        .filter(tasks::status.eq_any(OPEN))
-        .filter(households::last_visit_on.ge(month_ago))
-        .filter(households::stage.ne_all(FINAL))
-        .count()
-        .get_result(conn)?;
-    f.not_visited_30_days = waiting.unwrap_or(0) - visited_since;
+    f.not_visited_30_days = waiting - visited_since.unwrap_or(0);
     Ok(f)
+}
+
+/// Adds `n` to the row of `key`, or starts it.
+fn add_to<K: PartialEq>(rows: &mut Vec<(K, i64)>, key: K, n: i64) {
+    match rows.iter_mut().find(|(k, _)| *k == key) {
+        Some(row) => row.1 += n,
+        None => rows.push((key, n)),
+    }
 }

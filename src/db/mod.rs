@@ -123,6 +123,8 @@ pub struct Manager {
     /// SQLite: WAL pages after which a committing connection checkpoints
     /// itself (SQLite's default is 1,000).
     wal_autocheckpoint: Option<u32>,
+    /// SQLite: how often a pooled connection looks for fresh statistics.
+    statistics_every: std::time::Duration,
 }
 
 impl Manager {
@@ -130,6 +132,7 @@ impl Manager {
         Manager {
             url,
             wal_autocheckpoint: None,
+            statistics_every: STATISTICS_EVERY,
         }
     }
 
@@ -171,6 +174,10 @@ impl Manager {
                 if let Some(pages) = self.wal_autocheckpoint {
                     conn.batch_execute(&format!("PRAGMA wal_autocheckpoint = {pages};"))
                         .map_err(r2d2::Error::QueryError)?;
+                    // SQLite's advice for a connection that stays open:
+                    // statistics brought up to date as it opens (bounded).
+                    conn.batch_execute("PRAGMA optimize = 0x10002;")
+                        .map_err(r2d2::Error::QueryError)?;
                 }
                 Ok(DbConnection::Sqlite(conn))
             }
@@ -178,10 +185,74 @@ impl Manager {
     }
 }
 
-/// A connection as the pool keeps it, with when it was last handed back.
+/// A connection as the pool keeps it, with when it was last handed back and,
+/// on SQLite, which planner statistics it has loaded.
 pub struct Pooled {
     conn: DbConnection,
     returned_at: std::time::Instant,
+    statistics: Statistics,
+}
+
+/// SQLite loads the planner's statistics (`sqlite_stat1`) when a connection
+/// reads the schema and keeps them: an `ANALYZE` run by another connection
+/// (the [`Checkpointer`]'s thread, another instance, a bulk load) reaches
+/// this one only when it reloads them. Each pooled connection looks at most
+/// once a [`STATISTICS_EVERY`] whether the statistics changed, by the text of
+/// their stored rows, and reloads them if so (`ANALYZE sqlite_schema`).
+#[derive(Default)]
+struct Statistics {
+    loaded: Option<Option<String>>,
+    checked_at: Option<std::time::Instant>,
+}
+
+/// How often a pooled SQLite connection looks for fresh planner statistics,
+/// and how often the [`Checkpointer`]'s thread asks SQLite to bring them up
+/// to date (`PRAGMA optimize`, which analyses only the tables that grew or
+/// shrank enough since their last analysis, within a bounded effort).
+pub const STATISTICS_EVERY: std::time::Duration = std::time::Duration::from_secs(60);
+
+#[derive(QueryableByName)]
+struct StoredStatistics {
+    #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Text>)]
+    rows: Option<String>,
+}
+
+/// The planner statistics as stored, as one text (a few kilobytes), or
+/// `None` when nothing was ever analysed.
+fn stored_statistics(conn: &mut SqliteConnection) -> QueryResult<Option<String>> {
+    let analysed: i64 = diesel::select(diesel::dsl::sql::<diesel::sql_types::BigInt>(
+        "(SELECT count(*) FROM sqlite_schema WHERE name = 'sqlite_stat1')",
+    ))
+    .get_result(conn)?;
+    if analysed == 0 {
+        return Ok(None);
+    }
+    Ok(diesel::sql_query(
+        "SELECT group_concat(tbl || ' ' || coalesce(idx, '') || ' ' || stat, '|') AS rows \
+         FROM sqlite_stat1",
+    )
+    .get_result::<StoredStatistics>(conn)?
+    .rows)
+}
+
+impl Statistics {
+    /// Reloads the statistics when they changed since this connection last
+    /// looked; looks at most once a [`STATISTICS_EVERY`].
+    fn follow(&mut self, conn: &mut DbConnection, every: std::time::Duration) -> QueryResult<()> {
+        let DbConnection::Sqlite(c) = conn else {
+            return Ok(());
+        };
+        if self.checked_at.is_some_and(|at| at.elapsed() < every) {
+            return Ok(());
+        }
+        self.checked_at = Some(std::time::Instant::now());
+        let now = stored_statistics(c)?;
+        if self.loaded.as_ref().is_some_and(|was| *was != now) {
+            c.batch_execute("ANALYZE sqlite_schema;")?;
+        }
+        self.loaded = Some(now);
+        Ok(())
+    }
 }
 
 impl std::ops::Deref for Pooled {
@@ -208,13 +279,27 @@ impl ManageConnection for Manager {
     type Error = r2d2::Error;
 
     fn connect(&self) -> Result<Pooled, r2d2::Error> {
+        let mut conn = self.connect_now()?;
+        let mut statistics = Statistics::default();
+        statistics
+            .follow(&mut conn, self.statistics_every)
+            .map_err(r2d2::Error::QueryError)?;
         Ok(Pooled {
-            conn: self.connect_now()?,
+            conn,
             returned_at: std::time::Instant::now(),
+            statistics,
         })
     }
 
     fn is_valid(&self, conn: &mut Pooled) -> Result<(), r2d2::Error> {
+        let Pooled {
+            conn: inner,
+            statistics,
+            ..
+        } = conn;
+        statistics
+            .follow(inner, self.statistics_every)
+            .map_err(r2d2::Error::QueryError)?;
         if conn.returned_at.elapsed() < TRUSTED_FOR {
             return Ok(());
         }
@@ -250,9 +335,21 @@ pub fn connect(url: &DatabaseUrl) -> anyhow::Result<DbConnection> {
 /// the checkpoints to a [`Checkpointer`] and do one themselves only when the
 /// log has grown past [`WAL_BACKSTOP_PAGES`].
 pub fn build_pool(url: &DatabaseUrl, size: u32, timeout_seconds: u64) -> anyhow::Result<Pool> {
+    build_pool_with(url, size, timeout_seconds, STATISTICS_EVERY)
+}
+
+/// [`build_pool`] whose SQLite connections look for fresh planner
+/// statistics every `statistics_every` (tests look at every checkout).
+pub fn build_pool_with(
+    url: &DatabaseUrl,
+    size: u32,
+    timeout_seconds: u64,
+    statistics_every: std::time::Duration,
+) -> anyhow::Result<Pool> {
     drop(connect(url)?);
     let mut manager = Manager::new(url.clone());
     manager.wal_autocheckpoint = Some(WAL_BACKSTOP_PAGES);
+    manager.statistics_every = statistics_every;
     r2d2::Pool::builder()
         .max_size(size.max(1))
         .connection_timeout(std::time::Duration::from_secs(timeout_seconds.max(1)))
@@ -425,9 +522,20 @@ impl Checkpointer {
             .name("wal-checkpoint".into())
             .spawn(move || {
                 let (mut pause, mut last) = (Self::BUSY, WalState::default());
+                let mut optimized = std::time::Instant::now();
                 while let Err(std::sync::mpsc::RecvTimeoutError::Timeout) =
                     stopped.recv_timeout(pause)
                 {
+                    // The planner's statistics follow the data as it grows
+                    // (SQLite's advice: `PRAGMA optimize` now and then on a
+                    // long-lived connection); the pool's connections reload
+                    // them when they change (`Statistics::follow`).
+                    if optimized.elapsed() >= STATISTICS_EVERY {
+                        optimized = std::time::Instant::now();
+                        if let Err(e) = conn.batch_execute("PRAGMA optimize = 0x10002;") {
+                            tracing::warn!(error = %e, "PRAGMA optimize failed; will retry");
+                        }
+                    }
                     match diesel::sql_query("PRAGMA wal_checkpoint(PASSIVE)")
                         .get_result::<WalState>(&mut conn)
                     {

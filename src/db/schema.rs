@@ -1011,8 +1011,56 @@ diesel::joinable!(public_pages -> tasks (task_id));
 diesel::joinable!(parcels -> households (household_id));
 diesel::joinable!(parcels -> tasks (task_id));
 
+diesel::table! {
+    unit_task_totals (unit_id, status, category_id) {
+        unit_id -> BigInt,
+        status -> Text,
+        category_id -> BigInt,
+        tasks -> Integer,
+    }
+}
+
+diesel::table! {
+    unit_stage_totals (unit_id, status, consented_stages, stage) {
+        unit_id -> BigInt,
+        status -> Text,
+        consented_stages -> Text,
+        stage -> Text,
+        households -> Integer,
+        area_m2 -> Double,
+    }
+}
+
+diesel::table! {
+    unit_visit_month_totals (month, unit_id) {
+        unit_id -> BigInt,
+        month -> Date,
+        visits -> Integer,
+    }
+}
+
+diesel::table! {
+    unit_last_visit_totals (last_visit_on, unit_id, status, stage) {
+        last_visit_on -> Date,
+        unit_id -> BigInt,
+        status -> Text,
+        stage -> Text,
+        households -> Integer,
+    }
+}
+
+diesel::joinable!(unit_task_totals -> units (unit_id));
+diesel::joinable!(unit_task_totals -> task_categories (category_id));
+diesel::joinable!(unit_stage_totals -> units (unit_id));
+diesel::joinable!(unit_visit_month_totals -> units (unit_id));
+diesel::joinable!(unit_last_visit_totals -> units (unit_id));
+
 diesel::allow_tables_to_appear_in_same_query!(
     compensation_plans,
+    unit_task_totals,
+    unit_stage_totals,
+    unit_visit_month_totals,
+    unit_last_visit_totals,
     compensation_payments,
     land_handovers,
     task_money,

@@ -10,7 +10,32 @@ use diesel::sql_types::Text;
 
 use super::DbConnection;
 
-/// Recounts both totals from the households and visits, and raises the
+/// The per-unit figures (migration 30) from the per-task totals, households
+/// and tasks: the same statements in both dialects.
+const UNIT_TOTALS: &str = "
+    DELETE FROM unit_task_totals;
+    DELETE FROM unit_stage_totals;
+    DELETE FROM unit_visit_month_totals;
+    DELETE FROM unit_last_visit_totals;
+    INSERT INTO unit_task_totals (unit_id, status, category_id, tasks)
+        SELECT unit_id, status, category_id, count(*) FROM tasks
+        GROUP BY unit_id, status, category_id;
+    INSERT INTO unit_stage_totals (unit_id, status, consented_stages, stage, households, area_m2)
+        SELECT t.unit_id, t.status, t.consented_stages, h.stage, sum(h.households), sum(h.area_m2)
+        FROM household_stage_totals h JOIN tasks t ON t.id = h.task_id
+        GROUP BY t.unit_id, t.status, t.consented_stages, h.stage;
+    INSERT INTO unit_visit_month_totals (unit_id, month, visits)
+        SELECT t.unit_id, v.month, sum(v.visits)
+        FROM visit_month_totals v JOIN tasks t ON t.id = v.task_id
+        GROUP BY t.unit_id, v.month;
+    INSERT INTO unit_last_visit_totals (last_visit_on, unit_id, status, stage, households)
+        SELECT h.last_visit_on, t.unit_id, t.status, h.stage, count(*)
+        FROM households h JOIN tasks t ON t.id = h.task_id
+        WHERE h.last_visit_on IS NOT NULL
+        GROUP BY h.last_visit_on, t.unit_id, t.status, h.stage;";
+
+/// Recounts the totals from the households and visits (per task, then per
+/// unit), and raises the
 /// listing version (a bulk load that fired no triggers changed what lists show).
 pub fn rebuild(conn: &mut DbConnection) -> QueryResult<()> {
     let month = match conn {
@@ -26,6 +51,7 @@ pub fn rebuild(conn: &mut DbConnection) -> QueryResult<()> {
          INSERT INTO visit_month_totals (task_id, month, visits)
              SELECT task_id, {month}, count(*) FROM visits WHERE kind <> 'record'
              GROUP BY task_id, {month};
+         {UNIT_TOTALS}
          UPDATE listing_version SET version = version + 1 WHERE id = 1;"
     ))?;
     super::money::recount_all(conn)
@@ -49,7 +75,7 @@ pub fn suspend_triggers(conn: &mut DbConnection) -> QueryResult<Option<String>> 
     let triggers: Vec<Trigger> = diesel::sql_query(
         "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' \
          AND (name LIKE 'household_totals_%' OR name LIKE 'visit_totals_%' \
-              OR name LIKE 'listing_version_%')",
+              OR name LIKE 'listing_version_%' OR name LIKE 'unit_totals_%')",
     )
     .load(c)?;
     let mut create = String::new();

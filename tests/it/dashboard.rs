@@ -458,7 +458,7 @@ async fn the_totals_equal_a_recount_after_every_kind_of_change() {
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
     check();
     let path = db::units::find(&mut conn, ward).unwrap().path;
-    let f = db::dashboard::figures(&mut conn, &[path], today).unwrap();
+    let f = db::dashboard::figures(&mut conn, &[path.clone()], today).unwrap();
     let month_start = chrono::Datelike::with_day(&today, 1).unwrap();
     let visits_this_month: i64 = visits::table
         .filter(visits::visited_on.ge(month_start))
@@ -486,6 +486,71 @@ async fn the_totals_equal_a_recount_after_every_kind_of_change() {
     assert_eq!(f.not_visited_30_days, 2, "B's two households");
     let total: i64 = f.households_by_stage.iter().map(|(_, n, _)| n).sum();
     assert_eq!(total, 5);
+
+    // A task's own changes move its figures with it: to another unit, to a
+    // closed status (its households no longer wait), to another category and
+    // consented set, and back.
+    let other = app.unit(app.root, UnitKind::Ward, "Phường Bưởi");
+    let other_path = db::units::find(&mut conn, other).unwrap().path;
+    let category: i64 = {
+        use danvan::db::schema::task_categories;
+        task_categories::table
+            .filter(task_categories::id.ne(task_a.category_id))
+            .select(task_categories::id)
+            .first(&mut conn)
+            .unwrap()
+    };
+    diesel::update(tasks::table.find(b))
+        .set(tasks::unit_id.eq(other))
+        .execute(&mut conn)
+        .unwrap();
+    check();
+    let moved = db::dashboard::figures(&mut conn, &[other_path.clone()], today).unwrap();
+    assert_eq!(
+        moved.not_visited_30_days, 2,
+        "B's two households went along"
+    );
+    assert_eq!(moved.tasks_by_status.iter().map(|(_, n)| n).sum::<i64>(), 1);
+    let left = db::dashboard::figures(&mut conn, &[path.clone()], today).unwrap();
+    assert_eq!(left.not_visited_30_days, 0);
+    assert_eq!(
+        left.households_by_stage
+            .iter()
+            .map(|(_, n, _)| n)
+            .sum::<i64>(),
+        3,
+        "A's three households stay"
+    );
+    diesel::update(tasks::table.find(b))
+        .set((
+            tasks::status.eq("completed"),
+            tasks::category_id.eq(category),
+            tasks::consented_stages.eq("agrees"),
+        ))
+        .execute(&mut conn)
+        .unwrap();
+    check();
+    let closed = db::dashboard::figures(&mut conn, &[other_path], today).unwrap();
+    assert_eq!(
+        closed.not_visited_30_days, 0,
+        "a completed task waits for no one"
+    );
+    assert_eq!(closed.tasks_by_status, vec![("completed".to_string(), 1)]);
+    assert_eq!(closed.tasks_by_category.len(), 1);
+    assert_eq!(closed.tasks_by_category[0].0, category);
+    diesel::update(tasks::table.find(b))
+        .set((
+            tasks::unit_id.eq(ward),
+            tasks::status.eq("in_progress"),
+            tasks::category_id.eq(task_a.category_id),
+            tasks::consented_stages.eq(task_a.consented_stages.clone()),
+        ))
+        .execute(&mut conn)
+        .unwrap();
+    check();
+    let back = db::dashboard::figures(&mut conn, &[path.clone()], today).unwrap();
+    assert_eq!(back.not_visited_30_days, 2);
+    assert_eq!(back.progress, f.progress);
 
     // Rows changed or removed by hand: a household moved to another task, one
     // deleted with its visits, then a whole task.

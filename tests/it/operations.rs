@@ -11,6 +11,7 @@ use danvan::db;
 use danvan::domain::access::Role;
 use danvan::domain::format;
 use danvan::domain::units::UnitKind;
+use diesel::connection::SimpleConnection;
 use diesel::prelude::*;
 use reqwest::StatusCode;
 
@@ -426,5 +427,67 @@ fn an_import_into_a_database_in_use_or_from_a_cut_file_is_refused_and_changes_no
         stderr(&out).contains("not a danvan export"),
         "{}",
         stderr(&out)
+    );
+}
+
+/// The plan SQLite gives a count of a task's audit entries at one moment.
+fn audit_plan(conn: &mut db::DbConnection) -> String {
+    #[derive(QueryableByName)]
+    struct Step {
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        detail: String,
+    }
+    diesel::sql_query(
+        "EXPLAIN QUERY PLAN SELECT count(*) FROM audit_log \
+         WHERE at = '2026-01-01 05:00:00' AND entity = 'task' AND entity_id = 1",
+    )
+    .load::<Step>(conn)
+    .unwrap()
+    .into_iter()
+    .map(|s| s.detail)
+    .collect::<Vec<_>>()
+    .join("; ")
+}
+
+/// Planner statistics follow the data on every pooled connection: after the
+/// audit log grew from one row to many and another connection brought the
+/// statistics up to date (`PRAGMA optimize`, as the background thread or a
+/// bulk load does), a connection the pool opened before reloads them. One
+/// that does not look (the old behaviour) keeps planning with the old ones.
+#[test]
+fn pooled_sqlite_connections_follow_fresh_planner_statistics() {
+    let test_db = TestDb::sqlite();
+    let url = db::DatabaseUrl::parse(&test_db.url()).unwrap();
+    let mut setup = db::connect(&url).unwrap();
+    db::run_migrations(&mut setup).unwrap();
+    let entry = "INSERT INTO audit_log (at, action, entity, entity_id, changes) \
+                 VALUES ('2026-12-07 08:00:00', 'log_visit', 'task', 1, '{}')";
+    setup.batch_execute(entry).unwrap();
+    setup.batch_execute("ANALYZE").unwrap();
+    let following = db::build_pool_with(&url, 1, 5, std::time::Duration::ZERO).unwrap();
+    let stale = db::build_pool_with(&url, 1, 5, std::time::Duration::from_secs(3600)).unwrap();
+    let before = audit_plan(&mut following.get().unwrap());
+    assert_eq!(before, audit_plan(&mut stale.get().unwrap()));
+
+    // Many entries of one task, each at its own moment: the time is the
+    // selective column, which only fresh statistics tell the planner.
+    setup
+        .batch_execute(
+            "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 20000) \
+             INSERT INTO audit_log (at, action, entity, entity_id, changes) \
+             SELECT datetime('2026-01-01', '+' || i || ' seconds'), 'log_visit', 'task', 1, '{}' \
+             FROM n",
+        )
+        .unwrap();
+    setup.batch_execute("PRAGMA optimize = 0x10002").unwrap();
+    let fresh = audit_plan(&mut following.get().unwrap());
+    assert!(
+        fresh.contains("audit_log_at_idx"),
+        "fresh statistics: the index on the time ({fresh})"
+    );
+    assert_ne!(
+        audit_plan(&mut stale.get().unwrap()),
+        fresh,
+        "a connection that does not reload keeps the old plan"
     );
 }

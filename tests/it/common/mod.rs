@@ -531,6 +531,152 @@ pub fn assert_totals_equal_a_recount(conn: &mut DbConnection) {
         *counted.entry((task, on.with_day(1).unwrap())).or_default() += 1;
     }
     assert_eq!(kept, counted, "visits by task and month");
+    assert_unit_totals_equal_a_recount(conn);
+}
+
+/// The dashboard's figures kept per unit (migration 30) equal a recount from
+/// the tasks, households and visits themselves; rows left at zero are as if
+/// they were not there.
+fn assert_unit_totals_equal_a_recount(conn: &mut DbConnection) {
+    use chrono::{Datelike, NaiveDate};
+    use danvan::db::schema::{
+        households, tasks, unit_last_visit_totals, unit_stage_totals, unit_task_totals,
+        unit_visit_month_totals, visits,
+    };
+    use diesel::prelude::*;
+    use std::collections::{BTreeMap, HashMap};
+
+    fn nonzero<K: Ord>(rows: impl IntoIterator<Item = (K, i64)>) -> BTreeMap<K, i64> {
+        let mut out = BTreeMap::new();
+        for (k, n) in rows {
+            *out.entry(k).or_insert(0) += n;
+        }
+        out.retain(|_, n| *n != 0);
+        out
+    }
+    let task_rows: Vec<(i64, i64, String, i64, String)> = tasks::table
+        .select((
+            tasks::id,
+            tasks::unit_id,
+            tasks::status,
+            tasks::category_id,
+            tasks::consented_stages,
+        ))
+        .load(conn)
+        .unwrap();
+    let of: HashMap<i64, (i64, String, i64, String)> = task_rows
+        .iter()
+        .map(|(id, u, st, c, set)| (*id, (*u, st.clone(), *c, set.clone())))
+        .collect();
+
+    let kept = nonzero(
+        unit_task_totals::table
+            .select((
+                unit_task_totals::unit_id,
+                unit_task_totals::status,
+                unit_task_totals::category_id,
+                unit_task_totals::tasks,
+            ))
+            .load::<(i64, String, i64, i32)>(conn)
+            .unwrap()
+            .into_iter()
+            .map(|(u, st, c, n)| ((u, st, c), i64::from(n))),
+    );
+    let counted = nonzero(
+        task_rows
+            .iter()
+            .map(|(_, u, st, c, _)| ((*u, st.clone(), *c), 1)),
+    );
+    assert_eq!(kept, counted, "tasks by unit, status and category");
+
+    let hh: Vec<(i64, String, f64, Option<NaiveDate>)> = households::table
+        .select((
+            households::task_id,
+            households::stage,
+            households::area_m2,
+            households::last_visit_on,
+        ))
+        .load(conn)
+        .unwrap();
+    let kept_stages: Vec<((i64, String, String, String), (i64, f64))> = unit_stage_totals::table
+        .select((
+            unit_stage_totals::unit_id,
+            unit_stage_totals::status,
+            unit_stage_totals::consented_stages,
+            unit_stage_totals::stage,
+            unit_stage_totals::households,
+            unit_stage_totals::area_m2,
+        ))
+        .load::<(i64, String, String, String, i32, f64)>(conn)
+        .unwrap()
+        .into_iter()
+        .map(|(u, st, set, stage, n, a)| ((u, st, set, stage), (i64::from(n), a)))
+        .collect();
+    let mut counted_area: BTreeMap<(i64, String, String, String), f64> = BTreeMap::new();
+    let counted = nonzero(hh.iter().map(|(t, stage, area, _)| {
+        let (u, st, _, set) = &of[t];
+        let key = (*u, st.clone(), set.clone(), stage.clone());
+        *counted_area.entry(key.clone()).or_insert(0.0) += area;
+        (key, 1)
+    }));
+    assert_eq!(
+        nonzero(kept_stages.iter().map(|(k, (n, _))| (k.clone(), *n))),
+        counted,
+        "households by unit, task status, consented set and stage"
+    );
+    for (key, (n, area)) in &kept_stages {
+        let want = if *n == 0 { 0.0 } else { counted_area[key] };
+        assert!(
+            (area - want).abs() < 1e-6,
+            "area of {key:?}: kept {area}, counted {want}"
+        );
+    }
+
+    let kept = nonzero(
+        unit_last_visit_totals::table
+            .select((
+                unit_last_visit_totals::last_visit_on,
+                unit_last_visit_totals::unit_id,
+                unit_last_visit_totals::status,
+                unit_last_visit_totals::stage,
+                unit_last_visit_totals::households,
+            ))
+            .load::<(NaiveDate, i64, String, String, i32)>(conn)
+            .unwrap()
+            .into_iter()
+            .map(|(d, u, st, stage, n)| ((d, u, st, stage), i64::from(n))),
+    );
+    let counted = nonzero(hh.iter().filter_map(|(t, stage, _, last)| {
+        let (u, st, _, _) = &of[t];
+        Some(((((*last)?), *u, st.clone(), stage.clone()), 1))
+    }));
+    assert_eq!(
+        kept, counted,
+        "households by last visit, unit, status and stage"
+    );
+
+    let kept = nonzero(
+        unit_visit_month_totals::table
+            .select((
+                unit_visit_month_totals::unit_id,
+                unit_visit_month_totals::month,
+                unit_visit_month_totals::visits,
+            ))
+            .load::<(i64, NaiveDate, i32)>(conn)
+            .unwrap()
+            .into_iter()
+            .map(|(u, m, n)| ((u, m), i64::from(n))),
+    );
+    let counted = nonzero(
+        visits::table
+            .filter(visits::kind.ne("record"))
+            .select((visits::task_id, visits::visited_on))
+            .load::<(i64, NaiveDate)>(conn)
+            .unwrap()
+            .into_iter()
+            .map(|(t, on)| ((of[&t].0, on.with_day(1).unwrap()), 1)),
+    );
+    assert_eq!(kept, counted, "visits by unit and month");
 }
 
 /// Posts the login form of the server at `base`, with the CSRF token of a

@@ -1,0 +1,17 @@
+DROP TRIGGER unit_totals_task_delete ON tasks;
+DROP TRIGGER unit_totals_task_update ON tasks;
+DROP TRIGGER unit_totals_task_insert ON tasks;
+DROP FUNCTION unit_totals_task_change();
+DROP FUNCTION unit_totals_task_move(tasks, INTEGER, BOOLEAN);
+DROP TRIGGER unit_totals_household_update ON households;
+DROP TRIGGER unit_totals_household_delete ON households;
+DROP TRIGGER unit_totals_household_insert ON households;
+DROP FUNCTION unit_totals_household_change();
+DROP TRIGGER unit_totals_month ON visit_month_totals;
+DROP FUNCTION unit_totals_month_change();
+DROP TRIGGER unit_totals_stage ON household_stage_totals;
+DROP FUNCTION unit_totals_stage_change();
+DROP TABLE unit_last_visit_totals;
+DROP TABLE unit_visit_month_totals;
+DROP TABLE unit_stage_totals;
+DROP TABLE unit_task_totals;

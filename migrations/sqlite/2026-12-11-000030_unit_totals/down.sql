@@ -1,0 +1,16 @@
+DROP TRIGGER unit_totals_task_delete;
+DROP TRIGGER unit_totals_task_update;
+DROP TRIGGER unit_totals_task_insert;
+DROP TRIGGER unit_totals_household_delete;
+DROP TRIGGER unit_totals_household_update;
+DROP TRIGGER unit_totals_household_insert;
+DROP TRIGGER unit_totals_month_delete;
+DROP TRIGGER unit_totals_month_update;
+DROP TRIGGER unit_totals_month_insert;
+DROP TRIGGER unit_totals_stage_delete;
+DROP TRIGGER unit_totals_stage_update;
+DROP TRIGGER unit_totals_stage_insert;
+DROP TABLE unit_last_visit_totals;
+DROP TABLE unit_visit_month_totals;
+DROP TABLE unit_stage_totals;
+DROP TABLE unit_task_totals;

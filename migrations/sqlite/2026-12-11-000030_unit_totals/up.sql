@@ -1,0 +1,202 @@
+-- The dashboard's figures kept per unit, so that a province's dashboard adds
+-- up a few hundred rows instead of regrouping the totals of every task (some
+-- 88,000 rows at a province's scale). Each table is keyed by the unit and by
+-- what the dashboard filters on (the task's status, its consented set), never
+-- by a rule: which statuses are open and which stages are final stay in Rust.
+--
+-- Kept in step by triggers: on the per-task totals (which households and
+-- visits keep), on households (their last visit) and on tasks (a task moved to
+-- another unit, or whose status, category or consented set changed, moves its
+-- figures). Every change is an upsert of a signed delta, so adding and taking
+-- away are the same statement. A task deleted takes its figures away before
+-- it goes; the rows its deletion cascades to find no task and change nothing.
+-- A bulk load that suspends the triggers rebuilds them (`db::totals::rebuild`).
+
+-- Tasks by unit, status and category.
+CREATE TABLE unit_task_totals (
+    unit_id INTEGER NOT NULL REFERENCES units(id) ON DELETE CASCADE,
+    status TEXT NOT NULL,
+    category_id INTEGER NOT NULL,
+    tasks INTEGER NOT NULL,
+    PRIMARY KEY (unit_id, status, category_id)
+) WITHOUT ROWID;
+-- Households and their area by unit, task status, consented set and stage.
+CREATE TABLE unit_stage_totals (
+    unit_id INTEGER NOT NULL REFERENCES units(id) ON DELETE CASCADE,
+    status TEXT NOT NULL,
+    consented_stages TEXT NOT NULL,
+    stage TEXT NOT NULL,
+    households INTEGER NOT NULL,
+    area_m2 DOUBLE NOT NULL,
+    PRIMARY KEY (unit_id, status, consented_stages, stage)
+) WITHOUT ROWID;
+-- Visits by unit and month (the first day of the month).
+CREATE TABLE unit_visit_month_totals (
+    unit_id INTEGER NOT NULL REFERENCES units(id) ON DELETE CASCADE,
+    month DATE NOT NULL,
+    visits INTEGER NOT NULL,
+    PRIMARY KEY (month, unit_id)
+) WITHOUT ROWID;
+-- Households by the day of their last visit, unit, task status and stage:
+-- "not visited for 30 days" is the households waiting less the last 30 days'.
+CREATE TABLE unit_last_visit_totals (
+    last_visit_on DATE NOT NULL,
+    unit_id INTEGER NOT NULL REFERENCES units(id) ON DELETE CASCADE,
+    status TEXT NOT NULL,
+    stage TEXT NOT NULL,
+    households INTEGER NOT NULL,
+    PRIMARY KEY (last_visit_on, unit_id, status, stage)
+) WITHOUT ROWID;
+
+-- From the per-task totals.
+CREATE TRIGGER unit_totals_stage_insert AFTER INSERT ON household_stage_totals BEGIN
+    INSERT INTO unit_stage_totals (unit_id, status, consented_stages, stage, households, area_m2)
+        SELECT unit_id, status, consented_stages, new.stage, new.households, new.area_m2
+        FROM tasks WHERE id = new.task_id
+        ON CONFLICT (unit_id, status, consented_stages, stage) DO UPDATE
+        SET households = households + excluded.households, area_m2 = area_m2 + excluded.area_m2;
+END;
+CREATE TRIGGER unit_totals_stage_update AFTER UPDATE ON household_stage_totals BEGIN
+    INSERT INTO unit_stage_totals (unit_id, status, consented_stages, stage, households, area_m2)
+        SELECT unit_id, status, consented_stages, old.stage, -old.households, -old.area_m2
+        FROM tasks WHERE id = old.task_id
+        ON CONFLICT (unit_id, status, consented_stages, stage) DO UPDATE
+        SET households = households + excluded.households, area_m2 = area_m2 + excluded.area_m2;
+    INSERT INTO unit_stage_totals (unit_id, status, consented_stages, stage, households, area_m2)
+        SELECT unit_id, status, consented_stages, new.stage, new.households, new.area_m2
+        FROM tasks WHERE id = new.task_id
+        ON CONFLICT (unit_id, status, consented_stages, stage) DO UPDATE
+        SET households = households + excluded.households, area_m2 = area_m2 + excluded.area_m2;
+END;
+CREATE TRIGGER unit_totals_stage_delete AFTER DELETE ON household_stage_totals BEGIN
+    INSERT INTO unit_stage_totals (unit_id, status, consented_stages, stage, households, area_m2)
+        SELECT unit_id, status, consented_stages, old.stage, -old.households, -old.area_m2
+        FROM tasks WHERE id = old.task_id
+        ON CONFLICT (unit_id, status, consented_stages, stage) DO UPDATE
+        SET households = households + excluded.households, area_m2 = area_m2 + excluded.area_m2;
+END;
+
+CREATE TRIGGER unit_totals_month_insert AFTER INSERT ON visit_month_totals BEGIN
+    INSERT INTO unit_visit_month_totals (unit_id, month, visits)
+        SELECT unit_id, new.month, new.visits FROM tasks WHERE id = new.task_id
+        ON CONFLICT (month, unit_id) DO UPDATE SET visits = visits + excluded.visits;
+END;
+CREATE TRIGGER unit_totals_month_update AFTER UPDATE ON visit_month_totals BEGIN
+    INSERT INTO unit_visit_month_totals (unit_id, month, visits)
+        SELECT unit_id, old.month, -old.visits FROM tasks WHERE id = old.task_id
+        ON CONFLICT (month, unit_id) DO UPDATE SET visits = visits + excluded.visits;
+    INSERT INTO unit_visit_month_totals (unit_id, month, visits)
+        SELECT unit_id, new.month, new.visits FROM tasks WHERE id = new.task_id
+        ON CONFLICT (month, unit_id) DO UPDATE SET visits = visits + excluded.visits;
+END;
+CREATE TRIGGER unit_totals_month_delete AFTER DELETE ON visit_month_totals BEGIN
+    INSERT INTO unit_visit_month_totals (unit_id, month, visits)
+        SELECT unit_id, old.month, -old.visits FROM tasks WHERE id = old.task_id
+        ON CONFLICT (month, unit_id) DO UPDATE SET visits = visits + excluded.visits;
+END;
+
+-- From households: the day of their last visit.
+CREATE TRIGGER unit_totals_household_insert AFTER INSERT ON households
+WHEN new.last_visit_on IS NOT NULL BEGIN
+    INSERT INTO unit_last_visit_totals (last_visit_on, unit_id, status, stage, households)
+        SELECT new.last_visit_on, unit_id, status, new.stage, 1 FROM tasks WHERE id = new.task_id
+        ON CONFLICT (last_visit_on, unit_id, status, stage) DO UPDATE
+        SET households = households + excluded.households;
+END;
+CREATE TRIGGER unit_totals_household_update AFTER UPDATE OF task_id, stage, last_visit_on ON households
+WHEN old.task_id <> new.task_id OR old.stage <> new.stage
+     OR old.last_visit_on IS NOT new.last_visit_on BEGIN
+    INSERT INTO unit_last_visit_totals (last_visit_on, unit_id, status, stage, households)
+        SELECT old.last_visit_on, unit_id, status, old.stage, -1 FROM tasks
+        WHERE id = old.task_id AND old.last_visit_on IS NOT NULL
+        ON CONFLICT (last_visit_on, unit_id, status, stage) DO UPDATE
+        SET households = households + excluded.households;
+    INSERT INTO unit_last_visit_totals (last_visit_on, unit_id, status, stage, households)
+        SELECT new.last_visit_on, unit_id, status, new.stage, 1 FROM tasks
+        WHERE id = new.task_id AND new.last_visit_on IS NOT NULL
+        ON CONFLICT (last_visit_on, unit_id, status, stage) DO UPDATE
+        SET households = households + excluded.households;
+END;
+CREATE TRIGGER unit_totals_household_delete AFTER DELETE ON households
+WHEN old.last_visit_on IS NOT NULL BEGIN
+    INSERT INTO unit_last_visit_totals (last_visit_on, unit_id, status, stage, households)
+        SELECT old.last_visit_on, unit_id, status, old.stage, -1 FROM tasks WHERE id = old.task_id
+        ON CONFLICT (last_visit_on, unit_id, status, stage) DO UPDATE
+        SET households = households + excluded.households;
+END;
+
+-- From tasks.
+CREATE TRIGGER unit_totals_task_insert AFTER INSERT ON tasks BEGIN
+    INSERT INTO unit_task_totals (unit_id, status, category_id, tasks)
+        VALUES (new.unit_id, new.status, new.category_id, 1)
+        ON CONFLICT (unit_id, status, category_id) DO UPDATE SET tasks = tasks + 1;
+END;
+CREATE TRIGGER unit_totals_task_update AFTER UPDATE OF unit_id, status, category_id, consented_stages ON tasks
+WHEN old.unit_id <> new.unit_id OR old.status <> new.status
+     OR old.category_id <> new.category_id OR old.consented_stages <> new.consented_stages BEGIN
+    INSERT INTO unit_task_totals (unit_id, status, category_id, tasks)
+        VALUES (old.unit_id, old.status, old.category_id, -1), (new.unit_id, new.status, new.category_id, 1)
+        ON CONFLICT (unit_id, status, category_id) DO UPDATE SET tasks = tasks + excluded.tasks;
+    INSERT INTO unit_stage_totals (unit_id, status, consented_stages, stage, households, area_m2)
+        SELECT old.unit_id, old.status, old.consented_stages, stage, -households, -area_m2
+        FROM household_stage_totals WHERE task_id = old.id
+        UNION ALL
+        SELECT new.unit_id, new.status, new.consented_stages, stage, households, area_m2
+        FROM household_stage_totals WHERE task_id = new.id
+        ON CONFLICT (unit_id, status, consented_stages, stage) DO UPDATE
+        SET households = households + excluded.households, area_m2 = area_m2 + excluded.area_m2;
+    INSERT INTO unit_visit_month_totals (unit_id, month, visits)
+        SELECT old.unit_id, month, -visits FROM visit_month_totals
+        WHERE task_id = old.id AND old.unit_id <> new.unit_id
+        UNION ALL
+        SELECT new.unit_id, month, visits FROM visit_month_totals
+        WHERE task_id = new.id AND old.unit_id <> new.unit_id
+        ON CONFLICT (month, unit_id) DO UPDATE SET visits = visits + excluded.visits;
+    INSERT INTO unit_last_visit_totals (last_visit_on, unit_id, status, stage, households)
+        SELECT last_visit_on, old.unit_id, old.status, stage, -count(*) FROM households
+        WHERE task_id = old.id AND last_visit_on IS NOT NULL
+          AND (old.unit_id <> new.unit_id OR old.status <> new.status)
+        GROUP BY last_visit_on, stage
+        UNION ALL
+        SELECT last_visit_on, new.unit_id, new.status, stage, count(*) FROM households
+        WHERE task_id = new.id AND last_visit_on IS NOT NULL
+          AND (old.unit_id <> new.unit_id OR old.status <> new.status)
+        GROUP BY last_visit_on, stage
+        ON CONFLICT (last_visit_on, unit_id, status, stage) DO UPDATE
+        SET households = households + excluded.households;
+END;
+CREATE TRIGGER unit_totals_task_delete BEFORE DELETE ON tasks BEGIN
+    INSERT INTO unit_task_totals (unit_id, status, category_id, tasks)
+        VALUES (old.unit_id, old.status, old.category_id, -1)
+        ON CONFLICT (unit_id, status, category_id) DO UPDATE SET tasks = tasks + excluded.tasks;
+    INSERT INTO unit_stage_totals (unit_id, status, consented_stages, stage, households, area_m2)
+        SELECT old.unit_id, old.status, old.consented_stages, stage, -households, -area_m2
+        FROM household_stage_totals WHERE task_id = old.id
+        ON CONFLICT (unit_id, status, consented_stages, stage) DO UPDATE
+        SET households = households + excluded.households, area_m2 = area_m2 + excluded.area_m2;
+    INSERT INTO unit_visit_month_totals (unit_id, month, visits)
+        SELECT old.unit_id, month, -visits FROM visit_month_totals WHERE task_id = old.id
+        ON CONFLICT (month, unit_id) DO UPDATE SET visits = visits + excluded.visits;
+    INSERT INTO unit_last_visit_totals (last_visit_on, unit_id, status, stage, households)
+        SELECT last_visit_on, old.unit_id, old.status, stage, -count(*) FROM households
+        WHERE task_id = old.id AND last_visit_on IS NOT NULL GROUP BY last_visit_on, stage
+        ON CONFLICT (last_visit_on, unit_id, status, stage) DO UPDATE
+        SET households = households + excluded.households;
+END;
+
+INSERT INTO unit_task_totals (unit_id, status, category_id, tasks)
+    SELECT unit_id, status, category_id, count(*) FROM tasks
+    GROUP BY unit_id, status, category_id;
+INSERT INTO unit_stage_totals (unit_id, status, consented_stages, stage, households, area_m2)
+    SELECT t.unit_id, t.status, t.consented_stages, h.stage, sum(h.households), sum(h.area_m2)
+    FROM household_stage_totals h JOIN tasks t ON t.id = h.task_id
+    GROUP BY t.unit_id, t.status, t.consented_stages, h.stage;
+INSERT INTO unit_visit_month_totals (unit_id, month, visits)
+    SELECT t.unit_id, v.month, sum(v.visits)
+    FROM visit_month_totals v JOIN tasks t ON t.id = v.task_id
+    GROUP BY t.unit_id, v.month;
+INSERT INTO unit_last_visit_totals (last_visit_on, unit_id, status, stage, households)
+    SELECT h.last_visit_on, t.unit_id, t.status, h.stage, count(*)
+    FROM households h JOIN tasks t ON t.id = h.task_id
+    WHERE h.last_visit_on IS NOT NULL
+    GROUP BY h.last_visit_on, t.unit_id, t.status, h.stage;
