@@ -333,6 +333,27 @@ def cpu_seconds(group):
     return total / os.sysconf("SC_CLK_TCK")
 
 
+def settle(group, seconds=120):
+    """Waits until puma is idle (it finishes the requests wrk gave up on
+    when it stopped); returns its CPU time then."""
+    last = cpu_seconds(group)
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        time.sleep(0.5)
+        now = cpu_seconds(group)
+        if now - last < 0.03:
+            return now
+        last = now
+    raise RuntimeError(f"puma was still busy {seconds} s after wrk stopped")
+
+
+def served_since(offset):
+    """Requests Redmine completed since that offset of its log."""
+    with open(f"{LOG_DIR}/production.log", "rb") as f:
+        f.seek(offset)
+        return f.read().count(b"] Completed ")
+
+
 def load_average():
     with open("/proc/loadavg") as f:
         return " ".join(f.read().split()[:3])
@@ -360,16 +381,18 @@ def main():
     if not port_free(args.port):
         sys.exit(f"something already listens on 127.0.0.1:{args.port}: choose another --port")
     base = f"http://127.0.0.1:{args.port}"
-    proc, log_path = start_puma(args.port)
+    proc = None
     try:
+        proc, log_path = start_puma(args.port)
         started = time.monotonic()
         wait_ready(proc, base, log_path)
         print(f"== puma answers after {time.monotonic() - started:.1f} s", flush=True)
         run(args, base, proc.pid)
-    except RuntimeError as e:
+    except (RuntimeError, subprocess.CalledProcessError) as e:
         sys.exit(f"error: {e}")
     finally:
-        stop_puma(proc)
+        if proc is not None:
+            stop_puma(proc)
 
 
 def run(args, base, group):
@@ -389,10 +412,13 @@ def run(args, base, group):
     load_before = load_average()
     rows = []
     for label, path in pages:
-        cpu = cpu_seconds(group)
+        # Puma's own CPU per request it completed, from idle to idle: what the
+        # page costs whatever else runs (wrk's count would leave out the
+        # requests it gave up on at the end, which puma still served).
+        cpu = settle(group)
+        offset = os.path.getsize(f"{LOG_DIR}/production.log")
         rps, p50, p99, errors, requests = wrk(base, path, cookie, args.duration, args.connections)
-        # Puma's own CPU per request: what the page costs, whatever else runs.
-        cpu_ms = (cpu_seconds(group) - cpu) * 1000 / max(requests, 1)
+        cpu_ms = (settle(group) - cpu) * 1000 / max(served_since(offset), 1)
         rows.append((label, path, rps, p50, p99, errors, cpu_ms))
         print(f"  {label} ({path}): {rps:.1f} req/s, p50 {p50:.1f} ms, p99 {p99:.1f} ms, "
               f"errors {errors} of {requests}, puma's CPU {cpu_ms:.0f} ms a request", flush=True)
