@@ -298,6 +298,8 @@ def main():
     ap.add_argument("--scale", type=float, default=1.0)
     ap.add_argument("--duration", type=int, default=10)
     ap.add_argument("--connections", type=int, default=16)
+    ap.add_argument("--redmine", action="store_true",
+                    help="then Redmine's issue list in the same session (bench/redmine.py, as root)")
     ap.add_argument("--only", default="",
                     help="run only the pages whose label contains one of these comma-separated words")
     args = ap.parse_args()
@@ -343,6 +345,7 @@ def run(args, url, server):
         ("login page", "/login", None, None),
         ("dashboard, province", "/dashboard", admin, None),
         ("dashboard, ward", "/dashboard", ward, None),
+        ("task list, default", "/tasks", admin, None),
         ("task list, filtered", "/tasks?status=in_progress&q=duong", admin, None),
         ("task page, 1,000 households", "/tasks/1", admin, None),
         ("map of the task, 1,000 parcels", "/tasks/1/map", admin, None),
@@ -388,13 +391,31 @@ def run(args, url, server):
         fetch(admin, "/dashboard")
         after_visit.append((time.monotonic() - started) * 1000)
     after_visit.sort()
+    # The pages again once the POST step has added its rows (tens of
+    # thousands of visits and audit entries): the planner's statistics must
+    # have followed the data on every pooled connection.
+    again = [p for p in pages if p[3] is None and p[2] is not None
+             and any(w in p[0] for w in ("task list", "task page", "household page", "worklist", "dashboard"))]
+    if again:
+        # The background thread refreshes the statistics once a minute.
+        time.sleep(65)
+    for label, path, cookie, _ in again:
+        rps, p50, p99, errors = wrk(path, cookie, args.duration, args.connections)
+        label = f"{label}, after the POST step"
+        rows.append((label, rps, p50, p99, errors))
+        print(f"  {label}: {rps:.0f} req/s, p50 {p50:.1f} ms, p99 {p99:.1f} ms, errors {errors}",
+              flush=True)
+    synced = sync_batch(households or [household]) if not args.only or "sync" in args.only else None
     recount = floor_ms(args.backend, url, runs=5, sql=RECOUNT_SQL)
     ceiling = rows[0][1]
     peak = peak_kb(server.pid) / 1024
     print()
+    with open("/proc/loadavg") as f:
+        load = " ".join(f.read().split()[:3])
     print(f"Benchmark {date.today():%d/%m/%Y}, {args.backend}, scale {args.scale}, "
           f"{args.connections} connections, {args.duration} s each, "
-          f"{os.cpu_count()} cores ({platform()})"
+          f"{os.cpu_count()} cores ({platform()}), load average {load} at the end, "
+          f"/healthz ceiling {ceiling:,.0f} req/s"
           + (f", DATABASE_URL {url}" if args.backend == "postgres" else ""))
     print("| page | first request ms | req/s | p50 ms | p99 ms | errors | req/s vs /healthz | p50 vs raw SQL |")
     print("|---|---:|---:|---:|---:|---:|---:|---:|")
@@ -413,9 +434,77 @@ def run(args, url, server):
         print(f"Map of the task with 1,000 households ({parcels} parcels drawn), one request at a "
               f"time: median {median:.1f} ms, slowest {slowest:.1f} ms of 10; {sent / 1024:.0f} KB "
               f"sent compressed ({html / 1024:.0f} KB of HTML).")
+    if synced:
+        first, again_ms = synced
+        print(f"A batch of {len(first)} visits synced from a phone (each posted as the phone's "
+              f"script posts it, with its device id, and its redirect followed; one after "
+              f"another): {sum(first) / 1000:.2f} s in all, median {first[len(first) // 2]:.1f} ms, "
+              f"slowest {first[-1]:.1f} ms a visit; the same batch sent again (each already "
+              f"stored, stored once): {sum(again_ms) / 1000:.2f} s, median "
+              f"{again_ms[len(again_ms) // 2]:.1f} ms.")
+    if args.redmine:
+        against_redmine(args, rows)
     anon.stop.set()
     print(f"Server peak memory: {anon.peak / 1024:.0f} MB private (RssAnon); {peak:.0f} MB resident "
           f"(VmHWM; on SQLite it also counts the pages of the database file the server maps)")
+
+
+def sync_batch(households, size=50):
+    """A phone back in signal sends the visits it kept, one after another,
+    each with the id it made for it, following each redirect as fetch()
+    does; then the same batch again (a resend after a lost answer). Returns
+    the sorted times (ms) of each visit, first and second sending."""
+    jar = CookieJar()
+    opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
+    page = opener.open(BASE + "/login").read().decode()
+    token = re.search(r'name="_csrf" value="([^"]+)"', page).group(1)
+    opener.open(BASE + "/login", urllib.parse.urlencode(
+        {"_csrf": token, "username": "totac0.2", "password": PASSWORD}).encode()).read()
+    due = opener.open(BASE + "/visits/due").read().decode()
+    mine = list(dict.fromkeys(re.findall(r'href="/households/(\d+)', due)))
+    token = re.search(r'name="_csrf" value="([^"]+)"', due) or re.search(
+        r'name="_csrf" value="([^"]+)"', opener.open(BASE + "/account").read().decode())
+    token = token.group(1)
+    batch = []
+    stamp = int(time.time())
+    for i in range(size):
+        h = mine[i % len(mine)] if mine else households[i % len(households)]
+        stage = stage_of(opener.open(f"{BASE}/households/{h}").read().decode())
+        batch.append((f"/households/{h}/visits", urllib.parse.urlencode({
+            "_csrf": token, "visited_on": date.today().strftime("%d/%m/%Y"),
+            "kind": "door_to_door", "household_said": "Ghi khi không có sóng, gửi sau.",
+            "stage_after": stage, "reason": "", "next_step": "", "next_visit_on": "",
+            "device_id": f"bench-{stamp}-{i:03}", "made_at": f"{date.today()}T07:{i % 60:02}:00+07:00",
+        })))
+    rounds = []
+    for _ in range(2):
+        times = []
+        for path, body in batch:
+            started = time.monotonic()
+            opener.open(urllib.request.Request(BASE + path, data=body.encode(), headers={
+                "Content-Type": "application/x-www-form-urlencoded"})).read()
+            times.append((time.monotonic() - started) * 1000)
+        rounds.append(sorted(times))
+    return rounds[0], rounds[1]
+
+
+def against_redmine(args, rows):
+    """Redmine's default issue list in the same session (bench/redmine.py),
+    and the task list's throughput as a multiple of it."""
+    print("== Redmine in the same session (bench/redmine.py)", flush=True)
+    out = subprocess.run([sys.executable, os.path.join(ROOT, "bench", "redmine.py"),
+                          "--duration", str(args.duration), "--connections", str(args.connections)],
+                         capture_output=True, text=True)
+    print(out.stdout)
+    m = re.search(r"\(/issues\): ([\d.]+) req/s, p50 ([\d.]+) ms, p99 ([\d.]+) ms", out.stdout)
+    if out.returncode != 0 or not m:
+        print(f"Redmine did not run: {out.stderr[-2000:]}")
+        return
+    redmine = float(m.group(1))
+    for label, rps, _, p99, _ in rows:
+        if label.startswith("task list"):
+            print(f"{label}: {rps:,.0f} req/s = {rps / redmine:,.0f}× Redmine's issue list "
+                  f"({redmine:.1f} req/s, p99 {float(m.group(3)):,.0f} ms); p99 {p99:.1f} ms")
 
 
 def platform():
