@@ -26,6 +26,8 @@ pub struct CurrentUser {
     pub locale: Locale,
     pub must_change_password: bool,
     pub grants: Vec<Grant>,
+    /// The cache versions read with the session, when it was a session's read.
+    pub versions: Option<db::audit::Versions>,
 }
 
 impl CurrentUser {
@@ -37,6 +39,7 @@ impl CurrentUser {
             locale: Locale::or_default(Some(&user.locale)),
             must_change_password: user.must_change_password,
             grants,
+            versions: None,
         }
     }
 
@@ -182,17 +185,16 @@ async fn load_user(state: &web::Data<AppState>, s: &Session) -> AppResult<Option
         return Ok(None);
     }
     let found = db::run(&state.pool, move |conn| {
-        let Some((user, grants)) = db::users::with_grants(conn, su.user_id)? else {
+        let Some(read) = db::users::for_session(conn, su.user_id, &su.sid)? else {
             return Ok(None);
         };
-        if !user.active || user.session_epoch != su.epoch {
+        // Logged out (perhaps on another instance) and the cookie replayed.
+        if !read.user.active || read.user.session_epoch != su.epoch || read.ended {
             return Ok(None);
         }
-        // Logged out, perhaps on another instance, and the cookie replayed.
-        if db::sessions::is_ended(conn, &su.sid)? {
-            return Ok(None);
-        }
-        Ok(Some(CurrentUser::new(user, grants)))
+        let mut user = CurrentUser::new(read.user, read.grants);
+        user.versions = Some(read.versions);
+        Ok(Some(user))
     })
     .await?;
     if found.is_none() {

@@ -698,7 +698,7 @@ pub fn round_results(
     }
     let round = a.round.clone();
     // Results of thousands of tasks are computed once per data version.
-    let version = db::audit::data_version(conn)?;
+    let version = db::audit::versions(conn, user.versions)?.data;
     let results =
         state
             .round_results

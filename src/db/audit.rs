@@ -85,6 +85,39 @@ pub fn data_version(conn: &mut DbConnection) -> QueryResult<i64> {
         .first(conn)
 }
 
+/// The two versions the caches of an instance are kept at, as read with the
+/// session's user in the same round trip (`db::users::for_session`). Read
+/// before the figures they tag, so a figure is never older than its tag.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Versions {
+    /// [`data_version`]
+    pub data: i64,
+    /// [`listing_version`]
+    pub listing: i64,
+}
+
+/// The versions read with the session (`known`), or read now in one query
+/// when there was none (a request without a session, a job).
+pub fn versions(conn: &mut DbConnection, known: Option<Versions>) -> QueryResult<Versions> {
+    use super::schema::{data_version, listing_version};
+    if let Some(v) = known {
+        return Ok(v);
+    }
+    let (data, listing) = diesel::select((
+        data_version::table
+            .select(data_version::version)
+            .single_value(),
+        listing_version::table
+            .select(listing_version::version)
+            .single_value(),
+    ))
+    .get_result::<(Option<i64>, Option<i64>)>(conn)?;
+    Ok(Versions {
+        data: data.unwrap_or(0),
+        listing: listing.unwrap_or(0),
+    })
+}
+
 /// The version of what lists count and search finds: raised by triggers on
 /// every change to tasks, units, task members and households' names, not by
 /// visits (migration 17).

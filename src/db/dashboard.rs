@@ -9,8 +9,8 @@ use diesel::prelude::*;
 use crate::domain::deadline::TaskStatus;
 
 use super::schema::{
-    task_categories, tasks, unit_last_visit_totals, unit_stage_totals, unit_task_totals,
-    unit_visit_month_totals, units,
+    task_categories, tasks, unit_stage_totals, unit_task_totals, unit_visit_month_totals,
+    unit_waiting_last_visits, units,
 };
 use super::scope::path_in;
 use super::DbConnection;
@@ -19,7 +19,6 @@ use crate::domain::progress::Progress;
 
 /// The open statuses as stored (`TaskStatus::OPEN`).
 const OPEN: [&str; 2] = [TaskStatus::OPEN[0].as_str(), TaskStatus::OPEN[1].as_str()];
-const FINAL: [&str; 2] = ["handed_over", "enforcement"];
 
 #[derive(Debug, Default)]
 pub struct Figures {
@@ -117,7 +116,7 @@ pub fn figures(
             continue;
         };
         let (count, area) = (count.unwrap_or(0), area.unwrap_or(0.0));
-        if OPEN.contains(&status.as_str()) && !FINAL.contains(&stage.as_str()) {
+        if OPEN.contains(&status.as_str()) && !stage.is_final() {
             waiting += count;
         }
         f.progress.add(
@@ -151,13 +150,11 @@ pub fn figures(
     // Households of open tasks still to persuade and not visited for 30 days:
     // those waiting less those whose last visit was in the last 30 days.
     let month_ago = today - chrono::Duration::days(30);
-    let visited_since: Option<i64> = unit_last_visit_totals::table
+    let visited_since: Option<i64> = unit_waiting_last_visits::table
         .inner_join(units::table)
         .filter(path_in(scope))
-        .filter(unit_last_visit_totals::last_visit_on.ge(month_ago))
-        .filter(unit_last_visit_totals::status.eq_any(OPEN))
-        .filter(unit_last_visit_totals::stage.ne_all(FINAL))
-        .select(sum(unit_last_visit_totals::households))
+        .filter(unit_waiting_last_visits::last_visit_on.ge(month_ago))
+        .select(sum(unit_waiting_last_visits::households))
         .get_result(conn)?;
     f.not_visited_30_days = waiting - visited_since.unwrap_or(0);
     Ok(f)

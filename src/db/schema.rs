@@ -1040,11 +1040,9 @@ diesel::table! {
 }
 
 diesel::table! {
-    unit_last_visit_totals (last_visit_on, unit_id, status, stage) {
+    unit_waiting_last_visits (last_visit_on, unit_id) {
         last_visit_on -> Date,
         unit_id -> BigInt,
-        status -> Text,
-        stage -> Text,
         households -> Integer,
     }
 }
@@ -1053,14 +1051,14 @@ diesel::joinable!(unit_task_totals -> units (unit_id));
 diesel::joinable!(unit_task_totals -> task_categories (category_id));
 diesel::joinable!(unit_stage_totals -> units (unit_id));
 diesel::joinable!(unit_visit_month_totals -> units (unit_id));
-diesel::joinable!(unit_last_visit_totals -> units (unit_id));
+diesel::joinable!(unit_waiting_last_visits -> units (unit_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     compensation_plans,
     unit_task_totals,
     unit_stage_totals,
     unit_visit_month_totals,
-    unit_last_visit_totals,
+    unit_waiting_last_visits,
     compensation_payments,
     land_handovers,
     task_money,

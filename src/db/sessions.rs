@@ -29,10 +29,3 @@ pub fn end(conn: &mut DbConnection, sid: &str, expired_before: NaiveDateTime) ->
         other => other.map(|_| ()),
     }
 }
-
-pub fn is_ended(conn: &mut DbConnection, sid: &str) -> QueryResult<bool> {
-    diesel::select(diesel::dsl::exists(
-        ended_sessions::table.filter(ended_sessions::sid.eq(sid)),
-    ))
-    .get_result(conn)
-}

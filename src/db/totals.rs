@@ -16,7 +16,7 @@ const UNIT_TOTALS: &str = "
     DELETE FROM unit_task_totals;
     DELETE FROM unit_stage_totals;
     DELETE FROM unit_visit_month_totals;
-    DELETE FROM unit_last_visit_totals;
+    DELETE FROM unit_waiting_last_visits;
     INSERT INTO unit_task_totals (unit_id, status, category_id, tasks)
         SELECT unit_id, status, category_id, count(*) FROM tasks
         GROUP BY unit_id, status, category_id;
@@ -28,11 +28,12 @@ const UNIT_TOTALS: &str = "
         SELECT t.unit_id, v.month, sum(v.visits)
         FROM visit_month_totals v JOIN tasks t ON t.id = v.task_id
         GROUP BY t.unit_id, v.month;
-    INSERT INTO unit_last_visit_totals (last_visit_on, unit_id, status, stage, households)
-        SELECT h.last_visit_on, t.unit_id, t.status, h.stage, count(*)
+    INSERT INTO unit_waiting_last_visits (last_visit_on, unit_id, households)
+        SELECT h.last_visit_on, t.unit_id, count(*)
         FROM households h JOIN tasks t ON t.id = h.task_id
-        WHERE h.last_visit_on IS NOT NULL
-        GROUP BY h.last_visit_on, t.unit_id, t.status, h.stage;";
+        WHERE h.last_visit_on IS NOT NULL AND h.stage NOT IN ('handed_over', 'enforcement', 'done')
+          AND t.status IN ('registered', 'in_progress')
+        GROUP BY h.last_visit_on, t.unit_id;";
 
 /// Recounts the totals from the households and visits (per task, then per
 /// unit), and raises the
@@ -85,4 +86,50 @@ pub fn suspend_triggers(conn: &mut DbConnection) -> QueryResult<Option<String>> 
         create.push_str(";\n");
     }
     Ok(Some(create))
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::domain::consent::ConsentStage;
+    use crate::domain::deadline::TaskStatus;
+
+    /// The lists of SQL text (`… IN ('a', 'b')`) following each `marker`.
+    fn lists<'a>(sql: &'a str, marker: &str) -> Vec<Vec<&'a str>> {
+        sql.match_indices(marker)
+            .map(|(at, _)| {
+                let rest = &sql[at + marker.len()..];
+                let list = &rest[..rest.find(')').unwrap_or(0)];
+                list.split(',')
+                    .map(|s| s.trim().trim_matches('\''))
+                    .collect()
+            })
+            .collect()
+    }
+
+    /// The waiting households' rule, written in the triggers of migration 30
+    /// and in the rebuild, is the domain's: open statuses, stages not final.
+    #[test]
+    fn the_waiting_rule_in_sql_is_the_domains() {
+        let open: Vec<&str> = TaskStatus::OPEN.iter().map(|s| s.as_str()).collect();
+        let finals: Vec<&str> = ConsentStage::ALL
+            .iter()
+            .filter(|s| s.is_final())
+            .map(|s| s.as_str())
+            .collect();
+        for sql in [
+            include_str!("../../migrations/sqlite/2026-12-11-000030_unit_totals/up.sql"),
+            include_str!("../../migrations/postgres/2026-12-11-000030_unit_totals/up.sql"),
+            super::UNIT_TOTALS,
+        ] {
+            let stages = lists(sql, "stage NOT IN (");
+            let statuses = lists(sql, "status IN (");
+            assert!(!stages.is_empty() && !statuses.is_empty());
+            for list in stages {
+                assert_eq!(list, finals, "final stages");
+            }
+            for list in statuses {
+                assert_eq!(list, open, "open statuses");
+            }
+        }
+    }
 }

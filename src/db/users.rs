@@ -5,7 +5,7 @@ use diesel::prelude::*;
 use serde::Serialize;
 use serde_json::json;
 
-use super::audit::Change;
+use super::audit::{Change, Versions};
 use super::schema::{role_grants, units, users};
 use super::DbConnection;
 use crate::domain::access::{Grant, Role};
@@ -93,10 +93,70 @@ pub fn with_grants(conn: &mut DbConnection, id: i64) -> QueryResult<Option<(User
             ),
         ))
         .load(conn)?;
-    let mut rows = rows.into_iter();
-    let Some((user, first)) = rows.next() else {
+    Ok(user_and_grants(rows))
+}
+
+/// What a logged-in request reads of its session, in one round trip: the
+/// user with their roles, whether this session was logged out (perhaps on
+/// another instance), and the versions the caches are kept at.
+pub struct SessionRead {
+    pub user: User,
+    pub grants: Vec<Grant>,
+    pub ended: bool,
+    pub versions: Versions,
+}
+
+pub fn for_session(
+    conn: &mut DbConnection,
+    id: i64,
+    sid: &str,
+) -> QueryResult<Option<SessionRead>> {
+    use super::schema::{data_version, ended_sessions, listing_version};
+    let rows: Vec<(User, GrantedOn, bool, Option<i64>, Option<i64>)> = users::table
+        .left_join(role_grants::table)
+        .left_join(units::table.on(units::id.nullable().eq(role_grants::unit_id.nullable())))
+        .filter(users::id.eq(id))
+        .select((
+            User::as_select(),
+            (
+                role_grants::role.nullable(),
+                units::id.nullable(),
+                units::path.nullable(),
+                units::active.nullable(),
+            ),
+            diesel::dsl::exists(ended_sessions::table.filter(ended_sessions::sid.eq(sid))),
+            data_version::table
+                .select(data_version::version)
+                .single_value(),
+            listing_version::table
+                .select(listing_version::version)
+                .single_value(),
+        ))
+        .load(conn)?;
+    let Some((ended, data, listing)) = rows.first().map(|r| (r.2, r.3, r.4)) else {
         return Ok(None);
     };
+    let versions = Versions {
+        data: data.unwrap_or(0),
+        listing: listing.unwrap_or(0),
+    };
+    Ok(user_and_grants(
+        rows.into_iter()
+            .map(|(user, grant, ..)| (user, grant))
+            .collect(),
+    )
+    .map(|(user, grants)| SessionRead {
+        user,
+        grants,
+        ended,
+        versions,
+    }))
+}
+
+/// The user of the first row and the roles of every row, on active units.
+fn user_and_grants(rows: Vec<(User, GrantedOn)>) -> Option<(User, Vec<Grant>)> {
+    let mut rows = rows.into_iter();
+    let (user, first) = rows.next()?;
     let grants = std::iter::once(first)
         .chain(rows.map(|(_, grant)| grant))
         .filter_map(|grant| match grant {
@@ -113,7 +173,7 @@ pub fn with_grants(conn: &mut DbConnection, id: i64) -> QueryResult<Option<(User
             })
         })
         .collect();
-    Ok(Some((user, grants)))
+    Some((user, grants))
 }
 
 /// The roles a user holds, on active units only, with each unit's path.

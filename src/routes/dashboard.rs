@@ -67,6 +67,7 @@ async fn show(ctx: Ctx, q: web::Query<Query>) -> AppResult<HttpResponse> {
     let scope_for_query = full_scope.clone();
     let state = ctx.state.clone();
     let locale = ctx.locale;
+    let known = user.versions;
     let (figures, units, chosen, unit_map) = ctx
         .db(move |conn| {
             let chosen = match unit_id {
@@ -86,12 +87,13 @@ async fn show(ctx: Ctx, q: web::Query<Query>) -> AppResult<HttpResponse> {
                 Some(u) => vec![u.path.clone()],
                 None => scope_for_query.clone(),
             };
-            let version = db::audit::data_version(conn)?;
+            let versions = db::audit::versions(conn, known)?;
+            let version = versions.data;
             let key = format!("{today}|{}", scope.join("|"));
             let figures = state
                 .figures
                 .get_or(key, version, || db::dashboard::figures(conn, &scope, today))?;
-            let listed = db::audit::listing_version(conn)?;
+            let listed = versions.listing;
             // A unit's tasks' parcels on one map, once a unit is chosen.
             let unit_map = match &chosen {
                 Some(u) => super::maps::unit_map(conn, locale, u)?,

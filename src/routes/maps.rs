@@ -259,11 +259,12 @@ async fn task_map(
     let chosen_stage = ConsentStage::parse(&q.stage);
     let paper = if q.paper == "a3" { "a3" } else { "a4" };
     let state = ctx.state.clone();
+    let known = user.versions;
     let (access, settings, drawing) = ctx
         .db(move |c| {
             let access = crate::app::tasks::access(c, &user, tid)?;
             let settings = db::parcels::settings_for(c, &access.unit.path)?;
-            let version = db::audit::data_version(c)?;
+            let version = db::audit::versions(c, known)?.data;
             let key = format!(
                 "{tid}|{}|{}|{}|{}",
                 chosen.map_or("", StageGroup::as_str),

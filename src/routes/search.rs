@@ -38,11 +38,12 @@ async fn search(ctx: Ctx, q: web::Query<Query>) -> AppResult<HttpResponse> {
     } else {
         let query = text.clone();
         let state = ctx.state.clone();
+        let known = user.versions;
         ctx.db(move |conn| {
             // What matches changes only with titles, names and places, so
             // the matches are kept at the listing version; the rows are read
             // afresh, since a household's stage moves with every visit.
-            let version = db::audit::listing_version(conn)?;
+            let version = db::audit::versions(conn, known)?.listing;
             let phones = match crate::domain::search::as_phone(&query) {
                 Some(_) => db::households::PhoneReach {
                     tasks: db::tasks::worked_on(conn, uid)?,

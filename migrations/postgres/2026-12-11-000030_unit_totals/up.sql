@@ -1,8 +1,11 @@
 -- The dashboard's figures kept per unit, so that a province's dashboard adds
 -- up a few hundred rows instead of regrouping the totals of every task (some
 -- 88,000 rows at a province's scale). Each table is keyed by the unit and by
--- what the dashboard filters on (the task's status, its consented set), never
--- by a rule: which statuses are open and which stages are final stay in Rust.
+-- what the dashboard filters on (the task's status, its consented set). One
+-- rule is written here too: the households "waiting" (of an open task, at a
+-- stage before the handover), kept by the day of their last visit, since the
+-- last 30 days of every unit, status and stage would be tens of thousands of
+-- rows to add up; a unit test checks these lists against `domain`.
 --
 -- Kept in step by triggers: on the per-task totals (which households and
 -- visits keep), on households (their last visit) and on tasks (a task moved to
@@ -38,15 +41,14 @@ CREATE TABLE unit_visit_month_totals (
     visits INTEGER NOT NULL,
     PRIMARY KEY (month, unit_id)
 );
--- Households by the day of their last visit, unit, task status and stage:
--- "not visited for 30 days" is the households waiting less the last 30 days'.
-CREATE TABLE unit_last_visit_totals (
+-- Households waiting (task registered or in progress; stage neither handed
+-- over nor enforced) by the day of their last visit and unit: "not visited
+-- for 30 days" is the households waiting less the last 30 days' here.
+CREATE TABLE unit_waiting_last_visits (
     last_visit_on DATE NOT NULL,
     unit_id BIGINT NOT NULL REFERENCES units(id) ON DELETE CASCADE,
-    status TEXT NOT NULL,
-    stage TEXT NOT NULL,
     households INTEGER NOT NULL,
-    PRIMARY KEY (last_visit_on, unit_id, status, stage)
+    PRIMARY KEY (last_visit_on, unit_id)
 );
 
 -- From the per-task totals.
@@ -88,20 +90,22 @@ END $$;
 CREATE TRIGGER unit_totals_month AFTER INSERT OR UPDATE OR DELETE ON visit_month_totals
     FOR EACH ROW EXECUTE FUNCTION unit_totals_month_change();
 
--- From households: the day of their last visit.
+-- From households: waiting households by the day of their last visit.
 CREATE FUNCTION unit_totals_household_change() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-    IF TG_OP IN ('UPDATE', 'DELETE') AND OLD.last_visit_on IS NOT NULL THEN
-        INSERT INTO unit_last_visit_totals AS u (last_visit_on, unit_id, status, stage, households)
-            SELECT OLD.last_visit_on, unit_id, status, OLD.stage, -1 FROM tasks WHERE id = OLD.task_id
-            ON CONFLICT (last_visit_on, unit_id, status, stage) DO UPDATE
-            SET households = u.households + EXCLUDED.households;
+    IF TG_OP IN ('UPDATE', 'DELETE') AND OLD.last_visit_on IS NOT NULL
+       AND OLD.stage NOT IN ('handed_over', 'enforcement', 'done') THEN
+        INSERT INTO unit_waiting_last_visits AS u (last_visit_on, unit_id, households)
+            SELECT OLD.last_visit_on, unit_id, -1 FROM tasks
+            WHERE id = OLD.task_id AND status IN ('registered', 'in_progress')
+            ON CONFLICT (last_visit_on, unit_id) DO UPDATE SET households = u.households + EXCLUDED.households;
     END IF;
-    IF TG_OP IN ('UPDATE', 'INSERT') AND NEW.last_visit_on IS NOT NULL THEN
-        INSERT INTO unit_last_visit_totals AS u (last_visit_on, unit_id, status, stage, households)
-            SELECT NEW.last_visit_on, unit_id, status, NEW.stage, 1 FROM tasks WHERE id = NEW.task_id
-            ON CONFLICT (last_visit_on, unit_id, status, stage) DO UPDATE
-            SET households = u.households + EXCLUDED.households;
+    IF TG_OP IN ('UPDATE', 'INSERT') AND NEW.last_visit_on IS NOT NULL
+       AND NEW.stage NOT IN ('handed_over', 'enforcement', 'done') THEN
+        INSERT INTO unit_waiting_last_visits AS u (last_visit_on, unit_id, households)
+            SELECT NEW.last_visit_on, unit_id, 1 FROM tasks
+            WHERE id = NEW.task_id AND status IN ('registered', 'in_progress')
+            ON CONFLICT (last_visit_on, unit_id) DO UPDATE SET households = u.households + EXCLUDED.households;
     END IF;
     RETURN NULL;
 END $$;
@@ -119,6 +123,20 @@ CREATE TRIGGER unit_totals_household_update AFTER UPDATE OF task_id, stage, last
 
 -- From tasks: a task's figures under its old key are taken away and added
 -- under its new one (sign -1 and 1 of the same statements).
+-- A task's waiting households, by the day of their last visit, taken away
+-- (-1) or added (1) under its unit, when its status is open.
+CREATE FUNCTION unit_totals_waiting_move(t tasks, sign INTEGER) RETURNS void
+LANGUAGE plpgsql AS $$
+BEGIN
+    IF t.status IN ('registered', 'in_progress') THEN
+        INSERT INTO unit_waiting_last_visits AS u (last_visit_on, unit_id, households)
+            SELECT last_visit_on, t.unit_id, sign * count(*) FROM households
+            WHERE task_id = t.id AND last_visit_on IS NOT NULL
+              AND stage NOT IN ('handed_over', 'enforcement', 'done')
+            GROUP BY last_visit_on
+            ON CONFLICT (last_visit_on, unit_id) DO UPDATE SET households = u.households + EXCLUDED.households;
+    END IF;
+END $$;
 CREATE FUNCTION unit_totals_task_move(t tasks, sign INTEGER, households_too BOOLEAN) RETURNS void
 LANGUAGE plpgsql AS $$
 BEGIN
@@ -134,11 +152,7 @@ BEGIN
         INSERT INTO unit_visit_month_totals AS u (unit_id, month, visits)
             SELECT t.unit_id, month, sign * visits FROM visit_month_totals WHERE task_id = t.id
             ON CONFLICT (month, unit_id) DO UPDATE SET visits = u.visits + EXCLUDED.visits;
-        INSERT INTO unit_last_visit_totals AS u (last_visit_on, unit_id, status, stage, households)
-            SELECT last_visit_on, t.unit_id, t.status, stage, sign * count(*) FROM households
-            WHERE task_id = t.id AND last_visit_on IS NOT NULL GROUP BY last_visit_on, stage
-            ON CONFLICT (last_visit_on, unit_id, status, stage) DO UPDATE
-            SET households = u.households + EXCLUDED.households;
+        PERFORM unit_totals_waiting_move(t, sign);
     END IF;
 END $$;
 CREATE FUNCTION unit_totals_task_change() RETURNS trigger LANGUAGE plpgsql AS $$
@@ -153,14 +167,8 @@ BEGIN
         PERFORM unit_totals_task_move(OLD, -1, false);
         PERFORM unit_totals_task_move(NEW, 1, false);
         IF OLD.unit_id <> NEW.unit_id OR OLD.status <> NEW.status THEN
-            INSERT INTO unit_last_visit_totals AS u (last_visit_on, unit_id, status, stage, households)
-                SELECT last_visit_on, OLD.unit_id, OLD.status, stage, -count(*) FROM households
-                WHERE task_id = OLD.id AND last_visit_on IS NOT NULL GROUP BY last_visit_on, stage
-                UNION ALL
-                SELECT last_visit_on, NEW.unit_id, NEW.status, stage, count(*) FROM households
-                WHERE task_id = NEW.id AND last_visit_on IS NOT NULL GROUP BY last_visit_on, stage
-                ON CONFLICT (last_visit_on, unit_id, status, stage) DO UPDATE
-                SET households = u.households + EXCLUDED.households;
+            PERFORM unit_totals_waiting_move(OLD, -1);
+            PERFORM unit_totals_waiting_move(NEW, 1);
         END IF;
         IF OLD.unit_id <> NEW.unit_id THEN
             INSERT INTO unit_visit_month_totals AS u (unit_id, month, visits)
@@ -193,8 +201,9 @@ INSERT INTO unit_visit_month_totals (unit_id, month, visits)
     SELECT t.unit_id, v.month, sum(v.visits)
     FROM visit_month_totals v JOIN tasks t ON t.id = v.task_id
     GROUP BY t.unit_id, v.month;
-INSERT INTO unit_last_visit_totals (last_visit_on, unit_id, status, stage, households)
-    SELECT h.last_visit_on, t.unit_id, t.status, h.stage, count(*)
+INSERT INTO unit_waiting_last_visits (last_visit_on, unit_id, households)
+    SELECT h.last_visit_on, t.unit_id, count(*)
     FROM households h JOIN tasks t ON t.id = h.task_id
-    WHERE h.last_visit_on IS NOT NULL
-    GROUP BY h.last_visit_on, t.unit_id, t.status, h.stage;
+    WHERE h.last_visit_on IS NOT NULL AND h.stage NOT IN ('handed_over', 'enforcement', 'done')
+      AND t.status IN ('registered', 'in_progress')
+    GROUP BY h.last_visit_on, t.unit_id;

@@ -10,7 +10,7 @@ DROP TRIGGER unit_totals_month_insert;
 DROP TRIGGER unit_totals_stage_delete;
 DROP TRIGGER unit_totals_stage_update;
 DROP TRIGGER unit_totals_stage_insert;
-DROP TABLE unit_last_visit_totals;
+DROP TABLE unit_waiting_last_visits;
 DROP TABLE unit_visit_month_totals;
 DROP TABLE unit_stage_totals;
 DROP TABLE unit_task_totals;

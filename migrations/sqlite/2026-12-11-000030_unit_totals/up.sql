@@ -1,8 +1,11 @@
 -- The dashboard's figures kept per unit, so that a province's dashboard adds
 -- up a few hundred rows instead of regrouping the totals of every task (some
 -- 88,000 rows at a province's scale). Each table is keyed by the unit and by
--- what the dashboard filters on (the task's status, its consented set), never
--- by a rule: which statuses are open and which stages are final stay in Rust.
+-- what the dashboard filters on (the task's status, its consented set). One
+-- rule is written here too: the households "waiting" (of an open task, at a
+-- stage before the handover), kept by the day of their last visit, since the
+-- last 30 days of every unit, status and stage would be tens of thousands of
+-- rows to add up; a unit test checks these lists against `domain`.
 --
 -- Kept in step by triggers: on the per-task totals (which households and
 -- visits keep), on households (their last visit) and on tasks (a task moved to
@@ -37,15 +40,14 @@ CREATE TABLE unit_visit_month_totals (
     visits INTEGER NOT NULL,
     PRIMARY KEY (month, unit_id)
 ) WITHOUT ROWID;
--- Households by the day of their last visit, unit, task status and stage:
--- "not visited for 30 days" is the households waiting less the last 30 days'.
-CREATE TABLE unit_last_visit_totals (
+-- Households waiting (task registered or in progress; stage neither handed
+-- over nor enforced) by the day of their last visit and unit: "not visited
+-- for 30 days" is the households waiting less the last 30 days' here.
+CREATE TABLE unit_waiting_last_visits (
     last_visit_on DATE NOT NULL,
     unit_id INTEGER NOT NULL REFERENCES units(id) ON DELETE CASCADE,
-    status TEXT NOT NULL,
-    stage TEXT NOT NULL,
     households INTEGER NOT NULL,
-    PRIMARY KEY (last_visit_on, unit_id, status, stage)
+    PRIMARY KEY (last_visit_on, unit_id)
 ) WITHOUT ROWID;
 
 -- From the per-task totals.
@@ -95,34 +97,34 @@ CREATE TRIGGER unit_totals_month_delete AFTER DELETE ON visit_month_totals BEGIN
         ON CONFLICT (month, unit_id) DO UPDATE SET visits = visits + excluded.visits;
 END;
 
--- From households: the day of their last visit.
+-- From households: waiting households by the day of their last visit.
 CREATE TRIGGER unit_totals_household_insert AFTER INSERT ON households
-WHEN new.last_visit_on IS NOT NULL BEGIN
-    INSERT INTO unit_last_visit_totals (last_visit_on, unit_id, status, stage, households)
-        SELECT new.last_visit_on, unit_id, status, new.stage, 1 FROM tasks WHERE id = new.task_id
-        ON CONFLICT (last_visit_on, unit_id, status, stage) DO UPDATE
-        SET households = households + excluded.households;
+WHEN new.last_visit_on IS NOT NULL AND new.stage NOT IN ('handed_over', 'enforcement', 'done') BEGIN
+    INSERT INTO unit_waiting_last_visits (last_visit_on, unit_id, households)
+        SELECT new.last_visit_on, unit_id, 1 FROM tasks
+        WHERE id = new.task_id AND status IN ('registered', 'in_progress')
+        ON CONFLICT (last_visit_on, unit_id) DO UPDATE SET households = households + excluded.households;
 END;
 CREATE TRIGGER unit_totals_household_update AFTER UPDATE OF task_id, stage, last_visit_on ON households
 WHEN old.task_id <> new.task_id OR old.stage <> new.stage
      OR old.last_visit_on IS NOT new.last_visit_on BEGIN
-    INSERT INTO unit_last_visit_totals (last_visit_on, unit_id, status, stage, households)
-        SELECT old.last_visit_on, unit_id, status, old.stage, -1 FROM tasks
-        WHERE id = old.task_id AND old.last_visit_on IS NOT NULL
-        ON CONFLICT (last_visit_on, unit_id, status, stage) DO UPDATE
-        SET households = households + excluded.households;
-    INSERT INTO unit_last_visit_totals (last_visit_on, unit_id, status, stage, households)
-        SELECT new.last_visit_on, unit_id, status, new.stage, 1 FROM tasks
-        WHERE id = new.task_id AND new.last_visit_on IS NOT NULL
-        ON CONFLICT (last_visit_on, unit_id, status, stage) DO UPDATE
-        SET households = households + excluded.households;
+    INSERT INTO unit_waiting_last_visits (last_visit_on, unit_id, households)
+        SELECT old.last_visit_on, unit_id, -1 FROM tasks
+        WHERE id = old.task_id AND status IN ('registered', 'in_progress')
+          AND old.last_visit_on IS NOT NULL AND old.stage NOT IN ('handed_over', 'enforcement', 'done')
+        ON CONFLICT (last_visit_on, unit_id) DO UPDATE SET households = households + excluded.households;
+    INSERT INTO unit_waiting_last_visits (last_visit_on, unit_id, households)
+        SELECT new.last_visit_on, unit_id, 1 FROM tasks
+        WHERE id = new.task_id AND status IN ('registered', 'in_progress')
+          AND new.last_visit_on IS NOT NULL AND new.stage NOT IN ('handed_over', 'enforcement', 'done')
+        ON CONFLICT (last_visit_on, unit_id) DO UPDATE SET households = households + excluded.households;
 END;
 CREATE TRIGGER unit_totals_household_delete AFTER DELETE ON households
-WHEN old.last_visit_on IS NOT NULL BEGIN
-    INSERT INTO unit_last_visit_totals (last_visit_on, unit_id, status, stage, households)
-        SELECT old.last_visit_on, unit_id, status, old.stage, -1 FROM tasks WHERE id = old.task_id
-        ON CONFLICT (last_visit_on, unit_id, status, stage) DO UPDATE
-        SET households = households + excluded.households;
+WHEN old.last_visit_on IS NOT NULL AND old.stage NOT IN ('handed_over', 'enforcement', 'done') BEGIN
+    INSERT INTO unit_waiting_last_visits (last_visit_on, unit_id, households)
+        SELECT old.last_visit_on, unit_id, -1 FROM tasks
+        WHERE id = old.task_id AND status IN ('registered', 'in_progress')
+        ON CONFLICT (last_visit_on, unit_id) DO UPDATE SET households = households + excluded.households;
 END;
 
 -- From tasks.
@@ -152,18 +154,21 @@ WHEN old.unit_id <> new.unit_id OR old.status <> new.status
         SELECT new.unit_id, month, visits FROM visit_month_totals
         WHERE task_id = new.id AND old.unit_id <> new.unit_id
         ON CONFLICT (month, unit_id) DO UPDATE SET visits = visits + excluded.visits;
-    INSERT INTO unit_last_visit_totals (last_visit_on, unit_id, status, stage, households)
-        SELECT last_visit_on, old.unit_id, old.status, stage, -count(*) FROM households
+    INSERT INTO unit_waiting_last_visits (last_visit_on, unit_id, households)
+        SELECT last_visit_on, old.unit_id, -count(*) FROM households
         WHERE task_id = old.id AND last_visit_on IS NOT NULL
+          AND stage NOT IN ('handed_over', 'enforcement', 'done')
+          AND old.status IN ('registered', 'in_progress')
           AND (old.unit_id <> new.unit_id OR old.status <> new.status)
-        GROUP BY last_visit_on, stage
+        GROUP BY last_visit_on
         UNION ALL
-        SELECT last_visit_on, new.unit_id, new.status, stage, count(*) FROM households
+        SELECT last_visit_on, new.unit_id, count(*) FROM households
         WHERE task_id = new.id AND last_visit_on IS NOT NULL
+          AND stage NOT IN ('handed_over', 'enforcement', 'done')
+          AND new.status IN ('registered', 'in_progress')
           AND (old.unit_id <> new.unit_id OR old.status <> new.status)
-        GROUP BY last_visit_on, stage
-        ON CONFLICT (last_visit_on, unit_id, status, stage) DO UPDATE
-        SET households = households + excluded.households;
+        GROUP BY last_visit_on
+        ON CONFLICT (last_visit_on, unit_id) DO UPDATE SET households = households + excluded.households;
 END;
 CREATE TRIGGER unit_totals_task_delete BEFORE DELETE ON tasks BEGIN
     INSERT INTO unit_task_totals (unit_id, status, category_id, tasks)
@@ -177,11 +182,13 @@ CREATE TRIGGER unit_totals_task_delete BEFORE DELETE ON tasks BEGIN
     INSERT INTO unit_visit_month_totals (unit_id, month, visits)
         SELECT old.unit_id, month, -visits FROM visit_month_totals WHERE task_id = old.id
         ON CONFLICT (month, unit_id) DO UPDATE SET visits = visits + excluded.visits;
-    INSERT INTO unit_last_visit_totals (last_visit_on, unit_id, status, stage, households)
-        SELECT last_visit_on, old.unit_id, old.status, stage, -count(*) FROM households
-        WHERE task_id = old.id AND last_visit_on IS NOT NULL GROUP BY last_visit_on, stage
-        ON CONFLICT (last_visit_on, unit_id, status, stage) DO UPDATE
-        SET households = households + excluded.households;
+    INSERT INTO unit_waiting_last_visits (last_visit_on, unit_id, households)
+        SELECT last_visit_on, old.unit_id, -count(*) FROM households
+        WHERE task_id = old.id AND last_visit_on IS NOT NULL
+          AND stage NOT IN ('handed_over', 'enforcement', 'done')
+          AND old.status IN ('registered', 'in_progress')
+        GROUP BY last_visit_on
+        ON CONFLICT (last_visit_on, unit_id) DO UPDATE SET households = households + excluded.households;
 END;
 
 INSERT INTO unit_task_totals (unit_id, status, category_id, tasks)
@@ -195,8 +202,9 @@ INSERT INTO unit_visit_month_totals (unit_id, month, visits)
     SELECT t.unit_id, v.month, sum(v.visits)
     FROM visit_month_totals v JOIN tasks t ON t.id = v.task_id
     GROUP BY t.unit_id, v.month;
-INSERT INTO unit_last_visit_totals (last_visit_on, unit_id, status, stage, households)
-    SELECT h.last_visit_on, t.unit_id, t.status, h.stage, count(*)
+INSERT INTO unit_waiting_last_visits (last_visit_on, unit_id, households)
+    SELECT h.last_visit_on, t.unit_id, count(*)
     FROM households h JOIN tasks t ON t.id = h.task_id
-    WHERE h.last_visit_on IS NOT NULL
-    GROUP BY h.last_visit_on, t.unit_id, t.status, h.stage;
+    WHERE h.last_visit_on IS NOT NULL AND h.stage NOT IN ('handed_over', 'enforcement', 'done')
+      AND t.status IN ('registered', 'in_progress')
+    GROUP BY h.last_visit_on, t.unit_id;

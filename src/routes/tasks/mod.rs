@@ -98,6 +98,7 @@ async fn list(ctx: Ctx, q: ListQuery, mine: bool) -> AppResult<HttpResponse> {
     let sort = db::tasks::Sort::parse(&q.sort);
     let unit_id: Option<i64> = q.unit.parse().ok();
     let state = ctx.state.clone();
+    let known = user.versions;
     let (rows, total, units, categories, (owners, owners_limited)) = ctx
         .db(move |conn| {
             if let Some(id) = unit_id {
@@ -109,7 +110,7 @@ async fn list(ctx: Ctx, q: ListQuery, mine: bool) -> AppResult<HttpResponse> {
                 });
             }
             // The count is kept at the listing version, which visits leave alone.
-            let version = audit::listing_version(conn)?;
+            let version = audit::versions(conn, known)?.listing;
             let total =
                 *state
                     .task_counts
