@@ -93,7 +93,9 @@ pub fn figures(
     // consented, so the totals are kept by consented set; and by the task's
     // status, so that the households waiting in open tasks come from the
     // same rows.
-    let grouped: Vec<(String, String, String, Option<i64>, Option<f64>)> = unit_stage_totals::table
+    /// (task status, consented set, stage, households, area)
+    type StageRow = (String, String, String, Option<i64>, Option<f64>);
+    let grouped: Vec<StageRow> = unit_stage_totals::table
         .inner_join(units::table)
         .filter(path_in(scope))
         .filter(unit_stage_totals::households.ne(0))

@@ -112,7 +112,9 @@ pub fn for_session(
     sid: &str,
 ) -> QueryResult<Option<SessionRead>> {
     use super::schema::{data_version, ended_sessions, listing_version};
-    let rows: Vec<(User, GrantedOn, bool, Option<i64>, Option<i64>)> = users::table
+    /// A role of the user, whether the session ended, and the two versions.
+    type Row = (User, GrantedOn, bool, Option<i64>, Option<i64>);
+    let rows: Vec<Row> = users::table
         .left_join(role_grants::table)
         .left_join(units::table.on(units::id.nullable().eq(role_grants::unit_id.nullable())))
         .filter(users::id.eq(id))
