@@ -458,7 +458,7 @@ async fn the_totals_equal_a_recount_after_every_kind_of_change() {
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
     check();
     let path = db::units::find(&mut conn, ward).unwrap().path;
-    let f = db::dashboard::figures(&mut conn, &[path.clone()], today).unwrap();
+    let f = db::dashboard::figures(&mut conn, std::slice::from_ref(&path), today).unwrap();
     let month_start = chrono::Datelike::with_day(&today, 1).unwrap();
     let visits_this_month: i64 = visits::table
         .filter(visits::visited_on.ge(month_start))
@@ -505,13 +505,14 @@ async fn the_totals_equal_a_recount_after_every_kind_of_change() {
         .execute(&mut conn)
         .unwrap();
     check();
-    let moved = db::dashboard::figures(&mut conn, &[other_path.clone()], today).unwrap();
+    let moved =
+        db::dashboard::figures(&mut conn, std::slice::from_ref(&other_path), today).unwrap();
     assert_eq!(
         moved.not_visited_30_days, 2,
         "B's two households went along"
     );
     assert_eq!(moved.tasks_by_status.iter().map(|(_, n)| n).sum::<i64>(), 1);
-    let left = db::dashboard::figures(&mut conn, &[path.clone()], today).unwrap();
+    let left = db::dashboard::figures(&mut conn, std::slice::from_ref(&path), today).unwrap();
     assert_eq!(left.not_visited_30_days, 0);
     assert_eq!(
         left.households_by_stage
@@ -548,7 +549,7 @@ async fn the_totals_equal_a_recount_after_every_kind_of_change() {
         .execute(&mut conn)
         .unwrap();
     check();
-    let back = db::dashboard::figures(&mut conn, &[path.clone()], today).unwrap();
+    let back = db::dashboard::figures(&mut conn, std::slice::from_ref(&path), today).unwrap();
     assert_eq!(back.not_visited_30_days, 2);
     assert_eq!(back.progress, f.progress);
 

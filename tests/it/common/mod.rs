@@ -600,7 +600,8 @@ fn assert_unit_totals_equal_a_recount(conn: &mut DbConnection) {
         ))
         .load(conn)
         .unwrap();
-    let kept_stages: Vec<((i64, String, String, String), (i64, f64))> = unit_stage_totals::table
+    type Key = (i64, String, String, String);
+    let kept_stages: Vec<(Key, (i64, f64))> = unit_stage_totals::table
         .select((
             unit_stage_totals::unit_id,
             unit_stage_totals::status,
@@ -614,7 +615,7 @@ fn assert_unit_totals_equal_a_recount(conn: &mut DbConnection) {
         .into_iter()
         .map(|(u, st, set, stage, n, a)| ((u, st, set, stage), (i64::from(n), a)))
         .collect();
-    let mut counted_area: BTreeMap<(i64, String, String, String), f64> = BTreeMap::new();
+    let mut counted_area: BTreeMap<Key, f64> = BTreeMap::new();
     let counted = nonzero(hh.iter().map(|(t, stage, area, _)| {
         let (u, st, _, set) = &of[t];
         let key = (*u, st.clone(), set.clone(), stage.clone());
