@@ -3002,3 +3002,124 @@ async fn a_phone_sends_a_visit_then_its_photos_each_stored_once_without_the_plac
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
     assert!(body.to_string().contains("5"), "{body}");
 }
+
+/// Mobile teams and duties numbered `numbers`: one of each that `chutri`
+/// sees and one of each that they do not per number. The teams are seen in each of three ways: by their
+/// lead unit, by a commune served, by being on the team.
+fn add_teams_and_duties(w: &World, numbers: std::ops::Range<usize>) {
+    let today = danvan::domain::format::today();
+    let mut conn = w.app.conn();
+    for i in numbers {
+        let (lead, commune, members) = match i % 3 {
+            0 => (w.ward, w.ward, vec![w.teammate]),
+            1 => (w.other_ward, w.ward, vec![]),
+            _ => (w.other_ward, w.other_ward, vec![w.owner, w.teammate]),
+        };
+        for (lead, communes, members) in [
+            (lead, vec![commune], members),
+            (w.other_ward, vec![w.other_ward], vec![]),
+        ] {
+            let fields = db::teams::TeamFields {
+                lead_unit_id: lead,
+                name: format!("Tổ hỗ trợ lưu động số {i}"),
+                period_from: today,
+                period_to: today + chrono::Duration::days(60),
+                description: String::new(),
+                members,
+                communes,
+            };
+            db::teams::create(&mut conn, &fields, w.owner).unwrap();
+        }
+        for unit in [w.ward, w.other_ward] {
+            let fields = db::desk::DutyFields {
+                unit_id: unit,
+                name: format!("Ngày đồng hành với công dân số {i}"),
+                place: "Bộ phận một cửa".into(),
+                weekday: 2,
+                start_time: "07:30".into(),
+                end_time: "11:30".into(),
+                starts_on: today,
+                active: true,
+                officials: vec![w.teammate],
+            };
+            let (duty, _) = db::desk::create(&mut conn, &fields, w.owner).unwrap();
+            db::desk::generate(&mut conn, &duty, today, 2).unwrap();
+        }
+    }
+}
+
+/// What reading each list costs: the statements of the second of two reads
+/// (the first fills what the server keeps between requests). `lists` are
+/// API paths read by `chutri`, or pages read by the browser given.
+async fn list_costs(
+    w: &World,
+    statements: &common::Statements,
+    pages: &[(&common::Browser, &str)],
+    items: usize,
+) -> Vec<usize> {
+    let mut out = vec![];
+    for path in ["/api/v1/teams", "/api/v1/desk/duties"] {
+        get_as(&w.app, w.token("chutri"), path).await;
+        statements.take();
+        let (status, page) = get_as(&w.app, w.token("chutri"), path).await;
+        let n = statements.take();
+        assert_eq!(status, StatusCode::OK, "{path}: {page}");
+        assert_eq!(page["items"].as_array().unwrap().len(), items, "{path}");
+        eprintln!("{path}: {items} items in {n} statements");
+        out.push(n);
+    }
+    for (browser, path) in pages {
+        browser.page_ok(path).await;
+        statements.take();
+        let html = browser.page_ok(path).await;
+        let n = statements.take();
+        let last = format!("số {}<", items - 1);
+        assert!(html.contains(&last), "{path} lists the last one");
+        eprintln!("{path}: {items} items in {n} statements");
+        out.push(n);
+    }
+    out
+}
+
+/// Issue 33: a list reads its page, and the page's members, communes or
+/// officials, in a few queries whatever its length — not a few per item.
+#[tokio::test]
+async fn a_list_of_thirty_teams_or_duties_takes_as_many_queries_as_a_list_of_three() {
+    let w = world_with(common::COUNTING).await;
+    let committee = w.app.browser("chutri").await;
+    let official = w.app.browser("totac").await;
+    let pages = [(&committee, "/teams"), (&official, "/desk")];
+    let statements = w.app.count_statements();
+    add_teams_and_duties(&w, 0..3);
+    let three = list_costs(&w, &statements, &pages, 3).await;
+    add_teams_and_duties(&w, 3..30);
+    let thirty = list_costs(&w, &statements, &pages, 30).await;
+    assert!(three.iter().all(|n| *n > 0), "the statements are counted");
+    assert_eq!(three, thirty, "API teams, duties; the teams and desk pages");
+
+    // The members, communes and officials are each item's own.
+    let (_, teams) = get_as(&w.app, w.token("chutri"), "/api/v1/teams?limit=3").await;
+    let names = |v: &Value| -> Vec<String> {
+        v.as_array()
+            .unwrap()
+            .iter()
+            .map(|p| p["name"].as_str().unwrap().to_string())
+            .collect()
+    };
+    let items = teams["items"].as_array().unwrap();
+    assert_eq!(names(&items[0]["members"]), ["Đồng chí totac"]);
+    assert_eq!(names(&items[0]["communes"]), ["Phường Thụy Khuê"]);
+    assert_eq!(items[1]["lead_unit_name"], "Phường Bưởi");
+    assert!(names(&items[1]["members"]).is_empty());
+    assert_eq!(names(&items[1]["communes"]), ["Phường Thụy Khuê"]);
+    assert_eq!(
+        names(&items[2]["members"]),
+        ["Đồng chí chutri", "Đồng chí totac"]
+    );
+    assert_eq!(names(&items[2]["communes"]), ["Phường Bưởi"]);
+    let (_, duties) = get_as(&w.app, w.token("chutri"), "/api/v1/desk/duties").await;
+    for d in duties["items"].as_array().unwrap() {
+        assert_eq!(d["unit_name"], "Phường Thụy Khuê");
+        assert_eq!(names(&d["officials"]), ["Đồng chí totac"]);
+    }
+}
