@@ -60,6 +60,9 @@ pub fn all(conn: &mut DbConnection) -> QueryResult<Vec<(Team, String, String)>> 
         .load(conn)
 }
 
+/// A member (id, name, home unit's name) or a commune (id, name, path).
+pub type Named = (i64, String, String);
+
 /// The teams a reader sees: those `uid` is on, and those whose lead unit or
 /// one of whose communes lies in `scope` (the subtrees the reader views).
 /// `app::teams::team_access` decides the same for one team.
@@ -153,10 +156,7 @@ pub fn seen_by(
 
 /// The members of these teams: (team, (id, name, home unit name)), each
 /// team's by name as [`members`] lists them.
-pub fn members_of_teams(
-    conn: &mut DbConnection,
-    ids: &[i64],
-) -> QueryResult<Vec<(i64, (i64, String, String))>> {
+pub fn members_of_teams(conn: &mut DbConnection, ids: &[i64]) -> QueryResult<Vec<(i64, Named)>> {
     support_team_members::table
         .inner_join(users::table.on(users::id.eq(support_team_members::user_id)))
         .inner_join(units::table.on(units::id.eq(users::unit_id)))
@@ -171,10 +171,7 @@ pub fn members_of_teams(
 
 /// The communes these teams serve: (team, (id, name, path)), each team's by
 /// name as [`communes`] lists them.
-pub fn communes_of_teams(
-    conn: &mut DbConnection,
-    ids: &[i64],
-) -> QueryResult<Vec<(i64, (i64, String, String))>> {
+pub fn communes_of_teams(conn: &mut DbConnection, ids: &[i64]) -> QueryResult<Vec<(i64, Named)>> {
     support_team_communes::table
         .inner_join(units::table.on(units::id.eq(support_team_communes::unit_id)))
         .filter(support_team_communes::team_id.eq_any(ids))

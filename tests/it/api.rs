@@ -3070,7 +3070,6 @@ async fn list_costs(
         let n = statements.take();
         assert_eq!(status, StatusCode::OK, "{path}: {page}");
         assert_eq!(page["items"].as_array().unwrap().len(), items, "{path}");
-        eprintln!("{path}: {items} items in {n} statements");
         out.push(n);
     }
     for (browser, path) in pages {
@@ -3080,7 +3079,6 @@ async fn list_costs(
         let n = statements.take();
         let last = format!("số {}<", items - 1);
         assert!(html.contains(&last), "{path} lists the last one");
-        eprintln!("{path}: {items} items in {n} statements");
         out.push(n);
     }
     out

@@ -108,8 +108,8 @@ pub async fn list_teams(api: Api, q: web::Query<PageQuery>) -> ApiResult<HttpRes
     let (uid, scope) = (api.user.id, api.user.scope(Permission::View));
     let items = api
         .db(move |c| {
-            // One query for the page, one for its members, one for its
-            // communes, however many teams there are.
+            // Two queries for the page (its ids, then its rows), one for
+            // its members, one for its communes, however many teams there are.
             let teams = tdb::seen_after(c, uid, &scope, after, limit)?;
             let ids: Vec<i64> = teams.iter().map(|(t, _)| t.id).collect();
             let mut members = super::grouped(tdb::members_of_teams(c, &ids)?);
