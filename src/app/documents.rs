@@ -352,13 +352,24 @@ pub fn make(
         }
         Kind::Dialogue | Kind::Invitation => {
             let (d, task_id) = db::households::dialogue(conn, id)?.ok_or(Rejected::NotFound)?;
+            let rows: Vec<_> = db::households::dialogue_households(conn, id)?
+                .into_iter()
+                .filter(|(h, _)| household.is_none_or(|only| only == h.id))
+                .collect();
+            if household.is_some() && rows.is_empty() {
+                return Err(Rejected::NotFound);
+            }
+            // The task's rights once for the whole list; each household's
+            // read of personal details is logged as before.
+            let access = access(conn, user, task_id)?;
+            if access.sight == Sight::Masked {
+                return Err(Rejected::Forbidden);
+            }
             let mut present = Vec::new();
-            let mut access = None;
-            for (mut h, stage_after) in db::households::dialogue_households(conn, id)? {
-                if household.is_some_and(|only| only != h.id) {
-                    continue;
+            for (mut h, stage_after) in rows {
+                if let Some(read) = personal_details(&access, &mut h) {
+                    audit::record_read(conn, actor, &read)?;
                 }
-                access = Some(readable(conn, user, actor, task_id, &mut h)?);
                 present.push(Present {
                     name: h.head_name,
                     address: h.address,
@@ -366,17 +377,6 @@ pub fn make(
                     stage_after,
                 });
             }
-            let access = match access {
-                Some(a) => a,
-                None if household.is_some() => return Err(Rejected::NotFound),
-                None => {
-                    let a = super::tasks::access(conn, user, task_id)?;
-                    if a.sight == Sight::Masked {
-                        return Err(Rejected::Forbidden);
-                    }
-                    a
-                }
-            };
             let on = if kind == Kind::Invitation {
                 format::today()
             } else {

@@ -97,7 +97,8 @@ pub fn sees_scores(user: &CurrentUser, a: &RoundAccess, row: &rdb::RoundTaskRow)
 
 /// Whether a round of the unit at `path` is on the reader's list: reviewers
 /// of its unit always, others once it is out of draft and they read the
-/// unit or a unit inside it.
+/// unit or a unit inside it. `db::reviews::listed_after` asks the same of
+/// the database for the API's list.
 pub fn listed(user: &CurrentUser, round: &rdb::Round, path: &str) -> bool {
     user.can(Permission::WriteReviews, path)
         || (round.status() != RoundStatus::Draft

@@ -94,6 +94,25 @@ pub fn all(conn: &mut DbConnection) -> QueryResult<Vec<(Campaign, String, String
         .load(conn)
 }
 
+/// Up to `limit` campaigns with an id above `after`, by id, of the units a
+/// reader of the subtrees `scope` reaches (`domain::access::reaches`: a
+/// campaign belongs to its unit as a whole).
+pub fn reached_after(
+    conn: &mut DbConnection,
+    scope: &[String],
+    after: i64,
+    limit: i64,
+) -> QueryResult<Vec<Campaign>> {
+    campaigns::table
+        .inner_join(units::table)
+        .filter(super::scope::reaching(scope))
+        .filter(campaigns::id.gt(after))
+        .select(Campaign::as_select())
+        .order(campaigns::id)
+        .limit(limit)
+        .load(conn)
+}
+
 pub fn appraisers(conn: &mut DbConnection, id: i64) -> QueryResult<Vec<(i64, String)>> {
     campaign_appraisers::table
         .inner_join(users::table.on(users::id.eq(campaign_appraisers::user_id)))

@@ -66,6 +66,49 @@ pub fn all(conn: &mut DbConnection) -> QueryResult<Vec<(Duty, String, String)>> 
         .load(conn)
 }
 
+/// The duties of the units in `scope` (the subtrees a reader views), with
+/// their unit's name, by unit and id (the desk page).
+pub fn seen(conn: &mut DbConnection, scope: &[String]) -> QueryResult<Vec<(Duty, String)>> {
+    desk_duties::table
+        .inner_join(units::table)
+        .filter(super::scope::path_in(scope))
+        .select((Duty::as_select(), units::name))
+        .order((units::path, desk_duties::id))
+        .load(conn)
+}
+
+/// Up to `limit` duties of the units in `scope` with an id above `after`,
+/// by id, with their unit's name (the API's pages).
+pub fn seen_after(
+    conn: &mut DbConnection,
+    scope: &[String],
+    after: i64,
+    limit: i64,
+) -> QueryResult<Vec<(Duty, String)>> {
+    desk_duties::table
+        .inner_join(units::table)
+        .filter(super::scope::path_in(scope))
+        .filter(desk_duties::id.gt(after))
+        .select((Duty::as_select(), units::name))
+        .order(desk_duties::id)
+        .limit(limit)
+        .load(conn)
+}
+
+/// The officials of these duties: (duty, (id, name)), each duty's in turn
+/// order as [`officials`] lists them.
+pub fn officials_of_duties(
+    conn: &mut DbConnection,
+    ids: &[i64],
+) -> QueryResult<Vec<(i64, (i64, String))>> {
+    desk_duty_officials::table
+        .inner_join(users::table.on(users::id.eq(desk_duty_officials::user_id)))
+        .filter(desk_duty_officials::duty_id.eq_any(ids))
+        .select((desk_duty_officials::duty_id, (users::id, users::full_name)))
+        .order((desk_duty_officials::duty_id, desk_duty_officials::position))
+        .load(conn)
+}
+
 /// The officials taking turns: (id, name), in order.
 pub fn officials(conn: &mut DbConnection, duty_id: i64) -> QueryResult<Vec<(i64, String)>> {
     desk_duty_officials::table
@@ -210,26 +253,83 @@ pub fn shifts(
         .select((Shift::as_select(), users::full_name))
         .order(desk_shifts::on_date)
         .load(conn)?;
+    with_case_counts(conn, rows)
+}
+
+/// Up to `limit` shifts of a duty between two dates (both included), oldest
+/// first, that follow the shift `after` (from the first when 0; none when
+/// `after` is not one of them). A duty has one shift a day, so the day
+/// orders them.
+pub fn shifts_after(
+    conn: &mut DbConnection,
+    duty_id: i64,
+    (from, to): (NaiveDate, NaiveDate),
+    after: i64,
+    limit: i64,
+) -> QueryResult<Vec<ShiftRow>> {
+    let mut first = from;
+    if after != 0 {
+        let day: Option<NaiveDate> = desk_shifts::table
+            .filter(desk_shifts::id.eq(after))
+            .filter(desk_shifts::duty_id.eq(duty_id))
+            .filter(desk_shifts::on_date.between(from, to))
+            .select(desk_shifts::on_date)
+            .first(conn)
+            .optional()?;
+        match day.and_then(|d| d.succ_opt()) {
+            Some(next) => first = next,
+            None => return Ok(Vec::new()),
+        }
+    }
+    let rows: Vec<(Shift, String)> = desk_shifts::table
+        .inner_join(users::table.on(users::id.eq(desk_shifts::official_id)))
+        .filter(desk_shifts::duty_id.eq(duty_id))
+        .filter(desk_shifts::on_date.between(first, to))
+        .select((Shift::as_select(), users::full_name))
+        .order(desk_shifts::on_date)
+        .limit(limit)
+        .load(conn)?;
+    with_case_counts(conn, rows)
+}
+
+/// The shifts with how many cases each recorded, counted in one query.
+fn with_case_counts(
+    conn: &mut DbConnection,
+    rows: Vec<(Shift, String)>,
+) -> QueryResult<Vec<ShiftRow>> {
     let ids: Vec<i64> = rows.iter().map(|(s, _)| s.id).collect();
-    let counts: Vec<(i64, i64)> = desk_cases::table
+    let counts: std::collections::HashMap<i64, i64> = desk_cases::table
         .filter(desk_cases::shift_id.eq_any(&ids))
         .group_by(desk_cases::shift_id)
         .select((desk_cases::shift_id, diesel::dsl::count_star()))
-        .load(conn)?;
+        .load::<(i64, i64)>(conn)?
+        .into_iter()
+        .collect();
     Ok(rows
         .into_iter()
-        .map(|(shift, official_name)| {
-            let cases = counts
-                .iter()
-                .find(|(id, _)| *id == shift.id)
-                .map_or(0, |(_, n)| *n);
-            ShiftRow {
-                shift,
-                official_name,
-                cases,
-            }
+        .map(|(shift, official_name)| ShiftRow {
+            cases: counts.get(&shift.id).copied().unwrap_or(0),
+            shift,
+            official_name,
         })
         .collect())
+}
+
+/// The shifts of `official` between two dates on any duty, with the duty's
+/// name and place: by duty (as [`seen`] lists them), then by date.
+pub fn shifts_of_official(
+    conn: &mut DbConnection,
+    official: i64,
+    from: NaiveDate,
+    to: NaiveDate,
+) -> QueryResult<Vec<(Shift, String, String)>> {
+    desk_shifts::table
+        .inner_join(desk_duties::table.inner_join(units::table))
+        .filter(desk_shifts::official_id.eq(official))
+        .filter(desk_shifts::on_date.between(from, to))
+        .select((Shift::as_select(), desk_duties::name, desk_duties::place))
+        .order((units::path, desk_duties::id, desk_shifts::on_date))
+        .load(conn)
 }
 
 /// Plans the shifts of the coming `weeks` weeks from `from` that are not
@@ -512,6 +612,28 @@ pub fn cases_of_shift(conn: &mut DbConnection, shift_id: i64) -> QueryResult<Vec
             answered: fb.is_some(),
         })
         .collect())
+}
+
+/// Up to `limit` cases of a shift with an id above `after`, by id (the
+/// API's pages).
+pub fn cases_after(
+    conn: &mut DbConnection,
+    shift_id: i64,
+    after: i64,
+    limit: i64,
+) -> QueryResult<Vec<(Case, String, String)>> {
+    desk_cases::table
+        .inner_join(desk_procedures::table)
+        .filter(desk_cases::shift_id.eq(shift_id))
+        .filter(desk_cases::id.gt(after))
+        .select((
+            Case::as_select(),
+            desk_procedures::name_vi,
+            desk_procedures::name_en,
+        ))
+        .order(desk_cases::id)
+        .limit(limit)
+        .load(conn)
 }
 
 /// Escalated cases of the duties given, open ones first by due date.

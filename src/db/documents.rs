@@ -72,6 +72,26 @@ pub fn scans(conn: &mut DbConnection, kind: &str, record_id: i64) -> QueryResult
         .load(conn)
 }
 
+/// The scans attached to these records of one kind, by record in the
+/// order given, each record's by id.
+pub fn scans_of(conn: &mut DbConnection, kind: &str, record_ids: &[i64]) -> QueryResult<Vec<Scan>> {
+    let mut scans: Vec<Scan> = signed_scans::table
+        .inner_join(attachments::table)
+        .filter(signed_scans::record_kind.eq(kind))
+        .filter(signed_scans::record_id.eq_any(record_ids))
+        .select(Scan::as_select())
+        .order(signed_scans::id)
+        .load(conn)?;
+    let rank: std::collections::HashMap<i64, usize> = record_ids
+        .iter()
+        .enumerate()
+        .map(|(i, id)| (*id, i))
+        .collect();
+    // Stable: each record's scans stay by id.
+    scans.sort_by_key(|s| rank.get(&s.record_id).copied().unwrap_or(usize::MAX));
+    Ok(scans)
+}
+
 pub fn scan(conn: &mut DbConnection, id: i64) -> QueryResult<Option<Scan>> {
     signed_scans::table
         .inner_join(attachments::table)

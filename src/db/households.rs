@@ -696,6 +696,51 @@ pub fn history(
         .select(VisitRow::as_select())
         .order((visits::visited_on.desc(), visits::id.desc()))
         .load(conn)?;
+    with_members(conn, rows)
+}
+
+/// Up to `limit` visits of a household in the order of [`history`] that
+/// follow the visit `after` (from the newest when 0; none when `after` is
+/// not one of its visits), with who went.
+pub fn history_after(
+    conn: &mut DbConnection,
+    household_id: i64,
+    after: i64,
+    limit: i64,
+) -> QueryResult<Vec<(VisitRow, Vec<String>)>> {
+    let mut q = visits::table
+        .inner_join(users::table)
+        .filter(visits::household_id.eq(household_id))
+        .into_boxed();
+    if after != 0 {
+        let Some(day) = visits::table
+            .filter(visits::id.eq(after))
+            .filter(visits::household_id.eq(household_id))
+            .select(visits::visited_on)
+            .first::<NaiveDate>(conn)
+            .optional()?
+        else {
+            return Ok(Vec::new());
+        };
+        q = q.filter(
+            visits::visited_on
+                .lt(day)
+                .or(visits::visited_on.eq(day).and(visits::id.lt(after))),
+        );
+    }
+    let rows: Vec<VisitRow> = q
+        .select(VisitRow::as_select())
+        .order((visits::visited_on.desc(), visits::id.desc()))
+        .limit(limit)
+        .load(conn)?;
+    with_members(conn, rows)
+}
+
+/// The visits with the names of who went on each, read in one query.
+fn with_members(
+    conn: &mut DbConnection,
+    rows: Vec<VisitRow>,
+) -> QueryResult<Vec<(VisitRow, Vec<String>)>> {
     let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
     let members: Vec<(i64, String)> = visit_members::table
         .inner_join(users::table)
@@ -779,6 +824,19 @@ pub fn photos(
         q = q.filter(visit_photos::visit_id.eq(v));
     }
     q.load(conn)
+}
+
+/// The photos of these visits, each visit's in order.
+pub fn photos_of_visits(
+    conn: &mut DbConnection,
+    visit_ids: &[i64],
+) -> QueryResult<Vec<VisitPhoto>> {
+    visit_photos::table
+        .inner_join(attachments::table)
+        .filter(visit_photos::visit_id.eq_any(visit_ids))
+        .select(VisitPhoto::as_select())
+        .order((visit_photos::visit_id, visit_photos::position))
+        .load(conn)
 }
 
 /// Removes the photos of a household's visits and the scans of their signed

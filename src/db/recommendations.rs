@@ -488,6 +488,56 @@ pub fn all(conn: &mut DbConnection) -> QueryResult<Vec<(Recommendation, String, 
         .collect())
 }
 
+/// What the API's list of recommendations keeps.
+#[derive(Debug, Clone, Default)]
+pub struct ListFilter {
+    /// The subtrees the reader views: a recommendation raised by or to a
+    /// unit in them.
+    pub scope: Vec<String>,
+    pub status: Option<String>,
+    /// Open ones due within these days (both included; `None`: no bound).
+    pub due: Option<(Option<NaiveDate>, Option<NaiveDate>)>,
+}
+
+/// Up to `limit` recommendations passing the filter with an id above
+/// `after`, by id.
+pub fn listed_after(
+    conn: &mut DbConnection,
+    f: &ListFilter,
+    after: i64,
+    limit: i64,
+) -> QueryResult<Vec<Recommendation>> {
+    let seen_units = || {
+        units::table
+            .filter(super::scope::within(&f.scope))
+            .select(units::id)
+    };
+    let mut q = recommendations::table
+        .filter(
+            recommendations::from_unit_id
+                .eq_any(seen_units())
+                .or(recommendations::to_unit_id.eq_any(seen_units())),
+        )
+        .filter(recommendations::id.gt(after))
+        .into_boxed();
+    if let Some(s) = &f.status {
+        q = q.filter(recommendations::status.eq(s.clone()));
+    }
+    if let Some((first, last)) = f.due {
+        q = q.filter(recommendations::status.eq(OPEN));
+        if let Some(first) = first {
+            q = q.filter(recommendations::due_on.ge(first));
+        }
+        if let Some(last) = last {
+            q = q.filter(recommendations::due_on.le(last));
+        }
+    }
+    q.select(Recommendation::as_select())
+        .order(recommendations::id)
+        .limit(limit)
+        .load(conn)
+}
+
 pub fn of_inspection(conn: &mut DbConnection, id: i64) -> QueryResult<Vec<Recommendation>> {
     recommendations::table
         .filter(recommendations::inspection_id.eq(id))
@@ -618,6 +668,25 @@ pub fn targets_of(conn: &mut DbConnection, unit_id: i64, year: i32) -> QueryResu
         .filter(targets::year.eq(year))
         .select(Target::as_select())
         .order(targets::id)
+        .load(conn)
+}
+
+/// Up to `limit` of a unit's targets for a year with an id above `after`,
+/// by id (the API's pages).
+pub fn targets_after(
+    conn: &mut DbConnection,
+    unit_id: i64,
+    year: i32,
+    after: i64,
+    limit: i64,
+) -> QueryResult<Vec<Target>> {
+    targets::table
+        .filter(targets::unit_id.eq(unit_id))
+        .filter(targets::year.eq(year))
+        .filter(targets::id.gt(after))
+        .select(Target::as_select())
+        .order(targets::id)
+        .limit(limit)
         .load(conn)
 }
 

@@ -261,6 +261,32 @@ pub fn all(conn: &mut DbConnection) -> QueryResult<Vec<(Round, String, String)>>
         .load(conn)
 }
 
+/// Up to `limit` rounds with an id above `after`, by id, on a reader's list
+/// (`app::reviews::listed`): those of units in `reviewed` (the subtrees the
+/// reader writes reviews in), and past their draft those of the units a
+/// reader of `viewed` reaches.
+pub fn listed_after(
+    conn: &mut DbConnection,
+    reviewed: &[String],
+    viewed: &[String],
+    after: i64,
+    limit: i64,
+) -> QueryResult<Vec<Round>> {
+    let draft = crate::domain::review::RoundStatus::Draft.as_str();
+    review_rounds::table
+        .inner_join(units::table)
+        .filter(
+            super::scope::path_in(reviewed).or(review_rounds::status
+                .ne(draft)
+                .and(super::scope::reaching(viewed))),
+        )
+        .filter(review_rounds::id.gt(after))
+        .select(Round::as_select())
+        .order(review_rounds::id)
+        .limit(limit)
+        .load(conn)
+}
+
 pub fn exists_for(conn: &mut DbConnection, unit_id: i64, year: i32) -> QueryResult<bool> {
     diesel::select(diesel::dsl::exists(
         review_rounds::table

@@ -379,6 +379,40 @@ pub fn milestones(conn: &mut DbConnection, task_id: i64) -> QueryResult<Vec<Mile
         .load(conn)
 }
 
+/// Up to `limit` milestones of a task in the order of [`milestones`] that
+/// follow the milestone `after` (from the first when 0; none when `after`
+/// is not one of the task's).
+pub fn milestones_after(
+    conn: &mut DbConnection,
+    task_id: i64,
+    after: i64,
+    limit: i64,
+) -> QueryResult<Vec<Milestone>> {
+    let mut q = milestones::table
+        .filter(milestones::task_id.eq(task_id))
+        .into_boxed();
+    if after != 0 {
+        let Some(due) = milestones::table
+            .filter(milestones::id.eq(after))
+            .filter(milestones::task_id.eq(task_id))
+            .select(milestones::due_on)
+            .first::<NaiveDate>(conn)
+            .optional()?
+        else {
+            return Ok(Vec::new());
+        };
+        q = q.filter(
+            milestones::due_on
+                .gt(due)
+                .or(milestones::due_on.eq(due).and(milestones::id.gt(after))),
+        );
+    }
+    q.order((milestones::due_on, milestones::id))
+        .select(Milestone::as_select())
+        .limit(limit)
+        .load(conn)
+}
+
 pub fn add_milestone(
     conn: &mut DbConnection,
     task: &Task,

@@ -60,6 +60,129 @@ pub fn all(conn: &mut DbConnection) -> QueryResult<Vec<(Team, String, String)>> 
         .load(conn)
 }
 
+/// A member (id, name, home unit's name) or a commune (id, name, path).
+pub type Named = (i64, String, String);
+
+/// The teams a reader sees: those `uid` is on, and those whose lead unit or
+/// one of whose communes lies in `scope` (the subtrees the reader views).
+/// `app::teams::team_access` decides the same for one team.
+fn seen(
+    uid: i64,
+    scope: &[String],
+) -> diesel::dsl::IntoBoxed<'static, support_teams::table, super::MultiBackend> {
+    use support_team_communes as tc;
+    use support_team_members as tm;
+    let in_scope = || {
+        units::table
+            .filter(super::scope::within(scope))
+            .select(units::id)
+    };
+    let serving = tc::table
+        .filter(tc::unit_id.eq_any(in_scope()))
+        .select(tc::team_id);
+    let on_it = tm::table.filter(tm::user_id.eq(uid)).select(tm::team_id);
+    support_teams::table
+        .filter(
+            support_teams::lead_unit_id
+                .eq_any(in_scope())
+                .or(support_teams::id.eq_any(serving))
+                .or(support_teams::id.eq_any(on_it)),
+        )
+        .into_boxed()
+}
+
+/// Up to `limit` teams the reader sees (see [`seen`]) with an id above
+/// `after`, by id, with their lead unit (the API's pages).
+pub fn seen_after(
+    conn: &mut DbConnection,
+    uid: i64,
+    scope: &[String],
+    after: i64,
+    limit: i64,
+) -> QueryResult<Vec<(Team, super::units::Unit)>> {
+    let ids: Vec<i64> = seen(uid, scope)
+        .filter(support_teams::id.gt(after))
+        .select(support_teams::id)
+        .order(support_teams::id)
+        .limit(limit)
+        .load(conn)?;
+    support_teams::table
+        .inner_join(units::table.on(units::id.eq(support_teams::lead_unit_id)))
+        .filter(support_teams::id.eq_any(&ids))
+        .select((Team::as_select(), super::units::Unit::as_select()))
+        .order(support_teams::id)
+        .load(conn)
+}
+
+/// Every team the reader sees (see [`seen`]), latest period first, with
+/// its lead unit's name and how many communes it serves (the teams page).
+pub fn seen_by(
+    conn: &mut DbConnection,
+    uid: i64,
+    scope: &[String],
+) -> QueryResult<Vec<(Team, String, i64)>> {
+    use std::collections::HashMap;
+    use support_team_communes as tc;
+    let teams: Vec<Team> = seen(uid, scope)
+        .select(Team::as_select())
+        .order((support_teams::period_from.desc(), support_teams::id))
+        .load(conn)?;
+    let ids: Vec<i64> = teams.iter().map(|t| t.id).collect();
+    let mut leads: Vec<i64> = teams.iter().map(|t| t.lead_unit_id).collect();
+    leads.sort_unstable();
+    leads.dedup();
+    let names: HashMap<i64, String> = units::table
+        .filter(units::id.eq_any(&leads))
+        .select((units::id, units::name))
+        .load::<(i64, String)>(conn)?
+        .into_iter()
+        .collect();
+    let counts: HashMap<i64, i64> = tc::table
+        .filter(tc::team_id.eq_any(&ids))
+        .group_by(tc::team_id)
+        .select((tc::team_id, diesel::dsl::count_star()))
+        .load::<(i64, i64)>(conn)?
+        .into_iter()
+        .collect();
+    Ok(teams
+        .into_iter()
+        .map(|t| {
+            let lead = names.get(&t.lead_unit_id).cloned().unwrap_or_default();
+            let communes = counts.get(&t.id).copied().unwrap_or(0);
+            (t, lead, communes)
+        })
+        .collect())
+}
+
+/// The members of these teams: (team, (id, name, home unit name)), each
+/// team's by name as [`members`] lists them.
+pub fn members_of_teams(conn: &mut DbConnection, ids: &[i64]) -> QueryResult<Vec<(i64, Named)>> {
+    support_team_members::table
+        .inner_join(users::table.on(users::id.eq(support_team_members::user_id)))
+        .inner_join(units::table.on(units::id.eq(users::unit_id)))
+        .filter(support_team_members::team_id.eq_any(ids))
+        .select((
+            support_team_members::team_id,
+            (users::id, users::full_name, units::name),
+        ))
+        .order((support_team_members::team_id, users::full_name, users::id))
+        .load(conn)
+}
+
+/// The communes these teams serve: (team, (id, name, path)), each team's by
+/// name as [`communes`] lists them.
+pub fn communes_of_teams(conn: &mut DbConnection, ids: &[i64]) -> QueryResult<Vec<(i64, Named)>> {
+    support_team_communes::table
+        .inner_join(units::table.on(units::id.eq(support_team_communes::unit_id)))
+        .filter(support_team_communes::team_id.eq_any(ids))
+        .select((
+            support_team_communes::team_id,
+            (units::id, units::name, units::path),
+        ))
+        .order((support_team_communes::team_id, units::name, units::id))
+        .load(conn)
+}
+
 /// Members: (id, name, home unit name).
 pub fn members(conn: &mut DbConnection, id: i64) -> QueryResult<Vec<(i64, String, String)>> {
     support_team_members::table
@@ -67,7 +190,7 @@ pub fn members(conn: &mut DbConnection, id: i64) -> QueryResult<Vec<(i64, String
         .inner_join(units::table.on(units::id.eq(users::unit_id)))
         .filter(support_team_members::team_id.eq(id))
         .select((users::id, users::full_name, units::name))
-        .order(users::full_name)
+        .order((users::full_name, users::id))
         .load(conn)
 }
 
@@ -77,7 +200,7 @@ pub fn communes(conn: &mut DbConnection, id: i64) -> QueryResult<Vec<(i64, Strin
         .inner_join(units::table.on(units::id.eq(support_team_communes::unit_id)))
         .filter(support_team_communes::team_id.eq(id))
         .select((units::id, units::name, units::path))
-        .order(units::name)
+        .order((units::name, units::id))
         .load(conn)
 }
 
@@ -223,7 +346,51 @@ pub fn rounds(
         .filter(support_rounds::team_id.eq(team_id))
         .filter(support_rounds::on_date.between(from, to))
         .select((Round::as_select(), units::name))
-        .order((support_rounds::on_date, support_rounds::start_time))
+        .order((
+            support_rounds::on_date,
+            support_rounds::start_time,
+            support_rounds::id,
+        ))
+        .load(conn)
+}
+
+/// Up to `limit` rounds of a team between two dates, in the order of
+/// [`rounds`], that follow the round `after` (from the first when 0; none
+/// when `after` is not one of them).
+pub fn rounds_after(
+    conn: &mut DbConnection,
+    team_id: i64,
+    (from, to): (NaiveDate, NaiveDate),
+    after: i64,
+    limit: i64,
+) -> QueryResult<Vec<Round>> {
+    use support_rounds as r;
+    let mut q = r::table
+        .filter(r::team_id.eq(team_id))
+        .filter(r::on_date.between(from, to))
+        .into_boxed();
+    if after != 0 {
+        let Some((day, time)) = r::table
+            .filter(r::id.eq(after))
+            .filter(r::team_id.eq(team_id))
+            .filter(r::on_date.between(from, to))
+            .select((r::on_date, r::start_time))
+            .first::<(NaiveDate, String)>(conn)
+            .optional()?
+        else {
+            return Ok(Vec::new());
+        };
+        q = q.filter(
+            r::on_date.gt(day).or(r::on_date.eq(day).and(
+                r::start_time
+                    .gt(time.clone())
+                    .or(r::start_time.eq(time).and(r::id.gt(after))),
+            )),
+        );
+    }
+    q.select(Round::as_select())
+        .order((r::on_date, r::start_time, r::id))
+        .limit(limit)
         .load(conn)
 }
 

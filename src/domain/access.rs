@@ -116,6 +116,23 @@ pub fn reaches(grants: &[Grant], path: &str) -> bool {
             .any(|p| p.starts_with(path))
 }
 
+/// The paths of the units holding one of `subtrees`: each subtree's own unit
+/// and every unit above it. A unit [`reaches`] lets a reader see lies in
+/// their viewed subtrees or is one of these, which is how a query asks it.
+pub fn holders(subtrees: &[String]) -> Vec<String> {
+    let mut out: Vec<String> = subtrees
+        .iter()
+        .flat_map(|p| {
+            p.match_indices('/')
+                .skip(1)
+                .map(|(i, _)| p[..=i].to_string())
+        })
+        .collect();
+    out.sort();
+    out.dedup();
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -190,6 +207,35 @@ mod tests {
         assert!(!reaches(&ward, "/1/3/"), "not a sibling");
         assert!(reaches(&ward, "/1/2/5/"), "a unit inside it");
         assert!(!reaches(&[grant(Role::Viewer, "/7/")], "/1/"));
+    }
+
+    #[test]
+    fn the_holders_of_a_subtree_are_its_unit_and_the_units_above_it() {
+        let scope = vec!["/1/4/9/".to_string(), "/1/5/".to_string()];
+        assert_eq!(holders(&scope), vec!["/1/", "/1/4/", "/1/4/9/", "/1/5/"]);
+        assert!(holders(&[]).is_empty());
+    }
+
+    #[test]
+    fn a_unit_is_reached_exactly_when_it_is_in_a_viewed_subtree_or_holds_one() {
+        let g = [grant(Role::Viewer, "/1/4/9/"), grant(Role::WardTeam, "/2/")];
+        let scope = scope(&g, Permission::View);
+        let held = holders(&scope);
+        for path in [
+            "/1/",
+            "/1/4/",
+            "/1/4/9/",
+            "/1/4/9/3/",
+            "/1/4/90/",
+            "/1/5/",
+            "/2/",
+            "/2/8/",
+            "/3/",
+        ] {
+            let by_query = scope.iter().any(|p| path.starts_with(p.as_str()))
+                || held.iter().any(|h| h == path);
+            assert_eq!(reaches(&g, path), by_query, "{path}");
+        }
     }
 
     #[test]

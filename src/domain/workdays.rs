@@ -162,6 +162,76 @@ pub fn urgency(cal: &Calendar, due_on: NaiveDate, today: NaiveDate) -> Urgency {
     }
 }
 
+impl Urgency {
+    pub const ALL: [Urgency; 4] = [
+        Urgency::OnTime,
+        Urgency::DueSoon,
+        Urgency::Overdue,
+        Urgency::LongOverdue,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Urgency::OnTime => "on_time",
+            Urgency::DueSoon => "due_soon",
+            Urgency::Overdue => "overdue",
+            Urgency::LongOverdue => "long_overdue",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Urgency> {
+        Urgency::ALL.into_iter().find(|u| u.as_str() == s)
+    }
+}
+
+/// The due dates that have the urgency `u` today, as (first, last), both
+/// included, `None` for no bound: [`urgency`] grows with the due date, so
+/// each urgency is a run of due dates, and a list can ask the database for
+/// it.
+pub fn due_dates_with(
+    cal: &Calendar,
+    u: Urgency,
+    today: NaiveDate,
+) -> (Option<NaiveDate>, Option<NaiveDate>) {
+    // Due on or before this day: more than ten working days past today. The
+    // eleventh working day back from today (today counted) must lie after
+    // the due day.
+    let long_last = nth_working_day(cal, today, LONG_OVERDUE_WORKING_DAYS + 1, false)
+        .and_then(|d| d.pred_opt());
+    // Due on or before this day (and not before today): three working days
+    // or fewer left. The fourth working day after today must lie after it.
+    let soon_last = today
+        .succ_opt()
+        .and_then(|d| nth_working_day(cal, d, DUE_SOON_WORKING_DAYS + 1, true))
+        .and_then(|d| d.pred_opt());
+    match u {
+        Urgency::LongOverdue => (None, long_last),
+        Urgency::Overdue => (long_last.and_then(|d| d.succ_opt()), today.pred_opt()),
+        Urgency::DueSoon => (Some(today), soon_last),
+        Urgency::OnTime => (soon_last.and_then(|d| d.succ_opt()), None),
+    }
+}
+
+/// The `n`th working day from `start` (counted if it is one), going forward
+/// or back; `None` past the calendar's range of dates.
+fn nth_working_day(cal: &Calendar, start: NaiveDate, n: i64, forward: bool) -> Option<NaiveDate> {
+    let mut d = start;
+    let mut seen = 0;
+    loop {
+        if cal.is_working_day(d) {
+            seen += 1;
+            if seen == n {
+                return Some(d);
+            }
+        }
+        d = if forward {
+            d.succ_opt()?
+        } else {
+            d.pred_opt()?
+        };
+    }
+}
+
 /// The median of some numbers of days, `None` for none.
 pub fn median(values: &mut [i64]) -> Option<f64> {
     if values.is_empty() {
@@ -254,6 +324,38 @@ mod tests {
         assert_eq!(urgency(&cal, due, d(2025, 10, 30)), Urgency::Overdue);
         assert_eq!(urgency(&cal, due, d(2025, 11, 12)), Urgency::Overdue); // 10 working days past
         assert_eq!(urgency(&cal, due, d(2025, 11, 13)), Urgency::LongOverdue);
+    }
+
+    #[test]
+    fn each_urgency_is_the_run_of_due_dates_that_have_it() {
+        let cal = calendar();
+        // Around the National Day holidays and a make-up Saturday, and an
+        // ordinary stretch of weeks.
+        for today in [
+            d(2025, 8, 27),
+            d(2025, 9, 2),
+            d(2025, 9, 8),
+            d(2025, 10, 24),
+        ] {
+            for offset in -40..40 {
+                let due = today + chrono::Duration::days(offset);
+                let found = urgency(&cal, due, today);
+                for u in Urgency::ALL {
+                    let (first, last) = due_dates_with(&cal, u, today);
+                    let within = first.is_none_or(|f| f <= due) && last.is_none_or(|l| due <= l);
+                    assert_eq!(within, u == found, "{u:?} due {due} today {today}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn urgency_names_round_trip() {
+        for u in Urgency::ALL {
+            assert_eq!(Urgency::parse(u.as_str()), Some(u));
+            assert_eq!(serde_json::to_value(u).unwrap(), u.as_str());
+        }
+        assert_eq!(Urgency::parse("late"), None);
     }
 
     #[test]

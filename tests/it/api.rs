@@ -255,6 +255,11 @@ fn add_team(w: &World) -> (i64, i64) {
 
 /// The ward's campaign for the year, appraised by `mttq`.
 fn add_campaign(w: &World) -> i64 {
+    add_campaign_of(w, w.ward)
+}
+
+/// A unit's campaign for the year, appraised by `mttq`.
+fn add_campaign_of(w: &World, unit_id: i64) -> i64 {
     let today = danvan::domain::format::today();
     let mttq: i64 = {
         use diesel::prelude::*;
@@ -265,7 +270,7 @@ fn add_campaign(w: &World) -> i64 {
             .unwrap()
     };
     let fields = db::campaigns::CampaignFields {
-        unit_id: w.ward,
+        unit_id,
         year: chrono::Datelike::year(&today),
         theme: "Dân vận khéo trong chỉnh trang đô thị".into(),
         plan_number: "12/KH-ĐU".into(),
@@ -3001,4 +3006,413 @@ async fn a_phone_sends_a_visit_then_its_photos_each_stored_once_without_the_plac
     let (status, body) = send_photo(&w, "totac", &photos, &another(9), "image/jpeg").await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
     assert!(body.to_string().contains("5"), "{body}");
+}
+
+/// Mobile teams and duties numbered `numbers`: one of each that `chutri`
+/// sees and one of each that they do not per number. The teams are seen in each of three ways: by their
+/// lead unit, by a commune served, by being on the team.
+fn add_teams_and_duties(w: &World, numbers: std::ops::Range<usize>) {
+    let today = danvan::domain::format::today();
+    let mut conn = w.app.conn();
+    for i in numbers {
+        let (lead, commune, members) = match i % 3 {
+            0 => (w.ward, w.ward, vec![w.teammate]),
+            1 => (w.other_ward, w.ward, vec![]),
+            _ => (w.other_ward, w.other_ward, vec![w.owner, w.teammate]),
+        };
+        for (lead, communes, members) in [
+            (lead, vec![commune], members),
+            (w.other_ward, vec![w.other_ward], vec![]),
+        ] {
+            let fields = db::teams::TeamFields {
+                lead_unit_id: lead,
+                name: format!("Tổ hỗ trợ lưu động số {i}"),
+                period_from: today,
+                period_to: today + chrono::Duration::days(60),
+                description: String::new(),
+                members,
+                communes,
+            };
+            db::teams::create(&mut conn, &fields, w.owner).unwrap();
+        }
+        for unit in [w.ward, w.other_ward] {
+            let fields = db::desk::DutyFields {
+                unit_id: unit,
+                name: format!("Ngày đồng hành với công dân số {i}"),
+                place: "Bộ phận một cửa".into(),
+                weekday: 2,
+                start_time: "07:30".into(),
+                end_time: "11:30".into(),
+                starts_on: today,
+                active: true,
+                officials: vec![w.teammate],
+            };
+            let (duty, _) = db::desk::create(&mut conn, &fields, w.owner).unwrap();
+            db::desk::generate(&mut conn, &duty, today, 2).unwrap();
+        }
+    }
+}
+
+/// What reading each list costs: the statements of the second of two reads
+/// (the first fills what the server keeps between requests). `lists` are
+/// API paths read by `chutri`, or pages read by the browser given.
+async fn list_costs(
+    w: &World,
+    statements: &common::Statements,
+    pages: &[(&common::Browser, &str)],
+    items: usize,
+) -> Vec<usize> {
+    let mut out = vec![];
+    for path in ["/api/v1/teams", "/api/v1/desk/duties"] {
+        get_as(&w.app, w.token("chutri"), path).await;
+        statements.take();
+        let (status, page) = get_as(&w.app, w.token("chutri"), path).await;
+        let n = statements.take();
+        assert_eq!(status, StatusCode::OK, "{path}: {page}");
+        assert_eq!(page["items"].as_array().unwrap().len(), items, "{path}");
+        out.push(n);
+    }
+    for (browser, path) in pages {
+        browser.page_ok(path).await;
+        statements.take();
+        let html = browser.page_ok(path).await;
+        let n = statements.take();
+        let last = format!("số {}<", items - 1);
+        assert!(html.contains(&last), "{path} lists the last one");
+        out.push(n);
+    }
+    out
+}
+
+/// Issue 33: a list reads its page, and the page's members, communes or
+/// officials, in a few queries whatever its length — not a few per item.
+#[tokio::test]
+async fn a_list_of_thirty_teams_or_duties_takes_as_many_queries_as_a_list_of_three() {
+    let w = world_with(common::COUNTING).await;
+    let committee = w.app.browser("chutri").await;
+    let official = w.app.browser("totac").await;
+    let pages = [(&committee, "/teams"), (&official, "/desk")];
+    let statements = w.app.count_statements();
+    add_teams_and_duties(&w, 0..3);
+    let three = list_costs(&w, &statements, &pages, 3).await;
+    add_teams_and_duties(&w, 3..30);
+    let thirty = list_costs(&w, &statements, &pages, 30).await;
+    assert!(three.iter().all(|n| *n > 0), "the statements are counted");
+    assert_eq!(three, thirty, "API teams, duties; the teams and desk pages");
+
+    // The members, communes and officials are each item's own.
+    let (_, teams) = get_as(&w.app, w.token("chutri"), "/api/v1/teams?limit=3").await;
+    let names = |v: &Value| -> Vec<String> {
+        v.as_array()
+            .unwrap()
+            .iter()
+            .map(|p| p["name"].as_str().unwrap().to_string())
+            .collect()
+    };
+    let items = teams["items"].as_array().unwrap();
+    assert_eq!(names(&items[0]["members"]), ["Đồng chí totac"]);
+    assert_eq!(names(&items[0]["communes"]), ["Phường Thụy Khuê"]);
+    assert_eq!(items[1]["lead_unit_name"], "Phường Bưởi");
+    assert!(names(&items[1]["members"]).is_empty());
+    assert_eq!(names(&items[1]["communes"]), ["Phường Thụy Khuê"]);
+    assert_eq!(
+        names(&items[2]["members"]),
+        ["Đồng chí chutri", "Đồng chí totac"]
+    );
+    assert_eq!(names(&items[2]["communes"]), ["Phường Bưởi"]);
+    let (_, duties) = get_as(&w.app, w.token("chutri"), "/api/v1/desk/duties").await;
+    for d in duties["items"].as_array().unwrap() {
+        assert_eq!(d["unit_name"], "Phường Thụy Khuê");
+        assert_eq!(names(&d["officials"]), ["Đồng chí totac"]);
+    }
+}
+
+/// The ids of a list read one item a page, cursor after cursor.
+async fn walked(w: &World, who: &str, path: &str) -> Vec<i64> {
+    let mut ids = vec![];
+    let mut cursor = String::new();
+    loop {
+        let sep = if path.contains('?') { '&' } else { '?' };
+        let (status, page) = w
+            .call(
+                Some(who),
+                Method::GET,
+                &format!("{path}{sep}limit=1&cursor={cursor}"),
+                None,
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK, "{path}: {page}");
+        ids.extend(
+            page["items"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|i| i["id"].as_i64().unwrap()),
+        );
+        match page["next_cursor"].as_str() {
+            Some(c) => cursor = c.to_string(),
+            None => return ids,
+        }
+        assert!(ids.len() < 100, "{path} never ends");
+    }
+}
+
+/// The ids of a list read as one page.
+async fn listed(w: &World, who: &str, path: &str) -> Vec<i64> {
+    let sep = if path.contains('?') { '&' } else { '?' };
+    let (status, page) = w
+        .call(
+            Some(who),
+            Method::GET,
+            &format!("{path}{sep}limit=200"),
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{path}: {page}");
+    page["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["id"].as_i64().unwrap())
+        .collect()
+}
+
+/// Lists ordered by day rather than id go on after their cursor in their
+/// own order, ties included, and a cursor naming another list's item ends
+/// the list.
+#[tokio::test]
+async fn a_cursor_goes_on_in_the_lists_own_order_and_a_strangers_cursor_ends_it() {
+    let w = world().await;
+    let today = danvan::domain::format::today();
+    // Shifts (by day), and cases of one shift (by id).
+    let (duty, shift) = add_duty(&w);
+    let (other_duty, other_shift) = add_duty(&w);
+    {
+        let mut conn = w.app.conn();
+        let d = db::desk::find(&mut conn, duty).unwrap();
+        db::desk::generate(&mut conn, &d, today, 4).unwrap();
+    }
+    for _ in 0..3 {
+        let cases = format!("/api/v1/desk/shifts/{shift}/cases");
+        let (status, body) = w
+            .call(Some("totac"), Method::POST, &cases, Some(case_body()))
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{body}");
+    }
+    // Rounds (by day and hour): two at the same hour.
+    let (team, _) = add_team(&w);
+    let rounds = format!("/api/v1/teams/{team}/rounds");
+    for body in [plan_body(&w), plan_body(&w), {
+        let mut b = plan_body(&w);
+        b["start_time"] = json!("07:00");
+        b
+    }] {
+        let (status, round) = w
+            .call(Some("totac"), Method::POST, &rounds, Some(body))
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{round}");
+    }
+    // Milestones (by due day): two due the same day, one before them.
+    let milestones = format!("/api/v1/tasks/{}/milestones", w.task);
+    for due in ["2026-12-20", "2026-12-20", "2026-12-01"] {
+        let body = json!({"title": "Họp dân", "due_on": due});
+        let (status, m) = w
+            .call(Some("chutri"), Method::POST, &milestones, Some(body))
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{m}");
+    }
+    // Visits (newest first): two the same day.
+    let visits = format!("/api/v1/households/{}/visits", w.household);
+    for on in ["2026-11-30", "2026-11-02", "2026-11-30"] {
+        let mut body = visit_body();
+        body["visited_on"] = json!(on);
+        let (status, v) = w
+            .call(Some("totac"), Method::POST, &visits, Some(body))
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{v}");
+    }
+
+    let shifts = format!("/api/v1/desk/duties/{duty}/shifts");
+    let cases = format!("/api/v1/desk/shifts/{shift}/cases");
+    let (_, other_round) = add_team(&w);
+    let other_milestone = {
+        let path = format!("/api/v1/tasks/{}/milestones", {
+            let (status, t) = w
+                .call(
+                    Some("chutri"),
+                    Method::POST,
+                    "/api/v1/tasks",
+                    Some(task_body(&w, w.ward, "Ngõ khác")),
+                )
+                .await;
+            assert_eq!(status, StatusCode::CREATED, "{t}");
+            t["id"].as_i64().unwrap()
+        });
+        let body = json!({"title": "Khác", "due_on": "2026-12-05"});
+        w.call(Some("chutri"), Method::POST, &path, Some(body))
+            .await
+            .1["id"]
+            .as_i64()
+            .unwrap()
+    };
+    let lists = [
+        (shifts.as_str(), other_shift, 4),
+        (cases.as_str(), 0, 3),
+        (rounds.as_str(), other_round, 4),
+        (milestones.as_str(), other_milestone, 3),
+        (visits.as_str(), 0, 3),
+    ];
+    for (path, stranger, n) in lists {
+        let all = listed(&w, "chutri", path).await;
+        assert_eq!(all.len(), n, "{path}: {all:?}");
+        assert_eq!(walked(&w, "chutri", path).await, all, "{path}");
+        if stranger != 0 {
+            let (_, page) = w
+                .call(
+                    Some("chutri"),
+                    Method::GET,
+                    &format!("{path}?cursor={stranger}"),
+                    None,
+                )
+                .await;
+            assert_eq!(page["items"], json!([]), "{path} after {stranger}");
+        }
+    }
+    let _ = other_duty;
+    // Rounds: by day, then hour, then the order they were planned in.
+    let (_, page) = w.call(Some("chutri"), Method::GET, &rounds, None).await;
+    let times: Vec<&str> = page["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["start_time"].as_str().unwrap())
+        .collect();
+    assert_eq!(times, ["07:00", "08:00", "14:00", "14:00"]);
+    // Visits: newest first.
+    let (_, page) = w.call(Some("chutri"), Method::GET, &visits, None).await;
+    let days: Vec<&str> = page["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v["visited_on"].as_str().unwrap())
+        .collect();
+    assert_eq!(days, ["2026-11-30", "2026-11-30", "2026-11-02"]);
+}
+
+/// A campaign belongs to its unit as a whole: the list shows it to readers
+/// of the unit, of a unit above it and of a unit inside it, not beside it.
+#[tokio::test]
+async fn the_campaigns_listed_are_those_of_units_read_from_above_or_inside() {
+    let w = world().await;
+    let ward = add_campaign_of(&w, w.ward);
+    let city = add_campaign_of(&w, w.app.root);
+    let beside = add_campaign_of(&w, w.other_ward);
+    for (who, expected) in [
+        ("admin", vec![ward, city, beside]),
+        ("xem", vec![ward, city]),
+        ("capuy.khac", vec![city, beside]),
+    ] {
+        assert_eq!(
+            listed(&w, who, "/api/v1/campaigns").await,
+            expected,
+            "{who}"
+        );
+        assert_eq!(
+            walked(&w, who, "/api/v1/campaigns").await,
+            expected,
+            "{who}"
+        );
+    }
+}
+
+/// The urgency and status filters keep what the unfiltered list says, and
+/// the list holds what was raised by or to a unit the reader sees.
+#[tokio::test]
+async fn recommendations_filtered_by_urgency_or_status_are_those_the_list_marks_so() {
+    let w = world().await;
+    let today = danvan::domain::format::today();
+    let mut conn = w.app.conn();
+    // Due every day from eight weeks ago to four weeks ahead: every urgency.
+    let mut raised = vec![];
+    for (n, (from, to)) in [
+        (w.ward, w.other_ward),
+        (w.other_ward, w.ward),
+        (w.other_ward, w.other_ward),
+    ]
+    .into_iter()
+    .cycle()
+    .take(84)
+    .enumerate()
+    {
+        let fields = db::recommendations::RecommendationFields {
+            inspection_id: None,
+            from_unit_id: from,
+            to_unit_id: to,
+            field: "other".into(),
+            content: format!("Kiến nghị số {n}"),
+            raised_on: today - chrono::Duration::days(70),
+        };
+        let due = today + chrono::Duration::days(n as i64 - 56);
+        let (rec, _) = db::recommendations::create(&mut conn, &fields, 10, due, w.owner).unwrap();
+        raised.push((rec.id, from == w.ward || to == w.ward));
+    }
+    let ids = |v: &Value| -> Vec<i64> {
+        v["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| r["id"].as_i64().unwrap())
+            .collect()
+    };
+    let seen_by_ward: Vec<i64> = raised
+        .iter()
+        .filter(|(_, s)| *s)
+        .map(|(id, _)| *id)
+        .collect();
+    for (user, expected) in [
+        ("xem", seen_by_ward),
+        ("admin", raised.iter().map(|(id, _)| *id).collect()),
+    ] {
+        let (_, all) = w
+            .call(
+                Some(user),
+                Method::GET,
+                "/api/v1/recommendations?limit=200",
+                None,
+            )
+            .await;
+        assert_eq!(ids(&all), expected, "{user}");
+        let all = all["items"].as_array().unwrap().clone();
+        for (key, value) in [
+            ("urgency", "on_time"),
+            ("urgency", "due_soon"),
+            ("urgency", "overdue"),
+            ("urgency", "long_overdue"),
+            ("status", "open"),
+            ("status", "answered"),
+        ] {
+            let path = format!("/api/v1/recommendations?limit=200&{key}={value}");
+            let (status, page) = w.call(Some(user), Method::GET, &path, None).await;
+            assert_eq!(status, StatusCode::OK);
+            let marked: Vec<i64> = all
+                .iter()
+                .filter(|r| r[key] == value)
+                .map(|r| r["id"].as_i64().unwrap())
+                .collect();
+            assert!(
+                marked.len() > 1 || value == "answered",
+                "{user}: {key}={value}"
+            );
+            assert_eq!(ids(&page), marked, "{user}: {key}={value}");
+        }
+        let (_, none) = w
+            .call(
+                Some(user),
+                Method::GET,
+                "/api/v1/recommendations?urgency=late",
+                None,
+            )
+            .await;
+        assert_eq!(none["items"], json!([]));
+    }
 }

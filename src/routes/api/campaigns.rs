@@ -99,30 +99,15 @@ pub struct CampaignPage {
     responses((status = 200, body = CampaignPage), super::docs::Errors),
     security(("token" = [])))]
 pub async fn list_campaigns(api: Api, q: web::Query<PageQuery>) -> ApiResult<HttpResponse> {
-    let asked = q.parse()?;
-    let rows = api.db(|c| Ok(db::campaigns::all(c)?)).await?;
-    let keep = |_: &Campaign, path: &str| api.user.reaches(path);
-    Ok(page_by_id(rows, asked, keep, CampaignOut::from, |c| c.id))
-}
-
-/// A page by id of the records as the pages list them (each with its unit's
-/// name and path), those `keep` lets the reader see.
-pub(super) fn page_by_id<R, O: Serialize>(
-    rows: Vec<(R, String, String)>,
-    (after, limit): (i64, i64),
-    keep: impl Fn(&R, &str) -> bool,
-    out: impl Fn(R) -> O,
-    id: impl Fn(&O) -> i64,
-) -> HttpResponse {
-    let mut items: Vec<O> = rows
+    let (after, limit) = q.parse()?;
+    let scope = api.user.scope(Permission::View);
+    let items: Vec<CampaignOut> = api
+        .db(move |c| Ok(db::campaigns::reached_after(c, &scope, after, limit)?))
+        .await?
         .into_iter()
-        .filter(|(r, _, path)| keep(r, path))
-        .map(|(r, _, _)| out(r))
-        .filter(|o| id(o) > after)
+        .map(CampaignOut::from)
         .collect();
-    items.sort_by_key(&id);
-    items.truncate(limit as usize);
-    page(items, limit, id)
+    Ok(page(items, limit, |c| c.id))
 }
 
 /// One campaign; its version is the ETag.

@@ -114,21 +114,21 @@ pub struct DutyPage {
     security(("token" = [])))]
 pub async fn list_duties(api: Api, q: web::Query<PageQuery>) -> ApiResult<HttpResponse> {
     let (after, limit) = q.parse()?;
-    let user = api.user.clone();
+    let scope = api.user.scope(Permission::View);
     let items = api
         .db(move |c| {
-            let mut duties: Vec<_> = ddb::all(c)?
+            // One query for the page and one for its officials, however
+            // many duties there are.
+            let duties = ddb::seen_after(c, &scope, after, limit)?;
+            let ids: Vec<i64> = duties.iter().map(|(d, _)| d.id).collect();
+            let mut officials = super::grouped(ddb::officials_of_duties(c, &ids)?);
+            Ok(duties
                 .into_iter()
-                .filter(|(d, _, path)| d.id > after && user.can(Permission::View, path))
-                .collect();
-            duties.sort_by_key(|(d, _, _)| d.id);
-            duties.truncate(limit as usize);
-            let mut items = Vec::with_capacity(duties.len());
-            for (d, unit_name, _) in duties {
-                let officials = ddb::officials(c, d.id)?;
-                items.push(DutyOut::new(d, unit_name, officials));
-            }
-            Ok(items)
+                .map(|(d, unit_name)| {
+                    let o = officials.remove(&d.id).unwrap_or_default();
+                    DutyOut::new(d, unit_name, o)
+                })
+                .collect::<Vec<_>>())
         })
         .await?;
     Ok(page(items, limit, |d| d.id))
@@ -330,13 +330,10 @@ pub async fn list_shifts(
     let rows = api
         .db(move |c| {
             duty_access(c, &user, did)?;
-            Ok(ddb::shifts(c, did, from, to)?)
+            Ok(ddb::shifts_after(c, did, (from, to), after, limit)?)
         })
         .await?;
-    let items: Vec<ShiftOut> = super::following(rows, after, limit, |r| r.shift.id)
-        .into_iter()
-        .map(ShiftOut::from)
-        .collect();
+    let items: Vec<ShiftOut> = rows.into_iter().map(ShiftOut::from).collect();
     Ok(page(items, limit, |s| s.id))
 }
 
@@ -497,19 +494,12 @@ pub async fn list_cases(
     let rows = api
         .db(move |c| {
             shift_access(c, &user, sid)?;
-            Ok(ddb::cases_of_shift(c, sid)?)
+            Ok(ddb::cases_after(c, sid, after, limit)?)
         })
         .await?;
     let items: Vec<CaseOut> = rows
         .into_iter()
-        .filter(|r| r.case.id > after)
-        .take(limit as usize)
-        .map(|r| {
-            CaseOut::new(
-                r.case,
-                named(api.user.locale, &r.procedure_vi, &r.procedure_en),
-            )
-        })
+        .map(|(case, vi, en)| CaseOut::new(case, named(api.user.locale, &vi, &en)))
         .collect();
     Ok(page(items, limit, |c| c.id))
 }

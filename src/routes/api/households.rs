@@ -262,19 +262,22 @@ pub async fn list_visits(
 ) -> ApiResult<HttpResponse> {
     let (after, limit) = q.parse()?;
     let (hid, user) = (*id, api.user.clone());
+    // Newest first: a cursor names the last visit seen; the page goes on
+    // after it in the same order.
     let (history, mut photos) = api
         .db(move |c| {
             let (_, access) = household_access(c, &user, hid)?;
+            let history = db::households::history_after(c, hid, after, limit)?;
             let photos = match access.sight {
                 Sight::Masked => Vec::new(),
-                _ => db::households::photos(c, hid, None)?,
+                _ => {
+                    let ids: Vec<i64> = history.iter().map(|(v, _)| v.id).collect();
+                    db::households::photos_of_visits(c, &ids)?
+                }
             };
-            Ok((db::households::history(c, hid)?, photos))
+            Ok((history, photos))
         })
         .await?;
-    // Newest first: a cursor names the last visit seen; the page goes on
-    // after it in the same order.
-    let history = super::following(history, after, limit, |(v, _)| v.id);
     let items: Vec<VisitOut> = history
         .into_iter()
         .map(|(v, members)| VisitOut {

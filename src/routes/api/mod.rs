@@ -622,17 +622,15 @@ pub async fn body(mut payload: web::Payload, limit: usize, what: &str) -> ApiRes
     Ok(bytes)
 }
 
-/// The page of an already ordered list that follows the item with id
-/// `after` (from the start when 0; nothing when no item has that id).
-pub fn following<T>(items: Vec<T>, after: i64, limit: i64, id: impl Fn(&T) -> i64) -> Vec<T> {
-    let start = match after {
-        0 => 0,
-        a => items
-            .iter()
-            .position(|i| id(i) == a)
-            .map_or(items.len(), |i| i + 1),
-    };
-    items.into_iter().skip(start).take(limit as usize).collect()
+/// The rows of a page's related records, by the id of the item each
+/// belongs to, in the order they came (one query for a whole page, then
+/// handed out to its items).
+pub fn grouped<T>(rows: Vec<(i64, T)>) -> std::collections::HashMap<i64, Vec<T>> {
+    let mut out: std::collections::HashMap<i64, Vec<T>> = std::collections::HashMap::new();
+    for (key, row) in rows {
+        out.entry(key).or_default().push(row);
+    }
+    out
 }
 
 /// A page of a list: the items, and the cursor of the next page (`null` on
@@ -708,18 +706,6 @@ pub fn if_match(req: &HttpRequest, current: i32) -> ApiResult<i32> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn a_cursor_continues_after_the_item_it_names_in_the_lists_own_order() {
-        let newest_first = vec![9, 7, 8, 3];
-        assert_eq!(following(newest_first.clone(), 0, 2, |i| *i), vec![9, 7]);
-        assert_eq!(following(newest_first.clone(), 7, 2, |i| *i), vec![8, 3]);
-        assert_eq!(
-            following(newest_first.clone(), 3, 2, |i| *i),
-            Vec::<i64>::new()
-        );
-        assert_eq!(following(newest_first, 5, 2, |i| *i), Vec::<i64>::new());
-    }
 
     #[test]
     fn limits_and_cursors_outside_the_description_are_refused() {

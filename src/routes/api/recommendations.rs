@@ -16,7 +16,7 @@ use crate::db::{self, recommendations::Recommendation};
 use crate::domain::access::Permission;
 use crate::domain::format;
 use crate::domain::validate::FieldErrors;
-use crate::domain::workdays::Calendar;
+use crate::domain::workdays::{self, Calendar, Urgency};
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(
@@ -112,33 +112,33 @@ pub async fn list_recommendations(
     f: web::Query<RecommendationFilter>,
 ) -> ApiResult<HttpResponse> {
     let (after, limit) = q.parse()?;
-    let (all, cal) = api
-        .db(|c| {
-            Ok((
-                db::recommendations::all(c)?,
-                db::recommendations::calendar(c)?,
-            ))
+    let today = format::today();
+    let status = f.status.clone().filter(|s| !s.is_empty());
+    // An urgency no recommendation can have leaves the list empty.
+    let urgency = match f.urgency.as_deref().filter(|u| !u.is_empty()) {
+        None => None,
+        Some(u) => match Urgency::parse(u) {
+            Some(u) => Some(u),
+            None => return Ok(page(Vec::<RecommendationOut>::new(), limit, |r| r.id)),
+        },
+    };
+    let scope = api.user.scope(Permission::View);
+    let (recs, cal) = api
+        .db(move |c| {
+            let cal = db::recommendations::calendar(c)?;
+            let filter = db::recommendations::ListFilter {
+                scope,
+                status,
+                due: urgency.map(|u| workdays::due_dates_with(&cal, u, today)),
+            };
+            let recs = db::recommendations::listed_after(c, &filter, after, limit)?;
+            Ok((recs, cal))
         })
         .await?;
-    let today = format::today();
-    let mut items: Vec<RecommendationOut> = all
+    let items: Vec<RecommendationOut> = recs
         .into_iter()
-        .filter(|(r, from, to)| {
-            r.id > after
-                && (api.user.can(Permission::View, from) || api.user.can(Permission::View, to))
-                && f.status
-                    .as_ref()
-                    .is_none_or(|s| s.is_empty() || *s == r.status)
-        })
-        .map(|(r, _, _)| RecommendationOut::new(r, &cal, today))
-        .filter(|r| {
-            f.urgency
-                .as_ref()
-                .is_none_or(|u| u.is_empty() || r.urgency.as_ref() == Some(u))
-        })
+        .map(|r| RecommendationOut::new(r, &cal, today))
         .collect();
-    items.sort_by_key(|r| r.id);
-    items.truncate(limit as usize);
     Ok(page(items, limit, |r| r.id))
 }
 

@@ -14,14 +14,15 @@ use utoipa::ToSchema;
 
 use actix_web::HttpRequest;
 
-use super::campaigns::page_by_id;
 use super::{
-    created, etag, if_match, one, resource, version, Api, ApiError, ApiJson, ApiResult, PageQuery,
+    created, etag, if_match, one, page, resource, version, Api, ApiError, ApiJson, ApiResult,
+    PageQuery,
 };
 use crate::app::reviews::{
-    self as uc, listed, move_reason, move_round_to, RoundAccess, RoundInput, TaskWrite,
+    self as uc, move_reason, move_round_to, RoundAccess, RoundInput, TaskWrite,
 };
 use crate::db::{self, reviews::Round};
+use crate::domain::access::Permission;
 use crate::domain::numbers;
 use crate::domain::review::{DisputeAnswer, RoundStatus};
 use crate::domain::validate::FieldErrors;
@@ -122,10 +123,20 @@ pub struct RoundPage {
     responses((status = 200, body = RoundPage), super::docs::Errors),
     security(("token" = [])))]
 pub async fn list_rounds(api: Api, q: web::Query<PageQuery>) -> ApiResult<HttpResponse> {
-    let asked = q.parse()?;
-    let rows = api.db(|c| Ok(db::reviews::all(c)?)).await?;
-    let keep = |r: &Round, path: &str| listed(&api.user, r, path);
-    Ok(page_by_id(rows, asked, keep, RoundOut::from, |r| r.id))
+    let (after, limit) = q.parse()?;
+    let reviewed = api.user.scope(Permission::WriteReviews);
+    let viewed = api.user.scope(Permission::View);
+    let items: Vec<RoundOut> = api
+        .db(move |c| {
+            Ok(db::reviews::listed_after(
+                c, &reviewed, &viewed, after, limit,
+            )?)
+        })
+        .await?
+        .into_iter()
+        .map(RoundOut::from)
+        .collect();
+    Ok(page(items, limit, |r| r.id))
 }
 
 /// One round, if the reader may see it; its version is the ETag.

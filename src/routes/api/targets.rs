@@ -156,16 +156,12 @@ pub async fn list_targets(
     let (unit, targets) = api
         .db(move |c| {
             let unit = db::units::find(c, unit_id)?;
-            Ok((unit, db::recommendations::targets_of(c, unit_id, year)?))
+            let targets = db::recommendations::targets_after(c, unit_id, year, after, limit)?;
+            Ok((unit, targets))
         })
         .await?;
     api.user.require(Permission::View, &unit.path)?;
-    let items: Vec<TargetOut> = targets
-        .into_iter()
-        .filter(|t| t.id > after)
-        .take(limit as usize)
-        .map(TargetOut::from)
-        .collect();
+    let items: Vec<TargetOut> = targets.into_iter().map(TargetOut::from).collect();
     Ok(page(items, limit, |t| t.id))
 }
 

@@ -308,30 +308,41 @@ pub struct MilestonePage {
     next_cursor: Option<String>,
 }
 
-/// The milestones of a task the reader may see, by due day.
-async fn milestones_of(api: &Api, id: i64) -> ApiResult<Vec<MilestoneOut>> {
+impl From<db::tasks::Milestone> for MilestoneOut {
+    fn from(m: db::tasks::Milestone) -> Self {
+        MilestoneOut {
+            id: m.id,
+            task_id: m.task_id,
+            title: m.title,
+            due_on: m.due_on,
+            done_on: m.done_on,
+        }
+    }
+}
+
+/// Up to `limit` milestones of a task the reader may see, by due day, after
+/// the milestone `after` (0: from the first).
+async fn milestones_of(api: &Api, id: i64, after: i64, limit: i64) -> ApiResult<Vec<MilestoneOut>> {
     let user = api.user.clone();
     api.db(move |c| {
         access(c, &user, id)?;
-        let items = db::tasks::milestones(c, id)?.into_iter();
-        Ok(items
-            .map(|m| MilestoneOut {
-                id: m.id,
-                task_id: m.task_id,
-                title: m.title,
-                due_on: m.due_on,
-                done_on: m.done_on,
-            })
-            .collect())
+        let items = db::tasks::milestones_after(c, id, after, limit)?;
+        Ok(items.into_iter().map(MilestoneOut::from).collect())
     })
     .await
 }
 
 /// One milestone of a task the reader may see.
 async fn milestone(api: &Api, task_id: i64, id: i64) -> ApiResult<MilestoneOut> {
-    let items = milestones_of(api, task_id).await?;
-    let m = items.into_iter().find(|m| m.id == id);
-    m.ok_or(ApiError::NotFound)
+    let user = api.user.clone();
+    let m = api
+        .db(move |c| {
+            access(c, &user, task_id)?;
+            let items = db::tasks::milestones(c, task_id)?;
+            Ok(items.into_iter().find(|m| m.id == id))
+        })
+        .await?;
+    m.map(MilestoneOut::from).ok_or(ApiError::NotFound)
 }
 
 /// A task's milestones by due day (the cursor is the last milestone read).
@@ -345,8 +356,7 @@ pub async fn list_milestones(
     q: web::Query<PageQuery>,
 ) -> ApiResult<HttpResponse> {
     let (after, limit) = q.parse()?;
-    let items = milestones_of(&api, *id).await?;
-    let items = super::following(items, after, limit, |m| m.id);
+    let items = milestones_of(&api, *id, after, limit).await?;
     Ok(page(items, limit, |m| m.id))
 }
 

@@ -13,9 +13,9 @@ use super::{created, one, page, resource, version, Api, ApiError, ApiJson, ApiRe
 use crate::app::teams::{round_access, team_access, Access, PlanInput, ResultInput, TeamInput};
 use crate::app::{self, Rejected};
 use crate::db::teams as tdb;
+use crate::db::units::Unit;
 use crate::domain::access::Permission;
 use crate::domain::validate::FieldErrors;
-use crate::error::AppError;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(
@@ -58,26 +58,37 @@ pub struct TeamOut {
     updated_at: NaiveDateTime,
 }
 
-impl From<Access> for TeamOut {
-    fn from(a: Access) -> Self {
+impl TeamOut {
+    fn new(
+        team: tdb::Team,
+        lead: Unit,
+        members: Vec<(i64, String, String)>,
+        communes: Vec<(i64, String, String)>,
+    ) -> Self {
         let people = |list: Vec<(i64, String, String)>| {
             list.into_iter()
                 .map(|(id, name, _)| Person::new(id, name))
                 .collect()
         };
         TeamOut {
-            id: a.team.id,
-            name: a.team.name,
-            lead_unit_id: a.lead.id,
-            lead_unit_name: a.lead.name,
-            period_from: a.team.period_from,
-            period_to: a.team.period_to,
-            description: a.team.description,
-            members: people(a.members),
-            communes: people(a.communes),
-            version: a.team.version,
-            updated_at: a.team.updated_at,
+            id: team.id,
+            name: team.name,
+            lead_unit_id: lead.id,
+            lead_unit_name: lead.name,
+            period_from: team.period_from,
+            period_to: team.period_to,
+            description: team.description,
+            members: people(members),
+            communes: people(communes),
+            version: team.version,
+            updated_at: team.updated_at,
         }
+    }
+}
+
+impl From<Access> for TeamOut {
+    fn from(a: Access) -> Self {
+        TeamOut::new(a.team, a.lead, a.members, a.communes)
     }
 }
 
@@ -94,27 +105,22 @@ pub struct TeamPage {
     security(("token" = [])))]
 pub async fn list_teams(api: Api, q: web::Query<PageQuery>) -> ApiResult<HttpResponse> {
     let (after, limit) = q.parse()?;
-    let user = api.user.clone();
+    let (uid, scope) = (api.user.id, api.user.scope(Permission::View));
     let items = api
         .db(move |c| {
-            let mut ids: Vec<i64> = tdb::all(c)?
+            // Two queries for the page (its ids, then its rows), one for
+            // its members, one for its communes, however many teams there are.
+            let teams = tdb::seen_after(c, uid, &scope, after, limit)?;
+            let ids: Vec<i64> = teams.iter().map(|(t, _)| t.id).collect();
+            let mut members = super::grouped(tdb::members_of_teams(c, &ids)?);
+            let mut communes = super::grouped(tdb::communes_of_teams(c, &ids)?);
+            Ok(teams
                 .into_iter()
-                .map(|(t, _, _)| t.id)
-                .filter(|id| *id > after)
-                .collect();
-            ids.sort_unstable();
-            let mut items = Vec::new();
-            for id in ids {
-                match team_access(c, &user, id) {
-                    Ok(a) => items.push(TeamOut::from(a)),
-                    Err(AppError::Forbidden) => continue,
-                    Err(e) => return Err(e),
-                }
-                if items.len() as i64 == limit {
-                    break;
-                }
-            }
-            Ok(items)
+                .map(|(t, lead)| {
+                    let (m, k) = (members.remove(&t.id), communes.remove(&t.id));
+                    TeamOut::new(t, lead, m.unwrap_or_default(), k.unwrap_or_default())
+                })
+                .collect::<Vec<_>>())
         })
         .await?;
     Ok(page(items, limit, |t| t.id))
@@ -317,13 +323,10 @@ pub async fn list_rounds(
             let a = team_access(c, &user, tid)?;
             let from = from.unwrap_or(a.team.period_from).max(a.team.period_from);
             let to = to.unwrap_or(a.team.period_to).min(a.team.period_to);
-            Ok(tdb::rounds(c, tid, from, to)?)
+            Ok(tdb::rounds_after(c, tid, (from, to), after, limit)?)
         })
         .await?;
-    let items: Vec<TeamRoundOut> = super::following(rounds, after, limit, |(r, _)| r.id)
-        .into_iter()
-        .map(|(r, _)| TeamRoundOut::from(r))
-        .collect();
+    let items: Vec<TeamRoundOut> = rounds.into_iter().map(TeamRoundOut::from).collect();
     Ok(page(items, limit, |r| r.id))
 }
 

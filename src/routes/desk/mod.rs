@@ -109,33 +109,28 @@ async fn index(ctx: Ctx) -> AppResult<HttpResponse> {
     let user = ctx.user()?;
     let uid = user.id;
     let today = format::today();
+    let scope = user.scope(Permission::View);
     let (duties, mine, asked_of_me) = ctx
         .db(move |conn| {
-            let duties = ddb::all(conn)?;
-            let mut mine = Vec::new();
-            for (d, _, _) in &duties {
-                for s in ddb::shifts(
-                    conn,
-                    d.id,
-                    today,
-                    today + chrono::Duration::weeks(ROTA_WEEKS as i64),
-                )? {
-                    if s.shift.official_id == uid {
-                        mine.push(json!({"s": s.shift, "duty": d.name, "place": d.place}));
-                    }
-                }
-            }
-            Ok((duties, mine, ddb::swaps_asked_of(conn, uid)?))
+            let until = today + chrono::Duration::weeks(ROTA_WEEKS as i64);
+            Ok((
+                ddb::seen(conn, &scope)?,
+                ddb::shifts_of_official(conn, uid, today, until)?,
+                ddb::swaps_asked_of(conn, uid)?,
+            ))
         })
         .await?;
+    let mine: Vec<Value> = mine
+        .into_iter()
+        .map(|(s, duty, place)| json!({"s": s, "duty": duty, "place": place}))
+        .collect();
     let asked: Vec<Value> = asked_of_me
         .into_iter()
         .map(|(s, duty, asker)| json!({"s": s, "duty": duty, "asker": asker}))
         .collect();
     let rows: Vec<Value> = duties
         .into_iter()
-        .filter(|(_, _, path)| user.can(Permission::View, path))
-        .map(|(d, unit_name, _)| json!({"d": d, "unit_name": unit_name}))
+        .map(|(d, unit_name)| json!({"d": d, "unit_name": unit_name}))
         .collect();
     ctx.render(
         "desk/index",

@@ -311,14 +311,12 @@ pub(super) async fn answer(
 
 pub(super) async fn escalations(ctx: Ctx) -> AppResult<HttpResponse> {
     let user = ctx.user()?;
-    let duties = ctx.db(|conn| Ok(ddb::all(conn)?)).await?;
-    let ids: Vec<i64> = duties
-        .iter()
-        .filter(|(_, _, path)| user.can(Permission::View, path))
-        .map(|(d, _, _)| d.id)
-        .collect();
+    let scope = user.scope(Permission::View);
     let rows = ctx
-        .db(move |conn| Ok(ddb::escalations(conn, &ids, false)?))
+        .db(move |conn| {
+            let ids: Vec<i64> = ddb::seen(conn, &scope)?.iter().map(|(d, _)| d.id).collect();
+            Ok(ddb::escalations(conn, &ids, false)?)
+        })
         .await?;
     let today = format::today();
     ctx.render(

@@ -626,10 +626,8 @@ async fn personal_data(ctx: Ctx, id: web::Path<i64>) -> AppResult<HttpResponse> 
             let read = Change::new("export_personal", "household", hid, json!({})).on_unit(unit_id);
             audit::record_read(conn, &actor, &read)?;
             let history = db::households::history(conn, hid)?;
-            let mut scans = Vec::new();
-            for (v, _) in &history {
-                scans.extend(db::documents::scans(conn, "visit", v.id)?);
-            }
+            let visits: Vec<i64> = history.iter().map(|(v, _)| v.id).collect();
+            let scans = db::documents::scans_of(conn, "visit", &visits)?;
             Ok((
                 history,
                 audit::of_entity(conn, "household", hid)?,

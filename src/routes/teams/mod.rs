@@ -60,28 +60,13 @@ pub(super) async fn load(ctx: &Ctx, id: i64) -> AppResult<Access> {
 
 async fn index(ctx: Ctx) -> AppResult<HttpResponse> {
     let user = ctx.user()?;
-    let uid = user.id;
+    let (uid, scope) = (user.id, user.scope(Permission::View));
     let rows = ctx
-        .db(move |conn| {
-            let mut out = Vec::new();
-            for (t, lead_name, lead_path) in tdb::all(conn)? {
-                let communes = tdb::communes(conn, t.id)?;
-                let member = tdb::members(conn, t.id)?.iter().any(|m| m.0 == uid);
-                out.push((t, lead_name, lead_path, communes, member));
-            }
-            Ok(out)
-        })
+        .db(move |conn| Ok(tdb::seen_by(conn, uid, &scope)?))
         .await?;
     let rows: Vec<Value> = rows
         .into_iter()
-        .filter(|(_, _, path, communes, member)| {
-            *member
-                || user.can(Permission::View, path)
-                || communes
-                    .iter()
-                    .any(|(_, _, p)| user.can(Permission::View, p))
-        })
-        .map(|(t, lead, _, communes, _)| json!({"t": t, "lead": lead, "communes": communes.len()}))
+        .map(|(t, lead, communes)| json!({"t": t, "lead": lead, "communes": communes}))
         .collect();
     ctx.render(
         "teams/index",

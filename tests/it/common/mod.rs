@@ -360,6 +360,65 @@ impl TestApp {
     }
 }
 
+/// Settings under which every request runs on one pooled connection and
+/// nothing runs beside them (no outbox worker, no daily run): spawn with
+/// these to count what a request costs with [`TestApp::count_statements`].
+pub const COUNTING: &[(&str, &str)] = &[("DB_POOL_SIZE", "1"), ("OUTBOX_WORKER", "false")];
+
+/// The statements run on the app's connection since the count was last read.
+/// Left out: the pool's liveness ping, transaction brackets, the
+/// once-a-minute note of a token's last use and anything about SQLite's
+/// planner statistics (`PRAGMA`, `ANALYZE`, `sqlite_schema`, `sqlite_stat1`)
+/// — none depends on what a request reads, and some on the clock.
+#[derive(Clone, Default)]
+pub struct Statements(std::sync::Arc<std::sync::atomic::AtomicUsize>);
+
+impl diesel::connection::Instrumentation for Statements {
+    fn on_connection_event(&mut self, event: diesel::connection::InstrumentationEvent<'_>) {
+        if let diesel::connection::InstrumentationEvent::StartQuery { query, .. } = event {
+            let sql = query.to_string();
+            let sql = sql.trim_start();
+            let aside = sql == "SELECT 1"
+                || ["api_tokens", "sqlite_schema", "sqlite_stat1"]
+                    .iter()
+                    .any(|t| sql.contains(t))
+                || [
+                    "BEGIN",
+                    "COMMIT",
+                    "ROLLBACK",
+                    "SAVEPOINT",
+                    "RELEASE",
+                    "PRAGMA",
+                    "ANALYZE",
+                ]
+                .iter()
+                .any(|w| sql.starts_with(w));
+            if !aside {
+                self.0.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            }
+        }
+    }
+}
+
+impl Statements {
+    /// How many were run since the last read; starts the next count.
+    pub fn take(&self) -> usize {
+        self.0.swap(0, std::sync::atomic::Ordering::SeqCst)
+    }
+}
+
+impl TestApp {
+    /// Counts the statements of every request from now on: the app must run
+    /// with [`COUNTING`], so that its one pooled connection serves them all.
+    pub fn count_statements(&self) -> Statements {
+        let seen = Statements::default();
+        let mut conn = self.pool.get().unwrap();
+        assert_eq!(self.pool.max_size(), 1, "spawn the app with COUNTING");
+        conn.set_instrumentation(seen.clone());
+        seen
+    }
+}
+
 /// Nothing to post but the CSRF token: `browser.post(path, NO_FIELDS)`.
 pub const NO_FIELDS: &[(&str, &str)] = &[];
 
