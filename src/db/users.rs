@@ -348,7 +348,8 @@ pub struct UserRow {
     pub last_login_at: Option<NaiveDateTime>,
 }
 
-/// Users whose home unit lies in `prefixes`, filtered by a search text.
+/// Users whose home unit lies in `prefixes`, filtered by a search text
+/// (their name or username, accents aside, or their address).
 pub fn list(
     conn: &mut DbConnection,
     prefixes: &[String],
@@ -362,11 +363,12 @@ pub fn list(
             .filter(super::scope::path_in(prefixes))
             .into_boxed();
         if let Some(s) = search {
+            // A name or username accents aside; an address as typed.
             let pattern = format!("%{}%", s.to_lowercase());
             q = q.filter(super::Uncached(
-                users::username
-                    .like(pattern.clone())
-                    .or(lower(users::full_name.nullable()).like(pattern.clone()))
+                users::find_name
+                    .like(search::like_pattern(s))
+                    .escape('\\')
                     .or(lower(users::email).like(pattern)),
             ));
         }

@@ -146,6 +146,14 @@ async fn not_found() -> Result<actix_web::HttpResponse, AppError> {
     Err(AppError::NotFound)
 }
 
+/// The query of a page listed a page at a time and filtered by nothing
+/// else: `?page=N`.
+#[derive(serde::Deserialize, Default)]
+#[serde(default)]
+pub struct PageAsked {
+    pub page: Option<i64>,
+}
+
 /// `?page=N` for listings; pages start at 1.
 #[derive(Debug, Clone, Copy)]
 pub struct Page {

@@ -1457,3 +1457,69 @@ async fn a_round_larger_than_a_page_is_paged_on_screen_and_whole_in_the_docx() {
         assert!(!held.contains(&id.parse().unwrap()));
     }
 }
+
+/// Rounds are listed a page at a time; the lead picker lists at most 50
+/// reviewers who reach the unit and finds another by name, saving nothing.
+#[tokio::test]
+async fn rounds_are_paged_and_the_lead_picker_finds_a_reviewer_by_name() {
+    let w = world().await;
+    let app = &w.app;
+    app.crowd(
+        "thamdinh",
+        "Bùi Văn",
+        60,
+        w.ward,
+        &[(Role::Reviewer, w.ward)],
+    );
+    let tuyet = app.user("tuyet.nt", w.ward, &[(Role::Reviewer, w.ward)]);
+    app.set_email(tuyet, "Nguyễn Thị Ánh Tuyết", "tuyet@tayho.test", "vi");
+    let lead = app.browser("mttq.lead").await;
+    let form = lead.page_ok("/reviews/new").await;
+    let leads = common::options_of(&form, "lead_id");
+    assert!((50..=51).contains(&leads.len()), "{}", leads.len());
+    assert!(!form.contains("Nguyễn Thị Ánh Tuyết"));
+
+    let mut finding = round_fields(&w);
+    finding.push(("find", "anh tuyet".into()));
+    finding.push(("finding", "1".into()));
+    let r = lead.post("/reviews", &finding).await;
+    assert_eq!(r.status(), StatusCode::OK);
+    let html = r.text().await.unwrap();
+    let leads = common::options_of(&html, "lead_id");
+    assert!(leads.iter().any(|(v, _, _)| *v == tuyet.to_string()));
+    assert!(leads.iter().any(|(v, _, s)| *v == w.lead.to_string() && *s));
+    assert!(html.contains("value=\"15/BC-MTTQ\""));
+    assert!(db::reviews::all(&mut app.conn()).unwrap().is_empty());
+    // A committee member (no reviewer) may not look.
+    let committee = app.browser("capuy").await;
+    assert_eq!(
+        committee.post("/reviews", &finding).await.status(),
+        StatusCode::FORBIDDEN
+    );
+
+    // 55 rounds of the ward, one a year: 50, then 5.
+    let mut conn = app.conn();
+    let path = db::units::find(&mut conn, w.ward).unwrap().path;
+    for year in 1960..2015 {
+        let f = db::reviews::RoundFields {
+            unit_id: w.ward,
+            year,
+            title: format!("Giám sát năm {year}"),
+            lead_id: w.lead,
+            combine_rule: danvan::domain::review::CombineRule::Mean,
+            self_due: day(year, 12, 10),
+            review_due: day(year, 12, 25),
+            report_number: String::new(),
+            report_place: String::new(),
+            signer_title: String::new(),
+            signer_name: String::new(),
+        };
+        db::reviews::create(&mut conn, &f, &path, w.lead).unwrap();
+    }
+    let first = lead.page_ok("/reviews").await;
+    let second = lead
+        .page_ok(&format!("/reviews{}", next_link(&first)))
+        .await;
+    let rows = |html: &str| html.matches("Giám sát năm ").count();
+    assert_eq!((rows(&first), rows(&second)), (50, 5));
+}

@@ -12,8 +12,8 @@ mod models;
 
 pub(super) use figures::{table_sheet, Cell};
 
-use super::reviews::{named, Choices, Picker, PickerQuery, TasksForm};
-use super::{chosen, options, people, Page};
+use super::reviews::{named, Choices, Picker, TasksForm};
+use super::{chosen, options, people, Page, PageAsked};
 pub(super) use crate::app::campaigns::Access;
 use crate::app::campaigns::CampaignInput;
 use crate::app::{self, Version};
@@ -75,13 +75,7 @@ async fn load(ctx: &Ctx, id: i64) -> AppResult<Access> {
 /// Campaigns listed at a time: a province sets one per unit and year.
 const CAMPAIGNS_PAGE: i64 = 50;
 
-#[derive(Deserialize, Default)]
-#[serde(default)]
-struct IndexQuery {
-    page: Option<i64>,
-}
-
-async fn index(ctx: Ctx, q: web::Query<IndexQuery>) -> AppResult<HttpResponse> {
+async fn index(ctx: Ctx, q: web::Query<PageAsked>) -> AppResult<HttpResponse> {
     let user = ctx.user()?;
     let rows = ctx.db(|conn| Ok(cdb::all(conn)?)).await?;
     let page = Page::new(q.page, CAMPAIGNS_PAGE);
@@ -428,7 +422,7 @@ async fn save_criteria(
 async fn tasks_page(
     ctx: Ctx,
     id: web::Path<i64>,
-    q: web::Query<PickerQuery>,
+    q: web::Query<PageAsked>,
 ) -> AppResult<HttpResponse> {
     let a = load(&ctx, *id).await?;
     a.require_manage()?;

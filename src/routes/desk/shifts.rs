@@ -309,7 +309,13 @@ pub(super) async fn answer(
     Ok(ctx.redirect(&format!("/desk/cases/{cid}")))
 }
 
-pub(super) async fn escalations(ctx: Ctx) -> AppResult<HttpResponse> {
+/// Escalations listed at a time: every one ever made, the open first.
+const ESCALATIONS_PAGE: i64 = 50;
+
+pub(super) async fn escalations(
+    ctx: Ctx,
+    q: web::Query<crate::routes::PageAsked>,
+) -> AppResult<HttpResponse> {
     let user = ctx.user()?;
     let duties = ctx.db(|conn| Ok(ddb::all(conn)?)).await?;
     let ids: Vec<i64> = duties
@@ -320,6 +326,8 @@ pub(super) async fn escalations(ctx: Ctx) -> AppResult<HttpResponse> {
     let rows = ctx
         .db(move |conn| Ok(ddb::escalations(conn, &ids, false)?))
         .await?;
+    let page = crate::routes::Page::new(q.page, ESCALATIONS_PAGE);
+    let (rows, total) = page.cut(rows);
     let today = format::today();
     ctx.render(
         "desk/escalations",
@@ -329,6 +337,7 @@ pub(super) async fn escalations(ctx: Ctx) -> AppResult<HttpResponse> {
                 "c": c, "on": on, "duty": duty,
                 "overdue": desk::case_overdue(c.answered_on, c.due_on, today),
             })).collect::<Vec<_>>(),
+            "pagination": page.view(total, &[]),
         }),
     )
 }

@@ -10,7 +10,7 @@ mod round;
 mod task;
 
 pub(super) use criteria::{criteria_rows, render_criteria, save_criteria_with, CriteriaForm};
-pub(super) use round::{Choices, Picker, PickerQuery, TasksForm};
+pub(super) use round::{Choices, Picker, TasksForm};
 
 use actix_web::{web, HttpResponse};
 use serde::Deserialize;
@@ -25,7 +25,7 @@ use crate::domain::format;
 use crate::domain::review::{DisputeAnswer, RoundStatus};
 use crate::error::{AppError, AppResult};
 use crate::i18n::{self, Locale};
-use crate::routes::Page;
+use crate::routes::{Page, PageAsked};
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route("/reviews", web::get().to(index))
@@ -83,7 +83,7 @@ async fn load_round(ctx: &Ctx, id: i64) -> AppResult<RoundAccess> {
 /// Rounds listed at a time: a province opens one per unit and year.
 const ROUNDS_PAGE: i64 = 50;
 
-async fn index(ctx: Ctx, q: web::Query<PageQuery>) -> AppResult<HttpResponse> {
+async fn index(ctx: Ctx, q: web::Query<PageAsked>) -> AppResult<HttpResponse> {
     let user = ctx.user()?;
     let rounds = ctx.db(|conn| Ok(rdb::all(conn)?)).await?;
     let page = Page::new(q.page, ROUNDS_PAGE);
@@ -114,13 +114,7 @@ async fn index(ctx: Ctx, q: web::Query<PageQuery>) -> AppResult<HttpResponse> {
 /// holds thousands); the results, their export and the report have all.
 const ROUND_TASKS_PAGE: i64 = 100;
 
-#[derive(Deserialize, Default)]
-#[serde(default)]
-struct PageQuery {
-    page: Option<i64>,
-}
-
-async fn show(ctx: Ctx, id: web::Path<i64>, q: web::Query<PageQuery>) -> AppResult<HttpResponse> {
+async fn show(ctx: Ctx, id: web::Path<i64>, q: web::Query<PageAsked>) -> AppResult<HttpResponse> {
     let a = load_round(&ctx, *id).await?;
     let user = ctx.user()?;
     let round = a.round.clone();

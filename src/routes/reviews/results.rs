@@ -182,7 +182,7 @@ pub(super) async fn results_xlsx(ctx: Ctx, id: web::Path<i64>) -> AppResult<Http
 pub(super) async fn report(
     ctx: Ctx,
     id: web::Path<i64>,
-    q: web::Query<ResultsQuery>,
+    q: web::Query<crate::routes::PageAsked>,
 ) -> AppResult<HttpResponse> {
     let (id, user, state) = (*id, ctx.user()?.clone(), ctx.state.clone());
     let made = ctx

@@ -234,7 +234,7 @@ pub(super) async fn update(
 pub(super) async fn tasks_page(
     ctx: Ctx,
     id: web::Path<i64>,
-    q: web::Query<PickerQuery>,
+    q: web::Query<crate::routes::PageAsked>,
 ) -> AppResult<HttpResponse> {
     let a = load_round(&ctx, *id).await?;
     a.require_lead()?;
@@ -316,13 +316,6 @@ pub(in crate::routes) struct TasksForm {
     /// names the whole set.
     shown: Vec<String>,
     page: String,
-}
-
-/// `?page=N` of a task picker.
-#[derive(Deserialize, Default)]
-#[serde(default)]
-pub(in crate::routes) struct PickerQuery {
-    pub page: Option<i64>,
 }
 
 /// Tasks a picker shows at a time: a province's year holds thousands.
