@@ -175,6 +175,7 @@ struct UserRow {
     id: i64,
     username: String,
     full_name: String,
+    find_name: String,
     email: Option<String>,
     password_hash: String,
     locale: &'static str,
@@ -571,11 +572,13 @@ impl Gen<'_> {
         let mut grants = Vec::new();
         let mut user = |u: &mut Writer<UserRow>, username: String, home: i64| {
             id += 1;
+            let full_name = name(rng);
             let row = UserRow {
                 id,
                 email: Some(format!("{username}@sim.danvan.invalid")),
+                find_name: crate::domain::search::person(&full_name, &username),
                 username,
-                full_name: name(rng),
+                full_name,
                 password_hash: hash.to_string(),
                 locale: "vi",
                 unit_id: home,

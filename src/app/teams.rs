@@ -126,7 +126,8 @@ fn check(
     let lead = db::units::find_chosen(conn, lead_unit_id)?;
     let within: Vec<String> = lead.iter().map(|u| chosen::province(&u.path)).collect();
     let known_units = db::units::tree(conn, &within, false)?;
-    let known_users = db::users::in_scope(conn, &within)?;
+    // Only the people named are looked up, not the province's thousands.
+    let known_users = db::users::people_among(conn, &db::users::Pool::within(&within), &members)?;
     // A team keeps its lead unit once set.
     let lead = chosen::one(&mut e, "lead_unit_id", lead_unit_id, lead, |u| {
         !is_new || (u.active && scope.iter().any(|p| u.path.starts_with(p)))

@@ -417,6 +417,7 @@ pub fn run_migrations(conn: &mut DbConnection) -> anyhow::Result<Vec<String>> {
     }
     .map_err(|e| anyhow::anyhow!("migration failed: {e}"))?;
     households::fill_find_text(conn).context("filling the households' find text")?;
+    users::fill_find_name(conn).context("filling the accounts' find names")?;
     if let DbConnection::Sqlite(c) = conn {
         // Statistics for the planner where they are missing or stale (a new
         // index); bounded, so it is quick on a large file.

@@ -30,6 +30,7 @@ diesel::table! {
         last_login_at -> Nullable<Timestamp>,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        find_name -> Text,
     }
 }
 

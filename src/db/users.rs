@@ -9,6 +9,7 @@ use super::audit::{Change, Versions};
 use super::schema::{role_grants, units, users};
 use super::DbConnection;
 use crate::domain::access::{Grant, Role};
+use crate::domain::search;
 
 diesel::define_sql_function!(fn lower(x: diesel::sql_types::Nullable<diesel::sql_types::Text>) -> diesel::sql_types::Nullable<diesel::sql_types::Text>);
 
@@ -223,6 +224,7 @@ pub fn create(
         .values((
             users::username.eq(&f.username),
             users::full_name.eq(&f.full_name),
+            users::find_name.eq(search::person(&f.full_name, &f.username)),
             users::email.eq(&f.email),
             users::password_hash.eq(password_hash),
             users::locale.eq(&f.locale),
@@ -247,6 +249,7 @@ pub fn update(conn: &mut DbConnection, id: i64, f: &UserFields) -> QueryResult<(
         .set((
             users::username.eq(&f.username),
             users::full_name.eq(&f.full_name),
+            users::find_name.eq(search::person(&f.full_name, &f.username)),
             users::email.eq(&f.email),
             users::locale.eq(&f.locale),
             users::unit_id.eq(f.unit_id),
@@ -345,7 +348,8 @@ pub struct UserRow {
     pub last_login_at: Option<NaiveDateTime>,
 }
 
-/// Users whose home unit lies in `prefixes`, filtered by a search text.
+/// Users whose home unit lies in `prefixes`, filtered by a search text
+/// (their name or username, accents aside, or their address).
 pub fn list(
     conn: &mut DbConnection,
     prefixes: &[String],
@@ -359,11 +363,12 @@ pub fn list(
             .filter(super::scope::path_in(prefixes))
             .into_boxed();
         if let Some(s) = search {
+            // A name or username accents aside; an address as typed.
             let pattern = format!("%{}%", s.to_lowercase());
             q = q.filter(super::Uncached(
-                users::username
-                    .like(pattern.clone())
-                    .or(lower(users::full_name.nullable()).like(pattern.clone()))
+                users::find_name
+                    .like(search::like_pattern(s))
+                    .escape('\\')
                     .or(lower(users::email).like(pattern)),
             ));
         }
@@ -582,4 +587,151 @@ pub fn after(
         q = q.filter(users::unit_id.eq(u));
     }
     q.order(users::id).limit(limit).load(conn)
+}
+
+/// Fills the find name of accounts written before it existed (once, after
+/// the migration that adds it; then there are none, and the check is a
+/// look at an empty index), a batch at a time.
+pub fn fill_find_name(conn: &mut DbConnection) -> QueryResult<usize> {
+    let mut filled = 0;
+    loop {
+        // Written out, not bound, so that the planner may use the partial
+        // index `users_unfilled`.
+        let rows: Vec<(i64, String, String)> = users::table
+            .filter(diesel::dsl::sql::<diesel::sql_types::Bool>(
+                "find_name = ''",
+            ))
+            .select((users::id, users::full_name, users::username))
+            .order(users::id)
+            .limit(2_000)
+            .load(conn)?;
+        if rows.is_empty() {
+            return Ok(filled);
+        }
+        conn.transaction(|c| {
+            for (id, name, username) in &rows {
+                diesel::update(users::table.find(*id))
+                    .set(users::find_name.eq(search::person(name, username)))
+                    .execute(c)?;
+            }
+            Ok::<_, diesel::result::Error>(())
+        })?;
+        filled += rows.len();
+    }
+}
+
+/// A person as a picker offers them: id, username, full name.
+pub type Person = (i64, String, String);
+
+/// Whom a people picker may offer: active accounts, homed in or holding a
+/// role in the subtrees `within` (anywhere when `None`), and, with
+/// `holding`, only those who hold one of its roles (any when empty) on its
+/// units.
+#[derive(Debug, Clone, Default)]
+pub struct Pool {
+    pub within: Option<Vec<String>>,
+    pub holding: Option<(Held, Vec<Role>)>,
+}
+
+/// The units a role is held on, for `Pool::holding`.
+#[derive(Debug, Clone)]
+pub enum Held {
+    /// The unit at this path or one above it: those who reach the unit.
+    Reaching(String),
+    /// A unit in these subtrees or above them.
+    Around(Vec<String>),
+}
+
+impl Pool {
+    /// Those homed in, or holding a role in, the subtrees.
+    pub fn within(prefixes: &[String]) -> Pool {
+        Pool {
+            within: Some(prefixes.to_vec()),
+            holding: None,
+        }
+    }
+
+    /// The same people, only those who hold one of `roles` (any when
+    /// empty) on `held`.
+    pub fn holding(self, held: Held, roles: &[Role]) -> Pool {
+        Pool {
+            holding: Some((held, roles.to_vec())),
+            ..self
+        }
+    }
+}
+
+/// The ids in a unit's path: the unit and those above it.
+fn ancestors(path: &str) -> impl Iterator<Item = i64> + '_ {
+    path.split('/').filter_map(|s| s.parse().ok())
+}
+
+fn pool_query(conn: &mut DbConnection, pool: &Pool) -> QueryResult<ScopeQuery> {
+    let mut q = users::table.filter(users::active.eq(true)).into_boxed();
+    if let Some(prefixes) = &pool.within {
+        q = scope_query(conn, prefixes)?;
+    }
+    if let Some((held, roles)) = &pool.holding {
+        let mut on: Vec<i64> = match held {
+            Held::Reaching(path) => ancestors(path).collect(),
+            Held::Around(prefixes) => {
+                let mut ids: Vec<i64> = units::table
+                    .filter(super::scope::path_in(prefixes))
+                    .select(units::id)
+                    .load(conn)?;
+                ids.extend(prefixes.iter().flat_map(|p| ancestors(p)));
+                ids
+            }
+        };
+        on.sort_unstable();
+        on.dedup();
+        let roles: Vec<&str> = if roles.is_empty() {
+            &Role::ALL[..]
+        } else {
+            roles
+        }
+        .iter()
+        .map(|r| r.as_str())
+        .collect();
+        let holders = role_grants::table
+            .filter(role_grants::unit_id.eq_any(on))
+            .filter(role_grants::role.eq_any(roles))
+            .select(role_grants::user_id);
+        q = q.filter(users::id.eq_any(holders));
+    }
+    Ok(q)
+}
+
+/// Up to `limit` people of the pool by name; with `find`, only those whose
+/// name or username holds it, accents and case aside.
+pub fn people(
+    conn: &mut DbConnection,
+    pool: &Pool,
+    find: Option<&str>,
+    limit: i64,
+) -> QueryResult<Vec<Person>> {
+    let mut q = pool_query(conn, pool)?;
+    if let Some(text) = find {
+        q = q.filter(super::Uncached(
+            users::find_name
+                .like(search::like_pattern(text))
+                .escape('\\'),
+        ));
+    }
+    q.select((users::id, users::username, users::full_name))
+        .order((users::full_name, users::id))
+        .limit(limit)
+        .load(conn)
+}
+
+/// Those of `ids` who are in the pool, by name.
+pub fn people_among(conn: &mut DbConnection, pool: &Pool, ids: &[i64]) -> QueryResult<Vec<Person>> {
+    if ids.is_empty() {
+        return Ok(vec![]);
+    }
+    pool_query(conn, pool)?
+        .filter(users::id.eq_any(ids.to_vec()))
+        .select((users::id, users::username, users::full_name))
+        .order((users::full_name, users::id))
+        .load(conn)
 }

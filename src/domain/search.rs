@@ -25,6 +25,12 @@ pub fn fold(text: &str) -> String {
     stripped.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
+/// A person as they are found: their name and username, folded, so that
+/// "nguyen van an" and "an.nv" both find Nguyễn Văn An (an.nv).
+pub fn person(full_name: &str, username: &str) -> String {
+    fold(&format!("{full_name} {username}"))
+}
+
 /// Where a household is, as it is searched: its residential group and its
 /// address, folded (never empty, so a row not yet filled is told apart).
 /// Its phone is searched apart ([`phone_digits`]).
@@ -124,6 +130,16 @@ pub fn trigram_phrase(query: &str) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_person_is_found_by_name_or_username_without_accents() {
+        let found = person("Nguyễn Văn  Đức", "duc.nv");
+        assert_eq!(found, "nguyen van duc duc.nv");
+        for query in ["nguyen van duc", "Đức", "DUC.NV", "van duc"] {
+            assert!(found.contains(&fold(query)), "{query}");
+        }
+        assert!(!found.contains(&fold("Đắc")));
+    }
 
     #[test]
     fn a_parcel_a_phone_or_neither() {

@@ -116,13 +116,89 @@ struct DocQuery {
     household: String,
     /// Set by the form: the head below was typed, not the default.
     edited: String,
+    /// The page of a long table shown (`?page=N`); text, as a flattened
+    /// query reads every value.
+    page: String,
     #[serde(flatten)]
     head: HeadForm,
 }
 
-/// The document as the print template reads it.
-fn view(doc: &Document) -> Value {
+impl DocQuery {
+    /// The query without its page, as the pager's links keep it.
+    fn kept(&self) -> Vec<(String, String)> {
+        let mut q = vec![
+            ("format".to_string(), self.format.clone()),
+            ("household".to_string(), self.household.clone()),
+            ("edited".to_string(), self.edited.clone()),
+        ];
+        if self.edited == "1" {
+            if let Ok(Value::Object(head)) = serde_json::to_value(&self.head) {
+                for (k, v) in head {
+                    q.push((k, v.as_str().unwrap_or_default().to_string()));
+                }
+            }
+        }
+        q.retain(|(_, v)| !v.is_empty());
+        q
+    }
+}
+
+/// Rows of a document's long table shown on one page; the DOCX (and the
+/// printed DOCX) has every row.
+const TABLE_PAGE: i64 = 100;
+
+/// Which rows of a long document a page shows, and the links around them.
+pub(super) struct Rows {
+    /// `?page=N`, from 1.
+    pub page: Option<i64>,
+    /// The query the pager's links keep.
+    pub keep: Vec<(String, String)>,
+    /// Where the whole document is, as DOCX.
+    pub docx: String,
+}
+
+/// The document as the print template reads it: each table's rows of the
+/// page `rows` asks for when the longest is longer than a page (the
+/// totals row on the last page), with the pager; the other blocks on
+/// every page.
+fn view(doc: &Document, rows: &Rows) -> Value {
     let (above, issuer) = doc.issuer_lines();
+    let longest = doc
+        .body
+        .iter()
+        .filter_map(|b| match b {
+            Block::Table(t) => Some(t.rows.len() as i64),
+            _ => None,
+        })
+        .max()
+        .unwrap_or(0);
+    let paged = longest > TABLE_PAGE;
+    let pages = (longest + TABLE_PAGE - 1) / TABLE_PAGE;
+    let mut page = super::Page::new(rows.page, TABLE_PAGE);
+    page.number = page.number.min(pages.max(1));
+    let (from, to) = if paged {
+        (
+            page.offset().min(longest) as usize,
+            (page.offset() + page.size).min(longest) as usize,
+        )
+    } else {
+        (0, longest as usize)
+    };
+    let last_page = !paged || page.number >= pages;
+    let paging = paged.then(|| {
+        let keep: Vec<(&str, String)> = rows
+            .keep
+            .iter()
+            .map(|(k, v)| (k.as_str(), v.clone()))
+            .collect();
+        json!({
+            "pagination": page.view(longest, &keep),
+            "from": format::number(from as i64 + 1),
+            "to": format::number(to as i64),
+            "total": format::number(longest),
+            "docx": rows.docx,
+        })
+    });
     json!({
         "above": above,
         "issuer": issuer,
@@ -140,11 +216,12 @@ fn view(doc: &Document) -> Value {
                         .map(|(i, v)| json!({"v": v, "num": t.numeric.contains(&i)}))
                         .collect::<Vec<_>>()
                 };
+                let shown = &t.rows[from.min(t.rows.len())..to.min(t.rows.len())];
                 json!({
                     "kind": "table",
-                    "t": t,
-                    "rows": t.rows.iter().map(cells).collect::<Vec<_>>(),
-                    "totals": t.totals.as_ref().map(cells),
+                    "t": {"header": t.header},
+                    "rows": shown.iter().map(cells).collect::<Vec<_>>(),
+                    "totals": t.totals.as_ref().filter(|_| last_page).map(cells),
                 })
             }
             other => serde_json::to_value(other).unwrap_or_default(),
@@ -153,6 +230,7 @@ fn view(doc: &Document) -> Value {
         "authority": doc.authority_lines(),
         "signer": doc.head.signer,
         "recipients": doc.recipients(),
+        "paging": paging,
     })
 }
 
@@ -194,15 +272,30 @@ async fn document(
     } else {
         HeadForm::of(&doc.head)
     };
+    let keep = q.kept();
+    let mut whole = keep.clone();
+    whole.retain(|(k, _)| k != "format");
+    whole.push(("format".into(), "docx".into()));
+    let rows = Rows {
+        page: q.page.trim().parse().ok(),
+        keep,
+        docx: format!(
+            "/documents/{}/{id}?{}",
+            kind.as_str(),
+            serde_urlencoded::to_string(&whole).unwrap_or_default()
+        ),
+    };
     // Rendered once: a page takes the flash messages waiting for it.
     if editing && scan_record(kind).is_some() {
-        return with_scans(&ctx, &made, kind, id, household, &form, &errors).await;
+        let at = (id, household);
+        return with_scans(&ctx, &made, kind, at, &rows, &form, &errors).await;
     }
     show(
         &ctx,
         &made,
         kind,
         household,
+        &rows,
         editing.then_some((&form, &errors)),
     )
 }
@@ -213,8 +306,8 @@ async fn with_scans(
     ctx: &Ctx,
     made: &Made,
     kind: Kind,
-    id: i64,
-    household: Option<i64>,
+    (id, household): (i64, Option<i64>),
+    rows: &Rows,
     form: &HeadForm,
     errors: &FieldErrors,
 ) -> AppResult<HttpResponse> {
@@ -231,8 +324,8 @@ async fn with_scans(
     render(
         ctx,
         made,
-        kind,
-        household,
+        (kind, household),
+        rows,
         Some((form, errors)),
         json!({
             "list": scans,
@@ -249,16 +342,17 @@ fn show(
     made: &Made,
     kind: Kind,
     household: Option<i64>,
+    rows: &Rows,
     editing: Option<(&HeadForm, &FieldErrors)>,
 ) -> AppResult<HttpResponse> {
-    render(ctx, made, kind, household, editing, Value::Null)
+    render(ctx, made, (kind, household), rows, editing, Value::Null)
 }
 
 fn render(
     ctx: &Ctx,
     made: &Made,
-    kind: Kind,
-    household: Option<i64>,
+    (kind, household): (Kind, Option<i64>),
+    rows: &Rows,
     editing: Option<(&HeadForm, &FieldErrors)>,
     scans: Value,
 ) -> AppResult<HttpResponse> {
@@ -285,7 +379,7 @@ fn render(
             "back": made.back,
             "f": super::form_view(&form, errors),
             "has_errors": !errors.is_empty(),
-            "doc": view(doc),
+            "doc": view(doc, rows),
             "scans": scans,
         }),
     )
@@ -420,6 +514,6 @@ async fn save_settings(
 }
 
 /// A made document's print page.
-pub(super) fn print(ctx: &Ctx, made: &Made, kind: Kind) -> AppResult<HttpResponse> {
-    show(ctx, made, kind, None, None)
+pub(super) fn print(ctx: &Ctx, made: &Made, kind: Kind, rows: &Rows) -> AppResult<HttpResponse> {
+    show(ctx, made, kind, None, rows, None)
 }

@@ -22,6 +22,7 @@ mod households;
 mod login;
 pub(crate) mod maps;
 pub mod metrics;
+mod people;
 mod public;
 mod recommendations;
 pub(crate) mod reviews;
@@ -145,6 +146,14 @@ async fn not_found() -> Result<actix_web::HttpResponse, AppError> {
     Err(AppError::NotFound)
 }
 
+/// The query of a page listed a page at a time and filtered by nothing
+/// else: `?page=N`.
+#[derive(serde::Deserialize, Default)]
+#[serde(default)]
+pub struct PageAsked {
+    pub page: Option<i64>,
+}
+
 /// `?page=N` for listings; pages start at 1.
 #[derive(Debug, Clone, Copy)]
 pub struct Page {
@@ -155,13 +164,23 @@ pub struct Page {
 impl Page {
     pub fn new(number: Option<i64>, size: i64) -> Page {
         Page {
-            number: number.unwrap_or(1).max(1),
+            // A page past any list is empty, not an overflow.
+            number: number.unwrap_or(1).clamp(1, 1_000_000_000),
             size,
         }
     }
 
     pub fn offset(&self) -> i64 {
-        (self.number - 1) * self.size
+        (self.number - 1).saturating_mul(self.size)
+    }
+
+    /// This page's items out of all of them (read whole, as when a filter
+    /// or an order is computed on them), and how many there were.
+    pub fn cut<T>(&self, all: Vec<T>) -> (Vec<T>, i64) {
+        let total = all.len() as i64;
+        let from = usize::try_from(self.offset().clamp(0, total)).unwrap_or(0);
+        let size = usize::try_from(self.size).unwrap_or(0);
+        (all.into_iter().skip(from).take(size).collect(), total)
     }
 
     /// What the pagination partial needs, with links that keep the other query
@@ -177,10 +196,14 @@ impl Page {
             q.push(("page", n.to_string()));
             format!("?{}", serde_urlencoded::to_string(q).unwrap_or_default())
         };
+        let number = crate::domain::format::number;
         serde_json::json!({
             "number": self.number,
             "pages": pages,
             "total": total,
+            // As Vietnamese write them: 10.000 items.
+            "pages_text": number(pages),
+            "total_text": number(total),
             "prev": (self.number > 1).then(|| link(self.number - 1)),
             "next": (self.number < pages).then(|| link(self.number + 1)),
         })
@@ -460,6 +483,16 @@ mod tests {
         assert_eq!(safe_next(Some("//evil.example")), "/");
         assert_eq!(safe_next(Some("https://evil.example")), "/");
         assert_eq!(safe_next(None), "/");
+    }
+
+    #[test]
+    fn a_page_cuts_its_items_and_a_page_past_the_end_is_empty() {
+        let page = |n| Page::new(Some(n), 2);
+        assert_eq!(page(1).cut(vec![1, 2, 3]), (vec![1, 2], 3));
+        assert_eq!(page(2).cut(vec![1, 2, 3]), (vec![3], 3));
+        assert_eq!(page(3).cut(vec![1, 2, 3]), (vec![], 3));
+        assert_eq!(page(i64::MAX).cut(vec![1, 2, 3]), (vec![], 3));
+        assert_eq!(Page::new(Some(-5), 2).number, 1);
     }
 
     #[test]

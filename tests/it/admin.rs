@@ -591,3 +591,44 @@ async fn the_audit_log_reads_in_words_and_logs_a_read_of_personal_details() {
         "{html}"
     );
 }
+
+/// The accounts list finds a person by name or username whatever accents
+/// are typed, and by address as typed.
+#[tokio::test]
+async fn the_accounts_list_finds_a_name_typed_without_accents() {
+    let app = spawn().await;
+    app.as_admin().await;
+    let ward = app.unit(app.root, UnitKind::Ward, "Phường Tây Hồ");
+    let tuyet = app.user("tuyet.nt", ward, &[]);
+    app.set_email(tuyet, "Nguyễn Thị Ánh Tuyết", "Tuyet.NT@tayho.test", "vi");
+    app.user("binh.lt", ward, &[]);
+    for q in ["anh tuyet", "ÁNH TUYẾT", "tuyet.nt", "tuyet.nt@tayho"] {
+        let (s, html) = app
+            .text(&format!(
+                "/admin/users?q={}",
+                danvan::domain::format::url_encode(q)
+            ))
+            .await;
+        assert_eq!(s, StatusCode::OK);
+        assert!(html.contains("Nguyễn Thị Ánh Tuyết"), "{q}");
+        assert!(!html.contains("binh.lt"), "{q}");
+    }
+    let (_, html) = app.text("/admin/users?q=100%25").await;
+    assert!(!html.contains("tuyet.nt"), "a % is taken literally");
+
+    // Accounts made before the find name existed get theirs at the start.
+    {
+        use danvan::db::schema::users;
+        use diesel::prelude::*;
+        let mut conn = app.conn();
+        diesel::update(users::table)
+            .set(users::find_name.eq(""))
+            .execute(&mut conn)
+            .unwrap();
+        let n = db::users::fill_find_name(&mut conn).unwrap();
+        assert!(n >= 3, "{n}");
+        assert_eq!(db::users::fill_find_name(&mut conn).unwrap(), 0);
+    }
+    let (_, html) = app.text("/admin/users?q=anh+tuyet").await;
+    assert!(html.contains("Nguyễn Thị Ánh Tuyết"));
+}

@@ -664,3 +664,77 @@ async fn a_campaign_edited_meanwhile_shows_both_versions_and_loses_nothing() {
         "Năm Dân vận khéo 2022"
     );
 }
+
+/// Campaigns are listed a page at a time; the appraisers picker lists at
+/// most 50 and finds anyone else by name, saving nothing.
+#[tokio::test]
+async fn campaigns_are_paged_and_the_appraisers_picker_finds_by_name() {
+    let w = world().await;
+    let crowd = w.app.crowd(
+        "canbo",
+        "Bùi Văn",
+        60,
+        w.district,
+        &[(Role::Viewer, w.district)],
+    );
+    let tuyet = w
+        .app
+        .user("tuyet.nt", w.ward, &[(Role::Viewer, w.district)]);
+    w.app
+        .set_email(tuyet, "Nguyễn Thị Ánh Tuyết", "tuyet@bode.test", "vi");
+    let committee = w.app.browser("quanuy").await;
+    let form = committee.page_ok("/campaigns/new").await;
+    assert_eq!(common::options_of(&form, "appraisers").len(), 50);
+    assert!(!form.contains("Nguyễn Thị Ánh Tuyết"));
+
+    let mut finding = campaign_fields(&w);
+    finding.push(("find", "Tuyết".into()));
+    finding.push(("finding", "1".into()));
+    let r = committee.post("/campaigns", &finding).await;
+    assert_eq!(r.status(), StatusCode::OK);
+    let html = r.text().await.unwrap();
+    let offered = common::options_of(&html, "appraisers");
+    assert!(offered
+        .iter()
+        .any(|(v, _, s)| *v == tuyet.to_string() && !*s));
+    assert!(
+        offered
+            .iter()
+            .any(|(v, _, s)| *v == w.appraiser.to_string() && *s),
+        "the one chosen stays chosen"
+    );
+    assert!(db::campaigns::all(&mut w.app.conn()).unwrap().is_empty());
+
+    // Anyone who reaches the unit may appraise, listed or not.
+    let mut fields = campaign_fields(&w);
+    fields.push(("appraisers", crowd.last().unwrap().to_string()));
+    let r = committee.post("/campaigns", &fields).await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+
+    // 55 campaigns: 50 listed, then 5 more on the second page.
+    let mut conn = w.app.conn();
+    let by = db::users::find_by_username(&mut conn, "quanuy")
+        .unwrap()
+        .unwrap()
+        .id;
+    for year in 1960..2014 {
+        let f = db::campaigns::CampaignFields {
+            unit_id: w.district,
+            year,
+            theme: format!("Chủ đề năm {year}"),
+            plan_number: String::new(),
+            plan_date: None,
+            focus_fields: vec![],
+            period_from: common::day(year, 1, 1),
+            period_to: common::day(year, 12, 31),
+            description: String::new(),
+            related_plans: String::new(),
+            appraisers: vec![],
+        };
+        db::campaigns::create(&mut conn, &f, by).unwrap();
+    }
+    let first = committee.page_ok("/campaigns").await;
+    let second = committee.page_ok("/campaigns?page=2").await;
+    let rows = |html: &str| html.matches("<td><a href=\"/campaigns/").count();
+    assert_eq!((rows(&first), rows(&second)), (50, 5));
+}

@@ -961,3 +961,73 @@ async fn menu_names_agree_with_the_titles_of_the_pages_they_open() {
         }
     }
 }
+
+/// The officials picker lists at most 50 of those who reach the unit and
+/// finds anyone else by name, saving nothing; escalations are listed a page
+/// at a time.
+#[tokio::test]
+async fn the_officials_picker_is_bounded_and_escalations_are_paged() {
+    let w = world().await;
+    let crowd = w
+        .app
+        .crowd("canbo", "Bùi Văn", 60, w.ward, &[(Role::Viewer, w.ward)]);
+    let tuyet = w.app.user("tuyet.nt", w.ward, &[(Role::Viewer, w.ward)]);
+    w.app
+        .set_email(tuyet, "Nguyễn Thị Ánh Tuyết", "tuyet@quangphu.test", "vi");
+    let manager = w.app.browser("capuy").await;
+    let form = manager.page_ok("/desk/new").await;
+    let offered = common::options_of(&form, "officials");
+    assert_eq!(offered.len(), 50);
+    assert!(!form.contains("Nguyễn Thị Ánh Tuyết"));
+    let duties = || db::desk::all(&mut w.app.conn()).unwrap().len();
+
+    let mut finding = duty_fields(&w);
+    finding.push(("find", "ANH TUYET".into()));
+    finding.push(("finding", "1".into()));
+    let r = manager.post("/desk", &finding).await;
+    assert_eq!(r.status(), StatusCode::OK);
+    let html = r.text().await.unwrap();
+    assert_eq!(duties(), 0, "nothing saved");
+    let offered = common::options_of(&html, "officials");
+    // The two chosen first, in turn order, then those found.
+    let values: Vec<&str> = offered.iter().map(|(v, _, _)| v.as_str()).collect();
+    assert_eq!(
+        values,
+        [
+            w.secretary.to_string(),
+            w.deputy.to_string(),
+            tuyet.to_string()
+        ]
+    );
+    assert!(offered[0].2 && offered[1].2 && !offered[2].2);
+
+    // Anyone who reaches the unit may be an official, listed or not.
+    let unlisted = crowd.last().unwrap().to_string();
+    let mut fields = duty_fields(&w);
+    fields.push(("officials", unlisted));
+    let r = manager.post("/desk", &fields).await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let duty: i64 = location(&r).trim_start_matches("/desk/").parse().unwrap();
+
+    // 55 escalations: 50 on the first page, 5 on the second.
+    let shift = shifts(&w.app, duty).remove(0);
+    let procedure = db::lists::desk_procedures::all(&mut w.app.conn()).unwrap()[0].id;
+    let mut conn = w.app.conn();
+    for i in 1..=55 {
+        let f = db::desk::CaseFields {
+            procedure_id: procedure,
+            citizen_name: format!("Công dân {i:02}"),
+            priority_groups: String::new(),
+            note: format!("Kiến nghị chuyển lên số {i:02}"),
+            outcome: danvan::domain::desk::Outcome::Escalated,
+            escalated_to: Some("UBND quận".into()),
+            due_on: Some(danvan::domain::format::today()),
+        };
+        db::desk::add_case(&mut conn, &shift, w.ward, &f, w.secretary, shift.on_date).unwrap();
+    }
+    let first = manager.page_ok("/desk/escalations").await;
+    let second = manager.page_ok("/desk/escalations?page=2").await;
+    let count = |html: &str| html.matches("Kiến nghị chuyển lên số").count();
+    assert_eq!((count(&first), count(&second)), (50, 5));
+    assert!(first.contains("rel=\"next\""));
+}

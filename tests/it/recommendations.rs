@@ -1087,3 +1087,70 @@ async fn statistics_open_on_the_last_twelve_months_and_the_list_exports_its_date
     );
     assert!(html.contains(&d(answered_on)), "answered date on the page");
 }
+
+/// Recommendations and inspections pile up year after year: each list shows
+/// 50 at a time, keeping its filters on the pager's links; the exports
+/// have them all.
+#[tokio::test]
+async fn recommendations_and_inspections_are_listed_a_page_at_a_time() {
+    let app = spawn().await;
+    let ward = app.unit(app.root, UnitKind::Ward, "Phường Tây Hồ");
+    let office = app.unit(app.root, UnitKind::Department, "Văn phòng UBND");
+    let committee = app.user("capuy", ward, &[(Role::Committee, app.root)]);
+    let mut conn = app.conn();
+    for i in 1..=55 {
+        let day = common::day(2024, 1, 1) + chrono::Duration::days(i);
+        let f = db::recommendations::RecommendationFields {
+            inspection_id: None,
+            from_unit_id: ward,
+            to_unit_id: office,
+            field: "land_recovery".into(),
+            content: format!("Kiến nghị thứ {i:02}"),
+            raised_on: day,
+        };
+        db::recommendations::create(
+            &mut conn,
+            &f,
+            10,
+            day + chrono::Duration::days(14),
+            committee,
+        )
+        .unwrap();
+        let f = db::recommendations::InspectionFields {
+            unit_id: ward,
+            by_unit_id: office,
+            visited_on: day,
+            members: format!("Đoàn kiểm tra thứ {i:02}"),
+            figures: String::new(),
+            findings: String::new(),
+        };
+        db::recommendations::create_inspection(&mut conn, &f, committee).unwrap();
+    }
+    let c = app.browser("capuy").await;
+    let first = c.page_ok("/recommendations?status=open").await;
+    let count = |html: &str, what: &str| html.matches(what).count();
+    assert_eq!(count(&first, "Kiến nghị thứ "), 50);
+    assert!(
+        first.contains("status&#x3D;open&amp;page&#x3D;2"),
+        "the filter kept"
+    );
+    let second = c.page_ok("/recommendations?status=open&page=2").await;
+    assert_eq!(count(&second, "Kiến nghị thứ "), 5);
+    let csv = app
+        .get_with(&c.client, "/recommendations.csv?status=open")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(count(&csv, "Kiến nghị thứ "), 55);
+
+    let first = c.page_ok("/inspections").await;
+    let second = c.page_ok("/inspections?page=2").await;
+    assert_eq!(
+        (
+            count(&first, "Đoàn kiểm tra thứ "),
+            count(&second, "Đoàn kiểm tra thứ ")
+        ),
+        (50, 5)
+    );
+}

@@ -1319,3 +1319,207 @@ async fn the_results_name_what_pulled_each_task_down_and_the_report_gathers_find
     assert!(xml.contains("Đối thoại riêng với 2 hộ trước quý I"));
     assert!(xml.contains("Lập lại tiến độ nạo vét"));
 }
+
+/// The `href` of the pager's link to the next page.
+fn next_link(html: &str) -> String {
+    let at = html.find("rel=\"next\"").expect("a link to the next page");
+    let start = html[..at].rfind("href=\"").unwrap() + 6;
+    let end = start + html[start..].find('"').unwrap();
+    // As a browser reads the attribute.
+    html[start..end]
+        .replace("&#x3D;", "=")
+        .replace("&amp;", "&")
+}
+
+/// A round of a province's size: its page, its report and its task picker
+/// show a page of tasks at a time, reached by the pager; the DOCX has them
+/// all; a page of the picker changes its own tasks only.
+#[tokio::test]
+async fn a_round_larger_than_a_page_is_paged_on_screen_and_whole_in_the_docx() {
+    let w = world().await;
+    let app = &w.app;
+    let mut conn = app.conn();
+    let titles: Vec<String> = (1..=150)
+        .map(|i| format!("Chỉnh trang ngõ số {i:03}"))
+        .collect();
+    for t in &titles {
+        let f = common::task_fields(w.ward, w.lead, t, None, 2023);
+        db::tasks::create(&mut conn, &f, w.lead).unwrap();
+    }
+    let lead = app.browser("mttq.lead").await;
+    let r = lead.post("/reviews", &round_fields(&w)).await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let round: i64 = location(&r)
+        .trim_start_matches("/reviews/")
+        .parse()
+        .unwrap();
+    assert_eq!(db::reviews::tasks_of(&mut conn, round).unwrap().len(), 152);
+    let on = |html: &str| -> Vec<usize> {
+        (0..titles.len())
+            .filter(|i| html.contains(&titles[*i]))
+            .collect()
+    };
+
+    // The round's page: 100 tasks, then the other 52 on the next.
+    let path = format!("/reviews/{round}");
+    let first = lead.page_ok(&path).await;
+    let link = format!("href=\"/reviews/{round}/tasks/");
+    assert_eq!(first.matches(&link).count(), 100);
+    assert!(first.contains("(152)"));
+    let second = lead.page_ok(&format!("{path}{}", next_link(&first))).await;
+    assert_eq!(second.matches(&link).count(), 52);
+    let (a, b) = (on(&first), on(&second));
+    assert!(a.iter().all(|i| !b.contains(i)), "no task on both pages");
+    assert_eq!(a.len() + b.len(), 150);
+
+    // The report: a page of the ranked table, the criteria on every page,
+    // and a word that the DOCX has every task.
+    let path = format!("/reviews/{round}/report");
+    let (s, first) = lead.page(&path).await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(
+        first.contains("Trang này hiện dòng 1–100 trong 152 dòng của bảng"),
+        "{first}"
+    );
+    assert!(first.contains(&format!(
+        "href=\"/documents/report/{round}?format&#x3D;docx\""
+    )));
+    let second = lead.page_ok(&format!("{path}{}", next_link(&first))).await;
+    assert!(second.contains("dòng 101–152 trong 152"));
+    for html in [&first, &second] {
+        assert!(html.contains("II. NHẬN XÉT THEO TIÊU CHÍ"));
+        assert!(html.contains("Phạm Thị Lan"), "the signature on every page");
+    }
+    let (a, b) = (on(&first), on(&second));
+    assert!(a.iter().all(|i| !b.contains(i)));
+    assert_eq!(a.len() + b.len(), 150);
+    assert!(
+        first.contains("<td class=\"num\">1</td>") && second.contains("<td class=\"num\">152</td>")
+    );
+    assert!(!second.contains("<td class=\"num\">100</td>"));
+    // A page past the end shows the last.
+    assert!(lead
+        .page_ok(&format!("{path}?page=99999999999999"))
+        .await
+        .contains("dòng 101–152"));
+    let bytes = app
+        .get_with(
+            &lead.client,
+            &format!("/documents/report/{round}?format=docx"),
+        )
+        .await
+        .bytes()
+        .await
+        .unwrap()
+        .to_vec();
+    let mut zip = zip::ZipArchive::new(std::io::Cursor::new(bytes)).unwrap();
+    let mut xml = String::new();
+    std::io::Read::read_to_string(&mut zip.by_name("word/document.xml").unwrap(), &mut xml)
+        .unwrap();
+    assert_eq!(on(&xml).len(), 150, "the DOCX has every task");
+    // The documents page pages its preview the same way, keeping the head typed.
+    let edited =
+        format!("/documents/report/{round}?edited=1&signer=Tr%E1%BA%A7n+V%C4%83n+K&format=page");
+    let first = lead.page_ok(&edited).await;
+    let next = next_link(&first);
+    assert!(
+        next.contains("signer=") && next.contains("page=2"),
+        "{next}"
+    );
+    let second = lead
+        .page_ok(&format!("/documents/report/{round}{next}"))
+        .await;
+    assert!(second.contains("dòng 101–152") && second.contains("Trần Văn K"));
+
+    // The task picker: a page of checkboxes; saving a page changes it alone.
+    let path = format!("/reviews/{round}/tasks");
+    let first = lead.page_ok(&path).await;
+    assert_eq!(first.matches("name=\"task\"").count(), 100);
+    let second = lead.page_ok(&format!("{path}{}", next_link(&first))).await;
+    let shown: Vec<String> = second
+        .split("name=\"shown\" value=\"")
+        .skip(1)
+        .map(|s| s.split('"').next().unwrap().to_string())
+        .collect();
+    assert_eq!(shown.len(), 52);
+    let mut form: Vec<(&str, String)> = shown.iter().map(|id| ("shown", id.clone())).collect();
+    form.push(("page", "2".into()));
+    form.extend(shown[..2].iter().map(|id| ("task", id.clone())));
+    let r = lead.post(&path, &form).await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let held: Vec<i64> = db::reviews::tasks_of(&mut conn, round)
+        .unwrap()
+        .iter()
+        .map(|t| t.rt.task_id)
+        .collect();
+    assert_eq!(held.len(), 102, "page 1 kept, two of page 2 kept");
+    for id in &shown[2..] {
+        assert!(!held.contains(&id.parse().unwrap()));
+    }
+}
+
+/// Rounds are listed a page at a time; the lead picker lists at most 50
+/// reviewers who reach the unit and finds another by name, saving nothing.
+#[tokio::test]
+async fn rounds_are_paged_and_the_lead_picker_finds_a_reviewer_by_name() {
+    let w = world().await;
+    let app = &w.app;
+    app.crowd(
+        "thamdinh",
+        "Bùi Văn",
+        60,
+        w.ward,
+        &[(Role::Reviewer, w.ward)],
+    );
+    let tuyet = app.user("tuyet.nt", w.ward, &[(Role::Reviewer, w.ward)]);
+    app.set_email(tuyet, "Nguyễn Thị Ánh Tuyết", "tuyet@tayho.test", "vi");
+    let lead = app.browser("mttq.lead").await;
+    let form = lead.page_ok("/reviews/new").await;
+    let leads = common::options_of(&form, "lead_id");
+    assert!((50..=51).contains(&leads.len()), "{}", leads.len());
+    assert!(!form.contains("Nguyễn Thị Ánh Tuyết"));
+
+    let mut finding = round_fields(&w);
+    finding.push(("find", "anh tuyet".into()));
+    finding.push(("finding", "1".into()));
+    let r = lead.post("/reviews", &finding).await;
+    assert_eq!(r.status(), StatusCode::OK);
+    let html = r.text().await.unwrap();
+    let leads = common::options_of(&html, "lead_id");
+    assert!(leads.iter().any(|(v, _, _)| *v == tuyet.to_string()));
+    assert!(leads.iter().any(|(v, _, s)| *v == w.lead.to_string() && *s));
+    assert!(html.contains("value=\"15/BC-MTTQ\""));
+    assert!(db::reviews::all(&mut app.conn()).unwrap().is_empty());
+    // A committee member (no reviewer) may not look.
+    let committee = app.browser("capuy").await;
+    assert_eq!(
+        committee.post("/reviews", &finding).await.status(),
+        StatusCode::FORBIDDEN
+    );
+
+    // 55 rounds of the ward, one a year: 50, then 5.
+    let mut conn = app.conn();
+    let path = db::units::find(&mut conn, w.ward).unwrap().path;
+    for year in 1960..2015 {
+        let f = db::reviews::RoundFields {
+            unit_id: w.ward,
+            year,
+            title: format!("Giám sát năm {year}"),
+            lead_id: w.lead,
+            combine_rule: danvan::domain::review::CombineRule::Mean,
+            self_due: day(year, 12, 10),
+            review_due: day(year, 12, 25),
+            report_number: String::new(),
+            report_place: String::new(),
+            signer_title: String::new(),
+            signer_name: String::new(),
+        };
+        db::reviews::create(&mut conn, &f, &path, w.lead).unwrap();
+    }
+    let first = lead.page_ok("/reviews").await;
+    let second = lead
+        .page_ok(&format!("/reviews{}", next_link(&first)))
+        .await;
+    let rows = |html: &str| html.matches("Giám sát năm ").count();
+    assert_eq!((rows(&first), rows(&second)), (50, 5));
+}

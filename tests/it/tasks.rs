@@ -586,3 +586,134 @@ async fn the_list_choices_follow_units_people_and_categories_changed_anywhere() 
     assert!(html.contains("Trần Văn Chủ Trì"));
     assert!(html.contains("Việc khác của phường"));
 }
+
+/// A province's thousands are not a list to choose from: the task form's
+/// people pickers list at most 50 (those who reach the task's unit, and
+/// whoever is chosen), and its "find a person" button shows the form again,
+/// saving nothing and keeping what was typed, with anyone the reader sees
+/// whose name holds what was typed, accents aside.
+#[tokio::test]
+async fn the_task_form_lists_a_bounded_few_and_finds_anyone_else_by_an_unaccented_name() {
+    let w = world().await;
+    let crowd = w
+        .app
+        .crowd("tovien", "Tổ viên", 60, w.ward, &[(Role::WardTeam, w.ward)]);
+    // Homed in the ward without a role: the reader sees her, but she does
+    // not reach the unit, so she is not among those listed by default.
+    let tuyet = w.app.user("tuyet.nt", w.ward, &[]);
+    w.app
+        .set_email(tuyet, "Nguyễn Thị Ánh Tuyết", "tuyet@thuykhue.test", "vi");
+    w.app.login_ok("capuy").await;
+    let tasks_now = || {
+        use diesel::prelude::*;
+        db::schema::tasks::table
+            .count()
+            .get_result::<i64>(&mut w.app.conn())
+            .unwrap()
+    };
+    let before = tasks_now();
+
+    let (_, form) = w.app.text(&format!("/tasks/new?unit_id={}", w.ward)).await;
+    let owners = common::options_of(&form, "owner_id");
+    assert!(
+        (50..=51).contains(&owners.len()),
+        "at most 50 listed, and the reader chosen as owner: {}",
+        owners.len()
+    );
+    assert_eq!(common::options_of(&form, "team").len(), owners.len());
+    assert!(form.contains("Danh sách trên chỉ hiện 50 người đầu tiên."));
+    assert!(!form.contains("Nguyễn Thị Ánh Tuyết"));
+    let listed = |id: i64| owners.iter().any(|(v, _, _)| *v == id.to_string());
+    let unlisted = *crowd.iter().find(|id| !listed(**id)).unwrap();
+
+    // Find by her name typed without accents: the form again, as typed.
+    let mut fields = task_fields(&w, "Chỉnh trang vỉa hè phố Thụy Khuê");
+    fields.retain(|(k, _)| *k != "team");
+    fields.push(("team", w.team.to_string()));
+    let mut finding = fields.clone();
+    finding.push(("find", "anh tuyet".into()));
+    finding.push(("finding", "1".into()));
+    let r = post_fields(&w.app, &w.app.client, "/tasks", &finding).await;
+    assert_eq!(r.status(), StatusCode::OK, "a find is not a save");
+    let html = r.text().await.unwrap();
+    assert_eq!(tasks_now(), before, "nothing saved");
+    let co_owners = common::options_of(&html, "co_owners");
+    assert!(co_owners
+        .iter()
+        .any(|(v, l, _)| *v == tuyet.to_string() && l == "Nguyễn Thị Ánh Tuyết (tuyet.nt)"));
+    assert!(html.contains("1 người khớp với “anh tuyet”"), "{html}");
+    assert!(html.contains("value=\"Chỉnh trang vỉa hè phố Thụy Khuê\""));
+    assert!(html.contains("value=\"anh tuyet\""), "the find text kept");
+    assert!(html.contains("1.270,8"));
+    let team = common::options_of(&html, "team");
+    assert!(
+        team.iter().any(|(v, _, s)| *v == w.team.to_string() && *s),
+        "the team member chosen stays chosen"
+    );
+
+    // Chosen, she stays chosen whatever is sought next, and after the save
+    // refuses her (she does not reach the unit).
+    let mut chosen = fields.clone();
+    chosen.push(("co_owners", tuyet.to_string()));
+    let mut other_find = chosen.clone();
+    other_find.push(("find", "không có ai tên này".into()));
+    other_find.push(("finding", "1".into()));
+    let html = post_fields(&w.app, &w.app.client, "/tasks", &other_find)
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(html.contains("Không có ai khớp với “không có ai tên này”."));
+    assert!(common::options_of(&html, "co_owners")
+        .iter()
+        .any(|(v, _, s)| *v == tuyet.to_string() && *s));
+    let r = post_fields(&w.app, &w.app.client, "/tasks", &chosen).await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let html = r.text().await.unwrap();
+    assert!(common::options_of(&html, "co_owners")
+        .iter()
+        .any(|(v, _, s)| *v == tuyet.to_string() && *s));
+    assert_eq!(tasks_now(), before);
+
+    // Anyone who reaches the unit may be chosen, listed or not.
+    let mut saved = fields.clone();
+    saved.push(("co_owners", unlisted.to_string()));
+    let r = post_fields(&w.app, &w.app.client, "/tasks", &saved).await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let id: i64 = location(&r).trim_start_matches("/tasks/").parse().unwrap();
+    let task = db::tasks::find(&mut w.app.conn(), id).unwrap();
+    let fields_now = db::tasks::fields_of(&mut w.app.conn(), &task).unwrap();
+    assert_eq!(fields_now.co_owners, vec![unlisted]);
+    // Listed on the edit form, though not among the first 50.
+    let (_, edit) = w.app.text(&format!("/tasks/{id}/edit")).await;
+    assert!(common::options_of(&edit, "co_owners")
+        .iter()
+        .any(|(v, _, s)| *v == unlisted.to_string() && *s));
+
+    // An edit's find keeps its version and changes nothing.
+    let mut edit_find = saved.clone();
+    edit_find.retain(|(k, _)| *k != "title");
+    edit_find.push(("title", "Tên đổi nhưng chưa lưu".into()));
+    edit_find.push(("version", task.version.to_string()));
+    edit_find.push(("find", "TUYẾT".into()));
+    edit_find.push(("finding", "1".into()));
+    let r = post_fields(&w.app, &w.app.client, &format!("/tasks/{id}"), &edit_find).await;
+    assert_eq!(r.status(), StatusCode::OK);
+    let html = r.text().await.unwrap();
+    assert!(html.contains(&format!("name=\"version\" value=\"{}\"", task.version)));
+    assert!(html.contains("value=\"Tên đổi nhưng chưa lưu\""));
+    assert!(html.contains("Nguyễn Thị Ánh Tuyết"));
+    let after = db::tasks::find(&mut w.app.conn(), id).unwrap();
+    assert_eq!((after.title, after.version), (task.title, task.version));
+
+    // Someone in another ward is not found.
+    let mut outside = fields.clone();
+    outside.push(("find", "longbien".into()));
+    outside.push(("finding", "1".into()));
+    let html = post_fields(&w.app, &w.app.client, "/tasks", &outside)
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(!html.contains("xem.longbien"));
+}

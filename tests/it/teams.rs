@@ -451,3 +451,67 @@ async fn a_teams_rounds_are_not_labelled_with_the_desks_words() {
         "{ics}"
     );
 }
+
+/// The members picker lists at most 50 (the lead unit's people first) and
+/// finds anyone of the province by name, saving nothing; anyone of the
+/// province may be a member, listed or not.
+#[tokio::test]
+async fn the_members_picker_is_bounded_and_finds_anyone_of_the_province_by_name() {
+    let app = spawn().await;
+    let city = app.unit(app.root, UnitKind::City, "Thành phố Hà Nội");
+    let centre = app.unit(
+        city,
+        UnitKind::Department,
+        "Trung tâm Phục vụ hành chính công",
+    );
+    let department = app.unit(city, UnitKind::Department, "Sở Nông nghiệp và Môi trường");
+    let commune = app.unit(city, UnitKind::Commune, "Xã Phú Xuyên");
+    app.user("trungtam", centre, &[(Role::Committee, centre)]);
+    let crowd = app.crowd(
+        "chuyenvien",
+        "Bùi Văn",
+        60,
+        department,
+        &[(Role::Viewer, department)],
+    );
+    let tuyet = app.user("tuyet.nt", commune, &[(Role::Viewer, commune)]);
+    app.set_email(tuyet, "Nguyễn Thị Ánh Tuyết", "tuyet@phuxuyen.test", "vi");
+    let lead = app.browser("trungtam").await;
+    let form = lead.page_ok("/teams/new").await;
+    assert_eq!(common::options_of(&form, "members").len(), 50);
+    assert!(!form.contains("Nguyễn Thị Ánh Tuyết"));
+    assert!(form.contains("Danh sách trên chỉ hiện 50 người đầu tiên."));
+
+    let team = vec![
+        ("lead_unit_id", centre.to_string()),
+        ("name", "Tổ hỗ trợ lưu động số 2".to_string()),
+        ("period_from", "01/10/2025".into()),
+        ("period_to", "31/12/2025".into()),
+        ("communes", commune.to_string()),
+    ];
+    let mut finding = team.clone();
+    finding.push(("find", "tuyet".into()));
+    finding.push(("finding", "1".into()));
+    let r = lead.post("/teams", &finding).await;
+    assert_eq!(r.status(), StatusCode::OK);
+    let html = r.text().await.unwrap();
+    assert!(common::options_of(&html, "members")
+        .iter()
+        .any(|(v, _, _)| *v == tuyet.to_string()));
+    assert!(html.contains("value=\"Tổ hỗ trợ lưu động số 2\""));
+    assert!(db::teams::all(&mut app.conn()).unwrap().is_empty());
+
+    let mut saved = team.clone();
+    saved.push(("members", tuyet.to_string()));
+    saved.push(("members", crowd.last().unwrap().to_string()));
+    let r = lead.post("/teams", &saved).await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let id = location(&r);
+    let edit = lead.page_ok(&format!("{id}/edit")).await;
+    let chosen: Vec<String> = common::options_of(&edit, "members")
+        .into_iter()
+        .filter(|(_, _, s)| *s)
+        .map(|(v, _, _)| v)
+        .collect();
+    assert_eq!(chosen.len(), 2, "both stay chosen on the edit form");
+}

@@ -13,11 +13,12 @@ mod models;
 pub(super) use figures::{table_sheet, Cell};
 
 use super::reviews::{named, Choices, Picker, TasksForm};
-use super::{chosen, options, Page};
+use super::{chosen, options, people, Page, PageAsked};
 pub(super) use crate::app::campaigns::Access;
 use crate::app::campaigns::CampaignInput;
 use crate::app::{self, Version};
 use crate::context::Ctx;
+use crate::db::users::Pool;
 use crate::db::{self, campaigns as cdb};
 use crate::domain::access::Permission;
 use crate::domain::campaign::{ModelKind, ModelStatus};
@@ -71,12 +72,20 @@ async fn load(ctx: &Ctx, id: i64) -> AppResult<Access> {
 
 // ---------------------------------------------------------------- campaigns
 
-async fn index(ctx: Ctx) -> AppResult<HttpResponse> {
+/// Campaigns listed at a time: a province sets one per unit and year.
+const CAMPAIGNS_PAGE: i64 = 50;
+
+async fn index(ctx: Ctx, q: web::Query<PageAsked>) -> AppResult<HttpResponse> {
     let user = ctx.user()?;
     let rows = ctx.db(|conn| Ok(cdb::all(conn)?)).await?;
+    let page = Page::new(q.page, CAMPAIGNS_PAGE);
+    let (rows, total) = page.cut(
+        rows.into_iter()
+            .filter(|(_, _, path)| user.reaches(path))
+            .collect(),
+    );
     let rows: Vec<Value> = rows
         .into_iter()
-        .filter(|(_, _, path)| user.reaches(path))
         .map(|(c, unit_name, _)| json!({"c": c, "unit_name": unit_name}))
         .collect();
     ctx.render(
@@ -84,6 +93,7 @@ async fn index(ctx: Ctx) -> AppResult<HttpResponse> {
         json!({
             "title": i18n::t(ctx.locale, "campaigns-title"),
             "rows": rows,
+            "pagination": page.view(total, &[]),
             "can_create": user.can_anywhere(Permission::ManageTasks),
         }),
     )
@@ -104,6 +114,11 @@ pub(super) struct CampaignForm {
     pub related_plans: String,
     pub appraisers: Vec<String>,
     pub version: String,
+    /// The appraisers picker's find field and its button (`people`).
+    #[serde(skip_serializing)]
+    pub find: String,
+    #[serde(skip_serializing)]
+    pub finding: String,
 }
 
 impl CampaignForm {
@@ -122,6 +137,7 @@ impl CampaignForm {
             related_plans: f.related_plans.clone(),
             appraisers: ids(&f.appraisers),
             version: version.to_string(),
+            ..Default::default()
         }
     }
 }
@@ -161,14 +177,23 @@ async fn render_campaign_form(
     let scope = user.scope(Permission::ManageTasks);
     let fixed = existing.map(|a| a.unit.path.clone());
     let had = existing.map(|a| a.c.focus()).unwrap_or_default();
-    let (units, fields, people) = ctx
+    let unit_id: Option<i64> = form.unit_id.trim().parse().ok();
+    let (find, chosen_people) = (form.find.clone(), people::ids(&form.appraisers));
+    let (units, fields, offered) = ctx
         .db(move |conn| {
             let units = db::units::tree(conn, &scope, false)?;
-            let people = match &fixed {
-                Some(p) => db::users::reaching(conn, p)?,
-                None => db::users::in_scope(conn, &scope)?,
+            // Appraisers reach the campaign's unit; before one is chosen,
+            // anyone in the reader's units may be found.
+            let unit = fixed.or_else(|| {
+                let id = unit_id?;
+                units.iter().find(|u| u.id == id).map(|u| u.path.clone())
+            });
+            let pool = match unit {
+                Some(p) => people::reaching(&p),
+                None => Pool::within(&scope),
             };
-            Ok((units, cdb::fields(conn)?, people))
+            let offered = people::offer(conn, &pool, &pool, &find, &chosen_people)?;
+            Ok((units, cdb::fields(conn)?, offered))
         })
         .await?;
     let locale = ctx.locale;
@@ -190,7 +215,8 @@ async fn render_campaign_form(
             "version": form.version,
             "units": options(units.iter().map(|u| (u.id.to_string(), format!("{}{}", "— ".repeat(depth(&u.path)), u.name))), &form.unit_id),
             "field_options": checks(&form.focus_fields, fields.iter().filter(|f| f.active || had.contains(&f.id)).map(|f| (f.id.to_string(), named(locale, &f.name_vi, &f.name_en))).collect()),
-            "appraiser_options": checks(&form.appraisers, people.into_iter().map(|(id, username, name)| (id.to_string(), format!("{name} ({username})"))).collect()),
+            "appraiser_options": offered.options(&form.appraisers),
+            "people": offered.view(),
             "conflict": conflict,
         }),
     )
@@ -218,6 +244,11 @@ async fn new(ctx: Ctx) -> AppResult<HttpResponse> {
 
 async fn create(ctx: Ctx, form: super::HtmlForm<CampaignForm>) -> AppResult<HttpResponse> {
     let form = form.0;
+    if people::finding(&form.finding) {
+        ctx.user()?.require_anywhere(Permission::ManageTasks)?;
+        let none = FieldErrors::default();
+        return render_campaign_form(&ctx, StatusCode::OK, None, &form, &none, None).await;
+    }
     let (input, user, actor) = (form.input(), ctx.user()?.clone(), ctx.actor());
     let saved = ctx
         .db(move |c| Ok(app::campaigns::set_up(c, &user, &actor, &input)))
@@ -257,6 +288,12 @@ async fn update(
     form: super::HtmlForm<CampaignForm>,
 ) -> AppResult<HttpResponse> {
     let (cid, mut form) = (*id, form.0);
+    if people::finding(&form.finding) {
+        let a = load(&ctx, cid).await?;
+        a.require_manage()?;
+        let none = FieldErrors::default();
+        return render_campaign_form(&ctx, StatusCode::OK, Some(&a), &form, &none, None).await;
+    }
     let version = Version::of_form(&form.version);
     if version == Version::Missing {
         return Err(AppError::BadRequest("version missing".into()));
@@ -382,11 +419,15 @@ async fn save_criteria(
     .await
 }
 
-async fn tasks_page(ctx: Ctx, id: web::Path<i64>) -> AppResult<HttpResponse> {
+async fn tasks_page(
+    ctx: Ctx,
+    id: web::Path<i64>,
+    q: web::Query<PageAsked>,
+) -> AppResult<HttpResponse> {
     let a = load(&ctx, *id).await?;
     a.require_manage()?;
     task_picker(&a)
-        .render(&ctx, None, None, StatusCode::OK)
+        .render(&ctx, q.page, None, None, StatusCode::OK)
         .await
 }
 

@@ -14,11 +14,12 @@ mod shifts;
 
 pub(super) use calendar::{calendar_feed, CalendarEvent, IcsQuery};
 
-use super::{chosen, options, Again};
+use super::{chosen, options, people, Again};
 use crate::app::desk::DutyInput;
 pub(super) use crate::app::desk::{duty_access, Access, ShiftAccess, ROTA_WEEKS};
 use crate::app::{self, Rejected, Version};
 use crate::context::Ctx;
+use crate::db::users::Pool;
 use crate::db::{self, audit, desk as ddb};
 use crate::domain::access::Permission;
 use crate::domain::desk::{Period, ShiftStatus};
@@ -157,6 +158,11 @@ pub(super) struct DutyForm {
     pub active: Vec<String>,
     pub officials: Vec<String>,
     pub version: String,
+    /// The officials picker's find field and its button (`people`).
+    #[serde(skip_serializing)]
+    pub find: String,
+    #[serde(skip_serializing)]
+    pub finding: String,
 }
 
 impl DutyForm {
@@ -172,6 +178,7 @@ impl DutyForm {
             active: vec![if f.active { "1" } else { "0" }.into()],
             officials: f.officials.iter().map(ToString::to_string).collect(),
             version: version.to_string(),
+            ..Default::default()
         }
     }
 }
@@ -219,14 +226,23 @@ async fn render_duty_form(
     let user = ctx.user()?;
     let scope = user.scope(Permission::ManageTasks);
     let fixed = existing.map(|a| a.unit.path.clone());
-    let (units, people) = ctx
+    let unit_id: Option<i64> = form.unit_id.trim().parse().ok();
+    let (find, chosen_people) = (form.find.clone(), people::ids(&form.officials));
+    let (units, offered) = ctx
         .db(move |conn| {
             let units = db::units::tree(conn, &scope, false)?;
-            let people = match &fixed {
-                Some(p) => db::users::reaching(conn, p)?,
-                None => db::users::in_scope(conn, &scope)?,
+            // Officials reach the duty's unit; before one is chosen, anyone
+            // in the reader's units may be found.
+            let unit = fixed.or_else(|| {
+                let id = unit_id?;
+                units.iter().find(|u| u.id == id).map(|u| u.path.clone())
+            });
+            let pool = match unit {
+                Some(p) => people::reaching(&p),
+                None => Pool::within(&scope),
             };
-            Ok((units, people))
+            let offered = people::offer(conn, &pool, &pool, &find, &chosen_people)?;
+            Ok((units, offered))
         })
         .await?;
     let locale = ctx.locale;
@@ -236,12 +252,9 @@ async fn render_duty_form(
         let turn = form.officials.iter().position(|c| *c == id);
         turn.unwrap_or(usize::MAX)
     };
-    let mut people = people;
-    people.sort_by_key(|(id, _, _)| place(id));
-    let official_options: Vec<Value> = people
-        .iter()
-        .map(|(id, u, n)| json!({"value": id.to_string(), "label": format!("{n} ({u})"), "selected": place(id) != usize::MAX}))
-        .collect();
+    let mut listed = offered.people().to_vec();
+    listed.sort_by_key(|(id, _, _)| place(id));
+    let official_options = people::options_of(&listed, &form.officials);
     ctx.render_status(
         status,
         "desk/form",
@@ -256,6 +269,7 @@ async fn render_duty_form(
             "units": options(units.iter().map(|u| (u.id.to_string(), format!("{}{}", "— ".repeat(depth(&u.path)), u.name))), &form.unit_id),
             "weekdays": options((1..=7).map(|d| (d.to_string(), i18n::t(locale, &format!("weekday-{d}")))), &form.weekday),
             "official_options": official_options,
+            "people": offered.view(),
             "conflict": conflict,
         }),
     )
@@ -276,6 +290,10 @@ async fn new(ctx: Ctx) -> AppResult<HttpResponse> {
 
 async fn create(ctx: Ctx, form: super::HtmlForm<DutyForm>) -> AppResult<HttpResponse> {
     let form = form.0;
+    if people::finding(&form.finding) {
+        ctx.user()?.require_anywhere(Permission::ManageTasks)?;
+        return render_duty_form(&ctx, None, &form, None).await;
+    }
     let (input, user, actor) = (form.input(), ctx.user()?.clone(), ctx.actor());
     let saved = ctx
         .db(move |c| Ok(app::desk::set_up(c, &user, &actor, &input)))
@@ -305,6 +323,13 @@ async fn update(
     form: super::HtmlForm<DutyForm>,
 ) -> AppResult<HttpResponse> {
     let (did, mut form) = (*id, form.0);
+    if people::finding(&form.finding) {
+        let a = load(&ctx, did).await?;
+        if !a.manage {
+            return Err(AppError::Forbidden);
+        }
+        return render_duty_form(&ctx, Some(&a), &form, None).await;
+    }
     let version = edit_version(&form.version)?;
     let (input, user, actor) = (form.input(), ctx.user()?.clone(), ctx.actor());
     let saved = ctx

@@ -309,7 +309,13 @@ pub(super) async fn answer(
     Ok(ctx.redirect(&format!("/desk/cases/{cid}")))
 }
 
-pub(super) async fn escalations(ctx: Ctx) -> AppResult<HttpResponse> {
+/// Escalations listed at a time: every one ever made, the open first.
+const ESCALATIONS_PAGE: i64 = 50;
+
+pub(super) async fn escalations(
+    ctx: Ctx,
+    q: web::Query<crate::routes::PageAsked>,
+) -> AppResult<HttpResponse> {
     let user = ctx.user()?;
     let scope = user.scope(Permission::View);
     let rows = ctx
@@ -318,6 +324,8 @@ pub(super) async fn escalations(ctx: Ctx) -> AppResult<HttpResponse> {
             Ok(ddb::escalations(conn, &ids, false)?)
         })
         .await?;
+    let page = crate::routes::Page::new(q.page, ESCALATIONS_PAGE);
+    let (rows, total) = page.cut(rows);
     let today = format::today();
     ctx.render(
         "desk/escalations",
@@ -327,6 +335,7 @@ pub(super) async fn escalations(ctx: Ctx) -> AppResult<HttpResponse> {
                 "c": c, "on": on, "duty": duty,
                 "overdue": desk::case_overdue(c.answered_on, c.due_on, today),
             })).collect::<Vec<_>>(),
+            "pagination": page.view(total, &[]),
         }),
     )
 }

@@ -13,21 +13,34 @@ use crate::domain::format;
 use crate::domain::validate::FieldErrors;
 use crate::error::{AppError, AppResult};
 use crate::i18n;
-use crate::routes::{chosen, form_view};
+use crate::routes::{chosen, form_view, Page, PageAsked};
 
-pub(super) async fn inspections(ctx: Ctx) -> AppResult<HttpResponse> {
+/// Inspections listed at a time: they pile up, year after year.
+const INSPECTIONS_PAGE: i64 = 50;
+
+pub(super) async fn inspections(ctx: Ctx, q: web::Query<PageAsked>) -> AppResult<HttpResponse> {
     let user = ctx.user()?;
     let rows = ctx.db(|conn| Ok(rdb::inspections_all(conn)?)).await?;
+    let page = Page::new(q.page, INSPECTIONS_PAGE);
+    let (rows, total) = page.cut(
+        rows.into_iter()
+            .filter(|(_, _, path, by)| {
+                user.can(Permission::View, path) || user.can(Permission::View, by)
+            })
+            .collect(),
+    );
     let rows: Vec<Value> = rows
         .into_iter()
-        .filter(|(_, _, path, by)| {
-            user.can(Permission::View, path) || user.can(Permission::View, by)
-        })
         .map(|(i, name, _, _)| json!({"i": i, "unit": name}))
         .collect();
     ctx.render(
         "recommendations/inspections",
-        json!({"title": i18n::t(ctx.locale, "insp-title"), "rows": rows, "can_create": user.can_anywhere(Permission::ManageTasks)}),
+        json!({
+            "title": i18n::t(ctx.locale, "insp-title"),
+            "rows": rows,
+            "can_create": user.can_anywhere(Permission::ManageTasks),
+            "pagination": page.view(total, &[]),
+        }),
     )
 }
 

@@ -15,13 +15,15 @@ use crate::domain::format;
 use crate::error::AppResult;
 use crate::i18n::{self, Locale};
 use crate::routes::export::{self, xlsx_error, XLSX};
-use crate::routes::options;
+use crate::routes::{options, Page};
 
 #[derive(Deserialize, Default)]
 #[serde(default)]
 pub(super) struct ListQuery {
     status: String,
     urgency: String,
+    /// The page of the list (the exports have every row).
+    page: Option<i64>,
 }
 
 impl ListQuery {
@@ -34,6 +36,9 @@ impl ListQuery {
         )
     }
 }
+
+/// Recommendations listed at a time; the CSV and XLSX have them all.
+const RECOMMENDATIONS_PAGE: i64 = 50;
 
 /// A row of the list: the recommendation, both units' names, its urgency.
 struct Line {
@@ -77,8 +82,9 @@ async fn lines(ctx: &Ctx, q: &ListQuery) -> AppResult<Vec<Line>> {
 pub(super) async fn index(ctx: Ctx, q: web::Query<ListQuery>) -> AppResult<HttpResponse> {
     let user = ctx.user()?;
     let locale = ctx.locale;
-    let rows: Vec<Value> = lines(&ctx, &q)
-        .await?
+    let page = Page::new(q.page, RECOMMENDATIONS_PAGE);
+    let (lines, total) = page.cut(lines(&ctx, &q).await?);
+    let rows: Vec<Value> = lines
         .iter()
         .map(|l| {
             json!({
@@ -99,6 +105,7 @@ pub(super) async fn index(ctx: Ctx, q: web::Query<ListQuery>) -> AppResult<HttpR
             "statuses": options([rdb::OPEN, rdb::ANSWERED, rdb::ACCEPTED].map(|s| (s.to_string(), i18n::t(locale, &format!("rec-status-{s}")))), &q.status),
             "urgencies": options(["due_soon", "overdue", "long_overdue"].map(|s| (s.to_string(), i18n::t(locale, &format!("urgency-{s}")))), &q.urgency),
             "export_query": q.query(),
+            "pagination": page.view(total, &[("status", q.status.clone()), ("urgency", q.urgency.clone())]),
         }),
     )
 }

@@ -21,9 +21,11 @@ use crate::app::reviews::{listed, move_reason, move_round_to, round_access, sees
 use crate::context::Ctx;
 use crate::db::{self, audit, reviews as rdb};
 use crate::domain::access::Permission;
+use crate::domain::format;
 use crate::domain::review::{DisputeAnswer, RoundStatus};
 use crate::error::{AppError, AppResult};
 use crate::i18n::{self, Locale};
+use crate::routes::{Page, PageAsked};
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route("/reviews", web::get().to(index))
@@ -78,12 +80,21 @@ async fn load_round(ctx: &Ctx, id: i64) -> AppResult<RoundAccess> {
 
 // ---------------------------------------------------------------- list
 
-async fn index(ctx: Ctx) -> AppResult<HttpResponse> {
+/// Rounds listed at a time: a province opens one per unit and year.
+const ROUNDS_PAGE: i64 = 50;
+
+async fn index(ctx: Ctx, q: web::Query<PageAsked>) -> AppResult<HttpResponse> {
     let user = ctx.user()?;
     let rounds = ctx.db(|conn| Ok(rdb::all(conn)?)).await?;
+    let page = Page::new(q.page, ROUNDS_PAGE);
+    let (rounds, total) = page.cut(
+        rounds
+            .into_iter()
+            .filter(|(r, _, path)| listed(user, r, path))
+            .collect(),
+    );
     let rows: Vec<Value> = rounds
         .into_iter()
-        .filter(|(r, _, path)| listed(user, r, path))
         .map(|(r, unit_name, _)| json!({"r": r, "unit_name": unit_name}))
         .collect();
     ctx.render(
@@ -91,6 +102,7 @@ async fn index(ctx: Ctx) -> AppResult<HttpResponse> {
         json!({
             "title": i18n::t(ctx.locale, "reviews-title"),
             "rows": rows,
+            "pagination": page.view(total, &[]),
             "can_open": user.can_anywhere(Permission::WriteReviews),
         }),
     )
@@ -98,7 +110,11 @@ async fn index(ctx: Ctx) -> AppResult<HttpResponse> {
 
 // ---------------------------------------------------------------- round page
 
-async fn show(ctx: Ctx, id: web::Path<i64>) -> AppResult<HttpResponse> {
+/// Tasks of a round listed on its page at a time (a province's round
+/// holds thousands); the results, their export and the report have all.
+const ROUND_TASKS_PAGE: i64 = 100;
+
+async fn show(ctx: Ctx, id: web::Path<i64>, q: web::Query<PageAsked>) -> AppResult<HttpResponse> {
     let a = load_round(&ctx, *id).await?;
     let user = ctx.user()?;
     let round = a.round.clone();
@@ -130,13 +146,18 @@ async fn show(ctx: Ctx, id: web::Path<i64>) -> AppResult<HttpResponse> {
     let locale = ctx.locale;
     let sum: f64 = criteria.iter().map(|c| c.max_points).sum();
     let status = a.status();
-    let tasks: Vec<Value> = results
+    let listed: Vec<_> = results
         .iter()
         .filter(|r| {
             a.reviewer
                 || r.row.task_owner_id == user.id
                 || user.can(Permission::View, &r.row.unit_path)
         })
+        .collect();
+    let page = Page::new(q.page, ROUND_TASKS_PAGE);
+    let (listed, task_count) = page.cut(listed);
+    let tasks: Vec<Value> = listed
+        .into_iter()
         .map(|r| {
             let scores = sees_scores(user, &a, &r.row);
             let (selfs, reviewers) = progress.get(&r.row.rt.task_id).copied().unwrap_or((0, 0));
@@ -168,8 +189,9 @@ async fn show(ctx: Ctx, id: web::Path<i64>) -> AppResult<HttpResponse> {
             "rule": a.round.combine_rule,
             "criteria": criteria.iter().map(|c| json!({"c": c, "name": named(locale, &c.name_vi, &c.name_en)})).collect::<Vec<_>>(),
             "sum": sum,
-            "task_count": tasks.len(),
+            "task_count": format::number(task_count),
             "tasks": tasks,
+            "pagination": page.view(task_count, &[]),
             "is_reviewer": a.reviewer,
             "is_lead": a.lead,
             "draft": status == RoundStatus::Draft,

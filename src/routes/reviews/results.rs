@@ -176,12 +176,22 @@ pub(super) async fn results_xlsx(ctx: Ctx, id: web::Path<i64>) -> AppResult<Http
     ))
 }
 
-/// The year-end report as it prints, in the Decree 30 layout; its head is
-/// edited and its DOCX made on the documents page.
-pub(super) async fn report(ctx: Ctx, id: web::Path<i64>) -> AppResult<HttpResponse> {
+/// The year-end report as it prints, in the Decree 30 layout, a page of its
+/// ranked tasks at a time (`?page=N`); the DOCX, made on the documents
+/// page, has every task. Its head is edited there.
+pub(super) async fn report(
+    ctx: Ctx,
+    id: web::Path<i64>,
+    q: web::Query<crate::routes::PageAsked>,
+) -> AppResult<HttpResponse> {
     let (id, user, state) = (*id, ctx.user()?.clone(), ctx.state.clone());
     let made = ctx
         .db(move |c| crate::app::documents::report(c, &state, &user, id, None))
         .await?;
-    crate::routes::documents::print(&ctx, &made, crate::app::documents::Kind::Report)
+    let rows = crate::routes::documents::Rows {
+        page: q.page,
+        keep: vec![],
+        docx: format!("/documents/report/{id}?format=docx"),
+    };
+    crate::routes::documents::print(&ctx, &made, crate::app::documents::Kind::Report, &rows)
 }

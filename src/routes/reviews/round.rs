@@ -10,15 +10,17 @@ use super::{load_round, RoundAccess};
 use crate::app::reviews::RoundInput;
 use crate::app::{self, Rejected, Version};
 use crate::context::Ctx;
+use crate::db::users::{Held, Pool};
 use crate::db::{self, audit, reviews as rdb};
 use crate::domain::access::Permission;
+use crate::domain::access::Role;
 use crate::domain::format;
 use crate::domain::review::{CombineRule, RoundStatus};
 use crate::domain::units::depth;
 use crate::domain::validate::FieldErrors;
 use crate::error::{AppError, AppResult};
 use crate::i18n;
-use crate::routes::{after_form, chosen, form_view, options, HtmlForm};
+use crate::routes::{after_form, chosen, form_view, options, people, HtmlForm};
 
 // ---------------------------------------------------------------- settings
 
@@ -37,6 +39,11 @@ pub(super) struct RoundForm {
     pub signer_title: String,
     pub signer_name: String,
     pub version: String,
+    /// The lead picker's find field and its button (`people`).
+    #[serde(skip_serializing)]
+    pub find: String,
+    #[serde(skip_serializing)]
+    pub finding: String,
 }
 
 impl RoundForm {
@@ -54,6 +61,7 @@ impl RoundForm {
             signer_title: f.signer_title.clone(),
             signer_name: f.signer_name.clone(),
             version: version.to_string(),
+            ..Default::default()
         }
     }
 
@@ -88,26 +96,24 @@ async fn render_round_form(
     let user = ctx.user()?;
     let scope = user.scope(Permission::WriteReviews);
     let fixed_unit = round.map(|a| a.unit.path.clone());
+    let unit_id: Option<i64> = form.unit_id.trim().parse().ok();
+    let (find, chosen_lead) = (form.find.clone(), people::ids([&form.lead_id]));
     let (units, leads) = ctx
         .db(move |conn| {
             let units = db::units::tree(conn, &scope, false)?;
-            // A lead must reach the round's unit; before one is chosen, every
-            // reviewer the user's own scope reaches is offered and checked on save.
-            let mut leads = Vec::new();
-            let paths = match &fixed_unit {
-                Some(p) => vec![p.clone()],
-                None => units.iter().map(|u| u.path.clone()).collect(),
+            // A lead is a reviewer (or an administrator) who reaches the
+            // round's unit; before one is chosen, those who reach any unit
+            // of the reader's are offered, and checked on save.
+            let unit = fixed_unit.or_else(|| {
+                let id = unit_id?;
+                units.iter().find(|u| u.id == id).map(|u| u.path.clone())
+            });
+            let held = match unit {
+                Some(p) => Held::Reaching(p),
+                None => Held::Around(scope),
             };
-            for p in paths {
-                for r in rdb::reviewers_reaching(conn, &p)? {
-                    if !leads
-                        .iter()
-                        .any(|(id, _, _): &(i64, String, String)| *id == r.0)
-                    {
-                        leads.push(r);
-                    }
-                }
-            }
+            let pool = Pool::default().holding(held, &[Role::Reviewer, Role::Admin]);
+            let leads = people::offer(conn, &pool, &pool, &find, &chosen_lead)?;
             Ok((units, leads))
         })
         .await?;
@@ -123,7 +129,8 @@ async fn render_round_form(
             "has_errors": !errors.is_empty(),
             "version": form.version,
             "units": options(units.iter().map(|u| (u.id.to_string(), format!("{}{}", "— ".repeat(depth(&u.path)), u.name))), &form.unit_id),
-            "leads": options(leads.into_iter().map(|(id, username, name)| (id.to_string(), format!("{name} ({username})"))), &form.lead_id),
+            "leads": leads.options(std::slice::from_ref(&form.lead_id)),
+            "people": leads.view(),
             "rules": options(CombineRule::ALL.iter().map(|r| (r.as_str().to_string(), i18n::t(locale, &format!("review-rule-{}", r.as_str())))), &form.combine_rule),
         }),
     )
@@ -151,6 +158,11 @@ pub(super) async fn new(ctx: Ctx) -> AppResult<HttpResponse> {
 
 pub(super) async fn create(ctx: Ctx, form: web::Form<RoundForm>) -> AppResult<HttpResponse> {
     let form = form.into_inner();
+    if people::finding(&form.finding) {
+        ctx.user()?.require_anywhere(Permission::WriteReviews)?;
+        let none = FieldErrors::default();
+        return render_round_form(&ctx, StatusCode::OK, None, &form, &none).await;
+    }
     let (input, user, actor) = (form.input(), ctx.user()?.clone(), ctx.actor());
     let saved = ctx
         .db(move |c| Ok(app::reviews::open_round(c, &user, &actor, &input)))
@@ -187,6 +199,10 @@ pub(super) async fn update(
     let a = load_round(&ctx, *id).await?;
     a.require_lead()?;
     let (rid, form) = (a.round.id, form.into_inner());
+    if people::finding(&form.finding) {
+        let none = FieldErrors::default();
+        return render_round_form(&ctx, StatusCode::OK, Some(&a), &form, &none).await;
+    }
     let Version::Given(v) = Version::of_form(&form.version) else {
         return Err(AppError::BadRequest("version missing".into()));
     };
@@ -215,14 +231,18 @@ pub(super) async fn update(
 
 // ---------------------------------------------------------------- tasks in a round
 
-pub(super) async fn tasks_page(ctx: Ctx, id: web::Path<i64>) -> AppResult<HttpResponse> {
+pub(super) async fn tasks_page(
+    ctx: Ctx,
+    id: web::Path<i64>,
+    q: web::Query<crate::routes::PageAsked>,
+) -> AppResult<HttpResponse> {
     let a = load_round(&ctx, *id).await?;
     a.require_lead()?;
     if !matches!(a.status(), RoundStatus::Draft | RoundStatus::SelfAssessment) {
         return Err(AppError::Forbidden);
     }
     round_picker(&a)
-        .render(&ctx, None, None, StatusCode::OK)
+        .render(&ctx, q.page, None, None, StatusCode::OK)
         .await
 }
 
@@ -291,7 +311,15 @@ pub(in crate::routes) struct Picker<C> {
 #[serde(default)]
 pub(in crate::routes) struct TasksForm {
     task: Vec<String>,
+    /// The tasks the page showed (those not ticked among them are taken
+    /// out; those on other pages stay as they are). A form without them
+    /// names the whole set.
+    shown: Vec<String>,
+    page: String,
 }
+
+/// Tasks a picker shows at a time: a province's year holds thousands.
+const PICKER_PAGE: i64 = 100;
 
 impl<C: Choices> Picker<C> {
     /// The page; `ticked` is what was just sent (the tasks held otherwise),
@@ -299,6 +327,7 @@ impl<C: Choices> Picker<C> {
     pub async fn render(
         &self,
         ctx: &Ctx,
+        page: Option<i64>,
         ticked: Option<Vec<i64>>,
         error: Option<&str>,
         status: StatusCode,
@@ -306,14 +335,23 @@ impl<C: Choices> Picker<C> {
         let choices = self.choices.clone();
         let (offered, held) = ctx.db(move |conn| choices(conn)).await?;
         let ticked = ticked.unwrap_or(held);
-        let rows: Vec<Value> = offered
+        let page = crate::routes::Page::new(page, PICKER_PAGE);
+        let (shown, total) = page.cut(offered);
+        let rows: Vec<Value> = shown
             .iter()
             .map(|(id, title, unit)| {
                 json!({"id": id, "title": title, "unit": unit, "checked": ticked.contains(id)})
             })
             .collect();
         let (template, title, name, record) = &self.view;
-        let mut data = json!({"title": i18n::t(ctx.locale, title), "rows": rows, "error": error});
+        let mut data = json!({
+            "title": i18n::t(ctx.locale, title),
+            "rows": rows,
+            "error": error,
+            "page": page.number,
+            "pagination": page.view(total, &[]),
+            "paged": total > PICKER_PAGE,
+        });
         data[*name] = record.clone();
         ctx.render_status(status, template, data)
     }
@@ -333,19 +371,34 @@ impl<C: Choices> Picker<C> {
     ) -> AppResult<HttpResponse> {
         let mut e = FieldErrors::default();
         let ids = e.ids("task", &form.task);
+        let shown = e.ids("shown", &form.shown);
+        let page = form.page.trim().parse().ok();
         let (actor, choices, chosen_ids) = (ctx.actor(), self.choices.clone(), ids.clone());
         let saved = ctx
             .db(move |conn| {
                 // Only tasks the page offers: none of another unit, year or province.
-                let (offered, _) = choices(conn)?;
+                let (offered, held) = choices(conn)?;
                 let usable = |t: i64| offered.iter().any(|o| o.0 == t);
                 if !chosen::every(&mut e, "task", &chosen_ids, usable, chosen::INVALID)
                     || !e.is_empty()
                 {
                     return Ok(Err(e));
                 }
+                // A page of the list changes its own tasks only.
+                let set: Vec<i64> = if shown.is_empty() {
+                    chosen_ids
+                } else {
+                    let mut set: Vec<i64> =
+                        held.into_iter().filter(|t| !shown.contains(t)).collect();
+                    for t in chosen_ids {
+                        if !set.contains(&t) {
+                            set.push(t);
+                        }
+                    }
+                    set
+                };
                 Ok(Ok(audit::write_if(conn, &actor, |c| {
-                    let change = save(c, &chosen_ids)?;
+                    let change = save(c, &set)?;
                     Ok((change.is_some(), change))
                 })?))
             })
@@ -353,7 +406,8 @@ impl<C: Choices> Picker<C> {
         match saved {
             Err(e) => {
                 let status = StatusCode::UNPROCESSABLE_ENTITY;
-                self.render(ctx, Some(ids), e.get("task"), status).await
+                self.render(ctx, page, Some(ids), e.get("task"), status)
+                    .await
             }
             Ok(true) => Ok(ctx.saved(back)),
             Ok(false) => {

@@ -9,12 +9,13 @@ use serde_json::{json, Value};
 
 mod show;
 
-use super::{options, Page};
+use super::{options, people, Page};
 use crate::app::tasks::TaskInput;
 pub(super) use crate::app::tasks::{access, Access};
 use crate::app::{self, Version};
 use crate::context::Ctx;
 use crate::db::tasks::{Conflict, Task, TaskFields};
+use crate::db::users::{Held, Pool};
 use crate::db::{self, audit};
 use crate::domain::access::Permission;
 use crate::domain::consent::{ConsentStage, ConsentedSet};
@@ -205,6 +206,12 @@ pub(super) struct TaskForm {
     pub team: Vec<String>,
     pub consented: Vec<String>,
     pub version: String,
+    /// The people pickers' find field and its button (`people`): never
+    /// saved, never compared.
+    #[serde(skip_serializing)]
+    pub find: String,
+    #[serde(skip_serializing)]
+    pub finding: String,
 }
 
 impl TaskForm {
@@ -225,6 +232,7 @@ impl TaskForm {
             team: f.team.iter().map(ToString::to_string).collect(),
             consented: app::households::codes(&f.consented_stages),
             version: version.to_string(),
+            ..Default::default()
         }
     }
 }
@@ -259,7 +267,9 @@ impl TaskForm {
     }
 }
 
-/// The form with its choices: units where the user registers tasks, categories, people.
+/// The form with its choices: units where the user registers tasks,
+/// categories, and people: by default those of the chosen unit who reach
+/// it, or those found by name (`people`), with those chosen always listed.
 async fn render_form(
     ctx: &Ctx,
     status: StatusCode,
@@ -272,13 +282,27 @@ async fn render_form(
     let scope = user.scope(Permission::ManageTasks);
     let view_scope = user.scope(Permission::View);
     let chosen_unit: Option<i64> = form.unit_id.trim().parse().ok();
-    let (mut units, categories, people, chosen) = ctx
+    let chosen_people = people::ids(
+        std::iter::once(&form.owner_id)
+            .chain(&form.co_owners)
+            .chain(&form.team),
+    );
+    let find = form.find.clone();
+    let (mut units, categories, offered, chosen) = ctx
         .db(move |conn| {
             let chosen = db::units::find_chosen(conn, chosen_unit)?;
+            // Anyone the reader sees may be found; the unit's people (who
+            // reach it, as an owner must) are listed first.
+            let pool = Pool::within(&view_scope);
+            let default = match &chosen {
+                Some(u) => pool.clone().holding(Held::Reaching(u.path.clone()), &[]),
+                None => pool.clone(),
+            };
+            let offered = people::offer(conn, &pool, &default, &find, &chosen_people)?;
             Ok((
                 db::units::tree(conn, &scope, false)?,
                 db::tasks::categories(conn)?,
-                db::users::in_scope(conn, &view_scope)?,
+                offered,
                 chosen,
             ))
         })
@@ -291,15 +315,6 @@ async fn render_form(
         }
     }
     let locale = ctx.locale;
-    let person_options = |chosen: &[String]| -> Vec<Value> {
-        people
-            .iter()
-            .map(|(id, username, name)| {
-                let v = id.to_string();
-                json!({"value": v, "label": format!("{name} ({username})"), "selected": chosen.contains(&v)})
-            })
-            .collect()
-    };
     let title_key = if task_id.is_some() {
         "tasks-edit-title"
     } else {
@@ -317,14 +332,15 @@ async fn render_form(
             "version": form.version,
             "units": options(units.iter().map(|u| (u.id.to_string(), format!("{}{}", "— ".repeat(depth(&u.path)), u.name))), &form.unit_id),
             "categories": options(categories.iter().map(|c| (c.id.to_string(), category_name(locale, &c.name_vi, &c.name_en))), &form.category_id),
-            "owners": options(people.iter().map(|(id, username, name)| (id.to_string(), format!("{name} ({username})"))), &form.owner_id),
-            "co_owner_options": person_options(&form.co_owners),
+            "owners": offered.options(std::slice::from_ref(&form.owner_id)),
+            "co_owner_options": offered.options(&form.co_owners),
             "consented_options": ConsentStage::ALL.iter().map(|st| json!({
                 "value": st.as_str(),
                 "label": i18n::t(locale, &format!("stage-{}", st.as_str())),
                 "checked": form.consented.iter().any(|c| c == st.as_str()),
             })).collect::<Vec<_>>(),
-            "team_options": person_options(&form.team),
+            "team_options": offered.options(&form.team),
+            "people": offered.view(),
             "conflict": conflict,
         }),
     )
@@ -368,6 +384,11 @@ async fn new(ctx: Ctx, pre: web::Query<Prefill>) -> AppResult<HttpResponse> {
 
 async fn create(ctx: Ctx, form: super::HtmlForm<TaskForm>) -> AppResult<HttpResponse> {
     let form = form.0;
+    if people::finding(&form.finding) {
+        ctx.user()?.require_anywhere(Permission::ManageTasks)?;
+        let none = FieldErrors::default();
+        return render_form(&ctx, StatusCode::OK, None, &form, &none, None).await;
+    }
     let (input, user, actor) = (form.input(), ctx.user()?.clone(), ctx.actor());
     let saved = ctx
         .db(move |c| Ok(app::tasks::register(c, &user, &actor, &input)))
@@ -427,6 +448,11 @@ async fn update(
     form: super::HtmlForm<TaskForm>,
 ) -> AppResult<HttpResponse> {
     let (tid, mut form) = (*id, form.0);
+    if people::finding(&form.finding) {
+        load_editable(&ctx, tid).await?;
+        let none = FieldErrors::default();
+        return render_form(&ctx, StatusCode::OK, Some(tid), &form, &none, None).await;
+    }
     let version = Version::of_form(&form.version);
     if version == Version::Missing {
         return Err(AppError::BadRequest("version missing".into()));

@@ -9,10 +9,11 @@ mod calendar;
 mod rounds;
 
 use super::desk::{edit_version, shown};
-use super::{chosen, options, Again};
+use super::{chosen, options, people, Again};
 use crate::app;
 use crate::app::teams::{team_access, Access, PlanInput, TeamInput};
 use crate::context::Ctx;
+use crate::db::users::Pool;
 use crate::db::{self, teams as tdb};
 use crate::domain::access::Permission;
 use crate::domain::desk::RoundKind;
@@ -89,6 +90,11 @@ pub(super) struct TeamForm {
     pub members: Vec<String>,
     pub communes: Vec<String>,
     pub version: String,
+    /// The members picker's find field and its button (`people`).
+    #[serde(skip_serializing)]
+    pub find: String,
+    #[serde(skip_serializing)]
+    pub finding: String,
 }
 
 impl TeamForm {
@@ -103,6 +109,7 @@ impl TeamForm {
             members: ids(&f.members),
             communes: ids(&f.communes),
             version: version.to_string(),
+            ..Default::default()
         }
     }
 }
@@ -141,13 +148,25 @@ async fn render_team_form(
     };
     within.sort();
     within.dedup();
-    let (leads, units, people) = ctx
+    // Members come from the whole province; the lead unit's people are
+    // listed first.
+    let lead_path = existing.map(|a| a.lead.path.clone());
+    let lead_id: Option<i64> = form.lead_unit_id.trim().parse().ok();
+    let (find, chosen_people) = (form.find.clone(), people::ids(&form.members));
+    let (leads, units, offered) = ctx
         .db(move |conn| {
-            Ok((
-                db::units::tree(conn, &scope, false)?,
-                db::units::tree(conn, &within, false)?,
-                db::users::in_scope(conn, &within)?,
-            ))
+            let leads = db::units::tree(conn, &scope, false)?;
+            let lead = lead_path.or_else(|| {
+                let id = lead_id?;
+                leads.iter().find(|u| u.id == id).map(|u| u.path.clone())
+            });
+            let pool = Pool::within(&within);
+            let default = match lead {
+                Some(p) => Pool::within(&[p]),
+                None => pool.clone(),
+            };
+            let offered = people::offer(conn, &pool, &default, &find, &chosen_people)?;
+            Ok((leads, db::units::tree(conn, &within, false)?, offered))
         })
         .await?;
     let multi = |picked: &[String], items: Vec<(String, String)>| -> Vec<Value> {
@@ -168,7 +187,8 @@ async fn render_team_form(
             "has_errors": !errors.is_empty(),
             "version": form.version,
             "leads": options(leads.iter().map(|u| (u.id.to_string(), indent(u))), &form.lead_unit_id),
-            "member_options": multi(&form.members, people.into_iter().map(|(id, u, n)| (id.to_string(), format!("{n} ({u})"))).collect()),
+            "member_options": offered.options(&form.members),
+            "people": offered.view(),
             "commune_options": multi(&form.communes, units.iter().map(|u| (u.id.to_string(), indent(u))).collect()),
             "conflict": conflict,
         }),
@@ -182,6 +202,10 @@ async fn new(ctx: Ctx) -> AppResult<HttpResponse> {
 
 async fn create(ctx: Ctx, form: super::HtmlForm<TeamForm>) -> AppResult<HttpResponse> {
     let form = form.0;
+    if people::finding(&form.finding) {
+        ctx.user()?.require_anywhere(Permission::ManageTasks)?;
+        return render_team_form(&ctx, None, &form, None).await;
+    }
     let (input, user, actor) = (form.input(), ctx.user()?.clone(), ctx.actor());
     let saved = ctx
         .db(move |c| Ok(app::teams::set_up(c, &user, &actor, &input)))
@@ -211,6 +235,13 @@ async fn update(
     form: super::HtmlForm<TeamForm>,
 ) -> AppResult<HttpResponse> {
     let (tid, mut form) = (*id, form.0);
+    if people::finding(&form.finding) {
+        let a = load(&ctx, tid).await?;
+        if !a.manage {
+            return Err(AppError::Forbidden);
+        }
+        return render_team_form(&ctx, Some(&a), &form, None).await;
+    }
     let version = edit_version(&form.version)?;
     let (input, user, actor) = (form.input(), ctx.user()?.clone(), ctx.actor());
     let saved = ctx

@@ -39,8 +39,8 @@ export class Session {
     await check(this.page, this.watched, label);
   }
 
-  /** Clicks (or presses) what submits a form, waits for the next page, checks it. */
-  async submit(label, action = () => this.page.locator("main form button[type=submit], main form button.primary").first().click(), status = 200) {
+  /** Clicks (or presses) what submits a form (not a people picker's "find" button), waits for the next page, checks it. */
+  async submit(label, action = () => this.page.locator("main form button[type=submit]:not([name=finding]), main form button.primary").first().click(), status = 200) {
     const [r] = await Promise.all([this.page.waitForNavigation(), action()]);
     assert.equal(r.status(), status, `${label}: ${await this.page.locator("main").innerText()}`);
     await check(this.page, this.watched, label);

@@ -256,17 +256,50 @@ impl TestApp {
         u.id
     }
 
+    /// `n` people homed in `home` with `roles`: usernames `{username}01`…,
+    /// names `{name} 01`…; made without hashing a password apiece, as they
+    /// never log in.
+    pub fn crowd(
+        &self,
+        username: &str,
+        name: &str,
+        n: usize,
+        home: i64,
+        roles: &[(Role, i64)],
+    ) -> Vec<i64> {
+        let mut conn = self.conn();
+        (1..=n)
+            .map(|i| {
+                let f = UserFields {
+                    username: format!("{username}{i:02}"),
+                    full_name: format!("{name} {i:02}"),
+                    email: None,
+                    locale: "vi".into(),
+                    unit_id: home,
+                };
+                let (u, _) = db::users::create(&mut conn, &f, "!", false).unwrap();
+                for (role, unit) in roles {
+                    db::users::add_grant(&mut conn, u.id, *unit, *role, None).unwrap();
+                }
+                u.id
+            })
+            .collect()
+    }
+
     /// Gives a user a name, an address and a language, so mail can reach them.
     pub fn set_email(&self, id: i64, name: &str, email: &str, locale: &str) {
         use danvan::db::schema::users;
         use diesel::prelude::*;
+        let mut conn = self.conn();
+        let username = db::users::find(&mut conn, id).unwrap().username;
         diesel::update(users::table.find(id))
             .set((
                 users::full_name.eq(name),
+                users::find_name.eq(danvan::domain::search::person(name, &username)),
                 users::email.eq(email),
                 users::locale.eq(locale),
             ))
-            .execute(&mut self.conn())
+            .execute(&mut conn)
             .unwrap();
     }
 
@@ -801,4 +834,23 @@ pub fn household(
         phone: String::new(),
         notes: String::new(),
     }
+}
+
+/// The options of the select `id` in a page: (value, label, selected),
+/// the blank one left out.
+pub fn options_of(html: &str, id: &str) -> Vec<(String, String, bool)> {
+    let start = html
+        .find(&format!("<select id=\"{id}\""))
+        .unwrap_or_else(|| panic!("no select {id}"));
+    let end = start + html[start..].find("</select>").unwrap();
+    html[start..end]
+        .split("<option value=\"")
+        .skip(1)
+        .filter_map(|o| {
+            let (value, rest) = o.split_once('"')?;
+            let selected = rest.starts_with(" selected");
+            let label = rest.split_once('>')?.1.split('<').next()?.to_string();
+            (!value.is_empty()).then(|| (value.to_string(), label, selected))
+        })
+        .collect()
 }
