@@ -168,6 +168,10 @@ fn derived(table: &str) -> bool {
         "__diesel_schema_migrations"
             | "household_stage_totals"
             | "visit_month_totals"
+            | "unit_task_totals"
+            | "unit_stage_totals"
+            | "unit_visit_month_totals"
+            | "unit_waiting_last_visits"
             | "data_version"
             | "listing_version"
     ) || table.starts_with("sqlite_")

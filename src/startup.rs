@@ -88,6 +88,7 @@ impl Application {
             results_html: crate::cache::Versioned::new(64),
             maps: crate::cache::Versioned::new(32),
             task_counts: crate::cache::Versioned::new(1_000),
+            task_pages: crate::cache::Versioned::new(500),
             unit_trees: crate::cache::Versioned::new(1_000),
             categories: crate::cache::Versioned::new(1),
             owner_choices: crate::cache::Versioned::new(1_000),

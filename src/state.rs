@@ -27,6 +27,10 @@ pub struct AppState {
     pub metrics: crate::metrics::Metrics,
     /// How many tasks a filtered task list holds, per filter and scope.
     pub task_counts: crate::cache::Versioned<i64>,
+    /// The rows of a task list's page, per filter, order and page: what they
+    /// show (titles, statuses, deadlines, names of units, categories and
+    /// owners) changes only with the listing version.
+    pub task_pages: crate::cache::Versioned<Vec<crate::db::tasks::TaskRow>>,
     /// Unit trees per scope, the categories, and the people a task list
     /// offers as owners per scope: the choices of the list's filters.
     pub unit_trees: crate::cache::Versioned<Vec<crate::db::units::Unit>>,

@@ -699,6 +699,17 @@ pub fn history(
     with_members(conn, rows)
 }
 
+/// Which of these visits a later visit corrects (they are superseded).
+pub fn corrected_among(conn: &mut DbConnection, visit_ids: &[i64]) -> QueryResult<Vec<i64>> {
+    if visit_ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    visits::table
+        .filter(visits::corrects_id.eq_any(visit_ids))
+        .select(visits::corrects_id.assume_not_null())
+        .load(conn)
+}
+
 /// Up to `limit` visits of a household in the order of [`history`] that
 /// follow the visit `after` (from the newest when 0; none when `after` is
 /// not one of its visits), with who went.

@@ -1174,3 +1174,143 @@ async fn search_finds_households_by_parcel_address_and_phone() {
     let html = viewer.page_ok("/search?q=th%E1%BB%ADa+141").await;
     assert!(found(&html), "but the parcel, as the list shows it");
 }
+
+/// A household's log is shown twenty visits at a time, newest first, with a
+/// link to the older ones: a household visited every week for years (or
+/// the benchmark's hundreds) does not make its page slow. A correction on
+/// one page still marks the visit it corrects on another, and a visit of
+/// an older page can be corrected.
+#[tokio::test]
+async fn the_visit_log_is_paged_and_corrections_reach_across_pages() {
+    let w = world().await;
+    let h = add_household(&w, "Đỗ Văn Lâu", "31", "50").await;
+    for i in 0..24 {
+        let said = format!("Lượt thứ {i}");
+        let r = visit(
+            &w,
+            h,
+            &[("stage_after", "not_contacted"), ("household_said", &said)],
+        )
+        .await;
+        assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    }
+    let all = db::households::history(&mut w.app.conn(), h).unwrap();
+    let oldest = all.last().unwrap().0.id;
+    // The oldest visit corrected now: the correction is the newest.
+    let r = visit(
+        &w,
+        h,
+        &[
+            ("stage_after", "not_contacted"),
+            ("corrects_id", &oldest.to_string()),
+            ("household_said", "Đính chính lượt đầu"),
+        ],
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+
+    let (_, first) = w.app.text(&format!("/households/{h}")).await;
+    assert_eq!(first.matches("<li id=\"visit-").count(), 20);
+    assert!(first.contains("Đính chính lượt đầu"));
+    assert!(!first.contains(&format!("id=\"visit-{oldest}\"")));
+    let older = first
+        .split("?before=")
+        .nth(1)
+        .and_then(|rest| rest.split('#').next())
+        .expect("a link to the older visits")
+        .to_string();
+    let (status, second) = w.app.text(&format!("/households/{h}?before={older}")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(second.matches("<li id=\"visit-").count(), 5);
+    assert!(second.contains(&format!("id=\"visit-{oldest}\" class=\"superseded\"")));
+    assert!(
+        !second.contains("?before="),
+        "no page older than the oldest"
+    );
+    assert!(second.contains("Các lượt mới nhất"));
+
+    // Correcting a visit of the older page pre-fills the form from it.
+    let second_oldest = all[all.len() - 2].0.id;
+    let (_, form) = w
+        .app
+        .text(&format!("/households/{h}?correct={second_oldest}"))
+        .await;
+    assert!(
+        form.contains("Lượt thứ 1<"),
+        "the form holds what was said then"
+    );
+}
+
+/// The rows of a task list's page are kept at the listing version: a change
+/// made by hand in SQL to anything a row shows — the title, the status, the
+/// unit's, category's and owner's names — is on the next page load, while
+/// visits leave the kept rows alone.
+#[tokio::test]
+async fn the_kept_task_list_rows_follow_every_change_they_show() {
+    use danvan::db::schema::{task_categories, tasks, units, users};
+    let w = world().await;
+    let h = add_household(&w, "Lý Văn Minh", "61", "30").await;
+    let (_, html) = w.app.text("/tasks").await;
+    assert!(html.contains("Mương thoát nước Thụy Khuê"));
+    // A visit does not move what a row shows.
+    assert_eq!(
+        visit(&w, h, &[("stage_after", "notice_received")]).await.status(),
+        StatusCode::SEE_OTHER
+    );
+    let (_, again) = w.app.text("/tasks").await;
+    assert!(again.contains("Mương thoát nước Thụy Khuê"));
+    let task = db::tasks::find(&mut w.app.conn(), w.task).unwrap();
+    let mut conn = w.app.conn();
+    let changes: Vec<(&str, Box<dyn Fn(&mut db::DbConnection)>)> = vec![
+        (
+            "Mương Thụy Khuê đoạn 2",
+            Box::new(|c| {
+                diesel::update(tasks::table.find(w.task))
+                    .set(tasks::title.eq("Mương Thụy Khuê đoạn 2"))
+                    .execute(c)
+                    .unwrap();
+            }),
+        ),
+        (
+            "<td>Hoàn thành</td>",
+            Box::new(|c| {
+                diesel::update(tasks::table.find(w.task))
+                    .set(tasks::status.eq("completed"))
+                    .execute(c)
+                    .unwrap();
+            }),
+        ),
+        (
+            "Phường Thụy Khuê mới",
+            Box::new(|c| {
+                diesel::update(units::table.find(task.unit_id))
+                    .set(units::name.eq("Phường Thụy Khuê mới"))
+                    .execute(c)
+                    .unwrap();
+            }),
+        ),
+        (
+            "Loại việc đổi tên",
+            Box::new(|c| {
+                diesel::update(task_categories::table.find(task.category_id))
+                    .set(task_categories::name_vi.eq("Loại việc đổi tên"))
+                    .execute(c)
+                    .unwrap();
+            }),
+        ),
+        (
+            "Chủ trì Đổi Tên",
+            Box::new(|c| {
+                diesel::update(users::table.find(task.owner_id))
+                    .set(users::full_name.eq("Chủ trì Đổi Tên"))
+                    .execute(c)
+                    .unwrap();
+            }),
+        ),
+    ];
+    for (shown, change) in changes {
+        change(&mut conn);
+        let (_, html) = w.app.text("/tasks").await;
+        assert!(html.contains(shown), "the list shows {shown}");
+    }
+}

@@ -272,7 +272,13 @@ pub(super) struct VisitForm {
 #[serde(default)]
 struct ShowQuery {
     correct: Option<i64>,
+    /// The log from the visit after this one (older visits), as "older"
+    /// links page it.
+    before: Option<i64>,
 }
+
+/// Visits shown on a household's page at a time, newest first.
+const LOG_PAGE: i64 = 20;
 
 async fn show(ctx: Ctx, id: web::Path<i64>, q: web::Query<ShowQuery>) -> AppResult<HttpResponse> {
     let (household, access) = household_access(&ctx, *id).await?;
@@ -297,7 +303,7 @@ async fn show(ctx: Ctx, id: web::Path<i64>, q: web::Query<ShowQuery>) -> AppResu
         access,
         form,
         FieldErrors::default(),
-        q.correct,
+        (q.correct, q.before.unwrap_or(0)),
     )
     .await
 }
@@ -309,7 +315,7 @@ async fn render_show(
     access: Access,
     mut form: VisitForm,
     errors: FieldErrors,
-    correcting: Option<i64>,
+    (correcting, before): (Option<i64>, i64),
 ) -> AppResult<HttpResponse> {
     let (hid, tid, owner_id) = (household.id, access.task.id, access.task.owner_id);
     let logged_read = personal_details(&access, &mut household);
@@ -331,11 +337,33 @@ async fn render_show(
                     audit::record_read(conn, &actor, read)?;
                 }
             }
+            // The log a page at a time (a household visited every week for
+            // years has hundreds), with the visit being corrected when it
+            // is on another page.
+            let mut history = db::households::history_after(conn, hid, before, LOG_PAGE + 1)?;
+            let older = (history.len() as i64 > LOG_PAGE).then(|| {
+                history.truncate(LOG_PAGE as usize);
+                history.last().map(|(v, _)| v.id)
+            });
+            let corrected = match correcting {
+                Some(c) if !history.iter().any(|(v, _)| v.id == c) => {
+                    db::households::history_after(conn, hid, 0, i64::MAX)?
+                        .into_iter()
+                        .find(|(v, _)| v.id == c)
+                }
+                _ => None,
+            };
+            let shown: Vec<i64> = history.iter().map(|(v, _)| v.id).collect();
             Ok((
-                db::households::history(conn, hid)?,
+                (
+                    history,
+                    older.flatten(),
+                    corrected,
+                    db::households::corrected_among(conn, &shown)?,
+                ),
                 db::tasks::members(conn, tid)?,
                 db::users::find(conn, owner_id)?,
-                db::households::photos(conn, hid, None)?,
+                db::households::photos_of_visits(conn, &shown)?,
                 db::parcels::of_household(conn, hid)?,
                 compensation,
             ))
@@ -349,7 +377,11 @@ async fn render_show(
             "source": p.source,
         })
     });
-    if let Some((v, names)) = correcting.and_then(|c| history.iter().find(|(v, _)| v.id == c)) {
+    let (history, older, corrected_visit, corrected) = history;
+    let being_corrected = correcting
+        .and_then(|c| history.iter().find(|(v, _)| v.id == c))
+        .or(corrected_visit.as_ref());
+    if let Some((v, names)) = being_corrected {
         if errors.is_empty() {
             form.visited_on = format::date(v.visited_on);
             form.kind = v.kind.clone();
@@ -366,7 +398,6 @@ async fn render_show(
                 .collect();
         }
     }
-    let corrected: Vec<i64> = history.iter().filter_map(|(v, _)| v.corrects_id).collect();
     let history: Vec<Value> = history
         .iter()
         .map(|(v, names)| {
@@ -422,6 +453,8 @@ async fn render_show(
             "can_administer": administers(ctx, &access)?,
             "task_closed": closed(&access),
             "history": history,
+            "history_older": older,
+            "history_paged": before != 0,
             "correcting": correcting,
             "f": super::form_view(&form, &errors),
             "has_errors": !errors.is_empty(),
@@ -564,7 +597,7 @@ async fn log_visit(
                 access,
                 form,
                 e,
-                correcting,
+                (correcting, 0),
             )
             .await
         }

@@ -118,7 +118,11 @@ async fn list(ctx: Ctx, q: ListQuery, mine: bool) -> AppResult<HttpResponse> {
                     .get_or_compute(format!("{filter:?}"), version, || {
                         db::tasks::count(conn, &filter)
                     })?;
-            let rows = db::tasks::page(conn, &filter, sort, page.offset(), page.size)?;
+            let rows = state.task_pages.get_or_compute(
+                format!("{filter:?}|{sort:?}|{}|{}", page.offset(), page.size),
+                version,
+                || db::tasks::page(conn, &filter, sort, page.offset(), page.size),
+            )?;
             let units = state.unit_tree(conn, version, &scope)?;
             let categories = state.task_categories(conn, version)?;
             // Owners to filter by: of the chosen unit, or of the whole scope when
@@ -141,7 +145,7 @@ async fn list(ctx: Ctx, q: ListQuery, mine: bool) -> AppResult<HttpResponse> {
         .await?;
     let locale = ctx.locale;
     let rows: Vec<Value> = rows
-        .into_iter()
+        .iter()
         .map(|r| {
             let status = TaskStatus::parse(&r.status).unwrap_or(TaskStatus::Registered);
             let when = timeliness(status, r.deadline, r.completed_on, today);
