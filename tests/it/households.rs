@@ -1254,14 +1254,17 @@ async fn the_kept_task_list_rows_follow_every_change_they_show() {
     assert!(html.contains("Mương thoát nước Thụy Khuê"));
     // A visit does not move what a row shows.
     assert_eq!(
-        visit(&w, h, &[("stage_after", "notice_received")]).await.status(),
+        visit(&w, h, &[("stage_after", "notice_received")])
+            .await
+            .status(),
         StatusCode::SEE_OTHER
     );
     let (_, again) = w.app.text("/tasks").await;
     assert!(again.contains("Mương thoát nước Thụy Khuê"));
     let task = db::tasks::find(&mut w.app.conn(), w.task).unwrap();
     let mut conn = w.app.conn();
-    let changes: Vec<(&str, Box<dyn Fn(&mut db::DbConnection)>)> = vec![
+    type Change<'a> = Box<dyn Fn(&mut db::DbConnection) + 'a>;
+    let changes: Vec<(&str, Change)> = vec![
         (
             "Mương Thụy Khuê đoạn 2",
             Box::new(|c| {
