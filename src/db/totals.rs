@@ -13,10 +13,6 @@ use super::DbConnection;
 /// The per-unit figures (migration 30) from the per-task totals, households
 /// and tasks: the same statements in both dialects.
 const UNIT_TOTALS: &str = "
-    DELETE FROM unit_task_totals;
-    DELETE FROM unit_stage_totals;
-    DELETE FROM unit_visit_month_totals;
-    DELETE FROM unit_waiting_last_visits;
     INSERT INTO unit_task_totals (unit_id, status, category_id, tasks)
         SELECT unit_id, status, category_id, count(*) FROM tasks
         GROUP BY unit_id, status, category_id;
@@ -43,6 +39,20 @@ pub fn rebuild(conn: &mut DbConnection) -> QueryResult<()> {
         DbConnection::Pg(_) => "date_trunc('month', visited_on)::date",
         DbConnection::Sqlite(_) => "date(visited_on, 'start of month')",
     };
+    // The per-task totals rebuilt below fire the unit totals' triggers row
+    // by row; on PostgreSQL each of those updates leaves a dead row version,
+    // so the unit totals are emptied with TRUNCATE (a new, empty file) after
+    // them rather than with DELETE, and filled once.
+    let empty_units = match conn {
+        DbConnection::Pg(_) => {
+            "TRUNCATE unit_task_totals, unit_stage_totals, unit_visit_month_totals, \
+             unit_waiting_last_visits;"
+        }
+        DbConnection::Sqlite(_) => {
+            "DELETE FROM unit_task_totals; DELETE FROM unit_stage_totals; \
+             DELETE FROM unit_visit_month_totals; DELETE FROM unit_waiting_last_visits;"
+        }
+    };
     conn.batch_execute(&format!(
         "DELETE FROM household_stage_totals;
          DELETE FROM visit_month_totals;
@@ -52,6 +62,7 @@ pub fn rebuild(conn: &mut DbConnection) -> QueryResult<()> {
          INSERT INTO visit_month_totals (task_id, month, visits)
              SELECT task_id, {month}, count(*) FROM visits WHERE kind <> 'record'
              GROUP BY task_id, {month};
+         {empty_units}
          {UNIT_TOTALS}
          UPDATE listing_version SET version = version + 1 WHERE id = 1;"
     ))?;

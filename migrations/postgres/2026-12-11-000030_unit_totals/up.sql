@@ -51,6 +51,21 @@ CREATE TABLE unit_waiting_last_visits (
     PRIMARY KEY (last_visit_on, unit_id)
 );
 
+-- A visit updates a few of these rows, and the figures of the open tasks are
+-- the same few hundred rows all day: room on every page for the new row
+-- versions (a HOT update touches no index, and the old versions are pruned
+-- as the page is read), and autovacuum after a few hundred dead rows rather
+-- than a fifth of the table, without pausing. Otherwise the tables grow to
+-- hundreds of pages of dead rows that every dashboard reads through.
+ALTER TABLE unit_task_totals SET (fillfactor = 50, autovacuum_vacuum_scale_factor = 0,
+    autovacuum_vacuum_threshold = 500, autovacuum_vacuum_cost_delay = 0);
+ALTER TABLE unit_stage_totals SET (fillfactor = 50, autovacuum_vacuum_scale_factor = 0,
+    autovacuum_vacuum_threshold = 500, autovacuum_vacuum_cost_delay = 0);
+ALTER TABLE unit_visit_month_totals SET (fillfactor = 50, autovacuum_vacuum_scale_factor = 0,
+    autovacuum_vacuum_threshold = 500, autovacuum_vacuum_cost_delay = 0);
+ALTER TABLE unit_waiting_last_visits SET (fillfactor = 50, autovacuum_vacuum_scale_factor = 0,
+    autovacuum_vacuum_threshold = 500, autovacuum_vacuum_cost_delay = 0);
+
 -- From the per-task totals.
 CREATE FUNCTION unit_totals_stage_change() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
