@@ -699,12 +699,18 @@ pub fn history(
     with_members(conn, rows)
 }
 
-/// Which of these visits a later visit corrects (they are superseded).
-pub fn corrected_among(conn: &mut DbConnection, visit_ids: &[i64]) -> QueryResult<Vec<i64>> {
+/// Which of these visits of a household a later visit corrects (they are
+/// superseded): found among the household's visits, through its index.
+pub fn corrected_among(
+    conn: &mut DbConnection,
+    household_id: i64,
+    visit_ids: &[i64],
+) -> QueryResult<Vec<i64>> {
     if visit_ids.is_empty() {
         return Ok(Vec::new());
     }
     visits::table
+        .filter(visits::household_id.eq(household_id))
         .filter(visits::corrects_id.eq_any(visit_ids))
         .select(visits::corrects_id.assume_not_null())
         .load(conn)

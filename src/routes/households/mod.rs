@@ -359,7 +359,7 @@ async fn render_show(
                     history,
                     older.flatten(),
                     corrected,
-                    db::households::corrected_among(conn, &shown)?,
+                    db::households::corrected_among(conn, hid, &shown)?,
                 ),
                 db::tasks::members(conn, tid)?,
                 db::users::find(conn, owner_id)?,
