@@ -14,6 +14,7 @@ use super::schema::{
 };
 use super::scope::path_in;
 use super::DbConnection;
+use super::Uncached;
 use crate::domain::consent::{ConsentStage, ConsentedSet};
 use crate::domain::progress::Progress;
 
@@ -33,6 +34,9 @@ pub struct Figures {
     pub not_visited_30_days: i64,
 }
 
+/// Every statement here is planned afresh for its values (`Uncached`): they
+/// run once per change, and after five runs PostgreSQL switched the one over
+/// the last 30 days' visits to a generic plan that took 7.5 ms instead of 0.7.
 pub fn figures(
     conn: &mut DbConnection,
     scope: &[String],
@@ -41,7 +45,7 @@ pub fn figures(
     // Tasks by status and category, from the totals kept per unit.
     let by_status_and_category: Vec<(String, i64, Option<i64>)> = unit_task_totals::table
         .inner_join(units::table)
-        .filter(path_in(scope))
+        .filter(Uncached(path_in(scope)))
         .filter(unit_task_totals::tasks.ne(0))
         .group_by((unit_task_totals::status, unit_task_totals::category_id))
         .select((
@@ -84,7 +88,7 @@ pub fn figures(
     // the index on (status, unit, deadline).
     f.overdue = tasks::table
         .inner_join(units::table)
-        .filter(path_in(scope))
+        .filter(Uncached(path_in(scope)))
         .filter(tasks::status.eq_any(OPEN))
         .filter(tasks::deadline.lt(today))
         .count()
@@ -97,7 +101,7 @@ pub fn figures(
     type StageRow = (String, String, String, Option<i64>, Option<f64>);
     let grouped: Vec<StageRow> = unit_stage_totals::table
         .inner_join(units::table)
-        .filter(path_in(scope))
+        .filter(Uncached(path_in(scope)))
         .filter(unit_stage_totals::households.ne(0))
         .group_by((
             unit_stage_totals::status,
@@ -144,7 +148,7 @@ pub fn figures(
     let month_start = today.with_day0(0).unwrap_or(today);
     f.visits_this_month = unit_visit_month_totals::table
         .inner_join(units::table)
-        .filter(path_in(scope))
+        .filter(Uncached(path_in(scope)))
         .filter(unit_visit_month_totals::month.ge(month_start))
         .select(sum(unit_visit_month_totals::visits))
         .get_result::<Option<i64>>(conn)?
@@ -154,7 +158,7 @@ pub fn figures(
     let month_ago = today - chrono::Duration::days(30);
     let visited_since: Option<i64> = unit_waiting_last_visits::table
         .inner_join(units::table)
-        .filter(path_in(scope))
+        .filter(Uncached(path_in(scope)))
         .filter(unit_waiting_last_visits::last_visit_on.ge(month_ago))
         .select(sum(unit_waiting_last_visits::households))
         .get_result(conn)?;
