@@ -6,8 +6,6 @@ use std::path::PathBuf;
 
 use anyhow::{bail, Context};
 
-use crate::db::DatabaseUrl;
-
 #[derive(Clone, Debug)]
 pub struct Config {
     pub bind_addr: SocketAddr,
@@ -198,6 +196,47 @@ where
     let raw = raw.as_deref().unwrap_or(default).trim();
     raw.parse::<T>()
         .map_err(|e| anyhow::anyhow!("{key}={raw:?} is not valid: {e}"))
+}
+
+/// Which backend a `DATABASE_URL` names.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum DatabaseUrl {
+    /// A file path (`sqlite://` stripped).
+    Sqlite(String),
+    Postgres(String),
+}
+
+impl DatabaseUrl {
+    /// `sqlite://path`, `sqlite:path` or a plain file path choose SQLite;
+    /// `postgres://` and `postgresql://` choose PostgreSQL; any other scheme is refused.
+    pub fn parse(url: &str) -> anyhow::Result<DatabaseUrl> {
+        let url = url.trim();
+        if url.is_empty() {
+            bail!("DATABASE_URL is empty");
+        }
+        if let Some(rest) = url
+            .strip_prefix("sqlite://")
+            .or_else(|| url.strip_prefix("sqlite:"))
+        {
+            if rest.is_empty() {
+                bail!("DATABASE_URL {url:?} names no SQLite file");
+            }
+            return Ok(DatabaseUrl::Sqlite(rest.to_string()));
+        }
+        if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            return Ok(DatabaseUrl::Postgres(url.to_string()));
+        }
+        if let Some((scheme, _)) = url.split_once("://") {
+            bail!(
+                "DATABASE_URL uses the unsupported scheme {scheme:?}: use sqlite://FILE, a plain file path, or postgres://USER@HOST/DB"
+            );
+        }
+        if url.contains(':') && !url.starts_with('/') && !url.starts_with('.') {
+            // "mysql:x", "host=... dbname=..." and the like: not a path anyone means.
+            bail!("DATABASE_URL {url:?} is neither a file path nor a sqlite:// or postgres:// URL");
+        }
+        Ok(DatabaseUrl::Sqlite(url.to_string()))
+    }
 }
 
 #[cfg(test)]

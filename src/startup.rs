@@ -49,10 +49,6 @@ impl RootSpanBuilder for Spans {
     }
 }
 
-pub const CSP: &str =
-    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
-    form-action 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'";
-
 impl Application {
     /// Connects, migrates and binds; the server starts with `run_until_stopped`.
     pub fn build(config: Config) -> anyhow::Result<Application> {
@@ -145,7 +141,7 @@ impl Application {
                 .wrap(sessions)
                 .wrap({
                     let headers = DefaultHeaders::new()
-                        .add(("Content-Security-Policy", CSP))
+                        .add(("Content-Security-Policy", crate::routes::CSP))
                         .add(("X-Content-Type-Options", "nosniff"))
                         .add(("X-Frame-Options", "DENY"))
                         .add(("Referrer-Policy", "same-origin"))

@@ -42,7 +42,7 @@ pub struct AppState {
     /// A task's map as drawn (the SVG, its legend, the households without a
     /// shape) per task, filter, language and background, while the data is
     /// unchanged: nothing in it depends on who reads it.
-    pub maps: crate::cache::Versioned<crate::routes::maps::Drawing>,
+    pub maps: crate::cache::Versioned<crate::geo::map::Drawing>,
     /// Pages of those tables as HTML, per reader, page and language.
     pub results_html: crate::cache::Versioned<String>,
     /// Requests per API token, against `API_RATE_PER_MINUTE`.

@@ -12,6 +12,17 @@ use handlebars::html_escape;
 
 use crate::domain::consent::StageGroup;
 
+/// A task's map as drawn for a filter and a language.
+pub struct Drawing {
+    pub svg: Option<String>,
+    /// Households and declared area per stage group.
+    pub counts: [(i64, f64); 5],
+    pub missing: Vec<serde_json::Value>,
+    pub shapes: usize,
+    pub households: usize,
+    pub dots: usize,
+}
+
 /// One parcel to draw.
 pub struct Drawn<'a> {
     pub shape: &'a MultiPolygon<f64>,

@@ -20,7 +20,7 @@ use crate::domain::households::Sight;
 use crate::domain::validate::FieldErrors;
 use crate::error::{AppError, AppResult};
 use crate::geo::crs::{Crs, PROVINCES};
-use crate::geo::map::{self, Dot, Drawn, Tiles, Words};
+use crate::geo::map::{self, Dot, Drawing, Drawn, Tiles, Words};
 use crate::geo::read::{self, MAX_UPLOAD};
 use crate::i18n::{self, Locale};
 
@@ -70,7 +70,7 @@ fn words(locale: Locale, title: String) -> Words {
 fn csp_with_tiles(url: &str) -> Option<String> {
     let rest = url.strip_prefix("https://")?;
     let host = rest.split('/').next()?;
-    Some(crate::startup::CSP.replacen(
+    Some(super::CSP.replacen(
         "img-src 'self' data:",
         &format!("img-src 'self' data: https://{host}"),
         1,
@@ -116,17 +116,6 @@ pub(crate) fn legend_names(locale: Locale) -> Vec<Value> {
         .into_iter()
         .map(|g| json!({"class": format!("g{}", g.index()), "name": group_name(locale, g)}))
         .collect()
-}
-
-/// A task's map as drawn for a filter and a language.
-pub struct Drawing {
-    svg: Option<String>,
-    /// Households and declared area per stage group.
-    counts: [(i64, f64); 5],
-    missing: Vec<Value>,
-    shapes: usize,
-    households: usize,
-    dots: usize,
 }
 
 /// Draws the map of `m`: parcels shown unless `shown` says otherwise.
