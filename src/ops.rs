@@ -168,6 +168,7 @@ fn derived(table: &str) -> bool {
         "__diesel_schema_migrations"
             | "household_stage_totals"
             | "visit_month_totals"
+            | "unit_ancestors"
             | "unit_task_totals"
             | "unit_stage_totals"
             | "unit_visit_month_totals"

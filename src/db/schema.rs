@@ -1013,6 +1013,13 @@ diesel::joinable!(parcels -> households (household_id));
 diesel::joinable!(parcels -> tasks (task_id));
 
 diesel::table! {
+    unit_ancestors (unit_id, ancestor_id) {
+        unit_id -> BigInt,
+        ancestor_id -> BigInt,
+    }
+}
+
+diesel::table! {
     unit_task_totals (unit_id, status, category_id) {
         unit_id -> BigInt,
         status -> Text,
@@ -1056,6 +1063,7 @@ diesel::joinable!(unit_waiting_last_visits -> units (unit_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     compensation_plans,
+    unit_ancestors,
     unit_task_totals,
     unit_stage_totals,
     unit_visit_month_totals,

@@ -10,26 +10,52 @@ use diesel::sql_types::Text;
 
 use super::DbConnection;
 
-/// The per-unit figures (migration 30) from the per-task totals, households
-/// and tasks: the same statements in both dialects.
+/// Each unit and every unit on its path, itself included (migration 32):
+/// where the per-unit figures roll up to.
+const ANCESTORS: &str = "
+    DELETE FROM unit_ancestors;
+    INSERT INTO unit_ancestors (unit_id, ancestor_id)
+        SELECT u.id, a.id FROM units u JOIN units a
+        ON a.path <> '' AND substr(u.path, 1, length(a.path)) = a.path;";
+
+/// The per-unit figures (migrations 30 and 32), each unit's over its whole
+/// subtree, from the per-task totals, households and tasks: the same
+/// statements in both dialects.
 const UNIT_TOTALS: &str = "
     INSERT INTO unit_task_totals (unit_id, status, category_id, tasks)
-        SELECT unit_id, status, category_id, count(*) FROM tasks
-        GROUP BY unit_id, status, category_id;
+        SELECT a.ancestor_id, t.status, t.category_id, count(*)
+        FROM tasks t JOIN unit_ancestors a ON a.unit_id = t.unit_id
+        GROUP BY a.ancestor_id, t.status, t.category_id;
     INSERT INTO unit_stage_totals (unit_id, status, consented_stages, stage, households, area_m2)
-        SELECT t.unit_id, t.status, t.consented_stages, h.stage, sum(h.households), sum(h.area_m2)
+        SELECT a.ancestor_id, t.status, t.consented_stages, h.stage, sum(h.households), sum(h.area_m2)
         FROM household_stage_totals h JOIN tasks t ON t.id = h.task_id
-        GROUP BY t.unit_id, t.status, t.consented_stages, h.stage;
+        JOIN unit_ancestors a ON a.unit_id = t.unit_id
+        GROUP BY a.ancestor_id, t.status, t.consented_stages, h.stage;
     INSERT INTO unit_visit_month_totals (unit_id, month, visits)
-        SELECT t.unit_id, v.month, sum(v.visits)
+        SELECT a.ancestor_id, v.month, sum(v.visits)
         FROM visit_month_totals v JOIN tasks t ON t.id = v.task_id
-        GROUP BY t.unit_id, v.month;
+        JOIN unit_ancestors a ON a.unit_id = t.unit_id
+        GROUP BY a.ancestor_id, v.month;
     INSERT INTO unit_waiting_last_visits (last_visit_on, unit_id, households)
-        SELECT h.last_visit_on, t.unit_id, count(*)
+        SELECT h.last_visit_on, a.ancestor_id, count(*)
         FROM households h JOIN tasks t ON t.id = h.task_id
+        JOIN unit_ancestors a ON a.unit_id = t.unit_id
         WHERE h.last_visit_on IS NOT NULL AND h.stage NOT IN ('handed_over', 'enforcement', 'done')
           AND t.status IN ('registered', 'in_progress')
-        GROUP BY h.last_visit_on, t.unit_id;";
+        GROUP BY h.last_visit_on, a.ancestor_id;";
+
+/// After a unit moved under another parent: its subtree's ancestors and the
+/// per-unit figures counted again (the units above it before and after the
+/// move both change). Rows, not the tables, are deleted: others write to
+/// them meanwhile.
+pub fn rebuild_units(conn: &mut DbConnection) -> QueryResult<()> {
+    conn.batch_execute(&format!(
+        "{ANCESTORS}
+         DELETE FROM unit_task_totals; DELETE FROM unit_stage_totals;
+         DELETE FROM unit_visit_month_totals; DELETE FROM unit_waiting_last_visits;
+         {UNIT_TOTALS}"
+    ))
+}
 
 /// Recounts the totals from the households and visits (per task, then per
 /// unit), and raises the
@@ -62,6 +88,7 @@ pub fn rebuild(conn: &mut DbConnection) -> QueryResult<()> {
          INSERT INTO visit_month_totals (task_id, month, visits)
              SELECT task_id, {month}, count(*) FROM visits WHERE kind <> 'record'
              GROUP BY task_id, {month};
+         {ANCESTORS}
          {empty_units}
          {UNIT_TOTALS}
          UPDATE listing_version SET version = version + 1 WHERE id = 1;"
@@ -117,8 +144,8 @@ mod tests {
             .collect()
     }
 
-    /// The waiting households' rule, written in the triggers of migration 30
-    /// and in the rebuild, is the domain's: open statuses, stages not final.
+    /// The waiting households' rule, written in the triggers of migrations 30
+    /// and 32 and in the rebuild, is the domain's: open statuses, stages not final.
     #[test]
     fn the_waiting_rule_in_sql_is_the_domains() {
         let open: Vec<&str> = TaskStatus::OPEN.iter().map(|s| s.as_str()).collect();
@@ -130,6 +157,8 @@ mod tests {
         for sql in [
             include_str!("../../migrations/sqlite/2026-12-11-000030_unit_totals/up.sql"),
             include_str!("../../migrations/postgres/2026-12-11-000030_unit_totals/up.sql"),
+            include_str!("../../migrations/sqlite/2026-12-13-000032_unit_totals_roll_up/up.sql"),
+            include_str!("../../migrations/postgres/2026-12-13-000032_unit_totals_roll_up/up.sql"),
             super::UNIT_TOTALS,
         ] {
             let stages = lists(sql, "stage NOT IN (");

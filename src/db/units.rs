@@ -199,6 +199,8 @@ pub fn update(
                     .execute(conn)?;
             }
         }
+        // The figures kept per unit hold each unit's subtree.
+        super::totals::rebuild_units(conn)?;
     }
     let after = find(conn, id)?;
     let changes = super::audit::diff(

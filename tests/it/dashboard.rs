@@ -531,7 +531,8 @@ async fn the_totals_equal_a_recount_after_every_kind_of_change() {
         .execute(&mut conn)
         .unwrap();
     check();
-    let closed = db::dashboard::figures(&mut conn, &[other_path], today).unwrap();
+    let closed =
+        db::dashboard::figures(&mut conn, std::slice::from_ref(&other_path), today).unwrap();
     assert_eq!(
         closed.not_visited_30_days, 0,
         "a completed task waits for no one"
@@ -552,6 +553,45 @@ async fn the_totals_equal_a_recount_after_every_kind_of_change() {
     let back = db::dashboard::figures(&mut conn, std::slice::from_ref(&path), today).unwrap();
     assert_eq!(back.not_visited_30_days, 2);
     assert_eq!(back.progress, f.progress);
+
+    // A unit moved under another: its figures leave the units above it and
+    // join those above its new parent, and come back with it.
+    let root_path = db::units::find(&mut conn, app.root).unwrap().path;
+    let province =
+        db::dashboard::figures(&mut conn, std::slice::from_ref(&root_path), today).unwrap();
+    let moving = |conn: &mut db::DbConnection, parent: i64| {
+        db::units::update(
+            conn,
+            ward,
+            &db::units::UnitFields {
+                parent_id: Some(parent),
+                kind: UnitKind::Ward,
+                name: "Phường Thụy Khuê".into(),
+                code: None,
+            },
+        )
+        .unwrap();
+    };
+    moving(&mut conn, other);
+    check();
+    let above =
+        db::dashboard::figures(&mut conn, std::slice::from_ref(&other_path), today).unwrap();
+    assert_eq!(
+        above.progress, back.progress,
+        "the ward's figures are its new parent's"
+    );
+    assert_eq!(above.not_visited_30_days, 2);
+    let still = db::dashboard::figures(&mut conn, std::slice::from_ref(&root_path), today).unwrap();
+    assert_eq!(
+        still.progress, province.progress,
+        "the province still holds them"
+    );
+    moving(&mut conn, app.root);
+    check();
+    let empty =
+        db::dashboard::figures(&mut conn, std::slice::from_ref(&other_path), today).unwrap();
+    assert_eq!(empty.not_visited_30_days, 0);
+    assert!(empty.households_by_stage.is_empty());
 
     // Rows changed or removed by hand: a household moved to another task, one
     // deleted with its visits, then a whole task.

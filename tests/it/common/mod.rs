@@ -626,9 +626,9 @@ pub fn assert_totals_equal_a_recount(conn: &mut DbConnection) {
     assert_unit_totals_equal_a_recount(conn);
 }
 
-/// The dashboard's figures kept per unit (migration 30) equal a recount from
-/// the tasks, households and visits themselves; rows left at zero are as if
-/// they were not there.
+/// The dashboard's figures kept per unit (migrations 30 and 32), each over
+/// the unit's subtree, equal a recount from the tasks, households and visits
+/// themselves; rows left at zero are as if they were not there.
 fn assert_unit_totals_equal_a_recount(conn: &mut DbConnection) {
     use chrono::{Datelike, NaiveDate};
     use danvan::db::schema::{
@@ -662,6 +662,24 @@ fn assert_unit_totals_equal_a_recount(conn: &mut DbConnection) {
         .iter()
         .map(|(id, u, st, c, set)| (*id, (*u, st.clone(), *c, set.clone())))
         .collect();
+    // Each unit's figures hold its subtree: a row counted for a unit counts
+    // for every unit on its path ("/1/4/9/": units 1, 4 and 9).
+    let paths: HashMap<i64, String> = danvan::db::schema::units::table
+        .select((
+            danvan::db::schema::units::id,
+            danvan::db::schema::units::path,
+        ))
+        .load::<(i64, String)>(conn)
+        .unwrap()
+        .into_iter()
+        .collect();
+    let up = |unit: i64| -> Vec<i64> {
+        paths[&unit]
+            .split('/')
+            .filter(|s| !s.is_empty())
+            .map(|s| s.parse().unwrap())
+            .collect()
+    };
 
     let kept = nonzero(
         unit_task_totals::table
@@ -676,11 +694,10 @@ fn assert_unit_totals_equal_a_recount(conn: &mut DbConnection) {
             .into_iter()
             .map(|(u, st, c, n)| ((u, st, c), i64::from(n))),
     );
-    let counted = nonzero(
-        task_rows
-            .iter()
-            .map(|(_, u, st, c, _)| ((*u, st.clone(), *c), 1)),
-    );
+    let counted =
+        nonzero(task_rows.iter().flat_map(|(_, u, st, c, _)| {
+            up(*u).into_iter().map(move |a| ((a, st.clone(), *c), 1))
+        }));
     assert_eq!(kept, counted, "tasks by unit, status and category");
 
     let hh: Vec<(i64, String, f64, Option<NaiveDate>)> = households::table
@@ -708,11 +725,16 @@ fn assert_unit_totals_equal_a_recount(conn: &mut DbConnection) {
         .map(|(u, st, set, stage, n, a)| ((u, st, set, stage), (i64::from(n), a)))
         .collect();
     let mut counted_area: BTreeMap<Key, f64> = BTreeMap::new();
-    let counted = nonzero(hh.iter().map(|(t, stage, area, _)| {
+    let counted = nonzero(hh.iter().flat_map(|(t, stage, area, _)| {
         let (u, st, _, set) = &of[t];
-        let key = (*u, st.clone(), set.clone(), stage.clone());
-        *counted_area.entry(key.clone()).or_insert(0.0) += area;
-        (key, 1)
+        up(*u)
+            .into_iter()
+            .map(|a| {
+                let key = (a, st.clone(), set.clone(), stage.clone());
+                *counted_area.entry(key.clone()).or_insert(0.0) += area;
+                (key, 1)
+            })
+            .collect::<Vec<_>>()
     }));
     assert_eq!(
         nonzero(kept_stages.iter().map(|(k, (n, _))| (k.clone(), *n))),
@@ -740,12 +762,17 @@ fn assert_unit_totals_equal_a_recount(conn: &mut DbConnection) {
             .into_iter()
             .map(|(d, u, n)| ((d, u), i64::from(n))),
     );
-    let counted = nonzero(hh.iter().filter_map(|(t, stage, _, last)| {
-        let (u, st, _, _) = &of[t];
-        let open = TaskStatus::parse(st).is_some_and(|s| TaskStatus::OPEN.contains(&s));
-        let waiting = ConsentStage::parse(stage).is_some_and(|s| !s.is_final());
-        (open && waiting).then_some(((last.as_ref().copied()?, *u), 1))
-    }));
+    let counted = nonzero(
+        hh.iter()
+            .filter_map(|(t, stage, _, last)| {
+                let (u, st, _, _) = &of[t];
+                let open = TaskStatus::parse(st).is_some_and(|s| TaskStatus::OPEN.contains(&s));
+                let waiting = ConsentStage::parse(stage).is_some_and(|s| !s.is_final());
+                let last = last.as_ref().copied()?;
+                (open && waiting).then(|| up(*u).into_iter().map(move |a| ((last, a), 1)))
+            })
+            .flatten(),
+    );
     assert_eq!(kept, counted, "waiting households by last visit and unit");
 
     let kept = nonzero(
@@ -767,7 +794,10 @@ fn assert_unit_totals_equal_a_recount(conn: &mut DbConnection) {
             .load::<(i64, NaiveDate)>(conn)
             .unwrap()
             .into_iter()
-            .map(|(t, on)| ((of[&t].0, on.with_day(1).unwrap()), 1)),
+            .flat_map(|(t, on)| {
+                let month = on.with_day(1).unwrap();
+                up(of[&t].0).into_iter().map(move |a| ((a, month), 1))
+            }),
     );
     assert_eq!(kept, counted, "visits by unit and month");
 }
