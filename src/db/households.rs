@@ -74,7 +74,24 @@ impl HouseholdFields {
     pub fn phone_digits(&self) -> String {
         search::phone_digits(&self.phone)
     }
+
+    /// The columns search reads, derived from the fields: written with them
+    /// on every insert and edit.
+    fn search_columns(&self) -> SearchColumns {
+        (
+            households::search_text.eq(search::fold(&self.head_name)),
+            households::find_text.eq(self.place()),
+            households::phone_digits.eq(self.phone_digits()),
+        )
+    }
 }
+
+/// [`HouseholdFields::search_columns`].
+type SearchColumns = (
+    diesel::dsl::Eq<households::search_text, String>,
+    diesel::dsl::Eq<households::find_text, String>,
+    diesel::dsl::Eq<households::phone_digits, String>,
+);
 
 /// Fills the find text of households written before it existed (once,
 /// after the migration that adds it; then there are none, and the check is
@@ -154,9 +171,7 @@ pub fn create(
         .values((
             f,
             households::task_id.eq(task.id),
-            households::search_text.eq(search::fold(&f.head_name)),
-            households::find_text.eq(f.place()),
-            households::phone_digits.eq(f.phone_digits()),
+            f.search_columns(),
             households::stage.eq(ConsentStage::NotContacted.as_str()),
             // Due for a first visit from the day it is registered, so that it
             // shows on the team's worklist until someone goes.
@@ -191,9 +206,7 @@ pub fn create_many(
                 (
                     *f,
                     households::task_id.eq(task.id),
-                    households::search_text.eq(search::fold(&f.head_name)),
-                    households::find_text.eq(f.place()),
-                    households::phone_digits.eq(f.phone_digits()),
+                    f.search_columns(),
                     households::stage.eq(ConsentStage::NotContacted.as_str()),
                     households::next_visit_on.eq(today),
                     households::created_at.eq(now),
@@ -240,9 +253,7 @@ pub fn update(
     )
     .set((
         f,
-        households::search_text.eq(search::fold(&f.head_name)),
-        households::find_text.eq(f.place()),
-        households::phone_digits.eq(f.phone_digits()),
+        f.search_columns(),
         households::updated_at.eq(super::now()),
         households::version.eq(version + 1),
     ))
