@@ -143,11 +143,9 @@ pub fn listing_version(conn: &mut DbConnection) -> QueryResult<i64> {
 fn record(conn: &mut DbConnection, actor: &Actor, change: &Change) -> QueryResult<()> {
     // Raised last in the transaction, so the lock on its one row is held only
     // for the commit.
-    {
-            diesel::update(data_version::table)
-            .set(data_version::version.eq(data_version::version + 1))
-            .execute(conn)?;
-    }
+    diesel::update(data_version::table)
+        .set(data_version::version.eq(data_version::version + 1))
+        .execute(conn)?;
     insert(conn, actor, change)
 }
 

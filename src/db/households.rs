@@ -86,7 +86,6 @@ impl HouseholdFields {
     }
 }
 
-/// [`HouseholdFields::search_columns`].
 type SearchColumns = (
     diesel::dsl::Eq<households::search_text, String>,
     diesel::dsl::Eq<households::find_text, String>,
@@ -1350,22 +1349,19 @@ pub fn take_import(
     user_id: i64,
 ) -> QueryResult<Option<(String, Vec<ImportRow>)>> {
     use super::schema::household_imports as hi;
-    let found: Option<(String, String)> = hi::table
-        .filter(hi::id.eq(id))
-        .filter(hi::task_id.eq(task_id))
-        .filter(hi::user_id.eq(user_id))
-        .select((hi::file_name, hi::rows))
-        .first(conn)
-        .optional()?;
     // Only the uploader's own staged import of this task is taken (and so
     // deleted): another editor cannot discard it by guessing its id.
-    diesel::delete(
+    let staged = || {
         hi::table
             .filter(hi::id.eq(id))
             .filter(hi::task_id.eq(task_id))
-            .filter(hi::user_id.eq(user_id)),
-    )
-    .execute(conn)?;
+            .filter(hi::user_id.eq(user_id))
+    };
+    let found: Option<(String, String)> = staged()
+        .select((hi::file_name, hi::rows))
+        .first(conn)
+        .optional()?;
+    diesel::delete(staged()).execute(conn)?;
     Ok(found.and_then(|(name, rows)| serde_json::from_str(&rows).ok().map(|r| (name, r))))
 }
 
