@@ -257,44 +257,7 @@ struct HouseholdRow {
 flushable!(HouseholdRow, households::table);
 
 /// Every household's plot, laid out along streets per task (illustrative).
-#[derive(Insertable)]
-#[diesel(table_name = parcels, treat_none_as_default_value = false)]
-struct ParcelRow {
-    household_id: i64,
-    task_id: i64,
-    geometry: String,
-    area_m2: f64,
-    min_lon: f64,
-    min_lat: f64,
-    max_lon: f64,
-    max_lat: f64,
-    label_lon: f64,
-    label_lat: f64,
-    source: &'static str,
-    updated_at: NaiveDateTime,
-    updated_by: Option<i64>,
-}
-
-impl ParcelRow {
-    fn of(household_id: i64, task_id: i64, p: &crate::geo::Parcel, now: NaiveDateTime) -> Self {
-        let (w, s, e, n) = p.bbox;
-        ParcelRow {
-            household_id,
-            task_id,
-            geometry: p.geometry_json(),
-            area_m2: p.area_m2,
-            min_lon: w,
-            min_lat: s,
-            max_lon: e,
-            max_lat: n,
-            label_lon: p.label.0,
-            label_lat: p.label.1,
-            source: "generated",
-            updated_at: now,
-            updated_by: None,
-        }
-    }
-}
+type ParcelRow = db::parcels::NewParcel<'static>;
 
 #[derive(Insertable)]
 #[diesel(table_name = visits, treat_none_as_default_value = false)]
@@ -802,7 +765,7 @@ impl Gen<'_> {
                 }
                 let area_m2 = rng.gen_range(40..600) as f64;
                 if let Ok(parcel) = crate::geo::measure(blocks.plot(area_m2)) {
-                    pp.push(ParcelRow::of(hid, *task, &parcel, now));
+                    pp.push(ParcelRow::of(hid, *task, &parcel, "generated", None, now));
                 }
                 let address = format!(
                     "Số {}, ngõ {}, đường {}",

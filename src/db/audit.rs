@@ -6,7 +6,7 @@ use diesel::prelude::*;
 use serde::Serialize;
 use serde_json::{Map, Value};
 
-use super::schema::{audit_log, users};
+use super::schema::{audit_log, data_version, listing_version, users};
 use super::DbConnection;
 use crate::error::AppError;
 
@@ -79,7 +79,6 @@ pub fn write_if<T>(
 /// The current data version: raised by every audited change, so figures
 /// computed at one version are current as long as it has not moved.
 pub fn data_version(conn: &mut DbConnection) -> QueryResult<i64> {
-    use super::schema::data_version;
     data_version::table
         .select(data_version::version)
         .first(conn)
@@ -96,33 +95,46 @@ pub struct Versions {
     pub listing: i64,
 }
 
-/// The versions read with the session (`known`), or read now in one query
-/// when there was none (a request without a session, a job).
-pub fn versions(conn: &mut DbConnection, known: Option<Versions>) -> QueryResult<Versions> {
-    use super::schema::{data_version, listing_version};
-    if let Some(v) = known {
-        return Ok(v);
+impl Versions {
+    /// The versions as [`stored_versions`] reads them; a version never
+    /// raised yet counts as 0.
+    pub(super) fn from_stored((data, listing): (Option<i64>, Option<i64>)) -> Self {
+        Versions {
+            data: data.unwrap_or(0),
+            listing: listing.unwrap_or(0),
+        }
     }
-    let (data, listing) = diesel::select((
+}
+
+/// The two versions as stored, as subqueries: alone, or in the select of
+/// another query (`db::users::for_session`).
+#[diesel::dsl::auto_type(no_type_alias)]
+pub(super) fn stored_versions() -> _ {
+    (
         data_version::table
             .select(data_version::version)
             .single_value(),
         listing_version::table
             .select(listing_version::version)
             .single_value(),
-    ))
-    .get_result::<(Option<i64>, Option<i64>)>(conn)?;
-    Ok(Versions {
-        data: data.unwrap_or(0),
-        listing: listing.unwrap_or(0),
-    })
+    )
+}
+
+/// The versions read with the session (`known`), or read now in one query
+/// when there was none (a request without a session, a job).
+pub fn versions(conn: &mut DbConnection, known: Option<Versions>) -> QueryResult<Versions> {
+    if let Some(v) = known {
+        return Ok(v);
+    }
+    diesel::select(stored_versions())
+        .get_result(conn)
+        .map(Versions::from_stored)
 }
 
 /// The version of what lists count and search finds: raised by triggers on
 /// every change to tasks, units, task members and households' names, not by
 /// visits (migration 17).
 pub fn listing_version(conn: &mut DbConnection) -> QueryResult<i64> {
-    use super::schema::listing_version;
     listing_version::table
         .select(listing_version::version)
         .first(conn)
@@ -131,12 +143,9 @@ pub fn listing_version(conn: &mut DbConnection) -> QueryResult<i64> {
 fn record(conn: &mut DbConnection, actor: &Actor, change: &Change) -> QueryResult<()> {
     // Raised last in the transaction, so the lock on its one row is held only
     // for the commit.
-    {
-        use super::schema::data_version;
-        diesel::update(data_version::table)
-            .set(data_version::version.eq(data_version::version + 1))
-            .execute(conn)?;
-    }
+    diesel::update(data_version::table)
+        .set(data_version::version.eq(data_version::version + 1))
+        .execute(conn)?;
     insert(conn, actor, change)
 }
 

@@ -74,7 +74,23 @@ impl HouseholdFields {
     pub fn phone_digits(&self) -> String {
         search::phone_digits(&self.phone)
     }
+
+    /// The columns search reads, derived from the fields: written with them
+    /// on every insert and edit.
+    fn search_columns(&self) -> SearchColumns {
+        (
+            households::search_text.eq(search::fold(&self.head_name)),
+            households::find_text.eq(self.place()),
+            households::phone_digits.eq(self.phone_digits()),
+        )
+    }
 }
+
+type SearchColumns = (
+    diesel::dsl::Eq<households::search_text, String>,
+    diesel::dsl::Eq<households::find_text, String>,
+    diesel::dsl::Eq<households::phone_digits, String>,
+);
 
 /// Fills the find text of households written before it existed (once,
 /// after the migration that adds it; then there are none, and the check is
@@ -154,9 +170,7 @@ pub fn create(
         .values((
             f,
             households::task_id.eq(task.id),
-            households::search_text.eq(search::fold(&f.head_name)),
-            households::find_text.eq(f.place()),
-            households::phone_digits.eq(f.phone_digits()),
+            f.search_columns(),
             households::stage.eq(ConsentStage::NotContacted.as_str()),
             // Due for a first visit from the day it is registered, so that it
             // shows on the team's worklist until someone goes.
@@ -191,9 +205,7 @@ pub fn create_many(
                 (
                     *f,
                     households::task_id.eq(task.id),
-                    households::search_text.eq(search::fold(&f.head_name)),
-                    households::find_text.eq(f.place()),
-                    households::phone_digits.eq(f.phone_digits()),
+                    f.search_columns(),
                     households::stage.eq(ConsentStage::NotContacted.as_str()),
                     households::next_visit_on.eq(today),
                     households::created_at.eq(now),
@@ -240,9 +252,7 @@ pub fn update(
     )
     .set((
         f,
-        households::search_text.eq(search::fold(&f.head_name)),
-        households::find_text.eq(f.place()),
-        households::phone_digits.eq(f.phone_digits()),
+        f.search_columns(),
         households::updated_at.eq(super::now()),
         households::version.eq(version + 1),
     ))
@@ -1339,22 +1349,19 @@ pub fn take_import(
     user_id: i64,
 ) -> QueryResult<Option<(String, Vec<ImportRow>)>> {
     use super::schema::household_imports as hi;
-    let found: Option<(String, String)> = hi::table
-        .filter(hi::id.eq(id))
-        .filter(hi::task_id.eq(task_id))
-        .filter(hi::user_id.eq(user_id))
-        .select((hi::file_name, hi::rows))
-        .first(conn)
-        .optional()?;
     // Only the uploader's own staged import of this task is taken (and so
     // deleted): another editor cannot discard it by guessing its id.
-    diesel::delete(
+    let staged = || {
         hi::table
             .filter(hi::id.eq(id))
             .filter(hi::task_id.eq(task_id))
-            .filter(hi::user_id.eq(user_id)),
-    )
-    .execute(conn)?;
+            .filter(hi::user_id.eq(user_id))
+    };
+    let found: Option<(String, String)> = staged()
+        .select((hi::file_name, hi::rows))
+        .first(conn)
+        .optional()?;
+    diesel::delete(staged()).execute(conn)?;
     Ok(found.and_then(|(name, rows)| serde_json::from_str(&rows).ok().map(|r| (name, r))))
 }
 

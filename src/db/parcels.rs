@@ -25,6 +25,54 @@ pub struct Stored {
     pub updated_at: NaiveDateTime,
 }
 
+/// A household's parcel as it is written: its shape, the box around it (for
+/// a map's window) and where its label goes.
+#[derive(Insertable)]
+#[diesel(table_name = parcels, treat_none_as_default_value = false)]
+pub struct NewParcel<'a> {
+    household_id: i64,
+    task_id: i64,
+    geometry: String,
+    area_m2: f64,
+    min_lon: f64,
+    min_lat: f64,
+    max_lon: f64,
+    max_lat: f64,
+    label_lon: f64,
+    label_lat: f64,
+    source: &'a str,
+    updated_at: NaiveDateTime,
+    updated_by: Option<i64>,
+}
+
+impl<'a> NewParcel<'a> {
+    pub fn of(
+        household_id: i64,
+        task_id: i64,
+        parcel: &Parcel,
+        source: &'a str,
+        updated_by: Option<i64>,
+        now: NaiveDateTime,
+    ) -> Self {
+        let (w, s, e, n) = parcel.bbox;
+        NewParcel {
+            household_id,
+            task_id,
+            geometry: parcel.geometry_json(),
+            area_m2: parcel.area_m2,
+            min_lon: w,
+            min_lat: s,
+            max_lon: e,
+            max_lat: n,
+            label_lon: parcel.label.0,
+            label_lat: parcel.label.1,
+            source,
+            updated_at: now,
+            updated_by,
+        }
+    }
+}
+
 /// Writes a household's parcel over the one it had (inside the caller's
 /// transaction).
 pub fn put(
@@ -36,23 +84,9 @@ pub fn put(
     user_id: Option<i64>,
 ) -> QueryResult<()> {
     remove(conn, household_id)?;
-    let (w, s, e, n) = parcel.bbox;
+    let row = NewParcel::of(household_id, task_id, parcel, source, user_id, super::now());
     diesel::insert_into(parcels::table)
-        .values((
-            parcels::household_id.eq(household_id),
-            parcels::task_id.eq(task_id),
-            parcels::geometry.eq(parcel.geometry_json()),
-            parcels::area_m2.eq(parcel.area_m2),
-            parcels::min_lon.eq(w),
-            parcels::min_lat.eq(s),
-            parcels::max_lon.eq(e),
-            parcels::max_lat.eq(n),
-            parcels::label_lon.eq(parcel.label.0),
-            parcels::label_lat.eq(parcel.label.1),
-            parcels::source.eq(source),
-            parcels::updated_at.eq(super::now()),
-            parcels::updated_by.eq(user_id),
-        ))
+        .values(&row)
         .execute(conn)?;
     Ok(())
 }

@@ -13,10 +13,7 @@ pub fn path_in<QS: 'static>(
 where
     units::path: SelectableExpression<QS>,
 {
-    Box::new(PathIn {
-        patterns: prefixes.iter().map(|p| format!("{p}%")).collect(),
-        exact: Vec::new(),
-    })
+    Box::new(within(prefixes))
 }
 
 /// [`path_in`] as a plain condition, for a subquery (`… IN (SELECT units.id
@@ -39,8 +36,8 @@ where
     units::path: SelectableExpression<QS>,
 {
     Box::new(PathIn {
-        patterns: prefixes.iter().map(|p| format!("{p}%")).collect(),
         exact: crate::domain::access::holders(prefixes),
+        ..within(prefixes)
     })
 }
 

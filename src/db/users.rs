@@ -33,7 +33,9 @@ pub struct User {
 }
 
 /// The fields an admin edits.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Insertable, AsChangeset)]
+// An email left out is written as NULL, on insert and edit alike.
+#[diesel(table_name = users, treat_none_as_null = true, treat_none_as_default_value = false)]
 pub struct UserFields {
     pub username: String,
     pub full_name: String,
@@ -76,23 +78,33 @@ pub fn username_taken(
 /// null when the user holds no role).
 type GrantedOn = (Option<String>, Option<i64>, Option<String>, Option<bool>);
 
-/// The user and the roles they hold on active units, in one query: this runs
-/// on every request of a logged-in user. Two flat left joins: SQLite would
+/// The user's rows, one per role they hold (or one of nulls when they hold
+/// none), each with the role's unit. Two flat left joins: SQLite would
 /// materialize a nested `LEFT JOIN (role_grants JOIN units)` for every user.
-pub fn with_grants(conn: &mut DbConnection, id: i64) -> QueryResult<Option<(User, Vec<Grant>)>> {
-    let rows: Vec<(User, GrantedOn)> = users::table
+#[diesel::dsl::auto_type(no_type_alias)]
+fn user_rows(id: i64) -> _ {
+    users::table
         .left_join(role_grants::table)
         .left_join(units::table.on(units::id.nullable().eq(role_grants::unit_id.nullable())))
         .filter(users::id.eq(id))
-        .select((
-            User::as_select(),
-            (
-                role_grants::role.nullable(),
-                units::id.nullable(),
-                units::path.nullable(),
-                units::active.nullable(),
-            ),
-        ))
+}
+
+/// A row's [`GrantedOn`], for the select of [`user_rows`].
+#[diesel::dsl::auto_type(no_type_alias)]
+fn granted_on() -> _ {
+    (
+        role_grants::role.nullable(),
+        units::id.nullable(),
+        units::path.nullable(),
+        units::active.nullable(),
+    )
+}
+
+/// The user and the roles they hold on active units, in one query: this runs
+/// on every request of a logged-in user.
+pub fn with_grants(conn: &mut DbConnection, id: i64) -> QueryResult<Option<(User, Vec<Grant>)>> {
+    let rows: Vec<(User, GrantedOn)> = user_rows(id)
+        .select((User::as_select(), granted_on()))
         .load(conn)?;
     Ok(user_and_grants(rows))
 }
@@ -112,36 +124,19 @@ pub fn for_session(
     id: i64,
     sid: &str,
 ) -> QueryResult<Option<SessionRead>> {
-    use super::schema::{data_version, ended_sessions, listing_version};
+    use super::schema::ended_sessions;
     /// A role of the user, whether the session ended, and the two versions.
-    type Row = (User, GrantedOn, bool, Option<i64>, Option<i64>);
-    let rows: Vec<Row> = users::table
-        .left_join(role_grants::table)
-        .left_join(units::table.on(units::id.nullable().eq(role_grants::unit_id.nullable())))
-        .filter(users::id.eq(id))
+    type Row = (User, GrantedOn, bool, (Option<i64>, Option<i64>));
+    let rows: Vec<Row> = user_rows(id)
         .select((
             User::as_select(),
-            (
-                role_grants::role.nullable(),
-                units::id.nullable(),
-                units::path.nullable(),
-                units::active.nullable(),
-            ),
+            granted_on(),
             diesel::dsl::exists(ended_sessions::table.filter(ended_sessions::sid.eq(sid))),
-            data_version::table
-                .select(data_version::version)
-                .single_value(),
-            listing_version::table
-                .select(listing_version::version)
-                .single_value(),
+            super::audit::stored_versions(),
         ))
         .load(conn)?;
-    let Some((ended, data, listing)) = rows.first().map(|r| (r.2, r.3, r.4)) else {
+    let Some((ended, versions)) = rows.first().map(|r| (r.2, Versions::from_stored(r.3))) else {
         return Ok(None);
-    };
-    let versions = Versions {
-        data: data.unwrap_or(0),
-        listing: listing.unwrap_or(0),
     };
     Ok(user_and_grants(
         rows.into_iter()
@@ -222,13 +217,9 @@ pub fn create(
     let now = super::now();
     let id: i64 = diesel::insert_into(users::table)
         .values((
-            users::username.eq(&f.username),
-            users::full_name.eq(&f.full_name),
+            f,
             users::find_name.eq(search::person(&f.full_name, &f.username)),
-            users::email.eq(&f.email),
             users::password_hash.eq(password_hash),
-            users::locale.eq(&f.locale),
-            users::unit_id.eq(f.unit_id),
             users::active.eq(true),
             users::must_change_password.eq(must_change_password),
             users::session_epoch.eq(0),
@@ -247,12 +238,8 @@ pub fn update(conn: &mut DbConnection, id: i64, f: &UserFields) -> QueryResult<(
     let before = find(conn, id)?;
     diesel::update(users::table.find(id))
         .set((
-            users::username.eq(&f.username),
-            users::full_name.eq(&f.full_name),
+            f,
             users::find_name.eq(search::person(&f.full_name, &f.username)),
-            users::email.eq(&f.email),
-            users::locale.eq(&f.locale),
-            users::unit_id.eq(f.unit_id),
             users::updated_at.eq(super::now()),
         ))
         .execute(conn)?;
