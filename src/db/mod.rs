@@ -23,6 +23,7 @@ pub mod sessions;
 pub mod tasks;
 pub mod teams;
 pub mod totals;
+pub mod unit_totals;
 pub mod units;
 pub mod users;
 

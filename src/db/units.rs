@@ -200,7 +200,7 @@ pub fn update(
             }
         }
         // The figures kept per unit hold each unit's subtree.
-        super::totals::rebuild_units(conn)?;
+        super::unit_totals::rebuild(conn)?;
     }
     let after = find(conn, id)?;
     let changes = super::audit::diff(

@@ -5,7 +5,7 @@
 -- each unit above it, found in `unit_ancestors` (a unit and every unit on its
 -- path, itself included), which triggers on units keep as units are made.
 -- A unit moved to another parent rewrites its subtree's paths and rebuilds
--- the ancestors and these figures (`db::totals::rebuild_units`).
+-- the ancestors and these figures (`db::unit_totals::rebuild`).
 
 CREATE TABLE unit_ancestors (
     unit_id BIGINT NOT NULL REFERENCES units(id) ON DELETE CASCADE,
