@@ -139,7 +139,7 @@ async fn save(
         },
     };
     let input = form.input();
-    let saved = crate::routes::call(&ctx, move |c, user, actor| {
+    let saved = crate::routes::call(ctx, move |c, user, actor| {
         app::households::save(c, user, actor, target, &input)
     })
     .await?;
