@@ -2,7 +2,6 @@
 //! models: an administrator of a top unit adds, renames, orders and retires
 //! their entries, through the same page.
 
-use actix_web::http::StatusCode;
 use actix_web::{web, HttpResponse};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
@@ -82,16 +81,18 @@ fn check(form: &CategoryForm) -> Result<CategoryFields, FieldErrors> {
     })
 }
 
-/// The list page; `form` and `errors` are what was just typed, in the form
-/// adding an entry or, with `editing`, in that entry's row.
+/// The list page; `form` is what was just typed, in the form adding an
+/// entry or, with `editing`, in that entry's row, and `refused` its errors
+/// when it was refused (422).
 async fn render(
     ctx: &Ctx,
     list: List,
-    status: StatusCode,
     form: &CategoryForm,
-    errors: &FieldErrors,
+    refused: Option<FieldErrors>,
     editing: Option<i64>,
 ) -> AppResult<HttpResponse> {
+    let (status, errors) = super::shown_refused(refused);
+    let errors = &errors;
     let mut rows: Vec<serde_json::Value> = ctx
         .db(move |conn| {
             Ok(match list {
@@ -149,15 +150,7 @@ async fn render(
 
 async fn index(ctx: Ctx, list: List) -> AppResult<HttpResponse> {
     ctx.user()?.require_top_admin()?;
-    render(
-        &ctx,
-        list,
-        StatusCode::OK,
-        &CategoryForm::default(),
-        &FieldErrors::default(),
-        None,
-    )
-    .await
+    render(&ctx, list, &CategoryForm::default(), None, None).await
 }
 
 async fn create(
@@ -169,17 +162,7 @@ async fn create(
     let form = form.0;
     let fields = match check(&form) {
         Ok(f) => f,
-        Err(e) => {
-            return render(
-                &ctx,
-                list,
-                StatusCode::UNPROCESSABLE_ENTITY,
-                &form,
-                &e,
-                None,
-            )
-            .await
-        }
+        Err(e) => return render(&ctx, list, &form, Some(e), None).await,
     };
     // A stable code from the Vietnamese name: "Trật tự đô thị" → "trat_tu_do_thi".
     let base: String = fold(&fields.name_vi)
@@ -224,17 +207,7 @@ async fn update(
     let form = form.0;
     let fields = match check(&form) {
         Ok(f) => f,
-        Err(e) => {
-            return render(
-                &ctx,
-                list,
-                StatusCode::UNPROCESSABLE_ENTITY,
-                &form,
-                &e,
-                Some(*id),
-            )
-            .await
-        }
+        Err(e) => return render(&ctx, list, &form, Some(e), Some(*id)).await,
     };
     let (actor, cid) = (ctx.actor(), *id);
     let found = ctx

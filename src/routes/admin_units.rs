@@ -1,6 +1,5 @@
 //! Admin pages for the unit tree: create, rename, move, deactivate.
 
-use actix_web::http::StatusCode;
 use actix_web::{web, HttpResponse};
 use serde::Deserialize;
 use serde_json::json;
@@ -93,13 +92,14 @@ fn validate(
     .filter(|_| errors.is_empty())
 }
 
+/// The form, as asked or again (422) with the errors of what was typed.
 async fn render_form(
     ctx: &Ctx,
-    status: StatusCode,
     unit_id: Option<i64>,
     form: &UnitForm,
-    errors: &FieldErrors,
+    refused: Option<FieldErrors>,
 ) -> AppResult<HttpResponse> {
+    let (status, errors) = super::shown_refused(refused);
     let user = ctx.user()?;
     let scope = user.scope(Permission::ManageUnits);
     let all = ctx
@@ -136,7 +136,7 @@ async fn render_form(
             "title": i18n::t(ctx.locale, title_key),
             "unit_id": unit_id,
             "action": unit_id.map_or("/admin/units".to_string(), |id| format!("/admin/units/{id}")),
-            "f": super::form_view(form, errors),
+            "f": super::form_view(form, &errors),
             "has_errors": !errors.is_empty(),
             "parents": options(parents, &form.parent_id),
             "kinds": options(kinds, &form.kind),
@@ -157,7 +157,7 @@ async fn new(ctx: Ctx, q: web::Query<NewQuery>) -> AppResult<HttpResponse> {
         kind: UnitKind::Ward.as_str().into(),
         ..Default::default()
     };
-    render_form(&ctx, StatusCode::OK, None, &form, &FieldErrors::default()).await
+    render_form(&ctx, None, &form, None).await
 }
 
 async fn parent_path(ctx: &Ctx, form: &UnitForm) -> AppResult<Option<String>> {
@@ -179,7 +179,7 @@ async fn create(ctx: Ctx, form: web::Form<UnitForm>) -> AppResult<HttpResponse> 
     let ppath = parent_path(&ctx, &form).await?;
     let mut errors = FieldErrors::default();
     let Some(fields) = validate(user, &form, ppath.as_deref(), &mut errors) else {
-        return render_form(&ctx, StatusCode::UNPROCESSABLE_ENTITY, None, &form, &errors).await;
+        return render_form(&ctx, None, &form, Some(errors)).await;
     };
     let actor = ctx.actor();
     ctx.db(move |conn| audit::write(conn, &actor, |c| Ok(db::units::create(c, &fields)?)))
@@ -202,14 +202,7 @@ async fn edit(ctx: Ctx, id: web::Path<i64>) -> AppResult<HttpResponse> {
         name: unit.name.clone(),
         code: unit.code.clone().unwrap_or_default(),
     };
-    render_form(
-        &ctx,
-        StatusCode::OK,
-        Some(unit.id),
-        &form,
-        &FieldErrors::default(),
-    )
-    .await
+    render_form(&ctx, Some(unit.id), &form, None).await
 }
 
 async fn update(
@@ -229,14 +222,7 @@ async fn update(
         }
     }
     let Some(fields) = fields.filter(|_| errors.is_empty()) else {
-        return render_form(
-            &ctx,
-            StatusCode::UNPROCESSABLE_ENTITY,
-            Some(unit.id),
-            &form,
-            &errors,
-        )
-        .await;
+        return render_form(&ctx, Some(unit.id), &form, Some(errors)).await;
     };
     let actor = ctx.actor();
     let uid = unit.id;

@@ -1,7 +1,6 @@
 //! Admin pages for accounts: create users, edit them, grant and revoke roles
 //! per unit, reset passwords, deactivate.
 
-use actix_web::http::StatusCode;
 use actix_web::{web, HttpResponse};
 use serde::Deserialize;
 use serde_json::json;
@@ -121,13 +120,14 @@ fn locale_options(locale: Locale, selected: &str) -> Vec<serde_json::Value> {
     )
 }
 
+/// The form, as asked or again (422) with the errors of what was typed.
 async fn render_form(
     ctx: &Ctx,
-    status: StatusCode,
     user_id: Option<i64>,
     form: &UserForm,
-    errors: &FieldErrors,
+    refused: Option<FieldErrors>,
 ) -> AppResult<HttpResponse> {
+    let (status, errors) = super::shown_refused(refused);
     let title_key = if user_id.is_some() {
         "users-edit-title"
     } else {
@@ -140,7 +140,7 @@ async fn render_form(
             "title": i18n::t(ctx.locale, title_key),
             "user_id": user_id,
             "action": user_id.map_or("/admin/users".to_string(), |id| format!("/admin/users/{id}")),
-            "f": super::form_view(form, errors),
+            "f": super::form_view(form, &errors),
             "has_errors": !errors.is_empty(),
             "units": unit_options(ctx, &form.unit_id).await?,
             "roles": role_options(ctx.locale, &form.role, true),
@@ -155,7 +155,7 @@ async fn new(ctx: Ctx) -> AppResult<HttpResponse> {
         locale: "vi".into(),
         ..Default::default()
     };
-    render_form(&ctx, StatusCode::OK, None, &form, &FieldErrors::default()).await
+    render_form(&ctx, None, &form, None).await
 }
 
 /// Validates the form; the home unit must be one where the admin manages users.
@@ -235,9 +235,7 @@ async fn create(ctx: Ctx, form: web::Form<UserForm>) -> AppResult<HttpResponse> 
     let form = form.into_inner();
     let (fields, role) = match validate(&ctx, user, &form, None).await? {
         Ok(v) => v,
-        Err(errors) => {
-            return render_form(&ctx, StatusCode::UNPROCESSABLE_ENTITY, None, &form, &errors).await
-        }
+        Err(errors) => return render_form(&ctx, None, &form, Some(errors)).await,
     };
     let one_time = password::generate();
     let hash = password::hash(&one_time).map_err(|e| AppError::Internal(e.to_string()))?;
@@ -317,14 +315,7 @@ async fn edit(ctx: Ctx, id: web::Path<i64>) -> AppResult<HttpResponse> {
         unit_id: target.unit_id.to_string(),
         role: String::new(),
     };
-    render_form(
-        &ctx,
-        StatusCode::OK,
-        Some(*id),
-        &form,
-        &FieldErrors::default(),
-    )
-    .await
+    render_form(&ctx, Some(*id), &form, None).await
 }
 
 async fn update(
@@ -338,16 +329,7 @@ async fn update(
     form.role = String::new();
     let (fields, _) = match validate(&ctx, user, &form, Some(target.id)).await? {
         Ok(v) => v,
-        Err(errors) => {
-            return render_form(
-                &ctx,
-                StatusCode::UNPROCESSABLE_ENTITY,
-                Some(target.id),
-                &form,
-                &errors,
-            )
-            .await
-        }
+        Err(errors) => return render_form(&ctx, Some(target.id), &form, Some(errors)).await,
     };
     let actor = ctx.actor();
     let tid = target.id;

@@ -10,14 +10,13 @@ use serde_json::{json, Value};
 
 use actix_multipart::Multipart;
 
-use super::HtmlForm;
+use super::{unit_settings, HtmlForm};
 use crate::app::documents::{attach_scan, make, report, scan_access, scan_record, Kind, Made};
 use crate::app::Rejected;
 use crate::attachments;
 use crate::context::Ctx;
 use crate::db;
 use crate::documents::{docx, Block, Document, Head};
-use crate::domain::access::Permission;
 use crate::domain::format;
 use crate::domain::validate::FieldErrors;
 use crate::error::{AppError, AppResult};
@@ -435,38 +434,9 @@ async fn download_scan(ctx: Ctx, id: web::Path<i64>) -> AppResult<HttpResponse> 
 
 /// A unit's document settings, as its administrators keep them.
 async fn settings(ctx: Ctx, id: web::Path<i64>) -> AppResult<HttpResponse> {
-    let (unit, set) = unit_settings(&ctx, *id).await?;
-    render_settings(&ctx, &unit, &set, &FieldErrors::default(), StatusCode::OK)
-}
-
-async fn unit_settings(
-    ctx: &Ctx,
-    id: i64,
-) -> AppResult<(db::units::Unit, db::documents::UnitDocuments)> {
-    let (unit, set) = ctx
-        .db(move |c| Ok((db::units::find(c, id)?, db::documents::settings(c, id)?)))
-        .await?;
-    ctx.user()?.require(Permission::ManageUnits, &unit.path)?;
-    Ok((unit, set.unwrap_or_default()))
-}
-
-fn render_settings(
-    ctx: &Ctx,
-    unit: &db::units::Unit,
-    set: &db::documents::UnitDocuments,
-    errors: &FieldErrors,
-    status: StatusCode,
-) -> AppResult<HttpResponse> {
-    ctx.render_status(
-        status,
-        "documents/settings",
-        json!({
-            "title": unit.name,
-            "unit": unit,
-            "f": super::form_view(set, errors),
-            "has_errors": !errors.is_empty(),
-        }),
-    )
+    let (unit, set) = unit_settings::load(&ctx, *id, db::documents::settings).await?;
+    let page = unit_settings::page(&unit, &set, &FieldErrors::default());
+    ctx.render("documents/settings", page)
 }
 
 async fn save_settings(
@@ -474,7 +444,7 @@ async fn save_settings(
     id: web::Path<i64>,
     form: HtmlForm<db::documents::UnitDocuments>,
 ) -> AppResult<HttpResponse> {
-    let (unit, before) = unit_settings(&ctx, *id).await?;
+    let (unit, before) = unit_settings::load(&ctx, *id, db::documents::settings).await?;
     let mut set = form.0;
     set.unit_id = unit.id;
     set.updated_at = db::now();
@@ -492,25 +462,13 @@ async fn save_settings(
         }
     }
     if !errors.is_empty() {
-        return render_settings(&ctx, &unit, &set, &errors, StatusCode::UNPROCESSABLE_ENTITY);
+        let page = unit_settings::page(&unit, &set, &errors);
+        return ctx.render_status(StatusCode::UNPROCESSABLE_ENTITY, "documents/settings", page);
     }
-    let actor = ctx.actor();
-    let unit_id = unit.id;
-    ctx.db(move |c| {
-        db::audit::write(c, &actor, |c| {
-            db::documents::set_settings(c, &set)?;
-            let change = db::audit::Change::new(
-                "document_settings",
-                "unit",
-                unit_id,
-                db::audit::diff(&before, &set),
-            )
-            .on_unit(unit_id);
-            Ok(((), change))
-        })
-    })
-    .await?;
-    Ok(ctx.saved(&format!("/admin/units/{unit_id}/documents")))
+    let changes = db::audit::diff(&before, &set);
+    let write = db::documents::set_settings;
+    let logged = ("document_settings", changes);
+    unit_settings::save(&ctx, unit.id, set, write, logged, "documents").await
 }
 
 /// A made document's print page.

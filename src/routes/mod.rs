@@ -29,6 +29,7 @@ pub(crate) mod reviews;
 pub(crate) mod search;
 mod tasks;
 mod teams;
+mod unit_settings;
 
 use actix_web::web;
 
@@ -322,11 +323,19 @@ pub(crate) struct ActiveForm {
 
 impl ActiveForm {
     pub(crate) fn active(&self) -> AppResult<bool> {
-        match self.active.as_str() {
-            "true" => Ok(true),
-            "false" => Ok(false),
-            _ => Err(AppError::BadRequest("active must be true or false".into())),
-        }
+        switched("active", &self.active)
+    }
+}
+
+/// A switch's `field` as a form sends it, "true" or "false"; anything else
+/// is refused (400).
+pub(crate) fn switched(field: &str, value: &str) -> AppResult<bool> {
+    match value {
+        "true" => Ok(true),
+        "false" => Ok(false),
+        _ => Err(AppError::BadRequest(format!(
+            "{field} must be true or false"
+        ))),
     }
 }
 
@@ -361,6 +370,128 @@ pub(crate) fn after_form<T, C>(
         })),
         Err(other) => Err(other.into_app_error()),
     }
+}
+
+/// Runs a use case with the reader and the actor on the database's
+/// threads, and answers what it answers:
+/// `call(&ctx, move |c, user, actor| app::teams::set_up(c, user, actor, &input))`.
+pub(crate) async fn call<T, C>(
+    ctx: &Ctx,
+    use_case: impl FnOnce(
+            &mut crate::db::DbConnection,
+            &crate::context::CurrentUser,
+            &crate::db::audit::Actor,
+        ) -> Result<T, crate::app::Rejected<C>>
+        + Send
+        + 'static,
+) -> AppResult<Result<T, crate::app::Rejected<C>>>
+where
+    T: Send + 'static,
+    C: Send + 'static,
+{
+    let (user, actor) = (ctx.user()?.clone(), ctx.actor());
+    ctx.db(move |c| Ok(use_case(c, &user, &actor))).await
+}
+
+/// The version an edit form says it was made from; a form without one is
+/// refused (400) before anything else is read.
+pub(crate) fn edit_version(raw: &str) -> AppResult<crate::app::Version> {
+    use crate::app::Version;
+    match Version::of_form(raw) {
+        Version::Missing => Err(AppError::BadRequest("version missing".into())),
+        v => Ok(v),
+    }
+}
+
+/// The status, errors and conflict view a form page is shown with: as
+/// asked, or again (422) after a use case refused what was typed.
+pub(crate) fn shown(
+    again: Option<Again>,
+) -> (
+    actix_web::http::StatusCode,
+    crate::domain::validate::FieldErrors,
+    Option<serde_json::Value>,
+) {
+    use actix_web::http::StatusCode;
+    match again {
+        None => (StatusCode::OK, Default::default(), None),
+        Some(a) => (StatusCode::UNPROCESSABLE_ENTITY, a.errors, a.conflict),
+    }
+}
+
+/// `found` if the reader `may` do what they ask with it; 403 otherwise.
+pub(crate) fn allowed<T>(found: T, may: impl FnOnce(&T) -> bool) -> AppResult<T> {
+    if may(&found) {
+        Ok(found)
+    } else {
+        Err(AppError::Forbidden)
+    }
+}
+
+/// The status and errors a form page is shown with: as asked, or again
+/// (422) with the errors of what was typed and `refused`.
+pub(crate) fn shown_refused(
+    refused: Option<crate::domain::validate::FieldErrors>,
+) -> (
+    actix_web::http::StatusCode,
+    crate::domain::validate::FieldErrors,
+) {
+    use actix_web::http::StatusCode;
+    match refused {
+        None => (StatusCode::OK, Default::default()),
+        Some(errors) => (StatusCode::UNPROCESSABLE_ENTITY, errors),
+    }
+}
+
+/// A record's edit form (a campaign's, a task's, a duty's, a team's): what
+/// `save_edit` needs to show an edit that someone else's save overtook.
+pub(crate) trait EditForm: serde::Serialize + Sized {
+    /// The record as saved now, which the use case answers a stale edit with.
+    type Now;
+    /// The start of the translation keys of the fields' labels on the
+    /// conflict page.
+    const LABELS: &'static str;
+    /// The form filled from the record as saved now, with its version.
+    fn saved_now(now: &Self::Now) -> Self;
+    /// The version the form was made from, as it carries it.
+    fn version(&mut self) -> &mut String;
+    /// What was typed beside what is saved now (`conflict_view`).
+    fn conflict(&mut self, theirs: &Self, _now: &Self::Now) -> serde_json::Value {
+        conflict_view(self, theirs, Self::LABELS)
+    }
+}
+
+/// Saves an edit made from the version the form carries: `edit` is the use
+/// case run with the reader, the actor and that version. Saved → "saved"
+/// and on to `to`; refused → what the form is shown again with: its errors,
+/// or, if someone saved in between, both versions side by side, the form
+/// now carrying the saved version to save over it knowingly.
+pub(crate) async fn save_edit<F, T>(
+    ctx: &Ctx,
+    form: &mut F,
+    to: &str,
+    edit: impl FnOnce(
+            &mut crate::db::DbConnection,
+            &crate::context::CurrentUser,
+            &crate::db::audit::Actor,
+            crate::app::Version,
+        ) -> Result<T, crate::app::Rejected<F::Now>>
+        + Send
+        + 'static,
+) -> AppResult<Result<actix_web::HttpResponse, Again>>
+where
+    F: EditForm,
+    F::Now: Send + 'static,
+    T: Send + 'static,
+{
+    let version = edit_version(form.version())?;
+    let saved = call(ctx, move |c, user, actor| edit(c, user, actor, version)).await?;
+    let stale = |now: F::Now| {
+        let mut theirs = F::saved_now(&now);
+        *form.version() = theirs.version().clone();
+        form.conflict(&theirs, &now)
+    };
+    after_form(ctx, saved, |_| to.to_string(), stale)
 }
 
 /// Reads a form body with repeated keys (multi-selects, checkboxes), which

@@ -11,6 +11,7 @@
 use diesel::QueryResult;
 use serde_json::{json, Value};
 
+use crate::db::units::Unit;
 use crate::db::users::{self, Held, Person, Pool};
 use crate::db::DbConnection;
 use crate::domain::format;
@@ -43,6 +44,32 @@ pub fn ids<'a>(values: impl IntoIterator<Item = &'a String>) -> Vec<i64> {
         .into_iter()
         .filter_map(|v| v.trim().parse().ok())
         .collect()
+}
+
+/// For the form of a record made for one unit (a campaign, a duty): the
+/// units of `scope` it may be made for, active ones, and what its picker
+/// offers. Those chosen must reach the record's unit: `fixed` once the
+/// record is saved, else the unit chosen in the form (`unit_id`); before
+/// one is chosen, anyone in `scope` may be found.
+pub fn for_unit_record(
+    conn: &mut DbConnection,
+    scope: &[String],
+    fixed: Option<String>,
+    unit_id: &str,
+    find: &str,
+    chosen: &[i64],
+) -> QueryResult<(Vec<Unit>, Offered)> {
+    let units = crate::db::units::tree(conn, scope, false)?;
+    let unit = fixed.or_else(|| {
+        let id: i64 = unit_id.trim().parse().ok()?;
+        units.iter().find(|u| u.id == id).map(|u| u.path.clone())
+    });
+    let pool = match unit {
+        Some(p) => reaching(&p),
+        None => Pool::within(scope),
+    };
+    let offered = offer(conn, &pool, &pool, find, chosen)?;
+    Ok((units, offered))
 }
 
 /// What a form's pickers offer: the people to list, what was sought, and

@@ -312,11 +312,7 @@ async fn switch(
     form: web::Form<SwitchForm>,
 ) -> AppResult<HttpResponse> {
     let access = committee(&ctx, *id).await?;
-    let enabled = match form.enabled.as_str() {
-        "true" => true,
-        "false" => false,
-        _ => return Err(AppError::BadRequest("enabled must be true or false".into())),
-    };
+    let enabled = super::switched("enabled", &form.enabled)?;
     let (actor, uid, tid) = (ctx.actor(), ctx.user()?.id, access.task.id);
     ctx.db(move |conn| {
         // A code is drawn until it is free (30⁶ codes: a clash is rare).

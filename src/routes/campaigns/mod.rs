@@ -14,18 +14,17 @@ pub(super) use figures::{table_sheet, Cell};
 
 use super::reviews::{named, Choices, Picker, TasksForm};
 use super::{chosen, options, people, Page, PageAsked};
+use crate::app;
 pub(super) use crate::app::campaigns::Access;
 use crate::app::campaigns::CampaignInput;
-use crate::app::{self, Version};
 use crate::context::Ctx;
-use crate::db::users::Pool;
 use crate::db::{self, campaigns as cdb};
 use crate::domain::access::Permission;
 use crate::domain::campaign::{ModelKind, ModelStatus};
 use crate::domain::format;
 use crate::domain::units::depth;
 use crate::domain::validate::FieldErrors;
-use crate::error::{AppError, AppResult};
+use crate::error::AppResult;
 use crate::i18n;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
@@ -142,6 +141,19 @@ impl CampaignForm {
     }
 }
 
+impl super::EditForm for CampaignForm {
+    type Now = app::campaigns::CampaignNow;
+    const LABELS: &'static str = "campaign-";
+
+    fn saved_now(now: &app::campaigns::CampaignNow) -> CampaignForm {
+        CampaignForm::of(&now.fields, now.campaign.version)
+    }
+
+    fn version(&mut self) -> &mut String {
+        &mut self.version
+    }
+}
+
 impl CampaignForm {
     /// The typed campaign; numbers, dates and ids written wrong are kept as
     /// unread.
@@ -167,32 +179,22 @@ impl CampaignForm {
 
 async fn render_campaign_form(
     ctx: &Ctx,
-    status: StatusCode,
     existing: Option<&Access>,
     form: &CampaignForm,
-    errors: &FieldErrors,
-    conflict: Option<Value>,
+    again: Option<super::Again>,
 ) -> AppResult<HttpResponse> {
+    let (status, errors, conflict) = super::shown(again);
     let user = ctx.user()?;
     let scope = user.scope(Permission::ManageTasks);
     let fixed = existing.map(|a| a.unit.path.clone());
     let had = existing.map(|a| a.c.focus()).unwrap_or_default();
-    let unit_id: Option<i64> = form.unit_id.trim().parse().ok();
-    let (find, chosen_people) = (form.find.clone(), people::ids(&form.appraisers));
+    let (unit_id, find) = (form.unit_id.clone(), form.find.clone());
+    let chosen_people = people::ids(&form.appraisers);
     let (units, fields, offered) = ctx
         .db(move |conn| {
-            let units = db::units::tree(conn, &scope, false)?;
-            // Appraisers reach the campaign's unit; before one is chosen,
-            // anyone in the reader's units may be found.
-            let unit = fixed.or_else(|| {
-                let id = unit_id?;
-                units.iter().find(|u| u.id == id).map(|u| u.path.clone())
-            });
-            let pool = match unit {
-                Some(p) => people::reaching(&p),
-                None => Pool::within(&scope),
-            };
-            let offered = people::offer(conn, &pool, &pool, &find, &chosen_people)?;
+            // Appraisers reach the campaign's unit.
+            let (units, offered) =
+                people::for_unit_record(conn, &scope, fixed, &unit_id, &find, &chosen_people)?;
             Ok((units, cdb::fields(conn)?, offered))
         })
         .await?;
@@ -210,7 +212,7 @@ async fn render_campaign_form(
             "title": i18n::t(locale, if existing.is_some() { "campaigns-edit-title" } else { "campaigns-new-title" }),
             "action": existing.map_or("/campaigns".to_string(), |a| format!("/campaigns/{}", a.c.id)),
             "existing": existing.map(|a| json!({"unit_name": a.unit.name, "year": a.c.year})),
-            "f": super::form_view(form, errors),
+            "f": super::form_view(form, &errors),
             "has_errors": !errors.is_empty(),
             "version": form.version,
             "units": options(units.iter().map(|u| (u.id.to_string(), format!("{}{}", "— ".repeat(depth(&u.path)), u.name))), &form.unit_id),
@@ -231,35 +233,24 @@ async fn new(ctx: Ctx) -> AppResult<HttpResponse> {
         period_to: format::date(NaiveDate::from_ymd_opt(year, 12, 31).unwrap_or_default()),
         ..Default::default()
     };
-    render_campaign_form(
-        &ctx,
-        StatusCode::OK,
-        None,
-        &form,
-        &FieldErrors::default(),
-        None,
-    )
-    .await
+    render_campaign_form(&ctx, None, &form, None).await
 }
 
 async fn create(ctx: Ctx, form: super::HtmlForm<CampaignForm>) -> AppResult<HttpResponse> {
     let form = form.0;
     if people::finding(&form.finding) {
         ctx.user()?.require_anywhere(Permission::ManageTasks)?;
-        let none = FieldErrors::default();
-        return render_campaign_form(&ctx, StatusCode::OK, None, &form, &none, None).await;
+        return render_campaign_form(&ctx, None, &form, None).await;
     }
-    let (input, user, actor) = (form.input(), ctx.user()?.clone(), ctx.actor());
-    let saved = ctx
-        .db(move |c| Ok(app::campaigns::set_up(c, &user, &actor, &input)))
-        .await?;
+    let input = form.input();
+    let saved = super::call(&ctx, move |c, user, actor| {
+        app::campaigns::set_up(c, user, actor, &input)
+    })
+    .await?;
     let to = |c: &cdb::Campaign| format!("/campaigns/{}", c.id);
     match super::after_form(&ctx, saved, to, |_| Value::Null)? {
         Ok(done) => Ok(done),
-        Err(again) => {
-            let status = StatusCode::UNPROCESSABLE_ENTITY;
-            render_campaign_form(&ctx, status, None, &form, &again.errors, None).await
-        }
+        Err(again) => render_campaign_form(&ctx, None, &form, Some(again)).await,
     }
 }
 
@@ -269,15 +260,7 @@ async fn edit(ctx: Ctx, id: web::Path<i64>) -> AppResult<HttpResponse> {
     let c = a.c.clone();
     let fields = ctx.db(move |conn| Ok(cdb::fields_of(conn, &c)?)).await?;
     let form = CampaignForm::of(&fields, a.c.version);
-    render_campaign_form(
-        &ctx,
-        StatusCode::OK,
-        Some(&a),
-        &form,
-        &FieldErrors::default(),
-        None,
-    )
-    .await
+    render_campaign_form(&ctx, Some(&a), &form, None).await
 }
 
 /// Saves an edit made from the version the form carries; if someone saved
@@ -291,29 +274,18 @@ async fn update(
     if people::finding(&form.finding) {
         let a = load(&ctx, cid).await?;
         a.require_manage()?;
-        let none = FieldErrors::default();
-        return render_campaign_form(&ctx, StatusCode::OK, Some(&a), &form, &none, None).await;
+        return render_campaign_form(&ctx, Some(&a), &form, None).await;
     }
-    let version = Version::of_form(&form.version);
-    if version == Version::Missing {
-        return Err(AppError::BadRequest("version missing".into()));
-    }
-    let (input, user, actor) = (form.input(), ctx.user()?.clone(), ctx.actor());
-    let saved = ctx
-        .db(move |c| Ok(app::campaigns::edit(c, &user, &actor, cid, version, &input)))
-        .await?;
-    let stale = |now: app::campaigns::CampaignNow| {
-        let theirs = CampaignForm::of(&now.fields, now.campaign.version);
-        form.version = now.campaign.version.to_string();
-        super::conflict_view(&form, &theirs, "campaign-")
-    };
-    let again = match super::after_form(&ctx, saved, |_| format!("/campaigns/{cid}"), stale)? {
+    let (input, to) = (form.input(), format!("/campaigns/{cid}"));
+    let edited = super::save_edit(&ctx, &mut form, &to, move |c, user, actor, version| {
+        app::campaigns::edit(c, user, actor, cid, version, &input)
+    });
+    let again = match edited.await? {
         Ok(done) => return Ok(done),
         Err(again) => again,
     };
     let a = load(&ctx, cid).await?;
-    let status = StatusCode::UNPROCESSABLE_ENTITY;
-    render_campaign_form(&ctx, status, Some(&a), &form, &again.errors, again.conflict).await
+    render_campaign_form(&ctx, Some(&a), &form, Some(again)).await
 }
 
 #[derive(Deserialize, Default)]

@@ -124,10 +124,11 @@ pub(super) async fn register(
     form: web::Form<ModelForm>,
 ) -> AppResult<HttpResponse> {
     let (cid, form) = (*id, form.into_inner());
-    let (input, user, actor) = (form.input(), ctx.user()?.clone(), ctx.actor());
-    let saved = ctx
-        .db(move |c| Ok(uc::register_model(c, &user, &actor, cid, &input)))
-        .await?;
+    let input = form.input();
+    let saved = crate::routes::call(&ctx, move |c, user, actor| {
+        uc::register_model(c, user, actor, cid, &input)
+    })
+    .await?;
     match crate::routes::after_form(
         &ctx,
         saved,
@@ -195,10 +196,11 @@ pub(super) async fn update_model(
     }
     let (mid, form) = (ma.m.id, form.into_inner());
     let version = form_version(&form.version)?;
-    let (input, user, actor) = (form.input(), ctx.user()?.clone(), ctx.actor());
-    let saved = ctx
-        .db(move |c| Ok(uc::edit_model(c, &user, &actor, mid, version, &input)))
-        .await?;
+    let input = form.input();
+    let saved = crate::routes::call(&ctx, move |c, user, actor| {
+        uc::edit_model(c, user, actor, mid, version, &input)
+    })
+    .await?;
     match saved {
         Err(Rejected::Invalid(e)) => {
             let status = StatusCode::UNPROCESSABLE_ENTITY;
@@ -405,10 +407,10 @@ pub(super) async fn move_model(
         level: get("level"),
         unread,
     };
-    let (user, actor) = (ctx.user()?.clone(), ctx.actor());
-    let moved = ctx
-        .db(move |c| Ok(uc::move_model(c, &user, &actor, mid, version, &input)))
-        .await?;
+    let moved = crate::routes::call(&ctx, move |c, user, actor| {
+        uc::move_model(c, user, actor, mid, version, &input)
+    })
+    .await?;
     match moved {
         Err(Rejected::Invalid(errors)) => again(&ctx, ma, "status", values, errors).await,
         answer => back_to_model(&ctx, mid, answer),
@@ -437,10 +439,10 @@ pub(super) async fn appraise(
                 .unwrap_or_default(),
         });
     }
-    let (user, actor) = (ctx.user()?.clone(), ctx.actor());
-    let saved = ctx
-        .db(move |c| Ok(uc::appraise(c, &user, &actor, mid, &input)))
-        .await?;
+    let saved = crate::routes::call(&ctx, move |c, user, actor| {
+        uc::appraise(c, user, actor, mid, &input)
+    })
+    .await?;
     match saved {
         Ok(_) => Ok(ctx.saved(&format!("/models/{mid}"))),
         Err(Rejected::Invalid(errors)) => again(&ctx, ma, "scores", values, errors).await,

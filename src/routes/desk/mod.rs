@@ -2,7 +2,6 @@
 //! cases recorded on a shift, escalations, the citizen's feedback page that
 //! opens without an account, and the periodic review.
 
-use actix_web::http::StatusCode;
 use actix_web::{web, HttpResponse};
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
@@ -14,19 +13,18 @@ mod shifts;
 
 pub(super) use calendar::{calendar_feed, CalendarEvent, IcsQuery};
 
-use super::{chosen, options, people, Again};
+use super::{chosen, options, people, shown, Again};
 use crate::app::desk::DutyInput;
 pub(super) use crate::app::desk::{duty_access, Access, ShiftAccess, ROTA_WEEKS};
-use crate::app::{self, Rejected, Version};
+use crate::app::{self, Rejected};
 use crate::context::Ctx;
-use crate::db::users::Pool;
-use crate::db::{self, audit, desk as ddb};
+use crate::db::{audit, desk as ddb};
 use crate::domain::access::Permission;
 use crate::domain::desk::{Period, ShiftStatus};
 use crate::domain::format;
 use crate::domain::units::depth;
 use crate::domain::validate::FieldErrors;
-use crate::error::{AppError, AppResult};
+use crate::error::AppResult;
 use crate::i18n::{self, Locale};
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
@@ -60,24 +58,6 @@ pub(super) use crate::app::desk::named;
 pub(super) async fn load(ctx: &Ctx, id: i64) -> AppResult<Access> {
     let user = ctx.user()?.clone();
     ctx.db(move |conn| duty_access(conn, &user, id)).await
-}
-
-/// The version an edit form says it was made from; a form without one is
-/// refused (400) before anything else is read.
-pub(super) fn edit_version(raw: &str) -> AppResult<Version> {
-    match Version::of_form(raw) {
-        Version::Missing => Err(AppError::BadRequest("version missing".into())),
-        v => Ok(v),
-    }
-}
-
-/// The status, errors and conflict view a form page is shown with: as
-/// asked, or again (422) after a use case refused what was typed.
-pub(super) fn shown(again: Option<Again>) -> (StatusCode, FieldErrors, Option<Value>) {
-    match again {
-        None => (StatusCode::OK, FieldErrors::default(), None),
-        Some(a) => (StatusCode::UNPROCESSABLE_ENTITY, a.errors, a.conflict),
-    }
 }
 
 /// A use case's answer to a small form with no page of its own (a shift's
@@ -183,6 +163,25 @@ impl DutyForm {
     }
 }
 
+impl super::EditForm for DutyForm {
+    type Now = app::desk::DutyNow;
+    const LABELS: &'static str = "desk-";
+
+    fn saved_now(now: &app::desk::DutyNow) -> DutyForm {
+        DutyForm::of(&now.fields, now.duty.version)
+    }
+
+    fn version(&mut self) -> &mut String {
+        &mut self.version
+    }
+
+    fn conflict(&mut self, theirs: &DutyForm, _now: &app::desk::DutyNow) -> Value {
+        // The box sends its hidden "0" before a ticked "1": the last counts.
+        self.active = self.active.last().cloned().into_iter().collect();
+        super::conflict_view(self, theirs, Self::LABELS)
+    }
+}
+
 impl DutyForm {
     /// The typed duty; numbers, dates and ids written wrong are kept as unread.
     pub(super) fn input(&self) -> DutyInput {
@@ -226,23 +225,19 @@ async fn render_duty_form(
     let user = ctx.user()?;
     let scope = user.scope(Permission::ManageTasks);
     let fixed = existing.map(|a| a.unit.path.clone());
-    let unit_id: Option<i64> = form.unit_id.trim().parse().ok();
-    let (find, chosen_people) = (form.find.clone(), people::ids(&form.officials));
+    let (unit_id, find) = (form.unit_id.clone(), form.find.clone());
+    let chosen_people = people::ids(&form.officials);
+    // Officials reach the duty's unit.
     let (units, offered) = ctx
-        .db(move |conn| {
-            let units = db::units::tree(conn, &scope, false)?;
-            // Officials reach the duty's unit; before one is chosen, anyone
-            // in the reader's units may be found.
-            let unit = fixed.or_else(|| {
-                let id = unit_id?;
-                units.iter().find(|u| u.id == id).map(|u| u.path.clone())
-            });
-            let pool = match unit {
-                Some(p) => people::reaching(&p),
-                None => Pool::within(&scope),
-            };
-            let offered = people::offer(conn, &pool, &pool, &find, &chosen_people)?;
-            Ok((units, offered))
+        .db(move |c| {
+            Ok(people::for_unit_record(
+                c,
+                &scope,
+                fixed,
+                &unit_id,
+                &find,
+                &chosen_people,
+            )?)
         })
         .await?;
     let locale = ctx.locale;
@@ -294,10 +289,11 @@ async fn create(ctx: Ctx, form: super::HtmlForm<DutyForm>) -> AppResult<HttpResp
         ctx.user()?.require_anywhere(Permission::ManageTasks)?;
         return render_duty_form(&ctx, None, &form, None).await;
     }
-    let (input, user, actor) = (form.input(), ctx.user()?.clone(), ctx.actor());
-    let saved = ctx
-        .db(move |c| Ok(app::desk::set_up(c, &user, &actor, &input)))
-        .await?;
+    let input = form.input();
+    let saved = super::call(&ctx, move |c, user, actor| {
+        app::desk::set_up(c, user, actor, &input)
+    })
+    .await?;
     match super::after_form(&ctx, saved, |d| format!("/desk/{}", d.id), |_| Value::Null)? {
         Ok(done) => Ok(done),
         Err(again) => render_duty_form(&ctx, None, &form, Some(again)).await,
@@ -305,10 +301,7 @@ async fn create(ctx: Ctx, form: super::HtmlForm<DutyForm>) -> AppResult<HttpResp
 }
 
 async fn edit(ctx: Ctx, id: web::Path<i64>) -> AppResult<HttpResponse> {
-    let a = load(&ctx, *id).await?;
-    if !a.manage {
-        return Err(AppError::Forbidden);
-    }
+    let a = super::allowed(load(&ctx, *id).await?, |a| a.manage)?;
     let d = a.duty.clone();
     let fields = ctx.db(move |conn| Ok(ddb::fields_of(conn, &d)?)).await?;
     let form = DutyForm::of(&fields, a.duty.version);
@@ -324,25 +317,14 @@ async fn update(
 ) -> AppResult<HttpResponse> {
     let (did, mut form) = (*id, form.0);
     if people::finding(&form.finding) {
-        let a = load(&ctx, did).await?;
-        if !a.manage {
-            return Err(AppError::Forbidden);
-        }
+        let a = super::allowed(load(&ctx, did).await?, |a| a.manage)?;
         return render_duty_form(&ctx, Some(&a), &form, None).await;
     }
-    let version = edit_version(&form.version)?;
-    let (input, user, actor) = (form.input(), ctx.user()?.clone(), ctx.actor());
-    let saved = ctx
-        .db(move |c| Ok(app::desk::edit(c, &user, &actor, did, version, &input)))
-        .await?;
-    let stale = |now: app::desk::DutyNow| {
-        let theirs = DutyForm::of(&now.fields, now.duty.version);
-        form.version = now.duty.version.to_string();
-        // The box sends its hidden "0" before a ticked "1": the last counts.
-        form.active = form.active.last().cloned().into_iter().collect();
-        super::conflict_view(&form, &theirs, "desk-")
-    };
-    let again = match super::after_form(&ctx, saved, |_| format!("/desk/{did}"), stale)? {
+    let (input, to) = (form.input(), format!("/desk/{did}"));
+    let edited = super::save_edit(&ctx, &mut form, &to, move |c, user, actor, version| {
+        app::desk::edit(c, user, actor, did, version, &input)
+    });
+    let again = match edited.await? {
         Ok(done) => return Ok(done),
         Err(again) => again,
     };
@@ -432,10 +414,7 @@ pub(super) fn period_label(locale: Locale, p: Period) -> String {
 }
 
 async fn generate(ctx: Ctx, id: web::Path<i64>) -> AppResult<HttpResponse> {
-    let a = load(&ctx, *id).await?;
-    if !a.manage {
-        return Err(AppError::Forbidden);
-    }
+    let a = super::allowed(load(&ctx, *id).await?, |a| a.manage)?;
     let (actor, d, today) = (ctx.actor(), a.duty.clone(), format::today());
     ctx.db(move |conn| {
         audit::write_if(conn, &actor, |c| {

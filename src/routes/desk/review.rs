@@ -11,7 +11,7 @@ use crate::context::Ctx;
 use crate::db::{self, desk as ddb};
 use crate::domain::desk::{self, Outcome, Period, Rating, ShiftStatus};
 use crate::domain::format;
-use crate::error::{AppError, AppResult};
+use crate::error::AppResult;
 use crate::i18n;
 
 #[derive(Deserialize, Default)]
@@ -146,7 +146,7 @@ pub(super) async fn review_xlsx(
 ) -> AppResult<HttpResponse> {
     let (a, t) = review_tables(&ctx, *id, &q.period).await?;
     let tr = |k: &str| i18n::t(ctx.locale, k);
-    let fail = |e: rust_xlsxwriter::XlsxError| AppError::Internal(e.to_string());
+    let fail = crate::routes::export::xlsx_error;
     let mut book = rust_xlsxwriter::Workbook::new();
     let bold = rust_xlsxwriter::Format::new().set_bold();
     let sheet = book.add_worksheet();

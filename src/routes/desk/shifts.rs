@@ -5,7 +5,7 @@ use actix_web::{web, HttpResponse};
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
-use super::{edit_version, named, shown, ShiftAccess};
+use super::{named, ShiftAccess};
 use crate::app::desk::{shift_access, AnswerInput, CaseInput, ShiftChangeInput};
 use crate::app::{self, Rejected};
 use crate::context::Ctx;
@@ -19,6 +19,7 @@ use crate::error::AppResult;
 use crate::i18n;
 use crate::routes::options;
 use crate::routes::Again;
+use crate::routes::{edit_version, shown};
 
 async fn load_shift(ctx: &Ctx, id: i64) -> AppResult<ShiftAccess> {
     let user = ctx.user()?.clone();
@@ -154,10 +155,11 @@ pub(super) async fn add_case(
     form: crate::routes::HtmlForm<CaseForm>,
 ) -> AppResult<HttpResponse> {
     let (sid, form) = (*id, form.0);
-    let (input, user, actor) = (form.input(), ctx.user()?.clone(), ctx.actor());
-    let recorded = ctx
-        .db(move |c| Ok(app::desk::record_case(c, &user, &actor, sid, &input)))
-        .await?;
+    let input = form.input();
+    let recorded = crate::routes::call(&ctx, move |c, user, actor| {
+        app::desk::record_case(c, user, actor, sid, &input)
+    })
+    .await?;
     // The case page shows the citizen the feedback QR code.
     let to = |c: &ddb::Case| format!("/desk/cases/{}", c.id);
     match crate::routes::after_form(&ctx, recorded, to, |()| Value::Null)? {
@@ -291,10 +293,10 @@ pub(super) async fn answer(
         answered_on,
         unread,
     };
-    let (user, actor) = (ctx.user()?.clone(), ctx.actor());
-    let answered = ctx
-        .db(move |c| Ok(app::desk::answer_case(c, &user, &actor, cid, &input)))
-        .await?;
+    let answered = crate::routes::call(&ctx, move |c, user, actor| {
+        app::desk::answer_case(c, user, actor, cid, &input)
+    })
+    .await?;
     match answered {
         Ok(()) | Err(Rejected::NotAllowed(_)) => ctx.flash("success", "flash-saved"),
         Err(Rejected::Invalid(errors)) => {

@@ -248,13 +248,29 @@ pub(super) async fn show(ctx: Ctx, id: web::Path<i64>) -> AppResult<HttpResponse
     render(&ctx, StatusCode::OK, *id, Forms::default()).await
 }
 
-/// Says what a record did: saved, and the stage it moved the household to.
-fn done(ctx: &Ctx, recorded: Recorded, to: &str) -> HttpResponse {
-    ctx.flash("success", "flash-saved");
-    if recorded.moved_to.is_some() {
-        ctx.flash("info", "money-stage-moved");
+/// What a record's form answers: recorded → "saved" (and the stage it
+/// moved the household to, if it did) and on to `to`; its fields refused →
+/// the page again (422) with the forms `again` fills with them.
+async fn answer(
+    ctx: &Ctx,
+    hid: i64,
+    recorded: Result<Recorded, Rejected>,
+    to: &str,
+    again: impl FnOnce(FieldErrors) -> Forms,
+) -> AppResult<HttpResponse> {
+    match recorded {
+        Ok(recorded) => {
+            ctx.flash("success", "flash-saved");
+            if recorded.moved_to.is_some() {
+                ctx.flash("info", "money-stage-moved");
+            }
+            Ok(ctx.redirect(to))
+        }
+        Err(Rejected::Invalid(e)) => {
+            render(ctx, StatusCode::UNPROCESSABLE_ENTITY, hid, again(e)).await
+        }
+        Err(other) => Err(other.into_app_error()),
     }
-    ctx.redirect(to)
 }
 
 pub(super) async fn save_plan(
@@ -264,25 +280,16 @@ pub(super) async fn save_plan(
 ) -> AppResult<HttpResponse> {
     let (hid, form) = (*id, form.0);
     let input = form.input();
-    let (user, actor) = (ctx.user()?.clone(), ctx.actor());
-    let saved = ctx
-        .db(move |c| Ok(app::money::save_plan(c, &user, &actor, hid, &input)))
-        .await?;
-    match saved {
-        Ok((_, recorded)) => Ok(done(
-            &ctx,
-            recorded,
-            &format!("/households/{hid}/compensation"),
-        )),
-        Err(Rejected::Invalid(e)) => {
-            let forms = Forms {
-                plan: Some((form, e)),
-                ..Forms::default()
-            };
-            render(&ctx, StatusCode::UNPROCESSABLE_ENTITY, hid, forms).await
-        }
-        Err(other) => Err(other.into_app_error()),
-    }
+    let saved = crate::routes::call(&ctx, move |c, user, actor| {
+        app::money::save_plan(c, user, actor, hid, &input)
+    })
+    .await?;
+    let to = format!("/households/{hid}/compensation");
+    let again = |e| Forms {
+        plan: Some((form, e)),
+        ..Forms::default()
+    };
+    answer(&ctx, hid, saved.map(|(_, recorded)| recorded), &to, again).await
 }
 
 pub(super) async fn record_payment(
@@ -292,28 +299,20 @@ pub(super) async fn record_payment(
 ) -> AppResult<HttpResponse> {
     let (hid, form) = (*id, form.0);
     let input = form.input();
-    let (user, actor) = (ctx.user()?.clone(), ctx.actor());
-    let saved = ctx
-        .db(move |c| Ok(app::money::record_payment(c, &user, &actor, hid, &input)))
-        .await?;
-    match saved {
-        Ok((_, recorded)) => {
-            let to = if form.back == "household" {
-                format!("/households/{hid}")
-            } else {
-                format!("/households/{hid}/compensation")
-            };
-            Ok(done(&ctx, recorded, &to))
-        }
-        Err(Rejected::Invalid(e)) => {
-            let forms = Forms {
-                payment: Some((form, e)),
-                ..Forms::default()
-            };
-            render(&ctx, StatusCode::UNPROCESSABLE_ENTITY, hid, forms).await
-        }
-        Err(other) => Err(other.into_app_error()),
-    }
+    let saved = crate::routes::call(&ctx, move |c, user, actor| {
+        app::money::record_payment(c, user, actor, hid, &input)
+    })
+    .await?;
+    let to = if form.back == "household" {
+        format!("/households/{hid}")
+    } else {
+        format!("/households/{hid}/compensation")
+    };
+    let again = |e| Forms {
+        payment: Some((form, e)),
+        ..Forms::default()
+    };
+    answer(&ctx, hid, saved.map(|(_, recorded)| recorded), &to, again).await
 }
 
 pub(super) async fn record_handover(
@@ -328,23 +327,14 @@ pub(super) async fn record_handover(
         minutes: form.minutes.clone(),
         unread,
     };
-    let (user, actor) = (ctx.user()?.clone(), ctx.actor());
-    let saved = ctx
-        .db(move |c| Ok(app::money::record_handover(c, &user, &actor, hid, &input)))
-        .await?;
-    match saved {
-        Ok(recorded) => Ok(done(
-            &ctx,
-            recorded,
-            &format!("/households/{hid}/compensation"),
-        )),
-        Err(Rejected::Invalid(e)) => {
-            let forms = Forms {
-                handover: Some((form, e)),
-                ..Forms::default()
-            };
-            render(&ctx, StatusCode::UNPROCESSABLE_ENTITY, hid, forms).await
-        }
-        Err(other) => Err(other.into_app_error()),
-    }
+    let saved = crate::routes::call(&ctx, move |c, user, actor| {
+        app::money::record_handover(c, user, actor, hid, &input)
+    })
+    .await?;
+    let to = format!("/households/{hid}/compensation");
+    let again = |e| Forms {
+        handover: Some((form, e)),
+        ..Forms::default()
+    };
+    answer(&ctx, hid, saved, &to, again).await
 }

@@ -11,7 +11,7 @@ use crate::db::recommendations as rdb;
 use crate::domain::access::Permission;
 use crate::domain::format;
 use crate::domain::workdays;
-use crate::error::{AppError, AppResult};
+use crate::error::AppResult;
 use crate::i18n;
 use crate::routes::export;
 
@@ -128,7 +128,7 @@ pub(super) async fn stats(ctx: Ctx, q: web::Query<StatsQuery>) -> AppResult<Http
 pub(super) async fn stats_xlsx(ctx: Ctx, q: web::Query<StatsQuery>) -> AppResult<HttpResponse> {
     let (from, to, lines) = stat_lines(&ctx, &q).await?;
     let tr = |k: &str| i18n::t(ctx.locale, k);
-    let fail = |e: rust_xlsxwriter::XlsxError| AppError::Internal(e.to_string());
+    let fail = export::xlsx_error;
     let mut book = rust_xlsxwriter::Workbook::new();
     let bold = rust_xlsxwriter::Format::new().set_bold();
     let sheet = book.add_worksheet();

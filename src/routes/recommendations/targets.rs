@@ -140,10 +140,10 @@ pub(super) async fn add_target(
         unread,
     };
     let unit_id = input.unit_id;
-    let (user, actor) = (ctx.user()?.clone(), ctx.actor());
-    let saved = ctx
-        .db(move |c| Ok(recs::set_target(c, &user, &actor, &input)))
-        .await?;
+    let saved = crate::routes::call(&ctx, move |c, user, actor| {
+        recs::set_target(c, user, actor, &input)
+    })
+    .await?;
     let to = |t: &rdb::Target| format!("/targets?unit={}&year={}", t.unit_id, t.year);
     match after_form(&ctx, saved, to, |()| Value::Null)? {
         Ok(done) => Ok(done),
@@ -172,10 +172,10 @@ pub(super) async fn set_actual(
         unread,
     };
     let version = Version::of_form(get("version"));
-    let (user, actor) = (ctx.user()?.clone(), ctx.actor());
-    let saved = ctx
-        .db(move |c| Ok(recs::record_actual(c, &user, &actor, tid, version, &input)))
-        .await?;
+    let saved = crate::routes::call(&ctx, move |c, user, actor| {
+        recs::record_actual(c, user, actor, tid, version, &input)
+    })
+    .await?;
     let back = format!("/targets?unit={}&year={}", t.unit_id, t.year);
     match saved {
         Ok(_) => Ok(ctx.saved(&back)),

@@ -163,10 +163,11 @@ pub(super) async fn create(ctx: Ctx, form: web::Form<RoundForm>) -> AppResult<Ht
         let none = FieldErrors::default();
         return render_round_form(&ctx, StatusCode::OK, None, &form, &none).await;
     }
-    let (input, user, actor) = (form.input(), ctx.user()?.clone(), ctx.actor());
-    let saved = ctx
-        .db(move |c| Ok(app::reviews::open_round(c, &user, &actor, &input)))
-        .await?;
+    let input = form.input();
+    let saved = crate::routes::call(&ctx, move |c, user, actor| {
+        app::reviews::open_round(c, user, actor, &input)
+    })
+    .await?;
     let to = |r: &rdb::Round| format!("/reviews/{}", r.id);
     match after_form(&ctx, saved, to, |_| Value::Null)? {
         Ok(done) => Ok(done),

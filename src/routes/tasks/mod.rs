@@ -10,9 +10,9 @@ use serde_json::{json, Value};
 mod show;
 
 use super::{options, people, Page};
+use crate::app;
 use crate::app::tasks::TaskInput;
 pub(super) use crate::app::tasks::{access, Access};
-use crate::app::{self, Version};
 use crate::context::Ctx;
 use crate::db::tasks::{Conflict, Task, TaskFields};
 use crate::db::users::{Held, Pool};
@@ -24,7 +24,7 @@ use crate::domain::format;
 use crate::domain::numbers;
 use crate::domain::units::depth;
 use crate::domain::validate::FieldErrors;
-use crate::error::{AppError, AppResult};
+use crate::error::AppResult;
 use crate::i18n::{self, Locale};
 
 /// At most this many people are offered in the owner filter.
@@ -241,6 +241,26 @@ impl TaskForm {
     }
 }
 
+impl super::EditForm for TaskForm {
+    type Now = Conflict;
+    const LABELS: &'static str = "task-field-";
+
+    fn saved_now(now: &Conflict) -> TaskForm {
+        TaskForm::from_fields(&now.current_fields, now.current.version)
+    }
+
+    fn version(&mut self) -> &mut String {
+        &mut self.version
+    }
+
+    /// The conflict page says when the task was saved last, too.
+    fn conflict(&mut self, theirs: &TaskForm, now: &Conflict) -> Value {
+        let mut info = super::conflict_view(self, theirs, Self::LABELS);
+        info["updated_at"] = json!(now.current.updated_at);
+        info
+    }
+}
+
 impl TaskForm {
     /// The typed task; numbers, dates and ids written wrong are kept as
     /// unread.
@@ -276,12 +296,15 @@ impl TaskForm {
 /// it, or those found by name (`people`), with those chosen always listed.
 async fn render_form(
     ctx: &Ctx,
-    status: StatusCode,
     task_id: Option<i64>,
     form: &TaskForm,
-    errors: &FieldErrors,
-    conflict: Option<Value>,
+    again: Option<super::Again>,
 ) -> AppResult<HttpResponse> {
+    let (mut status, errors, conflict) = super::shown(again);
+    // An edit that someone else's save overtook is a conflict (409).
+    if conflict.is_some() {
+        status = StatusCode::CONFLICT;
+    }
     let user = ctx.user()?;
     let scope = user.scope(Permission::ManageTasks);
     let view_scope = user.scope(Permission::View);
@@ -331,7 +354,7 @@ async fn render_form(
             "title": i18n::t(locale, title_key),
             "task_id": task_id,
             "action": task_id.map_or("/tasks".to_string(), |id| format!("/tasks/{id}")),
-            "f": super::form_view(form, errors),
+            "f": super::form_view(form, &errors),
             "has_errors": !errors.is_empty(),
             "version": form.version,
             "units": options(units.iter().map(|u| (u.id.to_string(), format!("{}{}", "— ".repeat(depth(&u.path)), u.name))), &form.unit_id),
@@ -375,35 +398,24 @@ async fn new(ctx: Ctx, pre: web::Query<Prefill>) -> AppResult<HttpResponse> {
             .collect(),
         ..Default::default()
     };
-    render_form(
-        &ctx,
-        StatusCode::OK,
-        None,
-        &form,
-        &FieldErrors::default(),
-        None,
-    )
-    .await
+    render_form(&ctx, None, &form, None).await
 }
 
 async fn create(ctx: Ctx, form: super::HtmlForm<TaskForm>) -> AppResult<HttpResponse> {
     let form = form.0;
     if people::finding(&form.finding) {
         ctx.user()?.require_anywhere(Permission::ManageTasks)?;
-        let none = FieldErrors::default();
-        return render_form(&ctx, StatusCode::OK, None, &form, &none, None).await;
+        return render_form(&ctx, None, &form, None).await;
     }
-    let (input, user, actor) = (form.input(), ctx.user()?.clone(), ctx.actor());
-    let saved = ctx
-        .db(move |c| Ok(app::tasks::register(c, &user, &actor, &input)))
-        .await?;
+    let input = form.input();
+    let saved = super::call(&ctx, move |c, user, actor| {
+        app::tasks::register(c, user, actor, &input)
+    })
+    .await?;
     let to = |t: &Task| format!("/tasks/{}", t.id);
     match super::after_form(&ctx, saved, to, |_| Value::Null)? {
         Ok(done) => Ok(done),
-        Err(a) => {
-            let status = StatusCode::UNPROCESSABLE_ENTITY;
-            render_form(&ctx, status, None, &form, &a.errors, None).await
-        }
+        Err(again) => render_form(&ctx, None, &form, Some(again)).await,
     }
 }
 
@@ -416,12 +428,7 @@ pub(crate) async fn load(ctx: &Ctx, id: i64) -> AppResult<Access> {
 
 /// The task if the user may edit it; 403 otherwise.
 pub(super) async fn load_editable(ctx: &Ctx, id: i64) -> AppResult<Access> {
-    let access = load(ctx, id).await?;
-    if access.can_edit {
-        Ok(access)
-    } else {
-        Err(AppError::Forbidden)
-    }
+    super::allowed(load(ctx, id).await?, |a| a.can_edit)
 }
 
 async fn edit(ctx: Ctx, id: web::Path<i64>) -> AppResult<HttpResponse> {
@@ -432,15 +439,7 @@ async fn edit(ctx: Ctx, id: web::Path<i64>) -> AppResult<HttpResponse> {
         .db(move |conn| Ok(db::tasks::fields_of(conn, &task)?))
         .await?;
     let form = TaskForm::from_fields(&fields, version);
-    render_form(
-        &ctx,
-        StatusCode::OK,
-        Some(*id),
-        &form,
-        &FieldErrors::default(),
-        None,
-    )
-    .await
+    render_form(&ctx, Some(*id), &form, None).await
 }
 
 /// Saves an edit made from `version`. If someone saved in between, nothing is
@@ -454,40 +453,14 @@ async fn update(
     let (tid, mut form) = (*id, form.0);
     if people::finding(&form.finding) {
         load_editable(&ctx, tid).await?;
-        let none = FieldErrors::default();
-        return render_form(&ctx, StatusCode::OK, Some(tid), &form, &none, None).await;
+        return render_form(&ctx, Some(tid), &form, None).await;
     }
-    let version = Version::of_form(&form.version);
-    if version == Version::Missing {
-        return Err(AppError::BadRequest("version missing".into()));
+    let (input, to) = (form.input(), format!("/tasks/{tid}"));
+    let edited = super::save_edit(&ctx, &mut form, &to, move |c, user, actor, version| {
+        app::tasks::update(c, user, actor, tid, version, &input)
+    });
+    match edited.await? {
+        Ok(done) => Ok(done),
+        Err(again) => render_form(&ctx, Some(tid), &form, Some(again)).await,
     }
-    let (input, user, actor) = (form.input(), ctx.user()?.clone(), ctx.actor());
-    let saved = ctx
-        .db(move |c| Ok(app::tasks::update(c, &user, &actor, tid, version, &input)))
-        .await?;
-    let stale = |now: Conflict| {
-        let theirs = TaskForm::from_fields(&now.current_fields, now.current.version);
-        form.version = now.current.version.to_string();
-        let mut info = super::conflict_view(&form, &theirs, "task-field-");
-        info["updated_at"] = json!(now.current.updated_at);
-        info
-    };
-    let to = |t: &Task| format!("/tasks/{}", t.id);
-    let again = match super::after_form(&ctx, saved, to, stale)? {
-        Ok(done) => return Ok(done),
-        Err(again) => again,
-    };
-    let status = match again.conflict {
-        Some(_) => StatusCode::CONFLICT,
-        None => StatusCode::UNPROCESSABLE_ENTITY,
-    };
-    render_form(
-        &ctx,
-        status,
-        Some(tid),
-        &form,
-        &again.errors,
-        again.conflict,
-    )
-    .await
 }

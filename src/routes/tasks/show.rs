@@ -267,10 +267,10 @@ pub(super) async fn add_milestone(
         due_on,
         unread,
     };
-    let (user, actor) = (ctx.user()?.clone(), ctx.actor());
-    let added = ctx
-        .db(move |c| Ok(app::tasks::add_milestone(c, &user, &actor, tid, &input)))
-        .await?;
+    let added = crate::routes::call(&ctx, move |c, user, actor| {
+        app::tasks::add_milestone(c, user, actor, tid, &input)
+    })
+    .await?;
     match crate::routes::after_form(&ctx, added, |_| format!("/tasks/{tid}"), |()| Value::Null)? {
         Ok(done) => Ok(done),
         Err(a) => {

@@ -8,8 +8,7 @@ use serde_json::{json, Value};
 mod calendar;
 mod rounds;
 
-use super::desk::{edit_version, shown};
-use super::{chosen, options, people, Again};
+use super::{chosen, options, people, shown, Again};
 use crate::app;
 use crate::app::teams::{team_access, Access, PlanInput, TeamInput};
 use crate::context::Ctx;
@@ -20,7 +19,7 @@ use crate::domain::desk::RoundKind;
 use crate::domain::format;
 use crate::domain::units::depth;
 use crate::domain::validate::FieldErrors;
-use crate::error::{AppError, AppResult};
+use crate::error::AppResult;
 use crate::i18n;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
@@ -111,6 +110,19 @@ impl TeamForm {
             version: version.to_string(),
             ..Default::default()
         }
+    }
+}
+
+impl super::EditForm for TeamForm {
+    type Now = app::teams::TeamNow;
+    const LABELS: &'static str = "teams-field-";
+
+    fn saved_now(now: &app::teams::TeamNow) -> TeamForm {
+        TeamForm::of(&now.fields, now.team.version)
+    }
+
+    fn version(&mut self) -> &mut String {
+        &mut self.version
     }
 }
 
@@ -206,10 +218,11 @@ async fn create(ctx: Ctx, form: super::HtmlForm<TeamForm>) -> AppResult<HttpResp
         ctx.user()?.require_anywhere(Permission::ManageTasks)?;
         return render_team_form(&ctx, None, &form, None).await;
     }
-    let (input, user, actor) = (form.input(), ctx.user()?.clone(), ctx.actor());
-    let saved = ctx
-        .db(move |c| Ok(app::teams::set_up(c, &user, &actor, &input)))
-        .await?;
+    let input = form.input();
+    let saved = super::call(&ctx, move |c, user, actor| {
+        app::teams::set_up(c, user, actor, &input)
+    })
+    .await?;
     match super::after_form(&ctx, saved, |t| format!("/teams/{}", t.id), |_| Value::Null)? {
         Ok(done) => Ok(done),
         Err(a) => render_team_form(&ctx, None, &form, Some(a)).await,
@@ -217,10 +230,7 @@ async fn create(ctx: Ctx, form: super::HtmlForm<TeamForm>) -> AppResult<HttpResp
 }
 
 async fn edit(ctx: Ctx, id: web::Path<i64>) -> AppResult<HttpResponse> {
-    let a = load(&ctx, *id).await?;
-    if !a.manage {
-        return Err(AppError::Forbidden);
-    }
+    let a = super::allowed(load(&ctx, *id).await?, |a| a.manage)?;
     let t = a.team.clone();
     let fields = ctx.db(move |conn| Ok(tdb::fields_of(conn, &t)?)).await?;
     let form = TeamForm::of(&fields, a.team.version);
@@ -236,23 +246,14 @@ async fn update(
 ) -> AppResult<HttpResponse> {
     let (tid, mut form) = (*id, form.0);
     if people::finding(&form.finding) {
-        let a = load(&ctx, tid).await?;
-        if !a.manage {
-            return Err(AppError::Forbidden);
-        }
+        let a = super::allowed(load(&ctx, tid).await?, |a| a.manage)?;
         return render_team_form(&ctx, Some(&a), &form, None).await;
     }
-    let version = edit_version(&form.version)?;
-    let (input, user, actor) = (form.input(), ctx.user()?.clone(), ctx.actor());
-    let saved = ctx
-        .db(move |c| Ok(app::teams::edit(c, &user, &actor, tid, version, &input)))
-        .await?;
-    let stale = |now: app::teams::TeamNow| {
-        let theirs = TeamForm::of(&now.fields, now.team.version);
-        form.version = now.team.version.to_string();
-        super::conflict_view(&form, &theirs, "teams-field-")
-    };
-    let again = match super::after_form(&ctx, saved, |_| format!("/teams/{tid}"), stale)? {
+    let (input, to) = (form.input(), format!("/teams/{tid}"));
+    let edited = super::save_edit(&ctx, &mut form, &to, move |c, user, actor, version| {
+        app::teams::edit(c, user, actor, tid, version, &input)
+    });
+    let again = match edited.await? {
         Ok(done) => return Ok(done),
         Err(again) => again,
     };
@@ -329,10 +330,11 @@ async fn render_team(
 
 async fn plan(ctx: Ctx, id: web::Path<i64>, form: web::Form<PlanForm>) -> AppResult<HttpResponse> {
     let (tid, form) = (*id, form.into_inner());
-    let (input, user, actor) = (form.input(), ctx.user()?.clone(), ctx.actor());
-    let planned = ctx
-        .db(move |c| Ok(app::teams::plan_round(c, &user, &actor, tid, &input)))
-        .await?;
+    let input = form.input();
+    let planned = crate::routes::call(&ctx, move |c, user, actor| {
+        app::teams::plan_round(c, user, actor, tid, &input)
+    })
+    .await?;
     let to = |r: &tdb::Round| format!("/teams/rounds/{}", r.id);
     match super::after_form(&ctx, planned, to, |()| Value::Null)? {
         Ok(done) => Ok(done),

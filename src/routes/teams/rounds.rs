@@ -15,8 +15,9 @@ use crate::domain::validate::FieldErrors;
 use crate::error::{AppError, AppResult};
 use crate::i18n;
 use crate::routes::chosen;
-use crate::routes::desk::{edit_version, flash_after, shown};
+use crate::routes::desk::flash_after;
 use crate::routes::Again;
+use crate::routes::{edit_version, shown};
 
 async fn load_round(ctx: &Ctx, id: i64) -> AppResult<RoundAccess> {
     let user = ctx.user()?.clone();
@@ -202,10 +203,10 @@ pub(super) async fn add_problem(
     form: web::Form<TextForm>,
 ) -> AppResult<HttpResponse> {
     let (rid, text) = (*id, form.into_inner().text);
-    let (user, actor) = (ctx.user()?.clone(), ctx.actor());
-    let raised = ctx
-        .db(move |c| Ok(app::teams::raise_problem(c, &user, &actor, rid, &text)))
-        .await?;
+    let raised = crate::routes::call(&ctx, move |c, user, actor| {
+        app::teams::raise_problem(c, user, actor, rid, &text)
+    })
+    .await?;
     flash_after(&ctx, raised, None, &format!("/teams/rounds/{rid}#problems"))
 }
 

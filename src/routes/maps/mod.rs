@@ -2,43 +2,46 @@
 //! import of parcel shapes from cadastral files with a preview, the parcels
 //! out again as GeoJSON, and a unit's map settings.
 
-use actix_multipart::Multipart;
-use actix_web::http::{header, StatusCode};
+use actix_web::http::header;
 use actix_web::{web, HttpResponse};
 use serde::Deserialize;
 use serde_json::{json, Value};
 
-use super::{options, HtmlForm};
-use crate::app::parcels::{self as app, Choice, Outcome, Preview, System, TaskMap};
-use crate::app::Rejected;
+use super::options;
+use crate::app::parcels::{self as app, TaskMap};
 use crate::context::Ctx;
 use crate::db::{self, households::Household};
-use crate::domain::access::Permission;
 use crate::domain::consent::{ConsentStage, StageGroup};
 use crate::domain::format;
 use crate::domain::households::Sight;
-use crate::domain::validate::FieldErrors;
 use crate::error::{AppError, AppResult};
-use crate::geo::crs::{Crs, PROVINCES};
 use crate::geo::map::{self, Dot, Drawing, Drawn, Tiles, Words};
-use crate::geo::read::{self, MAX_UPLOAD};
 use crate::i18n::{self, Locale};
+
+mod import;
+mod settings;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route("/tasks/{id}/map", web::get().to(task_map))
         .route("/tasks/{id}/parcels.geojson", web::get().to(geojson_export))
-        .route("/tasks/{id}/parcels/import", web::get().to(upload_form))
-        .route("/tasks/{id}/parcels/import", web::post().to(upload))
+        .route(
+            "/tasks/{id}/parcels/import",
+            web::get().to(import::upload_form),
+        )
+        .route("/tasks/{id}/parcels/import", web::post().to(import::upload))
         .route(
             "/tasks/{id}/parcels/import/{import}",
-            web::get().to(preview),
+            web::get().to(import::preview),
         )
         .route(
             "/tasks/{id}/parcels/import/{import}",
-            web::post().to(confirm),
+            web::post().to(import::confirm),
         )
-        .route("/admin/units/{id}/map", web::get().to(settings))
-        .route("/admin/units/{id}/map", web::post().to(save_settings));
+        .route("/admin/units/{id}/map", web::get().to(settings::settings))
+        .route(
+            "/admin/units/{id}/map",
+            web::post().to(settings::save_settings),
+        );
 }
 
 fn stage_of(h: &Household) -> ConsentStage {
@@ -393,426 +396,6 @@ pub(crate) fn feature_collection(m: &TaskMap, locale: Locale) -> String {
     }
     out.push_str("]}");
     out
-}
-
-fn render_upload(
-    ctx: &Ctx,
-    status: StatusCode,
-    task: (i64, &str),
-    error: Option<String>,
-) -> AppResult<HttpResponse> {
-    ctx.render_status(
-        status,
-        "maps/import",
-        json!({
-            "title": i18n::t(ctx.locale, "parcels-import-title"),
-            "task": {"id": task.0, "title": task.1},
-            "error": error,
-        }),
-    )
-}
-
-async fn editable_task(ctx: &Ctx, id: i64) -> AppResult<crate::app::tasks::Access> {
-    let user = ctx.user()?.clone();
-    ctx.db(move |c| {
-        crate::app::tasks::editable::<()>(c, &user, id).map_err(Rejected::into_app_error)
-    })
-    .await
-}
-
-async fn upload_form(ctx: Ctx, id: web::Path<i64>) -> AppResult<HttpResponse> {
-    let access = editable_task(&ctx, *id).await?;
-    render_upload(
-        &ctx,
-        StatusCode::OK,
-        (access.task.id, &access.task.title),
-        None,
-    )
-}
-
-/// Reads the file on a thread of its own (one file at a time, as the
-/// household import does), keeps it for confirmation and shows its preview.
-async fn upload(ctx: Ctx, id: web::Path<i64>, payload: Multipart) -> AppResult<HttpResponse> {
-    let access = editable_task(&ctx, *id).await?;
-    let task = (access.task.id, access.task.title.as_str());
-    let fail = |key: &str| {
-        render_upload(
-            &ctx,
-            StatusCode::UNPROCESSABLE_ENTITY,
-            task,
-            Some(i18n::t(ctx.locale, key)),
-        )
-    };
-    let (name, bytes) = match crate::attachments::read_within(payload, MAX_UPLOAD).await {
-        Ok(u) if u.refused.is_some() => return fail("parcels-error-too-large"),
-        Ok(u) => match u.file {
-            Some((name, bytes)) => (format::short(&name.replace('\0', ""), 200), bytes),
-            None => return fail("import-error-no-file"),
-        },
-        Err("upload-error-too-large") => return fail("parcels-error-too-large"),
-        Err(key) => return fail(key),
-    };
-    let layer = off_the_pages(&ctx, move || read::read(&bytes))
-        .await?
-        .unwrap_or(Err("parcels-error-unreadable"));
-    let layer = match layer {
-        Ok(l) if l.features.is_empty() => return fail("parcels-error-none"),
-        Ok(l) => l,
-        Err(key) => return fail(key),
-    };
-    let user = ctx.user()?.clone();
-    let tid = access.task.id;
-    let staged = ctx
-        .db(move |c| app::stage(c, &user, tid, &name, &layer).map_err(Rejected::into_app_error))
-        .await?;
-    Ok(ctx.redirect(&format!("/tasks/{tid}/parcels/import/{staged}")))
-}
-
-#[derive(Deserialize, Default, Clone)]
-#[serde(default)]
-struct ChoiceForm {
-    sheet: String,
-    parcel: String,
-    system: String,
-}
-
-impl ChoiceForm {
-    fn choice(&self) -> Choice {
-        let attr = |s: &str| (!s.trim().is_empty()).then(|| s.to_string());
-        Choice {
-            sheet: attr(&self.sheet),
-            parcel: attr(&self.parcel),
-            system: System::parse(&self.system),
-        }
-    }
-}
-
-/// Rows shown in full (every refused one is shown besides).
-const PREVIEW_ROWS: usize = 300;
-
-fn outcome_text(locale: Locale, o: &Outcome) -> (String, &'static str) {
-    match o {
-        Outcome::Matched(ids) if ids.len() > 1 => (
-            i18n::t_args(
-                locale,
-                "parcels-matched-several",
-                &[("n", ids.len().to_string())],
-            ),
-            "on_time",
-        ),
-        Outcome::Matched(_) => (i18n::t(locale, "parcels-matched"), "on_time"),
-        Outcome::NoHousehold => (i18n::t(locale, "parcels-no-household"), "due_soon"),
-        Outcome::Duplicate(first) => (
-            i18n::t_args(locale, "parcels-duplicate", &[("row", first.to_string())]),
-            "overdue",
-        ),
-        Outcome::Ambiguous => (i18n::t(locale, "parcels-ambiguous"), "overdue"),
-        Outcome::Bad(key) => (i18n::t(locale, key), "overdue"),
-    }
-}
-
-fn preview_view(locale: Locale, p: &Preview, form: &ChoiceForm) -> Value {
-    let attr_options = |chosen: &Option<String>| {
-        let mut items = vec![(
-            app::NONE.to_string(),
-            i18n::t(locale, "parcels-attribute-none"),
-        )];
-        items.extend(p.attributes.iter().map(|a| (a.clone(), a.clone())));
-        options(items, chosen.as_deref().unwrap_or(app::NONE))
-    };
-    let mut systems = vec![
-        ("auto".to_string(), i18n::t(locale, "parcels-system-auto")),
-        ("wgs84".to_string(), "WGS84".to_string()),
-        ("utm48".to_string(), "VN-2000 / UTM 48N (105°)".to_string()),
-        ("utm49".to_string(), "VN-2000 / UTM 49N (111°)".to_string()),
-    ];
-    systems.extend(PROVINCES.iter().map(|(name, d, m)| {
-        (
-            name.to_string(),
-            format!("VN-2000 — {name} (KTT {d}°{m:02}')"),
-        )
-    }));
-    let system_choice = if form.system.is_empty() {
-        "auto"
-    } else {
-        form.system.as_str()
-    };
-    let bad = |o: &Outcome| {
-        matches!(
-            o,
-            Outcome::Bad(_) | Outcome::Duplicate(_) | Outcome::Ambiguous
-        )
-    };
-    let rows: Vec<Value> = p
-        .rows
-        .iter()
-        .enumerate()
-        .filter(|(i, r)| *i < PREVIEW_ROWS || bad(&r.outcome))
-        .map(|(_, r)| {
-            let (text, badge) = outcome_text(locale, &r.outcome);
-            json!({
-                "number": r.number,
-                "sheet": r.sheet,
-                "parcel": r.parcel_no,
-                "area": r.parcel.as_ref().map(|p| format::decimal(p.area_m2)),
-                "result": text,
-                "badge": badge,
-                "bad": bad(&r.outcome),
-            })
-        })
-        .collect();
-    let missing: Vec<Value> = p
-        .missing
-        .iter()
-        .take(500)
-        .map(|(h, had)| {
-            json!({
-                "id": h.id,
-                "name": h.head_name,
-                "parcel": if h.parcel_no.is_empty() { String::new() } else { parcel_text(locale, &h.map_sheet, &h.parcel_no) },
-                "has_shape": had,
-            })
-        })
-        .collect();
-    let declared = match &p.declared {
-        read::Declared::Nothing => i18n::t(locale, "parcels-declared-nothing"),
-        read::Declared::Known(c) => c.label(),
-        read::Declared::Unknown(name) => name.clone(),
-    };
-    json!({
-        "sheet_options": attr_options(&p.sheet),
-        "parcel_options": attr_options(&p.parcel),
-        "system_options": options(systems, system_choice),
-        "system": p.system.as_ref().map(Crs::label).ok(),
-        "system_error": p.system.as_ref().err().map(|k| i18n::t(locale, k)),
-        "declared": declared,
-        "rows": rows,
-        "shown_all": p.rows.len() <= PREVIEW_ROWS,
-        "total": p.rows.len(),
-        "matched": p.matched(),
-        "no_household": p.count(|o| matches!(o, Outcome::NoHousehold)),
-        "bad": p.count(bad),
-        "replaced": p.replaced,
-        "missing": missing,
-        "missing_count": p.missing.len(),
-        "can_confirm": p.system.is_ok() && p.matched() > 0,
-        "form": {
-            "sheet": p.sheet.as_deref().unwrap_or(app::NONE),
-            "parcel": p.parcel.as_deref().unwrap_or(app::NONE),
-            "system": system_choice,
-        },
-    })
-}
-
-/// Runs `f` on a thread of its own, one file at a time (the household
-/// import's turn), so that checking thousands of shapes neither holds a
-/// thread that serves pages nor runs beside another; a panic in the
-/// geometry libraries is a refusal, not a lost answer.
-async fn off_the_pages<T: Send + 'static>(
-    ctx: &Ctx,
-    f: impl FnOnce() -> T + Send + 'static,
-) -> AppResult<Option<T>> {
-    let turn = ctx
-        .state
-        .imports
-        .clone()
-        .acquire_owned()
-        .await
-        .map_err(|e| AppError::Internal(e.to_string()))?;
-    let done = web::block(move || {
-        let done = std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)).ok();
-        drop(turn);
-        done
-    })
-    .await
-    .map_err(|e| AppError::Internal(e.to_string()))?;
-    Ok(done)
-}
-
-/// The uploader's staged file and its preview with `choice`.
-async fn checked(
-    ctx: &Ctx,
-    tid: i64,
-    import_id: i64,
-    choice: Choice,
-) -> AppResult<(app::Staged, Preview)> {
-    let user = ctx.user()?.clone();
-    let staged = ctx
-        .db(move |c| app::staged(c, &user, tid, import_id).map_err(Rejected::into_app_error))
-        .await?;
-    let (staged, preview) = off_the_pages(ctx, move || {
-        let preview = staged.preview(&choice);
-        (staged, preview)
-    })
-    .await?
-    .ok_or_else(|| AppError::BadRequest("parcels-error-unreadable".into()))?;
-    Ok((staged, preview))
-}
-
-async fn preview(
-    ctx: Ctx,
-    path: web::Path<(i64, i64)>,
-    q: web::Query<ChoiceForm>,
-) -> AppResult<HttpResponse> {
-    let (tid, import_id) = path.into_inner();
-    let form = q.into_inner();
-    let (staged, p) = checked(&ctx, tid, import_id, form.choice()).await?;
-    let mut data = preview_view(ctx.locale, &p, &form);
-    data["title"] = json!(i18n::t(ctx.locale, "parcels-preview-title"));
-    data["task"] = json!({"id": staged.access.task.id, "title": staged.access.task.title});
-    data["file_name"] = json!(staged.name);
-    data["import_id"] = json!(import_id);
-    ctx.render("maps/preview", data)
-}
-
-async fn confirm(
-    ctx: Ctx,
-    path: web::Path<(i64, i64)>,
-    form: HtmlForm<ChoiceForm>,
-) -> AppResult<HttpResponse> {
-    let (tid, import_id) = path.into_inner();
-    let (staged, preview) = checked(&ctx, tid, import_id, form.0.choice()).await?;
-    let (user, actor) = (ctx.user()?.clone(), ctx.actor());
-    let done = ctx
-        .db(move |c| Ok(app::confirm(c, &user, &actor, &staged, import_id, &preview)))
-        .await?;
-    match done {
-        Ok(done) => {
-            let message = i18n::t_args(
-                ctx.locale,
-                "parcels-imported",
-                &[
-                    ("saved", format::number(done.saved as i64)),
-                    ("replaced", format::number(done.replaced as i64)),
-                ],
-            );
-            ctx.flash_text("success", &message);
-            Ok(ctx.redirect(&format!("/tasks/{tid}/map")))
-        }
-        Err(Rejected::NotAllowed(key)) => {
-            ctx.flash("error", key);
-            Ok(ctx.redirect(&format!("/tasks/{tid}/parcels/import/{import_id}")))
-        }
-        Err(r) => Err(r.into_app_error()),
-    }
-}
-
-async fn unit_settings(ctx: &Ctx, id: i64) -> AppResult<(db::units::Unit, db::parcels::UnitMap)> {
-    let (unit, set) = ctx
-        .db(move |c| Ok((db::units::find(c, id)?, db::parcels::settings(c, id)?)))
-        .await?;
-    ctx.user()?.require(Permission::ManageUnits, &unit.path)?;
-    Ok((unit, set.unwrap_or_default()))
-}
-
-fn render_settings(
-    ctx: &Ctx,
-    unit: &db::units::Unit,
-    set: &db::parcels::UnitMap,
-    errors: &FieldErrors,
-    status: StatusCode,
-) -> AppResult<HttpResponse> {
-    let mut provinces = vec![(String::new(), i18n::t(ctx.locale, "map-province-inherit"))];
-    provinces.extend(
-        PROVINCES
-            .iter()
-            .map(|(n, d, m)| (n.to_string(), format!("{n} — KTT {d}°{m:02}'"))),
-    );
-    ctx.render_status(
-        status,
-        "maps/settings",
-        json!({
-            "title": unit.name,
-            "unit": unit,
-            "provinces": options(provinces, &set.province),
-            "f": super::form_view(set, errors),
-            "has_errors": !errors.is_empty(),
-        }),
-    )
-}
-
-#[derive(Deserialize, Default)]
-#[serde(default)]
-struct SettingsForm {
-    province: String,
-    tile_url: String,
-    tile_attribution: String,
-}
-
-/// Checks a tile server's address: https, with `{z}`, `{x}` and `{y}`, and
-/// nothing that could leave an attribute.
-pub fn tile_url_error(url: &str) -> Option<&'static str> {
-    if url.is_empty() || url == db::parcels::NO_TILES {
-        return None;
-    }
-    // The host goes into the page's content security policy: letters,
-    // digits, dots, hyphens and a port only.
-    let host_ok = url
-        .strip_prefix("https://")
-        .and_then(|rest| rest.split('/').next())
-        .is_some_and(|h| {
-            !h.is_empty()
-                && h.chars()
-                    .all(|c| c.is_ascii_alphanumeric() || ".-:".contains(c))
-        });
-    let ok = host_ok
-        && url.len() <= 300
-        && ["{z}", "{x}", "{y}"].iter().all(|p| url.contains(p))
-        && !url
-            .chars()
-            .any(|c| c.is_whitespace() || c.is_control() || "\"'<>\\`".contains(c));
-    (!ok).then_some("map-error-tile-url")
-}
-
-async fn settings(ctx: Ctx, id: web::Path<i64>) -> AppResult<HttpResponse> {
-    let (unit, set) = unit_settings(&ctx, *id).await?;
-    render_settings(&ctx, &unit, &set, &FieldErrors::default(), StatusCode::OK)
-}
-
-async fn save_settings(
-    ctx: Ctx,
-    id: web::Path<i64>,
-    form: HtmlForm<SettingsForm>,
-) -> AppResult<HttpResponse> {
-    let (unit, _) = unit_settings(&ctx, *id).await?;
-    let f = form.0;
-    let set = db::parcels::UnitMap {
-        unit_id: unit.id,
-        province: f.province.trim().to_string(),
-        tile_url: f.tile_url.trim().to_string(),
-        tile_attribution: f.tile_attribution.trim().to_string(),
-        updated_at: db::now(),
-    };
-    let mut errors = FieldErrors::default();
-    if !set.province.is_empty() && !PROVINCES.iter().any(|(p, _, _)| *p == set.province) {
-        errors.add("province", "error-invalid-choice");
-    }
-    if let Some(key) = tile_url_error(&set.tile_url) {
-        errors.add("tile_url", key);
-    }
-    if set.tile_attribution.chars().count() > 200 || set.tile_attribution.contains('\0') {
-        errors.add("tile_attribution", "error-too-long");
-    }
-    if !errors.is_empty() {
-        return render_settings(&ctx, &unit, &set, &errors, StatusCode::UNPROCESSABLE_ENTITY);
-    }
-    let actor = ctx.actor();
-    let unit_id = unit.id;
-    ctx.db(move |c| {
-        db::audit::write(c, &actor, |c| {
-            db::parcels::set_settings(c, &set)?;
-            let change = db::audit::Change::new(
-                "map_settings",
-                "unit",
-                unit_id,
-                json!({"province": set.province, "tiles": !set.tile_url.is_empty()}),
-            )
-            .on_unit(unit_id);
-            Ok(((), change))
-        })
-    })
-    .await?;
-    Ok(ctx.saved(&format!("/admin/units/{unit_id}/map")))
 }
 
 /// A small map of one household's parcel, for its page.
