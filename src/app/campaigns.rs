@@ -5,7 +5,10 @@ use chrono::{Datelike, NaiveDate};
 use crate::domain::campaign::{ModelKind, ModelStatus, COMMENDATION_LEVELS};
 use crate::domain::review;
 
-use super::{chosen, Rejected, Version, Versioned};
+use super::{
+    audited, chosen, edit_at, forbidden_unless, period, required_date, write_at, Rejected, Version,
+    Versioned,
+};
 use crate::context::CurrentUser;
 use crate::db::{self, audit, campaigns as cdb};
 use crate::domain::access::Permission;
@@ -106,37 +109,6 @@ pub(super) fn unit_and_year(
     (e.required_id("unit_id", unit_id), year)
 }
 
-/// A required date, within the dates a form takes.
-pub(super) fn required_date(
-    e: &mut FieldErrors,
-    field: &str,
-    d: Option<NaiveDate>,
-) -> Option<NaiveDate> {
-    if d.is_none() {
-        e.add(field, "error-required");
-    }
-    e.date_value(field, d)
-}
-
-/// Two required dates (`period_from`, `period_to`), the second not before
-/// the first.
-fn period(
-    e: &mut FieldErrors,
-    from: Option<NaiveDate>,
-    to: Option<NaiveDate>,
-) -> Option<(NaiveDate, NaiveDate)> {
-    let from = required_date(e, "period_from", from);
-    let to = required_date(e, "period_to", to);
-    match (from, to) {
-        (Some(a), Some(b)) if b < a => {
-            e.add("period_to", "error-period-order");
-            None
-        }
-        (Some(a), Some(b)) => Some((a, b)),
-        _ => None,
-    }
-}
-
 /// Checks a campaign: its fields, a unit the reader manages and a year (both
 /// fixed once set), active fields of the list, appraisers who reach the unit.
 fn check(
@@ -228,9 +200,7 @@ pub fn set_up(
 ) -> Result<cdb::Campaign, Rejected<CampaignNow>> {
     user.require_anywhere(Permission::ManageTasks)?;
     let fields = check(conn, user, input, None)?;
-    Ok(audit::write(conn, actor, |c| {
-        Ok(cdb::create(c, &fields, user.id)?)
-    })?)
+    audited(conn, actor, |c| cdb::create(c, &fields, user.id))
 }
 
 /// Edits a campaign (its unit's committee; unit and year stay) from the
@@ -244,27 +214,20 @@ pub fn edit(
     input: &CampaignInput,
 ) -> Result<cdb::Campaign, Rejected<CampaignNow>> {
     let a = access(conn, user, campaign_id)?;
-    if !a.manage {
-        return Err(Rejected::Forbidden);
-    }
+    forbidden_unless(a.manage)?;
     let fields = check(conn, user, input, Some(&a.c))?;
-    let now = |conn: &mut db::DbConnection| -> Result<CampaignNow, Rejected<CampaignNow>> {
-        let campaign = cdb::find(conn, campaign_id)?;
-        let fields = cdb::fields_of(conn, &campaign)?;
-        Ok(CampaignNow { campaign, fields })
-    };
-    let version = version.given(|| now(conn))?;
-    let saved = audit::write_if(conn, actor, |x| {
-        Ok(match cdb::update(x, &a.c, version, &fields)? {
-            Some((_, change)) => (true, Some(change)),
-            None => (false, None),
-        })
-    })?;
-    if saved {
-        Ok(cdb::find(conn, campaign_id)?)
-    } else {
-        Err(Rejected::Stale(Box::new(now(conn)?)))
-    }
+    let saved = edit_at(
+        conn,
+        actor,
+        version,
+        |x, version| Ok(cdb::update(x, &a.c, version, &fields)?.map(|(_, change)| change)),
+        |x| {
+            let campaign = cdb::find(x, campaign_id)?;
+            let fields = cdb::fields_of(x, &campaign)?;
+            Ok(CampaignNow { campaign, fields })
+        },
+    )?;
+    Ok(saved.campaign)
 }
 
 // ---------------------------------------------------------------- models
@@ -392,24 +355,7 @@ pub fn register_model(
 ) -> Result<cdb::Model, Rejected<cdb::Model>> {
     let a = access(conn, user, campaign_id)?;
     let fields = check_model(conn, user, &a, input)?;
-    Ok(audit::write(conn, actor, |x| {
-        Ok(cdb::register(x, &a.c, &fields, user.id)?)
-    })?)
-}
-
-/// The model as it is after a versioned write: `Stale` when the write did
-/// not happen because someone saved first.
-fn after_write(
-    conn: &mut db::DbConnection,
-    model_id: i64,
-    saved: bool,
-) -> Result<cdb::Model, Rejected<cdb::Model>> {
-    let now = cdb::find_model(conn, model_id)?;
-    if saved {
-        Ok(now)
-    } else {
-        Err(Rejected::Stale(Box::new(now)))
-    }
+    audited(conn, actor, |x| cdb::register(x, &a.c, &fields, user.id))
 }
 
 /// Edits a model (its contact) from the version read, while it is only
@@ -423,19 +369,18 @@ pub fn edit_model(
     input: &ModelInput,
 ) -> Result<cdb::Model, Rejected<cdb::Model>> {
     let ma = model_access(conn, user, model_id)?;
-    if !ma.contact {
-        return Err(Rejected::Forbidden);
-    }
+    forbidden_unless(ma.contact)?;
     let fields = check_model(conn, user, &ma.a, input)?;
     let version = version.given(|| Ok(ma.m.clone()))?;
     if ma.m.status() != ModelStatus::Registered {
         return Err(Rejected::NotAllowed("model-error-moved"));
     }
-    let saved = audit::write_if(conn, actor, |x| {
-        let change = cdb::update_model(x, &ma.m, version, &fields)?;
-        Ok((change.is_some(), change))
-    })?;
-    after_write(conn, model_id, saved)
+    write_at(
+        conn,
+        actor,
+        |x| cdb::update_model(x, &ma.m, version, &fields),
+        |x| Ok(cdb::find_model(x, model_id)?),
+    )
 }
 
 /// A move of a model to its next status as asked.
@@ -497,9 +442,7 @@ pub fn move_model(
     input: &MoveInput,
 ) -> Result<cdb::Model, Rejected<cdb::Model>> {
     let ma = model_access(conn, user, model_id)?;
-    if !ma.a.appraiser {
-        return Err(Rejected::Forbidden);
-    }
+    forbidden_unless(ma.a.appraiser)?;
     if !input.unread.is_empty() {
         return Err(Rejected::Invalid(input.unread.clone()));
     }
@@ -508,19 +451,22 @@ pub fn move_model(
         return Err(Rejected::Stale(Box::new(ma.m)));
     }
     let (next, reason, decision) = check_move(&ma.m, input)?;
-    let saved = audit::write_if(conn, actor, |x| {
-        let change = cdb::move_model(
-            x,
-            &ma.m,
-            version,
-            next,
-            reason.as_deref(),
-            decision.as_ref(),
-            user.id,
-        )?;
-        Ok((change.is_some(), change))
-    })?;
-    after_write(conn, model_id, saved)
+    write_at(
+        conn,
+        actor,
+        |x| {
+            cdb::move_model(
+                x,
+                &ma.m,
+                version,
+                next,
+                reason.as_deref(),
+                decision.as_ref(),
+                user.id,
+            )
+        },
+        |x| Ok(cdb::find_model(x, model_id)?),
+    )
 }
 
 /// One criterion's score as typed or sent (`None`: left empty).
@@ -562,9 +508,7 @@ pub fn appraise(
     input: &AppraisalInput,
 ) -> Result<f64, Rejected> {
     let ma = model_access(conn, user, model_id)?;
-    if !ma.a.appraiser || ma.contact {
-        return Err(Rejected::Forbidden);
-    }
+    forbidden_unless(ma.a.appraiser && !ma.contact)?;
     let criteria = cdb::criteria(conn, ma.m.campaign_id)?;
     let mut e = input.unread.clone();
     let mut items = Vec::new();

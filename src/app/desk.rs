@@ -2,7 +2,10 @@
 
 use chrono::NaiveDate;
 
-use super::{chosen, Rejected, Version, Versioned};
+use super::{
+    audited, chosen, edit_at, forbidden_unless, required_date, write_at, write_if_changed,
+    Rejected, Version, Versioned,
+};
 use crate::context::CurrentUser;
 use crate::db::notifications::{Swap, SwapStep};
 use crate::db::{self, audit, desk as ddb};
@@ -119,10 +122,7 @@ fn check(
             e.add("end_time", "error-period-order");
         }
     }
-    let starts_on = e.date_value("starts_on", input.starts_on);
-    if input.starts_on.is_none() {
-        e.add("starts_on", "error-required");
-    }
+    let starts_on = required_date(&mut e, "starts_on", input.starts_on);
     // Turn order is the order chosen; repeats are dropped.
     let mut officials: Vec<i64> = Vec::new();
     for id in &input.officials {
@@ -178,11 +178,11 @@ pub fn set_up(
 ) -> Result<ddb::Duty, Rejected<DutyNow>> {
     user.require_anywhere(Permission::ManageTasks)?;
     let fields = check(conn, user, input, None)?;
-    Ok(audit::write(conn, actor, |c| {
+    audited(conn, actor, |c| {
         let (d, change) = ddb::create(c, &fields, user.id)?;
         ddb::generate(c, &d, format::today(), ROTA_WEEKS)?;
         Ok((d, change))
-    })?)
+    })
 }
 
 /// Edits a duty (the unit's managers; its unit stays) from the version read.
@@ -195,50 +195,19 @@ pub fn edit(
     input: &DutyInput,
 ) -> Result<DutyNow, Rejected<DutyNow>> {
     let a = duty_access(conn, user, duty_id)?;
-    if !a.manage {
-        return Err(Rejected::Forbidden);
-    }
+    forbidden_unless(a.manage)?;
     let fields = check(conn, user, input, Some(&a.duty))?;
-    let now = |conn: &mut db::DbConnection| -> Result<DutyNow, Rejected<DutyNow>> {
-        let duty = ddb::find(conn, duty_id)?;
-        let fields = ddb::fields_of(conn, &duty)?;
-        Ok(DutyNow { duty, fields })
-    };
-    let version = version.given(|| now(conn))?;
-    write_at(
+    edit_at(
         conn,
         actor,
-        |c| ddb::update(c, &a.duty, version, &fields),
-        now,
+        version,
+        |c, version| ddb::update(c, &a.duty, version, &fields),
+        |c| {
+            let duty = ddb::find(c, duty_id)?;
+            let fields = ddb::fields_of(c, &duty)?;
+            Ok(DutyNow { duty, fields })
+        },
     )
-}
-
-/// A refusal of one field's value.
-pub(super) fn refused<C>(field: &str, key: &str) -> Rejected<C> {
-    let mut e = FieldErrors::default();
-    e.add(field, key);
-    Rejected::Invalid(e)
-}
-
-/// Writes a change that holds only at the version read (`write` answers
-/// `None` when someone saved first), then reads the record as it now is:
-/// what was saved, or what the stale edit answers with.
-pub(super) fn write_at<T>(
-    conn: &mut db::DbConnection,
-    actor: &audit::Actor,
-    write: impl FnOnce(&mut db::DbConnection) -> diesel::QueryResult<Option<audit::Change>>,
-    now: impl FnOnce(&mut db::DbConnection) -> Result<T, Rejected<T>>,
-) -> Result<T, Rejected<T>> {
-    let saved = audit::write_if(conn, actor, |c| {
-        let change = write(c)?;
-        Ok((change.is_some(), change))
-    })?;
-    let now = now(conn)?;
-    if saved {
-        Ok(now)
-    } else {
-        Err(Rejected::Stale(Box::new(now)))
-    }
 }
 
 pub struct ShiftAccess {
@@ -306,7 +275,7 @@ fn shift_change(
         "assign" if sa.a.manage => {
             let official = input.official_id.filter(|o| sa.assignable.contains(o));
             ddb::ShiftChange::Assign(
-                official.ok_or_else(|| refused("official_id", chosen::INVALID))?,
+                official.ok_or_else(|| Rejected::refused("official_id", chosen::INVALID))?,
             )
         }
         "swap" if s.official_id == user.id => {
@@ -357,7 +326,7 @@ fn shift_change(
         "status" if sa.records => {
             let status = ShiftStatus::parse(&input.status)
                 .filter(|s| ShiftStatus::MARKED.contains(s))
-                .ok_or_else(|| refused("status", chosen::INVALID))?;
+                .ok_or_else(|| Rejected::refused("status", chosen::INVALID))?;
             ddb::ShiftChange::Status(status, input.reason.trim().chars().take(500).collect())
         }
         "assign" | "swap" | "accept" | "decline" | "withdraw" | "status" => {
@@ -515,21 +484,12 @@ pub fn record_case(
     input: &CaseInput,
 ) -> Result<ddb::Case, Rejected> {
     let sa = shift_access(conn, user, shift_id)?;
-    if !sa.records {
-        return Err(Rejected::Forbidden);
-    }
+    forbidden_unless(sa.records)?;
     let fields = check_case(conn, input)?;
     let today = format::today();
-    Ok(audit::write(conn, actor, |c| {
-        Ok(ddb::add_case(
-            c,
-            &sa.shift,
-            sa.a.unit.id,
-            &fields,
-            user.id,
-            today,
-        )?)
-    })?)
+    audited(conn, actor, |c| {
+        ddb::add_case(c, &sa.shift, sa.a.unit.id, &fields, user.id, today)
+    })
 }
 
 /// The answer to an escalation as typed or sent.
@@ -552,9 +512,7 @@ pub fn answer_case(
 ) -> Result<(), Rejected> {
     let case = ddb::find_case(conn, case_id)?;
     let sa = shift_access(conn, user, case.shift_id)?;
-    if !sa.records {
-        return Err(Rejected::Forbidden);
-    }
+    forbidden_unless(sa.records)?;
     let mut e = input.unread.clone();
     let text = e.required("answer", &input.answer, 2_000);
     let today = format::today();
@@ -569,10 +527,7 @@ pub fn answer_case(
         return Err(Rejected::Invalid(e));
     }
     let unit = sa.a.unit.id;
-    let answered = audit::write_if(conn, actor, |c| {
-        let ch = ddb::answer(c, &case, unit, on, &text)?;
-        Ok((ch.is_some(), ch))
-    })?;
+    let answered = write_if_changed(conn, actor, |c| ddb::answer(c, &case, unit, on, &text))?;
     if answered {
         Ok(())
     } else {

@@ -8,7 +8,7 @@ use chrono::NaiveDate;
 
 use super::households::personal_details;
 use super::tasks::{access, Access};
-use super::Rejected;
+use super::{forbidden_unless, Rejected};
 use crate::context::CurrentUser;
 use crate::db::documents::UnitDocuments;
 use crate::db::{self, audit, DbConnection};
@@ -168,9 +168,7 @@ fn dispatch(
     head: Option<Head>,
 ) -> Result<Made, Rejected> {
     let a = super::recommendations::access(conn, user, id)?;
-    if !a.raises {
-        return Err(Rejected::Forbidden);
-    }
+    forbidden_unless(a.raises)?;
     let (recs, visited_on) = match a.rec.inspection_id {
         Some(i) => {
             let inspection = db::recommendations::find_inspection(conn, i)?;
@@ -474,9 +472,7 @@ pub fn scan_access(
             } else {
                 a.sight != Sight::Masked
             };
-            if !may {
-                return Err(Rejected::Forbidden);
-            }
+            forbidden_unless(may)?;
             // A reviewer's or administrator's look at the signed paper is
             // logged, as their look at the households is.
             if let (false, Some(actor), Sight::Logged) = (attach, reader, a.sight) {

@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 
 use super::tasks::{access, editable, Access};
-use super::{Rejected, Version};
+use super::{forbidden_unless, required_date, Rejected, Version};
 use crate::attachments;
 use crate::context::CurrentUser;
 use crate::db::audit::Change;
@@ -191,9 +191,7 @@ pub fn save(
             edit.map(|(id, _)| id),
         )?;
         if other.is_some() {
-            let mut e = FieldErrors::default();
-            e.add("parcel_no", "error-duplicate-parcel");
-            return Err(Rejected::Invalid(e));
+            return Err(Rejected::refused("parcel_no", "error-duplicate-parcel"));
         }
     }
     let task = &access.task;
@@ -303,9 +301,7 @@ fn visit_target(
     corrects_id: Option<i64>,
 ) -> Result<VisitTarget, Rejected> {
     let (household, access) = household_access(conn, user, household_id)?;
-    if !access.can_log_visits {
-        return Err(Rejected::Forbidden);
-    }
+    forbidden_unless(access.can_log_visits)?;
     let belongs = match corrects_id {
         Some(v) => db::households::visit_belongs(conn, household_id, v)?,
         None => true,
@@ -329,10 +325,7 @@ fn check_visit(
     target: &VisitTarget,
 ) -> Result<(NewVisit, Vec<Photo>), FieldErrors> {
     let mut e = input.unread.clone();
-    let visited_on = e.date_value("visited_on", input.visited_on);
-    if input.visited_on.is_none() {
-        e.add("visited_on", "error-required");
-    }
+    let visited_on = required_date(&mut e, "visited_on", input.visited_on);
     if visited_on.is_some_and(|d| d > format::today()) {
         e.add("visited_on", "error-future-date");
     }
@@ -524,19 +517,14 @@ pub fn add_photo(
     let (household_id, placed) =
         db::households::visit_household(conn, visit_id)?.ok_or(Rejected::NotFound)?;
     let target = visit_target(conn, user, household_id, None)?;
-    let refuse = |key: &str| {
-        let mut e = FieldErrors::default();
-        e.add("photos", key);
-        Rejected::Invalid(e)
-    };
-    let photo = photos::clean(bytes, placed).map_err(refuse)?;
+    let photo = photos::clean(bytes, placed).map_err(|key| Rejected::refused("photos", key))?;
     let sha = attachments::sha256(&photo.bytes);
     let had = db::households::photos(conn, household_id, Some(visit_id))?;
     if let Some(same) = had.iter().find(|p| p.sha256 == sha) {
         return Ok((same.clone(), true));
     }
     if had.len() >= photos::MAX_PER_VISIT {
-        return Err(refuse("photos-error-too-many"));
+        return Err(Rejected::refused("photos", "photos-error-too-many"));
     }
     attachments::store(files, &photo.bytes).map_err(|e| AppError::Internal(e.to_string()))?;
     let unit = target.access.task.unit_id;
@@ -574,11 +562,7 @@ fn sent_before(
     };
     match db::households::visit_of_device(conn, &device.id)? {
         Some((visit_id, hid)) if hid == household_id => Ok(Some(visit_id)),
-        Some(_) => {
-            let mut e = FieldErrors::default();
-            e.add("device_id", "error-invalid-choice");
-            Err(e.into())
-        }
+        Some(_) => Err(Rejected::refused("device_id", "error-invalid-choice")),
         None => Ok(None),
     }
 }

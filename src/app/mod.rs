@@ -21,6 +21,9 @@ pub mod reviews;
 pub mod tasks;
 pub mod teams;
 
+use chrono::NaiveDate;
+
+use crate::db::{audit, DbConnection};
 use crate::domain::validate::FieldErrors;
 use crate::error::AppError;
 
@@ -71,6 +74,13 @@ impl<C> From<FieldErrors> for Rejected<C> {
 }
 
 impl<C> Rejected<C> {
+    /// A refusal of one field's value: `key` is the message shown by it.
+    pub fn refused(field: &str, key: &str) -> Rejected<C> {
+        let mut e = FieldErrors::default();
+        e.add(field, key);
+        Rejected::Invalid(e)
+    }
+
     /// What a page answers when it has no form to show again: the field
     /// errors and a stale edit are the form's, handled before this.
     pub fn into_app_error(self) -> AppError {
@@ -104,6 +114,33 @@ impl Versioned for crate::db::households::Household {
     }
 }
 
+/// A required date, within the dates a form takes.
+fn required_date(e: &mut FieldErrors, field: &str, d: Option<NaiveDate>) -> Option<NaiveDate> {
+    if d.is_none() {
+        e.add(field, "error-required");
+    }
+    e.date_value(field, d)
+}
+
+/// Two required dates (`period_from`, `period_to`), the second not before
+/// the first.
+fn period(
+    e: &mut FieldErrors,
+    from: Option<NaiveDate>,
+    to: Option<NaiveDate>,
+) -> Option<(NaiveDate, NaiveDate)> {
+    let from = required_date(e, "period_from", from);
+    let to = required_date(e, "period_to", to);
+    match (from, to) {
+        (Some(a), Some(b)) if b < a => {
+            e.add("period_to", "error-period-order");
+            None
+        }
+        (Some(a), Some(b)) => Some((a, b)),
+        _ => None,
+    }
+}
+
 /// The version an edit says it was made from, as the request carried it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Version {
@@ -134,6 +171,78 @@ impl Version {
             "" => Version::Missing,
             s => s.parse().map_or(Version::Unreadable, Version::Given),
         }
+    }
+}
+
+/// `Forbidden` unless `may`: what the reader's access to the record says
+/// they may do.
+fn forbidden_unless<C>(may: bool) -> Result<(), Rejected<C>> {
+    if may {
+        Ok(())
+    } else {
+        Err(Rejected::Forbidden)
+    }
+}
+
+/// Runs `write` in one transaction with the audit log's record of the
+/// change it made.
+fn audited<T, C>(
+    conn: &mut DbConnection,
+    actor: &audit::Actor,
+    write: impl FnOnce(&mut DbConnection) -> diesel::QueryResult<(T, audit::Change)>,
+) -> Result<T, Rejected<C>> {
+    Ok(audit::write(conn, actor, |c| Ok(write(c)?))?)
+}
+
+/// Writes a change that holds only at the version read (`write` answers
+/// `None` when someone saved first), then reads the record as it now is:
+/// what was saved, or what the stale edit answers with.
+fn write_at<T>(
+    conn: &mut DbConnection,
+    actor: &audit::Actor,
+    write: impl FnOnce(&mut DbConnection) -> diesel::QueryResult<Option<audit::Change>>,
+    now: impl FnOnce(&mut DbConnection) -> Result<T, Rejected<T>>,
+) -> Result<T, Rejected<T>> {
+    let saved = write_if_changed(conn, actor, write)?;
+    saved_or_stale(saved, now(conn)?)
+}
+
+/// Edits a record from the version the edit was made from: `write` saves
+/// at that version (`None` when someone saved first), `now` reads the record
+/// as it now is, which answers a saved edit, a stale one, and one whose
+/// version cannot be ours.
+fn edit_at<T>(
+    conn: &mut DbConnection,
+    actor: &audit::Actor,
+    version: Version,
+    write: impl FnOnce(&mut DbConnection, i32) -> diesel::QueryResult<Option<audit::Change>>,
+    now: impl Fn(&mut DbConnection) -> Result<T, Rejected<T>>,
+) -> Result<T, Rejected<T>> {
+    let version = version.given(|| now(conn))?;
+    write_at(conn, actor, |c| write(c, version), now)
+}
+
+/// Runs `write` in an audited transaction, recording its change if it made
+/// one (`None`: the version or the state it needs was gone); answers whether
+/// it did.
+fn write_if_changed(
+    conn: &mut DbConnection,
+    actor: &audit::Actor,
+    write: impl FnOnce(&mut DbConnection) -> diesel::QueryResult<Option<audit::Change>>,
+) -> Result<bool, AppError> {
+    audit::write_if(conn, actor, |c| {
+        let change = write(c)?;
+        Ok((change.is_some(), change))
+    })
+}
+
+/// The record as it is after a versioned write: itself when the write was
+/// saved, `Stale` with it when someone saved first.
+fn saved_or_stale<T>(saved: bool, now: T) -> Result<T, Rejected<T>> {
+    if saved {
+        Ok(now)
+    } else {
+        Err(Rejected::Stale(Box::new(now)))
     }
 }
 

@@ -9,7 +9,7 @@ use serde::Serialize;
 
 use super::households::household_access;
 use super::tasks::Access;
-use super::Rejected;
+use super::{forbidden_unless, required_date, Rejected};
 use crate::context::CurrentUser;
 use crate::db::households::{Household, NewVisit, RECORD};
 use crate::db::money::{Handover, NewPayment, NewPlan, Payment, Plan};
@@ -157,9 +157,7 @@ fn keeper(
     household_id: i64,
 ) -> Result<(Household, Access), Rejected> {
     let (household, access) = household_access(conn, user, household_id)?;
-    if !access.can_edit {
-        return Err(Rejected::Forbidden);
-    }
+    forbidden_unless(access.can_edit)?;
     Ok((household, access))
 }
 
@@ -309,10 +307,7 @@ pub fn record_payment(
     let (household, access) = keeper(conn, user, household_id)?;
     let had = read(conn, household_id)?;
     let mut e = input.unread.clone();
-    let paid_on = e.date_value("paid_on", input.paid_on);
-    if input.paid_on.is_none() {
-        e.add("paid_on", "error-required");
-    }
+    let paid_on = required_date(&mut e, "paid_on", input.paid_on);
     if paid_on.is_some_and(|d| d > format::today()) {
         e.add("paid_on", "error-future-date");
     }
@@ -373,9 +368,7 @@ pub fn record_payment(
         Ok((Some((id, moved)), Some(change)))
     })?;
     let Some((id, moved)) = written else {
-        let mut e = FieldErrors::default();
-        e.add("amount", "money-error-over-approved");
-        return Err(Rejected::Invalid(e));
+        return Err(Rejected::refused("amount", "money-error-over-approved"));
     };
     Ok((id, Recorded { moved_to: moved }))
 }
@@ -391,10 +384,7 @@ pub fn record_handover(
 ) -> Result<Recorded, Rejected> {
     let (household, access) = keeper(conn, user, household_id)?;
     let mut e = input.unread.clone();
-    let on = e.date_value("handed_over_on", input.handed_over_on);
-    if input.handed_over_on.is_none() {
-        e.add("handed_over_on", "error-required");
-    }
+    let on = required_date(&mut e, "handed_over_on", input.handed_over_on);
     if on.is_some_and(|d| d > format::today()) {
         e.add("handed_over_on", "error-future-date");
     }

@@ -14,7 +14,6 @@ use crate::db::audit::{self, Change};
 use crate::db::households::Household;
 use crate::db::{self, DbConnection};
 use crate::domain::import::parcel_key;
-use crate::domain::validate::FieldErrors;
 use crate::error::AppResult;
 use crate::geo::crs::{province_meridian, Crs};
 use crate::geo::read::{guess, Declared, Feature, Layer, PARCEL_NAMES, SHEET_NAMES};
@@ -420,11 +419,8 @@ pub fn put_shape(
     let household = db::households::find(conn, household_id)?;
     let access = editable::<()>(conn, user, household.task_id)?;
     let to = Crs::Wgs84.to_wgs84().ok_or(Rejected::NotFound)?;
-    let parcel = geo::parcel(Some(geometry), &to).map_err(|key| {
-        let mut e = FieldErrors::default();
-        e.add("geometry", key);
-        Rejected::Invalid(e)
-    })?;
+    let parcel =
+        geo::parcel(Some(geometry), &to).map_err(|key| Rejected::refused("geometry", key))?;
     let unit = access.task.unit_id;
     audit::write(conn, actor, |c| {
         let had = db::parcels::of_household(c, household_id)?.is_some();

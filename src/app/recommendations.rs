@@ -7,7 +7,10 @@ use std::path::Path;
 use chrono::{Datelike, NaiveDate};
 use diesel::OptionalExtension;
 
-use super::{chosen, Rejected, Version, Versioned};
+use super::{
+    audited, chosen, forbidden_unless, required_date, write_at, write_if_changed, Rejected,
+    Version, Versioned,
+};
 use crate::attachments;
 use crate::context::CurrentUser;
 use crate::db::{self, audit, recommendations as rdb, DbConnection};
@@ -122,10 +125,7 @@ fn check_rec(
         e.add("field", "error-required");
     }
     let content = e.required("content", &input.content, 5_000);
-    let raised_on = e.date_value("raised_on", input.raised_on);
-    if input.raised_on.is_none() {
-        e.add("raised_on", "error-required");
-    }
+    let raised_on = required_date(&mut e, "raised_on", input.raised_on);
     let inspection_id = match input.inspection_id {
         Some(id) => {
             let found = raising_inspection(conn, user, id)?;
@@ -170,12 +170,12 @@ pub fn raise(
 ) -> Result<rdb::Recommendation, Rejected> {
     user.require_anywhere(Permission::ManageTasks)?;
     let f = check_rec(conn, user, input)?;
-    Ok(audit::write(conn, actor, |c| {
+    audited(conn, actor, |c| {
         let days = rdb::response_days_for(c, f.to_unit_id)?;
         let cal = rdb::calendar(c)?;
         let due = workdays::add_working_days(&cal, f.raised_on, days.max(0) as u32);
-        Ok(rdb::create(c, &f, days, due.due_on, user.id)?)
-    })?)
+        rdb::create(c, &f, days, due.due_on, user.id)
+    })
 }
 
 /// The responding body's answer as typed or sent.
@@ -204,9 +204,7 @@ pub fn answer(
     data_dir: &Path,
 ) -> Result<rdb::Recommendation, Rejected<rdb::Recommendation>> {
     let a = access(conn, user, id)?;
-    if !a.responds {
-        return Err(Rejected::Forbidden);
-    }
+    forbidden_unless(a.responds)?;
     let mut e = input.unread.clone();
     let text = e.required("answer", &input.answer, 10_000);
     let today = format::today();
@@ -356,10 +354,7 @@ fn check_move(
             }
         }
         Action::Extend => {
-            let due = e.date_value("due_on", input.due_on);
-            if input.due_on.is_none() {
-                e.add("due_on", "error-required");
-            }
+            let due = required_date(&mut e, "due_on", input.due_on);
             let reason = reason(&mut e);
             if due.is_some_and(|d| d <= rec.due_on) {
                 e.add("due_on", "rec-error-extend-date");
@@ -395,15 +390,10 @@ pub fn make_move(
     input: &MoveInput,
 ) -> Result<rdb::Recommendation, Rejected<rdb::Recommendation>> {
     let a = access(conn, user, id)?;
-    if !input.action.allowed(&a) {
-        return Err(Rejected::Forbidden);
-    }
+    forbidden_unless(input.action.allowed(&a))?;
     let m = check_move(conn, &a.rec, input)?;
     let version = version.given(|| Ok(a.rec.clone()))?;
-    let saved = audit::write_if(conn, actor, |c| {
-        let ch = rdb::apply(c, &a.rec, version, &m, user.id)?;
-        Ok((ch.is_some(), ch))
-    })?;
+    let saved = write_if_changed(conn, actor, |c| rdb::apply(c, &a.rec, version, &m, user.id))?;
     let now = rdb::find(conn, id)?;
     match (saved, now.version == version) {
         (true, _) => Ok(now),
@@ -454,9 +444,7 @@ pub fn set_target(
     let Some(unit) = chosen::unit(&mut e, "unit_id", id, found, |_| true) else {
         return Err(Rejected::Invalid(e));
     };
-    if !may_act(user, &unit.path) {
-        return Err(Rejected::Forbidden);
-    }
+    forbidden_unless(may_act(user, &unit.path))?;
     if !(2000..=format::today().year() + 5).contains(&input.year) {
         e.add("year", "error-year");
     }
@@ -531,9 +519,7 @@ pub fn record_actual(
 ) -> Result<rdb::Target, Rejected<rdb::Target>> {
     let t = rdb::find_target(conn, target_id)?;
     let unit = db::units::find(conn, t.unit_id)?;
-    if !may_act(user, &unit.path) {
-        return Err(Rejected::Forbidden);
-    }
+    forbidden_unless(may_act(user, &unit.path))?;
     let mut e = input.unread.clone();
     let actual = figure(&mut e, "actual", input.actual);
     let on = match e.get("actual_on") {
@@ -553,14 +539,10 @@ pub fn record_actual(
         return Err(Rejected::Invalid(e));
     }
     let version = version.given(|| Ok(t.clone()))?;
-    let saved = audit::write_if(conn, actor, |c| {
-        let ch = rdb::set_actual(c, &t, version, actual, on, user.id)?;
-        Ok((ch.is_some(), ch))
-    })?;
-    let now = rdb::find_target(conn, target_id)?;
-    if saved {
-        Ok(now)
-    } else {
-        Err(Rejected::Stale(Box::new(now)))
-    }
+    write_at(
+        conn,
+        actor,
+        |c| rdb::set_actual(c, &t, version, actual, on, user.id),
+        |c| Ok(rdb::find_target(c, target_id)?),
+    )
 }

@@ -7,8 +7,8 @@ use std::sync::Arc;
 
 use chrono::NaiveDate;
 
-use super::campaigns::{checked_score, required_date, unit_and_year};
-use super::{chosen, Rejected, Version, Versioned};
+use super::campaigns::{checked_score, unit_and_year};
+use super::{audited, chosen, required_date, write_at, Rejected, Version, Versioned};
 use crate::context::CurrentUser;
 use crate::db::{self, audit, reviews as rdb};
 use crate::domain::access::Permission;
@@ -224,10 +224,10 @@ pub fn open_round(
 ) -> Result<rdb::Round, Rejected<rdb::Round>> {
     user.require_anywhere(Permission::WriteReviews)?;
     let fields = check_round(conn, user, input, None)?;
-    Ok(audit::write(conn, actor, |c| {
+    audited(conn, actor, |c| {
         let unit = db::units::find(c, fields.unit_id)?;
-        Ok(rdb::create(c, &fields, &unit.path, user.id)?)
-    })?)
+        rdb::create(c, &fields, &unit.path, user.id)
+    })
 }
 
 /// Edits a round's settings (its lead; unit and year stay, and only until
@@ -244,18 +244,12 @@ pub fn edit_round(
     a.require_lead()?;
     let fields = check_round(conn, user, input, Some(&a.round))?;
     let version = version.given(|| Ok(a.round.clone()))?;
-    let saved = audit::write_if(conn, actor, |c| {
-        Ok(match rdb::update(c, &a.round, version, &fields)? {
-            Some((_, change)) => (true, Some(change)),
-            None => (false, None),
-        })
-    })?;
-    let now = rdb::find(conn, round_id)?;
-    if saved {
-        Ok(now)
-    } else {
-        Err(Rejected::Stale(Box::new(now)))
-    }
+    write_at(
+        conn,
+        actor,
+        |c| Ok(rdb::update(c, &a.round, version, &fields)?.map(|(_, change)| change)),
+        |c| Ok(rdb::find(c, round_id)?),
+    )
 }
 
 // ---------------------------------------------------------------- moves

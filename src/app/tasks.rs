@@ -2,7 +2,7 @@
 
 use chrono::{Datelike, NaiveDate};
 
-use super::{chosen, Rejected, Version, Versioned};
+use super::{audited, chosen, required_date, write_if_changed, Rejected, Version, Versioned};
 use crate::context::CurrentUser;
 use crate::db::tasks::{Conflict, Task, TaskFields};
 use crate::db::{self, audit};
@@ -218,11 +218,11 @@ pub fn register(
 ) -> Result<Task, Rejected<Conflict>> {
     user.require_anywhere(Permission::ManageTasks)?;
     let fields = check(conn, user, input, None)?;
-    Ok(audit::write(conn, actor, |c| {
+    audited(conn, actor, |c| {
         let (task, change) = db::tasks::create(c, &fields, user.id)?;
         db::notifications::task_assigned(c, task.id, &fields, None, user.id)?;
         Ok((task, change))
-    })?)
+    })
 }
 
 /// Edits a task (its owners and the committee) from the version read, and
@@ -278,16 +278,13 @@ pub fn add_milestone(
     let access = editable(conn, user, task_id)?;
     let mut e = input.unread.clone();
     let title = e.required("title", &input.title, 300);
-    let due_on = e.date_value("due_on", input.due_on);
-    if input.due_on.is_none() {
-        e.add("due_on", "error-required");
-    }
+    let due_on = required_date(&mut e, "due_on", input.due_on);
     let Some(due_on) = due_on.filter(|_| e.is_empty()) else {
         return Err(Rejected::Invalid(e));
     };
-    Ok(audit::write(conn, actor, |c| {
-        Ok(db::tasks::add_milestone(c, &access.task, &title, due_on)?)
-    })?)
+    audited(conn, actor, |c| {
+        db::tasks::add_milestone(c, &access.task, &title, due_on)
+    })
 }
 
 /// Marks a task's milestone done today, or not done (those who may edit
@@ -302,9 +299,8 @@ pub fn mark_milestone(
 ) -> Result<(), Rejected> {
     let access = editable(conn, user, task_id)?;
     let done_on = done.then(format::today);
-    let found = audit::write_if(conn, actor, |c| {
-        let change = db::tasks::set_milestone_done(c, &access.task, milestone_id, done_on)?;
-        Ok((change.is_some(), change))
+    let found = write_if_changed(conn, actor, |c| {
+        db::tasks::set_milestone_done(c, &access.task, milestone_id, done_on)
     })?;
     if found {
         Ok(())

@@ -3,8 +3,10 @@
 
 use chrono::NaiveDate;
 
-use super::desk::{refused, write_at};
-use super::{chosen, Rejected, Version, Versioned};
+use super::{
+    audited, chosen, edit_at, forbidden_unless, period, required_date, write_at, Rejected, Version,
+    Versioned,
+};
 use crate::context::CurrentUser;
 use crate::db::{self, audit, teams as tdb};
 use crate::domain::access::Permission;
@@ -91,19 +93,7 @@ fn check(
         None => e.required_id("lead_unit_id", input.lead_unit_id),
     };
     let name = e.required("name", &input.name, 200);
-    let mut date = |field: &str, d: Option<NaiveDate>| {
-        if d.is_none() {
-            e.add(field, "error-required");
-        }
-        e.date_value(field, d)
-    };
-    let from = date("period_from", input.period_from);
-    let to = date("period_to", input.period_to);
-    if let (Some(a), Some(b)) = (from, to) {
-        if b < a {
-            e.add("period_to", "error-period-order");
-        }
-    }
+    let dates = period(&mut e, input.period_from, input.period_to);
     let description = e
         .optional("description", &input.description, 5_000)
         .unwrap_or_default();
@@ -138,8 +128,8 @@ fn check(
         chosen::every(&mut e, "members", &members, person, chosen::INVALID);
         chosen::every(&mut e, "communes", &communes, place, chosen::INVALID);
     }
-    match (lead_unit_id, from, to) {
-        (Some(lead_unit_id), Some(period_from), Some(period_to)) if e.is_empty() => {
+    match (lead_unit_id, dates) {
+        (Some(lead_unit_id), Some((period_from, period_to))) if e.is_empty() => {
             Ok(tdb::TeamFields {
                 lead_unit_id,
                 name,
@@ -163,9 +153,7 @@ pub fn set_up(
 ) -> Result<tdb::Team, Rejected<TeamNow>> {
     user.require_anywhere(Permission::ManageTasks)?;
     let fields = check(conn, user, input, None)?;
-    Ok(audit::write(conn, actor, |c| {
-        Ok(tdb::create(c, &fields, user.id)?)
-    })?)
+    audited(conn, actor, |c| tdb::create(c, &fields, user.id))
 }
 
 /// Edits a team (the lead unit's managers; the lead unit stays) from the
@@ -179,21 +167,18 @@ pub fn edit(
     input: &TeamInput,
 ) -> Result<TeamNow, Rejected<TeamNow>> {
     let a = team_access(conn, user, team_id)?;
-    if !a.manage {
-        return Err(Rejected::Forbidden);
-    }
+    forbidden_unless(a.manage)?;
     let fields = check(conn, user, input, Some(&a.team))?;
-    let now = |conn: &mut db::DbConnection| -> Result<TeamNow, Rejected<TeamNow>> {
-        let team = tdb::find(conn, team_id)?;
-        let fields = tdb::fields_of(conn, &team)?;
-        Ok(TeamNow { team, fields })
-    };
-    let version = version.given(|| now(conn))?;
-    write_at(
+    edit_at(
         conn,
         actor,
-        |c| tdb::update(c, &a.team, version, &fields),
-        now,
+        version,
+        |c, version| tdb::update(c, &a.team, version, &fields),
+        |c| {
+            let team = tdb::find(c, team_id)?;
+            let fields = tdb::fields_of(c, &team)?;
+            Ok(TeamNow { team, fields })
+        },
     )
 }
 
@@ -219,10 +204,7 @@ fn check_plan(a: &Access, input: &PlanInput) -> Result<tdb::RoundPlan, FieldErro
     if unit_id.is_some_and(|u| !a.communes.iter().any(|c| c.0 == u)) {
         e.add("unit_id", chosen::INVALID);
     }
-    let on_date = e.date_value("on_date", input.on_date);
-    if input.on_date.is_none() {
-        e.add("on_date", "error-required");
-    }
+    let on_date = required_date(&mut e, "on_date", input.on_date);
     if on_date.is_some_and(|d| d < a.team.period_from || d > a.team.period_to) {
         e.add("on_date", "teams-error-outside-period");
     }
@@ -258,13 +240,9 @@ pub fn plan_round(
     input: &PlanInput,
 ) -> Result<tdb::Round, Rejected> {
     let a = team_access(conn, user, team_id)?;
-    if !a.member {
-        return Err(Rejected::Forbidden);
-    }
+    forbidden_unless(a.member)?;
     let plan = check_plan(&a, input)?;
-    Ok(audit::write(conn, actor, |c| {
-        Ok(tdb::plan_round(c, &a.team, &plan, user.id)?)
-    })?)
+    audited(conn, actor, |c| tdb::plan_round(c, &a.team, &plan, user.id))
 }
 
 pub struct RoundAccess {
@@ -290,9 +268,7 @@ fn member_round<C>(
     id: i64,
 ) -> Result<RoundAccess, Rejected<C>> {
     let ra = round_access(conn, user, id)?;
-    if !ra.a.member {
-        return Err(Rejected::Forbidden);
-    }
+    forbidden_unless(ra.a.member)?;
     Ok(ra)
 }
 
@@ -387,7 +363,7 @@ pub fn cancel_round(
     let ra = member_round(conn, user, round_id)?;
     let reason: String = reason.trim().chars().take(500).collect();
     if reason.is_empty() {
-        return Err(refused("reason", "error-required"));
+        return Err(Rejected::refused("reason", "error-required"));
     }
     let version = version.given(|| Ok(ra.round.clone()))?;
     if ra.round.status != ShiftStatus::Planned.as_str() && version == ra.round.version {
@@ -413,9 +389,9 @@ pub fn raise_problem(
     let ra = member_round(conn, user, round_id)?;
     let text = text.trim();
     if text.is_empty() || text.chars().count() > 2_000 {
-        return Err(refused("text", "teams-error-problem"));
+        return Err(Rejected::refused("text", "teams-error-problem"));
     }
-    Ok(audit::write(conn, actor, |c| {
+    audited(conn, actor, |c| {
         Ok(((), tdb::add_problem(c, &ra.round, text, user.id)?))
-    })?)
+    })
 }
