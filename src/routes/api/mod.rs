@@ -157,6 +157,37 @@ impl Api {
         }
     }
 
+    /// Runs a use case as the token's owner (the reader, and the actor its
+    /// audit rows name): its result, or what it refused as the API answers it.
+    pub async fn call<F, T, C>(&self, f: F) -> ApiResult<T>
+    where
+        F: FnOnce(&mut DbConnection, &CurrentUser, &Actor) -> Result<T, Rejected<C>>
+            + Send
+            + 'static,
+        T: Send + 'static,
+        C: Versioned + Send + 'static,
+    {
+        let (user, actor) = (self.user.clone(), self.actor());
+        let done = self.db(move |c| Ok(f(c, &user, &actor))).await?;
+        done.map_err(|r| self.rejected(r))
+    }
+
+    /// [`Api::call`] for a use case the record's state may not allow: then
+    /// 409 with `conflict`, which says what state it takes.
+    pub async fn call_or_conflict<F, T, C>(&self, conflict: &str, f: F) -> ApiResult<T>
+    where
+        F: FnOnce(&mut DbConnection, &CurrentUser, &Actor) -> Result<T, Rejected<C>>
+            + Send
+            + 'static,
+        T: Send + 'static,
+        C: Versioned + Send + 'static,
+    {
+        self.call(f).await.map_err(|e| match e {
+            ApiError::Conflict(_) => ApiError::Conflict(conflict.into()),
+            e => e,
+        })
+    }
+
     /// A 422 with the form checks' field errors, in the owner's language.
     pub fn invalid(&self, errors: FieldErrors) -> ApiError {
         ApiError::Validation(errors, self.user.locale)
