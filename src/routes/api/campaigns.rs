@@ -562,7 +562,6 @@ pub async fn appraise_model(
     let total = api
         .call(move |x, user, actor| uc::appraise(x, user, actor, mid, &input))
         .await?;
-
     Ok(one(
         &AppraisalOut {
             model_id: mid,

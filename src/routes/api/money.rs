@@ -324,7 +324,6 @@ pub async fn put_handover(
             app::record_handover(c, user, actor, hid, &input).and_then(|r| recorded(c, hid, r))
         })
         .await?;
-
     Ok(HttpResponse::Ok().json(out))
 }
 

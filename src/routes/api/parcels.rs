@@ -135,7 +135,6 @@ pub async fn delete_shape(api: Api, id: web::Path<i64>) -> ApiResult<HttpRespons
     let hid = *id;
     api.call(move |c, user, actor| app::remove_shape(c, user, actor, hid))
         .await?;
-
     Ok(HttpResponse::NoContent().finish())
 }
 

@@ -277,7 +277,6 @@ async fn act(api: Api, req: HttpRequest, id: i64, input: MoveInput) -> ApiResult
 }
 
 /// A move with the fields it needs.
-
 fn moving(
     action: Action,
     to_unit_id: Option<i64>,

@@ -259,7 +259,6 @@ pub async fn set_actual(
     let t = api
         .call(move |c, user, actor| recs::record_actual(c, user, actor, id, version, &input))
         .await?;
-
     let v = t.version;
     Ok(one(&TargetOut::from(t), Some(v)))
 }

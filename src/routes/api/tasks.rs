@@ -285,7 +285,6 @@ pub async fn update(
     let input = TaskInput::from(body);
     api.call(move |c, user, actor| app::tasks::update(c, user, actor, tid, version, &input))
         .await?;
-
     let task = load(&api, tid).await?;
     let version = task.version;
     Ok(one(&task, Some(version)))

@@ -543,7 +543,6 @@ pub async fn add_problem(
         .text;
     api.call(move |c, user, actor| app::teams::raise_problem(c, user, actor, rid, &text))
         .await?;
-
     let (detail, _) = round_detail(&api, rid).await?;
     Ok(created(
         &format!("/api/v1/team-rounds/{rid}"),

@@ -244,7 +244,6 @@ pub async fn answer_case(
         move |c, user, actor| app::desk::answer_case(c, user, actor, cid, &input),
     )
     .await?;
-
     let detail = case_detail(&api, cid).await?;
     Ok(one(&detail, None))
 }

@@ -296,7 +296,6 @@ pub async fn add_photo(
     // The right before the body: a reader who may not add a photo hears so
     // whatever they send.
     let reader = api.user.clone();
-
     let may = api
         .db(move |c| {
             let (household, _) =

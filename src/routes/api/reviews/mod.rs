@@ -215,7 +215,6 @@ pub async fn create(api: Api, body: ApiJson<RoundIn>) -> ApiResult<HttpResponse>
     let round = api
         .call(move |c, user, actor| uc::open_round(c, user, actor, &input))
         .await?;
-
     let (location, version) = (format!("/api/v1/review-rounds/{}", round.id), round.version);
     Ok(created(&location, &RoundOut::from(round), Some(version)))
 }
@@ -256,7 +255,6 @@ pub async fn update(
     let now = api
         .call(move |c, user, actor| uc::edit_round(c, user, actor, rid, version, &input))
         .await?;
-
     let version = now.version;
     Ok(one(&RoundOut::from(now), Some(version)))
 }
