@@ -9,11 +9,10 @@ use chrono::{NaiveDate, NaiveDateTime};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use super::{created, one, page, resource, version, Api, ApiError, ApiJson, ApiResult, PageQuery};
+use super::{created, one, page, resource, version, Api, ApiJson, ApiResult, PageQuery};
 use crate::app::campaigns::{
     self as uc, Access, AppraisalInput, CampaignInput, ModelInput, MoveInput, ScoreInput,
 };
-use crate::app::Rejected;
 use crate::db::{
     self,
     campaigns::{Campaign, Model},
@@ -176,11 +175,10 @@ pub async fn create_campaign(api: Api, body: ApiJson<CampaignIn>) -> ApiResult<H
     let body = body
         .for_whom(&api, |_, u| Ok(u.can_anywhere(Permission::ManageTasks)))
         .await?;
-    let (input, user, actor) = (CampaignInput::from(body), api.user.clone(), api.actor());
+    let input = CampaignInput::from(body);
     let c = api
-        .db(move |x| Ok(uc::set_up(x, &user, &actor, &input)))
-        .await?
-        .map_err(|r| api.rejected(r))?;
+        .call(move |x, user, actor| uc::set_up(x, user, actor, &input))
+        .await?;
     let (location, version) = (format!("/api/v1/campaigns/{}", c.id), c.version);
     Ok(created(&location, &CampaignOut::from(c), Some(version)))
 }
@@ -209,11 +207,10 @@ pub async fn update_campaign(
     let body = body
         .for_whom(&api, move |c, u| Ok(uc::access(c, u, cid)?.manage))
         .await?;
-    let (input, user, actor) = (CampaignInput::from(body), api.user.clone(), api.actor());
+    let input = CampaignInput::from(body);
     let now = api
-        .db(move |x| Ok(uc::edit(x, &user, &actor, cid, version, &input)))
-        .await?
-        .map_err(|r| api.rejected(r))?;
+        .call(move |x, user, actor| uc::edit(x, user, actor, cid, version, &input))
+        .await?;
     let version = now.version;
     Ok(one(&CampaignOut::from(now), Some(version)))
 }
@@ -374,11 +371,9 @@ pub async fn register_model(
         .for_whom(&api, move |c, u| uc::access(c, u, cid).map(|_| true))
         .await?;
     let input = ModelInput::from(body);
-    let (user, actor) = (api.user.clone(), api.actor());
     let m = api
-        .db(move |x| Ok(uc::register_model(x, &user, &actor, cid, &input)))
-        .await?
-        .map_err(|r| api.rejected(r))?;
+        .call(move |x, user, actor| uc::register_model(x, user, actor, cid, &input))
+        .await?;
     let (location, version) = (format!("/api/v1/models/{}", m.id), m.version);
     Ok(created(&location, &ModelOut::from(m), Some(version)))
 }
@@ -402,16 +397,12 @@ pub async fn update_model(
         .for_whom(&api, move |c, u| Ok(uc::model_access(c, u, mid)?.contact))
         .await?;
     let (version, input) = (version(&req), ModelInput::from(body));
-    let (user, actor) = (api.user.clone(), api.actor());
     let m = api
-        .db(move |x| Ok(uc::edit_model(x, &user, &actor, mid, version, &input)))
-        .await?
-        .map_err(|r| match r {
-            Rejected::NotAllowed(_) => {
-                ApiError::Conflict("A model is edited only while it is registered.".into())
-            }
-            r => api.rejected(r),
-        })?;
+        .call_or_conflict(
+            "A model is edited only while it is registered.",
+            move |x, user, actor| uc::edit_model(x, user, actor, mid, version, &input),
+        )
+        .await?;
     Ok(model_out(m))
 }
 
@@ -474,11 +465,9 @@ pub async fn move_model(
         level: b.level.unwrap_or_default(),
         unread,
     };
-    let (user, actor) = (api.user.clone(), api.actor());
     let m = api
-        .db(move |x| Ok(uc::move_model(x, &user, &actor, mid, version, &input)))
-        .await?
-        .map_err(|r| api.rejected(r))?;
+        .call(move |x, user, actor| uc::move_model(x, user, actor, mid, version, &input))
+        .await?;
     Ok(model_out(m))
 }
 
@@ -570,11 +559,9 @@ pub async fn appraise_model(
             comment: s.comment,
         });
     }
-    let (user, actor) = (api.user.clone(), api.actor());
     let total = api
-        .db(move |x| Ok(uc::appraise(x, &user, &actor, mid, &input)))
-        .await?
-        .map_err(|r| api.rejected(r))?;
+        .call(move |x, user, actor| uc::appraise(x, user, actor, mid, &input))
+        .await?;
     Ok(one(
         &AppraisalOut {
             model_id: mid,

@@ -158,19 +158,16 @@ fn records_of(c: &mut db::DbConnection, hid: i64) -> Result<CompensationOut, Rej
     responses((status = 200, body = CompensationOut), super::docs::Errors),
     security(("token" = [])))]
 pub async fn get_compensation(api: Api, id: web::Path<i64>) -> ApiResult<HttpResponse> {
-    let (hid, user, actor) = (*id, api.user.clone(), api.actor());
+    let hid = *id;
     let out = api
-        .db(move |c| {
-            Ok(
-                app::of_household(c, &user, &actor, hid).and_then(|(_, _, r)| match r {
-                    // Amounts are as private as the household's phone.
-                    None => Err(Rejected::Forbidden),
-                    Some(_) => records_of(c, hid),
-                }),
-            )
+        .call(move |c, user, actor| {
+            app::of_household(c, user, actor, hid).and_then(|(_, _, r)| match r {
+                // Amounts are as private as the household's phone.
+                None => Err(Rejected::Forbidden),
+                Some(_) => records_of(c, hid),
+            })
         })
-        .await?
-        .map_err(|r| api.rejected(r))?;
+        .await?;
     Ok(HttpResponse::Ok().json(out))
 }
 
@@ -239,16 +236,11 @@ pub async fn add_plan(
         note: p.note,
         unread: Default::default(),
     };
-    let (hid, user, actor) = (*id, api.user.clone(), api.actor());
     let out = api
-        .db(move |c| {
-            Ok(
-                app::save_plan(c, &user, &actor, hid, &input)
-                    .and_then(|(_, r)| recorded(c, hid, r)),
-            )
+        .call(move |c, user, actor| {
+            app::save_plan(c, user, actor, hid, &input).and_then(|(_, r)| recorded(c, hid, r))
         })
-        .await?
-        .map_err(|r| api.rejected(r))?;
+        .await?;
     Ok(HttpResponse::Created().json(out))
 }
 
@@ -293,14 +285,11 @@ pub async fn add_payment(
         reference: p.reference,
         unread: Default::default(),
     };
-    let (hid, user, actor) = (*id, api.user.clone(), api.actor());
     let out = api
-        .db(move |c| {
-            Ok(app::record_payment(c, &user, &actor, hid, &input)
-                .and_then(|(_, r)| recorded(c, hid, r)))
+        .call(move |c, user, actor| {
+            app::record_payment(c, user, actor, hid, &input).and_then(|(_, r)| recorded(c, hid, r))
         })
-        .await?
-        .map_err(|r| api.rejected(r))?;
+        .await?;
     Ok(HttpResponse::Created().json(out))
 }
 
@@ -330,14 +319,11 @@ pub async fn put_handover(
         minutes: body.minutes,
         unread: Default::default(),
     };
-    let (hid, user, actor) = (*id, api.user.clone(), api.actor());
     let out = api
-        .db(move |c| {
-            Ok(app::record_handover(c, &user, &actor, hid, &input)
-                .and_then(|r| recorded(c, hid, r)))
+        .call(move |c, user, actor| {
+            app::record_handover(c, user, actor, hid, &input).and_then(|r| recorded(c, hid, r))
         })
-        .await?
-        .map_err(|r| api.rejected(r))?;
+        .await?;
     Ok(HttpResponse::Ok().json(out))
 }
 

@@ -121,11 +121,9 @@ pub async fn put_shape(
         .for_whom(&api, move |c, u| super::households::may_edit(c, u, hid))
         .await?;
     let geometry = geometry_of(body.0).map_err(|e| api.invalid(e))?;
-    let (user, actor) = (api.user.clone(), api.actor());
     let stored = api
-        .db(move |c| Ok(app::put_shape(c, &user, &actor, hid, &geometry)))
-        .await?
-        .map_err(|r| api.rejected(r))?;
+        .call(move |c, user, actor| app::put_shape(c, user, actor, hid, &geometry))
+        .await?;
     Ok(HttpResponse::Ok().json(ShapeOut::from(stored)))
 }
 
@@ -134,10 +132,9 @@ pub async fn put_shape(
     responses((status = 204, description = "the shape was removed"), super::docs::Errors),
     security(("token" = [])))]
 pub async fn delete_shape(api: Api, id: web::Path<i64>) -> ApiResult<HttpResponse> {
-    let (hid, user, actor) = (*id, api.user.clone(), api.actor());
-    api.db(move |c| Ok(app::remove_shape(c, &user, &actor, hid)))
-        .await?
-        .map_err(|r| api.rejected(r))?;
+    let hid = *id;
+    api.call(move |c, user, actor| app::remove_shape(c, user, actor, hid))
+        .await?;
     Ok(HttpResponse::NoContent().finish())
 }
 

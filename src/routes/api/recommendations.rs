@@ -11,7 +11,6 @@ use utoipa::{IntoParams, ToSchema};
 
 use super::{created, one, page, resource, version, Api, ApiError, ApiJson, ApiResult, PageQuery};
 use crate::app::recommendations::{self as recs, urgency_of, Action, MoveInput};
-use crate::app::Rejected;
 use crate::db::{self, recommendations::Recommendation};
 use crate::domain::access::Permission;
 use crate::domain::format;
@@ -151,13 +150,9 @@ fn out(
     Ok(RecommendationOut::new(rec, &cal, format::today()))
 }
 
-/// The answer of a use case that ends with the recommendation: it with its
-/// version as the ETag, or what was refused.
-async fn answered<C: crate::app::Versioned>(
-    api: &Api,
-    done: Result<Recommendation, Rejected<C>>,
-) -> ApiResult<(RecommendationOut, i32)> {
-    let rec = done.map_err(|r| api.rejected(r))?;
+/// The recommendation a use case ended with, as the API shows it, and its
+/// version (the ETag).
+async fn answered(api: &Api, rec: Recommendation) -> ApiResult<(RecommendationOut, i32)> {
     let v = rec.version;
     Ok((api.db(move |c| Ok(out(c, rec)?)).await?, v))
 }
@@ -170,7 +165,7 @@ async fn answered<C: crate::app::Versioned>(
 pub async fn get_recommendation(api: Api, id: web::Path<i64>) -> ApiResult<HttpResponse> {
     let (id, user) = (*id, api.user.clone());
     let a = api.db(move |c| recs::access(c, &user, id)).await?;
-    let (out, v) = answered::<()>(&api, Ok(a.rec)).await?;
+    let (out, v) = answered(&api, a.rec).await?;
     Ok(one(&out, Some(v)))
 }
 
@@ -212,11 +207,10 @@ pub async fn create_recommendation(
         raised_on: Some(b.raised_on),
         unread: FieldErrors::default(),
     };
-    let (user, actor) = (api.user.clone(), api.actor());
-    let done = api
-        .db(move |c| Ok(recs::raise(c, &user, &actor, &input)))
+    let rec = api
+        .call(move |c, user, actor| recs::raise(c, user, actor, &input))
         .await?;
-    let (out, v) = answered(&api, done).await?;
+    let (out, v) = answered(&api, rec).await?;
     let location = format!("/api/v1/recommendations/{}", out.id);
     Ok(created(&location, &out, Some(v)))
 }
@@ -252,15 +246,11 @@ pub async fn answer(
         ..Default::default()
     };
     let (id, version) = (*id, version(&req));
-    let (user, actor) = (api.user.clone(), api.actor());
     let data_dir = api.state.config.data_dir.clone();
-    let done = api
-        .db(move |c| {
-            let done = recs::answer(c, &user, &actor, id, version, &input, &data_dir);
-            Ok(done)
-        })
+    let rec = api
+        .call(move |c, user, actor| recs::answer(c, user, actor, id, version, &input, &data_dir))
         .await?;
-    let (out, v) = answered(&api, done).await?;
+    let (out, v) = answered(&api, rec).await?;
     Ok(one(&out, Some(v)))
 }
 
@@ -269,11 +259,12 @@ pub async fn answer(
 /// the move needs (answered to accept or reopen, open otherwise). A body
 /// that transferred the recommendation away sees the result of its own move.
 async fn act(api: Api, req: HttpRequest, id: i64, input: MoveInput) -> ApiResult<HttpResponse> {
-    let (user, actor, version) = (api.user.clone(), api.actor(), version(&req));
+    let version = version(&req);
     let done = api
-        .db(move |c| Ok(recs::make_move(c, &user, &actor, id, version, &input)))
-        .await?;
-    if let Err(Rejected::NotAllowed(_)) = done {
+        .call(move |c, user, actor| recs::make_move(c, user, actor, id, version, &input))
+        .await;
+    // Not allowed in the status it is in: the 409 names that status.
+    if let Err(ApiError::Conflict(_)) = done {
         let status = api
             .db(move |c| Ok(db::recommendations::find(c, id)?.status))
             .await?;
@@ -281,7 +272,7 @@ async fn act(api: Api, req: HttpRequest, id: i64, input: MoveInput) -> ApiResult
             "A recommendation that is {status} cannot be moved this way."
         )));
     }
-    let (out, v) = answered(&api, done).await?;
+    let (out, v) = answered(&api, done?).await?;
     Ok(one(&out, Some(v)))
 }
 

@@ -209,11 +209,9 @@ pub async fn create_target(api: Api, body: ApiJson<TargetIn>) -> ApiResult<HttpR
         measure: b.measure,
         unread: FieldErrors::default(),
     };
-    let (user, actor) = (api.user.clone(), api.actor());
-    let done = api
-        .db(move |c| Ok(recs::set_target(c, &user, &actor, &input)))
+    let t = api
+        .call(move |c, user, actor| recs::set_target(c, user, actor, &input))
         .await?;
-    let t = done.map_err(|r| api.rejected(r))?;
     let location = format!("/api/v1/targets?unit_id={}&year={}", t.unit_id, t.year);
     let v = t.version;
     Ok(created(&location, &TargetOut::from(t), Some(v)))
@@ -258,11 +256,9 @@ pub async fn set_actual(
         on: body.actual_on,
         unread: FieldErrors::default(),
     };
-    let (user, actor) = (api.user.clone(), api.actor());
-    let done = api
-        .db(move |c| Ok(recs::record_actual(c, &user, &actor, id, version, &input)))
+    let t = api
+        .call(move |c, user, actor| recs::record_actual(c, user, actor, id, version, &input))
         .await?;
-    let t = done.map_err(|r| api.rejected(r))?;
     let v = t.version;
     Ok(one(&TargetOut::from(t), Some(v)))
 }

@@ -257,11 +257,10 @@ pub async fn create(api: Api, body: super::ApiJson<TaskIn>) -> ApiResult<HttpRes
             Ok(u.can_anywhere(crate::domain::access::Permission::ManageTasks))
         })
         .await?;
-    let (input, user, actor) = (TaskInput::from(body), api.user.clone(), api.actor());
+    let input = TaskInput::from(body);
     let task = api
-        .db(move |c| Ok(app::tasks::register(c, &user, &actor, &input)))
-        .await?
-        .map_err(|r| api.rejected(r))?;
+        .call(move |c, user, actor| app::tasks::register(c, user, actor, &input))
+        .await?;
     let task = load(&api, task.id).await?;
     let location = format!("/api/v1/tasks/{}", task.id);
     Ok(created(&location, &task, Some(task.version)))
@@ -283,10 +282,9 @@ pub async fn update(
 ) -> ApiResult<HttpResponse> {
     let (tid, version) = (*id, version(&req));
     let body = body.for_whom(&api, move |c, u| may_edit(c, u, tid)).await?;
-    let (input, user, actor) = (TaskInput::from(body), api.user.clone(), api.actor());
-    api.db(move |c| Ok(app::tasks::update(c, &user, &actor, tid, version, &input)))
-        .await?
-        .map_err(|r| api.rejected(r))?;
+    let input = TaskInput::from(body);
+    api.call(move |c, user, actor| app::tasks::update(c, user, actor, tid, version, &input))
+        .await?;
     let task = load(&api, tid).await?;
     let version = task.version;
     Ok(one(&task, Some(version)))
@@ -384,11 +382,9 @@ pub async fn add_milestone(
         due_on: Some(body.due_on),
         unread: Default::default(),
     };
-    let (user, actor) = (api.user.clone(), api.actor());
     let mid = api
-        .db(move |c| Ok(app::tasks::add_milestone(c, &user, &actor, tid, &input)))
-        .await?
-        .map_err(|r| api.rejected(r))?;
+        .call(move |c, user, actor| app::tasks::add_milestone(c, user, actor, tid, &input))
+        .await?;
     let m = milestone(&api, tid, mid).await?;
     Ok(created(
         &format!("/api/v1/tasks/{tid}/milestones"),
@@ -420,10 +416,8 @@ pub async fn set_done(
         .for_whom(&api, move |c, u| may_edit(c, u, id))
         .await?
         .done;
-    let (user, actor) = (api.user.clone(), api.actor());
-    api.db(move |c| Ok(app::tasks::mark_milestone(c, &user, &actor, id, mid, done)))
-        .await?
-        .map_err(|r| api.rejected(r))?;
+    api.call(move |c, user, actor| app::tasks::mark_milestone(c, user, actor, id, mid, done))
+        .await?;
     Ok(one(&milestone(&api, id, mid).await?, None))
 }
 

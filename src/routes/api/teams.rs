@@ -9,9 +9,9 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use super::desk::Person;
-use super::{created, one, page, resource, version, Api, ApiError, ApiJson, ApiResult, PageQuery};
+use super::{created, one, page, resource, version, Api, ApiJson, ApiResult, PageQuery};
+use crate::app;
 use crate::app::teams::{round_access, team_access, Access, PlanInput, ResultInput, TeamInput};
-use crate::app::{self, Rejected};
 use crate::db::teams as tdb;
 use crate::db::units::Unit;
 use crate::domain::access::Permission;
@@ -184,11 +184,10 @@ pub async fn create_team(api: Api, body: ApiJson<TeamIn>) -> ApiResult<HttpRespo
     let body = body
         .for_whom(&api, |_, u| Ok(u.can_anywhere(Permission::ManageTasks)))
         .await?;
-    let (input, user, actor) = (TeamInput::from(body), api.user.clone(), api.actor());
+    let input = TeamInput::from(body);
     let team = api
-        .db(move |c| Ok(app::teams::set_up(c, &user, &actor, &input)))
-        .await?
-        .map_err(|r| api.rejected(r))?;
+        .call(move |c, user, actor| app::teams::set_up(c, user, actor, &input))
+        .await?;
     let (out, version) = team_now(&api, team.id).await?;
     Ok(created(
         &format!("/api/v1/teams/{}", team.id),
@@ -217,10 +216,9 @@ pub async fn update_team(
             Ok(app::teams::team_access(c, u, tid)?.manage)
         })
         .await?;
-    let (input, user, actor) = (TeamInput::from(body), api.user.clone(), api.actor());
-    api.db(move |c| Ok(app::teams::edit(c, &user, &actor, tid, version, &input)))
-        .await?
-        .map_err(|r| api.rejected(r))?;
+    let input = TeamInput::from(body);
+    api.call(move |c, user, actor| app::teams::edit(c, user, actor, tid, version, &input))
+        .await?;
     let (out, now) = team_now(&api, tid).await?;
     Ok(one(&out, Some(now)))
 }
@@ -419,11 +417,10 @@ pub async fn plan_round(
         kind: b.kind,
         unread: FieldErrors::default(),
     };
-    let (tid, user, actor) = (*id, api.user.clone(), api.actor());
+    let tid = *id;
     let rid = api
-        .db(move |c| Ok(app::teams::plan_round(c, &user, &actor, tid, &input)))
+        .call(move |c, user, actor| app::teams::plan_round(c, user, actor, tid, &input))
         .await?
-        .map_err(|r| api.rejected(r))?
         .id;
     let (detail, version) = round_detail(&api, rid).await?;
     Ok(created(
@@ -482,14 +479,8 @@ pub async fn record_round(
         unread: FieldErrors::default(),
     };
     let (rid, version) = (*id, version(&req));
-    let (user, actor) = (api.user.clone(), api.actor());
-    api.db(move |c| {
-        Ok(app::teams::record_round(
-            c, &user, &actor, rid, version, &input,
-        ))
-    })
-    .await?
-    .map_err(|r| api.rejected(r))?;
+    api.call(move |c, user, actor| app::teams::record_round(c, user, actor, rid, version, &input))
+        .await?;
     let (detail, version) = round_detail(&api, rid).await?;
     Ok(one(&detail, Some(version)))
 }
@@ -518,19 +509,11 @@ pub async fn cancel_round(
         .for_whom(&api, move |c, u| on_team(c, u, rid))
         .await?
         .reason;
-    let (user, actor) = (api.user.clone(), api.actor());
-    api.db(move |c| {
-        Ok(app::teams::cancel_round(
-            c, &user, &actor, rid, version, &reason,
-        ))
-    })
-    .await?
-    .map_err(|r| match r {
-        Rejected::NotAllowed(_) => {
-            ApiError::Conflict("Only a planned round can be cancelled.".into())
-        }
-        r => api.rejected(r),
-    })?;
+    api.call_or_conflict(
+        "Only a planned round can be cancelled.",
+        move |c, user, actor| app::teams::cancel_round(c, user, actor, rid, version, &reason),
+    )
+    .await?;
     let (detail, version) = round_detail(&api, rid).await?;
     Ok(one(&detail, Some(version)))
 }
@@ -558,10 +541,8 @@ pub async fn add_problem(
         .for_whom(&api, move |c, u| on_team(c, u, rid))
         .await?
         .text;
-    let (user, actor) = (api.user.clone(), api.actor());
-    api.db(move |c| Ok(app::teams::raise_problem(c, &user, &actor, rid, &text)))
-        .await?
-        .map_err(|r| api.rejected(r))?;
+    api.call(move |c, user, actor| app::teams::raise_problem(c, user, actor, rid, &text))
+        .await?;
     let (detail, _) = round_detail(&api, rid).await?;
     Ok(created(
         &format!("/api/v1/team-rounds/{rid}"),
