@@ -19,6 +19,7 @@ use crate::domain::households::Sight;
 use crate::domain::validate::FieldErrors;
 use crate::error::{AppError, AppResult};
 use crate::i18n;
+use crate::routes::tasks::link_of;
 use crate::routes::HtmlForm;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
@@ -361,11 +362,6 @@ async fn answer(
     Ok(ctx.saved(&format!("/tasks/{tid}#public")))
 }
 
-/// The page's link and QR code, to print and post at the ward office.
-pub(crate) fn link_of(ctx: &Ctx, code: &str) -> String {
-    format!("{}/p/{code}", ctx.origin)
-}
-
 async fn poster(ctx: Ctx, id: web::Path<i64>) -> AppResult<HttpResponse> {
     let access = committee(&ctx, *id).await?;
     let tid = access.task.id;
@@ -385,33 +381,4 @@ async fn poster(ctx: Ctx, id: web::Path<i64>) -> AppResult<HttpResponse> {
             "qr": crate::routes::qr_svg(&link, 320)?,
         }),
     )
-}
-
-/// What the task page shows of its public page: its state, link and QR
-/// code, and the questions (the unanswered first) for the committee.
-pub(crate) async fn task_card(ctx: &Ctx, tid: i64, unit_path: &str) -> AppResult<Value> {
-    let committee = ctx.user()?.can(Permission::ManageTasks, unit_path);
-    let (page, mut questions) = ctx
-        .db(move |conn| {
-            Ok((
-                db::public::of_task(conn, tid)?,
-                db::public::questions(conn, tid, false)?,
-            ))
-        })
-        .await?;
-    questions.sort_by_key(|q| q.answered_at.is_some());
-    let enabled = page.as_ref().is_some_and(|p| p.enabled);
-    let link = page.as_ref().map(|p| link_of(ctx, &p.code));
-    let qr = match (&link, enabled) {
-        (Some(l), true) => Some(crate::routes::qr_svg(l, 160)?),
-        _ => None,
-    };
-    Ok(json!({
-        "committee": committee,
-        "enabled": enabled,
-        "link": link,
-        "path": page.as_ref().map(|p| format!("/p/{}", p.code)),
-        "qr": qr,
-        "questions": if committee { questions } else { Vec::new() },
-    }))
 }

@@ -10,7 +10,8 @@ use crate::db::campaigns as cdb;
 use crate::domain::campaign::{self, ModelKind, ModelStatus};
 use crate::domain::format;
 use crate::error::AppResult;
-use crate::i18n::{self, Locale};
+use crate::i18n;
+use crate::routes::export::{table_sheet, Cell};
 use crate::routes::{dashboard, export};
 
 /// The figures as tables: by field (collective, individual, total), the
@@ -165,45 +166,4 @@ pub(super) async fn figures_xlsx(ctx: Ctx, id: web::Path<i64>) -> AppResult<Http
         format!("so-lieu-chu-de-{}-{}.xlsx", a.c.year, a.c.id),
         bytes,
     ))
-}
-
-/// A cell of an exported table.
-pub(in crate::routes) enum Cell {
-    Text(String),
-    Bold(String),
-    Number(f64),
-    Empty,
-}
-
-/// Adds a sheet (its name cut to the 31 characters a sheet name may have)
-/// with the title above a table: its bold header row, then its rows.
-pub(in crate::routes) fn table_sheet(
-    book: &mut rust_xlsxwriter::Workbook,
-    locale: Locale,
-    title: &str,
-    (name, heads): (String, Vec<String>),
-    rows: &[Vec<Cell>],
-) -> AppResult<()> {
-    let fail = export::xlsx_error;
-    let bold = rust_xlsxwriter::Format::new().set_bold();
-    let sheet = book.add_worksheet();
-    sheet
-        .set_name(name.chars().take(31).collect::<String>())
-        .map_err(fail)?;
-    let top = export::title_rows(sheet, locale, title, "")?;
-    let head = heads.into_iter().map(Cell::Bold).collect();
-    for (r, row) in std::iter::once(&head).chain(rows).enumerate() {
-        let r = top + r as u32;
-        for (c, cell) in row.iter().enumerate() {
-            let c = c as u16;
-            match cell {
-                Cell::Text(s) => sheet.write_string(r, c, s),
-                Cell::Bold(s) => sheet.write_string_with_format(r, c, s, &bold),
-                Cell::Number(n) => sheet.write_number(r, c, *n),
-                Cell::Empty => continue,
-            }
-            .map_err(fail)?;
-        }
-    }
-    export::fit(sheet)
 }

@@ -10,8 +10,6 @@ use serde_json::{json, Value};
 mod figures;
 mod models;
 
-pub(super) use figures::{table_sheet, Cell};
-
 use super::reviews::{named, Choices, Picker, TasksForm};
 use super::{chosen, options, people, Page, PageAsked};
 use crate::app;

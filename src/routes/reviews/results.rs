@@ -13,7 +13,7 @@ use crate::domain::format;
 use crate::domain::review::{Ranked, Rating, Shortfall, Tables};
 use crate::error::{AppError, AppResult};
 use crate::i18n::{self, Locale};
-use crate::routes::campaigns::{table_sheet, Cell};
+use crate::routes::export::{table_sheet, Cell};
 use crate::routes::{export, Page};
 
 /// The results the reader may see: all of them for reviewers (provisional

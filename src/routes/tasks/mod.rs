@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
 mod show;
+pub(super) use show::link_of;
 
 use super::{options, people, Page};
 use crate::app;

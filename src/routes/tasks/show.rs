@@ -11,6 +11,7 @@ use crate::app::tasks::MilestoneInput;
 use crate::app::{self, Rejected};
 use crate::context::Ctx;
 use crate::db::{self, audit};
+use crate::domain::access::Permission;
 use crate::domain::consent::{ConsentStage, ConsentedSet};
 use crate::domain::deadline::{timeliness, TaskStatus};
 use crate::domain::format;
@@ -135,7 +136,7 @@ async fn render_task(
         .map(|s| json!({"value": s.as_str(), "needs_reason": *s == TaskStatus::Cancelled}))
         .collect();
     let locale = ctx.locale;
-    let public = crate::routes::public::task_card(ctx, task.id, &access.unit.path).await?;
+    let public = task_card(ctx, task.id, &access.unit.path).await?;
     ctx.render_status(
         http_status,
         "tasks/show",
@@ -299,4 +300,38 @@ pub(super) async fn milestone_done(
         .await?
         .map_err(Rejected::into_app_error)?;
     Ok(ctx.saved(&format!("/tasks/{tid}")))
+}
+
+/// What the task page shows of its public page: its state, link and QR
+/// code, and the questions (the unanswered first) for the committee.
+pub(crate) async fn task_card(ctx: &Ctx, tid: i64, unit_path: &str) -> AppResult<Value> {
+    let committee = ctx.user()?.can(Permission::ManageTasks, unit_path);
+    let (page, mut questions) = ctx
+        .db(move |conn| {
+            Ok((
+                db::public::of_task(conn, tid)?,
+                db::public::questions(conn, tid, false)?,
+            ))
+        })
+        .await?;
+    questions.sort_by_key(|q| q.answered_at.is_some());
+    let enabled = page.as_ref().is_some_and(|p| p.enabled);
+    let link = page.as_ref().map(|p| link_of(ctx, &p.code));
+    let qr = match (&link, enabled) {
+        (Some(l), true) => Some(crate::routes::qr_svg(l, 160)?),
+        _ => None,
+    };
+    Ok(json!({
+        "committee": committee,
+        "enabled": enabled,
+        "link": link,
+        "path": page.as_ref().map(|p| format!("/p/{}", p.code)),
+        "qr": qr,
+        "questions": if committee { questions } else { Vec::new() },
+    }))
+}
+
+/// The page's link and QR code, to print and post at the ward office.
+pub(crate) fn link_of(ctx: &Ctx, code: &str) -> String {
+    format!("{}/p/{code}", ctx.origin)
 }
