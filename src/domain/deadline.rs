@@ -115,10 +115,7 @@ pub fn days_late(
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn d(y: i32, m: u32, day: u32) -> NaiveDate {
-        NaiveDate::from_ymd_opt(y, m, day).unwrap()
-    }
+    use crate::domain::d;
 
     #[test]
     fn an_open_task_is_on_time_then_due_soon_then_overdue() {

@@ -223,10 +223,7 @@ pub fn satisfaction_percent(very: i64, satisfied: i64, not: i64) -> Option<i64> 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn d(y: i32, m: u32, day: u32) -> NaiveDate {
-        NaiveDate::from_ymd_opt(y, m, day).unwrap()
-    }
+    use crate::domain::d;
 
     #[test]
     fn an_escalated_case_is_overdue_only_unanswered_past_its_day() {

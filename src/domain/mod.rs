@@ -42,3 +42,9 @@ pub mod targets;
 pub mod units;
 pub mod validate;
 pub mod workdays;
+
+/// A date for the rules' tests: `d(2026, 3, 5)`.
+#[cfg(test)]
+pub(crate) fn d(y: i32, m: u32, day: u32) -> chrono::NaiveDate {
+    chrono::NaiveDate::from_ymd_opt(y, m, day).unwrap()
+}

@@ -145,10 +145,7 @@ pub fn reminder(due: NaiveDate, today: NaiveDate, notice: i64) -> Option<Reminde
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn d(y: i32, m: u32, day: u32) -> NaiveDate {
-        NaiveDate::from_ymd_opt(y, m, day).unwrap()
-    }
+    use crate::domain::d;
 
     #[test]
     fn required_kinds_cannot_be_switched_off_and_the_worklist_is_never_immediate() {

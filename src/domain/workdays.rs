@@ -249,10 +249,7 @@ pub fn median(values: &mut [i64]) -> Option<f64> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn d(y: i32, m: u32, day: u32) -> NaiveDate {
-        NaiveDate::from_ymd_opt(y, m, day).unwrap()
-    }
+    use crate::domain::d;
 
     /// Viet Nam 2025 around National Day: 1–2 September off (Monday, Tuesday),
     /// and a made-up example of a Saturday worked in exchange.
