@@ -390,7 +390,7 @@ fn insert_task(conn: &mut DbConnection, round_id: i64, task_id: i64) -> QueryRes
         .map(|_| ())
 }
 
-fn insert_criteria(
+pub(crate) fn insert_criteria(
     conn: &mut DbConnection,
     round_id: i64,
     items: &[CriterionFields],
