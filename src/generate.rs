@@ -872,8 +872,7 @@ impl Gen<'_> {
             ))
             .returning(review_rounds::id)
             .get_result(self.conn)?;
-        let mut criteria = Vec::new();
-        for (k, (vi, en, max)) in [
+        let items = [
             (
                 "Tiến độ, chất lượng thực hiện",
                 "Progress and quality",
@@ -886,21 +885,12 @@ impl Gen<'_> {
                 20.0,
             ),
         ]
-        .into_iter()
-        .enumerate()
-        {
-            let id: i64 = diesel::insert_into(review_criteria::table)
-                .values((
-                    review_criteria::round_id.eq(round),
-                    review_criteria::name_vi.eq(vi),
-                    review_criteria::name_en.eq(en),
-                    review_criteria::max_points.eq(max),
-                    review_criteria::sort_order.eq(k as i32 + 1),
-                ))
-                .returning(review_criteria::id)
-                .get_result(self.conn)?;
-            criteria.push((id, max));
-        }
+        .map(|(vi, en, max)| db::reviews::CriterionFields::new(vi, en, max));
+        db::reviews::insert_criteria(self.conn, round, &items)?;
+        let criteria: Vec<(i64, f64)> = db::reviews::criteria(self.conn, round)?
+            .iter()
+            .map(|c| (c.id, c.max_points))
+            .collect();
         let mut rt = Writer::<ReviewTaskRow>::new(self.conn)?;
         let mut totals = Vec::with_capacity(task_info.len());
         for (task, unit_id, owner, _, status, _) in task_info {

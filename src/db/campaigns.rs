@@ -181,11 +181,7 @@ pub fn default_criteria() -> Vec<CriterionFields> {
         ),
     ]
     .iter()
-    .map(|(vi, en)| CriterionFields {
-        name_vi: vi.to_string(),
-        name_en: en.to_string(),
-        max_points: 20.0,
-    })
+    .map(|(vi, en)| CriterionFields::new(vi, en, 20.0))
     .collect()
 }
 
@@ -271,11 +267,7 @@ pub struct Criterion {
 
 impl Criterion {
     pub fn fields(&self) -> CriterionFields {
-        CriterionFields {
-            name_vi: self.name_vi.clone(),
-            name_en: self.name_en.clone(),
-            max_points: self.max_points,
-        }
+        CriterionFields::new(&self.name_vi, &self.name_en, self.max_points)
     }
 }
 

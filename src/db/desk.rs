@@ -111,12 +111,8 @@ pub fn officials_of_duties(
 
 /// The officials taking turns: (id, name), in order.
 pub fn officials(conn: &mut DbConnection, duty_id: i64) -> QueryResult<Vec<(i64, String)>> {
-    desk_duty_officials::table
-        .inner_join(users::table.on(users::id.eq(desk_duty_officials::user_id)))
-        .filter(desk_duty_officials::duty_id.eq(duty_id))
-        .select((users::id, users::full_name))
-        .order(desk_duty_officials::position)
-        .load(conn)
+    let rows = officials_of_duties(conn, &[duty_id])?;
+    Ok(rows.into_iter().map(|(_, official)| official).collect())
 }
 
 /// The duty's officials whose accounts are still active: those a shift may

@@ -1326,9 +1326,7 @@ pub fn stage_import(
     rows: &[ImportRow],
 ) -> QueryResult<i64> {
     use super::schema::household_imports as hi;
-    // Uploads left unconfirmed for a day are dropped.
-    let day_ago = super::now() - chrono::Duration::days(1);
-    diesel::delete(hi::table.filter(hi::created_at.lt(day_ago))).execute(conn)?;
+    diesel::delete(hi::table.filter(hi::created_at.lt(super::staged_since()))).execute(conn)?;
     diesel::insert_into(hi::table)
         .values((
             hi::task_id.eq(task_id),
@@ -1341,7 +1339,8 @@ pub fn stage_import(
         .get_result(conn)
 }
 
-/// Takes a staged import of this task and user (it is deleted): file name and rows.
+/// Takes a staged import of this task and user (it is deleted): file name and
+/// rows, or nothing if it is gone or has expired, as a staged parcel file does.
 pub fn take_import(
     conn: &mut DbConnection,
     id: i64,
@@ -1358,6 +1357,7 @@ pub fn take_import(
             .filter(hi::user_id.eq(user_id))
     };
     let found: Option<(String, String)> = staged()
+        .filter(hi::created_at.gt(super::staged_since()))
         .select((hi::file_name, hi::rows))
         .first(conn)
         .optional()?;

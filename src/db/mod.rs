@@ -630,6 +630,12 @@ where
 /// comparison of timestamps orders them the same way PostgreSQL does.
 pub use crate::clock::now;
 
+/// The oldest an upload staged for confirmation (a household list, a parcel
+/// file) may be: one left unconfirmed for a day has expired and is dropped.
+pub fn staged_since() -> chrono::NaiveDateTime {
+    now() - chrono::Duration::days(1)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -178,9 +178,10 @@ pub fn stage_import(
     declared: &str,
     features: &[Feature],
 ) -> QueryResult<i64> {
-    let day_ago = super::now() - chrono::Duration::days(1);
-    diesel::delete(parcel_imports::table.filter(parcel_imports::created_at.lt(day_ago)))
-        .execute(conn)?;
+    diesel::delete(
+        parcel_imports::table.filter(parcel_imports::created_at.lt(super::staged_since())),
+    )
+    .execute(conn)?;
     // One file waits per uploader and task: a new upload replaces the last.
     diesel::delete(
         parcel_imports::table
@@ -211,10 +212,9 @@ pub fn staged(
     task_id: i64,
     user_id: i64,
 ) -> QueryResult<Option<(String, String, Vec<Feature>)>> {
-    let day_ago = super::now() - chrono::Duration::days(1);
     let found: Option<(String, String, String)> = parcel_imports::table
         .filter(parcel_imports::id.eq(id))
-        .filter(parcel_imports::created_at.gt(day_ago))
+        .filter(parcel_imports::created_at.gt(super::staged_since()))
         .filter(parcel_imports::task_id.eq(task_id))
         .filter(parcel_imports::user_id.eq(user_id))
         .select((

@@ -45,6 +45,16 @@ pub struct CriterionFields {
     pub max_points: f64,
 }
 
+impl CriterionFields {
+    pub fn new(name_vi: &str, name_en: &str, max_points: f64) -> CriterionFields {
+        CriterionFields {
+            name_vi: name_vi.to_string(),
+            name_en: name_en.to_string(),
+            max_points,
+        }
+    }
+}
+
 #[derive(Debug, Clone, Queryable, Selectable, Serialize)]
 #[diesel(table_name = review_rounds)]
 pub struct Round {
@@ -111,21 +121,13 @@ pub struct Criterion {
 
 impl Criterion {
     pub fn fields(&self) -> CriterionFields {
-        CriterionFields {
-            name_vi: self.name_vi.clone(),
-            name_en: self.name_en.clone(),
-            max_points: self.max_points,
-        }
+        CriterionFields::new(&self.name_vi, &self.name_en, self.max_points)
     }
 }
 
 impl RubricItem {
     pub fn fields(&self) -> CriterionFields {
-        CriterionFields {
-            name_vi: self.name_vi.clone(),
-            name_en: self.name_en.clone(),
-            max_points: self.max_points,
-        }
+        CriterionFields::new(&self.name_vi, &self.name_en, self.max_points)
     }
 }
 
@@ -388,7 +390,7 @@ fn insert_task(conn: &mut DbConnection, round_id: i64, task_id: i64) -> QueryRes
         .map(|_| ())
 }
 
-fn insert_criteria(
+pub(crate) fn insert_criteria(
     conn: &mut DbConnection,
     round_id: i64,
     items: &[CriterionFields],

@@ -184,24 +184,18 @@ pub fn communes_of_teams(conn: &mut DbConnection, ids: &[i64]) -> QueryResult<Ve
 }
 
 /// Members: (id, name, home unit name).
-pub fn members(conn: &mut DbConnection, id: i64) -> QueryResult<Vec<(i64, String, String)>> {
-    support_team_members::table
-        .inner_join(users::table.on(users::id.eq(support_team_members::user_id)))
-        .inner_join(units::table.on(units::id.eq(users::unit_id)))
-        .filter(support_team_members::team_id.eq(id))
-        .select((users::id, users::full_name, units::name))
-        .order((users::full_name, users::id))
-        .load(conn)
+pub fn members(conn: &mut DbConnection, id: i64) -> QueryResult<Vec<Named>> {
+    Ok(of_one(members_of_teams(conn, &[id])?))
 }
 
 /// Communes served: (id, name, path).
-pub fn communes(conn: &mut DbConnection, id: i64) -> QueryResult<Vec<(i64, String, String)>> {
-    support_team_communes::table
-        .inner_join(units::table.on(units::id.eq(support_team_communes::unit_id)))
-        .filter(support_team_communes::team_id.eq(id))
-        .select((units::id, units::name, units::path))
-        .order((units::name, units::id))
-        .load(conn)
+pub fn communes(conn: &mut DbConnection, id: i64) -> QueryResult<Vec<Named>> {
+    Ok(of_one(communes_of_teams(conn, &[id])?))
+}
+
+/// One team's rows of a query over several, without the team's id.
+fn of_one(rows: Vec<(i64, Named)>) -> Vec<Named> {
+    rows.into_iter().map(|(_, named)| named).collect()
 }
 
 fn set_links(conn: &mut DbConnection, id: i64, f: &TeamFields) -> QueryResult<()> {

@@ -147,6 +147,53 @@ async fn a_csv_list_with_vietnamese_headers_is_previewed_then_saved_all_at_once(
     assert_eq!(households(&w, w.tasks[0]).len(), 3);
 }
 
+/// Moves the staged household imports' upload time back by `hours`.
+fn age_staged_imports(w: &World, hours: i64) {
+    use danvan::db::schema::household_imports as hi;
+    use diesel::prelude::*;
+    let then = db::now() - chrono::Duration::hours(hours);
+    diesel::update(hi::table)
+        .set(hi::created_at.eq(then))
+        .execute(&mut w.app.conn())
+        .unwrap();
+}
+
+#[tokio::test]
+async fn a_staged_list_expires_after_a_day_as_a_staged_parcel_file_does() {
+    let w = world().await;
+    let task = w.tasks[0];
+    let r = upload(&w, task, "danh-sach.csv", LIST.as_bytes().to_vec()).await;
+    assert_eq!(r.status(), StatusCode::OK);
+    let id = import_id(&r.text().await.unwrap(), task);
+    age_staged_imports(&w, 25);
+
+    let r = w
+        .app
+        .post(&format!("/tasks/{task}/households/import/{id}"), &[])
+        .await;
+    assert_eq!(r.status(), StatusCode::NOT_FOUND);
+    let html = r.text().await.unwrap();
+    assert!(html.contains("không tồn tại hoặc đã bị xóa"), "{html}");
+    assert!(households(&w, task).is_empty(), "nothing is saved");
+    {
+        use danvan::db::schema::household_imports as hi;
+        use diesel::prelude::*;
+        let left: i64 = hi::table.count().get_result(&mut w.app.conn()).unwrap();
+        assert_eq!(left, 0, "the expired upload is dropped");
+    }
+
+    // One staged less than a day ago is still confirmed.
+    let r = upload(&w, task, "danh-sach.csv", LIST.as_bytes().to_vec()).await;
+    let id = import_id(&r.text().await.unwrap(), task);
+    age_staged_imports(&w, 23);
+    let r = w
+        .app
+        .post(&format!("/tasks/{task}/households/import/{id}"), &[])
+        .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    assert_eq!(households(&w, task).len(), 3);
+}
+
 #[tokio::test]
 async fn a_list_with_errors_shows_every_bad_row_and_saves_nothing() {
     let w = world().await;
