@@ -2,6 +2,7 @@
 //! models: an administrator of a top unit adds, renames, orders and retires
 //! their entries, through the same page.
 
+use actix_web::web::{get, post};
 use actix_web::{web, HttpResponse};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
@@ -15,14 +16,14 @@ use crate::i18n;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     for list in [List::Categories, List::ModelFields, List::Procedures] {
-        cfg.route(list.path(), web::get().to(move |ctx| index(ctx, list)))
+        cfg.route(list.path(), get().to(move |ctx| index(ctx, list)))
             .route(
                 list.path(),
-                web::post().to(move |ctx, form| create(ctx, form, list)),
+                post().to(move |ctx, form| create(ctx, form, list)),
             )
             .route(
                 &format!("{}/{{id}}", list.path()),
-                web::post().to(move |ctx, id, form| update(ctx, id, form, list)),
+                post().to(move |ctx, id, form| update(ctx, id, form, list)),
             );
     }
 }

@@ -1,6 +1,7 @@
 //! The unit dashboard: tasks and household consent rolled up over a unit's
 //! subtree, with charts drawn as SVG on the server.
 
+use actix_web::web::get;
 use actix_web::{web, HttpResponse};
 use serde::Deserialize;
 use serde_json::{json, Value};
@@ -15,7 +16,7 @@ use crate::error::{AppError, AppResult};
 use crate::i18n::{self, Locale};
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.route("/dashboard", web::get().to(show));
+    cfg.route("/dashboard", get().to(show));
 }
 
 #[derive(Deserialize, Default)]

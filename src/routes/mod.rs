@@ -33,6 +33,7 @@ mod teams;
 mod unit_settings;
 
 use actix_web::web;
+use actix_web::web::get;
 
 use crate::context::Ctx;
 use crate::error::{AppError, AppResult};
@@ -51,12 +52,9 @@ pub const CSP: &str =
     form-action 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'";
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.route("/static/{file:.*}", web::get().to(crate::views::asset))
-        .route("/sw.js", web::get().to(crate::views::root_asset))
-        .route(
-            "/manifest.webmanifest",
-            web::get().to(crate::views::root_asset),
-        );
+    cfg.route("/static/{file:.*}", get().to(crate::views::asset))
+        .route("/sw.js", get().to(crate::views::root_asset))
+        .route("/manifest.webmanifest", get().to(crate::views::root_asset));
     health::configure(cfg);
     metrics::configure(cfg);
     login::configure(cfg);

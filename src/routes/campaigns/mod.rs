@@ -2,6 +2,7 @@
 //! appraisal and status moves, check-ins, and the figures.
 
 use actix_web::http::StatusCode;
+use actix_web::web::{get, post};
 use actix_web::{web, HttpResponse};
 use chrono::{Datelike, NaiveDate};
 use serde::{Deserialize, Serialize};
@@ -26,35 +27,32 @@ use crate::error::AppResult;
 use crate::i18n;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.route("/campaigns", web::get().to(index))
-        .route("/campaigns", web::post().to(create))
-        .route("/campaigns/new", web::get().to(new))
-        .route("/campaigns/{id}", web::get().to(show))
-        .route("/campaigns/{id}", web::post().to(update))
-        .route("/campaigns/{id}/edit", web::get().to(edit))
-        .route("/campaigns/{id}/criteria", web::get().to(criteria_page))
-        .route("/campaigns/{id}/criteria", web::post().to(save_criteria))
-        .route("/campaigns/{id}/tasks", web::get().to(tasks_page))
-        .route("/campaigns/{id}/tasks", web::post().to(save_tasks))
-        .route("/campaigns/{id}/figures", web::get().to(figures::figures))
+    cfg.route("/campaigns", get().to(index))
+        .route("/campaigns", post().to(create))
+        .route("/campaigns/new", get().to(new))
+        .route("/campaigns/{id}", get().to(show))
+        .route("/campaigns/{id}", post().to(update))
+        .route("/campaigns/{id}/edit", get().to(edit))
+        .route("/campaigns/{id}/criteria", get().to(criteria_page))
+        .route("/campaigns/{id}/criteria", post().to(save_criteria))
+        .route("/campaigns/{id}/tasks", get().to(tasks_page))
+        .route("/campaigns/{id}/tasks", post().to(save_tasks))
+        .route("/campaigns/{id}/figures", get().to(figures::figures))
         .route(
             "/campaigns/{id}/figures.xlsx",
-            web::get().to(figures::figures_xlsx),
+            get().to(figures::figures_xlsx),
         )
-        .route(
-            "/campaigns/{id}/models/new",
-            web::get().to(models::new_model),
-        )
-        .route("/campaigns/{id}/models", web::post().to(models::register))
-        .route("/models/{id}", web::get().to(models::show_model))
-        .route("/models/{id}", web::post().to(models::update_model))
-        .route("/models/{id}/edit", web::get().to(models::edit_model))
-        .route("/models/{id}/status", web::post().to(models::move_model))
-        .route("/models/{id}/scores", web::post().to(models::appraise))
-        .route("/models/{id}/checkins", web::post().to(models::check_in))
+        .route("/campaigns/{id}/models/new", get().to(models::new_model))
+        .route("/campaigns/{id}/models", post().to(models::register))
+        .route("/models/{id}", get().to(models::show_model))
+        .route("/models/{id}", post().to(models::update_model))
+        .route("/models/{id}/edit", get().to(models::edit_model))
+        .route("/models/{id}/status", post().to(models::move_model))
+        .route("/models/{id}/scores", post().to(models::appraise))
+        .route("/models/{id}/checkins", post().to(models::check_in))
         .route(
             "/models/{id}/checkins/{cid}/ack",
-            web::post().to(models::acknowledge),
+            post().to(models::acknowledge),
         );
 }
 

@@ -2,6 +2,7 @@
 //! task's page, its status and its milestones are in `show`.
 
 use actix_web::http::StatusCode;
+use actix_web::web::{get, post};
 use actix_web::{web, HttpResponse};
 use chrono::Datelike;
 use serde::{Deserialize, Serialize};
@@ -32,21 +33,18 @@ use crate::i18n::{self, Locale};
 const OWNER_CHOICES: usize = 300;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.route("/tasks", web::get().to(index))
-        .route("/tasks", web::post().to(create))
-        .route("/tasks/mine", web::get().to(mine))
-        .route("/tasks/new", web::get().to(new))
-        .route("/tasks/{id}", web::get().to(show::show))
-        .route("/tasks/{id}", web::post().to(update))
-        .route("/tasks/{id}/edit", web::get().to(edit))
-        .route("/tasks/{id}/status", web::post().to(show::set_status))
-        .route(
-            "/tasks/{id}/milestones",
-            web::post().to(show::add_milestone),
-        )
+    cfg.route("/tasks", get().to(index))
+        .route("/tasks", post().to(create))
+        .route("/tasks/mine", get().to(mine))
+        .route("/tasks/new", get().to(new))
+        .route("/tasks/{id}", get().to(show::show))
+        .route("/tasks/{id}", post().to(update))
+        .route("/tasks/{id}/edit", get().to(edit))
+        .route("/tasks/{id}/status", post().to(show::set_status))
+        .route("/tasks/{id}/milestones", post().to(show::add_milestone))
         .route(
             "/tasks/{id}/milestones/{mid}",
-            web::post().to(show::milestone_done),
+            post().to(show::milestone_done),
         );
 }
 
