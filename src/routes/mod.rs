@@ -32,8 +32,11 @@ mod tasks;
 mod teams;
 mod unit_settings;
 
+use actix_web::dev::Payload;
 use actix_web::web;
 use actix_web::web::get;
+use actix_web::{FromRequest, HttpRequest};
+use futures_util::future::LocalBoxFuture;
 
 use crate::context::Ctx;
 use crate::error::{AppError, AppResult};
@@ -105,7 +108,7 @@ pub async fn refuse_nul<B: actix_web::body::MessageBody + 'static>(
         };
         nul = has_nul(&body);
         let body = if nul { body } else { nfc_form(body) };
-        req.set_payload(actix_web::dev::Payload::from(body));
+        req.set_payload(Payload::from(body));
     }
     if nul {
         let res = if req.path().starts_with("/api/") {
@@ -264,14 +267,11 @@ pub fn safe_next(next: Option<&str>) -> String {
 /// `web::Form` cannot.
 pub struct HtmlForm<T>(pub T);
 
-impl<T: serde::de::DeserializeOwned + 'static> actix_web::FromRequest for HtmlForm<T> {
+impl<T: serde::de::DeserializeOwned + 'static> FromRequest for HtmlForm<T> {
     type Error = AppError;
-    type Future = std::pin::Pin<Box<dyn std::future::Future<Output = Result<Self, AppError>>>>;
+    type Future = LocalBoxFuture<'static, Result<Self, AppError>>;
 
-    fn from_request(
-        req: &actix_web::HttpRequest,
-        payload: &mut actix_web::dev::Payload,
-    ) -> Self::Future {
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
         let bytes = web::Bytes::from_request(req, payload);
         Box::pin(async move {
             let body = bytes
@@ -332,14 +332,11 @@ pub struct Submitted<T> {
     pub refused: Option<&'static str>,
 }
 
-impl<T: serde::de::DeserializeOwned + 'static> actix_web::FromRequest for Submitted<T> {
+impl<T: serde::de::DeserializeOwned + 'static> FromRequest for Submitted<T> {
     type Error = AppError;
-    type Future = std::pin::Pin<Box<dyn std::future::Future<Output = Result<Self, AppError>>>>;
+    type Future = LocalBoxFuture<'static, Result<Self, AppError>>;
 
-    fn from_request(
-        req: &actix_web::HttpRequest,
-        payload: &mut actix_web::dev::Payload,
-    ) -> Self::Future {
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
         let multipart = req
             .headers()
             .get(actix_web::http::header::CONTENT_TYPE)
