@@ -251,8 +251,7 @@ async fn create(ctx: Ctx, form: super::HtmlForm<CampaignForm>) -> AppResult<Http
 }
 
 async fn edit(ctx: Ctx, id: web::Path<i64>) -> AppResult<HttpResponse> {
-    let a = load(&ctx, *id).await?;
-    a.require_manage()?;
+    let a = super::allowed(load(&ctx, *id).await?, |a| a.manage)?;
     let c = a.c.clone();
     let fields = ctx.db(move |conn| Ok(cdb::fields_of(conn, &c)?)).await?;
     let form = CampaignForm::of(&fields, a.c.version);
@@ -268,8 +267,7 @@ async fn update(
 ) -> AppResult<HttpResponse> {
     let (cid, mut form) = (*id, form.0);
     if people::finding(&form.finding) {
-        let a = load(&ctx, cid).await?;
-        a.require_manage()?;
+        let a = super::allowed(load(&ctx, cid).await?, |a| a.manage)?;
         return render_campaign_form(&ctx, Some(&a), &form, None).await;
     }
     let (input, to) = (form.input(), format!("/campaigns/{cid}"));
@@ -353,8 +351,7 @@ async fn show(ctx: Ctx, id: web::Path<i64>, q: web::Query<ModelQuery>) -> AppRes
 }
 
 async fn criteria_page(ctx: Ctx, id: web::Path<i64>) -> AppResult<HttpResponse> {
-    let a = load(&ctx, *id).await?;
-    a.require_manage()?;
+    let a = super::allowed(load(&ctx, *id).await?, |a| a.manage)?;
     let cid = a.c.id;
     let items = ctx.db(move |conn| Ok(cdb::criteria(conn, cid)?)).await?;
     let fields: Vec<_> = items.iter().map(cdb::Criterion::fields).collect();
@@ -373,8 +370,7 @@ async fn save_criteria(
     id: web::Path<i64>,
     form: super::HtmlForm<super::reviews::CriteriaForm>,
 ) -> AppResult<HttpResponse> {
-    let a = load(&ctx, *id).await?;
-    a.require_manage()?;
+    let a = super::allowed(load(&ctx, *id).await?, |a| a.manage)?;
     let (cid, c) = (a.c.id, a.c.clone());
     super::reviews::save_criteria_with(
         &ctx,
@@ -392,8 +388,7 @@ async fn tasks_page(
     id: web::Path<i64>,
     q: web::Query<PageAsked>,
 ) -> AppResult<HttpResponse> {
-    let a = load(&ctx, *id).await?;
-    a.require_manage()?;
+    let a = super::allowed(load(&ctx, *id).await?, |a| a.manage)?;
     task_picker(&a)
         .render(&ctx, q.page, None, None, StatusCode::OK)
         .await
@@ -417,8 +412,7 @@ async fn save_tasks(
     id: web::Path<i64>,
     form: super::HtmlForm<TasksForm>,
 ) -> AppResult<HttpResponse> {
-    let a = load(&ctx, *id).await?;
-    a.require_manage()?;
+    let a = super::allowed(load(&ctx, *id).await?, |a| a.manage)?;
     let (c, back) = (a.c.clone(), format!("/campaigns/{}", a.c.id));
     let save = move |x: &mut db::DbConnection, ids: &[i64]| cdb::set_tasks(x, &c, ids).map(Some);
     task_picker(&a).save(&ctx, &form.0, &back, "", save).await

@@ -215,8 +215,7 @@ async fn move_round(
     id: web::Path<i64>,
     form: web::Form<MoveForm>,
 ) -> AppResult<HttpResponse> {
-    let a = load_round(&ctx, *id).await?;
-    a.require_lead()?;
+    let a = super::allowed(load_round(&ctx, *id).await?, |a| a.lead)?;
     let back = format!("/reviews/{}", a.round.id);
     let (Some(next), Ok(version)) = (
         RoundStatus::parse(&form.status),

@@ -20,7 +20,7 @@ use crate::domain::units::depth;
 use crate::domain::validate::FieldErrors;
 use crate::error::{AppError, AppResult};
 use crate::i18n;
-use crate::routes::{after_form, chosen, form_view, options, people, HtmlForm};
+use crate::routes::{after_form, allowed, chosen, form_view, options, people, HtmlForm};
 
 // ---------------------------------------------------------------- settings
 
@@ -179,8 +179,7 @@ pub(super) async fn create(ctx: Ctx, form: web::Form<RoundForm>) -> AppResult<Ht
 }
 
 pub(super) async fn edit(ctx: Ctx, id: web::Path<i64>) -> AppResult<HttpResponse> {
-    let a = load_round(&ctx, *id).await?;
-    a.require_lead()?;
+    let a = allowed(load_round(&ctx, *id).await?, |a| a.lead)?;
     let form = RoundForm::of(&rdb::fields_of(&a.round), a.round.version);
     render_round_form(
         &ctx,
@@ -197,8 +196,7 @@ pub(super) async fn update(
     id: web::Path<i64>,
     form: web::Form<RoundForm>,
 ) -> AppResult<HttpResponse> {
-    let a = load_round(&ctx, *id).await?;
-    a.require_lead()?;
+    let a = allowed(load_round(&ctx, *id).await?, |a| a.lead)?;
     let (rid, form) = (a.round.id, form.into_inner());
     if people::finding(&form.finding) {
         let none = FieldErrors::default();
@@ -237,8 +235,7 @@ pub(super) async fn tasks_page(
     id: web::Path<i64>,
     q: web::Query<crate::routes::PageAsked>,
 ) -> AppResult<HttpResponse> {
-    let a = load_round(&ctx, *id).await?;
-    a.require_lead()?;
+    let a = allowed(load_round(&ctx, *id).await?, |a| a.lead)?;
     if !matches!(a.status(), RoundStatus::Draft | RoundStatus::SelfAssessment) {
         return Err(AppError::Forbidden);
     }
@@ -274,8 +271,7 @@ pub(super) async fn save_tasks(
     id: web::Path<i64>,
     form: HtmlForm<TasksForm>,
 ) -> AppResult<HttpResponse> {
-    let a = load_round(&ctx, *id).await?;
-    a.require_lead()?;
+    let a = allowed(load_round(&ctx, *id).await?, |a| a.lead)?;
     let (round, back) = (a.round.clone(), format!("/reviews/{}", a.round.id));
     let save = move |c: &mut db::DbConnection, ids: &[i64]| rdb::set_tasks(c, &round, ids);
     let frozen = "review-error-frozen";
