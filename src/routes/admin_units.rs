@@ -115,10 +115,7 @@ async fn render_form(
                 .as_deref()
                 .is_none_or(|own| can_move_under(own, &u.path))
         })
-        .map(|u| {
-            let indent = "— ".repeat(depth(&u.path));
-            (u.id.to_string(), format!("{indent}{}", u.name))
-        });
+        .map(|u| (u.id.to_string(), super::indented(u)));
     let kinds = UnitKind::ALL.iter().map(|k| {
         (
             k.as_str().to_string(),

@@ -11,7 +11,6 @@ use crate::auth::password;
 use crate::context::{Ctx, CurrentUser};
 use crate::db::{self, audit, users::UserFields};
 use crate::domain::access::{Permission, Role};
-use crate::domain::units::depth;
 use crate::domain::validate::FieldErrors;
 use crate::error::{AppError, AppResult};
 use crate::i18n::{self, Locale};
@@ -84,15 +83,7 @@ async fn unit_options(ctx: &Ctx, selected: &str) -> AppResult<Vec<serde_json::Va
     let units = ctx
         .db(move |conn| Ok(db::units::tree(conn, &scope, false)?))
         .await?;
-    Ok(options(
-        units.iter().map(|u| {
-            (
-                u.id.to_string(),
-                format!("{}{}", "— ".repeat(depth(&u.path)), u.name),
-            )
-        }),
-        selected,
-    ))
+    Ok(super::unit_options(&units, selected))
 }
 
 fn role_options(locale: Locale, selected: &str, with_none: bool) -> Vec<serde_json::Value> {

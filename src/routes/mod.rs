@@ -255,6 +255,21 @@ pub fn options<'a>(
         .collect()
 }
 
+/// A unit's name behind a dash for each level below the top ("— — Phường
+/// 1"), as the unit lists of forms and filters show it.
+pub fn indented(unit: &crate::db::units::Unit) -> String {
+    let depth = crate::domain::units::depth(&unit.path);
+    format!("{}{}", "— ".repeat(depth), unit.name)
+}
+
+/// Units as a select's options, indented by depth.
+pub fn unit_options(units: &[crate::db::units::Unit], selected: &str) -> Vec<serde_json::Value> {
+    options(
+        units.iter().map(|u| (u.id.to_string(), indented(u))),
+        selected,
+    )
+}
+
 /// A local path to go back to after a form, never another site.
 pub fn safe_next(next: Option<&str>) -> String {
     match next {

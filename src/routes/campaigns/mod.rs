@@ -21,7 +21,6 @@ use crate::db::{self, campaigns as cdb};
 use crate::domain::access::Permission;
 use crate::domain::campaign::{ModelKind, ModelStatus};
 use crate::domain::format;
-use crate::domain::units::depth;
 use crate::domain::validate::FieldErrors;
 use crate::error::AppResult;
 use crate::i18n;
@@ -211,7 +210,7 @@ async fn render_campaign_form(
             "f": super::form_view(form, &errors),
             "has_errors": !errors.is_empty(),
             "version": form.version,
-            "units": options(units.iter().map(|u| (u.id.to_string(), format!("{}{}", "— ".repeat(depth(&u.path)), u.name))), &form.unit_id),
+            "units": super::unit_options(&units, &form.unit_id),
             "field_options": checks(&form.focus_fields, fields.iter().filter(|f| f.active || had.contains(&f.id)).map(|f| (f.id.to_string(), named(locale, &f.name_vi, &f.name_en))).collect()),
             "appraiser_options": offered.options(&form.appraisers),
             "people": offered.view(),

@@ -23,7 +23,6 @@ use crate::db::{audit, desk as ddb};
 use crate::domain::access::Permission;
 use crate::domain::desk::{Period, ShiftStatus};
 use crate::domain::format;
-use crate::domain::units::depth;
 use crate::domain::validate::FieldErrors;
 use crate::error::AppResult;
 use crate::i18n::{self, Locale};
@@ -259,7 +258,7 @@ async fn render_duty_form(
             "has_errors": !errors.is_empty(),
             "version": form.version,
             "active": form.active.last().is_none_or(|v| v == "1"),
-            "units": options(units.iter().map(|u| (u.id.to_string(), format!("{}{}", "— ".repeat(depth(&u.path)), u.name))), &form.unit_id),
+            "units": super::unit_options(&units, &form.unit_id),
             "weekdays": options((1..=7).map(|d| (d.to_string(), i18n::t(locale, &format!("weekday-{d}")))), &form.weekday),
             "official_options": official_options,
             "people": offered.view(),

@@ -26,11 +26,10 @@ use crate::db;
 use crate::domain::access::Permission;
 use crate::domain::format;
 use crate::domain::recommendation::Field;
-use crate::domain::units::depth;
 use crate::domain::validate::FieldErrors;
 use crate::error::{AppError, AppResult};
 use crate::i18n;
-use crate::routes::{after_form, form_view, options};
+use crate::routes::{after_form, form_view, options, unit_options};
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route("/recommendations", get().to(listing::index))
@@ -61,19 +60,6 @@ fn required_date(e: &mut FieldErrors, field: &str, raw: &str) -> Option<NaiveDat
         e.add(field, "error-required");
     }
     d
-}
-
-/// Units as choices, indented by depth.
-fn unit_options(units: &[db::units::Unit], chosen: &str) -> Vec<Value> {
-    options(
-        units.iter().map(|u| {
-            (
-                u.id.to_string(),
-                format!("{}{}", "— ".repeat(depth(&u.path)), u.name),
-            )
-        }),
-        chosen,
-    )
 }
 
 async fn all_units(ctx: &Ctx) -> AppResult<Vec<db::units::Unit>> {

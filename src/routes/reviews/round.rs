@@ -16,11 +16,12 @@ use crate::domain::access::Permission;
 use crate::domain::access::Role;
 use crate::domain::format;
 use crate::domain::review::{CombineRule, RoundStatus};
-use crate::domain::units::depth;
 use crate::domain::validate::FieldErrors;
 use crate::error::{AppError, AppResult};
 use crate::i18n;
-use crate::routes::{after_form, allowed, chosen, form_view, options, people, HtmlForm};
+use crate::routes::{
+    after_form, allowed, chosen, form_view, options, people, unit_options, HtmlForm,
+};
 
 // ---------------------------------------------------------------- settings
 
@@ -128,7 +129,7 @@ async fn render_round_form(
             "f": form_view(form, errors),
             "has_errors": !errors.is_empty(),
             "version": form.version,
-            "units": options(units.iter().map(|u| (u.id.to_string(), format!("{}{}", "— ".repeat(depth(&u.path)), u.name))), &form.unit_id),
+            "units": unit_options(&units, &form.unit_id),
             "leads": leads.options(std::slice::from_ref(&form.lead_id)),
             "people": leads.view(),
             "rules": options(CombineRule::ALL.iter().map(|r| (r.as_str().to_string(), i18n::t(locale, &format!("review-rule-{}", r.as_str())))), &form.combine_rule),

@@ -18,7 +18,6 @@ use crate::db::{self, teams as tdb};
 use crate::domain::access::Permission;
 use crate::domain::desk::RoundKind;
 use crate::domain::format;
-use crate::domain::units::depth;
 use crate::domain::validate::FieldErrors;
 use crate::error::AppResult;
 use crate::i18n;
@@ -185,7 +184,6 @@ async fn render_team_form(
             .map(|(v, l)| json!({"selected": picked.contains(&v), "value": v, "label": l}))
             .collect()
     };
-    let indent = |u: &db::units::Unit| format!("{}{}", "— ".repeat(depth(&u.path)), u.name);
     ctx.render_status(
         status,
         "teams/form",
@@ -196,10 +194,10 @@ async fn render_team_form(
             "f": super::form_view(form, &errors),
             "has_errors": !errors.is_empty(),
             "version": form.version,
-            "leads": options(leads.iter().map(|u| (u.id.to_string(), indent(u))), &form.lead_unit_id),
+            "leads": super::unit_options(&leads, &form.lead_unit_id),
             "member_options": offered.options(&form.members),
             "people": offered.view(),
-            "commune_options": multi(&form.communes, units.iter().map(|u| (u.id.to_string(), indent(u))).collect()),
+            "commune_options": multi(&form.communes, units.iter().map(|u| (u.id.to_string(), super::indented(u))).collect()),
             "conflict": conflict,
         }),
     )
