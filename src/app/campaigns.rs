@@ -26,16 +26,6 @@ pub struct Access {
     pub appraiser: bool,
 }
 
-impl Access {
-    pub fn require_manage(&self) -> AppResult<()> {
-        if self.manage {
-            Ok(())
-        } else {
-            Err(AppError::Forbidden)
-        }
-    }
-}
-
 /// The campaign if the reader reaches its unit (or a unit inside it).
 pub fn access(conn: &mut db::DbConnection, user: &CurrentUser, id: i64) -> AppResult<Access> {
     let c = cdb::find(conn, id)?;

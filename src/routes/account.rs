@@ -1,6 +1,7 @@
 //! The user's own account: profile, language and password.
 
 use actix_web::http::StatusCode;
+use actix_web::web::{get, post};
 use actix_web::{web, HttpResponse};
 use serde::Deserialize;
 use serde_json::json;
@@ -18,12 +19,12 @@ use crate::error::{AppError, AppResult};
 use crate::i18n;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.route("/account", web::get().to(show))
-        .route("/account/password", web::get().to(password_form))
-        .route("/account/password", web::post().to(change_password))
-        .route("/account/notifications", web::post().to(save_notifications))
-        .route("/account/tokens", web::post().to(create_token))
-        .route("/account/tokens/{id}/revoke", web::post().to(revoke_token));
+    cfg.route("/account", get().to(show))
+        .route("/account/password", get().to(password_form))
+        .route("/account/password", post().to(change_password))
+        .route("/account/notifications", post().to(save_notifications))
+        .route("/account/tokens", post().to(create_token))
+        .route("/account/tokens/{id}/revoke", post().to(revoke_token));
 }
 
 /// What the account page shows beside its usual content: the notification

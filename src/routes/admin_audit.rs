@@ -1,5 +1,6 @@
 //! The audit log, read with filters.
 
+use actix_web::web::get;
 use actix_web::{web, HttpResponse};
 use serde::Deserialize;
 use serde_json::json;
@@ -13,7 +14,7 @@ use crate::error::AppResult;
 use crate::i18n;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.route("/admin/audit", web::get().to(index));
+    cfg.route("/admin/audit", get().to(index));
 }
 
 const PAGE_SIZE: i64 = 50;

@@ -2,6 +2,7 @@
 //! models: an administrator of a top unit adds, renames, orders and retires
 //! their entries, through the same page.
 
+use actix_web::web::{get, post};
 use actix_web::{web, HttpResponse};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
@@ -15,14 +16,14 @@ use crate::i18n;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     for list in [List::Categories, List::ModelFields, List::Procedures] {
-        cfg.route(list.path(), web::get().to(move |ctx| index(ctx, list)))
+        cfg.route(list.path(), get().to(move |ctx| index(ctx, list)))
             .route(
                 list.path(),
-                web::post().to(move |ctx, form| create(ctx, form, list)),
+                post().to(move |ctx, form| save(ctx, form, list, None)),
             )
             .route(
                 &format!("{}/{{id}}", list.path()),
-                web::post().to(move |ctx, id, form| update(ctx, id, form, list)),
+                post().to(move |ctx, id: web::Path<i64>, form| save(ctx, form, list, Some(*id))),
             );
     }
 }
@@ -153,17 +154,27 @@ async fn index(ctx: Ctx, list: List) -> AppResult<HttpResponse> {
     render(&ctx, list, &CategoryForm::default(), None, None).await
 }
 
-async fn create(
+/// Adds an entry, or saves the one `editing` names, once the form is
+/// checked; refused → the list again with what was typed and its errors.
+async fn save(
     ctx: Ctx,
     form: super::HtmlForm<CategoryForm>,
     list: List,
+    editing: Option<i64>,
 ) -> AppResult<HttpResponse> {
     ctx.user()?.require_top_admin()?;
     let form = form.0;
     let fields = match check(&form) {
         Ok(f) => f,
-        Err(e) => return render(&ctx, list, &form, Some(e), None).await,
+        Err(e) => return render(&ctx, list, &form, Some(e), editing).await,
     };
+    match editing {
+        None => create(&ctx, list, fields).await,
+        Some(id) => update(&ctx, list, id, fields).await,
+    }
+}
+
+async fn create(ctx: &Ctx, list: List, fields: CategoryFields) -> AppResult<HttpResponse> {
     // A stable code from the Vietnamese name: "Trật tự đô thị" → "trat_tu_do_thi".
     let base: String = fold(&fields.name_vi)
         .chars()
@@ -198,18 +209,12 @@ async fn create(
 }
 
 async fn update(
-    ctx: Ctx,
-    id: web::Path<i64>,
-    form: super::HtmlForm<CategoryForm>,
+    ctx: &Ctx,
     list: List,
+    cid: i64,
+    fields: CategoryFields,
 ) -> AppResult<HttpResponse> {
-    ctx.user()?.require_top_admin()?;
-    let form = form.0;
-    let fields = match check(&form) {
-        Ok(f) => f,
-        Err(e) => return render(&ctx, list, &form, Some(e), Some(*id)).await,
-    };
-    let (actor, cid) = (ctx.actor(), *id);
+    let actor = ctx.actor();
     let found = ctx
         .db(move |conn| {
             audit::write_if(conn, &actor, |c| {

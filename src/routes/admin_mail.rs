@@ -2,6 +2,7 @@
 //! the outbox: every queued message with its status, tries and last error.
 
 use actix_web::http::StatusCode;
+use actix_web::web::{get, post};
 use actix_web::{web, HttpResponse};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
@@ -16,9 +17,9 @@ use crate::i18n;
 use crate::mail::Mail;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.route("/admin/mail", web::get().to(show))
-        .route("/admin/mail/test", web::post().to(send_test))
-        .route("/admin/mail/outbox/{id}/retry", web::post().to(retry));
+    cfg.route("/admin/mail", get().to(show))
+        .route("/admin/mail/test", post().to(send_test))
+        .route("/admin/mail/outbox/{id}/retry", post().to(retry));
 }
 
 const PAGE_SIZE: i64 = 50;

@@ -1,5 +1,6 @@
 //! Admin pages for the unit tree: create, rename, move, deactivate.
 
+use actix_web::web::{get, post};
 use actix_web::{web, HttpResponse};
 use serde::Deserialize;
 use serde_json::json;
@@ -14,12 +15,12 @@ use crate::error::AppResult;
 use crate::i18n;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.route("/admin/units", web::get().to(index))
-        .route("/admin/units", web::post().to(create))
-        .route("/admin/units/new", web::get().to(new))
-        .route("/admin/units/{id}/edit", web::get().to(edit))
-        .route("/admin/units/{id}", web::post().to(update))
-        .route("/admin/units/{id}/active", web::post().to(set_active));
+    cfg.route("/admin/units", get().to(index))
+        .route("/admin/units", post().to(create))
+        .route("/admin/units/new", get().to(new))
+        .route("/admin/units/{id}/edit", get().to(edit))
+        .route("/admin/units/{id}", post().to(update))
+        .route("/admin/units/{id}/active", post().to(set_active));
 }
 
 async fn index(ctx: Ctx) -> AppResult<HttpResponse> {
@@ -114,10 +115,7 @@ async fn render_form(
                 .as_deref()
                 .is_none_or(|own| can_move_under(own, &u.path))
         })
-        .map(|u| {
-            let indent = "— ".repeat(depth(&u.path));
-            (u.id.to_string(), format!("{indent}{}", u.name))
-        });
+        .map(|u| (u.id.to_string(), super::indented(u)));
     let kinds = UnitKind::ALL.iter().map(|k| {
         (
             k.as_str().to_string(),

@@ -1,6 +1,7 @@
 //! Admin pages for accounts: create users, edit them, grant and revoke roles
 //! per unit, reset passwords, deactivate.
 
+use actix_web::web::{get, post};
 use actix_web::{web, HttpResponse};
 use serde::Deserialize;
 use serde_json::json;
@@ -10,25 +11,21 @@ use crate::auth::password;
 use crate::context::{Ctx, CurrentUser};
 use crate::db::{self, audit, users::UserFields};
 use crate::domain::access::{Permission, Role};
-use crate::domain::units::depth;
 use crate::domain::validate::FieldErrors;
 use crate::error::{AppError, AppResult};
 use crate::i18n::{self, Locale};
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.route("/admin/users", web::get().to(index))
-        .route("/admin/users", web::post().to(create))
-        .route("/admin/users/new", web::get().to(new))
-        .route("/admin/users/{id}", web::get().to(show))
-        .route("/admin/users/{id}", web::post().to(update))
-        .route("/admin/users/{id}/edit", web::get().to(edit))
-        .route("/admin/users/{id}/grants", web::post().to(grant))
-        .route(
-            "/admin/users/{id}/grants/{grant}/delete",
-            web::post().to(revoke),
-        )
-        .route("/admin/users/{id}/password", web::post().to(reset_password))
-        .route("/admin/users/{id}/active", web::post().to(set_active));
+    cfg.route("/admin/users", get().to(index))
+        .route("/admin/users", post().to(create))
+        .route("/admin/users/new", get().to(new))
+        .route("/admin/users/{id}", get().to(show))
+        .route("/admin/users/{id}", post().to(update))
+        .route("/admin/users/{id}/edit", get().to(edit))
+        .route("/admin/users/{id}/grants", post().to(grant))
+        .route("/admin/users/{id}/grants/{grant}/delete", post().to(revoke))
+        .route("/admin/users/{id}/password", post().to(reset_password))
+        .route("/admin/users/{id}/active", post().to(set_active));
 }
 
 const PAGE_SIZE: i64 = 25;
@@ -86,15 +83,7 @@ async fn unit_options(ctx: &Ctx, selected: &str) -> AppResult<Vec<serde_json::Va
     let units = ctx
         .db(move |conn| Ok(db::units::tree(conn, &scope, false)?))
         .await?;
-    Ok(options(
-        units.iter().map(|u| {
-            (
-                u.id.to_string(),
-                format!("{}{}", "— ".repeat(depth(&u.path)), u.name),
-            )
-        }),
-        selected,
-    ))
+    Ok(super::unit_options(&units, selected))
 }
 
 fn role_options(locale: Locale, selected: &str, with_none: bool) -> Vec<serde_json::Value> {

@@ -1,21 +1,20 @@
 //! The unit dashboard: tasks and household consent rolled up over a unit's
 //! subtree, with charts drawn as SVG on the server.
 
+use actix_web::web::get;
 use actix_web::{web, HttpResponse};
 use serde::Deserialize;
 use serde_json::{json, Value};
 
-use super::options;
 use crate::context::Ctx;
 use crate::db;
 use crate::domain::access::Permission;
 use crate::domain::format;
-use crate::domain::units::depth;
 use crate::error::{AppError, AppResult};
 use crate::i18n::{self, Locale};
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.route("/dashboard", web::get().to(show));
+    cfg.route("/dashboard", get().to(show));
 }
 
 #[derive(Deserialize, Default)]
@@ -144,7 +143,7 @@ async fn show(ctx: Ctx, q: web::Query<Query>) -> AppResult<HttpResponse> {
         json!({
             "title": i18n::t(locale, "dashboard-title"),
             "unit_name": chosen.as_ref().map(|u| u.name.clone()),
-            "units": options(units.iter().map(|u| (u.id.to_string(), format!("{}{}", "— ".repeat(depth(&u.path)), u.name))), &q.unit),
+            "units": super::unit_options(&units, &q.unit),
             "total_tasks": total_tasks,
             "overdue": figures.overdue,
             "categories": categories,

@@ -4,6 +4,7 @@
 //! alone or as DOCX. All by GET: nothing is stored.
 
 use actix_web::http::{header, StatusCode};
+use actix_web::web::{get, post};
 use actix_web::{web, HttpResponse};
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
@@ -22,11 +23,11 @@ use crate::domain::validate::FieldErrors;
 use crate::error::{AppError, AppResult};
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.route("/documents/scans/{id}", web::get().to(download_scan))
-        .route("/documents/{kind}/{id}", web::get().to(document))
-        .route("/documents/{kind}/{id}/scans", web::post().to(attach))
-        .route("/admin/units/{id}/documents", web::get().to(settings))
-        .route("/admin/units/{id}/documents", web::post().to(save_settings));
+    cfg.route("/documents/scans/{id}", get().to(download_scan))
+        .route("/documents/{kind}/{id}", get().to(document))
+        .route("/documents/{kind}/{id}/scans", post().to(attach))
+        .route("/admin/units/{id}/documents", get().to(settings))
+        .route("/admin/units/{id}/documents", post().to(save_settings));
 }
 
 /// The head as the page's form sends it.

@@ -1,5 +1,6 @@
 //! `GET /healthz`: 200 with the backend's name when the database answers, 503 when not.
 
+use actix_web::web::get;
 use actix_web::{web, HttpResponse};
 use diesel::connection::SimpleConnection;
 use serde_json::json;
@@ -8,7 +9,7 @@ use crate::db;
 use crate::state::AppState;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.route("/healthz", web::get().to(healthz));
+    cfg.route("/healthz", get().to(healthz));
 }
 
 async fn healthz(state: web::Data<AppState>) -> HttpResponse {

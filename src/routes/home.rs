@@ -3,6 +3,7 @@
 //! for a reviewer, the recommendations to answer for a responding body — then
 //! who you are and where.
 
+use actix_web::web::get;
 use actix_web::{web, HttpResponse};
 use serde_json::{json, Value};
 
@@ -16,8 +17,8 @@ use crate::error::AppResult;
 use crate::i18n;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.route("/", web::get().to(index))
-        .route("/offline", web::get().to(offline));
+    cfg.route("/", get().to(index))
+        .route("/offline", get().to(offline));
 }
 
 /// How many rows of each list the start page shows before its link.

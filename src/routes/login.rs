@@ -1,6 +1,7 @@
 //! Logging in and out, and choosing the interface language.
 
 use actix_web::http::StatusCode;
+use actix_web::web::{get, post};
 use actix_web::{web, HttpResponse};
 use serde::Deserialize;
 use serde_json::json;
@@ -13,10 +14,10 @@ use crate::error::AppResult;
 use crate::i18n::{self, Locale};
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.route("/login", web::get().to(show))
-        .route("/login", web::post().to(submit))
-        .route("/logout", web::post().to(logout))
-        .route("/language", web::post().to(language));
+    cfg.route("/login", get().to(show))
+        .route("/login", post().to(submit))
+        .route("/logout", post().to(logout))
+        .route("/language", post().to(language));
 }
 
 #[derive(Deserialize, Default)]

@@ -6,6 +6,7 @@ use std::time::Instant;
 use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::middleware::Next;
+use actix_web::web::get;
 use actix_web::{web, HttpRequest, HttpResponse};
 
 use crate::db;
@@ -47,7 +48,7 @@ pub async fn track(
 }
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.route("/metrics", web::get().to(scrape));
+    cfg.route("/metrics", get().to(scrape));
 }
 
 /// Whether two secrets are equal, in time that does not depend on where they differ.

@@ -32,7 +32,11 @@ mod tasks;
 mod teams;
 mod unit_settings;
 
+use actix_web::dev::Payload;
 use actix_web::web;
+use actix_web::web::get;
+use actix_web::{FromRequest, HttpRequest};
+use futures_util::future::LocalBoxFuture;
 
 use crate::context::Ctx;
 use crate::error::{AppError, AppResult};
@@ -51,12 +55,9 @@ pub const CSP: &str =
     form-action 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'";
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.route("/static/{file:.*}", web::get().to(crate::views::asset))
-        .route("/sw.js", web::get().to(crate::views::root_asset))
-        .route(
-            "/manifest.webmanifest",
-            web::get().to(crate::views::root_asset),
-        );
+    cfg.route("/static/{file:.*}", get().to(crate::views::asset))
+        .route("/sw.js", get().to(crate::views::root_asset))
+        .route("/manifest.webmanifest", get().to(crate::views::root_asset));
     health::configure(cfg);
     metrics::configure(cfg);
     login::configure(cfg);
@@ -107,7 +108,7 @@ pub async fn refuse_nul<B: actix_web::body::MessageBody + 'static>(
         };
         nul = has_nul(&body);
         let body = if nul { body } else { nfc_form(body) };
-        req.set_payload(actix_web::dev::Payload::from(body));
+        req.set_payload(Payload::from(body));
     }
     if nul {
         let res = if req.path().starts_with("/api/") {
@@ -254,6 +255,21 @@ pub fn options<'a>(
         .collect()
 }
 
+/// A unit's name behind a dash for each level below the top ("— — Phường
+/// 1"), as the unit lists of forms and filters show it.
+pub fn indented(unit: &crate::db::units::Unit) -> String {
+    let depth = crate::domain::units::depth(&unit.path);
+    format!("{}{}", "— ".repeat(depth), unit.name)
+}
+
+/// Units as a select's options, indented by depth.
+pub fn unit_options(units: &[crate::db::units::Unit], selected: &str) -> Vec<serde_json::Value> {
+    options(
+        units.iter().map(|u| (u.id.to_string(), indented(u))),
+        selected,
+    )
+}
+
 /// A local path to go back to after a form, never another site.
 pub fn safe_next(next: Option<&str>) -> String {
     match next {
@@ -266,14 +282,11 @@ pub fn safe_next(next: Option<&str>) -> String {
 /// `web::Form` cannot.
 pub struct HtmlForm<T>(pub T);
 
-impl<T: serde::de::DeserializeOwned + 'static> actix_web::FromRequest for HtmlForm<T> {
+impl<T: serde::de::DeserializeOwned + 'static> FromRequest for HtmlForm<T> {
     type Error = AppError;
-    type Future = std::pin::Pin<Box<dyn std::future::Future<Output = Result<Self, AppError>>>>;
+    type Future = LocalBoxFuture<'static, Result<Self, AppError>>;
 
-    fn from_request(
-        req: &actix_web::HttpRequest,
-        payload: &mut actix_web::dev::Payload,
-    ) -> Self::Future {
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
         let bytes = web::Bytes::from_request(req, payload);
         Box::pin(async move {
             let body = bytes
@@ -334,14 +347,11 @@ pub struct Submitted<T> {
     pub refused: Option<&'static str>,
 }
 
-impl<T: serde::de::DeserializeOwned + 'static> actix_web::FromRequest for Submitted<T> {
+impl<T: serde::de::DeserializeOwned + 'static> FromRequest for Submitted<T> {
     type Error = AppError;
-    type Future = std::pin::Pin<Box<dyn std::future::Future<Output = Result<Self, AppError>>>>;
+    type Future = LocalBoxFuture<'static, Result<Self, AppError>>;
 
-    fn from_request(
-        req: &actix_web::HttpRequest,
-        payload: &mut actix_web::dev::Payload,
-    ) -> Self::Future {
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
         let multipart = req
             .headers()
             .get(actix_web::http::header::CONTENT_TYPE)

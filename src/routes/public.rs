@@ -4,6 +4,7 @@
 //! citizens' questions, shown once the committee answers them.
 
 use actix_web::http::{header, StatusCode};
+use actix_web::web::{get, post};
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
@@ -23,13 +24,13 @@ use crate::routes::tasks::link_of;
 use crate::routes::HtmlForm;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.route("/p/{code}", web::get().to(page))
-        .route("/p/{code}/ask", web::get().to(ask_form))
-        .route("/p/{code}/ask", web::post().to(ask))
-        .route("/public/units/{id}", web::get().to(unit_list))
-        .route("/tasks/{id}/public", web::post().to(switch))
-        .route("/tasks/{id}/public/poster", web::get().to(poster))
-        .route("/tasks/{id}/questions/{qid}", web::post().to(answer));
+    cfg.route("/p/{code}", get().to(page))
+        .route("/p/{code}/ask", get().to(ask_form))
+        .route("/p/{code}/ask", post().to(ask))
+        .route("/public/units/{id}", get().to(unit_list))
+        .route("/tasks/{id}/public", post().to(switch))
+        .route("/tasks/{id}/public/poster", get().to(poster))
+        .route("/tasks/{id}/questions/{qid}", post().to(answer));
 }
 
 /// The short code of a new public page: six letters and digits that cannot

@@ -1,5 +1,6 @@
 //! Search across tasks and households, ignoring Vietnamese diacritics and case.
 
+use actix_web::web::get;
 use actix_web::{web, HttpResponse};
 use serde::Deserialize;
 use serde_json::json;
@@ -12,7 +13,7 @@ use crate::error::AppResult;
 use crate::i18n;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.route("/search", web::get().to(search));
+    cfg.route("/search", get().to(search));
 }
 
 #[derive(Deserialize, Default)]

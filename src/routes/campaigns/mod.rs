@@ -2,6 +2,7 @@
 //! appraisal and status moves, check-ins, and the figures.
 
 use actix_web::http::StatusCode;
+use actix_web::web::{get, post};
 use actix_web::{web, HttpResponse};
 use chrono::{Datelike, NaiveDate};
 use serde::{Deserialize, Serialize};
@@ -20,41 +21,37 @@ use crate::db::{self, campaigns as cdb};
 use crate::domain::access::Permission;
 use crate::domain::campaign::{ModelKind, ModelStatus};
 use crate::domain::format;
-use crate::domain::units::depth;
 use crate::domain::validate::FieldErrors;
 use crate::error::AppResult;
 use crate::i18n;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.route("/campaigns", web::get().to(index))
-        .route("/campaigns", web::post().to(create))
-        .route("/campaigns/new", web::get().to(new))
-        .route("/campaigns/{id}", web::get().to(show))
-        .route("/campaigns/{id}", web::post().to(update))
-        .route("/campaigns/{id}/edit", web::get().to(edit))
-        .route("/campaigns/{id}/criteria", web::get().to(criteria_page))
-        .route("/campaigns/{id}/criteria", web::post().to(save_criteria))
-        .route("/campaigns/{id}/tasks", web::get().to(tasks_page))
-        .route("/campaigns/{id}/tasks", web::post().to(save_tasks))
-        .route("/campaigns/{id}/figures", web::get().to(figures::figures))
+    cfg.route("/campaigns", get().to(index))
+        .route("/campaigns", post().to(create))
+        .route("/campaigns/new", get().to(new))
+        .route("/campaigns/{id}", get().to(show))
+        .route("/campaigns/{id}", post().to(update))
+        .route("/campaigns/{id}/edit", get().to(edit))
+        .route("/campaigns/{id}/criteria", get().to(criteria_page))
+        .route("/campaigns/{id}/criteria", post().to(save_criteria))
+        .route("/campaigns/{id}/tasks", get().to(tasks_page))
+        .route("/campaigns/{id}/tasks", post().to(save_tasks))
+        .route("/campaigns/{id}/figures", get().to(figures::figures))
         .route(
             "/campaigns/{id}/figures.xlsx",
-            web::get().to(figures::figures_xlsx),
+            get().to(figures::figures_xlsx),
         )
-        .route(
-            "/campaigns/{id}/models/new",
-            web::get().to(models::new_model),
-        )
-        .route("/campaigns/{id}/models", web::post().to(models::register))
-        .route("/models/{id}", web::get().to(models::show_model))
-        .route("/models/{id}", web::post().to(models::update_model))
-        .route("/models/{id}/edit", web::get().to(models::edit_model))
-        .route("/models/{id}/status", web::post().to(models::move_model))
-        .route("/models/{id}/scores", web::post().to(models::appraise))
-        .route("/models/{id}/checkins", web::post().to(models::check_in))
+        .route("/campaigns/{id}/models/new", get().to(models::new_model))
+        .route("/campaigns/{id}/models", post().to(models::register))
+        .route("/models/{id}", get().to(models::show_model))
+        .route("/models/{id}", post().to(models::update_model))
+        .route("/models/{id}/edit", get().to(models::edit_model))
+        .route("/models/{id}/status", post().to(models::move_model))
+        .route("/models/{id}/scores", post().to(models::appraise))
+        .route("/models/{id}/checkins", post().to(models::check_in))
         .route(
             "/models/{id}/checkins/{cid}/ack",
-            web::post().to(models::acknowledge),
+            post().to(models::acknowledge),
         );
 }
 
@@ -213,7 +210,7 @@ async fn render_campaign_form(
             "f": super::form_view(form, &errors),
             "has_errors": !errors.is_empty(),
             "version": form.version,
-            "units": options(units.iter().map(|u| (u.id.to_string(), format!("{}{}", "— ".repeat(depth(&u.path)), u.name))), &form.unit_id),
+            "units": super::unit_options(&units, &form.unit_id),
             "field_options": checks(&form.focus_fields, fields.iter().filter(|f| f.active || had.contains(&f.id)).map(|f| (f.id.to_string(), named(locale, &f.name_vi, &f.name_en))).collect()),
             "appraiser_options": offered.options(&form.appraisers),
             "people": offered.view(),
@@ -253,8 +250,7 @@ async fn create(ctx: Ctx, form: super::HtmlForm<CampaignForm>) -> AppResult<Http
 }
 
 async fn edit(ctx: Ctx, id: web::Path<i64>) -> AppResult<HttpResponse> {
-    let a = load(&ctx, *id).await?;
-    a.require_manage()?;
+    let a = super::allowed(load(&ctx, *id).await?, |a| a.manage)?;
     let c = a.c.clone();
     let fields = ctx.db(move |conn| Ok(cdb::fields_of(conn, &c)?)).await?;
     let form = CampaignForm::of(&fields, a.c.version);
@@ -270,8 +266,7 @@ async fn update(
 ) -> AppResult<HttpResponse> {
     let (cid, mut form) = (*id, form.0);
     if people::finding(&form.finding) {
-        let a = load(&ctx, cid).await?;
-        a.require_manage()?;
+        let a = super::allowed(load(&ctx, cid).await?, |a| a.manage)?;
         return render_campaign_form(&ctx, Some(&a), &form, None).await;
     }
     let (input, to) = (form.input(), format!("/campaigns/{cid}"));
@@ -355,8 +350,7 @@ async fn show(ctx: Ctx, id: web::Path<i64>, q: web::Query<ModelQuery>) -> AppRes
 }
 
 async fn criteria_page(ctx: Ctx, id: web::Path<i64>) -> AppResult<HttpResponse> {
-    let a = load(&ctx, *id).await?;
-    a.require_manage()?;
+    let a = super::allowed(load(&ctx, *id).await?, |a| a.manage)?;
     let cid = a.c.id;
     let items = ctx.db(move |conn| Ok(cdb::criteria(conn, cid)?)).await?;
     let fields: Vec<_> = items.iter().map(cdb::Criterion::fields).collect();
@@ -375,8 +369,7 @@ async fn save_criteria(
     id: web::Path<i64>,
     form: super::HtmlForm<super::reviews::CriteriaForm>,
 ) -> AppResult<HttpResponse> {
-    let a = load(&ctx, *id).await?;
-    a.require_manage()?;
+    let a = super::allowed(load(&ctx, *id).await?, |a| a.manage)?;
     let (cid, c) = (a.c.id, a.c.clone());
     super::reviews::save_criteria_with(
         &ctx,
@@ -394,8 +387,7 @@ async fn tasks_page(
     id: web::Path<i64>,
     q: web::Query<PageAsked>,
 ) -> AppResult<HttpResponse> {
-    let a = load(&ctx, *id).await?;
-    a.require_manage()?;
+    let a = super::allowed(load(&ctx, *id).await?, |a| a.manage)?;
     task_picker(&a)
         .render(&ctx, q.page, None, None, StatusCode::OK)
         .await
@@ -419,8 +411,7 @@ async fn save_tasks(
     id: web::Path<i64>,
     form: super::HtmlForm<TasksForm>,
 ) -> AppResult<HttpResponse> {
-    let a = load(&ctx, *id).await?;
-    a.require_manage()?;
+    let a = super::allowed(load(&ctx, *id).await?, |a| a.manage)?;
     let (c, back) = (a.c.clone(), format!("/campaigns/{}", a.c.id));
     let save = move |x: &mut db::DbConnection, ids: &[i64]| cdb::set_tasks(x, &c, ids).map(Some);
     task_picker(&a).save(&ctx, &form.0, &back, "", save).await

@@ -18,11 +18,10 @@ use crate::db::{self, audit, campaigns as cdb};
 use crate::domain::campaign::{self, CheckinKind, ModelKind, ModelStatus};
 use crate::domain::format;
 use crate::domain::review;
-use crate::domain::units::depth;
 use crate::domain::validate::FieldErrors;
 use crate::error::{AppError, AppResult};
 use crate::i18n;
-use crate::routes::options;
+use crate::routes::{options, unit_options};
 
 #[derive(Deserialize, Serialize, Default, Clone)]
 #[serde(default)]
@@ -100,7 +99,7 @@ async fn render_model_form(
             "has_errors": !errors.is_empty(),
             "version": form.version,
             "kinds": options(ModelKind::ALL.iter().map(|k| (k.as_str().to_string(), i18n::t(locale, &format!("model-kind-{}", k.as_str())))), &form.kind),
-            "units": options(units.iter().map(|u| (u.id.to_string(), format!("{}{}", "— ".repeat(depth(&u.path)), u.name))), &form.unit_id),
+            "units": unit_options(&units, &form.unit_id),
             "fields": options(fields.iter().filter(|f| f.active).map(|f| (f.id.to_string(), named(locale, &f.name_vi, &f.name_en))), &form.field_id),
         }),
     )

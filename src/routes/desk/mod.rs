@@ -2,6 +2,7 @@
 //! cases recorded on a shift, escalations, the citizen's feedback page that
 //! opens without an account, and the periodic review.
 
+use actix_web::web::{get, post};
 use actix_web::{web, HttpResponse};
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
@@ -22,33 +23,29 @@ use crate::db::{audit, desk as ddb};
 use crate::domain::access::Permission;
 use crate::domain::desk::{Period, ShiftStatus};
 use crate::domain::format;
-use crate::domain::units::depth;
 use crate::domain::validate::FieldErrors;
 use crate::error::AppResult;
 use crate::i18n::{self, Locale};
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.route("/desk", web::get().to(index))
-        .route("/desk", web::post().to(create))
-        .route("/desk/new", web::get().to(new))
-        .route("/desk/escalations", web::get().to(shifts::escalations))
-        .route("/desk/shifts/{id}", web::get().to(shifts::shift_page))
-        .route("/desk/shifts/{id}/cases", web::post().to(shifts::add_case))
-        .route(
-            "/desk/shifts/{id}/change",
-            web::post().to(shifts::change_shift),
-        )
-        .route("/desk/cases/{id}", web::get().to(shifts::case_page))
-        .route("/desk/cases/{id}/answer", web::post().to(shifts::answer))
-        .route("/desk/{id}", web::get().to(show))
-        .route("/desk/{id}", web::post().to(update))
-        .route("/desk/{id}/edit", web::get().to(edit))
-        .route("/desk/{id}/generate", web::post().to(generate))
-        .route("/desk/{id}/rota.ics", web::get().to(calendar::rota_ics))
-        .route("/desk/{id}/review", web::get().to(review::review))
-        .route("/desk/{id}/review.xlsx", web::get().to(review::review_xlsx))
-        .route("/f/{token}", web::get().to(feedback::feedback_page))
-        .route("/f/{token}", web::post().to(feedback::feedback_submit));
+    cfg.route("/desk", get().to(index))
+        .route("/desk", post().to(create))
+        .route("/desk/new", get().to(new))
+        .route("/desk/escalations", get().to(shifts::escalations))
+        .route("/desk/shifts/{id}", get().to(shifts::shift_page))
+        .route("/desk/shifts/{id}/cases", post().to(shifts::add_case))
+        .route("/desk/shifts/{id}/change", post().to(shifts::change_shift))
+        .route("/desk/cases/{id}", get().to(shifts::case_page))
+        .route("/desk/cases/{id}/answer", post().to(shifts::answer))
+        .route("/desk/{id}", get().to(show))
+        .route("/desk/{id}", post().to(update))
+        .route("/desk/{id}/edit", get().to(edit))
+        .route("/desk/{id}/generate", post().to(generate))
+        .route("/desk/{id}/rota.ics", get().to(calendar::rota_ics))
+        .route("/desk/{id}/review", get().to(review::review))
+        .route("/desk/{id}/review.xlsx", get().to(review::review_xlsx))
+        .route("/f/{token}", get().to(feedback::feedback_page))
+        .route("/f/{token}", post().to(feedback::feedback_submit));
 }
 
 pub(super) use crate::app::desk::named;
@@ -261,7 +258,7 @@ async fn render_duty_form(
             "has_errors": !errors.is_empty(),
             "version": form.version,
             "active": form.active.last().is_none_or(|v| v == "1"),
-            "units": options(units.iter().map(|u| (u.id.to_string(), format!("{}{}", "— ".repeat(depth(&u.path)), u.name))), &form.unit_id),
+            "units": super::unit_options(&units, &form.unit_id),
             "weekdays": options((1..=7).map(|d| (d.to_string(), i18n::t(locale, &format!("weekday-{d}")))), &form.weekday),
             "official_options": official_options,
             "people": offered.view(),

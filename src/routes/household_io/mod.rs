@@ -3,6 +3,7 @@
 //! reads back.
 
 use actix_web::web;
+use actix_web::web::{get, post};
 
 mod export;
 mod import;
@@ -10,26 +11,17 @@ mod import;
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route(
         "/tasks/{id}/households/import",
-        web::get().to(import::upload_form),
+        get().to(import::upload_form),
     )
-    .route(
-        "/tasks/{id}/households/import",
-        web::post().to(import::upload),
-    )
+    .route("/tasks/{id}/households/import", post().to(import::upload))
     .route(
         "/tasks/{id}/households/import/{import}",
-        web::post().to(import::confirm),
+        post().to(import::confirm),
     )
-    .route(
-        "/tasks/{id}/households.csv",
-        web::get().to(export::export_csv),
-    )
-    .route(
-        "/tasks/{id}/households.xlsx",
-        web::get().to(export::export_xlsx),
-    )
+    .route("/tasks/{id}/households.csv", get().to(export::export_csv))
+    .route("/tasks/{id}/households.xlsx", get().to(export::export_xlsx))
     .route(
         "/import/households-template.xlsx",
-        web::get().to(export::template),
+        get().to(export::template),
     );
 }

@@ -3,6 +3,7 @@
 //! personal data; dialogues and the field team's worklist are in `dialogues`.
 
 use actix_web::http::StatusCode;
+use actix_web::web::{get, post};
 use actix_web::{web, HttpResponse};
 use serde_json::{json, Value};
 
@@ -26,40 +27,34 @@ use crate::error::{AppError, AppResult};
 use crate::i18n::{self, Locale};
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.route("/tasks/{id}/households/new", web::get().to(new))
-        .route("/tasks/{id}/households", web::post().to(create))
-        .route("/households/{id}", web::get().to(visits::show))
-        .route("/households/{id}", web::post().to(update))
-        .route("/households/{id}/edit", web::get().to(edit))
-        .route("/households/{id}/visits", web::post().to(visits::log_visit))
-        .route(
-            "/households/{id}/photos/{photo}",
-            web::get().to(visits::photo),
-        )
+    cfg.route("/tasks/{id}/households/new", get().to(new))
+        .route("/tasks/{id}/households", post().to(create))
+        .route("/households/{id}", get().to(visits::show))
+        .route("/households/{id}", post().to(update))
+        .route("/households/{id}/edit", get().to(edit))
+        .route("/households/{id}/visits", post().to(visits::log_visit))
+        .route("/households/{id}/photos/{photo}", get().to(visits::photo))
         .route(
             "/households/{id}/personal-data",
-            web::get().to(personal::personal_data),
+            get().to(personal::personal_data),
         )
-        .route("/households/{id}/erase", web::post().to(personal::erase))
-        .route("/households/{id}/compensation", web::get().to(money::show))
-        .route("/households/{id}/plans", web::post().to(money::save_plan))
+        .route("/households/{id}/erase", post().to(personal::erase))
+        .route("/households/{id}/compensation", get().to(money::show))
+        .route("/households/{id}/plans", post().to(money::save_plan))
         .route(
             "/households/{id}/payments",
-            web::post().to(money::record_payment),
+            post().to(money::record_payment),
         )
         .route(
             "/households/{id}/handover",
-            web::post().to(money::record_handover),
+            post().to(money::record_handover),
         )
-        .route("/visits/due", web::get().to(dialogues::due))
+        .route("/visits/due", get().to(dialogues::due))
         .route(
             "/tasks/{id}/dialogues/new",
-            web::get().to(dialogues::new_dialogue),
+            get().to(dialogues::new_dialogue),
         )
-        .route(
-            "/tasks/{id}/dialogues",
-            web::post().to(dialogues::hold_dialogue),
-        );
+        .route("/tasks/{id}/dialogues", post().to(dialogues::hold_dialogue));
 }
 
 fn group_options(locale: Locale, chosen: &[String]) -> Vec<Value> {

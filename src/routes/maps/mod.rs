@@ -3,6 +3,7 @@
 //! out again as GeoJSON, and a unit's map settings.
 
 use actix_web::http::header;
+use actix_web::web::{get, post};
 use actix_web::{web, HttpResponse};
 use serde::Deserialize;
 use serde_json::{json, Value};
@@ -22,26 +23,20 @@ mod import;
 mod settings;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.route("/tasks/{id}/map", web::get().to(task_map))
-        .route("/tasks/{id}/parcels.geojson", web::get().to(geojson_export))
-        .route(
-            "/tasks/{id}/parcels/import",
-            web::get().to(import::upload_form),
-        )
-        .route("/tasks/{id}/parcels/import", web::post().to(import::upload))
+    cfg.route("/tasks/{id}/map", get().to(task_map))
+        .route("/tasks/{id}/parcels.geojson", get().to(geojson_export))
+        .route("/tasks/{id}/parcels/import", get().to(import::upload_form))
+        .route("/tasks/{id}/parcels/import", post().to(import::upload))
         .route(
             "/tasks/{id}/parcels/import/{import}",
-            web::get().to(import::preview),
+            get().to(import::preview),
         )
         .route(
             "/tasks/{id}/parcels/import/{import}",
-            web::post().to(import::confirm),
+            post().to(import::confirm),
         )
-        .route("/admin/units/{id}/map", web::get().to(settings::settings))
-        .route(
-            "/admin/units/{id}/map",
-            web::post().to(settings::save_settings),
-        );
+        .route("/admin/units/{id}/map", get().to(settings::settings))
+        .route("/admin/units/{id}/map", post().to(settings::save_settings));
 }
 
 fn stage_of(h: &Household) -> ConsentStage {

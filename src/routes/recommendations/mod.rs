@@ -14,6 +14,7 @@ mod stats;
 mod targets;
 
 use actix_web::http::StatusCode;
+use actix_web::web::{get, post};
 use actix_web::{web, HttpResponse};
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
@@ -25,51 +26,32 @@ use crate::db;
 use crate::domain::access::Permission;
 use crate::domain::format;
 use crate::domain::recommendation::Field;
-use crate::domain::units::depth;
 use crate::domain::validate::FieldErrors;
 use crate::error::{AppError, AppResult};
 use crate::i18n;
-use crate::routes::{after_form, form_view, options};
+use crate::routes::{after_form, form_view, options, unit_options};
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.route("/recommendations", web::get().to(listing::index))
-        .route("/recommendations.csv", web::get().to(listing::export_csv))
-        .route("/recommendations.xlsx", web::get().to(listing::export_xlsx))
-        .route("/recommendations", web::post().to(create))
-        .route("/recommendations/new", web::get().to(new))
-        .route("/recommendations/stats", web::get().to(stats::stats))
-        .route(
-            "/recommendations/stats.xlsx",
-            web::get().to(stats::stats_xlsx),
-        )
-        .route("/recommendations/{id}", web::get().to(answer::show))
-        .route(
-            "/recommendations/{id}/answer",
-            web::post().to(answer::answer),
-        )
-        .route(
-            "/recommendations/{id}/{action}",
-            web::post().to(answer::act),
-        )
-        .route("/attachments/{id}", web::get().to(answer::download))
-        .route("/inspections", web::get().to(inspections::inspections))
-        .route(
-            "/inspections",
-            web::post().to(inspections::create_inspection),
-        )
-        .route(
-            "/inspections/new",
-            web::get().to(inspections::new_inspection),
-        )
-        .route(
-            "/inspections/{id}",
-            web::get().to(inspections::show_inspection),
-        )
-        .route("/admin/calendar", web::get().to(calendar::calendar_page))
-        .route("/admin/calendar", web::post().to(calendar::calendar_save))
-        .route("/targets", web::get().to(targets::targets_page))
-        .route("/targets", web::post().to(targets::add_target))
-        .route("/targets/{id}", web::post().to(targets::set_actual));
+    cfg.route("/recommendations", get().to(listing::index))
+        .route("/recommendations.csv", get().to(listing::export_csv))
+        .route("/recommendations.xlsx", get().to(listing::export_xlsx))
+        .route("/recommendations", post().to(create))
+        .route("/recommendations/new", get().to(new))
+        .route("/recommendations/stats", get().to(stats::stats))
+        .route("/recommendations/stats.xlsx", get().to(stats::stats_xlsx))
+        .route("/recommendations/{id}", get().to(answer::show))
+        .route("/recommendations/{id}/answer", post().to(answer::answer))
+        .route("/recommendations/{id}/{action}", post().to(answer::act))
+        .route("/attachments/{id}", get().to(answer::download))
+        .route("/inspections", get().to(inspections::inspections))
+        .route("/inspections", post().to(inspections::create_inspection))
+        .route("/inspections/new", get().to(inspections::new_inspection))
+        .route("/inspections/{id}", get().to(inspections::show_inspection))
+        .route("/admin/calendar", get().to(calendar::calendar_page))
+        .route("/admin/calendar", post().to(calendar::calendar_save))
+        .route("/targets", get().to(targets::targets_page))
+        .route("/targets", post().to(targets::add_target))
+        .route("/targets/{id}", post().to(targets::set_actual));
 }
 
 fn required_date(e: &mut FieldErrors, field: &str, raw: &str) -> Option<NaiveDate> {
@@ -78,19 +60,6 @@ fn required_date(e: &mut FieldErrors, field: &str, raw: &str) -> Option<NaiveDat
         e.add(field, "error-required");
     }
     d
-}
-
-/// Units as choices, indented by depth.
-fn unit_options(units: &[db::units::Unit], chosen: &str) -> Vec<Value> {
-    options(
-        units.iter().map(|u| {
-            (
-                u.id.to_string(),
-                format!("{}{}", "— ".repeat(depth(&u.path)), u.name),
-            )
-        }),
-        chosen,
-    )
 }
 
 async fn all_units(ctx: &Ctx) -> AppResult<Vec<db::units::Unit>> {

@@ -15,7 +15,7 @@ use crate::domain::review::{self, RoundStatus};
 use crate::domain::validate::FieldErrors;
 use crate::error::{AppError, AppResult};
 use crate::i18n;
-use crate::routes::HtmlForm;
+use crate::routes::{allowed, HtmlForm};
 
 // ---------------------------------------------------------------- criteria
 
@@ -134,8 +134,7 @@ pub(in crate::routes) fn render_criteria(
 }
 
 pub(super) async fn criteria_page(ctx: Ctx, id: web::Path<i64>) -> AppResult<HttpResponse> {
-    let a = load_round(&ctx, *id).await?;
-    a.require_lead()?;
+    let a = allowed(load_round(&ctx, *id).await?, |a| a.lead)?;
     if a.status() != RoundStatus::Draft {
         return Err(AppError::Forbidden);
     }
@@ -157,8 +156,7 @@ pub(super) async fn save_criteria(
     id: web::Path<i64>,
     form: HtmlForm<CriteriaForm>,
 ) -> AppResult<HttpResponse> {
-    let a = load_round(&ctx, *id).await?;
-    a.require_lead()?;
+    let a = allowed(load_round(&ctx, *id).await?, |a| a.lead)?;
     let (rid, round) = (a.round.id, a.round.clone());
     save_criteria_with(
         &ctx,

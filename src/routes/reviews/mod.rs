@@ -12,6 +12,7 @@ mod task;
 pub(super) use criteria::{criteria_rows, render_criteria, save_criteria_with, CriteriaForm};
 pub(super) use round::{Choices, Picker, TasksForm};
 
+use actix_web::web::{get, post};
 use actix_web::{web, HttpResponse};
 use serde::Deserialize;
 use serde_json::{json, Value};
@@ -28,36 +29,30 @@ use crate::i18n::{self, Locale};
 use crate::routes::{Page, PageAsked};
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.route("/reviews", web::get().to(index))
-        .route("/reviews", web::post().to(round::create))
-        .route("/reviews/new", web::get().to(round::new))
-        .route("/reviews/{id}", web::get().to(show))
-        .route("/reviews/{id}", web::post().to(round::update))
-        .route("/reviews/{id}/edit", web::get().to(round::edit))
-        .route(
-            "/reviews/{id}/criteria",
-            web::get().to(criteria::criteria_page),
-        )
-        .route(
-            "/reviews/{id}/criteria",
-            web::post().to(criteria::save_criteria),
-        )
-        .route("/reviews/{id}/tasks", web::get().to(round::tasks_page))
-        .route("/reviews/{id}/tasks", web::post().to(round::save_tasks))
-        .route("/reviews/{id}/status", web::post().to(move_round))
-        .route("/reviews/{id}/results", web::get().to(results::results))
+    cfg.route("/reviews", get().to(index))
+        .route("/reviews", post().to(round::create))
+        .route("/reviews/new", get().to(round::new))
+        .route("/reviews/{id}", get().to(show))
+        .route("/reviews/{id}", post().to(round::update))
+        .route("/reviews/{id}/edit", get().to(round::edit))
+        .route("/reviews/{id}/criteria", get().to(criteria::criteria_page))
+        .route("/reviews/{id}/criteria", post().to(criteria::save_criteria))
+        .route("/reviews/{id}/tasks", get().to(round::tasks_page))
+        .route("/reviews/{id}/tasks", post().to(round::save_tasks))
+        .route("/reviews/{id}/status", post().to(move_round))
+        .route("/reviews/{id}/results", get().to(results::results))
         .route(
             "/reviews/{id}/results.xlsx",
-            web::get().to(results::results_xlsx),
+            get().to(results::results_xlsx),
         )
-        .route("/reviews/{id}/report", web::get().to(results::report))
-        .route("/reviews/{id}/tasks/{tid}", web::get().to(task::task_page))
+        .route("/reviews/{id}/report", get().to(results::report))
+        .route("/reviews/{id}/tasks/{tid}", get().to(task::task_page))
         .route(
             "/reviews/{id}/tasks/{tid}/{what}",
-            web::post().to(task::task_write),
+            post().to(task::task_write),
         )
-        .route("/admin/rubric", web::get().to(criteria::rubric_page))
-        .route("/admin/rubric", web::post().to(criteria::save_rubric));
+        .route("/admin/rubric", get().to(criteria::rubric_page))
+        .route("/admin/rubric", post().to(criteria::save_rubric));
 }
 
 /// A name kept in both languages, in the reader's (English falls back to Vietnamese).
@@ -220,8 +215,7 @@ async fn move_round(
     id: web::Path<i64>,
     form: web::Form<MoveForm>,
 ) -> AppResult<HttpResponse> {
-    let a = load_round(&ctx, *id).await?;
-    a.require_lead()?;
+    let a = super::allowed(load_round(&ctx, *id).await?, |a| a.lead)?;
     let back = format!("/reviews/{}", a.round.id);
     let (Some(next), Ok(version)) = (
         RoundStatus::parse(&form.status),

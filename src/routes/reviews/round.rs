@@ -16,11 +16,12 @@ use crate::domain::access::Permission;
 use crate::domain::access::Role;
 use crate::domain::format;
 use crate::domain::review::{CombineRule, RoundStatus};
-use crate::domain::units::depth;
 use crate::domain::validate::FieldErrors;
 use crate::error::{AppError, AppResult};
 use crate::i18n;
-use crate::routes::{after_form, chosen, form_view, options, people, HtmlForm};
+use crate::routes::{
+    after_form, allowed, chosen, form_view, options, people, unit_options, HtmlForm,
+};
 
 // ---------------------------------------------------------------- settings
 
@@ -128,7 +129,7 @@ async fn render_round_form(
             "f": form_view(form, errors),
             "has_errors": !errors.is_empty(),
             "version": form.version,
-            "units": options(units.iter().map(|u| (u.id.to_string(), format!("{}{}", "— ".repeat(depth(&u.path)), u.name))), &form.unit_id),
+            "units": unit_options(&units, &form.unit_id),
             "leads": leads.options(std::slice::from_ref(&form.lead_id)),
             "people": leads.view(),
             "rules": options(CombineRule::ALL.iter().map(|r| (r.as_str().to_string(), i18n::t(locale, &format!("review-rule-{}", r.as_str())))), &form.combine_rule),
@@ -179,8 +180,7 @@ pub(super) async fn create(ctx: Ctx, form: web::Form<RoundForm>) -> AppResult<Ht
 }
 
 pub(super) async fn edit(ctx: Ctx, id: web::Path<i64>) -> AppResult<HttpResponse> {
-    let a = load_round(&ctx, *id).await?;
-    a.require_lead()?;
+    let a = allowed(load_round(&ctx, *id).await?, |a| a.lead)?;
     let form = RoundForm::of(&rdb::fields_of(&a.round), a.round.version);
     render_round_form(
         &ctx,
@@ -197,8 +197,7 @@ pub(super) async fn update(
     id: web::Path<i64>,
     form: web::Form<RoundForm>,
 ) -> AppResult<HttpResponse> {
-    let a = load_round(&ctx, *id).await?;
-    a.require_lead()?;
+    let a = allowed(load_round(&ctx, *id).await?, |a| a.lead)?;
     let (rid, form) = (a.round.id, form.into_inner());
     if people::finding(&form.finding) {
         let none = FieldErrors::default();
@@ -237,8 +236,7 @@ pub(super) async fn tasks_page(
     id: web::Path<i64>,
     q: web::Query<crate::routes::PageAsked>,
 ) -> AppResult<HttpResponse> {
-    let a = load_round(&ctx, *id).await?;
-    a.require_lead()?;
+    let a = allowed(load_round(&ctx, *id).await?, |a| a.lead)?;
     if !matches!(a.status(), RoundStatus::Draft | RoundStatus::SelfAssessment) {
         return Err(AppError::Forbidden);
     }
@@ -274,8 +272,7 @@ pub(super) async fn save_tasks(
     id: web::Path<i64>,
     form: HtmlForm<TasksForm>,
 ) -> AppResult<HttpResponse> {
-    let a = load_round(&ctx, *id).await?;
-    a.require_lead()?;
+    let a = allowed(load_round(&ctx, *id).await?, |a| a.lead)?;
     let (round, back) = (a.round.clone(), format!("/reviews/{}", a.round.id));
     let save = move |c: &mut db::DbConnection, ids: &[i64]| rdb::set_tasks(c, &round, ids);
     let frozen = "review-error-frozen";

@@ -2,6 +2,7 @@
 //! task's page, its status and its milestones are in `show`.
 
 use actix_web::http::StatusCode;
+use actix_web::web::{get, post};
 use actix_web::{web, HttpResponse};
 use chrono::Datelike;
 use serde::{Deserialize, Serialize};
@@ -23,7 +24,6 @@ use crate::domain::consent::{ConsentStage, ConsentedSet};
 use crate::domain::deadline::{timeliness, TaskStatus};
 use crate::domain::format;
 use crate::domain::numbers;
-use crate::domain::units::depth;
 use crate::domain::validate::FieldErrors;
 use crate::error::AppResult;
 use crate::i18n::{self, Locale};
@@ -32,21 +32,18 @@ use crate::i18n::{self, Locale};
 const OWNER_CHOICES: usize = 300;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.route("/tasks", web::get().to(index))
-        .route("/tasks", web::post().to(create))
-        .route("/tasks/mine", web::get().to(mine))
-        .route("/tasks/new", web::get().to(new))
-        .route("/tasks/{id}", web::get().to(show::show))
-        .route("/tasks/{id}", web::post().to(update))
-        .route("/tasks/{id}/edit", web::get().to(edit))
-        .route("/tasks/{id}/status", web::post().to(show::set_status))
-        .route(
-            "/tasks/{id}/milestones",
-            web::post().to(show::add_milestone),
-        )
+    cfg.route("/tasks", get().to(index))
+        .route("/tasks", post().to(create))
+        .route("/tasks/mine", get().to(mine))
+        .route("/tasks/new", get().to(new))
+        .route("/tasks/{id}", get().to(show::show))
+        .route("/tasks/{id}", post().to(update))
+        .route("/tasks/{id}/edit", get().to(edit))
+        .route("/tasks/{id}/status", post().to(show::set_status))
+        .route("/tasks/{id}/milestones", post().to(show::add_milestone))
         .route(
             "/tasks/{id}/milestones/{mid}",
-            web::post().to(show::milestone_done),
+            post().to(show::milestone_done),
         );
 }
 
@@ -180,7 +177,7 @@ async fn list(ctx: Ctx, q: ListQuery, mine: bool) -> AppResult<HttpResponse> {
             "mine": mine,
             "can_create": can_create,
             "q": {"q": q.q, "overdue": q.overdue == "1"},
-            "units": options(units.iter().map(|u| (u.id.to_string(), format!("{}{}", "— ".repeat(depth(&u.path)), u.name))), &q.unit),
+            "units": super::unit_options(&units, &q.unit),
             "categories": options(categories.iter().map(|c| (c.id.to_string(), category_name(locale, &c.name_vi, &c.name_en))), &q.category),
             "owners": options(owners.into_iter().map(|(id, _, name)| (id.to_string(), name)), &q.owner),
             "owners_limited": owners_limited,
@@ -358,7 +355,7 @@ async fn render_form(
             "f": super::form_view(form, &errors),
             "has_errors": !errors.is_empty(),
             "version": form.version,
-            "units": options(units.iter().map(|u| (u.id.to_string(), format!("{}{}", "— ".repeat(depth(&u.path)), u.name))), &form.unit_id),
+            "units": super::unit_options(&units, &form.unit_id),
             "categories": options(categories.iter().map(|c| (c.id.to_string(), category_name(locale, &c.name_vi, &c.name_en))), &form.category_id),
             "owners": offered.options(std::slice::from_ref(&form.owner_id)),
             "co_owner_options": offered.options(&form.co_owners),

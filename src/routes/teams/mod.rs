@@ -1,6 +1,7 @@
 //! Mobile support teams (tổ hỗ trợ lưu động): the team, its rounds planned
 //! and held, problems raised, figures per commune, a calendar page and feed.
 
+use actix_web::web::{get, post};
 use actix_web::{web, HttpResponse};
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
@@ -17,36 +18,32 @@ use crate::db::{self, teams as tdb};
 use crate::domain::access::Permission;
 use crate::domain::desk::RoundKind;
 use crate::domain::format;
-use crate::domain::units::depth;
 use crate::domain::validate::FieldErrors;
 use crate::error::AppResult;
 use crate::i18n;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.route("/teams", web::get().to(index))
-        .route("/teams", web::post().to(create))
-        .route("/teams/new", web::get().to(new))
-        .route("/teams/rounds/{id}", web::get().to(rounds::round_page))
-        .route("/teams/rounds/{id}", web::post().to(rounds::record))
-        .route("/teams/rounds/{id}/cancel", web::post().to(rounds::cancel))
+    cfg.route("/teams", get().to(index))
+        .route("/teams", post().to(create))
+        .route("/teams/new", get().to(new))
+        .route("/teams/rounds/{id}", get().to(rounds::round_page))
+        .route("/teams/rounds/{id}", post().to(rounds::record))
+        .route("/teams/rounds/{id}/cancel", post().to(rounds::cancel))
         .route(
             "/teams/rounds/{id}/problems",
-            web::post().to(rounds::add_problem),
+            post().to(rounds::add_problem),
         )
         .route(
             "/teams/rounds/{id}/problems/{pid}",
-            web::post().to(rounds::link_task),
+            post().to(rounds::link_task),
         )
-        .route("/teams/{id}", web::get().to(show))
-        .route("/teams/{id}", web::post().to(update))
-        .route("/teams/{id}/edit", web::get().to(edit))
-        .route("/teams/{id}/rounds", web::post().to(plan))
-        .route("/teams/{id}/calendar", web::get().to(calendar::calendar))
-        .route(
-            "/teams/{id}/schedule.ics",
-            web::get().to(calendar::schedule_ics),
-        )
-        .route("/teams/{id}/figures", web::get().to(calendar::figures));
+        .route("/teams/{id}", get().to(show))
+        .route("/teams/{id}", post().to(update))
+        .route("/teams/{id}/edit", get().to(edit))
+        .route("/teams/{id}/rounds", post().to(plan))
+        .route("/teams/{id}/calendar", get().to(calendar::calendar))
+        .route("/teams/{id}/schedule.ics", get().to(calendar::schedule_ics))
+        .route("/teams/{id}/figures", get().to(calendar::figures));
 }
 
 // ---------------------------------------------------------------- access
@@ -187,7 +184,6 @@ async fn render_team_form(
             .map(|(v, l)| json!({"selected": picked.contains(&v), "value": v, "label": l}))
             .collect()
     };
-    let indent = |u: &db::units::Unit| format!("{}{}", "— ".repeat(depth(&u.path)), u.name);
     ctx.render_status(
         status,
         "teams/form",
@@ -198,10 +194,10 @@ async fn render_team_form(
             "f": super::form_view(form, &errors),
             "has_errors": !errors.is_empty(),
             "version": form.version,
-            "leads": options(leads.iter().map(|u| (u.id.to_string(), indent(u))), &form.lead_unit_id),
+            "leads": super::unit_options(&leads, &form.lead_unit_id),
             "member_options": offered.options(&form.members),
             "people": offered.view(),
-            "commune_options": multi(&form.communes, units.iter().map(|u| (u.id.to_string(), indent(u))).collect()),
+            "commune_options": multi(&form.communes, units.iter().map(|u| (u.id.to_string(), super::indented(u))).collect()),
             "conflict": conflict,
         }),
     )
