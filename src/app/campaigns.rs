@@ -111,9 +111,7 @@ fn check(
     let fixed = existing.map(|c| (c.unit_id, c.year));
     let (unit_id, year) = unit_and_year(&mut e, fixed, input.unit_id, input.year);
     let theme = e.required("theme", &input.theme, 500);
-    let plan_number = e
-        .optional("plan_number", &input.plan_number, 100)
-        .unwrap_or_default();
+    let plan_number = e.optional_text("plan_number", &input.plan_number, 100);
     let plan_date = e.date_value("plan_date", input.plan_date);
     let mut focus = input.focus_fields.clone();
     let mut appraisers = input.appraisers.clone();
@@ -122,12 +120,8 @@ fn check(
         ids.dedup();
     }
     let dates = period(&mut e, input.period_from, input.period_to);
-    let description = e
-        .optional("description", &input.description, 10_000)
-        .unwrap_or_default();
-    let related_plans = e
-        .optional("related_plans", &input.related_plans, 5_000)
-        .unwrap_or_default();
+    let description = e.optional_text("description", &input.description, 10_000);
+    let related_plans = e.optional_text("related_plans", &input.related_plans, 5_000);
     let unit = db::units::find_chosen(conn, unit_id)?;
     let reaching = match &unit {
         Some(u) => db::users::reaching(conn, &u.path)?,
@@ -302,9 +296,7 @@ fn check_model(
     let field_id = e.required_id("field_id", input.field_id);
     let title = e.required("title", &input.title, 300);
     let commitment = e.required("commitment", &input.commitment, 5_000);
-    let expected_results = e
-        .optional("expected_results", &input.expected_results, 5_000)
-        .unwrap_or_default();
+    let expected_results = e.optional_text("expected_results", &input.expected_results, 5_000);
     let dates = period(&mut e, input.period_from, input.period_to);
     let units = registrable_units(conn, user, &a.unit.path)?;
     if unit_id.is_some_and(|u| !units.iter().any(|x| x.id == u)) {
@@ -507,9 +499,7 @@ pub fn appraise(
         let key = format!("score_{}", c.id);
         let score = checked_score(&mut e, &key, given.and_then(|s| s.score), c.max_points);
         let comment = given.map_or("", |s| s.comment.as_str());
-        let comment = e
-            .optional(&format!("comment_{}", c.id), comment, 2_000)
-            .unwrap_or_default();
+        let comment = e.optional_text(&format!("comment_{}", c.id), comment, 2_000);
         items.push((c.id, score, comment));
     }
     if !e.is_empty() {

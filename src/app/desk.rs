@@ -428,9 +428,7 @@ pub struct CaseInput {
 fn check_case(conn: &mut db::DbConnection, input: &CaseInput) -> Result<ddb::CaseFields, Rejected> {
     let mut e = input.unread.clone();
     let procedure_id = e.required_id("procedure_id", input.procedure_id);
-    let citizen_name = e
-        .optional("citizen_name", &input.citizen_name, 200)
-        .unwrap_or_default();
+    let citizen_name = e.optional_text("citizen_name", &input.citizen_name, 200);
     let groups: Vec<&str> = input
         .priority_groups
         .iter()

@@ -114,8 +114,7 @@ pub fn codes(stored: &str) -> Vec<String> {
 pub fn check(input: &HouseholdInput) -> Result<HouseholdFields, FieldErrors> {
     let mut e = input.unread.clone();
     let head_name = e.required("head_name", &input.head_name, 200);
-    let mut optional =
-        |field: &str, value: &str, max: usize| e.optional(field, value, max).unwrap_or_default();
+    let mut optional = |field: &str, value: &str, max: usize| e.optional_text(field, value, max);
     let address = optional("address", &input.address, 300);
     let residential_group = optional("residential_group", &input.residential_group, 100);
     let map_sheet = optional("map_sheet", &input.map_sheet, 30);
@@ -336,10 +335,8 @@ fn check_visit(
     let mut members = input.members.clone();
     members.sort_unstable();
     members.dedup();
-    let others = e.optional("others", &input.others, 500).unwrap_or_default();
-    let household_said = e
-        .optional("household_said", &input.household_said, 5000)
-        .unwrap_or_default();
+    let others = e.optional_text("others", &input.others, 500);
+    let household_said = e.optional_text("household_said", &input.household_said, 5000);
     let concerns = parse_list(&input.concerns.join(","), Concern::parse);
     if concerns.is_none() {
         e.add("concerns", "error-invalid-choice");
@@ -374,9 +371,7 @@ fn check_visit(
             e.add("reason", key);
         }
     }
-    let next_step = e
-        .optional("next_step", &input.next_step, 1000)
-        .unwrap_or_default();
+    let next_step = e.optional_text("next_step", &input.next_step, 1000);
     let next_visit_on = e.date_value("next_visit_on", input.next_visit_on);
     if let (Some(v), Some(n)) = (visited_on, next_visit_on) {
         if n < v {

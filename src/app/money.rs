@@ -183,9 +183,7 @@ fn check_plan(input: &PlanInput) -> Result<NewPlan, FieldErrors> {
     if resettlement.is_none() {
         e.add("resettlement", "error-invalid-choice");
     }
-    let resettlement_place = e
-        .optional("resettlement_place", &input.resettlement_place, 300)
-        .unwrap_or_default();
+    let resettlement_place = e.optional_text("resettlement_place", &input.resettlement_place, 300);
     if matches!(
         resettlement,
         Some(Resettlement::Plot | Resettlement::Apartment)
@@ -194,9 +192,7 @@ fn check_plan(input: &PlanInput) -> Result<NewPlan, FieldErrors> {
         e.add("resettlement_place", "money-error-place");
     }
     let posted_on = e.date_value("posted_on", input.posted_on);
-    let posted_at = e
-        .optional("posted_at", &input.posted_at, 300)
-        .unwrap_or_default();
+    let posted_at = e.optional_text("posted_at", &input.posted_at, 300);
     let comments_until = e.date_value("comments_until", input.comments_until);
     if comments_until.is_some() && posted_on.is_none() {
         e.add("posted_on", "error-required");
@@ -209,13 +205,9 @@ fn check_plan(input: &PlanInput) -> Result<NewPlan, FieldErrors> {
             e.add("comments_until", "money-error-comments-before-posting");
         }
     }
-    let decision_no = e
-        .optional("decision_no", &input.decision_no, 100)
-        .unwrap_or_default();
+    let decision_no = e.optional_text("decision_no", &input.decision_no, 100);
     let decision_on = e.date_value("decision_on", input.decision_on);
-    let decision_by = e
-        .optional("decision_by", &input.decision_by, 300)
-        .unwrap_or_default();
+    let decision_by = e.optional_text("decision_by", &input.decision_by, 300);
     // A decision is its number, date and body together.
     let decided = [
         !decision_no.is_empty(),
@@ -240,7 +232,7 @@ fn check_plan(input: &PlanInput) -> Result<NewPlan, FieldErrors> {
             e.add("decision_on", "money-error-decision-before-posting");
         }
     }
-    let note = e.optional("note", &input.note, 2000).unwrap_or_default();
+    let note = e.optional_text("note", &input.note, 2000);
     match (resettlement, e.is_empty()) {
         (Some(resettlement), true) => Ok(NewPlan {
             amounts,
@@ -321,9 +313,7 @@ pub fn record_payment(
     if method.is_none() {
         e.add("method", "error-invalid-choice");
     }
-    let reference = e
-        .optional("reference", &input.reference, 300)
-        .unwrap_or_default();
+    let reference = e.optional_text("reference", &input.reference, 300);
     // A deposit is proved by the Treasury's slip.
     if method == Some(PaymentMethod::Deposit) && reference.is_empty() {
         e.add("reference", "money-error-deposit-slip");

@@ -466,9 +466,7 @@ pub fn set_target(
         }
         _ => None,
     };
-    let measure = e
-        .optional("measure", &input.measure, 50)
-        .unwrap_or_default();
+    let measure = e.optional_text("measure", &input.measure, 50);
     let (Some(planned), Some(direction)) = (planned, direction) else {
         return Err(Rejected::Invalid(e));
     };

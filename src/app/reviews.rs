@@ -159,8 +159,7 @@ fn check_round(
             e.add("review_due", "review-error-due-order");
         }
     }
-    let mut optional =
-        |field: &str, value: &str, max: usize| e.optional(field, value, max).unwrap_or_default();
+    let mut optional = |field: &str, value: &str, max: usize| e.optional_text(field, value, max);
     let report_number = optional("report_number", &input.report_number, 100);
     let report_place = optional("report_place", &input.report_place, 100);
     let signer_title = optional("signer_title", &input.signer_title, 200);

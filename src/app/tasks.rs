@@ -108,9 +108,7 @@ pub fn check(
 ) -> Result<TaskFields, Rejected<Conflict>> {
     let mut e = input.unread.clone();
     let title = e.required("title", &input.title, 300);
-    let description = e
-        .optional("description", &input.description, 10_000)
-        .unwrap_or_default();
+    let description = e.optional_text("description", &input.description, 10_000);
     let mut id = |field: &str, v: Option<i64>| e.required_id(field, v);
     let unit_id = id("unit_id", input.unit_id);
     let category_id = id("category_id", input.category_id);

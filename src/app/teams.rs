@@ -94,9 +94,7 @@ fn check(
     };
     let name = e.required("name", &input.name, 200);
     let dates = period(&mut e, input.period_from, input.period_to);
-    let description = e
-        .optional("description", &input.description, 5_000)
-        .unwrap_or_default();
+    let description = e.optional_text("description", &input.description, 5_000);
     let (mut members, mut communes) = (input.members.clone(), input.communes.clone());
     for ids in [&mut members, &mut communes] {
         ids.sort_unstable();
@@ -330,7 +328,7 @@ pub fn record_round(
     if online > prepared {
         e.add("dossiers_online", "error-more-than-total");
     }
-    let notes = e.optional("notes", &input.notes, 5_000).unwrap_or_default();
+    let notes = e.optional_text("notes", &input.notes, 5_000);
     if !e.is_empty() {
         return Err(Rejected::Invalid(e));
     }

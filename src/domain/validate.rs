@@ -78,6 +78,12 @@ impl FieldErrors {
         (!v.is_empty()).then(|| v.to_string())
     }
 
+    /// [`Self::optional`] as stored: the trimmed text, or empty when none was
+    /// typed.
+    pub fn optional_text(&mut self, field: &str, value: &str, max: usize) -> String {
+        self.optional(field, value, max).unwrap_or_default()
+    }
+
     /// An id chosen from a list; anything else is an error.
     pub fn id(&mut self, field: &str, value: &str) -> Option<i64> {
         let v = value.trim();

@@ -261,8 +261,8 @@ async fn ask(
 ) -> AppResult<HttpResponse> {
     let (code, form) = (code.into_inner(), form.0);
     let mut e = FieldErrors::default();
-    let name = e.optional("name", &form.name, 100).unwrap_or_default();
-    let phone = e.optional("phone", &form.phone, 20).unwrap_or_default();
+    let name = e.optional_text("name", &form.name, 100);
+    let phone = e.optional_text("phone", &form.phone, 20);
     if !phone.is_empty() && !crate::domain::households::is_phone(&phone) {
         e.add("phone", "error-phone");
     }

@@ -188,9 +188,7 @@ fn check(form: &FeedbackForm) -> Result<ddb::FeedbackFields, FieldErrors> {
         level("clarity", &form.clarity),
         level("time_taken", &form.time_taken),
     );
-    let comment = e
-        .optional("comment", &form.comment, 1_000)
-        .unwrap_or_default();
+    let comment = e.optional_text("comment", &form.comment, 1_000);
     let Some(rating) = rating.filter(|_| e.is_empty()) else {
         return Err(e);
     };

@@ -225,12 +225,8 @@ pub(super) async fn hold_dialogue(
         e.add("held_on", "error-future-date");
     }
     let place = e.required("place", &form.place, 300);
-    let chaired_by = e
-        .optional("chaired_by", &form.chaired_by, 300)
-        .unwrap_or_default();
-    let summary = e
-        .optional("summary", &form.summary, 10_000)
-        .unwrap_or_default();
+    let chaired_by = e.optional_text("chaired_by", &form.chaired_by, 300);
+    let summary = e.optional_text("summary", &form.summary, 10_000);
     let ids = e.ids("households", &form.households);
     let stage_after = ConsentStage::parse(&form.stage_after);
     if stage_after.is_none() {

@@ -101,12 +101,8 @@ pub(super) async fn create_inspection(
     let by = e.id("by_unit_id", &form.by_unit_id);
     let visited_on = required_date(&mut e, "visited_on", &form.visited_on);
     let members = e.required("members", &form.members, 2_000);
-    let figures = e
-        .optional("figures", &form.figures, 5_000)
-        .unwrap_or_default();
-    let findings = e
-        .optional("findings", &form.findings, 10_000)
-        .unwrap_or_default();
+    let figures = e.optional_text("figures", &form.figures, 5_000);
+    let findings = e.optional_text("findings", &form.findings, 10_000);
     let (u, b) = ctx
         .db(move |conn| {
             let find = db::units::find_chosen;

@@ -54,7 +54,7 @@ fn check_criteria(form: &CriteriaForm) -> (Vec<Value>, FieldErrors, Vec<rdb::Cri
         }
         let mut e = FieldErrors::default();
         let name_vi = e.required("name_vi", &vi, 300);
-        let name_en = e.optional("name_en", &en, 300).unwrap_or_default();
+        let name_en = e.optional_text("name_en", &en, 300);
         let points = e.decimal("points", &pts);
         match points {
             None if pts.trim().is_empty() => e.add("points", "error-required"),
