@@ -398,11 +398,9 @@ pub async fn update_model(
         .await?;
     let (version, input) = (version(&req), ModelInput::from(body));
     let m = api
-        .call_or_conflict(
-            "A model is edited only while it is registered.",
-            move |x, user, actor| uc::edit_model(x, user, actor, mid, version, &input),
-        )
-        .await?;
+        .call(move |x, user, actor| uc::edit_model(x, user, actor, mid, version, &input))
+        .await
+        .map_err(|e| e.conflict_says("A model is edited only while it is registered."))?;
     Ok(model_out(m))
 }
 

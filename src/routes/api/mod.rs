@@ -172,22 +172,6 @@ impl Api {
         done.map_err(|r| self.rejected(r))
     }
 
-    /// [`Api::call`] for a use case the record's state may not allow: then
-    /// 409 with `conflict`, which says what state it takes.
-    pub async fn call_or_conflict<F, T, C>(&self, conflict: &str, f: F) -> ApiResult<T>
-    where
-        F: FnOnce(&mut DbConnection, &CurrentUser, &Actor) -> Result<T, Rejected<C>>
-            + Send
-            + 'static,
-        T: Send + 'static,
-        C: Versioned + Send + 'static,
-    {
-        self.call(f).await.map_err(|e| match e {
-            ApiError::Conflict(_) => ApiError::Conflict(conflict.into()),
-            e => e,
-        })
-    }
-
     /// A 422 with the form checks' field errors, in the owner's language.
     pub fn invalid(&self, errors: FieldErrors) -> ApiError {
         ApiError::Validation(errors, self.user.locale)

@@ -509,11 +509,9 @@ pub async fn cancel_round(
         .for_whom(&api, move |c, u| on_team(c, u, rid))
         .await?
         .reason;
-    api.call_or_conflict(
-        "Only a planned round can be cancelled.",
-        move |c, user, actor| app::teams::cancel_round(c, user, actor, rid, version, &reason),
-    )
-    .await?;
+    api.call(move |c, user, actor| app::teams::cancel_round(c, user, actor, rid, version, &reason))
+        .await
+        .map_err(|e| e.conflict_says("Only a planned round can be cancelled."))?;
     let (detail, version) = round_detail(&api, rid).await?;
     Ok(one(&detail, Some(version)))
 }

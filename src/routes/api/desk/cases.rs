@@ -239,11 +239,9 @@ pub async fn answer_case(
         answered_on: body.answered_on,
         unread: FieldErrors::default(),
     };
-    api.call_or_conflict(
-        "Only an escalated case not yet answered takes an answer.",
-        move |c, user, actor| app::desk::answer_case(c, user, actor, cid, &input),
-    )
-    .await?;
+    api.call(move |c, user, actor| app::desk::answer_case(c, user, actor, cid, &input))
+        .await
+        .map_err(|e| e.conflict_says("Only an escalated case not yet answered takes an answer."))?;
     let detail = case_detail(&api, cid).await?;
     Ok(one(&detail, None))
 }
