@@ -117,9 +117,7 @@ pub async fn put_shape(
     body: ApiJson<ShapeIn>,
 ) -> ApiResult<HttpResponse> {
     let hid = *id;
-    let body = body
-        .for_whom(&api, move |c, u| super::households::may_edit(c, u, hid))
-        .await?;
+    let body = super::households::editor_body(&api, hid, body).await?;
     let geometry = geometry_of(body.0).map_err(|e| api.invalid(e))?;
     let stored = api
         .call(move |c, user, actor| app::put_shape(c, user, actor, hid, &geometry))
