@@ -207,18 +207,13 @@ pub fn version(req: &HttpRequest) -> Version {
 /// The version an update was made from, out of `If-Match`: 428 without one,
 /// 412 when it cannot be a version of ours.
 pub fn if_match(req: &HttpRequest, current: i32) -> ApiResult<i32> {
-    let raw = req
-        .headers()
-        .get(header::IF_MATCH)
-        .and_then(|v| v.to_str().ok())
-        .ok_or(ApiError::PreconditionRequired)?;
-    raw.trim()
-        .trim_start_matches("W/")
-        .trim_matches('"')
-        .parse::<i32>()
-        .map_err(|_| ApiError::PreconditionFailed {
+    match version(req) {
+        Version::Given(v) => Ok(v),
+        Version::Missing => Err(ApiError::PreconditionRequired),
+        Version::Unreadable => Err(ApiError::PreconditionFailed {
             current: etag(current),
-        })
+        }),
+    }
 }
 
 #[cfg(test)]
