@@ -172,9 +172,7 @@ impl From<CampaignIn> for CampaignInput {
         super::docs::Errors),
     security(("token" = [])))]
 pub async fn create_campaign(api: Api, body: ApiJson<CampaignIn>) -> ApiResult<HttpResponse> {
-    let body = body
-        .for_whom(&api, |_, u| Ok(u.can_anywhere(Permission::ManageTasks)))
-        .await?;
+    let body = body.for_task_managers(&api).await?;
     let input = CampaignInput::from(body);
     let c = api
         .call(move |x, user, actor| uc::set_up(x, user, actor, &input))

@@ -195,9 +195,7 @@ pub async fn create_recommendation(
     api: Api,
     body: ApiJson<RecommendationIn>,
 ) -> ApiResult<HttpResponse> {
-    let b = body
-        .for_whom(&api, |_, u| Ok(u.can_anywhere(Permission::ManageTasks)))
-        .await?;
+    let b = body.for_task_managers(&api).await?;
     let input = recs::RecInput {
         inspection_id: b.inspection_id,
         from_unit_id: Some(b.from_unit_id),

@@ -17,6 +17,7 @@ use super::{etag, Api, ApiError, ApiResult};
 use crate::app::Version;
 use crate::context::CurrentUser;
 use crate::db::DbConnection;
+use crate::domain::access::Permission;
 use crate::domain::validate::FieldErrors;
 use crate::error::AppError;
 use crate::i18n::Locale;
@@ -46,6 +47,14 @@ impl<T> ApiJson<T> {
         } else {
             Err(ApiError::Forbidden)
         }
+    }
+
+    /// The body of what those who manage tasks somewhere set up (a task, a
+    /// duty, a team, a campaign, a recommendation): [`ApiJson::for_whom`]
+    /// with that right.
+    pub async fn for_task_managers(self, api: &Api) -> ApiResult<T> {
+        self.for_whom(api, |_, u| Ok(u.can_anywhere(Permission::ManageTasks)))
+            .await
     }
 
     /// The body, once the handler has itself checked the reader's right.

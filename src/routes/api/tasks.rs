@@ -252,11 +252,7 @@ impl From<TaskIn> for TaskInput {
         super::docs::Errors),
     security(("token" = [])))]
 pub async fn create(api: Api, body: super::ApiJson<TaskIn>) -> ApiResult<HttpResponse> {
-    let body = body
-        .for_whom(&api, |_, u| {
-            Ok(u.can_anywhere(crate::domain::access::Permission::ManageTasks))
-        })
-        .await?;
+    let body = body.for_task_managers(&api).await?;
     let input = TaskInput::from(body);
     let task = api
         .call(move |c, user, actor| app::tasks::register(c, user, actor, &input))

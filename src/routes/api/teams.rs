@@ -181,9 +181,7 @@ impl From<TeamIn> for TeamInput {
         super::docs::Errors),
     security(("token" = [])))]
 pub async fn create_team(api: Api, body: ApiJson<TeamIn>) -> ApiResult<HttpResponse> {
-    let body = body
-        .for_whom(&api, |_, u| Ok(u.can_anywhere(Permission::ManageTasks)))
-        .await?;
+    let body = body.for_task_managers(&api).await?;
     let input = TeamInput::from(body);
     let team = api
         .call(move |c, user, actor| app::teams::set_up(c, user, actor, &input))

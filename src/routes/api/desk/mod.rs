@@ -204,11 +204,7 @@ async fn duty_now(api: &Api, did: i64) -> ApiResult<(DutyOut, i32)> {
         super::docs::Errors),
     security(("token" = [])))]
 pub async fn create(api: Api, body: ApiJson<DutyIn>) -> ApiResult<HttpResponse> {
-    let body = body
-        .for_whom(&api, |_, u| {
-            Ok(u.can_anywhere(crate::domain::access::Permission::ManageTasks))
-        })
-        .await?;
+    let body = body.for_task_managers(&api).await?;
     let input = DutyInput::from(body);
     let duty = api
         .call(move |c, user, actor| app::desk::set_up(c, user, actor, &input))
