@@ -183,8 +183,7 @@ pub async fn create_campaign(api: Api, body: ApiJson<CampaignIn>) -> ApiResult<H
 
 /// The campaign if the reader reaches its unit.
 async fn campaign_access(api: &Api, cid: i64) -> ApiResult<Access> {
-    let user = api.user.clone();
-    api.db(move |c| uc::access(c, &user, cid)).await
+    api.read(move |c, user| uc::access(c, user, cid)).await
 }
 
 /// Edits a campaign (its unit's committee; unit and year stay). `If-Match`
@@ -302,8 +301,10 @@ pub async fn list_models(
     security(("token" = [])))]
 pub async fn get_model(api: Api, id: web::Path<i64>) -> ApiResult<HttpResponse> {
     let mid = *id;
-    let user = api.user.clone();
-    let m = api.db(move |c| uc::model_access(c, &user, mid)).await?.m;
+    let m = api
+        .read(move |c, user| uc::model_access(c, user, mid))
+        .await?
+        .m;
     Ok(model_out(m))
 }
 

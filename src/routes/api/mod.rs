@@ -150,6 +150,17 @@ impl Api {
         Ok(db::run(&self.state.pool, f).await?)
     }
 
+    /// Reads as the token's owner: an access check, or records as they may
+    /// see them.
+    pub async fn read<F, T>(&self, f: F) -> ApiResult<T>
+    where
+        F: FnOnce(&mut DbConnection, &CurrentUser) -> Result<T, AppError> + Send + 'static,
+        T: Send + 'static,
+    {
+        let user = self.user.clone();
+        self.db(move |c| f(c, &user)).await
+    }
+
     pub fn actor(&self) -> Actor {
         Actor {
             user_id: Some(self.user.id),

@@ -70,11 +70,11 @@ impl From<db::parcels::Stored> for ShapeOut {
     responses((status = 200, body = ShapeOut), super::docs::Errors),
     security(("token" = [])))]
 pub async fn get_shape(api: Api, id: web::Path<i64>) -> ApiResult<HttpResponse> {
-    let (hid, user) = (*id, api.user.clone());
+    let hid = *id;
     let stored = api
-        .db(move |c| {
+        .read(move |c, user| {
             let household = db::households::find(c, hid)?;
-            access(c, &user, household.task_id)?;
+            access(c, user, household.task_id)?;
             db::parcels::of_household(c, hid)?.ok_or(AppError::NotFound)
         })
         .await?;

@@ -164,8 +164,8 @@ async fn answered(api: &Api, rec: Recommendation) -> ApiResult<HttpResponse> {
     responses((status = 200, body = RecommendationOut, headers(("ETag" = String))), super::docs::Errors),
     security(("token" = [])))]
 pub async fn get_recommendation(api: Api, id: web::Path<i64>) -> ApiResult<HttpResponse> {
-    let (id, user) = (*id, api.user.clone());
-    let a = api.db(move |c| recs::access(c, &user, id)).await?;
+    let id = *id;
+    let a = api.read(move |c, user| recs::access(c, user, id)).await?;
     answered(&api, a.rec).await
 }
 

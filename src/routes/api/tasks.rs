@@ -177,9 +177,8 @@ pub async fn list_tasks(
 
 /// The task and its members, if the reader may view it.
 async fn load(api: &Api, id: i64) -> ApiResult<TaskOut> {
-    let user = api.user.clone();
-    api.db(move |c| {
-        let access = access(c, &user, id)?;
+    api.read(move |c, user| {
+        let access = access(c, user, id)?;
         let members = db::tasks::members_of_tasks(c, &[id])?;
         Ok(TaskOut::new(access.task, &members))
     })
@@ -317,9 +316,8 @@ impl From<db::tasks::Milestone> for MilestoneOut {
 /// Up to `limit` milestones of a task the reader may see, by due day, after
 /// the milestone `after` (0: from the first).
 async fn milestones_of(api: &Api, id: i64, after: i64, limit: i64) -> ApiResult<Vec<MilestoneOut>> {
-    let user = api.user.clone();
-    api.db(move |c| {
-        access(c, &user, id)?;
+    api.read(move |c, user| {
+        access(c, user, id)?;
         let items = db::tasks::milestones_after(c, id, after, limit)?;
         Ok(items.into_iter().map(MilestoneOut::from).collect())
     })
@@ -328,10 +326,9 @@ async fn milestones_of(api: &Api, id: i64, after: i64, limit: i64) -> ApiResult<
 
 /// One milestone of a task the reader may see.
 async fn milestone(api: &Api, task_id: i64, id: i64) -> ApiResult<MilestoneOut> {
-    let user = api.user.clone();
     let m = api
-        .db(move |c| {
-            access(c, &user, task_id)?;
+        .read(move |c, user| {
+            access(c, user, task_id)?;
             let items = db::tasks::milestones(c, task_id)?;
             Ok(items.into_iter().find(|m| m.id == id))
         })

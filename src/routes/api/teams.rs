@@ -137,8 +137,7 @@ pub async fn get_team(api: Api, id: web::Path<i64>) -> ApiResult<HttpResponse> {
 }
 
 async fn team_now(api: &Api, tid: i64) -> ApiResult<(TeamOut, i32)> {
-    let user = api.user.clone();
-    let a = api.db(move |c| team_access(c, &user, tid)).await?;
+    let a = api.read(move |c, user| team_access(c, user, tid)).await?;
     let version = a.team.version;
     Ok((TeamOut::from(a), version))
 }
@@ -313,10 +312,10 @@ pub async fn list_rounds(
     f: web::Query<RoundFilter>,
 ) -> ApiResult<HttpResponse> {
     let (after, limit) = q.parse()?;
-    let (tid, user, from, to) = (*id, api.user.clone(), f.from, f.to);
+    let (tid, from, to) = (*id, f.from, f.to);
     let rounds = api
-        .db(move |c| {
-            let a = team_access(c, &user, tid)?;
+        .read(move |c, user| {
+            let a = team_access(c, user, tid)?;
             let from = from.unwrap_or(a.team.period_from).max(a.team.period_from);
             let to = to.unwrap_or(a.team.period_to).min(a.team.period_to);
             Ok(tdb::rounds_after(c, tid, (from, to), after, limit)?)
@@ -343,10 +342,9 @@ pub struct ProblemOut {
 }
 
 async fn round_detail(api: &Api, rid: i64) -> ApiResult<(TeamRoundDetail, i32)> {
-    let user = api.user.clone();
     let (round, problems) = api
-        .db(move |c| {
-            let ra = round_access(c, &user, rid)?;
+        .read(move |c, user| {
+            let ra = round_access(c, user, rid)?;
             Ok((ra.round, tdb::problems(c, rid)?))
         })
         .await?;

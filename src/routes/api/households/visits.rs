@@ -93,12 +93,12 @@ pub async fn list_visits(
     q: web::Query<PageQuery>,
 ) -> ApiResult<HttpResponse> {
     let (after, limit) = q.parse()?;
-    let (hid, user) = (*id, api.user.clone());
+    let hid = *id;
     // Newest first: a cursor names the last visit seen; the page goes on
     // after it in the same order.
     let (history, mut photos) = api
-        .db(move |c| {
-            let (_, access) = household_access(c, &user, hid)?;
+        .read(move |c, user| {
+            let (_, access) = household_access(c, user, hid)?;
             let history = db::households::history_after(c, hid, after, limit)?;
             let photos = match access.sight {
                 Sight::Masked => Vec::new(),
