@@ -41,8 +41,7 @@ impl<T> ApiJson<T> {
             Ok(body) => return Ok(body),
             Err(fault) => fault,
         };
-        let user = api.user.clone();
-        if api.db(move |c| may(c, &user)).await? {
+        if api.read(may).await? {
             Err(fault)
         } else {
             Err(ApiError::Forbidden)

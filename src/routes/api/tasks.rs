@@ -192,8 +192,7 @@ async fn load(api: &Api, id: i64) -> ApiResult<TaskOut> {
     security(("token" = [])))]
 pub async fn get_task(api: Api, id: web::Path<i64>) -> ApiResult<HttpResponse> {
     let task = load(&api, *id).await?;
-    let version = task.version;
-    Ok(one(&task, Some(version)))
+    Ok(one(&task, Some(task.version)))
 }
 
 /// What a client sends to register or edit a task: the task form's fields.
@@ -281,8 +280,7 @@ pub async fn update(
     api.call(move |c, user, actor| app::tasks::update(c, user, actor, tid, version, &input))
         .await?;
     let task = load(&api, tid).await?;
-    let version = task.version;
-    Ok(one(&task, Some(version)))
+    Ok(one(&task, Some(task.version)))
 }
 
 /// A step of a task with its due day.
