@@ -347,10 +347,10 @@ pub struct MoneyOut {
     responses((status = 200, body = MoneyOut), super::docs::Errors),
     security(("token" = [])))]
 pub async fn task_money(api: Api, id: web::Path<i64>) -> ApiResult<HttpResponse> {
-    let (tid, user) = (*id, api.user.clone());
+    let tid = *id;
     let f: Figures = api
-        .db(move |c| {
-            let a = access(c, &user, tid)?;
+        .read(move |c, user| {
+            let a = access(c, user, tid)?;
             let m = db::money::of_task(c, tid)?;
             let households: i64 = db::households::stage_counts(c, tid)?
                 .iter()

@@ -132,10 +132,10 @@ pub async fn list_households(
 ) -> ApiResult<HttpResponse> {
     let (after, limit) = q.parse()?;
     let f = f.into_inner();
-    let (tid, user, actor) = (*id, api.user.clone(), api.actor());
+    let (tid, actor) = (*id, api.actor());
     let items = api
-        .db(move |c| {
-            let access = access(c, &user, tid)?;
+        .read(move |c, user| {
+            let access = access(c, user, tid)?;
             let filter = db::households::Filter {
                 stage: f.stage,
                 due_by: f.due_by,
@@ -172,10 +172,10 @@ pub async fn list_households(
     responses((status = 200, body = HouseholdOut, headers(("ETag" = String))), super::docs::Errors),
     security(("token" = [])))]
 pub async fn get_household(api: Api, id: web::Path<i64>) -> ApiResult<HttpResponse> {
-    let (hid, user, actor) = (*id, api.user.clone(), api.actor());
+    let (hid, actor) = (*id, api.actor());
     let household = api
-        .db(move |c| {
-            let (mut household, access) = household_access(c, &user, hid)?;
+        .read(move |c, user| {
+            let (mut household, access) = household_access(c, user, hid)?;
             if let Some(read) = personal_details(&access, &mut household) {
                 db::audit::record_read(c, &actor, &read)?;
             }
