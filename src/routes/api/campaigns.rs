@@ -172,9 +172,7 @@ impl From<CampaignIn> for CampaignInput {
         super::docs::Errors),
     security(("token" = [])))]
 pub async fn create_campaign(api: Api, body: ApiJson<CampaignIn>) -> ApiResult<HttpResponse> {
-    let body = body
-        .for_whom(&api, |_, u| Ok(u.can_anywhere(Permission::ManageTasks)))
-        .await?;
+    let body = body.for_task_managers(&api).await?;
     let input = CampaignInput::from(body);
     let c = api
         .call(move |x, user, actor| uc::set_up(x, user, actor, &input))
@@ -185,8 +183,7 @@ pub async fn create_campaign(api: Api, body: ApiJson<CampaignIn>) -> ApiResult<H
 
 /// The campaign if the reader reaches its unit.
 async fn campaign_access(api: &Api, cid: i64) -> ApiResult<Access> {
-    let user = api.user.clone();
-    api.db(move |c| uc::access(c, &user, cid)).await
+    api.read(move |c, user| uc::access(c, user, cid)).await
 }
 
 /// Edits a campaign (its unit's committee; unit and year stay). `If-Match`
@@ -304,8 +301,10 @@ pub async fn list_models(
     security(("token" = [])))]
 pub async fn get_model(api: Api, id: web::Path<i64>) -> ApiResult<HttpResponse> {
     let mid = *id;
-    let user = api.user.clone();
-    let m = api.db(move |c| uc::model_access(c, &user, mid)).await?.m;
+    let m = api
+        .read(move |c, user| uc::model_access(c, user, mid))
+        .await?
+        .m;
     Ok(model_out(m))
 }
 
@@ -398,11 +397,9 @@ pub async fn update_model(
         .await?;
     let (version, input) = (version(&req), ModelInput::from(body));
     let m = api
-        .call_or_conflict(
-            "A model is edited only while it is registered.",
-            move |x, user, actor| uc::edit_model(x, user, actor, mid, version, &input),
-        )
-        .await?;
+        .call(move |x, user, actor| uc::edit_model(x, user, actor, mid, version, &input))
+        .await
+        .map_err(|e| e.conflict_says("A model is edited only while it is registered."))?;
     Ok(model_out(m))
 }
 

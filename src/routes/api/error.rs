@@ -54,6 +54,15 @@ pub struct ErrorDetail {
 }
 
 impl ApiError {
+    /// For a use case the record's state may not allow: its 409 says
+    /// `message`, which names the state it takes; any other error stays.
+    pub fn conflict_says(self, message: &str) -> ApiError {
+        match self {
+            ApiError::Conflict(_) => ApiError::Conflict(message.into()),
+            e => e,
+        }
+    }
+
     fn code(&self) -> &'static str {
         match self {
             ApiError::BadRequest(_) => "bad_request",

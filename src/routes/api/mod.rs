@@ -150,6 +150,17 @@ impl Api {
         Ok(db::run(&self.state.pool, f).await?)
     }
 
+    /// Reads as the token's owner: an access check, or records as they may
+    /// see them.
+    pub async fn read<F, T>(&self, f: F) -> ApiResult<T>
+    where
+        F: FnOnce(&mut DbConnection, &CurrentUser) -> Result<T, AppError> + Send + 'static,
+        T: Send + 'static,
+    {
+        let user = self.user.clone();
+        self.db(move |c| f(c, &user)).await
+    }
+
     pub fn actor(&self) -> Actor {
         Actor {
             user_id: Some(self.user.id),
@@ -170,22 +181,6 @@ impl Api {
         let (user, actor) = (self.user.clone(), self.actor());
         let done = self.db(move |c| Ok(f(c, &user, &actor))).await?;
         done.map_err(|r| self.rejected(r))
-    }
-
-    /// [`Api::call`] for a use case the record's state may not allow: then
-    /// 409 with `conflict`, which says what state it takes.
-    pub async fn call_or_conflict<F, T, C>(&self, conflict: &str, f: F) -> ApiResult<T>
-    where
-        F: FnOnce(&mut DbConnection, &CurrentUser, &Actor) -> Result<T, Rejected<C>>
-            + Send
-            + 'static,
-        T: Send + 'static,
-        C: Versioned + Send + 'static,
-    {
-        self.call(f).await.map_err(|e| match e {
-            ApiError::Conflict(_) => ApiError::Conflict(conflict.into()),
-            e => e,
-        })
     }
 
     /// A 422 with the form checks' field errors, in the owner's language.

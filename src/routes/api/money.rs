@@ -217,9 +217,7 @@ pub async fn add_plan(
     body: ApiJson<PlanIn>,
 ) -> ApiResult<HttpResponse> {
     let hid = *id;
-    let p = body
-        .for_whom(&api, move |c, u| super::households::may_edit(c, u, hid))
-        .await?;
+    let p = super::households::editor_body(&api, hid, body).await?;
     let input = PlanInput {
         land: p.land,
         structures: p.structures,
@@ -275,9 +273,7 @@ pub async fn add_payment(
     body: ApiJson<PaymentIn>,
 ) -> ApiResult<HttpResponse> {
     let hid = *id;
-    let p = body
-        .for_whom(&api, move |c, u| super::households::may_edit(c, u, hid))
-        .await?;
+    let p = super::households::editor_body(&api, hid, body).await?;
     let input = PaymentInput {
         paid_on: Some(p.paid_on),
         amount: Some(p.amount),
@@ -311,9 +307,7 @@ pub async fn put_handover(
     body: ApiJson<HandoverIn>,
 ) -> ApiResult<HttpResponse> {
     let hid = *id;
-    let body = body
-        .for_whom(&api, move |c, u| super::households::may_edit(c, u, hid))
-        .await?;
+    let body = super::households::editor_body(&api, hid, body).await?;
     let input = HandoverInput {
         handed_over_on: Some(body.handed_over_on),
         minutes: body.minutes,
@@ -353,10 +347,10 @@ pub struct MoneyOut {
     responses((status = 200, body = MoneyOut), super::docs::Errors),
     security(("token" = [])))]
 pub async fn task_money(api: Api, id: web::Path<i64>) -> ApiResult<HttpResponse> {
-    let (tid, user) = (*id, api.user.clone());
+    let tid = *id;
     let f: Figures = api
-        .db(move |c| {
-            let a = access(c, &user, tid)?;
+        .read(move |c, user| {
+            let a = access(c, user, tid)?;
             let m = db::money::of_task(c, tid)?;
             let households: i64 = db::households::stage_counts(c, tid)?
                 .iter()

@@ -70,11 +70,11 @@ impl From<db::parcels::Stored> for ShapeOut {
     responses((status = 200, body = ShapeOut), super::docs::Errors),
     security(("token" = [])))]
 pub async fn get_shape(api: Api, id: web::Path<i64>) -> ApiResult<HttpResponse> {
-    let (hid, user) = (*id, api.user.clone());
+    let hid = *id;
     let stored = api
-        .db(move |c| {
+        .read(move |c, user| {
             let household = db::households::find(c, hid)?;
-            access(c, &user, household.task_id)?;
+            access(c, user, household.task_id)?;
             db::parcels::of_household(c, hid)?.ok_or(AppError::NotFound)
         })
         .await?;
@@ -117,9 +117,7 @@ pub async fn put_shape(
     body: ApiJson<ShapeIn>,
 ) -> ApiResult<HttpResponse> {
     let hid = *id;
-    let body = body
-        .for_whom(&api, move |c, u| super::households::may_edit(c, u, hid))
-        .await?;
+    let body = super::households::editor_body(&api, hid, body).await?;
     let geometry = geometry_of(body.0).map_err(|e| api.invalid(e))?;
     let stored = api
         .call(move |c, user, actor| app::put_shape(c, user, actor, hid, &geometry))
@@ -143,9 +141,11 @@ pub async fn delete_shape(api: Api, id: web::Path<i64>) -> ApiResult<HttpRespons
     responses((status = 200, description = "a GeoJSON FeatureCollection (WGS84) of the task's parcels with each household's stage and area; phone numbers only for readers who may see personal details", content_type = "application/geo+json"), super::docs::Errors),
     security(("token" = [])))]
 pub async fn task_parcels(api: Api, id: web::Path<i64>) -> ApiResult<HttpResponse> {
-    let (tid, user, actor) = (*id, api.user.clone(), api.actor());
+    let (tid, actor) = (*id, api.actor());
     let locale = api.user.locale;
-    let m = api.db(move |c| app::export(c, &user, &actor, tid)).await?;
+    let m = api
+        .read(move |c, user| app::export(c, user, &actor, tid))
+        .await?;
     Ok(HttpResponse::Ok()
         .content_type("application/geo+json")
         .body(crate::routes::maps::feature_collection(&m, locale)))

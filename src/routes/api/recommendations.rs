@@ -150,11 +150,12 @@ fn out(
     Ok(RecommendationOut::new(rec, &cal, format::today()))
 }
 
-/// The recommendation a use case ended with, as the API shows it, and its
-/// version (the ETag).
-async fn answered(api: &Api, rec: Recommendation) -> ApiResult<(RecommendationOut, i32)> {
+/// The recommendation a use case ended with, as the API shows it, its
+/// version the ETag.
+async fn answered(api: &Api, rec: Recommendation) -> ApiResult<HttpResponse> {
     let v = rec.version;
-    Ok((api.db(move |c| Ok(out(c, rec)?)).await?, v))
+    let out = api.db(move |c| Ok(out(c, rec)?)).await?;
+    Ok(one(&out, Some(v)))
 }
 
 /// One recommendation; its version is the ETag.
@@ -163,10 +164,9 @@ async fn answered(api: &Api, rec: Recommendation) -> ApiResult<(RecommendationOu
     responses((status = 200, body = RecommendationOut, headers(("ETag" = String))), super::docs::Errors),
     security(("token" = [])))]
 pub async fn get_recommendation(api: Api, id: web::Path<i64>) -> ApiResult<HttpResponse> {
-    let (id, user) = (*id, api.user.clone());
-    let a = api.db(move |c| recs::access(c, &user, id)).await?;
-    let (out, v) = answered(&api, a.rec).await?;
-    Ok(one(&out, Some(v)))
+    let id = *id;
+    let a = api.read(move |c, user| recs::access(c, user, id)).await?;
+    answered(&api, a.rec).await
 }
 
 /// A recommendation as a client raises it: the form's fields.
@@ -195,9 +195,7 @@ pub async fn create_recommendation(
     api: Api,
     body: ApiJson<RecommendationIn>,
 ) -> ApiResult<HttpResponse> {
-    let b = body
-        .for_whom(&api, |_, u| Ok(u.can_anywhere(Permission::ManageTasks)))
-        .await?;
+    let b = body.for_task_managers(&api).await?;
     let input = recs::RecInput {
         inspection_id: b.inspection_id,
         from_unit_id: Some(b.from_unit_id),
@@ -210,7 +208,8 @@ pub async fn create_recommendation(
     let rec = api
         .call(move |c, user, actor| recs::raise(c, user, actor, &input))
         .await?;
-    let (out, v) = answered(&api, rec).await?;
+    let v = rec.version;
+    let out = api.db(move |c| Ok(out(c, rec)?)).await?;
     let location = format!("/api/v1/recommendations/{}", out.id);
     Ok(created(&location, &out, Some(v)))
 }
@@ -250,8 +249,7 @@ pub async fn answer(
     let rec = api
         .call(move |c, user, actor| recs::answer(c, user, actor, id, version, &input, &data_dir))
         .await?;
-    let (out, v) = answered(&api, rec).await?;
-    Ok(one(&out, Some(v)))
+    answered(&api, rec).await
 }
 
 /// Makes a move with the page's checks from the version in `If-Match`: 412
@@ -272,8 +270,7 @@ async fn act(api: Api, req: HttpRequest, id: i64, input: MoveInput) -> ApiResult
             "A recommendation that is {status} cannot be moved this way."
         )));
     }
-    let (out, v) = answered(&api, done?).await?;
-    Ok(one(&out, Some(v)))
+    answered(&api, done?).await
 }
 
 /// A move with the fields it needs.
@@ -316,7 +313,7 @@ pub async fn transfer(
     let rid = *id;
     let b = body.for_whom(&api, move |c, u| responds(c, u, rid)).await?;
     let input = moving(Action::Transfer, Some(b.to_unit_id), None, b.reason);
-    act(api, req, *id, input).await
+    act(api, req, rid, input).await
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -341,13 +338,8 @@ pub async fn extend(
 ) -> ApiResult<HttpResponse> {
     let rid = *id;
     let b = body.for_whom(&api, move |c, u| responds(c, u, rid)).await?;
-    act(
-        api,
-        req,
-        *id,
-        moving(Action::Extend, None, Some(b.due_on), b.reason),
-    )
-    .await
+    let input = moving(Action::Extend, None, Some(b.due_on), b.reason);
+    act(api, req, rid, input).await
 }
 
 /// Accepts the answer, closing the recommendation (the raising unit).
@@ -357,13 +349,8 @@ pub async fn extend(
     responses((status = 200, body = RecommendationOut, headers(("ETag" = String))), super::docs::Errors),
     security(("token" = [])))]
 pub async fn accept(api: Api, req: HttpRequest, id: web::Path<i64>) -> ApiResult<HttpResponse> {
-    act(
-        api,
-        req,
-        *id,
-        moving(Action::Accept, None, None, String::new()),
-    )
-    .await
+    let input = moving(Action::Accept, None, None, String::new());
+    act(api, req, *id, input).await
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -392,7 +379,7 @@ pub async fn reopen(
         .await?
         .reason;
     let input = moving(Action::Reopen, None, None, reason);
-    act(api, req, *id, input).await
+    act(api, req, rid, input).await
 }
 
 /// Does the reader act for the responding body (answers, transfers, extends)?

@@ -17,6 +17,7 @@ use super::{etag, Api, ApiError, ApiResult};
 use crate::app::Version;
 use crate::context::CurrentUser;
 use crate::db::DbConnection;
+use crate::domain::access::Permission;
 use crate::domain::validate::FieldErrors;
 use crate::error::AppError;
 use crate::i18n::Locale;
@@ -40,12 +41,19 @@ impl<T> ApiJson<T> {
             Ok(body) => return Ok(body),
             Err(fault) => fault,
         };
-        let user = api.user.clone();
-        if api.db(move |c| may(c, &user)).await? {
+        if api.read(may).await? {
             Err(fault)
         } else {
             Err(ApiError::Forbidden)
         }
+    }
+
+    /// The body of what those who manage tasks somewhere set up (a task, a
+    /// duty, a team, a campaign, a recommendation): [`ApiJson::for_whom`]
+    /// with that right.
+    pub async fn for_task_managers(self, api: &Api) -> ApiResult<T> {
+        self.for_whom(api, |_, u| Ok(u.can_anywhere(Permission::ManageTasks)))
+            .await
     }
 
     /// The body, once the handler has itself checked the reader's right.
@@ -207,18 +215,13 @@ pub fn version(req: &HttpRequest) -> Version {
 /// The version an update was made from, out of `If-Match`: 428 without one,
 /// 412 when it cannot be a version of ours.
 pub fn if_match(req: &HttpRequest, current: i32) -> ApiResult<i32> {
-    let raw = req
-        .headers()
-        .get(header::IF_MATCH)
-        .and_then(|v| v.to_str().ok())
-        .ok_or(ApiError::PreconditionRequired)?;
-    raw.trim()
-        .trim_start_matches("W/")
-        .trim_matches('"')
-        .parse::<i32>()
-        .map_err(|_| ApiError::PreconditionFailed {
+    match version(req) {
+        Version::Given(v) => Ok(v),
+        Version::Missing => Err(ApiError::PreconditionRequired),
+        Version::Unreadable => Err(ApiError::PreconditionFailed {
             current: etag(current),
-        })
+        }),
+    }
 }
 
 #[cfg(test)]

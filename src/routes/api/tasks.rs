@@ -177,9 +177,8 @@ pub async fn list_tasks(
 
 /// The task and its members, if the reader may view it.
 async fn load(api: &Api, id: i64) -> ApiResult<TaskOut> {
-    let user = api.user.clone();
-    api.db(move |c| {
-        let access = access(c, &user, id)?;
+    api.read(move |c, user| {
+        let access = access(c, user, id)?;
         let members = db::tasks::members_of_tasks(c, &[id])?;
         Ok(TaskOut::new(access.task, &members))
     })
@@ -193,8 +192,7 @@ async fn load(api: &Api, id: i64) -> ApiResult<TaskOut> {
     security(("token" = [])))]
 pub async fn get_task(api: Api, id: web::Path<i64>) -> ApiResult<HttpResponse> {
     let task = load(&api, *id).await?;
-    let version = task.version;
-    Ok(one(&task, Some(version)))
+    Ok(one(&task, Some(task.version)))
 }
 
 /// What a client sends to register or edit a task: the task form's fields.
@@ -252,11 +250,7 @@ impl From<TaskIn> for TaskInput {
         super::docs::Errors),
     security(("token" = [])))]
 pub async fn create(api: Api, body: super::ApiJson<TaskIn>) -> ApiResult<HttpResponse> {
-    let body = body
-        .for_whom(&api, |_, u| {
-            Ok(u.can_anywhere(crate::domain::access::Permission::ManageTasks))
-        })
-        .await?;
+    let body = body.for_task_managers(&api).await?;
     let input = TaskInput::from(body);
     let task = api
         .call(move |c, user, actor| app::tasks::register(c, user, actor, &input))
@@ -286,8 +280,7 @@ pub async fn update(
     api.call(move |c, user, actor| app::tasks::update(c, user, actor, tid, version, &input))
         .await?;
     let task = load(&api, tid).await?;
-    let version = task.version;
-    Ok(one(&task, Some(version)))
+    Ok(one(&task, Some(task.version)))
 }
 
 /// A step of a task with its due day.
@@ -321,9 +314,8 @@ impl From<db::tasks::Milestone> for MilestoneOut {
 /// Up to `limit` milestones of a task the reader may see, by due day, after
 /// the milestone `after` (0: from the first).
 async fn milestones_of(api: &Api, id: i64, after: i64, limit: i64) -> ApiResult<Vec<MilestoneOut>> {
-    let user = api.user.clone();
-    api.db(move |c| {
-        access(c, &user, id)?;
+    api.read(move |c, user| {
+        access(c, user, id)?;
         let items = db::tasks::milestones_after(c, id, after, limit)?;
         Ok(items.into_iter().map(MilestoneOut::from).collect())
     })
@@ -332,10 +324,9 @@ async fn milestones_of(api: &Api, id: i64, after: i64, limit: i64) -> ApiResult<
 
 /// One milestone of a task the reader may see.
 async fn milestone(api: &Api, task_id: i64, id: i64) -> ApiResult<MilestoneOut> {
-    let user = api.user.clone();
     let m = api
-        .db(move |c| {
-            access(c, &user, task_id)?;
+        .read(move |c, user| {
+            access(c, user, task_id)?;
             let items = db::tasks::milestones(c, task_id)?;
             Ok(items.into_iter().find(|m| m.id == id))
         })

@@ -137,8 +137,7 @@ pub async fn get_team(api: Api, id: web::Path<i64>) -> ApiResult<HttpResponse> {
 }
 
 async fn team_now(api: &Api, tid: i64) -> ApiResult<(TeamOut, i32)> {
-    let user = api.user.clone();
-    let a = api.db(move |c| team_access(c, &user, tid)).await?;
+    let a = api.read(move |c, user| team_access(c, user, tid)).await?;
     let version = a.team.version;
     Ok((TeamOut::from(a), version))
 }
@@ -181,9 +180,7 @@ impl From<TeamIn> for TeamInput {
         super::docs::Errors),
     security(("token" = [])))]
 pub async fn create_team(api: Api, body: ApiJson<TeamIn>) -> ApiResult<HttpResponse> {
-    let body = body
-        .for_whom(&api, |_, u| Ok(u.can_anywhere(Permission::ManageTasks)))
-        .await?;
+    let body = body.for_task_managers(&api).await?;
     let input = TeamInput::from(body);
     let team = api
         .call(move |c, user, actor| app::teams::set_up(c, user, actor, &input))
@@ -315,10 +312,10 @@ pub async fn list_rounds(
     f: web::Query<RoundFilter>,
 ) -> ApiResult<HttpResponse> {
     let (after, limit) = q.parse()?;
-    let (tid, user, from, to) = (*id, api.user.clone(), f.from, f.to);
+    let (tid, from, to) = (*id, f.from, f.to);
     let rounds = api
-        .db(move |c| {
-            let a = team_access(c, &user, tid)?;
+        .read(move |c, user| {
+            let a = team_access(c, user, tid)?;
             let from = from.unwrap_or(a.team.period_from).max(a.team.period_from);
             let to = to.unwrap_or(a.team.period_to).min(a.team.period_to);
             Ok(tdb::rounds_after(c, tid, (from, to), after, limit)?)
@@ -345,10 +342,9 @@ pub struct ProblemOut {
 }
 
 async fn round_detail(api: &Api, rid: i64) -> ApiResult<(TeamRoundDetail, i32)> {
-    let user = api.user.clone();
     let (round, problems) = api
-        .db(move |c| {
-            let ra = round_access(c, &user, rid)?;
+        .read(move |c, user| {
+            let ra = round_access(c, user, rid)?;
             Ok((ra.round, tdb::problems(c, rid)?))
         })
         .await?;
@@ -509,11 +505,9 @@ pub async fn cancel_round(
         .for_whom(&api, move |c, u| on_team(c, u, rid))
         .await?
         .reason;
-    api.call_or_conflict(
-        "Only a planned round can be cancelled.",
-        move |c, user, actor| app::teams::cancel_round(c, user, actor, rid, version, &reason),
-    )
-    .await?;
+    api.call(move |c, user, actor| app::teams::cancel_round(c, user, actor, rid, version, &reason))
+        .await
+        .map_err(|e| e.conflict_says("Only a planned round can be cancelled."))?;
     let (detail, version) = round_detail(&api, rid).await?;
     Ok(one(&detail, Some(version)))
 }

@@ -74,10 +74,10 @@ pub async fn list_cases(
     q: web::Query<PageQuery>,
 ) -> ApiResult<HttpResponse> {
     let (after, limit) = q.parse()?;
-    let (sid, user) = (*id, api.user.clone());
+    let sid = *id;
     let rows = api
-        .db(move |c| {
-            shift_access(c, &user, sid)?;
+        .read(move |c, user| {
+            shift_access(c, user, sid)?;
             Ok(ddb::cases_after(c, sid, after, limit)?)
         })
         .await?;
@@ -114,11 +114,10 @@ pub struct FeedbackOut {
 }
 
 async fn case_detail(api: &Api, cid: i64) -> ApiResult<CaseDetail> {
-    let user = api.user.clone();
     let (case, procedure, feedback) = api
-        .db(move |c| {
+        .read(move |c, user| {
             let case = ddb::find_case(c, cid)?;
-            shift_access(c, &user, case.shift_id)?;
+            shift_access(c, user, case.shift_id)?;
             let procedure = db::lists::desk_procedures::find(c, case.procedure_id)?;
             Ok((case, procedure, ddb::feedback_of(c, cid)?))
         })
@@ -239,11 +238,9 @@ pub async fn answer_case(
         answered_on: body.answered_on,
         unread: FieldErrors::default(),
     };
-    api.call_or_conflict(
-        "Only an escalated case not yet answered takes an answer.",
-        move |c, user, actor| app::desk::answer_case(c, user, actor, cid, &input),
-    )
-    .await?;
+    api.call(move |c, user, actor| app::desk::answer_case(c, user, actor, cid, &input))
+        .await
+        .map_err(|e| e.conflict_says("Only an escalated case not yet answered takes an answer."))?;
     let detail = case_detail(&api, cid).await?;
     Ok(one(&detail, None))
 }

@@ -190,8 +190,7 @@ impl From<DutyIn> for DutyInput {
 
 /// The duty as it now is, with its version as the ETag.
 async fn duty_now(api: &Api, did: i64) -> ApiResult<(DutyOut, i32)> {
-    let user = api.user.clone();
-    let a = api.db(move |c| duty_access(c, &user, did)).await?;
+    let a = api.read(move |c, user| duty_access(c, user, did)).await?;
     let version = a.duty.version;
     Ok((DutyOut::new(a.duty, a.unit.name, a.officials), version))
 }
@@ -204,11 +203,7 @@ async fn duty_now(api: &Api, did: i64) -> ApiResult<(DutyOut, i32)> {
         super::docs::Errors),
     security(("token" = [])))]
 pub async fn create(api: Api, body: ApiJson<DutyIn>) -> ApiResult<HttpResponse> {
-    let body = body
-        .for_whom(&api, |_, u| {
-            Ok(u.can_anywhere(crate::domain::access::Permission::ManageTasks))
-        })
-        .await?;
+    let body = body.for_task_managers(&api).await?;
     let input = DutyInput::from(body);
     let duty = api
         .call(move |c, user, actor| app::desk::set_up(c, user, actor, &input))
@@ -327,10 +322,10 @@ pub async fn list_shifts(
             "`to` must be on or after `from`, and at most a year later".into(),
         ));
     }
-    let (did, user) = (*id, api.user.clone());
+    let did = *id;
     let rows = api
-        .db(move |c| {
-            duty_access(c, &user, did)?;
+        .read(move |c, user| {
+            duty_access(c, user, did)?;
             Ok(ddb::shifts_after(c, did, (from, to), after, limit)?)
         })
         .await?;
@@ -410,9 +405,8 @@ pub async fn change_shift(
 
 /// The shift as it now is, with its official's name and case count.
 async fn shift_now(api: &Api, sid: i64) -> ApiResult<ddb::ShiftRow> {
-    let user = api.user.clone();
-    api.db(move |c| {
-        let sa = shift_access(c, &user, sid)?;
+    api.read(move |c, user| {
+        let sa = shift_access(c, user, sid)?;
         let day = sa.shift.on_date;
         let row = ddb::shifts(c, sa.shift.duty_id, day, day)?
             .into_iter()

@@ -132,10 +132,10 @@ pub async fn list_households(
 ) -> ApiResult<HttpResponse> {
     let (after, limit) = q.parse()?;
     let f = f.into_inner();
-    let (tid, user, actor) = (*id, api.user.clone(), api.actor());
+    let (tid, actor) = (*id, api.actor());
     let items = api
-        .db(move |c| {
-            let access = access(c, &user, tid)?;
+        .read(move |c, user| {
+            let access = access(c, user, tid)?;
             let filter = db::households::Filter {
                 stage: f.stage,
                 due_by: f.due_by,
@@ -172,10 +172,10 @@ pub async fn list_households(
     responses((status = 200, body = HouseholdOut, headers(("ETag" = String))), super::docs::Errors),
     security(("token" = [])))]
 pub async fn get_household(api: Api, id: web::Path<i64>) -> ApiResult<HttpResponse> {
-    let (hid, user, actor) = (*id, api.user.clone(), api.actor());
+    let (hid, actor) = (*id, api.actor());
     let household = api
-        .db(move |c| {
-            let (mut household, access) = household_access(c, &user, hid)?;
+        .read(move |c, user| {
+            let (mut household, access) = household_access(c, user, hid)?;
             if let Some(read) = personal_details(&access, &mut household) {
                 db::audit::record_read(c, &actor, &read)?;
             }
@@ -279,7 +279,7 @@ pub async fn update_household(
     body: ApiJson<HouseholdIn>,
 ) -> ApiResult<HttpResponse> {
     let hid = *id;
-    let body = body.for_whom(&api, move |c, u| may_edit(c, u, hid)).await?;
+    let body = editor_body(&api, hid, body).await?;
     let target = Target::Edit {
         household_id: hid,
         version: version(&req),
@@ -289,13 +289,11 @@ pub async fn update_household(
     Ok(one(&HouseholdOut::from(h), Some(version)))
 }
 
-/// May the reader edit the household (those who may edit its task)?
-pub(super) fn may_edit(
-    c: &mut crate::db::DbConnection,
-    u: &crate::context::CurrentUser,
-    household_id: i64,
-) -> crate::error::AppResult<bool> {
-    Ok(app::households::household_access(c, u, household_id)?
-        .1
-        .can_edit)
+/// The body, once the reader may edit the household (those who may edit its
+/// task); otherwise 403 or 404, whatever was sent ([`ApiJson::for_whom`]).
+pub(super) async fn editor_body<T>(api: &Api, household_id: i64, body: ApiJson<T>) -> ApiResult<T> {
+    body.for_whom(api, move |c, u| {
+        Ok(household_access(c, u, household_id)?.1.can_edit)
+    })
+    .await
 }

@@ -93,12 +93,12 @@ pub async fn list_visits(
     q: web::Query<PageQuery>,
 ) -> ApiResult<HttpResponse> {
     let (after, limit) = q.parse()?;
-    let (hid, user) = (*id, api.user.clone());
+    let hid = *id;
     // Newest first: a cursor names the last visit seen; the page goes on
     // after it in the same order.
     let (history, mut photos) = api
-        .db(move |c| {
-            let (_, access) = household_access(c, &user, hid)?;
+        .read(move |c, user| {
+            let (_, access) = household_access(c, user, hid)?;
             let history = db::households::history_after(c, hid, after, limit)?;
             let photos = match access.sight {
                 Sight::Masked => Vec::new(),
@@ -295,12 +295,11 @@ pub async fn add_photo(
     let vid = *id;
     // The right before the body: a reader who may not add a photo hears so
     // whatever they send.
-    let reader = api.user.clone();
     let may = api
-        .db(move |c| {
+        .read(move |c, reader| {
             let (household, _) =
                 db::households::visit_household(c, vid)?.ok_or(AppError::NotFound)?;
-            Ok(app::households::household_access(c, &reader, household)?
+            Ok(app::households::household_access(c, reader, household)?
                 .1
                 .can_log_visits)
         })
@@ -332,11 +331,11 @@ pub async fn add_photo(
     security(("token" = [])))]
 pub async fn get_photo(api: Api, path: web::Path<(i64, i64)>) -> ApiResult<HttpResponse> {
     let (vid, pid) = path.into_inner();
-    let (user, actor) = (api.user.clone(), api.actor());
+    let actor = api.actor();
     let photo = api
-        .db(move |c| {
+        .read(move |c, user| {
             let (hid, _) = db::households::visit_household(c, vid)?.ok_or(AppError::NotFound)?;
-            let (mut household, access) = household_access(c, &user, hid)?;
+            let (mut household, access) = household_access(c, user, hid)?;
             if access.sight == Sight::Masked {
                 return Err(AppError::Forbidden);
             }

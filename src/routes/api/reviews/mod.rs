@@ -194,8 +194,8 @@ impl From<RoundIn> for RoundInput {
 
 /// The round if the reader may see it.
 async fn round_access(api: &Api, rid: i64) -> ApiResult<RoundAccess> {
-    let user = api.user.clone();
-    api.db(move |c| uc::round_access(c, &user, rid)).await
+    api.read(move |c, user| uc::round_access(c, user, rid))
+        .await
 }
 
 /// Opens a draft round over a unit the reader reviews, with the default
@@ -366,9 +366,9 @@ pub async fn get_results(
     q: web::Query<PageQuery>,
 ) -> ApiResult<HttpResponse> {
     let (after, limit) = q.parse()?;
-    let (rid, user, state) = (*id, api.user.clone(), api.state.clone());
+    let (rid, state) = (*id, api.state.clone());
     let (a, _, tables, _) = api
-        .db(move |c| uc::round_results(c, &state, &user, rid))
+        .read(move |c, user| uc::round_results(c, &state, user, rid))
         .await?;
     let from = (after as usize).min(tables.by_task.len());
     let items: Vec<ResultRow> = tables.by_task[from..]
