@@ -17,6 +17,22 @@ use crate::error::{AppError, AppResult};
 use crate::i18n::Locale;
 use crate::state::AppState;
 
+/// Who runs a use case: the user whose rights it checks, and the actor its
+/// audit rows name (that user, from where the request came). It reads as
+/// the user: `who.id`, `who.require_anywhere(…)`.
+pub struct Caller {
+    pub user: CurrentUser,
+    pub actor: Actor,
+}
+
+impl std::ops::Deref for Caller {
+    type Target = CurrentUser;
+
+    fn deref(&self) -> &CurrentUser {
+        &self.user
+    }
+}
+
 /// The logged-in user and the roles they hold.
 #[derive(Debug, Clone)]
 pub struct CurrentUser {
@@ -228,6 +244,14 @@ impl Ctx {
             user_id: self.current.as_ref().map(|u| u.id),
             ip: Some(self.ip.clone()),
         }
+    }
+
+    /// The signed-in reader as a use case's caller (401 when signed out).
+    pub fn caller(&self) -> AppResult<Caller> {
+        Ok(Caller {
+            user: self.user()?.clone(),
+            actor: self.actor(),
+        })
     }
 
     pub async fn db<F, T>(&self, f: F) -> AppResult<T>

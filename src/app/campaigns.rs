@@ -5,6 +5,7 @@ use chrono::{Datelike, NaiveDate};
 use crate::domain::campaign::{ModelKind, ModelStatus, COMMENDATION_LEVELS};
 use crate::domain::review;
 
+use super::Caller;
 use super::{
     audited, chosen, edit_at, forbidden_unless, period, required_date, write_at, Rejected, Version,
     Versioned,
@@ -178,31 +179,29 @@ fn check(
 /// Sets a campaign theme for a unit the reader manages.
 pub fn set_up(
     conn: &mut db::DbConnection,
-    user: &CurrentUser,
-    actor: &audit::Actor,
+    who: &Caller,
     input: &CampaignInput,
 ) -> Result<cdb::Campaign, Rejected<CampaignNow>> {
-    user.require_anywhere(Permission::ManageTasks)?;
-    let fields = check(conn, user, input, None)?;
-    audited(conn, actor, |c| cdb::create(c, &fields, user.id))
+    who.require_anywhere(Permission::ManageTasks)?;
+    let fields = check(conn, who, input, None)?;
+    audited(conn, who, |c| cdb::create(c, &fields, who.id))
 }
 
 /// Edits a campaign (its unit's committee; unit and year stay) from the
 /// version read.
 pub fn edit(
     conn: &mut db::DbConnection,
-    user: &CurrentUser,
-    actor: &audit::Actor,
+    who: &Caller,
     campaign_id: i64,
     version: Version,
     input: &CampaignInput,
 ) -> Result<cdb::Campaign, Rejected<CampaignNow>> {
-    let a = access(conn, user, campaign_id)?;
+    let a = access(conn, who, campaign_id)?;
     forbidden_unless(a.manage)?;
-    let fields = check(conn, user, input, Some(&a.c))?;
+    let fields = check(conn, who, input, Some(&a.c))?;
     let saved = edit_at(
         conn,
-        actor,
+        who,
         version,
         |x, version| Ok(cdb::update(x, &a.c, version, &fields)?.map(|(_, change)| change)),
         |x| {
@@ -330,36 +329,34 @@ fn check_model(
 /// read); the reader becomes its contact.
 pub fn register_model(
     conn: &mut db::DbConnection,
-    user: &CurrentUser,
-    actor: &audit::Actor,
+    who: &Caller,
     campaign_id: i64,
     input: &ModelInput,
 ) -> Result<cdb::Model, Rejected<cdb::Model>> {
-    let a = access(conn, user, campaign_id)?;
-    let fields = check_model(conn, user, &a, input)?;
-    audited(conn, actor, |x| cdb::register(x, &a.c, &fields, user.id))
+    let a = access(conn, who, campaign_id)?;
+    let fields = check_model(conn, who, &a, input)?;
+    audited(conn, who, |x| cdb::register(x, &a.c, &fields, who.id))
 }
 
 /// Edits a model (its contact) from the version read, while it is only
 /// registered (`NotAllowed` once appraisal moved it).
 pub fn edit_model(
     conn: &mut db::DbConnection,
-    user: &CurrentUser,
-    actor: &audit::Actor,
+    who: &Caller,
     model_id: i64,
     version: Version,
     input: &ModelInput,
 ) -> Result<cdb::Model, Rejected<cdb::Model>> {
-    let ma = model_access(conn, user, model_id)?;
+    let ma = model_access(conn, who, model_id)?;
     forbidden_unless(ma.contact)?;
-    let fields = check_model(conn, user, &ma.a, input)?;
+    let fields = check_model(conn, who, &ma.a, input)?;
     let version = version.given(|| Ok(ma.m.clone()))?;
     if ma.m.status() != ModelStatus::Registered {
         return Err(Rejected::NotAllowed("model-error-moved"));
     }
     write_at(
         conn,
-        actor,
+        who,
         |x| cdb::update_model(x, &ma.m, version, &fields),
         |x| Ok(cdb::find_model(x, model_id)?),
     )
@@ -417,13 +414,12 @@ fn check_move(
 /// Moves a model on (the campaign's appraisers) from the version read.
 pub fn move_model(
     conn: &mut db::DbConnection,
-    user: &CurrentUser,
-    actor: &audit::Actor,
+    who: &Caller,
     model_id: i64,
     version: Version,
     input: &MoveInput,
 ) -> Result<cdb::Model, Rejected<cdb::Model>> {
-    let ma = model_access(conn, user, model_id)?;
+    let ma = model_access(conn, who, model_id)?;
     forbidden_unless(ma.a.appraiser)?;
     if !input.unread.is_empty() {
         return Err(Rejected::Invalid(input.unread.clone()));
@@ -435,7 +431,7 @@ pub fn move_model(
     let (next, reason, decision) = check_move(&ma.m, input)?;
     write_at(
         conn,
-        actor,
+        who,
         |x| {
             cdb::move_model(
                 x,
@@ -444,7 +440,7 @@ pub fn move_model(
                 next,
                 reason.as_deref(),
                 decision.as_ref(),
-                user.id,
+                who.id,
             )
         },
         |x| Ok(cdb::find_model(x, model_id)?),
@@ -484,12 +480,11 @@ pub(super) fn checked_score(e: &mut FieldErrors, key: &str, score: Option<f64>, 
 /// Answers the sum of the scores.
 pub fn appraise(
     conn: &mut db::DbConnection,
-    user: &CurrentUser,
-    actor: &audit::Actor,
+    who: &Caller,
     model_id: i64,
     input: &AppraisalInput,
 ) -> Result<f64, Rejected> {
-    let ma = model_access(conn, user, model_id)?;
+    let ma = model_access(conn, who, model_id)?;
     forbidden_unless(ma.a.appraiser && !ma.contact)?;
     let criteria = cdb::criteria(conn, ma.m.campaign_id)?;
     let mut e = input.unread.clone();
@@ -506,8 +501,8 @@ pub fn appraise(
         return Err(Rejected::Invalid(e));
     }
     let total = items.iter().map(|(_, s, _)| s).sum();
-    audit::write(conn, actor, |x| {
-        Ok(((), cdb::save_scores(x, &ma.m, user.id, &items)?))
+    audit::write(conn, &who.actor, |x| {
+        Ok(((), cdb::save_scores(x, &ma.m, who.id, &items)?))
     })?;
     Ok(total)
 }

@@ -2,13 +2,14 @@
 
 use chrono::NaiveDate;
 
+use super::Caller;
 use super::{
     audited, chosen, edit_at, forbidden_unless, required_date, write_at, write_if_changed,
     Rejected, Version, Versioned,
 };
 use crate::context::CurrentUser;
 use crate::db::notifications::{Swap, SwapStep};
-use crate::db::{self, audit, desk as ddb};
+use crate::db::{self, desk as ddb};
 use crate::domain::access::Permission;
 use crate::domain::desk::{self, Outcome, ShiftStatus};
 use crate::domain::format;
@@ -172,14 +173,13 @@ fn check(
 /// coming weeks at once.
 pub fn set_up(
     conn: &mut db::DbConnection,
-    user: &CurrentUser,
-    actor: &audit::Actor,
+    who: &Caller,
     input: &DutyInput,
 ) -> Result<ddb::Duty, Rejected<DutyNow>> {
-    user.require_anywhere(Permission::ManageTasks)?;
-    let fields = check(conn, user, input, None)?;
-    audited(conn, actor, |c| {
-        let (d, change) = ddb::create(c, &fields, user.id)?;
+    who.require_anywhere(Permission::ManageTasks)?;
+    let fields = check(conn, who, input, None)?;
+    audited(conn, who, |c| {
+        let (d, change) = ddb::create(c, &fields, who.id)?;
         ddb::generate(c, &d, format::today(), ROTA_WEEKS)?;
         Ok((d, change))
     })
@@ -188,18 +188,17 @@ pub fn set_up(
 /// Edits a duty (the unit's managers; its unit stays) from the version read.
 pub fn edit(
     conn: &mut db::DbConnection,
-    user: &CurrentUser,
-    actor: &audit::Actor,
+    who: &Caller,
     duty_id: i64,
     version: Version,
     input: &DutyInput,
 ) -> Result<DutyNow, Rejected<DutyNow>> {
-    let a = duty_access(conn, user, duty_id)?;
+    let a = duty_access(conn, who, duty_id)?;
     forbidden_unless(a.manage)?;
-    let fields = check(conn, user, input, Some(&a.duty))?;
+    let fields = check(conn, who, input, Some(&a.duty))?;
     edit_at(
         conn,
-        actor,
+        who,
         version,
         |c, version| ddb::update(c, &a.duty, version, &fields),
         |c| {
@@ -356,14 +355,13 @@ fn swap_step(change: &ddb::ShiftChange) -> Option<SwapStep> {
 /// transaction.
 pub fn change_shift(
     conn: &mut db::DbConnection,
-    user: &CurrentUser,
-    actor: &audit::Actor,
+    who: &Caller,
     shift_id: i64,
     version: Version,
     input: &ShiftChangeInput,
 ) -> Result<ddb::Shift, Rejected<ddb::Shift>> {
-    let sa = shift_access(conn, user, shift_id)?;
-    let change = shift_change(&sa, user, input)?;
+    let sa = shift_access(conn, who, shift_id)?;
+    let change = shift_change(&sa, who, input)?;
     let version = version.given(|| Ok(sa.shift.clone()))?;
     let unit = sa.a.unit.id;
     let name = |id: i64| {
@@ -387,7 +385,7 @@ pub fn change_shift(
     };
     write_at(
         conn,
-        actor,
+        who,
         |c| {
             let saved = ddb::change_shift(c, &sa.shift, version, unit, &change)?;
             if let (Some(_), Some(step), Some(colleague)) = (&saved, swap_step(&change), colleague)
@@ -476,17 +474,16 @@ fn check_case(conn: &mut db::DbConnection, input: &CaseInput) -> Result<ddb::Cas
 /// manager of the desk).
 pub fn record_case(
     conn: &mut db::DbConnection,
-    user: &CurrentUser,
-    actor: &audit::Actor,
+    who: &Caller,
     shift_id: i64,
     input: &CaseInput,
 ) -> Result<ddb::Case, Rejected> {
-    let sa = shift_access(conn, user, shift_id)?;
+    let sa = shift_access(conn, who, shift_id)?;
     forbidden_unless(sa.records)?;
     let fields = check_case(conn, input)?;
     let today = format::today();
-    audited(conn, actor, |c| {
-        ddb::add_case(c, &sa.shift, sa.a.unit.id, &fields, user.id, today)
+    audited(conn, who, |c| {
+        ddb::add_case(c, &sa.shift, sa.a.unit.id, &fields, who.id, today)
     })
 }
 
@@ -503,13 +500,12 @@ pub struct AnswerInput {
 /// of the desk); not allowed for a case not escalated or already answered.
 pub fn answer_case(
     conn: &mut db::DbConnection,
-    user: &CurrentUser,
-    actor: &audit::Actor,
+    who: &Caller,
     case_id: i64,
     input: &AnswerInput,
 ) -> Result<(), Rejected> {
     let case = ddb::find_case(conn, case_id)?;
-    let sa = shift_access(conn, user, case.shift_id)?;
+    let sa = shift_access(conn, who, case.shift_id)?;
     forbidden_unless(sa.records)?;
     let mut e = input.unread.clone();
     let text = e.required("answer", &input.answer, 2_000);
@@ -525,7 +521,7 @@ pub fn answer_case(
         return Err(Rejected::Invalid(e));
     }
     let unit = sa.a.unit.id;
-    let answered = write_if_changed(conn, actor, |c| ddb::answer(c, &case, unit, on, &text))?;
+    let answered = write_if_changed(conn, who, |c| ddb::answer(c, &case, unit, on, &text))?;
     if answered {
         Ok(())
     } else {

@@ -8,6 +8,7 @@ use chrono::NaiveDate;
 
 use super::households::personal_details;
 use super::tasks::{access, Access};
+use super::Caller;
 use super::{forbidden_unless, Rejected};
 use crate::context::CurrentUser;
 use crate::db::documents::UnitDocuments;
@@ -293,17 +294,16 @@ pub fn report(
 /// reviewer's or administrator's read is logged).
 fn readable(
     conn: &mut DbConnection,
-    user: &CurrentUser,
-    actor: &audit::Actor,
+    who: &Caller,
     task_id: i64,
     household: &mut db::households::Household,
 ) -> Result<Access, Rejected> {
-    let access = access(conn, user, task_id)?;
+    let access = access(conn, who, task_id)?;
     if access.sight == Sight::Masked {
         return Err(Rejected::Forbidden);
     }
     if let Some(read) = personal_details(&access, household) {
-        audit::record_read(conn, actor, &read)?;
+        audit::record_read(conn, &who.actor, &read)?;
     }
     Ok(access)
 }
@@ -312,8 +312,7 @@ fn readable(
 /// page or, when none was, the default one.
 pub fn make(
     conn: &mut DbConnection,
-    user: &CurrentUser,
-    actor: &audit::Actor,
+    who: &Caller,
     kind: Kind,
     id: i64,
     household: Option<i64>,
@@ -331,11 +330,11 @@ pub fn make(
         };
     match kind {
         Kind::Report => Err(Rejected::NotFound),
-        Kind::Dispatch => dispatch(conn, user, id, head),
+        Kind::Dispatch => dispatch(conn, who, id, head),
         Kind::Visit => {
             let (hid, _) = db::households::visit_household(conn, id)?.ok_or(Rejected::NotFound)?;
             let mut h = db::households::find(conn, hid)?;
-            let access = readable(conn, user, actor, h.task_id, &mut h)?;
+            let access = readable(conn, who, h.task_id, &mut h)?;
             let (visit, members) = db::households::history(conn, hid)?
                 .into_iter()
                 .find(|(v, _)| v.id == id)
@@ -359,14 +358,14 @@ pub fn make(
             }
             // The task's rights once for the whole list; each household's
             // read of personal details is logged as before.
-            let access = access(conn, user, task_id)?;
+            let access = access(conn, who, task_id)?;
             if access.sight == Sight::Masked {
                 return Err(Rejected::Forbidden);
             }
             let mut present = Vec::new();
             for (mut h, stage_after) in rows {
                 if let Some(read) = personal_details(&access, &mut h) {
-                    audit::record_read(conn, actor, &read)?;
+                    audit::record_read(conn, &who.actor, &read)?;
                 }
                 present.push(Present {
                     name: h.head_name,
@@ -406,7 +405,7 @@ pub fn make(
             })
         }
         Kind::Households => {
-            let access = access(conn, user, id)?;
+            let access = access(conn, who, id)?;
             if access.sight == Sight::Masked {
                 return Err(Rejected::Forbidden);
             }
@@ -422,7 +421,7 @@ pub fn make(
                 // One read logged for the list, as for the household export.
                 let mut one = first.clone();
                 if let Some(read) = personal_details(&access, &mut one) {
-                    audit::record_read(conn, actor, &read)?;
+                    audit::record_read(conn, &who.actor, &read)?;
                 }
             }
             let head = head_or(conn, &access, format::today())?;
@@ -431,7 +430,7 @@ pub fn make(
                     head,
                     &access.task.title,
                     &households,
-                    &user.full_name,
+                    &who.full_name,
                 ),
                 file_name: format!("danh-sach-ho-{id}.docx"),
                 task_id: id,
@@ -540,15 +539,14 @@ fn record_task(conn: &mut DbConnection, kind: Kind, id: i64) -> Result<i64, Reje
 /// checked by its content and kept as an attachment.
 pub fn attach_scan(
     conn: &mut DbConnection,
-    user: &CurrentUser,
-    actor: &audit::Actor,
+    who: &Caller,
     kind: Kind,
     id: i64,
     file: Option<(String, Vec<u8>)>,
     files: &std::path::Path,
 ) -> Result<i64, Rejected> {
     let record = scan_record(kind).ok_or(Rejected::NotFound)?;
-    scan_access(conn, user, kind, id, true, None)?;
+    scan_access(conn, who, kind, id, true, None)?;
     let refuse = |key: &str| {
         let mut e = crate::domain::validate::FieldErrors::default();
         e.add("file", key);
@@ -563,10 +561,10 @@ pub fn attach_scan(
     let sha = crate::attachments::store(files, &bytes)
         .map_err(|e| crate::error::AppError::Internal(e.to_string()))?;
     let size = bytes.len() as i64;
-    let scan = audit::write(conn, actor, |c| {
+    let scan = audit::write(conn, &who.actor, |c| {
         let attachment =
-            db::recommendations::add_attachment(c, &sha, &safe, content_type, size, user.id)?;
-        let scan = db::documents::add_scan(c, record, id, attachment, user.id)?;
+            db::recommendations::add_attachment(c, &sha, &safe, content_type, size, who.id)?;
+        let scan = db::documents::add_scan(c, record, id, attachment, who.id)?;
         let change =
             audit::Change::new("attach_scan", record, id, serde_json::json!({"file": safe}))
                 .on_unit(unit_id);

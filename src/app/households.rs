@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 
 use super::tasks::{access, editable, Access};
+use super::Caller;
 use super::{forbidden_unless, required_date, Rejected, Version};
 use crate::attachments;
 use crate::context::CurrentUser;
@@ -160,17 +161,16 @@ pub enum Target {
 /// refused on `parcel_no`. A stale edit answers the household as it is now.
 pub fn save(
     conn: &mut DbConnection,
-    user: &CurrentUser,
-    actor: &audit::Actor,
+    who: &Caller,
     target: Target,
     input: &HouseholdInput,
 ) -> Result<Household, Rejected<Household>> {
     // Access.
     let (access, current) = match target {
-        Target::New { task_id } => (editable(conn, user, task_id)?, None),
+        Target::New { task_id } => (editable(conn, who, task_id)?, None),
         Target::Edit { household_id, .. } => {
             let household = db::households::find(conn, household_id)?;
-            (editable(conn, user, household.task_id)?, Some(household))
+            (editable(conn, who, household.task_id)?, Some(household))
         }
     };
     // Input.
@@ -194,7 +194,7 @@ pub fn save(
         }
     }
     let task = &access.task;
-    let saved = audit::write_if(conn, actor, |c| match edit {
+    let saved = audit::write_if(conn, &who.actor, |c| match edit {
         Some((id, version)) => match db::households::update(c, task, id, version, &fields)? {
             Some((h, change)) => Ok((Some(h), Some(change))),
             None => Ok((None, None)),
@@ -448,13 +448,12 @@ fn check_photos(e: &mut FieldErrors, input: &VisitInput) -> Vec<Photo> {
 /// the one stored, and nothing is written.
 pub fn log_visit(
     conn: &mut DbConnection,
-    user: &CurrentUser,
-    actor: &audit::Actor,
+    who: &Caller,
     household_id: i64,
     input: &VisitInput,
     files: &Path,
 ) -> Result<Logged, Rejected> {
-    let target = visit_target(conn, user, household_id, input.corrects_id)?;
+    let target = visit_target(conn, who, household_id, input.corrects_id)?;
     let logged = |visit_id, household, already, moved_meanwhile| Logged {
         visit_id,
         household,
@@ -472,11 +471,11 @@ pub fn log_visit(
         .map_err(|e| AppError::Internal(e.to_string()))?;
     let moved_meanwhile =
         ConsentStage::parse(&input.seen_stage).is_some_and(|seen| seen != target.household.stage());
-    let written = audit::write(conn, actor, |c| {
+    let written = audit::write(conn, &who.actor, |c| {
         let task = &target.access.task;
         let (id, change) =
-            db::households::append_visit(c, task, &target.household, &visit, user.id)?;
-        db::households::add_photos(c, id, &stored, user.id)?;
+            db::households::append_visit(c, task, &target.household, &visit, who.id)?;
+        db::households::add_photos(c, id, &stored, who.id)?;
         Ok((id, change))
     });
     if written.is_err() {
@@ -503,15 +502,14 @@ pub fn log_visit(
 /// photo sent again is answered with the one stored (`true`).
 pub fn add_photo(
     conn: &mut DbConnection,
-    user: &CurrentUser,
-    actor: &audit::Actor,
+    who: &Caller,
     visit_id: i64,
     bytes: &[u8],
     files: &Path,
 ) -> Result<(db::households::VisitPhoto, bool), Rejected> {
     let (household_id, placed) =
         db::households::visit_household(conn, visit_id)?.ok_or(Rejected::NotFound)?;
-    let target = visit_target(conn, user, household_id, None)?;
+    let target = visit_target(conn, who, household_id, None)?;
     let photo = photos::clean(bytes, placed).map_err(|key| Rejected::refused("photos", key))?;
     let sha = attachments::sha256(&photo.bytes);
     let had = db::households::photos(conn, household_id, Some(visit_id))?;
@@ -523,8 +521,8 @@ pub fn add_photo(
     }
     attachments::store(files, &photo.bytes).map_err(|e| AppError::Internal(e.to_string()))?;
     let unit = target.access.task.unit_id;
-    let written = audit::write(conn, actor, |c| {
-        db::households::add_photos(c, visit_id, &[(sha.clone(), &photo)], user.id)?;
+    let written = audit::write(conn, &who.actor, |c| {
+        db::households::add_photos(c, visit_id, &[(sha.clone(), &photo)], who.id)?;
         let change = Change::new(
             "add_photo",
             "visit",

@@ -23,6 +23,7 @@ pub mod teams;
 
 use chrono::NaiveDate;
 
+pub use crate::context::Caller;
 use crate::db::{audit, DbConnection};
 use crate::domain::validate::FieldErrors;
 use crate::error::AppError;
@@ -188,10 +189,10 @@ fn forbidden_unless<C>(may: bool) -> Result<(), Rejected<C>> {
 /// change it made.
 fn audited<T, C>(
     conn: &mut DbConnection,
-    actor: &audit::Actor,
+    who: &Caller,
     write: impl FnOnce(&mut DbConnection) -> diesel::QueryResult<(T, audit::Change)>,
 ) -> Result<T, Rejected<C>> {
-    Ok(audit::write(conn, actor, |c| Ok(write(c)?))?)
+    Ok(audit::write(conn, &who.actor, |c| Ok(write(c)?))?)
 }
 
 /// Writes a change that holds only at the version read (`write` answers
@@ -199,11 +200,11 @@ fn audited<T, C>(
 /// what was saved, or what the stale edit answers with.
 fn write_at<T>(
     conn: &mut DbConnection,
-    actor: &audit::Actor,
+    who: &Caller,
     write: impl FnOnce(&mut DbConnection) -> diesel::QueryResult<Option<audit::Change>>,
     now: impl FnOnce(&mut DbConnection) -> Result<T, Rejected<T>>,
 ) -> Result<T, Rejected<T>> {
-    let saved = write_if_changed(conn, actor, write)?;
+    let saved = write_if_changed(conn, who, write)?;
     saved_or_stale(saved, now(conn)?)
 }
 
@@ -213,13 +214,13 @@ fn write_at<T>(
 /// version cannot be ours.
 fn edit_at<T>(
     conn: &mut DbConnection,
-    actor: &audit::Actor,
+    who: &Caller,
     version: Version,
     write: impl FnOnce(&mut DbConnection, i32) -> diesel::QueryResult<Option<audit::Change>>,
     now: impl Fn(&mut DbConnection) -> Result<T, Rejected<T>>,
 ) -> Result<T, Rejected<T>> {
     let version = version.given(|| now(conn))?;
-    write_at(conn, actor, |c| write(c, version), now)
+    write_at(conn, who, |c| write(c, version), now)
 }
 
 /// Runs `write` in an audited transaction, recording its change if it made
@@ -227,10 +228,10 @@ fn edit_at<T>(
 /// it did.
 fn write_if_changed(
     conn: &mut DbConnection,
-    actor: &audit::Actor,
+    who: &Caller,
     write: impl FnOnce(&mut DbConnection) -> diesel::QueryResult<Option<audit::Change>>,
 ) -> Result<bool, AppError> {
-    audit::write_if(conn, actor, |c| {
+    audit::write_if(conn, &who.actor, |c| {
         let change = write(c)?;
         Ok((change.is_some(), change))
     })

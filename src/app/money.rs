@@ -9,6 +9,7 @@ use serde::Serialize;
 
 use super::households::household_access;
 use super::tasks::Access;
+use super::Caller;
 use super::{forbidden_unless, required_date, Rejected};
 use crate::context::CurrentUser;
 use crate::db::households::{Household, NewVisit, RECORD};
@@ -124,17 +125,16 @@ impl Compensation {
 /// reviewer's or administrator's look at them is logged, as at a phone's.
 pub fn of_household(
     conn: &mut DbConnection,
-    user: &CurrentUser,
-    actor: &audit::Actor,
+    who: &Caller,
     household_id: i64,
 ) -> Result<(Household, Access, Option<Compensation>), Rejected> {
-    let (household, access) = household_access(conn, user, household_id)?;
+    let (household, access) = household_access(conn, who, household_id)?;
     let records = match access.sight {
         Sight::Masked => None,
         _ => Some(read(conn, household_id)?),
     };
     if access.sight == Sight::Logged && records.as_ref().is_some_and(|r| !r.is_empty()) {
-        audit::record_read(conn, actor, &read_of(&access, household_id))?;
+        audit::record_read(conn, &who.actor, &read_of(&access, household_id))?;
     }
     Ok((household, access, records))
 }
@@ -255,24 +255,23 @@ fn check_plan(input: &PlanInput) -> Result<NewPlan, FieldErrors> {
 /// to "plan approved" if it had not got so far.
 pub fn save_plan(
     conn: &mut DbConnection,
-    user: &CurrentUser,
-    actor: &audit::Actor,
+    who: &Caller,
     household_id: i64,
     input: &PlanInput,
 ) -> Result<(Plan, Recorded), Rejected> {
-    let (household, access) = keeper(conn, user, household_id)?;
+    let (household, access) = keeper(conn, who, household_id)?;
     let plan = check_plan(input)?;
     let task = &access.task;
-    let written = audit::write(conn, actor, |c| {
-        let (saved, change) = db::money::add_plan(c, task, household_id, &plan, user.id)?;
+    let written = audit::write(conn, &who.actor, |c| {
+        let (saved, change) = db::money::add_plan(c, task, household_id, &plan, who.id)?;
         let moved = match plan.decision_on {
             Some(on) => move_stage(
                 c,
-                actor,
+                &who.actor,
                 task,
                 &household,
                 (ConsentStage::PlanApproved, on, &saved.decision_no),
-                user.id,
+                who.id,
             )?,
             None => None,
         };
@@ -291,12 +290,11 @@ pub fn save_plan(
 /// is paid on an approved plan, and no more than it approved.
 pub fn record_payment(
     conn: &mut DbConnection,
-    user: &CurrentUser,
-    actor: &audit::Actor,
+    who: &Caller,
     household_id: i64,
     input: &PaymentInput,
 ) -> Result<(i64, Recorded), Rejected> {
-    let (household, access) = keeper(conn, user, household_id)?;
+    let (household, access) = keeper(conn, who, household_id)?;
     let had = read(conn, household_id)?;
     let mut e = input.unread.clone();
     let paid_on = required_date(&mut e, "paid_on", input.paid_on);
@@ -337,7 +335,7 @@ pub fn record_payment(
         reference,
     };
     let task = &access.task;
-    let written = audit::write_if(conn, actor, |c| {
+    let written = audit::write_if(conn, &who.actor, |c| {
         // Checked again with the household locked: two payments sent at
         // once cannot together pass the approved amount.
         db::households::lock(c, household_id)?;
@@ -345,15 +343,15 @@ pub fn record_payment(
         if now.paid + now.deposited + amount > now.approved.unwrap_or(0) {
             return Ok((None, None));
         }
-        let (id, change) = db::money::add_payment(c, task, household_id, &payment, user.id)?;
+        let (id, change) = db::money::add_payment(c, task, household_id, &payment, who.id)?;
         let to = money::stage_of_payment(method);
         let moved = move_stage(
             c,
-            actor,
+            &who.actor,
             task,
             &household,
             (to, paid_on, &payment.reference),
-            user.id,
+            who.id,
         )?;
         Ok((Some((id, moved)), Some(change)))
     })?;
@@ -367,12 +365,11 @@ pub fn record_payment(
 /// the household to "handed over".
 pub fn record_handover(
     conn: &mut DbConnection,
-    user: &CurrentUser,
-    actor: &audit::Actor,
+    who: &Caller,
     household_id: i64,
     input: &HandoverInput,
 ) -> Result<Recorded, Rejected> {
-    let (household, access) = keeper(conn, user, household_id)?;
+    let (household, access) = keeper(conn, who, household_id)?;
     let mut e = input.unread.clone();
     let on = required_date(&mut e, "handed_over_on", input.handed_over_on);
     if on.is_some_and(|d| d > format::today()) {
@@ -383,15 +380,15 @@ pub fn record_handover(
         return Err(Rejected::Invalid(e));
     };
     let task = &access.task;
-    let moved = audit::write(conn, actor, |c| {
-        let change = db::money::put_handover(c, task, household_id, on, &minutes, user.id)?;
+    let moved = audit::write(conn, &who.actor, |c| {
+        let change = db::money::put_handover(c, task, household_id, on, &minutes, who.id)?;
         let moved = move_stage(
             c,
-            actor,
+            &who.actor,
             task,
             &household,
             (ConsentStage::HandedOver, on, &minutes),
-            user.id,
+            who.id,
         )?;
         Ok((moved, change))
     })?;

@@ -8,6 +8,7 @@ use std::collections::HashMap;
 use serde_json::json;
 
 use super::tasks::{access, editable, Access};
+use super::Caller;
 use super::Rejected;
 use crate::context::CurrentUser;
 use crate::db::audit::{self, Change};
@@ -362,8 +363,7 @@ pub struct Imported {
 /// whose system could not be decided saves nothing.
 pub fn confirm(
     conn: &mut DbConnection,
-    user: &CurrentUser,
-    actor: &audit::Actor,
+    who: &Caller,
     staged: &Staged,
     import_id: i64,
     preview: &Preview,
@@ -372,20 +372,20 @@ pub fn confirm(
         return Err(Rejected::NotAllowed(key));
     }
     let task_id = staged.access.task.id;
-    editable::<()>(conn, user, task_id)?;
+    editable::<()>(conn, who, task_id)?;
     let name = &staged.name;
     let system = preview.system.as_ref().map(Crs::label).unwrap_or_default();
     let source = format!("{name} ({system})");
     let unit = staged.access.task.unit_id;
-    let done = audit::write_if(conn, actor, |c| {
-        if db::parcels::drop_staged(c, import_id, user.id)? != 1 {
+    let done = audit::write_if(conn, &who.actor, |c| {
+        if db::parcels::drop_staged(c, import_id, who.id)? != 1 {
             return Ok((None, None));
         }
         let mut saved = 0;
         for row in &preview.rows {
             if let (Outcome::Matched(ids), Some(parcel)) = (&row.outcome, &row.parcel) {
                 for id in ids {
-                    db::parcels::put(c, *id, task_id, parcel, &source, Some(user.id))?;
+                    db::parcels::put(c, *id, task_id, parcel, &source, Some(who.id))?;
                     saved += 1;
                 }
             }
@@ -411,18 +411,17 @@ pub fn confirm(
 /// may edit its task.
 pub fn put_shape(
     conn: &mut DbConnection,
-    user: &CurrentUser,
-    actor: &audit::Actor,
+    who: &Caller,
     household_id: i64,
     geometry: &geojson::Geometry,
 ) -> Result<db::parcels::Stored, Rejected> {
     let household = db::households::find(conn, household_id)?;
-    let access = editable::<()>(conn, user, household.task_id)?;
+    let access = editable::<()>(conn, who, household.task_id)?;
     let to = Crs::Wgs84.to_wgs84().ok_or(Rejected::NotFound)?;
     let parcel =
         geo::parcel(Some(geometry), &to).map_err(|key| Rejected::refused("geometry", key))?;
     let unit = access.task.unit_id;
-    audit::write(conn, actor, |c| {
+    audit::write(conn, &who.actor, |c| {
         let had = db::parcels::of_household(c, household_id)?.is_some();
         db::parcels::put(
             c,
@@ -430,7 +429,7 @@ pub fn put_shape(
             household.task_id,
             &parcel,
             "API",
-            Some(user.id),
+            Some(who.id),
         )?;
         let change = Change::new(
             "put_parcel",
@@ -447,14 +446,13 @@ pub fn put_shape(
 /// Removes a household's shape; `NotFound` when it had none.
 pub fn remove_shape(
     conn: &mut DbConnection,
-    user: &CurrentUser,
-    actor: &audit::Actor,
+    who: &Caller,
     household_id: i64,
 ) -> Result<(), Rejected> {
     let household = db::households::find(conn, household_id)?;
-    let access = editable::<()>(conn, user, household.task_id)?;
+    let access = editable::<()>(conn, who, household.task_id)?;
     let unit = access.task.unit_id;
-    let removed = audit::write_if(conn, actor, |c| {
+    let removed = audit::write_if(conn, &who.actor, |c| {
         if !db::parcels::remove(c, household_id)? {
             return Ok((false, None));
         }
@@ -496,13 +494,8 @@ pub fn map_of(conn: &mut DbConnection, access: Access) -> AppResult<TaskMap> {
 
 /// The task's map for an export that carries personal details to those who
 /// may read them: a reviewer's or administrator's export is logged once.
-pub fn export(
-    conn: &mut DbConnection,
-    user: &CurrentUser,
-    actor: &audit::Actor,
-    task_id: i64,
-) -> AppResult<TaskMap> {
-    let m = task_map(conn, user, task_id)?;
+pub fn export(conn: &mut DbConnection, who: &Caller, task_id: i64) -> AppResult<TaskMap> {
+    let m = task_map(conn, who, task_id)?;
     if m.access.sight == crate::domain::households::Sight::Logged && !m.parcels.is_empty() {
         let read = Change::new(
             "read_personal",
@@ -511,7 +504,7 @@ pub fn export(
             json!({"export": "geojson", "households": m.parcels.len()}),
         )
         .on_unit(m.access.task.unit_id);
-        audit::record_read(conn, actor, &read)?;
+        audit::record_read(conn, &who.actor, &read)?;
     }
     Ok(m)
 }

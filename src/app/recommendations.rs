@@ -7,6 +7,7 @@ use std::path::Path;
 use chrono::{Datelike, NaiveDate};
 use diesel::OptionalExtension;
 
+use super::Caller;
 use super::{
     audited, chosen, forbidden_unless, required_date, write_at, write_if_changed, Rejected,
     Version, Versioned,
@@ -164,17 +165,16 @@ fn check_rec(
 /// the responding body's working days from the day it was raised.
 pub fn raise(
     conn: &mut DbConnection,
-    user: &CurrentUser,
-    actor: &audit::Actor,
+    who: &Caller,
     input: &RecInput,
 ) -> Result<rdb::Recommendation, Rejected> {
-    user.require_anywhere(Permission::ManageTasks)?;
-    let f = check_rec(conn, user, input)?;
-    audited(conn, actor, |c| {
+    who.require_anywhere(Permission::ManageTasks)?;
+    let f = check_rec(conn, who, input)?;
+    audited(conn, who, |c| {
         let days = rdb::response_days_for(c, f.to_unit_id)?;
         let cal = rdb::calendar(c)?;
         let due = workdays::add_working_days(&cal, f.raised_on, days.max(0) as u32);
-        rdb::create(c, &f, days, due.due_on, user.id)
+        rdb::create(c, &f, days, due.due_on, who.id)
     })
 }
 
@@ -196,14 +196,13 @@ pub struct AnswerInput {
 /// it is now.
 pub fn answer(
     conn: &mut DbConnection,
-    user: &CurrentUser,
-    actor: &audit::Actor,
+    who: &Caller,
     id: i64,
     version: Version,
     input: &AnswerInput,
     data_dir: &Path,
 ) -> Result<rdb::Recommendation, Rejected<rdb::Recommendation>> {
-    let a = access(conn, user, id)?;
+    let a = access(conn, who, id)?;
     forbidden_unless(a.responds)?;
     let mut e = input.unread.clone();
     let text = e.required("answer", &input.answer, 10_000);
@@ -233,10 +232,10 @@ pub fn answer(
         }
         None => None,
     };
-    let saved = audit::write_if(conn, actor, |c| {
+    let saved = audit::write_if(conn, &who.actor, |c| {
         let attachment_id = match &stored {
             Some((sha, name, ct, size)) => {
-                Some(rdb::add_attachment(c, sha, name, ct, *size, user.id)?)
+                Some(rdb::add_attachment(c, sha, name, ct, *size, who.id)?)
             }
             None => None,
         };
@@ -245,7 +244,7 @@ pub fn answer(
             on,
             attachment_id,
         };
-        let ch = rdb::apply(c, &a.rec, version, &answer, user.id)?;
+        let ch = rdb::apply(c, &a.rec, version, &answer, who.id)?;
         if ch.is_none() {
             // The attachment row goes with the refused answer.
             return Err(diesel::result::Error::RollbackTransaction.into());
@@ -383,17 +382,16 @@ fn check_move(
 /// not allowed.
 pub fn make_move(
     conn: &mut DbConnection,
-    user: &CurrentUser,
-    actor: &audit::Actor,
+    who: &Caller,
     id: i64,
     version: Version,
     input: &MoveInput,
 ) -> Result<rdb::Recommendation, Rejected<rdb::Recommendation>> {
-    let a = access(conn, user, id)?;
+    let a = access(conn, who, id)?;
     forbidden_unless(input.action.allowed(&a))?;
     let m = check_move(conn, &a.rec, input)?;
     let version = version.given(|| Ok(a.rec.clone()))?;
-    let saved = write_if_changed(conn, actor, |c| rdb::apply(c, &a.rec, version, &m, user.id))?;
+    let saved = write_if_changed(conn, who, |c| rdb::apply(c, &a.rec, version, &m, who.id))?;
     let now = rdb::find(conn, id)?;
     match (saved, now.version == version) {
         (true, _) => Ok(now),
@@ -434,8 +432,7 @@ pub struct TargetInput {
 /// from one to a second not below it), a unit of measure.
 pub fn set_target(
     conn: &mut DbConnection,
-    user: &CurrentUser,
-    actor: &audit::Actor,
+    who: &Caller,
     input: &TargetInput,
 ) -> Result<rdb::Target, Rejected> {
     let mut e = input.unread.clone();
@@ -444,7 +441,7 @@ pub fn set_target(
     let Some(unit) = chosen::unit(&mut e, "unit_id", id, found, |_| true) else {
         return Err(Rejected::Invalid(e));
     };
-    forbidden_unless(may_act(user, &unit.path))?;
+    forbidden_unless(may_act(who, &unit.path))?;
     if !(2000..=format::today().year() + 5).contains(&input.year) {
         e.add("year", "error-year");
     }
@@ -482,7 +479,7 @@ pub fn set_target(
         planned_max,
         measure,
     };
-    let id = audit::write(conn, actor, |c| Ok(rdb::add_target(c, &f)?))?;
+    let id = audit::write(conn, &who.actor, |c| Ok(rdb::add_target(c, &f)?))?;
     Ok(rdb::find_target(conn, id)?)
 }
 
@@ -509,15 +506,14 @@ pub struct ActualInput {
 /// is now.
 pub fn record_actual(
     conn: &mut DbConnection,
-    user: &CurrentUser,
-    actor: &audit::Actor,
+    who: &Caller,
     target_id: i64,
     version: Version,
     input: &ActualInput,
 ) -> Result<rdb::Target, Rejected<rdb::Target>> {
     let t = rdb::find_target(conn, target_id)?;
     let unit = db::units::find(conn, t.unit_id)?;
-    forbidden_unless(may_act(user, &unit.path))?;
+    forbidden_unless(may_act(who, &unit.path))?;
     let mut e = input.unread.clone();
     let actual = figure(&mut e, "actual", input.actual);
     let on = match e.get("actual_on") {
@@ -539,8 +535,8 @@ pub fn record_actual(
     let version = version.given(|| Ok(t.clone()))?;
     write_at(
         conn,
-        actor,
-        |c| rdb::set_actual(c, &t, version, actual, on, user.id),
+        who,
+        |c| rdb::set_actual(c, &t, version, actual, on, who.id),
         |c| Ok(rdb::find_target(c, target_id)?),
     )
 }

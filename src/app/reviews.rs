@@ -8,6 +8,7 @@ use std::sync::Arc;
 use chrono::NaiveDate;
 
 use super::campaigns::{checked_score, unit_and_year};
+use super::Caller;
 use super::{audited, chosen, required_date, write_at, Rejected, Version, Versioned};
 use crate::context::CurrentUser;
 use crate::db::{self, audit, reviews as rdb};
@@ -217,15 +218,14 @@ fn check_round(
 /// rubric and the unit's tasks of the year.
 pub fn open_round(
     conn: &mut db::DbConnection,
-    user: &CurrentUser,
-    actor: &audit::Actor,
+    who: &Caller,
     input: &RoundInput,
 ) -> Result<rdb::Round, Rejected<rdb::Round>> {
-    user.require_anywhere(Permission::WriteReviews)?;
-    let fields = check_round(conn, user, input, None)?;
-    audited(conn, actor, |c| {
+    who.require_anywhere(Permission::WriteReviews)?;
+    let fields = check_round(conn, who, input, None)?;
+    audited(conn, who, |c| {
         let unit = db::units::find(c, fields.unit_id)?;
-        rdb::create(c, &fields, &unit.path, user.id)
+        rdb::create(c, &fields, &unit.path, who.id)
     })
 }
 
@@ -233,19 +233,18 @@ pub fn open_round(
 /// scoring starts) from the version read.
 pub fn edit_round(
     conn: &mut db::DbConnection,
-    user: &CurrentUser,
-    actor: &audit::Actor,
+    who: &Caller,
     round_id: i64,
     version: Version,
     input: &RoundInput,
 ) -> Result<rdb::Round, Rejected<rdb::Round>> {
-    let a = round_access(conn, user, round_id)?;
+    let a = round_access(conn, who, round_id)?;
     a.require_lead()?;
-    let fields = check_round(conn, user, input, Some(&a.round))?;
+    let fields = check_round(conn, who, input, Some(&a.round))?;
     let version = version.given(|| Ok(a.round.clone()))?;
     write_at(
         conn,
-        actor,
+        who,
         |c| Ok(rdb::update(c, &a.round, version, &fields)?.map(|(_, change)| change)),
         |c| Ok(rdb::find(c, round_id)?),
     )
@@ -363,21 +362,20 @@ pub enum TaskWrite {
 /// raised it, in the same transaction.
 pub fn write_task_review(
     conn: &mut db::DbConnection,
-    user: &CurrentUser,
-    actor: &audit::Actor,
+    who: &Caller,
     round_id: i64,
     tid: i64,
     what: &str,
     values: &HashMap<String, String>,
 ) -> AppResult<TaskWrite> {
-    let a = &round_access(conn, user, round_id)?;
-    let (rid, uid) = (a.round.id, user.id);
+    let a = &round_access(conn, who, round_id)?;
+    let (rid, uid) = (a.round.id, who.id);
     let row = rdb::task_row(conn, rid, tid)?.ok_or(AppError::NotFound)?;
     let task = db::tasks::find(conn, tid)?;
     let on_task = !db::tasks::member_roles(conn, &task, uid)?.is_empty();
     let criteria = rdb::criteria(conn, rid)?;
     let dispute = rdb::dispute_of(conn, rid, tid)?;
-    let r = rights(user, a, &row, on_task, dispute.as_ref());
+    let r = rights(who, a, &row, on_task, dispute.as_ref());
     let which: &'static str = match sender_of(what, r.owner, a, on_task) {
         Some((which, true)) => which,
         Some((_, false)) => return Err(AppError::Forbidden),
@@ -432,7 +430,7 @@ pub fn write_task_review(
             let criterion_name = criterion_id
                 .and_then(|id| criteria.iter().find(|c| c.id == id))
                 .map(|c| c.name_vi.clone());
-            audit::write_if(conn, actor, |c| {
+            audit::write_if(conn, &who.actor, |c| {
                 let change = match (which, decision, dispute.as_ref()) {
                     ("answer", Some(decision), Some(d)) => {
                         let change = rdb::answer_dispute(c, &round, tid, &text, decision, uid)?;
@@ -550,7 +548,7 @@ pub fn write_task_review(
             } else {
                 RoundStatus::Scoring
             };
-            audit::write_if(conn, actor, |c| {
+            audit::write_if(conn, &who.actor, |c| {
                 if !rdb::hold(c, round.id, &[status])? {
                     return Ok((false, None));
                 }

@@ -2,6 +2,7 @@
 
 use chrono::{Datelike, NaiveDate};
 
+use super::Caller;
 use super::{audited, chosen, required_date, write_if_changed, Rejected, Version, Versioned};
 use crate::context::CurrentUser;
 use crate::db::tasks::{Conflict, Task, TaskFields};
@@ -210,15 +211,14 @@ pub fn check(
 /// people assigned to it.
 pub fn register(
     conn: &mut db::DbConnection,
-    user: &CurrentUser,
-    actor: &audit::Actor,
+    who: &Caller,
     input: &TaskInput,
 ) -> Result<Task, Rejected<Conflict>> {
-    user.require_anywhere(Permission::ManageTasks)?;
-    let fields = check(conn, user, input, None)?;
-    audited(conn, actor, |c| {
-        let (task, change) = db::tasks::create(c, &fields, user.id)?;
-        db::notifications::task_assigned(c, task.id, &fields, None, user.id)?;
+    who.require_anywhere(Permission::ManageTasks)?;
+    let fields = check(conn, who, input, None)?;
+    audited(conn, who, |c| {
+        let (task, change) = db::tasks::create(c, &fields, who.id)?;
+        db::notifications::task_assigned(c, task.id, &fields, None, who.id)?;
         Ok((task, change))
     })
 }
@@ -228,14 +228,13 @@ pub fn register(
 /// now, fields and all.
 pub fn update(
     conn: &mut db::DbConnection,
-    user: &CurrentUser,
-    actor: &audit::Actor,
+    who: &Caller,
     task_id: i64,
     version: Version,
     input: &TaskInput,
 ) -> Result<Task, Rejected<Conflict>> {
-    let access = editable(conn, user, task_id)?;
-    let fields = check(conn, user, input, Some(access.task.unit_id))?;
+    let access = editable(conn, who, task_id)?;
+    let fields = check(conn, who, input, Some(access.task.unit_id))?;
     let version = version.given(|| {
         let current_fields = db::tasks::fields_of(conn, &access.task)?;
         Ok(Conflict {
@@ -243,11 +242,11 @@ pub fn update(
             current_fields,
         })
     })?;
-    let saved = audit::write_if(conn, actor, |c| {
+    let saved = audit::write_if(conn, &who.actor, |c| {
         let before = db::tasks::fields_of(c, &access.task)?;
         Ok(match db::tasks::update(c, task_id, version, &fields)? {
             Ok((task, change)) => {
-                db::notifications::task_assigned(c, task_id, &fields, Some(&before), user.id)?;
+                db::notifications::task_assigned(c, task_id, &fields, Some(&before), who.id)?;
                 (Ok(task), Some(change))
             }
             Err(conflict) => (Err(conflict), None),
@@ -268,19 +267,18 @@ pub struct MilestoneInput {
 /// answers its id.
 pub fn add_milestone(
     conn: &mut db::DbConnection,
-    user: &CurrentUser,
-    actor: &audit::Actor,
+    who: &Caller,
     task_id: i64,
     input: &MilestoneInput,
 ) -> Result<i64, Rejected> {
-    let access = editable(conn, user, task_id)?;
+    let access = editable(conn, who, task_id)?;
     let mut e = input.unread.clone();
     let title = e.required("title", &input.title, 300);
     let due_on = required_date(&mut e, "due_on", input.due_on);
     let Some(due_on) = due_on.filter(|_| e.is_empty()) else {
         return Err(Rejected::Invalid(e));
     };
-    audited(conn, actor, |c| {
+    audited(conn, who, |c| {
         db::tasks::add_milestone(c, &access.task, &title, due_on)
     })
 }
@@ -289,15 +287,14 @@ pub fn add_milestone(
 /// the task); not found if the task has no such milestone.
 pub fn mark_milestone(
     conn: &mut db::DbConnection,
-    user: &CurrentUser,
-    actor: &audit::Actor,
+    who: &Caller,
     task_id: i64,
     milestone_id: i64,
     done: bool,
 ) -> Result<(), Rejected> {
-    let access = editable(conn, user, task_id)?;
+    let access = editable(conn, who, task_id)?;
     let done_on = done.then(format::today);
-    let found = write_if_changed(conn, actor, |c| {
+    let found = write_if_changed(conn, who, |c| {
         db::tasks::set_milestone_done(c, &access.task, milestone_id, done_on)
     })?;
     if found {

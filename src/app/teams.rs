@@ -3,12 +3,13 @@
 
 use chrono::NaiveDate;
 
+use super::Caller;
 use super::{
     audited, chosen, edit_at, forbidden_unless, period, required_date, write_at, Rejected, Version,
     Versioned,
 };
 use crate::context::CurrentUser;
-use crate::db::{self, audit, teams as tdb};
+use crate::db::{self, teams as tdb};
 use crate::domain::access::Permission;
 use crate::domain::desk::{self, RoundKind, ShiftStatus};
 use crate::domain::validate::FieldErrors;
@@ -145,31 +146,29 @@ fn check(
 /// Sets up a team led by a unit the reader manages.
 pub fn set_up(
     conn: &mut db::DbConnection,
-    user: &CurrentUser,
-    actor: &audit::Actor,
+    who: &Caller,
     input: &TeamInput,
 ) -> Result<tdb::Team, Rejected<TeamNow>> {
-    user.require_anywhere(Permission::ManageTasks)?;
-    let fields = check(conn, user, input, None)?;
-    audited(conn, actor, |c| tdb::create(c, &fields, user.id))
+    who.require_anywhere(Permission::ManageTasks)?;
+    let fields = check(conn, who, input, None)?;
+    audited(conn, who, |c| tdb::create(c, &fields, who.id))
 }
 
 /// Edits a team (the lead unit's managers; the lead unit stays) from the
 /// version read.
 pub fn edit(
     conn: &mut db::DbConnection,
-    user: &CurrentUser,
-    actor: &audit::Actor,
+    who: &Caller,
     team_id: i64,
     version: Version,
     input: &TeamInput,
 ) -> Result<TeamNow, Rejected<TeamNow>> {
-    let a = team_access(conn, user, team_id)?;
+    let a = team_access(conn, who, team_id)?;
     forbidden_unless(a.manage)?;
-    let fields = check(conn, user, input, Some(&a.team))?;
+    let fields = check(conn, who, input, Some(&a.team))?;
     edit_at(
         conn,
-        actor,
+        who,
         version,
         |c, version| tdb::update(c, &a.team, version, &fields),
         |c| {
@@ -232,15 +231,14 @@ fn check_plan(a: &Access, input: &PlanInput) -> Result<tdb::RoundPlan, FieldErro
 /// Plans a round (the team's members and the lead unit's committee).
 pub fn plan_round(
     conn: &mut db::DbConnection,
-    user: &CurrentUser,
-    actor: &audit::Actor,
+    who: &Caller,
     team_id: i64,
     input: &PlanInput,
 ) -> Result<tdb::Round, Rejected> {
-    let a = team_access(conn, user, team_id)?;
+    let a = team_access(conn, who, team_id)?;
     forbidden_unless(a.member)?;
     let plan = check_plan(&a, input)?;
-    audited(conn, actor, |c| tdb::plan_round(c, &a.team, &plan, user.id))
+    audited(conn, who, |c| tdb::plan_round(c, &a.team, &plan, who.id))
 }
 
 pub struct RoundAccess {
@@ -293,13 +291,12 @@ pub struct ResultInput {
 /// online than prepared.
 pub fn record_round(
     conn: &mut db::DbConnection,
-    user: &CurrentUser,
-    actor: &audit::Actor,
+    who: &Caller,
     round_id: i64,
     version: Version,
     input: &ResultInput,
 ) -> Result<tdb::Round, Rejected<tdb::Round>> {
-    let ra = member_round(conn, user, round_id)?;
+    let ra = member_round(conn, who, round_id)?;
     let mut e = input.unread.clone();
     let mut count = |field: &str, v: Option<i64>| -> i32 {
         match v.map(i32::try_from) {
@@ -342,7 +339,7 @@ pub fn record_round(
     let version = version.given(|| Ok(ra.round.clone()))?;
     write_at(
         conn,
-        actor,
+        who,
         |c| tdb::record(c, &ra.round, version, &res),
         |c| Ok(tdb::find_round(c, round_id)?),
     )
@@ -352,13 +349,12 @@ pub fn record_round(
 /// the version read (the team's members).
 pub fn cancel_round(
     conn: &mut db::DbConnection,
-    user: &CurrentUser,
-    actor: &audit::Actor,
+    who: &Caller,
     round_id: i64,
     version: Version,
     reason: &str,
 ) -> Result<tdb::Round, Rejected<tdb::Round>> {
-    let ra = member_round(conn, user, round_id)?;
+    let ra = member_round(conn, who, round_id)?;
     let reason: String = reason.trim().chars().take(500).collect();
     if reason.is_empty() {
         return Err(Rejected::refused("reason", "error-required"));
@@ -369,7 +365,7 @@ pub fn cancel_round(
     }
     write_at(
         conn,
-        actor,
+        who,
         |c| tdb::cancel(c, &ra.round, version, &reason),
         |c| Ok(tdb::find_round(c, round_id)?),
     )
@@ -379,17 +375,16 @@ pub fn cancel_round(
 /// members).
 pub fn raise_problem(
     conn: &mut db::DbConnection,
-    user: &CurrentUser,
-    actor: &audit::Actor,
+    who: &Caller,
     round_id: i64,
     text: &str,
 ) -> Result<(), Rejected> {
-    let ra = member_round(conn, user, round_id)?;
+    let ra = member_round(conn, who, round_id)?;
     let text = text.trim();
     if text.is_empty() || text.chars().count() > 2_000 {
         return Err(Rejected::refused("text", "teams-error-problem"));
     }
-    audited(conn, actor, |c| {
-        Ok(((), tdb::add_problem(c, &ra.round, text, user.id)?))
+    audited(conn, who, |c| {
+        Ok(((), tdb::add_problem(c, &ra.round, text, who.id)?))
     })
 }

@@ -245,12 +245,12 @@ async fn document(
     let household = q.household.trim().parse::<i64>().ok();
     let mut errors = FieldErrors::default();
     let typed = (q.edited == "1").then(|| q.head.read(&mut errors));
-    let (user, actor) = (ctx.user()?.clone(), ctx.actor());
+    let who = ctx.caller()?;
     let state = ctx.state.clone();
     let made = ctx
         .db(move |c| match kind {
-            Kind::Report => report(c, &state, &user, id, typed),
-            _ => make(c, &user, &actor, kind, id, household, typed)
+            Kind::Report => report(c, &state, &who, id, typed),
+            _ => make(c, &who, kind, id, household, typed)
                 .map_err(crate::app::Rejected::into_app_error),
         })
         .await?;
@@ -405,10 +405,10 @@ async fn attach(
             return Ok(ctx.redirect(&back));
         }
     };
-    let (user, actor) = (ctx.user()?.clone(), ctx.actor());
+    let who = ctx.caller()?;
     let files = ctx.state.config.data_dir.clone();
     let attached = ctx
-        .db(move |c| Ok(attach_scan(c, &user, &actor, kind, id, file, &files)))
+        .db(move |c| Ok(attach_scan(c, &who, kind, id, file, &files)))
         .await?;
     match attached {
         Ok(_) => ctx.flash("success", "documents-scan-attached"),
@@ -420,12 +420,12 @@ async fn attach(
 
 /// A signed scan, as a download, to whoever may see its record's scans.
 async fn download_scan(ctx: Ctx, id: web::Path<i64>) -> AppResult<HttpResponse> {
-    let (id, user, actor) = (*id, ctx.user()?.clone(), ctx.actor());
+    let (id, who) = (*id, ctx.caller()?);
     let scan = ctx
         .db(move |c| {
             let scan = db::documents::scan(c, id)?.ok_or(AppError::NotFound)?;
             let kind = Kind::parse(&scan.record_kind).ok_or(AppError::NotFound)?;
-            scan_access(c, &user, kind, scan.record_id, false, Some(&actor))
+            scan_access(c, &who, kind, scan.record_id, false, Some(&who.actor))
                 .map_err(Rejected::into_app_error)?;
             Ok(scan)
         })

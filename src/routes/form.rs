@@ -2,7 +2,8 @@
 //! a conflict side by side, and the one path from a use case's answer to
 //! "saved" or the form shown again (`after_form`, `save_edit`).
 
-use crate::context::Ctx;
+use crate::app::Rejected;
+use crate::context::{Caller, Ctx};
 use crate::error::{AppError, AppResult};
 
 /// A form as templates read it: for each field its value as typed and the
@@ -121,25 +122,20 @@ pub(crate) fn after_form<T, C>(
     }
 }
 
-/// Runs a use case with the reader and the actor on the database's
-/// threads, and answers what it answers:
-/// `call(&ctx, move |c, user, actor| app::teams::set_up(c, user, actor, &input))`.
+/// Runs a use case as the reader on the database's threads, and answers
+/// what it answers: `call(&ctx, move |c, who| app::teams::set_up(c, who, &input))`.
 pub(crate) async fn call<T, C>(
     ctx: &Ctx,
-    use_case: impl FnOnce(
-            &mut crate::db::DbConnection,
-            &crate::context::CurrentUser,
-            &crate::db::audit::Actor,
-        ) -> Result<T, crate::app::Rejected<C>>
+    use_case: impl FnOnce(&mut crate::db::DbConnection, &Caller) -> Result<T, Rejected<C>>
         + Send
         + 'static,
-) -> AppResult<Result<T, crate::app::Rejected<C>>>
+) -> AppResult<Result<T, Rejected<C>>>
 where
     T: Send + 'static,
     C: Send + 'static,
 {
-    let (user, actor) = (ctx.user()?.clone(), ctx.actor());
-    ctx.db(move |c| Ok(use_case(c, &user, &actor))).await
+    let who = ctx.caller()?;
+    ctx.db(move |c| Ok(use_case(c, &who))).await
 }
 
 /// The version an edit form says it was made from; a form without one is
@@ -211,7 +207,7 @@ pub(crate) trait EditForm: serde::Serialize + Sized {
 }
 
 /// Saves an edit made from the version the form carries: `edit` is the use
-/// case run with the reader, the actor and that version. Saved → "saved"
+/// case run as the reader with that version. Saved → "saved"
 /// and on to `to`; refused → what the form is shown again with: its errors,
 /// or, if someone saved in between, both versions side by side, the form
 /// now carrying the saved version to save over it knowingly.
@@ -221,10 +217,9 @@ pub(crate) async fn save_edit<F, T>(
     to: &str,
     edit: impl FnOnce(
             &mut crate::db::DbConnection,
-            &crate::context::CurrentUser,
-            &crate::db::audit::Actor,
+            &Caller,
             crate::app::Version,
-        ) -> Result<T, crate::app::Rejected<F::Now>>
+        ) -> Result<T, Rejected<F::Now>>
         + Send
         + 'static,
 ) -> AppResult<Result<actix_web::HttpResponse, Again>>
@@ -234,7 +229,7 @@ where
     T: Send + 'static,
 {
     let version = edit_version(form.version())?;
-    let saved = call(ctx, move |c, user, actor| edit(c, user, actor, version)).await?;
+    let saved = call(ctx, move |c, who| edit(c, who, version)).await?;
     let stale = |now: F::Now| {
         let mut theirs = F::saved_now(&now);
         *form.version() = theirs.version().clone();

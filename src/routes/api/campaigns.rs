@@ -174,9 +174,7 @@ impl From<CampaignIn> for CampaignInput {
 pub async fn create_campaign(api: Api, body: ApiJson<CampaignIn>) -> ApiResult<HttpResponse> {
     let body = body.for_task_managers(&api).await?;
     let input = CampaignInput::from(body);
-    let c = api
-        .call(move |x, user, actor| uc::set_up(x, user, actor, &input))
-        .await?;
+    let c = api.call(move |x, who| uc::set_up(x, who, &input)).await?;
     let (location, version) = (format!("/api/v1/campaigns/{}", c.id), c.version);
     Ok(created(&location, &CampaignOut::from(c), Some(version)))
 }
@@ -206,7 +204,7 @@ pub async fn update_campaign(
         .await?;
     let input = CampaignInput::from(body);
     let now = api
-        .call(move |x, user, actor| uc::edit(x, user, actor, cid, version, &input))
+        .call(move |x, who| uc::edit(x, who, cid, version, &input))
         .await?;
     let version = now.version;
     Ok(one(&CampaignOut::from(now), Some(version)))
@@ -371,7 +369,7 @@ pub async fn register_model(
         .await?;
     let input = ModelInput::from(body);
     let m = api
-        .call(move |x, user, actor| uc::register_model(x, user, actor, cid, &input))
+        .call(move |x, who| uc::register_model(x, who, cid, &input))
         .await?;
     let (location, version) = (format!("/api/v1/models/{}", m.id), m.version);
     Ok(created(&location, &ModelOut::from(m), Some(version)))
@@ -397,7 +395,7 @@ pub async fn update_model(
         .await?;
     let (version, input) = (version(&req), ModelInput::from(body));
     let m = api
-        .call(move |x, user, actor| uc::edit_model(x, user, actor, mid, version, &input))
+        .call(move |x, who| uc::edit_model(x, who, mid, version, &input))
         .await
         .map_err(|e| e.conflict_says("A model is edited only while it is registered."))?;
     Ok(model_out(m))
@@ -463,7 +461,7 @@ pub async fn move_model(
         unread,
     };
     let m = api
-        .call(move |x, user, actor| uc::move_model(x, user, actor, mid, version, &input))
+        .call(move |x, who| uc::move_model(x, who, mid, version, &input))
         .await?;
     Ok(model_out(m))
 }
@@ -557,7 +555,7 @@ pub async fn appraise_model(
         });
     }
     let total = api
-        .call(move |x, user, actor| uc::appraise(x, user, actor, mid, &input))
+        .call(move |x, who| uc::appraise(x, who, mid, &input))
         .await?;
     Ok(one(
         &AppraisalOut {

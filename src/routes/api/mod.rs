@@ -32,7 +32,7 @@ use actix_web::{web, FromRequest, HttpRequest, HttpResponse};
 use governor::clock::{Clock, DefaultClock};
 
 use crate::app::{Rejected, Versioned};
-use crate::context::CurrentUser;
+use crate::context::{Caller, CurrentUser};
 use crate::db::{self, audit::Actor, DbConnection};
 use crate::domain::validate::FieldErrors;
 use crate::error::AppError;
@@ -168,18 +168,24 @@ impl Api {
         }
     }
 
+    /// The token's owner as a use case's caller.
+    pub fn caller(&self) -> Caller {
+        Caller {
+            user: self.user.clone(),
+            actor: self.actor(),
+        }
+    }
+
     /// Runs a use case as the token's owner (the reader, and the actor its
     /// audit rows name): its result, or what it refused as the API answers it.
     pub async fn call<F, T, C>(&self, f: F) -> ApiResult<T>
     where
-        F: FnOnce(&mut DbConnection, &CurrentUser, &Actor) -> Result<T, Rejected<C>>
-            + Send
-            + 'static,
+        F: FnOnce(&mut DbConnection, &Caller) -> Result<T, Rejected<C>> + Send + 'static,
         T: Send + 'static,
         C: Versioned + Send + 'static,
     {
-        let (user, actor) = (self.user.clone(), self.actor());
-        let done = self.db(move |c| Ok(f(c, &user, &actor))).await?;
+        let who = self.caller();
+        let done = self.db(move |c| Ok(f(c, &who))).await?;
         done.map_err(|r| self.rejected(r))
     }
 

@@ -160,8 +160,8 @@ fn records_of(c: &mut db::DbConnection, hid: i64) -> Result<CompensationOut, Rej
 pub async fn get_compensation(api: Api, id: web::Path<i64>) -> ApiResult<HttpResponse> {
     let hid = *id;
     let out = api
-        .call(move |c, user, actor| {
-            app::of_household(c, user, actor, hid).and_then(|(_, _, r)| match r {
+        .call(move |c, who| {
+            app::of_household(c, who, hid).and_then(|(_, _, r)| match r {
                 // Amounts are as private as the household's phone.
                 None => Err(Rejected::Forbidden),
                 Some(_) => records_of(c, hid),
@@ -235,8 +235,8 @@ pub async fn add_plan(
         unread: Default::default(),
     };
     let out = api
-        .call(move |c, user, actor| {
-            app::save_plan(c, user, actor, hid, &input).and_then(|(_, r)| recorded(c, hid, r))
+        .call(move |c, who| {
+            app::save_plan(c, who, hid, &input).and_then(|(_, r)| recorded(c, hid, r))
         })
         .await?;
     Ok(HttpResponse::Created().json(out))
@@ -282,8 +282,8 @@ pub async fn add_payment(
         unread: Default::default(),
     };
     let out = api
-        .call(move |c, user, actor| {
-            app::record_payment(c, user, actor, hid, &input).and_then(|(_, r)| recorded(c, hid, r))
+        .call(move |c, who| {
+            app::record_payment(c, who, hid, &input).and_then(|(_, r)| recorded(c, hid, r))
         })
         .await?;
     Ok(HttpResponse::Created().json(out))
@@ -314,8 +314,8 @@ pub async fn put_handover(
         unread: Default::default(),
     };
     let out = api
-        .call(move |c, user, actor| {
-            app::record_handover(c, user, actor, hid, &input).and_then(|r| recorded(c, hid, r))
+        .call(move |c, who| {
+            app::record_handover(c, who, hid, &input).and_then(|r| recorded(c, hid, r))
         })
         .await?;
     Ok(HttpResponse::Ok().json(out))

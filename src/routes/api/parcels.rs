@@ -120,7 +120,7 @@ pub async fn put_shape(
     let body = super::households::editor_body(&api, hid, body).await?;
     let geometry = geometry_of(body.0).map_err(|e| api.invalid(e))?;
     let stored = api
-        .call(move |c, user, actor| app::put_shape(c, user, actor, hid, &geometry))
+        .call(move |c, who| app::put_shape(c, who, hid, &geometry))
         .await?;
     Ok(HttpResponse::Ok().json(ShapeOut::from(stored)))
 }
@@ -131,7 +131,7 @@ pub async fn put_shape(
     security(("token" = [])))]
 pub async fn delete_shape(api: Api, id: web::Path<i64>) -> ApiResult<HttpResponse> {
     let hid = *id;
-    api.call(move |c, user, actor| app::remove_shape(c, user, actor, hid))
+    api.call(move |c, who| app::remove_shape(c, who, hid))
         .await?;
     Ok(HttpResponse::NoContent().finish())
 }
@@ -141,11 +141,8 @@ pub async fn delete_shape(api: Api, id: web::Path<i64>) -> ApiResult<HttpRespons
     responses((status = 200, description = "a GeoJSON FeatureCollection (WGS84) of the task's parcels with each household's stage and area; phone numbers only for readers who may see personal details", content_type = "application/geo+json"), super::docs::Errors),
     security(("token" = [])))]
 pub async fn task_parcels(api: Api, id: web::Path<i64>) -> ApiResult<HttpResponse> {
-    let (tid, actor) = (*id, api.actor());
-    let locale = api.user.locale;
-    let m = api
-        .read(move |c, user| app::export(c, user, &actor, tid))
-        .await?;
+    let (tid, locale, who) = (*id, api.user.locale, api.caller());
+    let m = api.db(move |c| app::export(c, &who, tid)).await?;
     Ok(HttpResponse::Ok()
         .content_type("application/geo+json")
         .body(crate::routes::maps::feature_collection(&m, locale)))

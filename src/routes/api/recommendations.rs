@@ -205,9 +205,7 @@ pub async fn create_recommendation(
         raised_on: Some(b.raised_on),
         unread: FieldErrors::default(),
     };
-    let rec = api
-        .call(move |c, user, actor| recs::raise(c, user, actor, &input))
-        .await?;
+    let rec = api.call(move |c, who| recs::raise(c, who, &input)).await?;
     let v = rec.version;
     let out = api.db(move |c| Ok(out(c, rec)?)).await?;
     let location = format!("/api/v1/recommendations/{}", out.id);
@@ -247,7 +245,7 @@ pub async fn answer(
     let (id, version) = (*id, version(&req));
     let data_dir = api.state.config.data_dir.clone();
     let rec = api
-        .call(move |c, user, actor| recs::answer(c, user, actor, id, version, &input, &data_dir))
+        .call(move |c, who| recs::answer(c, who, id, version, &input, &data_dir))
         .await?;
     answered(&api, rec).await
 }
@@ -259,7 +257,7 @@ pub async fn answer(
 async fn act(api: Api, req: HttpRequest, id: i64, input: MoveInput) -> ApiResult<HttpResponse> {
     let version = version(&req);
     let done = api
-        .call(move |c, user, actor| recs::make_move(c, user, actor, id, version, &input))
+        .call(move |c, who| recs::make_move(c, who, id, version, &input))
         .await;
     // Not allowed in the status it is in: the 409 names that status.
     if let Err(ApiError::Conflict(_)) = done {

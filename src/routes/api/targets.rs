@@ -210,7 +210,7 @@ pub async fn create_target(api: Api, body: ApiJson<TargetIn>) -> ApiResult<HttpR
         unread: FieldErrors::default(),
     };
     let t = api
-        .call(move |c, user, actor| recs::set_target(c, user, actor, &input))
+        .call(move |c, who| recs::set_target(c, who, &input))
         .await?;
     let location = format!("/api/v1/targets?unit_id={}&year={}", t.unit_id, t.year);
     let v = t.version;
@@ -257,7 +257,7 @@ pub async fn set_actual(
         unread: FieldErrors::default(),
     };
     let t = api
-        .call(move |c, user, actor| recs::record_actual(c, user, actor, id, version, &input))
+        .call(move |c, who| recs::record_actual(c, who, id, version, &input))
         .await?;
     let v = t.version;
     Ok(one(&TargetOut::from(t), Some(v)))

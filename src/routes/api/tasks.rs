@@ -253,7 +253,7 @@ pub async fn create(api: Api, body: super::ApiJson<TaskIn>) -> ApiResult<HttpRes
     let body = body.for_task_managers(&api).await?;
     let input = TaskInput::from(body);
     let task = api
-        .call(move |c, user, actor| app::tasks::register(c, user, actor, &input))
+        .call(move |c, who| app::tasks::register(c, who, &input))
         .await?;
     let task = load(&api, task.id).await?;
     let location = format!("/api/v1/tasks/{}", task.id);
@@ -277,7 +277,7 @@ pub async fn update(
     let (tid, version) = (*id, version(&req));
     let body = body.for_whom(&api, move |c, u| may_edit(c, u, tid)).await?;
     let input = TaskInput::from(body);
-    api.call(move |c, user, actor| app::tasks::update(c, user, actor, tid, version, &input))
+    api.call(move |c, who| app::tasks::update(c, who, tid, version, &input))
         .await?;
     let task = load(&api, tid).await?;
     Ok(one(&task, Some(task.version)))
@@ -374,7 +374,7 @@ pub async fn add_milestone(
         unread: Default::default(),
     };
     let mid = api
-        .call(move |c, user, actor| app::tasks::add_milestone(c, user, actor, tid, &input))
+        .call(move |c, who| app::tasks::add_milestone(c, who, tid, &input))
         .await?;
     let m = milestone(&api, tid, mid).await?;
     Ok(created(
@@ -407,7 +407,7 @@ pub async fn set_done(
         .for_whom(&api, move |c, u| may_edit(c, u, id))
         .await?
         .done;
-    api.call(move |c, user, actor| app::tasks::mark_milestone(c, user, actor, id, mid, done))
+    api.call(move |c, who| app::tasks::mark_milestone(c, who, id, mid, done))
         .await?;
     Ok(one(&milestone(&api, id, mid).await?, None))
 }

@@ -183,7 +183,7 @@ pub async fn create_team(api: Api, body: ApiJson<TeamIn>) -> ApiResult<HttpRespo
     let body = body.for_task_managers(&api).await?;
     let input = TeamInput::from(body);
     let team = api
-        .call(move |c, user, actor| app::teams::set_up(c, user, actor, &input))
+        .call(move |c, who| app::teams::set_up(c, who, &input))
         .await?;
     let (out, version) = team_now(&api, team.id).await?;
     Ok(created(
@@ -214,7 +214,7 @@ pub async fn update_team(
         })
         .await?;
     let input = TeamInput::from(body);
-    api.call(move |c, user, actor| app::teams::edit(c, user, actor, tid, version, &input))
+    api.call(move |c, who| app::teams::edit(c, who, tid, version, &input))
         .await?;
     let (out, now) = team_now(&api, tid).await?;
     Ok(one(&out, Some(now)))
@@ -415,7 +415,7 @@ pub async fn plan_round(
     };
     let tid = *id;
     let rid = api
-        .call(move |c, user, actor| app::teams::plan_round(c, user, actor, tid, &input))
+        .call(move |c, who| app::teams::plan_round(c, who, tid, &input))
         .await?
         .id;
     let (detail, version) = round_detail(&api, rid).await?;
@@ -475,7 +475,7 @@ pub async fn record_round(
         unread: FieldErrors::default(),
     };
     let (rid, version) = (*id, version(&req));
-    api.call(move |c, user, actor| app::teams::record_round(c, user, actor, rid, version, &input))
+    api.call(move |c, who| app::teams::record_round(c, who, rid, version, &input))
         .await?;
     let (detail, version) = round_detail(&api, rid).await?;
     Ok(one(&detail, Some(version)))
@@ -505,7 +505,7 @@ pub async fn cancel_round(
         .for_whom(&api, move |c, u| on_team(c, u, rid))
         .await?
         .reason;
-    api.call(move |c, user, actor| app::teams::cancel_round(c, user, actor, rid, version, &reason))
+    api.call(move |c, who| app::teams::cancel_round(c, who, rid, version, &reason))
         .await
         .map_err(|e| e.conflict_says("Only a planned round can be cancelled."))?;
     let (detail, version) = round_detail(&api, rid).await?;
@@ -535,7 +535,7 @@ pub async fn add_problem(
         .for_whom(&api, move |c, u| on_team(c, u, rid))
         .await?
         .text;
-    api.call(move |c, user, actor| app::teams::raise_problem(c, user, actor, rid, &text))
+    api.call(move |c, who| app::teams::raise_problem(c, who, rid, &text))
         .await?;
     let (detail, _) = round_detail(&api, rid).await?;
     Ok(created(

@@ -238,10 +238,7 @@ async fn create(ctx: Ctx, form: super::HtmlForm<CampaignForm>) -> AppResult<Http
         return render_campaign_form(&ctx, None, &form, None).await;
     }
     let input = form.input();
-    let saved = super::call(&ctx, move |c, user, actor| {
-        app::campaigns::set_up(c, user, actor, &input)
-    })
-    .await?;
+    let saved = super::call(&ctx, move |c, who| app::campaigns::set_up(c, who, &input)).await?;
     let to = |c: &cdb::Campaign| format!("/campaigns/{}", c.id);
     match super::after_form(&ctx, saved, to, |_| Value::Null)? {
         Ok(done) => Ok(done),
@@ -270,8 +267,8 @@ async fn update(
         return render_campaign_form(&ctx, Some(&a), &form, None).await;
     }
     let (input, to) = (form.input(), format!("/campaigns/{cid}"));
-    let edited = super::save_edit(&ctx, &mut form, &to, move |c, user, actor, version| {
-        app::campaigns::edit(c, user, actor, cid, version, &input)
+    let edited = super::save_edit(&ctx, &mut form, &to, move |c, who, version| {
+        app::campaigns::edit(c, who, cid, version, &input)
     });
     let again = match edited.await? {
         Ok(done) => return Ok(done),

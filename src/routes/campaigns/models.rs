@@ -124,10 +124,8 @@ pub(super) async fn register(
 ) -> AppResult<HttpResponse> {
     let (cid, form) = (*id, form.into_inner());
     let input = form.input();
-    let saved = crate::routes::call(&ctx, move |c, user, actor| {
-        uc::register_model(c, user, actor, cid, &input)
-    })
-    .await?;
+    let saved =
+        crate::routes::call(&ctx, move |c, who| uc::register_model(c, who, cid, &input)).await?;
     match crate::routes::after_form(
         &ctx,
         saved,
@@ -196,8 +194,8 @@ pub(super) async fn update_model(
     let (mid, form) = (ma.m.id, form.into_inner());
     let version = form_version(&form.version)?;
     let input = form.input();
-    let saved = crate::routes::call(&ctx, move |c, user, actor| {
-        uc::edit_model(c, user, actor, mid, version, &input)
+    let saved = crate::routes::call(&ctx, move |c, who| {
+        uc::edit_model(c, who, mid, version, &input)
     })
     .await?;
     match saved {
@@ -406,8 +404,8 @@ pub(super) async fn move_model(
         level: get("level"),
         unread,
     };
-    let moved = crate::routes::call(&ctx, move |c, user, actor| {
-        uc::move_model(c, user, actor, mid, version, &input)
+    let moved = crate::routes::call(&ctx, move |c, who| {
+        uc::move_model(c, who, mid, version, &input)
     })
     .await?;
     match moved {
@@ -438,10 +436,7 @@ pub(super) async fn appraise(
                 .unwrap_or_default(),
         });
     }
-    let saved = crate::routes::call(&ctx, move |c, user, actor| {
-        uc::appraise(c, user, actor, mid, &input)
-    })
-    .await?;
+    let saved = crate::routes::call(&ctx, move |c, who| uc::appraise(c, who, mid, &input)).await?;
     match saved {
         Ok(_) => Ok(ctx.saved(&format!("/models/{mid}"))),
         Err(Rejected::Invalid(errors)) => again(&ctx, ma, "scores", values, errors).await,

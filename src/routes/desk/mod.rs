@@ -287,10 +287,7 @@ async fn create(ctx: Ctx, form: super::HtmlForm<DutyForm>) -> AppResult<HttpResp
         return render_duty_form(&ctx, None, &form, None).await;
     }
     let input = form.input();
-    let saved = super::call(&ctx, move |c, user, actor| {
-        app::desk::set_up(c, user, actor, &input)
-    })
-    .await?;
+    let saved = super::call(&ctx, move |c, who| app::desk::set_up(c, who, &input)).await?;
     match super::after_form(&ctx, saved, |d| format!("/desk/{}", d.id), |_| Value::Null)? {
         Ok(done) => Ok(done),
         Err(again) => render_duty_form(&ctx, None, &form, Some(again)).await,
@@ -318,8 +315,8 @@ async fn update(
         return render_duty_form(&ctx, Some(&a), &form, None).await;
     }
     let (input, to) = (form.input(), format!("/desk/{did}"));
-    let edited = super::save_edit(&ctx, &mut form, &to, move |c, user, actor, version| {
-        app::desk::edit(c, user, actor, did, version, &input)
+    let edited = super::save_edit(&ctx, &mut form, &to, move |c, who, version| {
+        app::desk::edit(c, who, did, version, &input)
     });
     let again = match edited.await? {
         Ok(done) => return Ok(done),

@@ -156,8 +156,8 @@ pub(super) async fn add_case(
 ) -> AppResult<HttpResponse> {
     let (sid, form) = (*id, form.0);
     let input = form.input();
-    let recorded = crate::routes::call(&ctx, move |c, user, actor| {
-        app::desk::record_case(c, user, actor, sid, &input)
+    let recorded = crate::routes::call(&ctx, move |c, who| {
+        app::desk::record_case(c, who, sid, &input)
     })
     .await?;
     // The case page shows the citizen the feedback QR code.
@@ -199,13 +199,9 @@ pub(super) async fn change_shift(
         reason: form.reason,
         status: form.status,
     };
-    let (user, actor) = (ctx.user()?.clone(), ctx.actor());
+    let who = ctx.caller()?;
     let changed = ctx
-        .db(move |c| {
-            Ok(app::desk::change_shift(
-                c, &user, &actor, sid, version, &input,
-            ))
-        })
+        .db(move |c| Ok(app::desk::change_shift(c, &who, sid, version, &input)))
         .await?;
     let back = format!("/desk/shifts/{sid}");
     match changed {
@@ -293,8 +289,8 @@ pub(super) async fn answer(
         answered_on,
         unread,
     };
-    let answered = crate::routes::call(&ctx, move |c, user, actor| {
-        app::desk::answer_case(c, user, actor, cid, &input)
+    let answered = crate::routes::call(&ctx, move |c, who| {
+        app::desk::answer_case(c, who, cid, &input)
     })
     .await?;
     match answered {

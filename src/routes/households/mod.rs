@@ -134,8 +134,8 @@ async fn save(
         },
     };
     let input = form.input();
-    let saved = crate::routes::call(ctx, move |c, user, actor| {
-        app::households::save(c, user, actor, target, &input)
+    let saved = crate::routes::call(ctx, move |c, who| {
+        app::households::save(c, who, target, &input)
     })
     .await?;
     let (mut duplicate_of, mut conflict) = (None, None);

@@ -180,9 +180,9 @@ async fn render(
     household_id: i64,
     forms: Forms,
 ) -> AppResult<HttpResponse> {
-    let (user, actor) = (ctx.user()?.clone(), ctx.actor());
+    let who = ctx.caller()?;
     let (household, access, records) = ctx
-        .db(move |c| Ok(app::money::of_household(c, &user, &actor, household_id)))
+        .db(move |c| Ok(app::money::of_household(c, &who, household_id)))
         .await?
         .map_err(Rejected::into_app_error)?;
     let locale = ctx.locale;
@@ -280,8 +280,8 @@ pub(super) async fn save_plan(
 ) -> AppResult<HttpResponse> {
     let (hid, form) = (*id, form.0);
     let input = form.input();
-    let saved = crate::routes::call(&ctx, move |c, user, actor| {
-        app::money::save_plan(c, user, actor, hid, &input)
+    let saved = crate::routes::call(&ctx, move |c, who| {
+        app::money::save_plan(c, who, hid, &input)
     })
     .await?;
     let to = format!("/households/{hid}/compensation");
@@ -299,8 +299,8 @@ pub(super) async fn record_payment(
 ) -> AppResult<HttpResponse> {
     let (hid, form) = (*id, form.0);
     let input = form.input();
-    let saved = crate::routes::call(&ctx, move |c, user, actor| {
-        app::money::record_payment(c, user, actor, hid, &input)
+    let saved = crate::routes::call(&ctx, move |c, who| {
+        app::money::record_payment(c, who, hid, &input)
     })
     .await?;
     let to = if form.back == "household" {
@@ -327,8 +327,8 @@ pub(super) async fn record_handover(
         minutes: form.minutes.clone(),
         unread,
     };
-    let saved = crate::routes::call(&ctx, move |c, user, actor| {
-        app::money::record_handover(c, user, actor, hid, &input)
+    let saved = crate::routes::call(&ctx, move |c, who| {
+        app::money::record_handover(c, who, hid, &input)
     })
     .await?;
     let to = format!("/households/{hid}/compensation");

@@ -355,11 +355,11 @@ pub(super) async fn log_visit(
         .map(|(_, bytes)| bytes)
         .collect();
     let input = form.input(photos, sent.refused);
-    let (user, actor) = (ctx.user()?.clone(), ctx.actor());
+    let who = ctx.caller()?;
     let files = ctx.state.config.data_dir.clone();
     let logged = ctx
         .db(move |c| {
-            let logged = app::households::log_visit(c, &user, &actor, hid, &input, &files);
+            let logged = app::households::log_visit(c, &who, hid, &input, &files);
             Ok(logged)
         })
         .await?;

@@ -300,8 +300,8 @@ pub(super) async fn confirm(
 ) -> AppResult<HttpResponse> {
     let (tid, import_id) = path.into_inner();
     let (staged, preview) = checked(&ctx, tid, import_id, form.0.choice()).await?;
-    let done = crate::routes::call(&ctx, move |c, user, actor| {
-        app::confirm(c, user, actor, &staged, import_id, &preview)
+    let done = crate::routes::call(&ctx, move |c, who| {
+        app::confirm(c, who, &staged, import_id, &preview)
     })
     .await?;
     match done {

@@ -318,10 +318,8 @@ async fn task_map(
 /// household's stage and area: phone and notes only for those who may read
 /// them (each such export logged for reviewers and administrators).
 async fn geojson_export(ctx: Ctx, id: web::Path<i64>) -> AppResult<HttpResponse> {
-    let user = ctx.user()?.clone();
-    let actor = ctx.actor();
-    let tid = *id;
-    let m = ctx.db(move |c| app::export(c, &user, &actor, tid)).await?;
+    let (who, tid) = (ctx.caller()?, *id);
+    let m = ctx.db(move |c| app::export(c, &who, tid)).await?;
     let body = feature_collection(&m, ctx.locale);
     Ok(super::export::attachment(
         "application/geo+json",

@@ -139,11 +139,11 @@ pub(super) async fn answer(
         unread,
     };
     let version = Version::of_form(upload.get("version"));
-    let (id, user, actor) = (*id, ctx.user()?.clone(), ctx.actor());
+    let (id, who) = (*id, ctx.caller()?);
     let data_dir = ctx.state.config.data_dir.clone();
     let saved = ctx
         .db(move |c| {
-            let saved = recs::answer(c, &user, &actor, id, version, &input, &data_dir);
+            let saved = recs::answer(c, &who, id, version, &input, &data_dir);
             Ok((saved, true))
         })
         .await?;
@@ -201,12 +201,12 @@ pub(super) async fn act(
         unread,
     };
     let version = Version::of_form(get("version"));
-    let (user, actor) = (ctx.user()?.clone(), ctx.actor());
+    let who = ctx.caller()?;
     let saved = ctx
         .db(move |c| {
-            let moved = recs::make_move(c, &user, &actor, id, version, &input);
+            let moved = recs::make_move(c, &who, id, version, &input);
             // A body that handed the recommendation on may no longer see it.
-            let sees = moved.is_err() || recs::access(c, &user, id).is_ok();
+            let sees = moved.is_err() || recs::access(c, &who, id).is_ok();
             Ok((moved, sees))
         })
         .await?;

@@ -157,11 +157,9 @@ async fn new(ctx: Ctx, q: web::Query<NewQuery>) -> AppResult<HttpResponse> {
 }
 
 async fn create(ctx: Ctx, form: web::Form<RecForm>) -> AppResult<HttpResponse> {
-    let (user, actor, form) = (ctx.user()?.clone(), ctx.actor(), form.into_inner());
+    let (who, form) = (ctx.caller()?, form.into_inner());
     let input = form.input();
-    let saved = ctx
-        .db(move |c| Ok(recs::raise(c, &user, &actor, &input)))
-        .await?;
+    let saved = ctx.db(move |c| Ok(recs::raise(c, &who, &input))).await?;
     match after_form(
         &ctx,
         saved,

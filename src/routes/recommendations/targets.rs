@@ -140,10 +140,7 @@ pub(super) async fn add_target(
         unread,
     };
     let unit_id = input.unit_id;
-    let saved = crate::routes::call(&ctx, move |c, user, actor| {
-        recs::set_target(c, user, actor, &input)
-    })
-    .await?;
+    let saved = crate::routes::call(&ctx, move |c, who| recs::set_target(c, who, &input)).await?;
     let to = |t: &rdb::Target| format!("/targets?unit={}&year={}", t.unit_id, t.year);
     match after_form(&ctx, saved, to, |()| Value::Null)? {
         Ok(done) => Ok(done),
@@ -172,8 +169,8 @@ pub(super) async fn set_actual(
         unread,
     };
     let version = Version::of_form(get("version"));
-    let saved = crate::routes::call(&ctx, move |c, user, actor| {
-        recs::record_actual(c, user, actor, tid, version, &input)
+    let saved = crate::routes::call(&ctx, move |c, who| {
+        recs::record_actual(c, who, tid, version, &input)
     })
     .await?;
     let back = format!("/targets?unit={}&year={}", t.unit_id, t.year);

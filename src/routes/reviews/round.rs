@@ -165,10 +165,8 @@ pub(super) async fn create(ctx: Ctx, form: web::Form<RoundForm>) -> AppResult<Ht
         return render_round_form(&ctx, StatusCode::OK, None, &form, &none).await;
     }
     let input = form.input();
-    let saved = crate::routes::call(&ctx, move |c, user, actor| {
-        app::reviews::open_round(c, user, actor, &input)
-    })
-    .await?;
+    let saved =
+        crate::routes::call(&ctx, move |c, who| app::reviews::open_round(c, who, &input)).await?;
     let to = |r: &rdb::Round| format!("/reviews/{}", r.id);
     match after_form(&ctx, saved, to, |_| Value::Null)? {
         Ok(done) => Ok(done),
@@ -206,13 +204,11 @@ pub(super) async fn update(
     let Version::Given(v) = Version::of_form(&form.version) else {
         return Err(AppError::BadRequest("version missing".into()));
     };
-    let (input, user, actor) = (form.input(), ctx.user()?.clone(), ctx.actor());
+    let (input, who) = (form.input(), ctx.caller()?);
     let saved = ctx
         .db(move |c| {
             let version = Version::Given(v);
-            Ok(app::reviews::edit_round(
-                c, &user, &actor, rid, version, &input,
-            ))
+            Ok(app::reviews::edit_round(c, &who, rid, version, &input))
         })
         .await?;
     match saved {

@@ -224,9 +224,9 @@ pub(super) async fn task_write(
         "answer" => "answer",
         _ => return Err(AppError::NotFound),
     };
-    let (user, actor, form) = (ctx.user()?.clone(), ctx.actor(), values.clone());
+    let (who, form) = (ctx.caller()?, values.clone());
     let written = ctx
-        .db(move |conn| write_task_review(conn, &user, &actor, id, tid, which, &form))
+        .db(move |conn| write_task_review(conn, &who, id, tid, which, &form))
         .await?;
     match written {
         TaskWrite::Written => ctx.flash("success", "flash-saved"),

@@ -406,10 +406,7 @@ async fn create(ctx: Ctx, form: super::HtmlForm<TaskForm>) -> AppResult<HttpResp
         return render_form(&ctx, None, &form, None).await;
     }
     let input = form.input();
-    let saved = super::call(&ctx, move |c, user, actor| {
-        app::tasks::register(c, user, actor, &input)
-    })
-    .await?;
+    let saved = super::call(&ctx, move |c, who| app::tasks::register(c, who, &input)).await?;
     let to = |t: &Task| format!("/tasks/{}", t.id);
     match super::after_form(&ctx, saved, to, |_| Value::Null)? {
         Ok(done) => Ok(done),
@@ -454,8 +451,8 @@ async fn update(
         return render_form(&ctx, Some(tid), &form, None).await;
     }
     let (input, to) = (form.input(), format!("/tasks/{tid}"));
-    let edited = super::save_edit(&ctx, &mut form, &to, move |c, user, actor, version| {
-        app::tasks::update(c, user, actor, tid, version, &input)
+    let edited = super::save_edit(&ctx, &mut form, &to, move |c, who, version| {
+        app::tasks::update(c, who, tid, version, &input)
     });
     match edited.await? {
         Ok(done) => Ok(done),

@@ -268,8 +268,8 @@ pub(super) async fn add_milestone(
         due_on,
         unread,
     };
-    let added = crate::routes::call(&ctx, move |c, user, actor| {
-        app::tasks::add_milestone(c, user, actor, tid, &input)
+    let added = crate::routes::call(&ctx, move |c, who| {
+        app::tasks::add_milestone(c, who, tid, &input)
     })
     .await?;
     match crate::routes::after_form(&ctx, added, |_| format!("/tasks/{tid}"), |()| Value::Null)? {
@@ -295,8 +295,8 @@ pub(super) async fn milestone_done(
     form: web::Form<DoneForm>,
 ) -> AppResult<HttpResponse> {
     let (tid, mid) = path.into_inner();
-    let (user, actor, done) = (ctx.user()?.clone(), ctx.actor(), form.done == "true");
-    ctx.db(move |c| Ok(app::tasks::mark_milestone(c, &user, &actor, tid, mid, done)))
+    let (who, done) = (ctx.caller()?, form.done == "true");
+    ctx.db(move |c| Ok(app::tasks::mark_milestone(c, &who, tid, mid, done)))
         .await?
         .map_err(Rejected::into_app_error)?;
     Ok(ctx.saved(&format!("/tasks/{tid}")))

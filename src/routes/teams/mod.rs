@@ -215,10 +215,7 @@ async fn create(ctx: Ctx, form: super::HtmlForm<TeamForm>) -> AppResult<HttpResp
         return render_team_form(&ctx, None, &form, None).await;
     }
     let input = form.input();
-    let saved = super::call(&ctx, move |c, user, actor| {
-        app::teams::set_up(c, user, actor, &input)
-    })
-    .await?;
+    let saved = super::call(&ctx, move |c, who| app::teams::set_up(c, who, &input)).await?;
     match super::after_form(&ctx, saved, |t| format!("/teams/{}", t.id), |_| Value::Null)? {
         Ok(done) => Ok(done),
         Err(a) => render_team_form(&ctx, None, &form, Some(a)).await,
@@ -246,8 +243,8 @@ async fn update(
         return render_team_form(&ctx, Some(&a), &form, None).await;
     }
     let (input, to) = (form.input(), format!("/teams/{tid}"));
-    let edited = super::save_edit(&ctx, &mut form, &to, move |c, user, actor, version| {
-        app::teams::edit(c, user, actor, tid, version, &input)
+    let edited = super::save_edit(&ctx, &mut form, &to, move |c, who, version| {
+        app::teams::edit(c, who, tid, version, &input)
     });
     let again = match edited.await? {
         Ok(done) => return Ok(done),
@@ -327,8 +324,8 @@ async fn render_team(
 async fn plan(ctx: Ctx, id: web::Path<i64>, form: web::Form<PlanForm>) -> AppResult<HttpResponse> {
     let (tid, form) = (*id, form.into_inner());
     let input = form.input();
-    let planned = crate::routes::call(&ctx, move |c, user, actor| {
-        app::teams::plan_round(c, user, actor, tid, &input)
+    let planned = crate::routes::call(&ctx, move |c, who| {
+        app::teams::plan_round(c, who, tid, &input)
     })
     .await?;
     let to = |r: &tdb::Round| format!("/teams/rounds/{}", r.id);

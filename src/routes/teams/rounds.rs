@@ -147,13 +147,9 @@ pub(super) async fn record(
 ) -> AppResult<HttpResponse> {
     let (rid, mut form) = (*id, form.into_inner());
     let version = edit_version(&form.version)?;
-    let (input, user, actor) = (form.input(), ctx.user()?.clone(), ctx.actor());
+    let (input, who) = (form.input(), ctx.caller()?);
     let saved = ctx
-        .db(move |c| {
-            Ok(app::teams::record_round(
-                c, &user, &actor, rid, version, &input,
-            ))
-        })
+        .db(move |c| Ok(app::teams::record_round(c, &who, rid, version, &input)))
         .await?;
     let stale = |now: tdb::Round| {
         let theirs = RecordForm::of(&now);
@@ -184,13 +180,11 @@ pub(super) async fn cancel(
 ) -> AppResult<HttpResponse> {
     let (rid, form) = (*id, form.into_inner());
     let version = edit_version(&form.version)?;
-    let (user, actor) = (ctx.user()?.clone(), ctx.actor());
+    let who = ctx.caller()?;
     let cancelled = ctx
         .db(move |c| {
             let reason = &form.text;
-            Ok(app::teams::cancel_round(
-                c, &user, &actor, rid, version, reason,
-            ))
+            Ok(app::teams::cancel_round(c, &who, rid, version, reason))
         })
         .await?;
     let back = format!("/teams/rounds/{rid}");
@@ -203,8 +197,8 @@ pub(super) async fn add_problem(
     form: web::Form<TextForm>,
 ) -> AppResult<HttpResponse> {
     let (rid, text) = (*id, form.into_inner().text);
-    let raised = crate::routes::call(&ctx, move |c, user, actor| {
-        app::teams::raise_problem(c, user, actor, rid, &text)
+    let raised = crate::routes::call(&ctx, move |c, who| {
+        app::teams::raise_problem(c, who, rid, &text)
     })
     .await?;
     flash_after(&ctx, raised, None, &format!("/teams/rounds/{rid}#problems"))

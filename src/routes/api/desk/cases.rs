@@ -198,7 +198,7 @@ pub async fn create_case(
     };
     let sid = *id;
     let cid = api
-        .call(move |c, user, actor| app::desk::record_case(c, user, actor, sid, &input))
+        .call(move |c, who| app::desk::record_case(c, who, sid, &input))
         .await?
         .id;
     let detail = case_detail(&api, cid).await?;
@@ -238,7 +238,7 @@ pub async fn answer_case(
         answered_on: body.answered_on,
         unread: FieldErrors::default(),
     };
-    api.call(move |c, user, actor| app::desk::answer_case(c, user, actor, cid, &input))
+    api.call(move |c, who| app::desk::answer_case(c, who, cid, &input))
         .await
         .map_err(|e| e.conflict_says("Only an escalated case not yet answered takes an answer."))?;
     let detail = case_detail(&api, cid).await?;

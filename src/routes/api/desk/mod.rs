@@ -206,7 +206,7 @@ pub async fn create(api: Api, body: ApiJson<DutyIn>) -> ApiResult<HttpResponse> 
     let body = body.for_task_managers(&api).await?;
     let input = DutyInput::from(body);
     let duty = api
-        .call(move |c, user, actor| app::desk::set_up(c, user, actor, &input))
+        .call(move |c, who| app::desk::set_up(c, who, &input))
         .await?;
     let (out, version) = duty_now(&api, duty.id).await?;
     Ok(created(
@@ -237,7 +237,7 @@ pub async fn update(
         })
         .await?;
     let input = DutyInput::from(body);
-    api.call(move |c, user, actor| app::desk::edit(c, user, actor, did, version, &input))
+    api.call(move |c, who| app::desk::edit(c, who, did, version, &input))
         .await?;
     let (out, now) = duty_now(&api, did).await?;
     Ok(one(&out, Some(now)))
@@ -396,7 +396,7 @@ pub async fn change_shift(
         status: b.status.unwrap_or_default(),
     };
     let (sid, version) = (*id, version(&req));
-    api.call(move |c, user, actor| app::desk::change_shift(c, user, actor, sid, version, &input))
+    api.call(move |c, who| app::desk::change_shift(c, who, sid, version, &input))
         .await?;
     let row = shift_now(&api, sid).await?;
     let version = row.shift.version;

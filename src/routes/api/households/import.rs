@@ -16,7 +16,7 @@ use crate::routes::api::{created, Api, ApiError, ApiResult};
 /// The task, if the reader may edit it (its owners and those who manage
 /// tasks of its unit).
 async fn editable(api: &Api, task_id: i64) -> ApiResult<Access> {
-    api.call(move |c, user, _| app::tasks::editable::<()>(c, user, task_id))
+    api.call(move |c, who| app::tasks::editable::<()>(c, who, task_id))
         .await
 }
 

@@ -239,7 +239,7 @@ impl From<HouseholdIn> for HouseholdInput {
 /// or a parcel already recorded, 428 without a version, 412 on an older one.
 async fn save(api: &Api, target: Target, body: HouseholdIn) -> ApiResult<Household> {
     let input = HouseholdInput::from(body);
-    api.call(move |c, user, actor| app::households::save(c, user, actor, target, &input))
+    api.call(move |c, who| app::households::save(c, who, target, &input))
         .await
 }
 

@@ -257,7 +257,7 @@ pub async fn create_visit(
     let input = VisitInput::from(body);
     let files = api.state.config.data_dir.clone();
     let logged = api
-        .call(move |c, user, actor| app::households::log_visit(c, user, actor, hid, &input, &files))
+        .call(move |c, who| app::households::log_visit(c, who, hid, &input, &files))
         .await?;
     let body = Created {
         id: logged.visit_id,
@@ -310,7 +310,7 @@ pub async fn add_photo(
     let bytes = super::body(payload, crate::attachments::MAX_BYTES, "photo").await?;
     let files = api.state.config.data_dir.clone();
     let (photo, already) = api
-        .call(move |c, user, actor| app::households::add_photo(c, user, actor, vid, &bytes, &files))
+        .call(move |c, who| app::households::add_photo(c, who, vid, &bytes, &files))
         .await?;
     let out = PhotoOut::from(photo);
     if already {

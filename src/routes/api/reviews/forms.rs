@@ -58,9 +58,9 @@ async fn write(
     what: &'static str,
     values: HashMap<String, String>,
 ) -> ApiResult<HttpResponse> {
-    let (user, actor) = (api.user.clone(), api.actor());
+    let who = api.caller();
     let written = api
-        .db(move |c| uc::write_task_review(c, &user, &actor, rid, tid, what, &values))
+        .db(move |c| uc::write_task_review(c, &who, rid, tid, what, &values))
         .await?;
     match written {
         TaskWrite::Written => Ok(one(

@@ -213,7 +213,7 @@ pub async fn create(api: Api, body: ApiJson<RoundIn>) -> ApiResult<HttpResponse>
         .await?;
     let input = RoundInput::from(body);
     let round = api
-        .call(move |c, user, actor| uc::open_round(c, user, actor, &input))
+        .call(move |c, who| uc::open_round(c, who, &input))
         .await?;
     let (location, version) = (format!("/api/v1/review-rounds/{}", round.id), round.version);
     Ok(created(&location, &RoundOut::from(round), Some(version)))
@@ -253,7 +253,7 @@ pub async fn update(
         .await?;
     let (version, input) = (version(&req), RoundInput::from(body));
     let now = api
-        .call(move |c, user, actor| uc::edit_round(c, user, actor, rid, version, &input))
+        .call(move |c, who| uc::edit_round(c, who, rid, version, &input))
         .await?;
     let version = now.version;
     Ok(one(&RoundOut::from(now), Some(version)))
