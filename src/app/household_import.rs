@@ -175,6 +175,15 @@ impl Report {
         self.good.len() + self.bad_count
     }
 
+    /// The good lines as a staged or saved import keeps them.
+    pub fn into_rows(self) -> Vec<ImportRow> {
+        let row = |g: GoodLine| ImportRow {
+            fields: g.fields,
+            amounts: g.amounts,
+        };
+        self.good.into_iter().map(row).collect()
+    }
+
     pub fn duplicates(&self) -> usize {
         self.good.iter().filter(|g| g.duplicate).count()
     }

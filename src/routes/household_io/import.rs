@@ -123,14 +123,7 @@ pub(super) async fn upload(
         None
     } else {
         let (uid, file) = (ctx.user()?.id, name.clone());
-        let rows: Vec<db::households::ImportRow> = report
-            .good
-            .into_iter()
-            .map(|g| db::households::ImportRow {
-                fields: g.fields,
-                amounts: g.amounts,
-            })
-            .collect();
+        let rows = report.into_rows();
         Some(
             ctx.db(move |conn| Ok(db::households::stage_import(conn, tid, uid, &file, &rows)?))
                 .await?,

@@ -154,14 +154,7 @@ pub async fn import_households(
         return Ok(HttpResponse::Ok().json(out(lines - skipped, skipped, true)));
     }
     let answer = out(0, 0, false);
-    let rows: Vec<db::households::ImportRow> = report
-        .good
-        .into_iter()
-        .map(|g| db::households::ImportRow {
-            fields: g.fields,
-            amounts: g.amounts,
-        })
-        .collect();
+    let rows = report.into_rows();
     let (task, actor, skip, uid) = (access.task, api.actor(), q.skip_duplicates, api.user.id);
     let done = api
         .db(move |c| {
