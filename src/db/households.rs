@@ -1326,7 +1326,11 @@ pub fn stage_import(
     rows: &[ImportRow],
 ) -> QueryResult<i64> {
     use super::schema::household_imports as hi;
-    diesel::delete(hi::table.filter(hi::created_at.lt(super::staged_since()))).execute(conn)?;
+    // One list waits per uploader and task, as a parcel file does: a new
+    // upload replaces the last; lists over a day old go.
+    let replaced = hi::task_id.eq(task_id).and(hi::user_id.eq(user_id));
+    diesel::delete(hi::table.filter(hi::created_at.lt(super::staged_since()).or(replaced)))
+        .execute(conn)?;
     diesel::insert_into(hi::table)
         .values((
             hi::task_id.eq(task_id),

@@ -195,6 +195,37 @@ async fn a_staged_list_expires_after_a_day_as_a_staged_parcel_file_does() {
 }
 
 #[tokio::test]
+async fn a_new_upload_replaces_the_list_still_waiting_as_a_parcel_file_does() {
+    let w = world().await;
+    let task = w.tasks[0];
+    let r = upload(&w, task, "danh-sach.csv", LIST.as_bytes().to_vec()).await;
+    let first = import_id(&r.text().await.unwrap(), task);
+    let one = "Chủ hộ,Diện tích\nLê Văn Cường,80\n";
+    let r = upload(&w, task, "mot-ho.csv", one.as_bytes().to_vec()).await;
+    assert_eq!(r.status(), StatusCode::OK);
+    let second = import_id(&r.text().await.unwrap(), task);
+    assert_ne!(first, second);
+    {
+        use danvan::db::schema::household_imports as hi;
+        use diesel::prelude::*;
+        let waiting: i64 = hi::table.count().get_result(&mut w.app.conn()).unwrap();
+        assert_eq!(waiting, 1, "only the newest list waits");
+    }
+    let confirm = |id: String| format!("/tasks/{task}/households/import/{id}");
+    let r = w.app.post(&confirm(first), &[]).await;
+    assert_eq!(r.status(), StatusCode::NOT_FOUND);
+    assert!(
+        households(&w, task).is_empty(),
+        "the replaced list saves nothing"
+    );
+    let r = w.app.post(&confirm(second), &[]).await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let saved = households(&w, task);
+    assert_eq!(saved.len(), 1);
+    assert_eq!(saved[0].head_name, "Lê Văn Cường");
+}
+
+#[tokio::test]
 async fn a_list_with_errors_shows_every_bad_row_and_saves_nothing() {
     let w = world().await;
     let bad = "Chủ hộ,Diện tích,Điện thoại\nNguyễn Văn An,50,0912345678\n,30,\nTrần Thị Bình,năm mươi,gọi sau\n";
