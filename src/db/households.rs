@@ -1329,8 +1329,8 @@ pub fn stage_import(
     // One list waits per uploader and task, as a parcel file does: a new
     // upload replaces the last; lists over a day old go.
     let replaced = hi::task_id.eq(task_id).and(hi::user_id.eq(user_id));
-    diesel::delete(hi::table.filter(hi::created_at.lt(super::staged_since()).or(replaced)))
-        .execute(conn)?;
+    let expired = hi::created_at.lt(super::staged_since());
+    diesel::delete(hi::table.filter(expired.or(replaced))).execute(conn)?;
     diesel::insert_into(hi::table)
         .values((
             hi::task_id.eq(task_id),

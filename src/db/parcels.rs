@@ -178,17 +178,13 @@ pub fn stage_import(
     declared: &str,
     features: &[Feature],
 ) -> QueryResult<i64> {
-    diesel::delete(
-        parcel_imports::table.filter(parcel_imports::created_at.lt(super::staged_since())),
-    )
-    .execute(conn)?;
-    // One file waits per uploader and task: a new upload replaces the last.
-    diesel::delete(
-        parcel_imports::table
-            .filter(parcel_imports::task_id.eq(task_id))
-            .filter(parcel_imports::user_id.eq(user_id)),
-    )
-    .execute(conn)?;
+    // One file waits per uploader and task: a new upload replaces the last;
+    // files over a day old go.
+    let replaced = parcel_imports::task_id
+        .eq(task_id)
+        .and(parcel_imports::user_id.eq(user_id));
+    let expired = parcel_imports::created_at.lt(super::staged_since());
+    diesel::delete(parcel_imports::table.filter(expired.or(replaced))).execute(conn)?;
     diesel::insert_into(parcel_imports::table)
         .values((
             parcel_imports::task_id.eq(task_id),
