@@ -2,7 +2,7 @@
 
 use chrono::{Datelike, NaiveDate};
 
-use crate::domain::campaign::{ModelKind, ModelStatus, COMMENDATION_LEVELS};
+use crate::domain::campaign::{CheckinKind, ModelKind, ModelStatus, COMMENDATION_LEVELS};
 use crate::domain::review;
 
 use super::Caller;
@@ -505,4 +505,54 @@ pub fn appraise(
         Ok(((), cdb::save_scores(x, &ma.m, who.id, &items)?))
     })?;
     Ok(total)
+}
+
+/// A check-in (a mid-term or final report) by the model's contact, written
+/// again until the appraisers acknowledge it; after that it is
+/// `NotAllowed("checkin-error-acknowledged")`.
+pub fn check_in(
+    conn: &mut db::DbConnection,
+    who: &Caller,
+    model_id: i64,
+    kind: Option<CheckinKind>,
+    report: &str,
+) -> Result<(), Rejected> {
+    let ma = model_access(conn, who, model_id)?;
+    forbidden_unless(ma.contact)?;
+    let mut e = FieldErrors::default();
+    if kind.is_none() {
+        e.add("kind", "error-required");
+    }
+    let report = e.required("report", report, 10_000);
+    let Some(kind) = kind.filter(|_| e.is_empty()) else {
+        return Err(Rejected::Invalid(e));
+    };
+    let by = who.id;
+    match super::write_if_changed(conn, who, |x| {
+        cdb::submit_checkin(x, &ma.m, kind.as_str(), &report, by)
+    })? {
+        true => Ok(()),
+        false => Err(Rejected::NotAllowed("checkin-error-acknowledged")),
+    }
+}
+
+/// An appraiser's acknowledgement of a check-in not yet acknowledged, with
+/// a remark of at most 2,000 characters; another is `NotFound`.
+pub fn acknowledge(
+    conn: &mut db::DbConnection,
+    who: &Caller,
+    model_id: i64,
+    checkin_id: i64,
+    text: &str,
+) -> Result<(), Rejected> {
+    let ma = model_access(conn, who, model_id)?;
+    forbidden_unless(ma.a.appraiser)?;
+    let text: String = text.trim().chars().take(2_000).collect();
+    let by = who.id;
+    match super::write_if_changed(conn, who, |x| {
+        cdb::acknowledge(x, &ma.m, checkin_id, &text, by)
+    })? {
+        true => Ok(()),
+        false => Err(Rejected::NotFound),
+    }
 }

@@ -38,6 +38,47 @@ pub fn offered_tasks(
 /// The error of an id that names nothing the reader may use.
 pub const INVALID: &str = "error-invalid-choice";
 
+/// Sets the tasks a campaign or a round holds to those ticked, all among
+/// the `offered` (else the `task` field's error); a page of the picker
+/// (`shown`, the tasks it listed) changes its own tasks only. `save` writes
+/// the set, answering `None` when the record takes no more changes: then
+/// `NotAllowed(frozen)`.
+pub fn hold_tasks(
+    conn: &mut crate::db::DbConnection,
+    who: &super::Caller,
+    (offered, held): (OfferedTasks, Vec<i64>),
+    (ticked, shown): (Vec<i64>, Vec<i64>),
+    frozen: &'static str,
+    save: impl FnOnce(
+        &mut crate::db::DbConnection,
+        &[i64],
+    ) -> diesel::QueryResult<Option<crate::db::audit::Change>>,
+) -> Result<(), super::Rejected> {
+    let mut e = FieldErrors::default();
+    let usable = |t: i64| offered.iter().any(|o| o.0 == t);
+    if !every(&mut e, "task", &ticked, usable, INVALID) {
+        return Err(e.into());
+    }
+    let set: Vec<i64> = match shown.is_empty() {
+        true => ticked,
+        false => {
+            let others = held.into_iter().filter(|t| !shown.contains(t));
+            let mut set: Vec<i64> = others.collect();
+            set.extend(
+                ticked
+                    .into_iter()
+                    .filter(|t| !set.contains(t))
+                    .collect::<Vec<_>>(),
+            );
+            set
+        }
+    };
+    match super::write_if_changed(conn, who, |c| save(c, &set))? {
+        true => Ok(()),
+        false => Err(super::Rejected::NotAllowed(frozen)),
+    }
+}
+
 /// A single id chosen on `field`: `found` is what it names (`None` when it
 /// names nothing), kept when `usable` accepts it; otherwise the field gets
 /// `error-invalid-choice`. `id` is `None` when nothing was chosen or the

@@ -738,3 +738,106 @@ async fn campaigns_are_paged_and_the_appraisers_picker_finds_by_name() {
     let rows = |html: &str| html.matches("<td><a href=\"/campaigns/").count();
     assert_eq!((rows(&first), rows(&second)), (50, 5));
 }
+
+/// The registrant edits a model twice from the same reading (two tabs):
+/// the second save writes nothing and shows the title typed beside the
+/// title saved, the form ready to save over it knowingly. A version that
+/// cannot be ours is the same conflict, never a save.
+#[tokio::test]
+async fn a_model_edited_meanwhile_shows_both_versions_and_loses_nothing() {
+    let w = world().await;
+    let committee = w.app.browser("quanuy").await;
+    let resident = w.app.browser("chihoi").await;
+    let r = committee.post("/campaigns", &campaign_fields(&w)).await;
+    let campaign = location(&r).trim_start_matches("/campaigns/").to_string();
+    let r = resident
+        .post(
+            &format!("/campaigns/{campaign}/models"),
+            &model_fields(&w, "Tuyến phố không lấn chiếm"),
+        )
+        .await;
+    let model: i64 = location(&r).trim_start_matches("/models/").parse().unwrap();
+    let edit = |title: &str, version: &str| with(model_fields(&w, title), "version", version);
+    let path = format!("/models/{model}");
+
+    let r = resident.post(&path, &edit("Tuyến phố văn minh", "1")).await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    for stale in ["1", "một"] {
+        let r = resident
+            .post(&path, &edit("Phố sáng, xanh, sạch", stale))
+            .await;
+        assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY, "{stale}");
+        let html = r.text().await.unwrap();
+        assert!(
+            html.contains(
+                "<td>Tên mô hình</td><td>Phố sáng, xanh, sạch</td><td>Tuyến phố văn minh</td>"
+            ),
+            "{html}"
+        );
+        assert!(
+            !html.contains("<td>Đơn vị, địa bàn</td>"),
+            "unchanged fields are not listed"
+        );
+        assert!(
+            html.contains("value=\"Phố sáng, xanh, sạch\""),
+            "what was typed stays in the form"
+        );
+        assert!(html.contains("name=\"version\" value=\"2\""));
+        assert_eq!(
+            db::campaigns::find_model(&mut w.app.conn(), model)
+                .unwrap()
+                .title,
+            "Tuyến phố văn minh"
+        );
+    }
+    // Saving again from the version shown goes through.
+    let r = resident
+        .post(&path, &edit("Phố sáng, xanh, sạch", "2"))
+        .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    assert_eq!(model_version(&w.app, model), "3");
+}
+
+/// A check-in is written again until it is acknowledged, and is
+/// acknowledged once, on its own model's page only.
+#[tokio::test]
+async fn a_check_in_is_rewritten_until_acknowledged_once_on_its_own_model() {
+    let w = world().await;
+    let committee = w.app.browser("quanuy").await;
+    let resident = w.app.browser("chihoi").await;
+    let appraiser = w.app.browser("bandanvan").await;
+    let r = committee.post("/campaigns", &campaign_fields(&w)).await;
+    let campaign = location(&r).trim_start_matches("/campaigns/").to_string();
+    let models = format!("/campaigns/{campaign}/models");
+    let r = resident
+        .post(&models, &model_fields(&w, "Tuyến phố văn minh"))
+        .await;
+    let model = location(&r).to_string();
+    let r = resident.post(&models, &model_fields(&w, "Ngõ sạch")).await;
+    let other = location(&r).to_string();
+    let id: i64 = model.trim_start_matches("/models/").parse().unwrap();
+    for report in ["Đã vận động 25 hộ", "Đã vận động 31 hộ"] {
+        let r = resident
+            .post(
+                &format!("{model}/checkins"),
+                &[("kind", "mid_year"), ("report", report)],
+            )
+            .await;
+        assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    }
+    let checkins = db::campaigns::checkins(&mut w.app.conn(), id).unwrap();
+    assert_eq!(checkins.len(), 1, "written again, not twice");
+    assert_eq!(checkins[0].report, "Đã vận động 31 hộ");
+    let ack = |on: &str| format!("{on}/checkins/{}/ack", checkins[0].id);
+
+    let r = appraiser
+        .post(&ack(&other), &[("text", "Nhầm mô hình")])
+        .await;
+    assert_eq!(r.status(), StatusCode::NOT_FOUND);
+    let r = appraiser.post(&ack(&model), &[("text", "Ghi nhận")]).await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let r = appraiser.post(&ack(&model), &[("text", "Lần nữa")]).await;
+    assert_eq!(r.status(), StatusCode::NOT_FOUND);
+    let checkins = db::campaigns::checkins(&mut w.app.conn(), id).unwrap();
+    assert_eq!(checkins[0].acknowledgement.as_deref(), Some("Ghi nhận"));
+}

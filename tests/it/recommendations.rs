@@ -470,6 +470,32 @@ async fn a_recommendation_is_raised_answered_reopened_once_and_accepted() {
         .await;
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
     assert_eq!(rec(&app, second).due_on.to_string(), "2030-01-01");
+    // An extension sent from the page as read before that one saves
+    // nothing and loses nothing: the page as it is now, with what was typed
+    // beside what is saved, the form keeping it.
+    let read_before = (rec(&app, second).version - 1).to_string();
+    let r = treasury
+        .post(
+            &format!("/recommendations/{second}/extend"),
+            &[
+                ("version", read_before),
+                ("due_on", "15/02/2030".into()),
+                ("reason", "Chờ Hội đồng nhân dân tỉnh phê duyệt".into()),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::CONFLICT);
+    let html = r.text().await.unwrap();
+    assert!(
+        html.contains("<td>Hạn mới</td><td>15/02/2030</td><td>01/01/2030</td>"),
+        "{html}"
+    );
+    assert!(html.contains("<td>Lý do</td><td>Chờ Hội đồng nhân dân tỉnh phê duyệt</td><td></td>"));
+    assert!(
+        html.contains("value=\"15/02/2030\""),
+        "the form keeps what was typed"
+    );
+    assert_eq!(rec(&app, second).due_on.to_string(), "2030-01-01");
 
     // Statistics per responding body.
     let (s, html) = group
@@ -586,6 +612,25 @@ async fn annual_targets_count_met_and_exceeded_with_their_history() {
         )
         .await;
     assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    // A figure sent from the page as read before another was recorded
+    // saves nothing: the row shows the figure saved, the field keeps the
+    // one typed, with the form now at the version saved.
+    let r = committee
+        .post(
+            &format!("/targets/{}", targets[0].id),
+            &[
+                ("actual", "97,25".to_string()),
+                ("version", "1".to_string()),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::CONFLICT);
+    let html = r.text().await.unwrap();
+    assert!(html.contains("value=\"97,25\""), "{html}");
+    assert!(html.contains("vừa được người khác cập nhật"));
+    let saved = db::recommendations::find_target(&mut app.conn(), targets[0].id).unwrap();
+    assert!(html.contains(&format!("name=\"version\" value=\"{}\"", saved.version)));
+    assert_eq!(saved.actual.map(|a| a.to_string()).as_deref(), Some("92.5"));
     let (s, html) = viewer
         .page(&format!("/targets?unit={ward}&year=2023"))
         .await;

@@ -927,7 +927,8 @@ async fn the_lead_prepares_a_round_settings_tasks_and_criteria_pages_with_stale_
         1
     );
 
-    // Settings saved from an old version are refused, not merged.
+    // Settings saved from an old version are refused, not merged: the form
+    // comes back with what was typed beside what is saved.
     let mut fields = round_fields(&w);
     fields.push(("version", version(app, round)));
     fields.retain(|(k, _)| *k != "title");
@@ -944,10 +945,22 @@ async fn the_lead_prepares_a_round_settings_tasks_and_criteria_pages_with_stale_
     );
     fields.retain(|(k, _)| *k != "title");
     fields.push(("title", "Tên cũ".into()));
-    let html = lead
-        .follow(lead.post(&format!("/reviews/{round}"), &fields).await)
-        .await;
+    let r = lead.post(&format!("/reviews/{round}"), &fields).await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let html = r.text().await.unwrap();
     assert!(html.contains("vừa được người khác thay đổi"));
+    assert!(
+        html.contains("<td>Tên</td><td>Tên cũ</td><td>Tên mới</td>"),
+        "{html}"
+    );
+    assert!(
+        html.contains("value=\"Tên cũ\""),
+        "what was typed stays in the form"
+    );
+    assert!(
+        !html.contains("<td>Người ký"),
+        "unchanged fields are not listed"
+    );
     assert_eq!(
         db::reviews::find(&mut app.conn(), round).unwrap().title,
         "Tên mới"

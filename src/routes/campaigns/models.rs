@@ -14,7 +14,7 @@ use crate::app::campaigns::{
 };
 use crate::app::{Rejected, Version};
 use crate::context::Ctx;
-use crate::db::{self, audit, campaigns as cdb};
+use crate::db::{self, campaigns as cdb};
 use crate::domain::campaign::{self, CheckinKind, ModelKind, ModelStatus};
 use crate::domain::format;
 use crate::domain::review;
@@ -72,14 +72,30 @@ impl ModelForm {
     }
 }
 
+impl crate::routes::EditForm for ModelForm {
+    type Now = cdb::Model;
+    const LABELS: &'static str = "model-";
+
+    fn saved_now(now: &cdb::Model) -> ModelForm {
+        ModelForm::of(&cdb::model_fields_of(now), now.version)
+    }
+
+    fn version(&mut self) -> &mut String {
+        &mut self.version
+    }
+}
+
+/// The registration or edit form: as asked, or again after a use case
+/// refused it (its errors; an edit saved meanwhile beside what was typed).
 async fn render_model_form(
     ctx: &Ctx,
-    status: StatusCode,
     a: &Access,
     model_id: Option<i64>,
     form: &ModelForm,
-    errors: &FieldErrors,
+    again: Option<crate::routes::Again>,
 ) -> AppResult<HttpResponse> {
+    let (status, errors, conflict) = crate::routes::shown(again);
+    let errors = &errors;
     let (user, path) = (ctx.user()?.clone(), a.unit.path.clone());
     let (units, fields) = ctx
         .db(move |conn| {
@@ -97,6 +113,7 @@ async fn render_model_form(
             "action": model_id.map_or(format!("/campaigns/{}/models", a.c.id), |id| format!("/models/{id}")),
             "f": crate::routes::form_view(form, errors),
             "has_errors": !errors.is_empty(),
+            "conflict": conflict,
             "version": form.version,
             "kinds": options(ModelKind::ALL.iter().map(|k| (k.as_str().to_string(), i18n::t(locale, &format!("model-kind-{}", k.as_str())))), &form.kind),
             "units": unit_options(&units, &form.unit_id),
@@ -113,8 +130,7 @@ pub(super) async fn new_model(ctx: Ctx, id: web::Path<i64>) -> AppResult<HttpRes
         period_to: format::date(a.c.period_to),
         ..Default::default()
     };
-    let errors = FieldErrors::default();
-    render_model_form(&ctx, StatusCode::OK, &a, None, &form, &errors).await
+    render_model_form(&ctx, &a, None, &form, None).await
 }
 
 pub(super) async fn register(
@@ -135,8 +151,7 @@ pub(super) async fn register(
         Ok(done) => Ok(done),
         Err(again) => {
             let a = load(&ctx, cid).await?;
-            let status = StatusCode::UNPROCESSABLE_ENTITY;
-            render_model_form(&ctx, status, &a, None, &form, &again.errors).await
+            render_model_form(&ctx, &a, None, &form, Some(again)).await
         }
     }
 }
@@ -152,8 +167,7 @@ pub(super) async fn edit_model(ctx: Ctx, id: web::Path<i64>) -> AppResult<HttpRe
         return Err(AppError::Forbidden);
     }
     let form = ModelForm::of(&cdb::model_fields_of(&ma.m), ma.m.version);
-    let errors = FieldErrors::default();
-    render_model_form(&ctx, StatusCode::OK, &ma.a, Some(ma.m.id), &form, &errors).await
+    render_model_form(&ctx, &ma.a, Some(ma.m.id), &form, None).await
 }
 
 /// The version a form on the model page carries: without a readable one the
@@ -182,6 +196,8 @@ fn back_to_model<T>(
     }
 }
 
+/// Saves an edit made from the version the form carries; if someone saved
+/// in between, the form comes back with both versions side by side.
 pub(super) async fn update_model(
     ctx: Ctx,
     id: web::Path<i64>,
@@ -191,19 +207,18 @@ pub(super) async fn update_model(
     if !ma.contact {
         return Err(AppError::Forbidden);
     }
-    let (mid, form) = (ma.m.id, form.into_inner());
-    let version = form_version(&form.version)?;
-    let input = form.input();
-    let saved = crate::routes::call(&ctx, move |c, who| {
+    if ma.m.status() != ModelStatus::Registered {
+        ctx.flash("error", "model-error-moved");
+        return Ok(ctx.redirect(&format!("/models/{}", ma.m.id)));
+    }
+    let (mid, mut form) = (ma.m.id, form.into_inner());
+    let (input, to) = (form.input(), format!("/models/{mid}"));
+    let edited = crate::routes::save_edit(&ctx, &mut form, &to, move |c, who, version| {
         uc::edit_model(c, who, mid, version, &input)
-    })
-    .await?;
-    match saved {
-        Err(Rejected::Invalid(e)) => {
-            let status = StatusCode::UNPROCESSABLE_ENTITY;
-            render_model_form(&ctx, status, &ma.a, Some(mid), &form, &e).await
-        }
-        answer => back_to_model(&ctx, mid, answer),
+    });
+    match edited.await? {
+        Ok(done) => Ok(done),
+        Err(again) => render_model_form(&ctx, &ma.a, Some(mid), &form, Some(again)).await,
     }
 }
 
@@ -450,34 +465,20 @@ pub(super) async fn check_in(
     form: web::Form<HashMap<String, String>>,
 ) -> AppResult<HttpResponse> {
     let ma = load_model(&ctx, *id).await?;
-    if !ma.contact {
-        return Err(AppError::Forbidden);
+    let (mid, values) = (ma.m.id, form.into_inner());
+    let get = |k: &str| values.get(k).cloned().unwrap_or_default();
+    let (kind, report) = (CheckinKind::parse(&get("kind")), get("report"));
+    let saved =
+        crate::routes::call(&ctx, move |c, who| uc::check_in(c, who, mid, kind, &report)).await?;
+    match saved {
+        Ok(()) => Ok(ctx.saved(&format!("/models/{mid}"))),
+        Err(Rejected::Invalid(e)) => again(&ctx, ma, "checkin", values, e).await,
+        Err(Rejected::NotAllowed(key)) => {
+            ctx.flash("error", key);
+            Ok(ctx.redirect(&format!("/models/{mid}")))
+        }
+        Err(other) => Err(other.into_app_error()),
     }
-    let values = form.into_inner();
-    let get = |k: &str| values.get(k).map_or("", String::as_str);
-    let mut e = FieldErrors::default();
-    let kind = CheckinKind::parse(get("kind"));
-    if kind.is_none() {
-        e.add("kind", "error-required");
-    }
-    let report = e.required("report", get("report"), 10_000);
-    let Some(kind) = kind.filter(|_| e.is_empty()) else {
-        return again(&ctx, ma, "checkin", values, e).await;
-    };
-    let (actor, m, uid) = (ctx.actor(), ma.m.clone(), ctx.user()?.id);
-    let saved = ctx
-        .db(move |conn| {
-            audit::write_if(conn, &actor, |x| {
-                let change = cdb::submit_checkin(x, &m, kind.as_str(), &report, uid)?;
-                Ok((change.is_some(), change))
-            })
-        })
-        .await?;
-    if !saved {
-        ctx.flash("error", "checkin-error-acknowledged");
-        return Ok(ctx.redirect(&format!("/models/{}", ma.m.id)));
-    }
-    Ok(ctx.saved(&format!("/models/{}", ma.m.id)))
 }
 
 #[derive(Deserialize, Default)]
@@ -491,23 +492,12 @@ pub(super) async fn acknowledge(
     path: web::Path<(i64, i64)>,
     form: web::Form<AckForm>,
 ) -> AppResult<HttpResponse> {
-    let (id, checkin) = path.into_inner();
-    let ma = load_model(&ctx, id).await?;
-    if !ma.a.appraiser {
-        return Err(AppError::Forbidden);
-    }
-    let text: String = form.text.trim().chars().take(2_000).collect();
-    let (actor, m, uid) = (ctx.actor(), ma.m.clone(), ctx.user()?.id);
-    let saved = ctx
-        .db(move |conn| {
-            audit::write_if(conn, &actor, |x| {
-                let change = cdb::acknowledge(x, &m, checkin, &text, uid)?;
-                Ok((change.is_some(), change))
-            })
-        })
-        .await?;
-    if !saved {
-        return Err(AppError::NotFound);
-    }
-    Ok(ctx.saved(&format!("/models/{}", ma.m.id)))
+    let (mid, checkin) = path.into_inner();
+    let text = form.into_inner().text;
+    crate::routes::call(&ctx, move |c, who| {
+        uc::acknowledge(c, who, mid, checkin, &text)
+    })
+    .await?
+    .map_err(Rejected::into_app_error)?;
+    Ok(ctx.saved(&format!("/models/{mid}")))
 }

@@ -20,13 +20,25 @@ use crate::domain::workdays;
 use crate::error::{AppError, AppResult};
 use crate::i18n;
 
-/// A form on the page as typed, with its errors.
+/// A form on the page as typed, with its errors; `stale` when someone
+/// acted on the recommendation first, so that what was typed is shown beside
+/// the recommendation as it is now.
 #[derive(Default)]
 struct Typed {
     which: &'static str,
     values: HashMap<String, String>,
     errors: FieldErrors,
+    stale: bool,
 }
+
+/// The fields of the page's forms: the form field and its label.
+const FIELDS: [(&str, &str); 5] = [
+    ("answer", "rec-answer"),
+    ("answered_on", "rec-answered-on"),
+    ("to_unit_id", "rec-to"),
+    ("due_on", "rec-new-due"),
+    ("reason", "rec-reason"),
+];
 
 pub(super) async fn show(ctx: Ctx, id: web::Path<i64>) -> AppResult<HttpResponse> {
     let a = load(&ctx, *id).await?;
@@ -71,6 +83,29 @@ async fn render(ctx: &Ctx, a: Access, typed: Typed, status: StatusCode) -> AppRe
         };
         json!({"name": key, "value": v, "error": err})
     };
+    // What was typed beside the recommendation as saved now.
+    let conflict = typed.stale.then(|| {
+        let r = &a.rec;
+        let theirs = |key: &str| match key {
+            "answer" => r.answer.clone().unwrap_or_default(),
+            "answered_on" => r.answered_on.map(format::date).unwrap_or_default(),
+            "to_unit_id" => a.to.name.clone(),
+            "due_on" => format::date(r.due_on),
+            _ => String::new(),
+        };
+        let fields: Vec<Value> = FIELDS
+            .iter()
+            .filter_map(|&(key, label)| {
+                let mine = typed.values.get(key).filter(|v| !v.trim().is_empty())?;
+                let mine = match key {
+                    "to_unit_id" => name_of(mine.parse().ok()).unwrap_or_else(|| mine.clone()),
+                    _ => mine.clone(),
+                };
+                Some(json!({"label": label, "mine": mine, "theirs": theirs(key)}))
+            })
+            .collect();
+        json!({ "fields": fields })
+    });
     let open = a.rec.status == rdb::OPEN;
     ctx.render_status(
         status,
@@ -98,6 +133,7 @@ async fn render(ctx: &Ctx, a: Access, typed: Typed, status: StatusCode) -> AppRe
                 "reopen_reason": value("reopen", "reason"),
             },
             "has_errors": !typed.errors.is_empty(),
+            "conflict": conflict,
             "to_units": unit_options(&units, typed.values.get("to_unit_id").map_or("", String::as_str)),
         }),
     )
@@ -128,6 +164,7 @@ pub(super) async fn answer(
             which: "answer",
             values,
             errors,
+            stale: false,
         };
         return render(&ctx, a, t, StatusCode::UNPROCESSABLE_ENTITY).await;
     }
@@ -150,9 +187,10 @@ pub(super) async fn answer(
     after_move(&ctx, a, saved, "answer", upload.fields).await
 }
 
-/// A move's answer on the page: saved, or someone acted on the
-/// recommendation meanwhile (told in a flash), back to it — or to the list
-/// when the reader no longer sees it; its fields wrong, the page again.
+/// A move's answer on the page: saved, back to the recommendation — or to
+/// the list when the reader no longer sees it; not in the status for it, a
+/// flash saying so; its fields wrong, the page again; someone acted on it
+/// meanwhile, the page as it is now with what was typed beside it.
 async fn after_move<C>(
     ctx: &Ctx,
     a: Access,
@@ -166,15 +204,26 @@ async fn after_move<C>(
     };
     match saved {
         Ok(_) => Ok(ctx.saved(&back)),
-        Err(Rejected::Stale(_) | Rejected::NotAllowed(_)) => {
-            ctx.flash("error", "error-conflict-saved");
+        Err(Rejected::NotAllowed(key)) => {
+            ctx.flash("error", key);
             Ok(ctx.redirect(&back))
+        }
+        Err(Rejected::Stale(_)) => {
+            let now = load(ctx, a.rec.id).await?;
+            let t = Typed {
+                which,
+                values,
+                stale: true,
+                ..Default::default()
+            };
+            render(ctx, now, t, StatusCode::CONFLICT).await
         }
         Err(Rejected::Invalid(errors)) => {
             let t = Typed {
                 which,
                 values,
                 errors,
+                stale: false,
             };
             render(ctx, a, t, StatusCode::UNPROCESSABLE_ENTITY).await
         }

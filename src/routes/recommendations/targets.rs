@@ -174,14 +174,18 @@ pub(super) async fn set_actual(
     })
     .await?;
     let back = format!("/targets?unit={}&year={}", t.unit_id, t.year);
+    // Someone recorded a figure first: the row shows theirs, the field
+    // keeps what was typed, to save over it knowingly.
+    let (saved, status) = match saved {
+        Err(Rejected::Stale(_)) => (
+            Err(Rejected::refused("actual", "error-conflict-saved")),
+            StatusCode::CONFLICT,
+        ),
+        other => (other, StatusCode::UNPROCESSABLE_ENTITY),
+    };
     match saved {
         Ok(_) => Ok(ctx.saved(&back)),
-        Err(Rejected::Stale(_)) => {
-            ctx.flash("error", "error-conflict-saved");
-            Ok(ctx.redirect(&back))
-        }
         Err(Rejected::Invalid(e)) => {
-            let status = StatusCode::UNPROCESSABLE_ENTITY;
             render_targets(
                 &ctx,
                 Some(t.unit_id),

@@ -8,7 +8,7 @@ use serde_json::{json, Value};
 
 use super::{load_round, RoundAccess};
 use crate::app::reviews::RoundInput;
-use crate::app::{self, Rejected, Version};
+use crate::app::{self, Rejected};
 use crate::context::Ctx;
 use crate::db::users::{Held, Pool};
 use crate::db::{self, audit, reviews as rdb};
@@ -45,6 +45,27 @@ pub(super) struct RoundForm {
     pub find: String,
     #[serde(skip_serializing)]
     pub finding: String,
+}
+
+impl crate::routes::EditForm for RoundForm {
+    type Now = rdb::Round;
+    const LABELS: &'static str = "review-";
+
+    fn saved_now(now: &rdb::Round) -> RoundForm {
+        RoundForm::of(&rdb::fields_of(now), now.version)
+    }
+
+    fn version(&mut self) -> &mut String {
+        &mut self.version
+    }
+
+    /// The unit and year are fixed once a round is open: the edit form
+    /// does not carry them, so they are no difference.
+    fn conflict(&mut self, theirs: &RoundForm, _now: &rdb::Round) -> Value {
+        self.unit_id.clone_from(&theirs.unit_id);
+        self.year.clone_from(&theirs.year);
+        crate::routes::conflict_view(self, theirs, Self::LABELS)
+    }
 }
 
 impl RoundForm {
@@ -89,11 +110,12 @@ impl RoundForm {
 
 async fn render_round_form(
     ctx: &Ctx,
-    status: StatusCode,
     round: Option<&RoundAccess>,
     form: &RoundForm,
-    errors: &FieldErrors,
+    again: Option<crate::routes::Again>,
 ) -> AppResult<HttpResponse> {
+    let (status, errors, conflict) = crate::routes::shown(again);
+    let errors = &errors;
     let user = ctx.user()?;
     let scope = user.scope(Permission::WriteReviews);
     let fixed_unit = round.map(|a| a.unit.path.clone());
@@ -128,6 +150,7 @@ async fn render_round_form(
             "round": round.map(|a| json!({"id": a.round.id, "unit_name": a.unit.name, "year": a.round.year})),
             "f": form_view(form, errors),
             "has_errors": !errors.is_empty(),
+            "conflict": conflict,
             "version": form.version,
             "units": unit_options(&units, &form.unit_id),
             "leads": leads.options(std::slice::from_ref(&form.lead_id)),
@@ -154,15 +177,14 @@ pub(super) async fn new(ctx: Ctx) -> AppResult<HttpResponse> {
         review_due: format::date(NaiveDate::from_ymd_opt(year, 12, 25).unwrap_or_default()),
         ..Default::default()
     };
-    render_round_form(&ctx, StatusCode::OK, None, &form, &FieldErrors::default()).await
+    render_round_form(&ctx, None, &form, None).await
 }
 
 pub(super) async fn create(ctx: Ctx, form: web::Form<RoundForm>) -> AppResult<HttpResponse> {
     let form = form.into_inner();
     if people::finding(&form.finding) {
         ctx.user()?.require_anywhere(Permission::WriteReviews)?;
-        let none = FieldErrors::default();
-        return render_round_form(&ctx, StatusCode::OK, None, &form, &none).await;
+        return render_round_form(&ctx, None, &form, None).await;
     }
     let input = form.input();
     let saved =
@@ -170,58 +192,35 @@ pub(super) async fn create(ctx: Ctx, form: web::Form<RoundForm>) -> AppResult<Ht
     let to = |r: &rdb::Round| format!("/reviews/{}", r.id);
     match after_form(&ctx, saved, to, |_| Value::Null)? {
         Ok(done) => Ok(done),
-        Err(again) => {
-            let status = StatusCode::UNPROCESSABLE_ENTITY;
-            render_round_form(&ctx, status, None, &form, &again.errors).await
-        }
+        Err(again) => render_round_form(&ctx, None, &form, Some(again)).await,
     }
 }
 
 pub(super) async fn edit(ctx: Ctx, id: web::Path<i64>) -> AppResult<HttpResponse> {
     let a = allowed(load_round(&ctx, *id).await?, |a| a.lead)?;
     let form = RoundForm::of(&rdb::fields_of(&a.round), a.round.version);
-    render_round_form(
-        &ctx,
-        StatusCode::OK,
-        Some(&a),
-        &form,
-        &FieldErrors::default(),
-    )
-    .await
+    render_round_form(&ctx, Some(&a), &form, None).await
 }
 
+/// Saves an edit made from the version the form carries; if someone saved
+/// in between, the form comes back with both versions side by side.
 pub(super) async fn update(
     ctx: Ctx,
     id: web::Path<i64>,
     form: web::Form<RoundForm>,
 ) -> AppResult<HttpResponse> {
     let a = allowed(load_round(&ctx, *id).await?, |a| a.lead)?;
-    let (rid, form) = (a.round.id, form.into_inner());
+    let (rid, mut form) = (a.round.id, form.into_inner());
     if people::finding(&form.finding) {
-        let none = FieldErrors::default();
-        return render_round_form(&ctx, StatusCode::OK, Some(&a), &form, &none).await;
+        return render_round_form(&ctx, Some(&a), &form, None).await;
     }
-    let Version::Given(v) = Version::of_form(&form.version) else {
-        return Err(AppError::BadRequest("version missing".into()));
-    };
-    let (input, who) = (form.input(), ctx.caller()?);
-    let saved = ctx
-        .db(move |c| {
-            let version = Version::Given(v);
-            Ok(app::reviews::edit_round(c, &who, rid, version, &input))
-        })
-        .await?;
-    match saved {
-        Ok(_) => Ok(ctx.saved(&format!("/reviews/{rid}"))),
-        Err(Rejected::Invalid(errors)) => {
-            let status = StatusCode::UNPROCESSABLE_ENTITY;
-            render_round_form(&ctx, status, Some(&a), &form, &errors).await
-        }
-        Err(Rejected::Stale(_)) => {
-            ctx.flash("error", "review-error-conflict");
-            Ok(ctx.redirect(&format!("/reviews/{rid}")))
-        }
-        Err(other) => Err(other.into_app_error()),
+    let (input, to) = (form.input(), format!("/reviews/{rid}"));
+    let edited = crate::routes::save_edit(&ctx, &mut form, &to, move |c, who, version| {
+        app::reviews::edit_round(c, who, rid, version, &input)
+    });
+    match edited.await? {
+        Ok(done) => Ok(done),
+        Err(again) => render_round_form(&ctx, Some(&a), &form, Some(again)).await,
     }
 }
 
@@ -358,7 +357,7 @@ impl<C: Choices> Picker<C> {
         ctx: &Ctx,
         form: &TasksForm,
         back: &str,
-        frozen: &str,
+        frozen: &'static str,
         save: impl FnOnce(&mut db::DbConnection, &[i64]) -> diesel::QueryResult<Option<audit::Change>>
             + Send
             + 'static,
@@ -367,47 +366,27 @@ impl<C: Choices> Picker<C> {
         let ids = e.ids("task", &form.task);
         let shown = e.ids("shown", &form.shown);
         let page = form.page.trim().parse().ok();
-        let (actor, choices, chosen_ids) = (ctx.actor(), self.choices.clone(), ids.clone());
-        let saved = ctx
-            .db(move |conn| {
-                // Only tasks the page offers: none of another unit, year or province.
-                let (offered, held) = choices(conn)?;
-                let usable = |t: i64| offered.iter().any(|o| o.0 == t);
-                if !chosen::every(&mut e, "task", &chosen_ids, usable, chosen::INVALID)
-                    || !e.is_empty()
-                {
-                    return Ok(Err(e));
-                }
-                // A page of the list changes its own tasks only.
-                let set: Vec<i64> = if shown.is_empty() {
-                    chosen_ids
-                } else {
-                    let mut set: Vec<i64> =
-                        held.into_iter().filter(|t| !shown.contains(t)).collect();
-                    for t in chosen_ids {
-                        if !set.contains(&t) {
-                            set.push(t);
-                        }
-                    }
-                    set
-                };
-                Ok(Ok(audit::write_if(conn, &actor, |c| {
-                    let change = save(c, &set)?;
-                    Ok((change.is_some(), change))
-                })?))
-            })
-            .await?;
+        let (choices, ticked) = (self.choices.clone(), ids.clone());
+        let saved = crate::routes::call(ctx, move |c, who| {
+            if !e.is_empty() {
+                return Err(Rejected::Invalid(e));
+            }
+            let offered = choices(c)?;
+            app::chosen::hold_tasks(c, who, offered, (ticked, shown), frozen, save)
+        })
+        .await?;
         match saved {
-            Err(e) => {
+            Ok(()) => Ok(ctx.saved(back)),
+            Err(Rejected::Invalid(e)) => {
                 let status = StatusCode::UNPROCESSABLE_ENTITY;
                 self.render(ctx, page, Some(ids), e.get("task"), status)
                     .await
             }
-            Ok(true) => Ok(ctx.saved(back)),
-            Ok(false) => {
+            Err(Rejected::NotAllowed(frozen)) => {
                 ctx.flash("error", frozen);
                 Ok(ctx.redirect(back))
             }
+            Err(other) => Err(other.into_app_error()),
         }
     }
 }
