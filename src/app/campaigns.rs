@@ -7,8 +7,8 @@ use crate::domain::review;
 
 use super::Caller;
 use super::{
-    audited, chosen, edit_at, forbidden_unless, period, required_date, write_at, Rejected, Version,
-    Versioned,
+    audited, chosen, edit_at, forbidden_unless, period, required_date, write_at, write_if_changed,
+    Rejected, Version, Versioned,
 };
 use crate::context::CurrentUser;
 use crate::db::{self, audit, campaigns as cdb};
@@ -211,6 +211,24 @@ pub fn edit(
         },
     )?;
     Ok(saved.campaign)
+}
+
+/// Replaces a campaign's criteria (its unit's committee); not allowed once
+/// a model has been scored.
+pub fn set_criteria(
+    conn: &mut db::DbConnection,
+    who: &Caller,
+    campaign_id: i64,
+    items: &[db::reviews::CriterionFields],
+) -> Result<(), Rejected> {
+    let a = access(conn, who, campaign_id)?;
+    forbidden_unless(a.manage)?;
+    let saved = write_if_changed(conn, who, |c| cdb::set_criteria(c, &a.c, items))?;
+    if saved {
+        Ok(())
+    } else {
+        Err(Rejected::NotAllowed("campaign-error-criteria-used"))
+    }
 }
 
 // ---------------------------------------------------------------- models

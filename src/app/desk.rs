@@ -209,6 +209,16 @@ pub fn edit(
     )
 }
 
+/// Plans the rota's coming weeks not planned yet (the duty's managers).
+pub fn plan_rota(conn: &mut db::DbConnection, who: &Caller, duty_id: i64) -> Result<(), Rejected> {
+    let a = duty_access(conn, who, duty_id)?;
+    forbidden_unless(a.manage)?;
+    write_if_changed(conn, who, |c| {
+        Ok(ddb::generate(c, &a.duty, format::today(), ROTA_WEEKS)?.1)
+    })?;
+    Ok(())
+}
+
 pub struct ShiftAccess {
     pub a: Access,
     pub shift: ddb::Shift,

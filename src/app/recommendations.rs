@@ -540,3 +540,127 @@ pub fn record_actual(
         |c| Ok(rdb::find_target(c, target_id)?),
     )
 }
+
+// ---------------------------------------------------------------- inspections and the calendar
+
+/// An inspection visit as typed.
+#[derive(Debug, Clone, Default)]
+pub struct InspectionInput {
+    pub unit_id: Option<i64>,
+    /// The inspecting unit.
+    pub by_unit_id: Option<i64>,
+    pub visited_on: Option<NaiveDate>,
+    pub members: String,
+    pub figures: String,
+    pub findings: String,
+    pub unread: FieldErrors,
+}
+
+/// Records an inspection visit (those who manage tasks somewhere) made by a
+/// unit where the reader acts, in any active unit.
+pub fn inspect(
+    conn: &mut DbConnection,
+    who: &Caller,
+    input: &InspectionInput,
+) -> Result<rdb::Inspection, Rejected> {
+    who.require_anywhere(Permission::ManageTasks)?;
+    let mut e = input.unread.clone();
+    let visited_on = required_date(&mut e, "visited_on", input.visited_on);
+    let members = e.required("members", &input.members, 2_000);
+    let figures = e.optional_text("figures", &input.figures, 5_000);
+    let findings = e.optional_text("findings", &input.findings, 10_000);
+    let (unit, by) = (input.unit_id, input.by_unit_id);
+    let (u, b) = (
+        db::units::find_chosen(conn, unit)?,
+        db::units::find_chosen(conn, by)?,
+    );
+    chosen::unit(&mut e, "unit_id", unit, u, |_| true);
+    chosen::unit(&mut e, "by_unit_id", by, b, |b| may_act(who, &b.path));
+    let (Some(unit_id), Some(by_unit_id), Some(visited_on)) =
+        (unit, by, visited_on.filter(|_| e.is_empty()))
+    else {
+        return Err(Rejected::Invalid(e));
+    };
+    let f = rdb::InspectionFields {
+        unit_id,
+        by_unit_id,
+        visited_on,
+        members,
+        figures,
+        findings,
+    };
+    audited(conn, who, |c| rdb::create_inspection(c, &f, who.id))
+}
+
+/// A change to the holiday calendar, or to a body's working days to answer.
+#[derive(Debug, Clone)]
+pub enum CalendarChange {
+    /// A holiday or a make-up working day, with its name.
+    SetDay {
+        date: Option<NaiveDate>,
+        kind: Option<workdays::DayKind>,
+        name: String,
+        unread: FieldErrors,
+    },
+    RemoveDay(NaiveDate),
+    /// A responding body's working days to answer, 1 to 90.
+    ResponseDays {
+        unit_id: Option<i64>,
+        days: Option<i32>,
+        unread: FieldErrors,
+    },
+}
+
+/// Changes the calendar (administrators of a top unit); a body's working
+/// days are set for an active unit they manage.
+pub fn change_calendar(
+    conn: &mut DbConnection,
+    who: &Caller,
+    change: &CalendarChange,
+) -> Result<(), Rejected> {
+    who.require_top_admin()?;
+    match change {
+        CalendarChange::SetDay {
+            date,
+            kind,
+            name,
+            unread,
+        } => {
+            let mut e = unread.clone();
+            let date = required_date(&mut e, "date", *date);
+            if kind.is_none() {
+                e.add("kind", "error-required");
+            }
+            let name = e.required("name", name, 200);
+            let (Some(date), Some(kind), true) = (date, *kind, e.is_empty()) else {
+                return Err(Rejected::Invalid(e));
+            };
+            audited(conn, who, |c| Ok(((), rdb::set_day(c, date, kind, &name)?)))
+        }
+        CalendarChange::RemoveDay(date) => {
+            write_if_changed(conn, who, |c| rdb::remove_day(c, *date))?;
+            Ok(())
+        }
+        CalendarChange::ResponseDays {
+            unit_id,
+            days,
+            unread,
+        } => {
+            let mut e = unread.clone();
+            let days = days.filter(|d| (1..=90).contains(d));
+            if days.is_none() {
+                e.add("days", "error-number");
+            }
+            let found = db::units::find_chosen(conn, *unit_id)?;
+            chosen::unit(&mut e, "unit_id", *unit_id, found, |u| {
+                who.can(Permission::ManageUnits, &u.path)
+            });
+            let (Some(unit), Some(days), true) = (*unit_id, days, e.is_empty()) else {
+                return Err(Rejected::Invalid(e));
+            };
+            audited(conn, who, |c| {
+                Ok(((), rdb::set_response_days(c, unit, days)?))
+            })
+        }
+    }
+}

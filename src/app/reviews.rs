@@ -9,7 +9,9 @@ use chrono::NaiveDate;
 
 use super::campaigns::{checked_score, unit_and_year};
 use super::Caller;
-use super::{audited, chosen, required_date, write_at, Rejected, Version, Versioned};
+use super::{
+    audited, chosen, required_date, write_at, write_if_changed, Rejected, Version, Versioned,
+};
 use crate::context::CurrentUser;
 use crate::db::{self, audit, reviews as rdb};
 use crate::domain::access::Permission;
@@ -250,11 +252,38 @@ pub fn edit_round(
     )
 }
 
+/// Replaces a draft round's criteria (its lead); not allowed once it is open.
+pub fn set_criteria(
+    conn: &mut db::DbConnection,
+    who: &Caller,
+    round_id: i64,
+    items: &[rdb::CriterionFields],
+) -> Result<(), Rejected> {
+    let a = round_access(conn, who, round_id)?;
+    a.require_lead()?;
+    let saved = write_if_changed(conn, who, |c| rdb::set_criteria(c, &a.round, items))?;
+    if saved {
+        Ok(())
+    } else {
+        Err(Rejected::NotAllowed("review-error-frozen"))
+    }
+}
+
+/// Replaces the default rubric new rounds copy (administrators of a top unit).
+pub fn set_rubric(
+    conn: &mut db::DbConnection,
+    who: &Caller,
+    items: &[rdb::CriterionFields],
+) -> Result<(), Rejected> {
+    who.require_top_admin()?;
+    audited(conn, who, |c| Ok(((), rdb::set_rubric(c, items)?)))
+}
+
 // ---------------------------------------------------------------- moves
 
 /// The reason given for a move: needed to reopen a published round, at most
 /// 2,000 characters; the error is its message key.
-pub fn move_reason(
+fn move_reason(
     a: &RoundAccess,
     next: RoundStatus,
     raw: &str,
@@ -270,18 +299,28 @@ pub fn move_reason(
     Ok(reason)
 }
 
-/// Moves a round from `version` to its next status, telling the task owners
-/// when it opens and when it is published.
-pub fn move_round_to(
+/// Moves a round (its lead) from the version read to `next`, with the
+/// reason a reopening needs, telling the task owners when it opens and when
+/// it is published; not allowed when it cannot go there from where it is.
+/// Someone moving it first, or what the move lacks, is the inner refusal.
+pub fn move_round(
     conn: &mut db::DbConnection,
-    actor: &audit::Actor,
-    round: &rdb::Round,
-    version: i32,
+    who: &Caller,
+    round_id: i64,
+    version: Version,
     next: RoundStatus,
-    reason: Option<String>,
-) -> AppResult<Result<(), rdb::MoveRefused>> {
+    reason: &str,
+) -> Result<Result<(), rdb::MoveRefused>, Rejected<rdb::Round>> {
+    let a = round_access(conn, who, round_id)?;
+    a.require_lead()?;
+    let reason = move_reason(&a, next, reason).map_err(|key| Rejected::refused("reason", key))?;
+    let version = version.given(|| Ok(a.round.clone()))?;
+    if version == a.round.version && !a.status().can_become(next) {
+        return Err(Rejected::NotAllowed("review-error-conflict"));
+    }
     let today = format::today();
-    audit::write_if(conn, actor, |c| {
+    let round = &a.round;
+    Ok(audit::write_if(conn, &who.actor, |c| {
         Ok(
             match rdb::move_to(c, round, version, next, reason.as_deref(), today)? {
                 Ok((moved, change)) => {
@@ -298,7 +337,7 @@ pub fn move_round_to(
                 Err(refused) => (Err(refused), None),
             },
         )
-    })
+    })?)
 }
 
 // ---------------------------------------------------------------- a task's forms

@@ -9,6 +9,7 @@ use crate::db::tasks::{Conflict, Task, TaskFields};
 use crate::db::{self, audit};
 use crate::domain::access::Permission;
 use crate::domain::consent::ConsentedSet;
+use crate::domain::deadline::TaskStatus;
 use crate::domain::format;
 use crate::domain::validate::FieldErrors;
 use crate::error::AppResult;
@@ -255,6 +256,35 @@ pub fn update(
     saved.map_err(|conflict| Rejected::Stale(Box::new(conflict)))
 }
 
+/// Moves a task (those who may edit it) from the version read to `next`,
+/// with the reason a cancellation needs; `Stale` if someone moved it first.
+pub fn move_to(
+    conn: &mut db::DbConnection,
+    who: &Caller,
+    task_id: i64,
+    version: i32,
+    next: TaskStatus,
+    reason: &str,
+) -> Result<(), Rejected> {
+    let access = editable(conn, who, task_id)?;
+    if !access.task.status().can_become(next) {
+        return Err(Rejected::NotAllowed("error-status-move"));
+    }
+    let reason = Some(reason.trim()).filter(|r| !r.is_empty());
+    if next == TaskStatus::Cancelled && reason.is_none() {
+        return Err(Rejected::refused("reason", "error-cancel-reason"));
+    }
+    let today = format::today();
+    let moved = write_if_changed(conn, who, |c| {
+        db::tasks::set_status(c, &access.task, version, next, reason, today)
+    })?;
+    if moved {
+        Ok(())
+    } else {
+        Err(Rejected::Stale(Box::new(())))
+    }
+}
+
 /// A step of a task as typed or sent.
 #[derive(Debug, Clone, Default)]
 pub struct MilestoneInput {
@@ -298,6 +328,95 @@ pub fn mark_milestone(
         db::tasks::set_milestone_done(c, &access.task, milestone_id, done_on)
     })?;
     if found {
+        Ok(())
+    } else {
+        Err(Rejected::NotFound)
+    }
+}
+
+// ---------------------------------------------------------------- the public page
+
+/// The task if `user` is on its unit's committee (manages its tasks), who
+/// switch its public page and answer the questions asked there.
+pub fn committee(
+    conn: &mut db::DbConnection,
+    user: &CurrentUser,
+    task_id: i64,
+) -> AppResult<Access> {
+    let access = access(conn, user, task_id)?;
+    user.require(Permission::ManageTasks, &access.unit.path)?;
+    Ok(access)
+}
+
+/// The short code of a new public page: six letters and digits that cannot
+/// be misread on paper.
+fn new_code() -> String {
+    use rand::Rng;
+    const ALPHABET: &[u8] = b"abcdefghjkmnpqrstuvwxyz23456789";
+    let mut rng = rand::thread_rng();
+    (0..6)
+        .map(|_| ALPHABET[rng.gen_range(0..ALPHABET.len())] as char)
+        .collect()
+}
+
+/// Switches the task's public page on or off (its committee); a page
+/// switched on for the first time gets a code no other page has.
+pub fn publish(
+    conn: &mut db::DbConnection,
+    who: &Caller,
+    task_id: i64,
+    enabled: bool,
+) -> Result<(), Rejected> {
+    let access = committee(conn, who, task_id)?;
+    // A code is drawn until it is free (30⁶ codes: a clash is rare).
+    let mut code = new_code();
+    while db::public::by_code(conn, &code)?.is_some() {
+        code = new_code();
+    }
+    audited(conn, who, |c| {
+        let (_, change) = db::public::set(c, &access.task, enabled, &code, who.id)?;
+        Ok(((), change))
+    })
+}
+
+/// A citizen's question on the public page under `code`, kept for the
+/// committee: no account asks it, `actor` names only where it came from.
+pub fn ask(
+    conn: &mut db::DbConnection,
+    actor: &audit::Actor,
+    code: &str,
+    name: &str,
+    phone: &str,
+    question: &str,
+) -> Result<(), Rejected> {
+    let task_id = db::public::by_code(conn, code)?.ok_or(Rejected::NotFound)?;
+    let task = db::tasks::find(conn, task_id)?;
+    audit::write(conn, actor, |c| {
+        let (_, change) = db::public::ask(c, &task, name, phone, question)?;
+        Ok(((), change))
+    })?;
+    Ok(())
+}
+
+/// Answers a question asked on the task's public page (its committee), in
+/// up to 4,000 characters; not found if the question is not the task's.
+pub fn answer_question(
+    conn: &mut db::DbConnection,
+    who: &Caller,
+    task_id: i64,
+    question_id: i64,
+    answer: &str,
+) -> Result<(), Rejected> {
+    let access = committee(conn, who, task_id)?;
+    let mut e = FieldErrors::default();
+    let text = e.required("answer", answer, 4000);
+    if !e.is_empty() {
+        return Err(Rejected::Invalid(e));
+    }
+    let answered = write_if_changed(conn, who, |c| {
+        db::public::answer(c, &access.task, question_id, &text, who.id)
+    })?;
+    if answered {
         Ok(())
     } else {
         Err(Rejected::NotFound)

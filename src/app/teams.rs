@@ -5,8 +5,8 @@ use chrono::NaiveDate;
 
 use super::Caller;
 use super::{
-    audited, chosen, edit_at, forbidden_unless, period, required_date, write_at, Rejected, Version,
-    Versioned,
+    audited, chosen, edit_at, forbidden_unless, period, required_date, write_at, write_if_changed,
+    Rejected, Version, Versioned,
 };
 use crate::context::CurrentUser;
 use crate::db::{self, teams as tdb};
@@ -387,4 +387,33 @@ pub fn raise_problem(
     audited(conn, who, |c| {
         Ok(((), tdb::add_problem(c, &ra.round, text, who.id)?))
     })
+}
+
+/// Takes a problem raised on a round up as a difficult task of the round's
+/// commune, as the page offers them (the team's members); not found if the
+/// problem is not the round's.
+pub fn link_task(
+    conn: &mut db::DbConnection,
+    who: &Caller,
+    round_id: i64,
+    problem_id: i64,
+    task_id: Option<i64>,
+) -> Result<(), Rejected> {
+    let ra = member_round(conn, who, round_id)?;
+    let unit = db::units::find(conn, ra.round.unit_id)?;
+    let found = match task_id {
+        Some(t) => db::tasks::in_subtree(conn, &unit.path, &[t])?.pop(),
+        None => None,
+    };
+    let Some(task_id) = found else {
+        return Err(Rejected::refused("task_id", chosen::INVALID));
+    };
+    let linked = write_if_changed(conn, who, |c| {
+        tdb::link_task(c, &ra.round, problem_id, task_id)
+    })?;
+    if linked {
+        Ok(())
+    } else {
+        Err(Rejected::NotFound)
+    }
 }

@@ -11,9 +11,9 @@ use serde_json::{json, Value};
 
 use crate::app::money::Figures;
 use crate::app::tasks::Access;
+use crate::app::{self, Rejected};
 use crate::context::Ctx;
 use crate::db::{self, audit};
-use crate::domain::access::Permission;
 use crate::domain::consent::{ConsentStage, StageGroup};
 use crate::domain::format;
 use crate::domain::households::Sight;
@@ -31,17 +31,6 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/tasks/{id}/public", post().to(switch))
         .route("/tasks/{id}/public/poster", get().to(poster))
         .route("/tasks/{id}/questions/{qid}", post().to(answer));
-}
-
-/// The short code of a new public page: six letters and digits that cannot
-/// be misread on paper.
-fn new_code() -> String {
-    use rand::Rng;
-    const ALPHABET: &[u8] = b"abcdefghjkmnpqrstuvwxyz23456789";
-    let mut rng = rand::thread_rng();
-    (0..6)
-        .map(|_| ALPHABET[rng.gen_range(0..ALPHABET.len())] as char)
-        .collect()
 }
 
 /// The task under `code`, read as the public reads it (nothing personal).
@@ -281,26 +270,14 @@ async fn ask(
         )
         .await;
     }
-    let actor = ctx.actor();
-    let c = code.clone();
+    // A citizen has no account: the audit row names only their address.
+    let (actor, c) = (ctx.actor(), code.clone());
     ctx.db(move |conn| {
-        let access = public_access(conn, &c)?;
-        audit::write(conn, &actor, |w| {
-            let (id, change) = db::public::ask(w, &access.task, &name, &phone, &question)?;
-            Ok((id, change))
-        })
+        let asked = app::tasks::ask(conn, &actor, &c, &name, &phone, &question);
+        asked.map_err(Rejected::into_app_error)
     })
     .await?;
     Ok(ctx.redirect(&format!("/p/{code}/ask?sent=1")))
-}
-
-/// The committee of the task's unit: switches its page and answers.
-async fn committee(ctx: &Ctx, id: i64) -> AppResult<Access> {
-    let access = crate::routes::tasks::load(ctx, id).await?;
-    if !ctx.user()?.can(Permission::ManageTasks, &access.unit.path) {
-        return Err(AppError::Forbidden);
-    }
-    Ok(access)
 }
 
 #[derive(Deserialize)]
@@ -313,20 +290,12 @@ async fn switch(
     id: web::Path<i64>,
     form: web::Form<SwitchForm>,
 ) -> AppResult<HttpResponse> {
-    let access = committee(&ctx, *id).await?;
-    let enabled = super::switched("enabled", &form.enabled)?;
-    let (actor, uid, tid) = (ctx.actor(), ctx.user()?.id, access.task.id);
-    ctx.db(move |conn| {
-        // A code is drawn until it is free (30⁶ codes: a clash is rare).
-        let mut code = new_code();
-        while db::public::by_code(conn, &code)?.is_some() {
-            code = new_code();
-        }
-        audit::write(conn, &actor, |w| {
-            Ok(db::public::set(w, &access.task, enabled, &code, uid)?)
-        })
+    let (tid, enabled) = (*id, super::switched("enabled", &form.enabled)?);
+    crate::routes::call(&ctx, move |c, who| {
+        app::tasks::publish(c, who, tid, enabled)
     })
-    .await?;
+    .await?
+    .map_err(Rejected::into_app_error)?;
     Ok(ctx.saved(&format!("/tasks/{tid}#public")))
 }
 
@@ -340,32 +309,20 @@ async fn answer(
     path: web::Path<(i64, i64)>,
     form: web::Form<AnswerForm>,
 ) -> AppResult<HttpResponse> {
-    let (tid, qid) = path.into_inner();
-    let access = committee(&ctx, tid).await?;
-    let mut e = FieldErrors::default();
-    let text = e.required("answer", &form.answer, 4000);
-    if !e.is_empty() {
-        ctx.flash("error", "public-error-answer-empty");
-        return Ok(ctx.redirect(&format!("/tasks/{tid}#public")));
-    }
-    let (actor, uid) = (ctx.actor(), ctx.user()?.id);
-    let answered = ctx
-        .db(move |conn| {
-            audit::write_if(conn, &actor, |w| {
-                let change = db::public::answer(w, &access.task, qid, &text, uid)?;
-                Ok((change.is_some(), change))
-            })
-        })
-        .await?;
-    if !answered {
-        return Err(AppError::NotFound);
-    }
-    Ok(ctx.saved(&format!("/tasks/{tid}#public")))
+    let ((tid, qid), text) = (path.into_inner(), form.into_inner().answer);
+    let answered = crate::routes::call(&ctx, move |c, who| {
+        app::tasks::answer_question(c, who, tid, qid, &text)
+    })
+    .await?;
+    let back = format!("/tasks/{tid}#public");
+    super::desk::flash_after(&ctx, answered, Some("public-error-answer-empty"), &back)
 }
 
 async fn poster(ctx: Ctx, id: web::Path<i64>) -> AppResult<HttpResponse> {
-    let access = committee(&ctx, *id).await?;
-    let tid = access.task.id;
+    let (user, tid) = (ctx.user()?.clone(), *id);
+    let access = ctx
+        .db(move |conn| app::tasks::committee(conn, &user, tid))
+        .await?;
     let page = ctx
         .db(move |conn| Ok(db::public::of_task(conn, tid)?))
         .await?

@@ -41,7 +41,7 @@ use crate::state::AppState;
 
 pub use answer::{created, etag, grouped, one, page, utc, utc_opt};
 pub use error::{ApiError, ApiResult, ErrorBody, ErrorDetail};
-pub use request::{body, if_match, version, ApiJson, PageQuery};
+pub use request::{body, version, ApiJson, PageQuery};
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(

@@ -13,7 +13,7 @@ use serde::de::DeserializeOwned;
 use serde::Deserialize;
 use serde_json::Value;
 
-use super::{etag, Api, ApiError, ApiResult};
+use super::{Api, ApiError, ApiResult};
 use crate::app::Version;
 use crate::context::CurrentUser;
 use crate::db::DbConnection;
@@ -209,18 +209,6 @@ pub fn version(req: &HttpRequest) -> Version {
             .trim_matches('"')
             .parse::<i32>()
             .map_or(Version::Unreadable, Version::Given),
-    }
-}
-
-/// The version an update was made from, out of `If-Match`: 428 without one,
-/// 412 when it cannot be a version of ours.
-pub fn if_match(req: &HttpRequest, current: i32) -> ApiResult<i32> {
-    match version(req) {
-        Version::Given(v) => Ok(v),
-        Version::Missing => Err(ApiError::PreconditionRequired),
-        Version::Unreadable => Err(ApiError::PreconditionFailed {
-            current: etag(current),
-        }),
     }
 }
 

@@ -367,14 +367,13 @@ async fn save_criteria(
     form: super::HtmlForm<super::reviews::CriteriaForm>,
 ) -> AppResult<HttpResponse> {
     let a = super::allowed(load(&ctx, *id).await?, |a| a.manage)?;
-    let (cid, c) = (a.c.id, a.c.clone());
+    let cid = a.c.id;
     super::reviews::save_criteria_with(
         &ctx,
         &form.0,
         format!("/campaigns/{cid}"),
         a.c.theme,
-        "campaign-error-criteria-used",
-        move |x, items| cdb::set_criteria(x, &c, items),
+        move |x, who, items| app::campaigns::set_criteria(x, who, cid, items),
     )
     .await
 }

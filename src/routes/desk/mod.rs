@@ -19,7 +19,7 @@ use crate::app::desk::DutyInput;
 pub(super) use crate::app::desk::{duty_access, Access, ShiftAccess, ROTA_WEEKS};
 use crate::app::{self, Rejected};
 use crate::context::Ctx;
-use crate::db::{audit, desk as ddb};
+use crate::db::desk as ddb;
 use crate::domain::access::Permission;
 use crate::domain::desk::{Period, ShiftStatus};
 use crate::domain::format;
@@ -408,15 +408,10 @@ pub(super) fn period_label(locale: Locale, p: Period) -> String {
 }
 
 async fn generate(ctx: Ctx, id: web::Path<i64>) -> AppResult<HttpResponse> {
-    let a = super::allowed(load(&ctx, *id).await?, |a| a.manage)?;
-    let (actor, d, today) = (ctx.actor(), a.duty.clone(), format::today());
-    ctx.db(move |conn| {
-        audit::write_if(conn, &actor, |c| {
-            let (_, change) = ddb::generate(c, &d, today, ROTA_WEEKS)?;
-            Ok(((), change))
-        })
-    })
-    .await?;
+    let did = *id;
+    super::call(&ctx, move |c, who| app::desk::plan_rota(c, who, did))
+        .await?
+        .map_err(Rejected::into_app_error)?;
     ctx.flash("success", "desk-rota-generated");
-    Ok(ctx.redirect(&format!("/desk/{}", a.duty.id)))
+    Ok(ctx.redirect(&format!("/desk/{did}")))
 }

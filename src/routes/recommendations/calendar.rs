@@ -9,16 +9,17 @@ use chrono::Datelike;
 use serde::Deserialize;
 use serde_json::json;
 
-use super::{all_units, required_date, unit_options};
+use super::{all_units, unit_options};
+use crate::app::recommendations::CalendarChange;
+use crate::app::{self, Rejected};
 use crate::context::Ctx;
-use crate::db::{self, audit, recommendations as rdb};
-use crate::domain::access::Permission;
+use crate::db::recommendations as rdb;
 use crate::domain::format;
 use crate::domain::validate::FieldErrors;
 use crate::domain::workdays::DayKind;
 use crate::error::{AppError, AppResult};
 use crate::i18n;
-use crate::routes::{chosen, options};
+use crate::routes::{call, options};
 
 #[derive(Deserialize, Default)]
 #[serde(default)]
@@ -80,71 +81,40 @@ pub(super) async fn calendar_save(
     ctx: Ctx,
     form: web::Form<HashMap<String, String>>,
 ) -> AppResult<HttpResponse> {
-    ctx.user()?.require_top_admin()?;
     let values = form.into_inner();
     let get = |k: &str| values.get(k).map_or("", String::as_str).to_string();
-    let mut e = FieldErrors::default();
-    let actor = ctx.actor();
-    let year;
-    match get("action").as_str() {
-        "set" => {
-            let date = required_date(&mut e, "date", &get("date"));
-            let kind = DayKind::parse(&get("kind"));
-            if kind.is_none() {
-                e.add("kind", "error-required");
-            }
-            let name = e.required("name", &get("name"), 200);
-            year = date.map_or(format::today().year(), |d| d.year());
-            if let (Some(date), Some(kind), true) = (date, kind, e.is_empty()) {
-                ctx.db(move |conn| {
-                    audit::write(conn, &actor, |c| {
-                        Ok(((), rdb::set_day(c, date, kind, &name)?))
-                    })
-                })
-                .await?;
-            }
-        }
-        "remove" => {
-            let date = format::parse_date(&get("date"))
-                .ok_or_else(|| AppError::BadRequest("date".into()))?;
-            year = date.year();
-            ctx.db(move |conn| {
-                audit::write_if(conn, &actor, |c| Ok(((), rdb::remove_day(c, date)?)))
-            })
-            .await?;
-        }
-        "days" => {
-            let unit = e.id("unit_id", &get("unit_id"));
-            let days = match e.number::<i32>("days", &get("days")) {
-                Some(d) if (1..=90).contains(&d) => Some(d),
-                _ => {
-                    e.add("days", "error-number");
-                    None
-                }
-            };
-            year = format::today().year();
-            // A body of a province the administrator manages, still active.
-            let found = ctx
-                .db(move |conn| Ok(db::units::find_chosen(conn, unit)?))
-                .await?;
-            let user = ctx.user()?;
-            chosen::unit(&mut e, "unit_id", unit, found, |u| {
-                user.can(Permission::ManageUnits, &u.path)
-            });
-            if let (Some(unit), Some(days), true) = (unit, days, e.is_empty()) {
-                ctx.db(move |conn| {
-                    audit::write(conn, &actor, |c| {
-                        Ok(((), rdb::set_response_days(c, unit, days)?))
-                    })
-                })
-                .await?;
-            }
-        }
+    let mut unread = FieldErrors::default();
+    let change = match get("action").as_str() {
+        "set" => CalendarChange::SetDay {
+            date: unread.date("date", &get("date")),
+            kind: DayKind::parse(&get("kind")),
+            name: get("name"),
+            unread,
+        },
+        "remove" => CalendarChange::RemoveDay(
+            format::parse_date(&get("date")).ok_or_else(|| AppError::BadRequest("date".into()))?,
+        ),
+        "days" => CalendarChange::ResponseDays {
+            unit_id: unread.id("unit_id", &get("unit_id")),
+            days: unread.number("days", &get("days")),
+            unread,
+        },
         _ => return Err(AppError::BadRequest("action".into())),
+    };
+    let year = match &change {
+        CalendarChange::SetDay { date: Some(d), .. } | CalendarChange::RemoveDay(d) => d.year(),
+        _ => format::today().year(),
+    };
+    let changed = call(&ctx, move |c, who| {
+        app::recommendations::change_calendar(c, who, &change)
+    })
+    .await?;
+    match changed {
+        Ok(()) => Ok(ctx.saved(&format!("/admin/calendar?year={year}"))),
+        Err(Rejected::Invalid(e)) => {
+            let status = StatusCode::UNPROCESSABLE_ENTITY;
+            render_calendar(&ctx, year, &values, &e, status).await
+        }
+        Err(other) => Err(other.into_app_error()),
     }
-    if !e.is_empty() {
-        return render_calendar(&ctx, year, &values, &e, StatusCode::UNPROCESSABLE_ENTITY).await;
-    }
-    ctx.flash("success", "flash-saved");
-    Ok(ctx.redirect(&format!("/admin/calendar?year={year}")))
 }

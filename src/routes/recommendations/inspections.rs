@@ -5,15 +5,17 @@ use actix_web::{web, HttpResponse};
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
-use super::{all_units, may_act, required_date, unit_options};
+use super::{all_units, may_act, unit_options};
+use crate::app::recommendations::InspectionInput;
+use crate::app::{self, Rejected};
 use crate::context::Ctx;
-use crate::db::{self, audit, recommendations as rdb};
+use crate::db::{self, recommendations as rdb};
 use crate::domain::access::Permission;
 use crate::domain::format;
 use crate::domain::validate::FieldErrors;
 use crate::error::{AppError, AppResult};
 use crate::i18n;
-use crate::routes::{chosen, form_view, Page, PageAsked};
+use crate::routes::{call, form_view, Page, PageAsked};
 
 /// Inspections listed at a time: they pile up, year after year.
 const INSPECTIONS_PAGE: i64 = 50;
@@ -93,42 +95,29 @@ pub(super) async fn create_inspection(
     ctx: Ctx,
     form: web::Form<InspectionForm>,
 ) -> AppResult<HttpResponse> {
-    let user = ctx.user()?;
-    user.require_anywhere(Permission::ManageTasks)?;
     let form = form.into_inner();
-    let mut e = FieldErrors::default();
-    let unit = e.id("unit_id", &form.unit_id);
-    let by = e.id("by_unit_id", &form.by_unit_id);
-    let visited_on = required_date(&mut e, "visited_on", &form.visited_on);
-    let members = e.required("members", &form.members, 2_000);
-    let figures = e.optional_text("figures", &form.figures, 5_000);
-    let findings = e.optional_text("findings", &form.findings, 10_000);
-    let (u, b) = ctx
-        .db(move |conn| {
-            let find = db::units::find_chosen;
-            Ok((find(conn, unit)?, find(conn, by)?))
-        })
-        .await?;
-    chosen::unit(&mut e, "unit_id", unit, u, |_| true);
-    chosen::unit(&mut e, "by_unit_id", by, b, |b| may_act(user, &b.path));
-    let (Some(unit_id), Some(by_unit_id), Some(visited_on)) =
-        (unit, by, visited_on.filter(|_| e.is_empty()))
-    else {
-        return render_inspection_form(&ctx, StatusCode::UNPROCESSABLE_ENTITY, &form, &e).await;
+    let mut unread = FieldErrors::default();
+    let input = InspectionInput {
+        unit_id: unread.id("unit_id", &form.unit_id),
+        by_unit_id: unread.id("by_unit_id", &form.by_unit_id),
+        visited_on: unread.date("visited_on", &form.visited_on),
+        members: form.members.clone(),
+        figures: form.figures.clone(),
+        findings: form.findings.clone(),
+        unread,
     };
-    let f = rdb::InspectionFields {
-        unit_id,
-        by_unit_id,
-        visited_on,
-        members,
-        figures,
-        findings,
-    };
-    let (actor, uid) = (ctx.actor(), user.id);
-    let i = ctx
-        .db(move |conn| audit::write(conn, &actor, |c| Ok(rdb::create_inspection(c, &f, uid)?)))
-        .await?;
-    Ok(ctx.saved(&format!("/inspections/{}", i.id)))
+    let made = call(&ctx, move |c, who| {
+        app::recommendations::inspect(c, who, &input)
+    })
+    .await?;
+    match made {
+        Ok(i) => Ok(ctx.saved(&format!("/inspections/{}", i.id))),
+        Err(Rejected::Invalid(e)) => {
+            let status = StatusCode::UNPROCESSABLE_ENTITY;
+            render_inspection_form(&ctx, status, &form, &e).await
+        }
+        Err(other) => Err(other.into_app_error()),
+    }
 }
 
 pub(super) async fn show_inspection(ctx: Ctx, id: web::Path<i64>) -> AppResult<HttpResponse> {

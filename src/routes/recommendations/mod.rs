@@ -16,7 +16,6 @@ mod targets;
 use actix_web::http::StatusCode;
 use actix_web::web::{get, post};
 use actix_web::{web, HttpResponse};
-use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
@@ -52,14 +51,6 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/targets", get().to(targets::targets_page))
         .route("/targets", post().to(targets::add_target))
         .route("/targets/{id}", post().to(targets::set_actual));
-}
-
-fn required_date(e: &mut FieldErrors, field: &str, raw: &str) -> Option<NaiveDate> {
-    let d = e.date(field, raw);
-    if raw.trim().is_empty() {
-        e.add(field, "error-required");
-    }
-    d
 }
 
 async fn all_units(ctx: &Ctx) -> AppResult<Vec<db::units::Unit>> {

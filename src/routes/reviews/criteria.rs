@@ -7,15 +7,16 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 
 use super::load_round;
+use crate::app::{self, Caller, Rejected};
 use crate::context::Ctx;
-use crate::db::{self, audit, reviews as rdb};
+use crate::db::{self, reviews as rdb};
 use crate::domain::format;
 use crate::domain::numbers;
 use crate::domain::review::{self, RoundStatus};
 use crate::domain::validate::FieldErrors;
 use crate::error::{AppError, AppResult};
 use crate::i18n;
-use crate::routes::{allowed, HtmlForm};
+use crate::routes::{allowed, call, HtmlForm};
 
 // ---------------------------------------------------------------- criteria
 
@@ -157,34 +158,29 @@ pub(super) async fn save_criteria(
     form: HtmlForm<CriteriaForm>,
 ) -> AppResult<HttpResponse> {
     let a = allowed(load_round(&ctx, *id).await?, |a| a.lead)?;
-    let (rid, round) = (a.round.id, a.round.clone());
+    let rid = a.round.id;
     save_criteria_with(
         &ctx,
         &form.0,
         format!("/reviews/{rid}"),
         a.round.title,
-        "review-error-frozen",
-        move |c, items| rdb::set_criteria(c, &round, items),
+        move |c, who, items| app::reviews::set_criteria(c, who, rid, items),
     )
     .await
 }
 
-/// Saves criteria typed on the shared criteria page through `set`, which
-/// returns `None` when they may no longer change (then `refused` is shown).
-/// Bad rows come back with their messages; `base` is the owner's page.
+/// Saves criteria typed on the shared criteria page through `set`, the use
+/// case that replaces them (its refusal, when they may no longer change, is
+/// flashed). Bad rows come back with their messages; `base` is the owner's page.
 pub(in crate::routes) async fn save_criteria_with<F>(
     ctx: &Ctx,
     form: &CriteriaForm,
     base: String,
     title: String,
-    refused: &str,
     set: F,
 ) -> AppResult<HttpResponse>
 where
-    F: FnOnce(
-            &mut db::DbConnection,
-            &[rdb::CriterionFields],
-        ) -> diesel::QueryResult<Option<audit::Change>>
+    F: FnOnce(&mut db::DbConnection, &Caller, &[rdb::CriterionFields]) -> Result<(), Rejected>
         + Send
         + 'static,
 {
@@ -199,19 +195,10 @@ where
             &errors,
         );
     }
-    let actor = ctx.actor();
-    let saved = ctx
-        .db(move |conn| {
-            audit::write_if(conn, &actor, |c| {
-                let change = set(c, &items)?;
-                Ok((change.is_some(), change))
-            })
-        })
-        .await?;
-    if saved {
-        ctx.flash("success", "flash-saved");
-    } else {
-        ctx.flash("error", refused);
+    match call(ctx, move |c, who| set(c, who, &items)).await? {
+        Ok(()) => ctx.flash("success", "flash-saved"),
+        Err(Rejected::NotAllowed(key)) => ctx.flash("error", key),
+        Err(other) => return Err(other.into_app_error()),
     }
     Ok(ctx.redirect(&base))
 }
@@ -245,9 +232,9 @@ pub(super) async fn save_rubric(ctx: Ctx, form: HtmlForm<CriteriaForm>) -> AppRe
             &errors,
         );
     }
-    let actor = ctx.actor();
-    ctx.db(move |conn| audit::write(conn, &actor, |c| Ok(((), rdb::set_rubric(c, &items)?))))
-        .await?;
+    call(&ctx, move |c, who| app::reviews::set_rubric(c, who, &items))
+        .await?
+        .map_err(Rejected::into_app_error)?;
     ctx.flash("success", "flash-saved");
     Ok(ctx.redirect("/admin/rubric"))
 }

@@ -18,7 +18,8 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 
 use crate::app::reviews::RoundAccess;
-use crate::app::reviews::{listed, move_reason, move_round_to, round_access, sees_scores};
+use crate::app::reviews::{listed, round_access, sees_scores};
+use crate::app::{self, Rejected, Version};
 use crate::context::Ctx;
 use crate::db::{self, audit, reviews as rdb};
 use crate::domain::access::Permission;
@@ -215,29 +216,25 @@ async fn move_round(
     id: web::Path<i64>,
     form: web::Form<MoveForm>,
 ) -> AppResult<HttpResponse> {
-    let a = super::allowed(load_round(&ctx, *id).await?, |a| a.lead)?;
-    let back = format!("/reviews/{}", a.round.id);
-    let (Some(next), Ok(version)) = (
+    let (rid, form) = (*id, form.into_inner());
+    let (Some(next), Ok(v)) = (
         RoundStatus::parse(&form.status),
         form.version.parse::<i32>(),
     ) else {
         return Err(AppError::BadRequest("status or version missing".into()));
     };
-    let reason = match move_reason(&a, next, &form.reason) {
-        Ok(reason) => reason,
-        Err(key) => {
-            ctx.flash("error", key);
-            return Ok(ctx.redirect(&back));
-        }
-    };
-    let (actor, round) = (ctx.actor(), a.round.clone());
-    let moved = ctx
-        .db(move |conn| move_round_to(conn, &actor, &round, version, next, reason))
-        .await?;
+    let moved = super::call(&ctx, move |c, who| {
+        app::reviews::move_round(c, who, rid, Version::Given(v), next, &form.reason)
+    })
+    .await?;
     match moved {
-        Ok(()) => ctx.flash("success", &format!("review-moved-{}", next.as_str())),
-        Err(rdb::MoveRefused::Conflict) => ctx.flash("error", "review-error-conflict"),
-        Err(rdb::MoveRefused::Missing(key, _)) => ctx.flash("error", key),
+        Ok(Ok(())) => ctx.flash("success", &format!("review-moved-{}", next.as_str())),
+        Ok(Err(rdb::MoveRefused::Conflict)) => ctx.flash("error", "review-error-conflict"),
+        Ok(Err(rdb::MoveRefused::Missing(key, _))) | Err(Rejected::NotAllowed(key)) => {
+            ctx.flash("error", key);
+        }
+        Err(Rejected::Invalid(e)) => ctx.flash("error", e.get("reason").unwrap_or_default()),
+        Err(other) => return Err(other.into_app_error()),
     }
-    Ok(ctx.redirect(&back))
+    Ok(ctx.redirect(&format!("/reviews/{rid}")))
 }

@@ -6,7 +6,7 @@ use actix_web::{web, HttpResponse};
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
-use super::{category_name, load, load_editable, Access};
+use super::{category_name, load, Access};
 use crate::app::tasks::MilestoneInput;
 use crate::app::{self, Rejected};
 use crate::context::Ctx;
@@ -210,41 +210,23 @@ pub(super) async fn set_status(
     id: web::Path<i64>,
     form: web::Form<StatusForm>,
 ) -> AppResult<HttpResponse> {
-    let access = load_editable(&ctx, *id).await?;
-    let task = access.task;
-    let back = format!("/tasks/{}", task.id);
+    let (tid, form) = (*id, form.into_inner());
+    let back = format!("/tasks/{tid}");
     let (Some(next), Ok(version)) = (TaskStatus::parse(&form.status), form.version.parse::<i32>())
     else {
         return Err(AppError::BadRequest("status or version missing".into()));
     };
-    if !task.status().can_become(next) {
-        ctx.flash("error", "error-status-move");
-        return Ok(ctx.redirect(&back));
+    let moved = crate::routes::call(&ctx, move |c, who| {
+        app::tasks::move_to(c, who, tid, version, next, &form.reason)
+    })
+    .await?;
+    match moved {
+        Ok(()) => return Ok(ctx.saved(&back)),
+        Err(Rejected::NotAllowed(key)) => ctx.flash("error", key),
+        Err(Rejected::Invalid(_)) => ctx.flash("error", "error-cancel-reason"),
+        Err(Rejected::Stale(_)) => ctx.flash("error", "error-conflict-status"),
+        Err(other) => return Err(other.into_app_error()),
     }
-    let reason = Some(form.reason.trim().to_string()).filter(|r| !r.is_empty());
-    if next == TaskStatus::Cancelled && reason.is_none() {
-        ctx.flash("error", "error-cancel-reason");
-        return Ok(ctx.redirect(&back));
-    }
-    let actor = ctx.actor();
-    let today = format::today();
-    let done = ctx
-        .db(move |conn| {
-            audit::write_if(conn, &actor, |c| {
-                let change =
-                    db::tasks::set_status(c, &task, version, next, reason.as_deref(), today)?;
-                Ok((change.is_some(), change))
-            })
-        })
-        .await?;
-    ctx.flash(
-        if done { "success" } else { "error" },
-        if done {
-            "flash-saved"
-        } else {
-            "error-conflict-status"
-        },
-    );
     Ok(ctx.redirect(&back))
 }
 

@@ -8,13 +8,12 @@ use serde_json::{json, Value};
 use crate::app;
 use crate::app::teams::{round_access, ResultInput, RoundAccess};
 use crate::context::Ctx;
-use crate::db::{self, audit, teams as tdb};
+use crate::db::{self, teams as tdb};
 use crate::domain::desk::ShiftStatus;
 use crate::domain::households::PriorityGroup;
 use crate::domain::validate::FieldErrors;
-use crate::error::{AppError, AppResult};
+use crate::error::AppResult;
 use crate::i18n;
-use crate::routes::chosen;
 use crate::routes::desk::flash_after;
 use crate::routes::Again;
 use crate::routes::{edit_version, shown};
@@ -210,36 +209,11 @@ pub(super) async fn link_task(
     form: web::Form<TextForm>,
 ) -> AppResult<HttpResponse> {
     let (id, pid) = path.into_inner();
-    let ra = load_round(&ctx, id).await?;
-    if !ra.a.member {
-        return Err(AppError::Forbidden);
-    }
-    let back = format!("/teams/rounds/{}#problems", ra.round.id);
-    let mut e = FieldErrors::default();
-    let task_id = e.id("task_id", &form.task_id);
-    let (actor, r, unit) = (ctx.actor(), ra.round.clone(), ra.round.unit_id);
-    let linked = ctx
-        .db(move |conn| {
-            // Only a task of the commune the problem was raised in, as the page offers.
-            let u = db::units::find(conn, unit)?;
-            let found = match task_id {
-                Some(t) => db::tasks::in_subtree(conn, &u.path, &[t])?.pop(),
-                None => None,
-            };
-            let Some(task_id) = chosen::one(&mut e, "task_id", task_id, found, |_| true) else {
-                return Ok(None);
-            };
-            Ok(Some(audit::write_if(conn, &actor, |c| {
-                let ch = tdb::link_task(c, &r, pid, task_id)?;
-                Ok((ch.is_some(), ch))
-            })?))
-        })
-        .await?;
-    match linked {
-        // Problems have no field of their own on the page: the message comes back as a flash.
-        None => ctx.flash("error", chosen::INVALID),
-        Some(false) => return Err(AppError::NotFound),
-        Some(true) => ctx.flash("success", "flash-saved"),
-    }
-    Ok(ctx.redirect(&back))
+    let task_id = FieldErrors::default().id("task_id", &form.task_id);
+    let linked = crate::routes::call(&ctx, move |c, who| {
+        app::teams::link_task(c, who, id, pid, task_id)
+    })
+    .await?;
+    // Problems have no field of their own on the page: the message comes back as a flash.
+    flash_after(&ctx, linked, None, &format!("/teams/rounds/{id}#problems"))
 }

@@ -13,12 +13,11 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::{
-    created, etag, if_match, one, page, resource, version, Api, ApiError, ApiJson, ApiResult,
-    PageQuery,
+    created, etag, one, page, resource, version, Api, ApiError, ApiJson, ApiResult, PageQuery,
 };
 // The forms' handlers name these as `super::…`, as every API module does.
 use super::docs;
-use crate::app::reviews::{self as uc, move_reason, move_round_to, RoundAccess, RoundInput};
+use crate::app::reviews::{self as uc, RoundAccess, RoundInput};
 use crate::db::{self, reviews::Round};
 use crate::domain::access::Permission;
 use crate::domain::review::RoundStatus;
@@ -294,23 +293,15 @@ pub async fn move_round(
         e.add("status", "error-invalid-choice");
         return Err(api.invalid(e));
     };
-    let reason = move_reason(&a, next, &body.reason).map_err(|key| {
-        let mut e = FieldErrors::default();
-        e.add("reason", key);
-        api.invalid(e)
-    })?;
-    let version = if_match(&req, a.round.version)?;
-    if version == a.round.version && !a.round.status().can_become(next) {
-        return Err(ApiError::Conflict(format!(
-            "A round that is {} cannot become {}.",
-            a.round.status, body.status
-        )));
-    }
-    let (actor, round) = (api.actor(), a.round);
-    let rid = round.id;
+    let (rid, version) = (a.round.id, version(&req));
+    let said = format!(
+        "A round that is {} cannot become {}.",
+        a.round.status, body.status
+    );
     let moved = api
-        .db(move |c| move_round_to(c, &actor, &round, version, next, reason))
-        .await?;
+        .call(move |c, who| uc::move_round(c, who, rid, version, next, &body.reason))
+        .await
+        .map_err(|e| e.conflict_says(&said))?;
     match moved {
         Ok(()) => round_now(&api, rid, true).await,
         Err(db::reviews::MoveRefused::Conflict) => round_now(&api, rid, false).await,
