@@ -223,11 +223,9 @@ pub fn set_criteria(
 ) -> Result<(), Rejected> {
     let a = access(conn, who, campaign_id)?;
     forbidden_unless(a.manage)?;
-    let saved = write_if_changed(conn, who, |c| cdb::set_criteria(c, &a.c, items))?;
-    if saved {
-        Ok(())
-    } else {
-        Err(Rejected::NotAllowed("campaign-error-criteria-used"))
+    match write_if_changed(conn, who, |c| cdb::set_criteria(c, &a.c, items))? {
+        true => Ok(()),
+        false => Err(Rejected::NotAllowed("campaign-error-criteria-used")),
     }
 }
 

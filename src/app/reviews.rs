@@ -261,11 +261,9 @@ pub fn set_criteria(
 ) -> Result<(), Rejected> {
     let a = round_access(conn, who, round_id)?;
     a.require_lead()?;
-    let saved = write_if_changed(conn, who, |c| rdb::set_criteria(c, &a.round, items))?;
-    if saved {
-        Ok(())
-    } else {
-        Err(Rejected::NotAllowed("review-error-frozen"))
+    match write_if_changed(conn, who, |c| rdb::set_criteria(c, &a.round, items))? {
+        true => Ok(()),
+        false => Err(Rejected::NotAllowed("review-error-frozen")),
     }
 }
 

@@ -275,13 +275,11 @@ pub fn move_to(
         return Err(Rejected::refused("reason", "error-cancel-reason"));
     }
     let today = format::today();
-    let moved = write_if_changed(conn, who, |c| {
+    match write_if_changed(conn, who, |c| {
         db::tasks::set_status(c, &access.task, version, next, reason, today)
-    })?;
-    if moved {
-        Ok(())
-    } else {
-        Err(Rejected::Stale(Box::new(())))
+    })? {
+        true => Ok(()),
+        false => Err(Rejected::Stale(Box::new(()))),
     }
 }
 
@@ -366,7 +364,7 @@ pub fn publish(
     who: &Caller,
     task_id: i64,
     enabled: bool,
-) -> Result<(), Rejected> {
+) -> Result<db::public::PublicPage, Rejected> {
     let access = committee(conn, who, task_id)?;
     // A code is drawn until it is free (30⁶ codes: a clash is rare).
     let mut code = new_code();
@@ -374,13 +372,13 @@ pub fn publish(
         code = new_code();
     }
     audited(conn, who, |c| {
-        let (_, change) = db::public::set(c, &access.task, enabled, &code, who.id)?;
-        Ok(((), change))
+        db::public::set(c, &access.task, enabled, &code, who.id)
     })
 }
 
 /// A citizen's question on the public page under `code`, kept for the
-/// committee: no account asks it, `actor` names only where it came from.
+/// committee; answers its id. No account asks it: `actor` names only where
+/// it came from.
 pub fn ask(
     conn: &mut db::DbConnection,
     actor: &audit::Actor,
@@ -388,14 +386,13 @@ pub fn ask(
     name: &str,
     phone: &str,
     question: &str,
-) -> Result<(), Rejected> {
+) -> Result<i64, Rejected> {
     let task_id = db::public::by_code(conn, code)?.ok_or(Rejected::NotFound)?;
     let task = db::tasks::find(conn, task_id)?;
-    audit::write(conn, actor, |c| {
-        let (_, change) = db::public::ask(c, &task, name, phone, question)?;
-        Ok(((), change))
-    })?;
-    Ok(())
+    let asked = audit::write(conn, actor, |c| {
+        Ok(db::public::ask(c, &task, name, phone, question)?)
+    });
+    Ok(asked?)
 }
 
 /// Answers a question asked on the task's public page (its committee), in
@@ -413,12 +410,10 @@ pub fn answer_question(
     if !e.is_empty() {
         return Err(Rejected::Invalid(e));
     }
-    let answered = write_if_changed(conn, who, |c| {
+    match write_if_changed(conn, who, |c| {
         db::public::answer(c, &access.task, question_id, &text, who.id)
-    })?;
-    if answered {
-        Ok(())
-    } else {
-        Err(Rejected::NotFound)
+    })? {
+        true => Ok(()),
+        false => Err(Rejected::NotFound),
     }
 }

@@ -408,12 +408,10 @@ pub fn link_task(
     let Some(task_id) = found else {
         return Err(Rejected::refused("task_id", chosen::INVALID));
     };
-    let linked = write_if_changed(conn, who, |c| {
+    match write_if_changed(conn, who, |c| {
         tdb::link_task(c, &ra.round, problem_id, task_id)
-    })?;
-    if linked {
-        Ok(())
-    } else {
-        Err(Rejected::NotFound)
+    })? {
+        true => Ok(()),
+        false => Err(Rejected::NotFound),
     }
 }
