@@ -266,15 +266,25 @@ pub fn list(
         .filter_map(|h| personal_details(&access, h).map(|_| h.id))
         .collect();
     if !read.is_empty() {
-        let change = Change::new(
-            "read_personal",
-            "task",
-            task_id,
-            json!({"api": true, "households": read}),
-        );
-        audit::record_read(conn, &who.actor, &change.on_unit(access.task.unit_id))?;
+        read_of_task(conn, who, &access, json!({"api": true, "households": read}))?;
     }
     Ok(rows)
+}
+
+/// Logs a look at many of a task's households' details at once (a page of
+/// them, an export): one entry that says which, or how many.
+fn read_of_task(
+    conn: &mut DbConnection,
+    who: &Caller,
+    access: &Access,
+    what: serde_json::Value,
+) -> Result<(), Rejected> {
+    let read = Change::new("read_personal", "task", access.task.id, what);
+    Ok(audit::record_read(
+        conn,
+        &who.actor,
+        &read.on_unit(access.task.unit_id),
+    )?)
 }
 
 /// A task's households as its reader may see them, with their plans'
@@ -297,13 +307,12 @@ pub fn export(
         .filter(|h| h.has_personal_details() || amounts.contains_key(&h.id))
         .count();
     if access.sight == Sight::Logged && held > 0 {
-        let read = Change::new(
-            "read_personal",
-            "task",
-            task_id,
+        read_of_task(
+            conn,
+            who,
+            &access,
             json!({"export": true, "households": held}),
-        );
-        audit::record_read(conn, &who.actor, &read.on_unit(access.task.unit_id))?;
+        )?;
     }
     if access.sight == Sight::Masked {
         rows.iter_mut().for_each(Household::mask);

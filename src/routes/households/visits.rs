@@ -7,13 +7,12 @@ use actix_web::{web, HttpResponse};
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
-use super::{stage_options, Access};
+use super::stage_options;
 use crate::app::households::{PhotoOf, VisitInput};
-use crate::app::money::Compensation;
 use crate::app::{self, Rejected};
 use crate::context::Ctx;
 use crate::db;
-use crate::db::households::{DeviceVisit, Household, Place};
+use crate::db::households::{DeviceVisit, Place};
 use crate::domain::consent;
 use crate::domain::format;
 use crate::domain::households::{Concern, Sight, VisitKind};
@@ -67,54 +66,50 @@ pub(super) async fn show(
     id: web::Path<i64>,
     q: web::Query<ShowQuery>,
 ) -> AppResult<HttpResponse> {
-    let seen = with_household(&ctx, *id).await?;
-    let household = &seen.0;
-    // "Correct" pre-fills the form from the visit being corrected; a new
-    // visit is today's, at the door, by the member logging it (who is
-    // offered only if on the task).
-    let form = VisitForm {
-        visited_on: format::date(format::today()),
-        kind: VisitKind::DoorToDoor.as_str().into(),
-        stage_after: household.stage.clone(),
-        corrects_id: q.correct.map(|c| c.to_string()).unwrap_or_default(),
-        members: vec![ctx.user()?.id.to_string()],
-        next_visit_on: consent::next_visit_in_days(household.stage())
-            .map(|days| format::date(format::today() + chrono::Duration::days(days)))
-            .unwrap_or_default(),
-        ..Default::default()
-    };
+    let shown = (q.correct, q.before.unwrap_or(0));
     render_show(
         &ctx,
         StatusCode::OK,
-        seen,
-        form,
+        *id,
+        None,
         FieldErrors::default(),
-        (q.correct, q.before.unwrap_or(0)),
+        shown,
     )
     .await
 }
 
-/// The household as its page shows it, with its compensation records
-/// (`app::money::with_household`).
-async fn with_household(ctx: &Ctx, id: i64) -> AppResult<Seen> {
-    call(ctx, move |c, who| app::money::with_household(c, who, id))
-        .await?
-        .map_err(Rejected::into_app_error)
-}
-
-/// A household, its task's rights and its records, as its reader may see
-/// them.
-type Seen = (Household, Access, Option<Compensation>);
-
+/// The household's page as its reader may see it (`app::money::with_household`),
+/// with `form` as typed, or a new visit's.
 async fn render_show(
     ctx: &Ctx,
     status: StatusCode,
-    (household, access, compensation): Seen,
-    mut form: VisitForm,
+    hid: i64,
+    form: Option<VisitForm>,
     errors: FieldErrors,
     (correcting, before): (Option<i64>, i64),
 ) -> AppResult<HttpResponse> {
-    let (hid, tid, owner_id) = (household.id, access.task.id, access.task.owner_id);
+    let (household, access, compensation) =
+        call(ctx, move |c, who| app::money::with_household(c, who, hid))
+            .await?
+            .map_err(Rejected::into_app_error)?;
+    // "Correct" pre-fills the form from the visit being corrected; a new
+    // visit is today's, at the door, by the member logging it (who is
+    // offered only if on the task).
+    let mut form = match form {
+        Some(typed) => typed,
+        None => VisitForm {
+            visited_on: format::date(format::today()),
+            kind: VisitKind::DoorToDoor.as_str().into(),
+            stage_after: household.stage.clone(),
+            corrects_id: correcting.map(|c| c.to_string()).unwrap_or_default(),
+            members: vec![ctx.user()?.id.to_string()],
+            next_visit_on: consent::next_visit_in_days(household.stage())
+                .map(|days| format::date(format::today() + chrono::Duration::days(days)))
+                .unwrap_or_default(),
+            ..Default::default()
+        },
+    };
+    let (tid, owner_id) = (access.task.id, access.task.owner_id);
     let (history, members, owner, photos, parcel) = ctx
         .db(move |conn| {
             // The log a page at a time (a household visited every week for
@@ -367,17 +362,9 @@ pub(super) async fn log_visit(
             Ok(ctx.redirect(&format!("/households/{hid}")))
         }
         Err(Rejected::Invalid(e)) => {
-            let seen = with_household(&ctx, hid).await?;
             let correcting = form.corrects_id.trim().parse().ok();
-            render_show(
-                &ctx,
-                StatusCode::UNPROCESSABLE_ENTITY,
-                seen,
-                form,
-                e,
-                (correcting, 0),
-            )
-            .await
+            let status = StatusCode::UNPROCESSABLE_ENTITY;
+            render_show(&ctx, status, hid, Some(form), e, (correcting, 0)).await
         }
         Err(other) => Err(other.into_app_error()),
     }
