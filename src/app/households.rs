@@ -287,6 +287,9 @@ fn read_of_task(
     )?)
 }
 
+/// The current plan's amounts per household, as an export writes them.
+pub type AmountsOf = HashMap<i64, Amounts>;
+
 /// A task's households as its reader may see them, with their plans'
 /// current amounts (none for a reader who sees details masked); an export by
 /// a reviewer or administrator is logged once, with how many households'
@@ -295,11 +298,11 @@ pub fn export(
     conn: &mut DbConnection,
     who: &Caller,
     task_id: i64,
-) -> Result<(Access, Vec<Household>, HashMap<i64, Amounts>), Rejected> {
+) -> Result<(Access, Vec<Household>, AmountsOf), Rejected> {
     let access = access(conn, who, task_id)?;
     let mut rows = db::households::all_of_task(conn, task_id)?;
     let amounts = match access.sight {
-        Sight::Masked => HashMap::new(),
+        Sight::Masked => AmountsOf::new(),
         _ => db::money::current_amounts(conn, task_id)?,
     };
     let held = rows

@@ -3,6 +3,7 @@
 
 use actix_web::{web, HttpResponse};
 
+use crate::app::households::AmountsOf;
 use crate::app::{self, Rejected};
 use crate::context::Ctx;
 use crate::db;
@@ -14,9 +15,6 @@ use crate::error::AppResult;
 use crate::i18n::{self, Locale};
 use crate::routes::export::{attachment, csv_bytes, title_rows, xlsx_error, XLSX};
 use crate::routes::tasks::Access;
-
-/// The current plan's amounts per household, as an export writes them.
-pub(crate) type AmountsOf = std::collections::HashMap<i64, Amounts>;
 
 /// The task's households as its reader may see them, and their plans'
 /// amounts (`app::households::export`).
