@@ -279,12 +279,9 @@ fn read_of_task(
     access: &Access,
     what: serde_json::Value,
 ) -> Result<(), Rejected> {
-    let read = Change::new("read_personal", "task", access.task.id, what);
-    Ok(audit::record_read(
-        conn,
-        &who.actor,
-        &read.on_unit(access.task.unit_id),
-    )?)
+    let unit = access.task.unit_id;
+    let read = Change::new("read_personal", "task", access.task.id, what).on_unit(unit);
+    Ok(audit::record_read(conn, &who.actor, &read)?)
 }
 
 /// The current plan's amounts per household, as an export writes them.
@@ -310,12 +307,8 @@ pub fn export(
         .filter(|h| h.has_personal_details() || amounts.contains_key(&h.id))
         .count();
     if access.sight == Sight::Logged && held > 0 {
-        read_of_task(
-            conn,
-            who,
-            &access,
-            json!({"export": true, "households": held}),
-        )?;
+        let what = json!({"export": true, "households": held});
+        read_of_task(conn, who, &access, what)?;
     }
     if access.sight == Sight::Masked {
         rows.iter_mut().for_each(Household::mask);

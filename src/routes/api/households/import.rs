@@ -154,13 +154,8 @@ pub async fn import_households(
         return Ok(HttpResponse::Ok().json(out(lines - skipped, skipped, true)));
     }
     let answer = out(0, 0, false);
-    let (lines, skip) = (
-        Lines::Checked {
-            file,
-            rows: report.into_rows(),
-        },
-        q.skip_duplicates,
-    );
+    let rows = report.into_rows();
+    let (lines, skip) = (Lines::Checked { file, rows }, q.skip_duplicates);
     let done = api
         .call(move |c, who| import(c, who, tid, lines, skip))
         .await?;
