@@ -453,10 +453,42 @@ pub struct Imported {
     pub plans: usize,
 }
 
-/// Adds checked rows to the task (one transaction is the caller's), skipping
+/// The lines an import saves: an upload the page checked and staged (its
+/// id), or the lines a request carried, checked, with the file's name.
+pub enum Lines {
+    Staged(i64),
+    Checked { file: String, rows: Vec<ImportRow> },
+}
+
+/// Saves the lines on the task (those who may edit it) in one audited
+/// transaction, or none. A staged upload is the uploader's own, taken once:
+/// `NotFound` when already confirmed, expired or someone else's.
+pub fn import(
+    conn: &mut db::DbConnection,
+    who: &super::Caller,
+    task_id: i64,
+    lines: Lines,
+    skip_duplicates: bool,
+) -> Result<Imported, super::Rejected> {
+    let task = super::tasks::editable(conn, who, task_id)?.task;
+    let done = audit::write_if(conn, &who.actor, |c| {
+        let (file, rows) = match lines {
+            Lines::Checked { file, rows } => (file, rows),
+            Lines::Staged(id) => match db::households::take_import(c, id, task.id, who.id)? {
+                Some(staged) => staged,
+                None => return Ok((None, None)),
+            },
+        };
+        let (done, change) = import_rows(c, &task, &file, &rows, skip_duplicates, who.id)?;
+        Ok((Some(done), Some(change)))
+    })?;
+    done.ok_or(super::Rejected::NotFound)
+}
+
+/// Adds checked rows to the task (in the caller's transaction), skipping
 /// those on a parcel the task already holds (or an earlier row has) when
 /// `skip_duplicates`: what was done, and the audit entry naming the file.
-pub fn import_rows(
+fn import_rows(
     conn: &mut db::DbConnection,
     task: &db::tasks::Task,
     file: &str,

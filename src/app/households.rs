@@ -1,6 +1,7 @@
 //! Households of a task and their visits: register or edit a household, log
 //! a visit (or correct one).
 
+use std::collections::HashMap;
 use std::path::Path;
 
 use chrono::NaiveDate;
@@ -9,15 +10,18 @@ use serde_json::json;
 
 use super::tasks::{access, editable, Access};
 use super::Caller;
-use super::{forbidden_unless, required_date, Rejected, Version};
+use super::{audited, forbidden_unless, required_date, Rejected, Version};
 use crate::attachments;
 use crate::context::CurrentUser;
 use crate::db::audit::Change;
 use crate::db::households::{DeviceVisit, Household, HouseholdFields, NewVisit};
 use crate::db::{self, audit, DbConnection};
+use crate::domain::access::Permission;
 use crate::domain::consent::ConsentStage;
+use crate::domain::deadline::TaskStatus;
 use crate::domain::format;
 use crate::domain::households::{parse_list, store_list, Concern, PriorityGroup, Sight, VisitKind};
+use crate::domain::money::Amounts;
 use crate::domain::numbers;
 use crate::domain::validate::FieldErrors;
 use crate::error::{AppError, AppResult};
@@ -226,6 +230,198 @@ pub fn personal_details(access: &Access, household: &mut Household) -> Option<Ch
         household.mask();
     }
     read
+}
+
+/// A household as its reader may see it: personal details masked, or a
+/// reviewer's or administrator's look at them logged (then `true`).
+pub fn seen(
+    conn: &mut DbConnection,
+    who: &Caller,
+    household_id: i64,
+) -> Result<(Household, Access, bool), Rejected> {
+    let (mut household, access) = household_access(conn, who, household_id)?;
+    let read = personal_details(&access, &mut household);
+    if let Some(read) = &read {
+        audit::record_read(conn, &who.actor, read)?;
+    }
+    Ok((household, access, read.is_some()))
+}
+
+/// A page of a task's households after the id `after`, as its reader may
+/// see them: a reviewer's or administrator's page is logged once, naming
+/// the households whose details it held (as an export is).
+pub fn list(
+    conn: &mut DbConnection,
+    who: &Caller,
+    task_id: i64,
+    mut filter: db::households::Filter,
+    after: i64,
+    limit: i64,
+) -> Result<Vec<Household>, Rejected> {
+    let access = access(conn, who, task_id)?;
+    filter.by_phone = access.sight != Sight::Masked;
+    let mut rows = db::households::after(conn, task_id, &filter, after, limit)?;
+    let read: Vec<i64> = rows
+        .iter_mut()
+        .filter_map(|h| personal_details(&access, h).map(|_| h.id))
+        .collect();
+    if !read.is_empty() {
+        read_of_task(conn, who, &access, json!({"api": true, "households": read}))?;
+    }
+    Ok(rows)
+}
+
+/// Logs a look at many of a task's households' details at once (a page of
+/// them, an export): one entry that says which, or how many.
+fn read_of_task(
+    conn: &mut DbConnection,
+    who: &Caller,
+    access: &Access,
+    what: serde_json::Value,
+) -> Result<(), Rejected> {
+    let unit = access.task.unit_id;
+    let read = Change::new("read_personal", "task", access.task.id, what).on_unit(unit);
+    Ok(audit::record_read(conn, &who.actor, &read)?)
+}
+
+/// The current plan's amounts per household, as an export writes them.
+pub type AmountsOf = HashMap<i64, Amounts>;
+
+/// A task's households as its reader may see them, with their plans'
+/// current amounts (none for a reader who sees details masked); an export by
+/// a reviewer or administrator is logged once, with how many households'
+/// details (or amounts) it held.
+pub fn export(
+    conn: &mut DbConnection,
+    who: &Caller,
+    task_id: i64,
+) -> Result<(Access, Vec<Household>, AmountsOf), Rejected> {
+    let access = access(conn, who, task_id)?;
+    let mut rows = db::households::all_of_task(conn, task_id)?;
+    let amounts = match access.sight {
+        Sight::Masked => AmountsOf::new(),
+        _ => db::money::current_amounts(conn, task_id)?,
+    };
+    let held = rows
+        .iter()
+        .filter(|h| h.has_personal_details() || amounts.contains_key(&h.id))
+        .count();
+    if access.sight == Sight::Logged && held > 0 {
+        let what = json!({"export": true, "households": held});
+        read_of_task(conn, who, &access, what)?;
+    }
+    if access.sight == Sight::Masked {
+        rows.iter_mut().for_each(Household::mask);
+    }
+    Ok((access, rows, amounts))
+}
+
+/// A visit's photo, sought among its household's or one visit's, to whoever
+/// may read the household's personal details (a reviewer's or
+/// administrator's look logged).
+pub fn photo(
+    conn: &mut DbConnection,
+    who: &Caller,
+    of: PhotoOf,
+    photo_id: i64,
+) -> Result<db::households::VisitPhoto, Rejected> {
+    let (household_id, visit_id) = match of {
+        PhotoOf::Household(id) => (id, None),
+        PhotoOf::Visit(id) => {
+            let (household, _) =
+                db::households::visit_household(conn, id)?.ok_or(Rejected::NotFound)?;
+            (household, Some(id))
+        }
+    };
+    // Masked details are not looked at, so nothing is logged before the 403.
+    let (_, access, _) = seen(conn, who, household_id)?;
+    forbidden_unless(access.sight != Sight::Masked)?;
+    let photos = db::households::photos(conn, household_id, visit_id)?;
+    photos
+        .into_iter()
+        .find(|p| p.id == photo_id)
+        .ok_or(Rejected::NotFound)
+}
+
+/// Where a photo is sought: among a household's (the page) or a visit's
+/// (the API).
+#[derive(Debug, Clone, Copy)]
+pub enum PhotoOf {
+    Household(i64),
+    Visit(i64),
+}
+
+/// Whether the reader administers the task's unit: exports and erases a
+/// household's personal data.
+pub fn administers(user: &CurrentUser, access: &Access) -> bool {
+    user.can(Permission::ManageUsers, &access.unit.path)
+}
+
+/// Whether the task is finished: its households' personal data may then be
+/// erased.
+pub fn closed(access: &Access) -> bool {
+    TaskStatus::parse(&access.task.status).is_some_and(TaskStatus::is_finished)
+}
+
+/// All that is held about one household, as its export writes it.
+pub struct PersonalData {
+    pub household: Household,
+    pub access: Access,
+    /// Its visits and who went.
+    pub history: Vec<(db::households::VisitRow, Vec<String>)>,
+    pub photos: Vec<db::households::VisitPhoto>,
+    pub scans: Vec<db::documents::Scan>,
+    /// The audit entries about it, this export's among them.
+    pub audit: Vec<audit::Entry>,
+}
+
+/// Everything held about one household, for the task unit's
+/// administrators; the export is logged.
+pub fn personal_data(
+    conn: &mut DbConnection,
+    who: &Caller,
+    household_id: i64,
+) -> Result<PersonalData, Rejected> {
+    let (household, access) = household_access(conn, who, household_id)?;
+    forbidden_unless(administers(who, &access))?;
+    let read = Change::new("export_personal", "household", household_id, json!({}));
+    audit::record_read(conn, &who.actor, &read.on_unit(access.task.unit_id))?;
+    let history = db::households::history(conn, household_id)?;
+    let visits: Vec<i64> = history.iter().map(|(v, _)| v.id).collect();
+    Ok(PersonalData {
+        scans: db::documents::scans_of(conn, "visit", &visits)?,
+        audit: audit::of_entity(conn, "household", household_id)?,
+        photos: db::households::photos(conn, household_id, None)?,
+        history,
+        household,
+        access,
+    })
+}
+
+/// Erases a household's personal details once its task is closed (the task
+/// unit's administrators), keeping what the figures need (stage, area,
+/// dates, visit kinds); the photos' files go once nothing names them.
+pub fn erase(
+    conn: &mut DbConnection,
+    who: &Caller,
+    household_id: i64,
+    files: &Path,
+) -> Result<(), Rejected> {
+    let (_, access) = household_access(conn, who, household_id)?;
+    forbidden_unless(administers(who, &access))?;
+    if !closed(&access) {
+        return Err(Rejected::NotAllowed("households-erase-open"));
+    }
+    let unused = audited(conn, who, |c| {
+        let (change, unused) = db::households::erase(c, &access.task, household_id)?;
+        Ok((unused, change))
+    })?;
+    for sha in unused {
+        if let Err(e) = attachments::remove(files, &sha) {
+            tracing::warn!(error = %e, "an erased photo's file could not be removed");
+        }
+    }
+    Ok(())
 }
 
 /// A visit as typed on the form or sent as JSON.
@@ -494,6 +690,128 @@ pub fn log_visit(
         }
         Err(e) => Err(e.into()),
     }
+}
+
+/// A formal dialogue held with many of a task's households, as typed on
+/// its form.
+#[derive(Debug, Clone, Default)]
+pub struct DialogueInput {
+    pub held_on: Option<NaiveDate>,
+    pub place: String,
+    pub chaired_by: String,
+    pub summary: String,
+    /// The households present, each with its own outcome (a stage), or
+    /// empty for the common one.
+    pub households: Vec<(i64, String)>,
+    /// The common outcome.
+    pub stage_after: String,
+    pub reason: String,
+    /// What the edge could not read.
+    pub unread: FieldErrors,
+}
+
+/// Records a dialogue (those who may log visits), which adds a visit to each
+/// household present, open ones of the task: each moves to its own outcome
+/// or the common one, a stage of the task's steps (or the one it is at);
+/// going back or skipping steps, or a money stage without its record, needs
+/// a reason.
+pub fn hold_dialogue(
+    conn: &mut DbConnection,
+    who: &Caller,
+    task_id: i64,
+    input: &DialogueInput,
+) -> Result<(), Rejected> {
+    let access = access(conn, who, task_id)?;
+    forbidden_unless(access.can_log_visits)?;
+    let mut e = input.unread.clone();
+    let held_on = required_date(&mut e, "held_on", input.held_on);
+    if held_on.is_some_and(|d| d > format::today()) {
+        e.add("held_on", "error-future-date");
+    }
+    let place = e.required("place", &input.place, 300);
+    let chaired_by = e.optional_text("chaired_by", &input.chaired_by, 300);
+    let summary = e.optional_text("summary", &input.summary, 10_000);
+    let stage_after = ConsentStage::parse(&input.stage_after);
+    if stage_after.is_none() {
+        e.add("stage_after", "error-invalid-choice");
+    }
+    let reason = e.optional("reason", &input.reason, 1000);
+    let ids: Vec<i64> = input.households.iter().map(|(id, _)| *id).collect();
+    let present = db::households::open_among(conn, task_id, &ids)?;
+    let records = present
+        .iter()
+        .map(|h| db::money::records(conn, h.id))
+        .collect::<Result<Vec<_>, _>>()?;
+    // Open households of this task, as the form offers them; no others.
+    let offered = |h: i64| present.iter().any(|p| p.id == h);
+    if super::chosen::every(&mut e, "households", &ids, offered, super::chosen::INVALID)
+        && present.is_empty()
+    {
+        e.add("households", "error-choose-households");
+    }
+    // Each household's outcome: its own if chosen, else the common one; a
+    // stage of the task's own steps.
+    let process = access.process;
+    let chosen = |id: i64| input.households.iter().find(|(h, _)| *h == id);
+    let outcomes: Vec<Option<ConsentStage>> = present
+        .iter()
+        .map(|h| match chosen(h.id).map_or("", |(_, s)| s.as_str()) {
+            "" => stage_after,
+            own => {
+                let to = ConsentStage::parse(own)
+                    .filter(|s| process.stages().contains(s) || *s == h.stage());
+                if to.is_none() {
+                    e.add(&format!("outcome_{}", h.id), "error-invalid-choice");
+                }
+                to
+            }
+        })
+        .collect();
+    if stage_after.is_some_and(|s| !process.stages().contains(&s)) {
+        e.add("stage_after", "error-invalid-choice");
+    }
+    let moves = present.iter().zip(&outcomes).zip(&records);
+    let moves: Vec<_> = moves
+        .filter_map(|((h, to), r)| to.map(|to| (h, to, r)))
+        .collect();
+    if reason.is_none()
+        && moves
+            .iter()
+            .any(|(h, to, _)| process.classify(h.stage(), *to).needs_reason())
+    {
+        e.add("reason", "error-stage-reason");
+    }
+    // A money stage needs each household's record, or the reason.
+    let missing = moves.iter().find_map(|(h, to, r)| {
+        (h.stage() != *to)
+            .then(|| crate::domain::money::missing_record(*to, r))
+            .flatten()
+    });
+    if let (Some(key), None) = (missing, &reason) {
+        e.add("reason", key);
+    }
+    let outcomes: Vec<ConsentStage> = outcomes.into_iter().flatten().collect();
+    let (Some(held_on), Some(_), true) = (held_on, stage_after, e.is_empty()) else {
+        return Err(Rejected::Invalid(e));
+    };
+    let fields = db::households::DialogueFields {
+        held_on,
+        place,
+        chaired_by,
+        summary,
+    };
+    audited(conn, who, |c| {
+        let (_, change) = db::households::hold_dialogue(
+            c,
+            &access.task,
+            &fields,
+            &present,
+            &outcomes,
+            reason,
+            who.id,
+        )?;
+        Ok(((), change))
+    })
 }
 
 /// A photo added to a visit already logged (a phone that sends the visit

@@ -7,7 +7,7 @@
 use chrono::NaiveDate;
 use serde::Serialize;
 
-use super::households::household_access;
+use super::households::{household_access, seen};
 use super::tasks::Access;
 use super::Caller;
 use super::{forbidden_unless, required_date, Rejected};
@@ -129,25 +129,45 @@ pub fn of_household(
     household_id: i64,
 ) -> Result<(Household, Access, Option<Compensation>), Rejected> {
     let (household, access) = household_access(conn, who, household_id)?;
+    let records = records_seen(conn, who, &access, household_id, false)?;
+    Ok((household, access, records))
+}
+
+/// A household's page: the household as `households::seen` shows it and
+/// its records as `of_household` reads them, one look logged for both.
+pub fn with_household(
+    conn: &mut DbConnection,
+    who: &Caller,
+    household_id: i64,
+) -> Result<(Household, Access, Option<Compensation>), Rejected> {
+    let (household, access, looked) = seen(conn, who, household_id)?;
+    let records = records_seen(conn, who, &access, household_id, looked)?;
+    Ok((household, access, records))
+}
+
+/// The records unless the reader sees personal details masked; a logged
+/// look at them leaves its trace unless the household's was `looked` at.
+fn records_seen(
+    conn: &mut DbConnection,
+    who: &Caller,
+    access: &Access,
+    household_id: i64,
+    looked: bool,
+) -> Result<Option<Compensation>, Rejected> {
     let records = match access.sight {
         Sight::Masked => None,
         _ => Some(read(conn, household_id)?),
     };
-    if access.sight == Sight::Logged && records.as_ref().is_some_and(|r| !r.is_empty()) {
-        audit::record_read(conn, &who.actor, &read_of(&access, household_id))?;
+    if !looked && access.sight == Sight::Logged && records.as_ref().is_some_and(|r| !r.is_empty()) {
+        let read = audit::Change::new(
+            "read_personal",
+            "household",
+            household_id,
+            serde_json::json!({"compensation": true}),
+        );
+        audit::record_read(conn, &who.actor, &read.on_unit(access.task.unit_id))?;
     }
-    Ok((household, access, records))
-}
-
-/// The trace a logged look at a household's amounts leaves.
-pub fn read_of(access: &Access, household_id: i64) -> crate::db::audit::Change {
-    crate::db::audit::Change::new(
-        "read_personal",
-        "household",
-        household_id,
-        serde_json::json!({"compensation": true}),
-    )
-    .on_unit(access.task.unit_id)
+    Ok(records)
 }
 
 /// The household and its task's rights; 403 unless the reader edits the task.

@@ -3,60 +3,28 @@
 
 use actix_web::{web, HttpResponse};
 
+use crate::app::households::AmountsOf;
+use crate::app::{self, Rejected};
 use crate::context::Ctx;
-use crate::db::{self, audit};
+use crate::db;
 use crate::domain::format;
-use crate::domain::households::Sight;
 use crate::domain::import::{AMOUNT_HEADERS, EXPORT_HEADERS};
 use crate::domain::money::Amounts;
 use crate::domain::numbers;
 use crate::error::AppResult;
 use crate::i18n::{self, Locale};
 use crate::routes::export::{attachment, csv_bytes, title_rows, xlsx_error, XLSX};
-use crate::routes::tasks::{load, Access};
+use crate::routes::tasks::Access;
 
-/// The current plan's amounts per household, as an export writes them.
-pub(crate) type AmountsOf = std::collections::HashMap<i64, Amounts>;
-
-/// The task's households as its reader may see them, with the unit's name
-/// and their plans' amounts (none for a reader who sees details masked).
+/// The task's households as its reader may see them, and their plans'
+/// amounts (`app::households::export`).
 async fn export_rows(
     ctx: &Ctx,
     id: i64,
-) -> AppResult<(Access, String, Vec<db::households::Household>, AmountsOf)> {
-    let access = load(ctx, id).await?;
-    let (tid, unit_id, sight) = (access.task.id, access.task.unit_id, access.sight);
-    let actor = ctx.actor();
-    let (unit, mut rows, amounts) = ctx
-        .db(move |conn| {
-            let rows = db::households::all_of_task(conn, tid)?;
-            let amounts = match sight {
-                Sight::Masked => AmountsOf::new(),
-                _ => db::money::current_amounts(conn, tid)?,
-            };
-            // An export by a reviewer or administrator is logged once, with
-            // how many households' details (or amounts) it held.
-            let held = rows
-                .iter()
-                .filter(|h| h.has_personal_details() || amounts.contains_key(&h.id))
-                .count();
-            if sight == Sight::Logged && held > 0 {
-                let read = audit::Change::new(
-                    "read_personal",
-                    "task",
-                    tid,
-                    serde_json::json!({"export": true, "households": held}),
-                )
-                .on_unit(unit_id);
-                audit::record_read(conn, &actor, &read)?;
-            }
-            Ok((db::units::find(conn, unit_id)?.name, rows, amounts))
-        })
-        .await?;
-    if sight == Sight::Masked {
-        rows.iter_mut().for_each(db::households::Household::mask);
-    }
-    Ok((access, unit, rows, amounts))
+) -> AppResult<(Access, Vec<db::households::Household>, AmountsOf)> {
+    crate::routes::call(ctx, move |c, who| app::households::export(c, who, id))
+        .await?
+        .map_err(Rejected::into_app_error)
 }
 
 fn priority_names(h: &db::households::Household) -> String {
@@ -182,7 +150,7 @@ pub(crate) fn households_xlsx(
 }
 
 pub(super) async fn export_csv(ctx: Ctx, id: web::Path<i64>) -> AppResult<HttpResponse> {
-    let (access, _, rows, amounts) = export_rows(&ctx, *id).await?;
+    let (access, rows, amounts) = export_rows(&ctx, *id).await?;
     Ok(attachment(
         "text/csv; charset=utf-8",
         format!("ho-dan-viec-{}.csv", access.task.id),
@@ -191,11 +159,11 @@ pub(super) async fn export_csv(ctx: Ctx, id: web::Path<i64>) -> AppResult<HttpRe
 }
 
 pub(super) async fn export_xlsx(ctx: Ctx, id: web::Path<i64>) -> AppResult<HttpResponse> {
-    let (access, unit, rows, amounts) = export_rows(&ctx, *id).await?;
+    let (access, rows, amounts) = export_rows(&ctx, *id).await?;
     Ok(attachment(
         XLSX,
         format!("ho-dan-viec-{}.xlsx", access.task.id),
-        households_xlsx(&access.task.title, &unit, &rows, &amounts)?,
+        households_xlsx(&access.task.title, &access.unit.name, &rows, &amounts)?,
     ))
 }
 

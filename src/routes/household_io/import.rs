@@ -9,14 +9,15 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 
 use crate::app::household_import::{
-    check_off_the_pages, import_rows, ImportOptions, Report, MAX_UPLOAD,
+    check_off_the_pages, import, ImportOptions, Lines, Report, MAX_UPLOAD,
 };
+use crate::app::Rejected;
 use crate::context::Ctx;
-use crate::db::{self, audit};
+use crate::db;
 use crate::domain::format;
 use crate::domain::import::{Skip, EXPORT_HEADERS};
 use crate::domain::numbers::DecimalSign;
-use crate::error::{AppError, AppResult};
+use crate::error::AppResult;
 use crate::i18n::{self, Locale};
 use crate::routes::tasks::{load_editable, Access};
 
@@ -241,25 +242,10 @@ pub(super) async fn confirm(
     form: web::Form<ConfirmForm>,
 ) -> AppResult<HttpResponse> {
     let (id, import_id) = path.into_inner();
-    let access = load_editable(&ctx, id).await?;
-    let skip = form.skip_duplicates == "1";
-    let (task, actor, uid) = (access.task.clone(), ctx.actor(), ctx.user()?.id);
-    let imported = ctx
-        .db(move |conn| {
-            audit::write_if(conn, &actor, |c| {
-                let Some((file, rows)) = db::households::take_import(c, import_id, task.id, uid)?
-                else {
-                    return Ok((None, None));
-                };
-                let (done, change) = import_rows(c, &task, &file, &rows, skip, uid)?;
-                Ok((Some(done), Some(change)))
-            })
-        })
-        .await?;
-    let Some(done) = imported else {
-        // Already confirmed, expired, or someone else's upload.
-        return Err(AppError::NotFound);
-    };
+    let (lines, skip) = (Lines::Staged(import_id), form.skip_duplicates == "1");
+    let done = crate::routes::call(&ctx, move |c, who| import(c, who, id, lines, skip))
+        .await?
+        .map_err(Rejected::into_app_error)?;
     let message = i18n::t_args(
         ctx.locale,
         "flash-imported-counts",

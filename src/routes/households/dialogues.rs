@@ -7,15 +7,17 @@ use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
 use super::{load, Access};
+use crate::app::households::DialogueInput;
+use crate::app::{self, Rejected};
 use crate::context::Ctx;
-use crate::db::{self, audit};
+use crate::db;
 use crate::domain::consent::ConsentStage;
 use crate::domain::format;
 use crate::domain::households::visit_overdue;
 use crate::domain::validate::FieldErrors;
 use crate::error::{AppError, AppResult};
 use crate::i18n;
-use crate::routes::{chosen, HtmlForm, Page};
+use crate::routes::{call, HtmlForm, Page};
 
 #[derive(Deserialize, Default)]
 #[serde(default)]
@@ -210,106 +212,36 @@ pub(super) async fn hold_dialogue(
     id: web::Path<i64>,
     form: HtmlForm<DialogueForm>,
 ) -> AppResult<HttpResponse> {
-    let access = load(&ctx, *id).await?;
-    if !access.can_log_visits {
-        return Err(AppError::Forbidden);
-    }
-    let user_id = ctx.user()?.id;
-    let form = form.0;
-    let mut e = FieldErrors::default();
-    let held_on = e.date("held_on", &form.held_on);
-    if form.held_on.trim().is_empty() {
-        e.add("held_on", "error-required");
-    }
-    if held_on.is_some_and(|d| d > format::today()) {
-        e.add("held_on", "error-future-date");
-    }
-    let place = e.required("place", &form.place, 300);
-    let chaired_by = e.optional_text("chaired_by", &form.chaired_by, 300);
-    let summary = e.optional_text("summary", &form.summary, 10_000);
-    let ids = e.ids("households", &form.households);
-    let stage_after = ConsentStage::parse(&form.stage_after);
-    if stage_after.is_none() {
-        e.add("stage_after", "error-invalid-choice");
-    }
-    let reason = e.optional("reason", &form.reason, 1000);
-    let tid = access.task.id;
-    let named = ids.clone();
-    let (present, records) = ctx
-        .db(move |conn| {
-            let present = db::households::open_among(conn, tid, &named)?;
-            let records = present
-                .iter()
-                .map(|h| db::money::records(conn, h.id))
-                .collect::<Result<Vec<_>, _>>()?;
-            Ok((present, records))
-        })
-        .await?;
-    // Open households of this task, as the form offers them; no others.
-    let offered = |h: i64| present.iter().any(|p| p.id == h);
-    if chosen::every(&mut e, "households", &ids, offered, chosen::INVALID) && present.is_empty() {
-        e.add("households", "error-choose-households");
-    }
-    // Each household's outcome: its own if chosen, else the common one; a
-    // stage of the task's own steps.
-    let process = access.process;
-    let outcomes: Vec<Option<ConsentStage>> = present
-        .iter()
-        .map(|h| match form.outcome_of(h.id) {
-            "" => stage_after,
-            own => {
-                let to = ConsentStage::parse(own)
-                    .filter(|s| process.stages().contains(s) || *s == h.stage());
-                if to.is_none() {
-                    e.add(&format!("outcome_{}", h.id), "error-invalid-choice");
-                }
-                to
-            }
-        })
-        .collect();
-    if stage_after.is_some_and(|s| !process.stages().contains(&s)) {
-        e.add("stage_after", "error-invalid-choice");
-    }
-    let moves = present.iter().zip(&outcomes).zip(&records);
-    let moves: Vec<_> = moves
-        .filter_map(|((h, to), r)| to.map(|to| (h, to, r)))
-        .collect();
-    if reason.is_none()
-        && moves
-            .iter()
-            .any(|(h, to, _)| process.classify(h.stage(), *to).needs_reason())
-    {
-        e.add("reason", "error-stage-reason");
-    }
-    // A money stage needs each household's record, or the reason.
-    let missing = moves.iter().find_map(|(h, to, r)| {
-        (h.stage() != *to)
-            .then(|| crate::domain::money::missing_record(*to, r))
-            .flatten()
-    });
-    if let (Some(key), None) = (missing, &reason) {
-        e.add("reason", key);
-    }
-    let outcomes: Vec<ConsentStage> = outcomes.into_iter().flatten().collect();
-    let (Some(held_on), Some(_), true) = (held_on, stage_after, e.is_empty()) else {
-        return render_dialogue(&ctx, StatusCode::UNPROCESSABLE_ENTITY, &access, &form, &e).await;
-    };
-    let fields = db::households::DialogueFields {
+    let (tid, form) = (*id, form.0);
+    let mut unread = FieldErrors::default();
+    let held_on = unread.date("held_on", &form.held_on);
+    let ids = unread.ids("households", &form.households);
+    let input = DialogueInput {
         held_on,
-        place,
-        chaired_by,
-        summary,
+        place: form.place.clone(),
+        chaired_by: form.chaired_by.clone(),
+        summary: form.summary.clone(),
+        households: ids
+            .into_iter()
+            .map(|h| (h, form.outcome_of(h).to_string()))
+            .collect(),
+        stage_after: form.stage_after.clone(),
+        reason: form.reason.clone(),
+        unread,
     };
-    let (task, actor) = (access.task, ctx.actor());
-    ctx.db(move |conn| {
-        audit::write(conn, &actor, |c| {
-            let (_, change) = db::households::hold_dialogue(
-                c, &task, &fields, &present, &outcomes, reason, user_id,
-            )?;
-            Ok(((), change))
-        })
+    let held = call(&ctx, move |c, who| {
+        app::households::hold_dialogue(c, who, tid, &input)
     })
     .await?;
-    ctx.flash("success", "flash-dialogue-saved");
-    Ok(ctx.redirect(&format!("/tasks/{tid}#dialogues")))
+    match held {
+        Ok(()) => {
+            ctx.flash("success", "flash-dialogue-saved");
+            Ok(ctx.redirect(&format!("/tasks/{tid}#dialogues")))
+        }
+        Err(Rejected::Invalid(e)) => {
+            let access = load(&ctx, tid).await?;
+            render_dialogue(&ctx, StatusCode::UNPROCESSABLE_ENTITY, &access, &form, &e).await
+        }
+        Err(other) => Err(other.into_app_error()),
+    }
 }

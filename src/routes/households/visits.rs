@@ -7,20 +7,19 @@ use actix_web::{web, HttpResponse};
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
-use super::personal::{administers, closed};
-use super::{household_access, stage_options, Access};
-use crate::app::households::{personal_details, VisitInput};
+use super::stage_options;
+use crate::app::households::{PhotoOf, VisitInput};
 use crate::app::{self, Rejected};
 use crate::context::Ctx;
+use crate::db;
 use crate::db::households::{DeviceVisit, Place};
-use crate::db::{self, audit};
 use crate::domain::consent;
 use crate::domain::format;
 use crate::domain::households::{Concern, Sight, VisitKind};
 use crate::domain::validate::FieldErrors;
-use crate::error::{AppError, AppResult};
+use crate::error::AppResult;
 use crate::i18n::{self, Locale};
-use crate::routes::{options, Submitted};
+use crate::routes::{call, options, Submitted};
 
 #[derive(Deserialize, Serialize, Default, Clone)]
 #[serde(default)]
@@ -67,62 +66,52 @@ pub(super) async fn show(
     id: web::Path<i64>,
     q: web::Query<ShowQuery>,
 ) -> AppResult<HttpResponse> {
-    let (household, access) = household_access(&ctx, *id).await?;
-    // "Correct" pre-fills the form from the visit being corrected; a new
-    // visit is today's, at the door, by the member logging it (who is
-    // offered only if on the task).
-    let form = VisitForm {
-        visited_on: format::date(format::today()),
-        kind: VisitKind::DoorToDoor.as_str().into(),
-        stage_after: household.stage.clone(),
-        corrects_id: q.correct.map(|c| c.to_string()).unwrap_or_default(),
-        members: vec![ctx.user()?.id.to_string()],
-        next_visit_on: consent::next_visit_in_days(household.stage())
-            .map(|days| format::date(format::today() + chrono::Duration::days(days)))
-            .unwrap_or_default(),
-        ..Default::default()
-    };
+    let shown = (q.correct, q.before.unwrap_or(0));
     render_show(
         &ctx,
         StatusCode::OK,
-        household,
-        access,
-        form,
+        *id,
+        None,
         FieldErrors::default(),
-        (q.correct, q.before.unwrap_or(0)),
+        shown,
     )
     .await
 }
 
+/// The household's page as its reader may see it (`app::money::with_household`),
+/// with `form` as typed, or a new visit's.
 async fn render_show(
     ctx: &Ctx,
     status: StatusCode,
-    mut household: db::households::Household,
-    access: Access,
-    mut form: VisitForm,
+    hid: i64,
+    form: Option<VisitForm>,
     errors: FieldErrors,
     (correcting, before): (Option<i64>, i64),
 ) -> AppResult<HttpResponse> {
-    let (hid, tid, owner_id) = (household.id, access.task.id, access.task.owner_id);
-    let logged_read = personal_details(&access, &mut household);
-    let actor = ctx.actor();
-    let amounts_shown = access.sight != Sight::Masked;
-    let amounts_read = (access.sight == Sight::Logged).then(|| app::money::read_of(&access, hid));
-    let (history, members, owner, photos, parcel, compensation) = ctx
+    let (household, access, compensation) =
+        call(ctx, move |c, who| app::money::with_household(c, who, hid))
+            .await?
+            .map_err(Rejected::into_app_error)?;
+    // "Correct" pre-fills the form from the visit being corrected; a new
+    // visit is today's, at the door, by the member logging it (who is
+    // offered only if on the task).
+    let mut form = match form {
+        Some(typed) => typed,
+        None => VisitForm {
+            visited_on: format::date(format::today()),
+            kind: VisitKind::DoorToDoor.as_str().into(),
+            stage_after: household.stage.clone(),
+            corrects_id: correcting.map(|c| c.to_string()).unwrap_or_default(),
+            members: vec![ctx.user()?.id.to_string()],
+            next_visit_on: consent::next_visit_in_days(household.stage())
+                .map(|days| format::date(format::today() + chrono::Duration::days(days)))
+                .unwrap_or_default(),
+            ..Default::default()
+        },
+    };
+    let (tid, owner_id) = (access.task.id, access.task.owner_id);
+    let (history, members, owner, photos, parcel) = ctx
         .db(move |conn| {
-            if let Some(read) = &logged_read {
-                audit::record_read(conn, &actor, read)?;
-            }
-            let compensation = match amounts_shown {
-                true => Some(app::money::read(conn, hid).map_err(Rejected::into_app_error)?),
-                false => None,
-            };
-            // Amounts seen by an overseer are a logged read too.
-            if let (None, Some(c), Some(read)) = (&logged_read, &compensation, &amounts_read) {
-                if !c.is_empty() {
-                    audit::record_read(conn, &actor, read)?;
-                }
-            }
             // The log a page at a time (a household visited every week for
             // years has hundreds), with the visit being corrected when it
             // is on another page.
@@ -151,7 +140,6 @@ async fn render_show(
                 db::users::find(conn, owner_id)?,
                 db::households::photos_of_visits(conn, &shown)?,
                 db::parcels::of_household(conn, hid)?,
-                compensation,
             ))
         })
         .await?;
@@ -236,8 +224,8 @@ async fn render_show(
             "can_edit": access.can_edit,
             "can_log": access.can_log_visits,
             "personal_masked": access.sight == Sight::Masked,
-            "can_administer": administers(ctx, &access)?,
-            "task_closed": closed(&access),
+            "can_administer": app::households::administers(ctx.user()?, &access),
+            "task_closed": app::households::closed(&access),
             "history": history,
             "history_older": older,
             "history_paged": before != 0,
@@ -374,18 +362,9 @@ pub(super) async fn log_visit(
             Ok(ctx.redirect(&format!("/households/{hid}")))
         }
         Err(Rejected::Invalid(e)) => {
-            let (household, access) = household_access(&ctx, hid).await?;
             let correcting = form.corrects_id.trim().parse().ok();
-            render_show(
-                &ctx,
-                StatusCode::UNPROCESSABLE_ENTITY,
-                household,
-                access,
-                form,
-                e,
-                (correcting, 0),
-            )
-            .await
+            let status = StatusCode::UNPROCESSABLE_ENTITY;
+            render_show(&ctx, status, hid, Some(form), e, (correcting, 0)).await
         }
         Err(other) => Err(other.into_app_error()),
     }
@@ -396,22 +375,11 @@ pub(super) async fn log_visit(
 /// the page, never run as anything but a picture.
 pub(super) async fn photo(ctx: Ctx, path: web::Path<(i64, i64)>) -> AppResult<HttpResponse> {
     let (hid, pid) = path.into_inner();
-    let (mut household, access) = household_access(&ctx, hid).await?;
-    if access.sight == Sight::Masked {
-        return Err(AppError::Forbidden);
-    }
-    let read = personal_details(&access, &mut household);
-    let actor = ctx.actor();
-    let photo = ctx
-        .db(move |conn| {
-            if let Some(read) = &read {
-                audit::record_read(conn, &actor, read)?;
-            }
-            let photos = db::households::photos(conn, hid, None)?;
-            Ok(photos.into_iter().find(|p| p.id == pid))
-        })
-        .await?
-        .ok_or(AppError::NotFound)?;
+    let photo = call(&ctx, move |c, who| {
+        app::households::photo(c, who, PhotoOf::Household(hid), pid)
+    })
+    .await?
+    .map_err(Rejected::into_app_error)?;
     crate::routes::serve_file(
         &ctx,
         &photo.sha256,

@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use crate::app;
-use crate::app::household_import::{check_off_the_pages, import_rows, ImportOptions, MAX_UPLOAD};
+use crate::app::household_import::{check_off_the_pages, import, ImportOptions, Lines, MAX_UPLOAD};
 use crate::app::tasks::Access;
 use crate::db;
 use crate::domain::numbers::DecimalSign;
@@ -155,13 +155,9 @@ pub async fn import_households(
     }
     let answer = out(0, 0, false);
     let rows = report.into_rows();
-    let (task, actor, skip, uid) = (access.task, api.actor(), q.skip_duplicates, api.user.id);
+    let (lines, skip) = (Lines::Checked { file, rows }, q.skip_duplicates);
     let done = api
-        .db(move |c| {
-            db::audit::write(c, &actor, |c| {
-                import_rows(c, &task, &file, &rows, skip, uid)
-            })
-        })
+        .call(move |c, who| import(c, who, tid, lines, skip))
         .await?;
     let out = ImportOut {
         imported: done.saved,

@@ -16,8 +16,7 @@ use super::{created, one, page, resource, version, Api, ApiJson, ApiResult, Page
 // API module does.
 use super::{body, choices, docs, utc, utc_opt};
 use crate::app;
-use crate::app::households::{household_access, personal_details, HouseholdInput, Target};
-use crate::app::tasks::access;
+use crate::app::households::{household_access, HouseholdInput, Target};
 use crate::db;
 use crate::db::households::Household;
 use crate::domain::validate::FieldErrors;
@@ -132,37 +131,18 @@ pub async fn list_households(
 ) -> ApiResult<HttpResponse> {
     let (after, limit) = q.parse()?;
     let f = f.into_inner();
-    let (tid, actor) = (*id, api.actor());
-    let items = api
-        .read(move |c, user| {
-            let access = access(c, user, tid)?;
-            let filter = db::households::Filter {
-                stage: f.stage,
-                due_by: f.due_by,
-                search: f.q.filter(|s| !s.trim().is_empty()),
-                by_phone: access.sight != crate::domain::households::Sight::Masked,
-            };
-            let mut rows = db::households::after(c, tid, &filter, after, limit)?;
-            // A page read by a reviewer or administrator is logged once,
-            // naming the households whose details it held (as an export is),
-            // rather than with one audit row per household.
-            let read: Vec<i64> = rows
-                .iter_mut()
-                .filter_map(|h| personal_details(&access, h).map(|_| h.id))
-                .collect();
-            if !read.is_empty() {
-                let change = db::audit::Change::new(
-                    "read_personal",
-                    "task",
-                    tid,
-                    serde_json::json!({"api": true, "households": read}),
-                )
-                .on_unit(access.task.unit_id);
-                db::audit::record_read(c, &actor, &change)?;
-            }
-            Ok(rows.into_iter().map(HouseholdOut::from).collect::<Vec<_>>())
-        })
+    let tid = *id;
+    let filter = db::households::Filter {
+        stage: f.stage,
+        due_by: f.due_by,
+        search: f.q.filter(|s| !s.trim().is_empty()),
+        // Set by the reader's sight.
+        by_phone: false,
+    };
+    let rows = api
+        .call(move |c, who| app::households::list(c, who, tid, filter, after, limit))
         .await?;
+    let items: Vec<HouseholdOut> = rows.into_iter().map(HouseholdOut::from).collect();
     Ok(page(items, limit, |h| h.id))
 }
 
@@ -172,15 +152,9 @@ pub async fn list_households(
     responses((status = 200, body = HouseholdOut, headers(("ETag" = String))), super::docs::Errors),
     security(("token" = [])))]
 pub async fn get_household(api: Api, id: web::Path<i64>) -> ApiResult<HttpResponse> {
-    let (hid, actor) = (*id, api.actor());
-    let household = api
-        .read(move |c, user| {
-            let (mut household, access) = household_access(c, user, hid)?;
-            if let Some(read) = personal_details(&access, &mut household) {
-                db::audit::record_read(c, &actor, &read)?;
-            }
-            Ok(household)
-        })
+    let hid = *id;
+    let (household, _, _) = api
+        .call(move |c, who| app::households::seen(c, who, hid))
         .await?;
     let version = household.version;
     Ok(one(&HouseholdOut::from(household), Some(version)))

@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::app;
-use crate::app::households::{household_access, personal_details, VisitInput};
+use crate::app::households::{household_access, PhotoOf, VisitInput};
 use crate::db;
 use crate::db::households::{DeviceVisit, Place};
 use crate::domain::households::Sight;
@@ -331,23 +331,8 @@ pub async fn add_photo(
     security(("token" = [])))]
 pub async fn get_photo(api: Api, path: web::Path<(i64, i64)>) -> ApiResult<HttpResponse> {
     let (vid, pid) = path.into_inner();
-    let actor = api.actor();
     let photo = api
-        .read(move |c, user| {
-            let (hid, _) = db::households::visit_household(c, vid)?.ok_or(AppError::NotFound)?;
-            let (mut household, access) = household_access(c, user, hid)?;
-            if access.sight == Sight::Masked {
-                return Err(AppError::Forbidden);
-            }
-            if let Some(read) = personal_details(&access, &mut household) {
-                db::audit::record_read(c, &actor, &read)?;
-            }
-            let photos = db::households::photos(c, hid, Some(vid))?;
-            photos
-                .into_iter()
-                .find(|p| p.id == pid)
-                .ok_or(AppError::NotFound)
-        })
+        .call(move |c, who| app::households::photo(c, who, PhotoOf::Visit(vid), pid))
         .await?;
     let files = api.state.config.data_dir.clone();
     let sha = photo.sha256.clone();
