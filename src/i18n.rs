@@ -16,6 +16,15 @@ fluent_templates::static_loader! {
     };
 }
 
+/// A record's name in the reader's language: the Vietnamese one when it
+/// has no English name (a category, a procedure, a criterion, a field).
+pub fn named(locale: Locale, vi: &str, en: &str) -> String {
+    match locale {
+        Locale::En if !en.trim().is_empty() => en.to_string(),
+        _ => vi.to_string(),
+    }
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
 pub enum Locale {
     #[default]
@@ -174,6 +183,16 @@ mod tests {
             for locale in [Locale::Vi, Locale::En] {
                 assert_ne!(t(locale, &key), key, "{key} has no words in {locale:?}");
             }
+        }
+    }
+
+    #[test]
+    fn a_name_without_english_words_is_shown_in_vietnamese() {
+        let named = |l, en| named(l, "Giải phóng mặt bằng", en);
+        assert_eq!(named(Locale::En, "Site clearance"), "Site clearance");
+        assert_eq!(named(Locale::Vi, "Site clearance"), "Giải phóng mặt bằng");
+        for blank in ["", "  "] {
+            assert_eq!(named(Locale::En, blank), "Giải phóng mặt bằng");
         }
     }
 }

@@ -20,15 +20,6 @@ use crate::error::{AppError, AppResult};
 /// How far ahead the rota is planned and shown.
 pub const ROTA_WEEKS: u32 = 8;
 
-/// A procedure's name in the reader's language: the Vietnamese one when it
-/// has no English name.
-pub fn named(locale: crate::i18n::Locale, vi: &str, en: &str) -> String {
-    match locale {
-        crate::i18n::Locale::En if !en.trim().is_empty() => en.to_string(),
-        _ => vi.to_string(),
-    }
-}
-
 /// The duty as a stale edit finds it.
 pub struct DutyNow {
     pub duty: ddb::Duty,

@@ -48,7 +48,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/f/{token}", post().to(feedback::feedback_submit));
 }
 
-pub(super) use crate::app::desk::named;
+pub(super) use crate::i18n::named;
 
 // ---------------------------------------------------------------- access
 

@@ -26,7 +26,8 @@ use crate::domain::access::Permission;
 use crate::domain::format;
 use crate::domain::review::{DisputeAnswer, RoundStatus};
 use crate::error::{AppError, AppResult};
-use crate::i18n::{self, Locale};
+use crate::i18n;
+pub(super) use crate::i18n::named;
 use crate::routes::{Page, PageAsked};
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
@@ -54,14 +55,6 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         )
         .route("/admin/rubric", get().to(criteria::rubric_page))
         .route("/admin/rubric", post().to(criteria::save_rubric));
-}
-
-/// A name kept in both languages, in the reader's (English falls back to Vietnamese).
-pub(super) fn named(locale: Locale, vi: &str, en: &str) -> String {
-    match locale {
-        Locale::En if !en.trim().is_empty() => en.to_string(),
-        _ => vi.to_string(),
-    }
 }
 
 // ---------------------------------------------------------------- access

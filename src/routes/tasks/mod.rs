@@ -26,7 +26,7 @@ use crate::domain::format;
 use crate::domain::numbers;
 use crate::domain::validate::FieldErrors;
 use crate::error::AppResult;
-use crate::i18n::{self, Locale};
+use crate::i18n::{self, named};
 
 /// At most this many people are offered in the owner filter.
 const OWNER_CHOICES: usize = 300;
@@ -48,13 +48,6 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 }
 
 const PAGE_SIZE: i64 = 25;
-
-fn category_name(locale: Locale, vi: &str, en: &str) -> String {
-    match locale {
-        Locale::Vi => vi.to_string(),
-        Locale::En => en.to_string(),
-    }
-}
 
 #[derive(Deserialize, Default)]
 #[serde(default)]
@@ -149,7 +142,7 @@ async fn list(ctx: Ctx, q: ListQuery, mine: bool) -> AppResult<HttpResponse> {
             let when = timeliness(status, r.deadline, r.completed_on, today);
             json!({
                 "row": r,
-                "category": category_name(locale, &r.category_vi, &r.category_en),
+                "category": named(locale, &r.category_vi, &r.category_en),
                 "timeliness": when,
             })
         })
@@ -178,7 +171,7 @@ async fn list(ctx: Ctx, q: ListQuery, mine: bool) -> AppResult<HttpResponse> {
             "can_create": can_create,
             "q": {"q": q.q, "overdue": q.overdue == "1"},
             "units": super::unit_options(&units, &q.unit),
-            "categories": options(categories.iter().map(|c| (c.id.to_string(), category_name(locale, &c.name_vi, &c.name_en))), &q.category),
+            "categories": options(categories.iter().map(|c| (c.id.to_string(), named(locale, &c.name_vi, &c.name_en))), &q.category),
             "owners": options(owners.into_iter().map(|(id, _, name)| (id.to_string(), name)), &q.owner),
             "owners_limited": owners_limited,
             "statuses": options(TaskStatus::ALL.iter().map(|s| (s.as_str().to_string(), i18n::t(locale, &format!("task-status-{}", s.as_str())))), &q.status),
@@ -356,7 +349,7 @@ async fn render_form(
             "has_errors": !errors.is_empty(),
             "version": form.version,
             "units": super::unit_options(&units, &form.unit_id),
-            "categories": options(categories.iter().map(|c| (c.id.to_string(), category_name(locale, &c.name_vi, &c.name_en))), &form.category_id),
+            "categories": options(categories.iter().map(|c| (c.id.to_string(), named(locale, &c.name_vi, &c.name_en))), &form.category_id),
             "owners": offered.options(std::slice::from_ref(&form.owner_id)),
             "co_owner_options": offered.options(&form.co_owners),
             "consented_options": ConsentStage::ALL.iter().map(|st| json!({

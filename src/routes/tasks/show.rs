@@ -6,7 +6,7 @@ use actix_web::{web, HttpResponse};
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
-use super::{category_name, load, Access};
+use super::{load, Access};
 use crate::app::tasks::MilestoneInput;
 use crate::app::{self, Rejected};
 use crate::context::Ctx;
@@ -19,6 +19,7 @@ use crate::domain::progress::Progress;
 use crate::domain::validate::FieldErrors;
 use crate::error::{AppError, AppResult};
 use crate::i18n;
+use crate::i18n::named;
 use crate::routes::{options, Page};
 
 #[derive(Deserialize, Default)]
@@ -144,7 +145,7 @@ async fn render_task(
             "title": task.title,
             "task": task,
             "unit": access.unit,
-            "category": category.as_ref().map(|c| category_name(locale, &c.name_vi, &c.name_en)),
+            "category": category.as_ref().map(|c| named(locale, &c.name_vi, &c.name_en)),
             "is_site_clearance": category.as_ref().is_some_and(|c| c.is_site_clearance),
             "owner": {"id": owner.id, "full_name": owner.full_name},
             "co_owners": members.iter().filter(|m| m.role == db::tasks::CO_OWNER).collect::<Vec<_>>(),

@@ -7,9 +7,10 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::app;
-use crate::app::desk::{named, shift_access, AnswerInput, CaseInput};
+use crate::app::desk::{shift_access, AnswerInput, CaseInput};
 use crate::db::{self, desk as ddb};
 use crate::domain::validate::FieldErrors;
+use crate::i18n::named;
 use crate::routes::api::{created, one, page, Api, ApiJson, ApiResult, PageQuery};
 
 /// A case recorded on a shift.
