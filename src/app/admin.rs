@@ -260,27 +260,21 @@ fn check_unit(
     }
 }
 
-/// Adds a unit to the tree, under one the reader manages.
-pub fn create_unit(
+/// Adds a unit to the tree under one the reader manages, or renames or
+/// moves the one `editing` names, if they manage it.
+pub fn save_unit(
     conn: &mut DbConnection,
     who: &Caller,
+    editing: Option<i64>,
     input: &UnitForm,
 ) -> Result<Unit, Rejected> {
+    let moved = editing.map(|id| managed_unit(conn, who, id)).transpose()?;
     who.require_anywhere(Permission::ManageUnits)?;
-    let fields = check_unit(conn, who, input, None)?;
-    audited(conn, who, |c| db::units::create(c, &fields))
-}
-
-/// Renames or moves a unit the reader manages.
-pub fn edit_unit(
-    conn: &mut DbConnection,
-    who: &Caller,
-    id: i64,
-    input: &UnitForm,
-) -> Result<Unit, Rejected> {
-    let unit = managed_unit(conn, who, id)?;
-    let fields = check_unit(conn, who, input, Some(&unit))?;
-    audited(conn, who, |c| db::units::update(c, unit.id, &fields))
+    let fields = check_unit(conn, who, input, moved.as_ref())?;
+    audited(conn, who, |c| match &moved {
+        Some(unit) => db::units::update(c, unit.id, &fields),
+        None => db::units::create(c, &fields),
+    })
 }
 
 /// Switches a unit the reader manages on or off; one with active units

@@ -17,10 +17,13 @@ use crate::i18n;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route("/admin/units", get().to(index))
-        .route("/admin/units", post().to(create))
+        .route("/admin/units", post().to(|ctx, form| save(ctx, None, form)))
         .route("/admin/units/new", get().to(new))
         .route("/admin/units/{id}/edit", get().to(edit))
-        .route("/admin/units/{id}", post().to(update))
+        .route(
+            "/admin/units/{id}",
+            post().to(|ctx, id: web::Path<i64>, form| save(ctx, Some(*id), form)),
+        )
         .route("/admin/units/{id}/active", post().to(set_active));
 }
 
@@ -106,13 +109,22 @@ async fn new(ctx: Ctx, q: web::Query<NewQuery>) -> AppResult<HttpResponse> {
     render_form(&ctx, None, &form, None).await
 }
 
-async fn create(ctx: Ctx, form: web::Form<UnitForm>) -> AppResult<HttpResponse> {
+/// Adds a unit, or saves the one `editing` names; refused → the form again
+/// with what was typed and its errors.
+async fn save(
+    ctx: Ctx,
+    editing: Option<i64>,
+    form: web::Form<UnitForm>,
+) -> AppResult<HttpResponse> {
     let form = form.into_inner();
     let input = form.clone();
-    let saved = call(&ctx, move |c, who| admin::create_unit(c, who, &input)).await?;
+    let saved = call(&ctx, move |c, who| {
+        admin::save_unit(c, who, editing, &input)
+    })
+    .await?;
     match after_form(&ctx, saved, |_| "/admin/units".into(), |_| json!(null))? {
         Ok(done) => Ok(done),
-        Err(again) => render_form(&ctx, None, &form, Some(again.errors)).await,
+        Err(again) => render_form(&ctx, editing, &form, Some(again.errors)).await,
     }
 }
 
@@ -126,20 +138,6 @@ async fn edit(ctx: Ctx, id: web::Path<i64>) -> AppResult<HttpResponse> {
         code: unit.code.clone().unwrap_or_default(),
     };
     render_form(&ctx, Some(unit.id), &form, None).await
-}
-
-async fn update(
-    ctx: Ctx,
-    id: web::Path<i64>,
-    form: web::Form<UnitForm>,
-) -> AppResult<HttpResponse> {
-    let (id, form) = (*id, form.into_inner());
-    let input = form.clone();
-    let saved = call(&ctx, move |c, who| admin::edit_unit(c, who, id, &input)).await?;
-    match after_form(&ctx, saved, |_| "/admin/units".into(), |_| json!(null))? {
-        Ok(done) => Ok(done),
-        Err(again) => render_form(&ctx, Some(id), &form, Some(again.errors)).await,
-    }
 }
 
 async fn set_active(
