@@ -8,6 +8,8 @@
 //!
 //! Use cases run on a pooled connection (inside `Ctx::db` or `Api::db`).
 
+pub mod accounts;
+pub mod admin;
 pub mod campaigns;
 pub mod chosen;
 pub mod desk;

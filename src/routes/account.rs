@@ -10,12 +10,14 @@ use std::collections::HashMap;
 
 use serde_json::Value;
 
-use crate::auth::{password, session};
+use super::call;
+use crate::app::{accounts, Rejected};
+use crate::auth::session;
 use crate::context::Ctx;
-use crate::db::{self, audit};
-use crate::domain::notify::{Delivery, Kind};
+use crate::db;
+use crate::domain::notify::Kind;
 use crate::domain::validate::FieldErrors;
-use crate::error::{AppError, AppResult};
+use crate::error::AppResult;
 use crate::i18n;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
@@ -117,87 +119,66 @@ struct TokenForm {
 
 /// Creates a personal API token and shows its secret, this once.
 async fn create_token(ctx: Ctx, form: web::Form<TokenForm>) -> AppResult<HttpResponse> {
-    let id = ctx.user()?.id;
-    let mut e = FieldErrors::default();
-    let name = e.required("token_name", &form.token_name, 100);
-    if !e.is_empty() {
-        let shown = Shown {
-            token_name: form.token_name.clone(),
-            token_errors: e,
+    let name = form.token_name.clone();
+    let shown = match call(&ctx, move |c, who| accounts::create_token(c, who, &name)).await? {
+        Ok(secret) => Shown {
+            new_secret: Some(secret),
             ..Shown::default()
-        };
-        return render_show(&ctx, StatusCode::UNPROCESSABLE_ENTITY, shown).await;
-    }
-    let actor = ctx.actor();
-    let (_, secret) = ctx
-        .db(move |conn| audit::write(conn, &actor, |c| Ok(db::api_tokens::create(c, id, &name)?)))
-        .await?;
-    let shown = Shown {
-        new_secret: Some(secret),
-        ..Shown::default()
+        },
+        Err(Rejected::Invalid(e)) => {
+            let shown = Shown {
+                token_name: form.into_inner().token_name,
+                token_errors: e,
+                ..Shown::default()
+            };
+            return render_show(&ctx, StatusCode::UNPROCESSABLE_ENTITY, shown).await;
+        }
+        Err(other) => return Err(other.into_app_error()),
     };
     render_show(&ctx, StatusCode::OK, shown).await
 }
 
 /// Revokes one of the user's own tokens; another's is not found.
 async fn revoke_token(ctx: Ctx, token: web::Path<i64>) -> AppResult<HttpResponse> {
-    let id = ctx.user()?.id;
-    let (actor, token) = (ctx.actor(), *token);
-    let revoked = ctx
-        .db(move |conn| {
-            audit::write_if(conn, &actor, |c| {
-                let change = db::api_tokens::revoke(c, id, token)?;
-                Ok((change.is_some(), change))
-            })
-        })
-        .await?;
-    if !revoked {
-        return Err(AppError::NotFound);
-    }
+    let token = *token;
+    call(&ctx, move |c, who| accounts::revoke_token(c, who, token))
+        .await?
+        .map_err(Rejected::into_app_error)?;
     ctx.flash("success", "flash-token-revoked");
     Ok(ctx.redirect("/account#tokens"))
 }
 
-/// Saves how the user wants each kind of notification; a choice the kind
-/// does not allow (switching off a required one) is refused per field.
+/// Saves how the user wants each kind of notification; refused → the
+/// choices shown again as typed, with their errors.
 async fn save_notifications(
     ctx: Ctx,
     form: web::Form<HashMap<String, String>>,
 ) -> AppResult<HttpResponse> {
-    let id = ctx.user()?.id;
     let form = form.into_inner();
-    let mut errors = FieldErrors::default();
-    let mut choices = Vec::new();
-    for kind in Kind::ALL {
-        match form.get(kind.as_str()).and_then(|v| Delivery::parse(v)) {
-            Some(d) if kind.choices().contains(&d) => choices.push((*kind, d)),
-            Some(_) if kind.required() => errors.add(kind.as_str(), "notify-error-required"),
-            _ => errors.add(kind.as_str(), "error-invalid-choice"),
-        }
-    }
-    if !errors.is_empty() {
-        let typed = Kind::ALL
-            .iter()
-            .map(|k| {
-                let v = form.get(k.as_str()).cloned().unwrap_or_default();
-                (k.as_str().to_string(), v)
-            })
-            .collect();
-        let shown = Shown {
-            typed: Some(typed),
-            errors,
-            ..Shown::default()
-        };
-        return render_show(&ctx, StatusCode::UNPROCESSABLE_ENTITY, shown).await;
-    }
-    let actor = ctx.actor();
-    ctx.db(move |conn| {
-        audit::write(conn, &actor, |c| {
-            Ok(((), db::notifications::set_prefs(c, id, &choices)?))
-        })
+    let chosen = form.clone();
+    let saved = call(&ctx, move |c, who| {
+        accounts::set_notifications(c, who, &chosen)
     })
     .await?;
-    Ok(ctx.saved("/account#notifications"))
+    match saved {
+        Ok(()) => Ok(ctx.saved("/account#notifications")),
+        Err(Rejected::Invalid(errors)) => {
+            let typed = Kind::ALL
+                .iter()
+                .map(|k| {
+                    let v = form.get(k.as_str()).cloned().unwrap_or_default();
+                    (k.as_str().to_string(), v)
+                })
+                .collect();
+            let shown = Shown {
+                typed: Some(typed),
+                errors,
+                ..Shown::default()
+            };
+            render_show(&ctx, StatusCode::UNPROCESSABLE_ENTITY, shown).await
+        }
+        Err(other) => Err(other.into_app_error()),
+    }
 }
 
 fn render_password(ctx: &Ctx, status: StatusCode, errors: &FieldErrors) -> AppResult<HttpResponse> {
@@ -230,36 +211,20 @@ struct PasswordForm {
 
 /// Changing the password ends every other session of the account.
 async fn change_password(ctx: Ctx, form: web::Form<PasswordForm>) -> AppResult<HttpResponse> {
-    let user_id = ctx.user()?.id;
-    let form = form.into_inner();
-    let mut errors = FieldErrors::default();
-    errors.new_password("new", &form.new, "confirm", &form.confirm);
-    if form.new == form.current && errors.get("new").is_none() {
-        errors.add("new", "error-password-same");
-    }
-    let actor = ctx.actor();
-    let result = ctx
-        .db(move |conn| {
-            let me = db::users::find(conn, user_id)?;
-            if !password::verify(&form.current, &me.password_hash) {
-                errors.add("current", "error-password-wrong");
-            }
-            if !errors.is_empty() {
-                return Ok(Err(errors));
-            }
-            let hash = password::hash(&form.new).map_err(|e| AppError::Internal(e.to_string()))?;
-            audit::write(conn, &actor, |c| {
-                Ok(((), db::users::set_password(c, user_id, &hash, false)?))
-            })?;
-            Ok(Ok(db::users::find(conn, user_id)?.session_epoch))
-        })
-        .await?;
-    match result {
+    let f = form.into_inner();
+    let changed = call(&ctx, move |c, who| {
+        accounts::change_password(c, who, &f.current, &f.new, &f.confirm)
+    })
+    .await?;
+    match changed {
         Ok(epoch) => {
             session::set_epoch(&ctx.session, epoch)?;
             ctx.flash("success", "flash-password-changed");
             Ok(ctx.redirect("/"))
         }
-        Err(errors) => render_password(&ctx, StatusCode::UNPROCESSABLE_ENTITY, &errors),
+        Err(Rejected::Invalid(errors)) => {
+            render_password(&ctx, StatusCode::UNPROCESSABLE_ENTITY, &errors)
+        }
+        Err(other) => Err(other.into_app_error()),
     }
 }

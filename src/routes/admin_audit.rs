@@ -5,10 +5,10 @@ use actix_web::{web, HttpResponse};
 use serde::Deserialize;
 use serde_json::json;
 
-use super::{audit_text, options, Page};
+use super::{audit_text, call, options, Page};
+use crate::app::{admin, Rejected};
 use crate::context::Ctx;
-use crate::db::{self, audit::Filter};
-use crate::domain::access::Permission;
+use crate::db::audit::Filter;
 use crate::domain::format;
 use crate::error::AppResult;
 use crate::i18n;
@@ -34,8 +34,6 @@ struct AuditQuery {
 /// Reviewers and admins read the log; filters that do not parse are ignored
 /// and shown as such.
 async fn index(ctx: Ctx, q: web::Query<AuditQuery>) -> AppResult<HttpResponse> {
-    let user = ctx.user()?;
-    user.require_anywhere(Permission::ReadAudit)?;
     let q = q.into_inner();
     let nonempty = |s: &str| Some(s.trim().to_string()).filter(|s| !s.is_empty());
     let day_start = |s: &str| format::parse_date(s).and_then(|d| d.and_hms_opt(0, 0, 0));
@@ -53,42 +51,11 @@ async fn index(ctx: Ctx, q: web::Query<AuditQuery>) -> AppResult<HttpResponse> {
     let bad_dates = (!q.from.trim().is_empty() && filter.from.is_none())
         || (!q.until.trim().is_empty() && filter.until.is_none());
     let page = Page::new(q.page, PAGE_SIZE);
-    let mut f = filter;
-    let scope = user.scope(Permission::ReadAudit);
-    let actor = ctx.actor();
-    let ((rows, total), (entities, actions), personal_logged) = ctx
-        .db(move |conn| {
-            // A reader whose reach is part of the tree sees the changes in that
-            // part and those made by its people; one who reaches every root sees everything.
-            let roots = db::units::root_paths(conn)?;
-            if !roots
-                .iter()
-                .all(|r| scope.iter().any(|s| r.starts_with(s.as_str())))
-            {
-                f.scope = Some(scope);
-            }
-            let (rows, total) = db::audit::list(conn, &f, page.offset(), page.size)?;
-            // Personal details read through the log are a read like any other.
-            let read = audit_text::personal_reads(&rows);
-            let units = db::households::units_of(conn, &read)?;
-            for hid in &read {
-                let unit = units.iter().find(|(h, _)| h == hid).map(|(_, u)| *u);
-                let change = db::audit::Change::new(
-                    "read_personal",
-                    "household",
-                    *hid,
-                    json!({"via": "audit_log"}),
-                );
-                let change = match unit {
-                    Some(u) => change.on_unit(u),
-                    None => change,
-                };
-                db::audit::record_read(conn, &actor, &change)?;
-            }
-            let lists = (db::audit::entities(conn)?, db::audit::actions(conn)?);
-            Ok(((rows, total), lists, !read.is_empty()))
-        })
-        .await?;
+    let ((rows, total), (entities, actions), personal_logged) = call(&ctx, move |c, who| {
+        admin::read_audit(c, who, filter, page.offset(), page.size)
+    })
+    .await?
+    .map_err(Rejected::into_app_error)?;
     let base = [
         ("user", q.user.clone()),
         ("entity", q.entity.clone()),

@@ -7,8 +7,8 @@ use actix_web::{web, HttpResponse};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
+use crate::app::admin;
 use crate::context::Ctx;
-use crate::db::audit;
 use crate::db::notifications as ndb;
 use crate::domain::access::Permission;
 use crate::domain::validate::FieldErrors;
@@ -31,22 +31,9 @@ struct OutboxQuery {
     page: Option<i64>,
 }
 
-/// Whose mail the reader may see: an administrator of a top unit, all of
-/// it; an administrator lower down, the messages to the users of the units
-/// they administer (their addresses and what they were told belong there).
-fn readers(ctx: &Ctx) -> AppResult<ndb::Readers> {
-    let user = ctx.user()?;
-    user.require_anywhere(Permission::ManageUsers)?;
-    Ok(if user.is_top_admin() {
-        ndb::Readers::All
-    } else {
-        ndb::Readers::UsersUnder(user.scope(Permission::ManageUsers))
-    })
-}
-
 /// The outbox as the page shows it: counts per status and one page of rows.
 async fn outbox_view(ctx: &Ctx, q: &OutboxQuery) -> AppResult<serde_json::Value> {
-    let readers = readers(ctx)?;
+    let readers = admin::mail_readers(ctx.user()?)?;
     let status = ndb::STATUSES.into_iter().find(|s| *s == q.status);
     let page = super::Page::new(q.page, PAGE_SIZE);
     let (offset, size) = (page.offset(), page.size);
@@ -145,22 +132,10 @@ async fn show(ctx: Ctx, q: web::Query<OutboxQuery>) -> AppResult<HttpResponse> {
 
 /// Puts a failed message back in the queue.
 async fn retry(ctx: Ctx, id: web::Path<i64>) -> AppResult<HttpResponse> {
-    let readers = readers(&ctx)?;
-    let (actor, id) = (ctx.actor(), *id);
-    let requeued = ctx
-        .db(move |conn| {
-            audit::write_if(conn, &actor, |c| {
-                let ch = ndb::retry(c, &readers, id)?;
-                Ok((ch.is_some(), ch))
-            })
-        })
-        .await?;
-    if requeued {
-        ctx.flash("success", "outbox-retried");
-    } else {
-        ctx.flash("error", "outbox-not-failed");
-    }
-    Ok(ctx.redirect("/admin/mail?status=pending"))
+    let id = *id;
+    let requeued = super::call(&ctx, move |c, who| admin::retry_mail(c, who, id)).await?;
+    let back = "/admin/mail?status=pending";
+    super::admin_users::flash_after(&ctx, requeued, "outbox-retried", back)
 }
 
 /// Sends one message now and reports the server's answer on the page.
@@ -178,7 +153,7 @@ async fn send_test(ctx: Ctx, form: web::Form<TestForm>) -> AppResult<HttpRespons
     // administer (their own, say), not any address through the
     // installation's server.
     if errors.is_empty() {
-        let (readers, address) = (readers(&ctx)?, form.to.clone());
+        let (readers, address) = (admin::mail_readers(user)?, form.to.clone());
         if !ctx
             .db(move |conn| Ok(ndb::reaches(conn, &readers, &address)?))
             .await?

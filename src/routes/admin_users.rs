@@ -6,13 +6,14 @@ use actix_web::{web, HttpResponse};
 use serde::Deserialize;
 use serde_json::json;
 
-use super::{options, Page};
-use crate::auth::password;
-use crate::context::{Ctx, CurrentUser};
-use crate::db::{self, audit, users::UserFields};
+use super::{call, options, Page};
+use crate::app::admin::{self, UserForm};
+use crate::app::Rejected;
+use crate::context::Ctx;
+use crate::db;
 use crate::domain::access::{Permission, Role};
 use crate::domain::validate::FieldErrors;
-use crate::error::{AppError, AppResult};
+use crate::error::AppResult;
 use crate::i18n::{self, Locale};
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
@@ -63,18 +64,6 @@ async fn index(ctx: Ctx, q: web::Query<ListQuery>) -> AppResult<HttpResponse> {
             "pagination": page.view(total, &[("q", q.q.clone())]),
         }),
     )
-}
-
-#[derive(Deserialize, Default, Clone, serde::Serialize)]
-#[serde(default)]
-struct UserForm {
-    username: String,
-    full_name: String,
-    email: String,
-    locale: String,
-    unit_id: String,
-    /// Only when creating: the first role, on the home unit.
-    role: String,
 }
 
 /// Units where the user may manage accounts, as select options.
@@ -147,112 +136,22 @@ async fn new(ctx: Ctx) -> AppResult<HttpResponse> {
     render_form(&ctx, None, &form, None).await
 }
 
-/// Validates the form; the home unit must be one where the admin manages users.
-async fn validate(
-    ctx: &Ctx,
-    user: &CurrentUser,
-    form: &UserForm,
-    editing: Option<i64>,
-) -> AppResult<Result<(UserFields, Option<Role>), FieldErrors>> {
-    let mut errors = FieldErrors::default();
-    let username = errors.username("username", &form.username);
-    let full_name = errors.required("full_name", &form.full_name, 200);
-    let email = errors.email("email", &form.email);
-    let locale = match Locale::parse(form.locale.trim()) {
-        Some(l) => l.code().to_string(),
-        None => {
-            errors.add("locale", "error-invalid-choice");
-            String::new()
-        }
-    };
-    let role = match form.role.trim() {
-        "" => None,
-        r => {
-            let parsed = Role::parse(r);
-            if parsed.is_none() {
-                errors.add("role", "error-invalid-choice");
-            }
-            parsed
-        }
-    };
-    let unit_id = errors.id("unit_id", &form.unit_id);
-    let name = username.clone();
-    let (taken, unit_path) = ctx
-        .db(move |conn| {
-            let taken = !name.is_empty() && db::users::username_taken(conn, &name, editing)?;
-            let path = match unit_id {
-                Some(id) => match db::units::find(conn, id) {
-                    Ok(u) if u.active => Some(u.path),
-                    Ok(_) | Err(diesel::result::Error::NotFound) => None,
-                    Err(e) => return Err(e.into()),
-                },
-                None => None,
-            };
-            Ok((taken, path))
-        })
-        .await?;
-    if taken {
-        errors.add("username", "error-username-taken");
-    }
-    if unit_id.is_some()
-        && !unit_path
-            .as_deref()
-            .is_some_and(|p| user.can(Permission::ManageUsers, p))
-    {
-        errors.add("unit_id", "error-invalid-choice");
-    }
-    match unit_id {
-        Some(unit_id) if errors.is_empty() => Ok(Ok((
-            UserFields {
-                username,
-                full_name,
-                email,
-                locale,
-                unit_id,
-            },
-            role,
-        ))),
-        _ => Ok(Err(errors)),
-    }
-}
-
 /// Creates the account with a one-time password, shown once on the response
 /// page and never stored in clear.
 async fn create(ctx: Ctx, form: web::Form<UserForm>) -> AppResult<HttpResponse> {
-    let user = ctx.user()?;
-    user.require_anywhere(Permission::ManageUsers)?;
     let form = form.into_inner();
-    let (fields, role) = match validate(&ctx, user, &form, None).await? {
-        Ok(v) => v,
-        Err(errors) => return render_form(&ctx, None, &form, Some(errors)).await,
-    };
-    let one_time = password::generate();
-    let hash = password::hash(&one_time).map_err(|e| AppError::Internal(e.to_string()))?;
-    let (actor, admin_id) = (ctx.actor(), user.id);
-    let created = ctx
-        .db(move |conn| {
-            audit::write(conn, &actor, |c| {
-                let (created, change) = db::users::create(c, &fields, &hash, true)?;
-                if let Some(role) = role {
-                    db::users::add_grant(c, created.id, created.unit_id, role, Some(admin_id))?;
-                }
-                Ok((created, change))
-            })
-        })
-        .await?;
-    render_show(&ctx, created.id, Some(one_time)).await
+    let input = form.clone();
+    match call(&ctx, move |c, who| admin::create_user(c, who, &input)).await? {
+        Ok((created, one_time)) => render_show(&ctx, created.id, Some(one_time)).await,
+        Err(Rejected::Invalid(errors)) => render_form(&ctx, None, &form, Some(errors)).await,
+        Err(other) => Err(other.into_app_error()),
+    }
 }
 
 async fn managed_user(ctx: &Ctx, id: i64) -> AppResult<db::users::User> {
-    let (target, unit) = ctx
-        .db(move |conn| {
-            let u = db::users::find(conn, id)?;
-            let unit = db::units::find(conn, u.unit_id)?;
-            Ok((u, unit))
-        })
-        .await?;
-    ctx.user()?.require(Permission::ManageUsers, &unit.path)?;
-    Ok(target)
+    let user = ctx.user()?.clone();
+    ctx.db(move |conn| admin::managed_user(conn, &user, id))
+        .await
 }
 
 async fn render_show(
@@ -312,19 +211,19 @@ async fn update(
     id: web::Path<i64>,
     form: web::Form<UserForm>,
 ) -> AppResult<HttpResponse> {
-    let target = managed_user(&ctx, *id).await?;
-    let user = ctx.user()?;
-    let mut form = form.into_inner();
+    let (id, mut form) = (*id, form.into_inner());
     form.role = String::new();
-    let (fields, _) = match validate(&ctx, user, &form, Some(target.id)).await? {
-        Ok(v) => v,
-        Err(errors) => return render_form(&ctx, Some(target.id), &form, Some(errors)).await,
-    };
-    let actor = ctx.actor();
-    let tid = target.id;
-    ctx.db(move |conn| audit::write(conn, &actor, |c| Ok(db::users::update(c, tid, &fields)?)))
-        .await?;
-    Ok(ctx.saved(&format!("/admin/users/{tid}")))
+    let input = form.clone();
+    let saved = call(&ctx, move |c, who| admin::edit_user(c, who, id, &input)).await?;
+    match super::after_form(
+        &ctx,
+        saved,
+        |_| format!("/admin/users/{id}"),
+        |_| json!(null),
+    )? {
+        Ok(done) => Ok(done),
+        Err(again) => render_form(&ctx, Some(id), &form, Some(again.errors)).await,
+    }
 }
 
 #[derive(Deserialize, Default)]
@@ -334,83 +233,54 @@ struct GrantForm {
     role: String,
 }
 
+/// A use case's answer to an administration page's button: the flash `done`,
+/// or the reason it was not allowed as an error flash; on to `back` either way.
+pub(super) fn flash_after<T>(
+    ctx: &Ctx,
+    answer: Result<T, Rejected>,
+    done: &str,
+    back: &str,
+) -> AppResult<HttpResponse> {
+    match answer {
+        Ok(_) => ctx.flash("success", done),
+        Err(Rejected::NotAllowed(key)) => ctx.flash("error", key),
+        Err(other) => return Err(other.into_app_error()),
+    }
+    Ok(ctx.redirect(back))
+}
+
 /// Grants a role on a unit where the admin manages users.
 async fn grant(
     ctx: Ctx,
     id: web::Path<i64>,
     form: web::Form<GrantForm>,
 ) -> AppResult<HttpResponse> {
-    let target = managed_user(&ctx, *id).await?;
-    let user = ctx.user()?;
-    let (Some(role), Ok(unit_id)) = (
-        Role::parse(form.role.trim()),
-        form.unit_id.trim().parse::<i64>(),
-    ) else {
-        ctx.flash("error", "error-grant-invalid");
-        return Ok(ctx.redirect(&format!("/admin/users/{}", target.id)));
-    };
-    let unit = ctx
-        .db(move |conn| Ok(db::units::find(conn, unit_id)?))
-        .await;
-    let unit = match unit {
-        Ok(u) if u.active && user.can(Permission::ManageUsers, &u.path) => u,
-        Ok(_) | Err(AppError::Db(diesel::result::Error::NotFound)) => {
-            ctx.flash("error", "error-grant-invalid");
-            return Ok(ctx.redirect(&format!("/admin/users/{}", target.id)));
-        }
-        Err(e) => return Err(e),
-    };
-    let (actor, admin_id, tid) = (ctx.actor(), user.id, target.id);
-    ctx.db(move |conn| {
-        audit::write(conn, &actor, |c| {
-            Ok((
-                (),
-                db::users::add_grant(c, tid, unit.id, role, Some(admin_id))?,
-            ))
-        })
+    let id = *id;
+    let role = Role::parse(form.role.trim());
+    let unit_id = form.unit_id.trim().parse().ok();
+    let granted = call(&ctx, move |c, who| {
+        admin::grant_role(c, who, id, unit_id, role)
     })
     .await?;
-    Ok(ctx.saved(&format!("/admin/users/{tid}")))
+    flash_after(&ctx, granted, "flash-saved", &format!("/admin/users/{id}"))
 }
 
 async fn revoke(ctx: Ctx, path: web::Path<(i64, i64)>) -> AppResult<HttpResponse> {
     let (id, grant_id) = path.into_inner();
-    let target = managed_user(&ctx, id).await?;
-    let user = ctx.user()?;
-    let tid = target.id;
-    let found = ctx
-        .db(move |conn| Ok(db::users::find_grant(conn, tid, grant_id)?))
-        .await?;
-    let Some((role, unit_id, unit_path)) = found else {
-        return Err(AppError::NotFound);
-    };
-    user.require(Permission::ManageUsers, &unit_path)?;
-    let actor = ctx.actor();
-    ctx.db(move |conn| {
-        audit::write(conn, &actor, |c| {
-            Ok((
-                (),
-                db::users::remove_grant(c, tid, grant_id, &role, unit_id)?,
-            ))
-        })
+    let revoked = call(&ctx, move |c, who| {
+        admin::revoke_grant(c, who, id, grant_id)
     })
     .await?;
-    Ok(ctx.saved(&format!("/admin/users/{tid}")))
+    flash_after(&ctx, revoked, "flash-saved", &format!("/admin/users/{id}"))
 }
 
 /// Issues a new one-time password, shown once; the user must change it at next login.
 async fn reset_password(ctx: Ctx, id: web::Path<i64>) -> AppResult<HttpResponse> {
-    let target = managed_user(&ctx, *id).await?;
-    let one_time = password::generate();
-    let hash = password::hash(&one_time).map_err(|e| AppError::Internal(e.to_string()))?;
-    let (actor, tid) = (ctx.actor(), target.id);
-    ctx.db(move |conn| {
-        audit::write(conn, &actor, |c| {
-            Ok(((), db::users::set_password(c, tid, &hash, true)?))
-        })
-    })
-    .await?;
-    render_show(&ctx, tid, Some(one_time)).await
+    let id = *id;
+    let one_time = call(&ctx, move |c, who| admin::reset_password(c, who, id))
+        .await?
+        .map_err(Rejected::into_app_error)?;
+    render_show(&ctx, id, Some(one_time)).await
 }
 
 async fn set_active(
@@ -418,18 +288,10 @@ async fn set_active(
     id: web::Path<i64>,
     form: web::Form<super::ActiveForm>,
 ) -> AppResult<HttpResponse> {
-    let target = managed_user(&ctx, *id).await?;
-    let active = form.active()?;
-    if !active && target.id == ctx.user()?.id {
-        ctx.flash("error", "error-deactivate-self");
-        return Ok(ctx.redirect(&format!("/admin/users/{}", target.id)));
-    }
-    let (actor, tid) = (ctx.actor(), target.id);
-    ctx.db(move |conn| {
-        audit::write(conn, &actor, |c| {
-            Ok(((), db::users::set_active(c, tid, active)?))
-        })
+    let (id, active) = (*id, form.active()?);
+    let switched = call(&ctx, move |c, who| {
+        admin::set_user_active(c, who, id, active)
     })
     .await?;
-    Ok(ctx.saved(&format!("/admin/users/{tid}")))
+    flash_after(&ctx, switched, "flash-saved", &format!("/admin/users/{id}"))
 }

@@ -33,50 +33,6 @@ pub fn rows(locale: Locale, entries: &[Entry]) -> Vec<Value> {
         .collect()
 }
 
-/// Keys under which the log keeps a household's personal details: its
-/// phone and notes, and the money of its compensation.
-const PERSONAL: [&str; 8] = [
-    "phone",
-    "notes",
-    "amount",
-    "amounts",
-    "land",
-    "structures",
-    "crops",
-    "support",
-];
-
-/// The households whose personal details these entries show: reading them
-/// here is a read like any other, and is logged.
-pub fn personal_reads(entries: &[Entry]) -> Vec<i64> {
-    let mut ids: Vec<i64> = entries
-        .iter()
-        .filter(|e| e.entity == "household")
-        .filter_map(|e| {
-            let v = serde_json::from_str::<Value>(&e.changes).ok()?;
-            holds_personal(&v).then_some(e.entity_id).flatten()
-        })
-        .collect();
-    ids.sort_unstable();
-    ids.dedup();
-    ids
-}
-
-fn holds_personal(v: &Value) -> bool {
-    match v {
-        Value::Object(map) => map.iter().any(|(k, v)| {
-            let filled = match v {
-                Value::Null => false,
-                Value::String(s) => !s.trim().is_empty(),
-                Value::Array(a) => a.iter().any(|x| !x.is_null() && x != ""),
-                _ => true,
-            };
-            (PERSONAL.contains(&k.as_str()) && filled) || holds_personal(v)
-        }),
-        _ => false,
-    }
-}
-
 /// The words for an action code (`log_visit` → "ghi lượt vận động").
 pub fn action(locale: Locale, code: &str) -> String {
     i18n::t_opt(locale, &format!("audit-action-{code}")).unwrap_or_else(|| human(code))

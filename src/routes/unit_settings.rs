@@ -5,9 +5,9 @@
 use actix_web::HttpResponse;
 use serde_json::{json, Value};
 
+use crate::app::{admin, Rejected};
 use crate::context::Ctx;
-use crate::db::{self, units::Unit, DbConnection};
-use crate::domain::access::Permission;
+use crate::db::{units::Unit, DbConnection};
 use crate::domain::validate::FieldErrors;
 use crate::error::AppResult;
 
@@ -18,11 +18,12 @@ pub(crate) async fn load<S: Default + Send + 'static>(
     id: i64,
     read: fn(&mut DbConnection, i64) -> diesel::QueryResult<Option<S>>,
 ) -> AppResult<(Unit, S)> {
-    let (unit, set) = ctx
-        .db(move |c| Ok((db::units::find(c, id)?, read(c, id)?)))
-        .await?;
-    ctx.user()?.require(Permission::ManageUnits, &unit.path)?;
-    Ok((unit, set.unwrap_or_default()))
+    let user = ctx.user()?.clone();
+    ctx.db(move |c| {
+        let unit = admin::managed_unit(c, &user, id)?;
+        Ok((unit, read(c, id)?.unwrap_or_default()))
+    })
+    .await
 }
 
 /// What a settings page shows: the unit, and its settings in the form with
@@ -43,17 +44,13 @@ pub(crate) async fn save<S: Send + 'static>(
     unit_id: i64,
     set: S,
     write: fn(&mut DbConnection, &S) -> diesel::QueryResult<()>,
-    (action, changes): (&'static str, Value),
+    logged: (&'static str, Value),
     page: &str,
 ) -> AppResult<HttpResponse> {
-    let actor = ctx.actor();
-    ctx.db(move |c| {
-        db::audit::write(c, &actor, |c| {
-            write(c, &set)?;
-            let change = db::audit::Change::new(action, "unit", unit_id, changes);
-            Ok(((), change.on_unit(unit_id)))
-        })
+    super::call(ctx, move |c, who| {
+        admin::save_unit_settings(c, who, unit_id, &set, write, logged)
     })
-    .await?;
+    .await?
+    .map_err(Rejected::into_app_error)?;
     Ok(ctx.saved(&format!("/admin/units/{unit_id}/{page}")))
 }
