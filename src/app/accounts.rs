@@ -28,6 +28,18 @@ pub fn revoke_token(conn: &mut DbConnection, who: &Caller, token: i64) -> Result
     revoked.then_some(()).ok_or(Rejected::NotFound)
 }
 
+/// Keeps the language the reader chose on their account, for their mail
+/// and their next sign-in.
+pub fn set_language(
+    conn: &mut DbConnection,
+    who: &Caller,
+    locale: crate::i18n::Locale,
+) -> Result<(), Rejected> {
+    audited(conn, who, |c| {
+        Ok(((), db::users::set_locale(c, who.id, locale.code())?))
+    })
+}
+
 /// Saves how the reader wants each kind of notification (`chosen`: kind →
 /// delivery); a choice the kind does not allow (switching off a required
 /// one) is refused per field.

@@ -178,16 +178,11 @@ struct LanguageForm {
 async fn language(ctx: Ctx, form: web::Form<LanguageForm>) -> AppResult<HttpResponse> {
     let locale = Locale::or_default(Some(&form.lang));
     session::set_lang(&ctx.session, locale.code())?;
-    if let Some(user) = ctx.maybe_user() {
-        if user.locale != locale {
-            let (id, actor) = (user.id, ctx.actor());
-            ctx.db(move |conn| {
-                audit::write(conn, &actor, |c| {
-                    Ok(((), db::users::set_locale(c, id, locale.code())?))
-                })
-            })
-            .await?;
-        }
+    if ctx.maybe_user().is_some_and(|user| user.locale != locale) {
+        let kept = super::call(&ctx, move |c, who| {
+            crate::app::accounts::set_language(c, who, locale)
+        });
+        kept.await?.map_err(crate::app::Rejected::into_app_error)?;
     }
     Ok(ctx.redirect(&safe_next(form.next.as_deref())))
 }

@@ -580,9 +580,14 @@ async fn the_audit_log_reads_in_words_and_logs_a_read_of_personal_details() {
     assert_eq!(reads.len(), 1);
     assert_eq!(reads[0].username.as_deref(), Some("mttq.phuthuong"));
     assert!(reads[0].changes.contains("audit_log"));
-    // English readers read English.
+    // English readers read English; the choice is kept on the account, for
+    // their mail and their next sign-in.
     let en = app.browser("mttq.phuthuong").await;
     en.post("/language", &[("lang", "en"), ("next", "/")]).await;
+    let reader = db::users::find_by_username(&mut app.conn(), "mttq.phuthuong")
+        .unwrap()
+        .unwrap();
+    assert_eq!(reader.locale, "en");
     let html = en
         .page_ok(&format!("/admin/audit?entity=household&entity_id={hid}"))
         .await;
