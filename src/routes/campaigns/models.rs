@@ -179,23 +179,6 @@ fn form_version(raw: &str) -> AppResult<Version> {
     }
 }
 
-/// Where a model's write ends when it is not the form's to show again:
-/// saved, or someone moved or edited the model first.
-fn back_to_model<T>(
-    ctx: &Ctx,
-    mid: i64,
-    answer: Result<T, Rejected<cdb::Model>>,
-) -> AppResult<HttpResponse> {
-    match answer {
-        Ok(_) => Ok(ctx.saved(&format!("/models/{mid}"))),
-        Err(Rejected::Stale(_) | Rejected::NotAllowed(_)) => {
-            ctx.flash("error", "model-error-moved");
-            Ok(ctx.redirect(&format!("/models/{mid}")))
-        }
-        Err(other) => Err(other.into_app_error()),
-    }
-}
-
 /// Saves an edit made from the version the form carries; if someone saved
 /// in between, the form comes back with both versions side by side.
 pub(super) async fn update_model(
@@ -376,20 +359,34 @@ async fn render_model(
     )
 }
 
-/// The model page again with the form `which` as typed and its errors.
-async fn again(
+/// A write on the model page answered: saved, back to the model; its
+/// fields wrong, the page again with what was typed in the `which` form;
+/// someone moved or edited the model first, or it no longer takes this
+/// write (the refusal's own message), back to it with the message.
+async fn answered<T, C>(
     ctx: &Ctx,
     ma: ModelAccess,
     which: &'static str,
     values: HashMap<String, String>,
-    errors: FieldErrors,
+    answer: Result<T, Rejected<C>>,
 ) -> AppResult<HttpResponse> {
-    let typed = Typed {
-        which,
-        values,
-        errors,
+    let back = format!("/models/{}", ma.m.id);
+    let refused = match answer {
+        Ok(_) => return Ok(ctx.saved(&back)),
+        Err(Rejected::Invalid(errors)) => {
+            let typed = Typed {
+                which,
+                values,
+                errors,
+            };
+            return render_model(ctx, ma, typed, StatusCode::UNPROCESSABLE_ENTITY).await;
+        }
+        Err(Rejected::Stale(_)) => "model-error-moved",
+        Err(Rejected::NotAllowed(key)) => key,
+        Err(other) => return Err(other.into_app_error()),
     };
-    render_model(ctx, ma, typed, StatusCode::UNPROCESSABLE_ENTITY).await
+    ctx.flash("error", refused);
+    Ok(ctx.redirect(&back))
 }
 
 pub(super) async fn move_model(
@@ -423,10 +420,7 @@ pub(super) async fn move_model(
         uc::move_model(c, who, mid, version, &input)
     })
     .await?;
-    match moved {
-        Err(Rejected::Invalid(errors)) => again(&ctx, ma, "status", values, errors).await,
-        answer => back_to_model(&ctx, mid, answer),
-    }
+    answered(&ctx, ma, "status", values, moved).await
 }
 
 pub(super) async fn appraise(
@@ -452,11 +446,7 @@ pub(super) async fn appraise(
         });
     }
     let saved = crate::routes::call(&ctx, move |c, who| uc::appraise(c, who, mid, &input)).await?;
-    match saved {
-        Ok(_) => Ok(ctx.saved(&format!("/models/{mid}"))),
-        Err(Rejected::Invalid(errors)) => again(&ctx, ma, "scores", values, errors).await,
-        Err(other) => Err(other.into_app_error()),
-    }
+    answered(&ctx, ma, "scores", values, saved).await
 }
 
 pub(super) async fn check_in(
@@ -470,15 +460,7 @@ pub(super) async fn check_in(
     let (kind, report) = (CheckinKind::parse(&get("kind")), get("report"));
     let saved =
         crate::routes::call(&ctx, move |c, who| uc::check_in(c, who, mid, kind, &report)).await?;
-    match saved {
-        Ok(()) => Ok(ctx.saved(&format!("/models/{mid}"))),
-        Err(Rejected::Invalid(e)) => again(&ctx, ma, "checkin", values, e).await,
-        Err(Rejected::NotAllowed(key)) => {
-            ctx.flash("error", key);
-            Ok(ctx.redirect(&format!("/models/{mid}")))
-        }
-        Err(other) => Err(other.into_app_error()),
-    }
+    answered(&ctx, ma, "checkin", values, saved).await
 }
 
 #[derive(Deserialize, Default)]
